@@ -1,0 +1,174 @@
+/**
+ * Which ML metrics the processor analyses and how each maps to analysis data.
+ *
+ * The ANALYSIS identity of a point is (model key, slot key):
+ * - model key: ml.model.name, ml.model.version (default ''), ml.deployment.role (default
+ *   'primary') and the values of the allow-listed resource attributes (default:
+ *   deployment.environment.name). Every other resource attribute (service.instance.id, host.*,
+ *   ...) is ignored, so the points of all instances of a service merge into one distribution.
+ * - slot key: the signal (from the metric name), its subject (feature name or business metric)
+ *   and its dimensions (category, predicted class, outcome label, ...), joined by U+001F.
+ */
+import {
+  ATTR_DEPLOYMENT_ENVIRONMENT_NAME, ATTR_ERROR_TYPE, ATTR_ML_BUSINESS_METRIC, ATTR_ML_DEPLOYMENT_ROLE, ATTR_ML_FEATURE_CATEGORY,
+  ATTR_ML_FEATURE_NAME, ATTR_ML_MODEL_NAME, ATTR_ML_MODEL_TASK, ATTR_ML_MODEL_VERSION, ATTR_ML_OPERATION_NAME, ATTR_ML_OUTCOME_LABEL,
+  ATTR_ML_OUTCOME_UNMATCHED_REASON, ATTR_ML_PREDICTION_CLASS, ATTR_ML_SHADOW_RESULT,
+  METRIC_ML_BUSINESS_VALUE, METRIC_ML_FEATURE_ATTRIBUTION, METRIC_ML_FEATURE_CATEGORY_COUNT, METRIC_ML_FEATURE_MISSING,
+  METRIC_ML_FEATURE_VALUE, METRIC_ML_INFERENCE_DURATION, METRIC_ML_OUTCOMES, METRIC_ML_OUTCOME_DELAY, METRIC_ML_OUTCOME_ERROR,
+  METRIC_ML_OUTCOME_ERROR_ABSOLUTE, METRIC_ML_OUTCOME_ERROR_SQUARED, METRIC_ML_OUTCOME_SCORE, METRIC_ML_OUTCOME_UNMATCHED,
+  METRIC_ML_PREDICTIONS, METRIC_ML_PREDICTION_SCORE, METRIC_ML_PREDICTION_VALUE, METRIC_ML_SHADOW_AGREEMENT,
+} from '@otel-ml/conventions';
+import type { Attributes, AttributeValue } from '../otlp/model.js';
+
+export type Signal =
+  | 'feature.value'
+  | 'feature.missing'
+  | 'feature.category'
+  | 'feature.attribution'
+  | 'predictions'
+  | 'prediction.score'
+  | 'prediction.value'
+  | 'outcome.score'
+  | 'outcomes'
+  | 'outcome.error'
+  | 'outcome.error.absolute'
+  | 'outcome.error.squared'
+  | 'outcome.delay'
+  | 'outcome.unmatched'
+  | 'inference.duration'
+  | 'shadow.agreement'
+  | 'business.value';
+
+export interface SignalSpec {
+  readonly signal: Signal;
+  /** Counters are monotonic sums; histograms are explicit or exponential histograms. */
+  readonly kind: 'counter' | 'histogram';
+  /** Attribute naming the subject (feature, business metric); required when set. */
+  readonly subject?: string;
+  /** Dimension attributes, in slot-key order. */
+  readonly dims: readonly string[];
+  /** Dimensions that must be present. */
+  readonly required: readonly string[];
+}
+
+export const ATTR = {
+  modelName: ATTR_ML_MODEL_NAME,
+  modelVersion: ATTR_ML_MODEL_VERSION,
+  modelTask: ATTR_ML_MODEL_TASK,
+  role: ATTR_ML_DEPLOYMENT_ROLE,
+  featureName: ATTR_ML_FEATURE_NAME,
+  featureCategory: ATTR_ML_FEATURE_CATEGORY,
+  predictionClass: ATTR_ML_PREDICTION_CLASS,
+  outcomeLabel: ATTR_ML_OUTCOME_LABEL,
+  unmatchedReason: ATTR_ML_OUTCOME_UNMATCHED_REASON,
+  operationName: ATTR_ML_OPERATION_NAME,
+  shadowResult: ATTR_ML_SHADOW_RESULT,
+  businessMetric: ATTR_ML_BUSINESS_METRIC,
+  errorType: ATTR_ERROR_TYPE,
+  environment: ATTR_DEPLOYMENT_ENVIRONMENT_NAME,
+} as const;
+
+const spec = (signal: Signal, kind: SignalSpec['kind'], subject?: string, dims: readonly string[] = [], required: readonly string[] = []): SignalSpec => ({
+  signal, kind, subject, dims, required,
+});
+
+/** Metric name → signal. Metrics not listed are not analysed (`not_ml`). */
+export const SIGNALS: ReadonlyMap<string, SignalSpec> = new Map<string, SignalSpec>([
+  [METRIC_ML_FEATURE_VALUE, spec('feature.value', 'histogram', ATTR.featureName)],
+  [METRIC_ML_FEATURE_MISSING, spec('feature.missing', 'counter', ATTR.featureName)],
+  [METRIC_ML_FEATURE_CATEGORY_COUNT, spec('feature.category', 'counter', ATTR.featureName, [ATTR.featureCategory], [ATTR.featureCategory])],
+  [METRIC_ML_FEATURE_ATTRIBUTION, spec('feature.attribution', 'histogram', ATTR.featureName)],
+  [METRIC_ML_PREDICTIONS, spec('predictions', 'counter', undefined, [ATTR.predictionClass, ATTR.errorType])],
+  [METRIC_ML_PREDICTION_SCORE, spec('prediction.score', 'histogram', undefined, [ATTR.predictionClass])],
+  [METRIC_ML_PREDICTION_VALUE, spec('prediction.value', 'histogram')],
+  [METRIC_ML_OUTCOME_SCORE, spec('outcome.score', 'histogram', undefined, [ATTR.outcomeLabel], [ATTR.outcomeLabel])],
+  [METRIC_ML_OUTCOMES, spec('outcomes', 'counter', undefined, [ATTR.predictionClass, ATTR.outcomeLabel], [ATTR.predictionClass, ATTR.outcomeLabel])],
+  [METRIC_ML_OUTCOME_ERROR, spec('outcome.error', 'histogram')],
+  [METRIC_ML_OUTCOME_ERROR_ABSOLUTE, spec('outcome.error.absolute', 'histogram')],
+  [METRIC_ML_OUTCOME_ERROR_SQUARED, spec('outcome.error.squared', 'histogram')],
+  [METRIC_ML_OUTCOME_DELAY, spec('outcome.delay', 'histogram')],
+  [METRIC_ML_OUTCOME_UNMATCHED, spec('outcome.unmatched', 'counter', undefined, [ATTR.unmatchedReason])],
+  [METRIC_ML_INFERENCE_DURATION, spec('inference.duration', 'histogram', undefined, [ATTR.operationName, ATTR.errorType])],
+  [METRIC_ML_SHADOW_AGREEMENT, spec('shadow.agreement', 'counter', undefined, [ATTR.shadowResult], [ATTR.shadowResult])],
+  [METRIC_ML_BUSINESS_VALUE, spec('business.value', 'histogram', ATTR.businessMetric)],
+]);
+
+/** Separator of slot-key parts; cannot appear in well-formed attribute values we produce. */
+export const SEP = '\u001f';
+
+function str(v: AttributeValue | undefined): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+}
+
+/** The parts of a slot key. */
+export interface SlotId {
+  readonly signal: Signal;
+  readonly subject: string;
+  readonly dims: readonly string[];
+}
+
+export function slotKey(id: SlotId): string {
+  let k: string = id.signal + SEP + id.subject;
+  for (const d of id.dims) k += SEP + d;
+  return k;
+}
+
+export function parseSlotKey(key: string): SlotId {
+  const [signal, subject, ...dims] = key.split(SEP);
+  return { signal: signal as Signal, subject: subject ?? '', dims };
+}
+
+/** Slot of a point, or the name of the missing attribute. */
+export function slotOf(s: SignalSpec, attrs: Attributes): { id: SlotId; key: string } | { missing: string } {
+  let subject = '';
+  if (s.subject !== undefined) {
+    const v = str(attrs[s.subject]);
+    if (v === undefined || v === '') return { missing: s.subject };
+    subject = v;
+  }
+  const dims: string[] = [];
+  for (const d of s.dims) {
+    const v = str(attrs[d]);
+    if (v === undefined && s.required.includes(d)) return { missing: d };
+    dims.push(v ?? '');
+  }
+  const id: SlotId = { signal: s.signal, subject, dims };
+  return { id, key: slotKey(id) };
+}
+
+/** Who a window belongs to. */
+export interface ModelIdentity {
+  readonly name: string;
+  readonly version: string;
+  readonly role: string;
+  /** Values of the allow-listed resource attributes ('' when absent). */
+  readonly resource: Readonly<Record<string, string>>;
+}
+
+/** Stable string key of a model identity (JSON of the ordered tuple). */
+export function modelKeyOf(m: ModelIdentity, resourceAllowList: readonly string[]): string {
+  const parts: string[] = [m.name, m.version, m.role];
+  for (const k of resourceAllowList) parts.push(m.resource[k] ?? '');
+  return JSON.stringify(parts);
+}
+
+/** Resource part of the model identity: allow-listed resource attribute values. */
+export function resourcePart(resource: Attributes, allowList: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of allowList) out[k] = str(resource[k]) ?? '';
+  return out;
+}
+
+/** Model identity of a point, or undefined when it has no ml.model.name. */
+export function modelOf(attrs: Attributes, resource: Readonly<Record<string, string>>): ModelIdentity | undefined {
+  const name = str(attrs[ATTR.modelName]);
+  if (name === undefined || name === '') return undefined;
+  return { name, version: str(attrs[ATTR.modelVersion]) ?? '', role: str(attrs[ATTR.role]) || 'primary', resource };
+}
+
+export function attrString(attrs: Attributes, key: string): string | undefined {
+  return str(attrs[key]);
+}
