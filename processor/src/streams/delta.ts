@@ -1,0 +1,295 @@
+/**
+ * Cumulative-to-delta conversion and delta-stream checks, per stream.
+ *
+ * Rules (the OpenTelemetry metrics data model, "sums" and "histograms"; the ideas follow the
+ * Collector's cumulativetodelta / deltatocumulative processors):
+ *
+ * Cumulative stream with a cursor (last accepted start S, time T, value V):
+ * - start > S: the sender restarted (new series). The point is a full delta from its own start.
+ * - start < S: a point of an older series → dropped as `out_of_order`.
+ * - start = S, time = T → `duplicate` (typically a retried request that was already counted);
+ *   time < T → `out_of_order`.
+ * - start = S, time > T: delta = point − V. If the total count or any bucket (or a counter's
+ *   value) decreased, the sender reset without a new start time: the point is a full delta.
+ *
+ * Cumulative stream without a cursor (first point ever, or its cursor expired): the point is a
+ * full delta when its start time is known (non-zero) and not earlier than the *horizon*; otherwise
+ * it only sets the cursor and nothing is counted. The horizon is the latest instant up to which
+ * state may have been forgotten: initially the creation time of the durable store, then raised to
+ * the last timestamp of every cursor dropped by staleness. Because cursors are committed in the
+ * same transaction as the accumulated deltas, a stream without a cursor has never had any part of
+ * its current series counted unless that series started before the horizon. Consequences:
+ * nothing is counted twice across restarts or expiry; what is lost is at most the part of a series
+ * that started before the horizon and was never seen (or was forgotten).
+ *
+ * Delta stream: a point is accepted when its time is after the cursor's time and its interval does
+ * not start before it (start ≥ T, unknown start 0 allowed). Equal start and time → `duplicate`;
+ * earlier time → `out_of_order`; start < T → `overlap`.
+ *
+ * Points flagged NoRecordedValue are handled by the caller: dropped, the cursor untouched.
+ */
+import type { ExponentialHistogramPoint, HistogramPoint, NumberPoint } from '../otlp/model.js';
+import type { DropReason } from './reasons.js';
+import type { ExponentialHistogram } from '@otel-ml/conventions';
+
+/** Last accepted cumulative value of a monotonic sum. */
+export interface SumState {
+  readonly kind: 'sum';
+  readonly value: number;
+}
+
+/** Last accepted cumulative value of an explicit-bucket histogram. */
+export interface HistogramState {
+  readonly kind: 'histogram';
+  readonly count: number;
+  readonly sum: number;
+  readonly bounds: readonly number[];
+  readonly counts: Float64Array;
+  readonly min?: number;
+  readonly max?: number;
+}
+
+/** Last accepted cumulative value of an exponential histogram. */
+export interface ExpHistogramState {
+  readonly kind: 'exponential';
+  readonly count: number;
+  readonly sum: number;
+  readonly scale: number;
+  readonly zeroCount: number;
+  readonly zeroThreshold: number;
+  readonly posOffset: number;
+  readonly pos: Float64Array;
+  readonly negOffset: number;
+  readonly neg: Float64Array;
+}
+
+export type CumulativeState = SumState | HistogramState | ExpHistogramState;
+
+/** Per-stream cursor. `state` is kept for cumulative streams only. */
+export interface Cursor {
+  readonly temporality: 'delta' | 'cumulative';
+  readonly start: bigint;
+  readonly time: bigint;
+  /** Processor wall time (ms) of the last accepted point, for staleness. */
+  readonly updatedAt: number;
+  readonly state?: CumulativeState;
+}
+
+/** An explicit-bucket delta ready to accumulate. `counts.length === bounds.length + 1`. */
+export interface HistogramDelta {
+  readonly count: number;
+  readonly sum: number;
+  readonly bounds: readonly number[];
+  readonly counts: ArrayLike<number>;
+  readonly min?: number;
+  readonly max?: number;
+}
+
+/** An exponential-histogram delta (the shared conventions type). */
+export type ExpHistogramDelta = ExponentialHistogram;
+
+/**
+ * Outcome of one point: `delta` to accumulate (absent when the point only moves the cursor),
+ * `cursor` to store (absent when unchanged), or a drop `reason`.
+ */
+export type Step<D> =
+  | { readonly ok: true; readonly delta?: D; readonly cursor: Cursor }
+  | { readonly ok: false; readonly reason: DropReason; readonly cursor?: Cursor };
+
+type Order = 'full' | 'init' | 'diff' | DropReason;
+
+/** Where a cumulative point stands relative to its stream's cursor (see module doc). */
+function cumulativeOrder(c: Cursor | undefined, start: bigint, time: bigint, horizon: bigint): Order {
+  if (c === undefined || c.temporality !== 'cumulative' || c.state === undefined) {
+    return start > 0n && start >= horizon ? 'full' : 'init';
+  }
+  if (start > c.start) return 'full';
+  if (start < c.start) return 'out_of_order';
+  if (time === c.time) return 'duplicate';
+  if (time < c.time) return 'out_of_order';
+  return 'diff';
+}
+
+/** Checks a delta point against its cursor; undefined when accepted. */
+export function deltaOrder(c: Cursor | undefined, start: bigint, time: bigint): DropReason | undefined {
+  if (c === undefined) return undefined;
+  if (time <= c.time) return time === c.time && start === c.start ? 'duplicate' : 'out_of_order';
+  if (start !== 0n && start < c.time) return 'overlap';
+  return undefined;
+}
+
+function deltaStep<D>(c: Cursor | undefined, start: bigint, time: bigint, now: number, delta: D): Step<D> {
+  const reason = deltaOrder(c, start, time);
+  if (reason !== undefined) return { ok: false, reason };
+  return { ok: true, delta, cursor: { temporality: 'delta', start, time, updatedAt: now } };
+}
+
+/** Monotonic sum (counter) point → delta value. */
+export function sumStep(c: Cursor | undefined, p: NumberPoint, temporality: 'delta' | 'cumulative', horizon: bigint, now: number): Step<number> {
+  if (!Number.isFinite(p.value) || p.value < 0) return { ok: false, reason: 'invalid_point' };
+  if (temporality === 'delta') return deltaStep(c, p.startTimeUnixNano, p.timeUnixNano, now, p.value);
+  const order = cumulativeOrder(c, p.startTimeUnixNano, p.timeUnixNano, horizon);
+  const cursor: Cursor = { temporality, start: p.startTimeUnixNano, time: p.timeUnixNano, updatedAt: now, state: { kind: 'sum', value: p.value } };
+  switch (order) {
+    case 'full':
+      return { ok: true, delta: p.value, cursor };
+    case 'init':
+      return { ok: true, cursor };
+    case 'diff': {
+      const prev = (c!.state as SumState).value;
+      return { ok: true, delta: p.value >= prev ? p.value - prev : p.value, cursor };
+    }
+    default:
+      return { ok: false, reason: order };
+  }
+}
+
+/** Validates an explicit-bucket point; a point without buckets is one bucket over the real line. */
+function histogramCounts(p: HistogramPoint): Float64Array | undefined {
+  const b = p.explicitBounds;
+  const n = p.bucketCounts.length;
+  if (n === 0 && b.length === 0) {
+    if (!Number.isFinite(p.count) || p.count < 0) return undefined;
+    return Float64Array.of(p.count);
+  }
+  if (n !== b.length + 1) return undefined;
+  const out = new Float64Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const v = p.bucketCounts[i]!;
+    if (!(v >= 0) || !Number.isFinite(v)) return undefined;
+    out[i] = v;
+    total += v;
+  }
+  for (let i = 1; i < b.length; i++) if (!(b[i]! > b[i - 1]!)) return undefined;
+  if (Math.abs(total - p.count) > 1e-9 * Math.max(1, total)) return undefined;
+  return out;
+}
+
+function sameBounds(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Explicit-bucket histogram point → delta. `intern` maps a boundary list to a shared instance so
+ * that thousands of cursors with the same layout share one array.
+ */
+export function histogramStep(
+  c: Cursor | undefined,
+  p: HistogramPoint,
+  temporality: 'delta' | 'cumulative',
+  horizon: bigint,
+  now: number,
+  intern: (b: readonly number[]) => readonly number[] = (b) => b,
+): Step<HistogramDelta> {
+  const counts = histogramCounts(p);
+  if (counts === undefined) return { ok: false, reason: 'invalid_point' };
+  const sum = p.sum ?? Number.NaN;
+  if (temporality === 'delta') {
+    return deltaStep(c, p.startTimeUnixNano, p.timeUnixNano, now, { count: p.count, sum, bounds: p.explicitBounds, counts, min: p.min, max: p.max });
+  }
+  const order = cumulativeOrder(c, p.startTimeUnixNano, p.timeUnixNano, horizon);
+  if (order !== 'full' && order !== 'init' && order !== 'diff') return { ok: false, reason: order };
+  const bounds = intern(p.explicitBounds);
+  const state: HistogramState = { kind: 'histogram', count: p.count, sum, bounds, counts, min: p.min, max: p.max };
+  const cursor: Cursor = { temporality, start: p.startTimeUnixNano, time: p.timeUnixNano, updatedAt: now, state };
+  const full: HistogramDelta = { count: p.count, sum, bounds, counts, min: p.min, max: p.max };
+  if (order === 'init') return { ok: true, cursor };
+  if (order === 'full') return { ok: true, delta: full, cursor };
+  const prev = c!.state;
+  if (prev === undefined || prev.kind !== 'histogram' || !sameBounds(prev.bounds, bounds)) {
+    return { ok: false, reason: 'boundaries_changed', cursor };
+  }
+  if (p.count < prev.count) return { ok: true, delta: full, cursor };
+  const d = new Float64Array(counts.length);
+  for (let i = 0; i < counts.length; i++) {
+    const v = counts[i]! - prev.counts[i]!;
+    if (v < 0) return { ok: true, delta: full, cursor };
+    d[i] = v;
+  }
+  // Cumulative min/max cover the whole series; they bound the delta only when they moved in it.
+  const max = p.max !== undefined && prev.max !== undefined && p.max > prev.max ? p.max : undefined;
+  const min = p.min !== undefined && prev.min !== undefined && p.min < prev.min ? p.min : undefined;
+  return { ok: true, delta: { count: p.count - prev.count, sum: sum - prev.sum, bounds, counts: d, min, max }, cursor };
+}
+
+/**
+ * Downscales exponential buckets by `by` scale steps: bucket index i at scale s becomes
+ * i >> by at scale s − by (the OpenTelemetry exponential histogram merge rule).
+ */
+export function downscaleBuckets(offset: number, counts: ArrayLike<number>, by: number): { offset: number; counts: Float64Array } {
+  if (by === 0 || counts.length === 0) return { offset, counts: Float64Array.from(counts) };
+  const first = offset >> by;
+  const last = (offset + counts.length - 1) >> by;
+  const out = new Float64Array(last - first + 1);
+  for (let i = 0; i < counts.length; i++) out[((offset + i) >> by) - first] += counts[i]!;
+  return { offset: first, counts: out };
+}
+
+/** cur − prev over aligned index ranges; undefined when any bucket decreased. */
+function subtractBuckets(curOffset: number, cur: ArrayLike<number>, prevOffset: number, prev: ArrayLike<number>): number[] | undefined {
+  const out = Array.from(cur as ArrayLike<number>);
+  for (let j = 0; j < prev.length; j++) {
+    const p = prev[j]!;
+    if (p === 0) continue;
+    const i = prevOffset + j - curOffset;
+    if (i < 0 || i >= out.length) return undefined;
+    out[i]! -= p;
+    if (out[i]! < 0) return undefined;
+  }
+  return out;
+}
+
+function validBuckets(b: { readonly bucketCounts: readonly number[] }): boolean {
+  for (const v of b.bucketCounts) if (!(v >= 0) || !Number.isFinite(v)) return false;
+  return true;
+}
+
+/** Exponential histogram point → delta (on the point's scale). */
+export function exponentialStep(
+  c: Cursor | undefined,
+  p: ExponentialHistogramPoint,
+  temporality: 'delta' | 'cumulative',
+  horizon: bigint,
+  now: number,
+): Step<ExpHistogramDelta> {
+  if (!validBuckets(p.positive) || !validBuckets(p.negative) || !(p.zeroCount >= 0) || !(p.count >= 0)) return { ok: false, reason: 'invalid_point' };
+  const sum = p.sum ?? Number.NaN;
+  const full: ExpHistogramDelta = {
+    count: p.count, sum, scale: p.scale, zeroCount: p.zeroCount, zeroThreshold: p.zeroThreshold,
+    positive: p.positive, negative: p.negative, min: p.min, max: p.max,
+  };
+  if (temporality === 'delta') return deltaStep(c, p.startTimeUnixNano, p.timeUnixNano, now, full);
+  const order = cumulativeOrder(c, p.startTimeUnixNano, p.timeUnixNano, horizon);
+  if (order !== 'full' && order !== 'init' && order !== 'diff') return { ok: false, reason: order };
+  const state: ExpHistogramState = {
+    kind: 'exponential', count: p.count, sum, scale: p.scale, zeroCount: p.zeroCount, zeroThreshold: p.zeroThreshold,
+    posOffset: p.positive.offset, pos: Float64Array.from(p.positive.bucketCounts),
+    negOffset: p.negative.offset, neg: Float64Array.from(p.negative.bucketCounts),
+  };
+  const cursor: Cursor = { temporality, start: p.startTimeUnixNano, time: p.timeUnixNano, updatedAt: now, state };
+  if (order === 'init') return { ok: true, cursor };
+  if (order === 'full') return { ok: true, delta: full, cursor };
+  const prev = c!.state;
+  if (prev === undefined || prev.kind !== 'exponential' || p.scale > prev.scale || p.zeroThreshold !== prev.zeroThreshold) {
+    return { ok: false, reason: 'boundaries_changed', cursor };
+  }
+  if (p.count < prev.count || p.zeroCount < prev.zeroCount) return { ok: true, delta: full, cursor };
+  const by = prev.scale - p.scale;
+  const pp = downscaleBuckets(prev.posOffset, prev.pos, by);
+  const pn = downscaleBuckets(prev.negOffset, prev.neg, by);
+  const dPos = subtractBuckets(p.positive.offset, p.positive.bucketCounts, pp.offset, pp.counts);
+  const dNeg = subtractBuckets(p.negative.offset, p.negative.bucketCounts, pn.offset, pn.counts);
+  if (dPos === undefined || dNeg === undefined) return { ok: true, delta: full, cursor };
+  return {
+    ok: true,
+    delta: {
+      count: p.count - prev.count, sum: sum - prev.sum, scale: p.scale, zeroCount: p.zeroCount - prev.zeroCount, zeroThreshold: p.zeroThreshold,
+      positive: { offset: p.positive.offset, bucketCounts: dPos }, negative: { offset: p.negative.offset, bucketCounts: dNeg },
+    },
+    cursor,
+  };
+}
