@@ -1,0 +1,169 @@
+import type { BaselineFile, ExplicitHistogram, ModelTask } from '@otel-ml/conventions';
+import type { AttributeValue, Cell, MetricAttributes } from './cells.js';
+
+export type { ModelTask };
+export type { AttributeValue, MetricAttributes };
+
+/** `ml.deployment.role`. */
+export type DeploymentRole = 'primary' | 'canary' | 'shadow';
+
+/** `ml.feature.type`. */
+export type FeatureType = 'numeric' | 'categorical';
+
+/** Declares one model input feature. */
+export interface FeatureSpec {
+  readonly name: string;
+  readonly type: FeatureType;
+  /**
+   * Numeric features: explicit bucket boundaries (strictly increasing, finite) of
+   * `ml.feature.value`. Default: the baseline's `boundaries`, else the registry's default `ml.feature.value` buckets.
+   */
+  readonly boundaries?: readonly number[];
+  /**
+   * Categorical features: the known categories. Default: the baseline's categories, else the
+   * first `limits.maxCategories` distinct values seen. Other values count as `__other__`.
+   */
+  readonly categories?: readonly string[];
+}
+
+/**
+ * One row of feature values: an object keyed by feature name, or an array in the order of the
+ * declared features. Numeric features accept numbers, numeric strings and booleans (0/1);
+ * categorical features accept strings, numbers and booleans. `null`, `undefined`, `NaN` and
+ * `''` count as missing, as does a declared feature absent from an object row. Values of the
+ * wrong type, non-finite numbers and unknown feature names are counted (see {@link AggregationStats}).
+ */
+export type FeatureRow = Readonly<Record<string, unknown>> | ArrayLike<unknown>;
+
+/** Values for the allow-listed slice keys (`ml.slice.<key>`), bounded per key. */
+export type SliceValues = Readonly<Record<string, string | number | boolean | null | undefined>>;
+
+/**
+ * Multiclass scores: an array indexed like the declared `classes`, or an object keyed by class.
+ */
+export type ClassScores = ArrayLike<number> | Readonly<Record<string, number>>;
+
+/** A model output (one row). Which fields apply depends on the task. */
+export interface PredictionOutput {
+  /** Binary classification / ranking: score (probability of the positive class), in [0, 1]. */
+  readonly score?: number;
+  /** Multiclass classification: per-class scores. */
+  readonly scores?: ClassScores;
+  /**
+   * Classification: the predicted class (binary: derived from `score >= threshold` when absent;
+   * multiclass: argmax of `scores` when absent). Regression: the predicted value.
+   */
+  readonly prediction?: string | number | boolean;
+}
+
+/** One observed prediction row, as fed to {@link ModelAggregator.observe}. */
+export interface ObservedRow extends PredictionOutput {
+  readonly features?: FeatureRow;
+  readonly slices?: SliceValues;
+  /** Default: the aggregator's `role`. */
+  readonly role?: DeploymentRole;
+  /** Per-feature attributions (e.g. SHAP values); the absolute value is recorded. */
+  readonly attributions?: Readonly<Record<string, number>>;
+}
+
+/** One outcome (ground truth) with the prediction it belongs to. */
+export interface OutcomeRow extends PredictionOutput {
+  /** The true label (classification) or value (regression). Binary: true/false, 1/0, '1'/'0'. */
+  readonly label: string | number | boolean;
+  readonly slices?: SliceValues;
+  readonly role?: DeploymentRole;
+  /** Seconds between prediction and outcome, recorded in `ml.outcome.delay`. */
+  readonly delaySeconds?: number;
+}
+
+/** Bounds on memory and cardinality. */
+export interface AggregationLimits {
+  /** Categories kept per categorical feature when not given by spec or baseline (default 32). */
+  readonly maxCategories?: number;
+  /** Predicted classes kept when not declared (default 64). */
+  readonly maxClasses?: number;
+  /** Outcome labels kept beyond the known classes (default 64). */
+  readonly maxLabels?: number;
+  /** Distinct values kept per slice key (default 32). */
+  readonly maxSliceValues?: number;
+  /** Attribute sets (role x slice values) kept; later ones fold into all-`__other__` slices (default 256). */
+  readonly maxSeries?: number;
+  /** Longer string values are not used as attribute values (counted as invalid, default 256). */
+  readonly maxStringLength?: number;
+  /** Distinct business metric names (default 32). */
+  readonly maxBusinessMetrics?: number;
+  /** Distinct `error.type` values (default 16). */
+  readonly maxErrorTypes?: number;
+}
+
+/** Kinds of input problems counted by the aggregator (never thrown). */
+export type IssueKind =
+  | 'unknown_feature'
+  | 'invalid_value'
+  | 'invalid_score'
+  | 'invalid_label'
+  | 'string_too_long'
+  | 'unknown_slice_key'
+  | 'series_overflow'
+  | 'invalid_input';
+
+export type AggregationStats = Readonly<Record<IssueKind, number>>;
+
+export interface ModelAggregatorOptions {
+  readonly model: { readonly name: string; readonly version?: string; readonly task: ModelTask };
+  /** Declared features. Default: the baseline's features (in file order). */
+  readonly features?: readonly FeatureSpec[];
+  /** Reference distributions; their boundaries and categories are used for the live histograms. */
+  readonly baseline?: BaselineFile;
+  /** Classification: class labels, index-aligned with array `scores`. */
+  readonly classes?: readonly string[];
+  /** Default `ml.deployment.role` (default 'primary'). */
+  readonly role?: DeploymentRole;
+  /** Allow-listed slice keys; values of other keys are ignored. */
+  readonly slices?: readonly string[];
+  readonly limits?: AggregationLimits;
+  /** Binary classification: decision threshold for the predicted class (default 0.5). */
+  readonly threshold?: number;
+  /** `ml.prediction.value` boundaries (regression). Default: baseline's value histogram, else default. */
+  readonly valueBoundaries?: readonly number[];
+  /** `ml.business.value` boundaries. */
+  readonly businessBoundaries?: readonly number[];
+  /** Clock in epoch milliseconds (default `Date.now`). */
+  readonly clock?: () => number;
+  /** Called once for every new time series (used to mirror into SDK instruments). */
+  readonly onCell?: (cell: Cell) => void;
+  /** Called for every counted input problem (the monitor reports them via `diag`). */
+  readonly onIssue?: (kind: IssueKind, detail: string) => void;
+}
+
+/** One histogram data point of a snapshot. */
+export interface HistogramPoint {
+  readonly attributes: MetricAttributes;
+  /** Epoch ms: series creation (cumulative) or the previous delta read. */
+  readonly startTimeMs: number;
+  /** In delta snapshots `min`/`max` are absent (they cannot be derived from cumulative state). */
+  readonly histogram: ExplicitHistogram;
+}
+
+/** One monotonic sum data point of a snapshot. */
+export interface SumPoint {
+  readonly attributes: MetricAttributes;
+  readonly startTimeMs: number;
+  readonly value: number;
+}
+
+export type SnapshotMetric =
+  | { readonly name: string; readonly kind: 'histogram'; readonly unit: string; readonly description: string; readonly points: HistogramPoint[] }
+  | { readonly name: string; readonly kind: 'sum'; readonly unit: string; readonly description: string; readonly points: SumPoint[] };
+
+export type Temporality = 'cumulative' | 'delta';
+
+/** Plain-data view of an aggregator: metric name -> points (one per attribute set). */
+export interface AggregationSnapshot {
+  readonly model: { readonly name: string; readonly version?: string; readonly task: ModelTask };
+  readonly temporality: Temporality;
+  /** Epoch ms when the snapshot was taken. */
+  readonly timeMs: number;
+  readonly metrics: Readonly<Record<string, SnapshotMetric>>;
+  readonly stats: AggregationStats;
+}

@@ -1,0 +1,65 @@
+import { ValueType, type Counter, type Histogram, type MeterProvider } from '@opentelemetry/api';
+import type { Cell } from '../aggregation/cells.js';
+import { METRIC_BY_NAME } from '../aggregation/metrics.js';
+import { SCOPE_NAME, VERSION } from '../version.js';
+
+interface Mirror {
+  readonly counters: Map<string, Counter>;
+  readonly histograms: Map<string, Histogram>;
+  /** Boundaries used on the main meter per histogram name. */
+  readonly mainBoundaries: Map<string, string>;
+  extraMeters: number;
+}
+
+const mirrors = new WeakMap<MeterProvider, Mirror>();
+
+/**
+ * Returns a callback that attaches plain SDK instruments of `meterProvider` to every new cell,
+ * so that each recorded value also goes through `Histogram.record` / `Counter.add` (the
+ * `exportMode: 'instruments'` fallback). Histograms carry their boundaries as
+ * `advice.explicitBucketBoundaries`. The SDK keys an instrument's buckets by its name within a
+ * meter, so a histogram name recorded with several boundary sets (`ml.feature.value` with
+ * per-feature boundaries) gets one extra meter per additional set, named
+ * `@otel-ml/instrumentation/buckets-<n>`.
+ */
+export function instrumentMirror(meterProvider: MeterProvider): (cell: Cell) => void {
+  let mirror = mirrors.get(meterProvider);
+  if (mirror === undefined) {
+    mirror = { counters: new Map(), histograms: new Map(), mainBoundaries: new Map(), extraMeters: 0 };
+    mirrors.set(meterProvider, mirror);
+  }
+  const m = mirror;
+  const main = meterProvider.getMeter(SCOPE_NAME, VERSION);
+  return (cell) => {
+    const def = METRIC_BY_NAME.get(cell.metric);
+    if (def === undefined) return;
+    const attributes = { ...cell.attributes };
+    if (cell.kind === 'sum') {
+      let counter = m.counters.get(cell.metric);
+      if (counter === undefined) {
+        counter = main.createCounter(cell.metric, { unit: def.unit, description: def.description, valueType: ValueType.INT });
+        m.counters.set(cell.metric, counter);
+      }
+      const c = counter;
+      cell.mirror = { add: (n) => c.add(n, attributes) };
+      return;
+    }
+    const boundariesKey = cell.boundaries.join(',');
+    const key = `${cell.metric}|${boundariesKey}`;
+    let histogram = m.histograms.get(key);
+    if (histogram === undefined) {
+      let meter = main;
+      const first = m.mainBoundaries.get(cell.metric);
+      if (first === undefined) m.mainBoundaries.set(cell.metric, boundariesKey);
+      else if (first !== boundariesKey) meter = meterProvider.getMeter(`${SCOPE_NAME}/buckets-${++m.extraMeters}`, VERSION);
+      histogram = meter.createHistogram(cell.metric, {
+        unit: def.unit,
+        description: def.description,
+        advice: { explicitBucketBoundaries: [...cell.boundaries] },
+      });
+      m.histograms.set(key, histogram);
+    }
+    const h = histogram;
+    cell.mirror = { record: (v) => h.record(v, attributes) };
+  };
+}

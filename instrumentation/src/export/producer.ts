@@ -1,0 +1,205 @@
+import { ValueType, type HrTime } from '@opentelemetry/api';
+import type {
+  AggregationTemporality,
+  AggregationTemporalitySelector,
+  CollectionResult,
+  DataPointType,
+  HistogramMetricData,
+  InstrumentType,
+  MetricData,
+  MetricProducer,
+  ResourceMetrics,
+  SumMetricData,
+} from '@opentelemetry/sdk-metrics';
+import type { HistogramCell } from '../aggregation/cells.js';
+import type { ModelAggregator } from '../aggregation/model-aggregator.js';
+import { METRIC_BY_NAME, METRIC_DEFINITIONS } from '../aggregation/metrics.js';
+import { SCOPE_NAME, VERSION } from '../version.js';
+import { noisyCount } from './noise.js';
+
+// sdk-metrics is an optional peer: only its types are imported; these are its enum values.
+const HISTOGRAM_INSTRUMENT = 'HISTOGRAM' as InstrumentType.HISTOGRAM;
+const COUNTER_INSTRUMENT = 'COUNTER' as InstrumentType.COUNTER;
+const DELTA = 0 as AggregationTemporality.DELTA;
+const CUMULATIVE = 1 as AggregationTemporality.CUMULATIVE;
+const HISTOGRAM_POINTS = 0 as DataPointType.HISTOGRAM;
+const SUM_POINTS = 3 as DataPointType.SUM;
+
+/** What a producer reads: an aggregator, optionally with Laplace noise on its counts. */
+export interface MetricSource {
+  readonly aggregator: ModelAggregator;
+  readonly privacy?: { readonly epsilon: number };
+}
+
+/** Anything with the reader's temporality choice (every sdk-metrics `MetricReader`). */
+export interface TemporalitySource {
+  selectAggregationTemporality(instrumentType: InstrumentType): AggregationTemporality;
+}
+
+export interface MlMetricProducerOptions {
+  /**
+   * Temporality of the exported points: 'cumulative' (default), 'delta', or a selector by
+   * instrument type (HISTOGRAM, COUNTER) such as an exporter's `selectAggregationTemporality`.
+   * {@link MlMetricProducer.bindReader} sets it from a reader.
+   */
+  readonly temporality?: 'cumulative' | 'delta' | AggregationTemporalitySelector;
+}
+
+/** What was last exported for one series (counts are the released, possibly noisy, values). */
+interface Released {
+  value: number;
+  counts?: Float64Array;
+  sum?: number;
+}
+
+function hrTime(ms: number): HrTime {
+  const seconds = Math.floor(ms / 1000);
+  return [seconds, Math.round((ms - seconds * 1000) * 1e6)];
+}
+
+const EMPTY_RESOURCE: ResourceMetrics['resource'] = {
+  attributes: {},
+  merge(other) {
+    return other ?? EMPTY_RESOURCE;
+  },
+  getRawAttributes() {
+    return [];
+  },
+};
+
+/**
+ * An OpenTelemetry `MetricProducer` (sdk-metrics 2.x) exporting the pre-aggregated ML metrics
+ * as HISTOGRAM and SUM data points of the scope `@otel-ml/instrumentation`.
+ *
+ * Register it with a reader; a reader's resource is used for the points:
+ * ```ts
+ * const producer = createMlMetricProducer(); // every monitor in producer mode
+ * const reader = new PeriodicExportingMetricReader({ exporter, metricProducers: [producer] });
+ * producer.bindReader(reader); // follow the exporter's temporality preference
+ * const sdk = new NodeSDK({ metricReader: reader }); // or new MeterProvider({ readers: [reader] })
+ * ```
+ * Each producer keeps its own delta position, so use one producer per reader.
+ */
+export class MlMetricProducer implements MetricProducer {
+  private selector: AggregationTemporalitySelector;
+  private readonly previous = new Map<number, Released>();
+  private readonly released = new Map<number, Released>();
+  private lastCollectMs: number | undefined;
+
+  constructor(
+    private readonly sources: () => Iterable<MetricSource>,
+    options: MlMetricProducerOptions = {},
+  ) {
+    this.selector = MlMetricProducer.selectorOf(options.temporality);
+  }
+
+  private static selectorOf(t: MlMetricProducerOptions['temporality']): AggregationTemporalitySelector {
+    if (typeof t === 'function') return t;
+    const fixed = t === 'delta' ? DELTA : CUMULATIVE;
+    return () => fixed;
+  }
+
+  /** Uses the temporality preference of `reader` (e.g. a `PeriodicExportingMetricReader`). */
+  bindReader(reader: TemporalitySource): this {
+    this.selector = (type) => reader.selectAggregationTemporality(type);
+    return this;
+  }
+
+  /** Called by the `MetricReader` on every collection. */
+  async collect(): Promise<CollectionResult> {
+    const errors: unknown[] = [];
+    const metrics: MetricData[] = [];
+    try {
+      this.collectInto(metrics);
+    } catch (err) {
+      errors.push(err);
+    }
+    return { resourceMetrics: { resource: EMPTY_RESOURCE, scopeMetrics: [{ scope: { name: SCOPE_NAME, version: VERSION }, metrics }] }, errors };
+  }
+
+  private collectInto(out: MetricData[]): void {
+    const histTemporality = this.selector(HISTOGRAM_INSTRUMENT);
+    const sumTemporality = this.selector(COUNTER_INSTRUMENT);
+    const byName = new Map<string, HistogramMetricData | SumMetricData>();
+    let now = Date.now();
+    for (const source of this.sources()) {
+      const agg = source.aggregator;
+      now = agg.now();
+      const epsilon = source.privacy !== undefined && source.privacy.epsilon > 0 ? source.privacy.epsilon : undefined;
+      for (const cell of agg.allCells()) {
+        const def = METRIC_BY_NAME.get(cell.metric)!;
+        let metric = byName.get(cell.metric);
+        if (metric === undefined) {
+          const descriptor = { name: def.name, description: def.description, unit: def.unit, valueType: cell.kind === 'histogram' ? ValueType.DOUBLE : ValueType.INT };
+          metric =
+            cell.kind === 'histogram'
+              ? { descriptor, aggregationTemporality: histTemporality, dataPointType: HISTOGRAM_POINTS, dataPoints: [] }
+              : { descriptor, aggregationTemporality: sumTemporality, dataPointType: SUM_POINTS, isMonotonic: true, dataPoints: [] };
+          byName.set(cell.metric, metric);
+        }
+        const delta = metric.aggregationTemporality === DELTA;
+        const startMs = delta && this.lastCollectMs !== undefined ? Math.max(cell.startTimeMs, this.lastCollectMs) : cell.startTimeMs;
+        const times = { startTime: hrTime(startMs), endTime: hrTime(Math.max(now, startMs)), attributes: { ...cell.attributes } };
+        if (cell.kind === 'histogram') {
+          const point = this.histogramPoint(cell, epsilon, delta);
+          if (point !== undefined) (metric as HistogramMetricData).dataPoints.push({ ...times, value: point });
+        } else {
+          const total = epsilon === undefined ? cell.value : this.release(cell.id, cell.value, epsilon);
+          const prev = this.previous.get(cell.id);
+          const value = delta ? total - (prev?.value ?? 0) : total;
+          if (delta) {
+            this.previous.set(cell.id, { value: total });
+            if (value <= 0) continue;
+          }
+          (metric as SumMetricData).dataPoints.push({ ...times, value });
+        }
+      }
+    }
+    this.lastCollectMs = now;
+    for (const def of METRIC_DEFINITIONS) {
+      const m = byName.get(def.name);
+      if (m !== undefined && m.dataPoints.length > 0) out.push(m);
+    }
+  }
+
+  private release(id: number, trueValue: number, epsilon: number): number {
+    const prev = this.released.get(id);
+    const value = noisyCount(trueValue, epsilon, prev?.value ?? 0);
+    this.released.set(id, { value });
+    return value;
+  }
+
+  private histogramPoint(cell: HistogramCell, epsilon: number | undefined, delta: boolean): HistogramMetricData['dataPoints'][number]['value'] | undefined {
+    let counts: Float64Array = cell.counts;
+    if (epsilon !== undefined) {
+      let rel = this.released.get(cell.id);
+      if (rel === undefined) {
+        rel = { value: 0, counts: new Float64Array(cell.counts.length) };
+        this.released.set(cell.id, rel);
+      }
+      const noisy = rel.counts!;
+      for (let i = 0; i < noisy.length; i++) noisy[i] = noisyCount(cell.counts[i]!, epsilon, noisy[i]!);
+      counts = noisy;
+    }
+    let count = 0;
+    for (let i = 0; i < counts.length; i++) count += counts[i]!;
+    const exact = epsilon === undefined;
+    if (!delta) {
+      return {
+        buckets: { boundaries: [...cell.boundaries], counts: Array.from(counts) },
+        count,
+        ...(exact ? { sum: cell.sum } : {}),
+        ...(exact && cell.count > 0 ? { min: cell.min, max: cell.max } : {}),
+      };
+    }
+    const prev = this.previous.get(cell.id);
+    const out = new Array<number>(counts.length);
+    for (let i = 0; i < counts.length; i++) out[i] = counts[i]! - (prev?.counts?.[i] ?? 0);
+    const dCount = count - (prev?.value ?? 0);
+    const sum = cell.sum;
+    const prevSum = prev?.sum ?? 0;
+    this.previous.set(cell.id, { value: count, counts: Float64Array.from(counts), sum });
+    if (dCount <= 0) return undefined;
+    return { buckets: { boundaries: [...cell.boundaries], counts: out }, count: dCount, ...(exact ? { sum: sum - prevSum } : {}) };
+  }
+}
