@@ -1,0 +1,36 @@
+/**
+ * The statistics engine: pure functions over plain numbers, count vectors and
+ * histograms (no OpenTelemetry imports, no side effects). Each module documents
+ * its formula and a reference.
+ */
+export { StatisticsInputError } from './validate.js';
+export { referenceBoundaries } from './reference-boundaries.js';
+export type { ReferenceBoundaries, ReferenceBoundariesOptions } from './reference-boundaries.js';
+export { histogramFromValues, groupHistogram, rebinExplicit, rebinExponential } from './binning.js';
+export type { RebinOptions, RebinResult } from './binning.js';
+export { DEFAULT_EPSILON, smoothedProportions, rawProportions } from './smoothing.js';
+export { psi } from './psi.js';
+export { klDivergence } from './kl.js';
+export { jensenShannonDistance } from './jensen-shannon.js';
+export { hellingerDistance } from './hellinger.js';
+export { chiSquareTest } from './chi-square.js';
+export type { ChiSquareTest } from './chi-square.js';
+export { binnedDrift } from './binned.js';
+export type { BinnedDrift, BinnedDriftOptions } from './binned.js';
+export { ksTest } from './ks.js';
+export type { KsResult } from './ks.js';
+export { wassersteinDistance } from './wasserstein.js';
+export { categoricalDrift } from './categorical.js';
+export type { CategoricalDrift } from './categorical.js';
+export { missingRate, missingnessShift } from './missingness.js';
+export type { MissingnessShift } from './missingness.js';
+export { labelSplitScores } from './scores.js';
+export type { LabelSplitScores } from './scores.js';
+export { calibration } from './calibration.js';
+export type { Calibration, CalibrationOptions, ReliabilityBin } from './calibration.js';
+export { binaryMetrics, binaryMetricsAtThreshold, binaryMetricsFromConfusion, confusionAtThreshold, multiclassMetrics } from './classification.js';
+export type { BinaryCounts, BinaryMetrics, ClassMetrics, Confusion, MulticlassMetrics } from './classification.js';
+export { rocAuc } from './roc-auc.js';
+export { regressionErrors } from './regression.js';
+export type { RegressionErrorSums } from './regression.js';
+export { chiSquareCdf, chiSquareSf, chiSquareQuantile, kolmogorovCdf, kolmogorovSf, kolmogorovQuantile } from './distributions.js';
