@@ -1,0 +1,354 @@
+/**
+ * Durable state in embedded SQLite (better-sqlite3): stream cursors, open-window accumulators,
+ * histogram layouts, baselines, references, closed-window history and last evaluation results.
+ *
+ * Journal: WAL (readers never block the writer; a commit appends to the WAL only).
+ * synchronous: FULL by default. The receiver acknowledges a request only after its transaction
+ * committed, so the acknowledgement promises durability. In WAL mode, NORMAL already survives a
+ * process crash (kill -9: committed pages are in the OS page cache, the WAL is replayed at the
+ * next open) but not an OS crash or power loss, which may roll back the last commits, i.e.
+ * acknowledged data. FULL fsyncs the WAL at every commit and keeps the promise in both cases; its
+ * cost is one fsync per request, not per point. 'normal' is available where losing the last
+ * seconds on power loss is acceptable.
+ *
+ * Corruption: `open` runs PRAGMA quick_check and refuses a damaged file with
+ * {@link CorruptDatabaseError} instead of running on inconsistent state.
+ */
+import Database from 'better-sqlite3';
+import type { BaselineFile } from '@otel-ml/conventions';
+import type { Cursor } from '../streams/delta.js';
+import type { Slot } from '../windows/accumulator.js';
+import type { ModelIdentity } from '../streams/signals.js';
+import { parseSlotKey } from '../streams/signals.js';
+import type { WindowSnapshot } from '../windows/snapshot.js';
+import { decodeBounds, decodeCounts, decodeState, encodeBounds, encodeCounts, encodeState } from './codec.js';
+
+export const SCHEMA_VERSION = 1;
+
+export type Durability = 'full' | 'normal';
+
+export class CorruptDatabaseError extends Error {
+  constructor(
+    readonly path: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`state database ${path} is corrupt (PRAGMA quick_check: ${problems.slice(0, 5).join('; ')}); restore it from a backup or move it away to start with empty state`);
+    this.name = 'CorruptDatabaseError';
+  }
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS bounds (id INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS cursors (
+  stream_key TEXT PRIMARY KEY, temporality INTEGER NOT NULL, start INTEGER NOT NULL, time INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL, state BLOB);
+CREATE TABLE IF NOT EXISTS windows (
+  model_key TEXT PRIMARY KEY, model TEXT NOT NULL, task TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, extensions INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS slots (
+  model_key TEXT NOT NULL, slot_key TEXT NOT NULL, value REAL, count REAL, sum REAL, min REAL, max REAL, bounds_id INTEGER, counts BLOB,
+  PRIMARY KEY (model_key, slot_key));
+CREATE TABLE IF NOT EXISTS layouts (model_key TEXT NOT NULL, slot_key TEXT NOT NULL, bounds_id INTEGER NOT NULL, PRIMARY KEY (model_key, slot_key));
+CREATE TABLE IF NOT EXISTS baselines (model_name TEXT NOT NULL, model_version TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (model_name, model_version));
+CREATE TABLE IF NOT EXISTS refs (model_key TEXT NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (model_key, kind));
+CREATE TABLE IF NOT EXISTS history (model_key TEXT NOT NULL, end INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (model_key, end));
+CREATE TABLE IF NOT EXISTS evaluations (model_key TEXT PRIMARY KEY, window_end INTEGER NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL);
+`;
+
+/** A stored window with its slots. */
+export interface StoredWindow {
+  readonly modelKey: string;
+  readonly model: ModelIdentity;
+  readonly task: string;
+  readonly start: number;
+  readonly end: number;
+  readonly extensions: number;
+  readonly slots: Slot[];
+}
+
+/** Everything one ingest request changed, written in one transaction. */
+export interface IngestChanges {
+  readonly cursors: Iterable<[string, Cursor]>;
+  readonly windows: Iterable<{ modelKey: string; model: ModelIdentity; task: string; start: number; end: number; extensions: number }>;
+  readonly slots: Iterable<[string, Slot]>;
+  readonly layouts: Iterable<[string, string, readonly number[]]>;
+}
+
+const TEMPORALITY_CODE = { delta: 1, cumulative: 2 } as const;
+
+function nullable(v: number | undefined): number | null {
+  return v === undefined || Number.isNaN(v) ? null : v;
+}
+
+type Row = Record<string, unknown>;
+
+/** JSON writes a NaN sum (unknown) as null; read it back as NaN. */
+function parseSnapshot(text: string): WindowSnapshot {
+  return JSON.parse(text, (k, v: unknown) => (k === 'sum' && v === null ? Number.NaN : v)) as WindowSnapshot;
+}
+
+export class StateDb {
+  private readonly db: Database.Database;
+  private readonly boundsById = new Map<number, readonly number[]>();
+  private readonly idByBounds = new Map<readonly number[], number>();
+  private readonly idByText = new Map<string, number>();
+  private readonly stmt;
+
+  private constructor(
+    readonly path: string,
+    db: Database.Database,
+  ) {
+    this.db = db;
+    this.stmt = {
+      insertBounds: db.prepare('INSERT INTO bounds (id, data) VALUES (?, ?)'),
+      upsertCursor: db.prepare('INSERT OR REPLACE INTO cursors (stream_key, temporality, start, time, updated_at, state) VALUES (?, ?, ?, ?, ?, ?)'),
+      deleteCursor: db.prepare('DELETE FROM cursors WHERE stream_key = ?'),
+      upsertWindow: db.prepare('INSERT OR REPLACE INTO windows (model_key, model, task, start, end, extensions) VALUES (?, ?, ?, ?, ?, ?)'),
+      deleteWindow: db.prepare('DELETE FROM windows WHERE model_key = ?'),
+      upsertSlot: db.prepare('INSERT OR REPLACE INTO slots (model_key, slot_key, value, count, sum, min, max, bounds_id, counts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      deleteSlots: db.prepare('DELETE FROM slots WHERE model_key = ?'),
+      upsertLayout: db.prepare('INSERT OR REPLACE INTO layouts (model_key, slot_key, bounds_id) VALUES (?, ?, ?)'),
+      getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+      setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+      putHistory: db.prepare('INSERT OR REPLACE INTO history (model_key, end, body) VALUES (?, ?, ?)'),
+      pruneHistory: db.prepare('DELETE FROM history WHERE model_key = ? AND end NOT IN (SELECT end FROM history WHERE model_key = ? ORDER BY end DESC LIMIT ?)'),
+      getHistory: db.prepare('SELECT body FROM history WHERE model_key = ? ORDER BY end').pluck(),
+      putRef: db.prepare('INSERT OR REPLACE INTO refs (model_key, kind, body, updated_at) VALUES (?, ?, ?, ?)'),
+      deleteRef: db.prepare('DELETE FROM refs WHERE model_key = ? AND kind = ?'),
+      getRef: db.prepare('SELECT body, updated_at FROM refs WHERE model_key = ? AND kind = ?'),
+      putBaseline: db.prepare('INSERT OR REPLACE INTO baselines (model_name, model_version, body) VALUES (?, ?, ?)'),
+      putEvaluation: db.prepare('INSERT OR REPLACE INTO evaluations (model_key, window_end, body, created_at) VALUES (?, ?, ?, ?)'),
+      getEvaluation: db.prepare('SELECT window_end, body, created_at FROM evaluations WHERE model_key = ?'),
+    };
+    for (const r of db.prepare('SELECT id, data FROM bounds').all() as { id: number; data: Buffer }[]) {
+      const b = decodeBounds(r.data);
+      this.boundsById.set(r.id, b);
+      this.idByBounds.set(b, r.id);
+      this.idByText.set(b.join(','), r.id);
+    }
+  }
+
+  /**
+   * Opens (creating if needed) the database at `path` (':memory:' for a transient store), checks
+   * its integrity and schema version. `now` (ms) is recorded as the creation time of a new store.
+   */
+  static open(path: string, opts: { durability?: Durability; now?: number } = {}): StateDb {
+    let db: Database.Database;
+    try {
+      db = new Database(path);
+    } catch (e) {
+      throw new CorruptDatabaseError(path, [(e as Error).message]);
+    }
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${opts.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
+      db.pragma('busy_timeout = 5000');
+      const problems = (db.pragma('quick_check') as { quick_check: string }[]).map((r) => r.quick_check);
+      if (problems.length !== 1 || problems[0] !== 'ok') throw new CorruptDatabaseError(path, problems);
+      db.exec(SCHEMA);
+      const version = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get('schema_version') as string | undefined;
+      if (version === undefined) {
+        db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
+        db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('created_at', String(opts.now ?? Date.now()));
+      } else if (Number(version) !== SCHEMA_VERSION) {
+        throw new Error(`state database ${path} has schema version ${version}; this processor uses ${SCHEMA_VERSION}`);
+      }
+    } catch (e) {
+      db.close();
+      if (e instanceof CorruptDatabaseError) throw e;
+      const code = (e as { code?: string }).code;
+      if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') throw new CorruptDatabaseError(path, [(e as Error).message]);
+      throw e;
+    }
+    return new StateDb(path, db);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  meta(key: string): string | undefined {
+    return this.stmt.getMeta.get(key) as string | undefined;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.stmt.setMeta.run(key, value);
+  }
+
+  /** Runs `fn` in one transaction (BEGIN IMMEDIATE ... COMMIT, rolled back on a throw). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  /** Shared instance of a boundary list (the same array for equal lists). */
+  internBounds(b: readonly number[]): readonly number[] {
+    if (this.idByBounds.has(b)) return b;
+    const id = this.idByText.get(b.join(','));
+    if (id !== undefined) return this.boundsById.get(id)!;
+    const copy = Object.freeze(b.slice());
+    const newId = this.boundsById.size + 1;
+    this.boundsById.set(newId, copy);
+    this.idByBounds.set(copy, newId);
+    this.idByText.set(copy.join(','), newId);
+    this.pendingBounds.push(newId);
+    return copy;
+  }
+
+  private pendingBounds: number[] = [];
+
+  private boundsId = (b: readonly number[]): number => {
+    const id = this.idByBounds.get(b) ?? this.idByBounds.get(this.internBounds(b))!;
+    return id;
+  };
+
+  private bounds = (id: number): readonly number[] => {
+    const b = this.boundsById.get(id);
+    if (b === undefined) throw new CorruptDatabaseError(this.path, [`unknown boundary list ${id}`]);
+    return b;
+  };
+
+  private flushBounds(): void {
+    for (const id of this.pendingBounds) this.stmt.insertBounds.run(id, encodeBounds(this.boundsById.get(id)!));
+    this.pendingBounds = [];
+  }
+
+  /** Forgets boundary lists interned in memory but never committed (after a failed transaction). */
+  discardPendingBounds(): void {
+    for (const id of this.pendingBounds) {
+      const b = this.boundsById.get(id)!;
+      this.boundsById.delete(id);
+      this.idByBounds.delete(b);
+      this.idByText.delete(b.join(','));
+    }
+    this.pendingBounds = [];
+  }
+
+  /** Writes the changes of one ingest request. Call inside {@link transaction}. */
+  writeIngest(ch: IngestChanges): void {
+    const s = this.stmt;
+    for (const [key, c] of ch.cursors) this.writeCursor(key, c);
+    for (const w of ch.windows) s.upsertWindow.run(w.modelKey, JSON.stringify(w.model), w.task, w.start, w.end, w.extensions);
+    for (const [modelKey, slot] of ch.slots) this.writeSlot(modelKey, slot);
+    for (const [modelKey, slotKey, b] of ch.layouts) s.upsertLayout.run(modelKey, slotKey, this.boundsId(b));
+    this.flushBounds();
+  }
+
+  private writeCursor(key: string, c: Cursor): void {
+    const state = c.state === undefined ? null : encodeState(c.state, this.boundsId);
+    this.stmt.upsertCursor.run(key, TEMPORALITY_CODE[c.temporality], c.start, c.time, Math.round(c.updatedAt), state);
+  }
+
+  private writeSlot(modelKey: string, slot: Slot): void {
+    if (slot.kind === 'counter') {
+      this.stmt.upsertSlot.run(modelKey, slot.key, slot.value, null, null, null, null, null, null);
+    } else {
+      this.stmt.upsertSlot.run(modelKey, slot.key, null, slot.count, nullable(slot.sum), nullable(slot.min), nullable(slot.max), this.boundsId(slot.bounds), encodeCounts(slot.counts));
+    }
+  }
+
+  deleteCursors(keys: Iterable<string>): void {
+    for (const k of keys) this.stmt.deleteCursor.run(k);
+  }
+
+  /** Writes a window's header (after an extension). */
+  writeWindow(w: { modelKey: string; model: ModelIdentity; task: string; start: number; end: number; extensions: number }): void {
+    this.stmt.upsertWindow.run(w.modelKey, JSON.stringify(w.model), w.task, w.start, w.end, w.extensions);
+    this.flushBounds();
+  }
+
+  /** Removes a closed window and its slots. */
+  deleteWindow(modelKey: string): void {
+    this.stmt.deleteWindow.run(modelKey);
+    this.stmt.deleteSlots.run(modelKey);
+  }
+
+  loadCursors(): Map<string, Cursor> {
+    const out = new Map<string, Cursor>();
+    const rows = this.db.prepare('SELECT stream_key, temporality, start, time, updated_at, state FROM cursors').safeIntegers(true).all() as Row[];
+    for (const r of rows) {
+      const c: Cursor = {
+        temporality: r.temporality === BigInt(TEMPORALITY_CODE.delta) ? 'delta' : 'cumulative',
+        start: r.start as bigint,
+        time: r.time as bigint,
+        updatedAt: Number(r.updated_at as bigint),
+        state: r.state === null ? undefined : decodeState(r.state as Buffer, this.bounds),
+      };
+      out.set(r.stream_key as string, c);
+    }
+    return out;
+  }
+
+  loadWindows(): StoredWindow[] {
+    const windows = this.db.prepare('SELECT model_key, model, task, start, end, extensions FROM windows').all() as Row[];
+    const slotStmt = this.db.prepare('SELECT slot_key, value, count, sum, min, max, bounds_id, counts FROM slots WHERE model_key = ?');
+    return windows.map((w) => {
+      const slots: Slot[] = (slotStmt.all(w.model_key) as Row[]).map((r) => {
+        const key = r.slot_key as string;
+        const id = parseSlotKey(key);
+        if (r.counts === null) return { kind: 'counter', key, id, value: r.value as number };
+        const bounds = this.bounds(r.bounds_id as number);
+        const counts = decodeCounts(r.counts as Buffer);
+        if (counts.length !== bounds.length + 1) throw new CorruptDatabaseError(this.path, [`slot ${key}: ${counts.length} counts for ${bounds.length} bounds`]);
+        return {
+          kind: 'histogram', key, id, bounds, counts, count: r.count as number, sum: (r.sum as number | null) ?? Number.NaN,
+          min: (r.min as number | null) ?? undefined, max: (r.max as number | null) ?? undefined,
+        };
+      });
+      return {
+        modelKey: w.model_key as string, model: JSON.parse(w.model as string) as ModelIdentity, task: w.task as string,
+        start: w.start as number, end: w.end as number, extensions: w.extensions as number, slots,
+      };
+    });
+  }
+
+  loadLayouts(): Map<string, Map<string, readonly number[]>> {
+    const out = new Map<string, Map<string, readonly number[]>>();
+    for (const r of this.db.prepare('SELECT model_key, slot_key, bounds_id FROM layouts').all() as Row[]) {
+      let m = out.get(r.model_key as string);
+      if (m === undefined) out.set(r.model_key as string, (m = new Map()));
+      m.set(r.slot_key as string, this.bounds(r.bounds_id as number));
+    }
+    return out;
+  }
+
+  putBaseline(b: BaselineFile): void {
+    this.stmt.putBaseline.run(b.model.name, b.model.version ?? '', JSON.stringify(b));
+  }
+
+  loadBaselines(): BaselineFile[] {
+    return (this.db.prepare('SELECT body FROM baselines').pluck().all() as string[]).map((s) => JSON.parse(s) as BaselineFile);
+  }
+
+  /** Appends a closed window to the model's history, keeping the newest `keep`. */
+  appendHistory(s: WindowSnapshot, keep: number): void {
+    this.stmt.putHistory.run(s.modelKey, s.end, JSON.stringify(s));
+    this.stmt.pruneHistory.run(s.modelKey, s.modelKey, keep);
+  }
+
+  /** Closed windows of a model, oldest first. */
+  history(modelKey: string): WindowSnapshot[] {
+    return (this.stmt.getHistory.all(modelKey) as string[]).map((s) => parseSnapshot(s));
+  }
+
+  putReference(modelKey: string, kind: string, s: WindowSnapshot, now: number): void {
+    this.stmt.putRef.run(modelKey, kind, JSON.stringify(s), now);
+  }
+
+  deleteReference(modelKey: string, kind: string): void {
+    this.stmt.deleteRef.run(modelKey, kind);
+  }
+
+  reference(modelKey: string, kind: string): { snapshot: WindowSnapshot; updatedAt: number } | undefined {
+    const r = this.stmt.getRef.get(modelKey, kind) as { body: string; updated_at: number } | undefined;
+    return r === undefined ? undefined : { snapshot: parseSnapshot(r.body), updatedAt: r.updated_at };
+  }
+
+  putEvaluation(modelKey: string, windowEnd: number, body: unknown, now: number): void {
+    this.stmt.putEvaluation.run(modelKey, windowEnd, JSON.stringify(body), now);
+  }
+
+  evaluation(modelKey: string): { windowEnd: number; body: unknown; createdAt: number } | undefined {
+    const r = this.stmt.getEvaluation.get(modelKey) as { window_end: number; body: string; created_at: number } | undefined;
+    return r === undefined ? undefined : { windowEnd: r.window_end, body: JSON.parse(r.body) as unknown, createdAt: r.created_at };
+  }
+}

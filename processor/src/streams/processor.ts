@@ -1,0 +1,499 @@
+/**
+ * `StreamProcessor`: the stateful core between the OTLP receivers and the evaluator.
+ *
+ * ingest(export) → per point: identity → cursor (cumulative→delta, order checks) → analysis slot
+ * of the model's open window → write-through of everything the request changed in ONE SQLite
+ * transaction, before returning. The receiver acknowledges only after `ingest` returned, so an
+ * acknowledged point is durable, and since each cursor is committed together with the deltas it
+ * produced, a retried or replayed cumulative point after a crash or restart finds its cursor and
+ * is not counted twice.
+ *
+ * Hot state (cursors, open windows, layouts) lives in memory; SQLite is written through per
+ * request and read only at open (and after a failed transaction, to drop uncommitted changes).
+ *
+ * Limits (config, defaults in {@link DEFAULT_LIMITS}): maxStreams (new streams beyond it are
+ * refused, reason `stream_limit`), staleAfterMs (cursors not updated for that long are removed).
+ */
+import type { BaselineFile, ExplicitHistogram } from '@otel-ml/conventions';
+import type { ConsumeResult, ExponentialHistogramPoint, HistogramPoint, Metric, MetricsExport, NumberPoint } from '../otlp/model.js';
+import { FLAG_NO_RECORDED_VALUE } from '../otlp/model.js';
+import { rebinExplicit, rebinExponential } from '../statistics/binning.js';
+import type { Durability } from '../store/sqlite.js';
+import { StateDb } from '../store/sqlite.js';
+import type { HistogramSlot, OpenWindow, Slot } from '../windows/accumulator.js';
+import { addToHistogram, boundsEqual, counterSlot, histogramSlot } from '../windows/accumulator.js';
+import type { ReferenceKind, ReferenceOptions } from '../windows/references.js';
+import { baselineApplies, baselineEdges, referenceOptions, rollingReference } from '../windows/references.js';
+import type { WindowSnapshot } from '../windows/snapshot.js';
+import { baselineSnapshot, snapshotOf } from '../windows/snapshot.js';
+import type { WindowOptions } from '../windows/windows.js';
+import { advanceWindow, alignedStart, windowOptions } from '../windows/windows.js';
+import type { Cursor, ExpHistogramDelta, HistogramDelta, Step } from './delta.js';
+import { exponentialStep, histogramStep, sumStep } from './delta.js';
+import { metricIdentity, resourceIdentity, streamKey } from './identity.js';
+import type { DropCounts, DropReason } from './reasons.js';
+import { REJECTING_REASONS, emptyDropCounts } from './reasons.js';
+import type { ModelIdentity, SignalSpec, SlotId } from './signals.js';
+import { ATTR, SIGNALS, attrString, modelKeyOf, modelOf, resourcePart, slotOf } from './signals.js';
+
+export interface Limits {
+  /** Maximum live streams (cursors). Default 100,000. */
+  readonly maxStreams: number;
+  /** A stream not updated for this long (processor wall time, ms) is forgotten. Default 1 hour. */
+  readonly staleAfterMs: number;
+}
+
+export const DEFAULT_LIMITS: Limits = { maxStreams: 100_000, staleAfterMs: 3_600_000 };
+
+export interface StreamProcessorOptions {
+  /** SQLite file; ':memory:' (default) keeps state for the life of the process only. */
+  readonly path?: string;
+  /** See `store/sqlite.ts`. Default 'full'. */
+  readonly durability?: Durability;
+  /** Wall clock in ms (injectable for tests). Default Date.now. */
+  readonly clock?: () => number;
+  readonly limits?: Partial<Limits>;
+  /**
+   * Resource attributes that are part of the model key (points whose resources differ in them do
+   * not merge). Default ['deployment.environment.name'].
+   */
+  readonly resourceAttributes?: readonly string[];
+  readonly windows?: Partial<WindowOptions>;
+  readonly references?: Partial<ReferenceOptions>;
+  /** Closed windows kept per model (for pinning and the rolling reference). Default max(100, rollingWindows). */
+  readonly historyWindows?: number;
+}
+
+export interface ProcessorStats {
+  /** Data points received (all metrics, including ignored ones). */
+  readonly receivedPoints: number;
+  /** Points that changed state (moved a cursor and/or added to a window). */
+  readonly acceptedPoints: number;
+  /** Points not accumulated, by reason. */
+  readonly droppedPoints: Readonly<DropCounts>;
+  /** Of the dropped points, those reported to senders as rejected. */
+  readonly rejectedPoints: number;
+  /** Live streams (cursors). */
+  readonly liveStreams: number;
+  readonly openWindows: number;
+  readonly closedWindows: number;
+  /** Streams forgotten by staleness. */
+  readonly expiredStreams: number;
+  /** See `streams/delta.ts`: cumulative series starting before this instant (ns) are not counted from their start. */
+  readonly horizonUnixNano: bigint;
+}
+
+/** What one request changed; written in one transaction. */
+class Changes {
+  readonly cursors = new Set<string>();
+  readonly windows = new Set<OpenWindow>();
+  readonly slots = new Map<Slot, string>();
+  readonly layouts: [string, string, readonly number[]][] = [];
+  readonly dropped = emptyDropCounts();
+  received = 0;
+  accepted = 0;
+  rejected = 0;
+  drop(reason: DropReason, n = 1): void {
+    this.dropped[reason] += n;
+    if (REJECTING_REASONS.has(reason)) this.rejected += n;
+  }
+}
+
+type Point = NumberPoint | HistogramPoint | ExponentialHistogramPoint;
+
+function pointCount(m: Metric): number {
+  return m.data.type === 'summary' ? m.data.pointCount : m.data.points.length;
+}
+
+/** The accepted metric shapes of a signal, or undefined for a wrong type (e.g. a gauge). */
+function temporalityFor(spec: SignalSpec, m: Metric): 'delta' | 'cumulative' | undefined {
+  const d = m.data;
+  if (spec.kind === 'counter') {
+    if (d.type !== 'sum' || !d.isMonotonic) return undefined;
+    return d.temporality === 'unspecified' ? undefined : d.temporality;
+  }
+  if (d.type !== 'histogram' && d.type !== 'exponential_histogram') return undefined;
+  return d.temporality === 'unspecified' ? undefined : d.temporality;
+}
+
+function toExplicit(d: HistogramDelta): ExplicitHistogram {
+  const h: { -readonly [K in keyof ExplicitHistogram]: ExplicitHistogram[K] } = { boundaries: d.bounds, counts: Array.from(d.counts), count: d.count, sum: d.sum };
+  if (d.min !== undefined) h.min = d.min;
+  if (d.max !== undefined) h.max = d.max;
+  return h;
+}
+
+export class StreamProcessor {
+  private readonly db: StateDb;
+  private readonly clock: () => number;
+  private readonly limits: Limits;
+  private readonly allow: readonly string[];
+  private readonly windowOpts: WindowOptions;
+  private readonly refOpts: ReferenceOptions;
+  private readonly historyWindows: number;
+
+  private cursors = new Map<string, Cursor>();
+  private windows = new Map<string, OpenWindow>();
+  private layouts = new Map<string, Map<string, readonly number[]>>();
+  private baselines: BaselineFile[] = [];
+  private horizon: bigint;
+  private lastSweep: number;
+
+  private received = 0;
+  private accepted = 0;
+  private rejected = 0;
+  private closed = 0;
+  private expired = 0;
+  private readonly dropped = emptyDropCounts();
+
+  private constructor(opts: StreamProcessorOptions) {
+    this.clock = opts.clock ?? Date.now;
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    if (!(this.limits.maxStreams >= 0) || !(this.limits.staleAfterMs > 0)) throw new RangeError('limits: maxStreams must be >= 0 and staleAfterMs > 0');
+    this.allow = opts.resourceAttributes ?? [ATTR.environment];
+    this.windowOpts = windowOptions(opts.windows);
+    this.refOpts = referenceOptions(opts.references);
+    this.historyWindows = opts.historyWindows ?? Math.max(100, this.refOpts.rollingWindows);
+    const now = this.clock();
+    this.db = StateDb.open(opts.path ?? ':memory:', { durability: opts.durability, now });
+    this.horizon = BigInt(this.db.meta('horizon') ?? BigInt(this.db.meta('created_at')!) * 1_000_000n);
+    this.lastSweep = now;
+    this.loadState();
+  }
+
+  /** Opens (or creates) the state at `opts.path` and loads it. Throws CorruptDatabaseError on a damaged file. */
+  static open(opts: StreamProcessorOptions = {}): StreamProcessor {
+    return new StreamProcessor(opts);
+  }
+
+  private loadState(): void {
+    this.cursors = this.db.loadCursors();
+    this.windows = new Map();
+    for (const w of this.db.loadWindows()) {
+      this.windows.set(w.modelKey, { ...w, slots: new Map(w.slots.map((s) => [s.key, s])) });
+    }
+    this.layouts = this.db.loadLayouts();
+    this.baselines = this.db.loadBaselines();
+  }
+
+  /** Drops uncommitted in-memory changes by reloading the committed state. */
+  private rollback(): void {
+    this.db.discardPendingBounds();
+    this.loadState();
+  }
+
+  /**
+   * Applies one export request. All state changes are committed in one transaction before this
+   * returns; if it throws, nothing of the request was applied (the receiver must answer with an
+   * error so that the sender retries).
+   */
+  ingest(exp: MetricsExport): ConsumeResult {
+    const now = this.clock();
+    const ch = new Changes();
+    try {
+      for (const rm of exp.resourceMetrics) {
+        let resId: string | undefined;
+        let resPart: Record<string, string> | undefined;
+        for (const sm of rm.scopeMetrics) {
+          for (const m of sm.metrics) {
+            const n = pointCount(m);
+            ch.received += n;
+            const spec = SIGNALS.get(m.name);
+            if (spec === undefined) {
+              ch.drop('not_ml', n);
+              continue;
+            }
+            const temporality = temporalityFor(spec, m);
+            if (temporality === undefined || m.data.type === 'summary' || m.data.type === 'gauge') {
+              ch.drop('unsupported_type', n);
+              continue;
+            }
+            resId ??= resourceIdentity(rm.resource.attributes);
+            resPart ??= resourcePart(rm.resource.attributes, this.allow);
+            const d = m.data;
+            const metricId = metricIdentity(resId, sm.scope, { name: m.name, unit: m.unit, type: d.type, temporality, isMonotonic: d.type === 'sum' ? d.isMonotonic : undefined });
+            for (const p of d.points as readonly Point[]) this.point(ch, spec, d.type, temporality, metricId, resPart, p, now);
+          }
+        }
+      }
+      this.db.transaction(() => this.db.writeIngest({
+        cursors: [...ch.cursors].map((k): [string, Cursor] => [k, this.cursors.get(k)!]),
+        windows: ch.windows,
+        slots: [...ch.slots].map(([slot, modelKey]): [string, Slot] => [modelKey, slot]),
+        layouts: ch.layouts,
+      }));
+    } catch (e) {
+      this.rollback();
+      throw e;
+    }
+    this.received += ch.received;
+    this.accepted += ch.accepted;
+    this.rejected += ch.rejected;
+    for (const [r, n] of Object.entries(ch.dropped) as [DropReason, number][]) this.dropped[r] += n;
+    if (ch.rejected === 0) return { rejectedDataPoints: 0 };
+    const parts = (Object.entries(ch.dropped) as [DropReason, number][]).filter(([r, n]) => n > 0 && REJECTING_REASONS.has(r)).map(([r, n]) => `${r}: ${n}`);
+    return { rejectedDataPoints: ch.rejected, errorMessage: `rejected data points (${parts.join(', ')})` };
+  }
+
+  private point(ch: Changes, spec: SignalSpec, type: 'sum' | 'histogram' | 'exponential_histogram', temporality: 'delta' | 'cumulative', metricId: string, resPart: Record<string, string>, p: Point, now: number): void {
+    if ((p.flags & FLAG_NO_RECORDED_VALUE) !== 0) return ch.drop('no_recorded_value');
+    const model = modelOf(p.attributes, resPart);
+    if (model === undefined) return ch.drop('missing_attribute');
+    const slot = slotOf(spec, p.attributes);
+    if ('missing' in slot) return ch.drop('missing_attribute');
+    const key = streamKey(metricId, p.attributes);
+    const cursor = this.cursors.get(key);
+    if (cursor === undefined && this.cursors.size >= this.limits.maxStreams) return ch.drop('stream_limit');
+    let step: Step<number | HistogramDelta | ExpHistogramDelta>;
+    if (type === 'sum') step = sumStep(cursor, p as NumberPoint, temporality, this.horizon, now);
+    else if (type === 'histogram') {
+      const prev = cursor?.state?.kind === 'histogram' ? cursor.state.bounds : undefined;
+      const intern = (b: readonly number[]): readonly number[] => (prev !== undefined && boundsEqual(prev, b) && prev.length === b.length && prev.every((x, i) => x === b[i]) ? prev : this.db.internBounds(b));
+      step = histogramStep(cursor, p as HistogramPoint, temporality, this.horizon, now, intern);
+    } else step = exponentialStep(cursor, p as ExponentialHistogramPoint, temporality, this.horizon, now);
+    if (step.cursor !== undefined) {
+      this.cursors.set(key, step.cursor);
+      ch.cursors.add(key);
+    }
+    if (!step.ok) return ch.drop(step.reason);
+    if (step.delta !== undefined) {
+      const reason = this.accumulate(ch, model, slot.id, slot.key, p, step.delta, now);
+      if (reason !== undefined) return ch.drop(reason);
+    }
+    ch.accepted += 1;
+  }
+
+  private window(ch: Changes, model: ModelIdentity, now: number): OpenWindow {
+    const modelKey = modelKeyOf(model, this.allow);
+    let w = this.windows.get(modelKey);
+    if (w === undefined) {
+      const start = alignedStart(now, this.windowOpts.lengthMs);
+      w = { modelKey, model, task: '', start, end: start + this.windowOpts.lengthMs, extensions: 0, slots: new Map() };
+      this.windows.set(modelKey, w);
+      ch.windows.add(w);
+    }
+    return w;
+  }
+
+  /** Reference boundaries of a histogram slot: the layout, else the baseline's, else none. */
+  private layout(modelKey: string, model: ModelIdentity, id: SlotId, key: string): readonly number[] | undefined {
+    const known = this.layouts.get(modelKey)?.get(key);
+    if (known !== undefined) return known;
+    const b = this.baselineFor(model);
+    const edges = b === undefined ? undefined : baselineEdges(b, id);
+    return edges === undefined ? undefined : this.db.internBounds(edges);
+  }
+
+  private setLayout(ch: Changes, modelKey: string, key: string, bounds: readonly number[]): void {
+    let m = this.layouts.get(modelKey);
+    if (m === undefined) this.layouts.set(modelKey, (m = new Map()));
+    if (m.get(key) === bounds) return;
+    m.set(key, bounds);
+    ch.layouts.push([modelKey, key, bounds]);
+  }
+
+  private accumulate(ch: Changes, model: ModelIdentity, id: SlotId, key: string, p: Point, delta: number | HistogramDelta | ExpHistogramDelta, now: number): DropReason | undefined {
+    const w = this.window(ch, model, now);
+    const task = attrString(p.attributes, ATTR.modelTask);
+    if (task !== undefined && task !== w.task) {
+      w.task = task;
+      ch.windows.add(w);
+    }
+    let slot = w.slots.get(key);
+    if (typeof delta === 'number') {
+      if (slot === undefined) w.slots.set(key, (slot = counterSlot(key, id)));
+      if (slot.kind !== 'counter') return 'unsupported_type';
+      slot.value += delta;
+      ch.slots.set(slot, w.modelKey);
+      return undefined;
+    }
+    if (slot !== undefined && slot.kind !== 'histogram') return 'unsupported_type';
+    let target = slot?.bounds ?? this.layout(w.modelKey, w.model, id, key);
+    let h: HistogramDelta | ExplicitHistogram;
+    if ('bounds' in delta) {
+      if (target === undefined) target = this.db.internBounds(delta.bounds);
+      if (boundsEqual(target, delta.bounds)) h = delta;
+      else {
+        const r = safeRebin(() => rebinExplicit(toExplicit(delta), target!));
+        if (r === undefined) return 'incompatible_boundaries';
+        h = r;
+      }
+    } else {
+      if (target === undefined) return 'incompatible_boundaries';
+      const t = target;
+      const r = safeRebin(() => rebinExponential(delta, t));
+      if (r === undefined) return 'incompatible_boundaries';
+      h = r;
+    }
+    this.setLayout(ch, w.modelKey, key, target);
+    if (slot === undefined) w.slots.set(key, (slot = histogramSlot(key, id, target)));
+    addToHistogram(slot as HistogramSlot, 'bounds' in h ? h : { count: h.count, sum: h.sum, counts: h.counts, min: h.min, max: h.max });
+    ch.slots.set(slot, w.modelKey);
+    return undefined;
+  }
+
+  private baselineFor(model: { name: string; version: string }): BaselineFile | undefined {
+    let fallback: BaselineFile | undefined;
+    for (const b of this.baselines) {
+      if (!baselineApplies(b, model.name, model.version)) continue;
+      if (b.model.version === model.version) return b;
+      fallback = b;
+    }
+    return fallback;
+  }
+
+  /**
+   * Closes every window due at `now` (extending those short of `minRows`), expires stale streams,
+   * refreshes rolling references; all in one transaction. Returns the closed windows' snapshots,
+   * oldest end first.
+   */
+  closeDueWindows(now: number = this.clock()): WindowSnapshot[] {
+    const closed: WindowSnapshot[] = [];
+    try {
+      this.db.transaction(() => {
+        for (const w of this.windows.values()) {
+          const end = w.end;
+          const snap = advanceWindow(w, now, this.windowOpts);
+          if (snap !== undefined) {
+            closed.push(snap);
+            this.windows.delete(w.modelKey);
+            this.db.deleteWindow(w.modelKey);
+            this.db.appendHistory(snap, this.historyWindows);
+            this.refreshRolling(w.modelKey, now);
+          } else if (w.end !== end) {
+            this.db.writeWindow(w);
+          }
+        }
+        if (now - this.lastSweep >= Math.min(60_000, this.limits.staleAfterMs)) this.expireStale(now);
+      });
+    } catch (e) {
+      this.rollback();
+      throw e;
+    }
+    this.closed += closed.length;
+    return closed.sort((a, b) => a.end - b.end);
+  }
+
+  /** Removes cursors not updated for `staleAfterMs` and raises the horizon (see `streams/delta.ts`). */
+  private expireStale(now: number): void {
+    this.lastSweep = now;
+    const gone: string[] = [];
+    let horizon = this.horizon;
+    for (const [k, c] of this.cursors) {
+      if (now - c.updatedAt < this.limits.staleAfterMs) continue;
+      gone.push(k);
+      if (c.temporality === 'cumulative' && c.time > horizon) horizon = c.time;
+    }
+    if (gone.length === 0) return;
+    this.db.deleteCursors(gone);
+    if (horizon !== this.horizon) this.db.setMeta('horizon', horizon.toString());
+    for (const k of gone) this.cursors.delete(k);
+    this.horizon = horizon;
+    this.expired += gone.length;
+  }
+
+  private refreshRolling(modelKey: string, now: number): void {
+    const current = this.db.reference(modelKey, 'rolling');
+    if (current !== undefined && now - current.updatedAt < this.refOpts.rollingRefreshMs) return;
+    const r = rollingReference(this.db.history(modelKey), this.refOpts.rollingWindows);
+    if (r !== undefined) this.db.putReference(modelKey, 'rolling', r, now);
+  }
+
+  /** Stores a baseline (replacing one for the same model name and version); its boundaries become the layouts of that model's histograms from the next window on. */
+  setBaseline(b: BaselineFile): void {
+    const ch = new Changes();
+    this.db.transaction(() => {
+      this.db.putBaseline(b);
+      this.baselines = this.baselines.filter((x) => !(x.model.name === b.model.name && (x.model.version ?? '') === (b.model.version ?? '')));
+      this.baselines.push(b);
+      for (const [modelKey, m] of this.layouts) {
+        const model = parseModelKey(modelKey);
+        if (!baselineApplies(b, model.name, model.version)) continue;
+        for (const slotKey of m.keys()) {
+          const edges = baselineEdges(b, parseSlotId(slotKey));
+          if (edges !== undefined) this.setLayout(ch, modelKey, slotKey, this.db.internBounds(edges));
+        }
+      }
+      this.db.writeIngest({ cursors: [], windows: [], slots: [], layouts: ch.layouts });
+    });
+  }
+
+  /** Pins `snapshot` (e.g. one of {@link history}) as the model's 'pinned' reference. */
+  pinReference(modelKey: string, snapshot: WindowSnapshot): void {
+    this.db.transaction(() => this.db.putReference(modelKey, 'pinned', snapshot, this.clock()));
+  }
+
+  unpinReference(modelKey: string): void {
+    this.db.transaction(() => this.db.deleteReference(modelKey, 'pinned'));
+  }
+
+  /** References of a model that exist: baseline, pinned, rolling. */
+  references(modelKey: string): Partial<Record<ReferenceKind, WindowSnapshot>> {
+    const out: Partial<Record<ReferenceKind, WindowSnapshot>> = {};
+    const model = this.windows.get(modelKey)?.model ?? parseModelKey(modelKey);
+    const b = this.baselineFor(model);
+    if (b !== undefined) out.baseline = baselineSnapshot(b, modelKey, model);
+    const pinned = this.db.reference(modelKey, 'pinned');
+    if (pinned !== undefined) out.pinned = pinned.snapshot;
+    const rolling = this.db.reference(modelKey, 'rolling');
+    if (rolling !== undefined) out.rolling = rolling.snapshot;
+    return out;
+  }
+
+  /** Closed windows of a model kept for references, oldest first. */
+  history(modelKey: string): WindowSnapshot[] {
+    return this.db.history(modelKey);
+  }
+
+  /** Snapshots of the windows still open (a live view; nothing is closed). */
+  openWindows(): WindowSnapshot[] {
+    return [...this.windows.values()].map((w) => snapshotOf(w));
+  }
+
+  /** Keeps the last evaluation result of a model (any JSON value). */
+  saveEvaluation(modelKey: string, windowEnd: number, result: unknown): void {
+    this.db.transaction(() => this.db.putEvaluation(modelKey, windowEnd, result, this.clock()));
+  }
+
+  lastEvaluation(modelKey: string): { windowEnd: number; body: unknown; createdAt: number } | undefined {
+    return this.db.evaluation(modelKey);
+  }
+
+  stats(): ProcessorStats {
+    return {
+      receivedPoints: this.received,
+      acceptedPoints: this.accepted,
+      droppedPoints: { ...this.dropped },
+      rejectedPoints: this.rejected,
+      liveStreams: this.cursors.size,
+      openWindows: this.windows.size,
+      closedWindows: this.closed,
+      expiredStreams: this.expired,
+      horizonUnixNano: this.horizon,
+    };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function safeRebin(f: () => { ok: true; histogram: ExplicitHistogram } | { ok: false; reason: string }): ExplicitHistogram | undefined {
+  try {
+    const r = f();
+    return r.ok ? r.histogram : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Model identity from a model key (JSON [name, version, role, ...resource values]). */
+export function parseModelKey(modelKey: string): ModelIdentity {
+  const [name = '', version = '', role = 'primary'] = JSON.parse(modelKey) as string[];
+  return { name, version, role, resource: {} };
+}
+
+function parseSlotId(key: string): SlotId {
+  const [signal, subject = '', ...dims] = key.split('\u001f');
+  return { signal: signal as SlotId['signal'], subject, dims };
+}

@@ -1,0 +1,90 @@
+/**
+ * Window accumulators: the running sums of deltas for one model in one window, as a flat map of
+ * slots (see `streams/signals.ts` for slot keys). Counters add values; histograms add bucket
+ * counts on identical boundaries (the caller re-bins or refuses anything else first).
+ */
+import type { ModelIdentity, SlotId } from '../streams/signals.js';
+
+export interface CounterSlot {
+  readonly kind: 'counter';
+  readonly key: string;
+  readonly id: SlotId;
+  value: number;
+}
+
+export interface HistogramSlot {
+  readonly kind: 'histogram';
+  readonly key: string;
+  readonly id: SlotId;
+  readonly bounds: readonly number[];
+  readonly counts: Float64Array;
+  count: number;
+  /** NaN once any added delta had an unknown sum. */
+  sum: number;
+  min?: number;
+  max?: number;
+}
+
+export type Slot = CounterSlot | HistogramSlot;
+
+/** One open (still accumulating) window of one model. Times are processor wall-clock ms. */
+export interface OpenWindow {
+  readonly modelKey: string;
+  readonly model: ModelIdentity;
+  /** ml.model.task as last reported by the points ('' when never). */
+  task: string;
+  readonly start: number;
+  end: number;
+  /** How many times the window was extended for lack of rows. */
+  extensions: number;
+  readonly slots: Map<string, Slot>;
+}
+
+export function counterSlot(key: string, id: SlotId, value = 0): CounterSlot {
+  return { kind: 'counter', key, id, value };
+}
+
+export function histogramSlot(key: string, id: SlotId, bounds: readonly number[]): HistogramSlot {
+  return { kind: 'histogram', key, id, bounds, counts: new Float64Array(bounds.length + 1), count: 0, sum: 0 };
+}
+
+/** Histogram delta on the slot's boundaries. */
+export interface BucketDelta {
+  readonly count: number;
+  readonly sum: number;
+  readonly counts: ArrayLike<number>;
+  readonly min?: number;
+  readonly max?: number;
+}
+
+/** Adds `d` to `slot` (same boundaries, `d.counts.length === slot.counts.length`). */
+export function addToHistogram(slot: HistogramSlot, d: BucketDelta): void {
+  const c = slot.counts;
+  if (d.counts.length !== c.length) throw new RangeError(`bucket count mismatch: ${d.counts.length} vs ${c.length}`);
+  for (let i = 0; i < c.length; i++) c[i] += d.counts[i]!;
+  const wasEmpty = slot.count === 0;
+  slot.count += d.count;
+  slot.sum += d.sum;
+  if (d.count > 0) {
+    // min/max stay known only while every non-empty delta reported them.
+    if (wasEmpty) {
+      slot.min = d.min;
+      slot.max = d.max;
+    } else {
+      slot.min = slot.min === undefined || d.min === undefined ? undefined : Math.min(slot.min, d.min);
+      slot.max = slot.max === undefined || d.max === undefined ? undefined : Math.max(slot.max, d.max);
+    }
+  }
+}
+
+/** Equal boundaries, up to a relative tolerance of 1e-12 (text round trips of the same values). */
+export function boundsEqual(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x !== y && Math.abs(x - y) > 1e-12 * Math.max(Math.abs(x), Math.abs(y))) return false;
+  }
+  return true;
+}

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { StreamProcessor } from '../../../processor/src/streams/processor.js';
+import type { StreamProcessorOptions } from '../../../processor/src/streams/processor.js';
+import { FLAG_NO_RECORDED_VALUE } from '../../../processor/src/otlp/model.js';
+import type { ExponentialHistogramPoint, Metric } from '../../../processor/src/otlp/model.js';
+import { BOUNDS, MODEL, MODEL_KEY, T0, expHistogramMetric, exportOf, feature, histogramMetric, hp, np, ns, resource, sumMetric } from './fixtures.js';
+
+function processor(opts: Partial<StreamProcessorOptions> = {}) {
+  const clock = { now: T0 };
+  const p = StreamProcessor.open({ clock: () => clock.now, windows: { lengthMs: 60_000, minRows: 1 }, ...opts });
+  return { p, clock };
+}
+
+const instance = (id: string, ...metrics: Metric[]) => resource({ 'service.name': 'api', 'service.instance.id': id }, ...metrics);
+const ageHist = (start: number, time: number, counts: number[]) => histogramMetric('ml.feature.value', 'cumulative', hp(feature('age'), start, time, BOUNDS, counts));
+const open = (p: StreamProcessor) => p.openWindows().find((w) => w.modelKey === MODEL_KEY)!;
+
+describe('StreamProcessor ingest', () => {
+  it('merges three sender instances of one model into one distribution, counting cumulative deltas once', () => {
+    const { p } = processor();
+    const s = T0 + 500;
+    p.ingest(exportOf(instance('a', ageHist(s, T0 + 600, [1, 0, 0, 0, 0])), instance('b', ageHist(s, T0 + 600, [0, 2, 0, 0, 0])), instance('c', ageHist(s, T0 + 600, [0, 0, 3, 0, 0]))));
+    p.ingest(exportOf(instance('a', ageHist(s, T0 + 700, [2, 0, 0, 0, 0])), instance('b', ageHist(s, T0 + 700, [0, 2, 0, 0, 1])), instance('c', ageHist(s, T0 + 700, [0, 0, 3, 0, 0]))));
+    // a retried request changes nothing
+    p.ingest(exportOf(instance('a', ageHist(s, T0 + 700, [2, 0, 0, 0, 0]))));
+    const w = open(p);
+    expect(p.openWindows()).toHaveLength(1);
+    expect(w.features.age!.histogram!.counts).toEqual([2, 2, 3, 0, 1]);
+    expect(w.features.age!.histogram!.count).toBe(8);
+    expect(p.stats()).toMatchObject({ liveStreams: 3, receivedPoints: 7, acceptedPoints: 6 });
+    expect(p.stats().droppedPoints.duplicate).toBe(1);
+    p.close();
+  });
+
+  it('maps every ML signal into the window snapshot', () => {
+    const { p } = processor();
+    const s = T0 + 1;
+    const t = T0 + 2;
+    const m = (attrs: Record<string, string>) => ({ ...MODEL, ...attrs });
+    p.ingest(exportOf(resource({ 'deployment.environment.name': '' },
+      sumMetric('ml.predictions', 'delta', np(m({ 'ml.prediction.class': '1' }), s, t, 40), np(m({ 'ml.prediction.class': '0' }), s, t, 60), np(m({ 'error.type': 'timeout' }), s, t, 2)),
+      sumMetric('ml.feature.missing', 'delta', np(feature('age'), s, t, 5)),
+      sumMetric('ml.feature.category.count', 'delta', np(feature('country', { 'ml.feature.category': 'DE' }), s, t, 70), np(feature('country', { 'ml.feature.category': '__other__' }), s, t, 30)),
+      histogramMetric('ml.prediction.score', 'delta', hp(m({}), s, t, [0.5], [60, 40])),
+      histogramMetric('ml.outcome.score', 'delta', hp(m({ 'ml.outcome.label': '1' }), s, t, [0.5], [3, 7])),
+      sumMetric('ml.outcomes', 'delta', np(m({ 'ml.prediction.class': '1', 'ml.outcome.label': '0' }), s, t, 4)),
+      histogramMetric('ml.outcome.error.absolute', 'delta', { ...hp(m({}), s, t, [], []), count: 10, sum: 2.5 }),
+      histogramMetric('ml.inference.duration', 'delta', hp(m({ 'ml.operation.name': 'predict' }), s, t, [0.1], [9, 1])),
+      sumMetric('ml.shadow.agreement', 'delta', np(m({ 'ml.shadow.result': 'agree' }), s, t, 9)),
+      histogramMetric('ml.business.value', 'delta', hp(m({ 'ml.business.metric': 'revenue' }), s, t, [10], [1, 1])),
+      histogramMetric('ml.feature.attribution', 'delta', hp(feature('age'), s, t, [0.1], [1, 1])),
+    )));
+    const w = open(p);
+    expect(w.rows).toBe(100);
+    expect(w.task).toBe('binary_classification');
+    expect(w.predictions).toEqual({ rows: 100, byClass: { '1': 40, '0': 60 }, errors: { timeout: 2 } });
+    expect(w.features.age!.missing).toBe(5);
+    expect(w.features.age!.attribution!.count).toBe(2);
+    expect(w.features.country!.categories).toEqual({ DE: 70, __other__: 30 });
+    expect(w.score!.counts).toEqual([60, 40]);
+    expect(w.outcomes.scoreByLabel['1']!.counts).toEqual([3, 7]);
+    expect(w.outcomes.confusion).toEqual({ '1': { '0': 4 } });
+    expect(w.outcomes.absoluteError).toMatchObject({ count: 10, sum: 2.5 });
+    expect(w.inferenceDuration.predict!.count).toBe(10);
+    expect(w.shadow).toEqual({ agree: 9 });
+    expect(w.business.revenue!.count).toBe(2);
+    p.close();
+  });
+
+  it('counts ignored and refused points by reason and reports only refusals to the sender', () => {
+    const { p } = processor();
+    const r = p.ingest(exportOf(resource({},
+      sumMetric('http.requests', 'cumulative', np({}, T0, T0 + 1, 3)),
+      { name: 'ml.feature.value', description: '', unit: '1', data: { type: 'gauge', points: [np(feature('age'), T0, T0 + 1, 3)] } },
+      histogramMetric('ml.feature.value', 'cumulative', hp({ 'ml.feature.name': 'age' }, T0 + 1, T0 + 2, BOUNDS, [1, 0, 0, 0, 0])),
+      histogramMetric('ml.feature.value', 'cumulative', { ...hp(feature('age'), T0 + 1, T0 + 2, BOUNDS, [1, 0, 0, 0, 0]), flags: FLAG_NO_RECORDED_VALUE }),
+    )));
+    expect(r.rejectedDataPoints).toBe(2);
+    expect(r.errorMessage).toContain('unsupported_type: 1');
+    expect(r.errorMessage).toContain('missing_attribute: 1');
+    const d = p.stats().droppedPoints;
+    expect([d.not_ml, d.unsupported_type, d.missing_attribute, d.no_recorded_value]).toEqual([1, 1, 1, 1]);
+    expect(p.stats().liveStreams).toBe(0);
+    p.close();
+  });
+
+  it('honours NoRecordedValue without resetting the stream', () => {
+    const { p } = processor();
+    const a = feature('age');
+    p.ingest(exportOf(resource({}, histogramMetric('ml.feature.value', 'cumulative', hp(a, T0 + 1, T0 + 10, BOUNDS, [1, 1, 0, 0, 0])))));
+    p.ingest(exportOf(resource({}, histogramMetric('ml.feature.value', 'cumulative', { ...hp(a, T0 + 1, T0 + 20, [], []), count: 0, flags: FLAG_NO_RECORDED_VALUE }))));
+    p.ingest(exportOf(resource({}, histogramMetric('ml.feature.value', 'cumulative', hp(a, T0 + 1, T0 + 30, BOUNDS, [1, 3, 0, 0, 0])))));
+    expect(open(p).features.age!.histogram!.counts).toEqual([1, 3, 0, 0, 0]);
+    expect(p.stats().droppedPoints.no_recorded_value).toBe(1);
+    p.close();
+  });
+
+  it('refuses new streams beyond maxStreams but keeps serving known ones', () => {
+    const { p } = processor({ limits: { maxStreams: 2 } });
+    const pts = (t: number) => ['a', 'b', 'c'].map((f) => hp(feature(f), T0 + 1, T0 + t, BOUNDS, [t, 0, 0, 0, 0]));
+    const r1 = p.ingest(exportOf(resource({}, histogramMetric('ml.feature.value', 'cumulative', ...pts(1)))));
+    const r2 = p.ingest(exportOf(resource({}, histogramMetric('ml.feature.value', 'cumulative', ...pts(2)))));
+    expect([r1.rejectedDataPoints, r2.rejectedDataPoints]).toEqual([1, 1]);
+    expect(r1.errorMessage).toContain('stream_limit');
+    expect(p.stats().liveStreams).toBe(2);
+    expect(p.stats().droppedPoints.stream_limit).toBe(2);
+    expect(Object.keys(open(p).features).sort()).toEqual(['a', 'b']);
+    expect(open(p).features.a!.histogram!.count).toBe(2);
+    p.close();
+  });
+
+  it('expires stale streams and never counts a returning series twice', () => {
+    const { p, clock } = processor({ limits: { staleAfterMs: 120_000 } });
+    const a = (start: number, time: number, n: number) => exportOf(resource({}, histogramMetric('ml.feature.value', 'cumulative', hp(feature('age'), start, time, BOUNDS, [n, 0, 0, 0, 0]))));
+    p.ingest(a(T0 + 1, T0 + 10, 5));
+    clock.now += 200_000;
+    p.closeDueWindows();
+    expect(p.stats()).toMatchObject({ liveStreams: 0, expiredStreams: 1, horizonUnixNano: ns(T0 + 10) });
+    // The same series comes back: its start is before the horizon, so it only sets the cursor.
+    p.ingest(a(T0 + 1, T0 + 300_000, 9));
+    p.ingest(a(T0 + 1, T0 + 310_000, 10));
+    // A restarted sender (start after the horizon) counts from its start.
+    p.ingest(a(T0 + 305_000, T0 + 320_000, 4));
+    const counts = [...p.history(MODEL_KEY), ...p.openWindows()].reduce((n, w) => n + (w.features.age?.histogram?.count ?? 0), 0);
+    expect(counts).toBe(5 + 1 + 4);
+    p.close();
+  });
+
+  it('re-bins other boundaries onto the reference layout, refuses what cannot be re-binned', () => {
+    const { p } = processor();
+    p.ingest(exportOf(resource({}, histogramMetric('ml.feature.value', 'delta', hp(feature('age'), T0, T0 + 1, BOUNDS, [1, 0, 0, 0, 0], { min: -1, max: 0 })))));
+    // finer boundaries whose edges include the reference edges move exactly
+    const fine = [0, 5, 10, 15, 20, 25, 30];
+    const r = p.ingest(exportOf(resource({}, histogramMetric('ml.feature.value', 'delta', hp(feature('age'), T0 + 1, T0 + 2, fine, [0, 1, 1, 1, 1, 0, 0, 0], { min: 1, max: 19 })))));
+    expect(r.rejectedDataPoints).toBe(0);
+    expect(open(p).features.age!.histogram!.counts).toEqual([1, 2, 2, 0, 0]);
+    // an exponential histogram straddling edges with unknown min/max in an open bucket is refused
+    const e: ExponentialHistogramPoint = {
+      attributes: feature('age'), startTimeUnixNano: ns(T0 + 2), timeUnixNano: ns(T0 + 3), flags: 0, count: 1, sum: 1, scale: 0, zeroCount: 0, zeroThreshold: 0,
+      positive: { offset: 3, bucketCounts: [1] }, negative: { offset: 0, bucketCounts: [] },
+    };
+    const r2 = p.ingest(exportOf(resource({}, expHistogramMetric('ml.feature.value', 'delta', { ...e, min: 8.5, max: 8.5 }))));
+    expect(r2.rejectedDataPoints).toBe(0);
+    expect(open(p).features.age!.histogram!.counts).toEqual([1, 3, 2, 0, 0]);
+    // no layout known for this feature: nothing to re-bin onto
+    const r3 = p.ingest(exportOf(resource({}, expHistogramMetric('ml.feature.value', 'delta', { ...e, attributes: feature('income') }))));
+    expect(r3.rejectedDataPoints).toBe(1);
+    expect(p.stats().droppedPoints.incompatible_boundaries).toBe(1);
+    p.close();
+  });
+});
