@@ -1,0 +1,96 @@
+/**
+ * Transport-independent handling of one ExportMetricsServiceRequest: decode, hand to the
+ * consumer, merge the decoder's and the consumer's rejections, and encode OTLP responses.
+ */
+import { DecodeError } from '../otlp/errors.js';
+import { decodeMetricsJson, decodeMetricsProtobuf } from '../otlp/decode.js';
+import { ExportMetricsServiceResponse, RpcRetryInfo, RpcStatus } from '../otlp/schema.js';
+import { OverloadedError, type MetricsConsumer, type ReceiveContext } from './consumer.js';
+
+export type Encoding = 'protobuf' | 'json';
+
+export type ExportOutcome =
+  | { readonly kind: 'ok'; readonly rejectedDataPoints: number; readonly errorMessage: string | undefined }
+  | { readonly kind: 'invalid'; readonly message: string }
+  | { readonly kind: 'overloaded'; readonly error: OverloadedError }
+  | { readonly kind: 'failed'; readonly message: string };
+
+export async function handleExport(
+  body: Uint8Array,
+  encoding: Encoding,
+  transport: 'http' | 'grpc',
+  consumer: MetricsConsumer,
+): Promise<ExportOutcome> {
+  let decoded;
+  try {
+    decoded = encoding === 'protobuf' ? decodeMetricsProtobuf(body) : decodeMetricsJson(body);
+  } catch (e) {
+    if (e instanceof DecodeError) return { kind: 'invalid', message: e.message };
+    throw e;
+  }
+  const ctx: ReceiveContext = {
+    transport,
+    encoding,
+    decodeRejections: decoded.rejections,
+    decodeRejectedDataPoints: decoded.rejectedDataPoints,
+  };
+  try {
+    const consumed = await consumer.consume(decoded.data, ctx);
+    const rejected = decoded.rejectedDataPoints + Math.max(0, consumed.rejectedDataPoints);
+    const messages = [decoded.errorMessage, consumed.errorMessage].filter((m): m is string => !!m);
+    return { kind: 'ok', rejectedDataPoints: rejected, errorMessage: messages.length ? messages.join('; ') : undefined };
+  } catch (e) {
+    if (e instanceof OverloadedError) return { kind: 'overloaded', error: e };
+    return { kind: 'failed', message: `internal error while processing metrics: ${(e as Error)?.message ?? String(e)}` };
+  }
+}
+
+/**
+ * ExportMetricsServiceResponse. Without rejections it is the empty message (full success);
+ * otherwise partial_success carries the count and the reason. A message alone (no rejected
+ * points) is a warning, as OTLP allows.
+ */
+export function encodeExportResponse(encoding: Encoding, rejectedDataPoints: number, errorMessage?: string): Buffer {
+  const partial = rejectedDataPoints > 0 || errorMessage ? { rejectedDataPoints, errorMessage: errorMessage ?? '' } : undefined;
+  if (encoding === 'json') {
+    // proto3 JSON: int64 as a decimal string.
+    return Buffer.from(JSON.stringify(partial ? { partialSuccess: { rejectedDataPoints: String(partial.rejectedDataPoints), errorMessage: partial.errorMessage } } : {}));
+  }
+  const msg = ExportMetricsServiceResponse.fromObject(partial ? { partialSuccess: partial } : {});
+  return Buffer.from(ExportMetricsServiceResponse.encode(msg).finish());
+}
+
+/** gRPC status codes used by the receivers (grpc/status.proto numbering). */
+export const GrpcCode = {
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  RESOURCE_EXHAUSTED: 8,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+} as const;
+
+const RETRY_INFO_TYPE = 'type.googleapis.com/google.rpc.RetryInfo';
+
+/** google.rpc.Status object, with a RetryInfo detail when a retry delay is given. */
+function statusObject(code: number, message: string, retryAfterSeconds?: number): Record<string, unknown> {
+  const status: Record<string, unknown> = { code, message };
+  if (retryAfterSeconds !== undefined) {
+    const retry = RpcRetryInfo.encode(RpcRetryInfo.fromObject({ retryDelay: { seconds: Math.ceil(retryAfterSeconds) } })).finish();
+    status.details = [{ typeUrl: RETRY_INFO_TYPE, value: retry }];
+  }
+  return status;
+}
+
+/** google.rpc.Status in the request's encoding (OTLP/HTTP error body). */
+export function encodeStatus(encoding: Encoding, code: number, message: string, retryAfterSeconds?: number): Buffer {
+  if (encoding === 'json') {
+    const body: Record<string, unknown> = { code, message };
+    if (retryAfterSeconds !== undefined) {
+      body.details = [{ '@type': RETRY_INFO_TYPE, retryDelay: `${Math.ceil(retryAfterSeconds)}s` }];
+    }
+    return Buffer.from(JSON.stringify(body));
+  }
+  return Buffer.from(RpcStatus.encode(RpcStatus.fromObject(statusObject(code, message, retryAfterSeconds))).finish());
+}

@@ -1,0 +1,138 @@
+/**
+ * OTLP/gRPC receiver: `opentelemetry.proto.collector.metrics.v1.MetricsService/Export` served
+ * with @grpc/grpc-js, (de)serialised with the project's schema and wire reader.
+ *
+ * Same semantics as the HTTP receiver: INVALID_ARGUMENT with the decoder's reason for broken
+ * requests; RESOURCE_EXHAUSTED (consumer throttling) or UNAVAILABLE (consumer outage, in-flight
+ * limit) with a google.rpc.RetryInfo detail in `grpc-status-details-bin`; partial_success in the
+ * response when points were rejected. grpc-js decompresses gzip/deflate-compressed messages
+ * itself, and enforces `maxReceiveMessageBytes` on the decompressed message.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { METRICS_EXPORT_GRPC_PATH } from '../otlp/schema.js';
+import { InFlightLimiter, type MetricsConsumer, type OverloadedError } from './consumer.js';
+import { encodeExportResponse, encodeStatus, handleExport } from './export.js';
+
+export interface GrpcReceiverOptions {
+  readonly consumer: MetricsConsumer;
+  /** Default 127.0.0.1 (loopback only). */
+  readonly host?: string;
+  /** Default 14317 (the Collector's 4317 + 10000); 0 = ephemeral. */
+  readonly port?: number;
+  /** Largest accepted (decompressed) request message. Default 16 MiB. */
+  readonly maxReceiveMessageBytes?: number;
+  /** Export calls handled at once; more get UNAVAILABLE with a retry delay. Default 64. */
+  readonly maxInFlight?: number;
+  /** Retry delay advertised when the in-flight limit is hit. Default 1 s. */
+  readonly inFlightRetryAfterSeconds?: number;
+  /** Extra grpc-js server options. */
+  readonly serverOptions?: grpc.ServerOptions;
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface GrpcReceiver {
+  readonly server: grpc.Server;
+  /** Binds and starts serving; resolves with the bound port (useful with port 0). */
+  listen(): Promise<{ host: string; port: number }>;
+  /** Graceful shutdown, forced after `graceMs` (default 5 s). */
+  close(graceMs?: number): Promise<void>;
+}
+
+export const DEFAULT_GRPC_PORT = 14317;
+
+const identity = (b: Buffer): Buffer => b;
+
+/** The MetricsService definition: raw bytes in, so decoding errors become INVALID_ARGUMENT. */
+const metricsService: grpc.ServiceDefinition = {
+  Export: {
+    path: METRICS_EXPORT_GRPC_PATH,
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: identity,
+    responseDeserialize: identity,
+    originalName: 'export',
+  },
+};
+
+function retryMetadata(code: grpc.status, message: string, retryAfterSeconds: number): grpc.Metadata {
+  const md = new grpc.Metadata();
+  md.set('grpc-status-details-bin', encodeStatus('protobuf', code, message, retryAfterSeconds));
+  return md;
+}
+
+function overloaded(e: Pick<OverloadedError, 'kind' | 'retryAfterSeconds' | 'message'>): Partial<grpc.StatusObject> {
+  const code = e.kind === 'throttled' ? grpc.status.RESOURCE_EXHAUSTED : grpc.status.UNAVAILABLE;
+  return { code, details: e.message, metadata: retryMetadata(code, e.message, Math.max(0, e.retryAfterSeconds)) };
+}
+
+export function createGrpcReceiver(options: GrpcReceiverOptions): GrpcReceiver {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? DEFAULT_GRPC_PORT;
+  const limiter = new InFlightLimiter(options.maxInFlight ?? 64);
+  const busyRetryAfter = options.inFlightRetryAfterSeconds ?? 1;
+  const onError = options.onError ?? (() => undefined);
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': options.maxReceiveMessageBytes ?? 16 * 1024 * 1024,
+    ...options.serverOptions,
+  });
+
+  const exportHandler: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
+    if (!limiter.tryAcquire()) {
+      callback(overloaded({ kind: 'unavailable', retryAfterSeconds: busyRetryAfter, message: `too many concurrent export calls (limit ${limiter.max}); retry later` }));
+      return;
+    }
+    handleExport(call.request, 'protobuf', 'grpc', options.consumer)
+      .then((outcome) => {
+        switch (outcome.kind) {
+          case 'ok':
+            callback(null, encodeExportResponse('protobuf', outcome.rejectedDataPoints, outcome.errorMessage));
+            break;
+          case 'invalid':
+            callback({ code: grpc.status.INVALID_ARGUMENT, details: outcome.message });
+            break;
+          case 'overloaded':
+            callback(overloaded(outcome.error));
+            break;
+          case 'failed':
+            onError(new Error(outcome.message));
+            callback({ code: grpc.status.INTERNAL, details: outcome.message });
+            break;
+        }
+      })
+      .catch((e: unknown) => {
+        onError(e);
+        callback({ code: grpc.status.INTERNAL, details: 'internal error' });
+      })
+      .finally(() => limiter.release());
+  };
+
+  server.addService(metricsService, { Export: exportHandler });
+
+  return {
+    server,
+    listen() {
+      return new Promise((resolve, reject) => {
+        const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+        server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, boundPort) => {
+          if (err) reject(err);
+          else resolve({ host, port: boundPort });
+        });
+      });
+    },
+    close(graceMs = 5_000) {
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        timer.unref();
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+  };
+}

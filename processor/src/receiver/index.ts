@@ -1,0 +1,4 @@
+export { InFlightLimiter, OverloadedError, type ConsumeResult, type MetricsConsumer, type ReceiveContext } from './consumer.js';
+export { encodeExportResponse, encodeStatus, handleExport, type Encoding, type ExportOutcome } from './export.js';
+export { createHttpReceiver, DEFAULT_HTTP_PORT, type HttpReceiver, type HttpReceiverOptions, type RouteHandler } from './http.js';
+export { createGrpcReceiver, DEFAULT_GRPC_PORT, type GrpcReceiver, type GrpcReceiverOptions } from './grpc.js';
