@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { BaselineFile } from '@otel-ml/conventions';
 import { StreamProcessor } from '../../../processor/src/streams/processor.js';
-import { mergeSnapshots } from '../../../processor/src/windows/snapshot.js';
+import { emptySnapshot, mergeSnapshots } from '../../../processor/src/windows/snapshot.js';
+import type { WindowSnapshot } from '../../../processor/src/windows/snapshot.js';
 import { rollingReference } from '../../../processor/src/windows/references.js';
 import { BOUNDS, MODEL, MODEL_KEY, T0, exportOf, feature, histogramMetric, hp, np, resource, sumMetric } from '../streams/fixtures.js';
 
@@ -77,9 +78,8 @@ describe('references', () => {
 
   it('leaves windows short of minRows out of the rolling reference', () => {
     expect(mergeSnapshots([])).toBeUndefined();
-    const base = { modelKey: 'm', model: { name: 'm', version: '', role: 'primary', resource: {} }, task: '', start: 0, end: 0, rows: 0, extensions: 0, belowMinRows: false,
-      features: {}, predictions: { rows: 0, byClass: {}, errors: {} }, scoreByClass: {}, outcomes: { scoreByLabel: {}, confusion: {}, unmatched: {} }, inferenceDuration: {}, shadow: {}, business: {} };
-    const hist = [{ ...base, rows: 5, belowMinRows: true, end: 1 }, { ...base, rows: 60, end: 2, predictions: { rows: 60, byClass: { a: 60 }, errors: {} } }, { ...base, rows: 70, end: 3, predictions: { rows: 70, byClass: { a: 20, b: 50 }, errors: {} } }];
+    const base = emptySnapshot('m', { name: 'm', version: '', role: 'primary', resource: {} }, 0, 0);
+    const hist: WindowSnapshot[] = [{ ...base, rows: 5, belowMinRows: true, end: 1 }, { ...base, rows: 60, end: 2, predictions: { rows: 60, byClass: { a: 60 }, errors: {} } }, { ...base, rows: 70, end: 3, predictions: { rows: 70, byClass: { a: 20, b: 50 }, errors: {} } }];
     const r = rollingReference(hist, 5)!;
     expect(r.rows).toBe(130);
     expect(r.predictions.byClass).toEqual({ a: 80, b: 50 });
