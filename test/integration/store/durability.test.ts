@@ -1,0 +1,183 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StreamProcessor } from '../../../processor/src/streams/processor.js';
+import { CorruptDatabaseError } from '../../../processor/src/store/sqlite.js';
+import { BOUNDS as B4, MODEL_KEY, T0, exportOf, feature, histogramMetric, hp, resource } from '../../unit/streams/fixtures.js';
+import { CHILD_CLOCK, FEATURES, INSTANCES, streamCount } from './batches.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'otel-ml-store-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const MIN = 60_000;
+const age = (start: number, time: number, counts: number[]) => exportOf(resource({ 'service.instance.id': 'a' }, histogramMetric('ml.feature.value', 'cumulative', hp(feature('age'), start, time, B4, counts))));
+
+describe('state store across restarts', () => {
+  it('restores cursors, open windows, layouts, references and evaluations; a replayed request is not counted twice', () => {
+    const path = join(dir, 'state.db');
+    const clock = { now: T0 };
+    const open = () => StreamProcessor.open({ path, clock: () => clock.now, windows: { lengthMs: MIN, minRows: 1 } });
+    let p = open();
+    p.ingest(age(T0 + 1, T0 + 10, [1, 2, 0, 0, 0]));
+    p.ingest(age(T0 + 1, T0 + 20, [1, 3, 0, 0, 1]));
+    p.saveEvaluation(MODEL_KEY, T0 + MIN, { psi: 0.1 });
+    p.close();
+
+    p = open();
+    expect(p.stats().liveStreams).toBe(1);
+    expect(p.openWindows()[0]!.features.age!.histogram!.counts).toEqual([1, 3, 0, 0, 1]);
+    // the sender retries the last request (its acknowledgement was lost): a duplicate
+    p.ingest(age(T0 + 1, T0 + 20, [1, 3, 0, 0, 1]));
+    p.ingest(age(T0 + 1, T0 + 30, [2, 3, 0, 0, 1]));
+    expect(p.openWindows()[0]!.features.age!.histogram!.counts).toEqual([2, 3, 0, 0, 1]);
+    expect(p.stats().droppedPoints.duplicate).toBe(1);
+    expect(p.lastEvaluation(MODEL_KEY)).toMatchObject({ windowEnd: T0 + MIN, body: { psi: 0.1 } });
+    clock.now = T0 + MIN;
+    const [closed] = p.closeDueWindows();
+    p.pinReference(MODEL_KEY, closed!);
+    p.close();
+
+    p = open();
+    expect(p.openWindows()).toEqual([]);
+    expect(p.references(MODEL_KEY).pinned).toEqual(closed);
+    expect(p.references(MODEL_KEY).rolling!.features.age!.histogram!.count).toBe(6);
+    expect(p.history(MODEL_KEY)).toEqual([closed]);
+    // the layout survives: other boundaries are re-binned onto it in the new window
+    clock.now = T0 + MIN + 1;
+    p.ingest(exportOf(resource({}, histogramMetric('ml.feature.value', 'delta', hp(feature('age'), T0 + MIN, T0 + MIN + 1, [10], [2, 1], { min: 1, max: 29 })))));
+    expect(p.openWindows()[0]!.features.age!.histogram!.boundaries).toEqual(B4);
+    p.close();
+  });
+
+  it('does not count a series from its start when it began before the store existed', () => {
+    const path = join(dir, 'state.db');
+    const p = StreamProcessor.open({ path, clock: () => T0 + 5000 });
+    p.ingest(age(T0, T0 + 6000, [5, 0, 0, 0, 0]));
+    p.ingest(age(T0, T0 + 7000, [7, 0, 0, 0, 0]));
+    expect(p.openWindows()[0]!.features.age!.histogram!.count).toBe(2);
+    p.close();
+  });
+
+  it('refuses a corrupt database with a clear error', () => {
+    const garbage = join(dir, 'garbage.db');
+    writeFileSync(garbage, Buffer.alloc(8192, 0x5a));
+    expect(() => StreamProcessor.open({ path: garbage })).toThrow(CorruptDatabaseError);
+
+    // a valid file whose index pages were damaged
+    const path = join(dir, 'damaged.db');
+    const p = StreamProcessor.open({ path, clock: () => T0 });
+    for (let i = 0; i < 40; i++) {
+      const points = Array.from({ length: 50 }, (_, f) => hp(feature(`f${f}`), T0 + 1, T0 + 2 + i, B4, [i + 1, 0, 0, 0, 0]));
+      p.ingest(exportOf(resource({ 'service.instance.id': `x${i}` }, histogramMetric('ml.feature.value', 'cumulative', ...points))));
+    }
+    p.close();
+    const db = new Database(path);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const root = db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'sqlite_autoindex_cursors_1'").pluck().get() as number;
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    db.close();
+    const fd = openSync(path, 'r+');
+    writeSync(fd, Buffer.alloc(pageSize, 0xff), 0, pageSize, (root - 1) * pageSize);
+    closeSync(fd);
+    let error: unknown;
+    try {
+      StreamProcessor.open({ path }).close();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(CorruptDatabaseError);
+    expect((error as Error).message).toMatch(/corrupt/);
+    expect(readFileSync(path).length).toBeGreaterThan(0);
+  });
+});
+
+const CHILD = fileURLToPath(new URL('./ingest-child.ts', import.meta.url));
+const TSCONFIG = fileURLToPath(new URL('./tsconfig.child.json', import.meta.url));
+
+/**
+ * Runs the child from batch `from`; kills it with SIGKILL `delayMs` after the `killAfter`-th ack
+ * arrived (never when undefined), so that the kill lands at different points of an ingest.
+ * Returns the last acknowledged batch.
+ */
+function runChild(db: string, from: number, to: number, killAfter?: number, delayMs = 0): Promise<{ lastAck: number; killed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, db, String(from), String(to)], {
+      env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let lastAck = from - 1;
+    let acks = 0;
+    let buf = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop()!;
+      for (const l of lines) {
+        const m = /^ack (\d+)$/.exec(l);
+        if (!m) continue;
+        lastAck = Number(m[1]);
+        acks += 1;
+        if (killAfter !== undefined && acks === killAfter) setTimeout(() => child.kill('SIGKILL'), delayMs);
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      if (signal === 'SIGKILL') resolve({ lastAck, killed: true });
+      else if (code === 0) resolve({ lastAck, killed: false });
+      else reject(new Error(`child exited with ${code}: ${stderr}`));
+    });
+  });
+}
+
+/** Per-feature totals and predicted rows as the reopened store sees them. */
+function counted(db: string): { features: number[]; rows: number } {
+  const p = StreamProcessor.open({ path: db, clock: () => CHILD_CLOCK, windows: { lengthMs: 86_400_000, minRows: 1 } });
+  try {
+    const w = p.openWindows()[0];
+    const features = Array.from({ length: FEATURES }, (_, f) => w?.features[`f${f}`]?.histogram?.count ?? 0);
+    return { features, rows: w?.predictions.rows ?? 0 };
+  } finally {
+    p.close();
+  }
+}
+
+describe('kill -9 during ingest', () => {
+  it('keeps every acknowledged batch and counts each exactly once after retries', async () => {
+    const db = join(dir, 'kill.db');
+    const TOTAL = 150;
+    let next = 0;
+    let committed = -1;
+    for (const [killAfter, delayMs] of [[7, 0], [23, 1], [11, 3], [31, 0], [5, 2], [9, 1]] as const) {
+      const { lastAck, killed } = await runChild(db, next, TOTAL, killAfter, delayMs);
+      expect(killed).toBe(true);
+      const { features, rows } = counted(db);
+      // committed batches: every acknowledged one, plus possibly the one in flight at the kill
+      const k = features[0]! / (INSTANCES * 15) - 1;
+      if (process.env.OTEL_ML_DEBUG_KILL) console.log(`killed after ack ${lastAck}, committed ${k}`);
+      expect(k === lastAck || k === lastAck + 1).toBe(true);
+      expect(k).toBeGreaterThanOrEqual(committed);
+      for (const f of features) expect(f).toBe(INSTANCES * streamCount(k));
+      expect(rows).toBe(INSTANCES * (k + 1));
+      committed = k;
+      // the sender retries everything not acknowledged
+      next = lastAck + 1;
+    }
+    const { killed } = await runChild(db, next, TOTAL);
+    expect(killed).toBe(false);
+    const { features, rows } = counted(db);
+    for (const f of features) expect(f).toBe(INSTANCES * streamCount(TOTAL - 1));
+    expect(rows).toBe(INSTANCES * TOTAL);
+  }, 60_000);
+});
+
