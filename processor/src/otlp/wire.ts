@@ -56,6 +56,10 @@ class WireReader {
   private lastBoundsStart = -1;
   private lastBoundsLen = -1;
   private lastBounds: readonly number[] = [];
+  /** Per attribute position within a data point: the last KeyValue's bytes and decoded form. */
+  private readonly kvCache: { start: number; len: number; key: string; value: AttributeValue }[] = [];
+  /** Position of the next attribute within the current data point. */
+  attrOrdinal = 0;
 
   constructor(bytes: Uint8Array) {
     this.r = protobuf.Reader.create(bytes);
@@ -78,6 +82,19 @@ class WireReader {
   /** A message must end exactly at its declared length. */
   done(limit: number, what: string): void {
     if (this.r.pos !== limit) this.fail(`${what} overruns its length`);
+  }
+
+  cachedKeyValue(start: number, end: number): { key: string; value: AttributeValue } | undefined {
+    const c = this.kvCache[this.attrOrdinal];
+    if (c === undefined || c.len !== end - start) return undefined;
+    if (this.buf.compare(this.buf, c.start, c.start + c.len, start, end) !== 0) return undefined;
+    this.attrOrdinal++;
+    return c;
+  }
+
+  rememberKeyValue(start: number, end: number, key: string, value: AttributeValue): void {
+    if (this.attrOrdinal < 64) this.kvCache[this.attrOrdinal] = { start, len: end - start, key, value };
+    this.attrOrdinal++;
   }
 
   expect(wt: number, want: number, what: string): void {
@@ -140,21 +157,24 @@ class WireReader {
     return this.fail('varint longer than 10 bytes');
   }
 
-  /** repeated fixed64 (packed or one unpacked element) appended to `out` as numbers. */
-  fixed64Counts(wt: number, limit: number, out: number[], what: string): void {
+  /** repeated fixed64 (packed, or one unpacked element) appended to `current` as numbers. */
+  fixed64Counts(wt: number, limit: number, current: number[], what: string): number[] {
     if (wt === WT_I64) {
-      out.push(this.fixed64Number(wt, what));
-      return;
+      current.push(this.fixed64Number(wt, what));
+      return current;
     }
     this.expect(wt, WT_LEN, what);
     const end = this.end(limit, what);
     const start = this.r.pos;
     if ((end - start) % 8 !== 0) this.fail(`${what} length is not a multiple of 8`);
     const dv = this.dv;
-    let i = out.length;
-    out.length = i + (end - start) / 8;
+    const n = (end - start) / 8;
+    // The usual case is one packed run: fill an array of exactly the right size.
+    const out = current.length === 0 ? new Array<number>(n) : current;
+    let i = current.length === 0 ? 0 : current.length;
     for (let p = start; p < end; p += 8) out[i++] = dv.getUint32(p, true) + dv.getUint32(p + 4, true) * TWO_32;
     this.r.pos = end;
+    return out;
   }
 
   /** repeated uint64 varints (packed or one unpacked element) appended to `out` as numbers. */
@@ -247,7 +267,7 @@ function setAttr(out: Record<string, AttributeValue>, key: string, value: Attrib
   else out[key] = value;
 }
 
-function keyValue(w: WireReader, limit: number, out: Record<string, AttributeValue>, depth: number): void {
+function keyValue(w: WireReader, limit: number, out: Record<string, AttributeValue> | undefined, depth: number): { key: string; value: AttributeValue } {
   const r = w.r;
   let key = '';
   let value: AttributeValue = null;
@@ -261,7 +281,8 @@ function keyValue(w: WireReader, limit: number, out: Record<string, AttributeVal
     }
   }
   w.done(limit, 'KeyValue');
-  setAttr(out, key, value);
+  if (out) setAttr(out, key, value);
+  return { key, value };
 }
 
 /** Reads the repeated KeyValue field `field` of a message ending at `limit`. */
@@ -279,11 +300,25 @@ function keyValues(w: WireReader, limit: number, field: number, depth: number): 
   return out;
 }
 
-/** Collects the attributes of one data point field by field (attribute field numbers vary). */
+/**
+ * Collects the attributes of one data point field by field (attribute field numbers vary).
+ * Consecutive points usually repeat most attributes byte for byte at the same position, so a
+ * KeyValue equal to the previous point's at that position reuses its decoded key and value.
+ */
 function addKeyValue(w: WireReader, limit: number, wt: number, attrs: Record<string, AttributeValue> | undefined): Record<string, AttributeValue> {
   const out = attrs ?? {};
   w.expect(wt, WT_LEN, 'attributes');
-  keyValue(w, w.end(limit, 'KeyValue'), out, 0);
+  const end = w.end(limit, 'KeyValue');
+  const hit = w.cachedKeyValue(w.r.pos, end);
+  if (hit) {
+    setAttr(out, hit.key, hit.value);
+    w.r.pos = end;
+  } else {
+    const start = w.r.pos;
+    const kv = keyValue(w, end, undefined, 0);
+    w.rememberKeyValue(start, end, kv.key, kv.value);
+    setAttr(out, kv.key, kv.value);
+  }
   return out;
 }
 
@@ -302,6 +337,7 @@ function numberPoint(w: WireReader, limit: number, sink: PointSink<NumberPoint>)
   let value = NaN;
   let hasValue = false;
   let flags = 0;
+  w.attrOrdinal = 0;
   while (r.pos < limit) {
     const tag = r.uint32();
     const wt = tag & 7;
@@ -341,7 +377,8 @@ function histogramPoint(w: WireReader, limit: number, sink: PointSink<HistogramP
     bucketCounts: [],
     explicitBounds: [],
   };
-  const bucketCounts: number[] = [];
+  let bucketCounts: number[] = [];
+  w.attrOrdinal = 0;
   while (r.pos < limit) {
     const tag = r.uint32();
     const wt = tag & 7;
@@ -351,7 +388,7 @@ function histogramPoint(w: WireReader, limit: number, sink: PointSink<HistogramP
       case 3: p.timeUnixNano = w.fixed64Big(wt, 'time_unix_nano'); break;
       case 4: p.count = w.fixed64Number(wt, 'count'); break;
       case 5: p.sum = w.double(wt, 'sum'); break;
-      case 6: w.fixed64Counts(wt, limit, bucketCounts, 'bucket_counts'); break;
+      case 6: bucketCounts = w.fixed64Counts(wt, limit, bucketCounts, 'bucket_counts'); break;
       case 7: p.explicitBounds = w.doubles(wt, limit, p.explicitBounds, 'explicit_bounds'); break;
       case 10: w.expect(wt, WT_VARINT, 'flags'); p.flags = r.uint32(); break;
       case 11: p.min = w.double(wt, 'min'); break;
@@ -399,6 +436,7 @@ function exponentialPoint(w: WireReader, limit: number, sink: PointSink<Exponent
     positive: { offset: 0, bucketCounts: [] },
     negative: { offset: 0, bucketCounts: [] },
   };
+  w.attrOrdinal = 0;
   while (r.pos < limit) {
     const tag = r.uint32();
     const wt = tag & 7;
