@@ -3,9 +3,9 @@
  * and handing the finished call to the metrics sink.
  */
 import { context, createContextKey, diag, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Attributes, Context, Tracer } from '@opentelemetry/api';
+import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import { resolveModel } from './config.js';
-import type { BatchData, CallDescriptor, InferenceMetricsSink, ResolvedModel } from './internal-types.js';
+import type { BatchData, CallDescriptor, InferenceMetricsSink, NumericMatrix, ResolvedModel } from './internal-types.js';
 import {
   ATTR_ERROR_TYPE,
   ATTR_ML_BATCH_SIZE,
@@ -79,6 +79,19 @@ function singleRowAttributes(model: ResolvedModel, batch: BatchData): Attributes
   };
 }
 
+/** Rows of raw feature values put on a span at most (as for the manual API's `wrap`). */
+const MAX_FEATURE_EVENTS = 16;
+
+/** One `ml.features` event per row (at most 16), attributes `feature.<name>`: only with `captureFeatures`. */
+function addFeatureEvents(span: Span, names: readonly string[], m: NumericMatrix): void {
+  const rows = Math.min(m.rows, MAX_FEATURE_EVENTS);
+  for (let r = 0; r < rows; r++) {
+    const attrs: Attributes = {};
+    for (let c = 0; c < m.cols && c < names.length; c++) attrs[`feature.${names[c]}`] = Number(m.data[r * m.cols + c]);
+    span.addEvent('ml.features', attrs);
+  }
+}
+
 /**
  * Runs `invoke` (the original model call) inside a span, times it, and on
  * completion hands the call to the metrics sink. Errors are recorded on the
@@ -141,6 +154,9 @@ export function traceModelCall<T>(
       if (task !== undefined) span.setAttribute(ATTR_ML_MODEL_TASK, task);
       if (batch?.batchSize !== undefined) span.setAttribute(ATTR_ML_BATCH_SIZE, batch.batchSize);
       if (batch !== undefined) span.setAttributes(singleRowAttributes(resolved, batch));
+      if (config.captureFeatures && batch?.features !== undefined && resolved.features !== undefined) {
+        addFeatureEvents(span, resolved.features, batch.features);
+      }
       if (failed) {
         span.setAttribute(ATTR_ERROR_TYPE, errType!);
         if (err instanceof Error) span.recordException(err);

@@ -1,7 +1,7 @@
 /**
- * An ESM app in a child process: `node --import ./telemetry.mjs app.mjs` with
- * the import hook registered, exporting OTLP/HTTP JSON to a receiver here.
- * The app imports the built package (instrumentation/dist, via the workspace
+ * An ESM app in a child process,
+ * `node --import @otel-ml/instrumentation/register --import ./telemetry.mjs app.mjs`,
+ * exporting OTLP/HTTP JSON to a receiver here. The app imports the built package (instrumentation/dist, via the workspace
  * link), so the package is built first (incremental `tsc -b`).
  */
 import { execFile } from 'node:child_process';
@@ -93,7 +93,7 @@ describe('ESM app with the --import hook', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, MODEL_PATH: modelPath, FIXTURE_OTLP_ENDPOINT: `http://127.0.0.1:${port}` };
-    ({ stdout } = await run(process.execPath, ['--import', './telemetry.mjs', 'app.mjs'], { cwd: fixture, env, timeout: 60_000 }));
+    ({ stdout } = await run(process.execPath, ['--import', '@otel-ml/instrumentation/register', '--import', './telemetry.mjs', 'app.mjs'], { cwd: fixture, env, timeout: 60_000 }));
   });
 
   afterAll(async () => {
