@@ -67,8 +67,10 @@ export type RebinResult =
 
 export interface RebinOptions {
   /**
-   * Refuse when more than this share of the count had to be spread across
-   * target buckets by interpolation (default 0.5).
+   * Refuse when more than this share of the count lies in source buckets that
+   * straddle a target edge and so had to be split by interpolation (default 1,
+   * i.e. off: fine source buckets straddling many target edges are harmless;
+   * set it lower to insist on nearly aligned layouts).
    */
   readonly maxInterpolatedFraction?: number;
   /**
@@ -127,7 +129,7 @@ function distribute(pieces: readonly Piece[], target: readonly number[], total: 
 }
 
 function finish(source: { count: number; sum: number; min?: number; max?: number }, target: readonly number[], pieces: readonly Piece[], opts: RebinOptions): RebinResult {
-  const maxInterp = opts.maxInterpolatedFraction ?? 0.5;
+  const maxInterp = opts.maxInterpolatedFraction ?? 1;
   const total = source.count;
   const r = distribute(pieces, target, total, opts);
   if (typeof r === 'string') return { ok: false, reason: r };

@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import { runScenario } from '../../../processor/bench/statistics-simulation-lib.js';
+import {
+  StatisticsInputError,
+  asymptoticPValue,
+  benjaminiHochberg,
+  bootstrapInterval,
+  chiSquareQuantile,
+  chiSquareTest,
+  criticalValue,
+  criticalValues,
+  decideDrift,
+  decideWindow,
+  kolmogorovQuantile,
+  psi,
+  sampleMultinomial,
+  seededUniform,
+} from '../../../processor/src/statistics/index.js';
+
+describe('critical values and asymptotic p-values', () => {
+  const s = { referenceCount: 10_000, currentCount: 1_000, bins: 10 };
+  const f = 1 / 10_000 + 1 / 1_000;
+  const q = chiSquareQuantile(0.99, 9);
+
+  it('follow the chi-square scalings of the f-divergences (Yurdakul 2018 for PSI)', () => {
+    expect(criticalValue('psi', s)).toBeCloseTo(f * q, 12);
+    expect(criticalValue('kl', s)).toBeCloseTo((f / 2) * q, 12);
+    expect(criticalValue('jensen_shannon', s)).toBeCloseTo(Math.sqrt((f / 8) * q), 12);
+    expect(criticalValue('hellinger', s)).toBeCloseTo(Math.sqrt((f / 8) * q), 12);
+    expect(criticalValue('chi_square', s)).toBeCloseTo(q, 12);
+    expect(criticalValue('ks', s)).toBeCloseTo(kolmogorovQuantile(0.99) / Math.sqrt((10_000 * 1_000) / 11_000), 12);
+    expect(criticalValues({ ...s, alpha: 0.01 })).toEqual({
+      psi: criticalValue('psi', s),
+      kl: criticalValue('kl', s),
+      jensenShannon: criticalValue('jensen_shannon', s),
+      hellinger: criticalValue('hellinger', s),
+      chiSquare: criticalValue('chi_square', s),
+      ks: criticalValue('ks', s),
+    });
+  });
+
+  it('p-value at the critical value is alpha, and critical values shrink with sample size', () => {
+    for (const stat of ['psi', 'kl', 'jensen_shannon', 'hellinger', 'chi_square', 'ks'] as const) {
+      expect(asymptoticPValue(stat, criticalValue(stat, s, 0.05), s)).toBeCloseTo(0.05, 8);
+      if (stat !== 'chi_square') expect(criticalValue(stat, { ...s, currentCount: 100 })).toBeGreaterThan(criticalValue(stat, s));
+    }
+    expect(criticalValue('psi', { ...s, bins: 1 })).toBe(0);
+    expect(asymptoticPValue('psi', 0, { ...s, bins: 1 })).toBe(1);
+    expect(() => criticalValue('psi', { ...s, currentCount: 0 })).toThrow(StatisticsInputError);
+    expect(() => asymptoticPValue('psi', NaN, s)).toThrow(/finite/);
+  });
+});
+
+describe('Benjamini-Hochberg', () => {
+  it('matches hand-computed adjusted p-values (statsmodels fdr_bh)', () => {
+    // statsmodels.stats.multitest.multipletests([0.01, 0.04, 0.03, 0.005, 0.5], method='fdr_bh')[1]
+    const adj = benjaminiHochberg([0.01, 0.04, 0.03, 0.005, 0.5]);
+    const expected = [0.025, 0.05, 0.05, 0.025, 0.5];
+    adj.forEach((a, i) => expect(a).toBeCloseTo(expected[i]!, 12));
+    expect(benjaminiHochberg([])).toEqual([]);
+    expect(() => benjaminiHochberg([0.2, NaN])).toThrow(/not in \[0, 1\]/);
+  });
+});
+
+describe('decideDrift', () => {
+  it('flags only when significant AND the effect is large, with both reasons', () => {
+    const d = decideDrift({ pValue: 1e-6, psi: 0.25, jensenShannon: 0.15, currentCount: 1000 });
+    expect(d).toMatchObject({ verdict: 'drift', significant: true, largeEffect: true, adjustedPValue: 1e-6 });
+    expect(d.reasons.join(' | ')).toMatch(/significant.*large effect: PSI 0.250 >= 0.1/);
+    const small = decideDrift({ pValue: 1e-30, psi: 0.03, jensenShannon: 0.06, currentCount: 10_000 });
+    expect(small).toMatchObject({ verdict: 'no_drift', significant: true, largeEffect: false });
+    expect(small.reasons[1]).toMatch(/small effect: PSI 0.030 < 0.1 and JS 0.060 < 0.1/);
+    const noisy = decideDrift({ pValue: 0.2, psi: 0.4, currentCount: 60 });
+    expect(noisy).toMatchObject({ verdict: 'no_drift', significant: false, largeEffect: true });
+    expect(decideDrift({ pValue: 1e-6, jensenShannon: 0.12, currentCount: 100 }).verdict).toBe('drift');
+  });
+
+  it('uses the adjusted p-value when given and needs a minimum current sample', () => {
+    expect(decideDrift({ pValue: 0.001, adjustedPValue: 0.02, psi: 1, currentCount: 500 }).verdict).toBe('no_drift');
+    const few = decideDrift({ pValue: 1e-9, psi: 2, currentCount: 49 });
+    expect(few).toMatchObject({ verdict: 'insufficient_data', significant: false });
+    expect(few.reasons[0]).toMatch(/49 current rows < minimum 50/);
+    expect(decideDrift({ pValue: null, currentCount: 500 }).verdict).toBe('insufficient_data');
+    expect(decideDrift({ pValue: 0.02, psi: 0.3, currentCount: 500, alpha: 0.05 }).verdict).toBe('drift');
+  });
+
+  it('decideWindow adjusts across the sufficient features only', () => {
+    const out = decideWindow([
+      { feature: 'a', pValue: 0.004, psi: 0.3, currentCount: 500 },
+      { feature: 'b', pValue: 0.3, psi: 0.01, currentCount: 500 },
+      { feature: 'c', pValue: 1e-12, psi: 0.5, currentCount: 10 },
+    ]);
+    expect(out.map((d) => d.verdict)).toEqual(['drift', 'no_drift', 'insufficient_data']);
+    expect(out[0]!.adjustedPValue).toBeCloseTo(0.008, 12); // family of 2
+    expect(out[2]!.adjustedPValue).toBeNull();
+  });
+});
+
+describe('bootstrap intervals', () => {
+  const p = [120, 95, 110, 90, 105, 100, 98, 102, 80, 100];
+  const q = [20, 5, 8, 4, 6, 5, 4, 6, 2, 0];
+
+  it('is reproducible for a seed, brackets the estimate and is bounded', () => {
+    const a = bootstrapInterval(p, q, 'psi', { seed: 7, iterations: 400 });
+    const b = bootstrapInterval(p, q, 'psi', { seed: 7, iterations: 400 });
+    expect(a).toEqual(b);
+    expect(a[0]).toBeLessThan(psi(p, q));
+    expect(a[1]).toBeGreaterThan(psi(p, q));
+    expect(bootstrapInterval(p, q, 'psi', { seed: 8, iterations: 400 })).not.toEqual(a);
+    const custom = bootstrapInterval(p, q, (x, y) => chiSquareTest(x, y).statistic, { seed: 7, iterations: 400 });
+    expect(custom).toEqual(bootstrapInterval(p, q, 'chi_square', { seed: 7, iterations: 400 }));
+    expect(() => bootstrapInterval(p, q, 'psi', { maxDraws: 1000 })).toThrow(/budget/);
+  });
+
+  it('narrows as the current window grows', () => {
+    // reference and windows drawn from the same uniform distribution over 5 bins
+
+    const u = seededUniform(3);
+    const ref = sampleMultinomial(u, 5000, [1, 1, 1, 1, 1]);
+    const w60 = bootstrapInterval(ref, sampleMultinomial(u, 60, [1, 1, 1, 1, 1]), 'psi', { seed: 1, iterations: 300 });
+    const w600 = bootstrapInterval(ref, sampleMultinomial(u, 600, [1, 1, 1, 1, 1]), 'psi', { seed: 1, iterations: 300 });
+    expect(w600[1] - w600[0]).toBeLessThan(w60[1] - w60[0]);
+  });
+});
+
+describe('decision rule simulation (reduced; full size: npm run bench:statistics)', () => {
+  const base = { features: 5, referenceRows: 5_000 };
+  it('keeps false flags at or below 1% without drift', () => {
+    for (const rows of [100, 1_000]) {
+      const r = runScenario({ ...base, name: 'null', windows: 40, currentRows: rows, shift: 0 }, 11 + rows);
+      expect(r.nullFlagged, `rows ${rows}`).toBeLessThanOrEqual(0.01);
+    }
+  });
+  it('flags a 0.5 SD shift at 1,000 rows and a 1 SD shift at 100 rows', () => {
+    const half = runScenario({ ...base, name: 'half', windows: 40, currentRows: 1_000, shift: 0.5 }, 21);
+    expect(half.shiftedFlagged).toBeGreaterThanOrEqual(0.95);
+    const one = runScenario({ ...base, name: 'one', windows: 40, currentRows: 100, shift: 1 }, 22);
+    expect(one.shiftedFlagged).toBeGreaterThanOrEqual(0.9);
+  });
+  it('finds a 0.2 SD shift significant at 10,000 rows without flagging it', () => {
+    const r = runScenario({ ...base, name: 'small', windows: 10, currentRows: 10_000, shift: 0.2 }, 23);
+    expect(r.shiftedSignificant).toBeGreaterThanOrEqual(0.95);
+    expect(r.shiftedFlagged).toBe(0);
+  });
+});
