@@ -1,4 +1,3 @@
-import { bucketIndex } from '@otel-ml/conventions';
 
 /** Metric attribute values used by the aggregation (never raw feature values, scores or ids). */
 export type AttributeValue = string | number | boolean;
@@ -17,6 +16,71 @@ export interface CounterMirror {
 let nextCellId = 0;
 
 /**
+ * Finds the bucket of a value on fixed explicit boundaries: the same result as `bucketIndex`
+ * from `@otel-ml/conventions` (first i with v <= b[i], else n), usually in O(1): a uniform grid
+ * over [b[0], b[n-1]] gives for each grid cell the first boundary not below the cell's start,
+ * from which a short scan finishes the search. Boundary sets whose grid cells would hold too
+ * many boundaries (e.g. log-like scales) use a binary search instead.
+ */
+export class BucketLocator {
+  readonly boundaries: readonly number[];
+  private readonly b: Float64Array;
+  private readonly n: number;
+  private readonly lo: number;
+  private readonly scale: number;
+  private readonly grid: Int32Array | undefined;
+
+  constructor(boundaries: readonly number[]) {
+    this.boundaries = Object.freeze([...boundaries]);
+    this.b = Float64Array.from(boundaries);
+    this.n = boundaries.length;
+    this.lo = this.n > 0 ? this.b[0]! : 0;
+    const span = this.n > 1 ? this.b[this.n - 1]! - this.lo : 0;
+    const cells = this.n * 4;
+    this.scale = span > 0 ? cells / span : 0;
+    let grid: Int32Array | undefined;
+    if (this.scale > 0 && Number.isFinite(this.scale)) {
+      grid = new Int32Array(cells + 1);
+      let i = 0;
+      let worst = 0;
+      for (let k = 0; k <= cells; k++) {
+        const start = this.lo + k / this.scale;
+        const first = i;
+        while (i < this.n && this.b[i]! < start) i++;
+        grid[k] = i;
+        if (i - first > worst) worst = i - first;
+      }
+      if (worst > 4) grid = undefined;
+    }
+    this.grid = grid;
+  }
+
+  /** Bucket index of `v` (finite): b[i-1] < v <= b[i]. */
+  index(v: number): number {
+    const b = this.b;
+    const n = this.n;
+    const grid = this.grid;
+    if (grid !== undefined) {
+      if (v <= this.lo) return 0;
+      const k = Math.floor((v - this.lo) * this.scale);
+      if (k >= grid.length) return v <= b[n - 1]! ? n - 1 : n;
+      let i = grid[k]!;
+      while (i > 0 && b[i - 1]! >= v) i--;
+      while (i < n && b[i]! < v) i++;
+      return i;
+    }
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (v <= b[mid]!) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+}
+
+/**
  * One explicit-bucket histogram time series (metric name + attribute set), stored as a
  * Float64Array of bucket counts plus count/sum/min/max. Bucket semantics are those of
  * OpenTelemetry (see `ExplicitHistogram` in `@otel-ml/conventions`).
@@ -31,18 +95,21 @@ export class HistogramCell {
   max = -Infinity;
   mirror: HistogramMirror | undefined = undefined;
 
+  readonly boundaries: readonly number[];
+
   constructor(
     readonly metric: string,
     readonly attributes: MetricAttributes,
-    readonly boundaries: readonly number[],
+    private readonly locator: BucketLocator,
     readonly startTimeMs: number,
   ) {
-    this.counts = new Float64Array(boundaries.length + 1);
+    this.boundaries = locator.boundaries;
+    this.counts = new Float64Array(locator.boundaries.length + 1);
   }
 
   /** Records a finite value (callers check finiteness). */
   record(value: number): void {
-    this.counts[bucketIndex(this.boundaries, value)]! += 1;
+    this.counts[this.locator.index(value)]! += 1;
     this.count += 1;
     this.sum += value;
     if (value < this.min) this.min = value;

@@ -1,7 +1,7 @@
 import type { BaselineFile, ExplicitHistogram } from '@otel-ml/conventions';
 import * as N from '../names.js';
 import { BoundedIndex } from './bounded-index.js';
-import { CounterCell, HistogramCell, type Cell, type MetricAttributes } from './cells.js';
+import { BucketLocator, CounterCell, HistogramCell, type Cell, type MetricAttributes } from './cells.js';
 import { METRIC_DEFINITIONS } from './metrics.js';
 import type {
   AggregationSnapshot,
@@ -213,8 +213,9 @@ export class ModelAggregator {
   private readonly series = new Map<string, Series>();
   private readonly roleSeries = new Map<DeploymentRole, Series>();
   private readonly cells: Cell[] = [];
-  private readonly seen: Uint32Array;
-  private stamp = 0;
+  private readonly locators = new Map<readonly number[], BucketLocator>();
+  private readonly featureNames: string[] = [];
+  private objectRows = 0;
   private readonly issueCounts: Record<IssueKind, number> = {
     unknown_feature: 0,
     invalid_value: 0,
@@ -271,7 +272,7 @@ export class ModelAggregator {
       }
       this.featureIndex.set(spec.name, index);
     }
-    this.seen = new Uint32Array(this.featureStates.length);
+    for (const f of this.featureStates) this.featureNames.push(f.spec.name);
 
     const baselineClasses = baseline?.prediction?.classes ? Object.keys(baseline.prediction.classes).filter((c) => c !== N.OVERFLOW_VALUE) : undefined;
     const presetClasses = options.classes ?? baselineClasses ?? (this.model.task === 'binary_classification' ? ['0', '1'] : []);
@@ -307,7 +308,12 @@ export class ModelAggregator {
 
   /** @internal */
   histogram(metric: string, attributes: MetricAttributes, boundaries: readonly number[]): HistogramCell {
-    const cell = new HistogramCell(metric, attributes, boundaries, this.clock());
+    let locator = this.locators.get(boundaries);
+    if (locator === undefined) {
+      locator = new BucketLocator(boundaries);
+      this.locators.set(boundaries, locator);
+    }
+    const cell = new HistogramCell(metric, attributes, locator, this.clock());
     this.register(cell);
     return cell;
   }
@@ -415,27 +421,19 @@ export class ModelAggregator {
       this.issue('invalid_input', 'features must be an object or an array');
       return;
     }
-    const stamp = ++this.stamp === 0xffffffff ? this.resetStamp() : this.stamp;
-    let matched = 0;
-    for (const key in row) {
-      const idx = this.featureIndex.get(key);
-      if (idx === undefined) {
-        this.issue('unknown_feature', key.length > 64 ? key.slice(0, 64) + '...' : key);
-        continue;
-      }
-      this.seen[idx] = stamp;
-      matched++;
-      this.recordFeature(s, states[idx]!, (row as Readonly<Record<string, unknown>>)[key]);
-    }
-    if (matched < states.length) {
-      for (let i = 0; i < states.length; i++) if (this.seen[i] !== stamp) s.missing[i]!.add(1);
-    }
+    // Reading the declared names is several times faster than enumerating the row's keys, so
+    // unknown keys are looked for on a sample of rows only (the first 64, then 1 in 1024).
+    const names = this.featureNames;
+    const obj = row as Readonly<Record<string, unknown>>;
+    for (let i = 0; i < states.length; i++) this.recordFeature(s, states[i]!, obj[names[i]!]);
+    const n = ++this.objectRows;
+    if (n <= 64 || (n & 1023) === 0) this.checkUnknownKeys(obj);
   }
 
-  private resetStamp(): number {
-    this.seen.fill(0);
-    this.stamp = 1;
-    return 1;
+  private checkUnknownKeys(row: Readonly<Record<string, unknown>>): void {
+    for (const key in row) {
+      if (!this.featureIndex.has(key)) this.issue('unknown_feature', key.length > 64 ? key.slice(0, 64) + '...' : key);
+    }
   }
 
   private recordFeature(s: Series, f: FeatureState, v: unknown): void {

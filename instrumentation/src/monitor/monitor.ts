@@ -141,8 +141,6 @@ class Monitor implements ModelMonitor, ShadowHost {
   private readonly join: OutcomeJoin<Pending>;
   private readonly clock: () => number;
   private readonly role: DeploymentRole;
-  private readonly idPrefix = randomBytes(6).toString('hex') + '-';
-  private seq = 0;
   private readonly tracer: Tracer;
   private readonly spanAttributes: Attributes;
   private readonly remote: boolean;
@@ -161,7 +159,7 @@ class Monitor implements ModelMonitor, ShadowHost {
     this.report = report ?? (() => undefined);
     this.clock = options?.clock ?? Date.now;
     this.role = options?.role ?? 'primary';
-    this.join = new OutcomeJoin<Pending>(options?.outcomes, this.clock);
+    this.join = new OutcomeJoin<Pending>(options?.outcomes, this.clock, `${randomBytes(6).toString('hex')}-`);
     this.source = aggregator === undefined ? undefined : { aggregator, privacy: options.privacy };
     this.metricProducer = new MlMetricProducer(() => (this.source !== undefined && this.agg !== undefined ? [this.source] : []));
     if (this.source !== undefined && (options.exportMode ?? 'producer') === 'producer') producerMonitors.add(this.source);
@@ -189,25 +187,24 @@ class Monitor implements ModelMonitor, ShadowHost {
     return this.agg;
   }
 
-  private newId(): string {
-    return this.idPrefix + (this.seq++).toString(36);
-  }
-
   observe(input: ObserveInput): string {
-    const given = input !== null && typeof input === 'object' && typeof input.id === 'string' && input.id !== '' ? input.id : undefined;
-    const id = given ?? this.newId();
     const agg = this.agg;
-    if (agg === undefined) return id;
+    const isObject = input !== null && typeof input === 'object';
+    const given = isObject && typeof input.id === 'string' && input.id !== '' ? input.id : undefined;
+    if (agg === undefined) return given ?? this.join.addNew(undefined);
     try {
-      if (given === undefined && input !== null && typeof input === 'object' && input.id !== undefined) agg.issue('invalid_input', 'prediction id must be a non-empty string; generated one');
+      if (given === undefined && isObject && input.id !== undefined) agg.issue('invalid_input', 'prediction id must be a non-empty string; generated one');
       agg.observe(input);
-      if (input !== null && typeof input === 'object' && this.join.maxEntries > 0) {
-        this.join.add(id, { t: this.clock(), role: this.role, slices: input.slices, score: input.score, scores: input.scores, prediction: input.prediction });
-      }
+      const entry: Pending | undefined =
+        isObject && this.join.maxEntries > 0
+          ? { t: this.clock(), role: this.role, slices: input.slices, score: input.score, scores: input.scores, prediction: input.prediction }
+          : undefined;
+      if (given === undefined) return this.join.addNew(entry);
+      if (entry !== undefined) this.join.add(given, entry);
     } catch (err) {
       this.report('invalid_input', `observe: ${String(err)}`);
     }
-    return id;
+    return given ?? this.join.addNew(undefined);
   }
 
   recordOutcome(predictionId: string, label: string | number | boolean): boolean;

@@ -1,0 +1,128 @@
+/**
+ * Benchmark: cost of `monitor.observe` for one row (18 numeric + 2 categorical features, a score
+ * and a predicted class) versus recording the same data through plain OpenTelemetry SDK
+ * histograms and counters (attribute objects prepared in advance, as a careful hand-written
+ * integration would). Prints the median ns per row of both, and the ratio.
+ *
+ * Run: `npm run bench:instrumentation` (tsx). Options: BENCH_ROUNDS (default 41), BENCH_BATCH (default 2000).
+ */
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { ValueType, type Attributes } from '@opentelemetry/api';
+import { createModelMonitor, SCORE_BOUNDARIES, DEFAULT_VALUE_BOUNDARIES } from '../src/index.js';
+
+class ManualReader extends MetricReader {
+  protected override async onForceFlush(): Promise<void> {}
+  protected override async onShutdown(): Promise<void> {}
+}
+
+const NUMERIC = 18;
+const ROWS = 1024;
+const rounds = Number(process.env.BENCH_ROUNDS ?? 41);
+const batch = Number(process.env.BENCH_BATCH ?? 2000);
+
+const numericNames = Array.from({ length: NUMERIC }, (_, i) => `f${i}`);
+const countries = ['FR', 'DE', 'US', 'GB', 'ES', 'IT', 'NL', 'BE'];
+const devices = ['ios', 'android', 'web'];
+
+let seed = 42;
+function rand(): number {
+  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  return seed / 0x7fffffff;
+}
+
+// Quantile-like boundaries on [0, 100] (as a baseline would give): 49 boundaries.
+const featureBoundaries = Array.from({ length: 49 }, (_, i) => (i + 1) * 2);
+
+interface Row {
+  features: Record<string, number | string>;
+  score: number;
+  prediction: string;
+}
+const rows: Row[] = [];
+for (let r = 0; r < ROWS; r++) {
+  const features: Record<string, number | string> = {};
+  for (const n of numericNames) features[n] = rand() * 100;
+  features.country = countries[Math.floor(rand() * countries.length)]!;
+  features.device = devices[Math.floor(rand() * devices.length)]!;
+  const score = rand();
+  rows.push({ features, score, prediction: score >= 0.5 ? '1' : '0' });
+}
+
+const monitor = createModelMonitor({
+  model: { name: 'bench', version: '1', task: 'binary_classification' },
+  features: [
+    ...numericNames.map((name) => ({ name, type: 'numeric' as const, boundaries: featureBoundaries })),
+    { name: 'country', type: 'categorical' as const },
+    { name: 'device', type: 'categorical' as const },
+  ],
+});
+
+// Plain SDK path: same metrics, same attributes, same boundaries.
+const reader = new ManualReader();
+const provider = new MeterProvider({ readers: [reader] });
+const meter = provider.getMeter('bench');
+const base: Attributes = { 'ml.model.name': 'bench', 'ml.model.version': '1', 'ml.model.task': 'binary_classification', 'ml.deployment.role': 'primary' };
+const featureHist = meter.createHistogram('ml.feature.value', { advice: { explicitBucketBoundaries: featureBoundaries } });
+const scoreHist = meter.createHistogram('ml.prediction.score', { advice: { explicitBucketBoundaries: [...SCORE_BOUNDARIES] } });
+const categoryCounter = meter.createCounter('ml.feature.category.count', { valueType: ValueType.INT });
+const predictions = meter.createCounter('ml.predictions', { valueType: ValueType.INT });
+const featureAttrs = numericNames.map((n) => ({ ...base, 'ml.feature.name': n }));
+const categoryAttrs = new Map<string, Attributes>();
+const categoryAttr = (feature: string, value: string): Attributes => {
+  const key = feature + '\u0000' + value;
+  let a = categoryAttrs.get(key);
+  if (a === undefined) {
+    a = { ...base, 'ml.feature.name': feature, 'ml.feature.category': value };
+    categoryAttrs.set(key, a);
+  }
+  return a;
+};
+const classAttrs: Record<string, Attributes> = { '0': { ...base, 'ml.prediction.class': '0' }, '1': { ...base, 'ml.prediction.class': '1' } };
+
+function sdkRecord(row: Row): void {
+  const f = row.features;
+  for (let i = 0; i < NUMERIC; i++) featureHist.record(f[numericNames[i]!] as number, featureAttrs[i]);
+  categoryCounter.add(1, categoryAttr('country', f.country as string));
+  categoryCounter.add(1, categoryAttr('device', f.device as string));
+  scoreHist.record(row.score, base);
+  predictions.add(1, classAttrs[row.prediction]);
+}
+
+function monitorRecord(row: Row): void {
+  monitor.observe({ features: row.features, score: row.score, prediction: row.prediction });
+}
+
+function measure(fn: (row: Row) => void): number[] {
+  const perRow: number[] = [];
+  let k = 0;
+  for (let round = 0; round < rounds; round++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < batch; i++) fn(rows[k++ & (ROWS - 1)]!);
+    perRow.push(Number(process.hrtime.bigint() - t0) / batch);
+  }
+  return perRow;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1]!;
+}
+
+// Warm up both paths, then interleave the measured rounds.
+measure(monitorRecord);
+measure(sdkRecord);
+const m: number[] = [];
+const s: number[] = [];
+for (let rep = 0; rep < 3; rep++) {
+  m.push(...measure(monitorRecord));
+  s.push(...measure(sdkRecord));
+}
+const mMed = median(m);
+const sMed = median(s);
+void DEFAULT_VALUE_BOUNDARIES;
+console.log(`observe (monitor, producer mode): ${(mMed / 1000).toFixed(3)} us/row (median of ${m.length} rounds x ${batch} rows)`);
+console.log(`plain SDK histograms + counters: ${(sMed / 1000).toFixed(3)} us/row`);
+console.log(`ratio (SDK / monitor): ${(sMed / mMed).toFixed(1)}x`);
+console.log(`targets: observe <= 2 us/row: ${mMed <= 2000 ? 'met' : 'NOT met'}; ratio >= 15x: ${sMed / mMed >= 15 ? 'met' : 'NOT met'}`);
+await monitor.shutdown();
+await provider.shutdown();
