@@ -2,7 +2,9 @@
  * Converts a loosely typed OTLP message tree into the processor model (model.ts), checking
  * every field's shape. It accepts both
  *  - OTLP/JSON (`JSON.parse` output): lowerCamelCase or snake_case keys, 64-bit integers as
- *    decimal strings or numbers, enums as integers or names, bytes as base64 (proto3 JSON), and
+ *    decimal strings or numbers, enums as integers or names, AnyValue.bytes_value as base64
+ *    (proto3 JSON; only trace/span ids are hex in OTLP/JSON, and those sit in exemplars, which
+ *    are not read at all), and
  *  - protobufjs message objects decoded with ./schema.ts: 64-bit integers as Long, bytes as
  *    Uint8Array.
  * Shape errors throw DecodeError (whole request refused); semantically invalid points are

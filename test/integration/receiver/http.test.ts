@@ -285,8 +285,10 @@ describe('slow clients', () => {
     const { consumer } = await start({ headersTimeoutMs: 200, requestTimeoutMs: 400 });
     const port = (receiver!.server.address() as net.AddressInfo).port;
     const r = await rawExchange(port, 'POST /v1/metrics HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"res', 5_000);
+    expect(r.text).toMatch(/^HTTP\/1\.1 408/);
     expect(r.ms).toBeLessThan(3_000);
     expect(consumer.received).toHaveLength(0);
+    for (let i = 0; i < 100 && receiver!.inFlight > 0; i++) await new Promise((res) => setTimeout(res, 10));
     expect(receiver!.inFlight).toBe(0);
   });
 });
