@@ -1,0 +1,389 @@
+/**
+ * Evaluation: one current view against one reference view, with the statistics engine, into a
+ * {@link ModelReport}. The offline report and the live service both call this.
+ */
+import type { ExplicitHistogram, ModelTask } from '@otel-ml/conventions';
+import {
+  binaryMetricsAtThreshold,
+  binaryMetricsFromConfusion,
+  calibration,
+  categoricalDrift,
+  groupHistogram,
+  labelSplitScores,
+  multiclassMetrics,
+  numericDrift,
+  rebinExplicit,
+  regressionErrors,
+  rocAuc,
+  type BinnedDrift,
+  type LabelSplitScores,
+} from '../statistics/index.js';
+import { benjaminiHochberg, bootstrapInterval, criticalValues, decideDrift } from '../statistics/index.js';
+import type { BinShare, CalibrationReport, DistributionReport, ModelReport, PerformanceReport } from './report-types.js';
+import type { DistributionView, FeatureView } from './view.js';
+
+export interface EvaluationSettings {
+  /** Significance level after Benjamini-Hochberg (default 0.01). */
+  readonly alpha?: number;
+  /** Minimum current rows for a verdict (default 50). */
+  readonly minRows?: number;
+  /** Minimum PSI on decile bins for a flag (default 0.1). */
+  readonly minPsi?: number;
+  /** Minimum Jensen-Shannon distance for a flag (default 0.1). */
+  readonly minJensenShannon?: number;
+  /** Binary decision threshold (default 0.5). */
+  readonly threshold?: number;
+  /** Positive label of binary classifiers (default '1'). */
+  readonly positiveLabel?: string;
+  /** Windows with fewer current rows get bootstrap intervals (default 1000; 0 disables). */
+  readonly bootstrapBelow?: number;
+}
+
+export interface EvaluationContext {
+  readonly model: { readonly name: string; readonly version?: string; readonly task?: ModelTask; readonly role?: string };
+  readonly referenceKind: 'baseline' | 'pinned' | 'rolling';
+  readonly window?: { readonly start: Date; readonly end: Date };
+  /** Decile boundaries per numeric feature from the baseline; computed from the reference histogram otherwise. */
+  readonly decileBoundaries?: ReadonlyMap<string, readonly number[]>;
+}
+
+const DEFAULTS = { alpha: 0.01, minRows: 50, minPsi: 0.1, minJensenShannon: 0.1, threshold: 0.5, positiveLabel: '1', bootstrapBelow: 1000 };
+
+/**
+ * Decile boundaries of a reference histogram when no baseline gave them: the fine boundaries at
+ * which the cumulative share first reaches 10%, 20%, ..., 90% (deduplicated), so fine buckets
+ * group exactly.
+ */
+export function decilesFromHistogram(h: ExplicitHistogram, groups = 10): number[] {
+  const out: number[] = [];
+  if (h.count <= 0) return out;
+  let cum = 0;
+  let k = 1;
+  for (let i = 0; i < h.boundaries.length && k < groups; i++) {
+    cum += h.counts[i]!;
+    while (k < groups && cum >= (k / groups) * h.count) {
+      if (out[out.length - 1] !== h.boundaries[i]) out.push(h.boundaries[i]!);
+      k++;
+    }
+  }
+  // A boundary at or above the last non-empty fine bucket leaves an empty top bin: drop it.
+  while (out.length > 0 && h.counts.slice(h.boundaries.indexOf(out[out.length - 1]!) + 1).every((c) => c === 0)) out.pop();
+  return out;
+}
+
+/** Linear-interpolated quantile of a histogram (as Prometheus' histogram_quantile). */
+export function histogramQuantile(h: ExplicitHistogram, q: number): number | null {
+  if (h.count <= 0) return null;
+  const rank = q * h.count;
+  let cum = 0;
+  for (let i = 0; i < h.counts.length; i++) {
+    const c = h.counts[i]!;
+    if (cum + c >= rank && c > 0) {
+      const lower = i === 0 ? Math.min(0, h.boundaries[0] ?? 0) : h.boundaries[i - 1]!;
+      const upper = i < h.boundaries.length ? h.boundaries[i]! : (h.max ?? h.boundaries[h.boundaries.length - 1]!);
+      return lower + (upper - lower) * ((rank - cum) / c);
+    }
+    cum += c;
+  }
+  return h.boundaries[h.boundaries.length - 1] ?? null;
+}
+
+const interval = (lo: number | null, hi: number | null) => `(${lo === null ? '-inf' : fmtEdge(lo)}, ${hi === null ? 'inf' : fmtEdge(hi)}]`;
+const fmtEdge = (v: number) => (Math.abs(v) >= 1000 || (v !== 0 && Math.abs(v) < 0.01) ? v.toPrecision(3) : String(Math.round(v * 1000) / 1000));
+
+function shares(labels: readonly { label: string; lower: number | null; upper: number | null }[], ref: ArrayLike<number>, cur: ArrayLike<number>): BinShare[] {
+  const rt = Array.from(ref).reduce((a, b) => a + b, 0) || 1;
+  const ct = Array.from(cur).reduce((a, b) => a + b, 0) || 1;
+  return labels.map((l, i) => ({ ...l, reference: ref[i]! / rt, current: cur[i]! / ct }));
+}
+
+function topMovers(bins: readonly BinShare[]): BinShare[] {
+  return [...bins].sort((a, b) => Math.abs(b.current - b.reference) - Math.abs(a.current - a.reference)).slice(0, 3);
+}
+
+/** 95% multinomial bootstrap interval of PSI; a huge reference is held fixed (its noise is negligible). */
+function lowVolumeInterval(p: ArrayLike<number>, q: ArrayLike<number>): readonly [number, number] {
+  let n = 0;
+  for (let i = 0; i < p.length; i++) n += p[i]!;
+  return bootstrapInterval(p, q, 'psi', { iterations: 500, resampleReference: n <= 100_000 });
+}
+
+interface Pending {
+  readonly report: Omit<DistributionReport, 'drift'>;
+  readonly binned: BinnedDrift | null;
+  readonly count: number;
+}
+
+const EMPTY_CRITICAL = { psi: null, kl: null, jensenShannon: null, hellinger: null, ks: null, chiSquare: null };
+
+function emptyDistribution(type: 'numeric' | 'categorical', count: number, referenceCount: number, note: string): Omit<DistributionReport, 'drift'> {
+  return {
+    type,
+    count,
+    referenceCount,
+    missingRate: null,
+    referenceMissingRate: null,
+    psi: null,
+    psiCritical: null,
+    kl: null,
+    jensenShannon: null,
+    hellinger: null,
+    ks: null,
+    ksPValue: null,
+    wasserstein: null,
+    chiSquare: null,
+    critical: EMPTY_CRITICAL,
+    psiInterval: null,
+    unseenCategories: null,
+    bins: [],
+    topMovers: [],
+    note,
+  };
+}
+
+function numericDistribution(ref: ExplicitHistogram, curIn: ExplicitHistogram, deciles: readonly number[], alpha: number, bootstrapBelow: number): Pending {
+  let cur = curIn;
+  let note: string | null = null;
+  if (cur.boundaries.length !== ref.boundaries.length || cur.boundaries.some((b, i) => b !== ref.boundaries[i])) {
+    const r = rebinExplicit(cur, ref.boundaries);
+    if (!r.ok) return { report: emptyDistribution('numeric', cur.count, ref.count, `current histogram cannot be compared: ${r.reason}`), binned: null, count: cur.count };
+    cur = r.histogram;
+    if (r.interpolatedFraction > 0) note = `re-binned onto the reference boundaries (${(r.interpolatedFraction * 100).toFixed(1)}% interpolated)`;
+  }
+  if (ref.count <= 0 || cur.count <= 0) {
+    return { report: emptyDistribution('numeric', cur.count, ref.count, ref.count <= 0 ? 'reference has no values' : 'no values in the current window'), binned: null, count: cur.count };
+  }
+  const d = numericDrift(ref, cur, deciles, { alpha });
+  const { binned, ks, critical: crit } = d;
+  const rg = groupHistogram(ref, deciles);
+  const cg = groupHistogram(cur, deciles);
+  const edges = [null, ...deciles];
+  const labels = rg.counts.map((_, i) => ({ label: interval(edges[i] ?? null, i < deciles.length ? deciles[i]! : null), lower: edges[i] ?? null, upper: i < deciles.length ? deciles[i]! : null }));
+  const bins = shares(labels, rg.counts, cg.counts);
+  const psiInterval = cur.count < bootstrapBelow ? lowVolumeInterval(rg.counts, cg.counts) : null;
+  return {
+    report: {
+      type: 'numeric',
+      count: cur.count,
+      referenceCount: ref.count,
+      missingRate: null,
+      referenceMissingRate: null,
+      psi: binned.psi,
+      psiCritical: crit.psi,
+      kl: binned.kl,
+      jensenShannon: binned.jensenShannon,
+      hellinger: binned.hellinger,
+      ks: ks.statistic,
+      ksPValue: ks.pValue,
+      wasserstein: d.wasserstein,
+      chiSquare: { statistic: binned.chiSquare.statistic, dof: binned.chiSquare.dof, pValue: binned.chiSquare.pValue },
+      critical: crit,
+      psiInterval,
+      unseenCategories: null,
+      bins,
+      topMovers: topMovers(bins),
+      note,
+    },
+    binned,
+    count: cur.count,
+  };
+}
+
+function categoricalDistribution(ref: Readonly<Record<string, number>>, cur: Readonly<Record<string, number>>, alpha: number, bootstrapBelow: number): Pending {
+  const refCount = Object.values(ref).reduce((a, b) => a + b, 0);
+  const curCount = Object.values(cur).reduce((a, b) => a + b, 0);
+  if (refCount <= 0 || curCount <= 0) {
+    return { report: emptyDistribution('categorical', curCount, refCount, refCount <= 0 ? 'reference has no values' : 'no values in the current window'), binned: null, count: curCount };
+  }
+  const d = categoricalDrift(ref, cur);
+  const crit = criticalValues({ referenceCount: refCount, currentCount: curCount, bins: d.categories.length, alpha });
+  const bins = shares(
+    d.categories.map((c) => ({ label: c, lower: null, upper: null })),
+    d.referenceCounts,
+    d.currentCounts,
+  );
+  return {
+    report: {
+      type: 'categorical',
+      count: curCount,
+      referenceCount: refCount,
+      missingRate: null,
+      referenceMissingRate: null,
+      psi: d.psi,
+      psiCritical: crit.psi,
+      kl: d.kl,
+      jensenShannon: d.jensenShannon,
+      hellinger: d.hellinger,
+      ks: null,
+      ksPValue: null,
+      wasserstein: null,
+      chiSquare: { statistic: d.chiSquare.statistic, dof: d.chiSquare.dof, pValue: d.chiSquare.pValue },
+      critical: { ...crit, ks: null },
+      psiInterval: curCount < bootstrapBelow ? lowVolumeInterval(d.referenceCounts, d.currentCounts) : null,
+      unseenCategories: d.unseen,
+      bins,
+      topMovers: topMovers(bins),
+      note: null,
+    },
+    binned: d,
+    count: curCount,
+  };
+}
+
+function featureDistribution(name: string, ref: FeatureView | undefined, cur: FeatureView | undefined, ctx: EvaluationContext, s: typeof DEFAULTS, refRows: number, curRows: number): Pending {
+  const refMissing = ref?.missing ?? 0;
+  const curMissing = cur?.missing ?? 0;
+  let p: Pending;
+  if (ref?.type === 'numeric') {
+    const curHist = cur?.type === 'numeric' ? cur.histogram : { boundaries: ref.histogram.boundaries, counts: ref.histogram.counts.map(() => 0), count: 0, sum: 0 };
+    const deciles = ctx.decileBoundaries?.get(name) ?? decilesFromHistogram(ref.histogram);
+    p = cur?.type === 'categorical' ? { report: emptyDistribution('numeric', 0, ref.histogram.count, 'numeric in the reference, categorical in the current window'), binned: null, count: 0 } : numericDistribution(ref.histogram, curHist, deciles, s.alpha, s.bootstrapBelow);
+  } else if (ref?.type === 'categorical') {
+    p = cur?.type === 'numeric' ? { report: emptyDistribution('categorical', 0, 0, 'categorical in the reference, numeric in the current window'), binned: null, count: 0 } : categoricalDistribution(ref.counts, cur?.type === 'categorical' ? cur.counts : {}, s.alpha, s.bootstrapBelow);
+  } else {
+    const type = cur?.type === 'categorical' ? 'categorical' : 'numeric';
+    p = { report: emptyDistribution(type, 0, 0, 'feature not in the reference'), binned: null, count: 0 };
+  }
+  const curTotal = p.count + curMissing;
+  const refTotal = (p.report.referenceCount ?? 0) + refMissing;
+  return {
+    ...p,
+    report: {
+      ...p.report,
+      missingRate: curTotal > 0 ? curMissing / curTotal : curRows > 0 ? 0 : null,
+      referenceMissingRate: refTotal > 0 ? refMissing / refTotal : refRows > 0 ? 0 : null,
+    },
+  };
+}
+
+function decide(p: Pending, adjustedP: number | null, s: typeof DEFAULTS, enoughRows: boolean): DistributionReport {
+  const decision = decideDrift({
+    pValue: p.binned ? p.binned.chiSquare.pValue : null,
+    adjustedPValue: adjustedP,
+    psi: p.report.psi,
+    jensenShannon: p.report.jensenShannon,
+    currentCount: enoughRows ? p.count : 0,
+    alpha: s.alpha,
+    minPsi: s.minPsi,
+    minJensenShannon: s.minJensenShannon,
+    minCount: s.minRows,
+  });
+  return { ...p.report, drift: decision };
+}
+
+function calibrationReport(split: LabelSplitScores | null): CalibrationReport | null {
+  if (!split) return null;
+  const c = calibration(split);
+  if (c.count === 0) return null;
+  return {
+    ece: c.ece,
+    mce: c.mce,
+    brier: c.brier,
+    count: c.count,
+    bins: c.curve.map((b) => ({ lower: b.lower, upper: b.upper, count: b.count, meanPredicted: b.meanPredicted ?? null, observedRate: b.observedRate ?? null })),
+  };
+}
+
+function splitOf(v: DistributionView, positiveLabel: string): LabelSplitScores | null {
+  const byLabel = v.outcomes.scoreByLabel;
+  if (Object.keys(byLabel).length === 0) return null;
+  const total = Object.values(byLabel).reduce((a, h) => a + h.count, 0);
+  return total > 0 ? labelSplitScores(byLabel, positiveLabel) : null;
+}
+
+interface PerfNumbers {
+  count: number;
+  accuracy: number | null;
+  precision: number | null;
+  recall: number | null;
+  f1: number | null;
+  rocAuc: number | null;
+  mae: number | null;
+  rmse: number | null;
+  macroF1: number | null;
+}
+
+function performanceOf(v: DistributionView, task: ModelTask | undefined, s: typeof DEFAULTS): PerfNumbers | null {
+  const none: PerfNumbers = { count: 0, accuracy: null, precision: null, recall: null, f1: null, rocAuc: null, mae: null, rmse: null, macroF1: null };
+  if (task === 'regression') {
+    const r = v.outcomes.regression;
+    if (!r || r.count <= 0) return null;
+    const e = regressionErrors(r);
+    return { ...none, count: r.count, mae: e.mae, rmse: e.rmse };
+  }
+  const split = splitOf(v, s.positiveLabel);
+  if (task !== 'multiclass_classification' && split) {
+    const m = binaryMetricsAtThreshold(split, s.threshold);
+    const count = m.tp + m.fp + m.tn + m.fn;
+    const both = m.tp + m.fn > 0 && m.tn + m.fp > 0;
+    return { ...none, count, accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, rocAuc: both ? rocAuc(split) : null };
+  }
+  const confusion = v.outcomes.confusion;
+  const total = Object.values(confusion).reduce((a, row) => a + Object.values(row).reduce((x, y) => x + y, 0), 0);
+  if (total <= 0) return null;
+  if (task === 'multiclass_classification') {
+    const m = multiclassMetrics(confusion);
+    return { ...none, count: m.count, accuracy: m.accuracy, f1: m.macroF1, macroF1: m.macroF1 };
+  }
+  const m = binaryMetricsFromConfusion(confusion, s.positiveLabel);
+  return { ...none, count: total, accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1 };
+}
+
+/** Compares `current` with `reference` and returns the report. Pure: no I/O, no clock. */
+export function evaluate(reference: DistributionView, current: DistributionView, ctx: EvaluationContext, settings: EvaluationSettings = {}): ModelReport {
+  const s = { ...DEFAULTS, ...settings };
+  const task = ctx.model.task ?? current.task ?? reference.task;
+  const enoughRows = current.rows >= s.minRows;
+
+  const names = [...new Set([...reference.features.keys(), ...current.features.keys()])].sort();
+  const pending = names.map((n) => [n, featureDistribution(n, reference.features.get(n), current.features.get(n), ctx, s, reference.rows, current.rows)] as const);
+  const testable = pending.filter(([, p]) => p.binned !== null && Number.isFinite(p.binned.chiSquare.pValue));
+  const adjusted = benjaminiHochberg(testable.map(([, p]) => p.binned!.chiSquare.pValue));
+  const adjustedBy = new Map(testable.map(([n], i) => [n, adjusted[i]!] as const));
+  const features: Record<string, DistributionReport> = {};
+  for (const [n, p] of pending) features[n] = decide(p, adjustedBy.get(n) ?? null, s, enoughRows);
+  const drifted = Object.entries(features)
+    .filter(([, f]) => f.drift.verdict === 'drift')
+    .sort(([, a], [, b]) => (b.psi ?? 0) - (a.psi ?? 0))
+    .map(([n]) => n);
+
+  // Prediction signals are decided on their own p-values (not part of the features' BH family).
+  const own = (p: Pending | null) => (p ? decide(p, p.binned ? p.binned.chiSquare.pValue : null, s, enoughRows) : null);
+  const scoreRef = reference.score;
+  const scoreCur = current.score;
+  const score = scoreRef && scoreCur ? own(numericDistribution(scoreRef, scoreCur, decilesFromHistogram(scoreRef), s.alpha, s.bootstrapBelow)) : null;
+  const classes = reference.classes && current.classes ? own(categoricalDistribution(reference.classes, current.classes, s.alpha, s.bootstrapBelow)) : null;
+  const value = reference.value && current.value ? own(numericDistribution(reference.value, current.value, decilesFromHistogram(reference.value), s.alpha, s.bootstrapBelow)) : null;
+
+  const cal = task === 'binary_classification' || task === undefined ? calibrationReport(splitOf(current, s.positiveLabel)) : null;
+  const perfCur = performanceOf(current, task, s);
+  const perfRef = performanceOf(reference, task, s);
+  const performance: PerformanceReport | null = perfCur
+    ? {
+        ...perfCur,
+        threshold: task === 'binary_classification' && splitOf(current, s.positiveLabel) ? s.threshold : null,
+        reference: {
+          accuracy: perfRef?.accuracy ?? null,
+          f1: perfRef?.f1 ?? null,
+          rocAuc: perfRef?.rocAuc ?? null,
+          mae: perfRef?.mae ?? null,
+          rmse: perfRef?.rmse ?? null,
+        },
+      }
+    : null;
+  const lat = current.latency;
+  return {
+    model: { name: ctx.model.name, version: ctx.model.version ?? null, task: task ?? null, role: ctx.model.role ?? 'primary' },
+    window: ctx.window ? { start: ctx.window.start.toISOString(), end: ctx.window.end.toISOString() } : null,
+    reference: { kind: ctx.referenceKind, count: reference.rows },
+    current: { count: current.rows, errors: current.errors },
+    status: enoughRows ? 'ok' : 'insufficient_data',
+    settings: { alpha: s.alpha, minRows: s.minRows, minPsi: s.minPsi, minJensenShannon: s.minJensenShannon, threshold: s.threshold },
+    features,
+    drifted,
+    prediction: { score, classes, value },
+    calibration: cal,
+    performance,
+    latency: lat && lat.count > 0 ? { count: lat.count, p50: histogramQuantile(lat, 0.5), p95: histogramQuantile(lat, 0.95), p99: histogramQuantile(lat, 0.99) } : null,
+  };
+}

@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+/**
+ * The `otel-ml` command: `baseline` and `report` offline, `serve` for the live processor,
+ * `demo` for the end-to-end demonstration on embedded defaults.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { ModelTask } from '@otel-ml/conventions';
+import { CliError } from './cli/errors.js';
+import { buildBaseline } from './offline/baseline.js';
+import { runReport } from './offline/report.js';
+import { renderText } from './report/text.js';
+import { renderHtml } from './report/html.js';
+import type { ModelReport } from './analysis/report-types.js';
+
+const list = (v: string): string[] =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+const number = (name: string, min: number, max: number) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a number in [${min}, ${max}]`);
+  return n;
+};
+
+function columnOptions(cmd: Command): Command {
+  return cmd
+    .option('--score-column <name>', 'column with the model score (binary: probability of the positive class)')
+    .option('--prediction-column <name>', 'column with the predicted class or value')
+    .option('--label-column <name>', 'column with the true label or value')
+    .option('--categorical <columns>', 'comma-separated columns to treat as categorical', list)
+    .option('--exclude <columns>', 'comma-separated columns to ignore (ids, timestamps)', list)
+    .option('--no-progress', 'do not draw a progress bar');
+}
+
+function writeOut(file: string, text: string): void {
+  try {
+    mkdirSync(dirname(resolve(file)), { recursive: true });
+    writeFileSync(file, text);
+  } catch (err) {
+    throw new CliError(`${file}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+export function renderReport(report: ModelReport, format: 'json' | 'text' | 'html'): string {
+  if (format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
+  if (format === 'html') return renderHtml(report);
+  return renderText(report);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('otel-ml')
+    .description('ML model monitoring for the OpenTelemetry stack: baselines, reports, and the live processor')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  columnOptions(
+    program
+      .command('baseline')
+      .description('build a baseline (reference distributions) from training or validation data')
+      .requiredOption('--data <file>', 'CSV file with a header row')
+      .requiredOption('--model <name>', 'model name (ml.model.name)')
+      .option('--model-version <version>', 'model version (ml.model.version)')
+      .addOption(new Option('--task <task>', 'model task (inferred when absent)').choices(['binary_classification', 'multiclass_classification', 'regression', 'ranking']))
+      .option('--out <file>', 'where to write the baseline (default: <model>.baseline.json)'),
+  ).action(async (o) => {
+    const { baseline, notes } = await buildBaseline({
+      data: o.data,
+      model: o.model,
+      modelVersion: o.modelVersion,
+      task: o.task as ModelTask | undefined,
+      scoreColumn: o.scoreColumn,
+      predictionColumn: o.predictionColumn,
+      labelColumn: o.labelColumn,
+      categorical: o.categorical,
+      exclude: o.exclude,
+      progress: o.progress,
+    });
+    const out = o.out ?? `${o.model}.baseline.json`;
+    writeOut(out, `${JSON.stringify(baseline, null, 2)}\n`);
+    const features = Object.entries(baseline.features);
+    process.stdout.write(
+      `baseline for ${baseline.model.name} (${baseline.model.task}): ${baseline.source.rows} rows, ${features.filter(([, f]) => f.type === 'numeric').length} numeric and ${features.filter(([, f]) => f.type === 'categorical').length} categorical features -> ${out}\n`,
+    );
+    for (const n of notes) process.stdout.write(`  note: ${n}\n`);
+  });
+
+  columnOptions(
+    program
+      .command('report')
+      .description('compare a data set with a baseline: drift, calibration and performance')
+      .requiredOption('--baseline <file>', 'baseline written by `otel-ml baseline`')
+      .requiredOption('--data <file>', 'CSV file with the same feature columns')
+      .addOption(new Option('--format <format>', 'output format (default: from --out, else text)').choices(['json', 'text', 'html']))
+      .option('--out <file>', 'write the report to a file instead of standard output')
+      .option('--alpha <p>', 'significance level after Benjamini-Hochberg', number('--alpha', 1e-12, 0.5), 0.01)
+      .option('--min-rows <n>', 'fewer rows than this give "insufficient data"', number('--min-rows', 1, 1e12), 50)
+      .option('--min-psi <v>', 'minimum PSI for a drift flag', number('--min-psi', 0, 100), 0.1)
+      .option('--min-js <v>', 'minimum Jensen-Shannon distance for a drift flag', number('--min-js', 0, 1), 0.1)
+      .option('--threshold <t>', 'decision threshold of binary classifiers', number('--threshold', 0, 1), 0.5)
+      .option('--fail-on-drift', 'exit with status 1 when a feature drifted'),
+  ).action(async (o) => {
+    const report = await runReport({
+      baseline: o.baseline,
+      data: o.data,
+      scoreColumn: o.scoreColumn,
+      predictionColumn: o.predictionColumn,
+      labelColumn: o.labelColumn,
+      categorical: o.categorical,
+      exclude: o.exclude,
+      progress: o.progress,
+      alpha: o.alpha,
+      minRows: o.minRows,
+      minPsi: o.minPsi,
+      minJensenShannon: o.minJs,
+      threshold: o.threshold,
+    });
+    const format: 'json' | 'text' | 'html' = o.format ?? (o.out?.endsWith('.html') ? 'html' : o.out?.endsWith('.json') ? 'json' : 'text');
+    const text = renderReport(report, format);
+    if (o.out) {
+      writeOut(o.out, text);
+      process.stdout.write(`${report.drifted.length ? `drift in ${report.drifted.join(', ')}` : 'no drift'} (${report.current.count} rows against ${report.reference.count}) -> ${o.out}\n`);
+    } else {
+      process.stdout.write(text);
+    }
+    if (o.failOnDrift && report.drifted.length > 0) process.exitCode = 1;
+  });
+
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv as string[]);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version exit 0; usage errors were printed by commander
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`otel-ml: ${err.message}\n`);
+      return err.exitCode;
+    }
+    const e = err as Error;
+    process.stderr.write(`otel-ml: unexpected error: ${e.message}${process.env.OTEL_ML_DEBUG ? `\n${e.stack}` : ' (set OTEL_ML_DEBUG=1 for details)'}\n`);
+    return 1;
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === (await import('node:url')).pathToFileURL(await import('node:fs').then((fs) => fs.realpathSync(process.argv[1]!))).href;
+if (invokedDirectly) {
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,125 @@
+/**
+ * Streaming CSV input for the offline commands: a header row, then records read one at a time
+ * (bounded memory whatever the file size), with a progress bar on a terminal and errors that
+ * name the file, the row and the column.
+ */
+import { createReadStream, statSync } from 'node:fs';
+import { parse, CsvError } from 'csv-parse';
+import { CliError } from './errors.js';
+import { Progress } from './progress.js';
+
+/** Cells that count as missing values. */
+const MISSING = new Set(['', 'na', 'nan', 'null', 'none', 'n/a']);
+
+export function isMissingCell(cell: string | undefined): boolean {
+  return cell === undefined || MISSING.has(cell.trim().toLowerCase());
+}
+
+export interface CsvReadOptions {
+  /** Called once with the header row. May throw a CliError to stop (e.g. a missing column). */
+  readonly onHeader: (columns: readonly string[]) => void;
+  /** Called for each record; `row` is the 1-based line of the record in the file (header = 1). */
+  readonly onRecord: (record: readonly string[], row: number) => void;
+  /** Show a progress bar on stderr when it is a terminal (default true). */
+  readonly progress?: boolean;
+  /** Label of the progress bar. */
+  readonly label?: string;
+  /** Longest record accepted, in characters (default 1 MiB). */
+  readonly maxRecordSize?: number;
+}
+
+export interface CsvReadResult {
+  readonly rows: number;
+  readonly bytes: number;
+}
+
+/** Reads `file` as CSV; resolves when every record was handed to `onRecord`. */
+export async function readCsv(file: string, options: CsvReadOptions): Promise<CsvReadResult> {
+  let size: number;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) throw new CliError(`${file}: not a regular file`);
+    size = st.size;
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw new CliError(`${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const progress = new Progress(options.label ?? file, size, options.progress ?? true);
+  const input = createReadStream(file);
+  let bytes = 0;
+  let sawBinary = false;
+  input.on('data', (chunk) => {
+    const b = chunk as Buffer;
+    bytes += b.length;
+    if (!sawBinary && b.includes(0)) sawBinary = true;
+    progress.update(bytes);
+  });
+  const parser = parse({
+    bom: true,
+    info: true,
+    max_record_size: options.maxRecordSize ?? 1 << 20,
+    relax_quotes: false,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    trim: false,
+  });
+  input.on('error', (err) => parser.destroy(err));
+  input.pipe(parser);
+
+  let header: string[] | undefined;
+  let rows = 0;
+  try {
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      const rec = item.record;
+      const line = item.info.lines;
+      if (sawBinary) throw new CliError(`${file}: row ${line}: the file contains binary data (NUL bytes); expected UTF-8 CSV text`);
+      if (!header) {
+        header = rec.map((c) => c.trim());
+        const seen = new Set<string>();
+        for (const [i, c] of header.entries()) {
+          if (c === '') throw new CliError(`${file}: row 1: column ${i + 1} has an empty name; the first row must name every column`);
+          if (seen.has(c)) throw new CliError(`${file}: row 1: column "${c}" appears twice in the header`);
+          seen.add(c);
+        }
+        options.onHeader(header);
+        continue;
+      }
+      if (rec.length !== header.length) {
+        throw new CliError(`${file}: row ${line}: ${rec.length} cells but the header has ${header.length} columns`);
+      }
+      rows++;
+      options.onRecord(rec, line);
+      if ((rows & 1023) === 0) progress.rows(rows);
+    }
+  } catch (err) {
+    progress.stop();
+    input.destroy();
+    if (err instanceof CliError) throw err;
+    if (err instanceof CsvError || (err as { code?: string }).code?.startsWith?.('CSV_')) {
+      const e = err as CsvError & { lines?: number };
+      throw new CliError(`${file}: row ${e.lines ?? parser.info.lines}: malformed CSV (${csvReason(e)})`);
+    }
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code) throw new CliError(`${file}: cannot read the file (${code})`);
+    throw err;
+  }
+  progress.done(rows);
+  if (!header) throw new CliError(`${file}: the file is empty; expected a header row and data rows`);
+  return { rows, bytes };
+}
+
+function csvReason(e: CsvError): string {
+  switch (e.code) {
+    case 'CSV_MAX_RECORD_SIZE':
+      return 'a record is longer than the 1 MiB limit';
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return 'a quoted cell is never closed';
+    case 'CSV_INVALID_CLOSING_QUOTE':
+    case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
+      return 'unexpected characters after a closing quote';
+    case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH':
+      return 'the number of cells differs from the header';
+    default:
+      return e.message.replace(/^Invalid [^:]*: /, '');
+  }
+}

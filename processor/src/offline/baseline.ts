@@ -1,0 +1,268 @@
+/**
+ * `otel-ml baseline`: reference distributions from a training or validation CSV.
+ *
+ * Pass 1 learns each column: numeric or categorical, a bounded uniform sample of numeric values
+ * (for the quantile boundaries), category frequencies. Pass 2 feeds every row through the
+ * instrumentation's aggregator with those boundaries, so the baseline's histograms are built by
+ * the same code that builds live ones. Memory is bounded by the sample size and category caps,
+ * not by the file size.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
+import {
+  BASELINE_SCHEMA_VERSION,
+  type BaselineFile,
+  type CategoricalFeatureBaseline,
+  type FeatureBaseline,
+  type ModelTask,
+  type NumericFeatureBaseline,
+} from '@otel-ml/conventions';
+import { ModelAggregator, type FeatureSpec } from '@otel-ml/instrumentation';
+import { referenceBoundaries, seededUniform } from '../statistics/index.js';
+import { CliError } from '../cli/errors.js';
+import { isMissingCell, readCsv } from '../cli/csv.js';
+import { inferTask, numericCell, planColumns, scoreCell, type ColumnOptions, type ColumnPlan } from './columns.js';
+import { slotsFromSnapshot, viewFromSlots } from '../analysis/view.js';
+
+export interface BaselineOptions extends ColumnOptions {
+  readonly data: string;
+  readonly model: string;
+  readonly modelVersion?: string;
+  readonly task?: ModelTask;
+  /** Numeric values sampled per feature for the quantile boundaries (default 200,000). */
+  readonly sampleSize?: number;
+  /** Categories kept per categorical feature, most frequent first (default 50). */
+  readonly maxCategories?: number;
+  readonly progress?: boolean;
+  /** Clock for `createdAt` (tests). */
+  readonly now?: () => Date;
+}
+
+const MAX_DISTINCT_TRACKED = 10_000;
+
+/** Vitter's algorithm R: a uniform sample of at most `size` values from a stream. */
+class Reservoir {
+  readonly values: Float64Array;
+  seen = 0;
+  constructor(
+    size: number,
+    private readonly random: () => number,
+  ) {
+    this.values = new Float64Array(size);
+  }
+  add(v: number): void {
+    if (this.seen < this.values.length) this.values[this.seen] = v;
+    else {
+      const j = Math.floor(this.random() * (this.seen + 1));
+      if (j < this.values.length) this.values[j] = v;
+    }
+    this.seen++;
+  }
+  sample(): Float64Array {
+    return this.values.subarray(0, Math.min(this.seen, this.values.length));
+  }
+}
+
+interface ColumnLearner {
+  readonly name: string;
+  readonly index: number;
+  forcedCategorical: boolean;
+  numeric: boolean;
+  firstNonNumeric?: { row: number; cell: string };
+  readonly reservoir: Reservoir;
+  readonly counts: Map<string, number>;
+  missing: number;
+}
+
+async function sha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export interface BaselineResult {
+  readonly baseline: BaselineFile;
+  /** What was inferred or dropped, for the person running the command. */
+  readonly notes: readonly string[];
+}
+
+export async function buildBaseline(opts: BaselineOptions): Promise<BaselineResult> {
+  const notes: string[] = [];
+  const random = seededUniform(0x5eed);
+  const sampleSize = opts.sampleSize ?? 200_000;
+  let plan: ColumnPlan | undefined;
+  let learners: ColumnLearner[] = [];
+  const labels = new Map<string, number>();
+  const predictions = new Map<string, number>();
+  let labelsNumeric = true;
+  let predictionsNumeric = true;
+
+  // Pass 1: learn the columns.
+  const pass1 = await readCsv(opts.data, {
+    label: 'baseline: reading',
+    progress: opts.progress,
+    onHeader: (header) => {
+      plan = planColumns(opts.data, header, opts);
+      const categorical = new Set(opts.categorical ?? []);
+      learners = plan.features.map((f) => ({
+        name: f.name,
+        index: f.index,
+        forcedCategorical: categorical.has(f.name),
+        numeric: !categorical.has(f.name),
+        reservoir: new Reservoir(sampleSize, random),
+        counts: new Map(),
+        missing: 0,
+      }));
+    },
+    onRecord: (rec, row) => {
+      for (const l of learners) {
+        const cell = rec[l.index]!;
+        if (isMissingCell(cell)) {
+          l.missing++;
+          continue;
+        }
+        if (l.numeric) {
+          const v = Number(cell);
+          if (Number.isFinite(v)) l.reservoir.add(v);
+          else {
+            l.numeric = false;
+            l.firstNonNumeric = { row, cell };
+          }
+        }
+        if (l.counts.size < MAX_DISTINCT_TRACKED || l.counts.has(cell)) l.counts.set(cell, (l.counts.get(cell) ?? 0) + 1);
+      }
+      const p = plan!;
+      scoreCell(p, rec, row);
+      if (p.label !== undefined && !isMissingCell(rec[p.label])) {
+        const v = rec[p.label]!;
+        if (labels.size < MAX_DISTINCT_TRACKED) labels.set(v, (labels.get(v) ?? 0) + 1);
+        if (!Number.isFinite(Number(v))) labelsNumeric = false;
+      }
+      if (p.prediction !== undefined && !isMissingCell(rec[p.prediction])) {
+        const v = rec[p.prediction]!;
+        if (predictions.size < MAX_DISTINCT_TRACKED) predictions.set(v, (predictions.get(v) ?? 0) + 1);
+        if (!Number.isFinite(Number(v))) predictionsNumeric = false;
+      }
+    },
+  });
+  if (pass1.rows === 0) throw new CliError(`${opts.data}: no data rows after the header`);
+  const p = plan!;
+
+  const task =
+    opts.task ??
+    inferTask({
+      hasScore: p.score !== undefined,
+      predictionsNumeric: p.prediction !== undefined && predictionsNumeric,
+      distinctPredictions: predictions.size,
+      distinctLabels: labels.size,
+      labelsNumeric: p.label !== undefined && labelsNumeric,
+    });
+  if (!opts.task) notes.push(`task: ${task} (inferred; pass --task to choose)`);
+  if (task === 'regression' && p.prediction === undefined) {
+    notes.push('regression without --prediction-column: only feature distributions are recorded');
+  }
+
+  const specs: FeatureSpec[] = [];
+  const numericBounds = new Map<string, { boundaries: number[]; decileBoundaries: number[] }>();
+  for (const l of learners) {
+    if (l.numeric && l.reservoir.seen > 0) {
+      const rb = referenceBoundaries(l.reservoir.sample());
+      numericBounds.set(l.name, rb);
+      specs.push({ name: l.name, type: 'numeric', boundaries: rb.boundaries });
+      if (l.reservoir.seen > sampleSize) notes.push(`${l.name}: boundaries from a uniform sample of ${sampleSize.toLocaleString('en-US')} of ${l.reservoir.seen.toLocaleString('en-US')} values`);
+    } else {
+      if (!l.forcedCategorical && l.firstNonNumeric) {
+        notes.push(`${l.name}: categorical (row ${l.firstNonNumeric.row} has ${JSON.stringify(l.firstNonNumeric.cell.slice(0, 20))})`);
+      }
+      const max = opts.maxCategories ?? 50;
+      const sorted = [...l.counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+      if (sorted.length > max) notes.push(`${l.name}: ${sorted.length} categories, kept the ${max} most frequent; others count as __other__`);
+      specs.push({ name: l.name, type: 'categorical', categories: sorted.slice(0, max).map(([c]) => c) });
+    }
+  }
+  const classes =
+    task === 'regression'
+      ? undefined
+      : [...new Set([...predictions.keys(), ...labels.keys()])].sort((a, b) => (Number.isFinite(Number(a)) && Number.isFinite(Number(b)) ? Number(a) - Number(b) : a < b ? -1 : 1));
+
+  // Pass 2: aggregate every row with those boundaries, through the instrumentation's aggregator.
+  const aggregator = new ModelAggregator({
+    model: { name: opts.model, version: opts.modelVersion, task },
+    features: specs,
+    classes,
+    limits: { maxCategories: opts.maxCategories ?? 50 },
+  });
+  const feed = rowFeeder(p, specs, aggregator, task);
+  await readCsv(opts.data, { label: 'baseline: aggregating', progress: opts.progress, onHeader: () => {}, onRecord: feed });
+  const view = viewFromSlots(slotsFromSnapshot(aggregator.snapshot()), task);
+
+  const features: Record<string, FeatureBaseline> = {};
+  for (const spec of specs) {
+    const fv = view.features.get(spec.name);
+    const missing = fv?.missing ?? 0;
+    if (spec.type === 'numeric') {
+      const rb = numericBounds.get(spec.name)!;
+      const histogram = fv?.type === 'numeric' ? fv.histogram : undefined;
+      if (!histogram) throw new Error(`internal: no histogram aggregated for ${spec.name}`);
+      const nf: NumericFeatureBaseline = { type: 'numeric', boundaries: rb.boundaries, decileBoundaries: rb.decileBoundaries, histogram, missing };
+      features[spec.name] = nf;
+    } else {
+      const counts = fv?.type === 'categorical' ? fv.counts : {};
+      const cf: CategoricalFeatureBaseline = { type: 'categorical', categories: spec.categories ?? [], counts, missing };
+      features[spec.name] = cf;
+    }
+  }
+  const baseline: BaselineFile = {
+    schemaVersion: BASELINE_SCHEMA_VERSION,
+    model: { name: opts.model, ...(opts.modelVersion ? { version: opts.modelVersion } : {}), task },
+    createdAt: (opts.now ?? (() => new Date()))().toISOString(),
+    source: { rows: pass1.rows, sha256: await sha256(opts.data), file: basename(opts.data) },
+    features,
+    prediction: {
+      ...(view.score ? { score: view.score } : {}),
+      ...(view.value ? { value: view.value } : {}),
+      ...(view.classes ? { classes: view.classes } : {}),
+    },
+    outcomes: {
+      ...(Object.keys(view.outcomes.scoreByLabel).length ? { scoreByLabel: view.outcomes.scoreByLabel } : {}),
+      ...(Object.keys(view.outcomes.confusion).length ? { confusion: view.outcomes.confusion } : {}),
+      ...(view.outcomes.regression ? { regression: view.outcomes.regression } : {}),
+    },
+  };
+  return { baseline, notes };
+}
+
+/**
+ * Returns a record handler that feeds one CSV row into the aggregator: features as an array in
+ * spec order, the score/prediction as the model output, and, when a label is present, the outcome.
+ */
+export function rowFeeder(plan: ColumnPlan, specs: readonly FeatureSpec[], aggregator: ModelAggregator, task: ModelTask): (rec: readonly string[], row: number) => void {
+  const cols = specs.map((s) => plan.header.indexOf(s.name));
+  const numeric = specs.map((s) => s.type === 'numeric');
+  const values: unknown[] = new Array(specs.length);
+  const regression = task === 'regression';
+  return (rec, row) => {
+    for (let i = 0; i < cols.length; i++) {
+      const c = cols[i]!;
+      if (c < 0) {
+        values[i] = undefined;
+        continue;
+      }
+      const cell = rec[c]!;
+      if (isMissingCell(cell)) values[i] = null;
+      else if (numeric[i]) values[i] = numericCell(plan, rec, c, row);
+      else values[i] = cell;
+    }
+    const score = scoreCell(plan, rec, row);
+    let prediction: string | number | undefined;
+    if (plan.prediction !== undefined && !isMissingCell(rec[plan.prediction])) {
+      prediction = regression ? numericCell(plan, rec, plan.prediction, row, 'a numeric prediction') : rec[plan.prediction]!;
+    }
+    aggregator.observe({ features: values, ...(score !== undefined ? { score } : {}), ...(prediction !== undefined ? { prediction } : {}) });
+    if (plan.label !== undefined && !isMissingCell(rec[plan.label])) {
+      const label = regression ? numericCell(plan, rec, plan.label, row, 'a numeric label')! : rec[plan.label]!;
+      aggregator.recordOutcome({ label, ...(score !== undefined ? { score } : {}), ...(prediction !== undefined ? { prediction } : {}) });
+    }
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * `otel-ml report`: rows of a CSV -> the instrumentation's aggregation -> histograms -> the
+ * processor's evaluation against a baseline. The same path as the live service, so the same
+ * rows give the same numbers offline and live.
+ */
+import { readFileSync } from 'node:fs';
+import type { BaselineFile } from '@otel-ml/conventions';
+import { ModelAggregator, type FeatureSpec } from '@otel-ml/instrumentation';
+import { CliError } from '../cli/errors.js';
+import { readCsv } from '../cli/csv.js';
+import { evaluate, type EvaluationSettings } from '../analysis/evaluate.js';
+import type { ModelReport } from '../analysis/report-types.js';
+import { slotsFromSnapshot, viewFromBaseline, viewFromSlots } from '../analysis/view.js';
+import { planColumns, type ColumnOptions, type ColumnPlan } from './columns.js';
+import { rowFeeder } from './baseline.js';
+import { parseBaseline } from './baseline-file.js';
+
+export interface ReportOptions extends ColumnOptions, EvaluationSettings {
+  readonly baseline: string | BaselineFile;
+  readonly data: string;
+  readonly progress?: boolean;
+}
+
+export function loadBaseline(file: string): BaselineFile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`${file}: cannot read the baseline (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  return parseBaseline(text, file);
+}
+
+export async function runReport(opts: ReportOptions): Promise<ModelReport> {
+  const baseline = typeof opts.baseline === 'string' ? loadBaseline(opts.baseline) : opts.baseline;
+  const task = baseline.model.task;
+  const specs: FeatureSpec[] = Object.entries(baseline.features).map(([name, f]) =>
+    f.type === 'numeric' ? { name, type: 'numeric', boundaries: f.boundaries } : { name, type: 'categorical', categories: f.categories },
+  );
+  const classes = baseline.prediction?.classes ? Object.keys(baseline.prediction.classes) : undefined;
+  const aggregator = new ModelAggregator({ model: baseline.model, features: specs, baseline, classes, threshold: opts.threshold });
+  let plan: ColumnPlan | undefined;
+  let feed: ((rec: readonly string[], row: number) => void) | undefined;
+  await readCsv(opts.data, {
+    label: 'report: reading',
+    progress: opts.progress,
+    onHeader: (header) => {
+      plan = planColumns(opts.data, header, opts);
+      const missing = specs.filter((s) => !header.includes(s.name)).map((s) => s.name);
+      if (missing.length > 0) {
+        throw new CliError(`${opts.data}: row 1: no column for baseline feature(s) ${missing.join(', ')}; the header has: ${header.join(', ')}`);
+      }
+      feed = rowFeeder(plan, specs, aggregator, task);
+    },
+    onRecord: (rec, row) => feed!(rec, row),
+  });
+  const current = viewFromSlots(slotsFromSnapshot(aggregator.snapshot()), task);
+  const decileBoundaries = new Map<string, readonly number[]>();
+  for (const [name, f] of Object.entries(baseline.features)) if (f.type === 'numeric') decileBoundaries.set(name, f.decileBoundaries);
+  return evaluate(viewFromBaseline(baseline), current, { model: { ...baseline.model, role: 'primary' }, referenceKind: 'baseline', decileBoundaries }, opts);
+}

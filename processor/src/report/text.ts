@@ -1,0 +1,104 @@
+/**
+ * Plain-text rendering of a model report: a table of features sorted by severity, then the
+ * prediction, calibration and performance sections.
+ */
+import type { DistributionReport, ModelReport } from '../analysis/report-types.js';
+
+export const fmt = (v: number | null | undefined, digits = 3): string => {
+  if (v === null || v === undefined || Number.isNaN(v)) return '-';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  if (v !== 0 && Math.abs(v) < 10 ** -digits) return v.toExponential(1);
+  return v.toFixed(digits);
+};
+export const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : `${(v * 100).toFixed(1)}%`);
+export const pval = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : v < 1e-4 ? '<1e-4' : v.toFixed(4));
+
+/** Orders features most severe first: drifted, then significant, then by PSI. */
+export function bySeverity(features: Readonly<Record<string, DistributionReport>>): [string, DistributionReport][] {
+  const rank = (f: DistributionReport) => (f.drift.verdict === 'drift' ? 0 : f.drift.significant ? 1 : f.drift.verdict === 'no_drift' ? 2 : 3);
+  return Object.entries(features).sort(([an, a], [bn, b]) => rank(a) - rank(b) || (b.psi ?? -1) - (a.psi ?? -1) || (an < bn ? -1 : 1));
+}
+
+export function verdictText(f: DistributionReport): string {
+  if (f.drift.verdict === 'drift') return 'DRIFT';
+  if (f.drift.verdict === 'insufficient_data') return 'too few rows';
+  return f.drift.significant ? 'significant, small' : 'ok';
+}
+
+function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: readonly string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function distributionRow(name: string, f: DistributionReport): string[] {
+  return [
+    name,
+    f.type === 'numeric' ? 'num' : 'cat',
+    String(f.count),
+    pct(f.missingRate),
+    f.psi === null ? '-' : `${fmt(f.psi)} (${fmt(f.psiCritical)})`,
+    fmt(f.jensenShannon),
+    f.ks === null ? '-' : `${fmt(f.ks)} (p ${pval(f.ksPValue)})`,
+    fmt(f.wasserstein),
+    pval(f.chiSquare?.pValue),
+    verdictText(f),
+  ];
+}
+
+export function renderText(r: ModelReport): string {
+  const out: string[] = [];
+  const title = `${r.model.name}${r.model.version ? ` v${r.model.version}` : ''} (${r.model.task ?? 'task unknown'}, ${r.model.role})`;
+  out.push(title, '='.repeat(title.length));
+  if (r.window) out.push(`window     ${r.window.start} .. ${r.window.end}`);
+  out.push(`reference  ${r.reference.kind}, ${r.reference.count} rows`);
+  out.push(`current    ${r.current.count} rows${r.current.errors ? `, ${r.current.errors} failed predictions` : ''}`);
+  out.push(
+    `rule       drift = chi-square p < ${r.settings.alpha} after Benjamini-Hochberg AND (PSI >= ${r.settings.minPsi} or JS >= ${r.settings.minJensenShannon}); at least ${r.settings.minRows} rows`,
+  );
+  if (r.status === 'insufficient_data') out.push(`status     insufficient data: fewer than ${r.settings.minRows} rows; nothing is flagged`);
+  out.push('', r.drifted.length ? `DRIFT in ${r.drifted.length} feature(s): ${r.drifted.join(', ')}` : 'No feature drifted.', '');
+  const head = ['feature', 'type', 'n', 'missing', 'PSI (crit)', 'JS', 'KS', 'W1', 'chi2 p', 'verdict'];
+  out.push(table(head, bySeverity(r.features).map(([n, f]) => distributionRow(n, f))));
+  const moved = bySeverity(r.features).filter(([, f]) => f.drift.verdict === 'drift');
+  for (const [name, f] of moved) {
+    out.push('', `${name}: ${f.drift.reasons.join('; ')}`);
+    for (const b of f.topMovers) out.push(`  ${b.label.padEnd(28)} ${pct(b.reference).padStart(7)} -> ${pct(b.current).padStart(7)}`);
+  }
+  const preds: [string, DistributionReport | null][] = [
+    ['score', r.prediction.score],
+    ['classes', r.prediction.classes],
+    ['value', r.prediction.value],
+  ];
+  const predRows = preds.filter((x): x is [string, DistributionReport] => x[1] !== null).map(([n, f]) => distributionRow(n, f));
+  if (predRows.length) out.push('', 'Predictions', table(head, predRows));
+  if (r.calibration) {
+    const c = r.calibration;
+    out.push('', `Calibration (${c.count} outcomes)  ECE ${fmt(c.ece)}  MCE ${fmt(c.mce)}  Brier ${fmt(c.brier)}`);
+    out.push(
+      table(
+        ['bin', 'n', 'mean score', 'observed'],
+        c.bins.map((b) => [`${b.lower.toFixed(1)}-${b.upper.toFixed(1)}`, String(b.count), fmt(b.meanPredicted), fmt(b.observedRate)]),
+      ),
+    );
+  }
+  if (r.performance) {
+    const p = r.performance;
+    const items: [string, number | null, number | null | undefined][] = [
+      ['accuracy', p.accuracy, p.reference.accuracy],
+      ['precision', p.precision, undefined],
+      ['recall', p.recall, undefined],
+      ['F1', p.f1, p.reference.f1],
+      ['ROC AUC', p.rocAuc, p.reference.rocAuc],
+      ['MAE', p.mae, p.reference.mae],
+      ['RMSE', p.rmse, p.reference.rmse],
+    ];
+    out.push('', `Performance (${p.count} outcomes${p.threshold !== null ? `, threshold ${p.threshold}` : ''})`);
+    for (const [n, v, ref] of items) {
+      if (v === null) continue;
+      out.push(`  ${n.padEnd(10)} ${fmt(v)}${ref !== undefined && ref !== null ? `   (reference ${fmt(ref)})` : ''}`);
+    }
+  }
+  if (r.latency) out.push('', `Latency p50 ${fmt(r.latency.p50, 4)} s  p95 ${fmt(r.latency.p95, 4)} s  p99 ${fmt(r.latency.p99, 4)} s`);
+  return `${out.join('\n')}\n`;
+}
