@@ -116,4 +116,12 @@ describe('gRPC MetricsService/Export', () => {
     const r = await exportCall(c, encodeRequest(sampleRequest([{ ...BAD_POINT, attributes: [{ key: 'k'.repeat(200), value: { stringValue: 'v' } }] }])));
     expect(r.error?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
   });
+
+  it('the receive limit applies to the decompressed size of gzip-compressed messages', async () => {
+    const { consumer, client: c } = await start({ maxReceiveMessageBytes: 64 * 1024 }, { 'grpc.default_compression_algorithm': 2 });
+    const body = encodeRequest(sampleRequest([{ ...BAD_POINT, attributes: [{ key: 'k', value: { stringValue: 'x'.repeat(512 * 1024) } }] }]));
+    const r = await exportCall(c, body);
+    expect(r.error?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(consumer.received).toHaveLength(0);
+  });
 });
