@@ -79,6 +79,26 @@ function singleRowAttributes(model: ResolvedModel, batch: BatchData): Attributes
   };
 }
 
+interface CachedResolution {
+  readonly config: MlInstrumentationConfig;
+  readonly identity: CallDescriptor['identity'];
+  readonly modelKey: string;
+  readonly model: ResolvedModel | undefined;
+}
+
+/** Resolved identities per model object, valid while the config object, explicit identity and key are the same. */
+const resolutions = new WeakMap<object, CachedResolution>();
+
+function resolveCached(config: MlInstrumentationConfig, call: CallDescriptor): ResolvedModel | undefined {
+  const key = call.info.model;
+  if (typeof key !== 'object' || key === null) return resolveModel(config, call.info, call.identity);
+  const hit = resolutions.get(key);
+  if (hit !== undefined && hit.config === config && hit.identity === call.identity && hit.modelKey === call.info.modelKey) return hit.model;
+  const model = resolveModel(config, call.info, call.identity);
+  resolutions.set(key, { config, identity: call.identity, modelKey: call.info.modelKey, model });
+  return model;
+}
+
 /** Rows of raw feature values put on a span at most (as for the manual API's `wrap`). */
 const MAX_FEATURE_EVENTS = 16;
 
@@ -111,7 +131,7 @@ export function traceModelCall<T>(
   let model: ResolvedModel | undefined;
   try {
     if (config.filter !== undefined && !config.filter(call.info)) return invoke();
-    model = resolveModel(config, call.info, call.identity);
+    model = resolveCached(config, call);
   } catch (err) {
     diag.error('otel-ml: resolving the model failed; calling it uninstrumented', err);
     return invoke();
