@@ -20,7 +20,7 @@ const NAMED: Readonly<Record<NamedCountStatistic, CountStatistic>> = {
 };
 
 export interface BootstrapOptions {
-  /** Resamples (default 1000; at most 10,000, and fewer when the draw budget runs out). */
+  /** Resamples (default 1000; an integer from 1 to 10,000). */
   readonly iterations?: number;
   /** Coverage of the interval (default 0.95). */
   readonly level?: number;
@@ -28,8 +28,6 @@ export interface BootstrapOptions {
   readonly seed?: number;
   /** Also resample the reference counts (default true); false treats the reference as exact. */
   readonly resampleReference?: boolean;
-  /** Cap on multinomial draws over all resamples (default 20,000,000). */
-  readonly maxDraws?: number;
 }
 
 export const MAX_BOOTSTRAP_ITERATIONS = 10_000;
@@ -41,10 +39,10 @@ export const MAX_BOOTSTRAP_ITERATIONS = 10_000;
  * `resampleReference` is false, reference counts p* ~ Multinomial(N, p/N)),
  * evaluates the statistic on (p*, q*), and the interval is the
  * ((1-level)/2, (1+level)/2) empirical quantiles of the resampled values.
- * Deterministic for a given seed (Mulberry32); the number of resamples is
- * bounded by `iterations` and by `maxDraws` / (N + M), and never below 50
- * (throws when the draw budget cannot afford 50 resamples: use the
- * asymptotic critical values for such large windows).
+ * Deterministic for a given seed (Mulberry32). Each resample costs O(bins)
+ * whatever N and M (conditional binomials, see `sampleMultinomial`), and the
+ * number of resamples is bounded by MAX_BOOTSTRAP_ITERATIONS. Fractional
+ * counts (from re-binning) are resampled with totals rounded to integers.
  * Reference: Efron & Tibshirani (1993), "An Introduction to the Bootstrap",
  * ch. 13 (percentile intervals).
  */
@@ -59,10 +57,11 @@ export function bootstrapInterval(
   checkProbability(level, 'bootstrap level');
   const f = typeof statistic === 'function' ? statistic : NAMED[statistic];
   const resampleRef = opts.resampleReference ?? true;
-  const drawsPer = Math.round(m) + (resampleRef ? Math.round(n) : 0);
-  const requested = Math.min(opts.iterations ?? 1000, MAX_BOOTSTRAP_ITERATIONS);
-  const iterations = Math.min(requested, Math.floor((opts.maxDraws ?? 20_000_000) / Math.max(1, drawsPer)));
-  if (!(iterations >= 50)) throw new StatisticsInputError(`bootstrap: ${drawsPer} draws per resample exceed the budget for 50 resamples`);
+  const iterations = opts.iterations ?? 1000;
+  if (!(Number.isInteger(iterations) && iterations >= 1 && iterations <= MAX_BOOTSTRAP_ITERATIONS)) {
+    throw new StatisticsInputError(`bootstrap iterations must be an integer from 1 to ${MAX_BOOTSTRAP_ITERATIONS}, got ${iterations}`);
+  }
+  if (Math.round(m) < 1 || (resampleRef && Math.round(n) < 1)) throw new StatisticsInputError('bootstrap: fewer than one row to resample');
   const uniform = seededUniform(opts.seed ?? 1);
   const values = new Float64Array(iterations);
   for (let it = 0; it < iterations; it++) {

@@ -2,6 +2,7 @@
  * Seeded pseudo-random numbers for resampling, so that bootstrap intervals
  * are reproducible.
  */
+import binomial from '@stdlib/random-base-binomial';
 
 /**
  * Mulberry32: a 32-bit state generator with period 2^32, returning uniforms in
@@ -21,29 +22,31 @@ export function seededUniform(seed: number): () => number {
 }
 
 /**
- * Draws multinomial counts: n independent draws over bins with the given
- * (non-negative, not necessarily normalised) weights, by inverting the
- * cumulative weights with a binary search per draw (O(n log B)).
+ * Draws multinomial counts: n draws over bins with the given (non-negative,
+ * not necessarily normalised) weights, as a chain of conditional binomials,
+ *
+ *   x_1 ~ Bin(n, w_1 / W),  x_k ~ Bin(n - x_1 - ... - x_(k-1), w_k / (W - w_1 - ... - w_(k-1))),
+ *
+ * so the cost is O(bins), independent of n. The binomial variates come from
+ * @stdlib/random-base-binomial driven by `uniform`.
+ * Reference: Devroye (1986), "Non-Uniform Random Variate Generation", XI.1.
  */
 export function sampleMultinomial(uniform: () => number, n: number, weights: ArrayLike<number>): Float64Array {
   const k = weights.length;
-  const cum = new Float64Array(k);
-  let total = 0;
-  for (let i = 0; i < k; i++) {
-    total += weights[i]!;
-    cum[i] = total;
-  }
   const out = new Float64Array(k);
-  for (let d = 0; d < n; d++) {
-    const u = uniform() * total;
-    let lo = 0;
-    let hi = k - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (cum[mid]! > u) hi = mid;
-      else lo = mid + 1;
-    }
-    out[lo] += 1;
+  let total = 0;
+  for (let i = 0; i < k; i++) total += weights[i]!;
+  const draw = binomial.factory({ prng: uniform });
+  let remaining = Math.round(n);
+  for (let i = 0; i < k - 1 && remaining > 0; i++) {
+    const w = weights[i]!;
+    // the rest of the weight may be zero: then this bin takes everything left
+    const p = total > 0 ? (total - w <= 1e-12 * total ? 1 : w / total) : 0;
+    const x = p <= 0 ? 0 : p >= 1 ? remaining : draw(remaining, p);
+    out[i] = x;
+    remaining -= x;
+    total -= w;
   }
+  if (k > 0) out[k - 1] += remaining;
   return out;
 }

@@ -96,6 +96,23 @@ describe('decideDrift', () => {
   });
 });
 
+describe('sampleMultinomial', () => {
+  it('keeps the total, leaves zero-weight bins empty and matches the proportions on average', () => {
+    const u = seededUniform(5);
+    const sums = [0, 0, 0, 0];
+    for (let r = 0; r < 200; r++) {
+      const x = sampleMultinomial(u, 1000, [1, 0, 3, 6]);
+      expect(x.reduce((a, b) => a + b, 0)).toBe(1000);
+      expect(x[1]).toBe(0);
+      x.forEach((c, i) => (sums[i]! += c));
+    }
+    expect(sums[0]! / 200_000).toBeCloseTo(0.1, 2);
+    expect(sums[2]! / 200_000).toBeCloseTo(0.3, 2);
+    expect(sums[3]! / 200_000).toBeCloseTo(0.6, 2);
+    expect(Array.from(sampleMultinomial(u, 7, [0, 0, 2]))).toEqual([0, 0, 7]);
+  });
+});
+
 describe('bootstrap intervals', () => {
   const p = [120, 95, 110, 90, 105, 100, 98, 102, 80, 100];
   const q = [20, 5, 8, 4, 6, 5, 4, 6, 2, 0];
@@ -109,7 +126,7 @@ describe('bootstrap intervals', () => {
     expect(bootstrapInterval(p, q, 'psi', { seed: 8, iterations: 400 })).not.toEqual(a);
     const custom = bootstrapInterval(p, q, (x, y) => chiSquareTest(x, y).statistic, { seed: 7, iterations: 400 });
     expect(custom).toEqual(bootstrapInterval(p, q, 'chi_square', { seed: 7, iterations: 400 }));
-    expect(() => bootstrapInterval(p, q, 'psi', { maxDraws: 1000 })).toThrow(/budget/);
+    expect(() => bootstrapInterval(p, q, 'psi', { iterations: 10_001 })).toThrow(/iterations/);
   });
 
   it('narrows as the current window grows', () => {
