@@ -56,6 +56,8 @@ class Series {
   readonly categories: CounterCell[][];
   readonly attributions: (HistogramCell | undefined)[];
   readonly predictions: CounterCell[] = [];
+  /** Rows without a (determinable) class: regression, ranking, classification without output. */
+  unclassified: CounterCell | undefined;
   readonly errorPredictions = new Map<string, CounterCell>();
   score: HistogramCell | undefined;
   readonly classScores: HistogramCell[] = [];
@@ -103,12 +105,14 @@ class Series {
   }
 
   predictionCounter(classIdx: number): CounterCell {
-    const key = classIdx < 0 ? 0 : classIdx;
-    let cell = this.predictions[key];
+    if (classIdx < 0) {
+      if (this.unclassified === undefined) this.unclassified = this.agg.counter(N.METRIC_ML_PREDICTIONS, this.attributes);
+      return this.unclassified;
+    }
+    let cell = this.predictions[classIdx];
     if (cell === undefined) {
-      const attrs = classIdx < 0 ? this.attributes : { ...this.attributes, [N.ATTR_ML_PREDICTION_CLASS]: this.agg.classes.names[classIdx]! };
-      cell = this.agg.counter(N.METRIC_ML_PREDICTIONS, attrs);
-      this.predictions[key] = cell;
+      cell = this.agg.counter(N.METRIC_ML_PREDICTIONS, { ...this.attributes, [N.ATTR_ML_PREDICTION_CLASS]: this.agg.classes.names[classIdx]! });
+      this.predictions[classIdx] = cell;
     }
     return cell;
   }
