@@ -20,7 +20,7 @@ import {
 } from '../statistics/index.js';
 import { benjaminiHochberg, bootstrapInterval, criticalValues, decideDrift } from '../statistics/index.js';
 import type { BinShare, CalibrationReport, DistributionReport, ModelReport, PerformanceReport } from './report-types.js';
-import type { DistributionView, FeatureView } from './view.js';
+import type { FeatureWindow, WindowSnapshot } from '../windows/snapshot.js';
 
 export interface EvaluationSettings {
   /** Significance level after Benjamini-Hochberg (default 0.01). */
@@ -46,6 +46,9 @@ export interface EvaluationContext {
   /** Decile boundaries per numeric feature from the baseline; computed from the reference histogram otherwise. */
   readonly decileBoundaries?: ReadonlyMap<string, readonly number[]>;
 }
+
+const TASKS: readonly string[] = ['binary_classification', 'multiclass_classification', 'regression', 'ranking'];
+const asTask = (t: string): ModelTask | undefined => (TASKS.includes(t) ? (t as ModelTask) : undefined);
 
 const DEFAULTS = { alpha: 0.01, minRows: 50, minPsi: 0.1, minJensenShannon: 0.1, threshold: 0.5, positiveLabel: '1', bootstrapBelow: 1000 };
 
@@ -230,18 +233,22 @@ function categoricalDistribution(ref: Readonly<Record<string, number>>, cur: Rea
   };
 }
 
-function featureDistribution(name: string, ref: FeatureView | undefined, cur: FeatureView | undefined, ctx: EvaluationContext, s: typeof DEFAULTS, refRows: number, curRows: number): Pending {
+function featureDistribution(name: string, ref: FeatureWindow | undefined, cur: FeatureWindow | undefined, ctx: EvaluationContext, s: typeof DEFAULTS, refRows: number, curRows: number): Pending {
   const refMissing = ref?.missing ?? 0;
   const curMissing = cur?.missing ?? 0;
   let p: Pending;
-  if (ref?.type === 'numeric') {
-    const curHist = cur?.type === 'numeric' ? cur.histogram : { boundaries: ref.histogram.boundaries, counts: ref.histogram.counts.map(() => 0), count: 0, sum: 0 };
+  if (ref?.histogram) {
+    const curHist = cur?.histogram ?? { boundaries: ref.histogram.boundaries, counts: ref.histogram.counts.map(() => 0), count: 0, sum: 0 };
     const deciles = ctx.decileBoundaries?.get(name) ?? decilesFromHistogram(ref.histogram);
-    p = cur?.type === 'categorical' ? { report: emptyDistribution('numeric', 0, ref.histogram.count, 'numeric in the reference, categorical in the current window'), binned: null, count: 0 } : numericDistribution(ref.histogram, curHist, deciles, s.alpha, s.bootstrapBelow);
-  } else if (ref?.type === 'categorical') {
-    p = cur?.type === 'numeric' ? { report: emptyDistribution('categorical', 0, 0, 'categorical in the reference, numeric in the current window'), binned: null, count: 0 } : categoricalDistribution(ref.counts, cur?.type === 'categorical' ? cur.counts : {}, s.alpha, s.bootstrapBelow);
+    p = cur?.categories && !cur.histogram
+      ? { report: emptyDistribution('numeric', 0, ref.histogram.count, 'numeric in the reference, categorical in the current window'), binned: null, count: 0 }
+      : numericDistribution(ref.histogram, curHist, deciles, s.alpha, s.bootstrapBelow);
+  } else if (ref?.categories) {
+    p = cur?.histogram && !cur.categories
+      ? { report: emptyDistribution('categorical', 0, 0, 'categorical in the reference, numeric in the current window'), binned: null, count: 0 }
+      : categoricalDistribution(ref.categories, cur?.categories ?? {}, s.alpha, s.bootstrapBelow);
   } else {
-    const type = cur?.type === 'categorical' ? 'categorical' : 'numeric';
+    const type = cur?.categories ? 'categorical' : 'numeric';
     p = { report: emptyDistribution(type, 0, 0, 'feature not in the reference'), binned: null, count: 0 };
   }
   const curTotal = p.count + curMissing;
@@ -284,7 +291,7 @@ function calibrationReport(split: LabelSplitScores | null): CalibrationReport | 
   };
 }
 
-function splitOf(v: DistributionView, positiveLabel: string): LabelSplitScores | null {
+function splitOf(v: WindowSnapshot, positiveLabel: string): LabelSplitScores | null {
   const byLabel = v.outcomes.scoreByLabel;
   if (Object.keys(byLabel).length === 0) return null;
   const total = Object.values(byLabel).reduce((a, h) => a + h.count, 0);
@@ -303,13 +310,14 @@ interface PerfNumbers {
   macroF1: number | null;
 }
 
-function performanceOf(v: DistributionView, task: ModelTask | undefined, s: typeof DEFAULTS): PerfNumbers | null {
+function performanceOf(v: WindowSnapshot, task: ModelTask | undefined, s: typeof DEFAULTS): PerfNumbers | null {
   const none: PerfNumbers = { count: 0, accuracy: null, precision: null, recall: null, f1: null, rocAuc: null, mae: null, rmse: null, macroF1: null };
   if (task === 'regression') {
-    const r = v.outcomes.regression;
-    if (!r || r.count <= 0) return null;
-    const e = regressionErrors(r);
-    return { ...none, count: r.count, mae: e.mae, rmse: e.rmse };
+    const abs = v.outcomes.absoluteError;
+    const sq = v.outcomes.squaredError;
+    if (!abs || !sq || abs.count <= 0) return null;
+    const e = regressionErrors({ count: abs.count, absErrorSum: abs.sum, squaredErrorSum: sq.sum });
+    return { ...none, count: abs.count, mae: e.mae, rmse: e.rmse };
   }
   const split = splitOf(v, s.positiveLabel);
   if (task !== 'multiclass_classification' && split) {
@@ -330,13 +338,13 @@ function performanceOf(v: DistributionView, task: ModelTask | undefined, s: type
 }
 
 /** Compares `current` with `reference` and returns the report. Pure: no I/O, no clock. */
-export function evaluate(reference: DistributionView, current: DistributionView, ctx: EvaluationContext, settings: EvaluationSettings = {}): ModelReport {
+export function evaluate(reference: WindowSnapshot, current: WindowSnapshot, ctx: EvaluationContext, settings: EvaluationSettings = {}): ModelReport {
   const s = { ...DEFAULTS, ...settings };
-  const task = ctx.model.task ?? current.task ?? reference.task;
+  const task = ctx.model.task ?? asTask(current.task) ?? asTask(reference.task);
   const enoughRows = current.rows >= s.minRows;
 
-  const names = [...new Set([...reference.features.keys(), ...current.features.keys()])].sort();
-  const pending = names.map((n) => [n, featureDistribution(n, reference.features.get(n), current.features.get(n), ctx, s, reference.rows, current.rows)] as const);
+  const names = [...new Set([...Object.keys(reference.features), ...Object.keys(current.features)])].sort();
+  const pending = names.map((n) => [n, featureDistribution(n, reference.features[n], current.features[n], ctx, s, reference.rows, current.rows)] as const);
   const testable = pending.filter(([, p]) => p.binned !== null && Number.isFinite(p.binned.chiSquare.pValue));
   const adjusted = benjaminiHochberg(testable.map(([, p]) => p.binned!.chiSquare.pValue));
   const adjustedBy = new Map(testable.map(([n], i) => [n, adjusted[i]!] as const));
@@ -352,7 +360,9 @@ export function evaluate(reference: DistributionView, current: DistributionView,
   const scoreRef = reference.score;
   const scoreCur = current.score;
   const score = scoreRef && scoreCur ? own(numericDistribution(scoreRef, scoreCur, decilesFromHistogram(scoreRef), s.alpha, s.bootstrapBelow)) : null;
-  const classes = reference.classes && current.classes ? own(categoricalDistribution(reference.classes, current.classes, s.alpha, s.bootstrapBelow)) : null;
+  const refClasses = reference.predictions.byClass;
+  const curClasses = current.predictions.byClass;
+  const classes = Object.keys(refClasses).length > 0 && Object.keys(curClasses).length > 0 ? own(categoricalDistribution(refClasses, curClasses, s.alpha, s.bootstrapBelow)) : null;
   const value = reference.value && current.value ? own(numericDistribution(reference.value, current.value, decilesFromHistogram(reference.value), s.alpha, s.bootstrapBelow)) : null;
 
   const cal = task === 'binary_classification' || task === undefined ? calibrationReport(splitOf(current, s.positiveLabel)) : null;
@@ -371,12 +381,12 @@ export function evaluate(reference: DistributionView, current: DistributionView,
         },
       }
     : null;
-  const lat = current.latency;
+  const lat = current.inferenceDuration['predict'] ?? current.inferenceDuration[''];
   return {
     model: { name: ctx.model.name, version: ctx.model.version ?? null, task: task ?? null, role: ctx.model.role ?? 'primary' },
     window: ctx.window ? { start: ctx.window.start.toISOString(), end: ctx.window.end.toISOString() } : null,
     reference: { kind: ctx.referenceKind, count: reference.rows },
-    current: { count: current.rows, errors: current.errors },
+    current: { count: current.rows, errors: Object.values(current.predictions.errors).reduce((a, b) => a + b, 0) },
     status: enoughRows ? 'ok' : 'insufficient_data',
     settings: { alpha: s.alpha, minRows: s.minRows, minPsi: s.minPsi, minJensenShannon: s.minJensenShannon, threshold: s.threshold },
     features,

@@ -23,7 +23,7 @@ import { referenceBoundaries, seededUniform } from '../statistics/index.js';
 import { CliError } from '../cli/errors.js';
 import { isMissingCell, readCsv } from '../cli/csv.js';
 import { inferTask, numericCell, planColumns, scoreCell, type ColumnOptions, type ColumnPlan } from './columns.js';
-import { slotsFromSnapshot, viewFromSlots } from '../analysis/view.js';
+import { windowFromAggregator } from '../analysis/view.js';
 
 export interface BaselineOptions extends ColumnOptions {
   readonly data: string;
@@ -195,20 +195,20 @@ export async function buildBaseline(opts: BaselineOptions): Promise<BaselineResu
   });
   const feed = rowFeeder(p, specs, aggregator, task);
   await readCsv(opts.data, { label: 'baseline: aggregating', progress: opts.progress, onHeader: () => {}, onRecord: feed });
-  const view = viewFromSlots(slotsFromSnapshot(aggregator.snapshot()), task);
+  const view = windowFromAggregator(aggregator.snapshot());
 
   const features: Record<string, FeatureBaseline> = {};
   for (const spec of specs) {
-    const fv = view.features.get(spec.name);
+    const fv = view.features[spec.name];
     const missing = fv?.missing ?? 0;
     if (spec.type === 'numeric') {
       const rb = numericBounds.get(spec.name)!;
-      const histogram = fv?.type === 'numeric' ? fv.histogram : undefined;
+      const histogram = fv?.histogram;
       if (!histogram) throw new Error(`internal: no histogram aggregated for ${spec.name}`);
       const nf: NumericFeatureBaseline = { type: 'numeric', boundaries: rb.boundaries, decileBoundaries: rb.decileBoundaries, histogram, missing };
       features[spec.name] = nf;
     } else {
-      const counts = fv?.type === 'categorical' ? fv.counts : {};
+      const counts = fv?.categories ?? {};
       const cf: CategoricalFeatureBaseline = { type: 'categorical', categories: spec.categories ?? [], counts, missing };
       features[spec.name] = cf;
     }
@@ -222,12 +222,14 @@ export async function buildBaseline(opts: BaselineOptions): Promise<BaselineResu
     prediction: {
       ...(view.score ? { score: view.score } : {}),
       ...(view.value ? { value: view.value } : {}),
-      ...(view.classes ? { classes: view.classes } : {}),
+      ...(Object.keys(view.predictions.byClass).length ? { classes: view.predictions.byClass } : {}),
     },
     outcomes: {
       ...(Object.keys(view.outcomes.scoreByLabel).length ? { scoreByLabel: view.outcomes.scoreByLabel } : {}),
       ...(Object.keys(view.outcomes.confusion).length ? { confusion: view.outcomes.confusion } : {}),
-      ...(view.outcomes.regression ? { regression: view.outcomes.regression } : {}),
+      ...(view.outcomes.absoluteError && view.outcomes.squaredError
+        ? { regression: { count: view.outcomes.absoluteError.count, absErrorSum: view.outcomes.absoluteError.sum, squaredErrorSum: view.outcomes.squaredError.sum } }
+        : {}),
     },
   };
   return { baseline, notes };

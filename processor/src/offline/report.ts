@@ -10,7 +10,8 @@ import { CliError } from '../cli/errors.js';
 import { readCsv } from '../cli/csv.js';
 import { evaluate, type EvaluationSettings } from '../analysis/evaluate.js';
 import type { ModelReport } from '../analysis/report-types.js';
-import { slotsFromSnapshot, viewFromBaseline, viewFromSlots } from '../analysis/view.js';
+import { windowFromAggregator } from '../analysis/view.js';
+import { baselineSnapshot } from '../windows/snapshot.js';
 import { planColumns, type ColumnOptions, type ColumnPlan } from './columns.js';
 import { rowFeeder } from './baseline.js';
 import { parseBaseline } from './baseline-file.js';
@@ -54,8 +55,9 @@ export async function runReport(opts: ReportOptions): Promise<ModelReport> {
     },
     onRecord: (rec, row) => feed!(rec, row),
   });
-  const current = viewFromSlots(slotsFromSnapshot(aggregator.snapshot()), task);
+  const current = windowFromAggregator(aggregator.snapshot());
   const decileBoundaries = new Map<string, readonly number[]>();
   for (const [name, f] of Object.entries(baseline.features)) if (f.type === 'numeric') decileBoundaries.set(name, f.decileBoundaries);
-  return evaluate(viewFromBaseline(baseline), current, { model: { ...baseline.model, role: 'primary' }, referenceKind: 'baseline', decileBoundaries }, opts);
+  const reference = baselineSnapshot(baseline, current.modelKey, current.model);
+  return evaluate(reference, current, { model: { ...baseline.model, role: 'primary' }, referenceKind: 'baseline', decileBoundaries }, opts);
 }
