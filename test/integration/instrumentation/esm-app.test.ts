@@ -104,6 +104,7 @@ describe('ESM app with the --import hook', () => {
   it('patches onnxruntime-common whether loaded by require (onnxruntime-node) or import', () => {
     const report = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
     expect(report.esmSessionIsCjs).toBe(false);
+    expect(report.logisticClasses).toBe(6);
     expect(report.cjsSessionWrapped).toBe(true);
     expect(report.esmSessionWrapped).toBe(true);
     const rows = [
@@ -117,7 +118,7 @@ describe('ESM app with the --import hook', () => {
   it('exports spans of every framework over OTLP/HTTP', () => {
     const spans = spansOf(bodies['/v1/traces']!);
     const names = spans.map((s) => s.name).sort();
-    expect(names).toEqual(['load fraud', 'predict churn', 'predict fraud', 'predict fraud', 'predict ltv']);
+    expect(names).toEqual(['load fraud', 'predict LogisticRegression', 'predict churn', 'predict fraud', 'predict fraud', 'predict ltv']);
     const batch = spans.find((s) => s.name === 'predict fraud' && s.attributes['ml.batch.size'] === 3)!;
     expect(batch.attributes).toMatchObject({ 'ml.model.version': '3', 'ml.model.framework': 'onnxruntime', 'ml.model.task': 'binary_classification' });
   });
