@@ -6,11 +6,11 @@
  * size minimum). Used by `npm run bench:statistics` (full size) and by the
  * unit tests (reduced size). Deterministic for a given seed.
  */
-import { bucketIndex } from '@otel-ml/conventions';
 import {
   binnedDrift,
   criticalValues,
   decideWindow,
+  groupHistogram,
   histogramFromValues,
   ksTest,
   referenceBoundaries,
@@ -73,7 +73,7 @@ export function runScenario(s: Scenario, seed: number, opts: DecisionOptions = {
     const values = Float64Array.from({ length: s.referenceRows }, gauss);
     const rb = referenceBoundaries(values);
     const fine = histogramFromValues(values, rb.boundaries);
-    const deciles = histogramFromValues(values, rb.decileBoundaries).counts;
+    const deciles = groupHistogram(fine, rb.decileBoundaries).counts;
     return { rb, fine, deciles };
   });
   let nullFlagged = 0;
@@ -92,12 +92,7 @@ export function runScenario(s: Scenario, seed: number, opts: DecisionOptions = {
       const shift = f === 0 ? s.shift : 0;
       for (let i = 0; i < s.currentRows; i++) cur[i] = gauss() + shift;
       const fine = histogramFromValues(cur, ref.rb.boundaries);
-      const dec = new Array<number>(ref.rb.decileBoundaries.length + 1).fill(0);
-      // group fine -> deciles via the decile index of each fine bucket's upper edge
-      fine.counts.forEach((c, i) => {
-        const upper = i < ref.rb.boundaries.length ? ref.rb.boundaries[i]! : Infinity;
-        dec[bucketIndex(ref.rb.decileBoundaries, upper)]! += c;
-      });
+      const dec = groupHistogram(fine, ref.rb.decileBoundaries).counts;
       const b = binnedDrift(ref.deciles, dec);
       if (shift === 0) {
         const crit = criticalValues({ referenceCount: s.referenceRows, currentCount: s.currentRows, bins: dec.length, alpha });

@@ -45,7 +45,7 @@ export function groupHistogram(h: ExplicitHistogram, decileBoundaries: readonly 
   for (let i = 0; i < h.counts.length; i++) {
     // fine bucket i has upper bound h.boundaries[i] (Infinity for the last)
     const upper = i < h.boundaries.length ? h.boundaries[i]! : Infinity;
-    while (j < decileBoundaries.length && upper > decileBoundaries[j]!) {
+    if (j < decileBoundaries.length && upper > decileBoundaries[j]!) {
       // the fine edges jumped over a coarse edge without meeting it
       throw new StatisticsInputError(`mismatched boundaries: coarse boundary ${decileBoundaries[j]} is not one of the histogram's boundaries`);
     }

@@ -20,8 +20,9 @@ export interface KsResult {
  * which is the raw-data statistic restricted to the boundaries (never larger;
  * with percentile boundaries it is within about one bucket's mass of it).
  * p-value: the Kolmogorov limit with the effective sample size n_e = n m/(n+m),
- * p = Q_K(sqrt(n_e) D) (scipy.stats.ks_2samp method='asymp' uses the same
- * limit law). Because D is evaluated at fewer points the test is conservative.
+ * p = Q_K(sqrt(n_e) D), Q_K the survival function of the Kolmogorov
+ * distribution (scipy.stats.kstwobign.sf). Because D is evaluated at fewer
+ * points than the raw-data statistic, the test is conservative.
  * Reference: Smirnov (1948); Hollander, Wolfe & Chicken (2014), "Nonparametric
  * Statistical Methods", 3rd ed., 5.4.
  */
