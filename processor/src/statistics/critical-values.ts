@@ -22,6 +22,15 @@
  * is ignored (it shrinks the statistics slightly, making the tests a little
  * conservative), and binned KS is conservative because D is taken over fewer
  * points. Wasserstein-1 has no distribution-free null and is not covered.
+ *
+ * Accuracy (npm run bench:statistics, normal data, reference 10,000 rows,
+ * decile bins, alpha 0.01): with 1,000 or 10,000 current rows every statistic
+ * exceeds its critical value in 0.5-1.05% of null windows; with 100 current
+ * rows (about 10 expected per bin) the chi-square approximation is too light
+ * in the tail for the log-based statistics (PSI 2.6%, KL 3.4%, JS 2.0%,
+ * Hellinger 2.4%) while Pearson's chi-square (1.2%) and KS (0.6%) hold. For
+ * that reason drift decisions use the chi-square test's p-value, and small
+ * windows can be given bootstrap intervals (bootstrap.ts).
  * References: Yurdakul (2018), "Statistical Properties of Population Stability
  * Index", WMU dissertation, ch. 3; Csiszar (1967), Studia Sci. Math. Hungar. 2
  * (f-divergences); Read & Cressie (1988), "Goodness-of-Fit Statistics for
