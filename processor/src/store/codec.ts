@@ -1,12 +1,19 @@
 /**
- * Compact binary encodings of the numeric state kept in SQLite.
+ * Compact binary encodings of the numeric state kept in SQLite (little-endian).
  *
- * Count arrays are written as little-endian Uint32 when every element is a non-negative integer
- * below 2^32 (the usual case: bucket counts), else as Float64 (fractional counts after
- * re-binning, or very large counts). Layout: tag byte (4 = u32, 8 = f64), u32 length, data.
+ * Count arrays: tag byte (4 = Uint32, 8 = Float64), u32 length, padding to 8 bytes, data. They are
+ * written as Uint32 when every element is a non-negative integer below 2^32 (the usual case:
+ * bucket counts), else as Float64 (fractional counts after re-binning, or very large counts).
+ * Data is 8-byte aligned so that it is copied with one typed-array operation.
+ *
+ * Cursor: u8 temporality (1 delta, 2 cumulative), u8 state kind (0 none, 1 sum, 2 histogram,
+ * 3 exponential), padding, i64 start, i64 time, f64 updatedAt, then the state. Histogram
+ * boundaries are not repeated per cursor: the state holds the id of the interned boundary list.
  */
-import type { CumulativeState } from '../streams/delta.js';
+import { endianness } from 'node:os';
+import type { CumulativeState, Cursor } from '../streams/delta.js';
 
+const LITTLE_ENDIAN = endianness() === 'LE';
 const TAG_U32 = 4;
 const TAG_F64 = 8;
 
@@ -18,104 +25,118 @@ function fitsU32(a: ArrayLike<number>): boolean {
   return true;
 }
 
-/** Growable little-endian writer. */
+/** Writer over a preallocated ArrayBuffer (offset 0, so positions are absolute alignments). */
 class Writer {
-  private buf: Buffer;
+  private readonly ab: ArrayBuffer;
+  private readonly view: DataView;
   private pos = 0;
-  constructor(capacity = 64) {
-    this.buf = Buffer.allocUnsafe(capacity);
+  constructor(capacity: number) {
+    this.ab = new ArrayBuffer(capacity);
+    this.view = new DataView(this.ab);
   }
-  private room(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
+  align(n: number): void {
+    this.pos = Math.ceil(this.pos / n) * n;
   }
   u8(v: number): void {
-    this.room(1);
-    this.buf[this.pos++] = v;
+    this.view.setUint8(this.pos, v);
+    this.pos += 1;
   }
   i32(v: number): void {
-    this.room(4);
-    this.buf.writeInt32LE(v, this.pos);
+    this.view.setInt32(this.pos, v, true);
     this.pos += 4;
   }
   u32(v: number): void {
-    this.room(4);
-    this.buf.writeUInt32LE(v, this.pos);
+    this.view.setUint32(this.pos, v, true);
     this.pos += 4;
   }
+  i64(v: bigint): void {
+    this.view.setBigInt64(this.pos, v, true);
+    this.pos += 8;
+  }
   f64(v: number): void {
-    this.room(8);
-    this.buf.writeDoubleLE(v, this.pos);
+    this.view.setFloat64(this.pos, v, true);
     this.pos += 8;
   }
   counts(a: ArrayLike<number>): void {
     const n = a.length;
-    if (fitsU32(a)) {
-      this.room(5 + 4 * n);
-      this.buf[this.pos++] = TAG_U32;
-      this.buf.writeUInt32LE(n, this.pos);
-      this.pos += 4;
-      for (let i = 0; i < n; i++, this.pos += 4) this.buf.writeUInt32LE(a[i]!, this.pos);
+    const u32 = fitsU32(a);
+    this.u8(u32 ? TAG_U32 : TAG_F64);
+    this.align(4);
+    this.u32(n);
+    this.align(8);
+    if (LITTLE_ENDIAN) {
+      if (u32) new Uint32Array(this.ab, this.pos, n).set(a);
+      else new Float64Array(this.ab, this.pos, n).set(a);
+      this.pos += (u32 ? 4 : 8) * n;
     } else {
-      this.room(5 + 8 * n);
-      this.buf[this.pos++] = TAG_F64;
-      this.buf.writeUInt32LE(n, this.pos);
-      this.pos += 4;
-      for (let i = 0; i < n; i++, this.pos += 8) this.buf.writeDoubleLE(a[i]!, this.pos);
+      for (let i = 0; i < n; i++) {
+        if (u32) this.u32(a[i]!);
+        else this.f64(a[i]!);
+      }
     }
   }
   done(): Buffer {
-    return this.buf.subarray(0, this.pos);
+    return Buffer.from(this.ab, 0, this.pos);
   }
 }
 
-/** Little-endian reader over a buffer written by {@link Writer}. */
+/** Upper bound of the encoded size of a count array. */
+const countsSize = (n: number): number => 16 + 8 * n;
+
 class Reader {
   private pos = 0;
-  constructor(private readonly buf: Buffer) {}
+  private readonly view: DataView;
+  constructor(private readonly buf: Uint8Array) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  align(n: number): void {
+    this.pos = Math.ceil(this.pos / n) * n;
+  }
   u8(): number {
-    return this.buf[this.pos++]!;
+    return this.view.getUint8(this.pos++);
   }
   i32(): number {
-    const v = this.buf.readInt32LE(this.pos);
+    const v = this.view.getInt32(this.pos, true);
     this.pos += 4;
     return v;
   }
   u32(): number {
-    const v = this.buf.readUInt32LE(this.pos);
+    const v = this.view.getUint32(this.pos, true);
     this.pos += 4;
     return v;
   }
+  i64(): bigint {
+    const v = this.view.getBigInt64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
   f64(): number {
-    const v = this.buf.readDoubleLE(this.pos);
+    const v = this.view.getFloat64(this.pos, true);
     this.pos += 8;
     return v;
   }
   counts(): Float64Array {
     const tag = this.u8();
+    if (tag !== TAG_U32 && tag !== TAG_F64) throw new Error(`corrupt count array (tag ${tag})`);
+    this.align(4);
     const n = this.u32();
+    this.align(8);
+    if (this.pos + tag * n > this.buf.byteLength) throw new Error('corrupt count array (truncated)');
     const out = new Float64Array(n);
-    if (tag === TAG_U32) {
-      for (let i = 0; i < n; i++, this.pos += 4) out[i] = this.buf.readUInt32LE(this.pos);
-    } else if (tag === TAG_F64) {
-      for (let i = 0; i < n; i++, this.pos += 8) out[i] = this.buf.readDoubleLE(this.pos);
-    } else {
-      throw new Error(`corrupt count array (tag ${tag})`);
-    }
+    for (let i = 0; i < n; i++) out[i] = tag === TAG_U32 ? this.view.getUint32(this.pos + 4 * i, true) : this.view.getFloat64(this.pos + 8 * i, true);
+    this.pos += tag * n;
     return out;
   }
 }
 
 /** Encodes a count array (see module doc). */
 export function encodeCounts(a: ArrayLike<number>): Buffer {
-  const w = new Writer(5 + 4 * a.length);
+  const w = new Writer(countsSize(a.length));
   w.counts(a);
   return w.done();
 }
 
-export function decodeCounts(b: Buffer): Float64Array {
+export function decodeCounts(b: Uint8Array): Float64Array {
   return new Reader(b).counts();
 }
 
@@ -132,23 +153,35 @@ export function decodeBounds(buf: Buffer): number[] {
   return out;
 }
 
+const KIND_NONE = 0;
 const KIND_SUM = 1;
 const KIND_HIST = 2;
 const KIND_EXP = 3;
+const TEMPORALITY = { delta: 1, cumulative: 2 } as const;
 
-/**
- * Encodes a cumulative cursor state. Histogram boundaries are not written; the caller stores the
- * id of the interned boundary list (`boundsId`) instead.
- */
-export function encodeState(s: CumulativeState, boundsId: (b: readonly number[]) => number): Buffer {
-  const w = new Writer(s.kind === 'sum' ? 9 : 64);
+function stateSize(s: CumulativeState | undefined): number {
+  if (s === undefined) return 0;
+  if (s.kind === 'sum') return 8;
+  if (s.kind === 'histogram') return 40 + countsSize(s.counts.length);
+  return 48 + countsSize(s.pos.length) + countsSize(s.neg.length);
+}
+
+/** Encodes a cursor with its cumulative state. `boundsId` gives the id of an interned boundary list. */
+export function encodeCursor(c: Cursor, boundsId: (b: readonly number[]) => number): Buffer {
+  const s = c.state;
+  const w = new Writer(32 + stateSize(s));
+  w.u8(TEMPORALITY[c.temporality]);
+  w.u8(s === undefined ? KIND_NONE : s.kind === 'sum' ? KIND_SUM : s.kind === 'histogram' ? KIND_HIST : KIND_EXP);
+  w.align(8);
+  w.i64(c.start);
+  w.i64(c.time);
+  w.f64(c.updatedAt);
+  if (s === undefined) return w.done();
   switch (s.kind) {
     case 'sum':
-      w.u8(KIND_SUM);
       w.f64(s.value);
       break;
     case 'histogram':
-      w.u8(KIND_HIST);
       w.f64(s.count);
       w.f64(s.sum);
       w.f64(s.min ?? Number.NaN);
@@ -157,15 +190,15 @@ export function encodeState(s: CumulativeState, boundsId: (b: readonly number[])
       w.counts(s.counts);
       break;
     case 'exponential':
-      w.u8(KIND_EXP);
       w.f64(s.count);
       w.f64(s.sum);
-      w.i32(s.scale);
       w.f64(s.zeroCount);
       w.f64(s.zeroThreshold);
+      w.i32(s.scale);
       w.i32(s.posOffset);
-      w.counts(s.pos);
       w.i32(s.negOffset);
+      w.counts(s.pos);
+      w.align(8);
       w.counts(s.neg);
       break;
   }
@@ -176,33 +209,37 @@ function opt(v: number): number | undefined {
   return Number.isNaN(v) ? undefined : v;
 }
 
-export function decodeState(buf: Buffer, bounds: (id: number) => readonly number[]): CumulativeState {
+export function decodeCursor(buf: Uint8Array, bounds: (id: number) => readonly number[]): Cursor {
   const r = new Reader(buf);
+  const t = r.u8();
   const kind = r.u8();
-  switch (kind) {
-    case KIND_SUM:
-      return { kind: 'sum', value: r.f64() };
-    case KIND_HIST: {
-      const count = r.f64();
-      const sum = r.f64();
-      const min = opt(r.f64());
-      const max = opt(r.f64());
-      const b = bounds(r.u32());
-      return { kind: 'histogram', count, sum, min, max, bounds: b, counts: r.counts() };
-    }
-    case KIND_EXP: {
-      const count = r.f64();
-      const sum = r.f64();
-      const scale = r.i32();
-      const zeroCount = r.f64();
-      const zeroThreshold = r.f64();
-      const posOffset = r.i32();
-      const pos = r.counts();
-      const negOffset = r.i32();
-      const neg = r.counts();
-      return { kind: 'exponential', count, sum, scale, zeroCount, zeroThreshold, posOffset, pos, negOffset, neg };
-    }
-    default:
-      throw new Error(`corrupt cursor state (kind ${kind})`);
+  if ((t !== TEMPORALITY.delta && t !== TEMPORALITY.cumulative) || kind > KIND_EXP) throw new Error(`corrupt cursor (temporality ${t}, kind ${kind})`);
+  r.align(8);
+  const start = r.i64();
+  const time = r.i64();
+  const updatedAt = r.f64();
+  const temporality = t === TEMPORALITY.delta ? 'delta' : 'cumulative';
+  let state: CumulativeState | undefined;
+  if (kind === KIND_SUM) state = { kind: 'sum', value: r.f64() };
+  else if (kind === KIND_HIST) {
+    const count = r.f64();
+    const sum = r.f64();
+    const min = opt(r.f64());
+    const max = opt(r.f64());
+    const b = bounds(r.u32());
+    state = { kind: 'histogram', count, sum, min, max, bounds: b, counts: r.counts() };
+  } else if (kind === KIND_EXP) {
+    const count = r.f64();
+    const sum = r.f64();
+    const zeroCount = r.f64();
+    const zeroThreshold = r.f64();
+    const scale = r.i32();
+    const posOffset = r.i32();
+    const negOffset = r.i32();
+    const pos = r.counts();
+    r.align(8);
+    const neg = r.counts();
+    state = { kind: 'exponential', count, sum, scale, zeroCount, zeroThreshold, posOffset, pos, negOffset, neg };
   }
+  return { temporality, start, time, updatedAt, state };
 }

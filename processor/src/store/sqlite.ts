@@ -21,7 +21,7 @@ import type { Slot } from '../windows/accumulator.js';
 import type { ModelIdentity } from '../streams/signals.js';
 import { parseSlotKey } from '../streams/signals.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
-import { decodeBounds, decodeCounts, decodeState, encodeBounds, encodeCounts, encodeState } from './codec.js';
+import { decodeBounds, decodeCounts, decodeCursor, encodeBounds, encodeCounts, encodeCursor } from './codec.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -40,14 +40,12 @@ export class CorruptDatabaseError extends Error {
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS bounds (id INTEGER PRIMARY KEY, data BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS cursors (
-  stream_key TEXT PRIMARY KEY, temporality INTEGER NOT NULL, start INTEGER NOT NULL, time INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL, state BLOB);
+CREATE TABLE IF NOT EXISTS cursors (id INTEGER PRIMARY KEY, stream_key TEXT NOT NULL UNIQUE, body BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS windows (
   model_key TEXT PRIMARY KEY, model TEXT NOT NULL, task TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, extensions INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS slots (
-  model_key TEXT NOT NULL, slot_key TEXT NOT NULL, value REAL, count REAL, sum REAL, min REAL, max REAL, bounds_id INTEGER, counts BLOB,
-  PRIMARY KEY (model_key, slot_key));
+  id INTEGER PRIMARY KEY, model_key TEXT NOT NULL, slot_key TEXT NOT NULL, value REAL, count REAL, sum REAL, min REAL, max REAL, bounds_id INTEGER, counts BLOB,
+  UNIQUE (model_key, slot_key));
 CREATE TABLE IF NOT EXISTS layouts (model_key TEXT NOT NULL, slot_key TEXT NOT NULL, bounds_id INTEGER NOT NULL, PRIMARY KEY (model_key, slot_key));
 CREATE TABLE IF NOT EXISTS baselines (model_name TEXT NOT NULL, model_version TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (model_name, model_version));
 CREATE TABLE IF NOT EXISTS refs (model_key TEXT NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (model_key, kind));
@@ -74,8 +72,6 @@ export interface IngestChanges {
   readonly layouts: Iterable<[string, string, readonly number[]]>;
 }
 
-const TEMPORALITY_CODE = { delta: 1, cumulative: 2 } as const;
-
 function nullable(v: number | undefined): number | null {
   return v === undefined || Number.isNaN(v) ? null : v;
 }
@@ -93,6 +89,11 @@ export class StateDb {
   private readonly idByBounds = new Map<readonly number[], number>();
   private readonly idByText = new Map<string, number>();
   private readonly stmt;
+  /** Row ids of committed (or being committed) cursors and slots: writes are UPDATEs by rowid. */
+  private cursorIds = new Map<string, number>();
+  private nextCursorId = 1;
+  private slotIds = new Map<string, Map<string, number>>();
+  private nextSlotId = 1;
 
   private constructor(
     readonly path: string,
@@ -101,11 +102,13 @@ export class StateDb {
     this.db = db;
     this.stmt = {
       insertBounds: db.prepare('INSERT INTO bounds (id, data) VALUES (?, ?)'),
-      upsertCursor: db.prepare('INSERT OR REPLACE INTO cursors (stream_key, temporality, start, time, updated_at, state) VALUES (?, ?, ?, ?, ?, ?)'),
-      deleteCursor: db.prepare('DELETE FROM cursors WHERE stream_key = ?'),
+      insertCursor: db.prepare('INSERT INTO cursors (body, id, stream_key) VALUES (?, ?, ?)'),
+      updateCursor: db.prepare('UPDATE cursors SET body = ? WHERE id = ?'),
+      deleteCursor: db.prepare('DELETE FROM cursors WHERE id = ?'),
       upsertWindow: db.prepare('INSERT OR REPLACE INTO windows (model_key, model, task, start, end, extensions) VALUES (?, ?, ?, ?, ?, ?)'),
       deleteWindow: db.prepare('DELETE FROM windows WHERE model_key = ?'),
-      upsertSlot: db.prepare('INSERT OR REPLACE INTO slots (model_key, slot_key, value, count, sum, min, max, bounds_id, counts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      insertSlot: db.prepare('INSERT INTO slots (value, count, sum, min, max, bounds_id, counts, id, model_key, slot_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      updateSlot: db.prepare('UPDATE slots SET value = ?, count = ?, sum = ?, min = ?, max = ?, bounds_id = ?, counts = ? WHERE id = ?'),
       deleteSlots: db.prepare('DELETE FROM slots WHERE model_key = ?'),
       upsertLayout: db.prepare('INSERT OR REPLACE INTO layouts (model_key, slot_key, bounds_id) VALUES (?, ?, ?)'),
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
@@ -234,20 +237,37 @@ export class StateDb {
   }
 
   private writeCursor(key: string, c: Cursor): void {
-    const state = c.state === undefined ? null : encodeState(c.state, this.boundsId);
-    this.stmt.upsertCursor.run(key, TEMPORALITY_CODE[c.temporality], c.start, c.time, Math.round(c.updatedAt), state);
+    const body = encodeCursor(c, this.boundsId);
+    const id = this.cursorIds.get(key);
+    if (id !== undefined) this.stmt.updateCursor.run(body, id);
+    else {
+      this.cursorIds.set(key, this.nextCursorId);
+      this.stmt.insertCursor.run(body, this.nextCursorId++, key);
+    }
   }
 
   private writeSlot(modelKey: string, slot: Slot): void {
-    if (slot.kind === 'counter') {
-      this.stmt.upsertSlot.run(modelKey, slot.key, slot.value, null, null, null, null, null, null);
-    } else {
-      this.stmt.upsertSlot.run(modelKey, slot.key, null, slot.count, nullable(slot.sum), nullable(slot.min), nullable(slot.max), this.boundsId(slot.bounds), encodeCounts(slot.counts));
+    let ids = this.slotIds.get(modelKey);
+    if (ids === undefined) this.slotIds.set(modelKey, (ids = new Map()));
+    const id = ids.get(slot.key);
+    const values =
+      slot.kind === 'counter'
+        ? [slot.value, null, null, null, null, null, null]
+        : [null, slot.count, nullable(slot.sum), nullable(slot.min), nullable(slot.max), this.boundsId(slot.bounds), encodeCounts(slot.counts)];
+    if (id !== undefined) this.stmt.updateSlot.run(...values, id);
+    else {
+      ids.set(slot.key, this.nextSlotId);
+      this.stmt.insertSlot.run(...values, this.nextSlotId++, modelKey, slot.key);
     }
   }
 
   deleteCursors(keys: Iterable<string>): void {
-    for (const k of keys) this.stmt.deleteCursor.run(k);
+    for (const k of keys) {
+      const id = this.cursorIds.get(k);
+      if (id === undefined) continue;
+      this.stmt.deleteCursor.run(id);
+      this.cursorIds.delete(k);
+    }
   }
 
   /** Writes a window's header (after an extension). */
@@ -260,30 +280,42 @@ export class StateDb {
   deleteWindow(modelKey: string): void {
     this.stmt.deleteWindow.run(modelKey);
     this.stmt.deleteSlots.run(modelKey);
+    this.slotIds.delete(modelKey);
   }
 
+  /** Loads all cursors (and resets the row-id map to the committed rows). */
   loadCursors(): Map<string, Cursor> {
     const out = new Map<string, Cursor>();
-    const rows = this.db.prepare('SELECT stream_key, temporality, start, time, updated_at, state FROM cursors').safeIntegers(true).all() as Row[];
+    this.cursorIds = new Map();
+    this.nextCursorId = 1;
+    const rows = this.db.prepare('SELECT id, stream_key, body FROM cursors').all() as Row[];
     for (const r of rows) {
-      const c: Cursor = {
-        temporality: r.temporality === BigInt(TEMPORALITY_CODE.delta) ? 'delta' : 'cumulative',
-        start: r.start as bigint,
-        time: r.time as bigint,
-        updatedAt: Number(r.updated_at as bigint),
-        state: r.state === null ? undefined : decodeState(r.state as Buffer, this.bounds),
-      };
+      let c: Cursor;
+      try {
+        c = decodeCursor(r.body as Buffer, this.bounds);
+      } catch (e) {
+        throw new CorruptDatabaseError(this.path, [`cursor ${String(r.stream_key)}: ${(e as Error).message}`]);
+      }
       out.set(r.stream_key as string, c);
+      const id = r.id as number;
+      this.cursorIds.set(r.stream_key as string, id);
+      if (id >= this.nextCursorId) this.nextCursorId = id + 1;
     }
     return out;
   }
 
+  /** Loads the open windows with their slots (and resets the slot row-id map). */
   loadWindows(): StoredWindow[] {
+    this.slotIds = new Map();
+    this.nextSlotId = ((this.db.prepare('SELECT max(id) FROM slots').pluck().get() as number | null) ?? 0) + 1;
     const windows = this.db.prepare('SELECT model_key, model, task, start, end, extensions FROM windows').all() as Row[];
-    const slotStmt = this.db.prepare('SELECT slot_key, value, count, sum, min, max, bounds_id, counts FROM slots WHERE model_key = ?');
+    const slotStmt = this.db.prepare('SELECT id, slot_key, value, count, sum, min, max, bounds_id, counts FROM slots WHERE model_key = ?');
     return windows.map((w) => {
+      const ids = new Map<string, number>();
+      this.slotIds.set(w.model_key as string, ids);
       const slots: Slot[] = (slotStmt.all(w.model_key) as Row[]).map((r) => {
         const key = r.slot_key as string;
+        ids.set(key, r.id as number);
         const id = parseSlotKey(key);
         if (r.counts === null) return { kind: 'counter', key, id, value: r.value as number };
         const bounds = this.bounds(r.bounds_id as number);

@@ -90,7 +90,9 @@ export type ExpHistogramDelta = ExponentialHistogram;
 
 /**
  * Outcome of one point: `delta` to accumulate (absent when the point only moves the cursor),
- * `cursor` to store (absent when unchanged), or a drop `reason`.
+ * `cursor` to store (absent when unchanged), or a drop `reason`. A histogram delta's bucket array
+ * may share memory with the cursor state: consume (copy or add) it before the next step of the
+ * same stream.
  */
 export type Step<D> =
   | { readonly ok: true; readonly delta?: D; readonly cursor: Cursor }
@@ -166,7 +168,8 @@ function histogramCounts(p: HistogramPoint): Float64Array | undefined {
   return out;
 }
 
-function sameBounds(a: readonly number[], b: readonly number[]): boolean {
+/** Exactly equal boundary lists. */
+export function sameBounds(a: readonly number[], b: readonly number[]): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -196,17 +199,19 @@ export function histogramStep(
   const bounds = intern(p.explicitBounds);
   const state: HistogramState = { kind: 'histogram', count: p.count, sum, bounds, counts, min: p.min, max: p.max };
   const cursor: Cursor = { temporality, start: p.startTimeUnixNano, time: p.timeUnixNano, updatedAt: now, state };
-  const full: HistogramDelta = { count: p.count, sum, bounds, counts, min: p.min, max: p.max };
   if (order === 'init') return { ok: true, cursor };
+  const full: HistogramDelta = { count: p.count, sum, bounds, counts, min: p.min, max: p.max };
   if (order === 'full') return { ok: true, delta: full, cursor };
   const prev = c!.state;
   if (prev === undefined || prev.kind !== 'histogram' || !sameBounds(prev.bounds, bounds)) {
     return { ok: false, reason: 'boundaries_changed', cursor };
   }
   if (p.count < prev.count) return { ok: true, delta: full, cursor };
-  const d = new Float64Array(counts.length);
+  // The previous state is superseded by `cursor`: its array is reused for the delta (no allocation
+  // on the hot path). On a reset half-way, the partly overwritten array is discarded with it.
+  const d = prev.counts;
   for (let i = 0; i < counts.length; i++) {
-    const v = counts[i]! - prev.counts[i]!;
+    const v = counts[i]! - d[i]!;
     if (v < 0) return { ok: true, delta: full, cursor };
     d[i] = v;
   }

@@ -29,7 +29,7 @@ import { baselineSnapshot, snapshotOf } from '../windows/snapshot.js';
 import type { WindowOptions } from '../windows/windows.js';
 import { advanceWindow, alignedStart, windowOptions } from '../windows/windows.js';
 import type { Cursor, ExpHistogramDelta, HistogramDelta, Step } from './delta.js';
-import { exponentialStep, histogramStep, sumStep } from './delta.js';
+import { exponentialStep, histogramStep, sameBounds, sumStep } from './delta.js';
 import { metricIdentity, resourceIdentity, streamKey } from './identity.js';
 import type { DropCounts, DropReason } from './reasons.js';
 import { REJECTING_REASONS, emptyDropCounts } from './reasons.js';
@@ -188,44 +188,64 @@ export class StreamProcessor {
    * error so that the sender retries).
    */
   ingest(exp: MetricsExport): ConsumeResult {
+    return this.ingestMany([exp])[0]!;
+  }
+
+  /**
+   * Applies several export requests in ONE transaction (group commit), e.g. the requests that
+   * arrived while the previous commit was running. Same contract as {@link ingest} for each of
+   * them: acknowledge none before this returned; if it throws, none was applied.
+   */
+  ingestMany(exports: readonly MetricsExport[]): ConsumeResult[] {
     const now = this.clock();
-    const ch = new Changes();
+    const changes = exports.map(() => new Changes());
     try {
-      for (const rm of exp.resourceMetrics) {
-        let resId: string | undefined;
-        let resPart: Record<string, string> | undefined;
-        for (const sm of rm.scopeMetrics) {
-          for (const m of sm.metrics) {
-            const n = pointCount(m);
-            ch.received += n;
-            const spec = SIGNALS.get(m.name);
-            if (spec === undefined) {
-              ch.drop('not_ml', n);
-              continue;
-            }
-            const temporality = temporalityFor(spec, m);
-            if (temporality === undefined || m.data.type === 'summary' || m.data.type === 'gauge') {
-              ch.drop('unsupported_type', n);
-              continue;
-            }
-            resId ??= resourceIdentity(rm.resource.attributes);
-            resPart ??= resourcePart(rm.resource.attributes, this.allow);
-            const d = m.data;
-            const metricId = metricIdentity(resId, sm.scope, { name: m.name, unit: m.unit, type: d.type, temporality, isMonotonic: d.type === 'sum' ? d.isMonotonic : undefined });
-            for (const p of d.points as readonly Point[]) this.point(ch, spec, d.type, temporality, metricId, resPart, p, now);
-          }
-        }
-      }
+      const all = new Changes();
+      exports.forEach((exp, i) => this.apply(exp, changes[i]!, all, now));
       this.db.transaction(() => this.db.writeIngest({
-        cursors: [...ch.cursors].map((k): [string, Cursor] => [k, this.cursors.get(k)!]),
-        windows: ch.windows,
-        slots: [...ch.slots].map(([slot, modelKey]): [string, Slot] => [modelKey, slot]),
-        layouts: ch.layouts,
+        cursors: [...all.cursors].map((k): [string, Cursor] => [k, this.cursors.get(k)!]),
+        windows: all.windows,
+        slots: [...all.slots].map(([slot, modelKey]): [string, Slot] => [modelKey, slot]),
+        layouts: all.layouts,
       }));
     } catch (e) {
       this.rollback();
       throw e;
     }
+    return changes.map((ch) => this.account(ch));
+  }
+
+  /** Applies one request to the in-memory state; `ch` gets its counters, `all` the rows to write. */
+  private apply(exp: MetricsExport, ch: Changes, all: Changes, now: number): void {
+    for (const rm of exp.resourceMetrics) {
+      let resId: string | undefined;
+      let resPart: Record<string, string> | undefined;
+      for (const sm of rm.scopeMetrics) {
+        for (const m of sm.metrics) {
+          const n = pointCount(m);
+          ch.received += n;
+          const spec = SIGNALS.get(m.name);
+          if (spec === undefined) {
+            ch.drop('not_ml', n);
+            continue;
+          }
+          const temporality = temporalityFor(spec, m);
+          if (temporality === undefined || m.data.type === 'summary' || m.data.type === 'gauge') {
+            ch.drop('unsupported_type', n);
+            continue;
+          }
+          resId ??= resourceIdentity(rm.resource.attributes);
+          resPart ??= resourcePart(rm.resource.attributes, this.allow);
+          const d = m.data;
+          const metricId = metricIdentity(resId, sm.scope, { name: m.name, unit: m.unit, type: d.type, temporality, isMonotonic: d.type === 'sum' ? d.isMonotonic : undefined });
+          for (const p of d.points as readonly Point[]) this.point(ch, all, spec, d.type, temporality, metricId, resPart, p, now);
+        }
+      }
+    }
+  }
+
+  /** Adds a committed request's counters to the totals and builds its answer. */
+  private account(ch: Changes): ConsumeResult {
     this.received += ch.received;
     this.accepted += ch.accepted;
     this.rejected += ch.rejected;
@@ -235,7 +255,7 @@ export class StreamProcessor {
     return { rejectedDataPoints: ch.rejected, errorMessage: `rejected data points (${parts.join(', ')})` };
   }
 
-  private point(ch: Changes, spec: SignalSpec, type: 'sum' | 'histogram' | 'exponential_histogram', temporality: 'delta' | 'cumulative', metricId: string, resPart: Record<string, string>, p: Point, now: number): void {
+  private point(ch: Changes, all: Changes, spec: SignalSpec, type: 'sum' | 'histogram' | 'exponential_histogram', temporality: 'delta' | 'cumulative', metricId: string, resPart: Record<string, string>, p: Point, now: number): void {
     if ((p.flags & FLAG_NO_RECORDED_VALUE) !== 0) return ch.drop('no_recorded_value');
     const model = modelOf(p.attributes, resPart);
     if (model === undefined) return ch.drop('missing_attribute');
@@ -248,16 +268,16 @@ export class StreamProcessor {
     if (type === 'sum') step = sumStep(cursor, p as NumberPoint, temporality, this.horizon, now);
     else if (type === 'histogram') {
       const prev = cursor?.state?.kind === 'histogram' ? cursor.state.bounds : undefined;
-      const intern = (b: readonly number[]): readonly number[] => (prev !== undefined && boundsEqual(prev, b) && prev.length === b.length && prev.every((x, i) => x === b[i]) ? prev : this.db.internBounds(b));
+      const intern = (b: readonly number[]): readonly number[] => (prev !== undefined && sameBounds(prev, b) ? prev : this.db.internBounds(b));
       step = histogramStep(cursor, p as HistogramPoint, temporality, this.horizon, now, intern);
     } else step = exponentialStep(cursor, p as ExponentialHistogramPoint, temporality, this.horizon, now);
     if (step.cursor !== undefined) {
       this.cursors.set(key, step.cursor);
-      ch.cursors.add(key);
+      all.cursors.add(key);
     }
     if (!step.ok) return ch.drop(step.reason);
     if (step.delta !== undefined) {
-      const reason = this.accumulate(ch, model, slot.id, slot.key, p, step.delta, now);
+      const reason = this.accumulate(all, model, slot.id, slot.key, p, step.delta, now);
       if (reason !== undefined) return ch.drop(reason);
     }
     ch.accepted += 1;

@@ -7,13 +7,13 @@ import { BOUNDS, hp, np, ns, T0 } from './fixtures.js';
 const H = ns(T0); // horizon at T0
 const attrs = {};
 
-/** Runs points through one stream and returns the steps. */
+/** Runs points through one stream and returns the steps, deltas copied as they come (see `Step`). */
 function run<P, D>(step: (c: Cursor | undefined, p: P) => Step<D>, points: P[]): Step<D>[] {
   let c: Cursor | undefined;
   return points.map((p) => {
     const s = step(c, p);
     if (s.cursor) c = s.cursor;
-    return s;
+    return structuredClone(s);
   });
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalAttributes, hash128, metricIdentity, resourceIdentity, streamKey, streamKeyOf } from '../../../processor/src/streams/identity.js';
+import { canonicalAttributes, hash64, metricIdentity, resourceIdentity, streamKey, streamKeyOf } from '../../../processor/src/streams/identity.js';
 import { SIGNALS, modelKeyOf, modelOf, resourcePart, slotOf } from '../../../processor/src/streams/signals.js';
 
 const parts = {
@@ -30,9 +30,9 @@ describe('stream identity', () => {
     expect(streamKeyOf(parts, { k: 'v' })).toBe(base);
   });
 
-  it('is a stable 128-bit hex hash without collisions on many near-identical keys', () => {
-    expect(hash128('')).toMatch(/^[0-9a-f]{32}$/);
-    expect(hash128('abc')).toBe(hash128('abc'));
+  it('is a stable 64-bit hex hash without collisions on many near-identical keys', () => {
+    expect(hash64('')).toMatch(/^[0-9a-f]{16}$/);
+    expect(hash64('abc')).toBe(hash64('abc'));
     const metricId = metricIdentity(resourceIdentity(parts.resource), parts.scope, parts.metric);
     const seen = new Set<string>();
     for (let i = 0; i < 50_000; i++) seen.add(streamKey(metricId, { 'ml.feature.name': `f${i % 500}`, 'ml.feature.category': `c${Math.floor(i / 500)}` }));

@@ -1,0 +1,109 @@
+/**
+ * Ingest throughput of the stream state: decoded OTLP exports → cumulative-to-delta → window
+ * accumulators → SQLite write-through (one transaction per request), on one core.
+ *
+ * Workload: INSTANCES sender instances × MODELS models, each model with FEATURES numeric features
+ * (cumulative ml.feature.value histograms, 20 buckets) and one ml.prediction.score histogram
+ * (200 buckets) plus an ml.predictions counter; one request per instance per round, as an SDK
+ * exports once per interval. Every round every stream grows, so every point yields a delta and a
+ * cursor update.
+ *
+ *   npm run bench:streams            (default sizes)
+ *   npm run bench:streams -- --rounds 20 --instances 20
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { HistogramPoint, Metric, MetricsExport, NumberPoint } from '../src/otlp/model.js';
+import { StreamProcessor } from '../src/streams/processor.js';
+import type { Durability } from '../src/store/sqlite.js';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const ROUNDS = arg('rounds', 10);
+const INSTANCES = arg('instances', 10);
+const MODELS = arg('models', 5);
+const FEATURES = arg('features', 40);
+/** Requests per transaction in the group-commit run (what a receiver coalesces). */
+const BATCH = arg('batch', 10);
+const T0 = Date.UTC(2026, 0, 1);
+const ns = (ms: number): bigint => BigInt(ms) * 1_000_000n;
+
+const FEATURE_BOUNDS = Array.from({ length: 19 }, (_, i) => i * 5);
+const SCORE_BOUNDS = Array.from({ length: 199 }, (_, i) => Number(((i + 1) * 0.005).toFixed(3)));
+
+function hist(attributes: Record<string, string>, round: number, bounds: readonly number[], seed: number): HistogramPoint {
+  const counts = bounds.map((_, j) => (round + 1) * (((j + seed) % 7) + 1)).concat([(round + 1) * 2]);
+  const count = counts.reduce((a, b) => a + b, 0);
+  return { attributes, startTimeUnixNano: ns(T0 + 1), timeUnixNano: ns(T0 + 10_000 * (round + 1)), flags: 0, count, sum: count * 3, bucketCounts: counts, explicitBounds: bounds };
+}
+
+function request(instance: number, round: number): MetricsExport {
+  const metrics: Metric[] = [];
+  for (let m = 0; m < MODELS; m++) {
+    const model = { 'ml.model.name': `model-${m}`, 'ml.model.version': '1', 'ml.model.task': 'binary_classification', 'ml.deployment.role': 'primary' };
+    metrics.push({
+      name: 'ml.feature.value', description: '', unit: '1',
+      data: { type: 'histogram', temporality: 'cumulative', points: Array.from({ length: FEATURES }, (_, f) => hist({ ...model, 'ml.feature.name': `feature_${f}` }, round, FEATURE_BOUNDS, f + instance)) },
+    });
+    metrics.push({ name: 'ml.prediction.score', description: '', unit: '1', data: { type: 'histogram', temporality: 'cumulative', points: [hist(model, round, SCORE_BOUNDS, instance)] } });
+    const rows: NumberPoint = { attributes: model, startTimeUnixNano: ns(T0 + 1), timeUnixNano: ns(T0 + 10_000 * (round + 1)), flags: 0, value: 100 * (round + 1) };
+    metrics.push({ name: 'ml.predictions', description: '', unit: '{prediction}', data: { type: 'sum', temporality: 'cumulative', isMonotonic: true, points: [rows] } });
+  }
+  return {
+    resourceMetrics: [{
+      resource: { attributes: { 'service.name': 'scorer', 'service.instance.id': `instance-${instance}`, 'deployment.environment.name': 'prod', 'host.name': `host-${instance}` } },
+      schemaUrl: '',
+      scopeMetrics: [{ scope: { name: '@otel-ml/instrumentation', version: '0.1.0', attributes: {} }, schemaUrl: '', metrics }],
+    }],
+  };
+}
+
+function run(label: string, path: string, durability: Durability, batch: number, quiet = false): void {
+  // Build the requests up front: the figure is for the state update, not for building inputs.
+  const requests: MetricsExport[][] = Array.from({ length: ROUNDS }, (_, r) => Array.from({ length: INSTANCES }, (_, i) => request(i, r)));
+  const perRequest = MODELS * (FEATURES + 2);
+  const p = StreamProcessor.open({ path, durability, clock: () => T0, windows: { lengthMs: 86_400_000 } });
+  let points = 0;
+  let histogramPoints = 0;
+  const flat = requests.flat();
+  const cpu0 = process.cpuUsage();
+  const started = performance.now();
+  for (let i = 0; i < flat.length; i += batch) {
+    for (const r of p.ingestMany(flat.slice(i, i + batch))) {
+      if (r.rejectedDataPoints !== 0) throw new Error(r.errorMessage);
+      points += perRequest;
+      histogramPoints += MODELS * (FEATURES + 1);
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const s = p.stats();
+  p.close();
+  if (quiet) return;
+  console.log(
+    `${label.padEnd(28)} ${points} points (${histogramPoints} histogram) in ${seconds.toFixed(2)} s: ` +
+      `${Math.round(points / seconds).toLocaleString('en-US')} points/s, ${Math.round(histogramPoints / seconds).toLocaleString('en-US')} histogram points/s, ` +
+      `${Math.round(histogramPoints / cpuSeconds).toLocaleString('en-US')} histogram points per CPU second, ` +
+      `${((1000 * seconds) / (ROUNDS * INSTANCES)).toFixed(2)} ms/request of ${perRequest} points; streams ${s.liveStreams}, accepted ${s.acceptedPoints}`,
+  );
+}
+
+console.log(`streams-ingest: ${ROUNDS} rounds × ${INSTANCES} instances × ${MODELS} models × (${FEATURES} features + score + rows), node ${process.version}`);
+const dir = mkdtempSync(join(tmpdir(), 'otel-ml-bench-'));
+try {
+  // Warm-up (JIT) on a throw-away store; not reported.
+  run('warm-up', ':memory:', 'normal', BATCH, true);
+  run('in-memory SQLite, 1 req/tx', ':memory:', 'normal', 1);
+  run(`in-memory SQLite, ${BATCH} req/tx`, ':memory:', 'normal', BATCH);
+  run('WAL, NORMAL, 1 req/tx', join(dir, 'normal.db'), 'normal', 1);
+  run(`WAL, NORMAL, ${BATCH} req/tx`, join(dir, 'normal-batch.db'), 'normal', BATCH);
+  run('WAL, FULL, 1 req/tx', join(dir, 'full.db'), 'full', 1);
+  run(`WAL, FULL, ${BATCH} req/tx`, join(dir, 'full-batch.db'), 'full', BATCH);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
