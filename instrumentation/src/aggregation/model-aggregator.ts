@@ -229,6 +229,7 @@ export class ModelAggregator {
     unknown_slice_key: 0,
     series_overflow: 0,
     invalid_input: 0,
+    negative_not_exportable: 0,
   };
   private readonly defaultCursor: DeltaCursor;
 
@@ -777,7 +778,8 @@ export class ModelAggregator {
   }
 
   /**
-   * Plain-data snapshot. Cumulative (default): totals since each series was created. Delta:
+   * Plain-data snapshot (series that recorded nothing yet are left out). Cumulative (default):
+   * totals since each series was created. Delta:
    * changes since the previous delta snapshot of this aggregator's built-in cursor (use
    * {@link ModelAggregator.createDeltaCursor} for independent readers).
    */
@@ -853,6 +855,8 @@ function buildSnapshot(
     }
     const prev = delta?.previous.get(cell.id);
     const startTimeMs = delta === undefined ? cell.startTimeMs : Math.max(cell.startTimeMs, delta.sinceMs);
+    // Series that never recorded anything are left out, as the OpenTelemetry SDK does.
+    if ((cell.kind === 'histogram' ? cell.count : cell.value) === 0) continue;
     if (cell.kind === 'histogram') {
       const histogram = histogramOf(cell, delta === undefined ? undefined : (prev ?? { count: 0, sum: 0, counts: new Float64Array(cell.counts.length) }));
       if (delta !== undefined) delta.previous.set(cell.id, { count: cell.count, sum: cell.sum, counts: Float64Array.from(cell.counts) });

@@ -105,7 +105,9 @@ export type IssueKind =
   | 'string_too_long'
   | 'unknown_slice_key'
   | 'series_overflow'
-  | 'invalid_input';
+  | 'invalid_input'
+  /** exportMode 'instruments' only: SDK histograms refuse negative values. */
+  | 'negative_not_exportable';
 
 export type AggregationStats = Readonly<Record<IssueKind, number>>;
 

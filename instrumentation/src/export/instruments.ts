@@ -21,8 +21,13 @@ const mirrors = new WeakMap<MeterProvider, Mirror>();
  * meter, so a histogram name recorded with several boundary sets (`ml.feature.value` with
  * per-feature boundaries) gets one extra meter per additional set, named
  * `@otel-ml/instrumentation/buckets-<n>`.
+ *
+ * Limitation: SDK histograms refuse negative values (the API requires non-negative histogram
+ * measurements), so negative feature values, regression outputs and signed errors cannot be
+ * exported on this path; they are reported through `onNegative` instead. The producer path
+ * has no such limit.
  */
-export function instrumentMirror(meterProvider: MeterProvider): (cell: Cell) => void {
+export function instrumentMirror(meterProvider: MeterProvider, onNegative: (metric: string) => void): (cell: Cell) => void {
   let mirror = mirrors.get(meterProvider);
   if (mirror === undefined) {
     mirror = { counters: new Map(), histograms: new Map(), mainBoundaries: new Map(), extraMeters: 0 };
@@ -60,6 +65,12 @@ export function instrumentMirror(meterProvider: MeterProvider): (cell: Cell) => 
       m.histograms.set(key, histogram);
     }
     const h = histogram;
-    cell.mirror = { record: (v) => h.record(v, attributes) };
+    const metric = cell.metric;
+    cell.mirror = {
+      record: (v) => {
+        if (v < 0) onNegative(metric);
+        else h.record(v, attributes);
+      },
+    };
   };
 }

@@ -6,6 +6,7 @@ import type {
   DataPointType,
   HistogramMetricData,
   InstrumentType,
+  MetricCollectOptions,
   MetricData,
   MetricProducer,
   ResourceMetrics,
@@ -106,7 +107,7 @@ export class MlMetricProducer implements MetricProducer {
   }
 
   /** Called by the `MetricReader` on every collection. */
-  async collect(): Promise<CollectionResult> {
+  async collect(_options?: MetricCollectOptions): Promise<CollectionResult> {
     const errors: unknown[] = [];
     const metrics: MetricData[] = [];
     try {
@@ -127,6 +128,8 @@ export class MlMetricProducer implements MetricProducer {
       now = agg.now();
       const epsilon = source.privacy !== undefined && source.privacy.epsilon > 0 ? source.privacy.epsilon : undefined;
       for (const cell of agg.allCells()) {
+        // Series that never recorded anything are left out, as the OpenTelemetry SDK does.
+        if ((cell.kind === 'histogram' ? cell.count : cell.value) === 0) continue;
         const def = METRIC_BY_NAME.get(cell.metric)!;
         let metric = byName.get(cell.metric);
         if (metric === undefined) {

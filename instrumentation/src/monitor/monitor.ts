@@ -111,7 +111,9 @@ export function createModelMonitor(options: ModelMonitorOptions): ModelMonitor {
   try {
     const baseline = loadBaseline(options.baseline, (d) => report('invalid_input', d));
     const exportMode = options.exportMode ?? 'producer';
-    const aggregator = new ModelAggregator({
+    let aggregator: ModelAggregator | undefined = undefined;
+    const onNegative = (metric: string): void => aggregator?.issue('negative_not_exportable', metric);
+    aggregator = new ModelAggregator({
       model,
       features: options.features,
       baseline,
@@ -124,7 +126,7 @@ export function createModelMonitor(options: ModelMonitorOptions): ModelMonitor {
       businessBoundaries: options.businessBoundaries,
       clock: options.clock,
       onIssue: report,
-      onCell: exportMode === 'instruments' ? instrumentMirror(options.meterProvider ?? metrics.getMeterProvider()) : undefined,
+      onCell: exportMode === 'instruments' ? instrumentMirror(options.meterProvider ?? metrics.getMeterProvider(), onNegative) : undefined,
     });
     return new Monitor(options, aggregator, report);
   } catch (err) {

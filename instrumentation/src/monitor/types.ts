@@ -60,7 +60,9 @@ export interface ModelMonitorOptions {
    * `MetricProducer` (register {@link ModelMonitor.metricProducer} or `createMlMetricProducer()`
    * with your `MetricReader`). 'instruments': every value is also recorded through plain SDK
    * instruments of `meterProvider` (histograms with explicit bucket advice, counters); slower,
-   * for setups where no producer can be registered.
+   * for setups where no producer can be registered. SDK histograms refuse negative values, so on
+   * this path negative feature values, regression outputs and signed errors are not exported
+   * (they are counted as `negative_not_exportable` and reported via `diag`).
    */
   readonly exportMode?: ExportMode;
   /** Limits of the prediction-id map used by `recordOutcome(id, label)`. */

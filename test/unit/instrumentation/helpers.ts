@@ -31,6 +31,8 @@ export interface Point {
 }
 
 export interface Rig {
+  /** Registers the producer read by this rig's reader (bound to the reader's temporality). */
+  attach(producer: MlMetricProducer): void;
   readonly meterProvider: MeterProvider;
   readonly tracerProvider: BasicTracerProvider;
   readonly metricExporter: InMemoryMetricExporter;
@@ -49,13 +51,25 @@ export function createRig(options: { temporality?: AggregationTemporality; produ
     context.setGlobalContextManager(contextManager);
   }
   const metricExporter = new InMemoryMetricExporter(options.temporality ?? AggregationTemporality.CUMULATIVE);
-  const producers: MetricProducer[] = options.producer ? [options.producer] : [];
-  const reader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 3_600_000, metricProducers: producers });
-  options.producer?.bindReader(reader);
+  // The reader takes its producers at construction; this one forwards to the attached producer.
+  let target: MlMetricProducer | undefined;
+  const forward: MetricProducer = {
+    async collect(opts) {
+      if (target !== undefined) return target.collect(opts);
+      return { resourceMetrics: { resource: undefined as never, scopeMetrics: [] }, errors: [] };
+    },
+  };
+  const reader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 3_600_000, metricProducers: [forward] });
+  const attach = (p: MlMetricProducer): void => {
+    target = p;
+    p.bindReader(reader);
+  };
+  if (options.producer !== undefined) attach(options.producer);
   const meterProvider = new MeterProvider({ readers: [reader] });
   const spanExporter = new InMemorySpanExporter();
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spanExporter)] });
   return {
+    attach,
     meterProvider,
     tracerProvider,
     metricExporter,
