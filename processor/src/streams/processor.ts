@@ -378,8 +378,9 @@ export class StreamProcessor {
             closed.push(snap);
             this.windows.delete(w.modelKey);
             this.db.deleteWindow(w.modelKey);
-            this.db.appendHistory(snap, this.historyWindows);
+            // The rolling reference is made of the windows BEFORE this one, which it is compared with.
             this.refreshRolling(w.modelKey, now);
+            this.db.appendHistory(snap, this.historyWindows);
           } else if (w.end !== end) {
             this.db.writeWindow(w);
           }

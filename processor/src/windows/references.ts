@@ -2,8 +2,9 @@
  * References a window is compared with, per model:
  * - 'baseline': the model's BaselineFile, as a snapshot (see `baselineSnapshot`);
  * - 'pinned': a past window snapshot chosen by the operator;
- * - 'rolling': the merge of the last K evaluated windows, recomputed at most every
- *   `rollingRefreshMs` (so the reference does not chase the very drift it should reveal).
+ * - 'rolling': the merge of the last K closed windows before the one being evaluated, recomputed
+ *   when a window closes and the last refresh is at least `rollingRefreshMs` old (so the reference
+ *   does not chase the very drift it should reveal).
  * Reference boundaries for live histograms come from the baseline where it defines them
  * ({@link baselineEdges}); otherwise the first boundaries seen for a slot become its layout.
  */

@@ -56,15 +56,19 @@ describe('references', () => {
     const clock = { now: T0 };
     const p = StreamProcessor.open({ clock: () => clock.now, windows: { lengthMs: MIN, minRows: 10, maxExtensions: 0 }, references: { rollingWindows: 2, rollingRefreshMs: 2 * MIN } });
     const closed = [];
+    const rollingRows: (number | undefined)[] = [];
     for (let i = 0; i < 4; i++) {
       clock.now = T0 + i * MIN + 1;
       p.ingest(windowData(10 * (i + 1), i, clock.now));
       clock.now = T0 + (i + 1) * MIN;
       closed.push(...p.closeDueWindows());
+      rollingRows.push(p.references(MODEL_KEY).rolling?.rows);
     }
+    expect(rollingRows).toEqual([undefined, 10, 10, 50]);
     expect(closed.map((s) => s.rows)).toEqual([10, 20, 30, 40]);
     expect(p.history(MODEL_KEY).map((s) => s.rows)).toEqual([10, 20, 30, 40]);
-    // refreshed after window 1 (first), not after window 2 (1 minute later), again after window 3
+    // computed from the windows before the closing one: at window 2 ([w1]), not at window 3
+    // (1 minute later), again at window 4 (last two before it: w2, w3)
     const rolling = p.references(MODEL_KEY).rolling!;
     expect(rolling.rows).toBe(50);
     expect(rolling.features.age!.histogram!.counts).toEqual([0, 20, 30, 0, 0]);
