@@ -77,7 +77,7 @@ const EMPTY_RESOURCE: ResourceMetrics['resource'] = {
  * const producer = createMlMetricProducer(); // every monitor in producer mode
  * const reader = new PeriodicExportingMetricReader({ exporter, metricProducers: [producer] });
  * producer.bindReader(reader); // follow the exporter's temporality preference
- * const sdk = new NodeSDK({ metricReader: reader }); // or new MeterProvider({ readers: [reader] })
+ * const sdk = new NodeSDK({ metricReaders: [reader] }); // or new MeterProvider({ readers: [reader] })
  * ```
  * Each producer keeps its own delta position, so use one producer per reader.
  */

@@ -46,7 +46,7 @@ const producerMonitors = new Set<MetricSource>();
  * const producer = createMlMetricProducer();
  * const reader = new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), metricProducers: [producer] });
  * producer.bindReader(reader);
- * new NodeSDK({ metricReader: reader }).start();
+ * new NodeSDK({ metricReaders: [reader] }).start();
  * ```
  */
 export function createMlMetricProducer(options: ConstructorParameters<typeof MlMetricProducer>[1] = {}): MlMetricProducer {
@@ -92,6 +92,9 @@ function errorTypeOf(err: unknown): string {
 }
 
 const REDACTED = '[REDACTED]';
+
+/** Longer caller-supplied prediction ids are replaced by generated ones (bounded join memory). */
+const MAX_ID_LENGTH = 256;
 
 /**
  * Creates a monitor for one model: `observe` rows, join outcomes, wrap model calls in spans and
@@ -192,10 +195,10 @@ class Monitor implements ModelMonitor, ShadowHost {
   observe(input: ObserveInput): string {
     const agg = this.agg;
     const isObject = input !== null && typeof input === 'object';
-    const given = isObject && typeof input.id === 'string' && input.id !== '' ? input.id : undefined;
+    const given = isObject && typeof input.id === 'string' && input.id !== '' && input.id.length <= MAX_ID_LENGTH ? input.id : undefined;
     if (agg === undefined) return given ?? this.join.addNew(undefined);
     try {
-      if (given === undefined && isObject && input.id !== undefined) agg.issue('invalid_input', 'prediction id must be a non-empty string; generated one');
+      if (given === undefined && isObject && input.id !== undefined) agg.issue('invalid_input', `prediction id must be a non-empty string of at most ${MAX_ID_LENGTH} characters; generated one`);
       agg.observe(input);
       const entry: Pending | undefined =
         isObject && this.join.maxEntries > 0

@@ -98,7 +98,7 @@ export interface ModelMonitorOptions {
 
 /** One prediction row for {@link ModelMonitor.observe} (the role is the monitor's). */
 export interface ObserveInput extends Omit<ObservedRow, 'role'> {
-  /** Prediction id used to join the outcome later; generated when absent. */
+  /** Prediction id used to join the outcome later (at most 256 characters); generated when absent or invalid. */
   readonly id?: string;
 }
 

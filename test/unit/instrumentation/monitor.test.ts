@@ -414,6 +414,10 @@ describe('createModelMonitor: safety', () => {
       { features: new Proxy({}, { get: () => { throw new Error('hostile getter'); } }) },
     ];
     for (const g of garbage) expect(typeof monitor.observe(g as never)).toBe('string');
+    const longId = 'i'.repeat(10_000);
+    const replaced = monitor.observe({ score: 0.5, id: longId });
+    expect(replaced).not.toBe(longId);
+    expect(replaced.length).toBeLessThan(64);
     for (const g of garbage) expect(() => monitor.recordOutcome(g as never)).not.toThrow();
     expect(() => monitor.recordOutcome('id', undefined as never)).not.toThrow();
     expect(() => monitor.recordBusinessOutcome(undefined as never, undefined as never, null as never)).not.toThrow();
