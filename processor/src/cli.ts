@@ -131,6 +131,34 @@ export function buildProgram(): Command {
     if (o.failOnDrift && report.drifted.length > 0) process.exitCode = 1;
   });
 
+  program
+    .command('serve')
+    .description('run the live processor: OTLP in (HTTP 14318, gRPC 14317 on 127.0.0.1), ML results out')
+    .option('--config <file>', 'YAML configuration (defaults apply without one)')
+    .action(async (o) => {
+      const { loadConfig } = await import('./service/config.js');
+      const { startService } = await import('./service/service.js');
+      const config = loadConfig(o.config);
+      const svc = await startService(config);
+      const lines = [
+        `otel-ml processor ready`,
+        svc.httpUrl ? `  OTLP/HTTP  ${svc.httpUrl}/v1/metrics${config.statusPage.enabled ? `   status page ${svc.httpUrl}/` : ''}${config.exporters.prometheus.enabled ? `   Prometheus ${svc.httpUrl}/metrics` : ''}` : '',
+        svc.grpcAddress ? `  OTLP/gRPC  ${svc.grpcAddress}` : '',
+        `  state      ${config.storage.path}`,
+        `  windows    ${config.windows.lengthMs / 1000}s, at least ${config.windows.minRows} rows; models with baselines: ${config.models.filter((m) => m.baseline).map((m) => m.name).join(', ') || 'none'}`,
+        `  results    ${config.exporters.otlp.enabled ? 'OTLP export on' : 'OTLP export off (set OTEL_EXPORTER_OTLP_ENDPOINT)'}`,
+      ];
+      process.stdout.write(`${lines.filter(Boolean).join('\n')}\n`);
+      await new Promise<void>((done) => {
+        const stop = () => {
+          process.stdout.write('otel-ml: shutting down (flushing state and exports)\n');
+          svc.close().then(done, done);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+
   return program;
 }
 

@@ -1,0 +1,301 @@
+/**
+ * `otel-ml serve` configuration: one YAML file, validated at start (errors name the key and what
+ * is allowed), environment overrides, and defaults that run with no file at all.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { CliError } from '../cli/errors.js';
+
+export type ReferenceChoice = 'baseline' | 'pinned' | 'rolling';
+
+export interface ModelConfig {
+  readonly name: string;
+  /** Applies to every version when absent. */
+  readonly version?: string;
+  /** Baseline file written by `otel-ml baseline` (path relative to the config file). */
+  readonly baseline?: string;
+  /** Which reference to compare with (default: baseline when one is configured, else rolling). */
+  readonly reference?: ReferenceChoice;
+}
+
+export interface ServiceConfig {
+  readonly receivers: {
+    readonly http: { readonly enabled: boolean; readonly host: string; readonly port: number; readonly maxBodyBytes: number; readonly maxDecompressedBytes: number };
+    readonly grpc: { readonly enabled: boolean; readonly host: string; readonly port: number };
+  };
+  /** SQLite file for state; ':memory:' keeps it only for the life of the process. */
+  readonly storage: { readonly path: string; readonly durability: 'full' | 'normal' };
+  readonly windows: { readonly lengthMs: number; readonly minRows: number; readonly maxExtensions: number };
+  readonly references: { readonly rollingWindows: number; readonly rollingRefreshMs: number };
+  readonly evaluation: { readonly intervalMs: number; readonly alpha: number; readonly minPsi: number; readonly minJensenShannon: number; readonly threshold: number };
+  readonly streams: { readonly maxStreams: number; readonly staleAfterMs: number; readonly resourceAttributes: readonly string[] };
+  readonly models: readonly ModelConfig[];
+  readonly exporters: {
+    /** OTLP/HTTP export of results; endpoint and headers from the standard OTEL_EXPORTER_OTLP_* variables unless set here. */
+    readonly otlp: { readonly enabled: boolean; readonly endpoint?: string; readonly intervalMs: number };
+    /** Prometheus text exposition at GET /metrics on the HTTP receiver's port. */
+    readonly prometheus: { readonly enabled: boolean };
+  };
+  /** The status page at GET / on the HTTP receiver's port. */
+  readonly statusPage: { readonly enabled: boolean };
+}
+
+export const DEFAULT_CONFIG: ServiceConfig = {
+  receivers: {
+    http: { enabled: true, host: '127.0.0.1', port: 14318, maxBodyBytes: 16 << 20, maxDecompressedBytes: 64 << 20 },
+    grpc: { enabled: true, host: '127.0.0.1', port: 14317 },
+  },
+  storage: { path: 'otel-ml-state.db', durability: 'full' },
+  windows: { lengthMs: 5 * 60_000, minRows: 50, maxExtensions: 11 },
+  references: { rollingWindows: 12, rollingRefreshMs: 3_600_000 },
+  evaluation: { intervalMs: 10_000, alpha: 0.01, minPsi: 0.1, minJensenShannon: 0.1, threshold: 0.5 },
+  streams: { maxStreams: 100_000, staleAfterMs: 3_600_000, resourceAttributes: ['deployment.environment.name'] },
+  models: [],
+  exporters: { otlp: { enabled: false, intervalMs: 15_000 }, prometheus: { enabled: false } },
+  statusPage: { enabled: true },
+};
+
+export class ConfigError extends CliError {}
+
+type Json = unknown;
+const isObj = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Parses durations like `90s`, `5m`, `1h`, `1d`, `250ms`, or a number of milliseconds. */
+export function parseDuration(v: Json, key: string): number {
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
+  if (typeof v === 'string') {
+    const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(v.trim());
+    if (m) return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  }
+  throw new ConfigError(`${key}: ${JSON.stringify(v)} is not a duration; use e.g. 250ms, 30s, 5m, 1h or 1d`);
+}
+
+class Reader {
+  constructor(
+    private readonly source: string,
+    private readonly path: string,
+    private readonly obj: Record<string, Json>,
+  ) {}
+
+  static root(source: string, v: Json): Reader {
+    if (v === null || v === undefined) return new Reader(source, '', {});
+    if (!isObj(v)) throw new ConfigError(`${source}: the top level must be a mapping of keys`);
+    return new Reader(source, '', v);
+  }
+
+  private key(k: string): string {
+    return this.path ? `${this.path}.${k}` : k;
+  }
+
+  fail(k: string, msg: string): never {
+    throw new ConfigError(`${this.source}: ${this.key(k)}: ${msg}`);
+  }
+
+  /** Rejects keys outside `allowed`, naming what is allowed. */
+  only(allowed: readonly string[]): void {
+    for (const k of Object.keys(this.obj)) {
+      if (!allowed.includes(k)) throw new ConfigError(`${this.source}: ${this.key(k)}: unknown key; allowed here: ${allowed.join(', ')}`);
+    }
+  }
+
+  section(k: string, allowed: readonly string[]): Reader {
+    const v = this.obj[k];
+    if (v === undefined || v === null) return new Reader(this.source, this.key(k), {});
+    if (!isObj(v)) this.fail(k, 'must be a mapping');
+    const r = new Reader(this.source, this.key(k), v);
+    r.only(allowed);
+    return r;
+  }
+
+  bool(k: string, d: boolean): boolean {
+    const v = this.obj[k];
+    if (v === undefined) return d;
+    if (typeof v !== 'boolean') this.fail(k, `must be true or false, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  num(k: string, d: number, min: number, max: number, integer = false): number {
+    const v = this.obj[k];
+    if (v === undefined) return d;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+      this.fail(k, `must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${JSON.stringify(v)}`);
+    }
+    return v;
+  }
+
+  str(k: string, d: string): string;
+  str(k: string, d: undefined): string | undefined;
+  str(k: string, d: string | undefined): string | undefined {
+    const v = this.obj[k];
+    if (v === undefined) return d;
+    if (typeof v !== 'string' || v === '') this.fail(k, `must be a non-empty string, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  oneOf<T extends string>(k: string, d: T, allowed: readonly T[]): T;
+  oneOf<T extends string>(k: string, d: T | undefined, allowed: readonly T[]): T | undefined;
+  oneOf<T extends string>(k: string, d: T | undefined, allowed: readonly T[]): T | undefined {
+    const v = this.obj[k];
+    if (v === undefined) return d;
+    if (typeof v !== 'string' || !allowed.includes(v as T)) this.fail(k, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+    return v as T;
+  }
+
+  duration(k: string, d: number, min: number, max: number): number {
+    const v = this.obj[k];
+    if (v === undefined) return d;
+    const ms = parseDuration(v, this.key(k));
+    if (ms < min || ms > max) this.fail(k, `must be between ${min / 1000}s and ${max / 1000}s, got ${JSON.stringify(v)}`);
+    return ms;
+  }
+
+  strings(k: string, d: readonly string[]): readonly string[] {
+    const v = this.obj[k];
+    if (v === undefined) return d;
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) this.fail(k, 'must be a list of strings');
+    return v as string[];
+  }
+
+  list(k: string): Reader[] {
+    const v = this.obj[k];
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) this.fail(k, 'must be a list');
+    return v.map((item, i) => {
+      if (!isObj(item)) throw new ConfigError(`${this.source}: ${this.key(k)}[${i}]: must be a mapping`);
+      return new Reader(this.source, `${this.key(k)}[${i}]`, item);
+    });
+  }
+}
+
+const PORT: [number, number] = [0, 65535];
+
+/** Validates a parsed configuration document; `baseDir` resolves relative paths. */
+export function validateConfig(doc: Json, source = 'config', baseDir = process.cwd()): ServiceConfig {
+  const d = DEFAULT_CONFIG;
+  const root = Reader.root(source, doc);
+  root.only(['receivers', 'storage', 'windows', 'references', 'evaluation', 'streams', 'models', 'exporters', 'statusPage']);
+  const rec = root.section('receivers', ['http', 'grpc']);
+  const http = rec.section('http', ['enabled', 'host', 'port', 'maxBodyBytes', 'maxDecompressedBytes']);
+  const grpc = rec.section('grpc', ['enabled', 'host', 'port']);
+  const storage = root.section('storage', ['path', 'durability']);
+  const windows = root.section('windows', ['length', 'minRows', 'maxExtensions']);
+  const refs = root.section('references', ['rollingWindows', 'rollingRefresh']);
+  const ev = root.section('evaluation', ['interval', 'alpha', 'minPsi', 'minJensenShannon', 'threshold']);
+  const streams = root.section('streams', ['maxStreams', 'staleAfter', 'resourceAttributes']);
+  const exporters = root.section('exporters', ['otlp', 'prometheus']);
+  const otlp = exporters.section('otlp', ['enabled', 'endpoint', 'interval']);
+  const prom = exporters.section('prometheus', ['enabled']);
+  const status = root.section('statusPage', ['enabled']);
+  const storagePath = storage.str('path', d.storage.path);
+  const models = root.list('models').map((m) => {
+    m.only(['name', 'version', 'baseline', 'reference']);
+    const baseline = m.str('baseline', undefined);
+    const name = m.str('name', undefined) ?? m.fail('name', 'is required');
+    return {
+      name,
+      version: m.str('version', undefined),
+      baseline: baseline === undefined ? undefined : resolve(baseDir, baseline),
+      reference: m.oneOf<ReferenceChoice>('reference', undefined, ['baseline', 'pinned', 'rolling']),
+    } satisfies ModelConfig;
+  });
+  for (const [i, m] of models.entries()) {
+    if (m.reference === 'baseline' && !m.baseline) throw new ConfigError(`${source}: models[${i}].reference: "baseline" needs models[${i}].baseline (a file from \`otel-ml baseline\`)`);
+  }
+  return {
+    receivers: {
+      http: {
+        enabled: http.bool('enabled', d.receivers.http.enabled),
+        host: http.str('host', d.receivers.http.host),
+        port: http.num('port', d.receivers.http.port, ...PORT, true),
+        maxBodyBytes: http.num('maxBodyBytes', d.receivers.http.maxBodyBytes, 1024, 1 << 30, true),
+        maxDecompressedBytes: http.num('maxDecompressedBytes', d.receivers.http.maxDecompressedBytes, 1024, 1 << 30, true),
+      },
+      grpc: { enabled: grpc.bool('enabled', d.receivers.grpc.enabled), host: grpc.str('host', d.receivers.grpc.host), port: grpc.num('port', d.receivers.grpc.port, ...PORT, true) },
+    },
+    storage: { path: storagePath === ':memory:' ? storagePath : resolve(baseDir, storagePath), durability: storage.oneOf('durability', d.storage.durability, ['full', 'normal']) },
+    windows: {
+      lengthMs: windows.duration('length', d.windows.lengthMs, 60_000, 86_400_000),
+      minRows: windows.num('minRows', d.windows.minRows, 1, 1e9, true),
+      maxExtensions: windows.num('maxExtensions', d.windows.maxExtensions, 0, 1000, true),
+    },
+    references: { rollingWindows: refs.num('rollingWindows', d.references.rollingWindows, 1, 10_000, true), rollingRefreshMs: refs.duration('rollingRefresh', d.references.rollingRefreshMs, 1000, 30 * 86_400_000) },
+    evaluation: {
+      intervalMs: ev.duration('interval', d.evaluation.intervalMs, 100, 3_600_000),
+      alpha: ev.num('alpha', d.evaluation.alpha, 1e-12, 0.5),
+      minPsi: ev.num('minPsi', d.evaluation.minPsi, 0, 100),
+      minJensenShannon: ev.num('minJensenShannon', d.evaluation.minJensenShannon, 0, 1),
+      threshold: ev.num('threshold', d.evaluation.threshold, 0, 1),
+    },
+    streams: {
+      maxStreams: streams.num('maxStreams', d.streams.maxStreams, 1, 1e8, true),
+      staleAfterMs: streams.duration('staleAfter', d.streams.staleAfterMs, 1000, 30 * 86_400_000),
+      resourceAttributes: streams.strings('resourceAttributes', d.streams.resourceAttributes),
+    },
+    models,
+    exporters: {
+      otlp: { enabled: otlp.bool('enabled', d.exporters.otlp.enabled), endpoint: otlp.str('endpoint', undefined), intervalMs: otlp.duration('interval', d.exporters.otlp.intervalMs, 100, 3_600_000) },
+      prometheus: { enabled: prom.bool('enabled', d.exporters.prometheus.enabled) },
+    },
+    statusPage: { enabled: status.bool('enabled', d.statusPage.enabled) },
+  };
+}
+
+/**
+ * Environment overrides, applied over the file: OTEL_ML_HTTP_PORT, OTEL_ML_GRPC_PORT, OTEL_ML_HOST,
+ * OTEL_ML_STORAGE_PATH, OTEL_ML_WINDOW, OTEL_ML_PROMETHEUS (true/false). The OTLP exporter turns on
+ * when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is set.
+ */
+export function applyEnv(c: ServiceConfig, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  const port = (name: string, d: number) => {
+    const v = env[name];
+    if (v === undefined || v === '') return d;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${name}: ${JSON.stringify(v)} is not a port number (0-65535)`);
+    return n;
+  };
+  const host = env.OTEL_ML_HOST || undefined;
+  const bool = (name: string, d: boolean) => {
+    const v = env[name];
+    if (v === undefined || v === '') return d;
+    if (!['true', 'false'].includes(v.toLowerCase())) throw new ConfigError(`${name}: ${JSON.stringify(v)} must be true or false`);
+    return v.toLowerCase() === 'true';
+  };
+  const window = env.OTEL_ML_WINDOW ? parseDuration(env.OTEL_ML_WINDOW, 'OTEL_ML_WINDOW') : undefined;
+  if (window !== undefined && (window < 60_000 || window > 86_400_000)) throw new ConfigError('OTEL_ML_WINDOW: must be between 1m and 1d');
+  return {
+    ...c,
+    receivers: {
+      http: { ...c.receivers.http, host: host ?? c.receivers.http.host, port: port('OTEL_ML_HTTP_PORT', c.receivers.http.port) },
+      grpc: { ...c.receivers.grpc, host: host ?? c.receivers.grpc.host, port: port('OTEL_ML_GRPC_PORT', c.receivers.grpc.port) },
+    },
+    storage: { ...c.storage, path: env.OTEL_ML_STORAGE_PATH || c.storage.path },
+    windows: { ...c.windows, lengthMs: window ?? c.windows.lengthMs },
+    exporters: {
+      otlp: { ...c.exporters.otlp, enabled: c.exporters.otlp.enabled || Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT) },
+      prometheus: { enabled: bool('OTEL_ML_PROMETHEUS', c.exporters.prometheus.enabled) },
+    },
+  };
+}
+
+/** Reads, validates and applies environment overrides. No file: the defaults. */
+export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  if (!file) return applyEnv(DEFAULT_CONFIG, env);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${file}: cannot read the configuration (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  let doc: Json;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    if (err instanceof YAMLParseError) {
+      const at = err.linePos?.[0];
+      throw new ConfigError(`${file}${at ? `:${at.line}:${at.col}` : ''}: not valid YAML (${err.message.split('\n')[0]})`);
+    }
+    throw err;
+  }
+  return applyEnv(validateConfig(doc, file, dirname(resolve(file))), env);
+}

@@ -1,0 +1,271 @@
+/**
+ * The live processor: OTLP receivers -> stream state (SQLite) -> windows -> evaluation -> results
+ * as OpenTelemetry metrics and events, plus a status page, health endpoints and an optional
+ * Prometheus endpoint on the HTTP port.
+ */
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { diag } from '@opentelemetry/api';
+import { LoggerProvider, BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { ExportResultCode } from '@opentelemetry/core';
+import { parseBaselineFile, type BaselineFile, type ModelTask } from '@otel-ml/conventions';
+import { evaluate } from '../analysis/evaluate.js';
+import type { ModelReport } from '../analysis/report-types.js';
+import { createGrpcReceiver, createHttpReceiver, OverloadedError, type GrpcReceiver, type HttpReceiver, type MetricsConsumer, type RouteHandler } from '../receiver/index.js';
+import { StreamProcessor } from '../streams/processor.js';
+import type { WindowSnapshot } from '../windows/snapshot.js';
+import type { ModelConfig, ServiceConfig } from './config.js';
+import { ResultsEmitter } from './emit.js';
+import { renderStatusPage } from './status-page.js';
+
+export interface ServiceOptions {
+  /** Extra metric readers (tests use an in-memory one). */
+  readonly metricReaders?: readonly IMetricReader[];
+  /** Extra log record processors for the drift events. */
+  readonly logRecordProcessors?: readonly LogRecordProcessor[];
+  /** Wall clock in ms (tests). */
+  readonly clock?: () => number;
+  /** Called after each evaluated window. */
+  readonly onReport?: (report: ModelReport) => void;
+  /** Do not start the evaluation timer (tests drive `evaluateNow`). */
+  readonly manualEvaluation?: boolean;
+}
+
+export interface RunningService {
+  readonly httpUrl: string | undefined;
+  readonly grpcAddress: string | undefined;
+  /** Closes due windows and evaluates them now; returns the new reports. */
+  evaluateNow(now?: number): ModelReport[];
+  /** Latest report per model key. */
+  reports(): ReadonlyMap<string, ModelReport>;
+  /** Recent reports per model key, oldest first (bounded). */
+  history(): ReadonlyMap<string, readonly ModelReport[]>;
+  readonly processor: StreamProcessor;
+  /** Flushes state and pending exports, then stops the servers. */
+  close(): Promise<void>;
+}
+
+const HISTORY = 48;
+
+/** Wraps an exporter to count failed exports (after the exporter's own retries). */
+function counting(exporter: PushMetricExporter, failed: () => void): PushMetricExporter {
+  return {
+    export: (metrics, done) =>
+      exporter.export(metrics, (result) => {
+        if (result.code !== ExportResultCode.SUCCESS) failed();
+        done(result);
+      }),
+    forceFlush: () => exporter.forceFlush(),
+    shutdown: () => exporter.shutdown(),
+    selectAggregationTemporality: exporter.selectAggregationTemporality?.bind(exporter),
+    selectAggregation: exporter.selectAggregation?.bind(exporter),
+  };
+}
+
+function loadBaselineFile(file: string): BaselineFile {
+  try {
+    return parseBaselineFile(JSON.parse(readFileSync(file, 'utf8')), file);
+  } catch (err) {
+    throw new Error(`${file}: cannot load the baseline: ${(err as Error).message}`);
+  }
+}
+
+function modelConfigFor(config: ServiceConfig, snap: WindowSnapshot): ModelConfig | undefined {
+  return config.models.find((m) => m.name === snap.model.name && (m.version === undefined || m.version === snap.model.version));
+}
+
+export async function startService(config: ServiceConfig, opts: ServiceOptions = {}): Promise<RunningService> {
+  const clock = opts.clock ?? Date.now;
+  const processor = StreamProcessor.open({
+    path: config.storage.path,
+    durability: config.storage.durability,
+    clock,
+    limits: { maxStreams: config.streams.maxStreams, staleAfterMs: config.streams.staleAfterMs },
+    resourceAttributes: config.streams.resourceAttributes,
+    windows: { lengthMs: config.windows.lengthMs, minRows: config.windows.minRows, maxExtensions: config.windows.maxExtensions },
+    references: { rollingWindows: config.references.rollingWindows, rollingRefreshMs: config.references.rollingRefreshMs },
+  });
+  const baselines = new Map<string, BaselineFile>();
+  for (const m of config.models) {
+    if (!m.baseline) continue;
+    const b = loadBaselineFile(m.baseline);
+    if (b.model.name !== m.name) throw new Error(`${m.baseline}: baseline is for model "${b.model.name}", configured for "${m.name}"`);
+    processor.setBaseline(b);
+    baselines.set(m.name, b);
+  }
+
+  const resource = resourceFromAttributes({ 'service.name': 'otel-ml-processor', 'service.version': '0.1.0' }).merge(detectResources({ detectors: [envDetector] }));
+  const readers: IMetricReader[] = [...(opts.metricReaders ?? [])];
+  const routes = new Map<string, RouteHandler>();
+  // The exporter's failure callback needs the emitter, which needs the meter provider.
+  const failures = { count: (): void => undefined };
+  if (config.exporters.otlp.enabled) {
+    const exporter = new OTLPMetricExporter(config.exporters.otlp.endpoint ? { url: config.exporters.otlp.endpoint } : {});
+    readers.push(new PeriodicExportingMetricReader({ exporter: counting(exporter, () => failures.count()), exportIntervalMillis: config.exporters.otlp.intervalMs }));
+  }
+  if (config.exporters.prometheus.enabled) {
+    const prom = new PrometheusExporter({ preventServerStart: true });
+    readers.push(prom);
+    routes.set('/metrics', (req, res) => prom.getMetricsRequestHandler(req, res));
+  }
+  const meterProvider = new MeterProvider({ resource, readers });
+  const logProcessors: LogRecordProcessor[] = [...(opts.logRecordProcessors ?? [])];
+  if (config.exporters.otlp.enabled) {
+    const endpoint = config.exporters.otlp.endpoint?.replace(/\/v1\/metrics$/, '/v1/logs');
+    logProcessors.push(new BatchLogRecordProcessor({ exporter: new OTLPLogExporter(endpoint ? { url: endpoint } : {}) }));
+  }
+  const loggerProvider = new LoggerProvider({ resource, processors: logProcessors });
+  const emitter = new ResultsEmitter({ meter: meterProvider.getMeter('@otel-ml/processor', '0.1.0'), logger: loggerProvider.getLogger('@otel-ml/processor', '0.1.0'), stats: () => processor.stats() });
+  failures.count = () => emitter.exportFailed();
+
+  const history = new Map<string, ModelReport[]>();
+  let ready = false;
+  let evaluating = false;
+
+  const evaluateNow = (now: number = clock()): ModelReport[] => {
+    if (evaluating) return [];
+    evaluating = true;
+    const out: ModelReport[] = [];
+    try {
+      for (const snap of processor.closeDueWindows(now)) {
+        const started = performance.now();
+        const mc = modelConfigFor(config, snap);
+        const refs = processor.references(snap.modelKey);
+        const kind = mc?.reference ?? (refs.baseline ? 'baseline' : refs.pinned ? 'pinned' : 'rolling');
+        const reference = refs[kind];
+        if (!reference) {
+          diag.info(`otel-ml: ${snap.model.name}: no ${kind} reference yet; window ${new Date(snap.start).toISOString()} not evaluated`);
+          continue;
+        }
+        const baseline = kind === 'baseline' ? baselines.get(snap.model.name) : undefined;
+        const deciles = new Map<string, readonly number[]>();
+        for (const [name, f] of Object.entries(baseline?.features ?? {})) if (f.type === 'numeric') deciles.set(name, f.decileBoundaries);
+        const task = (snap.task || reference.task || undefined) as ModelTask | undefined;
+        const report = evaluate(
+          reference,
+          snap,
+          {
+            model: { name: snap.model.name, version: snap.model.version || undefined, task, role: snap.model.role },
+            referenceKind: kind,
+            window: { start: new Date(snap.start), end: new Date(snap.end) },
+            decileBoundaries: deciles,
+          },
+          {
+            alpha: config.evaluation.alpha,
+            minRows: config.windows.minRows,
+            minPsi: config.evaluation.minPsi,
+            minJensenShannon: config.evaluation.minJensenShannon,
+            threshold: config.evaluation.threshold,
+          },
+        );
+        processor.saveEvaluation(snap.modelKey, snap.end, report);
+        emitter.publish(snap.modelKey, report, (performance.now() - started) / 1000);
+        const h = history.get(snap.modelKey) ?? [];
+        h.push(report);
+        if (h.length > HISTORY) h.shift();
+        history.set(snap.modelKey, h);
+        out.push(report);
+        opts.onReport?.(report);
+      }
+    } finally {
+      evaluating = false;
+    }
+    return out;
+  };
+
+  // Restore the last evaluation of each model so gauges and the status page survive restarts.
+  for (const snap of processor.openWindows()) {
+    const last = processor.lastEvaluation(snap.modelKey);
+    if (last) {
+      emitter.publish(snap.modelKey, last.body as ModelReport, 0);
+      history.set(snap.modelKey, [last.body as ModelReport]);
+    }
+  }
+
+  const consumer: MetricsConsumer = {
+    consume: (exp) => {
+      if (!ready) throw new OverloadedError(1, 'unavailable');
+      return processor.ingest(exp);
+    },
+  };
+  const sendJson = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  routes.set('/healthz', (_req: IncomingMessage, res: ServerResponse) => sendJson(res, 200, { status: 'ok' }));
+  routes.set('/readyz', (_req, res) => sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'starting', ...summaryStats() }));
+  routes.set('/api/reports', (_req, res) => sendJson(res, 200, Object.fromEntries(emitter.reports())));
+  if (config.statusPage.enabled) {
+    routes.set('/', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(renderStatusPage({ reports: emitter.reports(), history, stats: processor.stats(), open: processor.openWindows(), now: clock() }));
+    });
+  }
+  const summaryStats = () => {
+    const s = processor.stats();
+    return { receivedPoints: s.receivedPoints, droppedPoints: s.droppedPoints, liveStreams: s.liveStreams, openWindows: s.openWindows, exportFailures: emitter.exportFailuresTotal };
+  };
+
+  let http: HttpReceiver | undefined;
+  let grpc: GrpcReceiver | undefined;
+  let httpUrl: string | undefined;
+  let grpcAddress: string | undefined;
+  const rc = config.receivers;
+  try {
+    if (rc.http.enabled) {
+      http = createHttpReceiver({ host: rc.http.host, port: rc.http.port, consumer, routes, maxRequestBytes: rc.http.maxBodyBytes, maxDecompressedBytes: rc.http.maxDecompressedBytes });
+      const a = await http.listen();
+      httpUrl = `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+    }
+    if (rc.grpc.enabled) {
+      grpc = createGrpcReceiver({ host: rc.grpc.host, port: rc.grpc.port, consumer });
+      const a = await grpc.listen();
+      grpcAddress = `${a.host}:${a.port}`;
+    }
+  } catch (err) {
+    await http?.close();
+    await grpc?.close();
+    processor.close();
+    throw err;
+  }
+  ready = true;
+
+  const timer = opts.manualEvaluation
+    ? undefined
+    : setInterval(() => {
+        try {
+          evaluateNow();
+        } catch (err) {
+          diag.error(`otel-ml: evaluation failed: ${(err as Error).message}`);
+        }
+      }, config.evaluation.intervalMs);
+  timer?.unref();
+
+  let closed = false;
+  return {
+    httpUrl,
+    grpcAddress,
+    evaluateNow,
+    reports: () => emitter.reports(),
+    history: () => history,
+    processor,
+    async close() {
+      if (closed) return;
+      closed = true;
+      ready = false;
+      if (timer) clearInterval(timer);
+      await http?.close();
+      await grpc?.close();
+      await meterProvider.forceFlush().catch(() => undefined);
+      await loggerProvider.forceFlush().catch(() => undefined);
+      await meterProvider.shutdown().catch(() => undefined);
+      await loggerProvider.shutdown().catch(() => undefined);
+      processor.close();
+    },
+  };
+}

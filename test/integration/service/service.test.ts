@@ -1,0 +1,188 @@
+/**
+ * The live path end to end, in process: a service instrumented with createModelMonitor exports
+ * through the official OTLP exporters (HTTP JSON, HTTP protobuf, gRPC; delta and cumulative) to
+ * the processor; the processor evaluates the window against a baseline and exports its results
+ * over OTLP to an in-test receiver, where they are checked against the conventions and against
+ * the offline report of the same rows.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AggregationTemporality, MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import { InMemoryLogRecordExporter, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { OTLPMetricExporter as HttpJsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPMetricExporter as ProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { OTLPMetricExporter as GrpcExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import { liveCheck } from '@otel-ml/conventions/live-check';
+import { createModelMonitor } from '@otel-ml/instrumentation';
+import type { BaselineFile } from '@otel-ml/conventions';
+import { buildBaseline } from '../../../processor/src/offline/baseline.js';
+import { runReport } from '../../../processor/src/offline/report.js';
+import { DEFAULT_CONFIG, type ServiceConfig } from '../../../processor/src/service/config.js';
+import { startService, type RunningService } from '../../../processor/src/service/service.js';
+import { createHttpReceiver, type HttpReceiver } from '../../../processor/src/receiver/index.js';
+import type { MetricsExport } from '../../../processor/src/otlp/model.js';
+import { syntheticRows, toCsv, type SyntheticRow } from '../../helpers/synthetic.js';
+
+const COLS = { scoreColumn: 'score', labelColumn: 'label', exclude: ['id'] };
+let dir: string;
+let baseline: BaselineFile;
+let baselinePath: string;
+let sink: HttpReceiver;
+let sinkUrl: string;
+const received: MetricsExport[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'otel-ml-svc-'));
+  writeFileSync(join(dir, 'train.csv'), toCsv(syntheticRows({ rows: 10_000, seed: 11 })));
+  baseline = (await buildBaseline({ data: join(dir, 'train.csv'), model: 'fraud', modelVersion: '3', task: 'binary_classification', ...COLS, progress: false })).baseline;
+  baselinePath = join(dir, 'fraud.baseline.json');
+  writeFileSync(baselinePath, JSON.stringify(baseline));
+  // The in-test backend that receives the processor's results.
+  sink = createHttpReceiver({ host: '127.0.0.1', port: 0, consumer: { consume: (exp) => (received.push(exp), { rejectedDataPoints: 0 }) } });
+  const a = await sink.listen();
+  sinkUrl = `http://127.0.0.1:${a.port}/v1/metrics`;
+}, 60_000);
+
+afterAll(async () => {
+  await sink.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function config(over: Partial<ServiceConfig> = {}): ServiceConfig {
+  return {
+    ...DEFAULT_CONFIG,
+    receivers: { http: { ...DEFAULT_CONFIG.receivers.http, port: 0 }, grpc: { ...DEFAULT_CONFIG.receivers.grpc, port: 0 } },
+    storage: { path: ':memory:', durability: 'normal' },
+    windows: { lengthMs: 60_000, minRows: 50, maxExtensions: 3 },
+    models: [{ name: 'fraud', baseline: baselinePath }],
+    exporters: { otlp: { enabled: true, endpoint: sinkUrl, intervalMs: 3_600_000 }, prometheus: { enabled: true } },
+    ...over,
+  };
+}
+
+type Sender = 'http-json' | 'http-proto' | 'grpc';
+
+function exporterFor(kind: Sender, svc: RunningService, temporality: AggregationTemporality): PushMetricExporter {
+  const temporalityPreference = temporality;
+  if (kind === 'http-json') return new HttpJsonExporter({ url: `${svc.httpUrl}/v1/metrics`, temporalityPreference });
+  if (kind === 'http-proto') return new ProtoExporter({ url: `${svc.httpUrl}/v1/metrics`, temporalityPreference, compression: 'gzip' as never });
+  return new GrpcExporter({ url: `http://${svc.grpcAddress}`, temporalityPreference });
+}
+
+/** Runs rows through an instrumented "service" and exports them to the processor, in `exports` flushes. */
+async function send(svc: RunningService, kind: Sender, temporality: AggregationTemporality, rows: readonly SyntheticRow[], instance: string, exports = 2): Promise<void> {
+  const monitor = createModelMonitor({
+    model: { name: 'fraud', version: '3', task: 'binary_classification' },
+    baseline,
+  });
+  const reader = new PeriodicExportingMetricReader({ exporter: exporterFor(kind, svc, temporality), exportIntervalMillis: 3_600_000, metricProducers: [monitor.metricProducer] });
+  const { resourceFromAttributes } = await import('@opentelemetry/resources');
+  const provider = new MeterProvider({ readers: [reader], resource: resourceFromAttributes({ 'service.name': 'fraud-api', 'service.instance.id': instance }) });
+  const per = Math.ceil(rows.length / exports);
+  for (let i = 0; i < rows.length; i += per) {
+    for (const r of rows.slice(i, i + per)) {
+      monitor.observe({ features: { amount: r.amount, age: r.age, country: r.country }, score: r.score });
+      monitor.recordOutcome({ score: r.score, label: r.label });
+    }
+    await reader.forceFlush();
+  }
+  await provider.shutdown();
+  monitor.shutdown?.();
+}
+
+async function withService<T>(fn: (svc: RunningService, advance: (ms: number) => void, logs: InMemoryLogRecordExporter) => Promise<T>, over: Partial<ServiceConfig> = {}): Promise<T> {
+  const logs = new InMemoryLogRecordExporter();
+  let now = Date.UTC(2026, 10, 25, 12, 0, 30);
+  const svc = await startService(config(over), { clock: () => now, manualEvaluation: true, logRecordProcessors: [new SimpleLogRecordProcessor({ exporter: logs })] });
+  try {
+    return await fn(svc, (ms) => (now += ms), logs);
+  } finally {
+    await svc.close();
+  }
+}
+
+describe('processor service', () => {
+  const shifted = syntheticRows({ rows: 2_000, seed: 12, amountShift: 0.8 });
+
+  for (const kind of ['http-json', 'http-proto', 'grpc'] as const) {
+    for (const temporality of [AggregationTemporality.DELTA, AggregationTemporality.CUMULATIVE]) {
+      it(`detects drift from ${kind} ${temporality === AggregationTemporality.DELTA ? 'delta' : 'cumulative'} exports, with the offline numbers`, async () => {
+        await withService(async (svc, advance) => {
+          await send(svc, kind, temporality, shifted, 'a');
+          advance(120_000);
+          const [report] = svc.evaluateNow();
+          expect(report).toBeDefined();
+          expect(report!.current.count).toBe(2_000);
+          expect(report!.drifted).toEqual(['amount']);
+          // Live and offline numbers for the same rows are the same numbers.
+          writeFileSync(join(dir, `cur-${kind}-${temporality}.csv`), toCsv(shifted));
+          const offline = await runReport({ baseline, data: join(dir, `cur-${kind}-${temporality}.csv`), ...COLS, progress: false });
+          for (const f of ['amount', 'age', 'country']) {
+            expect(report!.features[f]!.psi).toBe(offline.features[f]!.psi);
+            expect(report!.features[f]!.ks).toBe(offline.features[f]!.ks);
+            expect(report!.features[f]!.chiSquare).toEqual(offline.features[f]!.chiSquare);
+          }
+          expect(report!.calibration!.ece).toBe(offline.calibration!.ece);
+          expect(report!.performance!.rocAuc).toBe(offline.performance!.rocAuc);
+        });
+      });
+    }
+  }
+
+  it('merges three sender instances into one distribution', async () => {
+    await withService(async (svc, advance) => {
+      await send(svc, 'http-proto', AggregationTemporality.CUMULATIVE, shifted.slice(0, 700), 'a');
+      await send(svc, 'http-json', AggregationTemporality.DELTA, shifted.slice(700, 1400), 'b');
+      await send(svc, 'grpc', AggregationTemporality.CUMULATIVE, shifted.slice(1400), 'c');
+      advance(120_000);
+      const [report] = svc.evaluateNow();
+      expect(report!.current.count).toBe(2_000);
+      expect(report!.features.amount!.count + Math.round(report!.features.amount!.missingRate! * 2000)).toBe(2000);
+    });
+  });
+
+  it('exports results over OTLP and Prometheus under the conventions, with a drift event', async () => {
+    received.length = 0;
+    await withService(async (svc, advance, logs) => {
+      await send(svc, 'http-proto', AggregationTemporality.DELTA, shifted, 'a');
+      advance(120_000);
+      const [report] = svc.evaluateNow();
+      const prom = await (await fetch(`${svc.httpUrl}/metrics`)).text();
+      expect(prom).toMatch(/ml_drift_psi\{[^}]*ml_feature_name="amount"[^}]*\} [0-9.]+/);
+      const events = logs.getFinishedLogRecords().filter((l) => l.eventName === 'ml.drift.detected');
+      expect(events.length).toBeGreaterThanOrEqual(1);
+      expect(events.at(-1)!.attributes['ml.drift.features']).toEqual(['amount']);
+      expect(liveCheck({ logs: events }).violations).toEqual([]);
+      await svc.close();
+      const metrics = received.flatMap((e) => e.resourceMetrics);
+      const psi = metrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics)).find((m) => m.name === 'ml.drift.psi');
+      expect(psi?.data.type).toBe('gauge');
+      const amount = psi!.data.type === 'gauge' ? psi!.data.points.find((p) => p.attributes['ml.feature.name'] === 'amount') : undefined;
+      expect(amount?.value).toBeCloseTo(report!.features.amount!.psi!, 12);
+      expect(amount?.attributes).toMatchObject({ 'ml.model.name': 'fraud', 'ml.model.version': '3', 'ml.drift.reference': 'baseline', 'ml.drift.signal': 'feature' });
+      const detected = metrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics)).find((m) => m.name === 'ml.drift.detected');
+      expect(detected).toBeDefined();
+      const check = liveCheck({ metrics });
+      expect(check.violations).toEqual([]);
+      expect(check.metricsSeen['ml.calibration.ece']).toBeGreaterThanOrEqual(1);
+      expect(check.metricsSeen['ml.processor.points.received']).toBeGreaterThanOrEqual(1);
+    });
+  });
+
+  it('serves health, readiness, the status page and refuses bad requests', async () => {
+    await withService(async (svc, advance) => {
+      expect((await fetch(`${svc.httpUrl}/healthz`)).status).toBe(200);
+      expect((await fetch(`${svc.httpUrl}/readyz`)).status).toBe(200);
+      await send(svc, 'http-json', AggregationTemporality.DELTA, shifted.slice(0, 500), 'a');
+      advance(120_000);
+      svc.evaluateNow();
+      const page = await (await fetch(`${svc.httpUrl}/`)).text();
+      expect(page).toContain('data-model="fraud"');
+      expect(page).toMatch(/class="plot overlay"/);
+      const bad = await fetch(`${svc.httpUrl}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: new Uint8Array([0xff, 0xff, 0xff]) });
+      expect(bad.status).toBe(400);
+    });
+  });
+});
