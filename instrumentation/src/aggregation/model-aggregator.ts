@@ -194,6 +194,7 @@ function validBoundaries(b: readonly number[] | undefined): b is readonly number
 export class ModelAggregator {
   readonly model: { readonly name: string; readonly version?: string; readonly task: ModelTask };
   readonly role: DeploymentRole;
+  private readonly framework: string | undefined;
   /** @internal */
   readonly featureStates: FeatureState[] = [];
   private readonly featureIndex = new Map<string, number>();
@@ -243,6 +244,8 @@ export class ModelAggregator {
         : {}),
     };
     this.role = options.role ?? 'primary';
+    const fw = options.model.framework;
+    this.framework = typeof fw === 'string' && fw !== '' ? fw.slice(0, 64) : undefined;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.threshold = options.threshold ?? 0.5;
     this.clock = options.clock ?? Date.now;
@@ -762,6 +765,7 @@ export class ModelAggregator {
     let cell = s.duration.get(key);
     if (cell === undefined) {
       const attrs: Record<string, string | number | boolean> = { ...s.attributes, [N.ATTR_ML_OPERATION_NAME]: op };
+      if (this.framework !== undefined) attrs[N.ATTR_ML_MODEL_FRAMEWORK] = this.framework;
       if (errorType !== undefined) attrs[N.ATTR_ERROR_TYPE] = errorType;
       cell = this.histogram(N.METRIC_ML_INFERENCE_DURATION, attrs, N.DURATION_BOUNDARIES);
       s.duration.set(key, cell);

@@ -112,7 +112,8 @@ export type IssueKind =
 export type AggregationStats = Readonly<Record<IssueKind, number>>;
 
 export interface ModelAggregatorOptions {
-  readonly model: { readonly name: string; readonly version?: string; readonly task: ModelTask };
+  /** `framework` (`ml.model.framework`) is put on `ml.inference.duration` only. */
+  readonly model: { readonly name: string; readonly version?: string; readonly task: ModelTask; readonly framework?: string };
   /** Declared features. Default: the baseline's features (in file order). */
   readonly features?: readonly FeatureSpec[];
   /** Reference distributions; their boundaries and categories are used for the live histograms. */

@@ -91,6 +91,17 @@ function errorTypeOf(err: unknown): string {
   return '_OTHER';
 }
 
+/** The score put on a one-row span: the score, or the highest per-class score. */
+function topScore(out: PredictionOutput): number | undefined {
+  if (typeof out.score === 'number' && Number.isFinite(out.score)) return out.score;
+  const scores = out.scores;
+  if (scores === undefined || scores === null || typeof scores !== 'object') return undefined;
+  let best: number | undefined;
+  const values = Array.isArray(scores) || ArrayBuffer.isView(scores) ? Array.from(scores as ArrayLike<number>) : Object.values(scores);
+  for (const v of values) if (typeof v === 'number' && Number.isFinite(v) && (best === undefined || v > best)) best = v;
+  return best;
+}
+
 const REDACTED = '[REDACTED]';
 
 /** Longer caller-supplied prediction ids are replaced by generated ones (bounded join memory). */
@@ -366,7 +377,8 @@ class Monitor implements ModelMonitor, ShadowHost {
       if (n === 1) {
         span.setAttribute(N.ATTR_ML_PREDICTION_ID, ids[0]!);
         const out = outputs?.[0];
-        if (out !== undefined && typeof out.score === 'number' && Number.isFinite(out.score)) span.setAttribute(N.ATTR_ML_PREDICTION_SCORE, out.score);
+        const score = out === undefined ? undefined : topScore(out);
+        if (score !== undefined) span.setAttribute(N.ATTR_ML_PREDICTION_SCORE, score);
         const cls = out === undefined ? undefined : agg.predictedClass(out);
         if (cls !== undefined) span.setAttribute(N.ATTR_ML_PREDICTION_CLASS, cls);
       }

@@ -159,7 +159,11 @@ export interface ModelMonitor {
   readonly model: ModelInfo;
   /** The in-memory aggregation (undefined when disabled). */
   readonly aggregator: ModelAggregator | undefined;
-  /** A `MetricProducer` reading this monitor only; register it with your `MetricReader`. */
+  /**
+   * A `MetricProducer` reading this monitor only; register it with your `MetricReader` (or
+   * register one `createMlMetricProducer()` for all monitors instead, not both). Not needed with
+   * `exportMode: 'instruments'`, whose values already go through SDK instruments.
+   */
   readonly metricProducer: MlMetricProducer;
   /** Records one prediction row; returns its prediction id (the given one, else a generated one). Never throws. */
   observe(input: ObserveInput): string;

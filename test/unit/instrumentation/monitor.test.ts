@@ -227,6 +227,7 @@ describe('createModelMonitor: wrap', () => {
     expect(d.value).toBe(1);
     expect(d.unit).toBe('s');
     expect(d.attributes['ml.operation.name']).toBe('predict');
+    expect(d.attributes['ml.model.framework']).toBe('custom');
     expect(rig.points(rm, 'ml.feature.value')[0]!.value).toBe(1);
     expect(liveCheck({ metrics: [rm], spans: rig.spans() }).violations).toEqual([]);
     // The id joins the outcome.
@@ -329,6 +330,15 @@ describe('createModelMonitor: wrap', () => {
     const on = setup();
     on.monitor.wrap(fn, mapping)({ amount: 1, country: 'FR' });
     expect(on.rig.spans()[0]!.events.map((e) => e.name)).toEqual(['ml.features']);
+  });
+
+  it('puts the top class and its score on one-row spans of multiclass models', () => {
+    const { rig } = setup();
+    const mc = createModelMonitor({ model: { name: 'species', task: 'multiclass_classification' }, classes: ['a', 'b', 'c'], tracerProvider: rig.tracerProvider });
+    open.push({ monitor: mc, rig: createRig() });
+    mc.wrap(() => [0.2, 0.7, 0.1], { outputs: (s) => [{ scores: s }] })();
+    const span = rig.spans().find((s) => s.name === 'predict species')!;
+    expect(span.attributes).toMatchObject({ 'ml.prediction.class': 'b', 'ml.prediction.score': 0.7, 'ml.batch.size': 1 });
   });
 });
 
