@@ -25,14 +25,22 @@ function fitsU32(a: ArrayLike<number>): boolean {
   return true;
 }
 
-/** Writer over a preallocated ArrayBuffer (offset 0, so positions are absolute alignments). */
+/**
+ * Writer over an ArrayBuffer starting at offset 0 (so positions are absolute alignments). One
+ * module-level instance is reused for every encoding (see {@link transient}).
+ */
 class Writer {
-  private readonly ab: ArrayBuffer;
-  private readonly view: DataView;
+  private ab = new ArrayBuffer(64 * 1024);
+  private view = new DataView(this.ab);
   private pos = 0;
-  constructor(capacity: number) {
-    this.ab = new ArrayBuffer(capacity);
-    this.view = new DataView(this.ab);
+  /** Starts a new encoding of at most `capacity` bytes. */
+  reset(capacity: number): this {
+    if (capacity > this.ab.byteLength) {
+      this.ab = new ArrayBuffer(Math.max(capacity, 2 * this.ab.byteLength));
+      this.view = new DataView(this.ab);
+    }
+    this.pos = 0;
+    return this;
   }
   align(n: number): void {
     this.pos = Math.ceil(this.pos / n) * n;
@@ -75,9 +83,24 @@ class Writer {
       }
     }
   }
-  done(): Buffer {
+  /** The encoded bytes: a view of the shared buffer, valid until the next encoding. */
+  bytes(): Buffer {
     return Buffer.from(this.ab, 0, this.pos);
   }
+}
+
+const writer = new Writer();
+
+/**
+ * Whether encoders return a copy (default) or a view of the shared scratch buffer, which is valid
+ * only until the next encoding. The store binds views directly: SQLite copies bound blobs
+ * (SQLITE_TRANSIENT), so no per-row allocation is needed.
+ */
+export type Ownership = 'copy' | 'transient';
+
+function finish(w: Writer, ownership: Ownership): Buffer {
+  const v = w.bytes();
+  return ownership === 'copy' ? Buffer.from(v) : v;
 }
 
 /** Upper bound of the encoded size of a count array. */
@@ -130,10 +153,10 @@ class Reader {
 }
 
 /** Encodes a count array (see module doc). */
-export function encodeCounts(a: ArrayLike<number>): Buffer {
-  const w = new Writer(countsSize(a.length));
+export function encodeCounts(a: ArrayLike<number>, ownership: Ownership = 'copy'): Buffer {
+  const w = writer.reset(countsSize(a.length));
   w.counts(a);
-  return w.done();
+  return finish(w, ownership);
 }
 
 export function decodeCounts(b: Uint8Array): Float64Array {
@@ -167,16 +190,16 @@ function stateSize(s: CumulativeState | undefined): number {
 }
 
 /** Encodes a cursor with its cumulative state. `boundsId` gives the id of an interned boundary list. */
-export function encodeCursor(c: Cursor, boundsId: (b: readonly number[]) => number): Buffer {
+export function encodeCursor(c: Cursor, boundsId: (b: readonly number[]) => number, ownership: Ownership = 'copy'): Buffer {
   const s = c.state;
-  const w = new Writer(32 + stateSize(s));
+  const w = writer.reset(32 + stateSize(s));
   w.u8(TEMPORALITY[c.temporality]);
   w.u8(s === undefined ? KIND_NONE : s.kind === 'sum' ? KIND_SUM : s.kind === 'histogram' ? KIND_HIST : KIND_EXP);
   w.align(8);
   w.i64(c.start);
   w.i64(c.time);
   w.f64(c.updatedAt);
-  if (s === undefined) return w.done();
+  if (s === undefined) return finish(w, ownership);
   switch (s.kind) {
     case 'sum':
       w.f64(s.value);
@@ -202,7 +225,7 @@ export function encodeCursor(c: Cursor, boundsId: (b: readonly number[]) => numb
       w.counts(s.neg);
       break;
   }
-  return w.done();
+  return finish(w, ownership);
 }
 
 function opt(v: number): number | undefined {

@@ -237,7 +237,7 @@ export class StateDb {
   }
 
   private writeCursor(key: string, c: Cursor): void {
-    const body = encodeCursor(c, this.boundsId);
+    const body = encodeCursor(c, this.boundsId, 'transient');
     const id = this.cursorIds.get(key);
     if (id !== undefined) this.stmt.updateCursor.run(body, id);
     else {
@@ -253,7 +253,7 @@ export class StateDb {
     const values =
       slot.kind === 'counter'
         ? [slot.value, null, null, null, null, null, null]
-        : [null, slot.count, nullable(slot.sum), nullable(slot.min), nullable(slot.max), this.boundsId(slot.bounds), encodeCounts(slot.counts)];
+        : [null, slot.count, nullable(slot.sum), nullable(slot.min), nullable(slot.max), this.boundsId(slot.bounds), encodeCounts(slot.counts, 'transient')];
     if (id !== undefined) this.stmt.updateSlot.run(...values, id);
     else {
       ids.set(slot.key, this.nextSlotId);

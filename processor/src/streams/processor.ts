@@ -34,7 +34,7 @@ import { metricIdentity, resourceIdentity, streamKey } from './identity.js';
 import type { DropCounts, DropReason } from './reasons.js';
 import { REJECTING_REASONS, emptyDropCounts } from './reasons.js';
 import type { ModelIdentity, SignalSpec, SlotId } from './signals.js';
-import { ATTR, SIGNALS, attrString, modelKeyOf, modelOf, resourcePart, slotOf } from './signals.js';
+import { ATTR, SIGNALS, attrString, modelKeyFrom, modelOf, parseSlotKey, resourceKeySuffix, resourcePart, slotKeyOf } from './signals.js';
 
 export interface Limits {
   /** Maximum live streams (cursors). Default 100,000. */
@@ -100,6 +100,12 @@ class Changes {
 }
 
 type Point = NumberPoint | HistogramPoint | ExponentialHistogramPoint;
+
+/** Allow-listed resource values of one ResourceMetrics and their model-key suffix. */
+interface Resource {
+  readonly values: Record<string, string>;
+  readonly suffix: string;
+}
 
 function pointCount(m: Metric): number {
   return m.data.type === 'summary' ? m.data.pointCount : m.data.points.length;
@@ -219,7 +225,7 @@ export class StreamProcessor {
   private apply(exp: MetricsExport, ch: Changes, all: Changes, now: number): void {
     for (const rm of exp.resourceMetrics) {
       let resId: string | undefined;
-      let resPart: Record<string, string> | undefined;
+      let res: Resource | undefined;
       for (const sm of rm.scopeMetrics) {
         for (const m of sm.metrics) {
           const n = pointCount(m);
@@ -235,10 +241,13 @@ export class StreamProcessor {
             continue;
           }
           resId ??= resourceIdentity(rm.resource.attributes);
-          resPart ??= resourcePart(rm.resource.attributes, this.allow);
+          if (res === undefined) {
+            const values = resourcePart(rm.resource.attributes, this.allow);
+            res = { values, suffix: resourceKeySuffix(values, this.allow) };
+          }
           const d = m.data;
           const metricId = metricIdentity(resId, sm.scope, { name: m.name, unit: m.unit, type: d.type, temporality, isMonotonic: d.type === 'sum' ? d.isMonotonic : undefined });
-          for (const p of d.points as readonly Point[]) this.point(ch, all, spec, d.type, temporality, metricId, resPart, p, now);
+          for (const p of d.points as readonly Point[]) this.point(ch, all, spec, d.type, temporality, metricId, res, p, now);
         }
       }
     }
@@ -255,12 +264,12 @@ export class StreamProcessor {
     return { rejectedDataPoints: ch.rejected, errorMessage: `rejected data points (${parts.join(', ')})` };
   }
 
-  private point(ch: Changes, all: Changes, spec: SignalSpec, type: 'sum' | 'histogram' | 'exponential_histogram', temporality: 'delta' | 'cumulative', metricId: string, resPart: Record<string, string>, p: Point, now: number): void {
+  private point(ch: Changes, all: Changes, spec: SignalSpec, type: 'sum' | 'histogram' | 'exponential_histogram', temporality: 'delta' | 'cumulative', metricId: string, res: Resource, p: Point, now: number): void {
     if ((p.flags & FLAG_NO_RECORDED_VALUE) !== 0) return ch.drop('no_recorded_value');
-    const model = modelOf(p.attributes, resPart);
-    if (model === undefined) return ch.drop('missing_attribute');
-    const slot = slotOf(spec, p.attributes);
-    if ('missing' in slot) return ch.drop('missing_attribute');
+    const modelKey = modelKeyFrom(p.attributes, res.suffix);
+    if (modelKey === undefined) return ch.drop('missing_attribute');
+    const slotKey = slotKeyOf(spec, p.attributes);
+    if (typeof slotKey !== 'string') return ch.drop('missing_attribute');
     const key = streamKey(metricId, p.attributes);
     const cursor = this.cursors.get(key);
     if (cursor === undefined && this.cursors.size >= this.limits.maxStreams) return ch.drop('stream_limit');
@@ -277,17 +286,17 @@ export class StreamProcessor {
     }
     if (!step.ok) return ch.drop(step.reason);
     if (step.delta !== undefined) {
-      const reason = this.accumulate(all, model, slot.id, slot.key, p, step.delta, now);
+      const reason = this.accumulate(all, modelKey, res, slotKey, p, step.delta, now);
       if (reason !== undefined) return ch.drop(reason);
     }
     ch.accepted += 1;
   }
 
-  private window(ch: Changes, model: ModelIdentity, now: number): OpenWindow {
-    const modelKey = modelKeyOf(model, this.allow);
+  private window(ch: Changes, modelKey: string, res: Resource, attrs: Point['attributes'], now: number): OpenWindow {
     let w = this.windows.get(modelKey);
     if (w === undefined) {
       const start = alignedStart(now, this.windowOpts.lengthMs);
+      const model = modelOf(attrs, res.values)!;
       w = { modelKey, model, task: '', start, end: start + this.windowOpts.lengthMs, extensions: 0, slots: new Map() };
       this.windows.set(modelKey, w);
       ch.windows.add(w);
@@ -312,8 +321,8 @@ export class StreamProcessor {
     ch.layouts.push([modelKey, key, bounds]);
   }
 
-  private accumulate(ch: Changes, model: ModelIdentity, id: SlotId, key: string, p: Point, delta: number | HistogramDelta | ExpHistogramDelta, now: number): DropReason | undefined {
-    const w = this.window(ch, model, now);
+  private accumulate(ch: Changes, modelKey: string, res: Resource, key: string, p: Point, delta: number | HistogramDelta | ExpHistogramDelta, now: number): DropReason | undefined {
+    const w = this.window(ch, modelKey, res, p.attributes, now);
     const task = attrString(p.attributes, ATTR.modelTask);
     if (task !== undefined && task !== w.task) {
       w.task = task;
@@ -321,14 +330,14 @@ export class StreamProcessor {
     }
     let slot = w.slots.get(key);
     if (typeof delta === 'number') {
-      if (slot === undefined) w.slots.set(key, (slot = counterSlot(key, id)));
+      if (slot === undefined) w.slots.set(key, (slot = counterSlot(key, parseSlotKey(key))));
       if (slot.kind !== 'counter') return 'unsupported_type';
       slot.value += delta;
       ch.slots.set(slot, w.modelKey);
       return undefined;
     }
     if (slot !== undefined && slot.kind !== 'histogram') return 'unsupported_type';
-    let target = slot?.bounds ?? this.layout(w.modelKey, w.model, id, key);
+    let target = slot?.bounds ?? this.layout(w.modelKey, w.model, parseSlotKey(key), key);
     let h: HistogramDelta | ExplicitHistogram;
     if ('bounds' in delta) {
       if (target === undefined) target = this.db.internBounds(delta.bounds);
@@ -346,7 +355,7 @@ export class StreamProcessor {
       h = r;
     }
     this.setLayout(ch, w.modelKey, key, target);
-    if (slot === undefined) w.slots.set(key, (slot = histogramSlot(key, id, target)));
+    if (slot === undefined) w.slots.set(key, (slot = histogramSlot(key, parseSlotKey(key), target)));
     addToHistogram(slot as HistogramSlot, 'bounds' in h ? h : { count: h.count, sum: h.sum, counts: h.counts, min: h.min, max: h.max });
     ch.slots.set(slot, w.modelKey);
     return undefined;
@@ -431,7 +440,7 @@ export class StreamProcessor {
         const model = parseModelKey(modelKey);
         if (!baselineApplies(b, model.name, model.version)) continue;
         for (const slotKey of m.keys()) {
-          const edges = baselineEdges(b, parseSlotId(slotKey));
+          const edges = baselineEdges(b, parseSlotKey(slotKey));
           if (edges !== undefined) this.setLayout(ch, modelKey, slotKey, this.db.internBounds(edges));
         }
       }
@@ -514,7 +523,3 @@ export function parseModelKey(modelKey: string): ModelIdentity {
   return { name, version, role, resource: {} };
 }
 
-function parseSlotId(key: string): SlotId {
-  const [signal, subject = '', ...dims] = key.split('\u001f');
-  return { signal: signal as SlotId['signal'], subject, dims };
-}

@@ -121,22 +121,29 @@ export function parseSlotKey(key: string): SlotId {
   return { signal: signal as Signal, subject: subject ?? '', dims };
 }
 
-/** Slot of a point, or the name of the missing attribute. */
-export function slotOf(s: SignalSpec, attrs: Attributes): { id: SlotId; key: string } | { missing: string } {
-  let subject = '';
+/**
+ * Slot key of a point (see {@link slotKey}), or the attribute it misses. Hot path: builds the key
+ * string only; {@link parseSlotKey} gives the parts when a slot is created.
+ */
+export function slotKeyOf(s: SignalSpec, attrs: Attributes): string | { missing: string } {
+  let key: string = s.signal + SEP;
   if (s.subject !== undefined) {
     const v = str(attrs[s.subject]);
     if (v === undefined || v === '') return { missing: s.subject };
-    subject = v;
+    key += v;
   }
-  const dims: string[] = [];
   for (const d of s.dims) {
     const v = str(attrs[d]);
     if (v === undefined && s.required.includes(d)) return { missing: d };
-    dims.push(v ?? '');
+    key += SEP + (v ?? '');
   }
-  const id: SlotId = { signal: s.signal, subject, dims };
-  return { id, key: slotKey(id) };
+  return key;
+}
+
+/** Slot of a point, or the name of the missing attribute. */
+export function slotOf(s: SignalSpec, attrs: Attributes): { id: SlotId; key: string } | { missing: string } {
+  const key = slotKeyOf(s, attrs);
+  return typeof key === 'string' ? { id: parseSlotKey(key), key } : key;
 }
 
 /** Who a window belongs to. */
@@ -148,11 +155,30 @@ export interface ModelIdentity {
   readonly resource: Readonly<Record<string, string>>;
 }
 
-/** Stable string key of a model identity (JSON of the ordered tuple). */
+/** Stable string key of a model identity (JSON of the ordered tuple [name, version, role, ...resource values]). */
 export function modelKeyOf(m: ModelIdentity, resourceAllowList: readonly string[]): string {
   const parts: string[] = [m.name, m.version, m.role];
   for (const k of resourceAllowList) parts.push(m.resource[k] ?? '');
   return JSON.stringify(parts);
+}
+
+/** The resource values' part of model keys, computed once per resource (see {@link modelKeyFrom}). */
+export function resourceKeySuffix(resource: Readonly<Record<string, string>>, allowList: readonly string[]): string {
+  let out = '';
+  for (const k of allowList) out += ',' + JSON.stringify(resource[k] ?? '');
+  return out;
+}
+
+/**
+ * The model key of a point, equal to {@link modelKeyOf} of its {@link modelOf}, without building
+ * the identity object; undefined when the point has no ml.model.name.
+ */
+export function modelKeyFrom(attrs: Attributes, suffix: string): string | undefined {
+  const name = str(attrs[ATTR.modelName]);
+  if (name === undefined || name === '') return undefined;
+  const version = str(attrs[ATTR.modelVersion]) ?? '';
+  const role = str(attrs[ATTR.role]) || 'primary';
+  return `[${JSON.stringify(name)},${JSON.stringify(version)},${JSON.stringify(role)}${suffix}]`;
 }
 
 /** Resource part of the model identity: allow-listed resource attribute values. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalAttributes, hash64, metricIdentity, resourceIdentity, streamKey, streamKeyOf } from '../../../processor/src/streams/identity.js';
-import { SIGNALS, modelKeyOf, modelOf, resourcePart, slotOf } from '../../../processor/src/streams/signals.js';
+import { SIGNALS, modelKeyFrom, modelKeyOf, modelOf, parseSlotKey, resourceKeySuffix, resourcePart, slotKeyOf, slotOf } from '../../../processor/src/streams/signals.js';
 
 const parts = {
   resource: { 'service.name': 'api', 'service.instance.id': 'a' },
@@ -69,5 +69,25 @@ describe('analysis identity', () => {
     expect(slotOf(SIGNALS.get('ml.feature.value')!, { 'ml.model.name': 'churn' })).toEqual({ missing: 'ml.feature.name' });
     expect(slotOf(SIGNALS.get('ml.predictions')!, attrs)).toMatchObject({ id: { signal: 'predictions', subject: '', dims: ['', ''] } });
     expect(SIGNALS.has('http.server.request.duration')).toBe(false);
+  });
+});
+
+describe('hot-path keys', () => {
+  it('modelKeyFrom equals modelKeyOf(modelOf(...)), also with odd characters', () => {
+    const allow = ['deployment.environment.name', 'cloud.region'];
+    const res = resourcePart({ 'deployment.environment.name': 'pr"od', 'cloud.region': 'eu\u001f1' }, allow);
+    for (const attrs of [
+      { 'ml.model.name': 'a"b', 'ml.model.version': 'v\\1' },
+      { 'ml.model.name': 'm', 'ml.deployment.role': 'shadow', 'ml.model.version': 2 },
+      { 'ml.model.name': 'm', 'ml.deployment.role': '' },
+    ]) {
+      expect(modelKeyFrom(attrs, resourceKeySuffix(res, allow))).toBe(modelKeyOf(modelOf(attrs, res)!, allow));
+    }
+    expect(modelKeyFrom({}, '')).toBeUndefined();
+  });
+
+  it('slotKeyOf round-trips through parseSlotKey', () => {
+    const key = slotKeyOf(SIGNALS.get('ml.outcomes')!, { 'ml.prediction.class': 'a', 'ml.outcome.label': 'b' });
+    expect(parseSlotKey(key as string)).toEqual({ signal: 'outcomes', subject: '', dims: ['a', 'b'] });
   });
 });
