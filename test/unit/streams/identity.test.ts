@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Attributes } from '../../../processor/src/otlp/model.js';
 import { canonicalAttributes, hash64, metricIdentity, resourceIdentity, streamKey, streamKeyOf } from '../../../processor/src/streams/identity.js';
 import { SIGNALS, modelKeyFrom, modelKeyOf, modelOf, parseSlotKey, resourceKeySuffix, resourcePart, slotKeyOf, slotOf } from '../../../processor/src/streams/signals.js';
 
@@ -76,11 +77,12 @@ describe('hot-path keys', () => {
   it('modelKeyFrom equals modelKeyOf(modelOf(...)), also with odd characters', () => {
     const allow = ['deployment.environment.name', 'cloud.region'];
     const res = resourcePart({ 'deployment.environment.name': 'pr"od', 'cloud.region': 'eu\u001f1' }, allow);
-    for (const attrs of [
+    const cases: Attributes[] = [
       { 'ml.model.name': 'a"b', 'ml.model.version': 'v\\1' },
       { 'ml.model.name': 'm', 'ml.deployment.role': 'shadow', 'ml.model.version': 2 },
       { 'ml.model.name': 'm', 'ml.deployment.role': '' },
-    ]) {
+    ];
+    for (const attrs of cases) {
       expect(modelKeyFrom(attrs, resourceKeySuffix(res, allow))).toBe(modelKeyOf(modelOf(attrs, res)!, allow));
     }
     expect(modelKeyFrom({}, '')).toBeUndefined();
