@@ -153,11 +153,11 @@ class Series {
   }
 }
 
-/** Converts a user-facing binary value to '1' / '0' when it is one of the usual spellings. */
-function binaryName(v: unknown): string | undefined {
-  if (v === true || v === 1 || v === '1' || v === 'true' || v === 'True') return '1';
-  if (v === false || v === 0 || v === '0' || v === 'false' || v === 'False') return '0';
-  return undefined;
+/** 1 for the usual spellings of a positive binary value, 0 for negative ones, -1 otherwise. */
+function binaryValue(v: unknown): 1 | 0 | -1 {
+  if (v === true || v === 1 || v === '1' || v === 'true' || v === 'True') return 1;
+  if (v === false || v === 0 || v === '0' || v === 'false' || v === 'False') return 0;
+  return -1;
 }
 
 function toNumber(v: unknown): number {
@@ -195,6 +195,8 @@ export class ModelAggregator {
   readonly model: { readonly name: string; readonly version?: string; readonly task: ModelTask };
   readonly role: DeploymentRole;
   private readonly framework: string | undefined;
+  /** Binary classification: [negative, positive] class names ('0', '1' unless two classes are declared). */
+  private readonly binaryNames: readonly [string, string];
   /** @internal */
   readonly featureStates: FeatureState[] = [];
   private readonly featureIndex = new Map<string, number>();
@@ -284,6 +286,8 @@ export class ModelAggregator {
 
     const baselineClasses = baseline?.prediction?.classes ? Object.keys(baseline.prediction.classes).filter((c) => c !== N.OVERFLOW_VALUE) : undefined;
     const presetClasses = options.classes ?? baselineClasses ?? (this.model.task === 'binary_classification' ? ['0', '1'] : []);
+    const binaryTask = this.model.task === 'binary_classification' || this.model.task === 'ranking';
+    this.binaryNames = binaryTask && presetClasses.length === 2 ? [String(presetClasses[0]), String(presetClasses[1])] : ['0', '1'];
     this.classes = new BoundedIndex(presetClasses.map(String), Math.max(this.limits.maxClasses, presetClasses.length), false);
     this.labels = new BoundedIndex(presetClasses.map(String), presetClasses.length + this.limits.maxLabels, false);
     this.businessNames = new BoundedIndex([], this.limits.maxBusinessMetrics, false);
@@ -498,8 +502,8 @@ export class ModelAggregator {
     const p = out.prediction;
     if (p !== undefined && p !== null) {
       if (task === 'binary_classification') {
-        const b = binaryName(p);
-        if (b !== undefined) return this.classes.index(b);
+        const b = binaryValue(p);
+        if (b !== -1) return this.classes.index(this.binaryNames[b]);
       }
       const str = String(p);
       if (str.length > this.limits.maxStringLength) {
@@ -510,7 +514,7 @@ export class ModelAggregator {
     }
     if (task === 'binary_classification') {
       const sc = out.score;
-      if (typeof sc === 'number' && sc >= 0 && sc <= 1) return this.classes.index(sc >= this.threshold ? '1' : '0');
+      if (typeof sc === 'number' && sc >= 0 && sc <= 1) return this.classes.index(this.binaryNames[sc >= this.threshold ? 1 : 0]);
       return -1;
     }
     const scores = out.scores;
@@ -627,8 +631,8 @@ export class ModelAggregator {
 
   private labelIndex(label: unknown): number {
     if (this.model.task === 'binary_classification' || this.model.task === 'ranking') {
-      const b = binaryName(label);
-      if (b !== undefined) return this.labels.index(b);
+      const b = binaryValue(label);
+      if (b !== -1) return this.labels.index(this.binaryNames[b]);
     }
     if (typeof label !== 'string' && typeof label !== 'number' && typeof label !== 'boolean') return -1;
     const str = String(label);

@@ -118,7 +118,10 @@ export interface ModelAggregatorOptions {
   readonly features?: readonly FeatureSpec[];
   /** Reference distributions; their boundaries and categories are used for the live histograms. */
   readonly baseline?: BaselineFile;
-  /** Classification: class labels, index-aligned with array `scores`. */
+  /**
+   * Classification: class labels, index-aligned with array `scores`. Binary: [negative, positive]
+   * (default ['0', '1']); true/false/1/0 predictions and labels map to these names.
+   */
   readonly classes?: readonly string[];
   /** Default `ml.deployment.role` (default 'primary'). */
   readonly role?: DeploymentRole;

@@ -179,6 +179,23 @@ describe('ModelAggregator: outputs', () => {
     expect(sumOf(snap, 'ml.predictions')).toBe(9);
   });
 
+  it('names binary classes after two declared classes (negative, positive)', () => {
+    const agg = binary({ classes: ['legit', 'fraud'] });
+    agg.observe({ score: 0.9 });
+    agg.observe({ prediction: false });
+    agg.observe({ prediction: 'fraud' });
+    agg.recordOutcome({ score: 0.9, label: 1 });
+    agg.recordOutcome({ score: 0.1, label: 'fraud' });
+    const snap = agg.snapshot();
+    expect(sums(snap, 'ml.predictions').map((p) => [p.attributes['ml.prediction.class'], p.value])).toEqual([
+      ['fraud', 2],
+      ['legit', 1],
+    ]);
+    expect(sumOf(snap, 'ml.outcomes', { 'ml.prediction.class': 'fraud', 'ml.outcome.label': 'fraud' })).toBe(1);
+    expect(sumOf(snap, 'ml.outcomes', { 'ml.prediction.class': 'legit', 'ml.outcome.label': 'fraud' })).toBe(1);
+    expect(hist(snap, 'ml.outcome.score', { 'ml.outcome.label': 'fraud' })!.histogram.count).toBe(2);
+  });
+
   it('records one score histogram per class for multiclass models and argmax classes, bounded', () => {
     const agg = new ModelAggregator({ model: { name: 'm', task: 'multiclass_classification' }, classes: ['cat', 'dog', 'bird'] });
     agg.observe({ scores: [0.7, 0.2, 0.1] });
