@@ -1,5 +1,6 @@
 /**
- * Test-time ONNX models, built in memory: no downloads, no files.
+ * ONNX models built in memory (no downloads, no files): used by the demo, the example service
+ * and the tests.
  *
  * The schema below declares only the handful of ONNX messages these models
  * need, with the field numbers of the ONNX IR (onnx/onnx.proto, IR version 8).

@@ -7,6 +7,14 @@ import type { BinShare, CalibrationBin } from '../analysis/report-types.js';
 export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const REF = '#7a8699';
+
+/** A short number for axis ticks: 3 significant digits, no trailing zeros. */
+function short(v: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e4 || a < 1e-3) return v.toExponential(1);
+  return String(Number(v.toPrecision(3)));
+}
 const CUR = '#d9480f';
 
 /** Reference vs current share per bin, as paired bars. */
@@ -32,7 +40,8 @@ export function histogramOverlay(bins: readonly BinShare[], opts: { width?: numb
     parts.push(`<rect class="ref" x="${(x - bw).toFixed(1)}" y="${y(b.reference).toFixed(1)}" width="${bw.toFixed(1)}" height="${(pad.t + plotH - y(b.reference)).toFixed(1)}" fill="${REF}"><title>${esc(b.label)} reference ${(b.reference * 100).toFixed(1)}%</title></rect>`);
     parts.push(`<rect class="cur" x="${x.toFixed(1)}" y="${y(b.current).toFixed(1)}" width="${bw.toFixed(1)}" height="${(pad.t + plotH - y(b.current)).toFixed(1)}" fill="${CUR}"><title>${esc(b.label)} current ${(b.current * 100).toFixed(1)}%</title></rect>`);
     if (n <= 12) {
-      const label = b.label.length > 10 ? `${b.label.slice(0, 9)}…` : b.label;
+      const text = b.upper !== null ? `≤${short(b.upper)}` : b.lower !== null ? `>${short(b.lower)}` : b.label;
+      const label = text.length > 9 ? `${text.slice(0, 8)}…` : text;
       parts.push(`<text x="${x.toFixed(1)}" y="${height - pad.b + 12}" font-size="8" text-anchor="middle">${esc(label)}</text>`);
     }
   });
