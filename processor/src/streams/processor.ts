@@ -142,8 +142,10 @@ export class StreamProcessor {
   private windows = new Map<string, OpenWindow>();
   private layouts = new Map<string, Map<string, readonly number[]>>();
   private baselines: BaselineFile[] = [];
-  private horizon: bigint;
+  private horizon = 0n;
   private lastSweep: number;
+  /** Set when the committed state could not be reloaded after a failed commit. */
+  private broken: Error | undefined;
 
   private received = 0;
   private accepted = 0;
@@ -162,9 +164,13 @@ export class StreamProcessor {
     this.historyWindows = opts.historyWindows ?? Math.max(100, this.refOpts.rollingWindows);
     const now = this.clock();
     this.db = StateDb.open(opts.path ?? ':memory:', { durability: opts.durability, now });
-    this.horizon = BigInt(this.db.meta('horizon') ?? BigInt(this.db.meta('created_at')!) * 1_000_000n);
     this.lastSweep = now;
-    this.loadState();
+    try {
+      this.loadState();
+    } catch (e) {
+      this.db.close();
+      throw e;
+    }
   }
 
   /** Opens (or creates) the state at `opts.path` and loads it. Throws CorruptDatabaseError on a damaged file. */
@@ -173,6 +179,7 @@ export class StreamProcessor {
   }
 
   private loadState(): void {
+    this.horizon = BigInt(this.db.meta('horizon') ?? BigInt(this.db.meta('created_at')!) * 1_000_000n);
     this.cursors = this.db.loadCursors();
     this.windows = new Map();
     for (const w of this.db.loadWindows()) {
@@ -182,10 +189,28 @@ export class StreamProcessor {
     this.baselines = this.db.loadBaselines();
   }
 
-  /** Drops uncommitted in-memory changes by reloading the committed state. */
-  private rollback(): void {
-    this.db.discardPendingBounds();
-    this.loadState();
+  /**
+   * Runs `fn` (which changes memory, then commits); on a throw, drops the uncommitted in-memory
+   * changes by reloading the committed state and rethrows the original error.
+   */
+  private atomically<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      try {
+        this.db.discardPendingBounds();
+        this.loadState();
+      } catch (reload) {
+        // The database cannot even be read back: refuse further work rather than run on state
+        // that differs from what was acknowledged.
+        this.broken = reload as Error;
+      }
+      throw e;
+    }
+  }
+
+  private checkUsable(): void {
+    if (this.broken !== undefined) throw new Error(`stream state unavailable after a failed commit: ${this.broken.message}`);
   }
 
   /**
@@ -203,9 +228,10 @@ export class StreamProcessor {
    * them: acknowledge none before this returned; if it throws, none was applied.
    */
   ingestMany(exports: readonly MetricsExport[]): ConsumeResult[] {
+    this.checkUsable();
     const now = this.clock();
     const changes = exports.map(() => new Changes());
-    try {
+    this.atomically(() => {
       const all = new Changes();
       exports.forEach((exp, i) => this.apply(exp, changes[i]!, all, now));
       this.db.transaction(() => this.db.writeIngest({
@@ -214,10 +240,7 @@ export class StreamProcessor {
         slots: [...all.slots].map(([slot, modelKey]): [string, Slot] => [modelKey, slot]),
         layouts: all.layouts,
       }));
-    } catch (e) {
-      this.rollback();
-      throw e;
-    }
+    });
     return changes.map((ch) => this.account(ch));
   }
 
@@ -377,8 +400,9 @@ export class StreamProcessor {
    * oldest end first.
    */
   closeDueWindows(now: number = this.clock()): WindowSnapshot[] {
+    this.checkUsable();
     const closed: WindowSnapshot[] = [];
-    try {
+    this.atomically(() =>
       this.db.transaction(() => {
         for (const w of this.windows.values()) {
           const end = w.end;
@@ -395,11 +419,8 @@ export class StreamProcessor {
           }
         }
         if (now - this.lastSweep >= Math.min(60_000, this.limits.staleAfterMs)) this.expireStale(now);
-      });
-    } catch (e) {
-      this.rollback();
-      throw e;
-    }
+      }),
+    );
     this.closed += closed.length;
     return closed.sort((a, b) => a.end - b.end);
   }
@@ -431,8 +452,9 @@ export class StreamProcessor {
 
   /** Stores a baseline (replacing one for the same model name and version); its boundaries become the layouts of that model's histograms from the next window on. */
   setBaseline(b: BaselineFile): void {
+    this.checkUsable();
     const ch = new Changes();
-    this.db.transaction(() => {
+    this.atomically(() => this.db.transaction(() => {
       this.db.putBaseline(b);
       this.baselines = this.baselines.filter((x) => !(x.model.name === b.model.name && (x.model.version ?? '') === (b.model.version ?? '')));
       this.baselines.push(b);
@@ -445,7 +467,7 @@ export class StreamProcessor {
         }
       }
       this.db.writeIngest({ cursors: [], windows: [], slots: [], layouts: ch.layouts });
-    });
+    }));
   }
 
   /** Pins `snapshot` (e.g. one of {@link history}) as the model's 'pinned' reference. */
