@@ -362,6 +362,11 @@ export class StateDb {
     return (this.stmt.getHistory.all(modelKey) as string[]).map((s) => parseSnapshot(s));
   }
 
+  /** Model keys that have closed windows. */
+  historyModels(): string[] {
+    return this.db.prepare('SELECT DISTINCT model_key FROM history').pluck().all() as string[];
+  }
+
   putReference(modelKey: string, kind: string, s: WindowSnapshot, now: number): void {
     this.stmt.putRef.run(modelKey, kind, JSON.stringify(s), now);
   }

@@ -511,6 +511,21 @@ export class StreamProcessor {
     return this.db.evaluation(modelKey);
   }
 
+  /**
+   * Closed windows of a model that ended after its last saved evaluation, oldest first: what a
+   * restarted evaluator still owes (a crash between closing a window and saving its evaluation
+   * loses no window).
+   */
+  unevaluatedWindows(modelKey: string): WindowSnapshot[] {
+    const last = this.db.evaluation(modelKey)?.windowEnd ?? -Infinity;
+    return this.db.history(modelKey).filter((s) => s.end > last);
+  }
+
+  /** Model keys with an open window or a closed-window history. */
+  models(): string[] {
+    return [...new Set([...this.windows.keys(), ...this.db.historyModels()])].sort();
+  }
+
   stats(): ProcessorStats {
     return {
       receivedPoints: this.received,

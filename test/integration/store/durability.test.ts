@@ -29,7 +29,7 @@ describe('state store across restarts', () => {
     let p = open();
     p.ingest(age(T0 + 1, T0 + 10, [1, 2, 0, 0, 0]));
     p.ingest(age(T0 + 1, T0 + 20, [1, 3, 0, 0, 1]));
-    p.saveEvaluation(MODEL_KEY, T0 + MIN, { psi: 0.1 });
+    p.saveEvaluation(MODEL_KEY, T0, { psi: 0.1 });
     p.close();
 
     p = open();
@@ -40,13 +40,19 @@ describe('state store across restarts', () => {
     p.ingest(age(T0 + 1, T0 + 30, [2, 3, 0, 0, 1]));
     expect(p.openWindows()[0]!.features.age!.histogram!.counts).toEqual([2, 3, 0, 0, 1]);
     expect(p.stats().droppedPoints.duplicate).toBe(1);
-    expect(p.lastEvaluation(MODEL_KEY)).toMatchObject({ windowEnd: T0 + MIN, body: { psi: 0.1 } });
+    expect(p.lastEvaluation(MODEL_KEY)).toMatchObject({ windowEnd: T0, body: { psi: 0.1 } });
     clock.now = T0 + MIN;
     const [closed] = p.closeDueWindows();
+    // closed but not evaluated yet (as after a crash right after closing)
+    expect(p.unevaluatedWindows(MODEL_KEY)).toEqual([closed]);
+    p.saveEvaluation(MODEL_KEY, closed!.end, { psi: 0.2 });
     p.pinReference(MODEL_KEY, closed!);
     p.close();
 
     p = open();
+    expect(p.models()).toEqual([MODEL_KEY]);
+    // the evaluation saved earlier was for the window ending at T0 + MIN, which is the one closed
+    expect(p.unevaluatedWindows(MODEL_KEY)).toEqual([]);
     expect(p.openWindows()).toEqual([]);
     expect(p.references(MODEL_KEY).pinned).toEqual(closed);
     // the rolling reference holds the windows before the one just closed: none yet
