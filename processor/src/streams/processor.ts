@@ -497,6 +497,13 @@ export class StreamProcessor {
     return this.db.history(modelKey);
   }
 
+  /** Earliest end of an open window (ms), for scheduling {@link closeDueWindows}; undefined when none is open. */
+  nextWindowEnd(): number | undefined {
+    let next: number | undefined;
+    for (const w of this.windows.values()) if (next === undefined || w.end < next) next = w.end;
+    return next;
+  }
+
   /** Snapshots of the windows still open (a live view; nothing is closed). */
   openWindows(): WindowSnapshot[] {
     return [...this.windows.values()].map((w) => snapshotOf(w));

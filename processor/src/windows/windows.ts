@@ -5,6 +5,9 @@
  *   start = ⌊now / length⌋·length, end = start + length. Points are assigned by ARRIVAL time,
  *   not by their timestamps: a cumulative delta may span several windows, and arrival order is
  *   what the durable cursor protects.
+ * - Windows close in `StreamProcessor.closeDueWindows(now)`; points that arrive after `end` but
+ *   before that call still count in the window, so call it at least every few seconds (or at
+ *   `nextWindowEnd()`).
  * - At `end`, a window with at least `minRows` rows closes and yields its snapshot. A window with
  *   fewer rows is extended by one length (merged into the next window) rather than evaluated on
  *   noise, at most `maxExtensions` times; then it closes with `belowMinRows: true`.

@@ -53,8 +53,10 @@ describe('tumbling windows with minimum sample size', () => {
     const clock = { now: T0 };
     const p = StreamProcessor.open({ clock: () => clock.now, windows: { lengthMs: MIN, minRows: 50, maxExtensions: 3 } });
     p.ingest(rowsExport(30, T0, T0 + 1));
+    expect(p.nextWindowEnd()).toBe(T0 + MIN);
     clock.now = T0 + MIN;
     expect(p.closeDueWindows()).toEqual([]);
+    expect(p.nextWindowEnd()).toBe(T0 + 2 * MIN);
     expect(p.openWindows()[0]).toMatchObject({ start: T0, end: T0 + 2 * MIN, extensions: 1, rows: 30 });
     clock.now = T0 + MIN + 10;
     p.ingest(rowsExport(25, T0 + 1, T0 + MIN + 10));
