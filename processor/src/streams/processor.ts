@@ -327,10 +327,8 @@ export class StreamProcessor {
     return w;
   }
 
-  /** Reference boundaries of a histogram slot: the layout, else the baseline's, else none. */
-  private layout(modelKey: string, model: ModelIdentity, id: SlotId, key: string): readonly number[] | undefined {
-    const known = this.layouts.get(modelKey)?.get(key);
-    if (known !== undefined) return known;
+  /** Boundaries the model's baseline prescribes for a histogram slot, if any. */
+  private baselineLayout(model: ModelIdentity, id: SlotId): readonly number[] | undefined {
     const b = this.baselineFor(model);
     const edges = b === undefined ? undefined : baselineEdges(b, id);
     return edges === undefined ? undefined : this.db.internBounds(edges);
@@ -360,7 +358,10 @@ export class StreamProcessor {
       return undefined;
     }
     if (slot !== undefined && slot.kind !== 'histogram') return 'unsupported_type';
-    let target = slot?.bounds ?? this.layout(w.modelKey, w.model, parseSlotKey(key), key);
+    // Target boundaries: the open slot's; else the slot's layout (kept across windows); else the
+    // baseline's; else (below) the first boundaries seen, which become the layout.
+    const layout = this.layouts.get(w.modelKey)?.get(key);
+    let target = slot?.bounds ?? layout ?? this.baselineLayout(w.model, parseSlotKey(key));
     let h: HistogramDelta | ExplicitHistogram;
     if ('bounds' in delta) {
       if (target === undefined) target = this.db.internBounds(delta.bounds);
@@ -377,7 +378,7 @@ export class StreamProcessor {
       if (r === undefined) return 'incompatible_boundaries';
       h = r;
     }
-    this.setLayout(ch, w.modelKey, key, target);
+    if (layout === undefined) this.setLayout(ch, w.modelKey, key, target);
     if (slot === undefined) w.slots.set(key, (slot = histogramSlot(key, parseSlotKey(key), target)));
     addToHistogram(slot as HistogramSlot, 'bounds' in h ? h : { count: h.count, sum: h.sum, counts: h.counts, min: h.min, max: h.max });
     ch.slots.set(slot, w.modelKey);

@@ -52,6 +52,22 @@ describe('references', () => {
     p.close();
   });
 
+  it('a baseline loaded mid-window applies its boundaries from the next window on', () => {
+    const clock = { now: T0 };
+    const p = StreamProcessor.open({ clock: () => clock.now, windows: { lengthMs: MIN, minRows: 1 } });
+    const live = (t: number) => exportOf(resource({}, histogramMetric('ml.feature.value', 'delta', hp(feature('age'), t - 1, t, BOUNDS, [1, 1, 1, 0, 0], { min: -1, max: 19 }))));
+    p.ingest(live(T0 + 1));
+    p.setBaseline(baseline);
+    p.ingest(live(T0 + 2));
+    expect(p.openWindows()[0]!.features.age!.histogram).toMatchObject({ boundaries: BOUNDS, counts: [2, 2, 2, 0, 0] });
+    clock.now = T0 + MIN;
+    const [closed] = p.closeDueWindows();
+    expect(closed!.features.age!.histogram!.boundaries).toEqual(BOUNDS);
+    p.ingest(live(T0 + MIN + 1));
+    expect(p.openWindows()[0]!.features.age!.histogram).toMatchObject({ boundaries: [0, 20], counts: [1, 2, 0] });
+    p.close();
+  });
+
   it('pins a chosen past window and merges the last K windows into the rolling reference on its schedule', () => {
     const clock = { now: T0 };
     const p = StreamProcessor.open({ clock: () => clock.now, windows: { lengthMs: MIN, minRows: 10, maxExtensions: 0 }, references: { rollingWindows: 2, rollingRefreshMs: 2 * MIN } });
