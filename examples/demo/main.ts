@@ -79,6 +79,7 @@ async function main(): Promise<void> {
   // 3. The instrumented model service: instrumentation first, then the model library.
   const producer = createMlMetricProducer();
   const reader = new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `${svc.httpUrl}/v1/metrics` }), exportIntervalMillis: 3_600_000, metricProducers: [producer] });
+  producer.bindReader(reader);
   const meterProvider = new MeterProvider({ readers: [reader], resource: resourceFromAttributes({ 'service.name': 'fraud-api', 'deployment.environment.name': 'demo' }) });
   const spans = new InMemorySpanExporter();
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
