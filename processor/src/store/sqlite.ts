@@ -37,6 +37,23 @@ export class CorruptDatabaseError extends Error {
   }
 }
 
+/** Another process holds the state file. */
+export class DatabaseInUseError extends Error {
+  constructor(readonly path: string) {
+    super(`state database ${path} is in use by another process (one processor per state file)`);
+    this.name = 'DatabaseInUseError';
+  }
+}
+
+/** Maps an error while opening to CorruptDatabaseError / DatabaseInUseError where it is one. */
+function asOpenError(path: string, e: unknown): unknown {
+  if (e instanceof CorruptDatabaseError) return e;
+  const code = (e as { code?: string }).code;
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') return new CorruptDatabaseError(path, [(e as Error).message]);
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return new DatabaseInUseError(path);
+  return e;
+}
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS bounds (id INTEGER PRIMARY KEY, data BLOB NOT NULL);
@@ -140,12 +157,17 @@ export class StateDb {
     try {
       db = new Database(path);
     } catch (e) {
-      throw new CorruptDatabaseError(path, [(e as Error).message]);
+      throw asOpenError(path, e);
     }
     try {
+      // One writer per state file: two processors on one file would each count the same streams.
+      // The exclusive lock is taken by the first write below and held until close; the OS
+      // releases it when the process dies (kill -9 included).
+      db.pragma('busy_timeout = 0');
       db.pragma('journal_mode = WAL');
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.exec('BEGIN IMMEDIATE; COMMIT');
       db.pragma(`synchronous = ${opts.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
-      db.pragma('busy_timeout = 5000');
       const problems = (db.pragma('quick_check') as { quick_check: string }[]).map((r) => r.quick_check);
       if (problems.length !== 1 || problems[0] !== 'ok') throw new CorruptDatabaseError(path, problems);
       db.exec(SCHEMA);
@@ -158,10 +180,7 @@ export class StateDb {
       }
     } catch (e) {
       db.close();
-      if (e instanceof CorruptDatabaseError) throw e;
-      const code = (e as { code?: string }).code;
-      if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') throw new CorruptDatabaseError(path, [(e as Error).message]);
-      throw e;
+      throw asOpenError(path, e);
     }
     return new StateDb(path, db);
   }

@@ -9,7 +9,7 @@ export type { DropCounts, DropReason } from './reasons.js';
 export { SIGNALS, modelKeyOf } from './signals.js';
 export type { ModelIdentity, Signal, SignalSpec } from './signals.js';
 export { streamKeyOf } from './identity.js';
-export { CorruptDatabaseError } from '../store/sqlite.js';
+export { CorruptDatabaseError, DatabaseInUseError } from '../store/sqlite.js';
 export type { Durability } from '../store/sqlite.js';
 export { DEFAULT_WINDOW_OPTIONS, MAX_WINDOW_MS, MIN_WINDOW_MS } from '../windows/windows.js';
 export type { WindowOptions } from '../windows/windows.js';

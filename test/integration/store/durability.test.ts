@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StreamProcessor } from '../../../processor/src/streams/processor.js';
-import { CorruptDatabaseError } from '../../../processor/src/store/sqlite.js';
+import { CorruptDatabaseError, DatabaseInUseError } from '../../../processor/src/store/sqlite.js';
 import { BOUNDS as B4, MODEL_KEY, T0, exportOf, feature, histogramMetric, hp, resource } from '../../unit/streams/fixtures.js';
 import { CHILD_CLOCK, FEATURES, INSTANCES, streamCount } from './batches.js';
 
@@ -72,6 +72,17 @@ describe('state store across restarts', () => {
     p.ingest(age(T0, T0 + 7000, [7, 0, 0, 0, 0]));
     expect(p.openWindows()[0]!.features.age!.histogram!.count).toBe(2);
     p.close();
+  });
+
+  it('refuses a second processor on the same file until the first closes', () => {
+    const path = join(dir, 'state.db');
+    const a = StreamProcessor.open({ path, clock: () => T0 });
+    expect(() => StreamProcessor.open({ path, clock: () => T0 })).toThrow(DatabaseInUseError);
+    a.ingest(age(T0 + 1, T0 + 2, [1, 0, 0, 0, 0]));
+    a.close();
+    const b = StreamProcessor.open({ path, clock: () => T0 });
+    expect(b.stats().liveStreams).toBe(1);
+    b.close();
   });
 
   it('refuses a corrupt database with a clear error', () => {
