@@ -69,6 +69,7 @@ export const GrpcCode = {
   UNIMPLEMENTED: 12,
   INTERNAL: 13,
   UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
 } as const;
 
 const RETRY_INFO_TYPE = 'type.googleapis.com/google.rpc.RetryInfo';

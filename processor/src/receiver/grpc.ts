@@ -7,11 +7,15 @@
  * limit) with a google.rpc.RetryInfo detail in `grpc-status-details-bin`; partial_success in the
  * response when points were rejected. grpc-js decompresses gzip/deflate-compressed messages
  * itself, and enforces `maxReceiveMessageBytes` on the decompressed message.
+ *
+ * Access: with `auth`, calls without `authorization: Bearer <token>` metadata get UNAUTHENTICATED
+ * before their message is decoded; with `tls`, the server accepts TLS connections only.
  */
 import * as grpc from '@grpc/grpc-js';
 import { METRICS_EXPORT_GRPC_PATH } from '../otlp/schema.js';
 import { InFlightLimiter, type MetricsConsumer, type OverloadedError } from './consumer.js';
 import { encodeExportResponse, encodeStatus, handleExport } from './export.js';
+import { UNAUTHENTICATED_MESSAGE, type ReceiverAuth, type TlsKeyPair } from './security.js';
 
 export interface GrpcReceiverOptions {
   readonly consumer: MetricsConsumer;
@@ -28,6 +32,10 @@ export interface GrpcReceiverOptions {
   /** Extra grpc-js server options. */
   readonly serverOptions?: grpc.ServerOptions;
   readonly onError?: (error: unknown) => void;
+  /** Bearer-token check on the `authorization` metadata; none by default. */
+  readonly auth?: Pick<ReceiverAuth, 'authenticator'>;
+  /** Serve TLS with this certificate and key; plaintext (insecure credentials) by default. */
+  readonly tls?: TlsKeyPair;
 }
 
 export interface GrpcReceiver {
@@ -79,6 +87,13 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): GrpcReceiver {
   });
 
   const exportHandler: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
+    if (options.auth) {
+      const value = call.metadata.get('authorization')[0];
+      if (!options.auth.authenticator.check(typeof value === 'string' ? value : undefined)) {
+        callback({ code: grpc.status.UNAUTHENTICATED, details: UNAUTHENTICATED_MESSAGE });
+        return;
+      }
+    }
     if (!limiter.tryAcquire()) {
       callback(overloaded({ kind: 'unavailable', retryAfterSeconds: busyRetryAfter, message: `too many concurrent export calls (limit ${limiter.max}); retry later` }));
       return;
@@ -115,7 +130,10 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): GrpcReceiver {
     listen() {
       return new Promise((resolve, reject) => {
         const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-        server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, boundPort) => {
+        const credentials = options.tls
+          ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(options.tls.cert), private_key: Buffer.from(options.tls.key) }], false)
+          : grpc.ServerCredentials.createInsecure();
+        server.bindAsync(address, credentials, (err, boundPort) => {
           if (err) reject(err);
           else resolve({ host, port: boundPort });
         });

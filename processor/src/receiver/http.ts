@@ -16,12 +16,17 @@
  *   method is 405 with an Allow header.
  * - Slow clients: `headersTimeoutMs` bounds the header phase, `requestTimeoutMs` the whole
  *   request including the body (Node answers 408 and closes).
+ * - Access: with `auth`, OTLP paths (and, with `protectRoutes`, the extra routes except the public
+ *   health checks) need `Authorization: Bearer <token>`; others get 401 before the body is read.
+ *   With `tls`, the server speaks HTTPS only.
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import { InFlightLimiter, type MetricsConsumer } from './consumer.js';
 import { encodeExportResponse, encodeStatus, GrpcCode, handleExport, type Encoding } from './export.js';
+import { DEFAULT_PUBLIC_PATHS, UNAUTHENTICATED_MESSAGE, type ReceiverAuth, type TlsKeyPair } from './security.js';
 
 export type RouteHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
 
@@ -51,6 +56,10 @@ export interface HttpReceiverOptions {
   readonly fallback?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean | Promise<boolean>;
   /** Unexpected errors (consumer failures, route handler errors). Default: ignored. */
   readonly onError?: (error: unknown) => void;
+  /** Bearer-token check; none by default. */
+  readonly auth?: ReceiverAuth;
+  /** Serve HTTPS with this certificate and key; plain HTTP by default. */
+  readonly tls?: TlsKeyPair;
 }
 
 export interface HttpReceiver {
@@ -268,9 +277,21 @@ export function createHttpReceiver(options: HttpReceiverOptions): HttpReceiver {
     }
   }
 
+  const auth = options.auth;
+  const publicPaths = new Set(auth?.publicPaths ?? DEFAULT_PUBLIC_PATHS);
+  /** False (after answering 401) when the request needs the token and lacks it. */
+  const authorized = (req: http.IncomingMessage, res: http.ServerResponse, path: string, otlp: boolean): boolean => {
+    if (!auth || (!otlp && (!auth.protectRoutes || publicPaths.has(path)))) return true;
+    if (auth.authenticator.check(req.headers.authorization)) return true;
+    const encoding = (otlp && mediaType(req)) || 'json';
+    sendStatus(res, 401, encoding, GrpcCode.UNAUTHENTICATED, UNAUTHENTICATED_MESSAGE, { 'www-authenticate': 'Bearer', connection: 'close' });
+    return false;
+  };
+
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     const signal = OTLP_PATHS.get(path);
+    if (!authorized(req, res, path, signal !== undefined)) return;
     if (signal !== undefined) {
       if (req.method !== 'POST') {
         sendStatus(res, 405, 'json', GrpcCode.UNIMPLEMENTED, `method ${req.method} not allowed on ${path}`, { allow: 'POST' });
@@ -292,22 +313,23 @@ export function createHttpReceiver(options: HttpReceiverOptions): HttpReceiver {
     sendStatus(res, 404, 'json', GrpcCode.NOT_FOUND, `no handler for ${path}`);
   }
 
-  const server = http.createServer(
-    {
-      headersTimeout,
-      requestTimeout,
-      keepAliveTimeout: options.keepAliveTimeoutMs ?? 5_000,
-      // How often Node checks the two timeouts above; its 30 s default would make them coarse.
-      connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(headersTimeout / 4))),
-    },
-    (req, res) => {
-      handle(req, res).catch((e: unknown) => {
-        onError(e);
-        if (!res.headersSent) sendStatus(res, 500, 'json', GrpcCode.INTERNAL, 'internal error');
-        else res.destroy();
-      });
-    },
-  );
+  const serverOptions: http.ServerOptions = {
+    headersTimeout,
+    requestTimeout,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 5_000,
+    // How often Node checks the two timeouts above; its 30 s default would make them coarse.
+    connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(headersTimeout / 4))),
+  };
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    handle(req, res).catch((e: unknown) => {
+      onError(e);
+      if (!res.headersSent) sendStatus(res, 500, 'json', GrpcCode.INTERNAL, 'internal error');
+      else res.destroy();
+    });
+  };
+  const server: http.Server = options.tls
+    ? https.createServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key, handshakeTimeout: headersTimeout }, listener)
+    : http.createServer(serverOptions, listener);
 
   return {
     server,

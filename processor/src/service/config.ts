@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { CliError } from '../cli/errors.js';
+import type { AuthSettings } from './auth.js';
 
 export type ReferenceChoice = 'baseline' | 'pinned' | 'rolling';
 
@@ -21,9 +22,11 @@ export interface ModelConfig {
 
 export interface ServiceConfig {
   readonly receivers: {
-    readonly http: { readonly enabled: boolean; readonly host: string; readonly port: number; readonly maxBodyBytes: number; readonly maxDecompressedBytes: number };
-    readonly grpc: { readonly enabled: boolean; readonly host: string; readonly port: number };
+    readonly http: { readonly enabled: boolean; readonly host: string; readonly port: number; readonly maxBodyBytes: number; readonly maxDecompressedBytes: number; readonly tls?: TlsFiles };
+    readonly grpc: { readonly enabled: boolean; readonly host: string; readonly port: number; readonly tls?: TlsFiles };
   };
+  /** Bearer-token authentication (off without a token); OTEL_ML_AUTH_TOKEN overrides the token. */
+  readonly auth?: AuthSettings;
   /** SQLite file for state; ':memory:' keeps it only for the life of the process. */
   readonly storage: { readonly path: string; readonly durability: 'full' | 'normal' };
   readonly windows: { readonly lengthMs: number; readonly minRows: number; readonly maxExtensions: number };
@@ -39,6 +42,12 @@ export interface ServiceConfig {
   };
   /** The status page at GET / on the HTTP receiver's port. */
   readonly statusPage: { readonly enabled: boolean };
+}
+
+/** PEM files (paths resolved against the config file's directory). */
+export interface TlsFiles {
+  readonly cert: string;
+  readonly key: string;
 }
 
 export const DEFAULT_CONFIG: ServiceConfig = {
@@ -157,6 +166,14 @@ class Reader {
     return v as string[];
   }
 
+  /** A secret string: errors never show the value. */
+  secret(k: string): string | undefined {
+    const v = this.obj[k];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || v.trim() === '' || /\s/.test(v)) this.fail(k, 'must be a non-empty string without whitespace (value not shown)');
+    return v;
+  }
+
   list(k: string): Reader[] {
     const v = this.obj[k];
     if (v === undefined || v === null) return [];
@@ -174,10 +191,20 @@ const PORT: [number, number] = [0, 65535];
 export function validateConfig(doc: Json, source = 'config', baseDir = process.cwd()): ServiceConfig {
   const d = DEFAULT_CONFIG;
   const root = Reader.root(source, doc);
-  root.only(['receivers', 'storage', 'windows', 'references', 'evaluation', 'streams', 'models', 'exporters', 'statusPage']);
+  root.only(['receivers', 'storage', 'windows', 'references', 'evaluation', 'streams', 'models', 'exporters', 'statusPage', 'auth']);
   const rec = root.section('receivers', ['http', 'grpc']);
-  const http = rec.section('http', ['enabled', 'host', 'port', 'maxBodyBytes', 'maxDecompressedBytes']);
-  const grpc = rec.section('grpc', ['enabled', 'host', 'port']);
+  const http = rec.section('http', ['enabled', 'host', 'port', 'maxBodyBytes', 'maxDecompressedBytes', 'tls']);
+  const grpc = rec.section('grpc', ['enabled', 'host', 'port', 'tls']);
+  const tls = (r: Reader): TlsFiles | undefined => {
+    const t = r.section('tls', ['cert', 'key']);
+    const cert = t.str('cert', undefined);
+    const key = t.str('key', undefined);
+    if (cert === undefined && key === undefined) return undefined;
+    return { cert: resolve(baseDir, cert ?? t.fail('cert', 'is required with tls.key')), key: resolve(baseDir, key ?? t.fail('key', 'is required with tls.cert')) };
+  };
+  const authSection = root.section('auth', ['token', 'tokenFile', 'protectStatusPage']);
+  const token = authSection.secret('token');
+  const tokenFile = authSection.str('tokenFile', undefined);
   const storage = root.section('storage', ['path', 'durability']);
   const windows = root.section('windows', ['length', 'minRows', 'maxExtensions']);
   const refs = root.section('references', ['rollingWindows', 'rollingRefresh']);
@@ -210,9 +237,11 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
         port: http.num('port', d.receivers.http.port, ...PORT, true),
         maxBodyBytes: http.num('maxBodyBytes', d.receivers.http.maxBodyBytes, 1024, 1 << 30, true),
         maxDecompressedBytes: http.num('maxDecompressedBytes', d.receivers.http.maxDecompressedBytes, 1024, 1 << 30, true),
+        tls: tls(http),
       },
-      grpc: { enabled: grpc.bool('enabled', d.receivers.grpc.enabled), host: grpc.str('host', d.receivers.grpc.host), port: grpc.num('port', d.receivers.grpc.port, ...PORT, true) },
+      grpc: { enabled: grpc.bool('enabled', d.receivers.grpc.enabled), host: grpc.str('host', d.receivers.grpc.host), port: grpc.num('port', d.receivers.grpc.port, ...PORT, true), tls: tls(grpc) },
     },
+    auth: { token, tokenFile: tokenFile === undefined ? undefined : resolve(baseDir, tokenFile), protectStatusPage: authSection.bool('protectStatusPage', false) },
     storage: { path: storagePath === ':memory:' ? storagePath : resolve(baseDir, storagePath), durability: storage.oneOf('durability', d.storage.durability, ['full', 'normal']) },
     windows: {
       lengthMs: windows.duration('length', d.windows.lengthMs, 60_000, 86_400_000),
@@ -243,7 +272,7 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
 
 /**
  * Environment overrides, applied over the file: OTEL_ML_HTTP_PORT, OTEL_ML_GRPC_PORT, OTEL_ML_HOST,
- * OTEL_ML_STORAGE_PATH, OTEL_ML_WINDOW, OTEL_ML_PROMETHEUS (true/false). The OTLP exporter turns on
+ * OTEL_ML_STORAGE_PATH, OTEL_ML_WINDOW, OTEL_ML_PROMETHEUS (true/false), OTEL_ML_AUTH_TOKEN. The OTLP exporter turns on
  * when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is set.
  */
 export function applyEnv(c: ServiceConfig, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
@@ -270,6 +299,7 @@ export function applyEnv(c: ServiceConfig, env: NodeJS.ProcessEnv = process.env)
       grpc: { ...c.receivers.grpc, host: host ?? c.receivers.grpc.host, port: port('OTEL_ML_GRPC_PORT', c.receivers.grpc.port) },
     },
     storage: { ...c.storage, path: env.OTEL_ML_STORAGE_PATH || c.storage.path },
+    auth: env.OTEL_ML_AUTH_TOKEN?.trim() ? { protectStatusPage: false, ...c.auth, token: env.OTEL_ML_AUTH_TOKEN.trim() } : c.auth,
     windows: { ...c.windows, lengthMs: window ?? c.windows.lengthMs },
     exporters: {
       otlp: { ...c.exporters.otlp, enabled: c.exporters.otlp.enabled || Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT) },

@@ -22,6 +22,7 @@ import type { WindowSnapshot } from '../windows/snapshot.js';
 import type { ModelConfig, ServiceConfig } from './config.js';
 import { ResultsEmitter } from './emit.js';
 import { renderStatusPage } from './status-page.js';
+import { BearerTokenAuthenticator, readTlsFiles, resolveAuthToken } from './auth.js';
 
 export interface ServiceOptions {
   /** Extra metric readers (tests use an in-memory one). */
@@ -216,14 +217,17 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   let httpUrl: string | undefined;
   let grpcAddress: string | undefined;
   const rc = config.receivers;
+  const token = resolveAuthToken(config.auth);
+  const auth = token === undefined ? undefined : { authenticator: new BearerTokenAuthenticator(token), protectRoutes: config.auth?.protectStatusPage ?? false };
   try {
     if (rc.http.enabled) {
-      http = createHttpReceiver({ host: rc.http.host, port: rc.http.port, consumer, routes, maxRequestBytes: rc.http.maxBodyBytes, maxDecompressedBytes: rc.http.maxDecompressedBytes });
+      const tls = readTlsFiles(rc.http.tls);
+      http = createHttpReceiver({ host: rc.http.host, port: rc.http.port, consumer, routes, maxRequestBytes: rc.http.maxBodyBytes, maxDecompressedBytes: rc.http.maxDecompressedBytes, auth, tls });
       const a = await http.listen();
-      httpUrl = `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+      httpUrl = `${tls ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
     }
     if (rc.grpc.enabled) {
-      grpc = createGrpcReceiver({ host: rc.grpc.host, port: rc.grpc.port, consumer });
+      grpc = createGrpcReceiver({ host: rc.grpc.host, port: rc.grpc.port, consumer, auth, tls: readTlsFiles(rc.grpc.tls) });
       const a = await grpc.listen();
       grpcAddress = `${a.host}:${a.port}`;
     }
