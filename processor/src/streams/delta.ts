@@ -20,7 +20,10 @@
  * same transaction as the accumulated deltas, a stream without a cursor has never had any part of
  * its current series counted unless that series started before the horizon. Consequences:
  * nothing is counted twice across restarts or expiry; what is lost is at most the part of a series
- * that started before the horizon and was never seen (or was forgotten).
+ * that started before the horizon and was never seen (or was forgotten). Start times come from
+ * the sender's clock and the horizon from the processor's: with clock skew, a series that started
+ * within the skew after the horizon may be taken as older (its first interval is not counted,
+ * still never counted twice).
  *
  * Delta stream: a point is accepted when its time is after the cursor's time and its interval does
  * not start before it (start ≥ T, unknown start 0 allowed). Equal start and time → `duplicate`;

@@ -49,6 +49,11 @@ describe('StreamProcessor ingest', () => {
       sumMetric('ml.shadow.agreement', 'delta', np(m({ 'ml.shadow.result': 'agree' }), s, t, 9)),
       histogramMetric('ml.business.value', 'delta', hp(m({ 'ml.business.metric': 'revenue' }), s, t, [10], [1, 1])),
       histogramMetric('ml.feature.attribution', 'delta', hp(feature('age'), s, t, [0.1], [1, 1])),
+      histogramMetric('ml.prediction.value', 'delta', hp(m({}), s, t, [5], [3, 4])),
+      histogramMetric('ml.outcome.error', 'delta', hp(m({}), s, t, [0], [2, 2])),
+      histogramMetric('ml.outcome.error.squared', 'delta', { ...hp(m({}), s, t, [], []), count: 10, sum: 1.5 }),
+      histogramMetric('ml.outcome.delay', 'delta', hp(m({}), s, t, [60], [5, 1])),
+      sumMetric('ml.outcome.unmatched', 'delta', np(m({ 'ml.outcome.unmatched.reason': 'expired' }), s, t, 3)),
     )));
     const w = open(p);
     expect(w.rows).toBe(100);
@@ -64,6 +69,11 @@ describe('StreamProcessor ingest', () => {
     expect(w.inferenceDuration.predict!.count).toBe(10);
     expect(w.shadow).toEqual({ agree: 9 });
     expect(w.business.revenue!.count).toBe(2);
+    expect(w.value!.counts).toEqual([3, 4]);
+    expect(w.outcomes.error!.counts).toEqual([2, 2]);
+    expect(w.outcomes.squaredError).toMatchObject({ count: 10, sum: 1.5 });
+    expect(w.outcomes.delay!.count).toBe(6);
+    expect(w.outcomes.unmatched).toEqual({ expired: 3 });
     p.close();
   });
 
