@@ -44,3 +44,9 @@ export type { BootstrapOptions, CountStatistic, NamedCountStatistic } from './bo
 export { seededUniform, sampleMultinomial } from './random.js';
 export { numericDrift } from './numeric-drift.js';
 export type { NumericDrift } from './numeric-drift.js';
+export { calibrationMap, estimatePerformance, isotonicFit } from './cbpe.js';
+export type { CalibrationMap, EstimatedPerformance } from './cbpe.js';
+export { aucStandardError, independentDifference, normalCritical, normalTwoSidedP, twoProportionTest, wilsonInterval } from './comparison.js';
+export type { MeanDifference, ProportionDifference } from './comparison.js';
+export { fairness } from './fairness.js';
+export type { Disparity, Fairness, FairnessOptions, SliceInput, SliceMetrics } from './fairness.js';
