@@ -12,13 +12,17 @@ import { Progress } from './progress.js';
 const MISSING = new Set(['', 'na', 'nan', 'null', 'none', 'n/a']);
 
 export function isMissingCell(cell: string | undefined): boolean {
-  return cell === undefined || MISSING.has(cell.trim().toLowerCase());
+  if (cell === undefined || cell.length === 0) return true;
+  const c = cell.charCodeAt(0);
+  // Fast path: cells starting with a digit, sign or dot are never one of the missing markers.
+  if ((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46) return false;
+  return cell.length <= 6 && MISSING.has(cell.trim().toLowerCase());
 }
 
 export interface CsvReadOptions {
   /** Called once with the header row. May throw a CliError to stop (e.g. a missing column). */
   readonly onHeader: (columns: readonly string[]) => void;
-  /** Called for each record; `row` is the 1-based line of the record in the file (header = 1). */
+  /** Called for each record; `row` is the 1-based number of the record in the file (header = 1). */
   readonly onRecord: (record: readonly string[], row: number) => void;
   /** Show a progress bar on stderr when it is a terminal (default true). */
   readonly progress?: boolean;
@@ -54,9 +58,30 @@ export async function readCsv(file: string, options: CsvReadOptions): Promise<Cs
     if (!sawBinary && b.includes(0)) sawBinary = true;
     progress.update(bytes);
   });
+  let header: string[] | undefined;
+  let rows = 0;
+  const handle = (rec: string[], line: number): void => {
+    if (sawBinary) throw new CliError(`${file}: row ${line}: the file contains binary data (NUL bytes); expected UTF-8 CSV text`);
+    if (!header) {
+      header = rec.map((c) => c.trim());
+      const seen = new Set<string>();
+      for (const [i, c] of header.entries()) {
+        if (c === '') throw new CliError(`${file}: row 1: column ${i + 1} has an empty name; the first row must name every column`);
+        if (seen.has(c)) throw new CliError(`${file}: row 1: column "${c}" appears twice in the header`);
+        seen.add(c);
+      }
+      options.onHeader(header);
+      return;
+    }
+    if (rec.length !== header.length) {
+      throw new CliError(`${file}: row ${line}: ${rec.length} cells but the header has ${header.length} columns`);
+    }
+    rows++;
+    options.onRecord(rec, line);
+    if ((rows & 1023) === 0) progress.rows(rows);
+  };
   const parser = parse({
     bom: true,
-    info: true,
     max_record_size: options.maxRecordSize ?? 1 << 20,
     relax_quotes: false,
     relax_column_count: true,
@@ -65,39 +90,32 @@ export async function readCsv(file: string, options: CsvReadOptions): Promise<Cs
   });
   input.on('error', (err) => parser.destroy(err));
   input.pipe(parser);
-
-  let header: string[] | undefined;
-  let rows = 0;
+  // Rows are numbered as CSV records (the header is row 1). Records are drained synchronously on
+  // 'readable', so there is neither a promise per record nor unbounded buffering.
+  let record = 0;
   try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const rec = item.record;
-      const line = item.info.lines;
-      if (sawBinary) throw new CliError(`${file}: row ${line}: the file contains binary data (NUL bytes); expected UTF-8 CSV text`);
-      if (!header) {
-        header = rec.map((c) => c.trim());
-        const seen = new Set<string>();
-        for (const [i, c] of header.entries()) {
-          if (c === '') throw new CliError(`${file}: row 1: column ${i + 1} has an empty name; the first row must name every column`);
-          if (seen.has(c)) throw new CliError(`${file}: row 1: column "${c}" appears twice in the header`);
-          seen.add(c);
+    await new Promise<void>((resolve, reject) => {
+      parser.on('readable', () => {
+        let rec: string[] | null;
+        try {
+          while ((rec = parser.read() as string[] | null) !== null) handle(rec, ++record);
+        } catch (err) {
+          input.unpipe(parser);
+          input.destroy();
+          parser.destroy();
+          reject(err);
         }
-        options.onHeader(header);
-        continue;
-      }
-      if (rec.length !== header.length) {
-        throw new CliError(`${file}: row ${line}: ${rec.length} cells but the header has ${header.length} columns`);
-      }
-      rows++;
-      options.onRecord(rec, line);
-      if ((rows & 1023) === 0) progress.rows(rows);
-    }
+      });
+      parser.on('error', reject);
+      parser.on('end', resolve);
+    });
   } catch (err) {
     progress.stop();
     input.destroy();
     if (err instanceof CliError) throw err;
     if (err instanceof CsvError || (err as { code?: string }).code?.startsWith?.('CSV_')) {
       const e = err as CsvError & { lines?: number };
-      throw new CliError(`${file}: row ${e.lines ?? parser.info.lines}: malformed CSV (${csvReason(e)})`);
+      throw new CliError(`${file}: row ${record + 1}: malformed CSV (${csvReason(e)})`);
     }
     const code = (err as NodeJS.ErrnoException).code;
     if (code) throw new CliError(`${file}: cannot read the file (${code})`);
