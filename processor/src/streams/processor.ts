@@ -20,7 +20,7 @@ import { FLAG_NO_RECORDED_VALUE } from '../otlp/model.js';
 import { rebinExplicit, rebinExponential } from '../statistics/binning.js';
 import type { Durability } from '../store/sqlite.js';
 import { StateDb } from '../store/sqlite.js';
-import type { HistogramSlot, OpenWindow, Slot } from '../windows/accumulator.js';
+import type { CounterSlot, HistogramSlot, OpenWindow, Slot } from '../windows/accumulator.js';
 import { addToHistogram, boundsEqual, counterSlot, histogramSlot } from '../windows/accumulator.js';
 import type { ReferenceKind, ReferenceOptions } from '../windows/references.js';
 import { baselineApplies, baselineEdges, referenceOptions, rollingReference } from '../windows/references.js';
@@ -315,12 +315,12 @@ export class StreamProcessor {
     ch.accepted += 1;
   }
 
-  private window(ch: Changes, modelKey: string, res: Resource, attrs: Point['attributes'], now: number): OpenWindow {
+  /** The model's open window, opened (aligned at `now`) if there is none. */
+  private window(ch: Changes, modelKey: string, model: () => ModelIdentity, now: number): OpenWindow {
     let w = this.windows.get(modelKey);
     if (w === undefined) {
       const start = alignedStart(now, this.windowOpts.lengthMs);
-      const model = modelOf(attrs, res.values)!;
-      w = { modelKey, model, task: '', start, end: start + this.windowOpts.lengthMs, extensions: 0, slots: new Map() };
+      w = { modelKey, model: model(), task: '', start, end: start + this.windowOpts.lengthMs, extensions: 0, slots: new Map() };
       this.windows.set(modelKey, w);
       ch.windows.add(w);
     }
@@ -342,46 +342,64 @@ export class StreamProcessor {
     ch.layouts.push([modelKey, key, bounds]);
   }
 
+  /**
+   * Adds a delta to the slot `key` of the model's open window; returns the drop reason when the
+   * delta cannot be added (then no window or slot is created). An unchanged slot (zero delta) is
+   * not rewritten.
+   */
   private accumulate(ch: Changes, modelKey: string, res: Resource, key: string, p: Point, delta: number | HistogramDelta | ExpHistogramDelta, now: number): DropReason | undefined {
-    const w = this.window(ch, modelKey, res, p.attributes, now);
+    const open = this.windows.get(modelKey);
+    let model = open?.model;
+    const modelOfPoint = (): ModelIdentity => (model ??= modelOf(p.attributes, res.values)!);
+    let slot = open?.slots.get(key);
+    let h: number | HistogramDelta | ExplicitHistogram;
+    let newLayout: readonly number[] | undefined;
+    if (typeof delta === 'number') {
+      if (slot !== undefined && slot.kind !== 'counter') return 'unsupported_type';
+      h = delta;
+    } else {
+      if (slot !== undefined && slot.kind !== 'histogram') return 'unsupported_type';
+      // Target boundaries: the open slot's; else the slot's layout (kept across windows); else the
+      // baseline's; else the first boundaries seen. The last two become the layout.
+      const layout = this.layouts.get(modelKey)?.get(key);
+      let target = slot?.bounds ?? layout ?? this.baselineLayout(modelOfPoint(), parseSlotKey(key));
+      if ('bounds' in delta) {
+        target ??= this.db.internBounds(delta.bounds);
+        h = delta;
+        if (!boundsEqual(target, delta.bounds)) {
+          const t = target;
+          const r = safeRebin(() => rebinExplicit(toExplicit(delta), t));
+          if (r === undefined) return 'incompatible_boundaries';
+          h = r;
+        }
+      } else {
+        if (target === undefined) return 'incompatible_boundaries';
+        const t = target;
+        const r = safeRebin(() => rebinExponential(delta, t));
+        if (r === undefined) return 'incompatible_boundaries';
+        h = r;
+      }
+      if (layout === undefined) newLayout = target;
+      if (slot === undefined) slot = histogramSlot(key, parseSlotKey(key), target);
+    }
+    const w = this.window(ch, modelKey, modelOfPoint, now);
     const task = attrString(p.attributes, ATTR.modelTask);
     if (task !== undefined && task !== w.task) {
       w.task = task;
       ch.windows.add(w);
     }
-    let slot = w.slots.get(key);
-    if (typeof delta === 'number') {
-      if (slot === undefined) w.slots.set(key, (slot = counterSlot(key, parseSlotKey(key))));
-      if (slot.kind !== 'counter') return 'unsupported_type';
-      slot.value += delta;
-      ch.slots.set(slot, w.modelKey);
-      return undefined;
-    }
-    if (slot !== undefined && slot.kind !== 'histogram') return 'unsupported_type';
-    // Target boundaries: the open slot's; else the slot's layout (kept across windows); else the
-    // baseline's; else (below) the first boundaries seen, which become the layout.
-    const layout = this.layouts.get(w.modelKey)?.get(key);
-    let target = slot?.bounds ?? layout ?? this.baselineLayout(w.model, parseSlotKey(key));
-    let h: HistogramDelta | ExplicitHistogram;
-    if ('bounds' in delta) {
-      if (target === undefined) target = this.db.internBounds(delta.bounds);
-      if (boundsEqual(target, delta.bounds)) h = delta;
-      else {
-        const r = safeRebin(() => rebinExplicit(toExplicit(delta), target!));
-        if (r === undefined) return 'incompatible_boundaries';
-        h = r;
-      }
+    if (newLayout !== undefined) this.setLayout(ch, modelKey, key, newLayout);
+    slot ??= counterSlot(key, parseSlotKey(key));
+    const isNew = !w.slots.has(key);
+    if (isNew) w.slots.set(key, slot);
+    if (typeof h === 'number') {
+      if (h === 0 && !isNew) return undefined;
+      (slot as CounterSlot).value += h;
     } else {
-      if (target === undefined) return 'incompatible_boundaries';
-      const t = target;
-      const r = safeRebin(() => rebinExponential(delta, t));
-      if (r === undefined) return 'incompatible_boundaries';
-      h = r;
+      if (h.count === 0 && !isNew) return undefined;
+      addToHistogram(slot as HistogramSlot, 'bounds' in h ? h : { count: h.count, sum: h.sum, counts: h.counts, min: h.min, max: h.max });
     }
-    if (layout === undefined) this.setLayout(ch, w.modelKey, key, target);
-    if (slot === undefined) w.slots.set(key, (slot = histogramSlot(key, parseSlotKey(key), target)));
-    addToHistogram(slot as HistogramSlot, 'bounds' in h ? h : { count: h.count, sum: h.sum, counts: h.counts, min: h.min, max: h.max });
-    ch.slots.set(slot, w.modelKey);
+    ch.slots.set(slot, modelKey);
     return undefined;
   }
 

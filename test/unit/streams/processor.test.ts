@@ -156,6 +156,10 @@ describe('StreamProcessor ingest', () => {
     const r3 = p.ingest(exportOf(resource({}, expHistogramMetric('ml.feature.value', 'delta', { ...e, attributes: feature('income') }))));
     expect(r3.rejectedDataPoints).toBe(1);
     expect(p.stats().droppedPoints.incompatible_boundaries).toBe(1);
+    // a refused point opens no window for a model never seen
+    const other = { ...e, attributes: { 'ml.model.name': 'fraud', 'ml.feature.name': 'amount' } };
+    expect(p.ingest(exportOf(resource({}, expHistogramMetric('ml.feature.value', 'delta', other)))).rejectedDataPoints).toBe(1);
+    expect(p.openWindows().map((w) => w.model.name)).toEqual(['churn']);
     p.close();
   });
 });
