@@ -6,6 +6,11 @@ export const REGISTRY: Registry = {
   "schemaUrl": "https://otel-ml.dev/schemas/0.1.0",
   "version": "0.1.0",
   "attributes": {
+    "ml.attribution.features": {
+      "type": "string[]",
+      "template": false,
+      "onMetrics": false
+    },
     "ml.batch.size": {
       "type": "int",
       "template": false,
@@ -19,6 +24,23 @@ export const REGISTRY: Registry = {
     "ml.calibration.bin.upper": {
       "type": "double",
       "template": false,
+      "onMetrics": true
+    },
+    "ml.canary.primary.version": {
+      "type": "string",
+      "template": false,
+      "onMetrics": true
+    },
+    "ml.canary.verdict": {
+      "type": "enum",
+      "template": false,
+      "values": [
+        "no_difference",
+        "candidate_better",
+        "candidate_worse",
+        "insufficient_data"
+      ],
+      "openEnum": false,
       "onMetrics": true
     },
     "ml.deployment.role": {
@@ -79,6 +101,22 @@ export const REGISTRY: Registry = {
         "chi_square"
       ],
       "openEnum": false,
+      "onMetrics": true
+    },
+    "ml.fairness.disparity": {
+      "type": "enum",
+      "template": false,
+      "values": [
+        "demographic_parity_difference",
+        "equal_opportunity_difference",
+        "disparate_impact_ratio"
+      ],
+      "openEnum": false,
+      "onMetrics": true
+    },
+    "ml.fairness.slice.key": {
+      "type": "string",
+      "template": false,
       "onMetrics": true
     },
     "ml.feature.category": {
@@ -193,6 +231,27 @@ export const REGISTRY: Registry = {
       "openEnum": true,
       "onMetrics": true
     },
+    "ml.retrain.details": {
+      "type": "string",
+      "template": false,
+      "onMetrics": false
+    },
+    "ml.retrain.reason": {
+      "type": "enum",
+      "template": false,
+      "values": [
+        "drift",
+        "performance",
+        "baseline_age"
+      ],
+      "openEnum": false,
+      "onMetrics": true
+    },
+    "ml.retrain.reasons": {
+      "type": "string[]",
+      "template": false,
+      "onMetrics": false
+    },
     "ml.shadow.result": {
       "type": "enum",
       "template": false,
@@ -261,6 +320,784 @@ export const REGISTRY: Registry = {
     }
   },
   "metrics": {
+    "ml.performance.estimated.precision": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        }
+      ]
+    },
+    "ml.performance.estimated.recall": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        }
+      ]
+    },
+    "ml.performance.estimated.f1": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        }
+      ]
+    },
+    "ml.fairness.accuracy": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.fairness.slice.key",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.fairness.true_positive_rate": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.fairness.slice.key",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.fairness.false_positive_rate": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.fairness.slice.key",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.fairness.positive_rate": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.fairness.slice.key",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.fairness.calibration_error": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.fairness.slice.key",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.fairness.demographic_parity_difference": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.fairness.slice.key",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.fairness.equal_opportunity_difference": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.fairness.slice.key",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.fairness.disparate_impact_ratio": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.fairness.slice.key",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.fairness.violation": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.fairness.slice.key",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.fairness.disparity",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.canary.verdict": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.canary.primary.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.canary.verdict",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.canary.score.jensen_shannon": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.canary.primary.version",
+          "requirement": "recommended"
+        }
+      ]
+    },
+    "ml.canary.score.p_value": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.canary.primary.version",
+          "requirement": "recommended"
+        }
+      ]
+    },
+    "ml.canary.agreement": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.canary.primary.version",
+          "requirement": "recommended"
+        }
+      ]
+    },
+    "ml.canary.latency.difference": {
+      "instrument": "gauge",
+      "unit": "s",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.canary.primary.version",
+          "requirement": "recommended"
+        }
+      ]
+    },
+    "ml.canary.error_rate.difference": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.canary.primary.version",
+          "requirement": "recommended"
+        }
+      ]
+    },
+    "ml.canary.accuracy.difference": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.canary.primary.version",
+          "requirement": "recommended"
+        }
+      ]
+    },
+    "ml.canary.roc_auc.difference": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.canary.primary.version",
+          "requirement": "recommended"
+        }
+      ]
+    },
+    "ml.retrain.recommended": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.retrain.reason",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.attribution.mean_absolute": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.feature.name",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.attribution.shift": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.feature.name",
+          "requirement": "required"
+        }
+      ]
+    },
     "ml.inference.duration": {
       "instrument": "histogram",
       "unit": "s",
@@ -2566,6 +3403,42 @@ export const REGISTRY: Registry = {
         },
         {
           "id": "ml.drift.details",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.attribution.features",
+          "requirement": "opt_in"
+        }
+      ]
+    },
+    "ml.retrain.recommended": {
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.window.start",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.window.end",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.retrain.reasons",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.retrain.details",
           "requirement": "recommended"
         }
       ]

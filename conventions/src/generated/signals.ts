@@ -10,6 +10,16 @@
  */
 export const EVENT_ML_DRIFT_DETECTED = "ml.drift.detected" as const;
 
+/**
+ * The processor recommends retraining a model. Emitted as an OTLP log record with this event name when a recommendation starts or its reasons change.
+ *
+ * The body is the JSON of `ml.retrain.details`. An external pipeline may start on it (or on the
+ * optional signed webhook) but keeps its own human review gate.
+ *
+ * @stability development
+ */
+export const EVENT_ML_RETRAIN_RECOMMENDED = "ml.retrain.recommended" as const;
+
 /** Schema URL of this registry. */
 export const ML_SCHEMA_URL = "https://otel-ml.dev/schemas/0.1.0" as const;
 
