@@ -81,8 +81,10 @@ export const SIGNALS: ReadonlyMap<string, SignalSpec> = new Map<string, SignalSp
   [METRIC_ML_PREDICTIONS, spec('predictions', 'counter', undefined, [ATTR.predictionClass, ATTR.errorType])],
   [METRIC_ML_PREDICTION_SCORE, spec('prediction.score', 'histogram', undefined, [ATTR.predictionClass])],
   [METRIC_ML_PREDICTION_VALUE, spec('prediction.value', 'histogram')],
-  [METRIC_ML_OUTCOME_SCORE, spec('outcome.score', 'histogram', undefined, [ATTR.outcomeLabel], [ATTR.outcomeLabel])],
-  [METRIC_ML_OUTCOMES, spec('outcomes', 'counter', undefined, [ATTR.predictionClass, ATTR.outcomeLabel], [ATTR.predictionClass, ATTR.outcomeLabel])],
+  // Multiclass: one outcome-score histogram per (true label, class the score belongs to).
+  [METRIC_ML_OUTCOME_SCORE, spec('outcome.score', 'histogram', undefined, [ATTR.outcomeLabel, ATTR.predictionClass], [ATTR.outcomeLabel])],
+  // Regression outcomes carry neither class nor label: they only count matched outcomes.
+  [METRIC_ML_OUTCOMES, spec('outcomes', 'counter', undefined, [ATTR.predictionClass, ATTR.outcomeLabel])],
   [METRIC_ML_OUTCOME_ERROR, spec('outcome.error', 'histogram')],
   [METRIC_ML_OUTCOME_ERROR_ABSOLUTE, spec('outcome.error.absolute', 'histogram')],
   [METRIC_ML_OUTCOME_ERROR_SQUARED, spec('outcome.error.squared', 'histogram')],

@@ -52,9 +52,13 @@ export interface WindowSnapshot {
   /** ml.prediction.value (regression output). */
   value?: ExplicitHistogram;
   readonly outcomes: {
-    /** ml.outcome.score by ml.outcome.label. */
+    /** ml.outcome.score by ml.outcome.label (binary: the positive-class score). */
     scoreByLabel: Record<string, ExplicitHistogram>;
-    /** ml.outcomes: predicted class → true label → count. */
+    /** Multiclass ml.outcome.score: class the score belongs to → true label → histogram. */
+    scoreByClassAndLabel: Record<string, Record<string, ExplicitHistogram>>;
+    /** All matched outcomes (ml.outcomes), with or without class and label. */
+    matched: number;
+    /** ml.outcomes with a label: predicted class ('' when none) → true label → count. */
     confusion: Record<string, Record<string, number>>;
     /** Signed error y_pred − y_true. */
     error?: ExplicitHistogram;
@@ -89,7 +93,7 @@ export function emptySnapshot(modelKey: string, model: ModelIdentity, start: num
     features: {},
     predictions: { rows: 0, byClass: {}, errors: {} },
     scoreByClass: {},
-    outcomes: { scoreByLabel: {}, confusion: {}, unmatched: {} },
+    outcomes: { scoreByLabel: {}, scoreByClassAndLabel: {}, matched: 0, confusion: {}, unmatched: {} },
     inferenceDuration: {},
     shadow: {},
     business: {},
@@ -153,9 +157,12 @@ export function snapshotOf(w: OpenWindow): WindowSnapshot {
           }
           break;
         }
-        case 'outcomes':
-          bump((snap.outcomes.confusion[dims[0] ?? ''] ??= {}), dims[1] ?? '', v);
+        case 'outcomes': {
+          snap.outcomes.matched += v;
+          const [cls = '', label = ''] = dims;
+          if (label !== '') bump((snap.outcomes.confusion[cls] ??= {}), label, v);
           break;
+        }
         case 'outcome.unmatched':
           bump(snap.outcomes.unmatched, dims[0] ?? '', v);
           break;
@@ -182,9 +189,15 @@ export function snapshotOf(w: OpenWindow): WindowSnapshot {
       case 'prediction.value':
         snap.value = mergeHist(snap.value, h);
         break;
-      case 'outcome.score':
-        snap.outcomes.scoreByLabel[dims[0] ?? ''] = mergeHist(snap.outcomes.scoreByLabel[dims[0] ?? ''], h);
+      case 'outcome.score': {
+        const [label = '', cls = ''] = dims;
+        if (cls === '') snap.outcomes.scoreByLabel[label] = mergeHist(snap.outcomes.scoreByLabel[label], h);
+        else {
+          const byLabel = (snap.outcomes.scoreByClassAndLabel[cls] ??= {});
+          byLabel[label] = mergeHist(byLabel[label], h);
+        }
         break;
+      }
       case 'outcome.error':
       case 'outcome.error.absolute':
       case 'outcome.error.squared':
@@ -268,6 +281,8 @@ export function mergeSnapshots(snaps: readonly WindowSnapshot[]): WindowSnapshot
     mergeHistRecord(out.scoreByClass, s.scoreByClass);
     out.value = mergeHist(out.value, s.value);
     mergeHistRecord(out.outcomes.scoreByLabel, s.outcomes.scoreByLabel);
+    for (const [cls, byLabel] of Object.entries(s.outcomes.scoreByClassAndLabel ?? {})) mergeHistRecord((out.outcomes.scoreByClassAndLabel[cls] ??= {}), byLabel);
+    out.outcomes.matched += s.outcomes.matched ?? 0;
     for (const [cls, row] of Object.entries(s.outcomes.confusion)) mergeCounts((out.outcomes.confusion[cls] ??= {}), row);
     for (const field of Object.values(OUTCOME_HISTOGRAMS)) out.outcomes[field] = mergeHist(out.outcomes[field], s.outcomes[field]);
     mergeCounts(out.outcomes.unmatched, s.outcomes.unmatched);
@@ -298,9 +313,15 @@ export function baselineSnapshot(b: BaselineFile, modelKey: string, model: Model
   out.predictions.rows = b.source.rows;
   const o = b.outcomes;
   if (o?.scoreByLabel) out.outcomes.scoreByLabel = { ...o.scoreByLabel };
-  if (o?.confusion) for (const [cls, row] of Object.entries(o.confusion)) out.outcomes.confusion[cls] = { ...row };
+  if (o?.confusion) {
+    for (const [cls, row] of Object.entries(o.confusion)) {
+      out.outcomes.confusion[cls] = { ...row };
+      for (const n of Object.values(row)) out.outcomes.matched += n;
+    }
+  }
   if (o?.regression) {
     const { count, absErrorSum, squaredErrorSum } = o.regression;
+    if (!o.confusion) out.outcomes.matched += count;
     out.outcomes.absoluteError = { boundaries: [], counts: [count], count, sum: absErrorSum };
     out.outcomes.squaredError = { boundaries: [], counts: [count], count, sum: squaredErrorSum };
   }

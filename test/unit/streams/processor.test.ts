@@ -43,7 +43,8 @@ describe('StreamProcessor ingest', () => {
       sumMetric('ml.feature.category.count', 'delta', np(feature('country', { 'ml.feature.category': 'DE' }), s, t, 70), np(feature('country', { 'ml.feature.category': '__other__' }), s, t, 30)),
       histogramMetric('ml.prediction.score', 'delta', hp(m({}), s, t, [0.5], [60, 40])),
       histogramMetric('ml.outcome.score', 'delta', hp(m({ 'ml.outcome.label': '1' }), s, t, [0.5], [3, 7])),
-      sumMetric('ml.outcomes', 'delta', np(m({ 'ml.prediction.class': '1', 'ml.outcome.label': '0' }), s, t, 4)),
+      sumMetric('ml.outcomes', 'delta', np(m({ 'ml.prediction.class': '1', 'ml.outcome.label': '0' }), s, t, 4), np(m({}), s, t, 6)),
+      histogramMetric('ml.outcome.score', 'delta', hp(m({ 'ml.outcome.label': 'b', 'ml.prediction.class': 'a' }), s, t, [0.5], [1, 2])),
       histogramMetric('ml.outcome.error.absolute', 'delta', { ...hp(m({}), s, t, [], []), count: 10, sum: 2.5 }),
       histogramMetric('ml.inference.duration', 'delta', hp(m({ 'ml.operation.name': 'predict' }), s, t, [0.1], [9, 1])),
       sumMetric('ml.shadow.agreement', 'delta', np(m({ 'ml.shadow.result': 'agree' }), s, t, 9)),
@@ -65,6 +66,9 @@ describe('StreamProcessor ingest', () => {
     expect(w.score!.counts).toEqual([60, 40]);
     expect(w.outcomes.scoreByLabel['1']!.counts).toEqual([3, 7]);
     expect(w.outcomes.confusion).toEqual({ '1': { '0': 4 } });
+    expect(w.outcomes.matched).toBe(10);
+    expect(w.outcomes.scoreByClassAndLabel).toEqual({ a: { b: expect.objectContaining({ counts: [1, 2] }) } });
+    expect(Object.keys(w.outcomes.scoreByLabel)).toEqual(['1']);
     expect(w.outcomes.absoluteError).toMatchObject({ count: 10, sum: 2.5 });
     expect(w.inferenceDuration.predict!.count).toBe(10);
     expect(w.shadow).toEqual({ agree: 9 });
