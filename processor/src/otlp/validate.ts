@@ -26,6 +26,7 @@ export const REJECTION_REASONS = {
   non_finite_bound: 'histogram explicit_bounds contains NaN or an infinity',
   bounds_not_increasing: 'histogram explicit_bounds are not strictly increasing',
   min_greater_than_max: 'min is greater than max',
+  non_finite_sum: 'histogram sum, min or max is NaN or infinite',
   scale_out_of_range: 'exponential histogram scale is outside [-10, 20]',
   invalid_zero_threshold: 'exponential histogram zero_threshold is negative or not finite',
   offset_out_of_range: 'exponential histogram bucket offset range exceeds int32',
@@ -97,7 +98,12 @@ function sumCounts(counts: readonly number[]): number | RejectionReason {
   return total;
 }
 
-function checkMinMax(p: { min?: number; max?: number }): RejectionReason | undefined {
+/**
+ * min <= max, and sum, min and max finite when present: a NaN or infinite sum would turn every
+ * mean, MAE and RMSE of the window it is added to into NaN or Infinity.
+ */
+function checkMinMax(p: { sum?: number; min?: number; max?: number }): RejectionReason | undefined {
+  if ((p.sum !== undefined && !Number.isFinite(p.sum)) || (p.min !== undefined && !Number.isFinite(p.min)) || (p.max !== undefined && !Number.isFinite(p.max))) return 'non_finite_sum';
   if (p.min !== undefined && p.max !== undefined && p.min > p.max) return 'min_greater_than_max';
   return undefined;
 }
