@@ -34,7 +34,7 @@ import { metricIdentity, resourceIdentity, streamKey } from './identity.js';
 import type { DropCounts, DropReason } from './reasons.js';
 import { REJECTING_REASONS, emptyDropCounts } from './reasons.js';
 import type { ModelIdentity, SignalSpec, SlotId } from './signals.js';
-import { ATTR, SIGNALS, attrString, modelKeyFrom, modelOf, parseSlotKey, resourceKeySuffix, resourcePart, slotKeyOf } from './signals.js';
+import { ATTR, SIGNALS, attrString, modelKeyFrom, modelOf, parseSlotKey, resourceKeySuffix, resourcePart, sliceSlotKeys, slotKeyOf } from './signals.js';
 
 export interface Limits {
   /** Maximum live streams (cursors). Default 100,000. */
@@ -58,6 +58,12 @@ export interface StreamProcessorOptions {
    * not merge). Default ['deployment.environment.name'].
    */
   readonly resourceAttributes?: readonly string[];
+  /**
+   * Slice keys (the `<key>` of `ml.slice.<key>`) for which predictions, scores and outcomes are
+   * also accumulated per slice value (`WindowSnapshot.slices`). Default: every slice key the
+   * instrumentation sends (it bounds keys and values); [] turns slices off.
+   */
+  readonly sliceKeys?: readonly string[];
   readonly windows?: Partial<WindowOptions>;
   readonly references?: Partial<ReferenceOptions>;
   /** Closed windows kept per model (for pinning and the rolling reference). Default max(100, rollingWindows). */
@@ -134,6 +140,7 @@ export class StreamProcessor {
   private readonly clock: () => number;
   private readonly limits: Limits;
   private readonly allow: readonly string[];
+  private readonly sliceKeys: ReadonlySet<string> | undefined;
   private readonly windowOpts: WindowOptions;
   private readonly refOpts: ReferenceOptions;
   private readonly historyWindows: number;
@@ -159,6 +166,7 @@ export class StreamProcessor {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     if (!(this.limits.maxStreams >= 0) || !(this.limits.staleAfterMs > 0)) throw new RangeError('limits: maxStreams must be >= 0 and staleAfterMs > 0');
     this.allow = opts.resourceAttributes ?? [ATTR.environment];
+    this.sliceKeys = opts.sliceKeys === undefined ? undefined : new Set(opts.sliceKeys);
     this.windowOpts = windowOptions(opts.windows);
     this.refOpts = referenceOptions(opts.references);
     this.historyWindows = opts.historyWindows ?? Math.max(100, this.refOpts.rollingWindows);
@@ -309,7 +317,7 @@ export class StreamProcessor {
     }
     if (!step.ok) return ch.drop(step.reason);
     if (step.delta !== undefined) {
-      const reason = this.accumulate(all, modelKey, res, slotKey, p, step.delta, now);
+      const reason = this.accumulate(all, modelKey, res, slotKey, sliceSlotKeys(spec.signal, slotKey, p.attributes, this.sliceKeys), p, step.delta, now);
       if (reason !== undefined) return ch.drop(reason);
     }
     ch.accepted += 1;
@@ -347,7 +355,9 @@ export class StreamProcessor {
    * delta cannot be added (then no window or slot is created). An unchanged slot (zero delta) is
    * not rewritten.
    */
-  private accumulate(ch: Changes, modelKey: string, res: Resource, key: string, p: Point, delta: number | HistogramDelta | ExpHistogramDelta, now: number): DropReason | undefined {
+  private accumulate(
+    ch: Changes, modelKey: string, res: Resource, key: string, sliceKeys: readonly string[], p: Point, delta: number | HistogramDelta | ExpHistogramDelta, now: number,
+  ): DropReason | undefined {
     const open = this.windows.get(modelKey);
     let model = open?.model;
     const modelOfPoint = (): ModelIdentity => (model ??= modelOf(p.attributes, res.values)!);
@@ -390,17 +400,29 @@ export class StreamProcessor {
     }
     if (newLayout !== undefined) this.setLayout(ch, modelKey, key, newLayout);
     slot ??= counterSlot(key, parseSlotKey(key));
-    const isNew = !w.slots.has(key);
-    if (isNew) w.slots.set(key, slot);
+    this.addTo(ch, w, slot, h);
+    // The same delta per slice value, on the plain slot's boundaries.
+    for (const sk of sliceKeys) {
+      let ss = w.slots.get(sk);
+      if (ss === undefined) ss = slot.kind === 'counter' ? counterSlot(sk, parseSlotKey(sk)) : histogramSlot(sk, parseSlotKey(sk), slot.bounds);
+      if (ss.kind !== slot.kind || (ss.kind === 'histogram' && !boundsEqual(ss.bounds, (slot as HistogramSlot).bounds))) continue;
+      this.addTo(ch, w, ss, h);
+    }
+    return undefined;
+  }
+
+  /** Adds a delta to a slot of `w` (adding the slot if new); an unchanged slot is not rewritten. */
+  private addTo(ch: Changes, w: OpenWindow, slot: Slot, h: number | HistogramDelta | ExplicitHistogram): void {
+    const isNew = !w.slots.has(slot.key);
+    if (isNew) w.slots.set(slot.key, slot);
     if (typeof h === 'number') {
-      if (h === 0 && !isNew) return undefined;
+      if (h === 0 && !isNew) return;
       (slot as CounterSlot).value += h;
     } else {
-      if (h.count === 0 && !isNew) return undefined;
+      if (h.count === 0 && !isNew) return;
       addToHistogram(slot as HistogramSlot, 'bounds' in h ? h : { count: h.count, sum: h.sum, counts: h.counts, min: h.min, max: h.max });
     }
-    ch.slots.set(slot, modelKey);
-    return undefined;
+    ch.slots.set(slot, w.modelKey);
   }
 
   private baselineFor(model: { name: string; version: string }): BaselineFile | undefined {

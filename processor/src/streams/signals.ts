@@ -110,18 +110,58 @@ export interface SlotId {
   readonly signal: Signal;
   readonly subject: string;
   readonly dims: readonly string[];
+  /** Set on a per-slice slot: the `<key>` of `ml.slice.<key>` and the slice value. */
+  readonly slice?: { readonly key: string; readonly value: string };
 }
+
+/** Marks a per-slice slot key: SLICE_MARK + slice key + SEP + slice value + SEP + plain slot key. */
+const SLICE_MARK = '@';
 
 export function slotKey(id: SlotId): string {
   let k: string = id.signal + SEP + id.subject;
   for (const d of id.dims) k += SEP + d;
-  return k;
+  return id.slice === undefined ? k : SLICE_MARK + id.slice.key + SEP + id.slice.value + SEP + k;
 }
 
 export function parseSlotKey(key: string): SlotId {
-  const [signal, subject, ...dims] = key.split(SEP);
-  return { signal: signal as Signal, subject: subject ?? '', dims };
+  const parts = key.split(SEP);
+  let slice: SlotId['slice'];
+  if (key.startsWith(SLICE_MARK)) {
+    slice = { key: parts[0]!.slice(SLICE_MARK.length), value: parts[1] ?? '' };
+    parts.splice(0, 2);
+  }
+  const [signal, subject, ...dims] = parts;
+  const id: SlotId = { signal: signal as Signal, subject: subject ?? '', dims };
+  return slice === undefined ? id : { ...id, slice };
 }
+
+/** Attribute prefix of slices (`ml.slice.<key>`). */
+export const SLICE_ATTRIBUTE_PREFIX = 'ml.slice.';
+
+/** Signals also accumulated per slice value: what per-slice performance and fairness need. */
+export const SLICED_SIGNALS: ReadonlySet<Signal> = new Set<Signal>([
+  'predictions', 'prediction.score', 'outcome.score', 'outcomes', 'outcome.error.absolute', 'outcome.error.squared',
+]);
+
+/**
+ * Per-slice slot keys of a point: one for every `ml.slice.<key>` attribute it carries whose
+ * `<key>` is allowed (every key when `allowed` is undefined), for the signals in
+ * {@link SLICED_SIGNALS}; empty otherwise. The instrumentation bounds slice keys and values.
+ */
+export function sliceSlotKeys(signal: Signal, slotKey: string, attrs: Attributes, allowed?: ReadonlySet<string>): readonly string[] {
+  if (!SLICED_SIGNALS.has(signal)) return NO_KEYS;
+  let out: string[] | undefined;
+  for (const a in attrs) {
+    if (!a.startsWith(SLICE_ATTRIBUTE_PREFIX)) continue;
+    const key = a.slice(SLICE_ATTRIBUTE_PREFIX.length);
+    if (key === '' || (allowed !== undefined && !allowed.has(key))) continue;
+    const value = str(attrs[a]) ?? '';
+    (out ??= []).push(SLICE_MARK + key + SEP + value + SEP + slotKey);
+  }
+  return out ?? NO_KEYS;
+}
+
+const NO_KEYS: readonly string[] = [];
 
 /**
  * Slot key of a point (see {@link slotKey}), or the attribute it misses. Hot path: builds the key

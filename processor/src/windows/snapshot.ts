@@ -5,7 +5,7 @@
  */
 import type { BaselineFile, ExplicitHistogram } from '@otel-ml/conventions';
 import type { ModelIdentity } from '../streams/signals.js';
-import type { HistogramSlot, OpenWindow } from './accumulator.js';
+import type { HistogramSlot, OpenWindow, Slot } from './accumulator.js';
 import { boundsEqual } from './accumulator.js';
 
 export interface FeatureWindow {
@@ -75,6 +75,12 @@ export interface WindowSnapshot {
   readonly shadow: Record<string, number>;
   /** ml.business.value by ml.business.metric. */
   readonly business: Record<string, ExplicitHistogram>;
+  /**
+   * The same window per slice: slice key (the `<key>` of `ml.slice.<key>`) → slice value → the
+   * slice's predictions, scores and outcomes (signals of `SLICED_SIGNALS`; no features, no
+   * nested slices).
+   */
+  readonly slices: Record<string, Record<string, WindowSnapshot>>;
 }
 
 /** Outcome histograms: signal → field of `WindowSnapshot.outcomes`. */
@@ -97,6 +103,7 @@ export function emptySnapshot(modelKey: string, model: ModelIdentity, start: num
     inferenceDuration: {},
     shadow: {},
     business: {},
+    slices: {},
   };
 }
 
@@ -132,11 +139,26 @@ function rowsOf(s: WindowSnapshot, sawPredictions: boolean): number {
 
 /** Builds the snapshot of a window from its slots. `belowMinRows` is set by the caller. */
 export function snapshotOf(w: OpenWindow): WindowSnapshot {
+  return snapshotOfSlots(w, w.slots.values(), true);
+}
+
+function snapshotOfSlots(w: OpenWindow, slots: Iterable<Slot>, top: boolean): Mutable<WindowSnapshot> {
   const snap = emptySnapshot(w.modelKey, w.model, w.start, w.end);
   snap.task = w.task;
   snap.extensions = w.extensions;
   let sawPredictions = false;
-  for (const slot of w.slots.values()) {
+  const sliced = new Map<string, Map<string, Slot[]>>();
+  for (const slot of slots) {
+    if (slot.id.slice !== undefined) {
+      if (!top) continue;
+      const { key, value } = slot.id.slice;
+      let byValue = sliced.get(key);
+      if (byValue === undefined) sliced.set(key, (byValue = new Map()));
+      let list = byValue.get(value);
+      if (list === undefined) byValue.set(value, (list = []));
+      list.push(slot);
+      continue;
+    }
     const { signal, subject, dims } = slot.id;
     if (slot.kind === 'counter') {
       const v = slot.value;
@@ -217,7 +239,17 @@ export function snapshotOf(w: OpenWindow): WindowSnapshot {
     }
   }
   snap.rows = rowsOf(snap, sawPredictions);
+  for (const [key, byValue] of sliced) {
+    const out: Record<string, WindowSnapshot> = (snap.slices[key] = {});
+    for (const [value, list] of byValue) out[value] = snapshotOfSlots(w, list.map(unsliced), false);
+  }
   return snap;
+}
+
+/** A per-slice slot seen as a plain slot (for building the slice's own snapshot). */
+function unsliced(s: Slot): Slot {
+  const { signal, subject, dims } = s.id;
+  return { ...s, id: { signal, subject, dims } };
 }
 
 /**
@@ -289,6 +321,23 @@ export function mergeSnapshots(snaps: readonly WindowSnapshot[]): WindowSnapshot
     mergeHistRecord(out.inferenceDuration, s.inferenceDuration);
     mergeCounts(out.shadow, s.shadow);
     mergeHistRecord(out.business, s.business);
+  }
+  // Slices: merge each (key, value) over the snapshots that have it.
+  const sliced = new Map<string, Map<string, WindowSnapshot[]>>();
+  for (const s of snaps) {
+    for (const [key, byValue] of Object.entries(s.slices ?? {})) {
+      let m = sliced.get(key);
+      if (m === undefined) sliced.set(key, (m = new Map()));
+      for (const [value, snap] of Object.entries(byValue)) {
+        const list = m.get(value);
+        if (list === undefined) m.set(value, [snap]);
+        else list.push(snap);
+      }
+    }
+  }
+  for (const [key, m] of sliced) {
+    const o: Record<string, WindowSnapshot> = (out.slices[key] = {});
+    for (const [value, list] of m) o[value] = mergeSnapshots(list)!;
   }
   return out;
 }

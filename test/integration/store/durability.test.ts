@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StreamProcessor } from '../../../processor/src/streams/processor.js';
 import { CorruptDatabaseError, DatabaseInUseError } from '../../../processor/src/store/sqlite.js';
-import { BOUNDS as B4, MODEL_KEY, T0, exportOf, feature, histogramMetric, hp, resource } from '../../unit/streams/fixtures.js';
+import { BOUNDS as B4, MODEL, MODEL_KEY, T0, exportOf, feature, histogramMetric, hp, np, resource, sumMetric } from '../../unit/streams/fixtures.js';
 import { CHILD_CLOCK, FEATURES, INSTANCES, streamCount } from './batches.js';
 
 let dir: string;
@@ -63,6 +63,16 @@ describe('state store across restarts', () => {
     p.ingest(exportOf(resource({}, histogramMetric('ml.feature.value', 'delta', hp(feature('age'), T0 + MIN, T0 + MIN + 1, [10], [2, 1], { min: 1, max: 29 })))));
     expect(p.openWindows()[0]!.features.age!.histogram!.boundaries).toEqual(B4);
     p.close();
+  });
+
+  it('restores per-slice slots', () => {
+    const path = join(dir, 'state.db');
+    const p = StreamProcessor.open({ path, clock: () => T0 });
+    p.ingest(exportOf(resource({}, sumMetric('ml.predictions', 'cumulative', np({ ...MODEL, 'ml.slice.region': 'eu' }, T0 + 1, T0 + 2, 7)))));
+    p.close();
+    const q = StreamProcessor.open({ path, clock: () => T0 });
+    expect(q.openWindows()[0]!.slices).toEqual({ region: { eu: expect.objectContaining({ rows: 7 }) } });
+    q.close();
   });
 
   it('does not count a series from its start when it began before the store existed', () => {
