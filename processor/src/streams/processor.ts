@@ -10,9 +10,18 @@
  *
  * Hot state (cursors, open windows, layouts) lives in memory; SQLite is written through per
  * request and read only at open (and after a failed transaction, to drop uncommitted changes).
+ * `ingestMany` commits several requests in one transaction (group commit: one fsync for all of
+ * them), for a receiver that coalesces requests arriving while a commit runs.
+ *
+ * Histograms are accumulated on reference boundaries per (model, slot): the baseline's where it
+ * defines them, else the first boundaries seen (kept across windows); others are re-binned with
+ * the statistics module's `rebinExplicit` / `rebinExponential` or refused (`incompatible_boundaries`).
+ * Predictions, scores and outcomes are also accumulated per `ml.slice.<key>` value.
  *
  * Limits (config, defaults in {@link DEFAULT_LIMITS}): maxStreams (new streams beyond it are
- * refused, reason `stream_limit`), staleAfterMs (cursors not updated for that long are removed).
+ * refused, reason `stream_limit`), staleAfterMs (cursors not updated for that long are removed,
+ * swept by `closeDueWindows`). Every point not accumulated is counted under one reason
+ * (`streams/reasons.ts`); `stats()` has the totals.
  */
 import type { BaselineFile, ExplicitHistogram } from '@otel-ml/conventions';
 import type { ConsumeResult, ExponentialHistogramPoint, HistogramPoint, Metric, MetricsExport, NumberPoint } from '../otlp/model.js';
