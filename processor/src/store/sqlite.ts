@@ -14,6 +14,8 @@
  * Corruption: `open` runs PRAGMA quick_check and refuses a damaged file with
  * {@link CorruptDatabaseError} instead of running on inconsistent state.
  */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { BaselineFile } from '@otel-ml/conventions';
 import type { Cursor } from '../streams/delta.js';
@@ -155,6 +157,7 @@ export class StateDb {
   static open(path: string, opts: { durability?: Durability; now?: number } = {}): StateDb {
     let db: Database.Database;
     try {
+      if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
       db = new Database(path);
     } catch (e) {
       throw asOpenError(path, e);

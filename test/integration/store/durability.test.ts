@@ -76,7 +76,7 @@ describe('state store across restarts', () => {
   });
 
   it('does not count a series from its start when it began before the store existed', () => {
-    const path = join(dir, 'state.db');
+    const path = join(dir, 'new', 'sub', 'state.db'); // parent directories are created
     const p = StreamProcessor.open({ path, clock: () => T0 + 5000 });
     p.ingest(age(T0, T0 + 6000, [5, 0, 0, 0, 0]));
     p.ingest(age(T0, T0 + 7000, [7, 0, 0, 0, 0]));
