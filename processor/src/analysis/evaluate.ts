@@ -7,6 +7,8 @@ import {
   binaryMetricsAtThreshold,
   binaryMetricsFromConfusion,
   calibration,
+  calibrationMap,
+  estimatePerformance,
   categoricalDrift,
   groupHistogram,
   labelSplitScores,
@@ -15,11 +17,21 @@ import {
   rebinExplicit,
   regressionErrors,
   rocAuc,
+  StatisticsInputError,
   type BinnedDrift,
   type LabelSplitScores,
 } from '../statistics/index.js';
 import { benjaminiHochberg, bootstrapInterval, criticalValues, decideDrift } from '../statistics/index.js';
-import type { BinShare, CalibrationReport, DistributionReport, ModelReport, PerformanceReport } from './report-types.js';
+import type {
+  AttributionFeatureReport,
+  AttributionReport,
+  BinShare,
+  CalibrationReport,
+  DistributionReport,
+  EstimatedPerformanceReport,
+  ModelReport,
+  PerformanceReport,
+} from './report-types.js';
 import type { FeatureWindow, WindowSnapshot } from '../windows/snapshot.js';
 
 export interface EvaluationSettings {
@@ -280,7 +292,14 @@ function decide(p: Pending, adjustedP: number | null, s: typeof DEFAULTS, enough
 
 function calibrationReport(split: LabelSplitScores | null): CalibrationReport | null {
   if (!split) return null;
-  const c = calibration(split);
+  let c: ReturnType<typeof calibration>;
+  try {
+    c = calibration(split);
+  } catch (err) {
+    // Score buckets without the tenths as edges: no reliability bins.
+    if (err instanceof StatisticsInputError) return null;
+    throw err;
+  }
   if (c.count === 0) return null;
   return {
     ece: c.ece,
@@ -335,6 +354,89 @@ function performanceOf(v: WindowSnapshot, task: ModelTask | undefined, s: typeof
   }
   const m = binaryMetricsFromConfusion(confusion, s.positiveLabel);
   return { ...none, count: total, accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1 };
+}
+
+/**
+ * Confidence-based estimate of the window's binary metrics: a calibration map from the
+ * reference's label-split score histograms applied to the window's score histogram (see
+ * statistics/cbpe.ts). Null unless the reference has outcomes and the window has scores.
+ */
+export function estimatedPerformance(reference: WindowSnapshot, current: WindowSnapshot, settings: Pick<EvaluationSettings, 'threshold' | 'positiveLabel'> = {}): EstimatedPerformanceReport | null {
+  const threshold = settings.threshold ?? DEFAULTS.threshold;
+  const positiveLabel = settings.positiveLabel ?? DEFAULTS.positiveLabel;
+  const refSplit = splitOf(reference, positiveLabel);
+  let scores = current.score;
+  if (!refSplit || !scores || scores.count <= 0) return null;
+  try {
+    if (scores.boundaries.length !== refSplit.boundaries.length || scores.boundaries.some((b, i) => b !== refSplit.boundaries[i])) {
+      const r = rebinExplicit(scores, refSplit.boundaries);
+      if (!r.ok) return null;
+      scores = r.histogram;
+    }
+    const e = estimatePerformance(calibrationMap(refSplit), scores.counts, threshold);
+    const curSplit = splitOf(current, positiveLabel);
+    let realized: EstimatedPerformanceReport['realized'] = null;
+    if (curSplit && curSplit.boundaries.length === refSplit.boundaries.length) {
+      const m = binaryMetricsAtThreshold(curSplit, threshold);
+      const both = m.tp + m.fn > 0 && m.tn + m.fp > 0;
+      realized = { count: m.tp + m.fp + m.tn + m.fn, accuracy: m.accuracy, rocAuc: both ? rocAuc(curSplit) : null };
+    }
+    const half = 1.959963984540054 * e.accuracyStdError;
+    return {
+      method: 'cbpe',
+      count: e.count,
+      threshold,
+      accuracy: e.accuracy,
+      precision: e.precision,
+      recall: e.recall,
+      f1: e.f1,
+      rocAuc: e.rocAuc,
+      accuracyInterval: [Math.max(0, e.accuracy - half), Math.min(1, e.accuracy + half)],
+      referenceOutcomes: refSplit.positive.reduce((a, b) => a + b, 0) + refSplit.negative.reduce((a, b) => a + b, 0),
+      realized,
+    };
+  } catch (err) {
+    if (err instanceof StatisticsInputError) return null;
+    throw err;
+  }
+}
+
+/**
+ * Attribution magnitudes per feature (ml.feature.attribution holds |attribution|, so sum/count is
+ * the mean absolute attribution), their shift against the reference, and the drift of each
+ * attribution distribution (same statistics and decision as features, each on its own p-value).
+ */
+function attributionReport(reference: WindowSnapshot, current: WindowSnapshot, s: typeof DEFAULTS, enoughRows: boolean): AttributionReport | null {
+  const names = [...new Set([...Object.keys(reference.features), ...Object.keys(current.features)])]
+    .filter((n) => current.features[n]?.attribution || reference.features[n]?.attribution)
+    .sort();
+  if (names.length === 0) return null;
+  const features: Record<string, AttributionFeatureReport> = {};
+  for (const n of names) {
+    const cur = current.features[n]?.attribution;
+    const ref = reference.features[n]?.attribution;
+    const mean = cur && cur.count > 0 ? cur.sum / cur.count : null;
+    const refMean = ref && ref.count > 0 ? ref.sum / ref.count : null;
+    const shift = mean !== null && refMean !== null ? mean - refMean : null;
+    let distribution: DistributionReport | null = null;
+    if (ref && ref.count > 0 && cur && cur.count > 0) {
+      const p = numericDistribution(ref, cur, decilesFromHistogram(ref), s.alpha, s.bootstrapBelow);
+      distribution = decide(p, p.binned ? p.binned.chiSquare.pValue : null, s, enoughRows);
+    }
+    features[n] = {
+      count: cur?.count ?? 0,
+      meanAbsolute: mean,
+      referenceMeanAbsolute: refMean,
+      shift,
+      relativeShift: shift !== null && refMean !== null && refMean > 0 ? shift / refMean : null,
+      distribution,
+    };
+  }
+  const ranking = Object.entries(features)
+    .filter(([, f]) => f.shift !== null)
+    .sort(([an, a], [bn, b]) => Math.abs(b.shift!) - Math.abs(a.shift!) || (an < bn ? -1 : 1))
+    .map(([n]) => n);
+  return { features, ranking };
 }
 
 /** Compares `current` with `reference` and returns the report. Pure: no I/O, no clock. */
@@ -395,5 +497,10 @@ export function evaluate(reference: WindowSnapshot, current: WindowSnapshot, ctx
     calibration: cal,
     performance,
     latency: lat && lat.count > 0 ? { count: lat.count, p50: histogramQuantile(lat, 0.5), p95: histogramQuantile(lat, 0.95), p99: histogramQuantile(lat, 0.99) } : null,
+    estimated: task === 'binary_classification' || task === undefined ? estimatedPerformance(reference, current, s) : null,
+    fairness: null,
+    comparison: null,
+    attribution: attributionReport(reference, current, s, enoughRows),
+    retrain: null,
   };
 }

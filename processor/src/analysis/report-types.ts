@@ -7,6 +7,7 @@ import type { ModelTask } from '@otel-ml/conventions';
 
 export type { DriftDecision, DriftVerdict } from '../statistics/decide.js';
 import type { DriftDecision } from '../statistics/decide.js';
+import type { Disparity, SliceMetrics } from '../statistics/fairness.js';
 
 export interface ChiSquareResult {
   readonly statistic: number;
@@ -103,6 +104,114 @@ export interface PerformanceReport {
   };
 }
 
+/** Performance estimated from the score distribution alone (confidence-based, CBPE). */
+export interface EstimatedPerformanceReport {
+  readonly method: 'cbpe';
+  /** Scored rows in the current window. */
+  readonly count: number;
+  readonly threshold: number;
+  readonly accuracy: number;
+  readonly precision: number;
+  readonly recall: number;
+  readonly f1: number;
+  readonly rocAuc: number | null;
+  /** 95% band of the realized accuracy around the estimate if the calibration map holds. */
+  readonly accuracyInterval: readonly [number, number];
+  /** Reference rows with outcomes that the calibration map was learnt from. */
+  readonly referenceOutcomes: number;
+  /** Realized values on the window's outcomes (binary, with a score), for comparison; null without outcomes. */
+  readonly realized: { readonly count: number; readonly accuracy: number | null; readonly rocAuc: number | null } | null;
+}
+
+/** One slice value's metrics and a group disparity (see statistics/fairness.ts). */
+export type SliceReport = SliceMetrics;
+export type DisparityReport = Disparity;
+
+/** Fairness across the values of one slice key. */
+export interface SliceKeyFairness {
+  readonly slices: readonly SliceReport[];
+  readonly demographicParityDifference: DisparityReport | null;
+  readonly equalOpportunityDifference: DisparityReport | null;
+  readonly disparateImpactRatio: DisparityReport | null;
+}
+
+export interface FairnessReport {
+  readonly threshold: number;
+  readonly minCount: number;
+  readonly alpha: number;
+  /** By slice key (the `<key>` of `ml.slice.<key>`). */
+  readonly keys: Readonly<Record<string, SliceKeyFairness>>;
+  /** "key: disparity" for every violated disparity. */
+  readonly violations: readonly string[];
+}
+
+export type ComparisonVerdict = 'no_difference' | 'candidate_better' | 'candidate_worse' | 'insufficient_data';
+
+/** A candidate deployment (canary or shadow) against the primary of the same model in the same window. */
+export interface ComparisonReport {
+  readonly primary: { readonly version: string | null; readonly role: string; readonly count: number };
+  readonly candidate: { readonly version: string | null; readonly role: string; readonly count: number };
+  readonly verdict: ComparisonVerdict;
+  /** Why, one sentence per finding. */
+  readonly reasons: readonly string[];
+  readonly alpha: number;
+  /** Score distribution of the candidate against the primary's (deciles of the primary). */
+  readonly score: { readonly jensenShannon: number; readonly psi: number; readonly ks: number; readonly pValue: number } | null;
+  /** Predicted-class proportions of the candidate against the primary's. */
+  readonly classes: { readonly jensenShannon: number; readonly pValue: number } | null;
+  /** Share of row-level comparisons that agreed (ml.shadow.agreement), when recorded. */
+  readonly agreement: { readonly rate: number; readonly count: number; readonly errors: number } | null;
+  readonly latency: {
+    readonly primaryMean: number;
+    readonly candidateMean: number;
+    /** Candidate mean minus primary mean, seconds. */
+    readonly difference: number;
+    readonly primaryP95: number | null;
+    readonly candidateP95: number | null;
+    /** KS test of the two latency histograms. */
+    readonly pValue: number;
+  } | null;
+  readonly errors: { readonly primaryRate: number; readonly candidateRate: number; readonly difference: number; readonly pValue: number } | null;
+  /** Realized performance when both have outcomes: candidate minus primary. */
+  readonly performance: {
+    readonly accuracy: { readonly primary: number; readonly candidate: number; readonly difference: number; readonly pValue: number } | null;
+    readonly rocAuc: { readonly primary: number; readonly candidate: number; readonly difference: number; readonly pValue: number } | null;
+  } | null;
+}
+
+/** Per-feature attribution magnitude (mean |attribution|) and its shift against the reference. */
+export interface AttributionFeatureReport {
+  readonly count: number;
+  readonly meanAbsolute: number | null;
+  readonly referenceMeanAbsolute: number | null;
+  /** meanAbsolute - referenceMeanAbsolute. */
+  readonly shift: number | null;
+  /** shift / referenceMeanAbsolute. */
+  readonly relativeShift: number | null;
+  /** Drift of the attribution distribution (null without a reference distribution). */
+  readonly distribution: DistributionReport | null;
+}
+
+export interface AttributionReport {
+  readonly features: Readonly<Record<string, AttributionFeatureReport>>;
+  /** Features by |shift|, largest first (those with a reference). */
+  readonly ranking: readonly string[];
+}
+
+export type RetrainReason = 'drift' | 'performance' | 'baseline_age';
+
+export interface RetrainReport {
+  readonly recommended: boolean;
+  readonly reasons: readonly RetrainReason[];
+  /** One sentence per reason. */
+  readonly details: readonly string[];
+  /** Consecutive evaluated windows with drift, this one included. */
+  readonly driftWindows: number;
+  readonly accuracy: number | null;
+  readonly accuracySource: 'realized' | 'estimated' | null;
+  readonly baselineAgeMs: number | null;
+}
+
 export interface ModelReport {
   readonly model: { readonly name: string; readonly version: string | null; readonly task: ModelTask | null; readonly role: string };
   readonly window: { readonly start: string; readonly end: string } | null;
@@ -122,4 +231,14 @@ export interface ModelReport {
   readonly calibration: CalibrationReport | null;
   readonly performance: PerformanceReport | null;
   readonly latency: { readonly count: number; readonly p50: number | null; readonly p95: number | null; readonly p99: number | null } | null;
+  /** Binary classifiers with reference outcomes: performance estimated without labels. */
+  readonly estimated: EstimatedPerformanceReport | null;
+  /** Per-slice metrics and disparities, when the window carries allow-listed slices with outcomes. */
+  readonly fairness: FairnessReport | null;
+  /** On a canary or shadow report: the comparison with the primary of the same window. */
+  readonly comparison: ComparisonReport | null;
+  /** When feature attributions are recorded. */
+  readonly attribution: AttributionReport | null;
+  /** Live service: the retraining recommendation after this window. */
+  readonly retrain: RetrainReport | null;
 }

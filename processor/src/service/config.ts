@@ -42,6 +42,19 @@ export interface ServiceConfig {
   };
   /** The status page at GET / on the HTTP receiver's port. */
   readonly statusPage: { readonly enabled: boolean };
+  /** Retraining triggers (docs/beyond-drift.md); OTEL_ML_RETRAIN_WEBHOOK_SECRET overrides the webhook secret. */
+  readonly retrain?: RetrainConfig;
+}
+
+export interface RetrainConfig {
+  /** Consecutive drifted windows that recommend retraining (0 disables). */
+  readonly driftWindows: number;
+  /** Accuracy (realized, else estimated) below which retraining is recommended. */
+  readonly minAccuracy?: number;
+  /** Maximum age of a model's baseline (from its createdAt). */
+  readonly maxBaselineAgeMs?: number;
+  /** POSTed, HMAC-SHA256-signed, when a recommendation starts or its reasons change. */
+  readonly webhook?: { readonly url: string; readonly secret?: string };
 }
 
 /** PEM files (paths resolved against the config file's directory). */
@@ -186,12 +199,14 @@ class Reader {
 }
 
 const PORT: [number, number] = [0, 65535];
+/** -1 stands for "not configured". */
+const unset = (v: number): number | undefined => (v === -1 ? undefined : v);
 
 /** Validates a parsed configuration document; `baseDir` resolves relative paths. */
 export function validateConfig(doc: Json, source = 'config', baseDir = process.cwd()): ServiceConfig {
   const d = DEFAULT_CONFIG;
   const root = Reader.root(source, doc);
-  root.only(['receivers', 'storage', 'windows', 'references', 'evaluation', 'streams', 'models', 'exporters', 'statusPage', 'auth']);
+  root.only(['receivers', 'storage', 'windows', 'references', 'evaluation', 'streams', 'models', 'exporters', 'statusPage', 'auth', 'retrain']);
   const rec = root.section('receivers', ['http', 'grpc']);
   const http = rec.section('http', ['enabled', 'host', 'port', 'maxBodyBytes', 'maxDecompressedBytes', 'tls']);
   const grpc = rec.section('grpc', ['enabled', 'host', 'port', 'tls']);
@@ -214,6 +229,9 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
   const otlp = exporters.section('otlp', ['enabled', 'endpoint', 'interval']);
   const prom = exporters.section('prometheus', ['enabled']);
   const status = root.section('statusPage', ['enabled']);
+  const retrain = root.section('retrain', ['driftWindows', 'minAccuracy', 'maxBaselineAge', 'webhook']);
+  const hook = retrain.section('webhook', ['url', 'secret']);
+  const hookUrl = hook.str('url', undefined);
   const storagePath = storage.str('path', d.storage.path);
   const models = root.list('models').map((m) => {
     m.only(['name', 'version', 'baseline', 'reference']);
@@ -267,6 +285,12 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
       prometheus: { enabled: prom.bool('enabled', d.exporters.prometheus.enabled) },
     },
     statusPage: { enabled: status.bool('enabled', d.statusPage.enabled) },
+    retrain: {
+      driftWindows: retrain.num('driftWindows', 3, 0, 10_000, true),
+      minAccuracy: unset(retrain.num('minAccuracy', -1, 0, 1)),
+      maxBaselineAgeMs: unset(retrain.duration('maxBaselineAge', -1, 60_000, 3650 * 86_400_000)),
+      webhook: hookUrl === undefined ? undefined : { url: /^https?:\/\//.test(hookUrl) ? hookUrl : hook.fail('url', 'must be an http(s) URL'), secret: hook.secret('secret') },
+    },
   };
 }
 
@@ -299,6 +323,7 @@ export function applyEnv(c: ServiceConfig, env: NodeJS.ProcessEnv = process.env)
       grpc: { ...c.receivers.grpc, host: host ?? c.receivers.grpc.host, port: port('OTEL_ML_GRPC_PORT', c.receivers.grpc.port) },
     },
     storage: { ...c.storage, path: env.OTEL_ML_STORAGE_PATH || c.storage.path },
+    retrain: c.retrain?.webhook && env.OTEL_ML_RETRAIN_WEBHOOK_SECRET?.trim() ? { ...c.retrain, webhook: { ...c.retrain.webhook, secret: env.OTEL_ML_RETRAIN_WEBHOOK_SECRET.trim() } } : c.retrain,
     auth: env.OTEL_ML_AUTH_TOKEN?.trim() ? { protectStatusPage: false, ...c.auth, token: env.OTEL_ML_AUTH_TOKEN.trim() } : c.auth,
     windows: { ...c.windows, lengthMs: window ?? c.windows.lengthMs },
     exporters: {

@@ -6,6 +6,42 @@
 import type { Attributes, BatchObservableResult, Meter, Observable } from '@opentelemetry/api';
 import type { Logger } from '@opentelemetry/api-logs';
 import {
+  ATTR_ML_ATTRIBUTION_FEATURES,
+  ATTR_ML_CANARY_PRIMARY_VERSION,
+  ATTR_ML_CANARY_VERDICT,
+  ATTR_ML_FAIRNESS_DISPARITY,
+  ATTR_ML_FAIRNESS_SLICE_KEY,
+  ATTR_ML_RETRAIN_DETAILS,
+  ATTR_ML_RETRAIN_REASON,
+  ATTR_ML_RETRAIN_REASONS,
+  ATTR_ML_SLICE,
+  EVENT_ML_RETRAIN_RECOMMENDED,
+  METRIC_ML_ATTRIBUTION_MEAN_ABSOLUTE,
+  METRIC_ML_ATTRIBUTION_SHIFT,
+  METRIC_ML_CANARY_ACCURACY_DIFFERENCE,
+  METRIC_ML_CANARY_AGREEMENT,
+  METRIC_ML_CANARY_ERROR_RATE_DIFFERENCE,
+  METRIC_ML_CANARY_LATENCY_DIFFERENCE,
+  METRIC_ML_CANARY_ROC_AUC_DIFFERENCE,
+  METRIC_ML_CANARY_SCORE_JENSEN_SHANNON,
+  METRIC_ML_CANARY_SCORE_P_VALUE,
+  METRIC_ML_CANARY_VERDICT,
+  METRIC_ML_FAIRNESS_ACCURACY,
+  METRIC_ML_FAIRNESS_CALIBRATION_ERROR,
+  METRIC_ML_FAIRNESS_DEMOGRAPHIC_PARITY_DIFFERENCE,
+  METRIC_ML_FAIRNESS_DISPARATE_IMPACT_RATIO,
+  METRIC_ML_FAIRNESS_EQUAL_OPPORTUNITY_DIFFERENCE,
+  METRIC_ML_FAIRNESS_FALSE_POSITIVE_RATE,
+  METRIC_ML_FAIRNESS_POSITIVE_RATE,
+  METRIC_ML_FAIRNESS_TRUE_POSITIVE_RATE,
+  METRIC_ML_FAIRNESS_VIOLATION,
+  METRIC_ML_PERFORMANCE_ESTIMATED_ACCURACY,
+  METRIC_ML_PERFORMANCE_ESTIMATED_F1,
+  METRIC_ML_PERFORMANCE_ESTIMATED_PRECISION,
+  METRIC_ML_PERFORMANCE_ESTIMATED_RECALL,
+  METRIC_ML_PERFORMANCE_ESTIMATED_ROC_AUC,
+  METRIC_ML_RETRAIN_RECOMMENDED,
+  ML_DRIFT_SIGNAL_VALUE_ATTRIBUTION,
   ATTR_ML_CALIBRATION_BIN_UPPER,
   ATTR_ML_DEPLOYMENT_ROLE,
   ATTR_ML_DRIFT_FEATURES,
@@ -115,7 +151,41 @@ const RESULT_GAUGES: readonly [GaugeName, string][] = [
   [METRIC_ML_PERFORMANCE_MAE, 'Mean absolute error'],
   [METRIC_ML_PERFORMANCE_RMSE, 'Root mean squared error'],
   [METRIC_ML_WINDOW_COUNT, 'Rows in the latest window'],
+  [METRIC_ML_PERFORMANCE_ESTIMATED_ACCURACY, 'Accuracy estimated from the score distribution (CBPE)'],
+  [METRIC_ML_PERFORMANCE_ESTIMATED_PRECISION, 'Precision estimated from the score distribution (CBPE)'],
+  [METRIC_ML_PERFORMANCE_ESTIMATED_RECALL, 'Recall estimated from the score distribution (CBPE)'],
+  [METRIC_ML_PERFORMANCE_ESTIMATED_F1, 'F1 estimated from the score distribution (CBPE)'],
+  [METRIC_ML_PERFORMANCE_ESTIMATED_ROC_AUC, 'ROC AUC estimated from the score distribution (CBPE)'],
+  [METRIC_ML_FAIRNESS_ACCURACY, 'Accuracy within a slice'],
+  [METRIC_ML_FAIRNESS_TRUE_POSITIVE_RATE, 'True positive rate within a slice'],
+  [METRIC_ML_FAIRNESS_FALSE_POSITIVE_RATE, 'False positive rate within a slice'],
+  [METRIC_ML_FAIRNESS_POSITIVE_RATE, 'Predicted-positive rate within a slice'],
+  [METRIC_ML_FAIRNESS_CALIBRATION_ERROR, 'Expected calibration error within a slice'],
+  [METRIC_ML_FAIRNESS_DEMOGRAPHIC_PARITY_DIFFERENCE, 'Highest minus lowest predicted-positive rate across slices'],
+  [METRIC_ML_FAIRNESS_EQUAL_OPPORTUNITY_DIFFERENCE, 'Highest minus lowest true positive rate across slices'],
+  [METRIC_ML_FAIRNESS_DISPARATE_IMPACT_RATIO, 'Lowest over highest predicted-positive rate across slices'],
+  [METRIC_ML_FAIRNESS_VIOLATION, '1 when a disparity is beyond its limit and significant'],
+  [METRIC_ML_CANARY_VERDICT, '1 for the verdict of the latest candidate-vs-primary comparison'],
+  [METRIC_ML_CANARY_SCORE_JENSEN_SHANNON, 'Jensen-Shannon distance of candidate and primary scores'],
+  [METRIC_ML_CANARY_SCORE_P_VALUE, 'Chi-square p-value of candidate vs primary scores'],
+  [METRIC_ML_CANARY_AGREEMENT, 'Share of row-level comparisons that agreed'],
+  [METRIC_ML_CANARY_LATENCY_DIFFERENCE, 'Candidate minus primary mean inference duration'],
+  [METRIC_ML_CANARY_ERROR_RATE_DIFFERENCE, 'Candidate minus primary error rate'],
+  [METRIC_ML_CANARY_ACCURACY_DIFFERENCE, 'Candidate minus primary accuracy'],
+  [METRIC_ML_CANARY_ROC_AUC_DIFFERENCE, 'Candidate minus primary ROC AUC'],
+  [METRIC_ML_RETRAIN_RECOMMENDED, '1 when retraining is recommended for the reason'],
+  [METRIC_ML_ATTRIBUTION_MEAN_ABSOLUTE, 'Mean absolute attribution of a feature'],
+  [METRIC_ML_ATTRIBUTION_SHIFT, 'Mean absolute attribution minus the reference'],
 ];
+
+const UNITS: Readonly<Record<string, string>> = { [METRIC_ML_WINDOW_COUNT]: '{row}', [METRIC_ML_CANARY_LATENCY_DIFFERENCE]: 's' };
+const VERDICTS = ['no_difference', 'candidate_better', 'candidate_worse', 'insufficient_data'] as const;
+const RETRAIN_REASONS = ['drift', 'performance', 'baseline_age'] as const;
+const DISPARITIES = [
+  ['demographic_parity_difference', 'demographicParityDifference', METRIC_ML_FAIRNESS_DEMOGRAPHIC_PARITY_DIFFERENCE],
+  ['equal_opportunity_difference', 'equalOpportunityDifference', METRIC_ML_FAIRNESS_EQUAL_OPPORTUNITY_DIFFERENCE],
+  ['disparate_impact_ratio', 'disparateImpactRatio', METRIC_ML_FAIRNESS_DISPARATE_IMPACT_RATIO],
+] as const;
 
 function modelAttributes(r: ModelReport): Attributes {
   const a: Attributes = { [ATTR_ML_MODEL_NAME]: r.model.name, [ATTR_ML_DEPLOYMENT_ROLE]: r.model.role, [ATTR_ML_DRIFT_REFERENCE]: r.reference.kind };
@@ -165,7 +235,79 @@ export function reportPoints(r: ModelReport): Point[] {
     push(METRIC_ML_PERFORMANCE_RMSE, p.rmse, base);
   }
   push(METRIC_ML_WINDOW_COUNT, r.current.count, base);
+  if (r.estimated) {
+    const e = r.estimated;
+    push(METRIC_ML_PERFORMANCE_ESTIMATED_ACCURACY, e.accuracy, base);
+    push(METRIC_ML_PERFORMANCE_ESTIMATED_PRECISION, e.precision, base);
+    push(METRIC_ML_PERFORMANCE_ESTIMATED_RECALL, e.recall, base);
+    push(METRIC_ML_PERFORMANCE_ESTIMATED_F1, e.f1, base);
+    push(METRIC_ML_PERFORMANCE_ESTIMATED_ROC_AUC, e.rocAuc, base);
+  }
+  for (const [key, f] of Object.entries(r.fairness?.keys ?? {})) {
+    const keyAttrs = { ...base, [ATTR_ML_FAIRNESS_SLICE_KEY]: key };
+    for (const sl of f.slices) {
+      const attrs = { ...keyAttrs, [ATTR_ML_SLICE(key)]: sl.slice };
+      push(METRIC_ML_FAIRNESS_ACCURACY, sl.accuracy, attrs);
+      push(METRIC_ML_FAIRNESS_TRUE_POSITIVE_RATE, sl.tpr, attrs);
+      push(METRIC_ML_FAIRNESS_FALSE_POSITIVE_RATE, sl.fpr, attrs);
+      push(METRIC_ML_FAIRNESS_POSITIVE_RATE, sl.positiveRate, attrs);
+      push(METRIC_ML_FAIRNESS_CALIBRATION_ERROR, sl.ece, attrs);
+    }
+    for (const [name, field, metric] of DISPARITIES) {
+      const d = f[field];
+      if (!d) continue;
+      push(metric, d.value, keyAttrs);
+      push(METRIC_ML_FAIRNESS_VIOLATION, d.violated ? 1 : 0, { ...keyAttrs, [ATTR_ML_FAIRNESS_DISPARITY]: name });
+    }
+  }
+  if (r.comparison) {
+    const c = r.comparison;
+    const attrs: Attributes = c.primary.version ? { ...base, [ATTR_ML_CANARY_PRIMARY_VERSION]: c.primary.version } : base;
+    for (const v of VERDICTS) push(METRIC_ML_CANARY_VERDICT, c.verdict === v ? 1 : 0, { ...attrs, [ATTR_ML_CANARY_VERDICT]: v });
+    push(METRIC_ML_CANARY_SCORE_JENSEN_SHANNON, c.score?.jensenShannon, attrs);
+    push(METRIC_ML_CANARY_SCORE_P_VALUE, c.score?.pValue, attrs);
+    push(METRIC_ML_CANARY_AGREEMENT, c.agreement?.rate, attrs);
+    push(METRIC_ML_CANARY_LATENCY_DIFFERENCE, c.latency?.difference, attrs);
+    push(METRIC_ML_CANARY_ERROR_RATE_DIFFERENCE, c.errors?.difference, attrs);
+    push(METRIC_ML_CANARY_ACCURACY_DIFFERENCE, c.performance?.accuracy?.difference, attrs);
+    push(METRIC_ML_CANARY_ROC_AUC_DIFFERENCE, c.performance?.rocAuc?.difference, attrs);
+  }
+  if (r.retrain) {
+    for (const reason of RETRAIN_REASONS) push(METRIC_ML_RETRAIN_RECOMMENDED, r.retrain.reasons.includes(reason) ? 1 : 0, { ...base, [ATTR_ML_RETRAIN_REASON]: reason });
+  }
+  for (const [name, a] of Object.entries(r.attribution?.features ?? {})) {
+    const attrs = { ...base, [ATTR_ML_FEATURE_NAME]: name };
+    push(METRIC_ML_ATTRIBUTION_MEAN_ABSOLUTE, a.meanAbsolute, attrs);
+    push(METRIC_ML_ATTRIBUTION_SHIFT, a.shift, attrs);
+    if (a.distribution) distribution(a.distribution, { ...attrs, [ATTR_ML_DRIFT_SIGNAL]: ML_DRIFT_SIGNAL_VALUE_ATTRIBUTION });
+  }
   return out;
+}
+
+/** Attributes and body of the `ml.retrain.recommended` event. */
+export function retrainEvent(r: ModelReport): { attributes: Attributes; body: string } | undefined {
+  const rt = r.retrain;
+  if (!rt?.recommended) return undefined;
+  const json = JSON.stringify({
+    reasons: rt.reasons,
+    details: rt.details,
+    driftWindows: rt.driftWindows,
+    drifted: r.drifted,
+    accuracy: rt.accuracy,
+    accuracySource: rt.accuracySource,
+    baselineAgeMs: rt.baselineAgeMs,
+    attributionShift: r.attribution?.ranking.slice(0, 5) ?? [],
+  });
+  const attributes: Attributes = {
+    [ATTR_ML_MODEL_NAME]: r.model.name,
+    [ATTR_ML_DEPLOYMENT_ROLE]: r.model.role,
+    [ATTR_ML_WINDOW_START]: r.window?.start ?? '',
+    [ATTR_ML_WINDOW_END]: r.window?.end ?? '',
+    [ATTR_ML_RETRAIN_REASONS]: [...rt.reasons],
+    [ATTR_ML_RETRAIN_DETAILS]: json,
+  };
+  if (r.model.version) attributes[ATTR_ML_MODEL_VERSION] = r.model.version;
+  return { attributes, body: json };
 }
 
 /** Attributes and body of the `ml.drift.detected` event for a report with drift. */
@@ -185,6 +327,14 @@ export function driftEvent(r: ModelReport): { attributes: Attributes; body: stri
       topMovers: f.topMovers.map((b) => ({ bin: b.label, reference: round(b.reference), current: round(b.current) })),
     };
   }
+  const ranking = r.attribution?.ranking ?? [];
+  if (ranking.length > 0) {
+    // Features ranked by the shift of their mean absolute attribution: what the model now leans on.
+    details['attributionShift'] = ranking.map((n) => {
+      const a = r.attribution!.features[n]!;
+      return { feature: n, reference: a.referenceMeanAbsolute, current: a.meanAbsolute, shift: a.shift, drift: a.distribution?.drift.verdict ?? null };
+    });
+  }
   const json = JSON.stringify(details);
   const attributes: Attributes = {
     [ATTR_ML_MODEL_NAME]: r.model.name,
@@ -197,6 +347,7 @@ export function driftEvent(r: ModelReport): { attributes: Attributes; body: stri
     [ATTR_ML_DRIFT_FEATURES]: [...r.drifted],
     [ATTR_ML_DRIFT_DETAILS]: json,
   };
+  if (ranking.length > 0) attributes[ATTR_ML_ATTRIBUTION_FEATURES] = [...ranking];
   if (r.model.version) attributes[ATTR_ML_MODEL_VERSION] = r.model.version;
   return { attributes, body: json };
 }
@@ -220,7 +371,7 @@ export class ResultsEmitter {
     const meter = opts.meter;
     const gauges = new Map<string, Observable>();
     for (const [name, description] of RESULT_GAUGES) {
-      gauges.set(name, meter.createObservableGauge(name, { description, unit: name === METRIC_ML_WINDOW_COUNT ? '{row}' : '1' }));
+      gauges.set(name, meter.createObservableGauge(name, { description, unit: UNITS[name] ?? '1' }));
     }
     meter.addBatchObservableCallback((result: BatchObservableResult) => {
       for (const report of this.latest.values()) {
@@ -253,6 +404,12 @@ export class ResultsEmitter {
       const e = driftEvent(report);
       this.opts.logger.emit({ eventName: EVENT_ML_DRIFT_DETECTED, attributes: e.attributes, body: e.body, severityText: 'WARN', severityNumber: 13 });
     }
+  }
+
+  /** Emits the `ml.retrain.recommended` event of a report (the caller decides when: on a new recommendation). */
+  recommendRetraining(report: ModelReport): void {
+    const e = retrainEvent(report);
+    if (e && this.opts.logger) this.opts.logger.emit({ eventName: EVENT_ML_RETRAIN_RECOMMENDED, attributes: e.attributes, body: e.body, severityText: 'WARN', severityNumber: 13 });
   }
 
   exportFailed(): void {

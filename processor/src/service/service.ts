@@ -15,6 +15,9 @@ import { detectResources, envDetector, resourceFromAttributes } from '@opentelem
 import { ExportResultCode } from '@opentelemetry/core';
 import { parseBaselineFile, type BaselineFile, type ModelTask } from '@otel-ml/conventions';
 import { evaluate } from '../analysis/evaluate.js';
+import { compareDeployments, primaryFor } from '../analysis/compare.js';
+import { retrainDecision, retrainStarted } from '../analysis/retrain.js';
+import { RetrainWebhook, retrainPayload } from './retrain.js';
 import type { ModelReport } from '../analysis/report-types.js';
 import { createGrpcReceiver, createHttpReceiver, OverloadedError, type GrpcReceiver, type HttpReceiver, type MetricsConsumer, type RouteHandler } from '../receiver/index.js';
 import { StreamProcessor } from '../streams/processor.js';
@@ -123,6 +126,9 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   const loggerProvider = new LoggerProvider({ resource, processors: logProcessors });
   const emitter = new ResultsEmitter({ meter: meterProvider.getMeter('@otel-ml/processor', '0.1.0'), logger: loggerProvider.getLogger('@otel-ml/processor', '0.1.0'), stats: () => processor.stats() });
   failures.count = () => emitter.exportFailed();
+  const rc0 = config.retrain;
+  if (rc0?.webhook && !rc0.webhook.secret) throw new Error('retrain.webhook: a secret is required (retrain.webhook.secret or OTEL_ML_RETRAIN_WEBHOOK_SECRET)');
+  const webhook = rc0?.webhook ? new RetrainWebhook({ url: rc0.webhook.url, secret: rc0.webhook.secret!, clock }) : undefined;
 
   const history = new Map<string, ModelReport[]>();
   let ready = false;
@@ -133,7 +139,8 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     evaluating = true;
     const out: ModelReport[] = [];
     try {
-      for (const snap of processor.closeDueWindows(now)) {
+      const closedNow = processor.closeDueWindows(now);
+      for (const snap of closedNow) {
         const started = performance.now();
         const mc = modelConfigFor(config, snap);
         const refs = processor.references(snap.modelKey);
@@ -147,7 +154,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
         const deciles = new Map<string, readonly number[]>();
         for (const [name, f] of Object.entries(baseline?.features ?? {})) if (f.type === 'numeric') deciles.set(name, f.decileBoundaries);
         const task = (snap.task || reference.task || undefined) as ModelTask | undefined;
-        const report = evaluate(
+        const evaluated = evaluate(
           reference,
           snap,
           {
@@ -164,6 +171,17 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
             threshold: config.evaluation.threshold,
           },
         );
+        // Canary/shadow: compare with the primary window closed in this pass; then the retraining decision.
+        const primary = primaryFor(snap, closedNow);
+        const settings = { alpha: config.evaluation.alpha, minRows: config.windows.minRows, threshold: config.evaluation.threshold };
+        const compared = { ...evaluated, comparison: primary ? compareDeployments(primary, snap, settings) : null };
+        const previous = history.get(snap.modelKey) ?? [];
+        const retrain = retrainDecision(compared, previous, { baselineCreatedAt: baselines.get(snap.model.name)?.createdAt, now }, { driftWindows: rc0?.driftWindows, minAccuracy: rc0?.minAccuracy, maxBaselineAgeMs: rc0?.maxBaselineAgeMs });
+        const report = { ...compared, retrain };
+        if (retrainStarted(previous[previous.length - 1]?.retrain, retrain)) {
+          emitter.recommendRetraining(report);
+          webhook?.enqueue(retrainPayload(report));
+        }
         processor.saveEvaluation(snap.modelKey, snap.end, report);
         emitter.publish(snap.modelKey, report, (performance.now() - started) / 1000);
         const h = history.get(snap.modelKey) ?? [];
@@ -263,6 +281,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
       closed = true;
       ready = false;
       if (timer) clearInterval(timer);
+      await webhook?.close();
       await http?.close();
       await grpc?.close();
       await meterProvider.forceFlush().catch(() => undefined);

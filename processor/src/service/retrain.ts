@@ -1,0 +1,190 @@
+/**
+ * The retraining webhook: POSTs a recommendation (JSON) to an external pipeline, signed with
+ * HMAC-SHA256, retried with exponential backoff, from a bounded queue. `enqueue` never blocks
+ * or throws, so evaluation never waits on the pipeline; the pipeline keeps its own human review
+ * gate (the webhook only asks it to start).
+ *
+ * Request headers:
+ * - `x-otel-ml-timestamp`: Unix seconds when the attempt was signed;
+ * - `x-otel-ml-signature`: `sha256=` + hex HMAC-SHA256(secret, timestamp + "." + body), so a
+ *   receiver verifies origin and integrity and can refuse stale timestamps (replays);
+ * - `x-otel-ml-delivery`: one id per recommendation, the same on every retry (idempotency).
+ */
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { diag } from '@opentelemetry/api';
+import type { ModelReport } from '../analysis/report-types.js';
+
+export interface WebhookOptions {
+  readonly url: string;
+  readonly secret: string;
+  /** Attempts per delivery, the first included (default 5). */
+  readonly maxAttempts?: number;
+  /** Delay before the first retry; doubles each retry up to `maxBackoffMs` (defaults 1 s, 60 s). */
+  readonly initialBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+  /** Per-attempt timeout (default 10 s). */
+  readonly timeoutMs?: number;
+  /** Deliveries waiting at most; the oldest is dropped when full (default 100). */
+  readonly maxQueue?: number;
+  /** Clock in ms (tests). */
+  readonly clock?: () => number;
+}
+
+export interface WebhookStats {
+  readonly delivered: number;
+  /** Deliveries given up after `maxAttempts` or a non-retryable answer. */
+  readonly failed: number;
+  /** Deliveries dropped because the queue was full. */
+  readonly dropped: number;
+  readonly attempts: number;
+  readonly pending: number;
+}
+
+/** The signature header value for a body signed at `timestamp` (Unix seconds). */
+export function signWebhook(secret: string, timestamp: number, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+/** Receiver-side check of {@link signWebhook} in constant time. */
+export function verifyWebhook(secret: string, timestamp: number, body: string, signature: string): boolean {
+  const expected = Buffer.from(signWebhook(secret, timestamp, body));
+  const got = Buffer.from(signature);
+  return expected.length === got.length && timingSafeEqual(expected, got);
+}
+
+interface Delivery {
+  readonly id: string;
+  readonly body: string;
+}
+
+/** Retryable: network errors, timeouts, 408, 425, 429 and 5xx. */
+const retryable = (status: number) => status === 408 || status === 425 || status === 429 || status >= 500;
+
+export class RetrainWebhook {
+  private readonly queue: Delivery[] = [];
+  private running: Promise<void> | undefined;
+  private closed = false;
+  private wake: (() => void) | undefined;
+  private readonly abort = new AbortController();
+  private counts = { delivered: 0, failed: 0, dropped: 0, attempts: 0 };
+  private readonly o: Required<Omit<WebhookOptions, 'clock'>> & { clock: () => number };
+
+  constructor(opts: WebhookOptions) {
+    const u = new URL(opts.url);
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error(`retrain webhook: ${opts.url} is not an http(s) URL`);
+    if (opts.secret === '') throw new Error('retrain webhook: the secret is empty');
+    this.o = { maxAttempts: 5, initialBackoffMs: 1000, maxBackoffMs: 60_000, timeoutMs: 10_000, maxQueue: 100, clock: Date.now, ...opts };
+  }
+
+  /** Queues a delivery of `payload` (JSON-serialisable); returns its delivery id. Never blocks. */
+  enqueue(payload: unknown): string {
+    const d = { id: randomUUID(), body: JSON.stringify(payload) };
+    if (this.closed) {
+      this.counts.dropped++;
+      return d.id;
+    }
+    if (this.queue.length >= this.o.maxQueue) {
+      this.queue.shift();
+      this.counts.dropped++;
+    }
+    this.queue.push(d);
+    this.running ??= this.drain().finally(() => {
+      this.running = undefined;
+    });
+    return d.id;
+  }
+
+  stats(): WebhookStats {
+    return { ...this.counts, pending: this.queue.length };
+  }
+
+  /** Resolves when the queue is empty and nothing is in flight. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  /** Stops: waits at most `graceMs` for the queue to drain, then aborts and drops the rest. */
+  async close(graceMs = 2000): Promise<void> {
+    this.closed = true;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.idle(), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
+    this.abort.abort();
+    this.wake?.();
+    this.counts.dropped += this.queue.length;
+    this.queue.length = 0;
+    await this.idle();
+  }
+
+  private async drain(): Promise<void> {
+    // Bounded: every delivery leaves the queue after at most maxAttempts attempts.
+    for (let d = this.queue.shift(); d !== undefined; d = this.queue.shift()) {
+      if (await this.deliver(d)) this.counts.delivered++;
+      else this.counts.failed++;
+    }
+  }
+
+  private async deliver(d: Delivery): Promise<boolean> {
+    for (let attempt = 1; attempt <= this.o.maxAttempts && !this.abort.signal.aborted; attempt++) {
+      this.counts.attempts++;
+      const ts = Math.floor(this.o.clock() / 1000);
+      let status = 0;
+      try {
+        const res = await fetch(this.o.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-otel-ml-timestamp': String(ts),
+            'x-otel-ml-signature': signWebhook(this.o.secret, ts, d.body),
+            'x-otel-ml-delivery': d.id,
+          },
+          body: d.body,
+          signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.o.timeoutMs)]),
+        });
+        status = res.status;
+        await res.arrayBuffer().catch(() => undefined);
+        if (res.ok) return true;
+        if (!retryable(status)) {
+          diag.warn(`otel-ml: retrain webhook answered ${status}; not retried`);
+          return false;
+        }
+      } catch (err) {
+        diag.debug(`otel-ml: retrain webhook attempt ${attempt} failed: ${(err as Error).message}`);
+      }
+      if (attempt < this.o.maxAttempts) await this.sleep(Math.min(this.o.maxBackoffMs, this.o.initialBackoffMs * 2 ** (attempt - 1)));
+    }
+    diag.warn(`otel-ml: retrain webhook delivery ${d.id} failed after ${this.o.maxAttempts} attempts`);
+    return false;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      t.unref();
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
+
+/** The JSON body POSTed for a recommendation: who, which window, why, and the evidence. */
+export function retrainPayload(r: ModelReport): Record<string, unknown> {
+  return {
+    type: 'ml.retrain.recommended',
+    model: r.model,
+    window: r.window,
+    reference: r.reference,
+    reasons: r.retrain?.reasons ?? [],
+    details: r.retrain?.details ?? [],
+    driftWindows: r.retrain?.driftWindows ?? 0,
+    drifted: r.drifted,
+    accuracy: r.retrain?.accuracy ?? null,
+    accuracySource: r.retrain?.accuracySource ?? null,
+    baselineAgeMs: r.retrain?.baselineAgeMs ?? null,
+    attributionShift: r.attribution?.ranking ?? [],
+    reviewRequired: true,
+  };
+}
