@@ -42,6 +42,12 @@ export interface HttpReceiverOptions {
   readonly maxDecompressedBytes?: number;
   /** Export requests handled at once; more are answered 503 with Retry-After. Default 64. */
   readonly maxInFlight?: number;
+  /**
+   * Bytes of (decompressed) request bodies held at once across all requests being read or
+   * processed; a request that would exceed it is answered 503 with Retry-After. Bounds the
+   * receiver's buffers below maxInFlight x maxDecompressedBytes. Default 256 MiB.
+   */
+  readonly maxBufferedBytes?: number;
   /** Retry-After sent when the in-flight limit is hit. Default 1 s. */
   readonly inFlightRetryAfterSeconds?: number;
   /** Time allowed to receive the request headers. Default 10 s. */
@@ -69,6 +75,8 @@ export interface HttpReceiver {
   /** Stops accepting, lets in-flight requests finish (up to `graceMs`, default 5 s), then closes. */
   close(graceMs?: number): Promise<void>;
   readonly inFlight: number;
+  /** Bytes of request bodies currently held (see maxBufferedBytes). */
+  readonly bufferedBytes: number;
 }
 
 export const DEFAULT_HTTP_PORT = 14318;
@@ -134,7 +142,16 @@ function decoderFor(req: http.IncomingMessage): zlib.Gunzip | zlib.Inflate | und
  * abort; on rejection the request is left paused and unpiped (the caller answers with
  * `Connection: close`).
  */
-function readBody(req: http.IncomingMessage, maxRaw: number, maxDecoded: number): Promise<Buffer> {
+/** Bytes of bodies held by all requests of one receiver. */
+class ByteBudget {
+  used = 0;
+  constructor(readonly max: number) {}
+}
+
+/** Retry-After advertised when the byte budget is exhausted. */
+const BUDGET_RETRY_AFTER_SECONDS = 1;
+
+function readBody(req: http.IncomingMessage, maxRaw: number, maxDecoded: number, budget: ByteBudget, held: { bytes: number }): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxRaw) {
     return Promise.reject(new HttpFailure(413, GrpcCode.RESOURCE_EXHAUSTED, `request body of ${declared} bytes exceeds the ${maxRaw}-byte limit`));
@@ -173,11 +190,22 @@ function readBody(req: http.IncomingMessage, maxRaw: number, maxDecoded: number)
       cleanup();
       resolve(Buffer.concat(chunks, decoded));
     };
+    /** Keeps a chunk if the receiver-wide budget allows it. */
+    const hold = (c: Buffer): boolean => {
+      if (budget.used + c.length > budget.max) {
+        fail(new HttpFailure(503, GrpcCode.UNAVAILABLE, `receiver buffers are full (${budget.max} bytes of request bodies held); retry later`));
+        return false;
+      }
+      budget.used += c.length;
+      held.bytes += c.length;
+      chunks.push(c);
+      return true;
+    };
     const onInflated = (c: Buffer): void => {
       decoded += c.length;
       if (decoded > maxDecoded) {
         fail(new HttpFailure(413, GrpcCode.RESOURCE_EXHAUSTED, `decompressed request body exceeds the ${maxDecoded}-byte limit`));
-      } else chunks.push(c);
+      } else hold(c);
     };
     const onData = (c: Buffer): void => {
       raw += c.length;
@@ -187,7 +215,7 @@ function readBody(req: http.IncomingMessage, maxRaw: number, maxDecoded: number)
       }
       if (!inflater) {
         decoded += c.length;
-        chunks.push(c);
+        hold(c);
       } else if (!inflater.write(c)) {
         req.pause();
         inflater.once('drain', () => {
@@ -219,6 +247,7 @@ export function createHttpReceiver(options: HttpReceiverOptions): HttpReceiver {
   const maxRaw = options.maxRequestBytes ?? 16 * MiB;
   const maxDecoded = options.maxDecompressedBytes ?? 64 * MiB;
   const limiter = new InFlightLimiter(options.maxInFlight ?? 64);
+  const budget = new ByteBudget(options.maxBufferedBytes ?? 256 * MiB);
   const busyRetryAfter = options.inFlightRetryAfterSeconds ?? 1;
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const requestTimeout = Math.max(options.requestTimeoutMs ?? 30_000, headersTimeout);
@@ -237,12 +266,16 @@ export function createHttpReceiver(options: HttpReceiverOptions): HttpReceiver {
       sendStatus(res, 503, encoding, GrpcCode.UNAVAILABLE, msg, { 'retry-after': String(busyRetryAfter), connection: 'close' }, busyRetryAfter);
       return;
     }
+    const held = { bytes: 0 };
     try {
       let body: Buffer;
       try {
-        body = await readBody(req, maxRaw, maxDecoded);
+        body = await readBody(req, maxRaw, maxDecoded, budget, held);
       } catch (e) {
-        if (e instanceof HttpFailure) sendStatus(res, e.status, encoding, e.grpcCode, e.message, { connection: 'close' });
+        if (e instanceof HttpFailure && e.status === 503) {
+          const retry = BUDGET_RETRY_AFTER_SECONDS;
+          sendStatus(res, 503, encoding, e.grpcCode, e.message, { 'retry-after': String(retry), connection: 'close' }, retry);
+        } else if (e instanceof HttpFailure) sendStatus(res, e.status, encoding, e.grpcCode, e.message, { connection: 'close' });
         else res.destroy();
         return;
       }
@@ -273,6 +306,7 @@ export function createHttpReceiver(options: HttpReceiverOptions): HttpReceiver {
           break;
       }
     } finally {
+      budget.used -= held.bytes;
       limiter.release();
     }
   }
@@ -335,6 +369,9 @@ export function createHttpReceiver(options: HttpReceiverOptions): HttpReceiver {
     server,
     get inFlight() {
       return limiter.inFlight;
+    },
+    get bufferedBytes() {
+      return budget.used;
     },
     listen() {
       return new Promise<AddressInfo>((resolve, reject) => {

@@ -7,9 +7,7 @@
  * counted exactly once. (The store-level kill -9 test, test/integration/store/durability.test.ts,
  * kills between transactions at many points; this one covers the receiver + service path.)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,10 +15,8 @@ import { AggregationTemporality, MeterProvider, PeriodicExportingMetricReader, t
 import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { StreamProcessor } from '../../../processor/src/streams/processor.js';
-import { REPO, TSX_IMPORT } from '../../helpers/tsx.js';
+import { freePort, kill9, serve } from './helpers.js';
 
-const CLI = join(REPO, 'processor', 'src', 'cli.ts');
-const TSCONFIG = join(REPO, 'test', 'integration', 'store', 'tsconfig.child.json');
 const DAY = 86_400_000;
 const MODEL = { 'ml.model.name': 'kill-test', 'ml.model.version': '1', 'ml.model.task': 'regression', 'ml.deployment.role': 'primary' };
 
@@ -29,54 +25,6 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'otel-ml-serve-kill-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A port that was free a moment ago (bind port 0, read it, release it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts `otel-ml serve` and resolves once it printed that it is ready (bounded wait). */
-export function serve(configFile: string): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...TSX_IMPORT, CLI, 'serve', '--config', configFile], {
-      env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG, OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`serve did not become ready: ${out}`));
-    }, 30_000);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('otel-ml processor ready')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited (${code ?? signal}) before it was ready: ${out}`));
-    });
-  });
-}
-
-export function kill9(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
 
 /** Values of feature `f` counted in the state file (open and closed windows). */
 function counted(db: string, feature: string): number {
