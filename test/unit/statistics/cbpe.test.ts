@@ -91,7 +91,7 @@ function sample(n: number, seed: number, skew: number): LabelSplitScores {
   return { boundaries: B, positive, negative };
 }
 
-describe('CBPE under covariate shift (short simulation; npm run bench:cbpe for the long one)', () => {
+describe('CBPE under covariate shift (short simulation; offline vs live in test/unit/analysis/cbpe-offline-live.test.ts)', () => {
   it('estimates accuracy and AUC of a shifted window within 0.02', () => {
     const map = calibrationMap(sample(20_000, 1, 1));
     for (const [seed, skew] of [[2, 0.5], [3, 2], [4, 1]] as const) {
