@@ -265,11 +265,15 @@ function featureDistribution(name: string, ref: FeatureWindow | undefined, cur: 
   }
   const curTotal = p.count + curMissing;
   const refTotal = (p.report.referenceCount ?? 0) + refMissing;
+  // A feature the current window never reported (not even as missing) has no missing rate: the
+  // sender records nothing for it (e.g. a shadow model observed without features).
+  const absent = cur === undefined;
   return {
     ...p,
     report: {
       ...p.report,
-      missingRate: curTotal > 0 ? curMissing / curTotal : curRows > 0 ? 0 : null,
+      ...(absent && ref ? { note: 'not reported in the current window' } : {}),
+      missingRate: curTotal > 0 ? curMissing / curTotal : curRows > 0 && !absent ? 0 : null,
       referenceMissingRate: refTotal > 0 ? refMissing / refTotal : refRows > 0 ? 0 : null,
     },
   };

@@ -9,11 +9,11 @@ export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.ch
 const REF = '#7a8699';
 
 /** A short number for axis ticks: 3 significant digits, no trailing zeros. */
-function short(v: number): string {
+function short(v: number, digits = 3): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
-  if (a >= 1e4 || a < 1e-3) return v.toExponential(1);
-  return String(Number(v.toPrecision(3)));
+  if (a >= 1e4 || a < 1e-3) return v.toExponential(0);
+  return String(Number(v.toPrecision(digits)));
 }
 const CUR = '#d9480f';
 
@@ -40,8 +40,9 @@ export function histogramOverlay(bins: readonly BinShare[], opts: { width?: numb
     parts.push(`<rect class="ref" x="${(x - bw).toFixed(1)}" y="${y(b.reference).toFixed(1)}" width="${bw.toFixed(1)}" height="${(pad.t + plotH - y(b.reference)).toFixed(1)}" fill="${REF}"><title>${esc(b.label)} reference ${(b.reference * 100).toFixed(1)}%</title></rect>`);
     parts.push(`<rect class="cur" x="${x.toFixed(1)}" y="${y(b.current).toFixed(1)}" width="${bw.toFixed(1)}" height="${(pad.t + plotH - y(b.current)).toFixed(1)}" fill="${CUR}"><title>${esc(b.label)} current ${(b.current * 100).toFixed(1)}%</title></rect>`);
     if (n <= 12) {
-      const text = b.upper !== null ? `≤${short(b.upper)}` : b.lower !== null ? `>${short(b.lower)}` : b.label;
-      const label = text.length > 9 ? `${text.slice(0, 8)}…` : text;
+      const text = b.upper !== null ? `≤${short(b.upper, n > 6 ? 2 : 3)}` : b.lower !== null ? `>${short(b.lower, n > 6 ? 2 : 3)}` : b.label;
+      const max = Math.max(4, Math.floor(slot / 5));
+      const label = text.length > max ? `${text.slice(0, max - 1)}…` : text;
       parts.push(`<text x="${x.toFixed(1)}" y="${height - pad.b + 12}" font-size="8" text-anchor="middle">${esc(label)}</text>`);
     }
   });

@@ -20,7 +20,15 @@ export interface StatusPageInput {
 
 function modelSection(key: string, r: ModelReport, history: readonly ModelReport[]): string {
   const title = `${r.model.name}${r.model.version ? ` v${r.model.version}` : ''} · ${r.model.role}`;
-  const status = r.status === 'insufficient_data' ? '<span class="na">insufficient data</span>' : r.drifted.length ? `<span class="drift">drift: ${esc(r.drifted.join(', '))}</span>` : '<span class="ok">no drift</span>';
+  const noFeatureData = Object.keys(r.features).length > 0 && Object.values(r.features).every((f) => f.count === 0);
+  const status =
+    r.status === 'insufficient_data'
+      ? '<span class="na">insufficient data</span>'
+      : r.drifted.length
+        ? `<span class="drift">drift: ${esc(r.drifted.join(', '))}</span>`
+        : noFeatureData
+          ? '<span class="na">no feature data in this window</span>'
+          : '<span class="ok">no drift</span>';
   const perf = history.length > 1
     ? `<div class="card"><h3>Over the last ${history.length} windows</h3>${lineChart(
         [
