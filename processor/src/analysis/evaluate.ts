@@ -8,7 +8,9 @@ import {
   binaryMetricsFromConfusion,
   calibration,
   calibrationMap,
+  confusionAtThreshold,
   estimatePerformance,
+  fairness as sliceFairness,
   categoricalDrift,
   groupHistogram,
   labelSplitScores,
@@ -18,8 +20,11 @@ import {
   regressionErrors,
   rocAuc,
   StatisticsInputError,
+  type BinaryCounts,
   type BinnedDrift,
+  type FairnessOptions,
   type LabelSplitScores,
+  type SliceInput,
 } from '../statistics/index.js';
 import { benjaminiHochberg, bootstrapInterval, criticalValues, decideDrift } from '../statistics/index.js';
 import type {
@@ -29,6 +34,7 @@ import type {
   CalibrationReport,
   DistributionReport,
   EstimatedPerformanceReport,
+  FairnessReport,
   ModelReport,
   PerformanceReport,
 } from './report-types.js';
@@ -49,6 +55,8 @@ export interface EvaluationSettings {
   readonly positiveLabel?: string;
   /** Windows with fewer current rows get bootstrap intervals (default 1000; 0 disables). */
   readonly bootstrapBelow?: number;
+  /** Fairness across slices: minimum rows per slice, alpha, limits (see statistics/fairness.ts). */
+  readonly fairness?: FairnessOptions;
 }
 
 export interface EvaluationContext {
@@ -443,6 +451,49 @@ function attributionReport(reference: WindowSnapshot, current: WindowSnapshot, s
   return { features, ranking };
 }
 
+/** Confusion counts of a binary window at the threshold: from scored outcomes, else from ml.outcomes. */
+function binaryCounts(v: WindowSnapshot, positiveLabel: string, threshold: number): { counts: BinaryCounts; scores?: LabelSplitScores } | null {
+  const split = splitOf(v, positiveLabel);
+  if (split) return { counts: confusionAtThreshold(split, threshold), scores: split };
+  const m = Object.keys(v.outcomes.confusion).length > 0 ? binaryMetricsFromConfusion(v.outcomes.confusion, positiveLabel) : null;
+  return m ? { counts: { tp: m.tp, fp: m.fp, tn: m.tn, fn: m.fn } } : null;
+}
+
+/**
+ * Fairness across the values of each slice key of the window (binary classifiers with outcomes):
+ * per-slice rates and the disparities of statistics/fairness.ts. Null without sliced outcomes.
+ */
+export function fairnessReport(current: WindowSnapshot, settings: Pick<EvaluationSettings, 'threshold' | 'positiveLabel' | 'fairness'> = {}): FairnessReport | null {
+  const threshold = settings.threshold ?? DEFAULTS.threshold;
+  const positiveLabel = settings.positiveLabel ?? DEFAULTS.positiveLabel;
+  const opts = settings.fairness ?? {};
+  const keys: Record<string, ReturnType<typeof sliceFairness>> = {};
+  const violations: string[] = [];
+  for (const [key, byValue] of Object.entries(current.slices ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const inputs: SliceInput[] = [];
+    for (const [value, snap] of Object.entries(byValue).sort(([a], [b]) => (a < b ? -1 : 1))) {
+      try {
+        const c = binaryCounts(snap, positiveLabel, threshold);
+        if (c) inputs.push({ slice: value, ...c });
+      } catch (err) {
+        if (!(err instanceof StatisticsInputError)) throw err;
+      }
+    }
+    if (inputs.length === 0) continue;
+    const f = sliceFairness(inputs, opts);
+    keys[key] = f;
+    for (const [name, d] of [
+      ['demographic parity difference', f.demographicParityDifference],
+      ['equal opportunity difference', f.equalOpportunityDifference],
+      ['disparate impact ratio', f.disparateImpactRatio],
+    ] as const) {
+      if (d?.violated) violations.push(`${key}: ${name} ${d.value.toFixed(3)} (${d.lowest} vs ${d.highest}, limit ${d.limit})`);
+    }
+  }
+  if (Object.keys(keys).length === 0) return null;
+  return { threshold, minCount: opts.minCount ?? 30, alpha: opts.alpha ?? 0.05, keys, violations };
+}
+
 /** Compares `current` with `reference` and returns the report. Pure: no I/O, no clock. */
 export function evaluate(reference: WindowSnapshot, current: WindowSnapshot, ctx: EvaluationContext, settings: EvaluationSettings = {}): ModelReport {
   const s = { ...DEFAULTS, ...settings };
@@ -502,7 +553,7 @@ export function evaluate(reference: WindowSnapshot, current: WindowSnapshot, ctx
     performance,
     latency: lat && lat.count > 0 ? { count: lat.count, p50: histogramQuantile(lat, 0.5), p95: histogramQuantile(lat, 0.95), p99: histogramQuantile(lat, 0.99) } : null,
     estimated: task === 'binary_classification' || task === undefined ? estimatedPerformance(reference, current, s) : null,
-    fairness: null,
+    fairness: task === 'binary_classification' || task === undefined ? fairnessReport(current, s) : null,
     comparison: null,
     attribution: attributionReport(reference, current, s, enoughRows),
     retrain: null,

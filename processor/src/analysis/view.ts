@@ -8,7 +8,7 @@ import type { ExplicitHistogram } from '@otel-ml/conventions';
 import type { AggregationSnapshot } from '@otel-ml/instrumentation';
 import { addToHistogram, counterSlot, histogramSlot, type OpenWindow, type Slot } from '../windows/accumulator.js';
 import { snapshotOf, type WindowSnapshot } from '../windows/snapshot.js';
-import { SIGNALS, slotOf, type ModelIdentity } from '../streams/signals.js';
+import { SIGNALS, parseSlotKey, sliceSlotKeys, slotOf, type ModelIdentity } from '../streams/signals.js';
 
 /** Slots of one role of an aggregator snapshot. */
 export function slotsFromSnapshot(snapshot: AggregationSnapshot, role = 'primary'): Map<string, Slot> {
@@ -21,16 +21,20 @@ export function slotsFromSnapshot(snapshot: AggregationSnapshot, role = 'primary
       if ((typeof r === 'string' && r !== '' ? r : 'primary') !== role) continue;
       const at = slotOf(spec, p.attributes);
       if ('missing' in at) continue;
-      const existing = slots.get(at.key);
-      if ('value' in p) {
-        const slot = existing?.kind === 'counter' ? existing : counterSlot(at.key, at.id);
-        slot.value += p.value;
-        slots.set(at.key, slot);
-      } else {
-        const h: ExplicitHistogram = p.histogram;
-        const slot = existing?.kind === 'histogram' ? existing : histogramSlot(at.key, at.id, h.boundaries);
-        addToHistogram(slot, { count: h.count, sum: h.sum, counts: h.counts, min: h.min, max: h.max });
-        slots.set(at.key, slot);
+      // The plain slot, and one per allow-listed ml.slice.<key> value (as the stream processor does).
+      const targets = [at, ...sliceSlotKeys(spec.signal, at.key, p.attributes).map((key) => ({ key, id: parseSlotKey(key) }))];
+      for (const { key, id } of targets) {
+        const existing = slots.get(key);
+        if ('value' in p) {
+          const slot = existing?.kind === 'counter' ? existing : counterSlot(key, id);
+          slot.value += p.value;
+          slots.set(key, slot);
+        } else {
+          const h: ExplicitHistogram = p.histogram;
+          const slot = existing?.kind === 'histogram' ? existing : histogramSlot(key, id, h.boundaries);
+          addToHistogram(slot, { count: h.count, sum: h.sum, counts: h.counts, min: h.min, max: h.max });
+          slots.set(key, slot);
+        }
       }
     }
   }

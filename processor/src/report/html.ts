@@ -4,6 +4,7 @@
 import type { DistributionReport, ModelReport } from '../analysis/report-types.js';
 import { esc, histogramOverlay, reliabilityDiagram } from './svg.js';
 import { bySeverity, fmt, pct, pval, verdictText } from './text.js';
+import { renderSectionsHtml } from './sections.js';
 
 export const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#1d2733;max-width:1200px}
@@ -80,6 +81,7 @@ ${banner}
 ${preds ? `<h2>Predictions</h2><div class="cards">${preds}</div>` : ''}
 ${calibrationSection(r)}
 ${performanceSection(r)}
+${renderSectionsHtml(r)}
 </body></html>
 `;
 }

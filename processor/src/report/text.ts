@@ -3,6 +3,7 @@
  * prediction, calibration and performance sections.
  */
 import type { DistributionReport, ModelReport } from '../analysis/report-types.js';
+import { renderSectionsText } from './sections.js';
 
 export const fmt = (v: number | null | undefined, digits = 3): string => {
   if (v === null || v === undefined || Number.isNaN(v)) return '-';
@@ -100,5 +101,5 @@ export function renderText(r: ModelReport): string {
     }
   }
   if (r.latency) out.push('', `Latency p50 ${fmt(r.latency.p50, 4)} s  p95 ${fmt(r.latency.p95, 4)} s  p99 ${fmt(r.latency.p99, 4)} s`);
-  return `${out.join('\n')}\n`;
+  return `${out.join('\n')}\n${renderSectionsText(r)}`;
 }

@@ -1,0 +1,122 @@
+/**
+ * Report sections beyond drift, as text and as HTML: the label-free performance estimate,
+ * fairness across slices, the canary/shadow comparison, attribution shifts and the retraining
+ * recommendation. Each renders nothing when its section is null (or absent in older reports).
+ */
+import type { ModelReport } from '../analysis/report-types.js';
+import { esc } from './svg.js';
+import { fmt, pct, pval } from './text.js';
+
+const interval = (i: readonly [number, number] | null | undefined) => (i ? `[${fmt(i[0])}, ${fmt(i[1])}]` : '-');
+
+function textTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: readonly string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function htmlTable(cls: string, head: readonly string[], rows: readonly (readonly string[])[], attrs = ''): string {
+  return `<table class="${cls}"${attrs}><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+}
+
+function estimatedRows(r: ModelReport): string[][] {
+  const e = r.estimated!;
+  const real = e.realized;
+  return [
+    ['accuracy', fmt(e.accuracy), interval(e.accuracyInterval), fmt(real?.accuracy)],
+    ['precision', fmt(e.precision), '-', '-'],
+    ['recall', fmt(e.recall), '-', '-'],
+    ['F1', fmt(e.f1), '-', '-'],
+    ['ROC AUC', fmt(e.rocAuc), '-', fmt(real?.rocAuc)],
+  ];
+}
+const ESTIMATED_HEAD = ['metric', 'estimated', '95% band', 'realized'];
+const estimatedMeta = (r: ModelReport) =>
+  `${r.estimated!.count} scored rows, calibration map from ${r.estimated!.referenceOutcomes} reference outcomes, threshold ${r.estimated!.threshold}${r.estimated!.realized ? `; ${r.estimated!.realized.count} outcomes in the window` : '; no outcomes in the window'}`;
+
+function sliceRows(f: NonNullable<ModelReport['fairness']>['keys'][string]): string[][] {
+  return f.slices.map((s) => [
+    s.slice + (s.eligible ? '' : ' (too few)'),
+    String(s.count),
+    fmt(s.accuracy),
+    fmt(s.tpr),
+    fmt(s.fpr),
+    `${fmt(s.positiveRate)} ${interval(s.positiveRateInterval)}`,
+    fmt(s.ece),
+  ]);
+}
+const SLICE_HEAD = ['slice', 'n', 'accuracy', 'TPR', 'FPR', 'positive rate [95%]', 'ECE'];
+
+function disparityLines(f: NonNullable<ModelReport['fairness']>['keys'][string]): string[] {
+  const out: string[] = [];
+  for (const [name, d, cmp] of [
+    ['demographic parity difference', f.demographicParityDifference, '<='],
+    ['equal opportunity difference', f.equalOpportunityDifference, '<='],
+    ['disparate impact ratio', f.disparateImpactRatio, '>='],
+  ] as const) {
+    if (!d) continue;
+    out.push(`${name} ${fmt(d.value)} (${d.lowest} vs ${d.highest}, ${pval(d.pValue)}; limit ${cmp} ${d.limit})${d.violated ? '  VIOLATED' : ''}`);
+  }
+  return out;
+}
+
+function comparisonLines(r: ModelReport): string[] {
+  const c = r.comparison!;
+  const out = [`verdict ${c.verdict.replace(/_/g, ' ')}: ${c.reasons.join('; ')}`];
+  if (c.performance?.accuracy) out.push(`accuracy ${fmt(c.performance.accuracy.candidate)} vs primary ${fmt(c.performance.accuracy.primary)} (${pval(c.performance.accuracy.pValue)})`);
+  if (c.performance?.rocAuc) out.push(`ROC AUC ${fmt(c.performance.rocAuc.candidate)} vs primary ${fmt(c.performance.rocAuc.primary)} (${pval(c.performance.rocAuc.pValue)})`);
+  if (c.score) out.push(`score distribution JS ${fmt(c.score.jensenShannon)}, PSI ${fmt(c.score.psi)}, KS ${fmt(c.score.ks)} (${pval(c.score.pValue)})`);
+  if (c.agreement) out.push(`agreement ${pct(c.agreement.rate)} of ${c.agreement.count} compared rows`);
+  if (c.latency) out.push(`mean latency ${fmt(c.latency.candidateMean, 4)} s vs primary ${fmt(c.latency.primaryMean, 4)} s (${pval(c.latency.pValue)})`);
+  if (c.errors) out.push(`error rate ${pct(c.errors.candidateRate)} vs primary ${pct(c.errors.primaryRate)} (${pval(c.errors.pValue)})`);
+  return out;
+}
+const comparisonTitle = (r: ModelReport) => `${r.comparison!.candidate.role} ${r.comparison!.candidate.version ?? ''} vs primary ${r.comparison!.primary.version ?? ''}`.replace(/\s+/g, ' ').trim();
+
+function attributionRows(r: ModelReport): string[][] {
+  const a = r.attribution!;
+  const order = [...a.ranking, ...Object.keys(a.features).filter((n) => !a.ranking.includes(n))];
+  return order.map((n) => {
+    const f = a.features[n]!;
+    return [n, fmt(f.meanAbsolute), fmt(f.referenceMeanAbsolute), fmt(f.shift), f.distribution ? f.distribution.drift.verdict.replace('_', ' ') : '-'];
+  });
+}
+const ATTRIBUTION_HEAD = ['feature', 'mean |attr|', 'reference', 'shift', 'drift'];
+
+const retrainLine = (r: ModelReport) => (r.retrain!.recommended ? `RECOMMENDED: ${r.retrain!.details.join('; ')}` : `not recommended (drift in ${r.retrain!.driftWindows} consecutive window(s))`);
+
+/** The sections as plain text (empty string when none applies). */
+export function renderSectionsText(r: ModelReport): string {
+  const out: string[] = [];
+  if (r.estimated) out.push('', `Estimated performance (CBPE, without labels): ${estimatedMeta(r)}`, textTable(ESTIMATED_HEAD, estimatedRows(r)));
+  for (const [key, f] of Object.entries(r.fairness?.keys ?? {})) {
+    out.push('', `Fairness by ${key} (slices with at least ${r.fairness!.minCount} rows are compared)`, textTable(SLICE_HEAD, sliceRows(f)), ...disparityLines(f).map((l) => `  ${l}`));
+  }
+  if (r.comparison) out.push('', `Comparison: ${comparisonTitle(r)}`, ...comparisonLines(r).map((l) => `  ${l}`));
+  if (r.attribution) out.push('', 'Attributions (features by shift of mean |attribution|)', textTable(ATTRIBUTION_HEAD, attributionRows(r)));
+  if (r.retrain) out.push('', `Retraining: ${retrainLine(r)}`);
+  return out.length ? `${out.join('\n')}\n` : '';
+}
+
+/** The sections as HTML fragments (empty string when none applies). */
+export function renderSectionsHtml(r: ModelReport): string {
+  const out: string[] = [];
+  if (r.estimated) out.push(`<h2>Estimated performance</h2><p class="meta">${esc(estimatedMeta(r))}</p>${htmlTable('estimated', ESTIMATED_HEAD, estimatedRows(r))}`);
+  const keys = Object.entries(r.fairness?.keys ?? {});
+  if (keys.length) {
+    out.push('<h2>Fairness</h2>');
+    for (const [key, f] of keys) {
+      const lines = disparityLines(f).map((l) => `<p class="${l.endsWith('VIOLATED') ? 'drift' : 'meta'}">${esc(l)}</p>`).join('');
+      out.push(`<h3>${esc(key)}</h3>${htmlTable('fairness', SLICE_HEAD, sliceRows(f), ` data-slice-key="${esc(key)}"`)}${lines}`);
+    }
+  }
+  if (r.comparison) {
+    const bad = r.comparison.verdict === 'candidate_worse';
+    out.push(`<h2>Comparison: ${esc(comparisonTitle(r))}</h2><div class="banner ${bad ? 'bad' : 'good'}" data-verdict="${r.comparison.verdict}">${esc(comparisonLines(r)[0]!)}</div>${comparisonLines(r).slice(1).map((l) => `<p class="meta">${esc(l)}</p>`).join('')}`);
+  }
+  if (r.attribution) out.push(`<h2>Attributions</h2>${htmlTable('attribution', ATTRIBUTION_HEAD, attributionRows(r))}`);
+  if (r.retrain) out.push(`<h2>Retraining</h2><div class="banner ${r.retrain.recommended ? 'bad' : 'good'}">${esc(retrainLine(r))}</div>`);
+  return out.join('\n');
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { compareDeployments } from '../../../processor/src/analysis/compare.js';
+import { evaluate } from '../../../processor/src/analysis/evaluate.js';
+import { retrainDecision } from '../../../processor/src/analysis/retrain.js';
+import { renderHtml } from '../../../processor/src/report/html.js';
+import { renderText } from '../../../processor/src/report/text.js';
+import { hist, snapshot } from './helpers.js';
+
+const T = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+const at = (a: number, b: number) => [0, 0, a, 0, 0, 0, 0, 0, 0, b];
+
+function win(role: string, version: string, wrong: number) {
+  const s = snapshot(role, version);
+  s.rows = 200;
+  s.predictions.rows = 200;
+  s.score = hist(T, at(100, 100));
+  s.outcomes.scoreByLabel = { '1': hist(T, at(wrong, 100 - wrong)), '0': hist(T, at(100 - wrong, wrong)) };
+  s.features = { x: { missing: 0, attribution: hist([0.5, 1], [100, 100, 0], 100) } };
+  return s;
+}
+
+describe('report sections beyond drift', () => {
+  const p = win('primary', '1', 10);
+  const c = win('canary', '2', 40);
+  const base = evaluate(p, c, { model: { name: 'm', version: '2', role: 'canary' }, referenceKind: 'baseline' });
+  const r = { ...base, comparison: compareDeployments(p, c), retrain: retrainDecision(base, [], { now: 0 }, { minAccuracy: 0.9 }) };
+
+  it('text', () => {
+    const t = renderText(r);
+    // Reference calibration: 10% wrong; the estimate on the same scores is accuracy 0.9, realized 0.6.
+    expect(t).toMatch(/Estimated performance \(CBPE, without labels\): 200 scored rows, calibration map from 200 reference outcomes/);
+    expect(t).toMatch(/accuracy +0\.900 +\[0\.\d{3}, 0\.\d{3}\] +0\.600/);
+    expect(t).toContain('Comparison: canary 2 vs primary 1');
+    expect(t).toMatch(/verdict candidate worse: accuracy worse by 0\.300/);
+    expect(t).toContain('Attributions (features by shift of mean |attribution|)');
+    expect(t).toContain('Retraining: RECOMMENDED: realized accuracy 0.600 below 0.9');
+  });
+  it('HTML', () => {
+    const h = renderHtml(r);
+    expect(h).toContain('<h2>Estimated performance</h2>');
+    expect(h).toContain('data-verdict="candidate_worse"');
+    expect(h).toContain('<table class="attribution">');
+    expect(h).toContain('<h2>Retraining</h2><div class="banner bad">');
+  });
+  it('older reports without the new sections still render', () => {
+    const { estimated: _e, fairness: _f, comparison: _c, attribution: _a, retrain: _r, ...old } = r;
+    expect(renderText(old as typeof r)).not.toContain('Estimated performance');
+  });
+});
