@@ -143,7 +143,10 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
       for (const snap of closedNow) {
         const started = performance.now();
         const mc = modelConfigFor(config, snap);
-        const refs = processor.references(snap.modelKey);
+        const primary = primaryFor(snap, closedNow);
+        const own = processor.references(snap.modelKey);
+        // A canary/shadow version without references of its own is evaluated against the primary's.
+        const refs = !own.baseline && !own.pinned && !own.rolling && primary ? processor.references(primary.modelKey) : own;
         const kind = mc?.reference ?? (refs.baseline ? 'baseline' : refs.pinned ? 'pinned' : 'rolling');
         const reference = refs[kind];
         if (!reference) {
@@ -172,7 +175,6 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
           },
         );
         // Canary/shadow: compare with the primary window closed in this pass; then the retraining decision.
-        const primary = primaryFor(snap, closedNow);
         const settings = { alpha: config.evaluation.alpha, minRows: config.windows.minRows, threshold: config.evaluation.threshold };
         const compared = { ...evaluated, comparison: primary ? compareDeployments(primary, snap, settings) : null };
         const previous = history.get(snap.modelKey) ?? [];
