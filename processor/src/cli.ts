@@ -33,6 +33,7 @@ function columnOptions(cmd: Command): Command {
     .option('--label-column <name>', 'column with the true label or value')
     .option('--categorical <columns>', 'comma-separated columns to treat as categorical', list)
     .option('--exclude <columns>', 'comma-separated columns to ignore (ids, timestamps)', list)
+    .option('--slice-columns <columns>', 'comma-separated columns that are slices for fairness (ml.slice.<column>), not features', list)
     .option('--no-progress', 'do not draw a progress bar');
 }
 
@@ -79,6 +80,7 @@ export function buildProgram(): Command {
       labelColumn: o.labelColumn,
       categorical: o.categorical,
       exclude: o.exclude,
+      sliceColumns: o.sliceColumns,
       progress: o.progress,
     });
     const out = o.out ?? `${o.model}.baseline.json`;
@@ -113,6 +115,7 @@ export function buildProgram(): Command {
       labelColumn: o.labelColumn,
       categorical: o.categorical,
       exclude: o.exclude,
+      sliceColumns: o.sliceColumns,
       progress: o.progress,
       alpha: o.alpha,
       minRows: o.minRows,

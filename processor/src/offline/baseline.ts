@@ -192,6 +192,7 @@ export async function buildBaseline(opts: BaselineOptions): Promise<BaselineResu
     features: specs,
     classes,
     limits: { maxCategories: opts.maxCategories ?? 50 },
+    slices: opts.sliceColumns,
   });
   const feed = rowFeeder(p, specs, aggregator, task);
   await readCsv(opts.data, { label: 'baseline: aggregating', progress: opts.progress, onHeader: () => {}, onRecord: feed });
@@ -257,14 +258,19 @@ export function rowFeeder(plan: ColumnPlan, specs: readonly FeatureSpec[], aggre
       else values[i] = cell;
     }
     const score = scoreCell(plan, rec, row);
+    let slices: Record<string, string> | undefined;
+    if (plan.slices.length > 0) {
+      slices = {};
+      for (const sl of plan.slices) if (!isMissingCell(rec[sl.index])) slices[sl.name] = rec[sl.index]!;
+    }
     let prediction: string | number | undefined;
     if (plan.prediction !== undefined && !isMissingCell(rec[plan.prediction])) {
       prediction = regression ? numericCell(plan, rec, plan.prediction, row, 'a numeric prediction') : rec[plan.prediction]!;
     }
-    aggregator.observe({ features: values, ...(score !== undefined ? { score } : {}), ...(prediction !== undefined ? { prediction } : {}) });
+    aggregator.observe({ features: values, ...(score !== undefined ? { score } : {}), ...(prediction !== undefined ? { prediction } : {}), ...(slices ? { slices } : {}) });
     if (plan.label !== undefined && !isMissingCell(rec[plan.label])) {
       const label = regression ? numericCell(plan, rec, plan.label, row, 'a numeric label')! : rec[plan.label]!;
-      aggregator.recordOutcome({ label, ...(score !== undefined ? { score } : {}), ...(prediction !== undefined ? { prediction } : {}) });
+      aggregator.recordOutcome({ label, ...(score !== undefined ? { score } : {}), ...(prediction !== undefined ? { prediction } : {}), ...(slices ? { slices } : {}) });
     }
   };
 }

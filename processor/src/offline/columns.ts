@@ -16,6 +16,8 @@ export interface ColumnOptions {
   readonly categorical?: readonly string[];
   /** Columns to ignore (ids, timestamps). */
   readonly exclude?: readonly string[];
+  /** Columns whose values are slices (`ml.slice.<column>`) for fairness, not features. */
+  readonly sliceColumns?: readonly string[];
 }
 
 export interface ColumnPlan {
@@ -26,6 +28,8 @@ export interface ColumnPlan {
   readonly score?: number;
   readonly prediction?: number;
   readonly label?: number;
+  /** Slice columns: slice key (the column name) and index. */
+  readonly slices: readonly { readonly name: string; readonly index: number }[];
 }
 
 export function planColumns(file: string, header: readonly string[], opts: ColumnOptions): ColumnPlan {
@@ -40,11 +44,12 @@ export function planColumns(file: string, header: readonly string[], opts: Colum
   const label = index(opts.labelColumn, '--label-column');
   for (const c of opts.categorical ?? []) index(c, '--categorical');
   for (const c of opts.exclude ?? []) index(c, '--exclude');
+  const slices = (opts.sliceColumns ?? []).map((name) => ({ name, index: index(name, '--slice-columns')! }));
   const special = new Set([score, prediction, label]);
-  const excluded = new Set(opts.exclude ?? []);
+  const excluded = new Set([...(opts.exclude ?? []), ...(opts.sliceColumns ?? [])]);
   const features = header.map((name, i) => ({ name, index: i })).filter((c) => !special.has(c.index) && !excluded.has(c.name));
   if (features.length === 0) throw new CliError(`${file}: no feature columns left after removing the score, prediction, label and excluded columns`);
-  return { file, header, features, score, prediction, label };
+  return { file, header, features, score, prediction, label, slices };
 }
 
 /** Parses a numeric cell; undefined for a missing cell; throws a CliError naming row and column. */

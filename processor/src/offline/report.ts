@@ -39,7 +39,7 @@ export async function runReport(opts: ReportOptions): Promise<ModelReport> {
     f.type === 'numeric' ? { name, type: 'numeric', boundaries: f.boundaries } : { name, type: 'categorical', categories: f.categories },
   );
   const classes = baseline.prediction?.classes ? Object.keys(baseline.prediction.classes) : undefined;
-  const aggregator = new ModelAggregator({ model: baseline.model, features: specs, baseline, classes, threshold: opts.threshold });
+  const aggregator = new ModelAggregator({ model: baseline.model, features: specs, baseline, classes, threshold: opts.threshold, slices: opts.sliceColumns });
   let plan: ColumnPlan | undefined;
   let feed: ((rec: readonly string[], row: number) => void) | undefined;
   await readCsv(opts.data, {

@@ -5,6 +5,7 @@
  */
 import type { ModelReport } from '../analysis/report-types.js';
 import { calibrationSection, featureCard, featureTable, performanceSection, STYLE } from '../report/html.js';
+import { renderSectionsHtml } from '../report/sections.js';
 import { esc, lineChart } from '../report/svg.js';
 import { bySeverity } from '../report/text.js';
 import type { ProcessorStats } from '../streams/processor.js';
@@ -48,6 +49,7 @@ ${featureTable(r)}
 <div class="cards">${top.map(([n, f]) => featureCard(n, f)).join('')}${perf}</div>
 ${calibrationSection(r)}
 ${performanceSection(r)}
+${renderSectionsHtml(r)}
 </section>`;
 }
 

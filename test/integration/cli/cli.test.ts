@@ -74,6 +74,15 @@ describe('otel-ml report', () => {
     expect(rep.prediction.score.drift.verdict).toBe('drift');
   });
 
+  it('reports fairness across slice columns', () => {
+    const r = otelMl('report', '--baseline', 'fraud.baseline.json', '--data', 'same.csv', ...COLS, '--slice-columns', 'country', '--format', 'json');
+    expect(r.stderr).toBe('');
+    const rep = JSON.parse(r.stdout);
+    expect(rep.fairness).not.toBeNull();
+    expect(JSON.stringify(rep.fairness)).toContain('"DE"');
+    expect(JSON.stringify(rep.fairness)).toContain('"US"');
+  });
+
   it('finds no drift on data from the reference distribution', () => {
     const r = otelMl('report', '--baseline', 'fraud.baseline.json', '--data', 'same.csv', ...COLS, '--format', 'json', '--fail-on-drift');
     expect(r.status).toBe(0);

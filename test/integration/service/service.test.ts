@@ -83,8 +83,11 @@ async function send(svc: RunningService, kind: Sender, temporality: AggregationT
   const per = Math.ceil(rows.length / exports);
   for (let i = 0; i < rows.length; i += per) {
     for (const r of rows.slice(i, i + per)) {
-      monitor.observe({ features: { amount: r.amount, age: r.age, country: r.country }, score: r.score });
-      monitor.recordOutcome({ score: r.score, label: r.label });
+      // The same rounding as the CSV the offline report reads, so both see identical values.
+      const amount = r.amount === null ? null : Number(r.amount.toFixed(4));
+      const score = Number(r.score.toFixed(6));
+      monitor.observe({ features: { amount, age: Number(r.age.toFixed(3)), country: r.country }, score });
+      monitor.recordOutcome({ score, label: r.label });
     }
     await reader.forceFlush();
   }
