@@ -18,6 +18,11 @@ export interface ModelConfig {
   readonly baseline?: string;
   /** Which reference to compare with (default: baseline when one is configured, else rolling). */
   readonly reference?: ReferenceChoice;
+  /**
+   * With `reference: pinned`: a time inside the production window to pin (RFC 3339). Without it,
+   * the model's first closed window is pinned and later windows are compared with it.
+   */
+  readonly pin?: string;
 }
 
 export interface ServiceConfig {
@@ -234,7 +239,9 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
   const hookUrl = hook.str('url', undefined);
   const storagePath = storage.str('path', d.storage.path);
   const models = root.list('models').map((m) => {
-    m.only(['name', 'version', 'baseline', 'reference']);
+    m.only(['name', 'version', 'baseline', 'reference', 'pin']);
+    const pin = m.str('pin', undefined);
+    if (pin !== undefined && !Number.isFinite(Date.parse(pin))) m.fail('pin', `${JSON.stringify(pin)} is not a time; use RFC 3339, e.g. 2026-11-20T10:00:00Z`);
     const baseline = m.str('baseline', undefined);
     const name = m.str('name', undefined) ?? m.fail('name', 'is required');
     return {
@@ -242,6 +249,7 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
       version: m.str('version', undefined),
       baseline: baseline === undefined ? undefined : resolve(baseDir, baseline),
       reference: m.oneOf<ReferenceChoice>('reference', undefined, ['baseline', 'pinned', 'rolling']),
+      pin,
     } satisfies ModelConfig;
   });
   for (const [i, m] of models.entries()) {

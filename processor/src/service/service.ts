@@ -134,15 +134,38 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   let ready = false;
   let evaluating = false;
 
+  /**
+   * Pins the configured production window (the one containing `pin`, from the kept history), or
+   * this first closed window when no time is configured. Returns true when `snap` itself became the
+   * reference (it is then not evaluated against itself).
+   */
+  const pinReference = (snap: WindowSnapshot, mc: ModelConfig): boolean => {
+    if (mc.pin !== undefined) {
+      const t = Date.parse(mc.pin);
+      const chosen = [...processor.history(snap.modelKey), snap].find((w) => w.start <= t && t < w.end);
+      if (chosen) {
+        processor.pinReference(snap.modelKey, chosen);
+        diag.info(`otel-ml: ${snap.model.name}: pinned window ${new Date(chosen.start).toISOString()} as the reference`);
+      }
+      return chosen === snap;
+    }
+    processor.pinReference(snap.modelKey, snap);
+    diag.info(`otel-ml: ${snap.model.name}: pinned its first window ${new Date(snap.start).toISOString()} as the reference`);
+    return true;
+  };
+  const owed: WindowSnapshot[] = processor.models().flatMap((k) => processor.unevaluatedWindows(k));
+
   const evaluateNow = (now: number = clock()): ModelReport[] => {
     if (evaluating) return [];
     evaluating = true;
     const out: ModelReport[] = [];
     try {
-      const closedNow = processor.closeDueWindows(now);
+      // Windows owed from before a restart first, then the ones closing now.
+      const closedNow = [...owed.splice(0), ...processor.closeDueWindows(now)];
       for (const snap of closedNow) {
         const started = performance.now();
         const mc = modelConfigFor(config, snap);
+        if (mc?.reference === 'pinned' && !processor.references(snap.modelKey).pinned && pinReference(snap, mc)) continue;
         const primary = primaryFor(snap, closedNow);
         const own = processor.references(snap.modelKey);
         // A canary/shadow version without references of its own is evaluated against the primary's.

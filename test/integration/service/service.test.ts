@@ -174,6 +174,42 @@ describe('processor service', () => {
     });
   });
 
+  it('compares with a pinned production window', async () => {
+    const normal = syntheticRows({ rows: 1_500, seed: 21 });
+    await withService(
+      async (svc, advance) => {
+        await send(svc, 'http-json', AggregationTemporality.DELTA, normal, 'a');
+        advance(60_000);
+        expect(svc.evaluateNow()).toEqual([]); // the first window becomes the reference
+        await send(svc, 'http-json', AggregationTemporality.DELTA, shifted, 'a');
+        advance(60_000);
+        const [report] = svc.evaluateNow();
+        expect(report!.reference).toEqual({ kind: 'pinned', count: 1_500 });
+        expect(report!.drifted).toContain('amount');
+      },
+      { models: [{ name: 'fraud', reference: 'pinned' }] },
+    );
+  });
+
+  it('after a restart, evaluates windows that closed but were never evaluated', async () => {
+    const path = join(dir, `owed-${Date.now()}.db`);
+    let now = Date.UTC(2026, 10, 25, 12, 0, 30);
+    const first = await startService({ ...config(), storage: { path, durability: 'full' } }, { clock: () => now, manualEvaluation: true });
+    await send(first, 'grpc', AggregationTemporality.CUMULATIVE, shifted, 'a');
+    now += 120_000;
+    expect(first.processor.closeDueWindows(now)).toHaveLength(1); // closed, then the process "dies" before evaluating
+    await first.close();
+    const second = await startService({ ...config(), storage: { path, durability: 'full' } }, { clock: () => now, manualEvaluation: true });
+    try {
+      const [report] = second.evaluateNow();
+      expect(report!.current.count).toBe(2_000);
+      expect(report!.drifted).toEqual(['amount']);
+      expect(second.evaluateNow()).toEqual([]);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('serves health, readiness, the status page and refuses bad requests', async () => {
     await withService(async (svc, advance) => {
       expect((await fetch(`${svc.httpUrl}/healthz`)).status).toBe(200);
