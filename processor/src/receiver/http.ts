@@ -15,7 +15,8 @@
  *   `/healthz`, `/readyz`, `/metrics`. Anything else is 404; a known path with the wrong
  *   method is 405 with an Allow header.
  * - Slow clients: `headersTimeoutMs` bounds the header phase, `requestTimeoutMs` the whole
- *   request including the body (Node answers 408 and closes).
+ *   request including the body (Node answers 408 and closes); `maxConnections` bounds how many
+ *   can be open at once, `maxBufferedBytes` the body bytes held across all requests.
  * - Access: with `auth`, OTLP paths (and, with `protectRoutes`, the extra routes except the public
  *   health checks) need `Authorization: Bearer <token>`; others get 401 before the body is read.
  *   With `tls`, the server speaks HTTPS only.
@@ -56,6 +57,11 @@ export interface HttpReceiverOptions {
   readonly requestTimeoutMs?: number;
   /** Idle keep-alive connection timeout. Default 5 s. */
   readonly keepAliveTimeoutMs?: number;
+  /**
+   * Open connections at once; further ones are closed on accept, so many slow clients cannot
+   * exhaust file descriptors or memory while the timeouts run. Default 1024.
+   */
+  readonly maxConnections?: number;
   /** Extra GET/HEAD routes by exact path, e.g. `/healthz`. */
   readonly routes?: ReadonlyMap<string, RouteHandler>;
   /** Called for requests no route matched; return true when it answered. */
@@ -364,6 +370,7 @@ export function createHttpReceiver(options: HttpReceiverOptions): HttpReceiver {
   const server: http.Server = options.tls
     ? https.createServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key, handshakeTimeout: headersTimeout }, listener)
     : http.createServer(serverOptions, listener);
+  server.maxConnections = options.maxConnections ?? 1024;
 
   return {
     server,

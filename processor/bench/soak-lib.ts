@@ -1,0 +1,226 @@
+/**
+ * Soak run of the live processor (used by `npm run bench:soak` and, seconds long, by
+ * test/integration/hardening/soak.test.ts).
+ *
+ * The service runs in this process as `otel-ml serve` would (startService: HTTP receiver, SQLite
+ * state file with synchronous=FULL, 1-minute windows, evaluation every second against the
+ * rolling reference). A sender in the same process posts OTLP/HTTP protobuf requests shaped like
+ * the instrumentation's exports (per instance: one model, FEATURES cumulative ml.feature.value
+ * histograms of 20 buckets, ml.prediction.score with 200 buckets, ml.predictions), first as fast
+ * as it can for `calibrateSeconds` (capacity), then at `rateFraction` of that capacity for
+ * `seconds`. Sampled: RSS every 250 ms and the event-loop delay (perf_hooks histogram, 10 ms
+ * resolution) of the thread that runs both the service and the sender. Checked at the end: every
+ * request answered 200, every point received and accepted exactly once.
+ */
+import http from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { ExportMetricsServiceRequest } from '../src/otlp/schema.js';
+import { DEFAULT_CONFIG, type ServiceConfig } from '../src/service/config.js';
+import { startService } from '../src/service/service.js';
+
+export interface SoakOptions {
+  readonly seconds: number;
+  readonly warmupSeconds: number;
+  readonly calibrateSeconds: number;
+  /** Share of the calibrated capacity to send at. Default 0.5. */
+  readonly rateFraction?: number;
+  readonly features?: number;
+  readonly instances?: number;
+  /** SQLite state file (':memory:' for none). */
+  readonly storagePath: string;
+  readonly onProgress?: (line: string) => void;
+}
+
+export interface SoakFigures {
+  capacityRequestsPerSec: number;
+  capacityPointsPerSec: number;
+  targetRequestsPerSec: number;
+  achievedPointsPerSec: number;
+  pointsPerRequest: number;
+  requests: number;
+  sentPoints: number;
+  statuses: Record<string, number>;
+  receivedPoints: number;
+  acceptedPoints: number;
+  droppedPoints: Record<string, number>;
+  evaluations: number;
+  rssAfterWarmupMiB: number;
+  rssMaxAfterWarmupMiB: number;
+  rssEndMiB: number;
+  /** (max RSS after warm-up - RSS at warm-up end) / RSS at warm-up end, in percent. */
+  rssGrowthPct: number;
+  eventLoopMaxMs: number;
+  eventLoopP99Ms: number;
+  /** Event-loop stalls over 50 ms after warm-up (seconds into the soak, length), at most 50. */
+  stalls: { atS: number; ms: number; afterEvaluationMs: number | undefined }[];
+}
+
+const SCORE_BOUNDS = Array.from({ length: 199 }, (_, i) => Number(((i + 1) * 0.005).toFixed(3)));
+const FEATURE_BOUNDS = Array.from({ length: 19 }, (_, i) => i * 5);
+const kv = (key: string, value: string) => ({ key, value: { stringValue: value } });
+
+/** The `round`-th cumulative export of sender instance `instance`. */
+function body(instance: number, round: number, features: number, startNs: bigint): Buffer {
+  const now = String(BigInt(Date.now()) * 1_000_000n);
+  const start = String(startNs);
+  const model = [kv('ml.model.name', 'soak'), kv('ml.model.version', '1'), kv('ml.model.task', 'binary_classification'), kv('ml.deployment.role', 'primary')];
+  const hist = (bounds: readonly number[], attrs: object[], seed: number) => {
+    const bucketCounts = [...bounds, 0].map((_, j) => (round + 1) * (((j + seed) % 5) + 1));
+    const count = bucketCounts.reduce((a, b) => a + b, 0);
+    return { attributes: attrs, startTimeUnixNano: start, timeUnixNano: now, count, sum: count * 0.5, bucketCounts, explicitBounds: bounds };
+  };
+  const req = {
+    resourceMetrics: [
+      {
+        resource: { attributes: [kv('service.name', 'soak-sender'), kv('service.instance.id', `i${instance}`)] },
+        scopeMetrics: [
+          {
+            scope: { name: '@otel-ml/instrumentation' },
+            metrics: [
+              { name: 'ml.feature.value', unit: '1', histogram: { aggregationTemporality: 2, dataPoints: Array.from({ length: features }, (_, f) => hist(FEATURE_BOUNDS, [...model, kv('ml.feature.name', `f${f}`)], f)) } },
+              { name: 'ml.prediction.score', unit: '1', histogram: { aggregationTemporality: 2, dataPoints: [hist(SCORE_BOUNDS, model, instance)] } },
+              { name: 'ml.predictions', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ attributes: model, startTimeUnixNano: start, timeUnixNano: now, asInt: 100 * (round + 1) }] } },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+  return Buffer.from(ExportMetricsServiceRequest.encode(ExportMetricsServiceRequest.fromObject(req)).finish());
+}
+
+function post(agent: http.Agent, port: number, b: Buffer): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.request({ host: '127.0.0.1', port, path: '/v1/metrics', method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', () => resolve(0));
+    req.end(b);
+  });
+}
+
+export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
+  const FEATURES = opts.features ?? 40;
+  const INSTANCES = opts.instances ?? 4;
+  const pointsPerRequest = FEATURES + 2;
+  const config: ServiceConfig = {
+    ...DEFAULT_CONFIG,
+    receivers: { http: { ...DEFAULT_CONFIG.receivers.http, port: 0 }, grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false } },
+    storage: { path: opts.storagePath, durability: 'full' },
+    windows: { lengthMs: 60_000, minRows: 1, maxExtensions: 0 },
+    evaluation: { ...DEFAULT_CONFIG.evaluation, intervalMs: 1_000 },
+    references: { ...DEFAULT_CONFIG.references, rollingWindows: 3 },
+    statusPage: { enabled: false },
+  };
+  let evaluations = 0;
+  let lastEvaluation = 0;
+  const svc = await startService(config, {
+    onReport: () => {
+      evaluations++;
+      lastEvaluation = performance.now();
+    },
+  });
+  const port = Number(new URL(svc.httpUrl!).port);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: INSTANCES });
+  const startNs = BigInt(Date.now()) * 1_000_000n;
+  const rounds = new Array<number>(INSTANCES).fill(0);
+  const statuses: Record<string, number> = {};
+  let requests = 0;
+  let sentPoints = 0;
+  const sendOne = async (instance: number): Promise<void> => {
+    const status = await post(agent, port, body(instance, rounds[instance]!++, FEATURES, startNs));
+    statuses[status] = (statuses[status] ?? 0) + 1;
+    requests++;
+    sentPoints += pointsPerRequest;
+  };
+  try {
+    // 1. capacity: every instance sends back to back
+    const c0 = performance.now();
+    const r0 = requests;
+    await Promise.all(
+      Array.from({ length: INSTANCES }, async (_, i) => {
+        while (performance.now() - c0 < opts.calibrateSeconds * 1000) await sendOne(i);
+      }),
+    );
+    const capacityRequestsPerSec = (requests - r0) / ((performance.now() - c0) / 1000);
+    const target = capacityRequestsPerSec * (opts.rateFraction ?? 0.5);
+    opts.onProgress?.(`capacity ${capacityRequestsPerSec.toFixed(1)} requests/s (${Math.round(capacityRequestsPerSec * pointsPerRequest)} points/s); soaking at ${target.toFixed(1)} requests/s for ${opts.seconds} s`);
+
+    // 2. soak at the target rate (requests spread over the instances, paced by a schedule)
+    const eld = monitorEventLoopDelay({ resolution: 10 });
+    eld.enable();
+    const rss: { t: number; mib: number }[] = [];
+    const sampler = setInterval(() => rss.push({ t: performance.now(), mib: process.memoryUsage.rss() / 2 ** 20 }), 250);
+    const s0 = performance.now();
+    // A 10 ms ticker: a late tick is a stall; note it with the time since the last evaluation.
+    const stalls: SoakFigures['stalls'] = [];
+    let tick = performance.now();
+    const ticker = setInterval(() => {
+      const t = performance.now();
+      const late = t - tick - 10;
+      tick = t;
+      if (late > 50 && t - s0 > opts.warmupSeconds * 1000 && stalls.length < 50) {
+        stalls.push({ atS: +((t - s0) / 1000).toFixed(1), ms: Math.round(late), afterEvaluationMs: lastEvaluation ? Math.round(t - lastEvaluation) : undefined });
+      }
+    }, 10);
+    const sentBefore = sentPoints;
+    let warmedUp = false;
+    let k = 0;
+    let lastReport = s0;
+    const inFlight = new Set<Promise<void>>();
+    while (performance.now() - s0 < opts.seconds * 1000) {
+      const due = s0 + (k * 1000) / target;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (!warmedUp && performance.now() - s0 >= opts.warmupSeconds * 1000) {
+        warmedUp = true;
+        eld.reset();
+        rss.push({ t: performance.now(), mib: process.memoryUsage.rss() / 2 ** 20 });
+      }
+      if (inFlight.size < INSTANCES) {
+        const p = sendOne(k % INSTANCES).finally(() => inFlight.delete(p));
+        inFlight.add(p);
+      }
+      k++;
+      if (performance.now() - lastReport > 30_000) {
+        lastReport = performance.now();
+        opts.onProgress?.(`  ${((lastReport - s0) / 1000).toFixed(0)} s: ${requests} requests, RSS ${rss.at(-1)?.mib.toFixed(0)} MiB, event loop max ${(eld.max / 1e6).toFixed(1)} ms, ${evaluations} evaluations`);
+      }
+    }
+    await Promise.all(inFlight);
+    clearInterval(sampler);
+    clearInterval(ticker);
+    eld.disable();
+    const soakSeconds = (performance.now() - s0) / 1000;
+    const warmT = s0 + opts.warmupSeconds * 1000;
+    const after = rss.filter((r) => r.t >= warmT);
+    const rssAfterWarmup = after[0]?.mib ?? rss.at(-1)!.mib;
+    const rssMax = Math.max(...after.map((r) => r.mib));
+    const stats = svc.processor.stats();
+    return {
+      capacityRequestsPerSec,
+      capacityPointsPerSec: capacityRequestsPerSec * pointsPerRequest,
+      targetRequestsPerSec: target,
+      achievedPointsPerSec: (sentPoints - sentBefore) / soakSeconds,
+      pointsPerRequest,
+      requests,
+      sentPoints,
+      statuses,
+      receivedPoints: stats.receivedPoints,
+      acceptedPoints: stats.acceptedPoints,
+      droppedPoints: Object.fromEntries(Object.entries(stats.droppedPoints).filter(([, v]) => v > 0)),
+      evaluations,
+      rssAfterWarmupMiB: rssAfterWarmup,
+      rssMaxAfterWarmupMiB: rssMax,
+      rssEndMiB: rss.at(-1)!.mib,
+      rssGrowthPct: (100 * (rssMax - rssAfterWarmup)) / rssAfterWarmup,
+      eventLoopMaxMs: eld.max / 1e6,
+      eventLoopP99Ms: eld.percentile(99) / 1e6,
+      stalls,
+    };
+  } finally {
+    agent.destroy();
+    await svc.close();
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Soak benchmark of the live processor: capacity first, then half of it for 10 minutes.
+ *
+ *   npm run bench:soak                          (10 min soak after a 20 s calibration)
+ *   npm run bench:soak -- --seconds 120 --warmup 30 [--memory]   (--memory: in-memory SQLite)
+ *
+ * Pass criteria printed at the end: RSS after warm-up stays within 10% of its level at the end
+ * of warm-up, no event-loop stall over 100 ms, every request answered 200 and every point
+ * accepted exactly once. See soak-lib.ts for the workload.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runSoak } from './soak-lib.js';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'otel-ml-soak-'));
+try {
+  const seconds = arg('seconds', 600);
+  const memory = process.argv.includes('--memory');
+  console.log(`soak: node ${process.version}, ${seconds} s at half capacity, ${memory ? 'in-memory SQLite' : 'state file WAL synchronous=FULL'}`);
+  const f = await runSoak({
+    seconds,
+    warmupSeconds: arg('warmup', Math.min(60, seconds / 5)),
+    calibrateSeconds: arg('calibrate', 20),
+    storagePath: memory ? ':memory:' : join(dir, 'soak.db'),
+    onProgress: (l) => console.log(l),
+  });
+  console.table({
+    capacity: `${Math.round(f.capacityPointsPerSec).toLocaleString('en-US')} points/s (${f.capacityRequestsPerSec.toFixed(1)} requests/s of ${f.pointsPerRequest} points)`,
+    soak: `${Math.round(f.achievedPointsPerSec).toLocaleString('en-US')} points/s`,
+    requests: `${f.requests} (${JSON.stringify(f.statuses)})`,
+    points: `sent ${f.sentPoints}, received ${f.receivedPoints}, accepted ${f.acceptedPoints}, dropped ${JSON.stringify(f.droppedPoints)}`,
+    evaluations: f.evaluations,
+    RSS: `${f.rssAfterWarmupMiB.toFixed(0)} MiB after warm-up, max ${f.rssMaxAfterWarmupMiB.toFixed(0)} MiB (+${f.rssGrowthPct.toFixed(1)}%), end ${f.rssEndMiB.toFixed(0)} MiB`,
+    'event loop': `max ${f.eventLoopMaxMs.toFixed(1)} ms, p99 ${f.eventLoopP99Ms.toFixed(1)} ms`,
+  });
+  if (f.stalls.length) console.log(`event-loop stalls over 50 ms after warm-up (s into the soak: ms, ms since the last evaluation report): ${f.stalls.map((x) => `${x.atS}: ${x.ms} (${x.afterEvaluationMs ?? '-'})`).join(', ')}`);
+  const ok = f.rssGrowthPct <= 10 && f.eventLoopMaxMs <= 100 && f.statuses['200'] === f.requests && f.acceptedPoints === f.sentPoints;
+  console.log(`soak ${ok ? 'PASSED' : 'FAILED'}: RSS growth ${f.rssGrowthPct.toFixed(1)}% (<= 10%), event-loop max ${f.eventLoopMaxMs.toFixed(1)} ms (<= 100 ms), all 200: ${f.statuses['200'] === f.requests}, accepted = sent: ${f.acceptedPoints === f.sentPoints}`);
+  if (!ok) process.exitCode = 1;
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
