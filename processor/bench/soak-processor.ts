@@ -33,7 +33,7 @@ try {
   console.table({
     capacity: `${Math.round(f.capacityPointsPerSec).toLocaleString('en-US')} points/s (${f.capacityRequestsPerSec.toFixed(1)} requests/s of ${f.pointsPerRequest} points)`,
     soak: `${Math.round(f.achievedPointsPerSec).toLocaleString('en-US')} points/s`,
-    requests: `${f.requests} (${JSON.stringify(f.statuses)})`,
+    requests: `${f.requests} (${JSON.stringify(f.statuses)}), ${f.skipped} sends skipped (all instances busy)`,
     points: `sent ${f.sentPoints}, received ${f.receivedPoints}, accepted ${f.acceptedPoints}, dropped ${JSON.stringify(f.droppedPoints)}`,
     evaluations: f.evaluations,
     RSS: `${f.rssAfterWarmupMiB.toFixed(0)} MiB after warm-up, max ${f.rssMaxAfterWarmupMiB.toFixed(0)} MiB (+${f.rssGrowthPct.toFixed(1)}%), end ${f.rssEndMiB.toFixed(0)} MiB`,
