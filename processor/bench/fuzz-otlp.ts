@@ -10,6 +10,9 @@
  * bodies, to the gRPC receiver. Prints inputs tried, outcomes, crashes, wrong answers, the
  * slowest input and the peak RSS; exits 1 on any crash, wrong answer or unexpected status.
  */
+import http from 'node:http';
+import zlib from 'node:zlib';
+import { createHttpReceiver } from '../src/receiver/index.js';
 import { StreamProcessor } from '../src/streams/processor.js';
 import { CountingConsumer, runFuzz, runTransportFuzz } from '../../test/fuzz/otlp-fuzz.js';
 
@@ -52,4 +55,29 @@ console.log(`unexpected answers: ${t.unexpected}; serving a valid request afterw
 for (const x of t.samples) console.log(`  ${x}`);
 const total = f.inputs + t.inputs + Object.entries(t.answers).filter(([k]) => k.startsWith('grpc')).reduce((a, [, v]) => a + v, 0);
 console.log(`\ntotal inputs tried: ${total.toLocaleString('en-US')} (in-process ${f.inputs.toLocaleString('en-US')}, HTTP ${t.inputs.toLocaleString('en-US')}, gRPC ${(total - f.inputs - t.inputs).toLocaleString('en-US')})`);
-if (f.crashes || f.wrongAnswers || t.unexpected || !t.aliveAfter) process.exitCode = 1;
+
+// A gzip bomb: 1 GiB of zeros in about 1 MB, against the default 64 MiB decompressed-size limit.
+const gzip = zlib.createGzip({ level: 9 });
+const parts: Buffer[] = [];
+gzip.on('data', (c: Buffer) => parts.push(c));
+const zeros = Buffer.alloc(1 << 20);
+for (let i = 0; i < 1024; i++) if (!gzip.write(zeros)) await new Promise((r) => gzip.once('drain', r));
+await new Promise((r) => gzip.end(r));
+const bomb = Buffer.concat(parts);
+const receiver = createHttpReceiver({ consumer: { consume: () => ({ rejectedDataPoints: 0 }) }, port: 0 });
+const { port } = await receiver.listen();
+const rssBefore = process.memoryUsage.rss();
+let rssPeak = rssBefore;
+const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 5);
+const bombStatus = await new Promise<number>((resolve, reject) => {
+  const req = http.request({ host: '127.0.0.1', port, path: '/v1/metrics', method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' } }, (res) => {
+    res.resume();
+    res.on('end', () => resolve(res.statusCode ?? 0));
+  });
+  req.on('error', reject);
+  req.end(bomb);
+});
+clearInterval(sampler);
+await receiver.close(100);
+console.log(`gzip bomb (${(bomb.length / 1e6).toFixed(1)} MB inflating to 1 GiB): HTTP ${bombStatus}; RSS ${(rssBefore / 2 ** 20).toFixed(0)} MiB before, peak +${((rssPeak - rssBefore) / 2 ** 20).toFixed(0)} MiB while refused`);
+if (f.crashes || f.wrongAnswers || t.unexpected || !t.aliveAfter || bombStatus !== 413) process.exitCode = 1;
