@@ -52,16 +52,28 @@ export async function readCsv(file: string, options: CsvReadOptions): Promise<Cs
   const input = createReadStream(file);
   let bytes = 0;
   let sawBinary = false;
+  let notUtf8 = false;
+  // Validates the bytes as UTF-8 on the side (streaming, so a character split across chunks is
+  // fine): a Latin-1 or UTF-16 file is refused instead of being read with replacement characters.
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
   input.on('data', (chunk) => {
     const b = chunk as Buffer;
     bytes += b.length;
     if (!sawBinary && b.includes(0)) sawBinary = true;
+    if (!notUtf8) {
+      try {
+        utf8.decode(b, { stream: true });
+      } catch {
+        notUtf8 = true;
+      }
+    }
     progress.update(bytes);
   });
   let header: string[] | undefined;
   let rows = 0;
   const handle = (rec: string[], line: number): void => {
     if (sawBinary) throw new CliError(`${file}: row ${line}: the file contains binary data (NUL bytes); expected UTF-8 CSV text`);
+    if (notUtf8) throw new CliError(`${file}: near row ${line}: the file is not valid UTF-8 (Latin-1 or UTF-16?); convert it, e.g. with \`iconv -f latin1 -t utf-8\``);
     if (!header) {
       header = rec.map((c) => c.trim());
       const seen = new Set<string>();
@@ -121,6 +133,12 @@ export async function readCsv(file: string, options: CsvReadOptions): Promise<Cs
     if (code) throw new CliError(`${file}: cannot read the file (${code})`);
     throw err;
   }
+  try {
+    utf8.decode();
+  } catch {
+    notUtf8 = true;
+  }
+  if (notUtf8) throw new CliError(`${file}: the file is not valid UTF-8 (Latin-1 or UTF-16?); convert it, e.g. with \`iconv -f latin1 -t utf-8\``);
   progress.done(rows);
   if (!header) throw new CliError(`${file}: the file is empty; expected a header row and data rows`);
   return { rows, bytes };
@@ -138,6 +156,10 @@ function csvReason(e: CsvError): string {
     case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH':
       return 'the number of cells differs from the header';
     default:
-      return e.message.replace(/^Invalid [^:]*: /, '');
+      // csv-parse quotes raw input in some messages: keep the line printable and short.
+      return e.message
+        .replace(/^Invalid [^:]*: /, '')
+        .replace(/[^\x20-\x7e]/g, '?')
+        .slice(0, 160);
   }
 }

@@ -133,6 +133,14 @@ describe('otel-ml errors', () => {
     });
   }
 
+  it('a file in another encoding is refused, not read with replacement characters', () => {
+    writeFileSync(join(dir, 'latin1.csv'), Buffer.from('id,amount,age,country,score,label\n1,2,3,M\xfcnchen,0.5,1\n', 'latin1'));
+    const r = otelMl('report', '--baseline', 'fraud.baseline.json', '--data', 'latin1.csv', ...COLS);
+    expect(r.stderr).toMatch(/^otel-ml: latin1\.csv: (near row \d+: )?the file is not valid UTF-8 \(Latin-1 or UTF-16\?\); convert it/);
+    expect(r.stderr.split('\n')).toHaveLength(2);
+    expect(r.status).toBe(2);
+  });
+
   it('a very long line is refused, not buffered', () => {
     writeFileSync(join(dir, 'long.csv'), `id,amount,age,country,score,label\n1,2,3,${'x'.repeat(10 * 1024 * 1024)},0.5,1\n`);
     const r = otelMl('report', '--baseline', 'fraud.baseline.json', '--data', 'long.csv', ...COLS);
