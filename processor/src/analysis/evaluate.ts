@@ -114,14 +114,43 @@ export function histogramQuantile(h: ExplicitHistogram, q: number): number | nul
 const interval = (lo: number | null, hi: number | null) => `(${lo === null ? '-inf' : fmtEdge(lo)}, ${hi === null ? 'inf' : fmtEdge(hi)}]`;
 const fmtEdge = (v: number) => (Math.abs(v) >= 1000 || (v !== 0 && Math.abs(v) < 0.01) ? v.toPrecision(3) : String(Math.round(v * 1000) / 1000));
 
-function shares(labels: readonly { label: string; lower: number | null; upper: number | null }[], ref: ArrayLike<number>, cur: ArrayLike<number>): BinShare[] {
-  const rt = Array.from(ref).reduce((a, b) => a + b, 0) || 1;
-  const ct = Array.from(cur).reduce((a, b) => a + b, 0) || 1;
-  return labels.map((l, i) => ({ ...l, reference: ref[i]! / rt, current: cur[i]! / ct }));
+function total(counts: ArrayLike<number>): number {
+  let t = 0;
+  for (let i = 0; i < counts.length; i++) t += counts[i]!;
+  return t;
 }
 
+function shares(labels: readonly { label: string; lower: number | null; upper: number | null }[], ref: ArrayLike<number>, cur: ArrayLike<number>): BinShare[] {
+  const rt = total(ref) || 1;
+  const ct = total(cur) || 1;
+  const out = new Array<BinShare>(labels.length);
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i]!;
+    out[i] = { label: l.label, lower: l.lower, upper: l.upper, reference: ref[i]! / rt, current: cur[i]! / ct };
+  }
+  return out;
+}
+
+/**
+ * The (at most) 3 bins whose share moved most, largest move first; ties keep bin order (as a
+ * stable sort by decreasing |current - reference| would).
+ */
 function topMovers(bins: readonly BinShare[]): BinShare[] {
-  return [...bins].sort((a, b) => Math.abs(b.current - b.reference) - Math.abs(a.current - a.reference)).slice(0, 3);
+  const top: BinShare[] = [];
+  const moves: number[] = [];
+  for (const b of bins) {
+    const m = Math.abs(b.current - b.reference);
+    let k = top.length;
+    while (k > 0 && moves[k - 1]! < m) k--;
+    if (k >= 3) continue;
+    top.splice(k, 0, b);
+    moves.splice(k, 0, m);
+    if (top.length > 3) {
+      top.pop();
+      moves.pop();
+    }
+  }
+  return top;
 }
 
 /** 95% multinomial bootstrap interval of PSI; a huge reference is held fixed (its noise is negligible). */
@@ -130,6 +159,8 @@ function lowVolumeInterval(p: ArrayLike<number>, q: ArrayLike<number>): readonly
   for (let i = 0; i < p.length; i++) n += p[i]!;
   return bootstrapInterval(p, q, 'psi', { iterations: 500, resampleReference: n <= 100_000 });
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 interface Pending {
   readonly report: Omit<DistributionReport, 'drift'>;
@@ -276,15 +307,12 @@ function featureDistribution(name: string, ref: FeatureWindow | undefined, cur: 
   // A feature the current window never reported (not even as missing) has no missing rate: the
   // sender records nothing for it (e.g. a shadow model observed without features).
   const absent = cur === undefined;
-  return {
-    ...p,
-    report: {
-      ...p.report,
-      ...(absent && ref ? { note: 'not reported in the current window' } : {}),
-      missingRate: curTotal > 0 ? curMissing / curTotal : curRows > 0 && !absent ? 0 : null,
-      referenceMissingRate: refTotal > 0 ? refMissing / refTotal : refRows > 0 ? 0 : null,
-    },
-  };
+  // p.report was built above for this feature alone: set the fields in place (keys keep their order).
+  const r = p.report as Mutable<Omit<DistributionReport, 'drift'>>;
+  if (absent && ref) r.note = 'not reported in the current window';
+  r.missingRate = curTotal > 0 ? curMissing / curTotal : curRows > 0 && !absent ? 0 : null;
+  r.referenceMissingRate = refTotal > 0 ? refMissing / refTotal : refRows > 0 ? 0 : null;
+  return p;
 }
 
 function decide(p: Pending, adjustedP: number | null, s: typeof DEFAULTS, enoughRows: boolean): DistributionReport {
@@ -299,7 +327,10 @@ function decide(p: Pending, adjustedP: number | null, s: typeof DEFAULTS, enough
     minJensenShannon: s.minJensenShannon,
     minCount: s.minRows,
   });
-  return { ...p.report, drift: decision };
+  // Each pending report is decided once: complete it in place.
+  const r = p.report as Mutable<DistributionReport>;
+  r.drift = decision;
+  return r;
 }
 
 function calibrationReport(split: LabelSplitScores | null): CalibrationReport | null {

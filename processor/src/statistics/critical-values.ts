@@ -78,6 +78,43 @@ function checkSetting(s: NullSetting): void {
 const isDistance = (stat: TestedStatistic): boolean => stat === 'jensen_shannon' || stat === 'hellinger';
 
 /**
+ * Memoized quantiles: criticalValues is evaluated for every feature of every window with the same
+ * few (alpha, dof) pairs, and both quantiles are deterministic functions of them. Bounded caches.
+ */
+const MAX_CACHED = 4096;
+const chiQuantiles = new Map<string, number>();
+const ksQuantiles = new Map<number, number>();
+
+function cachedChiSquareQuantile(p: number, dof: number): number {
+  const key = `${p}|${dof}`;
+  let v = chiQuantiles.get(key);
+  if (v === undefined) {
+    v = chiSquareQuantile(p, dof);
+    if (chiQuantiles.size >= MAX_CACHED) chiQuantiles.clear();
+    chiQuantiles.set(key, v);
+  }
+  return v;
+}
+
+function cachedKolmogorovQuantile(p: number): number {
+  let v = ksQuantiles.get(p);
+  if (v === undefined) {
+    v = kolmogorovQuantile(p);
+    if (ksQuantiles.size >= MAX_CACHED) ksQuantiles.clear();
+    ksQuantiles.set(p, v);
+  }
+  return v;
+}
+
+/** criticalValue after the checks. */
+function unchecked(stat: TestedStatistic, s: NullSetting, alpha: number): number {
+  if (stat === 'ks') return cachedKolmogorovQuantile(1 - alpha) / Math.sqrt((s.referenceCount * s.currentCount) / (s.referenceCount + s.currentCount));
+  if (s.bins < 2) return 0;
+  const x = chiScale(stat, s) * cachedChiSquareQuantile(1 - alpha, s.bins - 1);
+  return isDistance(stat) ? Math.sqrt(x) : x;
+}
+
+/**
  * Critical value of `stat` at level `alpha` (default 0.01): the value the
  * statistic exceeds with probability alpha under H0 (module comment). With a
  * single bin every binned statistic is identically 0 and the critical value is 0.
@@ -85,10 +122,7 @@ const isDistance = (stat: TestedStatistic): boolean => stat === 'jensen_shannon'
 export function criticalValue(stat: TestedStatistic, s: NullSetting, alpha = 0.01): number {
   checkSetting(s);
   checkProbability(alpha, 'alpha');
-  if (stat === 'ks') return kolmogorovQuantile(1 - alpha) / Math.sqrt((s.referenceCount * s.currentCount) / (s.referenceCount + s.currentCount));
-  if (s.bins < 2) return 0;
-  const x = chiScale(stat, s) * chiSquareQuantile(1 - alpha, s.bins - 1);
-  return isDistance(stat) ? Math.sqrt(x) : x;
+  return unchecked(stat, s, alpha);
 }
 
 /** Asymptotic p-value of an observed `value` of `stat` under H0 (module comment); 1 with a single bin. */
@@ -114,12 +148,14 @@ export interface CriticalValues {
 /** {@link criticalValue} of each statistic for one setting, at `alpha` (default 0.01). */
 export function criticalValues(s: NullSetting & { readonly alpha?: number }): CriticalValues {
   const a = s.alpha ?? 0.01;
+  checkSetting(s);
+  checkProbability(a, 'alpha');
   return {
-    psi: criticalValue('psi', s, a),
-    kl: criticalValue('kl', s, a),
-    jensenShannon: criticalValue('jensen_shannon', s, a),
-    hellinger: criticalValue('hellinger', s, a),
-    chiSquare: criticalValue('chi_square', s, a),
-    ks: criticalValue('ks', s, a),
+    psi: unchecked('psi', s, a),
+    kl: unchecked('kl', s, a),
+    jensenShannon: unchecked('jensen_shannon', s, a),
+    hellinger: unchecked('hellinger', s, a),
+    chiSquare: unchecked('chi_square', s, a),
+    ks: unchecked('ks', s, a),
   };
 }
