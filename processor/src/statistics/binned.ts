@@ -1,10 +1,10 @@
 import { chiSquareTest } from './chi-square.js';
 import type { ChiSquareTest } from './chi-square.js';
-import { hellingerDistance } from './hellinger.js';
-import { jensenShannonDistance } from './jensen-shannon.js';
-import { klDivergence } from './kl.js';
-import { psi } from './psi.js';
-import { DEFAULT_EPSILON } from './smoothing.js';
+import { hellingerOfProportions } from './hellinger.js';
+import { jensenShannonOfProportions } from './jensen-shannon.js';
+import { klOfProportions } from './kl.js';
+import { psiOfProportions } from './psi.js';
+import { DEFAULT_EPSILON, rawProportions, smoothRawProportions } from './smoothing.js';
 import { checkCountPair } from './validate.js';
 
 /** The binned drift statistics of one current window against its reference, on the same bins. */
@@ -34,11 +34,16 @@ export interface BinnedDriftOptions {
 export function binnedDrift(p: ArrayLike<number>, q: ArrayLike<number>, opts: BinnedDriftOptions = {}): BinnedDrift {
   const { n, m } = checkCountPair(p, q);
   const eps = opts.epsilon ?? DEFAULT_EPSILON;
+  // Each proportion vector once (the statistics' own entry points would each recompute them).
+  const pr = rawProportions(p);
+  const qr = rawProportions(q);
+  const ps = smoothRawProportions(pr, eps);
+  const qs = smoothRawProportions(qr, eps);
   return {
-    psi: psi(p, q, eps),
-    kl: klDivergence(p, q, eps),
-    jensenShannon: jensenShannonDistance(p, q),
-    hellinger: hellingerDistance(p, q),
+    psi: psiOfProportions(ps, qs),
+    kl: klOfProportions(ps, qs),
+    jensenShannon: jensenShannonOfProportions(pr, qr),
+    hellinger: hellingerOfProportions(pr, qr),
     chiSquare: chiSquareTest(p, q),
     bins: p.length,
     referenceCount: n,

@@ -13,8 +13,11 @@ import { checkCountPair } from './validate.js';
  */
 export function hellingerDistance(p: ArrayLike<number>, q: ArrayLike<number>): number {
   checkCountPair(p, q);
-  const pr = rawProportions(p);
-  const qr = rawProportions(q);
+  return hellingerOfProportions(rawProportions(p), rawProportions(q));
+}
+
+/** Hellinger distance of raw proportions (see {@link hellingerDistance}). */
+export function hellingerOfProportions(pr: Float64Array, qr: Float64Array): number {
   let s = 0;
   for (let i = 0; i < pr.length; i++) {
     const d = Math.sqrt(pr[i]!) - Math.sqrt(qr[i]!);

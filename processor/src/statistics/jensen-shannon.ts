@@ -14,8 +14,11 @@ import { checkCountPair } from './validate.js';
  */
 export function jensenShannonDistance(p: ArrayLike<number>, q: ArrayLike<number>): number {
   checkCountPair(p, q);
-  const pr = rawProportions(p);
-  const qr = rawProportions(q);
+  return jensenShannonOfProportions(rawProportions(p), rawProportions(q));
+}
+
+/** Jensen-Shannon distance of raw proportions (see {@link jensenShannonDistance}). */
+export function jensenShannonOfProportions(pr: Float64Array, qr: Float64Array): number {
   let s = 0;
   for (let i = 0; i < pr.length; i++) {
     const a = pr[i]!;

@@ -13,8 +13,11 @@ import { checkCountPair } from './validate.js';
  */
 export function klDivergence(p: ArrayLike<number>, q: ArrayLike<number>, epsilon: number = DEFAULT_EPSILON): number {
   checkCountPair(p, q);
-  const ps = smoothedProportions(p, epsilon);
-  const qs = smoothedProportions(q, epsilon);
+  return klOfProportions(smoothedProportions(p, epsilon), smoothedProportions(q, epsilon));
+}
+
+/** KL = sum_i p~_i ln(p~_i / q~_i) on already smoothed proportions (see {@link klDivergence}). */
+export function klOfProportions(ps: Float64Array, qs: Float64Array): number {
   let s = 0;
   for (let i = 0; i < ps.length; i++) s += ps[i]! * Math.log(ps[i]! / qs[i]!);
   return Math.max(0, s);

@@ -14,8 +14,11 @@ import { checkCountPair } from './validate.js';
  */
 export function psi(p: ArrayLike<number>, q: ArrayLike<number>, epsilon: number = DEFAULT_EPSILON): number {
   checkCountPair(p, q);
-  const ps = smoothedProportions(p, epsilon);
-  const qs = smoothedProportions(q, epsilon);
+  return psiOfProportions(smoothedProportions(p, epsilon), smoothedProportions(q, epsilon));
+}
+
+/** PSI = sum_i (q~_i - p~_i) ln(q~_i / p~_i) on already smoothed proportions (see {@link psi}). */
+export function psiOfProportions(ps: Float64Array, qs: Float64Array): number {
   let s = 0;
   for (let i = 0; i < ps.length; i++) s += (qs[i]! - ps[i]!) * Math.log(qs[i]! / ps[i]!);
   return s;

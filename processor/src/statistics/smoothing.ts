@@ -23,7 +23,19 @@ export const DEFAULT_EPSILON = 1e-4;
 /** Smoothed proportions (see the module comment). `counts` must have a positive total. */
 export function smoothedProportions(counts: ArrayLike<number>, epsilon: number = DEFAULT_EPSILON): Float64Array {
   if (!(epsilon > 0 && epsilon < 1)) throw new StatisticsInputError(`epsilon must be in (0, 1), got ${epsilon}`);
-  const out = rawProportions(counts);
+  return smoothInPlace(rawProportions(counts), epsilon);
+}
+
+/**
+ * Smoothed proportions from raw proportions c_i / N (see the module comment), as a new array; for
+ * callers that need both the raw and the smoothed proportions of the same counts.
+ */
+export function smoothRawProportions(raw: Float64Array, epsilon: number = DEFAULT_EPSILON): Float64Array {
+  if (!(epsilon > 0 && epsilon < 1)) throw new StatisticsInputError(`epsilon must be in (0, 1), got ${epsilon}`);
+  return smoothInPlace(Float64Array.from(raw), epsilon);
+}
+
+function smoothInPlace(out: Float64Array, epsilon: number): Float64Array {
   const scale = 1 + out.length * epsilon;
   for (let i = 0; i < out.length; i++) out[i] = (out[i]! + epsilon) / scale;
   return out;

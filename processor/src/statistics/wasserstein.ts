@@ -3,10 +3,19 @@ import { checkSameBoundaries } from './same-boundaries.js';
 
 /** The histogram's CDF as non-overlapping pieces of uniform density, in increasing order. */
 interface PiecewiseCdf {
+  /** Number of pieces (the arrays below may be longer). */
+  readonly pieces: number;
   readonly lo: Float64Array;
   readonly hi: Float64Array;
-  /** Cumulative proportion before piece k (length pieces + 1). */
+  /** Cumulative proportion before piece k (pieces + 1 entries used). */
   readonly cum: Float64Array;
+}
+
+/** How far an open end bucket extends beyond its boundary (see `piecewise`). */
+function extent(end: number, neighbour: number, width: number, bound: number | undefined): number {
+  const e = neighbour > 0 ? (width * end) / neighbour : Infinity;
+  if (bound !== undefined) return Math.min(e, bound);
+  return Number.isFinite(e) ? e : width;
 }
 
 /**
@@ -23,14 +32,10 @@ interface PiecewiseCdf {
 function piecewise(h: ExplicitHistogram): PiecewiseCdf {
   const b = h.boundaries;
   const n = b.length;
-  const lo: number[] = [];
-  const hi: number[] = [];
-  const mass: number[] = [];
-  const extent = (end: number, neighbour: number, width: number, bound: number | undefined): number => {
-    const e = neighbour > 0 ? (width * end) / neighbour : Infinity;
-    if (bound !== undefined) return Math.min(e, bound);
-    return Number.isFinite(e) ? e : width;
-  };
+  const lo = new Float64Array(n + 1);
+  const hi = new Float64Array(n + 1);
+  const cum = new Float64Array(n + 2);
+  let k = 0;
   for (let i = 0; i <= n; i++) {
     const c = h.counts[i]!;
     if (c === 0) continue;
@@ -49,33 +54,59 @@ function piecewise(h: ExplicitHistogram): PiecewiseCdf {
     if (h.min !== undefined && h.min > a) a = h.min;
     if (h.max !== undefined && h.max < z) z = h.max;
     if (a > z) a = z;
-    lo.push(a);
-    hi.push(z);
-    mass.push(c / h.count);
+    lo[k] = a;
+    hi[k] = z;
+    cum[k + 1] = cum[k]! + c / h.count;
+    k++;
   }
-  const cum = new Float64Array(mass.length + 1);
-  for (let k = 0; k < mass.length; k++) cum[k + 1] = cum[k]! + mass[k]!;
-  return { lo: Float64Array.from(lo), hi: Float64Array.from(hi), cum };
+  return { pieces: k, lo, hi, cum };
 }
 
-/** F(x) and dF/dx at a point x that is not a piece end. */
-function evaluate(f: PiecewiseCdf, x: number): { value: number; slope: number } {
-  // last piece with lo < x
+/** The last piece k with lo[k] < x (-1 when none), by bisection. */
+function pieceBefore(f: PiecewiseCdf, x: number): number {
   let l = 0;
-  let r = f.lo.length;
+  let r = f.pieces;
   while (l < r) {
     const mid = (l + r) >>> 1;
     if (f.lo[mid]! < x) l = mid + 1;
     else r = mid;
   }
-  const k = l - 1;
-  if (k < 0) return { value: 0, slope: 0 };
+  return l - 1;
+}
+
+/** F(x) at a point x that is not a piece end, given k = pieceBefore(f, x). */
+function valueAt(f: PiecewiseCdf, k: number, x: number): number {
+  if (k < 0) return 0;
   const lo = f.lo[k]!;
   const hi = f.hi[k]!;
-  if (x >= hi) return { value: f.cum[k + 1]!, slope: 0 };
+  if (x >= hi) return f.cum[k + 1]!;
+  return f.cum[k]! + slopeAt(f, k, x) * (x - lo);
+}
+
+/** dF/dx at a point x that is not a piece end, given k = pieceBefore(f, x). */
+function slopeAt(f: PiecewiseCdf, k: number, x: number): number {
+  if (k < 0) return 0;
+  const lo = f.lo[k]!;
+  const hi = f.hi[k]!;
+  if (x >= hi) return 0;
   const share = f.cum[k + 1]! - f.cum[k]!;
-  const slope = share / (hi - lo);
-  return { value: f.cum[k]! + slope * (x - lo), slope };
+  return share / (hi - lo);
+}
+
+/** The piece ends of both CDFs, sorted ascending, each value once (count in the return). */
+function breakpoints(f: PiecewiseCdf, g: PiecewiseCdf): { pts: Float64Array; count: number } {
+  const pts = new Float64Array(2 * (f.pieces + g.pieces));
+  pts.set(f.lo.subarray(0, f.pieces), 0);
+  pts.set(f.hi.subarray(0, f.pieces), f.pieces);
+  pts.set(g.lo.subarray(0, g.pieces), 2 * f.pieces);
+  pts.set(g.hi.subarray(0, g.pieces), 2 * f.pieces + g.pieces);
+  pts.sort();
+  let count = 0;
+  for (let i = 0; i < pts.length; i++) {
+    // -0 and 0 are one point (as in a Set); both behave the same in the sums below
+    if (count === 0 || pts[i]! !== pts[count - 1]!) pts[count++] = pts[i]!;
+  }
+  return { pts, count };
 }
 
 /**
@@ -98,16 +129,16 @@ export function wassersteinDistance(ref: ExplicitHistogram, cur: ExplicitHistogr
   checkSameBoundaries(ref, cur);
   const f = piecewise(ref);
   const g = piecewise(cur);
-  const pts = Array.from(new Set([...f.lo, ...f.hi, ...g.lo, ...g.hi])).sort((a, b) => a - b);
+  const { pts, count } = breakpoints(f, g);
   let total = 0;
-  for (let i = 0; i + 1 < pts.length; i++) {
+  for (let i = 0; i + 1 < count; i++) {
     const x0 = pts[i]!;
     const x1 = pts[i + 1]!;
     const xm = (x0 + x1) / 2;
-    const a = evaluate(f, xm);
-    const b = evaluate(g, xm);
-    const dm = a.value - b.value;
-    const ds = a.slope - b.slope;
+    const kf = pieceBefore(f, xm);
+    const kg = pieceBefore(g, xm);
+    const dm = valueAt(f, kf, xm) - valueAt(g, kg, xm);
+    const ds = slopeAt(f, kf, xm) - slopeAt(g, kg, xm);
     const d0 = dm - ds * (xm - x0);
     const d1 = dm + ds * (x1 - xm);
     const w = x1 - x0;
