@@ -97,6 +97,13 @@ function nullable(v: number | undefined): number | null {
 
 type Row = Record<string, unknown>;
 
+/** Exactly equal number lists. */
+function sameList(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** JSON writes a NaN sum (unknown) as null; read it back as NaN. */
 function parseSnapshot(text: string): WindowSnapshot {
   return JSON.parse(text, (k, v: unknown) => (k === 'sum' && v === null ? Number.NaN : v)) as WindowSnapshot;
@@ -205,9 +212,26 @@ export class StateDb {
     return this.db.transaction(fn).immediate();
   }
 
-  /** Shared instance of a boundary list (the same array for equal lists). */
+  /**
+   * Shared instance of a boundary list (the same array for equal lists). Lookups by reference
+   * first: an interned list, a frozen list seen before (the decoder shares one frozen array per
+   * request among points with identical boundaries), or equal to the last result; the text key
+   * is computed only for a list not seen yet.
+   */
   internBounds(b: readonly number[]): readonly number[] {
     if (this.idByBounds.has(b)) return b;
+    const alias = this.aliases.get(b);
+    if (alias !== undefined) return alias;
+    const out = this.lastInterned !== undefined && sameList(this.lastInterned, b) ? this.lastInterned : this.internByText(b);
+    if (Object.isFrozen(b)) this.aliases.set(b, out);
+    this.lastInterned = out;
+    return out;
+  }
+
+  private aliases = new WeakMap<readonly number[], readonly number[]>();
+  private lastInterned: readonly number[] | undefined;
+
+  private internByText(b: readonly number[]): readonly number[] {
     const id = this.idByText.get(b.join(','));
     if (id !== undefined) return this.boundsById.get(id)!;
     const copy = Object.freeze(b.slice());
@@ -239,6 +263,8 @@ export class StateDb {
 
   /** Forgets boundary lists interned in memory but never committed (after a failed transaction). */
   discardPendingBounds(): void {
+    this.aliases = new WeakMap();
+    this.lastInterned = undefined;
     for (const id of this.pendingBounds) {
       const b = this.boundsById.get(id)!;
       this.boundsById.delete(id);
@@ -272,14 +298,20 @@ export class StateDb {
     let ids = this.slotIds.get(modelKey);
     if (ids === undefined) this.slotIds.set(modelKey, (ids = new Map()));
     const id = ids.get(slot.key);
-    const values =
-      slot.kind === 'counter'
-        ? [slot.value, null, null, null, null, null, null]
-        : [null, slot.count, nullable(slot.sum), nullable(slot.min), nullable(slot.max), this.boundsId(slot.bounds), encodeCounts(slot.counts, 'transient')];
-    if (id !== undefined) this.stmt.updateSlot.run(...values, id);
+    if (slot.kind === 'counter') {
+      if (id !== undefined) this.stmt.updateSlot.run(slot.value, null, null, null, null, null, null, id);
+      else {
+        ids.set(slot.key, this.nextSlotId);
+        this.stmt.insertSlot.run(slot.value, null, null, null, null, null, null, this.nextSlotId++, modelKey, slot.key);
+      }
+      return;
+    }
+    const boundsId = this.boundsId(slot.bounds);
+    const counts = encodeCounts(slot.counts, 'transient');
+    if (id !== undefined) this.stmt.updateSlot.run(null, slot.count, nullable(slot.sum), nullable(slot.min), nullable(slot.max), boundsId, counts, id);
     else {
       ids.set(slot.key, this.nextSlotId);
-      this.stmt.insertSlot.run(...values, this.nextSlotId++, modelKey, slot.key);
+      this.stmt.insertSlot.run(null, slot.count, nullable(slot.sum), nullable(slot.min), nullable(slot.max), boundsId, counts, this.nextSlotId++, modelKey, slot.key);
     }
   }
 

@@ -94,8 +94,8 @@ export type ExpHistogramDelta = ExponentialHistogram;
 /**
  * Outcome of one point: `delta` to accumulate (absent when the point only moves the cursor),
  * `cursor` to store (absent when unchanged), or a drop `reason`. A histogram delta's bucket array
- * may share memory with the cursor state: consume (copy or add) it before the next step of the
- * same stream.
+ * may share memory with the cursor state, the point or a scratch array: consume (copy or add) it
+ * before the next histogram step.
  */
 export type Step<D> =
   | { readonly ok: true; readonly delta?: D; readonly cursor: Cursor }
@@ -149,27 +149,39 @@ export function sumStep(c: Cursor | undefined, p: NumberPoint, temporality: 'del
   }
 }
 
-/** Validates an explicit-bucket point; a point without buckets is one bucket over the real line. */
-function histogramCounts(p: HistogramPoint): Float64Array | undefined {
+/**
+ * Validates an explicit-bucket point without copying it: true when it has one more bucket than
+ * boundaries (or neither, then it is one bucket over the real line holding `count`), every
+ * bucket count is finite and non-negative, the boundaries increase strictly and the buckets add
+ * up to `count`.
+ */
+function validHistogram(p: HistogramPoint): boolean {
   const b = p.explicitBounds;
-  const n = p.bucketCounts.length;
-  if (n === 0 && b.length === 0) {
-    if (!Number.isFinite(p.count) || p.count < 0) return undefined;
-    return Float64Array.of(p.count);
-  }
-  if (n !== b.length + 1) return undefined;
-  const out = new Float64Array(n);
+  const c = p.bucketCounts;
+  const n = c.length;
+  if (n === 0 && b.length === 0) return Number.isFinite(p.count) && p.count >= 0;
+  if (n !== b.length + 1) return false;
   let total = 0;
   for (let i = 0; i < n; i++) {
-    const v = p.bucketCounts[i]!;
-    if (!(v >= 0) || !Number.isFinite(v)) return undefined;
-    out[i] = v;
+    const v = c[i]!;
+    if (!(v >= 0) || !Number.isFinite(v)) return false;
     total += v;
   }
-  for (let i = 1; i < b.length; i++) if (!(b[i]! > b[i - 1]!)) return undefined;
-  if (Math.abs(total - p.count) > 1e-9 * Math.max(1, total)) return undefined;
-  return out;
+  for (let i = 1; i < b.length; i++) if (!(b[i]! > b[i - 1]!)) return false;
+  return Math.abs(total - p.count) <= 1e-9 * Math.max(1, total);
 }
+
+/** The bucket counts of a valid point (see {@link validHistogram}), without copying. */
+function bucketsOf(p: HistogramPoint): readonly number[] {
+  return p.bucketCounts.length === 0 ? [p.count] : p.bucketCounts;
+}
+
+/**
+ * Scratch array for cumulative histogram deltas (grown as needed): a delta's `counts` is valid
+ * until the next {@link histogramStep} call (the caller adds it to a window first), so one
+ * array serves every stream without per-point allocation.
+ */
+let scratch = new Float64Array(256);
 
 /** Exactly equal boundary lists. */
 export function sameBounds(a: readonly number[], b: readonly number[]): boolean {
@@ -191,37 +203,55 @@ export function histogramStep(
   now: number,
   intern: (b: readonly number[]) => readonly number[] = (b) => b,
 ): Step<HistogramDelta> {
-  const counts = histogramCounts(p);
-  if (counts === undefined) return { ok: false, reason: 'invalid_point' };
+  if (!validHistogram(p)) return { ok: false, reason: 'invalid_point' };
   const sum = p.sum ?? Number.NaN;
+  const buckets = bucketsOf(p);
   if (temporality === 'delta') {
-    return deltaStep(c, p.startTimeUnixNano, p.timeUnixNano, now, { count: p.count, sum, bounds: p.explicitBounds, counts, min: p.min, max: p.max });
+    const reason = deltaOrder(c, p.startTimeUnixNano, p.timeUnixNano);
+    if (reason !== undefined) return { ok: false, reason };
+    // A delta point is added to a window right away: its own bucket array is the delta.
+    const delta: HistogramDelta = { count: p.count, sum, bounds: intern(p.explicitBounds), counts: buckets, min: p.min, max: p.max };
+    return { ok: true, delta, cursor: { temporality: 'delta', start: p.startTimeUnixNano, time: p.timeUnixNano, updatedAt: now } };
   }
   const order = cumulativeOrder(c, p.startTimeUnixNano, p.timeUnixNano, horizon);
   if (order !== 'full' && order !== 'init' && order !== 'diff') return { ok: false, reason: order };
   const bounds = intern(p.explicitBounds);
-  const state: HistogramState = { kind: 'histogram', count: p.count, sum, bounds, counts, min: p.min, max: p.max };
-  const cursor: Cursor = { temporality, start: p.startTimeUnixNano, time: p.timeUnixNano, updatedAt: now, state };
-  if (order === 'init') return { ok: true, cursor };
-  const full: HistogramDelta = { count: p.count, sum, bounds, counts, min: p.min, max: p.max };
-  if (order === 'full') return { ok: true, delta: full, cursor };
-  const prev = c!.state;
-  if (prev === undefined || prev.kind !== 'histogram' || !sameBounds(prev.bounds, bounds)) {
-    return { ok: false, reason: 'boundaries_changed', cursor };
+  const prev = order === 'diff' ? c!.state : undefined;
+  const reusable = prev !== undefined && prev.kind === 'histogram' && sameBounds(prev.bounds, bounds) && prev.counts.length === buckets.length;
+  if (order === 'diff' && !reusable) {
+    return { ok: false, reason: 'boundaries_changed', cursor: cursorOf(p, temporality, now, { kind: 'histogram', count: p.count, sum, bounds, counts: Float64Array.from(buckets), min: p.min, max: p.max }) };
   }
-  if (p.count < prev.count) return { ok: true, delta: full, cursor };
-  // The previous state is superseded by `cursor`: its array is reused for the delta (no allocation
-  // on the hot path). On a reset half-way, the partly overwritten array is discarded with it.
-  const d = prev.counts;
-  for (let i = 0; i < counts.length; i++) {
-    const v = counts[i]! - d[i]!;
-    if (v < 0) return { ok: true, delta: full, cursor };
+  if (!reusable || p.count < prev.count) {
+    // First point, new series or reset: the state gets its own copy, and it is the full delta.
+    const counts = Float64Array.from(buckets);
+    const cursor = cursorOf(p, temporality, now, { kind: 'histogram', count: p.count, sum, bounds, counts, min: p.min, max: p.max });
+    if (order === 'init') return { ok: true, cursor };
+    return { ok: true, delta: { count: p.count, sum, bounds, counts, min: p.min, max: p.max }, cursor };
+  }
+  // delta = point − previous state, into the scratch array; a decreased bucket means a reset
+  // without a new start time (full delta). The previous state is superseded by the new cursor:
+  // its array is reused for the new state (no allocation on the hot path).
+  const n = buckets.length;
+  if (scratch.length < n) scratch = new Float64Array(Math.max(n, 2 * scratch.length));
+  const d = scratch.subarray(0, n);
+  const pc = prev.counts;
+  let reset = false;
+  for (let i = 0; i < n; i++) {
+    const v = buckets[i]! - pc[i]!;
+    if (v < 0) reset = true;
     d[i] = v;
   }
+  pc.set(buckets);
+  const cursor = cursorOf(p, temporality, now, { kind: 'histogram', count: p.count, sum, bounds, counts: pc, min: p.min, max: p.max });
+  if (reset) return { ok: true, delta: { count: p.count, sum, bounds, counts: pc, min: p.min, max: p.max }, cursor };
   // Cumulative min/max cover the whole series; they bound the delta only when they moved in it.
   const max = p.max !== undefined && prev.max !== undefined && p.max > prev.max ? p.max : undefined;
   const min = p.min !== undefined && prev.min !== undefined && p.min < prev.min ? p.min : undefined;
   return { ok: true, delta: { count: p.count - prev.count, sum: sum - prev.sum, bounds, counts: d, min, max }, cursor };
+}
+
+function cursorOf(p: HistogramPoint, temporality: 'delta' | 'cumulative', now: number, state: HistogramState): Cursor {
+  return { temporality, start: p.startTimeUnixNano, time: p.timeUnixNano, updatedAt: now, state };
 }
 
 /**

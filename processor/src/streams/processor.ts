@@ -38,7 +38,7 @@ import { baselineSnapshot, snapshotOf } from '../windows/snapshot.js';
 import type { WindowOptions } from '../windows/windows.js';
 import { advanceWindow, alignedStart, windowOptions } from '../windows/windows.js';
 import type { Cursor, ExpHistogramDelta, HistogramDelta, Step } from './delta.js';
-import { exponentialStep, histogramStep, sameBounds, sumStep } from './delta.js';
+import { exponentialStep, histogramStep, sumStep } from './delta.js';
 import { metricIdentity, resourceIdentity, streamKey } from './identity.js';
 import type { DropCounts, DropReason } from './reasons.js';
 import { REJECTING_REASONS, emptyDropCounts } from './reasons.js';
@@ -169,6 +169,7 @@ export class StreamProcessor {
   private closed = 0;
   private expired = 0;
   private readonly dropped = emptyDropCounts();
+  private readonly intern = (b: readonly number[]): readonly number[] => this.db.internBounds(b);
 
   private constructor(opts: StreamProcessorOptions) {
     this.clock = opts.clock ?? Date.now;
@@ -316,9 +317,7 @@ export class StreamProcessor {
     let step: Step<number | HistogramDelta | ExpHistogramDelta>;
     if (type === 'sum') step = sumStep(cursor, p as NumberPoint, temporality, this.horizon, now);
     else if (type === 'histogram') {
-      const prev = cursor?.state?.kind === 'histogram' ? cursor.state.bounds : undefined;
-      const intern = (b: readonly number[]): readonly number[] => (prev !== undefined && sameBounds(prev, b) ? prev : this.db.internBounds(b));
-      step = histogramStep(cursor, p as HistogramPoint, temporality, this.horizon, now, intern);
+      step = histogramStep(cursor, p as HistogramPoint, temporality, this.horizon, now, this.intern);
     } else step = exponentialStep(cursor, p as ExponentialHistogramPoint, temporality, this.horizon, now);
     if (step.cursor !== undefined) {
       this.cursors.set(key, step.cursor);
