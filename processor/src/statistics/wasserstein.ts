@@ -1,15 +1,30 @@
 import type { ExplicitHistogram } from '@otel-ml/conventions';
 import { checkSameBoundaries } from './same-boundaries.js';
 
-/** The histogram's CDF as non-overlapping pieces of uniform density, in increasing order. */
-interface PiecewiseCdf {
+/**
+ * The histogram's CDF as non-overlapping pieces of uniform density, in increasing order. Two
+ * module-level instances are reused by every call (evaluation runs it for each feature of each
+ * window; nothing here calls out, so no call can interleave with another).
+ */
+class PiecewiseCdf {
   /** Number of pieces (the arrays below may be longer). */
-  readonly pieces: number;
-  readonly lo: Float64Array;
-  readonly hi: Float64Array;
+  pieces = 0;
+  lo = new Float64Array(64);
+  hi = new Float64Array(64);
   /** Cumulative proportion before piece k (pieces + 1 entries used). */
-  readonly cum: Float64Array;
+  cum = new Float64Array(65);
+
+  reserve(pieces: number): void {
+    if (this.lo.length >= pieces) return;
+    this.lo = new Float64Array(pieces);
+    this.hi = new Float64Array(pieces);
+    this.cum = new Float64Array(pieces + 1);
+  }
 }
+
+const REF_CDF = new PiecewiseCdf();
+const CUR_CDF = new PiecewiseCdf();
+let breakpointBuffer = new Float64Array(256);
 
 /** How far an open end bucket extends beyond its boundary (see `piecewise`). */
 function extent(end: number, neighbour: number, width: number, bound: number | undefined): number {
@@ -29,12 +44,12 @@ function extent(end: number, neighbour: number, width: number, bound: number | u
  * whole end bucket (uniform spreading to min/max overstated W1 several-fold
  * for heavy tails), while mass that moves into the tail still moves outwards.
  */
-function piecewise(h: ExplicitHistogram): PiecewiseCdf {
+function piecewise(h: ExplicitHistogram, out: PiecewiseCdf): PiecewiseCdf {
   const b = h.boundaries;
   const n = b.length;
-  const lo = new Float64Array(n + 1);
-  const hi = new Float64Array(n + 1);
-  const cum = new Float64Array(n + 2);
+  out.reserve(n + 1);
+  const { lo, hi, cum } = out;
+  cum[0] = 0;
   let k = 0;
   for (let i = 0; i <= n; i++) {
     const c = h.counts[i]!;
@@ -59,7 +74,8 @@ function piecewise(h: ExplicitHistogram): PiecewiseCdf {
     cum[k + 1] = cum[k]! + c / h.count;
     k++;
   }
-  return { pieces: k, lo, hi, cum };
+  out.pieces = k;
+  return out;
 }
 
 /** The last piece k with lo[k] < x (-1 when none), by bisection. */
@@ -93,20 +109,34 @@ function slopeAt(f: PiecewiseCdf, k: number, x: number): number {
   return share / (hi - lo);
 }
 
-/** The piece ends of both CDFs, sorted ascending, each value once (count in the return). */
-function breakpoints(f: PiecewiseCdf, g: PiecewiseCdf): { pts: Float64Array; count: number } {
-  const pts = new Float64Array(2 * (f.pieces + g.pieces));
-  pts.set(f.lo.subarray(0, f.pieces), 0);
-  pts.set(f.hi.subarray(0, f.pieces), f.pieces);
-  pts.set(g.lo.subarray(0, g.pieces), 2 * f.pieces);
-  pts.set(g.hi.subarray(0, g.pieces), 2 * f.pieces + g.pieces);
-  pts.sort();
+/**
+ * The piece ends of both CDFs, sorted ascending, each value once, in the shared buffer (count in
+ * the return). Each of the four runs is (nearly always) already sorted, so an insertion sort does
+ * about one comparison per point.
+ */
+function breakpoints(f: PiecewiseCdf, g: PiecewiseCdf): number {
+  const total = 2 * (f.pieces + g.pieces);
+  if (breakpointBuffer.length < total) breakpointBuffer = new Float64Array(total);
+  const pts = breakpointBuffer;
+  let len = 0;
+  const insert = (x: number): void => {
+    let j = len++;
+    while (j > 0 && pts[j - 1]! > x) {
+      pts[j] = pts[j - 1]!;
+      j--;
+    }
+    pts[j] = x;
+  };
+  for (let k = 0; k < f.pieces; k++) insert(f.lo[k]!);
+  for (let k = 0; k < f.pieces; k++) insert(f.hi[k]!);
+  for (let k = 0; k < g.pieces; k++) insert(g.lo[k]!);
+  for (let k = 0; k < g.pieces; k++) insert(g.hi[k]!);
   let count = 0;
-  for (let i = 0; i < pts.length; i++) {
+  for (let i = 0; i < len; i++) {
     // -0 and 0 are one point (as in a Set); both behave the same in the sums below
     if (count === 0 || pts[i]! !== pts[count - 1]!) pts[count++] = pts[i]!;
   }
-  return { pts, count };
+  return count;
 }
 
 /**
@@ -127,9 +157,10 @@ function breakpoints(f: PiecewiseCdf, g: PiecewiseCdf): { pts: Float64Array; cou
  */
 export function wassersteinDistance(ref: ExplicitHistogram, cur: ExplicitHistogram): number {
   checkSameBoundaries(ref, cur);
-  const f = piecewise(ref);
-  const g = piecewise(cur);
-  const { pts, count } = breakpoints(f, g);
+  const f = piecewise(ref, REF_CDF);
+  const g = piecewise(cur, CUR_CDF);
+  const count = breakpoints(f, g);
+  const pts = breakpointBuffer;
   let total = 0;
   for (let i = 0; i + 1 < count; i++) {
     const x0 = pts[i]!;
