@@ -20,6 +20,7 @@ import { retrainDecision, retrainStarted } from '../analysis/retrain.js';
 import { RetrainWebhook, retrainPayload } from './retrain.js';
 import type { ModelReport } from '../analysis/report-types.js';
 import { createGrpcReceiver, createHttpReceiver, OverloadedError, type GrpcReceiver, type HttpReceiver, type MetricsConsumer, type RouteHandler } from '../receiver/index.js';
+import { GroupCommit } from '../streams/group-commit.js';
 import { StreamProcessor } from '../streams/processor.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
 import type { ModelConfig, ServiceConfig } from './config.js';
@@ -231,10 +232,13 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     }
   }
 
+  // Requests arriving in one event-loop turn share one transaction (group commit); each is
+  // answered only after that transaction committed, or with an error if it failed.
+  const group = new GroupCommit(processor);
   const consumer: MetricsConsumer = {
     consume: (exp) => {
       if (!ready) throw new OverloadedError(1, 'unavailable');
-      return processor.ingest(exp);
+      return group.submit(exp);
     },
   };
   const sendJson = (res: ServerResponse, status: number, body: unknown) => {
@@ -313,6 +317,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
       await loggerProvider.forceFlush().catch(() => undefined);
       await meterProvider.shutdown().catch(() => undefined);
       await loggerProvider.shutdown().catch(() => undefined);
+      await group.drain();
       processor.close();
     },
   };

@@ -4,6 +4,8 @@
  */
 export { StreamProcessor, DEFAULT_LIMITS, parseModelKey } from './processor.js';
 export type { Limits, ProcessorStats, StreamProcessorOptions } from './processor.js';
+export { GroupCommit } from './group-commit.js';
+export type { BatchIngest, GroupCommitOptions } from './group-commit.js';
 export { DROP_REASONS, REJECTING_REASONS } from './reasons.js';
 export type { DropCounts, DropReason } from './reasons.js';
 export { SIGNALS, modelKeyOf } from './signals.js';
