@@ -70,21 +70,19 @@ export function decideDrift(e: DriftEvidence): DriftDecision {
   const psiLarge = e.psi != null && e.psi >= minPsi;
   const jsLarge = e.jensenShannon != null && e.jensenShannon >= minJs;
   const largeEffect = psiLarge || jsLarge;
-  const base = { pValue: e.pValue, adjustedPValue: adjusted ?? null, largeEffect };
   if (e.currentCount < minCount || e.pValue === null || adjusted == null) {
     const why = e.currentCount < minCount ? `${e.currentCount} current rows < minimum ${minCount}` : 'no p-value for this feature';
-    return { ...base, verdict: 'insufficient_data', significant: false, reasons: [why] };
+    return { pValue: e.pValue, adjustedPValue: adjusted ?? null, largeEffect, verdict: 'insufficient_data', significant: false, reasons: [why] };
   }
   const significant = adjusted <= alpha;
-  const effectParts = [
-    e.psi != null ? `PSI ${fmt(e.psi)} ${psiLarge ? '>=' : '<'} ${minPsi}` : null,
-    e.jensenShannon != null ? `JS ${fmt(e.jensenShannon)} ${jsLarge ? '>=' : '<'} ${minJs}` : null,
-  ].filter((s): s is string => s !== null);
+  const psiPart = e.psi != null ? `PSI ${fmt(e.psi)} ${psiLarge ? '>=' : '<'} ${minPsi}` : null;
+  const jsPart = e.jensenShannon != null ? `JS ${fmt(e.jensenShannon)} ${jsLarge ? '>=' : '<'} ${minJs}` : null;
+  const effect = psiPart !== null && jsPart !== null ? psiPart + (largeEffect ? ' or ' : ' and ') + jsPart : (psiPart ?? jsPart ?? 'no effect size given');
   const reasons = [
     `${significant ? 'significant' : 'not significant'}: adjusted p ${fmt(adjusted)} ${significant ? '<=' : '>'} alpha ${alpha}`,
-    `${largeEffect ? 'large effect' : 'small effect'}: ${effectParts.length > 0 ? effectParts.join(largeEffect ? ' or ' : ' and ') : 'no effect size given'}`,
+    `${largeEffect ? 'large effect' : 'small effect'}: ${effect}`,
   ];
-  return { ...base, verdict: significant && largeEffect ? 'drift' : 'no_drift', significant, reasons };
+  return { pValue: e.pValue, adjustedPValue: adjusted, largeEffect, verdict: significant && largeEffect ? 'drift' : 'no_drift', significant, reasons };
 }
 
 /** A feature's evidence for {@link decideWindow}. */

@@ -32,7 +32,7 @@ export function smoothedProportions(counts: ArrayLike<number>, epsilon: number =
  */
 export function smoothRawProportions(raw: Float64Array, epsilon: number = DEFAULT_EPSILON): Float64Array {
   if (!(epsilon > 0 && epsilon < 1)) throw new StatisticsInputError(`epsilon must be in (0, 1), got ${epsilon}`);
-  return smoothInPlace(Float64Array.from(raw), epsilon);
+  return smoothInPlace(raw.slice(), epsilon);
 }
 
 function smoothInPlace(out: Float64Array, epsilon: number): Float64Array {

@@ -109,6 +109,20 @@ function slopeAt(f: PiecewiseCdf, k: number, x: number): number {
   return share / (hi - lo);
 }
 
+/** Insertion-sorts the first `n` values of `src` into the sorted pts[0, len); returns the new length. */
+function insertRun(pts: Float64Array, len: number, src: Float64Array, n: number): number {
+  for (let k = 0; k < n; k++) {
+    const x = src[k]!;
+    let j = len++;
+    while (j > 0 && pts[j - 1]! > x) {
+      pts[j] = pts[j - 1]!;
+      j--;
+    }
+    pts[j] = x;
+  }
+  return len;
+}
+
 /**
  * The piece ends of both CDFs, sorted ascending, each value once, in the shared buffer (count in
  * the return). Each of the four runs is (nearly always) already sorted, so an insertion sort does
@@ -118,19 +132,10 @@ function breakpoints(f: PiecewiseCdf, g: PiecewiseCdf): number {
   const total = 2 * (f.pieces + g.pieces);
   if (breakpointBuffer.length < total) breakpointBuffer = new Float64Array(total);
   const pts = breakpointBuffer;
-  let len = 0;
-  const insert = (x: number): void => {
-    let j = len++;
-    while (j > 0 && pts[j - 1]! > x) {
-      pts[j] = pts[j - 1]!;
-      j--;
-    }
-    pts[j] = x;
-  };
-  for (let k = 0; k < f.pieces; k++) insert(f.lo[k]!);
-  for (let k = 0; k < f.pieces; k++) insert(f.hi[k]!);
-  for (let k = 0; k < g.pieces; k++) insert(g.lo[k]!);
-  for (let k = 0; k < g.pieces; k++) insert(g.hi[k]!);
+  let len = insertRun(pts, 0, f.lo, f.pieces);
+  len = insertRun(pts, len, f.hi, f.pieces);
+  len = insertRun(pts, len, g.lo, g.pieces);
+  len = insertRun(pts, len, g.hi, g.pieces);
   let count = 0;
   for (let i = 0; i < len; i++) {
     // -0 and 0 are one point (as in a Set); both behave the same in the sums below
