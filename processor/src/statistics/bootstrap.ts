@@ -3,7 +3,7 @@ import { hellingerDistance } from './hellinger.js';
 import { jensenShannonDistance } from './jensen-shannon.js';
 import { klDivergence } from './kl.js';
 import { psi } from './psi.js';
-import { sampleMultinomial, seededUniform } from './random.js';
+import { multinomialSampler, seededUniform } from './random.js';
 import { StatisticsInputError, checkCountPair, checkProbability } from './validate.js';
 
 /** A binned statistic of (reference counts, current counts). */
@@ -62,11 +62,11 @@ export function bootstrapInterval(
     throw new StatisticsInputError(`bootstrap iterations must be an integer from 1 to ${MAX_BOOTSTRAP_ITERATIONS}, got ${iterations}`);
   }
   if (Math.round(m) < 1 || (resampleRef && Math.round(n) < 1)) throw new StatisticsInputError('bootstrap: fewer than one row to resample');
-  const uniform = seededUniform(opts.seed ?? 1);
+  const sample = multinomialSampler(seededUniform(opts.seed ?? 1));
   const values = new Float64Array(iterations);
   for (let it = 0; it < iterations; it++) {
-    const ps = resampleRef ? sampleMultinomial(uniform, Math.round(n), p) : p;
-    const qs = sampleMultinomial(uniform, Math.round(m), q);
+    const ps = resampleRef ? sample(Math.round(n), p) : p;
+    const qs = sample(Math.round(m), q);
     values[it] = f(ps, qs);
   }
   values.sort();

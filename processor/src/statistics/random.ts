@@ -32,11 +32,24 @@ export function seededUniform(seed: number): () => number {
  * Reference: Devroye (1986), "Non-Uniform Random Variate Generation", XI.1.
  */
 export function sampleMultinomial(uniform: () => number, n: number, weights: ArrayLike<number>): Float64Array {
+  return multinomialSampler(uniform)(n, weights);
+}
+
+/**
+ * {@link sampleMultinomial} bound to one `uniform`, for repeated draws: the binomial generator
+ * is built once (it keeps no state of its own besides `uniform`, so the draws are the same as
+ * with separate sampleMultinomial calls on the same `uniform`).
+ */
+export function multinomialSampler(uniform: () => number): (n: number, weights: ArrayLike<number>) => Float64Array {
+  const draw = binomial.factory({ prng: uniform });
+  return (n, weights) => multinomialDraw(draw, n, weights);
+}
+
+function multinomialDraw(draw: (n: number, p: number) => number, n: number, weights: ArrayLike<number>): Float64Array {
   const k = weights.length;
   const out = new Float64Array(k);
   let total = 0;
   for (let i = 0; i < k; i++) total += weights[i]!;
-  const draw = binomial.factory({ prng: uniform });
   let remaining = Math.round(n);
   for (let i = 0; i < k - 1 && remaining > 0; i++) {
     const w = weights[i]!;
