@@ -164,11 +164,22 @@ function validHistogram(p: HistogramPoint): boolean {
   let total = 0;
   for (let i = 0; i < n; i++) {
     const v = c[i]!;
-    if (!(v >= 0) || !Number.isFinite(v)) return false;
+    // false for NaN, negative and infinite counts
+    if (!(v >= 0 && v <= Number.MAX_VALUE)) return false;
     total += v;
   }
-  for (let i = 1; i < b.length; i++) if (!(b[i]! > b[i - 1]!)) return false;
+  if (!increasing(b)) return false;
   return Math.abs(total - p.count) <= 1e-9 * Math.max(1, total);
+}
+
+/** Frozen boundary lists already found strictly increasing (the decoder shares one per request, the store interns them). */
+const increasingBounds = new WeakSet<readonly number[]>();
+
+function increasing(b: readonly number[]): boolean {
+  if (increasingBounds.has(b)) return true;
+  for (let i = 1; i < b.length; i++) if (!(b[i]! > b[i - 1]!)) return false;
+  if (Object.isFrozen(b)) increasingBounds.add(b);
+  return true;
 }
 
 /** The bucket counts of a valid point (see {@link validHistogram}), without copying. */

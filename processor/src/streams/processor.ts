@@ -332,11 +332,11 @@ export class StreamProcessor {
   }
 
   /** The model's open window, opened (aligned at `now`) if there is none. */
-  private window(ch: Changes, modelKey: string, model: () => ModelIdentity, now: number): OpenWindow {
+  private window(ch: Changes, modelKey: string, p: Point, res: Resource, now: number): OpenWindow {
     let w = this.windows.get(modelKey);
     if (w === undefined) {
       const start = alignedStart(now, this.windowOpts.lengthMs);
-      w = { modelKey, model: model(), task: '', start, end: start + this.windowOpts.lengthMs, extensions: 0, slots: new Map() };
+      w = { modelKey, model: modelOf(p.attributes, res.values)!, task: '', start, end: start + this.windowOpts.lengthMs, extensions: 0, slots: new Map() };
       this.windows.set(modelKey, w);
       ch.windows.add(w);
     }
@@ -367,8 +367,6 @@ export class StreamProcessor {
     ch: Changes, modelKey: string, res: Resource, key: string, sliceKeys: readonly string[], p: Point, delta: number | HistogramDelta | ExpHistogramDelta, now: number,
   ): DropReason | undefined {
     const open = this.windows.get(modelKey);
-    let model = open?.model;
-    const modelOfPoint = (): ModelIdentity => (model ??= modelOf(p.attributes, res.values)!);
     let slot = open?.slots.get(key);
     let h: number | HistogramDelta | ExplicitHistogram;
     let newLayout: readonly number[] | undefined;
@@ -380,7 +378,7 @@ export class StreamProcessor {
       // Target boundaries: the open slot's; else the slot's layout (kept across windows); else the
       // baseline's; else the first boundaries seen. The last two become the layout.
       const layout = this.layouts.get(modelKey)?.get(key);
-      let target = slot?.bounds ?? layout ?? this.baselineLayout(modelOfPoint(), parseSlotKey(key));
+      let target = slot?.bounds ?? layout ?? this.baselineLayout(open?.model ?? modelOf(p.attributes, res.values)!, parseSlotKey(key));
       if ('bounds' in delta) {
         target ??= this.db.internBounds(delta.bounds);
         h = delta;
@@ -400,7 +398,7 @@ export class StreamProcessor {
       if (layout === undefined) newLayout = target;
       if (slot === undefined) slot = histogramSlot(key, parseSlotKey(key), target);
     }
-    const w = this.window(ch, modelKey, modelOfPoint, now);
+    const w = open ?? this.window(ch, modelKey, p, res, now);
     const task = attrString(p.attributes, ATTR.modelTask);
     if (task !== undefined && task !== w.task) {
       w.task = task;
