@@ -12,7 +12,6 @@ import {
   estimatePerformance,
   fairness as sliceFairness,
   categoricalDrift,
-  groupHistogram,
   labelSplitScores,
   multiclassMetrics,
   numericDrift,
@@ -209,12 +208,17 @@ function numericDistribution(ref: ExplicitHistogram, curIn: ExplicitHistogram, d
   }
   const d = numericDrift(ref, cur, deciles, { alpha });
   const { binned, ks, critical: crit } = d;
-  const rg = groupHistogram(ref, deciles);
-  const cg = groupHistogram(cur, deciles);
-  const edges = [null, ...deciles];
-  const labels = rg.counts.map((_, i) => ({ label: interval(edges[i] ?? null, i < deciles.length ? deciles[i]! : null), lower: edges[i] ?? null, upper: i < deciles.length ? deciles[i]! : null }));
-  const bins = shares(labels, rg.counts, cg.counts);
-  const psiInterval = cur.count < bootstrapBelow ? lowVolumeInterval(rg.counts, cg.counts) : null;
+  const rc = d.referenceBinCounts;
+  const cc = d.currentBinCounts;
+  const rt = total(rc) || 1;
+  const ct = total(cc) || 1;
+  const bins = new Array<BinShare>(rc.length);
+  for (let i = 0; i < rc.length; i++) {
+    const lower = i > 0 ? (deciles[i - 1] ?? null) : null;
+    const upper = i < deciles.length ? deciles[i]! : null;
+    bins[i] = { label: interval(lower, upper), lower, upper, reference: rc[i]! / rt, current: cc[i]! / ct };
+  }
+  const psiInterval = cur.count < bootstrapBelow ? lowVolumeInterval(rc, cc) : null;
   return {
     report: {
       type: 'numeric',

@@ -19,6 +19,10 @@ export interface NumericDrift {
   readonly critical: CriticalValues;
   /** The feature's test p-value: chi-square homogeneity on the decile bins. */
   readonly pValue: number;
+  /** Reference counts grouped into the decile bins (the counts the binned statistics use). */
+  readonly referenceBinCounts: readonly number[];
+  /** Current counts grouped into the decile bins. */
+  readonly currentBinCounts: readonly number[];
 }
 
 /**
@@ -44,5 +48,7 @@ export function numericDrift(
     wasserstein: wassersteinDistance(reference, current),
     critical: criticalValues({ referenceCount: reference.count, currentCount: current.count, bins: nonEmpty, alpha: opts.alpha ?? 0.01 }),
     pValue: binned.chiSquare.pValue,
+    referenceBinCounts: p,
+    currentBinCounts: q,
   };
 }
