@@ -1,10 +1,12 @@
 /**
  * Compact binary encodings of the numeric state kept in SQLite (little-endian).
  *
- * Count arrays: tag byte (4 = Uint32, 8 = Float64), u32 length, padding to 8 bytes, data. They are
- * written as Uint32 when every element is a non-negative integer below 2^32 (the usual case:
- * bucket counts), else as Float64 (fractional counts after re-binning, or very large counts).
- * Data is 8-byte aligned so that it is copied with one typed-array operation.
+ * Count arrays: tag byte (the element width: 1 = Uint8, 2 = Uint16, 4 = Uint32, 8 = Float64), u32
+ * length, padding to 8 bytes, data. They are written in the narrowest unsigned integer type that
+ * holds every element when all are non-negative integers below 2^32 (the usual case: bucket
+ * counts; narrower rows mean fewer database pages written per commit), else as Float64
+ * (fractional counts after re-binning, or very large counts). Data is 8-byte aligned so that it
+ * is copied with one typed-array operation.
  *
  * Cursor: u8 temporality (1 delta, 2 cumulative), u8 state kind (0 none, 1 sum, 2 histogram,
  * 3 exponential), padding, i64 start, i64 time, f64 updatedAt, then the state. Histogram
@@ -14,15 +16,20 @@ import { endianness } from 'node:os';
 import type { CumulativeState, Cursor } from '../streams/delta.js';
 
 const LITTLE_ENDIAN = endianness() === 'LE';
+const TAG_U8 = 1;
+const TAG_U16 = 2;
 const TAG_U32 = 4;
 const TAG_F64 = 8;
 
-function fitsU32(a: ArrayLike<number>): boolean {
+/** Narrowest element width (the tag) that holds every element of `a` exactly. */
+function countWidth(a: ArrayLike<number>): number {
+  let max = 0;
   for (let i = 0; i < a.length; i++) {
     const v = a[i]!;
-    if (!(v >= 0 && v <= 0xffffffff && Math.floor(v) === v)) return false;
+    if (!(v >= 0 && v <= 0xffffffff && Math.floor(v) === v)) return TAG_F64;
+    if (v > max) max = v;
   }
-  return true;
+  return max <= 0xff ? TAG_U8 : max <= 0xffff ? TAG_U16 : TAG_U32;
 }
 
 /**
@@ -49,6 +56,10 @@ class Writer {
     this.view.setUint8(this.pos, v);
     this.pos += 1;
   }
+  u16(v: number): void {
+    this.view.setUint16(this.pos, v, true);
+    this.pos += 2;
+  }
   i32(v: number): void {
     this.view.setInt32(this.pos, v, true);
     this.pos += 4;
@@ -67,18 +78,20 @@ class Writer {
   }
   counts(a: ArrayLike<number>): void {
     const n = a.length;
-    const u32 = fitsU32(a);
-    this.u8(u32 ? TAG_U32 : TAG_F64);
+    const tag = countWidth(a);
+    this.u8(tag);
     this.align(4);
     this.u32(n);
     this.align(8);
     if (LITTLE_ENDIAN) {
-      if (u32) new Uint32Array(this.ab, this.pos, n).set(a);
-      else new Float64Array(this.ab, this.pos, n).set(a);
-      this.pos += (u32 ? 4 : 8) * n;
+      const view = tag === TAG_U8 ? new Uint8Array(this.ab, this.pos, n) : tag === TAG_U16 ? new Uint16Array(this.ab, this.pos, n) : tag === TAG_U32 ? new Uint32Array(this.ab, this.pos, n) : new Float64Array(this.ab, this.pos, n);
+      view.set(a);
+      this.pos += tag * n;
     } else {
       for (let i = 0; i < n; i++) {
-        if (u32) this.u32(a[i]!);
+        if (tag === TAG_U8) this.u8(a[i]!);
+        else if (tag === TAG_U16) this.u16(a[i]!);
+        else if (tag === TAG_U32) this.u32(a[i]!);
         else this.f64(a[i]!);
       }
     }
@@ -140,13 +153,18 @@ class Reader {
   }
   counts(): Float64Array {
     const tag = this.u8();
-    if (tag !== TAG_U32 && tag !== TAG_F64) throw new Error(`corrupt count array (tag ${tag})`);
+    if (tag !== TAG_U8 && tag !== TAG_U16 && tag !== TAG_U32 && tag !== TAG_F64) throw new Error(`corrupt count array (tag ${tag})`);
     this.align(4);
     const n = this.u32();
     this.align(8);
     if (this.pos + tag * n > this.buf.byteLength) throw new Error('corrupt count array (truncated)');
     const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = tag === TAG_U32 ? this.view.getUint32(this.pos + 4 * i, true) : this.view.getFloat64(this.pos + 8 * i, true);
+    const v = this.view;
+    const at = this.pos;
+    if (tag === TAG_U8) for (let i = 0; i < n; i++) out[i] = v.getUint8(at + i);
+    else if (tag === TAG_U16) for (let i = 0; i < n; i++) out[i] = v.getUint16(at + 2 * i, true);
+    else if (tag === TAG_U32) for (let i = 0; i < n; i++) out[i] = v.getUint32(at + 4 * i, true);
+    else for (let i = 0; i < n; i++) out[i] = v.getFloat64(at + 8 * i, true);
     this.pos += tag * n;
     return out;
   }

@@ -60,8 +60,10 @@ export interface BucketDelta {
 /** Adds `d` to `slot` (same boundaries, `d.counts.length === slot.counts.length`). */
 export function addToHistogram(slot: HistogramSlot, d: BucketDelta): void {
   const c = slot.counts;
-  if (d.counts.length !== c.length) throw new RangeError(`bucket count mismatch: ${d.counts.length} vs ${c.length}`);
-  for (let i = 0; i < c.length; i++) c[i] += d.counts[i]!;
+  const dc = d.counts;
+  const n = c.length;
+  if (dc.length !== n) throw new RangeError(`bucket count mismatch: ${dc.length} vs ${n}`);
+  for (let i = 0; i < n; i++) c[i] += dc[i]!;
   const wasEmpty = slot.count === 0;
   slot.count += d.count;
   slot.sum += d.sum;

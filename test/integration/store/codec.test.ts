@@ -23,6 +23,21 @@ describe('state codec', () => {
     expect(() => decodeCounts(Buffer.from([9, 0, 0, 0, 1, 0, 0, 0]))).toThrow(/corrupt/);
   });
 
+  it('writes integral counts in the narrowest of Uint8, Uint16 and Uint32', () => {
+    const n = 200;
+    const small = Array.from({ length: n }, (_, i) => i % 256);
+    const medium = [...small.slice(1), 65535];
+    const large = [...small.slice(1), 65536];
+    for (const a of [small, medium, large]) expect(Array.from(decodeCounts(misaligned(encodeCounts(a))))).toEqual(a);
+    expect(encodeCounts(small).length).toBe(8 + n);
+    expect(encodeCounts(medium).length).toBe(8 + 2 * n);
+    expect(encodeCounts(large).length).toBe(8 + 4 * n);
+    expect(() => decodeCounts(encodeCounts(medium).subarray(0, 8 + n))).toThrow(/truncated/);
+    // a histogram cursor with narrow counts round-trips too
+    const c: Cursor = { temporality: 'cumulative', start: 1n, time: 2n, updatedAt: 3, state: { kind: 'histogram', count: 6, sum: 1, bounds: bounds[0]!, counts: Float64Array.from([1, 2, 3, 0]), min: 0, max: 9 } };
+    expect(decodeCursor(misaligned(encodeCursor(c, idOf)), byId)).toEqual(c);
+  });
+
   it('round-trips cursors of every kind', () => {
     const cursors: Cursor[] = [
       { temporality: 'delta', start: 1n, time: 1_767_225_600_000_000_000n, updatedAt: 1234.5 },
