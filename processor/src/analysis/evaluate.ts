@@ -111,6 +111,31 @@ export function histogramQuantile(h: ExplicitHistogram, q: number): number | nul
 }
 
 const interval = (lo: number | null, hi: number | null) => `(${lo === null ? '-inf' : fmtEdge(lo)}, ${hi === null ? 'inf' : fmtEdge(hi)}]`;
+
+/**
+ * Bin labels, memoized: every window of a feature has the same decile bins, so the same few
+ * labels are built for every series (and retained in each report). Bounded.
+ */
+const labelCache = new Map<number | null, Map<number | null, string>>();
+let cachedLabels = 0;
+function binLabel(lo: number | null, hi: number | null): string {
+  let byHi = labelCache.get(lo);
+  if (byHi === undefined) {
+    if (cachedLabels >= 65_536) {
+      labelCache.clear();
+      cachedLabels = 0;
+    }
+    byHi = new Map();
+    labelCache.set(lo, byHi);
+  }
+  let label = byHi.get(hi);
+  if (label === undefined) {
+    label = interval(lo, hi);
+    byHi.set(hi, label);
+    cachedLabels++;
+  }
+  return label;
+}
 const fmtEdge = (v: number) => (Math.abs(v) >= 1000 || (v !== 0 && Math.abs(v) < 0.01) ? v.toPrecision(3) : String(Math.round(v * 1000) / 1000));
 
 function total(counts: ArrayLike<number>): number {
@@ -216,7 +241,7 @@ function numericDistribution(ref: ExplicitHistogram, curIn: ExplicitHistogram, d
   for (let i = 0; i < rc.length; i++) {
     const lower = i > 0 ? (deciles[i - 1] ?? null) : null;
     const upper = i < deciles.length ? deciles[i]! : null;
-    bins[i] = { label: interval(lower, upper), lower, upper, reference: rc[i]! / rt, current: cc[i]! / ct };
+    bins[i] = { label: binLabel(lower, upper), lower, upper, reference: rc[i]! / rt, current: cc[i]! / ct };
   }
   const psiInterval = cur.count < bootstrapBelow ? lowVolumeInterval(rc, cc) : null;
   return {

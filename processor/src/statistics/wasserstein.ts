@@ -123,21 +123,49 @@ function insertRun(pts: Float64Array, len: number, src: Float64Array, n: number)
   return len;
 }
 
+/** Writes lo[0], hi[0], lo[1], hi[1], ... at out[off...]; true when that sequence is non-decreasing. */
+function interleave(f: PiecewiseCdf, out: Float64Array, off: number): boolean {
+  let sorted = true;
+  let prev = -Infinity;
+  for (let k = 0; k < f.pieces; k++) {
+    const a = f.lo[k]!;
+    const z = f.hi[k]!;
+    if (prev > a || a > z) sorted = false;
+    out[off + 2 * k] = a;
+    out[off + 2 * k + 1] = z;
+    prev = z;
+  }
+  return sorted;
+}
+
 /**
  * The piece ends of both CDFs, sorted ascending, each value once, in the shared buffer (count in
- * the return). Each of the four runs is (nearly always) already sorted, so an insertion sort does
- * about one comparison per point.
+ * the return). The ends of one CDF are normally already in order (lo[0] <= hi[0] <= lo[1] ...),
+ * and then the two sequences are merged; otherwise all ends are insertion-sorted.
  */
 function breakpoints(f: PiecewiseCdf, g: PiecewiseCdf): number {
-  const total = 2 * (f.pieces + g.pieces);
-  if (breakpointBuffer.length < total) breakpointBuffer = new Float64Array(total);
+  const nf = 2 * f.pieces;
+  const ng = 2 * g.pieces;
+  const total = nf + ng;
+  if (breakpointBuffer.length < 2 * total) breakpointBuffer = new Float64Array(2 * total);
   const pts = breakpointBuffer;
-  let len = insertRun(pts, 0, f.lo, f.pieces);
-  len = insertRun(pts, len, f.hi, f.pieces);
-  len = insertRun(pts, len, g.lo, g.pieces);
-  len = insertRun(pts, len, g.hi, g.pieces);
+  // pts[total, total + nf): ends of f; pts[total + nf, 2 total): ends of g; result in pts[0, total)
+  const sortedF = interleave(f, pts, total);
+  const sortedG = interleave(g, pts, total + nf);
+  if (sortedF && sortedG) {
+    let i = total;
+    let j = total + nf;
+    const iEnd = total + nf;
+    const jEnd = 2 * total;
+    let o = 0;
+    while (i < iEnd && j < jEnd) pts[o++] = pts[i]! <= pts[j]! ? pts[i++]! : pts[j++]!;
+    while (i < iEnd) pts[o++] = pts[i++]!;
+    while (j < jEnd) pts[o++] = pts[j++]!;
+  } else {
+    insertRun(pts, 0, pts.subarray(total, 2 * total), total);
+  }
   let count = 0;
-  for (let i = 0; i < len; i++) {
+  for (let i = 0; i < total; i++) {
     // -0 and 0 are one point (as in a Set); both behave the same in the sums below
     if (count === 0 || pts[i]! !== pts[count - 1]!) pts[count++] = pts[i]!;
   }
