@@ -38,6 +38,11 @@ export function histogramFromValues(values: ArrayLike<number>, boundaries: reado
  * not a fine boundary.
  */
 export function groupHistogram(h: ExplicitHistogram, decileBoundaries: readonly number[]): ExplicitHistogram {
+  return { ...h, boundaries: [...decileBoundaries], counts: groupCounts(h, decileBoundaries) };
+}
+
+/** The coarse counts of {@link groupHistogram} alone (same checks and errors). */
+export function groupCounts(h: ExplicitHistogram, decileBoundaries: readonly number[]): number[] {
   assertValidExplicitHistogram(h);
   checkBoundaries(decileBoundaries, 'decile boundaries');
   const counts = new Array<number>(decileBoundaries.length + 1).fill(0);
@@ -52,7 +57,7 @@ export function groupHistogram(h: ExplicitHistogram, decileBoundaries: readonly 
     counts[j]! += h.counts[i]!;
     if (j < decileBoundaries.length && upper === decileBoundaries[j]) j++;
   }
-  return { ...h, boundaries: [...decileBoundaries], counts };
+  return counts;
 }
 
 /** Outcome of a re-binning: the histogram on the target edges, or a refusal with its reason. */

@@ -1,7 +1,7 @@
 import type { ExplicitHistogram } from '@otel-ml/conventions';
 import { binnedDrift } from './binned.js';
 import type { BinnedDrift, BinnedDriftOptions } from './binned.js';
-import { groupHistogram } from './binning.js';
+import { groupCounts } from './binning.js';
 import { criticalValues } from './critical-values.js';
 import type { CriticalValues } from './critical-values.js';
 import { ksTest } from './ks.js';
@@ -38,8 +38,8 @@ export function numericDrift(
   opts: BinnedDriftOptions & { readonly alpha?: number } = {},
 ): NumericDrift {
   const ks = ksTest(reference, current);
-  const p = groupHistogram(reference, decileBoundaries).counts;
-  const q = groupHistogram(current, decileBoundaries).counts;
+  const p = groupCounts(reference, decileBoundaries);
+  const q = groupCounts(current, decileBoundaries);
   const binned = binnedDrift(p, q, opts);
   const nonEmpty = p.reduce((k, c, i) => k + (c + q[i]! > 0 ? 1 : 0), 0);
   return {
