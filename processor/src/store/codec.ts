@@ -26,7 +26,8 @@ function countWidth(a: ArrayLike<number>): number {
   let max = 0;
   for (let i = 0; i < a.length; i++) {
     const v = a[i]!;
-    if (!(v >= 0 && v <= 0xffffffff && Math.floor(v) === v)) return TAG_F64;
+    // v >>> 0 equals v exactly for the integers 0 .. 2^32 - 1 (not for NaN, fractions, negatives)
+    if (v >>> 0 !== v) return TAG_F64;
     if (v > max) max = v;
   }
   return max <= 0xff ? TAG_U8 : max <= 0xffff ? TAG_U16 : TAG_U32;

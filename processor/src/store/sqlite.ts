@@ -134,7 +134,9 @@ export class StateDb {
       upsertWindow: db.prepare('INSERT OR REPLACE INTO windows (model_key, model, task, start, end, extensions) VALUES (?, ?, ?, ?, ?, ?)'),
       deleteWindow: db.prepare('DELETE FROM windows WHERE model_key = ?'),
       insertSlot: db.prepare('INSERT INTO slots (value, count, sum, min, max, bounds_id, counts, id, model_key, slot_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-      updateSlot: db.prepare('UPDATE slots SET value = ?, count = ?, sum = ?, min = ?, max = ?, bounds_id = ?, counts = ? WHERE id = ?'),
+      updateCounter: db.prepare('UPDATE slots SET value = ? WHERE id = ?'),
+      // A slot's boundaries never change (set when it is inserted).
+      updateHistogram: db.prepare('UPDATE slots SET count = ?, sum = ?, min = ?, max = ?, counts = ? WHERE id = ?'),
       deleteSlots: db.prepare('DELETE FROM slots WHERE model_key = ?'),
       upsertLayout: db.prepare('INSERT OR REPLACE INTO layouts (model_key, slot_key, bounds_id) VALUES (?, ?, ?)'),
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
@@ -299,19 +301,18 @@ export class StateDb {
     if (ids === undefined) this.slotIds.set(modelKey, (ids = new Map()));
     const id = ids.get(slot.key);
     if (slot.kind === 'counter') {
-      if (id !== undefined) this.stmt.updateSlot.run(slot.value, null, null, null, null, null, null, id);
+      if (id !== undefined) this.stmt.updateCounter.run(slot.value, id);
       else {
         ids.set(slot.key, this.nextSlotId);
         this.stmt.insertSlot.run(slot.value, null, null, null, null, null, null, this.nextSlotId++, modelKey, slot.key);
       }
       return;
     }
-    const boundsId = this.boundsId(slot.bounds);
     const counts = encodeCounts(slot.counts, 'transient');
-    if (id !== undefined) this.stmt.updateSlot.run(null, slot.count, nullable(slot.sum), nullable(slot.min), nullable(slot.max), boundsId, counts, id);
+    if (id !== undefined) this.stmt.updateHistogram.run(slot.count, nullable(slot.sum), nullable(slot.min), nullable(slot.max), counts, id);
     else {
       ids.set(slot.key, this.nextSlotId);
-      this.stmt.insertSlot.run(null, slot.count, nullable(slot.sum), nullable(slot.min), nullable(slot.max), boundsId, counts, this.nextSlotId++, modelKey, slot.key);
+      this.stmt.insertSlot.run(null, slot.count, nullable(slot.sum), nullable(slot.min), nullable(slot.max), this.boundsId(slot.bounds), counts, this.nextSlotId++, modelKey, slot.key);
     }
   }
 
