@@ -125,7 +125,14 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     logProcessors.push(new BatchLogRecordProcessor({ exporter: new OTLPLogExporter(endpoint ? { url: endpoint } : {}) }));
   }
   const loggerProvider = new LoggerProvider({ resource, processors: logProcessors });
-  const emitter = new ResultsEmitter({ meter: meterProvider.getMeter('@otel-ml/processor', '0.1.0'), logger: loggerProvider.getLogger('@otel-ml/processor', '0.1.0'), stats: () => processor.stats() });
+  // Points the decoder refused never reach the stream state; they are counted here as `malformed`.
+  let decodeRejected = 0;
+  const allStats = () => {
+    const st = processor.stats();
+    if (decodeRejected === 0) return st;
+    return { ...st, receivedPoints: st.receivedPoints + decodeRejected, droppedPoints: { ...st.droppedPoints, malformed: ((st.droppedPoints as Record<string, number>).malformed ?? 0) + decodeRejected } };
+  };
+  const emitter = new ResultsEmitter({ meter: meterProvider.getMeter('@otel-ml/processor', '0.1.0'), logger: loggerProvider.getLogger('@otel-ml/processor', '0.1.0'), stats: () => allStats() });
   failures.count = () => emitter.exportFailed();
   const rc0 = config.retrain;
   if (rc0?.webhook && !rc0.webhook.secret) throw new Error('retrain.webhook: a secret is required (retrain.webhook.secret or OTEL_ML_RETRAIN_WEBHOOK_SECRET)');
@@ -236,8 +243,9 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   // answered only after that transaction committed, or with an error if it failed.
   const group = new GroupCommit(processor);
   const consumer: MetricsConsumer = {
-    consume: (exp) => {
+    consume: (exp, ctx) => {
       if (!ready) throw new OverloadedError(1, 'unavailable');
+      decodeRejected += ctx.decodeRejectedDataPoints;
       return group.submit(exp);
     },
   };
@@ -255,7 +263,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     });
   }
   const summaryStats = () => {
-    const s = processor.stats();
+    const s = allStats();
     return { receivedPoints: s.receivedPoints, droppedPoints: s.droppedPoints, liveStreams: s.liveStreams, openWindows: s.openWindows, exportFailures: emitter.exportFailuresTotal };
   };
 

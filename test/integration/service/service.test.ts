@@ -222,6 +222,15 @@ describe('processor service', () => {
       expect(page).toMatch(/class="plot overlay"/);
       const bad = await fetch(`${svc.httpUrl}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: new Uint8Array([0xff, 0xff, 0xff]) });
       expect(bad.status).toBe(400);
+      // One point whose bucket counts disagree with its count: refused by the decoder, the request
+      // still succeeds (partial success), and the drop is counted as malformed.
+      const point = { attributes: [{ key: 'ml.model.name', value: { stringValue: 'fraud' } }, { key: 'ml.feature.name', value: { stringValue: 'age' } }], startTimeUnixNano: '1', timeUnixNano: '2', count: '5', sum: 1, bucketCounts: ['1', '1'], explicitBounds: [0] };
+      const body = { resourceMetrics: [{ resource: { attributes: [] }, scopeMetrics: [{ scope: { name: 't' }, metrics: [{ name: 'ml.feature.value', unit: '1', histogram: { aggregationTemporality: 1, dataPoints: [point] } }] }] }] };
+      const partial = await fetch(`${svc.httpUrl}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(partial.status).toBe(200);
+      expect((await partial.json()).partialSuccess.rejectedDataPoints).toBe('1');
+      const ready = (await (await fetch(`${svc.httpUrl}/readyz`)).json()) as { droppedPoints: Record<string, number> };
+      expect(ready.droppedPoints.malformed).toBe(1);
     });
   });
 });
