@@ -228,7 +228,7 @@ describe('processor service', () => {
       const body = { resourceMetrics: [{ resource: { attributes: [] }, scopeMetrics: [{ scope: { name: 't' }, metrics: [{ name: 'ml.feature.value', unit: '1', histogram: { aggregationTemporality: 1, dataPoints: [point] } }] }] }] };
       const partial = await fetch(`${svc.httpUrl}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       expect(partial.status).toBe(200);
-      expect((await partial.json()).partialSuccess.rejectedDataPoints).toBe('1');
+      expect(((await partial.json()) as { partialSuccess: { rejectedDataPoints: string } }).partialSuccess.rejectedDataPoints).toBe('1');
       const ready = (await (await fetch(`${svc.httpUrl}/readyz`)).json()) as { droppedPoints: Record<string, number> };
       expect(ready.droppedPoints.malformed).toBe(1);
     });
