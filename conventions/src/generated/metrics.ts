@@ -638,6 +638,51 @@ export const METRIC_ML_PERFORMANCE_ESTIMATED_ACCURACY = "ml.performance.estimate
 export const METRIC_ML_PERFORMANCE_ESTIMATED_ROC_AUC = "ml.performance.estimated.roc_auc" as const;
 
 /**
+ * Accuracy of the reference (the baseline's outcomes, or the pinned or rolling windows'), published beside the current value so alerts can compare the two.
+ *
+ * Instrument: `gauge`. Unit: `1`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_PERFORMANCE_REFERENCE_ACCURACY = "ml.performance.reference.accuracy" as const;
+
+/**
+ * F1 score of the reference (the baseline's outcomes, or the pinned or rolling windows'), published beside the current value so alerts can compare the two.
+ *
+ * Instrument: `gauge`. Unit: `1`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_PERFORMANCE_REFERENCE_F1 = "ml.performance.reference.f1" as const;
+
+/**
+ * ROC AUC of the reference (the baseline's outcomes, or the pinned or rolling windows'), published beside the current value so alerts can compare the two.
+ *
+ * Instrument: `gauge`. Unit: `1`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_PERFORMANCE_REFERENCE_ROC_AUC = "ml.performance.reference.roc_auc" as const;
+
+/**
+ * Mean absolute error of the reference (the baseline's outcomes, or the pinned or rolling windows'), published beside the current value so alerts can compare the two.
+ *
+ * Instrument: `gauge`. Unit: `1`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_PERFORMANCE_REFERENCE_MAE = "ml.performance.reference.mae" as const;
+
+/**
+ * Root mean squared error of the reference (the baseline's outcomes, or the pinned or rolling windows'), published beside the current value so alerts can compare the two.
+ *
+ * Instrument: `gauge`. Unit: `1`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_PERFORMANCE_REFERENCE_RMSE = "ml.performance.reference.rmse" as const;
+
+/**
  * Data points the processor received.
  *
  * Instrument: `counter`. Unit: `{point}`.

@@ -3209,6 +3209,156 @@ export const REGISTRY: Registry = {
         }
       ]
     },
+    "ml.performance.reference.accuracy": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        }
+      ]
+    },
+    "ml.performance.reference.f1": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        }
+      ]
+    },
+    "ml.performance.reference.roc_auc": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        }
+      ]
+    },
+    "ml.performance.reference.mae": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        }
+      ]
+    },
+    "ml.performance.reference.rmse": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        }
+      ]
+    },
     "ml.processor.points.received": {
       "instrument": "counter",
       "unit": "{point}",

@@ -81,6 +81,11 @@ import {
   METRIC_ML_PERFORMANCE_PRECISION,
   METRIC_ML_PERFORMANCE_RECALL,
   METRIC_ML_PERFORMANCE_RMSE,
+  METRIC_ML_PERFORMANCE_REFERENCE_ACCURACY,
+  METRIC_ML_PERFORMANCE_REFERENCE_F1,
+  METRIC_ML_PERFORMANCE_REFERENCE_MAE,
+  METRIC_ML_PERFORMANCE_REFERENCE_RMSE,
+  METRIC_ML_PERFORMANCE_REFERENCE_ROC_AUC,
   METRIC_ML_PERFORMANCE_ROC_AUC,
   METRIC_ML_PROCESSOR_EVALUATION_DURATION,
   METRIC_ML_PROCESSOR_EVALUATION_DURATION_BUCKETS,
@@ -150,6 +155,11 @@ const RESULT_GAUGES: readonly [GaugeName, string][] = [
   [METRIC_ML_PERFORMANCE_ROC_AUC, 'ROC AUC'],
   [METRIC_ML_PERFORMANCE_MAE, 'Mean absolute error'],
   [METRIC_ML_PERFORMANCE_RMSE, 'Root mean squared error'],
+  [METRIC_ML_PERFORMANCE_REFERENCE_ACCURACY, 'Accuracy of the reference'],
+  [METRIC_ML_PERFORMANCE_REFERENCE_F1, 'F1 of the reference'],
+  [METRIC_ML_PERFORMANCE_REFERENCE_ROC_AUC, 'ROC AUC of the reference'],
+  [METRIC_ML_PERFORMANCE_REFERENCE_MAE, 'Mean absolute error of the reference'],
+  [METRIC_ML_PERFORMANCE_REFERENCE_RMSE, 'Root mean squared error of the reference'],
   [METRIC_ML_WINDOW_COUNT, 'Rows in the latest window'],
   [METRIC_ML_PERFORMANCE_ESTIMATED_ACCURACY, 'Accuracy estimated from the score distribution (CBPE)'],
   [METRIC_ML_PERFORMANCE_ESTIMATED_PRECISION, 'Precision estimated from the score distribution (CBPE)'],
@@ -233,6 +243,11 @@ export function reportPoints(r: ModelReport): Point[] {
     push(METRIC_ML_PERFORMANCE_ROC_AUC, p.rocAuc, base);
     push(METRIC_ML_PERFORMANCE_MAE, p.mae, base);
     push(METRIC_ML_PERFORMANCE_RMSE, p.rmse, base);
+    push(METRIC_ML_PERFORMANCE_REFERENCE_ACCURACY, p.reference.accuracy, base);
+    push(METRIC_ML_PERFORMANCE_REFERENCE_F1, p.reference.f1, base);
+    push(METRIC_ML_PERFORMANCE_REFERENCE_ROC_AUC, p.reference.rocAuc, base);
+    push(METRIC_ML_PERFORMANCE_REFERENCE_MAE, p.reference.mae, base);
+    push(METRIC_ML_PERFORMANCE_REFERENCE_RMSE, p.reference.rmse, base);
   }
   push(METRIC_ML_WINDOW_COUNT, r.current.count, base);
   if (r.estimated) {

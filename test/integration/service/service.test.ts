@@ -167,6 +167,8 @@ describe('processor service', () => {
       expect(amount?.attributes).toMatchObject({ 'ml.model.name': 'fraud', 'ml.model.version': '3', 'ml.drift.reference': 'baseline', 'ml.drift.signal': 'feature' });
       const detected = metrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics)).find((m) => m.name === 'ml.drift.detected');
       expect(detected).toBeDefined();
+      const refAuc = metrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics)).find((m) => m.name === 'ml.performance.reference.roc_auc');
+      expect(refAuc?.data.type === 'gauge' ? refAuc.data.points[0]?.value : undefined).toBeCloseTo(report!.performance!.reference.rocAuc!, 12);
       const check = liveCheck({ metrics });
       expect(check.violations).toEqual([]);
       expect(check.metricsSeen['ml.calibration.ece']).toBeGreaterThanOrEqual(1);
