@@ -3,7 +3,15 @@ import type { ExplicitHistogram } from './histogram.js';
 /** Version of the baseline file format written by `otel-ml baseline`. */
 export const BASELINE_SCHEMA_VERSION = 1 as const;
 
-export type ModelTask = 'binary_classification' | 'multiclass_classification' | 'regression' | 'ranking';
+/** The values of `ml.model.task`. */
+export const MODEL_TASKS = ['binary_classification', 'multiclass_classification', 'regression', 'ranking'] as const;
+
+export type ModelTask = (typeof MODEL_TASKS)[number];
+
+/** Whether `v` is one of {@link MODEL_TASKS}. */
+export function isModelTask(v: unknown): v is ModelTask {
+  return typeof v === 'string' && (MODEL_TASKS as readonly string[]).includes(v);
+}
 
 /** A numeric feature in a baseline. */
 export interface NumericFeatureBaseline {
@@ -83,8 +91,6 @@ export class BaselineFormatError extends Error {
   }
 }
 
-const TASKS: readonly string[] = ['binary_classification', 'multiclass_classification', 'regression', 'ranking'];
-
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -112,7 +118,7 @@ export function parseBaselineFile(value: unknown, source = 'baseline'): Baseline
   }
   const model = value.model;
   if (!isRecord(model) || typeof model.name !== 'string' || model.name === '') throw new BaselineFormatError(`${source}: model.name is missing`);
-  if (typeof model.task !== 'string' || !TASKS.includes(model.task)) throw new BaselineFormatError(`${source}: model.task must be one of ${TASKS.join(', ')}`);
+  if (!isModelTask(model.task)) throw new BaselineFormatError(`${source}: model.task must be one of ${MODEL_TASKS.join(', ')}`);
   const src = value.source;
   if (!isRecord(src) || typeof src.rows !== 'number' || typeof src.sha256 !== 'string') throw new BaselineFormatError(`${source}: source.rows and source.sha256 are required`);
   if (!isRecord(value.features)) throw new BaselineFormatError(`${source}: features must be an object`);
@@ -149,4 +155,11 @@ export function parseBaselineFile(value: unknown, source = 'baseline'): Baseline
     }
   }
   return value as unknown as BaselineFile;
+}
+
+/** Decile boundaries of each numeric feature of a baseline, by feature name (for the binned statistics). */
+export function decileBoundariesOf(b: BaselineFile): Map<string, readonly number[]> {
+  const out = new Map<string, readonly number[]>();
+  for (const [name, f] of Object.entries(b.features)) if (f.type === 'numeric') out.set(name, f.decileBoundaries);
+  return out;
 }

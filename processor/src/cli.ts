@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import type { ModelTask } from '@otel-ml/conventions';
+import { MODEL_TASKS, type ModelTask } from '@otel-ml/conventions';
 import { CliError } from './cli/errors.js';
 import { buildBaseline } from './offline/baseline.js';
 import { runReport } from './offline/report.js';
@@ -67,7 +67,7 @@ export function buildProgram(): Command {
       .requiredOption('--data <file>', 'CSV file with a header row')
       .requiredOption('--model <name>', 'model name (ml.model.name)')
       .option('--model-version <version>', 'model version (ml.model.version)')
-      .addOption(new Option('--task <task>', 'model task (inferred when absent)').choices(['binary_classification', 'multiclass_classification', 'regression', 'ranking']))
+      .addOption(new Option('--task <task>', 'model task (inferred when absent)').choices([...MODEL_TASKS]))
       .option('--out <file>', 'where to write the baseline (default: <model>.baseline.json)'),
   ).action(async (o) => {
     const { baseline, notes } = await buildBaseline({

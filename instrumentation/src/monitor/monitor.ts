@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { context, diag, metrics, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
-import { BASELINE_SCHEMA_VERSION, type BaselineFile } from '@otel-ml/conventions';
+import { BASELINE_SCHEMA_VERSION, isModelTask, MODEL_TASKS, type BaselineFile } from '@otel-ml/conventions';
 import { ModelAggregator } from '../aggregation/model-aggregator.js';
 import type { AggregationSnapshot, DeploymentRole, FeatureRow, PredictionOutput, SliceValues, Temporality } from '../aggregation/types.js';
 import { instrumentMirror } from '../export/instruments.js';
@@ -34,7 +34,6 @@ interface Pending {
   shadow?: PredictionOutput;
 }
 
-const TASKS = new Set(['binary_classification', 'multiclass_classification', 'regression', 'ranking']);
 
 /** Monitors in producer mode, read by `createMlMetricProducer()`. */
 const producerMonitors = new Set<MetricSource>();
@@ -117,8 +116,8 @@ export function createModelMonitor(options: ModelMonitorOptions): ModelMonitor {
   const disabled = process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true';
   const model = options?.model;
   if (disabled) return new Monitor(options, undefined);
-  if (model === null || typeof model !== 'object' || typeof model.name !== 'string' || model.name === '' || !TASKS.has(model.task)) {
-    diag.error(`@otel-ml/instrumentation: createModelMonitor needs model.name and model.task (one of ${[...TASKS].join(', ')}); monitor disabled`);
+  if (model === null || typeof model !== 'object' || typeof model.name !== 'string' || model.name === '' || !isModelTask(model.task)) {
+    diag.error(`@otel-ml/instrumentation: createModelMonitor needs model.name and model.task (one of ${MODEL_TASKS.join(', ')}); monitor disabled`);
     return new Monitor(options, undefined);
   }
   const report = issueReporter(model.name);

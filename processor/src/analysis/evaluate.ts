@@ -2,7 +2,7 @@
  * Evaluation: one current view against one reference view, with the statistics engine, into a
  * {@link ModelReport}. The offline report and the live service both call this.
  */
-import type { ExplicitHistogram, ModelTask } from '@otel-ml/conventions';
+import { isModelTask, type ExplicitHistogram, type ModelTask } from '@otel-ml/conventions';
 import {
   binaryMetricsAtThreshold,
   binaryMetricsFromConfusion,
@@ -66,8 +66,7 @@ export interface EvaluationContext {
   readonly decileBoundaries?: ReadonlyMap<string, readonly number[]>;
 }
 
-const TASKS: readonly string[] = ['binary_classification', 'multiclass_classification', 'regression', 'ranking'];
-const asTask = (t: string): ModelTask | undefined => (TASKS.includes(t) ? (t as ModelTask) : undefined);
+const asTask = (t: string): ModelTask | undefined => (isModelTask(t) ? t : undefined);
 
 const DEFAULTS = { alpha: 0.01, minRows: 50, minPsi: 0.1, minJensenShannon: 0.1, threshold: 0.5, positiveLabel: '1', bootstrapBelow: 1000 };
 

@@ -28,6 +28,8 @@ export interface CsvReadOptions {
   readonly progress?: boolean;
   /** Label of the progress bar. */
   readonly label?: string;
+  /** Sees every chunk of the file's bytes as read (e.g. to hash the file in the same pass). */
+  readonly onChunk?: (chunk: Buffer) => void;
   /** Longest record accepted, in characters (default 1 MiB). */
   readonly maxRecordSize?: number;
 }
@@ -59,6 +61,7 @@ export async function readCsv(file: string, options: CsvReadOptions): Promise<Cs
   input.on('data', (chunk) => {
     const b = chunk as Buffer;
     bytes += b.length;
+    options.onChunk?.(b);
     if (!sawBinary && b.includes(0)) sawBinary = true;
     if (!notUtf8) {
       try {

@@ -8,7 +8,6 @@
  * not by the file size.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import {
   BASELINE_SCHEMA_VERSION,
@@ -75,12 +74,6 @@ interface ColumnLearner {
   missing: number;
 }
 
-async function sha256(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 export interface BaselineResult {
   readonly baseline: BaselineFile;
   /** What was inferred or dropped, for the person running the command. */
@@ -98,8 +91,10 @@ export async function buildBaseline(opts: BaselineOptions): Promise<BaselineResu
   let labelsNumeric = true;
   let predictionsNumeric = true;
 
-  // Pass 1: learn the columns.
+  // Pass 1: learn the columns (and hash the bytes on the way).
+  const hash = createHash('sha256');
   const pass1 = await readCsv(opts.data, {
+    onChunk: (chunk) => hash.update(chunk),
     label: 'baseline: reading',
     progress: opts.progress,
     onHeader: (header) => {
@@ -218,7 +213,7 @@ export async function buildBaseline(opts: BaselineOptions): Promise<BaselineResu
     schemaVersion: BASELINE_SCHEMA_VERSION,
     model: { name: opts.model, ...(opts.modelVersion ? { version: opts.modelVersion } : {}), task },
     createdAt: (opts.now ?? (() => new Date()))().toISOString(),
-    source: { rows: pass1.rows, sha256: await sha256(opts.data), file: basename(opts.data) },
+    source: { rows: pass1.rows, sha256: hash.digest('hex'), file: basename(opts.data) },
     features,
     prediction: {
       ...(view.score ? { score: view.score } : {}),

@@ -4,7 +4,7 @@
  * rows give the same numbers offline and live.
  */
 import { readFileSync } from 'node:fs';
-import type { BaselineFile } from '@otel-ml/conventions';
+import { decileBoundariesOf, type BaselineFile } from '@otel-ml/conventions';
 import { ModelAggregator, type FeatureSpec } from '@otel-ml/instrumentation';
 import { CliError } from '../cli/errors.js';
 import { readCsv } from '../cli/csv.js';
@@ -56,8 +56,7 @@ export async function runReport(opts: ReportOptions): Promise<ModelReport> {
     onRecord: (rec, row) => feed!(rec, row),
   });
   const current = windowFromAggregator(aggregator.snapshot());
-  const decileBoundaries = new Map<string, readonly number[]>();
-  for (const [name, f] of Object.entries(baseline.features)) if (f.type === 'numeric') decileBoundaries.set(name, f.decileBoundaries);
+  const decileBoundaries = decileBoundariesOf(baseline);
   const reference = baselineSnapshot(baseline, current.modelKey, current.model);
   return evaluate(reference, current, { model: { ...baseline.model, role: 'primary' }, referenceKind: 'baseline', decileBoundaries }, opts);
 }

@@ -13,7 +13,7 @@ import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { ExportResultCode } from '@opentelemetry/core';
-import { parseBaselineFile, type BaselineFile, type ModelTask } from '@otel-ml/conventions';
+import { decileBoundariesOf, parseBaselineFile, type BaselineFile, type ModelTask } from '@otel-ml/conventions';
 import { evaluate } from '../analysis/evaluate.js';
 import { compareDeployments, primaryFor } from '../analysis/compare.js';
 import { retrainDecision, retrainStarted } from '../analysis/retrain.js';
@@ -96,12 +96,14 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     references: { rollingWindows: config.references.rollingWindows, rollingRefreshMs: config.references.rollingRefreshMs },
   });
   const baselines = new Map<string, BaselineFile>();
+  const baselineDeciles = new Map<string, Map<string, readonly number[]>>();
   for (const m of config.models) {
     if (!m.baseline) continue;
     const b = loadBaselineFile(m.baseline);
     if (b.model.name !== m.name) throw new Error(`${m.baseline}: baseline is for model "${b.model.name}", configured for "${m.name}"`);
     processor.setBaseline(b);
     baselines.set(m.name, b);
+    baselineDeciles.set(m.name, decileBoundariesOf(b));
   }
 
   const resource = resourceFromAttributes({ 'service.name': 'otel-ml-processor', 'service.version': '0.1.0' }).merge(detectResources({ detectors: [envDetector] }));
@@ -184,9 +186,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
           diag.info(`otel-ml: ${snap.model.name}: no ${kind} reference yet; window ${new Date(snap.start).toISOString()} not evaluated`);
           continue;
         }
-        const baseline = kind === 'baseline' ? baselines.get(snap.model.name) : undefined;
-        const deciles = new Map<string, readonly number[]>();
-        for (const [name, f] of Object.entries(baseline?.features ?? {})) if (f.type === 'numeric') deciles.set(name, f.decileBoundaries);
+        const deciles = kind === 'baseline' ? baselineDeciles.get(snap.model.name) : undefined;
         const task = (snap.task || reference.task || undefined) as ModelTask | undefined;
         const evaluated = evaluate(
           reference,
