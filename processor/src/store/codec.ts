@@ -21,15 +21,17 @@ const TAG_U16 = 2;
 const TAG_U32 = 4;
 const TAG_F64 = 8;
 
-/** Narrowest element width (the tag) that holds every element of `a` exactly. */
-function countWidth(a: ArrayLike<number>): number {
+/** Narrowest element width (the tag: 1, 2, 4 or 8 bytes) that holds every element of `a` exactly. */
+export function countWidth(a: ArrayLike<number>): number {
   let max = 0;
+  let exact = true;
   for (let i = 0; i < a.length; i++) {
     const v = a[i]!;
-    // v >>> 0 equals v exactly for the integers 0 .. 2^32 - 1 (not for NaN, fractions, negatives)
-    if (v >>> 0 !== v) return TAG_F64;
     if (v > max) max = v;
+    // false for fractions, negatives and NaN
+    if (!(v >= 0 && v === Math.floor(v))) exact = false;
   }
+  if (!exact || !(max < 4294967296)) return TAG_F64;
   return max <= 0xff ? TAG_U8 : max <= 0xffff ? TAG_U16 : TAG_U32;
 }
 

@@ -11,6 +11,17 @@
  * cost is one fsync per request, not per point. 'normal' is available where losing the last
  * seconds on power loss is acceptable.
  *
+ * Journal: cursors and window slots change with every data point, and writing each changed row
+ * per request (one B-tree update per stream and per slot) cost more than decoding the request.
+ * Instead, an ingest transaction appends ONE row to `journal`: a record of the row writes it
+ * would have made (`journal.ts`); the rows themselves are written by a *checkpoint*, from the
+ * in-memory state of every row changed since the previous one, in the same transaction that
+ * deletes the journal. A row changed by many requests between two checkpoints is written once.
+ * Checkpoints run when the journal exceeds `checkpointBytes`, before anything deletes cursors or
+ * slots (closing a window, expiring streams: a later replay must not bring deleted rows back),
+ * and at close. At open, a non-empty journal (after a crash) is replayed onto the tables in
+ * order, then deleted. Durability is unchanged: an acknowledged request's record is committed.
+ *
  * Corruption: `open` runs PRAGMA quick_check and refuses a damaged file with
  * {@link CorruptDatabaseError} instead of running on inconsistent state.
  */
@@ -24,8 +35,14 @@ import type { ModelIdentity } from '../streams/signals.js';
 import { parseSlotKey } from '../streams/signals.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
 import { decodeBounds, decodeCounts, decodeCursor, encodeBounds, encodeCounts, encodeCursor } from './codec.js';
+import {
+  OP_COUNTER_INSERT, OP_COUNTER_UPDATE, OP_CURSOR_INSERT, OP_CURSOR_UPDATE, OP_HISTOGRAM_INSERT, OP_HISTOGRAM_UPDATE, RecordWriter, readRecord,
+} from './journal.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+
+/** Journal size (bytes of records) beyond which an ingest transaction also checkpoints. Default 64 MiB. */
+export const DEFAULT_CHECKPOINT_BYTES = 64 * 1024 * 1024;
 
 export type Durability = 'full' | 'normal';
 
@@ -70,6 +87,7 @@ CREATE TABLE IF NOT EXISTS baselines (model_name TEXT NOT NULL, model_version TE
 CREATE TABLE IF NOT EXISTS refs (model_key TEXT NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (model_key, kind));
 CREATE TABLE IF NOT EXISTS history (model_key TEXT NOT NULL, end INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (model_key, end));
 CREATE TABLE IF NOT EXISTS evaluations (model_key TEXT PRIMARY KEY, window_end INTEGER NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, body BLOB NOT NULL);
 `;
 
 /** A stored window with its slots. */
@@ -121,9 +139,18 @@ export class StateDb {
   private slotIds = new Map<string, Map<string, number>>();
   private nextSlotId = 1;
 
+  /** The record of the running ingest transaction. */
+  private readonly record = new RecordWriter();
+  /** Bytes of journal records committed (or being committed) since the last checkpoint. */
+  private journalBytes = 0;
+  /** Rows changed since the last checkpoint, by row id: what the next checkpoint writes. */
+  private dirtyCursors = new Map<number, { readonly key: string; readonly cursor: Cursor }>();
+  private dirtySlots = new Map<number, { readonly modelKey: string; readonly slot: Slot }>();
+
   private constructor(
     readonly path: string,
     db: Database.Database,
+    private readonly checkpointBytes: number,
   ) {
     this.db = db;
     this.stmt = {
@@ -131,6 +158,15 @@ export class StateDb {
       insertCursor: db.prepare('INSERT INTO cursors (body, id, stream_key) VALUES (?, ?, ?)'),
       updateCursor: db.prepare('UPDATE cursors SET body = ? WHERE id = ?'),
       deleteCursor: db.prepare('DELETE FROM cursors WHERE id = ?'),
+      upsertCursor: db.prepare('INSERT INTO cursors (id, stream_key, body) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body'),
+      upsertSlot: db.prepare(
+        'INSERT INTO slots (id, model_key, slot_key, value, count, sum, min, max, bounds_id, counts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
+          'ON CONFLICT (id) DO UPDATE SET value = excluded.value, count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max, counts = excluded.counts',
+      ),
+      appendJournal: db.prepare('INSERT INTO journal (body) VALUES (?)'),
+      journalSeqs: db.prepare('SELECT seq FROM journal ORDER BY seq').pluck(),
+      journalBody: db.prepare('SELECT body FROM journal WHERE seq = ?').pluck(),
+      clearJournal: db.prepare('DELETE FROM journal'),
       upsertWindow: db.prepare('INSERT OR REPLACE INTO windows (model_key, model, task, start, end, extensions) VALUES (?, ?, ?, ?, ?, ?)'),
       deleteWindow: db.prepare('DELETE FROM windows WHERE model_key = ?'),
       insertSlot: db.prepare('INSERT INTO slots (value, count, sum, min, max, bounds_id, counts, id, model_key, slot_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
@@ -163,7 +199,7 @@ export class StateDb {
    * Opens (creating if needed) the database at `path` (':memory:' for a transient store), checks
    * its integrity and schema version. `now` (ms) is recorded as the creation time of a new store.
    */
-  static open(path: string, opts: { durability?: Durability; now?: number } = {}): StateDb {
+  static open(path: string, opts: { durability?: Durability; now?: number; checkpointBytes?: number } = {}): StateDb {
     let db: Database.Database;
     try {
       if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
@@ -187,6 +223,9 @@ export class StateDb {
       if (version === undefined) {
         db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
         db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('created_at', String(opts.now ?? Date.now()));
+      } else if (Number(version) === 1) {
+        // version 2 only added the journal table (created above)
+        db.prepare('UPDATE meta SET value = ? WHERE key = ?').run(String(SCHEMA_VERSION), 'schema_version');
       } else if (Number(version) !== SCHEMA_VERSION) {
         throw new Error(`state database ${path} has schema version ${version}; this processor uses ${SCHEMA_VERSION}`);
       }
@@ -194,11 +233,18 @@ export class StateDb {
       db.close();
       throw asOpenError(path, e);
     }
-    return new StateDb(path, db);
+    return new StateDb(path, db, opts.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES);
   }
 
+  /** Checkpoints (so that the next open has nothing to replay) and closes. */
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    try {
+      this.transaction(() => this.checkpoint());
+    } catch {
+      // the committed journal stays and is replayed at the next open
+    }
+    this.db.close();
   }
 
   meta(key: string): string | undefined {
@@ -276,47 +322,131 @@ export class StateDb {
     this.pendingBounds = [];
   }
 
-  /** Writes the changes of one ingest request. Call inside {@link transaction}. */
+  /**
+   * Records the changes of one ingest transaction: window headers, layouts and new boundary
+   * lists are written directly (few, and never deleted by a checkpoint); cursors and slots go to
+   * one journal record. Call inside {@link transaction}.
+   */
   writeIngest(ch: IngestChanges): void {
     const s = this.stmt;
+    this.record.reset();
     for (const [key, c] of ch.cursors) this.writeCursor(key, c);
     for (const w of ch.windows) s.upsertWindow.run(w.modelKey, JSON.stringify(w.model), w.task, w.start, w.end, w.extensions);
     for (const [modelKey, slot] of ch.slots) this.writeSlot(modelKey, slot);
     for (const [modelKey, slotKey, b] of ch.layouts) s.upsertLayout.run(modelKey, slotKey, this.boundsId(b));
     this.flushBounds();
+    if (this.record.length > 0) {
+      s.appendJournal.run(this.record.view());
+      this.journalBytes += this.record.length;
+      this.record.reset();
+      if (this.journalBytes >= this.checkpointBytes) this.checkpoint();
+    }
   }
 
   private writeCursor(key: string, c: Cursor): void {
     const body = encodeCursor(c, this.boundsId, 'transient');
-    const id = this.cursorIds.get(key);
-    if (id !== undefined) this.stmt.updateCursor.run(body, id);
+    let id = this.cursorIds.get(key);
+    if (id !== undefined) this.record.u8(OP_CURSOR_UPDATE).u32(id).bytes(body);
     else {
-      this.cursorIds.set(key, this.nextCursorId);
-      this.stmt.insertCursor.run(body, this.nextCursorId++, key);
+      id = this.nextCursorId++;
+      this.cursorIds.set(key, id);
+      this.record.u8(OP_CURSOR_INSERT).u32(id).str(key).bytes(body);
     }
+    this.dirtyCursors.set(id, { key, cursor: c });
   }
 
   private writeSlot(modelKey: string, slot: Slot): void {
     let ids = this.slotIds.get(modelKey);
     if (ids === undefined) this.slotIds.set(modelKey, (ids = new Map()));
-    const id = ids.get(slot.key);
-    if (slot.kind === 'counter') {
-      if (id !== undefined) this.stmt.updateCounter.run(slot.value, id);
+    let id = ids.get(slot.key);
+    const r = this.record;
+    if (id === undefined) {
+      id = this.nextSlotId++;
+      ids.set(slot.key, id);
+      if (slot.kind === 'counter') r.u8(OP_COUNTER_INSERT).u32(id).str(modelKey).str(slot.key).f64(slot.value);
       else {
-        ids.set(slot.key, this.nextSlotId);
-        this.stmt.insertSlot.run(slot.value, null, null, null, null, null, null, this.nextSlotId++, modelKey, slot.key);
+        r.u8(OP_HISTOGRAM_INSERT).u32(id).str(modelKey).str(slot.key).f64(slot.count).f64(slot.sum).f64(slot.min).f64(slot.max);
+        r.u32(this.boundsId(slot.bounds)).counts(slot.counts);
       }
-      return;
-    }
-    const counts = encodeCounts(slot.counts, 'transient');
-    if (id !== undefined) this.stmt.updateHistogram.run(slot.count, nullable(slot.sum), nullable(slot.min), nullable(slot.max), counts, id);
-    else {
-      ids.set(slot.key, this.nextSlotId);
-      this.stmt.insertSlot.run(null, slot.count, nullable(slot.sum), nullable(slot.min), nullable(slot.max), this.boundsId(slot.bounds), counts, this.nextSlotId++, modelKey, slot.key);
-    }
+    } else if (slot.kind === 'counter') r.u8(OP_COUNTER_UPDATE).u32(id).f64(slot.value);
+    else r.u8(OP_HISTOGRAM_UPDATE).u32(id).f64(slot.count).f64(slot.sum).f64(slot.min).f64(slot.max).counts(slot.counts);
+    this.dirtySlots.set(id, { modelKey, slot });
   }
 
+  /**
+   * Writes every cursor and slot changed since the last checkpoint from memory and deletes the
+   * journal. Call inside {@link transaction}; a no-op when nothing is pending.
+   */
+  checkpoint(): void {
+    if (this.journalBytes === 0 && this.dirtyCursors.size === 0 && this.dirtySlots.size === 0) return;
+    const s = this.stmt;
+    for (const [id, { key, cursor }] of this.dirtyCursors) s.upsertCursor.run(id, key, encodeCursor(cursor, this.boundsId, 'transient'));
+    for (const [id, { modelKey, slot }] of this.dirtySlots) {
+      if (slot.kind === 'counter') s.upsertSlot.run(id, modelKey, slot.key, slot.value, null, null, null, null, null, null);
+      else s.upsertSlot.run(id, modelKey, slot.key, null, slot.count, nullable(slot.sum), nullable(slot.min), nullable(slot.max), this.boundsId(slot.bounds), encodeCounts(slot.counts, 'transient'));
+    }
+    this.flushBounds();
+    s.clearJournal.run();
+    this.dirtyCursors = new Map();
+    this.dirtySlots = new Map();
+    this.journalBytes = 0;
+  }
+
+  /** Bytes of journal records since the last checkpoint. */
+  pendingJournalBytes(): number {
+    return this.journalBytes;
+  }
+
+  /**
+   * Applies the committed journal (left by a crash, or by a transaction that failed after earlier
+   * ones committed) to the tables and deletes it, and forgets pending in-memory changes: the
+   * tables then hold the whole committed state. Run before loading state.
+   */
+  replayJournal(): void {
+    this.record.reset();
+    this.dirtyCursors = new Map();
+    this.dirtySlots = new Map();
+    this.journalBytes = 0;
+    const s = this.stmt;
+    this.transaction(() => {
+      // one record at a time (a statement cannot run while another one's iterator is open)
+      for (const seq of s.journalSeqs.all() as number[]) {
+        try {
+          for (const op of readRecord(s.journalBody.get(seq) as Buffer)) {
+            let changes = 1;
+            switch (op.op) {
+              case OP_CURSOR_INSERT:
+                s.upsertCursor.run(op.id, op.key, op.body);
+                break;
+              case OP_CURSOR_UPDATE:
+                changes = s.updateCursor.run(op.body, op.id).changes;
+                break;
+              case OP_COUNTER_INSERT:
+                s.upsertSlot.run(op.id, op.modelKey, op.slotKey, op.value, null, null, null, null, null, null);
+                break;
+              case OP_COUNTER_UPDATE:
+                changes = s.updateCounter.run(op.value, op.id).changes;
+                break;
+              case OP_HISTOGRAM_INSERT:
+                s.upsertSlot.run(op.id, op.modelKey, op.slotKey, null, op.count, nullable(op.sum), nullable(op.min), nullable(op.max), op.boundsId, op.counts);
+                break;
+              case OP_HISTOGRAM_UPDATE:
+                changes = s.updateHistogram.run(op.count, nullable(op.sum), nullable(op.min), nullable(op.max), op.counts, op.id).changes;
+                break;
+            }
+            if (changes !== 1) throw new Error(`operation ${op.op} on row ${op.id}, which does not exist`);
+          }
+        } catch (e) {
+          throw new CorruptDatabaseError(this.path, [`journal record ${seq}: ${(e as Error).message}`]);
+        }
+      }
+      s.clearJournal.run();
+    });
+  }
+
+  /** Deletes cursors (checkpointing first, so that no journal record can restore them). */
   deleteCursors(keys: Iterable<string>): void {
+    this.checkpoint();
     for (const k of keys) {
       const id = this.cursorIds.get(k);
       if (id === undefined) continue;
@@ -333,6 +463,7 @@ export class StateDb {
 
   /** Removes a closed window and its slots. */
   deleteWindow(modelKey: string): void {
+    this.checkpoint();
     this.stmt.deleteWindow.run(modelKey);
     this.stmt.deleteSlots.run(modelKey);
     this.slotIds.delete(modelKey);

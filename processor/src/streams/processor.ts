@@ -77,6 +77,8 @@ export interface StreamProcessorOptions {
   readonly references?: Partial<ReferenceOptions>;
   /** Closed windows kept per model (for pinning and the rolling reference). Default max(100, rollingWindows). */
   readonly historyWindows?: number;
+  /** Journal size that triggers a checkpoint of the state tables (see `store/sqlite.ts`). Default 64 MiB. */
+  readonly checkpointBytes?: number;
 }
 
 export interface ProcessorStats {
@@ -181,7 +183,7 @@ export class StreamProcessor {
     this.refOpts = referenceOptions(opts.references);
     this.historyWindows = opts.historyWindows ?? Math.max(100, this.refOpts.rollingWindows);
     const now = this.clock();
-    this.db = StateDb.open(opts.path ?? ':memory:', { durability: opts.durability, now });
+    this.db = StateDb.open(opts.path ?? ':memory:', { durability: opts.durability, now, checkpointBytes: opts.checkpointBytes });
     this.lastSweep = now;
     try {
       this.loadState();
@@ -197,6 +199,7 @@ export class StreamProcessor {
   }
 
   private loadState(): void {
+    this.db.replayJournal();
     this.horizon = BigInt(this.db.meta('horizon') ?? BigInt(this.db.meta('created_at')!) * 1_000_000n);
     this.cursors = this.db.loadCursors();
     this.windows = new Map();

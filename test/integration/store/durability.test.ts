@@ -136,9 +136,10 @@ const TSCONFIG = fileURLToPath(new URL('./tsconfig.child.json', import.meta.url)
  * arrived (never when undefined), so that the kill lands at different points of an ingest.
  * Returns the last acknowledged batch.
  */
-function runChild(db: string, from: number, to: number, killAfter?: number, delayMs = 0): Promise<{ lastAck: number; killed: boolean }> {
+function runChild(db: string, from: number, to: number, killAfter?: number, delayMs = 0, checkpointBytes?: number): Promise<{ lastAck: number; killed: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, db, String(from), String(to)], {
+    const args = ['--import', 'tsx', CHILD, db, String(from), String(to), ...(checkpointBytes === undefined ? [] : [String(checkpointBytes)])];
+    const child = spawn(process.execPath, args, {
       env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -181,13 +182,14 @@ function counted(db: string): { features: number[]; rows: number } {
 }
 
 describe('kill -9 during ingest', () => {
-  it('keeps every acknowledged batch and counts each exactly once after retries', async () => {
+  // journal only (the default 64 MiB is never reached), and a checkpoint every few batches
+  it.each([[undefined], [20_000]])('keeps every acknowledged batch and counts each exactly once after retries (checkpoint bytes %s)', async (checkpointBytes) => {
     const db = join(dir, 'kill.db');
     const TOTAL = 150;
     let next = 0;
     let committed = -1;
     for (const [killAfter, delayMs] of [[7, 0], [23, 1], [11, 3], [31, 0], [5, 2], [9, 1]] as const) {
-      const { lastAck, killed } = await runChild(db, next, TOTAL, killAfter, delayMs);
+      const { lastAck, killed } = await runChild(db, next, TOTAL, killAfter, delayMs, checkpointBytes);
       expect(killed).toBe(true);
       const { features, rows } = counted(db);
       // committed batches: every acknowledged one, plus possibly the one in flight at the kill
@@ -201,7 +203,7 @@ describe('kill -9 during ingest', () => {
       // the sender retries everything not acknowledged
       next = lastAck + 1;
     }
-    const { killed } = await runChild(db, next, TOTAL);
+    const { killed } = await runChild(db, next, TOTAL, undefined, 0, checkpointBytes);
     expect(killed).toBe(false);
     const { features, rows } = counted(db);
     for (const f of features) expect(f).toBe(INSTANCES * streamCount(TOTAL - 1));

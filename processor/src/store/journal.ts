@@ -1,0 +1,216 @@
+/**
+ * The ingest journal: one record per ingest transaction holding the row writes of that
+ * transaction's changed cursors and window slots, appended as ONE blob (see `sqlite.ts`, "Journal").
+ *
+ * Record = sequence of operations, each starting with an op byte (little-endian numbers):
+ *
+ *   1 cursor insert   u32 id, str stream_key, bytes body
+ *   2 cursor update   u32 id, bytes body
+ *   3 counter insert  u32 id, str model_key, str slot_key, f64 value
+ *   4 counter update  u32 id, f64 value
+ *   5 histogram insert  u32 id, str model_key, str slot_key, f64 count, sum, min, max, u32 bounds_id, bytes counts
+ *   6 histogram update  u32 id, f64 count, sum, min, max, bytes counts
+ *
+ * where `str` = u32 byte length + UTF-8, `bytes` = u32 length + data (a cursor body as
+ * `codec.encodeCursor`, a count array as `codec.encodeCounts`; a count array's length field is
+ * preceded by zero padding so that its data starts 8-byte aligned in the record, which lets the
+ * writer store the elements through typed arrays), and NaN stands for SQL NULL
+ * (unknown sum, min or max). Every operation sets a whole row, so replaying a record after a
+ * later state of the same rows was already written is harmless: the last record wins.
+ */
+
+import { countWidth } from './codec.js';
+
+export const OP_CURSOR_INSERT = 1;
+export const OP_CURSOR_UPDATE = 2;
+export const OP_COUNTER_INSERT = 3;
+export const OP_COUNTER_UPDATE = 4;
+export const OP_HISTOGRAM_INSERT = 5;
+export const OP_HISTOGRAM_UPDATE = 6;
+
+/** Zero bytes before a count array's length field (see module doc). */
+export function countsPadding(pos: number): number {
+  return (8 - ((pos + 4) % 8)) % 8;
+}
+
+const INITIAL = 1 << 20;
+
+/** Growable little-endian writer of one record; `reset()` starts the next one. */
+export class RecordWriter {
+  private buf: Buffer<ArrayBuffer> = Buffer.from(new ArrayBuffer(INITIAL));
+  private u16 = new Uint16Array(this.buf.buffer);
+  private u32a = new Uint32Array(this.buf.buffer);
+  private f64a = new Float64Array(this.buf.buffer);
+  private pos = 0;
+
+  get length(): number {
+    return this.pos;
+  }
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    // a multiple of 8 bytes, so that every typed view covers it
+    const next = Buffer.from(new ArrayBuffer(8 * Math.ceil(Math.max(this.pos + n, 2 * this.buf.length) / 8)));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.setBuffer(next);
+  }
+
+  private setBuffer(b: Buffer<ArrayBuffer>): void {
+    this.buf = b;
+    this.u16 = new Uint16Array(b.buffer);
+    this.u32a = new Uint32Array(b.buffer);
+    this.f64a = new Float64Array(b.buffer);
+  }
+
+  /**
+   * A count array as `codec.encodeCounts` encodes it (narrowest exact element type), written in
+   * place: one pass to find the width, one to store.
+   */
+  counts(a: ArrayLike<number>): this {
+    const n = a.length;
+    const tag = countWidth(a);
+    const pad = countsPadding(this.pos);
+    this.room(pad + 12 + tag * n);
+    const b = this.buf;
+    for (let i = 0; i < pad; i++) b[this.pos++] = 0;
+    b.writeUInt32LE(8 + tag * n, this.pos);
+    this.pos += 4;
+    // blob: tag, 3 zero bytes, u32 n, data (at an 8-aligned position of the record)
+    b.writeUInt32LE(tag, this.pos);
+    b.writeUInt32LE(n, this.pos + 4);
+    const at = this.pos + 8;
+    if (tag === 1) for (let i = 0; i < n; i++) b[at + i] = a[i]!;
+    else if (tag === 2) {
+      const u = this.u16;
+      const j = at >> 1;
+      for (let i = 0; i < n; i++) u[j + i] = a[i]!;
+    } else if (tag === 4) {
+      const u = this.u32a;
+      const j = at >> 2;
+      for (let i = 0; i < n; i++) u[j + i] = a[i]!;
+    } else {
+      const f = this.f64a;
+      const j = at >> 3;
+      for (let i = 0; i < n; i++) f[j + i] = a[i]!;
+    }
+    this.pos = at + tag * n;
+    return this;
+  }
+
+  u8(v: number): this {
+    this.room(1);
+    this.buf[this.pos++] = v;
+    return this;
+  }
+
+  u32(v: number): this {
+    this.room(4);
+    this.buf.writeUInt32LE(v, this.pos);
+    this.pos += 4;
+    return this;
+  }
+
+  f64(v: number | undefined): this {
+    this.room(8);
+    this.buf.writeDoubleLE(v ?? Number.NaN, this.pos);
+    this.pos += 8;
+    return this;
+  }
+
+  str(s: string): this {
+    const max = 3 * s.length;
+    this.room(4 + max);
+    const n = this.buf.write(s, this.pos + 4, max, 'utf8');
+    this.buf.writeUInt32LE(n, this.pos);
+    this.pos += 4 + n;
+    return this;
+  }
+
+  bytes(b: Uint8Array): this {
+    this.room(4 + b.length);
+    this.buf.writeUInt32LE(b.length, this.pos);
+    this.buf.set(b, this.pos + 4);
+    this.pos += 4 + b.length;
+    return this;
+  }
+
+  /** The record written so far, as a view valid until the next write (SQLite copies bound blobs). */
+  view(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  reset(): void {
+    this.pos = 0;
+    // do not keep a buffer grown for one huge request
+    if (this.buf.length > 64 << 20) this.setBuffer(Buffer.from(new ArrayBuffer(INITIAL)));
+  }
+}
+
+/** Row writes decoded from a record, in order. */
+export type JournalOp =
+  | { readonly op: typeof OP_CURSOR_INSERT; readonly id: number; readonly key: string; readonly body: Buffer }
+  | { readonly op: typeof OP_CURSOR_UPDATE; readonly id: number; readonly body: Buffer }
+  | { readonly op: typeof OP_COUNTER_INSERT; readonly id: number; readonly modelKey: string; readonly slotKey: string; readonly value: number }
+  | { readonly op: typeof OP_COUNTER_UPDATE; readonly id: number; readonly value: number }
+  | {
+      readonly op: typeof OP_HISTOGRAM_INSERT; readonly id: number; readonly modelKey: string; readonly slotKey: string;
+      readonly count: number; readonly sum: number; readonly min: number; readonly max: number; readonly boundsId: number; readonly counts: Buffer;
+    }
+  | { readonly op: typeof OP_HISTOGRAM_UPDATE; readonly id: number; readonly count: number; readonly sum: number; readonly min: number; readonly max: number; readonly counts: Buffer };
+
+/** Decodes a record; throws on a truncated or unknown operation. */
+export function* readRecord(buf: Buffer): Generator<JournalOp> {
+  let pos = 0;
+  const need = (n: number) => {
+    if (pos + n > buf.length) throw new Error(`journal record truncated at byte ${pos}`);
+  };
+  const u32 = () => {
+    need(4);
+    const v = buf.readUInt32LE(pos);
+    pos += 4;
+    return v;
+  };
+  const f64 = () => {
+    need(8);
+    const v = buf.readDoubleLE(pos);
+    pos += 8;
+    return v;
+  };
+  const bytes = () => {
+    const n = u32();
+    need(n);
+    const v = buf.subarray(pos, pos + n);
+    pos += n;
+    return v;
+  };
+  const str = () => bytes().toString('utf8');
+  const counts = () => {
+    pos += countsPadding(pos);
+    return bytes();
+  };
+  while (pos < buf.length) {
+    const op = buf[pos++];
+    switch (op) {
+      case OP_CURSOR_INSERT:
+        yield { op, id: u32(), key: str(), body: bytes() };
+        break;
+      case OP_CURSOR_UPDATE:
+        yield { op, id: u32(), body: bytes() };
+        break;
+      case OP_COUNTER_INSERT:
+        yield { op, id: u32(), modelKey: str(), slotKey: str(), value: f64() };
+        break;
+      case OP_COUNTER_UPDATE:
+        yield { op, id: u32(), value: f64() };
+        break;
+      case OP_HISTOGRAM_INSERT:
+        yield { op, id: u32(), modelKey: str(), slotKey: str(), count: f64(), sum: f64(), min: f64(), max: f64(), boundsId: u32(), counts: counts() };
+        break;
+      case OP_HISTOGRAM_UPDATE:
+        yield { op, id: u32(), count: f64(), sum: f64(), min: f64(), max: f64(), counts: counts() };
+        break;
+      default:
+        throw new Error(`journal record has unknown operation ${String(op)} at byte ${pos - 1}`);
+    }
+  }
+}

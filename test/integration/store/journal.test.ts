@@ -1,0 +1,183 @@
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { decodeCounts } from '../../../processor/src/store/codec.js';
+import {
+  OP_COUNTER_INSERT, OP_COUNTER_UPDATE, OP_CURSOR_INSERT, OP_CURSOR_UPDATE, OP_HISTOGRAM_INSERT, OP_HISTOGRAM_UPDATE, RecordWriter, readRecord,
+} from '../../../processor/src/store/journal.js';
+import { CorruptDatabaseError } from '../../../processor/src/store/sqlite.js';
+import { StreamProcessor, type StreamProcessorOptions } from '../../../processor/src/streams/processor.js';
+import type { MetricsExport } from '../../../processor/src/otlp/model.js';
+import { BOUNDS, MODEL, MODEL_KEY, T0, exportOf, feature, histogramMetric, hp, np, resource, sumMetric } from '../../unit/streams/fixtures.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'otel-ml-journal-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const MIN = 60_000;
+
+/** Request i: cumulative histograms of three features from two instances, and a prediction counter. */
+function request(i: number): MetricsExport {
+  const rms = ['a', 'b'].map((inst, j) =>
+    resource(
+      { 'service.instance.id': inst },
+      histogramMetric(
+        'ml.feature.value',
+        'cumulative',
+        ...['age', 'income', 'tenure'].map((f, k) => hp(feature(f), T0 + 1, T0 + 10 * (i + 1), BOUNDS, [i + 1, 2 * i + j, k * i, 0, i % 3 === 0 ? 0 : i])),
+      ),
+      sumMetric('ml.predictions', 'delta', np({ ...MODEL, 'ml.prediction.class': i % 2 ? 'yes' : 'no' }, T0 + 10 * i, T0 + 10 * (i + 1), 3 + j)),
+    ),
+  );
+  return exportOf(...rms);
+}
+
+/** A copy of the state files as they are on disk now: what a process killed at this moment leaves. */
+function crashCopy(path: string, to: string): string {
+  copyFileSync(path, to);
+  if (existsSync(`${path}-wal`)) copyFileSync(`${path}-wal`, `${to}-wal`);
+  return to;
+}
+
+const opts = (path: string, extra: Partial<StreamProcessorOptions> = {}): StreamProcessorOptions => ({
+  path, clock: () => T0, windows: { lengthMs: MIN, minRows: 1 }, ...extra,
+});
+
+function journalRows(path: string): number {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare('SELECT count(*) FROM journal').pluck().get() as number;
+  } finally {
+    db.close();
+  }
+}
+
+describe('ingest journal', () => {
+  it('restores after a crash exactly what was acknowledged, whatever the checkpoint interval', () => {
+    // checkpoint never, every request, and every few requests (1,500 bytes of records)
+    const runs = [Number.MAX_SAFE_INTEGER, 1, 1500].map((checkpointBytes, n) => {
+      const path = join(dir, `live-${n}.db`);
+      const p = StreamProcessor.open(opts(path, { checkpointBytes }));
+      for (let i = 0; i < 12; i++) expect(p.ingest(request(i)).rejectedDataPoints).toBe(0);
+      const live = p.openWindows();
+      const copy = crashCopy(path, join(dir, `crash-${n}.db`));
+      p.close();
+      return { live, copy, checkpointBytes };
+    });
+    // the same requests into a processor that never stopped
+    const r = StreamProcessor.open(opts(':memory:'));
+    for (let i = 0; i < 12; i++) r.ingest(request(i));
+    r.ingest(request(11));
+    r.ingest(request(12));
+    const reference = r.openWindows();
+    r.close();
+    expect(reference[0]!.features.age!.histogram!.count).toBeGreaterThan(0);
+    for (const { live, copy, checkpointBytes } of runs) {
+      if (checkpointBytes === Number.MAX_SAFE_INTEGER) expect(journalRows(copy)).toBe(12);
+      const q = StreamProcessor.open(opts(copy));
+      expect(q.openWindows()).toEqual(runs[0]!.live);
+      expect(q.openWindows()).toEqual(live);
+      expect(q.stats().liveStreams).toBe(10);
+      // the journal was replayed onto the tables and deleted
+      expect((q as unknown as { db: { pendingJournalBytes(): number } }).db.pendingJournalBytes()).toBe(0);
+      // a retried last request is a duplicate, the next one counts once
+      const again = q.ingest(request(11));
+      expect(again.rejectedDataPoints).toBe(0);
+      expect(q.stats().droppedPoints.duplicate).toBe(8);
+      q.ingest(request(12));
+      expect(q.openWindows()).toEqual(reference);
+      q.close();
+    }
+  });
+
+  it('does not bring back a window closed after journalled requests', () => {
+    const path = join(dir, 'close.db');
+    const clock = { now: T0 };
+    const p = StreamProcessor.open(opts(path, { clock: () => clock.now }));
+    for (let i = 0; i < 5; i++) p.ingest(request(i));
+    clock.now = T0 + MIN;
+    const [closed] = p.closeDueWindows();
+    expect(closed!.features.age!.histogram!.count).toBeGreaterThan(0);
+    // one request into the next window, journalled after the close
+    p.ingest(request(5));
+    const live = p.openWindows();
+    const copy = crashCopy(path, join(dir, 'crash.db'));
+    p.close();
+    const q = StreamProcessor.open(opts(copy, { clock: () => clock.now }));
+    expect(q.history(MODEL_KEY)).toEqual([closed]);
+    expect(q.openWindows()).toEqual(live);
+    expect(q.openWindows()[0]!.start).toBe(T0 + MIN);
+    q.close();
+  });
+
+  it('refuses a damaged journal record with a clear error', () => {
+    const path = join(dir, 'bad.db');
+    const p = StreamProcessor.open(opts(path));
+    p.ingest(request(0));
+    p.close();
+    const db = new Database(path);
+    db.prepare('INSERT INTO journal (body) VALUES (?)').run(Buffer.from([OP_CURSOR_UPDATE, 1, 0, 0, 0, 200, 0]));
+    db.close();
+    expect(() => StreamProcessor.open(opts(path))).toThrow(CorruptDatabaseError);
+    expect(() => StreamProcessor.open(opts(path))).toThrow(/journal record 1: journal record truncated/);
+  });
+
+  it('opens a state file of schema version 1 (before the journal)', () => {
+    const path = join(dir, 'v1.db');
+    const p = StreamProcessor.open(opts(path));
+    p.ingest(request(0));
+    p.close();
+    const db = new Database(path);
+    db.exec("DROP TABLE journal; UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+    db.close();
+    const q = StreamProcessor.open(opts(path));
+    expect(q.stats().liveStreams).toBe(8);
+    q.ingest(request(1));
+    q.close();
+    const check = new Database(path, { readonly: true });
+    expect(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe('2');
+    check.close();
+  });
+});
+
+describe('journal records', () => {
+  it('round-trip every operation, count arrays of every width at any alignment', () => {
+    const w = new RecordWriter();
+    const u8 = [0, 1, 255];
+    const u16 = [0, 256, 65535];
+    const u32 = [70000, 0, 4294967295];
+    const f64 = [0.5, 1, 2];
+    w.u8(OP_CURSOR_INSERT).u32(7).str('stream-é').bytes(Buffer.from([1, 2, 3]));
+    w.u8(OP_COUNTER_INSERT).u32(8).str('["m"]').str('predictions').f64(4);
+    w.u8(OP_HISTOGRAM_INSERT).u32(9).str('["m"]').str('feature.value\u001fage').f64(3).f64(Number.NaN).f64(undefined).f64(9).u32(2).counts(u8);
+    w.u8(OP_HISTOGRAM_UPDATE).u32(9).f64(4).f64(1).f64(0).f64(9).counts(u16);
+    w.u8(OP_HISTOGRAM_UPDATE).u32(9).f64(4).f64(1).f64(0).f64(9).counts(u32);
+    w.u8(OP_HISTOGRAM_UPDATE).u32(9).f64(3.5).f64(1).f64(0).f64(9).counts(Float64Array.from(f64));
+    w.u8(OP_COUNTER_UPDATE).u32(8).f64(5);
+    w.u8(OP_CURSOR_UPDATE).u32(7).bytes(Buffer.from([4]));
+    // the record as SQLite returns it: a copy at another address
+    const ops = [...readRecord(Buffer.from(w.view()))];
+    expect(ops.map((o) => o.op)).toEqual([1, 3, 5, 6, 6, 6, 4, 2]);
+    expect(ops[0]).toMatchObject({ id: 7, key: 'stream-é', body: Buffer.from([1, 2, 3]) });
+    expect(ops[1]).toMatchObject({ id: 8, modelKey: '["m"]', slotKey: 'predictions', value: 4 });
+    const h = ops[2] as Extract<(typeof ops)[number], { op: 5 }>;
+    expect([h.count, h.sum, h.min, h.max, h.boundsId]).toEqual([3, Number.NaN, Number.NaN, 9, 2]);
+    const arrays = ops.slice(2, 6).map((o) => Array.from(decodeCounts((o as { counts: Buffer }).counts)));
+    expect(arrays).toEqual([u8, u16, u32, f64]);
+    // narrowest width: 1, 2, 4 and 8 bytes per element
+    expect(ops.slice(2, 6).map((o) => (o as { counts: Buffer }).counts[0])).toEqual([1, 2, 4, 8]);
+  });
+
+  it('rejects an unknown operation and a truncated record', () => {
+    expect(() => [...readRecord(Buffer.from([42]))]).toThrow(/unknown operation 42 at byte 0/);
+    const w = new RecordWriter();
+    w.u8(OP_COUNTER_UPDATE).u32(1).f64(2);
+    expect(() => [...readRecord(Buffer.from(w.view()).subarray(0, 8))]).toThrow(/truncated/);
+  });
+});
