@@ -34,7 +34,20 @@ export function countDataPoints(exp: MetricsExport): number {
   return n;
 }
 
+/** Exports produced by the decoders below: every point in them passed `validate.ts`. */
+const validated = new WeakSet<MetricsExport>();
+
+/**
+ * True for an export returned by one of this module's decoders, whose data points all passed
+ * the checks of `validate.ts` (bucket counts exact and adding up to `count`, boundaries finite
+ * and increasing, ...), so that consumers need not check them again.
+ */
+export function isValidated(exp: MetricsExport): boolean {
+  return validated.has(exp);
+}
+
 function result(data: MetricsExport, rejections: RejectionLog): DecodeResult {
+  validated.add(data);
   return {
     data,
     acceptedDataPoints: countDataPoints(data),

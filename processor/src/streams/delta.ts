@@ -204,7 +204,8 @@ export function sameBounds(a: readonly number[], b: readonly number[]): boolean 
 
 /**
  * Explicit-bucket histogram point → delta. `intern` maps a boundary list to a shared instance so
- * that thousands of cursors with the same layout share one array.
+ * that thousands of cursors with the same layout share one array. `validated` skips the point
+ * checks for points a decoder already validated.
  */
 export function histogramStep(
   c: Cursor | undefined,
@@ -213,8 +214,10 @@ export function histogramStep(
   horizon: bigint,
   now: number,
   intern: (b: readonly number[]) => readonly number[] = (b) => b,
+  validated = false,
 ): Step<HistogramDelta> {
-  if (!validHistogram(p)) return { ok: false, reason: 'invalid_point' };
+  // `validated`: the point passed the decoder's stricter checks (`otlp/validate.ts`)
+  if (!validated && !validHistogram(p)) return { ok: false, reason: 'invalid_point' };
   const sum = p.sum ?? Number.NaN;
   const buckets = bucketsOf(p);
   if (temporality === 'delta') {

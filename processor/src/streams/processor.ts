@@ -24,8 +24,9 @@
  * (`streams/reasons.ts`); `stats()` has the totals.
  */
 import type { BaselineFile, ExplicitHistogram } from '@otel-ml/conventions';
-import type { ConsumeResult, ExponentialHistogramPoint, HistogramPoint, Metric, MetricsExport, NumberPoint } from '../otlp/model.js';
+import type { Attributes, ConsumeResult, ExponentialHistogramPoint, HistogramPoint, Metric, MetricsExport, NumberPoint } from '../otlp/model.js';
 import { FLAG_NO_RECORDED_VALUE } from '../otlp/model.js';
+import { isValidated } from '../otlp/decode.js';
 import { rebinExplicit, rebinExponential } from '../statistics/binning.js';
 import type { Durability } from '../store/sqlite.js';
 import { StateDb } from '../store/sqlite.js';
@@ -39,7 +40,7 @@ import type { WindowOptions } from '../windows/windows.js';
 import { advanceWindow, alignedStart, windowOptions } from '../windows/windows.js';
 import type { Cursor, ExpHistogramDelta, HistogramDelta, Step } from './delta.js';
 import { exponentialStep, histogramStep, sumStep } from './delta.js';
-import { metricIdentity, resourceIdentity, streamKey } from './identity.js';
+import { canonicalAttributes, hash64, metricIdentity, resourceIdentity } from './identity.js';
 import type { DropCounts, DropReason } from './reasons.js';
 import { REJECTING_REASONS, emptyDropCounts } from './reasons.js';
 import type { ModelIdentity, SignalSpec, SlotId } from './signals.js';
@@ -117,6 +118,28 @@ class Changes {
 }
 
 type Point = NumberPoint | HistogramPoint | ExponentialHistogramPoint;
+
+/** What a point's attributes resolve to (see `StreamProcessor.route`). */
+interface Route {
+  readonly streamKey: string;
+  readonly modelKey: string;
+  readonly slotKey: string;
+  readonly sliceKeys: readonly string[];
+  /** ml.model.task of the point, if any. */
+  readonly task: string | undefined;
+}
+
+/** The route of points lacking the model name or a required slot attribute. */
+const MISSING_ATTRIBUTE: Route = { streamKey: '', modelKey: '', slotKey: '', sliceKeys: [], task: undefined };
+
+/** Node of the route cache: attribute key → value → node; `route` where a point's attributes end. */
+interface RouteNode {
+  next?: Map<string, Map<string, RouteNode>>;
+  route?: Route;
+}
+
+/** Routes cached at most (about 0.5 KB each). */
+const MAX_ROUTES = 65_536;
 
 /** Allow-listed resource values of one ResourceMetrics and their model-key suffix. */
 interface Resource {
@@ -267,6 +290,7 @@ export class StreamProcessor {
 
   /** Applies one request to the in-memory state; `ch` gets its counters, `all` the rows to write. */
   private apply(exp: MetricsExport, ch: Changes, all: Changes, now: number): void {
+    const validated = isValidated(exp);
     for (const rm of exp.resourceMetrics) {
       let resId: string | undefined;
       let res: Resource | undefined;
@@ -291,7 +315,7 @@ export class StreamProcessor {
           }
           const d = m.data;
           const metricId = metricIdentity(resId, sm.scope, { name: m.name, unit: m.unit, type: d.type, temporality, isMonotonic: d.type === 'sum' ? d.isMonotonic : undefined });
-          for (const p of d.points as readonly Point[]) this.point(ch, all, spec, d.type, temporality, metricId, res, p, now);
+          for (const p of d.points as readonly Point[]) this.point(ch, all, spec, d.type, temporality, metricId, res, p, now, validated);
         }
       }
     }
@@ -308,19 +332,79 @@ export class StreamProcessor {
     return { rejectedDataPoints: ch.rejected, errorMessage: `rejected data points (${parts.join(', ')})` };
   }
 
-  private point(ch: Changes, all: Changes, spec: SignalSpec, type: 'sum' | 'histogram' | 'exponential_histogram', temporality: 'delta' | 'cumulative', metricId: string, res: Resource, p: Point, now: number): void {
+  /**
+   * Everything derived from a point's identity (stream key, model key, slot keys), cached so
+   * that the same strings are used request after request: map lookups by them hash nothing (V8
+   * keeps a string's hash), and no key is built or hashed per point. Bounded: cleared when full.
+   */
+  private routes = new Map<string, RouteNode>();
+  private routeCount = 0;
+
+  /**
+   * The route of a point: looked up by metric identity, then attribute by attribute (key, then
+   * value) in the order the attributes arrived, without building a key string. The order only
+   * decides where a route is cached; the route itself comes from the canonical (sorted) identity,
+   * so attributes in another order find an equal route. Attribute values that are not strings
+   * are not cached.
+   */
+  private route(spec: SignalSpec, metricId: string, res: Resource, attrs: Attributes): Route {
+    let node = this.routes.get(metricId);
+    let cacheable = true;
+    if (node !== undefined) {
+      for (const k in attrs) {
+        const v = attrs[k];
+        if (typeof v !== 'string') {
+          cacheable = false;
+          node = undefined;
+          break;
+        }
+        node = node.next?.get(k)?.get(v);
+        if (node === undefined) break;
+      }
+      if (node?.route !== undefined) return node.route;
+    }
+    const canonical = metricId + canonicalAttributes(attrs);
+    const modelKey = modelKeyFrom(attrs, res.suffix);
+    const slotKey = modelKey === undefined ? undefined : slotKeyOf(spec, attrs);
+    const r: Route =
+      modelKey === undefined || typeof slotKey !== 'string'
+        ? MISSING_ATTRIBUTE
+        : { streamKey: hash64(canonical), modelKey, slotKey, sliceKeys: sliceSlotKeys(spec.signal, slotKey, attrs, this.sliceKeys), task: attrString(attrs, ATTR.modelTask) };
+    if (!cacheable) return r;
+    if (this.routeCount >= MAX_ROUTES) {
+      this.routes = new Map();
+      this.routeCount = 0;
+    }
+    let at = this.routes.get(metricId);
+    if (at === undefined) this.routes.set(metricId, (at = {}));
+    for (const k in attrs) {
+      const v = attrs[k] as string;
+      at.next ??= new Map();
+      let values = at.next.get(k);
+      if (values === undefined) at.next.set(k, (values = new Map()));
+      let child = values.get(v);
+      if (child === undefined) values.set(v, (child = {}));
+      at = child;
+    }
+    at.route = r;
+    this.routeCount++;
+    return r;
+  }
+
+  private point(
+    ch: Changes, all: Changes, spec: SignalSpec, type: 'sum' | 'histogram' | 'exponential_histogram', temporality: 'delta' | 'cumulative', metricId: string, res: Resource, p: Point,
+    now: number, validated: boolean,
+  ): void {
     if ((p.flags & FLAG_NO_RECORDED_VALUE) !== 0) return ch.drop('no_recorded_value');
-    const modelKey = modelKeyFrom(p.attributes, res.suffix);
-    if (modelKey === undefined) return ch.drop('missing_attribute');
-    const slotKey = slotKeyOf(spec, p.attributes);
-    if (typeof slotKey !== 'string') return ch.drop('missing_attribute');
-    const key = streamKey(metricId, p.attributes);
+    const route = this.route(spec, metricId, res, p.attributes);
+    if (route === MISSING_ATTRIBUTE) return ch.drop('missing_attribute');
+    const { modelKey, slotKey, streamKey: key } = route;
     const cursor = this.cursors.get(key);
     if (cursor === undefined && this.cursors.size >= this.limits.maxStreams) return ch.drop('stream_limit');
     let step: Step<number | HistogramDelta | ExpHistogramDelta>;
     if (type === 'sum') step = sumStep(cursor, p as NumberPoint, temporality, this.horizon, now);
     else if (type === 'histogram') {
-      step = histogramStep(cursor, p as HistogramPoint, temporality, this.horizon, now, this.intern);
+      step = histogramStep(cursor, p as HistogramPoint, temporality, this.horizon, now, this.intern, validated);
     } else step = exponentialStep(cursor, p as ExponentialHistogramPoint, temporality, this.horizon, now);
     if (step.cursor !== undefined) {
       this.cursors.set(key, step.cursor);
@@ -328,7 +412,7 @@ export class StreamProcessor {
     }
     if (!step.ok) return ch.drop(step.reason);
     if (step.delta !== undefined) {
-      const reason = this.accumulate(all, modelKey, res, slotKey, sliceSlotKeys(spec.signal, slotKey, p.attributes, this.sliceKeys), p, step.delta, now);
+      const reason = this.accumulate(all, modelKey, res, slotKey, route, p, step.delta, now);
       if (reason !== undefined) return ch.drop(reason);
     }
     ch.accepted += 1;
@@ -367,7 +451,7 @@ export class StreamProcessor {
    * not rewritten.
    */
   private accumulate(
-    ch: Changes, modelKey: string, res: Resource, key: string, sliceKeys: readonly string[], p: Point, delta: number | HistogramDelta | ExpHistogramDelta, now: number,
+    ch: Changes, modelKey: string, res: Resource, key: string, route: Route, p: Point, delta: number | HistogramDelta | ExpHistogramDelta, now: number,
   ): DropReason | undefined {
     const open = this.windows.get(modelKey);
     let slot = open?.slots.get(key);
@@ -402,7 +486,7 @@ export class StreamProcessor {
       if (slot === undefined) slot = histogramSlot(key, parseSlotKey(key), target);
     }
     const w = open ?? this.window(ch, modelKey, p, res, now);
-    const task = attrString(p.attributes, ATTR.modelTask);
+    const task = route.task;
     if (task !== undefined && task !== w.task) {
       w.task = task;
       ch.windows.add(w);
@@ -411,7 +495,7 @@ export class StreamProcessor {
     slot ??= counterSlot(key, parseSlotKey(key));
     this.addTo(ch, w, slot, h);
     // The same delta per slice value, on the plain slot's boundaries.
-    for (const sk of sliceKeys) {
+    for (const sk of route.sliceKeys) {
       let ss = w.slots.get(sk);
       if (ss === undefined) ss = slot.kind === 'counter' ? counterSlot(sk, parseSlotKey(sk)) : histogramSlot(sk, parseSlotKey(sk), slot.bounds);
       if (ss.kind !== slot.kind || (ss.kind === 'histogram' && !boundsEqual(ss.bounds, (slot as HistogramSlot).bounds))) continue;

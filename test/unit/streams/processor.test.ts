@@ -32,6 +32,28 @@ describe('StreamProcessor ingest', () => {
     p.close();
   });
 
+  it('identifies a stream by its attribute set, whatever their order and value types', () => {
+    const { p } = processor();
+    const s = T0 + 1;
+    const reversed = Object.fromEntries(Object.entries(feature('age')).reverse());
+    const withInt = { ...feature('age'), 'ml.slice.cohort': 3n };
+    const send = (attrs: Record<string, unknown>, time: number, counts: number[]) =>
+      p.ingest(exportOf(instance('a', histogramMetric('ml.feature.value', 'cumulative', hp(attrs as never, s, time, BOUNDS, counts)))));
+    send(feature('age'), T0 + 10, [1, 0, 0, 0, 0]);
+    // the same stream with its attributes in another order: a duplicate, then its next point
+    send(reversed, T0 + 10, [1, 0, 0, 0, 0]);
+    send(reversed, T0 + 20, [2, 0, 0, 0, 0]);
+    send(feature('age'), T0 + 30, [3, 0, 0, 0, 0]);
+    // an integer attribute makes another stream (not cached by the route cache, same rules)
+    send(withInt, T0 + 10, [0, 5, 0, 0, 0]);
+    send(withInt, T0 + 10, [0, 5, 0, 0, 0]);
+    send({ ...withInt, 'ml.slice.cohort': '3' }, T0 + 10, [0, 0, 1, 0, 0]);
+    expect(p.stats()).toMatchObject({ liveStreams: 3, acceptedPoints: 5 });
+    expect(p.stats().droppedPoints.duplicate).toBe(2);
+    expect(open(p).features.age!.histogram!.counts).toEqual([3, 5, 1, 0, 0]);
+    p.close();
+  });
+
   it('maps every ML signal into the window snapshot', () => {
     const { p } = processor();
     const s = T0 + 1;
