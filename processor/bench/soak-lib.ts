@@ -61,9 +61,17 @@ const SCORE_BOUNDS = Array.from({ length: 199 }, (_, i) => Number(((i + 1) * 0.0
 const FEATURE_BOUNDS = Array.from({ length: 19 }, (_, i) => i * 5);
 const kv = (key: string, value: string) => ({ key, value: { stringValue: value } });
 
+/** Last timestamp sent per instance: a cumulative point must be later than the previous one of its series. */
+const lastTimeNs = new Map<number, bigint>();
+
 /** The `round`-th cumulative export of sender instance `instance`. */
 function body(instance: number, round: number, features: number, startNs: bigint): Buffer {
-  const now = String(BigInt(Date.now()) * 1_000_000n);
+  // Date.now() has millisecond resolution and one instance may export twice within a millisecond
+  let t = BigInt(Date.now()) * 1_000_000n;
+  const last = lastTimeNs.get(instance);
+  if (last !== undefined && t <= last) t = last + 1_000n;
+  lastTimeNs.set(instance, t);
+  const now = String(t);
   const start = String(startNs);
   const model = [kv('ml.model.name', 'soak'), kv('ml.model.version', '1'), kv('ml.model.task', 'binary_classification'), kv('ml.deployment.role', 'primary')];
   const hist = (bounds: readonly number[], attrs: object[], seed: number) => {
