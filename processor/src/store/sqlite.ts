@@ -144,7 +144,7 @@ export class StateDb {
   /** Bytes of journal records committed (or being committed) since the last checkpoint. */
   private journalBytes = 0;
   /** Rows changed since the last checkpoint, by row id: what the next checkpoint writes. */
-  private dirtyCursors = new Map<number, { readonly key: string; readonly cursor: Cursor }>();
+  private dirtyCursors = new Map<number, { readonly key: string; cursor: Cursor }>();
   private dirtySlots = new Map<number, { readonly modelKey: string; readonly slot: Slot }>();
 
   private constructor(
@@ -352,7 +352,9 @@ export class StateDb {
       this.cursorIds.set(key, id);
       this.record.u8(OP_CURSOR_INSERT).u32(id).str(key).bytes(body);
     }
-    this.dirtyCursors.set(id, { key, cursor: c });
+    const dirty = this.dirtyCursors.get(id);
+    if (dirty !== undefined) dirty.cursor = c;
+    else this.dirtyCursors.set(id, { key, cursor: c });
   }
 
   private writeSlot(modelKey: string, slot: Slot): void {
@@ -370,7 +372,8 @@ export class StateDb {
       }
     } else if (slot.kind === 'counter') r.u8(OP_COUNTER_UPDATE).u32(id).f64(slot.value);
     else r.u8(OP_HISTOGRAM_UPDATE).u32(id).f64(slot.count).f64(slot.sum).f64(slot.min).f64(slot.max).counts(slot.counts);
-    this.dirtySlots.set(id, { modelKey, slot });
+    // a slot object is updated in place: one entry per checkpoint interval
+    if (this.dirtySlots.get(id)?.slot !== slot) this.dirtySlots.set(id, { modelKey, slot });
   }
 
   /**
