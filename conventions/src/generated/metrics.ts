@@ -724,6 +724,8 @@ export const METRIC_ML_PROCESSOR_EVALUATION_DURATION_BUCKETS: readonly number[] 
 /**
  * Exports of results that failed after retries.
  *
+ * `error.type` is the HTTP status code when the backend answered (`503`), `timeout`, the system error code of a network failure (`ECONNREFUSED`), or `_OTHER`.
+ *
  * Instrument: `counter`. Unit: `{export}`.
  *
  * @stability development

@@ -3407,7 +3407,12 @@ export const REGISTRY: Registry = {
     "ml.processor.export.failures": {
       "instrument": "counter",
       "unit": "{export}",
-      "attributes": []
+      "attributes": [
+        {
+          "id": "error.type",
+          "requirement": "required"
+        }
+      ]
     }
   },
   "spans": [

@@ -98,6 +98,7 @@ import {
   ML_DRIFT_SIGNAL_VALUE_FEATURE,
   ML_DRIFT_SIGNAL_VALUE_SCORE,
   ML_DRIFT_SIGNAL_VALUE_VALUE,
+  ATTR_ERROR_TYPE,
 } from '@otel-ml/conventions';
 import type { DistributionReport, ModelReport } from '../analysis/report-types.js';
 import type { ProcessorStats } from '../streams/processor.js';
@@ -369,6 +370,22 @@ export function driftEvent(r: ModelReport): { attributes: Attributes; body: stri
 
 const round = (v: number) => Math.round(v * 10_000) / 10_000;
 
+/**
+ * `error.type` of a failed export, from a small set: the HTTP status code when the backend
+ * answered (the OTLP exporter's error carries it as `code`), `timeout`, the system error code of
+ * a network failure (`ECONNREFUSED`, `ENOTFOUND`, ...), else `_OTHER` (the semantic conventions'
+ * fallback value).
+ */
+export function exportErrorType(error: unknown): string {
+  if (error === undefined || error === null || typeof error !== 'object') return '_OTHER';
+  const e = error as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown };
+  if (typeof e.code === 'number' && Number.isInteger(e.code) && e.code >= 100 && e.code <= 599) return String(e.code);
+  if (typeof e.code === 'string' && /^E[A-Z0-9_]{1,31}$/.test(e.code)) return e.code === 'ETIMEDOUT' ? 'timeout' : e.code;
+  if (e.name === 'TimeoutError' || (typeof e.message === 'string' && /timeout|timed out/i.test(e.message))) return 'timeout';
+  if (e.cause !== undefined && e.cause !== error) return exportErrorType(e.cause);
+  return '_OTHER';
+}
+
 export interface EmitterOptions {
   readonly meter: Meter;
   readonly logger?: Logger;
@@ -381,6 +398,7 @@ export class ResultsEmitter {
   private readonly evaluationDuration;
   private readonly exportFailures;
   private exportFailureCount = 0;
+  private readonly exportFailuresByReason = new Map<string, number>();
 
   constructor(private readonly opts: EmitterOptions) {
     const meter = opts.meter;
@@ -427,13 +445,20 @@ export class ResultsEmitter {
     if (e && this.opts.logger) this.opts.logger.emit({ eventName: EVENT_ML_RETRAIN_RECOMMENDED, attributes: e.attributes, body: e.body, severityText: 'WARN', severityNumber: 13 });
   }
 
-  exportFailed(): void {
+  /** Counts a failed export of results; `reason` as {@link exportErrorType} gives it. */
+  exportFailed(reason: string): void {
     this.exportFailureCount++;
-    this.exportFailures.add(1);
+    this.exportFailuresByReason.set(reason, (this.exportFailuresByReason.get(reason) ?? 0) + 1);
+    this.exportFailures.add(1, { [ATTR_ERROR_TYPE]: reason });
   }
 
   get exportFailuresTotal(): number {
     return this.exportFailureCount;
+  }
+
+  /** Failed exports by `error.type`. */
+  exportFailuresByType(): Record<string, number> {
+    return Object.fromEntries(this.exportFailuresByReason);
   }
 
   reports(): ReadonlyMap<string, ModelReport> {

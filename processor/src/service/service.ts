@@ -24,7 +24,7 @@ import { GroupCommit } from '../streams/group-commit.js';
 import { StreamProcessor } from '../streams/processor.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
 import type { ModelConfig, ServiceConfig } from './config.js';
-import { ResultsEmitter } from './emit.js';
+import { ResultsEmitter, exportErrorType } from './emit.js';
 import { renderStatusPage } from './status-page.js';
 import { BearerTokenAuthenticator, readTlsFiles, resolveAuthToken } from './auth.js';
 
@@ -58,11 +58,11 @@ export interface RunningService {
 const HISTORY = 48;
 
 /** Wraps an exporter to count failed exports (after the exporter's own retries). */
-function counting(exporter: PushMetricExporter, failed: () => void): PushMetricExporter {
+function counting(exporter: PushMetricExporter, failed: (reason: string) => void): PushMetricExporter {
   return {
     export: (metrics, done) =>
       exporter.export(metrics, (result) => {
-        if (result.code !== ExportResultCode.SUCCESS) failed();
+        if (result.code !== ExportResultCode.SUCCESS) failed(exportErrorType(result.error));
         done(result);
       }),
     forceFlush: () => exporter.forceFlush(),
@@ -110,10 +110,10 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   const readers: IMetricReader[] = [...(opts.metricReaders ?? [])];
   const routes = new Map<string, RouteHandler>();
   // The exporter's failure callback needs the emitter, which needs the meter provider.
-  const failures = { count: (): void => undefined };
+  const failures = { count: (_reason: string): void => undefined };
   if (config.exporters.otlp.enabled) {
     const exporter = new OTLPMetricExporter(config.exporters.otlp.endpoint ? { url: config.exporters.otlp.endpoint } : {});
-    readers.push(new PeriodicExportingMetricReader({ exporter: counting(exporter, () => failures.count()), exportIntervalMillis: config.exporters.otlp.intervalMs }));
+    readers.push(new PeriodicExportingMetricReader({ exporter: counting(exporter, (reason) => failures.count(reason)), exportIntervalMillis: config.exporters.otlp.intervalMs }));
   }
   if (config.exporters.prometheus.enabled) {
     const prom = new PrometheusExporter({ preventServerStart: true });
@@ -135,7 +135,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     return { ...st, receivedPoints: st.receivedPoints + decodeRejected, droppedPoints: { ...st.droppedPoints, malformed: ((st.droppedPoints as Record<string, number>).malformed ?? 0) + decodeRejected } };
   };
   const emitter = new ResultsEmitter({ meter: meterProvider.getMeter('@otel-ml/processor', '0.1.0'), logger: loggerProvider.getLogger('@otel-ml/processor', '0.1.0'), stats: () => allStats() });
-  failures.count = () => emitter.exportFailed();
+  failures.count = (reason) => emitter.exportFailed(reason);
   const rc0 = config.retrain;
   if (rc0?.webhook && !rc0.webhook.secret) throw new Error('retrain.webhook: a secret is required (retrain.webhook.secret or OTEL_ML_RETRAIN_WEBHOOK_SECRET)');
   const webhook = rc0?.webhook ? new RetrainWebhook({ url: rc0.webhook.url, secret: rc0.webhook.secret!, clock }) : undefined;
@@ -264,7 +264,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   }
   const summaryStats = () => {
     const s = allStats();
-    return { receivedPoints: s.receivedPoints, droppedPoints: s.droppedPoints, liveStreams: s.liveStreams, openWindows: s.openWindows, exportFailures: emitter.exportFailuresTotal };
+    return { receivedPoints: s.receivedPoints, droppedPoints: s.droppedPoints, liveStreams: s.liveStreams, openWindows: s.openWindows, exportFailures: emitter.exportFailuresTotal, exportFailuresByType: emitter.exportFailuresByType() };
   };
 
   let http: HttpReceiver | undefined;

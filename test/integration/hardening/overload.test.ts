@@ -171,6 +171,9 @@ describe('faults and attacks on the service', () => {
       await new Promise((res) => setTimeout(res, 50));
     }
     expect(await failures()).toBeGreaterThanOrEqual(2);
+    // with the reason: nothing listens on the port
+    const byType = (JSON.parse((await httpGet(`${svc.httpUrl}/readyz`)).toString()) as { exportFailuresByType: Record<string, number> }).exportFailuresByType;
+    expect(Object.keys(byType)).toEqual(['ECONNREFUSED']);
     // ingestion kept going while exports failed
     expect(svc.processor.stats().acceptedPoints).toBe(accepted);
     expect(accepted).toBeGreaterThan(10);
