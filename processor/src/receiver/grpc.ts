@@ -29,6 +29,13 @@ export interface GrpcReceiverOptions {
   readonly maxInFlight?: number;
   /** Retry delay advertised when the in-flight limit is hit. Default 1 s. */
   readonly inFlightRetryAfterSeconds?: number;
+  /**
+   * Bytes of request messages held by export calls being handled (decoding, waiting for their
+   * commit); a call that would exceed it is refused at once with UNAVAILABLE and a retry delay,
+   * which frees its message. grpc-js reads a whole message before the handler runs; HTTP/2
+   * streams per connection are limited to twice `maxInFlight`. Default 256 MiB.
+   */
+  readonly maxBufferedBytes?: number;
   /** Extra grpc-js server options. */
   readonly serverOptions?: grpc.ServerOptions;
   readonly onError?: (error: unknown) => void;
@@ -80,9 +87,14 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): GrpcReceiver {
   const port = options.port ?? DEFAULT_GRPC_PORT;
   const limiter = new InFlightLimiter(options.maxInFlight ?? 64);
   const busyRetryAfter = options.inFlightRetryAfterSeconds ?? 1;
+  const maxBuffered = options.maxBufferedBytes ?? 256 * 1024 * 1024;
+  let buffered = 0;
   const onError = options.onError ?? (() => undefined);
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxReceiveMessageBytes ?? 16 * 1024 * 1024,
+    // calls beyond it wait at the client (they hold no memory here); those within it but over
+    // maxInFlight are refused with a retry delay
+    'grpc.max_concurrent_streams': 2 * limiter.max,
     ...options.serverOptions,
   });
 
@@ -94,10 +106,16 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): GrpcReceiver {
         return;
       }
     }
+    const size = call.request.length;
+    if (buffered + size > maxBuffered) {
+      callback(overloaded({ kind: 'unavailable', retryAfterSeconds: busyRetryAfter, message: `receiver buffers are full (${maxBuffered} bytes of request messages held); retry later` }));
+      return;
+    }
     if (!limiter.tryAcquire()) {
       callback(overloaded({ kind: 'unavailable', retryAfterSeconds: busyRetryAfter, message: `too many concurrent export calls (limit ${limiter.max}); retry later` }));
       return;
     }
+    buffered += size;
     handleExport(call.request, 'protobuf', 'grpc', options.consumer)
       .then((outcome) => {
         switch (outcome.kind) {
@@ -120,7 +138,10 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): GrpcReceiver {
         onError(e);
         callback({ code: grpc.status.INTERNAL, details: 'internal error' });
       })
-      .finally(() => limiter.release());
+      .finally(() => {
+        buffered -= size;
+        limiter.release();
+      });
   };
 
   server.addService(metricsService, { Export: exportHandler });

@@ -111,6 +111,30 @@ describe('gRPC MetricsService/Export', () => {
     expect((await first).error).toBeNull();
   });
 
+  it('UNAVAILABLE when the messages held by calls in progress would exceed the byte budget', async () => {
+    const body = encodeRequest(sampleRequest([{ ...BAD_POINT, attributes: [{ key: 'k', value: { stringValue: 'x'.repeat(40_000) } }] }]));
+    const { consumer, client: c } = await start({ maxBufferedBytes: 2.5 * body.length, inFlightRetryAfterSeconds: 3 });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    consumer.behaviour = async () => {
+      await gate;
+      return { rejectedDataPoints: 0 };
+    };
+    const held = [exportCall(c, body), exportCall(c, body)];
+    await consumer.waitFor(2);
+    const third = await exportCall(c, body);
+    expect(third.error?.code).toBe(grpc.status.UNAVAILABLE);
+    expect(third.error?.details).toMatch(/receiver buffers are full/);
+    expect(retryDelaySeconds(third.error!)).toBe(3);
+    // a small message still fits
+    const small = exportCall(c, encodeRequest(sampleRequest()));
+    await consumer.waitFor(3);
+    release();
+    for (const r of await Promise.all([...held, small])) expect(r.error).toBeNull();
+    // the budget is free again
+    expect((await exportCall(c, body)).error).toBeNull();
+  });
+
   it('RESOURCE_EXHAUSTED for messages above the receive limit', async () => {
     const { client: c } = await start({ maxReceiveMessageBytes: 100 });
     const r = await exportCall(c, encodeRequest(sampleRequest([{ ...BAD_POINT, attributes: [{ key: 'k'.repeat(200), value: { stringValue: 'v' } }] }])));
