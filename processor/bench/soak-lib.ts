@@ -13,7 +13,7 @@
  * request answered 200, every point received and accepted exactly once.
  */
 import http from 'node:http';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { PerformanceObserver, constants as perfConstants, monitorEventLoopDelay } from 'node:perf_hooks';
 import { ExportMetricsServiceRequest } from '../src/otlp/schema.js';
 import { DEFAULT_CONFIG, type ServiceConfig } from '../src/service/config.js';
 import { startService } from '../src/service/service.js';
@@ -51,11 +51,24 @@ export interface SoakFigures {
   rssGrowthPct: number;
   eventLoopMaxMs: number;
   eventLoopP99Ms: number;
-  /** Event-loop stalls over 50 ms after warm-up (seconds into the soak, length), at most 50. */
-  stalls: { atS: number; ms: number; afterEvaluationMs: number | undefined }[];
+  /**
+   * Event-loop stalls over 50 ms after warm-up (seconds into the soak, length, time since the
+   * last evaluation, garbage-collection pause time that overlapped the stall), at most 50.
+   */
+  stalls: { atS: number; ms: number; afterEvaluationMs: number | undefined; gcMs: number }[];
+  /** Longest garbage-collection pause after warm-up, ms, and its kind ('minor', 'major', ...). */
+  gcMaxMs: number;
+  gcMaxKind: string;
   /** Sends skipped because every instance still had its previous export in flight. */
   skipped: number;
 }
+
+const GC_KINDS = new Map<number, string>([
+  [perfConstants.NODE_PERFORMANCE_GC_MINOR, 'minor'],
+  [perfConstants.NODE_PERFORMANCE_GC_MAJOR, 'major'],
+  [perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL, 'incremental'],
+  [perfConstants.NODE_PERFORMANCE_GC_WEAKCB, 'weak callbacks'],
+]);
 
 const SCORE_BOUNDS = Array.from({ length: 199 }, (_, i) => Number(((i + 1) * 0.005).toFixed(3)));
 const FEATURE_BOUNDS = Array.from({ length: 19 }, (_, i) => i * 5);
@@ -165,13 +178,25 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
     const s0 = performance.now();
     // A 10 ms ticker: a late tick is a stall; note it with the time since the last evaluation.
     const stalls: SoakFigures['stalls'] = [];
+    // garbage-collection pauses (start, duration), to tell collector pauses from other stalls
+    const gcs: { start: number; ms: number; kind: string }[] = [];
+    const gcObserver = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        const kind = (e as { detail?: { kind?: number } }).detail?.kind;
+        gcs.push({ start: e.startTime, ms: e.duration, kind: GC_KINDS.get(kind ?? -1) ?? String(kind) });
+      }
+      if (gcs.length > 100_000) gcs.splice(0, 50_000);
+    });
+    gcObserver.observe({ entryTypes: ['gc'] });
     let tick = performance.now();
     const ticker = setInterval(() => {
       const t = performance.now();
       const late = t - tick - 10;
+      const from = tick;
       tick = t;
       if (late > 50 && t - s0 > opts.warmupSeconds * 1000 && stalls.length < 50) {
-        stalls.push({ atS: +((t - s0) / 1000).toFixed(1), ms: Math.round(late), afterEvaluationMs: lastEvaluation ? Math.round(t - lastEvaluation) : undefined });
+        // GC entries arrive asynchronously: attribute them when the soak ends
+        stalls.push({ atS: +((t - s0) / 1000).toFixed(1), ms: Math.round(late), afterEvaluationMs: lastEvaluation ? Math.round(t - lastEvaluation) : undefined, gcMs: from });
       }
     }, 10);
     const sentBefore = sentPoints;
@@ -211,6 +236,16 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
     clearInterval(sampler);
     clearInterval(ticker);
     eld.disable();
+    await new Promise((r) => setTimeout(r, 50));
+    gcObserver.disconnect();
+    for (const st of stalls) {
+      // gcMs held the stall's start (ms on the performance clock) until now
+      const from = st.gcMs;
+      const to = from + st.ms + 10;
+      st.gcMs = Math.round(gcs.filter((g) => g.start < to && g.start + g.ms > from).reduce((a, g) => a + g.ms, 0));
+    }
+    const warmGcs = gcs.filter((g) => g.start >= s0 + opts.warmupSeconds * 1000);
+    const gcMax = warmGcs.reduce<{ ms: number; kind: string }>((m, g) => (g.ms > m.ms ? g : m), { ms: 0, kind: '-' });
     const soakSeconds = (performance.now() - s0) / 1000;
     const warmT = s0 + opts.warmupSeconds * 1000;
     const after = rss.filter((r) => r.t >= warmT);
@@ -237,6 +272,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
       eventLoopMaxMs: eld.max / 1e6,
       eventLoopP99Ms: eld.percentile(99) / 1e6,
       stalls,
+      gcMaxMs: gcMax.ms,
+      gcMaxKind: gcMax.kind,
       skipped,
     };
   } finally {

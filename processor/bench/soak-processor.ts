@@ -38,8 +38,14 @@ try {
     evaluations: f.evaluations,
     RSS: `${f.rssAfterWarmupMiB.toFixed(0)} MiB after warm-up, max ${f.rssMaxAfterWarmupMiB.toFixed(0)} MiB (+${f.rssGrowthPct.toFixed(1)}%), end ${f.rssEndMiB.toFixed(0)} MiB`,
     'event loop': `max ${f.eventLoopMaxMs.toFixed(1)} ms, p99 ${f.eventLoopP99Ms.toFixed(1)} ms`,
+    'longest GC pause': `${f.gcMaxMs.toFixed(1)} ms (${f.gcMaxKind})`,
   });
-  if (f.stalls.length) console.log(`event-loop stalls over 50 ms after warm-up (s into the soak: ms, ms since the last evaluation report): ${f.stalls.map((x) => `${x.atS}: ${x.ms} (${x.afterEvaluationMs ?? '-'})`).join(', ')}`);
+  if (f.stalls.length) {
+    console.log(
+      `event-loop stalls over 50 ms after warm-up (s into the soak: ms, ms since the last evaluation report, ms of GC pauses within): ` +
+        f.stalls.map((x) => `${x.atS}: ${x.ms} (${x.afterEvaluationMs ?? '-'}, gc ${x.gcMs})`).join(', '),
+    );
+  }
   const ok = f.rssGrowthPct <= 10 && f.eventLoopMaxMs <= 100 && f.statuses['200'] === f.requests && f.acceptedPoints === f.sentPoints;
   console.log(`soak ${ok ? 'PASSED' : 'FAILED'}: RSS growth ${f.rssGrowthPct.toFixed(1)}% (<= 10%), event-loop max ${f.eventLoopMaxMs.toFixed(1)} ms (<= 100 ms), all 200: ${f.statuses['200'] === f.requests}, accepted = sent: ${f.acceptedPoints === f.sentPoints}`);
   if (!ok) process.exitCode = 1;
