@@ -21,6 +21,7 @@ import { RetrainWebhook, retrainPayload } from './retrain.js';
 import type { ModelReport } from '../analysis/report-types.js';
 import { createGrpcReceiver, createHttpReceiver, OverloadedError, type GrpcReceiver, type HttpReceiver, type MetricsConsumer, type RouteHandler } from '../receiver/index.js';
 import { GroupCommit } from '../streams/group-commit.js';
+import { rollingReference } from '../windows/references.js';
 import { StreamProcessor } from '../streams/processor.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
 import type { ModelConfig, ServiceConfig } from './config.js';
@@ -179,9 +180,16 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
         const primary = primaryFor(snap, closedNow);
         const own = processor.references(snap.modelKey);
         // A canary/shadow version without references of its own is evaluated against the primary's.
-        const refs = !own.baseline && !own.pinned && !own.rolling && primary ? processor.references(primary.modelKey) : own;
+        const borrowed = !own.baseline && !own.pinned && !own.rolling && primary !== undefined;
+        const refs = borrowed ? processor.references(primary.modelKey) : own;
         const kind = mc?.reference ?? (refs.baseline ? 'baseline' : refs.pinned ? 'pinned' : 'rolling');
-        const reference = refs[kind];
+        let reference = refs[kind];
+        if (kind === 'rolling' && reference !== undefined && reference.end > snap.start) {
+          // A window owed from before a restart, evaluated after later windows closed: the rolling
+          // reference now covers it. Its reference is made of the windows before it.
+          const before = processor.history(borrowed ? primary.modelKey : snap.modelKey).filter((w) => w.end <= snap.start);
+          reference = rollingReference(before, config.references.rollingWindows);
+        }
         if (!reference) {
           diag.info(`otel-ml: ${snap.model.name}: no ${kind} reference yet; window ${new Date(snap.start).toISOString()} not evaluated`);
           continue;
