@@ -53,9 +53,12 @@ export interface SoakFigures {
   eventLoopP99Ms: number;
   /**
    * Event-loop stalls over 50 ms after warm-up (seconds into the soak, length, time since the
-   * last evaluation, garbage-collection pause time that overlapped the stall), at most 50.
+   * last evaluation, garbage-collection pauses and SQLite transactions of over 10 ms that
+   * overlapped the stall), at most 50.
    */
-  stalls: { atS: number; ms: number; afterEvaluationMs: number | undefined; gcMs: number }[];
+  stalls: { atS: number; ms: number; afterEvaluationMs: number | undefined; gcMs: number; sqliteMs: number }[];
+  /** Longest SQLite transaction (commit included) after warm-up, ms. */
+  sqliteMaxMs: number;
   /** Longest garbage-collection pause after warm-up, ms, and its kind ('minor', 'major', ...). */
   gcMaxMs: number;
   gcMaxKind: string;
@@ -145,6 +148,19 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
     },
   });
   const port = Number(new URL(svc.httpUrl!).port);
+  // SQLite transactions (commit and fsync included) of over 10 ms, to attribute stalls
+  const slowTx: { start: number; ms: number }[] = [];
+  const db = (svc.processor as unknown as { db: { transaction<T>(fn: () => T): T } }).db;
+  const transaction = db.transaction.bind(db);
+  db.transaction = <T>(fn: () => T): T => {
+    const t0 = performance.now();
+    try {
+      return transaction(fn);
+    } finally {
+      const ms = performance.now() - t0;
+      if (ms > 10 && slowTx.length < 100_000) slowTx.push({ start: t0, ms });
+    }
+  };
   const agent = new http.Agent({ keepAlive: true, maxSockets: INSTANCES });
   const startNs = BigInt(Date.now()) * 1_000_000n;
   const rounds = new Array<number>(INSTANCES).fill(0);
@@ -196,7 +212,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
       tick = t;
       if (late > 50 && t - s0 > opts.warmupSeconds * 1000 && stalls.length < 50) {
         // GC entries arrive asynchronously: attribute them when the soak ends
-        stalls.push({ atS: +((t - s0) / 1000).toFixed(1), ms: Math.round(late), afterEvaluationMs: lastEvaluation ? Math.round(t - lastEvaluation) : undefined, gcMs: from });
+        stalls.push({ atS: +((t - s0) / 1000).toFixed(1), ms: Math.round(late), afterEvaluationMs: lastEvaluation ? Math.round(t - lastEvaluation) : undefined, gcMs: from, sqliteMs: 0 });
       }
     }, 10);
     const sentBefore = sentPoints;
@@ -243,6 +259,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
       const from = st.gcMs;
       const to = from + st.ms + 10;
       st.gcMs = Math.round(gcs.filter((g) => g.start < to && g.start + g.ms > from).reduce((a, g) => a + g.ms, 0));
+      st.sqliteMs = Math.round(slowTx.filter((g) => g.start < to && g.start + g.ms > from).reduce((a, g) => a + g.ms, 0));
     }
     const warmGcs = gcs.filter((g) => g.start >= s0 + opts.warmupSeconds * 1000);
     const gcMax = warmGcs.reduce<{ ms: number; kind: string }>((m, g) => (g.ms > m.ms ? g : m), { ms: 0, kind: '-' });
@@ -273,6 +290,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
       eventLoopP99Ms: eld.percentile(99) / 1e6,
       stalls,
       gcMaxMs: gcMax.ms,
+      sqliteMaxMs: Math.max(0, ...slowTx.filter((x) => x.start >= s0 + opts.warmupSeconds * 1000).map((x) => x.ms)),
       gcMaxKind: gcMax.kind,
       skipped,
     };

@@ -39,11 +39,12 @@ try {
     RSS: `${f.rssAfterWarmupMiB.toFixed(0)} MiB after warm-up, max ${f.rssMaxAfterWarmupMiB.toFixed(0)} MiB (+${f.rssGrowthPct.toFixed(1)}%), end ${f.rssEndMiB.toFixed(0)} MiB`,
     'event loop': `max ${f.eventLoopMaxMs.toFixed(1)} ms, p99 ${f.eventLoopP99Ms.toFixed(1)} ms`,
     'longest GC pause': `${f.gcMaxMs.toFixed(1)} ms (${f.gcMaxKind})`,
+    'longest SQLite transaction': `${f.sqliteMaxMs.toFixed(1)} ms`,
   });
   if (f.stalls.length) {
     console.log(
-      `event-loop stalls over 50 ms after warm-up (s into the soak: ms, ms since the last evaluation report, ms of GC pauses within): ` +
-        f.stalls.map((x) => `${x.atS}: ${x.ms} (${x.afterEvaluationMs ?? '-'}, gc ${x.gcMs})`).join(', '),
+      `event-loop stalls over 50 ms after warm-up (s into the soak: ms, ms since the last evaluation report, ms of GC pauses and of SQLite transactions within): ` +
+        f.stalls.map((x) => `${x.atS}: ${x.ms} (${x.afterEvaluationMs ?? '-'}, gc ${x.gcMs}, sqlite ${x.sqliteMs})`).join(', '),
     );
   }
   const ok = f.rssGrowthPct <= 10 && f.eventLoopMaxMs <= 100 && f.statuses['200'] === f.requests && f.acceptedPoints === f.sentPoints;
