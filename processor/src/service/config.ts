@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { CliError } from '../cli/errors.js';
 import type { AuthSettings } from './auth.js';
+import { FAIRNESS_DEFAULTS, type FairnessOptions } from '../statistics/fairness.js';
 
 export type ReferenceChoice = 'baseline' | 'pinned' | 'rolling';
 
@@ -49,6 +50,8 @@ export interface ServiceConfig {
   readonly statusPage: { readonly enabled: boolean };
   /** Retraining triggers (docs/beyond-drift.md); OTEL_ML_RETRAIN_WEBHOOK_SECRET overrides the webhook secret. */
   readonly retrain?: RetrainConfig;
+  /** Fairness across slices: rows per slice, significance and limits (statistics/fairness.ts); defaults there. */
+  readonly fairness?: FairnessOptions;
 }
 
 export interface RetrainConfig {
@@ -211,7 +214,7 @@ const unset = (v: number): number | undefined => (v === -1 ? undefined : v);
 export function validateConfig(doc: Json, source = 'config', baseDir = process.cwd()): ServiceConfig {
   const d = DEFAULT_CONFIG;
   const root = Reader.root(source, doc);
-  root.only(['receivers', 'storage', 'windows', 'references', 'evaluation', 'streams', 'models', 'exporters', 'statusPage', 'auth', 'retrain']);
+  root.only(['receivers', 'storage', 'windows', 'references', 'evaluation', 'streams', 'models', 'exporters', 'statusPage', 'auth', 'retrain', 'fairness']);
   const rec = root.section('receivers', ['http', 'grpc']);
   const http = rec.section('http', ['enabled', 'host', 'port', 'maxBodyBytes', 'maxDecompressedBytes', 'tls']);
   const grpc = rec.section('grpc', ['enabled', 'host', 'port', 'tls']);
@@ -236,6 +239,7 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
   const status = root.section('statusPage', ['enabled']);
   const retrain = root.section('retrain', ['driftWindows', 'minAccuracy', 'maxBaselineAge', 'webhook']);
   const hook = retrain.section('webhook', ['url', 'secret']);
+  const fair = root.section('fairness', ['minCount', 'alpha', 'maxParityDifference', 'maxOpportunityDifference', 'minImpactRatio']);
   const hookUrl = hook.str('url', undefined);
   const storagePath = storage.str('path', d.storage.path);
   const models = root.list('models').map((m) => {
@@ -293,6 +297,13 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
       prometheus: { enabled: prom.bool('enabled', d.exporters.prometheus.enabled) },
     },
     statusPage: { enabled: status.bool('enabled', d.statusPage.enabled) },
+    fairness: {
+      minCount: fair.num('minCount', FAIRNESS_DEFAULTS.minCount, 1, 1e9, true),
+      alpha: fair.num('alpha', FAIRNESS_DEFAULTS.alpha, 1e-12, 0.5),
+      maxParityDifference: fair.num('maxParityDifference', FAIRNESS_DEFAULTS.maxParityDifference, 0, 1),
+      maxOpportunityDifference: fair.num('maxOpportunityDifference', FAIRNESS_DEFAULTS.maxOpportunityDifference, 0, 1),
+      minImpactRatio: fair.num('minImpactRatio', FAIRNESS_DEFAULTS.minImpactRatio, 0, 1),
+    },
     retrain: {
       driftWindows: retrain.num('driftWindows', 3, 0, 10_000, true),
       minAccuracy: unset(retrain.num('minAccuracy', -1, 0, 1)),

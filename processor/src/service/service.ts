@@ -211,6 +211,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
             minPsi: config.evaluation.minPsi,
             minJensenShannon: config.evaluation.minJensenShannon,
             threshold: config.evaluation.threshold,
+            fairness: config.fairness,
           },
         );
         // Canary/shadow: compare with the primary window closed in this pass; then the retraining decision.
@@ -223,7 +224,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
           emitter.recommendRetraining(report);
           webhook?.enqueue(retrainPayload(report));
         }
-        processor.saveEvaluation(snap.modelKey, snap.end, report);
+        processor.saveEvaluation(snap.modelKey, snap.end, report, HISTORY);
         emitter.publish(snap.modelKey, report, (performance.now() - started) / 1000);
         const h = history.get(snap.modelKey) ?? [];
         h.push(report);
@@ -238,13 +239,16 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     return out;
   };
 
-  // Restore the last evaluation of each model so gauges and the status page survive restarts.
-  for (const snap of processor.openWindows()) {
-    const last = processor.lastEvaluation(snap.modelKey);
-    if (last) {
-      emitter.publish(snap.modelKey, last.body as ModelReport, 0);
-      history.set(snap.modelKey, [last.body as ModelReport]);
-    }
+  // Restore the recent evaluations of each model so that gauges, the status page and the
+  // retraining decision (consecutive drifted windows) survive restarts.
+  for (const key of processor.models()) {
+    const kept = processor.evaluationHistory(key) as ModelReport[];
+    const last = processor.lastEvaluation(key);
+    // state files from before the evaluation history have only the last evaluation
+    const reports = kept.length > 0 ? kept : last ? [last.body as ModelReport] : [];
+    if (reports.length === 0) continue;
+    emitter.publish(key, reports[reports.length - 1]!, 0);
+    history.set(key, reports);
   }
 
   // Requests arriving in one event-loop turn share one transaction (group commit); each is

@@ -55,6 +55,9 @@ export interface Disparity {
   readonly violated: boolean;
 }
 
+/** Defaults of {@link FairnessOptions}. */
+export const FAIRNESS_DEFAULTS = { minCount: 30, alpha: 0.05, maxParityDifference: 0.1, maxOpportunityDifference: 0.1, minImpactRatio: 0.8 } as const;
+
 export interface FairnessOptions {
   /** Rows a slice needs to take part (default 30; for TPR, positives). */
   readonly minCount?: number;
@@ -152,8 +155,8 @@ function extremes<T extends object>(items: readonly T[], rate: (t: T) => number)
  * US EEOC Uniform Guidelines (1978), 29 CFR 1607.4(D) (four-fifths rule); Fairlearn metrics docs.
  */
 export function fairness(inputs: readonly SliceInput[], opts: FairnessOptions = {}): Fairness {
-  const minCount = opts.minCount ?? 30;
-  const alpha = opts.alpha ?? 0.05;
+  const minCount = opts.minCount ?? FAIRNESS_DEFAULTS.minCount;
+  const alpha = opts.alpha ?? FAIRNESS_DEFAULTS.alpha;
   const slices = inputs.filter((s) => s.counts.tp + s.counts.fp + s.counts.tn + s.counts.fn > 0).map((s) => sliceMetrics(s, minCount, alpha));
   const eligible = slices.filter((s) => s.eligible);
   let dpd: Disparity | null = null;
@@ -162,8 +165,8 @@ export function fairness(inputs: readonly SliceInput[], opts: FairnessOptions = 
     const [lo, hi] = extremes(eligible, (s) => s.positiveRate);
     const test = twoProportionTest(successes(lo.positiveRate, lo.count), lo.count, successes(hi.positiveRate, hi.count), hi.count, alpha);
     const significant = test.pValue < alpha;
-    const limitD = opts.maxParityDifference ?? 0.1;
-    const limitR = opts.minImpactRatio ?? 0.8;
+    const limitD = opts.maxParityDifference ?? FAIRNESS_DEFAULTS.maxParityDifference;
+    const limitR = opts.minImpactRatio ?? FAIRNESS_DEFAULTS.minImpactRatio;
     const diff = hi.positiveRate - lo.positiveRate;
     const ratio = hi.positiveRate > 0 ? lo.positiveRate / hi.positiveRate : 1;
     dpd = { value: diff, lowest: lo.slice, highest: hi.slice, pValue: test.pValue, limit: limitD, violated: diff > limitD && significant };
@@ -174,7 +177,7 @@ export function fairness(inputs: readonly SliceInput[], opts: FairnessOptions = 
   if (withPositives.length >= 2) {
     const [lo, hi] = extremes(withPositives, (s) => s.tpr!);
     const test = twoProportionTest(successes(lo.tpr!, lo.positives), lo.positives, successes(hi.tpr!, hi.positives), hi.positives, alpha);
-    const limit = opts.maxOpportunityDifference ?? 0.1;
+    const limit = opts.maxOpportunityDifference ?? FAIRNESS_DEFAULTS.maxOpportunityDifference;
     const diff = hi.tpr! - lo.tpr!;
     eod = { value: diff, lowest: lo.slice, highest: hi.slice, pValue: test.pValue, limit, violated: diff > limit && test.pValue < alpha };
   }

@@ -3,8 +3,9 @@
  * applied together with `StreamProcessor.ingestMany` (one SQLite transaction, one fsync), instead
  * of one transaction per request.
  *
- * Durability contract (unchanged from per-request ingest): a request's promise resolves with its
- * own ConsumeResult only after the shared transaction committed; if the transaction throws,
+ * Durability contract: a request's promise resolves with its own ConsumeResult only after the
+ * shared transaction committed and the store synced it to stable storage (`sync`, which runs off
+ * the event loop: the next batch is applied meanwhile); if the transaction throws,
  * nothing of the batch was applied; each request is then tried again alone (so that one request
  * that makes ingest throw does not fail the others), and every request whose own transaction
  * fails too is rejected with its error, so the receivers answer with an error and the senders
@@ -19,6 +20,8 @@ import { OverloadedError } from '../receiver/consumer.js';
 /** What the group commit applies batches to (StreamProcessor). */
 export interface BatchIngest {
   ingestMany(exports: readonly MetricsExport[]): ConsumeResult[];
+  /** Resolves when the committed transactions are on stable storage (none: at once). */
+  sync?(): Promise<void>;
 }
 
 export interface GroupCommitOptions {
@@ -73,7 +76,7 @@ export class GroupCommit {
 
   /** Resolves when every queued request has been committed or failed. */
   drain(): Promise<void> {
-    if (this.queue.length === 0 && !this.scheduled) return Promise.resolve();
+    if (this.queue.length === 0 && !this.scheduled && this.syncs === 0) return Promise.resolve();
     return new Promise((resolve) => this.idle.push(resolve));
   }
 
@@ -83,28 +86,60 @@ export class GroupCommit {
     setImmediate(() => this.flush());
   }
 
+  /** Syncs in flight, so that drain() waits for them. */
+  private syncs = 0;
+
+  /** Resolves the batch's requests once their commit is on stable storage. */
+  private settle(batch: readonly Pending[], results: readonly ConsumeResult[]): void {
+    const synced = this.target.sync?.();
+    if (synced === undefined) {
+      for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
+      return;
+    }
+    this.syncs++;
+    synced.then(
+      () => {
+        for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
+      },
+      (e: unknown) => {
+        for (const p of batch) p.reject(e);
+      },
+    ).finally(() => {
+      this.syncs--;
+      this.notifyIdle();
+    });
+  }
+
+  private notifyIdle(): void {
+    if (this.queue.length === 0 && !this.scheduled && this.syncs === 0) for (const done of this.idle.splice(0)) done();
+  }
+
   private one(p: Pending): void {
+    let r: ConsumeResult;
     try {
-      p.resolve(this.target.ingestMany([p.exp])[0]!);
+      r = this.target.ingestMany([p.exp])[0]!;
     } catch (e) {
       p.reject(e);
+      return;
     }
+    this.settle([p], [r]);
   }
 
   private flush(): void {
     this.scheduled = false;
     const batch = this.queue.length <= this.maxBatch ? this.queue : this.queue.slice(0, this.maxBatch);
     this.queue = batch === this.queue ? [] : this.queue.slice(this.maxBatch);
+    let results: ConsumeResult[] | undefined;
     try {
-      const results = this.target.ingestMany(batch.map((p) => p.exp));
-      for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
+      results = this.target.ingestMany(batch.map((p) => p.exp));
     } catch (e) {
       // Nothing of the batch was applied. So that one request that makes ingest throw does not
       // fail the others with it, each is tried again in a transaction of its own.
       if (batch.length === 1) batch[0]!.reject(e);
       else for (const p of batch) this.one(p);
     }
+    if (results !== undefined) this.settle(batch, results);
     if (this.queue.length > 0) this.schedule();
-    else for (const done of this.idle.splice(0)) done();
+    else this.notifyIdle();
   }
 }

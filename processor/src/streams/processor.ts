@@ -267,6 +267,15 @@ export class StreamProcessor {
   }
 
   /**
+   * Resolves when every transaction committed so far is on stable storage (durability 'full':
+   * an fdatasync of the WAL off the event loop; see `store/sqlite.ts`). A committed ingest
+   * already survives a crash of the process; acknowledge a request to its sender after this.
+   */
+  sync(): Promise<void> {
+    return this.db.sync();
+  }
+
+  /**
    * Applies several export requests in ONE transaction (group commit), e.g. the requests that
    * arrived while the previous commit was running. Same contract as {@link ingest} for each of
    * them: acknowledge none before this returned; if it throws, none was applied.
@@ -643,9 +652,17 @@ export class StreamProcessor {
     return [...this.windows.values()].map((w) => snapshotOf(w));
   }
 
-  /** Keeps the last evaluation result of a model (any JSON value). */
-  saveEvaluation(modelKey: string, windowEnd: number, result: unknown): void {
-    this.db.transaction(() => this.db.putEvaluation(modelKey, windowEnd, result, this.clock()));
+  /**
+   * Keeps the evaluation result of a model's window (any JSON value) as its last one, and in its
+   * evaluation history (the newest `keep`, default 48).
+   */
+  saveEvaluation(modelKey: string, windowEnd: number, result: unknown, keep = 48): void {
+    this.db.transaction(() => this.db.putEvaluation(modelKey, windowEnd, result, this.clock(), keep));
+  }
+
+  /** The kept evaluation results of a model, oldest first (see {@link saveEvaluation}). */
+  evaluationHistory(modelKey: string): unknown[] {
+    return this.db.evaluationHistory(modelKey);
   }
 
   lastEvaluation(modelKey: string): { windowEnd: number; body: unknown; createdAt: number } | undefined {

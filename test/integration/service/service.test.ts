@@ -212,6 +212,32 @@ describe('processor service', () => {
     }
   });
 
+  it('after a restart, keeps the recent reports: the retraining decision counts drifted windows from before it', async () => {
+    const path = join(dir, `history-${Date.now()}.db`);
+    let now = Date.UTC(2026, 10, 25, 12, 0, 30);
+    const retrain = { driftWindows: 2, minAccuracy: undefined, maxBaselineAgeMs: undefined, webhook: undefined };
+    const start = () => startService({ ...config(), storage: { path, durability: 'full' }, retrain }, { clock: () => now, manualEvaluation: true });
+    const first = await start();
+    await send(first, 'http-proto', AggregationTemporality.DELTA, shifted, 'a');
+    now += 120_000;
+    const [one] = first.evaluateNow();
+    expect(one!.drifted).toEqual(['amount']);
+    expect(one!.retrain).toMatchObject({ recommended: false, driftWindows: 1 });
+    await first.close();
+    const second = await start();
+    try {
+      expect(second.history().get(JSON.stringify(['fraud', '3', 'primary', '']))).toEqual([one]);
+      await send(second, 'http-proto', AggregationTemporality.DELTA, shifted, 'a');
+      now += 60_000;
+      const [two] = second.evaluateNow();
+      expect(two!.drifted).toEqual(['amount']);
+      // the second drifted window in a row, the first one evaluated before the restart
+      expect(two!.retrain).toMatchObject({ recommended: true, reasons: ['drift'], driftWindows: 2 });
+    } finally {
+      await second.close();
+    }
+  });
+
   it('serves health, readiness, the status page and refuses bad requests', async () => {
     await withService(async (svc, advance) => {
       expect((await fetch(`${svc.httpUrl}/healthz`)).status).toBe(200);

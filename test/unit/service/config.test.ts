@@ -25,7 +25,7 @@ describe('service configuration', () => {
   it('reads a full file, resolves paths against it and parses durations', () => {
     const p = file(
       'full.yaml',
-      `receivers:\n  http: { port: 0 }\n  grpc: { enabled: false }\nstorage: { path: state/db.sqlite }\nwindows: { length: 10m, minRows: 100 }\nevaluation: { alpha: 0.001, interval: 30s }\nmodels:\n  - name: fraud\n    baseline: fraud.baseline.json\n    reference: baseline\n  - name: churn\n    reference: rolling\nexporters:\n  otlp: { enabled: true, endpoint: http://127.0.0.1:4318/v1/metrics }\n  prometheus: { enabled: true }\n`,
+      `receivers:\n  http: { port: 0 }\n  grpc: { enabled: false }\nstorage: { path: state/db.sqlite }\nwindows: { length: 10m, minRows: 100 }\nevaluation: { alpha: 0.001, interval: 30s }\nfairness: { minCount: 100, minImpactRatio: 0.9 }\nmodels:\n  - name: fraud\n    baseline: fraud.baseline.json\n    reference: baseline\n  - name: churn\n    reference: rolling\nexporters:\n  otlp: { enabled: true, endpoint: http://127.0.0.1:4318/v1/metrics }\n  prometheus: { enabled: true }\n`,
     );
     const c = loadConfig(p, {});
     expect(c.receivers.http.port).toBe(0);
@@ -38,6 +38,7 @@ describe('service configuration', () => {
       { name: 'churn', version: undefined, baseline: undefined, reference: 'rolling' },
     ]);
     expect(c.exporters.prometheus.enabled).toBe(true);
+    expect(c.fairness).toEqual({ minCount: 100, alpha: 0.05, maxParityDifference: 0.1, maxOpportunityDifference: 0.1, minImpactRatio: 0.9 });
   });
 
   it('names the bad key and what is allowed', () => {
@@ -50,6 +51,8 @@ describe('service configuration', () => {
       ['models:\n  - name: m\n    reference: yesterday\n', /models\[0\]\.reference: must be one of baseline, pinned, rolling/],
       ['models:\n  - name: m\n    reference: baseline\n', /models\[0\]\.reference: "baseline" needs models\[0\]\.baseline/],
       ['evaluation: { alpha: 2 }\n', /evaluation\.alpha: must be a number in/],
+      ['fairness: { minImpactRatio: 1.5 }\n', /fairness\.minImpactRatio: must be a number in/],
+      ['fairness: { fourFifths: true }\n', /fairness\.fourFifths: unknown key; allowed here: minCount, alpha, maxParityDifference, maxOpportunityDifference, minImpactRatio/],
       ['- a\n- b\n', /the top level must be a mapping/],
       ['windows: [1\n', /bad\.yaml:\d+:\d+: not valid YAML/],
     ];

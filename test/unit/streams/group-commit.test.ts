@@ -97,3 +97,62 @@ describe('GroupCommit', () => {
     p.close();
   });
 });
+
+describe('GroupCommit with a store that syncs', () => {
+  it('answers only after the sync; the next batch is applied while a sync runs; a failed sync fails its requests', async () => {
+    const p = open();
+    const syncs: { resolve: () => void; reject: (e: Error) => void }[] = [];
+    let applied = 0;
+    const target = {
+      ingestMany: (exps: readonly MetricsExport[]) => {
+        applied += exps.length;
+        return p.ingestMany(exps);
+      },
+      sync: () => new Promise<void>((resolve, reject) => syncs.push({ resolve, reject })),
+    };
+    const group = new GroupCommit(target);
+    let answered = 0;
+    const first = group.submit(request(0)).then(() => answered++);
+    await new Promise((r) => setImmediate(r));
+    expect(applied).toBe(1);
+    expect(syncs).toHaveLength(1);
+    // committed, not yet synced: no answer; a second request is applied meanwhile
+    const second = group.submit(request(1)).catch((e: Error) => e.message);
+    await new Promise((r) => setImmediate(r));
+    expect(applied).toBe(2);
+    expect(answered).toBe(0);
+    let drained = false;
+    const drain = group.drain().then(() => (drained = true));
+    syncs[0]!.resolve();
+    await first;
+    expect(answered).toBe(1);
+    expect(drained).toBe(false);
+    syncs[1]!.reject(new Error('EIO: fdatasync failed'));
+    expect(await second).toBe('EIO: fdatasync failed');
+    await drain;
+    expect(drained).toBe(true);
+    p.close();
+  });
+
+  it('a state file with durability full syncs its WAL (also concurrently), a closed one resolves at once', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'otel-ml-sync-'));
+    try {
+      const p = StreamProcessor.open({ path: join(dir, 'state.db'), durability: 'full', clock: () => T0 });
+      p.ingest(request(0));
+      await Promise.all([p.sync(), p.sync(), p.sync()]);
+      p.ingest(request(1));
+      const pending = p.sync();
+      p.close();
+      await pending;
+      await p.sync();
+      const q = StreamProcessor.open({ path: join(dir, 'state.db'), clock: () => T0 });
+      expect(q.stats().liveStreams).toBe(2);
+      q.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
