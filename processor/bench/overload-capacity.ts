@@ -121,9 +121,9 @@ const ingestRows: Record<string, string | number>[] = [];
 let ingestMain: { decode: Rate; ingest: Rate } | undefined;
 for (const [label, path, durability, inFlight] of [
   ['in-memory SQLite, 1 request at a time', ':memory:', 'normal', 1],
-  ['WAL synchronous=NORMAL, 1 request at a time', join(dir, 'normal.db'), 'normal', 1],
-  ['WAL synchronous=FULL (service default), 1 request at a time', join(dir, 'full.db'), 'full', 1],
-  ['WAL synchronous=FULL, 4 requests in flight (group commit)', join(dir, 'full4.db'), 'full', 4],
+  ['state file, durability normal, 1 request at a time', join(dir, 'normal.db'), 'normal', 1],
+  ['state file, durability full (default), 1 request at a time', join(dir, 'full.db'), 'full', 1],
+  ['state file, durability full, 4 requests in flight', join(dir, 'full4.db'), 'full', 4],
 ] as const) {
   // Each store takes the ROUNDS prepared payloads in order (every point a new delta interval);
   // then a fresh store continues, so that repeated bytes are never duplicates. Requests go
@@ -231,7 +231,7 @@ void allocMs;
 
 const main = ingestMain!;
 console.log(
-  `\nsummary: ingest ${fmt(main.ingest.pointsPerSec)} histogram points/s wall, ${fmt(main.ingest.pointsPerCpuSec)} per CPU second (WAL FULL, 1 request at a time; target 100,000), ` +
+  `\nsummary: ingest ${fmt(main.ingest.pointsPerSec)} histogram points/s wall, ${fmt(main.ingest.pointsPerCpuSec)} per CPU second (durability full, 1 request at a time; target 100,000), ` +
     `${Math.round((100 * main.ingest.pointsPerCpuSec) / main.decode.pointsPerCpuSec)}% of decode-only (target 50%); ` +
     `evaluation of ${fmt(series)} series in ${times[3]!.toFixed(0)} ms median (target 250 ms), ` +
     `${Math.round((h1 - h0) / series + (h2 - h1) / series)} B/series retained (target 4,096)` +

@@ -47,6 +47,8 @@ export interface SoakFigures {
   rssAfterWarmupMiB: number;
   rssMaxAfterWarmupMiB: number;
   rssEndMiB: number;
+  /** At the RSS maximum after warm-up: V8 heap (total, used) and memory outside it (external, array buffers), MiB. */
+  atRssMax: { heapTotalMiB: number; heapUsedMiB: number; externalMiB: number; arrayBuffersMiB: number };
   /** (max RSS after warm-up - RSS at warm-up end) / RSS at warm-up end, in percent. */
   rssGrowthPct: number;
   eventLoopMaxMs: number;
@@ -190,7 +192,18 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
     const eld = monitorEventLoopDelay({ resolution: 10 });
     eld.enable();
     const rss: { t: number; mib: number }[] = [];
-    const sampler = setInterval(() => rss.push({ t: performance.now(), mib: process.memoryUsage.rss() / 2 ** 20 }), 250);
+    let warmedUp = false;
+    const mib = (b: number) => +(b / 2 ** 20).toFixed(1);
+    let atRssMax: SoakFigures['atRssMax'] = { heapTotalMiB: 0, heapUsedMiB: 0, externalMiB: 0, arrayBuffersMiB: 0 };
+    let rssMaxSeen = 0;
+    const sampler = setInterval(() => {
+      const m = process.memoryUsage();
+      rss.push({ t: performance.now(), mib: m.rss / 2 ** 20 });
+      if (warmedUp && m.rss > rssMaxSeen) {
+        rssMaxSeen = m.rss;
+        atRssMax = { heapTotalMiB: mib(m.heapTotal), heapUsedMiB: mib(m.heapUsed), externalMiB: mib(m.external), arrayBuffersMiB: mib(m.arrayBuffers) };
+      }
+    }, 250);
     const s0 = performance.now();
     // A 10 ms ticker: a late tick is a stall; note it with the time since the last evaluation.
     const stalls: SoakFigures['stalls'] = [];
@@ -216,7 +229,6 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
       }
     }, 10);
     const sentBefore = sentPoints;
-    let warmedUp = false;
     let k = 0;
     let lastReport = s0;
     const inFlight = new Set<Promise<void>>();
@@ -285,6 +297,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
       rssAfterWarmupMiB: rssAfterWarmup,
       rssMaxAfterWarmupMiB: rssMax,
       rssEndMiB: rss.at(-1)!.mib,
+      atRssMax,
       rssGrowthPct: (100 * (rssMax - rssAfterWarmup)) / rssAfterWarmup,
       eventLoopMaxMs: eld.max / 1e6,
       eventLoopP99Ms: eld.percentile(99) / 1e6,

@@ -37,6 +37,7 @@ try {
     points: `sent ${f.sentPoints}, received ${f.receivedPoints}, accepted ${f.acceptedPoints}, dropped ${JSON.stringify(f.droppedPoints)}`,
     evaluations: f.evaluations,
     RSS: `${f.rssAfterWarmupMiB.toFixed(0)} MiB after warm-up, max ${f.rssMaxAfterWarmupMiB.toFixed(0)} MiB (+${f.rssGrowthPct.toFixed(1)}%), end ${f.rssEndMiB.toFixed(0)} MiB`,
+    'at the RSS maximum': `V8 heap ${f.atRssMax.heapUsedMiB} of ${f.atRssMax.heapTotalMiB} MiB, external ${f.atRssMax.externalMiB} MiB (array buffers ${f.atRssMax.arrayBuffersMiB})`,
     'event loop': `max ${f.eventLoopMaxMs.toFixed(1)} ms, p99 ${f.eventLoopP99Ms.toFixed(1)} ms`,
     'longest GC pause': `${f.gcMaxMs.toFixed(1)} ms (${f.gcMaxKind})`,
     'longest SQLite transaction': `${f.sqliteMaxMs.toFixed(1)} ms`,
