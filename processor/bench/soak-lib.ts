@@ -3,7 +3,7 @@
  * test/integration/hardening/soak.test.ts).
  *
  * The service runs in this process as `otel-ml serve` would (startService: HTTP receiver, SQLite
- * state file with synchronous=FULL, 1-minute windows, evaluation every second against the
+ * state file with durability full, 1-minute windows, evaluation every second against the
  * rolling reference). A sender in the same process posts OTLP/HTTP protobuf requests shaped like
  * the instrumentation's exports (per instance: one model, FEATURES cumulative ml.feature.value
  * histograms of 20 buckets, ml.prediction.score with 200 buckets, ml.predictions), first as fast
@@ -49,6 +49,8 @@ export interface SoakFigures {
   rssEndMiB: number;
   /** At the RSS maximum after warm-up: V8 heap (total, used) and memory outside it (external, array buffers), MiB. */
   atRssMax: { heapTotalMiB: number; heapUsedMiB: number; externalMiB: number; arrayBuffersMiB: number };
+  /** The same at the end of warm-up (the RSS growth's starting point). */
+  atWarmup: { heapTotalMiB: number; heapUsedMiB: number; externalMiB: number; arrayBuffersMiB: number };
   /** (max RSS after warm-up - RSS at warm-up end) / RSS at warm-up end, in percent. */
   rssGrowthPct: number;
   eventLoopMaxMs: number;
@@ -195,6 +197,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
     let warmedUp = false;
     const mib = (b: number) => +(b / 2 ** 20).toFixed(1);
     let atRssMax: SoakFigures['atRssMax'] = { heapTotalMiB: 0, heapUsedMiB: 0, externalMiB: 0, arrayBuffersMiB: 0 };
+    let atWarmup: SoakFigures['atWarmup'] = atRssMax;
     let rssMaxSeen = 0;
     const sampler = setInterval(() => {
       const m = process.memoryUsage();
@@ -241,7 +244,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
       if (!warmedUp && performance.now() - s0 >= opts.warmupSeconds * 1000) {
         warmedUp = true;
         eld.reset();
-        rss.push({ t: performance.now(), mib: process.memoryUsage.rss() / 2 ** 20 });
+        const m = process.memoryUsage();
+        rss.push({ t: performance.now(), mib: m.rss / 2 ** 20 });
+        atWarmup = { heapTotalMiB: mib(m.heapTotal), heapUsedMiB: mib(m.heapUsed), externalMiB: mib(m.external), arrayBuffersMiB: mib(m.arrayBuffers) };
       }
       // Like an SDK, an instance has at most one export in flight (otherwise a later cumulative
       // point could overtake an earlier one, which the processor then drops as out of order).
@@ -298,6 +303,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
       rssMaxAfterWarmupMiB: rssMax,
       rssEndMiB: rss.at(-1)!.mib,
       atRssMax,
+      atWarmup,
       rssGrowthPct: (100 * (rssMax - rssAfterWarmup)) / rssAfterWarmup,
       eventLoopMaxMs: eld.max / 1e6,
       eventLoopP99Ms: eld.percentile(99) / 1e6,

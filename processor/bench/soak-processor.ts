@@ -22,7 +22,7 @@ const dir = mkdtempSync(join(tmpdir(), 'otel-ml-soak-'));
 try {
   const seconds = arg('seconds', 600);
   const memory = process.argv.includes('--memory');
-  console.log(`soak: node ${process.version}, ${seconds} s at half capacity, ${memory ? 'in-memory SQLite' : 'state file WAL synchronous=FULL'}`);
+  console.log(`soak: node ${process.version}, ${seconds} s at half capacity, ${memory ? 'in-memory SQLite' : 'state file, durability full'}`);
   const f = await runSoak({
     seconds,
     warmupSeconds: arg('warmup', Math.min(60, seconds / 5)),
@@ -37,7 +37,7 @@ try {
     points: `sent ${f.sentPoints}, received ${f.receivedPoints}, accepted ${f.acceptedPoints}, dropped ${JSON.stringify(f.droppedPoints)}`,
     evaluations: f.evaluations,
     RSS: `${f.rssAfterWarmupMiB.toFixed(0)} MiB after warm-up, max ${f.rssMaxAfterWarmupMiB.toFixed(0)} MiB (+${f.rssGrowthPct.toFixed(1)}%), end ${f.rssEndMiB.toFixed(0)} MiB`,
-    'at the RSS maximum': `V8 heap ${f.atRssMax.heapUsedMiB} of ${f.atRssMax.heapTotalMiB} MiB, external ${f.atRssMax.externalMiB} MiB (array buffers ${f.atRssMax.arrayBuffersMiB})`,
+    'V8 heap used/total, external': `after warm-up ${f.atWarmup.heapUsedMiB}/${f.atWarmup.heapTotalMiB}, ${f.atWarmup.externalMiB} MiB; at the RSS maximum ${f.atRssMax.heapUsedMiB}/${f.atRssMax.heapTotalMiB}, ${f.atRssMax.externalMiB} MiB`,
     'event loop': `max ${f.eventLoopMaxMs.toFixed(1)} ms, p99 ${f.eventLoopP99Ms.toFixed(1)} ms`,
     'longest GC pause': `${f.gcMaxMs.toFixed(1)} ms (${f.gcMaxKind})`,
     'longest SQLite transaction': `${f.sqliteMaxMs.toFixed(1)} ms`,

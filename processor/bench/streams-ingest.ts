@@ -63,7 +63,7 @@ function request(instance: number, round: number): MetricsExport {
   };
 }
 
-function run(label: string, path: string, durability: Durability, batch: number, quiet = false): void {
+async function run(label: string, path: string, durability: Durability, batch: number, quiet = false): Promise<void> {
   const perRequest = MODELS * (FEATURES + 2);
   const p = StreamProcessor.open({ path, durability, clock: () => T0, windows: { lengthMs: 86_400_000 } });
   let points = 0;
@@ -78,6 +78,8 @@ function run(label: string, path: string, durability: Durability, batch: number,
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const results = p.ingestMany(reqs);
+      // what the receivers wait for before answering (durability full: an fdatasync of the WAL)
+      await p.sync();
       elapsed += performance.now() - t0;
       const cpu = process.cpuUsage(cpu0);
       cpuMicros += cpu.user + cpu.system;
@@ -112,13 +114,13 @@ console.log(`streams-ingest: ${ROUNDS} rounds × ${INSTANCES} instances × ${MOD
 const dir = mkdtempSync(join(tmpdir(), 'otel-ml-bench-'));
 try {
   // Warm-up (JIT) on a throw-away store; not reported.
-  run('warm-up', ':memory:', 'normal', BATCH, true);
-  run('in-memory SQLite, 1 req/tx', ':memory:', 'normal', 1);
-  run(`in-memory SQLite, ${BATCH} req/tx`, ':memory:', 'normal', BATCH);
-  run('WAL, NORMAL, 1 req/tx', join(dir, 'normal.db'), 'normal', 1);
-  run(`WAL, NORMAL, ${BATCH} req/tx`, join(dir, 'normal-batch.db'), 'normal', BATCH);
-  run('WAL, FULL, 1 req/tx', join(dir, 'full.db'), 'full', 1);
-  run(`WAL, FULL, ${BATCH} req/tx`, join(dir, 'full-batch.db'), 'full', BATCH);
+  await run('warm-up', ':memory:', 'normal', BATCH, true);
+  await run('in-memory SQLite, 1 req/tx', ':memory:', 'normal', 1);
+  await run(`in-memory SQLite, ${BATCH} req/tx`, ':memory:', 'normal', BATCH);
+  await run('WAL, normal, 1 req/tx', join(dir, 'normal.db'), 'normal', 1);
+  await run(`WAL, normal, ${BATCH} req/tx`, join(dir, 'normal-batch.db'), 'normal', BATCH);
+  await run('WAL, full, 1 req/tx', join(dir, 'full.db'), 'full', 1);
+  await run(`WAL, full, ${BATCH} req/tx`, join(dir, 'full-batch.db'), 'full', BATCH);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -1,6 +1,6 @@
 /**
  * Child process of the kill-during-evaluation test: the service (startService, state file with
- * synchronous=FULL, manual evaluation, simulated clock) ingests deterministic delta batches and
+ * durability full, manual evaluation, simulated clock) ingests deterministic delta batches and
  * closes and evaluates one window per round. Prints `owed <model> <windowEnd>` at start for the
  * windows closed but not evaluated before, then per round `ack <k>` (batch committed),
  * `eval-start <k>`, `report <model> <windowEnd>` per report and `eval-end <k>`.
