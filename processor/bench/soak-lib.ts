@@ -4,17 +4,19 @@
  *
  * The service runs in this process as `otel-ml serve` would (startService: HTTP receiver, SQLite
  * state file with durability full, 1-minute windows, evaluation every second against the
- * rolling reference). A sender in the same process posts OTLP/HTTP protobuf requests shaped like
- * the instrumentation's exports (per instance: one model, FEATURES cumulative ml.feature.value
+ * rolling reference). A sender posts OTLP/HTTP protobuf requests shaped like the
+ * instrumentation's exports (per instance: one model, FEATURES cumulative ml.feature.value
  * histograms of 20 buckets, ml.prediction.score with 200 buckets, ml.predictions), first as fast
  * as it can for `calibrateSeconds` (capacity), then at `rateFraction` of that capacity for
- * `seconds`. Sampled: RSS every 250 ms and the event-loop delay (perf_hooks histogram, 10 ms
- * resolution) of the thread that runs both the service and the sender. Checked at the end: every
- * request answered 200, every point received and accepted exactly once.
+ * `seconds`. This process paces the sends; a child process (soak-sender.ts) builds and posts
+ * them, so that the load generator's memory and CPU are not measured as the service's. Sampled
+ * here: RSS every 250 ms and the event-loop delay (perf_hooks histogram, 10 ms resolution).
+ * Checked at the end: every request answered 200, every point received and accepted exactly once.
  */
-import http from 'node:http';
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { PerformanceObserver, constants as perfConstants, monitorEventLoopDelay } from 'node:perf_hooks';
-import { ExportMetricsServiceRequest } from '../src/otlp/schema.js';
 import { DEFAULT_CONFIG, type ServiceConfig } from '../src/service/config.js';
 import { startService } from '../src/service/service.js';
 
@@ -77,59 +79,6 @@ const GC_KINDS = new Map<number, string>([
   [perfConstants.NODE_PERFORMANCE_GC_WEAKCB, 'weak callbacks'],
 ]);
 
-const SCORE_BOUNDS = Array.from({ length: 199 }, (_, i) => Number(((i + 1) * 0.005).toFixed(3)));
-const FEATURE_BOUNDS = Array.from({ length: 19 }, (_, i) => i * 5);
-const kv = (key: string, value: string) => ({ key, value: { stringValue: value } });
-
-/** Last timestamp sent per instance: a cumulative point must be later than the previous one of its series. */
-const lastTimeNs = new Map<number, bigint>();
-
-/** The `round`-th cumulative export of sender instance `instance`. */
-function body(instance: number, round: number, features: number, startNs: bigint): Buffer {
-  // Date.now() has millisecond resolution and one instance may export twice within a millisecond
-  let t = BigInt(Date.now()) * 1_000_000n;
-  const last = lastTimeNs.get(instance);
-  if (last !== undefined && t <= last) t = last + 1_000n;
-  lastTimeNs.set(instance, t);
-  const now = String(t);
-  const start = String(startNs);
-  const model = [kv('ml.model.name', 'soak'), kv('ml.model.version', '1'), kv('ml.model.task', 'binary_classification'), kv('ml.deployment.role', 'primary')];
-  const hist = (bounds: readonly number[], attrs: object[], seed: number) => {
-    const bucketCounts = [...bounds, 0].map((_, j) => (round + 1) * (((j + seed) % 5) + 1));
-    const count = bucketCounts.reduce((a, b) => a + b, 0);
-    return { attributes: attrs, startTimeUnixNano: start, timeUnixNano: now, count, sum: count * 0.5, bucketCounts, explicitBounds: bounds };
-  };
-  const req = {
-    resourceMetrics: [
-      {
-        resource: { attributes: [kv('service.name', 'soak-sender'), kv('service.instance.id', `i${instance}`)] },
-        scopeMetrics: [
-          {
-            scope: { name: '@otel-ml/instrumentation' },
-            metrics: [
-              { name: 'ml.feature.value', unit: '1', histogram: { aggregationTemporality: 2, dataPoints: Array.from({ length: features }, (_, f) => hist(FEATURE_BOUNDS, [...model, kv('ml.feature.name', `f${f}`)], f)) } },
-              { name: 'ml.prediction.score', unit: '1', histogram: { aggregationTemporality: 2, dataPoints: [hist(SCORE_BOUNDS, model, instance)] } },
-              { name: 'ml.predictions', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ attributes: model, startTimeUnixNano: start, timeUnixNano: now, asInt: 100 * (round + 1) }] } },
-            ],
-          },
-        ],
-      },
-    ],
-  };
-  return Buffer.from(ExportMetricsServiceRequest.encode(ExportMetricsServiceRequest.fromObject(req)).finish());
-}
-
-function post(agent: http.Agent, port: number, b: Buffer): Promise<number> {
-  return new Promise((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/v1/metrics', method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', () => resolve(0));
-    req.end(b);
-  });
-}
-
 export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
   const FEATURES = opts.features ?? 40;
   const INSTANCES = opts.instances ?? 4;
@@ -165,14 +114,43 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
       if (ms > 10 && slowTx.length < 100_000) slowTx.push({ start: t0, ms });
     }
   };
-  const agent = new http.Agent({ keepAlive: true, maxSockets: INSTANCES });
   const startNs = BigInt(Date.now()) * 1_000_000n;
+  // The load generator runs in a child process (soak-sender.ts): its allocations are not the service's.
+  const repo = join(import.meta.dirname, '..', '..');
+  const sender = fork(join(import.meta.dirname, 'soak-sender.ts'), [], {
+    execArgv: ['--import', pathToFileURL(join(repo, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href],
+    env: {
+      ...process.env,
+      TSX_TSCONFIG_PATH: join(repo, 'test', 'integration', 'store', 'tsconfig.child.json'),
+      OTEL_ML_SOAK_PORT: String(port), OTEL_ML_SOAK_FEATURES: String(FEATURES), OTEL_ML_SOAK_INSTANCES: String(INSTANCES), OTEL_ML_SOAK_START_NS: String(startNs),
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const replies = new Map<number, (status: number) => void>();
+  let nextId = 0;
+  await new Promise<void>((resolve, reject) => {
+    sender.once('error', reject);
+    sender.once('exit', (code) => reject(new Error(`soak sender exited (${code}) before it was ready`)));
+    sender.on('message', (m: { ready?: boolean; id?: number; status?: number }) => {
+      if (m.ready) return resolve();
+      const reply = replies.get(m.id!);
+      replies.delete(m.id!);
+      reply?.(m.status!);
+    });
+  });
+  sender.removeAllListeners('exit');
+  const post = (instance: number, round: number): Promise<number> =>
+    new Promise((resolve) => {
+      const id = nextId++;
+      replies.set(id, resolve);
+      sender.send({ id, instance, round });
+    });
   const rounds = new Array<number>(INSTANCES).fill(0);
   const statuses: Record<string, number> = {};
   let requests = 0;
   let sentPoints = 0;
   const sendOne = async (instance: number): Promise<void> => {
-    const status = await post(agent, port, body(instance, rounds[instance]!++, FEATURES, startNs));
+    const status = await post(instance, rounds[instance]!++);
     statuses[status] = (statuses[status] ?? 0) + 1;
     requests++;
     sentPoints += pointsPerRequest;
@@ -314,7 +292,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
       skipped,
     };
   } finally {
-    agent.destroy();
+    sender.disconnect();
     await svc.close();
   }
 }
