@@ -192,6 +192,9 @@ export class StateDb {
       putHistory: db.prepare('INSERT OR REPLACE INTO history (model_key, end, body) VALUES (?, ?, ?)'),
       pruneHistory: db.prepare('DELETE FROM history WHERE model_key = ? AND end NOT IN (SELECT end FROM history WHERE model_key = ? ORDER BY end DESC LIMIT ?)'),
       getHistory: db.prepare('SELECT body FROM history WHERE model_key = ? ORDER BY end').pluck(),
+      getRecentUsableHistory: db.prepare(
+        "SELECT body FROM (SELECT body, end FROM history WHERE model_key = ? AND json_extract(body, '$.belowMinRows') IS NOT 1 ORDER BY end DESC LIMIT ?) ORDER BY end",
+      ).pluck(),
       putRef: db.prepare('INSERT OR REPLACE INTO refs (model_key, kind, body, updated_at) VALUES (?, ?, ?, ?)'),
       deleteRef: db.prepare('DELETE FROM refs WHERE model_key = ? AND kind = ?'),
       getRef: db.prepare('SELECT body, updated_at FROM refs WHERE model_key = ? AND kind = ?'),
@@ -607,6 +610,14 @@ export class StateDb {
   appendHistory(s: WindowSnapshot, keep: number): void {
     this.stmt.putHistory.run(s.modelKey, s.end, JSON.stringify(s));
     this.stmt.pruneHistory.run(s.modelKey, s.modelKey, keep);
+  }
+
+  /**
+   * The newest `k` closed windows of a model that reached the minimum rows, oldest first: what a
+   * rolling reference is made of, without parsing the whole history.
+   */
+  recentUsableHistory(modelKey: string, k: number): WindowSnapshot[] {
+    return (this.stmt.getRecentUsableHistory.all(modelKey, k) as string[]).map((s) => parseSnapshot(s));
   }
 
   /** Closed windows of a model, oldest first. */

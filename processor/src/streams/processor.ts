@@ -589,7 +589,7 @@ export class StreamProcessor {
   private refreshRolling(modelKey: string, now: number): void {
     const current = this.db.reference(modelKey, 'rolling');
     if (current !== undefined && now - current.updatedAt < this.refOpts.rollingRefreshMs) return;
-    const r = rollingReference(this.db.history(modelKey), this.refOpts.rollingWindows);
+    const r = rollingReference(this.db.recentUsableHistory(modelKey, this.refOpts.rollingWindows), this.refOpts.rollingWindows);
     if (r !== undefined) this.db.putReference(modelKey, 'rolling', r, now);
   }
 

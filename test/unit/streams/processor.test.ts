@@ -54,6 +54,20 @@ describe('StreamProcessor ingest', () => {
     p.close();
   });
 
+  it('builds the rolling reference from the newest windows that reached the minimum rows', () => {
+    const { p, clock } = processor({ windows: { lengthMs: 60_000, minRows: 10, maxExtensions: 0 }, references: { rollingWindows: 2, rollingRefreshMs: 1 } });
+    const rows = (n: number) => exportOf(resource({}, sumMetric('ml.predictions', 'delta', np(MODEL, clock.now - 1, clock.now, n))));
+    for (const n of [20, 3, 30, 40]) {
+      p.ingest(rows(n));
+      clock.now += 60_000;
+      p.closeDueWindows();
+    }
+    // at the last close the windows before it were 20, 3 (below the minimum) and 30 rows
+    expect(p.history(MODEL_KEY).map((w) => [w.rows, w.belowMinRows])).toEqual([[20, false], [3, true], [30, false], [40, false]]);
+    expect(p.references(MODEL_KEY).rolling!.rows).toBe(50);
+    p.close();
+  });
+
   it('maps every ML signal into the window snapshot', () => {
     const { p } = processor();
     const s = T0 + 1;
