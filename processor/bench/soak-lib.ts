@@ -188,6 +188,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
     const s0 = performance.now();
     // A 10 ms ticker: a late tick is a stall; note it with the time since the last evaluation.
     const stalls: SoakFigures['stalls'] = [];
+    /** Start of each stall on the performance clock, to attribute GC pauses and transactions at the end. */
+    const stallStarts: number[] = [];
     // garbage-collection pauses (start, duration), to tell collector pauses from other stalls
     const gcs: { start: number; ms: number; kind: string }[] = [];
     const gcObserver = new PerformanceObserver((list) => {
@@ -206,7 +208,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
       tick = t;
       if (late > 50 && t - s0 > opts.warmupSeconds * 1000 && stalls.length < 50) {
         // GC entries arrive asynchronously: attribute them when the soak ends
-        stalls.push({ atS: +((t - s0) / 1000).toFixed(1), ms: Math.round(late), afterEvaluationMs: lastEvaluation ? Math.round(t - lastEvaluation) : undefined, gcMs: from, sqliteMs: 0 });
+        stalls.push({ atS: +((t - s0) / 1000).toFixed(1), ms: Math.round(late), afterEvaluationMs: lastEvaluation ? Math.round(t - lastEvaluation) : undefined, gcMs: 0, sqliteMs: 0 });
+        stallStarts.push(from);
       }
     }, 10);
     const sentBefore = sentPoints;
@@ -249,9 +252,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
     eld.disable();
     await new Promise((r) => setTimeout(r, 50));
     gcObserver.disconnect();
-    for (const st of stalls) {
-      // gcMs held the stall's start (ms on the performance clock) until now
-      const from = st.gcMs;
+    for (const [i, st] of stalls.entries()) {
+      const from = stallStarts[i]!;
       const to = from + st.ms + 10;
       st.gcMs = Math.round(gcs.filter((g) => g.start < to && g.start + g.ms > from).reduce((a, g) => a + g.ms, 0));
       st.sqliteMs = Math.round(slowTx.filter((g) => g.start < to && g.start + g.ms > from).reduce((a, g) => a + g.ms, 0));

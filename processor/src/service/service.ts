@@ -242,10 +242,12 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   // Restore the recent evaluations of each model so that gauges, the status page and the
   // retraining decision (consecutive drifted windows) survive restarts.
   for (const key of processor.models()) {
-    const kept = processor.evaluationHistory(key) as ModelReport[];
-    const last = processor.lastEvaluation(key);
-    // state files from before the evaluation history have only the last evaluation
-    const reports = kept.length > 0 ? kept : last ? [last.body as ModelReport] : [];
+    let reports = processor.evaluationHistory(key) as ModelReport[];
+    if (reports.length === 0) {
+      // state files from before the evaluation history have only the last evaluation
+      const last = processor.lastEvaluation(key);
+      if (last) reports = [last.body as ModelReport];
+    }
     if (reports.length === 0) continue;
     emitter.publish(key, reports[reports.length - 1]!, 0);
     history.set(key, reports);
