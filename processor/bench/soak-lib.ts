@@ -17,8 +17,10 @@ import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PerformanceObserver, constants as perfConstants, monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { DEFAULT_CONFIG, type ServiceConfig } from '../src/service/config.js';
 import { startService } from '../src/service/service.js';
+import type { CheckpointerStats } from '../src/store/checkpointer.js';
 
 export interface SoakOptions {
   readonly seconds: number;
@@ -50,9 +52,9 @@ export interface SoakFigures {
   rssMaxAfterWarmupMiB: number;
   rssEndMiB: number;
   /** At the RSS maximum after warm-up: V8 heap (total, used) and memory outside it (external, array buffers), MiB. */
-  atRssMax: { heapTotalMiB: number; heapUsedMiB: number; externalMiB: number; arrayBuffersMiB: number };
+  atRssMax: MemoryFigures;
   /** The same at the end of warm-up (the RSS growth's starting point). */
-  atWarmup: { heapTotalMiB: number; heapUsedMiB: number; externalMiB: number; arrayBuffersMiB: number };
+  atWarmup: MemoryFigures;
   /** (max RSS after warm-up - RSS at warm-up end) / RSS at warm-up end, in percent. */
   rssGrowthPct: number;
   eventLoopMaxMs: number;
@@ -70,6 +72,26 @@ export interface SoakFigures {
   gcMaxKind: string;
   /** Sends skipped because every instance still had its previous export in flight. */
   skipped: number;
+  /** WAL checkpoints on the worker thread over the whole run (state file only). */
+  checkpoints: CheckpointerStats | undefined;
+}
+
+export interface MemoryFigures {
+  heapTotalMiB: number;
+  heapUsedMiB: number;
+  externalMiB: number;
+  arrayBuffersMiB: number;
+  /** Reserved size of each V8 heap space (new_space, old_space, ...), MiB. */
+  spacesMiB: Record<string, number>;
+}
+
+function memoryFigures(): MemoryFigures {
+  const mib = (b: number) => +(b / 2 ** 20).toFixed(1);
+  const m = process.memoryUsage();
+  return {
+    heapTotalMiB: mib(m.heapTotal), heapUsedMiB: mib(m.heapUsed), externalMiB: mib(m.external), arrayBuffersMiB: mib(m.arrayBuffers),
+    spacesMiB: Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, mib(s.space_size)])),
+  };
 }
 
 const GC_KINDS = new Map<number, string>([
@@ -103,7 +125,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
   const port = Number(new URL(svc.httpUrl!).port);
   // SQLite transactions (commit and fsync included) of over 10 ms, to attribute stalls
   const slowTx: { start: number; ms: number }[] = [];
-  const db = (svc.processor as unknown as { db: { transaction<T>(fn: () => T): T } }).db;
+  const db = (svc.processor as unknown as { db: { transaction<T>(fn: () => T): T; checkpointStats(): CheckpointerStats | undefined } }).db;
   const transaction = db.transaction.bind(db);
   db.transaction = <T>(fn: () => T): T => {
     const t0 = performance.now();
@@ -173,8 +195,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
     eld.enable();
     const rss: { t: number; mib: number }[] = [];
     let warmedUp = false;
-    const mib = (b: number) => +(b / 2 ** 20).toFixed(1);
-    let atRssMax: SoakFigures['atRssMax'] = { heapTotalMiB: 0, heapUsedMiB: 0, externalMiB: 0, arrayBuffersMiB: 0 };
+    let atRssMax: MemoryFigures = memoryFigures();
     let atWarmup: SoakFigures['atWarmup'] = atRssMax;
     let rssMaxSeen = 0;
     const sampler = setInterval(() => {
@@ -182,7 +203,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
       rss.push({ t: performance.now(), mib: m.rss / 2 ** 20 });
       if (warmedUp && m.rss > rssMaxSeen) {
         rssMaxSeen = m.rss;
-        atRssMax = { heapTotalMiB: mib(m.heapTotal), heapUsedMiB: mib(m.heapUsed), externalMiB: mib(m.external), arrayBuffersMiB: mib(m.arrayBuffers) };
+        atRssMax = memoryFigures();
       }
     }, 250);
     const s0 = performance.now();
@@ -227,7 +248,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
         eld.reset();
         const m = process.memoryUsage();
         rss.push({ t: performance.now(), mib: m.rss / 2 ** 20 });
-        atWarmup = { heapTotalMiB: mib(m.heapTotal), heapUsedMiB: mib(m.heapUsed), externalMiB: mib(m.external), arrayBuffersMiB: mib(m.arrayBuffers) };
+        atWarmup = memoryFigures();
       }
       // Like an SDK, an instance has at most one export in flight (otherwise a later cumulative
       // point could overtake an earlier one, which the processor then drops as out of order).
@@ -292,6 +313,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
       sqliteMaxMs: Math.max(0, ...slowTx.filter((x) => x.start >= s0 + opts.warmupSeconds * 1000).map((x) => x.ms)),
       gcMaxKind: gcMax.kind,
       skipped,
+      checkpoints: db.checkpointStats(),
     };
   } finally {
     sender.disconnect();

@@ -38,9 +38,16 @@ try {
     evaluations: f.evaluations,
     RSS: `${f.rssAfterWarmupMiB.toFixed(0)} MiB after warm-up, max ${f.rssMaxAfterWarmupMiB.toFixed(0)} MiB (+${f.rssGrowthPct.toFixed(1)}%), end ${f.rssEndMiB.toFixed(0)} MiB`,
     'V8 heap used/total, external': `after warm-up ${f.atWarmup.heapUsedMiB}/${f.atWarmup.heapTotalMiB}, ${f.atWarmup.externalMiB} MiB; at the RSS maximum ${f.atRssMax.heapUsedMiB}/${f.atRssMax.heapTotalMiB}, ${f.atRssMax.externalMiB} MiB`,
+    'V8 spaces that grew (MiB)': Object.entries(f.atRssMax.spacesMiB)
+      .filter(([k, v]) => v !== f.atWarmup.spacesMiB[k])
+      .map(([k, v]) => `${k} ${f.atWarmup.spacesMiB[k] ?? 0} -> ${v}`)
+      .join(', '),
     'event loop': `max ${f.eventLoopMaxMs.toFixed(1)} ms, p99 ${f.eventLoopP99Ms.toFixed(1)} ms`,
     'longest GC pause': `${f.gcMaxMs.toFixed(1)} ms (${f.gcMaxKind})`,
     'longest SQLite transaction': `${f.sqliteMaxMs.toFixed(1)} ms`,
+    ...(f.checkpoints && {
+      'WAL checkpoints (worker thread)': `${f.checkpoints.runs} runs, longest ${f.checkpoints.maxMs.toFixed(1)} ms, ${(f.checkpoints.totalMs / 1000).toFixed(1)} s in all, WAL at most ${f.checkpoints.maxWalFrames} pages, ${f.checkpoints.errors} errors${f.checkpoints.failure ? `, worker failed: ${f.checkpoints.failure}` : ''}`,
+    }),
   });
   if (f.stalls.length) {
     console.log(

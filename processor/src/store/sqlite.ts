@@ -11,9 +11,10 @@
  * started after that commit completed, so an acknowledgement survives power loss too, while the
  * event loop goes on with other requests during the sync (SQLite's own synchronous=FULL does
  * the same fsync inside the commit, on the event loop: 100-200 ms stalls when the disk was
- * busy). Syncs are coalesced: commits made while one runs share the next. Checkpoints of the
- * WAL into the database file still sync inside SQLite. 'normal' skips the explicit sync, for
- * where losing the last seconds on power loss is acceptable.
+ * busy). Syncs are coalesced: commits made while one runs share the next. 'normal' skips the
+ * explicit sync, for where losing the last seconds on power loss is acceptable. Checkpoints of
+ * the WAL into the database file (which sync both files) run on a worker thread with its own
+ * connection (`checkpointer.ts`), not inside a commit.
  *
  * Journal: cursors and window slots change with every data point, and writing each changed row
  * per request (one B-tree update per stream and per slot) cost more than decoding the request.
@@ -39,6 +40,7 @@ import type { ModelIdentity } from '../streams/signals.js';
 import { parseSlotKey } from '../streams/signals.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
 import { decodeBounds, decodeCounts, decodeCursor, encodeBounds, encodeCounts, encodeCursor } from './codec.js';
+import { type CheckpointerOptions, type CheckpointerStats, WalCheckpointer } from './checkpointer.js';
 import {
   OP_COUNTER_INSERT, OP_COUNTER_UPDATE, OP_CURSOR_INSERT, OP_CURSOR_UPDATE, OP_HISTOGRAM_INSERT, OP_HISTOGRAM_UPDATE, RecordWriter, readRecord,
 } from './journal.js';
@@ -49,6 +51,38 @@ export const SCHEMA_VERSION = 2;
 export const DEFAULT_CHECKPOINT_BYTES = 64 * 1024 * 1024;
 
 export type Durability = 'full' | 'normal';
+
+/**
+ * WAL size (pages) at which a commit checkpoints by itself, on the event loop: only when the
+ * checkpoint worker has not kept up (64 MiB with 4 KiB pages).
+ */
+const BACKSTOP_CHECKPOINT_PAGES = 16_384;
+
+/**
+ * One processor per state file: two on one file would each count the same streams. The lock is
+ * an exclusive SQLite lock on `<path>-lock`, taken by a write and held until close (the OS
+ * releases it when the process dies, kill -9 included). The state file itself stays in SQLite's
+ * normal locking mode, so that the checkpoint worker's connection (and an operator's sqlite3
+ * shell, read-only) can open it.
+ */
+function lockStateFile(path: string): Database.Database {
+  const lock = new Database(`${path}-lock`);
+  try {
+    lock.pragma('busy_timeout = 0');
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.exec('CREATE TABLE IF NOT EXISTS owner (pid INTEGER NOT NULL, since INTEGER NOT NULL)');
+    lock.transaction(() => {
+      lock.exec('DELETE FROM owner');
+      lock.prepare('INSERT INTO owner (pid, since) VALUES (?, ?)').run(process.pid, Date.now());
+    }).immediate();
+    return lock;
+  } catch (e) {
+    lock.close();
+    const code = (e as { code?: string }).code;
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') throw new DatabaseInUseError(path);
+    throw e;
+  }
+}
 
 export class CorruptDatabaseError extends Error {
   constructor(
@@ -161,6 +195,8 @@ export class StateDb {
   private constructor(
     readonly path: string,
     db: Database.Database,
+    private readonly lock: Database.Database | undefined,
+    private readonly checkpointer: WalCheckpointer | undefined,
     private readonly checkpointBytes: number,
     private readonly durability: Durability,
   ) {
@@ -219,24 +255,27 @@ export class StateDb {
    * Opens (creating if needed) the database at `path` (':memory:' for a transient store), checks
    * its integrity and schema version. `now` (ms) is recorded as the creation time of a new store.
    */
-  static open(path: string, opts: { durability?: Durability; now?: number; checkpointBytes?: number } = {}): StateDb {
+  static open(path: string, opts: { durability?: Durability; now?: number; checkpointBytes?: number; checkpointer?: CheckpointerOptions | false } = {}): StateDb {
+    const transient = path === ':memory:' || path === '';
     let db: Database.Database;
+    let lock: Database.Database | undefined;
     try {
-      if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
+      if (!transient) {
+        mkdirSync(dirname(path), { recursive: true });
+        lock = lockStateFile(path);
+      }
       db = new Database(path);
     } catch (e) {
+      lock?.close();
       throw asOpenError(path, e);
     }
     try {
-      // One writer per state file: two processors on one file would each count the same streams.
-      // The exclusive lock is taken by the first write below and held until close; the OS
-      // releases it when the process dies (kill -9 included).
       db.pragma('busy_timeout = 0');
       db.pragma('journal_mode = WAL');
-      db.pragma('locking_mode = EXCLUSIVE');
-      db.exec('BEGIN IMMEDIATE; COMMIT');
       // 'full' durability syncs the WAL explicitly, off the event loop (see `sync`)
       db.pragma('synchronous = NORMAL');
+      // checkpoints run on a worker thread; the commit-time one remains as a backstop
+      if (!transient && opts.checkpointer !== false) db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
       const problems = (db.pragma('quick_check') as { quick_check: string }[]).map((r) => r.quick_check);
       if (problems.length !== 1 || problems[0] !== 'ok') throw new CorruptDatabaseError(path, problems);
       db.exec(SCHEMA);
@@ -252,9 +291,16 @@ export class StateDb {
       }
     } catch (e) {
       db.close();
+      lock?.close();
       throw asOpenError(path, e);
     }
-    return new StateDb(path, db, opts.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES, opts.durability === 'normal' || path === ':memory:' || path === '' ? 'normal' : 'full');
+    const checkpointer = transient || opts.checkpointer === false ? undefined : new WalCheckpointer(path, opts.checkpointer || {});
+    return new StateDb(path, db, lock, checkpointer, opts.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES, opts.durability === 'normal' || transient ? 'normal' : 'full');
+  }
+
+  /** Figures of the WAL checkpoints on the worker thread (undefined for a transient store). */
+  checkpointStats(): CheckpointerStats | undefined {
+    return this.checkpointer?.stats();
   }
 
   /**
@@ -302,7 +348,10 @@ export class StateDb {
       // the committed journal stays and is replayed at the next open
     }
     this.closed = true;
+    // the worker's connection first: closing the last connection checkpoints and removes the WAL
+    this.checkpointer?.stop();
     this.db.close();
+    this.lock?.close();
     const fd = this.walFd;
     this.walFd = undefined;
     if (fd !== undefined) {
@@ -323,7 +372,9 @@ export class StateDb {
 
   /** Runs `fn` in one transaction (BEGIN IMMEDIATE ... COMMIT, rolled back on a throw). */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    const out = this.db.transaction(fn).immediate();
+    this.checkpointer?.committed();
+    return out;
   }
 
   /**

@@ -1,0 +1,157 @@
+/**
+ * WAL checkpoints on a worker thread.
+ *
+ * A checkpoint copies the pages committed to the WAL into the database file and syncs both
+ * files. SQLite runs it inside the commit that crosses `wal_autocheckpoint` pages, on the thread
+ * that commits: with better-sqlite3, the event loop, which then waits for two fsyncs (over
+ * 100 ms when the disk is busy). Here a second connection on a worker thread runs
+ * `PRAGMA wal_checkpoint(PASSIVE)` instead, which never blocks the writer: the writer keeps
+ * appending to the WAL while pages are copied, and the next write transaction after a checkpoint
+ * that caught up with the whole WAL starts it again from the beginning, so that the file stays
+ * small.
+ *
+ * Scheduling: the writer counts its commits in shared memory ({@link WalCheckpointer.committed}).
+ * The worker wakes every `intervalMs`; when there were commits, it checkpoints. When commits
+ * happened during that checkpoint, the WAL cannot restart yet, so it tries again after `chaseMs`
+ * (a short checkpoint of the few pages written meanwhile, likely to finish between two commits).
+ * The writer's own autocheckpoint stays as a backstop at a high page count, for a worker that
+ * cannot keep up.
+ */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+/** Control slots (Int32): stop request, worker finished, commits counted by the writer. */
+const STOP = 0;
+const DONE = 1;
+const COMMITS = 2;
+
+/** Statistic slots (Float64). */
+const RUNS = 0;
+const LOG = 1;
+const MAX_LOG = 2;
+const MAX_MS = 3;
+const TOTAL_MS = 4;
+const ERRORS = 5;
+
+export interface CheckpointerStats {
+  /** Checkpoints run. */
+  readonly runs: number;
+  /** Frames (pages) in the WAL at the last checkpoint, and the most seen. */
+  readonly walFrames: number;
+  readonly maxWalFrames: number;
+  /** Longest and total checkpoint time on the worker, ms. */
+  readonly maxMs: number;
+  readonly totalMs: number;
+  /** Checkpoints that failed (the next one retries). */
+  readonly errors: number;
+  /** Why the worker stopped by itself, if it did (the writer's autocheckpoint then remains). */
+  readonly failure?: string;
+}
+
+// The worker's code, as a CommonJS script (works the same from sources and from the build).
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { performance } = require('node:perf_hooks');
+const Database = require(workerData.module);
+const ctl = new Int32Array(workerData.control);
+const stats = new Float64Array(workerData.stats);
+let db;
+try {
+  db = new Database(workerData.path, { fileMustExist: true });
+  db.pragma('busy_timeout = 0');
+  db.pragma('synchronous = NORMAL');
+  const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+  let seen = Atomics.load(ctl, ${COMMITS});
+  let wait = workerData.intervalMs;
+  for (;;) {
+    Atomics.wait(ctl, ${STOP}, 0, wait);
+    if (Atomics.load(ctl, ${STOP}) !== 0) break;
+    const before = Atomics.load(ctl, ${COMMITS});
+    if (before === seen) { wait = workerData.intervalMs; continue; }
+    const t0 = performance.now();
+    try {
+      const r = checkpoint.get();
+      const ms = performance.now() - t0;
+      stats[${RUNS}]++;
+      stats[${TOTAL_MS}] += ms;
+      if (ms > stats[${MAX_MS}]) stats[${MAX_MS}] = ms;
+      stats[${LOG}] = r.log;
+      if (r.log > stats[${MAX_LOG}]) stats[${MAX_LOG}] = r.log;
+      seen = before;
+      wait = Atomics.load(ctl, ${COMMITS}) !== before || r.busy !== 0 || r.checkpointed < r.log ? workerData.chaseMs : workerData.intervalMs;
+    } catch {
+      stats[${ERRORS}]++;
+      wait = workerData.intervalMs;
+    }
+  }
+} finally {
+  try { db?.close(); } catch {}
+  Atomics.store(ctl, ${DONE}, 1);
+  Atomics.notify(ctl, ${DONE});
+}
+`;
+
+export interface CheckpointerOptions {
+  /** Wake-up interval when the WAL has caught up (ms). Default 200. */
+  readonly intervalMs?: number;
+  /** Interval while chasing commits made during the previous checkpoint (ms). Default 5. */
+  readonly chaseMs?: number;
+}
+
+export class WalCheckpointer {
+  private readonly control = new Int32Array(new SharedArrayBuffer(3 * 4));
+  private readonly statsBuf = new Float64Array(new SharedArrayBuffer(6 * 8));
+  private readonly worker: Worker;
+  private stopped = false;
+  private failure: string | undefined;
+
+  /** Starts checkpointing the database at `path` (in WAL mode, opened by the writer first). */
+  constructor(path: string, opts: CheckpointerOptions = {}) {
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: {
+        path,
+        module: createRequire(import.meta.url).resolve('better-sqlite3'),
+        control: this.control.buffer,
+        stats: this.statsBuf.buffer,
+        intervalMs: opts.intervalMs ?? 200,
+        chaseMs: opts.chaseMs ?? 5,
+      },
+      stdout: false,
+      stderr: false,
+    });
+    // a failing worker only stops checkpointing; the writer's autocheckpoint remains
+    this.worker.on('error', (e) => {
+      this.failure = e.message;
+      Atomics.store(this.control, DONE, 1);
+    });
+    // the worker must not keep the process alive
+    this.worker.unref();
+  }
+
+  /** Counts one commit of the writer (a few nanoseconds: an atomic add). */
+  committed(): void {
+    Atomics.add(this.control, COMMITS, 1);
+  }
+
+  stats(): CheckpointerStats {
+    const s = this.statsBuf;
+    return {
+      runs: s[RUNS]!, walFrames: s[LOG]!, maxWalFrames: s[MAX_LOG]!, maxMs: s[MAX_MS]!, totalMs: s[TOTAL_MS]!, errors: s[ERRORS]!,
+      ...(this.failure === undefined ? {} : { failure: this.failure }),
+    };
+  }
+
+  /**
+   * Stops the worker and waits (blocking, up to `timeoutMs`) until it closed its connection: a
+   * checkpoint in progress completes first. Returns false on timeout.
+   */
+  stop(timeoutMs = 10_000): boolean {
+    if (this.stopped) return true;
+    this.stopped = true;
+    Atomics.store(this.control, STOP, 1);
+    Atomics.notify(this.control, STOP);
+    const r = Atomics.wait(this.control, DONE, 0, timeoutMs);
+    return r !== 'timed-out';
+  }
+}
