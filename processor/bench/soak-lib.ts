@@ -18,6 +18,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PerformanceObserver, constants as perfConstants, monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { DEFAULT_CONFIG, type ServiceConfig } from '../src/service/config.js';
 import { startService } from '../src/service/service.js';
 import type { CheckpointerStats } from '../src/store/checkpointer.js';
@@ -33,6 +35,11 @@ export interface SoakOptions {
   /** SQLite state file (':memory:' for none). */
   readonly storagePath: string;
   readonly onProgress?: (line: string) => void;
+  /**
+   * Sample the V8 heap from the end of warm-up (sampling heap profiler) and write, to this file,
+   * the profile taken at the highest RSS seen: what the heap held at the peak, by allocation site.
+   */
+  readonly heapProfilePath?: string;
 }
 
 export interface SoakFigures {
@@ -92,6 +99,37 @@ function memoryFigures(): MemoryFigures {
     heapTotalMiB: mib(m.heapTotal), heapUsedMiB: mib(m.heapUsed), externalMiB: mib(m.external), arrayBuffersMiB: mib(m.arrayBuffers),
     spacesMiB: Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, mib(s.space_size)])),
   };
+}
+
+/** Sampling heap profile kept at the latest RSS maximum (at most one capture per 5 s). */
+class HeapProfileAtPeak {
+  private readonly session = new Session();
+  private last = 0;
+  private capturing = false;
+  private profile: unknown;
+
+  constructor(private readonly path: string) {}
+
+  async start(): Promise<void> {
+    this.session.connect();
+    await this.session.post('HeapProfiler.startSampling', { samplingInterval: 16 * 1024 });
+  }
+
+  peak(): void {
+    if (this.capturing || performance.now() - this.last < 5000) return;
+    this.capturing = true;
+    this.last = performance.now();
+    void this.session.post('HeapProfiler.getSamplingProfile').then((r) => {
+      this.profile = r.profile;
+      this.capturing = false;
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.session.post('HeapProfiler.stopSampling');
+    this.session.disconnect();
+    if (this.profile !== undefined) writeFileSync(this.path, JSON.stringify(this.profile));
+  }
 }
 
 const GC_KINDS = new Map<number, string>([
@@ -198,12 +236,14 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
     let atRssMax: MemoryFigures = memoryFigures();
     let atWarmup: SoakFigures['atWarmup'] = atRssMax;
     let rssMaxSeen = 0;
+    const heapProfiler = opts.heapProfilePath === undefined ? undefined : new HeapProfileAtPeak(opts.heapProfilePath);
     const sampler = setInterval(() => {
       const m = process.memoryUsage();
       rss.push({ t: performance.now(), mib: m.rss / 2 ** 20 });
       if (warmedUp && m.rss > rssMaxSeen) {
         rssMaxSeen = m.rss;
         atRssMax = memoryFigures();
+        heapProfiler?.peak();
       }
     }, 250);
     const s0 = performance.now();
@@ -249,6 +289,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
         const m = process.memoryUsage();
         rss.push({ t: performance.now(), mib: m.rss / 2 ** 20 });
         atWarmup = memoryFigures();
+        await heapProfiler?.start();
       }
       // Like an SDK, an instance has at most one export in flight (otherwise a later cumulative
       // point could overtake an earlier one, which the processor then drops as out of order).
@@ -269,6 +310,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
     }
     await Promise.all(inFlight);
     clearInterval(sampler);
+    await heapProfiler?.stop();
     clearInterval(ticker);
     eld.disable();
     await new Promise((r) => setTimeout(r, 50));

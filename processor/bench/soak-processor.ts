@@ -3,6 +3,7 @@
  *
  *   npm run bench:soak                          (10 min soak after a 20 s calibration)
  *   npm run bench:soak -- --seconds 120 --warmup 30 [--memory]   (--memory: in-memory SQLite)
+ *   npm run bench:soak -- --heap-profile peak.heapprofile   (sampled heap at the RSS maximum)
  *
  * Pass criteria printed at the end: RSS after warm-up stays within 10% of its level at the end
  * of warm-up, no event-loop stall over 100 ms, every request answered 200 and every point
@@ -11,6 +12,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { runSoak } from './soak-lib.js';
 
 function arg(name: string, fallback: number): number {
@@ -18,6 +20,7 @@ function arg(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
+if (process.argv.includes('--v8-flags')) setFlagsFromString(process.argv[process.argv.indexOf('--v8-flags') + 1]!);
 const dir = mkdtempSync(join(tmpdir(), 'otel-ml-soak-'));
 try {
   const seconds = arg('seconds', 600);
@@ -29,6 +32,7 @@ try {
     calibrateSeconds: arg('calibrate', 20),
     storagePath: memory ? ':memory:' : join(dir, 'soak.db'),
     onProgress: (l) => console.log(l),
+    ...(process.argv.includes('--heap-profile') && { heapProfilePath: process.argv[process.argv.indexOf('--heap-profile') + 1] }),
   });
   console.table({
     capacity: `${Math.round(f.capacityPointsPerSec).toLocaleString('en-US')} points/s (${f.capacityRequestsPerSec.toFixed(1)} requests/s of ${f.pointsPerRequest} points)`,

@@ -3,7 +3,7 @@
  * consumer, merge the decoder's and the consumer's rejections, and encode OTLP responses.
  */
 import { DecodeError } from '../otlp/errors.js';
-import { decodeMetricsJson, decodeMetricsProtobuf } from '../otlp/decode.js';
+import { decodeMetricsJson, decodeMetricsProtobuf, type DecodeResult } from '../otlp/decode.js';
 import { ExportMetricsServiceResponse, RpcRetryInfo, RpcStatus } from '../otlp/schema.js';
 import { OverloadedError, type MetricsConsumer, type ReceiveContext } from './consumer.js';
 
@@ -21,23 +21,27 @@ export async function handleExport(
   transport: 'http' | 'grpc',
   consumer: MetricsConsumer,
 ): Promise<ExportOutcome> {
-  let decoded;
+  let decoded: DecodeResult | undefined;
   try {
     decoded = encoding === 'protobuf' ? decodeMetricsProtobuf(body) : decodeMetricsJson(body);
   } catch (e) {
     if (e instanceof DecodeError) return { kind: 'invalid', message: e.message };
     throw e;
   }
+  const { rejectedDataPoints: decodeRejected, errorMessage: decodeMessage } = decoded;
   const ctx: ReceiveContext = {
     transport,
     encoding,
     decodeRejections: decoded.rejections,
-    decodeRejectedDataPoints: decoded.rejectedDataPoints,
+    decodeRejectedDataPoints: decodeRejected,
   };
   try {
-    const consumed = await consumer.consume(decoded.data, ctx);
-    const rejected = decoded.rejectedDataPoints + Math.max(0, consumed.rejectedDataPoints);
-    const messages = [decoded.errorMessage, consumed.errorMessage].filter((m): m is string => !!m);
+    const consuming = consumer.consume(decoded.data, ctx);
+    // the decoded request is not needed while its commit (and sync) is awaited
+    decoded = undefined;
+    const consumed = await consuming;
+    const rejected = decodeRejected + Math.max(0, consumed.rejectedDataPoints);
+    const messages = [decodeMessage, consumed.errorMessage].filter((m): m is string => !!m);
     return { kind: 'ok', rejectedDataPoints: rejected, errorMessage: messages.length ? messages.join('; ') : undefined };
   } catch (e) {
     if (e instanceof OverloadedError) return { kind: 'overloaded', error: e };

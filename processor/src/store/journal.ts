@@ -64,22 +64,65 @@ export class RecordWriter {
 
   /**
    * A count array as `codec.encodeCounts` encodes it (narrowest exact element type), written in
-   * place: one pass to find the width, one to store.
+   * place; returns the element width used. `hint` is a width to try first, in one pass that
+   * stores and checks each element (a typed-array store that does not read back the same value
+   * did not fit): the width the same slot had at its previous write, which stays right while its
+   * counts only grow. Without a hint, or when an element does not fit, the width is computed
+   * first (one more pass).
    */
-  counts(a: ArrayLike<number>): this {
+  counts(a: ArrayLike<number>, hint = 0): number {
     const n = a.length;
-    const tag = countWidth(a);
     const pad = countsPadding(this.pos);
-    this.room(pad + 12 + tag * n);
+    this.room(pad + 12 + 8 * n);
     const b = this.buf;
     for (let i = 0; i < pad; i++) b[this.pos++] = 0;
+    const at = this.pos + 12;
+    let tag = hint === 1 || hint === 2 || hint === 4 ? this.tryStore(a, at, hint) : 0;
+    if (tag === 0) {
+      tag = countWidth(a);
+      this.store(a, at, tag);
+    }
+    // blob length, then blob: tag, 3 zero bytes, u32 n, data (at an 8-aligned position of the record)
     b.writeUInt32LE(8 + tag * n, this.pos);
-    this.pos += 4;
-    // blob: tag, 3 zero bytes, u32 n, data (at an 8-aligned position of the record)
-    b.writeUInt32LE(tag, this.pos);
-    b.writeUInt32LE(n, this.pos + 4);
-    const at = this.pos + 8;
-    if (tag === 1) for (let i = 0; i < n; i++) b[at + i] = a[i]!;
+    b.writeUInt32LE(tag, this.pos + 4);
+    b.writeUInt32LE(n, this.pos + 8);
+    this.pos = at + tag * n;
+    return tag;
+  }
+
+  /** Stores `a` at `at` with element width `tag` if every element fits exactly; returns `tag`, or 0. */
+  private tryStore(a: ArrayLike<number>, at: number, tag: 1 | 2 | 4): number {
+    const n = a.length;
+    if (tag === 1) {
+      const u = this.buf;
+      for (let i = 0; i < n; i++) {
+        const v = a[i]!;
+        u[at + i] = v;
+        if (u[at + i] !== v) return 0;
+      }
+    } else if (tag === 2) {
+      const u = this.u16;
+      const j = at >> 1;
+      for (let i = 0; i < n; i++) {
+        const v = a[i]!;
+        u[j + i] = v;
+        if (u[j + i] !== v) return 0;
+      }
+    } else {
+      const u = this.u32a;
+      const j = at >> 2;
+      for (let i = 0; i < n; i++) {
+        const v = a[i]!;
+        u[j + i] = v;
+        if (u[j + i] !== v) return 0;
+      }
+    }
+    return tag;
+  }
+
+  private store(a: ArrayLike<number>, at: number, tag: number): void {
+    const n = a.length;
+    if (tag === 1) for (let i = 0; i < n; i++) this.buf[at + i] = a[i]!;
     else if (tag === 2) {
       const u = this.u16;
       const j = at >> 1;
@@ -93,8 +136,6 @@ export class RecordWriter {
       const j = at >> 3;
       for (let i = 0; i < n; i++) f[j + i] = a[i]!;
     }
-    this.pos = at + tag * n;
-    return this;
   }
 
   u8(v: number): this {

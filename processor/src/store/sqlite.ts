@@ -21,11 +21,14 @@
  * Instead, an ingest transaction appends ONE row to `journal`: a record of the row writes it
  * would have made (`journal.ts`); the rows themselves are written by a *checkpoint*, from the
  * in-memory state of every row changed since the previous one, in the same transaction that
- * deletes the journal. A row changed by many requests between two checkpoints is written once.
- * Checkpoints run when the journal exceeds `checkpointBytes`, before anything deletes cursors or
- * slots (closing a window, expiring streams: a later replay must not bring deleted rows back),
- * and at close. At open, a non-empty journal (after a crash) is replayed onto the tables in
- * order, then deleted. Durability is unchanged: an acknowledged request's record is committed.
+ * marks the journal so far obsolete (meta `journal_checkpoint_seq`). A row changed by many
+ * requests between two checkpoints is written once. Obsolete records are deleted by the next
+ * ingest transactions, each about twice the bytes it appends (deleting 64 MiB of records in one
+ * statement walks every overflow page: 60-120 ms on the event loop). Checkpoints run when the
+ * journal exceeds `checkpointBytes`, before anything deletes cursors or slots (closing a window,
+ * expiring streams: a later replay must not bring deleted rows back), and at close. At open, the
+ * records after the mark (left by a crash) are replayed onto the tables in order, then the
+ * journal is emptied. Durability is unchanged: an acknowledged request's record is committed.
  *
  * Corruption: `open` runs PRAGMA quick_check and refuses a damaged file with
  * {@link CorruptDatabaseError} instead of running on inconsistent state.
@@ -49,6 +52,9 @@ export const SCHEMA_VERSION = 2;
 
 /** Journal size (bytes of records) beyond which an ingest transaction also checkpoints. Default 64 MiB. */
 export const DEFAULT_CHECKPOINT_BYTES = 64 * 1024 * 1024;
+
+/** meta key: sequence number of the last journal record covered by a checkpoint. */
+const JOURNAL_CHECKPOINT_KEY = 'journal_checkpoint_seq';
 
 export type Durability = 'full' | 'normal';
 
@@ -177,11 +183,23 @@ export class StateDb {
   private nextCursorId = 1;
   private slotIds = new Map<string, Map<string, number>>();
   private nextSlotId = 1;
+  /** Element width of each histogram slot's counts at its last journal write (the next write tries it first). */
+  private countWidths = new Map<number, number>();
 
   /** The record of the running ingest transaction. */
   private readonly record = new RecordWriter();
   /** Bytes of journal records committed (or being committed) since the last checkpoint. */
   private journalBytes = 0;
+  /** Sequence number of the next journal record. */
+  private nextSeq = 1;
+  /** Records appended since the last checkpoint (seq, bytes). */
+  private liveRecords: { seq: number; bytes: number }[] = [];
+  /**
+   * Records made obsolete by a checkpoint and not deleted yet, oldest first. Deleting 64 MiB of
+   * records at once walks every overflow page (a pause of 60-120 ms); they are deleted a few at a
+   * time by the following ingest transactions instead (see {@link pruneJournal}).
+   */
+  private obsoleteRecords: { seq: number; bytes: number }[] = [];
   /** Rows changed since the last checkpoint, by row id: what the next checkpoint writes. */
   private dirtyCursors = new Map<number, { readonly key: string; cursor: Cursor }>();
   private dirtySlots = new Map<number, { readonly modelKey: string; readonly slot: Slot }>();
@@ -211,8 +229,10 @@ export class StateDb {
         'INSERT INTO slots (id, model_key, slot_key, value, count, sum, min, max, bounds_id, counts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
           'ON CONFLICT (id) DO UPDATE SET value = excluded.value, count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max, counts = excluded.counts',
       ),
-      appendJournal: db.prepare('INSERT INTO journal (body) VALUES (?)'),
-      journalSeqs: db.prepare('SELECT seq FROM journal ORDER BY seq').pluck(),
+      appendJournal: db.prepare('INSERT INTO journal (seq, body) VALUES (?, ?)'),
+      journalSeqs: db.prepare('SELECT seq FROM journal WHERE seq > ? ORDER BY seq').pluck(),
+      maxJournalSeq: db.prepare('SELECT max(seq) FROM journal').pluck(),
+      pruneJournal: db.prepare('DELETE FROM journal WHERE seq <= ?'),
       journalBody: db.prepare('SELECT body FROM journal WHERE seq = ?').pluck(),
       clearJournal: db.prepare('DELETE FROM journal'),
       upsertWindow: db.prepare('INSERT OR REPLACE INTO windows (model_key, model, task, start, end, extensions) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -343,7 +363,10 @@ export class StateDb {
   close(): void {
     if (!this.db.open) return;
     try {
-      this.transaction(() => this.checkpoint());
+      this.transaction(() => {
+        this.checkpoint();
+        this.pruneJournal(Number.POSITIVE_INFINITY);
+      });
     } catch {
       // the committed journal stays and is replayed at the next open
     }
@@ -453,8 +476,11 @@ export class StateDb {
     for (const [modelKey, slotKey, b] of ch.layouts) s.upsertLayout.run(modelKey, slotKey, this.boundsId(b));
     this.flushBounds();
     if (this.record.length > 0) {
-      s.appendJournal.run(this.record.view());
+      const seq = this.nextSeq++;
+      s.appendJournal.run(seq, this.record.view());
       this.journalBytes += this.record.length;
+      this.liveRecords.push({ seq, bytes: this.record.length });
+      this.pruneJournal(2 * this.record.length);
       this.record.reset();
       if (this.journalBytes >= this.checkpointBytes) this.checkpoint();
     }
@@ -485,10 +511,15 @@ export class StateDb {
       if (slot.kind === 'counter') r.u8(OP_COUNTER_INSERT).u32(id).str(modelKey).str(slot.key).f64(slot.value);
       else {
         r.u8(OP_HISTOGRAM_INSERT).u32(id).str(modelKey).str(slot.key).f64(slot.count).f64(slot.sum).f64(slot.min).f64(slot.max);
-        r.u32(this.boundsId(slot.bounds)).counts(slot.counts);
+        this.countWidths.set(id, r.u32(this.boundsId(slot.bounds)).counts(slot.counts));
       }
     } else if (slot.kind === 'counter') r.u8(OP_COUNTER_UPDATE).u32(id).f64(slot.value);
-    else r.u8(OP_HISTOGRAM_UPDATE).u32(id).f64(slot.count).f64(slot.sum).f64(slot.min).f64(slot.max).counts(slot.counts);
+    else {
+      r.u8(OP_HISTOGRAM_UPDATE).u32(id).f64(slot.count).f64(slot.sum).f64(slot.min).f64(slot.max);
+      const hint = this.countWidths.get(id);
+      const width = r.counts(slot.counts, hint);
+      if (width !== hint) this.countWidths.set(id, width);
+    }
     // a slot object is updated in place: one entry per checkpoint interval
     if (this.dirtySlots.get(id)?.slot !== slot) this.dirtySlots.set(id, { modelKey, slot });
   }
@@ -506,10 +537,31 @@ export class StateDb {
       else s.upsertSlot.run(id, modelKey, slot.key, null, slot.count, nullable(slot.sum), nullable(slot.min), nullable(slot.max), this.boundsId(slot.bounds), encodeCounts(slot.counts, 'transient'));
     }
     this.flushBounds();
-    s.clearJournal.run();
+    // every record so far is now obsolete: replay skips them, later transactions delete them
+    if (this.liveRecords.length > 0) {
+      s.setMeta.run(JOURNAL_CHECKPOINT_KEY, String(this.liveRecords.at(-1)!.seq));
+      for (const r of this.liveRecords) this.obsoleteRecords.push(r);
+      this.liveRecords = [];
+    }
     this.dirtyCursors = new Map();
     this.dirtySlots = new Map();
     this.journalBytes = 0;
+  }
+
+  /** Deletes obsolete journal records, oldest first, up to about `budget` bytes (at least one). Call inside {@link transaction}. */
+  private pruneJournal(budget: number): void {
+    const q = this.obsoleteRecords;
+    if (q.length === 0) return;
+    let n = 0;
+    let bytes = 0;
+    while (n < q.length && (n === 0 || bytes + q[n]!.bytes <= budget)) bytes += q[n++]!.bytes;
+    this.stmt.pruneJournal.run(q[n - 1]!.seq);
+    this.obsoleteRecords = n === q.length ? [] : q.slice(n);
+  }
+
+  /** Bytes of obsolete journal records not deleted yet. */
+  obsoleteJournalBytes(): number {
+    return this.obsoleteRecords.reduce((a, r) => a + r.bytes, 0);
   }
 
   /** Bytes of journal records since the last checkpoint. */
@@ -527,10 +579,14 @@ export class StateDb {
     this.dirtyCursors = new Map();
     this.dirtySlots = new Map();
     this.journalBytes = 0;
+    this.liveRecords = [];
+    this.obsoleteRecords = [];
     const s = this.stmt;
+    const checkpointed = Number(this.meta(JOURNAL_CHECKPOINT_KEY) ?? 0);
     this.transaction(() => {
+      // records up to the last checkpoint's mark are obsolete (its rows were written with it)
       // one record at a time (a statement cannot run while another one's iterator is open)
-      for (const seq of s.journalSeqs.all() as number[]) {
+      for (const seq of s.journalSeqs.all(checkpointed) as number[]) {
         try {
           for (const op of readRecord(s.journalBody.get(seq) as Buffer)) {
             let changes = 1;
@@ -560,6 +616,8 @@ export class StateDb {
           throw new CorruptDatabaseError(this.path, [`journal record ${seq}: ${(e as Error).message}`]);
         }
       }
+      // sequence numbers keep increasing past the checkpoint mark
+      this.nextSeq = Math.max(checkpointed, (s.maxJournalSeq.get() as number | null) ?? 0) + 1;
       s.clearJournal.run();
     });
   }
@@ -586,6 +644,7 @@ export class StateDb {
     this.checkpoint();
     this.stmt.deleteWindow.run(modelKey);
     this.stmt.deleteSlots.run(modelKey);
+    for (const id of this.slotIds.get(modelKey)?.values() ?? []) this.countWidths.delete(id);
     this.slotIds.delete(modelKey);
   }
 
@@ -613,6 +672,7 @@ export class StateDb {
   /** Loads the open windows with their slots (and resets the slot row-id map). */
   loadWindows(): StoredWindow[] {
     this.slotIds = new Map();
+    this.countWidths = new Map();
     this.nextSlotId = ((this.db.prepare('SELECT max(id) FROM slots').pluck().get() as number | null) ?? 0) + 1;
     const windows = this.db.prepare('SELECT model_key, model, task, start, end, extensions FROM windows').all() as Row[];
     const slotStmt = this.db.prepare('SELECT id, slot_key, value, count, sum, min, max, bounds_id, counts FROM slots WHERE model_key = ?');

@@ -89,20 +89,26 @@ export class GroupCommit {
   /** Syncs in flight, so that drain() waits for them. */
   private syncs = 0;
 
-  /** Resolves the batch's requests once their commit is on stable storage. */
+  /**
+   * Resolves the batch's requests once their commit is on stable storage. Only the callbacks
+   * wait for the sync, not the applied requests (which can then be collected young, not
+   * promoted to the old generation while a slow sync runs).
+   */
   private settle(batch: readonly Pending[], results: readonly ConsumeResult[]): void {
     const synced = this.target.sync?.();
     if (synced === undefined) {
       for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
       return;
     }
+    const resolvers = batch.map((p) => p.resolve);
+    const rejecters = batch.map((p) => p.reject);
     this.syncs++;
     synced.then(
       () => {
-        for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
+        for (let i = 0; i < resolvers.length; i++) resolvers[i]!(results[i]!);
       },
       (e: unknown) => {
-        for (const p of batch) p.reject(e);
+        for (const reject of rejecters) reject(e);
       },
     ).finally(() => {
       this.syncs--;
