@@ -71,7 +71,7 @@ export interface SoakFigures {
    * last evaluation, garbage-collection pauses and SQLite transactions of over 10 ms that
    * overlapped the stall), at most 50.
    */
-  stalls: { atS: number; ms: number; afterEvaluationMs: number | undefined; gcMs: number; sqliteMs: number }[];
+  stalls: { atS: number; ms: number; afterEvaluationMs: number | undefined; gcMs: number; sqliteMs: number; sqliteWhat: string }[];
   /** Longest SQLite transaction (commit included) after warm-up, ms. */
   sqliteMaxMs: number;
   /** Longest garbage-collection pause after warm-up, ms, and its kind ('minor', 'major', ...). */
@@ -162,16 +162,22 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
   });
   const port = Number(new URL(svc.httpUrl!).port);
   // SQLite transactions (commit and fsync included) of over 10 ms, to attribute stalls
-  const slowTx: { start: number; ms: number }[] = [];
-  const db = (svc.processor as unknown as { db: { transaction<T>(fn: () => T): T; checkpointStats(): CheckpointerStats | undefined } }).db;
+  // with the processor method that ran them, and whether a WAL checkpoint ran on the worker meanwhile
+  const slowTx: { start: number; ms: number; what: string }[] = [];
+  const db = (svc.processor as unknown as { db: { transaction<T>(fn: () => T): T; checkpointStats(): CheckpointerStats | undefined; checkpointRunning(): boolean } }).db;
   const transaction = db.transaction.bind(db);
   db.transaction = <T>(fn: () => T): T => {
     const t0 = performance.now();
+    const checkpointBefore = db.checkpointRunning();
     try {
       return transaction(fn);
     } finally {
       const ms = performance.now() - t0;
-      if (ms > 10 && slowTx.length < 100_000) slowTx.push({ start: t0, ms });
+      if (ms > 10 && slowTx.length < 100_000) {
+        const frames = [...(new Error().stack ?? '').matchAll(/at (?:StreamProcessor\.)?(\w+) .*streams\/processor\.ts/g)].map((m) => m[1]);
+        const caller = frames.find((f) => f !== 'atomically') ?? '?';
+        slowTx.push({ start: t0, ms, what: `${caller}${checkpointBefore || db.checkpointRunning() ? ' during a WAL checkpoint' : ''}` });
+      }
     }
   };
   const startNs = BigInt(Date.now()) * 1_000_000n;
@@ -269,7 +275,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
       tick = t;
       if (late > 50 && t - s0 > opts.warmupSeconds * 1000 && stalls.length < 50) {
         // GC entries arrive asynchronously: attribute them when the soak ends
-        stalls.push({ atS: +((t - s0) / 1000).toFixed(1), ms: Math.round(late), afterEvaluationMs: lastEvaluation ? Math.round(t - lastEvaluation) : undefined, gcMs: 0, sqliteMs: 0 });
+        stalls.push({ atS: +((t - s0) / 1000).toFixed(1), ms: Math.round(late), afterEvaluationMs: lastEvaluation ? Math.round(t - lastEvaluation) : undefined, gcMs: 0, sqliteMs: 0, sqliteWhat: '' });
         stallStarts.push(from);
       }
     }, 10);
@@ -319,7 +325,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
       const from = stallStarts[i]!;
       const to = from + st.ms + 10;
       st.gcMs = Math.round(gcs.filter((g) => g.start < to && g.start + g.ms > from).reduce((a, g) => a + g.ms, 0));
-      st.sqliteMs = Math.round(slowTx.filter((g) => g.start < to && g.start + g.ms > from).reduce((a, g) => a + g.ms, 0));
+      const within = slowTx.filter((g) => g.start < to && g.start + g.ms > from);
+      st.sqliteMs = Math.round(within.reduce((a, g) => a + g.ms, 0));
+      st.sqliteWhat = [...new Set(within.map((g) => g.what))].join('; ');
     }
     const warmGcs = gcs.filter((g) => g.start >= s0 + opts.warmupSeconds * 1000);
     const gcMax = warmGcs.reduce<{ ms: number; kind: string }>((m, g) => (g.ms > m.ms ? g : m), { ms: 0, kind: '-' });

@@ -4,6 +4,7 @@
  *   npm run bench:soak                          (10 min soak after a 20 s calibration)
  *   npm run bench:soak -- --seconds 120 --warmup 30 [--memory]   (--memory: in-memory SQLite)
  *   npm run bench:soak -- --heap-profile peak.heapprofile   (sampled heap at the RSS maximum)
+ *   npm run bench:soak -- --v8-flags '--heap-growing-percent=50'   (instead of the service's, service/runtime.ts)
  *
  * Pass criteria printed at the end: RSS after warm-up stays within 10% of its level at the end
  * of warm-up, no event-loop stall over 100 ms, every request answered 200 and every point
@@ -12,20 +13,23 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import { runSoak } from './soak-lib.js';
+import { applyServiceV8Flags } from '../src/service/runtime.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-if (process.argv.includes('--v8-flags')) setFlagsFromString(process.argv[process.argv.indexOf('--v8-flags') + 1]!);
+// the V8 flags of `otel-ml serve` (OTEL_ML_V8_FLAGS), or --v8-flags '<flags>' to try others
+const v8Flags = process.argv.includes('--v8-flags')
+  ? applyServiceV8Flags({ OTEL_ML_V8_FLAGS: process.argv[process.argv.indexOf('--v8-flags') + 1] ?? '' })
+  : applyServiceV8Flags();
 const dir = mkdtempSync(join(tmpdir(), 'otel-ml-soak-'));
 try {
   const seconds = arg('seconds', 600);
   const memory = process.argv.includes('--memory');
-  console.log(`soak: node ${process.version}, ${seconds} s at half capacity, ${memory ? 'in-memory SQLite' : 'state file, durability full'}`);
+  console.log(`soak: node ${process.version} (V8 flags: ${v8Flags.join(' ') || 'none'}), ${seconds} s at half capacity, ${memory ? 'in-memory SQLite' : 'state file, durability full'}`);
   const f = await runSoak({
     seconds,
     warmupSeconds: arg('warmup', Math.min(60, seconds / 5)),
@@ -56,7 +60,7 @@ try {
   if (f.stalls.length) {
     console.log(
       `event-loop stalls over 50 ms after warm-up (s into the soak: ms, ms since the last evaluation report, ms of GC pauses and of SQLite transactions within): ` +
-        f.stalls.map((x) => `${x.atS}: ${x.ms} (${x.afterEvaluationMs ?? '-'}, gc ${x.gcMs}, sqlite ${x.sqliteMs})`).join(', '),
+        f.stalls.map((x) => `${x.atS}: ${x.ms} (${x.afterEvaluationMs ?? '-'}, gc ${x.gcMs}, sqlite ${x.sqliteMs}${x.sqliteWhat ? ` in ${x.sqliteWhat}` : ''})`).join(', '),
     );
   }
   const ok = f.rssGrowthPct <= 10 && f.eventLoopMaxMs <= 100 && f.statuses['200'] === f.requests && f.acceptedPoints === f.sentPoints;

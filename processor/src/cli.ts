@@ -139,6 +139,8 @@ export function buildProgram(): Command {
     .description('run the live processor: OTLP in (HTTP 14318, gRPC 14317 on 127.0.0.1), ML results out')
     .option('--config <file>', 'YAML configuration (defaults apply without one)')
     .action(async (o) => {
+      // before the service allocates anything (see service/runtime.ts)
+      (await import('./service/runtime.js')).applyServiceV8Flags();
       const { loadConfig } = await import('./service/config.js');
       const { startService } = await import('./service/service.js');
       const config = loadConfig(o.config);

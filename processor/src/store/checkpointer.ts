@@ -20,10 +20,11 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
-/** Control slots (Int32): stop request, worker finished, commits counted by the writer. */
+/** Control slots (Int32): stop request, worker finished, commits counted by the writer, checkpoint running. */
 const STOP = 0;
 const DONE = 1;
 const COMMITS = 2;
+const RUNNING = 3;
 
 /** Statistic slots (Float64). */
 const RUNS = 0;
@@ -69,6 +70,7 @@ try {
     const before = Atomics.load(ctl, ${COMMITS});
     if (before === seen) { wait = workerData.intervalMs; continue; }
     const t0 = performance.now();
+    Atomics.store(ctl, ${RUNNING}, 1);
     try {
       const r = checkpoint.get();
       const ms = performance.now() - t0;
@@ -82,6 +84,8 @@ try {
     } catch {
       stats[${ERRORS}]++;
       wait = workerData.intervalMs;
+    } finally {
+      Atomics.store(ctl, ${RUNNING}, 0);
     }
   }
 } finally {
@@ -99,7 +103,7 @@ export interface CheckpointerOptions {
 }
 
 export class WalCheckpointer {
-  private readonly control = new Int32Array(new SharedArrayBuffer(3 * 4));
+  private readonly control = new Int32Array(new SharedArrayBuffer(4 * 4));
   private readonly statsBuf = new Float64Array(new SharedArrayBuffer(6 * 8));
   private readonly worker: Worker;
   private stopped = false;
@@ -132,6 +136,11 @@ export class WalCheckpointer {
   /** Counts one commit of the writer (a few nanoseconds: an atomic add). */
   committed(): void {
     Atomics.add(this.control, COMMITS, 1);
+  }
+
+  /** Whether the worker is checkpointing at this moment. */
+  running(): boolean {
+    return Atomics.load(this.control, RUNNING) === 1;
   }
 
   stats(): CheckpointerStats {

@@ -323,6 +323,11 @@ export class StateDb {
     return this.checkpointer?.stats();
   }
 
+  /** Whether the worker thread is checkpointing the WAL at this moment. */
+  checkpointRunning(): boolean {
+    return this.checkpointer?.running() ?? false;
+  }
+
   /**
    * Resolves when everything committed before this call is on stable storage: an fdatasync of the
    * WAL file on libuv's thread pool (durability 'full'; at once otherwise). Calls made while a
