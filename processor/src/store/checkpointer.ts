@@ -51,13 +51,13 @@ export interface CheckpointerStats {
 
 // The worker's code, as a CommonJS script (works the same from sources and from the build).
 const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const { performance } = require('node:perf_hooks');
-const Database = require(workerData.module);
 const ctl = new Int32Array(workerData.control);
 const stats = new Float64Array(workerData.stats);
 let db;
 try {
+  const Database = require(workerData.module);
   db = new Database(workerData.path, { fileMustExist: true });
   db.pragma('busy_timeout = 0');
   db.pragma('synchronous = NORMAL');
@@ -88,6 +88,8 @@ try {
       Atomics.store(ctl, ${RUNNING}, 0);
     }
   }
+} catch (e) {
+  parentPort.postMessage({ failure: String((e && e.message) || e) });
 } finally {
   try { db?.close(); } catch {}
   Atomics.store(ctl, ${DONE}, 1);
@@ -125,8 +127,11 @@ export class WalCheckpointer {
       stderr: false,
     });
     // a failing worker only stops checkpointing; the writer's autocheckpoint remains
+    this.worker.on('message', (m: { failure?: string }) => {
+      if (typeof m?.failure === 'string') this.failure = m.failure;
+    });
     this.worker.on('error', (e) => {
-      this.failure = e.message;
+      this.failure ??= (e as Error | undefined)?.message ?? 'the checkpoint worker failed';
       Atomics.store(this.control, DONE, 1);
     });
     // the worker must not keep the process alive

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WalCheckpointer } from '../../../processor/src/store/checkpointer.js';
 import { DatabaseInUseError, StateDb } from '../../../processor/src/store/sqlite.js';
 
 let dir: string;
@@ -55,6 +56,15 @@ describe('WAL checkpoints on a worker thread', () => {
     const b = StateDb.open(path);
     expect(b.meta('k99')).toBe(`299:${VALUE}`);
     b.close();
+  });
+
+  it('reports a worker that could not start, and stopping it does not wait', async () => {
+    const c = new WalCheckpointer(join(dir, 'missing.db'));
+    for (let i = 0; i < 200 && c.stats().failure === undefined; i++) await sleep(10);
+    expect(c.stats().failure).toMatch(/missing\.db|not exist|unable to open/i);
+    const t0 = performance.now();
+    expect(c.stop()).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(1000);
   });
 
   it('does not block a reader while the processor runs (the state file is not held exclusively)', async () => {
