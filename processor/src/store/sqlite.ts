@@ -197,9 +197,11 @@ export class StateDb {
   /**
    * Records made obsolete by a checkpoint and not deleted yet, oldest first. Deleting 64 MiB of
    * records at once walks every overflow page (a pause of 60-120 ms); they are deleted a few at a
-   * time by the following ingest transactions instead (see {@link pruneJournal}).
+   * time by the following ingest transactions instead (see {@link pruneJournal}); those before
+   * `obsoleteHead` are deleted already.
    */
   private obsoleteRecords: { seq: number; bytes: number }[] = [];
+  private obsoleteHead = 0;
   /** Rows changed since the last checkpoint, by row id: what the next checkpoint writes. */
   private dirtyCursors = new Map<number, { readonly key: string; cursor: Cursor }>();
   private dirtySlots = new Map<number, { readonly modelKey: string; readonly slot: Slot }>();
@@ -556,17 +558,16 @@ export class StateDb {
   /** Deletes obsolete journal records, oldest first, up to about `budget` bytes (at least one). Call inside {@link transaction}. */
   private pruneJournal(budget: number): void {
     const q = this.obsoleteRecords;
-    if (q.length === 0) return;
-    let n = 0;
+    const first = this.obsoleteHead;
+    if (first === q.length) return;
+    let n = first;
     let bytes = 0;
-    while (n < q.length && (n === 0 || bytes + q[n]!.bytes <= budget)) bytes += q[n++]!.bytes;
+    while (n < q.length && (n === first || bytes + q[n]!.bytes <= budget)) bytes += q[n++]!.bytes;
     this.stmt.pruneJournal.run(q[n - 1]!.seq);
-    this.obsoleteRecords = n === q.length ? [] : q.slice(n);
-  }
-
-  /** Bytes of obsolete journal records not deleted yet. */
-  obsoleteJournalBytes(): number {
-    return this.obsoleteRecords.reduce((a, r) => a + r.bytes, 0);
+    if (n === q.length) {
+      this.obsoleteRecords = [];
+      this.obsoleteHead = 0;
+    } else this.obsoleteHead = n;
   }
 
   /** Bytes of journal records since the last checkpoint. */
@@ -586,6 +587,7 @@ export class StateDb {
     this.journalBytes = 0;
     this.liveRecords = [];
     this.obsoleteRecords = [];
+    this.obsoleteHead = 0;
     const s = this.stmt;
     const checkpointed = Number(this.meta(JOURNAL_CHECKPOINT_KEY) ?? 0);
     this.transaction(() => {
