@@ -119,11 +119,14 @@ const bodies = payloads();
 const dir = mkdtempSync(join(tmpdir(), 'otel-ml-capacity-'));
 const ingestRows: Record<string, string | number>[] = [];
 let ingestMain: { decode: Rate; ingest: Rate } | undefined;
-for (const [label, path, durability, inFlight] of [
-  ['in-memory SQLite, 1 request at a time', ':memory:', 'normal', 1],
-  ['state file, durability normal, 1 request at a time', join(dir, 'normal.db'), 'normal', 1],
-  ['state file, durability full (default), 1 request at a time', join(dir, 'full.db'), 'full', 1],
-  ['state file, durability full, 4 requests in flight', join(dir, 'full4.db'), 'full', 4],
+let ingestService: { decode: Rate; ingest: Rate } | undefined;
+for (const [label, path, durability, inFlight, commitWorker] of [
+  ['in-memory SQLite, 1 request at a time', ':memory:', 'normal', 1, false],
+  ['state file, durability normal, 1 request at a time', join(dir, 'normal.db'), 'normal', 1, false],
+  ['state file, durability full (default), 1 request at a time', join(dir, 'full.db'), 'full', 1, false],
+  ['state file, durability full, 4 requests in flight', join(dir, 'full4.db'), 'full', 4, false],
+  ['as otel-ml serve (full, commit worker), 1 request at a time', join(dir, 'worker.db'), 'full', 1, true],
+  ['as otel-ml serve (full, commit worker), 4 requests in flight', join(dir, 'worker4.db'), 'full', 4, true],
 ] as const) {
   // Each store takes the ROUNDS prepared payloads in order (every point a new delta interval);
   // then a fresh store continues, so that repeated bytes are never duplicates. Requests go
@@ -131,7 +134,7 @@ for (const [label, path, durability, inFlight] of [
   const clock = { now: Number((BASE_NS + MINUTE_NS) / 1_000_000n) };
   let generation = 0;
   let round = 0;
-  const open = () => StreamProcessor.open({ path: path === ':memory:' ? path : `${path}.${generation++}`, durability: durability as Durability, clock: () => clock.now, windows: { lengthMs: 86_400_000 } });
+  const open = () => StreamProcessor.open({ path: path === ':memory:' ? path : `${path}.${generation++}`, durability: durability as Durability, commitWorker, clock: () => clock.now, windows: { lengthMs: 86_400_000 } });
   let store = open();
   let group = new GroupCommit(store);
   const closing: Promise<void>[] = [];
@@ -160,7 +163,8 @@ for (const [label, path, durability, inFlight] of [
     'decode only, points/CPU s': fmt(r.decode.pointsPerCpuSec),
     'vs decode': `${Math.round((100 * r.ingest.pointsPerCpuSec) / r.decode.pointsPerCpuSec)}%`,
   });
-  if (durability === 'full' && inFlight === 1) ingestMain = r;
+  if (durability === 'full' && inFlight === 1 && !commitWorker) ingestMain = r;
+  if (commitWorker && inFlight === 1) ingestService = r;
 }
 rmSync(dir, { recursive: true, force: true });
 console.log(`\n1. OTLP/HTTP protobuf ingest, ${POINTS} histogram points x 200 buckets per request, ${SECONDS} s per row (alternating with decode only)`);
@@ -233,6 +237,8 @@ const main = ingestMain!;
 console.log(
   `\nsummary: ingest ${fmt(main.ingest.pointsPerSec)} histogram points/s wall, ${fmt(main.ingest.pointsPerCpuSec)} per CPU second (durability full, 1 request at a time; target 100,000), ` +
     `${Math.round((100 * main.ingest.pointsPerCpuSec) / main.decode.pointsPerCpuSec)}% of decode-only (target 50%); ` +
+    `as otel-ml serve runs it (commit worker): ${fmt(ingestService!.ingest.pointsPerSec)} points/s wall, ${fmt(ingestService!.ingest.pointsPerCpuSec)} per CPU second of all threads, ` +
+    `${Math.round((100 * ingestService!.ingest.pointsPerCpuSec) / ingestService!.decode.pointsPerCpuSec)}% of decode-only; ` +
     `evaluation of ${fmt(series)} series in ${times[3]!.toFixed(0)} ms median (target 250 ms), ` +
     `${Math.round((h1 - h0) / series + (h2 - h1) / series)} B/series retained (target 4,096)` +
     ((globalThis as { gc?: unknown }).gc ? '' : ' [run with --expose-gc for exact heap figures]'),

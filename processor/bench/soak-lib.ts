@@ -23,6 +23,7 @@ import { Session } from 'node:inspector/promises';
 import { DEFAULT_CONFIG, type ServiceConfig } from '../src/service/config.js';
 import { startService } from '../src/service/service.js';
 import type { CheckpointerStats } from '../src/store/checkpointer.js';
+import type { WriterStats } from '../src/store/writer.js';
 
 export interface SoakOptions {
   readonly seconds: number;
@@ -81,6 +82,8 @@ export interface SoakFigures {
   skipped: number;
   /** WAL checkpoints on the worker thread over the whole run (state file only). */
   checkpoints: CheckpointerStats | undefined;
+  /** Ingest commits on the commit worker thread. */
+  writer: WriterStats | undefined;
 }
 
 export interface MemoryFigures {
@@ -164,22 +167,34 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
   // SQLite transactions (commit and fsync included) of over 10 ms, to attribute stalls
   // with the processor method that ran them, and whether a WAL checkpoint ran on the worker meanwhile
   const slowTx: { start: number; ms: number; what: string }[] = [];
-  const db = (svc.processor as unknown as { db: { transaction<T>(fn: () => T): T; checkpointStats(): CheckpointerStats | undefined; checkpointRunning(): boolean } }).db;
-  const transaction = db.transaction.bind(db);
-  db.transaction = <T>(fn: () => T): T => {
-    const t0 = performance.now();
-    const checkpointBefore = db.checkpointRunning();
-    try {
-      return transaction(fn);
-    } finally {
-      const ms = performance.now() - t0;
-      if (ms > 10 && slowTx.length < 100_000) {
-        const frames = [...(new Error().stack ?? '').matchAll(/at (?:StreamProcessor\.)?(\w+) .*streams\/processor\.ts/g)].map((m) => m[1]);
-        const caller = frames.find((f) => f !== 'atomically') ?? '?';
-        slowTx.push({ start: t0, ms, what: `${caller}${checkpointBefore || db.checkpointRunning() ? ' during a WAL checkpoint' : ''}` });
+  // (with the commit worker, an ingest "transaction" on the event loop is its encoding; the
+  // commit runs on the worker: see `writer` in the figures)
+  const db = (svc.processor as unknown as {
+    db: {
+      transaction<T>(fn: () => T): T;
+      ingestTransaction(fn: () => void): void;
+      checkpointStats(): CheckpointerStats | undefined;
+      checkpointRunning(): boolean;
+      writerStats(): WriterStats | undefined;
+    };
+  }).db;
+  const timed = <F extends (fn: () => never) => unknown>(run: F): F =>
+    ((fn: () => never) => {
+      const t0 = performance.now();
+      const checkpointBefore = db.checkpointRunning();
+      try {
+        return run(fn);
+      } finally {
+        const ms = performance.now() - t0;
+        if (ms > 10 && slowTx.length < 100_000) {
+          const frames = [...(new Error().stack ?? '').matchAll(/at (?:StreamProcessor\.)?(\w+) .*streams\/processor\.ts/g)].map((m) => m[1]);
+          const caller = frames.find((f) => f !== 'atomically') ?? '?';
+          slowTx.push({ start: t0, ms, what: `${caller}${checkpointBefore || db.checkpointRunning() ? ' during a WAL checkpoint' : ''}` });
+        }
       }
-    }
-  };
+    }) as F;
+  db.transaction = timed(db.transaction.bind(db));
+  db.ingestTransaction = timed(db.ingestTransaction.bind(db));
   const startNs = BigInt(Date.now()) * 1_000_000n;
   // The load generator runs in a child process (soak-sender.ts): its allocations are not the service's.
   const repo = join(import.meta.dirname, '..', '..');
@@ -364,6 +379,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
       gcMaxKind: gcMax.kind,
       skipped,
       checkpoints: db.checkpointStats(),
+      writer: db.writerStats(),
     };
   } finally {
     sender.disconnect();

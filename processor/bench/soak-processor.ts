@@ -56,6 +56,9 @@ try {
     ...(f.checkpoints && {
       'WAL checkpoints (worker thread)': `${f.checkpoints.runs} runs, longest ${f.checkpoints.maxMs.toFixed(1)} ms, ${(f.checkpoints.totalMs / 1000).toFixed(1)} s in all, WAL at most ${f.checkpoints.maxWalFrames} pages, ${f.checkpoints.errors} errors${f.checkpoints.failure ? `, worker failed: ${f.checkpoints.failure}` : ''}`,
     }),
+    ...(f.writer && {
+      'ingest commits (worker thread)': `${f.writer.batches} transactions, longest ${f.writer.maxMs.toFixed(1)} ms, ${f.writer.slow} of 100 ms or more, ${(f.writer.totalMs / 1000).toFixed(1)} s in all`,
+    }),
   });
   if (f.stalls.length) {
     console.log(

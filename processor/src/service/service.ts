@@ -21,6 +21,7 @@ import { RetrainWebhook, retrainPayload } from './retrain.js';
 import type { ModelReport } from '../analysis/report-types.js';
 import { createGrpcReceiver, createHttpReceiver, OverloadedError, type GrpcReceiver, type HttpReceiver, type MetricsConsumer, type RouteHandler } from '../receiver/index.js';
 import { GroupCommit } from '../streams/group-commit.js';
+import { CommitFailedError } from '../store/writer.js';
 import { rollingReference } from '../windows/references.js';
 import { StreamProcessor } from '../streams/processor.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
@@ -90,6 +91,8 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   const processor = StreamProcessor.open({
     path: config.storage.path,
     durability: config.storage.durability,
+    // ingest commits off the event loop (a slow disk write must not stall the receivers)
+    commitWorker: true,
     clock,
     limits: { maxStreams: config.streams.maxStreams, staleAfterMs: config.streams.staleAfterMs },
     resourceAttributes: config.streams.resourceAttributes,
@@ -260,7 +263,12 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     consume: (exp, ctx) => {
       if (!ready) throw new OverloadedError(1, 'unavailable');
       decodeRejected += ctx.decodeRejectedDataPoints;
-      return group.submit(exp);
+      // A failed commit (disk full, I/O error) is an outage: the sender is told to retry
+      // (503 / UNAVAILABLE; OTLP senders do not retry a 500).
+      return group.submit(exp).catch((e: unknown) => {
+        if (e instanceof CommitFailedError) throw new OverloadedError(5, 'unavailable', `request not stored: ${e.message}`);
+        throw e;
+      });
     },
   };
   const sendJson = (res: ServerResponse, status: number, body: unknown) => {

@@ -16,6 +16,16 @@
  * the WAL into the database file (which sync both files) run on a worker thread with its own
  * connection (`checkpointer.ts`), not inside a commit.
  *
+ * Commit worker (`writer.ts`; option `commitWorker`, which the service uses): the write() of WAL
+ * pages inside a commit occasionally blocks for over 100 ms on a busy disk. With the worker, an
+ * ingest transaction ({@link StateDb.ingestTransaction}) is encoded on the event loop as a list
+ * of statement runs and committed by a connection on a worker thread, in order; {@link sync}
+ * waits for that commit, so nothing is acknowledged before it. Transactions on this connection
+ * (window closes, evaluations, references, checkpoints before deletions) first wait for the
+ * worker's (a blocking wait, normally a few ms), so the two connections never contend. When a
+ * worker transaction fails, the ones after it are refused, {@link sync} rejects, and the owner
+ * reloads its memory state from the committed database ({@link StateDb.onCommitFailure}).
+ *
  * Journal: cursors and window slots change with every data point, and writing each changed row
  * per request (one B-tree update per stream and per slot) cost more than decoding the request.
  * Instead, an ingest transaction appends ONE row to `journal`: a record of the row writes it
@@ -44,6 +54,7 @@ import { parseSlotKey } from '../streams/signals.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
 import { decodeBounds, decodeCounts, decodeCursor, encodeBounds, encodeCounts, encodeCursor } from './codec.js';
 import { type CheckpointerOptions, type CheckpointerStats, WalCheckpointer } from './checkpointer.js';
+import { CommitFailedError, CommitWriter, type SqlValue, type WriteBatch, type WriterStats } from './writer.js';
 import {
   OP_COUNTER_INSERT, OP_COUNTER_UPDATE, OP_CURSOR_INSERT, OP_CURSOR_UPDATE, OP_HISTOGRAM_INSERT, OP_HISTOGRAM_UPDATE, RecordWriter, readRecord,
 } from './journal.js';
@@ -63,6 +74,26 @@ export type Durability = 'full' | 'normal';
  * checkpoint worker has not kept up (64 MiB with 4 KiB pages).
  */
 const BACKSTOP_CHECKPOINT_PAGES = 16_384;
+
+/**
+ * The statements an ingest transaction (and a checkpoint inside one) runs: on the event loop's
+ * connection, or, with the commit worker, encoded into a {@link WriteBatch} and run there.
+ */
+const WRITES = {
+  insertBounds: 'INSERT INTO bounds (id, data) VALUES (?, ?)',
+  upsertWindow: 'INSERT OR REPLACE INTO windows (model_key, model, task, start, end, extensions) VALUES (?, ?, ?, ?, ?, ?)',
+  upsertLayout: 'INSERT OR REPLACE INTO layouts (model_key, slot_key, bounds_id) VALUES (?, ?, ?)',
+  appendJournal: 'INSERT INTO journal (seq, body) VALUES (?, ?)',
+  pruneJournal: 'DELETE FROM journal WHERE seq <= ?',
+  upsertCursor: 'INSERT INTO cursors (id, stream_key, body) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body',
+  upsertSlot:
+    'INSERT INTO slots (id, model_key, slot_key, value, count, sum, min, max, bounds_id, counts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
+    'ON CONFLICT (id) DO UPDATE SET value = excluded.value, count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max, counts = excluded.counts',
+  setMeta: 'INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)',
+} as const;
+type WriteName = keyof typeof WRITES;
+const WRITE_NAMES = Object.keys(WRITES) as WriteName[];
+const WRITE_INDEX = new Map(WRITE_NAMES.map((n, i) => [n, i]));
 
 /**
  * One processor per state file: two on one file would each count the same streams. The lock is
@@ -211,42 +242,49 @@ export class StateDb {
   private syncing: Promise<void> | undefined;
   private nextSync: Promise<void> | undefined;
   private closed = false;
+  /** The statement runs of the ingest transaction being built for the commit worker. */
+  private batch: WriteBatch | undefined;
+  /**
+   * Called when a transaction on the commit worker failed (from the event loop, between other
+   * calls): the memory state then includes changes that are not committed; reload it (see
+   * {@link replayJournal}).
+   */
+  onCommitFailure: ((e: CommitFailedError) => void) | undefined;
 
   private constructor(
     readonly path: string,
     db: Database.Database,
     private readonly lock: Database.Database | undefined,
     private readonly checkpointer: WalCheckpointer | undefined,
+    private readonly writer: CommitWriter | undefined,
     private readonly checkpointBytes: number,
     private readonly durability: Durability,
   ) {
     this.db = db;
+    if (writer !== undefined) writer.onFailure = (e) => this.onCommitFailure?.(e);
     this.stmt = {
-      insertBounds: db.prepare('INSERT INTO bounds (id, data) VALUES (?, ?)'),
+      insertBounds: db.prepare(WRITES.insertBounds),
       insertCursor: db.prepare('INSERT INTO cursors (body, id, stream_key) VALUES (?, ?, ?)'),
       updateCursor: db.prepare('UPDATE cursors SET body = ? WHERE id = ?'),
       deleteCursor: db.prepare('DELETE FROM cursors WHERE id = ?'),
-      upsertCursor: db.prepare('INSERT INTO cursors (id, stream_key, body) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body'),
-      upsertSlot: db.prepare(
-        'INSERT INTO slots (id, model_key, slot_key, value, count, sum, min, max, bounds_id, counts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
-          'ON CONFLICT (id) DO UPDATE SET value = excluded.value, count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max, counts = excluded.counts',
-      ),
-      appendJournal: db.prepare('INSERT INTO journal (seq, body) VALUES (?, ?)'),
+      upsertCursor: db.prepare(WRITES.upsertCursor),
+      upsertSlot: db.prepare(WRITES.upsertSlot),
+      appendJournal: db.prepare(WRITES.appendJournal),
       journalSeqs: db.prepare('SELECT seq FROM journal WHERE seq > ? ORDER BY seq').pluck(),
       maxJournalSeq: db.prepare('SELECT max(seq) FROM journal').pluck(),
-      pruneJournal: db.prepare('DELETE FROM journal WHERE seq <= ?'),
+      pruneJournal: db.prepare(WRITES.pruneJournal),
       journalBody: db.prepare('SELECT body FROM journal WHERE seq = ?').pluck(),
       clearJournal: db.prepare('DELETE FROM journal'),
-      upsertWindow: db.prepare('INSERT OR REPLACE INTO windows (model_key, model, task, start, end, extensions) VALUES (?, ?, ?, ?, ?, ?)'),
+      upsertWindow: db.prepare(WRITES.upsertWindow),
       deleteWindow: db.prepare('DELETE FROM windows WHERE model_key = ?'),
       insertSlot: db.prepare('INSERT INTO slots (value, count, sum, min, max, bounds_id, counts, id, model_key, slot_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       updateCounter: db.prepare('UPDATE slots SET value = ? WHERE id = ?'),
       // A slot's boundaries never change (set when it is inserted).
       updateHistogram: db.prepare('UPDATE slots SET count = ?, sum = ?, min = ?, max = ?, counts = ? WHERE id = ?'),
       deleteSlots: db.prepare('DELETE FROM slots WHERE model_key = ?'),
-      upsertLayout: db.prepare('INSERT OR REPLACE INTO layouts (model_key, slot_key, bounds_id) VALUES (?, ?, ?)'),
+      upsertLayout: db.prepare(WRITES.upsertLayout),
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
-      setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+      setMeta: db.prepare(WRITES.setMeta),
       putHistory: db.prepare('INSERT OR REPLACE INTO history (model_key, end, body) VALUES (?, ?, ?)'),
       pruneHistory: db.prepare('DELETE FROM history WHERE model_key = ? AND end NOT IN (SELECT end FROM history WHERE model_key = ? ORDER BY end DESC LIMIT ?)'),
       getHistory: db.prepare('SELECT body FROM history WHERE model_key = ? ORDER BY end').pluck(),
@@ -265,7 +303,18 @@ export class StateDb {
       ),
       getEvaluationHistory: db.prepare('SELECT body FROM evaluation_history WHERE model_key = ? ORDER BY window_end').pluck(),
     };
-    for (const r of db.prepare('SELECT id, data FROM bounds').all() as { id: number; data: Buffer }[]) {
+    this.loadBounds();
+  }
+
+  /** (Re)loads the committed boundary lists. */
+  private loadBounds(): void {
+    this.boundsById.clear();
+    this.idByBounds.clear();
+    this.idByText.clear();
+    this.aliases = new WeakMap();
+    this.lastInterned = undefined;
+    this.pendingBounds = [];
+    for (const r of this.db.prepare('SELECT id, data FROM bounds').all() as { id: number; data: Buffer }[]) {
       const b = decodeBounds(r.data);
       this.boundsById.set(r.id, b);
       this.idByBounds.set(b, r.id);
@@ -274,10 +323,30 @@ export class StateDb {
   }
 
   /**
+   * Runs one write statement: in the batch being built for the commit worker, or here. Blob
+   * parameters may be views of reused buffers (copied before this returns).
+   */
+  private write(name: WriteName, ...params: SqlValue[]): void {
+    const b = this.batch;
+    if (b === undefined) {
+      (this.stmt[name] as Database.Statement).run(...params);
+      return;
+    }
+    b.push(WRITE_INDEX.get(name)!);
+    for (let i = 0; i < params.length; i++) {
+      const v = params[i]!;
+      b.push(v instanceof Uint8Array ? this.writer!.blob(v) : v);
+    }
+  }
+
+  /**
    * Opens (creating if needed) the database at `path` (':memory:' for a transient store), checks
    * its integrity and schema version. `now` (ms) is recorded as the creation time of a new store.
    */
-  static open(path: string, opts: { durability?: Durability; now?: number; checkpointBytes?: number; checkpointer?: CheckpointerOptions | false } = {}): StateDb {
+  static open(
+    path: string,
+    opts: { durability?: Durability; now?: number; checkpointBytes?: number; checkpointer?: CheckpointerOptions | false; commitWorker?: boolean } = {},
+  ): StateDb {
     const transient = path === ':memory:' || path === '';
     let db: Database.Database;
     let lock: Database.Database | undefined;
@@ -316,13 +385,34 @@ export class StateDb {
       lock?.close();
       throw asOpenError(path, e);
     }
+    let writer: CommitWriter | undefined;
+    try {
+      if (!transient && opts.commitWorker === true) {
+        const statements = WRITE_NAMES.map((n) => ({ sql: WRITES[n], params: WRITES[n].split('?').length - 1 }));
+        writer = new CommitWriter(path, statements, { autocheckpointPages: opts.checkpointer === false ? 1000 : BACKSTOP_CHECKPOINT_PAGES });
+      }
+    } catch (e) {
+      db.close();
+      lock?.close();
+      throw e;
+    }
     const checkpointer = transient || opts.checkpointer === false ? undefined : new WalCheckpointer(path, opts.checkpointer || {});
-    return new StateDb(path, db, lock, checkpointer, opts.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES, opts.durability === 'normal' || transient ? 'normal' : 'full');
+    return new StateDb(path, db, lock, checkpointer, writer, opts.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES, opts.durability === 'normal' || transient ? 'normal' : 'full');
   }
 
   /** Figures of the WAL checkpoints on the worker thread (undefined for a transient store). */
   checkpointStats(): CheckpointerStats | undefined {
     return this.checkpointer?.stats();
+  }
+
+  /** Figures of the commit worker (undefined without one). */
+  writerStats(): WriterStats | undefined {
+    return this.writer?.stats();
+  }
+
+  /** Whether the commit worker is running a transaction at this moment. */
+  writerRunning(): boolean {
+    return this.writer?.running() ?? false;
   }
 
   /** Whether the worker thread is checkpointing the WAL at this moment. */
@@ -331,11 +421,19 @@ export class StateDb {
   }
 
   /**
-   * Resolves when everything committed before this call is on stable storage: an fdatasync of the
-   * WAL file on libuv's thread pool (durability 'full'; at once otherwise). Calls made while a
-   * sync runs share the next one, which starts when it completes. Rejects with the I/O error.
+   * Resolves when every transaction made before this call is committed (with the commit worker:
+   * when the worker committed it) and on stable storage: an fdatasync of the WAL file on libuv's
+   * thread pool (durability 'full'; none otherwise). Calls made while a sync runs share the next
+   * one, which starts when it completes. Rejects with the I/O error, or with the
+   * {@link CommitFailedError} of a transaction that was not committed.
    */
   sync(): Promise<void> {
+    const committed = this.writer !== undefined && !this.closed ? this.writer.committed(this.writer.lastPosted) : undefined;
+    if (committed === undefined) return this.syncWal();
+    return this.durability === 'full' ? committed.then(() => this.syncWal()) : committed;
+  }
+
+  private syncWal(): Promise<void> {
     if (this.durability !== 'full' || this.closed) return Promise.resolve();
     if (this.syncing === undefined) {
       this.syncing = this.fdatasync().finally(() => (this.syncing = undefined));
@@ -351,7 +449,7 @@ export class StateDb {
 
   private startNext(): Promise<void> {
     this.nextSync = undefined;
-    return this.sync();
+    return this.syncWal();
   }
 
   private fdatasync(): Promise<void> {
@@ -370,6 +468,7 @@ export class StateDb {
   close(): void {
     if (!this.db.open) return;
     try {
+      // waits for the commit worker's transactions; throws if one failed
       this.transaction(() => {
         this.checkpoint();
         this.pruneJournal(Number.POSITIVE_INFINITY);
@@ -378,7 +477,12 @@ export class StateDb {
       // the committed journal stays and is replayed at the next open
     }
     this.closed = true;
-    // the worker's connection first: closing the last connection checkpoints and removes the WAL
+    // the workers' connections first: closing the last connection checkpoints and removes the WAL
+    try {
+      this.writer?.stop();
+    } catch {
+      // a worker that does not answer: its transactions were not acknowledged
+    }
     this.checkpointer?.stop();
     this.db.close();
     this.lock?.close();
@@ -400,11 +504,43 @@ export class StateDb {
     this.stmt.setMeta.run(key, value);
   }
 
-  /** Runs `fn` in one transaction (BEGIN IMMEDIATE ... COMMIT, rolled back on a throw). */
+  /**
+   * Runs `fn` in one transaction on this thread (BEGIN IMMEDIATE ... COMMIT, rolled back on a
+   * throw), after the commit worker's transactions (a blocking wait); throws the
+   * {@link CommitFailedError} of one of those that failed.
+   */
   transaction<T>(fn: () => T): T {
+    if (this.writer !== undefined) {
+      this.writer.drain();
+      if (this.writer.failure !== undefined) throw this.writer.failure;
+    }
     const out = this.db.transaction(fn).immediate();
     this.checkpointer?.committed();
     return out;
+  }
+
+  /**
+   * Runs `fn`, which calls {@link writeIngest}, as one transaction: on the commit worker when
+   * there is one (this returns before the commit; {@link sync} tells when it committed), here
+   * otherwise. Throws the failure of an earlier worker transaction that was not dealt with yet.
+   */
+  ingestTransaction(fn: () => void): void {
+    const w = this.writer;
+    if (w === undefined) {
+      this.transaction(fn);
+      return;
+    }
+    if (w.failure !== undefined) throw w.failure;
+    const batch: WriteBatch = [];
+    this.batch = batch;
+    try {
+      fn();
+    } finally {
+      this.batch = undefined;
+    }
+    if (batch.length === 0) return;
+    w.post(batch);
+    this.checkpointer?.committed();
   }
 
   /**
@@ -452,7 +588,7 @@ export class StateDb {
   };
 
   private flushBounds(): void {
-    for (const id of this.pendingBounds) this.stmt.insertBounds.run(id, encodeBounds(this.boundsById.get(id)!));
+    for (const id of this.pendingBounds) this.write('insertBounds', id, encodeBounds(this.boundsById.get(id)!));
     this.pendingBounds = [];
   }
 
@@ -475,16 +611,15 @@ export class StateDb {
    * one journal record. Call inside {@link transaction}.
    */
   writeIngest(ch: IngestChanges): void {
-    const s = this.stmt;
     this.record.reset();
     for (const [key, c] of ch.cursors) this.writeCursor(key, c);
-    for (const w of ch.windows) s.upsertWindow.run(w.modelKey, JSON.stringify(w.model), w.task, w.start, w.end, w.extensions);
+    for (const w of ch.windows) this.write('upsertWindow', w.modelKey, JSON.stringify(w.model), w.task, w.start, w.end, w.extensions);
     for (const [modelKey, slot] of ch.slots) this.writeSlot(modelKey, slot);
-    for (const [modelKey, slotKey, b] of ch.layouts) s.upsertLayout.run(modelKey, slotKey, this.boundsId(b));
+    for (const [modelKey, slotKey, b] of ch.layouts) this.write('upsertLayout', modelKey, slotKey, this.boundsId(b));
     this.flushBounds();
     if (this.record.length > 0) {
       const seq = this.nextSeq++;
-      s.appendJournal.run(seq, this.record.view());
+      this.write('appendJournal', seq, this.record.view());
       this.journalBytes += this.record.length;
       this.liveRecords.push({ seq, bytes: this.record.length });
       this.pruneJournal(2 * this.record.length);
@@ -537,16 +672,15 @@ export class StateDb {
    */
   checkpoint(): void {
     if (this.journalBytes === 0 && this.dirtyCursors.size === 0 && this.dirtySlots.size === 0) return;
-    const s = this.stmt;
-    for (const [id, { key, cursor }] of this.dirtyCursors) s.upsertCursor.run(id, key, encodeCursor(cursor, this.boundsId, 'transient'));
+    for (const [id, { key, cursor }] of this.dirtyCursors) this.write('upsertCursor', id, key, encodeCursor(cursor, this.boundsId, 'transient'));
     for (const [id, { modelKey, slot }] of this.dirtySlots) {
-      if (slot.kind === 'counter') s.upsertSlot.run(id, modelKey, slot.key, slot.value, null, null, null, null, null, null);
-      else s.upsertSlot.run(id, modelKey, slot.key, null, slot.count, nullable(slot.sum), nullable(slot.min), nullable(slot.max), this.boundsId(slot.bounds), encodeCounts(slot.counts, 'transient'));
+      if (slot.kind === 'counter') this.write('upsertSlot', id, modelKey, slot.key, slot.value, null, null, null, null, null, null);
+      else this.write('upsertSlot', id, modelKey, slot.key, null, slot.count, nullable(slot.sum), nullable(slot.min), nullable(slot.max), this.boundsId(slot.bounds), encodeCounts(slot.counts, 'transient'));
     }
     this.flushBounds();
     // every record so far is now obsolete: replay skips them, later transactions delete them
     if (this.liveRecords.length > 0) {
-      s.setMeta.run(JOURNAL_CHECKPOINT_KEY, String(this.liveRecords.at(-1)!.seq));
+      this.write('setMeta', JOURNAL_CHECKPOINT_KEY, String(this.liveRecords.at(-1)!.seq));
       for (const r of this.liveRecords) this.obsoleteRecords.push(r);
       this.liveRecords = [];
     }
@@ -563,7 +697,7 @@ export class StateDb {
     let n = first;
     let bytes = 0;
     while (n < q.length && (n === first || bytes + q[n]!.bytes <= budget)) bytes += q[n++]!.bytes;
-    this.stmt.pruneJournal.run(q[n - 1]!.seq);
+    this.write('pruneJournal', q[n - 1]!.seq);
     if (n === q.length) {
       this.obsoleteRecords = [];
       this.obsoleteHead = 0;
@@ -581,6 +715,14 @@ export class StateDb {
    * tables then hold the whole committed state. Run before loading state.
    */
   replayJournal(): void {
+    if (this.writer !== undefined) {
+      // after a failed worker transaction, the boundary lists of the refused ones are not committed
+      this.writer.drain();
+      if (this.writer.failure !== undefined) {
+        this.loadBounds();
+        this.writer.reset();
+      }
+    }
     this.record.reset();
     this.dirtyCursors = new Map();
     this.dirtySlots = new Map();

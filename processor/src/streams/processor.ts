@@ -80,6 +80,13 @@ export interface StreamProcessorOptions {
   readonly historyWindows?: number;
   /** Journal size that triggers a checkpoint of the state tables (see `store/sqlite.ts`). Default 64 MiB. */
   readonly checkpointBytes?: number;
+  /**
+   * Commit ingest transactions on a worker thread (`store/writer.ts`; state files only), so that
+   * a slow disk write does not stall the event loop. Then {@link StreamProcessor.ingest} returns
+   * before its transaction committed: acknowledge a request after {@link StreamProcessor.sync}.
+   * Default false (the service turns it on).
+   */
+  readonly commitWorker?: boolean;
 }
 
 export interface ProcessorStats {
@@ -206,7 +213,8 @@ export class StreamProcessor {
     this.refOpts = referenceOptions(opts.references);
     this.historyWindows = opts.historyWindows ?? Math.max(100, this.refOpts.rollingWindows);
     const now = this.clock();
-    this.db = StateDb.open(opts.path ?? ':memory:', { durability: opts.durability, now, checkpointBytes: opts.checkpointBytes });
+    this.db = StateDb.open(opts.path ?? ':memory:', { durability: opts.durability, now, checkpointBytes: opts.checkpointBytes, commitWorker: opts.commitWorker });
+    this.db.onCommitFailure = () => this.reload();
     this.lastSweep = now;
     try {
       this.loadState();
@@ -241,15 +249,20 @@ export class StreamProcessor {
     try {
       return fn();
     } catch (e) {
-      try {
-        this.db.discardPendingBounds();
-        this.loadState();
-      } catch (reload) {
-        // The database cannot even be read back: refuse further work rather than run on state
-        // that differs from what was acknowledged.
-        this.broken = reload as Error;
-      }
+      this.reload();
       throw e;
+    }
+  }
+
+  /** Replaces the memory state with the committed one (after a failed commit). */
+  private reload(): void {
+    try {
+      this.db.discardPendingBounds();
+      this.loadState();
+    } catch (reload) {
+      // The database cannot even be read back: refuse further work rather than run on state
+      // that differs from what was acknowledged.
+      this.broken = reload as Error;
     }
   }
 
@@ -259,17 +272,20 @@ export class StreamProcessor {
 
   /**
    * Applies one export request. All state changes are committed in one transaction before this
-   * returns; if it throws, nothing of the request was applied (the receiver must answer with an
-   * error so that the sender retries).
+   * returns (with `commitWorker`: handed to the worker; acknowledge after {@link sync}); if it
+   * throws, nothing of the request was applied (the receiver must answer with an error so that
+   * the sender retries).
    */
   ingest(exp: MetricsExport): ConsumeResult {
     return this.ingestMany([exp])[0]!;
   }
 
   /**
-   * Resolves when every transaction committed so far is on stable storage (durability 'full':
-   * an fdatasync of the WAL off the event loop; see `store/sqlite.ts`). A committed ingest
-   * already survives a crash of the process; acknowledge a request to its sender after this.
+   * Resolves when every ingest so far is committed (with `commitWorker`) and on stable storage
+   * (durability 'full': an fdatasync of the WAL off the event loop; see `store/sqlite.ts`). A
+   * committed ingest already survives a crash of the process; acknowledge a request to its sender
+   * after this. Rejects when a commit failed: the requests since the last successful one were
+   * not applied (the memory state is reloaded from the database).
    */
   sync(): Promise<void> {
     return this.db.sync();
@@ -287,7 +303,7 @@ export class StreamProcessor {
     this.atomically(() => {
       const all = new Changes();
       exports.forEach((exp, i) => this.apply(exp, changes[i]!, all, now));
-      this.db.transaction(() => this.db.writeIngest({
+      this.db.ingestTransaction(() => this.db.writeIngest({
         cursors: [...all.cursors].map((k): [string, Cursor] => [k, this.cursors.get(k)!]),
         windows: all.windows,
         slots: [...all.slots].map(([slot, modelKey]): [string, Slot] => [modelKey, slot]),

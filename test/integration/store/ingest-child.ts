@@ -4,19 +4,31 @@
  * transaction committed), acknowledges the batch on stdout as `ack <i>`. The parent kills this
  * process with SIGKILL at an arbitrary moment.
  *
+ * With OTEL_ML_TEST_COMMIT_WORKER=1, commits run on the commit worker: up to 4 batches are in
+ * flight, and each is acknowledged when `sync` says it committed.
+ *
  * Usage: node --import tsx ingest-child.ts <db> <from> <to> [checkpointBytes]
  */
 import { StreamProcessor } from '../../../processor/src/streams/processor.js';
 import { batch, CHILD_CLOCK } from './batches.js';
 
 const [db, from, to, checkpointBytes] = process.argv.slice(2);
+const commitWorker = process.env.OTEL_ML_TEST_COMMIT_WORKER === '1';
 const p = StreamProcessor.open({
   path: db!, clock: () => CHILD_CLOCK, windows: { lengthMs: 86_400_000, minRows: 1 },
   checkpointBytes: checkpointBytes === undefined ? undefined : Number(checkpointBytes),
+  commitWorker,
 });
+const inFlight: Promise<void>[] = [];
 for (let i = Number(from); i < Number(to); i++) {
   const r = p.ingest(batch(i));
   if (r.rejectedDataPoints !== 0) throw new Error(`batch ${i}: ${r.errorMessage}`);
-  process.stdout.write(`ack ${i}\n`);
+  if (!commitWorker) {
+    process.stdout.write(`ack ${i}\n`);
+    continue;
+  }
+  inFlight.push(p.sync().then(() => void process.stdout.write(`ack ${i}\n`)));
+  if (inFlight.length === 4) await inFlight.shift();
 }
+await Promise.all(inFlight);
 p.close();

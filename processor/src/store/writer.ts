@@ -1,0 +1,423 @@
+/**
+ * Ingest commits on a worker thread.
+ *
+ * better-sqlite3 is synchronous: a commit runs on the thread that calls it. On the event loop,
+ * the write() of the WAL pages occasionally blocks for over 100 ms (the disk was busy: pages under
+ * writeback, file-system journal commits), and every request waiting to be read, every timer
+ * and every answer waits with it. Here a worker thread with its own connection runs the writes of
+ * the ingest transactions instead: the event loop encodes a transaction as a list of statement
+ * runs ({@link WriteBatch}) and posts it; the worker runs each batch in one transaction
+ * (BEGIN IMMEDIATE ... COMMIT), in the order posted, and answers.
+ *
+ * Failure: when a batch fails (disk full, I/O error), the worker rolls it back and refuses every
+ * later batch (they were built on the memory state that included the failed one) until
+ * {@link CommitWriter.reset}, which the owner calls after it reloaded its memory state from the
+ * committed database. {@link CommitWriter.committed} rejects for the failed and refused batches,
+ * so their requests are answered with an error and sent again.
+ *
+ * Writes on the event loop's own connection (rare: window closes, evaluations) first wait until
+ * the worker answered every posted batch ({@link CommitWriter.drain}, a blocking wait on shared
+ * memory), so that the two connections never contend for the write lock and the database sees
+ * the transactions in the order they were made.
+ */
+import { createRequire } from 'node:module';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+
+/** Control slots (Int32). */
+const ANSWERED = 0; // id of the last batch answered
+const RUNNING = 1; // 1 while a batch runs
+const STATE = 2; // 0 starting, 1 ready, 2 failed to start, 3 stopped
+
+/** Statistic slots (Float64). */
+const BATCHES = 0;
+const MAX_MS = 1;
+const TOTAL_MS = 2;
+const SLOW = 3;
+const HEAP = 4;
+
+/**
+ * Blobs (journal records, encoded rows) travel in a ring of shared memory rather than inside the
+ * message: copying them into the message, and the worker allocating each one again, made both
+ * threads' allocators churn (a few MiB/s at the soak's rate). A blob that does not fit is sent in
+ * the message. Default ring size 4 MiB.
+ */
+const DEFAULT_RING_BYTES = 4 * 1024 * 1024;
+
+/** A blob in the ring, as it appears in a posted batch: [offset, length]. */
+class RingRef {
+  constructor(
+    readonly o: number,
+    readonly n: number,
+  ) {}
+}
+
+/** A value bound to a statement parameter. */
+export type SqlValue = number | string | bigint | null | Uint8Array;
+
+/**
+ * One transaction: statement runs, flattened: a statement's index (in the list given to the
+ * writer) followed by its parameters. Build it with {@link CommitWriter.blob} for blobs.
+ */
+export type WriteBatch = (SqlValue | RingRef)[];
+
+export interface WriterStats {
+  /** Batches committed. */
+  readonly batches: number;
+  /** Longest and total time of a batch on the worker, ms. */
+  readonly maxMs: number;
+  readonly totalMs: number;
+  /** Batches that took 100 ms or more. */
+  readonly slow: number;
+  /** The worker's V8 heap (total size), MiB, at its last report (every 1,024 batches). */
+  readonly heapMiB: number;
+}
+
+/** Why a batch was not committed; `code` is SQLite's (e.g. SQLITE_FULL) when it has one. */
+export class CommitFailedError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'CommitFailedError';
+  }
+}
+
+interface Reply {
+  readonly id: number;
+  readonly error?: string;
+  readonly code?: string;
+}
+
+// The worker's code, as a CommonJS script (works the same from sources and from the build).
+const WORKER_SOURCE = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { performance } = require('node:perf_hooks');
+const ctl = new Int32Array(workerData.control);
+const stats = new Float64Array(workerData.stats);
+const ring = workerData.ring;
+const port = workerData.port;
+const v8 = require('node:v8');
+// a blob in the shared ring: a view (SQLite copies bound blobs)
+const arg = (v) => (v !== null && typeof v === 'object' && typeof v.o === 'number' ? Buffer.from(ring, v.o, v.n) : v);
+const answer = (reply) => {
+  // the reply first: a drain that sees the id answered then finds the reply on the port
+  port.postMessage(reply);
+  Atomics.store(ctl, ${ANSWERED}, reply.id);
+  Atomics.notify(ctl, ${ANSWERED});
+};
+let db;
+try {
+  const Database = require(workerData.module);
+  db = new Database(workerData.path, { fileMustExist: true });
+  db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
+  db.pragma('synchronous = NORMAL');
+  db.pragma('wal_autocheckpoint = ' + workerData.autocheckpointPages);
+  const stmts = workerData.statements.map((s) => ({ stmt: db.prepare(s.sql), params: s.params }));
+  const begin = db.prepare('BEGIN IMMEDIATE');
+  const commit = db.prepare('COMMIT');
+  const rollback = db.prepare('ROLLBACK');
+  let refusing;
+  Atomics.store(ctl, ${STATE}, 1);
+  Atomics.notify(ctl, ${STATE});
+  parentPort.on('message', (m) => {
+    if (m.stop) {
+      db.close();
+      db = undefined;
+      Atomics.store(ctl, ${STATE}, 3);
+      Atomics.notify(ctl, ${STATE});
+      parentPort.close();
+      port.close();
+      return;
+    }
+    if (m.reset) { refusing = undefined; return; }
+    if (refusing !== undefined) { answer({ id: m.id, error: 'not written: an earlier transaction failed (' + refusing + ')' }); return; }
+    const t0 = performance.now();
+    Atomics.store(ctl, ${RUNNING}, 1);
+    try {
+      begin.run();
+      try {
+        const ops = m.ops;
+        for (let i = 0; i < ops.length; ) {
+          const s = stmts[ops[i]];
+          const args = new Array(s.params);
+          for (let k = 0; k < s.params; k++) args[k] = arg(ops[i + 1 + k]);
+          s.stmt.run(...args);
+          i += 1 + s.params;
+        }
+        commit.run();
+      } catch (e) {
+        if (db.inTransaction) rollback.run();
+        throw e;
+      }
+      const ms = performance.now() - t0;
+      stats[${BATCHES}]++;
+      stats[${TOTAL_MS}] += ms;
+      if (ms > stats[${MAX_MS}]) stats[${MAX_MS}] = ms;
+      if (ms >= 100) stats[${SLOW}]++;
+      if ((stats[${BATCHES}] & 1023) === 1) stats[${HEAP}] = v8.getHeapStatistics().total_heap_size / 1048576;
+      answer({ id: m.id });
+    } catch (e) {
+      refusing = String((e && e.message) || e);
+      answer({ id: m.id, error: refusing, code: e && typeof e.code === 'string' ? e.code : undefined });
+    } finally {
+      Atomics.store(ctl, ${RUNNING}, 0);
+    }
+  });
+} catch (e) {
+  try { db?.close(); } catch {}
+  port.postMessage({ id: 0, error: String((e && e.message) || e) });
+  Atomics.store(ctl, ${STATE}, 2);
+  Atomics.notify(ctl, ${STATE});
+}
+`;
+
+/** A statement the worker can run: its SQL and its number of `?` parameters. */
+export interface WriterStatement {
+  readonly sql: string;
+  readonly params: number;
+}
+
+export interface CommitWriterOptions {
+  /** WAL pages at which a commit checkpoints by itself (the backstop; see checkpointer.ts). */
+  readonly autocheckpointPages?: number;
+  /** How long a blocking wait (start, drain, stop) may take before it throws, ms. Default 60,000. */
+  readonly waitTimeoutMs?: number;
+  /** Shared memory for the blobs of batches in flight, bytes. Default 4 MiB. */
+  readonly ringBytes?: number;
+}
+
+export class CommitWriter {
+  private readonly control = new Int32Array(new SharedArrayBuffer(3 * 4));
+  private readonly statsBuf = new Float64Array(new SharedArrayBuffer(5 * 8));
+  private readonly ring: Uint8Array;
+  /** Next free byte of the ring, and the regions in use (by batches not answered yet), oldest first. */
+  private ringHead = 0;
+  private ringRegions: { id: number; start: number; end: number }[] = [];
+  private ringFirst = 0;
+  private readonly worker: Worker;
+  private readonly port: MessagePort;
+  private readonly waitTimeoutMs: number;
+  private posted = 0;
+  private answered = 0;
+  /** Callers waiting for batches, in id order. */
+  private waiters: { id: number; resolve: () => void; reject: (e: Error) => void }[] = [];
+  /** The first failure since the last reset. */
+  private failed: CommitFailedError | undefined;
+  private stopped = false;
+  /** Set when the worker thread itself died: every batch fails from then on. */
+  private dead: CommitFailedError | undefined;
+  /** Called (from the event loop, never inside another call of this class) when a batch failed. */
+  onFailure: ((e: CommitFailedError) => void) | undefined;
+
+  /**
+   * Starts the worker on the database at `path` (in WAL mode, created by the caller first) and
+   * waits (blocking) until it is ready; throws why it could not start.
+   */
+  constructor(path: string, statements: readonly WriterStatement[], opts: CommitWriterOptions = {}) {
+    this.waitTimeoutMs = opts.waitTimeoutMs ?? 60_000;
+    this.ring = new Uint8Array(new SharedArrayBuffer(opts.ringBytes ?? DEFAULT_RING_BYTES));
+    const channel = new MessageChannel();
+    this.port = channel.port1;
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: {
+        path,
+        module: createRequire(import.meta.url).resolve('better-sqlite3'),
+        control: this.control.buffer,
+        stats: this.statsBuf.buffer,
+        ring: this.ring.buffer,
+        port: channel.port2,
+        statements,
+        busyTimeoutMs: 5_000,
+        autocheckpointPages: opts.autocheckpointPages ?? 1000,
+      },
+      transferList: [channel.port2],
+      stdout: false,
+      stderr: false,
+    });
+    this.worker.on('error', (e) => {
+      // the worker's code catches everything; this is a crash of the thread itself
+      this.dead = new CommitFailedError(`the commit worker stopped: ${(e as Error | undefined)?.message ?? String(e)}`);
+      this.failed = undefined;
+      this.fail(this.dead);
+      this.answered = this.posted;
+      this.port.unref();
+      this.settle();
+      this.onFailure?.(this.dead);
+    });
+    this.port.on('message', (r: Reply) => this.onReply(r, true));
+    this.worker.unref();
+    this.port.unref();
+    const deadline = Date.now() + this.waitTimeoutMs;
+    while (Atomics.load(this.control, STATE) === 0) {
+      if (Date.now() > deadline) {
+        void this.worker.terminate();
+        throw new Error('the commit worker did not start');
+      }
+      Atomics.wait(this.control, STATE, 0, 50);
+    }
+    if (Atomics.load(this.control, STATE) === 2) {
+      const r = receiveMessageOnPort(this.port)?.message as Reply | undefined;
+      this.port.close();
+      throw new Error(`the commit worker could not open ${path}: ${r?.error ?? 'unknown error'}`);
+    }
+  }
+
+  /**
+   * A blob parameter for the next batch to be posted: its bytes copied into the shared ring
+   * (`bytes` may be reused afterwards), or a copy of them when the ring is full.
+   */
+  blob(bytes: Uint8Array): RingRef | Uint8Array {
+    const n = bytes.length;
+    const at = this.ringAlloc(n);
+    if (at < 0) return Uint8Array.prototype.slice.call(bytes);
+    this.ring.set(bytes, at);
+    return new RingRef(at, n);
+  }
+
+  /** Start of `n` free bytes in the ring for batch `posted + 1`, or -1. */
+  private ringAlloc(n: number): number {
+    const cap = this.ring.length;
+    if (n === 0 || n > cap / 4) return -1;
+    // regions of answered batches are free again (the worker is done with them)
+    const answered = Atomics.load(this.control, ANSWERED);
+    const r = this.ringRegions;
+    while (this.ringFirst < r.length && r[this.ringFirst]!.id <= answered) this.ringFirst++;
+    if (this.ringFirst === r.length) {
+      this.ringRegions = [];
+      this.ringFirst = 0;
+      this.ringHead = 0;
+    } else if (this.ringFirst > 1024) {
+      this.ringRegions = r.slice(this.ringFirst);
+      this.ringFirst = 0;
+    }
+    const regions = this.ringRegions;
+    const id = this.posted + 1;
+    // the oldest byte still in use; the ring is free from ringHead up to it (wrapping at the end)
+    const tail = this.ringFirst < regions.length ? regions[this.ringFirst]!.start : -1;
+    let at: number;
+    if (tail < 0 || this.ringHead > tail) {
+      if (this.ringHead + n <= cap) at = this.ringHead;
+      else if (tail < 0 || n < tail) at = 0;
+      else return -1;
+    } else if (this.ringHead + n < tail) at = this.ringHead;
+    else return -1;
+    regions.push({ id, start: at, end: at + n });
+    this.ringHead = at + n;
+    return at;
+  }
+
+  /** Posts one transaction; returns its id (for {@link committed}). */
+  post(batch: WriteBatch): number {
+    if (this.stopped) throw new Error('the commit worker is stopped');
+    const id = ++this.posted;
+    if (this.dead !== undefined) {
+      this.answered = id;
+      this.fail(this.dead, id);
+      return id;
+    }
+    this.worker.postMessage({ id, ops: batch });
+    // batches in flight keep the process alive until answered (an idle worker does not)
+    if (id === this.answered + 1) this.port.ref();
+    return id;
+  }
+
+  /** Id of the last posted batch (0: none). */
+  get lastPosted(): number {
+    return this.posted;
+  }
+
+  /** Resolves when batch `id` (and every one before it) is committed; rejects when one of them was not. */
+  committed(id: number): Promise<void> {
+    if (id <= this.answered) return this.failed !== undefined && id >= this.failedId ? Promise.reject(this.failed) : Promise.resolve();
+    return new Promise((resolve, reject) => this.waiters.push({ id, resolve, reject }));
+  }
+
+  /** Id of the first failed batch since the last reset. */
+  private failedId = Number.POSITIVE_INFINITY;
+
+  /** The first failure since the last {@link reset}, if any. */
+  get failure(): CommitFailedError | undefined {
+    return this.failed;
+  }
+
+  /** Whether a batch runs on the worker at this moment. */
+  running(): boolean {
+    return Atomics.load(this.control, RUNNING) === 1;
+  }
+
+  /**
+   * Waits (blocking the thread) until the worker answered every posted batch, and takes in the
+   * answers; then {@link failure} tells whether one failed. Throws when the worker does not
+   * answer within the wait timeout.
+   */
+  drain(): void {
+    const deadline = Date.now() + this.waitTimeoutMs;
+    for (;;) {
+      const seen = Atomics.load(this.control, ANSWERED);
+      if (seen >= this.posted || this.answered >= this.posted) break;
+      if (Date.now() > deadline) throw new CommitFailedError(`the commit worker did not answer within ${this.waitTimeoutMs} ms`);
+      Atomics.wait(this.control, ANSWERED, seen, 1_000);
+    }
+    for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) this.onReply(m.message as Reply, false);
+  }
+
+  /**
+   * Lets the worker write again after a failure. Call after {@link drain}, once the memory state
+   * the refused batches were made from has been replaced by the committed one.
+   */
+  reset(): void {
+    if (this.dead !== undefined) return;
+    this.failed = undefined;
+    this.failedId = Number.POSITIVE_INFINITY;
+    this.worker.postMessage({ reset: true });
+  }
+
+  stats(): WriterStats {
+    const s = this.statsBuf;
+    return { batches: s[BATCHES]!, maxMs: s[MAX_MS]!, totalMs: s[TOTAL_MS]!, slow: s[SLOW]!, heapMiB: s[HEAP]! };
+  }
+
+  /** Waits for the posted batches (blocking), then stops the worker and waits until its connection is closed. */
+  stop(): void {
+    if (this.stopped) return;
+    try {
+      this.drain();
+    } finally {
+      this.stopped = true;
+      this.worker.postMessage({ stop: true });
+      const deadline = Date.now() + this.waitTimeoutMs;
+      while (Atomics.load(this.control, STATE) === 1 && Date.now() <= deadline) Atomics.wait(this.control, STATE, 1, 1_000);
+      this.port.close();
+    }
+  }
+
+  private onReply(r: Reply, async: boolean): void {
+    if (r.id <= this.answered) return;
+    this.answered = r.id;
+    if (this.answered === this.posted) this.port.unref();
+    let fresh: CommitFailedError | undefined;
+    if (r.error !== undefined) fresh = this.fail(new CommitFailedError(`state database write failed: ${r.error}`, r.code), r.id);
+    this.settle();
+    if (fresh !== undefined && async) this.onFailure?.(fresh);
+  }
+
+  /** Records a failure; returns it when it is the first since the last reset. */
+  private fail(e: CommitFailedError, id = this.answered + 1): CommitFailedError | undefined {
+    if (this.failed !== undefined) return undefined;
+    this.failed = e;
+    this.failedId = id;
+    return e;
+  }
+
+  private settle(): void {
+    let n = 0;
+    while (n < this.waiters.length && this.waiters[n]!.id <= this.answered) {
+      const w = this.waiters[n++]!;
+      if (this.failed !== undefined && w.id >= this.failedId) w.reject(this.failed);
+      else w.resolve();
+    }
+    if (n > 0) this.waiters = this.waiters.slice(n);
+  }
+}
