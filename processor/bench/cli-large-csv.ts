@@ -35,7 +35,7 @@ async function writeCsv(file: string, mb: number, seed: number, shift: number): 
       chunk += line;
     }
     bytes += Buffer.byteLength(chunk);
-    if (!out.write(chunk)) await new Promise((res) => out.once('drain', res));
+    if (!out.write(chunk)) await new Promise<void>((res) => out.once('drain', () => res()));
   }
   await new Promise((res) => out.end(res));
   return rows;

@@ -38,26 +38,62 @@ const POINTS = 1000;
 const ROUNDS = 24;
 const BASE_NS = 1_700_000_000_000_000_000n;
 const MINUTE_NS = 60_000_000_000n;
+const SECOND_NS = 1_000_000_000n;
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const semi = process.execArgv.find((a) => a.startsWith('--max-semi-space-size')) ?? 'default young generation';
 console.log(`processor capacity on one core (node ${process.version}, ${semi})`);
 
 // ---- 1. ingest ---------------------------------------------------------------------------------
-/** One payload per round: same points, delta interval [round, round + 1) minutes. */
+/**
+ * One payload per round: same points, delta interval [round, round + 1) seconds. The requests of
+ * later cycles reuse them with their times moved on (`retime`), so that the same streams get new
+ * intervals, as from a live sender, and the store stays open (opening one starts its threads).
+ */
 function payloads(): Uint8Array[] {
   const template = buildHistogramRequest({ points: POINTS, buckets: 200 }) as { resourceMetrics: { scopeMetrics: { metrics: { histogram: { dataPoints: { startTimeUnixNano: string; timeUnixNano: string }[] } }[] }[] }[] };
   const out: Uint8Array[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     for (const m of template.resourceMetrics[0]!.scopeMetrics[0]!.metrics) {
       for (const p of m.histogram.dataPoints) {
-        p.startTimeUnixNano = String(BASE_NS + BigInt(r) * MINUTE_NS);
-        p.timeUnixNano = String(BASE_NS + BigInt(r + 1) * MINUTE_NS);
+        p.startTimeUnixNano = String(BASE_NS + BigInt(r) * SECOND_NS);
+        p.timeUnixNano = String(BASE_NS + BigInt(r + 1) * SECOND_NS);
       }
     }
     out.push(encodeRequest(template));
   }
   return out;
+}
+
+/**
+ * Offsets of the start and end times in each payload: HistogramDataPoint fields 2 and 3 are
+ * fixed64 (tags 0x11, 0x19), so they can be rewritten in place.
+ */
+function timeOffsets(bodies: readonly Uint8Array[]): { start: number[]; end: number[] }[] {
+  return bodies.map((b, r) => {
+    const find = (tag: number, value: bigint): number[] => {
+      const pattern = Buffer.alloc(9);
+      pattern[0] = tag;
+      pattern.writeBigUInt64LE(value, 1);
+      const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+      const at: number[] = [];
+      for (let i = buf.indexOf(pattern); i >= 0; i = buf.indexOf(pattern, i + 9)) at.push(i + 1);
+      if (at.length !== POINTS) throw new Error(`payload ${r}: found ${at.length} times with tag ${tag}, expected ${POINTS}`);
+      return at;
+    };
+    return { start: find(0x11, BASE_NS + BigInt(r) * SECOND_NS), end: find(0x19, BASE_NS + BigInt(r + 1) * SECOND_NS) };
+  });
+}
+
+/** Moves payload `r`'s interval to [k, k + 1) seconds from the base, k = cycle * ROUNDS + r. */
+function retime(r: number, cycle: number): Uint8Array {
+  const b = bodies[r]!;
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const k = BigInt(cycle * ROUNDS + r);
+  const { start, end } = offsets[r]!;
+  for (const o of start) view.setBigUint64(o, BASE_NS + k * SECOND_NS, true);
+  for (const o of end) view.setBigUint64(o, BASE_NS + (k + 1n) * SECOND_NS, true);
+  return b;
 }
 
 interface Rate {
@@ -116,6 +152,7 @@ async function compare(ingest: () => Promise<unknown>, inFlight: number): Promis
 }
 
 const bodies = payloads();
+const offsets = timeOffsets(bodies);
 const dir = mkdtempSync(join(tmpdir(), 'otel-ml-capacity-'));
 const ingestRows: Record<string, string | number>[] = [];
 let ingestMain: { decode: Rate; ingest: Rate } | undefined;
@@ -128,33 +165,22 @@ for (const [label, path, durability, inFlight, commitWorker] of [
   ['as otel-ml serve (full, commit worker), 1 request at a time', join(dir, 'worker.db'), 'full', 1, true],
   ['as otel-ml serve (full, commit worker), 4 requests in flight', join(dir, 'worker4.db'), 'full', 4, true],
 ] as const) {
-  // Each store takes the ROUNDS prepared payloads in order (every point a new delta interval);
-  // then a fresh store continues, so that repeated bytes are never duplicates. Requests go
-  // through the service's group commit: those in flight together share one transaction.
+  // One store per row; request n carries the interval [n, n + 1) s of the same 1,000 streams
+  // (every point a new delta). Requests go through the service's group commit: those in flight
+  // together share one transaction.
   const clock = { now: Number((BASE_NS + MINUTE_NS) / 1_000_000n) };
-  let generation = 0;
-  let round = 0;
-  const open = () => StreamProcessor.open({ path: path === ':memory:' ? path : `${path}.${generation++}`, durability: durability as Durability, commitWorker, clock: () => clock.now, windows: { lengthMs: 86_400_000 } });
-  let store = open();
-  let group = new GroupCommit(store);
-  const closing: Promise<void>[] = [];
+  let sent = 0;
+  const store = StreamProcessor.open({ path, durability: durability as Durability, commitWorker, clock: () => clock.now, windows: { lengthMs: 86_400_000 } });
+  const group = new GroupCommit(store);
   const ingest = async () => {
-    if (round === ROUNDS) {
-      // the requests still in flight finish on the previous store
-      const [s, g] = [store, group];
-      closing.push(g.drain().then(() => s.close()));
-      store = open();
-      group = new GroupCommit(store);
-      round = 0;
-    }
-    const g = group;
-    const outcome = await handleExport(bodies[round++]!, 'protobuf', 'http', { consume: (exp: MetricsExport) => g.submit(exp) });
+    const n = sent++;
+    const outcome = await handleExport(retime(n % ROUNDS, Math.floor(n / ROUNDS)), 'protobuf', 'http', { consume: (exp: MetricsExport) => group.submit(exp) });
     if (outcome.kind !== 'ok' || outcome.rejectedDataPoints !== 0) throw new Error(`ingest failed: ${JSON.stringify(outcome)}`);
   };
   const r = await compare(ingest, inFlight);
   await group.drain();
-  await Promise.all(closing);
-  if (store.stats().acceptedPoints === 0) throw new Error('nothing accumulated');
+  const st = store.stats();
+  if (st.acceptedPoints !== sent * POINTS) throw new Error(`accepted ${st.acceptedPoints} of ${sent * POINTS} points: ${JSON.stringify(st.droppedPoints)}`);
   store.close();
   ingestRows.push({
     'decode + state': label,

@@ -71,6 +71,33 @@ describe('ingest commits on the commit worker', () => {
     p.close();
   });
 
+  it('the event loop goes on while a commit is slow', async () => {
+    const path = join(dir, 'state.db');
+    const p = open(path);
+    p.ingest(point('age', T0 + 10, [1, 0, 0, 0, 0]));
+    await p.sync();
+    // a journal append that takes long on the worker (a join of 4 million rows in a trigger), as a write blocked by a busy disk would
+    const side = new Database(path);
+    side.exec(`CREATE TABLE big (x INTEGER); INSERT INTO big WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000) SELECT x FROM c;
+      CREATE TRIGGER journal_slow BEFORE INSERT ON journal BEGIN SELECT count(*) FROM big a, big b WHERE a.x + b.x = -1; END;`);
+    side.close();
+    p.ingest(point('age', T0 + 20, [2, 0, 0, 0, 0]));
+    let committed = false;
+    const synced = p.sync().then(() => (committed = true));
+    // timers fire while the worker commits
+    let ticks = 0;
+    let ticksBeforeCommit = 0;
+    const timer = setInterval(() => {
+      ticks++;
+      if (!committed) ticksBeforeCommit = ticks;
+    }, 1);
+    await synced;
+    clearInterval(timer);
+    expect(ticksBeforeCommit).toBeGreaterThan(3);
+    expect(dbOf(p).writerStats()!.maxMs).toBeGreaterThan(20);
+    p.close();
+  });
+
   it('a failed commit fails every request after it, reloads the committed state, and the retries count once', async () => {
     const path = join(dir, 'state.db');
     let p = open(path);
