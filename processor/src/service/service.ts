@@ -27,7 +27,7 @@ import { StreamProcessor } from '../streams/processor.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
 import type { ModelConfig, ServiceConfig } from './config.js';
 import { ResultsEmitter, exportErrorType } from './emit.js';
-import { renderStatusPage } from './status-page.js';
+import { renderStatusPage, statusPageView } from './status-page.js';
 import { BearerTokenAuthenticator, readTlsFiles, resolveAuthToken } from './auth.js';
 
 export interface ServiceOptions {
@@ -279,9 +279,9 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   routes.set('/readyz', (_req, res) => sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'starting', ...summaryStats() }));
   routes.set('/api/reports', (_req, res) => sendJson(res, 200, Object.fromEntries(emitter.reports())));
   if (config.statusPage.enabled) {
-    routes.set('/', (_req, res) => {
+    routes.set('/', (req, res) => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(renderStatusPage({ reports: emitter.reports(), history, stats: processor.stats(), open: processor.openWindows(), now: clock() }));
+      res.end(renderStatusPage({ reports: emitter.reports(), history, stats: processor.stats(), open: processor.openWindows(), now: clock() }, statusPageView(req.url)));
     });
   }
   const summaryStats = () => {
