@@ -10,13 +10,17 @@
  *   4 counter update  u32 id, f64 value
  *   5 histogram insert  u32 id, str model_key, str slot_key, f64 count, sum, min, max, u32 bounds_id, bytes counts
  *   6 histogram update  u32 id, f64 count, sum, min, max, bytes counts
+ *   7 cursor delete   u32 id
+ *   8 slot delete     u32 id (a counter or histogram slot)
  *
  * where `str` = u32 byte length + UTF-8, `bytes` = u32 length + data (a cursor body as
  * `codec.encodeCursor`, a count array as `codec.encodeCounts`; a count array's length field is
  * preceded by zero padding so that its data starts 8-byte aligned in the record, which lets the
  * writer store the elements through typed arrays), and NaN stands for SQL NULL
- * (unknown sum, min or max). Every operation sets a whole row, so replaying a record after a
- * later state of the same rows was already written is harmless: the last record wins.
+ * (unknown sum, min or max). Every operation sets (or deletes) a whole row, so replaying a record
+ * after a later state of the same rows was already written is harmless: the last record wins.
+ * Row ids are not reused while records may refer to them (new ids continue from the tables'
+ * largest only after a replay emptied the journal), so no record after a row's deletion refers to it.
  */
 
 import { countWidth } from './codec.js';
@@ -27,6 +31,8 @@ export const OP_COUNTER_INSERT = 3;
 export const OP_COUNTER_UPDATE = 4;
 export const OP_HISTOGRAM_INSERT = 5;
 export const OP_HISTOGRAM_UPDATE = 6;
+export const OP_CURSOR_DELETE = 7;
+export const OP_SLOT_DELETE = 8;
 
 /** Zero bytes before a count array's length field (see module doc). */
 export function countsPadding(pos: number): number {
@@ -197,7 +203,8 @@ export type JournalOp =
       readonly op: typeof OP_HISTOGRAM_INSERT; readonly id: number; readonly modelKey: string; readonly slotKey: string;
       readonly count: number; readonly sum: number; readonly min: number; readonly max: number; readonly boundsId: number; readonly counts: Buffer;
     }
-  | { readonly op: typeof OP_HISTOGRAM_UPDATE; readonly id: number; readonly count: number; readonly sum: number; readonly min: number; readonly max: number; readonly counts: Buffer };
+  | { readonly op: typeof OP_HISTOGRAM_UPDATE; readonly id: number; readonly count: number; readonly sum: number; readonly min: number; readonly max: number; readonly counts: Buffer }
+  | { readonly op: typeof OP_CURSOR_DELETE | typeof OP_SLOT_DELETE; readonly id: number };
 
 /** Decodes a record; throws on a truncated or unknown operation. */
 export function* readRecord(buf: Buffer): Generator<JournalOp> {
@@ -249,6 +256,10 @@ export function* readRecord(buf: Buffer): Generator<JournalOp> {
         break;
       case OP_HISTOGRAM_UPDATE:
         yield { op, id: u32(), count: f64(), sum: f64(), min: f64(), max: f64(), counts: counts() };
+        break;
+      case OP_CURSOR_DELETE:
+      case OP_SLOT_DELETE:
+        yield { op, id: u32() };
         break;
       default:
         throw new Error(`journal record has unknown operation ${String(op)} at byte ${pos - 1}`);

@@ -7,7 +7,7 @@ import { decodeCounts } from '../../../processor/src/store/codec.js';
 import {
   OP_COUNTER_INSERT, OP_COUNTER_UPDATE, OP_CURSOR_INSERT, OP_CURSOR_UPDATE, OP_HISTOGRAM_INSERT, OP_HISTOGRAM_UPDATE, RecordWriter, readRecord,
 } from '../../../processor/src/store/journal.js';
-import { CorruptDatabaseError } from '../../../processor/src/store/sqlite.js';
+import { CorruptDatabaseError, SCHEMA_VERSION } from '../../../processor/src/store/sqlite.js';
 import { StreamProcessor, type StreamProcessorOptions } from '../../../processor/src/streams/processor.js';
 import type { MetricsExport } from '../../../processor/src/otlp/model.js';
 import { BOUNDS, MODEL, MODEL_KEY, T0, exportOf, feature, histogramMetric, hp, np, resource, sumMetric } from '../../unit/streams/fixtures.js';
@@ -59,6 +59,46 @@ function journalRows(path: string): number {
 }
 
 describe('ingest journal', () => {
+  // closing a window and expiring streams journal their deletions; the rows go at the next checkpoint
+  it.each([[Number.MAX_SAFE_INTEGER], [1], [1500]])('restores after a crash closed windows and expired streams, a stream that came back included (checkpoint bytes %s)', (checkpointBytes) => {
+    const path = join(dir, 'state.db');
+    const clock = { now: T0 };
+    const o = opts(path, { checkpointBytes, clock: () => clock.now, limits: { staleAfterMs: 30_000 } });
+    const p = StreamProcessor.open(o);
+    // instance c: a stream that stops, expires and comes back later
+    const c = (i: number, start: number) => exportOf(resource({ 'service.instance.id': 'c' }, histogramMetric('ml.feature.value', 'cumulative', hp(feature('age'), start, T0 + 10 * (i + 1), BOUNDS, [i, 1, 0, 0, 0]))));
+    for (let i = 0; i < 4; i++) p.ingest(request(i));
+    p.ingest(c(3, T0 + 1));
+    clock.now = T0 + MIN;
+    // closes the first window and expires every stream (none updated for 60 s)
+    expect(p.closeDueWindows()).toHaveLength(1);
+    expect(p.stats().expiredStreams).toBe(11);
+    expect(p.stats().liveStreams).toBe(0);
+    for (let i = 4; i < 6; i++) p.ingest(request(i));
+    clock.now = T0 + MIN + 40_000;
+    p.ingest(request(6));
+    // expired again: the 'yes' prediction streams of a and b (request 6 has only 'no')
+    p.closeDueWindows();
+    expect(p.stats().expiredStreams).toBe(13);
+    const remaining = p.stats().liveStreams;
+    // they come back, and c with a new start: new cursor rows for the same stream keys
+    p.ingest(c(7, T0 + 65_000));
+    p.ingest(request(7));
+    expect(p.stats().liveStreams).toBe(remaining + 3);
+    const copy = crashCopy(path, join(dir, 'crash.db'));
+    const q = StreamProcessor.open({ ...o, path: copy });
+    expect(q.openWindows()).toEqual(p.openWindows());
+    expect(q.history(MODEL_KEY)).toEqual(p.history(MODEL_KEY));
+    expect(q.stats().liveStreams).toBe(p.stats().liveStreams);
+    // the second window's slots only: those of the closed one are gone from the table
+    const db = new Database(copy, { readonly: true });
+    const open = (p as unknown as { windows: Map<string, { slots: Map<string, unknown> }> }).windows.get(MODEL_KEY)!.slots.size;
+    expect(db.prepare('SELECT count(*) FROM slots').pluck().get()).toBe(open);
+    db.close();
+    q.close();
+    p.close();
+  });
+
   it('restores after a crash exactly what was acknowledged, whatever the checkpoint interval', () => {
     // checkpoint never, every request, and every few requests (1,500 bytes of records)
     const runs = [Number.MAX_SAFE_INTEGER, 1, 1500].map((checkpointBytes, n) => {
@@ -146,7 +186,7 @@ describe('ingest journal', () => {
     q.ingest(request(1));
     q.close();
     const check = new Database(path, { readonly: true });
-    expect(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe('2');
+    expect(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe(String(SCHEMA_VERSION));
     check.close();
   });
 });
