@@ -21,7 +21,7 @@
  * ingest transaction ({@link StateDb.ingestTransaction}) is encoded on the event loop as a list
  * of statement runs and committed by a connection on a worker thread, in order; {@link sync}
  * waits for that commit, so nothing is acknowledged before it. Transactions on this connection
- * (window closes, evaluations, references, checkpoints before deletions) first wait for the
+ * (window closes, stream expiry, evaluations, references) first wait for the
  * worker's (a blocking wait, normally a few ms), so the two connections never contend. When a
  * worker transaction fails, the ones after it are refused, {@link sync} rejects, and the owner
  * reloads its memory state from the committed database ({@link StateDb.onCommitFailure}).

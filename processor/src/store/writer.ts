@@ -236,15 +236,10 @@ export class CommitWriter {
       stdout: false,
       stderr: false,
     });
-    this.worker.on('error', (e) => {
-      // the worker's code catches everything; this is a crash of the thread itself
-      this.dead = new CommitFailedError(`the commit worker stopped: ${(e as Error | undefined)?.message ?? String(e)}`);
-      this.failed = undefined;
-      this.fail(this.dead);
-      this.answered = this.posted;
-      this.port.unref();
-      this.settle();
-      this.onFailure?.(this.dead);
+    // the worker's code catches everything: these are the thread itself failing or going away
+    this.worker.on('error', (e) => this.die(`the commit worker stopped: ${(e as Error | undefined)?.message ?? String(e)}`));
+    this.worker.on('exit', (code) => {
+      if (!this.stopped) this.die(`the commit worker exited (code ${code})`);
     });
     this.port.on('message', (r: Reply) => this.onReply(r, true));
     this.worker.unref();
@@ -391,6 +386,20 @@ export class CommitWriter {
       while (Atomics.load(this.control, STATE) === 1 && Date.now() <= deadline) Atomics.wait(this.control, STATE, 1, 1_000);
       this.port.close();
     }
+  }
+
+  /** The thread is gone: every batch in flight and every later one fails. */
+  private die(message: string): void {
+    if (this.dead !== undefined) return;
+    // (stop() must not wait for it)
+    Atomics.store(this.control, STATE, 3);
+    this.dead = new CommitFailedError(message);
+    this.failed = undefined;
+    this.fail(this.dead);
+    this.answered = this.posted;
+    this.port.unref();
+    this.settle();
+    this.onFailure?.(this.dead);
   }
 
   private onReply(r: Reply, async: boolean): void {

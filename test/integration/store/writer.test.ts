@@ -269,6 +269,28 @@ describe('CommitWriter', () => {
     }
   });
 
+  it('a worker thread that dies fails the batches in flight and every later one, and stops at once', async () => {
+    const path = join(dir, 'dies.db');
+    const setup = new Database(path);
+    setup.pragma('journal_mode = WAL');
+    setup.exec('CREATE TABLE t (id INTEGER PRIMARY KEY)');
+    setup.close();
+    const w = new CommitWriter(path, [{ sql: 'INSERT INTO t (id) VALUES (?)', params: 1 }]);
+    const failures: Error[] = [];
+    w.onFailure = (e) => failures.push(e);
+    await w.committed(w.post([0, 1]));
+    // the thread goes away (as if it crashed)
+    await (w as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await expect(w.committed(w.post([0, 2]))).rejects.toThrow(/commit worker exited/);
+    expect(failures).toHaveLength(1);
+    w.reset();
+    expect(w.failure).toBeInstanceOf(CommitFailedError);
+    w.drain();
+    const t0 = Date.now();
+    w.stop();
+    expect(Date.now() - t0).toBeLessThan(1_000);
+  });
+
   it('refuses to start, with the reason, when it cannot open the database', () => {
     expect(() => new CommitWriter(join(dir, 'missing.db'), [{ sql: 'SELECT 1', params: 0 }])).toThrow(/could not open .*missing\.db/);
   });
