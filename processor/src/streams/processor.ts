@@ -80,6 +80,8 @@ export interface StreamProcessorOptions {
   readonly historyWindows?: number;
   /** Journal size that triggers a checkpoint of the state tables (see `store/sqlite.ts`). Default 64 MiB. */
   readonly checkpointBytes?: number;
+  /** Rows such a checkpoint writes per ingest transaction (it is spread over several). Default 2,000. */
+  readonly checkpointRowsPerTransaction?: number;
   /**
    * Commit ingest transactions on a worker thread (`store/writer.ts`; state files only), so that
    * a slow disk write does not stall the event loop. Then {@link StreamProcessor.ingest} returns
@@ -213,7 +215,9 @@ export class StreamProcessor {
     this.refOpts = referenceOptions(opts.references);
     this.historyWindows = opts.historyWindows ?? Math.max(100, this.refOpts.rollingWindows);
     const now = this.clock();
-    this.db = StateDb.open(opts.path ?? ':memory:', { durability: opts.durability, now, checkpointBytes: opts.checkpointBytes, commitWorker: opts.commitWorker });
+    this.db = StateDb.open(opts.path ?? ':memory:', {
+      durability: opts.durability, now, checkpointBytes: opts.checkpointBytes, checkpointRowsPerTransaction: opts.checkpointRowsPerTransaction, commitWorker: opts.commitWorker,
+    });
     this.db.onCommitFailure = () => this.reload();
     this.lastSweep = now;
     try {

@@ -2,7 +2,7 @@
  * Child process of the kill-during-evaluation test: the service (startService, state file with
  * durability full, manual evaluation, simulated clock) ingests deterministic delta batches and
  * closes and evaluates one window per round. Prints `owed <model> <windowEnd>` at start for the
- * windows closed but not evaluated before, then per round `ack <k>` (batch committed),
+ * windows closed but not evaluated before, then per round `ack <k>` (batch committed and synced),
  * `eval-start <k>`, `report <model> <windowEnd>` per report and `eval-end <k>`.
  *
  * Usage: node --import tsx evaluate-child.ts <db> <from> <to>
@@ -28,6 +28,8 @@ for (let k = Number(from); k < Number(to); k++) {
   clock.now = EVAL_T0 + k * EVAL_WINDOW + 1;
   const r = svc.processor.ingest(evalBatch(k));
   if (r.rejectedDataPoints !== 0) throw new Error(`batch ${k}: ${r.errorMessage}`);
+  // committed (on the commit worker) and synced: what the receivers wait for before answering
+  await svc.processor.sync();
   out(`ack ${k}`);
   out(`eval-start ${k}`);
   // let the parent's kill land inside the evaluation below (it takes tens of ms: one fsync per model)

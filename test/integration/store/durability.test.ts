@@ -137,12 +137,12 @@ const TSCONFIG = fileURLToPath(new URL('./tsconfig.child.json', import.meta.url)
  * Returns the last acknowledged batch.
  */
 function runChild(
-  db: string, from: number, to: number, killAfter?: number, delayMs = 0, checkpointBytes?: number, commitWorker = false,
+  db: string, from: number, to: number, killAfter?: number, delayMs = 0, checkpointBytes?: number, commitWorker = false, checkpointRows?: number,
 ): Promise<{ lastAck: number; killed: boolean }> {
   return new Promise((resolve, reject) => {
     const args = ['--import', 'tsx', CHILD, db, String(from), String(to), ...(checkpointBytes === undefined ? [] : [String(checkpointBytes)])];
     const child = spawn(process.execPath, args, {
-      env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG, OTEL_ML_TEST_COMMIT_WORKER: commitWorker ? '1' : '0' },
+      env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG, OTEL_ML_TEST_COMMIT_WORKER: commitWorker ? '1' : '0', OTEL_ML_TEST_CHECKPOINT_ROWS: checkpointRows === undefined ? '' : String(checkpointRows) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let lastAck = from - 1;
@@ -184,21 +184,24 @@ function counted(db: string): { features: number[]; rows: number } {
 }
 
 describe('kill -9 during ingest', () => {
-  // journal only (the default 64 MiB is never reached), and a checkpoint every few batches;
-  // commits on the event loop, and on the commit worker with up to 4 batches in flight
+  // journal only (the default 64 MiB is never reached), and a checkpoint every few batches (at
+  // once, or 7 rows per transaction: spread over several); commits on the event loop, and on the
+  // commit worker with up to 4 batches in flight
   it.each([
-    [undefined, false],
-    [20_000, false],
-    [undefined, true],
-    [20_000, true],
-  ])('keeps every acknowledged batch and counts each exactly once after retries (checkpoint bytes %s, commit worker %s)', async (checkpointBytes, commitWorker) => {
+    [undefined, false, undefined],
+    [20_000, false, undefined],
+    [undefined, true, undefined],
+    [20_000, true, undefined],
+    [20_000, false, 7],
+    [20_000, true, 7],
+  ])('keeps every acknowledged batch and counts each exactly once after retries (checkpoint bytes %s, commit worker %s, checkpoint rows per transaction %s)', async (checkpointBytes, commitWorker, checkpointRows) => {
     const inFlight = commitWorker ? 4 : 1;
     const db = join(dir, 'kill.db');
     const TOTAL = 150;
     let next = 0;
     let committed = -1;
     for (const [killAfter, delayMs] of [[7, 0], [23, 1], [11, 3], [31, 0], [5, 2], [9, 1]] as const) {
-      const { lastAck, killed } = await runChild(db, next, TOTAL, killAfter, delayMs, checkpointBytes, commitWorker);
+      const { lastAck, killed } = await runChild(db, next, TOTAL, killAfter, delayMs, checkpointBytes, commitWorker, checkpointRows);
       expect(killed).toBe(true);
       const { features, rows } = counted(db);
       // committed batches: every acknowledged one, plus possibly those in flight at the kill
@@ -214,7 +217,7 @@ describe('kill -9 during ingest', () => {
       // the sender retries everything not acknowledged
       next = lastAck + 1;
     }
-    const { killed } = await runChild(db, next, TOTAL, undefined, 0, checkpointBytes, commitWorker);
+    const { killed } = await runChild(db, next, TOTAL, undefined, 0, checkpointBytes, commitWorker, checkpointRows);
     expect(killed).toBe(false);
     const { features, rows } = counted(db);
     for (const f of features) expect(f).toBe(INSTANCES * streamCount(TOTAL - 1));

@@ -5,7 +5,8 @@
  * process with SIGKILL at an arbitrary moment.
  *
  * With OTEL_ML_TEST_COMMIT_WORKER=1, commits run on the commit worker: up to 4 batches are in
- * flight, and each is acknowledged when `sync` says it committed.
+ * flight, and each is acknowledged when `sync` says it committed. OTEL_ML_TEST_CHECKPOINT_ROWS sets
+ * the rows a checkpoint writes per transaction.
  *
  * Usage: node --import tsx ingest-child.ts <db> <from> <to> [checkpointBytes]
  */
@@ -17,6 +18,7 @@ const commitWorker = process.env.OTEL_ML_TEST_COMMIT_WORKER === '1';
 const p = StreamProcessor.open({
   path: db!, clock: () => CHILD_CLOCK, windows: { lengthMs: 86_400_000, minRows: 1 },
   checkpointBytes: checkpointBytes === undefined ? undefined : Number(checkpointBytes),
+  checkpointRowsPerTransaction: process.env.OTEL_ML_TEST_CHECKPOINT_ROWS ? Number(process.env.OTEL_ML_TEST_CHECKPOINT_ROWS) : undefined,
   commitWorker,
 });
 const inFlight: Promise<void>[] = [];
