@@ -17,8 +17,8 @@
  * The writer's own autocheckpoint stays as a backstop at a high page count, for a worker that
  * cannot keep up.
  */
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startSqliteWorker } from './sqlite-worker.js';
 
 /** Control slots (Int32): stop request, worker finished, commits counted by the writer, checkpoint running. */
 const STOP = 0;
@@ -49,7 +49,7 @@ export interface CheckpointerStats {
   readonly failure?: string;
 }
 
-// The worker's code, as a CommonJS script (works the same from sources and from the build).
+// The worker's code (see `sqlite-worker.ts`).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { performance } = require('node:perf_hooks');
@@ -113,18 +113,12 @@ export class WalCheckpointer {
 
   /** Starts checkpointing the database at `path` (in WAL mode, opened by the writer first). */
   constructor(path: string, opts: CheckpointerOptions = {}) {
-    this.worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: {
-        path,
-        module: createRequire(import.meta.url).resolve('better-sqlite3'),
-        control: this.control.buffer,
-        stats: this.statsBuf.buffer,
-        intervalMs: opts.intervalMs ?? 200,
-        chaseMs: opts.chaseMs ?? 5,
-      },
-      stdout: false,
-      stderr: false,
+    this.worker = startSqliteWorker(WORKER_SOURCE, {
+      path,
+      control: this.control.buffer,
+      stats: this.statsBuf.buffer,
+      intervalMs: opts.intervalMs ?? 200,
+      chaseMs: opts.chaseMs ?? 5,
     });
     // a failing worker only stops checkpointing; the writer's autocheckpoint remains
     this.worker.on('message', (m: { failure?: string }) => {

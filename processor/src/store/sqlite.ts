@@ -221,6 +221,22 @@ interface ProgressiveCheckpoint {
   readonly goneSlots: Set<number>;
 }
 
+/**
+ * Hands `write` up to `budget` rows of `rows` not in `gone`; returns the budget left, or -1 when
+ * `rows` still has some.
+ */
+function takeRows<V>(rows: Iterator<[number, V]>, gone: ReadonlySet<number>, budget: number, write: (row: [number, V]) => void): number {
+  let left = budget;
+  while (left > 0) {
+    const e = rows.next();
+    if (e.done === true) return left;
+    if (gone.has(e.value[0])) continue;
+    write(e.value);
+    left--;
+  }
+  return -1;
+}
+
 /** Rows a progressive checkpoint writes per ingest transaction. Default 2,000. */
 export const DEFAULT_CHECKPOINT_ROWS_PER_TRANSACTION = 2_000;
 
@@ -306,7 +322,6 @@ export class StateDb {
     if (writer !== undefined) writer.onFailure = (e) => this.onCommitFailure?.(e);
     this.stmt = {
       insertBounds: db.prepare(WRITES.insertBounds),
-      insertCursor: db.prepare('INSERT INTO cursors (body, id, stream_key) VALUES (?, ?, ?)'),
       updateCursor: db.prepare('UPDATE cursors SET body = ? WHERE id = ?'),
       deleteCursorRow: db.prepare(WRITES.deleteCursorRow),
       deleteSlotRow: db.prepare(WRITES.deleteSlotRow),
@@ -320,7 +335,6 @@ export class StateDb {
       clearJournal: db.prepare('DELETE FROM journal'),
       upsertWindow: db.prepare(WRITES.upsertWindow),
       deleteWindow: db.prepare('DELETE FROM windows WHERE model_key = ?'),
-      insertSlot: db.prepare('INSERT INTO slots (value, count, sum, min, max, bounds_id, counts, id, model_key, slot_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       updateCounter: db.prepare('UPDATE slots SET value = ? WHERE id = ?'),
       // A slot's boundaries never change (set when it is inserted).
       updateHistogram: db.prepare('UPDATE slots SET count = ?, sum = ?, min = ?, max = ?, counts = ? WHERE id = ?'),
@@ -455,11 +469,6 @@ export class StateDb {
   /** Figures of the commit worker (undefined without one). */
   writerStats(): WriterStats | undefined {
     return this.writer?.stats();
-  }
-
-  /** Whether the commit worker is running a transaction at this moment. */
-  writerRunning(): boolean {
-    return this.writer?.running() ?? false;
   }
 
   /** Whether the worker thread is checkpointing the WAL at this moment. */
@@ -682,10 +691,11 @@ export class StateDb {
 
   /**
    * Starts a progressive checkpoint of everything dirty now (the journal crossed
-   * `checkpointBytes`) and writes its first rows: writing every changed row in one transaction
-   * took 275-440 ms with 94,500 streams. Call inside a transaction, after appending a record.
+   * `checkpointBytes`) and writes its first `rows` rows: writing every changed row in one
+   * transaction took 275-440 ms with 94,500 streams. Call inside a transaction, after appending a
+   * record.
    */
-  private startCheckpoint(): void {
+  private startCheckpoint(rows = this.checkpointRows): void {
     const last = this.liveRecords.at(-1);
     if (last === undefined) return;
     this.progressive = {
@@ -707,51 +717,32 @@ export class StateDb {
     this.dirtyCursors = new Map();
     this.dirtySlots = new Map();
     this.journalBytes = 0;
-    this.stepCheckpoint();
+    this.stepCheckpoint(rows);
   }
 
   /** Writes the next rows of the progressive checkpoint (all of them when `rows` is infinite); sets its mark when done. */
   private stepCheckpoint(rows = this.checkpointRows): void {
     const c = this.progressive!;
     const d = c.deletes;
-    let n = 0;
-    let done = false;
-    while (n < rows) {
-      const e = c.cursors.next();
-      if (e.done === true) {
-        done = true;
-        break;
-      }
-      const [id, { key, cursor }] = e.value;
-      if (c.goneCursors.has(id)) continue;
-      if (d.cursorKeys.has(key)) c.deferredCursors.push(e.value);
-      else this.write('upsertCursor', id, key, encodeCursor(cursor, this.boundsId, 'transient'));
-      n++;
+    let left = takeRows(c.cursors, c.goneCursors, rows, (row) => {
+      if (d.cursorKeys.has(row[1].key)) c.deferredCursors.push(row);
+      else this.writeCursorRow(row);
+    });
+    if (left >= 0) {
+      left = takeRows(c.slots, c.goneSlots, left, (row) => {
+        if (d.slotModels.has(row[1].modelKey)) c.deferredSlots.push(row);
+        else this.writeSlotRow(row);
+      });
     }
-    if (done) {
-      done = false;
-      while (n < rows) {
-        const e = c.slots.next();
-        if (e.done === true) {
-          done = true;
-          break;
-        }
-        const [id, { modelKey, slot }] = e.value;
-        if (c.goneSlots.has(id)) continue;
-        if (d.slotModels.has(modelKey)) c.deferredSlots.push(e.value);
-        else this.writeSlotRow(id, modelKey, slot);
-        n++;
-      }
-    }
-    if (!done) {
+    if (left < 0) {
       this.flushBounds();
       return;
     }
     // deletions, then the rows that take their keys again, then the mark: one transaction
     for (const id of d.cursors) this.write('deleteCursorRow', id);
     for (const id of d.slots) this.write('deleteSlotRow', id);
-    for (const [id, { key, cursor }] of c.deferredCursors) if (!c.goneCursors.has(id)) this.write('upsertCursor', id, key, encodeCursor(cursor, this.boundsId, 'transient'));
-    for (const [id, { modelKey, slot }] of c.deferredSlots) if (!c.goneSlots.has(id)) this.writeSlotRow(id, modelKey, slot);
+    for (const row of c.deferredCursors) if (!c.goneCursors.has(row[0])) this.writeCursorRow(row);
+    for (const row of c.deferredSlots) if (!c.goneSlots.has(row[0])) this.writeSlotRow(row);
     this.flushBounds();
     // the records up to its mark are now obsolete: replay skips them, later transactions delete them
     this.write('setMeta', JOURNAL_CHECKPOINT_KEY, String(c.seq));
@@ -759,7 +750,11 @@ export class StateDb {
     this.progressive = undefined;
   }
 
-  private writeSlotRow(id: number, modelKey: string, slot: Slot): void {
+  private writeCursorRow([id, { key, cursor }]: [number, { readonly key: string; cursor: Cursor }]): void {
+    this.write('upsertCursor', id, key, encodeCursor(cursor, this.boundsId, 'transient'));
+  }
+
+  private writeSlotRow([id, { modelKey, slot }]: [number, { readonly modelKey: string; readonly slot: Slot }]): void {
     if (slot.kind === 'counter') this.write('upsertSlot', id, modelKey, slot.key, slot.value, null, null, null, null, null, null);
     else this.write('upsertSlot', id, modelKey, slot.key, null, slot.count, nullable(slot.sum), nullable(slot.min), nullable(slot.max), this.boundsId(slot.bounds), encodeCounts(slot.counts, 'transient'));
   }
@@ -803,32 +798,15 @@ export class StateDb {
   }
 
   /**
-   * Writes every cursor and slot changed since the last checkpoint from memory and deletes the
-   * journal. Call inside {@link transaction}; a no-op when nothing is pending.
+   * Writes every cursor and slot changed since the last checkpoint from memory, applies the
+   * pending deletions and marks the journal so far obsolete, all at once (at close). Call inside
+   * {@link transaction}; a no-op when nothing is pending.
    */
   checkpoint(): void {
     // a progressive one first, to its end (its rows before the newer ones)
     if (this.progressive !== undefined) this.stepCheckpoint(Number.POSITIVE_INFINITY);
-    if (this.journalBytes === 0 && this.dirtyCursors.size === 0 && this.dirtySlots.size === 0 && this.deletedCursors.length === 0 && this.deletedSlots.length === 0) return;
-    // deletions first: a stream that came back has a new cursor row with the same stream key
-    for (const id of this.deletedCursors) this.write('deleteCursorRow', id);
-    for (const id of this.deletedSlots) this.write('deleteSlotRow', id);
-    this.deletedCursors = [];
-    this.deletedSlots = [];
-    this.deletedCursorKeys = new Set();
-    this.deletedSlotModels = new Set();
-    for (const [id, { key, cursor }] of this.dirtyCursors) this.write('upsertCursor', id, key, encodeCursor(cursor, this.boundsId, 'transient'));
-    for (const [id, { modelKey, slot }] of this.dirtySlots) this.writeSlotRow(id, modelKey, slot);
-    this.flushBounds();
-    // every record so far is now obsolete: replay skips them, later transactions delete them
-    if (this.liveRecords.length > 0) {
-      this.write('setMeta', JOURNAL_CHECKPOINT_KEY, String(this.liveRecords.at(-1)!.seq));
-      for (const r of this.liveRecords) this.obsoleteRecords.push(r);
-      this.liveRecords = [];
-    }
-    this.dirtyCursors = new Map();
-    this.dirtySlots = new Map();
-    this.journalBytes = 0;
+    // then everything since, in this transaction (every change since came with a record)
+    if (this.liveRecords.length > 0) this.startCheckpoint(Number.POSITIVE_INFINITY);
   }
 
   /** Deletes obsolete journal records, oldest first, up to about `budget` bytes (at least one). Call inside {@link transaction}. */

@@ -20,13 +20,12 @@
  * memory), so that the two connections never contend for the write lock and the database sees
  * the transactions in the order they were made.
  */
-import { createRequire } from 'node:module';
-import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
+import { startSqliteWorker } from './sqlite-worker.js';
 
 /** Control slots (Int32). */
 const ANSWERED = 0; // id of the last batch answered
-const RUNNING = 1; // 1 while a batch runs
-const STATE = 2; // 0 starting, 1 ready, 2 failed to start, 3 stopped
+const STATE = 1; // 0 starting, 1 ready, 2 failed to start, 3 stopped
 
 /** Statistic slots (Float64). */
 const BATCHES = 0;
@@ -89,7 +88,7 @@ interface Reply {
   readonly code?: string;
 }
 
-// The worker's code, as a CommonJS script (works the same from sources and from the build).
+// The worker's code (see `sqlite-worker.ts`).
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
 const { performance } = require('node:perf_hooks');
@@ -114,9 +113,15 @@ try {
   db.pragma('synchronous = NORMAL');
   db.pragma('wal_autocheckpoint = ' + workerData.autocheckpointPages);
   const stmts = workerData.statements.map((s) => ({ stmt: db.prepare(s.sql), params: s.params }));
-  const begin = db.prepare('BEGIN IMMEDIATE');
-  const commit = db.prepare('COMMIT');
-  const rollback = db.prepare('ROLLBACK');
+  const run = db.transaction((ops) => {
+    for (let i = 0; i < ops.length; ) {
+      const s = stmts[ops[i]];
+      const args = new Array(s.params);
+      for (let k = 0; k < s.params; k++) args[k] = arg(ops[i + 1 + k]);
+      s.stmt.run(...args);
+      i += 1 + s.params;
+    }
+  });
   let refusing;
   Atomics.store(ctl, ${STATE}, 1);
   Atomics.notify(ctl, ${STATE});
@@ -133,23 +138,8 @@ try {
     if (m.reset) { refusing = undefined; return; }
     if (refusing !== undefined) { answer({ id: m.id, error: 'not written: an earlier transaction failed (' + refusing + ')' }); return; }
     const t0 = performance.now();
-    Atomics.store(ctl, ${RUNNING}, 1);
     try {
-      begin.run();
-      try {
-        const ops = m.ops;
-        for (let i = 0; i < ops.length; ) {
-          const s = stmts[ops[i]];
-          const args = new Array(s.params);
-          for (let k = 0; k < s.params; k++) args[k] = arg(ops[i + 1 + k]);
-          s.stmt.run(...args);
-          i += 1 + s.params;
-        }
-        commit.run();
-      } catch (e) {
-        if (db.inTransaction) rollback.run();
-        throw e;
-      }
+      run.immediate(m.ops);
       const ms = performance.now() - t0;
       stats[${BATCHES}]++;
       stats[${TOTAL_MS}] += ms;
@@ -160,8 +150,6 @@ try {
     } catch (e) {
       refusing = String((e && e.message) || e);
       answer({ id: m.id, error: refusing, code: e && typeof e.code === 'string' ? e.code : undefined });
-    } finally {
-      Atomics.store(ctl, ${RUNNING}, 0);
     }
   });
 } catch (e) {
@@ -188,7 +176,7 @@ export interface CommitWriterOptions {
 }
 
 export class CommitWriter {
-  private readonly control = new Int32Array(new SharedArrayBuffer(3 * 4));
+  private readonly control = new Int32Array(new SharedArrayBuffer(2 * 4));
   private readonly statsBuf = new Float64Array(new SharedArrayBuffer(5 * 8));
   private readonly ring: Uint8Array;
   /** Next free byte of the ring, and the regions in use (by batches not answered yet), oldest first. */
@@ -219,11 +207,10 @@ export class CommitWriter {
     this.ring = new Uint8Array(new SharedArrayBuffer(opts.ringBytes ?? DEFAULT_RING_BYTES));
     const channel = new MessageChannel();
     this.port = channel.port1;
-    this.worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: {
+    this.worker = startSqliteWorker(
+      WORKER_SOURCE,
+      {
         path,
-        module: createRequire(import.meta.url).resolve('better-sqlite3'),
         control: this.control.buffer,
         stats: this.statsBuf.buffer,
         ring: this.ring.buffer,
@@ -232,10 +219,8 @@ export class CommitWriter {
         busyTimeoutMs: 5_000,
         autocheckpointPages: opts.autocheckpointPages ?? 1000,
       },
-      transferList: [channel.port2],
-      stdout: false,
-      stderr: false,
-    });
+      [channel.port2],
+    );
     // the worker's code catches everything: these are the thread itself failing or going away
     this.worker.on('error', (e) => this.die(`the commit worker stopped: ${(e as Error | undefined)?.message ?? String(e)}`));
     this.worker.on('exit', (code) => {
@@ -335,11 +320,6 @@ export class CommitWriter {
   /** The first failure since the last {@link reset}, if any. */
   get failure(): CommitFailedError | undefined {
     return this.failed;
-  }
-
-  /** Whether a batch runs on the worker at this moment. */
-  running(): boolean {
-    return Atomics.load(this.control, RUNNING) === 1;
   }
 
   /**
