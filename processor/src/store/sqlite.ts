@@ -73,10 +73,22 @@ const JOURNAL_CHECKPOINT_KEY = 'journal_checkpoint_seq';
 export type Durability = 'full' | 'normal';
 
 /**
- * WAL size (pages) at which a commit checkpoints by itself, on the event loop: only when the
- * checkpoint worker has not kept up (64 MiB with 4 KiB pages).
+ * WAL size at which a commit checkpoints by itself, on the event loop: only when the checkpoint
+ * worker has not kept up. Without the worker, SQLite's default (1,000 pages of 4 KiB).
  */
-const BACKSTOP_CHECKPOINT_PAGES = 16_384;
+const BACKSTOP_CHECKPOINT_BYTES = 64 * 1024 * 1024;
+const UNATTENDED_CHECKPOINT_BYTES = 4000 * 1024;
+
+/**
+ * Page size of a new state file. An ingest transaction appends one journal record of a few
+ * hundred KiB (1,000 points of 200 buckets: about 450 KiB), which SQLite writes to the WAL one
+ * page at a time (a frame header, a checksum and a write() per page) and later copies into the
+ * database file: per committed byte, 32 KiB pages take half the CPU time of the default 4 KiB
+ * (0.47 vs 0.97 ms per 450 KiB transaction on the reference machine; 64 KiB: 0.45). Larger
+ * pages make small transactions write more (one page at least), hence not 64 KiB. A file
+ * created with another page size keeps it.
+ */
+const STATE_PAGE_SIZE = 32_768;
 
 /**
  * The statements an ingest transaction (and a checkpoint inside one) runs: on the event loop's
@@ -145,6 +157,11 @@ export class DatabaseInUseError extends Error {
 }
 
 /** Maps an error while opening to CorruptDatabaseError / DatabaseInUseError where it is one. */
+/** WAL pages of `bytes` in `db`'s page size. */
+function autocheckpointPages(db: Database.Database, bytes: number): number {
+  return Math.max(1, Math.round(bytes / (db.pragma('page_size', { simple: true }) as number)));
+}
+
 function asOpenError(path: string, e: unknown): unknown {
   if (e instanceof CorruptDatabaseError) return e;
   const code = (e as { code?: string }).code;
@@ -418,13 +435,17 @@ export class StateDb {
       lock?.close();
       throw asOpenError(path, e);
     }
+    let autocheckpoint: number;
     try {
       db.pragma('busy_timeout = 0');
+      // effective only while the file is empty (before WAL mode and the first table)
+      db.pragma(`page_size = ${STATE_PAGE_SIZE}`);
       db.pragma('journal_mode = WAL');
       // 'full' durability syncs the WAL explicitly, off the event loop (see `sync`)
       db.pragma('synchronous = NORMAL');
       // checkpoints run on a worker thread; the commit-time one remains as a backstop
-      if (!transient && opts.checkpointer !== false) db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+      autocheckpoint = autocheckpointPages(db, opts.checkpointer === false ? UNATTENDED_CHECKPOINT_BYTES : BACKSTOP_CHECKPOINT_BYTES);
+      if (!transient) db.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
       const problems = (db.pragma('quick_check') as { quick_check: string }[]).map((r) => r.quick_check);
       if (problems.length !== 1 || problems[0] !== 'ok') throw new CorruptDatabaseError(path, problems);
       db.exec(SCHEMA);
@@ -447,7 +468,7 @@ export class StateDb {
     try {
       if (!transient && opts.commitWorker === true) {
         const statements = WRITE_NAMES.map((n) => ({ sql: WRITES[n], params: WRITES[n].split('?').length - 1 }));
-        writer = new CommitWriter(path, statements, { autocheckpointPages: opts.checkpointer === false ? 1000 : BACKSTOP_CHECKPOINT_PAGES });
+        writer = new CommitWriter(path, statements, { autocheckpointPages: autocheckpoint });
       }
     } catch (e) {
       db.close();

@@ -76,4 +76,27 @@ describe('WAL checkpoints on a worker thread', () => {
     reader.close();
     db.close();
   });
+
+  it('creates state files with 32 KiB pages; a file made with another page size keeps it', async () => {
+    const fresh = join(dir, 'fresh.db');
+    const a = StateDb.open(fresh);
+    await write(a, 5);
+    a.close();
+    const old = join(dir, 'old.db');
+    const pre = new Database(old);
+    pre.pragma('page_size = 4096');
+    pre.pragma('journal_mode = WAL');
+    pre.exec('CREATE TABLE t (x)');
+    pre.close();
+    const b = StateDb.open(old, { commitWorker: true });
+    await write(b, 5);
+    await b.sync();
+    b.close();
+    for (const [path, size] of [[fresh, 32_768], [old, 4096]] as const) {
+      const check = new Database(path, { readonly: true });
+      expect(check.pragma('page_size', { simple: true })).toBe(size);
+      expect(check.prepare('SELECT value FROM meta WHERE key = ?').pluck().get('k4')).toBe(`4:${VALUE}`);
+      check.close();
+    }
+  });
 });
