@@ -201,9 +201,11 @@ export interface StoredWindow {
 
 /** Everything one ingest request changed, written in one transaction. */
 export interface IngestChanges {
-  readonly cursors: Iterable<[string, Cursor]>;
+  /** Stream key → its new cursor. */
+  readonly cursors: ReadonlyMap<string, Cursor>;
   readonly windows: Iterable<{ modelKey: string; model: ModelIdentity; task: string; start: number; end: number; extensions: number }>;
-  readonly slots: Iterable<[string, Slot]>;
+  /** Slot → its model key. */
+  readonly slots: ReadonlyMap<Slot, string>;
   readonly layouts: Iterable<[string, string, readonly number[]]>;
 }
 
@@ -691,7 +693,7 @@ export class StateDb {
     this.record.reset();
     for (const [key, c] of ch.cursors) this.writeCursor(key, c);
     for (const w of ch.windows) this.write('upsertWindow', w.modelKey, JSON.stringify(w.model), w.task, w.start, w.end, w.extensions);
-    for (const [modelKey, slot] of ch.slots) this.writeSlot(modelKey, slot);
+    for (const [slot, modelKey] of ch.slots) this.writeSlot(modelKey, slot);
     for (const [modelKey, slotKey, b] of ch.layouts) this.write('upsertLayout', modelKey, slotKey, this.boundsId(b));
     this.flushBounds();
     this.appendRecord();

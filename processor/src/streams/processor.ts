@@ -112,8 +112,10 @@ export interface ProcessorStats {
 
 /** What one request changed; written in one transaction. */
 class Changes {
-  readonly cursors = new Set<string>();
+  /** Stream key → its new cursor. */
+  readonly cursors = new Map<string, Cursor>();
   readonly windows = new Set<OpenWindow>();
+  /** Slot → its model key. */
   readonly slots = new Map<Slot, string>();
   readonly layouts: [string, string, readonly number[]][] = [];
   readonly dropped = emptyDropCounts();
@@ -307,12 +309,7 @@ export class StreamProcessor {
     this.atomically(() => {
       const all = new Changes();
       exports.forEach((exp, i) => this.apply(exp, changes[i]!, all, now));
-      this.db.ingestTransaction(() => this.db.writeIngest({
-        cursors: [...all.cursors].map((k): [string, Cursor] => [k, this.cursors.get(k)!]),
-        windows: all.windows,
-        slots: [...all.slots].map(([slot, modelKey]): [string, Slot] => [modelKey, slot]),
-        layouts: all.layouts,
-      }));
+      this.db.ingestTransaction(() => this.db.writeIngest(all));
     });
     return changes.map((ch) => this.account(ch));
   }
@@ -437,7 +434,7 @@ export class StreamProcessor {
     } else step = exponentialStep(cursor, p as ExponentialHistogramPoint, temporality, this.horizon, now);
     if (step.cursor !== undefined) {
       this.cursors.set(key, step.cursor);
-      all.cursors.add(key);
+      all.cursors.set(key, step.cursor);
     }
     if (!step.ok) return ch.drop(step.reason);
     if (step.delta !== undefined) {
@@ -629,7 +626,7 @@ export class StreamProcessor {
           if (edges !== undefined) this.setLayout(ch, modelKey, slotKey, this.db.internBounds(edges));
         }
       }
-      this.db.writeIngest({ cursors: [], windows: [], slots: [], layouts: ch.layouts });
+      this.db.writeIngest({ cursors: new Map(), windows: [], slots: new Map(), layouts: ch.layouts });
     }));
   }
 
