@@ -1,9 +1,9 @@
 /**
  * Live-check: compares exported telemetry with the conventions registry.
  *
- * Give it what in-memory exporters collected (spans, `ResourceMetrics`, log records) and it
- * reports every `ml.*` name, unit, instrument kind, attribute or enum value that the registry
- * does not define, every attribute that is not allowed where it is used, and every required
+ * Give it what in-memory exporters collected (spans with their events, `ResourceMetrics`, log
+ * records) and it reports every `ml.*` name, unit, instrument kind, attribute or enum value that
+ * the registry does not define, every attribute that is not allowed where it is used, and every required
  * attribute that is missing. Inputs are typed structurally, so the OpenTelemetry SDK's own
  * objects (sdk-trace-base `ReadableSpan`, sdk-metrics `ResourceMetrics`, sdk-logs
  * `ReadableLogRecord`) and the processor's decoded OTLP form are all accepted without a
@@ -51,6 +51,8 @@ export interface SpanLike {
   /** SpanKind: 0 internal, 1 server, 2 client, 3 producer, 4 consumer. */
   readonly kind: number;
   readonly attributes: Attrs;
+  /** Span events; those named `ml.*` are checked like events recorded as log records. */
+  readonly events?: readonly { readonly name: string; readonly attributes?: Attrs }[];
 }
 
 /** A metric point with its attributes. */
@@ -216,17 +218,17 @@ export function liveCheck(telemetry: TelemetryToCheck, registry: Registry = REGI
     }
   }
   let eventsSeen = 0;
-  for (const log of telemetry.logs ?? []) {
-    const name = log.eventName ?? (typeof log.attributes['event.name'] === 'string' ? (log.attributes['event.name'] as string) : undefined);
-    if (!name || !name.startsWith('ml.')) continue;
+  const checkEvent = (name: string | undefined, attrs: Attrs): void => {
+    if (!name || !name.startsWith('ml.')) return;
     eventsSeen++;
     const def = registry.events[name];
-    if (!def) {
-      violations.push({ kind: 'unknown_event', signal: name, message: `event "${name}" is not defined in the registry` });
-      continue;
-    }
-    const attrs = Object.fromEntries(Object.entries(log.attributes).filter(([k]) => k !== 'event.name'));
-    checkAttributes(registry, `event ${name}`, attrs, def.attributes, false, violations);
+    if (!def) violations.push({ kind: 'unknown_event', signal: name, message: `event "${name}" is not defined in the registry` });
+    else checkAttributes(registry, `event ${name}`, attrs, def.attributes, false, violations);
+  };
+  for (const span of telemetry.spans ?? []) for (const e of span.events ?? []) checkEvent(e.name, e.attributes ?? {});
+  for (const log of telemetry.logs ?? []) {
+    const name = log.eventName ?? (typeof log.attributes['event.name'] === 'string' ? (log.attributes['event.name'] as string) : undefined);
+    checkEvent(name, Object.fromEntries(Object.entries(log.attributes).filter(([k]) => k !== 'event.name')));
   }
   return { violations, metricsSeen, spansSeen, eventsSeen };
 }

@@ -309,6 +309,23 @@ export const ATTR_ML_FEATURE_CATEGORY = "ml.feature.category" as const;
 export const ML_FEATURE_CATEGORY_OVERFLOW = "__other__" as const;
 
 /**
+ * The raw value of one input feature in one inference row, for example `ml.feature.input.amount`.
+ *
+ * Only on the `ml.features` span event, which services must turn on: by default raw inputs
+ * never leave the service. Numbers and booleans are recorded in their text form (one type
+ * for every feature, as for other template attributes whose values have several types);
+ * values are cut at 256 characters; features the service redacts have the value `[REDACTED]`.
+ * Never a metric attribute.
+ *
+ * Not for metrics: unbounded values (spans or events only).
+ *
+ * Template: `ml.feature.input.<key>`.
+ *
+ * @stability development
+ */
+export const ATTR_ML_FEATURE_INPUT = (key: string): string => `ml.feature.input.${key}`;
+
+/**
  * Name of the input feature.
  *
  * May be used on metrics.

@@ -124,6 +124,11 @@ export const REGISTRY: Registry = {
       "template": false,
       "onMetrics": true
     },
+    "ml.feature.input": {
+      "type": "string",
+      "template": true,
+      "onMetrics": false
+    },
     "ml.feature.name": {
       "type": "string",
       "template": false,
@@ -3595,6 +3600,18 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.retrain.details",
           "requirement": "recommended"
+        }
+      ]
+    },
+    "ml.features": {
+      "attributes": [
+        {
+          "id": "ml.feature.input",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.prediction.id",
+          "requirement": "conditionally_required"
         }
       ]
     }

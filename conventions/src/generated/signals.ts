@@ -20,6 +20,17 @@ export const EVENT_ML_DRIFT_DETECTED = "ml.drift.detected" as const;
  */
 export const EVENT_ML_RETRAIN_RECOMMENDED = "ml.retrain.recommended" as const;
 
+/**
+ * Raw feature values of one inference row, recorded as a span event on the inference span (one event per row, at most 16 per span).
+ *
+ * Off by default (option `captureFeatures` of the instrumentation and of the manual API):
+ * with it, raw inputs leave the service in traces, so turn it on only where that is allowed, and
+ * redact sensitive features.
+ *
+ * @stability development
+ */
+export const EVENT_ML_FEATURES = "ml.features" as const;
+
 /** Schema URL of this registry. */
 export const ML_SCHEMA_URL = "https://otel-ml.dev/schemas/0.1.0" as const;
 

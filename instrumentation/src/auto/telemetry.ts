@@ -10,6 +10,7 @@ import {
   ATTR_ERROR_TYPE,
   ATTR_ML_BATCH_SIZE,
   ATTR_ML_DEPLOYMENT_ROLE,
+  ATTR_ML_FEATURE_INPUT,
   ATTR_ML_MODEL_FRAMEWORK,
   ATTR_ML_MODEL_NAME,
   ATTR_ML_MODEL_TASK,
@@ -18,6 +19,7 @@ import {
   ATTR_ML_PREDICTION_CLASS,
   ATTR_ML_PREDICTION_SCORE,
   ERROR_TYPE_OTHER,
+  EVENT_ML_FEATURES,
 } from './semconv.js';
 import type { MlInstrumentationConfig } from './types.js';
 
@@ -102,13 +104,16 @@ function resolveCached(config: MlInstrumentationConfig, call: CallDescriptor): R
 /** Rows of raw feature values put on a span at most (as for the manual API's `wrap`). */
 const MAX_FEATURE_EVENTS = 16;
 
-/** One `ml.features` event per row (at most 16), attributes `feature.<name>`: only with `captureFeatures`. */
+/**
+ * One `ml.features` event per row (at most 16), attributes `ml.feature.input.<name>` (values as
+ * text, as the registry says): only with `captureFeatures`.
+ */
 function addFeatureEvents(span: Span, names: readonly string[], m: NumericMatrix): void {
   const rows = Math.min(m.rows, MAX_FEATURE_EVENTS);
   for (let r = 0; r < rows; r++) {
     const attrs: Attributes = {};
-    for (let c = 0; c < m.cols && c < names.length; c++) attrs[`feature.${names[c]}`] = Number(m.data[r * m.cols + c]);
-    span.addEvent('ml.features', attrs);
+    for (let c = 0; c < m.cols && c < names.length; c++) attrs[ATTR_ML_FEATURE_INPUT(names[c]!)] = String(Number(m.data[r * m.cols + c]));
+    span.addEvent(EVENT_ML_FEATURES, attrs);
   }
 }
 

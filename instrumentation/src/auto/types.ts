@@ -79,7 +79,8 @@ export interface MlInstrumentationConfig extends InstrumentationConfig {
   deploymentRole?: MlDeploymentRole;
   /**
    * Also record the raw feature values of named features on the span, as an
-   * `ml.features` span event (default false: spans carry no feature values).
+   * `ml.features` span event per row (attributes `ml.feature.input.<name>`, values as text;
+   * default false: spans carry no feature values).
    * Per-feature histograms are recorded whenever features are named, regardless.
    * Env override: `OTEL_ML_CAPTURE_FEATURES=true|false`.
    */

@@ -408,9 +408,9 @@ class Monitor implements ModelMonitor, ShadowHost {
         const v = isArray ? (row as ArrayLike<unknown>)[i] : (row as Readonly<Record<string, unknown>>)[name];
         if (v === undefined || v === null) continue;
         const redacted = this.redact.some((p) => (typeof p === 'string' ? p === name : p.test(name)));
-        attrs[`feature.${name}`] = redacted ? REDACTED : typeof v === 'number' || typeof v === 'boolean' ? v : String(v).slice(0, 256);
+        attrs[N.ATTR_ML_FEATURE_INPUT(name)] = redacted ? REDACTED : String(v).slice(0, 256);
       }
-      span.addEvent('ml.features', attrs);
+      span.addEvent(N.EVENT_ML_FEATURES, attrs);
     }
   }
 

@@ -68,7 +68,8 @@ export interface ModelMonitorOptions {
   /** Limits of the prediction-id map used by `recordOutcome(id, label)`. */
   readonly outcomes?: OutcomeJoinOptions;
   /**
-   * Record raw feature values on spans, as an `ml.features` span event (default false).
+   * Record raw feature values on spans, as an `ml.features` span event per row (at most 16;
+   * attributes `ml.feature.input.<name>`, values as text) (default false).
    * The environment variable `OTEL_ML_CAPTURE_FEATURES=true|false` overrides this.
    */
   readonly captureFeatures?: boolean;

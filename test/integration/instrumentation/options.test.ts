@@ -78,15 +78,16 @@ describe('span options', () => {
     }
   };
 
-  it('puts raw feature values on the span only with captureFeatures', () => {
+  it('puts raw feature values on the span only with captureFeatures', async () => {
     model.predict(X.slice(0, 2));
     expect(otel.spans()[0]!.events).toHaveLength(0);
     withConfig({ captureFeatures: true }, () => model.predict(X.slice(0, 2)));
     const events = otel.spans()[1]!.events;
     expect(events.map((e) => e.name)).toEqual(['ml.features', 'ml.features']);
-    expect(events[1]!.attributes).toEqual({ 'feature.x0': X[1]![0], 'feature.x1': X[1]![1] });
+    expect(events[1]!.attributes).toEqual({ 'ml.feature.input.x0': String(X[1]![0]), 'ml.feature.input.x1': String(X[1]![1]) });
     withConfig({ captureFeatures: true }, () => model.predict(X));
     expect(otel.spans()[2]!.events).toHaveLength(16);
+    await otel.liveCheck();
   });
 
   it('makes CLIENT spans for remote models and only child spans with requireParentSpan', () => {

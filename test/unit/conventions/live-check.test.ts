@@ -85,6 +85,26 @@ describe('live-check', () => {
     await provider.shutdown();
   });
 
+  it('checks span events: ml.features carries text values under ml.feature.input.<name>', async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const tracer = provider.getTracer('test');
+    const span = (events: [string, Record<string, string | number>][]) => {
+      const s = tracer.startSpan('predict fraud', { attributes: { 'ml.operation.name': 'predict', [ATTR_ML_MODEL_NAME]: 'fraud' } });
+      for (const [name, attrs] of events) s.addEvent(name, attrs);
+      s.end();
+    };
+    span([['ml.features', { 'ml.feature.input.amount': '129.5', 'ml.feature.input.country': 'DE', 'ml.prediction.id': 'p-1' }], ['exception', { 'exception.message': 'x' }]]);
+    const ok = liveCheck({ spans: exporter.getFinishedSpans() });
+    expect(ok.violations).toEqual([]);
+    expect(ok.eventsSeen).toBe(1);
+    exporter.reset();
+    span([['ml.features', { 'ml.feature.input.amount': 129.5 }], ['ml.features', { 'feature.amount': '1' }], ['ml.feature', {}]]);
+    const kinds = liveCheck({ spans: exporter.getFinishedSpans() }).violations.map((v) => v.kind).sort();
+    expect(kinds).toEqual(['missing_required_attribute', 'unknown_event', 'wrong_type']);
+    await provider.shutdown();
+  });
+
   it('checks events on log records', () => {
     const good = {
       eventName: 'ml.drift.detected',

@@ -319,7 +319,9 @@ describe('createModelMonitor: wrap', () => {
     const captured = setup({ captureFeatures: true, redact: ['country', /^ssn/] });
     captured.monitor.wrap(fn, mapping)({ amount: 500, country: 'FR' });
     const ev = captured.rig.spans()[0]!.events.find((e) => e.name === 'ml.features')!;
-    expect(ev.attributes).toMatchObject({ 'feature.amount': 500, 'feature.country': '[REDACTED]' });
+    expect(ev.attributes).toMatchObject({ 'ml.feature.input.amount': '500', 'ml.feature.input.country': '[REDACTED]' });
+    expect(typeof ev.attributes!['ml.prediction.id']).toBe('string');
+    expect(liveCheck({ spans: captured.rig.spans() }).violations).toEqual([]);
 
     process.env.OTEL_ML_CAPTURE_FEATURES = 'false';
     const off = setup({ captureFeatures: true });
