@@ -9,6 +9,7 @@
  *    the service's group commit, one request at a time and with 4 in flight (as a Collector's
  *    exporter queue sends them). Compared with decoding the same payloads only, in alternating
  *    slices. Targets: >= 100,000 histogram points/s, >= 50% of decode-only throughput.
+ * 1b. The two halves apart: CPU µs per point of decoding and of the state update alone.
  * 2. Evaluation: analysis/evaluate.ts on constructed WindowSnapshots, MODELS x FEATURES numeric
  *    features (20 buckets each). Target: 10,000 (model, feature) series in < 250 ms, <= 4 KiB per
  *    series (window state retained per series, and evaluation allocation per series).
@@ -195,6 +196,46 @@ for (const [label, path, durability, inFlight, commitWorker] of [
 rmSync(dir, { recursive: true, force: true });
 console.log(`\n1. OTLP/HTTP protobuf ingest, ${POINTS} histogram points x 200 buckets per request, ${SECONDS} s per row (alternating with decode only)`);
 console.table(ingestRows);
+
+// ---- 1b. the two halves apart ------------------------------------------------------------------
+/**
+ * Decoding and the state update measured apart, in CPU µs per point, alternating as above: the
+ * state update is StreamProcessor.ingestMany on requests decoded beforehand (their points get the
+ * next interval in place), then sync, which the receivers await before they answer.
+ */
+const decodedRequests = bodies.map((b) => decodeMetricsProtobuf(b).data);
+const decodedPoints = decodedRequests.map((e) => e.resourceMetrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics.flatMap((m) => (m.data.type === 'histogram' ? m.data.points : [])))));
+const halves: Record<string, string | number>[] = [];
+const dir2 = mkdtempSync(join(tmpdir(), 'otel-ml-capacity-'));
+for (const [label, path, durability, commitWorker] of [
+  ['in-memory SQLite', ':memory:', 'normal', false],
+  ['state file, durability full', join(dir2, 'full.db'), 'full', false],
+  ['as otel-ml serve (commit worker)', join(dir2, 'worker.db'), 'full', true],
+] as const) {
+  const clock = { now: Number((BASE_NS + MINUTE_NS) / 1_000_000n) };
+  const store = StreamProcessor.open({ path, durability, commitWorker, clock: () => clock.now, windows: { lengthMs: 86_400_000 } });
+  let n = 0;
+  const update = async () => {
+    const k = n++;
+    const start = BASE_NS + BigInt(k) * SECOND_NS;
+    const end = start + SECOND_NS;
+    for (const p of decodedPoints[k % ROUNDS]!) {
+      const m = p as { startTimeUnixNano: bigint; timeUnixNano: bigint };
+      m.startTimeUnixNano = start;
+      m.timeUnixNano = end;
+    }
+    if (store.ingestMany([decodedRequests[k % ROUNDS]!])[0]!.rejectedDataPoints !== 0) throw new Error('state update rejected points');
+    await store.sync();
+  };
+  const r = await compare(update, 1);
+  store.close();
+  const decodeUs = 1e6 / r.decode.pointsPerCpuSec;
+  const stateUs = 1e6 / r.ingest.pointsPerCpuSec;
+  halves.push({ store: label, 'decode, CPU µs/point': +decodeUs.toFixed(2), 'state update, CPU µs/point': +stateUs.toFixed(2), 'state / decode': `${Math.round((100 * stateUs) / decodeUs)}%` });
+}
+rmSync(dir2, { recursive: true, force: true });
+console.log(`\n1b. decode and state update apart (ingest is >= 50% of decode only when the state update costs at most as much as decoding)`);
+console.table(halves);
 
 // ---- 2. evaluation -----------------------------------------------------------------------------
 const MODELS = arg('models', 100);
