@@ -77,7 +77,7 @@ describe('WAL checkpoints on a worker thread', () => {
     db.close();
   });
 
-  it('creates state files with 32 KiB pages; a file made with another page size keeps it', async () => {
+  it('creates state files with 16 KiB pages; a file made with another page size keeps it', async () => {
     const fresh = join(dir, 'fresh.db');
     const a = StateDb.open(fresh);
     await write(a, 5);
@@ -92,7 +92,7 @@ describe('WAL checkpoints on a worker thread', () => {
     await write(b, 5);
     await b.sync();
     b.close();
-    for (const [path, size] of [[fresh, 32_768], [old, 4096]] as const) {
+    for (const [path, size] of [[fresh, 16_384], [old, 4096]] as const) {
       const check = new Database(path, { readonly: true });
       expect(check.pragma('page_size', { simple: true })).toBe(size);
       expect(check.prepare('SELECT value FROM meta WHERE key = ?').pluck().get('k4')).toBe(`4:${VALUE}`);
