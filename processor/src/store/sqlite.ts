@@ -74,9 +74,10 @@ export type Durability = 'full' | 'normal';
 
 /**
  * WAL size at which a commit checkpoints by itself, on the event loop: only when the checkpoint
- * worker has not kept up. Without the worker, SQLite's default (1,000 pages of 4 KiB).
+ * worker has not kept up.
  */
 const BACKSTOP_CHECKPOINT_BYTES = 64 * 1024 * 1024;
+/** The same without a checkpoint worker: SQLite's default (1,000 pages of 4 KiB). */
 const UNATTENDED_CHECKPOINT_BYTES = 4000 * 1024;
 
 /**
@@ -156,12 +157,12 @@ export class DatabaseInUseError extends Error {
   }
 }
 
-/** Maps an error while opening to CorruptDatabaseError / DatabaseInUseError where it is one. */
 /** WAL pages of `bytes` in `db`'s page size. */
 function autocheckpointPages(db: Database.Database, bytes: number): number {
   return Math.max(1, Math.round(bytes / (db.pragma('page_size', { simple: true }) as number)));
 }
 
+/** Maps an error while opening to CorruptDatabaseError / DatabaseInUseError where it is one. */
 function asOpenError(path: string, e: unknown): unknown {
   if (e instanceof CorruptDatabaseError) return e;
   const code = (e as { code?: string }).code;
