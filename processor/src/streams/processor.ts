@@ -138,6 +138,10 @@ interface Route {
   readonly sliceKeys: readonly string[];
   /** ml.model.task of the point, if any. */
   readonly task: string | undefined;
+  /** The open window and its slot `slotKey` that the last point added to, valid while `epoch` is the processor's. */
+  window?: OpenWindow;
+  slot?: Slot;
+  epoch?: number;
 }
 
 /** The route of points lacking the model name or a required slot attribute. */
@@ -240,6 +244,7 @@ export class StreamProcessor {
     this.horizon = BigInt(this.db.meta('horizon') ?? BigInt(this.db.meta('created_at')!) * 1_000_000n);
     this.cursors = this.db.loadCursors();
     this.windows = new Map();
+    this.windowEpoch++;
     for (const w of this.db.loadWindows()) {
       this.windows.set(w.modelKey, { ...w, slots: new Map(w.slots.map((s) => [s.key, s])) });
     }
@@ -365,6 +370,8 @@ export class StreamProcessor {
    */
   private routes = new Map<string, RouteNode>();
   private routeCount = 0;
+  /** Changes whenever an open window is removed or the windows are reloaded (see {@link Route.window}). */
+  private windowEpoch = 0;
 
   /**
    * The route of a point: looked up by metric identity, then attribute by attribute (key, then
@@ -479,8 +486,10 @@ export class StreamProcessor {
   private accumulate(
     ch: Changes, modelKey: string, res: Resource, key: string, route: Route, p: Point, delta: number | HistogramDelta | ExpHistogramDelta, now: number,
   ): DropReason | undefined {
-    const open = this.windows.get(modelKey);
-    let slot = open?.slots.get(key);
+    // the route remembers its window and slot while no window was closed or reloaded
+    const cached = route.epoch === this.windowEpoch;
+    const open = cached ? route.window : this.windows.get(modelKey);
+    let slot = cached ? route.slot : open?.slots.get(key);
     let h: number | HistogramDelta | ExplicitHistogram;
     let newLayout: readonly number[] | undefined;
     if (typeof delta === 'number') {
@@ -490,8 +499,9 @@ export class StreamProcessor {
       if (slot !== undefined && slot.kind !== 'histogram') return 'unsupported_type';
       // Target boundaries: the open slot's; else the slot's layout (kept across windows); else the
       // baseline's; else the first boundaries seen. The last two become the layout.
-      const layout = this.layouts.get(modelKey)?.get(key);
-      let target = slot?.bounds ?? layout ?? this.baselineLayout(open?.model ?? modelOf(p.attributes, res.values)!, parseSlotKey(key));
+      // (an open slot has a layout: one is set when a slot is made, and layouts are never removed)
+      const layout = slot === undefined ? this.layouts.get(modelKey)?.get(key) : slot.bounds;
+      let target = layout ?? this.baselineLayout(open?.model ?? modelOf(p.attributes, res.values)!, parseSlotKey(key));
       if ('bounds' in delta) {
         target ??= this.db.internBounds(delta.bounds);
         h = delta;
@@ -520,6 +530,11 @@ export class StreamProcessor {
     if (newLayout !== undefined) this.setLayout(ch, modelKey, key, newLayout);
     slot ??= counterSlot(key, parseSlotKey(key));
     this.addTo(ch, w, slot, h);
+    if (route !== MISSING_ATTRIBUTE) {
+      route.window = w;
+      route.slot = slot;
+      route.epoch = this.windowEpoch;
+    }
     // The same delta per slice value, on the plain slot's boundaries.
     for (const sk of route.sliceKeys) {
       let ss = w.slots.get(sk);
@@ -570,6 +585,7 @@ export class StreamProcessor {
           if (snap !== undefined) {
             closed.push(snap);
             this.windows.delete(w.modelKey);
+            this.windowEpoch++;
             this.db.deleteWindow(w.modelKey);
             // The rolling reference is made of the windows BEFORE this one, which it is compared with.
             this.refreshRolling(w.modelKey, now);
