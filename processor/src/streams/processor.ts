@@ -138,14 +138,19 @@ interface Route {
   readonly sliceKeys: readonly string[];
   /** ml.model.task of the point, if any. */
   readonly task: string | undefined;
-  /** The open window and its slot `slotKey` that the last point added to, valid while `epoch` is the processor's. */
+  /** Kept in the route cache (for the stream's next points). */
+  shared: boolean;
+  /**
+   * The open window and its slot `slotKey` that the last point added to; cleared when a window
+   * closes or the windows reload (`StreamProcessor.releaseRouteSlots`), so that no route keeps a
+   * closed window alive.
+   */
   window?: OpenWindow;
   slot?: Slot;
-  epoch?: number;
 }
 
 /** The route of points lacking the model name or a required slot attribute. */
-const MISSING_ATTRIBUTE: Route = { streamKey: '', modelKey: '', slotKey: '', sliceKeys: [], task: undefined };
+const MISSING_ATTRIBUTE: Route = { streamKey: '', modelKey: '', slotKey: '', sliceKeys: [], task: undefined, shared: false };
 
 /** Node of the route cache: attribute key → value → node; `route` where a point's attributes end. */
 interface RouteNode {
@@ -244,7 +249,7 @@ export class StreamProcessor {
     this.horizon = BigInt(this.db.meta('horizon') ?? BigInt(this.db.meta('created_at')!) * 1_000_000n);
     this.cursors = this.db.loadCursors();
     this.windows = new Map();
-    this.windowEpoch++;
+    this.releaseRouteSlots();
     for (const w of this.db.loadWindows()) {
       this.windows.set(w.modelKey, { ...w, slots: new Map(w.slots.map((s) => [s.key, s])) });
     }
@@ -370,8 +375,16 @@ export class StreamProcessor {
    */
   private routes = new Map<string, RouteNode>();
   private routeCount = 0;
-  /** Changes whenever an open window is removed or the windows are reloaded (see {@link Route.window}). */
-  private windowEpoch = 0;
+  /** Routes holding their window and slot (see {@link Route.window}). */
+  private routesWithSlot: Route[] = [];
+
+  private releaseRouteSlots(): void {
+    for (const r of this.routesWithSlot) {
+      r.window = undefined;
+      r.slot = undefined;
+    }
+    this.routesWithSlot = [];
+  }
 
   /**
    * The route of a point: looked up by metric identity, then attribute by attribute (key, then
@@ -402,11 +415,12 @@ export class StreamProcessor {
     const r: Route =
       modelKey === undefined || typeof slotKey !== 'string'
         ? MISSING_ATTRIBUTE
-        : { streamKey: hash64(canonical), modelKey, slotKey, sliceKeys: sliceSlotKeys(spec.signal, slotKey, attrs, this.sliceKeys), task: attrString(attrs, ATTR.modelTask) };
+        : { streamKey: hash64(canonical), modelKey, slotKey, sliceKeys: sliceSlotKeys(spec.signal, slotKey, attrs, this.sliceKeys), task: attrString(attrs, ATTR.modelTask), shared: false };
     if (!cacheable) return r;
     if (this.routeCount >= MAX_ROUTES) {
       this.routes = new Map();
       this.routeCount = 0;
+      this.releaseRouteSlots();
     }
     let at = this.routes.get(metricId);
     if (at === undefined) this.routes.set(metricId, (at = {}));
@@ -420,6 +434,7 @@ export class StreamProcessor {
       at = child;
     }
     at.route = r;
+    if (r !== MISSING_ATTRIBUTE) r.shared = true;
     this.routeCount++;
     return r;
   }
@@ -487,7 +502,7 @@ export class StreamProcessor {
     ch: Changes, modelKey: string, res: Resource, key: string, route: Route, p: Point, delta: number | HistogramDelta | ExpHistogramDelta, now: number,
   ): DropReason | undefined {
     // the route remembers its window and slot while no window was closed or reloaded
-    const cached = route.epoch === this.windowEpoch;
+    const cached = route.window !== undefined;
     const open = cached ? route.window : this.windows.get(modelKey);
     let slot = cached ? route.slot : open?.slots.get(key);
     let h: number | HistogramDelta | ExplicitHistogram;
@@ -530,10 +545,10 @@ export class StreamProcessor {
     if (newLayout !== undefined) this.setLayout(ch, modelKey, key, newLayout);
     slot ??= counterSlot(key, parseSlotKey(key));
     this.addTo(ch, w, slot, h);
-    if (route !== MISSING_ATTRIBUTE) {
+    if (!cached && route.shared) {
       route.window = w;
       route.slot = slot;
-      route.epoch = this.windowEpoch;
+      this.routesWithSlot.push(route);
     }
     // The same delta per slice value, on the plain slot's boundaries.
     for (const sk of route.sliceKeys) {
@@ -585,7 +600,7 @@ export class StreamProcessor {
           if (snap !== undefined) {
             closed.push(snap);
             this.windows.delete(w.modelKey);
-            this.windowEpoch++;
+            this.releaseRouteSlots();
             this.db.deleteWindow(w.modelKey);
             // The rolling reference is made of the windows BEFORE this one, which it is compared with.
             this.refreshRolling(w.modelKey, now);

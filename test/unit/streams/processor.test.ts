@@ -32,6 +32,25 @@ describe('StreamProcessor ingest', () => {
     p.close();
   });
 
+  it('adds the points of a stream to the window open now, and keeps no closed window reachable from its route', () => {
+    const { p, clock } = processor();
+    const s = T0 + 1;
+    p.ingest(exportOf(instance('a', ageHist(s, T0 + 100, [1, 0, 0, 0, 0]))));
+    p.ingest(exportOf(instance('a', ageHist(s, T0 + 200, [2, 0, 0, 0, 0]))));
+    const internals = p as unknown as { routesWithSlot: { window?: unknown }[] };
+    expect(internals.routesWithSlot).toHaveLength(1);
+    const first = internals.routesWithSlot[0]!.window;
+    clock.now = T0 + 60_000;
+    const [closed] = p.closeDueWindows();
+    expect(closed!.features.age!.histogram!.counts).toEqual([2, 0, 0, 0, 0]);
+    expect(internals.routesWithSlot).toHaveLength(0);
+    // the same stream's next point goes to the new window, not the closed one it went to before
+    p.ingest(exportOf(instance('a', ageHist(s, T0 + 60_100, [5, 1, 0, 0, 0]))));
+    expect(open(p).features.age!.histogram!.counts).toEqual([3, 1, 0, 0, 0]);
+    expect(internals.routesWithSlot[0]!.window).not.toBe(first);
+    p.close();
+  });
+
   it('identifies a stream by its attribute set, whatever their order and value types', () => {
     const { p } = processor();
     const s = T0 + 1;
