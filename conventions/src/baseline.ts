@@ -1,7 +1,14 @@
-import type { ExplicitHistogram } from './histogram.js';
+import { assertValidExponentialHistogram } from './exponential.js';
+import type { ExplicitHistogram, ExponentialHistogram } from './histogram.js';
 
-/** Version of the baseline file format written by `otel-ml baseline`. */
-export const BASELINE_SCHEMA_VERSION = 1 as const;
+/**
+ * Version of the baseline file format written by `otel-ml baseline`. Version 2 adds each numeric
+ * feature's exponential histogram; version 1 files are still read.
+ */
+export const BASELINE_SCHEMA_VERSION = 2 as const;
+
+/** Versions of the baseline file format this code reads. */
+export const BASELINE_SCHEMA_VERSIONS_READ: readonly number[] = [1, 2];
 
 /** The values of `ml.model.task`. */
 export const MODEL_TASKS = ['binary_classification', 'multiclass_classification', 'regression', 'ranking'] as const;
@@ -28,6 +35,12 @@ export interface NumericFeatureBaseline {
   readonly decileBoundaries: readonly number[];
   /** Reference histogram on `boundaries`. */
   readonly histogram: ExplicitHistogram;
+  /**
+   * The reference values as a high-resolution base-2 exponential histogram (schema version 2;
+   * absent in version 1 files). Live exponential histograms at any scale compare with it at
+   * their common scale.
+   */
+  readonly exponential?: ExponentialHistogram;
   /** Rows where the feature was missing (null, empty, NA, NaN). */
   readonly missing: number;
 }
@@ -66,9 +79,10 @@ export interface OutcomeBaseline {
   readonly regression?: { readonly count: number; readonly absErrorSum: number; readonly squaredErrorSum: number };
 }
 
-/** The file written by `otel-ml baseline` and read by the instrumentation and the processor. */
+/** The file written by `otel-ml baseline` and read by the processor (and, optionally, the instrumentation). */
 export interface BaselineFile {
-  readonly schemaVersion: typeof BASELINE_SCHEMA_VERSION;
+  /** {@link BASELINE_SCHEMA_VERSION} when written by this version; 1 for older files. */
+  readonly schemaVersion: typeof BASELINE_SCHEMA_VERSION | 1;
   readonly model: { readonly name: string; readonly version?: string; readonly task: ModelTask };
   readonly createdAt: string;
   readonly source: {
@@ -107,14 +121,27 @@ function checkHistogram(v: unknown, where: string): void {
   if (typeof count !== 'number' || Math.abs(total - count) > 1e-9 * Math.max(1, total)) throw new BaselineFormatError(`${where}.count: ${String(count)} does not equal the sum of counts (${total})`);
 }
 
+function checkExponential(v: unknown, where: string): void {
+  if (!isRecord(v) || !isRecord(v.positive) || !isRecord(v.negative)) throw new BaselineFormatError(`${where}: expected an exponential histogram object`);
+  for (const side of ['positive', 'negative'] as const) {
+    const b = v[side] as Record<string, unknown>;
+    if (!Array.isArray(b.bucketCounts) || !b.bucketCounts.every((c) => typeof c === 'number')) throw new BaselineFormatError(`${where}.${side}.bucketCounts: expected numbers`);
+  }
+  try {
+    assertValidExponentialHistogram(v as unknown as ExponentialHistogram, where);
+  } catch (err) {
+    throw new BaselineFormatError(err instanceof Error ? err.message : String(err));
+  }
+}
+
 /**
  * Checks that `value` (parsed JSON) is a baseline file of a version this code reads, and returns
  * it typed. `source` names the file in error messages.
  */
 export function parseBaselineFile(value: unknown, source = 'baseline'): BaselineFile {
   if (!isRecord(value)) throw new BaselineFormatError(`${source}: expected a JSON object`);
-  if (value.schemaVersion !== BASELINE_SCHEMA_VERSION) {
-    throw new BaselineFormatError(`${source}: schemaVersion ${JSON.stringify(value.schemaVersion)} is not supported (this version reads ${BASELINE_SCHEMA_VERSION}); rebuild it with \`otel-ml baseline\``);
+  if (typeof value.schemaVersion !== 'number' || !BASELINE_SCHEMA_VERSIONS_READ.includes(value.schemaVersion)) {
+    throw new BaselineFormatError(`${source}: schemaVersion ${JSON.stringify(value.schemaVersion)} is not supported (this version reads ${BASELINE_SCHEMA_VERSIONS_READ.join(' and ')}); rebuild it with \`otel-ml baseline\``);
   }
   const model = value.model;
   if (!isRecord(model) || typeof model.name !== 'string' || model.name === '') throw new BaselineFormatError(`${source}: model.name is missing`);
@@ -133,6 +160,7 @@ export function parseBaselineFile(value: unknown, source = 'baseline'): Baseline
       if (!Array.isArray(b) || b.length !== hb.length || b.some((x, i) => x !== hb[i])) throw new BaselineFormatError(`${where}.boundaries: must equal histogram.boundaries`);
       const d = f.decileBoundaries as unknown;
       if (!Array.isArray(d) || d.some((x) => !hb.includes(x as number))) throw new BaselineFormatError(`${where}.decileBoundaries: must be a subset of boundaries`);
+      if (f.exponential !== undefined || value.schemaVersion >= 2) checkExponential(f.exponential, `${where}.exponential`);
     } else if (f.type === 'categorical') {
       if (!Array.isArray(f.categories) || !f.categories.every((c) => typeof c === 'string')) throw new BaselineFormatError(`${where}.categories: expected strings`);
       if (!isRecord(f.counts) || !Object.values(f.counts).every((c) => typeof c === 'number' && c >= 0)) throw new BaselineFormatError(`${where}.counts: expected non-negative numbers`);

@@ -5,3 +5,4 @@ export { REGISTRY } from './generated/registry.js';
 export type * from './registry-types.js';
 export * from './histogram.js';
 export * from './baseline.js';
+export * from './exponential.js';

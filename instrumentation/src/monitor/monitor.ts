@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { context, diag, metrics, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
-import { BASELINE_SCHEMA_VERSION, isModelTask, MODEL_TASKS, type BaselineFile } from '@otel-ml/conventions';
+import { BASELINE_SCHEMA_VERSIONS_READ, isModelTask, MODEL_TASKS, type BaselineFile } from '@otel-ml/conventions';
 import { ModelAggregator } from '../aggregation/model-aggregator.js';
 import type { AggregationSnapshot, DeploymentRole, FeatureRow, PredictionOutput, SliceValues, Temporality } from '../aggregation/types.js';
 import { instrumentMirror } from '../export/instruments.js';
@@ -67,7 +67,7 @@ function loadBaseline(b: BaselineFile | string | undefined, report: (detail: str
       report('baseline has no features object; ignoring it');
       return undefined;
     }
-    if (file.schemaVersion !== BASELINE_SCHEMA_VERSION) report(`baseline schemaVersion ${String(file.schemaVersion)} (expected ${BASELINE_SCHEMA_VERSION}); using it anyway`);
+    if (!BASELINE_SCHEMA_VERSIONS_READ.includes(file.schemaVersion)) report(`baseline schemaVersion ${String(file.schemaVersion)} (this version reads ${BASELINE_SCHEMA_VERSIONS_READ.join(' and ')}); using it anyway`);
     return file;
   } catch (err) {
     report(`cannot read baseline ${typeof b === 'string' ? b : ''}: ${String(err)}`);

@@ -10,7 +10,6 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import {
-  BASELINE_SCHEMA_VERSION,
   type BaselineFile,
   type CategoricalFeatureBaseline,
   type FeatureBaseline,
@@ -210,7 +209,8 @@ export async function buildBaseline(opts: BaselineOptions): Promise<BaselineResu
     }
   }
   const baseline: BaselineFile = {
-    schemaVersion: BASELINE_SCHEMA_VERSION,
+    // Version 1 until numeric features carry their exponential histogram (required from version 2).
+    schemaVersion: 1,
     model: { name: opts.model, ...(opts.modelVersion ? { version: opts.modelVersion } : {}), task },
     createdAt: (opts.now ?? (() => new Date()))().toISOString(),
     source: { rows: pass1.rows, sha256: hash.digest('hex'), file: basename(opts.data) },
