@@ -17,6 +17,7 @@ import { decileBoundariesOf, parseBaselineFile, type BaselineFile, type ModelTas
 import { evaluate } from '../analysis/evaluate.js';
 import { compareDeployments, primaryFor } from '../analysis/compare.js';
 import { retrainDecision, retrainStarted } from '../analysis/retrain.js';
+import { withHistory } from '../analysis/verdicts.js';
 import { RetrainWebhook, retrainPayload } from './retrain.js';
 import type { ModelReport } from '../analysis/report-types.js';
 import { createGrpcReceiver, createHttpReceiver, OverloadedError, type GrpcReceiver, type HttpReceiver, type MetricsConsumer, type RouteHandler } from '../receiver/index.js';
@@ -215,6 +216,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
             minJensenShannon: config.evaluation.minJensenShannon,
             threshold: config.evaluation.threshold,
             fairness: config.fairness,
+            limits: { ...config.limits, ...mc?.limits },
           },
         );
         // Canary/shadow: compare with the primary window closed in this pass; then the retraining decision.
@@ -222,7 +224,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
         const compared = { ...evaluated, comparison: primary ? compareDeployments(primary, snap, settings) : null };
         const previous = history.get(snap.modelKey) ?? [];
         const retrain = retrainDecision(compared, previous, { baselineCreatedAt: baselines.get(snap.model.name)?.createdAt, now }, { driftWindows: rc0?.driftWindows, minAccuracy: rc0?.minAccuracy, maxBaselineAgeMs: rc0?.maxBaselineAgeMs });
-        const report = { ...compared, retrain };
+        const report = withHistory({ ...compared, retrain }, previous[previous.length - 1]);
         if (retrainStarted(previous[previous.length - 1]?.retrain, retrain)) {
           emitter.recommendRetraining(report);
           webhook?.enqueue(retrainPayload(report));
