@@ -241,6 +241,11 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     } finally {
       evaluating = false;
     }
+    // Results leave now, not at the next export interval: an alert is as late as its data.
+    if (out.length > 0 && config.exporters.otlp.enabled) {
+      meterProvider.forceFlush().catch(() => undefined);
+      loggerProvider.forceFlush().catch(() => undefined);
+    }
     return out;
   };
 
@@ -267,10 +272,17 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
       decodeRejected += ctx.decodeRejectedDataPoints;
       // A failed commit (disk full, I/O error) is an outage: the sender is told to retry
       // (503 / UNAVAILABLE; OTLP senders do not retry a 500).
-      return group.submit(exp).catch((e: unknown) => {
-        if (e instanceof CommitFailedError) throw new OverloadedError(5, 'unavailable', `request not stored: ${e.message}`);
-        throw e;
-      });
+      return group
+        .submit(exp)
+        .then((r) => {
+          // A window opened by this request may end before the evaluation timer is due.
+          if ((processor.nextWindowEnd() ?? Infinity) < dueAt - 50) schedule();
+          return r;
+        })
+        .catch((e: unknown) => {
+          if (e instanceof CommitFailedError) throw new OverloadedError(5, 'unavailable', `request not stored: ${e.message}`);
+          throw e;
+        });
     },
   };
   const sendJson = (res: ServerResponse, status: number, body: unknown) => {
@@ -318,18 +330,29 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   }
   ready = true;
 
-  const timer = opts.manualEvaluation
-    ? undefined
-    : setInterval(() => {
-        try {
-          evaluateNow();
-        } catch (err) {
-          diag.error(`otel-ml: evaluation failed: ${(err as Error).message}`);
-        }
-      }, config.evaluation.intervalMs);
-  timer?.unref();
-
+  // Windows are evaluated as soon as they close (a timer set for the next window end), and at
+  // least every evaluation.interval (windows owed after a restart, extensions).
   let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+  let dueAt = Infinity;
+  const schedule = (): void => {
+    if (closed || opts.manualEvaluation) return;
+    if (timer) clearTimeout(timer);
+    const next = processor.nextWindowEnd();
+    const wait = next === undefined ? config.evaluation.intervalMs : Math.min(config.evaluation.intervalMs, Math.max(0, next - clock()) + 50);
+    dueAt = clock() + wait;
+    timer = setTimeout(() => {
+      try {
+        evaluateNow();
+      } catch (err) {
+        diag.error(`otel-ml: evaluation failed: ${(err as Error).message}`);
+      }
+      schedule();
+    }, wait);
+    timer.unref();
+  };
+  schedule();
+
   return {
     httpUrl,
     grpcAddress,
@@ -341,7 +364,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
       if (closed) return;
       closed = true;
       ready = false;
-      if (timer) clearInterval(timer);
+      if (timer) clearTimeout(timer);
       await webhook?.close();
       await http?.close();
       await grpc?.close();
