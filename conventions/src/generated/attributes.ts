@@ -112,6 +112,17 @@ export type MlDeploymentRoleValue =
   | "shadow";
 
 /**
+ * A bin of a distribution: `(a, b]` on the reference's decile edges for numeric values, the category for categorical ones.
+ *
+ * Bounded by the reference's bins (ten deciles) and the instrumentation's category limit.
+ *
+ * May be used on metrics.
+ *
+ * @stability development
+ */
+export const ATTR_ML_DRIFT_BIN = "ml.drift.bin" as const;
+
+/**
  * JSON with per-feature statistics and the bins that moved most.
  *
  * Not for metrics: unbounded values (spans or events only).

@@ -512,6 +512,17 @@ export const METRIC_ML_DRIFT_DETECTED = "ml.drift.detected" as const;
 export const METRIC_ML_FEATURE_MISSING_RATIO = "ml.feature.missing.ratio" as const;
 
 /**
+ * Current minus reference share of the rows in one of the (at most three) bins of a distribution whose share moved most in the latest window.
+ *
+ * The bins change from window to window; notifications name them ("the bins that moved most").
+ *
+ * Instrument: `gauge`. Unit: `1`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_DRIFT_BIN_SHIFT = "ml.drift.bin.shift" as const;
+
+/**
  * 1 when the latest window's verdict flags it (drift, degraded, shift, spike), 0 when it does not.
  *
  * No point is emitted when the verdict is `insufficient_data`. Alert on this gauge; the verdict is significance-aware and beyond its limit already (docs/report.md).

@@ -54,6 +54,11 @@ export const REGISTRY: Registry = {
       "openEnum": false,
       "onMetrics": true
     },
+    "ml.drift.bin": {
+      "type": "string",
+      "template": false,
+      "onMetrics": true
+    },
     "ml.drift.details": {
       "type": "string",
       "template": false,
@@ -2802,6 +2807,48 @@ export const REGISTRY: Registry = {
         },
         {
           "id": "ml.feature.name",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.drift.bin.shift": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.drift.signal",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.feature.name",
+          "requirement": "conditionally_required"
+        },
+        {
+          "id": "ml.drift.bin",
           "requirement": "required"
         }
       ]

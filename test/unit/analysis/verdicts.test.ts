@@ -53,6 +53,10 @@ describe('verdicts of a window', () => {
     const flagged = r.verdicts!.checks.filter((c) => c.flagged).map((c) => `${c.check}:${c.verdict}`);
     expect(flagged).toEqual(expect.arrayContaining(['score_drift:drift', 'calibration:degraded', 'predicted_share:shift', 'missing:spike']));
     expect(r.verdicts!.calibration!.reasons[1]).toMatch(/^large effect: ECE \d\.\d{3}, \d\.\d{3} expected at 600 rows/);
+    // The bins that moved most, as gauges that notifications can name.
+    const moved = reportPoints(r).filter((p) => p.metric === 'ml.drift.bin.shift' && p.attributes['ml.drift.signal'] === 'score');
+    expect(moved.map((p) => [p.attributes['ml.drift.bin'], p.value])).toEqual(r.prediction.score!.topMovers.map((b) => [b.label, b.current - b.reference]));
+    expect(moved).toHaveLength(3);
   });
 
   it('says insufficient_data, never "fine", without enough outcomes', () => {
