@@ -3,7 +3,7 @@
  * as OpenTelemetry metrics and events, plus a status page, health endpoints and an optional
  * Prometheus endpoint on the HTTP port.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { diag } from '@opentelemetry/api';
 import { LoggerProvider, BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
@@ -73,6 +73,20 @@ function counting(exporter: PushMetricExporter, failed: (reason: string) => void
     selectAggregationTemporality: exporter.selectAggregationTemporality?.bind(exporter),
     selectAggregation: exporter.selectAggregation?.bind(exporter),
   };
+}
+
+/**
+ * The alert playbooks (docs/playbooks/*.md of the repository this processor runs from), served at
+ * /playbooks/<name>.md (and the index at /playbooks/) so that notifications link somewhere by
+ * default. None when the files are not there (an installed package).
+ */
+function playbookRoutes(): [string, string][] {
+  const dir = new URL('../../../docs/playbooks/', import.meta.url);
+  if (!existsSync(dir)) return [];
+  const files = readdirSync(dir).filter((f) => f.endsWith('.md'));
+  const out = files.map((f): [string, string] => [`/playbooks/${f}`, new URL(f, dir).pathname]);
+  if (files.includes('README.md')) out.push(['/playbooks/', new URL('README.md', dir).pathname]);
+  return out;
 }
 
 function loadBaselineFile(file: string): BaselineFile {
@@ -292,6 +306,12 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   routes.set('/healthz', (_req: IncomingMessage, res: ServerResponse) => sendJson(res, 200, { status: 'ok' }));
   routes.set('/readyz', (_req, res) => sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'starting', ...summaryStats() }));
   routes.set('/api/reports', (_req, res) => sendJson(res, 200, Object.fromEntries(emitter.reports())));
+  for (const [path, file] of playbookRoutes()) {
+    routes.set(path, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/markdown; charset=utf-8' });
+      res.end(readFileSync(file));
+    });
+  }
   if (config.statusPage.enabled) {
     routes.set('/', (req, res) => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });

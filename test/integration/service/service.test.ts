@@ -109,6 +109,17 @@ async function withService<T>(fn: (svc: RunningService, advance: (ms: number) =>
 describe('processor service', () => {
   const shifted = syntheticRows({ rows: 2_000, seed: 12, amountShift: 0.8 });
 
+  it('serves the alert playbooks that notifications link to', async () => {
+    await withService(async (svc) => {
+      const res = await fetch(`${svc.httpUrl}/playbooks/feature-drift.md`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/markdown; charset=utf-8');
+      expect(await res.text()).toMatch(/^# Feature drift \(MLFeatureDrift\)/);
+      expect(await (await fetch(`${svc.httpUrl}/playbooks/`)).text()).toMatch(/^# Playbooks for the otel-ml alerts/);
+      expect((await fetch(`${svc.httpUrl}/playbooks/nope.md`)).status).toBe(404);
+    });
+  });
+
   it('evaluates a window when it ends, not at the next evaluation interval, and pushes the results over OTLP at once', async () => {
     // The processor's clock runs 1.2 s before the end of a window; the interval (10 s) and the
     // OTLP export interval (1 h) are far longer than the wait this test allows.
