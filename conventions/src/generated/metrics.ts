@@ -512,9 +512,9 @@ export const METRIC_ML_DRIFT_DETECTED = "ml.drift.detected" as const;
 export const METRIC_ML_FEATURE_MISSING_RATIO = "ml.feature.missing.ratio" as const;
 
 /**
- * Current minus reference share of the rows in one of the (at most three) bins of a distribution whose share moved most in the latest window.
+ * Current minus reference share of the rows in one bin of a distribution (the reference's deciles, or the categories), in the latest window.
  *
- * The bins change from window to window; notifications name them ("the bins that moved most").
+ * One point per bin, so the bins that moved most are `topk(3, abs(...))`; notifications name them.
  *
  * Instrument: `gauge`. Unit: `1`.
  *

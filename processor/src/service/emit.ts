@@ -197,7 +197,7 @@ const RESULT_GAUGES: readonly [GaugeName, string][] = [
   [METRIC_ML_RETRAIN_RECOMMENDED, '1 when retraining is recommended for the reason'],
   [METRIC_ML_ATTRIBUTION_MEAN_ABSOLUTE, 'Mean absolute attribution of a feature'],
   [METRIC_ML_ATTRIBUTION_SHIFT, 'Mean absolute attribution minus the reference'],
-  [METRIC_ML_DRIFT_BIN_SHIFT, 'Current minus reference share of a bin that moved most'],
+  [METRIC_ML_DRIFT_BIN_SHIFT, 'Current minus reference share of the rows in a bin'],
   [METRIC_ML_VERDICT_FLAGGED, '1 when the latest window\'s verdict flags it (drift, degraded, shift, spike)'],
   [METRIC_ML_VERDICT_WINDOWS, 'Consecutive windows with the same verdict as the latest'],
   [METRIC_ML_VERDICT_DURATION, 'Time since the first of the windows with the same verdict as the latest'],
@@ -239,7 +239,7 @@ export function reportPoints(r: ModelReport): Point[] {
     for (const [metric, get] of DRIFT_GAUGES) push(metric, get(d), attrs);
     for (const [stat, key] of CRITICAL) push(METRIC_ML_DRIFT_CRITICAL_VALUE, d.critical[key], { ...attrs, [ATTR_ML_DRIFT_STATISTIC]: stat });
     if (d.drift.verdict !== 'insufficient_data') push(METRIC_ML_DRIFT_DETECTED, d.drift.verdict === 'drift' ? 1 : 0, attrs);
-    for (const b of d.topMovers) push(METRIC_ML_DRIFT_BIN_SHIFT, b.current - b.reference, { ...attrs, [ATTR_ML_DRIFT_BIN]: b.label });
+    for (const b of d.bins) push(METRIC_ML_DRIFT_BIN_SHIFT, b.current - b.reference, { ...attrs, [ATTR_ML_DRIFT_BIN]: b.label });
   };
   for (const [name, f] of Object.entries(r.features)) {
     const attrs = { ...base, [ATTR_ML_DRIFT_SIGNAL]: ML_DRIFT_SIGNAL_VALUE_FEATURE, [ATTR_ML_FEATURE_NAME]: name };
