@@ -97,7 +97,9 @@ export async function startCollector(o: CollectorOptions): Promise<RunningCollec
         if (path === '/v1/metrics') {
           // Services' metrics: to the processor as they came, and to Prometheus (metrics/services).
           const fwd = await fetch(`${o.processor}/v1/metrics`, { method: 'POST', headers: { 'content-type': req.headers['content-type'] ?? 'application/x-protobuf' }, body, signal: AbortSignal.timeout(10_000) });
-          for (const a of scrape.values()) a.add(decode(req, body));
+          const exp = decode(req, body);
+          for (const a of scrape.values()) a.add(exp);
+          await Promise.all(o.remoteWrite.map((w) => remoteWrite(w.url, exp, w.translation).catch((e: Error) => errors.push(e.message))));
           res.writeHead(fwd.status, { 'content-type': fwd.headers.get('content-type') ?? 'application/x-protobuf' });
           res.end(Buffer.from(await fwd.arrayBuffer()));
           return;

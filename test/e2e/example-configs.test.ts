@@ -119,3 +119,24 @@ describe('Datadog monitors', () => {
     }
   });
 });
+
+describe('Grafana dashboard', () => {
+  const d = JSON.parse(readFileSync(ex('grafana', 'ml-models.dashboard.json'), 'utf8')) as { panels: { title: string; targets?: { expr: string }[]; transformations?: { id: string; options: Record<string, unknown> }[] }[] };
+
+  it('plots the reliability curve in bin order, not sorted by value', () => {
+    const p = d.panels.find((x) => x.title.startsWith('Reliability curve'))!;
+    expect(p.targets![0]!.expr).not.toMatch(/\bsort(_desc)?\(/);
+    const ids = p.transformations!.map((t) => t.id);
+    expect(ids.indexOf('convertFieldType')).toBeLessThan(ids.indexOf('sortBy'));
+    expect(p.transformations!.find((t) => t.id === 'convertFieldType')!.options).toEqual({ conversions: [{ targetField: 'ml_calibration_bin_upper', destinationType: 'number' }] });
+    expect(p.transformations!.find((t) => t.id === 'sortBy')!.options).toEqual({ sort: [{ field: 'ml_calibration_bin_upper', desc: false }] });
+  });
+
+  it('selects every metric whose name a Collector suffixes under both names', () => {
+    const exprs = d.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
+    for (const e of exprs) {
+      // a bare selector of a gauge with unit 1, a histogram in seconds or a counter would miss one naming
+      expect(e, e).not.toMatch(/\b(ml_(drift|calibration|performance)_[a-z_]+|ml_inference_duration_bucket|ml_predictions_total|ml_shadow_agreement_total)\{/);
+    }
+  });
+});

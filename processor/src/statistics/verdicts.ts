@@ -1,10 +1,14 @@
 /**
  * Per-window verdicts beyond drift: is the window's performance, calibration, predicted-class
- * share or missing-value rate different from the reference's, significantly AND by more than a
- * limit? The same two-part rule as the drift decision (decide.ts): significance guards small
- * windows against noise, the limit keeps large windows from flagging differences too small to
- * act on. Every verdict says why in `reasons`, and says `insufficient_data` when it cannot be
- * computed. The defaults of the limits live here (VERDICT_DEFAULTS); the processor's
+ * share or missing-value rate worse than the reference's by more than a limit, with confidence?
+ * A verdict flags the window only when the change is significant at alpha AND its (1 - 2 alpha)
+ * interval lies entirely beyond the limit: the data show, at level alpha, that the change is
+ * larger than what the limit tolerates. Compared with "significant and a point estimate beyond
+ * the limit" (the drift decision, decide.ts), this keeps a clean window's noise from flagging it:
+ * at 600 rows a clean window's AUC or accuracy must be off by the limit plus about 2.3 standard
+ * errors, a chance of about 1e-4 per window, where the point-estimate rule flags about 1% of
+ * clean windows. Every verdict says why in `reasons`, and says `insufficient_data` when it cannot
+ * be computed. The defaults of the limits live here (VERDICT_DEFAULTS); the processor's
  * configuration overrides them globally and per model.
  */
 import { calibrationTest } from './calibration-test.js';
@@ -61,13 +65,15 @@ export interface ChangeTest {
   readonly reference: number | null;
   /** current - reference (for calibration: the excess over the ECE expected at this window size). */
   readonly difference: number | null;
-  /** Interval of `difference` (for calibration: of the current ECE) at level 1 - 2 alpha. */
+  /** Interval of `difference` at level 1 - 2 alpha (one-sided alpha bounds). */
   readonly interval: readonly [number, number] | null;
   /** p-value of the test (one-sided in the direction that flags; two-sided for shares). */
   readonly pValue: number | null;
+  /** The change is significant at alpha. */
   readonly significant: boolean;
+  /** The interval lies beyond the limit (in the flagging direction). */
   readonly largeEffect: boolean;
-  /** The limit the effect was compared with. */
+  /** The limit the change was compared with. */
   readonly limit: number;
   /** Rows the window's value is computed on. */
   readonly count: number;
@@ -107,6 +113,13 @@ function proportions(current: Proportion, reference: Proportion, limit: number, 
   return { cur: cur!, ref };
 }
 
+/** "drop 0.114 (interval [-0.151, -0.077]) beyond the limit 0.05" and the like. */
+function beyond(interval: readonly [number, number], limit: number, large: boolean, what: string): string {
+  const sign = limit < 0 ? -1 : 1;
+  const point = sign * ((interval[0] + interval[1]) / 2);
+  return `${what} ${fmt(point)}, interval [${fmt(interval[0])}, ${fmt(interval[1])}] ${large ? 'beyond' : 'not beyond'} the limit ${fmt(Math.abs(limit))}`;
+}
+
 /** P(Z <= z) for a standard normal Z. */
 const lowerTail = (z: number): number => (z < 0 ? normalTwoSidedP(z) / 2 : 1 - normalTwoSidedP(z) / 2);
 
@@ -118,7 +131,8 @@ function decided(flag: ChangeVerdict, pass: ChangeVerdict, t: Omit<ChangeTest, '
 /**
  * Accuracy of the window against the reference's: one-sided pooled two-proportion z-test
  * (H1: the window's accuracy is lower; Agresti 2013, 3.1, as comparison.ts), Wald interval of
- * the difference at 1 - 2 alpha. `degraded` when p <= alpha and the drop >= maxAccuracyDrop.
+ * the difference at 1 - 2 alpha. `degraded` when p <= alpha and the interval lies below
+ * -maxAccuracyDrop.
  */
 export function accuracyTest(current: { readonly correct: number; readonly count: number }, reference: { readonly correct: number; readonly count: number }, l: Partial<VerdictLimits> = {}): ChangeTest {
   const o = limits(l);
@@ -129,14 +143,14 @@ export function accuracyTest(current: { readonly correct: number; readonly count
   if (current.count < o.minCount) return insufficient(limit, current.count, `${current.count} outcomes < minimum ${o.minCount}`, cur, ref);
   const t = twoProportionTest(reference.correct, reference.count, current.correct, current.count, 2 * o.alpha);
   const pValue = lowerTail(t.z);
-  const drop = -t.difference;
-  return decided('degraded', 'no_degradation', { current: cur, reference: ref, difference: t.difference, interval: t.interval, pValue, significant: pValue <= o.alpha, largeEffect: drop >= limit, limit, count: current.count }, o.alpha, `accuracy ${fmt(cur!)} vs ${fmt(ref!)}: drop ${fmt(drop)} ${drop >= limit ? '>=' : '<'} ${limit}`);
+  const large = t.interval[1] <= -limit;
+  return decided('degraded', 'no_degradation', { current: cur, reference: ref, difference: t.difference, interval: t.interval, pValue, significant: pValue <= o.alpha, largeEffect: large, limit, count: current.count }, o.alpha, `accuracy ${fmt(cur!)} vs ${fmt(ref!)}: ${beyond(t.interval, -limit, large, 'drop')}`);
 }
 
 /**
  * ROC AUC of the window against the reference's: DeLong variances of both (independent
  * samples, so Var(diff) = Var_w + Var_r), one-sided z-test (H1: lower), normal interval of the
- * difference at 1 - 2 alpha. `degraded` when p <= alpha and the drop >= maxRocAucDrop.
+ * difference at 1 - 2 alpha. `degraded` when p <= alpha and the interval lies below -maxRocAucDrop.
  * References: DeLong et al. (1988); Hanley & McNeil (1983), Radiology 148(3) (difference of
  * independent AUCs).
  */
@@ -164,14 +178,16 @@ export function rocAucTest(current: LabelSplitScores, reference: LabelSplitScore
   const z = se > 0 ? difference / se : 0;
   const pValue = se > 0 ? lowerTail(z) : difference < 0 ? 0 : 1;
   const half = normalCritical(2 * o.alpha) * se;
-  const drop = -difference;
-  return decided('degraded', 'no_degradation', { current: w.auc, reference: r.auc, difference, interval: [difference - half, difference + half], pValue, significant: pValue <= o.alpha, largeEffect: drop >= limit, limit, count }, o.alpha, `ROC AUC ${fmt(w.auc)} vs ${fmt(r.auc)}: drop ${fmt(drop)} ${drop >= limit ? '>=' : '<'} ${limit}`);
+  const interval = [difference - half, difference + half] as const;
+  const large = interval[1] <= -limit;
+  return decided('degraded', 'no_degradation', { current: w.auc, reference: r.auc, difference, interval, pValue, significant: pValue <= o.alpha, largeEffect: large, limit, count }, o.alpha, `ROC AUC ${fmt(w.auc)} vs ${fmt(r.auc)}: ${beyond(interval, -limit, large, 'drop')}`);
 }
 
 /**
  * Calibration of the window against the reference's, from their reliability bins
  * (calibration-test.ts): `degraded` when the bootstrap p-value of "calibrated as the reference"
- * is <= alpha and the ECE exceeds the ECE expected at this window size by >= maxEceIncrease.
+ * is <= alpha and the excess of the ECE over the ECE expected at this window size is above
+ * maxEceIncrease across its interval (the bootstrap interval of the ECE less that expectation).
  * `current` is the window's ECE, `reference` the reference's, `difference` the excess.
  */
 export function calibrationVerdict(current: readonly ReliabilityBin[], reference: readonly ReliabilityBin[], referenceEce: number | null, l: Partial<VerdictLimits> = {}, seed = 1): ChangeTest {
@@ -181,15 +197,17 @@ export function calibrationVerdict(current: readonly ReliabilityBin[], reference
   if (referenceEce === null || reference.every((b) => b.count === 0)) return insufficient(limit, count, 'the reference has no scored outcomes');
   if (count < o.minCount) return insufficient(limit, count, `${count} scored outcomes < minimum ${o.minCount}`, null, referenceEce);
   const t = calibrationTest(current, reference, { alpha: o.alpha, iterations: o.iterations, seed });
-  const large = t.excess >= limit;
-  return decided('degraded', 'no_degradation', { current: t.ece, reference: referenceEce, difference: t.excess, interval: t.interval, pValue: t.pValue, significant: t.pValue <= o.alpha, largeEffect: large, limit, count }, o.alpha, `ECE ${fmt(t.ece)}, ${fmt(t.expectedEce)} expected at ${count} rows if calibrated as the reference: excess ${fmt(t.excess)} ${large ? '>=' : '<'} ${limit}`);
+  const interval = [t.interval[0] - t.expectedEce, t.interval[1] - t.expectedEce] as const;
+  const large = interval[0] >= limit;
+  return decided('degraded', 'no_degradation', { current: t.ece, reference: referenceEce, difference: t.excess, interval, pValue: t.pValue, significant: t.pValue <= o.alpha, largeEffect: large, limit, count }, o.alpha, `ECE ${fmt(t.ece)}, ${fmt(t.expectedEce)} expected at ${count} rows if calibrated as the reference: ${beyond(interval, limit, large, 'excess')}`);
 }
 
 /**
  * Share of the window's rows predicted as a class (e.g. flagged as fraud) against the
  * reference's share: Fisher's exact test, two-sided as twice the smaller one-sided p-value
- * (fisher-exact.ts), Wald interval of the difference at 1 - alpha. `shift` when p <= alpha and
- * the share moved by a factor >= maxShareRatio (either way) and by >= minShareDifference.
+ * (fisher-exact.ts), Wald interval of the difference at 1 - 2 alpha. `shift` when p <= alpha and
+ * the whole interval is a move by a factor of at least maxShareRatio (either way) and by at least
+ * minShareDifference.
  */
 export function shareTest(current: Proportion, reference: Proportion, l: Partial<VerdictLimits> = {}): ChangeTest {
   const o = limits(l);
@@ -197,21 +215,25 @@ export function shareTest(current: Proportion, reference: Proportion, l: Partial
   const p = proportions(current, reference, limit, o, 'predictions');
   if ('verdict' in p) return p;
   const { cur, ref } = p;
-  const up = fisherExactOneSided(current.count, current.total, reference.count, reference.total, 'greater');
-  const down = fisherExactOneSided(current.count, current.total, reference.count, reference.total, 'less');
-  const pValue = Math.min(1, 2 * Math.min(up, down));
-  const t = twoProportionTest(reference.count, reference.total, current.count, current.total, o.alpha);
+  const pUp = fisherExactOneSided(current.count, current.total, reference.count, reference.total, 'greater');
+  const pDown = fisherExactOneSided(current.count, current.total, reference.count, reference.total, 'less');
+  const pValue = Math.min(1, 2 * Math.min(pUp, pDown));
+  const t = twoProportionTest(reference.count, reference.total, current.count, current.total, 2 * o.alpha);
   const d = cur - ref;
+  const [lo, hi] = t.interval;
+  // up: the lowest share in the interval is still limit x the reference's and minShareDifference above it; down likewise
+  const up = lo >= o.minShareDifference && ref + lo >= limit * ref;
+  const down = hi <= -o.minShareDifference && ref + hi <= ref / limit;
   const ratio = ref > 0 ? cur / ref : cur > 0 ? Infinity : 1;
-  const large = Math.abs(d) >= o.minShareDifference && (ratio >= limit || ratio <= 1 / limit);
   const ratioText = Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : 'from none';
-  return decided('shift', 'no_shift', { current: cur, reference: ref, difference: d, interval: t.interval, pValue, significant: pValue <= o.alpha, largeEffect: large, limit, count: current.total }, o.alpha, `share ${pct(cur)} vs ${pct(ref)} (${ratioText}; limit ${limit}x and ${pct(o.minShareDifference)})`);
+  const moved = `interval of the difference [${fmt(lo)}, ${fmt(hi)}]`;
+  return decided('shift', 'no_shift', { current: cur, reference: ref, difference: d, interval: t.interval, pValue, significant: pValue <= o.alpha, largeEffect: up || down, limit, count: current.total }, o.alpha, `share ${pct(cur)} vs ${pct(ref)} (${ratioText}), ${moved} ${up || down ? 'beyond' : 'not beyond'} ${limit}x and ${pct(o.minShareDifference)}`);
 }
 
 /**
  * Missing-value rate of a feature against the reference's: one-sided Fisher's exact test (H1:
  * more missing), Wald interval of the difference at 1 - 2 alpha. `spike` when p <= alpha and the
- * rate rose by >= maxMissingIncrease.
+ * interval lies above maxMissingIncrease.
  */
 export function missingTest(current: Proportion, reference: Proportion, l: Partial<VerdictLimits> = {}): ChangeTest {
   const o = limits(l);
@@ -221,6 +243,6 @@ export function missingTest(current: Proportion, reference: Proportion, l: Parti
   const { cur, ref } = p;
   const pValue = fisherExactOneSided(current.count, current.total, reference.count, reference.total, 'greater');
   const t = twoProportionTest(reference.count, reference.total, current.count, current.total, 2 * o.alpha);
-  const rise = cur - ref;
-  return decided('spike', 'no_spike', { current: cur, reference: ref, difference: rise, interval: t.interval, pValue, significant: pValue <= o.alpha, largeEffect: rise >= limit, limit, count: current.total }, o.alpha, `missing ${pct(cur)} vs ${pct(ref)}: rise ${fmt(rise)} ${rise >= limit ? '>=' : '<'} ${limit}`);
+  const large = t.interval[0] >= limit;
+  return decided('spike', 'no_spike', { current: cur, reference: ref, difference: cur - ref, interval: t.interval, pValue, significant: pValue <= o.alpha, largeEffect: large, limit, count: current.total }, o.alpha, `missing ${pct(cur)} vs ${pct(ref)}: ${beyond(t.interval, limit, large, 'rise')}`);
 }
