@@ -24,6 +24,7 @@ import {
   type FairnessOptions,
   type LabelSplitScores,
   type SliceInput,
+  type VerdictLimits,
 } from '../statistics/index.js';
 import { benjaminiHochberg, bootstrapInterval, criticalValues, decideDrift } from '../statistics/index.js';
 import type {
@@ -36,7 +37,9 @@ import type {
   FairnessReport,
   ModelReport,
   PerformanceReport,
+  VerdictsReport,
 } from './report-types.js';
+import { windowVerdicts } from './verdicts.js';
 import type { FeatureWindow, WindowSnapshot } from '../windows/snapshot.js';
 
 export interface EvaluationSettings {
@@ -56,6 +59,8 @@ export interface EvaluationSettings {
   readonly bootstrapBelow?: number;
   /** Fairness across slices: minimum rows per slice, alpha, limits (see statistics/fairness.ts). */
   readonly fairness?: FairnessOptions;
+  /** Limits of the verdicts on performance, calibration, shares and missing values (statistics/verdicts.ts; alpha and minRows by default). */
+  readonly limits?: Partial<VerdictLimits>;
 }
 
 export interface EvaluationContext {
@@ -428,6 +433,27 @@ function performanceOf(v: WindowSnapshot, task: ModelTask | undefined, s: typeof
 }
 
 /**
+ * The window's verdicts on performance, calibration, predicted-class shares and missing values
+ * against the reference (analysis/verdicts.ts), with the drift verdicts in the list of checks.
+ * Limits: `settings.limits` over alpha and minRows over statistics/verdicts.ts's defaults.
+ */
+function verdictsOf(
+  reference: WindowSnapshot,
+  current: WindowSnapshot,
+  task: ModelTask | undefined,
+  s: typeof DEFAULTS,
+  limits: Partial<VerdictLimits> | undefined,
+  perf: { current: PerfNumbers | null; reference: PerfNumbers | null },
+  cal: CalibrationReport | null,
+  drift: Pick<ModelReport, 'features' | 'prediction' | 'window'>,
+): VerdictsReport {
+  const binary = task === 'binary_classification' || task === undefined;
+  const scores = { current: binary ? splitOf(current, s.positiveLabel) : null, reference: binary ? splitOf(reference, s.positiveLabel) : null };
+  const calibration = { current: cal, reference: cal ? calibrationReport(scores.reference) : null };
+  return windowVerdicts(reference, current, { performance: perf, scores, calibration, threshold: s.threshold, positiveLabel: s.positiveLabel }, { alpha: s.alpha, minCount: s.minRows, ...limits }, drift);
+}
+
+/**
  * Confidence-based estimate of the window's binary metrics: a calibration map from the
  * reference's label-split score histograms applied to the window's score histogram (see
  * statistics/cbpe.ts). Null unless the reference has outcomes and the window has scores.
@@ -598,9 +624,11 @@ export function evaluate(reference: WindowSnapshot, current: WindowSnapshot, ctx
       }
     : null;
   const lat = current.inferenceDuration['predict'] ?? current.inferenceDuration[''];
+  const win = ctx.window ? { start: ctx.window.start.toISOString(), end: ctx.window.end.toISOString() } : null;
+  const verdicts = verdictsOf(reference, current, task, s, settings.limits, { current: perfCur, reference: perfRef }, cal, { features, prediction: { score, classes, value }, window: win });
   return {
     model: { name: ctx.model.name, version: ctx.model.version ?? null, task: task ?? null, role: ctx.model.role ?? 'primary' },
-    window: ctx.window ? { start: ctx.window.start.toISOString(), end: ctx.window.end.toISOString() } : null,
+    window: win,
     reference: { kind: ctx.referenceKind, count: reference.rows },
     current: { count: current.rows, errors: Object.values(current.predictions.errors).reduce((a, b) => a + b, 0) },
     status: enoughRows ? 'ok' : 'insufficient_data',
@@ -616,5 +644,6 @@ export function evaluate(reference: WindowSnapshot, current: WindowSnapshot, ctx
     comparison: null,
     attribution: attributionReport(reference, current, s, enoughRows),
     retrain: null,
+    verdicts,
   };
 }

@@ -8,6 +8,9 @@ import type { ModelTask } from '@otel-ml/conventions';
 export type { DriftDecision, DriftVerdict } from '../statistics/decide.js';
 import type { DriftDecision } from '../statistics/decide.js';
 import type { Disparity, SliceMetrics } from '../statistics/fairness.js';
+import type { ChangeTest } from '../statistics/verdicts.js';
+
+export type { ChangeTest, ChangeVerdict } from '../statistics/verdicts.js';
 
 export interface ChiSquareResult {
   readonly statistic: number;
@@ -212,6 +215,46 @@ export interface RetrainReport {
   readonly baselineAgeMs: number | null;
 }
 
+/** What a verdict is about (the `ml.verdict.check` attribute of the `ml.verdict` gauges). */
+export type CheckName = 'feature_drift' | 'score_drift' | 'class_drift' | 'accuracy' | 'roc_auc' | 'calibration' | 'predicted_share' | 'missing';
+
+/** One verdict of the window, and how long it has held. */
+export interface CheckEntry {
+  readonly check: CheckName;
+  /** The feature (feature_drift, missing), else null. */
+  readonly feature: string | null;
+  /** The predicted class (predicted_share), else null. */
+  readonly class: string | null;
+  /** drift / no_drift, degraded / no_degradation, shift / no_shift, spike / no_spike, or insufficient_data. */
+  readonly verdict: string;
+  /** True when the verdict flags the window (drift, degraded, shift, spike); null for insufficient_data. */
+  readonly flagged: boolean | null;
+  /** Consecutive evaluated windows with this same verdict, this one included (1 offline). */
+  readonly windows: number;
+  /** Start of the first of those windows (null offline). */
+  readonly since: string | null;
+}
+
+/**
+ * Per-window verdicts beyond drift (statistics/verdicts.ts), and every verdict of the window in
+ * one list with the number of consecutive windows it has held: what alerts fire on.
+ */
+export interface VerdictsReport {
+  readonly alpha: number;
+  /** Accuracy against the reference's (one-sided two-proportion z-test). */
+  readonly accuracy: ChangeTest | null;
+  /** ROC AUC against the reference's (DeLong). */
+  readonly rocAuc: ChangeTest | null;
+  /** ECE against what a window of this size calibrated as the reference shows (bootstrap). */
+  readonly calibration: ChangeTest | null;
+  /** Share of rows predicted as each class against the reference's share (Fisher's exact test). */
+  readonly predictedShare: Readonly<Record<string, ChangeTest>>;
+  /** Missing-value rate of each feature against the reference's (Fisher's exact test). */
+  readonly missing: Readonly<Record<string, ChangeTest>>;
+  /** Every verdict of the window, drift ones included. */
+  readonly checks: readonly CheckEntry[];
+}
+
 export interface ModelReport {
   readonly model: { readonly name: string; readonly version: string | null; readonly task: ModelTask | null; readonly role: string };
   readonly window: { readonly start: string; readonly end: string } | null;
@@ -241,4 +284,6 @@ export interface ModelReport {
   readonly attribution: AttributionReport | null;
   /** Live service: the retraining recommendation after this window. */
   readonly retrain: RetrainReport | null;
+  /** Verdicts on performance, calibration, predicted-class shares and missing values, and all checks with how long they held. */
+  readonly verdicts: VerdictsReport | null;
 }

@@ -1,7 +1,7 @@
 /**
  * Report sections beyond drift, as text and as HTML: the label-free performance estimate,
- * fairness across slices, the canary/shadow comparison, attribution shifts and the retraining
- * recommendation. Each renders nothing when its section is null (or absent in older reports).
+ * fairness across slices, the canary/shadow comparison, attribution shifts, the retraining
+ * recommendation and the verdicts that alerts fire on. Each renders nothing when its section is null (or absent in older reports).
  */
 import type { ModelReport } from '../analysis/report-types.js';
 import { esc } from './svg.js';
@@ -85,6 +85,37 @@ function attributionRows(r: ModelReport): string[][] {
 }
 const ATTRIBUTION_HEAD = ['feature', 'mean |attr|', 'reference', 'shift', 'drift'];
 
+/** The verdict tests (performance, calibration, shares, missing values) with their evidence. */
+function verdictRows(r: ModelReport): string[][] {
+  const v = r.verdicts!;
+  const held = (check: string, feature: string | null = null, cls: string | null = null) => {
+    const c = v.checks.find((x) => x.check === check && x.feature === feature && x.class === cls);
+    return c ? `${c.windows}` : '-';
+  };
+  const row = (what: string, t: NonNullable<typeof v.accuracy>, check: string, feature: string | null = null, cls: string | null = null) => [
+    what,
+    t.verdict.replace(/_/g, ' '),
+    fmt(t.current),
+    fmt(t.reference),
+    interval(t.interval),
+    t.pValue === null ? '-' : pval(t.pValue),
+    held(check, feature, cls),
+  ];
+  const rows: string[][] = [];
+  if (v.accuracy) rows.push(row('accuracy', v.accuracy, 'accuracy'));
+  if (v.rocAuc) rows.push(row('ROC AUC', v.rocAuc, 'roc_auc'));
+  if (v.calibration) rows.push(row('calibration (ECE)', v.calibration, 'calibration'));
+  for (const [c, t] of Object.entries(v.predictedShare)) rows.push(row(`share predicted ${c}`, t, 'predicted_share', null, c));
+  for (const [f, t] of Object.entries(v.missing)) rows.push(row(`missing ${f}`, t, 'missing', f));
+  return rows;
+}
+const VERDICT_HEAD = ['check', 'verdict', 'window', 'reference', 'interval (difference)', 'p', 'windows held'];
+const flaggedLine = (r: ModelReport) => {
+  const f = r.verdicts!.checks.filter((c) => c.flagged);
+  return f.length ? `flagged: ${f.map((c) => `${c.check}${c.feature ? ` ${c.feature}` : ''}${c.class ? ` ${c.class}` : ''} (${c.windows} window${c.windows === 1 ? '' : 's'})`).join(', ')}` : 'nothing flagged';
+};
+const VERDICTS_META = (r: ModelReport) => `each flags the window when significant at alpha ${r.verdicts!.alpha} and its interval lies beyond the limit; ${flaggedLine(r)}`;
+
 const retrainLine = (r: ModelReport) => (r.retrain!.recommended ? `RECOMMENDED: ${r.retrain!.details.join('; ')}` : `not recommended (drift in ${r.retrain!.driftWindows} consecutive window(s))`);
 
 /** The sections as plain text (empty string when none applies). */
@@ -97,6 +128,7 @@ export function renderSectionsText(r: ModelReport): string {
   if (r.comparison) out.push('', `Comparison: ${comparisonTitle(r)}`, ...comparisonLines(r).map((l) => `  ${l}`));
   if (r.attribution) out.push('', 'Attributions (features by shift of mean |attribution|)', textTable(ATTRIBUTION_HEAD, attributionRows(r)));
   if (r.retrain) out.push('', `Retraining: ${retrainLine(r)}`);
+  if (r.verdicts && verdictRows(r).length) out.push('', `Verdicts: ${VERDICTS_META(r)}`, textTable(VERDICT_HEAD, verdictRows(r)));
   return out.length ? `${out.join('\n')}\n` : '';
 }
 
@@ -118,5 +150,6 @@ export function renderSectionsHtml(r: ModelReport): string {
   }
   if (r.attribution) out.push(`<h2>Attributions</h2>${htmlTable('attribution', ATTRIBUTION_HEAD, attributionRows(r))}`);
   if (r.retrain) out.push(`<h2>Retraining</h2><div class="banner ${r.retrain.recommended ? 'bad' : 'good'}">${esc(retrainLine(r))}</div>`);
+  if (r.verdicts && verdictRows(r).length) out.push(`<h2>Verdicts</h2><p class="meta">${esc(VERDICTS_META(r))}</p>${htmlTable('verdicts', VERDICT_HEAD, verdictRows(r))}`);
   return out.join('\n');
 }

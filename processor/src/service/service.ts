@@ -3,7 +3,7 @@
  * as OpenTelemetry metrics and events, plus a status page, health endpoints and an optional
  * Prometheus endpoint on the HTTP port.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { diag } from '@opentelemetry/api';
 import { LoggerProvider, BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
@@ -17,6 +17,7 @@ import { decileBoundariesOf, parseBaselineFile, type BaselineFile, type ModelTas
 import { evaluate } from '../analysis/evaluate.js';
 import { compareDeployments, primaryFor } from '../analysis/compare.js';
 import { retrainDecision, retrainStarted } from '../analysis/retrain.js';
+import { withHistory } from '../analysis/verdicts.js';
 import { RetrainWebhook, retrainPayload } from './retrain.js';
 import type { ModelReport } from '../analysis/report-types.js';
 import { createGrpcReceiver, createHttpReceiver, OverloadedError, type GrpcReceiver, type HttpReceiver, type MetricsConsumer, type RouteHandler } from '../receiver/index.js';
@@ -72,6 +73,20 @@ function counting(exporter: PushMetricExporter, failed: (reason: string) => void
     selectAggregationTemporality: exporter.selectAggregationTemporality?.bind(exporter),
     selectAggregation: exporter.selectAggregation?.bind(exporter),
   };
+}
+
+/**
+ * The alert playbooks (docs/playbooks/*.md of the repository this processor runs from), served at
+ * /playbooks/<name>.md (and the index at /playbooks/) so that notifications link somewhere by
+ * default. None when the files are not there (an installed package).
+ */
+function playbookRoutes(): [string, string][] {
+  const dir = new URL('../../../docs/playbooks/', import.meta.url);
+  if (!existsSync(dir)) return [];
+  const files = readdirSync(dir).filter((f) => f.endsWith('.md'));
+  const out = files.map((f): [string, string] => [`/playbooks/${f}`, new URL(f, dir).pathname]);
+  if (files.includes('README.md')) out.push(['/playbooks/', new URL('README.md', dir).pathname]);
+  return out;
 }
 
 function loadBaselineFile(file: string): BaselineFile {
@@ -215,6 +230,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
             minJensenShannon: config.evaluation.minJensenShannon,
             threshold: config.evaluation.threshold,
             fairness: config.fairness,
+            limits: { ...config.limits, ...mc?.limits },
           },
         );
         // Canary/shadow: compare with the primary window closed in this pass; then the retraining decision.
@@ -222,7 +238,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
         const compared = { ...evaluated, comparison: primary ? compareDeployments(primary, snap, settings) : null };
         const previous = history.get(snap.modelKey) ?? [];
         const retrain = retrainDecision(compared, previous, { baselineCreatedAt: baselines.get(snap.model.name)?.createdAt, now }, { driftWindows: rc0?.driftWindows, minAccuracy: rc0?.minAccuracy, maxBaselineAgeMs: rc0?.maxBaselineAgeMs });
-        const report = { ...compared, retrain };
+        const report = withHistory({ ...compared, retrain }, previous[previous.length - 1]);
         if (retrainStarted(previous[previous.length - 1]?.retrain, retrain)) {
           emitter.recommendRetraining(report);
           webhook?.enqueue(retrainPayload(report));
@@ -238,6 +254,11 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
       }
     } finally {
       evaluating = false;
+    }
+    // Results leave now, not at the next export interval: an alert is as late as its data.
+    if (out.length > 0 && config.exporters.otlp.enabled) {
+      meterProvider.forceFlush().catch(() => undefined);
+      loggerProvider.forceFlush().catch(() => undefined);
     }
     return out;
   };
@@ -265,10 +286,17 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
       decodeRejected += ctx.decodeRejectedDataPoints;
       // A failed commit (disk full, I/O error) is an outage: the sender is told to retry
       // (503 / UNAVAILABLE; OTLP senders do not retry a 500).
-      return group.submit(exp).catch((e: unknown) => {
-        if (e instanceof CommitFailedError) throw new OverloadedError(5, 'unavailable', `request not stored: ${e.message}`);
-        throw e;
-      });
+      return group
+        .submit(exp)
+        .then((r) => {
+          // A window opened by this request may end before the evaluation timer is due.
+          if ((processor.nextWindowEnd() ?? Infinity) < dueAt - 50) schedule();
+          return r;
+        })
+        .catch((e: unknown) => {
+          if (e instanceof CommitFailedError) throw new OverloadedError(5, 'unavailable', `request not stored: ${e.message}`);
+          throw e;
+        });
     },
   };
   const sendJson = (res: ServerResponse, status: number, body: unknown) => {
@@ -278,6 +306,12 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   routes.set('/healthz', (_req: IncomingMessage, res: ServerResponse) => sendJson(res, 200, { status: 'ok' }));
   routes.set('/readyz', (_req, res) => sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'starting', ...summaryStats() }));
   routes.set('/api/reports', (_req, res) => sendJson(res, 200, Object.fromEntries(emitter.reports())));
+  for (const [path, file] of playbookRoutes()) {
+    routes.set(path, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/markdown; charset=utf-8' });
+      res.end(readFileSync(file));
+    });
+  }
   if (config.statusPage.enabled) {
     routes.set('/', (req, res) => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
@@ -316,18 +350,29 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   }
   ready = true;
 
-  const timer = opts.manualEvaluation
-    ? undefined
-    : setInterval(() => {
-        try {
-          evaluateNow();
-        } catch (err) {
-          diag.error(`otel-ml: evaluation failed: ${(err as Error).message}`);
-        }
-      }, config.evaluation.intervalMs);
-  timer?.unref();
-
+  // Windows are evaluated as soon as they close (a timer set for the next window end), and at
+  // least every evaluation.interval (windows owed after a restart, extensions).
   let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+  let dueAt = Infinity;
+  const schedule = (): void => {
+    if (closed || opts.manualEvaluation) return;
+    if (timer) clearTimeout(timer);
+    const next = processor.nextWindowEnd();
+    const wait = next === undefined ? config.evaluation.intervalMs : Math.min(config.evaluation.intervalMs, Math.max(0, next - clock()) + 50);
+    dueAt = clock() + wait;
+    timer = setTimeout(() => {
+      try {
+        evaluateNow();
+      } catch (err) {
+        diag.error(`otel-ml: evaluation failed: ${(err as Error).message}`);
+      }
+      schedule();
+    }, wait);
+    timer.unref();
+  };
+  schedule();
+
   return {
     httpUrl,
     grpcAddress,
@@ -339,7 +384,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
       if (closed) return;
       closed = true;
       ready = false;
-      if (timer) clearInterval(timer);
+      if (timer) clearTimeout(timer);
       await webhook?.close();
       await http?.close();
       await grpc?.close();

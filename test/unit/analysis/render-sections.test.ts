@@ -34,10 +34,14 @@ describe('report sections beyond drift', () => {
     expect(t).toMatch(/verdict candidate worse: accuracy worse by 0\.300/);
     expect(t).toContain('Attributions (features by shift of mean |attribution|)');
     expect(t).toContain('Retraining: RECOMMENDED: realized accuracy 0.600 below 0.9');
+    // The verdicts alerts fire on: accuracy 0.6 against 0.9 on 200 outcomes is degraded.
+    expect(t).toMatch(/Verdicts: each flags the window when significant at alpha 0\.01 and its interval lies beyond the limit; flagged: accuracy \(1 window\), roc_auc \(1 window\), calibration \(1 window\)$/m);
+    expect(t).toMatch(/accuracy +degraded +0\.600 +0\.900 +\[-0\.\d{3}, -0\.\d{3}\] +<1e-4 +1/);
   });
   it('HTML', () => {
     const h = renderHtml(r);
     expect(h).toContain('<h2>Estimated performance</h2>');
+    expect(h).toMatch(/<h2>Verdicts<\/h2><p class="meta">[^<]*flagged: accuracy \(1 window\), roc_auc \(1 window\), calibration \(1 window\)<\/p><table class="verdicts">/);
     expect(h).toContain('data-verdict="candidate_worse"');
     expect(h).toContain('<table class="attribution">');
     expect(h).toContain('<h2>Retraining</h2><div class="banner bad">');
