@@ -164,11 +164,17 @@ export const ML_DRIFT_REFERENCE_VALUE_PINNED = "pinned" as const;
  */
 export const ML_DRIFT_REFERENCE_VALUE_ROLLING = "rolling" as const;
 
+/**
+ * The production window one period (for example a day or a week) earlier.
+ */
+export const ML_DRIFT_REFERENCE_VALUE_SEASONAL = "seasonal" as const;
+
 /** The values of `ml.drift.reference`. */
 export type MlDriftReferenceValue =
   | "baseline"
   | "pinned"
-  | "rolling";
+  | "rolling"
+  | "seasonal";
 
 /**
  * Which distribution a drift result is about.

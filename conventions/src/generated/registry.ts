@@ -75,7 +75,8 @@ export const REGISTRY: Registry = {
       "values": [
         "baseline",
         "pinned",
-        "rolling"
+        "rolling",
+        "seasonal"
       ],
       "openEnum": false,
       "onMetrics": true

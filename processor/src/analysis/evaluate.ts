@@ -37,9 +37,11 @@ import type {
   FairnessReport,
   ModelReport,
   PerformanceReport,
+  ReferenceKindName,
   VerdictsReport,
 } from './report-types.js';
 import { windowVerdicts } from './verdicts.js';
+import { referenceReport, type ReferenceChoiceContext } from './reference-report.js';
 import type { FeatureWindow, WindowSnapshot } from '../windows/snapshot.js';
 
 export interface EvaluationSettings {
@@ -65,7 +67,9 @@ export interface EvaluationSettings {
 
 export interface EvaluationContext {
   readonly model: { readonly name: string; readonly version?: string; readonly task?: ModelTask; readonly role?: string };
-  readonly referenceKind: 'baseline' | 'pinned' | 'rolling';
+  readonly referenceKind: ReferenceKindName;
+  /** The configured kind, the reason of a fallback and whose reference it is (live service; see analysis/reference-report.ts). */
+  readonly referenceChoice?: ReferenceChoiceContext;
   readonly window?: { readonly start: Date; readonly end: Date };
   /** Decile boundaries per numeric feature from the baseline; computed from the reference histogram otherwise. */
   readonly decileBoundaries?: ReadonlyMap<string, readonly number[]>;
@@ -629,7 +633,7 @@ export function evaluate(reference: WindowSnapshot, current: WindowSnapshot, ctx
   return {
     model: { name: ctx.model.name, version: ctx.model.version ?? null, task: task ?? null, role: ctx.model.role ?? 'primary' },
     window: win,
-    reference: { kind: ctx.referenceKind, count: reference.rows },
+    reference: referenceReport(ctx.referenceKind, reference, ctx.referenceChoice),
     current: { count: current.rows, errors: Object.values(current.predictions.errors).reduce((a, b) => a + b, 0) },
     status: enoughRows ? 'ok' : 'insufficient_data',
     settings: { alpha: s.alpha, minRows: s.minRows, minPsi: s.minPsi, minJensenShannon: s.minJensenShannon, threshold: s.threshold },

@@ -255,10 +255,29 @@ export interface VerdictsReport {
   readonly checks: readonly CheckEntry[];
 }
 
+/** What a window is compared with (`ml.drift.reference`). */
+export type ReferenceKindName = 'baseline' | 'pinned' | 'rolling' | 'seasonal';
+
+/** The reference a window was compared with. */
+export interface ReferenceReport {
+  /** The kind used. */
+  readonly kind: ReferenceKindName;
+  /** Rows in the reference. */
+  readonly count: number;
+  /** The kind configured (differs from `kind` while a seasonal reference falls back). */
+  readonly requested: ReferenceKindName;
+  /** Why `kind` is not `requested`; null when it is. */
+  readonly fallback: string | null;
+  /** The production window(s) the reference is made of; null for a baseline. */
+  readonly window: { readonly start: string; readonly end: string } | null;
+  /** A canary's or shadow's reference is its primary's: that primary; null otherwise. */
+  readonly of: { readonly version: string | null; readonly role: string } | null;
+}
+
 export interface ModelReport {
   readonly model: { readonly name: string; readonly version: string | null; readonly task: ModelTask | null; readonly role: string };
   readonly window: { readonly start: string; readonly end: string } | null;
-  readonly reference: { readonly kind: 'baseline' | 'pinned' | 'rolling'; readonly count: number };
+  readonly reference: ReferenceReport;
   readonly current: { readonly count: number; readonly errors: number };
   /** `insufficient_data` when the current window has fewer rows than the minimum. */
   readonly status: 'ok' | 'insufficient_data';

@@ -1,6 +1,7 @@
 /**
  * A self-contained HTML report: one file, inline CSS and SVG, no scripts, no network access.
  */
+import { referenceLine } from './reference.js';
 import type { DistributionReport, ModelReport } from '../analysis/report-types.js';
 import { esc, histogramOverlay, reliabilityDiagram } from './svg.js';
 import { bySeverity, fmt, pct, pval, verdictText } from './text.js';
@@ -73,7 +74,7 @@ export function renderHtml(r: ModelReport): string {
     .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>otel-ml report: ${esc(title)}</title><style>${STYLE}</style></head><body>
 <h1>otel-ml report: ${esc(title)}</h1>
-<p class="meta">${esc(r.model.task ?? 'task unknown')} · role ${esc(r.model.role)} · reference ${r.reference.kind} (${r.reference.count} rows) · current ${r.current.count} rows${r.window ? ` · ${esc(r.window.start)} – ${esc(r.window.end)}` : ''}</p>
+<p class="meta">${esc(r.model.task ?? 'task unknown')} · role ${esc(r.model.role)} · reference ${esc(referenceLine(r))} · current ${r.current.count} rows${r.window ? ` · ${esc(r.window.start)} – ${esc(r.window.end)}` : ''}</p>
 <p class="meta">Drift = chi-square p &lt; ${r.settings.alpha} after Benjamini-Hochberg across features, and PSI ≥ ${r.settings.minPsi} or Jensen-Shannon ≥ ${r.settings.minJensenShannon}; at least ${r.settings.minRows} rows.</p>
 ${banner}
 <h2>Features</h2>${featureTable(r)}

@@ -23,8 +23,8 @@ import type { ModelReport } from '../analysis/report-types.js';
 import { createGrpcReceiver, createHttpReceiver, OverloadedError, type GrpcReceiver, type HttpReceiver, type MetricsConsumer, type RouteHandler } from '../receiver/index.js';
 import { GroupCommit } from '../streams/group-commit.js';
 import { CommitFailedError } from '../store/writer.js';
-import { rollingReference } from '../windows/references.js';
-import { StreamProcessor } from '../streams/processor.js';
+import { StreamProcessor, parseModelKey } from '../streams/processor.js';
+import { chooseReference, historyToKeep, primaryKeyOf } from './reference-choice.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
 import type { ModelConfig, ServiceConfig } from './config.js';
 import { ResultsEmitter, exportErrorType } from './emit.js';
@@ -113,6 +113,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     resourceAttributes: config.streams.resourceAttributes,
     windows: { lengthMs: config.windows.lengthMs, minRows: config.windows.minRows, maxExtensions: config.windows.maxExtensions },
     references: { rollingWindows: config.references.rollingWindows, rollingRefreshMs: config.references.rollingRefreshMs },
+    historyWindows: historyToKeep(config),
   });
   const baselines = new Map<string, BaselineFile>();
   const baselineDeciles = new Map<string, Map<string, readonly number[]>>();
@@ -163,24 +164,10 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   let ready = false;
   let evaluating = false;
 
-  /**
-   * Pins the configured production window (the one containing `pin`, from the kept history), or
-   * this first closed window when no time is configured. Returns true when `snap` itself became the
-   * reference (it is then not evaluated against itself).
-   */
-  const pinReference = (snap: WindowSnapshot, mc: ModelConfig): boolean => {
-    if (mc.pin !== undefined) {
-      const t = Date.parse(mc.pin);
-      const chosen = [...processor.history(snap.modelKey), snap].find((w) => w.start <= t && t < w.end);
-      if (chosen) {
-        processor.pinReference(snap.modelKey, chosen);
-        diag.info(`otel-ml: ${snap.model.name}: pinned window ${new Date(chosen.start).toISOString()} as the reference`);
-      }
-      return chosen === snap;
-    }
-    processor.pinReference(snap.modelKey, snap);
-    diag.info(`otel-ml: ${snap.model.name}: pinned its first window ${new Date(snap.start).toISOString()} as the reference`);
-    return true;
+  /** The primary's kept window of the same period as a candidate's (when it closed in an earlier pass). */
+  const samePeriod = (primaryKey: string | undefined, snap: WindowSnapshot): WindowSnapshot | undefined => {
+    const w = primaryKey === undefined ? undefined : processor.historyWindowAt(primaryKey, snap.end - 1);
+    return w?.end === snap.end ? w : undefined;
   };
   const owed: WindowSnapshot[] = processor.models().flatMap((k) => processor.unevaluatedWindows(k));
 
@@ -191,27 +178,20 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     try {
       // Windows owed from before a restart first, then the ones closing now.
       const closedNow = [...owed.splice(0), ...processor.closeDueWindows(now)];
+      // Primaries first: a canary or shadow uses the reference chosen for its primary in this pass.
+      closedNow.sort((a, b) => a.end - b.end || Number(a.model.role !== 'primary') - Number(b.model.role !== 'primary'));
       for (const snap of closedNow) {
         const started = performance.now();
         const mc = modelConfigFor(config, snap);
-        if (mc?.reference === 'pinned' && !processor.references(snap.modelKey).pinned && pinReference(snap, mc)) continue;
-        const primary = primaryFor(snap, closedNow);
-        const own = processor.references(snap.modelKey);
-        // A canary/shadow version without references of its own is evaluated against the primary's.
-        const borrowed = !own.baseline && !own.pinned && !own.rolling && primary !== undefined;
-        const refs = borrowed ? processor.references(primary.modelKey) : own;
-        const kind = mc?.reference ?? (refs.baseline ? 'baseline' : refs.pinned ? 'pinned' : 'rolling');
-        let reference = refs[kind];
-        if (kind === 'rolling' && reference !== undefined && reference.end > snap.start) {
-          // A window owed from before a restart, evaluated after later windows closed: the rolling
-          // reference now covers it. Its reference is made of the windows before it.
-          const before = processor.history(borrowed ? primary.modelKey : snap.modelKey).filter((w) => w.end <= snap.start);
-          reference = rollingReference(before, config.references.rollingWindows);
-        }
-        if (!reference) {
-          diag.info(`otel-ml: ${snap.model.name}: no ${kind} reference yet; window ${new Date(snap.start).toISOString()} not evaluated`);
+        const primaryKey = primaryKeyOf(snap, closedNow, processor);
+        const primary = primaryFor(snap, closedNow) ?? samePeriod(primaryKey, snap);
+        const choice = chooseReference(processor, snap, primaryKey, { reference: mc?.reference, pin: mc?.pin, periodMs: mc?.periodMs, rollingWindows: config.references.rollingWindows });
+        if (choice.snapshot === undefined) {
+          if (!choice.pinned) diag.warn(`otel-ml: ${snap.model.name} ${snap.model.role}: window ${new Date(snap.start).toISOString()} not evaluated: ${choice.reason}`);
           continue;
         }
+        const { kind, snapshot: reference } = choice;
+        const of = primaryKey === undefined ? null : { version: parseModelKey(primaryKey).version || null, role: 'primary' };
         const deciles = kind === 'baseline' ? baselineDeciles.get(snap.model.name) : undefined;
         const task = (snap.task || reference.task || undefined) as ModelTask | undefined;
         const evaluated = evaluate(
@@ -220,6 +200,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
           {
             model: { name: snap.model.name, version: snap.model.version || undefined, task, role: snap.model.role },
             referenceKind: kind,
+            referenceChoice: { requested: choice.requested, fallback: choice.fallback, of },
             window: { start: new Date(snap.start), end: new Date(snap.end) },
             decileBoundaries: deciles,
           },
