@@ -12,8 +12,8 @@ import type {
   ResourceMetrics,
   SumMetricData,
 } from '@opentelemetry/sdk-metrics';
-import type { HistogramCell } from '../aggregation/cells.js';
-import type { ModelAggregator } from '../aggregation/model-aggregator.js';
+import type { Cell, HistogramCell } from '../aggregation/cells.js';
+import { forgetRetired, type ModelAggregator } from '../aggregation/model-aggregator.js';
 import { METRIC_BY_NAME, METRIC_DEFINITIONS } from '../aggregation/metrics.js';
 import { SCOPE_NAME, VERSION } from '../version.js';
 import { noisyCount } from './noise.js';
@@ -123,9 +123,11 @@ export class MlMetricProducer implements MetricProducer {
     const sumTemporality = this.selector(COUNTER_INSTRUMENT);
     const byName = new Map<string, HistogramMetricData | SumMetricData>();
     let now = Date.now();
+    const live: Cell[] = [];
     for (const source of this.sources()) {
       const agg = source.aggregator;
       now = agg.now();
+      for (const c of agg.allCells()) live.push(c);
       const epsilon = source.privacy !== undefined && source.privacy.epsilon > 0 ? source.privacy.epsilon : undefined;
       for (const cell of agg.allCells()) {
         // Series that never recorded anything are left out, as the OpenTelemetry SDK does.
@@ -159,6 +161,8 @@ export class MlMetricProducer implements MetricProducer {
       }
     }
     this.lastCollectMs = now;
+    forgetRetired(this.previous, live);
+    forgetRetired(this.released, live);
     for (const def of METRIC_DEFINITIONS) {
       const m = byName.get(def.name);
       if (m !== undefined && m.dataPoints.length > 0) out.push(m);
