@@ -13,6 +13,7 @@
  *   -  no verdict: insufficient_data / insufficient_resolution, or the signal absent from the report
  *   x  no report for this window (not evaluated)
  *   r  `reference`: the reference kind asked for was used;  f  a fallback was used (with a reason)
+ *   N  `top_unseen:<feature>`: the first letter of the most frequent unseen category named ('.': none)
  *   ?  anything (a window where either answer is right, e.g. while a seasonal reference falls back)
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -58,6 +59,8 @@ export interface Scenario {
   readonly temporality: 'delta' | 'cumulative';
   /** Expected codes per signal, one per window (see the module comment). */
   readonly expect: Readonly<Record<string, string>>;
+  /** Features the deployments declare `sensitive` (their unseen categories are never named). */
+  readonly sensitive?: readonly string[];
   /** The bug of the issue this row reproduces, if any. */
   readonly bug?: string;
 }
@@ -132,7 +135,12 @@ interface Deployment {
 function deploy(svc: RunningService, s: Scenario, version: string, role: Role, baseline: BaselineFile | undefined, instance: string): Deployment {
   const monitor = createModelMonitor({
     model: { name: MODEL, version, task: 'binary_classification' },
-    ...(baseline ? { baseline } : { features: [{ name: 'amount', type: 'numeric' }, { name: 'age', type: 'numeric' }, { name: 'country', type: 'categorical' }] }),
+    ...(baseline ? { baseline } : {}),
+    features: [
+      { name: 'amount', type: 'numeric' },
+      { name: 'age', type: 'numeric' },
+      { name: 'country', type: 'categorical', ...(s.sensitive?.includes('country') ? { sensitive: true } : {}) },
+    ],
     role,
     ...(s.privacy === 'on' ? { privacy: { epsilon: 1 } } : {}),
   });
@@ -146,7 +154,7 @@ function record(d: Deployment, rows: readonly WorldRow[], batches: readonly { se
   const m = d.monitor;
   for (const r of rows) {
     const score = Number(r.score.toFixed(6));
-    m.observe({ ...(opts.features ? { features: { amount: r.amount, age: r.age, country: r.country } } : {}), score });
+    m.observe({ ...(opts.features ? { features: { amount: r.amount, age: r.sentAge, country: r.country, ...(r.coupon === null ? {} : { coupon: r.coupon }) } } : {}), score });
     m.recordOutcome({ score, label: r.label });
     m.recordBusinessOutcome('revenue', r.revenue);
   }
@@ -184,7 +192,8 @@ function code(verdict: string | undefined): string {
 export function observe(signal: string, r: ModelReport | null, requested: ReferenceKind): string {
   if (r === null) return 'x';
   const [kind, subject] = signal.split(':') as [string, string | undefined];
-  const check = (name: string, feature: string | null = null) => r.verdicts?.checks.find((c) => c.check === name && (feature === null || c.feature === feature))?.verdict;
+  const check = (name: string, subject: string | null = null) =>
+    r.verdicts?.checks.find((c) => c.check === name && (subject === null || (name === 'business_value' ? c.metric : c.feature) === subject))?.verdict;
   switch (kind) {
     case 'drift':
       return code(r.features[subject!]?.drift.verdict);
@@ -194,6 +203,11 @@ export function observe(signal: string, r: ModelReport | null, requested: Refere
       return code(r.comparison?.verdict);
     case 'reference':
       return r.reference.kind === requested ? 'r' : 'f';
+    case 'top_unseen': {
+      // the first letter of the most frequent unseen category the report names, '.' for none
+      const top = r.dataQuality?.features[subject!]?.newCategory?.unseen[0]?.value;
+      return top === undefined ? '.' : top[0]!.toUpperCase();
+    }
     default:
       return code(check(kind, subject ?? null));
   }

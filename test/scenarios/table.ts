@@ -22,7 +22,12 @@ const FIRST_IS_REFERENCE = 'x' + rep('.', W - 1);
 const base = { privacy: 'off', from: FROM, windows: W, rowsPerWindow: 400, sender: 'http-proto', temporality: 'delta' } as const;
 
 /** The clean signals of the primary with a baseline (everything the baseline can be compared on). */
-const allClean = { 'drift:amount': CLEAN, 'drift:age': CLEAN, 'drift:country': CLEAN, score_drift: CLEAN, 'missing:amount': CLEAN, accuracy: CLEAN, roc_auc: CLEAN, calibration: CLEAN };
+const allClean = {
+  'drift:amount': CLEAN, 'drift:age': CLEAN, 'drift:country': CLEAN, score_drift: CLEAN, 'missing:amount': CLEAN, accuracy: CLEAN, roc_auc: CLEAN, calibration: CLEAN,
+  'invalid_value:age': CLEAN, 'new_category:country': CLEAN, 'out_of_range:amount': CLEAN, 'out_of_range:age': CLEAN, 'top_unseen:country': CLEAN,
+  // the baseline has no business values: no business verdict against it
+  'business_value:revenue': rep('-', W),
+};
 
 export const SCENARIOS: readonly Scenario[] = [
   // --- primary against its baseline: one row per change ---
@@ -37,12 +42,30 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     ...base, name: 'baseline/primary/complete shift', reference: 'baseline', role: 'primary', change: 'complete_shift',
-    expect: { 'drift:age': from('F'), 'drift:amount': CLEAN, 'drift:country': CLEAN },
+    // every value lies in the baseline's open top bucket with its maximum: the quantile buckets cannot tell how many exceed it
+    expect: { 'drift:age': from('F'), 'drift:amount': CLEAN, 'drift:country': CLEAN, 'out_of_range:age': from('-') },
   },
   {
     ...base, name: 'baseline/primary/missingness spike', reference: 'baseline', role: 'primary', change: 'missingness_spike', temporality: 'cumulative',
     bug: 'Missingness is never flagged',
-    expect: { 'missing:amount': from('F'), 'drift:age': CLEAN, 'drift:country': CLEAN },
+    expect: { 'missing:amount': from('F'), 'drift:age': CLEAN, 'drift:country': CLEAN, 'invalid_value:amount': CLEAN },
+  },
+  {
+    ...base, name: 'baseline/primary/new category', reference: 'baseline', role: 'primary', change: 'new_category', sender: 'grpc',
+    bug: 'Unseen categories lose their names',
+    expect: { 'new_category:country': from('F'), 'top_unseen:country': from('N'), 'drift:amount': CLEAN, 'missing:amount': CLEAN },
+  },
+  {
+    ...base, name: 'baseline/primary/new category, sensitive', reference: 'baseline', role: 'primary', change: 'new_category', sensitive: ['country'],
+    expect: { 'new_category:country': from('F'), 'top_unseen:country': CLEAN },
+  },
+  {
+    ...base, name: 'baseline/primary/values of the wrong type', reference: 'baseline', role: 'primary', change: 'invalid_values', temporality: 'cumulative',
+    expect: { 'invalid_value:age': from('F'), 'invalid_value:amount': CLEAN, 'drift:age': CLEAN, 'missing:amount': CLEAN },
+  },
+  {
+    ...base, name: 'baseline/primary/unknown feature', reference: 'baseline', role: 'primary', change: 'unknown_feature', sender: 'http-json',
+    expect: { 'unknown_feature:coupon': from('F', '-'), 'drift:amount': CLEAN, 'invalid_value:age': CLEAN },
   },
   {
     ...base, name: 'baseline/primary/concept drift', reference: 'baseline', role: 'primary', change: 'concept_drift',
@@ -57,6 +80,29 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     ...base, name: 'rolling/primary/mean shift', reference: 'rolling', role: 'primary', change: 'mean_shift', sender: 'grpc',
     expect: { 'drift:amount': 'x' + from('F').slice(1), 'drift:age': FIRST_IS_REFERENCE },
+  },
+
+  {
+    // the first window is pinned; the default buckets (1-2-5 scale) leave the range's edges within a bucket until values move past it
+    ...base, name: 'pinned/primary/complete shift', reference: 'pinned', role: 'primary', change: 'complete_shift',
+    expect: { 'out_of_range:age': 'x' + from('F', '-').slice(1), 'drift:age': 'x' + from('F').slice(1) },
+  },
+  {
+    ...base, name: 'rolling/primary/business-value drop', reference: 'rolling', role: 'primary', change: 'business_value_drop',
+    bug: 'Business value is recorded but never evaluated',
+    expect: { 'business_value:revenue': 'x' + from('F').slice(1), 'drift:amount': FIRST_IS_REFERENCE, accuracy: FIRST_IS_REFERENCE },
+  },
+  {
+    ...base, name: 'pinned/primary/business-value drop', reference: 'pinned', role: 'primary', change: 'business_value_drop', sender: 'grpc', temporality: 'cumulative',
+    bug: 'Business value is recorded but never evaluated',
+    expect: { 'business_value:revenue': 'x' + from('F').slice(1) },
+  },
+  {
+    ...base, name: 'rolling/primary/none', reference: 'rolling', role: 'primary', change: 'none',
+    expect: {
+      'drift:amount': FIRST_IS_REFERENCE, 'drift:age': FIRST_IS_REFERENCE, 'drift:country': FIRST_IS_REFERENCE, score_drift: FIRST_IS_REFERENCE, accuracy: FIRST_IS_REFERENCE,
+      'business_value:revenue': FIRST_IS_REFERENCE, 'missing:amount': FIRST_IS_REFERENCE, 'new_category:country': FIRST_IS_REFERENCE, 'invalid_value:age': FIRST_IS_REFERENCE,
+    },
   },
 
   // --- seasonal: each window against the window one period (4 windows) earlier ---

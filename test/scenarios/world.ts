@@ -17,7 +17,11 @@ export type Change =
   | 'concept_drift'
   | 'business_value_drop'
   | 'latency_regression'
-  | 'seasonal_cycle';
+  | 'seasonal_cycle'
+  /** 10% of `age` values arrive as text ('n/a'). */
+  | 'invalid_values'
+  /** Every row carries an undeclared `coupon` key. */
+  | 'unknown_feature';
 
 export const COUNTRIES = ['DE', 'FR', 'US', 'UK'] as const;
 const COUNTRY_WEIGHTS = [0.4, 0.3, 0.2, 0.1];
@@ -32,6 +36,10 @@ export interface WorldRow {
   readonly label: 0 | 1;
   /** Revenue attributed to the prediction (`ml.business.value`, metric `revenue`). */
   readonly revenue: number;
+  /** The value of `age` as sent: the number, or text of the wrong type. */
+  readonly sentAge: number | string;
+  /** An undeclared key sent with the features. */
+  readonly coupon: string | null;
 }
 
 export interface WindowTraffic {
@@ -88,11 +96,13 @@ export function windowTraffic(w: WindowSpec): WindowTraffic {
     const label: 0 | 1 = r() < p ? 1 : 0;
     const missing = on && w.change === 'missingness_spike' ? 0.2 : 0.02;
     const amount = r() < missing ? null : Math.exp(logAmount);
-    const margin = on && w.change === 'business_value_drop' ? 0.6 : 1;
-    // revenue: a fee on legitimate transactions the model let through, a loss on missed fraud
+    const margin = on && w.change === 'business_value_drop' ? 0.3 : 1;
+    // revenue: a fee on each legitimate transaction the model lets through, a chargeback on missed fraud
     const approved = score < 0.5;
-    const revenue = approved ? (label === 0 ? 0.02 * Math.exp(logAmount) * margin : -0.2 * Math.exp(logAmount)) : 0;
-    rows.push({ amount, age, country, score, label, revenue });
+    const revenue = approved ? (label === 0 ? margin : -1) : 0;
+    const sentAge = on && w.change === 'invalid_values' && r() < 0.1 ? 'n/a' : age;
+    const coupon = on && w.change === 'unknown_feature' ? `C${i % 7}` : null;
+    rows.push({ amount, age, country, score, label, revenue, sentAge, coupon });
   }
   const batches: { seconds: number; rows: number }[] = [];
   const slow = on && w.change === 'latency_regression' ? 2.5 : 1;

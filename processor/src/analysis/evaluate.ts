@@ -40,7 +40,9 @@ import type {
   ReferenceKindName,
   VerdictsReport,
 } from './report-types.js';
-import { windowVerdicts } from './verdicts.js';
+import { windowVerdicts, withChecks } from './verdicts.js';
+import { businessChecks, businessReport } from './business.js';
+import { dataQualityChecks, dataQualityReport } from './data-quality.js';
 import { referenceReport, type ReferenceChoiceContext } from './reference-report.js';
 import type { FeatureWindow, WindowSnapshot } from '../windows/snapshot.js';
 
@@ -629,7 +631,11 @@ export function evaluate(reference: WindowSnapshot, current: WindowSnapshot, ctx
     : null;
   const lat = current.inferenceDuration['predict'] ?? current.inferenceDuration[''];
   const win = ctx.window ? { start: ctx.window.start.toISOString(), end: ctx.window.end.toISOString() } : null;
-  const verdicts = verdictsOf(reference, current, task, s, settings.limits, { current: perfCur, reference: perfRef }, cal, { features, prediction: { score, classes, value }, window: win });
+  const limits = { alpha: s.alpha, minCount: s.minRows, ...settings.limits };
+  const business = businessReport(reference, current, limits);
+  const dataQuality = dataQualityReport(reference, current, limits);
+  const since = win?.start ?? null;
+  const verdicts = withChecks(verdictsOf(reference, current, task, s, settings.limits, { current: perfCur, reference: perfRef }, cal, { features, prediction: { score, classes, value }, window: win }), [...dataQualityChecks(dataQuality, since), ...businessChecks(business, since)]);
   return {
     model: { name: ctx.model.name, version: ctx.model.version ?? null, task: task ?? null, role: ctx.model.role ?? 'primary' },
     window: win,
@@ -649,5 +655,7 @@ export function evaluate(reference: WindowSnapshot, current: WindowSnapshot, ctx
     attribution: attributionReport(reference, current, s, enoughRows),
     retrain: null,
     verdicts,
+    business,
+    dataQuality,
   };
 }

@@ -5,21 +5,11 @@
  */
 import type { ModelReport } from '../analysis/report-types.js';
 import { esc } from './svg.js';
+import { htmlTable, textTable } from './tables.js';
 import { fmt, pct, pval } from './text.js';
+import { qualitySectionsHtml, qualitySectionsText } from './quality.js';
 
 const interval = (i: readonly [number, number] | null | undefined) => (i ? `[${fmt(i[0])}, ${fmt(i[1])}]` : '-');
-
-function textTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: readonly string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
-function htmlTable(cls: string, head: readonly string[], rows: readonly (readonly string[])[], attrs = ''): string {
-  return `<table class="${cls}"${attrs}><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
-    .join('')}</tbody></table>`;
-}
 
 function estimatedRows(r: ModelReport): string[][] {
   const e = r.estimated!;
@@ -129,6 +119,7 @@ export function renderSectionsText(r: ModelReport): string {
   if (r.attribution) out.push('', 'Attributions (features by shift of mean |attribution|)', textTable(ATTRIBUTION_HEAD, attributionRows(r)));
   if (r.retrain) out.push('', `Retraining: ${retrainLine(r)}`);
   if (r.verdicts && verdictRows(r).length) out.push('', `Verdicts: ${VERDICTS_META(r)}`, textTable(VERDICT_HEAD, verdictRows(r)));
+  out.push(...qualitySectionsText(r));
   return out.length ? `${out.join('\n')}\n` : '';
 }
 
@@ -151,5 +142,6 @@ export function renderSectionsHtml(r: ModelReport): string {
   if (r.attribution) out.push(`<h2>Attributions</h2>${htmlTable('attribution', ATTRIBUTION_HEAD, attributionRows(r))}`);
   if (r.retrain) out.push(`<h2>Retraining</h2><div class="banner ${r.retrain.recommended ? 'bad' : 'good'}">${esc(retrainLine(r))}</div>`);
   if (r.verdicts && verdictRows(r).length) out.push(`<h2>Verdicts</h2><p class="meta">${esc(VERDICTS_META(r))}</p>${htmlTable('verdicts', VERDICT_HEAD, verdictRows(r))}`);
+  out.push(...qualitySectionsHtml(r));
   return out.join('\n');
 }

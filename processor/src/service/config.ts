@@ -11,7 +11,7 @@ import { FAIRNESS_DEFAULTS, type FairnessOptions } from '../statistics/fairness.
 import { VERDICT_DEFAULTS, type VerdictLimits } from '../statistics/verdicts.js';
 
 /** Limits of the per-window verdicts that the configuration may set (statistics/verdicts.ts owns the defaults). */
-export type LimitsConfig = Partial<Pick<VerdictLimits, 'alpha' | 'maxAccuracyDrop' | 'maxRocAucDrop' | 'maxEceIncrease' | 'maxShareRatio' | 'minShareDifference' | 'maxMissingIncrease'>>;
+export type LimitsConfig = Partial<Pick<VerdictLimits, (typeof LIMIT_KEYS)[number]>>;
 
 export type ReferenceChoice = 'baseline' | 'pinned' | 'rolling' | 'seasonal';
 
@@ -225,7 +225,10 @@ class Reader {
 
 const PORT: [number, number] = [0, 65535];
 
-const LIMIT_KEYS = ['alpha', 'maxAccuracyDrop', 'maxRocAucDrop', 'maxEceIncrease', 'maxShareRatio', 'minShareDifference', 'maxMissingIncrease'] as const;
+const LIMIT_KEYS = [
+  'alpha', 'maxAccuracyDrop', 'maxRocAucDrop', 'maxEceIncrease', 'maxShareRatio', 'minShareDifference', 'maxMissingIncrease',
+  'maxInvalidIncrease', 'maxOutOfRangeIncrease', 'maxNewCategoryIncrease', 'maxBusinessValueDrop',
+] as const;
 
 /** A `limits` section: every key when `withDefaults` (the top level), else only the keys given (a model's overrides). */
 function readLimits(r: Reader, withDefaults: boolean): LimitsConfig {
@@ -238,6 +241,10 @@ function readLimits(r: Reader, withDefaults: boolean): LimitsConfig {
     maxShareRatio: [1, 1e6],
     minShareDifference: [0, 1],
     maxMissingIncrease: [0, 1],
+    maxInvalidIncrease: [0, 1],
+    maxOutOfRangeIncrease: [0, 1],
+    maxNewCategoryIncrease: [0, 1],
+    maxBusinessValueDrop: [0, 10],
   };
   for (const k of LIMIT_KEYS) {
     // alpha falls back to evaluation.alpha (in the service), the others to statistics/verdicts.ts

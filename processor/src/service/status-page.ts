@@ -8,6 +8,7 @@
 import type { ModelReport } from '../analysis/report-types.js';
 import { calibrationSection, featureCard, featureTable, performanceSection, STYLE } from '../report/html.js';
 import { referenceLine } from '../report/reference.js';
+import { qualitySummary } from '../report/quality.js';
 import { renderSectionsHtml } from '../report/sections.js';
 import { esc, lineChart } from '../report/svg.js';
 import { bySeverity } from '../report/text.js';
@@ -78,6 +79,7 @@ function modelSection(key: string, r: ModelReport, history: readonly ModelReport
   return `<section class="model" data-model="${esc(r.model.name)}" data-key="${esc(key)}">
 <h2>${esc(title)} — ${status}</h2>
 <p class="meta">window ${esc(r.window?.start ?? '-')} – ${esc(r.window?.end ?? '-')} · ${r.current.count} rows · reference ${esc(referenceLine(r))}</p>
+${qualitySummary(r).map((l) => `<p class="drift">${esc(l)}</p>`).join('')}
 ${featureTable(r)}
 <div class="cards">${top.map(([n, f]) => featureCard(n, f)).join('')}${perf}</div>
 ${calibrationSection(r)}
