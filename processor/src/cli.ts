@@ -141,6 +141,11 @@ export function buildProgram(): Command {
     .action(async (o) => {
       // before the service allocates anything (see service/runtime.ts)
       (await import('./service/runtime.js')).applyServiceV8Flags();
+      // The service's and the SDK's warnings (a window not evaluated and why, failing exports) on
+      // stderr; OTEL_LOG_LEVEL as in every OpenTelemetry SDK (default warn).
+      const { diag, DiagConsoleLogger, DiagLogLevel } = await import('@opentelemetry/api');
+      const { diagLogLevelFromString } = await import('@opentelemetry/core');
+      diag.setLogger(new DiagConsoleLogger(), { logLevel: diagLogLevelFromString(process.env.OTEL_LOG_LEVEL) ?? DiagLogLevel.WARN, suppressOverrideMessage: true });
       const { loadConfig } = await import('./service/config.js');
       const { startService } = await import('./service/service.js');
       const config = loadConfig(o.config);

@@ -98,6 +98,11 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: { 'business_value:revenue': 'x' + from('F').slice(1) },
   },
   {
+    // a slower primary is the service metrics' alert (p99 latency): no verdict on the data or the model may flag it
+    ...base, name: 'rolling/primary/latency regression', reference: 'rolling', role: 'primary', change: 'latency_regression', temporality: 'cumulative',
+    expect: { 'drift:amount': FIRST_IS_REFERENCE, 'drift:age': FIRST_IS_REFERENCE, score_drift: FIRST_IS_REFERENCE, accuracy: FIRST_IS_REFERENCE, 'business_value:revenue': FIRST_IS_REFERENCE },
+  },
+  {
     ...base, name: 'rolling/primary/none', reference: 'rolling', role: 'primary', change: 'none',
     expect: {
       'drift:amount': FIRST_IS_REFERENCE, 'drift:age': FIRST_IS_REFERENCE, 'drift:country': FIRST_IS_REFERENCE, score_drift: FIRST_IS_REFERENCE, accuracy: FIRST_IS_REFERENCE,
@@ -160,6 +165,10 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     ...base, name: 'seasonal/canary/mean shift', reference: 'seasonal', period: 4, fallbackBaseline: true, role: 'canary', change: 'mean_shift', sender: 'grpc',
     expect: { reference: 'ffff' + rep('r', W - 4), 'drift:amount': '....FFFF....', comparison: CLEAN },
+  },
+  {
+    ...base, name: 'seasonal/shadow/none', reference: 'seasonal', period: 4, fallbackBaseline: true, role: 'shadow', change: 'none', sender: 'http-json',
+    expect: { reference: 'ffff' + rep('r', W - 4), score_drift: CLEAN, comparison: CLEAN, accuracy: CLEAN },
   },
   {
     ...base, name: 'rolling/shadow/none', reference: 'rolling', role: 'shadow', change: 'none', temporality: 'cumulative',
