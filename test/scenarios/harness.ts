@@ -78,7 +78,7 @@ export interface SignalOutcome {
   /** Windows counted for false alarms (expected clean) and misses (expected flagged). */
   readonly cleanWindows: number;
   readonly changedWindows: number;
-  /** First flagged window at or after the change, minus the change's first window; null when never flagged (or nothing expected). */
+  /** First flagged window from the first window expected to flag, minus that window; null when never flagged (or no flag expected). */
   readonly windowsToDetection: number | null;
 }
 
@@ -213,13 +213,15 @@ export function observe(signal: string, r: ModelReport | null, requested: Refere
   }
 }
 
-function outcomeOf(signal: string, expected: string, observed: string, from: number): SignalOutcome {
+function outcomeOf(signal: string, expected: string, observed: string): SignalOutcome {
   const mismatches: number[] = [];
   let falseAlarms = 0;
   let misses = 0;
   let cleanWindows = 0;
   let changedWindows = 0;
   let detection: number | null = null;
+  // counted from the first window where a flag is expected (a window without a reference cannot flag)
+  const firstFlag = expected.indexOf('F');
   for (let i = 0; i < expected.length; i++) {
     const e = expected[i]!;
     const o = observed[i] ?? 'x';
@@ -232,7 +234,7 @@ function outcomeOf(signal: string, expected: string, observed: string, from: num
       changedWindows++;
       if (o === '.') misses++;
     }
-    if (detection === null && i + 1 >= from && o === 'F' && expected.includes('F')) detection = i + 1 - from;
+    if (detection === null && firstFlag >= 0 && i >= firstFlag && o === 'F') detection = i - firstFlag;
   }
   return { signal, expected, observed, mismatches, falseAlarms, misses, cleanWindows, changedWindows, windowsToDetection: detection };
 }
@@ -281,7 +283,7 @@ export async function runScenario(s: Scenario, seed = 1): Promise<ScenarioOutcom
   }
   const signals = Object.entries(s.expect).map(([signal, expected]) => {
     const observed = reports.map((r) => observe(signal, r, s.reference)).join('');
-    return outcomeOf(signal, expected, observed, s.from);
+    return outcomeOf(signal, expected, observed);
   });
   return { scenario: s, seed, signals, passed: signals.every((x) => x.mismatches.length === 0), reports };
 }

@@ -187,7 +187,8 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
         const primary = primaryFor(snap, closedNow) ?? samePeriod(primaryKey, snap);
         const choice = chooseReference(processor, snap, primaryKey, { reference: mc?.reference, pin: mc?.pin, periodMs: mc?.periodMs, rollingWindows: config.references.rollingWindows });
         if (choice.snapshot === undefined) {
-          if (!choice.pinned) diag.warn(`otel-ml: ${snap.model.name} ${snap.model.role}: window ${new Date(snap.start).toISOString()} not evaluated: ${choice.reason}`);
+          if (choice.pinned) diag.info(`otel-ml: ${snap.model.name}: ${choice.reason}`);
+          else diag.warn(`otel-ml: ${snap.model.name} ${snap.model.role}: window ${new Date(snap.start).toISOString()} not evaluated: ${choice.reason}`);
           continue;
         }
         const { kind, snapshot: reference } = choice;
