@@ -97,6 +97,9 @@ export interface PerformanceReport {
   /** Reference values of the same metrics, when the reference has outcomes. */
   readonly reference: {
     readonly accuracy: number | null;
+    /** Binary classifiers (absent in reports from before this field). */
+    readonly precision: number | null;
+    readonly recall: number | null;
     readonly f1: number | null;
     readonly rocAuc: number | null;
     readonly mae: number | null;
@@ -119,8 +122,18 @@ export interface EstimatedPerformanceReport {
   readonly accuracyInterval: readonly [number, number];
   /** Reference rows with outcomes that the calibration map was learnt from. */
   readonly referenceOutcomes: number;
-  /** Realized values on the window's outcomes (binary, with a score), for comparison; null without outcomes. */
-  readonly realized: { readonly count: number; readonly accuracy: number | null; readonly rocAuc: number | null } | null;
+  /**
+   * Realized values on the window's outcomes (binary, with a score), for comparison; null without
+   * outcomes. Precision, recall and F1 are absent in reports from before these fields.
+   */
+  readonly realized: {
+    readonly count: number;
+    readonly accuracy: number | null;
+    readonly precision: number | null;
+    readonly recall: number | null;
+    readonly f1: number | null;
+    readonly rocAuc: number | null;
+  } | null;
 }
 
 /** One slice value's metrics and a group disparity (see statistics/fairness.ts). */

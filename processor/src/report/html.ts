@@ -3,7 +3,7 @@
  */
 import type { DistributionReport, ModelReport } from '../analysis/report-types.js';
 import { esc, histogramOverlay, reliabilityDiagram } from './svg.js';
-import { bySeverity, fmt, pct, pval, verdictText } from './text.js';
+import { bySeverity, fmt, pct, performanceRows, pval, verdictText } from './text.js';
 import { renderSectionsHtml } from './sections.js';
 
 export const STYLE = `
@@ -43,17 +43,7 @@ export function calibrationSection(r: ModelReport): string {
 export function performanceSection(r: ModelReport): string {
   if (!r.performance) return '';
   const p = r.performance;
-  const rows: [string, number | null, number | null][] = [
-    ['accuracy', p.accuracy, p.reference.accuracy],
-    ['precision', p.precision, null],
-    ['recall', p.recall, null],
-    ['F1', p.f1, p.reference.f1],
-    ['ROC AUC', p.rocAuc, p.reference.rocAuc],
-    ['MAE', p.mae, p.reference.mae],
-    ['RMSE', p.rmse, p.reference.rmse],
-  ];
-  const body = rows
-    .filter(([, v]) => v !== null)
+  const body = performanceRows(p)
     .map(([n, v, ref]) => `<tr><td>${n}</td><td>${fmt(v)}</td><td>${fmt(ref)}</td></tr>`)
     .join('');
   return `<h2>Performance</h2><p class="meta">${p.count} predictions with outcomes${p.threshold !== null ? ` · threshold ${p.threshold}` : ''}</p><table class="performance"><thead><tr><th>metric</th><th>current</th><th>reference</th></tr></thead><tbody>${body}</tbody></table>`;
