@@ -1,15 +1,15 @@
 /**
  * The processor's status page (GET /) in a real browser: Debian's headless Chromium, driven by
- * playwright-core, loads the page of a processor fed by the example service (two windows without
- * drift, one with), takes a full-page screenshot and checks what a person would see: the models,
- * features ordered by severity, reference/current SVG overlays, the reliability diagram.
- *
- * OTEL_ML_KEEP_SCREENSHOT=<file> copies the screenshot there (the temp dir is removed).
+ * playwright-core, loads the page of a processor fed by the example service (three windows without
+ * drift, three with), takes a full-page screenshot (kept as a test artifact, see browser.ts) and
+ * checks what a person would see: the models, features ordered by severity, reference/current SVG
+ * overlays, the reliability diagram, trend charts that show every value with time labels and
+ * legends clear of the lines.
  */
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBaseline } from '../../processor/src/offline/baseline.js';
 import type { ModelReport } from '../../processor/src/analysis/report-types.js';
@@ -18,21 +18,19 @@ import { startService, type RunningService } from '../../processor/src/service/s
 import { generate } from '../../examples/demo/traffic.js';
 import { startManualService, type ManualService } from '../../examples/service/manual.js';
 import { DRIFT, NO_DRIFT, sendOutcomes, sendPredictions } from '../../examples/service/load.js';
-import { requireBinaries } from './servers.js';
+import { chartProblems, keepScreenshot, launchChromium, trendChartLayouts } from './browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const WINDOW_MS = 60_000;
 
 let dir = '';
 let svc: RunningService | undefined;
 let app: ManualService | undefined;
-let context: BrowserContext | undefined;
+let browser: Browser | undefined;
 let page: Page;
 let primary: ModelReport;
 
 describe('status page in headless Chromium', () => {
   beforeAll(async () => {
-    requireBinaries([CHROMIUM]);
     dir = mkdtempSync(join(tmpdir(), 'otel-ml-e2e-status-'));
     writeFileSync(join(dir, 'train.csv'), generate(5_000, 1, NO_DRIFT).csv);
     const { baseline } = await buildBaseline({ data: join(dir, 'train.csv'), model: 'fraud-detector', modelVersion: '1', task: 'binary_classification', scoreColumn: 'score', labelColumn: 'label', progress: false });
@@ -49,7 +47,7 @@ describe('status page in headless Chromium', () => {
       { clock: () => now, manualEvaluation: true },
     );
     app = await startManualService({ port: 0, otlpEndpoint: svc.httpUrl, baseline, exportIntervalMs: 3_600_000 });
-    for (const [seed, drifted] of [[21, false], [22, false], [23, true]] as const) {
+    for (const [seed, drifted] of [[21, false], [22, false], [23, false], [24, true], [25, true], [26, true]] as const) {
       const labelled = await sendPredictions({ url: app.url, rows: 400, seed, drift: drifted ? DRIFT : NO_DRIFT });
       await sendOutcomes(app.url, labelled);
       await app.flush();
@@ -59,35 +57,24 @@ describe('status page in headless Chromium', () => {
     primary = [...svc.reports().values()].find((r) => r.model.role === 'primary')!;
     expect(primary.drifted.length).toBeGreaterThan(0);
 
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1400, height: 1000 },
-      timeout: 30_000,
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const res = await page.goto(`${svc.httpUrl}/`, { waitUntil: 'load', timeout: 30_000 });
     expect(res?.status()).toBe(200);
   });
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await app?.close();
     await svc?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('renders a full-page screenshot', async () => {
-    const file = join(dir, 'status-page.png');
-    await page.screenshot({ path: file, fullPage: true, timeout: 30_000 });
-    const png = readFileSync(file);
+    const png = readFileSync(await keepScreenshot(page, 'status-page.png'));
     expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
     expect(png.readUInt32BE(16)).toBe(1400); // IHDR width
     expect(png.readUInt32BE(20)).toBeGreaterThan(1000); // full page: taller than the viewport
-    expect(statSync(file).size).toBeGreaterThan(50_000);
-    if (process.env.OTEL_ML_KEEP_SCREENSHOT) copyFileSync(file, process.env.OTEL_ML_KEEP_SCREENSHOT);
-    expect(existsSync(file)).toBe(true);
   });
 
   it('lists the models, the drifted one first', async () => {
@@ -144,7 +131,7 @@ describe('status page in headless Chromium', () => {
     expect(moved.cur).not.toEqual(moved.ref);
   });
 
-  it('shows the reliability diagram and the history chart', async () => {
+  it('shows the reliability diagram and the performance table', async () => {
     const section = page.locator('section.model >> nth=0');
     const diagram = await section.locator('svg.reliability').evaluate((svg) => ({
       width: svg.getBoundingClientRect().width,
@@ -159,7 +146,30 @@ describe('status page in headless Chromium', () => {
     expect(diagram.points.length).toBeGreaterThan(1);
     expect(diagram.counts).toBeGreaterThan(0);
     expect(await section.locator('h2', { hasText: 'Calibration' }).textContent()).toBe('Calibration');
-    expect(await section.locator('svg.line').count()).toBe(1); // over the last 3 windows
     expect(await section.locator('table.performance').textContent()).toContain('accuracy');
+  });
+
+  it('charts max PSI, accuracy and ROC AUC, and ECE over the windows: every value inside its plot, time labels, legends clear of the lines', async () => {
+    const section = page.locator('section.model >> nth=0');
+    expect(await section.locator('h3', { hasText: 'Over the last' }).textContent()).toBe('Over the last 6 windows');
+    const charts = await trendChartLayouts(section);
+    expect(charts.map((c) => c.title)).toEqual(['Max feature PSI', 'Accuracy and ROC AUC (with outcomes)', 'Calibration error (ECE)']);
+    for (const c of charts) expect(chartProblems(c), c.title).toEqual([]);
+    const history = svc!.history().get([...svc!.reports().entries()].find(([, r]) => r === primary)![0])!;
+    const psi = charts[0]!;
+    // every window's max PSI, those above 1 included, on an axis that reaches above the largest
+    const maxPsi = history.map((h) => Math.max(...Object.values(h.features).map((f) => f.psi ?? 0)));
+    expect(psi.points.map((p) => p.value)).toEqual(maxPsi);
+    expect(Math.max(...maxPsi)).toBeGreaterThan(1);
+    expect(Number(psi.yTicks[psi.yTicks.length - 1])).toBeGreaterThanOrEqual(Math.max(...maxPsi));
+    // a larger value is drawn higher
+    const sorted = [...psi.points].sort((a, b) => a.value - b.value);
+    for (let i = 1; i < sorted.length; i++) expect(sorted[i]!.box.y).toBeLessThanOrEqual(sorted[i - 1]!.box.y + 0.01);
+    // time labels: the windows' ends, HH:MM
+    expect(psi.xTicks.map((t) => t.text).sort()).toEqual(history.map((h) => h.window!.end.slice(11, 16)).sort());
+    const perf = charts[1]!;
+    expect(perf.legend.map((l) => l.text)).toEqual(['accuracy', 'ROC AUC']);
+    expect(perf.points.filter((p) => p.series === 'accuracy').map((p) => p.value)).toEqual(history.flatMap((h) => (h.performance?.accuracy != null ? [h.performance.accuracy] : [])));
+    expect(charts[2]!.points.map((p) => p.value)).toEqual(history.flatMap((h) => (h.calibration?.ece != null ? [h.calibration.ece] : [])));
   });
 });

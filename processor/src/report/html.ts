@@ -15,6 +15,7 @@ td:first-child,th:first-child{text-align:left} th{font-weight:600;color:#3c4856;
 .banner{padding:10px 14px;border-radius:6px;margin:12px 0;font-weight:600} .banner.bad{background:#fff0f0;color:#a61e1e} .banner.good{background:#ebfbee;color:#1e6b30}
 .cards{display:flex;flex-wrap:wrap;gap:14px} .card{border:1px solid #e3e8ee;border-radius:8px;padding:10px 12px;background:#fff}
 .card h3{margin:0 0 4px;font-size:14px} .card p{margin:2px 0;color:#5b6776;font-size:12px} .card.feature{width:370px}
+.trends{display:flex;flex-wrap:wrap;gap:14px;margin:8px 0} .card.trend{padding:6px 4px}
 `;
 
 const cls = (f: DistributionReport) => (f.drift.verdict === 'drift' ? 'drift' : f.drift.significant ? 'sig' : f.drift.verdict === 'insufficient_data' ? 'na' : 'ok');

@@ -1,14 +1,15 @@
 /**
  * The status page served at GET /: an overview of every model (drifted first), then the models'
  * latest windows in detail, a page at a time: features by severity with reference vs current
- * overlays, the reliability diagram and performance over windows. `?page=N` turns pages
- * (`?per=N` models each, default 10); `?model=<key>` shows one model. Plain HTML with inline
- * SVG; no scripts, no network access.
+ * overlays, the reliability diagram and trend charts over windows (max PSI, accuracy and ROC
+ * AUC, ECE). `?page=N` turns pages (`?per=N` models each, default 10); `?model=<key>` shows one
+ * model. Plain HTML with inline SVG; no scripts, no network access.
  */
 import type { ModelReport } from '../analysis/report-types.js';
 import { calibrationSection, featureCard, featureTable, performanceSection, STYLE } from '../report/html.js';
 import { renderSectionsHtml } from '../report/sections.js';
-import { esc, lineChart } from '../report/svg.js';
+import { esc } from '../report/svg.js';
+import { trendCharts } from '../report/trends.js';
 import { bySeverity } from '../report/text.js';
 import type { ProcessorStats } from '../streams/processor.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
@@ -62,23 +63,14 @@ const titleOf = (r: ModelReport) => `${r.model.name}${r.model.version ? ` v${r.m
 function modelSection(key: string, r: ModelReport, history: readonly ModelReport[]): string {
   const title = titleOf(r);
   const status = statusOf(r);
-  const perf = history.length > 1
-    ? `<div class="card"><h3>Over the last ${history.length} windows</h3>${lineChart(
-        [
-          { name: 'accuracy', points: history.map((h) => h.performance?.accuracy ?? null) },
-          { name: 'ROC AUC', points: history.map((h) => h.performance?.rocAuc ?? null) },
-          { name: 'ECE', points: history.map((h) => h.calibration?.ece ?? null) },
-          { name: 'max PSI', points: history.map((h) => Math.max(0, ...Object.values(h.features).map((f) => f.psi ?? 0))) },
-        ],
-        { min: 0, max: 1, title: `${r.model.name} over windows` },
-      )}</div>`
-    : '';
+  const trends = trendCharts(history);
   const top = bySeverity(r.features).slice(0, 12);
   return `<section class="model" data-model="${esc(r.model.name)}" data-key="${esc(key)}">
 <h2>${esc(title)} — ${status}</h2>
 <p class="meta">window ${esc(r.window?.start ?? '-')} – ${esc(r.window?.end ?? '-')} · ${r.current.count} rows · reference ${r.reference.kind} (${r.reference.count} rows)</p>
+${trends ? `<h3>Over the last ${history.length} windows</h3>${trends}` : ''}
 ${featureTable(r)}
-<div class="cards">${top.map(([n, f]) => featureCard(n, f)).join('')}${perf}</div>
+<div class="cards">${top.map(([n, f]) => featureCard(n, f)).join('')}</div>
 ${calibrationSection(r)}
 ${performanceSection(r)}
 ${renderSectionsHtml(r)}
