@@ -13,6 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBaseline } from '../../processor/src/offline/baseline.js';
 import type { ModelReport } from '../../processor/src/analysis/report-types.js';
+import { multiWindowReport } from '../../processor/src/analysis/run.js';
 import { DEFAULT_CONFIG } from '../../processor/src/service/config.js';
 import { startService, type RunningService } from '../../processor/src/service/service.js';
 import { generate } from '../../examples/demo/traffic.js';
@@ -147,6 +148,20 @@ describe('status page in headless Chromium', () => {
     expect(diagram.counts).toBeGreaterThan(0);
     expect(await section.locator('h2', { hasText: 'Calibration' }).textContent()).toBe('Calibration');
     expect(await section.locator('table.performance').textContent()).toContain('accuracy');
+  });
+
+  it('says in how many recent windows inputs drifted and where retraining stands, as a report of those windows does', async () => {
+    const section = page.locator('section.model >> nth=0');
+    const history = svc!.history().get([...svc!.reports().entries()].find(([, r]) => r === primary)![0])!;
+    const run = multiWindowReport(history).run;
+    expect(run).toMatchObject({ windows: 6, driftedWindows: [4, 5, 6], retrain: { recommended: true, since: 6 } });
+    const drift = await section.locator('p.verdicts [data-verdict="drift"]').textContent();
+    const retrain = await section.locator('p.verdicts [data-verdict="retrain"]').textContent();
+    expect(drift).toMatch(/^Drift in 3 of the last 6 windows \(09:03–09:06 UTC\): (tx_24h, amount|amount, tx_24h)/);
+    expect(retrain).toBe(`Retraining RECOMMENDED since the window 09:05–09:06 UTC: ${primary.retrain!.details.join('; ')}`);
+    // the overview's retraining column agrees
+    const row = await page.locator('table.overview tbody tr', { hasText: 'primary' }).textContent();
+    expect(row).toContain('RECOMMENDED');
   });
 
   it('charts max PSI, accuracy and ROC AUC, and ECE over the windows: every value inside its plot, time labels, legends clear of the lines', async () => {

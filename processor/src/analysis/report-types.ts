@@ -255,3 +255,31 @@ export interface ModelReport {
   /** Live service: the retraining recommendation after this window. */
   readonly retrain: RetrainReport | null;
 }
+
+/** The summary of a run of windows of one model (see analysis/run.ts). Window numbers are 1-based, oldest first. */
+export interface RunSummary {
+  /** Windows in the run. */
+  readonly windows: number;
+  /** Windows where a feature or a prediction signal drifted. */
+  readonly driftedWindows: readonly number[];
+  /** Windows with fewer rows than the minimum (nothing flagged). */
+  readonly insufficientWindows: readonly number[];
+  /** The window whose report is the multi-window report's own fields, and why it was chosen. */
+  readonly detail: { readonly window: number; readonly reason: string };
+  /**
+   * The retraining recommendation after the last window: its details, and the first window of the
+   * run of windows that recommended it up to the last one (null when the last does not); null
+   * when the windows carry no recommendation (offline reports of one window).
+   */
+  readonly retrain: { readonly recommended: boolean; readonly since: number | null; readonly details: readonly string[] } | null;
+}
+
+/**
+ * A report over several windows (the demo's, `otel-ml report --time-column`): the fields of a
+ * single-window report describe the worst window (`run.detail`), `run` summarizes the run and
+ * `windows` holds every window's report, oldest first.
+ */
+export interface MultiWindowReport extends ModelReport {
+  readonly run: RunSummary;
+  readonly windows: readonly ModelReport[];
+}

@@ -87,7 +87,8 @@ function attributionRows(r: ModelReport): string[][] {
 }
 const ATTRIBUTION_HEAD = ['feature', 'mean |attr|', 'reference', 'shift', 'drift'];
 
-const retrainLine = (r: ModelReport) => (r.retrain!.recommended ? `RECOMMENDED: ${r.retrain!.details.join('; ')}` : `not recommended (drift in ${r.retrain!.driftWindows} consecutive window(s))`);
+const retrainLine = (r: ModelReport) =>
+  r.retrain!.recommended ? `RECOMMENDED after this window: ${r.retrain!.details.join('; ')}` : `not recommended after this window (drift in ${r.retrain!.driftWindows} consecutive window(s))`;
 
 /** The sections as plain text (empty string when none applies). */
 export function renderSectionsText(r: ModelReport): string {

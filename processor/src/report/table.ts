@@ -8,11 +8,11 @@ export type Cell = string | { readonly text: string; readonly cls: string; reado
 
 const textOf = (c: Cell): string => (typeof c === 'string' ? c : c.text);
 
-/** Columns padded to their widest cell: the first left-aligned, the others right-aligned. */
-export function textTable(head: readonly string[], rows: readonly (readonly Cell[])[]): string {
+/** Columns padded to their widest cell: the first (and those in `left`) left-aligned, the others right-aligned. */
+export function textTable(head: readonly string[], rows: readonly (readonly Cell[])[], left: readonly number[] = []): string {
   const cells = rows.map((r) => r.map(textOf));
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
-  const line = (r: readonly string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (r: readonly string[]) => r.map((c, i) => (i === 0 || left.includes(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
 }
 

@@ -5,6 +5,7 @@
 import type { DistributionReport, ModelReport, PerformanceReport } from '../analysis/report-types.js';
 import { renderSectionsText } from './sections.js';
 import { textTable } from './table.js';
+import { driftedNames } from '../analysis/run.js';
 
 export const fmt = (v: number | null | undefined, digits = 3): string => {
   if (v === null || v === undefined || Number.isNaN(v)) return '-';
@@ -19,6 +20,13 @@ export const pval = (v: number | null | undefined): string => (v === null || v =
 export function bySeverity(features: Readonly<Record<string, DistributionReport>>): [string, DistributionReport][] {
   const rank = (f: DistributionReport) => (f.drift.verdict === 'drift' ? 0 : f.drift.significant ? 1 : f.drift.verdict === 'no_drift' ? 2 : 3);
   return Object.entries(features).sort(([an, a], [bn, b]) => rank(a) - rank(b) || (b.psi ?? -1) - (a.psi ?? -1) || (an < bn ? -1 : 1));
+}
+
+/** The window's drift verdict in a sentence: the drifted features, and the prediction signals that drifted. */
+export function driftSentence(r: ModelReport): string {
+  const preds = driftedNames(r).slice(r.drifted.length);
+  const also = preds.length ? `${r.drifted.length ? '; ' : '; but '}${preds.join(' and ')} drifted${r.drifted.length ? ' too' : ''}` : '';
+  return r.drifted.length ? `Drift in ${r.drifted.length} feature(s): ${r.drifted.join(', ')}${also}` : `No feature drifted${also}.`;
 }
 
 export function verdictText(f: DistributionReport): string {
@@ -70,7 +78,7 @@ export function renderText(r: ModelReport): string {
     `rule       drift = chi-square p < ${r.settings.alpha} after Benjamini-Hochberg AND (PSI >= ${r.settings.minPsi} or JS >= ${r.settings.minJensenShannon}); at least ${r.settings.minRows} rows`,
   );
   if (r.status === 'insufficient_data') out.push(`status     insufficient data: fewer than ${r.settings.minRows} rows; nothing is flagged`);
-  out.push('', r.drifted.length ? `DRIFT in ${r.drifted.length} feature(s): ${r.drifted.join(', ')}` : 'No feature drifted.', '');
+  out.push('', driftSentence(r), '');
   const head = ['feature', 'type', 'n', 'missing', 'PSI (crit)', 'JS', 'KS', 'W1', 'chi2 p', 'verdict'];
   out.push(textTable(head, bySeverity(r.features).map(([n, f]) => distributionRow(n, f))));
   const moved = bySeverity(r.features).filter(([, f]) => f.drift.verdict === 'drift');

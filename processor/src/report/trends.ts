@@ -59,6 +59,13 @@ export function windowTimes(reports: readonly ModelReport[]): { labels: string[]
   return { labels: ws.map((w, i) => (w ? f.label(w) : `#${i + 1}`)), spans: ws.map((w) => (w ? f.span(w) : '-')), title: f.title };
 }
 
+/** The period from window `from`'s start to window `to`'s end (0-based), named as {@link windowTimes} names spans; null without windows. */
+export function periodOf(reports: readonly ModelReport[], from: number, to: number): string | null {
+  const [a, b] = [spanOf(reports[from]!), spanOf(reports[to]!)];
+  if (!a || !b) return null;
+  return timeFormat(reports.map(spanOf).filter((w): w is Span => w !== null)).span({ start: a.start, end: b.end });
+}
+
 /** The trend charts of `reports` (oldest first), as a row of inline SVGs; empty for fewer than two windows. */
 export function trendCharts(reports: readonly ModelReport[]): string {
   if (reports.length < 2) return '';

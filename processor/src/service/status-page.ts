@@ -2,14 +2,17 @@
  * The status page served at GET /: an overview of every model (drifted first), then the models'
  * latest windows in detail, a page at a time: features by severity with reference vs current
  * overlays, the reliability diagram and trend charts over windows (max PSI, accuracy and ROC
- * AUC, ECE). `?page=N` turns pages (`?per=N` models each, default 10); `?model=<key>` shows one
- * model. Plain HTML with inline SVG; no scripts, no network access.
+ * AUC, ECE), with the drift and retraining verdicts of the recent windows. `?page=N` turns pages
+ * (`?per=N` models each, default 10); `?model=<key>` shows one model. Plain HTML with inline
+ * SVG; no scripts, no network access.
  */
 import type { ModelReport } from '../analysis/report-types.js';
 import { calibrationSection, featureCard, featureTable, performanceSection, STYLE } from '../report/html.js';
 import { renderSectionsHtml } from '../report/sections.js';
 import { esc } from '../report/svg.js';
 import { trendCharts } from '../report/trends.js';
+import { runVerdicts } from '../report/run.js';
+import { driftedNames, summarizeRun } from '../analysis/run.js';
 import { bySeverity } from '../report/text.js';
 import type { ProcessorStats } from '../streams/processor.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
@@ -49,10 +52,11 @@ const link = (params: Record<string, string | number>) => `?${new URLSearchParam
 
 function statusOf(r: ModelReport): string {
   const noFeatureData = Object.keys(r.features).length > 0 && Object.values(r.features).every((f) => f.count === 0);
+  const drifted = driftedNames(r);
   return r.status === 'insufficient_data'
     ? '<span class="na">insufficient data</span>'
-    : r.drifted.length
-      ? `<span class="drift">drift: ${esc(r.drifted.join(', '))}</span>`
+    : drifted.length
+      ? `<span class="drift">drift: ${esc(drifted.join(', '))}</span>`
       : noFeatureData
         ? '<span class="na">no feature data in this window</span>'
         : '<span class="ok">no drift</span>';
@@ -64,10 +68,15 @@ function modelSection(key: string, r: ModelReport, history: readonly ModelReport
   const title = titleOf(r);
   const status = statusOf(r);
   const trends = trendCharts(history);
+  const v = history.length > 1 ? runVerdicts(summarizeRun(history), history, { recent: true }) : undefined;
+  const verdicts = v
+    ? `<p class="verdicts"><span class="${v.bad.drift ? 'drift' : 'ok'}" data-verdict="drift">${esc(v.drift)}</span>${v.retrain ? `<br><span class="${v.bad.retrain ? 'drift' : 'ok'}" data-verdict="retrain">${esc(v.retrain)}</span>` : ''}</p>`
+    : '';
   const top = bySeverity(r.features).slice(0, 12);
   return `<section class="model" data-model="${esc(r.model.name)}" data-key="${esc(key)}">
 <h2>${esc(title)} — ${status}</h2>
 <p class="meta">window ${esc(r.window?.start ?? '-')} – ${esc(r.window?.end ?? '-')} · ${r.current.count} rows · reference ${r.reference.kind} (${r.reference.count} rows)</p>
+${verdicts}
 ${trends ? `<h3>Over the last ${history.length} windows</h3>${trends}` : ''}
 ${featureTable(r)}
 <div class="cards">${top.map(([n, f]) => featureCard(n, f)).join('')}</div>
@@ -93,8 +102,8 @@ export function renderStatusPage(input: StatusPageInput, view: StatusPageView = 
   const sections = shown.map(([k, r]) => modelSection(k, r, input.history.get(k) ?? [r])).join('\n');
   const overview =
     models.length > 1
-      ? `<table class="overview"><thead><tr><th>model</th><th>status</th><th>window end</th><th>rows</th></tr></thead><tbody>${models
-          .map(([k, r]) => `<tr><td><a href="${esc(link({ model: k }))}">${esc(titleOf(r))}</a></td><td>${statusOf(r)}</td><td>${esc(r.window?.end ?? '-')}</td><td>${r.current.count}</td></tr>`)
+      ? `<table class="overview"><thead><tr><th>model</th><th>status</th><th>retraining</th><th>window end</th><th>rows</th></tr></thead><tbody>${models
+          .map(([k, r]) => `<tr><td><a href="${esc(link({ model: k }))}">${esc(titleOf(r))}</a></td><td>${statusOf(r)}</td><td>${r.retrain?.recommended ? '<span class="drift">RECOMMENDED</span>' : r.retrain ? 'no' : '-'}</td><td>${esc(r.window?.end ?? '-')}</td><td>${r.current.count}</td></tr>`)
           .join('')}</tbody></table>`
       : '';
   const nav =

@@ -34,7 +34,7 @@ describe('report sections beyond drift', () => {
     expect(t).toContain('Comparison: canary 2 vs primary 1');
     expect(t).toMatch(/verdict candidate worse: accuracy worse by 0\.300/);
     expect(t).toContain('Attributions (features by shift of mean |attribution|)');
-    expect(t).toContain('Retraining: RECOMMENDED: realized accuracy 0.600 below 0.9');
+    expect(t).toContain('Retraining: RECOMMENDED after this window: realized accuracy 0.600 below 0.9');
   });
   it('HTML', () => {
     const h = renderHtml(r);
