@@ -187,4 +187,53 @@ describe('status page in headless Chromium', () => {
     expect(perf.points.filter((p) => p.series === 'accuracy').map((p) => p.value)).toEqual(history.flatMap((h) => (h.performance?.accuracy != null ? [h.performance.accuracy] : [])));
     expect(charts[2]!.points.map((p) => p.value)).toEqual(history.flatMap((h) => (h.calibration?.ece != null ? [h.calibration.ece] : [])));
   });
+
+  it('finds a model by name, with version and role optional, and by its key; the overview links to each by name', async () => {
+    const nav = await browser!.newPage({ viewport: { width: 1400, height: 1000 } });
+    try {
+      const sectionsAt = async (query: string) => {
+        const res = await nav.goto(`${svc!.httpUrl}/${query}`, { waitUntil: 'load', timeout: 30_000 });
+        expect(res?.status()).toBe(200);
+        return nav.locator('section.model').evaluateAll((els) => els.map((e) => e.querySelector('h2')?.textContent ?? ''));
+      };
+      const both = await sectionsAt('?model=fraud-detector');
+      expect(both).toHaveLength(2);
+      expect(both.some((h) => h.includes('· primary')) && both.some((h) => h.includes('· shadow'))).toBe(true);
+      // the form notifications link to
+      const shadow = await sectionsAt('?model=fraud-detector&version=1&role=shadow');
+      expect(shadow).toHaveLength(1);
+      expect(shadow[0]).toContain('fraud-detector v1 · shadow');
+      expect(await sectionsAt('?model=fraud-detector&role=primary')).toEqual([expect.stringContaining('fraud-detector v1 · primary')]);
+      const key = [...svc!.reports().entries()].find(([, r]) => r === primary)![0];
+      expect(await sectionsAt(`?model=${encodeURIComponent(key)}`)).toEqual([expect.stringContaining('fraud-detector v1 · primary')]);
+      expect(await sectionsAt('?model=fraud-detector&version=7')).toEqual([]);
+      expect(await nav.locator('p.unknown').textContent()).toBe('No evaluated model fraud-detector version 7. Models: fraud-detector v1 · primary, fraud-detector v1 · shadow.');
+      // the overview's links take a person to one model
+      await sectionsAt('');
+      const hrefs = await nav.locator('table.overview a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+      expect(hrefs.sort()).toEqual(['?model=fraud-detector&version=1&role=primary', '?model=fraud-detector&version=1&role=shadow']);
+      await nav.locator('table.overview a', { hasText: 'shadow' }).click();
+      await nav.waitForURL(/role=shadow$/, { timeout: 30_000 });
+      expect(await nav.locator('section.model > h2:first-of-type').allTextContents()).toEqual([expect.stringContaining('fraud-detector v1 · shadow')]);
+      await nav.locator('p.nav a', { hasText: 'all models' }).first().click();
+      await nav.waitForURL(/\?page=1&per=10$/, { timeout: 30_000 });
+      expect(await nav.locator('section.model').count()).toBe(2);
+    } finally {
+      await nav.close();
+    }
+  });
+
+  it('says that a page beyond the last does not exist, and links back to it', async () => {
+    const nav = await browser!.newPage({ viewport: { width: 1400, height: 1000 } });
+    try {
+      await nav.goto(`${svc!.httpUrl}/?page=3`, { waitUntil: 'load', timeout: 30_000 });
+      expect(await nav.locator('section.model').count()).toBe(0);
+      expect(await nav.locator('p.nav.beyond').textContent()).toBe('There is no page 3: 2 models fit on one page of 10. Back to the first page');
+      await nav.locator('p.nav.beyond a').click();
+      await nav.waitForURL(/\?page=1&per=10$/, { timeout: 30_000 });
+      expect(await nav.locator('section.model').count()).toBe(2);
+    } finally {
+      await nav.close();
+    }
+  });
 });

@@ -31,24 +31,50 @@ export interface StatusPageView {
   readonly page: number;
   /** Models in detail per page. */
   readonly perPage: number;
-  /** Only this model (its key), instead of a page. */
+  /**
+   * Only the models of this name, instead of a page (`?model=fraud-detector`), narrowed by
+   * `version` and `role` when given; a model's key (the JSON array) also finds it.
+   */
   readonly model?: string;
+  readonly version?: string;
+  readonly role?: string;
 }
 
 export const DEFAULT_MODELS_PER_PAGE = 10;
 
-/** The view a request's query string asks for (`page`, `per` at most 100, `model`); bad numbers fall back to the defaults. */
+/**
+ * The view a request's query string asks for (`page`, `per` at most 100, `model`, `version`,
+ * `role`); bad numbers fall back to the defaults, empty values count as absent.
+ */
 export function statusPageView(url: string | undefined): StatusPageView {
   const q = new URL(url ?? '/', 'http://status.invalid').searchParams;
   const int = (v: string | null, fallback: number, max: number) => {
     const n = v === null ? Number.NaN : Number(v);
     return Number.isInteger(n) && n >= 1 ? Math.min(n, max) : fallback;
   };
-  const model = q.get('model');
-  return { page: int(q.get('page'), 1, Number.MAX_SAFE_INTEGER), perPage: int(q.get('per'), DEFAULT_MODELS_PER_PAGE, 100), ...(model ? { model } : {}) };
+  const text = (k: string) => {
+    const v = q.get(k);
+    return v ? { [k]: v } : {};
+  };
+  return { page: int(q.get('page'), 1, Number.MAX_SAFE_INTEGER), perPage: int(q.get('per'), DEFAULT_MODELS_PER_PAGE, 100), ...text('model'), ...(q.get('model') ? { ...text('version'), ...text('role') } : {}) };
 }
 
 const link = (params: Record<string, string | number>) => `?${new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)])).toString()}`;
+
+/**
+ * The status page's link to one model, relative to the page: `?model=<name>&version=<version>&role=<role>`
+ * (no version for an unversioned model). Notifications link to `<base>/` followed by the same.
+ */
+export function modelLink(m: { readonly name: string; readonly version: string | null; readonly role: string }): string {
+  return link({ model: m.name, ...(m.version ? { version: m.version } : {}), role: m.role });
+}
+
+/** Whether the view's `model` (and `version`, `role`) selects this model. */
+function selects(view: StatusPageView, key: string, r: ModelReport): boolean {
+  if (view.model === undefined) return true;
+  if (key === view.model) return true;
+  return r.model.name === view.model && (view.version === undefined || (r.model.version ?? '') === view.version) && (view.role === undefined || r.model.role === view.role);
+}
 
 function statusOf(r: ModelReport): string {
   const noFeatureData = Object.keys(r.features).length > 0 && Object.values(r.features).every((f) => f.count === 0);
@@ -94,27 +120,34 @@ export function renderStatusPage(input: StatusPageInput, view: StatusPageView = 
     .join(', ');
   // drifted models first, then by name (and key, so that the order is total)
   const models = [...input.reports.entries()].sort(
-    ([ka, a], [kb, b]) => b.drifted.length - a.drifted.length || (a.model.name < b.model.name ? -1 : a.model.name > b.model.name ? 1 : ka < kb ? -1 : 1),
+    ([ka, a], [kb, b]) => driftedNames(b).length - driftedNames(a).length || (a.model.name < b.model.name ? -1 : a.model.name > b.model.name ? 1 : ka < kb ? -1 : 1),
   );
   const pages = Math.max(1, Math.ceil(models.length / view.perPage));
-  const page = Math.min(view.page, pages);
-  const shown = view.model !== undefined ? models.filter(([k]) => k === view.model) : models.slice((page - 1) * view.perPage, page * view.perPage);
+  const page = view.page;
+  const beyond = view.model === undefined && page > pages;
+  const shown = view.model !== undefined ? models.filter(([k, r]) => selects(view, k, r)) : models.slice((page - 1) * view.perPage, page * view.perPage);
   const sections = shown.map(([k, r]) => modelSection(k, r, input.history.get(k) ?? [r])).join('\n');
   const overview =
     models.length > 1
       ? `<table class="overview"><thead><tr><th>model</th><th>status</th><th>retraining</th><th>window end</th><th>rows</th></tr></thead><tbody>${models
-          .map(([k, r]) => `<tr><td><a href="${esc(link({ model: k }))}">${esc(titleOf(r))}</a></td><td>${statusOf(r)}</td><td>${r.retrain?.recommended ? '<span class="drift">RECOMMENDED</span>' : r.retrain ? 'no' : '-'}</td><td>${esc(r.window?.end ?? '-')}</td><td>${r.current.count}</td></tr>`)
+          .map(([k, r]) => `<tr data-key="${esc(k)}"><td><a href="${esc(modelLink(r.model))}">${esc(titleOf(r))}</a></td><td>${statusOf(r)}</td><td>${r.retrain?.recommended ? '<span class="drift">RECOMMENDED</span>' : r.retrain ? 'no' : '-'}</td><td>${esc(r.window?.end ?? '-')}</td><td>${r.current.count}</td></tr>`)
           .join('')}</tbody></table>`
       : '';
   const nav =
     view.model !== undefined
       ? `<p class="nav"><a href="${esc(link({ page: 1, per: view.perPage }))}">all models</a></p>`
-      : pages > 1
-        ? `<p class="nav">${page > 1 ? `<a href="${esc(link({ page: page - 1, per: view.perPage }))}" rel="prev">previous</a> · ` : ''}models ${(page - 1) * view.perPage + 1}-${Math.min(page * view.perPage, models.length)} of ${models.length} (page ${page} of ${pages})${
-            page < pages ? ` · <a href="${esc(link({ page: page + 1, per: view.perPage }))}" rel="next">next</a>` : ''
-          }</p>`
-        : '';
-  const unknownModel = view.model !== undefined && shown.length === 0 ? `<p class="meta">No evaluated model with key ${esc(view.model)}.</p>` : '';
+      : beyond
+        ? `<p class="nav beyond">There is no page ${page}: ${models.length} model${models.length === 1 ? '' : 's'} fit on ${pages === 1 ? 'one page' : `${pages} pages`} of ${view.perPage}. <a href="${esc(link({ page: pages, per: view.perPage }))}">Back to ${pages === 1 ? 'the first page' : `the last page (${pages})`}</a></p>`
+        : pages > 1
+          ? `<p class="nav">${page > 1 ? `<a href="${esc(link({ page: page - 1, per: view.perPage }))}" rel="prev">previous</a> · ` : ''}models ${(page - 1) * view.perPage + 1}-${Math.min(page * view.perPage, models.length)} of ${models.length} (page ${page} of ${pages})${
+              page < pages ? ` · <a href="${esc(link({ page: page + 1, per: view.perPage }))}" rel="next">next</a>` : ''
+            }</p>`
+          : '';
+  const wanted = `${view.model}${view.version !== undefined ? ` version ${view.version}` : ''}${view.role !== undefined ? ` role ${view.role}` : ''}`;
+  const unknownModel =
+    view.model !== undefined && shown.length === 0
+      ? `<p class="meta unknown">No evaluated model ${esc(wanted)}.${models.length ? ` Models: ${models.map(([, r]) => `<a href="${esc(modelLink(r.model))}">${esc(titleOf(r))}</a>`).join(', ')}.` : ''}</p>`
+      : '';
   const open = input.open
     .map((w) => `<tr><td>${esc(w.model.name)}${w.model.version ? ` v${esc(w.model.version)}` : ''}</td><td>${esc(w.model.role)}</td><td>${new Date(w.start).toISOString()}</td><td>${w.rows}</td></tr>`)
     .join('');
@@ -123,7 +156,7 @@ export function renderStatusPage(input: StatusPageInput, view: StatusPageView = 
 <p class="meta">${new Date(input.now).toISOString()} · ${s.receivedPoints} points received · ${s.liveStreams} live streams · ${s.closedWindows} windows closed${dropped ? ` · dropped: ${esc(dropped)}` : ''}</p>
 ${overview}${nav}${unknownModel}
 ${sections || (models.length === 0 ? '<p class="meta">No window evaluated yet. Point an OTLP exporter at this processor; results appear when the first window closes.</p>' : '')}
-${sections ? nav : ''}
+${sections && !beyond ? nav : ''}
 <h2>Open windows</h2>
 ${open ? `<table class="open"><thead><tr><th>model</th><th>role</th><th>since</th><th>rows</th></tr></thead><tbody>${open}</tbody></table>` : '<p class="meta">none</p>'}
 </body></html>
