@@ -17,7 +17,7 @@ td:first-child,th:first-child{text-align:left} th{font-weight:600;color:#3c4856;
 .cards{display:flex;flex-wrap:wrap;gap:14px} .card{border:1px solid #e3e8ee;border-radius:8px;padding:10px 12px;background:#fff}
 .card h3{margin:0 0 4px;font-size:14px} .card p{margin:2px 0;color:#5b6776;font-size:12px} .card.feature{width:370px}
 .trends{display:flex;flex-wrap:wrap;gap:14px;margin:8px 0} .card.trend{padding:6px 4px}
-table.timeline th,table.timeline td:first-child,table.timeline td:nth-child(2),table.timeline td:nth-child(6){white-space:nowrap} table.timeline td:nth-child(4),table.timeline th:nth-child(4){text-align:left} .detail{font-weight:600} p.verdicts{margin:4px 0 10px;line-height:1.6} .est{color:#5b6776;font-style:italic} h2.detail{margin-top:40px;border-bottom:2px solid #c3cad3}
+table.timeline th,table.timeline td:first-child,table.timeline td:nth-child(2),table.timeline td:nth-child(6){white-space:nowrap} table.timeline td:nth-child(4),table.timeline th:nth-child(4){text-align:left} table.overview td:nth-child(2),table.overview th:nth-child(2){text-align:left} .detail{font-weight:600} p.verdicts{margin:4px 0 10px;line-height:1.6} .est{color:#5b6776;font-style:italic} h2.detail{margin-top:40px;border-bottom:2px solid #c3cad3}
 `;
 
 const cls = (f: DistributionReport) => (f.drift.verdict === 'drift' ? 'drift' : f.drift.significant ? 'sig' : f.drift.verdict === 'insufficient_data' ? 'na' : 'ok');

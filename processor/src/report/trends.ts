@@ -66,21 +66,24 @@ export function periodOf(reports: readonly ModelReport[], from: number, to: numb
   return timeFormat(reports.map(spanOf).filter((w): w is Span => w !== null)).span({ start: a.start, end: b.end });
 }
 
-/** The trend charts of `reports` (oldest first), as a row of inline SVGs; empty for fewer than two windows. */
+/** The trend charts of `reports` (oldest first), as a row of inline SVGs, those with values; empty for fewer than two windows. */
 export function trendCharts(reports: readonly ModelReport[]): string {
   if (reports.length < 2) return '';
   const { labels, title } = windowTimes(reports);
   const last = reports[reports.length - 1]!;
   const charts: string[] = [];
-  charts.push(
-    trendChart([{ name: 'max feature PSI', points: reports.map(maxPsi) }], {
-      title: 'Max feature PSI',
-      xLabels: labels,
-      xTitle: title,
-      include: [0],
-      limit: { value: last.settings.minPsi, label: `PSI a drift needs (${last.settings.minPsi})` },
-    }),
-  );
+  const psi = reports.map(maxPsi);
+  if (psi.some((v) => v !== null)) {
+    charts.push(
+      trendChart([{ name: 'max feature PSI', points: psi }], {
+        title: 'Max feature PSI',
+        xLabels: labels,
+        xTitle: title,
+        include: [0],
+        limit: { value: last.settings.minPsi, label: `PSI a drift needs (${last.settings.minPsi})` },
+      }),
+    );
+  }
   const accuracy = reports.map((r) => r.performance?.accuracy ?? null);
   const auc = reports.map((r) => r.performance?.rocAuc ?? null);
   if ([...accuracy, ...auc].some((v) => v !== null)) {
@@ -96,5 +99,6 @@ export function trendCharts(reports: readonly ModelReport[]): string {
   }
   const ece = reports.map((r) => r.calibration?.ece ?? null);
   if (ece.some((v) => v !== null)) charts.push(trendChart([{ name: 'ECE', points: ece }], { title: 'Calibration error (ECE)', xLabels: labels, xTitle: title, include: [0], bounds: [0, 1] }));
+  if (charts.length === 0) return '';
   return `<div class="trends" data-windows="${reports.length}">${charts.map((c) => `<div class="card trend">${c}</div>`).join('')}</div>`;
 }

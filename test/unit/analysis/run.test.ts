@@ -8,7 +8,7 @@ import type { ModelReport } from '../../../processor/src/analysis/report-types.j
 import { retrainDecision } from '../../../processor/src/analysis/retrain.js';
 import { multiWindowReport, summarizeRun, worstWindow } from '../../../processor/src/analysis/run.js';
 import { renderRunHtml, renderRunText, runVerdicts } from '../../../processor/src/report/run.js';
-import { windowTimes } from '../../../processor/src/report/trends.js';
+import { trendCharts, windowTimes } from '../../../processor/src/report/trends.js';
 import { hist, snapshot } from './helpers.js';
 
 const B = [1, 2, 3];
@@ -112,6 +112,15 @@ describe('a run of windows', () => {
     expect(html).toContain(`<h2>Retraining</h2><div class="banner bad">RECOMMENDED after this window: ${reports[7]!.retrain!.details.join('; ')}</div>`);
     // a window detailed before the recommendation says so about itself
     expect(renderRunHtml({ ...m, ...reports[4]!, run: { ...m.run, detail: { window: 5, reason: 'r' } } })).toContain('<div class="banner good">not recommended after this window (drift in 1 consecutive window(s))</div>');
+  });
+});
+
+describe('trend charts', () => {
+  it('leave out a quantity no window has (no features: no PSI chart), and need two windows', () => {
+    const reports = run([{}, { x: 0.4 }]);
+    expect(trendCharts(reports).match(/aria-label="([^"]+)"/g)).toEqual(['aria-label="Max feature PSI"']);
+    expect(trendCharts(reports.map((r) => ({ ...r, features: {} })))).toBe('');
+    expect(trendCharts(reports.slice(0, 1))).toBe('');
   });
 });
 
