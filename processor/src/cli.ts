@@ -167,6 +167,10 @@ export function buildProgram(): Command {
       const { loadConfig } = await import('./service/config.js');
       const { startService } = await import('./service/service.js');
       const config = loadConfig(o.config);
+      // diagnostics (the processor's and the OpenTelemetry SDK's) on the console, at OTEL_LOG_LEVEL (default info)
+      const { diag, DiagConsoleLogger, DiagLogLevel } = await import('@opentelemetry/api');
+      const level = DiagLogLevel[(process.env.OTEL_LOG_LEVEL ?? '').trim().toUpperCase() as keyof typeof DiagLogLevel];
+      diag.setLogger(new DiagConsoleLogger(), { logLevel: level ?? DiagLogLevel.INFO });
       const svc = await startService(config);
       const lines = [
         `otel-ml processor ready`,

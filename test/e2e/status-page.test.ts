@@ -16,12 +16,16 @@ import type { ModelReport } from '../../processor/src/analysis/report-types.js';
 import { multiWindowReport } from '../../processor/src/analysis/run.js';
 import { DEFAULT_CONFIG } from '../../processor/src/service/config.js';
 import { startService, type RunningService } from '../../processor/src/service/service.js';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { createModelMonitor } from '@otel-ml/instrumentation';
 import { generate } from '../../examples/demo/traffic.js';
 import { startManualService, type ManualService } from '../../examples/service/manual.js';
 import { DRIFT, NO_DRIFT, sendOutcomes, sendPredictions } from '../../examples/service/load.js';
 import { chartProblems, keepScreenshot, launchChromium, trendChartLayouts } from './browser.js';
 
 const WINDOW_MS = 60_000;
+const CHURN_ROWS = 240;
 
 let dir = '';
 let svc: RunningService | undefined;
@@ -57,6 +61,13 @@ describe('status page in headless Chromium', () => {
     }
     primary = [...svc.reports().values()].find((r) => r.model.role === 'primary')!;
     expect(primary.drifted.length).toBeGreaterThan(0);
+    // a second model without a baseline, in its first window: no reference to compare with yet
+    const churn = createModelMonitor({ model: { name: 'churn', version: '2', task: 'binary_classification' } });
+    const reader = new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `${svc.httpUrl}/v1/metrics` }), exportIntervalMillis: 3_600_000, metricProducers: [churn.metricProducer] });
+    const provider = new MeterProvider({ readers: [reader] });
+    for (const r of generate(CHURN_ROWS, 31, NO_DRIFT).rows) churn.observe({ features: { age: r.features[1]!, tenure_days: r.features[2]! }, score: r.score });
+    await reader.forceFlush();
+    await provider.shutdown();
 
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -81,7 +92,7 @@ describe('status page in headless Chromium', () => {
   it('lists the models, the drifted one first', async () => {
     expect(await page.title()).toBe('otel-ml processor');
     const sections = await page.locator('section.model').evaluateAll((els) => els.map((e) => ({ model: e.getAttribute('data-model'), heading: e.querySelector('h2')?.textContent ?? '' })));
-    expect(sections.map((s) => s.model)).toEqual(['fraud-detector', 'fraud-detector']);
+    expect(sections.map((s) => s.model)).toEqual(['fraud-detector', 'fraud-detector', 'churn']);
     expect(sections[0]!.heading).toContain('fraud-detector v1 · primary');
     expect(sections[0]!.heading).toContain(`drift: ${primary.drifted.join(', ')}`);
     expect(sections[1]!.heading).toContain('· shadow');
@@ -160,7 +171,7 @@ describe('status page in headless Chromium', () => {
     expect(drift).toMatch(/^Drift in 3 of the last 6 windows \(09:03–09:06 UTC\): (tx_24h, amount|amount, tx_24h)/);
     expect(retrain).toBe(`Retraining RECOMMENDED since the window 09:05–09:06 UTC: ${primary.retrain!.details.join('; ')}`);
     // the overview's retraining column agrees
-    const row = await page.locator('table.overview tbody tr', { hasText: 'primary' }).textContent();
+    const row = await page.locator('table.overview tbody tr', { hasText: 'fraud-detector v1 · primary' }).textContent();
     expect(row).toContain('RECOMMENDED');
   });
 
@@ -207,17 +218,17 @@ describe('status page in headless Chromium', () => {
       const key = [...svc!.reports().entries()].find(([, r]) => r === primary)![0];
       expect(await sectionsAt(`?model=${encodeURIComponent(key)}`)).toEqual([expect.stringContaining('fraud-detector v1 · primary')]);
       expect(await sectionsAt('?model=fraud-detector&version=7')).toEqual([]);
-      expect(await nav.locator('p.unknown').textContent()).toBe('No evaluated model fraud-detector version 7. Models: fraud-detector v1 · primary, fraud-detector v1 · shadow.');
+      expect(await nav.locator('p.unknown').textContent()).toBe('No model fraud-detector version 7. Models: fraud-detector v1 · primary, fraud-detector v1 · shadow, churn v2 · primary.');
       // the overview's links take a person to one model
       await sectionsAt('');
       const hrefs = await nav.locator('table.overview a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
-      expect(hrefs.sort()).toEqual(['?model=fraud-detector&version=1&role=primary', '?model=fraud-detector&version=1&role=shadow']);
+      expect(hrefs.sort()).toEqual(['?model=churn&version=2&role=primary', '?model=fraud-detector&version=1&role=primary', '?model=fraud-detector&version=1&role=shadow']);
       await nav.locator('table.overview a', { hasText: 'shadow' }).click();
       await nav.waitForURL(/role=shadow$/, { timeout: 30_000 });
       expect(await nav.locator('section.model > h2:first-of-type').allTextContents()).toEqual([expect.stringContaining('fraud-detector v1 · shadow')]);
       await nav.locator('p.nav a', { hasText: 'all models' }).first().click();
       await nav.waitForURL(/\?page=1&per=10$/, { timeout: 30_000 });
-      expect(await nav.locator('section.model').count()).toBe(2);
+      expect(await nav.locator('section.model').count()).toBe(3);
     } finally {
       await nav.close();
     }
@@ -228,10 +239,27 @@ describe('status page in headless Chromium', () => {
     try {
       await nav.goto(`${svc!.httpUrl}/?page=3`, { waitUntil: 'load', timeout: 30_000 });
       expect(await nav.locator('section.model').count()).toBe(0);
-      expect(await nav.locator('p.nav.beyond').textContent()).toBe('There is no page 3: 2 models fit on one page of 10. Back to the first page');
+      expect(await nav.locator('p.nav.beyond').textContent()).toBe('There is no page 3: 3 models fit on one page of 10. Back to the first page');
       await nav.locator('p.nav.beyond a').click();
       await nav.waitForURL(/\?page=1&per=10$/, { timeout: 30_000 });
-      expect(await nav.locator('section.model').count()).toBe(2);
+      expect(await nav.locator('section.model').count()).toBe(3);
+    } finally {
+      await nav.close();
+    }
+  });
+
+  it('shows a model without a reference yet as collecting reference, in the overview and by name', async () => {
+    const row = await page.locator('table.overview tbody tr', { hasText: 'churn' }).evaluate((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent));
+    expect(row).toEqual(['churn v2 · primary', `collecting reference (${CHURN_ROWS} rows)`, '-', '-', String(CHURN_ROWS)]);
+    const section = page.locator('section.model.pending');
+    expect(await section.getAttribute('data-state')).toBe('collecting_reference');
+    expect(await section.locator('h2').textContent()).toBe(`churn v2 · primary — collecting reference (${CHURN_ROWS} rows)`);
+    expect(await section.locator('p.meta').textContent()).toMatch(new RegExp(`^No reference to compare with yet: 0 rows in 0 closed windows and ${CHURN_ROWS} in the open one \\(closes [-\\d:.TZ]+\\)\\. Its windows are compared with its own previous windows \\(a rolling reference\\): the first window is the reference`));
+    expect(await page.locator('table.open tbody tr', { hasText: 'churn' }).count()).toBe(1);
+    const nav = await browser!.newPage({ viewport: { width: 1400, height: 1000 } });
+    try {
+      await nav.goto(`${svc!.httpUrl}/?model=churn`, { waitUntil: 'load', timeout: 30_000 });
+      expect(await nav.locator('section.model > h2:first-of-type').allTextContents()).toEqual([`churn v2 · primary — collecting reference (${CHURN_ROWS} rows)`]);
     } finally {
       await nav.close();
     }

@@ -17,9 +17,31 @@ import { bySeverity } from '../report/text.js';
 import type { ProcessorStats } from '../streams/processor.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
 
+/** A model with windows but nothing evaluated yet. */
+export interface PendingModel {
+  readonly key: string;
+  readonly model: { readonly name: string; readonly version: string | null; readonly role: string };
+  /**
+   * `collecting_reference`: there is no reference to compare with yet (a rolling or pinned
+   * reference is made of the model's own windows); `awaiting_comparison`: the reference is there
+   * (or, rolling, is made of the closed windows when the next one closes) and the open window is
+   * the first to be compared with it.
+   */
+  readonly state: 'collecting_reference' | 'awaiting_comparison';
+  readonly referenceKind: 'baseline' | 'pinned' | 'rolling';
+  /** Rows in its closed windows (not evaluated) and in its open window. */
+  readonly closedRows: number;
+  readonly closedWindows: number;
+  readonly openRows: number;
+  /** When its open window closes (ms), if one is open. */
+  readonly openUntil: number | null;
+}
+
 export interface StatusPageInput {
   readonly reports: ReadonlyMap<string, ModelReport>;
   readonly history: ReadonlyMap<string, readonly ModelReport[]>;
+  /** Models without an evaluated window yet (absent: none). */
+  readonly pending?: readonly PendingModel[];
   readonly stats: ProcessorStats;
   readonly open: readonly WindowSnapshot[];
   readonly now: number;
@@ -69,11 +91,33 @@ export function modelLink(m: { readonly name: string; readonly version: string |
   return link({ model: m.name, ...(m.version ? { version: m.version } : {}), role: m.role });
 }
 
+/** A model on the page: evaluated (its latest report) or pending. */
+type Entry = { readonly key: string; readonly model: ModelReport['model'] | PendingModel['model']; readonly report: ModelReport; readonly pending?: undefined } | { readonly key: string; readonly model: PendingModel['model']; readonly report?: undefined; readonly pending: PendingModel };
+
 /** Whether the view's `model` (and `version`, `role`) selects this model. */
-function selects(view: StatusPageView, key: string, r: ModelReport): boolean {
+function selects(view: StatusPageView, e: Entry): boolean {
   if (view.model === undefined) return true;
-  if (key === view.model) return true;
-  return r.model.name === view.model && (view.version === undefined || (r.model.version ?? '') === view.version) && (view.role === undefined || r.model.role === view.role);
+  if (e.key === view.model) return true;
+  return e.model.name === view.model && (view.version === undefined || (e.model.version ?? '') === view.version) && (view.role === undefined || e.model.role === view.role);
+}
+
+const pendingRows = (p: PendingModel) => p.closedRows + p.openRows;
+const pendingStatus = (p: PendingModel) =>
+  `<span class="na">${p.state === 'collecting_reference' ? `collecting reference (${pendingRows(p)} rows)` : `awaiting first comparison (${p.openRows} rows)`}</span>`;
+
+/** What a pending model waits for, in a sentence or two. */
+function pendingText(p: PendingModel): string {
+  const rows = `${p.closedRows} rows in ${p.closedWindows} closed window${p.closedWindows === 1 ? '' : 's'} and ${p.openRows} in the open one${p.openUntil !== null ? ` (closes ${new Date(p.openUntil).toISOString()})` : ''}`;
+  if (p.state === 'awaiting_comparison') {
+    return `Nothing evaluated yet: ${rows}. The ${p.referenceKind} reference is ready${p.referenceKind === 'rolling' ? ' (made of its closed windows)' : ''}; the open window is compared with it when it closes.`;
+  }
+  const how =
+    p.referenceKind === 'rolling'
+      ? `Its windows are compared with its own previous windows (a rolling reference): ${p.closedWindows ? 'the next window to close is the first one compared.' : 'the first window is the reference, the one after it the first compared.'}`
+      : p.referenceKind === 'pinned'
+        ? 'A window of its own is pinned as the reference (the first one, or the one containing the configured time); the windows after it are compared with it.'
+        : 'It is configured to compare with a baseline, but no baseline is loaded for this version.';
+  return `No reference to compare with yet: ${rows}. ${how}`;
 }
 
 function statusOf(r: ModelReport): string {
@@ -88,7 +132,14 @@ function statusOf(r: ModelReport): string {
         : '<span class="ok">no drift</span>';
 }
 
-const titleOf = (r: ModelReport) => `${r.model.name}${r.model.version ? ` v${r.model.version}` : ''} · ${r.model.role}`;
+const titleOf = (r: { readonly model: Entry['model'] }) => `${r.model.name}${r.model.version ? ` v${r.model.version}` : ''} · ${r.model.role}`;
+
+function pendingSection(p: PendingModel): string {
+  return `<section class="model pending" data-model="${esc(p.model.name)}" data-key="${esc(p.key)}" data-state="${p.state}">
+<h2>${esc(titleOf({ model: p.model }))} — ${pendingStatus(p)}</h2>
+<p class="meta">${esc(pendingText(p))}</p>
+</section>`;
+}
 
 function modelSection(key: string, r: ModelReport, history: readonly ModelReport[]): string {
   const title = titleOf(r);
@@ -118,20 +169,26 @@ export function renderStatusPage(input: StatusPageInput, view: StatusPageView = 
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${k} ${n}`)
     .join(', ');
-  // drifted models first, then by name (and key, so that the order is total)
-  const models = [...input.reports.entries()].sort(
-    ([ka, a], [kb, b]) => driftedNames(b).length - driftedNames(a).length || (a.model.name < b.model.name ? -1 : a.model.name > b.model.name ? 1 : ka < kb ? -1 : 1),
+  // drifted models first, then by name (and key, so that the order is total); models without an evaluation are listed as such
+  const drifted = (e: Entry) => (e.report ? driftedNames(e.report).length : 0);
+  const models: Entry[] = [...[...input.reports.entries()].map(([key, report]) => ({ key, model: report.model, report })), ...(input.pending ?? []).filter((p) => !input.reports.has(p.key)).map((p) => ({ key: p.key, model: p.model, pending: p }))].sort(
+    (a, b) => drifted(b) - drifted(a) || (a.model.name < b.model.name ? -1 : a.model.name > b.model.name ? 1 : a.key < b.key ? -1 : 1),
   );
   const pages = Math.max(1, Math.ceil(models.length / view.perPage));
   const page = view.page;
   const beyond = view.model === undefined && page > pages;
-  const shown = view.model !== undefined ? models.filter(([k, r]) => selects(view, k, r)) : models.slice((page - 1) * view.perPage, page * view.perPage);
-  const sections = shown.map(([k, r]) => modelSection(k, r, input.history.get(k) ?? [r])).join('\n');
+  const shown = view.model !== undefined ? models.filter((e) => selects(view, e)) : models.slice((page - 1) * view.perPage, page * view.perPage);
+  const sections = shown.map((e) => (e.report ? modelSection(e.key, e.report, input.history.get(e.key) ?? [e.report]) : pendingSection(e.pending))).join('\n');
+  const overviewRow = (e: Entry) => {
+    const r = e.report;
+    const cells = r
+      ? [statusOf(r), r.retrain?.recommended ? '<span class="drift">RECOMMENDED</span>' : r.retrain ? 'no' : '-', esc(r.window?.end ?? '-'), String(r.current.count)]
+      : [pendingStatus(e.pending), '-', '-', String(pendingRows(e.pending))];
+    return `<tr data-key="${esc(e.key)}"><td><a href="${esc(modelLink(e.model))}">${esc(titleOf(e))}</a></td>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
+  };
   const overview =
     models.length > 1
-      ? `<table class="overview"><thead><tr><th>model</th><th>status</th><th>retraining</th><th>window end</th><th>rows</th></tr></thead><tbody>${models
-          .map(([k, r]) => `<tr data-key="${esc(k)}"><td><a href="${esc(modelLink(r.model))}">${esc(titleOf(r))}</a></td><td>${statusOf(r)}</td><td>${r.retrain?.recommended ? '<span class="drift">RECOMMENDED</span>' : r.retrain ? 'no' : '-'}</td><td>${esc(r.window?.end ?? '-')}</td><td>${r.current.count}</td></tr>`)
-          .join('')}</tbody></table>`
+      ? `<table class="overview"><thead><tr><th>model</th><th>status</th><th>retraining</th><th>window end</th><th>rows</th></tr></thead><tbody>${models.map(overviewRow).join('')}</tbody></table>`
       : '';
   const nav =
     view.model !== undefined
@@ -146,7 +203,7 @@ export function renderStatusPage(input: StatusPageInput, view: StatusPageView = 
   const wanted = `${view.model}${view.version !== undefined ? ` version ${view.version}` : ''}${view.role !== undefined ? ` role ${view.role}` : ''}`;
   const unknownModel =
     view.model !== undefined && shown.length === 0
-      ? `<p class="meta unknown">No evaluated model ${esc(wanted)}.${models.length ? ` Models: ${models.map(([, r]) => `<a href="${esc(modelLink(r.model))}">${esc(titleOf(r))}</a>`).join(', ')}.` : ''}</p>`
+      ? `<p class="meta unknown">No model ${esc(wanted)}.${models.length ? ` Models: ${models.map((e) => `<a href="${esc(modelLink(e.model))}">${esc(titleOf(e))}</a>`).join(', ')}.` : ''}</p>`
       : '';
   const open = input.open
     .map((w) => `<tr><td>${esc(w.model.name)}${w.model.version ? ` v${esc(w.model.version)}` : ''}</td><td>${esc(w.model.role)}</td><td>${new Date(w.start).toISOString()}</td><td>${w.rows}</td></tr>`)
@@ -155,7 +212,7 @@ export function renderStatusPage(input: StatusPageInput, view: StatusPageView = 
 <h1>otel-ml processor</h1>
 <p class="meta">${new Date(input.now).toISOString()} · ${s.receivedPoints} points received · ${s.liveStreams} live streams · ${s.closedWindows} windows closed${dropped ? ` · dropped: ${esc(dropped)}` : ''}</p>
 ${overview}${nav}${unknownModel}
-${sections || (models.length === 0 ? '<p class="meta">No window evaluated yet. Point an OTLP exporter at this processor; results appear when the first window closes.</p>' : '')}
+${sections || (models.length === 0 ? '<p class="meta">No model has sent anything yet. Point an OTLP exporter at this processor; results appear when the first window closes.</p>' : '')}
 ${sections && !beyond ? nav : ''}
 <h2>Open windows</h2>
 ${open ? `<table class="open"><thead><tr><th>model</th><th>role</th><th>since</th><th>rows</th></tr></thead><tbody>${open}</tbody></table>` : '<p class="meta">none</p>'}

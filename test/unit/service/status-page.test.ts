@@ -67,7 +67,7 @@ describe('status page', () => {
     expect(page(versions, '/')).toContain('<a href="?model=m12&#38;version=2&#38;role=canary">m12 v2 · canary</a>');
     const none = page(versions, '/?model=m12&version=9');
     expect(detailed(none)).toEqual([]);
-    expect(none).toContain('No evaluated model m12 version 9.');
+    expect(none).toContain('No model m12 version 9.');
     expect(none).toContain('<a href="?model=m12&#38;version=2&#38;role=canary">m12 v2 · canary</a>');
   });
 
