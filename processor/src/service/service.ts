@@ -333,6 +333,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
         closedWindows: closed.length,
         openRows: w?.rows ?? 0,
         openUntil: w?.end ?? null,
+        openExtended: (w?.extensions ?? 0) > 0,
       };
     });
   };

@@ -35,6 +35,8 @@ export interface PendingModel {
   readonly openRows: number;
   /** When its open window closes (ms), if one is open. */
   readonly openUntil: number | null;
+  /** The open window was extended for lack of rows (absent: no). */
+  readonly openExtended?: boolean;
 }
 
 export interface StatusPageInput {
@@ -107,7 +109,9 @@ const pendingStatus = (p: PendingModel) =>
 
 /** What a pending model waits for, in a sentence or two. */
 function pendingText(p: PendingModel): string {
-  const rows = `${p.closedRows} rows in ${p.closedWindows} closed window${p.closedWindows === 1 ? '' : 's'} and ${p.openRows} in the open one${p.openUntil !== null ? ` (closes ${new Date(p.openUntil).toISOString()})` : ''}`;
+  const until = p.openUntil !== null ? ` (open until ${new Date(p.openUntil).toISOString()}${p.openExtended ? ', extended: fewer rows than a window needs' : ''})` : '';
+  const closed = `${p.closedRows} rows in ${p.closedWindows} closed window${p.closedWindows === 1 ? '' : 's'}`;
+  const rows = p.closedWindows === 0 ? `${p.openRows} rows in its first window${until}` : p.openUntil === null ? closed : `${closed} and ${p.openRows} in the open one${until}`;
   if (p.state === 'awaiting_comparison') {
     return `Nothing evaluated yet: ${rows}. The ${p.referenceKind} reference is ready${p.referenceKind === 'rolling' ? ' (made of its closed windows)' : ''}; the open window is compared with it when it closes.`;
   }

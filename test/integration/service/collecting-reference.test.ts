@@ -66,7 +66,7 @@ describe('a model without a reference yet', () => {
       await send(svc, 300, 1);
       // the first window, still open
       expect(heading(await page())).toBe('churn v2 · primary — collecting reference (300 rows)');
-      expect(await page()).toContain('No reference to compare with yet: 0 rows in 0 closed windows and 300 in the open one (closes 2026-11-25T12:01:00.000Z). Its windows are compared with its own previous windows (a rolling reference): the first window is the reference, the one after it the first compared.');
+      expect(await page()).toContain('No reference to compare with yet: 300 rows in its first window (open until 2026-11-25T12:01:00.000Z). Its windows are compared with its own previous windows (a rolling reference): the first window is the reference, the one after it the first compared.');
       // found by name, as every model
       expect(heading(await page('?model=churn&version=2&role=primary'))).toBe('churn v2 · primary — collecting reference (300 rows)');
       advance();
@@ -75,7 +75,7 @@ describe('a model without a reference yet', () => {
       await send(svc, 200, 2);
       const next = await page();
       expect(heading(next)).toBe('churn v2 · primary — awaiting first comparison (200 rows)');
-      expect(next).toContain('Nothing evaluated yet: 300 rows in 1 closed window and 200 in the open one (closes 2026-11-25T12:02:00.000Z). The rolling reference is ready (made of its closed windows); the open window is compared with it when it closes.');
+      expect(next).toContain('Nothing evaluated yet: 300 rows in 1 closed window and 200 in the open one (open until 2026-11-25T12:02:00.000Z). The rolling reference is ready (made of its closed windows); the open window is compared with it when it closes.');
       advance();
       const [report] = svc.evaluateNow();
       expect(report!.reference).toEqual({ kind: 'rolling', count: 300 });
@@ -97,7 +97,7 @@ describe('a model without a reference yet', () => {
       }
       const html = await page();
       expect(heading(html)).toBe('churn v2 · primary — collecting reference (200 rows)');
-      expect(html).toContain('200 rows in 2 closed windows and 0 in the open one. A window of its own is pinned as the reference');
+      expect(html).toContain('No reference to compare with yet: 200 rows in 2 closed windows. A window of its own is pinned as the reference');
       expect(noReferenceInfo().map((m) => m.level)).toEqual(['info', 'debug']);
       // the window containing the pin becomes the reference (not compared with itself); the model then waits for its first comparison
       await send(svc, 100, 12);
@@ -120,7 +120,7 @@ describe('a model without a reference yet', () => {
       expect(heading(await page('?model=churn&role=canary'))).toBe('churn v3 · canary — collecting reference (20 rows)');
       advance();
       expect(svc.evaluateNow()).toEqual([]);
-      expect(await page('?model=churn&role=canary')).toContain('0 rows in 0 closed windows and 20 in the open one');
+      expect(await page('?model=churn&role=canary')).toContain('20 rows in its first window (open until 2026-11-25T12:02:00.000Z, extended: fewer rows than a window needs)');
       // the primary's first window is the rolling reference of the next windows, the canary's too
       expect(heading(await page('?model=churn&role=canary'))).toBe('churn v3 · canary — awaiting first comparison (20 rows)');
     });
