@@ -113,11 +113,11 @@ function pendingText(p: PendingModel): string {
   const closed = `${p.closedRows} rows in ${p.closedWindows} closed window${p.closedWindows === 1 ? '' : 's'}`;
   const rows = p.closedWindows === 0 ? `${p.openRows} rows in its first window${until}` : p.openUntil === null ? closed : `${closed} and ${p.openRows} in the open one${until}`;
   if (p.state === 'awaiting_comparison') {
-    return `Nothing evaluated yet: ${rows}. The ${p.referenceKind} reference is ready${p.referenceKind === 'rolling' ? ' (made of its closed windows)' : ''}; the open window is compared with it when it closes.`;
+    return `Nothing evaluated yet: ${rows}. The ${p.referenceKind} reference is ready${p.referenceKind === 'rolling' ? ' (made of its closed windows)' : ''}; ${p.openUntil === null ? 'its next window is compared with it' : 'the open window is compared with it when it closes'}.`;
   }
   const how =
     p.referenceKind === 'rolling'
-      ? `Its windows are compared with its own previous windows (a rolling reference): ${p.closedWindows ? 'the next window to close is the first one compared.' : 'the first window is the reference, the one after it the first compared.'}`
+      ? `Its windows are compared with its own previous windows (a rolling reference): ${p.closedWindows ? 'its closed windows had fewer rows than a window needs; the first one with enough becomes the reference.' : 'the first window is the reference, the one after it the first compared.'}`
       : p.referenceKind === 'pinned'
         ? 'A window of its own is pinned as the reference (the first one, or the one containing the configured time); the windows after it are compared with it.'
         : 'It is configured to compare with a baseline, but no baseline is loaded for this version.';

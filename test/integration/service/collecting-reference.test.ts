@@ -125,4 +125,17 @@ describe('a model without a reference yet', () => {
       expect(heading(await page('?model=churn&role=canary'))).toBe('churn v3 · canary — awaiting first comparison (20 rows)');
     });
   });
+
+  it('a first window short of rows, closed at its last extension, makes no rolling reference', async () => {
+    await withService([], async (svc, advance, page) => {
+      await send(svc, 20, 30);
+      for (let i = 0; i < 4; i++) {
+        advance();
+        expect(svc.evaluateNow()).toEqual([]);
+      }
+      const html = await page();
+      expect(heading(html)).toBe('churn v2 · primary — collecting reference (20 rows)');
+      expect(html).toContain('No reference to compare with yet: 20 rows in 1 closed window. Its windows are compared with its own previous windows (a rolling reference): its closed windows had fewer rows than a window needs; the first one with enough becomes the reference.');
+    });
+  });
 });
