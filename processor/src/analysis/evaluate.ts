@@ -476,7 +476,7 @@ export function estimatedPerformance(reference: WindowSnapshot, current: WindowS
     if (curSplit && curSplit.boundaries.length === refSplit.boundaries.length) {
       const m = binaryMetricsAtThreshold(curSplit, threshold);
       const both = m.tp + m.fn > 0 && m.tn + m.fp > 0;
-      realized = { count: m.tp + m.fp + m.tn + m.fn, accuracy: m.accuracy, rocAuc: both ? rocAuc(curSplit) : null };
+      realized = { count: m.tp + m.fp + m.tn + m.fn, accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, rocAuc: both ? rocAuc(curSplit) : null };
     }
     const half = 1.959963984540054 * e.accuracyStdError;
     return {
@@ -616,6 +616,8 @@ export function evaluate(reference: WindowSnapshot, current: WindowSnapshot, ctx
         threshold: task === 'binary_classification' && splitOf(current, s.positiveLabel) ? s.threshold : null,
         reference: {
           accuracy: perfRef?.accuracy ?? null,
+          precision: perfRef?.precision ?? null,
+          recall: perfRef?.recall ?? null,
           f1: perfRef?.f1 ?? null,
           rocAuc: perfRef?.rocAuc ?? null,
           mae: perfRef?.mae ?? null,

@@ -100,6 +100,9 @@ export interface PerformanceReport {
   /** Reference values of the same metrics, when the reference has outcomes. */
   readonly reference: {
     readonly accuracy: number | null;
+    /** Binary classifiers (absent in reports from before this field). */
+    readonly precision: number | null;
+    readonly recall: number | null;
     readonly f1: number | null;
     readonly rocAuc: number | null;
     readonly mae: number | null;
@@ -122,8 +125,18 @@ export interface EstimatedPerformanceReport {
   readonly accuracyInterval: readonly [number, number];
   /** Reference rows with outcomes that the calibration map was learnt from. */
   readonly referenceOutcomes: number;
-  /** Realized values on the window's outcomes (binary, with a score), for comparison; null without outcomes. */
-  readonly realized: { readonly count: number; readonly accuracy: number | null; readonly rocAuc: number | null } | null;
+  /**
+   * Realized values on the window's outcomes (binary, with a score), for comparison; null without
+   * outcomes. Precision, recall and F1 are absent in reports from before these fields.
+   */
+  readonly realized: {
+    readonly count: number;
+    readonly accuracy: number | null;
+    readonly precision: number | null;
+    readonly recall: number | null;
+    readonly f1: number | null;
+    readonly rocAuc: number | null;
+  } | null;
 }
 
 /** One slice value's metrics and a group disparity (see statistics/fairness.ts). */
@@ -286,4 +299,32 @@ export interface ModelReport {
   readonly retrain: RetrainReport | null;
   /** Verdicts on performance, calibration, predicted-class shares and missing values, and all checks with how long they held. */
   readonly verdicts: VerdictsReport | null;
+}
+
+/** The summary of a run of windows of one model (see analysis/run.ts). Window numbers are 1-based, oldest first. */
+export interface RunSummary {
+  /** Windows in the run. */
+  readonly windows: number;
+  /** Windows where a feature or a prediction signal drifted. */
+  readonly driftedWindows: readonly number[];
+  /** Windows with fewer rows than the minimum (nothing flagged). */
+  readonly insufficientWindows: readonly number[];
+  /** The window whose report is the multi-window report's own fields, and why it was chosen. */
+  readonly detail: { readonly window: number; readonly reason: string };
+  /**
+   * The retraining recommendation after the last window: its details, and the first window of the
+   * run of windows that recommended it up to the last one (null when the last does not); null
+   * when the windows carry no recommendation (offline reports of one window).
+   */
+  readonly retrain: { readonly recommended: boolean; readonly since: number | null; readonly details: readonly string[] } | null;
+}
+
+/**
+ * A report over several windows (the demo's, `otel-ml report --time-column`): the fields of a
+ * single-window report describe the worst window (`run.detail`), `run` summarizes the run and
+ * `windows` holds every window's report, oldest first.
+ */
+export interface MultiWindowReport extends ModelReport {
+  readonly run: RunSummary;
+  readonly windows: readonly ModelReport[];
 }

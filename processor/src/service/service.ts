@@ -24,11 +24,13 @@ import { createGrpcReceiver, createHttpReceiver, OverloadedError, type GrpcRecei
 import { GroupCommit } from '../streams/group-commit.js';
 import { CommitFailedError } from '../store/writer.js';
 import { rollingReference } from '../windows/references.js';
-import { StreamProcessor } from '../streams/processor.js';
+import { parseModelKey, StreamProcessor } from '../streams/processor.js';
+import type { ModelIdentity } from '../streams/signals.js';
+import type { ReferenceKind } from '../windows/references.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
 import type { ModelConfig, ServiceConfig } from './config.js';
 import { ResultsEmitter, exportErrorType } from './emit.js';
-import { renderStatusPage, statusPageView } from './status-page.js';
+import { renderStatusPage, statusPageView, type PendingModel } from './status-page.js';
 import { BearerTokenAuthenticator, readTlsFiles, resolveAuthToken } from './auth.js';
 
 export interface ServiceOptions {
@@ -97,9 +99,16 @@ function loadBaselineFile(file: string): BaselineFile {
   }
 }
 
-function modelConfigFor(config: ServiceConfig, snap: WindowSnapshot): ModelConfig | undefined {
+function modelConfigFor(config: ServiceConfig, snap: Pick<WindowSnapshot, 'model'>): ModelConfig | undefined {
   return config.models.find((m) => m.name === snap.model.name && (m.version === undefined || m.version === snap.model.version));
 }
+
+/** The reference a model's windows are compared with: the configured one, else its baseline, else a pinned one, else rolling. */
+function referenceKindOf(mc: ModelConfig | undefined, refs: Partial<Record<ReferenceKind, WindowSnapshot>>): ReferenceKind {
+  return mc?.reference ?? (refs.baseline ? 'baseline' : refs.pinned ? 'pinned' : 'rolling');
+}
+
+const modelLabel = (m: { readonly name: string; readonly version: string; readonly role: string }) => `${m.name}${m.version ? ` v${m.version}` : ''} (${m.role})`;
 
 export async function startService(config: ServiceConfig, opts: ServiceOptions = {}): Promise<RunningService> {
   const clock = opts.clock ?? Date.now;
@@ -160,6 +169,8 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   const webhook = rc0?.webhook ? new RetrainWebhook({ url: rc0.webhook.url, secret: rc0.webhook.secret!, clock }) : undefined;
 
   const history = new Map<string, ModelReport[]>();
+  // models whose window closed without a reference to compare with (diagnosed once each)
+  const collecting = new Set<string>();
   let ready = false;
   let evaluating = false;
 
@@ -176,7 +187,8 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
         processor.pinReference(snap.modelKey, chosen);
         diag.info(`otel-ml: ${snap.model.name}: pinned window ${new Date(chosen.start).toISOString()} as the reference`);
       }
-      return chosen === snap;
+      // the history already holds `snap` (closing a window appends it): compare windows, not objects
+      return chosen !== undefined && chosen.start === snap.start && chosen.end === snap.end;
     }
     processor.pinReference(snap.modelKey, snap);
     diag.info(`otel-ml: ${snap.model.name}: pinned its first window ${new Date(snap.start).toISOString()} as the reference`);
@@ -200,7 +212,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
         // A canary/shadow version without references of its own is evaluated against the primary's.
         const borrowed = !own.baseline && !own.pinned && !own.rolling && primary !== undefined;
         const refs = borrowed ? processor.references(primary.modelKey) : own;
-        const kind = mc?.reference ?? (refs.baseline ? 'baseline' : refs.pinned ? 'pinned' : 'rolling');
+        const kind = referenceKindOf(mc, refs);
         let reference = refs[kind];
         if (kind === 'rolling' && reference !== undefined && reference.end > snap.start) {
           // A window owed from before a restart, evaluated after later windows closed: the rolling
@@ -209,7 +221,15 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
           reference = rollingReference(before, config.references.rollingWindows);
         }
         if (!reference) {
-          diag.info(`otel-ml: ${snap.model.name}: no ${kind} reference yet; window ${new Date(snap.start).toISOString()} not evaluated`);
+          // said once per model at the default level (the status page shows it as "collecting reference"), then per window at debug
+          if (!collecting.has(snap.modelKey)) {
+            collecting.add(snap.modelKey);
+            diag.info(
+              `otel-ml: ${modelLabel(snap.model)}: no ${kind} reference yet (window ${new Date(snap.start).toISOString()}, ${snap.rows} rows, not evaluated); collecting one from its windows, evaluation starts once there is one${kind === 'rolling' ? ' (from the next window)' : ''}`,
+            );
+          } else {
+            diag.debug(`otel-ml: ${modelLabel(snap.model)}: no ${kind} reference yet; window ${new Date(snap.start).toISOString()} not evaluated`);
+          }
           continue;
         }
         const deciles = kind === 'baseline' ? baselineDeciles.get(snap.model.name) : undefined;
@@ -312,10 +332,50 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
       res.end(readFileSync(file));
     });
   }
+  /** Models with windows but no evaluation yet, for the status page: still without a reference, or waiting for their first window. */
+  const pendingModels = (open: readonly WindowSnapshot[]): PendingModel[] => {
+    const reports = emitter.reports();
+    const keys = processor.models().filter((k) => !reports.has(k));
+    if (keys.length === 0) return [];
+    const openByKey = new Map(open.map((w) => [w.modelKey, w]));
+    const hasReference = (key: string, model: ModelIdentity) => {
+      const refs = processor.references(key);
+      const kind = referenceKindOf(modelConfigFor(config, { model }), refs);
+      // a rolling reference is made of the closed windows kept so far when the next window closes
+      return refs[kind] !== undefined || (kind === 'rolling' && processor.history(key).some((w) => !w.belowMinRows));
+    };
+    return keys.map((key) => {
+      const w = openByKey.get(key);
+      const closed = processor.history(key);
+      const model = w?.model ?? closed[closed.length - 1]?.model ?? parseModelKey(key);
+      let referenced = hasReference(key, model);
+      if (!referenced && model.role !== 'primary') {
+        // a canary or shadow without references of its own is compared with its primary's (same name and resource)
+        const tail = JSON.stringify((JSON.parse(key) as string[]).slice(3));
+        const primary = processor.models().find((k) => {
+          const p = JSON.parse(k) as string[];
+          return p[0] === model.name && p[2] === 'primary' && JSON.stringify(p.slice(3)) === tail;
+        });
+        referenced = primary !== undefined && hasReference(primary, parseModelKey(primary));
+      }
+      return {
+        key,
+        model: { name: model.name, version: model.version || null, role: model.role },
+        state: referenced ? 'awaiting_comparison' : 'collecting_reference',
+        referenceKind: referenceKindOf(modelConfigFor(config, { model }), processor.references(key)),
+        closedRows: closed.reduce((a, c) => a + c.rows, 0),
+        closedWindows: closed.length,
+        openRows: w?.rows ?? 0,
+        openUntil: w?.end ?? null,
+        openExtended: (w?.extensions ?? 0) > 0,
+      };
+    });
+  };
   if (config.statusPage.enabled) {
     routes.set('/', (req, res) => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(renderStatusPage({ reports: emitter.reports(), history, stats: processor.stats(), open: processor.openWindows(), now: clock() }, statusPageView(req.url)));
+      const open = processor.openWindows();
+      res.end(renderStatusPage({ reports: emitter.reports(), history, pending: pendingModels(open), stats: processor.stats(), open, now: clock() }, statusPageView(req.url)));
     });
   }
   const summaryStats = () => {
