@@ -94,6 +94,42 @@ describe('decideDrift', () => {
     expect(out[0]!.adjustedPValue).toBeCloseTo(0.008, 12); // family of 2
     expect(out[2]!.adjustedPValue).toBeNull();
   });
+
+  it('falls back to KS when the bins cannot be cut: drift or insufficient_resolution, never no_drift', () => {
+    const why = 'all 900 reference values lie in one bucket (20, 50]';
+    const big = decideDrift({ pValue: 1e-9, ks: 0.3, currentCount: 500, insufficientResolution: why });
+    expect(big).toMatchObject({ verdict: 'drift', significant: true, largeEffect: true });
+    expect(big.reasons[0]).toBe(`insufficient resolution: ${why}; decided on KS on the finest common buckets`);
+    expect(big.reasons[2]).toMatch(/large effect: KS 0.300 >= 0.1/);
+    // significant but below the effect floor, or not significant: the verdict names the resolution
+    expect(decideDrift({ pValue: 1e-9, ks: 0.05, currentCount: 50_000, insufficientResolution: why }).verdict).toBe('insufficient_resolution');
+    expect(decideDrift({ pValue: 0.3, ks: 0.4, currentCount: 60, insufficientResolution: why }).verdict).toBe('insufficient_resolution');
+    expect(decideDrift({ pValue: null, currentCount: 500, insufficientResolution: 'no common resolution' }).verdict).toBe('insufficient_resolution');
+    expect(decideDrift({ pValue: 1e-9, ks: 0.05, currentCount: 500, insufficientResolution: why, minKs: 0.04 }).verdict).toBe('drift');
+    // PSI and JS do not count in the fallback, and too few rows stay insufficient_data
+    expect(decideDrift({ pValue: 1e-9, ks: 0.01, psi: 5, jensenShannon: 0.9, currentCount: 500, insufficientResolution: why }).largeEffect).toBe(false);
+    expect(decideDrift({ pValue: 1e-9, ks: 1, currentCount: 10, insufficientResolution: why }).verdict).toBe('insufficient_data');
+  });
+
+  it('always flags a complete shift with enough rows, whatever the other evidence', () => {
+    const d = decideDrift({ pValue: 1e-40, adjustedPValue: 0.5, psi: 0, jensenShannon: 0, currentCount: 50, completeShift: true });
+    expect(d).toMatchObject({ verdict: 'drift', largeEffect: true, significant: false });
+    expect(d.reasons[0]).toMatch(/complete shift/);
+    expect(decideDrift({ pValue: null, currentCount: 50, completeShift: true, insufficientResolution: 'constant' }).verdict).toBe('drift');
+    // a handful of reference rows (KS p > alpha) is not enough, nor are too few current rows
+    expect(decideDrift({ pValue: 0.2, ks: 1, currentCount: 500, completeShift: true, insufficientResolution: 'constant' }).verdict).toBe('insufficient_resolution');
+    expect(decideDrift({ pValue: 1e-9, currentCount: 49, completeShift: true }).verdict).toBe('insufficient_data');
+  });
+
+  it('decideWindow puts the KS p-values of fallback features into the same Benjamini-Hochberg family', () => {
+    const out = decideWindow([
+      { feature: 'binned', pValue: 0.004, psi: 0.3, currentCount: 500 },
+      { feature: 'coarse', pValue: 0.006, ks: 0.2, currentCount: 500, insufficientResolution: 'one bucket' },
+      { feature: 'quiet', pValue: 0.9, psi: 0.01, currentCount: 500 },
+    ]);
+    expect(out[1]!.adjustedPValue).toBeCloseTo(0.009, 12); // 3 * 0.006 / 2
+    expect(out.map((d) => d.verdict)).toEqual(['drift', 'drift', 'no_drift']);
+  });
 });
 
 describe('sampleMultinomial', () => {
