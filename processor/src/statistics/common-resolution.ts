@@ -38,7 +38,7 @@ export interface CommonCells {
   readonly kind: 'exponential' | 'explicit';
   /** The common scale (exponential), else null. */
   readonly scale: number | null;
-  /** Number of cells. */
+  /** Number of cells: the arrays below hold them in their first `cells` entries. */
   readonly cells: number;
   /** Cell bounds, increasing and not overlapping; explicit end cells may be infinite. */
   readonly lower: Float64Array;
@@ -68,6 +68,17 @@ export function cellAt(c: CommonCells, x: number): number {
     else r = mid;
   }
   return l;
+}
+
+/**
+ * True when cell k has no touching cell with a count in `counts` (one side's counts): its
+ * values are taken to be one point (discrete data give every distinct value its own exponential
+ * bucket). A point cell is isolated.
+ */
+export function isolatedCell(c: CommonCells, counts: Float64Array, k: number): boolean {
+  if (c.lower[k] === c.upper[k]) return true;
+  if (k > 0 && counts[k - 1]! > 0 && c.upper[k - 1] === c.lower[k]) return false;
+  return !(k + 1 < c.cells && counts[k + 1]! > 0 && c.lower[k + 1] === c.upper[k]);
 }
 
 export type CommonResolution = { readonly ok: true; readonly cells: CommonCells } | { readonly ok: false; readonly reason: string };

@@ -11,10 +11,10 @@ import { criticalValues } from './critical-values.js';
 import type { CriticalValues } from './critical-values.js';
 import { ksOfCells } from './ks.js';
 import type { KsResult } from './ks.js';
-import { CUR_CDF, REF_CDF, cellPieces, explicitPieces } from './piecewise.js';
+import { CUR_CDF, REF_CDF, explicitPieces } from './piecewise.js';
 import { quantileBins } from './quantile-bins.js';
 import { StatisticsInputError, checkBoundaries, checkProbability } from './validate.js';
-import { wassersteinOfPieces } from './wasserstein.js';
+import { wassersteinOfCells, wassersteinOfPieces } from './wasserstein.js';
 
 export interface CompareNumericOptions {
   /**
@@ -131,8 +131,12 @@ function oneCellReason(c: CommonCells): string | null {
   const hi = c.upper[only]!;
   if (c.referenceMin !== undefined && c.referenceMin === c.referenceMax) return `the reference is constant (all ${fmt(c.referenceCount)} values are ${fmt(c.referenceMin)})`;
   if (lo === 0 && hi === 0) return `the reference is constant (all ${fmt(c.referenceCount)} values are 0)`;
-  const range = lo === hi ? `at ${fmt(lo)}` : `in one bucket ${lo === -Infinity ? '(-inf' : `${c.kind === 'exponential' && hi <= 0 ? '[' : '('}${fmt(lo)}`}, ${hi === Infinity ? 'inf)' : `${fmt(hi)}${c.kind === 'exponential' && hi <= 0 ? ')' : ']'}`}`;
-  return `all ${fmt(c.referenceCount)} reference values lie ${range} of the common resolution, so they cannot be cut into two bins`;
+  // negative exponential buckets are [-b^(i+1), -b^i), all others (lo, hi]
+  const negative = c.kind === 'exponential' && hi <= 0;
+  const open = lo === -Infinity ? '(-inf' : `${negative ? '[' : '('}${fmt(lo)}`;
+  const close = hi === Infinity ? 'inf)' : `${fmt(hi)}${negative ? ')' : ']'}`;
+  const where = lo === hi ? `at ${fmt(lo)}` : `in one bucket ${open}, ${close}`;
+  return `all ${fmt(c.referenceCount)} reference values lie ${where} of the common resolution, so they cannot be cut into two bins`;
 }
 
 /** True when the ranges provably do not overlap. */
@@ -160,9 +164,7 @@ function rangesApart(c: CommonCells): boolean {
 
 function wasserstein(c: CommonCells): number {
   if (c.explicit !== undefined) return wassersteinOfPieces(explicitPieces(c.explicit.reference, REF_CDF), explicitPieces(c.explicit.current, CUR_CDF));
-  const f = cellPieces(c.lower, c.upper, c.reference, c.cells, c.referenceCount, c.referenceMin, c.referenceMax, REF_CDF);
-  const g = cellPieces(c.lower, c.upper, c.current, c.cells, c.currentCount, c.currentMin, c.currentMax, CUR_CDF);
-  return wassersteinOfPieces(f, g, { referenceCount: c.referenceCount, currentCount: c.currentCount });
+  return wassersteinOfCells(c);
 }
 
 /**
@@ -178,9 +180,9 @@ function wasserstein(c: CommonCells): number {
  *   boundaries, else the other way. `resolution.note` says what was re-binned.
  * - KS on the common cells: exact at every cell end, refined with each side's min/max, so it
  *   never exceeds the raw-data statistic (ksOfCells; p-value conservative).
- * - Wasserstein-1: both CDFs linear inside the cells (exponential cells clamped to each side's
- *   min/max, with the expected within-cell sampling term of wassersteinOfPieces; explicit
- *   buckets as wassersteinDistance, open ends continuing their neighbour's density).
+ * - Wasserstein-1: both CDFs linear inside the cells; exponential cells clamped to each side's
+ *   min/max, with the expected within-cell sampling term (wassersteinOfCells); explicit buckets
+ *   as wassersteinDistance (open ends continuing their neighbour's density).
  * - Binned statistics (PSI, KL, JS distance, Hellinger, chi-square) on quantile bins of the
  *   reference (quantile-bins.ts: the given decile edges, else the reference histogram's own
  *   quantiles), with each bin's shares for reports, and critical values at alpha.

@@ -1,6 +1,6 @@
 import type { ExplicitHistogram } from '@otel-ml/conventions';
 import { kolmogorovSf } from './distributions.js';
-import { cellAt, type CommonCells } from './common-resolution.js';
+import { cellAt, isolatedCell, type CommonCells } from './common-resolution.js';
 import { checkSameBoundaries } from './same-boundaries.js';
 
 export interface KsResult {
@@ -45,27 +45,17 @@ export function ksTest(ref: ExplicitHistogram, cur: ExplicitHistogram): KsResult
 
 /**
  * Bounds [lo, hi] on one side's empirical CDF at x (F(x), or its left limit F(x-) when `left`),
- * from its cells (cumulative proportions `cum`, cum[k] before cell k) and its min/max.
+ * x strictly inside cell k, from its cells (cumulative proportions `cum`, cum[k] before cell k)
+ * and its min/max.
  */
-function cdfBounds(c: CommonCells, cum: Float64Array, min: number | undefined, max: number | undefined, x: number, left: boolean, out: Float64Array): void {
+function cdfBounds(c: CommonCells, counts: Float64Array, cum: Float64Array, min: number | undefined, max: number | undefined, k: number, x: number, left: boolean, out: Float64Array): void {
   if (min !== undefined && (left ? x <= min : x < min)) {
     out[0] = out[1] = 0;
-    return;
-  }
-  if (max !== undefined && (left ? x > max : x >= max)) {
+  } else if (max !== undefined && (left ? x > max : x >= max)) {
     out[0] = out[1] = 1;
-    return;
-  }
-  const k = cellAt(c, x);
-  if (k >= c.cells || x < c.lower[k]!) {
-    out[0] = out[1] = cum[k]!; // in a gap between cells: exact
-    return;
-  }
-  const point = c.lower[k] === c.upper[k];
-  if ((point && left) || (!point && x === c.lower[k] && left)) out[0] = out[1] = cum[k]!;
-  else if (point || x === c.upper[k]) out[0] = out[1] = cum[k + 1]!;
-  else if (c.kind === 'exponential') {
+  } else if (c.kind === 'exponential' && !isolatedCell(c, counts, k)) {
     // a bounded relative width: interpolate within the cell, clamped to this side's min/max
+    // (not in an isolated cell, whose values may all be one point)
     const a = min !== undefined && min > c.lower[k]! ? min : c.lower[k]!;
     const b = max !== undefined && max < c.upper[k]! ? max : c.upper[k]!;
     const share = b > a ? Math.min(1, Math.max(0, (x - a) / (b - a))) : x >= b ? 1 : 0;
@@ -88,10 +78,11 @@ let curCum = new Float64Array(256);
  *   D = max( max_k |F_ref(u_k) - F_cur(u_k)|,  max over each side's min and max x of D(x) )
  *
  * over the cell ends u_k, where both empirical CDFs are known exactly, and at the min and max of
- * either side (both F(x) and its left limit), where that side's CDF is exact (0 below its min, 1
+ * either side strictly inside a cell (both F(x) and its left limit), where that side's CDF is exact (0 below its min, 1
  * from its max on) and the other's is linearly interpolated within its cell when the cells are
- * exponential (bounded relative width; clamped to that side's min/max) or only bounded by the
- * cell's cumulative range when they are explicit buckets (possibly wide or open): there D(x) is
+ * exponential (bounded relative width; clamped to that side's min/max) and the cell has a
+ * non-empty neighbour on that side, else only bounded by the cell's cumulative range (explicit
+ * buckets, possibly wide or open; an isolated cell, possibly one point): there D(x) is
  * max(F_lo - G_hi, G_lo - F_hi). So two samples whose ranges do not overlap get D = 1 even inside
  * one cell, a shift whose edge falls inside a cell is not read low by up to that cell's mass,
  * and on explicit buckets D never exceeds the raw-data statistic.
@@ -118,9 +109,12 @@ export function ksOfCells(c: CommonCells): KsResult {
   }
   for (const x of [c.referenceMin, c.referenceMax, c.currentMin, c.currentMax]) {
     if (x === undefined) continue;
+    // only a point strictly inside a cell tells more than the cell ends
+    const k = cellAt(c, x);
+    if (k >= c.cells || !(x > c.lower[k]! && x < c.upper[k]!)) continue;
     for (const left of [false, true]) {
-      cdfBounds(c, cr, c.referenceMin, c.referenceMax, x, left, F_BOUNDS);
-      cdfBounds(c, cc, c.currentMin, c.currentMax, x, left, G_BOUNDS);
+      cdfBounds(c, c.reference, cr, c.referenceMin, c.referenceMax, k, x, left, F_BOUNDS);
+      cdfBounds(c, c.current, cc, c.currentMin, c.currentMax, k, x, left, G_BOUNDS);
       const diff = Math.max(F_BOUNDS[0]! - G_BOUNDS[1]!, G_BOUNDS[0]! - F_BOUNDS[1]!);
       if (diff > d) d = diff;
     }

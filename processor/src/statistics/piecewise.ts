@@ -1,8 +1,7 @@
 /**
  * A histogram's CDF as pieces of uniform density (linear CDF inside each piece), the shape that
- * Wasserstein-1 integrates and quantile bins interpolate: from explicit buckets (open ends
- * continuing their neighbour's density) or from cells of a common exponential scale (each cell
- * clamped to the side's min/max).
+ * Wasserstein-1 integrates, from explicit buckets (open ends continuing their neighbour's
+ * density).
  */
 import type { ExplicitHistogram } from '@otel-ml/conventions';
 
@@ -103,29 +102,3 @@ export function slopeAt(f: PiecewiseCdf, k: number, x: number): number {
 }
 
 
-/**
- * Pieces of cells with finite bounds (cells of a common exponential scale, in increasing order,
- * not overlapping): cell k spreads counts[k] uniformly over [lower[k], upper[k]] clamped to the
- * side's [min, max] when known (a cell clamped to nothing becomes a point at its nearer edge).
- */
-export function cellPieces(lower: Float64Array, upper: Float64Array, counts: Float64Array, cells: number, total: number, min: number | undefined, max: number | undefined, out: PiecewiseCdf): PiecewiseCdf {
-  out.reserve(cells);
-  const { lo, hi, cum } = out;
-  cum[0] = 0;
-  let k = 0;
-  for (let i = 0; i < cells; i++) {
-    const c = counts[i]!;
-    if (c === 0) continue;
-    let a = lower[i]!;
-    let z = upper[i]!;
-    if (min !== undefined && min > a) a = min;
-    if (max !== undefined && max < z) z = max;
-    if (a > z) a = z;
-    lo[k] = a;
-    hi[k] = z;
-    cum[k + 1] = cum[k]! + c / total;
-    k++;
-  }
-  out.pieces = k;
-  return out;
-}

@@ -29,7 +29,7 @@
  * mostly sampling noise inside buckets (no drift, 1,000 rows).
  * Reference: Hyndman & Fan (1996), Am. Stat. 50(4) (type-1 quantiles).
  */
-import { cellAt, type CommonCells } from './common-resolution.js';
+import { cellAt, isolatedCell, type CommonCells } from './common-resolution.js';
 
 /** Bins cut from the common cells (module comment). */
 export interface QuantileBins {
@@ -65,13 +65,6 @@ function locate(c: CommonCells, cum: Float64Array, x: number): number {
   return l;
 }
 
-/** True when cell k of `counts` has no touching cell with a non-zero count (a point is isolated). */
-function isolated(c: CommonCells, counts: Float64Array, k: number): boolean {
-  if (c.lower[k] === c.upper[k]) return true;
-  if (k > 0 && counts[k - 1]! > 0 && c.upper[k - 1] === c.lower[k]) return false;
-  return !(k + 1 < c.cells && counts[k + 1]! > 0 && c.lower[k + 1] === c.upper[k]);
-}
-
 /** Count at or below x of `count` spread uniformly over [lo, hi] clamped to [min, max]. */
 function interpolate(lo: number, hi: number, count: number, min: number | undefined, max: number | undefined, x: number): number {
   const a = min !== undefined && min > lo ? min : lo;
@@ -93,7 +86,7 @@ function decileLevels(c: CommonCells, refCum: Float64Array, edges: readonly numb
   let i = 0;
   while (i < edges.length) {
     const k = locate(c, refCum, edges[i]!);
-    if (k < 0 || isolated(c, c.reference, k)) {
+    if (k < 0 || isolatedCell(c, c.reference, k)) {
       i++;
       continue;
     }
@@ -121,7 +114,7 @@ function referenceBelow(c: CommonCells, refCum: Float64Array, e: number, level: 
   if (c.referenceMax !== undefined && e >= c.referenceMax) return c.referenceCount;
   const k = locate(c, refCum, e);
   if (k < 0) return -1 - k;
-  if (isolated(c, c.reference, k)) return refCum[k + 1]!;
+  if (isolatedCell(c, c.reference, k)) return refCum[k + 1]!;
   if (level !== undefined) return level;
   return refCum[k]! + interpolate(c.lower[k]!, c.upper[k]!, c.reference[k]!, c.referenceMin, c.referenceMax, e);
 }
@@ -133,7 +126,7 @@ function currentBelow(c: CommonCells, refCum: Float64Array, curCum: Float64Array
   const k = locate(c, curCum, e);
   if (k < 0) return -1 - k;
   const r = c.reference[k]!;
-  if (r > 0 && isolated(c, c.reference, k)) {
+  if (r > 0 && isolatedCell(c, c.reference, k)) {
     const share = (refBelow - refCum[k]!) / r;
     return curCum[k]! + c.current[k]! * (share < 0 ? 0 : share > 1 ? 1 : share);
   }
@@ -155,7 +148,7 @@ function referenceEdges(c: CommonCells, refCum: Float64Array, bins: number, edge
     const t = (q / bins) * n;
     while (k < c.cells && refCum[k + 1]! < t) k++;
     if (k >= c.cells) break;
-    if (c.kind === 'explicit' || isolated(c, c.reference, k)) {
+    if (c.kind === 'explicit' || isolatedCell(c, c.reference, k)) {
       if (!Number.isFinite(c.upper[k]!)) break;
       pushEdge(edges, below, c.upper[k]!, refCum[k + 1]!);
       continue;
