@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { runExponentialScenario } from '../../../processor/bench/statistics-simulation-exponential.js';
 import { runScenario } from '../../../processor/bench/statistics-simulation-lib.js';
 import {
   StatisticsInputError,
@@ -194,5 +195,29 @@ describe('decision rule simulation (reduced; full size: npm run bench:statistics
     const r = runScenario({ ...base, name: 'small', windows: 10, currentRows: 10_000, shift: 0.2 }, 23);
     expect(r.shiftedSignificant).toBeGreaterThanOrEqual(0.95);
     expect(r.shiftedFlagged).toBe(0);
+  });
+});
+
+describe('decision on exponential histograms without a baseline (reduced; full size: npm run bench:statistics)', () => {
+  it('keeps false flags at or below 1% without drift, the KS-fallback features included', () => {
+    for (const rows of [100, 1_000]) {
+      const r = runExponentialScenario({ name: 'null', windows: 30, referenceRows: rows, currentRows: rows }, 31 + rows);
+      expect(r.nullFlagged, `rows ${rows}`).toBeLessThanOrEqual(0.01);
+      expect(r.nullFallback, 'constant and coarse explicit features decide on KS').toBeGreaterThanOrEqual(60);
+      expect(r.nullFallbackFlagged).toBe(0);
+    }
+  });
+  it('flags a complete shift and a 1 SD mean shift in the first 1,000-row window', () => {
+    for (const changed of ['lognormal', 'poisson', 'zero-inflated', 'constant', 'coarse-explicit'] as const) {
+      const complete = runExponentialScenario({ name: 'complete', windows: 10, referenceRows: 1_000, currentRows: 1_000, changed, change: 'complete' }, 41);
+      expect(complete.changedFlagged, `${changed}, complete shift`).toBe(1);
+    }
+    for (const changed of ['normal', 'beta', 'poisson', 'zero-inflated'] as const) {
+      const shift = runExponentialScenario({ name: '1 SD', windows: 10, referenceRows: 1_000, currentRows: 1_000, changed, change: 'shift-1sd' }, 42);
+      expect(shift.changedFlagged, `${changed}, 1 SD shift`).toBe(1);
+    }
+    // a 1 SD shift inside one coarse explicit bucket cannot be seen: insufficient_resolution, never no_drift
+    const coarse = runExponentialScenario({ name: 'coarse', windows: 10, referenceRows: 1_000, currentRows: 1_000, changed: 'coarse-explicit', change: 'shift-1sd' }, 43);
+    expect(coarse.changedVerdicts).toEqual({ insufficient_resolution: 10 });
   });
 });
