@@ -114,7 +114,7 @@ for (const d of fx.distributions) {
       if (buckets !== 160) continue;
       const b = r.binned!;
       const cell = (ex: number, ours: number, good: boolean): string => `${g4(ex)} / ${g4(ours)}${good ? '' : ' (!)'}`;
-      const decision = (p: number): string => (p <= 0.01 ? 'drift' : '-');
+      const decision = (p: number): string => (p <= 0.01 ? 'p <= 0.01' : 'p > 0.01');
       fixtureRows.push(
         `| ${d.distribution} | ${c.size.toLocaleString('en')} | ${c.change} | s${r.resolution!.scale} | ${cell(e.w1, r.wasserstein!, ok.W1)} | ${cell(e.ks, r.ks!.statistic, ok.KS)} | ${cell(e.psi, b.psi, ok.PSI)} | ${cell(e.kl, b.kl, ok.KL)} | ${cell(e.js, b.jensenShannon, ok.JS)} | ${cell(e.h, b.hellinger, ok.H)} | ${decision(e.p)} / ${decision(b.chiSquare.pValue)}${ok.decision ? '' : ' (!)'} |`,
       );
