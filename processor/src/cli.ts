@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { MODEL_TASKS, type ModelTask } from '@otel-ml/conventions';
-import { CliError } from './cli/errors.js';
+import { CliError, EXIT_STATE_IN_USE } from './cli/errors.js';
 import { buildBaseline } from './offline/baseline.js';
 import { runReport } from './offline/report.js';
 import { renderText } from './report/text.js';
@@ -143,8 +143,17 @@ export function buildProgram(): Command {
       (await import('./service/runtime.js')).applyServiceV8Flags();
       const { loadConfig } = await import('./service/config.js');
       const { startService } = await import('./service/service.js');
+      const { CorruptDatabaseError, DatabaseInUseError } = await import('./streams/index.js');
       const config = loadConfig(o.config);
-      const svc = await startService(config);
+      const svc = await startService(config).catch((e: unknown) => {
+        // expected conditions of a state file: one line saying what to do, not "unexpected error"
+        if (e instanceof DatabaseInUseError) {
+          const where = `storage.path${o.config ? ` in ${o.config}` : ''}, or OTEL_ML_STORAGE_PATH`;
+          throw new CliError(`${e.message}. Stop ${e.holder ? `process ${e.holder.pid}` : 'the other processor'} first, or give this one another state file (${where})`, EXIT_STATE_IN_USE);
+        }
+        if (e instanceof CorruptDatabaseError) throw new CliError(e.message);
+        throw e;
+      });
       const lines = [
         `otel-ml processor ready`,
         svc.httpUrl ? `  OTLP/HTTP  ${svc.httpUrl}/v1/metrics${config.statusPage.enabled ? `   status page ${svc.httpUrl}/` : ''}${config.exporters.prometheus.enabled ? `   Prometheus ${svc.httpUrl}/metrics` : ''}` : '',
