@@ -107,6 +107,20 @@ async function withService<T>(fn: (svc: RunningService, advance: (ms: number) =>
 }
 
 describe('processor service', () => {
+  it('answers GET /metrics on the HTTP port by default, and 404 when the Prometheus exporter is turned off', async () => {
+    const defaults = { exporters: { ...DEFAULT_CONFIG.exporters, otlp: { enabled: false, intervalMs: 3_600_000 } } };
+    await withService(async (svc) => {
+      const r = await fetch(`${svc.httpUrl}/metrics`);
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-type')).toMatch(/^text\/plain/);
+      // the processor's own figures are there before any window closed
+      expect(await r.text()).toMatch(/^# TYPE ml_/m);
+    }, defaults);
+    await withService(async (svc) => {
+      expect((await fetch(`${svc.httpUrl}/metrics`)).status).toBe(404);
+    }, { exporters: { ...defaults.exporters, prometheus: { enabled: false } } });
+  });
+
   const shifted = syntheticRows({ rows: 2_000, seed: 12, amountShift: 0.8 });
 
   for (const kind of ['http-json', 'http-proto', 'grpc'] as const) {
