@@ -8,7 +8,8 @@ import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { MODEL_TASKS, type ModelTask } from '@otel-ml/conventions';
 import { CliError, EXIT_STATE_IN_USE } from './cli/errors.js';
-import { buildBaseline } from './offline/baseline.js';
+import { buildBaseline, type ColumnTyping } from './offline/baseline.js';
+import { DEFAULT_MAX_INVALID, NUMERIC_SHARE, describeInvalid, type InvalidCell } from './offline/columns.js';
 import { runReport } from './offline/report.js';
 import { renderText } from './report/text.js';
 import { renderHtml } from './report/html.js';
@@ -19,6 +20,12 @@ const list = (v: string): string[] =>
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+
+const count = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`${name} must be a whole number (0 or more)`);
+  return n;
+};
 
 const number = (name: string, min: number, max: number) => (v: string): number => {
   const n = Number(v);
@@ -34,7 +41,37 @@ function columnOptions(cmd: Command): Command {
     .option('--categorical <columns>', 'comma-separated columns to treat as categorical', list)
     .option('--exclude <columns>', 'comma-separated columns to ignore (ids, timestamps)', list)
     .option('--slice-columns <columns>', 'comma-separated columns that are slices for fairness (ml.slice.<column>), not features', list)
+    .option(
+      '--max-invalid <n>',
+      `cells of numeric columns that are not numbers accepted per file, each reported and treated as missing; one more stops with exit status 2 (a column is numeric when ${NUMERIC_SHARE * 100}% of its values are numbers)`,
+      count('--max-invalid'),
+      DEFAULT_MAX_INVALID,
+    )
     .option('--no-progress', 'do not draw a progress bar');
+}
+
+/** Invalid values listed one per line on stderr; more than this are counted in one line. */
+const MAX_LISTED_INVALID = 20;
+
+/**
+ * Collects the invalid values a command accepted, to list them on stderr once it succeeded (a
+ * command that stops prints only its one error line).
+ */
+function invalidValues() {
+  const listed: InvalidCell[] = [];
+  let count = 0;
+  return {
+    onInvalid: (c: InvalidCell): void => {
+      if (++count <= MAX_LISTED_INVALID) listed.push(c);
+    },
+    get count(): number {
+      return count;
+    },
+    print(): void {
+      for (const c of listed) process.stderr.write(`otel-ml: warning: ${describeInvalid(c)}; an invalid value, treated as missing\n`);
+      if (count > listed.length) process.stderr.write(`otel-ml: warning: ${count - listed.length} more invalid values, not listed\n`);
+    },
+  };
 }
 
 function writeOut(file: string, text: string): void {
@@ -70,7 +107,8 @@ export function buildProgram(): Command {
       .addOption(new Option('--task <task>', 'model task (inferred when absent)').choices([...MODEL_TASKS]))
       .option('--out <file>', 'where to write the baseline (default: <model>.baseline.json)'),
   ).action(async (o) => {
-    const { baseline, notes } = await buildBaseline({
+    const invalid = invalidValues();
+    const { baseline, columns, notes } = await buildBaseline({
       data: o.data,
       model: o.model,
       modelVersion: o.modelVersion,
@@ -81,6 +119,8 @@ export function buildProgram(): Command {
       categorical: o.categorical,
       exclude: o.exclude,
       sliceColumns: o.sliceColumns,
+      maxInvalid: o.maxInvalid,
+      onInvalid: invalid.onInvalid,
       progress: o.progress,
     });
     const out = o.out ?? `${o.model}.baseline.json`;
@@ -89,7 +129,15 @@ export function buildProgram(): Command {
     process.stdout.write(
       `baseline for ${baseline.model.name} (${baseline.model.task}): ${baseline.source.rows} rows, ${features.filter(([, f]) => f.type === 'numeric').length} numeric and ${features.filter(([, f]) => f.type === 'categorical').length} categorical features -> ${out}\n`,
     );
+    const numeric = columns.filter((c) => c.type === 'numeric');
+    const categorical = columns.filter((c) => c.type === 'categorical');
+    if (numeric.length > 0) {
+      const why = (c: ColumnTyping) => (c.invalid > 0 ? ` (${c.invalid} invalid value${c.invalid > 1 ? 's' : ''}, treated as missing)` : '');
+      process.stdout.write(`  numeric:     ${numeric.map((c) => `${c.name}${why(c)}`).join(', ')}\n`);
+    }
+    if (categorical.length > 0) process.stdout.write(`  categorical: ${categorical.map((c) => `${c.name} (${c.reason})`).join(', ')}\n`);
     for (const n of notes) process.stdout.write(`  note: ${n}\n`);
+    invalid.print();
   });
 
   columnOptions(
@@ -107,6 +155,7 @@ export function buildProgram(): Command {
       .option('--threshold <t>', 'decision threshold of binary classifiers', number('--threshold', 0, 1), 0.5)
       .option('--fail-on-drift', 'exit with status 1 when a feature drifted'),
   ).action(async (o) => {
+    const invalid = invalidValues();
     const report = await runReport({
       baseline: o.baseline,
       data: o.data,
@@ -116,6 +165,8 @@ export function buildProgram(): Command {
       categorical: o.categorical,
       exclude: o.exclude,
       sliceColumns: o.sliceColumns,
+      maxInvalid: o.maxInvalid,
+      onInvalid: invalid.onInvalid,
       progress: o.progress,
       alpha: o.alpha,
       minRows: o.minRows,
@@ -127,10 +178,12 @@ export function buildProgram(): Command {
     const text = renderReport(report, format);
     if (o.out) {
       writeOut(o.out, text);
-      process.stdout.write(`${report.drifted.length ? `drift in ${report.drifted.join(', ')}` : 'no drift'} (${report.current.count} rows against ${report.reference.count}) -> ${o.out}\n`);
+      const invalidNote = invalid.count > 0 ? `, ${invalid.count} invalid value${invalid.count > 1 ? 's' : ''} treated as missing` : '';
+      process.stdout.write(`${report.drifted.length ? `drift in ${report.drifted.join(', ')}` : 'no drift'} (${report.current.count} rows against ${report.reference.count}${invalidNote}) -> ${o.out}\n`);
     } else {
       process.stdout.write(text);
     }
+    invalid.print();
     if (o.failOnDrift && report.drifted.length > 0) process.exitCode = 1;
   });
 

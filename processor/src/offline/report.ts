@@ -12,7 +12,7 @@ import { evaluate, type EvaluationSettings } from '../analysis/evaluate.js';
 import type { ModelReport } from '../analysis/report-types.js';
 import { windowFromAggregator } from '../analysis/view.js';
 import { baselineSnapshot } from '../windows/snapshot.js';
-import { planColumns, type ColumnOptions, type ColumnPlan } from './columns.js';
+import { InvalidCells, planColumns, type ColumnOptions, type ColumnPlan } from './columns.js';
 import { rowFeeder } from './baseline.js';
 import { parseBaseline } from './baseline-file.js';
 
@@ -51,7 +51,7 @@ export async function runReport(opts: ReportOptions): Promise<ModelReport> {
       if (missing.length > 0) {
         throw new CliError(`${opts.data}: row 1: no column for baseline feature(s) ${missing.join(', ')}; the header has: ${header.join(', ')}`);
       }
-      feed = rowFeeder(plan, specs, aggregator, task);
+      feed = rowFeeder(plan, specs, aggregator, task, new InvalidCells(opts.data, opts.maxInvalid, opts.onInvalid));
     },
     onRecord: (rec, row) => feed!(rec, row),
   });
