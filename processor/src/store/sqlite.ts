@@ -88,7 +88,7 @@ const UNATTENDED_CHECKPOINT_BYTES = 4000 * 1024;
  * transaction, 4 / 16 / 32 KiB pages): a 450 KiB record (1,000 points of 200 buckets) 0.97 /
  * 0.62 / 0.47; a 20 KB record (a request of a few dozen points) 0.071 / 0.094 / 0.132. With 32 KiB
  * pages, small commits also wrote so many more bytes that the checkpoint worker often fell behind
- * (`checkpointer.test.ts`); 16 KiB is the compromise. A file created with another page size keeps it.
+ * (`npm run bench:checkpointer`); 16 KiB is the compromise. A file created with another page size keeps it.
  */
 const STATE_PAGE_SIZE = 16_384;
 

@@ -182,7 +182,6 @@ describe('faults and attacks on the service', () => {
   it('a cardinality attack is capped at maxStreams; the overflow is counted and reported back', async () => {
     const svc = await startService(serviceConfig({ streams: { ...DEFAULT_CONFIG.streams, maxStreams: 500 } }), { manualEvaluation: true });
     cleanup.push(() => svc.close());
-    const heap0 = process.memoryUsage().heapUsed;
     let rejected = 0;
     const TOTAL = 20_000;
     for (let from = 0; from < TOTAL; from += 2_000) {
@@ -195,8 +194,7 @@ describe('faults and attacks on the service', () => {
     expect(s.liveStreams).toBe(500);
     expect(s.droppedPoints.stream_limit).toBe(TOTAL - 500);
     expect(rejected).toBe(TOTAL - 500);
-    // state for 500 streams, not 20,000 (generous bound: a few hundred bytes per refused point would exceed it)
-    expect(process.memoryUsage().heapUsed - heap0).toBeLessThan(64 * 2 ** 20);
+    // state for 500 streams, not 20,000 (the memory this takes at scale: processor/bench/overload-cardinality.ts)
     expect(decodeMetricsProtobuf(distinctSeries(0, 1)).acceptedDataPoints).toBe(1);
   });
 });
