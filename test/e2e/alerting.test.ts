@@ -233,7 +233,7 @@ describe('example service -> processor -> Prometheus -> Alertmanager', () => {
     expect(await promQuery(prom, 'ALERTS{alertname=~"MLFeatureDrift|MLFeatureMissingSpike", alertstate="firing"}')).toEqual([]);
     // Each receiver only ever got its own team's alerts.
     for (const c of webhook!.calls) for (const a of c.body.alerts) expect(c.path.startsWith(`/${a.labels.team}`), `${a.labels.alertname} (${a.labels.team}) at ${c.path}`).toBe(true);
-  }, 110_000);
+  });
 });
 
 /** PromQL of the dashboard's panels, annotations and variables, with the variables filled in. */

@@ -26,7 +26,7 @@ beforeAll(() => {
   const r = otelMl('baseline', '--data', 'train.csv', '--model', 'fraud', '--model-version', '3', '--task', 'binary_classification', ...COLS, '--out', 'fraud.baseline.json');
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
-}, 120_000);
+});
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

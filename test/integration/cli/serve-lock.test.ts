@@ -32,7 +32,7 @@ function serveOnce(configFile: string) {
   const r = spawnSync(process.execPath, [...TSX_IMPORT, CLI, 'serve', '--config', configFile], {
     cwd: dir,
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: 120_000,
     env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG, OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: '' },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -59,7 +59,7 @@ describe('a second processor on the same state file', () => {
     // once the holder is gone (even killed), the next processor starts on the same file
     const next = await serve(first);
     await kill9(next);
-  }, 120_000);
+  });
 
   it('claims no pid when the lock is held by a program that is not a running processor', async () => {
     const db = join(dir, 'foreign.db');
@@ -85,7 +85,7 @@ describe('a second processor on the same state file', () => {
     } finally {
       foreign.close();
     }
-  }, 120_000);
+  });
 
   it('a processor that closed cleanly leaves no record behind', () => {
     const db = join(dir, 'clean.db');

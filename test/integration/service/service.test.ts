@@ -43,7 +43,7 @@ beforeAll(async () => {
   sink = createHttpReceiver({ host: '127.0.0.1', port: 0, consumer: { consume: (exp) => (received.push(exp), { rejectedDataPoints: 0 }) } });
   const a = await sink.listen();
   sinkUrl = `http://127.0.0.1:${a.port}/v1/metrics`;
-}, 60_000);
+});
 
 afterAll(async () => {
   await sink.close();

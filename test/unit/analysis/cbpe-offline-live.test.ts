@@ -29,7 +29,7 @@ beforeAll(async () => {
   baseline = (await buildBaseline({ data: join(dir, 'train.csv'), model: 'fraud', modelVersion: '3', task: 'binary_classification', ...COLS, progress: false })).baseline;
   baselinePath = join(dir, 'fraud.baseline.json');
   writeFileSync(baselinePath, JSON.stringify(baseline));
-}, 60_000);
+});
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -91,5 +91,5 @@ describe('CBPE offline and live', () => {
     } finally {
       await svc.close();
     }
-  }, 60_000);
+  });
 });
