@@ -4,11 +4,15 @@
  * histograms and counters (attribute objects prepared in advance, as a careful hand-written
  * integration would). Prints the median ns per row of both, and the ratio.
  *
+ * Also: the outcome join over churned prediction ids (an add per prediction, a take per third;
+ * 1,000 waiting at most, so most adds evict the oldest), ns per add.
+ *
  * Run: `npm run bench:instrumentation` (tsx). Options: BENCH_ROUNDS (default 41), BENCH_BATCH (default 2000).
  */
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { ValueType, type Attributes } from '@opentelemetry/api';
 import { createModelMonitor, SCORE_BOUNDARIES, DEFAULT_VALUE_BOUNDARIES } from '../src/index.js';
+import { OutcomeJoin } from '../src/monitor/outcome-join.js';
 
 class ManualReader extends MetricReader {
   protected override async onForceFlush(): Promise<void> {}
@@ -124,5 +128,19 @@ console.log(`observe (monitor, producer mode): ${(mMed / 1000).toFixed(3)} us/ro
 console.log(`plain SDK histograms + counters: ${(sMed / 1000).toFixed(3)} us/row`);
 console.log(`ratio (SDK / monitor): ${(sMed / mMed).toFixed(1)}x`);
 console.log(`targets: observe <= 2 us/row: ${mMed <= 2000 ? 'met' : 'NOT met'}; ratio >= 15x: ${sMed / mMed >= 15 ? 'met' : 'NOT met'}`);
+
+// Outcome join under churn: a constant cost per add however many ids went through it.
+const churn: number[] = [];
+for (let round = 0; round < 5; round++) {
+  const join = new OutcomeJoin<{ t: number; v: number }>({ maxEntries: 1000 }, () => 0, 'bench');
+  const ids = 200_000;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < ids; i++) {
+    join.add(`id${i}`, { t: 0, v: i });
+    if (i % 3 === 0) join.take(`id${i - 1}`);
+  }
+  churn.push(Number(process.hrtime.bigint() - t0) / ids);
+}
+console.log(`outcome join, 200,000 churned ids (1,000 waiting at most): ${median(churn).toFixed(0)} ns per add (median of ${churn.length} rounds)`);
 await monitor.shutdown();
 await provider.shutdown();

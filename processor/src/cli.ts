@@ -7,8 +7,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { MODEL_TASKS, type ModelTask } from '@otel-ml/conventions';
-import { CliError } from './cli/errors.js';
-import { buildBaseline } from './offline/baseline.js';
+import { CliError, EXIT_STATE_IN_USE } from './cli/errors.js';
+import { buildBaseline, type ColumnTyping } from './offline/baseline.js';
+import { DEFAULT_MAX_INVALID, NUMERIC_SHARE, describeInvalid, type InvalidCell } from './offline/columns.js';
 import { runReport, runWindowedReport } from './offline/report.js';
 import { renderText } from './report/text.js';
 import { renderHtml } from './report/html.js';
@@ -22,6 +23,12 @@ const list = (v: string): string[] =>
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+
+const count = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`${name} must be a whole number (0 or more)`);
+  return n;
+};
 
 const number = (name: string, min: number, max: number) => (v: string): number => {
   const n = Number(v);
@@ -37,7 +44,37 @@ function columnOptions(cmd: Command): Command {
     .option('--categorical <columns>', 'comma-separated columns to treat as categorical', list)
     .option('--exclude <columns>', 'comma-separated columns to ignore (ids, timestamps)', list)
     .option('--slice-columns <columns>', 'comma-separated columns that are slices for fairness (ml.slice.<column>), not features', list)
+    .option(
+      '--max-invalid <n>',
+      `cells of numeric columns that are not numbers accepted per file, each reported and treated as missing; one more stops with exit status 2 (a column is numeric when ${NUMERIC_SHARE * 100}% of its values are numbers)`,
+      count('--max-invalid'),
+      DEFAULT_MAX_INVALID,
+    )
     .option('--no-progress', 'do not draw a progress bar');
+}
+
+/** Invalid values listed one per line on stderr; more than this are counted in one line. */
+const MAX_LISTED_INVALID = 20;
+
+/**
+ * Collects the invalid values a command accepted, to list them on stderr once it succeeded (a
+ * command that stops prints only its one error line).
+ */
+function invalidValues() {
+  const listed: InvalidCell[] = [];
+  let count = 0;
+  return {
+    onInvalid: (c: InvalidCell): void => {
+      if (++count <= MAX_LISTED_INVALID) listed.push(c);
+    },
+    get count(): number {
+      return count;
+    },
+    print(): void {
+      for (const c of listed) process.stderr.write(`otel-ml: warning: ${describeInvalid(c)}; an invalid value, treated as missing\n`);
+      if (count > listed.length) process.stderr.write(`otel-ml: warning: ${count - listed.length} more invalid values, not listed\n`);
+    },
+  };
 }
 
 function writeOut(file: string, text: string): void {
@@ -85,7 +122,8 @@ export function buildProgram(): Command {
       .addOption(new Option('--task <task>', 'model task (inferred when absent)').choices([...MODEL_TASKS]))
       .option('--out <file>', 'where to write the baseline (default: <model>.baseline.json)'),
   ).action(async (o) => {
-    const { baseline, notes } = await buildBaseline({
+    const invalid = invalidValues();
+    const { baseline, columns, notes } = await buildBaseline({
       data: o.data,
       model: o.model,
       modelVersion: o.modelVersion,
@@ -96,6 +134,8 @@ export function buildProgram(): Command {
       categorical: o.categorical,
       exclude: o.exclude,
       sliceColumns: o.sliceColumns,
+      maxInvalid: o.maxInvalid,
+      onInvalid: invalid.onInvalid,
       progress: o.progress,
     });
     const out = o.out ?? `${o.model}.baseline.json`;
@@ -104,7 +144,15 @@ export function buildProgram(): Command {
     process.stdout.write(
       `baseline for ${baseline.model.name} (${baseline.model.task}): ${baseline.source.rows} rows, ${features.filter(([, f]) => f.type === 'numeric').length} numeric and ${features.filter(([, f]) => f.type === 'categorical').length} categorical features -> ${out}\n`,
     );
+    const numeric = columns.filter((c) => c.type === 'numeric');
+    const categorical = columns.filter((c) => c.type === 'categorical');
+    if (numeric.length > 0) {
+      const why = (c: ColumnTyping) => (c.invalid > 0 ? ` (${c.invalid} invalid value${c.invalid > 1 ? 's' : ''}, treated as missing)` : '');
+      process.stdout.write(`  numeric:     ${numeric.map((c) => `${c.name}${why(c)}`).join(', ')}\n`);
+    }
+    if (categorical.length > 0) process.stdout.write(`  categorical: ${categorical.map((c) => `${c.name} (${c.reason})`).join(', ')}\n`);
     for (const n of notes) process.stdout.write(`  note: ${n}\n`);
+    invalid.print();
   });
 
   columnOptions(
@@ -125,6 +173,7 @@ export function buildProgram(): Command {
       .option('--fail-on-drift', 'exit with status 1 when a feature drifted (in any window)'),
   ).action(async (o) => {
     if (o.window !== undefined && o.timeColumn === undefined) throw new CliError('--window needs --time-column (the column that says which window a row is in)');
+    const invalid = invalidValues();
     const common = {
       baseline: o.baseline,
       data: o.data,
@@ -134,6 +183,8 @@ export function buildProgram(): Command {
       categorical: o.categorical,
       exclude: o.exclude,
       sliceColumns: o.sliceColumns,
+      maxInvalid: o.maxInvalid,
+      onInvalid: invalid.onInvalid,
       progress: o.progress,
       alpha: o.alpha,
       minRows: o.minRows,
@@ -147,13 +198,15 @@ export function buildProgram(): Command {
     const text = renderReport(report, format);
     if (o.out) {
       writeOut(o.out, text);
+      const invalidNote = invalid.count > 0 ? `${invalid.count} invalid value${invalid.count > 1 ? 's' : ''} treated as missing` : '';
       const summary = isMultiWindow(report)
-        ? runVerdicts(report.run, report.windows).drift
-        : `${report.drifted.length ? `drift in ${report.drifted.join(', ')}` : 'no drift'} (${report.current.count} rows against ${report.reference.count})`;
+        ? `${runVerdicts(report.run, report.windows).drift}${invalidNote ? ` (${invalidNote})` : ''}`
+        : `${report.drifted.length ? `drift in ${report.drifted.join(', ')}` : 'no drift'} (${report.current.count} rows against ${report.reference.count}${invalidNote ? `, ${invalidNote}` : ''})`;
       process.stdout.write(`${summary} -> ${o.out}\n`);
     } else {
       process.stdout.write(text);
     }
+    invalid.print();
     if (o.failOnDrift && drifted) process.exitCode = 1;
   });
 
@@ -166,12 +219,21 @@ export function buildProgram(): Command {
       (await import('./service/runtime.js')).applyServiceV8Flags();
       const { loadConfig } = await import('./service/config.js');
       const { startService } = await import('./service/service.js');
+      const { CorruptDatabaseError, DatabaseInUseError } = await import('./streams/index.js');
       const config = loadConfig(o.config);
       // diagnostics (the processor's and the OpenTelemetry SDK's) on the console, at OTEL_LOG_LEVEL (default info)
       const { diag, DiagConsoleLogger, DiagLogLevel } = await import('@opentelemetry/api');
       const level = DiagLogLevel[(process.env.OTEL_LOG_LEVEL ?? '').trim().toUpperCase() as keyof typeof DiagLogLevel];
       diag.setLogger(new DiagConsoleLogger(), { logLevel: level ?? DiagLogLevel.INFO });
-      const svc = await startService(config);
+      const svc = await startService(config).catch((e: unknown) => {
+        // expected conditions of a state file: one line saying what to do, not "unexpected error"
+        if (e instanceof DatabaseInUseError) {
+          const where = `storage.path${o.config ? ` in ${o.config}` : ''}, or OTEL_ML_STORAGE_PATH`;
+          throw new CliError(`${e.message}. Stop ${e.holder ? `process ${e.holder.pid}` : 'the other processor'} first, or give this one another state file (${where})`, EXIT_STATE_IN_USE);
+        }
+        if (e instanceof CorruptDatabaseError) throw new CliError(e.message);
+        throw e;
+      });
       const lines = [
         `otel-ml processor ready`,
         svc.httpUrl ? `  OTLP/HTTP  ${svc.httpUrl}/v1/metrics${config.statusPage.enabled ? `   status page ${svc.httpUrl}/` : ''}${config.exporters.prometheus.enabled ? `   Prometheus ${svc.httpUrl}/metrics` : ''}` : '',

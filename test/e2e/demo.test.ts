@@ -27,7 +27,7 @@ describe('npm start (the demo on embedded defaults)', () => {
     expect(r.status).toBe(0);
     stdout = r.stdout;
     report = JSON.parse(readFileSync(join(cwd, 'reports', 'demo-report.json'), 'utf8')) as MultiWindowReport;
-  }, 150_000);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -95,5 +95,5 @@ describe('npm start (the demo on embedded defaults)', () => {
     expect(await page.locator('h2.detail').textContent()).toBe(`Details of window ${report.run.detail.window} (${rows[report.run.detail.window - 1]![1]} UTC)`);
     const features = await page.locator('table.features tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-feature')));
     expect(features.slice(0, 2).sort()).toEqual(['amount', 'tx_24h']);
-  }, 60_000);
+  });
 });

@@ -12,7 +12,7 @@ import { evaluate, type EvaluationSettings } from '../analysis/evaluate.js';
 import type { ModelReport } from '../analysis/report-types.js';
 import { windowFromAggregator } from '../analysis/view.js';
 import { baselineSnapshot } from '../windows/snapshot.js';
-import { planColumns, truncate, type ColumnOptions, type ColumnPlan } from './columns.js';
+import { InvalidCells, planColumns, truncate, type ColumnOptions, type ColumnPlan } from './columns.js';
 import { isMissingCell } from '../cli/csv.js';
 import { alignedStart } from '../windows/windows.js';
 import { retrainDecision } from '../analysis/retrain.js';
@@ -98,6 +98,8 @@ function prepare(opts: ReportOptions): Prepared {
  */
 async function feedRows(opts: ReportOptions, p: Prepared, route: (plan: ColumnPlan) => (rec: readonly string[], row: number) => ModelAggregator): Promise<void> {
   const feeders = new Map<ModelAggregator, (rec: readonly string[], row: number) => void>();
+  // one count of invalid cells per file, whichever window a row goes to
+  const invalid = new InvalidCells(opts.data, opts.maxInvalid, opts.onInvalid);
   let plan: ColumnPlan | undefined;
   let pick: ((rec: readonly string[], row: number) => ModelAggregator) | undefined;
   await readCsv(opts.data, {
@@ -114,7 +116,7 @@ async function feedRows(opts: ReportOptions, p: Prepared, route: (plan: ColumnPl
     onRecord: (rec, row) => {
       const a = pick!(rec, row);
       let feed = feeders.get(a);
-      if (!feed) feeders.set(a, (feed = rowFeeder(plan!, p.specs, a, p.baseline.model.task)));
+      if (!feed) feeders.set(a, (feed = rowFeeder(plan!, p.specs, a, p.baseline.model.task, invalid)));
       feed(rec, row);
     },
   });

@@ -28,7 +28,7 @@ import { parseModelKey, StreamProcessor } from '../streams/processor.js';
 import type { ModelIdentity } from '../streams/signals.js';
 import type { ReferenceKind } from '../windows/references.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
-import type { ModelConfig, ServiceConfig } from './config.js';
+import { ConfigError, type ModelConfig, type ServiceConfig } from './config.js';
 import { ResultsEmitter, exportErrorType } from './emit.js';
 import { renderStatusPage, statusPageView, type PendingModel } from './status-page.js';
 import { BearerTokenAuthenticator, readTlsFiles, resolveAuthToken } from './auth.js';
@@ -91,11 +91,20 @@ function playbookRoutes(): [string, string][] {
   return out;
 }
 
-function loadBaselineFile(file: string): BaselineFile {
+/** The baseline of configured model `name`; a missing or bad file is a configuration error (exit 2). */
+function loadBaselineFile(file: string, name: string): BaselineFile {
+  let text: string;
   try {
-    return parseBaselineFile(JSON.parse(readFileSync(file, 'utf8')), file);
+    text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`${file}: cannot load the baseline: ${(err as Error).message}`);
+    throw new ConfigError(
+      `models: ${name}: cannot read its baseline ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); write it with \`otel-ml baseline --model ${name} --out ${file} ...\`, or correct the path`,
+    );
+  }
+  try {
+    return parseBaselineFile(JSON.parse(text), file);
+  } catch (err) {
+    throw new ConfigError(`models: ${name}: baseline ${file} cannot be used: ${(err as Error).message}`);
   }
 }
 
@@ -127,8 +136,8 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   const baselineDeciles = new Map<string, Map<string, readonly number[]>>();
   for (const m of config.models) {
     if (!m.baseline) continue;
-    const b = loadBaselineFile(m.baseline);
-    if (b.model.name !== m.name) throw new Error(`${m.baseline}: baseline is for model "${b.model.name}", configured for "${m.name}"`);
+    const b = loadBaselineFile(m.baseline, m.name);
+    if (b.model.name !== m.name) throw new ConfigError(`${m.baseline}: baseline is for model "${b.model.name}", configured for "${m.name}"`);
     processor.setBaseline(b);
     baselines.set(m.name, b);
     baselineDeciles.set(m.name, decileBoundariesOf(b));

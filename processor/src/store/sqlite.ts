@@ -47,6 +47,7 @@
  * {@link CorruptDatabaseError} instead of running on inconsistent state.
  */
 import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { BaselineFile } from '@otel-ml/conventions';
@@ -87,7 +88,7 @@ const UNATTENDED_CHECKPOINT_BYTES = 4000 * 1024;
  * transaction, 4 / 16 / 32 KiB pages): a 450 KiB record (1,000 points of 200 buckets) 0.97 /
  * 0.62 / 0.47; a 20 KB record (a request of a few dozen points) 0.071 / 0.094 / 0.132. With 32 KiB
  * pages, small commits also wrote so many more bytes that the checkpoint worker often fell behind
- * (`checkpointer.test.ts`); 16 KiB is the compromise. A file created with another page size keeps it.
+ * (`npm run bench:checkpointer`); 16 KiB is the compromise. A file created with another page size keeps it.
  */
 const STATE_PAGE_SIZE = 16_384;
 
@@ -134,7 +135,7 @@ function lockStateFile(path: string): Database.Database {
   } catch (e) {
     lock.close();
     const code = (e as { code?: string }).code;
-    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') throw new DatabaseInUseError(path);
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') throw new DatabaseInUseError(path, recordedHolder(path));
     throw e;
   }
 }
@@ -151,9 +152,62 @@ export class CorruptDatabaseError extends Error {
 
 /** Another process holds the state file. */
 export class DatabaseInUseError extends Error {
-  constructor(readonly path: string) {
-    super(`state database ${path} is in use by another process (one processor per state file)`);
+  constructor(
+    readonly path: string,
+    /** The processor that holds the file, as it recorded itself (absent when unknown). */
+    readonly holder?: StateFileHolder,
+  ) {
+    super(`state database ${path} is in use by another process${holder ? ` (${describeHolder(holder)})` : ''}; one processor per state file`);
     this.name = 'DatabaseInUseError';
+  }
+}
+
+/** Who holds a state file: recorded in its meta table when a processor opens it. */
+export interface StateFileHolder {
+  readonly pid: number;
+  readonly hostname: string;
+  /** When it opened the file (ms since the epoch). */
+  readonly since: number;
+}
+
+/** meta key: the {@link StateFileHolder} of the processor that opened the file last. */
+const HOLDER_KEY = 'holder';
+
+function describeHolder(h: StateFileHolder): string {
+  const where = h.hostname === hostname() ? '' : ` on host ${h.hostname}`;
+  return `pid ${h.pid}${where}, an otel-ml processor that opened it at ${new Date(h.since).toISOString()}`;
+}
+
+/**
+ * The holder recorded in the state file at `path`, read without taking any lock (the file stays
+ * readable while a processor runs). Undefined when there is no record (a processor that closes
+ * removes its own), it cannot be read, or the recorded process no longer runs on this host (then
+ * another program holds the lock file).
+ */
+function recordedHolder(path: string): StateFileHolder | undefined {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    const text = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(HOLDER_KEY) as string | undefined;
+    if (text === undefined) return undefined;
+    const h = JSON.parse(text) as StateFileHolder;
+    if (!Number.isInteger(h.pid) || typeof h.hostname !== 'string' || !Number.isFinite(h.since)) return undefined;
+    if (h.hostname === hostname() && !processRunning(h.pid)) return undefined;
+    return h;
+  } catch {
+    return undefined;
+  } finally {
+    db?.close();
+  }
+}
+
+function processRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it runs, under another user
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -167,7 +221,7 @@ function asOpenError(path: string, e: unknown): unknown {
   if (e instanceof CorruptDatabaseError) return e;
   const code = (e as { code?: string }).code;
   if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') return new CorruptDatabaseError(path, [(e as Error).message]);
-  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return new DatabaseInUseError(path);
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return new DatabaseInUseError(path, recordedHolder(path));
   return e;
 }
 
@@ -462,6 +516,10 @@ export class StateDb {
       } else if (Number(version) !== SCHEMA_VERSION) {
         throw new Error(`state database ${path} has schema version ${version}; this processor uses ${SCHEMA_VERSION}`);
       }
+      if (!transient) {
+        const holder: StateFileHolder = { pid: process.pid, hostname: hostname(), since: Date.now() };
+        db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(HOLDER_KEY, JSON.stringify(holder));
+      }
     } catch (e) {
       db.close();
       lock?.close();
@@ -552,6 +610,8 @@ export class StateDb {
       this.transaction(() => {
         this.checkpoint();
         this.pruneJournal(Number.POSITIVE_INFINITY);
+        // a record left behind would name a process that no longer holds the file
+        this.db.prepare('DELETE FROM meta WHERE key = ?').run(HOLDER_KEY);
       });
     } catch {
       // the committed journal stays and is replayed at the next open

@@ -37,7 +37,7 @@ beforeAll(() => {
   });
   all.reverse();
   writeFileSync(join(dir, 'week.csv'), `time,id,amount,age,country,score,label\n${all.join('\n')}\n`);
-}, 120_000);
+});
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -63,7 +63,7 @@ describe('otel-ml report --time-column', () => {
       expect(w.features.amount.psi).toBe(alone.features.amount.psi);
       expect(w.performance).toEqual(alone.performance);
     }
-  }, 120_000);
+  });
 
   it('renders the run as text and HTML, and --fail-on-drift fails on a drifted window', () => {
     const text = otelMl('report', '--baseline', 'fraud.baseline.json', '--data', 'week.csv', ...COLS, '--time-column', 'time').stdout;
@@ -81,7 +81,7 @@ describe('otel-ml report --time-column', () => {
     expect(html).toContain('<table class="timeline">');
     expect(html).toContain('<div class="trends" data-windows="6">');
     expect(html).not.toMatch(/<script|<link|src="http|href="http/);
-  }, 60_000);
+  });
 
   it('a bad time, --window alone, and a missing time column: one clear line, exit 2', () => {
     writeFileSync(join(dir, 'badtime.csv'), 'time,id,amount,age,country,score,label\n2026-03-01T00:00:00Z,1,2,3,DE,0.5,1\nyesterday,2,3,4,FR,0.2,0\n');
@@ -94,5 +94,5 @@ describe('otel-ml report --time-column', () => {
     const missing = otelMl('report', '--baseline', 'fraud.baseline.json', '--data', 'day1.csv', ...COLS, '--time-column', 'when');
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/^otel-ml: day1\.csv: row 1: no column "when"/);
-  }, 60_000);
+  });
 });

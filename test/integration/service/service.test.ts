@@ -19,7 +19,7 @@ import { createModelMonitor } from '@otel-ml/instrumentation';
 import type { BaselineFile } from '@otel-ml/conventions';
 import { buildBaseline } from '../../../processor/src/offline/baseline.js';
 import { runReport } from '../../../processor/src/offline/report.js';
-import { DEFAULT_CONFIG, type ServiceConfig } from '../../../processor/src/service/config.js';
+import { ConfigError, DEFAULT_CONFIG, type ServiceConfig } from '../../../processor/src/service/config.js';
 import { startService, type RunningService } from '../../../processor/src/service/service.js';
 import { createHttpReceiver, type HttpReceiver } from '../../../processor/src/receiver/index.js';
 import type { MetricsExport } from '../../../processor/src/otlp/model.js';
@@ -43,7 +43,7 @@ beforeAll(async () => {
   sink = createHttpReceiver({ host: '127.0.0.1', port: 0, consumer: { consume: (exp) => (received.push(exp), { rejectedDataPoints: 0 }) } });
   const a = await sink.listen();
   sinkUrl = `http://127.0.0.1:${a.port}/v1/metrics`;
-}, 60_000);
+});
 
 afterAll(async () => {
   await sink.close();
@@ -107,6 +107,27 @@ async function withService<T>(fn: (svc: RunningService, advance: (ms: number) =>
 }
 
 describe('processor service', () => {
+  it('refuses to start with a configured baseline it cannot read, as a configuration error that says what to do', async () => {
+    const missing = join(dir, 'missing.baseline.json');
+    const start = startService(config({ models: [{ name: 'fraud', baseline: missing }] }), { manualEvaluation: true });
+    await expect(start).rejects.toBeInstanceOf(ConfigError);
+    await expect(start).rejects.toThrow(`models: fraud: cannot read its baseline ${missing} (ENOENT); write it with \`otel-ml baseline --model fraud --out ${missing} ...\`, or correct the path`);
+  });
+
+  it('answers GET /metrics on the HTTP port by default, and 404 when the Prometheus exporter is turned off', async () => {
+    const defaults = { exporters: { ...DEFAULT_CONFIG.exporters, otlp: { enabled: false, intervalMs: 3_600_000 } } };
+    await withService(async (svc) => {
+      const r = await fetch(`${svc.httpUrl}/metrics`);
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-type')).toMatch(/^text\/plain/);
+      // the processor's own figures are there before any window closed
+      expect(await r.text()).toMatch(/^# TYPE ml_/m);
+    }, defaults);
+    await withService(async (svc) => {
+      expect((await fetch(`${svc.httpUrl}/metrics`)).status).toBe(404);
+    }, { exporters: { ...defaults.exporters, prometheus: { enabled: false } } });
+  });
+
   const shifted = syntheticRows({ rows: 2_000, seed: 12, amountShift: 0.8 });
 
   it('serves the alert playbooks that notifications link to', async () => {

@@ -222,6 +222,6 @@ describe('kill -9 during ingest', () => {
     const { features, rows } = counted(db);
     for (const f of features) expect(f).toBe(INSTANCES * streamCount(TOTAL - 1));
     expect(rows).toBe(INSTANCES * TOTAL);
-  }, 60_000);
+  });
 });
 

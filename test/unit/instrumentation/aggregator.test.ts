@@ -385,15 +385,12 @@ describe('ModelAggregator: slices, roles, limits, snapshots', () => {
     expect(agg.stats.invalid_input).toBeGreaterThan(0);
   });
 
-  it('aggregates a million rows quickly with bounded state', () => {
+  it('aggregates a million rows with bounded state (its speed: npm run bench:instrumentation)', () => {
     const agg = binary({ limits: { maxCategories: 8 } });
-    const t0 = performance.now();
     for (let i = 0; i < 1_000_000; i++) agg.observe({ features: [i % 1500, `c${i % 50}`], score: (i % 1000) / 1000 });
-    const elapsed = performance.now() - t0;
     const snap = agg.snapshot();
     expect(hist(snap, 'ml.feature.value')!.histogram.count).toBe(1_000_000);
     expect(sums(snap, 'ml.feature.category.count')).toHaveLength(9);
     expect(agg.allCells().length).toBeLessThan(30);
-    expect(elapsed).toBeLessThan(10_000);
   });
 });
