@@ -222,9 +222,10 @@ export function buildProgram(): Command {
       const { CorruptDatabaseError, DatabaseInUseError } = await import('./streams/index.js');
       const config = loadConfig(o.config);
       // diagnostics (the processor's and the OpenTelemetry SDK's) on the console, at OTEL_LOG_LEVEL (default info)
-      const { diag, DiagConsoleLogger, DiagLogLevel } = await import('@opentelemetry/api');
+      const { diag, DiagLogLevel } = await import('@opentelemetry/api');
+      const { OneLineDiagLogger } = await import('./cli/diag.js');
       const level = DiagLogLevel[(process.env.OTEL_LOG_LEVEL ?? '').trim().toUpperCase() as keyof typeof DiagLogLevel];
-      diag.setLogger(new DiagConsoleLogger(), { logLevel: level ?? DiagLogLevel.INFO });
+      diag.setLogger(new OneLineDiagLogger(), { logLevel: level ?? DiagLogLevel.INFO });
       const svc = await startService(config).catch((e: unknown) => {
         // expected conditions of a state file: one line saying what to do, not "unexpected error"
         if (e instanceof DatabaseInUseError) {

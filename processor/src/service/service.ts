@@ -62,12 +62,18 @@ export interface RunningService {
 
 const HISTORY = 48;
 
+/** Longest wait for one results export (the SDK's default), and for the last one at shutdown. */
+const EXPORT_TIMEOUT_MS = 30_000;
+const SHUTDOWN_EXPORT_TIMEOUT_MS = 5_000;
+/** At most one console warning about failed results exports per this interval. */
+const EXPORT_WARNING_EVERY_MS = 60_000;
+
 /** Wraps an exporter to count failed exports (after the exporter's own retries). */
-function counting(exporter: PushMetricExporter, failed: (reason: string) => void): PushMetricExporter {
+function counting(exporter: PushMetricExporter, failed: (error: unknown) => void): PushMetricExporter {
   return {
     export: (metrics, done) =>
       exporter.export(metrics, (result) => {
-        if (result.code !== ExportResultCode.SUCCESS) failed(exportErrorType(result.error));
+        if (result.code !== ExportResultCode.SUCCESS) failed(result.error);
         done(result);
       }),
     forceFlush: () => exporter.forceFlush(),
@@ -147,10 +153,17 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   const readers: IMetricReader[] = [...(opts.metricReaders ?? [])];
   const routes = new Map<string, RouteHandler>();
   // The exporter's failure callback needs the emitter, which needs the meter provider.
-  const failures = { count: (_reason: string): void => undefined };
+  const failures = { count: (_error: unknown): void => undefined };
   if (config.exporters.otlp.enabled) {
     const exporter = new OTLPMetricExporter(config.exporters.otlp.endpoint ? { url: config.exporters.otlp.endpoint } : {});
-    readers.push(new PeriodicExportingMetricReader({ exporter: counting(exporter, (reason) => failures.count(reason)), exportIntervalMillis: config.exporters.otlp.intervalMs }));
+    const intervalMs = config.exporters.otlp.intervalMs;
+    readers.push(
+      new PeriodicExportingMetricReader({
+        exporter: counting(exporter, (error) => failures.count(error)),
+        exportIntervalMillis: intervalMs,
+        exportTimeoutMillis: Math.min(intervalMs, EXPORT_TIMEOUT_MS),
+      }),
+    );
   }
   if (config.exporters.prometheus.enabled) {
     const prom = new PrometheusExporter({ preventServerStart: true });
@@ -161,7 +174,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   const logProcessors: LogRecordProcessor[] = [...(opts.logRecordProcessors ?? [])];
   if (config.exporters.otlp.enabled) {
     const endpoint = config.exporters.otlp.endpoint?.replace(/\/v1\/metrics$/, '/v1/logs');
-    logProcessors.push(new BatchLogRecordProcessor({ exporter: new OTLPLogExporter(endpoint ? { url: endpoint } : {}) }));
+    logProcessors.push(new BatchLogRecordProcessor({ exporter: new OTLPLogExporter(endpoint ? { url: endpoint } : {}), exportTimeoutMillis: SHUTDOWN_EXPORT_TIMEOUT_MS }));
   }
   const loggerProvider = new LoggerProvider({ resource, processors: logProcessors });
   // Points the decoder refused never reach the stream state; they are counted here as `malformed`.
@@ -172,7 +185,18 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     return { ...st, receivedPoints: st.receivedPoints + decodeRejected, droppedPoints: { ...st.droppedPoints, malformed: ((st.droppedPoints as Record<string, number>).malformed ?? 0) + decodeRejected } };
   };
   const emitter = new ResultsEmitter({ meter: meterProvider.getMeter('@otel-ml/processor', '0.1.0'), logger: loggerProvider.getLogger('@otel-ml/processor', '0.1.0'), stats: () => allStats() });
-  failures.count = (reason) => emitter.exportFailed(reason);
+  let failedExports = 0;
+  let lastWarnedAt = -Infinity;
+  failures.count = (error) => {
+    emitter.exportFailed(exportErrorType(error));
+    failedExports++;
+    // one line now and then, not one per export: a results backend that is down is an expected condition
+    const now = Date.now();
+    if (now - lastWarnedAt < EXPORT_WARNING_EVERY_MS) return;
+    lastWarnedAt = now;
+    const detail = error instanceof Error ? error.message : String(error);
+    diag.warn(`results export over OTLP failed (${detail}); ${failedExports} failed so far, counted in ml.processor.export.failures; check OTEL_EXPORTER_OTLP_ENDPOINT and that the Collector is up`);
+  };
   const rc0 = config.retrain;
   if (rc0?.webhook && !rc0.webhook.secret) throw new Error('retrain.webhook: a secret is required (retrain.webhook.secret or OTEL_ML_RETRAIN_WEBHOOK_SECRET)');
   const webhook = rc0?.webhook ? new RetrainWebhook({ url: rc0.webhook.url, secret: rc0.webhook.secret!, clock }) : undefined;
@@ -457,9 +481,8 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
       await webhook?.close();
       await http?.close();
       await grpc?.close();
-      await meterProvider.forceFlush().catch(() => undefined);
-      await loggerProvider.forceFlush().catch(() => undefined);
-      await meterProvider.shutdown().catch(() => undefined);
+      // shutdown exports what is pending once, bounded in time (a backend that is down must not hold the exit)
+      await meterProvider.shutdown({ timeoutMillis: SHUTDOWN_EXPORT_TIMEOUT_MS }).catch(() => undefined);
       await loggerProvider.shutdown().catch(() => undefined);
       await group.drain();
       processor.close();
