@@ -22,10 +22,26 @@ function part(arg: unknown): string {
   }
 }
 
+/**
+ * The SDK's global error handler logs an error as its JSON serialization (stack included):
+ * that text becomes the error's message.
+ */
+function unwrapSerializedError(message: string): string {
+  if (!message.startsWith('{')) return message;
+  try {
+    const parsed: unknown = JSON.parse(message);
+    const m = parsed !== null && typeof parsed === 'object' ? (parsed as { message?: unknown }).message : undefined;
+    return typeof m === 'string' ? m : message;
+  } catch {
+    return message;
+  }
+}
+
 export class OneLineDiagLogger implements DiagLogger {
   constructor(private readonly write: (line: string) => void = (line) => process.stderr.write(line)) {}
 
-  private log(level: string, message: string, args: unknown[]): void {
+  private log(level: string, raw: string, args: unknown[]): void {
+    const message = unwrapSerializedError(raw);
     if (REPORTED_ELSEWHERE.some((re) => re.test(message))) return;
     const text = [message, ...args.map(part)].join(' ').replace(/\s*\n\s*/g, ' ');
     this.write(`otel-ml: ${level}: ${text}\n`);

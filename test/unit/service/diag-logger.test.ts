@@ -18,6 +18,10 @@ describe("otel-ml serve's console diagnostics", () => {
     const log = new OneLineDiagLogger((l) => lines.push(l));
     log.error('PeriodicExportingMetricReader: metrics export failed (error Error: connect ECONNREFUSED 127.0.0.1:4318)', { stack: 'Error: ...' });
     log.info('Export retry time 5000ms exceeds remaining timeout 1999ms, not retrying further.');
+    // the SDK's global error handler passes the error serialized as JSON
+    log.error(JSON.stringify({ stack: 'Error: PeriodicExportingMetricReader: metrics export failed\n    at x (y.js:1:1)', message: 'PeriodicExportingMetricReader: metrics export failed (error Error: connect ECONNREFUSED 127.0.0.1:4318)', name: 'Error' }));
     expect(lines).toEqual([]);
+    log.error(JSON.stringify({ stack: 'Error: boom\n    at x (y.js:1:1)', message: 'boom', name: 'Error' }));
+    expect(lines).toEqual(['otel-ml: error: boom\n']);
   });
 });
