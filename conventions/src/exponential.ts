@@ -17,6 +17,19 @@
  */
 import type { ExponentialBuckets, ExponentialHistogram } from './histogram.js';
 
+/** An exponential histogram whose bucket counts may be typed arrays (as read from a wire format or a store). */
+export interface ExponentialHistogramLike {
+  readonly scale: number;
+  readonly zeroCount: number;
+  readonly zeroThreshold?: number;
+  readonly positive: { readonly offset: number; readonly bucketCounts: ArrayLike<number> };
+  readonly negative: { readonly offset: number; readonly bucketCounts: ArrayLike<number> };
+  readonly count: number;
+  readonly sum: number;
+  readonly min?: number;
+  readonly max?: number;
+}
+
 /** Lowest scale of the OTLP data model (buckets 2^1024 wide: every finite float fits in 2). */
 export const EXPONENTIAL_MIN_SCALE = -10;
 /** Highest scale this project uses (OpenTelemetry SDKs start there). */
@@ -68,10 +81,10 @@ export function exponentialLowerBound(index: number, scale: number): number {
 }
 
 /** Buckets of one sign moved to a scale lower by `by` (index i -> i >> by). */
-export function downscaleBuckets(b: ExponentialBuckets, by: number): ExponentialBuckets {
+export function downscaleBuckets(b: { readonly offset: number; readonly bucketCounts: ArrayLike<number> }, by: number): ExponentialBuckets {
   if (by < 0 || !Number.isInteger(by)) throw new RangeError(`downscale by ${by}: expected a non-negative integer`);
   const counts = b.bucketCounts;
-  if (by === 0 || counts.length === 0) return { offset: b.offset, bucketCounts: [...counts] };
+  if (by === 0 || counts.length === 0) return { offset: b.offset, bucketCounts: Array.from(counts) };
   const first = b.offset >> by;
   const last = (b.offset + counts.length - 1) >> by;
   const out = new Array<number>(last - first + 1).fill(0);
@@ -187,6 +200,45 @@ export function mergeExponential(a: ExponentialHistogram, b: ExponentialHistogra
     ...(min !== undefined ? { min } : {}),
     ...(max !== undefined ? { max } : {}),
   };
+}
+
+/**
+ * `current - previous` for two cumulative readings of one series (`previous` at a scale >= the
+ * current one is first brought to it, so the difference stays exact after the scale was lowered):
+ * buckets, zero count, count and sum subtract; min/max are left out (they cover the whole
+ * series). Undefined when the current reading is not a continuation of the previous one: a
+ * higher scale, another zero threshold, or a count or bucket that decreased (a reset).
+ */
+export function subtractExponential(current: ExponentialHistogramLike, previous: ExponentialHistogramLike): ExponentialHistogram | undefined {
+  if (previous.scale < current.scale || (previous.zeroThreshold ?? 0) !== (current.zeroThreshold ?? 0)) return undefined;
+  if (current.count < previous.count || current.zeroCount < previous.zeroCount) return undefined;
+  const by = previous.scale - current.scale;
+  const positive = subtractBuckets(current.positive, by === 0 ? previous.positive : downscaleBuckets(previous.positive, by));
+  const negative = subtractBuckets(current.negative, by === 0 ? previous.negative : downscaleBuckets(previous.negative, by));
+  if (positive === undefined || negative === undefined) return undefined;
+  return {
+    scale: current.scale,
+    zeroCount: current.zeroCount - previous.zeroCount,
+    zeroThreshold: current.zeroThreshold ?? 0,
+    positive,
+    negative,
+    count: current.count - previous.count,
+    sum: current.sum - previous.sum,
+  };
+}
+
+/** cur - prev bucket by bucket (prev's non-zero buckets must lie in cur's range), or undefined when one goes negative. */
+function subtractBuckets(cur: { readonly offset: number; readonly bucketCounts: ArrayLike<number> }, prev: { readonly offset: number; readonly bucketCounts: ArrayLike<number> }): ExponentialBuckets | undefined {
+  const out = Array.from(cur.bucketCounts);
+  const p = prev.bucketCounts;
+  for (let j = 0; j < p.length; j++) {
+    const c = p[j]!;
+    if (c === 0) continue;
+    const i = prev.offset + j - cur.offset;
+    if (i < 0 || i >= out.length || out[i]! < c) return undefined;
+    out[i]! -= c;
+  }
+  return trim({ offset: cur.offset, bucketCounts: out });
 }
 
 /** Throws a RangeError naming the first broken invariant of an exponential histogram. */
