@@ -3,14 +3,20 @@
  * that the evaluator compares. Built from a window's slots ({@link snapshotOf}), from a baseline
  * file ({@link baselineSnapshot}) or by merging snapshots ({@link mergeSnapshots}).
  */
-import type { BaselineFile, ExplicitHistogram } from '@otel-ml/conventions';
+import type { BaselineFile, ExplicitHistogram, ExponentialHistogram } from '@otel-ml/conventions';
 import type { ModelIdentity } from '../streams/signals.js';
 import type { HistogramSlot, OpenWindow, Slot } from './accumulator.js';
-import { boundsEqual } from './accumulator.js';
+import { boundsEqual, mergeExponentialSlots } from './accumulator.js';
 
 export interface FeatureWindow {
-  /** Numeric feature values (ml.feature.value). */
+  /** Numeric feature values (ml.feature.value) from explicit-bucket points; a baseline's quantile-bucket histogram. */
   histogram?: ExplicitHistogram;
+  /**
+   * Numeric feature values from base-2 exponential histogram points (the instrumentation's
+   * default), merged at their common scale; a version-2 baseline's high-resolution histogram. A
+   * window whose senders mix both kinds has both (see `analysis/numeric-pair.ts` for which is compared).
+   */
+  exponential?: ExponentialHistogram;
   /** Categorical counts (ml.feature.category.count), by category. */
   categories?: Record<string, number>;
   /** Rows where the feature was missing (ml.feature.missing). */
@@ -131,6 +137,7 @@ function rowsOf(s: WindowSnapshot, sawPredictions: boolean): number {
   for (const f of Object.values(s.features)) {
     let n = f.missing;
     if (f.histogram) n += f.histogram.count;
+    if (f.exponential) n += f.exponential.count;
     if (f.categories) for (const c of Object.values(f.categories)) n += c;
     rows = Math.max(rows, n);
   }
@@ -194,6 +201,10 @@ function snapshotOfSlots(w: OpenWindow, slots: Iterable<Slot>, top: boolean): Mu
         default:
           break;
       }
+      continue;
+    }
+    if (slot.kind === 'exponential') {
+      if (signal === 'feature.value') feature(snap, subject).exponential = mergeExponentialSlots(feature(snap, subject).exponential, slot.histogram.histogram());
       continue;
     }
     const h = histOf(slot);
@@ -303,6 +314,8 @@ export function mergeSnapshots(snaps: readonly WindowSnapshot[]): WindowSnapshot
       const o = feature(out, name);
       o.missing += f.missing;
       o.histogram = mergeHist(o.histogram, f.histogram);
+      const exp = mergeExponentialSlots(o.exponential, f.exponential);
+      if (exp !== undefined) o.exponential = exp;
       o.attribution = mergeHist(o.attribution, f.attribution);
       if (f.categories) mergeCounts((o.categories ??= {}), f.categories);
     }
@@ -352,7 +365,7 @@ export function baselineSnapshot(b: BaselineFile, modelKey: string, model: Model
   out.task = b.model.task;
   out.rows = b.source.rows;
   for (const [name, f] of Object.entries(b.features)) {
-    if (f.type === 'numeric') out.features[name] = { histogram: f.histogram, missing: f.missing };
+    if (f.type === 'numeric') out.features[name] = { histogram: f.histogram, ...(f.exponential !== undefined ? { exponential: f.exponential } : {}), missing: f.missing };
     else out.features[name] = { categories: { ...f.counts }, missing: f.missing };
   }
   const p = b.prediction;
