@@ -38,6 +38,7 @@ import type {
   PerformanceReport,
 } from './report-types.js';
 import type { FeatureWindow, WindowSnapshot } from '../windows/snapshot.js';
+import { explicitPair, numericPair, type NumericPair } from './numeric-pair.js';
 
 export interface EvaluationSettings {
   /** Significance level after Benjamini-Hochberg (default 0.01). */
@@ -271,6 +272,21 @@ function numericDistribution(ref: ExplicitHistogram, curIn: ExplicitHistogram, d
   };
 }
 
+/**
+ * Interim, until the statistics engine compares exponential histograms: the pair as explicit
+ * histograms on shared boundaries (`explicitPair`), then the explicit statistics. A baseline's
+ * decile boundaries apply only to its own quantile buckets.
+ */
+function numericPairDistribution(pair: NumericPair, baselineDeciles: readonly number[] | undefined, s: typeof DEFAULTS): Pending {
+  const x = explicitPair(pair);
+  if ('reason' in x) return { report: emptyDistribution('numeric', pair.current.count, pair.reference.count, `current histogram cannot be compared: ${x.reason}`), binned: null, count: pair.current.count };
+  const deciles = (x.fromExponential ? undefined : baselineDeciles) ?? decilesFromHistogram(x.reference);
+  const p = numericDistribution(x.reference, x.current, deciles, s.alpha, s.bootstrapBelow);
+  const note = [pair.note, x.note, p.report.note].filter((n) => n !== null).join('; ');
+  if (note !== '') (p.report as Mutable<Omit<DistributionReport, 'drift'>>).note = note;
+  return p;
+}
+
 function categoricalDistribution(ref: Readonly<Record<string, number>>, cur: Readonly<Record<string, number>>, alpha: number, bootstrapBelow: number): Pending {
   const refCount = Object.values(ref).reduce((a, b) => a + b, 0);
   const curCount = Object.values(cur).reduce((a, b) => a + b, 0);
@@ -316,14 +332,14 @@ function featureDistribution(name: string, ref: FeatureWindow | undefined, cur: 
   const refMissing = ref?.missing ?? 0;
   const curMissing = cur?.missing ?? 0;
   let p: Pending;
-  if (ref?.histogram) {
-    const curHist = cur?.histogram ?? { boundaries: ref.histogram.boundaries, counts: ref.histogram.counts.map(() => 0), count: 0, sum: 0 };
-    const deciles = ctx.decileBoundaries?.get(name) ?? decilesFromHistogram(ref.histogram);
-    p = cur?.categories && !cur.histogram
-      ? { report: emptyDistribution('numeric', 0, ref.histogram.count, 'numeric in the reference, categorical in the current window'), binned: null, count: 0 }
-      : numericDistribution(ref.histogram, curHist, deciles, s.alpha, s.bootstrapBelow);
+  // like with like: which of the explicit and exponential histograms are compared (numeric-pair.ts)
+  const pair = numericPair(ref, cur);
+  if (pair) {
+    p = cur?.categories && !cur.histogram && !cur.exponential
+      ? { report: emptyDistribution('numeric', 0, pair.reference.count, 'numeric in the reference, categorical in the current window'), binned: null, count: 0 }
+      : numericPairDistribution(pair, ctx.decileBoundaries?.get(name), s);
   } else if (ref?.categories) {
-    p = cur?.histogram && !cur.categories
+    p = (cur?.histogram || cur?.exponential) && !cur.categories
       ? { report: emptyDistribution('categorical', 0, 0, 'categorical in the reference, numeric in the current window'), binned: null, count: 0 }
       : categoricalDistribution(ref.categories, cur?.categories ?? {}, s.alpha, s.bootstrapBelow);
   } else {

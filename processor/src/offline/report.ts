@@ -35,8 +35,10 @@ export function loadBaseline(file: string): BaselineFile {
 export async function runReport(opts: ReportOptions): Promise<ModelReport> {
   const baseline = typeof opts.baseline === 'string' ? loadBaseline(opts.baseline) : opts.baseline;
   const task = baseline.model.task;
+  // Numeric features aggregate as exponential histograms, as the instrumentation does by default,
+  // so that the same rows give the same numbers offline and live.
   const specs: FeatureSpec[] = Object.entries(baseline.features).map(([name, f]) =>
-    f.type === 'numeric' ? { name, type: 'numeric', boundaries: f.boundaries } : { name, type: 'categorical', categories: f.categories },
+    f.type === 'numeric' ? { name, type: 'numeric' } : { name, type: 'categorical', categories: f.categories },
   );
   const classes = baseline.prediction?.classes ? Object.keys(baseline.prediction.classes) : undefined;
   const aggregator = new ModelAggregator({ model: baseline.model, features: specs, baseline, classes, threshold: opts.threshold, slices: opts.sliceColumns });

@@ -1,0 +1,129 @@
+/**
+ * Which histograms of a numeric feature a window is compared on: like with like.
+ *
+ * A window's feature may hold an exponential histogram (the instrumentation's default), an
+ * explicit one (features declared with boundaries, older instrumentation versions), or both (an
+ * old service version beside a new one); so may its reference (a version-2 baseline has both: the
+ * quantile-bucket histogram and the high-resolution exponential one). The rule:
+ *
+ * - the current window holds one kind: it is compared with the reference's histogram of the same
+ *   kind, or, when the reference has only the other kind, with that one;
+ * - the current window holds both: its exponential part is re-binned onto the boundaries of its
+ *   explicit part and added to it (the exponential buckets are the narrower ones: at the scales a
+ *   feature reaches with 160 buckets, a bucket spans at most a few percent of its value, so the
+ *   re-binning moves little mass across an explicit edge), and the sum is compared as an explicit
+ *   histogram; the note says so.
+ */
+import type { ExplicitHistogram, ExponentialHistogram } from '@otel-ml/conventions';
+import { mergeExponential } from '@otel-ml/conventions';
+import { rebinExponential } from '../statistics/index.js';
+import type { FeatureWindow } from '../windows/snapshot.js';
+import { mergeHist } from '../windows/snapshot.js';
+
+export type NumericHistogram = ExplicitHistogram | ExponentialHistogram;
+
+/**
+ * An exponential bucket wider than several explicit ones (a 160-bucket histogram of a feature
+ * spanning many octaves against a baseline's 100 quantile buckets) is spread uniformly over them
+ * rather than refused: the comparison is then approximate there, and the note gives the share.
+ */
+const SPREAD = { maxTargetBucketsPerSource: Number.POSITIVE_INFINITY } as const;
+
+export function isExponential(h: NumericHistogram): h is ExponentialHistogram {
+  return 'scale' in h;
+}
+
+export interface NumericPair {
+  readonly reference: NumericHistogram;
+  readonly current: NumericHistogram;
+  /** How a window holding both kinds was combined, else null. */
+  readonly note: string | null;
+}
+
+function emptyLike(h: NumericHistogram): NumericHistogram {
+  if (isExponential(h)) return { scale: h.scale, zeroCount: 0, zeroThreshold: h.zeroThreshold ?? 0, positive: { offset: 0, bucketCounts: [] }, negative: { offset: 0, bucketCounts: [] }, count: 0, sum: 0 };
+  return { boundaries: h.boundaries, counts: h.counts.map(() => 0), count: 0, sum: 0 };
+}
+
+/**
+ * The current window's numeric histogram: one kind as it is, or both combined onto the explicit
+ * boundaries (see the module doc). Undefined when it has neither.
+ */
+function currentOf(cur: FeatureWindow | undefined): { histogram: NumericHistogram; note: string | null } | undefined {
+  const x = cur?.histogram;
+  const e = cur?.exponential;
+  if (x === undefined) return e === undefined ? undefined : { histogram: e, note: null };
+  if (e === undefined || e.count === 0) return { histogram: x, note: null };
+  if (x.count === 0) return { histogram: e, note: null };
+  const r = rebinExponential(e, x.boundaries, SPREAD);
+  if (!r.ok) return { histogram: e, note: `explicit points left out (their exponential part could not be re-binned onto them: ${r.reason})` };
+  const share = e.count / (e.count + x.count);
+  return { histogram: mergeHist(x, r.histogram), note: `${(100 * share).toFixed(1)}% of the values came as exponential histograms and were re-binned onto the explicit boundaries of the rest` };
+}
+
+/**
+ * The pair to compare for one numeric feature (see the module doc), or undefined when the
+ * reference has no numeric histogram.
+ */
+export function numericPair(ref: FeatureWindow | undefined, cur: FeatureWindow | undefined): NumericPair | undefined {
+  const rx = ref?.histogram;
+  const re = ref?.exponential;
+  if (rx === undefined && re === undefined) return undefined;
+  const c = currentOf(cur);
+  if (c === undefined) {
+    const reference = re ?? rx!;
+    return { reference, current: emptyLike(reference), note: null };
+  }
+  const reference = isExponential(c.histogram) ? (re ?? rx!) : (rx ?? re!);
+  return { reference, current: c.histogram, note: c.note };
+}
+
+/**
+ * Interim, until the statistics engine compares exponential histograms itself: both sides of a
+ * pair as explicit histograms on the same boundaries. Two exponential histograms become explicit
+ * at their common scale (boundaries: the bucket bounds of both, with 0 between the signs); an
+ * exponential and an explicit one, the exponential re-binned onto the explicit boundaries.
+ * `fromExponential` tells the caller that the reference's own decile boundaries (a baseline's)
+ * do not apply.
+ */
+export function explicitPair(pair: NumericPair): { reference: ExplicitHistogram; current: ExplicitHistogram; fromExponential: boolean; note: string | null } | { reason: string } {
+  const { reference: r, current: c } = pair;
+  if (!isExponential(r) && !isExponential(c)) return { reference: r, current: c, fromExponential: false, note: null };
+  if (isExponential(r) && isExponential(c)) {
+    const both = mergeExponential(r, { ...c, zeroThreshold: r.zeroThreshold ?? 0 }, Number.MAX_SAFE_INTEGER);
+    const bounds = exponentialBoundaries(both);
+    return { reference: onBoundaries(r, bounds), current: onBoundaries(c, bounds), fromExponential: true, note: null };
+  }
+  const [e, x] = isExponential(r) ? [r, c as ExplicitHistogram] : [c as ExponentialHistogram, r as ExplicitHistogram];
+  const rb = rebinExponential(e, x.boundaries, SPREAD);
+  if (!rb.ok) return { reason: rb.reason };
+  const note = rb.interpolatedFraction > 0 ? `${isExponential(r) ? 'reference' : 'current'} exponential histogram re-binned onto the explicit boundaries (${(rb.interpolatedFraction * 100).toFixed(1)}% interpolated)` : null;
+  return isExponential(r) ? { reference: rb.histogram, current: x, fromExponential: true, note } : { reference: x, current: rb.histogram, fromExponential: false, note };
+}
+
+/**
+ * Explicit boundaries holding each bucket of `h` (at its scale) as one explicit bucket, and 0
+ * between the signs. Bounds are 2^(i 2^-scale) computed as `rebinExponential` computes them, so
+ * that a bucket of a finer scale falls exactly within one explicit bucket.
+ */
+function exponentialBoundaries(h: ExponentialHistogram): number[] {
+  const bound = (i: number): number => Math.pow(2, i * Math.pow(2, -h.scale));
+  const out: number[] = [];
+  // (bounds beyond the float range, or below it, are skipped: their buckets then share one)
+  const push = (b: number): void => {
+    if (Number.isFinite(b) && (out.length === 0 || b > out[out.length - 1]!)) out.push(b);
+  };
+  const n = h.negative;
+  if (n.bucketCounts.length > 0) for (let i = n.offset + n.bucketCounts.length; i >= n.offset; i--) push(-bound(i));
+  push(0);
+  const p = h.positive;
+  if (p.bucketCounts.length > 0) for (let i = p.offset; i <= p.offset + p.bucketCounts.length; i++) push(bound(i));
+  return out;
+}
+
+/** `h` (at a scale >= the boundaries') as an explicit histogram on `bounds` (exact: every bucket of h lies within one explicit bucket). */
+function onBoundaries(h: ExponentialHistogram, bounds: readonly number[]): ExplicitHistogram {
+  const r = rebinExponential(h, bounds);
+  if (!r.ok) throw new Error(`internal: exponential buckets do not fit their own boundaries (${r.reason})`);
+  return r.histogram;
+}
