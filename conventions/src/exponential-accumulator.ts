@@ -144,6 +144,10 @@ class SideBuckets {
     }
     return moved;
   }
+  view(): { offset: number; bucketCounts: Float64Array } {
+    if (this.empty) return { offset: 0, bucketCounts: this.counts.subarray(0, 0) };
+    return { offset: this.lo, bucketCounts: this.counts.subarray(this.lo - this.base, this.hi - this.base + 1) };
+  }
   copyOut(): { offset: number; bucketCounts: number[] } {
     if (this.empty) return { offset: 0, bucketCounts: [] };
     return { offset: this.lo, bucketCounts: Array.from(this.counts.subarray(this.lo - this.base, this.hi - this.base + 1)) };
@@ -258,20 +262,8 @@ export class ExponentialAccumulator {
     const target = Math.min(this.scale, h.scale);
     const ownShift = this.scale - target;
     const inShift = h.scale - target;
-    const inPos = shiftedRange(h.positive, inShift);
-    const inNeg = shiftedRange(h.negative, inShift);
     // k further steps so that both signs fit: own range and incoming range, both at target - k
-    let k = 0;
-    for (const [side, inc] of [[this.pos, inPos], [this.neg, inNeg]] as const) {
-      if (inc === undefined && side.empty) continue;
-      for (;;) {
-        const s = ownShift + k;
-        const lo = Math.min(side.empty ? Infinity : side.lo >> s, inc === undefined ? Infinity : inc[0] >> k);
-        const hi = Math.max(side.empty ? -Infinity : side.hi >> s, inc === undefined ? -Infinity : inc[1] >> k);
-        if (hi - lo + 1 <= this.maxBuckets || target - k <= EXPONENTIAL_MIN_SCALE) break;
-        k++;
-      }
-    }
+    const k = Math.max(this.stepsToMerge(this.pos, h.positive, ownShift, inShift, target), this.stepsToMerge(this.neg, h.negative, ownShift, inShift, target));
     this.downscale(ownShift + k);
     let zero = h.zeroCount;
     zero += this.addSide(this.pos, h.positive, h.scale);
@@ -291,21 +283,52 @@ export class ExponentialAccumulator {
     }
   }
 
-  /** Adds one sign's buckets (at `fromScale`, >= this.scale); returns the count that fell into the zero bucket. */
+  /** Steps below `target` at which one sign's own range (at this.scale) and incoming range (at target + inShift) fit together. */
+  private stepsToMerge(side: SideBuckets, b: { readonly offset: number; readonly bucketCounts: ArrayLike<number> }, ownShift: number, inShift: number, target: number): number {
+    const inc = shiftedRange(b, inShift);
+    if (inc === undefined && side.empty) return 0;
+    let k = 0;
+    for (;;) {
+      const s = ownShift + k;
+      const lo = Math.min(side.empty ? Infinity : side.lo >> s, inc === undefined ? Infinity : inc[0] >> k);
+      const hi = Math.max(side.empty ? -Infinity : side.hi >> s, inc === undefined ? -Infinity : inc[1] >> k);
+      if (hi - lo + 1 <= this.maxBuckets || target - k <= EXPONENTIAL_MIN_SCALE) return k;
+      k++;
+    }
+  }
+
+  /**
+   * Adds one sign's buckets (at `fromScale`, >= this.scale, already known to fit); returns the
+   * count that fell into the zero bucket.
+   */
   private addSide(side: SideBuckets, b: { readonly offset: number; readonly bucketCounts: ArrayLike<number> }, fromScale: number): number {
     const by = fromScale - this.scale;
     const c = b.bucketCounts;
-    let zero = 0;
-    for (let i = 0; i < c.length; i++) {
-      const n = c[i]!;
-      if (n === 0) continue;
-      if (this.zeroThreshold > 0 && upperBound(b.offset + i, fromScale) <= this.zeroThreshold) {
-        zero += n;
-        continue;
+    if (this.zeroThreshold > 0) {
+      // bucket by bucket: those inside the zero threshold go to the zero count
+      let zero = 0;
+      for (let i = 0; i < c.length; i++) {
+        const n = c[i]!;
+        if (n === 0) continue;
+        if (upperBound(b.offset + i, fromScale) <= this.zeroThreshold) zero += n;
+        else this.put(side, (b.offset + i) >> by, n);
       }
-      this.put(side, (b.offset + i) >> by, n);
+      return zero;
     }
-    return zero;
+    let first = 0;
+    while (first < c.length && c[first] === 0) first++;
+    if (first === c.length) return 0;
+    let last = c.length - 1;
+    while (c[last] === 0) last--;
+    const off = b.offset;
+    const lo = side.empty ? (off + first) >> by : Math.min(side.lo, (off + first) >> by);
+    const hi = side.empty ? (off + last) >> by : Math.max(side.hi, (off + last) >> by);
+    if (lo !== side.lo || hi !== side.hi) side.place(lo, hi);
+    const counts = side.counts;
+    const base = side.base;
+    if (by === 0) for (let i = first; i <= last; i++) counts[off + i - base] += c[i]!;
+    else for (let i = first; i <= last; i++) counts[((off + i) >> by) - base] += c[i]!;
+    return 0;
   }
 
   /** The histogram as plain data (occupied buckets only; min/max when known). */
@@ -322,6 +345,14 @@ export class ExponentialAccumulator {
       ...(known && !Number.isNaN(this.min) ? { min: this.min } : {}),
       ...(known && !Number.isNaN(this.max) ? { max: this.max } : {}),
     };
+  }
+
+  /**
+   * The occupied buckets of each sign as views of the accumulator's own arrays (no copy): valid
+   * until the next change. For encoders.
+   */
+  bucketViews(): { positive: { offset: number; bucketCounts: Float64Array }; negative: { offset: number; bucketCounts: Float64Array } } {
+    return { positive: this.pos.view(), negative: this.neg.view() };
   }
 
   /** Buckets occupied on each sign (for tests and size estimates). */
