@@ -125,10 +125,14 @@ export interface ModelAggregatorOptions {
   readonly baseline?: BaselineFile;
   /**
    * Maximum buckets per sign of the exponential histograms of numeric features without explicit
-   * boundaries (integer >= 2; default {@link DEFAULT_EXPONENTIAL_MAX_BUCKETS}, 160: the
-   * OpenTelemetry SDK's default, which measured keeps KS and Wasserstein within the accuracy
-   * targets for the usual distributions at under 1 KB per point). The scale starts at 20 and is
-   * lowered as values arrive until each sign's range fits.
+   * boundaries (integer >= 2). The scale starts at 20 and is lowered as values arrive until each
+   * sign's range fits. Default {@link DEFAULT_EXPONENTIAL_MAX_BUCKETS}, 160 (the OpenTelemetry
+   * SDK's default), chosen by measurement (`npm run bench:exponential`, 10,000-row windows of
+   * normal, lognormal, Student t(3), exponential, uniform, bimodal, beta, Poisson and
+   * zero-inflated data): KS within 0.001 and Wasserstein-1 within 0.3% of the raw-data values
+   * (targets 0.01 and 5%), leaving two scale steps of margin for merges across senders and
+   * windows (each halves the resolution: 40 buckets give up to 2.7%, 20 up to 37%), at 300-450
+   * bytes per OTLP data point. The cost of `observe` does not depend on it.
    */
   readonly exponentialMaxBuckets?: number;
   /**
