@@ -503,13 +503,24 @@ export const METRIC_ML_DRIFT_CRITICAL_VALUE = "ml.drift.critical_value" as const
 /**
  * 1 when the distribution drifted (significant after Benjamini-Hochberg and above the effect-size minimum), 0 when not.
  *
- * No point is emitted when the window has too few rows to decide.
+ * No point is emitted when the window has too few rows to decide, nor when the reference's resolution is insufficient and the fallback statistic does not decide either (`ml.drift.insufficient_resolution` is then 1).
  *
  * Instrument: `gauge`. Unit: `1`.
  *
  * @stability development
  */
 export const METRIC_ML_DRIFT_DETECTED = "ml.drift.detected" as const;
+
+/**
+ * 1 when the reference could not be cut into at least two bins for the binned statistics and the fallback did not decide (verdict `insufficient_resolution`), 0 when the distribution got a verdict.
+ *
+ * A constant reference, or explicit buckets too coarse to hold the reference's deciles, leave PSI, KL, Jensen-Shannon, Hellinger and chi-square without bins; the decision then rests on the finest statistic available (Kolmogorov-Smirnov on the finest common buckets), and when that cannot decide either, the verdict says so instead of "no drift". No point is emitted when the window has too few rows to decide.
+ *
+ * Instrument: `gauge`. Unit: `1`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_DRIFT_INSUFFICIENT_RESOLUTION = "ml.drift.insufficient_resolution" as const;
 
 /**
  * Share of the window's rows in which the feature was missing.

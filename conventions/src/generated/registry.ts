@@ -2760,6 +2760,44 @@ export const REGISTRY: Registry = {
         }
       ]
     },
+    "ml.drift.insufficient_resolution": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.drift.signal",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.feature.name",
+          "requirement": "conditionally_required"
+        }
+      ]
+    },
     "ml.feature.missing.ratio": {
       "instrument": "gauge",
       "unit": "1",

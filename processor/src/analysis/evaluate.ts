@@ -26,6 +26,7 @@ import {
   type SliceInput,
 } from '../statistics/index.js';
 import { benjaminiHochberg, bootstrapInterval, criticalValues, decideDrift } from '../statistics/index.js';
+import { unresolvedFeatures } from './report-types.js';
 import type {
   AttributionFeatureReport,
   AttributionReport,
@@ -623,6 +624,7 @@ export function evaluate(reference: WindowSnapshot, current: WindowSnapshot, ctx
     settings: { alpha: s.alpha, minRows: s.minRows, minPsi: s.minPsi, minJensenShannon: s.minJensenShannon, threshold: s.threshold },
     features,
     drifted,
+    insufficientResolution: unresolvedFeatures({ features }),
     prediction: { score, classes, value },
     calibration: cal,
     performance,

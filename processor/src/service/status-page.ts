@@ -5,7 +5,7 @@
  * (`?per=N` models each, default 10); `?model=<key>` shows one model. Plain HTML with inline
  * SVG; no scripts, no network access.
  */
-import type { ModelReport } from '../analysis/report-types.js';
+import { unresolvedFeatures, type ModelReport } from '../analysis/report-types.js';
 import { calibrationSection, featureCard, featureTable, performanceSection, STYLE } from '../report/html.js';
 import { renderSectionsHtml } from '../report/sections.js';
 import { esc, lineChart } from '../report/svg.js';
@@ -48,13 +48,16 @@ const link = (params: Record<string, string | number>) => `?${new URLSearchParam
 
 function statusOf(r: ModelReport): string {
   const noFeatureData = Object.keys(r.features).length > 0 && Object.values(r.features).every((f) => f.count === 0);
-  return r.status === 'insufficient_data'
+  const unresolved = unresolvedFeatures(r);
+  // a badge beside the verdict: these features were neither flagged nor cleared
+  const badge = unresolved.length ? ` <span class="sig" data-insufficient-resolution="${unresolved.length}">insufficient resolution: ${esc(unresolved.join(', '))}</span>` : '';
+  return (r.status === 'insufficient_data'
     ? '<span class="na">insufficient data</span>'
     : r.drifted.length
       ? `<span class="drift">drift: ${esc(r.drifted.join(', '))}</span>`
       : noFeatureData
         ? '<span class="na">no feature data in this window</span>'
-        : '<span class="ok">no drift</span>';
+        : '<span class="ok">no drift</span>') + badge;
 }
 
 const titleOf = (r: ModelReport) => `${r.model.name}${r.model.version ? ` v${r.model.version}` : ''} · ${r.model.role}`;
