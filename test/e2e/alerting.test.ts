@@ -97,7 +97,7 @@ describe('example service -> processor -> Prometheus -> Alertmanager', () => {
       },
       { clock: () => now, manualEvaluation: true },
     );
-    app = await startManualService({ port: 0, otlpEndpoint: svc.httpUrl, prometheus: true, baseline, exportIntervalMs: 3_600_000 });
+    app = await startManualService({ port: 0, otlpEndpoint: svc.httpUrl, prometheus: true, exportIntervalMs: 3_600_000 });
     webhook = await startWebhookReceiver();
 
     // Alertmanager: the example routing, every receiver pointed at the webhook receiver.
