@@ -15,7 +15,7 @@
  * a rounding error of a bucket boundary. Subnormal values are handled (their exponent is
  * read after scaling by 2^52).
  */
-import type { ExponentialBuckets, ExponentialHistogram } from './histogram.js';
+import { bucketIndex, type ExplicitHistogram, type ExponentialBuckets, type ExponentialHistogram } from './histogram.js';
 
 /** An exponential histogram whose bucket counts may be typed arrays (as read from a wire format or a store). */
 export interface ExponentialHistogramLike {
@@ -239,6 +239,38 @@ function subtractBuckets(cur: { readonly offset: number; readonly bucketCounts: 
     out[i]! -= c;
   }
   return trim({ offset: cur.offset, bucketCounts: out });
+}
+
+/**
+ * An exponential histogram as an explicit-bucket one with the same buckets: boundaries at the
+ * bucket bounds of `layout` (default `h` itself; a histogram at a scale <= h's covering h's
+ * buckets, e.g. the merge of two, so that both come out on the same boundaries), with 0 between
+ * the signs. Exact: each bucket of `h` lies within one explicit bucket (the zero bucket in the one
+ * ending at 0). Bounds are 2^(i 2^-scale) as `Math.pow` gives them; bounds beyond the float range
+ * are left out (their buckets then share the end bucket). For consumers of explicit histograms
+ * only (a Prometheus text exposition).
+ */
+export function explicitFromExponential(h: ExponentialHistogram, layout: ExponentialHistogram = h): ExplicitHistogram {
+  const bound = (i: number, scale: number): number => Math.pow(2, i * Math.pow(2, -scale));
+  const b: number[] = [];
+  const push = (x: number): void => {
+    if (Number.isFinite(x) && (b.length === 0 || x > b[b.length - 1]!)) b.push(x);
+  };
+  const n = layout.negative;
+  const p = layout.positive;
+  if (n.bucketCounts.length > 0) for (let i = n.offset + n.bucketCounts.length; i >= n.offset; i--) push(-bound(i, layout.scale));
+  push(0);
+  if (p.bucketCounts.length > 0) for (let i = p.offset; i <= p.offset + p.bucketCounts.length; i++) push(bound(i, layout.scale));
+  const counts = new Array<number>(b.length + 1).fill(0);
+  // each bucket goes where its upper end (in value) goes
+  counts[bucketIndex(b, 0)]! += h.zeroCount;
+  h.positive.bucketCounts.forEach((c, k) => {
+    if (c > 0) counts[bucketIndex(b, bound(h.positive.offset + k + 1, h.scale))]! += c;
+  });
+  h.negative.bucketCounts.forEach((c, k) => {
+    if (c > 0) counts[bucketIndex(b, -bound(h.negative.offset + k, h.scale))]! += c;
+  });
+  return { boundaries: b, counts, count: h.count, sum: h.sum, ...(h.min !== undefined ? { min: h.min } : {}), ...(h.max !== undefined ? { max: h.max } : {}) };
 }
 
 /** Throws a RangeError naming the first broken invariant of an exponential histogram. */

@@ -15,7 +15,7 @@
  *   histogram; the note says so.
  */
 import type { ExplicitHistogram, ExponentialHistogram } from '@otel-ml/conventions';
-import { mergeExponential } from '@otel-ml/conventions';
+import { explicitFromExponential, mergeExponential } from '@otel-ml/conventions';
 import { rebinExponential } from '../statistics/index.js';
 import type { FeatureWindow } from '../windows/snapshot.js';
 import { mergeHist } from '../windows/snapshot.js';
@@ -90,40 +90,13 @@ export function explicitPair(pair: NumericPair): { reference: ExplicitHistogram;
   const { reference: r, current: c } = pair;
   if (!isExponential(r) && !isExponential(c)) return { reference: r, current: c, fromExponential: false, note: null };
   if (isExponential(r) && isExponential(c)) {
+    // both at their common scale, on the bucket bounds of the two together
     const both = mergeExponential(r, { ...c, zeroThreshold: r.zeroThreshold ?? 0 }, Number.MAX_SAFE_INTEGER);
-    const bounds = exponentialBoundaries(both);
-    return { reference: onBoundaries(r, bounds), current: onBoundaries(c, bounds), fromExponential: true, note: null };
+    return { reference: explicitFromExponential(r, both), current: explicitFromExponential(c, both), fromExponential: true, note: null };
   }
   const [e, x] = isExponential(r) ? [r, c as ExplicitHistogram] : [c as ExponentialHistogram, r as ExplicitHistogram];
   const rb = rebinExponential(e, x.boundaries, SPREAD);
   if (!rb.ok) return { reason: rb.reason };
   const note = rb.interpolatedFraction > 0 ? `${isExponential(r) ? 'reference' : 'current'} exponential histogram re-binned onto the explicit boundaries (${(rb.interpolatedFraction * 100).toFixed(1)}% interpolated)` : null;
   return isExponential(r) ? { reference: rb.histogram, current: x, fromExponential: true, note } : { reference: x, current: rb.histogram, fromExponential: false, note };
-}
-
-/**
- * Explicit boundaries holding each bucket of `h` (at its scale) as one explicit bucket, and 0
- * between the signs. Bounds are 2^(i 2^-scale) computed as `rebinExponential` computes them, so
- * that a bucket of a finer scale falls exactly within one explicit bucket.
- */
-function exponentialBoundaries(h: ExponentialHistogram): number[] {
-  const bound = (i: number): number => Math.pow(2, i * Math.pow(2, -h.scale));
-  const out: number[] = [];
-  // (bounds beyond the float range, or below it, are skipped: their buckets then share one)
-  const push = (b: number): void => {
-    if (Number.isFinite(b) && (out.length === 0 || b > out[out.length - 1]!)) out.push(b);
-  };
-  const n = h.negative;
-  if (n.bucketCounts.length > 0) for (let i = n.offset + n.bucketCounts.length; i >= n.offset; i--) push(-bound(i));
-  push(0);
-  const p = h.positive;
-  if (p.bucketCounts.length > 0) for (let i = p.offset; i <= p.offset + p.bucketCounts.length; i++) push(bound(i));
-  return out;
-}
-
-/** `h` (at a scale >= the boundaries') as an explicit histogram on `bounds` (exact: every bucket of h lies within one explicit bucket). */
-function onBoundaries(h: ExponentialHistogram, bounds: readonly number[]): ExplicitHistogram {
-  const r = rebinExponential(h, bounds);
-  if (!r.ok) throw new Error(`internal: exponential buckets do not fit their own boundaries (${r.reason})`);
-  return r.histogram;
 }
