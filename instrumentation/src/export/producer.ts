@@ -1,5 +1,5 @@
 import { ValueType, type HrTime } from '@opentelemetry/api';
-import { subtractExponential, type ExponentialHistogram } from '@otel-ml/conventions';
+import { explicitFromExponential, subtractExponential, type ExponentialHistogram } from '@otel-ml/conventions';
 import type {
   AggregationTemporality,
   AggregationTemporalitySelector,
@@ -47,6 +47,13 @@ export interface MlMetricProducerOptions {
    * {@link MlMetricProducer.bindReader} sets it from a reader.
    */
   readonly temporality?: 'cumulative' | 'delta' | AggregationTemporalitySelector;
+  /**
+   * Export the exponential histograms (numeric features without boundaries) as explicit-bucket
+   * histograms with the same buckets (exact; boundaries at the bucket bounds), for readers that
+   * cannot take exponential ones: the OpenTelemetry JS Prometheus exporter (the Prometheus text
+   * format has no native histograms) drops them otherwise. Default false.
+   */
+  readonly exponentialAsExplicit?: boolean;
 }
 
 /** What was last exported for one series (counts are the released, possibly noisy, values). */
@@ -59,6 +66,17 @@ interface Released {
 }
 
 type SdkExponential = ExponentialHistogramMetricData['dataPoints'][number]['value'];
+
+/** The sdk-metrics shape of an explicit histogram of the same buckets (see `exponentialAsExplicit`). */
+function sdkExplicit(h: ExponentialHistogram, exact: boolean, withMinMax: boolean): HistogramMetricData['dataPoints'][number]['value'] {
+  const x = explicitFromExponential(h);
+  return {
+    buckets: { boundaries: [...x.boundaries], counts: [...x.counts] },
+    count: h.count,
+    ...(exact ? { sum: h.sum } : {}),
+    ...(exact && withMinMax && h.min !== undefined && h.max !== undefined ? { min: h.min, max: h.max } : {}),
+  };
+}
 
 /** The sdk-metrics shape of an exponential histogram (no zero threshold: OTLP exporters send 0). */
 function sdkExponential(h: ExponentialHistogram, exact: boolean, withMinMax: boolean): SdkExponential {
@@ -107,6 +125,7 @@ const EMPTY_RESOURCE: ResourceMetrics['resource'] = {
  */
 export class MlMetricProducer implements MetricProducer {
   private selector: AggregationTemporalitySelector;
+  private readonly exponentialAsExplicit: boolean;
   private readonly previous = new Map<number, Released>();
   private readonly released = new Map<number, Released>();
   private lastCollectMs: number | undefined;
@@ -116,6 +135,7 @@ export class MlMetricProducer implements MetricProducer {
     options: MlMetricProducerOptions = {},
   ) {
     this.selector = MlMetricProducer.selectorOf(options.temporality);
+    this.exponentialAsExplicit = options.exponentialAsExplicit === true;
   }
 
   private static selectorOf(t: MlMetricProducerOptions['temporality']): AggregationTemporalitySelector {
@@ -155,12 +175,13 @@ export class MlMetricProducer implements MetricProducer {
         // Series that never recorded anything are left out, as the OpenTelemetry SDK does.
         if ((cell.kind === 'sum' ? cell.value : cell.count) === 0) continue;
         const def = METRIC_BY_NAME.get(cell.metric)!;
-        const key = cell.kind === 'exponential' ? cell.metric + '#exponential' : cell.metric;
+        const asExplicit = cell.kind === 'exponential' && this.exponentialAsExplicit;
+        const key = cell.kind === 'exponential' && !asExplicit ? cell.metric + '#exponential' : cell.metric;
         let metric = byName.get(key);
         if (metric === undefined) {
           const descriptor = { name: def.name, description: def.description, unit: def.unit, valueType: cell.kind === 'sum' ? ValueType.INT : ValueType.DOUBLE };
           metric =
-            cell.kind === 'histogram'
+            cell.kind === 'histogram' || asExplicit
               ? { descriptor, aggregationTemporality: histTemporality, dataPointType: HISTOGRAM_POINTS, dataPoints: [] }
               : cell.kind === 'exponential'
                 ? { descriptor, aggregationTemporality: histTemporality, dataPointType: EXPONENTIAL_POINTS, dataPoints: [] }
@@ -175,7 +196,10 @@ export class MlMetricProducer implements MetricProducer {
           if (point !== undefined) (metric as HistogramMetricData).dataPoints.push({ ...times, value: point });
         } else if (cell.kind === 'exponential') {
           const point = this.exponentialPoint(cell, epsilon, delta);
-          if (point !== undefined) (metric as ExponentialHistogramMetricData).dataPoints.push({ ...times, value: point });
+          if (point === undefined) continue;
+          const exact = epsilon === undefined;
+          if (asExplicit) (metric as HistogramMetricData).dataPoints.push({ ...times, value: sdkExplicit(point, exact, !delta) });
+          else (metric as ExponentialHistogramMetricData).dataPoints.push({ ...times, value: sdkExponential(point, exact, !delta) });
         } else {
           const total = epsilon === undefined ? cell.value : this.release(cell.id, cell.value, epsilon);
           const prev = this.previous.get(cell.id);
@@ -201,21 +225,19 @@ export class MlMetricProducer implements MetricProducer {
    * An exponential series' point: its cumulative histogram (noisy with `epsilon`), or for delta
    * the change since the previous collection, at the series' current scale.
    */
-  private exponentialPoint(cell: ExponentialCell, epsilon: number | undefined, delta: boolean): SdkExponential | undefined {
+  private exponentialPoint(cell: ExponentialCell, epsilon: number | undefined, delta: boolean): ExponentialHistogram | undefined {
     let h = cell.histogram();
-    const exact = epsilon === undefined;
-    if (!exact) {
+    if (epsilon !== undefined) {
       h = noisyExponential(h, epsilon, this.released.get(cell.id)?.exponential);
       this.released.set(cell.id, { value: h.count, exponential: h });
     }
-    if (!delta) return sdkExponential(h, exact, true);
+    if (!delta) return h;
     const prev = this.previous.get(cell.id)?.exponential;
     this.previous.set(cell.id, { value: h.count, exponential: h });
-    if (prev === undefined) return sdkExponential(h, exact, false);
+    if (prev === undefined) return h;
     if (h.count <= prev.count) return undefined;
     // cumulative releases only grow, and the scale only goes down: the difference exists
-    const d = subtractExponential(h, prev);
-    return d === undefined ? undefined : sdkExponential(d, exact, false);
+    return subtractExponential(h, prev);
   }
 
   private release(id: number, trueValue: number, epsilon: number): number {

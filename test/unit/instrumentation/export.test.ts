@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AggregationTemporality } from '@opentelemetry/sdk-metrics';
 import { liveCheck } from '@otel-ml/conventions/live-check';
-import { createModelMonitor, EXPONENTIAL_METER_NAME, METRIC_DEFINITIONS, mlFeatureValueView, type ModelMonitor, type ModelMonitorOptions } from '@otel-ml/instrumentation';
+import { createModelMonitor, EXPONENTIAL_METER_NAME, METRIC_DEFINITIONS, MlMetricProducer, mlFeatureValueView, type ModelMonitor, type ModelMonitorOptions } from '@otel-ml/instrumentation';
 import { createRig, settle, type Point, type Rig } from './helpers.js';
 
 const rigs: Rig[] = [];
@@ -163,6 +163,31 @@ describe('export paths', () => {
     const b = await run('instruments');
     expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
     for (const [k, v] of a) expect(b.get(k), k).toEqual(v);
+  });
+
+  it('exports exponential histograms as explicit ones with the same buckets for readers that need them (Prometheus text)', async () => {
+    const rig = createRig();
+    rigs.push(rig);
+    const m = createModelMonitor({ model: { name: 'p', task: 'regression' }, features: [{ name: 'x', type: 'numeric' }], exponentialMaxBuckets: 20 });
+    monitors.push(m);
+    rig.attach(new MlMetricProducer(() => [{ aggregator: m.aggregator! }], { exponentialAsExplicit: true }));
+    const values = [-3, 0, 0.5, 1, 2, 7.5, 100];
+    for (const x of values) m.observe({ features: { x } });
+    const [p] = rig.points(await rig.flush(), 'ml.feature.value');
+    const e = m.snapshot()!.metrics['ml.feature.value']!;
+    if (e.kind !== 'exponential_histogram') throw new Error('expected an exponential snapshot');
+    const h = e.points[0]!.histogram;
+    expect(p!.exponential).toBeUndefined();
+    expect(p!.histogram!.count).toBe(values.length);
+    expect([p!.histogram!.min, p!.histogram!.max]).toEqual([-3, 100]);
+    // one explicit bucket per exponential bucket (plus the two open ends and (.., 0], (0, ..]), each value in its own bucket here
+    const occupied = h.positive.bucketCounts.length + h.negative.bucketCounts.length;
+    expect(p!.histogram!.buckets.boundaries).toHaveLength(occupied + 3);
+    expect(p!.histogram!.buckets.counts.reduce((a, b) => a + b, 0)).toBe(values.length);
+    for (const v of values) {
+      const i = p!.histogram!.buckets.boundaries.findIndex((b) => v <= b);
+      expect(p!.histogram!.buckets.counts[i < 0 ? p!.histogram!.buckets.counts.length - 1 : i], `value ${v}`).toBeGreaterThanOrEqual(1);
+    }
   });
 
   it('the instrument fallback cannot export negative histogram values and says so', async () => {
