@@ -12,11 +12,14 @@
  *   6 histogram update  u32 id, f64 count, sum, min, max, bytes counts
  *   7 cursor delete   u32 id
  *   8 slot delete     u32 id (a counter, histogram or exponential slot)
- *   9 exponential insert  u32 id, str model_key, str slot_key, f64 count, sum, min, max, bytes body
- *  10 exponential update  u32 id, f64 count, sum, min, max, bytes body
+ *   9 exponential insert  u32 id, str model_key, str slot_key, f64 count, sum, min, max, scale, zero count,
+ *                         zero threshold, positive offset, negative offset, bytes positive counts, bytes negative counts
+ *  10 exponential update  u32 id, f64 count, sum, min, max, scale, zero count, zero threshold, positive offset,
+ *                         negative offset, bytes positive counts, bytes negative counts
  *
  * where `str` = u32 byte length + UTF-8, `bytes` = u32 length + data (a cursor body as
- * `codec.encodeCursor`, an exponential slot's buckets as `codec.encodeExponential`, a count array as `codec.encodeCounts`; a count array's length field is
+ * `codec.encodeCursor`, a count array as `codec.encodeCounts`, an exponential slot's row blob being
+ * `codec.encodeExponential` of the fields of its operation; a count array's length field is
  * preceded by zero padding so that its data starts 8-byte aligned in the record, which lets the
  * writer store the elements through typed arrays), and NaN stands for SQL NULL
  * (unknown sum, min or max). Every operation sets (or deletes) a whole row, so replaying a record
@@ -209,11 +212,23 @@ export type JournalOp =
     }
   | { readonly op: typeof OP_HISTOGRAM_UPDATE; readonly id: number; readonly count: number; readonly sum: number; readonly min: number; readonly max: number; readonly counts: Buffer }
   | { readonly op: typeof OP_CURSOR_DELETE | typeof OP_SLOT_DELETE; readonly id: number }
-  | {
-      readonly op: typeof OP_EXPONENTIAL_INSERT; readonly id: number; readonly modelKey: string; readonly slotKey: string;
-      readonly count: number; readonly sum: number; readonly min: number; readonly max: number; readonly body: Buffer;
-    }
-  | { readonly op: typeof OP_EXPONENTIAL_UPDATE; readonly id: number; readonly count: number; readonly sum: number; readonly min: number; readonly max: number; readonly body: Buffer };
+  | ({ readonly op: typeof OP_EXPONENTIAL_INSERT; readonly id: number; readonly modelKey: string; readonly slotKey: string } & ExponentialFields)
+  | ({ readonly op: typeof OP_EXPONENTIAL_UPDATE; readonly id: number } & ExponentialFields);
+
+/** The values of an exponential slot row in its journal operations (counts as `codec.encodeCounts` blobs). */
+export interface ExponentialFields {
+  readonly count: number;
+  readonly sum: number;
+  readonly min: number;
+  readonly max: number;
+  readonly scale: number;
+  readonly zeroCount: number;
+  readonly zeroThreshold: number;
+  readonly positiveOffset: number;
+  readonly negativeOffset: number;
+  readonly positive: Buffer;
+  readonly negative: Buffer;
+}
 
 /** Decodes a record; throws on a truncated or unknown operation. */
 export function* readRecord(buf: Buffer): Generator<JournalOp> {
@@ -245,6 +260,9 @@ export function* readRecord(buf: Buffer): Generator<JournalOp> {
     pos += countsPadding(pos);
     return bytes();
   };
+  const exponentialFields = (): ExponentialFields => ({
+    count: f64(), sum: f64(), min: f64(), max: f64(), scale: f64(), zeroCount: f64(), zeroThreshold: f64(), positiveOffset: f64(), negativeOffset: f64(), positive: counts(), negative: counts(),
+  });
   while (pos < buf.length) {
     const op = buf[pos++];
     switch (op) {
@@ -271,10 +289,10 @@ export function* readRecord(buf: Buffer): Generator<JournalOp> {
         yield { op, id: u32() };
         break;
       case OP_EXPONENTIAL_INSERT:
-        yield { op, id: u32(), modelKey: str(), slotKey: str(), count: f64(), sum: f64(), min: f64(), max: f64(), body: bytes() };
+        yield { op, id: u32(), modelKey: str(), slotKey: str(), ...exponentialFields() };
         break;
       case OP_EXPONENTIAL_UPDATE:
-        yield { op, id: u32(), count: f64(), sum: f64(), min: f64(), max: f64(), body: bytes() };
+        yield { op, id: u32(), ...exponentialFields() };
         break;
       default:
         throw new Error(`journal record has unknown operation ${String(op)} at byte ${pos - 1}`);

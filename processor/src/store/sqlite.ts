@@ -62,7 +62,7 @@ import { type CheckpointerOptions, type CheckpointerStats, WalCheckpointer } fro
 import { CommitFailedError, CommitWriter, type SqlValue, type WriteBatch, type WriterStats } from './writer.js';
 import {
   OP_COUNTER_INSERT, OP_COUNTER_UPDATE, OP_CURSOR_DELETE, OP_CURSOR_INSERT, OP_CURSOR_UPDATE, OP_EXPONENTIAL_INSERT, OP_EXPONENTIAL_UPDATE, OP_HISTOGRAM_INSERT, OP_HISTOGRAM_UPDATE,
-  OP_SLOT_DELETE, RecordWriter, readRecord,
+  OP_SLOT_DELETE, RecordWriter, readRecord, type ExponentialFields,
 } from './journal.js';
 
 /**
@@ -217,6 +217,14 @@ export interface IngestChanges {
   /** Slot → its model key. */
   readonly slots: ReadonlyMap<Slot, string>;
   readonly layouts: Iterable<[string, string, readonly number[]]>;
+}
+
+/** The row blob (`codec.encodeExponential`) of an exponential slot's journal operation. */
+function exponentialRowBlob(op: ExponentialFields): Buffer {
+  return encodeExponential({
+    scale: op.scale, zeroCount: op.zeroCount, zeroThreshold: op.zeroThreshold,
+    positive: { offset: op.positiveOffset, bucketCounts: decodeCounts(op.positive) }, negative: { offset: op.negativeOffset, bucketCounts: decodeCounts(op.negative) },
+  });
 }
 
 /** The buckets of an exponential slot, as views (encoded at once). */
@@ -834,7 +842,8 @@ export class StateDb {
       if (slot.kind === 'counter') r.u8(OP_COUNTER_INSERT).u32(id).str(modelKey).str(slot.key).f64(slot.value);
       else if (slot.kind === 'exponential') {
         const h = slot.histogram;
-        r.u8(OP_EXPONENTIAL_INSERT).u32(id).str(modelKey).str(slot.key).f64(h.count).f64(h.sum).f64(expMin(h)).f64(expMax(h)).bytes(encodeExponential(exponentialBody(h), 'transient'));
+        r.u8(OP_EXPONENTIAL_INSERT).u32(id).str(modelKey).str(slot.key);
+        this.writeExponentialFields(id, h);
       } else {
         r.u8(OP_HISTOGRAM_INSERT).u32(id).str(modelKey).str(slot.key).f64(slot.count).f64(slot.sum).f64(slot.min).f64(slot.max);
         this.countWidths.set(id, r.u32(this.boundsId(slot.bounds)).counts(slot.counts));
@@ -842,7 +851,8 @@ export class StateDb {
     } else if (slot.kind === 'counter') r.u8(OP_COUNTER_UPDATE).u32(id).f64(slot.value);
     else if (slot.kind === 'exponential') {
       const h = slot.histogram;
-      r.u8(OP_EXPONENTIAL_UPDATE).u32(id).f64(h.count).f64(h.sum).f64(expMin(h)).f64(expMax(h)).bytes(encodeExponential(exponentialBody(h), 'transient'));
+      r.u8(OP_EXPONENTIAL_UPDATE).u32(id);
+      this.writeExponentialFields(id, h);
     } else {
       r.u8(OP_HISTOGRAM_UPDATE).u32(id).f64(slot.count).f64(slot.sum).f64(slot.min).f64(slot.max);
       const hint = this.countWidths.get(id);
@@ -851,6 +861,20 @@ export class StateDb {
     }
     // a slot object is updated in place: one entry per checkpoint interval
     if (this.dirtySlots.get(id)?.slot !== slot) this.dirtySlots.set(id, { modelKey, slot });
+  }
+
+  /**
+   * The fields of an exponential slot's journal operation (see `journal.ts`); its two count arrays
+   * are stored with the widths they had at the slot's previous write as hints (one pass each while
+   * they fit).
+   */
+  private writeExponentialFields(id: number, h: ExponentialAccumulator): void {
+    const r = this.record;
+    const { positive, negative } = h.bucketViews();
+    r.f64(h.count).f64(h.sum).f64(expMin(h)).f64(expMax(h)).f64(h.scale).f64(h.zeroCount).f64(h.zeroThreshold).f64(positive.offset).f64(negative.offset);
+    const hint = this.countWidths.get(id) ?? 0;
+    const widths = r.counts(positive.bucketCounts, hint & 15) | (r.counts(negative.bucketCounts, hint >> 4) << 4);
+    if (widths !== hint) this.countWidths.set(id, widths);
   }
 
   /**
@@ -940,10 +964,10 @@ export class StateDb {
                 changes = s.updateHistogram.run(op.count, nullable(op.sum), nullable(op.min), nullable(op.max), op.counts, op.id).changes;
                 break;
               case OP_EXPONENTIAL_INSERT:
-                s.upsertSlot.run(op.id, op.modelKey, op.slotKey, null, op.count, nullable(op.sum), nullable(op.min), nullable(op.max), null, op.body);
+                s.upsertSlot.run(op.id, op.modelKey, op.slotKey, null, op.count, nullable(op.sum), nullable(op.min), nullable(op.max), null, exponentialRowBlob(op));
                 break;
               case OP_EXPONENTIAL_UPDATE:
-                changes = s.updateHistogram.run(op.count, nullable(op.sum), nullable(op.min), nullable(op.max), op.body, op.id).changes;
+                changes = s.updateHistogram.run(op.count, nullable(op.sum), nullable(op.min), nullable(op.max), exponentialRowBlob(op), op.id).changes;
                 break;
               case OP_CURSOR_DELETE:
                 changes = s.deleteCursorRow.run(op.id).changes;

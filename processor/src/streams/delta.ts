@@ -269,19 +269,28 @@ function cursorOf(p: HistogramPoint, temporality: 'delta' | 'cumulative', now: n
 }
 
 function validBuckets(b: { readonly bucketCounts: readonly number[] }): boolean {
-  for (const v of b.bucketCounts) if (!(v >= 0) || !Number.isFinite(v)) return false;
+  const c = b.bucketCounts;
+  for (let i = 0; i < c.length; i++) {
+    const v = c[i]!;
+    // false for NaN, negative and infinite counts
+    if (!(v >= 0 && v <= Number.MAX_VALUE)) return false;
+  }
   return true;
 }
 
-/** Exponential histogram point → delta (on the point's scale). */
+/**
+ * Exponential histogram point → delta (on the point's scale). `validated` skips the point checks
+ * for points a decoder already validated.
+ */
 export function exponentialStep(
   c: Cursor | undefined,
   p: ExponentialHistogramPoint,
   temporality: 'delta' | 'cumulative',
   horizon: bigint,
   now: number,
+  validated = false,
 ): Step<ExpHistogramDelta> {
-  if (!validBuckets(p.positive) || !validBuckets(p.negative) || !(p.zeroCount >= 0) || !(p.count >= 0)) return { ok: false, reason: 'invalid_point' };
+  if (!validated && (!validBuckets(p.positive) || !validBuckets(p.negative) || !(p.zeroCount >= 0) || !(p.count >= 0))) return { ok: false, reason: 'invalid_point' };
   const sum = p.sum ?? Number.NaN;
   const full: ExpHistogramDelta = {
     count: p.count, sum, scale: p.scale, zeroCount: p.zeroCount, zeroThreshold: p.zeroThreshold,

@@ -466,7 +466,7 @@ export class StreamProcessor {
     if (type === 'sum') step = sumStep(cursor, p as NumberPoint, temporality, this.horizon, now);
     else if (type === 'histogram') {
       step = histogramStep(cursor, p as HistogramPoint, temporality, this.horizon, now, this.intern, validated);
-    } else step = exponentialStep(cursor, p as ExponentialHistogramPoint, temporality, this.horizon, now);
+    } else step = exponentialStep(cursor, p as ExponentialHistogramPoint, temporality, this.horizon, now, validated);
     if (step.cursor !== undefined) {
       this.cursors.set(key, step.cursor);
       all.cursors.set(key, step.cursor);
