@@ -40,7 +40,7 @@ function config(reference: 'pinned' | 'rolling'): ServiceConfig {
     storage: { path: ':memory:', durability: 'normal' },
     windows: { lengthMs: 60_000, minRows: 50, maxExtensions: 3 },
     models: [{ name: 'churn', reference }],
-    exporters: { otlp: { enabled: false }, prometheus: { enabled: false } },
+    exporters: { otlp: { ...DEFAULT_CONFIG.exporters.otlp, enabled: false }, prometheus: { enabled: false } },
   };
 }
 

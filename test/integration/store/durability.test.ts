@@ -237,7 +237,7 @@ function runChild(
 }
 
 /** Per-feature totals, the exponential feature's histogram and predicted rows as the reopened store sees them. */
-function counted(db: string): { features: number[]; rows: number; exponential: { count: number; scale: number; buckets: number[] } } {
+function counted(db: string): { features: number[]; rows: number; exponential: { count: number; scale: number; buckets: readonly number[] } } {
   const p = StreamProcessor.open({ path: db, clock: () => CHILD_CLOCK, windows: { lengthMs: 86_400_000, minRows: 1 } });
   try {
     const w = p.openWindows()[0];
