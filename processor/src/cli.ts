@@ -9,10 +9,13 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { MODEL_TASKS, type ModelTask } from '@otel-ml/conventions';
 import { CliError } from './cli/errors.js';
 import { buildBaseline } from './offline/baseline.js';
-import { runReport } from './offline/report.js';
+import { runReport, runWindowedReport } from './offline/report.js';
 import { renderText } from './report/text.js';
 import { renderHtml } from './report/html.js';
-import type { ModelReport } from './analysis/report-types.js';
+import { renderRunHtml, renderRunText, runVerdicts } from './report/run.js';
+import { isMultiWindow } from './analysis/run.js';
+import type { ModelReport, MultiWindowReport } from './analysis/report-types.js';
+import { parseDuration } from './service/config.js';
 
 const list = (v: string): string[] =>
   v
@@ -46,11 +49,23 @@ function writeOut(file: string, text: string): void {
   }
 }
 
-export function renderReport(report: ModelReport, format: 'json' | 'text' | 'html'): string {
+export function renderReport(report: ModelReport | MultiWindowReport, format: 'json' | 'text' | 'html'): string {
   if (format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
+  if (isMultiWindow(report)) return format === 'html' ? renderRunHtml(report) : renderRunText(report);
   if (format === 'html') return renderHtml(report);
   return renderText(report);
 }
+
+const duration = (name: string) => (v: string): number => {
+  let ms: number;
+  try {
+    ms = parseDuration(v, name);
+  } catch {
+    throw new InvalidArgumentError(`${name} must be a duration such as 1h, 30m or 1d`);
+  }
+  if (ms < 1000) throw new InvalidArgumentError(`${name} must be at least 1s`);
+  return ms;
+};
 
 export function buildProgram(): Command {
   const program = new Command('otel-ml')
@@ -105,9 +120,12 @@ export function buildProgram(): Command {
       .option('--min-psi <v>', 'minimum PSI for a drift flag', number('--min-psi', 0, 100), 0.1)
       .option('--min-js <v>', 'minimum Jensen-Shannon distance for a drift flag', number('--min-js', 0, 1), 0.1)
       .option('--threshold <t>', 'decision threshold of binary classifiers', number('--threshold', 0, 1), 0.5)
-      .option('--fail-on-drift', 'exit with status 1 when a feature drifted'),
+      .option('--time-column <name>', "column with each row's time (RFC 3339 or epoch seconds/ms): one report window per --window, the worst in detail")
+      .option('--window <duration>', 'window length with --time-column (e.g. 1h, 1d)', duration('--window'))
+      .option('--fail-on-drift', 'exit with status 1 when a feature drifted (in any window)'),
   ).action(async (o) => {
-    const report = await runReport({
+    if (o.window !== undefined && o.timeColumn === undefined) throw new CliError('--window needs --time-column (the column that says which window a row is in)');
+    const common = {
       baseline: o.baseline,
       data: o.data,
       scoreColumn: o.scoreColumn,
@@ -122,16 +140,21 @@ export function buildProgram(): Command {
       minPsi: o.minPsi,
       minJensenShannon: o.minJs,
       threshold: o.threshold,
-    });
+    };
+    const report: ModelReport | MultiWindowReport = o.timeColumn !== undefined ? await runWindowedReport({ ...common, timeColumn: o.timeColumn, windowMs: o.window ?? 86_400_000 }) : await runReport(common);
+    const drifted = isMultiWindow(report) ? report.run.driftedWindows.length > 0 : report.drifted.length > 0;
     const format: 'json' | 'text' | 'html' = o.format ?? (o.out?.endsWith('.html') ? 'html' : o.out?.endsWith('.json') ? 'json' : 'text');
     const text = renderReport(report, format);
     if (o.out) {
       writeOut(o.out, text);
-      process.stdout.write(`${report.drifted.length ? `drift in ${report.drifted.join(', ')}` : 'no drift'} (${report.current.count} rows against ${report.reference.count}) -> ${o.out}\n`);
+      const summary = isMultiWindow(report)
+        ? runVerdicts(report.run, report.windows).drift
+        : `${report.drifted.length ? `drift in ${report.drifted.join(', ')}` : 'no drift'} (${report.current.count} rows against ${report.reference.count})`;
+      process.stdout.write(`${summary} -> ${o.out}\n`);
     } else {
       process.stdout.write(text);
     }
-    if (o.failOnDrift && report.drifted.length > 0) process.exitCode = 1;
+    if (o.failOnDrift && drifted) process.exitCode = 1;
   });
 
   program
@@ -144,6 +167,10 @@ export function buildProgram(): Command {
       const { loadConfig } = await import('./service/config.js');
       const { startService } = await import('./service/service.js');
       const config = loadConfig(o.config);
+      // diagnostics (the processor's and the OpenTelemetry SDK's) on the console, at OTEL_LOG_LEVEL (default info)
+      const { diag, DiagConsoleLogger, DiagLogLevel } = await import('@opentelemetry/api');
+      const level = DiagLogLevel[(process.env.OTEL_LOG_LEVEL ?? '').trim().toUpperCase() as keyof typeof DiagLogLevel];
+      diag.setLogger(new DiagConsoleLogger(), { logLevel: level ?? DiagLogLevel.INFO });
       const svc = await startService(config);
       const lines = [
         `otel-ml processor ready`,

@@ -11,6 +11,8 @@ import { parse as parseYaml } from 'yaml';
 import * as conventions from '@otel-ml/conventions';
 import { validateConfig } from '../../processor/src/service/config.js';
 import { REPO } from '../helpers/tsx.js';
+import { Ajv } from 'ajv';
+import { datadogMonitors, type DatadogMonitor } from '../../examples/datadog/monitors.js';
 
 const ex = (...p: string[]) => join(REPO, 'examples', ...p);
 type Yaml = Record<string, Record<string, unknown>> & { service: { pipelines: Record<string, { receivers: string[]; processors?: string[]; exporters: string[] }> } };
@@ -18,7 +20,7 @@ const collector = (f: string) => parseYaml(readFileSync(ex('collector', f), 'utf
 const port = (s: string) => Number(/:(\d+)(?:\/|$)/.exec(s)?.[1]);
 
 describe('Collector examples', () => {
-  for (const file of ['collector.yaml', 'gateway-loadbalancing.yaml']) {
+  for (const file of ['collector.yaml', 'collector-remote-write.yaml', 'gateway-loadbalancing.yaml']) {
     it(`${file}: every pipeline component is defined, every defined component is used`, () => {
       const c = collector(file);
       const used = new Set<string>();
@@ -58,29 +60,48 @@ describe('Collector examples', () => {
 });
 
 describe('Datadog monitors', () => {
-  interface Monitor {
-    name: string;
-    type: string;
-    query: string;
-    message: string;
-    tags: string[];
-    priority: number;
-    options: { thresholds: { critical: number; warning?: number } };
-  }
-  const monitors = JSON.parse(readFileSync(ex('datadog', 'monitors.json'), 'utf8')) as Monitor[];
-  const alerts = (parseYaml(readFileSync(ex('prometheus', 'ml-alerts.rules.yml'), 'utf8')) as { groups: { rules: { alert?: string; labels?: Record<string, string> }[] }[] }).groups.flatMap((g) => g.rules).filter((r) => r.alert);
+  const monitors = JSON.parse(readFileSync(ex('datadog', 'monitors.json'), 'utf8')) as DatadogMonitor[];
+  const rules = (parseYaml(readFileSync(ex('prometheus', 'ml-alerts.rules.yml'), 'utf8')) as { groups: { rules: { alert?: string; expr: string; labels?: Record<string, string>; annotations?: Record<string, string> }[] }[] }).groups.flatMap((g) => g.rules).filter((r) => r.alert);
   const metricNames = new Set(Object.entries(conventions).filter(([k, v]) => k.startsWith('METRIC_') && typeof v === 'string').map(([, v]) => v as string));
+  const byAlert = (a: string) => monitors.find((m) => m.tags.includes(`alert:${a}`));
 
-  it('cover every Prometheus alert with the same team and severity', () => {
-    for (const a of alerts) {
-      const m = monitors.filter((x) => x.tags.includes(`alert:${a.alert}`));
-      expect(m.length, a.alert).toBeGreaterThan(0);
-      for (const x of m) expect(x.tags).toEqual(expect.arrayContaining([`team:${a.labels!.team}`, `severity:${a.labels!.severity}`]));
-    }
-    expect(new Set(monitors.map((x) => x.name)).size).toBe(monitors.length);
+  it('monitors.json is what examples/datadog/monitors.ts generates (one template, default links)', () => {
+    expect(monitors).toEqual(JSON.parse(JSON.stringify(datadogMonitors())));
+    const custom = datadogMonitors({ statusPage: 'https://ml.example.org', playbooks: 'https://wiki.example.org/ml' });
+    expect(custom[0]!.message).toContain('Status page: https://ml.example.org/?model={{[ml.model.name].name}}&version={{[ml.model.version].name}}&role={{[ml.deployment.role].name}}');
+    expect(custom[0]!.message).toContain('Playbook: https://wiki.example.org/ml/feature-drift.md');
   });
 
-  it('are query alerts on registry metric names with thresholds matching the query, a playbook and a notification handle', () => {
+  it("validate against the schema of Datadog's monitor API (examples/datadog/monitor.schema.json)", () => {
+    const ajv = new Ajv({ allErrors: true, strict: true });
+    const validate = ajv.compile(JSON.parse(readFileSync(ex('datadog', 'monitor.schema.json'), 'utf8')) as object);
+    for (const m of monitors) expect(validate(m), `${m.name}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+    // The schema can fail: a read-only field, a bad type, an unknown option.
+    expect(validate({ ...monitors[0], id: 1 })).toBe(false);
+    expect(validate({ ...monitors[0], type: 'metric' })).toBe(false);
+    expect(validate({ ...monitors[0], options: { ...monitors[0]!.options, for: '5m' } })).toBe(false);
+  });
+
+  it('match the Prometheus rules: alerts, team, severity, checks, roles, grouping, playbook', () => {
+    expect(monitors.map((m) => m.tags.find((t) => t.startsWith('alert:'))!.slice(6)).sort()).toEqual(rules.map((r) => r.alert!).sort());
+    for (const r of rules) {
+      const m = byAlert(r.alert!)!;
+      expect(m.tags).toEqual(expect.arrayContaining([`team:${r.labels!.team}`, `severity:${r.labels!.severity}`]));
+      const page = /\/([a-z-]+\.md)'?$/.exec(r.annotations!.playbook!)![1]!;
+      expect(m.message).toContain(`/playbooks/${page}`);
+      const checks = /ml_verdict_check=~?"([a-z_|]+)"/.exec(r.expr)?.[1]?.split('|');
+      if (!checks) continue;
+      const q = /ml\.verdict\.check(?::([a-z_]+)| IN \(([a-z_,]+)\))/.exec(m.query)!;
+      expect((q[1] ? [q[1]] : q[2]!.split(',')).sort(), r.alert).toEqual(checks.sort());
+      expect(m.query.includes('NOT ml.deployment.role:shadow'), r.alert).toBe(r.expr.includes('ml_deployment_role!="shadow"'));
+      expect(m.query.includes('ml.deployment.role:primary') && !m.query.includes('NOT ml.deployment.role:primary'), r.alert).toBe(r.expr.includes('ml_deployment_role="primary"'));
+      const ruleBy = /max by \(([^)]*)\) \(\{__name__="ml_verdict_windows"/.exec(r.expr)![1]!.split(',').map((l) => l.trim().replaceAll('_', '.').replace('ml.verdict.check', 'ml.verdict.check'));
+      const monitorBy = /by \{([^}]*)\}/.exec(m.query)![1]!.split(',');
+      expect(monitorBy.sort(), r.alert).toEqual(ruleBy.sort());
+    }
+  });
+
+  it('are query alerts on registry metric names, thresholds as in the query, tag variables in Datadog syntax, a handle per team', () => {
     for (const x of monitors) {
       expect(x.type).toBe('query alert');
       const m = /^(min|max|avg|sum)\(last_\d+m\):(.+) (>=|>|<) ([\d.]+)$/.exec(x.query);
@@ -89,12 +110,33 @@ describe('Datadog monitors', () => {
       const names = [...m![2]!.matchAll(/(?:max|min|avg|sum|p99):([a-z_.]+)\{/g)].map((n) => n[1]!);
       expect(names.length, x.query).toBeGreaterThan(0);
       for (const n of names) expect(metricNames.has(n), `${x.name}: ${n} is not a registry metric`).toBe(true);
-      expect(x.message).toMatch(/Playbook: https:\/\/\S+#[a-z-]+/);
+      // {{[ml.model.name].name}}: Datadog renders {{ml.model.name.name}} blank for dotted tag keys.
+      expect(x.message).toMatch(/\{\{\[ml\.model\.name\]\.name\}\}/);
+      expect(x.message).not.toMatch(/\{\{ml\./);
+      for (const v of x.message.matchAll(/\{\{\[([a-z.]+)\]\.name\}\}/g)) expect(x.query, `${x.name}: {{[${v[1]}].name}} is not a group of the query`).toContain(v[1]!);
       expect(x.message).toMatch(/@(slack|pagerduty)-[a-z-]+/);
-      if (x.options.thresholds.warning !== undefined) {
-        const op = m![3]!;
-        expect(op.startsWith('<') ? x.options.thresholds.warning > x.options.thresholds.critical : x.options.thresholds.warning < x.options.thresholds.critical, x.name).toBe(true);
-      }
+      expect(x.options.renotify_interval).toBe(0);
+    }
+  });
+});
+
+describe('Grafana dashboard', () => {
+  const d = JSON.parse(readFileSync(ex('grafana', 'ml-models.dashboard.json'), 'utf8')) as { panels: { title: string; targets?: { expr: string }[]; transformations?: { id: string; options: Record<string, unknown> }[] }[] };
+
+  it('plots the reliability curve in bin order, not sorted by value', () => {
+    const p = d.panels.find((x) => x.title.startsWith('Reliability curve'))!;
+    expect(p.targets![0]!.expr).not.toMatch(/\bsort(_desc)?\(/);
+    const ids = p.transformations!.map((t) => t.id);
+    expect(ids.indexOf('convertFieldType')).toBeLessThan(ids.indexOf('sortBy'));
+    expect(p.transformations!.find((t) => t.id === 'convertFieldType')!.options).toEqual({ conversions: [{ targetField: 'ml_calibration_bin_upper', destinationType: 'number' }] });
+    expect(p.transformations!.find((t) => t.id === 'sortBy')!.options).toEqual({ sort: [{ field: 'ml_calibration_bin_upper', desc: false }] });
+  });
+
+  it('selects every metric whose name a Collector suffixes under both names', () => {
+    const exprs = d.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
+    for (const e of exprs) {
+      // a bare selector of a gauge with unit 1, a histogram in seconds or a counter would miss one naming
+      expect(e, e).not.toMatch(/\b(ml_(drift|calibration|performance)_[a-z_]+|ml_inference_duration_bucket|ml_predictions_total|ml_shadow_agreement_total)\{/);
     }
   });
 });

@@ -92,12 +92,17 @@ export function tail(log: string, lines = 20): string {
 export interface WebhookCall {
   readonly path: string;
   readonly body: AlertmanagerWebhook;
+  /** Arrival, ms since the epoch. */
+  readonly at: number;
 }
 
 export interface WebhookAlert {
   readonly status: 'firing' | 'resolved';
   readonly labels: Record<string, string>;
   readonly annotations: Record<string, string>;
+  readonly fingerprint?: string;
+  /** When the alert started firing: a re-fired (flapping) alert has a new one. */
+  readonly startsAt?: string;
 }
 
 export interface AlertmanagerWebhook {
@@ -114,7 +119,7 @@ export async function startWebhookReceiver(): Promise<{ url: string; calls: Webh
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       try {
-        calls.push({ path: req.url ?? '/', body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as AlertmanagerWebhook });
+        calls.push({ path: req.url ?? '/', body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as AlertmanagerWebhook, at: Date.now() });
       } catch {
         // not a notification; ignored
       }

@@ -112,6 +112,17 @@ export type MlDeploymentRoleValue =
   | "shadow";
 
 /**
+ * A bin of a distribution: `(a, b]` on the reference's decile edges for numeric values, the category for categorical ones.
+ *
+ * Bounded by the reference's bins (ten deciles) and the instrumentation's category limit.
+ *
+ * May be used on metrics.
+ *
+ * @stability development
+ */
+export const ATTR_ML_DRIFT_BIN = "ml.drift.bin" as const;
+
+/**
  * JSON with per-feature statistics and the bins that moved most.
  *
  * Not for metrics: unbounded values (spans or events only).
@@ -712,6 +723,66 @@ export type MlShadowResultValue =
  * @stability development
  */
 export const ATTR_ML_SLICE = (key: string): string => `ml.slice.${key}`;
+
+/**
+ * What a per-window verdict is about.
+ *
+ * May be used on metrics.
+ *
+ * @stability development
+ */
+export const ATTR_ML_VERDICT_CHECK = "ml.verdict.check" as const;
+
+/**
+ * The distribution of a feature (named by `ml.feature.name`) drifted.
+ */
+export const ML_VERDICT_CHECK_VALUE_FEATURE_DRIFT = "feature_drift" as const;
+
+/**
+ * The prediction score distribution drifted.
+ */
+export const ML_VERDICT_CHECK_VALUE_SCORE_DRIFT = "score_drift" as const;
+
+/**
+ * The predicted-class proportions drifted.
+ */
+export const ML_VERDICT_CHECK_VALUE_CLASS_DRIFT = "class_drift" as const;
+
+/**
+ * Accuracy is significantly lower than the reference's by at least the limit.
+ */
+export const ML_VERDICT_CHECK_VALUE_ACCURACY = "accuracy" as const;
+
+/**
+ * ROC AUC is significantly lower than the reference's by at least the limit (DeLong).
+ */
+export const ML_VERDICT_CHECK_VALUE_ROC_AUC = "roc_auc" as const;
+
+/**
+ * ECE is significantly above what a window of this size calibrated as the reference shows, by at least the limit.
+ */
+export const ML_VERDICT_CHECK_VALUE_CALIBRATION = "calibration" as const;
+
+/**
+ * The share of rows predicted as a class (named by `ml.prediction.class`) moved from the reference's by the limit factor.
+ */
+export const ML_VERDICT_CHECK_VALUE_PREDICTED_SHARE = "predicted_share" as const;
+
+/**
+ * The missing-value rate of a feature (named by `ml.feature.name`) rose above the reference's by at least the limit.
+ */
+export const ML_VERDICT_CHECK_VALUE_MISSING = "missing" as const;
+
+/** The values of `ml.verdict.check`. */
+export type MlVerdictCheckValue =
+  | "feature_drift"
+  | "score_drift"
+  | "class_drift"
+  | "accuracy"
+  | "roc_auc"
+  | "calibration"
+  | "predicted_share"
+  | "missing";
 
 /**
  * Rows in the current window.

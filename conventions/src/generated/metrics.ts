@@ -532,6 +532,73 @@ export const METRIC_ML_DRIFT_INSUFFICIENT_RESOLUTION = "ml.drift.insufficient_re
 export const METRIC_ML_FEATURE_MISSING_RATIO = "ml.feature.missing.ratio" as const;
 
 /**
+ * Current minus reference share of the rows in one bin of a distribution (the reference's deciles, or the categories), in the latest window.
+ *
+ * One point per bin, so the bins that moved most are `topk(3, abs(...))`; notifications name them.
+ *
+ * Instrument: `gauge`. Unit: `1`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_DRIFT_BIN_SHIFT = "ml.drift.bin.shift" as const;
+
+/**
+ * 1 when the latest window's verdict flags it (drift, degraded, shift, spike), 0 when it does not.
+ *
+ * No point is emitted when the verdict is `insufficient_data`. Alert on this gauge; the verdict is significance-aware and beyond its limit already (docs/report.md).
+ *
+ * Instrument: `gauge`. Unit: `1`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_VERDICT_FLAGGED = "ml.verdict.flagged" as const;
+
+/**
+ * Consecutive evaluated windows, the latest included, with the same verdict as the latest.
+ *
+ * Instrument: `gauge`. Unit: `{window}`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_VERDICT_WINDOWS = "ml.verdict.windows" as const;
+
+/**
+ * Time from the start of the first of those windows to the end of the latest.
+ *
+ * Instrument: `gauge`. Unit: `s`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_VERDICT_DURATION = "ml.verdict.duration" as const;
+
+/**
+ * End of the latest evaluated window, seconds since the Unix epoch.
+ *
+ * Instrument: `gauge`. Unit: `s`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_WINDOW_END_TIME = "ml.window.end_time" as const;
+
+/**
+ * Share of the latest window's rows predicted as a class (binary classifiers with a score - the rows above the threshold, as the positive class).
+ *
+ * Instrument: `gauge`. Unit: `1`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_PREDICTION_SHARE = "ml.prediction.share" as const;
+
+/**
+ * Share of the reference's rows predicted as a class, published beside the window's so alerts and dashboards can compare the two.
+ *
+ * Instrument: `gauge`. Unit: `1`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_PREDICTION_REFERENCE_SHARE = "ml.prediction.reference.share" as const;
+
+/**
  * Rows in the latest evaluated window.
  *
  * Instrument: `gauge`. Unit: `{row}`.

@@ -54,6 +54,11 @@ export const REGISTRY: Registry = {
       "openEnum": false,
       "onMetrics": true
     },
+    "ml.drift.bin": {
+      "type": "string",
+      "template": false,
+      "onMetrics": true
+    },
     "ml.drift.details": {
       "type": "string",
       "template": false,
@@ -271,6 +276,22 @@ export const REGISTRY: Registry = {
     "ml.slice": {
       "type": "string",
       "template": true,
+      "onMetrics": true
+    },
+    "ml.verdict.check": {
+      "type": "enum",
+      "template": false,
+      "values": [
+        "feature_drift",
+        "score_drift",
+        "class_drift",
+        "accuracy",
+        "roc_auc",
+        "calibration",
+        "predicted_share",
+        "missing"
+      ],
+      "openEnum": false,
       "onMetrics": true
     },
     "ml.window.current_count": {
@@ -2828,6 +2849,272 @@ export const REGISTRY: Registry = {
         },
         {
           "id": "ml.feature.name",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.drift.bin.shift": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.drift.signal",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.feature.name",
+          "requirement": "conditionally_required"
+        },
+        {
+          "id": "ml.drift.bin",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.verdict.flagged": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.verdict.check",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.feature.name",
+          "requirement": "conditionally_required"
+        },
+        {
+          "id": "ml.prediction.class",
+          "requirement": "conditionally_required"
+        }
+      ]
+    },
+    "ml.verdict.windows": {
+      "instrument": "gauge",
+      "unit": "{window}",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.verdict.check",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.feature.name",
+          "requirement": "conditionally_required"
+        },
+        {
+          "id": "ml.prediction.class",
+          "requirement": "conditionally_required"
+        }
+      ]
+    },
+    "ml.verdict.duration": {
+      "instrument": "gauge",
+      "unit": "s",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.verdict.check",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.feature.name",
+          "requirement": "conditionally_required"
+        },
+        {
+          "id": "ml.prediction.class",
+          "requirement": "conditionally_required"
+        }
+      ]
+    },
+    "ml.window.end_time": {
+      "instrument": "gauge",
+      "unit": "s",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        }
+      ]
+    },
+    "ml.prediction.share": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.prediction.class",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.prediction.reference.share": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.prediction.class",
           "requirement": "required"
         }
       ]

@@ -4,7 +4,10 @@
  * The processor flagged drift in a model's window. Emitted as an OTLP log record with this event name.
  *
  * The body is a JSON object with the same content as `ml.drift.details`: per feature the statistics,
- * critical values, p-values, and the bins whose share moved most.
+ * critical values, p-values, the bins whose share moved most, and how many consecutive windows
+ * (`windows`, since `since`) the drift verdict has held; under `flagged`, the window's other
+ * flagged verdicts (score drift, degraded performance or calibration, predicted-share shifts,
+ * missing-value spikes) with theirs.
  *
  * @stability development
  */

@@ -24,6 +24,7 @@ import {
   type FairnessOptions,
   type LabelSplitScores,
   type SliceInput,
+  type VerdictLimits,
 } from '../statistics/index.js';
 import { benjaminiHochberg, bootstrapInterval, criticalValues, decideDrift } from '../statistics/index.js';
 import { unresolvedFeatures } from './report-types.js';
@@ -37,7 +38,9 @@ import type {
   FairnessReport,
   ModelReport,
   PerformanceReport,
+  VerdictsReport,
 } from './report-types.js';
+import { windowVerdicts } from './verdicts.js';
 import type { FeatureWindow, WindowSnapshot } from '../windows/snapshot.js';
 import { explicitPair, numericPair, type NumericPair } from './numeric-pair.js';
 
@@ -58,6 +61,8 @@ export interface EvaluationSettings {
   readonly bootstrapBelow?: number;
   /** Fairness across slices: minimum rows per slice, alpha, limits (see statistics/fairness.ts). */
   readonly fairness?: FairnessOptions;
+  /** Limits of the verdicts on performance, calibration, shares and missing values (statistics/verdicts.ts; alpha and minRows by default). */
+  readonly limits?: Partial<VerdictLimits>;
 }
 
 export interface EvaluationContext {
@@ -445,6 +450,27 @@ function performanceOf(v: WindowSnapshot, task: ModelTask | undefined, s: typeof
 }
 
 /**
+ * The window's verdicts on performance, calibration, predicted-class shares and missing values
+ * against the reference (analysis/verdicts.ts), with the drift verdicts in the list of checks.
+ * Limits: `settings.limits` over alpha and minRows over statistics/verdicts.ts's defaults.
+ */
+function verdictsOf(
+  reference: WindowSnapshot,
+  current: WindowSnapshot,
+  task: ModelTask | undefined,
+  s: typeof DEFAULTS,
+  limits: Partial<VerdictLimits> | undefined,
+  perf: { current: PerfNumbers | null; reference: PerfNumbers | null },
+  cal: CalibrationReport | null,
+  drift: Pick<ModelReport, 'features' | 'prediction' | 'window'>,
+): VerdictsReport {
+  const binary = task === 'binary_classification' || task === undefined;
+  const scores = { current: binary ? splitOf(current, s.positiveLabel) : null, reference: binary ? splitOf(reference, s.positiveLabel) : null };
+  const calibration = { current: cal, reference: cal ? calibrationReport(scores.reference) : null };
+  return windowVerdicts(reference, current, { performance: perf, scores, calibration, threshold: s.threshold, positiveLabel: s.positiveLabel }, { alpha: s.alpha, minCount: s.minRows, ...limits }, drift);
+}
+
+/**
  * Confidence-based estimate of the window's binary metrics: a calibration map from the
  * reference's label-split score histograms applied to the window's score histogram (see
  * statistics/cbpe.ts). Null unless the reference has outcomes and the window has scores.
@@ -467,7 +493,7 @@ export function estimatedPerformance(reference: WindowSnapshot, current: WindowS
     if (curSplit && curSplit.boundaries.length === refSplit.boundaries.length) {
       const m = binaryMetricsAtThreshold(curSplit, threshold);
       const both = m.tp + m.fn > 0 && m.tn + m.fp > 0;
-      realized = { count: m.tp + m.fp + m.tn + m.fn, accuracy: m.accuracy, rocAuc: both ? rocAuc(curSplit) : null };
+      realized = { count: m.tp + m.fp + m.tn + m.fn, accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, rocAuc: both ? rocAuc(curSplit) : null };
     }
     const half = 1.959963984540054 * e.accuracyStdError;
     return {
@@ -607,6 +633,8 @@ export function evaluate(reference: WindowSnapshot, current: WindowSnapshot, ctx
         threshold: task === 'binary_classification' && splitOf(current, s.positiveLabel) ? s.threshold : null,
         reference: {
           accuracy: perfRef?.accuracy ?? null,
+          precision: perfRef?.precision ?? null,
+          recall: perfRef?.recall ?? null,
           f1: perfRef?.f1 ?? null,
           rocAuc: perfRef?.rocAuc ?? null,
           mae: perfRef?.mae ?? null,
@@ -615,9 +643,11 @@ export function evaluate(reference: WindowSnapshot, current: WindowSnapshot, ctx
       }
     : null;
   const lat = current.inferenceDuration['predict'] ?? current.inferenceDuration[''];
+  const win = ctx.window ? { start: ctx.window.start.toISOString(), end: ctx.window.end.toISOString() } : null;
+  const verdicts = verdictsOf(reference, current, task, s, settings.limits, { current: perfCur, reference: perfRef }, cal, { features, prediction: { score, classes, value }, window: win });
   return {
     model: { name: ctx.model.name, version: ctx.model.version ?? null, task: task ?? null, role: ctx.model.role ?? 'primary' },
-    window: ctx.window ? { start: ctx.window.start.toISOString(), end: ctx.window.end.toISOString() } : null,
+    window: win,
     reference: { kind: ctx.referenceKind, count: reference.rows },
     current: { count: current.rows, errors: Object.values(current.predictions.errors).reduce((a, b) => a + b, 0) },
     status: enoughRows ? 'ok' : 'insufficient_data',
@@ -634,5 +664,6 @@ export function evaluate(reference: WindowSnapshot, current: WindowSnapshot, ctx
     comparison: null,
     attribution: attributionReport(reference, current, s, enoughRows),
     retrain: null,
+    verdicts,
   };
 }

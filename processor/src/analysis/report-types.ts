@@ -8,6 +8,9 @@ import type { ModelTask } from '@otel-ml/conventions';
 export type { DriftDecision, DriftVerdict } from '../statistics/decide.js';
 import type { DriftDecision } from '../statistics/decide.js';
 import type { Disparity, SliceMetrics } from '../statistics/fairness.js';
+import type { ChangeTest } from '../statistics/verdicts.js';
+
+export type { ChangeTest, ChangeVerdict } from '../statistics/verdicts.js';
 
 export interface ChiSquareResult {
   readonly statistic: number;
@@ -97,6 +100,9 @@ export interface PerformanceReport {
   /** Reference values of the same metrics, when the reference has outcomes. */
   readonly reference: {
     readonly accuracy: number | null;
+    /** Binary classifiers (absent in reports from before this field). */
+    readonly precision: number | null;
+    readonly recall: number | null;
     readonly f1: number | null;
     readonly rocAuc: number | null;
     readonly mae: number | null;
@@ -119,8 +125,18 @@ export interface EstimatedPerformanceReport {
   readonly accuracyInterval: readonly [number, number];
   /** Reference rows with outcomes that the calibration map was learnt from. */
   readonly referenceOutcomes: number;
-  /** Realized values on the window's outcomes (binary, with a score), for comparison; null without outcomes. */
-  readonly realized: { readonly count: number; readonly accuracy: number | null; readonly rocAuc: number | null } | null;
+  /**
+   * Realized values on the window's outcomes (binary, with a score), for comparison; null without
+   * outcomes. Precision, recall and F1 are absent in reports from before these fields.
+   */
+  readonly realized: {
+    readonly count: number;
+    readonly accuracy: number | null;
+    readonly precision: number | null;
+    readonly recall: number | null;
+    readonly f1: number | null;
+    readonly rocAuc: number | null;
+  } | null;
 }
 
 /** One slice value's metrics and a group disparity (see statistics/fairness.ts). */
@@ -212,17 +228,57 @@ export interface RetrainReport {
   readonly baselineAgeMs: number | null;
 }
 
+/** What a verdict is about (the `ml.verdict.check` attribute of the `ml.verdict` gauges). */
+export type CheckName = 'feature_drift' | 'score_drift' | 'class_drift' | 'accuracy' | 'roc_auc' | 'calibration' | 'predicted_share' | 'missing';
+
+/** One verdict of the window, and how long it has held. */
+export interface CheckEntry {
+  readonly check: CheckName;
+  /** The feature (feature_drift, missing), else null. */
+  readonly feature: string | null;
+  /** The predicted class (predicted_share), else null. */
+  readonly class: string | null;
+  /** drift / no_drift, degraded / no_degradation, shift / no_shift, spike / no_spike, or insufficient_data. */
+  readonly verdict: string;
+  /** True when the verdict flags the window (drift, degraded, shift, spike); null for insufficient_data. */
+  readonly flagged: boolean | null;
+  /** Consecutive evaluated windows with this same verdict, this one included (1 offline). */
+  readonly windows: number;
+  /** Start of the first of those windows (null offline). */
+  readonly since: string | null;
+}
+
+/**
+ * Per-window verdicts beyond drift (statistics/verdicts.ts), and every verdict of the window in
+ * one list with the number of consecutive windows it has held: what alerts fire on.
+ */
+export interface VerdictsReport {
+  readonly alpha: number;
+  /** Accuracy against the reference's (one-sided two-proportion z-test). */
+  readonly accuracy: ChangeTest | null;
+  /** ROC AUC against the reference's (DeLong). */
+  readonly rocAuc: ChangeTest | null;
+  /** ECE against what a window of this size calibrated as the reference shows (bootstrap). */
+  readonly calibration: ChangeTest | null;
+  /** Share of rows predicted as each class against the reference's share (Fisher's exact test). */
+  readonly predictedShare: Readonly<Record<string, ChangeTest>>;
+  /** Missing-value rate of each feature against the reference's (Fisher's exact test). */
+  readonly missing: Readonly<Record<string, ChangeTest>>;
+  /** Every verdict of the window, drift ones included. */
+  readonly checks: readonly CheckEntry[];
+}
+
 /**
  * The verdict of a distribution whose reference could not be cut into at least two bins (a
  * constant feature, or explicit buckets too coarse for its deciles) and whose fallback statistic
  * (KS on the finest common buckets) did not decide either: neither flagged nor cleared. The
  * reason is in `drift.reasons`.
  */
-export const INSUFFICIENT_RESOLUTION = 'insufficient_resolution';
+export const INSUFFICIENT_RESOLUTION = 'insufficient_resolution' as const;
 
 /** Whether a distribution's verdict is {@link INSUFFICIENT_RESOLUTION}. */
 export function isInsufficientResolution(d: DistributionReport): boolean {
-  return (d.drift.verdict as string) === INSUFFICIENT_RESOLUTION;
+  return d.drift.verdict === INSUFFICIENT_RESOLUTION;
 }
 
 /**
@@ -269,4 +325,34 @@ export interface ModelReport {
   readonly attribution: AttributionReport | null;
   /** Live service: the retraining recommendation after this window. */
   readonly retrain: RetrainReport | null;
+  /** Verdicts on performance, calibration, predicted-class shares and missing values, and all checks with how long they held. */
+  readonly verdicts: VerdictsReport | null;
+}
+
+/** The summary of a run of windows of one model (see analysis/run.ts). Window numbers are 1-based, oldest first. */
+export interface RunSummary {
+  /** Windows in the run. */
+  readonly windows: number;
+  /** Windows where a feature or a prediction signal drifted. */
+  readonly driftedWindows: readonly number[];
+  /** Windows with fewer rows than the minimum (nothing flagged). */
+  readonly insufficientWindows: readonly number[];
+  /** The window whose report is the multi-window report's own fields, and why it was chosen. */
+  readonly detail: { readonly window: number; readonly reason: string };
+  /**
+   * The retraining recommendation after the last window: its details, and the first window of the
+   * run of windows that recommended it up to the last one (null when the last does not); null
+   * when the windows carry no recommendation (offline reports of one window).
+   */
+  readonly retrain: { readonly recommended: boolean; readonly since: number | null; readonly details: readonly string[] } | null;
+}
+
+/**
+ * A report over several windows (the demo's, `otel-ml report --time-column`): the fields of a
+ * single-window report describe the worst window (`run.detail`), `run` summarizes the run and
+ * `windows` holds every window's report, oldest first.
+ */
+export interface MultiWindowReport extends ModelReport {
+  readonly run: RunSummary;
+  readonly windows: readonly ModelReport[];
 }

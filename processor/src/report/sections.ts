@@ -1,35 +1,37 @@
 /**
  * Report sections beyond drift, as text and as HTML: the label-free performance estimate,
- * fairness across slices, the canary/shadow comparison, attribution shifts and the retraining
- * recommendation. Each renders nothing when its section is null (or absent in older reports).
+ * fairness across slices, the canary/shadow comparison, attribution shifts, the retraining
+ * recommendation and the verdicts that alerts fire on. Each renders nothing when its section is null (or absent in older reports).
  */
 import type { ModelReport } from '../analysis/report-types.js';
 import { esc } from './svg.js';
+import { htmlTable, textTable, type Cell } from './table.js';
 import { fmt, pct, pval } from './text.js';
 
 const interval = (i: readonly [number, number] | null | undefined) => (i ? `[${fmt(i[0])}, ${fmt(i[1])}]` : '-');
 
-function textTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: readonly string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+/** Where a realized value lies against its estimated band: below or above it, or null (inside, or no value or band). */
+export function outsideBand(value: number | null | undefined, band: readonly [number, number] | null | undefined): 'below' | 'above' | null {
+  if (value === null || value === undefined || !band) return null;
+  return value < band[0] ? 'below' : value > band[1] ? 'above' : null;
 }
 
-function htmlTable(cls: string, head: readonly string[], rows: readonly (readonly string[])[], attrs = ''): string {
-  return `<table class="${cls}"${attrs}><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
-    .join('')}</tbody></table>`;
+/** A realized value, marked when it falls outside its estimated band. */
+function realizedCell(value: number | null | undefined, band?: readonly [number, number]): Cell {
+  const side = outsideBand(value, band);
+  if (side === null) return fmt(value);
+  return { text: `${fmt(value)} (${side} band)`, cls: 'drift outside', title: `realized value ${side} the 95% band of the estimate` };
 }
 
-function estimatedRows(r: ModelReport): string[][] {
+function estimatedRows(r: ModelReport): Cell[][] {
   const e = r.estimated!;
   const real = e.realized;
   return [
-    ['accuracy', fmt(e.accuracy), interval(e.accuracyInterval), fmt(real?.accuracy)],
-    ['precision', fmt(e.precision), '-', '-'],
-    ['recall', fmt(e.recall), '-', '-'],
-    ['F1', fmt(e.f1), '-', '-'],
-    ['ROC AUC', fmt(e.rocAuc), '-', fmt(real?.rocAuc)],
+    ['accuracy', fmt(e.accuracy), interval(e.accuracyInterval), realizedCell(real?.accuracy, e.accuracyInterval)],
+    ['precision', fmt(e.precision), '-', realizedCell(real?.precision)],
+    ['recall', fmt(e.recall), '-', realizedCell(real?.recall)],
+    ['F1', fmt(e.f1), '-', realizedCell(real?.f1)],
+    ['ROC AUC', fmt(e.rocAuc), '-', realizedCell(real?.rocAuc)],
   ];
 }
 const ESTIMATED_HEAD = ['metric', 'estimated', '95% band', 'realized'];
@@ -85,7 +87,38 @@ function attributionRows(r: ModelReport): string[][] {
 }
 const ATTRIBUTION_HEAD = ['feature', 'mean |attr|', 'reference', 'shift', 'drift'];
 
-const retrainLine = (r: ModelReport) => (r.retrain!.recommended ? `RECOMMENDED: ${r.retrain!.details.join('; ')}` : `not recommended (drift in ${r.retrain!.driftWindows} consecutive window(s))`);
+/** The verdict tests (performance, calibration, shares, missing values) with their evidence. */
+function verdictRows(r: ModelReport): string[][] {
+  const v = r.verdicts!;
+  const held = (check: string, feature: string | null = null, cls: string | null = null) => {
+    const c = v.checks.find((x) => x.check === check && x.feature === feature && x.class === cls);
+    return c ? `${c.windows}` : '-';
+  };
+  const row = (what: string, t: NonNullable<typeof v.accuracy>, check: string, feature: string | null = null, cls: string | null = null) => [
+    what,
+    t.verdict.replace(/_/g, ' '),
+    fmt(t.current),
+    fmt(t.reference),
+    interval(t.interval),
+    t.pValue === null ? '-' : pval(t.pValue),
+    held(check, feature, cls),
+  ];
+  const rows: string[][] = [];
+  if (v.accuracy) rows.push(row('accuracy', v.accuracy, 'accuracy'));
+  if (v.rocAuc) rows.push(row('ROC AUC', v.rocAuc, 'roc_auc'));
+  if (v.calibration) rows.push(row('calibration (ECE)', v.calibration, 'calibration'));
+  for (const [c, t] of Object.entries(v.predictedShare)) rows.push(row(`share predicted ${c}`, t, 'predicted_share', null, c));
+  for (const [f, t] of Object.entries(v.missing)) rows.push(row(`missing ${f}`, t, 'missing', f));
+  return rows;
+}
+const VERDICT_HEAD = ['check', 'verdict', 'window', 'reference', 'interval (difference)', 'p', 'windows held'];
+const flaggedLine = (r: ModelReport) => {
+  const f = r.verdicts!.checks.filter((c) => c.flagged);
+  return f.length ? `flagged: ${f.map((c) => `${c.check}${c.feature ? ` ${c.feature}` : ''}${c.class ? ` ${c.class}` : ''} (${c.windows} window${c.windows === 1 ? '' : 's'})`).join(', ')}` : 'nothing flagged';
+};
+const VERDICTS_META = (r: ModelReport) => `each flags the window when significant at alpha ${r.verdicts!.alpha} and its interval lies beyond the limit; ${flaggedLine(r)}`;
+const retrainLine = (r: ModelReport) =>
+  r.retrain!.recommended ? `RECOMMENDED after this window: ${r.retrain!.details.join('; ')}` : `not recommended after this window (drift in ${r.retrain!.driftWindows} consecutive window(s))`;
 
 /** The sections as plain text (empty string when none applies). */
 export function renderSectionsText(r: ModelReport): string {
@@ -97,6 +130,7 @@ export function renderSectionsText(r: ModelReport): string {
   if (r.comparison) out.push('', `Comparison: ${comparisonTitle(r)}`, ...comparisonLines(r).map((l) => `  ${l}`));
   if (r.attribution) out.push('', 'Attributions (features by shift of mean |attribution|)', textTable(ATTRIBUTION_HEAD, attributionRows(r)));
   if (r.retrain) out.push('', `Retraining: ${retrainLine(r)}`);
+  if (r.verdicts && verdictRows(r).length) out.push('', `Verdicts: ${VERDICTS_META(r)}`, textTable(VERDICT_HEAD, verdictRows(r)));
   return out.length ? `${out.join('\n')}\n` : '';
 }
 
@@ -118,5 +152,6 @@ export function renderSectionsHtml(r: ModelReport): string {
   }
   if (r.attribution) out.push(`<h2>Attributions</h2>${htmlTable('attribution', ATTRIBUTION_HEAD, attributionRows(r))}`);
   if (r.retrain) out.push(`<h2>Retraining</h2><div class="banner ${r.retrain.recommended ? 'bad' : 'good'}">${esc(retrainLine(r))}</div>`);
+  if (r.verdicts && verdictRows(r).length) out.push(`<h2>Verdicts</h2><p class="meta">${esc(VERDICTS_META(r))}</p>${htmlTable('verdicts', VERDICT_HEAD, verdictRows(r))}`);
   return out.join('\n');
 }

@@ -8,6 +8,10 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { CliError } from '../cli/errors.js';
 import type { AuthSettings } from './auth.js';
 import { FAIRNESS_DEFAULTS, type FairnessOptions } from '../statistics/fairness.js';
+import { VERDICT_DEFAULTS, type VerdictLimits } from '../statistics/verdicts.js';
+
+/** Limits of the per-window verdicts that the configuration may set (statistics/verdicts.ts owns the defaults). */
+export type LimitsConfig = Partial<Pick<VerdictLimits, 'alpha' | 'maxAccuracyDrop' | 'maxRocAucDrop' | 'maxEceIncrease' | 'maxShareRatio' | 'minShareDifference' | 'maxMissingIncrease'>>;
 
 export type ReferenceChoice = 'baseline' | 'pinned' | 'rolling';
 
@@ -24,6 +28,8 @@ export interface ModelConfig {
    * the model's first closed window is pinned and later windows are compared with it.
    */
   readonly pin?: string;
+  /** This model's verdict limits, over the top-level `limits`. */
+  readonly limits?: LimitsConfig;
 }
 
 export interface ServiceConfig {
@@ -52,6 +58,8 @@ export interface ServiceConfig {
   readonly retrain?: RetrainConfig;
   /** Fairness across slices: rows per slice, significance and limits (statistics/fairness.ts); defaults there. */
   readonly fairness?: FairnessOptions;
+  /** Limits of the per-window verdicts for every model (statistics/verdicts.ts; alpha defaults to evaluation.alpha); models[].limits override them. */
+  readonly limits?: LimitsConfig;
 }
 
 export interface RetrainConfig {
@@ -207,6 +215,28 @@ class Reader {
 }
 
 const PORT: [number, number] = [0, 65535];
+
+const LIMIT_KEYS = ['alpha', 'maxAccuracyDrop', 'maxRocAucDrop', 'maxEceIncrease', 'maxShareRatio', 'minShareDifference', 'maxMissingIncrease'] as const;
+
+/** A `limits` section: every key when `withDefaults` (the top level), else only the keys given (a model's overrides). */
+function readLimits(r: Reader, withDefaults: boolean): LimitsConfig {
+  const out: Record<string, number> = {};
+  const range: Record<(typeof LIMIT_KEYS)[number], [number, number]> = {
+    alpha: [1e-12, 0.49],
+    maxAccuracyDrop: [0, 1],
+    maxRocAucDrop: [0, 1],
+    maxEceIncrease: [0, 1],
+    maxShareRatio: [1, 1e6],
+    minShareDifference: [0, 1],
+    maxMissingIncrease: [0, 1],
+  };
+  for (const k of LIMIT_KEYS) {
+    // alpha falls back to evaluation.alpha (in the service), the others to statistics/verdicts.ts
+    const v = r.num(k, withDefaults && k !== 'alpha' ? VERDICT_DEFAULTS[k] : -1, ...range[k]);
+    if (v !== -1) out[k] = v;
+  }
+  return out;
+}
 /** -1 stands for "not configured". */
 const unset = (v: number): number | undefined => (v === -1 ? undefined : v);
 
@@ -214,7 +244,7 @@ const unset = (v: number): number | undefined => (v === -1 ? undefined : v);
 export function validateConfig(doc: Json, source = 'config', baseDir = process.cwd()): ServiceConfig {
   const d = DEFAULT_CONFIG;
   const root = Reader.root(source, doc);
-  root.only(['receivers', 'storage', 'windows', 'references', 'evaluation', 'streams', 'models', 'exporters', 'statusPage', 'auth', 'retrain', 'fairness']);
+  root.only(['receivers', 'storage', 'windows', 'references', 'evaluation', 'streams', 'models', 'exporters', 'statusPage', 'auth', 'retrain', 'fairness', 'limits']);
   const rec = root.section('receivers', ['http', 'grpc']);
   const http = rec.section('http', ['enabled', 'host', 'port', 'maxBodyBytes', 'maxDecompressedBytes', 'tls']);
   const grpc = rec.section('grpc', ['enabled', 'host', 'port', 'tls']);
@@ -243,7 +273,7 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
   const hookUrl = hook.str('url', undefined);
   const storagePath = storage.str('path', d.storage.path);
   const models = root.list('models').map((m) => {
-    m.only(['name', 'version', 'baseline', 'reference', 'pin']);
+    m.only(['name', 'version', 'baseline', 'reference', 'pin', 'limits']);
     const pin = m.str('pin', undefined);
     if (pin !== undefined && !Number.isFinite(Date.parse(pin))) m.fail('pin', `${JSON.stringify(pin)} is not a time; use RFC 3339, e.g. 2026-11-20T10:00:00Z`);
     const baseline = m.str('baseline', undefined);
@@ -254,6 +284,7 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
       baseline: baseline === undefined ? undefined : resolve(baseDir, baseline),
       reference: m.oneOf<ReferenceChoice>('reference', undefined, ['baseline', 'pinned', 'rolling']),
       pin,
+      limits: readLimits(m.section('limits', LIMIT_KEYS), false),
     } satisfies ModelConfig;
   });
   for (const [i, m] of models.entries()) {
@@ -304,6 +335,7 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
       maxOpportunityDifference: fair.num('maxOpportunityDifference', FAIRNESS_DEFAULTS.maxOpportunityDifference, 0, 1),
       minImpactRatio: fair.num('minImpactRatio', FAIRNESS_DEFAULTS.minImpactRatio, 0, 1),
     },
+    limits: readLimits(root.section('limits', LIMIT_KEYS), true),
     retrain: {
       driftWindows: retrain.num('driftWindows', 3, 0, 10_000, true),
       minAccuracy: unset(retrain.num('minAccuracy', -1, 0, 1)),

@@ -100,6 +100,16 @@ import {
   ML_DRIFT_SIGNAL_VALUE_SCORE,
   ML_DRIFT_SIGNAL_VALUE_VALUE,
   ATTR_ERROR_TYPE,
+  ATTR_ML_PREDICTION_CLASS,
+  ATTR_ML_VERDICT_CHECK,
+  METRIC_ML_PREDICTION_REFERENCE_SHARE,
+  METRIC_ML_PREDICTION_SHARE,
+  METRIC_ML_VERDICT_DURATION,
+  METRIC_ML_VERDICT_FLAGGED,
+  METRIC_ML_VERDICT_WINDOWS,
+  METRIC_ML_WINDOW_END_TIME,
+  ATTR_ML_DRIFT_BIN,
+  METRIC_ML_DRIFT_BIN_SHIFT,
 } from '@otel-ml/conventions';
 import { isInsufficientResolution, unresolvedFeatures, type DistributionReport, type ModelReport } from '../analysis/report-types.js';
 import type { ProcessorStats } from '../streams/processor.js';
@@ -189,9 +199,22 @@ const RESULT_GAUGES: readonly [GaugeName, string][] = [
   [METRIC_ML_RETRAIN_RECOMMENDED, '1 when retraining is recommended for the reason'],
   [METRIC_ML_ATTRIBUTION_MEAN_ABSOLUTE, 'Mean absolute attribution of a feature'],
   [METRIC_ML_ATTRIBUTION_SHIFT, 'Mean absolute attribution minus the reference'],
+  [METRIC_ML_DRIFT_BIN_SHIFT, 'Current minus reference share of the rows in a bin'],
+  [METRIC_ML_VERDICT_FLAGGED, '1 when the latest window\'s verdict flags it (drift, degraded, shift, spike)'],
+  [METRIC_ML_VERDICT_WINDOWS, 'Consecutive windows with the same verdict as the latest'],
+  [METRIC_ML_VERDICT_DURATION, 'Time since the first of the windows with the same verdict as the latest'],
+  [METRIC_ML_WINDOW_END_TIME, 'End of the latest evaluated window (Unix time)'],
+  [METRIC_ML_PREDICTION_SHARE, 'Share of the window\'s rows predicted as the class'],
+  [METRIC_ML_PREDICTION_REFERENCE_SHARE, 'Share of the reference\'s rows predicted as the class'],
 ];
 
-const UNITS: Readonly<Record<string, string>> = { [METRIC_ML_WINDOW_COUNT]: '{row}', [METRIC_ML_CANARY_LATENCY_DIFFERENCE]: 's' };
+const UNITS: Readonly<Record<string, string>> = {
+  [METRIC_ML_WINDOW_COUNT]: '{row}',
+  [METRIC_ML_CANARY_LATENCY_DIFFERENCE]: 's',
+  [METRIC_ML_VERDICT_WINDOWS]: '{window}',
+  [METRIC_ML_VERDICT_DURATION]: 's',
+  [METRIC_ML_WINDOW_END_TIME]: 's',
+};
 const VERDICTS = ['no_difference', 'candidate_better', 'candidate_worse', 'insufficient_data'] as const;
 const RETRAIN_REASONS = ['drift', 'performance', 'baseline_age'] as const;
 const DISPARITIES = [
@@ -221,6 +244,7 @@ export function reportPoints(r: ModelReport): Point[] {
     const unresolved = isInsufficientResolution(d);
     if (d.drift.verdict === 'drift' || d.drift.verdict === 'no_drift') push(METRIC_ML_DRIFT_DETECTED, d.drift.verdict === 'drift' ? 1 : 0, attrs);
     if (d.drift.verdict !== 'insufficient_data') push(METRIC_ML_DRIFT_INSUFFICIENT_RESOLUTION, unresolved ? 1 : 0, attrs);
+    for (const b of d.bins) push(METRIC_ML_DRIFT_BIN_SHIFT, b.current - b.reference, { ...attrs, [ATTR_ML_DRIFT_BIN]: b.label });
   };
   for (const [name, f] of Object.entries(r.features)) {
     const attrs = { ...base, [ATTR_ML_DRIFT_SIGNAL]: ML_DRIFT_SIGNAL_VALUE_FEATURE, [ATTR_ML_FEATURE_NAME]: name };
@@ -302,7 +326,29 @@ export function reportPoints(r: ModelReport): Point[] {
     push(METRIC_ML_ATTRIBUTION_SHIFT, a.shift, attrs);
     if (a.distribution) distribution(a.distribution, { ...attrs, [ATTR_ML_DRIFT_SIGNAL]: ML_DRIFT_SIGNAL_VALUE_ATTRIBUTION });
   }
+  verdictPoints(r, base, push);
   return out;
+}
+
+/** The verdict gauges: flagged, windows held, time held (none for insufficient_data); shares; the window's end. */
+function verdictPoints(r: ModelReport, base: Attributes, push: (metric: string, value: number | null | undefined, attributes: Attributes) => void): void {
+  const end = r.window ? Date.parse(r.window.end) : null;
+  if (end !== null) push(METRIC_ML_WINDOW_END_TIME, end / 1000, base);
+  if (!r.verdicts) return;
+  for (const c of r.verdicts.checks) {
+    if (c.flagged === null) continue;
+    const attrs: Attributes = { ...base, [ATTR_ML_VERDICT_CHECK]: c.check };
+    if (c.feature !== null) attrs[ATTR_ML_FEATURE_NAME] = c.feature;
+    if (c.class !== null) attrs[ATTR_ML_PREDICTION_CLASS] = c.class;
+    push(METRIC_ML_VERDICT_FLAGGED, c.flagged ? 1 : 0, attrs);
+    push(METRIC_ML_VERDICT_WINDOWS, c.windows, attrs);
+    if (end !== null && c.since !== null) push(METRIC_ML_VERDICT_DURATION, (end - Date.parse(c.since)) / 1000, attrs);
+  }
+  for (const [cls, t] of Object.entries(r.verdicts.predictedShare)) {
+    const attrs = { ...base, [ATTR_ML_PREDICTION_CLASS]: cls };
+    push(METRIC_ML_PREDICTION_SHARE, t.current, attrs);
+    push(METRIC_ML_PREDICTION_REFERENCE_SHARE, t.reference, attrs);
+  }
 }
 
 /** Attributes and body of the `ml.retrain.recommended` event. */
@@ -346,11 +392,17 @@ export function driftEvent(r: ModelReport): { attributes: Attributes; body: stri
       adjustedPValue: f.drift.adjustedPValue,
       missingRate: f.missingRate,
       topMovers: f.topMovers.map((b) => ({ bin: b.label, reference: round(b.reference), current: round(b.current) })),
+      ...held(r, 'feature_drift', name),
     };
   }
   // features of the same window that could not be binned: neither flagged nor cleared
   const unresolved = unresolvedFeatures(r);
   if (unresolved.length > 0) details['insufficientResolution'] = unresolved.map((n) => ({ feature: n, reasons: r.features[n]!.drift.reasons }));
+  const flagged = (r.verdicts?.checks ?? []).filter((c) => c.flagged && c.check !== 'feature_drift');
+  if (flagged.length > 0) {
+    // The window's other flagged verdicts (score drift, degraded performance, share shifts, missing-value spikes).
+    details['flagged'] = flagged.map((c) => ({ check: c.check, feature: c.feature, class: c.class, verdict: c.verdict, windows: c.windows, since: c.since }));
+  }
   const ranking = r.attribution?.ranking ?? [];
   if (ranking.length > 0) {
     // Features ranked by the shift of their mean absolute attribution: what the model now leans on.
@@ -377,6 +429,12 @@ export function driftEvent(r: ModelReport): { attributes: Attributes; body: stri
 }
 
 const round = (v: number) => Math.round(v * 10_000) / 10_000;
+
+/** How long a check's verdict has held: `{ windows, since }`, or nothing without verdicts. */
+function held(r: ModelReport, check: string, feature: string): { windows?: number; since?: string | null } {
+  const c = r.verdicts?.checks.find((x) => x.check === check && x.feature === feature);
+  return c ? { windows: c.windows, since: c.since } : {};
+}
 
 /**
  * `error.type` of a failed export, from a small set: the HTTP status code when the backend
@@ -437,11 +495,11 @@ export class ResultsEmitter {
     this.exportFailures = meter.createCounter(METRIC_ML_PROCESSOR_EXPORT_FAILURES, { unit: '{export}', description: 'Result exports that failed' });
   }
 
-  /** Publishes a model's newest report (replacing the previous one) and emits its drift event. */
+  /** Publishes a model's newest report (replacing the previous one) and emits its drift event (drifted features or any other flagged verdict). */
   publish(modelKey: string, report: ModelReport, evaluationSeconds: number): void {
     this.latest.set(modelKey, report);
     this.evaluationDuration.record(evaluationSeconds, { [ATTR_ML_MODEL_NAME]: report.model.name });
-    if (report.drifted.length > 0 && this.opts.logger) {
+    if ((report.drifted.length > 0 || report.verdicts?.checks.some((c) => c.flagged)) && this.opts.logger) {
       const e = driftEvent(report);
       this.opts.logger.emit({ eventName: EVENT_ML_DRIFT_DETECTED, attributes: e.attributes, body: e.body, severityText: 'WARN', severityNumber: 13 });
     }

@@ -3,7 +3,7 @@
  * as OpenTelemetry metrics and events, plus a status page, health endpoints and an optional
  * Prometheus endpoint on the HTTP port.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { diag } from '@opentelemetry/api';
 import { LoggerProvider, BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
@@ -17,17 +17,20 @@ import { decileBoundariesOf, parseBaselineFile, type BaselineFile, type ModelTas
 import { evaluate } from '../analysis/evaluate.js';
 import { compareDeployments, primaryFor } from '../analysis/compare.js';
 import { retrainDecision, retrainStarted } from '../analysis/retrain.js';
+import { withHistory } from '../analysis/verdicts.js';
 import { RetrainWebhook, retrainPayload } from './retrain.js';
 import type { ModelReport } from '../analysis/report-types.js';
 import { createGrpcReceiver, createHttpReceiver, OverloadedError, type GrpcReceiver, type HttpReceiver, type MetricsConsumer, type RouteHandler } from '../receiver/index.js';
 import { GroupCommit } from '../streams/group-commit.js';
 import { CommitFailedError } from '../store/writer.js';
 import { rollingReference } from '../windows/references.js';
-import { StreamProcessor } from '../streams/processor.js';
+import { parseModelKey, StreamProcessor } from '../streams/processor.js';
+import type { ModelIdentity } from '../streams/signals.js';
+import type { ReferenceKind } from '../windows/references.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
 import type { ModelConfig, ServiceConfig } from './config.js';
 import { ResultsEmitter, exportErrorType } from './emit.js';
-import { renderStatusPage, statusPageView } from './status-page.js';
+import { renderStatusPage, statusPageView, type PendingModel } from './status-page.js';
 import { BearerTokenAuthenticator, readTlsFiles, resolveAuthToken } from './auth.js';
 
 export interface ServiceOptions {
@@ -74,6 +77,20 @@ function counting(exporter: PushMetricExporter, failed: (reason: string) => void
   };
 }
 
+/**
+ * The alert playbooks (docs/playbooks/*.md of the repository this processor runs from), served at
+ * /playbooks/<name>.md (and the index at /playbooks/) so that notifications link somewhere by
+ * default. None when the files are not there (an installed package).
+ */
+function playbookRoutes(): [string, string][] {
+  const dir = new URL('../../../docs/playbooks/', import.meta.url);
+  if (!existsSync(dir)) return [];
+  const files = readdirSync(dir).filter((f) => f.endsWith('.md'));
+  const out = files.map((f): [string, string] => [`/playbooks/${f}`, new URL(f, dir).pathname]);
+  if (files.includes('README.md')) out.push(['/playbooks/', new URL('README.md', dir).pathname]);
+  return out;
+}
+
 function loadBaselineFile(file: string): BaselineFile {
   try {
     return parseBaselineFile(JSON.parse(readFileSync(file, 'utf8')), file);
@@ -82,9 +99,16 @@ function loadBaselineFile(file: string): BaselineFile {
   }
 }
 
-function modelConfigFor(config: ServiceConfig, snap: WindowSnapshot): ModelConfig | undefined {
+function modelConfigFor(config: ServiceConfig, snap: Pick<WindowSnapshot, 'model'>): ModelConfig | undefined {
   return config.models.find((m) => m.name === snap.model.name && (m.version === undefined || m.version === snap.model.version));
 }
+
+/** The reference a model's windows are compared with: the configured one, else its baseline, else a pinned one, else rolling. */
+function referenceKindOf(mc: ModelConfig | undefined, refs: Partial<Record<ReferenceKind, WindowSnapshot>>): ReferenceKind {
+  return mc?.reference ?? (refs.baseline ? 'baseline' : refs.pinned ? 'pinned' : 'rolling');
+}
+
+const modelLabel = (m: { readonly name: string; readonly version: string; readonly role: string }) => `${m.name}${m.version ? ` v${m.version}` : ''} (${m.role})`;
 
 export async function startService(config: ServiceConfig, opts: ServiceOptions = {}): Promise<RunningService> {
   const clock = opts.clock ?? Date.now;
@@ -145,6 +169,8 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   const webhook = rc0?.webhook ? new RetrainWebhook({ url: rc0.webhook.url, secret: rc0.webhook.secret!, clock }) : undefined;
 
   const history = new Map<string, ModelReport[]>();
+  // models whose window closed without a reference to compare with (diagnosed once each)
+  const collecting = new Set<string>();
   let ready = false;
   let evaluating = false;
 
@@ -161,7 +187,8 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
         processor.pinReference(snap.modelKey, chosen);
         diag.info(`otel-ml: ${snap.model.name}: pinned window ${new Date(chosen.start).toISOString()} as the reference`);
       }
-      return chosen === snap;
+      // the history already holds `snap` (closing a window appends it): compare windows, not objects
+      return chosen !== undefined && chosen.start === snap.start && chosen.end === snap.end;
     }
     processor.pinReference(snap.modelKey, snap);
     diag.info(`otel-ml: ${snap.model.name}: pinned its first window ${new Date(snap.start).toISOString()} as the reference`);
@@ -185,7 +212,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
         // A canary/shadow version without references of its own is evaluated against the primary's.
         const borrowed = !own.baseline && !own.pinned && !own.rolling && primary !== undefined;
         const refs = borrowed ? processor.references(primary.modelKey) : own;
-        const kind = mc?.reference ?? (refs.baseline ? 'baseline' : refs.pinned ? 'pinned' : 'rolling');
+        const kind = referenceKindOf(mc, refs);
         let reference = refs[kind];
         if (kind === 'rolling' && reference !== undefined && reference.end > snap.start) {
           // A window owed from before a restart, evaluated after later windows closed: the rolling
@@ -194,7 +221,15 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
           reference = rollingReference(before, config.references.rollingWindows);
         }
         if (!reference) {
-          diag.info(`otel-ml: ${snap.model.name}: no ${kind} reference yet; window ${new Date(snap.start).toISOString()} not evaluated`);
+          // said once per model at the default level (the status page shows it as "collecting reference"), then per window at debug
+          if (!collecting.has(snap.modelKey)) {
+            collecting.add(snap.modelKey);
+            diag.info(
+              `otel-ml: ${modelLabel(snap.model)}: no ${kind} reference yet (window ${new Date(snap.start).toISOString()}, ${snap.rows} rows, not evaluated); collecting one from its windows, evaluation starts once there is one${kind === 'rolling' ? ' (from the next window)' : ''}`,
+            );
+          } else {
+            diag.debug(`otel-ml: ${modelLabel(snap.model)}: no ${kind} reference yet; window ${new Date(snap.start).toISOString()} not evaluated`);
+          }
           continue;
         }
         const deciles = kind === 'baseline' ? baselineDeciles.get(snap.model.name) : undefined;
@@ -215,6 +250,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
             minJensenShannon: config.evaluation.minJensenShannon,
             threshold: config.evaluation.threshold,
             fairness: config.fairness,
+            limits: { ...config.limits, ...mc?.limits },
           },
         );
         // Canary/shadow: compare with the primary window closed in this pass; then the retraining decision.
@@ -222,7 +258,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
         const compared = { ...evaluated, comparison: primary ? compareDeployments(primary, snap, settings) : null };
         const previous = history.get(snap.modelKey) ?? [];
         const retrain = retrainDecision(compared, previous, { baselineCreatedAt: baselines.get(snap.model.name)?.createdAt, now }, { driftWindows: rc0?.driftWindows, minAccuracy: rc0?.minAccuracy, maxBaselineAgeMs: rc0?.maxBaselineAgeMs });
-        const report = { ...compared, retrain };
+        const report = withHistory({ ...compared, retrain }, previous[previous.length - 1]);
         if (retrainStarted(previous[previous.length - 1]?.retrain, retrain)) {
           emitter.recommendRetraining(report);
           webhook?.enqueue(retrainPayload(report));
@@ -238,6 +274,11 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
       }
     } finally {
       evaluating = false;
+    }
+    // Results leave now, not at the next export interval: an alert is as late as its data.
+    if (out.length > 0 && config.exporters.otlp.enabled) {
+      meterProvider.forceFlush().catch(() => undefined);
+      loggerProvider.forceFlush().catch(() => undefined);
     }
     return out;
   };
@@ -265,10 +306,17 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
       decodeRejected += ctx.decodeRejectedDataPoints;
       // A failed commit (disk full, I/O error) is an outage: the sender is told to retry
       // (503 / UNAVAILABLE; OTLP senders do not retry a 500).
-      return group.submit(exp).catch((e: unknown) => {
-        if (e instanceof CommitFailedError) throw new OverloadedError(5, 'unavailable', `request not stored: ${e.message}`);
-        throw e;
-      });
+      return group
+        .submit(exp)
+        .then((r) => {
+          // A window opened by this request may end before the evaluation timer is due.
+          if ((processor.nextWindowEnd() ?? Infinity) < dueAt - 50) schedule();
+          return r;
+        })
+        .catch((e: unknown) => {
+          if (e instanceof CommitFailedError) throw new OverloadedError(5, 'unavailable', `request not stored: ${e.message}`);
+          throw e;
+        });
     },
   };
   const sendJson = (res: ServerResponse, status: number, body: unknown) => {
@@ -278,10 +326,56 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   routes.set('/healthz', (_req: IncomingMessage, res: ServerResponse) => sendJson(res, 200, { status: 'ok' }));
   routes.set('/readyz', (_req, res) => sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'starting', ...summaryStats() }));
   routes.set('/api/reports', (_req, res) => sendJson(res, 200, Object.fromEntries(emitter.reports())));
+  for (const [path, file] of playbookRoutes()) {
+    routes.set(path, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/markdown; charset=utf-8' });
+      res.end(readFileSync(file));
+    });
+  }
+  /** Models with windows but no evaluation yet, for the status page: still without a reference, or waiting for their first window. */
+  const pendingModels = (open: readonly WindowSnapshot[]): PendingModel[] => {
+    const reports = emitter.reports();
+    const keys = processor.models().filter((k) => !reports.has(k));
+    if (keys.length === 0) return [];
+    const openByKey = new Map(open.map((w) => [w.modelKey, w]));
+    const hasReference = (key: string, model: ModelIdentity) => {
+      const refs = processor.references(key);
+      const kind = referenceKindOf(modelConfigFor(config, { model }), refs);
+      // a rolling reference is made of the closed windows kept so far when the next window closes
+      return refs[kind] !== undefined || (kind === 'rolling' && processor.history(key).some((w) => !w.belowMinRows));
+    };
+    return keys.map((key) => {
+      const w = openByKey.get(key);
+      const closed = processor.history(key);
+      const model = w?.model ?? closed[closed.length - 1]?.model ?? parseModelKey(key);
+      let referenced = hasReference(key, model);
+      if (!referenced && model.role !== 'primary') {
+        // a canary or shadow without references of its own is compared with its primary's (same name and resource)
+        const tail = JSON.stringify((JSON.parse(key) as string[]).slice(3));
+        const primary = processor.models().find((k) => {
+          const p = JSON.parse(k) as string[];
+          return p[0] === model.name && p[2] === 'primary' && JSON.stringify(p.slice(3)) === tail;
+        });
+        referenced = primary !== undefined && hasReference(primary, parseModelKey(primary));
+      }
+      return {
+        key,
+        model: { name: model.name, version: model.version || null, role: model.role },
+        state: referenced ? 'awaiting_comparison' : 'collecting_reference',
+        referenceKind: referenceKindOf(modelConfigFor(config, { model }), processor.references(key)),
+        closedRows: closed.reduce((a, c) => a + c.rows, 0),
+        closedWindows: closed.length,
+        openRows: w?.rows ?? 0,
+        openUntil: w?.end ?? null,
+        openExtended: (w?.extensions ?? 0) > 0,
+      };
+    });
+  };
   if (config.statusPage.enabled) {
     routes.set('/', (req, res) => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(renderStatusPage({ reports: emitter.reports(), history, stats: processor.stats(), open: processor.openWindows(), now: clock() }, statusPageView(req.url)));
+      const open = processor.openWindows();
+      res.end(renderStatusPage({ reports: emitter.reports(), history, pending: pendingModels(open), stats: processor.stats(), open, now: clock() }, statusPageView(req.url)));
     });
   }
   const summaryStats = () => {
@@ -316,18 +410,29 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   }
   ready = true;
 
-  const timer = opts.manualEvaluation
-    ? undefined
-    : setInterval(() => {
-        try {
-          evaluateNow();
-        } catch (err) {
-          diag.error(`otel-ml: evaluation failed: ${(err as Error).message}`);
-        }
-      }, config.evaluation.intervalMs);
-  timer?.unref();
-
+  // Windows are evaluated as soon as they close (a timer set for the next window end), and at
+  // least every evaluation.interval (windows owed after a restart, extensions).
   let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+  let dueAt = Infinity;
+  const schedule = (): void => {
+    if (closed || opts.manualEvaluation) return;
+    if (timer) clearTimeout(timer);
+    const next = processor.nextWindowEnd();
+    const wait = next === undefined ? config.evaluation.intervalMs : Math.min(config.evaluation.intervalMs, Math.max(0, next - clock()) + 50);
+    dueAt = clock() + wait;
+    timer = setTimeout(() => {
+      try {
+        evaluateNow();
+      } catch (err) {
+        diag.error(`otel-ml: evaluation failed: ${(err as Error).message}`);
+      }
+      schedule();
+    }, wait);
+    timer.unref();
+  };
+  schedule();
+
   return {
     httpUrl,
     grpcAddress,
@@ -339,7 +444,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
       if (closed) return;
       closed = true;
       ready = false;
-      if (timer) clearInterval(timer);
+      if (timer) clearTimeout(timer);
       await webhook?.close();
       await http?.close();
       await grpc?.close();

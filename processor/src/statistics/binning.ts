@@ -3,9 +3,24 @@
  * buckets into decile bins, and re-binning explicit or exponential histograms
  * with other boundaries onto a target layout.
  */
-import { assertValidExplicitHistogram, bucketIndex } from '@otel-ml/conventions';
-import type { ExplicitHistogram, ExponentialHistogram } from '@otel-ml/conventions';
+import { EXPONENTIAL_MAX_SCALE, assertValidExplicitHistogram, bucketIndex, downscaleNeeded, exponentialIndex } from '@otel-ml/conventions';
+import type { ExplicitHistogram, ExponentialBuckets, ExponentialHistogram } from '@otel-ml/conventions';
 import { StatisticsInputError, checkBoundaries } from './validate.js';
+
+/** Sum, min and max of raw values; throws on a non-finite value (count missing values separately). */
+function summary(values: ArrayLike<number>): { sum: number; min: number; max: number } {
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v)) throw new StatisticsInputError(`value ${i} is not finite (${v}); count missing values separately`);
+    sum += v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { sum, min, max };
+}
 
 /**
  * Bins raw values into an explicit histogram on `boundaries` (OpenTelemetry
@@ -14,19 +29,65 @@ import { StatisticsInputError, checkBoundaries } from './validate.js';
  */
 export function histogramFromValues(values: ArrayLike<number>, boundaries: readonly number[]): ExplicitHistogram {
   checkBoundaries(boundaries, 'histogram boundaries');
+  const { sum, min, max } = summary(values);
   const counts = new Array<number>(boundaries.length + 1).fill(0);
-  let sum = 0;
-  let min = Infinity;
-  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) counts[bucketIndex(boundaries, values[i]!)]! += 1;
+  const h: ExplicitHistogram = { boundaries: [...boundaries], counts, count: values.length, sum };
+  return values.length > 0 ? { ...h, min, max } : h;
+}
+
+export interface ExponentialBinningOptions {
+  /** Most buckets per sign (default 160): the scale is lowered from `maxScale` until each sign fits. */
+  readonly maxBuckets?: number;
+  /** Scale to start from (default 20, the highest the conventions use). */
+  readonly maxScale?: number;
+}
+
+/**
+ * Bins raw values into a base-2 exponential histogram by the conventions' rules
+ * (`exponentialIndex`; zero threshold 0, so only exact zeros go to the zero bucket): the scale
+ * starts at `maxScale` and is lowered until the positive and the negative index ranges each fit
+ * `maxBuckets` buckets, as an OpenTelemetry SDK aggregation with that bucket budget ends up after
+ * seeing the same values. Count, sum, min and max are kept. Non-finite values are rejected.
+ * Reference: OpenTelemetry metrics data model, "ExponentialHistogram"; SDK specification,
+ * "Base2 Exponential Bucket Histogram Aggregation".
+ */
+export function exponentialFromValues(values: ArrayLike<number>, opts: ExponentialBinningOptions = {}): ExponentialHistogram {
+  const maxBuckets = opts.maxBuckets ?? 160;
+  const start = opts.maxScale ?? EXPONENTIAL_MAX_SCALE;
+  const { sum, min, max } = summary(values);
+  const pos = new Float64Array(values.length);
+  const neg = new Float64Array(values.length);
+  let np = 0;
+  let nn = 0;
+  let zero = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    if (!Number.isFinite(v)) throw new StatisticsInputError(`value ${i} is not finite (${v}); count missing values separately`);
-    counts[bucketIndex(boundaries, v)]! += 1;
-    sum += v;
-    if (v < min) min = v;
-    if (v > max) max = v;
+    if (v > 0) pos[np++] = exponentialIndex(v, start);
+    else if (v < 0) neg[nn++] = exponentialIndex(-v, start);
+    else zero++;
   }
-  const h: ExplicitHistogram = { boundaries: [...boundaries], counts, count: values.length, sum };
+  const span = (idx: Float64Array, k: number): [number, number] | undefined => {
+    if (k === 0) return undefined;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < k; i++) {
+      if (idx[i]! < lo) lo = idx[i]!;
+      if (idx[i]! > hi) hi = idx[i]!;
+    }
+    return [lo, hi];
+  };
+  const ps = span(pos, np);
+  const ns = span(neg, nn);
+  const by = downscaleNeeded([ps, ns], start, maxBuckets);
+  const side = (idx: Float64Array, k: number, r: [number, number] | undefined): ExponentialBuckets => {
+    if (r === undefined) return { offset: 0, bucketCounts: [] };
+    const offset = r[0] >> by;
+    const counts = new Array<number>((r[1] >> by) - offset + 1).fill(0);
+    for (let i = 0; i < k; i++) counts[(idx[i]! >> by) - offset]! += 1;
+    return { offset, bucketCounts: counts };
+  };
+  const h: ExponentialHistogram = { scale: start - by, zeroCount: zero, zeroThreshold: 0, positive: side(pos, np, ps), negative: side(neg, nn, ns), count: values.length, sum };
   return values.length > 0 ? { ...h, min, max } : h;
 }
 

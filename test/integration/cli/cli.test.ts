@@ -1,19 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBaselineFile } from '@otel-ml/conventions';
 import { syntheticRows, toCsv } from '../../helpers/synthetic.js';
-import { REPO, TSX_IMPORT } from '../../helpers/tsx.js';
+import { otelMlIn } from '../../helpers/tsx.js';
 
-const cli = join(REPO, 'processor', 'src', 'cli.ts');
 let dir: string;
-
-function otelMl(...args: string[]) {
-  const r = spawnSync(process.execPath, [...TSX_IMPORT, cli, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const otelMl = (...args: string[]) => otelMlIn(dir, ...args);
 
 const COLS = ['--score-column', 'score', '--label-column', 'label', '--exclude', 'id'];
 

@@ -118,6 +118,39 @@ async function withService<T>(fn: (svc: RunningService, advance: (ms: number) =>
 describe('processor service', () => {
   const shifted = syntheticRows({ rows: 2_000, seed: 12, amountShift: 0.8 });
 
+  it('serves the alert playbooks that notifications link to', async () => {
+    await withService(async (svc) => {
+      const res = await fetch(`${svc.httpUrl}/playbooks/feature-drift.md`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/markdown; charset=utf-8');
+      expect(await res.text()).toMatch(/^# Feature drift \(MLFeatureDrift\)/);
+      expect(await (await fetch(`${svc.httpUrl}/playbooks/`)).text()).toMatch(/^# Playbooks for the otel-ml alerts/);
+      expect((await fetch(`${svc.httpUrl}/playbooks/nope.md`)).status).toBe(404);
+    });
+  });
+
+  it('evaluates a window when it ends, not at the next evaluation interval, and pushes the results over OTLP at once', async () => {
+    // The processor's clock runs 1.2 s before the end of a window; the interval (10 s) and the
+    // OTLP export interval (1 h) are far longer than the wait this test allows.
+    const end = Date.UTC(2026, 10, 25, 12, 1, 0);
+    const offset = end - 1_200 - Date.now();
+    const reports: number[] = [];
+    const svc = await startService(config(), { clock: () => Date.now() + offset, onReport: () => reports.push(Date.now() + offset) });
+    try {
+      const before = received.length;
+      await send(svc, 'http-proto', AggregationTemporality.CUMULATIVE, shifted.slice(0, 600), 'a', 1);
+      const deadline = Date.now() + 8_000;
+      while (reports.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(reports).toHaveLength(1);
+      expect(reports[0]!).toBeGreaterThanOrEqual(end);
+      while (received.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const names = received.slice(before).flatMap((e) => e.resourceMetrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics.map((m) => m.name))));
+      expect(names).toContain('ml.verdict.flagged');
+    } finally {
+      await svc.close();
+    }
+  });
+
   for (const kind of ['http-json', 'http-proto', 'grpc'] as const) {
     for (const temporality of [AggregationTemporality.DELTA, AggregationTemporality.CUMULATIVE]) {
       it(`detects drift from ${kind} ${temporality === AggregationTemporality.DELTA ? 'delta' : 'cumulative'} exports, with the offline numbers and the verdicts of explicit histograms`, async () => {

@@ -34,11 +34,19 @@ describe('service configuration', () => {
     expect(c.windows).toMatchObject({ lengthMs: 600_000, minRows: 100 });
     expect(c.evaluation).toMatchObject({ alpha: 0.001, intervalMs: 30_000 });
     expect(c.models).toEqual([
-      { name: 'fraud', version: undefined, baseline: join(dir, 'fraud.baseline.json'), reference: 'baseline' },
-      { name: 'churn', version: undefined, baseline: undefined, reference: 'rolling' },
+      { name: 'fraud', version: undefined, baseline: join(dir, 'fraud.baseline.json'), reference: 'baseline', limits: {} },
+      { name: 'churn', version: undefined, baseline: undefined, reference: 'rolling', limits: {} },
     ]);
     expect(c.exporters.prometheus.enabled).toBe(true);
     expect(c.fairness).toEqual({ minCount: 100, alpha: 0.05, maxParityDifference: 0.1, maxOpportunityDifference: 0.1, minImpactRatio: 0.9 });
+  });
+
+  it('reads verdict limits: defaults from statistics/verdicts.ts at the top level, overrides per model', () => {
+    const c = loadConfig(file('limits.yaml', `limits: { maxAccuracyDrop: 0.03 }\nmodels:\n  - name: fraud\n    limits: { maxShareRatio: 3, alpha: 0.001 }\n`), {});
+    expect(c.limits).toEqual({ maxAccuracyDrop: 0.03, maxRocAucDrop: 0.05, maxEceIncrease: 0.05, maxShareRatio: 2, minShareDifference: 0.01, maxMissingIncrease: 0.05 });
+    expect(c.models[0]!.limits).toEqual({ maxShareRatio: 3, alpha: 0.001 });
+    expect(() => loadConfig(file('bad.yaml', 'limits: { maxShareRatio: 0.5 }\n'), {})).toThrow(/limits\.maxShareRatio: must be a number in \[1, 1000000\], got 0\.5/);
+    expect(() => loadConfig(file('bad.yaml', 'models:\n  - name: m\n    limits: { maxAuc: 1 }\n'), {})).toThrow(/models\[0\]\.limits\.maxAuc: unknown key; allowed here: alpha, maxAccuracyDrop/);
   });
 
   it('names the bad key and what is allowed', () => {
