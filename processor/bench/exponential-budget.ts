@@ -4,14 +4,13 @@
  *
  * For each budget and each distribution of the accuracy targets (10,000 reference rows, 10,000
  * current rows from a shifted or rescaled distribution), both samples are aggregated as the
- * instrumentation aggregates a numeric feature, then compared with the statistics engine at their
- * common scale (`analysis/numeric-pair.ts`); KS and Wasserstein-1 are set against their exact
+ * instrumentation aggregates a numeric feature, then compared by the statistics engine
+ * (`compareNumeric`, at their common scale); KS and Wasserstein-1 are set against their exact
  * values on the raw rows. Also: the encoded size of one OTLP data point, and the cost of
  * recording one value.
  */
 import { ExponentialAccumulator } from '@otel-ml/conventions';
-import { explicitPair } from '../src/analysis/numeric-pair.js';
-import { ksTest, seededUniform, wassersteinDistance } from '../src/statistics/index.js';
+import { compareNumeric, seededUniform } from '../src/statistics/index.js';
 import { ExportMetricsServiceRequest } from '../src/otlp/schema.js';
 
 const N = 10_000;
@@ -114,10 +113,10 @@ for (const budget of BUDGETS) {
     const ha = hist(s.a);
     const hb = hist(s.b);
     bytes.push(pointBytes(ha), pointBytes(hb));
-    const x = explicitPair({ reference: ha, current: hb, note: null });
-    if ('reason' in x) throw new Error(x.reason);
-    const ks = ksTest(x.reference, x.current).statistic;
-    const w1 = wassersteinDistance(x.reference, x.current);
+    const c = compareNumeric(ha, hb);
+    if (c.ks === null || c.wasserstein === null) throw new Error(`${s.name}: ${c.reason}`);
+    const ks = c.ks.statistic;
+    const w1 = c.wasserstein;
     const ksErr = Math.abs(ks - s.ks);
     const w1Err = Math.abs(w1 - s.w1) / s.w1;
     worstKs = Math.max(worstKs, ksErr);

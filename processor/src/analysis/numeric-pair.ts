@@ -10,28 +10,20 @@
  *   kind, or, when the reference has only the other kind, with that one;
  * - the current window holds both: its exponential part is re-binned onto the boundaries of its
  *   explicit part and added to it (the exponential buckets are the narrower ones: at the scales a
- *   feature reaches with 160 buckets, a bucket spans at most a few percent of its value, so the
+ *   feature reaches with 320 buckets, a bucket spans at most a few percent of its value, so the
  *   re-binning moves little mass across an explicit edge), and the sum is compared as an explicit
  *   histogram; the note says so.
  */
-import type { ExplicitHistogram, ExponentialHistogram } from '@otel-ml/conventions';
-import { explicitFromExponential, mergeExponential } from '@otel-ml/conventions';
-import { rebinExponential } from '../statistics/index.js';
+import { isExponentialHistogram, rebinExponential, type NumericHistogram } from '../statistics/index.js';
 import type { FeatureWindow } from '../windows/snapshot.js';
 import { mergeHist } from '../windows/snapshot.js';
 
-export type NumericHistogram = ExplicitHistogram | ExponentialHistogram;
-
 /**
- * An exponential bucket wider than several explicit ones (a 160-bucket histogram of a feature
- * spanning many octaves against a baseline's 100 quantile buckets) is spread uniformly over them
- * rather than refused: the comparison is then approximate there, and the note gives the share.
+ * An exponential bucket wider than several explicit ones (a 320-bucket histogram of a feature
+ * spanning many octaves against old explicit buckets) is spread uniformly over them rather than
+ * refused: the comparison is then approximate there, and the note gives the share.
  */
 const SPREAD = { maxTargetBucketsPerSource: Number.POSITIVE_INFINITY } as const;
-
-export function isExponential(h: NumericHistogram): h is ExponentialHistogram {
-  return 'scale' in h;
-}
 
 export interface NumericPair {
   readonly reference: NumericHistogram;
@@ -41,7 +33,7 @@ export interface NumericPair {
 }
 
 function emptyLike(h: NumericHistogram): NumericHistogram {
-  if (isExponential(h)) return { scale: h.scale, zeroCount: 0, zeroThreshold: h.zeroThreshold ?? 0, positive: { offset: 0, bucketCounts: [] }, negative: { offset: 0, bucketCounts: [] }, count: 0, sum: 0 };
+  if (isExponentialHistogram(h)) return { scale: h.scale, zeroCount: 0, zeroThreshold: h.zeroThreshold ?? 0, positive: { offset: 0, bucketCounts: [] }, negative: { offset: 0, bucketCounts: [] }, count: 0, sum: 0 };
   return { boundaries: h.boundaries, counts: h.counts.map(() => 0), count: 0, sum: 0 };
 }
 
@@ -74,29 +66,6 @@ export function numericPair(ref: FeatureWindow | undefined, cur: FeatureWindow |
     const reference = re ?? rx!;
     return { reference, current: emptyLike(reference), note: null };
   }
-  const reference = isExponential(c.histogram) ? (re ?? rx!) : (rx ?? re!);
+  const reference = isExponentialHistogram(c.histogram) ? (re ?? rx!) : (rx ?? re!);
   return { reference, current: c.histogram, note: c.note };
-}
-
-/**
- * Interim, until the statistics engine compares exponential histograms itself: both sides of a
- * pair as explicit histograms on the same boundaries. Two exponential histograms become explicit
- * at their common scale (boundaries: the bucket bounds of both, with 0 between the signs); an
- * exponential and an explicit one, the exponential re-binned onto the explicit boundaries.
- * `fromExponential` tells the caller that the reference's own decile boundaries (a baseline's)
- * do not apply.
- */
-export function explicitPair(pair: NumericPair): { reference: ExplicitHistogram; current: ExplicitHistogram; fromExponential: boolean; note: string | null } | { reason: string } {
-  const { reference: r, current: c } = pair;
-  if (!isExponential(r) && !isExponential(c)) return { reference: r, current: c, fromExponential: false, note: null };
-  if (isExponential(r) && isExponential(c)) {
-    // both at their common scale, on the bucket bounds of the two together
-    const both = mergeExponential(r, { ...c, zeroThreshold: r.zeroThreshold ?? 0 }, Number.MAX_SAFE_INTEGER);
-    return { reference: explicitFromExponential(r, both), current: explicitFromExponential(c, both), fromExponential: true, note: null };
-  }
-  const [e, x] = isExponential(r) ? [r, c as ExplicitHistogram] : [c as ExponentialHistogram, r as ExplicitHistogram];
-  const rb = rebinExponential(e, x.boundaries, SPREAD);
-  if (!rb.ok) return { reason: rb.reason };
-  const note = rb.interpolatedFraction > 0 ? `${isExponential(r) ? 'reference' : 'current'} exponential histogram re-binned onto the explicit boundaries (${(rb.interpolatedFraction * 100).toFixed(1)}% interpolated)` : null;
-  return isExponential(r) ? { reference: rb.histogram, current: x, fromExponential: true, note } : { reference: x, current: rb.histogram, fromExponential: false, note };
 }

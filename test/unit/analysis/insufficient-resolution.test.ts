@@ -1,13 +1,14 @@
 /**
  * No silent blindness: a feature whose verdict is `insufficient_resolution` (the statistics could
- * not bin its reference, and the fallback did not decide) is counted and shown everywhere a
- * report goes: gauges (never a `ml.drift.detected` 0), the drift event's details, the JSON
+ * not bin its reference, a constant feature here, and the KS fallback did not decide) is counted
+ * and shown everywhere a report goes: gauges (never a `ml.drift.detected` 0), the drift event's details, the JSON
  * report, the text and HTML reports and the status page.
  */
 import { describe, expect, it } from 'vitest';
 import { liveCheck } from '@otel-ml/conventions/live-check';
 import { evaluate } from '../../../processor/src/analysis/evaluate.js';
-import { INSUFFICIENT_RESOLUTION, unresolvedFeatures, type DistributionReport, type DriftVerdict, type ModelReport } from '../../../processor/src/analysis/report-types.js';
+import { ExponentialAccumulator, type ExponentialHistogram } from '@otel-ml/conventions';
+import { unresolvedFeatures, type ModelReport } from '../../../processor/src/analysis/report-types.js';
 import { renderHtml } from '../../../processor/src/report/html.js';
 import { renderText } from '../../../processor/src/report/text.js';
 import { driftEvent, reportPoints } from '../../../processor/src/service/emit.js';
@@ -16,26 +17,34 @@ import type { ProcessorStats } from '../../../processor/src/streams/processor.js
 import { hist, snapshot } from './helpers.js';
 
 const B = [1, 2, 3];
-const REASON = 'the reference has one distinct value: no two bins';
 
-/** A report with `x` drifted, `flat` unresolved and `y` unchanged. */
+/** A constant feature as the instrumentation records it (an exponential histogram of one bucket). */
+function constant(value: number, n: number): ExponentialHistogram {
+  const a = new ExponentialAccumulator(320);
+  for (let i = 0; i < n; i++) a.record(value);
+  return a.histogram();
+}
+
+/** A report with `x` drifted, `flat` (constant in both) unresolved and `y` unchanged. */
 function report(): ModelReport {
   const ref = snapshot();
   const cur = snapshot();
   ref.rows = cur.rows = 2000;
-  ref.features = { x: { missing: 0, histogram: hist(B, [500, 500, 500, 500]) }, y: { missing: 0, histogram: hist(B, [500, 500, 500, 500]) }, flat: { missing: 0, histogram: hist(B, [0, 2000, 0, 0]) } };
-  cur.features = { x: { missing: 0, histogram: hist(B, [1700, 100, 100, 100]) }, y: { missing: 0, histogram: hist(B, [500, 500, 500, 500]) }, flat: { missing: 0, histogram: hist(B, [0, 2000, 0, 0]) } };
-  const r = evaluate(ref, cur, { model: { name: 'm', version: '1', task: 'binary_classification' }, referenceKind: 'rolling' });
-  // the verdict the statistics give such a feature
-  const flat: DistributionReport = { ...r.features.flat!, drift: { ...r.features.flat!.drift, verdict: INSUFFICIENT_RESOLUTION as DriftVerdict, reasons: [REASON] } };
-  const features = { ...r.features, flat };
-  return { ...r, features, insufficientResolution: unresolvedFeatures({ features }) };
+  ref.features = { x: { missing: 0, histogram: hist(B, [500, 500, 500, 500]) }, y: { missing: 0, histogram: hist(B, [500, 500, 500, 500]) }, flat: { missing: 0, exponential: constant(7.25, 2000) } };
+  cur.features = { x: { missing: 0, histogram: hist(B, [1700, 100, 100, 100]) }, y: { missing: 0, histogram: hist(B, [500, 500, 500, 500]) }, flat: { missing: 0, exponential: constant(7.25, 2000) } };
+  return evaluate(ref, cur, { model: { name: 'm', version: '1', task: 'binary_classification' }, referenceKind: 'rolling' });
 }
 
 describe('insufficient resolution, counted and shown', () => {
   const r = report();
 
-  it('is listed in the JSON report', () => {
+  const REASON = r.features.flat!.drift.reasons.join('; ');
+
+  it('is the verdict of a constant feature, with the reason, and listed in the JSON report', () => {
+    expect(r.features.flat!.drift.verdict).toBe('insufficient_resolution');
+    expect(REASON).toMatch(/^insufficient resolution: the reference is constant \(all 2000 values are 7\.25\d*\); decided on KS/);
+    expect(r.features.flat!.psi).toBeNull();
+    expect(r.features.flat!.ks).toBe(0);
     expect(r.drifted).toEqual(['x']);
     expect(r.insufficientResolution).toEqual(['flat']);
     expect(JSON.parse(JSON.stringify(r)).insufficientResolution).toEqual(['flat']);
@@ -54,7 +63,7 @@ describe('insufficient resolution, counted and shown', () => {
 
   it('is named with its reason in the drift event', () => {
     const e = driftEvent(r);
-    expect(JSON.parse(e.body).insufficientResolution).toEqual([{ feature: 'flat', reasons: [REASON] }]);
+    expect(JSON.parse(e.body).insufficientResolution).toEqual([{ feature: 'flat', reasons: r.features.flat!.drift.reasons }]);
     expect(liveCheck({ logs: [{ eventName: 'ml.drift.detected', attributes: e.attributes }] as never }).violations).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ExponentialAccumulator, type ExplicitHistogram, type ExponentialHistogram } from '@otel-ml/conventions';
 import { histogramFromValues } from '../../../processor/src/statistics/index.js';
-import { explicitPair, numericPair } from '../../../processor/src/analysis/numeric-pair.js';
+import { numericPair } from '../../../processor/src/analysis/numeric-pair.js';
 
 function exp(values: readonly number[], maxBuckets = 160): ExponentialHistogram {
   const a = new ExponentialAccumulator(maxBuckets);
@@ -46,32 +46,5 @@ describe('numeric pair: like with like', () => {
     expect(numericPair({ exponential: refE, missing: 0 }, undefined)).toMatchObject({ current: { count: 0, scale: refE.scale } });
     expect(numericPair({ histogram: refX, missing: 0 }, { missing: 3 })).toMatchObject({ current: { count: 0, boundaries: BOUNDS } });
     expect(numericPair({ categories: { a: 1 }, missing: 0 }, { exponential: curE, missing: 0 })).toBeUndefined();
-  });
-});
-
-describe('explicit form of a pair (interim)', () => {
-  it('puts two exponential histograms on the bucket bounds of their common scale, exactly', () => {
-    const a = exp([-3, -0.5, 0, 1, 1.5, 2, 9], 1000);
-    const b = exp([0.7, 4, 4.5, 100], 8);
-    const x = explicitPair({ reference: a, current: b, note: null });
-    if ('reason' in x) throw new Error(x.reason);
-    expect(x.fromExponential).toBe(true);
-    expect(x.reference.boundaries).toEqual(x.current.boundaries);
-    // integral counts: no bucket was split
-    for (const h of [x.reference, x.current]) for (const c of h.counts) expect(Number.isInteger(c)).toBe(true);
-    expect(x.reference.counts.reduce((s, c) => s + c, 0)).toBe(7);
-    expect(x.current.counts.reduce((s, c) => s + c, 0)).toBe(4);
-    // -3 and -0.5 below 0, the zero in (.., 0], the rest above
-    const zeroAt = x.reference.boundaries.indexOf(0);
-    expect(x.reference.counts.slice(0, zeroAt).reduce((s, c) => s + c, 0)).toBe(2);
-    expect(x.reference.counts[zeroAt]).toBe(1);
-  });
-
-  it('re-bins an exponential side onto the explicit side, spreading buckets wider than several explicit ones', () => {
-    const x = explicitPair({ reference: refX, current: exp(curValues, 4), note: null });
-    if ('reason' in x) throw new Error(x.reason);
-    expect(x.current.boundaries).toEqual(BOUNDS);
-    expect(x.current.count).toBe(100);
-    expect(x.note).toMatch(/current exponential histogram re-binned onto the explicit boundaries \(\d+\.\d% interpolated\)/);
   });
 });
