@@ -15,7 +15,7 @@
  * a rounding error of a bucket boundary. Subnormal values are handled (their exponent is
  * read after scaling by 2^52).
  */
-import { bucketIndex, type ExplicitHistogram, type ExponentialBuckets, type ExponentialHistogram } from './histogram.js';
+import type { ExplicitHistogram, ExponentialBuckets, ExponentialHistogram } from './histogram.js';
 
 /** An exponential histogram whose bucket counts may be typed arrays (as read from a wire format or a store). */
 export interface ExponentialHistogramLike {
@@ -242,35 +242,42 @@ function subtractBuckets(cur: { readonly offset: number; readonly bucketCounts: 
 }
 
 /**
- * An exponential histogram as an explicit-bucket one with the same buckets: boundaries at the
- * bucket bounds of `layout` (default `h` itself; a histogram at a scale <= h's covering h's
- * buckets, e.g. the merge of two, so that both come out on the same boundaries), with 0 between
- * the signs. Exact: each bucket of `h` lies within one explicit bucket (the zero bucket in the one
- * ending at 0). Bounds are 2^(i 2^-scale) as `Math.pow` gives them; bounds beyond the float range
- * are left out (their buckets then share the end bucket). For consumers of explicit histograms
- * only (a Prometheus text exposition).
+ * An exponential histogram as an explicit one on its own bucket edges (exact: each bucket of `h`
+ * is one explicit bucket, or part of one where empty buckets were skipped): the edges of its
+ * non-empty buckets in increasing order; zero-bucket counts go to the bucket ending at 0 (with a
+ * zero threshold z > 0, at z). For consumers of explicit histograms only (a Prometheus text
+ * exposition, statistics on explicit buckets).
  */
-export function explicitFromExponential(h: ExponentialHistogram, layout: ExponentialHistogram = h): ExplicitHistogram {
-  const bound = (i: number, scale: number): number => Math.pow(2, i * Math.pow(2, -scale));
-  const b: number[] = [];
-  const push = (x: number): void => {
-    if (Number.isFinite(x) && (b.length === 0 || x > b[b.length - 1]!)) b.push(x);
+export function explicitFromExponential(h: ExponentialHistogram): ExplicitHistogram {
+  const zt = h.zeroThreshold ?? 0;
+  const boundaries: number[] = [];
+  const counts: number[] = [0];
+  /** Closes the current explicit bucket at `x` with `countBelow` more in it (edges already passed only add the count). */
+  const edge = (x: number, countBelow: number): void => {
+    counts[counts.length - 1]! += countBelow;
+    if (boundaries.length > 0 && x <= boundaries[boundaries.length - 1]!) return;
+    boundaries.push(x);
+    counts.push(0);
   };
-  const n = layout.negative;
-  const p = layout.positive;
-  if (n.bucketCounts.length > 0) for (let i = n.offset + n.bucketCounts.length; i >= n.offset; i--) push(-bound(i, layout.scale));
-  push(0);
-  if (p.bucketCounts.length > 0) for (let i = p.offset; i <= p.offset + p.bucketCounts.length; i++) push(bound(i, layout.scale));
-  const counts = new Array<number>(b.length + 1).fill(0);
-  // each bucket goes where its upper end (in value) goes
-  counts[bucketIndex(b, 0)]! += h.zeroCount;
-  h.positive.bucketCounts.forEach((c, k) => {
-    if (c > 0) counts[bucketIndex(b, bound(h.positive.offset + k + 1, h.scale))]! += c;
-  });
-  h.negative.bucketCounts.forEach((c, k) => {
-    if (c > 0) counts[bucketIndex(b, -bound(h.negative.offset + k, h.scale))]! += c;
-  });
-  return { boundaries: b, counts, count: h.count, sum: h.sum, ...(h.min !== undefined ? { min: h.min } : {}), ...(h.max !== undefined ? { max: h.max } : {}) };
+  const neg = h.negative;
+  const pos = h.positive;
+  const any = (b: ExponentialBuckets) => b.bucketCounts.some((c) => c > 0);
+  for (let i = neg.bucketCounts.length - 1; i >= 0; i--) {
+    const c = neg.bucketCounts[i]!;
+    if (c === 0) continue;
+    // negative bucket i holds [-b^(i+1), -b^i)
+    edge(-exponentialLowerBound(neg.offset + i + 1, h.scale), 0);
+    edge(-exponentialLowerBound(neg.offset + i, h.scale), c);
+  }
+  if (h.zeroCount > 0 || (any(neg) && any(pos))) edge(zt, h.zeroCount);
+  for (let i = 0; i < pos.bucketCounts.length; i++) {
+    const c = pos.bucketCounts[i]!;
+    if (c === 0) continue;
+    edge(exponentialLowerBound(pos.offset + i, h.scale), 0);
+    edge(exponentialLowerBound(pos.offset + i + 1, h.scale), c);
+  }
+  const known = h.count > 0;
+  return { boundaries, counts, count: h.count, sum: h.sum, ...(known && h.min !== undefined ? { min: h.min } : {}), ...(known && h.max !== undefined ? { max: h.max } : {}) };
 }
 
 /** Throws a RangeError naming the first broken invariant of an exponential histogram. */
