@@ -249,7 +249,7 @@ export const METRIC_ML_PREDICTIONS = "ml.predictions" as const;
 export const METRIC_ML_FEATURE_VALUE = "ml.feature.value" as const;
 
 /** `ml.feature.value` is a base-2 exponential histogram by default: at most `maxSize` buckets per sign, the scale starting at `maxScale`. */
-export const METRIC_ML_FEATURE_VALUE_EXPONENTIAL: { readonly maxSize: number; readonly maxScale: number } = Object.freeze({"maxSize":160,"maxScale":20});
+export const METRIC_ML_FEATURE_VALUE_EXPONENTIAL: { readonly maxSize: number; readonly maxScale: number } = Object.freeze({"maxSize":320,"maxScale":20});
 
 /**
  * Rows in which a feature was missing (null, undefined, NaN or empty).

@@ -1244,7 +1244,7 @@ export const REGISTRY: Registry = {
         }
       ],
       "exponential": {
-        "maxSize": 160,
+        "maxSize": 320,
         "maxScale": 20
       }
     },

@@ -26,7 +26,7 @@ const EXPONENTIAL_AGGREGATION = 5 as AggregationType.EXPONENTIAL_HISTOGRAM;
  * ```
  * Without it the SDK's default explicit buckets (0 to 10,000) are used, which the processor
  * accepts but which are far too coarse for most features. `maxSize` is the bucket budget per
- * sign (default 160, the instrumentation's). `meterName` restricts the View to one meter: with
+ * sign (default 320, the instrumentation's). `meterName` restricts the View to one meter: with
  * `exportMode: 'instruments'` and some features declared with explicit boundaries, pass
  * {@link EXPONENTIAL_METER_NAME} so that those keep their buckets.
  */

@@ -49,7 +49,7 @@ export interface ModelMonitorOptions {
    */
   readonly baseline?: BaselineFile | string;
   /**
-   * Maximum buckets per sign of the exponential histograms of numeric features (default 160;
+   * Maximum buckets per sign of the exponential histograms of numeric features (default 320;
    * see `ModelAggregatorOptions.exponentialMaxBuckets`).
    */
   readonly exponentialMaxBuckets?: number;

@@ -48,11 +48,13 @@ const MAX_DISTINCT_TRACKED = 10_000;
 /**
  * Buckets per sign of a baseline's exponential histograms. A live histogram is compared with the
  * baseline at their common (lower) scale, so the baseline must be at least as fine as any live
- * window: live windows have at most 320 buckets per sign (160 per sender) over their own range,
- * the baseline 4,096 over the whole training range, 12.8 times more, so it stays the finer one
- * unless the training data span more than 12.8 times the octaves of a window. At 4,096 a
- * feature spanning 6 octaves gets scale 9 (buckets 0.14% wide); a feature spanning 27 octaves
- * (cents to millions) scale 7 (0.5%). The cost is the file: at most 4,096 counts per sign and
+ * window: a sender has at most 320 buckets per sign over its own range (a window's merge of
+ * senders at most 640), the baseline 4,096 over the whole training range, 12.8 times a sender's,
+ * so it stays the finer one unless the training data span more than 12.8 times the octaves of
+ * a sender's. At 4,096 a feature spanning 6 octaves gets scale 9 (buckets 0.14% wide); a feature
+ * spanning 27 octaves (cents to millions) scale 7 (0.5%). The statistics engine measured a
+ * 2,048-bucket reference as accurate as an equally fine one (processor/src/statistics/README.md);
+ * 4,096 leaves one scale step of margin. The cost is the file: at most 4,096 counts per sign and
  * feature, mostly small integers in JSON, some 10 KB per feature.
  */
 export const BASELINE_EXPONENTIAL_BUCKETS = 4096;

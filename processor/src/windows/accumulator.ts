@@ -15,10 +15,11 @@ import type { ModelIdentity, SlotId } from '../streams/signals.js';
 
 /**
  * Bucket budget per sign of exponential slots and of the merges of their snapshots (references):
- * twice the instrumentation's default (160), so that two senders whose ranges overlap only in
- * part merge without losing a scale step, while a slot row stays under 8 KB.
+ * twice the instrumentation's default (320), so that two senders whose ranges overlap only in
+ * part merge without losing a scale step (each step halves the resolution), while a slot row
+ * stays under 16 KB (in practice 1-2 bytes per bucket).
  */
-export const SLOT_EXPONENTIAL_BUCKETS = 320;
+export const SLOT_EXPONENTIAL_BUCKETS = 640;
 
 export interface CounterSlot {
   readonly kind: 'counter';

@@ -11,7 +11,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExponentialAccumulator } from '@otel-ml/conventions';
-import { mlFeatureValueView } from '@otel-ml/instrumentation';
+import { DEFAULT_EXPONENTIAL_MAX_BUCKETS, mlFeatureValueView } from '@otel-ml/instrumentation';
 import type { ExponentialHistogramPoint, HistogramPoint, Metric, MetricsExport, NumberPoint } from '../../../processor/src/otlp/index.js';
 import { createGrpcReceiver, createHttpReceiver, type GrpcReceiver, type HttpReceiver } from '../../../processor/src/receiver/index.js';
 import { RecordingConsumer } from './helpers.js';
@@ -83,7 +83,7 @@ function onlyExponentialPoint(m: Metric | undefined, temporality: string): Expon
 
 /** What an exponential histogram of `values` holds, by the rules the instrumentation shares with the SDK. */
 function expectedExponential(values: readonly number[]) {
-  const a = new ExponentialAccumulator(160);
+  const a = new ExponentialAccumulator(DEFAULT_EXPONENTIAL_MAX_BUCKETS);
   for (const v of values) a.record(v);
   const h = a.histogram();
   return { scale: h.scale, zeroCount: h.zeroCount, positive: h.positive, count: h.count };
