@@ -2,9 +2,10 @@
  * Which histograms of a numeric feature a window is compared on: like with like.
  *
  * A window's feature may hold an exponential histogram (the instrumentation's default), an
- * explicit one (features declared with boundaries, older instrumentation versions), or both (an
- * old service version beside a new one); so may its reference (a version-2 baseline has both: the
- * quantile-bucket histogram and the high-resolution exponential one). The rule:
+ * explicit one (features declared with boundaries, older instrumentation versions), or both on
+ * different values (an old service version beside a new one); so may a reference made of
+ * windows. A baseline reference holds one: its high-resolution exponential histogram (version 2)
+ * or its quantile-bucket one (version 1). The rule:
  *
  * - the current window holds one kind: it is compared with the reference's histogram of the same
  *   kind, or, when the reference has only the other kind, with that one;
