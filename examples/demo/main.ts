@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   const spans = new InMemorySpanExporter();
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
   const instrumentation = new MlInstrumentation({
-    models: { 'fraud-detector': { name: 'fraud-detector', version: '1', task: 'binary_classification', features: FEATURES, baseline } },
+    models: { 'fraud-detector': { name: 'fraud-detector', version: '1', task: 'binary_classification', features: FEATURES } },
   });
   registerInstrumentations({ instrumentations: [instrumentation], meterProvider, tracerProvider });
   const require = createRequire(import.meta.url);

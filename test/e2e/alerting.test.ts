@@ -169,7 +169,7 @@ describe('alerts on every path into Prometheus', () => {
       },
       { clock: () => now, manualEvaluation: true },
     );
-    app = await startManualService({ port: 0, otlpEndpoint: collector.url, prometheus: true, baseline, exportIntervalMs: 3_600_000 });
+    app = await startManualService({ port: 0, otlpEndpoint: collector.url, prometheus: true, exportIntervalMs: 3_600_000 });
     const host = (url: string) => new URL(url).host;
 
     const shippedRules = readFileSync(RULES, 'utf8');

@@ -51,7 +51,7 @@ describe('status page in headless Chromium', () => {
       },
       { clock: () => now, manualEvaluation: true },
     );
-    app = await startManualService({ port: 0, otlpEndpoint: svc.httpUrl, baseline, exportIntervalMs: 3_600_000 });
+    app = await startManualService({ port: 0, otlpEndpoint: svc.httpUrl, exportIntervalMs: 3_600_000 });
     for (const [seed, drifted] of [[21, false], [22, false], [23, false], [24, true], [25, true], [26, true]] as const) {
       const labelled = await sendPredictions({ url: app.url, rows: 400, seed, drift: drifted ? DRIFT : NO_DRIFT });
       await sendOutcomes(app.url, labelled);

@@ -268,6 +268,29 @@ export interface VerdictsReport {
   readonly checks: readonly CheckEntry[];
 }
 
+/**
+ * The verdict of a distribution whose reference could not be cut into at least two bins (a
+ * constant feature, or explicit buckets too coarse for its deciles) and whose fallback statistic
+ * (KS on the finest common buckets) did not decide either: neither flagged nor cleared. The
+ * reason is in `drift.reasons`.
+ */
+export const INSUFFICIENT_RESOLUTION = 'insufficient_resolution' as const;
+
+/** Whether a distribution's verdict is {@link INSUFFICIENT_RESOLUTION}. */
+export function isInsufficientResolution(d: DistributionReport): boolean {
+  return d.drift.verdict === INSUFFICIENT_RESOLUTION;
+}
+
+/**
+ * The features of a report whose verdict is {@link INSUFFICIENT_RESOLUTION}, sorted (computed from
+ * the features, so reports stored before the field existed give it too).
+ */
+export function unresolvedFeatures(r: Pick<ModelReport, 'features'>): string[] {
+  return Object.keys(r.features)
+    .filter((n) => isInsufficientResolution(r.features[n]!))
+    .sort();
+}
+
 export interface ModelReport {
   readonly model: { readonly name: string; readonly version: string | null; readonly task: ModelTask | null; readonly role: string };
   readonly window: { readonly start: string; readonly end: string } | null;
@@ -279,6 +302,11 @@ export interface ModelReport {
   readonly features: Readonly<Record<string, DistributionReport>>;
   /** Drifted features, most severe first. */
   readonly drifted: readonly string[];
+  /**
+   * Features whose verdict is `insufficient_resolution` (their reference could not be binned and
+   * the fallback did not decide): neither flagged nor cleared, sorted by name.
+   */
+  readonly insufficientResolution: readonly string[];
   readonly prediction: {
     readonly score: DistributionReport | null;
     readonly classes: DistributionReport | null;

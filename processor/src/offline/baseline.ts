@@ -6,17 +6,23 @@
  * missing, at most `maxInvalid` per file), a bounded uniform sample of numeric values (for the
  * quantile boundaries), category frequencies. Pass 2 feeds every row through the
  * instrumentation's aggregator with those boundaries, so the baseline's histograms are built by
- * the same code that builds live ones. Memory is bounded by the sample size and category caps,
- * not by the file size.
+ * the same code that builds live ones, and through a second aggregator whose numeric features
+ * are exponential histograms of {@link BASELINE_EXPONENTIAL_BUCKETS} buckets per sign (every
+ * value, not a sample). Memory is bounded by the sample size, the bucket budget and category
+ * caps, not by the file size.
  */
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import {
+  BASELINE_SCHEMA_VERSION,
   type BaselineFile,
   type CategoricalFeatureBaseline,
   type FeatureBaseline,
   type ModelTask,
   type NumericFeatureBaseline,
+  type ExponentialHistogram,
+  ATTR_ML_FEATURE_NAME,
+  METRIC_ML_FEATURE_VALUE,
 } from '@otel-ml/conventions';
 import { ModelAggregator, type FeatureSpec } from '@otel-ml/instrumentation';
 import { referenceBoundaries, seededUniform } from '../statistics/index.js';
@@ -45,6 +51,20 @@ export interface BaselineOptions extends ColumnOptions {
 const MAX_DISTINCT_TRACKED = 10_000;
 /** Invalid values kept per column to be listed (memory stays bounded whatever `maxInvalid` is). */
 const MAX_LISTED_INVALID = 1_000;
+
+/**
+ * Buckets per sign of a baseline's exponential histograms. A live histogram is compared with the
+ * baseline at their common (lower) scale, so the baseline must be at least as fine as any live
+ * window: a sender has at most 320 buckets per sign over its own range (a window's merge of
+ * senders at most 640), the baseline 4,096 over the whole training range, 12.8 times a sender's,
+ * so it stays the finer one unless the training data span more than 12.8 times the octaves of
+ * a sender's. At 4,096 a feature spanning 6 octaves gets scale 9 (buckets 0.14% wide); a feature
+ * spanning 27 octaves (cents to millions) scale 7 (0.5%). The statistics engine measured a
+ * 2,048-bucket reference as accurate as an equally fine one (processor/src/statistics/README.md);
+ * 4,096 leaves one scale step of margin. The cost is the file: at most 4,096 counts per sign and
+ * feature, mostly small integers in JSON, some 10 KB per feature.
+ */
+export const BASELINE_EXPONENTIAL_BUCKETS = 4096;
 
 /** Vitter's algorithm R: a uniform sample of at most `size` values from a stream. */
 class Reservoir {
@@ -227,8 +247,20 @@ export async function buildBaseline(opts: BaselineOptions): Promise<BaselineResu
     slices: opts.sliceColumns,
   });
   const feed = rowFeeder(p, specs, aggregator, task);
-  await readCsv(opts.data, { label: 'baseline: aggregating', progress: opts.progress, onHeader: () => {}, onRecord: feed });
+  // The same values as high-resolution exponential histograms (what live exponential windows compare with).
+  const numericSpecs: FeatureSpec[] = specs.filter((s) => s.type === 'numeric').map((s) => ({ name: s.name, type: 'numeric' }));
+  const exponential = new ModelAggregator({ model: { name: opts.model, version: opts.modelVersion, task }, features: numericSpecs, exponentialMaxBuckets: BASELINE_EXPONENTIAL_BUCKETS });
+  const feedExponential = numericFeeder(p, numericSpecs, exponential);
+  await readCsv(opts.data, {
+    label: 'baseline: aggregating', progress: opts.progress, onHeader: () => {}, onRecord: (rec, row) => {
+      feed(rec, row);
+      feedExponential(rec, row);
+    },
+  });
   const view = windowFromAggregator(aggregator.snapshot());
+  const exponentialByFeature = new Map<string, ExponentialHistogram>();
+  const ev = exponential.snapshot().metrics[METRIC_ML_FEATURE_VALUE];
+  if (ev?.kind === 'exponential_histogram') for (const pt of ev.points) exponentialByFeature.set(String(pt.attributes[ATTR_ML_FEATURE_NAME]), pt.histogram);
 
   const features: Record<string, FeatureBaseline> = {};
   for (const spec of specs) {
@@ -238,7 +270,9 @@ export async function buildBaseline(opts: BaselineOptions): Promise<BaselineResu
       const rb = numericBounds.get(spec.name)!;
       const histogram = fv?.histogram;
       if (!histogram) throw new Error(`internal: no histogram aggregated for ${spec.name}`);
-      const nf: NumericFeatureBaseline = { type: 'numeric', boundaries: rb.boundaries, decileBoundaries: rb.decileBoundaries, histogram, missing };
+      const exp = exponentialByFeature.get(spec.name);
+      if (!exp) throw new Error(`internal: no exponential histogram aggregated for ${spec.name}`);
+      const nf: NumericFeatureBaseline = { type: 'numeric', boundaries: rb.boundaries, decileBoundaries: rb.decileBoundaries, histogram, exponential: exp, missing };
       features[spec.name] = nf;
     } else {
       const counts = fv?.categories ?? {};
@@ -247,8 +281,7 @@ export async function buildBaseline(opts: BaselineOptions): Promise<BaselineResu
     }
   }
   const baseline: BaselineFile = {
-    // Version 1 until numeric features carry their exponential histogram (required from version 2).
-    schemaVersion: 1,
+    schemaVersion: BASELINE_SCHEMA_VERSION,
     model: { name: opts.model, ...(opts.modelVersion ? { version: opts.modelVersion } : {}), task },
     createdAt: (opts.now ?? (() => new Date()))().toISOString(),
     source: { rows: pass1.rows, sha256: hash.digest('hex'), file: basename(opts.data) },
@@ -279,6 +312,19 @@ function typeColumn(l: ColumnLearner): ColumnTyping {
   const example = l.textCells[0]!;
   const share = l.numbers === 0 ? 'no value is a number' : `${((100 * l.texts) / values).toFixed(l.texts / values < 0.995 ? 0 : 1)}% of its values are not numbers`;
   return categorical(`${share}, e.g. row ${example.row} ${JSON.stringify(truncate(example.cell, 20))}`);
+}
+
+/** Returns a record handler that feeds the numeric feature cells of one CSV row (in spec order) into the aggregator. */
+function numericFeeder(plan: ColumnPlan, specs: readonly FeatureSpec[], aggregator: ModelAggregator): (rec: readonly string[], row: number) => void {
+  const cols = specs.map((s) => plan.header.indexOf(s.name));
+  const values: unknown[] = new Array(specs.length);
+  return (rec, row) => {
+    for (let i = 0; i < cols.length; i++) {
+      const cell = rec[cols[i]!]!;
+      values[i] = isMissingCell(cell) ? null : numericCell(plan, rec, cols[i]!, row);
+    }
+    aggregator.observe({ features: values });
+  };
 }
 
 /**

@@ -75,8 +75,10 @@ interface Prepared {
 
 function prepare(opts: ReportOptions): Prepared {
   const baseline = typeof opts.baseline === 'string' ? loadBaseline(opts.baseline) : opts.baseline;
+  // Numeric features aggregate as exponential histograms, as the instrumentation does by default,
+  // so that the same rows give the same numbers offline and live.
   const specs: FeatureSpec[] = Object.entries(baseline.features).map(([name, f]) =>
-    f.type === 'numeric' ? { name, type: 'numeric', boundaries: f.boundaries } : { name, type: 'categorical', categories: f.categories },
+    f.type === 'numeric' ? { name, type: 'numeric' } : { name, type: 'categorical', categories: f.categories },
   );
   const classes = baseline.prediction?.classes ? Object.keys(baseline.prediction.classes) : undefined;
   const decileBoundaries = decileBoundariesOf(baseline);

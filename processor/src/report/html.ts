@@ -1,7 +1,7 @@
 /**
  * A self-contained HTML report: one file, inline CSS and SVG, no scripts, no network access.
  */
-import type { DistributionReport, ModelReport } from '../analysis/report-types.js';
+import { isInsufficientResolution, unresolvedFeatures, type DistributionReport, type ModelReport } from '../analysis/report-types.js';
 import { esc, histogramOverlay, reliabilityDiagram } from './svg.js';
 import { bySeverity, driftSentence, fmt, pct, performanceRows, pval, verdictText } from './text.js';
 import { windowDrifted } from '../analysis/retrain.js';
@@ -13,14 +13,20 @@ h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 8px;border-bot
 .meta{color:#5b6776;margin:0 0 12px} table{border-collapse:collapse;margin:8px 0} td,th{padding:4px 10px;border-bottom:1px solid #eef1f4;text-align:right}
 td:first-child,th:first-child{text-align:left} th{font-weight:600;color:#3c4856;background:#f7f9fb}
 .drift{color:#c92a2a;font-weight:600} .sig{color:#b35c00} .ok{color:#2b8a3e} .na{color:#868e96}
-.banner{padding:10px 14px;border-radius:6px;margin:12px 0;font-weight:600} .banner.bad{background:#fff0f0;color:#a61e1e} .banner.good{background:#ebfbee;color:#1e6b30}
+.banner{padding:10px 14px;border-radius:6px;margin:12px 0;font-weight:600} .banner.bad{background:#fff0f0;color:#a61e1e} .banner.good{background:#ebfbee;color:#1e6b30} .banner.warn{background:#fff8e6;color:#8a5300}
 .cards{display:flex;flex-wrap:wrap;gap:14px} .card{border:1px solid #e3e8ee;border-radius:8px;padding:10px 12px;background:#fff}
 .card h3{margin:0 0 4px;font-size:14px} .card p{margin:2px 0;color:#5b6776;font-size:12px} .card.feature{width:370px}
 .trends{display:flex;flex-wrap:wrap;gap:14px;margin:8px 0} .card.trend{padding:6px 4px}
 table.timeline th,table.timeline td:first-child,table.timeline td:nth-child(2),table.timeline td:nth-child(6){white-space:nowrap} table.timeline td:nth-child(4),table.timeline th:nth-child(4){text-align:left} table.overview td:nth-child(2),table.overview th:nth-child(2){text-align:left} .detail{font-weight:600} p.verdicts{margin:4px 0 10px;line-height:1.6} .est{color:#5b6776;font-style:italic} h2.detail{margin-top:40px;border-bottom:2px solid #c3cad3}
 `;
 
-const cls = (f: DistributionReport) => (f.drift.verdict === 'drift' ? 'drift' : f.drift.significant ? 'sig' : f.drift.verdict === 'insufficient_data' ? 'na' : 'ok');
+const cls = (f: DistributionReport) => (f.drift.verdict === 'drift' ? 'drift' : f.drift.significant || isInsufficientResolution(f) ? 'sig' : f.drift.verdict === 'insufficient_data' ? 'na' : 'ok');
+
+/** The line saying which features could not be binned (neither flagged nor cleared), or ''. */
+export function unresolvedBanner(r: ModelReport): string {
+  const u = unresolvedFeatures(r);
+  return u.length ? `<div class="banner warn" data-insufficient-resolution="${u.length}">Insufficient resolution in ${u.length} feature(s), neither flagged nor cleared: ${esc(u.join(', '))}</div>` : '';
+}
 
 export function featureCard(name: string, f: DistributionReport): string {
   const stats = `PSI ${fmt(f.psi)} (critical ${fmt(f.psiCritical)}) · JS ${fmt(f.jensenShannon)} · KS ${fmt(f.ks)} · χ² p ${pval(f.chiSquare?.pValue)}`;
@@ -73,7 +79,7 @@ export function windowDetailsHtml(r: ModelReport): string {
     .filter((x): x is readonly [typeof x[0], DistributionReport] => x[1] !== null)
     .map(([k, f]) => featureCard(`prediction ${k}`, f))
     .join('');
-  return `${banner}
+  return `${banner}${unresolvedBanner(r)}
 <h2>Features</h2>${featureTable(r)}
 <div class="cards">${bySeverity(r.features).map(([n, f]) => featureCard(n, f)).join('')}</div>
 ${preds ? `<h2>Predictions</h2><div class="cards">${preds}</div>` : ''}

@@ -2,7 +2,7 @@
  * Plain-text rendering of a model report: a table of features sorted by severity, then the
  * prediction, calibration and performance sections.
  */
-import type { DistributionReport, ModelReport, PerformanceReport } from '../analysis/report-types.js';
+import { isInsufficientResolution, unresolvedFeatures, type DistributionReport, type ModelReport, type PerformanceReport } from '../analysis/report-types.js';
 import { renderSectionsText } from './sections.js';
 import { textTable } from './table.js';
 import { driftedNames } from '../analysis/run.js';
@@ -16,9 +16,9 @@ export const fmt = (v: number | null | undefined, digits = 3): string => {
 export const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : `${(v * 100).toFixed(1)}%`);
 export const pval = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : v < 1e-4 ? '<1e-4' : v.toFixed(4));
 
-/** Orders features most severe first: drifted, then significant, then by PSI. */
+/** Orders features most severe first: drifted, then those that could not be binned, then significant, then by PSI. */
 export function bySeverity(features: Readonly<Record<string, DistributionReport>>): [string, DistributionReport][] {
-  const rank = (f: DistributionReport) => (f.drift.verdict === 'drift' ? 0 : f.drift.significant ? 1 : f.drift.verdict === 'no_drift' ? 2 : 3);
+  const rank = (f: DistributionReport) => (f.drift.verdict === 'drift' ? 0 : isInsufficientResolution(f) ? 1 : f.drift.significant ? 2 : f.drift.verdict === 'no_drift' ? 3 : 4);
   return Object.entries(features).sort(([an, a], [bn, b]) => rank(a) - rank(b) || (b.psi ?? -1) - (a.psi ?? -1) || (an < bn ? -1 : 1));
 }
 
@@ -32,6 +32,7 @@ export function driftSentence(r: ModelReport): string {
 export function verdictText(f: DistributionReport): string {
   if (f.drift.verdict === 'drift') return 'DRIFT';
   if (f.drift.verdict === 'insufficient_data') return 'too few rows';
+  if (isInsufficientResolution(f)) return 'resolution too low';
   return f.drift.significant ? 'significant, small' : 'ok';
 }
 
@@ -78,7 +79,10 @@ export function renderText(r: ModelReport): string {
     `rule       drift = chi-square p < ${r.settings.alpha} after Benjamini-Hochberg AND (PSI >= ${r.settings.minPsi} or JS >= ${r.settings.minJensenShannon}); at least ${r.settings.minRows} rows`,
   );
   if (r.status === 'insufficient_data') out.push(`status     insufficient data: fewer than ${r.settings.minRows} rows; nothing is flagged`);
-  out.push('', driftSentence(r), '');
+  out.push('', driftSentence(r));
+  const unresolved = unresolvedFeatures(r);
+  if (unresolved.length) out.push(`INSUFFICIENT RESOLUTION in ${unresolved.length} feature(s), neither flagged nor cleared: ${unresolved.map((n) => `${n} (${r.features[n]!.drift.reasons.join('; ')})`).join(', ')}`);
+  out.push('');
   const head = ['feature', 'type', 'n', 'missing', 'PSI (crit)', 'JS', 'KS', 'W1', 'chi2 p', 'verdict'];
   out.push(textTable(head, bySeverity(r.features).map(([n, f]) => distributionRow(n, f))));
   const moved = bySeverity(r.features).filter(([, f]) => f.drift.verdict === 'drift');

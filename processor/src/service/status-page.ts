@@ -6,7 +6,7 @@
  * (`?per=N` models each, default 10); `?model=<key>` shows one model. Plain HTML with inline
  * SVG; no scripts, no network access.
  */
-import type { ModelReport } from '../analysis/report-types.js';
+import { unresolvedFeatures, type ModelReport } from '../analysis/report-types.js';
 import { calibrationSection, featureCard, featureTable, performanceSection, STYLE } from '../report/html.js';
 import { renderSectionsHtml } from '../report/sections.js';
 import { esc } from '../report/svg.js';
@@ -127,13 +127,16 @@ function pendingText(p: PendingModel): string {
 function statusOf(r: ModelReport): string {
   const noFeatureData = Object.keys(r.features).length > 0 && Object.values(r.features).every((f) => f.count === 0);
   const drifted = driftedNames(r);
-  return r.status === 'insufficient_data'
+  const unresolved = unresolvedFeatures(r);
+  // a badge beside the verdict: these features were neither flagged nor cleared
+  const badge = unresolved.length ? ` <span class="sig" data-insufficient-resolution="${unresolved.length}">insufficient resolution: ${esc(unresolved.join(', '))}</span>` : '';
+  return (r.status === 'insufficient_data'
     ? '<span class="na">insufficient data</span>'
     : drifted.length
       ? `<span class="drift">drift: ${esc(drifted.join(', '))}</span>`
       : noFeatureData
         ? '<span class="na">no feature data in this window</span>'
-        : '<span class="ok">no drift</span>';
+        : '<span class="ok">no drift</span>') + badge;
 }
 
 const titleOf = (r: { readonly model: Entry['model'] }) => `${r.model.name}${r.model.version ? ` v${r.model.version}` : ''} · ${r.model.role}`;

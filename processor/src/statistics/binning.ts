@@ -3,8 +3,8 @@
  * buckets into decile bins, and re-binning explicit or exponential histograms
  * with other boundaries onto a target layout.
  */
-import { EXPONENTIAL_MAX_SCALE, assertValidExplicitHistogram, bucketIndex, downscaleNeeded, exponentialIndex } from '@otel-ml/conventions';
-import type { ExplicitHistogram, ExponentialBuckets, ExponentialHistogram } from '@otel-ml/conventions';
+import { EXPONENTIAL_MAX_SCALE, ExponentialAccumulator, assertValidExplicitHistogram, bucketIndex } from '@otel-ml/conventions';
+import type { ExplicitHistogram, ExponentialHistogram } from '@otel-ml/conventions';
 import { StatisticsInputError, checkBoundaries } from './validate.js';
 
 /** Sum, min and max of raw values; throws on a non-finite value (count missing values separately). */
@@ -53,42 +53,11 @@ export interface ExponentialBinningOptions {
  * "Base2 Exponential Bucket Histogram Aggregation".
  */
 export function exponentialFromValues(values: ArrayLike<number>, opts: ExponentialBinningOptions = {}): ExponentialHistogram {
-  const maxBuckets = opts.maxBuckets ?? 160;
-  const start = opts.maxScale ?? EXPONENTIAL_MAX_SCALE;
-  const { sum, min, max } = summary(values);
-  const pos = new Float64Array(values.length);
-  const neg = new Float64Array(values.length);
-  let np = 0;
-  let nn = 0;
-  let zero = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (v > 0) pos[np++] = exponentialIndex(v, start);
-    else if (v < 0) neg[nn++] = exponentialIndex(-v, start);
-    else zero++;
-  }
-  const span = (idx: Float64Array, k: number): [number, number] | undefined => {
-    if (k === 0) return undefined;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let i = 0; i < k; i++) {
-      if (idx[i]! < lo) lo = idx[i]!;
-      if (idx[i]! > hi) hi = idx[i]!;
-    }
-    return [lo, hi];
-  };
-  const ps = span(pos, np);
-  const ns = span(neg, nn);
-  const by = downscaleNeeded([ps, ns], start, maxBuckets);
-  const side = (idx: Float64Array, k: number, r: [number, number] | undefined): ExponentialBuckets => {
-    if (r === undefined) return { offset: 0, bucketCounts: [] };
-    const offset = r[0] >> by;
-    const counts = new Array<number>((r[1] >> by) - offset + 1).fill(0);
-    for (let i = 0; i < k; i++) counts[(idx[i]! >> by) - offset]! += 1;
-    return { offset, bucketCounts: counts };
-  };
-  const h: ExponentialHistogram = { scale: start - by, zeroCount: zero, zeroThreshold: 0, positive: side(pos, np, ps), negative: side(neg, nn, ns), count: values.length, sum };
-  return values.length > 0 ? { ...h, min, max } : h;
+  summary(values); // rejects non-finite values
+  // the conventions' accumulator: the instrumentation's aggregation, one value at a time
+  const acc = new ExponentialAccumulator(opts.maxBuckets ?? 160, opts.maxScale ?? EXPONENTIAL_MAX_SCALE);
+  for (let i = 0; i < values.length; i++) acc.record(values[i]!);
+  return acc.histogram();
 }
 
 /**

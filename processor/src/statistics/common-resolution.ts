@@ -19,7 +19,7 @@
  * Reference: OpenTelemetry metrics data model, "ExponentialHistogram" (bucket bounds, scale
  * changes by merging 2^k neighbouring buckets).
  */
-import { assertValidExplicitHistogram, exponentialLowerBound } from '@otel-ml/conventions';
+import { assertValidExplicitHistogram, explicitFromExponential, exponentialLowerBound } from '@otel-ml/conventions';
 import type { ExplicitHistogram, ExponentialBuckets, ExponentialHistogram } from '@otel-ml/conventions';
 import { rebinExplicit } from './binning.js';
 import { StatisticsInputError } from './validate.js';
@@ -116,8 +116,6 @@ function lowerBound(index: number, scale: number, table: Float64Array | undefine
   const whole = index >> scale;
   return pow2(whole) * table[index - whole * (1 << scale)]!;
 }
-
-const minMax = (h: NumericHistogram) => ({ min: h.count > 0 ? h.min : undefined, max: h.count > 0 ? h.max : undefined });
 
 /** One sign's non-empty buckets at a lower scale: indexes (non-decreasing) and counts, in growable buffers. */
 class Runs {
@@ -308,39 +306,15 @@ function exponentialCells(ref: ExponentialHistogram, cur: ExponentialHistogram, 
 }
 
 /**
- * An exponential histogram as an explicit one on its own bucket edges (exact): the edges of its
- * non-empty buckets in increasing order; zero-bucket counts go to the bucket ending at 0 (with a
- * zero threshold z > 0, to the one ending at z).
+ * An exponential histogram as an explicit one on its own bucket edges (exact): the conventions'
+ * `explicitFromExponential` (the edges of its non-empty buckets in increasing order; zero-bucket
+ * counts in the bucket ending at 0, or at the zero threshold z > 0), after checking `h`.
  */
 export function exponentialAsExplicit(h: ExponentialHistogram): ExplicitHistogram {
   checkExponential(h, 'exponential histogram');
-  const pos = runs(h.positive, 0, 'exponential histogram');
-  const neg = runs(h.negative, 0, 'exponential histogram');
-  const zt = h.zeroThreshold ?? 0;
-  const boundaries: number[] = [];
-  const counts: number[] = [0];
-  const edge = (x: number, countBelow: number): void => {
-    if (boundaries.length > 0 && x <= boundaries[boundaries.length - 1]!) {
-      counts[counts.length - 1]! += countBelow;
-      return;
-    }
-    counts[counts.length - 1]! += countBelow;
-    boundaries.push(x);
-    counts.push(0);
-  };
-  for (let i = neg.n - 1; i >= 0; i--) {
-    const idx = neg.index[i]!;
-    edge(-exponentialLowerBound(idx + 1, h.scale), 0);
-    edge(-exponentialLowerBound(idx, h.scale), neg.count[i]!);
-  }
-  if (h.zeroCount > 0 || (neg.n > 0 && pos.n > 0)) edge(zt, h.zeroCount);
-  for (let i = 0; i < pos.n; i++) {
-    const idx = pos.index[i]!;
-    edge(exponentialLowerBound(idx, h.scale), 0);
-    edge(exponentialLowerBound(idx + 1, h.scale), pos.count[i]!);
-  }
-  const { min, max } = minMax(h);
-  return { boundaries, counts, count: h.count, sum: h.sum, ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
+  runs(h.positive, 0, 'exponential histogram');
+  runs(h.negative, 0, 'exponential histogram');
+  return explicitFromExponential(h);
 }
 
 function explicitCells(ref: ExplicitHistogram, cur: ExplicitHistogram, note: string | null, out: CellBuffers): CommonCells {

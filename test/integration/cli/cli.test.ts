@@ -38,6 +38,14 @@ describe('otel-ml baseline', () => {
     expect(amount.decileBoundaries.every((d) => amount.boundaries.includes(d))).toBe(true);
     expect(amount.missing).toBeGreaterThan(300);
     expect(amount.histogram.count + amount.missing).toBe(20_000);
+    // version 2: every value also as a high-resolution exponential histogram (at most 4,096 buckets per sign)
+    expect(b.schemaVersion).toBe(2);
+    const e = amount.exponential!;
+    expect(e.count).toBe(amount.histogram.count);
+    expect(e.positive.bucketCounts.length).toBeLessThanOrEqual(4096);
+    expect(e.positive.bucketCounts.length).toBeGreaterThan(2048);
+    expect(e.scale).toBeGreaterThanOrEqual(7);
+    expect([e.min, e.max]).toEqual([amount.histogram.min, amount.histogram.max]);
     const country = b.features.country!;
     if (country.type !== 'categorical') throw new Error('country should be categorical');
     expect(country.categories).toEqual(['DE', 'FR', 'US', 'UK']);
@@ -66,6 +74,17 @@ describe('otel-ml report', () => {
     expect(rep.performance.rocAuc).toBeGreaterThan(0.6);
     expect(rep.performance.mae).toBeNull();
     expect(rep.prediction.score.drift.verdict).toBe('drift');
+  });
+
+  it('still reads a version 1 baseline (no exponential histograms): live exponential histograms are re-binned onto its boundaries', () => {
+    const b = JSON.parse(readFileSync(join(dir, 'fraud.baseline.json'), 'utf8'));
+    for (const f of Object.values(b.features) as { exponential?: unknown }[]) delete f.exponential;
+    writeFileSync(join(dir, 'v1.baseline.json'), JSON.stringify({ ...b, schemaVersion: 1 }));
+    const r = otelMl('report', '--baseline', 'v1.baseline.json', '--data', 'shifted.csv', ...COLS, '--format', 'json');
+    expect(r.stderr).toBe('');
+    const rep = JSON.parse(r.stdout);
+    expect(rep.drifted).toEqual(['amount']);
+    expect(rep.features.amount.chiSquare.dof).toBe(9);
   });
 
   it('reports fairness across slice columns', () => {

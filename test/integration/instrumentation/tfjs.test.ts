@@ -81,8 +81,8 @@ describe('TensorFlow.js auto-instrumentation', () => {
     const seen = [...batch, batch[0]!, ...batch];
     ['tenure', 'complaints', 'spend'].forEach((name, col) => {
       const p = features.find((f) => f.attributes['ml.feature.name'] === name)!;
-      expect(p.histogram!.count).toBe(7);
-      expect(p.histogram!.sum).toBeCloseTo(seen.reduce((a, r) => a + r[col]!, 0), 5);
+      expect(p.exponential!.count).toBe(7);
+      expect(p.exponential!.sum).toBeCloseTo(seen.reduce((a, r) => a + r[col]!, 0), 5);
     });
     const scores = withAttributes(await otel.points('ml.prediction.score'), churn);
     expect(scores[0]!.histogram!.count).toBe(7);

@@ -3,7 +3,9 @@
  * through the official OTLP exporters (HTTP JSON, HTTP protobuf, gRPC; delta and cumulative) to
  * the processor; the processor evaluates the window against a baseline and exports its results
  * over OTLP to an in-test receiver, where they are checked against the conventions and against
- * the offline report of the same rows.
+ * the offline report of the same rows. Numeric features travel as exponential histograms (the
+ * instrumentation's default); the same rows sent as explicit histograms on the baseline's
+ * boundaries give the same verdicts.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +28,7 @@ import type { MetricsExport } from '../../../processor/src/otlp/model.js';
 import { syntheticRows, toCsv, type SyntheticRow } from '../../helpers/synthetic.js';
 
 const COLS = { scoreColumn: 'score', labelColumn: 'label', exclude: ['id'] };
+const FRAUD_KEY = JSON.stringify(['fraud', '3', 'primary', '']);
 let dir: string;
 let baseline: BaselineFile;
 let baselinePath: string;
@@ -71,11 +74,17 @@ function exporterFor(kind: Sender, svc: RunningService, temporality: Aggregation
   return new GrpcExporter({ url: `http://${svc.grpcAddress}`, temporalityPreference });
 }
 
-/** Runs rows through an instrumented "service" and exports them to the processor, in `exports` flushes. */
-async function send(svc: RunningService, kind: Sender, temporality: AggregationTemporality, rows: readonly SyntheticRow[], instance: string, exports = 2): Promise<void> {
+/**
+ * Runs rows through an instrumented "service" and exports them to the processor, in `exports`
+ * flushes. `explicit`: numeric features on the baseline's boundaries instead of exponential.
+ */
+async function send(svc: RunningService, kind: Sender, temporality: AggregationTemporality, rows: readonly SyntheticRow[], instance: string, exports = 2, explicit = false): Promise<void> {
   const monitor = createModelMonitor({
     model: { name: 'fraud', version: '3', task: 'binary_classification' },
     baseline,
+    ...(explicit
+      ? { features: Object.entries(baseline.features).map(([name, f]) => (f.type === 'numeric' ? { name, type: 'numeric' as const, boundaries: f.boundaries } : { name, type: 'categorical' as const })) }
+      : {}),
   });
   const reader = new PeriodicExportingMetricReader({ exporter: exporterFor(kind, svc, temporality), exportIntervalMillis: 3_600_000, metricProducers: [monitor.metricProducer] });
   const { resourceFromAttributes } = await import('@opentelemetry/resources');
@@ -165,14 +174,16 @@ describe('processor service', () => {
 
   for (const kind of ['http-json', 'http-proto', 'grpc'] as const) {
     for (const temporality of [AggregationTemporality.DELTA, AggregationTemporality.CUMULATIVE]) {
-      it(`detects drift from ${kind} ${temporality === AggregationTemporality.DELTA ? 'delta' : 'cumulative'} exports, with the offline numbers`, async () => {
-        await withService(async (svc, advance) => {
+      it(`detects drift from ${kind} ${temporality === AggregationTemporality.DELTA ? 'delta' : 'cumulative'} exports, with the offline numbers and the verdicts of explicit histograms`, async () => {
+        const exponential = await withService(async (svc, advance) => {
           await send(svc, kind, temporality, shifted, 'a');
           advance(120_000);
           const [report] = svc.evaluateNow();
           expect(report).toBeDefined();
           expect(report!.current.count).toBe(2_000);
           expect(report!.drifted).toEqual(['amount']);
+          // the numeric features came as exponential histograms
+          expect(svc.processor.history(FRAUD_KEY)[0]!.features.amount!.exponential!.count).toBe(report!.features.amount!.count);
           // Live and offline numbers for the same rows are the same numbers.
           writeFileSync(join(dir, `cur-${kind}-${temporality}.csv`), toCsv(shifted));
           const offline = await runReport({ baseline, data: join(dir, `cur-${kind}-${temporality}.csv`), ...COLS, progress: false });
@@ -183,7 +194,19 @@ describe('processor service', () => {
           }
           expect(report!.calibration!.ece).toBe(offline.calibration!.ece);
           expect(report!.performance!.rocAuc).toBe(offline.performance!.rocAuc);
+          return report!;
         });
+        // the same rows as explicit histograms on the baseline's boundaries: the same verdicts
+        const explicit = await withService(async (svc, advance) => {
+          await send(svc, kind, temporality, shifted, 'a', 2, true);
+          advance(120_000);
+          const [report] = svc.evaluateNow();
+          expect(svc.processor.history(FRAUD_KEY)[0]!.features.amount!.exponential).toBeUndefined();
+          return report!;
+        });
+        expect(explicit.drifted).toEqual(exponential.drifted);
+        for (const f of ['amount', 'age', 'country']) expect(explicit.features[f]!.drift.verdict, f).toBe(exponential.features[f]!.drift.verdict);
+        expect(explicit.prediction.score!.drift.verdict).toBe(exponential.prediction.score!.drift.verdict);
       });
     }
   }
