@@ -114,6 +114,17 @@ function expandBuckets(ann, where) {
   return undefined;
 }
 
+/** annotations.otel_ml.exponential: { max_size, max_scale } of a histogram aggregated as a base-2 exponential histogram. */
+function exponentialOf(ann, where) {
+  const e = ann?.exponential;
+  if (e === undefined) return undefined;
+  const { max_size: maxSize, max_scale: maxScale } = e ?? {};
+  if (!Number.isInteger(maxSize) || maxSize < 2) fail(where, 'exponential.max_size must be an integer >= 2');
+  if (!Number.isInteger(maxScale) || maxScale < -10 || maxScale > 20) fail(where, 'exponential.max_scale must be an integer in [-10, 20]');
+  if (ann.buckets !== undefined || ann.buckets_linear !== undefined) fail(where, 'a metric has either exponential or explicit default buckets, not both');
+  return { maxSize, maxScale };
+}
+
 function checkIncreasing(b, where) {
   for (let i = 0; i < b.length; i++) {
     if (!Number.isFinite(b[i])) fail(where, `bucket boundary ${i} is not a finite number`);
@@ -198,7 +209,11 @@ function resolve({ manifest, groups, external }) {
         if (attr && !attr.onMetrics) fail(where, `attribute "${r.id}" is not allowed on metrics (unbounded values)`);
       }
       const ann = g.annotations?.otel_ml;
-      out.metrics.push({ ...base, name: g.metric_name, instrument: g.instrument, unit: g.unit, buckets: expandBuckets(ann, where), bucketsSource: ann?.buckets_source ?? 'fixed' });
+      const exponential = exponentialOf(ann, where);
+      if (exponential && g.instrument !== 'histogram') fail(where, 'only histograms can be exponential');
+      const bucketsSource = ann?.buckets_source ?? 'fixed';
+      if (!['fixed', 'baseline', 'default'].includes(bucketsSource)) fail(where, `invalid buckets_source "${bucketsSource}"`);
+      out.metrics.push({ ...base, name: g.metric_name, instrument: g.instrument, unit: g.unit, buckets: expandBuckets(ann, where), bucketsSource, exponential });
     } else if (g.type === 'span') {
       if (!SPAN_KINDS.has(g.span_kind)) fail(where, `invalid span_kind "${g.span_kind}"`);
       out.spans.push({ ...base, kind: g.span_kind });
@@ -255,8 +270,11 @@ function genMetrics(reg) {
     const lines = [m.brief, m.note, `Instrument: \`${m.instrument}\`. Unit: \`${m.unit}\`.`, `@stability ${m.stability}`];
     s += `\n${doc(lines)}export const METRIC_${constName(m.name)} = ${lit(m.name)} as const;\n`;
     if (m.buckets) {
-      const note = m.bucketsSource === 'baseline' ? 'Default boundaries when no baseline supplies them.' : 'Boundaries the processor relies on.';
+      const note = m.bucketsSource === 'baseline' ? 'Default boundaries when no baseline supplies them.' : m.bucketsSource === 'default' ? 'Default boundaries when the instrumentation is given none.' : 'Boundaries the processor relies on.';
       s += `\n/** Histogram bucket boundaries of \`${m.name}\`. ${note} */\nexport const METRIC_${constName(m.name)}_BUCKETS: readonly number[] = Object.freeze(${lit(m.buckets)});\n`;
+    }
+    if (m.exponential) {
+      s += `\n/** \`${m.name}\` is a base-2 exponential histogram by default: at most \`maxSize\` buckets per sign, the scale starting at \`maxScale\`. */\nexport const METRIC_${constName(m.name)}_EXPONENTIAL: { readonly maxSize: number; readonly maxScale: number } = Object.freeze(${lit(m.exponential)});\n`;
     }
   }
   return s;
@@ -286,7 +304,7 @@ function genRegistry(reg) {
     schemaUrl: reg.manifest.schema_url,
     version: reg.manifest.semconv_version,
     attributes,
-    metrics: Object.fromEntries(reg.metrics.map((m) => [m.name, { instrument: m.instrument, unit: m.unit, attributes: refs(m), ...(m.buckets ? { buckets: m.buckets } : {}) }])),
+    metrics: Object.fromEntries(reg.metrics.map((m) => [m.name, { instrument: m.instrument, unit: m.unit, attributes: refs(m), ...(m.buckets ? { buckets: m.buckets } : {}), ...(m.exponential ? { exponential: m.exponential } : {}) }])),
     spans: reg.spans.map((x) => ({ id: x.id, kind: x.kind, attributes: refs(x) })),
     events: Object.fromEntries(reg.events.map((e) => [e.name, { attributes: refs(e) }])),
   };
@@ -371,8 +389,11 @@ function genDocs(reg) {
   for (const m of reg.metrics) {
     index.push(`| [\`${m.name}\`](${slug(m.id)}.md) | ${m.instrument} | \`${m.unit}\` | ${esc(m.brief)} |`);
     let p = `# Metric \`${m.name}\`\n\n| Name | Instrument | Unit | Stability |\n|---|---|---|---|\n| \`${m.name}\` | ${m.instrument} | \`${m.unit}\` | \`${m.stability}\` |\n\n${m.brief}\n\n${m.note ? `${m.note}\n\n` : ''}## Attributes\n\n${refTable(reg, m.refs, true)}`;
+    if (m.exponential) {
+      p += `\n## Aggregation\n\nBase-2 exponential histogram by default: at most ${m.exponential.maxSize} buckets per sign (positive and negative values), the scale starting at ${m.exponential.maxScale} and lowered as values arrive. With plain OpenTelemetry SDK instruments, configure a View on \`${m.name}\` with the exponential histogram aggregation and \`maxSize: ${m.exponential.maxSize}\`.\n`;
+    }
     if (m.buckets) {
-      const src = m.bucketsSource === 'baseline' ? 'Default boundaries, used when no baseline supplies per-feature boundaries' : 'Bucket boundaries (the processor relies on them)';
+      const src = m.bucketsSource === 'baseline' ? 'Default boundaries, used when no baseline supplies per-feature boundaries' : m.bucketsSource === 'default' ? 'Default boundaries, used when the instrumentation is given none' : 'Bucket boundaries (the processor relies on them)';
       p += `\n## Buckets\n\n${src}, ${m.buckets.length} in all:\n\n\`${m.buckets.length > 30 ? `${m.buckets.slice(0, 5).join(', ')}, ..., ${m.buckets.slice(-3).join(', ')}` : m.buckets.join(', ')}\`\n`;
     }
     pages.set(`${slug(m.id)}.md`, p);

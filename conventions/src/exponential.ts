@@ -15,7 +15,20 @@
  * a rounding error of a bucket boundary. Subnormal values are handled (their exponent is
  * read after scaling by 2^52).
  */
-import type { ExponentialBuckets, ExponentialHistogram } from './histogram.js';
+import type { ExplicitHistogram, ExponentialBuckets, ExponentialHistogram } from './histogram.js';
+
+/** An exponential histogram whose bucket counts may be typed arrays (as read from a wire format or a store). */
+export interface ExponentialHistogramLike {
+  readonly scale: number;
+  readonly zeroCount: number;
+  readonly zeroThreshold?: number;
+  readonly positive: { readonly offset: number; readonly bucketCounts: ArrayLike<number> };
+  readonly negative: { readonly offset: number; readonly bucketCounts: ArrayLike<number> };
+  readonly count: number;
+  readonly sum: number;
+  readonly min?: number;
+  readonly max?: number;
+}
 
 /** Lowest scale of the OTLP data model (buckets 2^1024 wide: every finite float fits in 2). */
 export const EXPONENTIAL_MIN_SCALE = -10;
@@ -68,10 +81,10 @@ export function exponentialLowerBound(index: number, scale: number): number {
 }
 
 /** Buckets of one sign moved to a scale lower by `by` (index i -> i >> by). */
-export function downscaleBuckets(b: ExponentialBuckets, by: number): ExponentialBuckets {
+export function downscaleBuckets(b: { readonly offset: number; readonly bucketCounts: ArrayLike<number> }, by: number): ExponentialBuckets {
   if (by < 0 || !Number.isInteger(by)) throw new RangeError(`downscale by ${by}: expected a non-negative integer`);
   const counts = b.bucketCounts;
-  if (by === 0 || counts.length === 0) return { offset: b.offset, bucketCounts: [...counts] };
+  if (by === 0 || counts.length === 0) return { offset: b.offset, bucketCounts: Array.from(counts) };
   const first = b.offset >> by;
   const last = (b.offset + counts.length - 1) >> by;
   const out = new Array<number>(last - first + 1).fill(0);
@@ -187,6 +200,84 @@ export function mergeExponential(a: ExponentialHistogram, b: ExponentialHistogra
     ...(min !== undefined ? { min } : {}),
     ...(max !== undefined ? { max } : {}),
   };
+}
+
+/**
+ * `current - previous` for two cumulative readings of one series (`previous` at a scale >= the
+ * current one is first brought to it, so the difference stays exact after the scale was lowered):
+ * buckets, zero count, count and sum subtract; min/max are left out (they cover the whole
+ * series). Undefined when the current reading is not a continuation of the previous one: a
+ * higher scale, another zero threshold, or a count or bucket that decreased (a reset).
+ */
+export function subtractExponential(current: ExponentialHistogramLike, previous: ExponentialHistogramLike): ExponentialHistogram | undefined {
+  if (previous.scale < current.scale || (previous.zeroThreshold ?? 0) !== (current.zeroThreshold ?? 0)) return undefined;
+  if (current.count < previous.count || current.zeroCount < previous.zeroCount) return undefined;
+  const by = previous.scale - current.scale;
+  const positive = subtractBuckets(current.positive, by === 0 ? previous.positive : downscaleBuckets(previous.positive, by));
+  const negative = subtractBuckets(current.negative, by === 0 ? previous.negative : downscaleBuckets(previous.negative, by));
+  if (positive === undefined || negative === undefined) return undefined;
+  return {
+    scale: current.scale,
+    zeroCount: current.zeroCount - previous.zeroCount,
+    zeroThreshold: current.zeroThreshold ?? 0,
+    positive,
+    negative,
+    count: current.count - previous.count,
+    sum: current.sum - previous.sum,
+  };
+}
+
+/** cur - prev bucket by bucket (prev's non-zero buckets must lie in cur's range), or undefined when one goes negative. */
+function subtractBuckets(cur: { readonly offset: number; readonly bucketCounts: ArrayLike<number> }, prev: { readonly offset: number; readonly bucketCounts: ArrayLike<number> }): ExponentialBuckets | undefined {
+  const out = Array.from(cur.bucketCounts);
+  const p = prev.bucketCounts;
+  for (let j = 0; j < p.length; j++) {
+    const c = p[j]!;
+    if (c === 0) continue;
+    const i = prev.offset + j - cur.offset;
+    if (i < 0 || i >= out.length || out[i]! < c) return undefined;
+    out[i]! -= c;
+  }
+  return trim({ offset: cur.offset, bucketCounts: out });
+}
+
+/**
+ * An exponential histogram as an explicit one on its own bucket edges (exact: each bucket of `h`
+ * is one explicit bucket, or part of one where empty buckets were skipped): the edges of its
+ * non-empty buckets in increasing order; zero-bucket counts go to the bucket ending at 0 (with a
+ * zero threshold z > 0, at z). For consumers of explicit histograms only (a Prometheus text
+ * exposition, statistics on explicit buckets).
+ */
+export function explicitFromExponential(h: ExponentialHistogram): ExplicitHistogram {
+  const zt = h.zeroThreshold ?? 0;
+  const boundaries: number[] = [];
+  const counts: number[] = [0];
+  /** Closes the current explicit bucket at `x` with `countBelow` more in it (edges already passed only add the count). */
+  const edge = (x: number, countBelow: number): void => {
+    counts[counts.length - 1]! += countBelow;
+    if (boundaries.length > 0 && x <= boundaries[boundaries.length - 1]!) return;
+    boundaries.push(x);
+    counts.push(0);
+  };
+  const neg = h.negative;
+  const pos = h.positive;
+  const any = (b: ExponentialBuckets) => b.bucketCounts.some((c) => c > 0);
+  for (let i = neg.bucketCounts.length - 1; i >= 0; i--) {
+    const c = neg.bucketCounts[i]!;
+    if (c === 0) continue;
+    // negative bucket i holds [-b^(i+1), -b^i)
+    edge(-exponentialLowerBound(neg.offset + i + 1, h.scale), 0);
+    edge(-exponentialLowerBound(neg.offset + i, h.scale), c);
+  }
+  if (h.zeroCount > 0 || (any(neg) && any(pos))) edge(zt, h.zeroCount);
+  for (let i = 0; i < pos.bucketCounts.length; i++) {
+    const c = pos.bucketCounts[i]!;
+    if (c === 0) continue;
+    edge(exponentialLowerBound(pos.offset + i, h.scale), 0);
+    edge(exponentialLowerBound(pos.offset + i + 1, h.scale), c);
+  }
+  const known = h.count > 0;
+  return { boundaries, counts, count: h.count, sum: h.sum, ...(known && h.min !== undefined ? { min: h.min } : {}), ...(known && h.max !== undefined ? { max: h.max } : {}) };
 }
 
 /** Throws a RangeError naming the first broken invariant of an exponential histogram. */

@@ -6,3 +6,4 @@ export type * from './registry-types.js';
 export * from './histogram.js';
 export * from './baseline.js';
 export * from './exponential.js';
+export * from './exponential-accumulator.js';

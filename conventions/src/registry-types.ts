@@ -28,6 +28,8 @@ export interface RegistryMetric {
   readonly unit: string;
   readonly attributes: readonly RegistryAttributeRef[];
   readonly buckets?: readonly number[];
+  /** Aggregated as a base-2 exponential histogram by default (at most `maxSize` buckets per sign, scale from `maxScale`). */
+  readonly exponential?: { readonly maxSize: number; readonly maxScale: number };
 }
 
 export interface RegistrySpan {

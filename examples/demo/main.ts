@@ -9,7 +9,8 @@
  *    MlInstrumentation; metrics go to the processor over OTLP/HTTP protobuf.
  * 4. Sends synthetic traffic window by window (simulated minutes), with outcomes arriving one window
  *    late, and injects drift after a few windows. Each evaluated window is printed as it closes.
- * 5. Writes reports/demo-report.html and reports/demo-report.json, then stops (or keeps serving with --serve).
+ * 5. Writes reports/demo-report.html and reports/demo-report.json (every window's verdicts over time,
+ *    then the details of the worst window), then stops (or keeps serving with --serve).
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -24,11 +25,12 @@ import { createMlMetricProducer, MlInstrumentation } from '@otel-ml/instrumentat
 import { buildBaseline } from '../../processor/src/offline/baseline.js';
 import { DEFAULT_CONFIG } from '../../processor/src/service/config.js';
 import { startService } from '../../processor/src/service/service.js';
-import { renderHtml } from '../../processor/src/report/html.js';
+import { renderRunHtml, runVerdicts } from '../../processor/src/report/run.js';
+import { multiWindowReport } from '../../processor/src/analysis/run.js';
 import type { ModelReport } from '../../processor/src/analysis/report-types.js';
 import { logisticModel } from '../models/onnx-model.js';
 import { FEATURES, MODEL_SPEC, generate, type DriftPlan } from './traffic.js';
-import { printWindow, bold, dim } from './terminal.js';
+import { printWindow, bold, dim, red } from './terminal.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -84,7 +86,7 @@ async function main(): Promise<void> {
   const spans = new InMemorySpanExporter();
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
   const instrumentation = new MlInstrumentation({
-    models: { 'fraud-detector': { name: 'fraud-detector', version: '1', task: 'binary_classification', features: FEATURES, baseline } },
+    models: { 'fraud-detector': { name: 'fraud-detector', version: '1', task: 'binary_classification', features: FEATURES } },
   });
   registerInstrumentations({ instrumentations: [instrumentation], meterProvider, tracerProvider });
   const require = createRequire(import.meta.url);
@@ -126,14 +128,16 @@ async function main(): Promise<void> {
     if (!args.fast) await sleep(700);
   }
 
-  // 5. Reports.
-  const worst = [...reports].sort((a, b) => b.drifted.length - a.drifted.length)[0] ?? reports.at(-1);
-  writeFileSync(join(outDir, 'demo-report.json'), `${JSON.stringify({ windows: reports }, null, 2)}\n`);
-  if (worst) writeFileSync(join(outDir, 'demo-report.html'), renderHtml(worst));
-  const detected = reports.filter((r) => r.drifted.length > 0);
-  console.log(
-    `\n${bold(detected.length ? `Drift detected in ${detected.length} of ${reports.length} windows` : `No drift detected in ${reports.length} windows`)}${detected.length ? ` (first: window ${reports.indexOf(detected[0]!) + 1}, features ${detected[0]!.drifted.join(', ')})` : ''}`,
-  );
+  // 5. A report of the whole run: every window's verdicts, then the details of the worst window;
+  // the same summary as the lines below and the status page's.
+  if (reports.length === 0) throw new Error('no window was evaluated');
+  const run = multiWindowReport(reports);
+  writeFileSync(join(outDir, 'demo-report.json'), `${JSON.stringify(run, null, 2)}\n`);
+  writeFileSync(join(outDir, 'demo-report.html'), renderRunHtml(run));
+  const verdicts = runVerdicts(run.run, reports);
+  console.log(`\n${bold(verdicts.drift)}`);
+  if (verdicts.retrain) console.log(verdicts.bad.retrain ? red(verdicts.retrain) : verdicts.retrain);
+  console.log(`details   window ${run.run.detail.window}, the worst: ${run.run.detail.reason}`);
   console.log(`reports   ${join(outDir, 'demo-report.html')} · ${join(outDir, 'demo-report.json')}`);
   if (args.serve && !stopping) {
     console.log(`serving the status page at ${svc.httpUrl}/ — Ctrl-C to stop`);
@@ -143,7 +147,7 @@ async function main(): Promise<void> {
   await meterProvider.shutdown();
   await tracerProvider.shutdown();
   await svc.close();
-  if (!detected.length) process.exitCode = 1;
+  if (run.run.driftedWindows.length === 0) process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {

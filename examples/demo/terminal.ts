@@ -1,6 +1,7 @@
 /** Terminal output of the demo: one block per evaluated window. */
 import type { ModelReport } from '../../processor/src/analysis/report-types.js';
 import { bySeverity, fmt, pct, pval } from '../../processor/src/report/text.js';
+import { driftedNames } from '../../processor/src/analysis/run.js';
 
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
 const wrap = (code: string) => (s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
@@ -12,10 +13,11 @@ export const yellow = wrap('33');
 
 export function printWindow(r: ModelReport, n: number, spans: number): void {
   const time = r.window ? `${r.window.start.slice(11, 16)}-${r.window.end.slice(11, 16)}` : '';
-  const verdict = r.status === 'insufficient_data' ? yellow('insufficient data') : r.drifted.length ? red(`DRIFT: ${r.drifted.join(', ')}`) : green('no drift');
+  const verdict = r.status === 'insufficient_data' ? yellow('insufficient data') : driftedNames(r).length ? red(`DRIFT: ${driftedNames(r).join(', ')}`) : green('no drift');
   const perf = r.performance ? `acc ${fmt(r.performance.accuracy)} AUC ${fmt(r.performance.rocAuc)}` : 'no outcomes yet';
   const cal = r.calibration ? `ECE ${fmt(r.calibration.ece)}` : '';
-  console.log(`${bold(`window ${n}`)} ${dim(time)}  ${r.current.count} rows  ${spans} spans  ${perf}  ${cal}  ${verdict}`);
+  const retrain = r.retrain?.recommended ? `  ${red('retraining RECOMMENDED')}` : '';
+  console.log(`${bold(`window ${n}`)} ${dim(time)}  ${r.current.count} rows  ${spans} spans  ${perf}  ${cal}  ${verdict}${retrain}`);
   const rows = bySeverity(r.features).slice(0, 6);
   for (const [name, f] of rows) {
     const mark = f.drift.verdict === 'drift' ? red('●') : f.drift.significant ? yellow('●') : green('●');

@@ -33,7 +33,7 @@ const MAX_PENDING = 100_000;
 export async function startAutoService(o: ExampleServiceOptions = {}): Promise<RunningExample> {
   const telemetry = createTelemetry({ serviceName: o.serviceName ?? 'fraud-api', otlpEndpoint: o.otlpEndpoint, traces: o.traces, exportIntervalMs: o.exportIntervalMs, prometheus: o.prometheus });
   const instrumentation = new MlInstrumentation({
-    models: { 'fraud-detector': { name: 'fraud-detector', version: '1', task: 'binary_classification', features: FEATURES, baseline: o.baseline } },
+    models: { 'fraud-detector': { name: 'fraud-detector', version: '1', task: 'binary_classification', features: FEATURES } },
   });
   const unregister = registerInstrumentations({ instrumentations: [instrumentation], meterProvider: telemetry.meterProvider, tracerProvider: telemetry.tracerProvider });
 

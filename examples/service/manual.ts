@@ -3,7 +3,10 @@
  * (span, inference duration, features and score per row), a retrained candidate runs in shadow
  * (ml.shadow.agreement), and POST /outcome joins true labels to predictions by id.
  *
- *   npx tsx examples/service/manual.ts --port 8080 --otlp http://127.0.0.1:4318 [--prometheus] [--baseline fraud.baseline.json]
+ *   npx tsx examples/service/manual.ts --port 8080 --otlp http://127.0.0.1:4318 [--prometheus]
+ *
+ * No baseline file is needed: the numeric features are exported as exponential histograms, and
+ * the processor compares them with the baseline it was given (or with production windows).
  */
 import { createModelMonitor, type ModelMonitor } from '@otel-ml/instrumentation';
 import { listen, type PredictRequest, type Prediction } from './http.js';
@@ -22,7 +25,6 @@ export async function startManualService(o: ExampleServiceOptions = {}): Promise
   const monitor = createModelMonitor({
     model: MODEL,
     features: FEATURES.map((name) => ({ name, type: 'numeric' as const })),
-    baseline: o.baseline,
     tracerProvider: telemetry.tracerProvider,
   });
   const vectors = (rows: readonly PredictRequest[]) => rows.map((r) => featureVector(r.features));

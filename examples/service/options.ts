@@ -1,7 +1,6 @@
 /** Options and command line shared by both variants of the example service. */
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import type { BaselineFile } from '@otel-ml/conventions';
 
 export interface ExampleServiceOptions {
   readonly host?: string;
@@ -14,8 +13,6 @@ export interface ExampleServiceOptions {
   readonly exportIntervalMs?: number;
   /** Serve the service's own metrics at GET /metrics. */
   readonly prometheus?: boolean;
-  /** The model's baseline (a file written by `otel-ml baseline`, or its content): shapes the feature histograms. */
-  readonly baseline?: BaselineFile | string;
   readonly serviceName?: string;
 }
 
@@ -29,7 +26,7 @@ export interface RunningExample {
 /** True when `importMetaUrl` is the module node was started with. */
 export const isMain = (importMetaUrl: string): boolean => process.argv[1] !== undefined && importMetaUrl === pathToFileURL(process.argv[1]).href;
 
-/** Reads the command line (`--port 8080 --otlp http://127.0.0.1:4318 --prometheus --traces --baseline f.json --interval 15s`). */
+/** Reads the command line (`--port 8080 --otlp http://127.0.0.1:4318 --prometheus --traces --interval 15s`). */
 export function optionsFromArgv(argv: readonly string[] = process.argv.slice(2)): ExampleServiceOptions {
   const { values } = parseArgs({
     args: [...argv],
@@ -39,7 +36,6 @@ export function optionsFromArgv(argv: readonly string[] = process.argv.slice(2))
       otlp: { type: 'string', default: process.env.OTEL_EXPORTER_OTLP_ENDPOINT },
       traces: { type: 'boolean', default: false },
       prometheus: { type: 'boolean', default: false },
-      baseline: { type: 'string' },
       interval: { type: 'string', default: '15' },
     },
   });
@@ -49,7 +45,6 @@ export function optionsFromArgv(argv: readonly string[] = process.argv.slice(2))
     otlpEndpoint: values.otlp,
     traces: values.traces,
     prometheus: values.prometheus,
-    baseline: values.baseline,
     exportIntervalMs: Number(values.interval) * 1000,
   };
 }

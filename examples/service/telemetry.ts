@@ -51,7 +51,8 @@ export function createTelemetry(o: TelemetryOptions): Telemetry {
   }
   let prom: PrometheusExporter | undefined;
   if (o.prometheus) {
-    prom = new PrometheusExporter({ preventServerStart: true, metricProducers: [createMlMetricProducer()] });
+    // the Prometheus text format has no native histograms: feature values as explicit buckets there
+    prom = new PrometheusExporter({ preventServerStart: true, metricProducers: [createMlMetricProducer({ exponentialAsExplicit: true })] });
     readers.push(prom);
   }
   const spanProcessors: SpanProcessor[] = [];

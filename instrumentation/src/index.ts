@@ -26,6 +26,7 @@ export type { OutcomeJoinOptions } from './monitor/outcome-join.js';
 
 // Export to OpenTelemetry
 export { MlMetricProducer } from './export/producer.js';
+export { mlFeatureValueView, EXPONENTIAL_METER_NAME } from './export/instruments.js';
 export type { MetricSource, MlMetricProducerOptions, TemporalitySource } from './export/producer.js';
 
 // Offline / processor path: the aggregation core, usable without any OpenTelemetry SDK.
@@ -40,6 +41,7 @@ export type {
   AttributeValue,
   ClassScores,
   DeploymentRole,
+  ExponentialHistogramPoint,
   FeatureRow,
   FeatureSpec,
   FeatureType,
@@ -56,7 +58,8 @@ export type {
   SumPoint,
   Temporality,
 } from './aggregation/types.js';
-export { DEFAULT_VALUE_BOUNDARIES, SCORE_BOUNDARIES, DURATION_BOUNDARIES, OUTCOME_DELAY_BOUNDARIES, OVERFLOW_VALUE } from './names.js';
+export { EXPONENTIAL_KEY_SUFFIX } from './aggregation/types.js';
+export { DEFAULT_EXPONENTIAL_MAX_BUCKETS, DEFAULT_VALUE_BOUNDARIES, SCORE_BOUNDARIES, DURATION_BOUNDARIES, OUTCOME_DELAY_BOUNDARIES, OVERFLOW_VALUE } from './names.js';
 export { SCOPE_NAME, VERSION } from './version.js';
 
 // Auto-instrumentation (instrumentation/src/auto/) is exported below.

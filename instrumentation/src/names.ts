@@ -4,7 +4,8 @@
  */
 import {
   ATTR_ML_SLICE,
-  METRIC_ML_FEATURE_VALUE_BUCKETS,
+  METRIC_ML_BUSINESS_VALUE_BUCKETS,
+  METRIC_ML_FEATURE_VALUE_EXPONENTIAL,
   METRIC_ML_INFERENCE_DURATION_BUCKETS,
   METRIC_ML_OUTCOME_DELAY_BUCKETS,
   METRIC_ML_PREDICTION_SCORE_BUCKETS,
@@ -74,8 +75,17 @@ export const DURATION_BOUNDARIES: readonly number[] = METRIC_ML_INFERENCE_DURATI
 export const OUTCOME_DELAY_BOUNDARIES: readonly number[] = METRIC_ML_OUTCOME_DELAY_BUCKETS;
 
 /**
- * Default boundaries of `ml.feature.value` when neither the feature spec nor the baseline gives
- * any (the registry's symmetric 1-2-5 scale). Prefer a baseline: its quantile boundaries make
- * the live and reference histograms line up exactly.
+ * The registry's symmetric 1-2-5 scale: the default boundaries of `ml.business.value` (numeric
+ * features no longer use fixed default boundaries: see {@link DEFAULT_EXPONENTIAL_MAX_BUCKETS}).
  */
-export const DEFAULT_VALUE_BOUNDARIES: readonly number[] = METRIC_ML_FEATURE_VALUE_BUCKETS;
+export const DEFAULT_VALUE_BOUNDARIES: readonly number[] = METRIC_ML_BUSINESS_VALUE_BUCKETS;
+
+/**
+ * Numeric features without explicit boundaries are base-2 exponential histograms with at most
+ * this many buckets per sign (the registry's `ml.feature.value` default, chosen by measurement:
+ * see the `exponentialMaxBuckets` option).
+ */
+export const DEFAULT_EXPONENTIAL_MAX_BUCKETS: number = METRIC_ML_FEATURE_VALUE_EXPONENTIAL.maxSize;
+
+/** The scale the exponential histograms of numeric features start at. */
+export const EXPONENTIAL_START_SCALE: number = METRIC_ML_FEATURE_VALUE_EXPONENTIAL.maxScale;

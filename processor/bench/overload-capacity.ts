@@ -8,7 +8,9 @@
  *    request), each round with new delta intervals so that every point is accumulated, through
  *    the service's group commit, one request at a time and with 4 in flight (as a Collector's
  *    exporter queue sends them). Compared with decoding the same payloads only, in alternating
- *    slices. Targets: >= 100,000 histogram points/s, >= 50% of decode-only throughput.
+ *    slices. Targets: >= 100,000 histogram points/s, >= 50% of decode-only throughput. The same
+ *    with exponential histogram points of ml.feature.value: 160 buckets (the SDK's default size),
+ *    in memory and as otel-ml serve runs, and 320 (the instrumentation's default) as serve.
  * 1b. The two halves apart: CPU µs per point of decoding and of the state update alone.
  * 2. Evaluation: analysis/evaluate.ts on constructed WindowSnapshots, MODELS x FEATURES numeric
  *    features (20 buckets each). Target: 10,000 (model, feature) series in < 250 ms, <= 4 KiB per
@@ -28,7 +30,7 @@ import type { MetricsExport } from '../src/otlp/model.js';
 import type { Durability } from '../src/store/sqlite.js';
 import { evaluate } from '../src/analysis/evaluate.js';
 import { emptySnapshot, type WindowSnapshot } from '../src/windows/snapshot.js';
-import { buildHistogramRequest, encodeRequest } from './ingest-payload.js';
+import { buildExponentialRequest, buildHistogramRequest, encodeRequest } from './ingest-payload.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -46,17 +48,20 @@ const semi = process.execArgv.find((a) => a.startsWith('--max-semi-space-size'))
 console.log(`processor capacity on one core (node ${process.version}, ${semi})`);
 
 // ---- 1. ingest ---------------------------------------------------------------------------------
+type Kind = 'explicit' | 'exponential' | 'exponential320';
+type Template = { resourceMetrics: { scopeMetrics: { metrics: Record<'histogram' | 'exponentialHistogram', { dataPoints: { startTimeUnixNano: string; timeUnixNano: string }[] } | undefined>[] }[] }[] };
+
 /**
  * One payload per round: same points, delta interval [round, round + 1) seconds. The requests of
  * later cycles reuse them with their times moved on (`retime`), so that the same streams get new
  * intervals, as from a live sender, and the store stays open (opening one starts its threads).
  */
-function payloads(): Uint8Array[] {
-  const template = buildHistogramRequest({ points: POINTS, buckets: 200 }) as { resourceMetrics: { scopeMetrics: { metrics: { histogram: { dataPoints: { startTimeUnixNano: string; timeUnixNano: string }[] } }[] }[] }[] };
+function payloads(kind: Kind): Uint8Array[] {
+  const template = (kind === 'explicit' ? buildHistogramRequest({ points: POINTS, buckets: 200 }) : buildExponentialRequest({ points: POINTS, buckets: kind === 'exponential' ? 160 : 320 })) as Template;
   const out: Uint8Array[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     for (const m of template.resourceMetrics[0]!.scopeMetrics[0]!.metrics) {
-      for (const p of m.histogram.dataPoints) {
+      for (const p of (m.histogram ?? m.exponentialHistogram)!.dataPoints) {
         p.startTimeUnixNano = String(BASE_NS + BigInt(r) * SECOND_NS);
         p.timeUnixNano = String(BASE_NS + BigInt(r + 1) * SECOND_NS);
       }
@@ -67,8 +72,8 @@ function payloads(): Uint8Array[] {
 }
 
 /**
- * Offsets of the start and end times in each payload: HistogramDataPoint fields 2 and 3 are
- * fixed64 (tags 0x11, 0x19), so they can be rewritten in place.
+ * Offsets of the start and end times in each payload: fields 2 and 3 of HistogramDataPoint and
+ * of ExponentialHistogramDataPoint are fixed64 (tags 0x11, 0x19), so they can be rewritten in place.
  */
 function timeOffsets(bodies: readonly Uint8Array[]): { start: number[]; end: number[] }[] {
   return bodies.map((b, r) => {
@@ -86,8 +91,19 @@ function timeOffsets(bodies: readonly Uint8Array[]): { start: number[]; end: num
   });
 }
 
+/** The payloads of one kind of point, and where their times are. */
+interface PayloadSet {
+  readonly bodies: Uint8Array[];
+  readonly offsets: { start: number[]; end: number[] }[];
+}
+
+function payloadSet(kind: Kind): PayloadSet {
+  const bodies = payloads(kind);
+  return { bodies, offsets: timeOffsets(bodies) };
+}
+
 /** Moves payload `r`'s interval to [k, k + 1) seconds from the base, k = cycle * ROUNDS + r. */
-function retime(r: number, cycle: number): Uint8Array {
+function retime({ bodies, offsets }: PayloadSet, r: number, cycle: number): Uint8Array {
   const b = bodies[r]!;
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const k = BigInt(cycle * ROUNDS + r);
@@ -136,9 +152,9 @@ async function slice(side: Side, ms: number, inFlight: number, fn: () => unknown
  * so that both see the same machine state (CPU frequency, neighbours): the ratio is robust
  * where two separate 3-second runs on a shared machine differ by tens of percent.
  */
-async function compare(ingest: () => Promise<unknown>, inFlight: number): Promise<{ decode: Rate; ingest: Rate }> {
+async function compare(set: PayloadSet, ingest: () => Promise<unknown>, inFlight: number): Promise<{ decode: Rate; ingest: Rate }> {
   let d = 0;
-  const decode = () => decodeMetricsProtobuf(bodies[d++ % ROUNDS]!);
+  const decode = () => decodeMetricsProtobuf(set.bodies[d++ % ROUNDS]!);
   for (let i = 0; i < 3; i++) {
     decode();
     await ingest();
@@ -152,20 +168,25 @@ async function compare(ingest: () => Promise<unknown>, inFlight: number): Promis
   return { decode: a.rate(), ingest: b.rate() };
 }
 
-const bodies = payloads();
-const offsets = timeOffsets(bodies);
+const sets: Record<Kind, PayloadSet> = { explicit: payloadSet('explicit'), exponential: payloadSet('exponential'), exponential320: payloadSet('exponential320') };
 const dir = mkdtempSync(join(tmpdir(), 'otel-ml-capacity-'));
 const ingestRows: Record<string, string | number>[] = [];
 let ingestMain: { decode: Rate; ingest: Rate } | undefined;
 let ingestService: { decode: Rate; ingest: Rate } | undefined;
-for (const [label, path, durability, inFlight, commitWorker] of [
-  ['in-memory SQLite, 1 request at a time', ':memory:', 'normal', 1, false],
-  ['state file, durability normal, 1 request at a time', join(dir, 'normal.db'), 'normal', 1, false],
-  ['state file, durability full (default), 1 request at a time', join(dir, 'full.db'), 'full', 1, false],
-  ['state file, durability full, 4 requests in flight', join(dir, 'full4.db'), 'full', 4, false],
-  ['as otel-ml serve (full, commit worker), 1 request at a time', join(dir, 'worker.db'), 'full', 1, true],
-  ['as otel-ml serve (full, commit worker), 4 requests in flight', join(dir, 'worker4.db'), 'full', 4, true],
+let exponentialService: { decode: Rate; ingest: Rate } | undefined;
+for (const [kind, label, path, durability, inFlight, commitWorker] of [
+  ['explicit', 'in-memory SQLite, 1 request at a time', ':memory:', 'normal', 1, false],
+  ['explicit', 'state file, durability normal, 1 request at a time', join(dir, 'normal.db'), 'normal', 1, false],
+  ['explicit', 'state file, durability full (default), 1 request at a time', join(dir, 'full.db'), 'full', 1, false],
+  ['explicit', 'state file, durability full, 4 requests in flight', join(dir, 'full4.db'), 'full', 4, false],
+  ['explicit', 'as otel-ml serve (full, commit worker), 1 request at a time', join(dir, 'worker.db'), 'full', 1, true],
+  ['explicit', 'as otel-ml serve (full, commit worker), 4 requests in flight', join(dir, 'worker4.db'), 'full', 4, true],
+  ['exponential', 'in-memory SQLite, 1 request at a time', ':memory:', 'normal', 1, false],
+  ['exponential', 'as otel-ml serve (full, commit worker), 1 request at a time', join(dir, 'eworker.db'), 'full', 1, true],
+  ['exponential', 'as otel-ml serve (full, commit worker), 4 requests in flight', join(dir, 'eworker4.db'), 'full', 4, true],
+  ['exponential320', 'as otel-ml serve (full, commit worker), 1 request at a time', join(dir, 'e320worker.db'), 'full', 1, true],
 ] as const) {
+  const set = sets[kind];
   // One store per row; request n carries the interval [n, n + 1) s of the same 1,000 streams
   // (every point a new delta). Requests go through the service's group commit: those in flight
   // together share one transaction.
@@ -175,26 +196,28 @@ for (const [label, path, durability, inFlight, commitWorker] of [
   const group = new GroupCommit(store);
   const ingest = async () => {
     const n = sent++;
-    const outcome = await handleExport(retime(n % ROUNDS, Math.floor(n / ROUNDS)), 'protobuf', 'http', { consume: (exp: MetricsExport) => group.submit(exp) });
+    const outcome = await handleExport(retime(set, n % ROUNDS, Math.floor(n / ROUNDS)), 'protobuf', 'http', { consume: (exp: MetricsExport) => group.submit(exp) });
     if (outcome.kind !== 'ok' || outcome.rejectedDataPoints !== 0) throw new Error(`ingest failed: ${JSON.stringify(outcome)}`);
   };
-  const r = await compare(ingest, inFlight);
+  const r = await compare(set, ingest, inFlight);
   await group.drain();
   const st = store.stats();
   if (st.acceptedPoints !== sent * POINTS) throw new Error(`accepted ${st.acceptedPoints} of ${sent * POINTS} points: ${JSON.stringify(st.droppedPoints)}`);
   store.close();
   ingestRows.push({
+    points: kind === 'explicit' ? 'explicit, 200 buckets' : kind === 'exponential' ? 'exponential, 160 buckets' : 'exponential, 320 buckets (the default)',
     'decode + state': label,
     'points/s': fmt(r.ingest.pointsPerSec),
     'points/CPU s': fmt(r.ingest.pointsPerCpuSec),
     'decode only, points/CPU s': fmt(r.decode.pointsPerCpuSec),
     'vs decode': `${Math.round((100 * r.ingest.pointsPerCpuSec) / r.decode.pointsPerCpuSec)}%`,
   });
-  if (durability === 'full' && inFlight === 1 && !commitWorker) ingestMain = r;
-  if (commitWorker && inFlight === 1) ingestService = r;
+  if (kind === 'explicit' && durability === 'full' && inFlight === 1 && !commitWorker) ingestMain = r;
+  if (kind === 'explicit' && commitWorker && inFlight === 1) ingestService = r;
+  if (kind === 'exponential' && commitWorker && inFlight === 1) exponentialService = r;
 }
 rmSync(dir, { recursive: true, force: true });
-console.log(`\n1. OTLP/HTTP protobuf ingest, ${POINTS} histogram points x 200 buckets per request, ${SECONDS} s per row (alternating with decode only)`);
+console.log(`\n1. OTLP/HTTP protobuf ingest, ${POINTS} histogram points per request (explicit: 200 buckets; exponential: 160), ${SECONDS} s per row (alternating with decode only)`);
 console.table(ingestRows);
 
 // ---- 1b. the two halves apart ------------------------------------------------------------------
@@ -203,15 +226,17 @@ console.table(ingestRows);
  * state update is StreamProcessor.ingestMany on requests decoded beforehand (their points get the
  * next interval in place), then sync, which the receivers await before they answer.
  */
-const decodedRequests = bodies.map((b) => decodeMetricsProtobuf(b).data);
-const decodedPoints = decodedRequests.map((e) => e.resourceMetrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics.flatMap((m) => (m.data.type === 'histogram' ? m.data.points : [])))));
 const halves: Record<string, string | number>[] = [];
 const dir2 = mkdtempSync(join(tmpdir(), 'otel-ml-capacity-'));
-for (const [label, path, durability, commitWorker] of [
-  ['in-memory SQLite', ':memory:', 'normal', false],
-  ['state file, durability full', join(dir2, 'full.db'), 'full', false],
-  ['as otel-ml serve (commit worker)', join(dir2, 'worker.db'), 'full', true],
+for (const [kind, label, path, durability, commitWorker] of [
+  ['explicit', 'in-memory SQLite', ':memory:', 'normal', false],
+  ['explicit', 'state file, durability full', join(dir2, 'full.db'), 'full', false],
+  ['explicit', 'as otel-ml serve (commit worker)', join(dir2, 'worker.db'), 'full', true],
+  ['exponential', 'in-memory SQLite', ':memory:', 'normal', false],
+  ['exponential', 'as otel-ml serve (commit worker)', join(dir2, 'eworker.db'), 'full', true],
 ] as const) {
+  const decodedRequests = sets[kind].bodies.map((b) => decodeMetricsProtobuf(b).data);
+  const decodedPoints = decodedRequests.map((e) => e.resourceMetrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics.flatMap((m) => (m.data.type === 'histogram' || m.data.type === 'exponential_histogram' ? m.data.points : [])))));
   const clock = { now: Number((BASE_NS + MINUTE_NS) / 1_000_000n) };
   const store = StreamProcessor.open({ path, durability, commitWorker, clock: () => clock.now, windows: { lengthMs: 86_400_000 } });
   let n = 0;
@@ -227,11 +252,11 @@ for (const [label, path, durability, commitWorker] of [
     if (store.ingestMany([decodedRequests[k % ROUNDS]!])[0]!.rejectedDataPoints !== 0) throw new Error('state update rejected points');
     await store.sync();
   };
-  const r = await compare(update, 1);
+  const r = await compare(sets[kind], update, 1);
   store.close();
   const decodeUs = 1e6 / r.decode.pointsPerCpuSec;
   const stateUs = 1e6 / r.ingest.pointsPerCpuSec;
-  halves.push({ store: label, 'decode, CPU µs/point': +decodeUs.toFixed(2), 'state update, CPU µs/point': +stateUs.toFixed(2), 'state / decode': `${Math.round((100 * stateUs) / decodeUs)}%` });
+  halves.push({ points: kind, store: label, 'decode, CPU µs/point': +decodeUs.toFixed(2), 'state update, CPU µs/point': +stateUs.toFixed(2), 'state / decode': `${Math.round((100 * stateUs) / decodeUs)}%` });
 }
 rmSync(dir2, { recursive: true, force: true });
 console.log(`\n1b. decode and state update apart (ingest is >= 50% of decode only when the state update costs at most as much as decoding)`);
@@ -306,6 +331,8 @@ console.log(
     `${Math.round((100 * main.ingest.pointsPerCpuSec) / main.decode.pointsPerCpuSec)}% of decode-only (target 50%); ` +
     `as otel-ml serve runs it (commit worker): ${fmt(ingestService!.ingest.pointsPerSec)} points/s wall, ${fmt(ingestService!.ingest.pointsPerCpuSec)} per CPU second of all threads, ` +
     `${Math.round((100 * ingestService!.ingest.pointsPerCpuSec) / ingestService!.decode.pointsPerCpuSec)}% of decode-only; ` +
+    `exponential points (160 buckets) as otel-ml serve runs it: ${fmt(exponentialService!.ingest.pointsPerSec)} points/s wall, ` +
+    `${Math.round((100 * exponentialService!.ingest.pointsPerCpuSec) / exponentialService!.decode.pointsPerCpuSec)}% of decode-only; ` +
     `evaluation of ${fmt(series)} series in ${times[3]!.toFixed(0)} ms median (target 250 ms), ` +
     `${Math.round((h1 - h0) / series + (h2 - h1) / series)} B/series retained (target 4,096)` +
     ((globalThis as { gc?: unknown }).gc ? '' : ' [run with --expose-gc for exact heap figures]'),

@@ -7,18 +7,28 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { MODEL_TASKS, type ModelTask } from '@otel-ml/conventions';
-import { CliError } from './cli/errors.js';
-import { buildBaseline } from './offline/baseline.js';
-import { runReport } from './offline/report.js';
+import { CliError, EXIT_STATE_IN_USE } from './cli/errors.js';
+import { buildBaseline, type ColumnTyping } from './offline/baseline.js';
+import { DEFAULT_MAX_INVALID, NUMERIC_SHARE, describeInvalid, type InvalidCell } from './offline/columns.js';
+import { runReport, runWindowedReport } from './offline/report.js';
 import { renderText } from './report/text.js';
 import { renderHtml } from './report/html.js';
-import type { ModelReport } from './analysis/report-types.js';
+import { renderRunHtml, renderRunText, runVerdicts } from './report/run.js';
+import { isMultiWindow } from './analysis/run.js';
+import type { ModelReport, MultiWindowReport } from './analysis/report-types.js';
+import { parseDuration } from './service/config.js';
 
 const list = (v: string): string[] =>
   v
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+
+const count = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`${name} must be a whole number (0 or more)`);
+  return n;
+};
 
 const number = (name: string, min: number, max: number) => (v: string): number => {
   const n = Number(v);
@@ -34,7 +44,37 @@ function columnOptions(cmd: Command): Command {
     .option('--categorical <columns>', 'comma-separated columns to treat as categorical', list)
     .option('--exclude <columns>', 'comma-separated columns to ignore (ids, timestamps)', list)
     .option('--slice-columns <columns>', 'comma-separated columns that are slices for fairness (ml.slice.<column>), not features', list)
+    .option(
+      '--max-invalid <n>',
+      `cells of numeric columns that are not numbers accepted per file, each reported and treated as missing; one more stops with exit status 2 (a column is numeric when ${NUMERIC_SHARE * 100}% of its values are numbers)`,
+      count('--max-invalid'),
+      DEFAULT_MAX_INVALID,
+    )
     .option('--no-progress', 'do not draw a progress bar');
+}
+
+/** Invalid values listed one per line on stderr; more than this are counted in one line. */
+const MAX_LISTED_INVALID = 20;
+
+/**
+ * Collects the invalid values a command accepted, to list them on stderr once it succeeded (a
+ * command that stops prints only its one error line).
+ */
+function invalidValues() {
+  const listed: InvalidCell[] = [];
+  let count = 0;
+  return {
+    onInvalid: (c: InvalidCell): void => {
+      if (++count <= MAX_LISTED_INVALID) listed.push(c);
+    },
+    get count(): number {
+      return count;
+    },
+    print(): void {
+      for (const c of listed) process.stderr.write(`otel-ml: warning: ${describeInvalid(c)}; an invalid value, treated as missing\n`);
+      if (count > listed.length) process.stderr.write(`otel-ml: warning: ${count - listed.length} more invalid values, not listed\n`);
+    },
+  };
 }
 
 function writeOut(file: string, text: string): void {
@@ -46,11 +86,23 @@ function writeOut(file: string, text: string): void {
   }
 }
 
-export function renderReport(report: ModelReport, format: 'json' | 'text' | 'html'): string {
+export function renderReport(report: ModelReport | MultiWindowReport, format: 'json' | 'text' | 'html'): string {
   if (format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
+  if (isMultiWindow(report)) return format === 'html' ? renderRunHtml(report) : renderRunText(report);
   if (format === 'html') return renderHtml(report);
   return renderText(report);
 }
+
+const duration = (name: string) => (v: string): number => {
+  let ms: number;
+  try {
+    ms = parseDuration(v, name);
+  } catch {
+    throw new InvalidArgumentError(`${name} must be a duration such as 1h, 30m or 1d`);
+  }
+  if (ms < 1000) throw new InvalidArgumentError(`${name} must be at least 1s`);
+  return ms;
+};
 
 export function buildProgram(): Command {
   const program = new Command('otel-ml')
@@ -70,7 +122,8 @@ export function buildProgram(): Command {
       .addOption(new Option('--task <task>', 'model task (inferred when absent)').choices([...MODEL_TASKS]))
       .option('--out <file>', 'where to write the baseline (default: <model>.baseline.json)'),
   ).action(async (o) => {
-    const { baseline, notes } = await buildBaseline({
+    const invalid = invalidValues();
+    const { baseline, columns, notes } = await buildBaseline({
       data: o.data,
       model: o.model,
       modelVersion: o.modelVersion,
@@ -81,6 +134,8 @@ export function buildProgram(): Command {
       categorical: o.categorical,
       exclude: o.exclude,
       sliceColumns: o.sliceColumns,
+      maxInvalid: o.maxInvalid,
+      onInvalid: invalid.onInvalid,
       progress: o.progress,
     });
     const out = o.out ?? `${o.model}.baseline.json`;
@@ -89,7 +144,15 @@ export function buildProgram(): Command {
     process.stdout.write(
       `baseline for ${baseline.model.name} (${baseline.model.task}): ${baseline.source.rows} rows, ${features.filter(([, f]) => f.type === 'numeric').length} numeric and ${features.filter(([, f]) => f.type === 'categorical').length} categorical features -> ${out}\n`,
     );
+    const numeric = columns.filter((c) => c.type === 'numeric');
+    const categorical = columns.filter((c) => c.type === 'categorical');
+    if (numeric.length > 0) {
+      const why = (c: ColumnTyping) => (c.invalid > 0 ? ` (${c.invalid} invalid value${c.invalid > 1 ? 's' : ''}, treated as missing)` : '');
+      process.stdout.write(`  numeric:     ${numeric.map((c) => `${c.name}${why(c)}`).join(', ')}\n`);
+    }
+    if (categorical.length > 0) process.stdout.write(`  categorical: ${categorical.map((c) => `${c.name} (${c.reason})`).join(', ')}\n`);
     for (const n of notes) process.stdout.write(`  note: ${n}\n`);
+    invalid.print();
   });
 
   columnOptions(
@@ -105,9 +168,13 @@ export function buildProgram(): Command {
       .option('--min-psi <v>', 'minimum PSI for a drift flag', number('--min-psi', 0, 100), 0.1)
       .option('--min-js <v>', 'minimum Jensen-Shannon distance for a drift flag', number('--min-js', 0, 1), 0.1)
       .option('--threshold <t>', 'decision threshold of binary classifiers', number('--threshold', 0, 1), 0.5)
-      .option('--fail-on-drift', 'exit with status 1 when a feature drifted'),
+      .option('--time-column <name>', "column with each row's time (RFC 3339 or epoch seconds/ms): one report window per --window, the worst in detail")
+      .option('--window <duration>', 'window length with --time-column (e.g. 1h, 1d)', duration('--window'))
+      .option('--fail-on-drift', 'exit with status 1 when a feature drifted (in any window)'),
   ).action(async (o) => {
-    const report = await runReport({
+    if (o.window !== undefined && o.timeColumn === undefined) throw new CliError('--window needs --time-column (the column that says which window a row is in)');
+    const invalid = invalidValues();
+    const common = {
       baseline: o.baseline,
       data: o.data,
       scoreColumn: o.scoreColumn,
@@ -116,22 +183,31 @@ export function buildProgram(): Command {
       categorical: o.categorical,
       exclude: o.exclude,
       sliceColumns: o.sliceColumns,
+      maxInvalid: o.maxInvalid,
+      onInvalid: invalid.onInvalid,
       progress: o.progress,
       alpha: o.alpha,
       minRows: o.minRows,
       minPsi: o.minPsi,
       minJensenShannon: o.minJs,
       threshold: o.threshold,
-    });
+    };
+    const report: ModelReport | MultiWindowReport = o.timeColumn !== undefined ? await runWindowedReport({ ...common, timeColumn: o.timeColumn, windowMs: o.window ?? 86_400_000 }) : await runReport(common);
+    const drifted = isMultiWindow(report) ? report.run.driftedWindows.length > 0 : report.drifted.length > 0;
     const format: 'json' | 'text' | 'html' = o.format ?? (o.out?.endsWith('.html') ? 'html' : o.out?.endsWith('.json') ? 'json' : 'text');
     const text = renderReport(report, format);
     if (o.out) {
       writeOut(o.out, text);
-      process.stdout.write(`${report.drifted.length ? `drift in ${report.drifted.join(', ')}` : 'no drift'} (${report.current.count} rows against ${report.reference.count}) -> ${o.out}\n`);
+      const invalidNote = invalid.count > 0 ? `${invalid.count} invalid value${invalid.count > 1 ? 's' : ''} treated as missing` : '';
+      const summary = isMultiWindow(report)
+        ? `${runVerdicts(report.run, report.windows).drift}${invalidNote ? ` (${invalidNote})` : ''}`
+        : `${report.drifted.length ? `drift in ${report.drifted.join(', ')}` : 'no drift'} (${report.current.count} rows against ${report.reference.count}${invalidNote ? `, ${invalidNote}` : ''})`;
+      process.stdout.write(`${summary} -> ${o.out}\n`);
     } else {
       process.stdout.write(text);
     }
-    if (o.failOnDrift && report.drifted.length > 0) process.exitCode = 1;
+    invalid.print();
+    if (o.failOnDrift && drifted) process.exitCode = 1;
   });
 
   program
@@ -141,15 +217,24 @@ export function buildProgram(): Command {
     .action(async (o) => {
       // before the service allocates anything (see service/runtime.ts)
       (await import('./service/runtime.js')).applyServiceV8Flags();
-      // The service's and the SDK's warnings (a window not evaluated and why, failing exports) on
-      // stderr; OTEL_LOG_LEVEL as in every OpenTelemetry SDK (default warn).
-      const { diag, DiagConsoleLogger, DiagLogLevel } = await import('@opentelemetry/api');
-      const { diagLogLevelFromString } = await import('@opentelemetry/core');
-      diag.setLogger(new DiagConsoleLogger(), { logLevel: diagLogLevelFromString(process.env.OTEL_LOG_LEVEL) ?? DiagLogLevel.WARN, suppressOverrideMessage: true });
       const { loadConfig } = await import('./service/config.js');
       const { startService } = await import('./service/service.js');
+      const { CorruptDatabaseError, DatabaseInUseError } = await import('./streams/index.js');
       const config = loadConfig(o.config);
-      const svc = await startService(config);
+      // diagnostics (the processor's and the OpenTelemetry SDK's) on the console, at OTEL_LOG_LEVEL (default info)
+      const { diag, DiagLogLevel } = await import('@opentelemetry/api');
+      const { OneLineDiagLogger } = await import('./cli/diag.js');
+      const level = DiagLogLevel[(process.env.OTEL_LOG_LEVEL ?? '').trim().toUpperCase() as keyof typeof DiagLogLevel];
+      diag.setLogger(new OneLineDiagLogger(), { logLevel: level ?? DiagLogLevel.INFO });
+      const svc = await startService(config).catch((e: unknown) => {
+        // expected conditions of a state file: one line saying what to do, not "unexpected error"
+        if (e instanceof DatabaseInUseError) {
+          const where = `storage.path${o.config ? ` in ${o.config}` : ''}, or OTEL_ML_STORAGE_PATH`;
+          throw new CliError(`${e.message}. Stop ${e.holder ? `process ${e.holder.pid}` : 'the other processor'} first, or give this one another state file (${where})`, EXIT_STATE_IN_USE);
+        }
+        if (e instanceof CorruptDatabaseError) throw new CliError(e.message);
+        throw e;
+      });
       const lines = [
         `otel-ml processor ready`,
         svc.httpUrl ? `  OTLP/HTTP  ${svc.httpUrl}/v1/metrics${config.statusPage.enabled ? `   status page ${svc.httpUrl}/` : ''}${config.exporters.prometheus.enabled ? `   Prometheus ${svc.httpUrl}/metrics` : ''}` : '',

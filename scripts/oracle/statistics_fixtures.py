@@ -90,6 +90,20 @@ def binned_stats(p_counts, q_counts):
     }
 
 
+def raw_drift(ref, cur, dec):
+    """Exact drift statistics of the raw rows: counts and binned statistics on the decile bins `dec`,
+    KS (scipy.stats.ks_2samp) and Wasserstein-1 (scipy.stats.wasserstein_distance)."""
+    pc, qc = bin_counts(ref, dec), bin_counts(cur, dec)
+    ks = stats.ks_2samp(ref, cur)
+    return {
+        'refDecileCounts': pc.tolist(),
+        'curDecileCounts': qc.tolist(),
+        'binned': binned_stats(pc, qc),
+        'ks': {'statistic': float(ks.statistic), 'pValue': float(ks.pvalue)},
+        'wasserstein': float(stats.wasserstein_distance(ref, cur)),
+    }
+
+
 def numeric_fixture():
     dists = {
         'normal': (lambda n: rng.normal(0.0, 1.0, n), None),
@@ -115,17 +129,7 @@ def numeric_fixture():
             for d in deltas:
                 offset = float(round(d * unit)) if dname == 'poisson' else d * unit
                 shifted = [v + offset for v in cur]
-                pc, qc = bin_counts(ref, dec), bin_counts(shifted, dec)
-                ks = stats.ks_2samp(ref, shifted)
-                shifts.append({
-                    'delta': d,
-                    'offset': offset,
-                    'refDecileCounts': pc.tolist(),
-                    'curDecileCounts': qc.tolist(),
-                    'binned': binned_stats(pc, qc),
-                    'ks': {'statistic': float(ks.statistic), 'pValue': float(ks.pvalue)},
-                    'wasserstein': float(stats.wasserstein_distance(ref, shifted)),
-                })
+                shifts.append({'delta': d, 'offset': offset, **raw_drift(ref, shifted, dec)})
             cases.append({
                 'name': f'{dname}-{sname}', 'distribution': dname, 'size': n,
                 'reference': ref, 'current': cur,

@@ -27,7 +27,7 @@ describe('examples/service/auto.ts', () => {
     await waitFor('the service to listen', async () => {
       if (proc!.child.exitCode !== null) throw new Error(`exited: ${tail(proc!.log)}`);
       return (await fetch(`${url}/healthz`)).ok ? true : undefined;
-    }, 60_000);
+    });
     const labelled = await sendPredictions({ url, rows: 120, seed: 5, missing: { amount: 0.5 } });
     expect(await sendOutcomes(url, labelled)).toBe(120);
     expect((await fetch(`${url}/outcome`, { method: 'POST', body: JSON.stringify({ id: 'nope', label: true }) })).status).toBe(404);
@@ -39,5 +39,5 @@ describe('examples/service/auto.ts', () => {
     expect(value(/^ml_outcomes_total\{[^}]*\} (\d+)$/gm)).toBe(120);
     expect(value(/^ml_feature_value_count\{[^}]*ml_feature_name="amount"[^}]*\} (\d+)$/gm)).toBe(120); // imputed before the tensor: not missing
     expect(text).not.toMatch(/^ml_feature_missing_total/m);
-  }, 90_000);
+  });
 });

@@ -233,8 +233,14 @@ export const METRIC_ML_PREDICTIONS = "ml.predictions" as const;
 /**
  * Distribution of a numeric feature's values, in the feature's own units.
  *
- * The boundaries come from the model's baseline (`otel-ml baseline`), so live and reference histograms line up.
- * Without a baseline the default boundaries below (a symmetric 1-2-5 scale) are used, and the processor re-bins.
+ * Aggregated as a base-2 exponential histogram (OTLP `ExponentialHistogram`) unless the feature is
+ * given explicit boundaries: no baseline file is needed in the service, buckets have a bounded
+ * relative width from the bulk to the far tails, and the points of all instances merge by lowering
+ * the scale. The scale starts at the highest one below and is lowered as values arrive, so that each
+ * sign (positive, negative) holds at most the maximum bucket count. Features declared with explicit
+ * boundaries are exported as explicit-bucket histograms; the processor accepts both.
+ * Users of plain OpenTelemetry SDK instruments select this aggregation with a View on
+ * `ml.feature.value` (base-2 exponential histogram with the maximum size below).
  *
  * Instrument: `histogram`. Unit: `1`.
  *
@@ -242,8 +248,8 @@ export const METRIC_ML_PREDICTIONS = "ml.predictions" as const;
  */
 export const METRIC_ML_FEATURE_VALUE = "ml.feature.value" as const;
 
-/** Histogram bucket boundaries of `ml.feature.value`. Default boundaries when no baseline supplies them. */
-export const METRIC_ML_FEATURE_VALUE_BUCKETS: readonly number[] = Object.freeze([-1000000,-500000,-200000,-100000,-50000,-20000,-10000,-5000,-2000,-1000,-500,-200,-100,-50,-20,-10,-5,-2,-1,-0.5,-0.2,-0.1,-0.05,-0.02,-0.01,-0.005,-0.002,-0.001,0,0.001,0.002,0.005,0.01,0.02,0.05,0.1,0.2,0.5,1,2,5,10,20,50,100,200,500,1000,2000,5000,10000,20000,50000,100000,200000,500000,1000000]);
+/** `ml.feature.value` is a base-2 exponential histogram by default: at most `maxSize` buckets per sign, the scale starting at `maxScale`. */
+export const METRIC_ML_FEATURE_VALUE_EXPONENTIAL: { readonly maxSize: number; readonly maxScale: number } = Object.freeze({"maxSize":320,"maxScale":20});
 
 /**
  * Rows in which a feature was missing (null, undefined, NaN or empty).
@@ -424,6 +430,9 @@ export const METRIC_ML_SHADOW_AGREEMENT = "ml.shadow.agreement" as const;
  */
 export const METRIC_ML_BUSINESS_VALUE = "ml.business.value" as const;
 
+/** Histogram bucket boundaries of `ml.business.value`. Default boundaries when the instrumentation is given none. */
+export const METRIC_ML_BUSINESS_VALUE_BUCKETS: readonly number[] = Object.freeze([-1000000,-500000,-200000,-100000,-50000,-20000,-10000,-5000,-2000,-1000,-500,-200,-100,-50,-20,-10,-5,-2,-1,-0.5,-0.2,-0.1,-0.05,-0.02,-0.01,-0.005,-0.002,-0.001,0,0.001,0.002,0.005,0.01,0.02,0.05,0.1,0.2,0.5,1,2,5,10,20,50,100,200,500,1000,2000,5000,10000,20000,50000,100000,200000,500000,1000000]);
+
 /**
  * Absolute feature attribution (for example SHAP values) per prediction.
  *
@@ -529,13 +538,24 @@ export const METRIC_ML_DRIFT_CRITICAL_VALUE = "ml.drift.critical_value" as const
 /**
  * 1 when the distribution drifted (significant after Benjamini-Hochberg and above the effect-size minimum), 0 when not.
  *
- * No point is emitted when the window has too few rows to decide.
+ * No point is emitted when the window has too few rows to decide, nor when the reference's resolution is insufficient and the fallback statistic does not decide either (`ml.drift.insufficient_resolution` is then 1).
  *
  * Instrument: `gauge`. Unit: `1`.
  *
  * @stability development
  */
 export const METRIC_ML_DRIFT_DETECTED = "ml.drift.detected" as const;
+
+/**
+ * 1 when the reference could not be cut into at least two bins for the binned statistics and the fallback did not decide (verdict `insufficient_resolution`), 0 when the distribution got a verdict.
+ *
+ * A constant reference, or explicit buckets too coarse to hold the reference's deciles, leave PSI, KL, Jensen-Shannon, Hellinger and chi-square without bins; the decision then rests on the finest statistic available (Kolmogorov-Smirnov on the finest common buckets), and when that cannot decide either, the verdict says so instead of "no drift". No point is emitted when the window has too few rows to decide.
+ *
+ * Instrument: `gauge`. Unit: `1`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_DRIFT_INSUFFICIENT_RESOLUTION = "ml.drift.insufficient_resolution" as const;
 
 /**
  * Share of the window's rows in which the feature was missing.

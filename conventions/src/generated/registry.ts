@@ -1259,65 +1259,10 @@ export const REGISTRY: Registry = {
           "requirement": "required"
         }
       ],
-      "buckets": [
-        -1000000,
-        -500000,
-        -200000,
-        -100000,
-        -50000,
-        -20000,
-        -10000,
-        -5000,
-        -2000,
-        -1000,
-        -500,
-        -200,
-        -100,
-        -50,
-        -20,
-        -10,
-        -5,
-        -2,
-        -1,
-        -0.5,
-        -0.2,
-        -0.1,
-        -0.05,
-        -0.02,
-        -0.01,
-        -0.005,
-        -0.002,
-        -0.001,
-        0,
-        0.001,
-        0.002,
-        0.005,
-        0.01,
-        0.02,
-        0.05,
-        0.1,
-        0.2,
-        0.5,
-        1,
-        2,
-        5,
-        10,
-        20,
-        50,
-        100,
-        200,
-        500,
-        1000,
-        2000,
-        5000,
-        10000,
-        20000,
-        50000,
-        100000,
-        200000,
-        500000,
-        1000000
-      ]
+      "exponential": {
+        "maxSize": 320,
+        "maxScale": 20
+      }
     },
     "ml.feature.missing": {
       "instrument": "counter",
@@ -2397,6 +2342,65 @@ export const REGISTRY: Registry = {
           "id": "ml.business.metric",
           "requirement": "required"
         }
+      ],
+      "buckets": [
+        -1000000,
+        -500000,
+        -200000,
+        -100000,
+        -50000,
+        -20000,
+        -10000,
+        -5000,
+        -2000,
+        -1000,
+        -500,
+        -200,
+        -100,
+        -50,
+        -20,
+        -10,
+        -5,
+        -2,
+        -1,
+        -0.5,
+        -0.2,
+        -0.1,
+        -0.05,
+        -0.02,
+        -0.01,
+        -0.005,
+        -0.002,
+        -0.001,
+        0,
+        0.001,
+        0.002,
+        0.005,
+        0.01,
+        0.02,
+        0.05,
+        0.1,
+        0.2,
+        0.5,
+        1,
+        2,
+        5,
+        10,
+        20,
+        50,
+        100,
+        200,
+        500,
+        1000,
+        2000,
+        5000,
+        10000,
+        20000,
+        50000,
+        100000,
+        200000,
+        500000,
+        1000000
       ]
     },
     "ml.feature.attribution": {
@@ -2850,6 +2854,44 @@ export const REGISTRY: Registry = {
       ]
     },
     "ml.drift.detected": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.drift.signal",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.feature.name",
+          "requirement": "conditionally_required"
+        }
+      ]
+    },
+    "ml.drift.insufficient_resolution": {
       "instrument": "gauge",
       "unit": "1",
       "attributes": [

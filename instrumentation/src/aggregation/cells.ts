@@ -1,3 +1,4 @@
+import { ExponentialAccumulator } from '@otel-ml/conventions';
 
 /** Metric attribute values used by the aggregation (never raw feature values, scores or ids). */
 export type AttributeValue = string | number | boolean;
@@ -118,6 +119,33 @@ export class HistogramCell {
   }
 }
 
+/**
+ * One base-2 exponential histogram time series (metric name + attribute set): the conventions'
+ * {@link ExponentialAccumulator} (scale from 20, lowered as values arrive so that each sign fits
+ * `maxBuckets`), with the series identity. Bucket rules: `exponential.ts` in `@otel-ml/conventions`.
+ */
+export class ExponentialCell extends ExponentialAccumulator {
+  readonly kind = 'exponential' as const;
+  readonly id = nextCellId++;
+  mirror: HistogramMirror | undefined = undefined;
+
+  constructor(
+    readonly metric: string,
+    readonly attributes: MetricAttributes,
+    maxBuckets: number,
+    maxScale: number,
+    readonly startTimeMs: number,
+  ) {
+    super(maxBuckets, maxScale);
+  }
+
+  /** Records a finite value (callers check finiteness). */
+  override record(value: number): void {
+    super.record(value);
+    if (this.mirror !== undefined) this.mirror.record(value);
+  }
+}
+
 /** One monotonic counter time series (metric name + attribute set). */
 export class CounterCell {
   readonly kind = 'sum' as const;
@@ -137,4 +165,4 @@ export class CounterCell {
   }
 }
 
-export type Cell = HistogramCell | CounterCell;
+export type Cell = HistogramCell | ExponentialCell | CounterCell;

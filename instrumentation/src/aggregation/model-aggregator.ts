@@ -1,14 +1,16 @@
-import type { BaselineFile, ExplicitHistogram } from '@otel-ml/conventions';
+import { subtractExponential, type BaselineFile, type ExplicitHistogram, type ExponentialHistogram } from '@otel-ml/conventions';
 import * as N from '../names.js';
 import { BoundedIndex } from './bounded-index.js';
-import { BucketLocator, CounterCell, HistogramCell, type Cell, type MetricAttributes } from './cells.js';
+import { BucketLocator, CounterCell, ExponentialCell, HistogramCell, type Cell, type MetricAttributes } from './cells.js';
 import { METRIC_DEFINITIONS } from './metrics.js';
 import { DEFAULT_MAX_UNSEEN_VALUES, MAX_UNSEEN_LENGTH, UnseenValues } from './unseen-values.js';
+import { EXPONENTIAL_KEY_SUFFIX } from './types.js';
 import type {
   AggregationSnapshot,
   AggregationStats,
   ClassScores,
   DeploymentRole,
+  ExponentialHistogramPoint,
   FeatureRow,
   FeatureSpec,
   HistogramPoint,
@@ -48,7 +50,8 @@ interface FeatureState {
   readonly spec: FeatureSpec;
   readonly index: number;
   readonly numeric: boolean;
-  readonly boundaries: readonly number[];
+  /** Numeric features: explicit boundaries, or undefined for an exponential histogram. */
+  readonly boundaries: readonly number[] | undefined;
   readonly categories: BoundedIndex | undefined;
   /** Values of this feature are never named in metrics (unseen categories). */
   readonly sensitive: boolean;
@@ -56,7 +59,7 @@ interface FeatureState {
 
 /** Per attribute set (role x slice values) state. */
 class Series {
-  readonly numeric: (HistogramCell | undefined)[];
+  readonly numeric: (HistogramCell | ExponentialCell | undefined)[];
   readonly missing: CounterCell[];
   /** Values of the wrong type, per feature (created on the first one). */
   readonly invalid: (CounterCell | undefined)[];
@@ -89,7 +92,7 @@ class Series {
     readonly attributes: MetricAttributes,
   ) {
     const n = agg.featureStates.length;
-    this.numeric = new Array<HistogramCell | undefined>(n);
+    this.numeric = new Array<HistogramCell | ExponentialCell | undefined>(n);
     this.missing = new Array<CounterCell>(n);
     this.invalid = new Array<CounterCell | undefined>(n);
     this.unseen = new Array<UnseenValues | undefined>(n);
@@ -99,7 +102,7 @@ class Series {
       const fa = { ...attributes, [N.ATTR_ML_FEATURE_NAME]: f.spec.name };
       this.missing[f.index] = agg.counter(N.METRIC_ML_FEATURE_MISSING, fa);
       this.categories[f.index] = [];
-      if (f.numeric) this.numeric[f.index] = agg.histogram(N.METRIC_ML_FEATURE_VALUE, fa, f.boundaries);
+      if (f.numeric) this.numeric[f.index] = f.boundaries === undefined ? agg.exponential(N.METRIC_ML_FEATURE_VALUE, fa) : agg.histogram(N.METRIC_ML_FEATURE_VALUE, fa, f.boundaries);
     }
   }
 
@@ -258,6 +261,7 @@ export class ModelAggregator {
   private readonly threshold: number;
   private readonly valueBoundaries: readonly number[];
   private readonly businessBoundaries: readonly number[];
+  private readonly exponentialMaxBuckets: number;
   private readonly clock: () => number;
   private readonly onCell: ((cell: Cell) => void) | undefined;
   private readonly onIssue: ((kind: IssueKind, detail: string) => void) | undefined;
@@ -299,6 +303,10 @@ export class ModelAggregator {
     this.clock = options.clock ?? Date.now;
     this.onCell = options.onCell;
     this.onIssue = options.onIssue;
+    const maxBuckets = options.exponentialMaxBuckets;
+    const validMax = maxBuckets !== undefined && Number.isInteger(maxBuckets) && maxBuckets >= 2;
+    if (maxBuckets !== undefined && !validMax) this.issue('invalid_input', `exponentialMaxBuckets must be an integer >= 2, got ${String(maxBuckets)}; using ${N.DEFAULT_EXPONENTIAL_MAX_BUCKETS}`);
+    this.exponentialMaxBuckets = validMax ? maxBuckets : N.DEFAULT_EXPONENTIAL_MAX_BUCKETS;
     this.baseAttributes = {
       [N.ATTR_ML_MODEL_NAME]: this.model.name,
       ...(this.model.version !== undefined ? { [N.ATTR_ML_MODEL_VERSION]: this.model.version } : {}),
@@ -316,15 +324,16 @@ export class ModelAggregator {
       const fb = baseline?.features[spec.name];
       const index = this.featureStates.length;
       if (spec.type === 'numeric') {
-        const fromBaseline = fb?.type === 'numeric' ? fb.boundaries : undefined;
-        const boundaries = validBoundaries(spec.boundaries) ? spec.boundaries : validBoundaries(fromBaseline) ? fromBaseline : N.DEFAULT_VALUE_BOUNDARIES;
-        this.featureStates.push({ spec, index, numeric: true, boundaries: [...boundaries], categories: undefined, sensitive: spec.sensitive === true });
+        // Explicit boundaries only when the spec gives them; otherwise an exponential histogram.
+        if (spec.boundaries !== undefined && !validBoundaries(spec.boundaries)) this.issue('invalid_input', `feature ${spec.name}: boundaries must be finite and strictly increasing; using an exponential histogram`);
+        const boundaries = validBoundaries(spec.boundaries) ? [...spec.boundaries] : undefined;
+        this.featureStates.push({ spec, index, numeric: true, boundaries, categories: undefined, sensitive: spec.sensitive === true });
       } else {
         const known = spec.categories ?? (fb?.type === 'categorical' ? fb.categories : undefined);
         const categories = known
           ? new BoundedIndex(known.filter((c) => c !== N.OVERFLOW_VALUE), known.length, true)
           : new BoundedIndex([], this.limits.maxCategories, false);
-        this.featureStates.push({ spec, index, numeric: false, boundaries: [], categories, sensitive: spec.sensitive === true });
+        this.featureStates.push({ spec, index, numeric: false, boundaries: undefined, categories, sensitive: spec.sensitive === true });
       }
       this.featureIndex.set(spec.name, index);
     }
@@ -352,7 +361,11 @@ export class ModelAggregator {
 
   /** The declared features, in order (array rows follow this order). */
   get features(): readonly FeatureSpec[] {
-    return this.featureStates.map((f) => ({ ...f.spec, ...(f.numeric ? { boundaries: f.boundaries } : { categories: [...f.categories!.names] }) }));
+    return this.featureStates.map((f) => {
+      const { boundaries: _b, categories: _c, ...spec } = f.spec;
+      if (!f.numeric) return { ...spec, categories: [...f.categories!.names] };
+      return f.boundaries === undefined ? spec : { ...spec, boundaries: f.boundaries };
+    });
   }
 
   /** Input problems counted so far. */
@@ -374,6 +387,13 @@ export class ModelAggregator {
       this.locators.set(boundaries, locator);
     }
     const cell = new HistogramCell(metric, attributes, locator, this.clock());
+    this.register(cell);
+    return cell;
+  }
+
+  /** @internal A base-2 exponential histogram series (scale from 20, `exponentialMaxBuckets` per sign). */
+  exponential(metric: string, attributes: MetricAttributes): ExponentialCell {
+    const cell = new ExponentialCell(metric, attributes, this.exponentialMaxBuckets, N.EXPONENTIAL_START_SCALE, this.clock());
     this.register(cell);
     return cell;
   }
@@ -880,6 +900,8 @@ interface PreviousState {
   count: number;
   sum: number;
   counts?: Float64Array;
+  /** Exponential series: the previous reading. */
+  exponential?: ExponentialHistogram;
 }
 
 /** Reads the changes of an aggregator since the previous read of this cursor. */
@@ -917,6 +939,22 @@ function histogramOf(cell: HistogramCell, prev: PreviousState | undefined): Expl
   return { boundaries: cell.boundaries, counts, count, sum: cell.sum - prev.sum };
 }
 
+/**
+ * An exponential series' point: its cumulative histogram, or the change since `prev` (exact after
+ * the scale was lowered: the previous reading is brought to the current scale first).
+ */
+function exponentialOf(cell: ExponentialCell, prev: ExponentialHistogram | undefined, isDelta: boolean): ExponentialHistogram | undefined {
+  const now = cell.histogram();
+  if (!isDelta) return now;
+  if (prev === undefined) {
+    const { min: _min, max: _max, ...rest } = now;
+    return rest;
+  }
+  if (now.count <= prev.count) return undefined;
+  // a cumulative series only grows and its scale only goes down: the difference always exists
+  return subtractExponential(now, prev);
+}
+
 function buildSnapshot(
   agg: ModelAggregator,
   temporality: Temporality,
@@ -924,16 +962,26 @@ function buildSnapshot(
   delta: { previous: Map<number, PreviousState>; sinceMs: number } | undefined,
 ): AggregationSnapshot {
   const byName = new Map<string, (HistogramPoint | SumPoint)[]>();
+  const exponentialByName = new Map<string, ExponentialHistogramPoint[]>();
   for (const cell of agg.allCells()) {
+    const prev = delta?.previous.get(cell.id);
+    const startTimeMs = delta === undefined ? cell.startTimeMs : Math.max(cell.startTimeMs, delta.sinceMs);
+    // Series that never recorded anything are left out, as the OpenTelemetry SDK does.
+    if ((cell.kind === 'sum' ? cell.value : cell.count) === 0) continue;
+    if (cell.kind === 'exponential') {
+      const histogram = exponentialOf(cell, prev?.exponential, delta !== undefined);
+      if (delta !== undefined) delta.previous.set(cell.id, { count: cell.count, sum: cell.sum, exponential: cell.histogram() });
+      if (histogram === undefined) continue;
+      let points = exponentialByName.get(cell.metric);
+      if (points === undefined) exponentialByName.set(cell.metric, (points = []));
+      points.push({ attributes: cell.attributes, startTimeMs, histogram });
+      continue;
+    }
     let points = byName.get(cell.metric);
     if (points === undefined) {
       points = [];
       byName.set(cell.metric, points);
     }
-    const prev = delta?.previous.get(cell.id);
-    const startTimeMs = delta === undefined ? cell.startTimeMs : Math.max(cell.startTimeMs, delta.sinceMs);
-    // Series that never recorded anything are left out, as the OpenTelemetry SDK does.
-    if ((cell.kind === 'histogram' ? cell.count : cell.value) === 0) continue;
     if (cell.kind === 'histogram') {
       const histogram = histogramOf(cell, delta === undefined ? undefined : (prev ?? { count: 0, sum: 0, counts: new Float64Array(cell.counts.length) }));
       if (delta !== undefined) delta.previous.set(cell.id, { count: cell.count, sum: cell.sum, counts: Float64Array.from(cell.counts) });
@@ -951,11 +999,17 @@ function buildSnapshot(
   const metrics: Record<string, SnapshotMetric> = {};
   for (const def of METRIC_DEFINITIONS) {
     const points = byName.get(def.name);
-    if (points === undefined || points.length === 0) continue;
-    metrics[def.name] =
-      def.kind === 'histogram'
-        ? { name: def.name, kind: 'histogram', unit: def.unit, description: def.description, points: points as HistogramPoint[] }
-        : { name: def.name, kind: 'sum', unit: def.unit, description: def.description, points: points as SumPoint[] };
+    if (points !== undefined && points.length > 0) {
+      metrics[def.name] =
+        def.kind === 'histogram'
+          ? { name: def.name, kind: 'histogram', unit: def.unit, description: def.description, points: points as HistogramPoint[] }
+          : { name: def.name, kind: 'sum', unit: def.unit, description: def.description, points: points as SumPoint[] };
+    }
+    const exp = exponentialByName.get(def.name);
+    if (exp !== undefined && exp.length > 0) {
+      const key = metrics[def.name] === undefined ? def.name : def.name + EXPONENTIAL_KEY_SUFFIX;
+      metrics[key] = { name: def.name, kind: 'exponential_histogram', unit: def.unit, description: def.description, points: exp };
+    }
   }
   return { model: agg.model, temporality, timeMs, metrics, stats: agg.stats };
 }

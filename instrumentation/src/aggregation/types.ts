@@ -1,4 +1,4 @@
-import type { BaselineFile, ExplicitHistogram, ModelTask } from '@otel-ml/conventions';
+import type { BaselineFile, ExplicitHistogram, ExponentialHistogram, ModelTask } from '@otel-ml/conventions';
 import type { AttributeValue, Cell, MetricAttributes } from './cells.js';
 
 export type { ModelTask };
@@ -16,7 +16,8 @@ export interface FeatureSpec {
   readonly type: FeatureType;
   /**
    * Numeric features: explicit bucket boundaries (strictly increasing, finite) of
-   * `ml.feature.value`. Default: the baseline's `boundaries`, else the registry's default `ml.feature.value` buckets.
+   * `ml.feature.value`. Default: none: the values are aggregated as a base-2 exponential
+   * histogram, which needs no prior boundaries (see `exponentialMaxBuckets`).
    */
   readonly boundaries?: readonly number[];
   /**
@@ -126,8 +127,28 @@ export interface ModelAggregatorOptions {
   readonly model: { readonly name: string; readonly version?: string; readonly task: ModelTask; readonly framework?: string };
   /** Declared features. Default: the baseline's features (in file order). */
   readonly features?: readonly FeatureSpec[];
-  /** Reference distributions; their boundaries and categories are used for the live histograms. */
+  /**
+   * Optional: a baseline supplies the feature list (when `features` is absent), the categories of
+   * categorical features, the class names, the model version and the regression output's
+   * boundaries. Numeric features do not need it: without explicit boundaries they are exponential.
+   */
   readonly baseline?: BaselineFile;
+  /**
+   * Maximum buckets per sign of the exponential histograms of numeric features without explicit
+   * boundaries (integer >= 2). The scale starts at 20 and is lowered as values arrive until each
+   * sign's range fits. Default {@link DEFAULT_EXPONENTIAL_MAX_BUCKETS}, 320 (twice the
+   * OpenTelemetry SDK's 160), chosen by measurement: against scipy on raw rows of normal,
+   * lognormal, Student t(3), exponential, uniform, bimodal, beta, Poisson and zero-inflated data,
+   * 320 buckets meet every accuracy target in all 54 fixture cases and in at least 94% of fresh
+   * 1,000-row samples, where 160 misses JS/Hellinger in 2 cases and, without drift, W1, JS or
+   * Hellinger in up to 12% of samples (`npm run bench:accuracy`, processor/src/statistics/README.md);
+   * `npm run bench:exponential` gives, at 10,000 rows, worst KS errors of 0.001 at both and worst
+   * Wasserstein-1 errors of 0.2% / 0.4% (40 buckets 2.7%, 20 buckets 38%). The cost of `observe`
+   * does not depend on it (the same index and add per value); an OTLP data point is about 450
+   * bytes instead of 310 (median; at most 710 instead of 444), and a comparison in the processor
+   * takes about 43 µs instead of 28.
+   */
+  readonly exponentialMaxBuckets?: number;
   /**
    * Classification: class labels, index-aligned with array `scores`. Binary: [negative, positive]
    * (default ['0', '1']); true/false/1/0 predictions and labels map to these names.
@@ -168,11 +189,23 @@ export interface SumPoint {
   readonly value: number;
 }
 
+/** One base-2 exponential histogram data point of a snapshot (numeric features without boundaries). */
+export interface ExponentialHistogramPoint {
+  readonly attributes: MetricAttributes;
+  readonly startTimeMs: number;
+  /** In delta snapshots `min`/`max` are absent; the scale is the series' current one. */
+  readonly histogram: ExponentialHistogram;
+}
+
 export type SnapshotMetric =
   | { readonly name: string; readonly kind: 'histogram'; readonly unit: string; readonly description: string; readonly points: HistogramPoint[] }
+  | { readonly name: string; readonly kind: 'exponential_histogram'; readonly unit: string; readonly description: string; readonly points: ExponentialHistogramPoint[] }
   | { readonly name: string; readonly kind: 'sum'; readonly unit: string; readonly description: string; readonly points: SumPoint[] };
 
 export type Temporality = 'cumulative' | 'delta';
+
+/** Key suffix of a metric's exponential points when the same metric also has explicit ones. */
+export const EXPONENTIAL_KEY_SUFFIX = '#exponential';
 
 /** Plain-data view of an aggregator: metric name -> points (one per attribute set). */
 export interface AggregationSnapshot {
@@ -180,6 +213,11 @@ export interface AggregationSnapshot {
   readonly temporality: Temporality;
   /** Epoch ms when the snapshot was taken. */
   readonly timeMs: number;
+  /**
+   * By metric name. A metric with points of both histogram kinds (numeric features with and
+   * without explicit boundaries in one model) has its exponential points under
+   * `<name>#exponential` ({@link EXPONENTIAL_KEY_SUFFIX}).
+   */
   readonly metrics: Readonly<Record<string, SnapshotMetric>>;
   readonly stats: AggregationStats;
 }

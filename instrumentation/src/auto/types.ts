@@ -42,7 +42,10 @@ export interface MlModelConfig {
   classes?: readonly string[];
   /** The model is served remotely (spans are CLIENT rather than INTERNAL). */
   remote?: boolean;
-  /** Reference distributions (a `BaselineFile` or the path of one): their boundaries shape the feature histograms. */
+  /**
+   * Optional: a `BaselineFile` (or the path of one) supplying the model version and the regression
+   * output's boundaries. Feature histograms do not need it: they are base-2 exponential histograms.
+   */
   baseline?: BaselineFile | string;
   /** Binary classification: decision threshold for the predicted class (default 0.5). */
   threshold?: number;

@@ -1,3 +1,4 @@
+import { exponentialAtScale, type ExponentialBuckets, type ExponentialHistogram } from '@otel-ml/conventions';
 import { randomFillSync } from 'node:crypto';
 
 const buffer = new Uint32Array(256);
@@ -33,4 +34,31 @@ export function laplace(b: number): number {
 export function noisyCount(trueCount: number, epsilon: number, previousRelease: number): number {
   const noisy = Math.round(trueCount + laplace(1 / epsilon));
   return Math.max(0, previousRelease, noisy);
+}
+
+/**
+ * A noisy release of an exponential histogram: every bucket in the true histogram's range and the
+ * zero count get {@link noisyCount} (monotonic against `previous`, the last release of the same
+ * series, brought to the current scale first: lowering the scale adds released counts, so the
+ * releases stay monotonic). The count is the sum of the released buckets; the sum is unknown
+ * (NaN) and min/max are left out, as for explicit histograms.
+ */
+export function noisyExponential(truth: ExponentialHistogram, epsilon: number, previous: ExponentialHistogram | undefined): ExponentialHistogram {
+  const prev = previous === undefined ? undefined : exponentialAtScale(previous, Math.min(previous.scale, truth.scale));
+  let count = 0;
+  const side = (t: ExponentialBuckets, p: ExponentialBuckets | undefined): ExponentialBuckets => {
+    const out = new Array<number>(t.bucketCounts.length);
+    for (let k = 0; k < out.length; k++) {
+      const j = t.offset + k - (p?.offset ?? 0);
+      const before = p !== undefined && j >= 0 && j < p.bucketCounts.length ? p.bucketCounts[j]! : 0;
+      out[k] = noisyCount(t.bucketCounts[k]!, epsilon, before);
+      count += out[k]!;
+    }
+    return { offset: t.offset, bucketCounts: out };
+  };
+  const zeroCount = noisyCount(truth.zeroCount, epsilon, prev?.zeroCount ?? 0);
+  count += zeroCount;
+  const positive = side(truth.positive, prev?.positive);
+  const negative = side(truth.negative, prev?.negative);
+  return { scale: truth.scale, zeroCount, zeroThreshold: truth.zeroThreshold ?? 0, positive, negative, count, sum: Number.NaN };
 }

@@ -135,6 +135,7 @@ export function createModelMonitor(options: ModelMonitorOptions): ModelMonitor {
       slices: options.slices,
       limits: options.limits,
       threshold: options.threshold,
+      exponentialMaxBuckets: options.exponentialMaxBuckets,
       valueBoundaries: options.valueBoundaries,
       businessBoundaries: options.businessBoundaries,
       clock: options.clock,

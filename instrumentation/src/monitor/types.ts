@@ -40,11 +40,19 @@ export interface ModelMonitorOptions {
   /** Declared features. Default: the baseline's features. Array rows follow this order. */
   readonly features?: readonly FeatureSpec[];
   /**
-   * Reference distributions: a `BaselineFile` object, or the path of the JSON file written by
+   * Optional, and not needed for numeric features (they are base-2 exponential histograms unless
+   * declared with `boundaries`): a `BaselineFile` object, or the path of the JSON file written by
    * `otel-ml baseline` (read synchronously at creation; an unreadable file is reported via `diag`
-   * and the monitor runs without it).
+   * and the monitor runs without it). It supplies the feature list when `features` is absent,
+   * the categories of categorical features, the class names, the model version and the
+   * regression output's boundaries.
    */
   readonly baseline?: BaselineFile | string;
+  /**
+   * Maximum buckets per sign of the exponential histograms of numeric features (default 320;
+   * see `ModelAggregatorOptions.exponentialMaxBuckets`).
+   */
+  readonly exponentialMaxBuckets?: number;
   /** Classification: class labels, index-aligned with array `scores`. */
   readonly classes?: readonly string[];
   /** `ml.deployment.role` of this model (default 'primary'). */
@@ -60,7 +68,9 @@ export interface ModelMonitorOptions {
    * `MetricProducer` (register {@link ModelMonitor.metricProducer} or `createMlMetricProducer()`
    * with your `MetricReader`). 'instruments': every value is also recorded through plain SDK
    * instruments of `meterProvider` (histograms with explicit bucket advice, counters); slower,
-   * for setups where no producer can be registered. SDK histograms refuse negative values, so on
+   * for setups where no producer can be registered. SDK instruments cannot choose their
+   * aggregation: register `mlFeatureValueView()` with the MeterProvider so that numeric features
+   * are exponential histograms there too. SDK histograms refuse negative values, so on
    * this path negative feature values, regression outputs and signed errors are not exported
    * (they are counted as `negative_not_exportable` and reported via `diag`).
    */

@@ -6,17 +6,18 @@
  * not know. Each becomes a check of the window (`invalid_value`, `out_of_range`, `new_category`,
  * `unknown_feature`). Pure.
  */
-import { CATEGORY_OVERFLOW, type ExplicitHistogram } from '@otel-ml/conventions';
-import { explicitBuckets, outOfRange, outOfRangeTest, rangeOf, resolveLimits, riseTest, type VerdictLimits } from '../statistics/index.js';
+import { CATEGORY_OVERFLOW } from '@otel-ml/conventions';
+import { explicitBuckets, exponentialBuckets, outOfRange, outOfRangeTest, rangeOf, resolveLimits, riseTest, type Bucket, type VerdictLimits } from '../statistics/index.js';
 import type { CheckEntry, DataQualityFeatureReport, DataQualityReport, NewCategoryReport, OutOfRangeReport, UnknownFeatureReport } from './report-types.js';
 import { checkEntry } from './verdicts.js';
-import type { FeatureWindow, WindowSnapshot } from '../windows/snapshot.js';
+import { numericValueCount, type FeatureWindow, type WindowSnapshot } from '../windows/snapshot.js';
 
 const MAX_CATEGORIES = 10;
 const MAX_UNSEEN = 5;
 
 const sumOf = (r: Readonly<Record<string, number>> | undefined) => Object.values(r ?? {}).reduce((a, b) => a + b, 0);
-const valuesOf = (f: FeatureWindow) => (f.histogram ? f.histogram.count : sumOf(f.categories));
+const isNumeric = (f: FeatureWindow) => f.histogram !== undefined || f.exponential !== undefined;
+const valuesOf = (f: FeatureWindow) => (isNumeric(f) ? numericValueCount(f) : sumOf(f.categories));
 const top = (r: Readonly<Record<string, number>>, keep: (v: string) => boolean, n: number) =>
   Object.entries(r)
     .filter(([v, c]) => c > 0 && keep(v))
@@ -24,11 +25,30 @@ const top = (r: Readonly<Record<string, number>>, keep: (v: string) => boolean, 
     .slice(0, n)
     .map(([value, count]) => ({ value, count }));
 
-function outOfRangeOf(ref: ExplicitHistogram, cur: ExplicitHistogram, referenceCount: number, l: Partial<VerdictLimits>): OutOfRangeReport | null {
-  const range = rangeOf(explicitBuckets(ref), ref);
-  if (range === null || cur.count <= 0) return null;
-  const count = outOfRange(explicitBuckets(cur), range, cur);
-  return { range: [range.minLow, range.maxHigh], exact: range.exact, below: count.below, above: count.above, count: count.total, test: outOfRangeTest(count, referenceCount, l) };
+/**
+ * A numeric feature's values as buckets (those of its explicit and of its exponential histogram:
+ * different values, e.g. two service versions) with the min and max of both.
+ */
+function numericBuckets(f: FeatureWindow): { buckets: Bucket[]; observed: { min?: number; max?: number }; count: number } {
+  const parts = [f.histogram, f.exponential].filter((h) => h !== undefined && h.count > 0);
+  const buckets = [...(f.histogram ? explicitBuckets(f.histogram) : []), ...(f.exponential ? exponentialBuckets(f.exponential) : [])].sort((a, b) => a.lower - b.lower);
+  const mins = parts.map((h) => h!.min);
+  const maxs = parts.map((h) => h!.max);
+  // min (max) known only when every histogram holding values knows its own
+  const observed = {
+    ...(mins.length > 0 && mins.every((v) => v !== undefined) ? { min: Math.min(...(mins as number[])) } : {}),
+    ...(maxs.length > 0 && maxs.every((v) => v !== undefined) ? { max: Math.max(...(maxs as number[])) } : {}),
+  };
+  return { buckets, observed, count: numericValueCount(f) };
+}
+
+function outOfRangeOf(ref: FeatureWindow, cur: FeatureWindow, l: Partial<VerdictLimits>): OutOfRangeReport | null {
+  const r = numericBuckets(ref);
+  const c = numericBuckets(cur);
+  const range = rangeOf(r.buckets, r.observed);
+  if (range === null || c.count <= 0) return null;
+  const count = outOfRange(c.buckets, range, c.observed);
+  return { range: [range.minLow, range.maxHigh], exact: range.exact, below: count.below, above: count.above, count: count.total, test: outOfRangeTest(count, r.count, l) };
 }
 
 function newCategoryOf(ref: FeatureWindow, cur: FeatureWindow, l: Partial<VerdictLimits>): NewCategoryReport {
@@ -47,7 +67,7 @@ function featureReport(ref: FeatureWindow, cur: FeatureWindow, l: Partial<Verdic
   const invalid = riseTest({ count: cur.invalid ?? 0, total: valuesOf(cur) + cur.missing }, { count: ref.invalid ?? 0, total: valuesOf(ref) + ref.missing }, o.maxInvalidIncrease, o, 'of the wrong type', 'rows with this feature');
   return {
     invalid,
-    outOfRange: ref.histogram && cur.histogram ? outOfRangeOf(ref.histogram, cur.histogram, ref.histogram.count, l) : null,
+    outOfRange: isNumeric(ref) && isNumeric(cur) ? outOfRangeOf(ref, cur, l) : null,
     newCategory: ref.categories && (cur.categories || cur.unseen) ? newCategoryOf(ref, cur, l) : null,
   };
 }

@@ -12,9 +12,9 @@ import {
   estimatePerformance,
   fairness as sliceFairness,
   categoricalDrift,
+  compareNumeric,
   labelSplitScores,
   multiclassMetrics,
-  numericDrift,
   rebinExplicit,
   regressionErrors,
   rocAuc,
@@ -27,6 +27,7 @@ import {
   type VerdictLimits,
 } from '../statistics/index.js';
 import { benjaminiHochberg, bootstrapInterval, criticalValues, decideDrift } from '../statistics/index.js';
+import { unresolvedFeatures } from './report-types.js';
 import type {
   AttributionFeatureReport,
   AttributionReport,
@@ -45,6 +46,7 @@ import { businessChecks, businessReport } from './business.js';
 import { dataQualityChecks, dataQualityReport } from './data-quality.js';
 import { referenceReport, type ReferenceChoiceContext } from './reference-report.js';
 import type { FeatureWindow, WindowSnapshot } from '../windows/snapshot.js';
+import { numericPair, type NumericPair } from './numeric-pair.js';
 
 export interface EvaluationSettings {
   /** Significance level after Benjamini-Hochberg (default 0.01). */
@@ -198,9 +200,14 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 interface Pending {
   readonly report: Omit<DistributionReport, 'drift'>;
-  readonly binned: BinnedDrift | null;
+  /** The distribution's test p-value (chi-square on its bins, or KS in the KS fallback); null when none. */
+  readonly pValue: number | null;
   readonly count: number;
+  /** Numeric features: the evidence of the KS fallback and of a complete shift (see decideDrift). */
+  readonly fallback?: { readonly insufficientResolution: string | null; readonly ks: number | null; readonly completeShift: boolean };
 }
+
+const chiSquareP = (b: BinnedDrift): number => b.chiSquare.pValue;
 
 const EMPTY_CRITICAL = { psi: null, kl: null, jensenShannon: null, hellinger: null, ks: null, chiSquare: null };
 
@@ -229,31 +236,23 @@ function emptyDistribution(type: 'numeric' | 'categorical', count: number, refer
   };
 }
 
-function numericDistribution(ref: ExplicitHistogram, curIn: ExplicitHistogram, deciles: readonly number[], alpha: number, bootstrapBelow: number): Pending {
-  let cur = curIn;
-  let note: string | null = null;
-  if (cur.boundaries.length !== ref.boundaries.length || cur.boundaries.some((b, i) => b !== ref.boundaries[i])) {
-    const r = rebinExplicit(cur, ref.boundaries);
-    if (!r.ok) return { report: emptyDistribution('numeric', cur.count, ref.count, `current histogram cannot be compared: ${r.reason}`), binned: null, count: cur.count };
-    cur = r.histogram;
-    if (r.interpolatedFraction > 0) note = `re-binned onto the reference boundaries (${(r.interpolatedFraction * 100).toFixed(1)}% interpolated)`;
-  }
-  if (ref.count <= 0 || cur.count <= 0) {
-    return { report: emptyDistribution('numeric', cur.count, ref.count, ref.count <= 0 ? 'reference has no values' : 'no values in the current window'), binned: null, count: cur.count };
-  }
-  const d = numericDrift(ref, cur, deciles, { alpha });
-  const { binned, ks, critical: crit } = d;
-  const rc = d.referenceBinCounts;
-  const cc = d.currentBinCounts;
-  const rt = total(rc) || 1;
-  const ct = total(cc) || 1;
-  const bins = new Array<BinShare>(rc.length);
-  for (let i = 0; i < rc.length; i++) {
-    const lower = i > 0 ? (deciles[i - 1] ?? null) : null;
-    const upper = i < deciles.length ? deciles[i]! : null;
-    bins[i] = { label: binLabel(lower, upper), lower, upper, reference: rc[i]! / rt, current: cc[i]! / ct };
-  }
-  const psiInterval = cur.count < bootstrapBelow ? lowVolumeInterval(rc, cc) : null;
+/**
+ * A numeric distribution (a feature, on the pair `numericPair` chose; the score, the regression
+ * output, an attribution), explicit or exponential at any scales, compared by the statistics
+ * engine's `compareNumeric`: KS and Wasserstein-1 at the finest common resolution, PSI, KL, JS,
+ * Hellinger and chi-square on quantile bins of the reference (a baseline's decile edges when
+ * given), and when the reference cannot be cut into two bins the reason, with KS as the test
+ * (`fallback`, for decideDrift).
+ */
+function numericComparison(pair: NumericPair, decileEdges: readonly number[] | undefined, s: typeof DEFAULTS): Pending {
+  const { reference: ref, current: cur } = pair;
+  const cmp = compareNumeric(ref, cur, { alpha: s.alpha, ...(decileEdges !== undefined ? { decileEdges } : {}) });
+  const notes = [pair.note, cmp.resolution?.note ?? null].filter((n): n is string => n !== null);
+  if (cmp.status === 'insufficient_data') return { report: emptyDistribution('numeric', cur.count, ref.count, [...notes, cmp.reason!].join('; ')), pValue: null, count: cur.count };
+  const bins: BinShare[] = cmp.bins.map((b) => ({ label: binLabel(b.lower, b.upper), lower: b.lower, upper: b.upper, reference: b.reference, current: b.current }));
+  const b = cmp.binned;
+  if (b === null) notes.push(`insufficient resolution: ${cmp.reason}`);
+  const crit = cmp.critical;
   return {
     report: {
       type: 'numeric',
@@ -261,24 +260,26 @@ function numericDistribution(ref: ExplicitHistogram, curIn: ExplicitHistogram, d
       referenceCount: ref.count,
       missingRate: null,
       referenceMissingRate: null,
-      psi: binned.psi,
-      psiCritical: crit.psi,
-      kl: binned.kl,
-      jensenShannon: binned.jensenShannon,
-      hellinger: binned.hellinger,
-      ks: ks.statistic,
-      ksPValue: ks.pValue,
-      wasserstein: d.wasserstein,
-      chiSquare: { statistic: binned.chiSquare.statistic, dof: binned.chiSquare.dof, pValue: binned.chiSquare.pValue },
-      critical: crit,
-      psiInterval,
+      psi: b?.psi ?? null,
+      psiCritical: b ? (crit?.psi ?? null) : null,
+      kl: b?.kl ?? null,
+      jensenShannon: b?.jensenShannon ?? null,
+      hellinger: b?.hellinger ?? null,
+      ks: cmp.ks?.statistic ?? null,
+      ksPValue: cmp.ks?.pValue ?? null,
+      wasserstein: cmp.wasserstein,
+      chiSquare: b ? { statistic: b.chiSquare.statistic, dof: b.chiSquare.dof, pValue: b.chiSquare.pValue } : null,
+      // without bins only the KS critical value means something
+      critical: crit === null ? EMPTY_CRITICAL : b ? crit : { ...EMPTY_CRITICAL, ks: crit.ks },
+      psiInterval: b && cur.count < s.bootstrapBelow ? lowVolumeInterval(cmp.referenceBinCounts, cmp.currentBinCounts) : null,
       unseenCategories: null,
       bins,
       topMovers: topMovers(bins),
-      note,
+      note: notes.length > 0 ? notes.join('; ') : null,
     },
-    binned,
+    pValue: cmp.pValue,
     count: cur.count,
+    fallback: { insufficientResolution: cmp.status === 'insufficient_resolution' ? cmp.reason : null, ks: cmp.ks?.statistic ?? null, completeShift: cmp.completeShift },
   };
 }
 
@@ -286,7 +287,7 @@ function categoricalDistribution(ref: Readonly<Record<string, number>>, cur: Rea
   const refCount = Object.values(ref).reduce((a, b) => a + b, 0);
   const curCount = Object.values(cur).reduce((a, b) => a + b, 0);
   if (refCount <= 0 || curCount <= 0) {
-    return { report: emptyDistribution('categorical', curCount, refCount, refCount <= 0 ? 'reference has no values' : 'no values in the current window'), binned: null, count: curCount };
+    return { report: emptyDistribution('categorical', curCount, refCount, refCount <= 0 ? 'reference has no values' : 'no values in the current window'), pValue: null, count: curCount };
   }
   const d = categoricalDrift(ref, cur);
   const crit = criticalValues({ referenceCount: refCount, currentCount: curCount, bins: d.categories.length, alpha });
@@ -318,7 +319,7 @@ function categoricalDistribution(ref: Readonly<Record<string, number>>, cur: Rea
       topMovers: topMovers(bins),
       note: null,
     },
-    binned: d,
+    pValue: chiSquareP(d),
     count: curCount,
   };
 }
@@ -327,19 +328,19 @@ function featureDistribution(name: string, ref: FeatureWindow | undefined, cur: 
   const refMissing = ref?.missing ?? 0;
   const curMissing = cur?.missing ?? 0;
   let p: Pending;
-  if (ref?.histogram) {
-    const curHist = cur?.histogram ?? { boundaries: ref.histogram.boundaries, counts: ref.histogram.counts.map(() => 0), count: 0, sum: 0 };
-    const deciles = ctx.decileBoundaries?.get(name) ?? decilesFromHistogram(ref.histogram);
-    p = cur?.categories && !cur.histogram
-      ? { report: emptyDistribution('numeric', 0, ref.histogram.count, 'numeric in the reference, categorical in the current window'), binned: null, count: 0 }
-      : numericDistribution(ref.histogram, curHist, deciles, s.alpha, s.bootstrapBelow);
+  // like with like: which of the explicit and exponential histograms are compared (numeric-pair.ts)
+  const pair = numericPair(ref, cur);
+  if (pair) {
+    p = cur?.categories && !cur.histogram && !cur.exponential
+      ? { report: emptyDistribution('numeric', 0, pair.reference.count, 'numeric in the reference, categorical in the current window'), pValue: null, count: 0 }
+      : numericComparison(pair, ctx.decileBoundaries?.get(name), s);
   } else if (ref?.categories) {
-    p = cur?.histogram && !cur.categories
-      ? { report: emptyDistribution('categorical', 0, 0, 'categorical in the reference, numeric in the current window'), binned: null, count: 0 }
+    p = (cur?.histogram || cur?.exponential) && !cur.categories
+      ? { report: emptyDistribution('categorical', 0, 0, 'categorical in the reference, numeric in the current window'), pValue: null, count: 0 }
       : categoricalDistribution(ref.categories, cur?.categories ?? {}, s.alpha, s.bootstrapBelow);
   } else {
     const type = cur?.categories ? 'categorical' : 'numeric';
-    p = { report: emptyDistribution(type, 0, 0, 'feature not in the reference'), binned: null, count: 0 };
+    p = { report: emptyDistribution(type, 0, 0, 'feature not in the reference'), pValue: null, count: 0 };
   }
   const curTotal = p.count + curMissing;
   const refTotal = (p.report.referenceCount ?? 0) + refMissing;
@@ -356,7 +357,7 @@ function featureDistribution(name: string, ref: FeatureWindow | undefined, cur: 
 
 function decide(p: Pending, adjustedP: number | null, s: typeof DEFAULTS, enoughRows: boolean): DistributionReport {
   const decision = decideDrift({
-    pValue: p.binned ? p.binned.chiSquare.pValue : null,
+    pValue: p.pValue,
     adjustedPValue: adjustedP,
     psi: p.report.psi,
     jensenShannon: p.report.jensenShannon,
@@ -365,6 +366,7 @@ function decide(p: Pending, adjustedP: number | null, s: typeof DEFAULTS, enough
     minPsi: s.minPsi,
     minJensenShannon: s.minJensenShannon,
     minCount: s.minRows,
+    ...(p.fallback !== undefined ? p.fallback : {}),
   });
   // Each pending report is decided once: complete it in place.
   const r = p.report as Mutable<DistributionReport>;
@@ -482,7 +484,7 @@ export function estimatedPerformance(reference: WindowSnapshot, current: WindowS
     if (curSplit && curSplit.boundaries.length === refSplit.boundaries.length) {
       const m = binaryMetricsAtThreshold(curSplit, threshold);
       const both = m.tp + m.fn > 0 && m.tn + m.fp > 0;
-      realized = { count: m.tp + m.fp + m.tn + m.fn, accuracy: m.accuracy, rocAuc: both ? rocAuc(curSplit) : null };
+      realized = { count: m.tp + m.fp + m.tn + m.fn, accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, rocAuc: both ? rocAuc(curSplit) : null };
     }
     const half = 1.959963984540054 * e.accuracyStdError;
     return {
@@ -523,8 +525,8 @@ function attributionReport(reference: WindowSnapshot, current: WindowSnapshot, s
     const shift = mean !== null && refMean !== null ? mean - refMean : null;
     let distribution: DistributionReport | null = null;
     if (ref && ref.count > 0 && cur && cur.count > 0) {
-      const p = numericDistribution(ref, cur, decilesFromHistogram(ref), s.alpha, s.bootstrapBelow);
-      distribution = decide(p, p.binned ? p.binned.chiSquare.pValue : null, s, enoughRows);
+      const p = numericComparison({ reference: ref, current: cur, note: null }, undefined, s);
+      distribution = decide(p, p.pValue, s, enoughRows);
     }
     features[n] = {
       count: cur?.count ?? 0,
@@ -593,8 +595,9 @@ export function evaluate(reference: WindowSnapshot, current: WindowSnapshot, ctx
 
   const names = [...new Set([...Object.keys(reference.features), ...Object.keys(current.features)])].sort();
   const pending = names.map((n) => [n, featureDistribution(n, reference.features[n], current.features[n], ctx, s, reference.rows, current.rows)] as const);
-  const testable = pending.filter(([, p]) => p.binned !== null && Number.isFinite(p.binned.chiSquare.pValue));
-  const adjusted = benjaminiHochberg(testable.map(([, p]) => p.binned!.chiSquare.pValue));
+  // one Benjamini-Hochberg family: each feature's test p-value (chi-square, or KS in the KS fallback)
+  const testable = pending.filter(([, p]) => p.pValue !== null && Number.isFinite(p.pValue));
+  const adjusted = benjaminiHochberg(testable.map(([, p]) => p.pValue!));
   const adjustedBy = new Map(testable.map(([n], i) => [n, adjusted[i]!] as const));
   const features: Record<string, DistributionReport> = {};
   for (const [n, p] of pending) features[n] = decide(p, adjustedBy.get(n) ?? null, s, enoughRows);
@@ -604,14 +607,14 @@ export function evaluate(reference: WindowSnapshot, current: WindowSnapshot, ctx
     .map(([n]) => n);
 
   // Prediction signals are decided on their own p-values (not part of the features' BH family).
-  const own = (p: Pending | null) => (p ? decide(p, p.binned ? p.binned.chiSquare.pValue : null, s, enoughRows) : null);
+  const own = (p: Pending | null) => (p ? decide(p, p.pValue, s, enoughRows) : null);
   const scoreRef = reference.score;
   const scoreCur = current.score;
-  const score = scoreRef && scoreCur ? own(numericDistribution(scoreRef, scoreCur, decilesFromHistogram(scoreRef), s.alpha, s.bootstrapBelow)) : null;
+  const score = scoreRef && scoreCur ? own(numericComparison({ reference: scoreRef, current: scoreCur, note: null }, undefined, s)) : null;
   const refClasses = reference.predictions.byClass;
   const curClasses = current.predictions.byClass;
   const classes = Object.keys(refClasses).length > 0 && Object.keys(curClasses).length > 0 ? own(categoricalDistribution(refClasses, curClasses, s.alpha, s.bootstrapBelow)) : null;
-  const value = reference.value && current.value ? own(numericDistribution(reference.value, current.value, decilesFromHistogram(reference.value), s.alpha, s.bootstrapBelow)) : null;
+  const value = reference.value && current.value ? own(numericComparison({ reference: reference.value, current: current.value, note: null }, undefined, s)) : null;
 
   const cal = task === 'binary_classification' || task === undefined ? calibrationReport(splitOf(current, s.positiveLabel)) : null;
   const perfCur = performanceOf(current, task, s);
@@ -622,6 +625,8 @@ export function evaluate(reference: WindowSnapshot, current: WindowSnapshot, ctx
         threshold: task === 'binary_classification' && splitOf(current, s.positiveLabel) ? s.threshold : null,
         reference: {
           accuracy: perfRef?.accuracy ?? null,
+          precision: perfRef?.precision ?? null,
+          recall: perfRef?.recall ?? null,
           f1: perfRef?.f1 ?? null,
           rocAuc: perfRef?.rocAuc ?? null,
           mae: perfRef?.mae ?? null,
@@ -645,6 +650,7 @@ export function evaluate(reference: WindowSnapshot, current: WindowSnapshot, ctx
     settings: { alpha: s.alpha, minRows: s.minRows, minPsi: s.minPsi, minJensenShannon: s.minJensenShannon, threshold: s.threshold },
     features,
     drifted,
+    insufficientResolution: unresolvedFeatures({ features }),
     prediction: { score, classes, value },
     calibration: cal,
     performance,

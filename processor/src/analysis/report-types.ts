@@ -100,6 +100,9 @@ export interface PerformanceReport {
   /** Reference values of the same metrics, when the reference has outcomes. */
   readonly reference: {
     readonly accuracy: number | null;
+    /** Binary classifiers (absent in reports from before this field). */
+    readonly precision: number | null;
+    readonly recall: number | null;
     readonly f1: number | null;
     readonly rocAuc: number | null;
     readonly mae: number | null;
@@ -122,8 +125,18 @@ export interface EstimatedPerformanceReport {
   readonly accuracyInterval: readonly [number, number];
   /** Reference rows with outcomes that the calibration map was learnt from. */
   readonly referenceOutcomes: number;
-  /** Realized values on the window's outcomes (binary, with a score), for comparison; null without outcomes. */
-  readonly realized: { readonly count: number; readonly accuracy: number | null; readonly rocAuc: number | null } | null;
+  /**
+   * Realized values on the window's outcomes (binary, with a score), for comparison; null without
+   * outcomes. Precision, recall and F1 are absent in reports from before these fields.
+   */
+  readonly realized: {
+    readonly count: number;
+    readonly accuracy: number | null;
+    readonly precision: number | null;
+    readonly recall: number | null;
+    readonly f1: number | null;
+    readonly rocAuc: number | null;
+  } | null;
 }
 
 /** One slice value's metrics and a group disparity (see statistics/fairness.ts). */
@@ -365,6 +378,29 @@ export interface DataQualityReport {
   readonly unknownFeatures: readonly UnknownFeatureReport[];
 }
 
+/**
+ * The verdict of a distribution whose reference could not be cut into at least two bins (a
+ * constant feature, or explicit buckets too coarse for its deciles) and whose fallback statistic
+ * (KS on the finest common buckets) did not decide either: neither flagged nor cleared. The
+ * reason is in `drift.reasons`.
+ */
+export const INSUFFICIENT_RESOLUTION = 'insufficient_resolution' as const;
+
+/** Whether a distribution's verdict is {@link INSUFFICIENT_RESOLUTION}. */
+export function isInsufficientResolution(d: DistributionReport): boolean {
+  return d.drift.verdict === INSUFFICIENT_RESOLUTION;
+}
+
+/**
+ * The features of a report whose verdict is {@link INSUFFICIENT_RESOLUTION}, sorted (computed from
+ * the features, so reports stored before the field existed give it too).
+ */
+export function unresolvedFeatures(r: Pick<ModelReport, 'features'>): string[] {
+  return Object.keys(r.features)
+    .filter((n) => isInsufficientResolution(r.features[n]!))
+    .sort();
+}
+
 export interface ModelReport {
   readonly model: { readonly name: string; readonly version: string | null; readonly task: ModelTask | null; readonly role: string };
   readonly window: { readonly start: string; readonly end: string } | null;
@@ -376,6 +412,11 @@ export interface ModelReport {
   readonly features: Readonly<Record<string, DistributionReport>>;
   /** Drifted features, most severe first. */
   readonly drifted: readonly string[];
+  /**
+   * Features whose verdict is `insufficient_resolution` (their reference could not be binned and
+   * the fallback did not decide): neither flagged nor cleared, sorted by name.
+   */
+  readonly insufficientResolution: readonly string[];
   readonly prediction: {
     readonly score: DistributionReport | null;
     readonly classes: DistributionReport | null;
@@ -400,4 +441,32 @@ export interface ModelReport {
   readonly business: BusinessReport | null;
   /** Values of the wrong type, outside the reference's range, in unknown categories; unknown features. */
   readonly dataQuality: DataQualityReport | null;
+}
+
+/** The summary of a run of windows of one model (see analysis/run.ts). Window numbers are 1-based, oldest first. */
+export interface RunSummary {
+  /** Windows in the run. */
+  readonly windows: number;
+  /** Windows where a feature or a prediction signal drifted. */
+  readonly driftedWindows: readonly number[];
+  /** Windows with fewer rows than the minimum (nothing flagged). */
+  readonly insufficientWindows: readonly number[];
+  /** The window whose report is the multi-window report's own fields, and why it was chosen. */
+  readonly detail: { readonly window: number; readonly reason: string };
+  /**
+   * The retraining recommendation after the last window: its details, and the first window of the
+   * run of windows that recommended it up to the last one (null when the last does not); null
+   * when the windows carry no recommendation (offline reports of one window).
+   */
+  readonly retrain: { readonly recommended: boolean; readonly since: number | null; readonly details: readonly string[] } | null;
+}
+
+/**
+ * A report over several windows (the demo's, `otel-ml report --time-column`): the fields of a
+ * single-window report describe the worst window (`run.detail`), `run` summarizes the run and
+ * `windows` holds every window's report, oldest first.
+ */
+export interface MultiWindowReport extends ModelReport {
+  readonly run: RunSummary;
+  readonly windows: readonly ModelReport[];
 }

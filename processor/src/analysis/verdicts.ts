@@ -20,7 +20,7 @@ import {
   type VerdictLimits,
 } from '../statistics/index.js';
 import type { CalibrationReport, CheckEntry, CheckName, ModelReport, VerdictsReport } from './report-types.js';
-import type { WindowSnapshot } from '../windows/snapshot.js';
+import { numericValueCount, type WindowSnapshot } from '../windows/snapshot.js';
 
 /** What the evaluator already computed for the window and its reference. */
 export interface VerdictInputs {
@@ -56,7 +56,7 @@ export function classCounts(v: WindowSnapshot, threshold: number, positiveLabel:
 function missingOf(v: WindowSnapshot, feature: string): Proportion | null {
   const f = v.features[feature];
   if (!f) return null;
-  const values = f.histogram ? f.histogram.count : Object.values(f.categories ?? {}).reduce((a, b) => a + b, 0);
+  const values = numericValueCount(f) + Object.values(f.categories ?? {}).reduce((a, b) => a + b, 0);
   return { count: f.missing, total: values + f.missing };
 }
 

@@ -4,23 +4,38 @@
  * same signal mapping (`streams/signals.ts`) and window snapshot (`windows/snapshot.ts`) as OTLP
  * points do in the service. That shared path is what makes offline and live numbers identical.
  */
-import type { ExplicitHistogram } from '@otel-ml/conventions';
 import type { AggregationSnapshot } from '@otel-ml/instrumentation';
-import { addToHistogram, counterSlot, histogramSlot, type OpenWindow, type Slot } from '../windows/accumulator.js';
+import { addToHistogram, counterSlot, exponentialSlot, histogramSlot, type OpenWindow, type Slot } from '../windows/accumulator.js';
 import { snapshotOf, type WindowSnapshot } from '../windows/snapshot.js';
-import { SIGNALS, parseSlotKey, sliceSlotKeys, slotOf, type ModelIdentity } from '../streams/signals.js';
+import { EXPONENTIAL_SIGNALS, SIGNALS, exponentialSlotKey, parseSlotKey, sliceSlotKeys, slotOf, type ModelIdentity } from '../streams/signals.js';
 
 /** Slots of one role of an aggregator snapshot. */
 export function slotsFromSnapshot(snapshot: AggregationSnapshot, role = 'primary'): Map<string, Slot> {
   const slots = new Map<string, Slot>();
+  const ofRole = (attrs: Readonly<Record<string, unknown>>): boolean => {
+    const r = attrs['ml.deployment.role'];
+    return (typeof r === 'string' && r !== '' ? r : 'primary') === role;
+  };
   for (const metric of Object.values(snapshot.metrics)) {
     const spec = SIGNALS.get(metric.name);
     if (!spec) continue;
+    if (metric.kind === 'exponential_histogram') {
+      // Exponential points have a slot of their own, merged as the stream processor merges them.
+      if (!EXPONENTIAL_SIGNALS.has(spec.signal)) continue;
+      for (const p of metric.points) {
+        const at = ofRole(p.attributes) ? slotOf(spec, p.attributes) : undefined;
+        if (at === undefined || 'missing' in at) continue;
+        const key = exponentialSlotKey(at.key);
+        const existing = slots.get(key);
+        const slot = existing?.kind === 'exponential' ? existing : exponentialSlot(key, parseSlotKey(key));
+        slot.histogram.add(p.histogram);
+        slots.set(key, slot);
+      }
+      continue;
+    }
     for (const p of metric.points) {
-      const r = p.attributes['ml.deployment.role'];
-      if ((typeof r === 'string' && r !== '' ? r : 'primary') !== role) continue;
-      const at = slotOf(spec, p.attributes);
-      if ('missing' in at) continue;
+      const at = ofRole(p.attributes) ? slotOf(spec, p.attributes) : undefined;
+      if (at === undefined || 'missing' in at) continue;
       // The plain slot, and one per allow-listed ml.slice.<key> value (as the stream processor does).
       const targets = [at, ...sliceSlotKeys(spec.signal, at.key, p.attributes).map((key) => ({ key, id: parseSlotKey(key) }))];
       for (const { key, id } of targets) {
@@ -30,7 +45,7 @@ export function slotsFromSnapshot(snapshot: AggregationSnapshot, role = 'primary
           slot.value += p.value;
           slots.set(key, slot);
         } else {
-          const h: ExplicitHistogram = p.histogram;
+          const h = p.histogram;
           const slot = existing?.kind === 'histogram' ? existing : histogramSlot(key, id, h.boundaries);
           addToHistogram(slot, { count: h.count, sum: h.sum, counts: h.counts, min: h.min, max: h.max });
           slots.set(key, slot);

@@ -5,6 +5,19 @@ import type { ModelTask } from '@otel-ml/conventions';
 import { CliError } from '../cli/errors.js';
 import { isMissingCell } from '../cli/csv.js';
 
+/**
+ * Share of a feature column's non-missing cells that must parse as numbers for the column to be
+ * numeric (when `--categorical` does not name it). Its other cells are then invalid values: a
+ * typo in a column of numbers does not turn the column into categories.
+ */
+export const NUMERIC_SHARE = 0.9;
+
+/**
+ * Invalid values (cells of numeric feature columns that are not numbers) accepted per file
+ * (`--max-invalid`): each is reported and treated as missing; one more stops the command (exit 2).
+ */
+export const DEFAULT_MAX_INVALID = 10;
+
 export interface ColumnOptions {
   /** Column holding the model's score (binary: probability of the positive class). */
   readonly scoreColumn?: string;
@@ -18,6 +31,59 @@ export interface ColumnOptions {
   readonly exclude?: readonly string[];
   /** Columns whose values are slices (`ml.slice.<column>`) for fairness, not features. */
   readonly sliceColumns?: readonly string[];
+  /** Invalid values accepted per file (default {@link DEFAULT_MAX_INVALID}). */
+  readonly maxInvalid?: number;
+  /** Called for each invalid value accepted (within `maxInvalid`), in file order. */
+  readonly onInvalid?: (cell: InvalidCell) => void;
+}
+
+/** A cell of a numeric feature column that is not a number. */
+export interface InvalidCell {
+  readonly file: string;
+  /** 1-based record number (the header is row 1). */
+  readonly row: number;
+  readonly column: string;
+  readonly cell: string;
+}
+
+export function describeInvalid(c: InvalidCell): string {
+  return `${c.file}: row ${c.row}, column "${c.column}": ${JSON.stringify(truncate(c.cell))} is not a number`;
+}
+
+/**
+ * The error of a file with more invalid values than `limit`. `count` is their number when known
+ * (after a full pass), else undefined (the command stopped at the first one too many).
+ */
+export function tooManyInvalid(file: string, limit: number, count: number | undefined, first: InvalidCell, columns: readonly string[], typesFromBaseline = false): CliError {
+  const how = count === undefined ? `more than ${limit}` : `${count}`;
+  const categorical = `${typesFromBaseline ? 'rebuild the baseline with' : 'pass'} --categorical ${columns.join(',')}`;
+  return new CliError(
+    `${file}: ${how} cells of numeric columns are not numbers (--max-invalid allows ${limit}; the first: row ${first.row}, column "${first.column}": ${JSON.stringify(truncate(first.cell))}); ` +
+      `correct them or leave them empty, ${categorical} if ${columns.length > 1 ? 'these columns are' : 'the column is'} not numeric, or raise --max-invalid`,
+  );
+}
+
+/**
+ * Counts invalid values in file order, reporting each; throws {@link tooManyInvalid} past the
+ * limit. (Used by `report`, where the column types come from the baseline.)
+ */
+export class InvalidCells {
+  count = 0;
+  private first: InvalidCell | undefined;
+  private readonly columns = new Set<string>();
+  constructor(
+    private readonly file: string,
+    private readonly limit: number = DEFAULT_MAX_INVALID,
+    private readonly onInvalid?: (cell: InvalidCell) => void,
+  ) {}
+
+  add(row: number, column: string, cell: string): void {
+    const c: InvalidCell = { file: this.file, row, column, cell };
+    this.first ??= c;
+    this.columns.add(column);
+    if (++this.count > this.limit) throw tooManyInvalid(this.file, this.limit, undefined, this.first, [...this.columns], true);
+    this.onInvalid?.(c);
+  }
 }
 
 export interface ColumnPlan {

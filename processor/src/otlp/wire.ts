@@ -185,8 +185,27 @@ class WireReader {
     }
     this.expect(wt, WT_LEN, what);
     const end = this.end(limit, what);
-    while (this.r.pos < end) out.push(this.varintNumber());
-    if (this.r.pos !== end) this.fail(`${what} packed varints overrun their length`);
+    const buf = this.r.buf;
+    let pos = this.r.pos;
+    // a varint ends at each byte below 0x80: size the array once, then read one-byte varints
+    // (counts below 128, most buckets of a delta point) straight from the buffer
+    let n = 0;
+    for (let i = pos; i < end; i++) if (buf[i]! < 0x80) n++;
+    let k = out.length;
+    out.length = k + n;
+    while (pos < end) {
+      const b = buf[pos]!;
+      if (b < 0x80) {
+        out[k++] = b;
+        pos++;
+        continue;
+      }
+      this.r.pos = pos;
+      out[k++] = this.varintNumber();
+      pos = this.r.pos;
+    }
+    if (pos !== end || k !== out.length) this.fail(`${what} packed varints overrun their length`);
+    this.r.pos = pos;
   }
 
   /** repeated double: a packed run replaces `current` (shared when byte-identical to the last one). */

@@ -2,9 +2,10 @@
  * A self-contained HTML report: one file, inline CSS and SVG, no scripts, no network access.
  */
 import { referenceLine } from './reference.js';
-import type { DistributionReport, ModelReport } from '../analysis/report-types.js';
+import { isInsufficientResolution, unresolvedFeatures, type DistributionReport, type ModelReport } from '../analysis/report-types.js';
 import { esc, histogramOverlay, reliabilityDiagram } from './svg.js';
-import { bySeverity, fmt, pct, pval, verdictText } from './text.js';
+import { bySeverity, driftSentence, fmt, pct, performanceRows, pval, verdictText } from './text.js';
+import { windowDrifted } from '../analysis/retrain.js';
 import { renderSectionsHtml } from './sections.js';
 
 export const STYLE = `
@@ -13,12 +14,20 @@ h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 8px;border-bot
 .meta{color:#5b6776;margin:0 0 12px} table{border-collapse:collapse;margin:8px 0} td,th{padding:4px 10px;border-bottom:1px solid #eef1f4;text-align:right}
 td:first-child,th:first-child{text-align:left} th{font-weight:600;color:#3c4856;background:#f7f9fb}
 .drift{color:#c92a2a;font-weight:600} .sig{color:#b35c00} .ok{color:#2b8a3e} .na{color:#868e96}
-.banner{padding:10px 14px;border-radius:6px;margin:12px 0;font-weight:600} .banner.bad{background:#fff0f0;color:#a61e1e} .banner.good{background:#ebfbee;color:#1e6b30}
+.banner{padding:10px 14px;border-radius:6px;margin:12px 0;font-weight:600} .banner.bad{background:#fff0f0;color:#a61e1e} .banner.good{background:#ebfbee;color:#1e6b30} .banner.warn{background:#fff8e6;color:#8a5300}
 .cards{display:flex;flex-wrap:wrap;gap:14px} .card{border:1px solid #e3e8ee;border-radius:8px;padding:10px 12px;background:#fff}
 .card h3{margin:0 0 4px;font-size:14px} .card p{margin:2px 0;color:#5b6776;font-size:12px} .card.feature{width:370px}
+.trends{display:flex;flex-wrap:wrap;gap:14px;margin:8px 0} .card.trend{padding:6px 4px}
+table.timeline th,table.timeline td:first-child,table.timeline td:nth-child(2),table.timeline td:nth-child(6){white-space:nowrap} table.timeline td:nth-child(4),table.timeline th:nth-child(4){text-align:left} table.overview td:nth-child(2),table.overview th:nth-child(2){text-align:left} .detail{font-weight:600} p.verdicts{margin:4px 0 10px;line-height:1.6} .est{color:#5b6776;font-style:italic} h2.detail{margin-top:40px;border-bottom:2px solid #c3cad3}
 `;
 
-const cls = (f: DistributionReport) => (f.drift.verdict === 'drift' ? 'drift' : f.drift.significant ? 'sig' : f.drift.verdict === 'insufficient_data' ? 'na' : 'ok');
+const cls = (f: DistributionReport) => (f.drift.verdict === 'drift' ? 'drift' : f.drift.significant || isInsufficientResolution(f) ? 'sig' : f.drift.verdict === 'insufficient_data' ? 'na' : 'ok');
+
+/** The line saying which features could not be binned (neither flagged nor cleared), or ''. */
+export function unresolvedBanner(r: ModelReport): string {
+  const u = unresolvedFeatures(r);
+  return u.length ? `<div class="banner warn" data-insufficient-resolution="${u.length}">Insufficient resolution in ${u.length} feature(s), neither flagged nor cleared: ${esc(u.join(', '))}</div>` : '';
+}
 
 export function featureCard(name: string, f: DistributionReport): string {
   const stats = `PSI ${fmt(f.psi)} (critical ${fmt(f.psiCritical)}) · JS ${fmt(f.jensenShannon)} · KS ${fmt(f.ks)} · χ² p ${pval(f.chiSquare?.pValue)}`;
@@ -44,45 +53,51 @@ export function calibrationSection(r: ModelReport): string {
 export function performanceSection(r: ModelReport): string {
   if (!r.performance) return '';
   const p = r.performance;
-  const rows: [string, number | null, number | null][] = [
-    ['accuracy', p.accuracy, p.reference.accuracy],
-    ['precision', p.precision, null],
-    ['recall', p.recall, null],
-    ['F1', p.f1, p.reference.f1],
-    ['ROC AUC', p.rocAuc, p.reference.rocAuc],
-    ['MAE', p.mae, p.reference.mae],
-    ['RMSE', p.rmse, p.reference.rmse],
-  ];
-  const body = rows
-    .filter(([, v]) => v !== null)
+  const body = performanceRows(p)
     .map(([n, v, ref]) => `<tr><td>${n}</td><td>${fmt(v)}</td><td>${fmt(ref)}</td></tr>`)
     .join('');
   return `<h2>Performance</h2><p class="meta">${p.count} predictions with outcomes${p.threshold !== null ? ` · threshold ${p.threshold}` : ''}</p><table class="performance"><thead><tr><th>metric</th><th>current</th><th>reference</th></tr></thead><tbody>${body}</tbody></table>`;
 }
 
-export function renderHtml(r: ModelReport): string {
-  const title = `${r.model.name}${r.model.version ? ` v${r.model.version}` : ''}`;
+/** The drift rule a report applies, in a sentence. */
+export const ruleHtml = (r: ModelReport) =>
+  `<p class="meta">Drift = chi-square p &lt; ${r.settings.alpha} after Benjamini-Hochberg across features, and PSI ≥ ${r.settings.minPsi} or Jensen-Shannon ≥ ${r.settings.minJensenShannon}; at least ${r.settings.minRows} rows.</p>`;
+
+/** A whole HTML document around `body`. */
+export const htmlPage = (title: string, body: string) =>
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title><style>${STYLE}</style></head><body>
+${body}
+</body></html>
+`;
+
+/** Everything a single-window report shows below its heading: the verdict, features, predictions, calibration, performance and the sections beyond drift. */
+export function windowDetailsHtml(r: ModelReport): string {
   const banner = r.status === 'insufficient_data'
     ? `<div class="banner bad">Insufficient data: ${r.current.count} rows, fewer than ${r.settings.minRows}. Nothing is flagged.</div>`
-    : r.drifted.length
-      ? `<div class="banner bad">Drift in ${r.drifted.length} feature(s): ${esc(r.drifted.join(', '))}</div>`
-      : '<div class="banner good">No feature drifted.</div>';
+    : `<div class="banner ${windowDrifted(r) ? 'bad' : 'good'}">${esc(driftSentence(r))}</div>`;
   const preds = (['score', 'classes', 'value'] as const)
     .map((k) => [k, r.prediction[k]] as const)
     .filter((x): x is readonly [typeof x[0], DistributionReport] => x[1] !== null)
     .map(([k, f]) => featureCard(`prediction ${k}`, f))
     .join('');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>otel-ml report: ${esc(title)}</title><style>${STYLE}</style></head><body>
-<h1>otel-ml report: ${esc(title)}</h1>
-<p class="meta">${esc(r.model.task ?? 'task unknown')} · role ${esc(r.model.role)} · reference ${esc(referenceLine(r))} · current ${r.current.count} rows${r.window ? ` · ${esc(r.window.start)} – ${esc(r.window.end)}` : ''}</p>
-<p class="meta">Drift = chi-square p &lt; ${r.settings.alpha} after Benjamini-Hochberg across features, and PSI ≥ ${r.settings.minPsi} or Jensen-Shannon ≥ ${r.settings.minJensenShannon}; at least ${r.settings.minRows} rows.</p>
-${banner}
+  return `${banner}${unresolvedBanner(r)}
 <h2>Features</h2>${featureTable(r)}
 <div class="cards">${bySeverity(r.features).map(([n, f]) => featureCard(n, f)).join('')}</div>
 ${preds ? `<h2>Predictions</h2><div class="cards">${preds}</div>` : ''}
 ${calibrationSection(r)}
 ${performanceSection(r)}
-${renderSectionsHtml(r)}
-</body></html>
-`;
+${renderSectionsHtml(r)}`;
+}
+
+export const modelTitle = (r: ModelReport) => `${r.model.name}${r.model.version ? ` v${r.model.version}` : ''}`;
+
+export function renderHtml(r: ModelReport): string {
+  const title = modelTitle(r);
+  return htmlPage(
+    `otel-ml report: ${title}`,
+    `<h1>otel-ml report: ${esc(title)}</h1>
+<p class="meta">${esc(r.model.task ?? 'task unknown')} · role ${esc(r.model.role)} · reference ${esc(referenceLine(r))} · current ${r.current.count} rows${r.window ? ` · ${esc(r.window.start)} – ${esc(r.window.end)}` : ''}</p>
+${ruleHtml(r)}
+${windowDetailsHtml(r)}`,
+  );
 }

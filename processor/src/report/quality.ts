@@ -4,7 +4,7 @@
  */
 import type { ChangeTest, ModelReport } from '../analysis/report-types.js';
 import { esc } from './svg.js';
-import { htmlTable, textTable } from './tables.js';
+import { htmlTable, textTable } from './table.js';
 import { fmt, pct, pval } from './text.js';
 
 const DQ_HEAD = ['feature', 'check', 'verdict', 'window', 'reference', 'interval (difference)', 'p', 'detail'];

@@ -5,21 +5,34 @@
  */
 import type { ModelReport } from '../analysis/report-types.js';
 import { esc } from './svg.js';
-import { htmlTable, textTable } from './tables.js';
+import { htmlTable, textTable, type Cell } from './table.js';
 import { fmt, pct, pval } from './text.js';
 import { qualitySectionsHtml, qualitySectionsText } from './quality.js';
 
 const interval = (i: readonly [number, number] | null | undefined) => (i ? `[${fmt(i[0])}, ${fmt(i[1])}]` : '-');
 
-function estimatedRows(r: ModelReport): string[][] {
+/** Where a realized value lies against its estimated band: below or above it, or null (inside, or no value or band). */
+export function outsideBand(value: number | null | undefined, band: readonly [number, number] | null | undefined): 'below' | 'above' | null {
+  if (value === null || value === undefined || !band) return null;
+  return value < band[0] ? 'below' : value > band[1] ? 'above' : null;
+}
+
+/** A realized value, marked when it falls outside its estimated band. */
+function realizedCell(value: number | null | undefined, band?: readonly [number, number]): Cell {
+  const side = outsideBand(value, band);
+  if (side === null) return fmt(value);
+  return { text: `${fmt(value)} (${side} band)`, cls: 'drift outside', title: `realized value ${side} the 95% band of the estimate` };
+}
+
+function estimatedRows(r: ModelReport): Cell[][] {
   const e = r.estimated!;
   const real = e.realized;
   return [
-    ['accuracy', fmt(e.accuracy), interval(e.accuracyInterval), fmt(real?.accuracy)],
-    ['precision', fmt(e.precision), '-', '-'],
-    ['recall', fmt(e.recall), '-', '-'],
-    ['F1', fmt(e.f1), '-', '-'],
-    ['ROC AUC', fmt(e.rocAuc), '-', fmt(real?.rocAuc)],
+    ['accuracy', fmt(e.accuracy), interval(e.accuracyInterval), realizedCell(real?.accuracy, e.accuracyInterval)],
+    ['precision', fmt(e.precision), '-', realizedCell(real?.precision)],
+    ['recall', fmt(e.recall), '-', realizedCell(real?.recall)],
+    ['F1', fmt(e.f1), '-', realizedCell(real?.f1)],
+    ['ROC AUC', fmt(e.rocAuc), '-', realizedCell(real?.rocAuc)],
   ];
 }
 const ESTIMATED_HEAD = ['metric', 'estimated', '95% band', 'realized'];
@@ -105,8 +118,8 @@ const flaggedLine = (r: ModelReport) => {
   return f.length ? `flagged: ${f.map((c) => `${c.check}${c.feature ? ` ${c.feature}` : ''}${c.class ? ` ${c.class}` : ''} (${c.windows} window${c.windows === 1 ? '' : 's'})`).join(', ')}` : 'nothing flagged';
 };
 const VERDICTS_META = (r: ModelReport) => `each flags the window when significant at alpha ${r.verdicts!.alpha} and its interval lies beyond the limit; ${flaggedLine(r)}`;
-
-const retrainLine = (r: ModelReport) => (r.retrain!.recommended ? `RECOMMENDED: ${r.retrain!.details.join('; ')}` : `not recommended (drift in ${r.retrain!.driftWindows} consecutive window(s))`);
+const retrainLine = (r: ModelReport) =>
+  r.retrain!.recommended ? `RECOMMENDED after this window: ${r.retrain!.details.join('; ')}` : `not recommended after this window (drift in ${r.retrain!.driftWindows} consecutive window(s))`;
 
 /** The sections as plain text (empty string when none applies). */
 export function renderSectionsText(r: ModelReport): string {

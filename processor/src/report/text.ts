@@ -3,8 +3,10 @@
  * prediction, calibration and performance sections.
  */
 import { referenceLine } from './reference.js';
-import type { DistributionReport, ModelReport } from '../analysis/report-types.js';
+import { isInsufficientResolution, unresolvedFeatures, type DistributionReport, type ModelReport, type PerformanceReport } from '../analysis/report-types.js';
 import { renderSectionsText } from './sections.js';
+import { textTable } from './table.js';
+import { driftedNames } from '../analysis/run.js';
 
 export const fmt = (v: number | null | undefined, digits = 3): string => {
   if (v === null || v === undefined || Number.isNaN(v)) return '-';
@@ -15,22 +17,41 @@ export const fmt = (v: number | null | undefined, digits = 3): string => {
 export const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : `${(v * 100).toFixed(1)}%`);
 export const pval = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : v < 1e-4 ? '<1e-4' : v.toFixed(4));
 
-/** Orders features most severe first: drifted, then significant, then by PSI. */
+/** Orders features most severe first: drifted, then those that could not be binned, then significant, then by PSI. */
 export function bySeverity(features: Readonly<Record<string, DistributionReport>>): [string, DistributionReport][] {
-  const rank = (f: DistributionReport) => (f.drift.verdict === 'drift' ? 0 : f.drift.significant ? 1 : f.drift.verdict === 'no_drift' ? 2 : 3);
+  const rank = (f: DistributionReport) => (f.drift.verdict === 'drift' ? 0 : isInsufficientResolution(f) ? 1 : f.drift.significant ? 2 : f.drift.verdict === 'no_drift' ? 3 : 4);
   return Object.entries(features).sort(([an, a], [bn, b]) => rank(a) - rank(b) || (b.psi ?? -1) - (a.psi ?? -1) || (an < bn ? -1 : 1));
+}
+
+/** The window's drift verdict in a sentence: the drifted features, and the prediction signals that drifted. */
+export function driftSentence(r: ModelReport): string {
+  const preds = driftedNames(r).slice(r.drifted.length);
+  const also = preds.length ? `${r.drifted.length ? '; ' : '; but '}${preds.join(' and ')} drifted${r.drifted.length ? ' too' : ''}` : '';
+  return r.drifted.length ? `Drift in ${r.drifted.length} feature(s): ${r.drifted.join(', ')}${also}` : `No feature drifted${also}.`;
 }
 
 export function verdictText(f: DistributionReport): string {
   if (f.drift.verdict === 'drift') return 'DRIFT';
   if (f.drift.verdict === 'insufficient_data') return 'too few rows';
+  if (isInsufficientResolution(f)) return 'resolution too low';
   return f.drift.significant ? 'significant, small' : 'ok';
 }
 
-function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: readonly string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+/**
+ * The performance metrics a report has, with the reference's value of each (null when the
+ * reference has none; undefined in reports from before a reference field existed).
+ */
+export function performanceRows(p: PerformanceReport): [string, number, number | null | undefined][] {
+  const rows: [string, number | null, number | null | undefined][] = [
+    ['accuracy', p.accuracy, p.reference.accuracy],
+    ['precision', p.precision, p.reference.precision],
+    ['recall', p.recall, p.reference.recall],
+    ['F1', p.f1, p.reference.f1],
+    ['ROC AUC', p.rocAuc, p.reference.rocAuc],
+    ['MAE', p.mae, p.reference.mae],
+    ['RMSE', p.rmse, p.reference.rmse],
+  ];
+  return rows.filter((r): r is [string, number, number | null | undefined] => r[1] !== null);
 }
 
 function distributionRow(name: string, f: DistributionReport): string[] {
@@ -59,9 +80,12 @@ export function renderText(r: ModelReport): string {
     `rule       drift = chi-square p < ${r.settings.alpha} after Benjamini-Hochberg AND (PSI >= ${r.settings.minPsi} or JS >= ${r.settings.minJensenShannon}); at least ${r.settings.minRows} rows`,
   );
   if (r.status === 'insufficient_data') out.push(`status     insufficient data: fewer than ${r.settings.minRows} rows; nothing is flagged`);
-  out.push('', r.drifted.length ? `DRIFT in ${r.drifted.length} feature(s): ${r.drifted.join(', ')}` : 'No feature drifted.', '');
+  out.push('', driftSentence(r));
+  const unresolved = unresolvedFeatures(r);
+  if (unresolved.length) out.push(`INSUFFICIENT RESOLUTION in ${unresolved.length} feature(s), neither flagged nor cleared: ${unresolved.map((n) => `${n} (${r.features[n]!.drift.reasons.join('; ')})`).join(', ')}`);
+  out.push('');
   const head = ['feature', 'type', 'n', 'missing', 'PSI (crit)', 'JS', 'KS', 'W1', 'chi2 p', 'verdict'];
-  out.push(table(head, bySeverity(r.features).map(([n, f]) => distributionRow(n, f))));
+  out.push(textTable(head, bySeverity(r.features).map(([n, f]) => distributionRow(n, f))));
   const moved = bySeverity(r.features).filter(([, f]) => f.drift.verdict === 'drift');
   for (const [name, f] of moved) {
     out.push('', `${name}: ${f.drift.reasons.join('; ')}`);
@@ -73,12 +97,12 @@ export function renderText(r: ModelReport): string {
     ['value', r.prediction.value],
   ];
   const predRows = preds.filter((x): x is [string, DistributionReport] => x[1] !== null).map(([n, f]) => distributionRow(n, f));
-  if (predRows.length) out.push('', 'Predictions', table(head, predRows));
+  if (predRows.length) out.push('', 'Predictions', textTable(head, predRows));
   if (r.calibration) {
     const c = r.calibration;
     out.push('', `Calibration (${c.count} outcomes)  ECE ${fmt(c.ece)}  MCE ${fmt(c.mce)}  Brier ${fmt(c.brier)}`);
     out.push(
-      table(
+      textTable(
         ['bin', 'n', 'mean score', 'observed'],
         c.bins.map((b) => [`${b.lower.toFixed(1)}-${b.upper.toFixed(1)}`, String(b.count), fmt(b.meanPredicted), fmt(b.observedRate)]),
       ),
@@ -86,20 +110,8 @@ export function renderText(r: ModelReport): string {
   }
   if (r.performance) {
     const p = r.performance;
-    const items: [string, number | null, number | null | undefined][] = [
-      ['accuracy', p.accuracy, p.reference.accuracy],
-      ['precision', p.precision, undefined],
-      ['recall', p.recall, undefined],
-      ['F1', p.f1, p.reference.f1],
-      ['ROC AUC', p.rocAuc, p.reference.rocAuc],
-      ['MAE', p.mae, p.reference.mae],
-      ['RMSE', p.rmse, p.reference.rmse],
-    ];
     out.push('', `Performance (${p.count} outcomes${p.threshold !== null ? `, threshold ${p.threshold}` : ''})`);
-    for (const [n, v, ref] of items) {
-      if (v === null) continue;
-      out.push(`  ${n.padEnd(10)} ${fmt(v)}${ref !== undefined && ref !== null ? `   (reference ${fmt(ref)})` : ''}`);
-    }
+    out.push(textTable(['metric', 'current', 'reference'], performanceRows(p).map(([n, v, ref]) => [n, fmt(v), fmt(ref)])));
   }
   if (r.latency) out.push('', `Latency p50 ${fmt(r.latency.p50, 4)} s  p95 ${fmt(r.latency.p95, 4)} s  p99 ${fmt(r.latency.p99, 4)} s`);
   return `${out.join('\n')}\n${renderSectionsText(r)}`;

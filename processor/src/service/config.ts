@@ -58,7 +58,7 @@ export interface ServiceConfig {
   readonly exporters: {
     /** OTLP/HTTP export of results; endpoint and headers from the standard OTEL_EXPORTER_OTLP_* variables unless set here. */
     readonly otlp: { readonly enabled: boolean; readonly endpoint?: string; readonly intervalMs: number };
-    /** Prometheus text exposition at GET /metrics on the HTTP receiver's port. */
+    /** Prometheus text exposition at GET /metrics on the HTTP receiver's port: on by default (`enabled: false` turns it off). */
     readonly prometheus: { readonly enabled: boolean };
   };
   /** The status page at GET / on the HTTP receiver's port. */
@@ -99,7 +99,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   evaluation: { intervalMs: 10_000, alpha: 0.01, minPsi: 0.1, minJensenShannon: 0.1, threshold: 0.5 },
   streams: { maxStreams: 100_000, staleAfterMs: 3_600_000, resourceAttributes: ['deployment.environment.name'] },
   models: [],
-  exporters: { otlp: { enabled: false, intervalMs: 15_000 }, prometheus: { enabled: false } },
+  exporters: { otlp: { enabled: false, intervalMs: 15_000 }, prometheus: { enabled: true } },
   statusPage: { enabled: true },
 };
 

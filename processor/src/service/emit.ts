@@ -67,6 +67,7 @@ import {
   METRIC_ML_DRIFT_CHI_SQUARE_STATISTIC,
   METRIC_ML_DRIFT_CRITICAL_VALUE,
   METRIC_ML_DRIFT_DETECTED,
+  METRIC_ML_DRIFT_INSUFFICIENT_RESOLUTION,
   METRIC_ML_DRIFT_HELLINGER,
   METRIC_ML_DRIFT_JENSEN_SHANNON,
   METRIC_ML_DRIFT_KL,
@@ -112,7 +113,7 @@ import {
   ATTR_ML_BUSINESS_METRIC,
   EVENT_ML_DATA_QUALITY_DETECTED,
 } from '@otel-ml/conventions';
-import type { DistributionReport, ModelReport } from '../analysis/report-types.js';
+import { isInsufficientResolution, unresolvedFeatures, type DistributionReport, type ModelReport } from '../analysis/report-types.js';
 import { QUALITY_GAUGES, dataQualityEvent, qualityPoints } from './emit-quality.js';
 import { windowEventAttributes } from './event-attributes.js';
 import type { ProcessorStats } from '../streams/processor.js';
@@ -158,6 +159,7 @@ const RESULT_GAUGES: readonly [GaugeName, string][] = [
   [METRIC_ML_DRIFT_CHI_SQUARE_P_VALUE, 'Chi-square homogeneity p-value'],
   [METRIC_ML_DRIFT_CRITICAL_VALUE, 'Critical value of a drift statistic at alpha'],
   [METRIC_ML_DRIFT_DETECTED, '1 when drift was detected'],
+  [METRIC_ML_DRIFT_INSUFFICIENT_RESOLUTION, '1 when the reference could not be binned and no statistic decided'],
   [METRIC_ML_FEATURE_MISSING_RATIO, 'Share of rows with the feature missing'],
   [METRIC_ML_CALIBRATION_ECE, 'Expected calibration error'],
   [METRIC_ML_CALIBRATION_MCE, 'Maximum calibration error'],
@@ -242,7 +244,10 @@ export function reportPoints(r: ModelReport): Point[] {
   const distribution = (d: DistributionReport, attrs: Attributes) => {
     for (const [metric, get] of DRIFT_GAUGES) push(metric, get(d), attrs);
     for (const [stat, key] of CRITICAL) push(METRIC_ML_DRIFT_CRITICAL_VALUE, d.critical[key], { ...attrs, [ATTR_ML_DRIFT_STATISTIC]: stat });
-    if (d.drift.verdict !== 'insufficient_data') push(METRIC_ML_DRIFT_DETECTED, d.drift.verdict === 'drift' ? 1 : 0, attrs);
+    // a decision is 1 or 0; a distribution that could not be binned is neither (never a silent 0)
+    const unresolved = isInsufficientResolution(d);
+    if (d.drift.verdict === 'drift' || d.drift.verdict === 'no_drift') push(METRIC_ML_DRIFT_DETECTED, d.drift.verdict === 'drift' ? 1 : 0, attrs);
+    if (d.drift.verdict !== 'insufficient_data') push(METRIC_ML_DRIFT_INSUFFICIENT_RESOLUTION, unresolved ? 1 : 0, attrs);
     for (const b of d.bins) push(METRIC_ML_DRIFT_BIN_SHIFT, b.current - b.reference, { ...attrs, [ATTR_ML_DRIFT_BIN]: b.label });
   };
   for (const [name, f] of Object.entries(r.features)) {
@@ -396,6 +401,9 @@ export function driftEvent(r: ModelReport): { attributes: Attributes; body: stri
       ...held(r, 'feature_drift', name),
     };
   }
+  // features of the same window that could not be binned: neither flagged nor cleared
+  const unresolved = unresolvedFeatures(r);
+  if (unresolved.length > 0) details['insufficientResolution'] = unresolved.map((n) => ({ feature: n, reasons: r.features[n]!.drift.reasons }));
   const flagged = (r.verdicts?.checks ?? []).filter((c) => c.flagged && c.check !== 'feature_drift');
   if (flagged.length > 0) {
     // The window's other flagged verdicts (score drift, degraded performance, share shifts, missing-value spikes).

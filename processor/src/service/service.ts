@@ -19,16 +19,18 @@ import { compareDeployments, primaryFor } from '../analysis/compare.js';
 import { retrainDecision, retrainStarted } from '../analysis/retrain.js';
 import { withHistory } from '../analysis/verdicts.js';
 import { RetrainWebhook, retrainPayload } from './retrain.js';
-import type { ModelReport } from '../analysis/report-types.js';
+import type { ModelReport, ReferenceKindName } from '../analysis/report-types.js';
 import { createGrpcReceiver, createHttpReceiver, OverloadedError, type GrpcReceiver, type HttpReceiver, type MetricsConsumer, type RouteHandler } from '../receiver/index.js';
 import { GroupCommit } from '../streams/group-commit.js';
 import { CommitFailedError } from '../store/writer.js';
 import { StreamProcessor, parseModelKey } from '../streams/processor.js';
 import { chooseReference, historyToKeep, primaryKeyOf } from './reference-choice.js';
+import type { ModelIdentity } from '../streams/signals.js';
+import type { ReferenceKind } from '../windows/references.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
-import type { ModelConfig, ServiceConfig } from './config.js';
+import { ConfigError, type ModelConfig, type ServiceConfig } from './config.js';
 import { ResultsEmitter, exportErrorType } from './emit.js';
-import { renderStatusPage, statusPageView } from './status-page.js';
+import { renderStatusPage, statusPageView, type PendingModel } from './status-page.js';
 import { BearerTokenAuthenticator, readTlsFiles, resolveAuthToken } from './auth.js';
 
 export interface ServiceOptions {
@@ -60,12 +62,18 @@ export interface RunningService {
 
 const HISTORY = 48;
 
+/** Longest wait for one results export (the SDK's default), and for the last one at shutdown. */
+const EXPORT_TIMEOUT_MS = 30_000;
+const SHUTDOWN_EXPORT_TIMEOUT_MS = 5_000;
+/** At most one console warning about failed results exports per this interval. */
+const EXPORT_WARNING_EVERY_MS = 60_000;
+
 /** Wraps an exporter to count failed exports (after the exporter's own retries). */
-function counting(exporter: PushMetricExporter, failed: (reason: string) => void): PushMetricExporter {
+function counting(exporter: PushMetricExporter, failed: (error: unknown) => void): PushMetricExporter {
   return {
     export: (metrics, done) =>
       exporter.export(metrics, (result) => {
-        if (result.code !== ExportResultCode.SUCCESS) failed(exportErrorType(result.error));
+        if (result.code !== ExportResultCode.SUCCESS) failed(result.error);
         done(result);
       }),
     forceFlush: () => exporter.forceFlush(),
@@ -89,17 +97,33 @@ function playbookRoutes(): [string, string][] {
   return out;
 }
 
-function loadBaselineFile(file: string): BaselineFile {
+/** The baseline of configured model `name`; a missing or bad file is a configuration error (exit 2). */
+function loadBaselineFile(file: string, name: string): BaselineFile {
+  let text: string;
   try {
-    return parseBaselineFile(JSON.parse(readFileSync(file, 'utf8')), file);
+    text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`${file}: cannot load the baseline: ${(err as Error).message}`);
+    throw new ConfigError(
+      `models: ${name}: cannot read its baseline ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); write it with \`otel-ml baseline --model ${name} --out ${file} ...\`, or correct the path`,
+    );
+  }
+  try {
+    return parseBaselineFile(JSON.parse(text), file);
+  } catch (err) {
+    throw new ConfigError(`models: ${name}: baseline ${file} cannot be used: ${(err as Error).message}`);
   }
 }
 
-function modelConfigFor(config: ServiceConfig, snap: WindowSnapshot): ModelConfig | undefined {
+function modelConfigFor(config: ServiceConfig, snap: Pick<WindowSnapshot, 'model'>): ModelConfig | undefined {
   return config.models.find((m) => m.name === snap.model.name && (m.version === undefined || m.version === snap.model.version));
 }
+
+/** The reference a model's windows are compared with: the configured one, else its baseline, else a pinned one, else rolling. */
+function referenceKindOf(mc: ModelConfig | undefined, refs: Partial<Record<ReferenceKind, WindowSnapshot>>): ReferenceKindName {
+  return mc?.reference ?? (refs.baseline ? 'baseline' : refs.pinned ? 'pinned' : 'rolling');
+}
+
+const modelLabel = (m: { readonly name: string; readonly version: string; readonly role: string }) => `${m.name}${m.version ? ` v${m.version}` : ''} (${m.role})`;
 
 export async function startService(config: ServiceConfig, opts: ServiceOptions = {}): Promise<RunningService> {
   const clock = opts.clock ?? Date.now;
@@ -119,8 +143,8 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   const baselineDeciles = new Map<string, Map<string, readonly number[]>>();
   for (const m of config.models) {
     if (!m.baseline) continue;
-    const b = loadBaselineFile(m.baseline);
-    if (b.model.name !== m.name) throw new Error(`${m.baseline}: baseline is for model "${b.model.name}", configured for "${m.name}"`);
+    const b = loadBaselineFile(m.baseline, m.name);
+    if (b.model.name !== m.name) throw new ConfigError(`${m.baseline}: baseline is for model "${b.model.name}", configured for "${m.name}"`);
     processor.setBaseline(b);
     baselines.set(m.name, b);
     baselineDeciles.set(m.name, decileBoundariesOf(b));
@@ -130,10 +154,17 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   const readers: IMetricReader[] = [...(opts.metricReaders ?? [])];
   const routes = new Map<string, RouteHandler>();
   // The exporter's failure callback needs the emitter, which needs the meter provider.
-  const failures = { count: (_reason: string): void => undefined };
+  const failures = { count: (_error: unknown): void => undefined };
   if (config.exporters.otlp.enabled) {
     const exporter = new OTLPMetricExporter(config.exporters.otlp.endpoint ? { url: config.exporters.otlp.endpoint } : {});
-    readers.push(new PeriodicExportingMetricReader({ exporter: counting(exporter, (reason) => failures.count(reason)), exportIntervalMillis: config.exporters.otlp.intervalMs }));
+    const intervalMs = config.exporters.otlp.intervalMs;
+    readers.push(
+      new PeriodicExportingMetricReader({
+        exporter: counting(exporter, (error) => failures.count(error)),
+        exportIntervalMillis: intervalMs,
+        exportTimeoutMillis: Math.min(intervalMs, EXPORT_TIMEOUT_MS),
+      }),
+    );
   }
   if (config.exporters.prometheus.enabled) {
     const prom = new PrometheusExporter({ preventServerStart: true });
@@ -144,7 +175,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   const logProcessors: LogRecordProcessor[] = [...(opts.logRecordProcessors ?? [])];
   if (config.exporters.otlp.enabled) {
     const endpoint = config.exporters.otlp.endpoint?.replace(/\/v1\/metrics$/, '/v1/logs');
-    logProcessors.push(new BatchLogRecordProcessor({ exporter: new OTLPLogExporter(endpoint ? { url: endpoint } : {}) }));
+    logProcessors.push(new BatchLogRecordProcessor({ exporter: new OTLPLogExporter(endpoint ? { url: endpoint } : {}), exportTimeoutMillis: SHUTDOWN_EXPORT_TIMEOUT_MS }));
   }
   const loggerProvider = new LoggerProvider({ resource, processors: logProcessors });
   // Points the decoder refused never reach the stream state; they are counted here as `malformed`.
@@ -155,12 +186,25 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     return { ...st, receivedPoints: st.receivedPoints + decodeRejected, droppedPoints: { ...st.droppedPoints, malformed: ((st.droppedPoints as Record<string, number>).malformed ?? 0) + decodeRejected } };
   };
   const emitter = new ResultsEmitter({ meter: meterProvider.getMeter('@otel-ml/processor', '0.1.0'), logger: loggerProvider.getLogger('@otel-ml/processor', '0.1.0'), stats: () => allStats() });
-  failures.count = (reason) => emitter.exportFailed(reason);
+  let failedExports = 0;
+  let lastWarnedAt = -Infinity;
+  failures.count = (error) => {
+    emitter.exportFailed(exportErrorType(error));
+    failedExports++;
+    // one line now and then, not one per export: a results backend that is down is an expected condition
+    const now = Date.now();
+    if (now - lastWarnedAt < EXPORT_WARNING_EVERY_MS) return;
+    lastWarnedAt = now;
+    const detail = error instanceof Error ? error.message : String(error);
+    diag.warn(`results export over OTLP failed (${detail}); ${failedExports} failed so far, counted in ml.processor.export.failures; check OTEL_EXPORTER_OTLP_ENDPOINT and that the Collector is up`);
+  };
   const rc0 = config.retrain;
   if (rc0?.webhook && !rc0.webhook.secret) throw new Error('retrain.webhook: a secret is required (retrain.webhook.secret or OTEL_ML_RETRAIN_WEBHOOK_SECRET)');
   const webhook = rc0?.webhook ? new RetrainWebhook({ url: rc0.webhook.url, secret: rc0.webhook.secret!, clock }) : undefined;
 
   const history = new Map<string, ModelReport[]>();
+  // models whose window closed without a reference to compare with (diagnosed once each)
+  const collecting = new Set<string>();
   let ready = false;
   let evaluating = false;
 
@@ -187,8 +231,14 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
         const primary = primaryFor(snap, closedNow) ?? samePeriod(primaryKey, snap);
         const choice = chooseReference(processor, snap, primaryKey, { reference: mc?.reference, pin: mc?.pin, periodMs: mc?.periodMs, rollingWindows: config.references.rollingWindows });
         if (choice.snapshot === undefined) {
-          if (choice.pinned) diag.info(`otel-ml: ${snap.model.name}: ${choice.reason}`);
-          else diag.warn(`otel-ml: ${snap.model.name} ${snap.model.role}: window ${new Date(snap.start).toISOString()} not evaluated: ${choice.reason}`);
+          if (choice.pinned) diag.info(`otel-ml: ${modelLabel(snap.model)}: ${choice.reason}`);
+          else if (!collecting.has(snap.modelKey)) {
+            // said once per model at the default level (the status page shows it as "collecting reference"), then per window at debug
+            collecting.add(snap.modelKey);
+            diag.info(`otel-ml: ${modelLabel(snap.model)}: window ${new Date(snap.start).toISOString()} (${snap.rows} rows) not evaluated: ${choice.reason}; evaluation starts once there is a reference`);
+          } else {
+            diag.debug(`otel-ml: ${modelLabel(snap.model)}: window ${new Date(snap.start).toISOString()} not evaluated: ${choice.reason}`);
+          }
           continue;
         }
         const { kind, snapshot: reference } = choice;
@@ -294,10 +344,53 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
       res.end(readFileSync(file));
     });
   }
+  /** Models with windows but no evaluation yet, for the status page: still without a reference, or waiting for their first window. */
+  const pendingModels = (open: readonly WindowSnapshot[]): PendingModel[] => {
+    const reports = emitter.reports();
+    const keys = processor.models().filter((k) => !reports.has(k));
+    if (keys.length === 0) return [];
+    const openByKey = new Map(open.map((w) => [w.modelKey, w]));
+    const hasReference = (key: string, model: ModelIdentity) => {
+      const refs = processor.references(key);
+      const kind = referenceKindOf(modelConfigFor(config, { model }), refs);
+      // a rolling reference is made of the closed windows kept so far when the next window closes;
+      // a seasonal one falls back on the baseline, else on the rolling reference, until a period has passed
+      const rolling = processor.history(key).some((w) => !w.belowMinRows);
+      if (kind === 'seasonal') return refs.baseline !== undefined || refs.rolling !== undefined || rolling;
+      return refs[kind as ReferenceKind] !== undefined || (kind === 'rolling' && rolling);
+    };
+    return keys.map((key) => {
+      const w = openByKey.get(key);
+      const closed = processor.history(key);
+      const model = w?.model ?? closed[closed.length - 1]?.model ?? parseModelKey(key);
+      let referenced = hasReference(key, model);
+      if (!referenced && model.role !== 'primary') {
+        // a canary or shadow without references of its own is compared with its primary's (same name and resource)
+        const tail = JSON.stringify((JSON.parse(key) as string[]).slice(3));
+        const primary = processor.models().find((k) => {
+          const p = JSON.parse(k) as string[];
+          return p[0] === model.name && p[2] === 'primary' && JSON.stringify(p.slice(3)) === tail;
+        });
+        referenced = primary !== undefined && hasReference(primary, parseModelKey(primary));
+      }
+      return {
+        key,
+        model: { name: model.name, version: model.version || null, role: model.role },
+        state: referenced ? 'awaiting_comparison' : 'collecting_reference',
+        referenceKind: referenceKindOf(modelConfigFor(config, { model }), processor.references(key)),
+        closedRows: closed.reduce((a, c) => a + c.rows, 0),
+        closedWindows: closed.length,
+        openRows: w?.rows ?? 0,
+        openUntil: w?.end ?? null,
+        openExtended: (w?.extensions ?? 0) > 0,
+      };
+    });
+  };
   if (config.statusPage.enabled) {
     routes.set('/', (req, res) => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(renderStatusPage({ reports: emitter.reports(), history, stats: processor.stats(), open: processor.openWindows(), now: clock() }, statusPageView(req.url)));
+      const open = processor.openWindows();
+      res.end(renderStatusPage({ reports: emitter.reports(), history, pending: pendingModels(open), stats: processor.stats(), open, now: clock() }, statusPageView(req.url)));
     });
   }
   const summaryStats = () => {
@@ -370,9 +463,8 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
       await webhook?.close();
       await http?.close();
       await grpc?.close();
-      await meterProvider.forceFlush().catch(() => undefined);
-      await loggerProvider.forceFlush().catch(() => undefined);
-      await meterProvider.shutdown().catch(() => undefined);
+      // shutdown exports what is pending once, bounded in time (a backend that is down must not hold the exit)
+      await meterProvider.shutdown({ timeoutMillis: SHUTDOWN_EXPORT_TIMEOUT_MS }).catch(() => undefined);
       await loggerProvider.shutdown().catch(() => undefined);
       await group.drain();
       processor.close();

@@ -3,9 +3,24 @@
  * buckets into decile bins, and re-binning explicit or exponential histograms
  * with other boundaries onto a target layout.
  */
-import { assertValidExplicitHistogram, bucketIndex } from '@otel-ml/conventions';
+import { EXPONENTIAL_MAX_SCALE, ExponentialAccumulator, assertValidExplicitHistogram, bucketIndex } from '@otel-ml/conventions';
 import type { ExplicitHistogram, ExponentialHistogram } from '@otel-ml/conventions';
 import { StatisticsInputError, checkBoundaries } from './validate.js';
+
+/** Sum, min and max of raw values; throws on a non-finite value (count missing values separately). */
+function summary(values: ArrayLike<number>): { sum: number; min: number; max: number } {
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v)) throw new StatisticsInputError(`value ${i} is not finite (${v}); count missing values separately`);
+    sum += v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { sum, min, max };
+}
 
 /**
  * Bins raw values into an explicit histogram on `boundaries` (OpenTelemetry
@@ -14,20 +29,35 @@ import { StatisticsInputError, checkBoundaries } from './validate.js';
  */
 export function histogramFromValues(values: ArrayLike<number>, boundaries: readonly number[]): ExplicitHistogram {
   checkBoundaries(boundaries, 'histogram boundaries');
+  const { sum, min, max } = summary(values);
   const counts = new Array<number>(boundaries.length + 1).fill(0);
-  let sum = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (!Number.isFinite(v)) throw new StatisticsInputError(`value ${i} is not finite (${v}); count missing values separately`);
-    counts[bucketIndex(boundaries, v)]! += 1;
-    sum += v;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
+  for (let i = 0; i < values.length; i++) counts[bucketIndex(boundaries, values[i]!)]! += 1;
   const h: ExplicitHistogram = { boundaries: [...boundaries], counts, count: values.length, sum };
   return values.length > 0 ? { ...h, min, max } : h;
+}
+
+export interface ExponentialBinningOptions {
+  /** Most buckets per sign (default 160): the scale is lowered from `maxScale` until each sign fits. */
+  readonly maxBuckets?: number;
+  /** Scale to start from (default 20, the highest the conventions use). */
+  readonly maxScale?: number;
+}
+
+/**
+ * Bins raw values into a base-2 exponential histogram by the conventions' rules
+ * (`exponentialIndex`; zero threshold 0, so only exact zeros go to the zero bucket): the scale
+ * starts at `maxScale` and is lowered until the positive and the negative index ranges each fit
+ * `maxBuckets` buckets, as an OpenTelemetry SDK aggregation with that bucket budget ends up after
+ * seeing the same values. Count, sum, min and max are kept. Non-finite values are rejected.
+ * Reference: OpenTelemetry metrics data model, "ExponentialHistogram"; SDK specification,
+ * "Base2 Exponential Bucket Histogram Aggregation".
+ */
+export function exponentialFromValues(values: ArrayLike<number>, opts: ExponentialBinningOptions = {}): ExponentialHistogram {
+  summary(values); // rejects non-finite values
+  // the conventions' accumulator: the instrumentation's aggregation, one value at a time
+  const acc = new ExponentialAccumulator(opts.maxBuckets ?? 160, opts.maxScale ?? EXPONENTIAL_MAX_SCALE);
+  for (let i = 0; i < values.length; i++) acc.record(values[i]!);
+  return acc.histogram();
 }
 
 /**

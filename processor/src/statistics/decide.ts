@@ -10,7 +10,21 @@ export interface DecisionOptions {
   readonly minJensenShannon?: number;
   /** Minimum current rows for a verdict (default 50). */
   readonly minCount?: number;
+  /**
+   * Minimum KS statistic for a large effect when the feature falls back to KS (its binned
+   * statistics cannot be computed); default {@link DEFAULT_MIN_KS}.
+   */
+  readonly minKs?: number;
 }
+
+/**
+ * Default effect-size floor of the KS fallback. By simulation (npm run bench:statistics), the
+ * PSI/JS floors of 0.1 on decile bins flag half of the 10,000-row windows (where significance
+ * no longer binds) at a normal mean shift of about 0.29 SD, whose KS statistic is
+ * 2 Phi(0.29 / 2) - 1 = 0.115 (0.12 measured on the histograms); the fallback's KS, taken on
+ * coarse buckets, is a lower bound of the raw-data statistic, hence the floor rounded down to 0.1.
+ */
+export const DEFAULT_MIN_KS = 0.1;
 
 /** One feature's evidence in one window. */
 export interface DriftEvidence extends DecisionOptions {
@@ -27,15 +41,25 @@ export interface DriftEvidence extends DecisionOptions {
   readonly jensenShannon?: number | null;
   /** Rows in the current window. */
   readonly currentCount: number;
+  /**
+   * Set when the feature's binned statistics cannot be computed (the reference cannot be cut
+   * into two bins): the reason. The p-value is then the KS test's on the finest common buckets,
+   * and the verdict is drift or insufficient_resolution, never no_drift.
+   */
+  readonly insufficientResolution?: string | null;
+  /** KS statistic on the finest common buckets: the effect size of the KS fallback. */
+  readonly ks?: number | null;
+  /** The current values' range does not overlap the reference's: always drift with enough rows. */
+  readonly completeShift?: boolean;
 }
 
-export type DriftVerdict = 'drift' | 'no_drift' | 'insufficient_data';
+export type DriftVerdict = 'drift' | 'no_drift' | 'insufficient_data' | 'insufficient_resolution';
 
 export interface DriftDecision {
   readonly verdict: DriftVerdict;
   /** Adjusted p-value <= alpha. */
   readonly significant: boolean;
-  /** PSI >= minPsi or JS >= minJensenShannon. */
+  /** PSI >= minPsi or JS >= minJensenShannon (KS >= minKs in the KS fallback; true for a complete shift). */
   readonly largeEffect: boolean;
   readonly pValue: number | null;
   readonly adjustedPValue: number | null;
@@ -49,13 +73,21 @@ const fmt = (x: number): string => (x !== 0 && Math.abs(x) < 1e-3 ? x.toExponent
  * Drift verdict for one feature in one window.
  *
  * 'insufficient_data' when the current window has fewer than `minCount` rows
- * (default 50) or there is no p-value. Otherwise 'drift' only when both hold:
+ * (default 50), or there is no p-value and the binned statistics were computable.
+ * A complete shift (`completeShift`: the ranges do not overlap) is 'drift' whenever
+ * there are enough rows: `minCount` current rows and a raw p-value <= alpha (so that a
+ * handful of reference rows does not count), without the Benjamini-Hochberg adjustment.
+ * Otherwise 'drift' only when both hold:
  *   significant:  adjusted p-value <= alpha (default 0.01), and
  *   large effect: PSI >= minPsi (default 0.1, the customary "moderate shift"
  *                 threshold) or Jensen-Shannon distance >= minJensenShannon (default 0.1);
  * else 'no_drift'. Significance guards against noise in small windows; the
  * effect minimum keeps large windows from flagging shifts too small to matter.
- * `reasons` states both parts.
+ * KS fallback (`insufficientResolution` set: the reference cannot be cut into two
+ * bins): the p-value is the KS test's and the large effect is KS >= minKs (default
+ * {@link DEFAULT_MIN_KS}); both hold -> 'drift', else 'insufficient_resolution' with
+ * the reason, since coarse buckets may hide what the bins would have shown.
+ * `reasons` states each part.
  * References: Benjamini & Hochberg (1995), J. R. Stat. Soc. B 57(1);
  * Siddiqi (2006), "Credit Risk Scorecards", ch. 8 (PSI thresholds 0.1 / 0.25).
  */
@@ -63,16 +95,37 @@ export function decideDrift(e: DriftEvidence): DriftDecision {
   const alpha = e.alpha ?? 0.01;
   const minPsi = e.minPsi ?? 0.1;
   const minJs = e.minJensenShannon ?? 0.1;
+  const minKs = e.minKs ?? DEFAULT_MIN_KS;
   const minCount = e.minCount ?? 50;
   if (!(e.currentCount >= 0)) throw new StatisticsInputError(`current count is negative or NaN (${e.currentCount})`);
   if (!(alpha > 0 && alpha < 1)) throw new StatisticsInputError(`alpha must be in (0, 1), got ${alpha}`);
   const adjusted = e.adjustedPValue === undefined ? e.pValue : e.adjustedPValue;
-  const psiLarge = e.psi != null && e.psi >= minPsi;
-  const jsLarge = e.jensenShannon != null && e.jensenShannon >= minJs;
-  const largeEffect = psiLarge || jsLarge;
-  if (e.currentCount < minCount || e.pValue === null || adjusted == null) {
-    const why = e.currentCount < minCount ? `${e.currentCount} current rows < minimum ${minCount}` : 'no p-value for this feature';
-    return { pValue: e.pValue, adjustedPValue: adjusted ?? null, largeEffect, verdict: 'insufficient_data', significant: false, reasons: [why] };
+  const fallback = e.insufficientResolution != null;
+  const psiLarge = !fallback && e.psi != null && e.psi >= minPsi;
+  const jsLarge = !fallback && e.jensenShannon != null && e.jensenShannon >= minJs;
+  const ksLarge = fallback && e.ks != null && e.ks >= minKs;
+  const largeEffect = psiLarge || jsLarge || ksLarge;
+  if (e.currentCount < minCount) {
+    return { pValue: e.pValue, adjustedPValue: adjusted ?? null, largeEffect, verdict: 'insufficient_data', significant: false, reasons: [`${e.currentCount} current rows < minimum ${minCount}`] };
+  }
+  // a complete shift needs no family-wide adjustment, only enough rows on both sides to be one
+  if (e.completeShift === true && (e.pValue === null || e.pValue <= alpha)) {
+    const significant = adjusted != null && adjusted <= alpha;
+    const p = e.pValue === null ? '' : ` (p ${fmt(e.pValue)} <= alpha ${alpha} before adjustment)`;
+    return { pValue: e.pValue, adjustedPValue: adjusted ?? null, largeEffect: true, verdict: 'drift', significant, reasons: [`complete shift: the current values lie entirely outside the range of the reference values${p}`] };
+  }
+  if (fallback) {
+    const why = `insufficient resolution: ${e.insufficientResolution}; decided on KS on the finest common buckets`;
+    if (e.pValue === null || adjusted == null) {
+      return { pValue: e.pValue, adjustedPValue: adjusted ?? null, largeEffect, verdict: 'insufficient_resolution', significant: false, reasons: [why, 'no KS p-value'] };
+    }
+    const significant = adjusted <= alpha;
+    const ksPart = e.ks != null ? `KS ${fmt(e.ks)} ${ksLarge ? '>=' : '<'} ${minKs}` : 'no KS statistic given';
+    const reasons = [why, `${significant ? 'significant' : 'not significant'}: adjusted KS p ${fmt(adjusted)} ${significant ? '<=' : '>'} alpha ${alpha}`, `${ksLarge ? 'large effect' : 'small effect'}: ${ksPart}`];
+    return { pValue: e.pValue, adjustedPValue: adjusted, largeEffect, verdict: significant && ksLarge ? 'drift' : 'insufficient_resolution', significant, reasons };
+  }
+  if (e.pValue === null || adjusted == null) {
+    return { pValue: e.pValue, adjustedPValue: adjusted ?? null, largeEffect, verdict: 'insufficient_data', significant: false, reasons: ['no p-value for this feature'] };
   }
   const significant = adjusted <= alpha;
   const psiPart = e.psi != null ? `PSI ${fmt(e.psi)} ${psiLarge ? '>=' : '<'} ${minPsi}` : null;
@@ -88,17 +141,21 @@ export function decideDrift(e: DriftEvidence): DriftDecision {
 /** A feature's evidence for {@link decideWindow}. */
 export interface FeatureEvidence {
   readonly feature: string;
+  /** The feature's test p-value: chi-square on the bins, or KS in the KS fallback. */
   readonly pValue: number | null;
   readonly psi?: number | null;
   readonly jensenShannon?: number | null;
   readonly currentCount: number;
+  readonly insufficientResolution?: string | null;
+  readonly ks?: number | null;
+  readonly completeShift?: boolean;
 }
 
 /**
  * Verdicts for all features of a model in one window: features with at least
- * `minCount` current rows and a p-value form the Benjamini-Hochberg family
- * (FDR at alpha), then each gets {@link decideDrift} with its adjusted
- * p-value; the others get 'insufficient_data'.
+ * `minCount` current rows and a p-value (chi-square, or KS for the features in
+ * the KS fallback) form the Benjamini-Hochberg family (FDR at alpha), then each
+ * gets {@link decideDrift} with its adjusted p-value.
  */
 export function decideWindow(features: readonly FeatureEvidence[], opts: DecisionOptions = {}): (DriftDecision & { readonly feature: string })[] {
   const minCount = opts.minCount ?? 50;

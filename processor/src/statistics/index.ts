@@ -6,8 +6,12 @@
 export { StatisticsInputError } from './validate.js';
 export { referenceBoundaries } from './reference-boundaries.js';
 export type { ReferenceBoundaries, ReferenceBoundariesOptions } from './reference-boundaries.js';
-export { histogramFromValues, groupHistogram, rebinExplicit, rebinExponential } from './binning.js';
-export type { RebinOptions, RebinResult } from './binning.js';
+export { histogramFromValues, exponentialFromValues, groupHistogram, rebinExplicit, rebinExponential } from './binning.js';
+export type { ExponentialBinningOptions, RebinOptions, RebinResult } from './binning.js';
+export { commonResolution, exponentialAsExplicit, isExponentialHistogram } from './common-resolution.js';
+export type { CommonCells, CommonResolution, NumericHistogram } from './common-resolution.js';
+export { compareNumeric } from './compare-numeric.js';
+export type { ComparisonResolution, CompareNumericOptions, NumericBin, NumericComparison } from './compare-numeric.js';
 export { DEFAULT_EPSILON, smoothedProportions, rawProportions } from './smoothing.js';
 export { psi } from './psi.js';
 export { klDivergence } from './kl.js';
@@ -37,7 +41,7 @@ export { chiSquareCdf, chiSquareSf, chiSquareQuantile, kolmogorovCdf, kolmogorov
 export { criticalValue, criticalValues, asymptoticPValue } from './critical-values.js';
 export type { CriticalValues, NullSetting, TestedStatistic } from './critical-values.js';
 export { benjaminiHochberg } from './multiple-testing.js';
-export { decideDrift, decideWindow } from './decide.js';
+export { DEFAULT_MIN_KS, decideDrift, decideWindow } from './decide.js';
 export type { DecisionOptions, DriftDecision, DriftEvidence, DriftVerdict, FeatureEvidence } from './decide.js';
 export { bootstrapInterval, MAX_BOOTSTRAP_ITERATIONS } from './bootstrap.js';
 export type { BootstrapOptions, CountStatistic, NamedCountStatistic } from './bootstrap.js';

@@ -1,113 +1,9 @@
 import type { ExplicitHistogram } from '@otel-ml/conventions';
+import type { CommonCells } from './common-resolution.js';
+import { CUR_CDF, REF_CDF, explicitPieces, slopeAt, valueAt, type PiecewiseCdf } from './piecewise.js';
 import { checkSameBoundaries } from './same-boundaries.js';
 
-/**
- * The histogram's CDF as non-overlapping pieces of uniform density, in increasing order. Two
- * module-level instances are reused by every call (evaluation runs it for each feature of each
- * window; nothing here calls out, so no call can interleave with another).
- */
-class PiecewiseCdf {
-  /** Number of pieces (the arrays below may be longer). */
-  pieces = 0;
-  lo = new Float64Array(64);
-  hi = new Float64Array(64);
-  /** Cumulative proportion before piece k (pieces + 1 entries used). */
-  cum = new Float64Array(65);
-
-  reserve(pieces: number): void {
-    if (this.lo.length >= pieces) return;
-    this.lo = new Float64Array(pieces);
-    this.hi = new Float64Array(pieces);
-    this.cum = new Float64Array(pieces + 1);
-  }
-}
-
-const REF_CDF = new PiecewiseCdf();
-const CUR_CDF = new PiecewiseCdf();
 let breakpointBuffer = new Float64Array(256);
-
-/** How far an open end bucket extends beyond its boundary (see `piecewise`). */
-function extent(end: number, neighbour: number, width: number, bound: number | undefined): number {
-  const e = neighbour > 0 ? (width * end) / neighbour : Infinity;
-  if (bound !== undefined) return Math.min(e, bound);
-  return Number.isFinite(e) ? e : width;
-}
-
-/**
- * Bucket ranges: interior bucket i is [b[i-1], b[i]]. An open end bucket
- * continues the density of its neighbour: with c_e observations in the end
- * bucket and c_n in the adjacent bucket of width w, it extends w c_e / c_n
- * beyond the boundary, but never past the histogram's min (max). Without a
- * neighbour count it reaches min (max); without those either, it is given the
- * neighbour's width (a point mass at the boundary when there is no neighbour).
- * Continuing the density keeps a single extreme value from stretching the
- * whole end bucket (uniform spreading to min/max overstated W1 several-fold
- * for heavy tails), while mass that moves into the tail still moves outwards.
- */
-function piecewise(h: ExplicitHistogram, out: PiecewiseCdf): PiecewiseCdf {
-  const b = h.boundaries;
-  const n = b.length;
-  out.reserve(n + 1);
-  const { lo, hi, cum } = out;
-  cum[0] = 0;
-  let k = 0;
-  for (let i = 0; i <= n; i++) {
-    const c = h.counts[i]!;
-    if (c === 0) continue;
-    let a: number;
-    let z: number;
-    if (n === 0) {
-      a = h.min ?? h.max ?? 0;
-      z = h.max ?? a;
-    } else if (n === 1) {
-      a = i === 0 ? (h.min ?? b[0]!) : b[0]!;
-      z = i === 0 ? b[0]! : (h.max ?? b[0]!);
-    } else {
-      a = i === 0 ? b[0]! - extent(c, h.counts[1]!, b[1]! - b[0]!, h.min === undefined ? undefined : b[0]! - h.min) : b[i - 1]!;
-      z = i === n ? b[n - 1]! + extent(c, h.counts[n - 1]!, b[n - 1]! - b[n - 2]!, h.max === undefined ? undefined : h.max - b[n - 1]!) : b[i]!;
-    }
-    if (h.min !== undefined && h.min > a) a = h.min;
-    if (h.max !== undefined && h.max < z) z = h.max;
-    if (a > z) a = z;
-    lo[k] = a;
-    hi[k] = z;
-    cum[k + 1] = cum[k]! + c / h.count;
-    k++;
-  }
-  out.pieces = k;
-  return out;
-}
-
-/** The last piece k with lo[k] < x (-1 when none), by bisection. */
-function pieceBefore(f: PiecewiseCdf, x: number): number {
-  let l = 0;
-  let r = f.pieces;
-  while (l < r) {
-    const mid = (l + r) >>> 1;
-    if (f.lo[mid]! < x) l = mid + 1;
-    else r = mid;
-  }
-  return l - 1;
-}
-
-/** F(x) at a point x that is not a piece end, given k = pieceBefore(f, x). */
-function valueAt(f: PiecewiseCdf, k: number, x: number): number {
-  if (k < 0) return 0;
-  const lo = f.lo[k]!;
-  const hi = f.hi[k]!;
-  if (x >= hi) return f.cum[k + 1]!;
-  return f.cum[k]! + slopeAt(f, k, x) * (x - lo);
-}
-
-/** dF/dx at a point x that is not a piece end, given k = pieceBefore(f, x). */
-function slopeAt(f: PiecewiseCdf, k: number, x: number): number {
-  if (k < 0) return 0;
-  const lo = f.lo[k]!;
-  const hi = f.hi[k]!;
-  if (x >= hi) return 0;
-  const share = f.cum[k + 1]! - f.cum[k]!;
-  return share / (hi - lo);
-}
 
 /** Insertion-sorts the first `n` values of `src` into the sorted pts[0, len); returns the new length. */
 function insertRun(pts: Float64Array, len: number, src: Float64Array, n: number): number {
@@ -181,7 +77,7 @@ function breakpoints(f: PiecewiseCdf, g: PiecewiseCdf): number {
  *
  * with each CDF interpolated linearly inside its buckets (uniform density per
  * bucket); the open end buckets continue their neighbour's density, bounded by
- * the histogram's min and max (see `piecewise`). Between consecutive bucket
+ * the histogram's min and max (see `explicitPieces` in piecewise.ts). Between consecutive bucket
  * ends of either histogram both CDFs are linear, so the integral is exact for
  * the interpolated CDFs (trapezoids, split where the difference changes sign).
  * Raw-data equivalent: scipy.stats.wasserstein_distance(u, v).
@@ -190,24 +86,179 @@ function breakpoints(f: PiecewiseCdf, g: PiecewiseCdf): number {
  */
 export function wassersteinDistance(ref: ExplicitHistogram, cur: ExplicitHistogram): number {
   checkSameBoundaries(ref, cur);
-  const f = piecewise(ref, REF_CDF);
-  const g = piecewise(cur, CUR_CDF);
+  return wassersteinOfPieces(explicitPieces(ref, REF_CDF), explicitPieces(cur, CUR_CDF));
+}
+
+/**
+ * E|mu + sigma Z|, Z standard normal (folded normal mean):
+ * sigma sqrt(2/pi) exp(-z^2/2) + |mu| erf(z / sqrt 2), z = |mu| / sigma, with erf from
+ * Abramowitz & Stegun (1964) 7.1.26 (absolute error < 1.5e-7), which shares the exponential.
+ */
+function foldedMean(mu: number, variance: number): number {
+  const m = Math.abs(mu);
+  if (!(variance > 0)) return m;
+  const s = Math.sqrt(variance);
+  const x = m / (s * Math.SQRT2);
+  if (x > 6) return m;
+  const e = Math.exp(-x * x);
+  const t = 1 / (1 + 0.3275911 * x);
+  const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * e;
+  return s * SQRT_2_OVER_PI * e + m * erf;
+}
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/** Integral over [0, w] of |D|, D linear from d0 to d1 (split where it changes sign). */
+function absLinear(d0: number, d1: number, w: number): number {
+  if (d0 * d1 >= 0) return ((Math.abs(d0) + Math.abs(d1)) / 2) * w;
+  return ((d0 * d0 + d1 * d1) / (2 * (Math.abs(d0) + Math.abs(d1)))) * w;
+}
+
+/** Two-point Gauss-Legendre nodes on [0, 1] (weights 1/2). */
+const T1 = 0.5 - 0.5 / Math.sqrt(3);
+const T2 = 0.5 + 0.5 / Math.sqrt(3);
+
+/**
+ * Integral over [0, w] of E|D + e|: D linear from d0 to d1, e normal with variance v1 and v2 at
+ * the two Gauss-Legendre nodes and at most `peak` anywhere; where |D| > 8 sigma throughout, the
+ * expectation is |D| to within e^-32 and the exact |D| integral is used.
+ */
+function expectedAbs(d0: number, d1: number, w: number, v1: number, v2: number, peak: number): number {
+  if (!(peak > 0) || (d0 * d1 > 0 && Math.min(d0 * d0, d1 * d1) > 64 * peak)) return absLinear(d0, d1, w);
+  return ((foldedMean(d0 + (d1 - d0) * T1, v1) + foldedMean(d0 + (d1 - d0) * T2, v2)) * w) / 2;
+}
+
+/** W1 = integral |F - G| dx of two piecewise-linear CDFs (see {@link wassersteinDistance}), walking the sorted piece ends of both once. */
+export function wassersteinOfPieces(f: PiecewiseCdf, g: PiecewiseCdf): number {
   const count = breakpoints(f, g);
   const pts = breakpointBuffer;
   let total = 0;
+  // the last piece with lo < x, for x increasing through the midpoints
+  let kf = -1;
+  let kg = -1;
   for (let i = 0; i + 1 < count; i++) {
     const x0 = pts[i]!;
     const x1 = pts[i + 1]!;
     const xm = (x0 + x1) / 2;
-    const kf = pieceBefore(f, xm);
-    const kg = pieceBefore(g, xm);
+    while (kf + 1 < f.pieces && f.lo[kf + 1]! < xm) kf++;
+    while (kg + 1 < g.pieces && g.lo[kg + 1]! < xm) kg++;
     const dm = valueAt(f, kf, xm) - valueAt(g, kg, xm);
     const ds = slopeAt(f, kf, xm) - slopeAt(g, kg, xm);
-    const d0 = dm - ds * (xm - x0);
-    const d1 = dm + ds * (x1 - xm);
-    const w = x1 - x0;
-    if (d0 * d1 >= 0) total += ((Math.abs(d0) + Math.abs(d1)) / 2) * w;
-    else total += ((d0 * d0 + d1 * d1) / (2 * (Math.abs(d0) + Math.abs(d1)))) * w;
+    total += absLinear(dm - ds * (xm - x0), dm + ds * (x1 - xm), x1 - x0);
+  }
+  return total;
+}
+
+/** One side of a cell: its share spread uniformly over [a, b] (a point when a = b), cum before. */
+interface CellPiece {
+  before: number;
+  share: number;
+  a: number;
+  b: number;
+}
+
+/** The side's CDF at x (its right limit when `right`, else its left limit). */
+function pieceValue(p: CellPiece, x: number, right: boolean): number {
+  if (x < p.a || (x === p.a && !right)) return p.before;
+  if (x > p.b || (x === p.b && right) || p.a === p.b) return p.before + p.share;
+  return p.before + (p.share * (x - p.a)) / (p.b - p.a);
+}
+
+/** Bridge variance of the side's empirical CDF at x: share t (1 - t) / n inside the piece, else 0. */
+function pieceVariance(p: CellPiece, x: number, n: number): number {
+  if (!(x > p.a && x < p.b)) return 0;
+  const t = (x - p.a) / (p.b - p.a);
+  return (p.share * t * (1 - t)) / n;
+}
+
+/** Places a side's cell [lo, hi] clamped to its [min, max] (a point inside the cell when they miss it) into `p`. */
+function place(p: CellPiece, before: number, share: number, lo: number, hi: number, min: number | undefined, max: number | undefined): void {
+  let a = min !== undefined && min > lo ? Math.min(min, hi) : lo;
+  const b = max !== undefined && max < hi ? Math.max(max, lo) : hi;
+  if (a > b) a = b;
+  p.before = before;
+  p.share = share;
+  p.a = a;
+  p.b = b;
+}
+
+const REF_PIECE: CellPiece = { before: 0, share: 0, a: 0, b: 0 };
+const CUR_PIECE: CellPiece = { before: 0, share: 0, a: 0, b: 0 };
+const POINTS = new Float64Array(6);
+
+/**
+ * Wasserstein-1 between the two sides of common exponential cells (common-resolution.ts), in the
+ * feature's units, estimating what the raw rows would give:
+ *
+ *   W1 = integral E|F_n(x) - G_m(x)| dx
+ *
+ * Each side's count in a cell is spread uniformly over the cell clamped to that side's min/max,
+ * so both CDFs are linear inside a cell and exact at its ends (W1 of the interpolated CDFs as in
+ * {@link wassersteinDistance}). Inside a cell holding c of n observations the empirical CDF
+ * deviates from that line by a binomial bridge of variance (c/n) t (1 - t) / n (t the relative
+ * position; observations independent and uniform within the cell), so with D = F - G linear and
+ * the two bridges independent, E|D + e| = sigma sqrt(2/pi) exp(-D^2 / 2 sigma^2) +
+ * |D| erf(|D| / (sigma sqrt 2)) (folded normal mean), integrated by 2-point Gauss-Legendre. Where
+ * |D| dominates sigma this is |D| again; where the two CDFs nearly agree (no drift) it adds the
+ * part of the sampling noise that lies inside the buckets, without which W1 read low (measured
+ * against raw rows: mean error -1% to -2% at 160 buckets, about 0 with it).
+ * Reference: Villani (2009), remark 6.6; del Barrio, Gine & Matran (1999), Ann. Probab. 27(2)
+ * (W1 of empirical distributions as the L1 norm of a bridge); Leone, Nelson & Nottingham (1961),
+ * Technometrics 3(4) (folded normal).
+ */
+export function wassersteinOfCells(c: CommonCells): number {
+  const n = c.referenceCount;
+  const m = c.currentCount;
+  const f = REF_PIECE;
+  const g = CUR_PIECE;
+  let cf = 0;
+  let cg = 0;
+  let total = 0;
+  for (let k = 0; k < c.cells; k++) {
+    const lo = c.lower[k]!;
+    const hi = c.upper[k]!;
+    if (k > 0 && lo > c.upper[k - 1]!) total += Math.abs(cf - cg) * (lo - c.upper[k - 1]!);
+    const r = c.reference[k]! / n;
+    const q = c.current[k]! / m;
+    if (hi > lo) {
+      place(f, cf, r, lo, hi, c.referenceMin, c.referenceMax);
+      place(g, cg, q, lo, hi, c.currentMin, c.currentMax);
+      if ((r === 0 || (f.a === lo && f.b === hi)) && (q === 0 || (g.a === lo && g.b === hi))) {
+        // both spread over the whole cell: the bridge variance is v t (1 - t), 1/6 v at both nodes
+        const v = r / n + q / m;
+        total += expectedAbs(cf - cg, cf + r - cg - q, hi - lo, v / 6, v / 6, v / 4);
+      } else {
+        // a side clamped by its min or max: integrate between the ends of both pieces
+        let count = 0;
+        for (const x of [lo, hi, f.a, f.b, g.a, g.b]) {
+          let j = count++;
+          while (j > 0 && POINTS[j - 1]! > x) {
+            POINTS[j] = POINTS[j - 1]!;
+            j--;
+          }
+          POINTS[j] = x;
+        }
+        for (let i = 0; i + 1 < count; i++) {
+          const x0 = POINTS[i]!;
+          const x1 = POINTS[i + 1]!;
+          if (!(x1 > x0)) continue;
+          const w = x1 - x0;
+          const peak = (x0 >= f.a && x1 <= f.b && f.b > f.a ? f.share / (4 * n) : 0) + (x0 >= g.a && x1 <= g.b && g.b > g.a ? g.share / (4 * m) : 0);
+          const u1 = x0 + T1 * w;
+          const u2 = x0 + T2 * w;
+          total += expectedAbs(
+            pieceValue(f, x0, true) - pieceValue(g, x0, true),
+            pieceValue(f, x1, false) - pieceValue(g, x1, false),
+            w,
+            pieceVariance(f, u1, n) + pieceVariance(g, u1, m),
+            pieceVariance(f, u2, n) + pieceVariance(g, u2, m),
+            peak,
+          );
+        }
+      }
+    }
+    cf += r;
+    cg += q;
   }
   return total;
 }

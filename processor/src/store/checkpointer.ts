@@ -33,6 +33,7 @@ const MAX_LOG = 2;
 const MAX_MS = 3;
 const TOTAL_MS = 4;
 const ERRORS = 5;
+const CAUGHT_UP = 6;
 
 export interface CheckpointerStats {
   /** Checkpoints run. */
@@ -45,6 +46,13 @@ export interface CheckpointerStats {
   readonly totalMs: number;
   /** Checkpoints that failed (the next one retries). */
   readonly errors: number;
+  /** Commits the writer counted ({@link WalCheckpointer.committed}). */
+  readonly commits: number;
+  /**
+   * Commits covered by the last checkpoint that copied the whole WAL: once it covers every commit,
+   * the next write transaction starts the WAL again from its beginning.
+   */
+  readonly caughtUpTo: number;
   /** Why the worker stopped by itself, if it did (the writer's autocheckpoint then remains). */
   readonly failure?: string;
 }
@@ -62,7 +70,9 @@ try {
   db.pragma('busy_timeout = 0');
   db.pragma('synchronous = NORMAL');
   const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
-  let seen = Atomics.load(ctl, ${COMMITS});
+  // -1: the first wake-up checkpoints what was committed before the worker started (it takes a
+  // while to start, and the writer does not wait for it)
+  let seen = -1;
   let wait = workerData.intervalMs;
   for (;;) {
     Atomics.wait(ctl, ${STOP}, 0, wait);
@@ -80,6 +90,7 @@ try {
       stats[${LOG}] = r.log;
       if (r.log > stats[${MAX_LOG}]) stats[${MAX_LOG}] = r.log;
       seen = before;
+      if (r.busy === 0 && r.checkpointed === r.log) stats[${CAUGHT_UP}] = before;
       wait = Atomics.load(ctl, ${COMMITS}) !== before || r.busy !== 0 || r.checkpointed < r.log ? workerData.chaseMs : workerData.intervalMs;
     } catch {
       stats[${ERRORS}]++;
@@ -106,7 +117,7 @@ export interface CheckpointerOptions {
 
 export class WalCheckpointer {
   private readonly control = new Int32Array(new SharedArrayBuffer(4 * 4));
-  private readonly statsBuf = new Float64Array(new SharedArrayBuffer(6 * 8));
+  private readonly statsBuf = new Float64Array(new SharedArrayBuffer(7 * 8));
   private readonly worker: Worker;
   private stopped = false;
   private failure: string | undefined;
@@ -146,6 +157,7 @@ export class WalCheckpointer {
     const s = this.statsBuf;
     return {
       runs: s[RUNS]!, walFrames: s[LOG]!, maxWalFrames: s[MAX_LOG]!, maxMs: s[MAX_MS]!, totalMs: s[TOTAL_MS]!, errors: s[ERRORS]!,
+      commits: Atomics.load(this.control, COMMITS), caughtUpTo: s[CAUGHT_UP]!,
       ...(this.failure === undefined ? {} : { failure: this.failure }),
     };
   }

@@ -11,9 +11,14 @@
  * Cursor: u8 temporality (1 delta, 2 cumulative), u8 state kind (0 none, 1 sum, 2 histogram,
  * 3 exponential), padding, i64 start, i64 time, f64 updatedAt, then the state. Histogram
  * boundaries are not repeated per cursor: the state holds the id of the interned boundary list.
+ *
+ * Exponential slot body (the `counts` column of a slot row without boundaries): u8 tag 0xE5,
+ * padding, i32 scale, f64 zero count, f64 zero threshold, i32 positive offset, i32 negative
+ * offset, positive counts, padding to 8, negative counts. Count, sum, min and max are columns.
  */
 import { endianness } from 'node:os';
 import type { CumulativeState, Cursor } from '../streams/delta.js';
+import type { ExponentialBuckets } from '@otel-ml/conventions';
 
 const LITTLE_ENDIAN = endianness() === 'LE';
 const TAG_U8 = 1;
@@ -286,4 +291,51 @@ export function decodeCursor(buf: Uint8Array, bounds: (id: number) => readonly n
     state = { kind: 'exponential', count, sum, scale, zeroCount, zeroThreshold, posOffset, pos, negOffset, neg };
   }
   return { temporality, start, time, updatedAt, state };
+}
+
+const TAG_EXPONENTIAL = 0xe5;
+
+/** The bucket part of an exponential histogram slot (count, sum, min and max are kept apart). */
+export interface ExponentialBody {
+  readonly scale: number;
+  readonly zeroCount: number;
+  readonly zeroThreshold: number;
+  readonly positive: ExponentialBuckets | { readonly offset: number; readonly bucketCounts: ArrayLike<number> };
+  readonly negative: ExponentialBuckets | { readonly offset: number; readonly bucketCounts: ArrayLike<number> };
+}
+
+/** Encodes the buckets of an exponential slot (see module doc). */
+export function encodeExponential(h: ExponentialBody, ownership: Ownership = 'copy'): Buffer {
+  const w = writer.reset(40 + countsSize(h.positive.bucketCounts.length) + 8 + countsSize(h.negative.bucketCounts.length));
+  w.u8(TAG_EXPONENTIAL);
+  w.align(4);
+  w.i32(h.scale);
+  w.f64(h.zeroCount);
+  w.f64(h.zeroThreshold);
+  w.i32(h.positive.offset);
+  w.i32(h.negative.offset);
+  w.counts(h.positive.bucketCounts);
+  w.align(8);
+  w.counts(h.negative.bucketCounts);
+  return finish(w, ownership);
+}
+
+/** Whether a slot's `counts` blob is an exponential body (else an explicit count array). */
+export function isExponentialBody(b: Uint8Array): boolean {
+  return b.length > 0 && b[0] === TAG_EXPONENTIAL;
+}
+
+export function decodeExponential(b: Uint8Array): { scale: number; zeroCount: number; zeroThreshold: number; positive: { offset: number; bucketCounts: Float64Array }; negative: { offset: number; bucketCounts: Float64Array } } {
+  const r = new Reader(b);
+  if (r.u8() !== TAG_EXPONENTIAL) throw new Error('corrupt exponential histogram (tag)');
+  r.align(4);
+  const scale = r.i32();
+  const zeroCount = r.f64();
+  const zeroThreshold = r.f64();
+  const posOffset = r.i32();
+  const negOffset = r.i32();
+  const pos = r.counts();
+  r.align(8);
+  const neg = r.counts();
+  return { scale, zeroCount, zeroThreshold, positive: { offset: posOffset, bucketCounts: pos }, negative: { offset: negOffset, bucketCounts: neg } };
 }

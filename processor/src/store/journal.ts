@@ -11,10 +11,15 @@
  *   5 histogram insert  u32 id, str model_key, str slot_key, f64 count, sum, min, max, u32 bounds_id, bytes counts
  *   6 histogram update  u32 id, f64 count, sum, min, max, bytes counts
  *   7 cursor delete   u32 id
- *   8 slot delete     u32 id (a counter or histogram slot)
+ *   8 slot delete     u32 id (a counter, histogram or exponential slot)
+ *   9 exponential insert  u32 id, str model_key, str slot_key, f64 count, sum, min, max, scale, zero count,
+ *                         zero threshold, positive offset, negative offset, bytes positive counts, bytes negative counts
+ *  10 exponential update  u32 id, f64 count, sum, min, max, scale, zero count, zero threshold, positive offset,
+ *                         negative offset, bytes positive counts, bytes negative counts
  *
  * where `str` = u32 byte length + UTF-8, `bytes` = u32 length + data (a cursor body as
- * `codec.encodeCursor`, a count array as `codec.encodeCounts`; a count array's length field is
+ * `codec.encodeCursor`, a count array as `codec.encodeCounts`, an exponential slot's row blob being
+ * `codec.encodeExponential` of the fields of its operation; a count array's length field is
  * preceded by zero padding so that its data starts 8-byte aligned in the record, which lets the
  * writer store the elements through typed arrays), and NaN stands for SQL NULL
  * (unknown sum, min or max). Every operation sets (or deletes) a whole row, so replaying a record
@@ -33,6 +38,8 @@ export const OP_HISTOGRAM_INSERT = 5;
 export const OP_HISTOGRAM_UPDATE = 6;
 export const OP_CURSOR_DELETE = 7;
 export const OP_SLOT_DELETE = 8;
+export const OP_EXPONENTIAL_INSERT = 9;
+export const OP_EXPONENTIAL_UPDATE = 10;
 
 /** Zero bytes before a count array's length field (see module doc). */
 export function countsPadding(pos: number): number {
@@ -204,7 +211,24 @@ export type JournalOp =
       readonly count: number; readonly sum: number; readonly min: number; readonly max: number; readonly boundsId: number; readonly counts: Buffer;
     }
   | { readonly op: typeof OP_HISTOGRAM_UPDATE; readonly id: number; readonly count: number; readonly sum: number; readonly min: number; readonly max: number; readonly counts: Buffer }
-  | { readonly op: typeof OP_CURSOR_DELETE | typeof OP_SLOT_DELETE; readonly id: number };
+  | { readonly op: typeof OP_CURSOR_DELETE | typeof OP_SLOT_DELETE; readonly id: number }
+  | ({ readonly op: typeof OP_EXPONENTIAL_INSERT; readonly id: number; readonly modelKey: string; readonly slotKey: string } & ExponentialFields)
+  | ({ readonly op: typeof OP_EXPONENTIAL_UPDATE; readonly id: number } & ExponentialFields);
+
+/** The values of an exponential slot row in its journal operations (counts as `codec.encodeCounts` blobs). */
+export interface ExponentialFields {
+  readonly count: number;
+  readonly sum: number;
+  readonly min: number;
+  readonly max: number;
+  readonly scale: number;
+  readonly zeroCount: number;
+  readonly zeroThreshold: number;
+  readonly positiveOffset: number;
+  readonly negativeOffset: number;
+  readonly positive: Buffer;
+  readonly negative: Buffer;
+}
 
 /** Decodes a record; throws on a truncated or unknown operation. */
 export function* readRecord(buf: Buffer): Generator<JournalOp> {
@@ -236,6 +260,9 @@ export function* readRecord(buf: Buffer): Generator<JournalOp> {
     pos += countsPadding(pos);
     return bytes();
   };
+  const exponentialFields = (): ExponentialFields => ({
+    count: f64(), sum: f64(), min: f64(), max: f64(), scale: f64(), zeroCount: f64(), zeroThreshold: f64(), positiveOffset: f64(), negativeOffset: f64(), positive: counts(), negative: counts(),
+  });
   while (pos < buf.length) {
     const op = buf[pos++];
     switch (op) {
@@ -260,6 +287,12 @@ export function* readRecord(buf: Buffer): Generator<JournalOp> {
       case OP_CURSOR_DELETE:
       case OP_SLOT_DELETE:
         yield { op, id: u32() };
+        break;
+      case OP_EXPONENTIAL_INSERT:
+        yield { op, id: u32(), modelKey: str(), slotKey: str(), ...exponentialFields() };
+        break;
+      case OP_EXPONENTIAL_UPDATE:
+        yield { op, id: u32(), ...exponentialFields() };
         break;
       default:
         throw new Error(`journal record has unknown operation ${String(op)} at byte ${pos - 1}`);

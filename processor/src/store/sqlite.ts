@@ -47,22 +47,32 @@
  * {@link CorruptDatabaseError} instead of running on inconsistent state.
  */
 import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { BaselineFile } from '@otel-ml/conventions';
 import type { Cursor } from '../streams/delta.js';
-import type { Slot } from '../windows/accumulator.js';
+import type { ExponentialSlot, Slot } from '../windows/accumulator.js';
+import { exponentialSlot, SLOT_EXPONENTIAL_BUCKETS } from '../windows/accumulator.js';
+import { ExponentialAccumulator } from '@otel-ml/conventions';
 import type { ModelIdentity } from '../streams/signals.js';
 import { parseSlotKey } from '../streams/signals.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
-import { decodeBounds, decodeCounts, decodeCursor, encodeBounds, encodeCounts, encodeCursor } from './codec.js';
+import { decodeBounds, decodeCounts, decodeCursor, decodeExponential, encodeBounds, encodeCounts, encodeCursor, encodeExponential, isExponentialBody } from './codec.js';
 import { type CheckpointerOptions, type CheckpointerStats, WalCheckpointer } from './checkpointer.js';
 import { CommitFailedError, CommitWriter, type SqlValue, type WriteBatch, type WriterStats } from './writer.js';
 import {
-  OP_COUNTER_INSERT, OP_COUNTER_UPDATE, OP_CURSOR_DELETE, OP_CURSOR_INSERT, OP_CURSOR_UPDATE, OP_HISTOGRAM_INSERT, OP_HISTOGRAM_UPDATE, OP_SLOT_DELETE, RecordWriter, readRecord,
+  OP_COUNTER_INSERT, OP_COUNTER_UPDATE, OP_CURSOR_DELETE, OP_CURSOR_INSERT, OP_CURSOR_UPDATE, OP_EXPONENTIAL_INSERT, OP_EXPONENTIAL_UPDATE, OP_HISTOGRAM_INSERT, OP_HISTOGRAM_UPDATE,
+  OP_SLOT_DELETE, RecordWriter, readRecord, type ExponentialFields,
 } from './journal.js';
 
-export const SCHEMA_VERSION = 3;
+/**
+ * Version of the state file. 4: exponential histogram slots (rows with a `counts` blob and no
+ * `bounds_id`, see `codec.encodeExponential`; journal operations 9 and 10). Files of versions 1
+ * to 3 are read as they are (they hold no exponential slots) and marked 4 when opened; a file
+ * of a later version is refused.
+ */
+export const SCHEMA_VERSION = 4;
 
 /** Journal size (bytes of records) beyond which an ingest transaction also checkpoints. Default 64 MiB. */
 export const DEFAULT_CHECKPOINT_BYTES = 64 * 1024 * 1024;
@@ -87,7 +97,7 @@ const UNATTENDED_CHECKPOINT_BYTES = 4000 * 1024;
  * transaction, 4 / 16 / 32 KiB pages): a 450 KiB record (1,000 points of 200 buckets) 0.97 /
  * 0.62 / 0.47; a 20 KB record (a request of a few dozen points) 0.071 / 0.094 / 0.132. With 32 KiB
  * pages, small commits also wrote so many more bytes that the checkpoint worker often fell behind
- * (`checkpointer.test.ts`); 16 KiB is the compromise. A file created with another page size keeps it.
+ * (`npm run bench:checkpointer`); 16 KiB is the compromise. A file created with another page size keeps it.
  */
 const STATE_PAGE_SIZE = 16_384;
 
@@ -134,7 +144,7 @@ function lockStateFile(path: string): Database.Database {
   } catch (e) {
     lock.close();
     const code = (e as { code?: string }).code;
-    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') throw new DatabaseInUseError(path);
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') throw new DatabaseInUseError(path, recordedHolder(path));
     throw e;
   }
 }
@@ -151,9 +161,62 @@ export class CorruptDatabaseError extends Error {
 
 /** Another process holds the state file. */
 export class DatabaseInUseError extends Error {
-  constructor(readonly path: string) {
-    super(`state database ${path} is in use by another process (one processor per state file)`);
+  constructor(
+    readonly path: string,
+    /** The processor that holds the file, as it recorded itself (absent when unknown). */
+    readonly holder?: StateFileHolder,
+  ) {
+    super(`state database ${path} is in use by another process${holder ? ` (${describeHolder(holder)})` : ''}; one processor per state file`);
     this.name = 'DatabaseInUseError';
+  }
+}
+
+/** Who holds a state file: recorded in its meta table when a processor opens it. */
+export interface StateFileHolder {
+  readonly pid: number;
+  readonly hostname: string;
+  /** When it opened the file (ms since the epoch). */
+  readonly since: number;
+}
+
+/** meta key: the {@link StateFileHolder} of the processor that opened the file last. */
+const HOLDER_KEY = 'holder';
+
+function describeHolder(h: StateFileHolder): string {
+  const where = h.hostname === hostname() ? '' : ` on host ${h.hostname}`;
+  return `pid ${h.pid}${where}, an otel-ml processor that opened it at ${new Date(h.since).toISOString()}`;
+}
+
+/**
+ * The holder recorded in the state file at `path`, read without taking any lock (the file stays
+ * readable while a processor runs). Undefined when there is no record (a processor that closes
+ * removes its own), it cannot be read, or the recorded process no longer runs on this host (then
+ * another program holds the lock file).
+ */
+function recordedHolder(path: string): StateFileHolder | undefined {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    const text = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(HOLDER_KEY) as string | undefined;
+    if (text === undefined) return undefined;
+    const h = JSON.parse(text) as StateFileHolder;
+    if (!Number.isInteger(h.pid) || typeof h.hostname !== 'string' || !Number.isFinite(h.since)) return undefined;
+    if (h.hostname === hostname() && !processRunning(h.pid)) return undefined;
+    return h;
+  } catch {
+    return undefined;
+  } finally {
+    db?.close();
+  }
+}
+
+function processRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it runs, under another user
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -167,7 +230,7 @@ function asOpenError(path: string, e: unknown): unknown {
   if (e instanceof CorruptDatabaseError) return e;
   const code = (e as { code?: string }).code;
   if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') return new CorruptDatabaseError(path, [(e as Error).message]);
-  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return new DatabaseInUseError(path);
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return new DatabaseInUseError(path, recordedHolder(path));
   return e;
 }
 
@@ -208,6 +271,27 @@ export interface IngestChanges {
   /** Slot → its model key. */
   readonly slots: ReadonlyMap<Slot, string>;
   readonly layouts: Iterable<[string, string, readonly number[]]>;
+}
+
+/** The row blob (`codec.encodeExponential`) of an exponential slot's journal operation. */
+function exponentialRowBlob(op: ExponentialFields): Buffer {
+  return encodeExponential({
+    scale: op.scale, zeroCount: op.zeroCount, zeroThreshold: op.zeroThreshold,
+    positive: { offset: op.positiveOffset, bucketCounts: decodeCounts(op.positive) }, negative: { offset: op.negativeOffset, bucketCounts: decodeCounts(op.negative) },
+  });
+}
+
+/** The buckets of an exponential slot, as views (encoded at once). */
+function exponentialBody(h: ExponentialAccumulator): Parameters<typeof encodeExponential>[0] {
+  return { scale: h.scale, zeroCount: h.zeroCount, zeroThreshold: h.zeroThreshold, ...h.bucketViews() };
+}
+
+/** An exponential slot's min/max as stored: NaN (SQL NULL) while empty or unknown. */
+function expMin(h: ExponentialAccumulator): number {
+  return h.count > 0 ? h.min : Number.NaN;
+}
+function expMax(h: ExponentialAccumulator): number {
+  return h.count > 0 ? h.max : Number.NaN;
 }
 
 function nullable(v: number | undefined): number | null {
@@ -458,11 +542,16 @@ export class StateDb {
       if (version === undefined) {
         db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
         db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('created_at', String(opts.now ?? Date.now()));
-      } else if (Number(version) === 1 || Number(version) === 2) {
-        // version 2 only added the journal table (created above); version 3 only journal operations (deletions)
+      } else if (Number(version) >= 1 && Number(version) < SCHEMA_VERSION) {
+        // version 2 only added the journal table (created above); version 3 only journal operations
+        // (deletions); version 4 only a kind of slot row and two journal operations
         db.prepare('UPDATE meta SET value = ? WHERE key = ?').run(String(SCHEMA_VERSION), 'schema_version');
       } else if (Number(version) !== SCHEMA_VERSION) {
         throw new Error(`state database ${path} has schema version ${version}; this processor uses ${SCHEMA_VERSION}`);
+      }
+      if (!transient) {
+        const holder: StateFileHolder = { pid: process.pid, hostname: hostname(), since: Date.now() };
+        db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(HOLDER_KEY, JSON.stringify(holder));
       }
     } catch (e) {
       db.close();
@@ -554,6 +643,8 @@ export class StateDb {
       this.transaction(() => {
         this.checkpoint();
         this.pruneJournal(Number.POSITIVE_INFINITY);
+        // a record left behind would name a process that no longer holds the file
+        this.db.prepare('DELETE FROM meta WHERE key = ?').run(HOLDER_KEY);
       });
     } catch {
       // the committed journal stays and is replayed at the next open
@@ -782,7 +873,10 @@ export class StateDb {
 
   private writeSlotRow([id, { modelKey, slot }]: [number, { readonly modelKey: string; readonly slot: Slot }]): void {
     if (slot.kind === 'counter') this.write('upsertSlot', id, modelKey, slot.key, slot.value, null, null, null, null, null, null);
-    else this.write('upsertSlot', id, modelKey, slot.key, null, slot.count, nullable(slot.sum), nullable(slot.min), nullable(slot.max), this.boundsId(slot.bounds), encodeCounts(slot.counts, 'transient'));
+    else if (slot.kind === 'exponential') {
+      const h = slot.histogram;
+      this.write('upsertSlot', id, modelKey, slot.key, null, h.count, nullable(h.sum), nullable(expMin(h)), nullable(expMax(h)), null, encodeExponential(exponentialBody(h), 'transient'));
+    } else this.write('upsertSlot', id, modelKey, slot.key, null, slot.count, nullable(slot.sum), nullable(slot.min), nullable(slot.max), this.boundsId(slot.bounds), encodeCounts(slot.counts, 'transient'));
   }
 
   private writeCursor(key: string, c: Cursor): void {
@@ -808,12 +902,20 @@ export class StateDb {
       id = this.nextSlotId++;
       ids.set(slot.key, id);
       if (slot.kind === 'counter') r.u8(OP_COUNTER_INSERT).u32(id).str(modelKey).str(slot.key).f64(slot.value);
-      else {
+      else if (slot.kind === 'exponential') {
+        const h = slot.histogram;
+        r.u8(OP_EXPONENTIAL_INSERT).u32(id).str(modelKey).str(slot.key);
+        this.writeExponentialFields(id, h);
+      } else {
         r.u8(OP_HISTOGRAM_INSERT).u32(id).str(modelKey).str(slot.key).f64(slot.count).f64(slot.sum).f64(slot.min).f64(slot.max);
         this.countWidths.set(id, r.u32(this.boundsId(slot.bounds)).counts(slot.counts));
       }
     } else if (slot.kind === 'counter') r.u8(OP_COUNTER_UPDATE).u32(id).f64(slot.value);
-    else {
+    else if (slot.kind === 'exponential') {
+      const h = slot.histogram;
+      r.u8(OP_EXPONENTIAL_UPDATE).u32(id);
+      this.writeExponentialFields(id, h);
+    } else {
       r.u8(OP_HISTOGRAM_UPDATE).u32(id).f64(slot.count).f64(slot.sum).f64(slot.min).f64(slot.max);
       const hint = this.countWidths.get(id);
       const width = r.counts(slot.counts, hint);
@@ -821,6 +923,20 @@ export class StateDb {
     }
     // a slot object is updated in place: one entry per checkpoint interval
     if (this.dirtySlots.get(id)?.slot !== slot) this.dirtySlots.set(id, { modelKey, slot });
+  }
+
+  /**
+   * The fields of an exponential slot's journal operation (see `journal.ts`); its two count arrays
+   * are stored with the widths they had at the slot's previous write as hints (one pass each while
+   * they fit).
+   */
+  private writeExponentialFields(id: number, h: ExponentialAccumulator): void {
+    const r = this.record;
+    const { positive, negative } = h.bucketViews();
+    r.f64(h.count).f64(h.sum).f64(expMin(h)).f64(expMax(h)).f64(h.scale).f64(h.zeroCount).f64(h.zeroThreshold).f64(positive.offset).f64(negative.offset);
+    const hint = this.countWidths.get(id) ?? 0;
+    const widths = r.counts(positive.bucketCounts, hint & 15) | (r.counts(negative.bucketCounts, hint >> 4) << 4);
+    if (widths !== hint) this.countWidths.set(id, widths);
   }
 
   /**
@@ -908,6 +1024,12 @@ export class StateDb {
                 break;
               case OP_HISTOGRAM_UPDATE:
                 changes = s.updateHistogram.run(op.count, nullable(op.sum), nullable(op.min), nullable(op.max), op.counts, op.id).changes;
+                break;
+              case OP_EXPONENTIAL_INSERT:
+                s.upsertSlot.run(op.id, op.modelKey, op.slotKey, null, op.count, nullable(op.sum), nullable(op.min), nullable(op.max), null, exponentialRowBlob(op));
+                break;
+              case OP_EXPONENTIAL_UPDATE:
+                changes = s.updateHistogram.run(op.count, nullable(op.sum), nullable(op.min), nullable(op.max), exponentialRowBlob(op), op.id).changes;
                 break;
               case OP_CURSOR_DELETE:
                 changes = s.deleteCursorRow.run(op.id).changes;
@@ -1005,6 +1127,7 @@ export class StateDb {
         ids.set(key, r.id as number);
         const id = parseSlotKey(key);
         if (r.counts === null) return { kind: 'counter', key, id, value: r.value as number };
+        if (r.bounds_id === null && isExponentialBody(r.counts as Buffer)) return this.exponentialRow(key, r);
         const bounds = this.bounds(r.bounds_id as number);
         const counts = decodeCounts(r.counts as Buffer);
         if (counts.length !== bounds.length + 1) throw new CorruptDatabaseError(this.path, [`slot ${key}: ${counts.length} counts for ${bounds.length} bounds`]);
@@ -1018,6 +1141,21 @@ export class StateDb {
         start: w.start as number, end: w.end as number, extensions: w.extensions as number, slots,
       };
     });
+  }
+
+  /** An exponential slot from its row (see `codec.encodeExponential`). */
+  private exponentialRow(key: string, r: Row): ExponentialSlot {
+    const count = r.count as number;
+    try {
+      const b = decodeExponential(r.counts as Buffer);
+      const h = new ExponentialAccumulator(SLOT_EXPONENTIAL_BUCKETS, b.scale);
+      // at its own scale and within the budget it was written with: rebuilt exactly
+      h.add({ ...b, count, sum: (r.sum as number | null) ?? Number.NaN, min: (r.min as number | null) ?? undefined, max: (r.max as number | null) ?? undefined });
+      if (h.scale !== b.scale) throw new Error(`scale ${b.scale} does not fit ${SLOT_EXPONENTIAL_BUCKETS} buckets`);
+      return exponentialSlot(key, parseSlotKey(key), h);
+    } catch (e) {
+      throw new CorruptDatabaseError(this.path, [`slot ${key}: ${(e as Error).message}`]);
+    }
   }
 
   loadLayouts(): Map<string, Map<string, readonly number[]>> {

@@ -33,7 +33,7 @@
  */
 import type { ExponentialHistogramPoint, HistogramPoint, NumberPoint } from '../otlp/model.js';
 import type { DropReason } from './reasons.js';
-import type { ExponentialHistogram } from '@otel-ml/conventions';
+import { subtractExponential, type ExponentialHistogram } from '@otel-ml/conventions';
 
 /** Last accepted cumulative value of a monotonic sum. */
 export interface SumState {
@@ -268,47 +268,29 @@ function cursorOf(p: HistogramPoint, temporality: 'delta' | 'cumulative', now: n
   return { temporality, start: p.startTimeUnixNano, time: p.timeUnixNano, updatedAt: now, state };
 }
 
-/**
- * Downscales exponential buckets by `by` scale steps: bucket index i at scale s becomes
- * i >> by at scale s − by (the OpenTelemetry exponential histogram merge rule).
- */
-export function downscaleBuckets(offset: number, counts: ArrayLike<number>, by: number): { offset: number; counts: Float64Array } {
-  if (by === 0 || counts.length === 0) return { offset, counts: Float64Array.from(counts) };
-  const first = offset >> by;
-  const last = (offset + counts.length - 1) >> by;
-  const out = new Float64Array(last - first + 1);
-  for (let i = 0; i < counts.length; i++) out[((offset + i) >> by) - first] += counts[i]!;
-  return { offset: first, counts: out };
-}
-
-/** cur − prev over aligned index ranges; undefined when any bucket decreased. */
-function subtractBuckets(curOffset: number, cur: ArrayLike<number>, prevOffset: number, prev: ArrayLike<number>): number[] | undefined {
-  const out = Array.from(cur as ArrayLike<number>);
-  for (let j = 0; j < prev.length; j++) {
-    const p = prev[j]!;
-    if (p === 0) continue;
-    const i = prevOffset + j - curOffset;
-    if (i < 0 || i >= out.length) return undefined;
-    out[i]! -= p;
-    if (out[i]! < 0) return undefined;
-  }
-  return out;
-}
-
 function validBuckets(b: { readonly bucketCounts: readonly number[] }): boolean {
-  for (const v of b.bucketCounts) if (!(v >= 0) || !Number.isFinite(v)) return false;
+  const c = b.bucketCounts;
+  for (let i = 0; i < c.length; i++) {
+    const v = c[i]!;
+    // false for NaN, negative and infinite counts
+    if (!(v >= 0 && v <= Number.MAX_VALUE)) return false;
+  }
   return true;
 }
 
-/** Exponential histogram point → delta (on the point's scale). */
+/**
+ * Exponential histogram point → delta (on the point's scale). `validated` skips the point checks
+ * for points a decoder already validated.
+ */
 export function exponentialStep(
   c: Cursor | undefined,
   p: ExponentialHistogramPoint,
   temporality: 'delta' | 'cumulative',
   horizon: bigint,
   now: number,
+  validated = false,
 ): Step<ExpHistogramDelta> {
-  if (!validBuckets(p.positive) || !validBuckets(p.negative) || !(p.zeroCount >= 0) || !(p.count >= 0)) return { ok: false, reason: 'invalid_point' };
+  if (!validated && (!validBuckets(p.positive) || !validBuckets(p.negative) || !(p.zeroCount >= 0) || !(p.count >= 0))) return { ok: false, reason: 'invalid_point' };
   const sum = p.sum ?? Number.NaN;
   const full: ExpHistogramDelta = {
     count: p.count, sum, scale: p.scale, zeroCount: p.zeroCount, zeroThreshold: p.zeroThreshold,
@@ -329,19 +311,11 @@ export function exponentialStep(
   if (prev === undefined || prev.kind !== 'exponential' || p.scale > prev.scale || p.zeroThreshold !== prev.zeroThreshold) {
     return { ok: false, reason: 'boundaries_changed', cursor };
   }
-  if (p.count < prev.count || p.zeroCount < prev.zeroCount) return { ok: true, delta: full, cursor };
-  const by = prev.scale - p.scale;
-  const pp = downscaleBuckets(prev.posOffset, prev.pos, by);
-  const pn = downscaleBuckets(prev.negOffset, prev.neg, by);
-  const dPos = subtractBuckets(p.positive.offset, p.positive.bucketCounts, pp.offset, pp.counts);
-  const dNeg = subtractBuckets(p.negative.offset, p.negative.bucketCounts, pn.offset, pn.counts);
-  if (dPos === undefined || dNeg === undefined) return { ok: true, delta: full, cursor };
-  return {
-    ok: true,
-    delta: {
-      count: p.count - prev.count, sum: sum - prev.sum, scale: p.scale, zeroCount: p.zeroCount - prev.zeroCount, zeroThreshold: p.zeroThreshold,
-      positive: { offset: p.positive.offset, bucketCounts: dPos }, negative: { offset: p.negative.offset, bucketCounts: dNeg },
-    },
-    cursor,
-  };
+  // point − previous state, the state first brought to the point's scale (exact: the sender
+  // lowered its scale by merging the same buckets); a decrease anywhere is a reset (full delta)
+  const d = subtractExponential(full, {
+    scale: prev.scale, zeroCount: prev.zeroCount, zeroThreshold: prev.zeroThreshold, count: prev.count, sum: prev.sum,
+    positive: { offset: prev.posOffset, bucketCounts: prev.pos }, negative: { offset: prev.negOffset, bucketCounts: prev.neg },
+  });
+  return { ok: true, delta: d ?? full, cursor };
 }

@@ -13,9 +13,13 @@
  * `ingestMany` commits several requests in one transaction (group commit: one fsync for all of
  * them), for a receiver that coalesces requests arriving while a commit runs.
  *
- * Histograms are accumulated on reference boundaries per (model, slot): the baseline's where it
- * defines them, else the first boundaries seen (kept across windows); others are re-binned with
- * the statistics module's `rebinExplicit` / `rebinExponential` or refused (`incompatible_boundaries`).
+ * Explicit-bucket histograms are accumulated on reference boundaries per (model, slot): the
+ * baseline's where it defines them, else the first boundaries seen (kept across windows); others
+ * are re-binned with the statistics module's `rebinExplicit` or refused (`incompatible_boundaries`).
+ * Exponential histograms of numeric features are merged as exponential histograms, in a slot
+ * beside the feature's explicit one (`windows/accumulator.ts`: both kinds are kept); those of
+ * other signals are re-binned onto the slot's layout (`rebinExponential`), the registry's
+ * default buckets when no layout is known yet.
  * Predictions, scores and outcomes are also accumulated per `ml.slice.<key>` value.
  *
  * Limits (config, defaults in {@link DEFAULT_LIMITS}): maxStreams (new streams beyond it are
@@ -30,8 +34,8 @@ import { isValidated } from '../otlp/decode.js';
 import { rebinExplicit, rebinExponential } from '../statistics/binning.js';
 import type { Durability } from '../store/sqlite.js';
 import { StateDb } from '../store/sqlite.js';
-import type { CounterSlot, HistogramSlot, OpenWindow, Slot } from '../windows/accumulator.js';
-import { addToHistogram, boundsEqual, counterSlot, histogramSlot } from '../windows/accumulator.js';
+import type { CounterSlot, ExponentialSlot, HistogramSlot, OpenWindow, Slot } from '../windows/accumulator.js';
+import { addToHistogram, boundsEqual, counterSlot, exponentialSlot, histogramSlot } from '../windows/accumulator.js';
 import type { ReferenceKind, ReferenceOptions } from '../windows/references.js';
 import { baselineApplies, baselineEdges, referenceOptions, rollingReference } from '../windows/references.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
@@ -44,7 +48,9 @@ import { canonicalAttributes, hash64, metricIdentity, resourceIdentity } from '.
 import type { DropCounts, DropReason } from './reasons.js';
 import { REJECTING_REASONS, emptyDropCounts } from './reasons.js';
 import type { ModelIdentity, SignalSpec, SlotId } from './signals.js';
-import { ATTR, SIGNALS, attrString, modelKeyFrom, modelOf, parseSlotKey, resourceKeySuffix, resourcePart, sliceSlotKeys, slotKeyOf } from './signals.js';
+import {
+  ATTR, DEFAULT_LAYOUTS, EXPONENTIAL_SIGNALS, SIGNALS, attrString, exponentialSlotKey, modelKeyFrom, modelOf, parseSlotKey, resourceKeySuffix, resourcePart, sliceSlotKeys, slotKeyOf,
+} from './signals.js';
 
 export interface Limits {
   /** Maximum live streams (cursors). Default 100,000. */
@@ -138,6 +144,8 @@ interface Route {
   readonly sliceKeys: readonly string[];
   /** ml.model.task of the point, if any. */
   readonly task: string | undefined;
+  /** The slot holds exponential histograms (a numeric feature's exponential points). */
+  readonly exponential: boolean;
   /** Kept in the route cache (for the stream's next points). */
   shared: boolean;
   /**
@@ -150,7 +158,7 @@ interface Route {
 }
 
 /** The route of points lacking the model name or a required slot attribute. */
-const MISSING_ATTRIBUTE: Route = { streamKey: '', modelKey: '', slotKey: '', sliceKeys: [], task: undefined, shared: false };
+const MISSING_ATTRIBUTE: Route = { streamKey: '', modelKey: '', slotKey: '', sliceKeys: [], task: undefined, exponential: false, shared: false };
 
 /** Node of the route cache: attribute key → value → node; `route` where a point's attributes end. */
 interface RouteNode {
@@ -393,7 +401,7 @@ export class StreamProcessor {
    * so attributes in another order find an equal route. Attribute values that are not strings
    * are not cached.
    */
-  private route(spec: SignalSpec, metricId: string, res: Resource, attrs: Attributes): Route {
+  private route(spec: SignalSpec, exponential: boolean, metricId: string, res: Resource, attrs: Attributes): Route {
     let node = this.routes.get(metricId);
     let cacheable = true;
     if (node !== undefined) {
@@ -412,10 +420,15 @@ export class StreamProcessor {
     const canonical = metricId + canonicalAttributes(attrs);
     const modelKey = modelKeyFrom(attrs, res.suffix);
     const slotKey = modelKey === undefined ? undefined : slotKeyOf(spec, attrs);
+    // (the metric identity includes the data type, so a cached route never mixes the two kinds)
+    const expSlot = exponential && EXPONENTIAL_SIGNALS.has(spec.signal);
     const r: Route =
       modelKey === undefined || typeof slotKey !== 'string'
         ? MISSING_ATTRIBUTE
-        : { streamKey: hash64(canonical), modelKey, slotKey, sliceKeys: sliceSlotKeys(spec.signal, slotKey, attrs, this.sliceKeys), task: attrString(attrs, ATTR.modelTask), shared: false };
+        : {
+            streamKey: hash64(canonical), modelKey, slotKey: expSlot ? exponentialSlotKey(slotKey) : slotKey, sliceKeys: sliceSlotKeys(spec.signal, slotKey, attrs, this.sliceKeys),
+            task: attrString(attrs, ATTR.modelTask), exponential: expSlot, shared: false,
+          };
     if (!cacheable) return r;
     if (this.routeCount >= MAX_ROUTES) {
       this.routes = new Map();
@@ -444,7 +457,7 @@ export class StreamProcessor {
     now: number, validated: boolean,
   ): void {
     if ((p.flags & FLAG_NO_RECORDED_VALUE) !== 0) return ch.drop('no_recorded_value');
-    const route = this.route(spec, metricId, res, p.attributes);
+    const route = this.route(spec, type === 'exponential_histogram', metricId, res, p.attributes);
     if (route === MISSING_ATTRIBUTE) return ch.drop('missing_attribute');
     const { modelKey, slotKey, streamKey: key } = route;
     const cursor = this.cursors.get(key);
@@ -453,7 +466,7 @@ export class StreamProcessor {
     if (type === 'sum') step = sumStep(cursor, p as NumberPoint, temporality, this.horizon, now);
     else if (type === 'histogram') {
       step = histogramStep(cursor, p as HistogramPoint, temporality, this.horizon, now, this.intern, validated);
-    } else step = exponentialStep(cursor, p as ExponentialHistogramPoint, temporality, this.horizon, now);
+    } else step = exponentialStep(cursor, p as ExponentialHistogramPoint, temporality, this.horizon, now, validated);
     if (step.cursor !== undefined) {
       this.cursors.set(key, step.cursor);
       all.cursors.set(key, step.cursor);
@@ -505,11 +518,15 @@ export class StreamProcessor {
     const cached = route.window !== undefined;
     const open = cached ? route.window : this.windows.get(modelKey);
     let slot = cached ? route.slot : open?.slots.get(key);
-    let h: number | HistogramDelta | ExplicitHistogram;
+    let h: number | HistogramDelta | ExplicitHistogram | ExpHistogramDelta;
     let newLayout: readonly number[] | undefined;
     if (typeof delta === 'number') {
       if (slot !== undefined && slot.kind !== 'counter') return 'unsupported_type';
       h = delta;
+    } else if (route.exponential) {
+      if (slot !== undefined && slot.kind !== 'exponential') return 'unsupported_type';
+      h = delta;
+      slot ??= exponentialSlot(key, parseSlotKey(key));
     } else {
       if (slot !== undefined && slot.kind !== 'histogram') return 'unsupported_type';
       // Target boundaries: the open slot's; else the slot's layout (kept across windows); else the
@@ -517,6 +534,7 @@ export class StreamProcessor {
       // (an open slot has a layout: one is set when a slot is made, and layouts are never removed)
       const layout = slot === undefined ? this.layouts.get(modelKey)?.get(key) : slot.bounds;
       let target = layout ?? this.baselineLayout(open?.model ?? modelOf(p.attributes, res.values)!, parseSlotKey(key));
+      const id = parseSlotKey(key);
       if ('bounds' in delta) {
         target ??= this.db.internBounds(delta.bounds);
         h = delta;
@@ -527,6 +545,8 @@ export class StreamProcessor {
           h = r;
         }
       } else {
+        const fallback = DEFAULT_LAYOUTS.get(id.signal);
+        target ??= fallback === undefined ? undefined : this.db.internBounds(fallback);
         if (target === undefined) return 'incompatible_boundaries';
         const t = target;
         const r = safeRebin(() => rebinExponential(delta, t));
@@ -534,7 +554,7 @@ export class StreamProcessor {
         h = r;
       }
       if (layout === undefined) newLayout = target;
-      if (slot === undefined) slot = histogramSlot(key, parseSlotKey(key), target);
+      if (slot === undefined) slot = histogramSlot(key, id, target);
     }
     const w = open ?? this.window(ch, modelKey, p, res, now);
     const task = route.task;
@@ -553,7 +573,7 @@ export class StreamProcessor {
     // The same delta per slice value, on the plain slot's boundaries.
     for (const sk of route.sliceKeys) {
       let ss = w.slots.get(sk);
-      if (ss === undefined) ss = slot.kind === 'counter' ? counterSlot(sk, parseSlotKey(sk)) : histogramSlot(sk, parseSlotKey(sk), slot.bounds);
+      if (ss === undefined) ss = slot.kind === 'counter' ? counterSlot(sk, parseSlotKey(sk)) : slot.kind === 'histogram' ? histogramSlot(sk, parseSlotKey(sk), slot.bounds) : exponentialSlot(sk, parseSlotKey(sk));
       if (ss.kind !== slot.kind || (ss.kind === 'histogram' && !boundsEqual(ss.bounds, (slot as HistogramSlot).bounds))) continue;
       this.addTo(ch, w, ss, h);
     }
@@ -561,12 +581,15 @@ export class StreamProcessor {
   }
 
   /** Adds a delta to a slot of `w` (adding the slot if new); an unchanged slot is not rewritten. */
-  private addTo(ch: Changes, w: OpenWindow, slot: Slot, h: number | HistogramDelta | ExplicitHistogram): void {
+  private addTo(ch: Changes, w: OpenWindow, slot: Slot, h: number | HistogramDelta | ExplicitHistogram | ExpHistogramDelta): void {
     const isNew = !w.slots.has(slot.key);
     if (isNew) w.slots.set(slot.key, slot);
     if (typeof h === 'number') {
       if (h === 0 && !isNew) return;
       (slot as CounterSlot).value += h;
+    } else if ('scale' in h) {
+      if (h.count === 0 && !isNew) return;
+      (slot as ExponentialSlot).histogram.add(h);
     } else {
       if (h.count === 0 && !isNew) return;
       addToHistogram(slot as HistogramSlot, 'bounds' in h ? h : { count: h.count, sum: h.sum, counts: h.counts, min: h.min, max: h.max });

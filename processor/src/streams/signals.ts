@@ -16,7 +16,7 @@ import {
   METRIC_ML_BUSINESS_VALUE, METRIC_ML_FEATURE_ATTRIBUTION, METRIC_ML_FEATURE_CATEGORY_COUNT, METRIC_ML_FEATURE_CATEGORY_UNSEEN, METRIC_ML_FEATURE_INVALID, METRIC_ML_FEATURE_MISSING, METRIC_ML_FEATURE_UNKNOWN,
   METRIC_ML_FEATURE_VALUE, METRIC_ML_INFERENCE_DURATION, METRIC_ML_OUTCOMES, METRIC_ML_OUTCOME_DELAY, METRIC_ML_OUTCOME_ERROR,
   METRIC_ML_OUTCOME_ERROR_ABSOLUTE, METRIC_ML_OUTCOME_ERROR_SQUARED, METRIC_ML_OUTCOME_SCORE, METRIC_ML_OUTCOME_UNMATCHED,
-  METRIC_ML_PREDICTIONS, METRIC_ML_PREDICTION_SCORE, METRIC_ML_PREDICTION_VALUE, METRIC_ML_SHADOW_AGREEMENT,
+  METRIC_ML_PREDICTIONS, METRIC_ML_PREDICTION_SCORE, METRIC_ML_PREDICTION_VALUE, METRIC_ML_SHADOW_AGREEMENT, REGISTRY,
 } from '@otel-ml/conventions';
 import type { Attributes, AttributeValue } from '../otlp/model.js';
 
@@ -102,6 +102,18 @@ export const SIGNALS: ReadonlyMap<string, SignalSpec> = new Map<string, SignalSp
   [METRIC_ML_BUSINESS_VALUE, spec('business.value', 'histogram', ATTR.businessMetric)],
 ]);
 
+/**
+ * The registry's default bucket boundaries of each histogram signal that has them: the layout
+ * onto which exponential points of a signal other than a feature's value are re-binned while no
+ * other layout (baseline, first explicit points) is known.
+ */
+export const DEFAULT_LAYOUTS: ReadonlyMap<Signal, readonly number[]> = new Map(
+  [...SIGNALS].flatMap(([metric, s]) => {
+    const b = REGISTRY.metrics[metric]?.buckets;
+    return s.kind === 'histogram' && b !== undefined ? [[s.signal, b] as const] : [];
+  }),
+);
+
 /** Separator of slot-key parts; cannot appear in well-formed attribute values we produce. */
 export const SEP = '\u001f';
 
@@ -119,14 +131,30 @@ export interface SlotId {
   readonly dims: readonly string[];
   /** Set on a per-slice slot: the `<key>` of `ml.slice.<key>` and the slice value. */
   readonly slice?: { readonly key: string; readonly value: string };
+  /**
+   * Set on the slot holding a signal's exponential histogram points (numeric feature values),
+   * kept beside the slot of its explicit-bucket points: see `windows/accumulator.ts`.
+   */
+  readonly exponential?: true;
 }
 
 /** Marks a per-slice slot key: SLICE_MARK + slice key + SEP + slice value + SEP + plain slot key. */
 const SLICE_MARK = '@';
+/** Marks the slot key of exponential histogram points: EXPONENTIAL_MARK + plain slot key. */
+const EXPONENTIAL_MARK = '^';
+
+/** Signals whose exponential histogram points are kept as exponential histograms (the others are re-binned onto explicit boundaries). */
+export const EXPONENTIAL_SIGNALS: ReadonlySet<Signal> = new Set<Signal>(['feature.value']);
+
+/** The key of the slot holding the exponential points of the plain slot `key`. */
+export function exponentialSlotKey(key: string): string {
+  return EXPONENTIAL_MARK + key;
+}
 
 export function slotKey(id: SlotId): string {
   let k: string = id.signal + SEP + id.subject;
   for (const d of id.dims) k += SEP + d;
+  if (id.exponential === true) k = EXPONENTIAL_MARK + k;
   return id.slice === undefined ? k : SLICE_MARK + id.slice.key + SEP + id.slice.value + SEP + k;
 }
 
@@ -137,8 +165,10 @@ export function parseSlotKey(key: string): SlotId {
     slice = { key: parts[0]!.slice(SLICE_MARK.length), value: parts[1] ?? '' };
     parts.splice(0, 2);
   }
+  const exponential = parts[0]!.startsWith(EXPONENTIAL_MARK);
+  if (exponential) parts[0] = parts[0]!.slice(EXPONENTIAL_MARK.length);
   const [signal, subject, ...dims] = parts;
-  const id: SlotId = { signal: signal as Signal, subject: subject ?? '', dims };
+  const id: SlotId = { signal: signal as Signal, subject: subject ?? '', dims, ...(exponential ? { exponential: true as const } : {}) };
   return slice === undefined ? id : { ...id, slice };
 }
 

@@ -1,9 +1,25 @@
 /**
  * Window accumulators: the running sums of deltas for one model in one window, as a flat map of
  * slots (see `streams/signals.ts` for slot keys). Counters add values; histograms add bucket
- * counts on identical boundaries (the caller re-bins or refuses anything else first).
+ * counts on identical boundaries (the caller re-bins or refuses anything else first);
+ * exponential slots merge exponential histograms at their common scale within
+ * {@link SLOT_EXPONENTIAL_BUCKETS} buckets per sign.
+ *
+ * Explicit and exponential points of the same numeric feature (an old service version beside a
+ * new one) are both kept: the explicit ones in the feature's histogram slot (on its layout), the
+ * exponential ones in a slot of their own (key marked by `exponentialSlotKey`). Which of the two
+ * a window is compared on is the evaluation's rule (`analysis/numeric-pair.ts`).
  */
+import { ExponentialAccumulator, type ExponentialHistogram } from '@otel-ml/conventions';
 import type { ModelIdentity, SlotId } from '../streams/signals.js';
+
+/**
+ * Bucket budget per sign of exponential slots and of the merges of their snapshots (references):
+ * twice the instrumentation's default (320), so that two senders whose ranges overlap only in
+ * part merge without losing a scale step (each step halves the resolution), while a slot row
+ * stays under 16 KB (in practice 1-2 bytes per bucket).
+ */
+export const SLOT_EXPONENTIAL_BUCKETS = 640;
 
 export interface CounterSlot {
   readonly kind: 'counter';
@@ -25,7 +41,15 @@ export interface HistogramSlot {
   max?: number;
 }
 
-export type Slot = CounterSlot | HistogramSlot;
+/** A base-2 exponential histogram slot: the merge of the exponential deltas of a numeric feature. */
+export interface ExponentialSlot {
+  readonly kind: 'exponential';
+  readonly key: string;
+  readonly id: SlotId;
+  readonly histogram: ExponentialAccumulator;
+}
+
+export type Slot = CounterSlot | HistogramSlot | ExponentialSlot;
 
 /** One open (still accumulating) window of one model. Times are processor wall-clock ms. */
 export interface OpenWindow {
@@ -46,6 +70,24 @@ export function counterSlot(key: string, id: SlotId, value = 0): CounterSlot {
 
 export function histogramSlot(key: string, id: SlotId, bounds: readonly number[]): HistogramSlot {
   return { kind: 'histogram', key, id, bounds, counts: new Float64Array(bounds.length + 1), count: 0, sum: 0 };
+}
+
+export function exponentialSlot(key: string, id: SlotId, histogram: ExponentialAccumulator = new ExponentialAccumulator(SLOT_EXPONENTIAL_BUCKETS)): ExponentialSlot {
+  return { kind: 'exponential', key, id, histogram };
+}
+
+/**
+ * The merge of two exponential histograms as a slot would merge them (common scale, then lowered
+ * until each sign fits {@link SLOT_EXPONENTIAL_BUCKETS}; the wider zero threshold wins): what
+ * snapshots and references use.
+ */
+export function mergeExponentialSlots(a: ExponentialHistogram | undefined, b: ExponentialHistogram | undefined): ExponentialHistogram | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  const acc = new ExponentialAccumulator(SLOT_EXPONENTIAL_BUCKETS);
+  acc.add(a);
+  acc.add(b);
+  return acc.histogram();
 }
 
 /** Histogram delta on the slot's boundaries. */

@@ -3,14 +3,21 @@
  * that the evaluator compares. Built from a window's slots ({@link snapshotOf}), from a baseline
  * file ({@link baselineSnapshot}) or by merging snapshots ({@link mergeSnapshots}).
  */
-import type { BaselineFile, ExplicitHistogram } from '@otel-ml/conventions';
+import type { BaselineFile, ExplicitHistogram, ExponentialHistogram } from '@otel-ml/conventions';
 import type { ModelIdentity } from '../streams/signals.js';
 import type { HistogramSlot, OpenWindow, Slot } from './accumulator.js';
-import { boundsEqual } from './accumulator.js';
+import { boundsEqual, mergeExponentialSlots } from './accumulator.js';
 
 export interface FeatureWindow {
-  /** Numeric feature values (ml.feature.value). */
+  /** Numeric feature values (ml.feature.value) from explicit-bucket points; a baseline's quantile-bucket histogram. */
   histogram?: ExplicitHistogram;
+  /**
+   * Numeric feature values from base-2 exponential histogram points (the instrumentation's
+   * default), merged at their common scale; a version-2 baseline's high-resolution histogram
+   * (its reference then has this one only). A window whose senders mix both kinds has both, on
+   * different values (see `analysis/numeric-pair.ts` for which is compared).
+   */
+  exponential?: ExponentialHistogram;
   /** Categorical counts (ml.feature.category.count), by category. */
   categories?: Record<string, number>;
   /** Rows where the feature was missing (ml.feature.missing). */
@@ -130,13 +137,17 @@ function bump(rec: Record<string, number>, k: string, v: number): void {
   rec[k] = (rec[k] ?? 0) + v;
 }
 
+/** Non-missing values of a numeric feature: those of its explicit and of its exponential histogram (different values). */
+export function numericValueCount(f: FeatureWindow): number {
+  return (f.histogram?.count ?? 0) + (f.exponential?.count ?? 0);
+}
+
 /** Rows rule of {@link WindowSnapshot.rows}. */
 function rowsOf(s: WindowSnapshot, sawPredictions: boolean): number {
   if (sawPredictions) return s.predictions.rows;
   let rows = 0;
   for (const f of Object.values(s.features)) {
-    let n = f.missing;
-    if (f.histogram) n += f.histogram.count;
+    let n = f.missing + numericValueCount(f);
     if (f.categories) for (const c of Object.values(f.categories)) n += c;
     rows = Math.max(rows, n);
   }
@@ -209,6 +220,10 @@ function snapshotOfSlots(w: OpenWindow, slots: Iterable<Slot>, top: boolean): Mu
         default:
           break;
       }
+      continue;
+    }
+    if (slot.kind === 'exponential') {
+      if (signal === 'feature.value') feature(snap, subject).exponential = mergeExponentialSlots(feature(snap, subject).exponential, slot.histogram.histogram());
       continue;
     }
     const h = histOf(slot);
@@ -318,6 +333,8 @@ export function mergeSnapshots(snaps: readonly WindowSnapshot[]): WindowSnapshot
       const o = feature(out, name);
       o.missing += f.missing;
       o.histogram = mergeHist(o.histogram, f.histogram);
+      const exp = mergeExponentialSlots(o.exponential, f.exponential);
+      if (exp !== undefined) o.exponential = exp;
       o.attribution = mergeHist(o.attribution, f.attribution);
       if (f.categories) mergeCounts((o.categories ??= {}), f.categories);
       if (f.invalid) o.invalid = (o.invalid ?? 0) + f.invalid;
@@ -370,7 +387,10 @@ export function baselineSnapshot(b: BaselineFile, modelKey: string, model: Model
   out.task = b.model.task;
   out.rows = b.source.rows;
   for (const [name, f] of Object.entries(b.features)) {
-    if (f.type === 'numeric') out.features[name] = { histogram: f.histogram, missing: f.missing };
+    // a version-2 baseline's exponential histogram holds the same values as its quantile buckets:
+    // the reference is the finer one (a window of explicit points is compared with it through
+    // their common resolution; the decile edges reach the statistics apart, see evaluate.ts)
+    if (f.type === 'numeric') out.features[name] = f.exponential !== undefined ? { exponential: f.exponential, missing: f.missing } : { histogram: f.histogram, missing: f.missing };
     else out.features[name] = { categories: { ...f.counts }, missing: f.missing };
   }
   const p = b.prediction;

@@ -29,8 +29,8 @@ export function serve(configFile: string): Promise<ChildProcess> {
     let out = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`serve did not become ready: ${out}`));
-    }, 30_000);
+      reject(new Error(`serve did not become ready within 2 minutes: ${out}`));
+    }, 120_000);
     const onData = (d: Buffer) => {
       out += d.toString();
       if (out.includes('otel-ml processor ready')) {

@@ -109,7 +109,7 @@ describe('a sender faster than the processor', () => {
     const counted = Array.from({ length: SENDERS }, (_, s) => w.features[`f${s}`]?.histogram?.count ?? 0).reduce((a, b) => a + b, 0);
     expect(counted).toBe(recorded);
     expect(processor.stats().droppedPoints.duplicate).toBe(0);
-  }, 60_000);
+  });
 
   it('the receiver-wide byte budget answers 503 with Retry-After and is released afterwards', async () => {
     let release: () => void = () => undefined;
@@ -177,12 +177,11 @@ describe('faults and attacks on the service', () => {
     // ingestion kept going while exports failed
     expect(svc.processor.stats().acceptedPoints).toBe(accepted);
     expect(accepted).toBeGreaterThan(10);
-  }, 30_000);
+  });
 
   it('a cardinality attack is capped at maxStreams; the overflow is counted and reported back', async () => {
     const svc = await startService(serviceConfig({ streams: { ...DEFAULT_CONFIG.streams, maxStreams: 500 } }), { manualEvaluation: true });
     cleanup.push(() => svc.close());
-    const heap0 = process.memoryUsage().heapUsed;
     let rejected = 0;
     const TOTAL = 20_000;
     for (let from = 0; from < TOTAL; from += 2_000) {
@@ -195,8 +194,7 @@ describe('faults and attacks on the service', () => {
     expect(s.liveStreams).toBe(500);
     expect(s.droppedPoints.stream_limit).toBe(TOTAL - 500);
     expect(rejected).toBe(TOTAL - 500);
-    // state for 500 streams, not 20,000 (generous bound: a few hundred bytes per refused point would exceed it)
-    expect(process.memoryUsage().heapUsed - heap0).toBeLessThan(64 * 2 ** 20);
+    // state for 500 streams, not 20,000 (the memory this takes at scale: processor/bench/overload-cardinality.ts)
     expect(decodeMetricsProtobuf(distinctSeries(0, 1)).acceptedDataPoints).toBe(1);
   });
 });

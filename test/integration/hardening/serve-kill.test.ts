@@ -116,5 +116,5 @@ describe('otel-ml serve killed with SIGKILL mid-stream', () => {
       await provider.shutdown().catch(() => undefined);
     }
     expect(counted(db, 'x')).toBe(recorded);
-  }, 120_000);
+  });
 });

@@ -131,7 +131,7 @@ describe('ESM app with the --import hook', () => {
     const points = (name: string, model: string) =>
       metrics
         .filter((m) => m.name === name)
-        .flatMap((m) => (m.data.type === 'histogram' || m.data.type === 'sum' ? [...m.data.points] : []))
+        .flatMap((m) => (m.data.type === 'histogram' || m.data.type === 'exponential_histogram' || m.data.type === 'sum' ? [...m.data.points] : []))
         .filter((p) => p.attributes['ml.model.name'] === model);
     const duration = points('ml.inference.duration', 'fraud');
     expect(duration.map((p) => p.attributes['ml.operation.name']).sort()).toEqual(['load', 'predict']);

@@ -85,7 +85,7 @@ describe('ml.js auto-instrumentation', () => {
     expect(out[0]!.histogram!.count).toBe(X.length);
     expect(out[0]!.histogram!.sum).toBeCloseTo(values.reduce((a, v) => a + v, 0), 9);
     const x1 = withAttributes(await otel.points('ml.feature.value'), { 'ml.model.name': 'ltv', 'ml.feature.name': 'x1' });
-    expect(x1[0]!.histogram!.sum).toBeCloseTo(X.reduce((a, r) => a + r[1]!, 0), 9);
+    expect(x1[0]!.exponential!.sum).toBeCloseTo(X.reduce((a, r) => a + r[1]!, 0), 9);
   });
 
   it('instruments ml-logistic-regression models named with identify()', async () => {
@@ -96,7 +96,7 @@ describe('ml.js auto-instrumentation', () => {
     const counted = withAttributes(await otel.points('ml.predictions'), { 'ml.model.name': 'churn' });
     expect(counted.reduce((a, p) => a + p.value, 0)).toBe(predicted.length);
     const x0 = withAttributes(await otel.points('ml.feature.value'), { 'ml.model.name': 'churn', 'ml.feature.name': 'x0' });
-    expect(x0[0]!.histogram!.count).toBe(X.length);
+    expect(x0[0]!.exponential!.count).toBe(X.length);
   });
 
   it('honours OTEL_ML_DISABLED_FRAMEWORKS and manuallyInstrument() patches given exports', () => {

@@ -119,8 +119,9 @@ describe('onnxruntime auto-instrumentation', () => {
     expect(featurePoints.map((p) => p.attributes['ml.feature.name']).sort()).toEqual(['age', 'amount', 'score_in']);
     ['amount', 'age', 'score_in'].forEach((name, col) => {
       const p = featurePoints.find((x) => x.attributes['ml.feature.name'] === name)!;
-      expect(p.histogram!.count).toBe(5);
-      expect(p.histogram!.sum).toBeCloseTo(seen.reduce((a, r) => a + Math.fround(r[col]!), 0), 6);
+      // feature values are exponential histograms (no baseline, no boundaries)
+      expect(p.exponential!.count).toBe(5);
+      expect(p.exponential!.sum).toBeCloseTo(seen.reduce((a, r) => a + Math.fround(r[col]!), 0), 6);
     });
 
     const scores = withAttributes(await otel.points('ml.prediction.score'), model);

@@ -5,7 +5,7 @@
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { AggregationTemporality, DataPointType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import type { Histogram, ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { ExponentialHistogram, Histogram, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { assertConforms } from '@otel-ml/conventions/live-check';
@@ -28,6 +28,8 @@ export interface MetricPoint {
   /** Counter value, or histogram count. */
   readonly value: number;
   readonly histogram?: Histogram;
+  /** Exponential histograms (numeric feature values). */
+  readonly exponential?: ExponentialHistogram;
 }
 
 export interface TestOtel {
@@ -69,12 +71,14 @@ export function createTestOtel(): TestOtel {
           for (const dp of m.dataPoints) {
             const isHistogram = m.dataPointType === DataPointType.HISTOGRAM;
             const histogram = isHistogram ? (dp.value as Histogram) : undefined;
+            const exponential = m.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM ? (dp.value as ExponentialHistogram) : undefined;
             out.push({
               name: m.descriptor.name,
               unit: m.descriptor.unit,
               attributes: dp.attributes,
-              value: histogram !== undefined ? histogram.count : (dp.value as number),
+              value: histogram !== undefined ? histogram.count : exponential !== undefined ? exponential.count : (dp.value as number),
               ...(histogram !== undefined ? { histogram } : {}),
+              ...(exponential !== undefined ? { exponential } : {}),
             });
           }
         }

@@ -1,7 +1,8 @@
 /**
  * The official OpenTelemetry JS metric exporters (OTLP/HTTP JSON, OTLP/HTTP protobuf with and
  * without gzip, OTLP/gRPC) send from a real MeterProvider to our receivers, with delta and
- * cumulative temporality; the decoded content is checked field by field.
+ * cumulative temporality; the decoded content is checked field by field, an exponential
+ * histogram (the SDK's aggregation under the View the instrumentation offers) included.
  */
 import { OTLPMetricExporter as GrpcExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { AggregationTemporalityPreference, OTLPMetricExporter as JsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
@@ -9,7 +10,9 @@ import { OTLPMetricExporter as ProtoExporter } from '@opentelemetry/exporter-met
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HistogramPoint, Metric, MetricsExport, NumberPoint } from '../../../processor/src/otlp/index.js';
+import { ExponentialAccumulator } from '@otel-ml/conventions';
+import { DEFAULT_EXPONENTIAL_MAX_BUCKETS, mlFeatureValueView } from '@otel-ml/instrumentation';
+import type { ExponentialHistogramPoint, HistogramPoint, Metric, MetricsExport, NumberPoint } from '../../../processor/src/otlp/index.js';
 import { createGrpcReceiver, createHttpReceiver, type GrpcReceiver, type HttpReceiver } from '../../../processor/src/receiver/index.js';
 import { RecordingConsumer } from './helpers.js';
 
@@ -49,6 +52,9 @@ const exporters: Record<string, { make: (t: Pref) => PushMetricExporter; transpo
 
 const ATTRS = { 'ml.model.name': 'churn', 'ml.model.version': '3', 'ml.batch.size': 4, 'ml.shadow': false };
 const BOUNDS = [0.25, 0.5, 0.75];
+/** Values of an exponential ml.feature.value: a zero, an exact power of two, a wide range. */
+const FEATURE_VALUES = [0, 1, 4, 4.25, 97.5, 2500];
+const FEATURE_LATER = 0.001;
 
 function metricsOf(exp: MetricsExport): Map<string, Metric> {
   expect(exp.resourceMetrics).toHaveLength(1);
@@ -65,6 +71,30 @@ function onlyHistogramPoint(m: Metric | undefined, temporality: string): Histogr
   expect(d.temporality).toBe(temporality);
   expect(d.points).toHaveLength(1);
   return d.points[0];
+}
+
+function onlyExponentialPoint(m: Metric | undefined, temporality: string): ExponentialHistogramPoint {
+  expect(m?.data.type).toBe('exponential_histogram');
+  const d = m!.data as Extract<Metric['data'], { type: 'exponential_histogram' }>;
+  expect(d.temporality).toBe(temporality);
+  expect(d.points).toHaveLength(1);
+  return d.points[0];
+}
+
+/** What an exponential histogram of `values` holds, by the rules the instrumentation shares with the SDK. */
+function expectedExponential(values: readonly number[]) {
+  const a = new ExponentialAccumulator(DEFAULT_EXPONENTIAL_MAX_BUCKETS);
+  for (const v of values) a.record(v);
+  const h = a.histogram();
+  return { scale: h.scale, zeroCount: h.zeroCount, positive: h.positive, count: h.count };
+}
+
+/** Buckets of one sign without the empty ones at the ends (the SDK may send them). */
+function trimmed(b: { offset: number; bucketCounts: readonly number[] }) {
+  const first = b.bucketCounts.findIndex((c) => c > 0);
+  let last = b.bucketCounts.length - 1;
+  while (last >= 0 && b.bucketCounts[last] === 0) last--;
+  return first < 0 ? { offset: 0, bucketCounts: [] } : { offset: b.offset + first, bucketCounts: b.bucketCounts.slice(first, last + 1) };
 }
 
 function onlySumPoint(m: Metric | undefined, temporality: string): NumberPoint {
@@ -87,15 +117,18 @@ describe.each(Object.keys(exporters))('%s exporter', (name) => {
       const headersBefore = requestHeaders.length;
       const t0 = BigInt(Date.now() - 5_000) * 1_000_000n;
       const reader = new PeriodicExportingMetricReader({ exporter: spec.make(pref), exportIntervalMillis: 3_600_000 });
-      const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'exporter-test' }), readers: [reader] });
+      const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'exporter-test' }), readers: [reader], views: [mlFeatureValueView()] });
       const meter = provider.getMeter('otel-ml-test', '1.0.0');
       const hist = meter.createHistogram('ml.prediction.score', { unit: '1', advice: { explicitBucketBoundaries: BOUNDS } });
       const counter = meter.createCounter('ml.predictions', { unit: '{prediction}' });
+      const feature = meter.createHistogram('ml.feature.value', { unit: '1' });
       for (const v of [0.1, 0.3, 0.3, 0.9]) hist.record(v, ATTRS);
+      for (const v of FEATURE_VALUES) feature.record(v, ATTRS);
       counter.add(4, ATTRS);
       await provider.forceFlush();
       await consumer.waitFor(before + 1);
       hist.record(0.6, ATTRS);
+      feature.record(FEATURE_LATER, ATTRS);
       counter.add(1, ATTRS);
       await provider.forceFlush();
       await consumer.waitFor(before + 2);
@@ -130,6 +163,11 @@ describe.each(Object.keys(exporters))('%s exporter', (name) => {
       expect(typeof h1.timeUnixNano).toBe('bigint');
       expect(h1.timeUnixNano > t0 && h1.timeUnixNano < t1).toBe(true);
       expect(h1.startTimeUnixNano > t0 && h1.startTimeUnixNano <= h1.timeUnixNano).toBe(true);
+      const e1 = onlyExponentialPoint(m1.get('ml.feature.value'), label);
+      expect({ scale: e1.scale, zeroCount: e1.zeroCount, positive: trimmed(e1.positive), count: e1.count }).toEqual(expectedExponential(FEATURE_VALUES));
+      expect(e1.negative.bucketCounts.every((c) => c === 0)).toBe(true);
+      expect([e1.min, e1.max]).toEqual([0, 2500]);
+      expect(e1.sum).toBeCloseTo(2606.75, 9);
       const c1 = onlySumPoint(m1.get('ml.predictions'), label);
       expect(m1.get('ml.predictions')?.unit).toBe('{prediction}');
       expect(c1.attributes).toEqual(ATTRS);
@@ -138,17 +176,21 @@ describe.each(Object.keys(exporters))('%s exporter', (name) => {
       const m2 = metricsOf(second.exp);
       const h2 = onlyHistogramPoint(m2.get('ml.prediction.score'), label);
       const c2 = onlySumPoint(m2.get('ml.predictions'), label);
+      const e2 = onlyExponentialPoint(m2.get('ml.feature.value'), label);
       expect(h2.timeUnixNano > h1.timeUnixNano).toBe(true);
       if (label === 'delta') {
         expect(h2.bucketCounts).toEqual([0, 0, 1, 0]);
         expect(h2.count).toBe(1);
         expect(h2.startTimeUnixNano >= h1.timeUnixNano).toBe(true);
         expect(c2.value).toBe(1);
+        // the SDK starts each delta interval afresh: the later value alone, at the highest scale
+        expect({ scale: e2.scale, zeroCount: e2.zeroCount, positive: trimmed(e2.positive), count: e2.count }).toEqual(expectedExponential([FEATURE_LATER]));
       } else {
         expect(h2.bucketCounts).toEqual([1, 2, 1, 1]);
         expect(h2.count).toBe(5);
         expect(h2.startTimeUnixNano).toBe(h1.startTimeUnixNano);
         expect(c2.value).toBe(5);
+        expect({ scale: e2.scale, zeroCount: e2.zeroCount, positive: trimmed(e2.positive), count: e2.count }).toEqual(expectedExponential([...FEATURE_VALUES, FEATURE_LATER]));
         expect(c2.startTimeUnixNano).toBe(c1.startTimeUnixNano);
       }
     });

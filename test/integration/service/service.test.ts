@@ -3,7 +3,9 @@
  * through the official OTLP exporters (HTTP JSON, HTTP protobuf, gRPC; delta and cumulative) to
  * the processor; the processor evaluates the window against a baseline and exports its results
  * over OTLP to an in-test receiver, where they are checked against the conventions and against
- * the offline report of the same rows.
+ * the offline report of the same rows. Numeric features travel as exponential histograms (the
+ * instrumentation's default); the same rows sent as explicit histograms on the baseline's
+ * boundaries give the same verdicts.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,13 +21,14 @@ import { createModelMonitor } from '@otel-ml/instrumentation';
 import type { BaselineFile } from '@otel-ml/conventions';
 import { buildBaseline } from '../../../processor/src/offline/baseline.js';
 import { runReport } from '../../../processor/src/offline/report.js';
-import { DEFAULT_CONFIG, type ServiceConfig } from '../../../processor/src/service/config.js';
+import { ConfigError, DEFAULT_CONFIG, type ServiceConfig } from '../../../processor/src/service/config.js';
 import { startService, type RunningService } from '../../../processor/src/service/service.js';
 import { createHttpReceiver, type HttpReceiver } from '../../../processor/src/receiver/index.js';
 import type { MetricsExport } from '../../../processor/src/otlp/model.js';
 import { syntheticRows, toCsv, type SyntheticRow } from '../../helpers/synthetic.js';
 
 const COLS = { scoreColumn: 'score', labelColumn: 'label', exclude: ['id'] };
+const FRAUD_KEY = JSON.stringify(['fraud', '3', 'primary', '']);
 let dir: string;
 let baseline: BaselineFile;
 let baselinePath: string;
@@ -43,7 +46,7 @@ beforeAll(async () => {
   sink = createHttpReceiver({ host: '127.0.0.1', port: 0, consumer: { consume: (exp) => (received.push(exp), { rejectedDataPoints: 0 }) } });
   const a = await sink.listen();
   sinkUrl = `http://127.0.0.1:${a.port}/v1/metrics`;
-}, 60_000);
+});
 
 afterAll(async () => {
   await sink.close();
@@ -71,11 +74,17 @@ function exporterFor(kind: Sender, svc: RunningService, temporality: Aggregation
   return new GrpcExporter({ url: `http://${svc.grpcAddress}`, temporalityPreference });
 }
 
-/** Runs rows through an instrumented "service" and exports them to the processor, in `exports` flushes. */
-async function send(svc: RunningService, kind: Sender, temporality: AggregationTemporality, rows: readonly SyntheticRow[], instance: string, exports = 2): Promise<void> {
+/**
+ * Runs rows through an instrumented "service" and exports them to the processor, in `exports`
+ * flushes. `explicit`: numeric features on the baseline's boundaries instead of exponential.
+ */
+async function send(svc: RunningService, kind: Sender, temporality: AggregationTemporality, rows: readonly SyntheticRow[], instance: string, exports = 2, explicit = false): Promise<void> {
   const monitor = createModelMonitor({
     model: { name: 'fraud', version: '3', task: 'binary_classification' },
     baseline,
+    ...(explicit
+      ? { features: Object.entries(baseline.features).map(([name, f]) => (f.type === 'numeric' ? { name, type: 'numeric' as const, boundaries: f.boundaries } : { name, type: 'categorical' as const })) }
+      : {}),
   });
   const reader = new PeriodicExportingMetricReader({ exporter: exporterFor(kind, svc, temporality), exportIntervalMillis: 3_600_000, metricProducers: [monitor.metricProducer] });
   const { resourceFromAttributes } = await import('@opentelemetry/resources');
@@ -107,6 +116,27 @@ async function withService<T>(fn: (svc: RunningService, advance: (ms: number) =>
 }
 
 describe('processor service', () => {
+  it('refuses to start with a configured baseline it cannot read, as a configuration error that says what to do', async () => {
+    const missing = join(dir, 'missing.baseline.json');
+    const start = startService(config({ models: [{ name: 'fraud', baseline: missing }] }), { manualEvaluation: true });
+    await expect(start).rejects.toBeInstanceOf(ConfigError);
+    await expect(start).rejects.toThrow(`models: fraud: cannot read its baseline ${missing} (ENOENT); write it with \`otel-ml baseline --model fraud --out ${missing} ...\`, or correct the path`);
+  });
+
+  it('answers GET /metrics on the HTTP port by default, and 404 when the Prometheus exporter is turned off', async () => {
+    const defaults = { exporters: { ...DEFAULT_CONFIG.exporters, otlp: { enabled: false, intervalMs: 3_600_000 } } };
+    await withService(async (svc) => {
+      const r = await fetch(`${svc.httpUrl}/metrics`);
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-type')).toMatch(/^text\/plain/);
+      // the processor's own figures are there before any window closed
+      expect(await r.text()).toMatch(/^# TYPE ml_/m);
+    }, defaults);
+    await withService(async (svc) => {
+      expect((await fetch(`${svc.httpUrl}/metrics`)).status).toBe(404);
+    }, { exporters: { ...defaults.exporters, prometheus: { enabled: false } } });
+  });
+
   const shifted = syntheticRows({ rows: 2_000, seed: 12, amountShift: 0.8 });
 
   it('serves the alert playbooks that notifications link to', async () => {
@@ -144,14 +174,16 @@ describe('processor service', () => {
 
   for (const kind of ['http-json', 'http-proto', 'grpc'] as const) {
     for (const temporality of [AggregationTemporality.DELTA, AggregationTemporality.CUMULATIVE]) {
-      it(`detects drift from ${kind} ${temporality === AggregationTemporality.DELTA ? 'delta' : 'cumulative'} exports, with the offline numbers`, async () => {
-        await withService(async (svc, advance) => {
+      it(`detects drift from ${kind} ${temporality === AggregationTemporality.DELTA ? 'delta' : 'cumulative'} exports, with the offline numbers and the verdicts of explicit histograms`, async () => {
+        const exponential = await withService(async (svc, advance) => {
           await send(svc, kind, temporality, shifted, 'a');
           advance(120_000);
           const [report] = svc.evaluateNow();
           expect(report).toBeDefined();
           expect(report!.current.count).toBe(2_000);
           expect(report!.drifted).toEqual(['amount']);
+          // the numeric features came as exponential histograms
+          expect(svc.processor.history(FRAUD_KEY)[0]!.features.amount!.exponential!.count).toBe(report!.features.amount!.count);
           // Live and offline numbers for the same rows are the same numbers.
           writeFileSync(join(dir, `cur-${kind}-${temporality}.csv`), toCsv(shifted));
           const offline = await runReport({ baseline, data: join(dir, `cur-${kind}-${temporality}.csv`), ...COLS, progress: false });
@@ -162,7 +194,19 @@ describe('processor service', () => {
           }
           expect(report!.calibration!.ece).toBe(offline.calibration!.ece);
           expect(report!.performance!.rocAuc).toBe(offline.performance!.rocAuc);
+          return report!;
         });
+        // the same rows as explicit histograms on the baseline's boundaries: the same verdicts
+        const explicit = await withService(async (svc, advance) => {
+          await send(svc, kind, temporality, shifted, 'a', 2, true);
+          advance(120_000);
+          const [report] = svc.evaluateNow();
+          expect(svc.processor.history(FRAUD_KEY)[0]!.features.amount!.exponential).toBeUndefined();
+          return report!;
+        });
+        expect(explicit.drifted).toEqual(exponential.drifted);
+        for (const f of ['amount', 'age', 'country']) expect(explicit.features[f]!.drift.verdict, f).toBe(exponential.features[f]!.drift.verdict);
+        expect(explicit.prediction.score!.drift.verdict).toBe(exponential.prediction.score!.drift.verdict);
       });
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCounts, decodeCursor, encodeCounts, encodeCursor } from '../../../processor/src/store/codec.js';
+import { decodeCounts, decodeCursor, decodeExponential, encodeCounts, encodeCursor, encodeExponential, isExponentialBody } from '../../../processor/src/store/codec.js';
 import type { Cursor } from '../../../processor/src/streams/delta.js';
 
 const bounds = [[1, 2, 3]];
@@ -58,5 +58,21 @@ describe('state codec', () => {
       const back = decodeCursor(misaligned(encodeCursor(c, idOf)), byId);
       expect(back).toEqual(c.state?.kind === 'histogram' ? { ...c, state: { ...c.state, min: undefined } } : c);
     }
+  });
+
+  it('round-trips the buckets of exponential slots, told apart from count arrays', () => {
+    const bodies = [
+      { scale: 7, zeroCount: 3, zeroThreshold: 0, positive: { offset: 540, bucketCounts: [1, 0, 300, 70000] }, negative: { offset: -20, bucketCounts: [2] } },
+      { scale: -10, zeroCount: 0, zeroThreshold: 1e-9, positive: { offset: -2, bucketCounts: [0.5, 4] }, negative: { offset: 0, bucketCounts: [] } },
+      { scale: 20, zeroCount: 0, zeroThreshold: 0, positive: { offset: 0, bucketCounts: [] }, negative: { offset: 0, bucketCounts: [] } },
+    ];
+    for (const b of bodies) {
+      const enc = encodeExponential(b);
+      expect(isExponentialBody(misaligned(enc))).toBe(true);
+      const back = decodeExponential(misaligned(enc));
+      expect({ ...back, positive: { ...back.positive, bucketCounts: Array.from(back.positive.bucketCounts) }, negative: { ...back.negative, bucketCounts: Array.from(back.negative.bucketCounts) } }).toEqual(b);
+    }
+    expect(isExponentialBody(encodeCounts([1, 2, 3]))).toBe(false);
+    expect(() => decodeExponential(encodeCounts([1, 2, 3]))).toThrow(/corrupt/);
   });
 });

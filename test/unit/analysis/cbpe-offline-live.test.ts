@@ -29,7 +29,7 @@ beforeAll(async () => {
   baseline = (await buildBaseline({ data: join(dir, 'train.csv'), model: 'fraud', modelVersion: '3', task: 'binary_classification', ...COLS, progress: false })).baseline;
   baselinePath = join(dir, 'fraud.baseline.json');
   writeFileSync(baselinePath, JSON.stringify(baseline));
-}, 60_000);
+});
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -83,12 +83,13 @@ describe('CBPE offline and live', () => {
       expect(l.f1).toBe(e.f1);
       expect(live!.performance!.accuracy).toBe(offline.performance!.accuracy);
       expect(live!.performance!.rocAuc).toBe(offline.performance!.rocAuc);
-      console.log(
+      // the figures, on request (OTEL_ML_TEST_FIGURES=1); the assertions above hold them
+      if (process.env.OTEL_ML_TEST_FIGURES) console.log(
         `CBPE (5000 shifted rows, reference 20000): estimated accuracy ${e.accuracy.toFixed(4)} vs realized ${offline.performance!.accuracy!.toFixed(4)}; ` +
           `estimated AUC ${e.rocAuc!.toFixed(4)} vs realized ${offline.performance!.rocAuc!.toFixed(4)}; live identical`,
       );
     } finally {
       await svc.close();
     }
-  }, 60_000);
+  });
 });

@@ -3,7 +3,8 @@ import { compareDeployments } from '../../../processor/src/analysis/compare.js';
 import { evaluate } from '../../../processor/src/analysis/evaluate.js';
 import { retrainDecision } from '../../../processor/src/analysis/retrain.js';
 import { renderHtml } from '../../../processor/src/report/html.js';
-import { renderText } from '../../../processor/src/report/text.js';
+import { outsideBand } from '../../../processor/src/report/sections.js';
+import { fmt, renderText } from '../../../processor/src/report/text.js';
 import { hist, snapshot } from './helpers.js';
 
 const T = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
@@ -33,8 +34,8 @@ describe('report sections beyond drift', () => {
     expect(t).toContain('Comparison: canary 2 vs primary 1');
     expect(t).toMatch(/verdict candidate worse: accuracy worse by 0\.300/);
     expect(t).toContain('Attributions (features by shift of mean |attribution|)');
-    expect(t).toContain('Retraining: RECOMMENDED: realized accuracy 0.600 below 0.9');
-    // The verdicts alerts fire on: accuracy 0.6 against 0.9 on 200 outcomes is degraded.
+    expect(t).toContain('Retraining: RECOMMENDED after this window: realized accuracy 0.600 below 0.9');
+        // The verdicts alerts fire on: accuracy 0.6 against 0.9 on 200 outcomes is degraded.
     expect(t).toMatch(/Verdicts: each flags the window when significant at alpha 0\.01 and its interval lies beyond the limit; flagged: accuracy \(1 window\), roc_auc \(1 window\), calibration \(1 window\)$/m);
     expect(t).toMatch(/accuracy +degraded +0\.600 +0\.900 +\[-0\.\d{3}, -0\.\d{3}\] +<1e-4 +1/);
   });
@@ -45,6 +46,34 @@ describe('report sections beyond drift', () => {
     expect(h).toContain('data-verdict="candidate_worse"');
     expect(h).toContain('<table class="attribution">');
     expect(h).toContain('<h2>Retraining</h2><div class="banner bad">');
+  });
+  it('shows every value the report has: reference precision and recall, realized precision, recall and F1', () => {
+    const perf = r.performance!;
+    const real = r.estimated!.realized!;
+    expect([real.accuracy, real.precision, real.recall, real.f1]).toEqual([perf.accuracy, perf.precision, perf.recall, perf.f1]);
+    expect(perf.reference.precision).not.toBeNull();
+    expect(perf.reference.recall).not.toBeNull();
+    const t = renderText(r);
+    const h = renderHtml(r);
+    for (const [name, v, ref] of [['precision', perf.precision, perf.reference.precision], ['recall', perf.recall, perf.reference.recall], ['F1', perf.f1, perf.reference.f1]] as const) {
+      expect(t).toMatch(new RegExp(`\\n${name} +${fmt(v)} +${fmt(ref)}\\n`));
+      expect(h).toContain(`<tr><td>${name}</td><td>${fmt(v)}</td><td>${fmt(ref)}</td></tr>`);
+      const estimated = r.estimated![name === 'F1' ? 'f1' : name];
+      expect(t).toMatch(new RegExp(`\\n${name} +${fmt(estimated)} +- +${fmt(real[name === 'F1' ? 'f1' : name])}\\n`));
+    }
+    expect(t).not.toMatch(/\n(precision|recall|F1) +[\d.]+ +- +-\n/);
+  });
+  it('marks a realized accuracy outside the estimated band, and only then', () => {
+    expect(outsideBand(0.6, [0.85, 0.95])).toBe('below');
+    expect(outsideBand(0.97, [0.85, 0.95])).toBe('above');
+    expect(outsideBand(0.9, [0.85, 0.95])).toBeNull();
+    expect(renderText(r)).toMatch(/accuracy +0\.900 +\[0\.\d{3}, 0\.\d{3}\] +0\.600 \(below band\)/);
+    expect(renderHtml(r)).toContain('<td class="drift outside" title="realized value below the 95% band of the estimate">0.600 (below band)</td>');
+    // the same window against itself: the realized accuracy is the estimate, inside its band
+    const same = evaluate(p, p, { model: { name: 'm', version: '1' }, referenceKind: 'baseline' });
+    expect(same.estimated!.realized!.accuracy).toBeCloseTo(same.estimated!.accuracy, 9);
+    expect(renderText(same)).not.toContain('band)');
+    expect(renderHtml(same)).not.toContain('class="drift outside"');
   });
   it('older reports without the new sections still render', () => {
     const { estimated: _e, fairness: _f, comparison: _c, attribution: _a, retrain: _r, ...old } = r;

@@ -45,7 +45,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', r));
   hookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/retrain`;
-}, 60_000);
+});
 
 afterAll(async () => {
   await new Promise<void>((r) => hookServer.close(() => r()));
@@ -133,7 +133,7 @@ describe('service: canary verdict and retraining', () => {
     } finally {
       await svc.close();
     }
-  }, 60_000);
+  });
 
   it('reads the retrain section of the configuration', () => {
     const c = validateConfig({ retrain: { driftWindows: 2, minAccuracy: 0.8, maxBaselineAge: '90d', webhook: { url: 'https://ci.example/hooks/retrain', secret: 's' } } });

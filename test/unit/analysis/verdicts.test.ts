@@ -2,7 +2,7 @@
  * The window's verdicts beyond drift (analysis/verdicts.ts through evaluate), how long each has
  * held across windows (withHistory), and the gauges and event they become (service/emit.ts).
  */
-import { METRIC_ML_OUTCOME_SCORE_BUCKETS as B, bucketIndex } from '@otel-ml/conventions';
+import { ExponentialAccumulator, METRIC_ML_OUTCOME_SCORE_BUCKETS as B, bucketIndex } from '@otel-ml/conventions';
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../../processor/src/analysis/evaluate.js';
 import { withHistory } from '../../../processor/src/analysis/verdicts.js';
@@ -65,6 +65,19 @@ describe('verdicts of a window', () => {
     expect(r.verdicts!.accuracy!.verdict).toBe('insufficient_data');
     expect(r.verdicts!.checks.find((c) => c.check === 'accuracy')).toMatchObject({ verdict: 'insufficient_data', flagged: null });
     expect(reportPoints(r).some((p) => p.metric === 'ml.verdict.flagged' && p.attributes['ml.verdict.check'] === 'accuracy')).toBe(false);
+  });
+
+  it('counts the values of exponential features (the default of the instrumentation) in the missing rate', () => {
+    const exp = (n: number) => {
+      const a = new ExponentialAccumulator(320);
+      for (let i = 0; i < n; i++) a.record(1 + (i % 7));
+      return a.histogram();
+    };
+    const withExponential = (w: ReturnType<typeof window>, missing: number) => ({ ...w, features: { x: { exponential: exp(w.rows - missing), missing } } });
+    const clean = evaluateAt(withExponential(window(600, 2, { center: 0.1, lift: 1, missing: 0 }), 0), 0);
+    expect(clean.verdicts!.missing['x']).toMatchObject({ verdict: 'no_spike', current: 0 });
+    const spike = evaluateAt(withExponential(window(600, 2, { center: 0.1, lift: 1, missing: 0 }), 180), 0);
+    expect(spike.verdicts!.missing['x']).toMatchObject({ verdict: 'spike', current: 0.3 });
   });
 
   it('uses per-model limits', () => {

@@ -6,6 +6,7 @@ import {
   exponentialAtScale,
   exponentialIndex,
   exponentialLowerBound,
+  explicitFromExponential,
   mergeExponential,
   type ExponentialHistogram,
 } from '@otel-ml/conventions';
@@ -113,5 +114,24 @@ describe('lowering the scale and merging', () => {
     expect(() => assertValidExponentialHistogram({ ...hist(0, [1], 0), count: 3 })).toThrow(/add up to 1 but count is 3/);
     expect(() => assertValidExponentialHistogram(hist(0, [-1], 0))).toThrow(/negative/);
     expect(() => mergeExponential(hist(0, [1], 0), { ...hist(0, [1], 0), zeroThreshold: 1e-9 }, 160)).toThrow(/zero thresholds/);
+  });
+});
+
+describe('explicit form of an exponential histogram', () => {
+  it('has one explicit bucket per exponential bucket, the zero count in the bucket ending at 0', () => {
+    // scale 1: positive 2, 3 = (2, 2.83], (2.83, 4]; negative 0 = [-1.41, -1)
+    const h: ExponentialHistogram = { scale: 1, zeroCount: 2, zeroThreshold: 0, positive: { offset: 2, bucketCounts: [3, 4] }, negative: { offset: 0, bucketCounts: [5] }, count: 14, sum: 1, min: -1.3, max: 3.9 };
+    const x = explicitFromExponential(h);
+    expect(x.boundaries).toEqual([-exponentialLowerBound(1, 1), -1, 0, 2, exponentialLowerBound(3, 1), 4]);
+    expect(x.counts).toEqual([0, 5, 2, 0, 3, 4, 0]);
+    expect([x.count, x.min, x.max]).toEqual([14, -1.3, 3.9]);
+  });
+
+  it('skips empty buckets: a gap becomes part of one explicit bucket, counts stay exact', () => {
+    const h: ExponentialHistogram = { scale: 0, zeroCount: 0, zeroThreshold: 0, positive: { offset: 1, bucketCounts: [2, 0, 0, 5] }, negative: { offset: 0, bucketCounts: [] }, count: 7, sum: 1 };
+    const x = explicitFromExponential(h);
+    // buckets (2, 4] and (16, 32]
+    expect(x.boundaries).toEqual([2, 4, 16, 32]);
+    expect(x.counts).toEqual([0, 2, 0, 5, 0]);
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { metrics as apiMetrics, SpanKind } from '@opentelemetry/api';
 import {
-  ConsoleMetricExporter,
+  AggregationTemporality,
+  InMemoryMetricExporter,
   MeterProvider,
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
@@ -19,7 +20,7 @@ import {
 import { assertConforms, liveCheck } from '@otel-ml/conventions/live-check';
 
 async function collect(record: (meter: ReturnType<MeterProvider['getMeter']>) => void) {
-  const reader = new PeriodicExportingMetricReader({ exporter: new ConsoleMetricExporter(), exportIntervalMillis: 3_600_000 });
+  const reader = new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), exportIntervalMillis: 3_600_000 });
   const provider = new MeterProvider({ readers: [reader] });
   record(provider.getMeter('test'));
   const { resourceMetrics, errors } = await reader.collect();

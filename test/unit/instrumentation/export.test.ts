@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AggregationTemporality } from '@opentelemetry/sdk-metrics';
 import { liveCheck } from '@otel-ml/conventions/live-check';
-import { createModelMonitor, METRIC_DEFINITIONS, type ModelMonitor, type ModelMonitorOptions } from '@otel-ml/instrumentation';
+import { createModelMonitor, EXPONENTIAL_METER_NAME, METRIC_DEFINITIONS, MlMetricProducer, mlFeatureValueView, type ModelMonitor, type ModelMonitorOptions } from '@otel-ml/instrumentation';
 import { createRig, settle, type Point, type Rig } from './helpers.js';
 
 const rigs: Rig[] = [];
@@ -73,12 +73,26 @@ function key(p: Point): string {
   return `${p.name} ${JSON.stringify(Object.entries(p.attributes).sort(([a], [b]) => a.localeCompare(b)))}`;
 }
 
+/** Occupied buckets of one sign (the SDK may keep empty buckets at the ends). */
+function trimmed(b: { offset: number; bucketCounts: number[] }): { offset: number; bucketCounts: number[] } {
+  const first = b.bucketCounts.findIndex((c) => c > 0);
+  if (first < 0) return { offset: 0, bucketCounts: [] };
+  let last = b.bucketCounts.length - 1;
+  while (b.bucketCounts[last] === 0) last--;
+  return { offset: b.offset + first, bucketCounts: b.bucketCounts.slice(first, last + 1) };
+}
+
 function comparable(points: readonly Point[]): Map<string, unknown> {
   const out = new Map<string, unknown>();
   for (const p of points) {
     if (!p.name.startsWith('ml.')) continue;
     // Durations are measured separately on each path.
     const timing = p.name === 'ml.inference.duration';
+    const e = p.exponential;
+    if (e !== undefined) {
+      out.set(key(p), { unit: p.unit, scale: e.scale, zeroCount: e.zeroCount, positive: trimmed(e.positive), negative: trimmed(e.negative), count: e.count, sum: e.sum, min: e.min, max: e.max });
+      continue;
+    }
     out.set(
       key(p),
       p.histogram
@@ -94,7 +108,8 @@ describe('export paths', () => {
     const producerRig = createRig();
     const producerMonitor = createModelMonitor(options(producerRig, 'producer'));
     producerRig.attach(producerMonitor.metricProducer);
-    const instrumentRig = createRig();
+    // SDK instruments cannot choose their aggregation: the View makes the exponential features exponential there too.
+    const instrumentRig = createRig({ views: [mlFeatureValueView({ meterName: EXPONENTIAL_METER_NAME })] });
     const instrumentMonitor = createModelMonitor(options(instrumentRig, 'instruments'));
     rigs.push(producerRig, instrumentRig);
     monitors.push(producerMonitor, instrumentMonitor);
@@ -111,8 +126,14 @@ describe('export paths', () => {
     const regressionOnly = new Set(['ml.prediction.value', 'ml.outcome.error', 'ml.outcome.error.absolute', 'ml.outcome.error.squared']);
     const names = new Set(fromProducer.map((p) => p.name));
     for (const def of METRIC_DEFINITIONS) expect(names.has(def.name), def.name).toBe(!regressionOnly.has(def.name));
-    const kinds = new Map(fromProducer.map((p) => [p.name, p.histogram ? 'histogram' : 'sum']));
+    const kinds = new Map(fromProducer.map((p) => [p.name, p.histogram || p.exponential ? 'histogram' : 'sum']));
     for (const def of METRIC_DEFINITIONS) if (!regressionOnly.has(def.name)) expect(kinds.get(def.name)).toBe(def.kind);
+    // features with boundaries are explicit, the one without is exponential, on both paths
+    for (const points of [fromProducer, fromInstruments]) {
+      const fv = points.filter((p) => p.name === 'ml.feature.value');
+      expect(new Set(fv.filter((p) => p.exponential).map((p) => p.attributes['ml.feature.name']))).toEqual(new Set(['age']));
+      expect(new Set(fv.filter((p) => p.histogram).map((p) => p.attributes['ml.feature.name']))).toEqual(new Set(['tenure', 'spend']));
+    }
 
     for (const rig of [producerRig, instrumentRig]) {
       const report = liveCheck({ metrics: [await rig.flush()], spans: rig.spans() });
@@ -143,6 +164,31 @@ describe('export paths', () => {
     const b = await run('instruments');
     expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
     for (const [k, v] of a) expect(b.get(k), k).toEqual(v);
+  });
+
+  it('exports exponential histograms as explicit ones with the same buckets for readers that need them (Prometheus text)', async () => {
+    const rig = createRig();
+    rigs.push(rig);
+    const m = createModelMonitor({ model: { name: 'p', task: 'regression' }, features: [{ name: 'x', type: 'numeric' }], exponentialMaxBuckets: 20 });
+    monitors.push(m);
+    rig.attach(new MlMetricProducer(() => [{ aggregator: m.aggregator! }], { exponentialAsExplicit: true }));
+    const values = [-3, 0, 0.5, 1, 2, 7.5, 100];
+    for (const x of values) m.observe({ features: { x } });
+    const [p] = rig.points(await rig.flush(), 'ml.feature.value');
+    const e = m.snapshot()!.metrics['ml.feature.value']!;
+    if (e.kind !== 'exponential_histogram') throw new Error('expected an exponential snapshot');
+    const h = e.points[0]!.histogram;
+    expect(p!.exponential).toBeUndefined();
+    expect(p!.histogram!.count).toBe(values.length);
+    expect([p!.histogram!.min, p!.histogram!.max]).toEqual([-3, 100]);
+    // one explicit bucket per non-empty exponential bucket (and the zero bucket), each value in its own here
+    const nonEmpty = [...h.positive.bucketCounts, ...h.negative.bucketCounts].filter((c) => c > 0).length + (h.zeroCount > 0 ? 1 : 0);
+    expect(p!.histogram!.buckets.counts.filter((c) => c > 0)).toHaveLength(nonEmpty);
+    expect(p!.histogram!.buckets.counts.reduce((a, b) => a + b, 0)).toBe(values.length);
+    for (const v of values) {
+      const i = p!.histogram!.buckets.boundaries.findIndex((b) => v <= b);
+      expect(p!.histogram!.buckets.counts[i < 0 ? p!.histogram!.buckets.counts.length - 1 : i], `value ${v}`).toBeGreaterThanOrEqual(1);
+    }
   });
 
   it('the instrument fallback cannot export negative histogram values and says so', async () => {

@@ -10,8 +10,10 @@ import {
   InMemoryMetricExporter,
   MeterProvider,
   PeriodicExportingMetricReader,
+  type ExponentialHistogram,
   type Histogram,
   type MetricProducer,
+  type ViewOptions,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -28,6 +30,7 @@ export interface Point {
   /** Counter value or histogram count. */
   readonly value: number;
   readonly histogram?: Histogram;
+  readonly exponential?: ExponentialHistogram;
 }
 
 export interface Rig {
@@ -45,7 +48,7 @@ export interface Rig {
 
 let contextManager: AsyncLocalStorageContextManager | undefined;
 
-export function createRig(options: { temporality?: AggregationTemporality; producer?: MlMetricProducer } = {}): Rig {
+export function createRig(options: { temporality?: AggregationTemporality; producer?: MlMetricProducer; views?: ViewOptions[] } = {}): Rig {
   if (contextManager === undefined) {
     contextManager = new AsyncLocalStorageContextManager().enable();
     context.setGlobalContextManager(contextManager);
@@ -65,7 +68,7 @@ export function createRig(options: { temporality?: AggregationTemporality; produ
     p.bindReader(reader);
   };
   if (options.producer !== undefined) attach(options.producer);
-  const meterProvider = new MeterProvider({ readers: [reader] });
+  const meterProvider = new MeterProvider({ readers: [reader], ...(options.views ? { views: options.views } : {}) });
   const spanExporter = new InMemorySpanExporter();
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spanExporter)] });
   return {
@@ -87,6 +90,7 @@ export function createRig(options: { temporality?: AggregationTemporality; produ
           if (name !== undefined && m.descriptor.name !== name) continue;
           for (const dp of m.dataPoints) {
             const histogram = m.dataPointType === DataPointType.HISTOGRAM ? (dp.value as Histogram) : undefined;
+            const exponential = m.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM ? (dp.value as ExponentialHistogram) : undefined;
             out.push({
               name: m.descriptor.name,
               unit: m.descriptor.unit,
@@ -95,8 +99,9 @@ export function createRig(options: { temporality?: AggregationTemporality; produ
               attributes: dp.attributes,
               startTime: dp.startTime,
               endTime: dp.endTime,
-              value: histogram !== undefined ? histogram.count : (dp.value as number),
+              value: histogram !== undefined ? histogram.count : exponential !== undefined ? exponential.count : (dp.value as number),
               ...(histogram !== undefined ? { histogram } : {}),
+              ...(exponential !== undefined ? { exponential } : {}),
             });
           }
         }

@@ -4,10 +4,15 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { diag, DiagLogLevel, SpanKind, SpanStatusCode, trace, type DiagLogger } from '@opentelemetry/api';
 import { AggregationTemporality } from '@opentelemetry/sdk-metrics';
-import type { BaselineFile } from '@otel-ml/conventions';
+import { mergeExponential, type BaselineFile, type ExponentialHistogram } from '@otel-ml/conventions';
 import { liveCheck } from '@otel-ml/conventions/live-check';
 import { createModelMonitor, type ModelMonitor, type ModelMonitorOptions } from '@otel-ml/instrumentation';
 import { createRig, settle, total, where, type Rig } from './helpers.js';
+
+/** The sdk-metrics exponential point as the conventions' type. */
+function rig2conv(e: { scale: number; zeroCount: number; positive: { offset: number; bucketCounts: number[] }; negative: { offset: number; bucketCounts: number[] }; count: number; sum?: number }): ExponentialHistogram {
+  return { scale: e.scale, zeroCount: e.zeroCount, zeroThreshold: 0, positive: e.positive, negative: e.negative, count: e.count, sum: e.sum ?? Number.NaN };
+}
 
 const FEATURES = [
   { name: 'amount', type: 'numeric' as const, boundaries: [0, 10, 100, 1000] },
@@ -479,8 +484,10 @@ describe('createModelMonitor: safety', () => {
     writeFileSync(file, JSON.stringify(baseline));
     const m = createModelMonitor({ model: { name: 'fraud', task: 'binary_classification' }, baseline: file });
     m.observe({ features: { amount: 1.5 } });
+    // the baseline names the features; the numeric one is exponential (the baseline's boundaries are not needed)
     const fv = m.snapshot()!.metrics['ml.feature.value']!;
-    expect(fv.kind === 'histogram' && fv.points[0]!.histogram.boundaries).toEqual([1, 2]);
+    expect(fv.kind === 'exponential_histogram' && fv.points[0]!.histogram.count).toBe(1);
+    expect(fv.points[0]!.attributes['ml.feature.name']).toBe('amount');
     await m.shutdown();
 
     const messages = captureDiag();
@@ -510,6 +517,43 @@ describe('createModelMonitor: safety', () => {
     // The in-memory snapshot stays exact.
     const snapFv = monitor.snapshot()!.metrics['ml.feature.value']!;
     expect(snapFv.kind === 'histogram' && snapFv.points[0]!.histogram.count).toBe(200);
+  });
+
+  it('adds Laplace noise to exponential buckets too: integer, monotonic across a lowered scale, no sums', async () => {
+    const { monitor, rig } = setup({ privacy: { epsilon: 0.5 }, features: [{ name: 'amount', type: 'numeric' }], exponentialMaxBuckets: 40 });
+    for (let i = 0; i < 300; i++) monitor.observe({ features: { amount: 1 + (i % 100) / 100 } });
+    const e1 = rig.points(await rig.flush(), 'ml.feature.value')[0]!.exponential!;
+    expect(e1.sum).toBeUndefined();
+    expect(e1.min).toBeUndefined();
+    const all = (e: typeof e1): number[] => [e.zeroCount, ...e.positive.bucketCounts, ...e.negative.bucketCounts];
+    for (const c of all(e1)) expect(Number.isInteger(c) && c >= 0).toBe(true);
+    expect(e1.count).toBe(all(e1).reduce((a, b) => a + b, 0));
+    for (let i = 0; i < 300; i++) monitor.observe({ features: { amount: i * 37 - 500 } });
+    const e2 = rig.points(await rig.flush(), 'ml.feature.value')[0]!.exponential!;
+    expect(e2.scale).toBeLessThan(e1.scale);
+    // the first release brought to the lower scale is at most the second, bucket by bucket
+    const by = e1.scale - e2.scale;
+    const lowered = new Map<number, number>();
+    e1.positive.bucketCounts.forEach((c, k) => lowered.set((e1.positive.offset + k) >> by, (lowered.get((e1.positive.offset + k) >> by) ?? 0) + c));
+    for (const [i, c] of lowered) expect(e2.positive.bucketCounts[i - e2.positive.offset] ?? 0).toBeGreaterThanOrEqual(c);
+    expect(e2.count).toBeGreaterThanOrEqual(e1.count);
+    const exact = monitor.snapshot()!.metrics['ml.feature.value']!;
+    expect(exact.kind === 'exponential_histogram' && exact.points[0]!.histogram.count).toBe(600);
+  });
+
+  it('exports exponential delta points that add up exactly to the cumulative histogram after the scale was lowered', async () => {
+    const cumulative = setup({ features: [{ name: 'amount', type: 'numeric' }], exponentialMaxBuckets: 30 });
+    const delta = setup({ features: [{ name: 'amount', type: 'numeric' }], exponentialMaxBuckets: 30 }, AggregationTemporality.DELTA);
+    const points: ExponentialHistogram[] = [];
+    for (const batch of [[1.1, 1.2, 1.25], [0.001, 400, -3], [7, 7, 0]]) {
+      for (const x of batch) for (const r of [cumulative, delta]) r.monitor.observe({ features: { amount: x } });
+      points.push(rig2conv(delta.rig.points(await delta.rig.flush(), 'ml.feature.value')[0]!.exponential!));
+    }
+    expect(points[1]!.scale).toBeLessThan(points[0]!.scale);
+    const total = rig2conv(cumulative.rig.points(await cumulative.rig.flush(), 'ml.feature.value')[0]!.exponential!);
+    const merged = points.reduce((a, p) => mergeExponential(a, p, 1_000_000));
+    expect([merged.scale, merged.positive, merged.negative, merged.zeroCount, merged.count]).toEqual([total.scale, total.positive, total.negative, total.zeroCount, total.count]);
+    expect(merged.sum).toBeCloseTo(total.sum, 9);
   });
 
   it('uses the global tracer provider by default', () => {

@@ -73,15 +73,16 @@ describe('OutcomeJoin', () => {
     expect(j.take('a')).toEqual({ t: 0, v: 2 });
   });
 
-  it('stays bounded and fast over many churned ids', () => {
+  it('stays bounded over many churned ids (its speed: npm run bench:instrumentation)', () => {
     const j = new OutcomeJoin<E>({ maxEntries: 1000 }, () => 0, 'g');
-    const t0 = performance.now();
     for (let i = 0; i < 200_000; i++) {
       j.add(`id${i}`, { t: 0, v: i });
       if (i % 3 === 0) j.take(`id${i - 1}`);
     }
-    expect(j.size).toBeLessThanOrEqual(1000);
-    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(j.size).toBe(1000);
+    // the newest ids wait, the oldest were evicted
+    expect(j.take('id199999')).toEqual({ t: 0, v: 199_999 });
+    expect(j.take('id198000')).toBe('evicted');
   });
 
   it('maxEntries 0 disables joining', () => {

@@ -252,6 +252,17 @@ describe('decoding every metric kind', () => {
     expect(r.acceptedDataPoints).toBe(8);
   });
 
+  it('protobuf: exponential bucket counts of one and several varint bytes, as the reflection decoder reads them', () => {
+    const counts = [0, 1, 127, 128, 300, 70_000, 2 ** 40, 5];
+    const point = { startTimeUnixNano: '1', timeUnixNano: '2', count: counts.reduce((x, y) => x + y, 3), scale: 4, zeroCount: 3, positive: { offset: 7, bucketCounts: counts }, negative: { offset: -1, bucketCounts: [] } };
+    const body = encode(histReq([point], 'exponentialHistogram'));
+    const a = decodeMetricsProtobuf(body);
+    expectClean(a);
+    expect(a.data).toStrictEqual(decodeMetricsProtobufReflection(body).data);
+    const e = a.data.resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]!.data;
+    expect(e.type === 'exponential_histogram' && e.points[0]!.positive.bucketCounts).toEqual(counts);
+  });
+
   it('protobuf via protobufjs reflection gives the same model', () => {
     const r = decodeMetricsProtobufReflection(encode(fullRequest()));
     expectClean(r);

@@ -19,7 +19,11 @@ describe('service configuration', () => {
     expect(c.receivers.http).toMatchObject({ host: '127.0.0.1', port: 14318 });
     expect(c.receivers.grpc).toMatchObject({ host: '127.0.0.1', port: 14317 });
     expect(c.exporters.otlp.enabled).toBe(false);
+    // Prometheus exposition at GET /metrics unless turned off
+    expect(c.exporters.prometheus.enabled).toBe(true);
     expect(c).toEqual({ ...DEFAULT_CONFIG, exporters: c.exporters });
+    expect(loadConfig(file('no-prom.yaml', 'exporters:\n  prometheus: { enabled: false }\n'), {}).exporters.prometheus.enabled).toBe(false);
+    expect(loadConfig(undefined, { OTEL_ML_PROMETHEUS: 'false' }).exporters.prometheus.enabled).toBe(false);
   });
 
   it('reads a full file, resolves paths against it and parses durations', () => {

@@ -7,15 +7,16 @@ import { hist, snapshot } from '../analysis/helpers.js';
 
 const B = [1, 2, 3];
 
-/** A report of model `m<i>`; drifted when `drifted`. */
-function report(i: number, drifted: boolean): [string, ModelReport] {
-  const ref = snapshot('primary', String(i));
-  const cur = snapshot('primary', String(i));
+/** A report of model `m<i>` (version 1 unless given, role primary unless given); drifted when `drifted`. */
+function report(i: number, drifted: boolean, version = '1', role = 'primary'): [string, ModelReport] {
+  const ref = snapshot(role, version);
+  const cur = snapshot(role, version);
   ref.rows = cur.rows = 2000;
   ref.features = { x: { missing: 0, histogram: hist(B, [500, 500, 500, 500]) } };
   cur.features = { x: { missing: 0, histogram: drifted ? hist(B, [1700, 100, 100, 100]) : hist(B, [500, 500, 500, 500]) } };
-  const r = evaluate(ref, cur, { model: { name: `m${String(i).padStart(2, '0')}`, version: '1', task: 'binary_classification' }, referenceKind: 'baseline' });
-  return [`key-${i}`, r];
+  const name = `m${String(i).padStart(2, '0')}`;
+  const r = evaluate(ref, cur, { model: { name, version, role, task: 'binary_classification' }, referenceKind: 'baseline' });
+  return [JSON.stringify([name, version, role, 'prod']), r];
 }
 
 const stats: ProcessorStats = {
@@ -34,9 +35,9 @@ describe('status page', () => {
 
   it('lists every model in the overview, drifted first, and shows details a page at a time', () => {
     const first = page(reports, '/');
-    const overview = [...first.matchAll(/<tr><td><a href="\?model=([^"]+)">/g)].map((m) => decodeURIComponent(m[1]!));
+    const overview = [...first.matchAll(/<tr data-key="[^"]+"><td><a href="([^"]+)">/g)].map((m) => m[1]!.replace(/&#38;/g, '&'));
     expect(overview).toHaveLength(25);
-    expect(overview.slice(0, 3)).toEqual(['key-3', 'key-7', 'key-20']);
+    expect(overview.slice(0, 3)).toEqual(['?model=m03&version=1&role=primary', '?model=m07&version=1&role=primary', '?model=m20&version=1&role=primary']);
     expect(detailed(first)).toEqual(['m03', 'm07', 'm20', 'm00', 'm01', 'm02', 'm04', 'm05', 'm06', 'm08']);
     expect(first).toContain('models 1-10 of 25 (page 1 of 3)');
     expect(first).toContain('<a href="?page=2&#38;per=10" rel="next">next</a>');
@@ -51,14 +52,36 @@ describe('status page', () => {
     expect(new Set(all).size).toBe(25);
   });
 
-  it('shows one model by key, pages of another size, and falls back on bad parameters', () => {
-    const one = page(reports, '/?model=key-12');
-    expect(detailed(one)).toEqual(['m12']);
+  it('finds a model by name, narrowed by version and role, and by its key (the older form)', () => {
+    const versions = [...reports, report(12, false, '2'), report(12, true, '2', 'canary')];
+    expect(detailed(page(versions, '/?model=m12'))).toEqual(['m12', 'm12', 'm12']);
+    expect(detailed(page(versions, '/?model=m12&version=2'))).toEqual(['m12', 'm12']);
+    const one = page(versions, '/?model=m12&version=2&role=canary');
+    expect([...one.matchAll(/<section class="model" data-model="m12" data-key="([^"]+)"/g)].map((m) => m[1]!.replace(/&#34;/g, '"'))).toEqual(['["m12","2","canary","prod"]']);
     expect(one).toContain('all models');
-    expect(page(reports, '/?model=nope')).toContain('No evaluated model with key nope.');
+    expect(detailed(page(versions, '/?model=m12&role=canary'))).toEqual(['m12']);
+    expect(detailed(page(versions, `/?model=${encodeURIComponent('["m12","1","primary","prod"]')}`))).toEqual(['m12']);
+    // empty values count as absent
+    expect(statusPageView('/?model=m12&version=&role=')).toEqual({ page: 1, perPage: 10, model: 'm12' });
+    // the overview links with the same form
+    expect(page(versions, '/')).toContain('<a href="?model=m12&#38;version=2&#38;role=canary">m12 v2 · canary</a>');
+    const none = page(versions, '/?model=m12&version=9');
+    expect(detailed(none)).toEqual([]);
+    expect(none).toContain('No model m12 version 9.');
+    expect(none).toContain('<a href="?model=m12&#38;version=2&#38;role=canary">m12 v2 · canary</a>');
+  });
+
+  it('says that a page beyond the last does not exist, and links back', () => {
+    const beyond = page(reports, '/?page=4');
+    expect(detailed(beyond)).toEqual([]);
+    expect(beyond).toContain('There is no page 4: 25 models fit on 3 pages of 10. <a href="?page=3&#38;per=10">Back to the last page (3)</a>');
+    const single = page(reports.slice(0, 1), '/?page=2');
+    expect(detailed(single)).toEqual([]);
+    expect(single).toContain('There is no page 2: 1 model fit on one page of 10. <a href="?page=1&#38;per=10">Back to the first page</a>');
+  });
+
+  it('pages of another size, and falls back on bad parameters', () => {
     expect(detailed(page(reports, '/?per=5&page=2'))).toHaveLength(5);
-    // past the end: the last page; nonsense: the defaults
-    expect(detailed(page(reports, '/?page=99'))).toEqual(['m19', 'm21', 'm22', 'm23', 'm24']);
     expect(statusPageView('/?page=-1&per=abc')).toEqual({ page: 1, perPage: 10 });
     expect(statusPageView('/?per=100000').perPage).toBe(100);
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { runExponentialScenario } from '../../../processor/bench/statistics-simulation-exponential.js';
 import { runScenario } from '../../../processor/bench/statistics-simulation-lib.js';
 import {
   StatisticsInputError,
@@ -94,6 +95,42 @@ describe('decideDrift', () => {
     expect(out[0]!.adjustedPValue).toBeCloseTo(0.008, 12); // family of 2
     expect(out[2]!.adjustedPValue).toBeNull();
   });
+
+  it('falls back to KS when the bins cannot be cut: drift or insufficient_resolution, never no_drift', () => {
+    const why = 'all 900 reference values lie in one bucket (20, 50]';
+    const big = decideDrift({ pValue: 1e-9, ks: 0.3, currentCount: 500, insufficientResolution: why });
+    expect(big).toMatchObject({ verdict: 'drift', significant: true, largeEffect: true });
+    expect(big.reasons[0]).toBe(`insufficient resolution: ${why}; decided on KS on the finest common buckets`);
+    expect(big.reasons[2]).toMatch(/large effect: KS 0.300 >= 0.1/);
+    // significant but below the effect floor, or not significant: the verdict names the resolution
+    expect(decideDrift({ pValue: 1e-9, ks: 0.05, currentCount: 50_000, insufficientResolution: why }).verdict).toBe('insufficient_resolution');
+    expect(decideDrift({ pValue: 0.3, ks: 0.4, currentCount: 60, insufficientResolution: why }).verdict).toBe('insufficient_resolution');
+    expect(decideDrift({ pValue: null, currentCount: 500, insufficientResolution: 'no common resolution' }).verdict).toBe('insufficient_resolution');
+    expect(decideDrift({ pValue: 1e-9, ks: 0.05, currentCount: 500, insufficientResolution: why, minKs: 0.04 }).verdict).toBe('drift');
+    // PSI and JS do not count in the fallback, and too few rows stay insufficient_data
+    expect(decideDrift({ pValue: 1e-9, ks: 0.01, psi: 5, jensenShannon: 0.9, currentCount: 500, insufficientResolution: why }).largeEffect).toBe(false);
+    expect(decideDrift({ pValue: 1e-9, ks: 1, currentCount: 10, insufficientResolution: why }).verdict).toBe('insufficient_data');
+  });
+
+  it('always flags a complete shift with enough rows, whatever the other evidence', () => {
+    const d = decideDrift({ pValue: 1e-40, adjustedPValue: 0.5, psi: 0, jensenShannon: 0, currentCount: 50, completeShift: true });
+    expect(d).toMatchObject({ verdict: 'drift', largeEffect: true, significant: false });
+    expect(d.reasons[0]).toMatch(/complete shift/);
+    expect(decideDrift({ pValue: null, currentCount: 50, completeShift: true, insufficientResolution: 'constant' }).verdict).toBe('drift');
+    // a handful of reference rows (KS p > alpha) is not enough, nor are too few current rows
+    expect(decideDrift({ pValue: 0.2, ks: 1, currentCount: 500, completeShift: true, insufficientResolution: 'constant' }).verdict).toBe('insufficient_resolution');
+    expect(decideDrift({ pValue: 1e-9, currentCount: 49, completeShift: true }).verdict).toBe('insufficient_data');
+  });
+
+  it('decideWindow puts the KS p-values of fallback features into the same Benjamini-Hochberg family', () => {
+    const out = decideWindow([
+      { feature: 'binned', pValue: 0.004, psi: 0.3, currentCount: 500 },
+      { feature: 'coarse', pValue: 0.006, ks: 0.2, currentCount: 500, insufficientResolution: 'one bucket' },
+      { feature: 'quiet', pValue: 0.9, psi: 0.01, currentCount: 500 },
+    ]);
+    expect(out[1]!.adjustedPValue).toBeCloseTo(0.009, 12); // 3 * 0.006 / 2
+    expect(out.map((d) => d.verdict)).toEqual(['drift', 'drift', 'no_drift']);
+  });
 });
 
 describe('sampleMultinomial', () => {
@@ -158,5 +195,29 @@ describe('decision rule simulation (reduced; full size: npm run bench:statistics
     const r = runScenario({ ...base, name: 'small', windows: 10, currentRows: 10_000, shift: 0.2 }, 23);
     expect(r.shiftedSignificant).toBeGreaterThanOrEqual(0.95);
     expect(r.shiftedFlagged).toBe(0);
+  });
+});
+
+describe('decision on exponential histograms without a baseline (reduced; full size: npm run bench:statistics)', () => {
+  it('keeps false flags at or below 1% without drift, the KS-fallback features included', () => {
+    for (const rows of [100, 1_000]) {
+      const r = runExponentialScenario({ name: 'null', windows: 30, referenceRows: rows, currentRows: rows }, 31 + rows);
+      expect(r.nullFlagged, `rows ${rows}`).toBeLessThanOrEqual(0.01);
+      expect(r.nullFallback, 'constant and coarse explicit features decide on KS').toBeGreaterThanOrEqual(60);
+      expect(r.nullFallbackFlagged).toBe(0);
+    }
+  });
+  it('flags a complete shift and a 1 SD mean shift in the first 1,000-row window', () => {
+    for (const changed of ['lognormal', 'poisson', 'zero-inflated', 'constant', 'coarse-explicit'] as const) {
+      const complete = runExponentialScenario({ name: 'complete', windows: 10, referenceRows: 1_000, currentRows: 1_000, changed, change: 'complete' }, 41);
+      expect(complete.changedFlagged, `${changed}, complete shift`).toBe(1);
+    }
+    for (const changed of ['normal', 'beta', 'poisson', 'zero-inflated'] as const) {
+      const shift = runExponentialScenario({ name: '1 SD', windows: 10, referenceRows: 1_000, currentRows: 1_000, changed, change: 'shift-1sd' }, 42);
+      expect(shift.changedFlagged, `${changed}, 1 SD shift`).toBe(1);
+    }
+    // a 1 SD shift inside one coarse explicit bucket cannot be seen: insufficient_resolution, never no_drift
+    const coarse = runExponentialScenario({ name: 'coarse', windows: 10, referenceRows: 1_000, currentRows: 1_000, changed: 'coarse-explicit', change: 'shift-1sd' }, 43);
+    expect(coarse.changedVerdicts).toEqual({ insufficient_resolution: 10 });
   });
 });

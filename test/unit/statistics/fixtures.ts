@@ -106,3 +106,39 @@ export interface DistributionsFixture {
 export function relClose(actual: number, expected: number, rel: number, abs = 1e-12): boolean {
   return Math.abs(actual - expected) <= Math.max(rel * Math.abs(expected), abs);
 }
+
+export interface AccuracyCase {
+  readonly size: number;
+  /** 'none', 'shift' (v + offset) or 'scale' (center + (v - center) * factor), applied to the stored current sample. */
+  readonly change: 'none' | 'shift' | 'scale';
+  readonly decileEdges: number[];
+  readonly refDecileCounts: number[];
+  readonly curDecileCounts: number[];
+  readonly binned: BinnedExpected;
+  readonly ks: { readonly statistic: number; readonly pValue: number };
+  readonly wasserstein: number;
+}
+
+export interface AccuracyDistribution {
+  readonly distribution: string;
+  readonly offset: number;
+  readonly center: number;
+  readonly factor: number;
+  readonly reference: number[];
+  readonly current: number[];
+  readonly cases: AccuracyCase[];
+}
+
+export interface AccuracyFixture {
+  readonly epsilon: number;
+  readonly distributions: AccuracyDistribution[];
+}
+
+/** A case's raw rows: the first `size` stored rows, the current ones changed as the oracle did (same float operations). */
+export function accuracyRows(d: AccuracyDistribution, c: AccuracyCase): { reference: number[]; current: number[] } {
+  const cur = d.current.slice(0, c.size);
+  return {
+    reference: d.reference.slice(0, c.size),
+    current: c.change === 'none' ? cur : c.change === 'shift' ? cur.map((v) => v + d.offset) : cur.map((v) => d.center + (v - d.center) * d.factor),
+  };
+}

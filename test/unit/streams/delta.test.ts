@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Cursor, HistogramDelta, Step } from '../../../processor/src/streams/delta.js';
-import { deltaOrder, downscaleBuckets, exponentialStep, histogramStep, sumStep } from '../../../processor/src/streams/delta.js';
+import { deltaOrder, exponentialStep, histogramStep, sumStep } from '../../../processor/src/streams/delta.js';
 import type { ExponentialHistogramPoint } from '../../../processor/src/otlp/model.js';
 import { BOUNDS, hp, np, ns, T0 } from './fixtures.js';
 
@@ -120,13 +120,6 @@ describe('exponential histograms', () => {
     attributes: {}, startTimeUnixNano: ns(T0 + 1), timeUnixNano: ns(T0 + time), flags: 0,
     count: counts.reduce((a, b) => a + b, zero), sum: 1, scale, zeroCount: zero, zeroThreshold: 0,
     positive: { offset, bucketCounts: counts }, negative: { offset: 0, bucketCounts: [] },
-  });
-
-  it('downscales buckets by merging index ranges i >> by', () => {
-    const d = downscaleBuckets(3, [1, 2, 3, 4], 1); // indices 3,4,5,6 -> 1,2,2,3
-    expect(d.offset).toBe(1);
-    expect(Array.from(d.counts)).toEqual([1, 5, 4]);
-    expect(Array.from(downscaleBuckets(-3, [1, 1, 1], 1).counts)).toEqual([1, 2]); // -3>>1=-2, -2>>1=-1, -1>>1=-1
   });
 
   it('subtracts across a scale decrease of the sender', () => {

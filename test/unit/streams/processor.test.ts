@@ -203,22 +203,41 @@ describe('StreamProcessor ingest', () => {
     const r = p.ingest(exportOf(resource({}, histogramMetric('ml.feature.value', 'delta', hp(feature('age'), T0 + 1, T0 + 2, fine, [0, 1, 1, 1, 1, 0, 0, 0], { min: 1, max: 19 })))));
     expect(r.rejectedDataPoints).toBe(0);
     expect(open(p).features.age!.histogram!.counts).toEqual([1, 2, 2, 0, 0]);
-    // an exponential histogram straddling edges with unknown min/max in an open bucket is refused
-    const e: ExponentialHistogramPoint = {
-      attributes: feature('age'), startTimeUnixNano: ns(T0 + 2), timeUnixNano: ns(T0 + 3), flags: 0, count: 1, sum: 1, scale: 0, zeroCount: 0, zeroThreshold: 0,
-      positive: { offset: 3, bucketCounts: [1] }, negative: { offset: 0, bucketCounts: [] },
-    };
-    const r2 = p.ingest(exportOf(resource({}, expHistogramMetric('ml.feature.value', 'delta', { ...e, min: 8.5, max: 8.5 }))));
-    expect(r2.rejectedDataPoints).toBe(0);
-    expect(open(p).features.age!.histogram!.counts).toEqual([1, 3, 2, 0, 0]);
-    // no layout known for this feature: nothing to re-bin onto
-    const r3 = p.ingest(exportOf(resource({}, expHistogramMetric('ml.feature.value', 'delta', { ...e, attributes: feature('income') }))));
-    expect(r3.rejectedDataPoints).toBe(1);
+    // exponential points of a score are re-binned onto its layout: the registry's score buckets while none other is known
+    const score = (offset: number, extra: Partial<ExponentialHistogramPoint> = {}): ExponentialHistogramPoint => ({
+      attributes: MODEL, startTimeUnixNano: ns(T0 + 2), timeUnixNano: ns(T0 + 3), flags: 0, count: 1, sum: 0.3, scale: 3, zeroCount: 0, zeroThreshold: 0,
+      positive: { offset, bucketCounts: [1] }, negative: { offset: 0, bucketCounts: [] }, ...extra,
+    });
+    expect(p.ingest(exportOf(resource({}, expHistogramMetric('ml.prediction.score', 'delta', score(-14, { min: 0.3, max: 0.3 }))))).rejectedDataPoints).toBe(0);
+    expect(open(p).score!.boundaries).toHaveLength(199);
+    expect(open(p).score!.counts.findIndex((c) => c > 0)).toBe(59); // (0.295, 0.3], at its min/max 0.3
+    // one that straddles many score buckets without min/max cannot be re-binned: refused, and a
+    // refused point opens no window for a model never seen
+    const coarse = score(-1, { scale: 0, attributes: { 'ml.model.name': 'fraud' } });
+    expect(p.ingest(exportOf(resource({}, expHistogramMetric('ml.prediction.score', 'delta', coarse)))).rejectedDataPoints).toBe(1);
     expect(p.stats().droppedPoints.incompatible_boundaries).toBe(1);
-    // a refused point opens no window for a model never seen
-    const other = { ...e, attributes: { 'ml.model.name': 'fraud', 'ml.feature.name': 'amount' } };
-    expect(p.ingest(exportOf(resource({}, expHistogramMetric('ml.feature.value', 'delta', other)))).rejectedDataPoints).toBe(1);
     expect(p.openWindows().map((w) => w.model.name)).toEqual(['churn']);
+    p.close();
+  });
+
+  it('keeps the exponential points of a numeric feature beside its explicit ones, merged at their common scale', () => {
+    const { p } = processor();
+    p.ingest(exportOf(resource({}, histogramMetric('ml.feature.value', 'delta', hp(feature('age'), T0, T0 + 1, BOUNDS, [1, 0, 0, 0, 0])))));
+    const e = (scale: number, offset: number, counts: number[], time: number, attrs = feature('age')): ExponentialHistogramPoint => ({
+      attributes: attrs, startTimeUnixNano: ns(time - 1), timeUnixNano: ns(time), flags: 0, count: counts.reduce((a, b) => a + b, 0), sum: 1, scale, zeroCount: 0, zeroThreshold: 0,
+      positive: { offset, bucketCounts: counts }, negative: { offset: 0, bucketCounts: [] }, min: 1, max: 30,
+    });
+    // two senders at scales 3 and 2: merged at scale 2 (indices 8, 9, 10 at scale 3 are 4, 4, 5 at scale 2)
+    const r = p.ingest(exportOf(resource({ 'service.instance.id': 'a' }, expHistogramMetric('ml.feature.value', 'delta', e(3, 8, [1, 2, 3], T0 + 2))), resource({ 'service.instance.id': 'b' }, expHistogramMetric('ml.feature.value', 'delta', e(2, 5, [4], T0 + 2)))));
+    expect(r.rejectedDataPoints).toBe(0);
+    const w = open(p);
+    expect(w.features.age!.histogram!.counts).toEqual([1, 0, 0, 0, 0]);
+    expect(w.features.age!.exponential).toMatchObject({ scale: 2, positive: { offset: 4, bucketCounts: [3, 7] }, count: 10, min: 1, max: 30 });
+    expect(w.rows).toBe(11);
+    // a feature never seen before needs no layout: no baseline, no refusal
+    expect(p.ingest(exportOf(resource({}, expHistogramMetric('ml.feature.value', 'delta', e(0, 1, [2], T0 + 3, feature('income')))))).rejectedDataPoints).toBe(0);
+    expect(open(p).features.income!.exponential!.count).toBe(2);
+    expect(p.stats().droppedPoints.incompatible_boundaries).toBe(0);
     p.close();
   });
 });
