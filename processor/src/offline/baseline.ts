@@ -254,7 +254,7 @@ export async function buildBaseline(opts: BaselineOptions): Promise<BaselineResu
   await readCsv(opts.data, {
     label: 'baseline: aggregating', progress: opts.progress, onHeader: () => {}, onRecord: (rec, row) => {
       feed(rec, row);
-      feedExponential(rec, row);
+      feedExponential(rec);
     },
   });
   const view = windowFromAggregator(aggregator.snapshot());
@@ -315,13 +315,14 @@ function typeColumn(l: ColumnLearner): ColumnTyping {
 }
 
 /** Returns a record handler that feeds the numeric feature cells of one CSV row (in spec order) into the aggregator. */
-function numericFeeder(plan: ColumnPlan, specs: readonly FeatureSpec[], aggregator: ModelAggregator): (rec: readonly string[], row: number) => void {
+function numericFeeder(plan: ColumnPlan, specs: readonly FeatureSpec[], aggregator: ModelAggregator): (rec: readonly string[]) => void {
   const cols = specs.map((s) => plan.header.indexOf(s.name));
   const values: unknown[] = new Array(specs.length);
-  return (rec, row) => {
+  return (rec) => {
     for (let i = 0; i < cols.length; i++) {
-      const cell = rec[cols[i]!]!;
-      values[i] = isMissingCell(cell) ? null : numericCell(plan, rec, cols[i]!, row);
+      // invalid values were counted and reported in pass 1; here, as in rowFeeder, they are missing
+      const v = isMissingCell(rec[cols[i]!]) ? NaN : Number(rec[cols[i]!]);
+      values[i] = Number.isFinite(v) ? v : null;
     }
     aggregator.observe({ features: values });
   };

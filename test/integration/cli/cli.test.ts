@@ -165,6 +165,7 @@ describe('column types and invalid values', () => {
     const cleanAmount = clean.features.amount!;
     if (cleanAmount.type !== 'numeric') throw new Error('amount should be numeric');
     expect(amount.histogram.count + amount.missing).toBe(2_000);
+    expect(amount.exponential?.count).toBe(amount.histogram.count);
     expect(amount.missing).toBe(cleanAmount.missing + 1);
   });
 
