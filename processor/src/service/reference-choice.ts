@@ -47,6 +47,8 @@ export interface NoReference {
   readonly snapshot: undefined;
   readonly reason: string;
   readonly pinned: boolean;
+  /** The kind asked for. */
+  readonly requested: ReferenceKindName;
 }
 
 const iso = (t: number) => new Date(t).toISOString();
@@ -99,21 +101,22 @@ export function chooseReference(processor: StreamProcessor, snap: WindowSnapshot
   const requested: ReferenceKindName = s.reference ?? (refs.baseline ? 'baseline' : refs.pinned ? 'pinned' : 'rolling');
   const whose = primaryKey === undefined ? '' : 'the primary has ';
   const chosen = (snapshot: WindowSnapshot, kind: ReferenceKindName = requested, fallback: string | null = null): ChosenReference => ({ snapshot, kind, requested, fallback, owner });
-  const none = (reason: string, pinned = false): NoReference => ({ snapshot: undefined, reason, pinned });
+  const none = (reason: string, pinned = false): NoReference => ({ snapshot: undefined, reason, pinned, requested });
 
   if (requested === 'pinned') {
     if (refs.pinned) return chosen(refs.pinned);
     // Only a primary's window is pinned; its candidates wait for it.
     if (primaryKey !== undefined) return none(`${whose}no pinned reference yet`);
     const p = pin(processor, snap, s.pin);
-    if (p === snap) return none(`window ${iso(snap.start)} pinned as the reference`, true);
+    // the history may already hold `snap` (closing a window appends it): compare windows, not objects
+    if (p !== undefined && p.start === snap.start && p.end === snap.end) return none(`window ${iso(snap.start)} pinned as the reference`, true);
     if (p) return chosen(p);
-    return none(`no window containing ${s.pin} to pin yet`);
+    return none(`no pinned reference yet (no window containing ${s.pin} yet)`);
   }
   if (requested === 'baseline') return refs.baseline ? chosen(refs.baseline) : none(`${whose}no baseline`);
   if (requested === 'rolling') {
     const r = rolling(processor, snap, owner, refs.rolling, s.rollingWindows);
-    return r ? chosen(r) : none(`${whose}no rolling reference yet (no earlier window)`);
+    return r ? chosen(r) : none(`${whose}no rolling reference yet`);
   }
   // seasonal: the owner's window one period before this one
   const period = s.periodMs ?? 0;

@@ -235,9 +235,12 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
           else if (!collecting.has(snap.modelKey)) {
             // said once per model at the default level (the status page shows it as "collecting reference"), then per window at debug
             collecting.add(snap.modelKey);
-            diag.info(`otel-ml: ${modelLabel(snap.model)}: window ${new Date(snap.start).toISOString()} (${snap.rows} rows) not evaluated: ${choice.reason}; evaluation starts once there is a reference`);
+            const collected = choice.requested === 'rolling' || choice.requested === 'pinned';
+            diag.info(
+              `otel-ml: ${modelLabel(snap.model)}: ${choice.reason} (window ${new Date(snap.start).toISOString()}, ${snap.rows} rows, not evaluated); ${collected ? 'collecting one from its windows, evaluation starts once there is one' : 'evaluation starts once there is a reference'}${choice.requested === 'rolling' ? ' (from the next window)' : ''}`,
+            );
           } else {
-            diag.debug(`otel-ml: ${modelLabel(snap.model)}: window ${new Date(snap.start).toISOString()} not evaluated: ${choice.reason}`);
+            diag.debug(`otel-ml: ${modelLabel(snap.model)}: ${choice.reason}; window ${new Date(snap.start).toISOString()} not evaluated`);
           }
           continue;
         }
