@@ -42,7 +42,7 @@ interface VerdictAlert {
   readonly alert: string;
   readonly checks: readonly string[];
   /** Extra grouping tag beyond the model's (feature or class). */
-  readonly by?: 'ml.feature.name' | 'ml.prediction.class';
+  readonly by?: 'ml.feature.name' | 'ml.prediction.class' | 'ml.business.metric';
   /** Roles the alert applies to (Datadog tag filter). */
   readonly roles: 'not-shadow' | 'primary';
   readonly team: 'ml-engineering' | 'data-engineering' | 'product';
@@ -57,6 +57,7 @@ const HANDLE: Readonly<Record<string, string>> = {
   'ml-engineering/critical': '@pagerduty-ml-engineering',
   'ml-engineering/info': '@slack-ml-engineering',
   'data-engineering/critical': '@pagerduty-data-engineering',
+  'data-engineering/warning': '@slack-data-engineering',
   'product/warning': '@slack-product-ml',
 };
 
@@ -71,6 +72,11 @@ export const VERDICT_ALERTS: readonly VerdictAlert[] = [
   { alert: 'MLCalibrationDegraded', checks: ['calibration'], roles: 'not-shadow', team: 'ml-engineering', severity: 'warning', playbook: 'calibration', summary: `Calibration of ${MODEL} is worse than the reference's beyond the limit`, action: 'recalibrate on recent labelled data (shadow-test first); review decision thresholds' },
   { alert: 'MLPerformanceBelowBaseline', checks: ['accuracy', 'roc_auc'], roles: 'not-shadow', team: 'ml-engineering', severity: 'critical', playbook: 'performance', summary: `Accuracy or ROC AUC of ${MODEL} is below the reference's beyond the limit`, action: 'roll back to the previous model version' },
   { alert: 'MLFeatureMissingSpike', checks: ['missing'], by: 'ml.feature.name', roles: 'not-shadow', team: 'data-engineering', severity: 'critical', playbook: 'missing-features', summary: `${tag('ml.feature.name')} is missing from more of ${MODEL}'s requests than in the reference: an upstream pipeline is likely broken`, action: 'fix the feature pipeline' },
+  { alert: 'MLFeatureInvalidValues', checks: ['invalid_value'], by: 'ml.feature.name', roles: 'not-shadow', team: 'data-engineering', severity: 'warning', playbook: 'invalid-values', summary: `Values of ${tag('ml.feature.name')} of ${MODEL} arrive with the wrong type more often than in the reference`, action: 'find the producer that changed the field; fix the type at the source or parse it before the model' },
+  { alert: 'MLFeatureOutOfRange', checks: ['out_of_range'], by: 'ml.feature.name', roles: 'not-shadow', team: 'data-engineering', severity: 'warning', playbook: 'out-of-range', summary: `Values of ${tag('ml.feature.name')} of ${MODEL} lie outside the range the reference saw`, action: 'check units and sources of the feature; the model extrapolates on these values' },
+  { alert: 'MLFeatureNewCategory', checks: ['new_category'], by: 'ml.feature.name', roles: 'not-shadow', team: 'data-engineering', severity: 'warning', playbook: 'new-categories', summary: `Values of ${tag('ml.feature.name')} of ${MODEL} fall in categories the reference does not know`, action: 'map the new values to known ones upstream, or retrain with them' },
+  { alert: 'MLUnknownFeature', checks: ['unknown_feature'], by: 'ml.feature.name', roles: 'not-shadow', team: 'data-engineering', severity: 'warning', playbook: 'unknown-features', summary: `${MODEL} receives a feature its reference does not know, ${tag('ml.feature.name')}: the request schema changed`, action: 'align the request schema with the model (or declare the feature and rebuild the baseline)' },
+  { alert: 'MLBusinessValueDrop', checks: ['business_value'], by: 'ml.business.metric', roles: 'primary', team: 'product', severity: 'warning', playbook: 'business-impact', summary: `${tag('ml.business.metric')} per prediction of ${MODEL} is below the reference's beyond the limit`, action: 'decide with ML engineering: roll back the model or the change that costs value' },
   { alert: 'MLFlaggedShareShift', checks: ['predicted_share'], by: 'ml.prediction.class', roles: 'primary', team: 'product', severity: 'warning', playbook: 'business-impact', summary: `The share of ${MODEL}'s requests predicted as class ${tag('ml.prediction.class')} moved away from the reference's`, action: 'decide with ML engineering: roll back or accept; size the manual-review queue' },
 ];
 

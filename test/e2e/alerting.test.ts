@@ -75,6 +75,11 @@ const ALERT_OF: Readonly<Record<CheckName, string>> = {
   calibration: 'MLCalibrationDegraded',
   predicted_share: 'MLFlaggedShareShift',
   missing: 'MLFeatureMissingSpike',
+  invalid_value: 'MLFeatureInvalidValues',
+  out_of_range: 'MLFeatureOutOfRange',
+  new_category: 'MLFeatureNewCategory',
+  unknown_feature: 'MLUnknownFeature',
+  business_value: 'MLBusinessValueDrop',
 };
 const PLAYBOOK: Readonly<Record<string, string>> = {
   MLFeatureDrift: 'feature-drift',
@@ -83,14 +88,24 @@ const PLAYBOOK: Readonly<Record<string, string>> = {
   MLCalibrationDegraded: 'calibration',
   MLFlaggedShareShift: 'business-impact',
   MLFeatureMissingSpike: 'missing-features',
+  MLBusinessValueDrop: 'business-impact',
+  MLFeatureInvalidValues: 'invalid-values',
+  MLFeatureOutOfRange: 'out-of-range',
+  MLFeatureNewCategory: 'new-categories',
+  MLUnknownFeature: 'unknown-features',
 };
 const TEAM: Readonly<Record<string, string>> = {
   MLFeatureMissingSpike: 'data-engineering',
   MLFlaggedShareShift: 'product',
+  MLBusinessValueDrop: 'product',
+  MLFeatureInvalidValues: 'data-engineering',
+  MLFeatureOutOfRange: 'data-engineering',
+  MLFeatureNewCategory: 'data-engineering',
+  MLUnknownFeature: 'data-engineering',
 };
 const RECEIVER = (alert: string, severity: string): string => TEAM[alert] ?? (severity === 'critical' ? 'ml-engineering-pager' : 'ml-engineering');
-const keyOf = (a: { alertname: string; check: string; feature?: string | null; cls?: string | null }) => `${a.alertname}/${a.check}/${a.feature ?? ''}/${a.cls ?? ''}`;
-const alertKey = (a: WebhookAlert) => keyOf({ alertname: a.labels.alertname!, check: a.labels.ml_verdict_check!, feature: a.labels.ml_feature_name, cls: a.labels.ml_prediction_class });
+const keyOf = (a: { alertname: string; check: string; feature?: string | null; cls?: string | null; metric?: string | null }) => `${a.alertname}/${a.check}/${a.feature ?? ''}/${a.cls ?? ''}/${a.metric ?? ''}`;
+const alertKey = (a: WebhookAlert) => keyOf({ alertname: a.labels.alertname!, check: a.labels.ml_verdict_check!, feature: a.labels.ml_feature_name, cls: a.labels.ml_prediction_class, metric: a.labels.ml_business_metric });
 
 interface Server {
   readonly prom: string;
@@ -125,7 +140,7 @@ function closeWindow(): { report: ModelReport; closedAt: number } {
 }
 
 const flaggedKeys = (r: ModelReport): string[] =>
-  (r.verdicts?.checks ?? []).filter((c) => c.flagged).map((c) => keyOf({ alertname: ALERT_OF[c.check], check: c.check, feature: c.feature, cls: c.class }));
+  (r.verdicts?.checks ?? []).filter((c) => c.flagged).map((c) => keyOf({ alertname: ALERT_OF[c.check], check: c.check, feature: c.feature, cls: c.class, metric: c.metric }));
 
 /** Firing/resolved deliveries of alerts on a path: [arrival, alert] per alert per notification. */
 function deliveries(path: PathName, status: 'firing' | 'resolved'): { at: number; receiver: string; alert: WebhookAlert }[] {
@@ -282,7 +297,7 @@ describe('alerts on every path into Prometheus', () => {
     }
     const first = incident[0]!.keys;
     // The scenario raises at least these (the amount drift is inhibited by its missing-value spike).
-    for (const k of ['MLFeatureDrift/feature_drift/tx_24h/', 'MLFeatureMissingSpike/missing/amount/', 'MLFlaggedShareShift/predicted_share//1', 'MLScoreDistributionShift/score_drift//']) expect(first, k).toContain(k);
+    for (const k of ['MLFeatureDrift/feature_drift/tx_24h//', 'MLFeatureMissingSpike/missing/amount//', 'MLFlaggedShareShift/predicted_share//1/', 'MLScoreDistributionShift/score_drift///']) expect(first, k).toContain(k);
     // Later windows keep every verdict of the first (no alert flaps during the incident); they may add findings.
     for (const i of incident.slice(1)) for (const k of first) expect(i.keys, k).toContain(k);
     const raised = new Set(incident.flatMap((i) => [...i.keys]));
@@ -308,7 +323,7 @@ describe('alerts on every path into Prometheus', () => {
     // On every path: each flagged verdict delivered once (one notification), right receiver,
     // identifying labels only, context; then resolved; nothing else.
     const measured: Record<string, unknown> = {};
-    const inhibited = (k: string) => k === "MLFeatureDrift/feature_drift/amount/" || (k.startsWith("MLCalibrationDegraded/") && [...raised].some((x) => x.startsWith('MLPerformanceBelowBaseline/')));
+    const inhibited = (k: string) => k === "MLFeatureDrift/feature_drift/amount//" || (k.startsWith("MLCalibrationDegraded/") && [...raised].some((x) => x.startsWith('MLPerformanceBelowBaseline/')));
     for (const p of ALL) {
       const fired = deliveries(p, 'firing');
       const resolved = deliveries(p, 'resolved');

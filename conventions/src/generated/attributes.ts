@@ -82,6 +82,24 @@ export type MlCanaryVerdictValue =
   | "insufficient_data";
 
 /**
+ * JSON object: per flagged data-quality check, its verdict, the window's and the reference's rates, the interval and, for new categories of features not marked sensitive, the most frequent unseen values.
+ *
+ * Not for metrics: unbounded values (spans or events only).
+ *
+ * @stability development
+ */
+export const ATTR_ML_DATA_QUALITY_DETAILS = "ml.data_quality.details" as const;
+
+/**
+ * The window's flagged data-quality checks, as `check:feature`.
+ *
+ * Not for metrics: unbounded values (spans or events only).
+ *
+ * @stability development
+ */
+export const ATTR_ML_DATA_QUALITY_ISSUES = "ml.data_quality.issues" as const;
+
+/**
  * The role of this model instance when several versions serve side by side.
  *
  * May be used on metrics.
@@ -164,11 +182,17 @@ export const ML_DRIFT_REFERENCE_VALUE_PINNED = "pinned" as const;
  */
 export const ML_DRIFT_REFERENCE_VALUE_ROLLING = "rolling" as const;
 
+/**
+ * The production window one period (for example a day or a week) earlier.
+ */
+export const ML_DRIFT_REFERENCE_VALUE_SEASONAL = "seasonal" as const;
+
 /** The values of `ml.drift.reference`. */
 export type MlDriftReferenceValue =
   | "baseline"
   | "pinned"
-  | "rolling";
+  | "rolling"
+  | "seasonal";
 
 /**
  * Which distribution a drift result is about.
@@ -773,6 +797,31 @@ export const ML_VERDICT_CHECK_VALUE_PREDICTED_SHARE = "predicted_share" as const
  */
 export const ML_VERDICT_CHECK_VALUE_MISSING = "missing" as const;
 
+/**
+ * The share of a feature's values of the wrong type (or not finite) rose above the reference's by at least the limit.
+ */
+export const ML_VERDICT_CHECK_VALUE_INVALID_VALUE = "invalid_value" as const;
+
+/**
+ * The share of a numeric feature's values outside the reference's observed range rose above what a sample of the reference shows by at least the limit.
+ */
+export const ML_VERDICT_CHECK_VALUE_OUT_OF_RANGE = "out_of_range" as const;
+
+/**
+ * The share of a categorical feature's values in categories the reference does not know rose above the reference's by at least the limit.
+ */
+export const ML_VERDICT_CHECK_VALUE_NEW_CATEGORY = "new_category" as const;
+
+/**
+ * A feature the reference does not know (named by `ml.feature.name`) arrives in the window.
+ */
+export const ML_VERDICT_CHECK_VALUE_UNKNOWN_FEATURE = "unknown_feature" as const;
+
+/**
+ * The business value per prediction (named by `ml.business.metric`) is significantly below the reference's, by at least the limit (relative).
+ */
+export const ML_VERDICT_CHECK_VALUE_BUSINESS_VALUE = "business_value" as const;
+
 /** The values of `ml.verdict.check`. */
 export type MlVerdictCheckValue =
   | "feature_drift"
@@ -782,7 +831,12 @@ export type MlVerdictCheckValue =
   | "roc_auc"
   | "calibration"
   | "predicted_share"
-  | "missing";
+  | "missing"
+  | "invalid_value"
+  | "out_of_range"
+  | "new_category"
+  | "unknown_feature"
+  | "business_value";
 
 /**
  * Rows in the current window.

@@ -270,6 +270,41 @@ export const METRIC_ML_FEATURE_MISSING = "ml.feature.missing" as const;
 export const METRIC_ML_FEATURE_CATEGORY_COUNT = "ml.feature.category.count" as const;
 
 /**
+ * Values of a declared feature that could not be used (of the wrong type, or an infinite number); also counted in `ml.feature.missing`.
+ *
+ * Instrument: `counter`. Unit: `{value}`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_FEATURE_INVALID = "ml.feature.invalid" as const;
+
+/**
+ * Rows carrying a feature name the model does not declare, by that name.
+ *
+ * Object rows are checked on a sample (the first 64 rows, then 1 in 64), so the count is about
+ * 1/64 of the rows that carry the name. At most 16 names per model (each at most 64
+ * characters); later ones count as `__other__`.
+ *
+ * Instrument: `counter`. Unit: `{row}`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_FEATURE_UNKNOWN = "ml.feature.unknown" as const;
+
+/**
+ * Values of a categorical feature outside its known categories (counted as `__other__` in `ml.feature.category.count`), by value, for the most frequent of them.
+ *
+ * Bounded: at most 8 values per feature at a time (a value seen again keeps its series; a new
+ * one replaces the least counted, whose series ends), each cut to 64 characters; a value's
+ * count starts when it is admitted. Never recorded for a feature declared `sensitive`.
+ *
+ * Instrument: `counter`. Unit: `{value}`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_FEATURE_CATEGORY_UNSEEN = "ml.feature.category.unseen" as const;
+
+/**
  * Distribution of prediction scores on [0, 1].
  *
  * Binary classifiers record the positive-class probability; multiclass classifiers record one point per class,
@@ -818,3 +853,84 @@ export const METRIC_ML_PROCESSOR_EVALUATION_DURATION_BUCKETS: readonly number[] 
  * @stability development
  */
 export const METRIC_ML_PROCESSOR_EXPORT_FAILURES = "ml.processor.export.failures" as const;
+
+/**
+ * Share of the window's rows whose value of the feature was of the wrong type (or not finite).
+ *
+ * Instrument: `gauge`. Unit: `1`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_FEATURE_INVALID_RATIO = "ml.feature.invalid.ratio" as const;
+
+/**
+ * Share of the window's values of a numeric feature outside the reference's observed range (at least this share, when histogram buckets straddle the range's edges).
+ *
+ * Instrument: `gauge`. Unit: `1`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_FEATURE_OUT_OF_RANGE_RATIO = "ml.feature.out_of_range.ratio" as const;
+
+/**
+ * Share of the window's values of a categorical feature in categories the reference does not know (including the instrumentation's `__other__` beyond the reference's share of it).
+ *
+ * Instrument: `gauge`. Unit: `1`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_FEATURE_NEW_CATEGORY_RATIO = "ml.feature.new_category.ratio" as const;
+
+/**
+ * Sum of the business values (`ml.business.value`) of the latest window, in the metric's own unit.
+ *
+ * Instrument: `gauge`. Unit: `1`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_BUSINESS_SUM = "ml.business.sum" as const;
+
+/**
+ * Business value per prediction of the latest window (predictions without a value count as 0).
+ *
+ * Instrument: `gauge`. Unit: `1`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_BUSINESS_PER_PREDICTION = "ml.business.per_prediction" as const;
+
+/**
+ * Business value per prediction of the reference.
+ *
+ * Instrument: `gauge`. Unit: `1`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_BUSINESS_REFERENCE_PER_PREDICTION = "ml.business.reference.per_prediction" as const;
+
+/**
+ * Business value per prediction of the latest window minus the reference's.
+ *
+ * Instrument: `gauge`. Unit: `1`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_BUSINESS_DIFFERENCE = "ml.business.difference" as const;
+
+/**
+ * The difference divided by the absolute value of the reference's value per prediction.
+ *
+ * Instrument: `gauge`. Unit: `1`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_BUSINESS_RELATIVE_CHANGE = "ml.business.relative_change" as const;
+
+/**
+ * One-sided p-value of Welch's t-test that the value per prediction is below the reference's.
+ *
+ * Instrument: `gauge`. Unit: `1`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_BUSINESS_P_VALUE = "ml.business.p_value" as const;

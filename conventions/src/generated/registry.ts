@@ -43,6 +43,16 @@ export const REGISTRY: Registry = {
       "openEnum": false,
       "onMetrics": true
     },
+    "ml.data_quality.details": {
+      "type": "string",
+      "template": false,
+      "onMetrics": false
+    },
+    "ml.data_quality.issues": {
+      "type": "string[]",
+      "template": false,
+      "onMetrics": false
+    },
     "ml.deployment.role": {
       "type": "enum",
       "template": false,
@@ -75,7 +85,8 @@ export const REGISTRY: Registry = {
       "values": [
         "baseline",
         "pinned",
-        "rolling"
+        "rolling",
+        "seasonal"
       ],
       "openEnum": false,
       "onMetrics": true
@@ -289,7 +300,12 @@ export const REGISTRY: Registry = {
         "roc_auc",
         "calibration",
         "predicted_share",
-        "missing"
+        "missing",
+        "invalid_value",
+        "out_of_range",
+        "new_category",
+        "unknown_feature",
+        "business_value"
       ],
       "openEnum": false,
       "onMetrics": true
@@ -1279,6 +1295,100 @@ export const REGISTRY: Registry = {
       ]
     },
     "ml.feature.category.count": {
+      "instrument": "counter",
+      "unit": "{value}",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.feature.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.feature.category",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.feature.invalid": {
+      "instrument": "counter",
+      "unit": "{value}",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.feature.name",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.feature.unknown": {
+      "instrument": "counter",
+      "unit": "{row}",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.feature.name",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.feature.category.unseen": {
       "instrument": "counter",
       "unit": "{value}",
       "attributes": [
@@ -2934,6 +3044,10 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.prediction.class",
           "requirement": "conditionally_required"
+        },
+        {
+          "id": "ml.business.metric",
+          "requirement": "conditionally_required"
         }
       ]
     },
@@ -2976,6 +3090,10 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.prediction.class",
           "requirement": "conditionally_required"
+        },
+        {
+          "id": "ml.business.metric",
+          "requirement": "conditionally_required"
         }
       ]
     },
@@ -3017,6 +3135,10 @@ export const REGISTRY: Registry = {
         },
         {
           "id": "ml.prediction.class",
+          "requirement": "conditionally_required"
+        },
+        {
+          "id": "ml.business.metric",
           "requirement": "conditionally_required"
         }
       ]
@@ -3747,6 +3869,312 @@ export const REGISTRY: Registry = {
           "requirement": "required"
         }
       ]
+    },
+    "ml.feature.invalid.ratio": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.feature.name",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.feature.out_of_range.ratio": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.feature.name",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.feature.new_category.ratio": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.feature.name",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.business.sum": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.business.metric",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.business.per_prediction": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.business.metric",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.business.reference.per_prediction": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.business.metric",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.business.difference": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.business.metric",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.business.relative_change": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.business.metric",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.business.p_value": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.business.metric",
+          "requirement": "required"
+        }
+      ]
     }
   },
   "spans": [
@@ -3941,6 +4369,42 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.prediction.id",
           "requirement": "conditionally_required"
+        }
+      ]
+    },
+    "ml.data_quality.detected": {
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.window.start",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.window.end",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.data_quality.issues",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.data_quality.details",
+          "requirement": "recommended"
         }
       ]
     }

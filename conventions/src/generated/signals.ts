@@ -34,6 +34,16 @@ export const EVENT_ML_RETRAIN_RECOMMENDED = "ml.retrain.recommended" as const;
  */
 export const EVENT_ML_FEATURES = "ml.features" as const;
 
+/**
+ * The processor flagged the data quality of a model's window (missing values, values of the wrong type or outside the reference's range, unknown features, new categories). Emitted as an OTLP log record with this event name.
+ *
+ * The body is the JSON of `ml.data_quality.details`. For a feature declared `sensitive` in the
+ * instrumentation no category values are recorded, so none appear here.
+ *
+ * @stability development
+ */
+export const EVENT_ML_DATA_QUALITY_DETECTED = "ml.data_quality.detected" as const;
+
 /** Schema URL of this registry. */
 export const ML_SCHEMA_URL = "https://otel-ml.dev/schemas/0.1.0" as const;
 

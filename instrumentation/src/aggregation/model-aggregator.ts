@@ -3,6 +3,7 @@ import * as N from '../names.js';
 import { BoundedIndex } from './bounded-index.js';
 import { BucketLocator, CounterCell, ExponentialCell, HistogramCell, type Cell, type MetricAttributes } from './cells.js';
 import { METRIC_DEFINITIONS } from './metrics.js';
+import { DEFAULT_MAX_UNSEEN_VALUES, MAX_UNSEEN_LENGTH, UnseenValues } from './unseen-values.js';
 import { EXPONENTIAL_KEY_SUFFIX } from './types.js';
 import type {
   AggregationSnapshot,
@@ -41,6 +42,8 @@ const DEFAULT_LIMITS = {
   maxStringLength: 256,
   maxBusinessMetrics: 32,
   maxErrorTypes: 16,
+  maxUnseenValues: DEFAULT_MAX_UNSEEN_VALUES,
+  maxUnknownFeatures: 16,
 };
 
 interface FeatureState {
@@ -50,12 +53,20 @@ interface FeatureState {
   /** Numeric features: explicit boundaries, or undefined for an exponential histogram. */
   readonly boundaries: readonly number[] | undefined;
   readonly categories: BoundedIndex | undefined;
+  /** Values of this feature are never named in metrics (unseen categories). */
+  readonly sensitive: boolean;
 }
 
 /** Per attribute set (role x slice values) state. */
 class Series {
   readonly numeric: (HistogramCell | ExponentialCell | undefined)[];
   readonly missing: CounterCell[];
+  /** Values of the wrong type, per feature (created on the first one). */
+  readonly invalid: (CounterCell | undefined)[];
+  /** Unseen categories, per categorical feature (created on the first one). */
+  readonly unseen: (UnseenValues | undefined)[];
+  /** Rows with an undeclared feature name, by the name's index in the aggregator's bounded set. */
+  readonly unknown = new Map<number, CounterCell>();
   readonly categories: CounterCell[][];
   readonly attributions: (HistogramCell | undefined)[];
   readonly predictions: CounterCell[] = [];
@@ -83,6 +94,8 @@ class Series {
     const n = agg.featureStates.length;
     this.numeric = new Array<HistogramCell | ExponentialCell | undefined>(n);
     this.missing = new Array<CounterCell>(n);
+    this.invalid = new Array<CounterCell | undefined>(n);
+    this.unseen = new Array<UnseenValues | undefined>(n);
     this.categories = new Array<CounterCell[]>(n);
     this.attributions = new Array<HistogramCell | undefined>(n);
     for (const f of agg.featureStates) {
@@ -91,6 +104,34 @@ class Series {
       this.categories[f.index] = [];
       if (f.numeric) this.numeric[f.index] = f.boundaries === undefined ? agg.exponential(N.METRIC_ML_FEATURE_VALUE, fa) : agg.histogram(N.METRIC_ML_FEATURE_VALUE, fa, f.boundaries);
     }
+  }
+
+  invalidCell(f: FeatureState): CounterCell {
+    let cell = this.invalid[f.index];
+    if (cell === undefined) {
+      cell = this.agg.counter(N.METRIC_ML_FEATURE_INVALID, { ...this.attributes, [N.ATTR_ML_FEATURE_NAME]: f.spec.name });
+      this.invalid[f.index] = cell;
+    }
+    return cell;
+  }
+
+  unseenOf(f: FeatureState): UnseenValues {
+    let u = this.unseen[f.index];
+    if (u === undefined) {
+      const attrs = { ...this.attributes, [N.ATTR_ML_FEATURE_NAME]: f.spec.name };
+      u = new UnseenValues(this.agg.maxUnseenValues, (value) => this.agg.counter(N.METRIC_ML_FEATURE_CATEGORY_UNSEEN, { ...attrs, [N.ATTR_ML_FEATURE_CATEGORY]: value }), (cell) => this.agg.retire(cell));
+      this.unseen[f.index] = u;
+    }
+    return u;
+  }
+
+  unknownCell(idx: number): CounterCell {
+    let cell = this.unknown.get(idx);
+    if (cell === undefined) {
+      cell = this.agg.counter(N.METRIC_ML_FEATURE_UNKNOWN, { ...this.attributes, [N.ATTR_ML_FEATURE_NAME]: this.agg.unknownNames.names[idx]! });
+      this.unknown.set(idx, cell);
+    }
+    return cell;
   }
 
   category(f: FeatureState, idx: number): CounterCell {
@@ -208,6 +249,10 @@ export class ModelAggregator {
   /** @internal */
   readonly labels: BoundedIndex;
   private readonly businessNames: BoundedIndex;
+  /** @internal Undeclared feature names seen in rows (bounded). */
+  readonly unknownNames: BoundedIndex;
+  /** @internal */
+  readonly maxUnseenValues: number;
   private readonly errorTypes: BoundedIndex;
   private readonly sliceKeys: readonly string[];
   private readonly sliceIndex = new Map<string, number>();
@@ -223,7 +268,8 @@ export class ModelAggregator {
   private readonly baseAttributes: Record<string, string>;
   private readonly series = new Map<string, Series>();
   private readonly roleSeries = new Map<DeploymentRole, Series>();
-  private readonly cells: Cell[] = [];
+  private cells: Cell[] = [];
+  private readonly retired = new Set<Cell>();
   private readonly locators = new Map<readonly number[], BucketLocator>();
   private readonly featureNames: string[] = [];
   private objectRows = 0;
@@ -281,13 +327,13 @@ export class ModelAggregator {
         // Explicit boundaries only when the spec gives them; otherwise an exponential histogram.
         if (spec.boundaries !== undefined && !validBoundaries(spec.boundaries)) this.issue('invalid_input', `feature ${spec.name}: boundaries must be finite and strictly increasing; using an exponential histogram`);
         const boundaries = validBoundaries(spec.boundaries) ? [...spec.boundaries] : undefined;
-        this.featureStates.push({ spec, index, numeric: true, boundaries, categories: undefined });
+        this.featureStates.push({ spec, index, numeric: true, boundaries, categories: undefined, sensitive: spec.sensitive === true });
       } else {
         const known = spec.categories ?? (fb?.type === 'categorical' ? fb.categories : undefined);
         const categories = known
           ? new BoundedIndex(known.filter((c) => c !== N.OVERFLOW_VALUE), known.length, true)
           : new BoundedIndex([], this.limits.maxCategories, false);
-        this.featureStates.push({ spec, index, numeric: false, boundaries: undefined, categories });
+        this.featureStates.push({ spec, index, numeric: false, boundaries: undefined, categories, sensitive: spec.sensitive === true });
       }
       this.featureIndex.set(spec.name, index);
     }
@@ -300,6 +346,8 @@ export class ModelAggregator {
     this.classes = new BoundedIndex(presetClasses.map(String), Math.max(this.limits.maxClasses, presetClasses.length), false);
     this.labels = new BoundedIndex(presetClasses.map(String), presetClasses.length + this.limits.maxLabels, false);
     this.businessNames = new BoundedIndex([], this.limits.maxBusinessMetrics, false);
+    this.unknownNames = new BoundedIndex([], this.limits.maxUnknownFeatures, false);
+    this.maxUnseenValues = Math.max(0, Math.floor(this.limits.maxUnseenValues));
     this.errorTypes = new BoundedIndex([], this.limits.maxErrorTypes, false);
     this.sliceKeys = [...(options.slices ?? [])].map(String);
     this.sliceKeys.forEach((k, i) => this.sliceIndex.set(k, i));
@@ -362,8 +410,17 @@ export class ModelAggregator {
     if (this.onCell !== undefined) this.onCell(cell);
   }
 
-  /** Every time series created so far (creation order). */
+  /** @internal Ends a time series: it is no longer read or exported. */
+  retire(cell: Cell): void {
+    this.retired.add(cell);
+  }
+
+  /** Every live time series (creation order). */
   allCells(): readonly Cell[] {
+    if (this.retired.size > 0) {
+      this.cells = this.cells.filter((c) => !this.retired.has(c));
+      this.retired.clear();
+    }
     return this.cells;
   }
 
@@ -446,7 +503,10 @@ export class ModelAggregator {
       const n = Math.min(row.length, states.length);
       for (let i = 0; i < n; i++) this.recordFeature(s, states[i]!, row[i]);
       for (let i = n; i < states.length; i++) s.missing[i]!.add(1);
-      if (row.length > states.length) this.issue('unknown_feature', `${row.length - states.length} extra array values`);
+      if (row.length > states.length) {
+        this.issue('unknown_feature', `${row.length - states.length} extra array values`);
+        s.unknownCell(this.unknownNames.overflowIndex()).add(1);
+      }
       return;
     }
     if (typeof row !== 'object') {
@@ -454,17 +514,20 @@ export class ModelAggregator {
       return;
     }
     // Reading the declared names is several times faster than enumerating the row's keys, so
-    // unknown keys are looked for on a sample of rows only (the first 64, then 1 in 1024).
+    // unknown keys are looked for on a sample of rows only (the first 64, then 1 in 64: a few
+    // rows of every export interval, so a new key is reported in each window it persists in).
     const names = this.featureNames;
     const obj = row as Readonly<Record<string, unknown>>;
     for (let i = 0; i < states.length; i++) this.recordFeature(s, states[i]!, obj[names[i]!]);
     const n = ++this.objectRows;
-    if (n <= 64 || (n & 1023) === 0) this.checkUnknownKeys(obj);
+    if (n <= 64 || (n & 63) === 0) this.checkUnknownKeys(s, obj);
   }
 
-  private checkUnknownKeys(row: Readonly<Record<string, unknown>>): void {
+  private checkUnknownKeys(s: Series, row: Readonly<Record<string, unknown>>): void {
     for (const key in row) {
-      if (!this.featureIndex.has(key)) this.issue('unknown_feature', key.length > 64 ? key.slice(0, 64) + '...' : key);
+      if (this.featureIndex.has(key)) continue;
+      this.issue('unknown_feature', key.length > 64 ? key.slice(0, 64) + '...' : key);
+      s.unknownCell(key.length > MAX_UNSEEN_LENGTH ? this.unknownNames.overflowIndex() : this.unknownNames.index(key)).add(1);
     }
   }
 
@@ -479,7 +542,10 @@ export class ModelAggregator {
         s.numeric[f.index]!.record(x);
         return;
       }
-      if (typeof v !== 'number' || x === Infinity || x === -Infinity) this.issue('invalid_value', f.spec.name);
+      if (typeof v !== 'number' || x === Infinity || x === -Infinity) {
+        this.issue('invalid_value', f.spec.name);
+        s.invalidCell(f).add(1);
+      }
       s.missing[f.index]!.add(1);
       return;
     }
@@ -494,6 +560,7 @@ export class ModelAggregator {
     } else if (typeof v === 'boolean') str = v ? 'true' : 'false';
     else {
       this.issue('invalid_value', f.spec.name);
+      s.invalidCell(f).add(1);
       s.missing[f.index]!.add(1);
       return;
     }
@@ -504,6 +571,8 @@ export class ModelAggregator {
       idx = cats.overflowIndex();
     } else idx = cats.index(str);
     s.category(f, idx).add(1);
+    // a value outside the known categories: name the frequent ones (never for a sensitive feature)
+    if (!f.sensitive && str !== N.OVERFLOW_VALUE && cats.names[idx] === N.OVERFLOW_VALUE) s.unseenOf(f).record(str);
   }
 
   /**
@@ -926,6 +995,7 @@ function buildSnapshot(
       points.push({ attributes: cell.attributes, startTimeMs, value });
     }
   }
+  if (delta !== undefined) forgetRetired(delta.previous, agg.allCells());
   const metrics: Record<string, SnapshotMetric> = {};
   for (const def of METRIC_DEFINITIONS) {
     const points = byName.get(def.name);
@@ -942,4 +1012,11 @@ function buildSnapshot(
     }
   }
   return { model: agg.model, temporality, timeMs, metrics, stats: agg.stats };
+}
+
+/** Drops the state kept for series that ended (retired cells), once it outgrows the live ones. */
+export function forgetRetired(state: Map<number, unknown>, live: readonly Cell[]): void {
+  if (state.size <= live.length + 64) return;
+  const ids = new Set(live.map((c) => c.id));
+  for (const id of state.keys()) if (!ids.has(id)) state.delete(id);
 }

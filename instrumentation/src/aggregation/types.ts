@@ -25,6 +25,12 @@ export interface FeatureSpec {
    * first `limits.maxCategories` distinct values seen. Other values count as `__other__`.
    */
   readonly categories?: readonly string[];
+  /**
+   * The feature's values must not leave the process, even as metric attributes: its categories
+   * outside the known set are counted (as `__other__`) but never named in
+   * `ml.feature.category.unseen`. Default false.
+   */
+  readonly sensitive?: boolean;
 }
 
 /**
@@ -95,6 +101,10 @@ export interface AggregationLimits {
   readonly maxBusinessMetrics?: number;
   /** Distinct `error.type` values (default 16). */
   readonly maxErrorTypes?: number;
+  /** Unseen categorical values named at a time per feature in `ml.feature.category.unseen` (default 8; 0 names none). */
+  readonly maxUnseenValues?: number;
+  /** Undeclared feature names counted by name in `ml.feature.unknown` (default 16; later ones as `__other__`). */
+  readonly maxUnknownFeatures?: number;
 }
 
 /** Kinds of input problems counted by the aggregator (never thrown). */

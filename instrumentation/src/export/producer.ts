@@ -14,8 +14,8 @@ import type {
   ResourceMetrics,
   SumMetricData,
 } from '@opentelemetry/sdk-metrics';
-import type { ExponentialCell, HistogramCell } from '../aggregation/cells.js';
-import type { ModelAggregator } from '../aggregation/model-aggregator.js';
+import type { Cell, ExponentialCell, HistogramCell } from '../aggregation/cells.js';
+import { forgetRetired, type ModelAggregator } from '../aggregation/model-aggregator.js';
 import { METRIC_BY_NAME, METRIC_DEFINITIONS } from '../aggregation/metrics.js';
 import { SCOPE_NAME, VERSION } from '../version.js';
 import { noisyCount, noisyExponential } from './noise.js';
@@ -167,9 +167,11 @@ export class MlMetricProducer implements MetricProducer {
     const sumTemporality = this.selector(COUNTER_INSTRUMENT);
     const byName = new Map<string, HistogramMetricData | ExponentialHistogramMetricData | SumMetricData>();
     let now = Date.now();
+    const live: Cell[] = [];
     for (const source of this.sources()) {
       const agg = source.aggregator;
       now = agg.now();
+      for (const c of agg.allCells()) live.push(c);
       const epsilon = source.privacy !== undefined && source.privacy.epsilon > 0 ? source.privacy.epsilon : undefined;
       for (const cell of agg.allCells()) {
         // Series that never recorded anything are left out, as the OpenTelemetry SDK does.
@@ -213,6 +215,8 @@ export class MlMetricProducer implements MetricProducer {
       }
     }
     this.lastCollectMs = now;
+    forgetRetired(this.previous, live);
+    forgetRetired(this.released, live);
     for (const def of METRIC_DEFINITIONS) {
       for (const key of [def.name, def.name + '#exponential']) {
         const m = byName.get(key);

@@ -38,9 +38,13 @@ import type {
   FairnessReport,
   ModelReport,
   PerformanceReport,
+  ReferenceKindName,
   VerdictsReport,
 } from './report-types.js';
-import { windowVerdicts } from './verdicts.js';
+import { windowVerdicts, withChecks } from './verdicts.js';
+import { businessChecks, businessReport } from './business.js';
+import { dataQualityChecks, dataQualityReport } from './data-quality.js';
+import { referenceReport, type ReferenceChoiceContext } from './reference-report.js';
 import type { FeatureWindow, WindowSnapshot } from '../windows/snapshot.js';
 import { numericPair, type NumericPair } from './numeric-pair.js';
 
@@ -67,7 +71,9 @@ export interface EvaluationSettings {
 
 export interface EvaluationContext {
   readonly model: { readonly name: string; readonly version?: string; readonly task?: ModelTask; readonly role?: string };
-  readonly referenceKind: 'baseline' | 'pinned' | 'rolling';
+  readonly referenceKind: ReferenceKindName;
+  /** The configured kind, the reason of a fallback and whose reference it is (live service; see analysis/reference-report.ts). */
+  readonly referenceChoice?: ReferenceChoiceContext;
   readonly window?: { readonly start: Date; readonly end: Date };
   /** Decile boundaries per numeric feature from the baseline; computed from the reference histogram otherwise. */
   readonly decileBoundaries?: ReadonlyMap<string, readonly number[]>;
@@ -630,11 +636,15 @@ export function evaluate(reference: WindowSnapshot, current: WindowSnapshot, ctx
     : null;
   const lat = current.inferenceDuration['predict'] ?? current.inferenceDuration[''];
   const win = ctx.window ? { start: ctx.window.start.toISOString(), end: ctx.window.end.toISOString() } : null;
-  const verdicts = verdictsOf(reference, current, task, s, settings.limits, { current: perfCur, reference: perfRef }, cal, { features, prediction: { score, classes, value }, window: win });
+  const limits = { alpha: s.alpha, minCount: s.minRows, ...settings.limits };
+  const business = businessReport(reference, current, limits);
+  const dataQuality = dataQualityReport(reference, current, limits);
+  const since = win?.start ?? null;
+  const verdicts = withChecks(verdictsOf(reference, current, task, s, settings.limits, { current: perfCur, reference: perfRef }, cal, { features, prediction: { score, classes, value }, window: win }), [...dataQualityChecks(dataQuality, since), ...businessChecks(business, since)]);
   return {
     model: { name: ctx.model.name, version: ctx.model.version ?? null, task: task ?? null, role: ctx.model.role ?? 'primary' },
     window: win,
-    reference: { kind: ctx.referenceKind, count: reference.rows },
+    reference: referenceReport(ctx.referenceKind, reference, ctx.referenceChoice),
     current: { count: current.rows, errors: Object.values(current.predictions.errors).reduce((a, b) => a + b, 0) },
     status: enoughRows ? 'ok' : 'insufficient_data',
     settings: { alpha: s.alpha, minRows: s.minRows, minPsi: s.minPsi, minJensenShannon: s.minJensenShannon, threshold: s.threshold },
@@ -651,5 +661,7 @@ export function evaluate(reference: WindowSnapshot, current: WindowSnapshot, ctx
     attribution: attributionReport(reference, current, s, enoughRows),
     retrain: null,
     verdicts,
+    business,
+    dataQuality,
   };
 }

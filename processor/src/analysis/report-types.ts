@@ -229,15 +229,30 @@ export interface RetrainReport {
 }
 
 /** What a verdict is about (the `ml.verdict.check` attribute of the `ml.verdict` gauges). */
-export type CheckName = 'feature_drift' | 'score_drift' | 'class_drift' | 'accuracy' | 'roc_auc' | 'calibration' | 'predicted_share' | 'missing';
+export type CheckName =
+  | 'feature_drift'
+  | 'score_drift'
+  | 'class_drift'
+  | 'accuracy'
+  | 'roc_auc'
+  | 'calibration'
+  | 'predicted_share'
+  | 'missing'
+  | 'invalid_value'
+  | 'out_of_range'
+  | 'new_category'
+  | 'unknown_feature'
+  | 'business_value';
 
 /** One verdict of the window, and how long it has held. */
 export interface CheckEntry {
   readonly check: CheckName;
-  /** The feature (feature_drift, missing), else null. */
+  /** The feature (feature_drift, missing, invalid_value, out_of_range, new_category, unknown_feature), else null. */
   readonly feature: string | null;
   /** The predicted class (predicted_share), else null. */
   readonly class: string | null;
+  /** The business metric (business_value), else null. */
+  readonly metric: string | null;
   /** drift / no_drift, degraded / no_degradation, shift / no_shift, spike / no_spike, or insufficient_data. */
   readonly verdict: string;
   /** True when the verdict flags the window (drift, degraded, shift, spike); null for insufficient_data. */
@@ -268,6 +283,101 @@ export interface VerdictsReport {
   readonly checks: readonly CheckEntry[];
 }
 
+/** What a window is compared with (`ml.drift.reference`). */
+export type ReferenceKindName = 'baseline' | 'pinned' | 'rolling' | 'seasonal';
+
+/** The reference a window was compared with. */
+export interface ReferenceReport {
+  /** The kind used. */
+  readonly kind: ReferenceKindName;
+  /** Rows in the reference. */
+  readonly count: number;
+  /** The kind configured (differs from `kind` while a seasonal reference falls back). */
+  readonly requested: ReferenceKindName;
+  /** Why `kind` is not `requested`; null when it is. */
+  readonly fallback: string | null;
+  /** The production window(s) the reference is made of; null for a baseline. */
+  readonly window: { readonly start: string; readonly end: string } | null;
+  /** A canary's or shadow's reference is its primary's: that primary; null otherwise. */
+  readonly of: { readonly version: string | null; readonly role: string } | null;
+}
+
+/** One business metric of a window against the reference (analysis/business.ts). */
+export interface BusinessMetricReport {
+  /** Predictions of the window the values are spread over (those without a value count as 0). */
+  readonly predictions: number;
+  /** Sum of the window's values. */
+  readonly total: number;
+  /** total / predictions. */
+  readonly mean: number | null;
+  readonly referencePredictions: number;
+  readonly referenceTotal: number | null;
+  readonly referenceMean: number | null;
+  /** mean - referenceMean. */
+  readonly difference: number | null;
+  /** difference / |referenceMean|. */
+  readonly relativeChange: number | null;
+  /** total - referenceMean x predictions: what the window made against the reference's rate. */
+  readonly totalDifference: number | null;
+  /** The verdict (Welch's t-test of the means per prediction; statistics/business-verdict.ts). */
+  readonly test: ChangeTest;
+}
+
+export interface BusinessReport {
+  /** By `ml.business.metric`. */
+  readonly metrics: Readonly<Record<string, BusinessMetricReport>>;
+}
+
+/** Values of a numeric feature outside the reference's observed range (statistics/out-of-range.ts). */
+export interface OutOfRangeReport {
+  /** The reference's observed [min, max]; when not known exactly, the outer edges of its outermost non-empty buckets. */
+  readonly range: readonly [number, number];
+  /** The range is the reference's exact min and max. */
+  readonly exact: boolean;
+  /** Window values below / above the range: [at least, at most] (equal unless buckets straddle an edge). */
+  readonly below: readonly [number, number];
+  readonly above: readonly [number, number];
+  /** Window values of the feature. */
+  readonly count: number;
+  /** `spike`: the share outside rose beyond the limit; `insufficient_resolution` when the buckets cannot tell. */
+  readonly test: ChangeTest;
+}
+
+/** Values of a categorical feature in categories the reference does not know. */
+export interface NewCategoryReport {
+  /** Window values in categories unknown to the reference (the sender's `__other__` included). */
+  readonly count: number;
+  readonly share: number | null;
+  /** Categories the window names that the reference does not have, most frequent first (at most 10). */
+  readonly categories: readonly { readonly value: string; readonly count: number }[];
+  /** The most frequent values the sender folded into `__other__`, as it named them (at most 5; never for a sensitive feature). */
+  readonly unseen: readonly { readonly value: string; readonly count: number }[];
+  readonly test: ChangeTest;
+}
+
+export interface DataQualityFeatureReport {
+  /** Share of rows with a value of the wrong type against the reference's. */
+  readonly invalid: ChangeTest;
+  /** Numeric features. */
+  readonly outOfRange: OutOfRangeReport | null;
+  /** Categorical features. */
+  readonly newCategory: NewCategoryReport | null;
+}
+
+/** A feature the reference does not know: sent as a feature, or seen by the sender as an undeclared key. */
+export interface UnknownFeatureReport {
+  readonly name: string;
+  /** Rows with it (for `sender`: the rows the sender checked, about 1 in 64). */
+  readonly rows: number;
+  readonly source: 'window' | 'sender';
+}
+
+/** Data quality of the window against the reference (analysis/data-quality.ts); missing values are under `verdicts.missing`. */
+export interface DataQualityReport {
+  readonly features: Readonly<Record<string, DataQualityFeatureReport>>;
+  readonly unknownFeatures: readonly UnknownFeatureReport[];
+}
+
 /**
  * The verdict of a distribution whose reference could not be cut into at least two bins (a
  * constant feature, or explicit buckets too coarse for its deciles) and whose fallback statistic
@@ -294,7 +404,7 @@ export function unresolvedFeatures(r: Pick<ModelReport, 'features'>): string[] {
 export interface ModelReport {
   readonly model: { readonly name: string; readonly version: string | null; readonly task: ModelTask | null; readonly role: string };
   readonly window: { readonly start: string; readonly end: string } | null;
-  readonly reference: { readonly kind: 'baseline' | 'pinned' | 'rolling'; readonly count: number };
+  readonly reference: ReferenceReport;
   readonly current: { readonly count: number; readonly errors: number };
   /** `insufficient_data` when the current window has fewer rows than the minimum. */
   readonly status: 'ok' | 'insufficient_data';
@@ -327,6 +437,10 @@ export interface ModelReport {
   readonly retrain: RetrainReport | null;
   /** Verdicts on performance, calibration, predicted-class shares and missing values, and all checks with how long they held. */
   readonly verdicts: VerdictsReport | null;
+  /** Business values (`ml.business.value`) against the reference; null when the window records none. */
+  readonly business: BusinessReport | null;
+  /** Values of the wrong type, outside the reference's range, in unknown categories; unknown features. */
+  readonly dataQuality: DataQualityReport | null;
 }
 
 /** The summary of a run of windows of one model (see analysis/run.ts). Window numbers are 1-based, oldest first. */

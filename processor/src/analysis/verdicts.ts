@@ -88,13 +88,13 @@ export function windowVerdicts(reference: WindowSnapshot, current: WindowSnapsho
 
 const bin = (b: CalibrationReport['bins'][number]) => ({ lower: b.lower, upper: b.upper, count: b.count, ...(b.meanPredicted !== null && b.observedRate !== null ? { meanPredicted: b.meanPredicted, observedRate: b.observedRate } : {}) });
 
-const flaggedOf = (verdict: string): boolean | null => (verdict === 'insufficient_data' ? null : verdict === 'drift' || FLAGGING_VERDICTS.includes(verdict as ChangeVerdict));
+const flaggedOf = (verdict: string): boolean | null => (verdict === 'insufficient_data' || verdict === 'insufficient_resolution' ? null : verdict === 'drift' || FLAGGING_VERDICTS.includes(verdict as ChangeVerdict));
 
 /** Every verdict of the window as one list (features and classes sorted by name). */
 function checksOf(drift: Pick<ModelReport, 'features' | 'prediction' | 'window'>, v: Omit<VerdictsReport, 'checks'>): CheckEntry[] {
   const since = drift.window?.start ?? null;
   const out: CheckEntry[] = [];
-  const add = (check: CheckName, verdict: string, feature: string | null = null, cls: string | null = null) => out.push({ check, feature, class: cls, verdict, flagged: flaggedOf(verdict), windows: 1, since });
+  const add = (check: CheckName, verdict: string, feature: string | null = null, cls: string | null = null) => out.push(checkEntry(check, verdict, since, { feature, class: cls }));
   for (const [name, f] of Object.entries(drift.features).sort(([a], [b]) => (a < b ? -1 : 1))) add('feature_drift', f.drift.verdict, name);
   if (drift.prediction.score) add('score_drift', drift.prediction.score.drift.verdict);
   if (drift.prediction.classes) add('class_drift', drift.prediction.classes.drift.verdict);
@@ -106,17 +106,33 @@ function checksOf(drift: Pick<ModelReport, 'features' | 'prediction' | 'window'>
   return out;
 }
 
-const keyOf = (c: CheckEntry) => `${c.check}\u0000${c.feature ?? ''}\u0000${c.class ?? ''}`;
+/** One check of a window (windows = 1; see {@link withHistory}). */
+export function checkEntry(check: CheckName, verdict: string, since: string | null, subject: { feature?: string | null; class?: string | null; metric?: string | null }): CheckEntry {
+  return { check, feature: subject.feature ?? null, class: subject.class ?? null, metric: subject.metric ?? null, verdict, flagged: flaggedOf(verdict), windows: 1, since };
+}
+
+/** `v` with more checks of the window (business values, data quality) at the end of its list. */
+export function withChecks(v: VerdictsReport, more: readonly CheckEntry[]): VerdictsReport {
+  return more.length === 0 ? v : { ...v, checks: [...v.checks, ...more] };
+}
+
+const keyOf = (c: CheckEntry) => `${c.check}\u0000${c.feature ?? ''}\u0000${c.class ?? ''}\u0000${c.metric ?? ''}`;
 
 /**
  * `report` with each check's `windows` and `since` continued from the model's previous report:
  * a check whose verdict is the same as in the previous window has held one window longer since
- * the same start; any other verdict (insufficient_data included) starts a new run.
+ * the same start; any other verdict (insufficient_data included) starts a new run. An unknown
+ * feature flagged in the previous window and absent from this one gets a `no_spike` check.
  */
 export function withHistory(report: ModelReport, previous: ModelReport | undefined): ModelReport {
   if (!report.verdicts) return report;
   const before = new Map((previous?.verdicts?.checks ?? []).map((c) => [keyOf(c), c] as const));
-  const checks = report.verdicts.checks.map((c) => {
+  const now = new Set(report.verdicts.checks.map(keyOf));
+  // An unknown feature that is gone is the clean state of its check: say so once, so that the
+  // flag clears on every path (a vanished series would linger in Prometheus for minutes).
+  const gone = [...before.values()].filter((c) => c.check === 'unknown_feature' && c.flagged && !now.has(keyOf(c)));
+  const all = [...report.verdicts.checks, ...gone.map((c) => checkEntry('unknown_feature', 'no_spike', report.window?.start ?? null, { feature: c.feature }))];
+  const checks = all.map((c) => {
     const p = before.get(keyOf(c));
     return p && p.verdict === c.verdict ? { ...c, windows: p.windows + 1, since: p.since ?? c.since } : c;
   });

@@ -1,6 +1,7 @@
 /**
  * A self-contained HTML report: one file, inline CSS and SVG, no scripts, no network access.
  */
+import { referenceLine } from './reference.js';
 import { isInsufficientResolution, unresolvedFeatures, type DistributionReport, type ModelReport } from '../analysis/report-types.js';
 import { esc, histogramOverlay, reliabilityDiagram } from './svg.js';
 import { bySeverity, driftSentence, fmt, pct, performanceRows, pval, verdictText } from './text.js';
@@ -95,7 +96,7 @@ export function renderHtml(r: ModelReport): string {
   return htmlPage(
     `otel-ml report: ${title}`,
     `<h1>otel-ml report: ${esc(title)}</h1>
-<p class="meta">${esc(r.model.task ?? 'task unknown')} · role ${esc(r.model.role)} · reference ${r.reference.kind} (${r.reference.count} rows) · current ${r.current.count} rows${r.window ? ` · ${esc(r.window.start)} – ${esc(r.window.end)}` : ''}</p>
+<p class="meta">${esc(r.model.task ?? 'task unknown')} · role ${esc(r.model.role)} · reference ${esc(referenceLine(r))} · current ${r.current.count} rows${r.window ? ` · ${esc(r.window.start)} – ${esc(r.window.end)}` : ''}</p>
 ${ruleHtml(r)}
 ${windowDetailsHtml(r)}`,
   );

@@ -7,6 +7,7 @@ import type { ModelReport } from '../analysis/report-types.js';
 import { esc } from './svg.js';
 import { htmlTable, textTable, type Cell } from './table.js';
 import { fmt, pct, pval } from './text.js';
+import { qualitySectionsHtml, qualitySectionsText } from './quality.js';
 
 const interval = (i: readonly [number, number] | null | undefined) => (i ? `[${fmt(i[0])}, ${fmt(i[1])}]` : '-');
 
@@ -131,6 +132,7 @@ export function renderSectionsText(r: ModelReport): string {
   if (r.attribution) out.push('', 'Attributions (features by shift of mean |attribution|)', textTable(ATTRIBUTION_HEAD, attributionRows(r)));
   if (r.retrain) out.push('', `Retraining: ${retrainLine(r)}`);
   if (r.verdicts && verdictRows(r).length) out.push('', `Verdicts: ${VERDICTS_META(r)}`, textTable(VERDICT_HEAD, verdictRows(r)));
+  out.push(...qualitySectionsText(r));
   return out.length ? `${out.join('\n')}\n` : '';
 }
 
@@ -153,5 +155,6 @@ export function renderSectionsHtml(r: ModelReport): string {
   if (r.attribution) out.push(`<h2>Attributions</h2>${htmlTable('attribution', ATTRIBUTION_HEAD, attributionRows(r))}`);
   if (r.retrain) out.push(`<h2>Retraining</h2><div class="banner ${r.retrain.recommended ? 'bad' : 'good'}">${esc(retrainLine(r))}</div>`);
   if (r.verdicts && verdictRows(r).length) out.push(`<h2>Verdicts</h2><p class="meta">${esc(VERDICTS_META(r))}</p>${htmlTable('verdicts', VERDICT_HEAD, verdictRows(r))}`);
+  out.push(...qualitySectionsHtml(r));
   return out.join('\n');
 }

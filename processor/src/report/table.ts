@@ -21,8 +21,9 @@ export function htmlCell(c: Cell): string {
   return `<td class="${esc(c.cls)}"${c.title ? ` title="${esc(c.title)}"` : ''}>${esc(c.text)}</td>`;
 }
 
-export function htmlTable(cls: string, head: readonly string[], rows: readonly (readonly Cell[])[], attrs = ''): string {
+/** `rowAttrs` adds attributes to each row (e.g. ` data-check="missing"`). */
+export function htmlTable(cls: string, head: readonly string[], rows: readonly (readonly Cell[])[], attrs = '', rowAttrs: (i: number) => string = () => ''): string {
   return `<table class="${cls}"${attrs}><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map(htmlCell).join('')}</tr>`)
+    .map((r, i) => `<tr${rowAttrs(i)}>${r.map(htmlCell).join('')}</tr>`)
     .join('')}</tbody></table>`;
 }

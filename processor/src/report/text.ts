@@ -2,6 +2,7 @@
  * Plain-text rendering of a model report: a table of features sorted by severity, then the
  * prediction, calibration and performance sections.
  */
+import { referenceLine } from './reference.js';
 import { isInsufficientResolution, unresolvedFeatures, type DistributionReport, type ModelReport, type PerformanceReport } from '../analysis/report-types.js';
 import { renderSectionsText } from './sections.js';
 import { textTable } from './table.js';
@@ -73,7 +74,7 @@ export function renderText(r: ModelReport): string {
   const title = `${r.model.name}${r.model.version ? ` v${r.model.version}` : ''} (${r.model.task ?? 'task unknown'}, ${r.model.role})`;
   out.push(title, '='.repeat(title.length));
   if (r.window) out.push(`window     ${r.window.start} .. ${r.window.end}`);
-  out.push(`reference  ${r.reference.kind}, ${r.reference.count} rows`);
+  out.push(`reference  ${referenceLine(r)}`);
   out.push(`current    ${r.current.count} rows${r.current.errors ? `, ${r.current.errors} failed predictions` : ''}`);
   out.push(
     `rule       drift = chi-square p < ${r.settings.alpha} after Benjamini-Hochberg AND (PSI >= ${r.settings.minPsi} or JS >= ${r.settings.minJensenShannon}); at least ${r.settings.minRows} rows`,

@@ -11,9 +11,12 @@ import { FAIRNESS_DEFAULTS, type FairnessOptions } from '../statistics/fairness.
 import { VERDICT_DEFAULTS, type VerdictLimits } from '../statistics/verdicts.js';
 
 /** Limits of the per-window verdicts that the configuration may set (statistics/verdicts.ts owns the defaults). */
-export type LimitsConfig = Partial<Pick<VerdictLimits, 'alpha' | 'maxAccuracyDrop' | 'maxRocAucDrop' | 'maxEceIncrease' | 'maxShareRatio' | 'minShareDifference' | 'maxMissingIncrease'>>;
+export type LimitsConfig = Partial<Pick<VerdictLimits, (typeof LIMIT_KEYS)[number]>>;
 
-export type ReferenceChoice = 'baseline' | 'pinned' | 'rolling';
+export type ReferenceChoice = 'baseline' | 'pinned' | 'rolling' | 'seasonal';
+
+/** Closed windows a seasonal reference may need to keep per model (period / window length). */
+export const MAX_SEASONAL_WINDOWS = 20_000;
 
 export interface ModelConfig {
   readonly name: string;
@@ -28,6 +31,12 @@ export interface ModelConfig {
    * the model's first closed window is pinned and later windows are compared with it.
    */
   readonly pin?: string;
+  /**
+   * With `reference: seasonal`: compare each window with the window one period earlier (ms; a
+   * multiple of the window length). Until the history covers a period, the baseline (else the
+   * rolling reference) is used, with the reason in the report.
+   */
+  readonly periodMs?: number;
   /** This model's verdict limits, over the top-level `limits`. */
   readonly limits?: LimitsConfig;
 }
@@ -216,7 +225,10 @@ class Reader {
 
 const PORT: [number, number] = [0, 65535];
 
-const LIMIT_KEYS = ['alpha', 'maxAccuracyDrop', 'maxRocAucDrop', 'maxEceIncrease', 'maxShareRatio', 'minShareDifference', 'maxMissingIncrease'] as const;
+const LIMIT_KEYS = [
+  'alpha', 'maxAccuracyDrop', 'maxRocAucDrop', 'maxEceIncrease', 'maxShareRatio', 'minShareDifference', 'maxMissingIncrease',
+  'maxInvalidIncrease', 'maxOutOfRangeIncrease', 'maxNewCategoryIncrease', 'maxBusinessValueDrop',
+] as const;
 
 /** A `limits` section: every key when `withDefaults` (the top level), else only the keys given (a model's overrides). */
 function readLimits(r: Reader, withDefaults: boolean): LimitsConfig {
@@ -229,6 +241,10 @@ function readLimits(r: Reader, withDefaults: boolean): LimitsConfig {
     maxShareRatio: [1, 1e6],
     minShareDifference: [0, 1],
     maxMissingIncrease: [0, 1],
+    maxInvalidIncrease: [0, 1],
+    maxOutOfRangeIncrease: [0, 1],
+    maxNewCategoryIncrease: [0, 1],
+    maxBusinessValueDrop: [0, 10],
   };
   for (const k of LIMIT_KEYS) {
     // alpha falls back to evaluation.alpha (in the service), the others to statistics/verdicts.ts
@@ -273,7 +289,7 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
   const hookUrl = hook.str('url', undefined);
   const storagePath = storage.str('path', d.storage.path);
   const models = root.list('models').map((m) => {
-    m.only(['name', 'version', 'baseline', 'reference', 'pin', 'limits']);
+    m.only(['name', 'version', 'baseline', 'reference', 'pin', 'period', 'limits']);
     const pin = m.str('pin', undefined);
     if (pin !== undefined && !Number.isFinite(Date.parse(pin))) m.fail('pin', `${JSON.stringify(pin)} is not a time; use RFC 3339, e.g. 2026-11-20T10:00:00Z`);
     const baseline = m.str('baseline', undefined);
@@ -282,13 +298,22 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
       name,
       version: m.str('version', undefined),
       baseline: baseline === undefined ? undefined : resolve(baseDir, baseline),
-      reference: m.oneOf<ReferenceChoice>('reference', undefined, ['baseline', 'pinned', 'rolling']),
+      reference: m.oneOf<ReferenceChoice>('reference', undefined, ['baseline', 'pinned', 'rolling', 'seasonal']),
       pin,
+      periodMs: unset(m.duration('period', -1, 60_000, 366 * 86_400_000)),
       limits: readLimits(m.section('limits', LIMIT_KEYS), false),
     } satisfies ModelConfig;
   });
+  const windowMs = windows.duration('length', d.windows.lengthMs, 60_000, 86_400_000);
   for (const [i, m] of models.entries()) {
-    if (m.reference === 'baseline' && !m.baseline) throw new ConfigError(`${source}: models[${i}].reference: "baseline" needs models[${i}].baseline (a file from \`otel-ml baseline\`)`);
+    const at = `${source}: models[${i}]`;
+    if (m.reference === 'baseline' && !m.baseline) throw new ConfigError(`${at}.reference: "baseline" needs models[${i}].baseline (a file from \`otel-ml baseline\`)`);
+    if (m.reference === 'seasonal' && m.periodMs === undefined) throw new ConfigError(`${at}.reference: "seasonal" needs models[${i}].period, e.g. 1d or 7d`);
+    if (m.periodMs !== undefined && m.reference !== 'seasonal') throw new ConfigError(`${at}.period: only applies with reference: seasonal`);
+    if (m.periodMs !== undefined && m.periodMs % windowMs !== 0) throw new ConfigError(`${at}.period: must be a whole number of windows (windows.length ${windowMs / 1000}s)`);
+    if (m.periodMs !== undefined && m.periodMs / windowMs > MAX_SEASONAL_WINDOWS) {
+      throw new ConfigError(`${at}.period: ${m.periodMs / windowMs} windows of history per model; at most ${MAX_SEASONAL_WINDOWS} are kept: use longer windows or a shorter period`);
+    }
   }
   return {
     receivers: {
@@ -305,7 +330,7 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
     auth: { token, tokenFile: tokenFile === undefined ? undefined : resolve(baseDir, tokenFile), protectStatusPage: authSection.bool('protectStatusPage', false) },
     storage: { path: storagePath === ':memory:' ? storagePath : resolve(baseDir, storagePath), durability: storage.oneOf('durability', d.storage.durability, ['full', 'normal']) },
     windows: {
-      lengthMs: windows.duration('length', d.windows.lengthMs, 60_000, 86_400_000),
+      lengthMs: windowMs,
       minRows: windows.num('minRows', d.windows.minRows, 1, 1e9, true),
       maxExtensions: windows.num('maxExtensions', d.windows.maxExtensions, 0, 1000, true),
     },

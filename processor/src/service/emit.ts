@@ -110,8 +110,12 @@ import {
   METRIC_ML_WINDOW_END_TIME,
   ATTR_ML_DRIFT_BIN,
   METRIC_ML_DRIFT_BIN_SHIFT,
+  ATTR_ML_BUSINESS_METRIC,
+  EVENT_ML_DATA_QUALITY_DETECTED,
 } from '@otel-ml/conventions';
 import { isInsufficientResolution, unresolvedFeatures, type DistributionReport, type ModelReport } from '../analysis/report-types.js';
+import { QUALITY_GAUGES, dataQualityEvent, qualityPoints } from './emit-quality.js';
+import { windowEventAttributes } from './event-attributes.js';
 import type { ProcessorStats } from '../streams/processor.js';
 
 type GaugeName = string;
@@ -327,6 +331,7 @@ export function reportPoints(r: ModelReport): Point[] {
     if (a.distribution) distribution(a.distribution, { ...attrs, [ATTR_ML_DRIFT_SIGNAL]: ML_DRIFT_SIGNAL_VALUE_ATTRIBUTION });
   }
   verdictPoints(r, base, push);
+  qualityPoints(r, base, push);
   return out;
 }
 
@@ -340,6 +345,7 @@ function verdictPoints(r: ModelReport, base: Attributes, push: (metric: string, 
     const attrs: Attributes = { ...base, [ATTR_ML_VERDICT_CHECK]: c.check };
     if (c.feature !== null) attrs[ATTR_ML_FEATURE_NAME] = c.feature;
     if (c.class !== null) attrs[ATTR_ML_PREDICTION_CLASS] = c.class;
+    if (c.metric) attrs[ATTR_ML_BUSINESS_METRIC] = c.metric;
     push(METRIC_ML_VERDICT_FLAGGED, c.flagged ? 1 : 0, attrs);
     push(METRIC_ML_VERDICT_WINDOWS, c.windows, attrs);
     if (end !== null && c.since !== null) push(METRIC_ML_VERDICT_DURATION, (end - Date.parse(c.since)) / 1000, attrs);
@@ -413,18 +419,13 @@ export function driftEvent(r: ModelReport): { attributes: Attributes; body: stri
   }
   const json = JSON.stringify(details);
   const attributes: Attributes = {
-    [ATTR_ML_MODEL_NAME]: r.model.name,
-    [ATTR_ML_DEPLOYMENT_ROLE]: r.model.role,
-    [ATTR_ML_DRIFT_REFERENCE]: r.reference.kind,
-    [ATTR_ML_WINDOW_START]: r.window?.start ?? '',
-    [ATTR_ML_WINDOW_END]: r.window?.end ?? '',
+    ...windowEventAttributes(r),
     [ATTR_ML_WINDOW_CURRENT_COUNT]: r.current.count,
     [ATTR_ML_WINDOW_REFERENCE_COUNT]: r.reference.count,
     [ATTR_ML_DRIFT_FEATURES]: [...r.drifted],
     [ATTR_ML_DRIFT_DETAILS]: json,
   };
   if (ranking.length > 0) attributes[ATTR_ML_ATTRIBUTION_FEATURES] = [...ranking];
-  if (r.model.version) attributes[ATTR_ML_MODEL_VERSION] = r.model.version;
   return { attributes, body: json };
 }
 
@@ -469,7 +470,7 @@ export class ResultsEmitter {
   constructor(private readonly opts: EmitterOptions) {
     const meter = opts.meter;
     const gauges = new Map<string, Observable>();
-    for (const [name, description] of RESULT_GAUGES) {
+    for (const [name, description] of [...RESULT_GAUGES, ...QUALITY_GAUGES]) {
       gauges.set(name, meter.createObservableGauge(name, { description, unit: UNITS[name] ?? '1' }));
     }
     meter.addBatchObservableCallback((result: BatchObservableResult) => {
@@ -503,6 +504,8 @@ export class ResultsEmitter {
       const e = driftEvent(report);
       this.opts.logger.emit({ eventName: EVENT_ML_DRIFT_DETECTED, attributes: e.attributes, body: e.body, severityText: 'WARN', severityNumber: 13 });
     }
+    const dq = this.opts.logger ? dataQualityEvent(report) : undefined;
+    if (dq) this.opts.logger!.emit({ eventName: EVENT_ML_DATA_QUALITY_DETECTED, attributes: dq.attributes, body: dq.body, severityText: 'WARN', severityNumber: 13 });
   }
 
   /** Emits the `ml.retrain.recommended` event of a report (the caller decides when: on a new recommendation). */

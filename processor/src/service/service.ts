@@ -19,12 +19,12 @@ import { compareDeployments, primaryFor } from '../analysis/compare.js';
 import { retrainDecision, retrainStarted } from '../analysis/retrain.js';
 import { withHistory } from '../analysis/verdicts.js';
 import { RetrainWebhook, retrainPayload } from './retrain.js';
-import type { ModelReport } from '../analysis/report-types.js';
+import type { ModelReport, ReferenceKindName } from '../analysis/report-types.js';
 import { createGrpcReceiver, createHttpReceiver, OverloadedError, type GrpcReceiver, type HttpReceiver, type MetricsConsumer, type RouteHandler } from '../receiver/index.js';
 import { GroupCommit } from '../streams/group-commit.js';
 import { CommitFailedError } from '../store/writer.js';
-import { rollingReference } from '../windows/references.js';
-import { parseModelKey, StreamProcessor } from '../streams/processor.js';
+import { StreamProcessor, parseModelKey } from '../streams/processor.js';
+import { chooseReference, historyToKeep, primaryKeyOf } from './reference-choice.js';
 import type { ModelIdentity } from '../streams/signals.js';
 import type { ReferenceKind } from '../windows/references.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
@@ -119,7 +119,7 @@ function modelConfigFor(config: ServiceConfig, snap: Pick<WindowSnapshot, 'model
 }
 
 /** The reference a model's windows are compared with: the configured one, else its baseline, else a pinned one, else rolling. */
-function referenceKindOf(mc: ModelConfig | undefined, refs: Partial<Record<ReferenceKind, WindowSnapshot>>): ReferenceKind {
+function referenceKindOf(mc: ModelConfig | undefined, refs: Partial<Record<ReferenceKind, WindowSnapshot>>): ReferenceKindName {
   return mc?.reference ?? (refs.baseline ? 'baseline' : refs.pinned ? 'pinned' : 'rolling');
 }
 
@@ -137,6 +137,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     resourceAttributes: config.streams.resourceAttributes,
     windows: { lengthMs: config.windows.lengthMs, minRows: config.windows.minRows, maxExtensions: config.windows.maxExtensions },
     references: { rollingWindows: config.references.rollingWindows, rollingRefreshMs: config.references.rollingRefreshMs },
+    historyWindows: historyToKeep(config),
   });
   const baselines = new Map<string, BaselineFile>();
   const baselineDeciles = new Map<string, Map<string, readonly number[]>>();
@@ -207,25 +208,10 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   let ready = false;
   let evaluating = false;
 
-  /**
-   * Pins the configured production window (the one containing `pin`, from the kept history), or
-   * this first closed window when no time is configured. Returns true when `snap` itself became the
-   * reference (it is then not evaluated against itself).
-   */
-  const pinReference = (snap: WindowSnapshot, mc: ModelConfig): boolean => {
-    if (mc.pin !== undefined) {
-      const t = Date.parse(mc.pin);
-      const chosen = [...processor.history(snap.modelKey), snap].find((w) => w.start <= t && t < w.end);
-      if (chosen) {
-        processor.pinReference(snap.modelKey, chosen);
-        diag.info(`otel-ml: ${snap.model.name}: pinned window ${new Date(chosen.start).toISOString()} as the reference`);
-      }
-      // the history already holds `snap` (closing a window appends it): compare windows, not objects
-      return chosen !== undefined && chosen.start === snap.start && chosen.end === snap.end;
-    }
-    processor.pinReference(snap.modelKey, snap);
-    diag.info(`otel-ml: ${snap.model.name}: pinned its first window ${new Date(snap.start).toISOString()} as the reference`);
-    return true;
+  /** The primary's kept window of the same period as a candidate's (when it closed in an earlier pass). */
+  const samePeriod = (primaryKey: string | undefined, snap: WindowSnapshot): WindowSnapshot | undefined => {
+    const w = primaryKey === undefined ? undefined : processor.historyWindowAt(primaryKey, snap.end - 1);
+    return w?.end === snap.end ? w : undefined;
   };
   const owed: WindowSnapshot[] = processor.models().flatMap((k) => processor.unevaluatedWindows(k));
 
@@ -236,35 +222,30 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     try {
       // Windows owed from before a restart first, then the ones closing now.
       const closedNow = [...owed.splice(0), ...processor.closeDueWindows(now)];
+      // Primaries first: a canary or shadow uses the reference chosen for its primary in this pass.
+      closedNow.sort((a, b) => a.end - b.end || Number(a.model.role !== 'primary') - Number(b.model.role !== 'primary'));
       for (const snap of closedNow) {
         const started = performance.now();
         const mc = modelConfigFor(config, snap);
-        if (mc?.reference === 'pinned' && !processor.references(snap.modelKey).pinned && pinReference(snap, mc)) continue;
-        const primary = primaryFor(snap, closedNow);
-        const own = processor.references(snap.modelKey);
-        // A canary/shadow version without references of its own is evaluated against the primary's.
-        const borrowed = !own.baseline && !own.pinned && !own.rolling && primary !== undefined;
-        const refs = borrowed ? processor.references(primary.modelKey) : own;
-        const kind = referenceKindOf(mc, refs);
-        let reference = refs[kind];
-        if (kind === 'rolling' && reference !== undefined && reference.end > snap.start) {
-          // A window owed from before a restart, evaluated after later windows closed: the rolling
-          // reference now covers it. Its reference is made of the windows before it.
-          const before = processor.history(borrowed ? primary.modelKey : snap.modelKey).filter((w) => w.end <= snap.start);
-          reference = rollingReference(before, config.references.rollingWindows);
-        }
-        if (!reference) {
-          // said once per model at the default level (the status page shows it as "collecting reference"), then per window at debug
-          if (!collecting.has(snap.modelKey)) {
+        const primaryKey = primaryKeyOf(snap, closedNow, processor);
+        const primary = primaryFor(snap, closedNow) ?? samePeriod(primaryKey, snap);
+        const choice = chooseReference(processor, snap, primaryKey, { reference: mc?.reference, pin: mc?.pin, periodMs: mc?.periodMs, rollingWindows: config.references.rollingWindows });
+        if (choice.snapshot === undefined) {
+          if (choice.pinned) diag.info(`otel-ml: ${modelLabel(snap.model)}: ${choice.reason}`);
+          else if (!collecting.has(snap.modelKey)) {
+            // said once per model at the default level (the status page shows it as "collecting reference"), then per window at debug
             collecting.add(snap.modelKey);
+            const collected = choice.requested === 'rolling' || choice.requested === 'pinned';
             diag.info(
-              `otel-ml: ${modelLabel(snap.model)}: no ${kind} reference yet (window ${new Date(snap.start).toISOString()}, ${snap.rows} rows, not evaluated); collecting one from its windows, evaluation starts once there is one${kind === 'rolling' ? ' (from the next window)' : ''}`,
+              `otel-ml: ${modelLabel(snap.model)}: ${choice.reason} (window ${new Date(snap.start).toISOString()}, ${snap.rows} rows, not evaluated); ${collected ? 'collecting one from its windows, evaluation starts once there is one' : 'evaluation starts once there is a reference'}${choice.requested === 'rolling' ? ' (from the next window)' : ''}`,
             );
           } else {
-            diag.debug(`otel-ml: ${modelLabel(snap.model)}: no ${kind} reference yet; window ${new Date(snap.start).toISOString()} not evaluated`);
+            diag.debug(`otel-ml: ${modelLabel(snap.model)}: ${choice.reason}; window ${new Date(snap.start).toISOString()} not evaluated`);
           }
           continue;
         }
+        const { kind, snapshot: reference } = choice;
+        const of = primaryKey === undefined ? null : { version: parseModelKey(primaryKey).version || null, role: 'primary' };
         const deciles = kind === 'baseline' ? baselineDeciles.get(snap.model.name) : undefined;
         const task = (snap.task || reference.task || undefined) as ModelTask | undefined;
         const evaluated = evaluate(
@@ -273,6 +254,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
           {
             model: { name: snap.model.name, version: snap.model.version || undefined, task, role: snap.model.role },
             referenceKind: kind,
+            referenceChoice: { requested: choice.requested, fallback: choice.fallback, of },
             window: { start: new Date(snap.start), end: new Date(snap.end) },
             decileBoundaries: deciles,
           },
@@ -374,8 +356,11 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     const hasReference = (key: string, model: ModelIdentity) => {
       const refs = processor.references(key);
       const kind = referenceKindOf(modelConfigFor(config, { model }), refs);
-      // a rolling reference is made of the closed windows kept so far when the next window closes
-      return refs[kind] !== undefined || (kind === 'rolling' && processor.history(key).some((w) => !w.belowMinRows));
+      // a rolling reference is made of the closed windows kept so far when the next window closes;
+      // a seasonal one falls back on the baseline, else on the rolling reference, until a period has passed
+      const rolling = processor.history(key).some((w) => !w.belowMinRows);
+      if (kind === 'seasonal') return refs.baseline !== undefined || refs.rolling !== undefined || rolling;
+      return refs[kind as ReferenceKind] !== undefined || (kind === 'rolling' && rolling);
     };
     return keys.map((key) => {
       const w = openByKey.get(key);

@@ -6,8 +6,10 @@
  * (`?per=N` models each, default 10); `?model=<key>` shows one model. Plain HTML with inline
  * SVG; no scripts, no network access.
  */
-import { unresolvedFeatures, type ModelReport } from '../analysis/report-types.js';
+import { unresolvedFeatures, type ModelReport, type ReferenceKindName } from '../analysis/report-types.js';
 import { calibrationSection, featureCard, featureTable, performanceSection, STYLE } from '../report/html.js';
+import { referenceLine } from '../report/reference.js';
+import { qualitySummary } from '../report/quality.js';
 import { renderSectionsHtml } from '../report/sections.js';
 import { esc } from '../report/svg.js';
 import { trendCharts } from '../report/trends.js';
@@ -28,7 +30,7 @@ export interface PendingModel {
    * the first to be compared with it.
    */
   readonly state: 'collecting_reference' | 'awaiting_comparison';
-  readonly referenceKind: 'baseline' | 'pinned' | 'rolling';
+  readonly referenceKind: ReferenceKindName;
   /** Rows in its closed windows (not evaluated) and in its open window. */
   readonly closedRows: number;
   readonly closedWindows: number;
@@ -120,7 +122,9 @@ function pendingText(p: PendingModel): string {
       ? `Its windows are compared with its own previous windows (a rolling reference): ${p.closedWindows ? 'its closed windows had fewer rows than a window needs; the first one with enough becomes the reference.' : 'the first window is the reference, the one after it the first compared.'}`
       : p.referenceKind === 'pinned'
         ? 'A window of its own is pinned as the reference (the first one, or the one containing the configured time); the windows after it are compared with it.'
-        : 'It is configured to compare with a baseline, but no baseline is loaded for this version.';
+        : p.referenceKind === 'seasonal'
+          ? 'Each window is compared with the window one period earlier; until there is one, with the baseline, else with the previous windows (a rolling reference).'
+          : 'It is configured to compare with a baseline, but no baseline is loaded for this version.';
   return `No reference to compare with yet: ${rows}. ${how}`;
 }
 
@@ -159,7 +163,8 @@ function modelSection(key: string, r: ModelReport, history: readonly ModelReport
   const top = bySeverity(r.features).slice(0, 12);
   return `<section class="model" data-model="${esc(r.model.name)}" data-key="${esc(key)}">
 <h2>${esc(title)} — ${status}</h2>
-<p class="meta">window ${esc(r.window?.start ?? '-')} – ${esc(r.window?.end ?? '-')} · ${r.current.count} rows · reference ${r.reference.kind} (${r.reference.count} rows)</p>
+<p class="meta">window ${esc(r.window?.start ?? '-')} – ${esc(r.window?.end ?? '-')} · ${r.current.count} rows · reference ${esc(referenceLine(r))}</p>
+${qualitySummary(r).map((l) => `<p class="drift">${esc(l)}</p>`).join('')}
 ${verdicts}
 ${trends ? `<h3>Over the last ${history.length} windows</h3>${trends}` : ''}
 ${featureTable(r)}

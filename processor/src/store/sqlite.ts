@@ -451,6 +451,8 @@ export class StateDb {
       getRecentUsableHistory: db.prepare(
         "SELECT body FROM (SELECT body, end FROM history WHERE model_key = ? AND json_extract(body, '$.belowMinRows') IS NOT 1 ORDER BY end DESC LIMIT ?) ORDER BY end",
       ).pluck(),
+      getHistoryAfter: db.prepare('SELECT body FROM history WHERE model_key = ? AND end > ? ORDER BY end LIMIT 1').pluck(),
+      getHistoryEnds: db.prepare("SELECT MIN(json_extract(body, '$.start')) AS first, MAX(end) AS last FROM history WHERE model_key = ?"),
       putRef: db.prepare('INSERT OR REPLACE INTO refs (model_key, kind, body, updated_at) VALUES (?, ?, ?, ?)'),
       deleteRef: db.prepare('DELETE FROM refs WHERE model_key = ? AND kind = ?'),
       getRef: db.prepare('SELECT body, updated_at FROM refs WHERE model_key = ? AND kind = ?'),
@@ -1186,6 +1188,19 @@ export class StateDb {
    */
   recentUsableHistory(modelKey: string, k: number): WindowSnapshot[] {
     return (this.stmt.getRecentUsableHistory.all(modelKey, k) as string[]).map((s) => parseSnapshot(s));
+  }
+
+  /** The closed window of a model whose [start, end) contains `t`, if kept. */
+  historyAt(modelKey: string, t: number): WindowSnapshot | undefined {
+    const body = this.stmt.getHistoryAfter.get(modelKey, t) as string | undefined;
+    const s = body === undefined ? undefined : parseSnapshot(body);
+    return s !== undefined && s.start <= t ? s : undefined;
+  }
+
+  /** Start of the oldest and end of the newest kept closed window of a model. */
+  historySpan(modelKey: string): { first: number; last: number } | undefined {
+    const r = this.stmt.getHistoryEnds.get(modelKey) as { first: number | null; last: number | null };
+    return r.first === null || r.last === null ? undefined : { first: r.first, last: r.last };
   }
 
   /** Closed windows of a model, oldest first. */

@@ -711,6 +711,21 @@ export class StreamProcessor {
     return this.db.history(modelKey);
   }
 
+  /** The kept closed window of a model whose [start, end) contains `t` (a seasonal reference). */
+  historyWindowAt(modelKey: string, t: number): WindowSnapshot | undefined {
+    return this.db.historyAt(modelKey, t);
+  }
+
+  /** Start of the oldest kept closed window of a model. */
+  firstWindowStart(modelKey: string): number | undefined {
+    return this.db.historySpan(modelKey)?.first;
+  }
+
+  /** End of the newest kept closed window of a model. */
+  latestWindowEnd(modelKey: string): number | undefined {
+    return this.db.historySpan(modelKey)?.last;
+  }
+
   /** Earliest end of an open window (ms), for scheduling {@link closeDueWindows}; undefined when none is open. */
   nextWindowEnd(): number | undefined {
     let next: number | undefined;

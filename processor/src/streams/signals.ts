@@ -13,7 +13,7 @@ import {
   ATTR_DEPLOYMENT_ENVIRONMENT_NAME, ATTR_ERROR_TYPE, ATTR_ML_BUSINESS_METRIC, ATTR_ML_DEPLOYMENT_ROLE, ATTR_ML_FEATURE_CATEGORY,
   ATTR_ML_FEATURE_NAME, ATTR_ML_MODEL_NAME, ATTR_ML_MODEL_TASK, ATTR_ML_MODEL_VERSION, ATTR_ML_OPERATION_NAME, ATTR_ML_OUTCOME_LABEL,
   ATTR_ML_OUTCOME_UNMATCHED_REASON, ATTR_ML_PREDICTION_CLASS, ATTR_ML_SHADOW_RESULT,
-  METRIC_ML_BUSINESS_VALUE, METRIC_ML_FEATURE_ATTRIBUTION, METRIC_ML_FEATURE_CATEGORY_COUNT, METRIC_ML_FEATURE_MISSING,
+  METRIC_ML_BUSINESS_VALUE, METRIC_ML_FEATURE_ATTRIBUTION, METRIC_ML_FEATURE_CATEGORY_COUNT, METRIC_ML_FEATURE_CATEGORY_UNSEEN, METRIC_ML_FEATURE_INVALID, METRIC_ML_FEATURE_MISSING, METRIC_ML_FEATURE_UNKNOWN,
   METRIC_ML_FEATURE_VALUE, METRIC_ML_INFERENCE_DURATION, METRIC_ML_OUTCOMES, METRIC_ML_OUTCOME_DELAY, METRIC_ML_OUTCOME_ERROR,
   METRIC_ML_OUTCOME_ERROR_ABSOLUTE, METRIC_ML_OUTCOME_ERROR_SQUARED, METRIC_ML_OUTCOME_SCORE, METRIC_ML_OUTCOME_UNMATCHED,
   METRIC_ML_PREDICTIONS, METRIC_ML_PREDICTION_SCORE, METRIC_ML_PREDICTION_VALUE, METRIC_ML_SHADOW_AGREEMENT, REGISTRY,
@@ -24,6 +24,9 @@ export type Signal =
   | 'feature.value'
   | 'feature.missing'
   | 'feature.category'
+  | 'feature.invalid'
+  | 'feature.unknown'
+  | 'feature.unseen'
   | 'feature.attribution'
   | 'predictions'
   | 'prediction.score'
@@ -77,6 +80,10 @@ export const SIGNALS: ReadonlyMap<string, SignalSpec> = new Map<string, SignalSp
   [METRIC_ML_FEATURE_VALUE, spec('feature.value', 'histogram', ATTR.featureName)],
   [METRIC_ML_FEATURE_MISSING, spec('feature.missing', 'counter', ATTR.featureName)],
   [METRIC_ML_FEATURE_CATEGORY_COUNT, spec('feature.category', 'counter', ATTR.featureName, [ATTR.featureCategory], [ATTR.featureCategory])],
+  // data quality: values of the wrong type, undeclared feature names, named unseen categories
+  [METRIC_ML_FEATURE_INVALID, spec('feature.invalid', 'counter', ATTR.featureName)],
+  [METRIC_ML_FEATURE_UNKNOWN, spec('feature.unknown', 'counter', ATTR.featureName)],
+  [METRIC_ML_FEATURE_CATEGORY_UNSEEN, spec('feature.unseen', 'counter', ATTR.featureName, [ATTR.featureCategory], [ATTR.featureCategory])],
   [METRIC_ML_FEATURE_ATTRIBUTION, spec('feature.attribution', 'histogram', ATTR.featureName)],
   [METRIC_ML_PREDICTIONS, spec('predictions', 'counter', undefined, [ATTR.predictionClass, ATTR.errorType])],
   [METRIC_ML_PREDICTION_SCORE, spec('prediction.score', 'histogram', undefined, [ATTR.predictionClass])],

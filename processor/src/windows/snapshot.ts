@@ -24,6 +24,10 @@ export interface FeatureWindow {
   missing: number;
   /** Absolute attributions (ml.feature.attribution). */
   attribution?: ExplicitHistogram;
+  /** Values of the wrong type (ml.feature.invalid; also in `missing`). */
+  invalid?: number;
+  /** The most frequent values outside the sender's known categories (ml.feature.category.unseen), by value. */
+  unseen?: Record<string, number>;
 }
 
 export interface WindowSnapshot {
@@ -82,6 +86,8 @@ export interface WindowSnapshot {
   readonly shadow: Record<string, number>;
   /** ml.business.value by ml.business.metric. */
   readonly business: Record<string, ExplicitHistogram>;
+  /** Rows with an undeclared feature name, by name (ml.feature.unknown; absent in older state). */
+  readonly unknownFeatures?: Record<string, number>;
   /**
    * The same window per slice: slice key (the `<key>` of `ml.slice.<key>`) → slice value → the
    * slice's predictions, scores and outcomes (signals of `SLICED_SIGNALS`; no features, no
@@ -179,6 +185,15 @@ function snapshotOfSlots(w: OpenWindow, slots: Iterable<Slot>, top: boolean): Mu
           break;
         case 'feature.category':
           bump((feature(snap, subject).categories ??= {}), dims[0] ?? '', v);
+          break;
+        case 'feature.invalid':
+          feature(snap, subject).invalid = (feature(snap, subject).invalid ?? 0) + v;
+          break;
+        case 'feature.unseen':
+          bump((feature(snap, subject).unseen ??= {}), dims[0] ?? '', v);
+          break;
+        case 'feature.unknown':
+          bump((snap.unknownFeatures ??= {}), subject, v);
           break;
         case 'predictions': {
           sawPredictions = true;
@@ -322,6 +337,8 @@ export function mergeSnapshots(snaps: readonly WindowSnapshot[]): WindowSnapshot
       if (exp !== undefined) o.exponential = exp;
       o.attribution = mergeHist(o.attribution, f.attribution);
       if (f.categories) mergeCounts((o.categories ??= {}), f.categories);
+      if (f.invalid) o.invalid = (o.invalid ?? 0) + f.invalid;
+      if (f.unseen) mergeCounts((o.unseen ??= {}), f.unseen);
     }
     out.predictions.rows += s.predictions.rows;
     mergeCounts(out.predictions.byClass, s.predictions.byClass);
@@ -338,6 +355,7 @@ export function mergeSnapshots(snaps: readonly WindowSnapshot[]): WindowSnapshot
     mergeHistRecord(out.inferenceDuration, s.inferenceDuration);
     mergeCounts(out.shadow, s.shadow);
     mergeHistRecord(out.business, s.business);
+    if (s.unknownFeatures) mergeCounts((out.unknownFeatures ??= {}), s.unknownFeatures);
   }
   // Slices: merge each (key, value) over the snapshots that have it.
   const sliced = new Map<string, Map<string, WindowSnapshot[]>>();

@@ -61,7 +61,10 @@ describe('otel-ml report', () => {
     expect(r.status).toBe(0);
     const rep = JSON.parse(r.stdout);
     expect(rep.drifted).toEqual(['amount']);
-    expect(rep.reference).toEqual({ kind: 'baseline', count: 20_000 });
+    expect(rep.reference).toEqual({ kind: 'baseline', count: 20_000, requested: 'baseline', fallback: null, window: null, of: null });
+    // offline: data quality against the baseline, no business values in a CSV
+    expect(rep.dataQuality.features.country.newCategory.test.verdict).toBe('no_spike');
+    expect(rep.business).toBeNull();
     expect(rep.current.count).toBe(3_000);
     const a = rep.features.amount;
     for (const k of ['type', 'count', 'missingRate', 'psi', 'psiCritical', 'kl', 'jensenShannon', 'hellinger', 'ks', 'wasserstein', 'chiSquare', 'drift']) expect(a).toHaveProperty(k);

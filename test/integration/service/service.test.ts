@@ -263,7 +263,7 @@ describe('processor service', () => {
         await send(svc, 'http-json', AggregationTemporality.DELTA, shifted, 'a');
         advance(60_000);
         const [report] = svc.evaluateNow();
-        expect(report!.reference).toEqual({ kind: 'pinned', count: 1_500 });
+        expect(report!.reference).toEqual({ kind: 'pinned', count: 1_500, requested: 'pinned', fallback: null, window: { start: '2026-11-25T12:00:00.000Z', end: '2026-11-25T12:01:00.000Z' }, of: null });
         expect(report!.drifted).toContain('amount');
       },
       { models: [{ name: 'fraud', reference: 'pinned' }] },

@@ -42,7 +42,7 @@ describe('verdicts of a window', () => {
   it('a clean window flags nothing; every check has a verdict', () => {
     const r = evaluateAt(window(600, 2, { center: 0.1, lift: 1, missing: 0 }), 0);
     const v = r.verdicts!;
-    expect(v.checks.map((c) => c.check)).toEqual(['feature_drift', 'score_drift', 'accuracy', 'roc_auc', 'calibration', 'predicted_share', 'missing']);
+    expect(v.checks.map((c) => c.check)).toEqual(['feature_drift', 'score_drift', 'accuracy', 'roc_auc', 'calibration', 'predicted_share', 'missing', 'invalid_value', 'out_of_range']);
     expect(v.checks.filter((c) => c.flagged)).toEqual([]);
     expect(v.predictedShare['1']!.reference).toBeCloseTo(reference.score!.counts.slice(B.indexOf(0.5) + 1).reduce((a, b) => a + b, 0) / 20_000, 12);
     expect(v.checks.every((c) => c.windows === 1 && c.since === '1970-01-01T00:00:00.000Z')).toBe(true);
@@ -122,5 +122,20 @@ describe('how long a verdict has held', () => {
     // The drift event carries the window's flagged verdicts with how long they held.
     const body = JSON.parse(driftEvent(reports[3]!).body) as { flagged: { check: string; windows: number }[] };
     expect(body.flagged).toEqual(expect.arrayContaining([expect.objectContaining({ check: 'missing', windows: 3 })]));
+  });
+
+  it('an unknown feature flags its windows and gets a clean verdict in the first window without it', () => {
+    const withCoupon = (i: number) => {
+      const w = window(600, 30 + i, { center: 0.1, lift: 1, missing: 0 });
+      return evaluateAt({ ...w, unknownFeatures: { coupon: 12 } }, i);
+    };
+    let prev: ModelReport | undefined;
+    const seen: string[] = [];
+    for (const r of [withCoupon(0), withCoupon(1), evaluateAt(window(600, 40, { center: 0.1, lift: 1, missing: 0 }), 2), evaluateAt(window(600, 41, { center: 0.1, lift: 1, missing: 0 }), 3)]) {
+      prev = withHistory(r, prev);
+      const c = prev.verdicts!.checks.find((x) => x.check === 'unknown_feature');
+      seen.push(c ? `${c.verdict}/${c.windows}` : 'none');
+    }
+    expect(seen).toEqual(['spike/1', 'spike/2', 'no_spike/1', 'none']);
   });
 });

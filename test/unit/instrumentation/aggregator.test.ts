@@ -115,12 +115,59 @@ describe('ModelAggregator: features', () => {
     expect(snap.stats.unknown_feature).toBe(1);
   });
 
-  it('counts unknown feature names without recording them', () => {
-    const agg = binary();
-    agg.observe({ features: { amount: 1, country: 'FR', secret: 42 } });
+  it('counts unknown feature names (bounded) without recording their values', () => {
+    const agg = binary({ limits: { maxUnknownFeatures: 2 } });
+    agg.observe({ features: { amount: 1, country: 'FR', coupon: 'XK-42-secret' } });
+    agg.observe({ features: { amount: 2, country: 'FR', coupon: 'XK-43-secret', promo: 1, referrer: 'a', [`k${'x'.repeat(80)}`]: 1 } });
     const snap = agg.snapshot();
-    expect(snap.stats.unknown_feature).toBe(1);
+    expect(snap.stats.unknown_feature).toBe(5);
+    expect(sumOf(snap, 'ml.feature.unknown', { 'ml.feature.name': 'coupon' })).toBe(2);
+    expect(sumOf(snap, 'ml.feature.unknown', { 'ml.feature.name': 'promo' })).toBe(1);
+    // beyond 2 names, and names over 64 characters, count as __other__
+    expect(sumOf(snap, 'ml.feature.unknown', { 'ml.feature.name': '__other__' })).toBe(2);
     expect(JSON.stringify(snap)).not.toContain('secret');
+    expect(hist(snap, 'ml.feature.value', { 'ml.feature.name': 'coupon' })).toBeUndefined();
+  });
+
+  it('names the frequent unseen categories, bounded, never for a sensitive feature', () => {
+    const agg = new ModelAggregator({
+      model: { name: 'fraud', version: '3', task: 'binary_classification' },
+      features: [
+        { name: 'country', type: 'categorical', categories: ['DE', 'FR'] },
+        { name: 'email_domain', type: 'categorical', categories: ['example.com'], sensitive: true },
+      ],
+      limits: { maxUnseenValues: 2 },
+    });
+    const row = (country: string, email_domain = 'example.com') => agg.observe({ features: { country, email_domain } });
+    for (let i = 0; i < 30; i++) row('NL', 'private.org');
+    for (let i = 0; i < 10; i++) row('BE');
+    for (let i = 0; i < 200; i++) row(`id-${i}`); // one-off values: never admitted
+    row('AT');
+    row('AT'); // AT admitted: the least recently counted (NL) gives up its series
+    row('BE');
+    row('x'.repeat(100));
+    row('x'.repeat(100));
+    const snap = agg.snapshot();
+    const unseen = sums(snap, 'ml.feature.category.unseen');
+    expect(unseen.map((p) => [p.attributes['ml.feature.category'], p.value]).sort()).toEqual([
+      ['BE', 11],
+      ['x'.repeat(64), 2],
+    ]);
+    expect(unseen.every((p) => p.attributes['ml.feature.name'] === 'country')).toBe(true);
+    // every unseen value still counts as __other__
+    expect(sumOf(snap, 'ml.feature.category.count', { 'ml.feature.name': 'country', 'ml.feature.category': '__other__' })).toBe(30 + 10 + 200 + 2 + 1 + 2);
+    expect(JSON.stringify(snap)).not.toContain('private.org');
+  });
+
+  it('counts values of the wrong type per feature (also as missing)', () => {
+    const agg = binary();
+    agg.observe({ features: { amount: 'n/a', country: { code: 'FR' } } });
+    agg.observe({ features: { amount: Infinity, country: 'DE' } });
+    agg.observe({ features: { amount: Number.NaN, country: 'DE' } }); // NaN is missing, not of the wrong type
+    const snap = agg.snapshot();
+    expect(sumOf(snap, 'ml.feature.invalid', { 'ml.feature.name': 'amount' })).toBe(2);
+    expect(sumOf(snap, 'ml.feature.invalid', { 'ml.feature.name': 'country' })).toBe(1);
+    expect(sumOf(snap, 'ml.feature.missing', { 'ml.feature.name': 'amount' })).toBe(3);
   });
 
   it('keeps the first K categories seen and folds the rest into __other__', () => {

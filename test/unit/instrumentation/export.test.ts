@@ -40,7 +40,8 @@ async function drive(monitor: ModelMonitor): Promise<void> {
   const ids: string[] = [];
   for (let i = 0; i < 300; i++) {
     const id = monitor.observe({
-      features: { tenure: Math.floor(rand() * 60), spend: rand() * 700, age: i % 7 === 0 ? null : 18 + rand() * 60, plan: plans[i % plans.length] },
+      // row 5: a value of the wrong type and an undeclared feature; plans beyond maxCategories are unseen categories
+      features: { tenure: Math.floor(rand() * 60), spend: rand() * 700, age: i % 7 === 0 ? null : 18 + rand() * 60, plan: plans[i % plans.length], ...(i === 5 ? { tenure: 'n/a', coupon: 'X1' } : {}) },
       score: Math.round(rand() * 1000) / 1000,
       slices: { region: i % 3 === 0 ? 'eu' : 'us' },
       attributions: { tenure: rand() - 0.5 },

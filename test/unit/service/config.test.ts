@@ -47,8 +47,12 @@ describe('service configuration', () => {
 
   it('reads verdict limits: defaults from statistics/verdicts.ts at the top level, overrides per model', () => {
     const c = loadConfig(file('limits.yaml', `limits: { maxAccuracyDrop: 0.03 }\nmodels:\n  - name: fraud\n    limits: { maxShareRatio: 3, alpha: 0.001 }\n`), {});
-    expect(c.limits).toEqual({ maxAccuracyDrop: 0.03, maxRocAucDrop: 0.05, maxEceIncrease: 0.05, maxShareRatio: 2, minShareDifference: 0.01, maxMissingIncrease: 0.05 });
+    expect(c.limits).toEqual({
+      maxAccuracyDrop: 0.03, maxRocAucDrop: 0.05, maxEceIncrease: 0.05, maxShareRatio: 2, minShareDifference: 0.01, maxMissingIncrease: 0.05,
+      maxInvalidIncrease: 0.01, maxOutOfRangeIncrease: 0.02, maxNewCategoryIncrease: 0.02, maxBusinessValueDrop: 0.1,
+    });
     expect(c.models[0]!.limits).toEqual({ maxShareRatio: 3, alpha: 0.001 });
+    expect(loadConfig(file('dq.yaml', `models:\n  - name: fraud\n    limits: { maxNewCategoryIncrease: 0.1, maxBusinessValueDrop: 0.25 }\n`), {}).models[0]!.limits).toEqual({ maxNewCategoryIncrease: 0.1, maxBusinessValueDrop: 0.25 });
     expect(() => loadConfig(file('bad.yaml', 'limits: { maxShareRatio: 0.5 }\n'), {})).toThrow(/limits\.maxShareRatio: must be a number in \[1, 1000000\], got 0\.5/);
     expect(() => loadConfig(file('bad.yaml', 'models:\n  - name: m\n    limits: { maxAuc: 1 }\n'), {})).toThrow(/models\[0\]\.limits\.maxAuc: unknown key; allowed here: alpha, maxAccuracyDrop/);
   });
