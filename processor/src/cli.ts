@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { MODEL_TASKS, type ModelTask } from '@otel-ml/conventions';
-import { CliError, EXIT_STATE_IN_USE } from './cli/errors.js';
+import { CliError, EXIT_STATE_IN_USE, exitStatusOf } from './cli/errors.js';
 import { buildBaseline, type ColumnTyping } from './offline/baseline.js';
 import { DEFAULT_MAX_INVALID, NUMERIC_SHARE, describeInvalid, type InvalidCell } from './offline/columns.js';
 import { runReport, runWindowedReport } from './offline/report.js';
@@ -17,6 +17,7 @@ import { renderRunHtml, renderRunText, runVerdicts } from './report/run.js';
 import { isMultiWindow } from './analysis/run.js';
 import type { ModelReport, MultiWindowReport } from './analysis/report-types.js';
 import { parseDuration } from './service/config.js';
+import { DEFAULT_ALPHA, DEFAULT_MIN_JENSEN_SHANNON, DEFAULT_MIN_PSI, DEFAULT_MIN_ROWS, DEFAULT_THRESHOLD } from './statistics/defaults.js';
 
 const list = (v: string): string[] =>
   v
@@ -163,11 +164,11 @@ export function buildProgram(): Command {
       .requiredOption('--data <file>', 'CSV file with the same feature columns')
       .addOption(new Option('--format <format>', 'output format (default: from --out, else text)').choices(['json', 'text', 'html']))
       .option('--out <file>', 'write the report to a file instead of standard output')
-      .option('--alpha <p>', 'significance level after Benjamini-Hochberg', number('--alpha', 1e-12, 0.5), 0.01)
-      .option('--min-rows <n>', 'fewer rows than this give "insufficient data"', number('--min-rows', 1, 1e12), 50)
-      .option('--min-psi <v>', 'minimum PSI for a drift flag', number('--min-psi', 0, 100), 0.1)
-      .option('--min-js <v>', 'minimum Jensen-Shannon distance for a drift flag', number('--min-js', 0, 1), 0.1)
-      .option('--threshold <t>', 'decision threshold of binary classifiers', number('--threshold', 0, 1), 0.5)
+      .option('--alpha <p>', 'significance level after Benjamini-Hochberg', number('--alpha', 1e-12, 0.5), DEFAULT_ALPHA)
+      .option('--min-rows <n>', 'fewer rows than this give "insufficient data"', number('--min-rows', 1, 1e12), DEFAULT_MIN_ROWS)
+      .option('--min-psi <v>', 'minimum PSI for a drift flag', number('--min-psi', 0, 100), DEFAULT_MIN_PSI)
+      .option('--min-js <v>', 'minimum Jensen-Shannon distance for a drift flag', number('--min-js', 0, 1), DEFAULT_MIN_JENSEN_SHANNON)
+      .option('--threshold <t>', 'decision threshold of binary classifiers', number('--threshold', 0, 1), DEFAULT_THRESHOLD)
       .option('--time-column <name>', "column with each row's time (RFC 3339 or epoch seconds/ms): one report window per --window, the worst in detail")
       .option('--window <duration>', 'window length with --time-column (e.g. 1h, 1d)', duration('--window'))
       .option('--fail-on-drift', 'exit with status 1 when a feature drifted (in any window)'),
@@ -267,9 +268,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       // help and version exit 0; usage errors were printed by commander
       return err.exitCode === 0 ? 0 : 2;
     }
-    if (err instanceof CliError) {
-      process.stderr.write(`otel-ml: ${err.message}\n`);
-      return err.exitCode;
+    const status = exitStatusOf(err);
+    if (status !== undefined) {
+      process.stderr.write(`otel-ml: ${(err as Error).message}\n`);
+      return status;
     }
     const e = err as Error;
     process.stderr.write(`otel-ml: unexpected error: ${e.message}${process.env.OTEL_ML_DEBUG ? `\n${e.stack}` : ' (set OTEL_ML_DEBUG=1 for details)'}\n`);

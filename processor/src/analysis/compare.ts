@@ -21,6 +21,7 @@ import {
 import type { WindowSnapshot } from '../windows/snapshot.js';
 import { decilesFromHistogram, histogramQuantile } from './evaluate.js';
 import type { ComparisonReport, ComparisonVerdict } from './report-types.js';
+import { DEFAULT_ALPHA, DEFAULT_MIN_ROWS, DEFAULT_THRESHOLD } from '../statistics/defaults.js';
 
 export interface ComparisonSettings {
   /** Family-wise significance level of the decisive tests, Bonferroni-split among them (default 0.01). */
@@ -39,7 +40,7 @@ export interface ComparisonSettings {
   readonly positiveLabel?: string;
 }
 
-const DEFAULTS = { alpha: 0.01, minRows: 50, minOutcomes: 30, minPerformanceDelta: 0.01, minErrorRateDelta: 0.005, latencyTolerance: 0.1, threshold: 0.5, positiveLabel: '1' };
+const DEFAULTS = { alpha: DEFAULT_ALPHA, minRows: DEFAULT_MIN_ROWS, minOutcomes: 30, minPerformanceDelta: 0.01, minErrorRateDelta: 0.005, latencyTolerance: 0.1, threshold: DEFAULT_THRESHOLD, positiveLabel: '1' };
 
 /** Runs `f`, returning null when the statistics reject the input (empty, mismatched...). */
 function guarded<T>(f: () => T): T | null {

@@ -47,6 +47,7 @@ import { dataQualityChecks, dataQualityReport } from './data-quality.js';
 import { referenceReport, type ReferenceChoiceContext } from './reference-report.js';
 import type { FeatureWindow, WindowSnapshot } from '../windows/snapshot.js';
 import { numericPair, type NumericPair } from './numeric-pair.js';
+import { DEFAULT_ALPHA, DEFAULT_MIN_JENSEN_SHANNON, DEFAULT_MIN_PSI, DEFAULT_MIN_ROWS, DEFAULT_THRESHOLD } from '../statistics/defaults.js';
 
 export interface EvaluationSettings {
   /** Significance level after Benjamini-Hochberg (default 0.01). */
@@ -81,7 +82,7 @@ export interface EvaluationContext {
 
 const asTask = (t: string): ModelTask | undefined => (isModelTask(t) ? t : undefined);
 
-const DEFAULTS = { alpha: 0.01, minRows: 50, minPsi: 0.1, minJensenShannon: 0.1, threshold: 0.5, positiveLabel: '1', bootstrapBelow: 1000 };
+const DEFAULTS = { alpha: DEFAULT_ALPHA, minRows: DEFAULT_MIN_ROWS, minPsi: DEFAULT_MIN_PSI, minJensenShannon: DEFAULT_MIN_JENSEN_SHANNON, threshold: DEFAULT_THRESHOLD, positiveLabel: '1', bootstrapBelow: 1000 };
 
 /**
  * Decile boundaries of a reference histogram when no baseline gave them: the fine boundaries at

@@ -26,8 +26,8 @@ import {
 } from '@otel-ml/conventions';
 import { ModelAggregator, type FeatureSpec } from '@otel-ml/instrumentation';
 import { referenceBoundaries, seededUniform } from '../statistics/index.js';
-import { CliError } from '../cli/errors.js';
-import { isMissingCell, readCsv } from '../cli/csv.js';
+import { InputError } from '../model/errors.js';
+import { isMissingCell, readCsv } from './csv.js';
 import {
   DEFAULT_MAX_INVALID, InvalidCells, NUMERIC_SHARE, inferTask, numericCell, planColumns, scoreCell, tooManyInvalid, truncate,
   type ColumnOptions, type ColumnPlan, type InvalidCell,
@@ -189,7 +189,7 @@ export async function buildBaseline(opts: BaselineOptions): Promise<BaselineResu
       }
     },
   });
-  if (pass1.rows === 0) throw new CliError(`${opts.data}: no data rows after the header`);
+  if (pass1.rows === 0) throw new InputError(`${opts.data}: no data rows after the header`);
   const p = plan!;
 
   const task =

@@ -2,8 +2,8 @@
  * Which CSV column plays which part: features, score, prediction, label, or excluded.
  */
 import type { ModelTask } from '@otel-ml/conventions';
-import { CliError } from '../cli/errors.js';
-import { isMissingCell } from '../cli/csv.js';
+import { InputError } from '../model/errors.js';
+import { isMissingCell } from './csv.js';
 
 /**
  * Share of a feature column's non-missing cells that must parse as numbers for the column to be
@@ -54,10 +54,10 @@ export function describeInvalid(c: InvalidCell): string {
  * The error of a file with more invalid values than `limit`. `count` is their number when known
  * (after a full pass), else undefined (the command stopped at the first one too many).
  */
-export function tooManyInvalid(file: string, limit: number, count: number | undefined, first: InvalidCell, columns: readonly string[], typesFromBaseline = false): CliError {
+export function tooManyInvalid(file: string, limit: number, count: number | undefined, first: InvalidCell, columns: readonly string[], typesFromBaseline = false): InputError {
   const how = count === undefined ? `more than ${limit}` : `${count}`;
   const categorical = `${typesFromBaseline ? 'rebuild the baseline with' : 'pass'} --categorical ${columns.join(',')}`;
-  return new CliError(
+  return new InputError(
     `${file}: ${how} cells of numeric columns are not numbers (--max-invalid allows ${limit}; the first: row ${first.row}, column "${first.column}": ${JSON.stringify(truncate(first.cell))}); ` +
       `correct them or leave them empty, ${categorical} if ${columns.length > 1 ? 'these columns are' : 'the column is'} not numeric, or raise --max-invalid`,
   );
@@ -102,7 +102,7 @@ export function planColumns(file: string, header: readonly string[], opts: Colum
   const index = (name: string | undefined, option: string): number | undefined => {
     if (name === undefined) return undefined;
     const i = header.indexOf(name);
-    if (i < 0) throw new CliError(`${file}: row 1: no column "${name}" (given by ${option}); the header has: ${header.join(', ')}`);
+    if (i < 0) throw new InputError(`${file}: row 1: no column "${name}" (given by ${option}); the header has: ${header.join(', ')}`);
     return i;
   };
   const score = index(opts.scoreColumn, '--score-column');
@@ -114,17 +114,17 @@ export function planColumns(file: string, header: readonly string[], opts: Colum
   const special = new Set([score, prediction, label]);
   const excluded = new Set([...(opts.exclude ?? []), ...(opts.sliceColumns ?? [])]);
   const features = header.map((name, i) => ({ name, index: i })).filter((c) => !special.has(c.index) && !excluded.has(c.name));
-  if (features.length === 0) throw new CliError(`${file}: no feature columns left after removing the score, prediction, label and excluded columns`);
+  if (features.length === 0) throw new InputError(`${file}: no feature columns left after removing the score, prediction, label and excluded columns`);
   return { file, header, features, score, prediction, label, slices };
 }
 
-/** Parses a numeric cell; undefined for a missing cell; throws a CliError naming row and column. */
+/** Parses a numeric cell; undefined for a missing cell; throws a InputError naming row and column. */
 export function numericCell(plan: ColumnPlan, rec: readonly string[], col: number, row: number, what = 'a number'): number | undefined {
   const cell = rec[col];
   if (isMissingCell(cell)) return undefined;
   const v = Number(cell);
   if (!Number.isFinite(v)) {
-    throw new CliError(`${plan.file}: row ${row}, column "${plan.header[col]}": ${JSON.stringify(truncate(cell!))} is not ${what}`);
+    throw new InputError(`${plan.file}: row ${row}, column "${plan.header[col]}": ${JSON.stringify(truncate(cell!))} is not ${what}`);
   }
   return v;
 }
@@ -134,7 +134,7 @@ export function scoreCell(plan: ColumnPlan, rec: readonly string[], row: number)
   if (plan.score === undefined) return undefined;
   const v = numericCell(plan, rec, plan.score, row, 'a score');
   if (v !== undefined && (v < 0 || v > 1)) {
-    throw new CliError(`${plan.file}: row ${row}, column "${plan.header[plan.score]}": score ${v} is outside [0, 1]`);
+    throw new InputError(`${plan.file}: row ${row}, column "${plan.header[plan.score]}": score ${v} is outside [0, 1]`);
   }
   return v;
 }

@@ -6,14 +6,14 @@
 import { readFileSync } from 'node:fs';
 import { decileBoundariesOf, type BaselineFile } from '@otel-ml/conventions';
 import { ModelAggregator, type FeatureSpec } from '@otel-ml/instrumentation';
-import { CliError } from '../cli/errors.js';
-import { readCsv } from '../cli/csv.js';
+import { InputError } from '../model/errors.js';
+import { readCsv } from './csv.js';
 import { evaluate, type EvaluationSettings } from '../analysis/evaluate.js';
 import type { ModelReport } from '../analysis/report-types.js';
 import { windowFromAggregator } from '../analysis/view.js';
 import { baselineSnapshot } from '../windows/snapshot.js';
 import { InvalidCells, planColumns, truncate, type ColumnOptions, type ColumnPlan } from './columns.js';
-import { isMissingCell } from '../cli/csv.js';
+import { isMissingCell } from './csv.js';
 import { alignedStart } from '../windows/windows.js';
 import { retrainDecision } from '../analysis/retrain.js';
 import { multiWindowReport } from '../analysis/run.js';
@@ -32,7 +32,7 @@ export function loadBaseline(file: string): BaselineFile {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new CliError(`${file}: cannot read the baseline (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new InputError(`${file}: cannot read the baseline (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   return parseBaseline(text, file);
 }
@@ -111,7 +111,7 @@ async function feedRows(opts: ReportOptions, p: Prepared, route: (plan: ColumnPl
       plan = planColumns(opts.data, header, opts);
       const missing = p.specs.filter((s) => !header.includes(s.name)).map((s) => s.name);
       if (missing.length > 0) {
-        throw new CliError(`${opts.data}: row 1: no column for baseline feature(s) ${missing.join(', ')}; the header has: ${header.join(', ')}`);
+        throw new InputError(`${opts.data}: row 1: no column for baseline feature(s) ${missing.join(', ')}; the header has: ${header.join(', ')}`);
       }
       pick = route(plan);
     },
@@ -137,28 +137,28 @@ export async function runReport(opts: ReportOptions): Promise<ModelReport> {
  * default settings), as a multi-window report: the worst window in detail, every window's report.
  */
 export async function runWindowedReport(opts: WindowedReportOptions): Promise<MultiWindowReport> {
-  if (!(opts.windowMs >= 1000)) throw new CliError(`--window must be at least 1s, got ${opts.windowMs} ms`);
+  if (!(opts.windowMs >= 1000)) throw new InputError(`--window must be at least 1s, got ${opts.windowMs} ms`);
   const p = prepare(opts);
   const windows = new Map<number, ModelAggregator>();
   // the time column is no feature
   await feedRows({ ...opts, exclude: [...(opts.exclude ?? []), opts.timeColumn] }, p, (plan) => {
     const col = plan.header.indexOf(opts.timeColumn);
-    if (col < 0) throw new CliError(`${opts.data}: row 1: no column "${opts.timeColumn}" (given by --time-column); the header has: ${plan.header.join(', ')}`);
+    if (col < 0) throw new InputError(`${opts.data}: row 1: no column "${opts.timeColumn}" (given by --time-column); the header has: ${plan.header.join(', ')}`);
     return (rec, row) => {
       const t = parseTimeCell(rec[col]);
       if (t === undefined) {
-        throw new CliError(`${opts.data}: row ${row}, column "${opts.timeColumn}": ${JSON.stringify(truncate(rec[col] ?? ''))} is not a time; use RFC 3339 (2026-01-01T09:00:00Z) or epoch seconds or milliseconds`);
+        throw new InputError(`${opts.data}: row ${row}, column "${opts.timeColumn}": ${JSON.stringify(truncate(rec[col] ?? ''))} is not a time; use RFC 3339 (2026-01-01T09:00:00Z) or epoch seconds or milliseconds`);
       }
       const start = alignedStart(t, opts.windowMs);
       let a = windows.get(start);
       if (!a) {
-        if (windows.size >= MAX_REPORT_WINDOWS) throw new CliError(`${opts.data}: row ${row}: the rows span more than ${MAX_REPORT_WINDOWS} windows; use a longer --window`);
+        if (windows.size >= MAX_REPORT_WINDOWS) throw new InputError(`${opts.data}: row ${row}: the rows span more than ${MAX_REPORT_WINDOWS} windows; use a longer --window`);
         windows.set(start, (a = p.aggregatorFor()));
       }
       return a;
     };
   });
-  if (windows.size === 0) throw new CliError(`${opts.data}: no rows`);
+  if (windows.size === 0) throw new InputError(`${opts.data}: no rows`);
   const reports: ModelReport[] = [];
   for (const start of [...windows.keys()].sort((a, b) => a - b)) {
     const end = start + opts.windowMs;

@@ -23,23 +23,7 @@ export interface MetricsConsumer {
   consume(exp: MetricsExport, ctx: ReceiveContext): ConsumeResult | Promise<ConsumeResult>;
 }
 
-/**
- * Thrown by a consumer (or raised by a receiver's in-flight limit) when it cannot take data now.
- * `throttled` asks the client to slow down (HTTP 429 / gRPC RESOURCE_EXHAUSTED), `unavailable`
- * reports a temporary outage (HTTP 503 / gRPC UNAVAILABLE); both carry a retry delay, which OTLP
- * clients honour (HTTP Retry-After header, gRPC google.rpc.RetryInfo).
- */
-export class OverloadedError extends Error {
-  override readonly name = 'OverloadedError';
-
-  constructor(
-    readonly retryAfterSeconds: number,
-    readonly kind: 'throttled' | 'unavailable' = 'unavailable',
-    message = kind === 'throttled' ? 'too many requests' : 'temporarily unavailable',
-  ) {
-    super(message);
-  }
-}
+export { OverloadedError } from '../model/errors.js';
 
 /** Counts concurrent requests; `tryAcquire` fails when `max` are already being handled. */
 export class InFlightLimiter {

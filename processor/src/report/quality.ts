@@ -5,7 +5,7 @@
 import type { ChangeTest, ModelReport } from '../analysis/report-types.js';
 import { esc } from './svg.js';
 import { htmlTable, textTable } from './table.js';
-import { fmt, pct, pval } from './text.js';
+import { fmt, pct, pval } from './format.js';
 
 const DQ_HEAD = ['feature', 'check', 'verdict', 'window', 'reference', 'interval (difference)', 'p', 'detail'];
 const BUSINESS_HEAD = ['metric', 'per prediction', 'reference', 'change', 'interval (difference)', 'window total', 'p', 'verdict'];

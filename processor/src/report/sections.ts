@@ -6,7 +6,7 @@
 import type { ModelReport } from '../analysis/report-types.js';
 import { esc } from './svg.js';
 import { htmlTable, textTable, type Cell } from './table.js';
-import { fmt, pct, pval } from './text.js';
+import { fmt, pct, pval } from './format.js';
 import { qualitySectionsHtml, qualitySectionsText } from './quality.js';
 
 const interval = (i: readonly [number, number] | null | undefined) => (i ? `[${fmt(i[0])}, ${fmt(i[1])}]` : '-');

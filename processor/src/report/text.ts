@@ -6,16 +6,10 @@ import { referenceLine } from './reference.js';
 import { isInsufficientResolution, unresolvedFeatures, type DistributionReport, type ModelReport, type PerformanceReport } from '../analysis/report-types.js';
 import { renderSectionsText } from './sections.js';
 import { textTable } from './table.js';
+import { fmt, pct, pval } from './format.js';
 import { driftedNames } from '../analysis/run.js';
 
-export const fmt = (v: number | null | undefined, digits = 3): string => {
-  if (v === null || v === undefined || Number.isNaN(v)) return '-';
-  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-  if (v !== 0 && Math.abs(v) < 10 ** -digits) return v.toExponential(1);
-  return v.toFixed(digits);
-};
-export const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : `${(v * 100).toFixed(1)}%`);
-export const pval = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : v < 1e-4 ? '<1e-4' : v.toFixed(4));
+export { fmt, pct, pval } from './format.js';
 
 /** Orders features most severe first: drifted, then those that could not be binned, then significant, then by PSI. */
 export function bySeverity(features: Readonly<Record<string, DistributionReport>>): [string, DistributionReport][] {

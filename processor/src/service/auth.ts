@@ -11,7 +11,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { CliError } from '../cli/errors.js';
+import { InputError } from '../model/errors.js';
 import type { Authenticator, TlsKeyPair } from '../receiver/security.js';
 
 export interface AuthSettings {
@@ -53,11 +53,11 @@ export function resolveAuthToken(settings: AuthSettings | undefined): string | u
     try {
       text = readFileSync(settings.tokenFile, 'utf8');
     } catch (err) {
-      throw new CliError(`${settings.tokenFile}: cannot read the auth token file (${(err as NodeJS.ErrnoException).code ?? 'read error'})`);
+      throw new InputError(`${settings.tokenFile}: cannot read the auth token file (${(err as NodeJS.ErrnoException).code ?? 'read error'})`);
     }
     const token = text.split(/\r?\n/)[0]!.trim();
-    if (!token) throw new CliError(`${settings.tokenFile}: the auth token file is empty`);
-    if (/\s/.test(token)) throw new CliError(`${settings.tokenFile}: the auth token must not contain whitespace`);
+    if (!token) throw new InputError(`${settings.tokenFile}: the auth token file is empty`);
+    if (/\s/.test(token)) throw new InputError(`${settings.tokenFile}: the auth token must not contain whitespace`);
     return token;
   }
   return undefined;
@@ -70,7 +70,7 @@ export function readTlsFiles(files: { readonly cert: string; readonly key: strin
     try {
       return readFileSync(file);
     } catch (err) {
-      throw new CliError(`${file}: cannot read the TLS ${what} (${(err as NodeJS.ErrnoException).code ?? 'read error'})`);
+      throw new InputError(`${file}: cannot read the TLS ${what} (${(err as NodeJS.ErrnoException).code ?? 'read error'})`);
     }
   };
   return { cert: read(files.cert, 'certificate'), key: read(files.key, 'private key') };

@@ -5,10 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { CliError } from '../cli/errors.js';
+import { InputError } from '../model/errors.js';
 import type { AuthSettings } from './auth.js';
 import { FAIRNESS_DEFAULTS, type FairnessOptions } from '../statistics/fairness.js';
 import { VERDICT_DEFAULTS, type VerdictLimits } from '../statistics/verdicts.js';
+import { DEFAULT_ALPHA, DEFAULT_MIN_JENSEN_SHANNON, DEFAULT_MIN_PSI, DEFAULT_THRESHOLD } from '../statistics/defaults.js';
+import { DEFAULT_WINDOW_OPTIONS } from '../windows/windows.js';
 
 /** Limits of the per-window verdicts that the configuration may set (statistics/verdicts.ts owns the defaults). */
 export type LimitsConfig = Partial<Pick<VerdictLimits, (typeof LIMIT_KEYS)[number]>>;
@@ -94,16 +96,16 @@ export const DEFAULT_CONFIG: ServiceConfig = {
     grpc: { enabled: true, host: '127.0.0.1', port: 14317 },
   },
   storage: { path: 'otel-ml-state.db', durability: 'full' },
-  windows: { lengthMs: 5 * 60_000, minRows: 50, maxExtensions: 11 },
+  windows: DEFAULT_WINDOW_OPTIONS,
   references: { rollingWindows: 12, rollingRefreshMs: 3_600_000 },
-  evaluation: { intervalMs: 10_000, alpha: 0.01, minPsi: 0.1, minJensenShannon: 0.1, threshold: 0.5 },
+  evaluation: { intervalMs: 10_000, alpha: DEFAULT_ALPHA, minPsi: DEFAULT_MIN_PSI, minJensenShannon: DEFAULT_MIN_JENSEN_SHANNON, threshold: DEFAULT_THRESHOLD },
   streams: { maxStreams: 100_000, staleAfterMs: 3_600_000, resourceAttributes: ['deployment.environment.name'] },
   models: [],
   exporters: { otlp: { enabled: false, intervalMs: 15_000 }, prometheus: { enabled: true } },
   statusPage: { enabled: true },
 };
 
-export class ConfigError extends CliError {}
+export class ConfigError extends InputError {}
 
 type Json = unknown;
 const isObj = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);

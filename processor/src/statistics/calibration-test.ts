@@ -2,6 +2,7 @@ import type { ReliabilityBin } from './calibration.js';
 import { multinomialSampler, seededUniform } from './random.js';
 import { MAX_BOOTSTRAP_ITERATIONS } from './bootstrap.js';
 import { StatisticsInputError, checkProbability } from './validate.js';
+import { DEFAULT_ALPHA } from './defaults.js';
 
 export interface CalibrationTestOptions {
   /** Resamples (default 1000; 1 to 10,000). */
@@ -57,7 +58,7 @@ export function calibrationTest(current: readonly ReliabilityBin[], reference: r
   if (!(Number.isInteger(iterations) && iterations >= 1 && iterations <= MAX_BOOTSTRAP_ITERATIONS)) {
     throw new StatisticsInputError(`calibration test iterations must be an integer from 1 to ${MAX_BOOTSTRAP_ITERATIONS}, got ${iterations}`);
   }
-  const alpha = opts.alpha ?? 0.01;
+  const alpha = opts.alpha ?? DEFAULT_ALPHA;
   checkProbability(alpha, 'alpha');
   if (current.length !== reference.length) throw new StatisticsInputError(`current has ${current.length} calibration bins, the reference ${reference.length}`);
   const K = current.length;

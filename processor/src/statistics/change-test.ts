@@ -9,6 +9,7 @@
 import { normalTwoSidedP, twoProportionTest } from './comparison.js';
 import { fisherExactOneSided } from './fisher-exact.js';
 import { StatisticsInputError } from './validate.js';
+import { DEFAULT_ALPHA, DEFAULT_MIN_ROWS } from './defaults.js';
 
 export interface VerdictLimits {
   /** Significance level of each one-sided test (default 0.01). */
@@ -40,7 +41,7 @@ export interface VerdictLimits {
 }
 
 export const VERDICT_DEFAULTS: VerdictLimits = {
-  alpha: 0.01,
+  alpha: DEFAULT_ALPHA,
   maxAccuracyDrop: 0.05,
   maxRocAucDrop: 0.05,
   maxEceIncrease: 0.05,
@@ -51,7 +52,7 @@ export const VERDICT_DEFAULTS: VerdictLimits = {
   maxOutOfRangeIncrease: 0.02,
   maxNewCategoryIncrease: 0.02,
   maxBusinessValueDrop: 0.1,
-  minCount: 50,
+  minCount: DEFAULT_MIN_ROWS,
   iterations: 1000,
 };
 

@@ -15,6 +15,7 @@ import { CUR_CDF, REF_CDF, explicitPieces } from './piecewise.js';
 import { quantileBins } from './quantile-bins.js';
 import { StatisticsInputError, checkBoundaries, checkProbability } from './validate.js';
 import { wassersteinOfCells, wassersteinOfPieces } from './wasserstein.js';
+import { DEFAULT_ALPHA } from './defaults.js';
 
 export interface CompareNumericOptions {
   /**
@@ -195,7 +196,7 @@ function wasserstein(c: CommonCells): number {
  * or options throw a StatisticsInputError.
  */
 export function compareNumeric(reference: NumericHistogram, current: NumericHistogram, opts: CompareNumericOptions = {}): NumericComparison {
-  const alpha = opts.alpha ?? 0.01;
+  const alpha = opts.alpha ?? DEFAULT_ALPHA;
   checkProbability(alpha, 'alpha');
   const bins = opts.bins ?? 10;
   if (!(Number.isInteger(bins) && bins >= 2)) throw new StatisticsInputError(`bins must be an integer >= 2, got ${bins}`);

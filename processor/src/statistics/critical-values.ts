@@ -39,6 +39,7 @@
  */
 import { chiSquareQuantile, chiSquareSf, kolmogorovQuantile, kolmogorovSf } from './distributions.js';
 import { StatisticsInputError, checkProbability } from './validate.js';
+import { DEFAULT_ALPHA } from './defaults.js';
 
 /** The statistics with a null distribution (values of ml.drift.statistic). */
 export type TestedStatistic = 'psi' | 'kl' | 'jensen_shannon' | 'hellinger' | 'chi_square' | 'ks';
@@ -119,7 +120,7 @@ function unchecked(stat: TestedStatistic, s: NullSetting, alpha: number): number
  * statistic exceeds with probability alpha under H0 (module comment). With a
  * single bin every binned statistic is identically 0 and the critical value is 0.
  */
-export function criticalValue(stat: TestedStatistic, s: NullSetting, alpha = 0.01): number {
+export function criticalValue(stat: TestedStatistic, s: NullSetting, alpha = DEFAULT_ALPHA): number {
   checkSetting(s);
   checkProbability(alpha, 'alpha');
   return unchecked(stat, s, alpha);
@@ -147,7 +148,7 @@ export interface CriticalValues {
 
 /** {@link criticalValue} of each statistic for one setting, at `alpha` (default 0.01). */
 export function criticalValues(s: NullSetting & { readonly alpha?: number }): CriticalValues {
-  const a = s.alpha ?? 0.01;
+  const a = s.alpha ?? DEFAULT_ALPHA;
   checkSetting(s);
   checkProbability(a, 'alpha');
   return {

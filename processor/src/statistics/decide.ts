@@ -1,5 +1,6 @@
 import { benjaminiHochberg } from './multiple-testing.js';
 import { StatisticsInputError } from './validate.js';
+import { DEFAULT_ALPHA, DEFAULT_MIN_JENSEN_SHANNON, DEFAULT_MIN_KS, DEFAULT_MIN_PSI, DEFAULT_MIN_ROWS } from './defaults.js';
 
 export interface DecisionOptions {
   /** Level for the (BH-adjusted) p-value (default 0.01). */
@@ -16,15 +17,6 @@ export interface DecisionOptions {
    */
   readonly minKs?: number;
 }
-
-/**
- * Default effect-size floor of the KS fallback. By simulation (npm run bench:statistics), the
- * PSI/JS floors of 0.1 on decile bins flag half of the 10,000-row windows (where significance
- * no longer binds) at a normal mean shift of about 0.29 SD, whose KS statistic is
- * 2 Phi(0.29 / 2) - 1 = 0.115 (0.12 measured on the histograms); the fallback's KS, taken on
- * coarse buckets, is a lower bound of the raw-data statistic, hence the floor rounded down to 0.1.
- */
-export const DEFAULT_MIN_KS = 0.1;
 
 /** One feature's evidence in one window. */
 export interface DriftEvidence extends DecisionOptions {
@@ -92,11 +84,11 @@ const fmt = (x: number): string => (x !== 0 && Math.abs(x) < 1e-3 ? x.toExponent
  * Siddiqi (2006), "Credit Risk Scorecards", ch. 8 (PSI thresholds 0.1 / 0.25).
  */
 export function decideDrift(e: DriftEvidence): DriftDecision {
-  const alpha = e.alpha ?? 0.01;
-  const minPsi = e.minPsi ?? 0.1;
-  const minJs = e.minJensenShannon ?? 0.1;
+  const alpha = e.alpha ?? DEFAULT_ALPHA;
+  const minPsi = e.minPsi ?? DEFAULT_MIN_PSI;
+  const minJs = e.minJensenShannon ?? DEFAULT_MIN_JENSEN_SHANNON;
   const minKs = e.minKs ?? DEFAULT_MIN_KS;
-  const minCount = e.minCount ?? 50;
+  const minCount = e.minCount ?? DEFAULT_MIN_ROWS;
   if (!(e.currentCount >= 0)) throw new StatisticsInputError(`current count is negative or NaN (${e.currentCount})`);
   if (!(alpha > 0 && alpha < 1)) throw new StatisticsInputError(`alpha must be in (0, 1), got ${alpha}`);
   const adjusted = e.adjustedPValue === undefined ? e.pValue : e.adjustedPValue;
@@ -158,7 +150,7 @@ export interface FeatureEvidence {
  * gets {@link decideDrift} with its adjusted p-value.
  */
 export function decideWindow(features: readonly FeatureEvidence[], opts: DecisionOptions = {}): (DriftDecision & { readonly feature: string })[] {
-  const minCount = opts.minCount ?? 50;
+  const minCount = opts.minCount ?? DEFAULT_MIN_ROWS;
   const family = features.map((f, i) => ({ f, i })).filter(({ f }) => f.pValue !== null && f.currentCount >= minCount);
   const adjusted = benjaminiHochberg(family.map(({ f }) => f.pValue!));
   const byIndex = new Map(family.map(({ i }, k) => [i, adjusted[k]!] as const));

@@ -41,7 +41,8 @@ export { chiSquareCdf, chiSquareSf, chiSquareQuantile, kolmogorovCdf, kolmogorov
 export { criticalValue, criticalValues, asymptoticPValue } from './critical-values.js';
 export type { CriticalValues, NullSetting, TestedStatistic } from './critical-values.js';
 export { benjaminiHochberg } from './multiple-testing.js';
-export { DEFAULT_MIN_KS, decideDrift, decideWindow } from './decide.js';
+export { decideDrift, decideWindow } from './decide.js';
+export { DEFAULT_ALPHA, DEFAULT_MIN_JENSEN_SHANNON, DEFAULT_MIN_KS, DEFAULT_MIN_PSI, DEFAULT_MIN_ROWS, DEFAULT_THRESHOLD } from './defaults.js';
 export type { DecisionOptions, DriftDecision, DriftEvidence, DriftVerdict, FeatureEvidence } from './decide.js';
 export { bootstrapInterval, MAX_BOOTSTRAP_ITERATIONS } from './bootstrap.js';
 export type { BootstrapOptions, CountStatistic, NamedCountStatistic } from './bootstrap.js';

@@ -7,6 +7,7 @@ import type { CriticalValues } from './critical-values.js';
 import { ksTest } from './ks.js';
 import type { KsResult } from './ks.js';
 import { wassersteinDistance } from './wasserstein.js';
+import { DEFAULT_ALPHA } from './defaults.js';
 
 export interface NumericDrift {
   /** PSI, KL, JS, Hellinger and chi-square on the decile bins. */
@@ -46,7 +47,7 @@ export function numericDrift(
     binned,
     ks,
     wasserstein: wassersteinDistance(reference, current),
-    critical: criticalValues({ referenceCount: reference.count, currentCount: current.count, bins: nonEmpty, alpha: opts.alpha ?? 0.01 }),
+    critical: criticalValues({ referenceCount: reference.count, currentCount: current.count, bins: nonEmpty, alpha: opts.alpha ?? DEFAULT_ALPHA }),
     pValue: binned.chiSquare.pValue,
     referenceBinCounts: p,
     currentBinCounts: q,

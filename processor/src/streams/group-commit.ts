@@ -15,7 +15,7 @@
  * (throttled), which the receivers turn into HTTP 429 / gRPC RESOURCE_EXHAUSTED with a retry delay.
  */
 import type { ConsumeResult, MetricsExport } from '../otlp/model.js';
-import { OverloadedError } from '../receiver/consumer.js';
+import { OverloadedError } from '../model/errors.js';
 
 /** What the group commit applies batches to (StreamProcessor). */
 export interface BatchIngest {

@@ -15,6 +15,7 @@
 import type { OpenWindow } from './accumulator.js';
 import type { WindowSnapshot } from './snapshot.js';
 import { snapshotOf } from './snapshot.js';
+import { DEFAULT_MIN_ROWS } from '../statistics/defaults.js';
 
 export interface WindowOptions {
   /** Window length in ms, 1 minute .. 1 day. Default 5 minutes. */
@@ -25,7 +26,7 @@ export interface WindowOptions {
   readonly maxExtensions: number;
 }
 
-export const DEFAULT_WINDOW_OPTIONS: WindowOptions = { lengthMs: 5 * 60_000, minRows: 50, maxExtensions: 11 };
+export const DEFAULT_WINDOW_OPTIONS: WindowOptions = { lengthMs: 5 * 60_000, minRows: DEFAULT_MIN_ROWS, maxExtensions: 11 };
 
 export const MIN_WINDOW_MS = 60_000;
 export const MAX_WINDOW_MS = 86_400_000;

@@ -5,7 +5,7 @@
  */
 import { createReadStream, statSync } from 'node:fs';
 import { parse, CsvError } from 'csv-parse';
-import { CliError } from './errors.js';
+import { InputError } from '../model/errors.js';
 import { Progress } from './progress.js';
 
 /** Cells that count as missing values. */
@@ -20,7 +20,7 @@ export function isMissingCell(cell: string | undefined): boolean {
 }
 
 export interface CsvReadOptions {
-  /** Called once with the header row. May throw a CliError to stop (e.g. a missing column). */
+  /** Called once with the header row. May throw a InputError to stop (e.g. a missing column). */
   readonly onHeader: (columns: readonly string[]) => void;
   /** Called for each record; `row` is the 1-based number of the record in the file (header = 1). */
   readonly onRecord: (record: readonly string[], row: number) => void;
@@ -44,11 +44,11 @@ export async function readCsv(file: string, options: CsvReadOptions): Promise<Cs
   let size: number;
   try {
     const st = statSync(file);
-    if (!st.isFile()) throw new CliError(`${file}: not a regular file`);
+    if (!st.isFile()) throw new InputError(`${file}: not a regular file`);
     size = st.size;
   } catch (err) {
-    if (err instanceof CliError) throw err;
-    throw new CliError(`${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    if (err instanceof InputError) throw err;
+    throw new InputError(`${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   const progress = new Progress(options.label ?? file, size, options.progress ?? true);
   const input = createReadStream(file);
@@ -75,21 +75,21 @@ export async function readCsv(file: string, options: CsvReadOptions): Promise<Cs
   let header: string[] | undefined;
   let rows = 0;
   const handle = (rec: string[], line: number): void => {
-    if (sawBinary) throw new CliError(`${file}: row ${line}: the file contains binary data (NUL bytes); expected UTF-8 CSV text`);
-    if (notUtf8) throw new CliError(`${file}: near row ${line}: the file is not valid UTF-8 (Latin-1 or UTF-16?); convert it, e.g. with \`iconv -f latin1 -t utf-8\``);
+    if (sawBinary) throw new InputError(`${file}: row ${line}: the file contains binary data (NUL bytes); expected UTF-8 CSV text`);
+    if (notUtf8) throw new InputError(`${file}: near row ${line}: the file is not valid UTF-8 (Latin-1 or UTF-16?); convert it, e.g. with \`iconv -f latin1 -t utf-8\``);
     if (!header) {
       header = rec.map((c) => c.trim());
       const seen = new Set<string>();
       for (const [i, c] of header.entries()) {
-        if (c === '') throw new CliError(`${file}: row 1: column ${i + 1} has an empty name; the first row must name every column`);
-        if (seen.has(c)) throw new CliError(`${file}: row 1: column "${c}" appears twice in the header`);
+        if (c === '') throw new InputError(`${file}: row 1: column ${i + 1} has an empty name; the first row must name every column`);
+        if (seen.has(c)) throw new InputError(`${file}: row 1: column "${c}" appears twice in the header`);
         seen.add(c);
       }
       options.onHeader(header);
       return;
     }
     if (rec.length !== header.length) {
-      throw new CliError(`${file}: row ${line}: ${rec.length} cells but the header has ${header.length} columns`);
+      throw new InputError(`${file}: row ${line}: ${rec.length} cells but the header has ${header.length} columns`);
     }
     rows++;
     options.onRecord(rec, line);
@@ -127,13 +127,13 @@ export async function readCsv(file: string, options: CsvReadOptions): Promise<Cs
   } catch (err) {
     progress.stop();
     input.destroy();
-    if (err instanceof CliError) throw err;
+    if (err instanceof InputError) throw err;
     if (err instanceof CsvError || (err as { code?: string }).code?.startsWith?.('CSV_')) {
       const e = err as CsvError & { lines?: number };
-      throw new CliError(`${file}: row ${record + 1}: malformed CSV (${csvReason(e)})`);
+      throw new InputError(`${file}: row ${record + 1}: malformed CSV (${csvReason(e)})`);
     }
     const code = (err as NodeJS.ErrnoException).code;
-    if (code) throw new CliError(`${file}: cannot read the file (${code})`);
+    if (code) throw new InputError(`${file}: cannot read the file (${code})`);
     throw err;
   }
   try {
@@ -141,9 +141,9 @@ export async function readCsv(file: string, options: CsvReadOptions): Promise<Cs
   } catch {
     notUtf8 = true;
   }
-  if (notUtf8) throw new CliError(`${file}: the file is not valid UTF-8 (Latin-1 or UTF-16?); convert it, e.g. with \`iconv -f latin1 -t utf-8\``);
+  if (notUtf8) throw new InputError(`${file}: the file is not valid UTF-8 (Latin-1 or UTF-16?); convert it, e.g. with \`iconv -f latin1 -t utf-8\``);
   progress.done(rows);
-  if (!header) throw new CliError(`${file}: the file is empty; expected a header row and data rows`);
+  if (!header) throw new InputError(`${file}: the file is empty; expected a header row and data rows`);
   return { rows, bytes };
 }
 
