@@ -24,6 +24,19 @@ export const EVENT_ML_DRIFT_DETECTED = "ml.drift.detected" as const;
 export const EVENT_ML_RETRAIN_RECOMMENDED = "ml.retrain.recommended" as const;
 
 /**
+ * A retraining recommendation under review (`retrain.review` required) changed state. Emitted as an OTLP log record with this event name at every transition.
+ *
+ * A recommendation enters `pending` when it is made, then `approved`, `rejected` or `expired`;
+ * an approved one becomes `sent` or `failed` when its retraining webhook is delivered or given
+ * up. Only an approval sends the webhook. The body is a JSON object: the recommendation's id,
+ * state, reasons, when it was made and expires, the decision (time, the reviewer and comment as
+ * given) and the delivery outcome.
+ *
+ * @stability development
+ */
+export const EVENT_ML_RETRAIN_REVIEW = "ml.retrain.review" as const;
+
+/**
  * Raw feature values of one inference row, recorded as a span event on the inference span (one event per row, at most 16 per span).
  *
  * Off by default (option `captureFeatures` of the instrumentation and of the manual API):
