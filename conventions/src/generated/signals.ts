@@ -16,8 +16,10 @@ export const EVENT_ML_DRIFT_DETECTED = "ml.drift.detected" as const;
 /**
  * The processor recommends retraining a model. Emitted as an OTLP log record with this event name when a recommendation starts or its reasons change.
  *
- * The body is the JSON of `ml.retrain.details`. An external pipeline may start on it (or on the
- * optional signed webhook) but keeps its own human review gate.
+ * The body is the JSON of `ml.retrain.details`. Without the processor's review gate, an external
+ * pipeline may start on it (or on the optional signed webhook) but keeps its own human review;
+ * with `retrain.review: required`, the recommendation waits for a person and its progress is
+ * the `ml.retrain.review` event (only an approval sends the webhook).
  *
  * @stability development
  */
