@@ -16,7 +16,7 @@ import { renderHtml } from './report/html.js';
 import { renderRunHtml, renderRunText, runVerdicts } from './report/run.js';
 import { isMultiWindow } from './analysis/run.js';
 import type { ModelReport, MultiWindowReport } from './analysis/report-types.js';
-import { parseDuration } from './service/config.js';
+import { parseDuration, type ServiceConfig } from './service/config.js';
 import { DEFAULT_ALPHA, DEFAULT_MIN_JENSEN_SHANNON, DEFAULT_MIN_PSI, DEFAULT_MIN_ROWS, DEFAULT_THRESHOLD } from './statistics/defaults.js';
 
 const list = (v: string): string[] =>
@@ -243,6 +243,7 @@ export function buildProgram(): Command {
         `  state      ${config.storage.path}`,
         `  windows    ${config.windows.lengthMs / 1000}s, at least ${config.windows.minRows} rows; models with baselines: ${config.models.filter((m) => m.baseline).map((m) => m.name).join(', ') || 'none'}`,
         `  results    ${config.exporters.otlp.enabled ? 'OTLP export on' : 'OTLP export off (set OTEL_EXPORTER_OTLP_ENDPOINT)'}`,
+        reviewLine(config, svc.httpUrl),
       ];
       process.stdout.write(`${lines.filter(Boolean).join('\n')}\n`);
       await new Promise<void>((done) => {
@@ -256,6 +257,18 @@ export function buildProgram(): Command {
     });
 
   return program;
+}
+
+/** The ready line of the retraining review gate, when some model's recommendations wait for a person. */
+function reviewLine(config: ServiceConfig, httpUrl: string | undefined): string {
+  const overridden = config.models.filter((m) => m.review !== undefined);
+  const required = config.models.filter((m) => m.review === 'required').map((m) => m.name);
+  const scope =
+    config.retrain?.review === 'required'
+      ? `every model${overridden.some((m) => m.review === 'none') ? ` but ${overridden.filter((m) => m.review === 'none').map((m) => m.name).join(', ')}` : ''}`
+      : required.join(', ');
+  if (!scope) return '';
+  return `  review     retraining waits for approval (${scope}): status page, or POST ${httpUrl ?? ''}/api/retraining/<id>/approve|reject with the token`;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -706,6 +706,63 @@ export type MlRetrainReasonValue =
 export const ATTR_ML_RETRAIN_REASONS = "ml.retrain.reasons" as const;
 
 /**
+ * Identifier of a retraining recommendation under review (also the webhook's `x-otel-ml-delivery`).
+ *
+ * Not for metrics: unbounded values (spans or events only).
+ *
+ * @stability development
+ */
+export const ATTR_ML_RETRAIN_RECOMMENDATION_ID = "ml.retrain.recommendation.id" as const;
+
+/**
+ * The state a retraining recommendation under review has just entered.
+ *
+ * Not for metrics: unbounded values (spans or events only).
+ *
+ * @stability development
+ */
+export const ATTR_ML_RETRAIN_REVIEW_STATE = "ml.retrain.review.state" as const;
+
+/**
+ * The recommendation waits for a person to approve or reject it.
+ */
+export const ML_RETRAIN_REVIEW_STATE_VALUE_PENDING = "pending" as const;
+
+/**
+ * A person approved it; the retraining webhook is sent next (if one is configured).
+ */
+export const ML_RETRAIN_REVIEW_STATE_VALUE_APPROVED = "approved" as const;
+
+/**
+ * A person rejected it; no webhook is sent.
+ */
+export const ML_RETRAIN_REVIEW_STATE_VALUE_REJECTED = "rejected" as const;
+
+/**
+ * Nobody decided within the configured time; no webhook is sent.
+ */
+export const ML_RETRAIN_REVIEW_STATE_VALUE_EXPIRED = "expired" as const;
+
+/**
+ * The retraining webhook of an approved recommendation was delivered.
+ */
+export const ML_RETRAIN_REVIEW_STATE_VALUE_SENT = "sent" as const;
+
+/**
+ * The retraining webhook of an approved recommendation could not be delivered.
+ */
+export const ML_RETRAIN_REVIEW_STATE_VALUE_FAILED = "failed" as const;
+
+/** The values of `ml.retrain.review.state`. */
+export type MlRetrainReviewStateValue =
+  | "pending"
+  | "approved"
+  | "rejected"
+  | "expired"
+  | "sent"
+  | "failed";
+
+/**
  * How a shadow model's prediction compared with the primary's.
  *
  * May be used on metrics.

@@ -273,6 +273,25 @@ export const REGISTRY: Registry = {
       "template": false,
       "onMetrics": false
     },
+    "ml.retrain.recommendation.id": {
+      "type": "string",
+      "template": false,
+      "onMetrics": false
+    },
+    "ml.retrain.review.state": {
+      "type": "enum",
+      "template": false,
+      "values": [
+        "pending",
+        "approved",
+        "rejected",
+        "expired",
+        "sent",
+        "failed"
+      ],
+      "openEnum": false,
+      "onMetrics": false
+    },
     "ml.shadow.result": {
       "type": "enum",
       "template": false,
@@ -4357,6 +4376,42 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.retrain.details",
           "requirement": "recommended"
+        }
+      ]
+    },
+    "ml.retrain.review": {
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.window.start",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.window.end",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.retrain.recommendation.id",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.retrain.review.state",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.retrain.reasons",
+          "requirement": "required"
         }
       ]
     },

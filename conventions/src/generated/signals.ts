@@ -16,12 +16,27 @@ export const EVENT_ML_DRIFT_DETECTED = "ml.drift.detected" as const;
 /**
  * The processor recommends retraining a model. Emitted as an OTLP log record with this event name when a recommendation starts or its reasons change.
  *
- * The body is the JSON of `ml.retrain.details`. An external pipeline may start on it (or on the
- * optional signed webhook) but keeps its own human review gate.
+ * The body is the JSON of `ml.retrain.details`. Without the processor's review gate, an external
+ * pipeline may start on it (or on the optional signed webhook) but keeps its own human review;
+ * with `retrain.review: required`, the recommendation waits for a person and its progress is
+ * the `ml.retrain.review` event (only an approval sends the webhook).
  *
  * @stability development
  */
 export const EVENT_ML_RETRAIN_RECOMMENDED = "ml.retrain.recommended" as const;
+
+/**
+ * A retraining recommendation under review (`retrain.review` required) changed state. Emitted as an OTLP log record with this event name at every transition.
+ *
+ * A recommendation enters `pending` when it is made, then `approved`, `rejected` or `expired`;
+ * an approved one becomes `sent` or `failed` when its retraining webhook is delivered or given
+ * up. Only an approval sends the webhook. The body is a JSON object: the recommendation's id,
+ * state, reasons, when it was made and expires, the decision (time, the reviewer and comment as
+ * given) and the delivery outcome.
+ *
+ * @stability development
+ */
+export const EVENT_ML_RETRAIN_REVIEW = "ml.retrain.review" as const;
 
 /**
  * Raw feature values of one inference row, recorded as a span event on the inference span (one event per row, at most 16 per span).

@@ -41,7 +41,12 @@ export interface ModelConfig {
   readonly periodMs?: number;
   /** This model's verdict limits, over the top-level `limits`. */
   readonly limits?: LimitsConfig;
+  /** Whether this model's retraining recommendations wait for a person (over `retrain.review`). */
+  readonly review?: ReviewMode;
 }
+
+/** `required`: a retraining recommendation waits for approval before its webhook is sent; `none`: sent at once. */
+export type ReviewMode = 'required' | 'none';
 
 export interface ServiceConfig {
   readonly receivers: {
@@ -80,8 +85,12 @@ export interface RetrainConfig {
   readonly minAccuracy?: number;
   /** Maximum age of a model's baseline (from its createdAt). */
   readonly maxBaselineAgeMs?: number;
-  /** POSTed, HMAC-SHA256-signed, when a recommendation starts or its reasons change. */
+  /** POSTed, HMAC-SHA256-signed, when a recommendation starts or its reasons change (with review required: when it is approved). */
   readonly webhook?: { readonly url: string; readonly secret?: string };
+  /** Review gate for every model (default none); models[].review overrides it (service/review.ts). */
+  readonly review?: ReviewMode;
+  /** How long a recommendation may wait for a decision before it expires (default: service/review.ts). */
+  readonly reviewExpiryMs?: number;
 }
 
 /** PEM files (paths resolved against the config file's directory). */
@@ -226,6 +235,7 @@ class Reader {
 }
 
 const PORT: [number, number] = [0, 65535];
+const REVIEW_MODES: readonly ReviewMode[] = ['required', 'none'];
 
 const LIMIT_KEYS = [
   'alpha', 'maxAccuracyDrop', 'maxRocAucDrop', 'maxEceIncrease', 'maxShareRatio', 'minShareDifference', 'maxMissingIncrease',
@@ -285,13 +295,13 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
   const otlp = exporters.section('otlp', ['enabled', 'endpoint', 'interval']);
   const prom = exporters.section('prometheus', ['enabled']);
   const status = root.section('statusPage', ['enabled']);
-  const retrain = root.section('retrain', ['driftWindows', 'minAccuracy', 'maxBaselineAge', 'webhook']);
+  const retrain = root.section('retrain', ['driftWindows', 'minAccuracy', 'maxBaselineAge', 'webhook', 'review', 'reviewExpiry']);
   const hook = retrain.section('webhook', ['url', 'secret']);
   const fair = root.section('fairness', ['minCount', 'alpha', 'maxParityDifference', 'maxOpportunityDifference', 'minImpactRatio']);
   const hookUrl = hook.str('url', undefined);
   const storagePath = storage.str('path', d.storage.path);
   const models = root.list('models').map((m) => {
-    m.only(['name', 'version', 'baseline', 'reference', 'pin', 'period', 'limits']);
+    m.only(['name', 'version', 'baseline', 'reference', 'pin', 'period', 'limits', 'review']);
     const pin = m.str('pin', undefined);
     if (pin !== undefined && !Number.isFinite(Date.parse(pin))) m.fail('pin', `${JSON.stringify(pin)} is not a time; use RFC 3339, e.g. 2026-11-20T10:00:00Z`);
     const baseline = m.str('baseline', undefined);
@@ -304,6 +314,7 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
       pin,
       periodMs: unset(m.duration('period', -1, 60_000, 366 * 86_400_000)),
       limits: readLimits(m.section('limits', LIMIT_KEYS), false),
+      review: m.oneOf<ReviewMode>('review', undefined, REVIEW_MODES),
     } satisfies ModelConfig;
   });
   const windowMs = windows.duration('length', d.windows.lengthMs, 60_000, 86_400_000);
@@ -368,6 +379,8 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
       minAccuracy: unset(retrain.num('minAccuracy', -1, 0, 1)),
       maxBaselineAgeMs: unset(retrain.duration('maxBaselineAge', -1, 60_000, 3650 * 86_400_000)),
       webhook: hookUrl === undefined ? undefined : { url: /^https?:\/\//.test(hookUrl) ? hookUrl : hook.fail('url', 'must be an http(s) URL'), secret: hook.secret('secret') },
+      review: retrain.oneOf<ReviewMode>('review', undefined, REVIEW_MODES),
+      reviewExpiryMs: unset(retrain.duration('reviewExpiry', -1, 60_000, 366 * 86_400_000)),
     },
   };
 }

@@ -112,11 +112,14 @@ import {
   METRIC_ML_DRIFT_BIN_SHIFT,
   ATTR_ML_BUSINESS_METRIC,
   EVENT_ML_DATA_QUALITY_DETECTED,
+  EVENT_ML_RETRAIN_REVIEW,
 } from '@otel-ml/conventions';
 import { isInsufficientResolution, unresolvedFeatures, type DistributionReport, type ModelReport } from '../analysis/report-types.js';
 import { QUALITY_GAUGES, dataQualityEvent, qualityPoints } from './emit-quality.js';
 import { windowEventAttributes } from './event-attributes.js';
+import { reviewEvent } from './emit-review.js';
 import type { ProcessorStats } from '../streams/processor.js';
+import type { RetrainingRecord } from '../store/retraining.js';
 
 type GaugeName = string;
 
@@ -512,6 +515,13 @@ export class ResultsEmitter {
   recommendRetraining(report: ModelReport): void {
     const e = retrainEvent(report);
     if (e && this.opts.logger) this.opts.logger.emit({ eventName: EVENT_ML_RETRAIN_RECOMMENDED, attributes: e.attributes, body: e.body, severityText: 'WARN', severityNumber: 13 });
+  }
+
+  /** Emits the `ml.retrain.review` event of a recommendation under review that has just entered its state. */
+  retrainingReview(record: RetrainingRecord): void {
+    if (!this.opts.logger) return;
+    const e = reviewEvent(record);
+    this.opts.logger.emit({ eventName: EVENT_ML_RETRAIN_REVIEW, attributes: e.attributes, body: e.body, severityText: e.severityText, severityNumber: e.severityNumber });
   }
 
   /** Counts a failed export of results; `reason` as {@link exportErrorType} gives it. */

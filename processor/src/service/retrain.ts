@@ -52,9 +52,20 @@ export function verifyWebhook(secret: string, timestamp: number, body: string, s
   return expected.length === got.length && timingSafeEqual(expected, got);
 }
 
+/** How a delivery ended: delivered, given up (with why), or dropped because the webhook closed. */
+export type DeliveryOutcome = { readonly ok: true } | { readonly ok: false; readonly closed: boolean; readonly detail: string };
+
+export interface EnqueueOptions {
+  /** The delivery id (`x-otel-ml-delivery`); a new UUID by default. Reuse it to deliver the same recommendation again. */
+  readonly id?: string;
+  /** Called once when the delivery ends (not called for a delivery still queued when a closed webhook drops it: `closed`). */
+  readonly onDone?: (outcome: DeliveryOutcome) => void;
+}
+
 interface Delivery {
   readonly id: string;
   readonly body: string;
+  readonly onDone?: (outcome: DeliveryOutcome) => void;
 }
 
 /** Retryable: network errors, timeouts, 408, 425, 429 and 5xx. */
@@ -77,14 +88,15 @@ export class RetrainWebhook {
   }
 
   /** Queues a delivery of `payload` (JSON-serialisable); returns its delivery id. Never blocks. */
-  enqueue(payload: unknown): string {
-    const d = { id: randomUUID(), body: JSON.stringify(payload) };
+  enqueue(payload: unknown, opts: EnqueueOptions = {}): string {
+    const d: Delivery = { id: opts.id ?? randomUUID(), body: JSON.stringify(payload), onDone: opts.onDone };
     if (this.closed) {
       this.counts.dropped++;
+      d.onDone?.({ ok: false, closed: true, detail: 'the webhook is closed' });
       return d.id;
     }
     if (this.queue.length >= this.o.maxQueue) {
-      this.queue.shift();
+      this.queue.shift()!.onDone?.({ ok: false, closed: false, detail: `dropped: more than ${this.o.maxQueue} deliveries waiting` });
       this.counts.dropped++;
     }
     this.queue.push(d);
@@ -112,19 +124,23 @@ export class RetrainWebhook {
     this.abort.abort();
     this.wake?.();
     this.counts.dropped += this.queue.length;
-    this.queue.length = 0;
+    for (const d of this.queue.splice(0)) d.onDone?.({ ok: false, closed: true, detail: 'the webhook closed before delivery' });
     await this.idle();
   }
 
   private async drain(): Promise<void> {
     // Bounded: every delivery leaves the queue after at most maxAttempts attempts.
     for (let d = this.queue.shift(); d !== undefined; d = this.queue.shift()) {
-      if (await this.deliver(d)) this.counts.delivered++;
+      const outcome = await this.deliver(d);
+      // a delivery in flight when the webhook closed counts as failed here (the caller learns it was `closed`)
+      if (outcome.ok) this.counts.delivered++;
       else this.counts.failed++;
+      d.onDone?.(outcome);
     }
   }
 
-  private async deliver(d: Delivery): Promise<boolean> {
+  private async deliver(d: Delivery): Promise<DeliveryOutcome> {
+    let detail = 'no attempt';
     for (let attempt = 1; attempt <= this.o.maxAttempts && !this.abort.signal.aborted; attempt++) {
       this.counts.attempts++;
       const ts = Math.floor(this.o.clock() / 1000);
@@ -143,18 +159,21 @@ export class RetrainWebhook {
         });
         status = res.status;
         await res.arrayBuffer().catch(() => undefined);
-        if (res.ok) return true;
+        if (res.ok) return { ok: true };
+        detail = `answered ${status}`;
         if (!retryable(status)) {
           diag.warn(`otel-ml: retrain webhook answered ${status}; not retried`);
-          return false;
+          return { ok: false, closed: false, detail: `${detail}; not retried` };
         }
       } catch (err) {
-        diag.debug(`otel-ml: retrain webhook attempt ${attempt} failed: ${(err as Error).message}`);
+        detail = (err as Error).message;
+        diag.debug(`otel-ml: retrain webhook attempt ${attempt} failed: ${detail}`);
       }
       if (attempt < this.o.maxAttempts) await this.sleep(Math.min(this.o.maxBackoffMs, this.o.initialBackoffMs * 2 ** (attempt - 1)));
     }
+    if (this.abort.signal.aborted) return { ok: false, closed: true, detail: 'the webhook closed during delivery' };
     diag.warn(`otel-ml: retrain webhook delivery ${d.id} failed after ${this.o.maxAttempts} attempts`);
-    return false;
+    return { ok: false, closed: false, detail: `${detail} (${this.o.maxAttempts} attempts)` };
   }
 
   private sleep(ms: number): Promise<void> {

@@ -32,6 +32,8 @@ import { ConfigError, type ModelConfig, type ServiceConfig } from './config.js';
 import { ResultsEmitter, exportErrorType } from './emit.js';
 import { renderStatusPage, statusPageView, type PendingModel } from './status-page.js';
 import { BearerTokenAuthenticator, readTlsFiles, resolveAuthToken } from './auth.js';
+import { DEFAULT_REVIEW_EXPIRY_MS, ReviewGate } from './review.js';
+import { decisionHandler, listRecommendations } from './review-api.js';
 
 export interface ServiceOptions {
   /** Extra metric readers (tests use an in-memory one). */
@@ -127,6 +129,10 @@ const modelLabel = (m: { readonly name: string; readonly version: string; readon
 
 export async function startService(config: ServiceConfig, opts: ServiceOptions = {}): Promise<RunningService> {
   const clock = opts.clock ?? Date.now;
+  const token = resolveAuthToken(config.auth);
+  if (token === undefined && (config.retrain?.review === 'required' || config.models.some((m) => m.review === 'required'))) {
+    throw new ConfigError('retrain.review: "required" needs auth.token (or auth.tokenFile, or OTEL_ML_AUTH_TOKEN): approving and rejecting recommendations are authenticated');
+  }
   const processor = StreamProcessor.open({
     path: config.storage.path,
     durability: config.storage.durability,
@@ -201,6 +207,15 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   const rc0 = config.retrain;
   if (rc0?.webhook && !rc0.webhook.secret) throw new Error('retrain.webhook: a secret is required (retrain.webhook.secret or OTEL_ML_RETRAIN_WEBHOOK_SECRET)');
   const webhook = rc0?.webhook ? new RetrainWebhook({ url: rc0.webhook.url, secret: rc0.webhook.secret!, clock }) : undefined;
+  // The review gate: with `review: required` (retrain.review, or the model's own), a recommendation waits for a person.
+  const reviewRequired = (mc: ModelConfig | undefined) => (mc?.review ?? rc0?.review) === 'required';
+  const authenticator = token === undefined ? undefined : new BearerTokenAuthenticator(token);
+  const gate = new ReviewGate({
+    store: processor.retraining(),
+    clock,
+    onTransition: (r) => emitter.retrainingReview(r),
+    send: webhook ? (r, body, done) => webhook.enqueue(body, { id: r.id, onDone: done }) : undefined,
+  });
 
   const history = new Map<string, ModelReport[]>();
   // models whose window closed without a reference to compare with (diagnosed once each)
@@ -222,6 +237,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     try {
       // Windows owed from before a restart first, then the ones closing now.
       const closedNow = [...owed.splice(0), ...processor.closeDueWindows(now)];
+      gate.expireDue(now);
       // Primaries first: a canary or shadow uses the reference chosen for its primary in this pass.
       closedNow.sort((a, b) => a.end - b.end || Number(a.model.role !== 'primary') - Number(b.model.role !== 'primary'));
       for (const snap of closedNow) {
@@ -276,7 +292,11 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
         const report = withHistory({ ...compared, retrain }, previous[previous.length - 1]);
         if (retrainStarted(previous[previous.length - 1]?.retrain, retrain)) {
           emitter.recommendRetraining(report);
-          webhook?.enqueue(retrainPayload(report));
+          if (reviewRequired(mc)) {
+            const window = { start: report.window?.start ?? '', end: report.window?.end ?? '' };
+            const model = { name: snap.model.name, version: snap.model.version || null, role: snap.model.role };
+            gate.recommend(snap.modelKey, model, window, retrain.reasons, retrainPayload(report), rc0?.reviewExpiryMs ?? DEFAULT_REVIEW_EXPIRY_MS);
+          } else webhook?.enqueue(retrainPayload(report));
         }
         processor.saveEvaluation(snap.modelKey, snap.end, report, HISTORY);
         emitter.publish(snap.modelKey, report, (performance.now() - started) / 1000);
@@ -341,6 +361,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   routes.set('/healthz', (_req: IncomingMessage, res: ServerResponse) => sendJson(res, 200, { status: 'ok' }));
   routes.set('/readyz', (_req, res) => sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'starting', ...summaryStats() }));
   routes.set('/api/reports', (_req, res) => sendJson(res, 200, Object.fromEntries(emitter.reports())));
+  routes.set('/api/retraining', listRecommendations(gate));
   for (const [path, file] of playbookRoutes()) {
     routes.set(path, (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/markdown; charset=utf-8' });
@@ -393,7 +414,9 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     routes.set('/', (req, res) => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       const open = processor.openWindows();
-      res.end(renderStatusPage({ reports: emitter.reports(), history, pending: pendingModels(open), stats: processor.stats(), open, now: clock() }, statusPageView(req.url)));
+      res.end(
+        renderStatusPage({ reports: emitter.reports(), history, pending: pendingModels(open), stats: processor.stats(), open, now: clock(), retraining: gate.list() }, statusPageView(req.url)),
+      );
     });
   }
   const summaryStats = () => {
@@ -406,12 +429,12 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   let httpUrl: string | undefined;
   let grpcAddress: string | undefined;
   const rc = config.receivers;
-  const token = resolveAuthToken(config.auth);
-  const auth = token === undefined ? undefined : { authenticator: new BearerTokenAuthenticator(token), protectRoutes: config.auth?.protectStatusPage ?? false };
+  const auth = authenticator === undefined ? undefined : { authenticator, protectRoutes: config.auth?.protectStatusPage ?? false };
   try {
     if (rc.http.enabled) {
       const tls = readTlsFiles(rc.http.tls);
-      http = createHttpReceiver({ host: rc.http.host, port: rc.http.port, consumer, routes, maxRequestBytes: rc.http.maxBodyBytes, maxDecompressedBytes: rc.http.maxDecompressedBytes, auth, tls });
+      const fallback = decisionHandler({ gate, authenticator, sync: () => processor.sync() });
+      http = createHttpReceiver({ host: rc.http.host, port: rc.http.port, consumer, routes, fallback, maxRequestBytes: rc.http.maxBodyBytes, maxDecompressedBytes: rc.http.maxDecompressedBytes, auth, tls });
       const a = await http.listen();
       httpUrl = `${tls ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
     }
@@ -427,6 +450,8 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     throw err;
   }
   ready = true;
+  // approved recommendations whose webhook was not delivered before the last stop
+  gate.resume();
 
   // Windows are evaluated as soon as they close (a timer set for the next window end), and at
   // least every evaluation.interval (windows owed after a restart, extensions).
@@ -464,6 +489,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
       ready = false;
       if (timer) clearTimeout(timer);
       await webhook?.close();
+      gate.close();
       await http?.close();
       await grpc?.close();
       // shutdown exports what is pending once, bounded in time (a backend that is down must not hold the exit)

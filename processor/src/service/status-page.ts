@@ -4,7 +4,8 @@
  * overlays, the reliability diagram and trend charts over windows (max PSI, accuracy and ROC
  * AUC, ECE), with the drift and retraining verdicts of the recent windows. `?page=N` turns pages
  * (`?per=N` models each, default 10); `?model=<key>` shows one model. Plain HTML with inline
- * SVG; no scripts, no network access.
+ * SVG; no scripts, no network access. Retraining recommendations under review are listed with a
+ * plain form each (approve or reject, with the token) posting to the review API.
  */
 import { unresolvedFeatures, type ModelReport, type ReferenceKindName } from '../analysis/report-types.js';
 import { calibrationSection, featureCard, featureTable, performanceSection, STYLE } from '../report/html.js';
@@ -18,6 +19,7 @@ import { driftedNames, summarizeRun } from '../analysis/run.js';
 import { bySeverity } from '../report/text.js';
 import type { ProcessorStats } from '../streams/processor.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
+import type { RetrainingRecord } from '../store/retraining.js';
 
 /** A model with windows but nothing evaluated yet. */
 export interface PendingModel {
@@ -49,6 +51,8 @@ export interface StatusPageInput {
   readonly stats: ProcessorStats;
   readonly open: readonly WindowSnapshot[];
   readonly now: number;
+  /** Retraining recommendations under review, newest first (absent: none). */
+  readonly retraining?: readonly RetrainingRecord[];
 }
 
 /** Which part of the page to show (from the query string: {@link statusPageView}). */
@@ -175,6 +179,39 @@ ${renderSectionsHtml(r)}
 </section>`;
 }
 
+const isoMinute = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+
+/**
+ * The review gate's section: each pending recommendation with a form (the token, an optional
+ * reviewer and comment; approve or reject, posted to the API, no scripts), then the latest
+ * decided ones.
+ */
+function retrainingSection(records: readonly RetrainingRecord[]): string {
+  if (records.length === 0) return '';
+  const title = (r: RetrainingRecord) => `${r.model.name}${r.model.version ? ` v${r.model.version}` : ''} (${r.model.role})`;
+  const pending = records.filter((r) => r.state === 'pending');
+  const done = records.filter((r) => r.state !== 'pending').slice(0, 10);
+  const forms = pending
+    .map((r) => {
+      const id = encodeURIComponent(r.id);
+      return `<form class="review" method="post" action="api/retraining/${id}/approve" data-id="${esc(r.id)}">
+<p><strong>${esc(title(r))}</strong> · ${esc(r.reasons.join(', '))} · window ${esc(r.window.start)} – ${esc(r.window.end)} · recommended ${isoMinute(r.createdAt)} · expires ${isoMinute(r.expiresAt)}</p>
+<label>token <input type="password" name="token" required autocomplete="off"></label>
+<label>reviewer <input type="text" name="reviewer" maxlength="500"></label>
+<label>comment <input type="text" name="comment" maxlength="500"></label>
+<button type="submit">approve</button> <button type="submit" formaction="api/retraining/${id}/reject">reject</button>
+</form>`;
+    })
+    .join('\n');
+  const rows = done
+    .map((r) => `<tr data-id="${esc(r.id)}"><td>${esc(title(r))}</td><td>${esc(r.state)}</td><td>${esc(r.reasons.join(', '))}</td><td>${isoMinute(r.createdAt)}</td><td>${isoMinute(r.updatedAt)}</td><td>${esc(r.decision?.reviewer ?? '')}</td></tr>`)
+    .join('');
+  return `<section id="retraining"><h2>Retraining review</h2>
+${pending.length ? `<p class="meta">${pending.length} recommendation${pending.length === 1 ? '' : 's'} awaiting a decision; only an approval sends the retraining webhook. This page does not refresh itself while one waits.</p>${forms}` : '<p class="meta">Nothing awaits a decision.</p>'}
+${rows ? `<table class="retraining"><thead><tr><th>model</th><th>state</th><th>reasons</th><th>recommended</th><th>last change</th><th>reviewer</th></tr></thead><tbody>${rows}</tbody></table>` : ''}
+</section>`;
+}
+
 export function renderStatusPage(input: StatusPageInput, view: StatusPageView = { page: 1, perPage: DEFAULT_MODELS_PER_PAGE }): string {
   const s = input.stats;
   const dropped = Object.entries(s.droppedPoints)
@@ -220,10 +257,13 @@ export function renderStatusPage(input: StatusPageInput, view: StatusPageView = 
   const open = input.open
     .map((w) => `<tr><td>${esc(w.model.name)}${w.model.version ? ` v${esc(w.model.version)}` : ''}</td><td>${esc(w.model.role)}</td><td>${new Date(w.start).toISOString()}</td><td>${w.rows}</td></tr>`)
     .join('');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta http-equiv="refresh" content="15"><title>otel-ml processor</title><style>${STYLE}</style></head><body>
+  const retraining = input.retraining ?? [];
+  // a person typing a token must not lose it to the refresh
+  const refresh = retraining.some((r) => r.state === 'pending') ? '' : '<meta http-equiv="refresh" content="15">';
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">${refresh}<title>otel-ml processor</title><style>${STYLE}</style></head><body>
 <h1>otel-ml processor</h1>
 <p class="meta">${new Date(input.now).toISOString()} · ${s.receivedPoints} points received · ${s.liveStreams} live streams · ${s.closedWindows} windows closed${dropped ? ` · dropped: ${esc(dropped)}` : ''}</p>
-${overview}${nav}${unknownModel}
+${overview}${retrainingSection(retraining)}${nav}${unknownModel}
 ${sections || (models.length === 0 ? '<p class="meta">No model has sent anything yet. Point an OTLP exporter at this processor; results appear when the first window closes.</p>' : '')}
 ${sections && !beyond ? nav : ''}
 <h2>Open windows</h2>

@@ -61,6 +61,7 @@ import type { WindowSnapshot } from '../windows/snapshot.js';
 import { decodeBounds, decodeCounts, decodeCursor, decodeExponential, encodeBounds, encodeCounts, encodeCursor, encodeExponential, isExponentialBody } from './codec.js';
 import { type CheckpointerOptions, type CheckpointerStats, WalCheckpointer } from './checkpointer.js';
 import { CommitFailedError, CommitWriter, type SqlValue, type WriteBatch, type WriterStats } from './writer.js';
+import { RETRAINING_SCHEMA, SqliteRetrainingStore, type RetrainingStore } from './retraining.js';
 import {
   OP_COUNTER_INSERT, OP_COUNTER_UPDATE, OP_CURSOR_DELETE, OP_CURSOR_INSERT, OP_CURSOR_UPDATE, OP_EXPONENTIAL_INSERT, OP_EXPONENTIAL_UPDATE, OP_HISTOGRAM_INSERT, OP_HISTOGRAM_UPDATE,
   OP_SLOT_DELETE, RecordWriter, readRecord, type ExponentialFields,
@@ -70,7 +71,9 @@ import {
  * Version of the state file. 4: exponential histogram slots (rows with a `counts` blob and no
  * `bounds_id`, see `codec.encodeExponential`; journal operations 9 and 10). Files of versions 1
  * to 3 are read as they are (they hold no exponential slots) and marked 4 when opened; a file
- * of a later version is refused.
+ * of a later version is refused. The `retraining` table (recommendations under review,
+ * `retraining.ts`) is created when missing without a new version: a processor that does not
+ * know it leaves it alone.
  */
 export const SCHEMA_VERSION = 4;
 
@@ -250,7 +253,7 @@ CREATE TABLE IF NOT EXISTS history (model_key TEXT NOT NULL, end INTEGER NOT NUL
 CREATE TABLE IF NOT EXISTS evaluations (model_key TEXT PRIMARY KEY, window_end INTEGER NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS evaluation_history (model_key TEXT NOT NULL, window_end INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (model_key, window_end));
 CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, body BLOB NOT NULL);
-`;
+${RETRAINING_SCHEMA}`;
 
 /** A stored window with its slots. */
 export interface StoredWindow {
@@ -395,6 +398,8 @@ export class StateDb {
   /** Stream keys of the deleted cursors, and models whose slots were deleted (keys a new row may take again). */
   private deletedCursorKeys = new Set<string>();
   private deletedSlotModels = new Set<string>();
+  /** The retraining recommendations under review (created at first use). */
+  private retrainingStore: RetrainingStore | undefined;
   /** The checkpoint being written a few rows per ingest transaction, if one is (see {@link stepCheckpoint}). */
   private progressive: ProgressiveCheckpoint | undefined;
 
@@ -1237,6 +1242,12 @@ export class StateDb {
   /** A model's kept evaluations, oldest first. */
   evaluationHistory(modelKey: string): unknown[] {
     return (this.stmt.getEvaluationHistory.all(modelKey) as string[]).map((t) => JSON.parse(t) as unknown);
+  }
+
+  /** The retraining recommendations under review; each write is its own transaction (see {@link transaction}). */
+  retraining(): RetrainingStore {
+    this.retrainingStore ??= new SqliteRetrainingStore(this.db, (fn) => this.transaction(fn));
+    return this.retrainingStore;
   }
 
   evaluation(modelKey: string): { windowEnd: number; body: unknown; createdAt: number } | undefined {

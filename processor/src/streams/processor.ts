@@ -34,6 +34,7 @@ import { isValidated } from '../otlp/decode.js';
 import { rebinExplicit, rebinExponential } from '../statistics/binning.js';
 import type { Durability } from '../store/sqlite.js';
 import { StateDb } from '../store/sqlite.js';
+import type { RetrainingStore } from '../store/retraining.js';
 import type { CounterSlot, ExponentialSlot, HistogramSlot, OpenWindow, Slot } from '../windows/accumulator.js';
 import { addToHistogram, boundsEqual, counterSlot, exponentialSlot, histogramSlot } from '../windows/accumulator.js';
 import type { ReferenceKind, ReferenceOptions } from '../windows/references.js';
@@ -763,6 +764,11 @@ export class StreamProcessor {
   unevaluatedWindows(modelKey: string): WindowSnapshot[] {
     const last = this.db.evaluation(modelKey)?.windowEnd ?? -Infinity;
     return this.db.history(modelKey).filter((s) => s.end > last);
+  }
+
+  /** The retraining recommendations under review, in the state file. */
+  retraining(): RetrainingStore {
+    return this.db.retraining();
   }
 
   /** Model keys with an open window or a closed-window history. */
