@@ -7,7 +7,7 @@
 import type { AggregationSnapshot } from '@otel-ml/instrumentation';
 import { addToHistogram, counterSlot, exponentialSlot, histogramSlot, type OpenWindow, type Slot } from '../windows/accumulator.js';
 import { snapshotOf, type WindowSnapshot } from '../windows/snapshot.js';
-import { EXPONENTIAL_SIGNALS, SIGNALS, exponentialSlotKey, parseSlotKey, sliceSlotKeys, slotOf, type ModelIdentity } from '../streams/signals.js';
+import { EXPONENTIAL_SIGNALS, SIGNALS, exponentialSlotKey, parseSlotKey, sliceSlotKeys, slotOf, type ModelIdentity } from '../model/signals.js';
 
 /** Slots of one role of an aggregator snapshot. */
 export function slotsFromSnapshot(snapshot: AggregationSnapshot, role = 'primary'): Map<string, Slot> {

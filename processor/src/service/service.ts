@@ -25,7 +25,7 @@ import { GroupCommit } from '../streams/group-commit.js';
 import { CommitFailedError } from '../store/writer.js';
 import { StreamProcessor, parseModelKey } from '../streams/processor.js';
 import { chooseReference, historyToKeep, primaryKeyOf } from './reference-choice.js';
-import type { ModelIdentity } from '../streams/signals.js';
+import type { ModelIdentity } from '../model/signals.js';
 import type { ReferenceKind } from '../windows/references.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
 import { ConfigError, type ModelConfig, type ServiceConfig } from './config.js';

@@ -48,10 +48,10 @@ import { exponentialStep, histogramStep, sumStep } from './delta.js';
 import { canonicalAttributes, hash64, metricIdentity, resourceIdentity } from './identity.js';
 import type { DropCounts, DropReason } from './reasons.js';
 import { REJECTING_REASONS, emptyDropCounts } from './reasons.js';
-import type { ModelIdentity, SignalSpec, SlotId } from './signals.js';
+import type { ModelIdentity, SignalSpec, SlotId } from '../model/signals.js';
 import {
   ATTR, DEFAULT_LAYOUTS, EXPONENTIAL_SIGNALS, SIGNALS, attrString, exponentialSlotKey, modelKeyFrom, modelOf, parseSlotKey, resourceKeySuffix, resourcePart, sliceSlotKeys, slotKeyOf,
-} from './signals.js';
+} from '../model/signals.js';
 
 export interface Limits {
   /** Maximum live streams (cursors). Default 100,000. */

@@ -11,7 +11,7 @@
  * a window is compared on is the evaluation's rule (`analysis/numeric-pair.ts`).
  */
 import { ExponentialAccumulator, type ExponentialHistogram } from '@otel-ml/conventions';
-import type { ModelIdentity, SlotId } from '../streams/signals.js';
+import type { ModelIdentity, SlotId } from '../model/signals.js';
 
 /**
  * Bucket budget per sign of exponential slots and of the merges of their snapshots (references):

@@ -9,7 +9,7 @@
  * ({@link baselineEdges}); otherwise the first boundaries seen for a slot become its layout.
  */
 import type { BaselineFile } from '@otel-ml/conventions';
-import type { SlotId } from '../streams/signals.js';
+import type { SlotId } from '../model/signals.js';
 import type { WindowSnapshot } from './snapshot.js';
 import { mergeSnapshots } from './snapshot.js';
 

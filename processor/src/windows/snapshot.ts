@@ -4,7 +4,7 @@
  * file ({@link baselineSnapshot}) or by merging snapshots ({@link mergeSnapshots}).
  */
 import type { BaselineFile, ExplicitHistogram, ExponentialHistogram } from '@otel-ml/conventions';
-import type { ModelIdentity } from '../streams/signals.js';
+import type { ModelIdentity } from '../model/signals.js';
 import type { HistogramSlot, OpenWindow, Slot } from './accumulator.js';
 import { boundsEqual, mergeExponentialSlots } from './accumulator.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Attributes } from '../../../processor/src/otlp/model.js';
 import { canonicalAttributes, hash64, metricIdentity, resourceIdentity, streamKey, streamKeyOf } from '../../../processor/src/streams/identity.js';
-import { SIGNALS, modelKeyFrom, modelKeyOf, modelOf, parseSlotKey, resourceKeySuffix, resourcePart, slotKeyOf, slotOf } from '../../../processor/src/streams/signals.js';
+import { SIGNALS, modelKeyFrom, modelKeyOf, modelOf, parseSlotKey, resourceKeySuffix, resourcePart, slotKeyOf, slotOf } from '../../../processor/src/model/signals.js';
 
 const parts = {
   resource: { 'service.name': 'api', 'service.instance.id': 'a' },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StreamProcessor } from '../../../processor/src/streams/processor.js';
 import type { StreamProcessorOptions } from '../../../processor/src/streams/processor.js';
-import { parseSlotKey, slotKey } from '../../../processor/src/streams/signals.js';
+import { parseSlotKey, slotKey } from '../../../processor/src/model/signals.js';
 import { mergeSnapshots } from '../../../processor/src/windows/snapshot.js';
 import { MODEL, T0, exportOf, feature, histogramMetric, hp, np, resource, sumMetric } from '../streams/fixtures.js';
 
