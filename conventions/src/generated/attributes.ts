@@ -612,14 +612,19 @@ export const ATTR_ML_PROCESSOR_DROP_REASON = "ml.processor.drop.reason" as const
 export const ML_PROCESSOR_DROP_REASON_VALUE_MALFORMED = "malformed" as const;
 
 /**
- * A point with the same or an older timestamp was already applied.
+ * Already counted: a delta point with the interval of one counted for its stream, or a cumulative point with the start and timestamp of the last one applied (a retried request).
  */
 export const ML_PROCESSOR_DROP_REASON_VALUE_DUPLICATE = "duplicate" as const;
 
 /**
- * The point is older than the stream's cursor.
+ * A cumulative point older than the stream's cursor or of an older series; a delta point older than the counted intervals its stream remembers, which cannot be proven new.
  */
 export const ML_PROCESSOR_DROP_REASON_VALUE_OUT_OF_ORDER = "out_of_order" as const;
+
+/**
+ * A delta point whose interval overlaps an interval already counted for its stream without being equal to it.
+ */
+export const ML_PROCESSOR_DROP_REASON_VALUE_OVERLAP = "overlap" as const;
 
 /**
  * The point carries the NoRecordedValue flag.
@@ -651,6 +656,7 @@ export type MlProcessorDropReasonValue =
   | "malformed"
   | "duplicate"
   | "out_of_order"
+  | "overlap"
   | "no_recorded_value"
   | "stream_limit"
   | "incompatible_boundaries"

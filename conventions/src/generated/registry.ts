@@ -243,6 +243,7 @@ export const REGISTRY: Registry = {
         "malformed",
         "duplicate",
         "out_of_order",
+        "overlap",
         "no_recorded_value",
         "stream_limit",
         "incompatible_boundaries",

@@ -11,6 +11,7 @@ import { FAIRNESS_DEFAULTS, type FairnessOptions } from '../statistics/fairness.
 import { VERDICT_DEFAULTS, type VerdictLimits } from '../statistics/verdicts.js';
 import { DEFAULT_ALPHA, DEFAULT_MIN_JENSEN_SHANNON, DEFAULT_MIN_PSI, DEFAULT_THRESHOLD } from '../statistics/defaults.js';
 import { DEFAULT_WINDOW_OPTIONS } from '../windows/windows.js';
+import { DEFAULT_LIMITS } from '../streams/processor.js';
 
 /** Limits of the per-window verdicts that the configuration may set (statistics/verdicts.ts owns the defaults). */
 export type LimitsConfig = Partial<Pick<VerdictLimits, (typeof LIMIT_KEYS)[number]>>;
@@ -60,7 +61,7 @@ export interface ServiceConfig {
   readonly windows: { readonly lengthMs: number; readonly minRows: number; readonly maxExtensions: number };
   readonly references: { readonly rollingWindows: number; readonly rollingRefreshMs: number };
   readonly evaluation: { readonly intervalMs: number; readonly alpha: number; readonly minPsi: number; readonly minJensenShannon: number; readonly threshold: number };
-  readonly streams: { readonly maxStreams: number; readonly staleAfterMs: number; readonly resourceAttributes: readonly string[] };
+  readonly streams: { readonly maxStreams: number; readonly staleAfterMs: number; readonly deltaIntervals: number; readonly resourceAttributes: readonly string[] };
   readonly models: readonly ModelConfig[];
   readonly exporters: {
     /** OTLP/HTTP export of results; endpoint and headers from the standard OTEL_EXPORTER_OTLP_* variables unless set here. */
@@ -108,7 +109,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   windows: DEFAULT_WINDOW_OPTIONS,
   references: { rollingWindows: 12, rollingRefreshMs: 3_600_000 },
   evaluation: { intervalMs: 10_000, alpha: DEFAULT_ALPHA, minPsi: DEFAULT_MIN_PSI, minJensenShannon: DEFAULT_MIN_JENSEN_SHANNON, threshold: DEFAULT_THRESHOLD },
-  streams: { maxStreams: 100_000, staleAfterMs: 3_600_000, resourceAttributes: ['deployment.environment.name'] },
+  streams: { maxStreams: 100_000, staleAfterMs: 3_600_000, deltaIntervals: DEFAULT_LIMITS.deltaIntervals, resourceAttributes: ['deployment.environment.name'] },
   models: [],
   exporters: { otlp: { enabled: false, intervalMs: 15_000 }, prometheus: { enabled: true } },
   statusPage: { enabled: true },
@@ -290,7 +291,7 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
   const windows = root.section('windows', ['length', 'minRows', 'maxExtensions']);
   const refs = root.section('references', ['rollingWindows', 'rollingRefresh']);
   const ev = root.section('evaluation', ['interval', 'alpha', 'minPsi', 'minJensenShannon', 'threshold']);
-  const streams = root.section('streams', ['maxStreams', 'staleAfter', 'resourceAttributes']);
+  const streams = root.section('streams', ['maxStreams', 'staleAfter', 'deltaIntervals', 'resourceAttributes']);
   const exporters = root.section('exporters', ['otlp', 'prometheus']);
   const otlp = exporters.section('otlp', ['enabled', 'endpoint', 'interval']);
   const prom = exporters.section('prometheus', ['enabled']);
@@ -358,6 +359,7 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
     streams: {
       maxStreams: streams.num('maxStreams', d.streams.maxStreams, 1, 1e8, true),
       staleAfterMs: streams.duration('staleAfter', d.streams.staleAfterMs, 1000, 30 * 86_400_000),
+      deltaIntervals: streams.num('deltaIntervals', d.streams.deltaIntervals, 1, 1024, true),
       resourceAttributes: streams.strings('resourceAttributes', d.streams.resourceAttributes),
     },
     models,

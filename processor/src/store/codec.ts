@@ -9,8 +9,10 @@
  * is copied with one typed-array operation.
  *
  * Cursor: u8 temporality (1 delta, 2 cumulative), u8 state kind (0 none, 1 sum, 2 histogram,
- * 3 exponential), padding, i64 start, i64 time, f64 updatedAt, then the state. Histogram
- * boundaries are not repeated per cursor: the state holds the id of the interned boundary list.
+ * 3 exponential, 4 counted intervals of a delta stream), padding, i64 start, i64 time, f64
+ * updatedAt, then the state. Histogram boundaries are not repeated per cursor: the state holds
+ * the id of the interned boundary list. Counted intervals (`streams/intervals.ts`): i64 floor,
+ * u32 n, padding to 8, n × (i64 start, i64 time), oldest first.
  *
  * Exponential slot body (the `counts` column of a slot row without boundaries): u8 tag 0xE5,
  * padding, i32 scale, f64 zero count, f64 zero threshold, i32 positive offset, i32 negative
@@ -18,6 +20,7 @@
  */
 import { endianness } from 'node:os';
 import type { CumulativeState, Cursor } from '../streams/delta.js';
+import { CountedIntervals } from '../streams/intervals.js';
 import type { ExponentialBuckets } from '@otel-ml/conventions';
 
 const LITTLE_ENDIAN = endianness() === 'LE';
@@ -83,6 +86,14 @@ class Writer {
   f64(v: number): void {
     this.view.setFloat64(this.pos, v, true);
     this.pos += 8;
+  }
+  /** 8-byte aligned i64 array. */
+  i64s(a: BigInt64Array): void {
+    this.align(8);
+    if (LITTLE_ENDIAN) {
+      new BigInt64Array(this.ab, this.pos, a.length).set(a);
+      this.pos += 8 * a.length;
+    } else for (let i = 0; i < a.length; i++) this.i64(a[i]!);
   }
   counts(a: ArrayLike<number>): void {
     const n = a.length;
@@ -159,6 +170,15 @@ class Reader {
     this.pos += 8;
     return v;
   }
+  /** `n` 8-byte aligned i64 values (a copy). */
+  i64s(n: number): BigInt64Array {
+    this.align(8);
+    if (this.pos + 8 * n > this.buf.byteLength) throw new Error('corrupt i64 array (truncated)');
+    const out = new BigInt64Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.view.getBigInt64(this.pos + 8 * i, true);
+    this.pos += 8 * n;
+    return out;
+  }
   counts(): Float64Array {
     const tag = this.u8();
     if (tag !== TAG_U8 && tag !== TAG_U16 && tag !== TAG_U32 && tag !== TAG_F64) throw new Error(`corrupt count array (tag ${tag})`);
@@ -206,6 +226,7 @@ const KIND_NONE = 0;
 const KIND_SUM = 1;
 const KIND_HIST = 2;
 const KIND_EXP = 3;
+const KIND_INTERVALS = 4;
 const TEMPORALITY = { delta: 1, cumulative: 2 } as const;
 
 function stateSize(s: CumulativeState | undefined): number {
@@ -218,13 +239,20 @@ function stateSize(s: CumulativeState | undefined): number {
 /** Encodes a cursor with its cumulative state. `boundsId` gives the id of an interned boundary list. */
 export function encodeCursor(c: Cursor, boundsId: (b: readonly number[]) => number, ownership: Ownership = 'copy'): Buffer {
   const s = c.state;
-  const w = writer.reset(32 + stateSize(s));
+  const counted = s === undefined ? c.counted : undefined;
+  const w = writer.reset(32 + (counted === undefined ? stateSize(s) : 16 + 16 * counted.size));
   w.u8(TEMPORALITY[c.temporality]);
-  w.u8(s === undefined ? KIND_NONE : s.kind === 'sum' ? KIND_SUM : s.kind === 'histogram' ? KIND_HIST : KIND_EXP);
+  w.u8(counted !== undefined ? KIND_INTERVALS : s === undefined ? KIND_NONE : s.kind === 'sum' ? KIND_SUM : s.kind === 'histogram' ? KIND_HIST : KIND_EXP);
   w.align(8);
   w.i64(c.start);
   w.i64(c.time);
   w.f64(c.updatedAt);
+  if (counted !== undefined) {
+    w.i64(counted.floor);
+    w.u32(counted.size);
+    w.i64s(counted.raw());
+    return finish(w, ownership);
+  }
   if (s === undefined) return finish(w, ownership);
   switch (s.kind) {
     case 'sum':
@@ -262,12 +290,18 @@ export function decodeCursor(buf: Uint8Array, bounds: (id: number) => readonly n
   const r = new Reader(buf);
   const t = r.u8();
   const kind = r.u8();
-  if ((t !== TEMPORALITY.delta && t !== TEMPORALITY.cumulative) || kind > KIND_EXP) throw new Error(`corrupt cursor (temporality ${t}, kind ${kind})`);
+  if ((t !== TEMPORALITY.delta && t !== TEMPORALITY.cumulative) || kind > KIND_INTERVALS) throw new Error(`corrupt cursor (temporality ${t}, kind ${kind})`);
   r.align(8);
   const start = r.i64();
   const time = r.i64();
   const updatedAt = r.f64();
   const temporality = t === TEMPORALITY.delta ? 'delta' : 'cumulative';
+  if (kind === KIND_INTERVALS) {
+    const floor = r.i64();
+    const n = r.u32();
+    const counted = new CountedIntervals(r.i64s(2 * n), n, floor);
+    return { temporality, start, time, updatedAt, counted };
+  }
   let state: CumulativeState | undefined;
   if (kind === KIND_SUM) state = { kind: 'sum', value: r.f64() };
   else if (kind === KIND_HIST) {

@@ -69,13 +69,14 @@ import {
 
 /**
  * Version of the state file. 4: exponential histogram slots (rows with a `counts` blob and no
- * `bounds_id`, see `codec.encodeExponential`; journal operations 9 and 10). Files of versions 1
- * to 3 are read as they are (they hold no exponential slots) and marked 4 when opened; a file
- * of a later version is refused. The `retraining` table (recommendations under review,
- * `retraining.ts`) is created when missing without a new version: a processor that does not
- * know it leaves it alone.
+ * `bounds_id`, see `codec.encodeExponential`; journal operations 9 and 10). 5: delta cursors
+ * hold their counted intervals (cursor kind 4, see `codec.encodeCursor`). Files of versions 1
+ * to 4 are read as they are (a delta cursor without intervals stands for its last interval, see
+ * `CountedIntervals.legacy`) and marked 5 when opened; a file of a later version is refused. The
+ * `retraining` table (recommendations under review, `retraining.ts`) is created when missing
+ * without a new version: a processor that does not know it leaves it alone.
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /** Journal size (bytes of records) beyond which an ingest transaction also checkpoints. Default 64 MiB. */
 export const DEFAULT_CHECKPOINT_BYTES = 64 * 1024 * 1024;
@@ -549,7 +550,8 @@ export class StateDb {
         db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('created_at', String(opts.now ?? Date.now()));
       } else if (Number(version) >= 1 && Number(version) < SCHEMA_VERSION) {
         // version 2 only added the journal table (created above); version 3 only journal operations
-        // (deletions); version 4 only a kind of slot row and two journal operations
+        // (deletions); version 4 only a kind of slot row and two journal operations; version 5
+        // only a kind of cursor body
         db.prepare('UPDATE meta SET value = ? WHERE key = ?').run(String(SCHEMA_VERSION), 'schema_version');
       } else if (Number(version) !== SCHEMA_VERSION) {
         throw new Error(`state database ${path} has schema version ${version}; this processor uses ${SCHEMA_VERSION}`);

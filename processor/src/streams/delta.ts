@@ -25,14 +25,17 @@
  * within the skew after the horizon may be taken as older (its first interval is not counted,
  * still never counted twice).
  *
- * Delta stream: a point is accepted when its time is after the cursor's time and its interval does
- * not start before it (start ≥ T, unknown start 0 allowed). Equal start and time → `duplicate`;
- * earlier time → `out_of_order`; start < T → `overlap`.
+ * Delta stream: the cursor keeps a bounded record of the intervals already counted
+ * (`streams/intervals.ts`). A point whose interval overlaps none of them is counted, whatever its
+ * arrival order; the same interval again → `duplicate`; an interval overlapping a counted one →
+ * `overlap`; one older than what the record remembers → `out_of_order`. The cursor's start and
+ * time are those of the newest counted interval.
  *
  * Points flagged NoRecordedValue are handled by the caller: dropped, the cursor untouched.
  */
 import type { ExponentialHistogramPoint, HistogramPoint, NumberPoint } from '../otlp/model.js';
 import type { DropReason } from './reasons.js';
+import { CountedIntervals, DEFAULT_DELTA_INTERVALS } from './intervals.js';
 import { subtractExponential, type ExponentialHistogram } from '@otel-ml/conventions';
 
 /** Last accepted cumulative value of a monotonic sum. */
@@ -68,7 +71,11 @@ export interface ExpHistogramState {
 
 export type CumulativeState = SumState | HistogramState | ExpHistogramState;
 
-/** Per-stream cursor. `state` is kept for cumulative streams only. */
+/**
+ * Per-stream cursor. `state` is kept for cumulative streams only, `counted` for delta streams
+ * only (absent in a delta cursor of a state file written before records existed: see
+ * {@link CountedIntervals.legacy}).
+ */
 export interface Cursor {
   readonly temporality: 'delta' | 'cumulative';
   readonly start: bigint;
@@ -76,6 +83,8 @@ export interface Cursor {
   /** Processor wall time (ms) of the last accepted point, for staleness. */
   readonly updatedAt: number;
   readonly state?: CumulativeState;
+  /** The counted intervals of a delta stream; updated in place when a point is accepted. */
+  readonly counted?: CountedIntervals;
 }
 
 /** An explicit-bucket delta ready to accumulate. `counts.length === bounds.length + 1`. */
@@ -115,24 +124,41 @@ function cumulativeOrder(c: Cursor | undefined, start: bigint, time: bigint, hor
   return 'diff';
 }
 
-/** Checks a delta point against its cursor; undefined when accepted. */
-export function deltaOrder(c: Cursor | undefined, start: bigint, time: bigint): DropReason | undefined {
-  if (c === undefined) return undefined;
-  if (time <= c.time) return time === c.time && start === c.start ? 'duplicate' : 'out_of_order';
-  if (start !== 0n && start < c.time) return 'overlap';
-  return undefined;
+/** The counted intervals of a delta cursor (see {@link Cursor.counted}). */
+function countedOf(c: Cursor | undefined): CountedIntervals | undefined {
+  if (c === undefined || c.temporality !== 'delta') return undefined;
+  return c.counted ?? CountedIntervals.legacy(c.start, c.time);
 }
 
-function deltaStep<D>(c: Cursor | undefined, start: bigint, time: bigint, now: number, delta: D): Step<D> {
+/** Checks a delta point against its cursor's counted intervals; undefined when it is new data. */
+export function deltaOrder(c: Cursor | undefined, start: bigint, time: bigint): DropReason | undefined {
+  if (start > time) return 'invalid_point';
+  return countedOf(c)?.check(start, time);
+}
+
+/**
+ * A delta point: dropped with its reason, or counted (its interval added to the cursor's record,
+ * which keeps the newest `keep`).
+ */
+function deltaStep<D>(c: Cursor | undefined, start: bigint, time: bigint, now: number, delta: D, keep: number): Step<D> {
   const reason = deltaOrder(c, start, time);
   if (reason !== undefined) return { ok: false, reason };
-  return { ok: true, delta, cursor: { temporality: 'delta', start, time, updatedAt: now } };
+  let counted = countedOf(c);
+  if (counted === undefined) counted = CountedIntervals.of(start, time);
+  else counted.add(start, time, keep);
+  const [s, t] = counted.newest();
+  return { ok: true, delta, cursor: { temporality: 'delta', start: s, time: t, updatedAt: now, counted } };
 }
 
-/** Monotonic sum (counter) point → delta value. */
-export function sumStep(c: Cursor | undefined, p: NumberPoint, temporality: 'delta' | 'cumulative', horizon: bigint, now: number): Step<number> {
+/**
+ * Monotonic sum (counter) point → delta value. `keep`: counted intervals remembered per delta
+ * stream (`streams/intervals.ts`).
+ */
+export function sumStep(
+  c: Cursor | undefined, p: NumberPoint, temporality: 'delta' | 'cumulative', horizon: bigint, now: number, keep = DEFAULT_DELTA_INTERVALS,
+): Step<number> {
   if (!Number.isFinite(p.value) || p.value < 0) return { ok: false, reason: 'invalid_point' };
-  if (temporality === 'delta') return deltaStep(c, p.startTimeUnixNano, p.timeUnixNano, now, p.value);
+  if (temporality === 'delta') return deltaStep(c, p.startTimeUnixNano, p.timeUnixNano, now, p.value, keep);
   const order = cumulativeOrder(c, p.startTimeUnixNano, p.timeUnixNano, horizon);
   const cursor: Cursor = { temporality, start: p.startTimeUnixNano, time: p.timeUnixNano, updatedAt: now, state: { kind: 'sum', value: p.value } };
   switch (order) {
@@ -215,17 +241,16 @@ export function histogramStep(
   now: number,
   intern: (b: readonly number[]) => readonly number[] = (b) => b,
   validated = false,
+  keep = DEFAULT_DELTA_INTERVALS,
 ): Step<HistogramDelta> {
   // `validated`: the point passed the decoder's stricter checks (`otlp/validate.ts`)
   if (!validated && !validHistogram(p)) return { ok: false, reason: 'invalid_point' };
   const sum = p.sum ?? Number.NaN;
   const buckets = bucketsOf(p);
   if (temporality === 'delta') {
-    const reason = deltaOrder(c, p.startTimeUnixNano, p.timeUnixNano);
-    if (reason !== undefined) return { ok: false, reason };
     // A delta point is added to a window right away: its own bucket array is the delta.
     const delta: HistogramDelta = { count: p.count, sum, bounds: intern(p.explicitBounds), counts: buckets, min: p.min, max: p.max };
-    return { ok: true, delta, cursor: { temporality: 'delta', start: p.startTimeUnixNano, time: p.timeUnixNano, updatedAt: now } };
+    return deltaStep(c, p.startTimeUnixNano, p.timeUnixNano, now, delta, keep);
   }
   const order = cumulativeOrder(c, p.startTimeUnixNano, p.timeUnixNano, horizon);
   if (order !== 'full' && order !== 'init' && order !== 'diff') return { ok: false, reason: order };
@@ -289,6 +314,7 @@ export function exponentialStep(
   horizon: bigint,
   now: number,
   validated = false,
+  keep = DEFAULT_DELTA_INTERVALS,
 ): Step<ExpHistogramDelta> {
   if (!validated && (!validBuckets(p.positive) || !validBuckets(p.negative) || !(p.zeroCount >= 0) || !(p.count >= 0))) return { ok: false, reason: 'invalid_point' };
   const sum = p.sum ?? Number.NaN;
@@ -296,7 +322,7 @@ export function exponentialStep(
     count: p.count, sum, scale: p.scale, zeroCount: p.zeroCount, zeroThreshold: p.zeroThreshold,
     positive: p.positive, negative: p.negative, min: p.min, max: p.max,
   };
-  if (temporality === 'delta') return deltaStep(c, p.startTimeUnixNano, p.timeUnixNano, now, full);
+  if (temporality === 'delta') return deltaStep(c, p.startTimeUnixNano, p.timeUnixNano, now, full, keep);
   const order = cumulativeOrder(c, p.startTimeUnixNano, p.timeUnixNano, horizon);
   if (order !== 'full' && order !== 'init' && order !== 'diff') return { ok: false, reason: order };
   const state: ExpHistogramState = {

@@ -24,8 +24,15 @@
  *
  * Limits (config, defaults in {@link DEFAULT_LIMITS}): maxStreams (new streams beyond it are
  * refused, reason `stream_limit`), staleAfterMs (cursors not updated for that long are removed,
- * swept by `closeDueWindows`). Every point not accumulated is counted under one reason
- * (`streams/reasons.ts`); `stats()` has the totals.
+ * swept by `closeDueWindows`), deltaIntervals (counted intervals remembered per delta stream, so
+ * that delta points arriving out of order are counted once: `streams/intervals.ts`). Every point
+ * not accumulated is counted under one reason (`streams/reasons.ts`) and, except `not_ml` and
+ * `no_recorded_value`, reported to the sender as rejected; `stats()` has the totals.
+ *
+ * A point is added to the model's window open when it arrives (processor time), whatever its
+ * timestamps: a delta point that arrives late, out of order, is counted in the window open at its
+ * arrival, as an in-order one would have been had it arrived then; a closed window is never
+ * changed.
  */
 import type { BaselineFile, ExplicitHistogram } from '@otel-ml/conventions';
 import type { Attributes, ConsumeResult, ExponentialHistogramPoint, HistogramPoint, Metric, MetricsExport, NumberPoint } from '../otlp/model.js';
@@ -45,6 +52,7 @@ import type { WindowOptions } from '../windows/windows.js';
 import { advanceWindow, alignedStart, windowOptions } from '../windows/windows.js';
 import type { Cursor, ExpHistogramDelta, HistogramDelta, Step } from './delta.js';
 import { exponentialStep, histogramStep, sumStep } from './delta.js';
+import { DEFAULT_DELTA_INTERVALS } from './intervals.js';
 import { canonicalAttributes, hash64, metricIdentity, resourceIdentity } from './identity.js';
 import type { DropCounts, DropReason } from './reasons.js';
 import { REJECTING_REASONS, emptyDropCounts } from './reasons.js';
@@ -58,9 +66,14 @@ export interface Limits {
   readonly maxStreams: number;
   /** A stream not updated for this long (processor wall time, ms) is forgotten. Default 1 hour. */
   readonly staleAfterMs: number;
+  /**
+   * Counted intervals remembered per delta stream (`streams/intervals.ts`): a delta point may
+   * arrive up to this many intervals late and still be counted. Default 16.
+   */
+  readonly deltaIntervals: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxStreams: 100_000, staleAfterMs: 3_600_000 };
+export const DEFAULT_LIMITS: Limits = { maxStreams: 100_000, staleAfterMs: 3_600_000, deltaIntervals: DEFAULT_DELTA_INTERVALS };
 
 export interface StreamProcessorOptions {
   /** SQLite file; ':memory:' (default) keeps state for the life of the process only. */
@@ -229,6 +242,7 @@ export class StreamProcessor {
     this.clock = opts.clock ?? Date.now;
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     if (!(this.limits.maxStreams >= 0) || !(this.limits.staleAfterMs > 0)) throw new RangeError('limits: maxStreams must be >= 0 and staleAfterMs > 0');
+    if (!Number.isInteger(this.limits.deltaIntervals) || this.limits.deltaIntervals < 1) throw new RangeError('limits: deltaIntervals must be an integer >= 1');
     this.allow = opts.resourceAttributes ?? [ATTR.environment];
     this.sliceKeys = opts.sliceKeys === undefined ? undefined : new Set(opts.sliceKeys);
     this.windowOpts = windowOptions(opts.windows);
@@ -464,10 +478,11 @@ export class StreamProcessor {
     const cursor = this.cursors.get(key);
     if (cursor === undefined && this.cursors.size >= this.limits.maxStreams) return ch.drop('stream_limit');
     let step: Step<number | HistogramDelta | ExpHistogramDelta>;
-    if (type === 'sum') step = sumStep(cursor, p as NumberPoint, temporality, this.horizon, now);
+    const keep = this.limits.deltaIntervals;
+    if (type === 'sum') step = sumStep(cursor, p as NumberPoint, temporality, this.horizon, now, keep);
     else if (type === 'histogram') {
-      step = histogramStep(cursor, p as HistogramPoint, temporality, this.horizon, now, this.intern, validated);
-    } else step = exponentialStep(cursor, p as ExponentialHistogramPoint, temporality, this.horizon, now, validated);
+      step = histogramStep(cursor, p as HistogramPoint, temporality, this.horizon, now, this.intern, validated, keep);
+    } else step = exponentialStep(cursor, p as ExponentialHistogramPoint, temporality, this.horizon, now, validated, keep);
     if (step.cursor !== undefined) {
       this.cursors.set(key, step.cursor);
       all.cursors.set(key, step.cursor);

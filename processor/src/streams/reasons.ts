@@ -6,11 +6,18 @@
 export const DROP_REASONS = [
   /** The metric is not one of the ML metrics this processor analyses. */
   'not_ml',
-  /** Same stream, same start and timestamp as the last accepted point (e.g. a retried request). */
+  /**
+   * Already counted: a delta point with the same interval as one counted for its stream, or a
+   * cumulative point with the start and timestamp of the last accepted one (e.g. a retried request).
+   */
   'duplicate',
-  /** Timestamp before the stream's cursor, or a cumulative point of an older series (older start time). */
+  /**
+   * A cumulative point with a timestamp before the stream's cursor or of an older series (older
+   * start time); a delta point older than the intervals its stream remembers
+   * (`streams/intervals.ts`), which cannot be proven not to be counted already.
+   */
   'out_of_order',
-  /** A delta point whose interval overlaps the interval already accepted for its stream. */
+  /** A delta point whose interval overlaps, without being equal to, an interval already counted for its stream. */
   'overlap',
   /** The point carries FLAG_NO_RECORDED_VALUE; it neither counts nor resets the stream. */
   'no_recorded_value',
@@ -31,18 +38,14 @@ export const DROP_REASONS = [
 export type DropReason = (typeof DROP_REASONS)[number];
 
 /**
- * Reasons reported to the sender as rejected points. Not included: `not_ml` (a collector may fan
- * all metrics out to this processor; that is not an error), `duplicate` (a retry of data that is
- * already counted must look successful), `out_of_order`, `overlap` and `no_recorded_value` (normal
- * stream behaviour, handled as the OpenTelemetry data model prescribes).
+ * Reasons reported to the sender as rejected points (OTLP `partial_success`): every point with
+ * data that was not counted, so that nothing is lost without the sender being told, including
+ * `duplicate` (the retried data is counted once, from its first arrival; the sender learns that
+ * the copy was not counted again), `out_of_order` and `overlap`. Not included, as they carry no
+ * ML data: `not_ml` (a collector may fan all metrics out to this processor; that is not an
+ * error) and `no_recorded_value` (a staleness marker without a value).
  */
-export const REJECTING_REASONS: ReadonlySet<DropReason> = new Set<DropReason>([
-  'stream_limit',
-  'incompatible_boundaries',
-  'unsupported_type',
-  'missing_attribute',
-  'invalid_point',
-]);
+export const REJECTING_REASONS: ReadonlySet<DropReason> = new Set<DropReason>(DROP_REASONS.filter((r) => r !== 'not_ml' && r !== 'no_recorded_value'));
 
 /** Drop counters by reason, all reasons present (zero when none). */
 export type DropCounts = Record<DropReason, number>;

@@ -26,6 +26,13 @@ describe('service configuration', () => {
     expect(loadConfig(undefined, { OTEL_ML_PROMETHEUS: 'false' }).exporters.prometheus.enabled).toBe(false);
   });
 
+  it('reads streams.deltaIntervals (counted intervals per delta stream), default 16, an integer from 1 to 1024', () => {
+    expect(loadConfig(undefined, {}).streams.deltaIntervals).toBe(16);
+    expect(loadConfig(file('intervals.yaml', 'streams: { deltaIntervals: 64 }\n'), {}).streams.deltaIntervals).toBe(64);
+    expect(() => loadConfig(file('intervals-0.yaml', 'streams: { deltaIntervals: 0 }\n'), {})).toThrow(/deltaIntervals/);
+    expect(() => loadConfig(file('intervals-frac.yaml', 'streams: { deltaIntervals: 2.5 }\n'), {})).toThrow(/deltaIntervals/);
+  });
+
   it('reads a full file, resolves paths against it and parses durations', () => {
     const p = file(
       'full.yaml',

@@ -63,17 +63,30 @@ describe('delta senders', () => {
         np(attrs, T0, T0 + 10, 5),
         np(attrs, T0 + 10, T0 + 20, 3),
         np(attrs, T0 + 10, T0 + 20, 3), // retried
-        np(attrs, T0, T0 + 15, 1), // older
+        np(attrs, T0, T0 + 15, 1), // overlaps both
         np(attrs, T0 + 15, T0 + 30, 2), // overlaps (15 < 20)
         np(attrs, 0, T0 + 40, 7), // unknown start
+        np(attrs, T0 - 10, T0, 4), // earlier, next to the first: new data in any order
+        np(attrs, 0, T0 + 15, 1), // unknown start, inside a counted interval
       ],
       'delta',
     );
-    expect(s.map(deltaOf)).toEqual([5, 3, 'duplicate', 'out_of_order', 'overlap', 7]);
+    expect(s.map(deltaOf)).toEqual([5, 3, 'duplicate', 'overlap', 'overlap', 7, 4, 'overlap']);
   });
 
-  it('deltaOrder accepts anything for a new stream', () => {
-    expect(deltaOrder(undefined, 5n, 1n)).toBeUndefined();
+  it('deltaOrder accepts any valid interval for a new stream and refuses a start after the time', () => {
+    expect(deltaOrder(undefined, 1n, 5n)).toBeUndefined();
+    expect(deltaOrder(undefined, 5n, 1n)).toBe('invalid_point');
+  });
+
+  it('reads a delta cursor without counted intervals (state files before version 5) as its last interval, nothing before its end new', () => {
+    const c: Cursor = { temporality: 'delta', start: ns(T0 + 10), time: ns(T0 + 20), updatedAt: 0 };
+    expect(deltaOrder(c, ns(T0 + 10), ns(T0 + 20))).toBe('duplicate');
+    expect(deltaOrder(c, ns(T0), ns(T0 + 10))).toBe('out_of_order');
+    expect(deltaOrder(c, ns(T0 + 15), ns(T0 + 30))).toBe('out_of_order');
+    expect(deltaOrder(c, ns(T0 + 20), ns(T0 + 30))).toBeUndefined();
+    const s = sumStep(c, np(attrs, T0 + 20, T0 + 30, 1), 'delta', H, 0);
+    expect(s.ok && s.cursor.counted?.intervals()).toEqual([[ns(T0 + 10), ns(T0 + 20)], [ns(T0 + 20), ns(T0 + 30)]]);
   });
 });
 
