@@ -24,7 +24,7 @@ import { createGrpcReceiver, createHttpReceiver, OverloadedError, type GrpcRecei
 import { GroupCommit } from '../streams/group-commit.js';
 import { CommitFailedError } from '../store/writer.js';
 import { StreamProcessor, parseModelKey } from '../streams/processor.js';
-import { chooseReference, historyToKeep, primaryKeyOf } from './reference-choice.js';
+import { chooseReference, primaryKeyOf } from './reference-choice.js';
 import type { ModelIdentity } from '../streams/signals.js';
 import type { ReferenceKind } from '../windows/references.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
@@ -60,6 +60,7 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
+/** Recent reports kept in memory per model (the state file keeps `retention.maxEvaluations`). */
 const HISTORY = 48;
 
 /** Longest wait for one results export (the SDK's default), and for the last one at shutdown. */
@@ -137,7 +138,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     resourceAttributes: config.streams.resourceAttributes,
     windows: { lengthMs: config.windows.lengthMs, minRows: config.windows.minRows, maxExtensions: config.windows.maxExtensions },
     references: { rollingWindows: config.references.rollingWindows, rollingRefreshMs: config.references.rollingRefreshMs },
-    historyWindows: historyToKeep(config),
+    retention: config.retention,
   });
   const baselines = new Map<string, BaselineFile>();
   const baselineDeciles = new Map<string, Map<string, readonly number[]>>();
@@ -278,7 +279,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
           emitter.recommendRetraining(report);
           webhook?.enqueue(retrainPayload(report));
         }
-        processor.saveEvaluation(snap.modelKey, snap.end, report, HISTORY);
+        processor.saveEvaluation(snap.modelKey, snap.end, report);
         emitter.publish(snap.modelKey, report, (performance.now() - started) / 1000);
         const h = history.get(snap.modelKey) ?? [];
         h.push(report);
@@ -308,6 +309,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
       if (last) reports = [last.body as ModelReport];
     }
     if (reports.length === 0) continue;
+    reports = reports.slice(-HISTORY);
     emitter.publish(key, reports[reports.length - 1]!, 0);
     history.set(key, reports);
   }

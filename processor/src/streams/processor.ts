@@ -46,6 +46,8 @@ import type { Cursor, ExpHistogramDelta, HistogramDelta, Step } from './delta.js
 import { exponentialStep, histogramStep, sumStep } from './delta.js';
 import { canonicalAttributes, hash64, metricIdentity, resourceIdentity } from './identity.js';
 import type { DropCounts, DropReason } from './reasons.js';
+import type { Pruned, Retention } from './retention.js';
+import { retentionOptions } from './retention.js';
 import { REJECTING_REASONS, emptyDropCounts } from './reasons.js';
 import type { ModelIdentity, SignalSpec, SlotId } from './signals.js';
 import {
@@ -82,8 +84,11 @@ export interface StreamProcessorOptions {
   readonly sliceKeys?: readonly string[];
   readonly windows?: Partial<WindowOptions>;
   readonly references?: Partial<ReferenceOptions>;
-  /** Closed windows kept per model (for pinning and the rolling reference). Default max(100, rollingWindows). */
-  readonly historyWindows?: number;
+  /**
+   * How long and how many closed windows and evaluations are kept (`streams/retention.ts`).
+   * Default: 30 days; at most max(100, rollingWindows) closed windows and 48 evaluations per model.
+   */
+  readonly retention?: Partial<Retention>;
   /** Journal size that triggers a checkpoint of the state tables (see `store/sqlite.ts`). Default 64 MiB. */
   readonly checkpointBytes?: number;
   /** Rows such a checkpoint writes per ingest transaction (it is spread over several). Default 2,000. */
@@ -112,6 +117,8 @@ export interface ProcessorStats {
   readonly closedWindows: number;
   /** Streams forgotten by staleness. */
   readonly expiredStreams: number;
+  /** Rows deleted by the time limits of retention (closed windows, evaluations) and models forgotten. */
+  readonly pruned: Pruned;
   /** See `streams/delta.ts`: cumulative series starting before this instant (ns) are not counted from their start. */
   readonly horizonUnixNano: bigint;
 }
@@ -205,7 +212,7 @@ export class StreamProcessor {
   private readonly sliceKeys: ReadonlySet<string> | undefined;
   private readonly windowOpts: WindowOptions;
   private readonly refOpts: ReferenceOptions;
-  private readonly historyWindows: number;
+  private readonly retention: Retention;
 
   private cursors = new Map<string, Cursor>();
   private windows = new Map<string, OpenWindow>();
@@ -221,6 +228,7 @@ export class StreamProcessor {
   private rejected = 0;
   private closed = 0;
   private expired = 0;
+  private pruned: Pruned = { history: 0, evaluations: 0, models: 0 };
   private readonly dropped = emptyDropCounts();
   private readonly intern = (b: readonly number[]): readonly number[] => this.db.internBounds(b);
 
@@ -232,7 +240,7 @@ export class StreamProcessor {
     this.sliceKeys = opts.sliceKeys === undefined ? undefined : new Set(opts.sliceKeys);
     this.windowOpts = windowOptions(opts.windows);
     this.refOpts = referenceOptions(opts.references);
-    this.historyWindows = opts.historyWindows ?? Math.max(100, this.refOpts.rollingWindows);
+    this.retention = retentionOptions(opts.retention, this.refOpts.rollingWindows);
     const now = this.clock();
     this.db = StateDb.open(opts.path ?? ':memory:', {
       durability: opts.durability, now, checkpointBytes: opts.checkpointBytes, checkpointRowsPerTransaction: opts.checkpointRowsPerTransaction, commitWorker: opts.commitWorker,
@@ -627,16 +635,25 @@ export class StreamProcessor {
             this.db.deleteWindow(w.modelKey);
             // The rolling reference is made of the windows BEFORE this one, which it is compared with.
             this.refreshRolling(w.modelKey, now);
-            this.db.appendHistory(snap, this.historyWindows);
+            this.db.appendHistory(snap, this.retention.maxHistoryWindows, this.retention.rowsPerPass);
           } else if (w.end !== end) {
             this.db.writeWindow(w);
           }
         }
+        this.prune(now);
         if (now - this.lastSweep >= Math.min(60_000, this.limits.staleAfterMs)) this.expireStale(now);
       }),
     );
     this.closed += closed.length;
     return closed.sort((a, b) => a.end - b.end);
+  }
+
+  /** One bounded pass of time retention (see `streams/retention.ts`), inside the caller's transaction. */
+  private prune(now: number): void {
+    const r = this.retention;
+    const p = this.db.prune(now - r.historyMs, now - r.evaluationsMs, r.rowsPerPass);
+    for (const key of p.forgotten) if (!this.windows.has(key)) this.layouts.delete(key);
+    this.pruned = { history: this.pruned.history + p.history, evaluations: this.pruned.evaluations + p.evaluations, models: this.pruned.models + p.forgotten.length };
   }
 
   /** Removes cursors not updated for `staleAfterMs` and raises the horizon (see `streams/delta.ts`). */
@@ -740,10 +757,16 @@ export class StreamProcessor {
 
   /**
    * Keeps the evaluation result of a model's window (any JSON value) as its last one, and in its
-   * evaluation history (the newest `keep`, default 48).
+   * evaluation history (the newest `retention.maxEvaluations`; older than `retention.evaluationsMs`
+   * is deleted by the passes that close windows).
    */
-  saveEvaluation(modelKey: string, windowEnd: number, result: unknown, keep = 48): void {
-    this.db.transaction(() => this.db.putEvaluation(modelKey, windowEnd, result, this.clock(), keep));
+  saveEvaluation(modelKey: string, windowEnd: number, result: unknown): void {
+    this.db.transaction(() => this.db.putEvaluation(modelKey, windowEnd, result, this.clock(), this.retention.maxEvaluations, this.retention.rowsPerPass));
+  }
+
+  /** The retention in force (with its defaults). */
+  retentionSettings(): Retention {
+    return this.retention;
   }
 
   /** The kept evaluation results of a model, oldest first (see {@link saveEvaluation}). */
@@ -780,6 +803,7 @@ export class StreamProcessor {
       openWindows: this.windows.size,
       closedWindows: this.closed,
       expiredStreams: this.expired,
+      pruned: this.pruned,
       horizonUnixNano: this.horizon,
     };
   }
