@@ -29,7 +29,7 @@ import type { ModelIdentity } from '../streams/signals.js';
 import type { ReferenceKind } from '../windows/references.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
 import { ConfigError, type ModelConfig, type ServiceConfig } from './config.js';
-import { ResultsEmitter, exportErrorType } from './emit.js';
+import { ResultsEmitter, exportErrorType, type ProcessorHealth } from './emit.js';
 import { renderStatusPage, statusPageView, type PendingModel } from './status-page.js';
 import { BearerTokenAuthenticator, readTlsFiles, resolveAuthToken } from './auth.js';
 
@@ -186,7 +186,12 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     if (decodeRejected === 0) return st;
     return { ...st, receivedPoints: st.receivedPoints + decodeRejected, droppedPoints: { ...st.droppedPoints, malformed: ((st.droppedPoints as Record<string, number>).malformed ?? 0) + decodeRejected } };
   };
-  const emitter = new ResultsEmitter({ meter: meterProvider.getMeter('@otel-ml/processor', '0.1.0'), logger: loggerProvider.getLogger('@otel-ml/processor', '0.1.0'), stats: () => allStats() });
+  const emitter = new ResultsEmitter({
+    meter: meterProvider.getMeter('@otel-ml/processor', '0.1.0'),
+    logger: loggerProvider.getLogger('@otel-ml/processor', '0.1.0'),
+    stats: () => allStats(),
+    health: () => health(clock()),
+  });
   let failedExports = 0;
   let lastWarnedAt = -Infinity;
   failures.count = (error) => {
@@ -215,6 +220,18 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     return w?.end === snap.end ? w : undefined;
   };
   const owed: WindowSnapshot[] = processor.models().flatMap((k) => processor.unevaluatedWindows(k));
+
+  /**
+   * Evaluation lag: the oldest window due at `now` and not yet closed (the next pass closes it) or
+   * owed from before a restart; idle windows per model since its last accepted point.
+   */
+  const health = (now: number): ProcessorHealth => {
+    let due = processor.nextWindowEnd() ?? Infinity;
+    for (const w of owed) due = Math.min(due, w.end);
+    const length = processor.windowLengthMs();
+    const idle = [...processor.lastPointTimes()].map(([key, t]) => ({ ...parseModelKey(key), windows: Math.max(0, Math.floor((now - t) / length)) }));
+    return { evaluationLagSeconds: Math.max(0, now - due) / 1000, idle };
+  };
 
   const evaluateNow = (now: number = clock()): ModelReport[] => {
     if (evaluating) return [];

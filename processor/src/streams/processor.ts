@@ -229,6 +229,8 @@ export class StreamProcessor {
   private closed = 0;
   private expired = 0;
   private pruned: Pruned = { history: 0, evaluations: 0, models: 0 };
+  /** Model key → processor time (ms) of its last accepted point (see {@link lastPointTimes}). */
+  private readonly lastPoint = new Map<string, number>();
   private readonly dropped = emptyDropCounts();
   private readonly intern = (b: readonly number[]): readonly number[] => this.db.internBounds(b);
 
@@ -271,6 +273,9 @@ export class StreamProcessor {
     }
     this.layouts = this.db.loadLayouts();
     this.baselines = this.db.loadBaselines();
+    // not stored: after a restart, a model's last point is taken as its open window's start, else its newest closed window's end
+    for (const w of this.windows.values()) if (!this.lastPoint.has(w.modelKey)) this.lastPoint.set(w.modelKey, w.start);
+    for (const key of this.db.historyModels()) if (!this.lastPoint.has(key)) this.lastPoint.set(key, this.db.historySpan(key)?.last ?? 0);
   }
 
   /**
@@ -573,6 +578,7 @@ export class StreamProcessor {
     if (newLayout !== undefined) this.setLayout(ch, modelKey, key, newLayout);
     slot ??= counterSlot(key, parseSlotKey(key));
     this.addTo(ch, w, slot, h);
+    this.lastPoint.set(modelKey, now);
     if (!cached && route.shared) {
       route.window = w;
       route.slot = slot;
@@ -652,7 +658,15 @@ export class StreamProcessor {
   private prune(now: number): void {
     const r = this.retention;
     const p = this.db.prune(now - r.historyMs, now - r.evaluationsMs, r.rowsPerPass);
-    for (const key of p.forgotten) if (!this.windows.has(key)) this.layouts.delete(key);
+    for (const key of p.forgotten) {
+      if (this.windows.has(key)) continue;
+      this.layouts.delete(key);
+      this.lastPoint.delete(key);
+    }
+    // a model without layouts, evaluations or rolling reference is not in `forgotten`: silent for longer than the history kept and without windows left, it is forgotten too
+    for (const [key, t] of this.lastPoint) {
+      if (t < now - r.historyMs && !this.windows.has(key) && this.db.historySpan(key) === undefined) this.lastPoint.delete(key);
+    }
     this.pruned = { history: this.pruned.history + p.history, evaluations: this.pruned.evaluations + p.evaluations, models: this.pruned.models + p.forgotten.length };
   }
 
@@ -741,6 +755,20 @@ export class StreamProcessor {
   /** End of the newest kept closed window of a model. */
   latestWindowEnd(modelKey: string): number | undefined {
     return this.db.historySpan(modelKey)?.last;
+  }
+
+  /**
+   * Processor time (ms) of the last accepted point per model key (not stored: after a restart, the
+   * start of the model's open window, else the end of its newest closed window). Models forgotten
+   * by retention are not in it.
+   */
+  lastPointTimes(): ReadonlyMap<string, number> {
+    return this.lastPoint;
+  }
+
+  /** Window length (ms). */
+  windowLengthMs(): number {
+    return this.windowOpts.lengthMs;
   }
 
   /** Earliest end of an open window (ms), for scheduling {@link closeDueWindows}; undefined when none is open. */

@@ -135,6 +135,7 @@ describe('retention in the running service', () => {
       expect(pruned.history).toBe(WINDOWS - 6 + 5);
       expect(pruned.evaluations).toBe(WINDOWS - 1 - 4 + 4);
       expect(svc.processor.models()).toEqual([FRAUD]);
+      expect([...svc.processor.lastPointTimes().keys()]).toEqual([FRAUD]); // no longer reported as idle
     } finally {
       await svc.close();
     }
