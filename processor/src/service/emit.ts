@@ -568,6 +568,11 @@ export class ResultsEmitter {
     return Object.fromEntries(this.exportFailuresByReason);
   }
 
+  /** Stops publishing a model's report (a model forgotten by retention). */
+  forget(modelKey: string): void {
+    this.latest.delete(modelKey);
+  }
+
   reports(): ReadonlyMap<string, ModelReport> {
     return this.latest;
   }

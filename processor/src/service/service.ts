@@ -233,6 +233,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     return { evaluationLagSeconds: Math.max(0, now - due) / 1000, idle };
   };
 
+  let forgottenModels = processor.stats().pruned.models;
   const evaluateNow = (now: number = clock()): ModelReport[] => {
     if (evaluating) return [];
     evaluating = true;
@@ -240,6 +241,17 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     try {
       // Windows owed from before a restart first, then the ones closing now.
       const closedNow = [...owed.splice(0), ...processor.closeDueWindows(now)];
+      // models forgotten by retention leave the gauges and the status page too
+      const forgotten = processor.stats().pruned.models;
+      if (forgotten !== forgottenModels) {
+        forgottenModels = forgotten;
+        const kept = new Set(processor.models());
+        for (const key of [...emitter.reports().keys()]) {
+          if (kept.has(key)) continue;
+          emitter.forget(key);
+          history.delete(key);
+        }
+      }
       // Primaries first: a canary or shadow uses the reference chosen for its primary in this pass.
       closedNow.sort((a, b) => a.end - b.end || Number(a.model.role !== 'primary') - Number(b.model.role !== 'primary'));
       for (const snap of closedNow) {

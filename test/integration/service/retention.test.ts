@@ -136,6 +136,8 @@ describe('retention in the running service', () => {
       expect(pruned.evaluations).toBe(WINDOWS - 1 - 4 + 4);
       expect(svc.processor.models()).toEqual([FRAUD]);
       expect([...svc.processor.lastPointTimes().keys()]).toEqual([FRAUD]); // no longer reported as idle
+      expect([...svc.reports().keys()]).toEqual([FRAUD]); // nor its last verdicts
+      expect([...svc.history().keys()]).toEqual([FRAUD]);
     } finally {
       await svc.close();
     }
