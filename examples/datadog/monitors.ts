@@ -59,6 +59,8 @@ const HANDLE: Readonly<Record<string, string>> = {
   'data-engineering/critical': '@pagerduty-data-engineering',
   'data-engineering/warning': '@slack-data-engineering',
   'product/warning': '@slack-product-ml',
+  'ml-platform/warning': '@slack-ml-platform',
+  'ml-platform/critical': '@pagerduty-ml-platform',
 };
 
 // Tag variables in Datadog's syntax for dotted tag keys: {{[ml.model.name].name}}.
@@ -137,9 +139,56 @@ function serviceMonitors(links: Links): DatadogMonitor[] {
   ];
 }
 
+/**
+ * The monitor itself (the otel-ml-self rules), routed to the team that runs the processor. Same
+ * conditions as the Prometheus rules; Datadog's `for:` is the `last_Nm` window with min().
+ */
+function selfMonitors(links: Links): DatadogMonitor[] {
+  const monitor = (alert: string, severity: 'warning' | 'critical', query: string, threshold: number, summary: string, resolved: string, action: string, playbook: string): DatadogMonitor => ({
+    name: `[otel-ml] ${alert}`,
+    type: 'query alert',
+    query,
+    message: [`{{#is_alert}}${summary}{{/is_alert}}{{#is_recovery}}Resolved: ${resolved}.{{/is_recovery}}`, '', `Action: ${action}.`, `Playbook: ${links.playbooks}/${playbook}.md`, '', HANDLE[`ml-platform/${severity}`]!].join('\n'),
+    tags: ['team:ml-platform', `severity:${severity}`, `alert:${alert}`, 'source:otel-ml'],
+    priority: PRIORITY[severity]!,
+    options: { thresholds: { critical: threshold }, notify_no_data: false, require_full_window: false, include_tags: true, renotify_interval: 0 },
+  });
+  const name = tag('ml.model.name');
+  return [
+    monitor(
+      'MLModelStopped', 'warning',
+      'max(last_5m):min:ml.processor.model.idle{ml.deployment.role:primary} by {ml.model.name} >= 3', 3,
+      `The processor has received no points of ${name} for {{value}} windows (no version of the primary sends).`,
+      `points of ${name} arrive again`,
+      'check the service is up and serving, then its exporter and the Collector', 'model-stopped',
+    ),
+    monitor(
+      'MLPointsDropped', 'warning',
+      'min(last_10m):sum:ml.processor.points.dropped{NOT ml.processor.drop.reason IN (not_ml,no_recorded_value)} by {ml.processor.drop.reason}.as_rate() / sum:ml.processor.points.received{*}.as_rate() > 0.01', 0.01,
+      `{{value}} of the points the processor receives are dropped as ${tag('ml.processor.drop.reason')} (limit 0.01) for 10 minutes.`,
+      `points dropped as ${tag('ml.processor.drop.reason')}`,
+      'act on the reason (the playbook has a table)', 'points-dropped',
+    ),
+    monitor(
+      'MLExportFailures', 'critical',
+      'min(last_5m):sum:ml.processor.export.failures{*} by {error.type}.as_count() > 0', 0,
+      `Exports of the processor's results fail (${tag('error.type')}): verdicts do not reach the results backend.`,
+      `exports of results (${tag('error.type')})`,
+      'check OTEL_EXPORTER_OTLP_ENDPOINT and that the Collector (or backend) is up and accepts the processor', 'export-failures',
+    ),
+    monitor(
+      'MLEvaluationBehind', 'critical',
+      'min(last_5m):max:ml.processor.evaluation.lag{*} > 120', 120,
+      'Evaluation is {{value}} s behind the end of the oldest window due: no verdicts are computed.',
+      'evaluation caught up',
+      "read the processor log; check the state file's disk and the processor's CPU", 'evaluation-behind',
+    ),
+  ];
+}
+
 /** Every monitor, with the given link bases. */
 export function datadogMonitors(links: Links = DEFAULT_LINKS): DatadogMonitor[] {
-  return [...VERDICT_ALERTS.map((a) => verdictMonitor(a, links)), ...serviceMonitors(links)];
+  return [...VERDICT_ALERTS.map((a) => verdictMonitor(a, links)), ...serviceMonitors(links), ...selfMonitors(links)];
 }
 
 if (isMain(import.meta.url)) {

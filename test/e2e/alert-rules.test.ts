@@ -19,9 +19,11 @@ describe('examples/prometheus rules', () => {
     requireBinaries([PROMTOOL]);
     const check = spawnSync(PROMTOOL, ['check', 'rules', 'ml-alerts.rules.yml'], { cwd: DIR, encoding: 'utf8', timeout: 60_000 });
     expect(check.status, check.stdout + check.stderr).toBe(0);
-    const unit = spawnSync(PROMTOOL, ['test', 'rules', 'ml-alerts.test.yml'], { cwd: DIR, encoding: 'utf8', timeout: 60_000 });
-    expect(unit.stdout + unit.stderr).toMatch(/SUCCESS/);
-    expect(unit.status, unit.stdout + unit.stderr).toBe(0);
+    for (const file of ['ml-alerts.test.yml', 'ml-alerts-self.test.yml']) {
+      const unit = spawnSync(PROMTOOL, ['test', 'rules', file], { cwd: DIR, encoding: 'utf8', timeout: 60_000 });
+      expect(unit.stdout + unit.stderr).toMatch(/SUCCESS/);
+      expect(unit.status, unit.stdout + unit.stderr).toBe(0);
+    }
   });
 
   it('every verdict alert has a unit test in which it fires, and one in which it does not', () => {
@@ -39,10 +41,28 @@ describe('examples/prometheus rules', () => {
     for (const a of ['MLFeatureDrift', 'MLPerformanceBelowBaseline', 'MLFeatureInvalidValues', 'MLUnknownFeature', 'MLBusinessValueDrop']) expect(silent.has(a), `${a} is never silent in ml-alerts.test.yml`).toBe(true);
   });
 
+  it('every alert of the otel-ml-self group has a unit test in which it fires, and one in which it does not, under both namings', () => {
+    const groups = (parseYaml(readFileSync(join(DIR, 'ml-alerts.rules.yml'), 'utf8')) as { groups: { name: string; rules: { alert?: string; labels?: Record<string, string> }[] }[] }).groups;
+    const self = groups.find((g) => g.name === 'otel-ml-self')!;
+    expect(groups[groups.length - 1]).toBe(self);
+    expect(self.rules.map((r) => r.alert)).toEqual(['MLModelStopped', 'MLPointsDropped', 'MLExportFailures', 'MLEvaluationBehind']);
+    for (const r of self.rules) expect(r.labels?.team, r.alert).toBe('ml-platform');
+    const text = readFileSync(join(DIR, 'ml-alerts-self.test.yml'), 'utf8');
+    const tests = (parseYaml(text) as { tests: { alert_rule_test?: { alertname: string; exp_alerts: unknown[] }[] }[] }).tests.flatMap((t) => t.alert_rule_test ?? []);
+    for (const r of self.rules) {
+      expect(tests.some((t) => t.alertname === r.alert && t.exp_alerts.length > 0), `${r.alert} never fires`).toBe(true);
+      expect(tests.some((t) => t.alertname === r.alert && t.exp_alerts.length === 0), `${r.alert} is never silent`).toBe(true);
+    }
+    // both namings: counters with and without _total, the lag with and without _seconds
+    for (const name of ['ml_processor_points_dropped_total{', 'ml_processor_points_dropped{', 'ml_processor_export_failures_total{', 'ml_processor_export_failures{', 'ml_processor_evaluation_lag{', 'ml_processor_evaluation_lag_seconds{']) {
+      expect(text, name).toContain(name);
+    }
+  });
+
   it('every playbook a rule links to exists in docs/playbooks', () => {
     const text = readFileSync(join(DIR, 'ml-alerts.rules.yml'), 'utf8');
     const pages = [...text.matchAll(/\}\}\/([a-z-]+\.md)'/g)].map((m) => m[1]!);
-    expect(pages.length).toBe(13);
+    expect(pages.length).toBe(17);
     for (const p of pages) expect(existsSync(join(REPO, 'docs', 'playbooks', p)), p).toBe(true);
   });
 });

@@ -844,6 +844,28 @@ export const METRIC_ML_PROCESSOR_EVALUATION_DURATION = "ml.processor.evaluation.
 export const METRIC_ML_PROCESSOR_EVALUATION_DURATION_BUCKETS: readonly number[] = Object.freeze([0.001,0.0025,0.005,0.01,0.025,0.05,0.1,0.25,0.5,1,2.5,5,10]);
 
 /**
+ * Whole windows since the processor last accepted a data point of the model (0 while it sends).
+ *
+ * Measured on the processor's clock at collection time, so it keeps growing for a model that stopped sending (no window opens for it). After a restart, a model's last point is taken as the start of its open window, else the end of its newest closed window. A model forgotten by retention (nothing of it kept) is no longer reported. Models that differ only in resource attributes report the least idle of them.
+ *
+ * Instrument: `gauge`. Unit: `{window}`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_PROCESSOR_MODEL_IDLE = "ml.processor.model.idle" as const;
+
+/**
+ * How far evaluation is behind, the time since the end of the oldest window that is due but not yet closed and evaluated (0 when none is).
+ *
+ * Windows are closed and evaluated within the evaluation interval (default 10 s) of their end, or extended when short of the minimum rows; a value that keeps growing means the evaluation loop fails (see the processor's log) or cannot keep up.
+ *
+ * Instrument: `gauge`. Unit: `s`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_PROCESSOR_EVALUATION_LAG = "ml.processor.evaluation.lag" as const;
+
+/**
  * Exports of results that failed after retries.
  *
  * `error.type` is the HTTP status code when the backend answered (`503`), `timeout`, the system error code of a network failure (`ECONNREFUSED`), or `_OTHER`.

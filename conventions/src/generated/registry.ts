@@ -3880,6 +3880,29 @@ export const REGISTRY: Registry = {
         10
       ]
     },
+    "ml.processor.model.idle": {
+      "instrument": "gauge",
+      "unit": "{window}",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        }
+      ]
+    },
+    "ml.processor.evaluation.lag": {
+      "instrument": "gauge",
+      "unit": "s",
+      "attributes": []
+    },
     "ml.processor.export.failures": {
       "instrument": "counter",
       "unit": "{export}",

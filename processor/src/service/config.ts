@@ -12,6 +12,7 @@ import { VERDICT_DEFAULTS, type VerdictLimits } from '../statistics/verdicts.js'
 import { DEFAULT_ALPHA, DEFAULT_MIN_JENSEN_SHANNON, DEFAULT_MIN_PSI, DEFAULT_THRESHOLD } from '../statistics/defaults.js';
 import { DEFAULT_WINDOW_OPTIONS } from '../windows/windows.js';
 import { DEFAULT_LIMITS } from '../streams/processor.js';
+import { DEFAULT_RETENTION, type Retention } from '../streams/retention.js';
 
 /** Limits of the per-window verdicts that the configuration may set (statistics/verdicts.ts owns the defaults). */
 export type LimitsConfig = Partial<Pick<VerdictLimits, (typeof LIMIT_KEYS)[number]>>;
@@ -77,7 +78,15 @@ export interface ServiceConfig {
   readonly fairness?: FairnessOptions;
   /** Limits of the per-window verdicts for every model (statistics/verdicts.ts; alpha defaults to evaluation.alpha); models[].limits override them. */
   readonly limits?: LimitsConfig;
+  /**
+   * What the state file keeps (streams/retention.ts owns the defaults). Unset limits are raised to
+   * what the configured references need (rolling windows, a seasonal period and two windows);
+   * set ones below that are a configuration error.
+   */
+  readonly retention: RetentionConfig;
 }
+
+export type RetentionConfig = Pick<Retention, 'historyMs' | 'maxHistoryWindows' | 'evaluationsMs' | 'maxEvaluations'>;
 
 export interface RetrainConfig {
   /** Consecutive drifted windows that recommend retraining (0 disables). */
@@ -113,6 +122,12 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   models: [],
   exporters: { otlp: { enabled: false, intervalMs: 15_000 }, prometheus: { enabled: true } },
   statusPage: { enabled: true },
+  retention: {
+    historyMs: DEFAULT_RETENTION.historyMs,
+    maxHistoryWindows: DEFAULT_RETENTION.maxHistoryWindows,
+    evaluationsMs: DEFAULT_RETENTION.evaluationsMs,
+    maxEvaluations: DEFAULT_RETENTION.maxEvaluations,
+  },
 };
 
 export class ConfigError extends InputError {}
@@ -269,11 +284,59 @@ function readLimits(r: Reader, withDefaults: boolean): LimitsConfig {
 /** -1 stands for "not configured". */
 const unset = (v: number): number | undefined => (v === -1 ? undefined : v);
 
+/** "30d", "7d2h", "90m": a duration as one would configure it. */
+function formatDuration(ms: number): string {
+  let rest = ms;
+  let out = '';
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]] as const) {
+    const n = Math.floor(rest / size);
+    if (n > 0) out += `${n}${unit}`;
+    rest -= n * size;
+  }
+  return out || '0s';
+}
+
+/**
+ * The `retention` section. The references decide a floor: the rolling reference needs its
+ * `rollingWindows` windows, a seasonal one the window one period back (a period and two windows,
+ * for a late or extended window). An unset limit is raised to the floor; a set one below it is
+ * an error naming the model and what to change.
+ */
+function readRetention(r: Reader, models: readonly ModelConfig[], windowMs: number, rollingWindows: number, source: string): RetentionConfig {
+  const d = DEFAULT_CONFIG.retention;
+  let needWindows = rollingWindows;
+  let needMs = rollingWindows * windowMs;
+  let why = `references.rollingWindows (${rollingWindows} windows of ${formatDuration(windowMs)})`;
+  for (const [i, m] of models.entries()) {
+    if (m.periodMs === undefined) continue;
+    const windows = Math.ceil(m.periodMs / windowMs) + 2;
+    if (windows * windowMs <= needMs) continue;
+    needWindows = Math.max(needWindows, windows);
+    needMs = windows * windowMs;
+    why = `models[${i}] (${m.name}): its seasonal period ${formatDuration(m.periodMs)} and two windows of ${formatDuration(windowMs)}`;
+  }
+  const DAY = 86_400_000;
+  const historyMs = r.duration('history', -1, 60_000, 3650 * DAY);
+  const maxHistoryWindows = r.num('maxHistoryWindows', -1, 1, 1e7, true);
+  if (historyMs !== -1 && historyMs < needMs) {
+    throw new ConfigError(`${source}: retention.history: ${formatDuration(historyMs)} is shorter than ${why} need; set retention.history to at least ${formatDuration(needMs)}, or shorten what needs it`);
+  }
+  if (maxHistoryWindows !== -1 && maxHistoryWindows < needWindows) {
+    throw new ConfigError(`${source}: retention.maxHistoryWindows: ${maxHistoryWindows} is fewer than ${why} need; set it to at least ${needWindows}`);
+  }
+  return {
+    historyMs: historyMs === -1 ? Math.max(d.historyMs, needMs) : historyMs,
+    maxHistoryWindows: maxHistoryWindows === -1 ? Math.max(d.maxHistoryWindows, needWindows) : maxHistoryWindows,
+    evaluationsMs: r.duration('evaluations', d.evaluationsMs, 60_000, 3650 * DAY),
+    maxEvaluations: r.num('maxEvaluations', d.maxEvaluations, 1, 1e6, true),
+  };
+}
+
 /** Validates a parsed configuration document; `baseDir` resolves relative paths. */
 export function validateConfig(doc: Json, source = 'config', baseDir = process.cwd()): ServiceConfig {
   const d = DEFAULT_CONFIG;
   const root = Reader.root(source, doc);
-  root.only(['receivers', 'storage', 'windows', 'references', 'evaluation', 'streams', 'models', 'exporters', 'statusPage', 'auth', 'retrain', 'fairness', 'limits']);
+  root.only(['receivers', 'storage', 'windows', 'references', 'evaluation', 'streams', 'models', 'exporters', 'statusPage', 'auth', 'retrain', 'fairness', 'limits', 'retention']);
   const rec = root.section('receivers', ['http', 'grpc']);
   const http = rec.section('http', ['enabled', 'host', 'port', 'maxBodyBytes', 'maxDecompressedBytes', 'tls']);
   const grpc = rec.section('grpc', ['enabled', 'host', 'port', 'tls']);
@@ -299,6 +362,7 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
   const retrain = root.section('retrain', ['driftWindows', 'minAccuracy', 'maxBaselineAge', 'webhook', 'review', 'reviewExpiry']);
   const hook = retrain.section('webhook', ['url', 'secret']);
   const fair = root.section('fairness', ['minCount', 'alpha', 'maxParityDifference', 'maxOpportunityDifference', 'minImpactRatio']);
+  const ret = root.section('retention', ['history', 'maxHistoryWindows', 'evaluations', 'maxEvaluations']);
   const hookUrl = hook.str('url', undefined);
   const storagePath = storage.str('path', d.storage.path);
   const models = root.list('models').map((m) => {
@@ -329,7 +393,10 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
       throw new ConfigError(`${at}.period: ${m.periodMs / windowMs} windows of history per model; at most ${MAX_SEASONAL_WINDOWS} are kept: use longer windows or a shorter period`);
     }
   }
+  const rollingWindows = refs.num('rollingWindows', d.references.rollingWindows, 1, 10_000, true);
+  const retention = readRetention(ret, models, windowMs, rollingWindows, source);
   return {
+    retention,
     receivers: {
       http: {
         enabled: http.bool('enabled', d.receivers.http.enabled),
@@ -348,7 +415,7 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
       minRows: windows.num('minRows', d.windows.minRows, 1, 1e9, true),
       maxExtensions: windows.num('maxExtensions', d.windows.maxExtensions, 0, 1000, true),
     },
-    references: { rollingWindows: refs.num('rollingWindows', d.references.rollingWindows, 1, 10_000, true), rollingRefreshMs: refs.duration('rollingRefresh', d.references.rollingRefreshMs, 1000, 30 * 86_400_000) },
+    references: { rollingWindows, rollingRefreshMs: refs.duration('rollingRefresh', d.references.rollingRefreshMs, 1000, 30 * 86_400_000) },
     evaluation: {
       intervalMs: ev.duration('interval', d.evaluation.intervalMs, 100, 3_600_000),
       alpha: ev.num('alpha', d.evaluation.alpha, 1e-12, 0.5),

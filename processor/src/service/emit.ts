@@ -91,6 +91,8 @@ import {
   METRIC_ML_PROCESSOR_EVALUATION_DURATION,
   METRIC_ML_PROCESSOR_EVALUATION_DURATION_BUCKETS,
   METRIC_ML_PROCESSOR_EXPORT_FAILURES,
+  METRIC_ML_PROCESSOR_MODEL_IDLE,
+  METRIC_ML_PROCESSOR_EVALUATION_LAG,
   METRIC_ML_PROCESSOR_POINTS_DROPPED,
   METRIC_ML_PROCESSOR_POINTS_RECEIVED,
   METRIC_ML_PROCESSOR_STREAMS,
@@ -456,10 +458,36 @@ export function exportErrorType(error: unknown): string {
   return '_OTHER';
 }
 
+/** The processor's view of its own progress, read at collection time. */
+export interface ProcessorHealth {
+  /** Seconds since the end of the oldest window due but not yet closed and evaluated (0 when none is). */
+  readonly evaluationLagSeconds: number;
+  /** Whole windows since the last accepted point, per model. */
+  readonly idle: readonly { readonly name: string; readonly version: string; readonly role: string; readonly windows: number }[];
+}
+
 export interface EmitterOptions {
   readonly meter: Meter;
   readonly logger?: Logger;
   readonly stats: () => ProcessorStats;
+  /** Evaluation lag and idle models (`ml.processor.evaluation.lag`, `ml.processor.model.idle`); none without it. */
+  readonly health?: () => ProcessorHealth;
+}
+
+/**
+ * The `ml.processor.model.idle` points of `health`: one per (name, version, role), the least idle
+ * of the model keys that share them (keys that differ only in resource attributes).
+ */
+export function idlePoints(health: ProcessorHealth): { value: number; attributes: Attributes }[] {
+  const least = new Map<string, { value: number; attributes: Attributes }>();
+  for (const m of health.idle) {
+    const attributes: Attributes = { [ATTR_ML_MODEL_NAME]: m.name, [ATTR_ML_DEPLOYMENT_ROLE]: m.role };
+    if (m.version) attributes[ATTR_ML_MODEL_VERSION] = m.version;
+    const k = JSON.stringify([m.name, m.version, m.role]);
+    const seen = least.get(k);
+    if (seen === undefined || m.windows < seen.value) least.set(k, { value: m.windows, attributes });
+  }
+  return [...least.values()];
 }
 
 /** Holds the latest report per model and serves it to the SDK at collection time. */
@@ -497,6 +525,16 @@ export class ResultsEmitter {
       advice: { explicitBucketBoundaries: [...METRIC_ML_PROCESSOR_EVALUATION_DURATION_BUCKETS] },
     });
     this.exportFailures = meter.createCounter(METRIC_ML_PROCESSOR_EXPORT_FAILURES, { unit: '{export}', description: 'Result exports that failed' });
+    const health = opts.health;
+    if (health) {
+      const idle = meter.createObservableGauge(METRIC_ML_PROCESSOR_MODEL_IDLE, { unit: '{window}', description: 'Whole windows since the last accepted point of the model' });
+      const lag = meter.createObservableGauge(METRIC_ML_PROCESSOR_EVALUATION_LAG, { unit: 's', description: 'Time since the end of the oldest window due but not yet evaluated' });
+      meter.addBatchObservableCallback((result) => {
+        const h = health();
+        result.observe(lag, h.evaluationLagSeconds);
+        for (const p of idlePoints(h)) result.observe(idle, p.value, p.attributes);
+      }, [idle, lag]);
+    }
   }
 
   /** Publishes a model's newest report (replacing the previous one) and emits its drift event (drifted features or any other flagged verdict). */
@@ -538,6 +576,11 @@ export class ResultsEmitter {
   /** Failed exports by `error.type`. */
   exportFailuresByType(): Record<string, number> {
     return Object.fromEntries(this.exportFailuresByReason);
+  }
+
+  /** Stops publishing a model's report (a model forgotten by retention). */
+  forget(modelKey: string): void {
+    this.latest.delete(modelKey);
   }
 
   reports(): ReadonlyMap<string, ModelReport> {

@@ -17,7 +17,6 @@ import type { StreamProcessor } from '../streams/processor.js';
 import { rollingReference } from '../windows/references.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
 import type { ReferenceKindName } from '../analysis/report-types.js';
-import type { ServiceConfig } from './config.js';
 
 export interface ChoiceSettings {
   /** The kind configured for the model, if any. */
@@ -141,15 +140,6 @@ export function chooseReference(processor: StreamProcessor, snap: WindowSnapshot
 function rolling(processor: StreamProcessor, snap: WindowSnapshot, owner: string, stored: WindowSnapshot | undefined, k: number): WindowSnapshot | undefined {
   if (stored === undefined || stored.end <= snap.start) return stored;
   return rollingReference(processor.history(owner).filter((w) => w.end <= snap.start), k);
-}
-
-/**
- * Closed windows kept per model: 100, or the rolling reference's windows, or, for a seasonal
- * reference, a period of windows and two more (an extended or late window).
- */
-export function historyToKeep(config: Pick<ServiceConfig, 'models' | 'windows' | 'references'>): number {
-  const seasonal = config.models.map((m) => (m.periodMs === undefined ? 0 : Math.ceil(m.periodMs / config.windows.lengthMs) + 2));
-  return Math.max(100, config.references.rollingWindows, ...seasonal);
 }
 
 /** "1d", "7d", "90m": the period as configured. */

@@ -24,12 +24,12 @@ import { createGrpcReceiver, createHttpReceiver, OverloadedError, type GrpcRecei
 import { GroupCommit } from '../streams/group-commit.js';
 import { CommitFailedError } from '../store/writer.js';
 import { StreamProcessor, parseModelKey } from '../streams/processor.js';
-import { chooseReference, historyToKeep, primaryKeyOf } from './reference-choice.js';
+import { chooseReference, primaryKeyOf } from './reference-choice.js';
 import type { ModelIdentity } from '../model/signals.js';
 import type { ReferenceKind } from '../windows/references.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
 import { ConfigError, type ModelConfig, type ServiceConfig } from './config.js';
-import { ResultsEmitter, exportErrorType } from './emit.js';
+import { ResultsEmitter, exportErrorType, type ProcessorHealth } from './emit.js';
 import { renderStatusPage, statusPageView, type PendingModel } from './status-page.js';
 import { BearerTokenAuthenticator, readTlsFiles, resolveAuthToken } from './auth.js';
 import { DEFAULT_REVIEW_EXPIRY_MS, ReviewGate } from './review.js';
@@ -62,6 +62,7 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
+/** Recent reports kept in memory per model (the state file keeps `retention.maxEvaluations`). */
 const HISTORY = 48;
 
 /** Longest wait for one results export (the SDK's default), and for the last one at shutdown. */
@@ -143,7 +144,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     resourceAttributes: config.streams.resourceAttributes,
     windows: { lengthMs: config.windows.lengthMs, minRows: config.windows.minRows, maxExtensions: config.windows.maxExtensions },
     references: { rollingWindows: config.references.rollingWindows, rollingRefreshMs: config.references.rollingRefreshMs },
-    historyWindows: historyToKeep(config),
+    retention: config.retention,
   });
   const baselines = new Map<string, BaselineFile>();
   const baselineDeciles = new Map<string, Map<string, readonly number[]>>();
@@ -191,7 +192,12 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     if (decodeRejected === 0) return st;
     return { ...st, receivedPoints: st.receivedPoints + decodeRejected, droppedPoints: { ...st.droppedPoints, malformed: ((st.droppedPoints as Record<string, number>).malformed ?? 0) + decodeRejected } };
   };
-  const emitter = new ResultsEmitter({ meter: meterProvider.getMeter('@otel-ml/processor', '0.1.0'), logger: loggerProvider.getLogger('@otel-ml/processor', '0.1.0'), stats: () => allStats() });
+  const emitter = new ResultsEmitter({
+    meter: meterProvider.getMeter('@otel-ml/processor', '0.1.0'),
+    logger: loggerProvider.getLogger('@otel-ml/processor', '0.1.0'),
+    stats: () => allStats(),
+    health: () => health(clock()),
+  });
   let failedExports = 0;
   let lastWarnedAt = -Infinity;
   failures.count = (error) => {
@@ -230,6 +236,19 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   };
   const owed: WindowSnapshot[] = processor.models().flatMap((k) => processor.unevaluatedWindows(k));
 
+  /**
+   * Evaluation lag: the oldest window due at `now` and not yet closed (the next pass closes it) or
+   * owed from before a restart; idle windows per model since its last accepted point.
+   */
+  const health = (now: number): ProcessorHealth => {
+    let due = processor.nextWindowEnd() ?? Infinity;
+    for (const w of owed) due = Math.min(due, w.end);
+    const length = processor.windowLengthMs();
+    const idle = [...processor.lastPointTimes()].map(([key, t]) => ({ ...parseModelKey(key), windows: Math.max(0, Math.floor((now - t) / length)) }));
+    return { evaluationLagSeconds: Math.max(0, now - due) / 1000, idle };
+  };
+
+  let forgottenModels = processor.stats().pruned.models;
   const evaluateNow = (now: number = clock()): ModelReport[] => {
     if (evaluating) return [];
     evaluating = true;
@@ -238,6 +257,17 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
       // Windows owed from before a restart first, then the ones closing now.
       const closedNow = [...owed.splice(0), ...processor.closeDueWindows(now)];
       gate.expireDue(now);
+      // models forgotten by retention leave the gauges and the status page too
+      const forgotten = processor.stats().pruned.models;
+      if (forgotten !== forgottenModels) {
+        forgottenModels = forgotten;
+        const kept = new Set(processor.models());
+        for (const key of [...emitter.reports().keys()]) {
+          if (kept.has(key)) continue;
+          emitter.forget(key);
+          history.delete(key);
+        }
+      }
       // Primaries first: a canary or shadow uses the reference chosen for its primary in this pass.
       closedNow.sort((a, b) => a.end - b.end || Number(a.model.role !== 'primary') - Number(b.model.role !== 'primary'));
       for (const snap of closedNow) {
@@ -298,7 +328,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
             gate.recommend(snap.modelKey, model, window, retrain.reasons, retrainPayload(report), rc0?.reviewExpiryMs ?? DEFAULT_REVIEW_EXPIRY_MS);
           } else webhook?.enqueue(retrainPayload(report));
         }
-        processor.saveEvaluation(snap.modelKey, snap.end, report, HISTORY);
+        processor.saveEvaluation(snap.modelKey, snap.end, report);
         emitter.publish(snap.modelKey, report, (performance.now() - started) / 1000);
         const h = history.get(snap.modelKey) ?? [];
         h.push(report);
@@ -328,6 +358,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
       if (last) reports = [last.body as ModelReport];
     }
     if (reports.length === 0) continue;
+    reports = reports.slice(-HISTORY);
     emitter.publish(key, reports[reports.length - 1]!, 0);
     history.set(key, reports);
   }

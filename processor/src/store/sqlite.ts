@@ -254,6 +254,8 @@ CREATE TABLE IF NOT EXISTS history (model_key TEXT NOT NULL, end INTEGER NOT NUL
 CREATE TABLE IF NOT EXISTS evaluations (model_key TEXT PRIMARY KEY, window_end INTEGER NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS evaluation_history (model_key TEXT NOT NULL, window_end INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (model_key, window_end));
 CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, body BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS history_by_end ON history (end);
+CREATE INDEX IF NOT EXISTS evaluation_history_by_end ON evaluation_history (window_end);
 ${RETRAINING_SCHEMA}`;
 
 /** A stored window with its slots. */
@@ -452,7 +454,18 @@ export class StateDb {
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
       setMeta: db.prepare(WRITES.setMeta),
       putHistory: db.prepare('INSERT OR REPLACE INTO history (model_key, end, body) VALUES (?, ?, ?)'),
-      pruneHistory: db.prepare('DELETE FROM history WHERE model_key = ? AND end NOT IN (SELECT end FROM history WHERE model_key = ? ORDER BY end DESC LIMIT ?)'),
+      // at most `limit` rows past the newest `keep` of a model (bounded work per call)
+      pruneHistory: db.prepare('DELETE FROM history WHERE rowid IN (SELECT rowid FROM history WHERE model_key = ? ORDER BY end DESC LIMIT ? OFFSET ?)'),
+      expireHistory: db.prepare('DELETE FROM history WHERE rowid IN (SELECT rowid FROM history WHERE end < ? LIMIT ?)'),
+      expireEvaluationHistory: db.prepare('DELETE FROM evaluation_history WHERE rowid IN (SELECT rowid FROM evaluation_history WHERE window_end < ? LIMIT ?)'),
+      // models with a last evaluation, a rolling reference or layouts but nothing else kept
+      forgottenModels: db.prepare(
+        "SELECT model_key FROM (SELECT model_key FROM evaluations UNION SELECT model_key FROM refs WHERE kind = 'rolling' UNION SELECT model_key FROM layouts) " +
+          'WHERE model_key NOT IN (SELECT model_key FROM windows) AND model_key NOT IN (SELECT model_key FROM history) AND model_key NOT IN (SELECT model_key FROM evaluation_history) LIMIT ?',
+      ).pluck(),
+      forgetEvaluation: db.prepare('DELETE FROM evaluations WHERE model_key = ?'),
+      forgetRolling: db.prepare("DELETE FROM refs WHERE model_key = ? AND kind = 'rolling'"),
+      forgetLayouts: db.prepare('DELETE FROM layouts WHERE model_key = ?'),
       getHistory: db.prepare('SELECT body FROM history WHERE model_key = ? ORDER BY end').pluck(),
       getRecentUsableHistory: db.prepare(
         "SELECT body FROM (SELECT body, end FROM history WHERE model_key = ? AND json_extract(body, '$.belowMinRows') IS NOT 1 ORDER BY end DESC LIMIT ?) ORDER BY end",
@@ -467,7 +480,7 @@ export class StateDb {
       getEvaluation: db.prepare('SELECT window_end, body, created_at FROM evaluations WHERE model_key = ?'),
       putEvaluationHistory: db.prepare('INSERT OR REPLACE INTO evaluation_history (model_key, window_end, body) VALUES (?, ?, ?)'),
       pruneEvaluationHistory: db.prepare(
-        'DELETE FROM evaluation_history WHERE model_key = ? AND window_end NOT IN (SELECT window_end FROM evaluation_history WHERE model_key = ? ORDER BY window_end DESC LIMIT ?)',
+        'DELETE FROM evaluation_history WHERE rowid IN (SELECT rowid FROM evaluation_history WHERE model_key = ? ORDER BY window_end DESC LIMIT ? OFFSET ?)',
       ),
       getEvaluationHistory: db.prepare('SELECT body FROM evaluation_history WHERE model_key = ? ORDER BY window_end').pluck(),
     };
@@ -1183,10 +1196,31 @@ export class StateDb {
     return (this.db.prepare('SELECT body FROM baselines').pluck().all() as string[]).map((s) => JSON.parse(s) as BaselineFile);
   }
 
-  /** Appends a closed window to the model's history, keeping the newest `keep`. */
-  appendHistory(s: WindowSnapshot, keep: number): void {
+  /** Appends a closed window to the model's history, keeping the newest `keep` (deleting at most `limit` older ones). */
+  appendHistory(s: WindowSnapshot, keep: number, limit: number): void {
     this.stmt.putHistory.run(s.modelKey, s.end, JSON.stringify(s));
-    this.stmt.pruneHistory.run(s.modelKey, s.modelKey, keep);
+    this.stmt.pruneHistory.run(s.modelKey, limit, keep);
+  }
+
+  /**
+   * One pass of time retention (see `streams/retention.ts`): deletes at most `limit` rows in all,
+   * closed windows that ended before `historyBefore` first, then evaluations of windows that
+   * ended before `evaluationsBefore`, then what is left of forgotten models. Returns the
+   * forgotten model keys with the counts (the caller drops its memory of their layouts).
+   */
+  prune(historyBefore: number, evaluationsBefore: number, limit: number): { history: number; evaluations: number; forgotten: string[] } {
+    const history = this.stmt.expireHistory.run(historyBefore, limit).changes;
+    const evaluations = history < limit ? this.stmt.expireEvaluationHistory.run(evaluationsBefore, limit - history).changes : 0;
+    let left = limit - history - evaluations;
+    const forgotten: string[] = [];
+    if (left > 0) {
+      for (const key of this.stmt.forgottenModels.all(left) as string[]) {
+        left -= this.stmt.forgetEvaluation.run(key).changes + this.stmt.forgetRolling.run(key).changes + this.stmt.forgetLayouts.run(key).changes;
+        forgotten.push(key);
+        if (left <= 0) break;
+      }
+    }
+    return { history, evaluations, forgotten };
   }
 
   /**
@@ -1233,12 +1267,12 @@ export class StateDb {
     return r === undefined ? undefined : { snapshot: parseSnapshot(r.body), updatedAt: r.updated_at };
   }
 
-  /** Saves a model's evaluation as its last one and in its history, keeping the newest `keep` there. */
-  putEvaluation(modelKey: string, windowEnd: number, body: unknown, now: number, keep: number): void {
+  /** Saves a model's evaluation as its last one and in its history, keeping the newest `keep` there (deleting at most `limit` older ones). */
+  putEvaluation(modelKey: string, windowEnd: number, body: unknown, now: number, keep: number, limit: number): void {
     const text = JSON.stringify(body);
     this.stmt.putEvaluation.run(modelKey, windowEnd, text, now);
     this.stmt.putEvaluationHistory.run(modelKey, windowEnd, text);
-    this.stmt.pruneEvaluationHistory.run(modelKey, modelKey, keep);
+    this.stmt.pruneEvaluationHistory.run(modelKey, limit, keep);
   }
 
   /** A model's kept evaluations, oldest first. */

@@ -55,6 +55,8 @@ import { exponentialStep, histogramStep, sumStep } from './delta.js';
 import { DEFAULT_DELTA_INTERVALS } from './intervals.js';
 import { canonicalAttributes, hash64, metricIdentity, resourceIdentity } from './identity.js';
 import type { DropCounts, DropReason } from './reasons.js';
+import type { Pruned, Retention } from './retention.js';
+import { retentionOptions } from './retention.js';
 import { REJECTING_REASONS, emptyDropCounts } from './reasons.js';
 import type { ModelIdentity, SignalSpec, SlotId } from '../model/signals.js';
 import {
@@ -96,8 +98,11 @@ export interface StreamProcessorOptions {
   readonly sliceKeys?: readonly string[];
   readonly windows?: Partial<WindowOptions>;
   readonly references?: Partial<ReferenceOptions>;
-  /** Closed windows kept per model (for pinning and the rolling reference). Default max(100, rollingWindows). */
-  readonly historyWindows?: number;
+  /**
+   * How long and how many closed windows and evaluations are kept (`streams/retention.ts`).
+   * Default: 30 days; at most max(100, rollingWindows) closed windows and 48 evaluations per model.
+   */
+  readonly retention?: Partial<Retention>;
   /** Journal size that triggers a checkpoint of the state tables (see `store/sqlite.ts`). Default 64 MiB. */
   readonly checkpointBytes?: number;
   /** Rows such a checkpoint writes per ingest transaction (it is spread over several). Default 2,000. */
@@ -126,6 +131,8 @@ export interface ProcessorStats {
   readonly closedWindows: number;
   /** Streams forgotten by staleness. */
   readonly expiredStreams: number;
+  /** Rows deleted by the time limits of retention (closed windows, evaluations) and models forgotten. */
+  readonly pruned: Pruned;
   /** See `streams/delta.ts`: cumulative series starting before this instant (ns) are not counted from their start. */
   readonly horizonUnixNano: bigint;
 }
@@ -219,7 +226,7 @@ export class StreamProcessor {
   private readonly sliceKeys: ReadonlySet<string> | undefined;
   private readonly windowOpts: WindowOptions;
   private readonly refOpts: ReferenceOptions;
-  private readonly historyWindows: number;
+  private readonly retention: Retention;
 
   private cursors = new Map<string, Cursor>();
   private windows = new Map<string, OpenWindow>();
@@ -235,6 +242,9 @@ export class StreamProcessor {
   private rejected = 0;
   private closed = 0;
   private expired = 0;
+  private pruned: Pruned = { history: 0, evaluations: 0, models: 0 };
+  /** Model key → processor time (ms) of its last accepted point (see {@link lastPointTimes}). */
+  private readonly lastPoint = new Map<string, number>();
   private readonly dropped = emptyDropCounts();
   private readonly intern = (b: readonly number[]): readonly number[] => this.db.internBounds(b);
 
@@ -247,7 +257,7 @@ export class StreamProcessor {
     this.sliceKeys = opts.sliceKeys === undefined ? undefined : new Set(opts.sliceKeys);
     this.windowOpts = windowOptions(opts.windows);
     this.refOpts = referenceOptions(opts.references);
-    this.historyWindows = opts.historyWindows ?? Math.max(100, this.refOpts.rollingWindows);
+    this.retention = retentionOptions(opts.retention, this.refOpts.rollingWindows);
     const now = this.clock();
     this.db = StateDb.open(opts.path ?? ':memory:', {
       durability: opts.durability, now, checkpointBytes: opts.checkpointBytes, checkpointRowsPerTransaction: opts.checkpointRowsPerTransaction, commitWorker: opts.commitWorker,
@@ -278,6 +288,9 @@ export class StreamProcessor {
     }
     this.layouts = this.db.loadLayouts();
     this.baselines = this.db.loadBaselines();
+    // not stored: after a restart, a model's last point is taken as its open window's start, else its newest closed window's end
+    for (const w of this.windows.values()) if (!this.lastPoint.has(w.modelKey)) this.lastPoint.set(w.modelKey, w.start);
+    for (const key of this.db.historyModels()) if (!this.lastPoint.has(key)) this.lastPoint.set(key, this.db.historySpan(key)?.last ?? 0);
   }
 
   /**
@@ -581,6 +594,7 @@ export class StreamProcessor {
     if (newLayout !== undefined) this.setLayout(ch, modelKey, key, newLayout);
     slot ??= counterSlot(key, parseSlotKey(key));
     this.addTo(ch, w, slot, h);
+    this.lastPoint.set(modelKey, now);
     if (!cached && route.shared) {
       route.window = w;
       route.slot = slot;
@@ -643,16 +657,33 @@ export class StreamProcessor {
             this.db.deleteWindow(w.modelKey);
             // The rolling reference is made of the windows BEFORE this one, which it is compared with.
             this.refreshRolling(w.modelKey, now);
-            this.db.appendHistory(snap, this.historyWindows);
+            this.db.appendHistory(snap, this.retention.maxHistoryWindows, this.retention.rowsPerPass);
           } else if (w.end !== end) {
             this.db.writeWindow(w);
           }
         }
+        this.prune(now);
         if (now - this.lastSweep >= Math.min(60_000, this.limits.staleAfterMs)) this.expireStale(now);
       }),
     );
     this.closed += closed.length;
     return closed.sort((a, b) => a.end - b.end);
+  }
+
+  /** One bounded pass of time retention (see `streams/retention.ts`), inside the caller's transaction. */
+  private prune(now: number): void {
+    const r = this.retention;
+    const p = this.db.prune(now - r.historyMs, now - r.evaluationsMs, r.rowsPerPass);
+    for (const key of p.forgotten) {
+      if (this.windows.has(key)) continue;
+      this.layouts.delete(key);
+      this.lastPoint.delete(key);
+    }
+    // a model without layouts, evaluations or rolling reference is not in `forgotten`: silent for longer than the history kept and without windows left, it is forgotten too
+    for (const [key, t] of this.lastPoint) {
+      if (t < now - r.historyMs && !this.windows.has(key) && this.db.historySpan(key) === undefined) this.lastPoint.delete(key);
+    }
+    this.pruned = { history: this.pruned.history + p.history, evaluations: this.pruned.evaluations + p.evaluations, models: this.pruned.models + p.forgotten.length };
   }
 
   /** Removes cursors not updated for `staleAfterMs` and raises the horizon (see `streams/delta.ts`). */
@@ -742,6 +773,20 @@ export class StreamProcessor {
     return this.db.historySpan(modelKey)?.last;
   }
 
+  /**
+   * Processor time (ms) of the last accepted point per model key (not stored: after a restart, the
+   * start of the model's open window, else the end of its newest closed window). Models forgotten
+   * by retention are not in it.
+   */
+  lastPointTimes(): ReadonlyMap<string, number> {
+    return this.lastPoint;
+  }
+
+  /** Window length (ms). */
+  windowLengthMs(): number {
+    return this.windowOpts.lengthMs;
+  }
+
   /** Earliest end of an open window (ms), for scheduling {@link closeDueWindows}; undefined when none is open. */
   nextWindowEnd(): number | undefined {
     let next: number | undefined;
@@ -756,10 +801,16 @@ export class StreamProcessor {
 
   /**
    * Keeps the evaluation result of a model's window (any JSON value) as its last one, and in its
-   * evaluation history (the newest `keep`, default 48).
+   * evaluation history (the newest `retention.maxEvaluations`; older than `retention.evaluationsMs`
+   * is deleted by the passes that close windows).
    */
-  saveEvaluation(modelKey: string, windowEnd: number, result: unknown, keep = 48): void {
-    this.db.transaction(() => this.db.putEvaluation(modelKey, windowEnd, result, this.clock(), keep));
+  saveEvaluation(modelKey: string, windowEnd: number, result: unknown): void {
+    this.db.transaction(() => this.db.putEvaluation(modelKey, windowEnd, result, this.clock(), this.retention.maxEvaluations, this.retention.rowsPerPass));
+  }
+
+  /** The retention in force (with its defaults). */
+  retentionSettings(): Retention {
+    return this.retention;
   }
 
   /** The kept evaluation results of a model, oldest first (see {@link saveEvaluation}). */
@@ -801,6 +852,7 @@ export class StreamProcessor {
       openWindows: this.windows.size,
       closedWindows: this.closed,
       expiredStreams: this.expired,
+      pruned: this.pruned,
       horizonUnixNano: this.horizon,
     };
   }

@@ -8,7 +8,6 @@ import { createModelMonitor } from '@otel-ml/instrumentation';
 import { AggregationTemporality, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { DEFAULT_CONFIG, validateConfig, type ServiceConfig } from '../../../processor/src/service/config.js';
-import { historyToKeep } from '../../../processor/src/service/reference-choice.js';
 import { startService, type RunningService } from '../../../processor/src/service/service.js';
 import { renderStatusPage } from '../../../processor/src/service/status-page.js';
 import { renderText } from '../../../processor/src/report/text.js';
@@ -26,8 +25,8 @@ describe('configuration of the seasonal reference', () => {
 
   it('keeps a period of closed windows (and two more) for a seasonal model', () => {
     const c = validateConfig({ windows: { length: '5m' }, models: [{ name: 'a', reference: 'seasonal', period: '7d' }, { name: 'b' }] });
-    expect(historyToKeep(c)).toBe(2016 + 2);
-    expect(historyToKeep(validateConfig({}))).toBe(100);
+    expect(c.retention.maxHistoryWindows).toBe(2016 + 2);
+    expect(validateConfig({}).retention.maxHistoryWindows).toBe(100);
   });
 });
 

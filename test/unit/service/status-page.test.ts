@@ -20,7 +20,7 @@ function report(i: number, drifted: boolean, version = '1', role = 'primary'): [
 }
 
 const stats: ProcessorStats = {
-  receivedPoints: 0, acceptedPoints: 0, droppedPoints: {} as ProcessorStats['droppedPoints'], rejectedPoints: 0, liveStreams: 0, openWindows: 0, closedWindows: 0, expiredStreams: 0, horizonUnixNano: 0n,
+  receivedPoints: 0, acceptedPoints: 0, droppedPoints: {} as ProcessorStats['droppedPoints'], rejectedPoints: 0, liveStreams: 0, openWindows: 0, closedWindows: 0, expiredStreams: 0, horizonUnixNano: 0n, pruned: { history: 0, evaluations: 0, models: 0 },
 };
 
 function page(reports: [string, ModelReport][], url: string): string {
