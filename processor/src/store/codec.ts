@@ -19,8 +19,8 @@
  * offset, positive counts, padding to 8, negative counts. Count, sum, min and max are columns.
  */
 import { endianness } from 'node:os';
-import type { CumulativeState, Cursor } from '../streams/delta.js';
-import { CountedIntervals } from '../streams/intervals.js';
+import type { CumulativeState, Cursor } from '../model/cursor.js';
+import { CountedIntervals } from '../model/intervals.js';
 import type { ExponentialBuckets } from '@otel-ml/conventions';
 
 const LITTLE_ENDIAN = endianness() === 'LE';

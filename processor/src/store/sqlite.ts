@@ -51,7 +51,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { BaselineFile } from '@otel-ml/conventions';
-import type { Cursor } from '../streams/delta.js';
+import type { Cursor } from '../model/cursor.js';
 import type { ExponentialSlot, Slot } from '../windows/accumulator.js';
 import { exponentialSlot, SLOT_EXPONENTIAL_BUCKETS } from '../windows/accumulator.js';
 import { ExponentialAccumulator } from '@otel-ml/conventions';

@@ -35,57 +35,11 @@
  */
 import type { ExponentialHistogramPoint, HistogramPoint, NumberPoint } from '../otlp/model.js';
 import type { DropReason } from './reasons.js';
-import { CountedIntervals, DEFAULT_DELTA_INTERVALS } from './intervals.js';
+import { CountedIntervals, DEFAULT_DELTA_INTERVALS } from '../model/intervals.js';
+import type { Cursor, ExpHistogramState, HistogramState, SumState } from '../model/cursor.js';
 import { subtractExponential, type ExponentialHistogram } from '@otel-ml/conventions';
 
-/** Last accepted cumulative value of a monotonic sum. */
-export interface SumState {
-  readonly kind: 'sum';
-  readonly value: number;
-}
-
-/** Last accepted cumulative value of an explicit-bucket histogram. */
-export interface HistogramState {
-  readonly kind: 'histogram';
-  readonly count: number;
-  readonly sum: number;
-  readonly bounds: readonly number[];
-  readonly counts: Float64Array;
-  readonly min?: number;
-  readonly max?: number;
-}
-
-/** Last accepted cumulative value of an exponential histogram. */
-export interface ExpHistogramState {
-  readonly kind: 'exponential';
-  readonly count: number;
-  readonly sum: number;
-  readonly scale: number;
-  readonly zeroCount: number;
-  readonly zeroThreshold: number;
-  readonly posOffset: number;
-  readonly pos: Float64Array;
-  readonly negOffset: number;
-  readonly neg: Float64Array;
-}
-
-export type CumulativeState = SumState | HistogramState | ExpHistogramState;
-
-/**
- * Per-stream cursor. `state` is kept for cumulative streams only, `counted` for delta streams
- * only (absent in a delta cursor of a state file written before records existed: see
- * {@link CountedIntervals.legacy}).
- */
-export interface Cursor {
-  readonly temporality: 'delta' | 'cumulative';
-  readonly start: bigint;
-  readonly time: bigint;
-  /** Processor wall time (ms) of the last accepted point, for staleness. */
-  readonly updatedAt: number;
-  readonly state?: CumulativeState;
-  /** The counted intervals of a delta stream; updated in place when a point is accepted. */
-  readonly counted?: CountedIntervals;
-}
+export type { CumulativeState, Cursor, ExpHistogramState, HistogramState, SumState } from '../model/cursor.js';
 
 /** An explicit-bucket delta ready to accumulate. `counts.length === bounds.length + 1`. */
 export interface HistogramDelta {

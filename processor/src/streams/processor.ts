@@ -52,7 +52,7 @@ import type { WindowOptions } from '../windows/windows.js';
 import { advanceWindow, alignedStart, windowOptions } from '../windows/windows.js';
 import type { Cursor, ExpHistogramDelta, HistogramDelta, Step } from './delta.js';
 import { exponentialStep, histogramStep, sumStep } from './delta.js';
-import { DEFAULT_DELTA_INTERVALS } from './intervals.js';
+import { DEFAULT_DELTA_INTERVALS } from '../model/intervals.js';
 import { canonicalAttributes, hash64, metricIdentity, resourceIdentity } from './identity.js';
 import type { DropCounts, DropReason } from './reasons.js';
 import type { Pruned, Retention } from './retention.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CountedIntervals } from '../../../processor/src/streams/intervals.js';
+import { CountedIntervals } from '../../../processor/src/model/intervals.js';
 import { StreamProcessor } from '../../../processor/src/streams/processor.js';
 import { decodeCursor, encodeCursor } from '../../../processor/src/store/codec.js';
 import type { Cursor } from '../../../processor/src/streams/delta.js';
