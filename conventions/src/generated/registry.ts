@@ -236,6 +236,15 @@ export const REGISTRY: Registry = {
       "template": false,
       "onMetrics": false
     },
+    "ml.privacy.part": {
+      "type": "enum",
+      "template": false,
+      "values": [
+        "negative"
+      ],
+      "openEnum": false,
+      "onMetrics": true
+    },
     "ml.processor.drop.reason": {
       "type": "enum",
       "template": false,
@@ -1165,6 +1174,10 @@ export const REGISTRY: Registry = {
           "requirement": "opt_in"
         },
         {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
+        },
+        {
           "id": "ml.operation.name",
           "requirement": "required"
         },
@@ -1221,6 +1234,10 @@ export const REGISTRY: Registry = {
           "requirement": "opt_in"
         },
         {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
+        },
+        {
           "id": "ml.prediction.class",
           "requirement": "conditionally_required"
         },
@@ -1253,6 +1270,10 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.slice",
           "requirement": "opt_in"
+        },
+        {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
         },
         {
           "id": "ml.feature.name",
@@ -1289,6 +1310,10 @@ export const REGISTRY: Registry = {
           "requirement": "opt_in"
         },
         {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
+        },
+        {
           "id": "ml.feature.name",
           "requirement": "required"
         }
@@ -1317,6 +1342,10 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.slice",
           "requirement": "opt_in"
+        },
+        {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
         },
         {
           "id": "ml.feature.name",
@@ -1353,6 +1382,10 @@ export const REGISTRY: Registry = {
           "requirement": "opt_in"
         },
         {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
+        },
+        {
           "id": "ml.feature.name",
           "requirement": "required"
         }
@@ -1383,6 +1416,10 @@ export const REGISTRY: Registry = {
           "requirement": "opt_in"
         },
         {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
+        },
+        {
           "id": "ml.feature.name",
           "requirement": "required"
         }
@@ -1411,6 +1448,10 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.slice",
           "requirement": "opt_in"
+        },
+        {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
         },
         {
           "id": "ml.feature.name",
@@ -1445,6 +1486,10 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.slice",
           "requirement": "opt_in"
+        },
+        {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
         },
         {
           "id": "ml.prediction.class",
@@ -1676,6 +1721,10 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.slice",
           "requirement": "opt_in"
+        },
+        {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
         }
       ],
       "buckets": [
@@ -1761,6 +1810,10 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.slice",
           "requirement": "opt_in"
+        },
+        {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
         },
         {
           "id": "ml.outcome.label",
@@ -1998,6 +2051,10 @@ export const REGISTRY: Registry = {
           "requirement": "opt_in"
         },
         {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
+        },
+        {
           "id": "ml.prediction.class",
           "requirement": "conditionally_required"
         },
@@ -2030,6 +2087,10 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.slice",
           "requirement": "opt_in"
+        },
+        {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
         }
       ],
       "buckets": [
@@ -2115,6 +2176,10 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.slice",
           "requirement": "opt_in"
+        },
+        {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
         }
       ],
       "buckets": [
@@ -2177,6 +2242,10 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.slice",
           "requirement": "opt_in"
+        },
+        {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
         }
       ],
       "buckets": [
@@ -2239,6 +2308,10 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.slice",
           "requirement": "opt_in"
+        },
+        {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
         }
       ],
       "buckets": [
@@ -2279,6 +2352,10 @@ export const REGISTRY: Registry = {
           "requirement": "opt_in"
         },
         {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
+        },
+        {
           "id": "ml.outcome.unmatched.reason",
           "requirement": "required"
         }
@@ -2309,6 +2386,10 @@ export const REGISTRY: Registry = {
           "requirement": "opt_in"
         },
         {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
+        },
+        {
           "id": "ml.shadow.result",
           "requirement": "required"
         }
@@ -2337,6 +2418,10 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.slice",
           "requirement": "opt_in"
+        },
+        {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
         },
         {
           "id": "ml.business.metric",
@@ -2426,6 +2511,10 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.slice",
           "requirement": "opt_in"
+        },
+        {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
         },
         {
           "id": "ml.feature.name",

@@ -6,6 +6,7 @@ import { ModelAggregator } from '../aggregation/model-aggregator.js';
 import type { AggregationSnapshot, DeploymentRole, FeatureRow, PredictionOutput, SliceValues, Temporality } from '../aggregation/types.js';
 import { instrumentMirror } from '../export/instruments.js';
 import { MlMetricProducer, type MetricSource } from '../export/producer.js';
+import { noiseSettings, predictionSensitivity, type NoiseSettings } from '../export/noise.js';
 import * as N from '../names.js';
 import { SCOPE_NAME, VERSION } from '../version.js';
 import { issueReporter } from './diagnostics.js';
@@ -17,6 +18,7 @@ import type {
   ModelMonitorOptions,
   ObserveInput,
   OutcomeInput,
+  PrivacyOptions,
   ShadowHandle,
   ShadowOptions,
   WrapMapping,
@@ -149,6 +151,13 @@ export function createModelMonitor(options: ModelMonitorOptions): ModelMonitor {
   }
 }
 
+/** The noise of `privacy` for a model of `features` declared features (see `PrivacyOptions`). */
+function privacySettings(privacy: PrivacyOptions, features: number): NoiseSettings {
+  const given = privacy.sensitivity;
+  const sensitivity = given !== undefined && Number.isInteger(given) && given >= 1 ? given : predictionSensitivity(features, { businessMetrics: privacy.businessMetrics ?? 1 });
+  return noiseSettings(privacy.epsilon, sensitivity);
+}
+
 class Monitor implements ModelMonitor, ShadowHost {
   readonly model: ModelInfo;
   readonly metricProducer: MlMetricProducer;
@@ -176,10 +185,14 @@ class Monitor implements ModelMonitor, ShadowHost {
     this.clock = options?.clock ?? Date.now;
     this.role = options?.role ?? 'primary';
     this.join = new OutcomeJoin<Pending>(options?.outcomes, this.clock, `${randomBytes(6).toString('hex')}-`);
-    this.source = aggregator === undefined ? undefined : { aggregator, privacy: options.privacy };
+    const privacy = aggregator !== undefined && options.privacy !== undefined && options.privacy.epsilon > 0 ? privacySettings(options.privacy, aggregator.features.length) : undefined;
+    this.source = aggregator === undefined ? undefined : { aggregator, ...(privacy !== undefined ? { privacy } : {}) };
     this.metricProducer = new MlMetricProducer(() => (this.source !== undefined && this.agg !== undefined ? [this.source] : []));
     if (this.source !== undefined && (options.exportMode ?? 'producer') === 'producer') producerMonitors.add(this.source);
     if (options?.privacy !== undefined && !(options.privacy.epsilon > 0)) this.report('invalid_input', 'privacy.epsilon must be > 0; no noise is added');
+    if (options?.privacy?.sensitivity !== undefined && !(Number.isInteger(options.privacy.sensitivity) && options.privacy.sensitivity >= 1)) {
+      this.report('invalid_input', 'privacy.sensitivity must be an integer >= 1; the computed sensitivity is used');
+    }
     this.tracer = (options?.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE_NAME, VERSION);
     this.remote = options?.remote === true;
     this.captureFeatures = envFlag('OTEL_ML_CAPTURE_FEATURES') ?? options?.captureFeatures === true;

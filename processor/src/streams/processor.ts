@@ -27,7 +27,7 @@
  * swept by `closeDueWindows`). Every point not accumulated is counted under one reason
  * (`streams/reasons.ts`); `stats()` has the totals.
  */
-import type { BaselineFile, ExplicitHistogram } from '@otel-ml/conventions';
+import { ATTR_ML_PRIVACY_PART, ML_PRIVACY_PART_VALUE_NEGATIVE, type BaselineFile, type ExplicitHistogram } from '@otel-ml/conventions';
 import type { Attributes, ConsumeResult, ExponentialHistogramPoint, HistogramPoint, Metric, MetricsExport, NumberPoint } from '../otlp/model.js';
 import { FLAG_NO_RECORDED_VALUE } from '../otlp/model.js';
 import { isValidated } from '../otlp/decode.js';
@@ -473,7 +473,9 @@ export class StreamProcessor {
     }
     if (!step.ok) return ch.drop(step.reason);
     if (step.delta !== undefined) {
-      const reason = this.accumulate(all, modelKey, res, slotKey, route, p, step.delta, now);
+      // the negative parts of a noisy series (differential privacy, docs/privacy.md) are subtracted from its slot
+      const delta = p.attributes[ATTR_ML_PRIVACY_PART] === ML_PRIVACY_PART_VALUE_NEGATIVE ? negated(step.delta) : step.delta;
+      const reason = this.accumulate(all, modelKey, res, slotKey, route, p, delta, now);
       if (reason !== undefined) return ch.drop(reason);
     }
     ch.accepted += 1;
@@ -804,3 +806,12 @@ export function parseModelKey(modelKey: string): ModelIdentity {
   return { name, version, role, resource: {} };
 }
 
+/** A delta with every count negated (a fresh copy: a step's arrays may be shared with its cursor). */
+function negated(d: number | HistogramDelta | ExpHistogramDelta): number | HistogramDelta | ExpHistogramDelta {
+  if (typeof d === 'number') return -d;
+  if ('scale' in d) {
+    const side = (b: ExpHistogramDelta['positive']) => ({ offset: b.offset, bucketCounts: Array.from(b.bucketCounts, (c) => -c) });
+    return { ...d, count: -d.count, sum: Number.NaN, zeroCount: -d.zeroCount, positive: side(d.positive), negative: side(d.negative), min: undefined, max: undefined };
+  }
+  return { ...d, count: -d.count, sum: Number.NaN, counts: Array.from(d.counts, (c) => -c), min: undefined, max: undefined };
+}

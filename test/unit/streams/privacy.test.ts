@@ -1,0 +1,53 @@
+/** Noisy series (differential privacy on in the instrumentation): the negative parts are subtracted, nothing is taken for a reset. */
+import { describe, expect, it } from 'vitest';
+import { StreamProcessor } from '../../../processor/src/streams/processor.js';
+import { nonNegativeSnapshot } from '../../../processor/src/windows/noisy.js';
+import { BOUNDS, MODEL, MODEL_KEY, T0, exportOf, feature, histogramMetric, hp, np, resource, sumMetric } from './fixtures.js';
+
+const NEG = { 'ml.privacy.part': 'negative' };
+
+function processor() {
+  const clock = { now: T0 };
+  const p = StreamProcessor.open({ clock: () => clock.now, windows: { lengthMs: 60_000, minRows: 1 } });
+  return { p, clock };
+}
+
+const instance = (...metrics: Parameters<typeof resource>[1][]) => resource({ 'service.name': 'api', 'service.instance.id': 'a' }, ...metrics);
+
+describe('noisy series', () => {
+  it('subtracts the negative parts of a cumulative noisy histogram and counter from the same slot, without a reset', () => {
+    const { p, clock } = processor();
+    const s = T0 + 1;
+    const age = (time: number, counts: number[], extra = {}) => histogramMetric('ml.feature.value', 'cumulative', hp(feature('age', extra), s, time, BOUNDS, counts, { sum: undefined }));
+    const rows = (time: number, v: number, extra = {}) => sumMetric('ml.predictions', 'cumulative', np({ ...MODEL, ...extra }, s, time, v));
+    // export 1: positive parts only; export 2: the negative companions appear; export 3: both grow
+    p.ingest(exportOf(instance(age(T0 + 100, [5, 3, 0, 0, 1]), rows(T0 + 100, 9))));
+    p.ingest(exportOf(instance(age(T0 + 200, [5, 4, 0, 0, 1]), age(T0 + 200, [0, 0, 2, 0, 1], NEG), rows(T0 + 200, 9), rows(T0 + 200, 3, NEG))));
+    p.ingest(exportOf(instance(age(T0 + 300, [6, 4, 0, 0, 1]), age(T0 + 300, [0, 0, 3, 1, 1], NEG), rows(T0 + 300, 10), rows(T0 + 300, 4, NEG))));
+    clock.now = T0 + 60_000;
+    const [w] = p.closeDueWindows();
+    expect(w!.modelKey).toBe(MODEL_KEY);
+    expect(w!.features.age!.histogram!.counts).toEqual([6, 4, -3, -1, 0]);
+    expect(w!.features.age!.histogram!.count).toBe(6);
+    expect(w!.rows).toBe(6);
+    expect(p.stats().droppedPoints.invalid_point ?? 0).toBe(0);
+    // what the statistics see: no negative count; the window's row count stays the unbiased one
+    const clean = nonNegativeSnapshot(w!);
+    expect(clean.features.age!.histogram!.counts).toEqual([6, 4, 0, 0, 0]);
+    expect(clean.features.age!.histogram!.count).toBe(10);
+    expect(clean.rows).toBe(6);
+    expect(nonNegativeSnapshot(clean)).toBe(clean);
+    p.close();
+  });
+
+  it('subtracts delta negative parts too', () => {
+    const { p, clock } = processor();
+    const age = (start: number, time: number, counts: number[], extra = {}) => histogramMetric('ml.feature.value', 'delta', hp(feature('age', extra), start, time, BOUNDS, counts, { sum: undefined }));
+    p.ingest(exportOf(instance(age(T0, T0 + 100, [2, 0, 1, 0, 0]), age(T0, T0 + 100, [0, 1, 0, 0, 2], NEG))));
+    p.ingest(exportOf(instance(age(T0 + 100, T0 + 200, [0, 0, 3, 0, 0]), age(T0 + 100, T0 + 200, [1, 0, 0, 0, 0], NEG))));
+    clock.now = T0 + 60_000;
+    const [w] = p.closeDueWindows();
+    expect(w!.features.age!.histogram!.counts).toEqual([1, -1, 4, 0, -2]);
+    p.close();
+  });
+});
