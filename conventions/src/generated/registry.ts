@@ -2395,6 +2395,36 @@ export const REGISTRY: Registry = {
         }
       ]
     },
+    "ml.privacy.noise.variance": {
+      "instrument": "counter",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
+        }
+      ]
+    },
     "ml.business.value": {
       "instrument": "histogram",
       "unit": "1",

@@ -78,6 +78,13 @@ export function predictionSensitivity(features: number, options: { businessMetri
   return 2 * features + 3 + 5 + 2 + (options.businessMetrics ?? 1) + (options.attributions === true ? features : 0);
 }
 
+/**
+ * Default `exponentialMaxBuckets` of a monitor with privacy on: every bucket carries noise, so a
+ * distribution over G buckets has G times the noise variance of one; 16 buckets per sign keep
+ * the noise of a window of 1,000 rows at about the size of its sampling noise (docs/privacy.md).
+ */
+export const PRIVATE_EXPONENTIAL_BUCKETS = 32;
+
 /** The privacy settings of one noisy source, resolved (see `PrivacyOptions`). */
 export interface NoiseSettings {
   /** epsilon of one prediction, over every release (event-level differential privacy). */
@@ -86,10 +93,12 @@ export interface NoiseSettings {
   readonly sensitivity: number;
   /** Noise scale b = sensitivity / epsilon of every bucket and counter, per export. */
   readonly scale: number;
+  /** Uniform draws on (0, 1) for the noise; tests only (default: the operating system's CSPRNG). */
+  readonly uniform?: () => number;
 }
 
-export function noiseSettings(epsilon: number, sensitivity: number): NoiseSettings {
-  return { epsilon, sensitivity, scale: sensitivity / epsilon };
+export function noiseSettings(epsilon: number, sensitivity: number, uniform?: () => number): NoiseSettings {
+  return { epsilon, sensitivity, scale: sensitivity / epsilon, ...(uniform !== undefined ? { uniform } : {}) };
 }
 
 /** `delta` plus discrete Laplace noise of scale `b`: an integer, unbiased, possibly negative. */

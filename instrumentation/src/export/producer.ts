@@ -1,5 +1,5 @@
 import { ValueType, type HrTime } from '@opentelemetry/api';
-import { ATTR_ML_PRIVACY_PART, exponentialAtScale, explicitFromExponential, mergeExponential, ML_PRIVACY_PART_VALUE_NEGATIVE, subtractExponential, type ExponentialBuckets, type ExponentialHistogram } from '@otel-ml/conventions';
+import { ATTR_ML_DEPLOYMENT_ROLE, ATTR_ML_MODEL_NAME, ATTR_ML_MODEL_TASK, ATTR_ML_MODEL_VERSION, ATTR_ML_PRIVACY_PART, METRIC_ML_PRIVACY_NOISE_VARIANCE, exponentialAtScale, explicitFromExponential, mergeExponential, ML_PRIVACY_PART_VALUE_NEGATIVE, subtractExponential, type ExponentialBuckets, type ExponentialHistogram } from '@otel-ml/conventions';
 import type {
   AggregationTemporality,
   AggregationTemporalitySelector,
@@ -18,7 +18,7 @@ import type { Cell, ExponentialCell, HistogramCell } from '../aggregation/cells.
 import { forgetRetired, type ModelAggregator } from '../aggregation/model-aggregator.js';
 import { METRIC_BY_NAME, METRIC_DEFINITIONS } from '../aggregation/metrics.js';
 import { SCOPE_NAME, VERSION } from '../version.js';
-import { noisyDelta, type NoiseSettings } from './noise.js';
+import { discreteLaplaceVariance, noisyDelta, type NoiseSettings } from './noise.js';
 
 // sdk-metrics is an optional peer: only its types are imported; these are its enum values.
 const HISTOGRAM_INSTRUMENT = 'HISTOGRAM' as InstrumentType.HISTOGRAM;
@@ -163,6 +163,8 @@ export class MlMetricProducer implements MetricProducer {
   private readonly exponentialAsExplicit: boolean;
   private readonly previous = new Map<number, Released>();
   private readonly noisy = new Map<number, NoisyState>();
+  /** `ml.privacy.noise.variance` per model identity (JSON of its attributes): start and running total. */
+  private readonly noiseTotals = new Map<string, { startMs: number; total: number }>();
   private lastCollectMs: number | undefined;
 
   constructor(
@@ -203,11 +205,25 @@ export class MlMetricProducer implements MetricProducer {
     const byName = new Map<string, HistogramMetricData | ExponentialHistogramMetricData | SumMetricData>();
     let now = Date.now();
     const live: Cell[] = [];
+    const noiseSources: { attributes: Record<string, string>; variance: number }[] = [];
     for (const source of this.sources()) {
       const agg = source.aggregator;
       now = agg.now();
       for (const c of agg.allCells()) live.push(c);
       const noise = source.privacy !== undefined && source.privacy.epsilon > 0 && source.privacy.scale > 0 ? source.privacy : undefined;
+      if (noise !== undefined) {
+        // one noise statement per model identity among the source's series
+        const seen = new Set<string>();
+        for (const cell of agg.allCells()) {
+          const a = cell.attributes as Record<string, unknown>;
+          const attributes: Record<string, string> = {};
+          for (const k of [ATTR_ML_MODEL_NAME, ATTR_ML_MODEL_VERSION, ATTR_ML_MODEL_TASK, ATTR_ML_DEPLOYMENT_ROLE]) if (typeof a[k] === 'string') attributes[k] = a[k] as string;
+          const key = JSON.stringify(attributes);
+          if (seen.has(key)) continue;
+          seen.add(key);
+          noiseSources.push({ attributes, variance: discreteLaplaceVariance(noise.scale) });
+        }
+      }
       for (const cell of agg.allCells()) {
         // Series that never recorded anything are left out, as the OpenTelemetry SDK does.
         if ((cell.kind === 'sum' ? cell.value : cell.count) === 0) continue;
@@ -232,19 +248,19 @@ export class MlMetricProducer implements MetricProducer {
         if (noise !== undefined) {
           // noisy: the positive parts on the series, the negative parts on its companion (noise.ts)
           if (cell.kind === 'histogram') {
-            const r = this.noisyHistogram(cell, noise.scale, delta);
+            const r = this.noisyHistogram(cell, noise, delta);
             const point = (counts: Float64Array) => ({ buckets: { boundaries: [...cell.boundaries], counts: Array.from(counts) }, count: counts.reduce((a, c) => a + c, 0) });
             if (r.pos !== undefined) (metric as HistogramMetricData).dataPoints.push({ ...times, value: point(r.pos) });
             if (r.neg !== undefined) (metric as HistogramMetricData).dataPoints.push({ ...negativeTimes, value: point(r.neg) });
           } else if (cell.kind === 'exponential') {
-            const r = this.noisyExponential(cell, noise.scale, delta);
+            const r = this.noisyExponential(cell, noise, delta);
             for (const [h, t] of [[r.pos, times], [r.neg, negativeTimes]] as const) {
               if (h === undefined) continue;
               if (asExplicit) (metric as HistogramMetricData).dataPoints.push({ ...t, value: sdkExplicit(h, false, false) });
               else (metric as ExponentialHistogramMetricData).dataPoints.push({ ...t, value: sdkExponential(h, false, false) });
             }
           } else {
-            const r = this.noisySum(cell.id, cell.value, noise.scale, delta);
+            const r = this.noisySum(cell.id, cell.value, noise, delta);
             if (r.pos !== undefined) (metric as SumMetricData).dataPoints.push({ ...times, value: r.pos });
             if (r.neg !== undefined) (metric as SumMetricData).dataPoints.push({ ...negativeTimes, value: r.neg });
           }
@@ -270,7 +286,9 @@ export class MlMetricProducer implements MetricProducer {
         }
       }
     }
+    const previousCollectMs = this.lastCollectMs;
     this.lastCollectMs = now;
+    if (noiseSources.length > 0) out.push(this.noisePoints(noiseSources, now, previousCollectMs, sumTemporality));
     forgetRetired(this.previous, live);
     forgetRetired(this.noisy, live);
     for (const def of METRIC_DEFINITIONS) {
@@ -279,6 +297,24 @@ export class MlMetricProducer implements MetricProducer {
         if (m !== undefined && m.dataPoints.length > 0) out.push(m);
       }
     }
+  }
+
+  /**
+   * `ml.privacy.noise.variance`: by how much this export's noise raised the variance of every
+   * bucket and counter of each noisy model (cumulative: the running total since the first export).
+   */
+  private noisePoints(sources: readonly { attributes: Record<string, string>; variance: number }[], now: number, previousMs: number | undefined, temporality: AggregationTemporality): SumMetricData {
+    const descriptor = { name: METRIC_ML_PRIVACY_NOISE_VARIANCE, description: 'Variance of the differential-privacy noise added to each bucket and counter, summed over exports', unit: '1', valueType: ValueType.DOUBLE };
+    const dataPoints: SumMetricData['dataPoints'] = [];
+    for (const { attributes, variance } of sources) {
+      const key = JSON.stringify(attributes);
+      let t = this.noiseTotals.get(key);
+      if (t === undefined) this.noiseTotals.set(key, (t = { startMs: previousMs ?? now, total: 0 }));
+      t.total += variance;
+      const startMs = temporality === DELTA ? Math.min(now, Math.max(t.startMs, previousMs ?? t.startMs)) : t.startMs;
+      dataPoints.push({ startTime: hrTime(startMs), endTime: hrTime(now), attributes, value: temporality === DELTA ? variance : t.total });
+    }
+    return { descriptor, aggregationTemporality: temporality, dataPointType: SUM_POINTS, isMonotonic: true, dataPoints };
   }
 
   /**
@@ -323,10 +359,10 @@ export class MlMetricProducer implements MetricProducer {
    * parts. Delta: this export's parts (a part left out when 0). Cumulative: the parts' running
    * totals (the negative one from the first export that had a negative part).
    */
-  private noisySum(id: number, value: number, b: number, delta: boolean): NoisyRelease<number | undefined> {
+  private noisySum(id: number, value: number, noise: NoiseSettings, delta: boolean): NoisyRelease<number | undefined> {
     let st = this.noisy.get(id);
     if (st === undefined || st.kind !== 'sum') this.noisy.set(id, (st = { kind: 'sum', truth: 0, pos: 0, neg: 0 }));
-    const d = noisyDelta(value - st.truth, b);
+    const d = noisyDelta(value - st.truth, noise.scale, noise.uniform);
     st.truth = value;
     const p = positivePart(d);
     const n = negativePart(d);
@@ -337,7 +373,7 @@ export class MlMetricProducer implements MetricProducer {
   }
 
   /** An explicit histogram's noisy release, bucket by bucket (see {@link noisySum}). */
-  private noisyHistogram(cell: HistogramCell, b: number, delta: boolean): NoisyRelease<Float64Array | undefined> {
+  private noisyHistogram(cell: HistogramCell, noise: NoiseSettings, delta: boolean): NoisyRelease<Float64Array | undefined> {
     const n = cell.counts.length;
     let st = this.noisy.get(cell.id);
     if (st === undefined || st.kind !== 'histogram' || st.truth.length !== n) {
@@ -348,7 +384,7 @@ export class MlMetricProducer implements MetricProducer {
     let anyP = false;
     let anyM = false;
     for (let i = 0; i < n; i++) {
-      const d = noisyDelta(cell.counts[i]! - st.truth[i]!, b);
+      const d = noisyDelta(cell.counts[i]! - st.truth[i]!, noise.scale, noise.uniform);
       st.truth[i] = cell.counts[i]!;
       p[i] = positivePart(d);
       m[i] = negativePart(d);
@@ -367,7 +403,7 @@ export class MlMetricProducer implements MetricProducer {
    * {@link noisySum}). The cumulative parts are brought to a lowered scale by adding neighbouring
    * buckets, so they stay monotonic.
    */
-  private noisyExponential(cell: ExponentialCell, b: number, delta: boolean): NoisyRelease<ExponentialHistogram | undefined> {
+  private noisyExponential(cell: ExponentialCell, noise: NoiseSettings, delta: boolean): NoisyRelease<ExponentialHistogram | undefined> {
     let st = this.noisy.get(cell.id);
     if (st === undefined || st.kind !== 'exponential') this.noisy.set(cell.id, (st = { kind: 'exponential', truth: undefined, pos: undefined, neg: undefined }));
     const h = cell.histogram();
@@ -379,13 +415,13 @@ export class MlMetricProducer implements MetricProducer {
       for (let k = 0; k < p.length; k++) {
         const j = t.offset + k - (q?.offset ?? 0);
         const before = q !== undefined && j >= 0 && j < q.bucketCounts.length ? q.bucketCounts[j]! : 0;
-        const d = noisyDelta(t.bucketCounts[k]! - before, b);
+        const d = noisyDelta(t.bucketCounts[k]! - before, noise.scale, noise.uniform);
         p[k] = positivePart(d);
         m[k] = negativePart(d);
       }
       return [{ offset: t.offset, bucketCounts: p }, { offset: t.offset, bucketCounts: m }];
     };
-    const z = noisyDelta(h.zeroCount - (prev?.zeroCount ?? 0), b);
+    const z = noisyDelta(h.zeroCount - (prev?.zeroCount ?? 0), noise.scale, noise.uniform);
     const [pp, pm] = side(h.positive, prev?.positive);
     const [np, nm] = side(h.negative, prev?.negative);
     const pos = partsHistogram(h.scale, positivePart(z), pp, np);

@@ -6,7 +6,7 @@ import { ModelAggregator } from '../aggregation/model-aggregator.js';
 import type { AggregationSnapshot, DeploymentRole, FeatureRow, PredictionOutput, SliceValues, Temporality } from '../aggregation/types.js';
 import { instrumentMirror } from '../export/instruments.js';
 import { MlMetricProducer, type MetricSource } from '../export/producer.js';
-import { noiseSettings, predictionSensitivity, type NoiseSettings } from '../export/noise.js';
+import { noiseSettings, predictionSensitivity, PRIVATE_EXPONENTIAL_BUCKETS, type NoiseSettings } from '../export/noise.js';
 import * as N from '../names.js';
 import { SCOPE_NAME, VERSION } from '../version.js';
 import { issueReporter } from './diagnostics.js';
@@ -137,7 +137,8 @@ export function createModelMonitor(options: ModelMonitorOptions): ModelMonitor {
       slices: options.slices,
       limits: options.limits,
       threshold: options.threshold,
-      exponentialMaxBuckets: options.exponentialMaxBuckets,
+      // noise is added to every bucket: fewer buckets, less noise per distribution (docs/privacy.md)
+      exponentialMaxBuckets: options.exponentialMaxBuckets ?? (options.privacy !== undefined ? PRIVATE_EXPONENTIAL_BUCKETS : undefined),
       valueBoundaries: options.valueBoundaries,
       businessBoundaries: options.businessBoundaries,
       clock: options.clock,
@@ -155,7 +156,7 @@ export function createModelMonitor(options: ModelMonitorOptions): ModelMonitor {
 function privacySettings(privacy: PrivacyOptions, features: number): NoiseSettings {
   const given = privacy.sensitivity;
   const sensitivity = given !== undefined && Number.isInteger(given) && given >= 1 ? given : predictionSensitivity(features, { businessMetrics: privacy.businessMetrics ?? 1 });
-  return noiseSettings(privacy.epsilon, sensitivity);
+  return noiseSettings(privacy.epsilon, sensitivity, privacy.random);
 }
 
 class Monitor implements ModelMonitor, ShadowHost {

@@ -46,6 +46,12 @@ export interface PrivacyOptions {
   readonly sensitivity?: number;
   /** Business metrics recorded per prediction (`recordBusinessOutcome`), for the default sensitivity (default 1). */
   readonly businessMetrics?: number;
+  /**
+   * Tests only: uniform draws on (0, 1) for the noise, e.g. a seeded generator for reproducible
+   * runs. Default: the operating system's CSPRNG; never set it in production (a predictable
+   * noise protects nothing).
+   */
+  readonly random?: () => number;
 }
 
 export interface ModelMonitorOptions {

@@ -21,7 +21,7 @@ import {
 import type { WindowSnapshot } from '../windows/snapshot.js';
 import { decilesFromHistogram, histogramQuantile } from './evaluate.js';
 import type { ComparisonReport, ComparisonVerdict } from './report-types.js';
-import { nonNegativeSnapshot } from '../windows/noisy.js';
+import { statisticalView } from '../windows/noisy.js';
 
 export interface ComparisonSettings {
   /** Family-wise significance level of the decisive tests, Bonferroni-split among them (default 0.01). */
@@ -115,8 +115,8 @@ const pv = (p: number) => (p < 1e-4 ? 'p < 1e-4' : `p = ${p.toFixed(4)}`);
  */
 export function compareDeployments(noisyPrimary: WindowSnapshot, noisyCandidate: WindowSnapshot, settings: ComparisonSettings = {}): ComparisonReport {
   // windows of senders with differential privacy on may hold negative counts (windows/noisy.ts)
-  const primary = nonNegativeSnapshot(noisyPrimary);
-  const candidate = nonNegativeSnapshot(noisyCandidate);
+  const primary = statisticalView(noisyPrimary);
+  const candidate = statisticalView(noisyCandidate);
   const s = { ...DEFAULTS, ...settings };
   const side = (v: WindowSnapshot) => ({ version: v.model.version || null, role: v.model.role, count: v.rows });
   const reasons: string[] = [];

@@ -1,7 +1,7 @@
 /** Noisy series (differential privacy on in the instrumentation): the negative parts are subtracted, nothing is taken for a reset. */
 import { describe, expect, it } from 'vitest';
 import { StreamProcessor } from '../../../processor/src/streams/processor.js';
-import { nonNegativeSnapshot } from '../../../processor/src/windows/noisy.js';
+import { carryNegative, effectiveCount, nonNegativeSnapshot } from '../../../processor/src/windows/noisy.js';
 import { BOUNDS, MODEL, MODEL_KEY, T0, exportOf, feature, histogramMetric, hp, np, resource, sumMetric } from './fixtures.js';
 
 const NEG = { 'ml.privacy.part': 'negative' };
@@ -31,10 +31,10 @@ describe('noisy series', () => {
     expect(w!.features.age!.histogram!.count).toBe(6);
     expect(w!.rows).toBe(6);
     expect(p.stats().droppedPoints.invalid_point ?? 0).toBe(0);
-    // what the statistics see: no negative count; the window's row count stays the unbiased one
+    // what the statistics see: no negative count (deficits carried into the neighbours, the total kept); the window's row count stays the unbiased one
     const clean = nonNegativeSnapshot(w!);
-    expect(clean.features.age!.histogram!.counts).toEqual([6, 4, 0, 0, 0]);
-    expect(clean.features.age!.histogram!.count).toBe(10);
+    expect(clean.features.age!.histogram!.counts).toEqual([6, 0, 0, 0, 0]);
+    expect(clean.features.age!.histogram!.count).toBe(6);
     expect(clean.rows).toBe(6);
     expect(nonNegativeSnapshot(clean)).toBe(clean);
     p.close();
@@ -49,5 +49,21 @@ describe('noisy series', () => {
     const [w] = p.closeDueWindows();
     expect(w!.features.age!.histogram!.counts).toEqual([1, -1, 4, 0, -2]);
     p.close();
+  });
+
+  it('carries deficits into the neighbouring buckets: non-negative, the same total, wide ranges keep their mass', () => {
+    expect(carryNegative([3, -1, 2, 0, -2, 5])).toEqual([3, 0, 1, 0, 0, 3]);
+    // a deficit left at the right end is taken from the last buckets
+    expect(carryNegative([4, 2, -1, -3])).toEqual([2, 0, 0, 0]);
+    // a window whose noisy total is not positive holds nothing
+    expect(carryNegative([1, -2, 0])).toEqual([0, 0, 0]);
+    // clamping each bucket would have kept 3 + 2 + 5 = 10 of a total of 7
+    expect(carryNegative([3, -1, 2, 0, -2, 5]).reduce((a, c) => a + c, 0)).toBe(7);
+  });
+
+  it('weighs a noisy distribution as fewer rows: n^2 / (n + 1.5 G v)', () => {
+    expect(effectiveCount(1000, 10, 0)).toBe(1000);
+    expect(effectiveCount(1000, 10, 100)).toBeCloseTo(1e6 / 2500, 9);
+    expect(effectiveCount(0, 10, 100)).toBe(0);
   });
 });
