@@ -130,7 +130,8 @@ export function createModelMonitor(options: ModelMonitorOptions): ModelMonitor {
     const onNegative = (metric: string): void => aggregator?.issue('negative_not_exportable', metric);
     aggregator = new ModelAggregator({
       model,
-      features: options.features,
+      // with privacy on, unseen categories are never named (every feature is treated as sensitive)
+      features: options.privacy !== undefined ? allSensitive(options.features ?? (baseline === undefined ? undefined : Object.entries(baseline.features).map(([name, fb]) => ({ name, type: fb.type })))) : options.features,
       baseline,
       classes: options.classes,
       role: options.role,
@@ -150,6 +151,10 @@ export function createModelMonitor(options: ModelMonitorOptions): ModelMonitor {
     diag.error(`@otel-ml/instrumentation: cannot create monitor for "${model.name}": ${String(err)}`);
     return new Monitor(options, undefined);
   }
+}
+
+function allSensitive(features: ModelMonitorOptions['features']): ModelMonitorOptions['features'] {
+  return features?.map((f) => ({ ...f, sensitive: true }));
 }
 
 /** The noise of `privacy` for a model of `features` declared features (see `PrivacyOptions`). */
