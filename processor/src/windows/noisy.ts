@@ -3,7 +3,7 @@
  * counts plus zero-mean noise, summed over the window: unbiased, but a bucket or counter may be
  * negative. The window keeps them as they are (so that merged windows, e.g. a rolling reference,
  * stay unbiased); the statistics get {@link nonNegativeSnapshot}: a histogram's negative buckets
- * are carried into their neighbours ({@link carryNegative}: the total and the sum of any wide
+ * are carried into their neighbours (`carryNegative`, statistics/noisy-counts.ts: the total and the sum of any wide
  * range of buckets keep their mean, where setting each bucket to max(0, count) would pile the
  * noise of every empty bucket of the tails into the outer bins), and a counter below zero is set
  * to zero. This is post-processing (it costs no privacy).
@@ -19,6 +19,7 @@
  * significance is honest; measured by `npm run bench:privacy`).
  */
 import type { ExplicitHistogram, ExponentialBuckets, ExponentialHistogram } from '@otel-ml/conventions';
+import { carryNegative, effectiveCount } from '../statistics/noisy-counts.js';
 import type { FeatureWindow, WindowSnapshot } from './snapshot.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -57,31 +58,6 @@ export function hasNegativeCounts(s: WindowSnapshot): boolean {
 
 const clamp = (v: number): number => (v > 0 ? v : 0);
 
-/**
- * Non-negative counts of the same total (0 when the total is not positive) from signed counts in
- * value order: a left-to-right sweep carries each deficit into the next bucket (the bucket is then
- * 0), and a deficit left at the end is taken from the last buckets, right to left.
- */
-export function carryNegative(values: ArrayLike<number>): number[] {
-  const out = Array.from(values);
-  let carry = 0;
-  for (let i = 0; i < out.length; i++) {
-    const x = out[i]! + carry;
-    if (x < 0) {
-      out[i] = 0;
-      carry = x;
-    } else {
-      out[i] = x;
-      carry = 0;
-    }
-  }
-  for (let i = out.length - 1; i >= 0 && carry < 0; i--) {
-    const x = out[i]! + carry;
-    out[i] = x > 0 ? x : 0;
-    carry = x > 0 ? 0 : x;
-  }
-  return out;
-}
 
 function clampHistogram(h: ExplicitHistogram): ExplicitHistogram;
 function clampHistogram(h: ExplicitHistogram | undefined): ExplicitHistogram | undefined;
@@ -157,21 +133,6 @@ export function nonNegativeSnapshot(s: WindowSnapshot): WindowSnapshot {
   };
 }
 
-/**
- * Weight of the noise in {@link effectiveCount}. 1 matches the mean of the chi-square statistic;
- * but the noise is not spread evenly over the test's bins (the outer bins gather the buckets of
- * the tails), and a sum of unequally weighted chi-square terms has a heavier tail than a scaled
- * chi-square of the same mean (Satterthwaite 1946). With 1 the simulation flagged 2.5% of the
- * windows without drift at alpha 0.01 (1,000 rows, epsilon 1); with 1.5, 0.5%, and with 2, 0.2%
- * but a third of the windows short of the minimum rows (npm run bench:privacy).
- */
-export const NOISE_WEIGHT = 1.5;
-
-/** Effective size of a noisy distribution of total `n` over G noisy buckets of variance `v` each: n^2 / (n + w G v), w = {@link NOISE_WEIGHT}. */
-export function effectiveCount(n: number, buckets: number, v: number): number {
-  if (!(n > 0)) return 0;
-  return (n * n) / (n + NOISE_WEIGHT * buckets * v);
-}
 
 function scaleHistogram(h: ExplicitHistogram | undefined, v: number): ExplicitHistogram | undefined {
   if (h === undefined || !(h.count > 0)) return h;

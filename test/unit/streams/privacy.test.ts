@@ -1,7 +1,8 @@
 /** Noisy series (differential privacy on in the instrumentation): the negative parts are subtracted, nothing is taken for a reset. */
 import { describe, expect, it } from 'vitest';
 import { StreamProcessor } from '../../../processor/src/streams/processor.js';
-import { carryNegative, effectiveCount, nonNegativeSnapshot } from '../../../processor/src/windows/noisy.js';
+import { carryNegative, effectiveCount } from '../../../processor/src/statistics/noisy-counts.js';
+import { nonNegativeSnapshot } from '../../../processor/src/windows/noisy.js';
 import { BOUNDS, MODEL, MODEL_KEY, T0, exportOf, feature, histogramMetric, hp, np, resource, sumMetric } from './fixtures.js';
 
 const NEG = { 'ml.privacy.part': 'negative' };
