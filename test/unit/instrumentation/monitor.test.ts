@@ -527,6 +527,28 @@ describe('createModelMonitor: safety', () => {
     expect(snapFv.kind === 'histogram' && snapFv.points[0]!.histogram.count).toBe(200);
   });
 
+  it('with privacy on, states the noise variance per export (ml.privacy.noise.variance) and never names unseen categories', async () => {
+    const { monitor, rig } = setup(
+      { privacy: { epsilon: 2 }, features: [{ name: 'country', type: 'categorical', categories: ['DE', 'FR'] }] },
+      AggregationTemporality.DELTA,
+    );
+    for (let i = 0; i < 30; i++) monitor.observe({ features: { country: 'NL' }, score: 0.5 });
+    const rm = await rig.flush();
+    // sensitivity 2 x 1 feature + 11 = 13, scale 13 / 2: variance 2a / (1 - a)^2 with a = exp(-2/13)
+    const a = Math.exp(-2 / 13);
+    const noise = rig.points(rm, 'ml.privacy.noise.variance');
+    expect(noise).toHaveLength(1);
+    expect(noise[0]!.value).toBeCloseTo((2 * a) / ((1 - a) * (1 - a)), 9);
+    expect(noise[0]!.attributes['ml.model.name']).toBe('fraud');
+    expect(rig.points(rm, 'ml.feature.category.unseen')).toHaveLength(0);
+    // without privacy the same rows name NL
+    const plain = setup({ features: [{ name: 'country', type: 'categorical', categories: ['DE', 'FR'] }] });
+    for (let i = 0; i < 30; i++) plain.monitor.observe({ features: { country: 'NL' }, score: 0.5 });
+    const named = plain.rig.points(await plain.rig.flush(), 'ml.feature.category.unseen');
+    expect(named.map((p) => p.attributes['ml.feature.category'])).toEqual(['NL']);
+    expect(plain.rig.points(await plain.rig.flush(), 'ml.privacy.noise.variance')).toHaveLength(0);
+  });
+
   it('keeps both parts of a noisy series monotonic in cumulative temporality (no decrease a receiver would take for a reset)', async () => {
     const { monitor, rig } = setup({ privacy: { epsilon: 1, sensitivity: 1 } });
     for (let i = 0; i < 50; i++) monitor.observe({ features: { amount: i, country: 'FR' }, score: 0.5 });
