@@ -1,9 +1,12 @@
 /** Noisy series (differential privacy on in the instrumentation): the negative parts are subtracted, nothing is taken for a reset. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StreamProcessor } from '../../../processor/src/streams/processor.js';
 import { carryNegative, effectiveCount } from '../../../processor/src/statistics/noisy-counts.js';
 import { nonNegativeSnapshot } from '../../../processor/src/windows/noisy.js';
-import { BOUNDS, MODEL, MODEL_KEY, T0, exportOf, feature, histogramMetric, hp, np, resource, sumMetric } from './fixtures.js';
+import { BOUNDS, MODEL, MODEL_KEY, T0, expHistogramMetric, exportOf, feature, histogramMetric, hp, np, ns, resource, sumMetric } from './fixtures.js';
 
 const NEG = { 'ml.privacy.part': 'negative' };
 
@@ -50,6 +53,35 @@ describe('noisy series', () => {
     const [w] = p.closeDueWindows();
     expect(w!.features.age!.histogram!.counts).toEqual([1, -1, 4, 0, -2]);
     p.close();
+  });
+
+  it('keeps negative window counts (explicit, exponential, counter) across a restart of the processor', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otel-ml-privacy-'));
+    try {
+      const path = join(dir, 'state.db');
+      const clock = { now: T0 };
+      const opts = { path, clock: () => clock.now, windows: { lengthMs: 60_000, minRows: 1 } };
+      const age = (counts: number[], extra = {}) => histogramMetric('ml.feature.value', 'delta', hp(feature('age', extra), T0, T0 + 100, BOUNDS, counts, { sum: undefined }));
+      const amount = (zero: number, counts: number[], extra = {}) =>
+        expHistogramMetric('ml.feature.value', 'delta', {
+          attributes: feature('amount', extra), startTimeUnixNano: ns(T0), timeUnixNano: ns(T0 + 100), flags: 0, count: zero + counts.reduce((a, c) => a + c, 0),
+          scale: 0, zeroCount: zero, zeroThreshold: 0, positive: { offset: 3, bucketCounts: counts }, negative: { offset: 0, bucketCounts: [] },
+        });
+      const rows = (v: number, extra = {}) => sumMetric('ml.predictions', 'delta', np({ ...MODEL, ...extra }, T0, T0 + 100, v));
+      const p = StreamProcessor.open(opts);
+      p.ingest(exportOf(instance(age([3, 0, 1, 0, 0]), age([0, 2, 0, 0, 0], NEG), amount(0, [4, 0, 1]), amount(1, [0, 3, 0], NEG), rows(5), rows(2, NEG))));
+      p.close();
+      const q = StreamProcessor.open(opts);
+      clock.now = T0 + 60_000;
+      const [w] = q.closeDueWindows();
+      expect(w!.features.age!.histogram!.counts).toEqual([3, -2, 1, 0, 0]);
+      const e = w!.features.amount!.exponential!;
+      expect([e.zeroCount, ...e.positive.bucketCounts]).toEqual([-1, 4, -3, 1]);
+      expect(w!.rows).toBe(3);
+      q.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('carries deficits into the neighbouring buckets: non-negative, the same total, wide ranges keep their mass', () => {
