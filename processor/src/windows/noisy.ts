@@ -167,9 +167,10 @@ function scaleCategories(r: Readonly<Record<string, number>> | undefined, v: num
 
 /**
  * What the statistics see of a window: {@link nonNegativeSnapshot}, and for a noisy window
- * (`noiseVariance` > 0) its feature distributions and prediction distributions scaled to their
- * effective size (see the module comment), rounded (tests of counts take integers). Performance, outcome and business counts are not
- * rescaled. A window without noise is returned unchanged.
+ * (`noiseVariance` > 0) its feature, prediction and outcome distributions (the outcome scores by
+ * label, the confusion matrix) scaled to their effective size (see the module comment), rounded
+ * (tests of counts take integers). Business values (sums are not released with noise) and
+ * slices are left as they are. A window without noise is returned unchanged.
  */
 export function statisticalView(s: WindowSnapshot): WindowSnapshot {
   const clean = nonNegativeSnapshot(s);
@@ -200,9 +201,23 @@ export function statisticalView(s: WindowSnapshot): WindowSnapshot {
     if (f.invalid !== undefined) out.invalid = Math.round(f.invalid * g);
     return out;
   });
+  // outcomes: the score histograms by label each by their own size; the confusion matrix as one
+  // distribution over its cells (and the matched count with it)
+  const o = clean.outcomes;
+  const cells = Object.values(o.confusion).flatMap((row) => Object.values(row));
+  const matchedInCells = cells.reduce((a, c) => a + c, 0);
+  const g = matchedInCells > 0 ? effectiveCount(matchedInCells, cells.length, v) / matchedInCells : 1;
+  const outcomes: WindowSnapshot['outcomes'] = {
+    ...o,
+    scoreByLabel: mapValues(o.scoreByLabel, (h) => scaleHistogram(h, v)!),
+    scoreByClassAndLabel: mapValues(o.scoreByClassAndLabel, (r) => mapValues(r, (h) => scaleHistogram(h, v)!)),
+    confusion: mapValues(o.confusion, (row) => mapValues(row, (c) => Math.round(c * g))),
+    matched: Math.round(o.matched * g),
+  };
   return {
     ...clean,
     features,
+    outcomes,
     ...(clean.score !== undefined ? { score: scaleHistogram(clean.score, v) } : {}),
     ...(clean.value !== undefined ? { value: scaleHistogram(clean.value, v) } : {}),
     scoreByClass: mapValues(clean.scoreByClass, (h) => scaleHistogram(h, v)!),
