@@ -93,7 +93,11 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: { 'drift:age': from('F', 'n'), 'drift:amount': NOT_FLAGGED, 'drift:country': CLEAN, rows: CLEAN },
   },
   {
-    // the window count of a canary with a quarter of the traffic stays unbiased (no inflation window after window)
+    ...base, name: 'baseline/primary/missingness spike, privacy on', reference: 'baseline', role: 'primary', change: 'missingness_spike', privacy: 'on', rowsPerWindow: 2000,
+    expect: { 'missing:amount': from('F'), 'drift:age': NOT_FLAGGED, 'drift:country': CLEAN, rows: CLEAN },
+  },
+  {
+    // the window count of a canary serving half the traffic stays unbiased (no inflation window after window)
     ...base, name: 'baseline/canary/none, privacy on', reference: 'baseline', role: 'canary', change: 'none', privacy: 'on', rowsPerWindow: 2000, sender: 'grpc',
     expect: { rows: CLEAN, 'drift:country': CLEAN, 'drift:amount': NOT_FLAGGED },
   },

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StreamProcessor } from '../../../processor/src/streams/processor.js';
 import { carryNegative, effectiveCount } from '../../../processor/src/statistics/noisy-counts.js';
-import { nonNegativeSnapshot } from '../../../processor/src/windows/noisy.js';
+import { nonNegativeSnapshot, statisticalView } from '../../../processor/src/windows/noisy.js';
+import { emptySnapshot } from '../../../processor/src/windows/snapshot.js';
 import { BOUNDS, MODEL, MODEL_KEY, T0, expHistogramMetric, exportOf, feature, histogramMetric, hp, np, ns, resource, sumMetric } from './fixtures.js';
 
 const NEG = { 'ml.privacy.part': 'negative' };
@@ -98,5 +99,39 @@ describe('noisy series', () => {
     expect(effectiveCount(1000, 10, 0)).toBe(1000);
     expect(effectiveCount(1000, 10, 100)).toBeCloseTo(1e6 / 2500, 9);
     expect(effectiveCount(0, 10, 100)).toBe(0);
+  });
+});
+
+describe('statisticalView', () => {
+  const window = (noiseVariance?: number) => {
+    const s = emptySnapshot('m', { name: 'churn', version: '3', role: 'primary', resource: {} }, T0, T0 + 60_000);
+    s.features.age = { missing: 100, histogram: { boundaries: [0, 10, 20, 30], counts: [200, 300, 250, 150, 100], count: 1000, sum: Number.NaN } };
+    s.features.country = { missing: 0, categories: { DE: 600, FR: 400 } };
+    s.outcomes.confusion = { '1': { '1': 400, '0': 100 }, '0': { '0': 450, '1': 50 } };
+    s.outcomes.matched = 1000;
+    s.rows = 1100;
+    return noiseVariance === undefined ? s : { ...s, noiseVariance };
+  };
+
+  it('returns a window without noise unchanged', () => {
+    const s = window();
+    expect(statisticalView(s)).toBe(s);
+  });
+
+  it('scales the distributions of a noisy window to their effective size, keeping shares and the row count', () => {
+    const v = 200;
+    const out = statisticalView(window(v));
+    // 5 buckets: 1000^2 / (1000 + 1.5 x 5 x 200) = 400 rows
+    expect(out.features.age!.histogram!.counts).toEqual([80, 120, 100, 60, 40]);
+    expect(out.features.age!.histogram!.count).toBe(400);
+    // missing values are a share of the same rows: 100 x 0.4
+    expect(out.features.age!.missing).toBe(40);
+    // 2 categories: 1000^2 / (1000 + 600) = 625
+    expect(out.features.country!.categories).toEqual({ DE: 375, FR: 250 });
+    // the confusion matrix is one distribution over 4 cells: 1000^2 / (1000 + 1200) = 454.5
+    const f = 1000 / 2200;
+    expect(out.outcomes.confusion).toEqual({ '1': { '1': Math.round(400 * f), '0': Math.round(100 * f) }, '0': { '0': Math.round(450 * f), '1': Math.round(50 * f) } });
+    expect(out.outcomes.matched).toBe(Math.round(1000 * f));
+    expect(out.rows).toBe(1100);
   });
 });
