@@ -157,6 +157,11 @@ const EMPTY_RESOURCE: ResourceMetrics['resource'] = {
  * const sdk = new NodeSDK({ metricReaders: [reader] }); // or new MeterProvider({ readers: [reader] })
  * ```
  * Each producer keeps its own delta position, so use one producer per reader.
+ *
+ * A source with `privacy` exports noisy series (export/noise.ts, docs/privacy.md): every bucket
+ * and counter gets its true change plus noise at every collection, the negative parts go on a
+ * companion series (`ml.privacy.part = negative`), and `ml.privacy.noise.variance` states the
+ * noise added. Sums, min and max are left out.
  */
 export class MlMetricProducer implements MetricProducer {
   private selector: AggregationTemporalitySelector;
