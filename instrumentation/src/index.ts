@@ -28,6 +28,8 @@ export type { OutcomeJoinOptions } from './monitor/outcome-join.js';
 export { MlMetricProducer } from './export/producer.js';
 export { mlFeatureValueView, EXPONENTIAL_METER_NAME } from './export/instruments.js';
 export type { MetricSource, MlMetricProducerOptions, TemporalitySource } from './export/producer.js';
+export { discreteLaplace, discreteLaplaceVariance, noiseSettings, noisyDelta, predictionSensitivity, PRIVATE_EXPONENTIAL_BUCKETS } from './export/noise.js';
+export type { NoiseSettings } from './export/noise.js';
 
 // Offline / processor path: the aggregation core, usable without any OpenTelemetry SDK.
 export { ModelAggregator, DeltaCursor } from './aggregation/model-aggregator.js';

@@ -16,6 +16,8 @@ const rep = (c: string, n: number) => c.repeat(n);
 /** Clean before the change, `after` from it on. */
 const from = (after: string, before = '.') => rep(before, FROM - 1) + rep(after, W - FROM + 1);
 const CLEAN = rep('.', W);
+/** Never flagged: clean, or no verdict. */
+const NOT_FLAGGED = rep('n', W);
 /** Not evaluated in the first window (it becomes the reference), clean after. */
 const FIRST_IS_REFERENCE = 'x' + rep('.', W - 1);
 
@@ -70,6 +72,34 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     ...base, name: 'baseline/primary/concept drift', reference: 'baseline', role: 'primary', change: 'concept_drift',
     expect: { accuracy: from('F'), roc_auc: from('F'), 'drift:amount': CLEAN, 'drift:age': CLEAN, score_drift: CLEAN },
+  },
+
+  // --- differential privacy on in the senders (epsilon 1; docs/privacy.md) ---
+  // 2,000 rows per window: a noisy window weighs as a few hundred rows in a numeric feature's test
+  // (its effective size, windows/noisy.ts; about 40 at 1,000 rows), so a window may be left
+  // undecided ('n': never flagged); the score histogram's many buckets leave it fewer than the
+  // minimum rows (no score verdict). Each row's noise is seeded.
+  {
+    ...base, name: 'baseline/primary/none, privacy on', reference: 'baseline', role: 'primary', change: 'none', privacy: 'on', rowsPerWindow: 2000,
+    bug: 'Differential privacy inflates counts',
+    expect: {
+      'drift:amount': NOT_FLAGGED, 'drift:age': NOT_FLAGGED, 'drift:country': CLEAN, score_drift: NOT_FLAGGED, 'missing:amount': CLEAN, rows: CLEAN,
+      // the outcome counts weigh as few rows too: the performance tests stay quiet (mostly undecided)
+      accuracy: NOT_FLAGGED, roc_auc: NOT_FLAGGED, calibration: NOT_FLAGGED, 'new_category:country': CLEAN, 'out_of_range:amount': CLEAN,
+    },
+  },
+  {
+    ...base, name: 'baseline/primary/complete shift, privacy on', reference: 'baseline', role: 'primary', change: 'complete_shift', privacy: 'on', rowsPerWindow: 2000, temporality: 'cumulative',
+    expect: { 'drift:age': from('F', 'n'), 'drift:amount': NOT_FLAGGED, 'drift:country': CLEAN, rows: CLEAN },
+  },
+  {
+    ...base, name: 'baseline/primary/missingness spike, privacy on', reference: 'baseline', role: 'primary', change: 'missingness_spike', privacy: 'on', rowsPerWindow: 2000,
+    expect: { 'missing:amount': from('F'), 'drift:age': NOT_FLAGGED, 'drift:country': CLEAN, rows: CLEAN },
+  },
+  {
+    // the window count of a canary serving half the traffic stays unbiased (no inflation window after window)
+    ...base, name: 'baseline/canary/none, privacy on', reference: 'baseline', role: 'canary', change: 'none', privacy: 'on', rowsPerWindow: 2000, sender: 'grpc',
+    expect: { rows: CLEAN, 'drift:country': CLEAN, 'drift:amount': NOT_FLAGGED },
   },
 
   // --- other reference kinds ---

@@ -596,6 +596,26 @@ export const ATTR_ML_PREDICTION_ID = "ml.prediction.id" as const;
 export const ATTR_ML_PREDICTION_SCORE = "ml.prediction.score" as const;
 
 /**
+ * Which part of a noisy count a series carries when the instrumentation adds differential-privacy noise.
+ *
+ * A noisy count may be negative; OTLP counts cannot. A noisy series carries the positive parts of its noisy deltas itself (without this attribute) and the negative parts on a companion series with `ml.privacy.part = negative`. Positive minus negative is the unbiased noisy count (docs/privacy.md).
+ *
+ * May be used on metrics.
+ *
+ * @stability development
+ */
+export const ATTR_ML_PRIVACY_PART = "ml.privacy.part" as const;
+
+/**
+ * The negative parts of the noisy deltas, to subtract from the series without this attribute.
+ */
+export const ML_PRIVACY_PART_VALUE_NEGATIVE = "negative" as const;
+
+/** The values of `ml.privacy.part`. */
+export type MlPrivacyPartValue =
+  | "negative";
+
+/**
  * Why the processor dropped a data point.
  *
  * Open enum; other values are allowed.

@@ -422,6 +422,17 @@ export const METRIC_ML_OUTCOME_UNMATCHED = "ml.outcome.unmatched" as const;
 export const METRIC_ML_SHADOW_AGREEMENT = "ml.shadow.agreement" as const;
 
 /**
+ * Variance of the differential-privacy noise added to each bucket and counter of a noisy source's series, summed over its exports.
+ *
+ * Sent only with differential privacy on. Every export adds discrete Laplace noise of the same scale to every bucket and counter of the source, and this counter by that noise's variance, so its increase over a window is the noise variance of each bucket of the window (instances add up). The processor uses it to weigh noisy windows (docs/privacy.md).
+ *
+ * Instrument: `counter`. Unit: `1`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_PRIVACY_NOISE_VARIANCE = "ml.privacy.noise.variance" as const;
+
+/**
  * Business outcomes attributed to predictions (revenue, chargebacks, clicks), in the metric's own units.
  *
  * Instrument: `histogram`. Unit: `1`.

@@ -236,6 +236,15 @@ export const REGISTRY: Registry = {
       "template": false,
       "onMetrics": false
     },
+    "ml.privacy.part": {
+      "type": "enum",
+      "template": false,
+      "values": [
+        "negative"
+      ],
+      "openEnum": false,
+      "onMetrics": true
+    },
     "ml.processor.drop.reason": {
       "type": "enum",
       "template": false,
@@ -1185,6 +1194,10 @@ export const REGISTRY: Registry = {
           "requirement": "opt_in"
         },
         {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
+        },
+        {
           "id": "ml.operation.name",
           "requirement": "required"
         },
@@ -1241,6 +1254,10 @@ export const REGISTRY: Registry = {
           "requirement": "opt_in"
         },
         {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
+        },
+        {
           "id": "ml.prediction.class",
           "requirement": "conditionally_required"
         },
@@ -1273,6 +1290,10 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.slice",
           "requirement": "opt_in"
+        },
+        {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
         },
         {
           "id": "ml.feature.name",
@@ -1309,6 +1330,10 @@ export const REGISTRY: Registry = {
           "requirement": "opt_in"
         },
         {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
+        },
+        {
           "id": "ml.feature.name",
           "requirement": "required"
         }
@@ -1337,6 +1362,10 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.slice",
           "requirement": "opt_in"
+        },
+        {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
         },
         {
           "id": "ml.feature.name",
@@ -1373,6 +1402,10 @@ export const REGISTRY: Registry = {
           "requirement": "opt_in"
         },
         {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
+        },
+        {
           "id": "ml.feature.name",
           "requirement": "required"
         }
@@ -1403,6 +1436,10 @@ export const REGISTRY: Registry = {
           "requirement": "opt_in"
         },
         {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
+        },
+        {
           "id": "ml.feature.name",
           "requirement": "required"
         }
@@ -1431,6 +1468,10 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.slice",
           "requirement": "opt_in"
+        },
+        {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
         },
         {
           "id": "ml.feature.name",
@@ -1465,6 +1506,10 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.slice",
           "requirement": "opt_in"
+        },
+        {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
         },
         {
           "id": "ml.prediction.class",
@@ -1696,6 +1741,10 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.slice",
           "requirement": "opt_in"
+        },
+        {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
         }
       ],
       "buckets": [
@@ -1781,6 +1830,10 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.slice",
           "requirement": "opt_in"
+        },
+        {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
         },
         {
           "id": "ml.outcome.label",
@@ -2018,6 +2071,10 @@ export const REGISTRY: Registry = {
           "requirement": "opt_in"
         },
         {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
+        },
+        {
           "id": "ml.prediction.class",
           "requirement": "conditionally_required"
         },
@@ -2050,6 +2107,10 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.slice",
           "requirement": "opt_in"
+        },
+        {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
         }
       ],
       "buckets": [
@@ -2135,6 +2196,10 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.slice",
           "requirement": "opt_in"
+        },
+        {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
         }
       ],
       "buckets": [
@@ -2197,6 +2262,10 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.slice",
           "requirement": "opt_in"
+        },
+        {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
         }
       ],
       "buckets": [
@@ -2259,6 +2328,10 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.slice",
           "requirement": "opt_in"
+        },
+        {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
         }
       ],
       "buckets": [
@@ -2299,6 +2372,10 @@ export const REGISTRY: Registry = {
           "requirement": "opt_in"
         },
         {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
+        },
+        {
           "id": "ml.outcome.unmatched.reason",
           "requirement": "required"
         }
@@ -2329,8 +2406,42 @@ export const REGISTRY: Registry = {
           "requirement": "opt_in"
         },
         {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
+        },
+        {
           "id": "ml.shadow.result",
           "requirement": "required"
+        }
+      ]
+    },
+    "ml.privacy.noise.variance": {
+      "instrument": "counter",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
         }
       ]
     },
@@ -2357,6 +2468,10 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.slice",
           "requirement": "opt_in"
+        },
+        {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
         },
         {
           "id": "ml.business.metric",
@@ -2446,6 +2561,10 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.slice",
           "requirement": "opt_in"
+        },
+        {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
         },
         {
           "id": "ml.feature.name",

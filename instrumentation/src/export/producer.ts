@@ -1,5 +1,5 @@
 import { ValueType, type HrTime } from '@opentelemetry/api';
-import { explicitFromExponential, subtractExponential, type ExponentialHistogram } from '@otel-ml/conventions';
+import { ATTR_ML_DEPLOYMENT_ROLE, ATTR_ML_MODEL_NAME, ATTR_ML_MODEL_TASK, ATTR_ML_MODEL_VERSION, ATTR_ML_PRIVACY_PART, METRIC_ML_PRIVACY_NOISE_VARIANCE, exponentialAtScale, explicitFromExponential, mergeExponential, ML_PRIVACY_PART_VALUE_NEGATIVE, subtractExponential, type ExponentialBuckets, type ExponentialHistogram } from '@otel-ml/conventions';
 import type {
   AggregationTemporality,
   AggregationTemporalitySelector,
@@ -18,7 +18,7 @@ import type { Cell, ExponentialCell, HistogramCell } from '../aggregation/cells.
 import { forgetRetired, type ModelAggregator } from '../aggregation/model-aggregator.js';
 import { METRIC_BY_NAME, METRIC_DEFINITIONS } from '../aggregation/metrics.js';
 import { SCOPE_NAME, VERSION } from '../version.js';
-import { noisyCount, noisyExponential } from './noise.js';
+import { discreteLaplaceVariance, noisyDelta, type NoiseSettings } from './noise.js';
 
 // sdk-metrics is an optional peer: only its types are imported; these are its enum values.
 const HISTOGRAM_INSTRUMENT = 'HISTOGRAM' as InstrumentType.HISTOGRAM;
@@ -29,10 +29,10 @@ const HISTOGRAM_POINTS = 0 as DataPointType.HISTOGRAM;
 const EXPONENTIAL_POINTS = 1 as DataPointType.EXPONENTIAL_HISTOGRAM;
 const SUM_POINTS = 3 as DataPointType.SUM;
 
-/** What a producer reads: an aggregator, optionally with Laplace noise on its counts. */
+/** What a producer reads: an aggregator, optionally with differential-privacy noise on its counts (noise.ts). */
 export interface MetricSource {
   readonly aggregator: ModelAggregator;
-  readonly privacy?: { readonly epsilon: number };
+  readonly privacy?: NoiseSettings;
 }
 
 /** Anything with the reader's temporality choice (every sdk-metrics `MetricReader`). */
@@ -64,6 +64,41 @@ interface Released {
   /** Exponential series: the released cumulative histogram. */
   exponential?: ExponentialHistogram;
 }
+
+/**
+ * A noisy series' state: the true cumulative value at the last export (to take the true delta)
+ * and the cumulative positive and negative parts of the noisy deltas released so far (noise.ts).
+ */
+type NoisyState =
+  | { kind: 'sum'; truth: number; pos: number; neg: number }
+  | { kind: 'histogram'; truth: Float64Array; pos: Float64Array; neg: Float64Array }
+  | { kind: 'exponential'; truth: ExponentialHistogram | undefined; pos: ExponentialHistogram | undefined; neg: ExponentialHistogram | undefined };
+
+/** One noisy release of a series: the positive part, and the negative part when it is not empty (or, cumulative, once it was not). */
+interface NoisyRelease<T> {
+  readonly pos: T;
+  readonly neg: T | undefined;
+}
+
+const NEGATIVE_PART = { [ATTR_ML_PRIVACY_PART]: ML_PRIVACY_PART_VALUE_NEGATIVE };
+
+function positivePart(v: number): number {
+  return v > 0 ? v : 0;
+}
+
+function negativePart(v: number): number {
+  return v < 0 ? -v : 0;
+}
+
+/** An exponential histogram of the given parts (count = their total, no sum, min or max). */
+function partsHistogram(scale: number, zeroCount: number, positive: ExponentialBuckets, negative: ExponentialBuckets): ExponentialHistogram {
+  let count = zeroCount;
+  for (const c of positive.bucketCounts) count += c;
+  for (const c of negative.bucketCounts) count += c;
+  return { scale, zeroCount, zeroThreshold: 0, positive, negative, count, sum: Number.NaN };
+}
+
+const MAX_MERGE_BUCKETS = 1 << 20;
 
 type SdkExponential = ExponentialHistogramMetricData['dataPoints'][number]['value'];
 
@@ -122,12 +157,19 @@ const EMPTY_RESOURCE: ResourceMetrics['resource'] = {
  * const sdk = new NodeSDK({ metricReaders: [reader] }); // or new MeterProvider({ readers: [reader] })
  * ```
  * Each producer keeps its own delta position, so use one producer per reader.
+ *
+ * A source with `privacy` exports noisy series (export/noise.ts, docs/privacy.md): every bucket
+ * and counter gets its true change plus noise at every collection, the negative parts go on a
+ * companion series (`ml.privacy.part = negative`), and `ml.privacy.noise.variance` states the
+ * noise added. Sums, min and max are left out.
  */
 export class MlMetricProducer implements MetricProducer {
   private selector: AggregationTemporalitySelector;
   private readonly exponentialAsExplicit: boolean;
   private readonly previous = new Map<number, Released>();
-  private readonly released = new Map<number, Released>();
+  private readonly noisy = new Map<number, NoisyState>();
+  /** `ml.privacy.noise.variance` per model identity (JSON of its attributes): start and running total. */
+  private readonly noiseTotals = new Map<string, { startMs: number; total: number }>();
   private lastCollectMs: number | undefined;
 
   constructor(
@@ -168,11 +210,25 @@ export class MlMetricProducer implements MetricProducer {
     const byName = new Map<string, HistogramMetricData | ExponentialHistogramMetricData | SumMetricData>();
     let now = Date.now();
     const live: Cell[] = [];
+    const noiseSources: { attributes: Record<string, string>; variance: number }[] = [];
     for (const source of this.sources()) {
       const agg = source.aggregator;
       now = agg.now();
       for (const c of agg.allCells()) live.push(c);
-      const epsilon = source.privacy !== undefined && source.privacy.epsilon > 0 ? source.privacy.epsilon : undefined;
+      const noise = source.privacy !== undefined && source.privacy.epsilon > 0 && source.privacy.scale > 0 ? source.privacy : undefined;
+      if (noise !== undefined) {
+        // one noise statement per model identity among the source's series
+        const seen = new Set<string>();
+        for (const cell of agg.allCells()) {
+          const a = cell.attributes as Record<string, unknown>;
+          const attributes: Record<string, string> = {};
+          for (const k of [ATTR_ML_MODEL_NAME, ATTR_ML_MODEL_VERSION, ATTR_ML_MODEL_TASK, ATTR_ML_DEPLOYMENT_ROLE]) if (typeof a[k] === 'string') attributes[k] = a[k] as string;
+          const key = JSON.stringify(attributes);
+          if (seen.has(key)) continue;
+          seen.add(key);
+          noiseSources.push({ attributes, variance: discreteLaplaceVariance(noise.scale) });
+        }
+      }
       for (const cell of agg.allCells()) {
         // Series that never recorded anything are left out, as the OpenTelemetry SDK does.
         if ((cell.kind === 'sum' ? cell.value : cell.count) === 0) continue;
@@ -193,17 +249,38 @@ export class MlMetricProducer implements MetricProducer {
         const delta = metric.aggregationTemporality === DELTA;
         const startMs = delta && this.lastCollectMs !== undefined ? Math.max(cell.startTimeMs, this.lastCollectMs) : cell.startTimeMs;
         const times = { startTime: hrTime(startMs), endTime: hrTime(Math.max(now, startMs)), attributes: { ...cell.attributes } };
+        const negativeTimes = { ...times, attributes: { ...cell.attributes, ...NEGATIVE_PART } };
+        if (noise !== undefined) {
+          // noisy: the positive parts on the series, the negative parts on its companion (noise.ts)
+          if (cell.kind === 'histogram') {
+            const r = this.noisyHistogram(cell, noise, delta);
+            const point = (counts: Float64Array) => ({ buckets: { boundaries: [...cell.boundaries], counts: Array.from(counts) }, count: counts.reduce((a, c) => a + c, 0) });
+            if (r.pos !== undefined) (metric as HistogramMetricData).dataPoints.push({ ...times, value: point(r.pos) });
+            if (r.neg !== undefined) (metric as HistogramMetricData).dataPoints.push({ ...negativeTimes, value: point(r.neg) });
+          } else if (cell.kind === 'exponential') {
+            const r = this.noisyExponential(cell, noise, delta);
+            for (const [h, t] of [[r.pos, times], [r.neg, negativeTimes]] as const) {
+              if (h === undefined) continue;
+              if (asExplicit) (metric as HistogramMetricData).dataPoints.push({ ...t, value: sdkExplicit(h, false, false) });
+              else (metric as ExponentialHistogramMetricData).dataPoints.push({ ...t, value: sdkExponential(h, false, false) });
+            }
+          } else {
+            const r = this.noisySum(cell.id, cell.value, noise, delta);
+            if (r.pos !== undefined) (metric as SumMetricData).dataPoints.push({ ...times, value: r.pos });
+            if (r.neg !== undefined) (metric as SumMetricData).dataPoints.push({ ...negativeTimes, value: r.neg });
+          }
+          continue;
+        }
         if (cell.kind === 'histogram') {
-          const point = this.histogramPoint(cell, epsilon, delta);
+          const point = this.histogramPoint(cell, delta);
           if (point !== undefined) (metric as HistogramMetricData).dataPoints.push({ ...times, value: point });
         } else if (cell.kind === 'exponential') {
-          const point = this.exponentialPoint(cell, epsilon, delta);
+          const point = this.exponentialPoint(cell, delta);
           if (point === undefined) continue;
-          const exact = epsilon === undefined;
-          if (asExplicit) (metric as HistogramMetricData).dataPoints.push({ ...times, value: sdkExplicit(point, exact, !delta) });
-          else (metric as ExponentialHistogramMetricData).dataPoints.push({ ...times, value: sdkExponential(point, exact, !delta) });
+          if (asExplicit) (metric as HistogramMetricData).dataPoints.push({ ...times, value: sdkExplicit(point, true, !delta) });
+          else (metric as ExponentialHistogramMetricData).dataPoints.push({ ...times, value: sdkExponential(point, true, !delta) });
         } else {
-          const total = epsilon === undefined ? cell.value : this.release(cell.id, cell.value, epsilon);
+          const total = cell.value;
           const prev = this.previous.get(cell.id);
           const value = delta ? total - (prev?.value ?? 0) : total;
           if (delta) {
@@ -214,9 +291,11 @@ export class MlMetricProducer implements MetricProducer {
         }
       }
     }
+    const previousCollectMs = this.lastCollectMs;
     this.lastCollectMs = now;
+    if (noiseSources.length > 0) out.push(this.noisePoints(noiseSources, now, previousCollectMs, sumTemporality));
     forgetRetired(this.previous, live);
-    forgetRetired(this.released, live);
+    forgetRetired(this.noisy, live);
     for (const def of METRIC_DEFINITIONS) {
       for (const key of [def.name, def.name + '#exponential']) {
         const m = byName.get(key);
@@ -226,52 +305,47 @@ export class MlMetricProducer implements MetricProducer {
   }
 
   /**
-   * An exponential series' point: its cumulative histogram (noisy with `epsilon`), or for delta
-   * the change since the previous collection, at the series' current scale.
+   * `ml.privacy.noise.variance`: by how much this export's noise raised the variance of every
+   * bucket and counter of each noisy model (cumulative: the running total since the first export).
    */
-  private exponentialPoint(cell: ExponentialCell, epsilon: number | undefined, delta: boolean): ExponentialHistogram | undefined {
-    let h = cell.histogram();
-    if (epsilon !== undefined) {
-      h = noisyExponential(h, epsilon, this.released.get(cell.id)?.exponential);
-      this.released.set(cell.id, { value: h.count, exponential: h });
+  private noisePoints(sources: readonly { attributes: Record<string, string>; variance: number }[], now: number, previousMs: number | undefined, temporality: AggregationTemporality): SumMetricData {
+    const descriptor = { name: METRIC_ML_PRIVACY_NOISE_VARIANCE, description: 'Variance of the differential-privacy noise added to each bucket and counter, summed over exports', unit: '1', valueType: ValueType.DOUBLE };
+    const dataPoints: SumMetricData['dataPoints'] = [];
+    for (const { attributes, variance } of sources) {
+      const key = JSON.stringify(attributes);
+      let t = this.noiseTotals.get(key);
+      if (t === undefined) this.noiseTotals.set(key, (t = { startMs: previousMs ?? now, total: 0 }));
+      t.total += variance;
+      const startMs = temporality === DELTA ? Math.min(now, Math.max(t.startMs, previousMs ?? t.startMs)) : t.startMs;
+      dataPoints.push({ startTime: hrTime(startMs), endTime: hrTime(now), attributes, value: temporality === DELTA ? variance : t.total });
     }
+    return { descriptor, aggregationTemporality: temporality, dataPointType: SUM_POINTS, isMonotonic: true, dataPoints };
+  }
+
+  /**
+   * An exponential series' point: its cumulative histogram, or for delta the change since the
+   * previous collection, at the series' current scale.
+   */
+  private exponentialPoint(cell: ExponentialCell, delta: boolean): ExponentialHistogram | undefined {
+    const h = cell.histogram();
     if (!delta) return h;
     const prev = this.previous.get(cell.id)?.exponential;
     this.previous.set(cell.id, { value: h.count, exponential: h });
     if (prev === undefined) return h;
     if (h.count <= prev.count) return undefined;
-    // cumulative releases only grow, and the scale only goes down: the difference exists
+    // cumulative counts only grow, and the scale only goes down: the difference exists
     return subtractExponential(h, prev);
   }
 
-  private release(id: number, trueValue: number, epsilon: number): number {
-    const prev = this.released.get(id);
-    const value = noisyCount(trueValue, epsilon, prev?.value ?? 0);
-    this.released.set(id, { value });
-    return value;
-  }
-
-  private histogramPoint(cell: HistogramCell, epsilon: number | undefined, delta: boolean): HistogramMetricData['dataPoints'][number]['value'] | undefined {
-    let counts: Float64Array = cell.counts;
-    if (epsilon !== undefined) {
-      let rel = this.released.get(cell.id);
-      if (rel === undefined) {
-        rel = { value: 0, counts: new Float64Array(cell.counts.length) };
-        this.released.set(cell.id, rel);
-      }
-      const noisy = rel.counts!;
-      for (let i = 0; i < noisy.length; i++) noisy[i] = noisyCount(cell.counts[i]!, epsilon, noisy[i]!);
-      counts = noisy;
-    }
-    let count = 0;
-    for (let i = 0; i < counts.length; i++) count += counts[i]!;
-    const exact = epsilon === undefined;
+  private histogramPoint(cell: HistogramCell, delta: boolean): HistogramMetricData['dataPoints'][number]['value'] | undefined {
+    const counts = cell.counts;
+    const count = cell.count;
     if (!delta) {
       return {
         buckets: { boundaries: [...cell.boundaries], counts: Array.from(counts) },
         count,
-        ...(exact ? { sum: cell.sum } : {}),
-        ...(exact && cell.count > 0 ? { min: cell.min, max: cell.max } : {}),
+        sum: cell.sum,
+        ...(cell.count > 0 ? { min: cell.min, max: cell.max } : {}),
       };
     }
     const prev = this.previous.get(cell.id);
@@ -282,6 +356,84 @@ export class MlMetricProducer implements MetricProducer {
     const prevSum = prev?.sum ?? 0;
     this.previous.set(cell.id, { value: count, counts: Float64Array.from(counts), sum });
     if (dCount <= 0) return undefined;
-    return { buckets: { boundaries: [...cell.boundaries], counts: out }, count: dCount, ...(exact ? { sum: sum - prevSum } : {}) };
+    return { buckets: { boundaries: [...cell.boundaries], counts: out }, count: dCount, sum: sum - prevSum };
+  }
+
+  /**
+   * A counter's noisy release: its true change since the last export plus noise, split into
+   * parts. Delta: this export's parts (a part left out when 0). Cumulative: the parts' running
+   * totals (the negative one from the first export that had a negative part).
+   */
+  private noisySum(id: number, value: number, noise: NoiseSettings, delta: boolean): NoisyRelease<number | undefined> {
+    let st = this.noisy.get(id);
+    if (st === undefined || st.kind !== 'sum') this.noisy.set(id, (st = { kind: 'sum', truth: 0, pos: 0, neg: 0 }));
+    const d = noisyDelta(value - st.truth, noise.scale, noise.uniform);
+    st.truth = value;
+    const p = positivePart(d);
+    const n = negativePart(d);
+    st.pos += p;
+    st.neg += n;
+    if (delta) return { pos: p > 0 ? p : undefined, neg: n > 0 ? n : undefined };
+    return { pos: st.pos, neg: st.neg > 0 ? st.neg : undefined };
+  }
+
+  /** An explicit histogram's noisy release, bucket by bucket (see {@link noisySum}). */
+  private noisyHistogram(cell: HistogramCell, noise: NoiseSettings, delta: boolean): NoisyRelease<Float64Array | undefined> {
+    const n = cell.counts.length;
+    let st = this.noisy.get(cell.id);
+    if (st === undefined || st.kind !== 'histogram' || st.truth.length !== n) {
+      this.noisy.set(cell.id, (st = { kind: 'histogram', truth: new Float64Array(n), pos: new Float64Array(n), neg: new Float64Array(n) }));
+    }
+    const p = new Float64Array(n);
+    const m = new Float64Array(n);
+    let anyP = false;
+    let anyM = false;
+    for (let i = 0; i < n; i++) {
+      const d = noisyDelta(cell.counts[i]! - st.truth[i]!, noise.scale, noise.uniform);
+      st.truth[i] = cell.counts[i]!;
+      p[i] = positivePart(d);
+      m[i] = negativePart(d);
+      st.pos[i]! += p[i]!;
+      st.neg[i]! += m[i]!;
+      anyP ||= p[i]! > 0;
+      anyM ||= m[i]! > 0;
+    }
+    if (delta) return { pos: anyP ? p : undefined, neg: anyM ? m : undefined };
+    return { pos: Float64Array.from(st.pos), neg: st.neg.some((c) => c > 0) ? Float64Array.from(st.neg) : undefined };
+  }
+
+  /**
+   * An exponential histogram's noisy release at the series' current scale: every bucket of the
+   * true cumulative histogram's range and the zero count get their true change plus noise (see
+   * {@link noisySum}). The cumulative parts are brought to a lowered scale by adding neighbouring
+   * buckets, so they stay monotonic.
+   */
+  private noisyExponential(cell: ExponentialCell, noise: NoiseSettings, delta: boolean): NoisyRelease<ExponentialHistogram | undefined> {
+    let st = this.noisy.get(cell.id);
+    if (st === undefined || st.kind !== 'exponential') this.noisy.set(cell.id, (st = { kind: 'exponential', truth: undefined, pos: undefined, neg: undefined }));
+    const h = cell.histogram();
+    const prev = st.truth === undefined ? undefined : exponentialAtScale(st.truth, h.scale);
+    st.truth = h;
+    const side = (t: ExponentialBuckets, q: ExponentialBuckets | undefined): [ExponentialBuckets, ExponentialBuckets] => {
+      const p = new Array<number>(t.bucketCounts.length);
+      const m = new Array<number>(t.bucketCounts.length);
+      for (let k = 0; k < p.length; k++) {
+        const j = t.offset + k - (q?.offset ?? 0);
+        const before = q !== undefined && j >= 0 && j < q.bucketCounts.length ? q.bucketCounts[j]! : 0;
+        const d = noisyDelta(t.bucketCounts[k]! - before, noise.scale, noise.uniform);
+        p[k] = positivePart(d);
+        m[k] = negativePart(d);
+      }
+      return [{ offset: t.offset, bucketCounts: p }, { offset: t.offset, bucketCounts: m }];
+    };
+    const z = noisyDelta(h.zeroCount - (prev?.zeroCount ?? 0), noise.scale, noise.uniform);
+    const [pp, pm] = side(h.positive, prev?.positive);
+    const [np, nm] = side(h.negative, prev?.negative);
+    const pos = partsHistogram(h.scale, positivePart(z), pp, np);
+    const neg = partsHistogram(h.scale, negativePart(z), pm, nm);
+    st.pos = st.pos === undefined ? pos : mergeExponential(st.pos, pos, MAX_MERGE_BUCKETS);
+    st.neg = st.neg === undefined ? neg : mergeExponential(st.neg, neg, MAX_MERGE_BUCKETS);
+    if (delta) return { pos: pos.count > 0 ? pos : undefined, neg: neg.count > 0 ? neg : undefined };
+    return { pos: st.pos, neg: st.neg.count > 0 ? st.neg : undefined };
   }
 }

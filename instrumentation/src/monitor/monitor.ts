@@ -6,6 +6,7 @@ import { ModelAggregator } from '../aggregation/model-aggregator.js';
 import type { AggregationSnapshot, DeploymentRole, FeatureRow, PredictionOutput, SliceValues, Temporality } from '../aggregation/types.js';
 import { instrumentMirror } from '../export/instruments.js';
 import { MlMetricProducer, type MetricSource } from '../export/producer.js';
+import { noiseSettings, predictionSensitivity, PRIVATE_EXPONENTIAL_BUCKETS, type NoiseSettings } from '../export/noise.js';
 import * as N from '../names.js';
 import { SCOPE_NAME, VERSION } from '../version.js';
 import { issueReporter } from './diagnostics.js';
@@ -17,6 +18,7 @@ import type {
   ModelMonitorOptions,
   ObserveInput,
   OutcomeInput,
+  PrivacyOptions,
   ShadowHandle,
   ShadowOptions,
   WrapMapping,
@@ -128,14 +130,16 @@ export function createModelMonitor(options: ModelMonitorOptions): ModelMonitor {
     const onNegative = (metric: string): void => aggregator?.issue('negative_not_exportable', metric);
     aggregator = new ModelAggregator({
       model,
-      features: options.features,
+      // with privacy on, unseen categories are never named (every feature is treated as sensitive)
+      features: options.privacy !== undefined ? allSensitive(options.features ?? (baseline === undefined ? undefined : Object.entries(baseline.features).map(([name, fb]) => ({ name, type: fb.type })))) : options.features,
       baseline,
       classes: options.classes,
       role: options.role,
       slices: options.slices,
       limits: options.limits,
       threshold: options.threshold,
-      exponentialMaxBuckets: options.exponentialMaxBuckets,
+      // noise is added to every bucket: fewer buckets, less noise per distribution (docs/privacy.md)
+      exponentialMaxBuckets: options.exponentialMaxBuckets ?? (options.privacy !== undefined ? PRIVATE_EXPONENTIAL_BUCKETS : undefined),
       valueBoundaries: options.valueBoundaries,
       businessBoundaries: options.businessBoundaries,
       clock: options.clock,
@@ -147,6 +151,17 @@ export function createModelMonitor(options: ModelMonitorOptions): ModelMonitor {
     diag.error(`@otel-ml/instrumentation: cannot create monitor for "${model.name}": ${String(err)}`);
     return new Monitor(options, undefined);
   }
+}
+
+function allSensitive(features: ModelMonitorOptions['features']): ModelMonitorOptions['features'] {
+  return features?.map((f) => ({ ...f, sensitive: true }));
+}
+
+/** The noise of `privacy` for a model of `features` declared features (see `PrivacyOptions`). */
+function privacySettings(privacy: PrivacyOptions, features: number): NoiseSettings {
+  const given = privacy.sensitivity;
+  const sensitivity = given !== undefined && Number.isInteger(given) && given >= 1 ? given : predictionSensitivity(features, { businessMetrics: privacy.businessMetrics ?? 1 });
+  return noiseSettings(privacy.epsilon, sensitivity, privacy.random);
 }
 
 class Monitor implements ModelMonitor, ShadowHost {
@@ -176,10 +191,14 @@ class Monitor implements ModelMonitor, ShadowHost {
     this.clock = options?.clock ?? Date.now;
     this.role = options?.role ?? 'primary';
     this.join = new OutcomeJoin<Pending>(options?.outcomes, this.clock, `${randomBytes(6).toString('hex')}-`);
-    this.source = aggregator === undefined ? undefined : { aggregator, privacy: options.privacy };
+    const privacy = aggregator !== undefined && options.privacy !== undefined && options.privacy.epsilon > 0 ? privacySettings(options.privacy, aggregator.features.length) : undefined;
+    this.source = aggregator === undefined ? undefined : { aggregator, ...(privacy !== undefined ? { privacy } : {}) };
     this.metricProducer = new MlMetricProducer(() => (this.source !== undefined && this.agg !== undefined ? [this.source] : []));
     if (this.source !== undefined && (options.exportMode ?? 'producer') === 'producer') producerMonitors.add(this.source);
     if (options?.privacy !== undefined && !(options.privacy.epsilon > 0)) this.report('invalid_input', 'privacy.epsilon must be > 0; no noise is added');
+    if (options?.privacy?.sensitivity !== undefined && !(Number.isInteger(options.privacy.sensitivity) && options.privacy.sensitivity >= 1)) {
+      this.report('invalid_input', 'privacy.sensitivity must be an integer >= 1; the computed sensitivity is used');
+    }
     this.tracer = (options?.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE_NAME, VERSION);
     this.remote = options?.remote === true;
     this.captureFeatures = envFlag('OTEL_ML_CAPTURE_FEATURES') ?? options?.captureFeatures === true;

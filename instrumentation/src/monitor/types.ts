@@ -29,10 +29,29 @@ export interface ModelInfo {
   readonly framework?: string;
 }
 
-/** Differential-privacy option for exported counts (see {@link ModelMonitorOptions.privacy}). */
+/** Differential-privacy option for exported counts (see {@link ModelMonitorOptions.privacy}, docs/privacy.md). */
 export interface PrivacyOptions {
-  /** Privacy parameter epsilon (> 0) per time series and export; noise scale is 1/epsilon. */
+  /**
+   * epsilon (> 0) of one prediction over every export, for as long as the monitor runs
+   * (event-level differential privacy). Every bucket and counter gets discrete Laplace noise of
+   * scale sensitivity / epsilon at every export.
+   */
   readonly epsilon: number;
+  /**
+   * L1 sensitivity of one prediction: how many exported series it can change by one. Default:
+   * computed from the declared features (2 per feature + 10 + one per business metric; see
+   * `predictionSensitivity` in export/noise.ts). Set it lower only when fewer series are recorded
+   * per prediction (e.g. no outcomes), never to spend less noise.
+   */
+  readonly sensitivity?: number;
+  /** Business metrics recorded per prediction (`recordBusinessOutcome`), for the default sensitivity (default 1). */
+  readonly businessMetrics?: number;
+  /**
+   * Tests only: uniform draws on (0, 1) for the noise, e.g. a seeded generator for reproducible
+   * runs. Default: the operating system's CSPRNG; never set it in production (a predictable
+   * noise protects nothing).
+   */
+  readonly random?: () => number;
 }
 
 export interface ModelMonitorOptions {
@@ -86,12 +105,12 @@ export interface ModelMonitorOptions {
   /** Feature names (or patterns) whose captured values are replaced by `[REDACTED]`. */
   readonly redact?: readonly (string | RegExp)[];
   /**
-   * Adds Laplace noise (scale 1/epsilon) to the bucket counts and counter values the producer
-   * exports, rounds them and keeps each series monotonic; histogram sum/min/max are then left
-   * out. Caveats: epsilon applies per time series and per export: one row touches about
-   * (features + 3) series, and the privacy loss composes over exports (basic composition: k
-   * exports cost k x epsilon). Floating-point Laplace sampling is not hardened against
-   * precision attacks. The in-memory snapshot and `exportMode: 'instruments'` are not noised.
+   * Adds discrete Laplace noise to the change of every bucket and counter at every export of the
+   * producer (unbiased, never clamped); a noisy series exports its positive parts, and the
+   * negative parts on a companion series with `ml.privacy.part = negative` (the processor
+   * subtracts them). Histogram sum/min/max are left out. What is protected and what is not (the
+   * series that exist, the range of exponential histograms): docs/privacy.md. The in-memory
+   * snapshot and `exportMode: 'instruments'` are not noised.
    */
   readonly privacy?: PrivacyOptions;
   readonly limits?: AggregationLimits;

@@ -22,6 +22,7 @@ import type { WindowSnapshot } from '../windows/snapshot.js';
 import { decilesFromHistogram, histogramQuantile } from './evaluate.js';
 import type { ComparisonReport, ComparisonVerdict } from './report-types.js';
 import { DEFAULT_ALPHA, DEFAULT_MIN_ROWS, DEFAULT_THRESHOLD } from '../statistics/defaults.js';
+import { statisticalView } from '../windows/noisy.js';
 
 export interface ComparisonSettings {
   /** Family-wise significance level of the decisive tests, Bonferroni-split among them (default 0.01). */
@@ -113,7 +114,10 @@ const pv = (p: number) => (p < 1e-4 ? 'p < 1e-4' : `p = ${p.toFixed(4)}`);
  * Shadow traffic is the same rows as the primary's, so its samples are not independent; the
  * independent-sample tests are then conservative for accuracy and AUC.
  */
-export function compareDeployments(primary: WindowSnapshot, candidate: WindowSnapshot, settings: ComparisonSettings = {}): ComparisonReport {
+export function compareDeployments(noisyPrimary: WindowSnapshot, noisyCandidate: WindowSnapshot, settings: ComparisonSettings = {}): ComparisonReport {
+  // windows of senders with differential privacy on may hold negative counts (windows/noisy.ts)
+  const primary = statisticalView(noisyPrimary);
+  const candidate = statisticalView(noisyCandidate);
   const s = { ...DEFAULTS, ...settings };
   const side = (v: WindowSnapshot) => ({ version: v.model.version || null, role: v.model.role, count: v.rows });
   const reasons: string[] = [];

@@ -46,6 +46,7 @@ import { businessChecks, businessReport } from './business.js';
 import { dataQualityChecks, dataQualityReport } from './data-quality.js';
 import { referenceReport, type ReferenceChoiceContext } from './reference-report.js';
 import type { FeatureWindow, WindowSnapshot } from '../windows/snapshot.js';
+import { statisticalView } from '../windows/noisy.js';
 import { numericPair, type NumericPair } from './numeric-pair.js';
 import { DEFAULT_ALPHA, DEFAULT_MIN_JENSEN_SHANNON, DEFAULT_MIN_PSI, DEFAULT_MIN_ROWS, DEFAULT_THRESHOLD } from '../statistics/defaults.js';
 
@@ -589,7 +590,10 @@ export function fairnessReport(current: WindowSnapshot, settings: Pick<Evaluatio
 }
 
 /** Compares `current` with `reference` and returns the report. Pure: no I/O, no clock. */
-export function evaluate(reference: WindowSnapshot, current: WindowSnapshot, ctx: EvaluationContext, settings: EvaluationSettings = {}): ModelReport {
+export function evaluate(noisyReference: WindowSnapshot, noisyCurrent: WindowSnapshot, ctx: EvaluationContext, settings: EvaluationSettings = {}): ModelReport {
+  // windows of senders with differential privacy on may hold negative counts: none reach a statistic
+  const reference = statisticalView(noisyReference);
+  const current = statisticalView(noisyCurrent);
   const s = { ...DEFAULTS, ...settings };
   const task = ctx.model.task ?? asTask(current.task) ?? asTask(reference.task);
   const enoughRows = current.rows >= s.minRows;

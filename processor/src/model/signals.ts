@@ -16,7 +16,7 @@ import {
   METRIC_ML_BUSINESS_VALUE, METRIC_ML_FEATURE_ATTRIBUTION, METRIC_ML_FEATURE_CATEGORY_COUNT, METRIC_ML_FEATURE_CATEGORY_UNSEEN, METRIC_ML_FEATURE_INVALID, METRIC_ML_FEATURE_MISSING, METRIC_ML_FEATURE_UNKNOWN,
   METRIC_ML_FEATURE_VALUE, METRIC_ML_INFERENCE_DURATION, METRIC_ML_OUTCOMES, METRIC_ML_OUTCOME_DELAY, METRIC_ML_OUTCOME_ERROR,
   METRIC_ML_OUTCOME_ERROR_ABSOLUTE, METRIC_ML_OUTCOME_ERROR_SQUARED, METRIC_ML_OUTCOME_SCORE, METRIC_ML_OUTCOME_UNMATCHED,
-  METRIC_ML_PREDICTIONS, METRIC_ML_PREDICTION_SCORE, METRIC_ML_PREDICTION_VALUE, METRIC_ML_SHADOW_AGREEMENT, REGISTRY,
+  METRIC_ML_PREDICTIONS, METRIC_ML_PREDICTION_SCORE, METRIC_ML_PRIVACY_NOISE_VARIANCE, METRIC_ML_PREDICTION_VALUE, METRIC_ML_SHADOW_AGREEMENT, REGISTRY,
 } from '@otel-ml/conventions';
 import type { Attributes, AttributeValue } from '../otlp/model.js';
 
@@ -40,7 +40,8 @@ export type Signal =
   | 'outcome.unmatched'
   | 'inference.duration'
   | 'shadow.agreement'
-  | 'business.value';
+  | 'business.value'
+  | 'privacy.noise';
 
 export interface SignalSpec {
   readonly signal: Signal;
@@ -100,6 +101,7 @@ export const SIGNALS: ReadonlyMap<string, SignalSpec> = new Map<string, SignalSp
   [METRIC_ML_INFERENCE_DURATION, spec('inference.duration', 'histogram', undefined, [ATTR.operationName, ATTR.errorType])],
   [METRIC_ML_SHADOW_AGREEMENT, spec('shadow.agreement', 'counter', undefined, [ATTR.shadowResult], [ATTR.shadowResult])],
   [METRIC_ML_BUSINESS_VALUE, spec('business.value', 'histogram', ATTR.businessMetric)],
+  [METRIC_ML_PRIVACY_NOISE_VARIANCE, spec('privacy.noise', 'counter')],
 ]);
 
 /**

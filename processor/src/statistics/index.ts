@@ -70,3 +70,4 @@ export type { WelchTest } from './welch.js';
 export { businessValueTest } from './business-verdict.js';
 export { exponentialBuckets, explicitBuckets, outOfRange, outOfRangeTest, rangeOf } from './out-of-range.js';
 export type { Bucket, OutOfRangeCount, RangeBounds } from './out-of-range.js';
+export { carryNegative, effectiveCount, NOISE_WEIGHT } from './noisy-counts.js';

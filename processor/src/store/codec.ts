@@ -11,7 +11,7 @@
  * Cursor: u8 temporality (1 delta, 2 cumulative), u8 state kind (0 none, 1 sum, 2 histogram,
  * 3 exponential, 4 counted intervals of a delta stream), padding, i64 start, i64 time, f64
  * updatedAt, then the state. Histogram boundaries are not repeated per cursor: the state holds
- * the id of the interned boundary list. Counted intervals (`streams/intervals.ts`): i64 floor,
+ * the id of the interned boundary list. Counted intervals (`model/intervals.ts`): i64 floor,
  * u32 n, padding to 8, n × (i64 start, i64 time), oldest first.
  *
  * Exponential slot body (the `counts` column of a slot row without boundaries): u8 tag 0xE5,

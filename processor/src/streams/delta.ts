@@ -26,7 +26,7 @@
  * still never counted twice).
  *
  * Delta stream: the cursor keeps a bounded record of the intervals already counted
- * (`streams/intervals.ts`). A point whose interval overlaps none of them is counted, whatever its
+ * (`model/intervals.ts`). A point whose interval overlaps none of them is counted, whatever its
  * arrival order; the same interval again → `duplicate`; an interval overlapping a counted one →
  * `overlap`; one older than what the record remembers → `out_of_order`. The cursor's start and
  * time are those of the newest counted interval.
@@ -106,7 +106,7 @@ function deltaStep<D>(c: Cursor | undefined, start: bigint, time: bigint, now: n
 
 /**
  * Monotonic sum (counter) point → delta value. `keep`: counted intervals remembered per delta
- * stream (`streams/intervals.ts`).
+ * stream (`model/intervals.ts`).
  */
 export function sumStep(
   c: Cursor | undefined, p: NumberPoint, temporality: 'delta' | 'cumulative', horizon: bigint, now: number, keep = DEFAULT_DELTA_INTERVALS,

@@ -25,7 +25,7 @@
  * Limits (config, defaults in {@link DEFAULT_LIMITS}): maxStreams (new streams beyond it are
  * refused, reason `stream_limit`), staleAfterMs (cursors not updated for that long are removed,
  * swept by `closeDueWindows`), deltaIntervals (counted intervals remembered per delta stream, so
- * that delta points arriving out of order are counted once: `streams/intervals.ts`). Every point
+ * that delta points arriving out of order are counted once: `model/intervals.ts`). Every point
  * not accumulated is counted under one reason (`streams/reasons.ts`) and, except `not_ml` and
  * `no_recorded_value`, reported to the sender as rejected; `stats()` has the totals.
  *
@@ -34,7 +34,7 @@
  * arrival, as an in-order one would have been had it arrived then; a closed window is never
  * changed.
  */
-import type { BaselineFile, ExplicitHistogram } from '@otel-ml/conventions';
+import { ATTR_ML_PRIVACY_PART, ML_PRIVACY_PART_VALUE_NEGATIVE, type BaselineFile, type ExplicitHistogram } from '@otel-ml/conventions';
 import type { Attributes, ConsumeResult, ExponentialHistogramPoint, HistogramPoint, Metric, MetricsExport, NumberPoint } from '../otlp/model.js';
 import { FLAG_NO_RECORDED_VALUE } from '../otlp/model.js';
 import { isValidated } from '../otlp/decode.js';
@@ -69,7 +69,7 @@ export interface Limits {
   /** A stream not updated for this long (processor wall time, ms) is forgotten. Default 1 hour. */
   readonly staleAfterMs: number;
   /**
-   * Counted intervals remembered per delta stream (`streams/intervals.ts`): a delta point may
+   * Counted intervals remembered per delta stream (`model/intervals.ts`): a delta point may
    * arrive up to this many intervals late and still be counted. Default 16.
    */
   readonly deltaIntervals: number;
@@ -502,7 +502,9 @@ export class StreamProcessor {
     }
     if (!step.ok) return ch.drop(step.reason);
     if (step.delta !== undefined) {
-      const reason = this.accumulate(all, modelKey, res, slotKey, route, p, step.delta, now);
+      // the negative parts of a noisy series (differential privacy, docs/privacy.md) are subtracted from its slot
+      const delta = p.attributes[ATTR_ML_PRIVACY_PART] === ML_PRIVACY_PART_VALUE_NEGATIVE ? negated(step.delta) : step.delta;
+      const reason = this.accumulate(all, modelKey, res, slotKey, route, p, delta, now);
       if (reason !== undefined) return ch.drop(reason);
     }
     ch.accepted += 1;
@@ -877,3 +879,12 @@ export function parseModelKey(modelKey: string): ModelIdentity {
   return { name, version, role, resource: {} };
 }
 
+/** A delta with every count negated (a fresh copy: a step's arrays may be shared with its cursor). */
+function negated(d: number | HistogramDelta | ExpHistogramDelta): number | HistogramDelta | ExpHistogramDelta {
+  if (typeof d === 'number') return -d;
+  if ('scale' in d) {
+    const side = (b: ExpHistogramDelta['positive']) => ({ offset: b.offset, bucketCounts: Array.from(b.bucketCounts, (c) => -c) });
+    return { ...d, count: -d.count, sum: Number.NaN, zeroCount: -d.zeroCount, positive: side(d.positive), negative: side(d.negative), min: undefined, max: undefined };
+  }
+  return { ...d, count: -d.count, sum: Number.NaN, counts: Array.from(d.counts, (c) => -c), min: undefined, max: undefined };
+}

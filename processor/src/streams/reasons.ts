@@ -14,7 +14,7 @@ export const DROP_REASONS = [
   /**
    * A cumulative point with a timestamp before the stream's cursor or of an older series (older
    * start time); a delta point older than the intervals its stream remembers
-   * (`streams/intervals.ts`), which cannot be proven not to be counted already.
+   * (`model/intervals.ts`), which cannot be proven not to be counted already.
    */
   'out_of_order',
   /** A delta point whose interval overlaps, without being equal to, an interval already counted for its stream. */

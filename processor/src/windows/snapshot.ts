@@ -89,6 +89,11 @@ export interface WindowSnapshot {
   /** Rows with an undeclared feature name, by name (ml.feature.unknown; absent in older state). */
   readonly unknownFeatures?: Record<string, number>;
   /**
+   * Senders with differential privacy on: the variance of the noise in each bucket and counter
+   * of the window (ml.privacy.noise.variance; absent without noise). See windows/noisy.ts.
+   */
+  readonly noiseVariance?: number;
+  /**
    * The same window per slice: slice key (the `<key>` of `ml.slice.<key>`) → slice value → the
    * slice's predictions, scores and outcomes (signals of `SLICED_SIGNALS`; no features, no
    * nested slices).
@@ -216,6 +221,9 @@ function snapshotOfSlots(w: OpenWindow, slots: Iterable<Slot>, top: boolean): Mu
           break;
         case 'shadow.agreement':
           bump(snap.shadow, dims[0] ?? '', v);
+          break;
+        case 'privacy.noise':
+          snap.noiseVariance = (snap.noiseVariance ?? 0) + v;
           break;
         default:
           break;
@@ -356,6 +364,7 @@ export function mergeSnapshots(snaps: readonly WindowSnapshot[]): WindowSnapshot
     mergeCounts(out.shadow, s.shadow);
     mergeHistRecord(out.business, s.business);
     if (s.unknownFeatures) mergeCounts((out.unknownFeatures ??= {}), s.unknownFeatures);
+    if (s.noiseVariance !== undefined) out.noiseVariance = (out.noiseVariance ?? 0) + s.noiseVariance;
   }
   // Slices: merge each (key, value) over the snapshots that have it.
   const sliced = new Map<string, Map<string, WindowSnapshot[]>>();

@@ -497,39 +497,91 @@ describe('createModelMonitor: safety', () => {
     await missing.shutdown();
   });
 
-  it('adds Laplace noise to exported counts when privacy.epsilon is set: integer, monotonic, no sums', async () => {
-    const { monitor, rig } = setup({ privacy: { epsilon: 0.5 } });
+  it('adds unbiased noise to each export\'s deltas when privacy.epsilon is set: integer parts, negative parts on a companion series, no sums, no inflation', async () => {
+    const { monitor, rig } = setup({ privacy: { epsilon: 1, sensitivity: 1 } }, AggregationTemporality.DELTA);
     for (let i = 0; i < 200; i++) monitor.observe({ features: { amount: i % 200, country: 'FR' }, score: (i % 100) / 100 });
-    const rm1 = await rig.flush();
-    const h1 = rig.points(rm1, 'ml.feature.value')[0]!.histogram!;
-    expect(h1.sum).toBeUndefined();
-    expect(h1.min).toBeUndefined();
-    for (const c of h1.buckets.counts) expect(Number.isInteger(c) && c >= 0).toBe(true);
-    expect(h1.count).toBe(h1.buckets.counts.reduce((a, c) => a + c, 0));
-    expect(Math.abs(h1.count - 200)).toBeLessThan(60);
-    const scoreBuckets = rig.points(rm1, 'ml.prediction.score')[0]!.histogram!.buckets.counts;
-    const exact = monitor.snapshot()!.metrics['ml.prediction.score']!;
-    const exactCounts = exact.kind === 'histogram' ? exact.points[0]!.histogram.counts : [];
-    expect(scoreBuckets).not.toEqual(exactCounts);
-    const rm2 = await rig.flush();
-    const h2 = rig.points(rm2, 'ml.feature.value')[0]!.histogram!;
-    h2.buckets.counts.forEach((c, i) => expect(c).toBeGreaterThanOrEqual(h1.buckets.counts[i]!));
+    // 40 exports, the first with the 200 rows, the others with none: positive minus negative parts add up to about 200
+    let released = 0;
+    let exports = 0;
+    let sawNegative = false;
+    for (let k = 0; k < 40; k++) {
+      const pts = rig.points(await rig.flush(), 'ml.feature.value');
+      for (const p of pts) {
+        const h = p.histogram!;
+        expect(h.sum).toBeUndefined();
+        expect(h.min).toBeUndefined();
+        for (const c of h.buckets.counts) expect(Number.isInteger(c) && c >= 0).toBe(true);
+        expect(h.count).toBe(h.buckets.counts.reduce((a, c) => a + c, 0));
+        const negative = p.attributes['ml.privacy.part'] === 'negative';
+        sawNegative ||= negative;
+        released += negative ? -h.count : h.count;
+      }
+      exports++;
+    }
+    expect(exports).toBe(40);
+    expect(sawNegative).toBe(true);
+    // noise: 5 buckets x 40 exports of variance 1.84 (sd 19 in all); the clamped mechanism released 2-3 times the rows here
+    expect(Math.abs(released - 200)).toBeLessThan(100);
     // The in-memory snapshot stays exact.
     const snapFv = monitor.snapshot()!.metrics['ml.feature.value']!;
     expect(snapFv.kind === 'histogram' && snapFv.points[0]!.histogram.count).toBe(200);
   });
 
-  it('adds Laplace noise to exponential buckets too: integer, monotonic across a lowered scale, no sums', async () => {
-    const { monitor, rig } = setup({ privacy: { epsilon: 0.5 }, features: [{ name: 'amount', type: 'numeric' }], exponentialMaxBuckets: 40 });
+  it('with privacy on, states the noise variance per export (ml.privacy.noise.variance) and never names unseen categories', async () => {
+    const { monitor, rig } = setup(
+      { privacy: { epsilon: 2 }, features: [{ name: 'country', type: 'categorical', categories: ['DE', 'FR'] }] },
+      AggregationTemporality.DELTA,
+    );
+    for (let i = 0; i < 30; i++) monitor.observe({ features: { country: 'NL' }, score: 0.5 });
+    const rm = await rig.flush();
+    // sensitivity 2 x 1 feature + 11 = 13, scale 13 / 2: variance 2a / (1 - a)^2 with a = exp(-2/13)
+    const a = Math.exp(-2 / 13);
+    const noise = rig.points(rm, 'ml.privacy.noise.variance');
+    expect(noise).toHaveLength(1);
+    expect(noise[0]!.value).toBeCloseTo((2 * a) / ((1 - a) * (1 - a)), 9);
+    expect(noise[0]!.attributes['ml.model.name']).toBe('fraud');
+    expect(rig.points(rm, 'ml.feature.category.unseen')).toHaveLength(0);
+    // without privacy the same rows name NL
+    const plain = setup({ features: [{ name: 'country', type: 'categorical', categories: ['DE', 'FR'] }] });
+    for (let i = 0; i < 30; i++) plain.monitor.observe({ features: { country: 'NL' }, score: 0.5 });
+    const named = plain.rig.points(await plain.rig.flush(), 'ml.feature.category.unseen');
+    expect(named.map((p) => p.attributes['ml.feature.category'])).toEqual(['NL']);
+    expect(plain.rig.points(await plain.rig.flush(), 'ml.privacy.noise.variance')).toHaveLength(0);
+  });
+
+  it('keeps both parts of a noisy series monotonic in cumulative temporality (no decrease a receiver would take for a reset)', async () => {
+    const { monitor, rig } = setup({ privacy: { epsilon: 1, sensitivity: 1 } });
+    for (let i = 0; i < 50; i++) monitor.observe({ features: { amount: i, country: 'FR' }, score: 0.5 });
+    const last = new Map<string, number[]>();
+    let negativeSeries = 0;
+    for (let k = 0; k < 30; k++) {
+      for (const p of rig.points(await rig.flush(), 'ml.feature.value')) {
+        const key = String(p.attributes['ml.privacy.part'] ?? 'positive');
+        const counts = p.histogram!.buckets.counts;
+        const before = last.get(key);
+        if (before !== undefined) counts.forEach((c, i) => expect(c).toBeGreaterThanOrEqual(before[i]!));
+        last.set(key, [...counts]);
+      }
+    }
+    negativeSeries = last.has('negative') ? 1 : 0;
+    expect(negativeSeries).toBe(1);
+    const pos = last.get('positive')!.reduce((a, c) => a + c, 0);
+    const neg = last.get('negative')!.reduce((a, c) => a + c, 0);
+    expect(Math.abs(pos - neg - 50)).toBeLessThan(80);
+  });
+
+  it('adds noise to exponential buckets too: integer parts, the positive part monotonic across a lowered scale, no sums', async () => {
+    const { monitor, rig } = setup({ privacy: { epsilon: 1, sensitivity: 1 }, features: [{ name: 'amount', type: 'numeric' }], exponentialMaxBuckets: 40 });
     for (let i = 0; i < 300; i++) monitor.observe({ features: { amount: 1 + (i % 100) / 100 } });
-    const e1 = rig.points(await rig.flush(), 'ml.feature.value')[0]!.exponential!;
+    const positive = (pts: ReturnType<typeof rig.points>) => pts.find((p) => p.attributes['ml.privacy.part'] === undefined)!.exponential!;
+    const e1 = positive(rig.points(await rig.flush(), 'ml.feature.value'));
     expect(e1.sum).toBeUndefined();
     expect(e1.min).toBeUndefined();
     const all = (e: typeof e1): number[] => [e.zeroCount, ...e.positive.bucketCounts, ...e.negative.bucketCounts];
     for (const c of all(e1)) expect(Number.isInteger(c) && c >= 0).toBe(true);
     expect(e1.count).toBe(all(e1).reduce((a, b) => a + b, 0));
     for (let i = 0; i < 300; i++) monitor.observe({ features: { amount: i * 37 - 500 } });
-    const e2 = rig.points(await rig.flush(), 'ml.feature.value')[0]!.exponential!;
+    const e2 = positive(rig.points(await rig.flush(), 'ml.feature.value'));
     expect(e2.scale).toBeLessThan(e1.scale);
     // the first release brought to the lower scale is at most the second, bucket by bucket
     const by = e1.scale - e2.scale;
