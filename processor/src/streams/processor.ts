@@ -426,7 +426,7 @@ export class StreamProcessor {
       modelKey === undefined || typeof slotKey !== 'string'
         ? MISSING_ATTRIBUTE
         : {
-            streamKey: hash64(canonical), modelKey, slotKey: expSlot ? exponentialSlotKey(slotKey) : slotKey, sliceKeys: sliceSlotKeys(spec.signal, slotKey, attrs, this.sliceKeys),
+            streamKey: hash64(canonical), modelKey, slotKey: expSlot ? exponentialSlotKey(slotKey) : slotKey, sliceKeys: sliceSlotKeys(spec.signal, expSlot ? exponentialSlotKey(slotKey) : slotKey, attrs, this.sliceKeys),
             task: attrString(attrs, ATTR.modelTask), exponential: expSlot, shared: false,
           };
     if (!cacheable) return r;

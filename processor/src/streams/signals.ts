@@ -175,9 +175,13 @@ export function parseSlotKey(key: string): SlotId {
 /** Attribute prefix of slices (`ml.slice.<key>`). */
 export const SLICE_ATTRIBUTE_PREFIX = 'ml.slice.';
 
-/** Signals also accumulated per slice value: what per-slice performance and fairness need. */
+/**
+ * Signals also accumulated per slice value: what per-slice performance and fairness need, and the
+ * feature values, categories and missing counts that per-slice drift needs (analysis/slice-drift.ts).
+ */
 export const SLICED_SIGNALS: ReadonlySet<Signal> = new Set<Signal>([
   'predictions', 'prediction.score', 'outcome.score', 'outcomes', 'outcome.error.absolute', 'outcome.error.squared',
+  'feature.value', 'feature.category', 'feature.missing',
 ]);
 
 /**

@@ -33,8 +33,10 @@ describe('slices', () => {
     expect(w.slices.tier!.gold!.rows).toBe(50);
     expect(w.slices.region!.us!.outcomes.scoreByLabel['1']!.counts).toEqual([3, 2]);
     expect(w.slices.tier!.gold!.outcomes.scoreByLabel['1']!.counts).toEqual([1, 4]);
-    // features are not split by slice, and slices do not nest
-    expect(w.slices.region!.eu!.features).toEqual({});
+    // feature values are split by slice too (per-slice drift); slices do not nest
+    expect(w.slices.region!.eu!.features.age!.histogram!.counts).toEqual([1, 1]);
+    expect(w.slices.region!.us).toBeDefined();
+    expect(w.slices.region!.us!.features).toEqual({});
     expect(w.slices.region!.eu!.slices).toEqual({});
     expect(w.features.age!.histogram!.count).toBe(2);
     p.close();
@@ -57,6 +59,8 @@ describe('slices', () => {
   it('slice slot keys round-trip', () => {
     const id = { signal: 'outcomes' as const, subject: '', dims: ['a', 'b'], slice: { key: 'region', value: 'e@u' } };
     expect(parseSlotKey(slotKey(id))).toEqual(id);
+    const exp = { signal: 'feature.value' as const, subject: 'age', dims: [], exponential: true as const, slice: { key: 'region', value: 'eu' } };
+    expect(parseSlotKey(slotKey(exp))).toEqual(exp);
     expect(parseSlotKey(slotKey({ signal: 'predictions', subject: '', dims: ['', ''] }))).toEqual({ signal: 'predictions', subject: '', dims: ['', ''] });
   });
 });
