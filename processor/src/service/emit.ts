@@ -15,7 +15,11 @@ import {
   ATTR_ML_RETRAIN_REASON,
   ATTR_ML_RETRAIN_REASONS,
   ATTR_ML_SLICE,
+  ATTR_ML_DRIFT_SLICE_KEY,
   EVENT_ML_RETRAIN_RECOMMENDED,
+  METRIC_ML_DRIFT_SLICE_DETECTED,
+  METRIC_ML_DRIFT_SLICE_PSI,
+  METRIC_ML_DRIFT_SLICE_SHARE,
   METRIC_ML_ATTRIBUTION_MEAN_ABSOLUTE,
   METRIC_ML_ATTRIBUTION_SHIFT,
   METRIC_ML_CANARY_ACCURACY_DIFFERENCE,
@@ -113,7 +117,7 @@ import {
   ATTR_ML_BUSINESS_METRIC,
   EVENT_ML_DATA_QUALITY_DETECTED,
 } from '@otel-ml/conventions';
-import { isInsufficientResolution, unresolvedFeatures, type DistributionReport, type ModelReport } from '../analysis/report-types.js';
+import { isInsufficientResolution, unresolvedFeatures, type DistributionReport, type ModelReport, type SliceSignalDrift } from '../analysis/report-types.js';
 import { QUALITY_GAUGES, dataQualityEvent, qualityPoints } from './emit-quality.js';
 import { windowEventAttributes } from './event-attributes.js';
 import type { ProcessorStats } from '../streams/processor.js';
@@ -192,6 +196,9 @@ const RESULT_GAUGES: readonly [GaugeName, string][] = [
   [METRIC_ML_FAIRNESS_EQUAL_OPPORTUNITY_DIFFERENCE, 'Highest minus lowest true positive rate across slices'],
   [METRIC_ML_FAIRNESS_DISPARATE_IMPACT_RATIO, 'Lowest over highest predicted-positive rate across slices'],
   [METRIC_ML_FAIRNESS_VIOLATION, '1 when a disparity is beyond its limit and significant'],
+  [METRIC_ML_DRIFT_SLICE_DETECTED, '1 when a feature or the score drifted within a slice value'],
+  [METRIC_ML_DRIFT_SLICE_PSI, 'PSI of a feature or the score within a slice value'],
+  [METRIC_ML_DRIFT_SLICE_SHARE, 'Share of the overall drift movement carried by a slice value'],
   [METRIC_ML_CANARY_VERDICT, '1 for the verdict of the latest candidate-vs-primary comparison'],
   [METRIC_ML_CANARY_SCORE_JENSEN_SHANNON, 'Jensen-Shannon distance of candidate and primary scores'],
   [METRIC_ML_CANARY_SCORE_P_VALUE, 'Chi-square p-value of candidate vs primary scores'],
@@ -307,6 +314,20 @@ export function reportPoints(r: ModelReport): Point[] {
       if (!d) continue;
       push(metric, d.value, keyAttrs);
       push(METRIC_ML_FAIRNESS_VIOLATION, d.violated ? 1 : 0, { ...keyAttrs, [ATTR_ML_FAIRNESS_DISPARITY]: name });
+    }
+  }
+  for (const [key, k] of Object.entries(r.sliceDrift?.keys ?? {})) {
+    const keyAttrs = { ...base, [ATTR_ML_DRIFT_SLICE_KEY]: key };
+    for (const sl of k.slices) {
+      const attrs = { ...keyAttrs, [ATTR_ML_SLICE(key)]: sl.slice };
+      push(METRIC_ML_DRIFT_SLICE_SHARE, sl.share, attrs);
+      const signals: [string, SliceSignalDrift, Attributes][] = Object.entries(sl.features).map(([n, d]) => [n, d, { ...attrs, [ATTR_ML_DRIFT_SIGNAL]: ML_DRIFT_SIGNAL_VALUE_FEATURE, [ATTR_ML_FEATURE_NAME]: n }]);
+      if (sl.score) signals.push(['score', sl.score, { ...attrs, [ATTR_ML_DRIFT_SIGNAL]: ML_DRIFT_SIGNAL_VALUE_SCORE }]);
+      for (const [, d, a] of signals) {
+        push(METRIC_ML_DRIFT_SLICE_PSI, d.psi, a);
+        // a decision is 1 or 0: a slice without enough rows (insufficient_data) gets no point
+        if (d.verdict === 'drift' || d.verdict === 'no_drift') push(METRIC_ML_DRIFT_SLICE_DETECTED, d.verdict === 'drift' ? 1 : 0, a);
+      }
     }
   }
   if (r.comparison) {

@@ -10,7 +10,7 @@ import { unresolvedFeatures, type ModelReport, type ReferenceKindName } from '..
 import { calibrationSection, featureCard, featureTable, performanceSection, STYLE } from '../report/html.js';
 import { referenceLine } from '../report/reference.js';
 import { qualitySummary } from '../report/quality.js';
-import { renderSectionsHtml } from '../report/sections.js';
+import { renderSectionsHtml, whereItMoved } from '../report/sections.js';
 import { esc } from '../report/svg.js';
 import { trendCharts } from '../report/trends.js';
 import { runVerdicts } from '../report/run.js';
@@ -165,6 +165,7 @@ function modelSection(key: string, r: ModelReport, history: readonly ModelReport
 <h2>${esc(title)} — ${status}</h2>
 <p class="meta">window ${esc(r.window?.start ?? '-')} – ${esc(r.window?.end ?? '-')} · ${r.current.count} rows · reference ${esc(referenceLine(r))}</p>
 ${qualitySummary(r).map((l) => `<p class="drift">${esc(l)}</p>`).join('')}
+${Object.entries(r.sliceDrift?.keys ?? {}).filter(([, k]) => k.located !== null).map(([key, k]) => `<p class="drift" data-where-it-moved="${esc(key)}">${esc(whereItMoved(key, k))}</p>`).join('')}
 ${verdicts}
 ${trends ? `<h3>Over the last ${history.length} windows</h3>${trends}` : ''}
 ${featureTable(r)}

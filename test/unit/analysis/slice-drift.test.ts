@@ -7,6 +7,9 @@ import { ModelAggregator } from '@otel-ml/instrumentation';
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../../processor/src/analysis/evaluate.js';
 import { windowFromAggregator } from '../../../processor/src/analysis/view.js';
+import { renderText } from '../../../processor/src/report/text.js';
+import { renderHtml } from '../../../processor/src/report/html.js';
+import { reportPoints } from '../../../processor/src/service/emit.js';
 import { FEATURES, REGIONS, sliceTraffic, type SliceRow } from '../../helpers/slices.js';
 
 function window(rows: readonly SliceRow[], opts: { slices?: boolean } = {}) {
@@ -37,6 +40,23 @@ describe('drift per slice', () => {
     expect(k.basis).toContain('x1');
     expect(r.sliceDrift!.located[0]).toMatchObject({ key: 'region', slice: 'c' });
     expect(r.sliceDrift!.minRows).toBe(100);
+  });
+
+  it('is emitted under the conventions and rendered in the text and HTML reports', () => {
+    const cur = window(sliceTraffic({ seed: 2, rowsPerSlice: 1000, shift: { region: 'c', x1: 0.5 } }));
+    const r = evaluate(ref, cur, { model: { name: 'm' }, referenceKind: 'pinned' });
+    const points = reportPoints(r);
+    const at = (metric: string, slice: string, feature?: string) =>
+      points.filter((p) => p.metric === metric && p.attributes['ml.slice.region'] === slice && p.attributes['ml.drift.slice.key'] === 'region' && (feature === undefined || p.attributes['ml.feature.name'] === feature));
+    expect(at('ml.drift.slice.detected', 'c', 'x1').map((p) => p.value)).toEqual([1]);
+    expect(at('ml.drift.slice.detected', 'a', 'x1').map((p) => p.value)).toEqual([0]);
+    expect(at('ml.drift.slice.psi', 'c', 'x1')[0]!.value).toBeGreaterThan(0.1);
+    const shares = REGIONS.map((g) => at('ml.drift.slice.share', g)[0]!.value);
+    expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+    expect(points.some((p) => p.metric === 'ml.drift.slice.detected' && p.attributes['ml.drift.signal'] === 'score' && p.attributes['ml.slice.region'] === 'c')).toBe(true);
+    const text = renderText(r);
+    expect(text).toMatch(/Drift by region: where it moved: c \(\d+\.\d% of the movement of score, x1; drifted there: x1, score\)/);
+    expect(renderHtml(r)).toContain('data-located="c"');
   });
 
   it('says nothing moved when nothing did', () => {
