@@ -8,6 +8,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { CliError } from '../cli/errors.js';
 import type { AuthSettings } from './auth.js';
 import { FAIRNESS_DEFAULTS, type FairnessOptions } from '../statistics/fairness.js';
+import { SLICE_DRIFT_DEFAULTS } from '../analysis/slice-drift.js';
 import { VERDICT_DEFAULTS, type VerdictLimits } from '../statistics/verdicts.js';
 
 /** Limits of the per-window verdicts that the configuration may set (statistics/verdicts.ts owns the defaults). */
@@ -52,7 +53,11 @@ export interface ServiceConfig {
   readonly storage: { readonly path: string; readonly durability: 'full' | 'normal' };
   readonly windows: { readonly lengthMs: number; readonly minRows: number; readonly maxExtensions: number };
   readonly references: { readonly rollingWindows: number; readonly rollingRefreshMs: number };
-  readonly evaluation: { readonly intervalMs: number; readonly alpha: number; readonly minPsi: number; readonly minJensenShannon: number; readonly threshold: number };
+  readonly evaluation: {
+    readonly intervalMs: number; readonly alpha: number; readonly minPsi: number; readonly minJensenShannon: number; readonly threshold: number;
+    /** Rows a slice value needs in the window and the reference for its drift verdicts (default in analysis/slice-drift.ts). */
+    readonly sliceMinRows?: number;
+  };
   readonly streams: { readonly maxStreams: number; readonly staleAfterMs: number; readonly resourceAttributes: readonly string[] };
   readonly models: readonly ModelConfig[];
   readonly exporters: {
@@ -96,7 +101,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   storage: { path: 'otel-ml-state.db', durability: 'full' },
   windows: { lengthMs: 5 * 60_000, minRows: 50, maxExtensions: 11 },
   references: { rollingWindows: 12, rollingRefreshMs: 3_600_000 },
-  evaluation: { intervalMs: 10_000, alpha: 0.01, minPsi: 0.1, minJensenShannon: 0.1, threshold: 0.5 },
+  evaluation: { intervalMs: 10_000, alpha: 0.01, minPsi: 0.1, minJensenShannon: 0.1, threshold: 0.5, sliceMinRows: SLICE_DRIFT_DEFAULTS.minRows },
   streams: { maxStreams: 100_000, staleAfterMs: 3_600_000, resourceAttributes: ['deployment.environment.name'] },
   models: [],
   exporters: { otlp: { enabled: false, intervalMs: 15_000 }, prometheus: { enabled: true } },
@@ -277,7 +282,7 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
   const storage = root.section('storage', ['path', 'durability']);
   const windows = root.section('windows', ['length', 'minRows', 'maxExtensions']);
   const refs = root.section('references', ['rollingWindows', 'rollingRefresh']);
-  const ev = root.section('evaluation', ['interval', 'alpha', 'minPsi', 'minJensenShannon', 'threshold']);
+  const ev = root.section('evaluation', ['interval', 'alpha', 'minPsi', 'minJensenShannon', 'threshold', 'sliceMinRows']);
   const streams = root.section('streams', ['maxStreams', 'staleAfter', 'resourceAttributes']);
   const exporters = root.section('exporters', ['otlp', 'prometheus']);
   const otlp = exporters.section('otlp', ['enabled', 'endpoint', 'interval']);
@@ -341,6 +346,7 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
       minPsi: ev.num('minPsi', d.evaluation.minPsi, 0, 100),
       minJensenShannon: ev.num('minJensenShannon', d.evaluation.minJensenShannon, 0, 1),
       threshold: ev.num('threshold', d.evaluation.threshold, 0, 1),
+      sliceMinRows: ev.num('sliceMinRows', d.evaluation.sliceMinRows ?? SLICE_DRIFT_DEFAULTS.minRows, 1, 1e9, true),
     },
     streams: {
       maxStreams: streams.num('maxStreams', d.streams.maxStreams, 1, 1e8, true),

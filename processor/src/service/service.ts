@@ -264,6 +264,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
             minPsi: config.evaluation.minPsi,
             minJensenShannon: config.evaluation.minJensenShannon,
             threshold: config.evaluation.threshold,
+            ...(config.evaluation.sliceMinRows !== undefined ? { sliceMinRows: config.evaluation.sliceMinRows } : {}),
             fairness: config.fairness,
             limits: { ...config.limits, ...mc?.limits },
           },
