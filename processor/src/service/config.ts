@@ -9,6 +9,7 @@ import { CliError } from '../cli/errors.js';
 import type { AuthSettings } from './auth.js';
 import { FAIRNESS_DEFAULTS, type FairnessOptions } from '../statistics/fairness.js';
 import { SLICE_DRIFT_DEFAULTS } from '../analysis/slice-drift.js';
+import { DEFAULT_LIMITS } from '../streams/processor.js';
 import { VERDICT_DEFAULTS, type VerdictLimits } from '../statistics/verdicts.js';
 
 /** Limits of the per-window verdicts that the configuration may set (statistics/verdicts.ts owns the defaults). */
@@ -58,7 +59,11 @@ export interface ServiceConfig {
     /** Rows a slice value needs in the window and the reference for its drift verdicts (default in analysis/slice-drift.ts). */
     readonly sliceMinRows?: number;
   };
-  readonly streams: { readonly maxStreams: number; readonly staleAfterMs: number; readonly resourceAttributes: readonly string[] };
+  readonly streams: {
+    readonly maxStreams: number; readonly staleAfterMs: number; readonly resourceAttributes: readonly string[];
+    /** Values kept per slice key and model, later ones as `__other__` (default in streams/processor.ts). */
+    readonly maxSliceValues?: number;
+  };
   readonly models: readonly ModelConfig[];
   readonly exporters: {
     /** OTLP/HTTP export of results; endpoint and headers from the standard OTEL_EXPORTER_OTLP_* variables unless set here. */
@@ -102,7 +107,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   windows: { lengthMs: 5 * 60_000, minRows: 50, maxExtensions: 11 },
   references: { rollingWindows: 12, rollingRefreshMs: 3_600_000 },
   evaluation: { intervalMs: 10_000, alpha: 0.01, minPsi: 0.1, minJensenShannon: 0.1, threshold: 0.5, sliceMinRows: SLICE_DRIFT_DEFAULTS.minRows },
-  streams: { maxStreams: 100_000, staleAfterMs: 3_600_000, resourceAttributes: ['deployment.environment.name'] },
+  streams: { maxStreams: 100_000, staleAfterMs: 3_600_000, resourceAttributes: ['deployment.environment.name'], maxSliceValues: DEFAULT_LIMITS.maxSliceValues },
   models: [],
   exporters: { otlp: { enabled: false, intervalMs: 15_000 }, prometheus: { enabled: true } },
   statusPage: { enabled: true },
@@ -283,7 +288,7 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
   const windows = root.section('windows', ['length', 'minRows', 'maxExtensions']);
   const refs = root.section('references', ['rollingWindows', 'rollingRefresh']);
   const ev = root.section('evaluation', ['interval', 'alpha', 'minPsi', 'minJensenShannon', 'threshold', 'sliceMinRows']);
-  const streams = root.section('streams', ['maxStreams', 'staleAfter', 'resourceAttributes']);
+  const streams = root.section('streams', ['maxStreams', 'staleAfter', 'resourceAttributes', 'maxSliceValues']);
   const exporters = root.section('exporters', ['otlp', 'prometheus']);
   const otlp = exporters.section('otlp', ['enabled', 'endpoint', 'interval']);
   const prom = exporters.section('prometheus', ['enabled']);
@@ -350,6 +355,7 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
     },
     streams: {
       maxStreams: streams.num('maxStreams', d.streams.maxStreams, 1, 1e8, true),
+      maxSliceValues: streams.num('maxSliceValues', d.streams.maxSliceValues ?? DEFAULT_LIMITS.maxSliceValues, 1, 10_000, true),
       staleAfterMs: streams.duration('staleAfter', d.streams.staleAfterMs, 1000, 30 * 86_400_000),
       resourceAttributes: streams.strings('resourceAttributes', d.streams.resourceAttributes),
     },

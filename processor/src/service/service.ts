@@ -133,7 +133,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     // ingest commits off the event loop (a slow disk write must not stall the receivers)
     commitWorker: true,
     clock,
-    limits: { maxStreams: config.streams.maxStreams, staleAfterMs: config.streams.staleAfterMs },
+    limits: { maxStreams: config.streams.maxStreams, staleAfterMs: config.streams.staleAfterMs, ...(config.streams.maxSliceValues !== undefined ? { maxSliceValues: config.streams.maxSliceValues } : {}) },
     resourceAttributes: config.streams.resourceAttributes,
     windows: { lengthMs: config.windows.lengthMs, minRows: config.windows.minRows, maxExtensions: config.windows.maxExtensions },
     references: { rollingWindows: config.references.rollingWindows, rollingRefreshMs: config.references.rollingRefreshMs },

@@ -187,16 +187,22 @@ export const SLICED_SIGNALS: ReadonlySet<Signal> = new Set<Signal>([
 /**
  * Per-slice slot keys of a point: one for every `ml.slice.<key>` attribute it carries whose
  * `<key>` is allowed (every key when `allowed` is undefined), for the signals in
- * {@link SLICED_SIGNALS}; empty otherwise. The instrumentation bounds slice keys and values.
+ * {@link SLICED_SIGNALS}; empty otherwise. The instrumentation bounds slice keys and values;
+ * `bound` maps a value to the one kept (the stream processor's own bound: `__other__` beyond it),
+ * or to undefined to leave the key out.
  */
-export function sliceSlotKeys(signal: Signal, slotKey: string, attrs: Attributes, allowed?: ReadonlySet<string>): readonly string[] {
+export function sliceSlotKeys(
+  signal: Signal, slotKey: string, attrs: Attributes, allowed?: ReadonlySet<string>, bound?: (key: string, value: string) => string | undefined,
+): readonly string[] {
   if (!SLICED_SIGNALS.has(signal)) return NO_KEYS;
   let out: string[] | undefined;
   for (const a in attrs) {
     if (!a.startsWith(SLICE_ATTRIBUTE_PREFIX)) continue;
     const key = a.slice(SLICE_ATTRIBUTE_PREFIX.length);
     if (key === '' || (allowed !== undefined && !allowed.has(key))) continue;
-    const value = str(attrs[a]) ?? '';
+    const raw = str(attrs[a]) ?? '';
+    const value = bound === undefined ? raw : bound(key, raw);
+    if (value === undefined) continue;
     (out ??= []).push(SLICE_MARK + key + SEP + value + SEP + slotKey);
   }
   return out ?? NO_KEYS;

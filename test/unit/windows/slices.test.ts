@@ -56,6 +56,17 @@ describe('slices', () => {
     off.p.close();
   });
 
+  it('bounds the values of a slice key per model: later ones are accumulated as __other__', () => {
+    const clock = { now: T0 };
+    const p = StreamProcessor.open({ clock: () => clock.now, windows: { lengthMs: MIN, minRows: 1 }, limits: { maxSliceValues: 3 } });
+    const points = Array.from({ length: 6 }, (_, i) => hp(feature('age', { 'ml.slice.user': `u${i}` }), T0, T0 + 1, [10], [1, 0]));
+    p.ingest(exportOf(resource({}, histogramMetric('ml.feature.value', 'delta', ...points))));
+    const users = p.openWindows()[0]!.slices.user!;
+    expect(Object.keys(users).sort()).toEqual(['__other__', 'u0', 'u1', 'u2']);
+    expect(users.__other__!.features.age!.histogram!.count).toBe(3);
+    p.close();
+  });
+
   it('slice slot keys round-trip', () => {
     const id = { signal: 'outcomes' as const, subject: '', dims: ['a', 'b'], slice: { key: 'region', value: 'e@u' } };
     expect(parseSlotKey(slotKey(id))).toEqual(id);
