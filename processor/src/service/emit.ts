@@ -430,6 +430,22 @@ export function driftEvent(r: ModelReport): { attributes: Attributes; body: stri
     // The window's other flagged verdicts (score drift, degraded performance, share shifts, missing-value spikes).
     details['flagged'] = flagged.map((c) => ({ check: c.check, feature: c.feature, class: c.class, verdict: c.verdict, windows: c.windows, since: c.since }));
   }
+  const located = r.sliceDrift?.located ?? [];
+  if (located.length > 0) {
+    // Where it moved: per slice key, the slice value explaining most of the movement, and what drifted in it.
+    details['whereItMoved'] = located.map((l) => {
+      const s = r.sliceDrift!.keys[l.key]!.slices.find((x) => x.slice === l.slice)!;
+      return {
+        key: l.key,
+        slice: l.slice,
+        share: round(l.share),
+        drifted: l.drifted.map((n) => {
+          const d = n === 'score' ? s.score : s.features[n];
+          return { name: n, psi: d?.psi ?? null, adjustedPValue: d?.adjustedPValue ?? null };
+        }),
+      };
+    });
+  }
   const ranking = r.attribution?.ranking ?? [];
   if (ranking.length > 0) {
     // Features ranked by the shift of their mean absolute attribution: what the model now leans on.
@@ -517,11 +533,11 @@ export class ResultsEmitter {
     this.exportFailures = meter.createCounter(METRIC_ML_PROCESSOR_EXPORT_FAILURES, { unit: '{export}', description: 'Result exports that failed' });
   }
 
-  /** Publishes a model's newest report (replacing the previous one) and emits its drift event (drifted features or any other flagged verdict). */
+  /** Publishes a model's newest report (replacing the previous one) and emits its drift event (drifted features, a drift within a slice, or any other flagged verdict). */
   publish(modelKey: string, report: ModelReport, evaluationSeconds: number): void {
     this.latest.set(modelKey, report);
     this.evaluationDuration.record(evaluationSeconds, { [ATTR_ML_MODEL_NAME]: report.model.name });
-    if ((report.drifted.length > 0 || report.verdicts?.checks.some((c) => c.flagged)) && this.opts.logger) {
+    if ((report.drifted.length > 0 || report.verdicts?.checks.some((c) => c.flagged) || (report.sliceDrift?.located.length ?? 0) > 0) && this.opts.logger) {
       const e = driftEvent(report);
       this.opts.logger.emit({ eventName: EVENT_ML_DRIFT_DETECTED, attributes: e.attributes, body: e.body, severityText: 'WARN', severityNumber: 13 });
     }

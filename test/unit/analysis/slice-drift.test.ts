@@ -9,7 +9,7 @@ import { evaluate } from '../../../processor/src/analysis/evaluate.js';
 import { windowFromAggregator } from '../../../processor/src/analysis/view.js';
 import { renderText } from '../../../processor/src/report/text.js';
 import { renderHtml } from '../../../processor/src/report/html.js';
-import { reportPoints } from '../../../processor/src/service/emit.js';
+import { driftEvent, reportPoints } from '../../../processor/src/service/emit.js';
 import { FEATURES, REGIONS, sliceTraffic, type SliceRow } from '../../helpers/slices.js';
 
 function window(rows: readonly SliceRow[], opts: { slices?: boolean } = {}) {
@@ -54,6 +54,11 @@ describe('drift per slice', () => {
     const shares = REGIONS.map((g) => at('ml.drift.slice.share', g)[0]!.value);
     expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
     expect(points.some((p) => p.metric === 'ml.drift.slice.detected' && p.attributes['ml.drift.signal'] === 'score' && p.attributes['ml.slice.region'] === 'c')).toBe(true);
+    // the drift event (a drift within a slice alone emits it) says where it moved
+    const body = JSON.parse(driftEvent(r).body) as { whereItMoved: { key: string; slice: string; share: number; drifted: { name: string; psi: number }[] }[] };
+    expect(body.whereItMoved).toHaveLength(1);
+    expect(body.whereItMoved[0]).toMatchObject({ key: 'region', slice: 'c' });
+    expect(body.whereItMoved[0]!.drifted.map((d) => d.name).sort()).toEqual(['score', 'x1']);
     const text = renderText(r);
     expect(text).toMatch(/Drift by region: where it moved: c \(\d+\.\d% of the movement of score, x1; drifted there: x1, score\)/);
     expect(renderHtml(r)).toContain('data-located="c"');
