@@ -112,6 +112,23 @@ located('plan: half of the free rows become pro in one slice of five (shown)', (
   return { r: report(3_000 + t, mutate), target: region };
 }, false);
 
+// 3. cost: the evaluation of one window with and without its five slices (same rows)
+{
+  const strip = (w: ReturnType<typeof window>) => ({ ...w, slices: {} });
+  const ref = window(sliceTraffic({ seed: 1, rowsPerSlice: ROWS_PER_SLICE }));
+  const cur = window(sliceTraffic({ seed: 2, rowsPerSlice: ROWS_PER_SLICE, shift: { region: 'c', x1: 0.5 } }));
+  const time = (a: typeof ref, b: typeof cur): number => {
+    const n = 20;
+    evaluate(a, b, { model: { name: 'm' }, referenceKind: 'pinned' });
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) evaluate(a, b, { model: { name: 'm' }, referenceKind: 'pinned' });
+    return (performance.now() - t0) / n;
+  };
+  const plain = time(strip(ref), strip(cur));
+  const sliced = time(ref, cur);
+  console.log(`\nevaluation of one window (5 features + score, 5,000 rows): ${plain.toFixed(1)} ms without slices, ${sliced.toFixed(1)} ms with 5 slices (${(sliced / plain).toFixed(1)}x)`);
+}
+
 console.log(`\n${((performance.now() - started) / 1000).toFixed(1)} s`);
 if (failures > 0) {
   console.log(`${failures} target(s) missed`);
