@@ -132,15 +132,19 @@ function statusOf(r: ModelReport): string {
   const noFeatureData = Object.keys(r.features).length > 0 && Object.values(r.features).every((f) => f.count === 0);
   const drifted = driftedNames(r);
   const unresolved = unresolvedFeatures(r);
+  // overall nothing drifted, but within a slice something did (diluted in the whole)
+  const located = r.sliceDrift?.located ?? [];
   // a badge beside the verdict: these features were neither flagged nor cleared
   const badge = unresolved.length ? ` <span class="sig" data-insufficient-resolution="${unresolved.length}">insufficient resolution: ${esc(unresolved.join(', '))}</span>` : '';
   return (r.status === 'insufficient_data'
     ? '<span class="na">insufficient data</span>'
     : drifted.length
       ? `<span class="drift">drift: ${esc(drifted.join(', '))}</span>`
-      : noFeatureData
-        ? '<span class="na">no feature data in this window</span>'
-        : '<span class="ok">no drift</span>') + badge;
+      : located.length
+        ? `<span class="drift" data-slice-drift>drift within ${esc(located.map((l) => `${l.key}=${l.slice}`).join(', '))}</span>`
+        : noFeatureData
+          ? '<span class="na">no feature data in this window</span>'
+          : '<span class="ok">no drift</span>') + badge;
 }
 
 const titleOf = (r: { readonly model: Entry['model'] }) => `${r.model.name}${r.model.version ? ` v${r.model.version}` : ''} · ${r.model.role}`;

@@ -101,5 +101,6 @@ describe('drift per slice through the service', () => {
     expect(statusPage).toContain('data-where-it-moved="region"');
     expect(statusPage).toMatch(/region: where it moved: c \(/);
     expect(statusPage).toContain('data-located="c"');
+    expect(statusPage).toMatch(/<span class="drift" data-slice-drift>drift within region=c<\/span>/);
   });
 });
