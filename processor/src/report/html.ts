@@ -74,7 +74,7 @@ ${body}
 export function windowDetailsHtml(r: ModelReport): string {
   const banner = r.status === 'insufficient_data'
     ? `<div class="banner bad">Insufficient data: ${r.current.count} rows, fewer than ${r.settings.minRows}. Nothing is flagged.</div>`
-    : `<div class="banner ${windowDrifted(r) ? 'bad' : 'good'}">${esc(driftSentence(r))}</div>`;
+    : `<div class="banner ${windowDrifted(r) || (r.sliceDrift?.located.length ?? 0) > 0 ? 'bad' : 'good'}">${esc(driftSentence(r))}</div>`;
   const preds = (['score', 'classes', 'value'] as const)
     .map((k) => [k, r.prediction[k]] as const)
     .filter((x): x is readonly [typeof x[0], DistributionReport] => x[1] !== null)

@@ -27,7 +27,9 @@ export function bySeverity(features: Readonly<Record<string, DistributionReport>
 export function driftSentence(r: ModelReport): string {
   const preds = driftedNames(r).slice(r.drifted.length);
   const also = preds.length ? `${r.drifted.length ? '; ' : '; but '}${preds.join(' and ')} drifted${r.drifted.length ? ' too' : ''}` : '';
-  return r.drifted.length ? `Drift in ${r.drifted.length} feature(s): ${r.drifted.join(', ')}${also}` : `No feature drifted${also}.`;
+  const located = r.sliceDrift?.located ?? [];
+  const within = located.length ? ` Within slices: ${located.map((l) => `${l.key}=${l.slice} (${l.drifted.join(', ') || 'share of the movement'})`).join('; ')}.` : '';
+  return (r.drifted.length ? `Drift in ${r.drifted.length} feature(s): ${r.drifted.join(', ')}${also}` : `No feature drifted${also}.`) + within;
 }
 
 export function verdictText(f: DistributionReport): string {

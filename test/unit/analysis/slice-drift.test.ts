@@ -61,7 +61,9 @@ describe('drift per slice', () => {
     expect(body.whereItMoved[0]!.drifted.map((d) => d.name).sort()).toEqual(['score', 'x1']);
     const text = renderText(r);
     expect(text).toMatch(/Drift by region: where it moved: c \(\d+\.\d% of the movement of score, x1; drifted there: x1, score\)/);
+    expect(text).toMatch(/No feature drifted\.( |.)*Within slices: region=c \(x1, score\)\./);
     expect(renderHtml(r)).toContain('data-located="c"');
+    expect(renderHtml(r)).toMatch(/<div class="banner bad">No feature drifted\.[^<]*Within slices: region=c/);
   });
 
   it('says nothing moved when nothing did', () => {
