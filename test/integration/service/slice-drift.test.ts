@@ -7,7 +7,9 @@
  * not drift; the slice does, and `c` is ranked first in the first drifted window.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AggregationTemporality, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { InMemoryLogRecordExporter, SimpleLogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { liveCheck, type LiveCheckReport } from '@otel-ml/conventions/live-check';
 import { OTLPMetricExporter as ProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { createModelMonitor } from '@otel-ml/instrumentation';
 import type { ModelReport } from '../../../processor/src/analysis/report-types.js';
@@ -33,10 +35,16 @@ function config(): ServiceConfig {
 describe('drift per slice through the service', () => {
   const reports = new Map<number, ModelReport>();
   let statusPage = '';
+  let check: LiveCheckReport;
+  let events: ReadableLogRecord[] = [];
+  const gauges: { name: string; value: number; attributes: Record<string, unknown> }[] = [];
   beforeAll(async () => {
     let now = Date.UTC(2026, 11, 1, 12, 0, 30);
     const start = now;
-    const svc = await startService(config(), { clock: () => now, manualEvaluation: true });
+    const metrics = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+    const results = new PeriodicExportingMetricReader({ exporter: metrics, exportIntervalMillis: 3_600_000 });
+    const logs = new InMemoryLogRecordExporter();
+    const svc = await startService(config(), { clock: () => now, manualEvaluation: true, metricReaders: [results], logRecordProcessors: [new SimpleLogRecordProcessor({ exporter: logs })] });
     const monitor = createModelMonitor({ model: { name: 'pricing', version: '1', task: 'binary_classification' }, features: FEATURES, slices: ['region'] });
     const reader = new PeriodicExportingMetricReader({
       exporter: new ProtoExporter({ url: `${svc.httpUrl}/v1/metrics`, temporalityPreference: AggregationTemporality.DELTA }),
@@ -53,6 +61,17 @@ describe('drift per slice through the service', () => {
         for (const report of svc.evaluateNow()) reports.set(Math.round((Date.parse(report.window!.end) - start) / 60_000), report);
       }
       statusPage = await (await fetch(`${svc.httpUrl}/`)).text();
+      await results.forceFlush();
+      const rms = metrics.getMetrics();
+      check = liveCheck({ metrics: rms, logs: logs.getFinishedLogRecords() });
+      events = logs.getFinishedLogRecords().filter((l) => l.eventName === 'ml.drift.detected');
+      // the latest export: gauges of window 6
+      for (const sm of rms[rms.length - 1]?.scopeMetrics ?? []) {
+        for (const m of sm.metrics) {
+          if (!m.descriptor.name.startsWith('ml.drift.slice.')) continue;
+          for (const dp of m.dataPoints) gauges.push({ name: m.descriptor.name, value: dp.value as number, attributes: dp.attributes });
+        }
+      }
     } finally {
       await provider.shutdown();
       await monitor.shutdown();
@@ -95,6 +114,22 @@ describe('drift per slice through the service', () => {
     for (const s of k.slices.slice(1)) expect(s.drifted).toEqual([]);
     expect(r.sliceDrift!.located).toEqual([expect.objectContaining({ key: 'region', slice: 'c' })]);
     expect(reports.get(6)!.sliceDrift!.keys.region!.located).toBe('c');
+  });
+
+  it('emits the per-slice gauges and the drift event under the conventions', () => {
+    expect(check.violations).toEqual([]);
+    for (const m of ['ml.drift.slice.detected', 'ml.drift.slice.psi', 'ml.drift.slice.share']) expect(check.metricsSeen[m], m).toBeGreaterThanOrEqual(1);
+    const detected = gauges.filter((g) => g.name === 'ml.drift.slice.detected' && g.attributes['ml.feature.name'] === 'x1');
+    expect(detected.map((g) => [g.attributes['ml.slice.region'], g.value]).sort()).toEqual([['a', 0], ['b', 0], ['c', 1], ['d', 0], ['e', 0]]);
+    const share = gauges.filter((g) => g.name === 'ml.drift.slice.share').sort((a, b) => b.value - a.value);
+    expect(share[0]!.attributes).toMatchObject({ 'ml.drift.slice.key': 'region', 'ml.slice.region': 'c' });
+    // windows 5 and 6 drifted only within the slice: each emitted the event, naming where it moved
+    expect(events).toHaveLength(2);
+    for (const e of events) {
+      expect(e.attributes['ml.drift.features']).toEqual([]);
+      const body = JSON.parse(String(e.body)) as { whereItMoved: { key: string; slice: string }[] };
+      expect(body.whereItMoved[0]).toMatchObject({ key: 'region', slice: 'c' });
+    }
   });
 
   it('the status page says where it moved', () => {
