@@ -537,7 +537,7 @@ export class ResultsEmitter {
   publish(modelKey: string, report: ModelReport, evaluationSeconds: number): void {
     this.latest.set(modelKey, report);
     this.evaluationDuration.record(evaluationSeconds, { [ATTR_ML_MODEL_NAME]: report.model.name });
-    if ((report.drifted.length > 0 || report.verdicts?.checks.some((c) => c.flagged) || (report.sliceDrift?.located.length ?? 0) > 0) && this.opts.logger) {
+    if ((report.drifted.length > 0 || report.verdicts?.checks.some((c) => c.flagged) || (report.sliceDrift?.located.some((l) => l.drifted.length > 0) ?? false)) && this.opts.logger) {
       const e = driftEvent(report);
       this.opts.logger.emit({ eventName: EVENT_ML_DRIFT_DETECTED, attributes: e.attributes, body: e.body, severityText: 'WARN', severityNumber: 13 });
     }

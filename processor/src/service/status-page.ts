@@ -15,7 +15,7 @@ import { esc } from '../report/svg.js';
 import { trendCharts } from '../report/trends.js';
 import { runVerdicts } from '../report/run.js';
 import { driftedNames, summarizeRun } from '../analysis/run.js';
-import { bySeverity } from '../report/text.js';
+import { bySeverity, slicesDrifted } from '../report/text.js';
 import type { ProcessorStats } from '../streams/processor.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
 
@@ -133,7 +133,7 @@ function statusOf(r: ModelReport): string {
   const drifted = driftedNames(r);
   const unresolved = unresolvedFeatures(r);
   // overall nothing drifted, but within a slice something did (diluted in the whole)
-  const located = r.sliceDrift?.located ?? [];
+  const located = slicesDrifted(r);
   // a badge beside the verdict: these features were neither flagged nor cleared
   const badge = unresolved.length ? ` <span class="sig" data-insufficient-resolution="${unresolved.length}">insufficient resolution: ${esc(unresolved.join(', '))}</span>` : '';
   return (r.status === 'insufficient_data'

@@ -61,9 +61,21 @@ describe('drift per slice', () => {
     expect(body.whereItMoved[0]!.drifted.map((d) => d.name).sort()).toEqual(['score', 'x1']);
     const text = renderText(r);
     expect(text).toMatch(/Drift by region: where it moved: c \(\d+\.\d% of the movement of score, x1; drifted there: x1, score\)/);
-    expect(text).toMatch(/No feature drifted\.( |.)*Within slices: region=c \(x1, score\)\./);
+    expect(text).toMatch(/No feature drifted\.( |.)*Within slices: region=c \(x1, score; \d+\.\d% of the movement\)\./);
     expect(renderHtml(r)).toContain('data-located="c"');
     expect(renderHtml(r)).toMatch(/<div class="banner bad">No feature drifted\.[^<]*Within slices: region=c/);
+  });
+
+  it('shares a shift of every slice about evenly: no single slice explains it', () => {
+    const rows = sliceTraffic({ seed: 5, rowsPerSlice: 1000 }).map((r) => ({ ...r, features: { ...r.features, x1: r.features.x1 + 0.5 } }));
+    const r = evaluate(ref, window(rows), { model: { name: 'm' }, referenceKind: 'pinned' });
+    expect(r.features.x1!.drift.verdict).toBe('drift');
+    const k = r.sliceDrift!.keys.region!;
+    for (const s of k.slices) {
+      expect(s.features.x1!.verdict, s.slice).toBe('drift');
+      expect(s.share!, s.slice).toBeGreaterThan(0.12);
+      expect(s.share!, s.slice).toBeLessThan(0.3);
+    }
   });
 
   it('says nothing moved when nothing did', () => {
