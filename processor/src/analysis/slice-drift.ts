@@ -128,7 +128,11 @@ export function sliceDriftReport<P>(
       const reason = rowsReason(key, value, cur.rows, ref?.rows ?? 0, referenceHasSlices, minRows);
       const names = [...new Set([...Object.keys(ref?.features ?? {}), ...Object.keys(cur.features)])].filter((n) => overall.features[n] !== undefined).sort();
       const tests: [string, P][] = names.map((n) => [n, engine.feature(n, ref?.features[n], cur.features[n], ref?.rows ?? 0, cur.rows)]);
-      if (overall.score !== null && ref?.score !== undefined && cur.score !== undefined) tests.push([SCORE_SIGNAL, engine.score(ref.score, cur.score)]);
+      if (overall.score !== null && cur.score !== undefined) {
+        // a slice without scores in the reference is compared with an empty one: insufficient_data with the reason
+        const refScore = ref?.score ?? { boundaries: cur.score.boundaries, counts: cur.score.counts.map(() => 0), count: 0, sum: 0 };
+        tests.push([SCORE_SIGNAL, engine.score(refScore, cur.score)]);
+      }
       rows.push({ value, cur, ref, reason, tests });
     }
     const family: { row: number; test: number; p: number }[] = [];

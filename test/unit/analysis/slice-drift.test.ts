@@ -117,6 +117,7 @@ describe('drift per slice', () => {
       expect(s.status).toBe('insufficient_data');
       expect(s.reason).toMatch(/reference has no per-slice data/);
       expect(s.features.x1?.verdict ?? 'insufficient_data').toBe('insufficient_data');
+      expect(s.score!.verdict).toBe('insufficient_data');
     }
   });
 
