@@ -17,7 +17,7 @@ import { combineMovements, isExponentialHistogram, rebinExplicit, rebinExponenti
 import { benjaminiHochberg } from '../statistics/index.js';
 import type { DistributionReport, SliceDriftReport, SliceKeyDrift, SliceSignalDrift, SliceDriftValue } from './report-types.js';
 import { numericPair } from './numeric-pair.js';
-import type { FeatureWindow, WindowSnapshot } from '../windows/snapshot.js';
+import { emptySnapshot, type FeatureWindow, type WindowSnapshot } from '../windows/snapshot.js';
 
 /** Defaults of per-slice drift (this module owns them). */
 export const SLICE_DRIFT_DEFAULTS = {
@@ -118,8 +118,11 @@ export function sliceDriftReport<P>(
   const keys: Record<string, SliceKeyDrift> = {};
   for (const [key, byValue] of Object.entries(current.slices ?? {}).sort(byName)) {
     const refByValue = reference.slices?.[key];
-    const values = Object.entries(byValue).sort(byName);
-    if (!values.some(([, s]) => Object.keys(s.features).length > 0 || s.score !== undefined)) continue;
+    if (!Object.values(byValue).some((s) => Object.keys(s.features).length > 0 || s.score !== undefined)) continue;
+    // slices of the reference absent from the window take part too (0 rows: insufficient_data; their traffic moved away)
+    const values: [string, WindowSnapshot][] = Object.entries(byValue);
+    for (const [value, r] of Object.entries(refByValue ?? {})) if (byValue[value] === undefined) values.push([value, { ...emptySnapshot(current.modelKey, current.model, current.start, current.end), task: r.task }]);
+    values.sort(byName);
     const referenceHasSlices = refByValue !== undefined && Object.keys(refByValue).length > 0;
     // 1. every slice's tests, then one BH family over the slices with enough rows
     const rows: { value: string; cur: WindowSnapshot; ref: WindowSnapshot | undefined; reason: string | null; tests: [string, P][] }[] = [];

@@ -107,6 +107,16 @@ describe('drift per slice', () => {
     expect(r.sliceDrift!.keys.region!.tested).toBe(24);
   });
 
+  it('a slice of the reference missing from the window takes part with 0 rows (insufficient_data), its traffic counted as moved', () => {
+    const cur = window(sliceTraffic({ seed: 6, rowsPerSlice: 1000 }).filter((r) => r.region !== 'e'));
+    const r = evaluate(ref, cur, { model: { name: 'm' }, referenceKind: 'pinned' });
+    const k = r.sliceDrift!.keys.region!;
+    const e = k.slices.find((s) => s.slice === 'e')!;
+    expect(e).toMatchObject({ count: 0, referenceCount: 1000, status: 'insufficient_data' });
+    expect(e.reason).toMatch(/0 rows of region=e in the window/);
+    expect(k.tested).toBe(24);
+  });
+
   it('a reference without slices gives insufficient_data with the reason', () => {
     const plain = window(sliceTraffic({ seed: 1, rowsPerSlice: 1000 }), { slices: false });
     const cur = window(sliceTraffic({ seed: 2, rowsPerSlice: 1000, shift: { region: 'c', x1: 0.5 } }));
