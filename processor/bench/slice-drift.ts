@@ -117,16 +117,26 @@ located('plan: half of the free rows become pro in one slice of five (shown)', (
   const strip = (w: ReturnType<typeof window>) => ({ ...w, slices: {} });
   const ref = window(sliceTraffic({ seed: 1, rowsPerSlice: ROWS_PER_SLICE }));
   const cur = window(sliceTraffic({ seed: 2, rowsPerSlice: ROWS_PER_SLICE, shift: { region: 'c', x1: 0.5 } }));
-  const time = (a: typeof ref, b: typeof cur): number => {
-    const n = 20;
-    evaluate(a, b, { model: { name: 'm' }, referenceKind: 'pinned' });
+  // median of 15 rounds of 5 evaluations each, the two kinds interleaved (after a warm-up)
+  const once = (a: typeof ref, b: typeof cur): number => {
     const t0 = performance.now();
-    for (let i = 0; i < n; i++) evaluate(a, b, { model: { name: 'm' }, referenceKind: 'pinned' });
-    return (performance.now() - t0) / n;
+    for (let i = 0; i < 5; i++) evaluate(a, b, { model: { name: 'm' }, referenceKind: 'pinned' });
+    return (performance.now() - t0) / 5;
   };
-  const plain = time(strip(ref), strip(cur));
-  const sliced = time(ref, cur);
-  console.log(`\nevaluation of one window (5 features + score, 5,000 rows): ${plain.toFixed(1)} ms without slices, ${sliced.toFixed(1)} ms with 5 slices (${(sliced / plain).toFixed(1)}x)`);
+  const median = (xs: number[]): number => xs.sort((x, y) => x - y)[xs.length >> 1]!;
+  for (let i = 0; i < 3; i++) {
+    once(ref, cur);
+    once(strip(ref), strip(cur));
+  }
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    a.push(once(strip(ref), strip(cur)));
+    b.push(once(ref, cur));
+  }
+  const plain = median(a);
+  const sliced = median(b);
+  console.log(`\nevaluation of one window (5 features + score, 5,000 rows): ${plain.toFixed(1)} ms without slices, ${sliced.toFixed(1)} ms with 5 slices (${(sliced / plain).toFixed(1)}x; medians)`);
 }
 
 console.log(`\n${((performance.now() - started) / 1000).toFixed(1)} s`);
