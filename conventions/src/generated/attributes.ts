@@ -237,6 +237,15 @@ export type MlDriftSignalValue =
   | "attribution";
 
 /**
+ * The allow-listed slice key (the `<key>` of `ml.slice.<key>`) a per-slice drift result is about; the slice value is on `ml.slice.<key>`.
+ *
+ * May be used on metrics.
+ *
+ * @stability development
+ */
+export const ATTR_ML_DRIFT_SLICE_KEY = "ml.drift.slice.key" as const;
+
+/**
  * The drift statistic a critical value belongs to.
  *
  * May be used on metrics.

@@ -208,6 +208,37 @@ export const METRIC_ML_ATTRIBUTION_MEAN_ABSOLUTE = "ml.attribution.mean_absolute
 export const METRIC_ML_ATTRIBUTION_SHIFT = "ml.attribution.shift" as const;
 
 /**
+ * 1 when a feature or the score drifted within one slice value, 0 when not.
+ *
+ * Significance is Benjamini-Hochberg-adjusted across every (slice value, feature or score) test of the slice key in the window. No point is emitted when the slice has fewer rows than the minimum in the window or in the reference, or when the reference holds no per-slice data (`insufficient_data`, with the reason in the report).
+ *
+ * Instrument: `gauge`. Unit: `1`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_DRIFT_SLICE_DETECTED = "ml.drift.slice.detected" as const;
+
+/**
+ * Population stability index of a feature or the score within one slice value, against the same slice of the reference.
+ *
+ * Instrument: `gauge`. Unit: `1`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_DRIFT_SLICE_PSI = "ml.drift.slice.psi" as const;
+
+/**
+ * The slice value's share of the overall total variation movement of the distributions that drifted (overall or in a slice of the key).
+ *
+ * movement_s = 1/2 sum_i sign(d_i) (C_si / C - R_si / R) on the overall comparison's bins, summed over the drifted features and the score, divided by their summed total variation; the shares of a key sum to 1 and a slice that moved against the overall movement has a negative share. No point is emitted when nothing drifted.
+ *
+ * Instrument: `gauge`. Unit: `1`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_DRIFT_SLICE_SHARE = "ml.drift.slice.share" as const;
+
+/**
  * Duration of model operations.
  *
  * Instrument: `histogram`. Unit: `s`.

@@ -104,6 +104,11 @@ export const REGISTRY: Registry = {
       "openEnum": false,
       "onMetrics": true
     },
+    "ml.drift.slice.key": {
+      "type": "string",
+      "template": false,
+      "onMetrics": true
+    },
     "ml.drift.statistic": {
       "type": "enum",
       "template": false,
@@ -1165,6 +1170,124 @@ export const REGISTRY: Registry = {
         },
         {
           "id": "ml.feature.name",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.drift.slice.detected": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.drift.signal",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.feature.name",
+          "requirement": "conditionally_required"
+        },
+        {
+          "id": "ml.drift.slice.key",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.drift.slice.psi": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.drift.signal",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.feature.name",
+          "requirement": "conditionally_required"
+        },
+        {
+          "id": "ml.drift.slice.key",
+          "requirement": "required"
+        }
+      ]
+    },
+    "ml.drift.slice.share": {
+      "instrument": "gauge",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.drift.slice.key",
           "requirement": "required"
         }
       ]

@@ -7,7 +7,9 @@
  * critical values, p-values, the bins whose share moved most, and how many consecutive windows
  * (`windows`, since `since`) the drift verdict has held; under `flagged`, the window's other
  * flagged verdicts (score drift, degraded performance or calibration, predicted-share shifts,
- * missing-value spikes) with theirs.
+ * missing-value spikes) with theirs; under `whereItMoved`, per allow-listed slice key, the slice
+ * value explaining most of the movement (its share of the overall total variation movement) and
+ * the features and score that drifted within it. A drift within a slice alone also emits the event.
  *
  * @stability development
  */

@@ -49,6 +49,7 @@ import type { FeatureWindow, WindowSnapshot } from '../windows/snapshot.js';
 import { statisticalView } from '../windows/noisy.js';
 import { numericPair, type NumericPair } from './numeric-pair.js';
 import { DEFAULT_ALPHA, DEFAULT_MIN_JENSEN_SHANNON, DEFAULT_MIN_PSI, DEFAULT_MIN_ROWS, DEFAULT_THRESHOLD } from '../statistics/defaults.js';
+import { SLICE_DRIFT_DEFAULTS, sliceDriftReport, type DistributionEngine } from './slice-drift.js';
 
 export interface EvaluationSettings {
   /** Significance level after Benjamini-Hochberg (default 0.01). */
@@ -67,6 +68,8 @@ export interface EvaluationSettings {
   readonly bootstrapBelow?: number;
   /** Fairness across slices: minimum rows per slice, alpha, limits (see statistics/fairness.ts). */
   readonly fairness?: FairnessOptions;
+  /** Rows a slice needs (window and reference) for its drift verdicts (default SLICE_DRIFT_DEFAULTS.minRows, analysis/slice-drift.ts). */
+  readonly sliceMinRows?: number;
   /** Limits of the verdicts on performance, calibration, shares and missing values (statistics/verdicts.ts; alpha and minRows by default). */
   readonly limits?: Partial<VerdictLimits>;
 }
@@ -639,6 +642,14 @@ export function evaluate(noisyReference: WindowSnapshot, noisyCurrent: WindowSna
         },
       }
     : null;
+  const engine: DistributionEngine<Pending> = {
+    // (no bootstrap interval per slice: the slice keeps only the verdict and the point statistics)
+    feature: (n, ref, cur, refRows, curRows) => featureDistribution(n, ref, cur, ctx, { ...s, bootstrapBelow: 0 }, refRows, curRows),
+    score: (ref, cur) => numericComparison({ reference: ref, current: cur, note: null }, undefined, { ...s, bootstrapBelow: 0 }),
+    pValue: (p) => p.pValue,
+    decide: (p, adjusted, enough, minRows) => decide(p, adjusted, { ...s, minRows }, enough),
+  };
+  const sliceDrift = sliceDriftReport(reference, current, { features, score }, engine, { alpha: s.alpha, minRows: settings.sliceMinRows ?? SLICE_DRIFT_DEFAULTS.minRows });
   const lat = current.inferenceDuration['predict'] ?? current.inferenceDuration[''];
   const win = ctx.window ? { start: ctx.window.start.toISOString(), end: ctx.window.end.toISOString() } : null;
   const limits = { alpha: s.alpha, minCount: s.minRows, ...settings.limits };
@@ -662,6 +673,7 @@ export function evaluate(noisyReference: WindowSnapshot, noisyCurrent: WindowSna
     latency: lat && lat.count > 0 ? { count: lat.count, p50: histogramQuantile(lat, 0.5), p95: histogramQuantile(lat, 0.95), p99: histogramQuantile(lat, 0.99) } : null,
     estimated: task === 'binary_classification' || task === undefined ? estimatedPerformance(reference, current, s) : null,
     fairness: task === 'binary_classification' || task === undefined ? fairnessReport(current, s) : null,
+    sliceDrift,
     comparison: null,
     attribution: attributionReport(reference, current, s, enoughRows),
     retrain: null,

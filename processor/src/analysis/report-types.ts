@@ -401,6 +401,63 @@ export function unresolvedFeatures(r: Pick<ModelReport, 'features'>): string[] {
     .sort();
 }
 
+/** One distribution (a feature or the score) of one slice value (see analysis/slice-drift.ts). */
+export interface SliceSignalDrift {
+  readonly verdict: DriftDecision['verdict'];
+  readonly pValue: number | null;
+  /** Benjamini-Hochberg-adjusted across every (slice value, feature or score) test of the slice key. */
+  readonly adjustedPValue: number | null;
+  readonly psi: number | null;
+  readonly jensenShannon: number | null;
+  readonly count: number;
+  readonly referenceCount: number;
+  readonly reasons: readonly string[];
+}
+
+/** One slice value's drift. */
+export interface SliceDriftValue {
+  readonly slice: string;
+  /** Rows of the slice in the window and in the reference. */
+  readonly count: number;
+  readonly referenceCount: number;
+  /** `insufficient_data` when either side has fewer than `minRows` rows (then no verdict is `no_drift`). */
+  readonly status: 'ok' | 'insufficient_data';
+  readonly reason: string | null;
+  readonly features: Readonly<Record<string, SliceSignalDrift>>;
+  readonly score: SliceSignalDrift | null;
+  /** Features (and `score`) that drifted in this slice, largest PSI first. */
+  readonly drifted: readonly string[];
+  /**
+   * The slice's share of the overall total variation movement of the `basis` distributions
+   * (statistics/slice-contribution.ts; the shares of a key sum to 1, a slice that moved against
+   * the overall movement has a negative one); null when nothing drifted.
+   */
+  readonly share: number | null;
+}
+
+/** Drift per value of one slice key. */
+export interface SliceKeyDrift {
+  /** Ranked: largest share of the movement first (by name when nothing drifted). */
+  readonly slices: readonly SliceDriftValue[];
+  /** Tests in the key's Benjamini-Hochberg family (slices with enough rows x their features and score). */
+  readonly tested: number;
+  /** The distributions whose movement is ranked: those that drifted overall or in a slice of this key. */
+  readonly basis: readonly string[];
+  /** Drifted distributions left out of the ranking (their slices could not be put on the overall bins). */
+  readonly unranked: readonly string[];
+  /** The slice explaining most of the movement, when something drifted; else null. */
+  readonly located: string | null;
+}
+
+export interface SliceDriftReport {
+  readonly minRows: number;
+  readonly alpha: number;
+  /** By slice key (the `<key>` of `ml.slice.<key>`). */
+  readonly keys: Readonly<Record<string, SliceKeyDrift>>;
+  /** Per key with a ranking, the slice that explains most of the movement, largest share first. */
+  readonly located: readonly { readonly key: string; readonly slice: string; readonly share: number; readonly drifted: readonly string[] }[];
+}
+
 export interface ModelReport {
   readonly model: { readonly name: string; readonly version: string | null; readonly task: ModelTask | null; readonly role: string };
   readonly window: { readonly start: string; readonly end: string } | null;
@@ -429,6 +486,8 @@ export interface ModelReport {
   readonly estimated: EstimatedPerformanceReport | null;
   /** Per-slice metrics and disparities, when the window carries allow-listed slices with outcomes. */
   readonly fairness: FairnessReport | null;
+  /** Features and score per value of each allow-listed slice key, and where the drift moved (analysis/slice-drift.ts). */
+  readonly sliceDrift: SliceDriftReport | null;
   /** On a canary or shadow report: the comparison with the primary of the same window. */
   readonly comparison: ComparisonReport | null;
   /** When feature attributions are recorded. */

@@ -25,11 +25,13 @@ export function slotsFromSnapshot(snapshot: AggregationSnapshot, role = 'primary
       for (const p of metric.points) {
         const at = ofRole(p.attributes) ? slotOf(spec, p.attributes) : undefined;
         if (at === undefined || 'missing' in at) continue;
-        const key = exponentialSlotKey(at.key);
-        const existing = slots.get(key);
-        const slot = existing?.kind === 'exponential' ? existing : exponentialSlot(key, parseSlotKey(key));
-        slot.histogram.add(p.histogram);
-        slots.set(key, slot);
+        const plain = exponentialSlotKey(at.key);
+        for (const key of [plain, ...sliceSlotKeys(spec.signal, plain, p.attributes)]) {
+          const existing = slots.get(key);
+          const slot = existing?.kind === 'exponential' ? existing : exponentialSlot(key, parseSlotKey(key));
+          slot.histogram.add(p.histogram);
+          slots.set(key, slot);
+        }
       }
       continue;
     }

@@ -177,24 +177,34 @@ export function parseSlotKey(key: string): SlotId {
 /** Attribute prefix of slices (`ml.slice.<key>`). */
 export const SLICE_ATTRIBUTE_PREFIX = 'ml.slice.';
 
-/** Signals also accumulated per slice value: what per-slice performance and fairness need. */
+/**
+ * Signals also accumulated per slice value: what per-slice performance and fairness need, and the
+ * feature values, categories and missing counts that per-slice drift needs (analysis/slice-drift.ts).
+ */
 export const SLICED_SIGNALS: ReadonlySet<Signal> = new Set<Signal>([
   'predictions', 'prediction.score', 'outcome.score', 'outcomes', 'outcome.error.absolute', 'outcome.error.squared',
+  'feature.value', 'feature.category', 'feature.missing',
 ]);
 
 /**
  * Per-slice slot keys of a point: one for every `ml.slice.<key>` attribute it carries whose
  * `<key>` is allowed (every key when `allowed` is undefined), for the signals in
- * {@link SLICED_SIGNALS}; empty otherwise. The instrumentation bounds slice keys and values.
+ * {@link SLICED_SIGNALS}; empty otherwise. The instrumentation bounds slice keys and values;
+ * `bound` maps a value to the one kept (the stream processor's own bound: `__other__` beyond it),
+ * or to undefined to leave the key out.
  */
-export function sliceSlotKeys(signal: Signal, slotKey: string, attrs: Attributes, allowed?: ReadonlySet<string>): readonly string[] {
+export function sliceSlotKeys(
+  signal: Signal, slotKey: string, attrs: Attributes, allowed?: ReadonlySet<string>, bound?: (key: string, value: string) => string | undefined,
+): readonly string[] {
   if (!SLICED_SIGNALS.has(signal)) return NO_KEYS;
   let out: string[] | undefined;
   for (const a in attrs) {
     if (!a.startsWith(SLICE_ATTRIBUTE_PREFIX)) continue;
     const key = a.slice(SLICE_ATTRIBUTE_PREFIX.length);
     if (key === '' || (allowed !== undefined && !allowed.has(key))) continue;
-    const value = str(attrs[a]) ?? '';
+    const raw = str(attrs[a]) ?? '';
+    const value = bound === undefined ? raw : bound(key, raw);
+    if (value === undefined) continue;
     (out ??= []).push(SLICE_MARK + key + SEP + value + SEP + slotKey);
   }
   return out ?? NO_KEYS;

@@ -4,7 +4,7 @@
 import { referenceLine } from './reference.js';
 import { isInsufficientResolution, unresolvedFeatures, type DistributionReport, type ModelReport } from '../analysis/report-types.js';
 import { esc, histogramOverlay, reliabilityDiagram } from './svg.js';
-import { bySeverity, driftSentence, fmt, pct, performanceRows, pval, verdictText } from './text.js';
+import { bySeverity, driftSentence, fmt, pct, performanceRows, pval, slicesDrifted, verdictText } from './text.js';
 import { windowDrifted } from '../analysis/retrain.js';
 import { renderSectionsHtml } from './sections.js';
 
@@ -74,7 +74,7 @@ ${body}
 export function windowDetailsHtml(r: ModelReport): string {
   const banner = r.status === 'insufficient_data'
     ? `<div class="banner bad">Insufficient data: ${r.current.count} rows, fewer than ${r.settings.minRows}. Nothing is flagged.</div>`
-    : `<div class="banner ${windowDrifted(r) ? 'bad' : 'good'}">${esc(driftSentence(r))}</div>`;
+    : `<div class="banner ${windowDrifted(r) || slicesDrifted(r).length > 0 ? 'bad' : 'good'}">${esc(driftSentence(r))}</div>`;
   const preds = (['score', 'classes', 'value'] as const)
     .map((k) => [k, r.prediction[k]] as const)
     .filter((x): x is readonly [typeof x[0], DistributionReport] => x[1] !== null)

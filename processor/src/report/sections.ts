@@ -121,12 +121,36 @@ const VERDICTS_META = (r: ModelReport) => `each flags the window when significan
 const retrainLine = (r: ModelReport) =>
   r.retrain!.recommended ? `RECOMMENDED after this window: ${r.retrain!.details.join('; ')}` : `not recommended after this window (drift in ${r.retrain!.driftWindows} consecutive window(s))`;
 
+type SliceKey = NonNullable<ModelReport['sliceDrift']>['keys'][string];
+const SLICE_DRIFT_HEAD = ['slice', 'rows', 'reference rows', 'share of movement', 'drifted', 'note'];
+function sliceDriftRows(k: SliceKey): Cell[][] {
+  return k.slices.map((s) => [
+    s.slice,
+    String(s.count),
+    String(s.referenceCount),
+    s.share === null ? '-' : pct(s.share),
+    s.drifted.length ? { text: s.drifted.map((n) => `${n} (PSI ${fmt((n === 'score' ? s.score : s.features[n])?.psi)})`).join(', '), cls: 'drift' } : s.status === 'ok' ? 'none' : '-',
+    s.status === 'ok' ? '' : { text: `insufficient data: ${s.reason ?? ''}`, cls: 'na' },
+  ]);
+}
+/** "where it moved" for one slice key. */
+export function whereItMoved(key: string, k: SliceKey): string {
+  if (k.located === null) return `${key}: nothing drifted in any slice`;
+  const top = k.slices[0]!;
+  return `${key}: where it moved: ${top.slice} (${pct(top.share ?? 0)} of the movement of ${k.basis.join(', ')}${top.drifted.length ? `; drifted there: ${top.drifted.join(', ')}` : ''})`;
+}
+const sliceDriftMeta = (r: ModelReport, k: SliceKey) =>
+  `slices with at least ${r.sliceDrift!.minRows} rows in the window and the reference are tested; Benjamini-Hochberg across the ${k.tested} tests (slices x features and score) at alpha ${r.sliceDrift!.alpha}${k.unranked.length ? `; left out of the ranking: ${k.unranked.join(', ')}` : ''}`;
+
 /** The sections as plain text (empty string when none applies). */
 export function renderSectionsText(r: ModelReport): string {
   const out: string[] = [];
   if (r.estimated) out.push('', `Estimated performance (CBPE, without labels): ${estimatedMeta(r)}`, textTable(ESTIMATED_HEAD, estimatedRows(r)));
   for (const [key, f] of Object.entries(r.fairness?.keys ?? {})) {
     out.push('', `Fairness by ${key} (slices with at least ${r.fairness!.minCount} rows are compared)`, textTable(SLICE_HEAD, sliceRows(f)), ...disparityLines(f).map((l) => `  ${l}`));
+  }
+  for (const [key, k] of Object.entries(r.sliceDrift?.keys ?? {})) {
+    out.push('', `Drift by ${key}: ${whereItMoved(key, k).slice(key.length + 2)}`, `  ${sliceDriftMeta(r, k)}`, textTable(SLICE_DRIFT_HEAD, sliceDriftRows(k)));
   }
   if (r.comparison) out.push('', `Comparison: ${comparisonTitle(r)}`, ...comparisonLines(r).map((l) => `  ${l}`));
   if (r.attribution) out.push('', 'Attributions (features by shift of mean |attribution|)', textTable(ATTRIBUTION_HEAD, attributionRows(r)));
@@ -146,6 +170,13 @@ export function renderSectionsHtml(r: ModelReport): string {
     for (const [key, f] of keys) {
       const lines = disparityLines(f).map((l) => `<p class="${l.endsWith('VIOLATED') ? 'drift' : 'meta'}">${esc(l)}</p>`).join('');
       out.push(`<h3>${esc(key)}</h3>${htmlTable('fairness', SLICE_HEAD, sliceRows(f), ` data-slice-key="${esc(key)}"`)}${lines}`);
+    }
+  }
+  const sliceKeys = Object.entries(r.sliceDrift?.keys ?? {});
+  if (sliceKeys.length) {
+    out.push('<h2>Drift by slice</h2>');
+    for (const [key, k] of sliceKeys) {
+      out.push(`<h3>${esc(key)}</h3><p class="${k.located === null ? 'meta' : 'drift'}" data-located="${esc(k.located ?? '')}">${esc(whereItMoved(key, k))}</p><p class="meta">${esc(sliceDriftMeta(r, k))}</p>${htmlTable('slice-drift', SLICE_DRIFT_HEAD, sliceDriftRows(k), ` data-slice-key="${esc(key)}"`)}`);
     }
   }
   if (r.comparison) {

@@ -17,11 +17,17 @@ export function bySeverity(features: Readonly<Record<string, DistributionReport>
   return Object.entries(features).sort(([an, a], [bn, b]) => rank(a) - rank(b) || (b.psi ?? -1) - (a.psi ?? -1) || (an < bn ? -1 : 1));
 }
 
+/** The slices explaining most of the movement (one per key) in which something drifted. */
+export function slicesDrifted(r: ModelReport): NonNullable<ModelReport['sliceDrift']>['located'] {
+  return (r.sliceDrift?.located ?? []).filter((l) => l.drifted.length > 0);
+}
+
 /** The window's drift verdict in a sentence: the drifted features, and the prediction signals that drifted. */
 export function driftSentence(r: ModelReport): string {
   const preds = driftedNames(r).slice(r.drifted.length);
   const also = preds.length ? `${r.drifted.length ? '; ' : '; but '}${preds.join(' and ')} drifted${r.drifted.length ? ' too' : ''}` : '';
-  return r.drifted.length ? `Drift in ${r.drifted.length} feature(s): ${r.drifted.join(', ')}${also}` : `No feature drifted${also}.`;
+  const within = slicesDrifted(r).length ? ` Within slices: ${slicesDrifted(r).map((l) => `${l.key}=${l.slice} (${l.drifted.join(', ')}; ${pct(l.share)} of the movement)`).join('; ')}.` : '';
+  return (r.drifted.length ? `Drift in ${r.drifted.length} feature(s): ${r.drifted.join(', ')}${also}` : `No feature drifted${also}.`) + within;
 }
 
 export function verdictText(f: DistributionReport): string {

@@ -8,10 +8,11 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { InputError } from '../model/errors.js';
 import type { AuthSettings } from './auth.js';
 import { FAIRNESS_DEFAULTS, type FairnessOptions } from '../statistics/fairness.js';
+import { SLICE_DRIFT_DEFAULTS } from '../analysis/slice-drift.js';
+import { DEFAULT_LIMITS } from '../streams/processor.js';
 import { VERDICT_DEFAULTS, type VerdictLimits } from '../statistics/verdicts.js';
 import { DEFAULT_ALPHA, DEFAULT_MIN_JENSEN_SHANNON, DEFAULT_MIN_PSI, DEFAULT_THRESHOLD } from '../statistics/defaults.js';
 import { DEFAULT_WINDOW_OPTIONS } from '../windows/windows.js';
-import { DEFAULT_LIMITS } from '../streams/processor.js';
 import { DEFAULT_RETENTION, type Retention } from '../streams/retention.js';
 
 /** Limits of the per-window verdicts that the configuration may set (statistics/verdicts.ts owns the defaults). */
@@ -61,8 +62,16 @@ export interface ServiceConfig {
   readonly storage: { readonly path: string; readonly durability: 'full' | 'normal' };
   readonly windows: { readonly lengthMs: number; readonly minRows: number; readonly maxExtensions: number };
   readonly references: { readonly rollingWindows: number; readonly rollingRefreshMs: number };
-  readonly evaluation: { readonly intervalMs: number; readonly alpha: number; readonly minPsi: number; readonly minJensenShannon: number; readonly threshold: number };
-  readonly streams: { readonly maxStreams: number; readonly staleAfterMs: number; readonly deltaIntervals: number; readonly resourceAttributes: readonly string[] };
+  readonly evaluation: {
+    readonly intervalMs: number; readonly alpha: number; readonly minPsi: number; readonly minJensenShannon: number; readonly threshold: number;
+    /** Rows a slice value needs in the window and the reference for its drift verdicts (default in analysis/slice-drift.ts). */
+    readonly sliceMinRows?: number;
+  };
+  readonly streams: {
+    readonly maxStreams: number; readonly staleAfterMs: number; readonly deltaIntervals: number; readonly resourceAttributes: readonly string[];
+    /** Values kept per slice key and model, later ones as `__other__` (default in streams/processor.ts). */
+    readonly maxSliceValues?: number;
+  };
   readonly models: readonly ModelConfig[];
   readonly exporters: {
     /** OTLP/HTTP export of results; endpoint and headers from the standard OTEL_EXPORTER_OTLP_* variables unless set here. */
@@ -117,8 +126,8 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   storage: { path: 'otel-ml-state.db', durability: 'full' },
   windows: DEFAULT_WINDOW_OPTIONS,
   references: { rollingWindows: 12, rollingRefreshMs: 3_600_000 },
-  evaluation: { intervalMs: 10_000, alpha: DEFAULT_ALPHA, minPsi: DEFAULT_MIN_PSI, minJensenShannon: DEFAULT_MIN_JENSEN_SHANNON, threshold: DEFAULT_THRESHOLD },
-  streams: { maxStreams: 100_000, staleAfterMs: 3_600_000, deltaIntervals: DEFAULT_LIMITS.deltaIntervals, resourceAttributes: ['deployment.environment.name'] },
+  evaluation: { intervalMs: 10_000, alpha: DEFAULT_ALPHA, minPsi: DEFAULT_MIN_PSI, minJensenShannon: DEFAULT_MIN_JENSEN_SHANNON, threshold: DEFAULT_THRESHOLD, sliceMinRows: SLICE_DRIFT_DEFAULTS.minRows },
+  streams: { maxStreams: 100_000, staleAfterMs: 3_600_000, deltaIntervals: DEFAULT_LIMITS.deltaIntervals, resourceAttributes: ['deployment.environment.name'], maxSliceValues: DEFAULT_LIMITS.maxSliceValues },
   models: [],
   exporters: { otlp: { enabled: false, intervalMs: 15_000 }, prometheus: { enabled: true } },
   statusPage: { enabled: true },
@@ -353,8 +362,8 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
   const storage = root.section('storage', ['path', 'durability']);
   const windows = root.section('windows', ['length', 'minRows', 'maxExtensions']);
   const refs = root.section('references', ['rollingWindows', 'rollingRefresh']);
-  const ev = root.section('evaluation', ['interval', 'alpha', 'minPsi', 'minJensenShannon', 'threshold']);
-  const streams = root.section('streams', ['maxStreams', 'staleAfter', 'deltaIntervals', 'resourceAttributes']);
+  const ev = root.section('evaluation', ['interval', 'alpha', 'minPsi', 'minJensenShannon', 'threshold', 'sliceMinRows']);
+  const streams = root.section('streams', ['maxStreams', 'staleAfter', 'deltaIntervals', 'resourceAttributes', 'maxSliceValues']);
   const exporters = root.section('exporters', ['otlp', 'prometheus']);
   const otlp = exporters.section('otlp', ['enabled', 'endpoint', 'interval']);
   const prom = exporters.section('prometheus', ['enabled']);
@@ -422,9 +431,11 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
       minPsi: ev.num('minPsi', d.evaluation.minPsi, 0, 100),
       minJensenShannon: ev.num('minJensenShannon', d.evaluation.minJensenShannon, 0, 1),
       threshold: ev.num('threshold', d.evaluation.threshold, 0, 1),
+      sliceMinRows: ev.num('sliceMinRows', d.evaluation.sliceMinRows ?? SLICE_DRIFT_DEFAULTS.minRows, 1, 1e9, true),
     },
     streams: {
       maxStreams: streams.num('maxStreams', d.streams.maxStreams, 1, 1e8, true),
+      maxSliceValues: streams.num('maxSliceValues', d.streams.maxSliceValues ?? DEFAULT_LIMITS.maxSliceValues, 1, 10_000, true),
       staleAfterMs: streams.duration('staleAfter', d.streams.staleAfterMs, 1000, 30 * 86_400_000),
       deltaIntervals: streams.num('deltaIntervals', d.streams.deltaIntervals, 1, 1024, true),
       resourceAttributes: streams.strings('resourceAttributes', d.streams.resourceAttributes),

@@ -15,7 +15,11 @@ import {
   ATTR_ML_RETRAIN_REASON,
   ATTR_ML_RETRAIN_REASONS,
   ATTR_ML_SLICE,
+  ATTR_ML_DRIFT_SLICE_KEY,
   EVENT_ML_RETRAIN_RECOMMENDED,
+  METRIC_ML_DRIFT_SLICE_DETECTED,
+  METRIC_ML_DRIFT_SLICE_PSI,
+  METRIC_ML_DRIFT_SLICE_SHARE,
   METRIC_ML_ATTRIBUTION_MEAN_ABSOLUTE,
   METRIC_ML_ATTRIBUTION_SHIFT,
   METRIC_ML_CANARY_ACCURACY_DIFFERENCE,
@@ -116,7 +120,7 @@ import {
   EVENT_ML_DATA_QUALITY_DETECTED,
   EVENT_ML_RETRAIN_REVIEW,
 } from '@otel-ml/conventions';
-import { isInsufficientResolution, unresolvedFeatures, type DistributionReport, type ModelReport } from '../analysis/report-types.js';
+import { isInsufficientResolution, unresolvedFeatures, type DistributionReport, type ModelReport, type SliceSignalDrift } from '../analysis/report-types.js';
 import { QUALITY_GAUGES, dataQualityEvent, qualityPoints } from './emit-quality.js';
 import { windowEventAttributes } from './event-attributes.js';
 import { reviewEvent } from './emit-review.js';
@@ -197,6 +201,9 @@ const RESULT_GAUGES: readonly [GaugeName, string][] = [
   [METRIC_ML_FAIRNESS_EQUAL_OPPORTUNITY_DIFFERENCE, 'Highest minus lowest true positive rate across slices'],
   [METRIC_ML_FAIRNESS_DISPARATE_IMPACT_RATIO, 'Lowest over highest predicted-positive rate across slices'],
   [METRIC_ML_FAIRNESS_VIOLATION, '1 when a disparity is beyond its limit and significant'],
+  [METRIC_ML_DRIFT_SLICE_DETECTED, '1 when a feature or the score drifted within a slice value'],
+  [METRIC_ML_DRIFT_SLICE_PSI, 'PSI of a feature or the score within a slice value'],
+  [METRIC_ML_DRIFT_SLICE_SHARE, 'Share of the overall drift movement carried by a slice value'],
   [METRIC_ML_CANARY_VERDICT, '1 for the verdict of the latest candidate-vs-primary comparison'],
   [METRIC_ML_CANARY_SCORE_JENSEN_SHANNON, 'Jensen-Shannon distance of candidate and primary scores'],
   [METRIC_ML_CANARY_SCORE_P_VALUE, 'Chi-square p-value of candidate vs primary scores'],
@@ -314,6 +321,20 @@ export function reportPoints(r: ModelReport): Point[] {
       push(METRIC_ML_FAIRNESS_VIOLATION, d.violated ? 1 : 0, { ...keyAttrs, [ATTR_ML_FAIRNESS_DISPARITY]: name });
     }
   }
+  for (const [key, k] of Object.entries(r.sliceDrift?.keys ?? {})) {
+    const keyAttrs = { ...base, [ATTR_ML_DRIFT_SLICE_KEY]: key };
+    for (const sl of k.slices) {
+      const attrs = { ...keyAttrs, [ATTR_ML_SLICE(key)]: sl.slice };
+      push(METRIC_ML_DRIFT_SLICE_SHARE, sl.share, attrs);
+      const signals: [string, SliceSignalDrift, Attributes][] = Object.entries(sl.features).map(([n, d]) => [n, d, { ...attrs, [ATTR_ML_DRIFT_SIGNAL]: ML_DRIFT_SIGNAL_VALUE_FEATURE, [ATTR_ML_FEATURE_NAME]: n }]);
+      if (sl.score) signals.push(['score', sl.score, { ...attrs, [ATTR_ML_DRIFT_SIGNAL]: ML_DRIFT_SIGNAL_VALUE_SCORE }]);
+      for (const [, d, a] of signals) {
+        push(METRIC_ML_DRIFT_SLICE_PSI, d.psi, a);
+        // a decision is 1 or 0: a slice without enough rows (insufficient_data) gets no point
+        if (d.verdict === 'drift' || d.verdict === 'no_drift') push(METRIC_ML_DRIFT_SLICE_DETECTED, d.verdict === 'drift' ? 1 : 0, a);
+      }
+    }
+  }
   if (r.comparison) {
     const c = r.comparison;
     const attrs: Attributes = c.primary.version ? { ...base, [ATTR_ML_CANARY_PRIMARY_VERSION]: c.primary.version } : base;
@@ -413,6 +434,22 @@ export function driftEvent(r: ModelReport): { attributes: Attributes; body: stri
   if (flagged.length > 0) {
     // The window's other flagged verdicts (score drift, degraded performance, share shifts, missing-value spikes).
     details['flagged'] = flagged.map((c) => ({ check: c.check, feature: c.feature, class: c.class, verdict: c.verdict, windows: c.windows, since: c.since }));
+  }
+  const located = r.sliceDrift?.located ?? [];
+  if (located.length > 0) {
+    // Where it moved: per slice key, the slice value explaining most of the movement, and what drifted in it.
+    details['whereItMoved'] = located.map((l) => {
+      const s = r.sliceDrift!.keys[l.key]!.slices.find((x) => x.slice === l.slice)!;
+      return {
+        key: l.key,
+        slice: l.slice,
+        share: round(l.share),
+        drifted: l.drifted.map((n) => {
+          const d = n === 'score' ? s.score : s.features[n];
+          return { name: n, psi: d?.psi ?? null, adjustedPValue: d?.adjustedPValue ?? null };
+        }),
+      };
+    });
   }
   const ranking = r.attribution?.ranking ?? [];
   if (ranking.length > 0) {
@@ -537,11 +574,11 @@ export class ResultsEmitter {
     }
   }
 
-  /** Publishes a model's newest report (replacing the previous one) and emits its drift event (drifted features or any other flagged verdict). */
+  /** Publishes a model's newest report (replacing the previous one) and emits its drift event (drifted features, a drift within a slice, or any other flagged verdict). */
   publish(modelKey: string, report: ModelReport, evaluationSeconds: number): void {
     this.latest.set(modelKey, report);
     this.evaluationDuration.record(evaluationSeconds, { [ATTR_ML_MODEL_NAME]: report.model.name });
-    if ((report.drifted.length > 0 || report.verdicts?.checks.some((c) => c.flagged)) && this.opts.logger) {
+    if ((report.drifted.length > 0 || report.verdicts?.checks.some((c) => c.flagged) || (report.sliceDrift?.located.some((l) => l.drifted.length > 0) ?? false)) && this.opts.logger) {
       const e = driftEvent(report);
       this.opts.logger.emit({ eventName: EVENT_ML_DRIFT_DETECTED, attributes: e.attributes, body: e.body, severityText: 'WARN', severityNumber: 13 });
     }

@@ -140,7 +140,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     // ingest commits off the event loop (a slow disk write must not stall the receivers)
     commitWorker: true,
     clock,
-    limits: { maxStreams: config.streams.maxStreams, staleAfterMs: config.streams.staleAfterMs, deltaIntervals: config.streams.deltaIntervals },
+    limits: { maxStreams: config.streams.maxStreams, staleAfterMs: config.streams.staleAfterMs, deltaIntervals: config.streams.deltaIntervals, ...(config.streams.maxSliceValues !== undefined ? { maxSliceValues: config.streams.maxSliceValues } : {}) },
     resourceAttributes: config.streams.resourceAttributes,
     windows: { lengthMs: config.windows.lengthMs, minRows: config.windows.minRows, maxExtensions: config.windows.maxExtensions },
     references: { rollingWindows: config.references.rollingWindows, rollingRefreshMs: config.references.rollingRefreshMs },
@@ -310,6 +310,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
             minPsi: config.evaluation.minPsi,
             minJensenShannon: config.evaluation.minJensenShannon,
             threshold: config.evaluation.threshold,
+            ...(config.evaluation.sliceMinRows !== undefined ? { sliceMinRows: config.evaluation.sliceMinRows } : {}),
             fairness: config.fairness,
             limits: { ...config.limits, ...mc?.limits },
           },

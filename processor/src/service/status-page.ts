@@ -11,12 +11,12 @@ import { unresolvedFeatures, type ModelReport, type ReferenceKindName } from '..
 import { calibrationSection, featureCard, featureTable, performanceSection, STYLE } from '../report/html.js';
 import { referenceLine } from '../report/reference.js';
 import { qualitySummary } from '../report/quality.js';
-import { renderSectionsHtml } from '../report/sections.js';
+import { renderSectionsHtml, whereItMoved } from '../report/sections.js';
 import { esc } from '../report/svg.js';
 import { trendCharts } from '../report/trends.js';
 import { runVerdicts } from '../report/run.js';
 import { driftedNames, summarizeRun } from '../analysis/run.js';
-import { bySeverity } from '../report/text.js';
+import { bySeverity, slicesDrifted } from '../report/text.js';
 import type { ProcessorStats } from '../streams/processor.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
 import type { RetrainingRecord } from '../store/retraining.js';
@@ -136,15 +136,19 @@ function statusOf(r: ModelReport): string {
   const noFeatureData = Object.keys(r.features).length > 0 && Object.values(r.features).every((f) => f.count === 0);
   const drifted = driftedNames(r);
   const unresolved = unresolvedFeatures(r);
+  // overall nothing drifted, but within a slice something did (diluted in the whole)
+  const located = slicesDrifted(r);
   // a badge beside the verdict: these features were neither flagged nor cleared
   const badge = unresolved.length ? ` <span class="sig" data-insufficient-resolution="${unresolved.length}">insufficient resolution: ${esc(unresolved.join(', '))}</span>` : '';
   return (r.status === 'insufficient_data'
     ? '<span class="na">insufficient data</span>'
     : drifted.length
       ? `<span class="drift">drift: ${esc(drifted.join(', '))}</span>`
-      : noFeatureData
-        ? '<span class="na">no feature data in this window</span>'
-        : '<span class="ok">no drift</span>') + badge;
+      : located.length
+        ? `<span class="drift" data-slice-drift>drift within ${esc(located.map((l) => `${l.key}=${l.slice}`).join(', '))}</span>`
+        : noFeatureData
+          ? '<span class="na">no feature data in this window</span>'
+          : '<span class="ok">no drift</span>') + badge;
 }
 
 const titleOf = (r: { readonly model: Entry['model'] }) => `${r.model.name}${r.model.version ? ` v${r.model.version}` : ''} · ${r.model.role}`;
@@ -169,6 +173,7 @@ function modelSection(key: string, r: ModelReport, history: readonly ModelReport
 <h2>${esc(title)} — ${status}</h2>
 <p class="meta">window ${esc(r.window?.start ?? '-')} – ${esc(r.window?.end ?? '-')} · ${r.current.count} rows · reference ${esc(referenceLine(r))}</p>
 ${qualitySummary(r).map((l) => `<p class="drift">${esc(l)}</p>`).join('')}
+${Object.entries(r.sliceDrift?.keys ?? {}).filter(([, k]) => k.located !== null).map(([key, k]) => `<p class="drift" data-where-it-moved="${esc(key)}">${esc(whereItMoved(key, k))}</p>`).join('')}
 ${verdicts}
 ${trends ? `<h3>Over the last ${history.length} windows</h3>${trends}` : ''}
 ${featureTable(r)}

@@ -55,6 +55,8 @@ export { aucStandardError, independentDifference, normalCritical, normalTwoSided
 export type { MeanDifference, ProportionDifference } from './comparison.js';
 export { fairness } from './fairness.js';
 export type { Disparity, Fairness, FairnessOptions, SliceInput, SliceMetrics } from './fairness.js';
+export { combineMovements, sliceMovements } from './slice-contribution.js';
+export type { SliceBins, SliceContribution, SliceMovement, SliceMovements } from './slice-contribution.js';
 export { delongAuc } from './delong.js';
 export type { DelongAuc } from './delong.js';
 export { fisherExactOneSided } from './fisher-exact.js';

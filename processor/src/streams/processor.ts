@@ -34,7 +34,7 @@
  * arrival, as an in-order one would have been had it arrived then; a closed window is never
  * changed.
  */
-import { ATTR_ML_PRIVACY_PART, ML_PRIVACY_PART_VALUE_NEGATIVE, type BaselineFile, type ExplicitHistogram } from '@otel-ml/conventions';
+import { ATTR_ML_PRIVACY_PART, CATEGORY_OVERFLOW, ML_PRIVACY_PART_VALUE_NEGATIVE, type BaselineFile, type ExplicitHistogram } from '@otel-ml/conventions';
 import type { Attributes, ConsumeResult, ExponentialHistogramPoint, HistogramPoint, Metric, MetricsExport, NumberPoint } from '../otlp/model.js';
 import { FLAG_NO_RECORDED_VALUE } from '../otlp/model.js';
 import { isValidated } from '../otlp/decode.js';
@@ -73,9 +73,17 @@ export interface Limits {
    * arrive up to this many intervals late and still be counted. Default 16.
    */
   readonly deltaIntervals: number;
+  /**
+   * Values kept per slice key and model (the first ones seen, those of the open window after a
+   * restart); later ones are accumulated as `__other__`. Default 64 (above the instrumentation's
+   * own bound of 32 plus its `__other__`, so that it only binds senders that do not bound theirs).
+   */
+  readonly maxSliceValues: number;
+  /** Slice keys kept per model; points of later keys are not split by slice. Default 16. */
+  readonly maxSliceKeys: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxStreams: 100_000, staleAfterMs: 3_600_000, deltaIntervals: DEFAULT_DELTA_INTERVALS };
+export const DEFAULT_LIMITS: Limits = { maxStreams: 100_000, staleAfterMs: 3_600_000, deltaIntervals: DEFAULT_DELTA_INTERVALS, maxSliceValues: 64, maxSliceKeys: 16 };
 
 export interface StreamProcessorOptions {
   /** SQLite file; ':memory:' (default) keeps state for the life of the process only. */
@@ -247,6 +255,8 @@ export class StreamProcessor {
   private readonly lastPoint = new Map<string, number>();
   private readonly dropped = emptyDropCounts();
   private readonly intern = (b: readonly number[]): readonly number[] => this.db.internBounds(b);
+  /** Slice values kept per model and slice key (see Limits.maxSliceValues). */
+  private readonly sliceValues = new Map<string, Map<string, Set<string>>>();
 
   private constructor(opts: StreamProcessorOptions) {
     this.clock = opts.clock ?? Date.now;
@@ -454,7 +464,7 @@ export class StreamProcessor {
       modelKey === undefined || typeof slotKey !== 'string'
         ? MISSING_ATTRIBUTE
         : {
-            streamKey: hash64(canonical), modelKey, slotKey: expSlot ? exponentialSlotKey(slotKey) : slotKey, sliceKeys: sliceSlotKeys(spec.signal, slotKey, attrs, this.sliceKeys),
+            streamKey: hash64(canonical), modelKey, slotKey: expSlot ? exponentialSlotKey(slotKey) : slotKey, sliceKeys: sliceSlotKeys(spec.signal, expSlot ? exponentialSlotKey(slotKey) : slotKey, attrs, this.sliceKeys, this.sliceBound(modelKey)),
             task: attrString(attrs, ATTR.modelTask), exponential: expSlot, shared: false,
           };
     if (!cacheable) return r;
@@ -520,6 +530,38 @@ export class StreamProcessor {
       ch.windows.add(w);
     }
     return w;
+  }
+
+  /**
+   * The bound on a model's slice keys and values: a value beyond `maxSliceValues` of its key is
+   * kept as `__other__`, a key beyond `maxSliceKeys` is left out. Seeded from the open window's
+   * slots, so a restart keeps the values already in it.
+   */
+  private sliceBound(modelKey: string): (key: string, value: string) => string | undefined {
+    return (key, value) => {
+      let keys = this.sliceValues.get(modelKey);
+      if (keys === undefined) {
+        this.sliceValues.set(modelKey, (keys = new Map()));
+        for (const slot of this.windows.get(modelKey)?.slots.values() ?? []) {
+          const sl = slot.id.slice;
+          if (sl === undefined) continue;
+          let set = keys.get(sl.key);
+          if (set === undefined) keys.set(sl.key, (set = new Set()));
+          set.add(sl.value);
+        }
+      }
+      let values = keys.get(key);
+      if (values === undefined) {
+        if (keys.size >= this.limits.maxSliceKeys) return undefined;
+        keys.set(key, (values = new Set()));
+      }
+      if (values.has(value)) return value;
+      if (values.size < this.limits.maxSliceValues) {
+        values.add(value);
+        return value;
+      }
+      return CATEGORY_OVERFLOW;
+    };
   }
 
   /** Boundaries the model's baseline prescribes for a histogram slot, if any. */

@@ -95,7 +95,7 @@ export interface WindowSnapshot {
   readonly noiseVariance?: number;
   /**
    * The same window per slice: slice key (the `<key>` of `ml.slice.<key>`) → slice value → the
-   * slice's predictions, scores and outcomes (signals of `SLICED_SIGNALS`; no features, no
+   * slice's predictions, scores, outcomes and feature values (signals of `SLICED_SIGNALS`; no
    * nested slices).
    */
   readonly slices: Record<string, Record<string, WindowSnapshot>>;

@@ -194,6 +194,10 @@ describe('faults and attacks on the service', () => {
     expect(s.liveStreams).toBe(500);
     expect(s.droppedPoints.stream_limit).toBe(TOTAL - 500);
     expect(rejected).toBe(TOTAL - 500);
+    // each point carries its own ml.slice.user value: 64 of them are kept per model, the rest as __other__
+    const users = svc.processor.openWindows()[0]!.slices.user!;
+    expect(Object.keys(users)).toHaveLength(65);
+    expect(users.__other__!.features.x!.histogram!.count).toBe(500 - 64);
     // state for 500 streams, not 20,000 (the memory this takes at scale: processor/bench/overload-cardinality.ts)
     expect(decodeMetricsProtobuf(distinctSeries(0, 1)).acceptedDataPoints).toBe(1);
   });

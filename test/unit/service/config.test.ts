@@ -36,14 +36,15 @@ describe('service configuration', () => {
   it('reads a full file, resolves paths against it and parses durations', () => {
     const p = file(
       'full.yaml',
-      `receivers:\n  http: { port: 0 }\n  grpc: { enabled: false }\nstorage: { path: state/db.sqlite }\nwindows: { length: 10m, minRows: 100 }\nevaluation: { alpha: 0.001, interval: 30s }\nfairness: { minCount: 100, minImpactRatio: 0.9 }\nmodels:\n  - name: fraud\n    baseline: fraud.baseline.json\n    reference: baseline\n  - name: churn\n    reference: rolling\nexporters:\n  otlp: { enabled: true, endpoint: http://127.0.0.1:4318/v1/metrics }\n  prometheus: { enabled: true }\n`,
+      `receivers:\n  http: { port: 0 }\n  grpc: { enabled: false }\nstorage: { path: state/db.sqlite }\nwindows: { length: 10m, minRows: 100 }\nevaluation: { alpha: 0.001, interval: 30s, sliceMinRows: 500 }\nfairness: { minCount: 100, minImpactRatio: 0.9 }\nmodels:\n  - name: fraud\n    baseline: fraud.baseline.json\n    reference: baseline\n  - name: churn\n    reference: rolling\nexporters:\n  otlp: { enabled: true, endpoint: http://127.0.0.1:4318/v1/metrics }\n  prometheus: { enabled: true }\n`,
     );
     const c = loadConfig(p, {});
     expect(c.receivers.http.port).toBe(0);
     expect(c.receivers.grpc.enabled).toBe(false);
     expect(c.storage.path).toBe(join(dir, 'state', 'db.sqlite'));
     expect(c.windows).toMatchObject({ lengthMs: 600_000, minRows: 100 });
-    expect(c.evaluation).toMatchObject({ alpha: 0.001, intervalMs: 30_000 });
+    expect(c.evaluation).toMatchObject({ alpha: 0.001, intervalMs: 30_000, sliceMinRows: 500 });
+    expect(DEFAULT_CONFIG.evaluation.sliceMinRows).toBe(100);
     expect(c.models).toEqual([
       { name: 'fraud', version: undefined, baseline: join(dir, 'fraud.baseline.json'), reference: 'baseline', limits: {} },
       { name: 'churn', version: undefined, baseline: undefined, reference: 'rolling', limits: {} },
@@ -74,6 +75,7 @@ describe('service configuration', () => {
       ['models:\n  - name: m\n    reference: yesterday\n', /models\[0\]\.reference: must be one of baseline, pinned, rolling/],
       ['models:\n  - name: m\n    reference: baseline\n', /models\[0\]\.reference: "baseline" needs models\[0\]\.baseline/],
       ['evaluation: { alpha: 2 }\n', /evaluation\.alpha: must be a number in/],
+      ['evaluation: { sliceMinRows: 0 }\n', /evaluation\.sliceMinRows: must be an integer in/],
       ['fairness: { minImpactRatio: 1.5 }\n', /fairness\.minImpactRatio: must be a number in/],
       ['fairness: { fourFifths: true }\n', /fairness\.fourFifths: unknown key; allowed here: minCount, alpha, maxParityDifference, maxOpportunityDifference, minImpactRatio/],
       ['- a\n- b\n', /the top level must be a mapping/],

@@ -33,8 +33,10 @@ describe('slices', () => {
     expect(w.slices.tier!.gold!.rows).toBe(50);
     expect(w.slices.region!.us!.outcomes.scoreByLabel['1']!.counts).toEqual([3, 2]);
     expect(w.slices.tier!.gold!.outcomes.scoreByLabel['1']!.counts).toEqual([1, 4]);
-    // features are not split by slice, and slices do not nest
-    expect(w.slices.region!.eu!.features).toEqual({});
+    // feature values are split by slice too (per-slice drift); slices do not nest
+    expect(w.slices.region!.eu!.features.age!.histogram!.counts).toEqual([1, 1]);
+    expect(w.slices.region!.us).toBeDefined();
+    expect(w.slices.region!.us!.features).toEqual({});
     expect(w.slices.region!.eu!.slices).toEqual({});
     expect(w.features.age!.histogram!.count).toBe(2);
     p.close();
@@ -54,9 +56,22 @@ describe('slices', () => {
     off.p.close();
   });
 
+  it('bounds the values of a slice key per model: later ones are accumulated as __other__', () => {
+    const clock = { now: T0 };
+    const p = StreamProcessor.open({ clock: () => clock.now, windows: { lengthMs: MIN, minRows: 1 }, limits: { maxSliceValues: 3 } });
+    const points = Array.from({ length: 6 }, (_, i) => hp(feature('age', { 'ml.slice.user': `u${i}` }), T0, T0 + 1, [10], [1, 0]));
+    p.ingest(exportOf(resource({}, histogramMetric('ml.feature.value', 'delta', ...points))));
+    const users = p.openWindows()[0]!.slices.user!;
+    expect(Object.keys(users).sort()).toEqual(['__other__', 'u0', 'u1', 'u2']);
+    expect(users.__other__!.features.age!.histogram!.count).toBe(3);
+    p.close();
+  });
+
   it('slice slot keys round-trip', () => {
     const id = { signal: 'outcomes' as const, subject: '', dims: ['a', 'b'], slice: { key: 'region', value: 'e@u' } };
     expect(parseSlotKey(slotKey(id))).toEqual(id);
+    const exp = { signal: 'feature.value' as const, subject: 'age', dims: [], exponential: true as const, slice: { key: 'region', value: 'eu' } };
+    expect(parseSlotKey(slotKey(exp))).toEqual(exp);
     expect(parseSlotKey(slotKey({ signal: 'predictions', subject: '', dims: ['', ''] }))).toEqual({ signal: 'predictions', subject: '', dims: ['', ''] });
   });
 });
