@@ -4,7 +4,7 @@
  * into the instrumentation.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO } from '../helpers/tsx.js';
 
@@ -49,5 +49,47 @@ describe('workspace boundaries', () => {
         expect(/\.\.\/(\.\.\/)*(instrumentation|conventions)\//.test(spec), `${f} imports ${spec}`).toBe(false);
       }
     }
+  });
+});
+
+/**
+ * Layers inside the processor (docs/ARCHITECTURE.md): a folder imports only folders on a lower
+ * layer, never one on its own layer or above, so no cycle can form between folders.
+ */
+const LAYERS: readonly (readonly string[])[] = [
+  ['cli'],
+  ['service', 'offline'],
+  ['report'],
+  ['analysis'],
+  ['streams', 'receiver'],
+  ['store'],
+  ['windows'],
+  ['statistics', 'model'],
+  ['otlp'],
+];
+const layerOf = (folder: string): number => LAYERS.findIndex((l) => l.includes(folder));
+
+describe('processor layers', () => {
+  const root = join(REPO, 'processor', 'src');
+  const folderOf = (rel: string): string => (rel.includes('/') ? rel.split('/')[0]! : 'cli');
+
+  it('every folder of the processor has a layer', () => {
+    const folders = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    for (const f of folders) expect(layerOf(f), `processor/src/${f} is in no layer of docs/ARCHITECTURE.md`).toBeGreaterThanOrEqual(0);
+  });
+
+  it('imports point downward only', () => {
+    const upward: string[] = [];
+    for (const file of sources(root)) {
+      const rel = relative(root, file);
+      const from = folderOf(rel);
+      for (const spec of importsOf(file)) {
+        if (!spec.startsWith('.')) continue;
+        const to = folderOf(relative(root, join(dirname(file), spec)));
+        if (to === from) continue;
+        if (!(layerOf(to) > layerOf(from))) upward.push(`${rel} -> ${spec} (${from} may not import ${to})`);
+      }
+    }
+    expect(upward).toEqual([]);
   });
 });
