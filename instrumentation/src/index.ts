@@ -53,6 +53,7 @@ export type {
   ObservedRow,
   OutcomeRow,
   PredictionOutput,
+  ProjectionOptions,
   SliceValues,
   SnapshotMetric,
   SumPoint,

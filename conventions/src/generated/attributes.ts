@@ -228,13 +228,19 @@ export const ML_DRIFT_SIGNAL_VALUE_VALUE = "value" as const;
  */
 export const ML_DRIFT_SIGNAL_VALUE_ATTRIBUTION = "attribution" as const;
 
+/**
+ * The joint distribution of the numeric features, through random projections (`ml.feature.projection`): drift of their relationship.
+ */
+export const ML_DRIFT_SIGNAL_VALUE_JOINT = "joint" as const;
+
 /** The values of `ml.drift.signal`. */
 export type MlDriftSignalValue =
   | "feature"
   | "score"
   | "class"
   | "value"
-  | "attribution";
+  | "attribution"
+  | "joint";
 
 /**
  * The drift statistic a critical value belongs to.
@@ -368,6 +374,24 @@ export const ATTR_ML_FEATURE_INPUT = (key: string): string => `ml.feature.input.
  * @stability development
  */
 export const ATTR_ML_FEATURE_NAME = "ml.feature.name" as const;
+
+/**
+ * Identifies the projection directions and standardization: seed, number of projections, and a hash of the feature names, centers and scales.
+ *
+ * May be used on metrics.
+ *
+ * @stability development
+ */
+export const ATTR_ML_FEATURE_PROJECTION_BASIS = "ml.feature.projection.basis" as const;
+
+/**
+ * Index (0 to k - 1) of a random projection of the standardized numeric features.
+ *
+ * May be used on metrics.
+ *
+ * @stability development
+ */
+export const ATTR_ML_FEATURE_PROJECTION_INDEX = "ml.feature.projection.index" as const;
 
 /**
  * Kind of feature.

@@ -136,6 +136,7 @@ export function createModelMonitor(options: ModelMonitorOptions): ModelMonitor {
       limits: options.limits,
       threshold: options.threshold,
       exponentialMaxBuckets: options.exponentialMaxBuckets,
+      ...(options.projections !== undefined ? { projections: options.projections } : {}),
       valueBoundaries: options.valueBoundaries,
       businessBoundaries: options.businessBoundaries,
       clock: options.clock,

@@ -47,6 +47,7 @@ import { dataQualityChecks, dataQualityReport } from './data-quality.js';
 import { referenceReport, type ReferenceChoiceContext } from './reference-report.js';
 import type { FeatureWindow, WindowSnapshot } from '../windows/snapshot.js';
 import { numericPair, type NumericPair } from './numeric-pair.js';
+import { jointDrift } from './joint.js';
 import { DEFAULT_ALPHA, DEFAULT_MIN_JENSEN_SHANNON, DEFAULT_MIN_PSI, DEFAULT_MIN_ROWS, DEFAULT_THRESHOLD } from '../statistics/defaults.js';
 
 export interface EvaluationSettings {
@@ -664,5 +665,6 @@ export function evaluate(reference: WindowSnapshot, current: WindowSnapshot, ctx
     verdicts,
     business,
     dataQuality,
+    joint: jointDrift(reference, current, s),
   };
 }
