@@ -24,10 +24,14 @@ export class Projector {
   readonly features: readonly string[];
   private readonly d: number;
   private readonly learnRows: number;
-  private directions: Float64Array | undefined;
+  /**
+   * The directions with the standardization folded in: weights w_ij = u_ij / scale_j, stored
+   * direction-major (w[i*d + j]), and offsets b_i = sum_j w_ij center_j, so p_i = sum_j w_ij x_j - b_i.
+   */
+  private weights: Float64Array | undefined;
+  private offsets: Float64Array | undefined;
+  /** Running mean while learning. */
   private center: Float64Array;
-  private invScale: Float64Array;
-  private readonly z: Float64Array;
   /** Projections of the latest row (valid after `project` returned true). */
   readonly out: Float64Array;
   private learned = 0;
@@ -53,9 +57,7 @@ export class Projector {
     this.d = features.length;
     this.learnRows = Math.max(2, Math.floor(options.learnRows ?? DEFAULT_LEARN_ROWS));
     this.center = new Float64Array(this.d);
-    this.invScale = new Float64Array(this.d);
     this.m2 = new Float64Array(this.d);
-    this.z = new Float64Array(this.d);
     this.out = new Float64Array(k);
     const { center, scale } = options;
     if (center !== undefined || scale !== undefined) {
@@ -85,9 +87,20 @@ export class Projector {
   }
 
   private fix(center: readonly number[], scale: readonly number[]): void {
-    this.center = Float64Array.from(center);
-    this.invScale = Float64Array.from(scale, (s) => 1 / s);
-    this.directions = projectionDirections(this.seed, this.count, this.d);
+    const k = this.count;
+    const d = this.d;
+    const u = projectionDirections(this.seed, k, d);
+    const w = new Float64Array(k * d);
+    const b = new Float64Array(k);
+    for (let i = 0; i < k; i++) {
+      for (let j = 0; j < d; j++) {
+        const wij = u[i * d + j]! / scale[j]!;
+        w[i * d + j] = wij;
+        b[i]! += wij * center[j]!;
+      }
+    }
+    this.weights = w;
+    this.offsets = b;
     this.basisValue = { seed: this.seed, count: this.count, features: this.features, center: [...center], scale: [...scale] };
     this.basisIdValue = projectionBasisId(this.basisValue);
   }
@@ -99,21 +112,29 @@ export class Projector {
   project(x: Float64Array): boolean {
     const d = this.d;
     for (let j = 0; j < d; j++) if (!Number.isFinite(x[j]!)) return false;
-    const dirs = this.directions;
-    if (dirs === undefined) {
+    const w = this.weights;
+    if (w === undefined) {
       this.learn(x);
       return false;
     }
-    const z = this.z;
-    const c = this.center;
-    const inv = this.invScale;
-    for (let j = 0; j < d; j++) z[j] = (x[j]! - c[j]!) * inv[j]!;
     const out = this.out;
     const k = this.count;
+    const b = this.offsets!;
+    // four independent sums per direction (shorter dependency chains)
     for (let i = 0, o = 0; i < k; i++, o += d) {
-      let p = 0;
-      for (let j = 0; j < d; j++) p += dirs[o + j]! * z[j]!;
-      out[i] = p;
+      let p0 = 0;
+      let p1 = 0;
+      let p2 = 0;
+      let p3 = 0;
+      let j = 0;
+      for (; j + 3 < d; j += 4) {
+        p0 += w[o + j]! * x[j]!;
+        p1 += w[o + j + 1]! * x[j + 1]!;
+        p2 += w[o + j + 2]! * x[j + 2]!;
+        p3 += w[o + j + 3]! * x[j + 3]!;
+      }
+      for (; j < d; j++) p0 += w[o + j]! * x[j]!;
+      out[i] = p0 + p1 + (p2 + p3) - b[i]!;
     }
     return true;
   }
