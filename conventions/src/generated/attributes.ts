@@ -903,6 +903,11 @@ export const ML_VERDICT_CHECK_VALUE_UNKNOWN_FEATURE = "unknown_feature" as const
  */
 export const ML_VERDICT_CHECK_VALUE_BUSINESS_VALUE = "business_value" as const;
 
+/**
+ * The joint distribution of the numeric features drifted: at least one of their random projections (`ml.feature.projection`) moved, after Benjamini-Hochberg across the projections and with an effect at least the floor.
+ */
+export const ML_VERDICT_CHECK_VALUE_JOINT_DRIFT = "joint_drift" as const;
+
 /** The values of `ml.verdict.check`. */
 export type MlVerdictCheckValue =
   | "feature_drift"
@@ -917,7 +922,8 @@ export type MlVerdictCheckValue =
   | "out_of_range"
   | "new_category"
   | "unknown_feature"
-  | "business_value";
+  | "business_value"
+  | "joint_drift";
 
 /**
  * Rows in the current window.

@@ -523,6 +523,9 @@ export const METRIC_ML_DRIFT_KS_P_VALUE = "ml.drift.ks.p_value" as const;
 /**
  * Wasserstein-1 distance in the feature's own units.
  *
+ * With `ml.drift.signal` = `joint`: the sliced Wasserstein distance, the mean of the Wasserstein-1
+ * distances of the random projections (`ml.feature.projection`), in standardized units.
+ *
  * Instrument: `gauge`. Unit: `1`.
  *
  * @stability development

@@ -335,7 +335,8 @@ export const REGISTRY: Registry = {
         "out_of_range",
         "new_category",
         "unknown_feature",
-        "business_value"
+        "business_value",
+        "joint_drift"
       ],
       "openEnum": false,
       "onMetrics": true

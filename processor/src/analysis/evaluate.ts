@@ -41,7 +41,7 @@ import type {
   ReferenceKindName,
   VerdictsReport,
 } from './report-types.js';
-import { windowVerdicts, withChecks } from './verdicts.js';
+import { checkEntry, windowVerdicts, withChecks } from './verdicts.js';
 import { businessChecks, businessReport } from './business.js';
 import { dataQualityChecks, dataQualityReport } from './data-quality.js';
 import { referenceReport, type ReferenceChoiceContext } from './reference-report.js';
@@ -642,7 +642,9 @@ export function evaluate(reference: WindowSnapshot, current: WindowSnapshot, ctx
   const business = businessReport(reference, current, limits);
   const dataQuality = dataQualityReport(reference, current, limits);
   const since = win?.start ?? null;
-  const verdicts = withChecks(verdictsOf(reference, current, task, s, settings.limits, { current: perfCur, reference: perfRef }, cal, { features, prediction: { score, classes, value }, window: win }), [...dataQualityChecks(dataQuality, since), ...businessChecks(business, since)]);
+  const joint = jointDrift(reference, current, s);
+  const jointChecks = joint === null ? [] : [checkEntry('joint_drift', joint.drift.verdict, since, {})];
+  const verdicts = withChecks(verdictsOf(reference, current, task, s, settings.limits, { current: perfCur, reference: perfRef }, cal, { features, prediction: { score, classes, value }, window: win }), [...dataQualityChecks(dataQuality, since), ...businessChecks(business, since), ...jointChecks]);
   return {
     model: { name: ctx.model.name, version: ctx.model.version ?? null, task: task ?? null, role: ctx.model.role ?? 'primary' },
     window: win,
@@ -665,6 +667,6 @@ export function evaluate(reference: WindowSnapshot, current: WindowSnapshot, ctx
     verdicts,
     business,
     dataQuality,
-    joint: jointDrift(reference, current, s),
+    joint,
   };
 }

@@ -242,7 +242,8 @@ export type CheckName =
   | 'out_of_range'
   | 'new_category'
   | 'unknown_feature'
-  | 'business_value';
+  | 'business_value'
+  | 'joint_drift';
 
 /** One verdict of the window, and how long it has held. */
 export interface CheckEntry {
