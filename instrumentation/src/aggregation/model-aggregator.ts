@@ -366,9 +366,15 @@ export class ModelAggregator {
     this.businessBoundaries = validBoundaries(options.businessBoundaries) ? options.businessBoundaries : N.DEFAULT_VALUE_BOUNDARIES;
     if (options.projections !== undefined) {
       const numeric = this.featureStates.filter((f) => f.numeric).map((f) => f.spec.name);
-      this.projector = new Projector(options.projections, numeric, (d) => this.issue('invalid_input', d));
-      this.projectedIndex = Int32Array.from(this.projector.features, (f) => this.featureIndex.get(f)!);
-      this.projectionInput = new Float64Array(this.projector.features.length);
+      try {
+        const p = new Projector(options.projections, numeric, (d) => this.issue('invalid_input', d));
+        this.projector = p;
+        this.projectedIndex = Int32Array.from(p.features, (f) => this.featureIndex.get(f)!);
+        this.projectionInput = new Float64Array(p.features.length);
+      } catch (err) {
+        // a bad projections option costs the projections only, never the rest of the monitoring
+        this.issue('invalid_input', `projections disabled: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
     this.defaultCursor = new DeltaCursor(this, this.clock());
   }

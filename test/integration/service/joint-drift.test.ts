@@ -15,6 +15,9 @@ import type { ModelReport } from '../../../processor/src/analysis/report-types.j
 import { DEFAULT_CONFIG, type ServiceConfig } from '../../../processor/src/service/config.js';
 import { driftEvent, reportPoints } from '../../../processor/src/service/emit.js';
 import { startService } from '../../../processor/src/service/service.js';
+import { renderHtml } from '../../../processor/src/report/html.js';
+import { renderText } from '../../../processor/src/report/text.js';
+import { driftedNames } from '../../../processor/src/analysis/run.js';
 
 const ROWS = 1_000;
 
@@ -112,5 +115,14 @@ describe('joint drift from random projections, through the service', () => {
     const details = JSON.parse(driftEvent(r).body) as { joint?: { drifted: { projection: number }[]; slicedWasserstein: number } };
     expect(details.joint!.drifted.length).toBeGreaterThan(0);
     expect(details.joint!.slicedWasserstein).toBe(r.joint!.slicedWasserstein);
+  });
+
+  it('the text and HTML reports (and so the status page) show the joint verdict', () => {
+    const text = renderText(reports.get(4)!);
+    expect(text).toMatch(/Joint drift: drift \(16 projections of basis s7-k16-[0-9a-f]{8}, 1000 rows against 1000\)/);
+    expect(text).toMatch(/moved most: projection \d+ \(W1 /);
+    expect(renderHtml(reports.get(2)!)).toContain('data-joint="no_drift"');
+    // the prediction x + y moves too (its variance grows from 2 to 3.6)
+    expect(driftedNames(reports.get(4)!)).toEqual(['prediction value', 'joint (feature relationships)']);
   });
 });
