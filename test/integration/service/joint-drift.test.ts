@@ -36,21 +36,23 @@ function rowsOf(window: number): { x: number; y: number; z: number }[] {
   });
 }
 
-function config(): ServiceConfig {
+function config(reference: 'pinned' | 'rolling'): ServiceConfig {
   return {
     ...DEFAULT_CONFIG,
     receivers: { http: { ...DEFAULT_CONFIG.receivers.http, port: 0 }, grpc: { ...DEFAULT_CONFIG.receivers.grpc, port: 0 } },
     storage: { path: ':memory:', durability: 'normal' },
     windows: { lengthMs: 60_000, minRows: 50, maxExtensions: 3 },
-    models: [{ name: 'pricing', reference: 'pinned' }],
+    models: [{ name: 'pricing', reference }],
+    // the rolling reference is refreshed at every window close: windows 1..n-1 merged
+    references: { rollingWindows: 12, rollingRefreshMs: 0 },
     exporters: { otlp: { ...DEFAULT_CONFIG.exporters.otlp, enabled: false }, prometheus: { enabled: false } },
   };
 }
 
-async function run(): Promise<Map<number, ModelReport>> {
+async function run(reference: 'pinned' | 'rolling' = 'pinned'): Promise<Map<number, ModelReport>> {
   let now = Date.UTC(2026, 10, 25, 12, 0, 30);
   const start = now;
-  const svc = await startService(config(), { clock: () => now, manualEvaluation: true });
+  const svc = await startService(config(reference), { clock: () => now, manualEvaluation: true });
   const monitor = createModelMonitor({
     model: { name: 'pricing', version: '1', task: 'regression' },
     features: [
@@ -85,6 +87,15 @@ describe('joint drift from random projections, through the service', () => {
     reports = await run();
   });
   afterAll(() => reports.clear());
+
+  it('a rolling reference (merged windows, projections included) flags the first correlated window too', async () => {
+    const rolling = await run('rolling');
+    for (const w of [2, 3]) expect(rolling.get(w)!.joint!.drift.verdict, `window ${w}`).toBe('no_drift');
+    const w4 = rolling.get(4)!;
+    expect(w4.reference.kind).toBe('rolling');
+    expect(w4.joint!.referenceCount).toBe(3 * ROWS);
+    expect(w4.joint!.drift.verdict).toBe('drift');
+  });
 
   it('per-feature tests see nothing; the joint verdict is no_drift before and drift after the correlation change', () => {
     expect([...reports.keys()].sort()).toEqual([2, 3, 4, 5, 6]);
