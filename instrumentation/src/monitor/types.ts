@@ -56,8 +56,9 @@ export interface ModelMonitorOptions {
   readonly exponentialMaxBuckets?: number;
   /**
    * Joint drift: records k random projections of the standardized numeric features as
-   * `ml.feature.projection` histograms (off by default; about 0.3 µs per row for k = 16 on 20
-   * features, see the README). The processor tests them against the reference.
+   * `ml.feature.projection` histograms (off by default; k x d multiply-adds and k histogram
+   * records per row, measured in docs/beyond-drift.md). The processor tests them against the
+   * reference and decides joint drift.
    */
   readonly projections?: ProjectionOptions;
   /** Classification: class labels, index-aligned with array `scores`. */
