@@ -143,6 +143,8 @@ export const ATTR_ML_DRIFT_BIN = "ml.drift.bin" as const;
 /**
  * JSON with per-feature statistics and the bins that moved most.
  *
+ * With joint drift, a `joint` entry: the projection basis, the sliced Wasserstein distance, and the projections that moved most with their statistics.
+ *
  * Not for metrics: unbounded values (spans or events only).
  *
  * @stability development
