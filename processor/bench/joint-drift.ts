@@ -97,6 +97,54 @@ scenario('power: 20 features, correlation of x0,x1 0 -> 0.8 (no target)', 20, 0.
 scenario('power: 2 features, correlation 0 -> 0.3 (no target)', 2, 0.3);
 const null20 = scenario('false alarms: 20 features, no change (target <= 1%)', 20, 0);
 
+// embeddings: a 384-dimensional vector per row, a mixture of 8 topics (unit topic directions plus
+// isotropic noise of the same size, normalized); the current window gives topic 0 a larger share.
+// Only the projections are recorded.
+const DIM = 384;
+const TOPICS = Array.from({ length: 8 }, () => {
+  const c = Array.from({ length: DIM }, normal);
+  const n = Math.hypot(...c);
+  return c.map((v) => v / n);
+});
+function embeddingRows(n: number, share0: number): Float64Array[] {
+  const out: Float64Array[] = [];
+  for (let r = 0; r < n; r++) {
+    const t = uniform() < share0 ? 0 : 1 + Math.floor(uniform() * 7);
+    const e = new Float64Array(DIM);
+    let norm = 0;
+    for (let j = 0; j < DIM; j++) {
+      e[j] = TOPICS[t]![j]! + normal() / Math.sqrt(DIM);
+      norm += e[j]! * e[j]!;
+    }
+    norm = Math.sqrt(norm);
+    for (let j = 0; j < DIM; j++) e[j]! /= norm;
+    out.push(e);
+  }
+  return out;
+}
+function embeddingWindow(share0: number) {
+  const agg = new ModelAggregator({
+    model: { name: 'm', task: 'regression' },
+    features: [],
+    projections: { count: K, seed: 7, embedding: { dimension: DIM }, center: new Array<number>(DIM).fill(0), scale: new Array<number>(DIM).fill(1 / Math.sqrt(DIM)) },
+  });
+  for (const e of embeddingRows(ROWS, share0)) agg.observe({ embedding: e, prediction: 0 });
+  return windowFromAggregator(agg.snapshot());
+}
+function embeddingScenario(label: string, share0: number): number {
+  let joint = 0;
+  const n = Math.max(1, Math.floor(WINDOWS / 3));
+  for (let w = 0; w < n; w++) {
+    const r = evaluate(embeddingWindow(1 / 8), embeddingWindow(share0), { model: { name: 'm', task: 'regression' }, referenceKind: 'pinned' });
+    if (r.joint?.drift.verdict === 'drift') joint++;
+  }
+  console.log(`${label.padEnd(58)} joint drift ${((100 * joint) / n).toFixed(1).padStart(5)}%   (${n} windows)`);
+  return joint / n;
+}
+embeddingScenario('embedding 384-d, topic 0 share 12.5% -> 30% (no target)', 0.3);
+embeddingScenario('embedding 384-d, topic 0 share 12.5% -> 50% (no target)', 0.5);
+embeddingScenario('embedding 384-d, topic mix unchanged (no target)', 1 / 8);
+
 // overhead: k = 16 projections of a 20-feature row
 const D = 20;
 const data = rows(20_000, D, 0);

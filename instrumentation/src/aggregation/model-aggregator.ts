@@ -280,6 +280,8 @@ export class ModelAggregator {
   private readonly projector: Projector | undefined;
   /** Feature-state index of each projected feature. */
   private readonly projectedIndex: Int32Array | undefined;
+  /** Projections of the rows' `embedding` vectors instead of the features. */
+  private readonly projectsEmbedding: boolean = false;
   private readonly projectionInput: Float64Array | undefined;
   private readonly issueCounts: Record<IssueKind, number> = {
     unknown_feature: 0,
@@ -366,10 +368,14 @@ export class ModelAggregator {
     this.businessBoundaries = validBoundaries(options.businessBoundaries) ? options.businessBoundaries : N.DEFAULT_VALUE_BOUNDARIES;
     if (options.projections !== undefined) {
       const numeric = this.featureStates.filter((f) => f.numeric).map((f) => f.spec.name);
+      const dim = options.projections.embedding?.dimension;
       try {
-        const p = new Projector(options.projections, numeric, (d) => this.issue('invalid_input', d));
+        if (dim !== undefined && !(Number.isInteger(dim) && dim >= 2 && dim <= 65_536)) throw new RangeError(`projections.embedding.dimension must be an integer in [2, 65536], got ${String(dim)}`);
+        const components = dim === undefined ? undefined : Array.from({ length: dim }, (_, i) => String(i));
+        const p = new Projector(components === undefined ? options.projections : { ...options.projections, features: components }, components ?? numeric, (d) => this.issue('invalid_input', d));
         this.projector = p;
-        this.projectedIndex = Int32Array.from(p.features, (f) => this.featureIndex.get(f)!);
+        this.projectsEmbedding = components !== undefined;
+        this.projectedIndex = Int32Array.from(p.features, (f) => this.featureIndex.get(f) ?? -1);
         this.projectionInput = new Float64Array(p.features.length);
       } catch (err) {
         // a bad projections option costs the projections only, never the rest of the monitoring
@@ -521,13 +527,24 @@ export class ModelAggregator {
       const s = this.seriesFor(row.role, row.slices);
       if (row.features !== undefined && row.features !== null) {
         this.recordFeatures(s, row.features);
-        if (this.projector !== undefined) this.recordProjections(s, row.features);
+        if (this.projector !== undefined && !this.projectsEmbedding) this.recordProjections(s, row.features);
       }
+      if (this.projectsEmbedding && row.embedding !== undefined && row.embedding !== null) this.recordEmbedding(s, row.embedding);
       this.recordOutput(s, row);
       if (row.attributions !== undefined && row.attributions !== null) this.recordAttributions(s, row.attributions);
     } catch (err) {
       this.issue('invalid_input', `observe() failed: ${String(err)}`);
     }
+  }
+
+  private recordEmbedding(s: Series, v: ArrayLike<number>): void {
+    const x = this.projectionInput!;
+    if (typeof v !== 'object' || v.length !== x.length) {
+      this.issue('invalid_value', `embedding of length ${String((v as { length?: unknown })?.length)}, expected ${x.length}`);
+      return;
+    }
+    for (let j = 0; j < x.length; j++) x[j] = v[j]!;
+    this.projectInput(s);
   }
 
   private recordProjections(s: Series, row: FeatureRow): void {
@@ -544,7 +561,13 @@ export class ModelAggregator {
       const names = p.features;
       for (let j = 0; j < names.length; j++) x[j] = toNumber(obj[names[j]!]);
     } else return;
-    if (!p.project(x)) return;
+    this.projectInput(s);
+  }
+
+  /** Projects `projectionInput` and records the projections (nothing while learning or for an incomplete row). */
+  private projectInput(s: Series): void {
+    const p = this.projector!;
+    if (!p.project(this.projectionInput!)) return;
     let cells = s.projections;
     if (cells === undefined) {
       const basis = p.basisId!;

@@ -64,8 +64,9 @@ export class Projector {
       const c: number[] = [];
       const s: number[] = [];
       for (const f of features) {
-        const cv = center?.[f];
-        const sv = scale?.[f];
+        // arrays are indexed by position (embedding components are named by their index)
+        const cv = (center as Readonly<Record<string, number>> | undefined)?.[f];
+        const sv = (scale as Readonly<Record<string, number>> | undefined)?.[f];
         if (typeof cv !== 'number' || !Number.isFinite(cv) || typeof sv !== 'number' || !(sv > 0) || !Number.isFinite(sv)) {
           throw new RangeError(`projections: center and scale must give a finite center and a positive scale for ${f}`);
         }

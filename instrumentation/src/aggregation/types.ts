@@ -71,6 +71,11 @@ export interface ObservedRow extends PredictionOutput {
   readonly role?: DeploymentRole;
   /** Per-feature attributions (e.g. SHAP values); the absolute value is recorded. */
   readonly attributions?: Readonly<Record<string, number>>;
+  /**
+   * An embedding vector of the row, with `projections.embedding`: only its random projections
+   * are recorded (the vector itself is neither kept nor exported).
+   */
+  readonly embedding?: ArrayLike<number>;
 }
 
 /** One outcome (ground truth) with the prediction it belongs to. */
@@ -241,8 +246,14 @@ export interface ProjectionOptions {
    * instances; without them they are learned from the first `learnRows` complete rows (mean and
    * standard deviation), and nothing is projected before that.
    */
-  readonly center?: Readonly<Record<string, number>>;
-  readonly scale?: Readonly<Record<string, number>>;
+  readonly center?: Readonly<Record<string, number>> | readonly number[];
+  readonly scale?: Readonly<Record<string, number>> | readonly number[];
   /** Rows used to learn the standardization when `center`/`scale` are not given (default 1000). */
   readonly learnRows?: number;
+  /**
+   * Project the rows' `embedding` vectors of this dimension instead of the numeric features
+   * (drift of an embedding without exporting it). The components are named "0".."dimension-1"
+   * in the basis; `center`/`scale` are then arrays by component (or learned).
+   */
+  readonly embedding?: { readonly dimension: number };
 }

@@ -68,3 +68,24 @@ describe('ModelAggregator projections (ml.feature.projection)', () => {
     expect(issues.some((d) => d.includes('at least two numeric features'))).toBe(true);
   });
 });
+
+describe('projections of an embedding vector', () => {
+  it('records only the projections of `embedding`, with its own basis; a vector of the wrong length is counted', () => {
+    const issues: string[] = [];
+    const agg = new ModelAggregator({ model: { name: 'm', task: 'regression' }, features: FEATURES, projections: { count: 4, seed: 9, embedding: { dimension: 3 }, center: [0, 0, 0], scale: [1, 1, 2] }, onIssue: (_k, d) => issues.push(d) });
+    agg.observe({ features: [1, 2, 'x'], embedding: Float32Array.from([1, 0, 2]), prediction: 0 });
+    agg.observe({ features: [1, 2, 'x'], embedding: [1, 0], prediction: 0 });
+    const pts = points(agg.snapshot());
+    expect(pts).toHaveLength(4);
+    expect(agg.projectionBasis!.features).toEqual(['0', '1', '2']);
+    const u = projectionDirections(9, 4, 3);
+    for (const p of pts) {
+      const i = p.attributes['ml.feature.projection.index'] as number;
+      expect(p.histogram.count).toBe(1);
+      expect(p.histogram.sum).toBeCloseTo(u[i * 3]! * 1 + u[i * 3 + 2]! * 1, 12);
+    }
+    expect(issues.some((d) => d.includes('embedding of length 2, expected 3'))).toBe(true);
+    // the features' own histograms are still recorded; the embedding is not
+    expect(JSON.stringify(agg.snapshot())).not.toContain('embedding');
+  });
+});
