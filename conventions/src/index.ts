@@ -7,3 +7,4 @@ export * from './histogram.js';
 export * from './baseline.js';
 export * from './exponential.js';
 export * from './exponential-accumulator.js';
+export * from './projection.js';

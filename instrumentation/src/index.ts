@@ -55,6 +55,7 @@ export type {
   ObservedRow,
   OutcomeRow,
   PredictionOutput,
+  ProjectionOptions,
   SliceValues,
   SnapshotMetric,
   SumPoint,

@@ -80,6 +80,7 @@ const ALERT_OF: Readonly<Record<CheckName, string>> = {
   new_category: 'MLFeatureNewCategory',
   unknown_feature: 'MLUnknownFeature',
   business_value: 'MLBusinessValueDrop',
+  joint_drift: 'MLJointDrift',
 };
 const PLAYBOOK: Readonly<Record<string, string>> = {
   MLFeatureDrift: 'feature-drift',

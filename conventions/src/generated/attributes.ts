@@ -143,6 +143,8 @@ export const ATTR_ML_DRIFT_BIN = "ml.drift.bin" as const;
 /**
  * JSON with per-feature statistics and the bins that moved most.
  *
+ * With joint drift, a `joint` entry: the projection basis, the sliced Wasserstein distance, and the projections that moved most with their statistics.
+ *
  * Not for metrics: unbounded values (spans or events only).
  *
  * @stability development
@@ -228,13 +230,19 @@ export const ML_DRIFT_SIGNAL_VALUE_VALUE = "value" as const;
  */
 export const ML_DRIFT_SIGNAL_VALUE_ATTRIBUTION = "attribution" as const;
 
+/**
+ * The joint distribution of the numeric features, through random projections (`ml.feature.projection`): drift of their relationship.
+ */
+export const ML_DRIFT_SIGNAL_VALUE_JOINT = "joint" as const;
+
 /** The values of `ml.drift.signal`. */
 export type MlDriftSignalValue =
   | "feature"
   | "score"
   | "class"
   | "value"
-  | "attribution";
+  | "attribution"
+  | "joint";
 
 /**
  * The allow-listed slice key (the `<key>` of `ml.slice.<key>`) a per-slice drift result is about; the slice value is on `ml.slice.<key>`.
@@ -377,6 +385,24 @@ export const ATTR_ML_FEATURE_INPUT = (key: string): string => `ml.feature.input.
  * @stability development
  */
 export const ATTR_ML_FEATURE_NAME = "ml.feature.name" as const;
+
+/**
+ * Identifies the projection directions and standardization: seed, number of projections, and a hash of the feature names, centers and scales.
+ *
+ * May be used on metrics.
+ *
+ * @stability development
+ */
+export const ATTR_ML_FEATURE_PROJECTION_BASIS = "ml.feature.projection.basis" as const;
+
+/**
+ * Index (0 to k - 1) of a random projection of the standardized numeric features.
+ *
+ * May be used on metrics.
+ *
+ * @stability development
+ */
+export const ATTR_ML_FEATURE_PROJECTION_INDEX = "ml.feature.projection.index" as const;
 
 /**
  * Kind of feature.
@@ -914,6 +940,11 @@ export const ML_VERDICT_CHECK_VALUE_UNKNOWN_FEATURE = "unknown_feature" as const
  */
 export const ML_VERDICT_CHECK_VALUE_BUSINESS_VALUE = "business_value" as const;
 
+/**
+ * The joint distribution of the numeric features drifted: at least one of their random projections (`ml.feature.projection`) moved, after Benjamini-Hochberg across the projections and with an effect at least the floor.
+ */
+export const ML_VERDICT_CHECK_VALUE_JOINT_DRIFT = "joint_drift" as const;
+
 /** The values of `ml.verdict.check`. */
 export type MlVerdictCheckValue =
   | "feature_drift"
@@ -928,7 +959,8 @@ export type MlVerdictCheckValue =
   | "out_of_range"
   | "new_category"
   | "unknown_feature"
-  | "business_value";
+  | "business_value"
+  | "joint_drift";
 
 /**
  * Rows in the current window.

@@ -283,6 +283,27 @@ export const METRIC_ML_FEATURE_VALUE = "ml.feature.value" as const;
 export const METRIC_ML_FEATURE_VALUE_EXPONENTIAL: { readonly maxSize: number; readonly maxScale: number } = Object.freeze({"maxSize":320,"maxScale":20});
 
 /**
+ * Distribution of one random one-dimensional projection of the standardized numeric features (optional).
+ *
+ * Recorded only when the monitor is given `projections`. Each row's numeric features are
+ * standardized, z_j = (x_j - center_j) / scale_j, and projected on k unit directions u_i drawn from
+ * N(0, I) by a seeded generator (`projectionDirections` in `@otel-ml/conventions`); the histogram of
+ * `ml.feature.projection.index` i holds u_i . z. A row with a missing or non-numeric feature is not
+ * projected. `ml.feature.projection.basis` names the seed, the feature order and the standardization,
+ * so only projections of the same basis are compared. The processor tests each projection against
+ * the reference and decides joint drift (`ml.drift.signal` = `joint`): it sees a change of the
+ * relationship between features whose own distributions did not move.
+ *
+ * Instrument: `histogram`. Unit: `1`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_FEATURE_PROJECTION = "ml.feature.projection" as const;
+
+/** Histogram bucket boundaries of `ml.feature.projection`. Boundaries the processor relies on. */
+export const METRIC_ML_FEATURE_PROJECTION_BUCKETS: readonly number[] = Object.freeze([-6,-5.875,-5.75,-5.625,-5.5,-5.375,-5.25,-5.125,-5,-4.875,-4.75,-4.625,-4.5,-4.375,-4.25,-4.125,-4,-3.875,-3.75,-3.625,-3.5,-3.375,-3.25,-3.125,-3,-2.875,-2.75,-2.625,-2.5,-2.375,-2.25,-2.125,-2,-1.875,-1.75,-1.625,-1.5,-1.375,-1.25,-1.125,-1,-0.875,-0.75,-0.625,-0.5,-0.375,-0.25,-0.125,0,0.125,0.25,0.375,0.5,0.625,0.75,0.875,1,1.125,1.25,1.375,1.5,1.625,1.75,1.875,2,2.125,2.25,2.375,2.5,2.625,2.75,2.875,3,3.125,3.25,3.375,3.5,3.625,3.75,3.875,4,4.125,4.25,4.375,4.5,4.625,4.75,4.875,5,5.125,5.25,5.375,5.5,5.625,5.75,5.875,6]);
+
+/**
  * Rows in which a feature was missing (null, undefined, NaN or empty).
  *
  * Instrument: `counter`. Unit: `{value}`.
@@ -543,6 +564,9 @@ export const METRIC_ML_DRIFT_KS_P_VALUE = "ml.drift.ks.p_value" as const;
 
 /**
  * Wasserstein-1 distance in the feature's own units.
+ *
+ * With `ml.drift.signal` = `joint`: the sliced Wasserstein distance, the mean of the Wasserstein-1
+ * distances of the random projections (`ml.feature.projection`), in standardized units.
  *
  * Instrument: `gauge`. Unit: `1`.
  *

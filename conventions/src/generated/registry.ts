@@ -99,7 +99,8 @@ export const REGISTRY: Registry = {
         "score",
         "class",
         "value",
-        "attribution"
+        "attribution",
+        "joint"
       ],
       "openEnum": false,
       "onMetrics": true
@@ -152,6 +153,16 @@ export const REGISTRY: Registry = {
     },
     "ml.feature.name": {
       "type": "string",
+      "template": false,
+      "onMetrics": true
+    },
+    "ml.feature.projection.basis": {
+      "type": "string",
+      "template": false,
+      "onMetrics": true
+    },
+    "ml.feature.projection.index": {
+      "type": "int",
       "template": false,
       "onMetrics": true
     },
@@ -339,7 +350,8 @@ export const REGISTRY: Registry = {
         "out_of_range",
         "new_category",
         "unknown_feature",
-        "business_value"
+        "business_value",
+        "joint_drift"
       ],
       "openEnum": false,
       "onMetrics": true
@@ -1427,6 +1439,143 @@ export const REGISTRY: Registry = {
         "maxSize": 320,
         "maxScale": 20
       }
+    },
+    "ml.feature.projection": {
+      "instrument": "histogram",
+      "unit": "1",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.privacy.part",
+          "requirement": "conditionally_required"
+        },
+        {
+          "id": "ml.feature.projection.index",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.feature.projection.basis",
+          "requirement": "required"
+        }
+      ],
+      "buckets": [
+        -6,
+        -5.875,
+        -5.75,
+        -5.625,
+        -5.5,
+        -5.375,
+        -5.25,
+        -5.125,
+        -5,
+        -4.875,
+        -4.75,
+        -4.625,
+        -4.5,
+        -4.375,
+        -4.25,
+        -4.125,
+        -4,
+        -3.875,
+        -3.75,
+        -3.625,
+        -3.5,
+        -3.375,
+        -3.25,
+        -3.125,
+        -3,
+        -2.875,
+        -2.75,
+        -2.625,
+        -2.5,
+        -2.375,
+        -2.25,
+        -2.125,
+        -2,
+        -1.875,
+        -1.75,
+        -1.625,
+        -1.5,
+        -1.375,
+        -1.25,
+        -1.125,
+        -1,
+        -0.875,
+        -0.75,
+        -0.625,
+        -0.5,
+        -0.375,
+        -0.25,
+        -0.125,
+        0,
+        0.125,
+        0.25,
+        0.375,
+        0.5,
+        0.625,
+        0.75,
+        0.875,
+        1,
+        1.125,
+        1.25,
+        1.375,
+        1.5,
+        1.625,
+        1.75,
+        1.875,
+        2,
+        2.125,
+        2.25,
+        2.375,
+        2.5,
+        2.625,
+        2.75,
+        2.875,
+        3,
+        3.125,
+        3.25,
+        3.375,
+        3.5,
+        3.625,
+        3.75,
+        3.875,
+        4,
+        4.125,
+        4.25,
+        4.375,
+        4.5,
+        4.625,
+        4.75,
+        4.875,
+        5,
+        5.125,
+        5.25,
+        5.375,
+        5.5,
+        5.625,
+        5.75,
+        5.875,
+        6
+      ]
     },
     "ml.feature.missing": {
       "instrument": "counter",

@@ -29,6 +29,7 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
   { name: N.METRIC_ML_OUTCOME_UNMATCHED, kind: 'sum', unit: '{outcome}', description: 'Outcomes that could not be joined to a prediction' },
   { name: N.METRIC_ML_SHADOW_AGREEMENT, kind: 'sum', unit: '{comparison}', description: 'Shadow model outputs compared with the primary' },
   { name: N.METRIC_ML_BUSINESS_VALUE, kind: 'histogram', unit: '1', description: 'Business values attributed to predictions' },
+  { name: N.METRIC_ML_FEATURE_PROJECTION, kind: 'histogram', unit: '1', description: 'Random projections of the standardized numeric features' },
   { name: N.METRIC_ML_FEATURE_ATTRIBUTION, kind: 'histogram', unit: '1', description: 'Absolute feature attributions' },
 ];
 

@@ -3,6 +3,7 @@ import * as N from '../names.js';
 import { BoundedIndex } from './bounded-index.js';
 import { BucketLocator, CounterCell, ExponentialCell, HistogramCell, type Cell, type MetricAttributes } from './cells.js';
 import { METRIC_DEFINITIONS } from './metrics.js';
+import { Projector } from './projector.js';
 import { DEFAULT_MAX_UNSEEN_VALUES, MAX_UNSEEN_LENGTH, UnseenValues } from './unseen-values.js';
 import { EXPONENTIAL_KEY_SUFFIX } from './types.js';
 import type {
@@ -86,6 +87,8 @@ class Series {
   readonly shadow: CounterCell[] = [];
   readonly business: HistogramCell[] = [];
   readonly duration = new Map<string, HistogramCell>();
+  /** `ml.feature.projection` cells, by projection index (created at the first projected row). */
+  projections: HistogramCell[] | undefined;
 
   constructor(
     readonly agg: ModelAggregator,
@@ -273,6 +276,13 @@ export class ModelAggregator {
   private readonly locators = new Map<readonly number[], BucketLocator>();
   private readonly featureNames: string[] = [];
   private objectRows = 0;
+  /** Random projections of the standardized numeric features (off unless `projections` is given). */
+  private readonly projector: Projector | undefined;
+  /** Feature-state index of each projected feature. */
+  private readonly projectedIndex: Int32Array | undefined;
+  /** Projections of the rows' `embedding` vectors instead of the features. */
+  private readonly projectsEmbedding: boolean = false;
+  private readonly projectionInput: Float64Array | undefined;
   private readonly issueCounts: Record<IssueKind, number> = {
     unknown_feature: 0,
     invalid_value: 0,
@@ -356,7 +366,33 @@ export class ModelAggregator {
     const baselineValue = baseline?.prediction?.value?.boundaries;
     this.valueBoundaries = validBoundaries(options.valueBoundaries) ? options.valueBoundaries : validBoundaries(baselineValue) ? baselineValue : N.METRIC_ML_PREDICTION_VALUE_BUCKETS;
     this.businessBoundaries = validBoundaries(options.businessBoundaries) ? options.businessBoundaries : N.DEFAULT_VALUE_BOUNDARIES;
+    if (options.projections !== undefined) {
+      const numeric = this.featureStates.filter((f) => f.numeric).map((f) => f.spec.name);
+      const dim = options.projections.embedding?.dimension;
+      try {
+        if (dim !== undefined && !(Number.isInteger(dim) && dim >= 2 && dim <= 65_536)) throw new RangeError(`projections.embedding.dimension must be an integer in [2, 65536], got ${String(dim)}`);
+        const components = dim === undefined ? undefined : Array.from({ length: dim }, (_, i) => String(i));
+        const p = new Projector(components === undefined ? options.projections : { ...options.projections, features: components }, components ?? numeric, (d) => this.issue('invalid_input', d));
+        this.projector = p;
+        this.projectsEmbedding = components !== undefined;
+        this.projectedIndex = Int32Array.from(p.features, (f) => this.featureIndex.get(f) ?? -1);
+        this.projectionInput = new Float64Array(p.features.length);
+      } catch (err) {
+        // a bad projections option costs the projections only, never the rest of the monitoring
+        this.issue('invalid_input', `projections disabled: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
     this.defaultCursor = new DeltaCursor(this, this.clock());
+  }
+
+  /**
+   * The projection basis (seed, count, features, center, scale) once the standardization is
+   * fixed; undefined without `projections` or while it is being learned. Persist it and pass its
+   * center and scale back as options to keep the basis across restarts.
+   */
+  get projectionBasis(): { readonly id: string; readonly seed: number; readonly count: number; readonly features: readonly string[]; readonly center: readonly number[]; readonly scale: readonly number[] } | undefined {
+    const b = this.projector?.basis;
+    return b === undefined ? undefined : { id: this.projector!.basisId!, ...b };
   }
 
   /** The declared features, in order (array rows follow this order). */
@@ -489,12 +525,60 @@ export class ModelAggregator {
         return;
       }
       const s = this.seriesFor(row.role, row.slices);
-      if (row.features !== undefined && row.features !== null) this.recordFeatures(s, row.features);
+      if (row.features !== undefined && row.features !== null) {
+        this.recordFeatures(s, row.features);
+        if (this.projector !== undefined && !this.projectsEmbedding) this.recordProjections(s, row.features);
+      }
+      if (this.projectsEmbedding && row.embedding !== undefined && row.embedding !== null) this.recordEmbedding(s, row.embedding);
       this.recordOutput(s, row);
       if (row.attributions !== undefined && row.attributions !== null) this.recordAttributions(s, row.attributions);
     } catch (err) {
       this.issue('invalid_input', `observe() failed: ${String(err)}`);
     }
+  }
+
+  private recordEmbedding(s: Series, v: ArrayLike<number>): void {
+    const x = this.projectionInput!;
+    if (typeof v !== 'object' || v.length !== x.length) {
+      this.issue('invalid_value', `embedding of length ${String((v as { length?: unknown })?.length)}, expected ${x.length}`);
+      return;
+    }
+    for (let j = 0; j < x.length; j++) x[j] = v[j]!;
+    this.projectInput(s);
+  }
+
+  private recordProjections(s: Series, row: FeatureRow): void {
+    const p = this.projector!;
+    const idx = this.projectedIndex!;
+    const x = this.projectionInput!;
+    if (isArrayLike(row)) {
+      for (let j = 0; j < idx.length; j++) {
+        const i = idx[j]!;
+        x[j] = i < row.length ? toNumber(row[i]) : NaN;
+      }
+    } else if (typeof row === 'object') {
+      const obj = row as Readonly<Record<string, unknown>>;
+      const names = p.features;
+      for (let j = 0; j < names.length; j++) x[j] = toNumber(obj[names[j]!]);
+    } else return;
+    this.projectInput(s);
+  }
+
+  /** Projects `projectionInput` and records the projections (nothing while learning or for an incomplete row). */
+  private projectInput(s: Series): void {
+    const p = this.projector!;
+    if (!p.project(this.projectionInput!)) return;
+    let cells = s.projections;
+    if (cells === undefined) {
+      const basis = p.basisId!;
+      cells = new Array<HistogramCell>(p.count);
+      for (let i = 0; i < p.count; i++) {
+        cells[i] = this.histogram(N.METRIC_ML_FEATURE_PROJECTION, { ...s.attributes, [N.ATTR_ML_FEATURE_PROJECTION_INDEX]: i, [N.ATTR_ML_FEATURE_PROJECTION_BASIS]: basis }, N.METRIC_ML_FEATURE_PROJECTION_BUCKETS);
+      }
+      s.projections = cells;
+    }
+    const out = p.out;
+    for (let i = 0; i < cells.length; i++) cells[i]!.record(out[i]!);
   }
 
   private recordFeatures(s: Series, row: FeatureRow): void {

@@ -71,6 +71,11 @@ export interface ObservedRow extends PredictionOutput {
   readonly role?: DeploymentRole;
   /** Per-feature attributions (e.g. SHAP values); the absolute value is recorded. */
   readonly attributions?: Readonly<Record<string, number>>;
+  /**
+   * An embedding vector of the row, with `projections.embedding`: only its random projections
+   * are recorded (the vector itself is neither kept nor exported).
+   */
+  readonly embedding?: ArrayLike<number>;
 }
 
 /** One outcome (ground truth) with the prediction it belongs to. */
@@ -165,6 +170,8 @@ export interface ModelAggregatorOptions {
   readonly valueBoundaries?: readonly number[];
   /** `ml.business.value` boundaries. */
   readonly businessBoundaries?: readonly number[];
+  /** Records random projections of the standardized numeric features (`ml.feature.projection`); off by default. */
+  readonly projections?: ProjectionOptions;
   /** Clock in epoch milliseconds (default `Date.now`). */
   readonly clock?: () => number;
   /** Called once for every new time series (used to mirror into SDK instruments). */
@@ -220,4 +227,33 @@ export interface AggregationSnapshot {
    */
   readonly metrics: Readonly<Record<string, SnapshotMetric>>;
   readonly stats: AggregationStats;
+}
+
+/**
+ * Random projections of the standardized numeric features, for joint drift (`ml.feature.projection`;
+ * the directions and the basis id: `projection.ts` in `@otel-ml/conventions`).
+ */
+export interface ProjectionOptions {
+  /** Number of projections k (default 16, at most 256). */
+  readonly count?: number;
+  /** 32-bit seed of the directions (default 1). */
+  readonly seed?: number;
+  /** The projected numeric features, in order (default: every declared numeric feature). */
+  readonly features?: readonly string[];
+  /**
+   * Standardization, by feature name: `center` (the reference mean) and `scale` (the reference
+   * standard deviation, > 0). Give both to make the basis reproducible across restarts and
+   * instances; without them they are learned from the first `learnRows` complete rows (mean and
+   * standard deviation), and nothing is projected before that.
+   */
+  readonly center?: Readonly<Record<string, number>> | readonly number[];
+  readonly scale?: Readonly<Record<string, number>> | readonly number[];
+  /** Rows used to learn the standardization when `center`/`scale` are not given (default 1000). */
+  readonly learnRows?: number;
+  /**
+   * Project the rows' `embedding` vectors of this dimension instead of the numeric features
+   * (drift of an embedding without exporting it). The components are named "0".."dimension-1"
+   * in the basis; `center`/`scale` are then arrays by component (or learned).
+   */
+  readonly embedding?: { readonly dimension: number };
 }

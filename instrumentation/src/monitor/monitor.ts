@@ -140,6 +140,7 @@ export function createModelMonitor(options: ModelMonitorOptions): ModelMonitor {
       threshold: options.threshold,
       // noise is added to every bucket: fewer buckets, less noise per distribution (docs/privacy.md)
       exponentialMaxBuckets: options.exponentialMaxBuckets ?? (options.privacy !== undefined ? PRIVATE_EXPONENTIAL_BUCKETS : undefined),
+      ...(options.projections !== undefined ? { projections: options.projections } : {}),
       valueBoundaries: options.valueBoundaries,
       businessBoundaries: options.businessBoundaries,
       clock: options.clock,

@@ -9,6 +9,7 @@ import type {
   FeatureSpec,
   ModelTask,
   ObservedRow,
+  ProjectionOptions,
   OutcomeRow,
   PredictionOutput,
   SliceValues,
@@ -72,6 +73,13 @@ export interface ModelMonitorOptions {
    * see `ModelAggregatorOptions.exponentialMaxBuckets`).
    */
   readonly exponentialMaxBuckets?: number;
+  /**
+   * Joint drift: records k random projections of the standardized numeric features as
+   * `ml.feature.projection` histograms (off by default; k x d multiply-adds and k histogram
+   * records per row, measured in docs/beyond-drift.md). The processor tests them against the
+   * reference and decides joint drift.
+   */
+  readonly projections?: ProjectionOptions;
   /** Classification: class labels, index-aligned with array `scores`. */
   readonly classes?: readonly string[];
   /** `ml.deployment.role` of this model (default 'primary'). */

@@ -41,13 +41,14 @@ import type {
   ReferenceKindName,
   VerdictsReport,
 } from './report-types.js';
-import { windowVerdicts, withChecks } from './verdicts.js';
+import { checkEntry, windowVerdicts, withChecks } from './verdicts.js';
 import { businessChecks, businessReport } from './business.js';
 import { dataQualityChecks, dataQualityReport } from './data-quality.js';
 import { referenceReport, type ReferenceChoiceContext } from './reference-report.js';
 import type { FeatureWindow, WindowSnapshot } from '../windows/snapshot.js';
 import { statisticalView } from '../windows/noisy.js';
 import { numericPair, type NumericPair } from './numeric-pair.js';
+import { jointDrift } from './joint.js';
 import { DEFAULT_ALPHA, DEFAULT_MIN_JENSEN_SHANNON, DEFAULT_MIN_PSI, DEFAULT_MIN_ROWS, DEFAULT_THRESHOLD } from '../statistics/defaults.js';
 import { SLICE_DRIFT_DEFAULTS, sliceDriftReport, type DistributionEngine } from './slice-drift.js';
 
@@ -656,7 +657,9 @@ export function evaluate(noisyReference: WindowSnapshot, noisyCurrent: WindowSna
   const business = businessReport(reference, current, limits);
   const dataQuality = dataQualityReport(reference, current, limits);
   const since = win?.start ?? null;
-  const verdicts = withChecks(verdictsOf(reference, current, task, s, settings.limits, { current: perfCur, reference: perfRef }, cal, { features, prediction: { score, classes, value }, window: win }), [...dataQualityChecks(dataQuality, since), ...businessChecks(business, since)]);
+  const joint = jointDrift(reference, current, s);
+  const jointChecks = joint === null ? [] : [checkEntry('joint_drift', joint.drift.verdict, since, {})];
+  const verdicts = withChecks(verdictsOf(reference, current, task, s, settings.limits, { current: perfCur, reference: perfRef }, cal, { features, prediction: { score, classes, value }, window: win }), [...dataQualityChecks(dataQuality, since), ...businessChecks(business, since), ...jointChecks]);
   return {
     model: { name: ctx.model.name, version: ctx.model.version ?? null, task: task ?? null, role: ctx.model.role ?? 'primary' },
     window: win,
@@ -680,5 +683,6 @@ export function evaluate(noisyReference: WindowSnapshot, noisyCurrent: WindowSna
     verdicts,
     business,
     dataQuality,
+    joint,
   };
 }

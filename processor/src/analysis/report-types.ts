@@ -242,7 +242,8 @@ export type CheckName =
   | 'out_of_range'
   | 'new_category'
   | 'unknown_feature'
-  | 'business_value';
+  | 'business_value'
+  | 'joint_drift';
 
 /** One verdict of the window, and how long it has held. */
 export interface CheckEntry {
@@ -458,6 +459,38 @@ export interface SliceDriftReport {
   readonly located: readonly { readonly key: string; readonly slice: string; readonly share: number; readonly drifted: readonly string[] }[];
 }
 
+/** One projection's comparison in {@link JointDriftReport}. */
+export interface JointProjectionReport {
+  readonly psi: number | null;
+  readonly jensenShannon: number | null;
+  readonly ks: number | null;
+  /** W1 in standardized units. */
+  readonly wasserstein: number | null;
+  readonly pValue: number | null;
+  /** After Benjamini-Hochberg across the projections. */
+  readonly adjustedPValue: number | null;
+  readonly verdict: DriftDecision['verdict'];
+}
+
+/** Joint drift from the random projections of the numeric features (analysis/joint.ts). */
+export interface JointDriftReport {
+  /** `ml.feature.projection.basis` of the current window (null when it has none). */
+  readonly basis: string | null;
+  /** Projections compared. */
+  readonly projections: number;
+  /** Projected rows in the current window and in the reference. */
+  readonly count: number;
+  readonly referenceCount: number;
+  /** Mean per-projection W1 (standardized units); null when not computed. */
+  readonly slicedWasserstein: number | null;
+  readonly maxWasserstein: number | null;
+  /** drift when at least one projection drifted; insufficient_data with the reason when it cannot be decided. */
+  readonly drift: DriftDecision;
+  /** Drifted projection indices, largest W1 first. */
+  readonly drifted: readonly string[];
+  readonly byProjection: Readonly<Record<string, JointProjectionReport>>;
+}
+
 export interface ModelReport {
   readonly model: { readonly name: string; readonly version: string | null; readonly task: ModelTask | null; readonly role: string };
   readonly window: { readonly start: string; readonly end: string } | null;
@@ -500,6 +533,8 @@ export interface ModelReport {
   readonly business: BusinessReport | null;
   /** Values of the wrong type, outside the reference's range, in unknown categories; unknown features. */
   readonly dataQuality: DataQualityReport | null;
+  /** Joint drift from `ml.feature.projection`; null (or absent) when no projections are recorded. */
+  readonly joint?: JointDriftReport | null;
 }
 
 /** The summary of a run of windows of one model (see analysis/run.ts). Window numbers are 1-based, oldest first. */

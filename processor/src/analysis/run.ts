@@ -7,10 +7,11 @@
 import type { ModelReport, MultiWindowReport, RunSummary } from './report-types.js';
 import { windowDrifted } from './retrain.js';
 
-/** What drifted in a window: its drifted features (most severe first), then the prediction signals that drifted ("prediction score"). */
+/** What drifted in a window: its drifted features (most severe first), then the prediction signals that drifted ("prediction score"), then joint drift of the features. */
 export function driftedNames(r: ModelReport): string[] {
   const p = r.prediction;
-  return [...r.drifted, ...(['score', 'classes', 'value'] as const).filter((k) => p[k]?.drift.verdict === 'drift').map((k) => `prediction ${k}`)];
+  const joint = r.joint?.drift.verdict === 'drift' ? ['joint (feature relationships)'] : [];
+  return [...r.drifted, ...(['score', 'classes', 'value'] as const).filter((k) => p[k]?.drift.verdict === 'drift').map((k) => `prediction ${k}`), ...joint];
 }
 const driftedSignals = (r: ModelReport) => driftedNames(r).length;
 

@@ -142,6 +142,14 @@ export function whereItMoved(key: string, k: SliceKey): string {
 const sliceDriftMeta = (r: ModelReport, k: SliceKey) =>
   `slices with at least ${r.sliceDrift!.minRows} rows in the window and the reference are tested; Benjamini-Hochberg across the ${k.tested} tests (slices x features and score) at alpha ${r.sliceDrift!.alpha}${k.unranked.length ? `; left out of the ranking: ${k.unranked.join(', ')}` : ''}`;
 
+/** Joint drift (random projections of the numeric features): the verdict line and its reasons. */
+function jointLines(r: ModelReport): string[] {
+  const j = r.joint!;
+  const head = `${j.drift.verdict.replace(/_/g, ' ')}${j.basis ? ` (${j.projections} projections of basis ${j.basis}, ${j.count} rows against ${j.referenceCount})` : ''}`;
+  const moved = j.drifted.length ? [`moved most: ${j.drifted.slice(0, 5).map((i) => `projection ${i} (W1 ${fmt(j.byProjection[i]!.wasserstein)}, PSI ${fmt(j.byProjection[i]!.psi)})`).join(', ')}`] : [];
+  return [head, ...j.drift.reasons, ...moved];
+}
+
 /** The sections as plain text (empty string when none applies). */
 export function renderSectionsText(r: ModelReport): string {
   const out: string[] = [];
@@ -155,6 +163,7 @@ export function renderSectionsText(r: ModelReport): string {
   if (r.comparison) out.push('', `Comparison: ${comparisonTitle(r)}`, ...comparisonLines(r).map((l) => `  ${l}`));
   if (r.attribution) out.push('', 'Attributions (features by shift of mean |attribution|)', textTable(ATTRIBUTION_HEAD, attributionRows(r)));
   if (r.retrain) out.push('', `Retraining: ${retrainLine(r)}`);
+  if (r.joint) out.push('', `Joint drift: ${jointLines(r)[0]!}`, ...jointLines(r).slice(1).map((l) => `  ${l}`));
   if (r.verdicts && verdictRows(r).length) out.push('', `Verdicts: ${VERDICTS_META(r)}`, textTable(VERDICT_HEAD, verdictRows(r)));
   out.push(...qualitySectionsText(r));
   return out.length ? `${out.join('\n')}\n` : '';
@@ -185,6 +194,11 @@ export function renderSectionsHtml(r: ModelReport): string {
   }
   if (r.attribution) out.push(`<h2>Attributions</h2>${htmlTable('attribution', ATTRIBUTION_HEAD, attributionRows(r))}`);
   if (r.retrain) out.push(`<h2>Retraining</h2><div class="banner ${r.retrain.recommended ? 'bad' : 'good'}">${esc(retrainLine(r))}</div>`);
+  if (r.joint) {
+    const [head, ...rest] = jointLines(r);
+    const cls = r.joint.drift.verdict === 'drift' ? 'bad' : r.joint.drift.verdict === 'no_drift' ? 'good' : 'na';
+    out.push(`<h2>Joint drift</h2><div class="banner ${cls}" data-joint="${esc(r.joint.drift.verdict)}">${esc(head!)}</div>${rest.map((l) => `<p class="meta">${esc(l)}</p>`).join('')}`);
+  }
   if (r.verdicts && verdictRows(r).length) out.push(`<h2>Verdicts</h2><p class="meta">${esc(VERDICTS_META(r))}</p>${htmlTable('verdicts', VERDICT_HEAD, verdictRows(r))}`);
   out.push(...qualitySectionsHtml(r));
   return out.join('\n');

@@ -105,6 +105,7 @@ import {
   ML_DRIFT_SIGNAL_VALUE_FEATURE,
   ML_DRIFT_SIGNAL_VALUE_SCORE,
   ML_DRIFT_SIGNAL_VALUE_VALUE,
+  ML_DRIFT_SIGNAL_VALUE_JOINT,
   ATTR_ERROR_TYPE,
   ATTR_ML_PREDICTION_CLASS,
   ATTR_ML_VERDICT_CHECK,
@@ -274,6 +275,13 @@ export function reportPoints(r: ModelReport): Point[] {
     [r.prediction.value, ML_DRIFT_SIGNAL_VALUE_VALUE],
   ];
   for (const [d, signal] of signals) if (d) distribution(d, { ...base, [ATTR_ML_DRIFT_SIGNAL]: signal });
+  if (r.joint) {
+    // joint drift from the random projections: the decision (never a 0 without one) and the sliced Wasserstein distance
+    const attrs = { ...base, [ATTR_ML_DRIFT_SIGNAL]: ML_DRIFT_SIGNAL_VALUE_JOINT };
+    const v = r.joint.drift.verdict;
+    if (v === 'drift' || v === 'no_drift') push(METRIC_ML_DRIFT_DETECTED, v === 'drift' ? 1 : 0, attrs);
+    push(METRIC_ML_DRIFT_WASSERSTEIN, r.joint.slicedWasserstein, attrs);
+  }
   if (r.calibration) {
     push(METRIC_ML_CALIBRATION_ECE, r.calibration.ece, base);
     push(METRIC_ML_CALIBRATION_MCE, r.calibration.mce, base);
@@ -451,6 +459,18 @@ export function driftEvent(r: ModelReport): { attributes: Attributes; body: stri
       };
     });
   }
+  if (r.joint && r.joint.drift.verdict === 'drift') {
+    // Joint drift: the projections that moved (largest W1 first) and the sliced Wasserstein distance.
+    const j = r.joint;
+    details['joint'] = {
+      basis: j.basis,
+      slicedWasserstein: j.slicedWasserstein,
+      maxWasserstein: j.maxWasserstein,
+      drifted: j.drifted.slice(0, 5).map((i) => ({ projection: Number(i), ...j.byProjection[i]! })),
+      projections: j.projections,
+      ...held(r, 'joint_drift', null),
+    };
+  }
   const ranking = r.attribution?.ranking ?? [];
   if (ranking.length > 0) {
     // Features ranked by the shift of their mean absolute attribution: what the model now leans on.
@@ -474,7 +494,7 @@ export function driftEvent(r: ModelReport): { attributes: Attributes; body: stri
 const round = (v: number) => Math.round(v * 10_000) / 10_000;
 
 /** How long a check's verdict has held: `{ windows, since }`, or nothing without verdicts. */
-function held(r: ModelReport, check: string, feature: string): { windows?: number; since?: string | null } {
+function held(r: ModelReport, check: string, feature: string | null): { windows?: number; since?: string | null } {
   const c = r.verdicts?.checks.find((x) => x.check === check && x.feature === feature);
   return c ? { windows: c.windows, since: c.since } : {};
 }

@@ -24,6 +24,7 @@ export type { BinnedDrift, BinnedDriftOptions } from './binned.js';
 export { ksTest } from './ks.js';
 export type { KsResult } from './ks.js';
 export { wassersteinDistance } from './wasserstein.js';
+export { slicedWasserstein } from './sliced-wasserstein.js';
 export { categoricalDrift } from './categorical.js';
 export type { CategoricalDrift } from './categorical.js';
 export { missingRate, missingnessShift } from './missingness.js';

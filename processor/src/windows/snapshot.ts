@@ -86,6 +86,11 @@ export interface WindowSnapshot {
   readonly shadow: Record<string, number>;
   /** ml.business.value by ml.business.metric. */
   readonly business: Record<string, ExplicitHistogram>;
+  /**
+   * Random projections of the standardized numeric features (ml.feature.projection): basis
+   * (`ml.feature.projection.basis`) → projection index → histogram. Absent when none arrived.
+   */
+  readonly projections?: Record<string, Record<string, ExplicitHistogram>>;
   /** Rows with an undeclared feature name, by name (ml.feature.unknown; absent in older state). */
   readonly unknownFeatures?: Record<string, number>;
   /**
@@ -242,6 +247,11 @@ function snapshotOfSlots(w: OpenWindow, slots: Iterable<Slot>, top: boolean): Mu
       case 'feature.attribution':
         feature(snap, subject).attribution = mergeHist(feature(snap, subject).attribution, h);
         break;
+      case 'feature.projection': {
+        const byIndex = ((snap.projections ??= {})[dims[0] ?? ''] ??= {});
+        byIndex[subject] = mergeHist(byIndex[subject], h);
+        break;
+      }
       case 'prediction.score':
         if ((dims[0] ?? '') === '') snap.score = mergeHist(snap.score, h);
         else snap.scoreByClass[dims[0]!] = mergeHist(snap.scoreByClass[dims[0]!], h);
@@ -365,6 +375,7 @@ export function mergeSnapshots(snaps: readonly WindowSnapshot[]): WindowSnapshot
     mergeHistRecord(out.business, s.business);
     if (s.unknownFeatures) mergeCounts((out.unknownFeatures ??= {}), s.unknownFeatures);
     if (s.noiseVariance !== undefined) out.noiseVariance = (out.noiseVariance ?? 0) + s.noiseVariance;
+    for (const [basis, byIndex] of Object.entries(s.projections ?? {})) mergeHistRecord(((out.projections ??= {})[basis] ??= {}), byIndex);
   }
   // Slices: merge each (key, value) over the snapshots that have it.
   const sliced = new Map<string, Map<string, WindowSnapshot[]>>();
