@@ -7,7 +7,7 @@
  * `unknown_feature`). Pure.
  */
 import { CATEGORY_OVERFLOW } from '@otel-ml/conventions';
-import { explicitBuckets, exponentialBuckets, outOfRange, outOfRangeTest, rangeOf, resolveLimits, riseTest, type Bucket, type VerdictLimits } from '../statistics/index.js';
+import { explicitBucketList, explicitBuckets, exponentialBuckets, outOfRange, outOfRangeTest, rangeOf, resolveLimits, riseTest, type Bucket, type BucketList, type VerdictLimits } from '../statistics/index.js';
 import type { CheckEntry, DataQualityFeatureReport, DataQualityReport, NewCategoryReport, OutOfRangeReport, UnknownFeatureReport } from './report-types.js';
 import { checkEntry } from './verdicts.js';
 import { numericValueCount, type FeatureWindow, type WindowSnapshot } from '../windows/snapshot.js';
@@ -31,15 +31,20 @@ function inOrder(buckets: readonly Bucket[]): boolean {
 }
 
 /**
- * A numeric feature's values as buckets (those of its explicit and of its exponential histogram:
- * different values, e.g. two service versions) with the min and max of both.
+ * A numeric feature's values as buckets in order of their lower edges (those of its explicit and
+ * of its exponential histogram: different values, e.g. two service versions) with the min and max
+ * of both. An explicit histogram alone is read in place.
  */
-function numericBuckets(f: FeatureWindow): { buckets: Bucket[]; observed: { min?: number; max?: number }; count: number } {
+function numericBuckets(f: FeatureWindow): { buckets: readonly Bucket[] | BucketList; observed: { min?: number; max?: number }; count: number } {
   const parts = [f.histogram, f.exponential].filter((h) => h !== undefined && h.count > 0);
-  const buckets = f.histogram ? explicitBuckets(f.histogram) : [];
-  if (f.exponential) for (const b of exponentialBuckets(f.exponential)) buckets.push(b);
-  // (a stable sort leaves buckets already in order as they are: one histogram's usually are)
-  if (!inOrder(buckets)) buckets.sort((a, b) => a.lower - b.lower);
+  let buckets: readonly Bucket[] | BucketList | null = f.histogram && !f.exponential ? explicitBucketList(f.histogram) : null;
+  if (buckets === null) {
+    const all = f.histogram ? explicitBuckets(f.histogram) : [];
+    if (f.exponential) for (const b of exponentialBuckets(f.exponential)) all.push(b);
+    // (a stable sort leaves buckets already in order as they are)
+    if (!inOrder(all)) all.sort((a, b) => a.lower - b.lower);
+    buckets = all;
+  }
   const mins = parts.map((h) => h!.min);
   const maxs = parts.map((h) => h!.max);
   // min (max) known only when every histogram holding values knows its own
