@@ -12,8 +12,8 @@
  *    with exponential histogram points of ml.feature.value: 160 buckets (the SDK's default size),
  *    in memory and as otel-ml serve runs, and 320 (the instrumentation's default) as serve.
  * 1b. The two halves apart: CPU µs per point of decoding and of the state update alone.
- * 2. Evaluation: analysis/evaluate.ts on constructed WindowSnapshots, MODELS x FEATURES numeric
- *    features (20 buckets each). Target: 10,000 (model, feature) series in < 250 ms, <= 4 KiB per
+ * 2. Evaluation: analysis/evaluate.ts on constructed WindowSnapshots (bench/evaluation-lib.ts),
+ *    MODELS x FEATURES numeric features (20 buckets each); growth with size: `npm run bench:evaluation`. Target: 10,000 (model, feature) series in < 250 ms, <= 4 KiB per
  *    series (window state retained per series, and evaluation allocation per series).
  *
  *   npm run bench:processor [-- --seconds 3]
@@ -28,8 +28,7 @@ import { StreamProcessor } from '../src/streams/processor.js';
 import { GroupCommit } from '../src/streams/group-commit.js';
 import type { MetricsExport } from '../src/otlp/model.js';
 import type { Durability } from '../src/store/sqlite.js';
-import { evaluate } from '../src/analysis/evaluate.js';
-import { emptySnapshot, type WindowSnapshot } from '../src/windows/snapshot.js';
+import { evaluateAll, evaluationWindows, expectedDrifted } from './evaluation-lib.js';
 import { buildExponentialRequest, buildHistogramRequest, encodeRequest } from './ingest-payload.js';
 
 function arg(name: string, fallback: number): number {
@@ -265,35 +264,15 @@ console.table(halves);
 // ---- 2. evaluation -----------------------------------------------------------------------------
 const MODELS = arg('models', 100);
 const FEATURES = arg('features', 100);
-const BOUNDS = Array.from({ length: 19 }, (_, i) => (i + 1) * 5);
-
-function snapshot(model: number, start: number, shift: number): WindowSnapshot {
-  const s = emptySnapshot(`m${model}`, { name: `model-${model}`, version: '1', role: 'primary', resource: {} }, start, start + 3_600_000);
-  s.task = 'regression';
-  s.rows = 10_000;
-  s.predictions.rows = 10_000;
-  for (let f = 0; f < FEATURES; f++) {
-    const drift = f % 10 === 0 ? shift : 0;
-    const counts = [...BOUNDS, 0].map((_, j) => 50 + Math.round(400 * Math.exp(-(((j - 10 - drift) / 4) ** 2))));
-    const count = counts.reduce((a, b) => a + b, 0);
-    s.features[`feature_${f}`] = { histogram: { boundaries: BOUNDS, counts, count, sum: count * 50, min: 0, max: 120 }, missing: 0 };
-  }
-  return s;
-}
-
 const heap = () => {
   (globalThis as { gc?: () => void }).gc?.();
   return process.memoryUsage().heapUsed;
 };
 const h0 = heap();
-const refs = Array.from({ length: MODELS }, (_, m) => snapshot(m, 0, 0));
-const curs = Array.from({ length: MODELS }, (_, m) => snapshot(m, 3_600_000, 2));
+const { refs, curs } = evaluationWindows(MODELS, FEATURES);
 const h1 = heap();
 const series = MODELS * FEATURES;
-const runEval = () =>
-  curs.map((cur, m) =>
-    evaluate(refs[m]!, cur, { model: { name: cur.model.name, version: '1', task: 'regression' }, referenceKind: 'rolling', window: { start: new Date(cur.start), end: new Date(cur.end) } }),
-  );
+const runEval = () => evaluateAll(refs, curs);
 for (let i = 0; i < 3; i++) runEval(); // warm-up (JIT)
 const times: number[] = [];
 let reports = runEval();
@@ -322,7 +301,7 @@ console.table([
     'drifted found': drifted,
   },
 ]);
-if (drifted !== MODELS * Math.ceil(FEATURES / 10)) console.log(`  note: expected ${MODELS * Math.ceil(FEATURES / 10)} drifted features`);
+if (drifted !== expectedDrifted(MODELS, FEATURES)) console.log(`  note: expected ${expectedDrifted(MODELS, FEATURES)} drifted features`);
 void allocMs;
 
 const main = ingestMain!;

@@ -7,7 +7,7 @@
  * `unknown_feature`). Pure.
  */
 import { CATEGORY_OVERFLOW } from '@otel-ml/conventions';
-import { explicitBuckets, exponentialBuckets, outOfRange, outOfRangeTest, rangeOf, resolveLimits, riseTest, type Bucket, type VerdictLimits } from '../statistics/index.js';
+import { explicitBucketList, explicitBuckets, exponentialBuckets, outOfRange, outOfRangeTest, rangeOf, resolveLimits, riseTest, type Bucket, type BucketList, type VerdictLimits } from '../statistics/index.js';
 import type { CheckEntry, DataQualityFeatureReport, DataQualityReport, NewCategoryReport, OutOfRangeReport, UnknownFeatureReport } from './report-types.js';
 import { checkEntry } from './verdicts.js';
 import { numericValueCount, type FeatureWindow, type WindowSnapshot } from '../windows/snapshot.js';
@@ -25,13 +25,26 @@ const top = (r: Readonly<Record<string, number>>, keep: (v: string) => boolean, 
     .slice(0, n)
     .map(([value, count]) => ({ value, count }));
 
+function inOrder(buckets: readonly Bucket[]): boolean {
+  for (let i = 1; i < buckets.length; i++) if (!(buckets[i - 1]!.lower - buckets[i]!.lower <= 0)) return false;
+  return true;
+}
+
 /**
- * A numeric feature's values as buckets (those of its explicit and of its exponential histogram:
- * different values, e.g. two service versions) with the min and max of both.
+ * A numeric feature's values as buckets in order of their lower edges (those of its explicit and
+ * of its exponential histogram: different values, e.g. two service versions) with the min and max
+ * of both. An explicit histogram alone is read in place.
  */
-function numericBuckets(f: FeatureWindow): { buckets: Bucket[]; observed: { min?: number; max?: number }; count: number } {
+function numericBuckets(f: FeatureWindow): { buckets: readonly Bucket[] | BucketList; observed: { min?: number; max?: number }; count: number } {
   const parts = [f.histogram, f.exponential].filter((h) => h !== undefined && h.count > 0);
-  const buckets = [...(f.histogram ? explicitBuckets(f.histogram) : []), ...(f.exponential ? exponentialBuckets(f.exponential) : [])].sort((a, b) => a.lower - b.lower);
+  let buckets: readonly Bucket[] | BucketList | null = f.histogram && !f.exponential ? explicitBucketList(f.histogram) : null;
+  if (buckets === null) {
+    const all = f.histogram ? explicitBuckets(f.histogram) : [];
+    if (f.exponential) for (const b of exponentialBuckets(f.exponential)) all.push(b);
+    // (a stable sort leaves buckets already in order as they are)
+    if (!inOrder(all)) all.sort((a, b) => a.lower - b.lower);
+    buckets = all;
+  }
   const mins = parts.map((h) => h!.min);
   const maxs = parts.map((h) => h!.max);
   // min (max) known only when every histogram holding values knows its own
@@ -42,7 +55,7 @@ function numericBuckets(f: FeatureWindow): { buckets: Bucket[]; observed: { min?
   return { buckets, observed, count: numericValueCount(f) };
 }
 
-function outOfRangeOf(ref: FeatureWindow, cur: FeatureWindow, l: Partial<VerdictLimits>): OutOfRangeReport | null {
+function outOfRangeOf(ref: FeatureWindow, cur: FeatureWindow, l: VerdictLimits): OutOfRangeReport | null {
   const r = numericBuckets(ref);
   const c = numericBuckets(cur);
   const range = rangeOf(r.buckets, r.observed);
@@ -51,8 +64,7 @@ function outOfRangeOf(ref: FeatureWindow, cur: FeatureWindow, l: Partial<Verdict
   return { range: [range.minLow, range.maxHigh], exact: range.exact, below: count.below, above: count.above, count: count.total, test: outOfRangeTest(count, r.count, l) };
 }
 
-function newCategoryOf(ref: FeatureWindow, cur: FeatureWindow, l: Partial<VerdictLimits>): NewCategoryReport {
-  const o = resolveLimits(l);
+function newCategoryOf(ref: FeatureWindow, cur: FeatureWindow, o: VerdictLimits): NewCategoryReport {
   const known = ref.categories ?? {};
   const current = cur.categories ?? {};
   const isNew = (c: string) => c !== CATEGORY_OVERFLOW && !(known[c]! > 0);
@@ -62,13 +74,12 @@ function newCategoryOf(ref: FeatureWindow, cur: FeatureWindow, l: Partial<Verdic
   return { count, share: total > 0 ? count / total : null, categories: top(current, isNew, MAX_CATEGORIES), unseen: top(cur.unseen ?? {}, (v) => !(known[v]! > 0), MAX_UNSEEN), test };
 }
 
-function featureReport(ref: FeatureWindow, cur: FeatureWindow, l: Partial<VerdictLimits>): DataQualityFeatureReport {
-  const o = resolveLimits(l);
+function featureReport(ref: FeatureWindow, cur: FeatureWindow, o: VerdictLimits): DataQualityFeatureReport {
   const invalid = riseTest({ count: cur.invalid ?? 0, total: valuesOf(cur) + cur.missing }, { count: ref.invalid ?? 0, total: valuesOf(ref) + ref.missing }, o.maxInvalidIncrease, o, 'of the wrong type', 'rows with this feature');
   return {
     invalid,
-    outOfRange: isNumeric(ref) && isNumeric(cur) ? outOfRangeOf(ref, cur, l) : null,
-    newCategory: ref.categories && (cur.categories || cur.unseen) ? newCategoryOf(ref, cur, l) : null,
+    outOfRange: isNumeric(ref) && isNumeric(cur) ? outOfRangeOf(ref, cur, o) : null,
+    newCategory: ref.categories && (cur.categories || cur.unseen) ? newCategoryOf(ref, cur, o) : null,
   };
 }
 
@@ -78,10 +89,11 @@ export function dataQualityReport(reference: WindowSnapshot, current: WindowSnap
   if (names.length === 0 && Object.keys(current.unknownFeatures ?? {}).length === 0) return null;
   const features: Record<string, DataQualityFeatureReport> = {};
   const unknown: UnknownFeatureReport[] = [];
+  let resolved: VerdictLimits | undefined; // checked when first needed, as before
   for (const n of names) {
     const cur = current.features[n]!;
     const ref = reference.features[n];
-    if (ref) features[n] = featureReport(ref, cur, limits);
+    if (ref) features[n] = featureReport(ref, cur, (resolved ??= resolveLimits(limits)));
     else if (valuesOf(cur) > 0) unknown.push({ name: n, rows: valuesOf(cur) + cur.missing, source: 'window' });
   }
   for (const [name, rows] of Object.entries(current.unknownFeatures ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {

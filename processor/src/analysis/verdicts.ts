@@ -18,6 +18,7 @@ import {
   type LabelSplitScores,
   type Proportion,
   type VerdictLimits,
+  resolveLimits,
 } from '../statistics/index.js';
 import type { CalibrationReport, CheckEntry, CheckName, ModelReport, VerdictsReport } from './report-types.js';
 import { numericValueCount, type WindowSnapshot } from '../windows/snapshot.js';
@@ -78,9 +79,10 @@ export function windowVerdicts(reference: WindowSnapshot, current: WindowSnapsho
     for (const c of classes.sort()) predictedShare[c] = shareTest({ count: cur.byClass[c] ?? 0, total: cur.total }, ref ? { count: ref.byClass[c] ?? 0, total: ref.total } : { count: 0, total: 0 }, l);
   }
   const missing: Record<string, ChangeTest> = {};
+  let resolved: VerdictLimits | undefined; // checked once, when the first feature needs it
   for (const name of Object.keys(drift.features)) {
     const c = missingOf(current, name);
-    if (c) missing[name] = missingTest(c, missingOf(reference, name) ?? { count: 0, total: 0 }, l);
+    if (c) missing[name] = missingTest(c, missingOf(reference, name) ?? { count: 0, total: 0 }, (resolved ??= resolveLimits(l)));
   }
   const partial = { alpha: l.alpha, accuracy, rocAuc, calibration, predictedShare, missing };
   return { ...partial, checks: checksOf(drift, partial) };

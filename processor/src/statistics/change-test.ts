@@ -96,14 +96,19 @@ export const pct = (x: number): string => `${(x * 100).toFixed(x !== 0 && Math.a
 
 const NON_NEGATIVE = ['maxAccuracyDrop', 'maxRocAucDrop', 'maxEceIncrease', 'minShareDifference', 'maxMissingIncrease', 'maxInvalidIncrease', 'maxOutOfRangeIncrease', 'maxNewCategoryIncrease', 'maxBusinessValueDrop', 'minCount'] as const;
 
+/** Limits this module resolved and checked (frozen): resolving one of them again returns it. */
+const resolved = new WeakSet<object>();
+
 /** The limits over their defaults, checked. */
 export function resolveLimits(l: Partial<VerdictLimits>): VerdictLimits {
+  if (resolved.has(l)) return l as VerdictLimits;
   const o = { ...VERDICT_DEFAULTS, ...l };
   if (!(o.alpha > 0 && o.alpha < 0.5)) throw new StatisticsInputError(`alpha must be in (0, 0.5), got ${o.alpha}`);
   for (const k of NON_NEGATIVE) {
     if (!(o[k] >= 0 && Number.isFinite(o[k]))) throw new StatisticsInputError(`${k} must be a non-negative number, got ${o[k]}`);
   }
   if (!(o.maxShareRatio >= 1)) throw new StatisticsInputError(`maxShareRatio must be at least 1, got ${o.maxShareRatio}`);
+  resolved.add(Object.freeze(o));
   return o;
 }
 

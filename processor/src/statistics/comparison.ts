@@ -29,10 +29,21 @@ export function normalTwoSidedP(z: number): number {
   return z === 0 ? 1 : chiSquareSf(z * z, 1);
 }
 
+/**
+ * The last few critical values computed: a process uses one or two alphas (the configured one and
+ * twice it), and the quantile (an inverse incomplete gamma) costs more than a whole proportion test.
+ */
+const criticalCache = new Map<number, number>();
+
 /** The standard normal quantile z_{1 - alpha/2} (two-sided critical value). */
 export function normalCritical(alpha: number): number {
+  const cached = criticalCache.get(alpha);
+  if (cached !== undefined) return cached;
   checkProbability(alpha, 'alpha');
-  return Math.sqrt(chiSquareQuantile(1 - alpha, 1));
+  const z = Math.sqrt(chiSquareQuantile(1 - alpha, 1));
+  if (criticalCache.size >= 16) criticalCache.clear();
+  criticalCache.set(alpha, z);
+  return z;
 }
 
 /**

@@ -71,6 +71,6 @@ export type { Moments, RawMoments } from './histogram-moments.js';
 export { welchTest } from './welch.js';
 export type { WelchTest } from './welch.js';
 export { businessValueTest } from './business-verdict.js';
-export { exponentialBuckets, explicitBuckets, outOfRange, outOfRangeTest, rangeOf } from './out-of-range.js';
-export type { Bucket, OutOfRangeCount, RangeBounds } from './out-of-range.js';
+export { exponentialBuckets, explicitBucketList, explicitBuckets, outOfRange, outOfRangeTest, rangeOf } from './out-of-range.js';
+export type { Bucket, BucketList, OutOfRangeCount, RangeBounds } from './out-of-range.js';
 export { carryNegative, effectiveCount, NOISE_WEIGHT } from './noisy-counts.js';

@@ -71,32 +71,75 @@ export interface RangeBounds {
   readonly exact: boolean;
 }
 
+/**
+ * Buckets read by index, in order of their lower edges: an array of {@link Bucket}, or an explicit
+ * histogram's counts and boundaries read in place ({@link explicitBucketList}), so the evaluation
+ * does not build a bucket object per count for every feature of every window.
+ */
+export interface BucketList {
+  readonly length: number;
+  lower(i: number): number;
+  upper(i: number): number;
+  count(i: number): number;
+}
+
+const arrayList = (b: readonly Bucket[]): BucketList => ({ length: b.length, lower: (i) => b[i]!.lower, upper: (i) => b[i]!.upper, count: (i) => b[i]!.count });
+
+/**
+ * The buckets of an explicit histogram as {@link explicitBuckets} gives them, without building
+ * them; null when they would not be in order of their lower edges (the caller then sorts
+ * explicitBuckets' array) or the counts are not one more than the boundaries.
+ */
+export function explicitBucketList(h: ExplicitHistogram): BucketList | null {
+  const b = h.boundaries;
+  const counts = h.counts;
+  if (counts.length !== b.length + 1) return null;
+  // lower edges -Infinity, b[0], b[1], ...: in order as a stable sort by `a.lower - b.lower` leaves them
+  for (let i = 1; i < counts.length; i++) {
+    const prev = i === 1 ? -Infinity : b[i - 2]!;
+    if (!(prev - b[i - 1]! <= 0)) return null;
+  }
+  const last = b.length;
+  return { length: counts.length, lower: (i) => (i === 0 ? -Infinity : b[i - 1]!), upper: (i) => (i === last ? Infinity : b[i]!), count: (i) => counts[i]! };
+}
+
+const asList = (b: readonly Bucket[] | BucketList): BucketList => (Array.isArray(b) ? arrayList(b as readonly Bucket[]) : (b as BucketList));
+
 /** The observed range of a reference's buckets (null when they hold no value). */
-export function rangeOf(buckets: readonly Bucket[], observed: { readonly min?: number; readonly max?: number } = {}): RangeBounds | null {
-  const filled = buckets.filter((b) => b.count > 0);
-  if (filled.length === 0) return null;
-  const first = filled[0]!;
-  const last = filled[filled.length - 1]!;
-  const [minLow, minHigh] = observed.min !== undefined ? [observed.min, observed.min] : [first.lower, first.upper];
-  const [maxLow, maxHigh] = observed.max !== undefined ? [observed.max, observed.max] : [last.lower, last.upper];
+export function rangeOf(buckets: readonly Bucket[] | BucketList, observed: { readonly min?: number; readonly max?: number } = {}): RangeBounds | null {
+  const l = asList(buckets);
+  let first = -1;
+  let last = -1;
+  for (let i = 0; i < l.length; i++) {
+    if (!(l.count(i) > 0)) continue;
+    if (first < 0) first = i;
+    last = i;
+  }
+  if (first < 0) return null;
+  const [minLow, minHigh] = observed.min !== undefined ? [observed.min, observed.min] : [l.lower(first), l.upper(first)];
+  const [maxLow, maxHigh] = observed.max !== undefined ? [observed.max, observed.max] : [l.lower(last), l.upper(last)];
   return { minLow, minHigh, maxLow, maxHigh, exact: observed.min !== undefined && observed.max !== undefined };
 }
 
 /** Values of `buckets` outside the range (see the module comment). */
-export function outOfRange(buckets: readonly Bucket[], range: RangeBounds, observed: { readonly min?: number; readonly max?: number } = {}): OutOfRangeCount {
+export function outOfRange(buckets: readonly Bucket[] | BucketList, range: RangeBounds, observed: { readonly min?: number; readonly max?: number } = {}): OutOfRangeCount {
+  const l = asList(buckets);
   let belowSure = 0;
   let belowMaybe = 0;
   let aboveSure = 0;
   let aboveMaybe = 0;
   let total = 0;
-  for (const b of buckets) {
-    total += b.count;
-    if (b.count <= 0) continue;
+  for (let i = 0; i < l.length; i++) {
+    const count = l.count(i);
+    total += count;
+    if (count <= 0) continue;
+    const lower = l.lower(i);
+    const upper = l.upper(i);
     // the min is above minLow when only its bucket (minLow, minHigh] is known
-    if (b.upper < range.minLow || (range.minLow < range.minHigh && b.upper <= range.minLow)) belowSure += b.count;
-    else if (b.lower < range.minHigh) belowMaybe += b.count;
-    if (b.lower >= range.maxHigh) aboveSure += b.count;
-    else if (b.upper > range.maxLow) aboveMaybe += b.count;
+    if (upper < range.minLow || (range.minLow < range.minHigh && upper <= range.minLow)) belowSure += count;
+    else if (lower < range.minHigh) belowMaybe += count;
+    if (lower >= range.maxHigh) aboveSure += count;
+    else if (upper > range.maxLow) aboveMaybe += count;
   }
   const side = (sure: number, maybe: number, none: boolean, some: boolean): [number, number] => {
     if (none) return [0, 0];

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { ExplicitHistogram } from '@otel-ml/conventions';
 import {
   businessValueTest,
+  explicitBucketList,
   explicitBuckets,
   exponentialBuckets,
   histogramMoments,
@@ -125,6 +126,30 @@ describe('values outside the reference range', () => {
     // surely above: values above 30; possibly: values in (20, 30]
     const cur = outOfRange(explicitBuckets({ boundaries: [10, 20, 30, 40], counts: [1, 0, 3, 4, 2], count: 10, sum: 300 }), rangeOf(explicitBuckets(ref), ref)!);
     expect(cur).toEqual({ below: [1, 1], above: [6, 9], total: 10 });
+  });
+
+  it('reads an explicit histogram in place as its bucket array would give it, and declines one whose buckets are out of order', () => {
+    const hists: ExplicitHistogram[] = [
+      ...fx.outOfRange.flatMap((c) => [c.reference, c.current]),
+      { boundaries: [10, 20, 30, 40], counts: [0, 5, 5, 0, 0], count: 10, sum: 250 },
+      { boundaries: [10, 20, 30, 40], counts: [1, 0, 3, 4, 2], count: 10, sum: 300, min: 5, max: 45 },
+      { boundaries: [10, 10, 30], counts: [2, 0, 3, 1], count: 6, sum: 100 },
+      { boundaries: [], counts: [4], count: 4, sum: 8 },
+    ];
+    for (const r of hists) {
+      const list = explicitBucketList(r)!;
+      expect(list).not.toBeNull();
+      expect(Array.from({ length: list.length }, (_, i) => ({ lower: list.lower(i), upper: list.upper(i), count: list.count(i) }))).toEqual(explicitBuckets(r));
+      const range = rangeOf(list, r);
+      expect(range).toEqual(rangeOf(explicitBuckets(r), r));
+      if (range === null) continue;
+      for (const c of hists) {
+        expect(outOfRange(explicitBucketList(c)!, range, c)).toEqual(outOfRange(explicitBuckets(c), range, c));
+        expect(outOfRange(explicitBucketList(c)!, range)).toEqual(outOfRange(explicitBuckets(c), range));
+      }
+    }
+    expect(explicitBucketList({ boundaries: [20, 10], counts: [1, 1, 1], count: 3, sum: 30 })).toBeNull();
+    expect(explicitBucketList({ boundaries: [10, 20], counts: [1, 1], count: 2, sum: 20 })).toBeNull();
   });
 
   it('reads the buckets of an exponential histogram', () => {
