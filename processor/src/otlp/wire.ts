@@ -48,6 +48,15 @@ const MAX_DEPTH = 32;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** Strings of one attribute position (key or string value) recently decoded, by byte range. */
+const STRING_CACHE_SLOTS = 8;
+class StringCache {
+  readonly starts: number[] = [];
+  readonly lens: number[] = [];
+  readonly strings: string[] = [];
+  next = 0;
+}
+
 class WireReader {
   readonly r: protobuf.Reader;
   readonly dv: DataView;
@@ -60,6 +69,21 @@ class WireReader {
   private readonly kvCache: { start: number; len: number; key: string; value: AttributeValue }[] = [];
   /** Position of the next attribute within the current data point. */
   attrOrdinal = 0;
+  /** Per attribute position: recently decoded keys and string values (within this request). */
+  private readonly keyStrings: StringCache[] = [];
+  private readonly valueStrings: StringCache[] = [];
+
+  keyCache(): StringCache | undefined {
+    const i = this.attrOrdinal;
+    if (i >= 64) return undefined;
+    return (this.keyStrings[i] ??= new StringCache());
+  }
+
+  valueCache(): StringCache | undefined {
+    const i = this.attrOrdinal;
+    if (i >= 64) return undefined;
+    return (this.valueStrings[i] ??= new StringCache());
+  }
 
   constructor(bytes: Uint8Array) {
     this.r = protobuf.Reader.create(bytes);
@@ -84,12 +108,53 @@ class WireReader {
     if (this.r.pos !== limit) this.fail(`${what} overruns its length`);
   }
 
+  /** True when the `len` bytes at `a` and at `b` are equal (a plain loop for short runs: no native call). */
+  sameBytes(a: number, b: number, len: number): boolean {
+    if (len > 48) return this.buf.compare(this.buf, a, a + len, b, b + len) === 0;
+    const buf = this.buf;
+    for (let i = 0; i < len; i++) if (buf[a + i] !== buf[b + i]) return false;
+    return true;
+  }
+
   cachedKeyValue(start: number, end: number): { key: string; value: AttributeValue } | undefined {
     const c = this.kvCache[this.attrOrdinal];
     if (c === undefined || c.len !== end - start) return undefined;
-    if (this.buf.compare(this.buf, c.start, c.start + c.len, start, end) !== 0) return undefined;
+    if (!this.sameBytes(c.start, start, c.len)) return undefined;
     this.attrOrdinal++;
     return c;
+  }
+
+  /**
+   * A length-delimited string field read through `cache`: when its bytes equal those of a string
+   * the cache holds, that string is returned without decoding. Anything unusual (wrong wire type,
+   * a length beyond `limit`) takes the plain path, with its errors.
+   */
+  cachedString(limit: number, wt: number, what: string, cache: StringCache): string {
+    if (wt === WT_LEN) {
+      const r = this.r;
+      const save = r.pos;
+      const len = r.uint32();
+      const start = r.pos;
+      if (start + len <= limit) {
+        const { starts, lens, strings } = cache;
+        for (let i = 0; i < lens.length; i++) {
+          if (lens[i] === len && this.sameBytes(starts[i]!, start, len)) {
+            r.pos = start + len;
+            return strings[i]!;
+          }
+        }
+        r.pos = save;
+        const s = this.string(limit, wt, what);
+        const slot = cache.next;
+        cache.next = (slot + 1) % STRING_CACHE_SLOTS;
+        starts[slot] = start;
+        lens[slot] = len;
+        strings[slot] = s;
+        return s;
+      }
+      r.pos = save;
+    }
+    return this.string(limit, wt, what);
   }
 
   rememberKeyValue(start: number, end: number, key: string, value: AttributeValue): void {
@@ -240,7 +305,7 @@ function longToAttribute(l: protobuf.Long): number | bigint {
 }
 
 /** AnyValue, same mapping as convert.ts: bytes -> hex, kvlist -> JSON text, empty -> null. */
-function anyValue(w: WireReader, limit: number, depth: number): AttributeValue {
+function anyValue(w: WireReader, limit: number, depth: number, strings?: StringCache): AttributeValue {
   if (depth > MAX_DEPTH) w.fail('attribute value nested too deeply');
   const r = w.r;
   let value: AttributeValue = null;
@@ -248,7 +313,7 @@ function anyValue(w: WireReader, limit: number, depth: number): AttributeValue {
     const tag = r.uint32();
     const wt = tag & 7;
     switch (tag >>> 3) {
-      case 1: value = w.string(limit, wt, 'AnyValue.string_value'); break;
+      case 1: value = strings ? w.cachedString(limit, wt, 'AnyValue.string_value', strings) : w.string(limit, wt, 'AnyValue.string_value'); break;
       case 2: w.expect(wt, WT_VARINT, 'AnyValue.bool_value'); value = r.bool(); break;
       case 3: w.expect(wt, WT_VARINT, 'AnyValue.int_value'); value = longToAttribute(r.int64() as protobuf.Long); break;
       case 4: value = w.double(wt, 'AnyValue.double_value'); break;
@@ -286,7 +351,14 @@ function setAttr(out: Record<string, AttributeValue>, key: string, value: Attrib
   else out[key] = value;
 }
 
-function keyValue(w: WireReader, limit: number, out: Record<string, AttributeValue> | undefined, depth: number): { key: string; value: AttributeValue } {
+function keyValue(
+  w: WireReader,
+  limit: number,
+  out: Record<string, AttributeValue> | undefined,
+  depth: number,
+  keys?: StringCache,
+  values?: StringCache,
+): { key: string; value: AttributeValue } {
   const r = w.r;
   let key = '';
   let value: AttributeValue = null;
@@ -294,8 +366,8 @@ function keyValue(w: WireReader, limit: number, out: Record<string, AttributeVal
     const tag = r.uint32();
     const wt = tag & 7;
     switch (tag >>> 3) {
-      case 1: key = w.string(limit, wt, 'KeyValue.key'); break;
-      case 2: w.expect(wt, WT_LEN, 'KeyValue.value'); value = anyValue(w, w.end(limit, 'AnyValue'), depth); break;
+      case 1: key = keys ? w.cachedString(limit, wt, 'KeyValue.key', keys) : w.string(limit, wt, 'KeyValue.key'); break;
+      case 2: w.expect(wt, WT_LEN, 'KeyValue.value'); value = anyValue(w, w.end(limit, 'AnyValue'), depth, values); break;
       default: w.skip(wt, limit);
     }
   }
@@ -334,7 +406,7 @@ function addKeyValue(w: WireReader, limit: number, wt: number, attrs: Record<str
     w.r.pos = end;
   } else {
     const start = w.r.pos;
-    const kv = keyValue(w, end, undefined, 0);
+    const kv = keyValue(w, end, undefined, 0, w.keyCache(), w.valueCache());
     w.rememberKeyValue(start, end, kv.key, kv.value);
     setAttr(out, kv.key, kv.value);
   }
