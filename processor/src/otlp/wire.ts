@@ -69,6 +69,11 @@ class WireReader {
   private readonly kvCache: { start: number; len: number; key: string; value: AttributeValue }[] = [];
   /** Position of the next attribute within the current data point. */
   attrOrdinal = 0;
+  /**
+   * Sum of the bucket counts last read by fixed64Counts as one packed run into an empty list,
+   * when every count was below 2^53 (so exact); -1 otherwise.
+   */
+  countsTotal = -1;
   /** Per attribute position: recently decoded keys and string values (within this request). */
   private readonly keyStrings: StringCache[] = [];
   private readonly valueStrings: StringCache[] = [];
@@ -225,6 +230,7 @@ class WireReader {
   /** repeated fixed64 (packed, or one unpacked element) appended to `current` as numbers. */
   fixed64Counts(wt: number, limit: number, current: number[], what: string): number[] {
     if (wt === WT_I64) {
+      this.countsTotal = -1;
       current.push(this.fixed64Number(wt, what));
       return current;
     }
@@ -234,11 +240,26 @@ class WireReader {
     if ((end - start) % 8 !== 0) this.fail(`${what} length is not a multiple of 8`);
     const dv = this.dv;
     const n = (end - start) / 8;
-    // The usual case is one packed run: fill an array of exactly the right size.
-    const out = current.length === 0 ? new Array<number>(n) : current;
-    let i = current.length === 0 ? 0 : current.length;
-    for (let p = start; p < end; p += 8) out[i++] = dv.getUint32(p, true) + dv.getUint32(p + 4, true) * TWO_32;
     this.r.pos = end;
+    if (current.length !== 0) {
+      this.countsTotal = -1;
+      let i = current.length;
+      for (let p = start; p < end; p += 8) current[i++] = dv.getUint32(p, true) + dv.getUint32(p + 4, true) * TWO_32;
+      return current;
+    }
+    // The usual case is one packed run: fill an array of exactly the right size, adding the
+    // counts up on the way (the sum validation needs) while every count is below 2^53.
+    const out = new Array<number>(n);
+    let total = 0;
+    let high = 0;
+    for (let i = 0, p = start; p < end; i++, p += 8) {
+      const hi = dv.getUint32(p + 4, true);
+      const c = dv.getUint32(p, true) + hi * TWO_32;
+      out[i] = c;
+      total += c;
+      high |= hi;
+    }
+    this.countsTotal = high < 0x200000 ? total : -1;
     return out;
   }
 
@@ -459,38 +480,50 @@ function numberPoint(w: WireReader, limit: number, sink: PointSink<NumberPoint>)
 function histogramPoint(w: WireReader, limit: number, sink: PointSink<HistogramPoint>): void {
   const r = w.r;
   let attrs: Record<string, AttributeValue> | undefined;
-  const p: Mutable<HistogramPoint> = {
-    attributes: EMPTY_ATTRS,
-    startTimeUnixNano: 0n,
-    timeUnixNano: 0n,
-    flags: 0,
-    count: 0,
-    bucketCounts: [],
-    explicitBounds: [],
-  };
+  let start = 0n;
+  let time = 0n;
+  let flags = 0;
+  let count = 0;
+  let sum: number | undefined;
+  let min: number | undefined;
+  let max: number | undefined;
   let bucketCounts: number[] = [];
+  let explicitBounds: readonly number[] = [];
   w.attrOrdinal = 0;
+  w.countsTotal = -1;
   while (r.pos < limit) {
     const tag = r.uint32();
     const wt = tag & 7;
     switch (tag >>> 3) {
       case 9: attrs = addKeyValue(w, limit, wt, attrs); break;
-      case 2: p.startTimeUnixNano = w.fixed64Big(wt, 'start_time_unix_nano'); break;
-      case 3: p.timeUnixNano = w.fixed64Big(wt, 'time_unix_nano'); break;
-      case 4: p.count = w.fixed64Number(wt, 'count'); break;
-      case 5: p.sum = w.double(wt, 'sum'); break;
+      case 2: start = w.fixed64Big(wt, 'start_time_unix_nano'); break;
+      case 3: time = w.fixed64Big(wt, 'time_unix_nano'); break;
+      case 4: count = w.fixed64Number(wt, 'count'); break;
+      case 5: sum = w.double(wt, 'sum'); break;
       case 6: bucketCounts = w.fixed64Counts(wt, limit, bucketCounts, 'bucket_counts'); break;
-      case 7: p.explicitBounds = w.doubles(wt, limit, p.explicitBounds, 'explicit_bounds'); break;
-      case 10: w.expect(wt, WT_VARINT, 'flags'); p.flags = r.uint32(); break;
-      case 11: p.min = w.double(wt, 'min'); break;
-      case 12: p.max = w.double(wt, 'max'); break;
+      case 7: explicitBounds = w.doubles(wt, limit, explicitBounds, 'explicit_bounds'); break;
+      case 10: w.expect(wt, WT_VARINT, 'flags'); flags = r.uint32(); break;
+      case 11: min = w.double(wt, 'min'); break;
+      case 12: max = w.double(wt, 'max'); break;
       default: w.skip(wt, limit);
     }
   }
   w.done(limit, 'HistogramDataPoint');
-  if (attrs) p.attributes = attrs;
-  p.bucketCounts = bucketCounts;
-  const reason = checkHistogramPoint(p);
+  const attributes = attrs ?? EMPTY_ATTRS;
+  // One object literal per combination of the optional fields present, so that the point is
+  // allocated once with its final shape (absent fields stay absent, as in convert.ts).
+  let p: HistogramPoint;
+  if (sum !== undefined && min !== undefined && max !== undefined) {
+    p = { attributes, startTimeUnixNano: start, timeUnixNano: time, flags, count, bucketCounts, explicitBounds, sum, min, max };
+  } else {
+    const q: Mutable<HistogramPoint> = { attributes, startTimeUnixNano: start, timeUnixNano: time, flags, count, bucketCounts, explicitBounds };
+    if (sum !== undefined) q.sum = sum;
+    if (min !== undefined) q.min = min;
+    if (max !== undefined) q.max = max;
+    p = q;
+  }
+  const total = w.countsTotal;
+  const reason = checkHistogramPoint(p, total >= 0 && bucketCounts.length !== 0 ? total : undefined);
   if (reason === undefined) sink.points.push(p);
   else sink.reasons.push(reason);
 }
