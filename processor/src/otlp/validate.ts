@@ -135,7 +135,12 @@ function checkBounds(bounds: readonly number[]): RejectionReason | undefined {
   return undefined;
 }
 
-export function checkHistogramPoint(p: HistogramPoint): RejectionReason | undefined {
+/**
+ * `countsTotal`, when given, is the sum of `p.bucketCounts` already computed by the caller,
+ * which also checked that every count is an integer in [0, 2^53): the counts are then not
+ * read again (the protobuf reader adds them up while decoding them).
+ */
+export function checkHistogramPoint(p: HistogramPoint, countsTotal?: number): RejectionReason | undefined {
   const t = checkTimes(p) ?? checkCount(p.count);
   if (t) return t;
   const bounds = p.explicitBounds;
@@ -148,7 +153,7 @@ export function checkHistogramPoint(p: HistogramPoint): RejectionReason | undefi
   if (counts.length !== bounds.length + 1) return 'bucket_counts_length_mismatch';
   const b = checkBounds(bounds);
   if (b) return b;
-  const total = sumCounts(counts);
+  const total = countsTotal ?? sumCounts(counts);
   if (typeof total === 'string') return total;
   if (total !== p.count) return 'bucket_counts_sum_mismatch';
   return checkMinMax(p);

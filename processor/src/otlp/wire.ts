@@ -48,6 +48,15 @@ const MAX_DEPTH = 32;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** Strings of one attribute position (key or string value) recently decoded, by byte range. */
+const STRING_CACHE_SLOTS = 8;
+class StringCache {
+  readonly starts: number[] = [];
+  readonly lens: number[] = [];
+  readonly strings: string[] = [];
+  next = 0;
+}
+
 class WireReader {
   readonly r: protobuf.Reader;
   readonly dv: DataView;
@@ -60,6 +69,26 @@ class WireReader {
   private readonly kvCache: { start: number; len: number; key: string; value: AttributeValue }[] = [];
   /** Position of the next attribute within the current data point. */
   attrOrdinal = 0;
+  /**
+   * Sum of the bucket counts last read by fixed64Counts as one packed run into an empty list,
+   * when every count was below 2^53 (so exact); -1 otherwise.
+   */
+  countsTotal = -1;
+  /** Per attribute position: recently decoded keys and string values (within this request). */
+  private readonly keyStrings: StringCache[] = [];
+  private readonly valueStrings: StringCache[] = [];
+
+  keyCache(): StringCache | undefined {
+    const i = this.attrOrdinal;
+    if (i >= 64) return undefined;
+    return (this.keyStrings[i] ??= new StringCache());
+  }
+
+  valueCache(): StringCache | undefined {
+    const i = this.attrOrdinal;
+    if (i >= 64) return undefined;
+    return (this.valueStrings[i] ??= new StringCache());
+  }
 
   constructor(bytes: Uint8Array) {
     this.r = protobuf.Reader.create(bytes);
@@ -84,12 +113,53 @@ class WireReader {
     if (this.r.pos !== limit) this.fail(`${what} overruns its length`);
   }
 
+  /** True when the `len` bytes at `a` and at `b` are equal (a plain loop for short runs: no native call). */
+  sameBytes(a: number, b: number, len: number): boolean {
+    if (len > 48) return this.buf.compare(this.buf, a, a + len, b, b + len) === 0;
+    const buf = this.buf;
+    for (let i = 0; i < len; i++) if (buf[a + i] !== buf[b + i]) return false;
+    return true;
+  }
+
   cachedKeyValue(start: number, end: number): { key: string; value: AttributeValue } | undefined {
     const c = this.kvCache[this.attrOrdinal];
     if (c === undefined || c.len !== end - start) return undefined;
-    if (this.buf.compare(this.buf, c.start, c.start + c.len, start, end) !== 0) return undefined;
+    if (!this.sameBytes(c.start, start, c.len)) return undefined;
     this.attrOrdinal++;
     return c;
+  }
+
+  /**
+   * A length-delimited string field read through `cache`: when its bytes equal those of a string
+   * the cache holds, that string is returned without decoding. Anything unusual (wrong wire type,
+   * a length beyond `limit`) takes the plain path, with its errors.
+   */
+  cachedString(limit: number, wt: number, what: string, cache: StringCache): string {
+    if (wt === WT_LEN) {
+      const r = this.r;
+      const save = r.pos;
+      const len = r.uint32();
+      const start = r.pos;
+      if (start + len <= limit) {
+        const { starts, lens, strings } = cache;
+        for (let i = 0; i < lens.length; i++) {
+          if (lens[i] === len && this.sameBytes(starts[i]!, start, len)) {
+            r.pos = start + len;
+            return strings[i]!;
+          }
+        }
+        r.pos = save;
+        const s = this.string(limit, wt, what);
+        const slot = cache.next;
+        cache.next = (slot + 1) % STRING_CACHE_SLOTS;
+        starts[slot] = start;
+        lens[slot] = len;
+        strings[slot] = s;
+        return s;
+      }
+      r.pos = save;
+    }
+    return this.string(limit, wt, what);
   }
 
   rememberKeyValue(start: number, end: number, key: string, value: AttributeValue): void {
@@ -160,6 +230,7 @@ class WireReader {
   /** repeated fixed64 (packed, or one unpacked element) appended to `current` as numbers. */
   fixed64Counts(wt: number, limit: number, current: number[], what: string): number[] {
     if (wt === WT_I64) {
+      this.countsTotal = -1;
       current.push(this.fixed64Number(wt, what));
       return current;
     }
@@ -169,11 +240,26 @@ class WireReader {
     if ((end - start) % 8 !== 0) this.fail(`${what} length is not a multiple of 8`);
     const dv = this.dv;
     const n = (end - start) / 8;
-    // The usual case is one packed run: fill an array of exactly the right size.
-    const out = current.length === 0 ? new Array<number>(n) : current;
-    let i = current.length === 0 ? 0 : current.length;
-    for (let p = start; p < end; p += 8) out[i++] = dv.getUint32(p, true) + dv.getUint32(p + 4, true) * TWO_32;
     this.r.pos = end;
+    if (current.length !== 0) {
+      this.countsTotal = -1;
+      let i = current.length;
+      for (let p = start; p < end; p += 8) current[i++] = dv.getUint32(p, true) + dv.getUint32(p + 4, true) * TWO_32;
+      return current;
+    }
+    // The usual case is one packed run: fill an array of exactly the right size, adding the
+    // counts up on the way (the sum validation needs) while every count is below 2^53.
+    const out = new Array<number>(n);
+    let total = 0;
+    let high = 0;
+    for (let i = 0, p = start; p < end; i++, p += 8) {
+      const hi = dv.getUint32(p + 4, true);
+      const c = dv.getUint32(p, true) + hi * TWO_32;
+      out[i] = c;
+      total += c;
+      high |= hi;
+    }
+    this.countsTotal = high < 0x200000 ? total : -1;
     return out;
   }
 
@@ -240,7 +326,7 @@ function longToAttribute(l: protobuf.Long): number | bigint {
 }
 
 /** AnyValue, same mapping as convert.ts: bytes -> hex, kvlist -> JSON text, empty -> null. */
-function anyValue(w: WireReader, limit: number, depth: number): AttributeValue {
+function anyValue(w: WireReader, limit: number, depth: number, strings?: StringCache): AttributeValue {
   if (depth > MAX_DEPTH) w.fail('attribute value nested too deeply');
   const r = w.r;
   let value: AttributeValue = null;
@@ -248,7 +334,7 @@ function anyValue(w: WireReader, limit: number, depth: number): AttributeValue {
     const tag = r.uint32();
     const wt = tag & 7;
     switch (tag >>> 3) {
-      case 1: value = w.string(limit, wt, 'AnyValue.string_value'); break;
+      case 1: value = strings ? w.cachedString(limit, wt, 'AnyValue.string_value', strings) : w.string(limit, wt, 'AnyValue.string_value'); break;
       case 2: w.expect(wt, WT_VARINT, 'AnyValue.bool_value'); value = r.bool(); break;
       case 3: w.expect(wt, WT_VARINT, 'AnyValue.int_value'); value = longToAttribute(r.int64() as protobuf.Long); break;
       case 4: value = w.double(wt, 'AnyValue.double_value'); break;
@@ -286,7 +372,14 @@ function setAttr(out: Record<string, AttributeValue>, key: string, value: Attrib
   else out[key] = value;
 }
 
-function keyValue(w: WireReader, limit: number, out: Record<string, AttributeValue> | undefined, depth: number): { key: string; value: AttributeValue } {
+function keyValue(
+  w: WireReader,
+  limit: number,
+  out: Record<string, AttributeValue> | undefined,
+  depth: number,
+  keys?: StringCache,
+  values?: StringCache,
+): { key: string; value: AttributeValue } {
   const r = w.r;
   let key = '';
   let value: AttributeValue = null;
@@ -294,8 +387,8 @@ function keyValue(w: WireReader, limit: number, out: Record<string, AttributeVal
     const tag = r.uint32();
     const wt = tag & 7;
     switch (tag >>> 3) {
-      case 1: key = w.string(limit, wt, 'KeyValue.key'); break;
-      case 2: w.expect(wt, WT_LEN, 'KeyValue.value'); value = anyValue(w, w.end(limit, 'AnyValue'), depth); break;
+      case 1: key = keys ? w.cachedString(limit, wt, 'KeyValue.key', keys) : w.string(limit, wt, 'KeyValue.key'); break;
+      case 2: w.expect(wt, WT_LEN, 'KeyValue.value'); value = anyValue(w, w.end(limit, 'AnyValue'), depth, values); break;
       default: w.skip(wt, limit);
     }
   }
@@ -334,7 +427,7 @@ function addKeyValue(w: WireReader, limit: number, wt: number, attrs: Record<str
     w.r.pos = end;
   } else {
     const start = w.r.pos;
-    const kv = keyValue(w, end, undefined, 0);
+    const kv = keyValue(w, end, undefined, 0, w.keyCache(), w.valueCache());
     w.rememberKeyValue(start, end, kv.key, kv.value);
     setAttr(out, kv.key, kv.value);
   }
@@ -387,38 +480,50 @@ function numberPoint(w: WireReader, limit: number, sink: PointSink<NumberPoint>)
 function histogramPoint(w: WireReader, limit: number, sink: PointSink<HistogramPoint>): void {
   const r = w.r;
   let attrs: Record<string, AttributeValue> | undefined;
-  const p: Mutable<HistogramPoint> = {
-    attributes: EMPTY_ATTRS,
-    startTimeUnixNano: 0n,
-    timeUnixNano: 0n,
-    flags: 0,
-    count: 0,
-    bucketCounts: [],
-    explicitBounds: [],
-  };
+  let start = 0n;
+  let time = 0n;
+  let flags = 0;
+  let count = 0;
+  let sum: number | undefined;
+  let min: number | undefined;
+  let max: number | undefined;
   let bucketCounts: number[] = [];
+  let explicitBounds: readonly number[] = [];
   w.attrOrdinal = 0;
+  w.countsTotal = -1;
   while (r.pos < limit) {
     const tag = r.uint32();
     const wt = tag & 7;
     switch (tag >>> 3) {
       case 9: attrs = addKeyValue(w, limit, wt, attrs); break;
-      case 2: p.startTimeUnixNano = w.fixed64Big(wt, 'start_time_unix_nano'); break;
-      case 3: p.timeUnixNano = w.fixed64Big(wt, 'time_unix_nano'); break;
-      case 4: p.count = w.fixed64Number(wt, 'count'); break;
-      case 5: p.sum = w.double(wt, 'sum'); break;
+      case 2: start = w.fixed64Big(wt, 'start_time_unix_nano'); break;
+      case 3: time = w.fixed64Big(wt, 'time_unix_nano'); break;
+      case 4: count = w.fixed64Number(wt, 'count'); break;
+      case 5: sum = w.double(wt, 'sum'); break;
       case 6: bucketCounts = w.fixed64Counts(wt, limit, bucketCounts, 'bucket_counts'); break;
-      case 7: p.explicitBounds = w.doubles(wt, limit, p.explicitBounds, 'explicit_bounds'); break;
-      case 10: w.expect(wt, WT_VARINT, 'flags'); p.flags = r.uint32(); break;
-      case 11: p.min = w.double(wt, 'min'); break;
-      case 12: p.max = w.double(wt, 'max'); break;
+      case 7: explicitBounds = w.doubles(wt, limit, explicitBounds, 'explicit_bounds'); break;
+      case 10: w.expect(wt, WT_VARINT, 'flags'); flags = r.uint32(); break;
+      case 11: min = w.double(wt, 'min'); break;
+      case 12: max = w.double(wt, 'max'); break;
       default: w.skip(wt, limit);
     }
   }
   w.done(limit, 'HistogramDataPoint');
-  if (attrs) p.attributes = attrs;
-  p.bucketCounts = bucketCounts;
-  const reason = checkHistogramPoint(p);
+  const attributes = attrs ?? EMPTY_ATTRS;
+  // One object literal per combination of the optional fields present, so that the point is
+  // allocated once with its final shape (absent fields stay absent, as in convert.ts).
+  let p: HistogramPoint;
+  if (sum !== undefined && min !== undefined && max !== undefined) {
+    p = { attributes, startTimeUnixNano: start, timeUnixNano: time, flags, count, bucketCounts, explicitBounds, sum, min, max };
+  } else {
+    const q: Mutable<HistogramPoint> = { attributes, startTimeUnixNano: start, timeUnixNano: time, flags, count, bucketCounts, explicitBounds };
+    if (sum !== undefined) q.sum = sum;
+    if (min !== undefined) q.min = min;
+    if (max !== undefined) q.max = max;
+    p = q;
+  }
+  const total = w.countsTotal;
+  const reason = checkHistogramPoint(p, total >= 0 && bucketCounts.length !== 0 ? total : undefined);
   if (reason === undefined) sink.points.push(p);
   else sink.reasons.push(reason);
 }

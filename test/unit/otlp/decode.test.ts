@@ -353,6 +353,8 @@ describe('invalid data points are dropped with a reason', () => {
     ['missing time', { ...good, timeUnixNano: '0' }, 'missing_time', 'histogram'],
     ['start after time', { ...good, startTimeUnixNano: '3000' }, 'start_after_time', 'histogram'],
     ['count above 2^53', { ...good, count: '9007199254740993', bucketCounts: ['9007199254740992', 1] }, 'count_not_exact', 'histogram'],
+    ['bucket count at 2^53, count exact', { ...good, count: 1, bucketCounts: ['9007199254740992', 1] }, 'count_not_exact', 'histogram'],
+    ['bucket counts exact, sum beyond 2^53', { ...good, count: '9007199254740991', bucketCounts: ['9007199254740991', 1] }, 'bucket_counts_sum_mismatch', 'histogram'],
     ['scale too high', { ...goodExp, scale: 21 }, 'scale_out_of_range', 'exponentialHistogram'],
     ['scale too low', { ...goodExp, scale: -11 }, 'scale_out_of_range', 'exponentialHistogram'],
     ['exp sum', { ...goodExp, count: 5 }, 'bucket_counts_sum_mismatch', 'exponentialHistogram'],
