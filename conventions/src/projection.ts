@@ -21,8 +21,13 @@ export const DEFAULT_PROJECTION_COUNT = 16;
 /** Default seed of the projection directions. */
 export const DEFAULT_PROJECTION_SEED = 1;
 
-/** mulberry32: a small, fast, well-mixed 32-bit generator; returns uniforms in [0, 1). */
-function mulberry32(seed: number): () => number {
+/**
+ * Mulberry32: a 32-bit state generator with period 2^32, returning uniforms in [0, 1). Small,
+ * fast and reproducible everywhere (not for cryptography): the projection directions depend on
+ * it, and the processor's resampling uses the same one. Reference: T. Ettinger (2017),
+ * "Mulberry32", public domain.
+ */
+export function seededUniform(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -40,7 +45,7 @@ function mulberry32(seed: number): () => number {
  */
 export function projectionDirections(seed: number, k: number, d: number): Float64Array {
   if (!Number.isInteger(k) || k < 1 || !Number.isInteger(d) || d < 1) throw new RangeError(`projections need k >= 1 and d >= 1, got k=${k}, d=${d}`);
-  const rand = mulberry32(seed);
+  const rand = seededUniform(seed);
   const normal = (): number => {
     const u1 = 1 - rand();
     const u2 = rand();

@@ -4,22 +4,8 @@
  */
 import gammaln from '@stdlib/math-base-special-gammaln';
 
-/**
- * Mulberry32: a 32-bit state generator with period 2^32, returning uniforms in
- * [0, 1). Small and fast; adequate for bootstrap resampling (not for
- * cryptography). Reference: T. Ettinger (2017), "Mulberry32", public domain;
- * analysed in the PractRand test suite notes.
- */
-export function seededUniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Mulberry32 uniforms in [0, 1) from a seed (defined in the conventions with the projection directions it also draws). */
+export { seededUniform } from '@otel-ml/conventions';
 
 /**
  * Draws multinomial counts: n draws over bins with the given (non-negative,
