@@ -26,7 +26,7 @@ import {
   type SliceInput,
   type VerdictLimits,
 } from '../statistics/index.js';
-import { benjaminiHochberg, bootstrapInterval, criticalValues, decideDrift } from '../statistics/index.js';
+import { benjaminiHochberg, bootstrapInterval, criticalValues, decideDrift, fallbackEvidence } from '../statistics/index.js';
 import { unresolvedFeatures } from './report-types.js';
 import type {
   AttributionFeatureReport,
@@ -285,7 +285,7 @@ function numericComparison(pair: NumericPair, decileEdges: readonly number[] | u
     },
     pValue: cmp.pValue,
     count: cur.count,
-    fallback: { insufficientResolution: cmp.status === 'insufficient_resolution' ? cmp.reason : null, ks: cmp.ks?.statistic ?? null, completeShift: cmp.completeShift },
+    fallback: fallbackEvidence(cmp),
   };
 }
 

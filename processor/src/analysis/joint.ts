@@ -8,7 +8,7 @@
  * Wasserstein distance (statistics/sliced-wasserstein.ts) summarises how far it moved.
  */
 import type { ExplicitHistogram } from '@otel-ml/conventions';
-import { benjaminiHochberg, compareNumeric, decideDrift, slicedWasserstein, type DriftDecision } from '../statistics/index.js';
+import { benjaminiHochberg, compareNumeric, decideDrift, fallbackEvidence, slicedWasserstein, type DriftDecision } from '../statistics/index.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
 import type { JointDriftReport, JointProjectionReport } from './report-types.js';
 
@@ -83,9 +83,7 @@ export function jointDrift(reference: WindowSnapshot, current: WindowSnapshot, s
       minPsi: s.minPsi,
       minJensenShannon: s.minJensenShannon,
       minCount: s.minRows,
-      insufficientResolution: cmp.status === 'insufficient_resolution' ? cmp.reason : null,
-      ks: cmp.ks?.statistic ?? null,
-      completeShift: cmp.completeShift,
+      ...fallbackEvidence(cmp),
     });
     if (d.verdict === 'drift') drifted.push(i);
     if (d.verdict === 'insufficient_resolution' || d.verdict === 'insufficient_data') unresolved++;

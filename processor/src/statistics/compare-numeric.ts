@@ -269,3 +269,12 @@ export function compareNumeric(reference: NumericHistogram, current: NumericHist
     completeShift,
   };
 }
+
+/**
+ * The evidence of a comparison that `decideDrift` (decide.ts) needs besides the p-value and the binned
+ * effect sizes: why the bins could not be cut (then the KS fallback decides), the KS statistic
+ * on the finest common buckets, and whether the ranges do not overlap at all.
+ */
+export function fallbackEvidence(cmp: NumericComparison): { readonly insufficientResolution: string | null; readonly ks: number | null; readonly completeShift: boolean } {
+  return { insufficientResolution: cmp.status === 'insufficient_resolution' ? cmp.reason : null, ks: cmp.ks?.statistic ?? null, completeShift: cmp.completeShift };
+}

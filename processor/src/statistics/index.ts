@@ -10,7 +10,7 @@ export { histogramFromValues, exponentialFromValues, groupHistogram, rebinExplic
 export type { ExponentialBinningOptions, RebinOptions, RebinResult } from './binning.js';
 export { commonResolution, exponentialAsExplicit, isExponentialHistogram } from './common-resolution.js';
 export type { CommonCells, CommonResolution, NumericHistogram } from './common-resolution.js';
-export { compareNumeric } from './compare-numeric.js';
+export { compareNumeric, fallbackEvidence } from './compare-numeric.js';
 export type { ComparisonResolution, CompareNumericOptions, NumericBin, NumericComparison } from './compare-numeric.js';
 export { DEFAULT_EPSILON, smoothedProportions, rawProportions } from './smoothing.js';
 export { psi } from './psi.js';
