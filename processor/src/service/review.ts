@@ -51,11 +51,13 @@ export type DecisionResult =
   | { readonly status: 'not_found' }
   | { readonly status: 'conflict'; readonly record: RetrainingRecord };
 
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+
 /** A reviewer's free text: control characters removed, trimmed, at most {@link MAX_REVIEW_TEXT} characters; null when empty. */
 export function reviewText(v: unknown): string | null {
   if (typeof v !== 'string') return null;
-  // eslint-disable-next-line no-control-regex
-  const t = v.replace(/[\u0000-\u001f\u007f]/g, ' ').trim().slice(0, MAX_REVIEW_TEXT);
+  const t = v.replace(CONTROL_CHARACTERS, ' ').trim().slice(0, MAX_REVIEW_TEXT);
   return t === '' ? null : t;
 }
 
