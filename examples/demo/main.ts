@@ -25,7 +25,7 @@ import { createMlMetricProducer, MlInstrumentation } from '@otel-ml/instrumentat
 import { buildBaseline } from '../../processor/src/offline/baseline.js';
 import { DEFAULT_CONFIG } from '../../processor/src/service/config.js';
 import { startService } from '../../processor/src/service/service.js';
-import { renderRunHtml, runVerdicts } from '../../processor/src/report/run.js';
+import { renderRunHtml, runVerdicts } from '../../processor/src/render/run.js';
 import { multiWindowReport } from '../../processor/src/analysis/run.js';
 import type { ModelReport } from '../../processor/src/analysis/report-types.js';
 import { logisticModel } from '../models/onnx-model.js';

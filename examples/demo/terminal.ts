@@ -1,6 +1,6 @@
 /** Terminal output of the demo: one block per evaluated window. */
 import type { ModelReport } from '../../processor/src/analysis/report-types.js';
-import { bySeverity, fmt, pct, pval } from '../../processor/src/report/text.js';
+import { bySeverity, fmt, pct, pval } from '../../processor/src/render/text.js';
 import { driftedNames } from '../../processor/src/analysis/run.js';
 
 const color = process.stdout.isTTY && !process.env.NO_COLOR;

@@ -29,9 +29,9 @@ export {
   type ReportOptions,
   type WindowedReportOptions,
 } from './offline/report.js';
-export { renderText } from './report/text.js';
-export { renderHtml } from './report/html.js';
-export { renderRunHtml, renderRunText } from './report/run.js';
+export { renderText } from './render/text.js';
+export { renderHtml } from './render/html.js';
+export { renderRunHtml, renderRunText } from './render/run.js';
 export type { ModelReport, MultiWindowReport, DistributionReport } from './analysis/report-types.js';
 export {
   DEFAULT_ALPHA,

@@ -3,7 +3,7 @@
  * only and stays light (no native modules, protobuf, databases); the processor never flows back
  * into the instrumentation.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO } from '../helpers/tsx.js';
@@ -59,7 +59,7 @@ describe('workspace boundaries', () => {
 const LAYERS: readonly (readonly string[])[] = [
   ['cli'],
   ['service', 'offline'],
-  ['report'],
+  ['render'],
   ['analysis'],
   ['streams', 'receiver'],
   ['store'],
@@ -91,5 +91,26 @@ describe('processor layers', () => {
       }
     }
     expect(upward).toEqual([]);
+  });
+});
+
+/**
+ * Unit tests mirror the source (docs/ARCHITECTURE.md): the test of `<package>/src/<path>/<module>.ts`
+ * is `test/unit/<package>/<path>/<module>.test.ts`, and a test named for a behaviour sits in the
+ * folder of the code it drives, so every folder of test/unit names a folder of a package's source.
+ */
+describe('test layout', () => {
+  it('every folder of test/unit mirrors a source folder', () => {
+    const unit = join(REPO, 'test', 'unit');
+    const folders = readdirSync(unit, { recursive: true })
+      .map(String)
+      .filter((f) => statSync(join(unit, f)).isDirectory());
+    const stray: string[] = [];
+    for (const f of folders) {
+      const [pkgName, ...rest] = f.split('/');
+      if (!existsSync(join(REPO, pkgName!, 'src', ...rest))) stray.push(`test/unit/${f}`);
+    }
+    expect(folders.length).toBeGreaterThan(0);
+    expect(stray).toEqual([]);
   });
 });

@@ -21,7 +21,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RetrainingRecord, RetrainingStore, ReviewState } from '../store/retraining.js';
-import type { DeliveryOutcome } from './retrain.js';
+import type { DeliveryOutcome } from './webhook.js';
 
 /** How long a recommendation waits for a decision by default. */
 export const DEFAULT_REVIEW_EXPIRY_MS = 7 * 86_400_000;

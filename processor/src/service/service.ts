@@ -18,7 +18,7 @@ import { evaluate } from '../analysis/evaluate.js';
 import { compareDeployments, primaryFor } from '../analysis/compare.js';
 import { retrainDecision, retrainStarted } from '../analysis/retrain.js';
 import { withHistory } from '../analysis/verdicts.js';
-import { RetrainWebhook, retrainPayload } from './retrain.js';
+import { RetrainWebhook, retrainPayload } from './webhook.js';
 import type { ModelReport, ReferenceKindName } from '../analysis/report-types.js';
 import { createGrpcReceiver, createHttpReceiver, OverloadedError, type GrpcReceiver, type HttpReceiver, type MetricsConsumer, type RouteHandler } from '../receiver/index.js';
 import { GroupCommit } from '../streams/group-commit.js';

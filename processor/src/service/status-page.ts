@@ -8,15 +8,15 @@
  * plain form each (approve or reject, with the token) posting to the review API.
  */
 import { unresolvedFeatures, type ModelReport, type ReferenceKindName } from '../analysis/report-types.js';
-import { calibrationSection, featureCard, featureTable, performanceSection, STYLE } from '../report/html.js';
-import { referenceLine } from '../report/reference.js';
-import { qualitySummary } from '../report/quality.js';
-import { renderSectionsHtml, whereItMoved } from '../report/sections.js';
-import { esc } from '../report/svg.js';
-import { trendCharts } from '../report/trends.js';
-import { runVerdicts } from '../report/run.js';
+import { calibrationSection, featureCard, featureTable, performanceSection, STYLE } from '../render/html.js';
+import { referenceLine } from '../render/reference.js';
+import { qualitySummary } from '../render/quality.js';
+import { renderSectionsHtml, whereItMoved } from '../render/sections.js';
+import { esc } from '../render/svg.js';
+import { trendCharts } from '../render/trends.js';
+import { runVerdicts } from '../render/run.js';
 import { driftedNames, summarizeRun } from '../analysis/run.js';
-import { bySeverity, slicesDrifted } from '../report/text.js';
+import { bySeverity, slicesDrifted } from '../render/text.js';
 import type { ProcessorStats } from '../streams/processor.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
 import type { RetrainingRecord } from '../store/retraining.js';

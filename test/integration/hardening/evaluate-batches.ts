@@ -1,6 +1,6 @@
 /** Deterministic delta batches of the kill-during-evaluation test (shared by test and child). */
 import type { MetricsExport } from '../../../processor/src/otlp/model.js';
-import { exportOf, histogramMetric, hp, resource, sumMetric, np } from '../../unit/streams/fixtures.js';
+import { exportOf, histogramMetric, hp, resource, sumMetric, np } from '../../unit/processor/streams/fixtures.js';
 
 export const EVAL_T0 = Date.UTC(2026, 0, 1);
 export const EVAL_WINDOW = 60_000;

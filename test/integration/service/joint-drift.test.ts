@@ -15,8 +15,8 @@ import type { ModelReport } from '../../../processor/src/analysis/report-types.j
 import { DEFAULT_CONFIG, type ServiceConfig } from '../../../processor/src/service/config.js';
 import { driftEvent, reportPoints } from '../../../processor/src/service/emit.js';
 import { startService } from '../../../processor/src/service/service.js';
-import { renderHtml } from '../../../processor/src/report/html.js';
-import { renderText } from '../../../processor/src/report/text.js';
+import { renderHtml } from '../../../processor/src/render/html.js';
+import { renderText } from '../../../processor/src/render/text.js';
 import { driftedNames } from '../../../processor/src/analysis/run.js';
 
 const ROWS = 1_000;

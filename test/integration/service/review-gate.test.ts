@@ -21,7 +21,7 @@ import { liveCheck } from '@otel-ml/conventions/live-check';
 import { createModelMonitor } from '@otel-ml/instrumentation';
 import { buildBaseline } from '../../../processor/src/offline/baseline.js';
 import { ConfigError, DEFAULT_CONFIG, validateConfig, type ServiceConfig } from '../../../processor/src/service/config.js';
-import { verifyWebhook } from '../../../processor/src/service/retrain.js';
+import { verifyWebhook } from '../../../processor/src/service/webhook.js';
 import { startService, type RunningService } from '../../../processor/src/service/service.js';
 import type { RetrainingRecord } from '../../../processor/src/store/retraining.js';
 import { syntheticRows, toCsv } from '../../helpers/synthetic.js';

@@ -7,7 +7,7 @@
  * and a delta ml.predictions point of 1 row per instance.
  */
 import type { ExponentialHistogramPoint, MetricsExport } from '../../../processor/src/otlp/model.js';
-import { expHistogramMetric, exportOf, feature, histogramMetric, hp, MODEL, np, ns, resource, sumMetric, T0 } from '../../unit/streams/fixtures.js';
+import { expHistogramMetric, exportOf, feature, histogramMetric, hp, MODEL, np, ns, resource, sumMetric, T0 } from '../../unit/processor/streams/fixtures.js';
 
 export const EXPONENTIAL_FEATURE = 'e';
 export const RESCALE_AT = 50;

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StreamProcessor } from '../../../processor/src/streams/processor.js';
 import { CorruptDatabaseError, DatabaseInUseError, SCHEMA_VERSION } from '../../../processor/src/store/sqlite.js';
 import type { ExponentialHistogramPoint } from '../../../processor/src/otlp/model.js';
-import { BOUNDS as B4, MODEL, MODEL_KEY, T0, expHistogramMetric, exportOf, feature, histogramMetric, hp, np, ns, resource, sumMetric } from '../../unit/streams/fixtures.js';
+import { BOUNDS as B4, MODEL, MODEL_KEY, T0, expHistogramMetric, exportOf, feature, histogramMetric, hp, np, ns, resource, sumMetric } from '../../unit/processor/streams/fixtures.js';
 import { CHILD_CLOCK, EXPONENTIAL_FEATURE, FEATURES, INSTANCES, RESCALE_AT, streamCount } from './batches.js';
 
 let dir: string;

@@ -10,7 +10,7 @@ import {
 import { CorruptDatabaseError, SCHEMA_VERSION } from '../../../processor/src/store/sqlite.js';
 import { StreamProcessor, type StreamProcessorOptions } from '../../../processor/src/streams/processor.js';
 import type { MetricsExport } from '../../../processor/src/otlp/model.js';
-import { BOUNDS, MODEL, MODEL_KEY, T0, exportOf, feature, histogramMetric, hp, np, resource, sumMetric } from '../../unit/streams/fixtures.js';
+import { BOUNDS, MODEL, MODEL_KEY, T0, exportOf, feature, histogramMetric, hp, np, resource, sumMetric } from '../../unit/processor/streams/fixtures.js';
 
 let dir: string;
 beforeEach(() => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StreamProcessor } from '../../../processor/src/streams/processor.js';
-import { BOUNDS, MODEL_KEY, T0, exportOf, feature, histogramMetric, hp, resource } from '../../unit/streams/fixtures.js';
+import { BOUNDS, MODEL_KEY, T0, exportOf, feature, histogramMetric, hp, resource } from '../../unit/processor/streams/fixtures.js';
 
 const age = (time: number, counts: number[], name = 'age') =>
   exportOf(resource({ 'service.instance.id': 'a' }, histogramMetric('ml.feature.value', 'cumulative', hp(feature(name), T0 + 1, time, BOUNDS, counts))));

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StreamProcessor } from '../../../processor/src/streams/processor.js';
 import { CommitFailedError, CommitWriter } from '../../../processor/src/store/writer.js';
 import type { StateDb } from '../../../processor/src/store/sqlite.js';
-import { BOUNDS, MODEL_KEY, T0, exportOf, feature, histogramMetric, hp, resource } from '../../unit/streams/fixtures.js';
+import { BOUNDS, MODEL_KEY, T0, exportOf, feature, histogramMetric, hp, resource } from '../../unit/processor/streams/fixtures.js';
 
 let dir: string;
 beforeEach(() => {
