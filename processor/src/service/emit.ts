@@ -438,6 +438,8 @@ export function driftEvent(r: ModelReport): { attributes: Attributes; body: stri
   // features of the same window that could not be binned: neither flagged nor cleared
   const unresolved = unresolvedFeatures(r);
   if (unresolved.length > 0) details['insufficientResolution'] = unresolved.map((n) => ({ feature: n, reasons: r.features[n]!.drift.reasons }));
+  // a window that lacks part of its data (a model routed here in its course, docs/scale-out.md) says so
+  if (r.window?.partial !== undefined) details['partialWindow'] = r.window.partial;
   const flagged = (r.verdicts?.checks ?? []).filter((c) => c.flagged && c.check !== 'feature_drift');
   if (flagged.length > 0) {
     // The window's other flagged verdicts (score drift, degraded performance, share shifts, missing-value spikes).
