@@ -129,7 +129,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   windows: DEFAULT_WINDOW_OPTIONS,
   references: { rollingWindows: 12, rollingRefreshMs: 3_600_000 },
   evaluation: { intervalMs: 10_000, alpha: DEFAULT_ALPHA, minPsi: DEFAULT_MIN_PSI, minJensenShannon: DEFAULT_MIN_JENSEN_SHANNON, threshold: DEFAULT_THRESHOLD, sliceMinRows: SLICE_DRIFT_DEFAULTS.minRows },
-  streams: { maxStreams: 100_000, staleAfterMs: 3_600_000, deltaIntervals: DEFAULT_LIMITS.deltaIntervals, resourceAttributes: ['deployment.environment.name'], maxSliceValues: DEFAULT_LIMITS.maxSliceValues },
+  streams: { maxStreams: 100_000, staleAfterMs: 3_600_000, deltaIntervals: DEFAULT_LIMITS.deltaIntervals, resourceAttributes: ['deployment.environment.name'], maxSliceValues: DEFAULT_LIMITS.maxSliceValues, handoffGapMs: DEFAULT_LIMITS.handoffGapMs },
   models: [],
   exporters: { otlp: { enabled: false, intervalMs: 15_000 }, prometheus: { enabled: true } },
   statusPage: { enabled: true },

@@ -275,6 +275,19 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
           history.delete(key);
         }
       }
+      // Behind a load balancer (streams.handoffGap set, docs/scale-out.md): a model without a point
+      // here for streams.staleAfter was routed to another instance (or stopped): its verdict gauges
+      // become NaN here (no stale verdict keeps an alert firing from this instance) and it leaves
+      // the status page; its idle gauge stays (MLModelStopped takes the least idle instance).
+      if ((config.streams.handoffGapMs ?? 0) > 0) {
+        const last = processor.lastPointTimes();
+        for (const key of [...emitter.reports().keys()]) {
+          const t = last.get(key);
+          if (t !== undefined && now - t < config.streams.staleAfterMs) continue;
+          emitter.retire(key);
+          history.delete(key);
+        }
+      }
       // Primaries first: a canary or shadow uses the reference chosen for its primary in this pass.
       closedNow.sort((a, b) => a.end - b.end || Number(a.model.role !== 'primary') - Number(b.model.role !== 'primary'));
       for (const snap of closedNow) {
