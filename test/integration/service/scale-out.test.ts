@@ -179,4 +179,22 @@ describe('scale-out behind the loadbalancing exporter (routing_key: attributes, 
     single.close();
     for (const p of instances.values()) p.close();
   });
+
+  it('a partial mark is kept with the open window across a restart', () => {
+    const clock = { now: T0 + 11 * MINUTE };
+    let p = open('restart', clock);
+    // a model routed here 11 minutes after its series started: joined, then counted
+    p.ingest(exportOf(senderExport(0, 10)));
+    clock.now += EXPORT;
+    p.ingest(exportOf(senderExport(0, 11)));
+    const before = p.openWindows().filter((w) => modelOf(w.modelKey) === 'fraud');
+    expect(before.map((w) => w.partial)).toEqual([['joined']]);
+    p.close();
+    p = open('restart', clock);
+    expect(p.openWindows().filter((w) => modelOf(w.modelKey) === 'fraud')).toEqual(before);
+    clock.now = T0 + 15 * MINUTE + 1;
+    // nothing came after minute 12: it also left more than the gap before the end
+    expect(p.closeDueWindows().find((w) => modelOf(w.modelKey) === 'fraud')!.partial).toEqual(['joined', 'left']);
+    p.close();
+  });
 });
