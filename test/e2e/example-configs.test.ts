@@ -53,9 +53,30 @@ describe('Collector examples', () => {
     expect(filter.metrics.metric).toEqual(['instrumentation_scope.name != "@otel-ml/instrumentation"']);
 
     const g = collector('gateway-loadbalancing.yaml');
-    const lb = g.exporters['loadbalancing/otel-ml'] as { routing_key: string; resolver: { dns: { port: number } } };
-    expect(lb.routing_key).toBe('service');
+    const lb = g.exporters['loadbalancing/otel-ml'] as { routing_key: string; routing_attributes: string[]; resolver: { dns: { port: number } } };
+    // by model, not by service: every stream of a model on one processor, whatever service sends it
+    expect(lb.routing_key).toBe('attributes');
+    expect(lb.routing_attributes).toEqual([conventions.ATTR_ML_MODEL_NAME]);
     expect(lb.resolver.dns.port).toBe(cfg.receivers.grpc.port);
+  });
+
+  it("gateway-loadbalancing.yaml names components and keys of the Collector version it names (otelcol-contrib v0.152.0's configuration schema)", () => {
+    const text = readFileSync(ex('collector', 'gateway-loadbalancing.yaml'), 'utf8');
+    expect(text).toContain('otelcol-contrib v0.152.0');
+    // union types: the Collector decodes scalars weakly (a port given as a number or a string)
+    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+    const validate = ajv.compile(JSON.parse(readFileSync(ex('collector', 'collector-v0.152.0.schema.json'), 'utf8')) as object);
+    const g = collector('gateway-loadbalancing.yaml');
+    expect(validate(g), ajv.errorsText(validate.errors)).toBe(true);
+    // the schema can fail: an unknown routing key, routing attributes without their key, a key the exporter does not have, an endpoint in the template
+    const lb = g.exporters['loadbalancing/otel-ml'] as Record<string, unknown>;
+    const withLb = (x: Record<string, unknown>) => ({ ...g, exporters: { 'loadbalancing/otel-ml': x } });
+    expect(validate(withLb({ ...lb, routing_key: 'traceID' }))).toBe(false);
+    expect(validate(withLb({ ...lb, routing_key: 'service' }))).toBe(false);
+    expect(validate(withLb({ ...lb, routing_attributes: undefined }))).toBe(false);
+    expect(validate(withLb({ ...lb, resource_keys: ['ml.model.name'] }))).toBe(false);
+    expect(validate(withLb({ ...lb, protocol: { otlp: { endpoint: 'otel-ml-0:14317' } } }))).toBe(false);
+    expect(validate({ ...g, exporters: { 'load_balancing/otel-ml': lb } })).toBe(false);
   });
 });
 

@@ -80,7 +80,8 @@ export interface EvaluationContext {
   readonly referenceKind: ReferenceKindName;
   /** The configured kind, the reason of a fallback and whose reference it is (live service; see analysis/reference-report.ts). */
   readonly referenceChoice?: ReferenceChoiceContext;
-  readonly window?: { readonly start: Date; readonly end: Date };
+  /** The window's period; `partial`: why it lacks part of its data (`WindowSnapshot.partial`). */
+  readonly window?: { readonly start: Date; readonly end: Date; readonly partial?: readonly string[] };
   /** Decile boundaries per numeric feature from the baseline; computed from the reference histogram otherwise. */
   readonly decileBoundaries?: ReadonlyMap<string, readonly number[]>;
 }
@@ -652,7 +653,7 @@ export function evaluate(noisyReference: WindowSnapshot, noisyCurrent: WindowSna
   };
   const sliceDrift = sliceDriftReport(reference, current, { features, score }, engine, { alpha: s.alpha, minRows: settings.sliceMinRows ?? SLICE_DRIFT_DEFAULTS.minRows });
   const lat = current.inferenceDuration['predict'] ?? current.inferenceDuration[''];
-  const win = ctx.window ? { start: ctx.window.start.toISOString(), end: ctx.window.end.toISOString() } : null;
+  const win = ctx.window ? { start: ctx.window.start.toISOString(), end: ctx.window.end.toISOString(), ...(ctx.window.partial?.length ? { partial: ctx.window.partial } : {}) } : null;
   const limits = { alpha: s.alpha, minCount: s.minRows, ...settings.limits };
   const business = businessReport(reference, current, limits);
   const dataQuality = dataQualityReport(reference, current, limits);

@@ -493,7 +493,12 @@ export interface JointDriftReport {
 
 export interface ModelReport {
   readonly model: { readonly name: string; readonly version: string | null; readonly task: ModelTask | null; readonly role: string };
-  readonly window: { readonly start: string; readonly end: string } | null;
+  /**
+   * `partial` (only when it is): why the window lacks part of its data, e.g. a model routed to
+   * this instance in its course (docs/scale-out.md): 'joined', 'resumed', 'left'. Its verdicts are
+   * on the rows it has, a true part of the period.
+   */
+  readonly window: { readonly start: string; readonly end: string; readonly partial?: readonly string[] } | null;
   readonly reference: ReferenceReport;
   readonly current: { readonly count: number; readonly errors: number };
   /** `insufficient_data` when the current window has fewer rows than the minimum. */

@@ -71,6 +71,8 @@ export interface ServiceConfig {
     readonly maxStreams: number; readonly staleAfterMs: number; readonly deltaIntervals: number; readonly resourceAttributes: readonly string[];
     /** Values kept per slice key and model, later ones as `__other__` (default in streams/processor.ts). */
     readonly maxSliceValues?: number;
+    /** Handoff gap for instances behind a load balancer (`Limits.handoffGapMs`, docs/scale-out.md); 0 = off. */
+    readonly handoffGapMs?: number;
   };
   readonly models: readonly ModelConfig[];
   readonly exporters: {
@@ -127,7 +129,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   windows: DEFAULT_WINDOW_OPTIONS,
   references: { rollingWindows: 12, rollingRefreshMs: 3_600_000 },
   evaluation: { intervalMs: 10_000, alpha: DEFAULT_ALPHA, minPsi: DEFAULT_MIN_PSI, minJensenShannon: DEFAULT_MIN_JENSEN_SHANNON, threshold: DEFAULT_THRESHOLD, sliceMinRows: SLICE_DRIFT_DEFAULTS.minRows },
-  streams: { maxStreams: 100_000, staleAfterMs: 3_600_000, deltaIntervals: DEFAULT_LIMITS.deltaIntervals, resourceAttributes: ['deployment.environment.name'], maxSliceValues: DEFAULT_LIMITS.maxSliceValues },
+  streams: { maxStreams: 100_000, staleAfterMs: 3_600_000, deltaIntervals: DEFAULT_LIMITS.deltaIntervals, resourceAttributes: ['deployment.environment.name'], maxSliceValues: DEFAULT_LIMITS.maxSliceValues, handoffGapMs: DEFAULT_LIMITS.handoffGapMs },
   models: [],
   exporters: { otlp: { enabled: false, intervalMs: 15_000 }, prometheus: { enabled: true } },
   statusPage: { enabled: true },
@@ -363,7 +365,7 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
   const windows = root.section('windows', ['length', 'minRows', 'maxExtensions']);
   const refs = root.section('references', ['rollingWindows', 'rollingRefresh']);
   const ev = root.section('evaluation', ['interval', 'alpha', 'minPsi', 'minJensenShannon', 'threshold', 'sliceMinRows']);
-  const streams = root.section('streams', ['maxStreams', 'staleAfter', 'deltaIntervals', 'resourceAttributes', 'maxSliceValues']);
+  const streams = root.section('streams', ['maxStreams', 'staleAfter', 'deltaIntervals', 'resourceAttributes', 'maxSliceValues', 'handoffGap']);
   const exporters = root.section('exporters', ['otlp', 'prometheus']);
   const otlp = exporters.section('otlp', ['enabled', 'endpoint', 'interval']);
   const prom = exporters.section('prometheus', ['enabled']);
@@ -439,6 +441,7 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
       staleAfterMs: streams.duration('staleAfter', d.streams.staleAfterMs, 1000, 30 * 86_400_000),
       deltaIntervals: streams.num('deltaIntervals', d.streams.deltaIntervals, 1, 1024, true),
       resourceAttributes: streams.strings('resourceAttributes', d.streams.resourceAttributes),
+      handoffGapMs: streams.duration('handoffGap', d.streams.handoffGapMs ?? DEFAULT_LIMITS.handoffGapMs, 0, 86_400_000),
     },
     models,
     exporters: {

@@ -438,6 +438,8 @@ export function driftEvent(r: ModelReport): { attributes: Attributes; body: stri
   // features of the same window that could not be binned: neither flagged nor cleared
   const unresolved = unresolvedFeatures(r);
   if (unresolved.length > 0) details['insufficientResolution'] = unresolved.map((n) => ({ feature: n, reasons: r.features[n]!.drift.reasons }));
+  // a window that lacks part of its data (a model routed here in its course, docs/scale-out.md) says so
+  if (r.window?.partial !== undefined) details['partialWindow'] = r.window.partial;
   const flagged = (r.verdicts?.checks ?? []).filter((c) => c.flagged && c.check !== 'feature_drift');
   if (flagged.length > 0) {
     // The window's other flagged verdicts (score drift, degraded performance, share shifts, missing-value spikes).
@@ -550,6 +552,8 @@ export function idlePoints(health: ProcessorHealth): { value: number; attributes
 /** Holds the latest report per model and serves it to the SDK at collection time. */
 export class ResultsEmitter {
   private readonly latest = new Map<string, ModelReport>();
+  /** Reports of models that left this instance (see `retire`). */
+  private readonly retired = new Map<string, ModelReport>();
   private readonly evaluationDuration;
   private readonly exportFailures;
   private exportFailureCount = 0;
@@ -564,6 +568,10 @@ export class ResultsEmitter {
     meter.addBatchObservableCallback((result: BatchObservableResult) => {
       for (const report of this.latest.values()) {
         for (const p of reportPoints(report)) result.observe(gauges.get(p.metric)!, p.value, p.attributes);
+      }
+      // retired: NaN, on which every comparison of an alert rule is false (see `retire`)
+      for (const report of this.retired.values()) {
+        for (const p of reportPoints(report)) result.observe(gauges.get(p.metric)!, Number.NaN, p.attributes);
       }
     }, [...gauges.values()]);
 
@@ -597,6 +605,7 @@ export class ResultsEmitter {
   /** Publishes a model's newest report (replacing the previous one) and emits its drift event (drifted features, a drift within a slice, or any other flagged verdict). */
   publish(modelKey: string, report: ModelReport, evaluationSeconds: number): void {
     this.latest.set(modelKey, report);
+    this.retired.delete(modelKey);
     this.evaluationDuration.record(evaluationSeconds, { [ATTR_ML_MODEL_NAME]: report.model.name });
     if ((report.drifted.length > 0 || report.verdicts?.checks.some((c) => c.flagged) || (report.sliceDrift?.located.some((l) => l.drifted.length > 0) ?? false)) && this.opts.logger) {
       const e = driftEvent(report);
@@ -633,6 +642,20 @@ export class ResultsEmitter {
   /** Failed exports by `error.type`. */
   exportFailuresByType(): Record<string, number> {
     return Object.fromEntries(this.exportFailuresByReason);
+  }
+
+  /**
+   * Stops publishing a model's verdicts here because the model went to another instance
+   * (docs/scale-out.md): its gauges are exported as NaN from now on, so that no verdict of it
+   * stays flagged from here. (The SDK keeps exporting the last value of a series of an observable
+   * gauge under cumulative temporality once it is no longer observed: leaving it out would keep
+   * the stale value.) Publishing the model again ends it.
+   */
+  retire(modelKey: string): void {
+    const r = this.latest.get(modelKey);
+    if (r === undefined) return;
+    this.latest.delete(modelKey);
+    this.retired.set(modelKey, r);
   }
 
   /** Stops publishing a model's report (a model forgotten by retention). */

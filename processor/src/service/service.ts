@@ -12,6 +12,7 @@ import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { hostname } from 'node:os';
 import { ExportResultCode } from '@opentelemetry/core';
 import { decileBoundariesOf, parseBaselineFile, type BaselineFile, type ModelTask } from '@otel-ml/conventions';
 import { evaluate } from '../analysis/evaluate.js';
@@ -140,7 +141,10 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     // ingest commits off the event loop (a slow disk write must not stall the receivers)
     commitWorker: true,
     clock,
-    limits: { maxStreams: config.streams.maxStreams, staleAfterMs: config.streams.staleAfterMs, deltaIntervals: config.streams.deltaIntervals, ...(config.streams.maxSliceValues !== undefined ? { maxSliceValues: config.streams.maxSliceValues } : {}) },
+    limits: {
+      maxStreams: config.streams.maxStreams, staleAfterMs: config.streams.staleAfterMs, deltaIntervals: config.streams.deltaIntervals, ...(config.streams.maxSliceValues !== undefined ? { maxSliceValues: config.streams.maxSliceValues } : {}),
+      ...(config.streams.handoffGapMs !== undefined ? { handoffGapMs: config.streams.handoffGapMs } : {}),
+    },
     resourceAttributes: config.streams.resourceAttributes,
     windows: { lengthMs: config.windows.lengthMs, minRows: config.windows.minRows, maxExtensions: config.windows.maxExtensions },
     references: { rollingWindows: config.references.rollingWindows, rollingRefreshMs: config.references.rollingRefreshMs },
@@ -157,7 +161,10 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     baselineDeciles.set(m.name, decileBoundariesOf(b));
   }
 
-  const resource = resourceFromAttributes({ 'service.name': 'otel-ml-processor', 'service.version': '0.1.0' }).merge(detectResources({ detectors: [envDetector] }));
+  // service.instance.id: the host name (a StatefulSet's pod name), so that the results of several
+  // processors behind a load balancer stay apart in a shared backend (docs/scale-out.md);
+  // OTEL_RESOURCE_ATTRIBUTES overrides it
+  const resource = resourceFromAttributes({ 'service.name': 'otel-ml-processor', 'service.version': '0.1.0', 'service.instance.id': hostname() }).merge(detectResources({ detectors: [envDetector] }));
   const readers: IMetricReader[] = [...(opts.metricReaders ?? [])];
   const routes = new Map<string, RouteHandler>();
   // The exporter's failure callback needs the emitter, which needs the meter provider.
@@ -268,6 +275,19 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
           history.delete(key);
         }
       }
+      // Behind a load balancer (streams.handoffGap set, docs/scale-out.md): a model without a point
+      // here for streams.staleAfter was routed to another instance (or stopped): its verdict gauges
+      // become NaN here (no stale verdict keeps an alert firing from this instance) and it leaves
+      // the status page; its idle gauge stays (MLModelStopped takes the least idle instance).
+      if ((config.streams.handoffGapMs ?? 0) > 0) {
+        const last = processor.lastPointTimes();
+        for (const key of [...emitter.reports().keys()]) {
+          const t = last.get(key);
+          if (t !== undefined && now - t < config.streams.staleAfterMs) continue;
+          emitter.retire(key);
+          history.delete(key);
+        }
+      }
       // Primaries first: a canary or shadow uses the reference chosen for its primary in this pass.
       closedNow.sort((a, b) => a.end - b.end || Number(a.model.role !== 'primary') - Number(b.model.role !== 'primary'));
       for (const snap of closedNow) {
@@ -301,7 +321,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
             model: { name: snap.model.name, version: snap.model.version || undefined, task, role: snap.model.role },
             referenceKind: kind,
             referenceChoice: { requested: choice.requested, fallback: choice.fallback, of },
-            window: { start: new Date(snap.start), end: new Date(snap.end) },
+            window: { start: new Date(snap.start), end: new Date(snap.end), ...(snap.partial ? { partial: snap.partial } : {}) },
             decileBoundaries: deciles,
           },
           {

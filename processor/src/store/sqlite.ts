@@ -78,6 +78,14 @@ import {
  */
 export const SCHEMA_VERSION = 5;
 
+/**
+ * The `model` column of an open window: its model identity, with the window's partial reasons
+ * (`OpenWindow.partial`) beside it when there are any (no column of their own: the schema stays).
+ */
+function windowModelColumn(w: { model: ModelIdentity; partial?: readonly string[] }): string {
+  return JSON.stringify(w.partial !== undefined && w.partial.length > 0 ? { ...w.model, partial: w.partial } : w.model);
+}
+
 /** Journal size (bytes of records) beyond which an ingest transaction also checkpoints. Default 64 MiB. */
 export const DEFAULT_CHECKPOINT_BYTES = 64 * 1024 * 1024;
 
@@ -267,6 +275,7 @@ export interface StoredWindow {
   readonly end: number;
   readonly extensions: number;
   readonly slots: Slot[];
+  readonly partial?: readonly string[];
 }
 
 /** Everything one ingest request changed, written in one transaction. */
@@ -806,7 +815,7 @@ export class StateDb {
   writeIngest(ch: IngestChanges): void {
     this.record.reset();
     for (const [key, c] of ch.cursors) this.writeCursor(key, c);
-    for (const w of ch.windows) this.write('upsertWindow', w.modelKey, JSON.stringify(w.model), w.task, w.start, w.end, w.extensions);
+    for (const w of ch.windows) this.write('upsertWindow', w.modelKey, windowModelColumn(w), w.task, w.start, w.end, w.extensions);
     for (const [slot, modelKey] of ch.slots) this.writeSlot(modelKey, slot);
     for (const [modelKey, slotKey, b] of ch.layouts) this.write('upsertLayout', modelKey, slotKey, this.boundsId(b));
     this.flushBounds();
@@ -1087,8 +1096,8 @@ export class StateDb {
   }
 
   /** Writes a window's header (after an extension). */
-  writeWindow(w: { modelKey: string; model: ModelIdentity; task: string; start: number; end: number; extensions: number }): void {
-    this.stmt.upsertWindow.run(w.modelKey, JSON.stringify(w.model), w.task, w.start, w.end, w.extensions);
+  writeWindow(w: { modelKey: string; model: ModelIdentity; task: string; start: number; end: number; extensions: number; partial?: readonly string[] }): void {
+    this.stmt.upsertWindow.run(w.modelKey, windowModelColumn(w), w.task, w.start, w.end, w.extensions);
     this.flushBounds();
   }
 
@@ -1156,9 +1165,10 @@ export class StateDb {
           min: (r.min as number | null) ?? undefined, max: (r.max as number | null) ?? undefined,
         };
       });
+      const { partial, ...model } = JSON.parse(w.model as string) as ModelIdentity & { partial?: string[] };
       return {
-        modelKey: w.model_key as string, model: JSON.parse(w.model as string) as ModelIdentity, task: w.task as string,
-        start: w.start as number, end: w.end as number, extensions: w.extensions as number, slots,
+        modelKey: w.model_key as string, model, task: w.task as string,
+        start: w.start as number, end: w.end as number, extensions: w.extensions as number, slots, ...(partial === undefined ? {} : { partial }),
       };
     });
   }

@@ -31,6 +31,16 @@
  * `overlap`; one older than what the record remembers → `out_of_order`. The cursor's start and
  * time are those of the newest counted interval.
  *
+ * Handoff gap (`gap` > 0, `Limits.handoffGapMs`; for instances behind a load balancer, see
+ * docs/scale-out.md): a stream that reaches this instance after another instance may have counted
+ * part of its series must not be counted again here. So, with a gap set, a cumulative point is
+ * counted in full only when its series started at most `gap` before the point (a series that new
+ * cannot have been counted elsewhere for longer than that); and a point more than `gap` after its
+ * cursor's (sender clock) only re-bases the cursor: what happened in between was counted by the
+ * instance the stream was routed to meanwhile, or lost, and is not added to this window. Either
+ * way the step says `partial` ('joined': the stream's earlier part is not in this instance's
+ * window; 'resumed': a gap of it is not), and the window it belongs to is marked partial.
+ *
  * Points flagged NoRecordedValue are handled by the caller: dropped, the cursor untouched.
  */
 import type { ExponentialHistogramPoint, HistogramPoint, NumberPoint } from '../otlp/model.js';
@@ -61,21 +71,35 @@ export type ExpHistogramDelta = ExponentialHistogram;
  * before the next histogram step.
  */
 export type Step<D> =
-  | { readonly ok: true; readonly delta?: D; readonly cursor: Cursor }
+  | { readonly ok: true; readonly delta?: D; readonly cursor: Cursor; readonly partial?: PartialReason }
   | { readonly ok: false; readonly reason: DropReason; readonly cursor?: Cursor };
 
-type Order = 'full' | 'init' | 'diff' | DropReason;
+/**
+ * Why a window lacks part of its streams' data (see the module doc): 'joined', a cumulative
+ * series first seen here after it started (a restart, a fresh state file, or a stream routed here
+ * from another instance); 'resumed', a series seen again after more than the handoff gap.
+ */
+export type PartialReason = 'joined' | 'resumed';
 
-/** Where a cumulative point stands relative to its stream's cursor (see module doc). */
-function cumulativeOrder(c: Cursor | undefined, start: bigint, time: bigint, horizon: bigint): Order {
+type Order = 'full' | 'init' | 'diff' | 'rebase' | DropReason;
+
+/** Where a cumulative point stands relative to its stream's cursor (see module doc). `gap` 0n: no handoff gap. */
+function cumulativeOrder(c: Cursor | undefined, start: bigint, time: bigint, horizon: bigint, gap: bigint): Order {
+  const young = gap === 0n || time - start <= gap;
   if (c === undefined || c.temporality !== 'cumulative' || c.state === undefined) {
-    return start > 0n && start >= horizon ? 'full' : 'init';
+    return start > 0n && start >= horizon && young ? 'full' : 'init';
   }
-  if (start > c.start) return 'full';
+  if (start > c.start) return young ? 'full' : 'rebase';
   if (start < c.start) return 'out_of_order';
   if (time === c.time) return 'duplicate';
   if (time < c.time) return 'out_of_order';
+  if (gap !== 0n && time - c.time > gap) return 'rebase';
   return 'diff';
+}
+
+/** The partial reason of a cumulative order that only moves the cursor. */
+function partialOf(order: 'init' | 'rebase'): PartialReason {
+  return order === 'rebase' ? 'resumed' : 'joined';
 }
 
 /** The counted intervals of a delta cursor (see {@link Cursor.counted}). */
@@ -109,17 +133,18 @@ function deltaStep<D>(c: Cursor | undefined, start: bigint, time: bigint, now: n
  * stream (`model/intervals.ts`).
  */
 export function sumStep(
-  c: Cursor | undefined, p: NumberPoint, temporality: 'delta' | 'cumulative', horizon: bigint, now: number, keep = DEFAULT_DELTA_INTERVALS,
+  c: Cursor | undefined, p: NumberPoint, temporality: 'delta' | 'cumulative', horizon: bigint, now: number, keep = DEFAULT_DELTA_INTERVALS, gap = 0n,
 ): Step<number> {
   if (!Number.isFinite(p.value) || p.value < 0) return { ok: false, reason: 'invalid_point' };
   if (temporality === 'delta') return deltaStep(c, p.startTimeUnixNano, p.timeUnixNano, now, p.value, keep);
-  const order = cumulativeOrder(c, p.startTimeUnixNano, p.timeUnixNano, horizon);
+  const order = cumulativeOrder(c, p.startTimeUnixNano, p.timeUnixNano, horizon, gap);
   const cursor: Cursor = { temporality, start: p.startTimeUnixNano, time: p.timeUnixNano, updatedAt: now, state: { kind: 'sum', value: p.value } };
   switch (order) {
     case 'full':
       return { ok: true, delta: p.value, cursor };
     case 'init':
-      return { ok: true, cursor };
+    case 'rebase':
+      return { ok: true, cursor, partial: partialOf(order) };
     case 'diff': {
       const prev = (c!.state as SumState).value;
       return { ok: true, delta: p.value >= prev ? p.value - prev : p.value, cursor };
@@ -196,6 +221,7 @@ export function histogramStep(
   intern: (b: readonly number[]) => readonly number[] = (b) => b,
   validated = false,
   keep = DEFAULT_DELTA_INTERVALS,
+  gap = 0n,
 ): Step<HistogramDelta> {
   // `validated`: the point passed the decoder's stricter checks (`otlp/validate.ts`)
   if (!validated && !validHistogram(p)) return { ok: false, reason: 'invalid_point' };
@@ -206,7 +232,10 @@ export function histogramStep(
     const delta: HistogramDelta = { count: p.count, sum, bounds: intern(p.explicitBounds), counts: buckets, min: p.min, max: p.max };
     return deltaStep(c, p.startTimeUnixNano, p.timeUnixNano, now, delta, keep);
   }
-  const order = cumulativeOrder(c, p.startTimeUnixNano, p.timeUnixNano, horizon);
+  const order = cumulativeOrder(c, p.startTimeUnixNano, p.timeUnixNano, horizon, gap);
+  if (order === 'rebase') {
+    return { ok: true, cursor: cursorOf(p, temporality, now, { kind: 'histogram', count: p.count, sum, bounds: intern(p.explicitBounds), counts: Float64Array.from(buckets), min: p.min, max: p.max }), partial: 'resumed' };
+  }
   if (order !== 'full' && order !== 'init' && order !== 'diff') return { ok: false, reason: order };
   const bounds = intern(p.explicitBounds);
   const prev = order === 'diff' ? c!.state : undefined;
@@ -218,7 +247,7 @@ export function histogramStep(
     // First point, new series or reset: the state gets its own copy, and it is the full delta.
     const counts = Float64Array.from(buckets);
     const cursor = cursorOf(p, temporality, now, { kind: 'histogram', count: p.count, sum, bounds, counts, min: p.min, max: p.max });
-    if (order === 'init') return { ok: true, cursor };
+    if (order === 'init') return { ok: true, cursor, partial: 'joined' };
     return { ok: true, delta: { count: p.count, sum, bounds, counts, min: p.min, max: p.max }, cursor };
   }
   // delta = point − previous state, into the scratch array; a decreased bucket means a reset
@@ -269,6 +298,7 @@ export function exponentialStep(
   now: number,
   validated = false,
   keep = DEFAULT_DELTA_INTERVALS,
+  gap = 0n,
 ): Step<ExpHistogramDelta> {
   if (!validated && (!validBuckets(p.positive) || !validBuckets(p.negative) || !(p.zeroCount >= 0) || !(p.count >= 0))) return { ok: false, reason: 'invalid_point' };
   const sum = p.sum ?? Number.NaN;
@@ -277,15 +307,15 @@ export function exponentialStep(
     positive: p.positive, negative: p.negative, min: p.min, max: p.max,
   };
   if (temporality === 'delta') return deltaStep(c, p.startTimeUnixNano, p.timeUnixNano, now, full, keep);
-  const order = cumulativeOrder(c, p.startTimeUnixNano, p.timeUnixNano, horizon);
-  if (order !== 'full' && order !== 'init' && order !== 'diff') return { ok: false, reason: order };
+  const order = cumulativeOrder(c, p.startTimeUnixNano, p.timeUnixNano, horizon, gap);
+  if (order !== 'full' && order !== 'init' && order !== 'diff' && order !== 'rebase') return { ok: false, reason: order };
   const state: ExpHistogramState = {
     kind: 'exponential', count: p.count, sum, scale: p.scale, zeroCount: p.zeroCount, zeroThreshold: p.zeroThreshold,
     posOffset: p.positive.offset, pos: Float64Array.from(p.positive.bucketCounts),
     negOffset: p.negative.offset, neg: Float64Array.from(p.negative.bucketCounts),
   };
   const cursor: Cursor = { temporality, start: p.startTimeUnixNano, time: p.timeUnixNano, updatedAt: now, state };
-  if (order === 'init') return { ok: true, cursor };
+  if (order === 'init' || order === 'rebase') return { ok: true, cursor, partial: partialOf(order) };
   if (order === 'full') return { ok: true, delta: full, cursor };
   const prev = c!.state;
   if (prev === undefined || prev.kind !== 'exponential' || p.scale > prev.scale || p.zeroThreshold !== prev.zeroThreshold) {

@@ -50,7 +50,7 @@ import type { WindowSnapshot } from '../windows/snapshot.js';
 import { baselineSnapshot, snapshotOf } from '../windows/snapshot.js';
 import type { WindowOptions } from '../windows/windows.js';
 import { advanceWindow, alignedStart, windowOptions } from '../windows/windows.js';
-import type { Cursor, ExpHistogramDelta, HistogramDelta, Step } from './delta.js';
+import type { Cursor, ExpHistogramDelta, HistogramDelta, PartialReason, Step } from './delta.js';
 import { exponentialStep, histogramStep, sumStep } from './delta.js';
 import { DEFAULT_DELTA_INTERVALS } from '../model/intervals.js';
 import { canonicalAttributes, hash64, metricIdentity, resourceIdentity } from './identity.js';
@@ -81,9 +81,18 @@ export interface Limits {
   readonly maxSliceValues: number;
   /** Slice keys kept per model; points of later keys are not split by slice. Default 16. */
   readonly maxSliceKeys: number;
+  /**
+   * Handoff gap (ms, sender clock; 0 = off, the default): for instances behind a load balancer
+   * whose routing may move a model between them (docs/scale-out.md). A cumulative series is
+   * counted from its start only when it started at most this long before its first point here,
+   * and a series seen again more than this long after its previous point is re-based, not
+   * counted for the gap: what another instance counted is not counted twice. The windows
+   * concerned are marked partial. Set it to about twice the senders' export interval.
+   */
+  readonly handoffGapMs: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxStreams: 100_000, staleAfterMs: 3_600_000, deltaIntervals: DEFAULT_DELTA_INTERVALS, maxSliceValues: 64, maxSliceKeys: 16 };
+export const DEFAULT_LIMITS: Limits = { maxStreams: 100_000, staleAfterMs: 3_600_000, deltaIntervals: DEFAULT_DELTA_INTERVALS, maxSliceValues: 64, maxSliceKeys: 16, handoffGapMs: 0 };
 
 export interface StreamProcessorOptions {
   /** SQLite file; ':memory:' (default) keeps state for the life of the process only. */
@@ -241,6 +250,13 @@ export class StreamProcessor {
   private layouts = new Map<string, Map<string, readonly number[]>>();
   private baselines: BaselineFile[] = [];
   private horizon = 0n;
+  /** `limits.handoffGapMs` in ns. */
+  private readonly gap: bigint;
+  /**
+   * Partial reasons of models whose window is not open yet (a point that only moved a cursor
+   * opens no window), with the window start they belong to; taken by the window when it opens.
+   */
+  private readonly pendingPartial = new Map<string, { start: number; reasons: Set<PartialReason> }>();
   private lastSweep: number;
   /** Set when the committed state could not be reloaded after a failed commit. */
   private broken: Error | undefined;
@@ -263,6 +279,8 @@ export class StreamProcessor {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     if (!(this.limits.maxStreams >= 0) || !(this.limits.staleAfterMs > 0)) throw new RangeError('limits: maxStreams must be >= 0 and staleAfterMs > 0');
     if (!Number.isInteger(this.limits.deltaIntervals) || this.limits.deltaIntervals < 1) throw new RangeError('limits: deltaIntervals must be an integer >= 1');
+    if (!Number.isInteger(this.limits.handoffGapMs) || this.limits.handoffGapMs < 0) throw new RangeError('limits: handoffGapMs must be an integer >= 0');
+    this.gap = BigInt(this.limits.handoffGapMs) * 1_000_000n;
     this.allow = opts.resourceAttributes ?? [ATTR.environment];
     this.sliceKeys = opts.sliceKeys === undefined ? undefined : new Set(opts.sliceKeys);
     this.windowOpts = windowOptions(opts.windows);
@@ -502,15 +520,17 @@ export class StreamProcessor {
     if (cursor === undefined && this.cursors.size >= this.limits.maxStreams) return ch.drop('stream_limit');
     let step: Step<number | HistogramDelta | ExpHistogramDelta>;
     const keep = this.limits.deltaIntervals;
-    if (type === 'sum') step = sumStep(cursor, p as NumberPoint, temporality, this.horizon, now, keep);
+    const gap = this.gap;
+    if (type === 'sum') step = sumStep(cursor, p as NumberPoint, temporality, this.horizon, now, keep, gap);
     else if (type === 'histogram') {
-      step = histogramStep(cursor, p as HistogramPoint, temporality, this.horizon, now, this.intern, validated, keep);
-    } else step = exponentialStep(cursor, p as ExponentialHistogramPoint, temporality, this.horizon, now, validated, keep);
+      step = histogramStep(cursor, p as HistogramPoint, temporality, this.horizon, now, this.intern, validated, keep, gap);
+    } else step = exponentialStep(cursor, p as ExponentialHistogramPoint, temporality, this.horizon, now, validated, keep, gap);
     if (step.cursor !== undefined) {
       this.cursors.set(key, step.cursor);
       all.cursors.set(key, step.cursor);
     }
     if (!step.ok) return ch.drop(step.reason);
+    if (step.partial !== undefined) this.markPartial(all, modelKey, step.partial, now);
     if (step.delta !== undefined) {
       // the negative parts of a noisy series (differential privacy, docs/privacy.md) are subtracted from its slot
       const delta = p.attributes[ATTR_ML_PRIVACY_PART] === ML_PRIVACY_PART_VALUE_NEGATIVE ? negated(step.delta) : step.delta;
@@ -526,10 +546,33 @@ export class StreamProcessor {
     if (w === undefined) {
       const start = alignedStart(now, this.windowOpts.lengthMs);
       w = { modelKey, model: modelOf(p.attributes, res.values)!, task: '', start, end: start + this.windowOpts.lengthMs, extensions: 0, slots: new Map() };
+      const pending = this.pendingPartial.get(modelKey);
+      if (pending !== undefined) {
+        this.pendingPartial.delete(modelKey);
+        if (pending.start === start) w.partial = [...pending.reasons].sort();
+      }
       this.windows.set(modelKey, w);
       ch.windows.add(w);
     }
     return w;
+  }
+
+  /**
+   * Marks the model's window of `now` partial (see `streams/delta.ts`, handoff): the open one, or
+   * the one the model's next point opens if it opens in the same period.
+   */
+  private markPartial(ch: Changes, modelKey: string, reason: PartialReason, now: number): void {
+    const w = this.windows.get(modelKey);
+    if (w !== undefined) {
+      if (w.partial?.includes(reason)) return;
+      w.partial = [...(w.partial ?? []), reason].sort();
+      ch.windows.add(w);
+      return;
+    }
+    const start = alignedStart(now, this.windowOpts.lengthMs);
+    let pending = this.pendingPartial.get(modelKey);
+    if (pending === undefined || pending.start !== start) this.pendingPartial.set(modelKey, (pending = { start, reasons: new Set() }));
+    pending.reasons.add(reason);
   }
 
   /**
@@ -693,8 +736,9 @@ export class StreamProcessor {
       this.db.transaction(() => {
         for (const w of this.windows.values()) {
           const end = w.end;
-          const snap = advanceWindow(w, now, this.windowOpts);
+          let snap = advanceWindow(w, now, this.windowOpts);
           if (snap !== undefined) {
+            snap = this.withLeft(snap);
             closed.push(snap);
             this.windows.delete(w.modelKey);
             this.releaseRouteSlots();
@@ -712,6 +756,17 @@ export class StreamProcessor {
     );
     this.closed += closed.length;
     return closed.sort((a, b) => a.end - b.end);
+  }
+
+  /**
+   * With a handoff gap: a window whose model sent its last point here more than the gap before the
+   * window's end is partial ('left': routed to another instance, or stopped sending).
+   */
+  private withLeft(snap: WindowSnapshot): WindowSnapshot {
+    const gap = this.limits.handoffGapMs;
+    const last = this.lastPoint.get(snap.modelKey);
+    if (gap === 0 || last === undefined || last >= snap.end - gap || snap.partial?.includes('left')) return snap;
+    return { ...snap, partial: [...(snap.partial ?? []), 'left'].sort() };
   }
 
   /** One bounded pass of time retention (see `streams/retention.ts`), inside the caller's transaction. */

@@ -62,6 +62,11 @@ export interface OpenWindow {
   /** How many times the window was extended for lack of rows. */
   extensions: number;
   readonly slots: Map<string, Slot>;
+  /**
+   * Why the window lacks part of its streams' data, sorted (see `streams/delta.ts`: 'joined',
+   * 'resumed'); absent when complete as far as the processor can tell.
+   */
+  partial?: readonly string[];
 }
 
 export function counterSlot(key: string, id: SlotId, value = 0): CounterSlot {

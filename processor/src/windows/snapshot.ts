@@ -47,6 +47,14 @@ export interface WindowSnapshot {
   readonly extensions: number;
   /** True when the window closed (at the maximum extension) still short of `minRows`. */
   readonly belowMinRows: boolean;
+  /**
+   * Why the window lacks part of its data, when it does (`OpenWindow.partial`, docs/scale-out.md):
+   * 'joined' (a cumulative stream first seen in it after its start: a restart, or a model routed
+   * here from another instance), 'resumed' (a stream seen again after the handoff gap), 'left'
+   * (the model's last point came more than the handoff gap before the window's end: it was routed
+   * away, or stopped). Its rows are a true part of the period, never counted twice.
+   */
+  partial?: readonly string[];
   readonly features: Record<string, FeatureWindow>;
   readonly predictions: {
     /** Successful predicted rows (ml.predictions without error.type). */
@@ -173,6 +181,7 @@ function snapshotOfSlots(w: OpenWindow, slots: Iterable<Slot>, top: boolean): Mu
   const snap = emptySnapshot(w.modelKey, w.model, w.start, w.end);
   snap.task = w.task;
   snap.extensions = w.extensions;
+  if (top && w.partial !== undefined && w.partial.length > 0) snap.partial = w.partial;
   let sawPredictions = false;
   const sliced = new Map<string, Map<string, Slot[]>>();
   for (const slot of slots) {

@@ -40,16 +40,20 @@ async function samples(svc: RunningService, name: string): Promise<Map<string, n
   return out;
 }
 
+/** A service on a port of its own, in memory, driven by `clock` and `evaluateNow`. */
+function start(file: unknown, clock: () => number): Promise<RunningService> {
+  const config: ServiceConfig = {
+    ...validateConfig(file),
+    receivers: { http: { ...DEFAULT_CONFIG.receivers.http, port: 0 }, grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false } },
+    storage: { path: ':memory:', durability: 'normal' },
+  };
+  return startService(config, { clock, manualEvaluation: true });
+}
+
 describe('self-monitoring metrics', () => {
   it('count the windows since each model\'s last point and how far evaluation is behind', async () => {
-    const file = validateConfig({ windows: { length: '1m', minRows: 10 } });
-    const config: ServiceConfig = {
-      ...file,
-      receivers: { http: { ...DEFAULT_CONFIG.receivers.http, port: 0 }, grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false } },
-      storage: { path: ':memory:', durability: 'normal' },
-    };
     let now = START;
-    const svc = await startService(config, { clock: () => now, manualEvaluation: true });
+    const svc = await start({ windows: { length: '1m', minRows: 10 } }, () => now);
     try {
       await send(svc, 'fraud', 1);
       await send(svc, 'churn', 2);
@@ -74,6 +78,38 @@ describe('self-monitoring metrics', () => {
       expect(idle.get(fraud)).toBe(1); // its last point came a minute ago
       expect(idle.get(churn)).toBe(4); // last point at 00:00:30, now 00:04:45
       expect((await samples(svc, 'ml_processor_evaluation_lag')).get('')).toBe(0);
+    } finally {
+      await svc.close();
+    }
+  });
+
+  it('behind a load balancer (streams.handoffGap), the verdict gauges of a model without a point for staleAfter turn NaN; its idle gauge stays', async () => {
+    let now = START;
+    const svc = await start({ windows: { length: '1m', minRows: 10 }, streams: { handoffGap: '150s', staleAfter: '3m' } }, () => now);
+    try {
+      // two windows of both models: the second one is evaluated against the first (rolling reference)
+      for (let w = 0; w < 2; w++) {
+        await send(svc, 'fraud', 20 + w);
+        await send(svc, 'churn', 30 + w);
+        now += MIN;
+        svc.evaluateNow(now);
+      }
+      const churn = '{ml_model_name="churn",ml_deployment_role="primary",ml_model_version="1"}';
+      // verdict series of the model with a number (NaN: retired)
+      const verdictsOf = async (model: string) => (await (await fetch(`${svc.httpUrl}/metrics`)).text()).split('\n').filter((l) => l.startsWith('ml_verdict_flagged{') && l.includes(`ml_model_name="${model}"`) && !l.endsWith(' NaN')).length;
+      expect(await verdictsOf('churn')).toBeGreaterThan(0);
+      // churn moved to another instance (its points stop here); fraud stays
+      for (let w = 2; w <= 5; w++) {
+        await send(svc, 'fraud', 20 + w);
+        now += MIN;
+        svc.evaluateNow(now);
+        // before staleAfter (2 of 3 min since its last point) its last verdicts are still exported
+        if (w === 2) expect(await verdictsOf('churn')).toBeGreaterThan(0);
+      }
+      expect(await verdictsOf('churn')).toBe(0);
+      expect(await verdictsOf('fraud')).toBeGreaterThan(0);
+      // the idle gauge stays: MLModelStopped takes the least idle instance
+      expect((await samples(svc, 'ml_processor_model_idle')).get(churn)).toBe(5); // last point at 00:01:30, now 00:06:30
     } finally {
       await svc.close();
     }

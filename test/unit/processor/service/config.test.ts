@@ -33,6 +33,12 @@ describe('service configuration', () => {
     expect(() => loadConfig(file('intervals-frac.yaml', 'streams: { deltaIntervals: 2.5 }\n'), {})).toThrow(/deltaIntervals/);
   });
 
+  it('reads streams.handoffGap (instances behind a load balancer, docs/scale-out.md), default 0 (off), at most a day', () => {
+    expect(loadConfig(undefined, {}).streams.handoffGapMs).toBe(0);
+    expect(loadConfig(file('handoff.yaml', 'streams: { handoffGap: 150s }\n'), {}).streams.handoffGapMs).toBe(150_000);
+    expect(() => loadConfig(file('handoff-long.yaml', 'streams: { handoffGap: 2d }\n'), {})).toThrow(/handoffGap/);
+  });
+
   it('reads a full file, resolves paths against it and parses durations', () => {
     const p = file(
       'full.yaml',

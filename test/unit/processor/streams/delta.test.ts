@@ -149,3 +149,35 @@ describe('exponential histograms', () => {
     expect(s[2]!.ok ? 'ok' : s[2]!.reason).toBe('boundaries_changed');
   });
 });
+
+describe('handoff gap (instances behind a load balancer, docs/scale-out.md)', () => {
+  const GAP = ns(150_000);
+  const sumGap = (c: Cursor | undefined, p: Parameters<typeof sumStep>[1]) => sumStep(c, p, 'cumulative', H, 0, undefined, GAP);
+  const histGap = (c: Cursor | undefined, p: Parameters<typeof histogramStep>[1]) => histogramStep(c, p, 'cumulative', H, 0, undefined, false, undefined, GAP);
+  const partialOf = (s: Step<unknown>) => (s.ok ? (s.partial ?? null) : s.reason);
+
+  it('counts a series in full only when it started at most the gap before its first point; an older one joins (cursor only)', () => {
+    const young = run(sumGap, [np(attrs, T0 + 1, T0 + 60_000, 5), np(attrs, T0 + 1, T0 + 120_000, 8)]);
+    expect(young.map(deltaOf)).toEqual([5, 3]);
+    expect(young.map(partialOf)).toEqual([null, null]);
+    // the same series first seen here 10 minutes after it started: another instance had it
+    const moved = run(sumGap, [np(attrs, T0 + 1, T0 + 600_000, 50), np(attrs, T0 + 1, T0 + 660_000, 58)]);
+    expect(moved.map(deltaOf)).toEqual([undefined, 8]);
+    expect(moved.map(partialOf)).toEqual(['joined', null]);
+    // without a gap (a single processor), the start after the horizon counts it in full
+    expect(sums([np(attrs, T0 + 1, T0 + 600_000, 50)]).map(deltaOf)).toEqual([50]);
+  });
+
+  it('re-bases a stream seen again more than the gap after its previous point (resumed), not counting what came between', () => {
+    const b = [0, 10, 20, 30];
+    const s = run(histGap, [
+      hp(attrs, T0 + 1, T0 + 60_000, b, [1, 1, 0, 0, 0]),
+      hp(attrs, T0 + 1, T0 + 120_000, b, [2, 1, 1, 0, 0]),
+      // 9 minutes at another instance
+      hp(attrs, T0 + 1, T0 + 660_000, b, [9, 8, 7, 6, 5]),
+      hp(attrs, T0 + 1, T0 + 720_000, b, [10, 8, 7, 6, 6]),
+    ]);
+    expect(s.map(countsOf)).toEqual([[1, 1, 0, 0, 0], [1, 0, 1, 0, 0], 'none', [1, 0, 0, 0, 1]]);
+    expect(s.map(partialOf)).toEqual([null, null, 'resumed', null]);
+  });
+});
