@@ -15,7 +15,7 @@ import { StreamProcessor } from '../../../processor/src/streams/processor.js';
 import type { WindowSnapshot } from '../../../processor/src/windows/snapshot.js';
 import type { Metric, ResourceMetrics } from '../../../processor/src/otlp/model.js';
 import { HashRing, routeByAttributes } from '../../helpers/loadbalancing.js';
-import { BOUNDS, T0, exportOf, histogramMetric, hp, np, sumMetric } from '../../unit/streams/fixtures.js';
+import { BOUNDS, T0, exportOf, histogramMetric, hp, np, sumMetric } from '../../unit/processor/streams/fixtures.js';
 
 const MINUTE = 60_000;
 const WINDOW = 5 * MINUTE;
