@@ -51,6 +51,7 @@ import { numericPair, type NumericPair } from './numeric-pair.js';
 import { jointDrift } from './joint.js';
 import { DEFAULT_ALPHA, DEFAULT_MIN_JENSEN_SHANNON, DEFAULT_MIN_PSI, DEFAULT_MIN_ROWS, DEFAULT_THRESHOLD } from '../statistics/defaults.js';
 import { SLICE_DRIFT_DEFAULTS, sliceDriftReport, type DistributionEngine } from './slice-drift.js';
+import { criticalValuesOf, driftStatisticFields, NO_CRITICAL_VALUES, NO_SOURCES, type DriftSources } from '../statistics/registry.js';
 
 export interface EvaluationSettings {
   /** Significance level after Benjamini-Hochberg (default 0.01). */
@@ -216,8 +217,6 @@ interface Pending {
 
 const chiSquareP = (b: BinnedDrift): number => b.chiSquare.pValue;
 
-const EMPTY_CRITICAL = { psi: null, kl: null, jensenShannon: null, hellinger: null, ks: null, chiSquare: null };
-
 function emptyDistribution(type: 'numeric' | 'categorical', count: number, referenceCount: number, note: string): Omit<DistributionReport, 'drift'> {
   return {
     type,
@@ -225,16 +224,8 @@ function emptyDistribution(type: 'numeric' | 'categorical', count: number, refer
     referenceCount,
     missingRate: null,
     referenceMissingRate: null,
-    psi: null,
-    psiCritical: null,
-    kl: null,
-    jensenShannon: null,
-    hellinger: null,
-    ks: null,
-    ksPValue: null,
-    wasserstein: null,
-    chiSquare: null,
-    critical: EMPTY_CRITICAL,
+    ...driftStatisticFields(NO_SOURCES, NO_CRITICAL_VALUES),
+    critical: NO_CRITICAL_VALUES,
     psiInterval: null,
     unseenCategories: null,
     bins: [],
@@ -259,7 +250,9 @@ function numericComparison(pair: NumericPair, decileEdges: readonly number[] | u
   const bins: BinShare[] = cmp.bins.map((b) => ({ label: binLabel(b.lower, b.upper), lower: b.lower, upper: b.upper, reference: b.reference, current: b.current }));
   const b = cmp.binned;
   if (b === null) notes.push(`insufficient resolution: ${cmp.reason}`);
-  const crit = cmp.critical;
+  // without bins only the statistics of the ordered cells (KS, W1) and their critical values mean something
+  const sources: DriftSources = { bins: b, ordered: { ks: cmp.ks, wasserstein: cmp.wasserstein } };
+  const critical = criticalValuesOf(cmp.critical, sources);
   return {
     report: {
       type: 'numeric',
@@ -267,17 +260,8 @@ function numericComparison(pair: NumericPair, decileEdges: readonly number[] | u
       referenceCount: ref.count,
       missingRate: null,
       referenceMissingRate: null,
-      psi: b?.psi ?? null,
-      psiCritical: b ? (crit?.psi ?? null) : null,
-      kl: b?.kl ?? null,
-      jensenShannon: b?.jensenShannon ?? null,
-      hellinger: b?.hellinger ?? null,
-      ks: cmp.ks?.statistic ?? null,
-      ksPValue: cmp.ks?.pValue ?? null,
-      wasserstein: cmp.wasserstein,
-      chiSquare: b ? { statistic: b.chiSquare.statistic, dof: b.chiSquare.dof, pValue: b.chiSquare.pValue } : null,
-      // without bins only the KS critical value means something
-      critical: crit === null ? EMPTY_CRITICAL : b ? crit : { ...EMPTY_CRITICAL, ks: crit.ks },
+      ...driftStatisticFields(sources, critical),
+      critical,
       psiInterval: b && cur.count < s.bootstrapBelow ? lowVolumeInterval(cmp.referenceBinCounts, cmp.currentBinCounts) : null,
       unseenCategories: null,
       bins,
@@ -297,7 +281,9 @@ function categoricalDistribution(ref: Readonly<Record<string, number>>, cur: Rea
     return { report: emptyDistribution('categorical', curCount, refCount, refCount <= 0 ? 'reference has no values' : 'no values in the current window'), pValue: null, count: curCount };
   }
   const d = categoricalDrift(ref, cur);
-  const crit = criticalValues({ referenceCount: refCount, currentCount: curCount, bins: d.categories.length, alpha });
+  // categories have no order: the statistics of ordered cells (KS, W1) do not apply
+  const sources: DriftSources = { bins: d, ordered: null };
+  const critical = criticalValuesOf(criticalValues({ referenceCount: refCount, currentCount: curCount, bins: d.categories.length, alpha }), sources);
   const bins = shares(
     d.categories.map((c) => ({ label: c, lower: null, upper: null })),
     d.referenceCounts,
@@ -310,16 +296,8 @@ function categoricalDistribution(ref: Readonly<Record<string, number>>, cur: Rea
       referenceCount: refCount,
       missingRate: null,
       referenceMissingRate: null,
-      psi: d.psi,
-      psiCritical: crit.psi,
-      kl: d.kl,
-      jensenShannon: d.jensenShannon,
-      hellinger: d.hellinger,
-      ks: null,
-      ksPValue: null,
-      wasserstein: null,
-      chiSquare: { statistic: d.chiSquare.statistic, dof: d.chiSquare.dof, pValue: d.chiSquare.pValue },
-      critical: { ...crit, ks: null },
+      ...driftStatisticFields(sources, critical),
+      critical,
       psiInterval: curCount < bootstrapBelow ? lowVolumeInterval(d.referenceCounts, d.currentCounts) : null,
       unseenCategories: d.unseen,
       bins,

@@ -9,24 +9,18 @@ export type { DriftDecision, DriftVerdict } from '../statistics/decide.js';
 import type { DriftDecision } from '../statistics/decide.js';
 import type { Disparity, SliceMetrics } from '../statistics/fairness.js';
 import type { ChangeTest } from '../statistics/verdicts.js';
+import type { DriftStatisticFields, DriftTestResult, ReportCriticalValues } from '../statistics/registry.js';
 
 export type { ChangeTest, ChangeVerdict } from '../statistics/verdicts.js';
 
-export interface ChiSquareResult {
-  readonly statistic: number;
-  readonly dof: number;
-  readonly pValue: number;
-}
+/** A test's statistic, degrees of freedom and p-value (`chiSquare`). */
+export type ChiSquareResult = DriftTestResult;
 
-/** Critical values: the value of each statistic above which the difference is significant at alpha, for these sample sizes. */
-export interface CriticalValues {
-  readonly psi: number | null;
-  readonly kl: number | null;
-  readonly jensenShannon: number | null;
-  readonly hellinger: number | null;
-  readonly ks: number | null;
-  readonly chiSquare: number | null;
-}
+/**
+ * Critical values: the value of each statistic above which the difference is significant at
+ * alpha, for these sample sizes (null for a statistic the comparison could not compute).
+ */
+export type CriticalValues = ReportCriticalValues;
 
 /** A bin of a distribution for plots and for "the bins that moved most". */
 export interface BinShare {
@@ -38,22 +32,19 @@ export interface BinShare {
   readonly current: number;
 }
 
-export interface DistributionReport {
+/**
+ * One distribution (a feature, the score, the classes, the regression output, an attribution)
+ * against its reference. The statistics' fields (`psi`, `psiCritical`, `kl`, `jensenShannon`,
+ * `hellinger`, `ks`, `ksPValue`, `wasserstein`, `chiSquare`) come from the registry of drift
+ * statistics (statistics/registry.ts).
+ */
+export interface DistributionReport extends DriftStatisticFields {
   readonly type: 'numeric' | 'categorical';
   /** Non-missing values in the current window. */
   readonly count: number;
   readonly referenceCount: number;
   readonly missingRate: number | null;
   readonly referenceMissingRate: number | null;
-  readonly psi: number | null;
-  readonly psiCritical: number | null;
-  readonly kl: number | null;
-  readonly jensenShannon: number | null;
-  readonly hellinger: number | null;
-  readonly ks: number | null;
-  readonly ksPValue: number | null;
-  readonly wasserstein: number | null;
-  readonly chiSquare: ChiSquareResult | null;
   readonly critical: CriticalValues;
   /** 95% bootstrap interval of PSI for low-volume windows, else null. */
   readonly psiInterval: readonly [number, number] | null;

@@ -7,6 +7,7 @@ import { esc, histogramOverlay, reliabilityDiagram } from './svg.js';
 import { bySeverity, driftSentence, fmt, pct, performanceRows, pval, slicesDrifted, verdictText } from './text.js';
 import { windowDrifted } from '../analysis/retrain.js';
 import { renderSectionsHtml } from './sections.js';
+import { HTML_STATISTIC_HEADS, cardStatistics, htmlStatisticCells } from './drift-columns.js';
 
 export const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#1d2733;max-width:1200px}
@@ -30,7 +31,7 @@ export function unresolvedBanner(r: ModelReport): string {
 }
 
 export function featureCard(name: string, f: DistributionReport): string {
-  const stats = `PSI ${fmt(f.psi)} (critical ${fmt(f.psiCritical)}) · JS ${fmt(f.jensenShannon)} · KS ${fmt(f.ks)} · χ² p ${pval(f.chiSquare?.pValue)}`;
+  const stats = cardStatistics(f);
   return `<div class="card feature" data-feature="${esc(name)}" data-verdict="${f.drift.verdict}"><h3>${esc(name)} <span class="${cls(f)}">${esc(verdictText(f))}</span></h3><p>${esc(stats)}</p>${f.drift.reasons.length ? `<p>${esc(f.drift.reasons.join('; '))}</p>` : ''}${histogramOverlay(f.bins, { title: `${name}: reference vs current` })}</div>`;
 }
 
@@ -38,10 +39,10 @@ export function featureTable(r: ModelReport): string {
   const rows = bySeverity(r.features)
     .map(
       ([n, f]) =>
-        `<tr data-feature="${esc(n)}"><td>${esc(n)}</td><td>${f.type}</td><td>${f.count}</td><td>${pct(f.missingRate)}</td><td>${fmt(f.psi)}</td><td>${fmt(f.psiCritical)}</td><td>${fmt(f.jensenShannon)}</td><td>${fmt(f.hellinger)}</td><td>${fmt(f.ks)}</td><td>${fmt(f.wasserstein)}</td><td>${pval(f.chiSquare?.pValue)}</td><td>${pval(f.drift.adjustedPValue)}</td><td class="${cls(f)}">${esc(verdictText(f))}</td></tr>`,
+        `<tr data-feature="${esc(n)}"><td>${esc(n)}</td><td>${f.type}</td><td>${f.count}</td><td>${pct(f.missingRate)}</td>${htmlStatisticCells(f).map((c) => `<td>${c}</td>`).join('')}<td>${pval(f.drift.adjustedPValue)}</td><td class="${cls(f)}">${esc(verdictText(f))}</td></tr>`,
     )
     .join('');
-  return `<table class="features"><thead><tr><th>feature</th><th>type</th><th>n</th><th>missing</th><th>PSI</th><th>PSI crit.</th><th>JS</th><th>Hellinger</th><th>KS</th><th>W1</th><th>χ² p</th><th>BH p</th><th>verdict</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<table class="features"><thead><tr><th>feature</th><th>type</th><th>n</th><th>missing</th>${HTML_STATISTIC_HEADS.map((h) => `<th>${esc(h)}</th>`).join('')}<th>BH p</th><th>verdict</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 export function calibrationSection(r: ModelReport): string {

@@ -6,8 +6,9 @@ import { referenceLine } from './reference.js';
 import { isInsufficientResolution, unresolvedFeatures, type DistributionReport, type ModelReport, type PerformanceReport } from '../analysis/report-types.js';
 import { renderSectionsText } from './sections.js';
 import { textTable } from './table.js';
-import { fmt, pct, pval } from './format.js';
+import { fmt, pct } from './format.js';
 import { driftedNames } from '../analysis/run.js';
+import { TEXT_STATISTIC_HEADS, textStatisticCells } from './drift-columns.js';
 
 export { fmt, pct, pval } from './format.js';
 
@@ -60,11 +61,7 @@ function distributionRow(name: string, f: DistributionReport): string[] {
     f.type === 'numeric' ? 'num' : 'cat',
     String(f.count),
     pct(f.missingRate),
-    f.psi === null ? '-' : `${fmt(f.psi)} (${fmt(f.psiCritical)})`,
-    fmt(f.jensenShannon),
-    f.ks === null ? '-' : `${fmt(f.ks)} (p ${pval(f.ksPValue)})`,
-    fmt(f.wasserstein),
-    pval(f.chiSquare?.pValue),
+    ...textStatisticCells(f),
     verdictText(f),
   ];
 }
@@ -84,7 +81,7 @@ export function renderText(r: ModelReport): string {
   const unresolved = unresolvedFeatures(r);
   if (unresolved.length) out.push(`INSUFFICIENT RESOLUTION in ${unresolved.length} feature(s), neither flagged nor cleared: ${unresolved.map((n) => `${n} (${r.features[n]!.drift.reasons.join('; ')})`).join(', ')}`);
   out.push('');
-  const head = ['feature', 'type', 'n', 'missing', 'PSI (crit)', 'JS', 'KS', 'W1', 'chi2 p', 'verdict'];
+  const head = ['feature', 'type', 'n', 'missing', ...TEXT_STATISTIC_HEADS, 'verdict'];
   out.push(textTable(head, bySeverity(r.features).map(([n, f]) => distributionRow(n, f))));
   const moved = bySeverity(r.features).filter(([, f]) => f.drift.verdict === 'drift');
   for (const [name, f] of moved) {

@@ -67,17 +67,9 @@ import {
   METRIC_ML_CALIBRATION_ECE,
   METRIC_ML_CALIBRATION_MCE,
   METRIC_ML_CALIBRATION_OBSERVED_RATE,
-  METRIC_ML_DRIFT_CHI_SQUARE_P_VALUE,
-  METRIC_ML_DRIFT_CHI_SQUARE_STATISTIC,
   METRIC_ML_DRIFT_CRITICAL_VALUE,
   METRIC_ML_DRIFT_DETECTED,
   METRIC_ML_DRIFT_INSUFFICIENT_RESOLUTION,
-  METRIC_ML_DRIFT_HELLINGER,
-  METRIC_ML_DRIFT_JENSEN_SHANNON,
-  METRIC_ML_DRIFT_KL,
-  METRIC_ML_DRIFT_KS,
-  METRIC_ML_DRIFT_KS_P_VALUE,
-  METRIC_ML_DRIFT_PSI,
   METRIC_ML_DRIFT_WASSERSTEIN,
   METRIC_ML_FEATURE_MISSING_RATIO,
   METRIC_ML_PERFORMANCE_ACCURACY,
@@ -126,6 +118,7 @@ import { QUALITY_GAUGES, dataQualityEvent, qualityPoints } from './emit-quality.
 import { windowEventAttributes } from './event-attributes.js';
 import { reviewEvent } from './emit-review.js';
 import type { ProcessorStats } from '../streams/processor.js';
+import { DRIFT_STATISTICS, readDriftStatistic, type DriftStatistic } from '../statistics/registry.js';
 import type { RetrainingRecord } from '../store/retraining.js';
 
 type GaugeName = string;
@@ -136,37 +129,18 @@ interface Point {
   readonly attributes: Attributes;
 }
 
-const DRIFT_GAUGES: readonly [GaugeName, (d: DistributionReport) => number | null][] = [
-  [METRIC_ML_DRIFT_PSI, (d) => d.psi],
-  [METRIC_ML_DRIFT_KL, (d) => d.kl],
-  [METRIC_ML_DRIFT_JENSEN_SHANNON, (d) => d.jensenShannon],
-  [METRIC_ML_DRIFT_HELLINGER, (d) => d.hellinger],
-  [METRIC_ML_DRIFT_KS, (d) => d.ks],
-  [METRIC_ML_DRIFT_KS_P_VALUE, (d) => d.ksPValue],
-  [METRIC_ML_DRIFT_WASSERSTEIN, (d) => d.wasserstein],
-  [METRIC_ML_DRIFT_CHI_SQUARE_STATISTIC, (d) => d.chiSquare?.statistic ?? null],
-  [METRIC_ML_DRIFT_CHI_SQUARE_P_VALUE, (d) => d.chiSquare?.pValue ?? null],
-];
+/** The gauges of the drift statistics (statistics/registry.ts): each statistic's, then its p-value's. */
+type DriftGauge = readonly [GaugeName, string, (d: DistributionReport) => number | null];
+const DRIFT_GAUGES: readonly DriftGauge[] = DRIFT_STATISTICS.flatMap((s): DriftGauge[] => [
+  [s.metric, s.description, (d) => readDriftStatistic(s, d).value],
+  ...(s.pValue ? [[s.pValue.metric, s.pValue.description, (d: DistributionReport) => readDriftStatistic(s, d).pValue] as const] : []),
+]);
 
-const CRITICAL: readonly [string, keyof DistributionReport['critical']][] = [
-  ['psi', 'psi'],
-  ['kl', 'kl'],
-  ['jensen_shannon', 'jensenShannon'],
-  ['hellinger', 'hellinger'],
-  ['ks', 'ks'],
-  ['chi_square', 'chiSquare'],
-];
+/** The statistics with a critical value (`ml.drift.critical_value` by `ml.drift.statistic`). */
+const CRITICAL: readonly DriftStatistic[] = DRIFT_STATISTICS.filter((s) => s.critical !== null);
 
 const RESULT_GAUGES: readonly [GaugeName, string][] = [
-  [METRIC_ML_DRIFT_PSI, 'Population stability index on decile bins'],
-  [METRIC_ML_DRIFT_KL, 'KL(reference || current)'],
-  [METRIC_ML_DRIFT_JENSEN_SHANNON, 'Jensen-Shannon distance'],
-  [METRIC_ML_DRIFT_HELLINGER, 'Hellinger distance'],
-  [METRIC_ML_DRIFT_KS, 'Kolmogorov-Smirnov statistic'],
-  [METRIC_ML_DRIFT_KS_P_VALUE, 'Kolmogorov-Smirnov p-value'],
-  [METRIC_ML_DRIFT_WASSERSTEIN, 'Wasserstein-1 distance'],
-  [METRIC_ML_DRIFT_CHI_SQUARE_STATISTIC, 'Chi-square homogeneity statistic'],
-  [METRIC_ML_DRIFT_CHI_SQUARE_P_VALUE, 'Chi-square homogeneity p-value'],
+  ...DRIFT_GAUGES.map(([name, description]): [GaugeName, string] => [name, description]),
   [METRIC_ML_DRIFT_CRITICAL_VALUE, 'Critical value of a drift statistic at alpha'],
   [METRIC_ML_DRIFT_DETECTED, '1 when drift was detected'],
   [METRIC_ML_DRIFT_INSUFFICIENT_RESOLUTION, '1 when the reference could not be binned and no statistic decided'],
@@ -226,6 +200,7 @@ const RESULT_GAUGES: readonly [GaugeName, string][] = [
 ];
 
 const UNITS: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(DRIFT_STATISTICS.map((s) => [s.metric, s.unit])),
   [METRIC_ML_WINDOW_COUNT]: '{row}',
   [METRIC_ML_CANARY_LATENCY_DIFFERENCE]: 's',
   [METRIC_ML_VERDICT_WINDOWS]: '{window}',
@@ -255,8 +230,8 @@ export function reportPoints(r: ModelReport): Point[] {
     if (value !== null && value !== undefined && Number.isFinite(value)) out.push({ metric, value, attributes });
   };
   const distribution = (d: DistributionReport, attrs: Attributes) => {
-    for (const [metric, get] of DRIFT_GAUGES) push(metric, get(d), attrs);
-    for (const [stat, key] of CRITICAL) push(METRIC_ML_DRIFT_CRITICAL_VALUE, d.critical[key], { ...attrs, [ATTR_ML_DRIFT_STATISTIC]: stat });
+    for (const [metric, , get] of DRIFT_GAUGES) push(metric, get(d), attrs);
+    for (const s of CRITICAL) push(METRIC_ML_DRIFT_CRITICAL_VALUE, d.critical[s.critical!], { ...attrs, [ATTR_ML_DRIFT_STATISTIC]: s.name });
     // a decision is 1 or 0; a distribution that could not be binned is neither (never a silent 0)
     const unresolved = isInsufficientResolution(d);
     if (d.drift.verdict === 'drift' || d.drift.verdict === 'no_drift') push(METRIC_ML_DRIFT_DETECTED, d.drift.verdict === 'drift' ? 1 : 0, attrs);

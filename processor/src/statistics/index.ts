@@ -74,3 +74,5 @@ export { businessValueTest } from './business-verdict.js';
 export { exponentialBuckets, explicitBucketList, explicitBuckets, outOfRange, outOfRangeTest, rangeOf } from './out-of-range.js';
 export type { Bucket, BucketList, OutOfRangeCount, RangeBounds } from './out-of-range.js';
 export { carryNegative, effectiveCount, NOISE_WEIGHT } from './noisy-counts.js';
+export { DRIFT_STATISTICS, NO_CRITICAL_VALUES, NO_SOURCES, criticalValuesOf, driftStatisticFields, readDriftStatistic } from './registry.js';
+export type { DriftCell, DriftDisplay, DriftInput, DriftMeasure, DriftReading, DriftReportShape, DriftSources, DriftStatistic, DriftStatisticFields, DriftTestResult, ReportCriticalValues } from './registry.js';
