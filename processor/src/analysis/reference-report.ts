@@ -2,7 +2,7 @@
 import type { ReferenceKindName, ReferenceReport } from './report-types.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
 
-/** What the live service knows about its choice of reference (service/reference-choice.ts). */
+/** What the live service knows about its choice of reference (analysis/reference-choice.ts). */
 export interface ReferenceChoiceContext {
   readonly requested: ReferenceKindName;
   readonly fallback: string | null;

@@ -528,3 +528,8 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
   }
   return applyEnv(validateConfig(doc, file, dirname(resolve(file))), env);
 }
+
+/** The configuration of the model a window belongs to: the first entry of its name and (when given) its version. */
+export function modelConfigFor(config: ServiceConfig, snap: { readonly model: { readonly name: string; readonly version: string } }): ModelConfig | undefined {
+  return config.models.find((m) => m.name === snap.model.name && (m.version === undefined || m.version === snap.model.version));
+}

@@ -12,11 +12,29 @@
  * - A seasonal reference falls back, with the reason, while the history is shorter than the
  *   period (or when the window one period earlier is missing or too small): to the baseline when
  *   the model has one, else to the rolling reference.
+ *
+ * Pure: it reads the kept windows and references through {@link ReferenceState} and changes
+ * nothing; a window to pin as a model's reference is returned (`pin`) for the caller to store.
  */
-import type { StreamProcessor } from '../streams/processor.js';
-import { rollingReference } from '../windows/references.js';
+import { rollingReference, type ReferenceKind } from '../windows/references.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
-import type { ReferenceKindName } from '../analysis/report-types.js';
+import type { ReferenceKindName } from './report-types.js';
+
+/** What the choice reads of the kept state (the live service's stream processor). */
+export interface ReferenceState {
+  /** A model's stored references (baseline, pinned, rolling). */
+  references(modelKey: string): Partial<Record<ReferenceKind, WindowSnapshot>>;
+  /** A model's kept closed windows, oldest first. */
+  history(modelKey: string): readonly WindowSnapshot[];
+  /** The kept window of a model containing time `t`. */
+  historyWindowAt(modelKey: string, t: number): WindowSnapshot | undefined;
+  /** Start of a model's first window ever kept. */
+  firstWindowStart(modelKey: string): number | undefined;
+  /** End of a model's latest closed window. */
+  latestWindowEnd(modelKey: string): number | undefined;
+  /** Every model key with state. */
+  models(): readonly string[];
+}
 
 export interface ChoiceSettings {
   /** The kind configured for the model, if any. */
@@ -39,6 +57,8 @@ export interface ChosenReference {
   readonly fallback: string | null;
   /** The model key whose reference this is (the primary's for a canary or shadow). */
   readonly owner: string;
+  /** A window to pin as the reference of the window's model (`pinned` with a configured time). */
+  readonly pin?: WindowSnapshot;
 }
 
 /** No reference: the window is not evaluated, for `reason`; `pinned` when the window itself became the reference. */
@@ -48,6 +68,13 @@ export interface NoReference {
   readonly pinned: boolean;
   /** The kind asked for. */
   readonly requested: ReferenceKindName;
+  /** A window to pin as the reference of the window's model (`pinned`: the window itself). */
+  readonly pin?: WindowSnapshot;
+}
+
+/** The kind of reference a model's windows are compared with: the configured one, else its baseline, else a pinned one, else rolling. */
+export function requestedKind(configured: ReferenceKindName | undefined, refs: Partial<Record<ReferenceKind, WindowSnapshot>>): ReferenceKindName {
+  return configured ?? (refs.baseline ? 'baseline' : refs.pinned ? 'pinned' : 'rolling');
 }
 
 const iso = (t: number) => new Date(t).toISOString();
@@ -60,7 +87,7 @@ const partsOf = (key: string) => JSON.parse(key) as string[];
  * the primary (same name and resource values) whose latest window ended last. Undefined for a
  * primary window or a candidate without any primary.
  */
-export function primaryKeyOf(snap: WindowSnapshot, closed: readonly WindowSnapshot[], processor: StreamProcessor): string | undefined {
+export function primaryKeyOf(snap: WindowSnapshot, closed: readonly WindowSnapshot[], state: ReferenceState): string | undefined {
   if (snap.model.role === 'primary') return undefined;
   const mine = partsOf(snap.modelKey);
   const same = (key: string) => {
@@ -70,34 +97,32 @@ export function primaryKeyOf(snap: WindowSnapshot, closed: readonly WindowSnapsh
   const now = closed.find((s) => s.end === snap.end && same(s.modelKey));
   if (now) return now.modelKey;
   let best: { key: string; end: number } | undefined;
-  for (const key of processor.models()) {
+  for (const key of state.models()) {
     if (!same(key)) continue;
-    const end = processor.latestWindowEnd(key) ?? -Infinity;
+    const end = state.latestWindowEnd(key) ?? -Infinity;
     if (!best || end > best.end) best = { key, end };
   }
   return best?.key;
 }
 
 /**
- * Pins the configured window of `snap`'s model (the one containing `pin`, from the kept history),
- * or `snap` itself without a configured time. Returns the pinned window, if any.
+ * The window of `snap`'s model to pin: the one containing the configured time `at` (from the kept
+ * history), or `snap` itself without a configured time; undefined when none contains it yet.
  */
-function pin(processor: StreamProcessor, snap: WindowSnapshot, at: string | undefined): WindowSnapshot | undefined {
-  if (at === undefined) {
-    processor.pinReference(snap.modelKey, snap);
-    return snap;
-  }
+function toPin(state: ReferenceState, snap: WindowSnapshot, at: string | undefined): WindowSnapshot | undefined {
+  if (at === undefined) return snap;
   const t = Date.parse(at);
-  const chosen = [...processor.history(snap.modelKey), snap].find((w) => w.start <= t && t < w.end);
-  if (chosen) processor.pinReference(snap.modelKey, chosen);
-  return chosen;
+  return [...state.history(snap.modelKey), snap].find((w) => w.start <= t && t < w.end);
 }
 
-/** The reference `snap` is compared with, or why there is none (see the module comment). */
-export function chooseReference(processor: StreamProcessor, snap: WindowSnapshot, primaryKey: string | undefined, s: ChoiceSettings): ChosenReference | NoReference {
+/**
+ * The reference `snap` is compared with, or why there is none (see the module comment); with
+ * `pin` set, the caller pins that window as the model's reference.
+ */
+export function chooseReference(state: ReferenceState, snap: WindowSnapshot, primaryKey: string | undefined, s: ChoiceSettings): ChosenReference | NoReference {
   const owner = primaryKey ?? snap.modelKey;
-  const refs = processor.references(owner);
-  const requested: ReferenceKindName = s.reference ?? (refs.baseline ? 'baseline' : refs.pinned ? 'pinned' : 'rolling');
+  const refs = state.references(owner);
+  const requested = requestedKind(s.reference, refs);
   const whose = primaryKey === undefined ? '' : 'the primary has ';
   const chosen = (snapshot: WindowSnapshot, kind: ReferenceKindName = requested, fallback: string | null = null): ChosenReference => ({ snapshot, kind, requested, fallback, owner });
   const none = (reason: string, pinned = false): NoReference => ({ snapshot: undefined, reason, pinned, requested });
@@ -106,30 +131,30 @@ export function chooseReference(processor: StreamProcessor, snap: WindowSnapshot
     if (refs.pinned) return chosen(refs.pinned);
     // Only a primary's window is pinned; its candidates wait for it.
     if (primaryKey !== undefined) return none(`${whose}no pinned reference yet`);
-    const p = pin(processor, snap, s.pin);
+    const p = toPin(state, snap, s.pin);
     // the history may already hold `snap` (closing a window appends it): compare windows, not objects
-    if (p !== undefined && p.start === snap.start && p.end === snap.end) return none(`window ${iso(snap.start)} pinned as the reference`, true);
-    if (p) return chosen(p);
+    if (p !== undefined && p.start === snap.start && p.end === snap.end) return { ...none(`window ${iso(snap.start)} pinned as the reference`, true), pin: p };
+    if (p) return { ...chosen(p), pin: p };
     return none(`no pinned reference yet (no window containing ${s.pin} yet)`);
   }
   if (requested === 'baseline') return refs.baseline ? chosen(refs.baseline) : none(`${whose}no baseline`);
   if (requested === 'rolling') {
-    const r = rolling(processor, snap, owner, refs.rolling, s.rollingWindows);
+    const r = rolling(state, snap, owner, refs.rolling, s.rollingWindows);
     return r ? chosen(r) : none(`${whose}no rolling reference yet`);
   }
   // seasonal: the owner's window one period before this one
   const period = s.periodMs ?? 0;
   const t = snap.start - period;
-  const earlier = processor.historyWindowAt(owner, t);
+  const earlier = state.historyWindowAt(owner, t);
   let why: string;
   if (earlier && !earlier.belowMinRows) return chosen(earlier);
   if (earlier) why = `the window one period earlier (${iso(earlier.start)}) had too few rows`;
   else {
-    const first = processor.firstWindowStart(owner);
+    const first = state.firstWindowStart(owner);
     why = first === undefined || first > t ? `history shorter than the period (${formatPeriod(period)}): no window at ${iso(t)} yet` : `no window at ${iso(t)} (the model sent nothing then)`;
   }
   if (refs.baseline) return chosen(refs.baseline, 'baseline', why);
-  const r = rolling(processor, snap, owner, refs.rolling, s.rollingWindows);
+  const r = rolling(state, snap, owner, refs.rolling, s.rollingWindows);
   return r ? chosen(r, 'rolling', why) : none(`${why}; no baseline or earlier window to fall back on`);
 }
 
@@ -137,9 +162,9 @@ export function chooseReference(processor: StreamProcessor, snap: WindowSnapshot
  * The rolling reference of `owner` for `snap`: the stored one, or, for a window owed from before a
  * restart that the stored one already covers, the windows before it.
  */
-function rolling(processor: StreamProcessor, snap: WindowSnapshot, owner: string, stored: WindowSnapshot | undefined, k: number): WindowSnapshot | undefined {
+function rolling(state: ReferenceState, snap: WindowSnapshot, owner: string, stored: WindowSnapshot | undefined, k: number): WindowSnapshot | undefined {
   if (stored === undefined || stored.end <= snap.start) return stored;
-  return rollingReference(processor.history(owner).filter((w) => w.end <= snap.start), k);
+  return rollingReference(state.history(owner).filter((w) => w.end <= snap.start), k);
 }
 
 /** "1d", "7d", "90m": the period as configured. */
