@@ -240,9 +240,11 @@ export type DriftStatisticFields = Intersection<FieldsOf<Entry>>;
 export type ReportCriticalValues = { readonly [K in NonNullable<Entry['critical']>]: number | null };
 
 /** Every critical value null. */
-export const NO_CRITICAL_VALUES: ReportCriticalValues = Object.fromEntries(
-  DRIFT_STATISTICS.filter((d) => d.critical !== null).map((d) => [d.critical, null]),
+export const NO_CRITICAL_VALUES: ReportCriticalValues = Object.freeze(
+  Object.fromEntries(DRIFT_STATISTICS.filter((d) => d.critical !== null).map((d) => [d.critical, null])),
 ) as unknown as ReportCriticalValues;
+
+const INPUTS: readonly DriftInput[] = ['bins', 'ordered'];
 
 /**
  * The report's critical values of a comparison: those of `critical` (the comparison's sample
@@ -250,32 +252,36 @@ export const NO_CRITICAL_VALUES: ReportCriticalValues = Object.fromEntries(
  */
 export function criticalValuesOf(critical: CriticalValues | null, s: DriftSources): ReportCriticalValues {
   if (critical === null) return NO_CRITICAL_VALUES;
+  if (INPUTS.every((i) => s[i] !== null)) return critical;
   const out: Record<string, number | null> = s.bins !== null ? { ...critical } : { ...NO_CRITICAL_VALUES };
   for (const d of DRIFT_STATISTICS) if (d.critical !== null) out[d.critical] = s[d.input] !== null ? critical[d.critical] : null;
   return out as unknown as ReportCriticalValues;
 }
 
+/** Where each statistic goes in a report: its field, and the field of its p-value or critical value. */
+const LAYOUT = DRIFT_STATISTICS.map((d) => ({
+  d,
+  field: d.field,
+  pValueField: d.report === 'value+pValue' ? `${d.field}PValue` : null,
+  criticalField: d.report === 'value+critical' ? `${d.field}Critical` : null,
+}));
+
+/** Every statistic's fields null, in registry order (the shape each report's fields start from). */
+const NO_FIELDS: Readonly<Record<string, unknown>> = (() => {
+  const o: Record<string, null> = {};
+  for (const l of LAYOUT) for (const k of [l.field, l.criticalField, l.pValueField]) if (k !== null) o[k] = null;
+  return o;
+})();
+
 /** The report's fields of every statistic (null where its input is missing), in registry order. */
 export function driftStatisticFields(s: DriftSources, critical: ReportCriticalValues): DriftStatisticFields {
-  const out: Record<string, unknown> = {};
-  for (const d of DRIFT_STATISTICS) {
+  const out: Record<string, unknown> = { ...NO_FIELDS };
+  for (const { d, field, pValueField, criticalField } of LAYOUT) {
+    if (criticalField !== null && d.critical !== null) out[criticalField] = critical[d.critical];
     const m = d.measure(s);
-    switch (d.report) {
-      case 'value':
-        out[d.field] = m?.value ?? null;
-        break;
-      case 'value+critical':
-        out[d.field] = m?.value ?? null;
-        out[`${d.field}Critical`] = d.critical !== null ? critical[d.critical] : null;
-        break;
-      case 'value+pValue':
-        out[d.field] = m?.value ?? null;
-        out[`${d.field}PValue`] = m?.pValue ?? null;
-        break;
-      case 'test':
-        out[d.field] = m === null ? null : { statistic: m.value, dof: m.dof ?? 0, pValue: m.pValue ?? Number.NaN };
-        break;
-    }
+    if (m === null) continue;
+    out[field] = d.report === 'test' ? { statistic: m.value, dof: m.dof ?? 0, pValue: m.pValue ?? Number.NaN } : m.value;
+    if (pValueField !== null) out[pValueField] = m.pValue ?? null;
   }
   return out as DriftStatisticFields;
 }
