@@ -46,7 +46,7 @@
  * Corruption: `open` runs PRAGMA quick_check and refuses a damaged file with
  * {@link CorruptDatabaseError} instead of running on inconsistent state.
  */
-import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -59,6 +59,7 @@ import { parseSlotKey } from '../model/signals.js';
 import { decodeBounds, decodeCounts, decodeCursor, decodeExponential, encodeBounds, encodeCounts, encodeCursor, encodeExponential, isExponentialBody } from './codec.js';
 import { type CheckpointerOptions, type CheckpointerStats, WalCheckpointer } from './checkpointer.js';
 import { CommitFailedError, CommitWriter, type SqlValue, type WriteBatch, type WriterStats } from './writer.js';
+import { asOpenError, autocheckpointPages, CorruptDatabaseError, HOLDER_KEY, lockStateFile, type StateFileHolder, WalSync } from './connection.js';
 import { HistoryTables } from './history.js';
 import { RETRAINING_SCHEMA, SqliteRetrainingStore, type RetrainingStore } from './retraining.js';
 import {
@@ -126,116 +127,7 @@ type WriteName = keyof typeof WRITES;
 const WRITE_NAMES = Object.keys(WRITES) as WriteName[];
 const WRITE_INDEX = new Map(WRITE_NAMES.map((n, i) => [n, i]));
 
-/**
- * One processor per state file: two on one file would each count the same streams. The lock is
- * an exclusive SQLite lock on `<path>-lock`, taken by a write and held until close (the OS
- * releases it when the process dies, kill -9 included). The state file itself stays in SQLite's
- * normal locking mode, so that the checkpoint worker's connection (and an operator's sqlite3
- * shell, read-only) can open it.
- */
-function lockStateFile(path: string): Database.Database {
-  const lock = new Database(`${path}-lock`);
-  try {
-    lock.pragma('busy_timeout = 0');
-    lock.pragma('locking_mode = EXCLUSIVE');
-    lock.exec('CREATE TABLE IF NOT EXISTS owner (pid INTEGER NOT NULL, since INTEGER NOT NULL)');
-    lock.transaction(() => {
-      lock.exec('DELETE FROM owner');
-      lock.prepare('INSERT INTO owner (pid, since) VALUES (?, ?)').run(process.pid, Date.now());
-    }).immediate();
-    return lock;
-  } catch (e) {
-    lock.close();
-    const code = (e as { code?: string }).code;
-    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') throw new DatabaseInUseError(path, recordedHolder(path));
-    throw e;
-  }
-}
-
-export class CorruptDatabaseError extends Error {
-  constructor(
-    readonly path: string,
-    readonly problems: readonly string[],
-  ) {
-    super(`state database ${path} is corrupt (PRAGMA quick_check: ${problems.slice(0, 5).join('; ')}); restore it from a backup or move it away to start with empty state`);
-    this.name = 'CorruptDatabaseError';
-  }
-}
-
-/** Another process holds the state file. */
-export class DatabaseInUseError extends Error {
-  constructor(
-    readonly path: string,
-    /** The processor that holds the file, as it recorded itself (absent when unknown). */
-    readonly holder?: StateFileHolder,
-  ) {
-    super(`state database ${path} is in use by another process${holder ? ` (${describeHolder(holder)})` : ''}; one processor per state file`);
-    this.name = 'DatabaseInUseError';
-  }
-}
-
-/** Who holds a state file: recorded in its meta table when a processor opens it. */
-export interface StateFileHolder {
-  readonly pid: number;
-  readonly hostname: string;
-  /** When it opened the file (ms since the epoch). */
-  readonly since: number;
-}
-
-/** meta key: the {@link StateFileHolder} of the processor that opened the file last. */
-const HOLDER_KEY = 'holder';
-
-function describeHolder(h: StateFileHolder): string {
-  const where = h.hostname === hostname() ? '' : ` on host ${h.hostname}`;
-  return `pid ${h.pid}${where}, an otel-ml processor that opened it at ${new Date(h.since).toISOString()}`;
-}
-
-/**
- * The holder recorded in the state file at `path`, read without taking any lock (the file stays
- * readable while a processor runs). Undefined when there is no record (a processor that closes
- * removes its own), it cannot be read, or the recorded process no longer runs on this host (then
- * another program holds the lock file).
- */
-function recordedHolder(path: string): StateFileHolder | undefined {
-  let db: Database.Database | undefined;
-  try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
-    const text = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(HOLDER_KEY) as string | undefined;
-    if (text === undefined) return undefined;
-    const h = JSON.parse(text) as StateFileHolder;
-    if (!Number.isInteger(h.pid) || typeof h.hostname !== 'string' || !Number.isFinite(h.since)) return undefined;
-    if (h.hostname === hostname() && !processRunning(h.pid)) return undefined;
-    return h;
-  } catch {
-    return undefined;
-  } finally {
-    db?.close();
-  }
-}
-
-function processRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it runs, under another user
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** WAL pages of `bytes` in `db`'s page size. */
-function autocheckpointPages(db: Database.Database, bytes: number): number {
-  return Math.max(1, Math.round(bytes / (db.pragma('page_size', { simple: true }) as number)));
-}
-
-/** Maps an error while opening to CorruptDatabaseError / DatabaseInUseError where it is one. */
-function asOpenError(path: string, e: unknown): unknown {
-  if (e instanceof CorruptDatabaseError) return e;
-  const code = (e as { code?: string }).code;
-  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') return new CorruptDatabaseError(path, [(e as Error).message]);
-  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return new DatabaseInUseError(path, recordedHolder(path));
-  return e;
-}
+export { CorruptDatabaseError, DatabaseInUseError, type StateFileHolder } from './connection.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -403,9 +295,7 @@ export class StateDb {
   private progressive: ProgressiveCheckpoint | undefined;
 
   /** Descriptor of the WAL file for {@link sync} (opened at the first sync); undefined for ':memory:' or 'normal'. */
-  private walFd: number | undefined;
-  private syncing: Promise<void> | undefined;
-  private nextSync: Promise<void> | undefined;
+  private readonly walSync: WalSync;
   private closed = false;
   /** The statement runs of the ingest transaction being built for the commit worker. */
   private batch: WriteBatch | undefined;
@@ -427,6 +317,7 @@ export class StateDb {
     private readonly checkpointRows: number,
   ) {
     this.db = db;
+    this.walSync = new WalSync(path);
     if (writer !== undefined) writer.onFailure = (e) => this.onCommitFailure?.(e);
     this.stmt = {
       insertBounds: db.prepare(WRITES.insertBounds),
@@ -593,33 +484,7 @@ export class StateDb {
 
   private syncWal(): Promise<void> {
     if (this.durability !== 'full' || this.closed) return Promise.resolve();
-    if (this.syncing === undefined) {
-      this.syncing = this.fdatasync().finally(() => (this.syncing = undefined));
-      return this.syncing;
-    }
-    // a sync that started before this call does not cover the commits that preceded it
-    this.nextSync ??= this.syncing.then(
-      () => this.startNext(),
-      () => this.startNext(),
-    );
-    return this.nextSync;
-  }
-
-  private startNext(): Promise<void> {
-    this.nextSync = undefined;
-    return this.syncWal();
-  }
-
-  private fdatasync(): Promise<void> {
-    if (this.walFd === undefined) {
-      try {
-        this.walFd = openSync(`${this.path}-wal`, 'r');
-      } catch (e) {
-        return Promise.reject(e as Error);
-      }
-    }
-    const fd = this.walFd;
-    return new Promise((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+    return this.walSync.sync();
   }
 
   /** Checkpoints (so that the next open has nothing to replay) and closes. */
@@ -646,14 +511,7 @@ export class StateDb {
     this.checkpointer?.stop();
     this.db.close();
     this.lock?.close();
-    const fd = this.walFd;
-    this.walFd = undefined;
-    if (fd !== undefined) {
-      // not while a sync may still use the descriptor
-      const closeFd = () => closeSync(fd);
-      if (this.syncing !== undefined) void this.syncing.then(closeFd, closeFd);
-      else closeFd();
-    }
+    this.walSync.close();
   }
 
   meta(key: string): string | undefined {
