@@ -21,6 +21,7 @@
  * the transactions in the order they were made.
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
+import { CommitFailedError } from '../model/errors.js';
 import { startSqliteWorker } from './sqlite-worker.js';
 import {
   ANSWERED, BATCHES, FAILED_TO_START, HEAP, MAX_MS, READY, type RingSlice, SLOW, type SqlValue, STARTING, STAT_SLOTS, STATE, STOPPED, TOTAL_MS,
@@ -28,6 +29,7 @@ import {
 } from './writer-protocol.js';
 
 export type { SqlValue, WriterStatement } from './writer-protocol.js';
+export { CommitFailedError } from '../model/errors.js';
 
 /**
  * Blobs (journal records, encoded rows) travel in a ring of shared memory rather than inside the
@@ -63,16 +65,6 @@ export interface WriterStats {
   readonly heapMiB: number;
 }
 
-/** Why a batch was not committed; `code` is SQLite's (e.g. SQLITE_FULL) when it has one. */
-export class CommitFailedError extends Error {
-  constructor(
-    message: string,
-    readonly code?: string,
-  ) {
-    super(message);
-    this.name = 'CommitFailedError';
-  }
-}
 
 export interface CommitWriterOptions {
   /** WAL pages at which a commit checkpoints by itself (the backstop; see checkpointer.ts). */
