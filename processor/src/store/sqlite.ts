@@ -1,6 +1,9 @@
 /**
  * Durable state in embedded SQLite (better-sqlite3): stream cursors, open-window accumulators,
  * histogram layouts, baselines, references, closed-window history and last evaluation results.
+ * `StateDb` implements the stream state's storage (`streams/storage.ts`); this file holds the
+ * journal, the checkpoints and the stream rows; the lock, open errors and WAL sync are in
+ * `connection.ts`, the result tables in `history.ts` ({@link StateDb.results}).
  *
  * SQLite journal mode: WAL (readers never block the writer; a commit appends to the WAL only),
  * with synchronous=NORMAL: a committed transaction survives a process crash (kill -9: committed
