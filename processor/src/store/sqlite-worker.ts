@@ -2,7 +2,7 @@
  * Starts the worker threads that hold a better-sqlite3 connection of their own
  * (`writer-worker.ts`, `checkpointer-worker.ts`).
  *
- * A worker runs a module file next to this one: the built `.js` (dist, the published package),
+ * A worker imports a module file next to this one: the built `.js` (dist, the published package),
  * or, when this module itself runs from its TypeScript source (tsx, vitest), the `.ts` source.
  * A worker does not inherit the parent's module loader hooks (Node 20), so from the sources the
  * thread first registers tsx's hooks, then imports the worker module.
@@ -30,11 +30,10 @@ export type SqliteWorkerModule = 'writer-worker' | 'checkpointer-worker';
 
 /** Starts a worker running the module `name` (next to this file) with `data` as its workerData. */
 export function startSqliteWorker(name: SqliteWorkerModule, data: object, transferList: readonly TransferListItem[] = []): Worker {
-  // the parent's options, but --input-type, which only applies to a string given to --eval
-  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-  const options = { workerData: data, transferList: [...transferList], stdout: false, stderr: false, execArgv };
   const url = new URL(`./${name}${FROM_SOURCE ? '.ts' : '.js'}`, import.meta.url);
-  if (!FROM_SOURCE) return new Worker(url, options);
-  const boot = `require('node:module').register(${JSON.stringify(tsxHooksUrl())}, { data: {} }); import(${JSON.stringify(url.href)});`;
-  return new Worker(boot, { ...options, eval: true });
+  // A one-line script that imports the module, rather than the module file as the worker's entry:
+  // an entry file would be run with the parent's options as given (`--input-type` of
+  // `node -e` then refuses it, and options such as `--expose-gc` given explicitly are refused).
+  const hooks = FROM_SOURCE ? `require('node:module').register(${JSON.stringify(tsxHooksUrl())}, { data: {} }); ` : '';
+  return new Worker(`${hooks}import(${JSON.stringify(url.href)});`, { eval: true, workerData: data, transferList: [...transferList], stdout: false, stderr: false });
 }
