@@ -72,7 +72,7 @@ export function primaryKeyOf(snap: WindowSnapshot, closed: readonly WindowSnapsh
   let best: { key: string; end: number } | undefined;
   for (const key of processor.models()) {
     if (!same(key)) continue;
-    const end = processor.latestWindowEnd(key) ?? -Infinity;
+    const end = processor.results.historySpan(key)?.last ?? -Infinity;
     if (!best || end > best.end) best = { key, end };
   }
   return best?.key;
@@ -120,12 +120,12 @@ export function chooseReference(processor: StreamProcessor, snap: WindowSnapshot
   // seasonal: the owner's window one period before this one
   const period = s.periodMs ?? 0;
   const t = snap.start - period;
-  const earlier = processor.historyWindowAt(owner, t);
+  const earlier = processor.results.historyAt(owner, t);
   let why: string;
   if (earlier && !earlier.belowMinRows) return chosen(earlier);
   if (earlier) why = `the window one period earlier (${iso(earlier.start)}) had too few rows`;
   else {
-    const first = processor.firstWindowStart(owner);
+    const first = processor.results.historySpan(owner)?.first;
     why = first === undefined || first > t ? `history shorter than the period (${formatPeriod(period)}): no window at ${iso(t)} yet` : `no window at ${iso(t)} (the model sent nothing then)`;
   }
   if (refs.baseline) return chosen(refs.baseline, 'baseline', why);

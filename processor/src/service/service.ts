@@ -231,7 +231,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
 
   /** The primary's kept window of the same period as a candidate's (when it closed in an earlier pass). */
   const samePeriod = (primaryKey: string | undefined, snap: WindowSnapshot): WindowSnapshot | undefined => {
-    const w = primaryKey === undefined ? undefined : processor.historyWindowAt(primaryKey, snap.end - 1);
+    const w = primaryKey === undefined ? undefined : processor.results.historyAt(primaryKey, snap.end - 1);
     return w?.end === snap.end ? w : undefined;
   };
   const owed: WindowSnapshot[] = processor.models().flatMap((k) => processor.unevaluatedWindows(k));
@@ -352,10 +352,10 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   // Restore the recent evaluations of each model so that gauges, the status page and the
   // retraining decision (consecutive drifted windows) survive restarts.
   for (const key of processor.models()) {
-    let reports = processor.evaluationHistory(key) as ModelReport[];
+    let reports = processor.results.evaluationHistory(key) as ModelReport[];
     if (reports.length === 0) {
       // state files from before the evaluation history have only the last evaluation
-      const last = processor.lastEvaluation(key);
+      const last = processor.results.evaluation(key);
       if (last) reports = [last.body as ModelReport];
     }
     if (reports.length === 0) continue;

@@ -41,7 +41,7 @@ import { isValidated } from '../otlp/decode.js';
 import { rebinExplicit, rebinExponential } from '../statistics/binning.js';
 import type { Durability } from '../store/sqlite.js';
 import { StateDb } from '../store/sqlite.js';
-import type { StreamStorage } from './storage.js';
+import type { ResultReader, StreamStorage } from './storage.js';
 import type { RetrainingStore } from '../store/retraining.js';
 import type { CounterSlot, ExponentialSlot, HistogramSlot, OpenWindow, Slot } from '../windows/accumulator.js';
 import { addToHistogram, boundsEqual, counterSlot, exponentialSlot, histogramSlot } from '../windows/accumulator.js';
@@ -804,24 +804,17 @@ export class StreamProcessor {
     return out;
   }
 
+  /**
+   * The results kept per model, to read: closed-window history, references, evaluations (the
+   * writes go through this processor, which keeps its memory state in step).
+   */
+  get results(): ResultReader {
+    return this.db.results;
+  }
+
   /** Closed windows of a model kept for references, oldest first. */
   history(modelKey: string): WindowSnapshot[] {
     return this.db.results.history(modelKey);
-  }
-
-  /** The kept closed window of a model whose [start, end) contains `t` (a seasonal reference). */
-  historyWindowAt(modelKey: string, t: number): WindowSnapshot | undefined {
-    return this.db.results.historyAt(modelKey, t);
-  }
-
-  /** Start of the oldest kept closed window of a model. */
-  firstWindowStart(modelKey: string): number | undefined {
-    return this.db.results.historySpan(modelKey)?.first;
-  }
-
-  /** End of the newest kept closed window of a model. */
-  latestWindowEnd(modelKey: string): number | undefined {
-    return this.db.results.historySpan(modelKey)?.last;
   }
 
   /**
@@ -862,15 +855,6 @@ export class StreamProcessor {
   /** The retention in force (with its defaults). */
   retentionSettings(): Retention {
     return this.retention;
-  }
-
-  /** The kept evaluation results of a model, oldest first (see {@link saveEvaluation}). */
-  evaluationHistory(modelKey: string): unknown[] {
-    return this.db.results.evaluationHistory(modelKey);
-  }
-
-  lastEvaluation(modelKey: string): { windowEnd: number; body: unknown; createdAt: number } | undefined {
-    return this.db.results.evaluation(modelKey);
   }
 
   /**

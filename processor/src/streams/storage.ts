@@ -51,6 +51,9 @@ export interface ResultStorage {
   evaluation(modelKey: string): { windowEnd: number; body: unknown; createdAt: number } | undefined;
 }
 
+/** The reading half of {@link ResultStorage}. */
+export type ResultReader = Pick<ResultStorage, 'history' | 'historyAt' | 'historySpan' | 'historyModels' | 'recentUsableHistory' | 'reference' | 'evaluationHistory' | 'evaluation'>;
+
 /** The stream state's storage: cursors, open windows and their slots, layouts, metadata, and the results. */
 export interface StreamStorage {
   readonly results: ResultStorage;
