@@ -27,11 +27,9 @@ export interface ReferenceState {
   /** A model's kept closed windows, oldest first. */
   history(modelKey: string): readonly WindowSnapshot[];
   /** The kept window of a model containing time `t`. */
-  historyWindowAt(modelKey: string, t: number): WindowSnapshot | undefined;
-  /** Start of a model's first window ever kept. */
-  firstWindowStart(modelKey: string): number | undefined;
-  /** End of a model's latest closed window. */
-  latestWindowEnd(modelKey: string): number | undefined;
+  historyAt(modelKey: string, t: number): WindowSnapshot | undefined;
+  /** Start of a model's first kept window and end of its latest one; undefined before any. */
+  historySpan(modelKey: string): { first: number; last: number } | undefined;
   /** Every model key with state. */
   models(): readonly string[];
 }
@@ -99,7 +97,7 @@ export function primaryKeyOf(snap: WindowSnapshot, closed: readonly WindowSnapsh
   let best: { key: string; end: number } | undefined;
   for (const key of state.models()) {
     if (!same(key)) continue;
-    const end = state.latestWindowEnd(key) ?? -Infinity;
+    const end = state.historySpan(key)?.last ?? -Infinity;
     if (!best || end > best.end) best = { key, end };
   }
   return best?.key;
@@ -145,12 +143,12 @@ export function chooseReference(state: ReferenceState, snap: WindowSnapshot, pri
   // seasonal: the owner's window one period before this one
   const period = s.periodMs ?? 0;
   const t = snap.start - period;
-  const earlier = state.historyWindowAt(owner, t);
+  const earlier = state.historyAt(owner, t);
   let why: string;
   if (earlier && !earlier.belowMinRows) return chosen(earlier);
   if (earlier) why = `the window one period earlier (${iso(earlier.start)}) had too few rows`;
   else {
-    const first = state.firstWindowStart(owner);
+    const first = state.historySpan(owner)?.first;
     why = first === undefined || first > t ? `history shorter than the period (${formatPeriod(period)}): no window at ${iso(t)} yet` : `no window at ${iso(t)} (the model sent nothing then)`;
   }
   if (refs.baseline) return chosen(refs.baseline, 'baseline', why);

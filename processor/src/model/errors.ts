@@ -27,3 +27,18 @@ export class OverloadedError extends Error {
     super(message);
   }
 }
+
+/**
+ * A state change that storage did not keep (disk full, I/O error): what was built on it is not
+ * stored, and the requests it came from must be sent again. `code` is SQLite's (e.g.
+ * SQLITE_FULL) when it has one. The service answers such requests as `unavailable`.
+ */
+export class CommitFailedError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'CommitFailedError';
+  }
+}

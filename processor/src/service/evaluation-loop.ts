@@ -9,7 +9,7 @@ import { diag } from '@opentelemetry/api';
 import type { BaselineFile, ModelTask } from '@otel-ml/conventions';
 import { evaluate } from '../analysis/evaluate.js';
 import { compareDeployments, primaryFor } from '../analysis/compare.js';
-import { chooseReference, primaryKeyOf } from '../analysis/reference-choice.js';
+import { chooseReference, primaryKeyOf, type ReferenceState } from '../analysis/reference-choice.js';
 import { retrainDecision, retrainStarted } from '../analysis/retrain.js';
 import { withHistory } from '../analysis/verdicts.js';
 import type { ModelReport } from '../analysis/report-types.js';
@@ -66,6 +66,14 @@ export function createEvaluationLoop(o: EvaluationLoopOptions): EvaluationLoop {
   // The review gate: with `review: required` (retrain.review, or the model's own), a recommendation waits for a person.
   const reviewRequired = (mc: ModelConfig | undefined) => (mc?.review ?? rc0?.review) === 'required';
 
+  /** What the reference choice reads of the kept state. */
+  const referenceState: ReferenceState = {
+    references: (k) => processor.references(k),
+    history: (k) => processor.history(k),
+    models: () => processor.models(),
+    historyAt: (k, t) => processor.results.historyAt(k, t),
+    historySpan: (k) => processor.results.historySpan(k),
+  };
   const history = new Map<string, ModelReport[]>();
   // models whose window closed without a reference to compare with (diagnosed once each)
   const collecting = new Set<string>();
@@ -73,7 +81,7 @@ export function createEvaluationLoop(o: EvaluationLoopOptions): EvaluationLoop {
 
   /** The primary's kept window of the same period as a candidate's (when it closed in an earlier pass). */
   const samePeriod = (primaryKey: string | undefined, snap: WindowSnapshot): WindowSnapshot | undefined => {
-    const w = primaryKey === undefined ? undefined : processor.historyWindowAt(primaryKey, snap.end - 1);
+    const w = primaryKey === undefined ? undefined : processor.results.historyAt(primaryKey, snap.end - 1);
     return w?.end === snap.end ? w : undefined;
   };
   const owed: WindowSnapshot[] = processor.models().flatMap((k) => processor.unevaluatedWindows(k));
@@ -128,9 +136,9 @@ export function createEvaluationLoop(o: EvaluationLoopOptions): EvaluationLoop {
       for (const snap of closedNow) {
         const started = performance.now();
         const mc = modelConfigFor(config, snap);
-        const primaryKey = primaryKeyOf(snap, closedNow, processor);
+        const primaryKey = primaryKeyOf(snap, closedNow, referenceState);
         const primary = primaryFor(snap, closedNow) ?? samePeriod(primaryKey, snap);
-        const choice = chooseReference(processor, snap, primaryKey, { reference: mc?.reference, pin: mc?.pin, periodMs: mc?.periodMs, rollingWindows: config.references.rollingWindows });
+        const choice = chooseReference(referenceState, snap, primaryKey, { reference: mc?.reference, pin: mc?.pin, periodMs: mc?.periodMs, rollingWindows: config.references.rollingWindows });
         if (choice.pin !== undefined) processor.pinReference(snap.modelKey, choice.pin);
         if (choice.snapshot === undefined) {
           if (choice.pinned) diag.info(`otel-ml: ${modelLabel(snap.model)}: ${choice.reason}`);
@@ -206,10 +214,10 @@ export function createEvaluationLoop(o: EvaluationLoopOptions): EvaluationLoop {
   // retraining decision (consecutive drifted windows) survive restarts.
   const restore = (): void => {
     for (const key of processor.models()) {
-      let reports = processor.evaluationHistory(key) as ModelReport[];
+      let reports = processor.results.evaluationHistory(key) as ModelReport[];
       if (reports.length === 0) {
         // state files from before the evaluation history have only the last evaluation
-        const last = processor.lastEvaluation(key);
+        const last = processor.results.evaluation(key);
         if (last) reports = [last.body as ModelReport];
       }
       if (reports.length === 0) continue;

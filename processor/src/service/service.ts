@@ -17,8 +17,8 @@ import { decileBoundariesOf, parseBaselineFile, type BaselineFile } from '@otel-
 import { RetrainWebhook } from './webhook.js';
 import type { ModelReport } from '../analysis/report-types.js';
 import { createGrpcReceiver, createHttpReceiver, OverloadedError, type GrpcReceiver, type HttpReceiver, type MetricsConsumer, type RouteHandler } from '../receiver/index.js';
+import { CommitFailedError } from '../model/errors.js';
 import { GroupCommit } from '../streams/group-commit.js';
-import { CommitFailedError } from '../store/writer.js';
 import { StreamProcessor } from '../streams/processor.js';
 import { ConfigError, type ServiceConfig } from './config.js';
 import { ResultsEmitter, exportErrorType } from './emit.js';

@@ -19,21 +19,10 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { startSqliteWorker } from './sqlite-worker.js';
-
-/** Control slots (Int32): stop request, worker finished, commits counted by the writer, checkpoint running. */
-const STOP = 0;
-const DONE = 1;
-const COMMITS = 2;
-const RUNNING = 3;
-
-/** Statistic slots (Float64). */
-const RUNS = 0;
-const LOG = 1;
-const MAX_LOG = 2;
-const MAX_MS = 3;
-const TOTAL_MS = 4;
-const ERRORS = 5;
-const CAUGHT_UP = 6;
+import {
+  CAUGHT_UP, type CheckpointerFailure, type CheckpointerWorkerData, COMMITS, CONTROL_SLOTS, DONE, ERRORS, LOG, MAX_LOG, MAX_MS, RUNNING, RUNS,
+  STAT_SLOTS, STOP, TOTAL_MS,
+} from './checkpointer-protocol.js';
 
 export interface CheckpointerStats {
   /** Checkpoints run. */
@@ -57,57 +46,6 @@ export interface CheckpointerStats {
   readonly failure?: string;
 }
 
-// The worker's code (see `sqlite-worker.ts`).
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { performance } = require('node:perf_hooks');
-const ctl = new Int32Array(workerData.control);
-const stats = new Float64Array(workerData.stats);
-let db;
-try {
-  const Database = require(workerData.module);
-  db = new Database(workerData.path, { fileMustExist: true });
-  db.pragma('busy_timeout = 0');
-  db.pragma('synchronous = NORMAL');
-  const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
-  // -1: the first wake-up checkpoints what was committed before the worker started (it takes a
-  // while to start, and the writer does not wait for it)
-  let seen = -1;
-  let wait = workerData.intervalMs;
-  for (;;) {
-    Atomics.wait(ctl, ${STOP}, 0, wait);
-    if (Atomics.load(ctl, ${STOP}) !== 0) break;
-    const before = Atomics.load(ctl, ${COMMITS});
-    if (before === seen) { wait = workerData.intervalMs; continue; }
-    const t0 = performance.now();
-    Atomics.store(ctl, ${RUNNING}, 1);
-    try {
-      const r = checkpoint.get();
-      const ms = performance.now() - t0;
-      stats[${RUNS}]++;
-      stats[${TOTAL_MS}] += ms;
-      if (ms > stats[${MAX_MS}]) stats[${MAX_MS}] = ms;
-      stats[${LOG}] = r.log;
-      if (r.log > stats[${MAX_LOG}]) stats[${MAX_LOG}] = r.log;
-      seen = before;
-      if (r.busy === 0 && r.checkpointed === r.log) stats[${CAUGHT_UP}] = before;
-      wait = Atomics.load(ctl, ${COMMITS}) !== before || r.busy !== 0 || r.checkpointed < r.log ? workerData.chaseMs : workerData.intervalMs;
-    } catch {
-      stats[${ERRORS}]++;
-      wait = workerData.intervalMs;
-    } finally {
-      Atomics.store(ctl, ${RUNNING}, 0);
-    }
-  }
-} catch (e) {
-  parentPort.postMessage({ failure: String((e && e.message) || e) });
-} finally {
-  try { db?.close(); } catch {}
-  Atomics.store(ctl, ${DONE}, 1);
-  Atomics.notify(ctl, ${DONE});
-}
-`;
-
 export interface CheckpointerOptions {
   /** Wake-up interval when the WAL has caught up (ms). Default 200. */
   readonly intervalMs?: number;
@@ -116,23 +54,24 @@ export interface CheckpointerOptions {
 }
 
 export class WalCheckpointer {
-  private readonly control = new Int32Array(new SharedArrayBuffer(4 * 4));
-  private readonly statsBuf = new Float64Array(new SharedArrayBuffer(7 * 8));
+  private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
+  private readonly statsBuf = new Float64Array(new SharedArrayBuffer(STAT_SLOTS * 8));
   private readonly worker: Worker;
   private stopped = false;
   private failure: string | undefined;
 
   /** Starts checkpointing the database at `path` (in WAL mode, opened by the writer first). */
   constructor(path: string, opts: CheckpointerOptions = {}) {
-    this.worker = startSqliteWorker(WORKER_SOURCE, {
+    const data: CheckpointerWorkerData = {
       path,
-      control: this.control.buffer,
-      stats: this.statsBuf.buffer,
+      control: this.control.buffer as SharedArrayBuffer,
+      stats: this.statsBuf.buffer as SharedArrayBuffer,
       intervalMs: opts.intervalMs ?? 200,
       chaseMs: opts.chaseMs ?? 5,
-    });
+    };
+    this.worker = startSqliteWorker('checkpointer-worker', data);
     // a failing worker only stops checkpointing; the writer's autocheckpoint remains
-    this.worker.on('message', (m: { failure?: string }) => {
+    this.worker.on('message', (m: Partial<CheckpointerFailure> | undefined) => {
       if (typeof m?.failure === 'string') this.failure = m.failure;
     });
     this.worker.on('error', (e) => {

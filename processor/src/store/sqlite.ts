@@ -1,6 +1,9 @@
 /**
  * Durable state in embedded SQLite (better-sqlite3): stream cursors, open-window accumulators,
  * histogram layouts, baselines, references, closed-window history and last evaluation results.
+ * `StateDb` implements the stream state's storage (`streams/storage.ts`); this file holds the
+ * journal, the checkpoints and the stream rows; the lock, open errors and WAL sync are in
+ * `connection.ts`, the result tables in `history.ts` ({@link StateDb.results}).
  *
  * SQLite journal mode: WAL (readers never block the writer; a commit appends to the WAL only),
  * with synchronous=NORMAL: a committed transaction survives a process crash (kill -9: committed
@@ -46,21 +49,21 @@
  * Corruption: `open` runs PRAGMA quick_check and refuses a damaged file with
  * {@link CorruptDatabaseError} instead of running on inconsistent state.
  */
-import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { BaselineFile } from '@otel-ml/conventions';
 import type { Cursor } from '../model/cursor.js';
 import type { ExponentialSlot, Slot } from '../windows/accumulator.js';
 import { exponentialSlot, SLOT_EXPONENTIAL_BUCKETS } from '../windows/accumulator.js';
 import { ExponentialAccumulator } from '@otel-ml/conventions';
 import type { ModelIdentity } from '../model/signals.js';
 import { parseSlotKey } from '../model/signals.js';
-import type { WindowSnapshot } from '../windows/snapshot.js';
 import { decodeBounds, decodeCounts, decodeCursor, decodeExponential, encodeBounds, encodeCounts, encodeCursor, encodeExponential, isExponentialBody } from './codec.js';
 import { type CheckpointerOptions, type CheckpointerStats, WalCheckpointer } from './checkpointer.js';
 import { CommitFailedError, CommitWriter, type SqlValue, type WriteBatch, type WriterStats } from './writer.js';
+import { asOpenError, autocheckpointPages, CorruptDatabaseError, HOLDER_KEY, lockStateFile, type StateFileHolder, WalSync } from './connection.js';
+import { HistoryTables } from './history.js';
 import { RETRAINING_SCHEMA, SqliteRetrainingStore, type RetrainingStore } from './retraining.js';
 import {
   OP_COUNTER_INSERT, OP_COUNTER_UPDATE, OP_CURSOR_DELETE, OP_CURSOR_INSERT, OP_CURSOR_UPDATE, OP_EXPONENTIAL_INSERT, OP_EXPONENTIAL_UPDATE, OP_HISTOGRAM_INSERT, OP_HISTOGRAM_UPDATE,
@@ -135,116 +138,7 @@ type WriteName = keyof typeof WRITES;
 const WRITE_NAMES = Object.keys(WRITES) as WriteName[];
 const WRITE_INDEX = new Map(WRITE_NAMES.map((n, i) => [n, i]));
 
-/**
- * One processor per state file: two on one file would each count the same streams. The lock is
- * an exclusive SQLite lock on `<path>-lock`, taken by a write and held until close (the OS
- * releases it when the process dies, kill -9 included). The state file itself stays in SQLite's
- * normal locking mode, so that the checkpoint worker's connection (and an operator's sqlite3
- * shell, read-only) can open it.
- */
-function lockStateFile(path: string): Database.Database {
-  const lock = new Database(`${path}-lock`);
-  try {
-    lock.pragma('busy_timeout = 0');
-    lock.pragma('locking_mode = EXCLUSIVE');
-    lock.exec('CREATE TABLE IF NOT EXISTS owner (pid INTEGER NOT NULL, since INTEGER NOT NULL)');
-    lock.transaction(() => {
-      lock.exec('DELETE FROM owner');
-      lock.prepare('INSERT INTO owner (pid, since) VALUES (?, ?)').run(process.pid, Date.now());
-    }).immediate();
-    return lock;
-  } catch (e) {
-    lock.close();
-    const code = (e as { code?: string }).code;
-    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') throw new DatabaseInUseError(path, recordedHolder(path));
-    throw e;
-  }
-}
-
-export class CorruptDatabaseError extends Error {
-  constructor(
-    readonly path: string,
-    readonly problems: readonly string[],
-  ) {
-    super(`state database ${path} is corrupt (PRAGMA quick_check: ${problems.slice(0, 5).join('; ')}); restore it from a backup or move it away to start with empty state`);
-    this.name = 'CorruptDatabaseError';
-  }
-}
-
-/** Another process holds the state file. */
-export class DatabaseInUseError extends Error {
-  constructor(
-    readonly path: string,
-    /** The processor that holds the file, as it recorded itself (absent when unknown). */
-    readonly holder?: StateFileHolder,
-  ) {
-    super(`state database ${path} is in use by another process${holder ? ` (${describeHolder(holder)})` : ''}; one processor per state file`);
-    this.name = 'DatabaseInUseError';
-  }
-}
-
-/** Who holds a state file: recorded in its meta table when a processor opens it. */
-export interface StateFileHolder {
-  readonly pid: number;
-  readonly hostname: string;
-  /** When it opened the file (ms since the epoch). */
-  readonly since: number;
-}
-
-/** meta key: the {@link StateFileHolder} of the processor that opened the file last. */
-const HOLDER_KEY = 'holder';
-
-function describeHolder(h: StateFileHolder): string {
-  const where = h.hostname === hostname() ? '' : ` on host ${h.hostname}`;
-  return `pid ${h.pid}${where}, an otel-ml processor that opened it at ${new Date(h.since).toISOString()}`;
-}
-
-/**
- * The holder recorded in the state file at `path`, read without taking any lock (the file stays
- * readable while a processor runs). Undefined when there is no record (a processor that closes
- * removes its own), it cannot be read, or the recorded process no longer runs on this host (then
- * another program holds the lock file).
- */
-function recordedHolder(path: string): StateFileHolder | undefined {
-  let db: Database.Database | undefined;
-  try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
-    const text = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(HOLDER_KEY) as string | undefined;
-    if (text === undefined) return undefined;
-    const h = JSON.parse(text) as StateFileHolder;
-    if (!Number.isInteger(h.pid) || typeof h.hostname !== 'string' || !Number.isFinite(h.since)) return undefined;
-    if (h.hostname === hostname() && !processRunning(h.pid)) return undefined;
-    return h;
-  } catch {
-    return undefined;
-  } finally {
-    db?.close();
-  }
-}
-
-function processRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it runs, under another user
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** WAL pages of `bytes` in `db`'s page size. */
-function autocheckpointPages(db: Database.Database, bytes: number): number {
-  return Math.max(1, Math.round(bytes / (db.pragma('page_size', { simple: true }) as number)));
-}
-
-/** Maps an error while opening to CorruptDatabaseError / DatabaseInUseError where it is one. */
-function asOpenError(path: string, e: unknown): unknown {
-  if (e instanceof CorruptDatabaseError) return e;
-  const code = (e as { code?: string }).code;
-  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') return new CorruptDatabaseError(path, [(e as Error).message]);
-  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return new DatabaseInUseError(path, recordedHolder(path));
-  return e;
-}
+export { CorruptDatabaseError, DatabaseInUseError, type StateFileHolder } from './connection.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -366,11 +260,6 @@ function sameList(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
-/** JSON writes a NaN sum (unknown) as null; read it back as NaN. */
-function parseSnapshot(text: string): WindowSnapshot {
-  return JSON.parse(text, (k, v: unknown) => (k === 'sum' && v === null ? Number.NaN : v)) as WindowSnapshot;
-}
-
 export class StateDb {
   private readonly db: Database.Database;
   private readonly boundsById = new Map<number, readonly number[]>();
@@ -412,13 +301,13 @@ export class StateDb {
   private deletedSlotModels = new Set<string>();
   /** The retraining recommendations under review (created at first use). */
   private retrainingStore: RetrainingStore | undefined;
+  /** History, references, baselines and evaluations (see `history.ts`). */
+  readonly results: HistoryTables;
   /** The checkpoint being written a few rows per ingest transaction, if one is (see {@link stepCheckpoint}). */
   private progressive: ProgressiveCheckpoint | undefined;
 
   /** Descriptor of the WAL file for {@link sync} (opened at the first sync); undefined for ':memory:' or 'normal'. */
-  private walFd: number | undefined;
-  private syncing: Promise<void> | undefined;
-  private nextSync: Promise<void> | undefined;
+  private readonly walSync: WalSync;
   private closed = false;
   /** The statement runs of the ingest transaction being built for the commit worker. */
   private batch: WriteBatch | undefined;
@@ -440,6 +329,7 @@ export class StateDb {
     private readonly checkpointRows: number,
   ) {
     this.db = db;
+    this.walSync = new WalSync(path);
     if (writer !== undefined) writer.onFailure = (e) => this.onCommitFailure?.(e);
     this.stmt = {
       insertBounds: db.prepare(WRITES.insertBounds),
@@ -462,37 +352,8 @@ export class StateDb {
       upsertLayout: db.prepare(WRITES.upsertLayout),
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
       setMeta: db.prepare(WRITES.setMeta),
-      putHistory: db.prepare('INSERT OR REPLACE INTO history (model_key, end, body) VALUES (?, ?, ?)'),
-      // at most `limit` rows past the newest `keep` of a model (bounded work per call)
-      pruneHistory: db.prepare('DELETE FROM history WHERE rowid IN (SELECT rowid FROM history WHERE model_key = ? ORDER BY end DESC LIMIT ? OFFSET ?)'),
-      expireHistory: db.prepare('DELETE FROM history WHERE rowid IN (SELECT rowid FROM history WHERE end < ? LIMIT ?)'),
-      expireEvaluationHistory: db.prepare('DELETE FROM evaluation_history WHERE rowid IN (SELECT rowid FROM evaluation_history WHERE window_end < ? LIMIT ?)'),
-      // models with a last evaluation, a rolling reference or layouts but nothing else kept
-      forgottenModels: db.prepare(
-        "SELECT model_key FROM (SELECT model_key FROM evaluations UNION SELECT model_key FROM refs WHERE kind = 'rolling' UNION SELECT model_key FROM layouts) " +
-          'WHERE model_key NOT IN (SELECT model_key FROM windows) AND model_key NOT IN (SELECT model_key FROM history) AND model_key NOT IN (SELECT model_key FROM evaluation_history) LIMIT ?',
-      ).pluck(),
-      forgetEvaluation: db.prepare('DELETE FROM evaluations WHERE model_key = ?'),
-      forgetRolling: db.prepare("DELETE FROM refs WHERE model_key = ? AND kind = 'rolling'"),
-      forgetLayouts: db.prepare('DELETE FROM layouts WHERE model_key = ?'),
-      getHistory: db.prepare('SELECT body FROM history WHERE model_key = ? ORDER BY end').pluck(),
-      getRecentUsableHistory: db.prepare(
-        "SELECT body FROM (SELECT body, end FROM history WHERE model_key = ? AND json_extract(body, '$.belowMinRows') IS NOT 1 ORDER BY end DESC LIMIT ?) ORDER BY end",
-      ).pluck(),
-      getHistoryAfter: db.prepare('SELECT body FROM history WHERE model_key = ? AND end > ? ORDER BY end LIMIT 1').pluck(),
-      getHistoryEnds: db.prepare("SELECT MIN(json_extract(body, '$.start')) AS first, MAX(end) AS last FROM history WHERE model_key = ?"),
-      putRef: db.prepare('INSERT OR REPLACE INTO refs (model_key, kind, body, updated_at) VALUES (?, ?, ?, ?)'),
-      deleteRef: db.prepare('DELETE FROM refs WHERE model_key = ? AND kind = ?'),
-      getRef: db.prepare('SELECT body, updated_at FROM refs WHERE model_key = ? AND kind = ?'),
-      putBaseline: db.prepare('INSERT OR REPLACE INTO baselines (model_name, model_version, body) VALUES (?, ?, ?)'),
-      putEvaluation: db.prepare('INSERT OR REPLACE INTO evaluations (model_key, window_end, body, created_at) VALUES (?, ?, ?, ?)'),
-      getEvaluation: db.prepare('SELECT window_end, body, created_at FROM evaluations WHERE model_key = ?'),
-      putEvaluationHistory: db.prepare('INSERT OR REPLACE INTO evaluation_history (model_key, window_end, body) VALUES (?, ?, ?)'),
-      pruneEvaluationHistory: db.prepare(
-        'DELETE FROM evaluation_history WHERE rowid IN (SELECT rowid FROM evaluation_history WHERE model_key = ? ORDER BY window_end DESC LIMIT ? OFFSET ?)',
-      ),
-      getEvaluationHistory: db.prepare('SELECT body FROM evaluation_history WHERE model_key = ? ORDER BY window_end').pluck(),
     };
+    this.results = new HistoryTables(db);
     this.loadBounds();
   }
 
@@ -635,33 +496,7 @@ export class StateDb {
 
   private syncWal(): Promise<void> {
     if (this.durability !== 'full' || this.closed) return Promise.resolve();
-    if (this.syncing === undefined) {
-      this.syncing = this.fdatasync().finally(() => (this.syncing = undefined));
-      return this.syncing;
-    }
-    // a sync that started before this call does not cover the commits that preceded it
-    this.nextSync ??= this.syncing.then(
-      () => this.startNext(),
-      () => this.startNext(),
-    );
-    return this.nextSync;
-  }
-
-  private startNext(): Promise<void> {
-    this.nextSync = undefined;
-    return this.syncWal();
-  }
-
-  private fdatasync(): Promise<void> {
-    if (this.walFd === undefined) {
-      try {
-        this.walFd = openSync(`${this.path}-wal`, 'r');
-      } catch (e) {
-        return Promise.reject(e as Error);
-      }
-    }
-    const fd = this.walFd;
-    return new Promise((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+    return this.walSync.sync();
   }
 
   /** Checkpoints (so that the next open has nothing to replay) and closes. */
@@ -688,14 +523,7 @@ export class StateDb {
     this.checkpointer?.stop();
     this.db.close();
     this.lock?.close();
-    const fd = this.walFd;
-    this.walFd = undefined;
-    if (fd !== undefined) {
-      // not while a sync may still use the descriptor
-      const closeFd = () => closeSync(fd);
-      if (this.syncing !== undefined) void this.syncing.then(closeFd, closeFd);
-      else closeFd();
-    }
+    this.walSync.close();
   }
 
   meta(key: string): string | undefined {
@@ -1198,106 +1026,10 @@ export class StateDb {
     return out;
   }
 
-  putBaseline(b: BaselineFile): void {
-    this.stmt.putBaseline.run(b.model.name, b.model.version ?? '', JSON.stringify(b));
-  }
-
-  loadBaselines(): BaselineFile[] {
-    return (this.db.prepare('SELECT body FROM baselines').pluck().all() as string[]).map((s) => JSON.parse(s) as BaselineFile);
-  }
-
-  /** Appends a closed window to the model's history, keeping the newest `keep` (deleting at most `limit` older ones). */
-  appendHistory(s: WindowSnapshot, keep: number, limit: number): void {
-    this.stmt.putHistory.run(s.modelKey, s.end, JSON.stringify(s));
-    this.stmt.pruneHistory.run(s.modelKey, limit, keep);
-  }
-
-  /**
-   * One pass of time retention (see `streams/retention.ts`): deletes at most `limit` rows in all,
-   * closed windows that ended before `historyBefore` first, then evaluations of windows that
-   * ended before `evaluationsBefore`, then what is left of forgotten models. Returns the
-   * forgotten model keys with the counts (the caller drops its memory of their layouts).
-   */
-  prune(historyBefore: number, evaluationsBefore: number, limit: number): { history: number; evaluations: number; forgotten: string[] } {
-    const history = this.stmt.expireHistory.run(historyBefore, limit).changes;
-    const evaluations = history < limit ? this.stmt.expireEvaluationHistory.run(evaluationsBefore, limit - history).changes : 0;
-    let left = limit - history - evaluations;
-    const forgotten: string[] = [];
-    if (left > 0) {
-      for (const key of this.stmt.forgottenModels.all(left) as string[]) {
-        left -= this.stmt.forgetEvaluation.run(key).changes + this.stmt.forgetRolling.run(key).changes + this.stmt.forgetLayouts.run(key).changes;
-        forgotten.push(key);
-        if (left <= 0) break;
-      }
-    }
-    return { history, evaluations, forgotten };
-  }
-
-  /**
-   * The newest `k` closed windows of a model that reached the minimum rows, oldest first: what a
-   * rolling reference is made of, without parsing the whole history.
-   */
-  recentUsableHistory(modelKey: string, k: number): WindowSnapshot[] {
-    return (this.stmt.getRecentUsableHistory.all(modelKey, k) as string[]).map((s) => parseSnapshot(s));
-  }
-
-  /** The closed window of a model whose [start, end) contains `t`, if kept. */
-  historyAt(modelKey: string, t: number): WindowSnapshot | undefined {
-    const body = this.stmt.getHistoryAfter.get(modelKey, t) as string | undefined;
-    const s = body === undefined ? undefined : parseSnapshot(body);
-    return s !== undefined && s.start <= t ? s : undefined;
-  }
-
-  /** Start of the oldest and end of the newest kept closed window of a model. */
-  historySpan(modelKey: string): { first: number; last: number } | undefined {
-    const r = this.stmt.getHistoryEnds.get(modelKey) as { first: number | null; last: number | null };
-    return r.first === null || r.last === null ? undefined : { first: r.first, last: r.last };
-  }
-
-  /** Closed windows of a model, oldest first. */
-  history(modelKey: string): WindowSnapshot[] {
-    return (this.stmt.getHistory.all(modelKey) as string[]).map((s) => parseSnapshot(s));
-  }
-
-  /** Model keys that have closed windows. */
-  historyModels(): string[] {
-    return this.db.prepare('SELECT DISTINCT model_key FROM history').pluck().all() as string[];
-  }
-
-  putReference(modelKey: string, kind: string, s: WindowSnapshot, now: number): void {
-    this.stmt.putRef.run(modelKey, kind, JSON.stringify(s), now);
-  }
-
-  deleteReference(modelKey: string, kind: string): void {
-    this.stmt.deleteRef.run(modelKey, kind);
-  }
-
-  reference(modelKey: string, kind: string): { snapshot: WindowSnapshot; updatedAt: number } | undefined {
-    const r = this.stmt.getRef.get(modelKey, kind) as { body: string; updated_at: number } | undefined;
-    return r === undefined ? undefined : { snapshot: parseSnapshot(r.body), updatedAt: r.updated_at };
-  }
-
-  /** Saves a model's evaluation as its last one and in its history, keeping the newest `keep` there (deleting at most `limit` older ones). */
-  putEvaluation(modelKey: string, windowEnd: number, body: unknown, now: number, keep: number, limit: number): void {
-    const text = JSON.stringify(body);
-    this.stmt.putEvaluation.run(modelKey, windowEnd, text, now);
-    this.stmt.putEvaluationHistory.run(modelKey, windowEnd, text);
-    this.stmt.pruneEvaluationHistory.run(modelKey, limit, keep);
-  }
-
-  /** A model's kept evaluations, oldest first. */
-  evaluationHistory(modelKey: string): unknown[] {
-    return (this.stmt.getEvaluationHistory.all(modelKey) as string[]).map((t) => JSON.parse(t) as unknown);
-  }
-
   /** The retraining recommendations under review; each write is its own transaction (see {@link transaction}). */
   retraining(): RetrainingStore {
     this.retrainingStore ??= new SqliteRetrainingStore(this.db, (fn) => this.transaction(fn));
     return this.retrainingStore;
   }
 
-  evaluation(modelKey: string): { windowEnd: number; body: unknown; createdAt: number } | undefined {
-    const r = this.stmt.getEvaluation.get(modelKey) as { window_end: number; body: string; created_at: number } | undefined;
-    return r === undefined ? undefined : { windowEnd: r.window_end, body: JSON.parse(r.body) as unknown, createdAt: r.created_at };
-  }
 }

@@ -21,18 +21,15 @@
  * the transactions in the order they were made.
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
+import { CommitFailedError } from '../model/errors.js';
 import { startSqliteWorker } from './sqlite-worker.js';
+import {
+  ANSWERED, BATCHES, FAILED_TO_START, HEAP, MAX_MS, READY, type RingSlice, SLOW, type SqlValue, STARTING, STAT_SLOTS, STATE, STOPPED, TOTAL_MS,
+  type WriterMessage, type WriterReply, type WriterStatement, type WriterWorkerData,
+} from './writer-protocol.js';
 
-/** Control slots (Int32). */
-const ANSWERED = 0; // id of the last batch answered
-const STATE = 1; // 0 starting, 1 ready, 2 failed to start, 3 stopped
-
-/** Statistic slots (Float64). */
-const BATCHES = 0;
-const MAX_MS = 1;
-const TOTAL_MS = 2;
-const SLOW = 3;
-const HEAP = 4;
+export type { SqlValue, WriterStatement } from './writer-protocol.js';
+export { CommitFailedError } from '../model/errors.js';
 
 /**
  * Blobs (journal records, encoded rows) travel in a ring of shared memory rather than inside the
@@ -43,15 +40,12 @@ const HEAP = 4;
 const DEFAULT_RING_BYTES = 4 * 1024 * 1024;
 
 /** A blob in the ring, as it appears in a posted batch: [offset, length]. */
-class RingRef {
+class RingRef implements RingSlice {
   constructor(
     readonly o: number,
     readonly n: number,
   ) {}
 }
-
-/** A value bound to a statement parameter. */
-export type SqlValue = number | string | bigint | null | Uint8Array;
 
 /**
  * One transaction: statement runs, flattened: a statement's index (in the list given to the
@@ -71,100 +65,6 @@ export interface WriterStats {
   readonly heapMiB: number;
 }
 
-/** Why a batch was not committed; `code` is SQLite's (e.g. SQLITE_FULL) when it has one. */
-export class CommitFailedError extends Error {
-  constructor(
-    message: string,
-    readonly code?: string,
-  ) {
-    super(message);
-    this.name = 'CommitFailedError';
-  }
-}
-
-interface Reply {
-  readonly id: number;
-  readonly error?: string;
-  readonly code?: string;
-}
-
-// The worker's code (see `sqlite-worker.ts`).
-const WORKER_SOURCE = `
-const { workerData, parentPort } = require('node:worker_threads');
-const { performance } = require('node:perf_hooks');
-const ctl = new Int32Array(workerData.control);
-const stats = new Float64Array(workerData.stats);
-const ring = workerData.ring;
-const port = workerData.port;
-const v8 = require('node:v8');
-// a blob in the shared ring: a view (SQLite copies bound blobs)
-const arg = (v) => (v !== null && typeof v === 'object' && typeof v.o === 'number' ? Buffer.from(ring, v.o, v.n) : v);
-const answer = (reply) => {
-  // the reply first: a drain that sees the id answered then finds the reply on the port
-  port.postMessage(reply);
-  Atomics.store(ctl, ${ANSWERED}, reply.id);
-  Atomics.notify(ctl, ${ANSWERED});
-};
-let db;
-try {
-  const Database = require(workerData.module);
-  db = new Database(workerData.path, { fileMustExist: true });
-  db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
-  db.pragma('synchronous = NORMAL');
-  db.pragma('wal_autocheckpoint = ' + workerData.autocheckpointPages);
-  const stmts = workerData.statements.map((s) => ({ stmt: db.prepare(s.sql), params: s.params }));
-  const run = db.transaction((ops) => {
-    for (let i = 0; i < ops.length; ) {
-      const s = stmts[ops[i]];
-      const args = new Array(s.params);
-      for (let k = 0; k < s.params; k++) args[k] = arg(ops[i + 1 + k]);
-      s.stmt.run(...args);
-      i += 1 + s.params;
-    }
-  });
-  let refusing;
-  Atomics.store(ctl, ${STATE}, 1);
-  Atomics.notify(ctl, ${STATE});
-  parentPort.on('message', (m) => {
-    if (m.stop) {
-      db.close();
-      db = undefined;
-      Atomics.store(ctl, ${STATE}, 3);
-      Atomics.notify(ctl, ${STATE});
-      parentPort.close();
-      port.close();
-      return;
-    }
-    if (m.reset) { refusing = undefined; return; }
-    if (refusing !== undefined) { answer({ id: m.id, error: 'not written: an earlier transaction failed (' + refusing + ')' }); return; }
-    const t0 = performance.now();
-    try {
-      run.immediate(m.ops);
-      const ms = performance.now() - t0;
-      stats[${BATCHES}]++;
-      stats[${TOTAL_MS}] += ms;
-      if (ms > stats[${MAX_MS}]) stats[${MAX_MS}] = ms;
-      if (ms >= 100) stats[${SLOW}]++;
-      if ((stats[${BATCHES}] & 1023) === 1) stats[${HEAP}] = v8.getHeapStatistics().total_heap_size / 1048576;
-      answer({ id: m.id });
-    } catch (e) {
-      refusing = String((e && e.message) || e);
-      answer({ id: m.id, error: refusing, code: e && typeof e.code === 'string' ? e.code : undefined });
-    }
-  });
-} catch (e) {
-  try { db?.close(); } catch {}
-  port.postMessage({ id: 0, error: String((e && e.message) || e) });
-  Atomics.store(ctl, ${STATE}, 2);
-  Atomics.notify(ctl, ${STATE});
-}
-`;
-
-/** A statement the worker can run: its SQL and its number of `?` parameters. */
-export interface WriterStatement {
-  readonly sql: string;
-  readonly params: number;
-}
 
 export interface CommitWriterOptions {
   /** WAL pages at which a commit checkpoints by itself (the backstop; see checkpointer.ts). */
@@ -177,7 +77,7 @@ export interface CommitWriterOptions {
 
 export class CommitWriter {
   private readonly control = new Int32Array(new SharedArrayBuffer(2 * 4));
-  private readonly statsBuf = new Float64Array(new SharedArrayBuffer(5 * 8));
+  private readonly statsBuf = new Float64Array(new SharedArrayBuffer(STAT_SLOTS * 8));
   private readonly ring: Uint8Array;
   /** Next free byte of the ring, and the regions in use (by batches not answered yet), oldest first. */
   private ringHead = 0;
@@ -207,38 +107,35 @@ export class CommitWriter {
     this.ring = new Uint8Array(new SharedArrayBuffer(opts.ringBytes ?? DEFAULT_RING_BYTES));
     const channel = new MessageChannel();
     this.port = channel.port1;
-    this.worker = startSqliteWorker(
-      WORKER_SOURCE,
-      {
+    const data: WriterWorkerData = {
         path,
-        control: this.control.buffer,
-        stats: this.statsBuf.buffer,
-        ring: this.ring.buffer,
+        control: this.control.buffer as SharedArrayBuffer,
+        stats: this.statsBuf.buffer as SharedArrayBuffer,
+        ring: this.ring.buffer as SharedArrayBuffer,
         port: channel.port2,
         statements,
         busyTimeoutMs: 5_000,
         autocheckpointPages: opts.autocheckpointPages ?? 1000,
-      },
-      [channel.port2],
-    );
+    };
+    this.worker = startSqliteWorker('writer-worker', data, [channel.port2]);
     // the worker's code catches everything: these are the thread itself failing or going away
     this.worker.on('error', (e) => this.die(`the commit worker stopped: ${(e as Error | undefined)?.message ?? String(e)}`));
     this.worker.on('exit', (code) => {
       if (!this.stopped) this.die(`the commit worker exited (code ${code})`);
     });
-    this.port.on('message', (r: Reply) => this.onReply(r, true));
+    this.port.on('message', (r: WriterReply) => this.onReply(r, true));
     this.worker.unref();
     this.port.unref();
     const deadline = Date.now() + this.waitTimeoutMs;
-    while (Atomics.load(this.control, STATE) === 0) {
+    while (Atomics.load(this.control, STATE) === STARTING) {
       if (Date.now() > deadline) {
         void this.worker.terminate();
         throw new Error('the commit worker did not start');
       }
-      Atomics.wait(this.control, STATE, 0, 50);
+      Atomics.wait(this.control, STATE, STARTING, 50);
     }
-    if (Atomics.load(this.control, STATE) === 2) {
-      const r = receiveMessageOnPort(this.port)?.message as Reply | undefined;
+    if (Atomics.load(this.control, STATE) === FAILED_TO_START) {
+      const r = receiveMessageOnPort(this.port)?.message as WriterReply | undefined;
       this.port.close();
       throw new Error(`the commit worker could not open ${path}: ${r?.error ?? 'unknown error'}`);
     }
@@ -297,7 +194,7 @@ export class CommitWriter {
       this.fail(this.dead, id);
       return id;
     }
-    this.worker.postMessage({ id, ops: batch });
+    this.send({ id, ops: batch });
     // batches in flight keep the process alive until answered (an idle worker does not)
     if (id === this.answered + 1) this.port.ref();
     return id;
@@ -335,7 +232,7 @@ export class CommitWriter {
       if (Date.now() > deadline) throw new CommitFailedError(`the commit worker did not answer within ${this.waitTimeoutMs} ms`);
       Atomics.wait(this.control, ANSWERED, seen, 1_000);
     }
-    for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) this.onReply(m.message as Reply, false);
+    for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) this.onReply(m.message as WriterReply, false);
   }
 
   /**
@@ -346,7 +243,7 @@ export class CommitWriter {
     if (this.dead !== undefined) return;
     this.failed = undefined;
     this.failedId = Number.POSITIVE_INFINITY;
-    this.worker.postMessage({ reset: true });
+    this.send({ reset: true });
   }
 
   stats(): WriterStats {
@@ -361,18 +258,22 @@ export class CommitWriter {
       this.drain();
     } finally {
       this.stopped = true;
-      this.worker.postMessage({ stop: true });
+      this.send({ stop: true });
       const deadline = Date.now() + this.waitTimeoutMs;
-      while (Atomics.load(this.control, STATE) === 1 && Date.now() <= deadline) Atomics.wait(this.control, STATE, 1, 1_000);
+      while (Atomics.load(this.control, STATE) === READY && Date.now() <= deadline) Atomics.wait(this.control, STATE, READY, 1_000);
       this.port.close();
     }
+  }
+
+  private send(m: WriterMessage): void {
+    this.worker.postMessage(m);
   }
 
   /** The thread is gone: every batch in flight and every later one fails. */
   private die(message: string): void {
     if (this.dead !== undefined) return;
     // (stop() must not wait for it)
-    Atomics.store(this.control, STATE, 3);
+    Atomics.store(this.control, STATE, STOPPED);
     this.dead = new CommitFailedError(message);
     this.failed = undefined;
     this.fail(this.dead);
@@ -382,7 +283,7 @@ export class CommitWriter {
     this.onFailure?.(this.dead);
   }
 
-  private onReply(r: Reply, async: boolean): void {
+  private onReply(r: WriterReply, async: boolean): void {
     if (r.id <= this.answered) return;
     this.answered = r.id;
     if (this.answered === this.posted) this.port.unref();

@@ -12,6 +12,8 @@ export { SIGNALS, modelKeyOf } from '../model/signals.js';
 export type { ModelIdentity, Signal, SignalSpec } from '../model/signals.js';
 export { streamKeyOf } from './identity.js';
 export { CorruptDatabaseError, DatabaseInUseError } from '../store/sqlite.js';
+export { CommitFailedError } from '../model/errors.js';
+export type { ResultStorage, StreamStorage } from './storage.js';
 export type { Durability } from '../store/sqlite.js';
 export { DEFAULT_WINDOW_OPTIONS, MAX_WINDOW_MS, MIN_WINDOW_MS } from '../windows/windows.js';
 export type { WindowOptions } from '../windows/windows.js';

@@ -41,6 +41,7 @@ import { isValidated } from '../otlp/decode.js';
 import { rebinExplicit, rebinExponential } from '../statistics/binning.js';
 import type { Durability } from '../store/sqlite.js';
 import { StateDb } from '../store/sqlite.js';
+import type { ResultReader, StreamStorage } from './storage.js';
 import type { RetrainingStore } from '../store/retraining.js';
 import type { CounterSlot, ExponentialSlot, HistogramSlot, OpenWindow, Slot } from '../windows/accumulator.js';
 import { addToHistogram, boundsEqual, counterSlot, exponentialSlot, histogramSlot } from '../windows/accumulator.js';
@@ -131,6 +132,12 @@ export interface StreamProcessorOptions {
    * Default false (the service turns it on).
    */
   readonly commitWorker?: boolean;
+  /**
+   * The storage to use instead of the SQLite state file (`streams/storage.ts`), which then owns
+   * durability: `path`, `durability`, `checkpointBytes`, `checkpointRowsPerTransaction` and
+   * `commitWorker` are not used. Closed with the processor.
+   */
+  readonly storage?: StreamStorage;
 }
 
 export interface ProcessorStats {
@@ -236,7 +243,7 @@ function toExplicit(d: HistogramDelta): ExplicitHistogram {
 }
 
 export class StreamProcessor {
-  private readonly db: StateDb;
+  private readonly db: StreamStorage;
   private readonly clock: () => number;
   private readonly limits: Limits;
   private readonly allow: readonly string[];
@@ -287,7 +294,7 @@ export class StreamProcessor {
     this.refOpts = referenceOptions(opts.references);
     this.retention = retentionOptions(opts.retention, this.refOpts.rollingWindows);
     const now = this.clock();
-    this.db = StateDb.open(opts.path ?? ':memory:', {
+    this.db = opts.storage ?? StateDb.open(opts.path ?? ':memory:', {
       durability: opts.durability, now, checkpointBytes: opts.checkpointBytes, checkpointRowsPerTransaction: opts.checkpointRowsPerTransaction, commitWorker: opts.commitWorker,
     });
     this.db.onCommitFailure = () => this.reload();
@@ -315,10 +322,10 @@ export class StreamProcessor {
       this.windows.set(w.modelKey, { ...w, slots: new Map(w.slots.map((s) => [s.key, s])) });
     }
     this.layouts = this.db.loadLayouts();
-    this.baselines = this.db.loadBaselines();
+    this.baselines = this.db.results.loadBaselines();
     // not stored: after a restart, a model's last point is taken as its open window's start, else its newest closed window's end
     for (const w of this.windows.values()) if (!this.lastPoint.has(w.modelKey)) this.lastPoint.set(w.modelKey, w.start);
-    for (const key of this.db.historyModels()) if (!this.lastPoint.has(key)) this.lastPoint.set(key, this.db.historySpan(key)?.last ?? 0);
+    for (const key of this.db.results.historyModels()) if (!this.lastPoint.has(key)) this.lastPoint.set(key, this.db.results.historySpan(key)?.last ?? 0);
   }
 
   /**
@@ -745,7 +752,7 @@ export class StreamProcessor {
             this.db.deleteWindow(w.modelKey);
             // The rolling reference is made of the windows BEFORE this one, which it is compared with.
             this.refreshRolling(w.modelKey, now);
-            this.db.appendHistory(snap, this.retention.maxHistoryWindows, this.retention.rowsPerPass);
+            this.db.results.appendHistory(snap, this.retention.maxHistoryWindows, this.retention.rowsPerPass);
           } else if (w.end !== end) {
             this.db.writeWindow(w);
           }
@@ -772,7 +779,7 @@ export class StreamProcessor {
   /** One bounded pass of time retention (see `streams/retention.ts`), inside the caller's transaction. */
   private prune(now: number): void {
     const r = this.retention;
-    const p = this.db.prune(now - r.historyMs, now - r.evaluationsMs, r.rowsPerPass);
+    const p = this.db.results.prune(now - r.historyMs, now - r.evaluationsMs, r.rowsPerPass);
     for (const key of p.forgotten) {
       if (this.windows.has(key)) continue;
       this.layouts.delete(key);
@@ -780,7 +787,7 @@ export class StreamProcessor {
     }
     // a model without layouts, evaluations or rolling reference is not in `forgotten`: silent for longer than the history kept and without windows left, it is forgotten too
     for (const [key, t] of this.lastPoint) {
-      if (t < now - r.historyMs && !this.windows.has(key) && this.db.historySpan(key) === undefined) this.lastPoint.delete(key);
+      if (t < now - r.historyMs && !this.windows.has(key) && this.db.results.historySpan(key) === undefined) this.lastPoint.delete(key);
     }
     this.pruned = { history: this.pruned.history + p.history, evaluations: this.pruned.evaluations + p.evaluations, models: this.pruned.models + p.forgotten.length };
   }
@@ -804,10 +811,10 @@ export class StreamProcessor {
   }
 
   private refreshRolling(modelKey: string, now: number): void {
-    const current = this.db.reference(modelKey, 'rolling');
+    const current = this.db.results.reference(modelKey, 'rolling');
     if (current !== undefined && now - current.updatedAt < this.refOpts.rollingRefreshMs) return;
-    const r = rollingReference(this.db.recentUsableHistory(modelKey, this.refOpts.rollingWindows), this.refOpts.rollingWindows);
-    if (r !== undefined) this.db.putReference(modelKey, 'rolling', r, now);
+    const r = rollingReference(this.db.results.recentUsableHistory(modelKey, this.refOpts.rollingWindows), this.refOpts.rollingWindows);
+    if (r !== undefined) this.db.results.putReference(modelKey, 'rolling', r, now);
   }
 
   /** Stores a baseline (replacing one for the same model name and version); its boundaries become the layouts of that model's histograms from the next window on. */
@@ -815,7 +822,7 @@ export class StreamProcessor {
     this.checkUsable();
     const ch = new Changes();
     this.atomically(() => this.db.transaction(() => {
-      this.db.putBaseline(b);
+      this.db.results.putBaseline(b);
       this.baselines = this.baselines.filter((x) => !(x.model.name === b.model.name && (x.model.version ?? '') === (b.model.version ?? '')));
       this.baselines.push(b);
       for (const [modelKey, m] of this.layouts) {
@@ -832,11 +839,11 @@ export class StreamProcessor {
 
   /** Pins `snapshot` (e.g. one of {@link history}) as the model's 'pinned' reference. */
   pinReference(modelKey: string, snapshot: WindowSnapshot): void {
-    this.db.transaction(() => this.db.putReference(modelKey, 'pinned', snapshot, this.clock()));
+    this.db.transaction(() => this.db.results.putReference(modelKey, 'pinned', snapshot, this.clock()));
   }
 
   unpinReference(modelKey: string): void {
-    this.db.transaction(() => this.db.deleteReference(modelKey, 'pinned'));
+    this.db.transaction(() => this.db.results.deleteReference(modelKey, 'pinned'));
   }
 
   /** References of a model that exist: baseline, pinned, rolling. */
@@ -845,31 +852,24 @@ export class StreamProcessor {
     const model = this.windows.get(modelKey)?.model ?? parseModelKey(modelKey);
     const b = this.baselineFor(model);
     if (b !== undefined) out.baseline = baselineSnapshot(b, modelKey, model);
-    const pinned = this.db.reference(modelKey, 'pinned');
+    const pinned = this.db.results.reference(modelKey, 'pinned');
     if (pinned !== undefined) out.pinned = pinned.snapshot;
-    const rolling = this.db.reference(modelKey, 'rolling');
+    const rolling = this.db.results.reference(modelKey, 'rolling');
     if (rolling !== undefined) out.rolling = rolling.snapshot;
     return out;
   }
 
+  /**
+   * The results kept per model, to read: closed-window history, references, evaluations (the
+   * writes go through this processor, which keeps its memory state in step).
+   */
+  get results(): ResultReader {
+    return this.db.results;
+  }
+
   /** Closed windows of a model kept for references, oldest first. */
   history(modelKey: string): WindowSnapshot[] {
-    return this.db.history(modelKey);
-  }
-
-  /** The kept closed window of a model whose [start, end) contains `t` (a seasonal reference). */
-  historyWindowAt(modelKey: string, t: number): WindowSnapshot | undefined {
-    return this.db.historyAt(modelKey, t);
-  }
-
-  /** Start of the oldest kept closed window of a model. */
-  firstWindowStart(modelKey: string): number | undefined {
-    return this.db.historySpan(modelKey)?.first;
-  }
-
-  /** End of the newest kept closed window of a model. */
-  latestWindowEnd(modelKey: string): number | undefined {
-    return this.db.historySpan(modelKey)?.last;
+    return this.db.results.history(modelKey);
   }
 
   /**
@@ -904,21 +904,12 @@ export class StreamProcessor {
    * is deleted by the passes that close windows).
    */
   saveEvaluation(modelKey: string, windowEnd: number, result: unknown): void {
-    this.db.transaction(() => this.db.putEvaluation(modelKey, windowEnd, result, this.clock(), this.retention.maxEvaluations, this.retention.rowsPerPass));
+    this.db.transaction(() => this.db.results.putEvaluation(modelKey, windowEnd, result, this.clock(), this.retention.maxEvaluations, this.retention.rowsPerPass));
   }
 
   /** The retention in force (with its defaults). */
   retentionSettings(): Retention {
     return this.retention;
-  }
-
-  /** The kept evaluation results of a model, oldest first (see {@link saveEvaluation}). */
-  evaluationHistory(modelKey: string): unknown[] {
-    return this.db.evaluationHistory(modelKey);
-  }
-
-  lastEvaluation(modelKey: string): { windowEnd: number; body: unknown; createdAt: number } | undefined {
-    return this.db.evaluation(modelKey);
   }
 
   /**
@@ -927,8 +918,8 @@ export class StreamProcessor {
    * loses no window).
    */
   unevaluatedWindows(modelKey: string): WindowSnapshot[] {
-    const last = this.db.evaluation(modelKey)?.windowEnd ?? -Infinity;
-    return this.db.history(modelKey).filter((s) => s.end > last);
+    const last = this.db.results.evaluation(modelKey)?.windowEnd ?? -Infinity;
+    return this.db.results.history(modelKey).filter((s) => s.end > last);
   }
 
   /** The retraining recommendations under review, in the state file. */
@@ -938,7 +929,7 @@ export class StreamProcessor {
 
   /** Model keys with an open window or a closed-window history. */
   models(): string[] {
-    return [...new Set([...this.windows.keys(), ...this.db.historyModels()])].sort();
+    return [...new Set([...this.windows.keys(), ...this.db.results.historyModels()])].sort();
   }
 
   stats(): ProcessorStats {

@@ -72,7 +72,7 @@ function stateOf(db: string) {
         values: windows.reduce((a, w) => a + (w.features.f0?.histogram?.count ?? 0), 0),
         closed: p.history(key).map((w) => w.end),
         owed: p.unevaluatedWindows(key).map((w) => w.end),
-        evaluatedUpTo: p.lastEvaluation(key)?.windowEnd,
+        evaluatedUpTo: p.results.evaluation(key)?.windowEnd,
       };
     });
   } finally {

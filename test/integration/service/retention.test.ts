@@ -173,7 +173,7 @@ describe('retention in the stream state', () => {
         counts.push(rowsByModel(path, 'evaluation_history').get(key)!);
       }
       expect(counts).toEqual([31, 22, 13, 5, 5]);
-      expect(p2.evaluationHistory(key)).toEqual([41, 42, 43, 44, 45].map((i) => ({ i })));
+      expect(p2.results.evaluationHistory(key)).toEqual([41, 42, 43, 44, 45].map((i) => ({ i })));
 
     } finally {
       p2.close();

@@ -41,7 +41,7 @@ describe('state store across restarts', () => {
     p.ingest(age(T0 + 1, T0 + 30, [2, 3, 0, 0, 1]));
     expect(p.openWindows()[0]!.features.age!.histogram!.counts).toEqual([2, 3, 0, 0, 1]);
     expect(p.stats().droppedPoints.duplicate).toBe(1);
-    expect(p.lastEvaluation(MODEL_KEY)).toMatchObject({ windowEnd: T0, body: { psi: 0.1 } });
+    expect(p.results.evaluation(MODEL_KEY)).toMatchObject({ windowEnd: T0, body: { psi: 0.1 } });
     clock.now = T0 + MIN;
     const [closed] = p.closeDueWindows();
     // closed but not evaluated yet (as after a crash right after closing)

@@ -15,9 +15,8 @@ function state(history: Record<string, WindowSnapshot[]>, refs: Record<string, P
   return {
     references: (k) => refs[k] ?? {},
     history: (k) => history[k] ?? [],
-    historyWindowAt: (k, t) => (history[k] ?? []).find((w) => w.start <= t && t < w.end),
-    firstWindowStart: (k) => history[k]?.[0]?.start,
-    latestWindowEnd: (k) => history[k]?.at(-1)?.end,
+    historyAt: (k, t) => (history[k] ?? []).find((w) => w.start <= t && t < w.end),
+    historySpan: (k) => (history[k]?.length ? { first: history[k][0]!.start, last: history[k].at(-1)!.end } : undefined),
     models: () => Object.keys(history),
   };
 }
