@@ -51,6 +51,8 @@ export interface TraceRef {
   readonly predictionId?: string;
   /** The value of the score or feature the prediction had (as the span carried it). */
   readonly value: string;
+  /** End of the span, ms since the epoch. */
+  readonly timeMs: number;
 }
 
 export interface DistributionReport {

@@ -20,7 +20,7 @@ import { retrainDecision, retrainStarted } from '../analysis/retrain.js';
 import { withHistory } from '../analysis/verdicts.js';
 import { RetrainWebhook, retrainPayload } from './retrain.js';
 import type { ModelReport, ReferenceKindName } from '../analysis/report-types.js';
-import { createGrpcReceiver, createHttpReceiver, OverloadedError, type GrpcReceiver, type HttpReceiver, type MetricsConsumer, type RouteHandler } from '../receiver/index.js';
+import { createGrpcReceiver, createHttpReceiver, OverloadedError, type GrpcReceiver, type HttpReceiver, type MetricsConsumer, type RouteHandler, type TracesConsumer } from '../receiver/index.js';
 import { GroupCommit } from '../streams/group-commit.js';
 import { CommitFailedError } from '../store/writer.js';
 import { StreamProcessor, parseModelKey } from '../streams/processor.js';
@@ -34,6 +34,10 @@ import { renderStatusPage, statusPageView, type PendingModel } from './status-pa
 import { BearerTokenAuthenticator, readTlsFiles, resolveAuthToken } from './auth.js';
 import { DEFAULT_REVIEW_EXPIRY_MS, ReviewGate } from './review.js';
 import { decisionHandler, listRecommendations } from './review-api.js';
+import { MovedBins, metricsHandler } from './exemplars.js';
+import { TraceSampler } from '../streams/spans.js';
+import { SampleReservoirs } from '../windows/samples.js';
+import { withTraceSamples } from '../analysis/trace-samples.js';
 
 export interface ServiceOptions {
   /** Extra metric readers (tests use an in-memory one). */
@@ -146,6 +150,9 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     references: { rollingWindows: config.references.rollingWindows, rollingRefreshMs: config.references.rollingRefreshMs },
     retention: config.retention,
   });
+  // trace samples (config `traces`): prediction spans sampled per bin, named for the bins that moved most
+  const sampler = config.traces?.enabled ? new TraceSampler(processor, new SampleReservoirs(config.traces), clock) : undefined;
+  const moved = new MovedBins();
   const baselines = new Map<string, BaselineFile>();
   const baselineDeciles = new Map<string, Map<string, readonly number[]>>();
   for (const m of config.models) {
@@ -176,7 +183,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   if (config.exporters.prometheus.enabled) {
     const prom = new PrometheusExporter({ preventServerStart: true });
     readers.push(prom);
-    routes.set('/metrics', (req, res) => prom.getMetricsRequestHandler(req, res));
+    routes.set('/metrics', metricsHandler(prom, moved));
   }
   const meterProvider = new MeterProvider({ resource, readers });
   const logProcessors: LogRecordProcessor[] = [...(opts.logRecordProcessors ?? [])];
@@ -265,13 +272,17 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
         for (const key of [...emitter.reports().keys()]) {
           if (kept.has(key)) continue;
           emitter.forget(key);
+          moved.forget(key);
           history.delete(key);
         }
       }
       // Primaries first: a canary or shadow uses the reference chosen for its primary in this pass.
       closedNow.sort((a, b) => a.end - b.end || Number(a.model.role !== 'primary') - Number(b.model.role !== 'primary'));
+      // reservoirs of models whose windows stopped closing (at most a window and its extensions old)
+      sampler?.reservoirs.prune(now - (config.windows.maxExtensions + 2) * config.windows.lengthMs);
       for (const snap of closedNow) {
         const started = performance.now();
+        const samples = sampler?.reservoirs.take(snap.modelKey);
         const mc = modelConfigFor(config, snap);
         const primaryKey = primaryKeyOf(snap, closedNow, processor);
         const primary = primaryFor(snap, closedNow) ?? samePeriod(primaryKey, snap);
@@ -320,7 +331,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
         const compared = { ...evaluated, comparison: primary ? compareDeployments(primary, snap, settings) : null };
         const previous = history.get(snap.modelKey) ?? [];
         const retrain = retrainDecision(compared, previous, { baselineCreatedAt: baselines.get(snap.model.name)?.createdAt, now }, { driftWindows: rc0?.driftWindows, minAccuracy: rc0?.minAccuracy, maxBaselineAgeMs: rc0?.maxBaselineAgeMs });
-        const report = withHistory({ ...compared, retrain }, previous[previous.length - 1]);
+        const report = withTraceSamples(withHistory({ ...compared, retrain }, previous[previous.length - 1]), samples);
         if (retrainStarted(previous[previous.length - 1]?.retrain, retrain)) {
           emitter.recommendRetraining(report);
           if (reviewRequired(mc)) {
@@ -331,6 +342,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
         }
         processor.saveEvaluation(snap.modelKey, snap.end, report);
         emitter.publish(snap.modelKey, report, (performance.now() - started) / 1000);
+        if (samples !== undefined) moved.record(snap.modelKey, report);
         const h = history.get(snap.modelKey) ?? [];
         h.push(report);
         if (h.length > HISTORY) h.shift();
@@ -384,6 +396,12 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
           if (e instanceof CommitFailedError) throw new OverloadedError(5, 'unavailable', `request not stored: ${e.message}`);
           throw e;
         });
+    },
+  };
+  const traces: TracesConsumer | undefined = sampler && {
+    consumeTraces: (exp) => {
+      if (!ready) throw new OverloadedError(1, 'unavailable');
+      sampler.consume(exp);
     },
   };
   const sendJson = (res: ServerResponse, status: number, body: unknown) => {
@@ -466,12 +484,12 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     if (rc.http.enabled) {
       const tls = readTlsFiles(rc.http.tls);
       const fallback = decisionHandler({ gate, authenticator, sync: () => processor.sync() });
-      http = createHttpReceiver({ host: rc.http.host, port: rc.http.port, consumer, routes, fallback, maxRequestBytes: rc.http.maxBodyBytes, maxDecompressedBytes: rc.http.maxDecompressedBytes, auth, tls });
+      http = createHttpReceiver({ host: rc.http.host, port: rc.http.port, consumer, traces, routes, fallback, maxRequestBytes: rc.http.maxBodyBytes, maxDecompressedBytes: rc.http.maxDecompressedBytes, auth, tls });
       const a = await http.listen();
       httpUrl = `${tls ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
     }
     if (rc.grpc.enabled) {
-      grpc = createGrpcReceiver({ host: rc.grpc.host, port: rc.grpc.port, consumer, auth, tls: readTlsFiles(rc.grpc.tls) });
+      grpc = createGrpcReceiver({ host: rc.grpc.host, port: rc.grpc.port, consumer, traces, auth, tls: readTlsFiles(rc.grpc.tls) });
       const a = await grpc.listen();
       grpcAddress = `${a.host}:${a.port}`;
     }

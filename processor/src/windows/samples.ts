@@ -39,10 +39,17 @@ export const DEFAULT_SAMPLE_OPTIONS: SampleOptions = { samplesPerBin: 2, maxBins
 /** Exponential scale of the fine bins of a numeric stream whose layout the window does not know yet (8 bins per doubling). */
 export const FALLBACK_SCALE = 3;
 
+/** The options with their defaults (other keys of `o` are ignored); a bound below 1 is a RangeError. */
 export function sampleOptions(o: Partial<SampleOptions> = {}): SampleOptions {
-  const out = { ...DEFAULT_SAMPLE_OPTIONS, ...o };
+  const d = DEFAULT_SAMPLE_OPTIONS;
+  const out: SampleOptions = {
+    samplesPerBin: o.samplesPerBin ?? d.samplesPerBin,
+    maxBinsPerStream: o.maxBinsPerStream ?? d.maxBinsPerStream,
+    maxStreamsPerModel: o.maxStreamsPerModel ?? d.maxStreamsPerModel,
+    maxModels: o.maxModels ?? d.maxModels,
+  };
   for (const [k, v] of Object.entries(out)) {
-    if (!Number.isInteger(v) || v < 1) throw new RangeError(`traces.samples: ${k} must be an integer >= 1, got ${v}`);
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`traces.${k} must be an integer >= 1, got ${v}`);
   }
   return out;
 }
