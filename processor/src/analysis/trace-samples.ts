@@ -27,14 +27,3 @@ export function withTraceSamples(report: ModelReport, samples: WindowSamples | u
   const score = report.prediction.score === null ? null : withTraces(report.prediction.score, samples, SCORE_STREAM, perBin);
   return { ...report, features, prediction: { ...report.prediction, score } };
 }
-
-/** The trace ids named on a report's moved bins, each once, score bins first. */
-export function sampledTraceIds(report: ModelReport): string[] {
-  const ids = new Set<string>();
-  const add = (d: DistributionReport | null) => {
-    for (const b of d?.topMovers ?? []) for (const t of b.traces ?? []) ids.add(t.traceId);
-  };
-  add(report.prediction.score);
-  for (const d of Object.values(report.features)) add(d);
-  return [...ids];
-}
