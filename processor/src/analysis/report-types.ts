@@ -48,7 +48,6 @@ export interface BinShare {
 export interface TraceRef {
   readonly traceId: string;
   readonly spanId: string;
-  readonly predictionId?: string;
   /** The value of the score or feature the prediction had (as the span carried it). */
   readonly value: string;
   /** End of the span, ms since the epoch. */

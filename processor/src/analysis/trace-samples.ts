@@ -8,7 +8,7 @@ import type { BinShare, DistributionReport, ModelReport, TraceRef } from './repo
 /** Trace samples named per moved bin by default. */
 export const DEFAULT_TRACES_PER_BIN = 3;
 
-const ref = (s: TraceSample): TraceRef => ({ traceId: s.traceId, spanId: s.spanId, ...(s.predictionId !== undefined ? { predictionId: s.predictionId } : {}), value: s.text, timeMs: s.timeMs });
+const ref = (s: TraceSample): TraceRef => ({ traceId: s.traceId, spanId: s.spanId, value: s.text, timeMs: s.timeMs });
 
 function withTraces(d: DistributionReport, samples: WindowSamples, stream: string, perBin: number): DistributionReport {
   if (d.topMovers.length === 0) return d;

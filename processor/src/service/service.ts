@@ -26,6 +26,7 @@ import { CommitFailedError } from '../store/writer.js';
 import { StreamProcessor, parseModelKey } from '../streams/processor.js';
 import { chooseReference, primaryKeyOf } from './reference-choice.js';
 import type { ModelIdentity } from '../model/signals.js';
+import type { Attributes } from '../otlp/model.js';
 import type { ReferenceKind } from '../windows/references.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
 import { ConfigError, type ModelConfig, type ServiceConfig } from './config.js';
@@ -151,7 +152,17 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     retention: config.retention,
   });
   // trace samples (config `traces`): prediction spans sampled per bin, named for the bins that moved most
-  const sampler = config.traces?.enabled ? new TraceSampler(processor, new SampleReservoirs(config.traces), clock) : undefined;
+  const sampleStreams = {
+    modelKeyOf: (a: Attributes, r: Attributes) => processor.modelKeyOf(a, r),
+    reference: (key: string) => {
+      const refs = processor.references(key);
+      const kind = referenceKindOf(modelConfigFor(config, { model: parseModelKey(key) }), refs);
+      // before a rolling reference is built, the evaluation compares with the windows kept so far
+      return refs[kind as ReferenceKind] ?? refs.baseline ?? refs.pinned ?? refs.rolling ?? processor.history(key).findLast((w) => !w.belowMinRows);
+    },
+    decileEdges: (key: string, feature: string) => baselineDeciles.get(parseModelKey(key).name)?.get(feature),
+  };
+  const sampler = config.traces?.enabled ? new TraceSampler(sampleStreams, new SampleReservoirs(config.traces), clock) : undefined;
   const moved = new MovedBins();
   const baselines = new Map<string, BaselineFile>();
   const baselineDeciles = new Map<string, Map<string, readonly number[]>>();

@@ -34,7 +34,7 @@
  * arrival, as an in-order one would have been had it arrived then; a closed window is never
  * changed.
  */
-import { ATTR_ML_PRIVACY_PART, CATEGORY_OVERFLOW, METRIC_ML_FEATURE_VALUE, METRIC_ML_PREDICTION_SCORE, ML_PRIVACY_PART_VALUE_NEGATIVE, type BaselineFile, type ExplicitHistogram } from '@otel-ml/conventions';
+import { ATTR_ML_PRIVACY_PART, CATEGORY_OVERFLOW, ML_PRIVACY_PART_VALUE_NEGATIVE, type BaselineFile, type ExplicitHistogram } from '@otel-ml/conventions';
 import type { Attributes, ConsumeResult, ExponentialHistogramPoint, HistogramPoint, Metric, MetricsExport, NumberPoint } from '../otlp/model.js';
 import { FLAG_NO_RECORDED_VALUE } from '../otlp/model.js';
 import { isValidated } from '../otlp/decode.js';
@@ -48,7 +48,6 @@ import type { ReferenceKind, ReferenceOptions } from '../windows/references.js';
 import { baselineApplies, baselineEdges, referenceOptions, rollingReference } from '../windows/references.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
 import { baselineSnapshot, snapshotOf } from '../windows/snapshot.js';
-import type { SampleLayout } from '../windows/samples.js';
 import type { WindowOptions } from '../windows/windows.js';
 import { advanceWindow, alignedStart, windowOptions } from '../windows/windows.js';
 import type { Cursor, ExpHistogramDelta, HistogramDelta, Step } from './delta.js';
@@ -195,10 +194,6 @@ interface RouteNode {
   next?: Map<string, Map<string, RouteNode>>;
   route?: Route;
 }
-
-/** Slot keys of the score (without class) and the spec of feature values, for `sampleLayout`. */
-const SCORE_SLOT = slotKeyOf(SIGNALS.get(METRIC_ML_PREDICTION_SCORE)!, {}) as string;
-const FEATURE_VALUE_SPEC = SIGNALS.get(METRIC_ML_FEATURE_VALUE)!;
 
 /** Routes cached at most (about 0.5 KB each). */
 const MAX_ROUTES = 65_536;
@@ -892,23 +887,6 @@ export class StreamProcessor {
    */
   modelKeyOf(attributes: Attributes, resource: Attributes): string | undefined {
     return modelKeyFrom(attributes, resourceKeySuffix(resourcePart(resource, this.allow), this.allow));
-  }
-
-  /**
-   * How the open window of a model buckets its score (feature undefined) or a numeric feature:
-   * the explicit boundaries of its histogram slot (or the layout last seen for it), or the scale
-   * of its exponential slot; undefined while unknown. The trace samples bin values on it.
-   */
-  sampleLayout(modelKey: string, feature: string | undefined): SampleLayout | undefined {
-    const key = feature === undefined ? SCORE_SLOT : slotKeyOf(FEATURE_VALUE_SPEC, { [ATTR.featureName]: feature });
-    if (typeof key !== 'string') return undefined;
-    const slots = this.windows.get(modelKey)?.slots;
-    const slot = slots?.get(key);
-    if (slot?.kind === 'histogram') return { kind: 'explicit', bounds: slot.bounds };
-    const exp = slots?.get(exponentialSlotKey(key));
-    if (exp?.kind === 'exponential') return { kind: 'exponential', scale: exp.histogram.scale };
-    const bounds = this.layouts.get(modelKey)?.get(key);
-    return bounds === undefined ? undefined : { kind: 'explicit', bounds };
   }
 
   /** Model keys with an open window or a closed-window history. */

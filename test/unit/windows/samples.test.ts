@@ -3,22 +3,29 @@
  * of prediction spans, and the samples put on a report's moved bins.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SAMPLE_OPTIONS, FALLBACK_SCALE, SCORE_STREAM, SampleReservoirs, featureStream, fineBin, sampleOptions, type SampleLayout, type TraceSample } from '../../../processor/src/windows/samples.js';
-import { TraceSampler } from '../../../processor/src/streams/spans.js';
+import { DEFAULT_SAMPLE_OPTIONS, SCORE_STREAM, SampleReservoirs, featureStream, numericBin, sampleOptions, type TraceSample } from '../../../processor/src/windows/samples.js';
+import { TraceSampler, referenceEdges } from '../../../processor/src/streams/spans.js';
+import type { WindowSnapshot } from '../../../processor/src/windows/snapshot.js';
 import { withTraceSamples } from '../../../processor/src/analysis/trace-samples.js';
 import type { BinShare, DistributionReport, ModelReport } from '../../../processor/src/analysis/report-types.js';
 import type { Attributes, SpanRecord, TracesExport } from '../../../processor/src/otlp/model.js';
 
 const sample = (i: number, value: number, text = String(value)): TraceSample => ({ traceId: i.toString(16).padStart(32, '0'), spanId: i.toString(16).padStart(16, '0'), value, text, timeMs: i });
+/** Offers a sample to a model's window reservoir. */
+const offer = (res: SampleReservoirs, model: string, stream: string, bin: number | string, s: TraceSample, now = 0) => res.offer(res.window(model, now), stream, bin, s.traceId, s.spanId, s.value, s.timeMs);
 
-describe('fine bins', () => {
-  it('explicit layouts bin as the histogram does (upper edge inclusive); exponential ones by index and sign', () => {
-    const explicit: SampleLayout = { kind: 'explicit', bounds: [0.1, 0.5, 0.9] };
-    expect([0.05, 0.1, 0.3, 0.5, 0.95].map((v) => fineBin(v, explicit))).toEqual(['e0', 'e0', 'e1', 'e1', 'e3']);
-    const exp: SampleLayout = { kind: 'exponential', scale: 0 };
-    // scale 0: (1, 2] is index 0, (2, 4] index 1
-    expect([1.5, 2, 3, -3, 0].map((v) => fineBin(v, exp))).toEqual(['x0+0', 'x0+0', 'x0+1', 'x0-1', 'z0']);
-    expect(fineBin(3, undefined)).toBe(`x${FALLBACK_SCALE}+${fineBin(3, { kind: 'exponential', scale: FALLBACK_SCALE }).split('+')[1]}`);
+describe('bins', () => {
+  it('numeric values go to the bin (e[j-1], e[j]] of the edges, as the drift statistic counts raw rows', () => {
+    const edges = [0.1, 0.5, 0.9];
+    expect([0.05, 0.1, 0.3, 0.5, 0.95].map((v) => numericBin(v, edges))).toEqual([0, 0, 1, 1, 3]);
+    expect(numericBin(7, undefined)).toBe(0);
+  });
+
+  it('edges are those of the drift statistic on the reference: its deciles, or the given decile edges', () => {
+    const h = { boundaries: [1, 2, 3, 4, 5, 6, 7, 8, 9], counts: [10, 10, 10, 10, 10, 10, 10, 10, 10, 10], count: 100, sum: 500, min: 0.5, max: 9.5 };
+    expect(referenceEdges(h, undefined)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(referenceEdges(h, [2.5, 5, 7.5])).toEqual([2.5, 5, 7.5]);
+    expect(referenceEdges(undefined, undefined)).toBeNull();
   });
 });
 
@@ -28,7 +35,7 @@ describe('reservoirs', () => {
     const rounds = 4000;
     for (let r = 0; r < rounds; r++) {
       const res = new SampleReservoirs({ samplesPerBin: 2 }, r + 1);
-      for (let i = 0; i < 10; i++) res.offer('m', SCORE_STREAM, 'e0', sample(i, 0.5), 0);
+      for (let i = 0; i < 10; i++) offer(res, 'm', SCORE_STREAM, 0, sample(i, 0.5));
       const w = res.take('m')!;
       expect(w.all(SCORE_STREAM)).toHaveLength(2);
       for (const s of w.all(SCORE_STREAM)) kept[s.timeMs]!++;
@@ -39,8 +46,8 @@ describe('reservoirs', () => {
 
   it('a rare bin keeps its samples beside a busy one', () => {
     const res = new SampleReservoirs({ samplesPerBin: 1 });
-    for (let i = 0; i < 10_000; i++) res.offer('m', SCORE_STREAM, 'e0', sample(i, 0.5), 0);
-    res.offer('m', SCORE_STREAM, 'e7', sample(99_999, 0.99), 0);
+    for (let i = 0; i < 10_000; i++) offer(res, 'm', SCORE_STREAM, 0, sample(i, 0.5));
+    offer(res, 'm', SCORE_STREAM, 7, sample(99_999, 0.99));
     const w = res.take('m')!;
     expect(w.inBin(SCORE_STREAM, { lower: 0.9, upper: 1 }, 3).map((s) => s.timeMs)).toEqual([99_999]);
     expect(w.inBin(SCORE_STREAM, { lower: 0, upper: 0.9 }, 3)).toHaveLength(1);
@@ -48,10 +55,10 @@ describe('reservoirs', () => {
 
   it('are bounded: bins per stream, streams per model, models; refusals are counted', () => {
     const res = new SampleReservoirs({ samplesPerBin: 1, maxBinsPerStream: 2, maxStreamsPerModel: 2, maxModels: 1 });
-    for (let b = 0; b < 5; b++) res.offer('m', SCORE_STREAM, `e${b}`, sample(b, b), 0);
-    res.offer('m', featureStream('a'), 'e0', sample(10, 1), 0);
-    res.offer('m', featureStream('b'), 'e0', sample(11, 1), 0);
-    res.offer('other', SCORE_STREAM, 'e0', sample(12, 1), 0);
+    for (let b = 0; b < 5; b++) offer(res, 'm', SCORE_STREAM, b, sample(b, b));
+    offer(res, 'm', featureStream('a'), 0, sample(10, 1));
+    offer(res, 'm', featureStream('b'), 0, sample(11, 1));
+    offer(res, 'other', SCORE_STREAM, 0, sample(12, 1));
     expect(res.counts()).toEqual({ offered: 8, refused: 5, models: 1, kept: 3 });
     expect(res.take('m')!.refused).toBe(4);
     expect(res.take('m')).toBeUndefined();
@@ -59,8 +66,8 @@ describe('reservoirs', () => {
 
   it('take hands over a window and starts the next empty; prune forgets old reservoirs', () => {
     const res = new SampleReservoirs();
-    res.offer('a', SCORE_STREAM, 'e0', sample(1, 0.1), 100);
-    res.offer('b', SCORE_STREAM, 'e0', sample(2, 0.1), 200);
+    offer(res, 'a', SCORE_STREAM, 0, sample(1, 0.1), 100);
+    offer(res, 'b', SCORE_STREAM, 0, sample(2, 0.1), 200);
     res.prune(150);
     expect(res.current('a')).toBeUndefined();
     expect(res.take('b')!.size).toBe(1);
@@ -80,7 +87,7 @@ function span(i: number, attributes: Attributes, events: SpanRecord['events'] = 
 describe('the span sampler', () => {
   const streams = {
     modelKeyOf: (a: Attributes, r: Attributes) => (typeof a['ml.model.name'] === 'string' ? `${a['ml.model.name']}|${String(r['deployment.environment.name'] ?? '')}` : undefined),
-    sampleLayout: (_k: string, feature: string | undefined): SampleLayout | undefined => (feature === undefined ? { kind: 'explicit', bounds: [0.5] } : undefined),
+    reference: () => ({ score: { boundaries: [0.5], counts: [50, 50], count: 100, sum: 50, min: 0, max: 1 }, features: { country: { categories: { DE: 5, FR: 5 }, missing: 0 } } }) as unknown as WindowSnapshot,
   };
   const exp = (spans: SpanRecord[]): TracesExport => ({ resourceSpans: [{ resource: { attributes: { 'deployment.environment.name': 'prod' } }, spans }], rejectedSpans: 0 });
 
@@ -101,7 +108,7 @@ describe('the span sampler', () => {
     expect(sampler.counts()).toEqual({ spans: 4, predictionSpans: 1 });
     const w = res.take('m|prod')!;
     const [score] = w.all(SCORE_STREAM);
-    expect(score).toMatchObject({ value: 0.8, predictionId: 'p1', timeMs: 4 });
+    expect(score).toMatchObject({ value: 0.8, timeMs: 4, traceId: span(1, {}).traceId, spanId: span(1, {}).spanId });
     expect(w.inBin(SCORE_STREAM, { lower: 0.5, upper: null }, 3)).toHaveLength(1);
     expect(w.all(featureStream('amount'))[0]).toMatchObject({ value: 12.5, text: '12.5' });
     expect(w.inBin(featureStream('country'), { lower: null, upper: null, category: 'DE' }, 3)).toHaveLength(1);
@@ -120,8 +127,8 @@ describe('samples on a report', () => {
 
   it('names the samples of each moved bin, and an empty list where the window has none', () => {
     const res = new SampleReservoirs();
-    res.offer('m', SCORE_STREAM, 'e1', sample(1, 0.8), 0);
-    res.offer('m', featureStream('country'), 'cDE', sample(2, NaN, 'DE'), 0);
+    offer(res, 'm', SCORE_STREAM, 1, sample(1, 0.8));
+    offer(res, 'm', featureStream('country'), 'DE', sample(2, NaN, 'DE'));
     const r = withTraceSamples(report, res.take('m'));
     expect(r.prediction.score!.topMovers.map((b) => b.traces!.map((t) => t.traceId))).toEqual([[sample(1, 0).traceId], []]);
     expect(r.features.country!.topMovers[0]!.traces!.map((t) => t.value)).toEqual(['DE']);
