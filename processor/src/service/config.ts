@@ -138,6 +138,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   models: [],
   exporters: { otlp: { enabled: false, intervalMs: 15_000 }, prometheus: { enabled: true } },
   statusPage: { enabled: true },
+  traces: { enabled: false },
   retention: {
     historyMs: DEFAULT_RETENTION.historyMs,
     maxHistoryWindows: DEFAULT_RETENTION.maxHistoryWindows,
