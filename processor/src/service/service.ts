@@ -154,11 +154,17 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   // trace samples (config `traces`): prediction spans sampled per bin, named for the bins that moved most
   const sampleStreams = {
     modelKeyOf: (a: Attributes, r: Attributes) => processor.modelKeyOf(a, r),
-    reference: (key: string) => {
-      const refs = processor.references(key);
-      const kind = referenceKindOf(modelConfigFor(config, { model: parseModelKey(key) }), refs);
-      // before a rolling reference is built, the evaluation compares with the windows kept so far
-      return refs[kind as ReferenceKind] ?? refs.baseline ?? refs.pinned ?? refs.rolling ?? processor.history(key).findLast((w) => !w.belowMinRows);
+    reference: (key: string): WindowSnapshot | undefined => {
+      const own = (k: string) => {
+        const refs = processor.references(k);
+        const kind = referenceKindOf(modelConfigFor(config, { model: parseModelKey(k) }), refs);
+        // before a rolling reference is built, the evaluation compares with the windows kept so far
+        return refs[kind as ReferenceKind] ?? refs.baseline ?? refs.pinned ?? refs.rolling ?? processor.history(k).findLast((w) => !w.belowMinRows);
+      };
+      // a canary or shadow is compared with the reference chosen for its primary
+      const model = parseModelKey(key);
+      const primary = model.role === 'primary' ? undefined : primaryKeyOf({ modelKey: key, model, end: NaN }, [], processor);
+      return (primary === undefined ? undefined : own(primary)) ?? own(key);
     },
     decileEdges: (key: string, feature: string) => baselineDeciles.get(parseModelKey(key).name)?.get(feature),
   };
