@@ -26,7 +26,15 @@ import type { NumericHistogram } from '../statistics/common-resolution.js';
 import { SCORE_STREAM, featureStream, numericBin, type SampleReservoirs, type WindowSamples } from '../windows/samples.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
 
+// module-local copies of the names: read once per span and value, they stay plain constants
 const FEATURE_PREFIX = ATTR_ML_FEATURE_INPUT('');
+const OPERATION = ATTR_ML_OPERATION_NAME;
+const PREDICT = ML_OPERATION_NAME_VALUE_PREDICT;
+const MODEL_NAME = ATTR_ML_MODEL_NAME;
+const MODEL_VERSION = ATTR_ML_MODEL_VERSION;
+const ROLE = ATTR_ML_DEPLOYMENT_ROLE;
+const SCORE = ATTR_ML_PREDICTION_SCORE;
+const FEATURES_EVENT = EVENT_ML_FEATURES;
 /** Feature events read per span at most (the instrumentation writes at most 16). */
 const MAX_EVENTS = 16;
 
@@ -82,11 +90,11 @@ export class TraceSampler {
       for (const span of rs.spans) {
         this.spans++;
         const a = span.attributes;
-        if (a[ATTR_ML_OPERATION_NAME] !== ML_OPERATION_NAME_VALUE_PREDICT) continue;
-        if (!known || a[ATTR_ML_MODEL_NAME] !== name || a[ATTR_ML_MODEL_VERSION] !== version || a[ATTR_ML_DEPLOYMENT_ROLE] !== role) {
-          name = a[ATTR_ML_MODEL_NAME];
-          version = a[ATTR_ML_MODEL_VERSION];
-          role = a[ATTR_ML_DEPLOYMENT_ROLE];
+        if (a[OPERATION] !== PREDICT) continue;
+        if (!known || a[MODEL_NAME] !== name || a[MODEL_VERSION] !== version || a[ROLE] !== role) {
+          name = a[MODEL_NAME];
+          version = a[MODEL_VERSION];
+          role = a[ROLE];
           modelKey = this.streams.modelKeyOf(a, rs.resource.attributes);
           known = true;
         }
@@ -130,24 +138,24 @@ export class TraceSampler {
     const w = res.window(modelKey, now);
     const timeMs = Number(span.endTimeUnixNano) / 1e6;
     const { traceId, spanId } = span;
-    const score = num(span.attributes[ATTR_ML_PREDICTION_SCORE]);
+    const score = num(span.attributes[SCORE]);
     if (score !== undefined && Number.isFinite(score)) {
       const edges = w === undefined ? undefined : this.edges(w, modelKey, SCORE_STREAM);
       res.offer(w, SCORE_STREAM, numericBin(score, edges === 'categorical' ? undefined : edges), traceId, spanId, score, timeMs);
     }
     let events = 0;
     for (const ev of span.events) {
-      if (ev.name !== EVENT_ML_FEATURES) continue;
+      if (ev.name !== FEATURES_EVENT) continue;
       if (++events > MAX_EVENTS) break;
       for (const key in ev.attributes) {
         const f = this.feature(key);
         if (f === undefined) continue;
         const raw = str(ev.attributes[key]);
         if (raw === undefined) continue;
-        const v = Number(raw);
         const edges = w === undefined ? undefined : this.edges(w, modelKey, f.stream);
+        const v = edges === 'categorical' || raw.length === 0 || raw.charCodeAt(0) <= 32 ? NaN : Number(raw);
         // a numeric text of a numeric feature goes on its bins; a category is its own bin
-        if (edges !== 'categorical' && raw.length > 0 && raw.charCodeAt(0) > 32 && Number.isFinite(v)) res.offer(w, f.stream, numericBin(v, edges), traceId, spanId, v, timeMs);
+        if (Number.isFinite(v)) res.offer(w, f.stream, numericBin(v, edges as readonly number[] | undefined), traceId, spanId, v, timeMs);
         else res.offer(w, f.stream, raw, traceId, spanId, NaN, timeMs);
       }
     }

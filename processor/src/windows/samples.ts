@@ -73,9 +73,11 @@ export const featureStream = (name: string): string => `feature:${name}`;
 /** Bytes of one sample in a stream's buffer: trace id 16, span id 8, value 8, time 8. */
 const SAMPLE_BYTES = 40;
 
+const binIndex = bucketIndex;
+
 /** The bin key of a numeric value on edges (the bin (e[j-1], e[j]] is j; no edges: one bin). */
 export function numericBin(value: number, edges: readonly number[] | undefined): number {
-  return edges === undefined ? 0 : bucketIndex(edges, value);
+  return edges === undefined ? 0 : binIndex(edges, value);
 }
 
 /** Where a stream's bins are: numeric bin j → slot + 1 (0: none yet), categories by name. */
