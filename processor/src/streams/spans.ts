@@ -136,27 +136,33 @@ export class TraceSampler {
   private offerSpan(modelKey: string, span: SpanRecord, now: number): void {
     const res = this.reservoirs;
     const w = res.window(modelKey, now);
+    // one priority key per row: the same spans tend to be kept for the score and every feature
+    const spanKey = res.priority();
     const timeMs = Number(span.endTimeUnixNano) / 1e6;
     const { traceId, spanId } = span;
-    const score = num(span.attributes[SCORE]);
-    if (score !== undefined && Number.isFinite(score)) {
-      const edges = w === undefined ? undefined : this.edges(w, modelKey, SCORE_STREAM);
-      res.offer(w, SCORE_STREAM, numericBin(score, edges === 'categorical' ? undefined : edges), traceId, spanId, score, timeMs);
+    if (w === undefined || !w.skips(SCORE_STREAM, spanKey)) {
+      const score = num(span.attributes[SCORE]);
+      if (score !== undefined && Number.isFinite(score)) {
+        const edges = w === undefined ? undefined : this.edges(w, modelKey, SCORE_STREAM);
+        res.offer(w, SCORE_STREAM, numericBin(score, edges === 'categorical' ? undefined : edges), spanKey, traceId, spanId, score, timeMs);
+      }
     }
     let events = 0;
     for (const ev of span.events) {
       if (ev.name !== FEATURES_EVENT) continue;
       if (++events > MAX_EVENTS) break;
+      // each row of a several-row span its own key (the first row shares the span's)
+      const u = events === 1 ? spanKey : res.priority();
       for (const key in ev.attributes) {
         const f = this.feature(key);
-        if (f === undefined) continue;
+        if (f === undefined || (w !== undefined && w.skips(f.stream, u))) continue;
         const raw = str(ev.attributes[key]);
         if (raw === undefined) continue;
         const edges = w === undefined ? undefined : this.edges(w, modelKey, f.stream);
         const v = edges === 'categorical' || raw.length === 0 || raw.charCodeAt(0) <= 32 ? NaN : Number(raw);
         // a numeric text of a numeric feature goes on its bins; a category is its own bin
-        if (Number.isFinite(v)) res.offer(w, f.stream, numericBin(v, edges as readonly number[] | undefined), traceId, spanId, v, timeMs);
-        else res.offer(w, f.stream, raw, traceId, spanId, NaN, timeMs);
+        if (Number.isFinite(v)) res.offer(w, f.stream, numericBin(v, edges as readonly number[] | undefined), u, traceId, spanId, v, timeMs);
+        else res.offer(w, f.stream, raw, u, traceId, spanId, NaN, timeMs);
       }
     }
   }

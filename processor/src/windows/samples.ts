@@ -9,10 +9,12 @@
  *   the statistic's edges differ from the ones known at ingest (a rolling reference refreshed, a
  *   coarser common resolution), the samples are still matched to the moved bins by value, so a
  *   moved bin may then find none.
- * - Each bin keeps `samplesPerBin` spans by reservoir sampling (Vitter's Algorithm R: the n-th
- *   span of the bin replaces a kept one with probability k/n), so each span of the window in that
- *   bin is equally likely to be kept, whatever the order and rate of arrival; rare bins keep
- *   theirs because the budget is per bin, not per stream.
+ * - Each bin keeps `samplesPerBin` spans by bottom-k (priority) sampling: every span draws one
+ *   uniform key, and a bin keeps the spans with the k smallest keys among those that fell in it,
+ *   a uniform sample without replacement of them, whatever the order and rate of arrival; rare
+ *   bins keep theirs because the budget is per bin, not per stream. Once every bin a stream can
+ *   have (its edges plus one) is full, a span whose key is above all the kept ones enters none,
+ *   and its value is not read at all: the cost per span falls as the window fills.
  * - Memory is bounded and small: at most `maxBinsPerStream` bins per stream, `maxStreamsPerModel`
  *   streams per model and `maxModels` models; a sample is 40 bytes in one buffer per stream (trace
  *   id, span id, value, time; the category is the bin's key). Spans beyond a bound are counted,
@@ -20,7 +22,8 @@
  * - Reservoirs live in memory only: a restart starts them empty (the window's metrics survive in
  *   the state file, its samples do not).
  *
- * Reference: J. S. Vitter, "Random sampling with a reservoir", ACM TOMS 11(1), 1985 (Algorithm R).
+ * Reference: E. Cohen, H. Kaplan, "Summarizing data using bottom-k sketches", PODC 2007 (a
+ * bottom-k sample of uniform keys is a uniform sample without replacement).
  */
 import { bucketIndex, seededUniform } from '@otel-ml/conventions';
 
@@ -72,6 +75,7 @@ export const featureStream = (name: string): string => `feature:${name}`;
 
 /** Bytes of one sample in a stream's buffer: trace id 16, span id 8, value 8, time 8. */
 const SAMPLE_BYTES = 40;
+// layout: trace id [0, 16), span id [16, 24), value float64 [24, 32), end time uint32 s [32, 36), key float32 [36, 40)
 
 const binIndex = bucketIndex;
 
@@ -85,6 +89,12 @@ interface StreamBins {
   readonly numeric: number[];
   categories: Map<string, number> | undefined;
   count: number;
+  /** Bins the stream can have: its edges plus one; Infinity for categories (new ones may come). */
+  readonly bins: number;
+  /** Slots holding samplesPerBin samples. */
+  full: number;
+  /** The largest key kept in any bin once every bin is full (a span above it enters none); 1 before. */
+  threshold: number;
 }
 
 /** Samples by which the buffer of a window grows. */
@@ -97,14 +107,17 @@ const hexDigit = (c: number): number => (c <= 57 ? c - 48 : (c | 32) - 87);
 
 /**
  * The reservoirs of one model's window: per stream its bins, each bin a slot of `samplesPerBin`
- * samples in one buffer for the whole window (40 bytes a sample), and per slot the spans seen.
+ * samples in one buffer for the whole window (40 bytes a sample: trace id, span id, value, end
+ * time in seconds, priority key).
  */
 export class WindowSamples {
   private readonly streams = new Map<string, StreamBins>();
-  /** Spans of the window seen per slot (kept: min(seen, samplesPerBin)). */
-  private readonly seen: number[] = [];
+  /** Samples kept per slot. */
+  private readonly kept: number[] = [];
   private u8 = new Uint8Array(0);
   private f64 = new Float64Array(0);
+  private u32 = new Uint32Array(0);
+  private f32 = new Float32Array(0);
   /** Bin edges of each stream for this window (see streams/spans.ts); null: none known; 'categorical': bins are the values. */
   readonly edges = new Map<string, readonly number[] | null | 'categorical'>();
   /** Spans not kept because a bound was reached. */
@@ -113,21 +126,31 @@ export class WindowSamples {
   constructor(
     readonly since: number,
     private readonly options: SampleOptions,
-    private readonly random: () => number,
   ) {}
 
+  /**
+   * True when a span with priority key `u` cannot enter any bin of `stream`: every bin the stream
+   * can have holds its samples, all with smaller keys. Its value need not even be read.
+   */
+  skips(stream: string, u: number): boolean {
+    const b = this.streams.get(stream);
+    return b !== undefined && u >= b.threshold;
+  }
+
   /** The slot of a bin of a stream, created when the bounds allow (undefined otherwise). */
-  private slot(stream: string, bin: number | string): number | undefined {
+  private slot(stream: string, bin: number | string): { readonly b: StreamBins; readonly s: number } | undefined {
     let b = this.streams.get(stream);
     if (b === undefined) {
       if (this.streams.size >= this.options.maxStreamsPerModel) return undefined;
-      this.streams.set(stream, (b = { numeric: [], categories: undefined, count: 0 }));
+      const e = this.edges.get(stream);
+      const bins = Array.isArray(e) ? e.length + 1 : e === null ? 1 : Infinity;
+      this.streams.set(stream, (b = { numeric: [], categories: undefined, count: 0, bins, full: 0, threshold: 1 }));
     }
     const existing = typeof bin === 'number' ? b.numeric[bin] : b.categories?.get(bin);
-    if (existing !== undefined && existing > 0) return existing - 1;
+    if (existing !== undefined && existing > 0) return { b, s: existing - 1 };
     if (b.count >= this.options.maxBinsPerStream) return undefined;
-    const s = this.seen.length;
-    this.seen.push(0);
+    const s = this.kept.length;
+    this.kept.push(0);
     b.count++;
     if (typeof bin === 'number') {
       for (let i = b.numeric.length; i < bin; i++) b.numeric.push(0);
@@ -139,36 +162,73 @@ export class WindowSamples {
       grown.set(this.u8);
       this.u8 = grown;
       this.f64 = new Float64Array(grown.buffer);
+      this.u32 = new Uint32Array(grown.buffer);
+      this.f32 = new Float32Array(grown.buffer);
     }
-    return s;
+    return { b, s };
+  }
+
+  /** The largest key kept in slot `s` and where it is. */
+  private largest(s: number): { readonly j: number; readonly u: number } {
+    const k = this.options.samplesPerBin;
+    let j = 0;
+    let u = -1;
+    for (let i = 0; i < this.kept[s]!; i++) {
+      const x = this.f32[((s * k + i) * SAMPLE_BYTES + 36) / 4]!;
+      if (x > u) {
+        u = x;
+        j = i;
+      }
+    }
+    return { j, u };
+  }
+
+  /** Once every bin of the stream is full: the largest key kept in any of them. */
+  private refresh(b: StreamBins): void {
+    if (b.full < b.bins) return;
+    let t = 0;
+    for (const s of b.numeric) if (s > 0) t = Math.max(t, this.largest(s - 1).u);
+    b.threshold = t;
   }
 
   /**
-   * Offers one value of a prediction span to the bin `bin` of `stream` (a number from
-   * {@link numericBin}, or the category). False when a bound refused it.
+   * Offers one value of a prediction span with priority key `u` (uniform in [0, 1), drawn once per
+   * span) to the bin `bin` of `stream` (a number from {@link numericBin}, or the category). False
+   * when a bound refused it.
    */
-  offer(stream: string, bin: number | string, traceId: string, spanId: string, value: number, timeMs: number): boolean {
-    const s = this.slot(stream, bin);
-    if (s === undefined) {
+  offer(stream: string, bin: number | string, u: number, traceId: string, spanId: string, value: number, timeMs: number): boolean {
+    const at = this.slot(stream, bin);
+    if (at === undefined) {
       this.refused++;
       return false;
     }
+    const { b, s } = at;
     const k = this.options.samplesPerBin;
-    const n = ++this.seen[s]!;
-    const j = n <= k ? n - 1 : Math.floor(this.random() * n);
-    if (j >= k) return true;
+    let j: number;
+    if (this.kept[s]! < k) {
+      j = this.kept[s]!++;
+      // (a category in a numeric stream, a value that is not a number, does not count towards its bins)
+      if (this.kept[s] === k && typeof bin === 'number') b.full++;
+    } else {
+      const top = this.largest(s);
+      if (u >= top.u) return true;
+      j = top.j;
+    }
     const o = (s * k + j) * SAMPLE_BYTES;
     writeHex(this.u8, o, traceId, 16);
     writeHex(this.u8, o + 16, spanId, 8);
     this.f64[(o + 24) / 8] = value;
-    this.f64[(o + 32) / 8] = timeMs;
+    this.u32[(o + 32) / 4] = Math.floor(timeMs / 1000);
+    // the key as stored (float32), so that comparisons with it agree
+    this.f32[(o + 36) / 4] = u;
+    this.refresh(b);
     return true;
   }
 
   private read(s: number, text: string | undefined): TraceSample[] {
     const k = this.options.samplesPerBin;
     const out: TraceSample[] = [];
-    for (let j = 0; j < Math.min(this.seen[s]!, k); j++) {
+    for (let j = 0; j < this.kept[s]!; j++) {
       const o = (s * k + j) * SAMPLE_BYTES;
       const value = this.f64[(o + 24) / 8]!;
       out.push({
@@ -176,7 +236,7 @@ export class WindowSamples {
         spanId: Buffer.from(this.u8.buffer, this.u8.byteOffset + o + 16, 8).toString('hex'),
         value,
         text: text ?? String(value),
-        timeMs: this.f64[(o + 32) / 8]!,
+        timeMs: this.u32[(o + 32) / 4]! * 1000,
       });
     }
     return out;
@@ -212,7 +272,7 @@ export class WindowSamples {
   /** Number of kept samples (all streams). */
   get size(): number {
     let n = 0;
-    for (const x of this.seen) n += Math.min(x, this.options.samplesPerBin);
+    for (const x of this.kept) n += x;
     return n;
   }
 }
@@ -246,15 +306,20 @@ export class SampleReservoirs {
     let w = this.models.get(modelKey);
     if (w === undefined) {
       if (this.models.size >= this.options.maxModels) return undefined;
-      this.models.set(modelKey, (w = new WindowSamples(now, this.options, this.random)));
+      this.models.set(modelKey, (w = new WindowSamples(now, this.options)));
     }
     return w;
   }
 
+  /** A span's priority key: uniform in [0, 1), one per span for all its values. */
+  priority(): number {
+    return this.random();
+  }
+
   /** Offers a value (see {@link WindowSamples.offer}) to a model's window reservoir. */
-  offer(w: WindowSamples | undefined, stream: string, bin: number | string, traceId: string, spanId: string, value: number, timeMs: number): void {
+  offer(w: WindowSamples | undefined, stream: string, bin: number | string, u: number, traceId: string, spanId: string, value: number, timeMs: number): void {
     this.offered++;
-    if (w === undefined || !w.offer(stream, bin, traceId, spanId, value, timeMs)) this.refusedTotal++;
+    if (w === undefined || !w.offer(stream, bin, u, traceId, spanId, value, timeMs)) this.refusedTotal++;
   }
 
   /** The samples of a model's window that just closed; its next window starts empty. */

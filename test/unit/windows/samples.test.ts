@@ -10,9 +10,9 @@ import { withTraceSamples } from '../../../processor/src/analysis/trace-samples.
 import type { BinShare, DistributionReport, ModelReport } from '../../../processor/src/analysis/report-types.js';
 import type { Attributes, SpanRecord, TracesExport } from '../../../processor/src/otlp/model.js';
 
-const sample = (i: number, value: number, text = String(value)): TraceSample => ({ traceId: i.toString(16).padStart(32, '0'), spanId: i.toString(16).padStart(16, '0'), value, text, timeMs: i });
+const sample = (i: number, value: number, text = String(value)): TraceSample => ({ traceId: i.toString(16).padStart(32, '0'), spanId: i.toString(16).padStart(16, '0'), value, text, timeMs: i * 1000 });
 /** Offers a sample to a model's window reservoir. */
-const offer = (res: SampleReservoirs, model: string, stream: string, bin: number | string, s: TraceSample, now = 0) => res.offer(res.window(model, now), stream, bin, s.traceId, s.spanId, s.value, s.timeMs);
+const offer = (res: SampleReservoirs, model: string, stream: string, bin: number | string, s: TraceSample, now = 0) => res.offer(res.window(model, now), stream, bin, res.priority(), s.traceId, s.spanId, s.value, s.timeMs);
 
 describe('bins', () => {
   it('numeric values go to the bin (e[j-1], e[j]] of the edges, as the drift statistic counts raw rows', () => {
@@ -30,7 +30,7 @@ describe('bins', () => {
 });
 
 describe('reservoirs', () => {
-  it('keep samplesPerBin per bin, each span of a bin equally likely (Algorithm R)', () => {
+  it('keep samplesPerBin per bin, each span of a bin equally likely (bottom-k of uniform keys)', () => {
     const kept = new Array<number>(10).fill(0);
     const rounds = 4000;
     for (let r = 0; r < rounds; r++) {
@@ -38,10 +38,28 @@ describe('reservoirs', () => {
       for (let i = 0; i < 10; i++) offer(res, 'm', SCORE_STREAM, 0, sample(i, 0.5));
       const w = res.take('m')!;
       expect(w.all(SCORE_STREAM)).toHaveLength(2);
-      for (const s of w.all(SCORE_STREAM)) kept[s.timeMs]!++;
+      for (const s of w.all(SCORE_STREAM)) kept[s.timeMs / 1000]!++;
     }
     // each of the 10 spans is kept with probability 2/10: 800 of 4000 expected, sd about 25
     for (const k of kept) expect(Math.abs(k - 800)).toBeLessThan(150);
+  });
+
+  it('a span is passed over only once every bin its stream can have is full, and only when its key is above all kept', () => {
+    const res = new SampleReservoirs({ samplesPerBin: 2 });
+    const w = res.window('m', 0)!;
+    w.edges.set(SCORE_STREAM, [0.5]);
+    for (let i = 0; i < 100; i++) w.offer(SCORE_STREAM, 0, i / 100, sample(i, 0.1).traceId, 'b'.repeat(16), 0.1, 0);
+    // the bin (0.5, inf) has nothing yet: nothing may be passed over
+    expect(w.skips(SCORE_STREAM, 0.999)).toBe(false);
+    w.offer(SCORE_STREAM, 1, 0.5, sample(200, 0.9).traceId, 'b'.repeat(16), 0.9, 0);
+    expect(w.skips(SCORE_STREAM, 0.999)).toBe(false);
+    w.offer(SCORE_STREAM, 1, 0.7, sample(201, 0.9).traceId, 'b'.repeat(16), 0.9, 0);
+    // full: bin 0 keeps keys 0 and 0.01, bin 1 keys 0.5 and 0.7; above 0.7 enters none
+    expect(w.skips(SCORE_STREAM, 0.8)).toBe(true);
+    expect(w.skips(SCORE_STREAM, 0.6)).toBe(false);
+    expect(w.inBin(SCORE_STREAM, { lower: null, upper: 0.5 }, 3).map((x) => x.traceId).sort()).toEqual([sample(0, 0).traceId, sample(1, 0).traceId]);
+    // a category does not fill a numeric stream's bins
+    expect(w.skips('feature:x', 0.99)).toBe(false);
   });
 
   it('a rare bin keeps its samples beside a busy one', () => {
@@ -49,7 +67,7 @@ describe('reservoirs', () => {
     for (let i = 0; i < 10_000; i++) offer(res, 'm', SCORE_STREAM, 0, sample(i, 0.5));
     offer(res, 'm', SCORE_STREAM, 7, sample(99_999, 0.99));
     const w = res.take('m')!;
-    expect(w.inBin(SCORE_STREAM, { lower: 0.9, upper: 1 }, 3).map((s) => s.timeMs)).toEqual([99_999]);
+    expect(w.inBin(SCORE_STREAM, { lower: 0.9, upper: 1 }, 3).map((s) => s.timeMs)).toEqual([99_999_000]);
     expect(w.inBin(SCORE_STREAM, { lower: 0, upper: 0.9 }, 3)).toHaveLength(1);
   });
 
@@ -108,7 +126,7 @@ describe('the span sampler', () => {
     expect(sampler.counts()).toEqual({ spans: 4, predictionSpans: 1 });
     const w = res.take('m|prod')!;
     const [score] = w.all(SCORE_STREAM);
-    expect(score).toMatchObject({ value: 0.8, timeMs: 4, traceId: span(1, {}).traceId, spanId: span(1, {}).spanId });
+    expect(score).toMatchObject({ value: 0.8, timeMs: 0, traceId: span(1, {}).traceId, spanId: span(1, {}).spanId });
     expect(w.inBin(SCORE_STREAM, { lower: 0.5, upper: null }, 3)).toHaveLength(1);
     expect(w.all(featureStream('amount'))[0]).toMatchObject({ value: 12.5, text: '12.5' });
     expect(w.inBin(featureStream('country'), { lower: null, upper: null, category: 'DE' }, 3)).toHaveLength(1);
