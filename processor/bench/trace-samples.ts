@@ -8,7 +8,7 @@
  * window, spans in batches of 512) to a local server that keeps the request bodies. Then, in this
  * process:
  *
- * 1. Memory per model (V8 heap after a full GC): the stream state after a first window (closed:
+ * 1. Memory per model (V8 heap data, compiled code left out, and ArrayBuffers, after a full GC): the stream state after a first window (closed:
  *    the rolling reference) and the second window's metrics (in-memory SQLite, outside the heap),
  *    and the reservoirs after sampling every span of the second window on the reference's bins.
  *    Target: reservoirs <= 20% of the processor's memory per model.
@@ -19,6 +19,7 @@
  *   npm run bench:traces [-- --models 20 --rows 2000 --repeats 5 --samples-per-bin 1]
  */
 import { createServer } from 'node:http';
+import { getHeapSpaceStatistics } from 'node:v8';
 import type { AddressInfo } from 'node:net';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -48,12 +49,17 @@ const DEVICES = ['ios', 'android', 'web'];
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc (npm run bench:traces does)');
-/** V8 heap and ArrayBuffer backing stores (the reservoirs keep their samples in one), after a full GC. */
+/**
+ * Data in the V8 heap (all spaces but compiled code, which the first runs of new code add once,
+ * not per model) and ArrayBuffer backing stores (the reservoirs keep their samples in one), after
+ * a full GC.
+ */
 const heap = (): number => {
   gc();
   gc();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
+  let data = 0;
+  for (const sp of getHeapSpaceStatistics()) if (!sp.space_name.startsWith('code')) data += sp.space_used_size;
+  return data + process.memoryUsage().arrayBuffers;
 };
 const cpuMs = (f: () => void | Promise<void>) => async (): Promise<number> => {
   const c0 = process.cpuUsage();
@@ -178,7 +184,7 @@ const counts = sampler.reservoirs.counts();
 if (counts.models !== MODELS || sampler.counts().predictionSpans !== MODELS * ROWS) throw new Error(`sampled ${JSON.stringify(counts)} ${JSON.stringify(sampler.counts())}`);
 const processorPerModel = (h1 - h0) / MODELS;
 const reservoirPerModel = (h3 - h2) / MODELS;
-console.log(`\n1. memory per model (V8 heap and ArrayBuffers, full GC; ${PER_BIN} sample(s) per bin)`);
+console.log(`\n1. memory per model (V8 heap data and ArrayBuffers, full GC; ${PER_BIN} sample(s) per bin)`);
 console.table({
   'stream state (open window, cursors, routes, reference read)': `${(processorPerModel / 1024).toFixed(1)} KiB`,
   'trace reservoirs': `${(reservoirPerModel / 1024).toFixed(1)} KiB (${counts.kept / MODELS} samples, ${(reservoirPerModel / (counts.kept / MODELS)).toFixed(0)} B each; refused ${counts.refused})`,

@@ -16,8 +16,8 @@
  *   have (its edges plus one) is full, a span whose key is above all the kept ones enters none,
  *   and its value is not read at all: the cost per span falls as the window fills.
  * - Memory is bounded and small: at most `maxBinsPerStream` bins per stream, `maxStreamsPerModel`
- *   streams per model and `maxModels` models; a sample is 40 bytes in one buffer per stream (trace
- *   id, span id, value, time; the category is the bin's key). Spans beyond a bound are counted,
+ *   streams per model and `maxModels` models; a sample is 40 bytes in one buffer per model window (trace
+ *   id, span id, value, end time, key; the category is the bin's key). Spans beyond a bound are counted,
  *   not kept.
  * - Reservoirs live in memory only: a restart starts them empty (the window's metrics survive in
  *   the state file, its samples do not).
@@ -73,7 +73,7 @@ export interface TraceSample {
 export const SCORE_STREAM = 'score';
 export const featureStream = (name: string): string => `feature:${name}`;
 
-/** Bytes of one sample in a stream's buffer: trace id 16, span id 8, value 8, time 8. */
+/** Bytes of one sample in a window's buffer: trace id 16, span id 8, value 8, end time 4 (s), priority key 4. */
 const SAMPLE_BYTES = 40;
 // layout: trace id [0, 16), span id [16, 24), value float64 [24, 32), end time uint32 s [32, 36), key float32 [36, 40)
 
