@@ -26,6 +26,7 @@ export async function startManualService(o: ExampleServiceOptions = {}): Promise
     model: MODEL,
     features: FEATURES.map((name) => ({ name, type: 'numeric' as const })),
     tracerProvider: telemetry.tracerProvider,
+    ...(o.captureFeatures !== undefined ? { captureFeatures: o.captureFeatures } : {}),
   });
   const vectors = (rows: readonly PredictRequest[]) => rows.map((r) => featureVector(r.features));
   let ids: readonly string[] = [];

@@ -8,8 +8,10 @@ export interface ExampleServiceOptions {
   readonly port?: number;
   /** OTLP/HTTP base URL of a Collector or the otel-ml processor (no export when absent). */
   readonly otlpEndpoint?: string;
-  /** Also export spans (to a Collector; the processor takes metrics only). */
+  /** Also export spans (to a Collector, or to the processor with trace samples on). */
   readonly traces?: boolean;
+  /** Put each row's feature values on its prediction span (`captureFeatures`: feature bins get trace samples). */
+  readonly captureFeatures?: boolean;
   readonly exportIntervalMs?: number;
   /** Serve the service's own metrics at GET /metrics. */
   readonly prometheus?: boolean;

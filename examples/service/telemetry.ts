@@ -17,7 +17,7 @@ export interface TelemetryOptions {
   readonly serviceName: string;
   /** OTLP/HTTP base URL (a Collector, or the otel-ml processor for metrics only), e.g. http://127.0.0.1:4318. */
   readonly otlpEndpoint?: string;
-  /** Also send spans to `otlpEndpoint` (the otel-ml processor receives metrics only). */
+  /** Also send spans to `otlpEndpoint` (the otel-ml processor keeps samples of them with `traces.enabled`). */
   readonly traces?: boolean;
   /** Metric export interval in ms (default 15 s). */
   readonly exportIntervalMs?: number;

@@ -384,7 +384,8 @@ function dashboardExpressions(): string[] {
     templating: { list: { query?: string | { query: string } }[] };
   };
   const raw = [
-    ...d.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)),
+    // the moved-bin exemplar queries need the processor's trace samples (test/e2e/trace-samples.test.ts runs them)
+    ...d.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)).filter((e) => !e.includes('ml_drift_bin_moved_total')),
     ...d.annotations.list.flatMap((a) => (a.expr ? [a.expr] : [])),
     ...d.templating.list.flatMap((v) => {
       const q = typeof v.query === 'string' ? v.query : v.query?.query;

@@ -308,6 +308,17 @@ export type MlDriftStatisticValue =
   | "chi_square";
 
 /**
+ * Trace ids of sampled predictions in the bins that moved most (score bins first), when the processor consumes traces.
+ *
+ * Each the trace of a `predict {model}` span of the window whose score, or (with the instrumentation's `captureFeatures`) feature value, fell in a moved bin. `ml.drift.details` names them per bin (`traces`).
+ *
+ * Not for metrics: unbounded values (spans or events only).
+ *
+ * @stability development
+ */
+export const ATTR_ML_DRIFT_TRACE_IDS = "ml.drift.trace_ids" as const;
+
+/**
  * Which group disparity a fairness result is about.
  *
  * May be used on metrics.

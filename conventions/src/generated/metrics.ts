@@ -644,6 +644,17 @@ export const METRIC_ML_FEATURE_MISSING_RATIO = "ml.feature.missing.ratio" as con
 export const METRIC_ML_DRIFT_BIN_SHIFT = "ml.drift.bin.shift" as const;
 
 /**
+ * Evaluated windows in which a bin was among the (at most three) bins of its distribution whose share moved most and had sampled predictions.
+ *
+ * Only with trace samples on (`traces.enabled`), and only on the processor's Prometheus endpoint: scraped as OpenMetrics, each series carries an exemplar, the trace of a sampled prediction of the latest such window in that bin (`trace_id`, `span_id`), whose value is the score or feature value. Exemplars are allowed on counters and histogram buckets only, so the moved bins are counted rather than carried by `ml.drift.bin.shift` (a gauge).
+ *
+ * Instrument: `counter`. Unit: `{window}`.
+ *
+ * @stability development
+ */
+export const METRIC_ML_DRIFT_BIN_MOVED = "ml.drift.bin.moved" as const;
+
+/**
  * 1 when the latest window's verdict flags it (drift, degraded, shift, spike), 0 when it does not.
  *
  * No point is emitted when the verdict is `insufficient_data`. Alert on this gauge; the verdict is significance-aware and beyond its limit already (docs/report.md).

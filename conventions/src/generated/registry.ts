@@ -125,6 +125,11 @@ export const REGISTRY: Registry = {
       "openEnum": false,
       "onMetrics": true
     },
+    "ml.drift.trace_ids": {
+      "type": "string[]",
+      "template": false,
+      "onMetrics": false
+    },
     "ml.fairness.disparity": {
       "type": "enum",
       "template": false,
@@ -3416,6 +3421,48 @@ export const REGISTRY: Registry = {
         }
       ]
     },
+    "ml.drift.bin.moved": {
+      "instrument": "counter",
+      "unit": "{window}",
+      "attributes": [
+        {
+          "id": "ml.model.name",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.model.version",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.model.task",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.deployment.role",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.reference",
+          "requirement": "recommended"
+        },
+        {
+          "id": "ml.slice",
+          "requirement": "opt_in"
+        },
+        {
+          "id": "ml.drift.signal",
+          "requirement": "required"
+        },
+        {
+          "id": "ml.feature.name",
+          "requirement": "conditionally_required"
+        },
+        {
+          "id": "ml.drift.bin",
+          "requirement": "required"
+        }
+      ]
+    },
     "ml.verdict.flagged": {
       "instrument": "gauge",
       "unit": "1",
@@ -4755,6 +4802,10 @@ export const REGISTRY: Registry = {
         {
           "id": "ml.drift.details",
           "requirement": "recommended"
+        },
+        {
+          "id": "ml.drift.trace_ids",
+          "requirement": "opt_in"
         },
         {
           "id": "ml.attribution.features",

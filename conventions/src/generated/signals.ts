@@ -10,6 +10,9 @@
  * missing-value spikes) with theirs; under `whereItMoved`, per allow-listed slice key, the slice
  * value explaining most of the movement (its share of the overall total variation movement) and
  * the features and score that drifted within it. A drift within a slice alone also emits the event.
+ * With trace samples on in the processor, each moved bin has `traces` (trace ids of sampled
+ * prediction spans of the window in that bin), a `score` entry lists the score's moved bins with
+ * theirs, and `ml.drift.trace_ids` lists them all once.
  *
  * @stability development
  */

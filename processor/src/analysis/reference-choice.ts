@@ -85,7 +85,7 @@ const partsOf = (key: string) => JSON.parse(key) as string[];
  * the primary (same name and resource values) whose latest window ended last. Undefined for a
  * primary window or a candidate without any primary.
  */
-export function primaryKeyOf(snap: WindowSnapshot, closed: readonly WindowSnapshot[], state: ReferenceState): string | undefined {
+export function primaryKeyOf(snap: Pick<WindowSnapshot, 'modelKey' | 'model' | 'end'>, closed: readonly WindowSnapshot[], state: ReferenceState): string | undefined {
   if (snap.model.role === 'primary') return undefined;
   const mine = partsOf(snap.modelKey);
   const same = (key: string) => {

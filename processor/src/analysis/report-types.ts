@@ -30,6 +30,22 @@ export interface BinShare {
   readonly upper: number | null;
   readonly reference: number;
   readonly current: number;
+  /**
+   * On the bins that moved most, with trace samples on: sampled predictions of the window that
+   * fell in the bin (their spans' trace ids), newest first; empty when none did (a bin that
+   * emptied, or, for features, spans without feature events).
+   */
+  readonly traces?: readonly TraceRef[];
+}
+
+/** A sampled prediction span: where to look for one prediction of a bin. */
+export interface TraceRef {
+  readonly traceId: string;
+  readonly spanId: string;
+  /** The value of the score or feature the prediction had (as the span carried it). */
+  readonly value: string;
+  /** End of the span, ms since the epoch. */
+  readonly timeMs: number;
 }
 
 /**

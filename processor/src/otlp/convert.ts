@@ -21,8 +21,12 @@ import type {
   MetricsExport,
   NumberPoint,
   ResourceMetrics,
+  ResourceSpans,
   ScopeMetrics,
+  SpanEvent,
+  SpanRecord,
   Temporality,
+  TracesExport,
 } from './model.js';
 import {
   checkExponentialHistogramPoint,
@@ -404,4 +408,75 @@ export function convertExportRequest(root: unknown, rejections: RejectionLog): M
     });
   }
   return { resourceMetrics };
+}
+
+const HEX_ID = /^[0-9a-fA-F]*$/;
+
+/**
+ * A trace or span id: protobuf bytes, or OTLP/JSON's hex text (base64 text of the right length is
+ * accepted too, as proto3's generic JSON mapping writes bytes). Undefined when absent, all zero or
+ * not `bytes` long.
+ */
+function spanId(v: unknown, bytes: number): string | undefined {
+  let hex: string | undefined;
+  if (v instanceof Uint8Array) hex = v.length === bytes ? bytesToHex(v) : undefined;
+  else if (typeof v === 'string') {
+    if (v.length === 2 * bytes && HEX_ID.test(v)) hex = v.toLowerCase();
+    else if (/^[A-Za-z0-9+/_-]*={0,2}$/.test(v)) {
+      const b = Buffer.from(v, 'base64');
+      hex = b.length === bytes ? b.toString('hex') : undefined;
+    }
+  }
+  return hex === undefined || /^0+$/.test(hex) ? undefined : hex;
+}
+
+/**
+ * Converts an ExportTraceServiceRequest-shaped tree (protobufjs message or OTLP/JSON) into
+ * {@link TracesExport}. Shape errors throw DecodeError; a span without valid ids is left out and
+ * counted in `rejectedSpans`.
+ */
+export function convertTracesRequest(root: unknown): TracesExport {
+  if (!isObj(root)) throw new DecodeError('expected an ExportTraceServiceRequest object');
+  const rsList = arr(get(root, 'resourceSpans'), 'resourceSpans');
+  const resourceSpans: ResourceSpans[] = [];
+  let rejectedSpans = 0;
+  for (let i = 0; i < rsList.length; i++) {
+    const rsPath = `resourceSpans[${i}]`;
+    const rs = obj(rsList[i], rsPath) ?? {};
+    const res = obj(get(rs, 'resource'), `${rsPath}.resource`) ?? {};
+    const spans: SpanRecord[] = [];
+    const ssList = arr(get(rs, 'scopeSpans'), `${rsPath}.scopeSpans`);
+    for (let j = 0; j < ssList.length; j++) {
+      const ssPath = `${rsPath}.scopeSpans[${j}]`;
+      const ss = obj(ssList[j], ssPath) ?? {};
+      const sList = arr(get(ss, 'spans'), `${ssPath}.spans`);
+      for (let k = 0; k < sList.length; k++) {
+        const path = `${ssPath}.spans[${k}]`;
+        const s = obj(sList[k], path) ?? {};
+        const traceId = spanId(get(s, 'traceId'), 16);
+        const sid = spanId(get(s, 'spanId'), 8);
+        if (traceId === undefined || sid === undefined) {
+          rejectedSpans++;
+          continue;
+        }
+        const eList = arr(get(s, 'events'), `${path}.events`);
+        const events: SpanEvent[] = new Array<SpanEvent>(eList.length);
+        for (let e = 0; e < eList.length; e++) {
+          const ev = obj(eList[e], `${path}.events[${e}]`) ?? {};
+          events[e] = { name: str(get(ev, 'name'), `${path}.events[${e}].name`), attributes: attributes(get(ev, 'attributes'), `${path}.events[${e}].attributes`) };
+        }
+        spans.push({
+          traceId,
+          spanId: sid,
+          name: str(get(s, 'name'), `${path}.name`),
+          startTimeUnixNano: big(get(s, 'startTimeUnixNano'), `${path}.startTimeUnixNano`),
+          endTimeUnixNano: big(get(s, 'endTimeUnixNano'), `${path}.endTimeUnixNano`),
+          attributes: attributes(get(s, 'attributes'), `${path}.attributes`),
+          events,
+        });
+      }
+    }
+    resourceSpans.push({ resource: { attributes: attributes(get(res, 'attributes'), `${rsPath}.resource.attributes`) }, spans });
+  }
+  return { resourceSpans, rejectedSpans };
 }

@@ -4,9 +4,9 @@
  * are dropped one by one and reported in the result (for an OTLP partial_success answer).
  */
 import { DecodeError } from './errors.js';
-import { convertExportRequest } from './convert.js';
-import type { MetricsExport } from './model.js';
-import { ExportMetricsServiceRequest } from './schema.js';
+import { convertExportRequest, convertTracesRequest } from './convert.js';
+import type { MetricsExport, TracesExport } from './model.js';
+import { ExportMetricsServiceRequest, ExportTraceServiceRequest } from './schema.js';
 import { RejectionLog, type Rejection } from './validate.js';
 import { readExportMetricsRequest } from './wire.js';
 
@@ -82,21 +82,39 @@ export function decodeMetricsProtobuf(bytes: Uint8Array): DecodeResult {
   return result(readExportMetricsRequest(bytes, rejections), rejections);
 }
 
+/** JSON text or UTF-8 bytes parsed (an already parsed value is returned as is). */
+function parseJson(input: string | Uint8Array | object): unknown {
+  if (typeof input !== 'string' && !(input instanceof Uint8Array)) return input;
+  const text = typeof input === 'string' ? input : new TextDecoder('utf-8', { fatal: false }).decode(input);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new DecodeError(`invalid JSON: ${(e as Error).message}`, undefined, { cause: e });
+  }
+}
+
 /**
  * Decodes an OTLP/JSON ExportMetricsServiceRequest given as text, UTF-8 bytes, or an already
  * parsed value. 64-bit integers above 2^53 must be sent as strings to stay exact (JSON numbers
  * are doubles).
  */
 export function decodeMetricsJson(input: string | Uint8Array | object): DecodeResult {
-  let value: unknown = input;
-  if (typeof input === 'string' || input instanceof Uint8Array) {
-    const text = typeof input === 'string' ? input : new TextDecoder('utf-8', { fatal: false }).decode(input);
-    try {
-      value = JSON.parse(text);
-    } catch (e) {
-      throw new DecodeError(`invalid JSON: ${(e as Error).message}`, undefined, { cause: e });
-    }
-  }
   const rejections = new RejectionLog();
-  return result(convertExportRequest(value, rejections), rejections);
+  return result(convertExportRequest(parseJson(input), rejections), rejections);
+}
+
+/** Decodes a protobuf ExportTraceServiceRequest (ids, names, times, attributes, events of its spans). */
+export function decodeTracesProtobuf(bytes: Uint8Array): TracesExport {
+  let message: unknown;
+  try {
+    message = ExportTraceServiceRequest.decode(bytes);
+  } catch (e) {
+    throw new DecodeError(`invalid protobuf ExportTraceServiceRequest: ${(e as Error).message}`, undefined, { cause: e });
+  }
+  return convertTracesRequest(message);
+}
+
+/** Decodes an OTLP/JSON ExportTraceServiceRequest (trace and span ids as hex text). */
+export function decodeTracesJson(input: string | Uint8Array | object): TracesExport {
+  return convertTracesRequest(parseJson(input));
 }

@@ -89,3 +89,32 @@ export interface ConsumeResult {
   readonly rejectedDataPoints: number;
   readonly errorMessage?: string;
 }
+
+/** A span event (name and attributes; its time is not kept). */
+export interface SpanEvent {
+  readonly name: string;
+  readonly attributes: Attributes;
+}
+
+/** The part of an OTLP span the processor reads: ids as lowercase hex, name, times, attributes, events. */
+export interface SpanRecord {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly name: string;
+  readonly startTimeUnixNano: bigint;
+  readonly endTimeUnixNano: bigint;
+  readonly attributes: Attributes;
+  readonly events: readonly SpanEvent[];
+}
+
+/** The spans of one resource (scopes flattened: the processor does not key anything on them). */
+export interface ResourceSpans {
+  readonly resource: { readonly attributes: Attributes };
+  readonly spans: readonly SpanRecord[];
+}
+
+/** A decoded ExportTraceServiceRequest; spans without a valid trace or span id are left out and counted. */
+export interface TracesExport {
+  readonly resourceSpans: readonly ResourceSpans[];
+  readonly rejectedSpans: number;
+}

@@ -1,6 +1,7 @@
 /**
  * Project-written protobufjs reflection schema of the OTLP metrics messages the processor
- * receives and answers with, plus the google.rpc types used for error replies.
+ * receives and answers with, the trace messages its trace samples read (trace/v1/trace.proto,
+ * collector/trace/v1/trace_service.proto), plus the google.rpc types used for error replies.
  *
  * Field numbers follow the OTLP specification (opentelemetry-proto v1.x:
  * common/v1/common.proto, resource/v1/resource.proto, metrics/v1/metrics.proto,
@@ -208,6 +209,58 @@ const collectorMetrics = {
   },
 };
 
+/** trace/v1/trace.proto: only what the trace samples read (ids, name, times, attributes, events). */
+const traces = {
+  TracesData: { fields: { resourceSpans: { rule: 'repeated', type: 'ResourceSpans', id: 1 } } satisfies Fields },
+  ResourceSpans: {
+    fields: {
+      resource: { type: 'opentelemetry.proto.resource.v1.Resource', id: 1 },
+      scopeSpans: { rule: 'repeated', type: 'ScopeSpans', id: 2 },
+      schemaUrl: { type: 'string', id: 3 },
+    } satisfies Fields,
+  },
+  ScopeSpans: {
+    fields: {
+      scope: { type: 'opentelemetry.proto.common.v1.InstrumentationScope', id: 1 },
+      spans: { rule: 'repeated', type: 'Span', id: 2 },
+      schemaUrl: { type: 'string', id: 3 },
+    } satisfies Fields,
+  },
+  Span: {
+    fields: {
+      traceId: { type: 'bytes', id: 1 },
+      spanId: { type: 'bytes', id: 2 },
+      name: { type: 'string', id: 5 },
+      startTimeUnixNano: { type: 'fixed64', id: 7 },
+      endTimeUnixNano: { type: 'fixed64', id: 8 },
+      attributes: { rule: 'repeated', type: KV, id: 9 },
+      events: { rule: 'repeated', type: 'Event', id: 11 },
+    } satisfies Fields,
+    nested: {
+      Event: {
+        fields: {
+          timeUnixNano: { type: 'fixed64', id: 1 },
+          name: { type: 'string', id: 2 },
+          attributes: { rule: 'repeated', type: KV, id: 3 },
+        } satisfies Fields,
+      },
+    },
+  },
+};
+
+const collectorTraces = {
+  ExportTraceServiceRequest: {
+    fields: { resourceSpans: { rule: 'repeated', type: 'opentelemetry.proto.trace.v1.ResourceSpans', id: 1 } } satisfies Fields,
+  },
+  ExportTraceServiceResponse: { fields: { partialSuccess: { type: 'ExportTracePartialSuccess', id: 1 } } satisfies Fields },
+  ExportTracePartialSuccess: {
+    fields: { rejectedSpans: { type: 'int64', id: 1 }, errorMessage: { type: 'string', id: 2 } } satisfies Fields,
+  },
+  TraceService: {
+    methods: { Export: { requestType: 'ExportTraceServiceRequest', responseType: 'ExportTraceServiceResponse' } },
+  },
+};
+
 const googleRpc = {
   Status: {
     fields: {
@@ -234,7 +287,8 @@ export const OTLP_METRICS_SCHEMA = {
             common: { nested: { v1: { nested: common } } },
             resource: { nested: { v1: { nested: resource } } },
             metrics: { nested: { v1: { nested: metrics } } },
-            collector: { nested: { metrics: { nested: { v1: { nested: collectorMetrics } } } } },
+            trace: { nested: { v1: { nested: traces } } },
+            collector: { nested: { metrics: { nested: { v1: { nested: collectorMetrics } } }, trace: { nested: { v1: { nested: collectorTraces } } } } },
           },
         },
       },
@@ -255,8 +309,11 @@ const lookup = (name: string): protobuf.Type => otlpRoot.lookupType(name);
 
 export const ExportMetricsServiceRequest = lookup('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest');
 export const ExportMetricsServiceResponse = lookup('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse');
+export const ExportTraceServiceRequest = lookup('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
 export const RpcStatus = lookup('google.rpc.Status');
 export const RpcRetryInfo = lookup('google.rpc.RetryInfo');
 
 /** Fully qualified gRPC method path of the OTLP metrics Export RPC. */
 export const METRICS_EXPORT_GRPC_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
+/** Fully qualified gRPC method path of the OTLP trace Export RPC. */
+export const TRACES_EXPORT_GRPC_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';

@@ -2,7 +2,7 @@
  * What the receivers hand decoded OTLP metrics to. The processor's stream state implements
  * MetricsConsumer; the receivers only translate its answers into OTLP responses.
  */
-import type { ConsumeResult, MetricsExport } from '../otlp/model.js';
+import type { ConsumeResult, MetricsExport, TracesExport } from '../otlp/model.js';
 import type { Rejection } from '../otlp/validate.js';
 
 export type { ConsumeResult } from '../otlp/model.js';
@@ -21,6 +21,15 @@ export interface MetricsConsumer {
    * partial success; throw OverloadedError to make the sender retry later.
    */
   consume(exp: MetricsExport, ctx: ReceiveContext): ConsumeResult | Promise<ConsumeResult>;
+}
+
+/**
+ * What the receivers hand decoded OTLP traces to, when the processor consumes them (trace
+ * samples); without one, trace exports are read and discarded.
+ */
+export interface TracesConsumer {
+  /** Takes one decoded trace export; throw OverloadedError to make the sender retry later. */
+  consumeTraces(exp: TracesExport): void;
 }
 
 export { OverloadedError } from '../model/errors.js';

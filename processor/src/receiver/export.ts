@@ -3,9 +3,9 @@
  * consumer, merge the decoder's and the consumer's rejections, and encode OTLP responses.
  */
 import { DecodeError } from '../otlp/errors.js';
-import { decodeMetricsJson, decodeMetricsProtobuf, type DecodeResult } from '../otlp/decode.js';
+import { decodeMetricsJson, decodeMetricsProtobuf, decodeTracesJson, decodeTracesProtobuf, type DecodeResult } from '../otlp/decode.js';
 import { ExportMetricsServiceResponse, RpcRetryInfo, RpcStatus } from '../otlp/schema.js';
-import { OverloadedError, type MetricsConsumer, type ReceiveContext } from './consumer.js';
+import { OverloadedError, type MetricsConsumer, type ReceiveContext, type TracesConsumer } from './consumer.js';
 
 export type Encoding = 'protobuf' | 'json';
 
@@ -50,16 +50,42 @@ export async function handleExport(
 }
 
 /**
+ * One ExportTraceServiceRequest: decoded and handed to the consumer when there is one, else read
+ * and discarded (the processor only keeps trace samples when asked to). The response is the
+ * metrics one's shape (partial_success with rejected_spans in field 1).
+ */
+export async function handleTraceExport(body: Uint8Array, encoding: Encoding, consumer: TracesConsumer | undefined): Promise<ExportOutcome> {
+  if (consumer === undefined) return { kind: 'ok', rejectedDataPoints: 0, errorMessage: undefined };
+  let decoded;
+  try {
+    decoded = encoding === 'protobuf' ? decodeTracesProtobuf(body) : decodeTracesJson(body);
+  } catch (e) {
+    if (e instanceof DecodeError) return { kind: 'invalid', message: e.message };
+    throw e;
+  }
+  try {
+    consumer.consumeTraces(decoded);
+  } catch (e) {
+    if (e instanceof OverloadedError) return { kind: 'overloaded', error: e };
+    return { kind: 'failed', message: `internal error while processing traces: ${(e as Error)?.message ?? String(e)}` };
+  }
+  const rejected = decoded.rejectedSpans;
+  return { kind: 'ok', rejectedDataPoints: rejected, errorMessage: rejected > 0 ? `${rejected} spans without a valid trace or span id` : undefined };
+}
+
+/**
  * ExportMetricsServiceResponse. Without rejections it is the empty message (full success);
  * otherwise partial_success carries the count and the reason. A message alone (no rejected
  * points) is a warning, as OTLP allows.
  */
-export function encodeExportResponse(encoding: Encoding, rejectedDataPoints: number, errorMessage?: string): Buffer {
+export function encodeExportResponse(encoding: Encoding, rejectedDataPoints: number, errorMessage?: string, signal: 'metrics' | 'traces' = 'metrics'): Buffer {
   const partial = rejectedDataPoints > 0 || errorMessage ? { rejectedDataPoints, errorMessage: errorMessage ?? '' } : undefined;
   if (encoding === 'json') {
-    // proto3 JSON: int64 as a decimal string.
-    return Buffer.from(JSON.stringify(partial ? { partialSuccess: { rejectedDataPoints: String(partial.rejectedDataPoints), errorMessage: partial.errorMessage } } : {}));
+    // proto3 JSON: int64 as a decimal string. ExportTracePartialSuccess names field 1 rejected_spans.
+    const key = signal === 'traces' ? 'rejectedSpans' : 'rejectedDataPoints';
+    return Buffer.from(JSON.stringify(partial ? { partialSuccess: { [key]: String(partial.rejectedDataPoints), errorMessage: partial.errorMessage } } : {}));
   }
+  // ExportTraceServiceResponse has the same field numbers and types: the same bytes serve both.
   const msg = ExportMetricsServiceResponse.fromObject(partial ? { partialSuccess: partial } : {});
   return Buffer.from(ExportMetricsServiceResponse.encode(msg).finish());
 }

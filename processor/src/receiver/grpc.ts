@@ -1,6 +1,8 @@
 /**
  * OTLP/gRPC receiver: `opentelemetry.proto.collector.metrics.v1.MetricsService/Export` served
- * with @grpc/grpc-js, (de)serialised with the project's schema and wire reader.
+ * with @grpc/grpc-js, (de)serialised with the project's schema and wire reader; and
+ * `opentelemetry.proto.collector.trace.v1.TraceService/Export`, handed to the `traces` consumer
+ * when there is one (trace samples), else accepted and discarded.
  *
  * Same semantics as the HTTP receiver: INVALID_ARGUMENT with the decoder's reason for broken
  * requests; RESOURCE_EXHAUSTED (consumer throttling) or UNAVAILABLE (consumer outage, in-flight
@@ -12,13 +14,15 @@
  * before their message is decoded; with `tls`, the server accepts TLS connections only.
  */
 import * as grpc from '@grpc/grpc-js';
-import { METRICS_EXPORT_GRPC_PATH } from '../otlp/schema.js';
-import { InFlightLimiter, type MetricsConsumer, type OverloadedError } from './consumer.js';
-import { encodeExportResponse, encodeStatus, handleExport } from './export.js';
+import { METRICS_EXPORT_GRPC_PATH, TRACES_EXPORT_GRPC_PATH } from '../otlp/schema.js';
+import { InFlightLimiter, type MetricsConsumer, type OverloadedError, type TracesConsumer } from './consumer.js';
+import { encodeExportResponse, encodeStatus, handleExport, handleTraceExport, type ExportOutcome } from './export.js';
 import { UNAUTHENTICATED_MESSAGE, type ReceiverAuth, type TlsKeyPair } from './security.js';
 
 export interface GrpcReceiverOptions {
   readonly consumer: MetricsConsumer;
+  /** Consumer of TraceService/Export calls; without one, they are accepted and discarded. */
+  readonly traces?: TracesConsumer;
   /** Default 127.0.0.1 (loopback only). */
   readonly host?: string;
   /** Default 14317 (the Collector's 4317 + 10000); 0 = ephemeral. */
@@ -57,10 +61,10 @@ export const DEFAULT_GRPC_PORT = 14317;
 
 const identity = (b: Buffer): Buffer => b;
 
-/** The MetricsService definition: raw bytes in, so decoding errors become INVALID_ARGUMENT. */
-const metricsService: grpc.ServiceDefinition = {
+/** A unary OTLP Export service definition: raw bytes in, so decoding errors become INVALID_ARGUMENT. */
+const exportService = (path: string): grpc.ServiceDefinition => ({
   Export: {
-    path: METRICS_EXPORT_GRPC_PATH,
+    path,
     requestStream: false,
     responseStream: false,
     requestSerialize: identity,
@@ -69,7 +73,7 @@ const metricsService: grpc.ServiceDefinition = {
     responseDeserialize: identity,
     originalName: 'export',
   },
-};
+});
 
 function retryMetadata(code: grpc.status, message: string, retryAfterSeconds: number): grpc.Metadata {
   const md = new grpc.Metadata();
@@ -98,7 +102,7 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): GrpcReceiver {
     ...options.serverOptions,
   });
 
-  const exportHandler: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
+  const handler = (handle: (request: Buffer) => Promise<ExportOutcome>): grpc.handleUnaryCall<Buffer, Buffer> => (call, callback) => {
     if (options.auth) {
       const value = call.metadata.get('authorization')[0];
       if (!options.auth.authenticator.check(typeof value === 'string' ? value : undefined)) {
@@ -116,7 +120,7 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): GrpcReceiver {
       return;
     }
     buffered += size;
-    handleExport(call.request, 'protobuf', 'grpc', options.consumer)
+    handle(call.request)
       .then((outcome) => {
         switch (outcome.kind) {
           case 'ok':
@@ -144,7 +148,8 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): GrpcReceiver {
       });
   };
 
-  server.addService(metricsService, { Export: exportHandler });
+  server.addService(exportService(METRICS_EXPORT_GRPC_PATH), { Export: handler((b) => handleExport(b, 'protobuf', 'grpc', options.consumer)) });
+  server.addService(exportService(TRACES_EXPORT_GRPC_PATH), { Export: handler((b) => handleTraceExport(b, 'protobuf', options.traces)) });
 
   return {
     server,

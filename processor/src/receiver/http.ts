@@ -8,9 +8,11 @@
  *   size is checked while inflating, so a compression bomb is never expanded in full), 415 for other
  *   content types or codings, 429 / 503 with Retry-After when the consumer or the in-flight limit
  *   says so. Responses use the request's content type.
- * - `POST /v1/traces`, `POST /v1/logs`: the processor only consumes metrics, but an SDK or a
- *   Collector pointed at it may send all signals; those bodies are read (within the same limits)
- *   and discarded, and the answer is an empty success so senders neither retry nor log errors.
+ * - `POST /v1/traces`: with a `traces` consumer (trace samples on), decoded and handed to it, with
+ *   the same answers as metrics; without one, read (within the same limits) and discarded.
+ * - `POST /v1/logs`: an SDK or a Collector pointed at the processor may send all signals; those
+ *   bodies are read and discarded, and the answer is an empty success so senders neither retry
+ *   nor log errors.
  * - Extra GET/HEAD routes (`routes`) and a `fallback` handler let the processor add `/`,
  *   `/healthz`, `/readyz`, `/metrics`. Anything else is 404; a known path with the wrong
  *   method is 405 with an Allow header.
@@ -25,14 +27,16 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
-import { InFlightLimiter, type MetricsConsumer } from './consumer.js';
-import { encodeExportResponse, encodeStatus, GrpcCode, handleExport, type Encoding } from './export.js';
+import { InFlightLimiter, type MetricsConsumer, type TracesConsumer } from './consumer.js';
+import { encodeExportResponse, encodeStatus, GrpcCode, handleExport, handleTraceExport, type Encoding } from './export.js';
 import { DEFAULT_PUBLIC_PATHS, UNAUTHENTICATED_MESSAGE, type ReceiverAuth, type TlsKeyPair } from './security.js';
 
 export type RouteHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
 
 export interface HttpReceiverOptions {
   readonly consumer: MetricsConsumer;
+  /** Consumer of `/v1/traces`; without one, trace exports are read and discarded. */
+  readonly traces?: TracesConsumer;
   /** Default 127.0.0.1 (loopback only). */
   readonly host?: string;
   /** Default 14318 (the Collector's 4318 + 10000, so both can run on one host); 0 = ephemeral. */
@@ -285,15 +289,15 @@ export function createHttpReceiver(options: HttpReceiverOptions): HttpReceiver {
         else res.destroy();
         return;
       }
-      if (signal !== 'metrics') {
-        // Traces and logs are accepted and discarded: empty Export*ServiceResponse = full success.
+      if (signal === 'logs') {
+        // Logs are accepted and discarded: empty Export*ServiceResponse = full success.
         send(res, 200, encoding, encoding === 'json' ? Buffer.from('{}') : Buffer.alloc(0));
         return;
       }
-      const outcome = await handleExport(body, encoding, 'http', options.consumer);
+      const outcome = signal === 'traces' ? await handleTraceExport(body, encoding, options.traces) : await handleExport(body, encoding, 'http', options.consumer);
       switch (outcome.kind) {
         case 'ok':
-          send(res, 200, encoding, encodeExportResponse(encoding, outcome.rejectedDataPoints, outcome.errorMessage));
+          send(res, 200, encoding, encodeExportResponse(encoding, outcome.rejectedDataPoints, outcome.errorMessage, signal));
           break;
         case 'invalid':
           sendStatus(res, 400, encoding, GrpcCode.INVALID_ARGUMENT, outcome.message);

@@ -3,7 +3,7 @@
  * fairness across slices, the canary/shadow comparison, attribution shifts, the retraining
  * recommendation and the verdicts that alerts fire on. Each renders nothing when its section is null (or absent in older reports).
  */
-import type { ModelReport } from '../analysis/report-types.js';
+import type { DistributionReport, ModelReport } from '../analysis/report-types.js';
 import { esc } from './svg.js';
 import { htmlTable, textTable, type Cell } from './table.js';
 import { fmt, pct, pval } from './format.js';
@@ -151,6 +151,22 @@ function jointLines(r: ModelReport): string[] {
 }
 
 /** The sections as plain text (empty string when none applies). */
+/** The moved bins with trace samples (score first, then drifted features): what to open in the trace backend. */
+function traceSampleRows(r: ModelReport): string[][] {
+  const rows: string[][] = [];
+  const add = (name: string, d: DistributionReport | null | undefined) => {
+    for (const b of d?.topMovers ?? []) {
+      if (b.traces === undefined) continue;
+      rows.push([name, b.label, `${pct(b.reference)} -> ${pct(b.current)}`, b.traces.length ? b.traces.map((t) => t.traceId).join(' ') : '(no prediction of the window in this bin)']);
+    }
+  };
+  add('score', r.prediction.score);
+  for (const n of r.drifted) add(n, r.features[n]);
+  return rows;
+}
+const TRACE_HEAD = ['distribution', 'bin', 'share', 'sampled traces'];
+const TRACES_META = 'sampled prediction spans of the window in the bins that moved most (feature bins need the instrumentation\'s captureFeatures)';
+
 export function renderSectionsText(r: ModelReport): string {
   const out: string[] = [];
   if (r.estimated) out.push('', `Estimated performance (CBPE, without labels): ${estimatedMeta(r)}`, textTable(ESTIMATED_HEAD, estimatedRows(r)));
@@ -165,6 +181,7 @@ export function renderSectionsText(r: ModelReport): string {
   if (r.retrain) out.push('', `Retraining: ${retrainLine(r)}`);
   if (r.joint) out.push('', `Joint drift: ${jointLines(r)[0]!}`, ...jointLines(r).slice(1).map((l) => `  ${l}`));
   if (r.verdicts && verdictRows(r).length) out.push('', `Verdicts: ${VERDICTS_META(r)}`, textTable(VERDICT_HEAD, verdictRows(r)));
+  if (traceSampleRows(r).length) out.push('', `Sampled traces: ${TRACES_META}`, textTable(TRACE_HEAD, traceSampleRows(r)));
   out.push(...qualitySectionsText(r));
   return out.length ? `${out.join('\n')}\n` : '';
 }
@@ -200,6 +217,7 @@ export function renderSectionsHtml(r: ModelReport): string {
     out.push(`<h2>Joint drift</h2><div class="banner ${cls}" data-joint="${esc(r.joint.drift.verdict)}">${esc(head!)}</div>${rest.map((l) => `<p class="meta">${esc(l)}</p>`).join('')}`);
   }
   if (r.verdicts && verdictRows(r).length) out.push(`<h2>Verdicts</h2><p class="meta">${esc(VERDICTS_META(r))}</p>${htmlTable('verdicts', VERDICT_HEAD, verdictRows(r))}`);
+  if (traceSampleRows(r).length) out.push(`<h2>Sampled traces</h2><p class="meta">${esc(TRACES_META)}</p>${htmlTable('trace-samples', TRACE_HEAD, traceSampleRows(r))}`);
   out.push(...qualitySectionsHtml(r));
   return out.join('\n');
 }

@@ -13,6 +13,7 @@ import { DEFAULT_LIMITS } from '../streams/processor.js';
 import { VERDICT_DEFAULTS, type VerdictLimits } from '../statistics/verdicts.js';
 import { DEFAULT_ALPHA, DEFAULT_MIN_JENSEN_SHANNON, DEFAULT_MIN_PSI, DEFAULT_THRESHOLD } from '../statistics/defaults.js';
 import { DEFAULT_WINDOW_OPTIONS } from '../windows/windows.js';
+import { DEFAULT_SAMPLE_OPTIONS, type SampleOptions } from '../windows/samples.js';
 import { DEFAULT_RETENTION, type Retention } from '../streams/retention.js';
 
 /** Limits of the per-window verdicts that the configuration may set (statistics/verdicts.ts owns the defaults). */
@@ -83,6 +84,12 @@ export interface ServiceConfig {
   };
   /** The status page at GET / on the HTTP receiver's port. */
   readonly statusPage: { readonly enabled: boolean };
+  /**
+   * Trace samples (docs/trace-samples.md): consume OTLP traces and name sampled prediction spans
+   * for the bins that moved most. Off by default (trace exports are then read and discarded);
+   * reservoir bounds default in windows/samples.ts.
+   */
+  readonly traces?: { readonly enabled: boolean } & Partial<SampleOptions>;
   /** Retraining triggers (docs/beyond-drift.md); OTEL_ML_RETRAIN_WEBHOOK_SECRET overrides the webhook secret. */
   readonly retrain?: RetrainConfig;
   /** Fairness across slices: rows per slice, significance and limits (statistics/fairness.ts); defaults there. */
@@ -133,6 +140,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   models: [],
   exporters: { otlp: { enabled: false, intervalMs: 15_000 }, prometheus: { enabled: true } },
   statusPage: { enabled: true },
+  traces: { enabled: false },
   retention: {
     historyMs: DEFAULT_RETENTION.historyMs,
     maxHistoryWindows: DEFAULT_RETENTION.maxHistoryWindows,
@@ -347,7 +355,8 @@ function readRetention(r: Reader, models: readonly ModelConfig[], windowMs: numb
 export function validateConfig(doc: Json, source = 'config', baseDir = process.cwd()): ServiceConfig {
   const d = DEFAULT_CONFIG;
   const root = Reader.root(source, doc);
-  root.only(['receivers', 'storage', 'windows', 'references', 'evaluation', 'streams', 'models', 'exporters', 'statusPage', 'auth', 'retrain', 'fairness', 'limits', 'retention']);
+  root.only(['receivers', 'storage', 'windows', 'references', 'evaluation', 'streams', 'models', 'exporters', 'statusPage', 'traces', 'auth', 'retrain', 'fairness', 'limits', 'retention']);
+  const tr = root.section('traces', ['enabled', 'samplesPerBin', 'maxBinsPerStream', 'maxStreamsPerModel', 'maxModels']);
   const rec = root.section('receivers', ['http', 'grpc']);
   const http = rec.section('http', ['enabled', 'host', 'port', 'maxBodyBytes', 'maxDecompressedBytes', 'tls']);
   const grpc = rec.section('grpc', ['enabled', 'host', 'port', 'tls']);
@@ -449,6 +458,13 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
       prometheus: { enabled: prom.bool('enabled', d.exporters.prometheus.enabled) },
     },
     statusPage: { enabled: status.bool('enabled', d.statusPage.enabled) },
+    traces: {
+      enabled: tr.bool('enabled', false),
+      samplesPerBin: tr.num('samplesPerBin', DEFAULT_SAMPLE_OPTIONS.samplesPerBin, 1, 100, true),
+      maxBinsPerStream: tr.num('maxBinsPerStream', DEFAULT_SAMPLE_OPTIONS.maxBinsPerStream, 1, 10_000, true),
+      maxStreamsPerModel: tr.num('maxStreamsPerModel', DEFAULT_SAMPLE_OPTIONS.maxStreamsPerModel, 1, 10_000, true),
+      maxModels: tr.num('maxModels', DEFAULT_SAMPLE_OPTIONS.maxModels, 1, 1e6, true),
+    },
     fairness: {
       minCount: fair.num('minCount', FAIRNESS_DEFAULTS.minCount, 1, 1e9, true),
       alpha: fair.num('alpha', FAIRNESS_DEFAULTS.alpha, 1e-12, 0.5),
@@ -504,6 +520,7 @@ export function applyEnv(c: ServiceConfig, env: NodeJS.ProcessEnv = process.env)
       otlp: { ...c.exporters.otlp, enabled: c.exporters.otlp.enabled || Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT) },
       prometheus: { enabled: bool('OTEL_ML_PROMETHEUS', c.exporters.prometheus.enabled) },
     },
+    traces: { ...c.traces, enabled: bool('OTEL_ML_TRACES', c.traces?.enabled ?? false) },
   };
 }
 

@@ -117,6 +117,7 @@ import { isInsufficientResolution, unresolvedFeatures, type DistributionReport, 
 import { QUALITY_GAUGES, dataQualityEvent, qualityPoints } from './emit-quality.js';
 import { windowEventAttributes } from './event-attributes.js';
 import { reviewEvent } from './emit-review.js';
+import { binTraces, scoreSamplesDetail, traceIdsAttribute } from './emit-samples.js';
 import type { ProcessorStats } from '../streams/processor.js';
 import { DRIFT_STATISTICS, readDriftStatistic, type DriftStatistic } from '../statistics/registry.js';
 import type { RetrainingRecord } from '../store/retraining.js';
@@ -406,7 +407,7 @@ export function driftEvent(r: ModelReport): { attributes: Attributes; body: stri
       pValue: f.drift.pValue,
       adjustedPValue: f.drift.adjustedPValue,
       missingRate: f.missingRate,
-      topMovers: f.topMovers.map((b) => ({ bin: b.label, reference: round(b.reference), current: round(b.current) })),
+      topMovers: f.topMovers.map((b) => ({ bin: b.label, reference: round(b.reference), current: round(b.current), ...binTraces(b) })),
       ...held(r, 'feature_drift', name),
     };
   }
@@ -456,9 +457,12 @@ export function driftEvent(r: ModelReport): { attributes: Attributes; body: stri
       return { feature: n, reference: a.referenceMeanAbsolute, current: a.meanAbsolute, shift: a.shift, drift: a.distribution?.drift.verdict ?? null };
     });
   }
+  const score = scoreSamplesDetail(r);
+  if (score) details['score'] = score;
   const json = JSON.stringify(details);
   const attributes: Attributes = {
     ...windowEventAttributes(r),
+    ...traceIdsAttribute(r),
     [ATTR_ML_WINDOW_CURRENT_COUNT]: r.current.count,
     [ATTR_ML_WINDOW_REFERENCE_COUNT]: r.reference.count,
     [ATTR_ML_DRIFT_FEATURES]: [...r.drifted],

@@ -12,11 +12,14 @@ import { compareDeployments, primaryFor } from '../analysis/compare.js';
 import { chooseReference, primaryKeyOf, type ReferenceState } from '../analysis/reference-choice.js';
 import { retrainDecision, retrainStarted } from '../analysis/retrain.js';
 import { withHistory } from '../analysis/verdicts.js';
+import { withTraceSamples } from '../analysis/trace-samples.js';
 import type { ModelReport } from '../analysis/report-types.js';
 import { parseModelKey, type StreamProcessor } from '../streams/processor.js';
+import type { TraceSampler } from '../streams/spans.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
 import { modelConfigFor, type ModelConfig, type ServiceConfig } from './config.js';
 import type { ProcessorHealth, ResultsEmitter } from './emit.js';
+import type { MovedBins } from './exemplars.js';
 import { retrainPayload, type RetrainWebhook } from './webhook.js';
 import { DEFAULT_REVIEW_EXPIRY_MS, type ReviewGate } from './review.js';
 
@@ -24,6 +27,17 @@ import { DEFAULT_REVIEW_EXPIRY_MS, type ReviewGate } from './review.js';
 const HISTORY = 48;
 
 const modelLabel = (m: { readonly name: string; readonly version: string; readonly role: string }) => `${m.name}${m.version ? ` v${m.version}` : ''} (${m.role})`;
+
+/** What the reference choice reads of the stream processor's kept state. */
+export function referenceStateOf(processor: StreamProcessor): ReferenceState {
+  return {
+    references: (k) => processor.references(k),
+    history: (k) => processor.history(k),
+    models: () => processor.models(),
+    historyAt: (k, t) => processor.results.historyAt(k, t),
+    historySpan: (k) => processor.results.historySpan(k),
+  };
+}
 
 export interface EvaluationLoopOptions {
   readonly config: ServiceConfig;
@@ -35,6 +49,10 @@ export interface EvaluationLoopOptions {
   readonly baselines: ReadonlyMap<string, BaselineFile>;
   readonly baselineDeciles: ReadonlyMap<string, ReadonlyMap<string, readonly number[]>>;
   readonly clock: () => number;
+  /** Trace samples per bin (config `traces`), named on the reports; absent when off. */
+  readonly sampler: TraceSampler | undefined;
+  /** The moved bins offered as exemplars on /metrics. */
+  readonly moved: MovedBins;
   /** Called after each evaluated window. */
   readonly onReport?: (report: ModelReport) => void;
   /** Sends the results now (called after a pass that evaluated something). */
@@ -61,19 +79,12 @@ export interface EvaluationLoop {
 }
 
 export function createEvaluationLoop(o: EvaluationLoopOptions): EvaluationLoop {
-  const { config, processor, emitter, gate, webhook, baselines, baselineDeciles, clock } = o;
+  const { config, processor, emitter, gate, webhook, baselines, baselineDeciles, clock, sampler, moved } = o;
   const rc0 = config.retrain;
   // The review gate: with `review: required` (retrain.review, or the model's own), a recommendation waits for a person.
   const reviewRequired = (mc: ModelConfig | undefined) => (mc?.review ?? rc0?.review) === 'required';
 
-  /** What the reference choice reads of the kept state. */
-  const referenceState: ReferenceState = {
-    references: (k) => processor.references(k),
-    history: (k) => processor.history(k),
-    models: () => processor.models(),
-    historyAt: (k, t) => processor.results.historyAt(k, t),
-    historySpan: (k) => processor.results.historySpan(k),
-  };
+  const referenceState = referenceStateOf(processor);
   const history = new Map<string, ModelReport[]>();
   // models whose window closed without a reference to compare with (diagnosed once each)
   const collecting = new Set<string>();
@@ -115,6 +126,7 @@ export function createEvaluationLoop(o: EvaluationLoopOptions): EvaluationLoop {
         for (const key of [...emitter.reports().keys()]) {
           if (kept.has(key)) continue;
           emitter.forget(key);
+          moved.forget(key);
           history.delete(key);
         }
       }
@@ -133,8 +145,11 @@ export function createEvaluationLoop(o: EvaluationLoopOptions): EvaluationLoop {
       }
       // Primaries first: a canary or shadow uses the reference chosen for its primary in this pass.
       closedNow.sort((a, b) => a.end - b.end || Number(a.model.role !== 'primary') - Number(b.model.role !== 'primary'));
+      // reservoirs of models whose windows stopped closing (at most a window and its extensions old)
+      sampler?.reservoirs.prune(now - (config.windows.maxExtensions + 2) * config.windows.lengthMs);
       for (const snap of closedNow) {
         const started = performance.now();
+        const samples = sampler?.reservoirs.take(snap.modelKey);
         const mc = modelConfigFor(config, snap);
         const primaryKey = primaryKeyOf(snap, closedNow, referenceState);
         const primary = primaryFor(snap, closedNow) ?? samePeriod(primaryKey, snap);
@@ -184,7 +199,7 @@ export function createEvaluationLoop(o: EvaluationLoopOptions): EvaluationLoop {
         const compared = { ...evaluated, comparison: primary ? compareDeployments(primary, snap, settings) : null };
         const previous = history.get(snap.modelKey) ?? [];
         const retrain = retrainDecision(compared, previous, { baselineCreatedAt: baselines.get(snap.model.name)?.createdAt, now }, { driftWindows: rc0?.driftWindows, minAccuracy: rc0?.minAccuracy, maxBaselineAgeMs: rc0?.maxBaselineAgeMs });
-        const report = withHistory({ ...compared, retrain }, previous[previous.length - 1]);
+        const report = withTraceSamples(withHistory({ ...compared, retrain }, previous[previous.length - 1]), samples);
         if (retrainStarted(previous[previous.length - 1]?.retrain, retrain)) {
           emitter.recommendRetraining(report);
           if (reviewRequired(mc)) {
@@ -195,6 +210,7 @@ export function createEvaluationLoop(o: EvaluationLoopOptions): EvaluationLoop {
         }
         processor.saveEvaluation(snap.modelKey, snap.end, report);
         emitter.publish(snap.modelKey, report, (performance.now() - started) / 1000);
+        if (samples !== undefined) moved.record(snap.modelKey, report);
         const h = history.get(snap.modelKey) ?? [];
         h.push(report);
         if (h.length > HISTORY) h.shift();

@@ -16,16 +16,23 @@ import { ExportResultCode } from '@opentelemetry/core';
 import { decileBoundariesOf, parseBaselineFile, type BaselineFile } from '@otel-ml/conventions';
 import { RetrainWebhook } from './webhook.js';
 import type { ModelReport } from '../analysis/report-types.js';
-import { createGrpcReceiver, createHttpReceiver, OverloadedError, type GrpcReceiver, type HttpReceiver, type MetricsConsumer, type RouteHandler } from '../receiver/index.js';
+import { createGrpcReceiver, createHttpReceiver, OverloadedError, type GrpcReceiver, type HttpReceiver, type MetricsConsumer, type RouteHandler, type TracesConsumer } from '../receiver/index.js';
 import { CommitFailedError } from '../model/errors.js';
 import { GroupCommit } from '../streams/group-commit.js';
-import { StreamProcessor } from '../streams/processor.js';
-import { ConfigError, type ServiceConfig } from './config.js';
+import { StreamProcessor, parseModelKey } from '../streams/processor.js';
+import { TraceSampler } from '../streams/spans.js';
+import type { Attributes } from '../otlp/model.js';
+import { SampleReservoirs } from '../windows/samples.js';
+import type { ReferenceKind } from '../windows/references.js';
+import type { WindowSnapshot } from '../windows/snapshot.js';
+import { primaryKeyOf, requestedKind } from '../analysis/reference-choice.js';
+import { MovedBins, metricsHandler } from './exemplars.js';
+import { ConfigError, modelConfigFor, type ServiceConfig } from './config.js';
 import { ResultsEmitter, exportErrorType } from './emit.js';
 import { BearerTokenAuthenticator, readTlsFiles, resolveAuthToken } from './auth.js';
 import { ReviewGate } from './review.js';
 import { decisionHandler } from './review-api.js';
-import { createEvaluationLoop } from './evaluation-loop.js';
+import { createEvaluationLoop, referenceStateOf } from './evaluation-loop.js';
 import { serviceRoutes } from './routes.js';
 
 export interface ServiceOptions {
@@ -124,6 +131,26 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     baselines.set(m.name, b);
     baselineDeciles.set(m.name, decileBoundariesOf(b));
   }
+  // trace samples (config `traces`): prediction spans sampled per bin, named for the bins that moved most
+  const referenceState = referenceStateOf(processor);
+  const sampleStreams = {
+    modelKeyOf: (a: Attributes, r: Attributes) => processor.modelKeyOf(a, r),
+    reference: (key: string): WindowSnapshot | undefined => {
+      const own = (k: string) => {
+        const refs = processor.references(k);
+        const kind = requestedKind(modelConfigFor(config, { model: parseModelKey(k) })?.reference, refs);
+        // before a rolling reference is built, the evaluation compares with the windows kept so far
+        return refs[kind as ReferenceKind] ?? refs.baseline ?? refs.pinned ?? refs.rolling ?? processor.history(k).findLast((w) => !w.belowMinRows);
+      };
+      // a canary or shadow is compared with the reference chosen for its primary
+      const model = parseModelKey(key);
+      const primary = model.role === 'primary' ? undefined : primaryKeyOf({ modelKey: key, model, end: NaN }, [], referenceState);
+      return (primary === undefined ? undefined : own(primary)) ?? own(key);
+    },
+    decileEdges: (key: string, feature: string) => baselineDeciles.get(parseModelKey(key).name)?.get(feature),
+  };
+  const sampler = config.traces?.enabled ? new TraceSampler(sampleStreams, new SampleReservoirs(config.traces), clock) : undefined;
+  const moved = new MovedBins();
 
   // service.instance.id: the host name (a StatefulSet's pod name), so that the results of several
   // processors behind a load balancer stay apart in a shared backend (docs/scale-out.md);
@@ -147,7 +174,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   if (config.exporters.prometheus.enabled) {
     const prom = new PrometheusExporter({ preventServerStart: true });
     readers.push(prom);
-    routes.set('/metrics', (req, res) => prom.getMetricsRequestHandler(req, res));
+    routes.set('/metrics', metricsHandler(prom, moved));
   }
   const meterProvider = new MeterProvider({ resource, readers });
   const logProcessors: LogRecordProcessor[] = [...(opts.logRecordProcessors ?? [])];
@@ -202,6 +229,8 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     baselines,
     baselineDeciles,
     clock,
+    sampler,
+    moved,
     onReport: opts.onReport,
     flush: () => {
       // results leave now, not at the next export interval
@@ -235,6 +264,12 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
         });
     },
   };
+  const traces: TracesConsumer | undefined = sampler && {
+    consumeTraces: (exp) => {
+      if (!ready) throw new OverloadedError(1, 'unavailable');
+      sampler.consume(exp);
+    },
+  };
   for (const [path, handler] of serviceRoutes({ config, processor, emitter, gate, history: loop.history, stats: allStats, ready: () => ready, clock })) routes.set(path, handler);
 
   let http: HttpReceiver | undefined;
@@ -247,12 +282,12 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     if (rc.http.enabled) {
       const tls = readTlsFiles(rc.http.tls);
       const fallback = decisionHandler({ gate, authenticator, sync: () => processor.sync() });
-      http = createHttpReceiver({ host: rc.http.host, port: rc.http.port, consumer, routes, fallback, maxRequestBytes: rc.http.maxBodyBytes, maxDecompressedBytes: rc.http.maxDecompressedBytes, auth, tls });
+      http = createHttpReceiver({ host: rc.http.host, port: rc.http.port, consumer, traces, routes, fallback, maxRequestBytes: rc.http.maxBodyBytes, maxDecompressedBytes: rc.http.maxDecompressedBytes, auth, tls });
       const a = await http.listen();
       httpUrl = `${tls ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
     }
     if (rc.grpc.enabled) {
-      grpc = createGrpcReceiver({ host: rc.grpc.host, port: rc.grpc.port, consumer, auth, tls: readTlsFiles(rc.grpc.tls) });
+      grpc = createGrpcReceiver({ host: rc.grpc.host, port: rc.grpc.port, consumer, traces, auth, tls: readTlsFiles(rc.grpc.tls) });
       const a = await grpc.listen();
       grpcAddress = `${a.host}:${a.port}`;
     }

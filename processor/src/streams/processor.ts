@@ -927,6 +927,14 @@ export class StreamProcessor {
     return this.db.retraining();
   }
 
+  /**
+   * The model key a span with these attributes, from this resource, belongs to (the key its
+   * metric points get); undefined without ml.model.name.
+   */
+  modelKeyOf(attributes: Attributes, resource: Attributes): string | undefined {
+    return modelKeyFrom(attributes, resourceKeySuffix(resourcePart(resource, this.allow), this.allow));
+  }
+
   /** Model keys with an open window or a closed-window history. */
   models(): string[] {
     return [...new Set([...this.windows.keys(), ...this.db.results.historyModels()])].sort();

@@ -26,6 +26,16 @@ describe('service configuration', () => {
     expect(loadConfig(undefined, { OTEL_ML_PROMETHEUS: 'false' }).exporters.prometheus.enabled).toBe(false);
   });
 
+  it('reads traces (trace samples): off by default, OTEL_ML_TRACES or traces.enabled turn it on; reservoir bounds from windows/samples.ts', () => {
+    expect(loadConfig(undefined, {}).traces).toEqual({ enabled: false });
+    expect(loadConfig(undefined, { OTEL_ML_TRACES: 'true' }).traces?.enabled).toBe(true);
+    const c = loadConfig(file('traces.yaml', 'traces: { enabled: true, samplesPerBin: 3 }\n'), {});
+    expect(c.traces).toEqual({ enabled: true, samplesPerBin: 3, maxBinsPerStream: 64, maxStreamsPerModel: 64, maxModels: 1000 });
+    expect(loadConfig(file('traces-off.yaml', 'traces: { enabled: true }\n'), { OTEL_ML_TRACES: 'false' }).traces?.enabled).toBe(false);
+    expect(() => loadConfig(file('traces-0.yaml', 'traces: { samplesPerBin: 0 }\n'), {})).toThrow(/samplesPerBin/);
+    expect(() => loadConfig(file('traces-bad.yaml', 'traces: { sample: 1 }\n'), {})).toThrow(/sample/);
+  });
+
   it('reads streams.deltaIntervals (counted intervals per delta stream), default 16, an integer from 1 to 1024', () => {
     expect(loadConfig(undefined, {}).streams.deltaIntervals).toBe(16);
     expect(loadConfig(file('intervals.yaml', 'streams: { deltaIntervals: 64 }\n'), {}).streams.deltaIntervals).toBe(64);
