@@ -66,7 +66,8 @@ function serviceCpu(pid: number): { total: number; threads: Map<string, number> 
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     const t = statTicks(`/proc/${pid}/task/${tid}/stat`);
     if (t === undefined) continue;
-    const group = Number(tid) === pid ? 'event loop' : process.env.OTEL_ML_BENCH_TIDS ? `${t.name} ${tid}` : t.name;
+    // node 20 names none of its threads: they all show as `node` (`v8:ProfEvntProc` with --cpu-prof)
+    const group = Number(tid) === pid ? 'event loop' : process.env.OTEL_ML_BENCH_TIDS ? `${t.name} ${tid}` : 'other threads';
     threads.set(group, (threads.get(group) ?? 0) + t.ticks);
   }
   return { total: statTicks(`/proc/${pid}/stat`)!.ticks, threads };
@@ -189,7 +190,9 @@ try {
   rmSync(base, { recursive: true, force: true });
 }
 console.table(rows);
-console.log('share of the service CPU time by thread (event loop = main thread; node / WorkerThread: commit and checkpoint workers; libuv-worker: fdatasync; V8 DefaultWorke: GC and compiler)');
+console.log(
+  'share of the service CPU time by thread (other threads: V8 GC and compiler helpers, the commit and checkpoint workers, libuv pool (fdatasync); OTEL_ML_BENCH_TIDS=1 lists them by thread id)',
+);
 console.table(threadRows);
 const main = rows.find((r) => r['in flight'] === 1 && String(r.points).startsWith('explicit'));
 if (main) {
