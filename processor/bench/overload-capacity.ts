@@ -29,7 +29,7 @@ import { GroupCommit } from '../src/streams/group-commit.js';
 import type { MetricsExport } from '../src/otlp/model.js';
 import type { Durability } from '../src/store/sqlite.js';
 import { evaluateAll, evaluationWindows, expectedDrifted } from './evaluation-lib.js';
-import { buildExponentialRequest, buildHistogramRequest, encodeRequest } from './ingest-payload.js';
+import { payloadSet, retime, ROUNDS, type PayloadKind, type PayloadSet } from './ingest-payload.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -37,7 +37,6 @@ function arg(name: string, fallback: number): number {
 }
 const SECONDS = arg('seconds', 3);
 const POINTS = 1000;
-const ROUNDS = 24;
 const BASE_NS = 1_700_000_000_000_000_000n;
 const MINUTE_NS = 60_000_000_000n;
 const SECOND_NS = 1_000_000_000n;
@@ -47,70 +46,7 @@ const semi = process.execArgv.find((a) => a.startsWith('--max-semi-space-size'))
 console.log(`processor capacity on one core (node ${process.version}, ${semi})`);
 
 // ---- 1. ingest ---------------------------------------------------------------------------------
-type Kind = 'explicit' | 'exponential' | 'exponential320';
-type Template = { resourceMetrics: { scopeMetrics: { metrics: Record<'histogram' | 'exponentialHistogram', { dataPoints: { startTimeUnixNano: string; timeUnixNano: string }[] } | undefined>[] }[] }[] };
-
-/**
- * One payload per round: same points, delta interval [round, round + 1) seconds. The requests of
- * later cycles reuse them with their times moved on (`retime`), so that the same streams get new
- * intervals, as from a live sender, and the store stays open (opening one starts its threads).
- */
-function payloads(kind: Kind): Uint8Array[] {
-  const template = (kind === 'explicit' ? buildHistogramRequest({ points: POINTS, buckets: 200 }) : buildExponentialRequest({ points: POINTS, buckets: kind === 'exponential' ? 160 : 320 })) as Template;
-  const out: Uint8Array[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const m of template.resourceMetrics[0]!.scopeMetrics[0]!.metrics) {
-      for (const p of (m.histogram ?? m.exponentialHistogram)!.dataPoints) {
-        p.startTimeUnixNano = String(BASE_NS + BigInt(r) * SECOND_NS);
-        p.timeUnixNano = String(BASE_NS + BigInt(r + 1) * SECOND_NS);
-      }
-    }
-    out.push(encodeRequest(template));
-  }
-  return out;
-}
-
-/**
- * Offsets of the start and end times in each payload: fields 2 and 3 of HistogramDataPoint and
- * of ExponentialHistogramDataPoint are fixed64 (tags 0x11, 0x19), so they can be rewritten in place.
- */
-function timeOffsets(bodies: readonly Uint8Array[]): { start: number[]; end: number[] }[] {
-  return bodies.map((b, r) => {
-    const find = (tag: number, value: bigint): number[] => {
-      const pattern = Buffer.alloc(9);
-      pattern[0] = tag;
-      pattern.writeBigUInt64LE(value, 1);
-      const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-      const at: number[] = [];
-      for (let i = buf.indexOf(pattern); i >= 0; i = buf.indexOf(pattern, i + 9)) at.push(i + 1);
-      if (at.length !== POINTS) throw new Error(`payload ${r}: found ${at.length} times with tag ${tag}, expected ${POINTS}`);
-      return at;
-    };
-    return { start: find(0x11, BASE_NS + BigInt(r) * SECOND_NS), end: find(0x19, BASE_NS + BigInt(r + 1) * SECOND_NS) };
-  });
-}
-
-/** The payloads of one kind of point, and where their times are. */
-interface PayloadSet {
-  readonly bodies: Uint8Array[];
-  readonly offsets: { start: number[]; end: number[] }[];
-}
-
-function payloadSet(kind: Kind): PayloadSet {
-  const bodies = payloads(kind);
-  return { bodies, offsets: timeOffsets(bodies) };
-}
-
-/** Moves payload `r`'s interval to [k, k + 1) seconds from the base, k = cycle * ROUNDS + r. */
-function retime({ bodies, offsets }: PayloadSet, r: number, cycle: number): Uint8Array {
-  const b = bodies[r]!;
-  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const k = BigInt(cycle * ROUNDS + r);
-  const { start, end } = offsets[r]!;
-  for (const o of start) view.setBigUint64(o, BASE_NS + k * SECOND_NS, true);
-  for (const o of end) view.setBigUint64(o, BASE_NS + (k + 1n) * SECOND_NS, true);
-  return b;
-}
+type Kind = PayloadKind;
 
 interface Rate {
   pointsPerSec: number;
@@ -167,7 +103,7 @@ async function compare(set: PayloadSet, ingest: () => Promise<unknown>, inFlight
   return { decode: a.rate(), ingest: b.rate() };
 }
 
-const sets: Record<Kind, PayloadSet> = { explicit: payloadSet('explicit'), exponential: payloadSet('exponential'), exponential320: payloadSet('exponential320') };
+const sets: Record<Kind, PayloadSet> = { explicit: payloadSet('explicit', POINTS), exponential: payloadSet('exponential', POINTS), exponential320: payloadSet('exponential320', POINTS) };
 const dir = mkdtempSync(join(tmpdir(), 'otel-ml-capacity-'));
 const ingestRows: Record<string, string | number>[] = [];
 let ingestMain: { decode: Rate; ingest: Rate } | undefined;
