@@ -637,9 +637,12 @@ export class ResultsEmitter {
     this.retired.set(modelKey, r);
   }
 
-  /** Stops publishing a model's report (a model forgotten by retention). */
+  /**
+   * Stops publishing a model's report because retention forgot it: the same treatment as `retire`
+   * (its gauges go NaN rather than keep their last values, which the SDK would export forever).
+   */
   forget(modelKey: string): void {
-    this.latest.delete(modelKey);
+    this.retire(modelKey);
   }
 
   reports(): ReadonlyMap<string, ModelReport> {

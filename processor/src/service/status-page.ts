@@ -160,6 +160,17 @@ function pendingSection(p: PendingModel): string {
 </section>`;
 }
 
+/** Why a window lacks part of its data (`ModelReport.window.partial`, docs/scale-out.md). */
+const PARTIAL_REASONS: Record<string, string> = {
+  joined: 'joined: its stream reached this instance after the window began (a restart, or routed here from another instance)',
+  resumed: 'resumed: its stream came back after a gap longer than streams.handoffGap',
+  left: 'left: its last point came more than streams.handoffGap before the window ended (routed away, or stopped)',
+};
+
+function partialLine(reasons: readonly string[]): string {
+  return `Partial window: ${reasons.map((w) => PARTIAL_REASONS[w] ?? w).join('; ')}. Its verdicts are on the rows it has.`;
+}
+
 function modelSection(key: string, r: ModelReport, history: readonly ModelReport[]): string {
   const title = titleOf(r);
   const status = statusOf(r);
@@ -172,6 +183,7 @@ function modelSection(key: string, r: ModelReport, history: readonly ModelReport
   return `<section class="model" data-model="${esc(r.model.name)}" data-key="${esc(key)}">
 <h2>${esc(title)} — ${status}</h2>
 <p class="meta">window ${esc(r.window?.start ?? '-')} – ${esc(r.window?.end ?? '-')} · ${r.current.count} rows · reference ${esc(referenceLine(r))}</p>
+${r.window?.partial ? `<p class="na" data-partial="${esc(r.window.partial.join(' '))}">${esc(partialLine(r.window.partial))}</p>` : ''}
 ${qualitySummary(r).map((l) => `<p class="drift">${esc(l)}</p>`).join('')}
 ${Object.entries(r.sliceDrift?.keys ?? {}).filter(([, k]) => k.located !== null).map(([key, k]) => `<p class="drift" data-where-it-moved="${esc(key)}">${esc(whereItMoved(key, k))}</p>`).join('')}
 ${verdicts}

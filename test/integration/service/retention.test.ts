@@ -86,6 +86,12 @@ const START = Date.UTC(2026, 2, 2, 0, 0, 30);
 const FRAUD = JSON.stringify(['fraud', '1', 'primary', '']);
 const CHURN = JSON.stringify(['churn', '1', 'primary', '']);
 
+/** Samples of a model's verdict gauges on the service's /metrics that carry a number (not NaN). */
+async function verdictsOf(svc: RunningService, model: string): Promise<number> {
+  const text = await (await fetch(`${svc.httpUrl}/metrics`)).text();
+  return text.split('\n').filter((l) => l.startsWith('ml_verdict_flagged{') && l.includes(`ml_model_name="${model}"`) && !l.endsWith(' NaN')).length;
+}
+
 describe('retention in the running service', () => {
   it('deletes old windows and evaluations from the state file over many windows, keeps the seasonal reference right, and forgets a model that stopped', async () => {
     const path = join(dir, 'state.db');
@@ -110,6 +116,8 @@ describe('retention in the running service', () => {
         if (w <= 5) await send(svc, 'churn', 200, 100 + w); // churn stops after its fifth window
         now += MIN;
         const reports = svc.evaluateNow(now);
+        // churn's verdict gauges carry numbers while it is kept
+        if (w === 5) expect(await verdictsOf(svc, 'churn')).toBeGreaterThan(0);
         const fraud = reports.find((r) => r.model.name === 'fraud');
         const end = START - 30_000 + w * MIN; // windows are aligned on the minute
         if (w >= 4) {
@@ -138,6 +146,9 @@ describe('retention in the running service', () => {
       expect([...svc.processor.lastPointTimes().keys()]).toEqual([FRAUD]); // no longer reported as idle
       expect([...svc.reports().keys()]).toEqual([FRAUD]); // nor its last verdicts
       expect([...svc.history().keys()]).toEqual([FRAUD]);
+      // its verdict gauges no longer carry its last values (the SDK would keep exporting them): NaN
+      expect(await verdictsOf(svc, 'churn')).toBe(0);
+      expect(await verdictsOf(svc, 'fraud')).toBeGreaterThan(0);
     } finally {
       await svc.close();
     }

@@ -86,6 +86,14 @@ describe('status page', () => {
     expect(statusPageView('/?per=100000').perPage).toBe(100);
   });
 
+  it('a partial window shows its mark with the reason; a complete one none', () => {
+    const [key, r] = report(0, false);
+    const partial: ModelReport = { ...r, window: { start: '2026-03-02T00:00:00.000Z', end: '2026-03-02T00:01:00.000Z', partial: ['joined', 'left'] } };
+    const html = page([[key, partial]], '/');
+    expect(html).toContain('<p class="na" data-partial="joined left">Partial window: joined: its stream reached this instance after the window began (a restart, or routed here from another instance); left: its last point came more than streams.handoffGap before the window ended (routed away, or stopped). Its verdicts are on the rows it has.</p>');
+    expect(page([report(0, false)], '/')).not.toContain('data-partial');
+  });
+
   it('a single model needs no overview or navigation', () => {
     const html = page(reports.slice(0, 1), '/');
     expect(detailed(html)).toEqual(['m00']);
