@@ -21,6 +21,8 @@ export default defineConfig({
     // there). The README test sets longer ones of its own (its npm install).
     testTimeout: 300_000,
     hookTimeout: 300_000,
-    reporters: process.env.OTEL_ML_TEST_JSON ? ['default', ['json', { outputFile: process.env.OTEL_ML_TEST_JSON }]] : ['default'],
+    reporters: process.env.OTEL_ML_TEST_JSON
+      ? ['default', ['json', { outputFile: process.env.OTEL_ML_TEST_JSON }]]
+      : ['default'],
   },
 });

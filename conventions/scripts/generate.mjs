@@ -88,7 +88,8 @@ function normaliseRequirement(level, where) {
   }
   if (level && typeof level === 'object') {
     const [key] = Object.keys(level);
-    if (!['conditionally_required', 'recommended', 'opt_in'].includes(key)) fail(where, `invalid requirement_level "${key}"`);
+    if (!['conditionally_required', 'recommended', 'opt_in'].includes(key))
+      fail(where, `invalid requirement_level "${key}"`);
     return { level: key, note: String(level[key]).trim() };
   }
   return { level: 'recommended', note: '' };
@@ -120,8 +121,10 @@ function exponentialOf(ann, where) {
   if (e === undefined) return undefined;
   const { max_size: maxSize, max_scale: maxScale } = e ?? {};
   if (!Number.isInteger(maxSize) || maxSize < 2) fail(where, 'exponential.max_size must be an integer >= 2');
-  if (!Number.isInteger(maxScale) || maxScale < -10 || maxScale > 20) fail(where, 'exponential.max_scale must be an integer in [-10, 20]');
-  if (ann.buckets !== undefined || ann.buckets_linear !== undefined) fail(where, 'a metric has either exponential or explicit default buckets, not both');
+  if (!Number.isInteger(maxScale) || maxScale < -10 || maxScale > 20)
+    fail(where, 'exponential.max_scale must be an integer in [-10, 20]');
+  if (ann.buckets !== undefined || ann.buckets_linear !== undefined)
+    fail(where, 'a metric has either exponential or explicit default buckets, not both');
   return { maxSize, maxScale };
 }
 
@@ -150,7 +153,8 @@ function resolve({ manifest, groups, external }) {
       if (!STABILITY.has(a.stability)) fail(aw, `invalid stability "${a.stability}"`);
       const type = normaliseType(a.type, aw);
       const ann = a.annotations?.otel_ml ?? {};
-      if (typeof ann.on_metrics !== 'boolean') fail(aw, 'annotations.otel_ml.on_metrics (true/false) is required: say whether it may go on metrics');
+      if (typeof ann.on_metrics !== 'boolean')
+        fail(aw, 'annotations.otel_ml.on_metrics (true/false) is required: say whether it may go on metrics');
       if (type.kind !== 'template' && (!Array.isArray(a.examples) || a.examples.length === 0) && type.kind !== 'enum') {
         fail(aw, 'missing examples');
       }
@@ -195,11 +199,24 @@ function resolve({ manifest, groups, external }) {
     const where = `${g.file} group "${g.id}"`;
     const refs = refsOf(g);
     if (g.type === 'attribute_group') {
-      out.attributeGroups.push({ id: g.id, displayName: g.display_name ?? g.id, brief: String(g.brief).trim(), refs, defines: (g.attributes ?? []).filter((a) => a.id).map((a) => a.id) });
+      out.attributeGroups.push({
+        id: g.id,
+        displayName: g.display_name ?? g.id,
+        brief: String(g.brief).trim(),
+        refs,
+        defines: (g.attributes ?? []).filter((a) => a.id).map((a) => a.id),
+      });
       continue;
     }
     if (!STABILITY.has(g.stability)) fail(where, `invalid stability "${g.stability}"`);
-    const base = { id: g.id, brief: String(g.brief).trim(), note: g.note ? String(g.note).trim() : '', stability: g.stability, refs, file: g.file };
+    const base = {
+      id: g.id,
+      brief: String(g.brief).trim(),
+      note: g.note ? String(g.note).trim() : '',
+      stability: g.stability,
+      refs,
+      file: g.file,
+    };
     if (g.type === 'metric') {
       if (typeof g.metric_name !== 'string') fail(where, 'missing metric_name');
       if (!INSTRUMENTS.has(g.instrument)) fail(where, `invalid instrument "${g.instrument}"`);
@@ -212,8 +229,17 @@ function resolve({ manifest, groups, external }) {
       const exponential = exponentialOf(ann, where);
       if (exponential && g.instrument !== 'histogram') fail(where, 'only histograms can be exponential');
       const bucketsSource = ann?.buckets_source ?? 'fixed';
-      if (!['fixed', 'baseline', 'default'].includes(bucketsSource)) fail(where, `invalid buckets_source "${bucketsSource}"`);
-      out.metrics.push({ ...base, name: g.metric_name, instrument: g.instrument, unit: g.unit, buckets: expandBuckets(ann, where), bucketsSource, exponential });
+      if (!['fixed', 'baseline', 'default'].includes(bucketsSource))
+        fail(where, `invalid buckets_source "${bucketsSource}"`);
+      out.metrics.push({
+        ...base,
+        name: g.metric_name,
+        instrument: g.instrument,
+        unit: g.unit,
+        buckets: expandBuckets(ann, where),
+        bucketsSource,
+        exponential,
+      });
     } else if (g.type === 'span') {
       if (!SPAN_KINDS.has(g.span_kind)) fail(where, `invalid span_kind "${g.span_kind}"`);
       out.spans.push({ ...base, kind: g.span_kind });
@@ -244,7 +270,12 @@ const lit = (v) => JSON.stringify(v);
 function genAttributes(reg) {
   let s = HEADER;
   for (const a of [...reg.attributes.values()].sort((x, y) => x.id.localeCompare(y.id))) {
-    const lines = [a.brief, a.note, a.onMetrics ? 'May be used on metrics.' : 'Not for metrics: unbounded values (spans or events only).', `@stability ${a.stability}`];
+    const lines = [
+      a.brief,
+      a.note,
+      a.onMetrics ? 'May be used on metrics.' : 'Not for metrics: unbounded values (spans or events only).',
+      `@stability ${a.stability}`,
+    ];
     if (a.type.kind === 'template') {
       s += `\n${doc([...lines.slice(0, 3), `Template: \`${a.id}.<key>\`.`, lines[3]])}export const ATTR_${constName(a.id)} = (key: string): string => \`${a.id}.\${key}\`;\n`;
     } else {
@@ -254,9 +285,13 @@ function genAttributes(reg) {
       for (const m of a.type.members) {
         s += `\n${doc([m.brief])}export const ${constName(a.id)}_VALUE_${constName(m.id)} = ${lit(m.value)} as const;\n`;
       }
-      s += `\n/** The values of \`${a.id}\`. */\nexport type ${a.id.split('.').map((p) => p.replace(/(^|_)([a-z])/g, (_, _u, c) => c.toUpperCase())).join('')}Value =\n${a.type.members.map((m) => `  | ${lit(m.value)}`).join('\n')};\n`;
+      s += `\n/** The values of \`${a.id}\`. */\nexport type ${a.id
+        .split('.')
+        .map((p) => p.replace(/(^|_)([a-z])/g, (_, _u, c) => c.toUpperCase()))
+        .join('')}Value =\n${a.type.members.map((m) => `  | ${lit(m.value)}`).join('\n')};\n`;
     }
-    if (a.overflow) s += `\n/** The value that stands for every ${a.id} outside the bounded set. */\nexport const ${constName(a.id)}_OVERFLOW = ${lit(a.overflow)} as const;\n`;
+    if (a.overflow)
+      s += `\n/** The value that stands for every ${a.id} outside the bounded set. */\nexport const ${constName(a.id)}_OVERFLOW = ${lit(a.overflow)} as const;\n`;
   }
   for (const e of [...reg.external.values()]) {
     s += `\n/** OpenTelemetry attribute \`${e.id}\`, reused. */\nexport const ATTR_${constName(e.id)} = ${lit(e.id)} as const;\n`;
@@ -267,10 +302,20 @@ function genAttributes(reg) {
 function genMetrics(reg) {
   let s = HEADER;
   for (const m of reg.metrics) {
-    const lines = [m.brief, m.note, `Instrument: \`${m.instrument}\`. Unit: \`${m.unit}\`.`, `@stability ${m.stability}`];
+    const lines = [
+      m.brief,
+      m.note,
+      `Instrument: \`${m.instrument}\`. Unit: \`${m.unit}\`.`,
+      `@stability ${m.stability}`,
+    ];
     s += `\n${doc(lines)}export const METRIC_${constName(m.name)} = ${lit(m.name)} as const;\n`;
     if (m.buckets) {
-      const note = m.bucketsSource === 'baseline' ? 'Default boundaries when no baseline supplies them.' : m.bucketsSource === 'default' ? 'Default boundaries when the instrumentation is given none.' : 'Boundaries the processor relies on.';
+      const note =
+        m.bucketsSource === 'baseline'
+          ? 'Default boundaries when no baseline supplies them.'
+          : m.bucketsSource === 'default'
+            ? 'Default boundaries when the instrumentation is given none.'
+            : 'Boundaries the processor relies on.';
       s += `\n/** Histogram bucket boundaries of \`${m.name}\`. ${note} */\nexport const METRIC_${constName(m.name)}_BUCKETS: readonly number[] = Object.freeze(${lit(m.buckets)});\n`;
     }
     if (m.exponential) {
@@ -282,7 +327,8 @@ function genMetrics(reg) {
 
 function genSignals(reg) {
   let s = HEADER;
-  for (const e of reg.events) s += `\n${doc([e.brief, e.note, `@stability ${e.stability}`])}export const EVENT_${constName(e.name)} = ${lit(e.name)} as const;\n`;
+  for (const e of reg.events)
+    s += `\n${doc([e.brief, e.note, `@stability ${e.stability}`])}export const EVENT_${constName(e.name)} = ${lit(e.name)} as const;\n`;
   s += `\n/** Schema URL of this registry. */\nexport const ML_SCHEMA_URL = ${lit(reg.manifest.schema_url)} as const;\n`;
   s += `\n/** Version of this registry. */\nexport const ML_SEMCONV_VERSION = ${lit(reg.manifest.semconv_version)} as const;\n`;
   return s;
@@ -298,13 +344,25 @@ function genRegistry(reg) {
       onMetrics: a.onMetrics,
     };
   }
-  for (const e of reg.external.values()) attributes[e.id] = { type: 'string', template: false, onMetrics: true, external: true };
+  for (const e of reg.external.values())
+    attributes[e.id] = { type: 'string', template: false, onMetrics: true, external: true };
   const refs = (r) => r.refs.map((x) => ({ id: x.id, requirement: x.level }));
   const data = {
     schemaUrl: reg.manifest.schema_url,
     version: reg.manifest.semconv_version,
     attributes,
-    metrics: Object.fromEntries(reg.metrics.map((m) => [m.name, { instrument: m.instrument, unit: m.unit, attributes: refs(m), ...(m.buckets ? { buckets: m.buckets } : {}), ...(m.exponential ? { exponential: m.exponential } : {}) }])),
+    metrics: Object.fromEntries(
+      reg.metrics.map((m) => [
+        m.name,
+        {
+          instrument: m.instrument,
+          unit: m.unit,
+          attributes: refs(m),
+          ...(m.buckets ? { buckets: m.buckets } : {}),
+          ...(m.exponential ? { exponential: m.exponential } : {}),
+        },
+      ]),
+    ),
     spans: reg.spans.map((x) => ({ id: x.id, kind: x.kind, attributes: refs(x) })),
     events: Object.fromEntries(reg.events.map((e) => [e.name, { attributes: refs(e) }])),
   };
@@ -316,7 +374,12 @@ function genRegistry(reg) {
 // ---------------------------------------------------------------------------------------------
 const esc = (v) => String(v).replace(/\|/g, '\\|').replace(/\n+/g, ' ');
 const slug = (id) => id.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
-const typeText = (a) => (a.type.kind === 'enum' ? `${a.type.name} enum${a.openEnum ? ' (open)' : ''}` : a.type.kind === 'template' ? `template[${a.type.name}]` : a.type.name);
+const typeText = (a) =>
+  a.type.kind === 'enum'
+    ? `${a.type.name} enum${a.openEnum ? ' (open)' : ''}`
+    : a.type.kind === 'template'
+      ? `template[${a.type.name}]`
+      : a.type.name;
 const reqText = (r) => (r.note ? `\`${r.level}\`: ${esc(r.note)}` : `\`${r.level}\``);
 const metricsText = (reg, id) => {
   const a = reg.attributes.get(id);
@@ -325,19 +388,25 @@ const metricsText = (reg, id) => {
 };
 const attrLink = (reg, id) => {
   const a = reg.attributes.get(id);
-  return a ? `[\`${id}${a.type.kind === 'template' ? '.<key>' : ''}\`](${slug(a.group)}.md#${slug(id)})` : `\`${id}\` (OpenTelemetry)`;
+  return a
+    ? `[\`${id}${a.type.kind === 'template' ? '.<key>' : ''}\`](${slug(a.group)}.md#${slug(id)})`
+    : `\`${id}\` (OpenTelemetry)`;
 };
 const attrBrief = (reg, id) => esc(reg.attributes.get(id)?.brief ?? 'See the OpenTelemetry semantic conventions.');
 const refTable = (reg, refs, withMetrics) => {
   if (refs.length === 0) return 'No attributes.\n';
-  const head = withMetrics ? '| Attribute | Type | Requirement level | On metrics | Description |\n|---|---|---|---|---|\n' : '| Attribute | Type | Requirement level | Description |\n|---|---|---|---|\n';
+  const head = withMetrics
+    ? '| Attribute | Type | Requirement level | On metrics | Description |\n|---|---|---|---|---|\n'
+    : '| Attribute | Type | Requirement level | Description |\n|---|---|---|---|\n';
   return (
     head +
     refs
       .map((r) => {
         const a = reg.attributes.get(r.id);
         const t = a ? typeText(a) : 'string';
-        return withMetrics ? `| ${attrLink(reg, r.id)} | ${t} | ${reqText(r)} | ${metricsText(reg, r.id)} | ${attrBrief(reg, r.id)} |` : `| ${attrLink(reg, r.id)} | ${t} | ${reqText(r)} | ${attrBrief(reg, r.id)} |`;
+        return withMetrics
+          ? `| ${attrLink(reg, r.id)} | ${t} | ${reqText(r)} | ${metricsText(reg, r.id)} | ${attrBrief(reg, r.id)} |`
+          : `| ${attrLink(reg, r.id)} | ${t} | ${reqText(r)} | ${attrBrief(reg, r.id)} |`;
       })
       .join('\n') +
     '\n'
@@ -346,8 +415,14 @@ const refTable = (reg, refs, withMetrics) => {
 
 function genDocs(reg) {
   const pages = new Map();
-  const index = [`# otel-ml semantic conventions\n`, `Registry \`${reg.manifest.name}\` version ${reg.manifest.semconv_version}, schema URL \`${reg.manifest.schema_url}\`. Every name is at stability \`development\`.\n`, `Generated from \`conventions/model/\` by \`npm run conventions:generate\`. Do not edit by hand.\n`];
-  index.push('## Cardinality\n\nMetrics carry only bounded attributes: model name, version, task, deployment role, feature name, predicted class and outcome label (with the overflow value `__other__`), and allow-listed slice keys. Prediction ids, scores and raw feature values go on spans or nowhere. The "On metrics" column of each attribute table says which is which; the generator refuses a metric that references an attribute not allowed on metrics.\n');
+  const index = [
+    `# otel-ml semantic conventions\n`,
+    `Registry \`${reg.manifest.name}\` version ${reg.manifest.semconv_version}, schema URL \`${reg.manifest.schema_url}\`. Every name is at stability \`development\`.\n`,
+    `Generated from \`conventions/model/\` by \`npm run conventions:generate\`. Do not edit by hand.\n`,
+  ];
+  index.push(
+    '## Cardinality\n\nMetrics carry only bounded attributes: model name, version, task, deployment role, feature name, predicted class and outcome label (with the overflow value `__other__`), and allow-listed slice keys. Prediction ids, scores and raw feature values go on spans or nowhere. The "On metrics" column of each attribute table says which is which; the generator refuses a metric that references an attribute not allowed on metrics.\n',
+  );
 
   index.push('## Attributes\n');
   for (const g of reg.attributeGroups) {
@@ -357,7 +432,10 @@ function genDocs(reg) {
     for (const id of g.defines) {
       const a = reg.attributes.get(id);
       const name = a.type.kind === 'template' ? `${id}.<key>` : id;
-      const ex = a.type.kind === 'enum' ? a.type.members.map((m) => `\`${m.value}\``).join(', ') : a.examples.map((e) => `\`${esc(JSON.stringify(e))}\``).join(', ');
+      const ex =
+        a.type.kind === 'enum'
+          ? a.type.members.map((m) => `\`${m.value}\``).join(', ')
+          : a.examples.map((e) => `\`${esc(JSON.stringify(e))}\``).join(', ');
       p += `| <a id="${slug(id)}"></a>\`${name}\` | ${typeText(a)} | ${esc(a.brief)}${a.note ? ` ${esc(a.note)}` : ''} | ${ex} | ${metricsText(reg, id)} | \`${a.stability}\` |\n`;
     }
     for (const id of g.defines) {
@@ -376,13 +454,19 @@ function genDocs(reg) {
   index.push('\n## Spans\n');
   for (const s of reg.spans) {
     index.push(`- [\`${s.id}\`](${slug(s.id)}.md): span kind \`${s.kind}\`. ${s.brief}`);
-    pages.set(`${slug(s.id)}.md`, `# Span \`${s.id}\`\n\n**Span kind:** \`${s.kind}\`. **Stability:** \`${s.stability}\`.\n\n${s.brief}\n\n${s.note}\n\n${refTable(reg, s.refs, false)}`);
+    pages.set(
+      `${slug(s.id)}.md`,
+      `# Span \`${s.id}\`\n\n**Span kind:** \`${s.kind}\`. **Stability:** \`${s.stability}\`.\n\n${s.brief}\n\n${s.note}\n\n${refTable(reg, s.refs, false)}`,
+    );
   }
 
   index.push('\n## Events\n');
   for (const e of reg.events) {
     index.push(`- [\`${e.name}\`](${slug(e.id)}.md): ${e.brief}`);
-    pages.set(`${slug(e.id)}.md`, `# Event \`${e.name}\`\n\n**Stability:** \`${e.stability}\`.\n\n${e.brief}\n\n${e.note}\n\n${refTable(reg, e.refs, false)}`);
+    pages.set(
+      `${slug(e.id)}.md`,
+      `# Event \`${e.name}\`\n\n**Stability:** \`${e.stability}\`.\n\n${e.brief}\n\n${e.note}\n\n${refTable(reg, e.refs, false)}`,
+    );
   }
 
   index.push('\n## Metrics\n\n| Metric | Instrument | Unit | Description |\n|---|---|---|---|');
@@ -393,7 +477,12 @@ function genDocs(reg) {
       p += `\n## Aggregation\n\nBase-2 exponential histogram by default: at most ${m.exponential.maxSize} buckets per sign (positive and negative values), the scale starting at ${m.exponential.maxScale} and lowered as values arrive. With plain OpenTelemetry SDK instruments, configure a View on \`${m.name}\` with the exponential histogram aggregation and \`maxSize: ${m.exponential.maxSize}\`.\n`;
     }
     if (m.buckets) {
-      const src = m.bucketsSource === 'baseline' ? 'Default boundaries, used when no baseline supplies per-feature boundaries' : m.bucketsSource === 'default' ? 'Default boundaries, used when the instrumentation is given none' : 'Bucket boundaries (the processor relies on them)';
+      const src =
+        m.bucketsSource === 'baseline'
+          ? 'Default boundaries, used when no baseline supplies per-feature boundaries'
+          : m.bucketsSource === 'default'
+            ? 'Default boundaries, used when the instrumentation is given none'
+            : 'Bucket boundaries (the processor relies on them)';
       p += `\n## Buckets\n\n${src}, ${m.buckets.length} in all:\n\n\`${m.buckets.length > 30 ? `${m.buckets.slice(0, 5).join(', ')}, ..., ${m.buckets.slice(-3).join(', ')}` : m.buckets.join(', ')}\`\n`;
     }
     pages.set(`${slug(m.id)}.md`, p);
@@ -425,10 +514,14 @@ try {
     }
     for (const dir of [generatedDir, docsDir]) {
       if (!existsSync(dir)) continue;
-      for (const f of readdirSync(dir)) if (!files.has(join(dir, f))) stale.push(`${relative(process.cwd(), join(dir, f))} (not generated by the registry)`);
+      for (const f of readdirSync(dir))
+        if (!files.has(join(dir, f)))
+          stale.push(`${relative(process.cwd(), join(dir, f))} (not generated by the registry)`);
     }
     if (stale.length > 0) {
-      console.error(`conventions: generated output is stale; run \`npm run conventions:generate\` and commit:\n  ${stale.join('\n  ')}`);
+      console.error(
+        `conventions: generated output is stale; run \`npm run conventions:generate\` and commit:\n  ${stale.join('\n  ')}`,
+      );
       process.exit(1);
     }
     console.log(`conventions: ${files.size} generated files are up to date`);

@@ -112,20 +112,30 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function checkHistogram(v: unknown, where: string): void {
   if (!isRecord(v)) throw new BaselineFormatError(`${where}: expected a histogram object`);
   const { boundaries, counts, count } = v;
-  if (!Array.isArray(boundaries) || !boundaries.every((b) => typeof b === 'number' && Number.isFinite(b))) throw new BaselineFormatError(`${where}.boundaries: expected finite numbers`);
-  for (let i = 1; i < boundaries.length; i++) if (!(boundaries[i] > boundaries[i - 1])) throw new BaselineFormatError(`${where}.boundaries: not strictly increasing at index ${i}`);
-  if (!Array.isArray(counts) || counts.length !== boundaries.length + 1 || !counts.every((c) => typeof c === 'number' && c >= 0)) {
+  if (!Array.isArray(boundaries) || !boundaries.every((b) => typeof b === 'number' && Number.isFinite(b)))
+    throw new BaselineFormatError(`${where}.boundaries: expected finite numbers`);
+  for (let i = 1; i < boundaries.length; i++)
+    if (!(boundaries[i] > boundaries[i - 1]))
+      throw new BaselineFormatError(`${where}.boundaries: not strictly increasing at index ${i}`);
+  if (
+    !Array.isArray(counts) ||
+    counts.length !== boundaries.length + 1 ||
+    !counts.every((c) => typeof c === 'number' && c >= 0)
+  ) {
     throw new BaselineFormatError(`${where}.counts: expected ${boundaries.length + 1} non-negative numbers`);
   }
   const total = (counts as number[]).reduce((a, b) => a + b, 0);
-  if (typeof count !== 'number' || Math.abs(total - count) > 1e-9 * Math.max(1, total)) throw new BaselineFormatError(`${where}.count: ${String(count)} does not equal the sum of counts (${total})`);
+  if (typeof count !== 'number' || Math.abs(total - count) > 1e-9 * Math.max(1, total))
+    throw new BaselineFormatError(`${where}.count: ${String(count)} does not equal the sum of counts (${total})`);
 }
 
 function checkExponential(v: unknown, where: string): void {
-  if (!isRecord(v) || !isRecord(v.positive) || !isRecord(v.negative)) throw new BaselineFormatError(`${where}: expected an exponential histogram object`);
+  if (!isRecord(v) || !isRecord(v.positive) || !isRecord(v.negative))
+    throw new BaselineFormatError(`${where}: expected an exponential histogram object`);
   for (const side of ['positive', 'negative'] as const) {
     const b = v[side] as Record<string, unknown>;
-    if (!Array.isArray(b.bucketCounts) || !b.bucketCounts.every((c) => typeof c === 'number')) throw new BaselineFormatError(`${where}.${side}.bucketCounts: expected numbers`);
+    if (!Array.isArray(b.bucketCounts) || !b.bucketCounts.every((c) => typeof c === 'number'))
+      throw new BaselineFormatError(`${where}.${side}.bucketCounts: expected numbers`);
   }
   try {
     assertValidExponentialHistogram(v as unknown as ExponentialHistogram, where);
@@ -141,13 +151,18 @@ function checkExponential(v: unknown, where: string): void {
 export function parseBaselineFile(value: unknown, source = 'baseline'): BaselineFile {
   if (!isRecord(value)) throw new BaselineFormatError(`${source}: expected a JSON object`);
   if (typeof value.schemaVersion !== 'number' || !BASELINE_SCHEMA_VERSIONS_READ.includes(value.schemaVersion)) {
-    throw new BaselineFormatError(`${source}: schemaVersion ${JSON.stringify(value.schemaVersion)} is not supported (this version reads ${BASELINE_SCHEMA_VERSIONS_READ.join(' and ')}); rebuild it with \`otel-ml baseline\``);
+    throw new BaselineFormatError(
+      `${source}: schemaVersion ${JSON.stringify(value.schemaVersion)} is not supported (this version reads ${BASELINE_SCHEMA_VERSIONS_READ.join(' and ')}); rebuild it with \`otel-ml baseline\``,
+    );
   }
   const model = value.model;
-  if (!isRecord(model) || typeof model.name !== 'string' || model.name === '') throw new BaselineFormatError(`${source}: model.name is missing`);
-  if (!isModelTask(model.task)) throw new BaselineFormatError(`${source}: model.task must be one of ${MODEL_TASKS.join(', ')}`);
+  if (!isRecord(model) || typeof model.name !== 'string' || model.name === '')
+    throw new BaselineFormatError(`${source}: model.name is missing`);
+  if (!isModelTask(model.task))
+    throw new BaselineFormatError(`${source}: model.task must be one of ${MODEL_TASKS.join(', ')}`);
   const src = value.source;
-  if (!isRecord(src) || typeof src.rows !== 'number' || typeof src.sha256 !== 'string') throw new BaselineFormatError(`${source}: source.rows and source.sha256 are required`);
+  if (!isRecord(src) || typeof src.rows !== 'number' || typeof src.sha256 !== 'string')
+    throw new BaselineFormatError(`${source}: source.rows and source.sha256 are required`);
   if (!isRecord(value.features)) throw new BaselineFormatError(`${source}: features must be an object`);
   for (const [name, f] of Object.entries(value.features)) {
     const where = `${source}: features.${name}`;
@@ -157,13 +172,18 @@ export function parseBaselineFile(value: unknown, source = 'baseline'): Baseline
       checkHistogram(f.histogram, `${where}.histogram`);
       const b = f.boundaries as unknown;
       const hb = (f.histogram as { boundaries: number[] }).boundaries;
-      if (!Array.isArray(b) || b.length !== hb.length || b.some((x, i) => x !== hb[i])) throw new BaselineFormatError(`${where}.boundaries: must equal histogram.boundaries`);
+      if (!Array.isArray(b) || b.length !== hb.length || b.some((x, i) => x !== hb[i]))
+        throw new BaselineFormatError(`${where}.boundaries: must equal histogram.boundaries`);
       const d = f.decileBoundaries as unknown;
-      if (!Array.isArray(d) || d.some((x) => !hb.includes(x as number))) throw new BaselineFormatError(`${where}.decileBoundaries: must be a subset of boundaries`);
-      if (f.exponential !== undefined || value.schemaVersion >= 2) checkExponential(f.exponential, `${where}.exponential`);
+      if (!Array.isArray(d) || d.some((x) => !hb.includes(x as number)))
+        throw new BaselineFormatError(`${where}.decileBoundaries: must be a subset of boundaries`);
+      if (f.exponential !== undefined || value.schemaVersion >= 2)
+        checkExponential(f.exponential, `${where}.exponential`);
     } else if (f.type === 'categorical') {
-      if (!Array.isArray(f.categories) || !f.categories.every((c) => typeof c === 'string')) throw new BaselineFormatError(`${where}.categories: expected strings`);
-      if (!isRecord(f.counts) || !Object.values(f.counts).every((c) => typeof c === 'number' && c >= 0)) throw new BaselineFormatError(`${where}.counts: expected non-negative numbers`);
+      if (!Array.isArray(f.categories) || !f.categories.every((c) => typeof c === 'string'))
+        throw new BaselineFormatError(`${where}.categories: expected strings`);
+      if (!isRecord(f.counts) || !Object.values(f.counts).every((c) => typeof c === 'number' && c >= 0))
+        throw new BaselineFormatError(`${where}.counts: expected non-negative numbers`);
     } else {
       throw new BaselineFormatError(`${where}.type: expected "numeric" or "categorical"`);
     }
@@ -178,8 +198,10 @@ export function parseBaselineFile(value: unknown, source = 'baseline'): Baseline
   if (outcomes !== undefined) {
     if (!isRecord(outcomes)) throw new BaselineFormatError(`${source}: outcomes must be an object`);
     if (outcomes.scoreByLabel !== undefined) {
-      if (!isRecord(outcomes.scoreByLabel)) throw new BaselineFormatError(`${source}: outcomes.scoreByLabel must be an object`);
-      for (const [label, h] of Object.entries(outcomes.scoreByLabel)) checkHistogram(h, `${source}: outcomes.scoreByLabel.${label}`);
+      if (!isRecord(outcomes.scoreByLabel))
+        throw new BaselineFormatError(`${source}: outcomes.scoreByLabel must be an object`);
+      for (const [label, h] of Object.entries(outcomes.scoreByLabel))
+        checkHistogram(h, `${source}: outcomes.scoreByLabel.${label}`);
     }
   }
   return value as unknown as BaselineFile;

@@ -17,7 +17,12 @@
  * of a bucket boundary, subnormals and higher scales go to `exponentialIndex`, so both always give
  * the same index.
  */
-import { EXPONENTIAL_MAX_SCALE, EXPONENTIAL_MIN_SCALE, exponentialIndex, type ExponentialHistogramLike } from './exponential.js';
+import {
+  EXPONENTIAL_MAX_SCALE,
+  EXPONENTIAL_MIN_SCALE,
+  exponentialIndex,
+  type ExponentialHistogramLike,
+} from './exponential.js';
 import type { ExponentialHistogram } from './histogram.js';
 
 /** Highest scale at which the fast index path uses a lookup table (2^(scale+2) entries). */
@@ -150,7 +155,10 @@ class SideBuckets {
   }
   copyOut(): { offset: number; bucketCounts: number[] } {
     if (this.empty) return { offset: 0, bucketCounts: [] };
-    return { offset: this.lo, bucketCounts: Array.from(this.counts.subarray(this.lo - this.base, this.hi - this.base + 1)) };
+    return {
+      offset: this.lo,
+      bucketCounts: Array.from(this.counts.subarray(this.lo - this.base, this.hi - this.base + 1)),
+    };
   }
 }
 
@@ -159,7 +167,10 @@ function upperBound(index: number, scale: number): number {
 }
 
 /** Index range [first, last] of the non-zero counts of `b` shifted right by `by`, or undefined. */
-function shiftedRange(b: { readonly offset: number; readonly bucketCounts: ArrayLike<number> }, by: number): [number, number] | undefined {
+function shiftedRange(
+  b: { readonly offset: number; readonly bucketCounts: ArrayLike<number> },
+  by: number,
+): [number, number] | undefined {
   const c = b.bucketCounts;
   let first = 0;
   while (first < c.length && c[first] === 0) first++;
@@ -191,9 +202,12 @@ export class ExponentialAccumulator {
    * {@link EXPONENTIAL_MAX_SCALE}, the highest the specification allows).
    */
   constructor(maxBuckets: number, maxScale: number = EXPONENTIAL_MAX_SCALE) {
-    if (!Number.isInteger(maxBuckets) || maxBuckets < 2) throw new RangeError(`maxBuckets must be an integer >= 2, got ${maxBuckets}`);
+    if (!Number.isInteger(maxBuckets) || maxBuckets < 2)
+      throw new RangeError(`maxBuckets must be an integer >= 2, got ${maxBuckets}`);
     if (!Number.isInteger(maxScale) || maxScale < EXPONENTIAL_MIN_SCALE || maxScale > EXPONENTIAL_MAX_SCALE) {
-      throw new RangeError(`maxScale must be an integer in [${EXPONENTIAL_MIN_SCALE}, ${EXPONENTIAL_MAX_SCALE}], got ${maxScale}`);
+      throw new RangeError(
+        `maxScale must be an integer in [${EXPONENTIAL_MIN_SCALE}, ${EXPONENTIAL_MAX_SCALE}], got ${maxScale}`,
+      );
     }
     this.maxBuckets = maxBuckets;
     this.scale = maxScale;
@@ -234,7 +248,11 @@ export class ExponentialAccumulator {
   /** Smallest k >= 0 such that [lo >> (shift + k), hi >> (shift + k)] fits, within the scale range. */
   private stepsToFit(lo: number, hi: number, shift: number): number {
     let k = 0;
-    while (this.scale - shift - k > EXPONENTIAL_MIN_SCALE && (hi >> (shift + k)) - (lo >> (shift + k)) + 1 > this.maxBuckets) k++;
+    while (
+      this.scale - shift - k > EXPONENTIAL_MIN_SCALE &&
+      (hi >> (shift + k)) - (lo >> (shift + k)) + 1 > this.maxBuckets
+    )
+      k++;
     return k;
   }
 
@@ -253,7 +271,10 @@ export class ExponentialAccumulator {
    * and max stay known only while every non-empty added histogram had them.
    */
   add(h: ExponentialHistogramLike): void {
-    if (!Number.isInteger(h.scale) || h.scale < EXPONENTIAL_MIN_SCALE || h.scale > EXPONENTIAL_MAX_SCALE) throw new RangeError(`exponential histogram scale ${h.scale} is outside [${EXPONENTIAL_MIN_SCALE}, ${EXPONENTIAL_MAX_SCALE}]`);
+    if (!Number.isInteger(h.scale) || h.scale < EXPONENTIAL_MIN_SCALE || h.scale > EXPONENTIAL_MAX_SCALE)
+      throw new RangeError(
+        `exponential histogram scale ${h.scale} is outside [${EXPONENTIAL_MIN_SCALE}, ${EXPONENTIAL_MAX_SCALE}]`,
+      );
     const zt = h.zeroThreshold ?? 0;
     if (zt > this.zeroThreshold) {
       this.zeroThreshold = zt;
@@ -263,7 +284,10 @@ export class ExponentialAccumulator {
     const ownShift = this.scale - target;
     const inShift = h.scale - target;
     // k further steps so that both signs fit: own range and incoming range, both at target - k
-    const k = Math.max(this.stepsToMerge(this.pos, h.positive, ownShift, inShift, target), this.stepsToMerge(this.neg, h.negative, ownShift, inShift, target));
+    const k = Math.max(
+      this.stepsToMerge(this.pos, h.positive, ownShift, inShift, target),
+      this.stepsToMerge(this.neg, h.negative, ownShift, inShift, target),
+    );
     this.downscale(ownShift + k);
     let zero = h.zeroCount;
     zero += this.addSide(this.pos, h.positive, h.scale);
@@ -284,7 +308,13 @@ export class ExponentialAccumulator {
   }
 
   /** Steps below `target` at which one sign's own range (at this.scale) and incoming range (at target + inShift) fit together. */
-  private stepsToMerge(side: SideBuckets, b: { readonly offset: number; readonly bucketCounts: ArrayLike<number> }, ownShift: number, inShift: number, target: number): number {
+  private stepsToMerge(
+    side: SideBuckets,
+    b: { readonly offset: number; readonly bucketCounts: ArrayLike<number> },
+    ownShift: number,
+    inShift: number,
+    target: number,
+  ): number {
     const inc = shiftedRange(b, inShift);
     if (inc === undefined && side.empty) return 0;
     let k = 0;
@@ -301,7 +331,11 @@ export class ExponentialAccumulator {
    * Adds one sign's buckets (at `fromScale`, >= this.scale, already known to fit); returns the
    * count that fell into the zero bucket.
    */
-  private addSide(side: SideBuckets, b: { readonly offset: number; readonly bucketCounts: ArrayLike<number> }, fromScale: number): number {
+  private addSide(
+    side: SideBuckets,
+    b: { readonly offset: number; readonly bucketCounts: ArrayLike<number> },
+    fromScale: number,
+  ): number {
     const by = fromScale - this.scale;
     const c = b.bucketCounts;
     if (this.zeroThreshold > 0) {
@@ -351,12 +385,18 @@ export class ExponentialAccumulator {
    * The occupied buckets of each sign as views of the accumulator's own arrays (no copy): valid
    * until the next change. For encoders.
    */
-  bucketViews(): { positive: { offset: number; bucketCounts: Float64Array }; negative: { offset: number; bucketCounts: Float64Array } } {
+  bucketViews(): {
+    positive: { offset: number; bucketCounts: Float64Array };
+    negative: { offset: number; bucketCounts: Float64Array };
+  } {
     return { positive: this.pos.view(), negative: this.neg.view() };
   }
 
   /** Buckets occupied on each sign (for tests and size estimates). */
   bucketSpans(): { positive: number; negative: number } {
-    return { positive: this.pos.empty ? 0 : this.pos.hi - this.pos.lo + 1, negative: this.neg.empty ? 0 : this.neg.hi - this.neg.lo + 1 };
+    return {
+      positive: this.pos.empty ? 0 : this.pos.hi - this.pos.lo + 1,
+      negative: this.neg.empty ? 0 : this.neg.hi - this.neg.lo + 1,
+    };
   }
 }

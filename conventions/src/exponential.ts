@@ -81,7 +81,10 @@ export function exponentialLowerBound(index: number, scale: number): number {
 }
 
 /** Buckets of one sign moved to a scale lower by `by` (index i -> i >> by). */
-export function downscaleBuckets(b: { readonly offset: number; readonly bucketCounts: ArrayLike<number> }, by: number): ExponentialBuckets {
+export function downscaleBuckets(
+  b: { readonly offset: number; readonly bucketCounts: ArrayLike<number> },
+  by: number,
+): ExponentialBuckets {
   if (by < 0 || !Number.isInteger(by)) throw new RangeError(`downscale by ${by}: expected a non-negative integer`);
   const counts = b.bucketCounts;
   if (by === 0 || counts.length === 0) return { offset: b.offset, bucketCounts: Array.from(counts) };
@@ -109,7 +112,11 @@ function range(b: ExponentialBuckets): [number, number] | undefined {
  * How many scale steps below `scale` the ranges must go so that each sign's buckets fit in
  * `maxBuckets` (at least 0; never below EXPONENTIAL_MIN_SCALE).
  */
-export function downscaleNeeded(ranges: readonly ([number, number] | undefined)[], scale: number, maxBuckets: number): number {
+export function downscaleNeeded(
+  ranges: readonly ([number, number] | undefined)[],
+  scale: number,
+  maxBuckets: number,
+): number {
   if (!(maxBuckets >= 2)) throw new RangeError(`maxBuckets must be at least 2, got ${maxBuckets}`);
   let by = 0;
   for (const r of ranges) {
@@ -121,14 +128,28 @@ export function downscaleNeeded(ranges: readonly ([number, number] | undefined)[
 
 /** An empty histogram at `scale` (zero threshold 0). */
 export function emptyExponential(scale: number = EXPONENTIAL_MAX_SCALE): ExponentialHistogram {
-  return { scale, zeroCount: 0, zeroThreshold: 0, positive: { offset: 0, bucketCounts: [] }, negative: { offset: 0, bucketCounts: [] }, count: 0, sum: 0 };
+  return {
+    scale,
+    zeroCount: 0,
+    zeroThreshold: 0,
+    positive: { offset: 0, bucketCounts: [] },
+    negative: { offset: 0, bucketCounts: [] },
+    count: 0,
+    sum: 0,
+  };
 }
 
 /** `h` at the lower scale `scale` (<= h.scale), empty buckets at both ends trimmed. */
 export function exponentialAtScale(h: ExponentialHistogram, scale: number): ExponentialHistogram {
-  if (scale > h.scale) throw new RangeError(`cannot raise the scale of an exponential histogram (${h.scale} -> ${scale})`);
+  if (scale > h.scale)
+    throw new RangeError(`cannot raise the scale of an exponential histogram (${h.scale} -> ${scale})`);
   const by = h.scale - scale;
-  return { ...h, scale, positive: trim(downscaleBuckets(h.positive, by)), negative: trim(downscaleBuckets(h.negative, by)) };
+  return {
+    ...h,
+    scale,
+    positive: trim(downscaleBuckets(h.positive, by)),
+    negative: trim(downscaleBuckets(h.negative, by)),
+  };
 }
 
 function trim(b: ExponentialBuckets): ExponentialBuckets {
@@ -145,7 +166,9 @@ function addBuckets(a: ExponentialBuckets, b: ExponentialBuckets): ExponentialBu
   const lo = Math.min(ra[0], rb[0]);
   const hi = Math.max(ra[1], rb[1]);
   const out = new Array<number>(hi - lo + 1).fill(0);
-  for (const x of [a, b]) for (let i = 0; i < x.bucketCounts.length; i++) if (x.bucketCounts[i]! > 0) out[x.offset + i - lo]! += x.bucketCounts[i]!;
+  for (const x of [a, b])
+    for (let i = 0; i < x.bucketCounts.length; i++)
+      if (x.bucketCounts[i]! > 0) out[x.offset + i - lo]! += x.bucketCounts[i]!;
   return { offset: lo, bucketCounts: out };
 }
 
@@ -167,7 +190,11 @@ function maxOf(a: number | undefined, b: number | undefined, aEmpty: boolean, bE
  * Counts, zero counts and sums add; min/max are kept when both sides know theirs (an empty side
  * does not count). Both must use the same zero threshold.
  */
-export function mergeExponential(a: ExponentialHistogram, b: ExponentialHistogram, maxBuckets: number): ExponentialHistogram {
+export function mergeExponential(
+  a: ExponentialHistogram,
+  b: ExponentialHistogram,
+  maxBuckets: number,
+): ExponentialHistogram {
   const za = a.zeroThreshold ?? 0;
   const zb = b.zeroThreshold ?? 0;
   if (za !== zb) throw new RangeError(`cannot merge exponential histograms with zero thresholds ${za} and ${zb}`);
@@ -209,12 +236,22 @@ export function mergeExponential(a: ExponentialHistogram, b: ExponentialHistogra
  * series). Undefined when the current reading is not a continuation of the previous one: a
  * higher scale, another zero threshold, or a count or bucket that decreased (a reset).
  */
-export function subtractExponential(current: ExponentialHistogramLike, previous: ExponentialHistogramLike): ExponentialHistogram | undefined {
-  if (previous.scale < current.scale || (previous.zeroThreshold ?? 0) !== (current.zeroThreshold ?? 0)) return undefined;
+export function subtractExponential(
+  current: ExponentialHistogramLike,
+  previous: ExponentialHistogramLike,
+): ExponentialHistogram | undefined {
+  if (previous.scale < current.scale || (previous.zeroThreshold ?? 0) !== (current.zeroThreshold ?? 0))
+    return undefined;
   if (current.count < previous.count || current.zeroCount < previous.zeroCount) return undefined;
   const by = previous.scale - current.scale;
-  const positive = subtractBuckets(current.positive, by === 0 ? previous.positive : downscaleBuckets(previous.positive, by));
-  const negative = subtractBuckets(current.negative, by === 0 ? previous.negative : downscaleBuckets(previous.negative, by));
+  const positive = subtractBuckets(
+    current.positive,
+    by === 0 ? previous.positive : downscaleBuckets(previous.positive, by),
+  );
+  const negative = subtractBuckets(
+    current.negative,
+    by === 0 ? previous.negative : downscaleBuckets(previous.negative, by),
+  );
   if (positive === undefined || negative === undefined) return undefined;
   return {
     scale: current.scale,
@@ -228,7 +265,10 @@ export function subtractExponential(current: ExponentialHistogramLike, previous:
 }
 
 /** cur - prev bucket by bucket (prev's non-zero buckets must lie in cur's range), or undefined when one goes negative. */
-function subtractBuckets(cur: { readonly offset: number; readonly bucketCounts: ArrayLike<number> }, prev: { readonly offset: number; readonly bucketCounts: ArrayLike<number> }): ExponentialBuckets | undefined {
+function subtractBuckets(
+  cur: { readonly offset: number; readonly bucketCounts: ArrayLike<number> },
+  prev: { readonly offset: number; readonly bucketCounts: ArrayLike<number> },
+): ExponentialBuckets | undefined {
   const out = Array.from(cur.bucketCounts);
   const p = prev.bucketCounts;
   for (let j = 0; j < p.length; j++) {
@@ -277,7 +317,14 @@ export function explicitFromExponential(h: ExponentialHistogram): ExplicitHistog
     edge(exponentialLowerBound(pos.offset + i + 1, h.scale), c);
   }
   const known = h.count > 0;
-  return { boundaries, counts, count: h.count, sum: h.sum, ...(known && h.min !== undefined ? { min: h.min } : {}), ...(known && h.max !== undefined ? { max: h.max } : {}) };
+  return {
+    boundaries,
+    counts,
+    count: h.count,
+    sum: h.sum,
+    ...(known && h.min !== undefined ? { min: h.min } : {}),
+    ...(known && h.max !== undefined ? { max: h.max } : {}),
+  };
 }
 
 /** Throws a RangeError naming the first broken invariant of an exponential histogram. */
@@ -286,16 +333,23 @@ export function assertValidExponentialHistogram(h: ExponentialHistogram, what = 
     throw new RangeError(`${what}: scale ${h.scale} is outside [${EXPONENTIAL_MIN_SCALE}, ${EXPONENTIAL_MAX_SCALE}]`);
   }
   const zt = h.zeroThreshold ?? 0;
-  if (!(zt >= 0) || !Number.isFinite(zt)) throw new RangeError(`${what}: zero threshold ${zt} is negative or not finite`);
-  if (!(h.zeroCount >= 0) || !Number.isFinite(h.zeroCount)) throw new RangeError(`${what}: zero count ${h.zeroCount} is negative or not finite`);
+  if (!(zt >= 0) || !Number.isFinite(zt))
+    throw new RangeError(`${what}: zero threshold ${zt} is negative or not finite`);
+  if (!(h.zeroCount >= 0) || !Number.isFinite(h.zeroCount))
+    throw new RangeError(`${what}: zero count ${h.zeroCount} is negative or not finite`);
   let total = h.zeroCount;
-  for (const [side, b] of [['positive', h.positive], ['negative', h.negative]] as const) {
+  for (const [side, b] of [
+    ['positive', h.positive],
+    ['negative', h.negative],
+  ] as const) {
     if (!Number.isInteger(b.offset)) throw new RangeError(`${what}: ${side} offset ${b.offset} is not an integer`);
     for (let i = 0; i < b.bucketCounts.length; i++) {
       const c = b.bucketCounts[i]!;
-      if (!(c >= 0) || !Number.isFinite(c)) throw new RangeError(`${what}: ${side} bucket ${b.offset + i} count ${c} is negative or not finite`);
+      if (!(c >= 0) || !Number.isFinite(c))
+        throw new RangeError(`${what}: ${side} bucket ${b.offset + i} count ${c} is negative or not finite`);
       total += c;
     }
   }
-  if (Math.abs(total - h.count) > 1e-9 * Math.max(1, total)) throw new RangeError(`${what}: bucket counts add up to ${total} but count is ${h.count}`);
+  if (Math.abs(total - h.count) > 1e-9 * Math.max(1, total))
+    throw new RangeError(`${what}: bucket counts add up to ${total} but count is ${h.count}`);
 }

@@ -53,12 +53,15 @@ export interface CategoricalCounts {
 export function assertValidExplicitHistogram(h: ExplicitHistogram, what = 'histogram'): void {
   const { boundaries, counts } = h;
   if (counts.length !== boundaries.length + 1) {
-    throw new RangeError(`${what}: ${counts.length} counts for ${boundaries.length} boundaries (expected ${boundaries.length + 1})`);
+    throw new RangeError(
+      `${what}: ${counts.length} counts for ${boundaries.length} boundaries (expected ${boundaries.length + 1})`,
+    );
   }
   for (let i = 0; i < boundaries.length; i++) {
     const b = boundaries[i]!;
     if (!Number.isFinite(b)) throw new RangeError(`${what}: boundary ${i} is not finite (${b})`);
-    if (i > 0 && !(b > boundaries[i - 1]!)) throw new RangeError(`${what}: boundaries are not strictly increasing at index ${i}`);
+    if (i > 0 && !(b > boundaries[i - 1]!))
+      throw new RangeError(`${what}: boundaries are not strictly increasing at index ${i}`);
   }
   let total = 0;
   for (let i = 0; i < counts.length; i++) {

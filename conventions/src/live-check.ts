@@ -98,17 +98,35 @@ export interface TelemetryToCheck {
 const SPAN_KINDS = ['internal', 'server', 'client', 'producer', 'consumer'];
 
 /** The instrument kinds a given exported shape can come from. */
-function instrumentOf(m: SdkMetricLike | DecodedMetricLike): { kinds: InstrumentKind[]; name: string; unit: string; points: readonly PointLike[] } {
+function instrumentOf(m: SdkMetricLike | DecodedMetricLike): {
+  kinds: InstrumentKind[];
+  name: string;
+  unit: string;
+  points: readonly PointLike[];
+} {
   if ('descriptor' in m) {
     const kinds: InstrumentKind[] =
-      m.dataPointType === 0 || m.dataPointType === 1 ? ['histogram'] : m.dataPointType === 2 ? ['gauge'] : m.isMonotonic === false ? ['updowncounter'] : ['counter'];
+      m.dataPointType === 0 || m.dataPointType === 1
+        ? ['histogram']
+        : m.dataPointType === 2
+          ? ['gauge']
+          : m.isMonotonic === false
+            ? ['updowncounter']
+            : ['counter'];
     // An asynchronous up-down counter exported as a non-monotonic sum is also a fair
     // representation of a gauge-like value; the descriptor's type disambiguates when present.
     return { kinds, name: m.descriptor.name, unit: m.descriptor.unit, points: m.dataPoints };
   }
   const d = m.data;
   if (d.type === 'summary') return { kinds: [], name: m.name, unit: m.unit, points: [] };
-  const kinds: InstrumentKind[] = d.type === 'sum' ? (d.isMonotonic ? ['counter'] : ['updowncounter']) : d.type === 'gauge' ? ['gauge'] : ['histogram'];
+  const kinds: InstrumentKind[] =
+    d.type === 'sum'
+      ? d.isMonotonic
+        ? ['counter']
+        : ['updowncounter']
+      : d.type === 'gauge'
+        ? ['gauge']
+        : ['histogram'];
   return { kinds, name: m.name, unit: m.unit, points: d.points };
 }
 
@@ -123,7 +141,8 @@ function typeMatches(expected: string, value: unknown): boolean {
     case 'boolean':
       return typeof value === 'boolean';
     default:
-      if (expected.endsWith('[]')) return Array.isArray(value) && value.every((v) => typeMatches(expected.slice(0, -2), v));
+      if (expected.endsWith('[]'))
+        return Array.isArray(value) && value.every((v) => typeMatches(expected.slice(0, -2), v));
       return true;
   }
 }
@@ -149,29 +168,63 @@ function checkAttributes(
   for (const [name, value] of Object.entries(attrs)) {
     const found = lookup(registry, name);
     if (!found) {
-      if (name.startsWith('ml.')) out.push({ kind: 'unknown_attribute', signal, attribute: name, message: `attribute "${name}" on ${signal} is not defined in the registry` });
+      if (name.startsWith('ml.'))
+        out.push({
+          kind: 'unknown_attribute',
+          signal,
+          attribute: name,
+          message: `attribute "${name}" on ${signal} is not defined in the registry`,
+        });
       continue;
     }
     const { id, def } = found;
     if (allowed && !allowed.some((r) => r.id === id)) {
-      out.push({ kind: 'attribute_not_allowed', signal, attribute: name, message: `attribute "${name}" is defined but not listed for ${signal}` });
+      out.push({
+        kind: 'attribute_not_allowed',
+        signal,
+        attribute: name,
+        message: `attribute "${name}" is defined but not listed for ${signal}`,
+      });
     }
     if (onMetric && !def.onMetrics) {
-      out.push({ kind: 'not_for_metrics', signal, attribute: name, message: `attribute "${name}" has unbounded values and must not be used on metrics (${signal})` });
+      out.push({
+        kind: 'not_for_metrics',
+        signal,
+        attribute: name,
+        message: `attribute "${name}" has unbounded values and must not be used on metrics (${signal})`,
+      });
     }
     if (def.type === 'enum') {
       if (!def.openEnum && def.values && !def.values.includes(value as string | number)) {
-        out.push({ kind: 'undefined_enum_value', signal, attribute: name, message: `value ${JSON.stringify(value)} of "${name}" on ${signal} is not one of ${def.values.join(', ')}` });
+        out.push({
+          kind: 'undefined_enum_value',
+          signal,
+          attribute: name,
+          message: `value ${JSON.stringify(value)} of "${name}" on ${signal} is not one of ${def.values.join(', ')}`,
+        });
       }
     } else if (!typeMatches(def.type, value)) {
-      out.push({ kind: 'wrong_type', signal, attribute: name, message: `attribute "${name}" on ${signal} should be ${def.type}, got ${typeof value}` });
+      out.push({
+        kind: 'wrong_type',
+        signal,
+        attribute: name,
+        message: `attribute "${name}" on ${signal} should be ${def.type}, got ${typeof value}`,
+      });
     }
   }
   for (const ref of allowed ?? []) {
     if (ref.requirement !== 'required') continue;
     const def = registry.attributes[ref.id];
-    const present = def?.template ? Object.keys(attrs).some((k) => k.startsWith(`${ref.id}.`)) : attrs[ref.id] !== undefined;
-    if (!present) out.push({ kind: 'missing_required_attribute', signal, attribute: ref.id, message: `required attribute "${ref.id}" is missing on ${signal}` });
+    const present = def?.template
+      ? Object.keys(attrs).some((k) => k.startsWith(`${ref.id}.`))
+      : attrs[ref.id] !== undefined;
+    if (!present)
+      out.push({
+        kind: 'missing_required_attribute',
+        signal,
+        attribute: ref.id,
+        message: `required attribute "${ref.id}" is missing on ${signal}`,
+      });
   }
 }
 
@@ -185,16 +238,32 @@ export function liveCheck(telemetry: TelemetryToCheck, registry: Registry = REGI
         const { kinds, name, unit, points } = instrumentOf(m);
         const def = registry.metrics[name];
         if (!def) {
-          if (name.startsWith('ml.')) violations.push({ kind: 'unknown_metric', signal: name, message: `metric "${name}" is not defined in the registry` });
-          for (const p of points) checkAttributes(registry, `metric ${name}`, p.attributes, undefined, true, violations);
+          if (name.startsWith('ml.'))
+            violations.push({
+              kind: 'unknown_metric',
+              signal: name,
+              message: `metric "${name}" is not defined in the registry`,
+            });
+          for (const p of points)
+            checkAttributes(registry, `metric ${name}`, p.attributes, undefined, true, violations);
           continue;
         }
         metricsSeen[name] = (metricsSeen[name] ?? 0) + points.length;
-        if (unit !== def.unit) violations.push({ kind: 'wrong_unit', signal: name, message: `metric "${name}" has unit "${unit}", the registry says "${def.unit}"` });
+        if (unit !== def.unit)
+          violations.push({
+            kind: 'wrong_unit',
+            signal: name,
+            message: `metric "${name}" has unit "${unit}", the registry says "${def.unit}"`,
+          });
         if (kinds.length > 0 && !kinds.includes(def.instrument)) {
-          violations.push({ kind: 'wrong_instrument', signal: name, message: `metric "${name}" was exported as ${kinds.join('/')}, the registry says ${def.instrument}` });
+          violations.push({
+            kind: 'wrong_instrument',
+            signal: name,
+            message: `metric "${name}" was exported as ${kinds.join('/')}, the registry says ${def.instrument}`,
+          });
         }
-        for (const p of points) checkAttributes(registry, `metric ${name}`, p.attributes, def.attributes, true, violations);
+        for (const p of points)
+          checkAttributes(registry, `metric ${name}`, p.attributes, def.attributes, true, violations);
       }
     }
   }
@@ -207,14 +276,22 @@ export function liveCheck(telemetry: TelemetryToCheck, registry: Registry = REGI
     const def = registry.spans.find((s) => s.kind === kind);
     const signal = `span "${span.name}" (${kind})`;
     if (!def) {
-      violations.push({ kind: 'unknown_span', signal, message: `no ML span of kind ${kind} is defined in the registry` });
+      violations.push({
+        kind: 'unknown_span',
+        signal,
+        message: `no ML span of kind ${kind} is defined in the registry`,
+      });
       continue;
     }
     checkAttributes(registry, signal, span.attributes, def.attributes, false, violations);
     const op = span.attributes['ml.operation.name'];
     const model = span.attributes['ml.model.name'];
     if (typeof op === 'string' && typeof model === 'string' && span.name !== `${op} ${model}`) {
-      violations.push({ kind: 'unknown_span', signal, message: `span name should be "${op} ${model}" ({ml.operation.name} {ml.model.name})` });
+      violations.push({
+        kind: 'unknown_span',
+        signal,
+        message: `span name should be "${op} ${model}" ({ml.operation.name} {ml.model.name})`,
+      });
     }
   }
   let eventsSeen = 0;
@@ -222,12 +299,19 @@ export function liveCheck(telemetry: TelemetryToCheck, registry: Registry = REGI
     if (!name || !name.startsWith('ml.')) return;
     eventsSeen++;
     const def = registry.events[name];
-    if (!def) violations.push({ kind: 'unknown_event', signal: name, message: `event "${name}" is not defined in the registry` });
+    if (!def)
+      violations.push({
+        kind: 'unknown_event',
+        signal: name,
+        message: `event "${name}" is not defined in the registry`,
+      });
     else checkAttributes(registry, `event ${name}`, attrs, def.attributes, false, violations);
   };
   for (const span of telemetry.spans ?? []) for (const e of span.events ?? []) checkEvent(e.name, e.attributes ?? {});
   for (const log of telemetry.logs ?? []) {
-    const name = log.eventName ?? (typeof log.attributes['event.name'] === 'string' ? (log.attributes['event.name'] as string) : undefined);
+    const name =
+      log.eventName ??
+      (typeof log.attributes['event.name'] === 'string' ? (log.attributes['event.name'] as string) : undefined);
     checkEvent(name, Object.fromEntries(Object.entries(log.attributes).filter(([k]) => k !== 'event.name')));
   }
   return { violations, metricsSeen, spansSeen, eventsSeen };
@@ -238,7 +322,9 @@ export function assertConforms(telemetry: TelemetryToCheck, registry: Registry =
   const report = liveCheck(telemetry, registry);
   if (report.violations.length > 0) {
     const lines = report.violations.map((v) => `  - ${v.message}`);
-    throw new Error(`telemetry does not conform to the otel-ml conventions (${report.violations.length} violations):\n${lines.join('\n')}`);
+    throw new Error(
+      `telemetry does not conform to the otel-ml conventions (${report.violations.length} violations):\n${lines.join('\n')}`,
+    );
   }
   return report;
 }

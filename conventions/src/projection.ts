@@ -44,7 +44,8 @@ export function seededUniform(seed: number): () => number {
  * uniforms, u1 taken in (0, 1]) divided by its Euclidean norm.
  */
 export function projectionDirections(seed: number, k: number, d: number): Float64Array {
-  if (!Number.isInteger(k) || k < 1 || !Number.isInteger(d) || d < 1) throw new RangeError(`projections need k >= 1 and d >= 1, got k=${k}, d=${d}`);
+  if (!Number.isInteger(k) || k < 1 || !Number.isInteger(d) || d < 1)
+    throw new RangeError(`projections need k >= 1 and d >= 1, got k=${k}, d=${d}`);
   const rand = seededUniform(seed);
   const normal = (): number => {
     const u1 = 1 - rand();

@@ -54,21 +54,37 @@ async function main(): Promise<void> {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   mkdirSync(outDir, { recursive: true });
-  console.log(bold('otel-ml demo') + dim(` · ${WINDOWS} windows of ${ROWS} predictions · drift injected from window ${DRIFT_FROM + 1}`));
+  console.log(
+    bold('otel-ml demo') +
+      dim(` · ${WINDOWS} windows of ${ROWS} predictions · drift injected from window ${DRIFT_FROM + 1}`),
+  );
 
   // 1. Training data and baseline.
   const train = generate(20_000, 1, { amountShift: 0, txShift: 0, concept: 0 });
   writeFileSync(join(work, 'train.csv'), train.csv);
-  const { baseline } = await buildBaseline({ data: join(work, 'train.csv'), model: 'fraud-detector', modelVersion: '1', task: 'binary_classification', scoreColumn: 'score', labelColumn: 'label', progress: false });
+  const { baseline } = await buildBaseline({
+    data: join(work, 'train.csv'),
+    model: 'fraud-detector',
+    modelVersion: '1',
+    task: 'binary_classification',
+    scoreColumn: 'score',
+    labelColumn: 'label',
+    progress: false,
+  });
   writeFileSync(join(work, 'fraud-detector.baseline.json'), JSON.stringify(baseline, null, 2));
-  console.log(`${dim('baseline')}  ${baseline.source.rows} training rows, ${Object.keys(baseline.features).length} features -> ${join(work, 'fraud-detector.baseline.json')}`);
+  console.log(
+    `${dim('baseline')}  ${baseline.source.rows} training rows, ${Object.keys(baseline.features).length} features -> ${join(work, 'fraud-detector.baseline.json')}`,
+  );
 
   // 2. The processor, on a simulated clock so that a one-minute window takes a second or two.
   let now = Date.UTC(2026, 0, 1, 9, 0, 0);
   const svc = await startService(
     {
       ...DEFAULT_CONFIG,
-      receivers: { http: { ...DEFAULT_CONFIG.receivers.http, port: 0 }, grpc: { ...DEFAULT_CONFIG.receivers.grpc, port: 0 } },
+      receivers: {
+        http: { ...DEFAULT_CONFIG.receivers.http, port: 0 },
+        grpc: { ...DEFAULT_CONFIG.receivers.grpc, port: 0 },
+      },
       storage: { path: join(work, 'state.db'), durability: 'normal' },
       windows: { lengthMs: WINDOW_MS, minRows: 50, maxExtensions: 3 },
       models: [{ name: 'fraud-detector', baseline: join(work, 'fraud-detector.baseline.json'), reference: 'baseline' }],
@@ -76,17 +92,28 @@ async function main(): Promise<void> {
     },
     { clock: () => now, manualEvaluation: true },
   );
-  console.log(`${dim('processor')} OTLP/HTTP ${svc.httpUrl}/v1/metrics · status page ${svc.httpUrl}/ · Prometheus ${svc.httpUrl}/metrics · state ${join(work, 'state.db')}`);
+  console.log(
+    `${dim('processor')} OTLP/HTTP ${svc.httpUrl}/v1/metrics · status page ${svc.httpUrl}/ · Prometheus ${svc.httpUrl}/metrics · state ${join(work, 'state.db')}`,
+  );
 
   // 3. The instrumented model service: instrumentation first, then the model library.
   const producer = createMlMetricProducer();
-  const reader = new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `${svc.httpUrl}/v1/metrics` }), exportIntervalMillis: 3_600_000, metricProducers: [producer] });
+  const reader = new PeriodicExportingMetricReader({
+    exporter: new OTLPMetricExporter({ url: `${svc.httpUrl}/v1/metrics` }),
+    exportIntervalMillis: 3_600_000,
+    metricProducers: [producer],
+  });
   producer.bindReader(reader);
-  const meterProvider = new MeterProvider({ readers: [reader], resource: resourceFromAttributes({ 'service.name': 'fraud-api', 'deployment.environment.name': 'demo' }) });
+  const meterProvider = new MeterProvider({
+    readers: [reader],
+    resource: resourceFromAttributes({ 'service.name': 'fraud-api', 'deployment.environment.name': 'demo' }),
+  });
   const spans = new InMemorySpanExporter();
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
   const instrumentation = new MlInstrumentation({
-    models: { 'fraud-detector': { name: 'fraud-detector', version: '1', task: 'binary_classification', features: FEATURES } },
+    models: {
+      'fraud-detector': { name: 'fraud-detector', version: '1', task: 'binary_classification', features: FEATURES },
+    },
   });
   registerInstrumentations({ instrumentations: [instrumentation], meterProvider, tracerProvider });
   const require = createRequire(import.meta.url);
@@ -94,7 +121,9 @@ async function main(): Promise<void> {
   const modelPath = join(work, 'fraud-detector.onnx');
   writeFileSync(modelPath, logisticModel(MODEL_SPEC));
   const session = await ort.InferenceSession.create(modelPath);
-  console.log(`${dim('model')}     ONNX logistic regression over ${FEATURES.length} features, served by onnxruntime-node ${ort.env.versions.node}, instrumented by MlInstrumentation\n`);
+  console.log(
+    `${dim('model')}     ONNX logistic regression over ${FEATURES.length} features, served by onnxruntime-node ${ort.env.versions.node}, instrumented by MlInstrumentation\n`,
+  );
 
   let pendingOutcomes: { score: number; label: 0 | 1 }[] = [];
   const reports: ModelReport[] = [];
@@ -104,7 +133,8 @@ async function main(): Promise<void> {
   });
 
   for (let w = 0; w < WINDOWS && !stopping; w++) {
-    const drift: DriftPlan = w >= DRIFT_FROM ? { amountShift: 0.9, txShift: 2, concept: 1 } : { amountShift: 0, txShift: 0, concept: 0 };
+    const drift: DriftPlan =
+      w >= DRIFT_FROM ? { amountShift: 0.9, txShift: 2, concept: 1 } : { amountShift: 0, txShift: 0, concept: 0 };
     const batch = generate(ROWS, 100 + w, drift);
     const monitor = instrumentation.getModelMonitors('fraud-detector')[0];
     // Outcomes of the previous window's predictions arrive now (one window late).
@@ -112,7 +142,10 @@ async function main(): Promise<void> {
     pendingOutcomes = [];
     for (let i = 0; i < batch.rows.length; i += 4) {
       const rows = batch.rows.slice(i, i + 4);
-      const input = new ort.Tensor('float32', Float32Array.from(rows.flatMap((r) => r.features)), [rows.length, FEATURES.length]);
+      const input = new ort.Tensor('float32', Float32Array.from(rows.flatMap((r) => r.features)), [
+        rows.length,
+        FEATURES.length,
+      ]);
       const out = await session.run({ features: input });
       const probs = out.probability!.data as Float32Array;
       rows.forEach((r, k) => pendingOutcomes.push({ score: probs[k]!, label: r.label }));

@@ -13,11 +13,20 @@ export const yellow = wrap('33');
 
 export function printWindow(r: ModelReport, n: number, spans: number): void {
   const time = r.window ? `${r.window.start.slice(11, 16)}-${r.window.end.slice(11, 16)}` : '';
-  const verdict = r.status === 'insufficient_data' ? yellow('insufficient data') : driftedNames(r).length ? red(`DRIFT: ${driftedNames(r).join(', ')}`) : green('no drift');
-  const perf = r.performance ? `acc ${fmt(r.performance.accuracy)} AUC ${fmt(r.performance.rocAuc)}` : 'no outcomes yet';
+  const verdict =
+    r.status === 'insufficient_data'
+      ? yellow('insufficient data')
+      : driftedNames(r).length
+        ? red(`DRIFT: ${driftedNames(r).join(', ')}`)
+        : green('no drift');
+  const perf = r.performance
+    ? `acc ${fmt(r.performance.accuracy)} AUC ${fmt(r.performance.rocAuc)}`
+    : 'no outcomes yet';
   const cal = r.calibration ? `ECE ${fmt(r.calibration.ece)}` : '';
   const retrain = r.retrain?.recommended ? `  ${red('retraining RECOMMENDED')}` : '';
-  console.log(`${bold(`window ${n}`)} ${dim(time)}  ${r.current.count} rows  ${spans} spans  ${perf}  ${cal}  ${verdict}${retrain}`);
+  console.log(
+    `${bold(`window ${n}`)} ${dim(time)}  ${r.current.count} rows  ${spans} spans  ${perf}  ${cal}  ${verdict}${retrain}`,
+  );
   const rows = bySeverity(r.features).slice(0, 6);
   for (const [name, f] of rows) {
     const mark = f.drift.verdict === 'drift' ? red('●') : f.drift.significant ? yellow('●') : green('●');

@@ -56,7 +56,9 @@ export function generate(n: number, seed: number, drift: DriftPlan): { rows: Tra
     const truth = sigmoid(Math.log(score / (1 - score)) + drift.concept * (2.5 * risk - 0.8));
     const label: 0 | 1 = r() < truth ? 1 : 0;
     rows.push({ features: x, label, score });
-    lines.push(`${x.map((v) => (Number.isInteger(v) ? String(v) : v.toFixed(4))).join(',')},${score.toFixed(6)},${label}`);
+    lines.push(
+      `${x.map((v) => (Number.isInteger(v) ? String(v) : v.toFixed(4))).join(',')},${score.toFixed(6)},${label}`,
+    );
   }
   return { rows, csv: `${lines.join('\n')}\n` };
 }

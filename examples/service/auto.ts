@@ -31,11 +31,23 @@ import { createTelemetry } from './telemetry.js';
 const MAX_PENDING = 100_000;
 
 export async function startAutoService(o: ExampleServiceOptions = {}): Promise<RunningExample> {
-  const telemetry = createTelemetry({ serviceName: o.serviceName ?? 'fraud-api', otlpEndpoint: o.otlpEndpoint, traces: o.traces, exportIntervalMs: o.exportIntervalMs, prometheus: o.prometheus });
-  const instrumentation = new MlInstrumentation({
-    models: { 'fraud-detector': { name: 'fraud-detector', version: '1', task: 'binary_classification', features: FEATURES } },
+  const telemetry = createTelemetry({
+    serviceName: o.serviceName ?? 'fraud-api',
+    otlpEndpoint: o.otlpEndpoint,
+    traces: o.traces,
+    exportIntervalMs: o.exportIntervalMs,
+    prometheus: o.prometheus,
   });
-  const unregister = registerInstrumentations({ instrumentations: [instrumentation], meterProvider: telemetry.meterProvider, tracerProvider: telemetry.tracerProvider });
+  const instrumentation = new MlInstrumentation({
+    models: {
+      'fraud-detector': { name: 'fraud-detector', version: '1', task: 'binary_classification', features: FEATURES },
+    },
+  });
+  const unregister = registerInstrumentations({
+    instrumentations: [instrumentation],
+    meterProvider: telemetry.meterProvider,
+    tracerProvider: telemetry.tracerProvider,
+  });
 
   const require = createRequire(import.meta.url);
   const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
@@ -48,7 +60,11 @@ export async function startAutoService(o: ExampleServiceOptions = {}): Promise<R
   const server = await listen(
     {
       predict: async (rows): Promise<Prediction[]> => {
-        const input = new ort.Tensor('float32', Float32Array.from(rows.flatMap((r) => featureVector(r.features).map((v) => (Number.isNaN(v) ? 0 : v)))), [rows.length, FEATURES.length]);
+        const input = new ort.Tensor(
+          'float32',
+          Float32Array.from(rows.flatMap((r) => featureVector(r.features).map((v) => (Number.isNaN(v) ? 0 : v)))),
+          [rows.length, FEATURES.length],
+        );
         const out = await session.run({ features: input });
         const probs = out.probability!.data as Float32Array;
         return rows.map((r, i) => {

@@ -63,12 +63,15 @@ function readJson(req: IncomingMessage): Promise<unknown> {
 
 function parseInstances(body: unknown): PredictRequest[] {
   const list = (body as { instances?: unknown })?.instances;
-  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_INSTANCES) throw new BadRequest(`"instances" must be an array of 1 to ${MAX_INSTANCES} objects`);
+  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_INSTANCES)
+    throw new BadRequest(`"instances" must be an array of 1 to ${MAX_INSTANCES} objects`);
   return list.map((x: unknown, i) => {
     const features = (x as { features?: unknown })?.features;
-    if (typeof features !== 'object' || features === null || Array.isArray(features)) throw new BadRequest(`instances[${i}].features must be an object`);
+    if (typeof features !== 'object' || features === null || Array.isArray(features))
+      throw new BadRequest(`instances[${i}].features must be an object`);
     const id = (x as { id?: unknown }).id;
-    if (id !== undefined && (typeof id !== 'string' || id.length > 256)) throw new BadRequest(`instances[${i}].id must be a string of at most 256 characters`);
+    if (id !== undefined && (typeof id !== 'string' || id.length > 256))
+      throw new BadRequest(`instances[${i}].id must be a string of at most 256 characters`);
     return { id, features: features as Instance };
   });
 }
@@ -78,15 +81,22 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-export async function listen(handlers: PredictionHandlers, opts: { host?: string; port?: number } = {}): Promise<Listening> {
+export async function listen(
+  handlers: PredictionHandlers,
+  opts: { host?: string; port?: number } = {},
+): Promise<Listening> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const route = async () => {
-      if (req.method === 'POST' && path === '/predict') return send(res, 200, { predictions: await handlers.predict(parseInstances(await readJson(req))) });
+      if (req.method === 'POST' && path === '/predict')
+        return send(res, 200, { predictions: await handlers.predict(parseInstances(await readJson(req))) });
       if (req.method === 'POST' && path === '/outcome') {
         const b = (await readJson(req)) as { id?: unknown; label?: unknown };
-        if (typeof b?.id !== 'string' || (typeof b.label !== 'boolean' && b.label !== 0 && b.label !== 1)) throw new BadRequest('expected {"id": string, "label": true|false|0|1}');
-        return handlers.outcome(b.id, b.label === true || b.label === 1) ? send(res, 202, { joined: true }) : send(res, 404, { joined: false, error: 'unknown or already labelled prediction id' });
+        if (typeof b?.id !== 'string' || (typeof b.label !== 'boolean' && b.label !== 0 && b.label !== 1))
+          throw new BadRequest('expected {"id": string, "label": true|false|0|1}');
+        return handlers.outcome(b.id, b.label === true || b.label === 1)
+          ? send(res, 202, { joined: true })
+          : send(res, 404, { joined: false, error: 'unknown or already labelled prediction id' });
       }
       if (req.method === 'GET' && path === '/metrics' && handlers.metricsRoute) return handlers.metricsRoute(req, res);
       if (req.method === 'GET' && path === '/healthz') return send(res, 200, { status: 'ok' });

@@ -31,7 +31,12 @@ export interface Labelled {
 }
 
 async function post(url: string, body: unknown): Promise<Response> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
   if (res.status >= 500 || res.status === 400) throw new Error(`${url}: HTTP ${res.status} ${await res.text()}`);
   return res;
 }
@@ -40,7 +45,7 @@ async function post(url: string, body: unknown): Promise<Response> {
 export async function sendPredictions(o: TrafficOptions): Promise<Labelled[]> {
   const { rows } = generate(o.rows, o.seed, o.drift ?? NO_DRIFT);
   let u = (o.seed * 2654435761) % 4294967296;
-  const rand = () => ((u = (u * 1664525 + 1013904223) % 4294967296) / 4294967296);
+  const rand = () => (u = (u * 1664525 + 1013904223) % 4294967296) / 4294967296;
   const out: Labelled[] = [];
   const batch = o.batchSize ?? 20;
   for (let i = 0; i < rows.length; i += batch) {
@@ -66,12 +71,28 @@ export async function sendOutcomes(url: string, labelled: readonly Labelled[]): 
 }
 
 if (isMain(import.meta.url)) {
-  const { values } = parseArgs({ options: { url: { type: 'string', default: 'http://127.0.0.1:8080' }, rows: { type: 'string', default: '2000' }, seed: { type: 'string', default: '1' }, drift: { type: 'boolean', default: false }, missing: { type: 'string', multiple: true, default: [] } } });
+  const { values } = parseArgs({
+    options: {
+      url: { type: 'string', default: 'http://127.0.0.1:8080' },
+      rows: { type: 'string', default: '2000' },
+      seed: { type: 'string', default: '1' },
+      drift: { type: 'boolean', default: false },
+      missing: { type: 'string', multiple: true, default: [] },
+    },
+  });
   const missing = Object.fromEntries(values.missing.map((m) => m.split('=')).map(([f, r]) => [f, Number(r)]));
-  sendPredictions({ url: values.url, rows: Number(values.rows), seed: Number(values.seed), drift: values.drift ? DRIFT : NO_DRIFT, missing })
+  sendPredictions({
+    url: values.url,
+    rows: Number(values.rows),
+    seed: Number(values.seed),
+    drift: values.drift ? DRIFT : NO_DRIFT,
+    missing,
+  })
     .then(async (labelled) => {
       const joined = await sendOutcomes(values.url, labelled);
-      console.log(`${labelled.length} predictions, ${joined} outcomes joined${values.drift ? ' (drifted traffic)' : ''}`);
+      console.log(
+        `${labelled.length} predictions, ${joined} outcomes joined${values.drift ? ' (drifted traffic)' : ''}`,
+      );
     })
     .catch((err: unknown) => {
       console.error(err);

@@ -14,14 +14,25 @@ import { CANDIDATE_SPEC, FEATURES, MODEL_SPEC, featureVector, scoreBatch } from 
 import { isMain, runMain, type ExampleServiceOptions, type RunningExample } from './options.js';
 import { createTelemetry } from './telemetry.js';
 
-export const MODEL = { name: 'fraud-detector', version: '1', task: 'binary_classification', framework: 'custom' } as const;
+export const MODEL = {
+  name: 'fraud-detector',
+  version: '1',
+  task: 'binary_classification',
+  framework: 'custom',
+} as const;
 
 export interface ManualService extends RunningExample {
   readonly monitor: ModelMonitor;
 }
 
 export async function startManualService(o: ExampleServiceOptions = {}): Promise<ManualService> {
-  const telemetry = createTelemetry({ serviceName: o.serviceName ?? 'fraud-api', otlpEndpoint: o.otlpEndpoint, traces: o.traces, exportIntervalMs: o.exportIntervalMs, prometheus: o.prometheus });
+  const telemetry = createTelemetry({
+    serviceName: o.serviceName ?? 'fraud-api',
+    otlpEndpoint: o.otlpEndpoint,
+    traces: o.traces,
+    exportIntervalMs: o.exportIntervalMs,
+    prometheus: o.prometheus,
+  });
   const monitor = createModelMonitor({
     model: MODEL,
     features: FEATURES.map((name) => ({ name, type: 'numeric' as const })),

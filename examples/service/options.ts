@@ -26,7 +26,8 @@ export interface RunningExample {
 }
 
 /** True when `importMetaUrl` is the module node was started with. */
-export const isMain = (importMetaUrl: string): boolean => process.argv[1] !== undefined && importMetaUrl === pathToFileURL(process.argv[1]).href;
+export const isMain = (importMetaUrl: string): boolean =>
+  process.argv[1] !== undefined && importMetaUrl === pathToFileURL(process.argv[1]).href;
 
 /** Reads the command line (`--port 8080 --otlp http://127.0.0.1:4318 --prometheus --traces --interval 15s`). */
 export function optionsFromArgv(argv: readonly string[] = process.argv.slice(2)): ExampleServiceOptions {
@@ -52,10 +53,15 @@ export function optionsFromArgv(argv: readonly string[] = process.argv.slice(2))
 }
 
 /** Runs a variant until SIGINT/SIGTERM. */
-export async function runMain(start: (o: ExampleServiceOptions) => Promise<RunningExample>, name: string): Promise<void> {
+export async function runMain(
+  start: (o: ExampleServiceOptions) => Promise<RunningExample>,
+  name: string,
+): Promise<void> {
   const o = optionsFromArgv();
   const svc = await start(o);
-  console.log(`${name}: POST ${svc.url}/predict, POST ${svc.url}/outcome${o.prometheus ? `, GET ${svc.url}/metrics` : ''}; metrics to ${o.otlpEndpoint ?? '(no OTLP endpoint: pass --otlp)'}`);
+  console.log(
+    `${name}: POST ${svc.url}/predict, POST ${svc.url}/outcome${o.prometheus ? `, GET ${svc.url}/metrics` : ''}; metrics to ${o.otlpEndpoint ?? '(no OTLP endpoint: pass --otlp)'}`,
+  );
   const stop = () => {
     svc.close().then(
       () => process.exit(0),

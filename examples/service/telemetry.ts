@@ -37,7 +37,10 @@ export interface Telemetry {
 }
 
 export function createTelemetry(o: TelemetryOptions): Telemetry {
-  const resource = resourceFromAttributes({ 'service.name': o.serviceName, 'deployment.environment.name': o.environment ?? 'example' });
+  const resource = resourceFromAttributes({
+    'service.name': o.serviceName,
+    'deployment.environment.name': o.environment ?? 'example',
+  });
   const readers: IMetricReader[] = [];
   // One producer per reader: each reads every monitor of the process (cumulative points).
   if (o.otlpEndpoint) {
@@ -52,11 +55,17 @@ export function createTelemetry(o: TelemetryOptions): Telemetry {
   let prom: PrometheusExporter | undefined;
   if (o.prometheus) {
     // the Prometheus text format has no native histograms: feature values as explicit buckets there
-    prom = new PrometheusExporter({ preventServerStart: true, metricProducers: [createMlMetricProducer({ exponentialAsExplicit: true })] });
+    prom = new PrometheusExporter({
+      preventServerStart: true,
+      metricProducers: [createMlMetricProducer({ exponentialAsExplicit: true })],
+    });
     readers.push(prom);
   }
   const spanProcessors: SpanProcessor[] = [];
-  if (o.otlpEndpoint && o.traces) spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: `${o.otlpEndpoint.replace(/\/$/, '')}/v1/traces` })));
+  if (o.otlpEndpoint && o.traces)
+    spanProcessors.push(
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: `${o.otlpEndpoint.replace(/\/$/, '')}/v1/traces` })),
+    );
   const meterProvider = new MeterProvider({ resource, readers });
   const tracerProvider = new BasicTracerProvider({ resource, spanProcessors });
   return {

@@ -65,7 +65,10 @@ const exponentialMonitor = createModelMonitor({
 });
 const explicitMonitor = createModelMonitor({
   model: { name: 'bench-explicit', version: '1', task: 'binary_classification' },
-  features: [...numericNames.map((name) => ({ name, type: 'numeric' as const, boundaries: featureBoundaries })), ...categorical],
+  features: [
+    ...numericNames.map((name) => ({ name, type: 'numeric' as const, boundaries: featureBoundaries })),
+    ...categorical,
+  ],
 });
 
 /** Plain SDK path: same metrics, same attributes; explicit boundaries, or the exponential View. */
@@ -73,9 +76,19 @@ function sdkRecorder(exponential: boolean): { record: (row: Row) => void; provid
   const reader = new ManualReader();
   const provider = new MeterProvider({ readers: [reader], ...(exponential ? { views: [mlFeatureValueView()] } : {}) });
   const meter = provider.getMeter('bench');
-  const base: Attributes = { 'ml.model.name': 'bench', 'ml.model.version': '1', 'ml.model.task': 'binary_classification', 'ml.deployment.role': 'primary' };
-  const featureHist = meter.createHistogram('ml.feature.value', exponential ? {} : { advice: { explicitBucketBoundaries: featureBoundaries } });
-  const scoreHist = meter.createHistogram('ml.prediction.score', { advice: { explicitBucketBoundaries: [...SCORE_BOUNDARIES] } });
+  const base: Attributes = {
+    'ml.model.name': 'bench',
+    'ml.model.version': '1',
+    'ml.model.task': 'binary_classification',
+    'ml.deployment.role': 'primary',
+  };
+  const featureHist = meter.createHistogram(
+    'ml.feature.value',
+    exponential ? {} : { advice: { explicitBucketBoundaries: featureBoundaries } },
+  );
+  const scoreHist = meter.createHistogram('ml.prediction.score', {
+    advice: { explicitBucketBoundaries: [...SCORE_BOUNDARIES] },
+  });
   const categoryCounter = meter.createCounter('ml.feature.category.count', { valueType: ValueType.INT });
   const predictions = meter.createCounter('ml.predictions', { valueType: ValueType.INT });
   const featureAttrs = numericNames.map((n) => ({ ...base, 'ml.feature.name': n }));
@@ -89,7 +102,10 @@ function sdkRecorder(exponential: boolean): { record: (row: Row) => void; provid
     }
     return a;
   };
-  const classAttrs: Record<string, Attributes> = { '0': { ...base, 'ml.prediction.class': '0' }, '1': { ...base, 'ml.prediction.class': '1' } };
+  const classAttrs: Record<string, Attributes> = {
+    '0': { ...base, 'ml.prediction.class': '0' },
+    '1': { ...base, 'ml.prediction.class': '1' },
+  };
   const record = (row: Row): void => {
     const f = row.features;
     for (let i = 0; i < NUMERIC; i++) featureHist.record(f[numericNames[i]!] as number, featureAttrs[i]);
@@ -139,10 +155,18 @@ for (const [, fn] of paths) measure(fn);
 const samples = paths.map(() => [] as number[]);
 for (let rep = 0; rep < 3; rep++) paths.forEach(([, fn], i) => samples[i]!.push(...measure(fn)));
 const med = samples.map(median);
-paths.forEach(([name], i) => console.log(`${name.padEnd(42)} ${(med[i]! / 1000).toFixed(3)} us/row (median of ${samples[i]!.length} rounds x ${batch} rows)`));
+paths.forEach(([name], i) =>
+  console.log(
+    `${name.padEnd(42)} ${(med[i]! / 1000).toFixed(3)} us/row (median of ${samples[i]!.length} rounds x ${batch} rows)`,
+  ),
+);
 const [exp, expl, sdk, sdkExp] = med as [number, number, number, number];
-console.log(`ratio (SDK explicit / observe exponential): ${(sdk / exp).toFixed(1)}x; (SDK explicit / observe explicit): ${(sdk / expl).toFixed(1)}x; (SDK exponential / observe exponential): ${(sdkExp / exp).toFixed(1)}x`);
-console.log(`targets: observe (exponential) <= 1.5 us/row: ${exp <= 1500 ? 'met' : 'NOT met'}; ratio >= 20x: ${sdk / exp >= 20 ? 'met' : 'NOT met'}`);
+console.log(
+  `ratio (SDK explicit / observe exponential): ${(sdk / exp).toFixed(1)}x; (SDK explicit / observe explicit): ${(sdk / expl).toFixed(1)}x; (SDK exponential / observe exponential): ${(sdkExp / exp).toFixed(1)}x`,
+);
+console.log(
+  `targets: observe (exponential) <= 1.5 us/row: ${exp <= 1500 ? 'met' : 'NOT met'}; ratio >= 20x: ${sdk / exp >= 20 ? 'met' : 'NOT met'}`,
+);
 
 // Outcome join under churn: a constant cost per add however many ids went through it.
 const churn: number[] = [];
@@ -156,7 +180,9 @@ for (let round = 0; round < 5; round++) {
   }
   churn.push(Number(process.hrtime.bigint() - t0) / ids);
 }
-console.log(`outcome join, 200,000 churned ids (1,000 waiting at most): ${median(churn).toFixed(0)} ns per add (median of ${churn.length} rounds)`);
+console.log(
+  `outcome join, 200,000 churned ids (1,000 waiting at most): ${median(churn).toFixed(0)} ns per add (median of ${churn.length} rounds)`,
+);
 await exponentialMonitor.shutdown();
 await explicitMonitor.shutdown();
 await sdkExplicit.provider.shutdown();

@@ -28,7 +28,14 @@ export type { OutcomeJoinOptions } from './monitor/outcome-join.js';
 export { MlMetricProducer } from './export/producer.js';
 export { mlFeatureValueView, EXPONENTIAL_METER_NAME } from './export/instruments.js';
 export type { MetricSource, MlMetricProducerOptions, TemporalitySource } from './export/producer.js';
-export { discreteLaplace, discreteLaplaceVariance, noiseSettings, noisyDelta, predictionSensitivity, PRIVATE_EXPONENTIAL_BUCKETS } from './export/noise.js';
+export {
+  discreteLaplace,
+  discreteLaplaceVariance,
+  noiseSettings,
+  noisyDelta,
+  predictionSensitivity,
+  PRIVATE_EXPONENTIAL_BUCKETS,
+} from './export/noise.js';
 export type { NoiseSettings } from './export/noise.js';
 
 // Offline / processor path: the aggregation core, usable without any OpenTelemetry SDK.
@@ -62,9 +69,23 @@ export type {
   Temporality,
 } from './aggregation/types.js';
 export { EXPONENTIAL_KEY_SUFFIX } from './aggregation/types.js';
-export { DEFAULT_EXPONENTIAL_MAX_BUCKETS, DEFAULT_VALUE_BOUNDARIES, SCORE_BOUNDARIES, DURATION_BOUNDARIES, OUTCOME_DELAY_BOUNDARIES, OVERFLOW_VALUE } from './names.js';
+export {
+  DEFAULT_EXPONENTIAL_MAX_BUCKETS,
+  DEFAULT_VALUE_BOUNDARIES,
+  SCORE_BOUNDARIES,
+  DURATION_BOUNDARIES,
+  OUTCOME_DELAY_BOUNDARIES,
+  OVERFLOW_VALUE,
+} from './names.js';
 export { SCOPE_NAME, VERSION } from './version.js';
 
 // Auto-instrumentation (instrumentation/src/auto/) is exported below.
 export { MlInstrumentation, identifyModel } from './auto/index.js';
-export type { MlDeploymentRole, MlFramework, MlInstrumentationConfig, MlModelCallInfo, MlModelConfig, MlModelTask } from './auto/index.js';
+export type {
+  MlDeploymentRole,
+  MlFramework,
+  MlInstrumentationConfig,
+  MlModelCallInfo,
+  MlModelConfig,
+  MlModelTask,
+} from './auto/index.js';

@@ -27,7 +27,9 @@ const RUNS = arg('runs', 3);
 const VALUE = 'x'.repeat(16 * 1024);
 const MiB = 2 ** 20;
 
-console.log(`checkpointer: ${COMMITS} commits of 16 KiB per run, ${RUNS} runs; ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}`);
+console.log(
+  `checkpointer: ${COMMITS} commits of 16 KiB per run, ${RUNS} runs; ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}`,
+);
 console.log('run  seconds  checkpoints  longest ms  WAL frames at most  WAL file MiB  backstop (64 MiB) reached');
 for (let run = 1; run <= RUNS; run++) {
   const dir = mkdtempSync(join(tmpdir(), 'otel-ml-bench-checkpointer-'));

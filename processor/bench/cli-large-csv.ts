@@ -15,7 +15,10 @@ import { seededUniform } from '../src/statistics/random.js';
 const repo = join(import.meta.dirname, '..', '..');
 const cli = join(repo, 'processor', 'src', 'cli.ts');
 const loader = pathToFileURL(join(repo, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 const targets = sizes.length ? sizes : [64, 256, 1024];
 
 async function writeCsv(file: string, mb: number, seed: number, shift: number): Promise<number> {
@@ -45,7 +48,10 @@ async function writeCsv(file: string, mb: number, seed: number, shift: number): 
 function run(args: string[], cwd: string): Promise<{ ms: number; peakMb: number; code: number | null }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ['--import', loader, cli, ...args, '--no-progress'], { cwd, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', loader, cli, ...args, '--no-progress'], {
+      cwd,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     let peak = 0;
     const sample = () => {
       try {
@@ -73,12 +79,34 @@ try {
     const rows = await writeCsv(train, mb, 1, 0);
     await writeCsv(cur, mb, 2, 0.3);
     const cols = ['--score-column', 'score', '--label-column', 'label', '--exclude', 'id'];
-    const b = await run(['baseline', '--data', train, '--model', 'bench', ...cols, '--out', join(dir, 'bench.baseline.json')], dir);
-    const rep = await run(['report', '--baseline', join(dir, 'bench.baseline.json'), '--data', cur, ...cols, '--format', 'json', '--out', join(dir, 'report.json')], dir);
+    const b = await run(
+      ['baseline', '--data', train, '--model', 'bench', ...cols, '--out', join(dir, 'bench.baseline.json')],
+      dir,
+    );
+    const rep = await run(
+      [
+        'report',
+        '--baseline',
+        join(dir, 'bench.baseline.json'),
+        '--data',
+        cur,
+        ...cols,
+        '--format',
+        'json',
+        '--out',
+        join(dir, 'report.json'),
+      ],
+      dir,
+    );
     const size = statSync(train).size / 1024 / 1024;
-    for (const [name, x, passes] of [['baseline', b, 2], ['report', rep, 1]] as const) {
+    for (const [name, x, passes] of [
+      ['baseline', b, 2],
+      ['report', rep, 1],
+    ] as const) {
       if (x.code !== 0) throw new Error(`${name} exited with ${x.code}`);
-      console.log(`${String(mb).padStart(7)}  ${String(rows).padEnd(10)}  ${name.padEnd(8)}  ${(x.ms / 1000).toFixed(1).padStart(7)}  ${((size * passes) / (x.ms / 1000)).toFixed(1).padStart(5)}  ${x.peakMb.toFixed(0).padStart(11)}`);
+      console.log(
+        `${String(mb).padStart(7)}  ${String(rows).padEnd(10)}  ${name.padEnd(8)}  ${(x.ms / 1000).toFixed(1).padStart(7)}  ${((size * passes) / (x.ms / 1000)).toFixed(1).padStart(5)}  ${x.peakMb.toFixed(0).padStart(11)}`,
+      );
     }
     rmSync(train);
     rmSync(cur);

@@ -29,11 +29,14 @@ const byId = new Map(p.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
 for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 const selfUs = new Map<number, number>();
-for (let i = 0; i < p.samples.length; i++) selfUs.set(p.samples[i]!, (selfUs.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0));
+for (let i = 0; i < p.samples.length; i++)
+  selfUs.set(p.samples[i]!, (selfUs.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0));
 const totalUs = [...selfUs.values()].reduce((a, b) => a + b, 0);
 
-const shortUrl = (u: string) => u.replace(/^.*\/(processor|conventions|instrumentation|node_modules)\//, '$1/').replace(/^file:\/\//, '');
-const label = (n: Node) => `${n.callFrame.functionName || '(anonymous)'} ${shortUrl(n.callFrame.url)}${n.callFrame.url ? `:${n.callFrame.lineNumber + 1}` : ''}`;
+const shortUrl = (u: string) =>
+  u.replace(/^.*\/(processor|conventions|instrumentation|node_modules)\//, '$1/').replace(/^file:\/\//, '');
+const label = (n: Node) =>
+  `${n.callFrame.functionName || '(anonymous)'} ${shortUrl(n.callFrame.url)}${n.callFrame.url ? `:${n.callFrame.lineNumber + 1}` : ''}`;
 
 const self = new Map<string, number>();
 const byFile = new Map<string, number>();
@@ -56,7 +59,11 @@ const table = (m: Map<string, number>) =>
   [...m]
     .sort((a, b) => b[1] - a[1])
     .slice(0, TOP)
-    .map(([k, us]) => ({ where: k.length > 110 ? `…${k.slice(-109)}` : k, ms: Math.round(us / 1000), '%': +((100 * us) / totalUs).toFixed(1) }));
+    .map(([k, us]) => ({
+      where: k.length > 110 ? `…${k.slice(-109)}` : k,
+      ms: Math.round(us / 1000),
+      '%': +((100 * us) / totalUs).toFixed(1),
+    }));
 console.log(`${file}: ${Math.round(totalUs / 1000)} ms sampled`);
 console.log('self time by function');
 console.table(table(self));

@@ -24,7 +24,9 @@ const PASSES = Math.max(1, arg('passes', 5));
 const MAX = arg('max', 100_000);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
-console.log(`evaluation growth (node ${process.version}${hasGc() ? ', --expose-gc' : ', without --expose-gc: retained figures are approximate'}), ${FEATURES} numeric features per model, 20 buckets each`);
+console.log(
+  `evaluation growth (node ${process.version}${hasGc() ? ', --expose-gc' : ', without --expose-gc: retained figures are approximate'}), ${FEATURES} numeric features per model, 20 buckets each`,
+);
 const rows: Record<string, string | number>[] = [];
 const summary: { series: number; median: number; retained: number }[] = [];
 for (const series of [100, 1_000, 10_000, 100_000].filter((n) => n <= MAX)) {
@@ -52,7 +54,8 @@ for (const series of [100, 1_000, 10_000, 100_000].filter((n) => n <= MAX)) {
   heapUsed();
   const alloc = allocatedBy(() => evaluateAll(refs, curs));
   const drifted = alloc.result.reduce((a, r) => a + r.drifted.length, 0);
-  if (drifted !== expectedDrifted(models, FEATURES)) throw new Error(`${n} series: ${drifted} drifted features, expected ${expectedDrifted(models, FEATURES)}`);
+  if (drifted !== expectedDrifted(models, FEATURES))
+    throw new Error(`${n} series: ${drifted} drifted features, expected ${expectedDrifted(models, FEATURES)}`);
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)]!;
   const windowB = (h1 - h0) / n;
@@ -78,5 +81,8 @@ const targets = [
 ] as const;
 for (const [n, ms] of targets) {
   const s = at(n);
-  if (s) console.log(`${fmt(n)} series: ${s.median.toFixed(0)} ms median (target < ${fmt(ms)} ms), ${fmt(s.retained)} B/series retained (target <= 4,096)`);
+  if (s)
+    console.log(
+      `${fmt(n)} series: ${s.median.toFixed(0)} ms median (target < ${fmt(ms)} ms), ${fmt(s.retained)} B/series retained (target <= 4,096)`,
+    );
 }

@@ -15,7 +15,12 @@ const HOUR_MS = 3_600_000;
 
 /** One model's window starting at `start`, every tenth feature shifted by `shift` buckets. */
 export function evaluationSnapshot(model: number, start: number, shift: number, features: number): WindowSnapshot {
-  const s = emptySnapshot(`m${model}`, { name: `model-${model}`, version: '1', role: 'primary', resource: {} }, start, start + HOUR_MS);
+  const s = emptySnapshot(
+    `m${model}`,
+    { name: `model-${model}`, version: '1', role: 'primary', resource: {} },
+    start,
+    start + HOUR_MS,
+  );
   s.task = 'regression';
   s.rows = 10_000;
   s.predictions.rows = 10_000;
@@ -23,13 +28,19 @@ export function evaluationSnapshot(model: number, start: number, shift: number, 
     const drift = f % 10 === 0 ? shift : 0;
     const counts = [...BOUNDS, 0].map((_, j) => 50 + Math.round(400 * Math.exp(-(((j - 10 - drift) / 4) ** 2))));
     const count = counts.reduce((a, b) => a + b, 0);
-    s.features[`feature_${f}`] = { histogram: { boundaries: BOUNDS, counts, count, sum: count * 50, min: 0, max: 120 }, missing: 0 };
+    s.features[`feature_${f}`] = {
+      histogram: { boundaries: BOUNDS, counts, count, sum: count * 50, min: 0, max: 120 },
+      missing: 0,
+    };
   }
   return s;
 }
 
 /** Reference (hour 0) and current (hour 1, shifted by 2 buckets) windows of `models` models. */
-export function evaluationWindows(models: number, features: number): { refs: WindowSnapshot[]; curs: WindowSnapshot[] } {
+export function evaluationWindows(
+  models: number,
+  features: number,
+): { refs: WindowSnapshot[]; curs: WindowSnapshot[] } {
   return {
     refs: Array.from({ length: models }, (_, m) => evaluationSnapshot(m, 0, 0, features)),
     curs: Array.from({ length: models }, (_, m) => evaluationSnapshot(m, HOUR_MS, 2, features)),
@@ -39,7 +50,11 @@ export function evaluationWindows(models: number, features: number): { refs: Win
 /** One evaluation pass: every model's current window against its reference, as the service does. */
 export function evaluateAll(refs: readonly WindowSnapshot[], curs: readonly WindowSnapshot[]): ModelReport[] {
   return curs.map((cur, m) =>
-    evaluate(refs[m]!, cur, { model: { name: cur.model.name, version: '1', task: 'regression' }, referenceKind: 'rolling', window: { start: new Date(cur.start), end: new Date(cur.end) } }),
+    evaluate(refs[m]!, cur, {
+      model: { name: cur.model.name, version: '1', task: 'regression' },
+      referenceKind: 'rolling',
+      window: { start: new Date(cur.start), end: new Date(cur.end) },
+    }),
   );
 }
 
@@ -68,6 +83,7 @@ export function allocatedBy<T>(fn: () => T): { result: T; bytes: number; ms: num
   const after = process.memoryUsage().heapUsed;
   const data = profiler.stop();
   let freed = 0;
-  for (const g of data?.statistics ?? []) freed += Math.max(0, g.beforeGC.heapStatistics.usedHeapSize - g.afterGC.heapStatistics.usedHeapSize);
+  for (const g of data?.statistics ?? [])
+    freed += Math.max(0, g.beforeGC.heapStatistics.usedHeapSize - g.afterGC.heapStatistics.usedHeapSize);
   return { result, bytes: Math.max(0, after - before + freed), ms };
 }

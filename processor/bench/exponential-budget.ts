@@ -43,13 +43,35 @@ function poisson(lambda: number): number {
 const DISTRIBUTIONS: [string, () => number, () => number][] = [
   ['normal, +0.5 SD', () => normal(), () => 0.5 + normal()],
   ['lognormal, scale x1.3', () => Math.exp(normal()), () => 1.3 * Math.exp(normal())],
-  ['Student t(3), +0.3', () => normal() / Math.sqrt(gamma(1.5) / 1.5), () => 0.3 + normal() / Math.sqrt(gamma(1.5) / 1.5)],
+  [
+    'Student t(3), +0.3',
+    () => normal() / Math.sqrt(gamma(1.5) / 1.5),
+    () => 0.3 + normal() / Math.sqrt(gamma(1.5) / 1.5),
+  ],
   ['exponential, scale x1.25', () => -Math.log(1 - rand()), () => -1.25 * Math.log(1 - rand())],
   ['uniform [25, 45] -> [27, 47]', () => 25 + 20 * rand(), () => 27 + 20 * rand()],
-  ['bimodal, weights 50/50 -> 35/65', () => (rand() < 0.5 ? -2 : 2) + normal(), () => (rand() < 0.35 ? -2 : 2) + normal()],
-  ['beta(2, 5) -> beta(2.5, 5)', () => { const a = gamma(2); return a / (a + gamma(5)); }, () => { const a = gamma(2.5); return a / (a + gamma(5)); }],
+  [
+    'bimodal, weights 50/50 -> 35/65',
+    () => (rand() < 0.5 ? -2 : 2) + normal(),
+    () => (rand() < 0.35 ? -2 : 2) + normal(),
+  ],
+  [
+    'beta(2, 5) -> beta(2.5, 5)',
+    () => {
+      const a = gamma(2);
+      return a / (a + gamma(5));
+    },
+    () => {
+      const a = gamma(2.5);
+      return a / (a + gamma(5));
+    },
+  ],
   ['Poisson(3) -> Poisson(3.5)', () => poisson(3), () => poisson(3.5)],
-  ['zero-inflated, negatives, 30% -> 40% zeros', () => (rand() < 0.3 ? 0 : 5 * normal()), () => (rand() < 0.4 ? 0 : 5 * normal())],
+  [
+    'zero-inflated, negatives, 30% -> 40% zeros',
+    () => (rand() < 0.3 ? 0 : 5 * normal()),
+    () => (rand() < 0.4 ? 0 : 5 * normal()),
+  ],
 ];
 
 function exactKs(a: Float64Array, b: Float64Array): number {
@@ -83,12 +105,49 @@ function exactW1(a: Float64Array, b: Float64Array): number {
 
 function pointBytes(h: ReturnType<ExponentialAccumulator['histogram']>): number {
   const point = {
-    attributes: [{ key: 'ml.model.name', value: { stringValue: 'm' } }, { key: 'ml.feature.name', value: { stringValue: 'f' } }],
-    startTimeUnixNano: '1', timeUnixNano: '2', count: h.count, sum: h.sum, scale: h.scale, zeroCount: h.zeroCount, positive: h.positive, negative: h.negative, min: h.min, max: h.max,
+    attributes: [
+      { key: 'ml.model.name', value: { stringValue: 'm' } },
+      { key: 'ml.feature.name', value: { stringValue: 'f' } },
+    ],
+    startTimeUnixNano: '1',
+    timeUnixNano: '2',
+    count: h.count,
+    sum: h.sum,
+    scale: h.scale,
+    zeroCount: h.zeroCount,
+    positive: h.positive,
+    negative: h.negative,
+    min: h.min,
+    max: h.max,
   };
-  const empty = { resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'ml.feature.value', exponentialHistogram: { aggregationTemporality: 1, dataPoints: [] } }] }] }] };
-  const full = { resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'ml.feature.value', exponentialHistogram: { aggregationTemporality: 1, dataPoints: [point] } }] }] }] };
-  const size = (r: object) => ExportMetricsServiceRequest.encode(ExportMetricsServiceRequest.fromObject(r)).finish().length;
+  const empty = {
+    resourceMetrics: [
+      {
+        scopeMetrics: [
+          {
+            metrics: [
+              { name: 'ml.feature.value', exponentialHistogram: { aggregationTemporality: 1, dataPoints: [] } },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+  const full = {
+    resourceMetrics: [
+      {
+        scopeMetrics: [
+          {
+            metrics: [
+              { name: 'ml.feature.value', exponentialHistogram: { aggregationTemporality: 1, dataPoints: [point] } },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+  const size = (r: object) =>
+    ExportMetricsServiceRequest.encode(ExportMetricsServiceRequest.fromObject(r)).finish().length;
   return size(full) - size(empty);
 }
 
@@ -121,7 +180,15 @@ for (const budget of BUDGETS) {
     const w1Err = Math.abs(w1 - s.w1) / s.w1;
     worstKs = Math.max(worstKs, ksErr);
     worstW1 = Math.max(worstW1, w1Err);
-    rows.push({ budget, distribution: s.name, scale: `${ha.scale} / ${hb.scale}`, 'KS exact': +s.ks.toFixed(4), 'KS error': +ksErr.toFixed(4), 'W1 exact': +s.w1.toPrecision(4), 'W1 error': `${(100 * w1Err).toFixed(2)}%` });
+    rows.push({
+      budget,
+      distribution: s.name,
+      scale: `${ha.scale} / ${hb.scale}`,
+      'KS exact': +s.ks.toFixed(4),
+      'KS error': +ksErr.toFixed(4),
+      'W1 exact': +s.w1.toPrecision(4),
+      'W1 error': `${(100 * w1Err).toFixed(2)}%`,
+    });
   }
   // cost of recording one value (normal values), best of 5 runs of 1M
   const values = Float64Array.from({ length: 1 << 20 }, () => 100 + 20 * normal());
@@ -142,7 +209,9 @@ for (const budget of BUDGETS) {
     'record ns/value': +best.toFixed(1),
   });
 }
-console.log(`exponential histograms of ${N.toLocaleString('en-US')} + ${N.toLocaleString('en-US')} rows per distribution, compared at their common scale\n`);
+console.log(
+  `exponential histograms of ${N.toLocaleString('en-US')} + ${N.toLocaleString('en-US')} rows per distribution, compared at their common scale\n`,
+);
 console.table(rows);
 console.log('\nper budget (targets: KS within 0.01, Wasserstein-1 within 5%)');
 console.table(summary);

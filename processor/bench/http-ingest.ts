@@ -67,7 +67,8 @@ function serviceCpu(pid: number): { total: number; threads: Map<string, number> 
     const t = statTicks(`/proc/${pid}/task/${tid}/stat`);
     if (t === undefined) continue;
     // node 20 names none of its threads: they all show as `node` (`v8:ProfEvntProc` with --cpu-prof)
-    const group = Number(tid) === pid ? 'event loop' : process.env.OTEL_ML_BENCH_TIDS ? `${t.name} ${tid}` : 'other threads';
+    const group =
+      Number(tid) === pid ? 'event loop' : process.env.OTEL_ML_BENCH_TIDS ? `${t.name} ${tid}` : 'other threads';
     threads.set(group, (threads.get(group) ?? 0) + t.ticks);
   }
   return { total: statTicks(`/proc/${pid}/stat`)!.ticks, threads };
@@ -88,9 +89,14 @@ function decodeOnly(kind: PayloadKind, ms: number): number {
 /** Starts `otel-ml serve` on a fresh state file; resolves with the process and its /v1/metrics URL. */
 async function startServe(dir: string, label: string): Promise<{ child: ChildProcess; url: string }> {
   const config = join(dir, 'otel-ml.yaml');
-  writeFileSync(config, `receivers:\n  http: { port: 0 }\n  grpc: { enabled: false }\nstorage:\n  path: ${JSON.stringify(join(dir, 'state.db'))}\n`);
+  writeFileSync(
+    config,
+    `receivers:\n  http: { port: 0 }\n  grpc: { enabled: false }\nstorage:\n  path: ${JSON.stringify(join(dir, 'state.db'))}\n`,
+  );
   const prof = PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, label)}`];
-  const entry = BUILT ? [join(repo, 'processor', 'dist', 'cli.js')] : ['--import', tsxLoader, join(repo, 'processor', 'src', 'cli.ts')];
+  const entry = BUILT
+    ? [join(repo, 'processor', 'dist', 'cli.js')]
+    : ['--import', tsxLoader, join(repo, 'processor', 'src', 'cli.ts')];
   const child = spawn(process.execPath, [...NODE_FLAGS, ...prof, ...entry, 'serve', '--config', config], {
     env: { ...process.env, TSX_TSCONFIG_PATH: childTsconfig, OTEL_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -134,7 +140,9 @@ function startSender(url: string, kind: PayloadKind): Promise<ChildProcess> {
 
 function send(sender: ChildProcess, ms: number, inFlight: number): Promise<RunResult> {
   return new Promise((ok, fail) => {
-    sender.once('message', (m: { result?: RunResult; error?: string }) => (m.result ? ok(m.result) : fail(new Error(m.error))));
+    sender.once('message', (m: { result?: RunResult; error?: string }) =>
+      m.result ? ok(m.result) : fail(new Error(m.error)),
+    );
     sender.send({ run: ms, inFlight });
   });
 }
@@ -161,11 +169,17 @@ try {
         const r = await send(sender, SECONDS * 1000, inFlight);
         const cpu1 = serviceCpu(child.pid!);
         const ok = r.statuses['200'] ?? 0;
-        if (ok !== r.requests || r.partial > 0) console.log(`  ${label}: statuses ${JSON.stringify(r.statuses)}, ${r.partial} partial successes`);
+        if (ok !== r.requests || r.partial > 0)
+          console.log(`  ${label}: statuses ${JSON.stringify(r.statuses)}, ${r.partial} partial successes`);
         const cpuS = (cpu1.total - cpu0.total) / TICKS_PER_SECOND;
         const perCpu = r.points / cpuS;
         rows.push({
-          points: kind === 'explicit' ? 'explicit, 200 buckets' : kind === 'exponential' ? 'exponential, 160 buckets' : 'exponential, 320 buckets',
+          points:
+            kind === 'explicit'
+              ? 'explicit, 200 buckets'
+              : kind === 'exponential'
+                ? 'exponential, 160 buckets'
+                : 'exponential, 320 buckets',
           'in flight': inFlight,
           'points/s (wall)': fmt(r.points / (r.wallMs / 1000)),
           'points/CPU s (serve)': fmt(perCpu),
@@ -198,7 +212,12 @@ const main = rows.find((r) => r['in flight'] === 1 && String(r.points).startsWit
 if (main) {
   console.log(
     `summary: explicit 200-bucket histograms, 1 request at a time: ${main['points/CPU s (serve)']} points per CPU second of otel-ml serve (target 250,000), ` +
-      `${main['vs decode']} of decode-only (target 80%), ${main['points/s (wall)']} points/s wall; load average after ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+      `${main['vs decode']} of decode-only (target 80%), ${main['points/s (wall)']} points/s wall; load average after ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
   );
 }
-if (PROFILE_DIR) console.log(`CPU profiles of the service in ${PROFILE_DIR} (open in Chrome DevTools, or summarise with processor/bench/cpuprofile-summary.ts)`);
+if (PROFILE_DIR)
+  console.log(
+    `CPU profiles of the service in ${PROFILE_DIR} (open in Chrome DevTools, or summarise with processor/bench/cpuprofile-summary.ts)`,
+  );

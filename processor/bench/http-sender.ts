@@ -33,7 +33,14 @@ export interface RunResult {
 function post(body: Uint8Array): Promise<{ status: number; partial: boolean }> {
   return new Promise((resolve) => {
     const req = http.request(
-      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.byteLength } },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/x-protobuf', 'content-length': body.byteLength },
+      },
       (res) => {
         let bytes = 0;
         res.on('data', (c: Buffer) => (bytes += c.length));
@@ -72,8 +79,16 @@ async function run(ms: number, inFlight: number): Promise<RunResult> {
   );
   const wallMs = performance.now() - t0;
   latencies.sort((a, b) => a - b);
-  const q = (f: number) => +(latencies[Math.min(latencies.length - 1, Math.floor(f * latencies.length))] ?? 0).toFixed(1);
-  return { requests, points: requests * set.points, wallMs, statuses, partial, latencyMs: { p50: q(0.5), p99: q(0.99), max: q(1) } };
+  const q = (f: number) =>
+    +(latencies[Math.min(latencies.length - 1, Math.floor(f * latencies.length))] ?? 0).toFixed(1);
+  return {
+    requests,
+    points: requests * set.points,
+    wallMs,
+    statuses,
+    partial,
+    latencyMs: { p50: q(0.5), p99: q(0.99), max: q(1) },
+  };
 }
 
 process.on('message', (m: { run: number; inFlight: number }) => {

@@ -36,18 +36,30 @@ function measure(fn: () => unknown): { wall: number; cpu: number } {
   return { wall: calls / wallS, cpu: calls / ((cpu.user + cpu.system) / 1e6) };
 }
 
-const rows: { payload: string; decoder: string; bytes: number; pointsPerSec: number; pointsPerCpuSec: number; mbPerSec: number }[] = [];
+const rows: {
+  payload: string;
+  decoder: string;
+  bytes: number;
+  pointsPerSec: number;
+  pointsPerCpuSec: number;
+  mbPerSec: number;
+}[] = [];
 
 for (const buckets of [200, 17]) {
   const request = buildHistogramRequest({ points: POINTS, buckets });
   const protobufBytes = encodeRequest(request);
   const jsonText = JSON.stringify(request);
   const check = decodeMetricsProtobuf(protobufBytes);
-  if (check.acceptedDataPoints !== POINTS || check.rejectedDataPoints !== 0) throw new Error('benchmark payload did not decode cleanly');
+  if (check.acceptedDataPoints !== POINTS || check.rejectedDataPoints !== 0)
+    throw new Error('benchmark payload did not decode cleanly');
 
   const decoders: [string, number, () => unknown][] = [
     ['wire reader (receivers)', protobufBytes.length, () => decodeMetricsProtobuf(protobufBytes)],
-    ['protobufjs reflection, decode only', protobufBytes.length, () => ExportMetricsServiceRequest.decode(protobufBytes)],
+    [
+      'protobufjs reflection, decode only',
+      protobufBytes.length,
+      () => ExportMetricsServiceRequest.decode(protobufBytes),
+    ],
     ['protobufjs reflection + model', protobufBytes.length, () => decodeMetricsProtobufReflection(protobufBytes)],
     ['OTLP/JSON', jsonText.length, () => decodeMetricsJson(jsonText)],
   ];

@@ -93,7 +93,11 @@ export function buildExponentialRequest(shape: PayloadShape, seed = 1): object {
         negative: { offset: 0, bucketCounts: [] },
       });
     }
-    metrics.push({ name: 'ml.feature.value', unit: '1', exponentialHistogram: { aggregationTemporality: 1, dataPoints } });
+    metrics.push({
+      name: 'ml.feature.value',
+      unit: '1',
+      exponentialHistogram: { aggregationTemporality: 1, dataPoints },
+    });
   }
   return {
     resourceMetrics: [
@@ -116,7 +120,16 @@ export type PayloadKind = 'explicit' | 'exponential' | 'exponential320';
 export const ROUNDS = 24;
 const SECOND_NS = 1_000_000_000n;
 
-type Template = { resourceMetrics: { scopeMetrics: { metrics: Record<'histogram' | 'exponentialHistogram', { dataPoints: { startTimeUnixNano: string; timeUnixNano: string }[] } | undefined>[] }[] }[] };
+type Template = {
+  resourceMetrics: {
+    scopeMetrics: {
+      metrics: Record<
+        'histogram' | 'exponentialHistogram',
+        { dataPoints: { startTimeUnixNano: string; timeUnixNano: string }[] } | undefined
+      >[];
+    }[];
+  }[];
+};
 
 /** The payloads of one kind of point, and where their times are. */
 export interface PayloadSet {
@@ -130,7 +143,11 @@ export interface PayloadSet {
  * from the base, for the same streams (one per point).
  */
 export function payloadSet(kind: PayloadKind, points = 1000): PayloadSet {
-  const template = (kind === 'explicit' ? buildHistogramRequest({ points, buckets: 200 }) : buildExponentialRequest({ points, buckets: kind === 'exponential' ? 160 : 320 })) as Template;
+  const template = (
+    kind === 'explicit'
+      ? buildHistogramRequest({ points, buckets: 200 })
+      : buildExponentialRequest({ points, buckets: kind === 'exponential' ? 160 : 320 })
+  ) as Template;
   const bodies: Uint8Array[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     for (const m of template.resourceMetrics[0]!.scopeMetrics[0]!.metrics) {
@@ -157,7 +174,8 @@ function timeOffsets(bodies: readonly Uint8Array[], points: number): { start: nu
       const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
       const at: number[] = [];
       for (let i = buf.indexOf(pattern); i >= 0; i = buf.indexOf(pattern, i + 9)) at.push(i + 1);
-      if (at.length !== points) throw new Error(`payload ${r}: found ${at.length} times with tag ${tag}, expected ${points}`);
+      if (at.length !== points)
+        throw new Error(`payload ${r}: found ${at.length} times with tag ${tag}, expected ${points}`);
       return at;
     };
     return { start: find(0x11, BASE_NS + BigInt(r) * SECOND_NS), end: find(0x19, BASE_NS + BigInt(r + 1) * SECOND_NS) };

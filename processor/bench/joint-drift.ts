@@ -50,7 +50,11 @@ function aggregate(d: number, data: readonly number[][], projections = true): Mo
   const features: FeatureSpec[] = Array.from({ length: d }, (_, j) => ({ name: `x${j}`, type: 'numeric' }));
   const center = Object.fromEntries(features.map((f) => [f.name, 0]));
   const scale = Object.fromEntries(features.map((f) => [f.name, 1]));
-  const agg = new ModelAggregator({ model: { name: 'm', task: 'regression' }, features, ...(projections ? { projections: { count: K, seed: 7, center, scale } } : {}) });
+  const agg = new ModelAggregator({
+    model: { name: 'm', task: 'regression' },
+    features,
+    ...(projections ? { projections: { count: K, seed: 7, center, scale } } : {}),
+  });
   for (const row of data) agg.observe({ features: row, prediction: 0 });
   return agg;
 }
@@ -60,7 +64,11 @@ function trial(d: number, rhoCurrent: number): { joint: boolean; perFeature: boo
   const cur = windowFromAggregator(aggregate(d, rows(ROWS, d, rhoCurrent)).snapshot());
   const r = evaluate(ref, cur, { model: { name: 'm', task: 'regression' }, referenceKind: 'pinned' });
   const verdict = r.joint?.drift.verdict ?? 'none';
-  return { joint: verdict === 'drift', perFeature: Object.values(r.features).some((f) => f.drift.verdict === 'drift'), verdict };
+  return {
+    joint: verdict === 'drift',
+    perFeature: Object.values(r.features).some((f) => f.drift.verdict === 'drift'),
+    verdict,
+  };
 }
 
 function scenario(label: string, d: number, rho: number): { joint: number; perFeature: number; undecided: number } {
@@ -74,7 +82,9 @@ function scenario(label: string, d: number, rho: number): { joint: number; perFe
     if (t.verdict !== 'drift' && t.verdict !== 'no_drift') undecided++;
   }
   const pct = (x: number) => `${((100 * x) / WINDOWS).toFixed(1)}%`;
-  console.log(`${label.padEnd(58)} joint drift ${pct(joint).padStart(6)}   any per-feature drift ${pct(perFeature).padStart(6)}   undecided ${undecided}`);
+  console.log(
+    `${label.padEnd(58)} joint drift ${pct(joint).padStart(6)}   any per-feature drift ${pct(perFeature).padStart(6)}   undecided ${undecided}`,
+  );
   return { joint: joint / WINDOWS, perFeature: perFeature / WINDOWS, undecided };
 }
 
@@ -89,7 +99,9 @@ function nsPerRow(fn: () => void, rowsPerCall: number, repeats: number): number 
   return best;
 }
 
-console.log(`joint drift: ${WINDOWS} windows of ${ROWS} rows against a reference of ${ROWS} rows, k = ${K} projections, alpha 0.01`);
+console.log(
+  `joint drift: ${WINDOWS} windows of ${ROWS} rows against a reference of ${ROWS} rows, k = ${K} projections, alpha 0.01`,
+);
 const power = scenario('power: 2 features, correlation 0 -> 0.8 (target >= 95%)', 2, 0.8);
 const null2 = scenario('false alarms: 2 features, correlation 0 -> 0 (target <= 1%)', 2, 0);
 const power5 = scenario('power: 5 features, correlation of x0,x1 0 -> 0.8 (no target)', 5, 0.8);
@@ -126,7 +138,13 @@ function embeddingWindow(share0: number) {
   const agg = new ModelAggregator({
     model: { name: 'm', task: 'regression' },
     features: [],
-    projections: { count: K, seed: 7, embedding: { dimension: DIM }, center: new Array<number>(DIM).fill(0), scale: new Array<number>(DIM).fill(1 / Math.sqrt(DIM)) },
+    projections: {
+      count: K,
+      seed: 7,
+      embedding: { dimension: DIM },
+      center: new Array<number>(DIM).fill(0),
+      scale: new Array<number>(DIM).fill(1 / Math.sqrt(DIM)),
+    },
   });
   for (const e of embeddingRows(ROWS, share0)) agg.observe({ embedding: e, prediction: 0 });
   return windowFromAggregator(agg.snapshot());
@@ -135,7 +153,10 @@ function embeddingScenario(label: string, share0: number): number {
   let joint = 0;
   const n = Math.max(1, Math.floor(WINDOWS / 3));
   for (let w = 0; w < n; w++) {
-    const r = evaluate(embeddingWindow(1 / 8), embeddingWindow(share0), { model: { name: 'm', task: 'regression' }, referenceKind: 'pinned' });
+    const r = evaluate(embeddingWindow(1 / 8), embeddingWindow(share0), {
+      model: { name: 'm', task: 'regression' },
+      referenceKind: 'pinned',
+    });
     if (r.joint?.drift.verdict === 'drift') joint++;
   }
   console.log(`${label.padEnd(58)} joint drift ${((100 * joint) / n).toFixed(1).padStart(5)}%   (${n} windows)`);
@@ -164,7 +185,16 @@ for (let r = 0; r < 15; r++) {
   nsWith = Math.min(nsWith, nsPerRow(observeAll(withP), data.length, 1));
   nsWithout = Math.min(nsWithout, nsPerRow(observeAll(without), data.length, 1));
 }
-const projector = new Projector({ count: K, seed: 7, center: Object.fromEntries(Array.from({ length: D }, (_, j) => [`x${j}`, 0])), scale: Object.fromEntries(Array.from({ length: D }, (_, j) => [`x${j}`, 1])) }, Array.from({ length: D }, (_, j) => `x${j}`), () => {});
+const projector = new Projector(
+  {
+    count: K,
+    seed: 7,
+    center: Object.fromEntries(Array.from({ length: D }, (_, j) => [`x${j}`, 0])),
+    scale: Object.fromEntries(Array.from({ length: D }, (_, j) => [`x${j}`, 1])),
+  },
+  Array.from({ length: D }, (_, j) => `x${j}`),
+  () => {},
+);
 const xs = data.map((r) => Float64Array.from(r));
 let sink = 0;
 const projectAll = () => {
@@ -180,11 +210,19 @@ function addChain(n: number): number {
   return acc;
 }
 let chainSink = 0;
-const nsAdd = nsPerRow(() => {
-  chainSink += addChain(1_000_000);
-}, 1_000_000, 15);
-console.log(`calibration: one dependent add takes ${nsAdd.toFixed(2)} ns on this machine now${chainSink > 0 ? '' : ''}`);
-console.log(`overhead, 20-feature array row, k = ${K}: observe ${nsWithout.toFixed(0)} ns without projections, ${nsWith.toFixed(0)} ns with: +${(nsWith - nsWithout).toFixed(0)} ns per row (target <= 500 ns); projection step alone ${nsProject.toFixed(0)} ns${sink === 0.5 ? '' : ''}`);
+const nsAdd = nsPerRow(
+  () => {
+    chainSink += addChain(1_000_000);
+  },
+  1_000_000,
+  15,
+);
+console.log(
+  `calibration: one dependent add takes ${nsAdd.toFixed(2)} ns on this machine now${chainSink > 0 ? '' : ''}`,
+);
+console.log(
+  `overhead, 20-feature array row, k = ${K}: observe ${nsWithout.toFixed(0)} ns without projections, ${nsWith.toFixed(0)} ns with: +${(nsWith - nsWithout).toFixed(0)} ns per row (target <= 500 ns); projection step alone ${nsProject.toFixed(0)} ns${sink === 0.5 ? '' : ''}`,
+);
 
 const failures: string[] = [];
 if (power.joint < 0.95) failures.push(`power ${power.joint} < 0.95`);

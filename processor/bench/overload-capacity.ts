@@ -59,7 +59,10 @@ class Side {
   wallMs = 0;
   cpuUs = 0;
   rate(): Rate {
-    return { pointsPerSec: (this.calls * POINTS) / (this.wallMs / 1000), pointsPerCpuSec: (this.calls * POINTS) / (this.cpuUs / 1e6) };
+    return {
+      pointsPerSec: (this.calls * POINTS) / (this.wallMs / 1000),
+      pointsPerCpuSec: (this.calls * POINTS) / (this.cpuUs / 1e6),
+    };
   }
 }
 
@@ -87,7 +90,11 @@ async function slice(side: Side, ms: number, inFlight: number, fn: () => unknown
  * so that both see the same machine state (CPU frequency, neighbours): the ratio is robust
  * where two separate 3-second runs on a shared machine differ by tens of percent.
  */
-async function compare(set: PayloadSet, ingest: () => Promise<unknown>, inFlight: number): Promise<{ decode: Rate; ingest: Rate }> {
+async function compare(
+  set: PayloadSet,
+  ingest: () => Promise<unknown>,
+  inFlight: number,
+): Promise<{ decode: Rate; ingest: Rate }> {
   let d = 0;
   const decode = () => decodeMetricsProtobuf(set.bodies[d++ % ROUNDS]!);
   for (let i = 0; i < 3; i++) {
@@ -103,7 +110,11 @@ async function compare(set: PayloadSet, ingest: () => Promise<unknown>, inFlight
   return { decode: a.rate(), ingest: b.rate() };
 }
 
-const sets: Record<Kind, PayloadSet> = { explicit: payloadSet('explicit', POINTS), exponential: payloadSet('exponential', POINTS), exponential320: payloadSet('exponential320', POINTS) };
+const sets: Record<Kind, PayloadSet> = {
+  explicit: payloadSet('explicit', POINTS),
+  exponential: payloadSet('exponential', POINTS),
+  exponential320: payloadSet('exponential320', POINTS),
+};
 const dir = mkdtempSync(join(tmpdir(), 'otel-ml-capacity-'));
 const ingestRows: Record<string, string | number>[] = [];
 let ingestMain: { decode: Rate; ingest: Rate } | undefined;
@@ -115,11 +126,39 @@ for (const [kind, label, path, durability, inFlight, commitWorker] of [
   ['explicit', 'state file, durability full (default), 1 request at a time', join(dir, 'full.db'), 'full', 1, false],
   ['explicit', 'state file, durability full, 4 requests in flight', join(dir, 'full4.db'), 'full', 4, false],
   ['explicit', 'as otel-ml serve (full, commit worker), 1 request at a time', join(dir, 'worker.db'), 'full', 1, true],
-  ['explicit', 'as otel-ml serve (full, commit worker), 4 requests in flight', join(dir, 'worker4.db'), 'full', 4, true],
+  [
+    'explicit',
+    'as otel-ml serve (full, commit worker), 4 requests in flight',
+    join(dir, 'worker4.db'),
+    'full',
+    4,
+    true,
+  ],
   ['exponential', 'in-memory SQLite, 1 request at a time', ':memory:', 'normal', 1, false],
-  ['exponential', 'as otel-ml serve (full, commit worker), 1 request at a time', join(dir, 'eworker.db'), 'full', 1, true],
-  ['exponential', 'as otel-ml serve (full, commit worker), 4 requests in flight', join(dir, 'eworker4.db'), 'full', 4, true],
-  ['exponential320', 'as otel-ml serve (full, commit worker), 1 request at a time', join(dir, 'e320worker.db'), 'full', 1, true],
+  [
+    'exponential',
+    'as otel-ml serve (full, commit worker), 1 request at a time',
+    join(dir, 'eworker.db'),
+    'full',
+    1,
+    true,
+  ],
+  [
+    'exponential',
+    'as otel-ml serve (full, commit worker), 4 requests in flight',
+    join(dir, 'eworker4.db'),
+    'full',
+    4,
+    true,
+  ],
+  [
+    'exponential320',
+    'as otel-ml serve (full, commit worker), 1 request at a time',
+    join(dir, 'e320worker.db'),
+    'full',
+    1,
+    true,
+  ],
 ] as const) {
   const set = sets[kind];
   // One store per row; request n carries the interval [n, n + 1) s of the same 1,000 streams
@@ -127,20 +166,35 @@ for (const [kind, label, path, durability, inFlight, commitWorker] of [
   // together share one transaction.
   const clock = { now: Number((BASE_NS + MINUTE_NS) / 1_000_000n) };
   let sent = 0;
-  const store = StreamProcessor.open({ path, durability: durability as Durability, commitWorker, clock: () => clock.now, windows: { lengthMs: 86_400_000 } });
+  const store = StreamProcessor.open({
+    path,
+    durability: durability as Durability,
+    commitWorker,
+    clock: () => clock.now,
+    windows: { lengthMs: 86_400_000 },
+  });
   const group = new GroupCommit(store);
   const ingest = async () => {
     const n = sent++;
-    const outcome = await handleExport(retime(set, n % ROUNDS, Math.floor(n / ROUNDS)), 'protobuf', 'http', { consume: (exp: MetricsExport) => group.submit(exp) });
-    if (outcome.kind !== 'ok' || outcome.rejectedDataPoints !== 0) throw new Error(`ingest failed: ${JSON.stringify(outcome)}`);
+    const outcome = await handleExport(retime(set, n % ROUNDS, Math.floor(n / ROUNDS)), 'protobuf', 'http', {
+      consume: (exp: MetricsExport) => group.submit(exp),
+    });
+    if (outcome.kind !== 'ok' || outcome.rejectedDataPoints !== 0)
+      throw new Error(`ingest failed: ${JSON.stringify(outcome)}`);
   };
   const r = await compare(set, ingest, inFlight);
   await group.drain();
   const st = store.stats();
-  if (st.acceptedPoints !== sent * POINTS) throw new Error(`accepted ${st.acceptedPoints} of ${sent * POINTS} points: ${JSON.stringify(st.droppedPoints)}`);
+  if (st.acceptedPoints !== sent * POINTS)
+    throw new Error(`accepted ${st.acceptedPoints} of ${sent * POINTS} points: ${JSON.stringify(st.droppedPoints)}`);
   store.close();
   ingestRows.push({
-    points: kind === 'explicit' ? 'explicit, 200 buckets' : kind === 'exponential' ? 'exponential, 160 buckets' : 'exponential, 320 buckets (the default)',
+    points:
+      kind === 'explicit'
+        ? 'explicit, 200 buckets'
+        : kind === 'exponential'
+          ? 'exponential, 160 buckets'
+          : 'exponential, 320 buckets (the default)',
     'decode + state': label,
     'points/s': fmt(r.ingest.pointsPerSec),
     'points/CPU s': fmt(r.ingest.pointsPerCpuSec),
@@ -152,7 +206,9 @@ for (const [kind, label, path, durability, inFlight, commitWorker] of [
   if (kind === 'exponential' && commitWorker && inFlight === 1) exponentialService = r;
 }
 rmSync(dir, { recursive: true, force: true });
-console.log(`\n1. OTLP/HTTP protobuf ingest, ${POINTS} histogram points per request (explicit: 200 buckets; exponential: 160), ${SECONDS} s per row (alternating with decode only)`);
+console.log(
+  `\n1. OTLP/HTTP protobuf ingest, ${POINTS} histogram points per request (explicit: 200 buckets; exponential: 160), ${SECONDS} s per row (alternating with decode only)`,
+);
 console.table(ingestRows);
 
 // ---- 1b. the two halves apart ------------------------------------------------------------------
@@ -171,9 +227,23 @@ for (const [kind, label, path, durability, commitWorker] of [
   ['exponential', 'as otel-ml serve (commit worker)', join(dir2, 'eworker.db'), 'full', true],
 ] as const) {
   const decodedRequests = sets[kind].bodies.map((b) => decodeMetricsProtobuf(b).data);
-  const decodedPoints = decodedRequests.map((e) => e.resourceMetrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics.flatMap((m) => (m.data.type === 'histogram' || m.data.type === 'exponential_histogram' ? m.data.points : [])))));
+  const decodedPoints = decodedRequests.map((e) =>
+    e.resourceMetrics.flatMap((rm) =>
+      rm.scopeMetrics.flatMap((sm) =>
+        sm.metrics.flatMap((m) =>
+          m.data.type === 'histogram' || m.data.type === 'exponential_histogram' ? m.data.points : [],
+        ),
+      ),
+    ),
+  );
   const clock = { now: Number((BASE_NS + MINUTE_NS) / 1_000_000n) };
-  const store = StreamProcessor.open({ path, durability, commitWorker, clock: () => clock.now, windows: { lengthMs: 86_400_000 } });
+  const store = StreamProcessor.open({
+    path,
+    durability,
+    commitWorker,
+    clock: () => clock.now,
+    windows: { lengthMs: 86_400_000 },
+  });
   let n = 0;
   const update = async () => {
     const k = n++;
@@ -184,17 +254,26 @@ for (const [kind, label, path, durability, commitWorker] of [
       m.startTimeUnixNano = start;
       m.timeUnixNano = end;
     }
-    if (store.ingestMany([decodedRequests[k % ROUNDS]!])[0]!.rejectedDataPoints !== 0) throw new Error('state update rejected points');
+    if (store.ingestMany([decodedRequests[k % ROUNDS]!])[0]!.rejectedDataPoints !== 0)
+      throw new Error('state update rejected points');
     await store.sync();
   };
   const r = await compare(sets[kind], update, 1);
   store.close();
   const decodeUs = 1e6 / r.decode.pointsPerCpuSec;
   const stateUs = 1e6 / r.ingest.pointsPerCpuSec;
-  halves.push({ points: kind, store: label, 'decode, CPU µs/point': +decodeUs.toFixed(2), 'state update, CPU µs/point': +stateUs.toFixed(2), 'state / decode': `${Math.round((100 * stateUs) / decodeUs)}%` });
+  halves.push({
+    points: kind,
+    store: label,
+    'decode, CPU µs/point': +decodeUs.toFixed(2),
+    'state update, CPU µs/point': +stateUs.toFixed(2),
+    'state / decode': `${Math.round((100 * stateUs) / decodeUs)}%`,
+  });
 }
 rmSync(dir2, { recursive: true, force: true });
-console.log(`\n1b. decode and state update apart (ingest is >= 50% of decode only when the state update costs at most as much as decoding)`);
+console.log(
+  `\n1b. decode and state update apart (ingest is >= 50% of decode only when the state update costs at most as much as decoding)`,
+);
 console.table(halves);
 
 // ---- 2. evaluation -----------------------------------------------------------------------------
@@ -226,7 +305,9 @@ void runEval();
 const allocMs = performance.now() - allocStart;
 const allocated = Math.max(0, process.memoryUsage().heapUsed - before);
 const drifted = reports.reduce((a, r) => a + r.drifted.length, 0);
-console.log(`\n2. evaluation of ${fmt(series)} (model, feature) series (${MODELS} models x ${FEATURES} features, 20 buckets), analysis/evaluate.ts`);
+console.log(
+  `\n2. evaluation of ${fmt(series)} (model, feature) series (${MODELS} models x ${FEATURES} features, 20 buckets), analysis/evaluate.ts`,
+);
 console.table([
   {
     'median ms': +times[3]!.toFixed(1),
@@ -237,7 +318,8 @@ console.table([
     'drifted found': drifted,
   },
 ]);
-if (drifted !== expectedDrifted(MODELS, FEATURES)) console.log(`  note: expected ${expectedDrifted(MODELS, FEATURES)} drifted features`);
+if (drifted !== expectedDrifted(MODELS, FEATURES))
+  console.log(`  note: expected ${expectedDrifted(MODELS, FEATURES)} drifted features`);
 void allocMs;
 
 const main = ingestMain!;

@@ -18,7 +18,13 @@ const i = process.argv.indexOf('--sets');
 const SETS = i >= 0 ? Number(process.argv[i + 1]) : 1_000_000;
 const PER_REQUEST = 5_000;
 const kv = (key: string, v: string) => ({ key, value: { stringValue: v } });
-const MODEL = [kv('ml.model.name', 'attacked'), kv('ml.model.version', '1'), kv('ml.model.task', 'regression'), kv('ml.deployment.role', 'primary'), kv('ml.feature.name', 'x')];
+const MODEL = [
+  kv('ml.model.name', 'attacked'),
+  kv('ml.model.version', '1'),
+  kv('ml.model.task', 'regression'),
+  kv('ml.deployment.role', 'primary'),
+  kv('ml.feature.name', 'x'),
+];
 
 function request(from: number, n: number): Buffer {
   const now = BigInt(Date.now()) * 1_000_000n;
@@ -30,7 +36,15 @@ function request(from: number, n: number): Buffer {
     bucketCounts: [1, 0],
     explicitBounds: [5],
   }));
-  const req = { resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'ml.feature.value', histogram: { aggregationTemporality: 1, dataPoints } }] }] }] };
+  const req = {
+    resourceMetrics: [
+      {
+        scopeMetrics: [
+          { metrics: [{ name: 'ml.feature.value', histogram: { aggregationTemporality: 1, dataPoints } }] },
+        ],
+      },
+    ],
+  };
   return Buffer.from(ExportMetricsServiceRequest.encode(ExportMetricsServiceRequest.fromObject(req)).finish());
 }
 
@@ -40,7 +54,9 @@ function post(url: string, body: Buffer): Promise<{ status: number; rejected: nu
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
-        const r = ExportMetricsServiceResponse.toObject(ExportMetricsServiceResponse.decode(Buffer.concat(chunks)), { longs: Number }) as { partialSuccess?: { rejectedDataPoints?: number } };
+        const r = ExportMetricsServiceResponse.toObject(ExportMetricsServiceResponse.decode(Buffer.concat(chunks)), {
+          longs: Number,
+        }) as { partialSuccess?: { rejectedDataPoints?: number } };
         resolve({ status: res.statusCode ?? 0, rejected: r.partialSuccess?.rejectedDataPoints ?? 0 });
       });
     });
@@ -53,13 +69,18 @@ const dir = mkdtempSync(join(tmpdir(), 'otel-ml-cardinality-'));
 const svc = await startService(
   {
     ...DEFAULT_CONFIG,
-    receivers: { http: { ...DEFAULT_CONFIG.receivers.http, port: 0 }, grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false } },
+    receivers: {
+      http: { ...DEFAULT_CONFIG.receivers.http, port: 0 },
+      grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false },
+    },
     storage: { path: join(dir, 'state.db'), durability: 'full' },
   },
   { manualEvaluation: true },
 );
 const mib = () => (process.memoryUsage.rss() / 2 ** 20).toFixed(0);
-console.log(`cardinality attack: ${SETS.toLocaleString('en-US')} distinct attribute sets, maxStreams ${DEFAULT_CONFIG.streams.maxStreams.toLocaleString('en-US')}; RSS at start ${mib()} MiB`);
+console.log(
+  `cardinality attack: ${SETS.toLocaleString('en-US')} distinct attribute sets, maxStreams ${DEFAULT_CONFIG.streams.maxStreams.toLocaleString('en-US')}; RSS at start ${mib()} MiB`,
+);
 let rejected = 0;
 let maxRss = 0;
 const statuses: Record<number, number> = {};
@@ -70,7 +91,10 @@ try {
     statuses[r.status] = (statuses[r.status] ?? 0) + 1;
     rejected += r.rejected;
     maxRss = Math.max(maxRss, process.memoryUsage.rss());
-    if ((from / PER_REQUEST) % 40 === 0) console.log(`  ${from.toLocaleString('en-US')} sets sent: live streams ${svc.processor.stats().liveStreams}, RSS ${mib()} MiB`);
+    if ((from / PER_REQUEST) % 40 === 0)
+      console.log(
+        `  ${from.toLocaleString('en-US')} sets sent: live streams ${svc.processor.stats().liveStreams}, RSS ${mib()} MiB`,
+      );
   }
   const s = svc.processor.stats();
   console.log(

@@ -6,7 +6,12 @@
  * numeric feature against a baseline's exact histogram and decile edges.
  */
 import { ExponentialAccumulator, type ExponentialHistogram } from '@otel-ml/conventions';
-import { discreteLaplace, discreteLaplaceVariance, predictionSensitivity, PRIVATE_EXPONENTIAL_BUCKETS } from '@otel-ml/instrumentation';
+import {
+  discreteLaplace,
+  discreteLaplaceVariance,
+  predictionSensitivity,
+  PRIVATE_EXPONENTIAL_BUCKETS,
+} from '@otel-ml/instrumentation';
 import { compareNumeric, decideDrift, exponentialFromValues, referenceBoundaries } from '../src/statistics/index.js';
 import { seededUniform } from '../src/statistics/random.js';
 import { emptySnapshot } from '../src/windows/snapshot.js';
@@ -112,7 +117,10 @@ function noisyWindow(values: ArrayLike<number>, scale: number, exports: number, 
     for (let k = 0; k < exports; k++) x += discreteLaplace(scale, u);
     return x;
   };
-  const side = (b: ExponentialHistogram['positive']) => ({ offset: b.offset, bucketCounts: Array.from(b.bucketCounts, noisy) });
+  const side = (b: ExponentialHistogram['positive']) => ({
+    offset: b.offset,
+    bucketCounts: Array.from(b.bucketCounts, noisy),
+  });
   const positive = side(h.positive);
   const negative = side(h.negative);
   const zeroCount = noisy(h.zeroCount);
@@ -146,7 +154,10 @@ function lognormal(gauss: () => number, n: number, shift: number): Float64Array 
  * window and once on the same window released with noise and seen by the processor's
  * `statisticalView`. `shift`: the current windows' shift in SD of the log (0: no drift).
  */
-export function simulateDrift(sim: PrivacySimulation, opts: { shift: number; referenceRows: number; alpha?: number }): DriftResult {
+export function simulateDrift(
+  sim: PrivacySimulation,
+  opts: { shift: number; referenceRows: number; alpha?: number },
+): DriftResult {
   const scale = sensitivityOf(sim) / sim.epsilon;
   const gauss = gaussianSource(sim.seed);
   const u = seededUniform(sim.seed + 1);
@@ -161,8 +172,14 @@ export function simulateDrift(sim: PrivacySimulation, opts: { shift: number; ref
   const verdict = (cur: ExponentialHistogram): string => {
     const cmp = compareNumeric(reference, cur, { alpha, decileEdges });
     return decideDrift({
-      pValue: cmp.pValue, psi: cmp.binned?.psi ?? null, jensenShannon: cmp.binned?.jensenShannon ?? null, currentCount: cur.count, alpha,
-      insufficientResolution: cmp.status === 'insufficient_resolution' ? cmp.reason : null, ks: cmp.ks?.statistic ?? null, completeShift: cmp.completeShift,
+      pValue: cmp.pValue,
+      psi: cmp.binned?.psi ?? null,
+      jensenShannon: cmp.binned?.jensenShannon ?? null,
+      currentCount: cur.count,
+      alpha,
+      insufficientResolution: cmp.status === 'insufficient_resolution' ? cmp.reason : null,
+      ks: cmp.ks?.statistic ?? null,
+      completeShift: cmp.completeShift,
     }).verdict;
   };
   for (let w = 0; w < sim.windows; w++) {
@@ -180,5 +197,11 @@ export function simulateDrift(sim: PrivacySimulation, opts: { shift: number; ref
     else if (v !== 'no_drift') undecided++;
   }
   const n = sim.windows;
-  return { windows: n, flaggedNoisy: flaggedNoisy / n, flaggedClean: flaggedClean / n, undecidedNoisy: undecided / n, effectiveRows: effective / n };
+  return {
+    windows: n,
+    flaggedNoisy: flaggedNoisy / n,
+    flaggedClean: flaggedClean / n,
+    undecidedNoisy: undecided / n,
+    effectiveRows: effective / n,
+  };
 }

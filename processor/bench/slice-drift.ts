@@ -28,12 +28,20 @@ const ROWS_PER_SLICE = 1_000;
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 
 function window(rows: readonly SliceRow[]) {
-  const agg = new ModelAggregator({ model: { name: 'm', task: 'binary_classification' }, features: FEATURES, slices: ['region'] });
+  const agg = new ModelAggregator({
+    model: { name: 'm', task: 'binary_classification' },
+    features: FEATURES,
+    slices: ['region'],
+  });
   for (const r of rows) agg.observe({ features: r.features, score: r.score, slices: { region: r.region } });
   return windowFromAggregator(agg.snapshot());
 }
 
-function report(seed: number, mutate?: (rows: SliceRow[]) => SliceRow[], shift?: { region: string; x1: number }): ModelReport {
+function report(
+  seed: number,
+  mutate?: (rows: SliceRow[]) => SliceRow[],
+  shift?: { region: string; x1: number },
+): ModelReport {
   const ref = window(sliceTraffic({ seed: 10_000 + seed, rowsPerSlice: ROWS_PER_SLICE }));
   let rows = sliceTraffic({ seed: 20_000 + seed, rowsPerSlice: ROWS_PER_SLICE, ...(shift ? { shift } : {}) });
   if (mutate) rows = mutate(rows);
@@ -73,8 +81,12 @@ for (let t = 0; t < TRIALS; t++) {
   if (r.drifted.length > 0) overallFlagged++;
 }
 console.log(`\nno drift: ${TRIALS} windows x 5 slices x 6 distributions, ${ROWS_PER_SLICE} rows per slice`);
-console.log(`  slice-feature-windows flagged: ${flagged} of ${tests} (${pct(flagged / tests)}); windows with any slice flag: ${pct(windowsWithFlag / TRIALS)}; overall features flagged in ${pct(overallFlagged / TRIALS)} of windows`);
-console.log(`  significant at alpha ${0.01} before Benjamini-Hochberg: ${pct(rawSignificant / tests)}; after (across slices x features): ${pct(significant / tests)}`);
+console.log(
+  `  slice-feature-windows flagged: ${flagged} of ${tests} (${pct(flagged / tests)}); windows with any slice flag: ${pct(windowsWithFlag / TRIALS)}; overall features flagged in ${pct(overallFlagged / TRIALS)} of windows`,
+);
+console.log(
+  `  significant at alpha ${0.01} before Benjamini-Hochberg: ${pct(rawSignificant / tests)}; after (across slices x features): ${pct(significant / tests)}`,
+);
 check(flagged / tests <= 0.01, `no-drift false alarms ${pct(flagged / tests)} <= 1% of slice-feature-windows`);
 
 // 2. a shift confined to one slice
@@ -95,22 +107,46 @@ function located(name: string, make: (t: number) => { r: ModelReport; target: st
     }
   }
   console.log(`\n${name}: ${TRIALS} windows, ${ROWS_PER_SLICE} rows per slice`);
-  console.log(`  windows with a slice drift: ${pct(drifted / TRIALS)} (overall features drifted in ${pct(overall / TRIALS)})`);
-  console.log(`  shifted slice ranked first: ${first} of ${drifted} drifted windows (${pct(drifted ? first / drifted : 0)}), its mean share of the movement ${first ? pct(share / first) : '-'}`);
+  console.log(
+    `  windows with a slice drift: ${pct(drifted / TRIALS)} (overall features drifted in ${pct(overall / TRIALS)})`,
+  );
+  console.log(
+    `  shifted slice ranked first: ${first} of ${drifted} drifted windows (${pct(drifted ? first / drifted : 0)}), its mean share of the movement ${first ? pct(share / first) : '-'}`,
+  );
   if (target) {
     check(drifted === TRIALS, `the shift is detected in a slice in every window (${drifted} of ${TRIALS})`);
-    check(first === drifted && drifted > 0, `the shifted slice is ranked first in every drifted window (${first} of ${drifted})`);
+    check(
+      first === drifted && drifted > 0,
+      `the shifted slice is ranked first in every drifted window (${first} of ${drifted})`,
+    );
   }
 }
 const regionOf = (t: number): string => REGIONS[t % REGIONS.length]!;
-located('x1 +0.5 SD in one slice of five', (t) => ({ r: report(1_000 + t, undefined, { region: regionOf(t), x1: 0.5 }), target: regionOf(t) }), true);
-located('x1 +0.3 SD in one slice of five (shown)', (t) => ({ r: report(2_000 + t, undefined, { region: regionOf(t), x1: 0.3 }), target: regionOf(t) }), false);
-located('plan: half of the free rows become pro in one slice of five (shown)', (t) => {
-  const region = regionOf(t);
-  let i = 0;
-  const mutate = (rows: SliceRow[]) => rows.map((r) => (r.region === region && r.features.plan === 'free' && i++ % 2 === 0 ? { ...r, features: { ...r.features, plan: 'pro' } } : r));
-  return { r: report(3_000 + t, mutate), target: region };
-}, false);
+located(
+  'x1 +0.5 SD in one slice of five',
+  (t) => ({ r: report(1_000 + t, undefined, { region: regionOf(t), x1: 0.5 }), target: regionOf(t) }),
+  true,
+);
+located(
+  'x1 +0.3 SD in one slice of five (shown)',
+  (t) => ({ r: report(2_000 + t, undefined, { region: regionOf(t), x1: 0.3 }), target: regionOf(t) }),
+  false,
+);
+located(
+  'plan: half of the free rows become pro in one slice of five (shown)',
+  (t) => {
+    const region = regionOf(t);
+    let i = 0;
+    const mutate = (rows: SliceRow[]) =>
+      rows.map((r) =>
+        r.region === region && r.features.plan === 'free' && i++ % 2 === 0
+          ? { ...r, features: { ...r.features, plan: 'pro' } }
+          : r,
+      );
+    return { r: report(3_000 + t, mutate), target: region };
+  },
+  false,
+);
 
 // 3. cost: the evaluation of one window with and without its five slices (same rows)
 {
@@ -136,7 +172,9 @@ located('plan: half of the free rows become pro in one slice of five (shown)', (
   }
   const plain = median(a);
   const sliced = median(b);
-  console.log(`\nevaluation of one window (5 features + score, 5,000 rows): ${plain.toFixed(1)} ms without slices, ${sliced.toFixed(1)} ms with 5 slices (${(sliced / plain).toFixed(1)}x; medians)`);
+  console.log(
+    `\nevaluation of one window (5 features + score, 5,000 rows): ${plain.toFixed(1)} ms without slices, ${sliced.toFixed(1)} ms with 5 slices (${(sliced / plain).toFixed(1)}x; medians)`,
+  );
 }
 
 console.log(`\n${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -72,7 +72,14 @@ export interface SoakFigures {
    * last evaluation, garbage-collection pauses and SQLite transactions of over 10 ms that
    * overlapped the stall), at most 50.
    */
-  stalls: { atS: number; ms: number; afterEvaluationMs: number | undefined; gcMs: number; sqliteMs: number; sqliteWhat: string }[];
+  stalls: {
+    atS: number;
+    ms: number;
+    afterEvaluationMs: number | undefined;
+    gcMs: number;
+    sqliteMs: number;
+    sqliteWhat: string;
+  }[];
   /** Longest SQLite transaction (commit included) after warm-up, ms. */
   sqliteMaxMs: number;
   /** Longest garbage-collection pause after warm-up, ms, and its kind ('minor', 'major', ...). */
@@ -99,7 +106,10 @@ function memoryFigures(): MemoryFigures {
   const mib = (b: number) => +(b / 2 ** 20).toFixed(1);
   const m = process.memoryUsage();
   return {
-    heapTotalMiB: mib(m.heapTotal), heapUsedMiB: mib(m.heapUsed), externalMiB: mib(m.external), arrayBuffersMiB: mib(m.arrayBuffers),
+    heapTotalMiB: mib(m.heapTotal),
+    heapUsedMiB: mib(m.heapUsed),
+    externalMiB: mib(m.external),
+    arrayBuffersMiB: mib(m.arrayBuffers),
     spacesMiB: Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, mib(s.space_size)])),
   };
 }
@@ -148,7 +158,10 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
   const pointsPerRequest = FEATURES + 2;
   const config: ServiceConfig = {
     ...DEFAULT_CONFIG,
-    receivers: { http: { ...DEFAULT_CONFIG.receivers.http, port: 0 }, grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false } },
+    receivers: {
+      http: { ...DEFAULT_CONFIG.receivers.http, port: 0 },
+      grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false },
+    },
     storage: { path: opts.storagePath, durability: 'full' },
     windows: { lengthMs: 60_000, minRows: 1, maxExtensions: 0 },
     evaluation: { ...DEFAULT_CONFIG.evaluation, intervalMs: 1_000 },
@@ -169,15 +182,17 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
   const slowTx: { start: number; ms: number; what: string }[] = [];
   // (with the commit worker, an ingest "transaction" on the event loop is its encoding; the
   // commit runs on the worker: see `writer` in the figures)
-  const db = (svc.processor as unknown as {
-    db: {
-      transaction<T>(fn: () => T): T;
-      ingestTransaction(fn: () => void): void;
-      checkpointStats(): CheckpointerStats | undefined;
-      checkpointRunning(): boolean;
-      writerStats(): WriterStats | undefined;
-    };
-  }).db;
+  const db = (
+    svc.processor as unknown as {
+      db: {
+        transaction<T>(fn: () => T): T;
+        ingestTransaction(fn: () => void): void;
+        checkpointStats(): CheckpointerStats | undefined;
+        checkpointRunning(): boolean;
+        writerStats(): WriterStats | undefined;
+      };
+    }
+  ).db;
   const timed = <F extends (fn: () => never) => unknown>(run: F): F =>
     ((fn: () => never) => {
       const t0 = performance.now();
@@ -187,9 +202,15 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
       } finally {
         const ms = performance.now() - t0;
         if (ms > 10 && slowTx.length < 100_000) {
-          const frames = [...(new Error().stack ?? '').matchAll(/at (?:StreamProcessor\.)?(\w+) .*streams\/processor\.ts/g)].map((m) => m[1]);
+          const frames = [
+            ...(new Error().stack ?? '').matchAll(/at (?:StreamProcessor\.)?(\w+) .*streams\/processor\.ts/g),
+          ].map((m) => m[1]);
           const caller = frames.find((f) => f !== 'atomically') ?? '?';
-          slowTx.push({ start: t0, ms, what: `${caller}${checkpointBefore || db.checkpointRunning() ? ' during a WAL checkpoint' : ''}` });
+          slowTx.push({
+            start: t0,
+            ms,
+            what: `${caller}${checkpointBefore || db.checkpointRunning() ? ' during a WAL checkpoint' : ''}`,
+          });
         }
       }
     }) as F;
@@ -203,7 +224,10 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
     env: {
       ...process.env,
       TSX_TSCONFIG_PATH: join(repo, 'test', 'integration', 'store', 'tsconfig.child.json'),
-      OTEL_ML_SOAK_PORT: String(port), OTEL_ML_SOAK_FEATURES: String(FEATURES), OTEL_ML_SOAK_INSTANCES: String(INSTANCES), OTEL_ML_SOAK_START_NS: String(startNs),
+      OTEL_ML_SOAK_PORT: String(port),
+      OTEL_ML_SOAK_FEATURES: String(FEATURES),
+      OTEL_ML_SOAK_INSTANCES: String(INSTANCES),
+      OTEL_ML_SOAK_START_NS: String(startNs),
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -247,7 +271,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
     );
     const capacityRequestsPerSec = (requests - r0) / ((performance.now() - c0) / 1000);
     const target = capacityRequestsPerSec * (opts.rateFraction ?? 0.5);
-    opts.onProgress?.(`capacity ${capacityRequestsPerSec.toFixed(1)} requests/s (${Math.round(capacityRequestsPerSec * pointsPerRequest)} points/s); soaking at ${target.toFixed(1)} requests/s for ${opts.seconds} s`);
+    opts.onProgress?.(
+      `capacity ${capacityRequestsPerSec.toFixed(1)} requests/s (${Math.round(capacityRequestsPerSec * pointsPerRequest)} points/s); soaking at ${target.toFixed(1)} requests/s for ${opts.seconds} s`,
+    );
 
     // 2. soak at the target rate (requests spread over the instances, paced by a schedule)
     const eld = monitorEventLoopDelay({ resolution: 10 });
@@ -290,7 +316,14 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
       tick = t;
       if (late > 50 && t - s0 > opts.warmupSeconds * 1000 && stalls.length < 50) {
         // GC entries arrive asynchronously: attribute them when the soak ends
-        stalls.push({ atS: +((t - s0) / 1000).toFixed(1), ms: Math.round(late), afterEvaluationMs: lastEvaluation ? Math.round(t - lastEvaluation) : undefined, gcMs: 0, sqliteMs: 0, sqliteWhat: '' });
+        stalls.push({
+          atS: +((t - s0) / 1000).toFixed(1),
+          ms: Math.round(late),
+          afterEvaluationMs: lastEvaluation ? Math.round(t - lastEvaluation) : undefined,
+          gcMs: 0,
+          sqliteMs: 0,
+          sqliteWhat: '',
+        });
         stallStarts.push(from);
       }
     }, 10);
@@ -326,7 +359,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakFigures> {
       k++;
       if (performance.now() - lastReport > 30_000) {
         lastReport = performance.now();
-        opts.onProgress?.(`  ${((lastReport - s0) / 1000).toFixed(0)} s: ${requests} requests, RSS ${rss.at(-1)?.mib.toFixed(0)} MiB, event loop max ${(eld.max / 1e6).toFixed(1)} ms, ${evaluations} evaluations`);
+        opts.onProgress?.(
+          `  ${((lastReport - s0) / 1000).toFixed(0)} s: ${requests} requests, RSS ${rss.at(-1)?.mib.toFixed(0)} MiB, event loop max ${(eld.max / 1e6).toFixed(1)} ms, ${evaluations} evaluations`,
+        );
       }
     }
     await Promise.all(inFlight);

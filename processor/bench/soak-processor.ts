@@ -29,14 +29,18 @@ const dir = mkdtempSync(join(tmpdir(), 'otel-ml-soak-'));
 try {
   const seconds = arg('seconds', 600);
   const memory = process.argv.includes('--memory');
-  console.log(`soak: node ${process.version} (V8 flags: ${v8Flags.join(' ') || 'none'}), ${seconds} s at half capacity, ${memory ? 'in-memory SQLite' : 'state file, durability full'}`);
+  console.log(
+    `soak: node ${process.version} (V8 flags: ${v8Flags.join(' ') || 'none'}), ${seconds} s at half capacity, ${memory ? 'in-memory SQLite' : 'state file, durability full'}`,
+  );
   const f = await runSoak({
     seconds,
     warmupSeconds: arg('warmup', Math.min(60, seconds / 5)),
     calibrateSeconds: arg('calibrate', 20),
     storagePath: memory ? ':memory:' : join(dir, 'soak.db'),
     onProgress: (l) => console.log(l),
-    ...(process.argv.includes('--heap-profile') && { heapProfilePath: process.argv[process.argv.indexOf('--heap-profile') + 1] }),
+    ...(process.argv.includes('--heap-profile') && {
+      heapProfilePath: process.argv[process.argv.indexOf('--heap-profile') + 1],
+    }),
   });
   console.table({
     capacity: `${Math.round(f.capacityPointsPerSec).toLocaleString('en-US')} points/s (${f.capacityRequestsPerSec.toFixed(1)} requests/s of ${f.pointsPerRequest} points)`,
@@ -63,11 +67,22 @@ try {
   if (f.stalls.length) {
     console.log(
       `event-loop stalls over 50 ms after warm-up (s into the soak: ms, ms since the last evaluation report, ms of GC pauses and of SQLite transactions within): ` +
-        f.stalls.map((x) => `${x.atS}: ${x.ms} (${x.afterEvaluationMs ?? '-'}, gc ${x.gcMs}, sqlite ${x.sqliteMs}${x.sqliteWhat ? ` in ${x.sqliteWhat}` : ''})`).join(', '),
+        f.stalls
+          .map(
+            (x) =>
+              `${x.atS}: ${x.ms} (${x.afterEvaluationMs ?? '-'}, gc ${x.gcMs}, sqlite ${x.sqliteMs}${x.sqliteWhat ? ` in ${x.sqliteWhat}` : ''})`,
+          )
+          .join(', '),
     );
   }
-  const ok = f.rssGrowthPct <= 10 && f.eventLoopMaxMs <= 100 && f.statuses['200'] === f.requests && f.acceptedPoints === f.sentPoints;
-  console.log(`soak ${ok ? 'PASSED' : 'FAILED'}: RSS growth ${f.rssGrowthPct.toFixed(1)}% (<= 10%), event-loop max ${f.eventLoopMaxMs.toFixed(1)} ms (<= 100 ms), all 200: ${f.statuses['200'] === f.requests}, accepted = sent: ${f.acceptedPoints === f.sentPoints}`);
+  const ok =
+    f.rssGrowthPct <= 10 &&
+    f.eventLoopMaxMs <= 100 &&
+    f.statuses['200'] === f.requests &&
+    f.acceptedPoints === f.sentPoints;
+  console.log(
+    `soak ${ok ? 'PASSED' : 'FAILED'}: RSS growth ${f.rssGrowthPct.toFixed(1)}% (<= 10%), event-loop max ${f.eventLoopMaxMs.toFixed(1)} ms (<= 100 ms), all 200: ${f.statuses['200'] === f.requests}, accepted = sent: ${f.acceptedPoints === f.sentPoints}`,
+  );
   if (!ok) process.exitCode = 1;
 } finally {
   rmSync(dir, { recursive: true, force: true });

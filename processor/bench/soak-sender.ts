@@ -25,11 +25,24 @@ function body(instance: number, round: number, features: number, startNs: bigint
   lastTimeNs.set(instance, t);
   const now = String(t);
   const start = String(startNs);
-  const model = [kv('ml.model.name', 'soak'), kv('ml.model.version', '1'), kv('ml.model.task', 'binary_classification'), kv('ml.deployment.role', 'primary')];
+  const model = [
+    kv('ml.model.name', 'soak'),
+    kv('ml.model.version', '1'),
+    kv('ml.model.task', 'binary_classification'),
+    kv('ml.deployment.role', 'primary'),
+  ];
   const hist = (bounds: readonly number[], attrs: object[], seed: number) => {
     const bucketCounts = [...bounds, 0].map((_, j) => (round + 1) * (((j + seed) % 5) + 1));
     const count = bucketCounts.reduce((a, b) => a + b, 0);
-    return { attributes: attrs, startTimeUnixNano: start, timeUnixNano: now, count, sum: count * 0.5, bucketCounts, explicitBounds: bounds };
+    return {
+      attributes: attrs,
+      startTimeUnixNano: start,
+      timeUnixNano: now,
+      count,
+      sum: count * 0.5,
+      bucketCounts,
+      explicitBounds: bounds,
+    };
   };
   const req = {
     resourceMetrics: [
@@ -39,9 +52,31 @@ function body(instance: number, round: number, features: number, startNs: bigint
           {
             scope: { name: '@otel-ml/instrumentation' },
             metrics: [
-              { name: 'ml.feature.value', unit: '1', histogram: { aggregationTemporality: 2, dataPoints: Array.from({ length: features }, (_, f) => hist(FEATURE_BOUNDS, [...model, kv('ml.feature.name', `f${f}`)], f)) } },
-              { name: 'ml.prediction.score', unit: '1', histogram: { aggregationTemporality: 2, dataPoints: [hist(SCORE_BOUNDS, model, instance)] } },
-              { name: 'ml.predictions', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ attributes: model, startTimeUnixNano: start, timeUnixNano: now, asInt: 100 * (round + 1) }] } },
+              {
+                name: 'ml.feature.value',
+                unit: '1',
+                histogram: {
+                  aggregationTemporality: 2,
+                  dataPoints: Array.from({ length: features }, (_, f) =>
+                    hist(FEATURE_BOUNDS, [...model, kv('ml.feature.name', `f${f}`)], f),
+                  ),
+                },
+              },
+              {
+                name: 'ml.prediction.score',
+                unit: '1',
+                histogram: { aggregationTemporality: 2, dataPoints: [hist(SCORE_BOUNDS, model, instance)] },
+              },
+              {
+                name: 'ml.predictions',
+                sum: {
+                  aggregationTemporality: 2,
+                  isMonotonic: true,
+                  dataPoints: [
+                    { attributes: model, startTimeUnixNano: start, timeUnixNano: now, asInt: 100 * (round + 1) },
+                  ],
+                },
+              },
             ],
           },
         ],
@@ -53,15 +88,24 @@ function body(instance: number, round: number, features: number, startNs: bigint
 
 function post(agent: http.Agent, port: number, b: Buffer): Promise<number> {
   return new Promise((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/v1/metrics', method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/v1/metrics',
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/x-protobuf' },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', () => resolve(0));
     req.end(b);
   });
 }
-
 
 const port = Number(process.env.OTEL_ML_SOAK_PORT);
 const features = Number(process.env.OTEL_ML_SOAK_FEATURES);
@@ -69,7 +113,9 @@ const startNs = BigInt(process.env.OTEL_ML_SOAK_START_NS ?? '0');
 const agent = new http.Agent({ keepAlive: true, maxSockets: Number(process.env.OTEL_ML_SOAK_INSTANCES ?? 4) });
 
 process.on('message', (m: { id: number; instance: number; round: number }) => {
-  void post(agent, port, body(m.instance, m.round, features, startNs)).then((status) => process.send!({ id: m.id, status }));
+  void post(agent, port, body(m.instance, m.round, features, startNs)).then((status) =>
+    process.send!({ id: m.id, status }),
+  );
 });
 process.on('disconnect', () => {
   agent.destroy();

@@ -20,8 +20,23 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { compareNumeric, exponentialFromValues, histogramFromValues, numericDrift, referenceBoundaries, type NumericComparison } from '../src/statistics/index.js';
-import { DISTRIBUTIONS, changed, exactBinned, exactKs, exactWasserstein, sampler, type Distribution } from './statistics-distributions.js';
+import {
+  compareNumeric,
+  exponentialFromValues,
+  histogramFromValues,
+  numericDrift,
+  referenceBoundaries,
+  type NumericComparison,
+} from '../src/statistics/index.js';
+import {
+  DISTRIBUTIONS,
+  changed,
+  exactBinned,
+  exactKs,
+  exactWasserstein,
+  sampler,
+  type Distribution,
+} from './statistics-distributions.js';
 import { writeReadmeSection } from './statistics-readme.js';
 
 interface Case {
@@ -33,7 +48,15 @@ interface Case {
   wasserstein: number;
 }
 interface Fixture {
-  distributions: { distribution: Distribution; offset: number; center: number; factor: number; reference: number[]; current: number[]; cases: Case[] }[];
+  distributions: {
+    distribution: Distribution;
+    offset: number;
+    center: number;
+    factor: number;
+    reference: number[];
+    current: number[];
+    cases: Case[];
+  }[];
 }
 
 const arg = (name: string, fallback: string): string => {
@@ -59,7 +82,8 @@ interface Exact {
 const TARGETS = ['W1', 'KS', 'PSI', 'KL', 'JS', 'H', 'decision'] as const;
 type Target = (typeof TARGETS)[number];
 
-const binnedOk = (ours: number, exact: number): boolean => Math.abs(ours - exact) <= Math.max(0.05 * Math.abs(exact), 0.005);
+const binnedOk = (ours: number, exact: number): boolean =>
+  Math.abs(ours - exact) <= Math.max(0.05 * Math.abs(exact), 0.005);
 
 /** Which targets `r` meets against `e`. */
 function meets(r: NumericComparison, e: Exact): Record<Target, boolean> {
@@ -76,7 +100,11 @@ function meets(r: NumericComparison, e: Exact): Record<Target, boolean> {
 }
 
 const compare = (ref: ArrayLike<number>, cur: ArrayLike<number>, buckets: number, edges: number[]): NumericComparison =>
-  compareNumeric(exponentialFromValues(ref, { maxBuckets: buckets }), exponentialFromValues(cur, { maxBuckets: buckets }), { decileEdges: edges });
+  compareNumeric(
+    exponentialFromValues(ref, { maxBuckets: buckets }),
+    exponentialFromValues(cur, { maxBuckets: buckets }),
+    { decileEdges: edges },
+  );
 
 const g4 = (x: number): string => (x === 0 ? '0' : Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(4));
 
@@ -89,7 +117,12 @@ for (const d of fx.distributions) {
   for (const c of d.cases) {
     const ref = d.reference.slice(0, c.size);
     const cur0 = d.current.slice(0, c.size);
-    const cur = c.change === 'none' ? cur0 : c.change === 'shift' ? cur0.map((v) => v + d.offset) : cur0.map((v) => d.center + (v - d.center) * d.factor);
+    const cur =
+      c.change === 'none'
+        ? cur0
+        : c.change === 'shift'
+          ? cur0.map((v) => v + d.offset)
+          : cur0.map((v) => d.center + (v - d.center) * d.factor);
     // this file's exact functions against scipy on the same rows
     const mine = exactBinned(ref, cur);
     const checks: [string, number, number][] = [
@@ -104,7 +137,15 @@ for (const d of fx.distributions) {
         console.error(`exact ${what} of ${d.distribution} ${c.size} ${c.change}: ${a} here, ${b} in scipy`);
       }
     }
-    const e: Exact = { ks: c.ks.statistic, w1: c.wasserstein, psi: c.binned.psi, kl: c.binned.kl, js: c.binned.jensenShannon, h: c.binned.hellinger, p: c.binned.chiSquare.pValue };
+    const e: Exact = {
+      ks: c.ks.statistic,
+      w1: c.wasserstein,
+      psi: c.binned.psi,
+      kl: c.binned.kl,
+      js: c.binned.jensenShannon,
+      h: c.binned.hellinger,
+      p: c.binned.chiSquare.pValue,
+    };
     for (const buckets of [160, 320]) {
       const r = compare(ref, cur, buckets, c.decileEdges);
       const ok = meets(r, e);
@@ -131,7 +172,9 @@ const missed = (b: string): string => {
   const parts = TARGETS.filter((t) => w[t] > 0).map((t) => `${t} ${w[t]}`);
   return parts.length === 0 ? 'none' : parts.join(', ');
 };
-console.log('Fixture (scipy on the raw rows; reference binned like the current, raw decile edges given; 160 buckets per sign):\n');
+console.log(
+  'Fixture (scipy on the raw rows; reference binned like the current, raw decile edges given; 160 buckets per sign):\n',
+);
 console.log(fixtureTable);
 console.log(`\ncases (of 54) missing a target: at 160 buckets ${missed('160')}; at 320 buckets ${missed('320')}`);
 
@@ -150,7 +193,15 @@ for (const name of DISTRIBUTIONS) {
       for (const change of CHANGES) {
         const cur = changed(name, change, ref, cur0);
         const x = exactBinned(ref, cur);
-        const e: Exact = { ks: exactKs(ref, cur), w1: exactWasserstein(ref, cur), psi: x.binned.psi, kl: x.binned.kl, js: x.binned.jensenShannon, h: x.binned.hellinger, p: x.binned.chiSquare.pValue };
+        const e: Exact = {
+          ks: exactKs(ref, cur),
+          w1: exactWasserstein(ref, cur),
+          psi: x.binned.psi,
+          kl: x.binned.kl,
+          js: x.binned.jensenShannon,
+          h: x.binned.hellinger,
+          p: x.binned.chiSquare.pValue,
+        };
         for (const buckets of BUDGETS) {
           const ok = meets(compare(ref, cur, buckets, x.edges), e);
           const key = `${name}|${size}|${change}|${buckets}`;
@@ -163,7 +214,10 @@ for (const name of DISTRIBUTIONS) {
 }
 const mcTables: string[] = [];
 for (const buckets of BUDGETS) {
-  const rows = [`| distribution | rows | ${CHANGES.join(' | ')} |`, `| --- | --- | ${CHANGES.map(() => '---').join(' | ')} |`];
+  const rows = [
+    `| distribution | rows | ${CHANGES.join(' | ')} |`,
+    `| --- | --- | ${CHANGES.map(() => '---').join(' | ')} |`,
+  ];
   for (const name of DISTRIBUTIONS) {
     for (const size of SIZES) {
       const cells = CHANGES.map((change) => {
@@ -176,7 +230,9 @@ for (const buckets of BUDGETS) {
   }
   mcTables.push(`${buckets} buckets per sign:\n\n${rows.join('\n')}`);
 }
-console.log(`\nMonte Carlo: share of ${samples} fresh pairs meeting each target (targets at 100% not listed), reference binned like the current, its raw decile edges given:\n`);
+console.log(
+  `\nMonte Carlo: share of ${samples} fresh pairs meeting each target (targets at 100% not listed), reference binned like the current, its raw decile edges given:\n`,
+);
 console.log(mcTables.join('\n\n'));
 
 // 3. cost per comparison (CPU time; two 10,000-row normal samples)
@@ -191,16 +247,31 @@ const costRows: string[] = ['| comparison | CPU µs per call |', '| --- | --- |'
     const ra = exponentialFromValues(a, { maxBuckets: buckets });
     const cb = exponentialFromValues(b, { maxBuckets: buckets });
     const cells = ra.positive.bucketCounts.length + ra.negative.bucketCounts.length;
-    cases.push([`compareNumeric, exponential ${buckets} buckets per sign (scale ${ra.scale}, ${cells} buckets), baseline deciles`, () => compareNumeric(ra, cb, { decileEdges: rb.decileBoundaries })]);
-    cases.push([`compareNumeric, exponential ${buckets} buckets per sign, deciles of the reference histogram`, () => compareNumeric(ra, cb)]);
+    cases.push([
+      `compareNumeric, exponential ${buckets} buckets per sign (scale ${ra.scale}, ${cells} buckets), baseline deciles`,
+      () => compareNumeric(ra, cb, { decileEdges: rb.decileBoundaries }),
+    ]);
+    cases.push([
+      `compareNumeric, exponential ${buckets} buckets per sign, deciles of the reference histogram`,
+      () => compareNumeric(ra, cb),
+    ]);
   }
   const fine = exponentialFromValues(a, { maxBuckets: 2_048 });
   const cur160 = exponentialFromValues(b);
-  cases.push([`compareNumeric, reference 2,048 buckets (scale ${fine.scale}) against current 160`, () => compareNumeric(fine, cur160, { decileEdges: rb.decileBoundaries })]);
+  cases.push([
+    `compareNumeric, reference 2,048 buckets (scale ${fine.scale}) against current 160`,
+    () => compareNumeric(fine, cur160, { decileEdges: rb.decileBoundaries }),
+  ]);
   const ea = histogramFromValues(a, rb.boundaries);
   const eb = histogramFromValues(b, rb.boundaries);
-  cases.push(['compareNumeric, explicit 100 percentile buckets', () => compareNumeric(ea, eb, { decileEdges: rb.decileBoundaries })]);
-  cases.push(['numericDrift, explicit 100 percentile buckets (the explicit path)', () => numericDrift(ea, eb, rb.decileBoundaries)]);
+  cases.push([
+    'compareNumeric, explicit 100 percentile buckets',
+    () => compareNumeric(ea, eb, { decileEdges: rb.decileBoundaries }),
+  ]);
+  cases.push([
+    'numericDrift, explicit 100 percentile buckets (the explicit path)',
+    () => numericDrift(ea, eb, rb.decileBoundaries),
+  ]);
   for (const [name, run] of cases) {
     for (let i = 0; i < 2_000; i++) run();
     const calls = 20_000;

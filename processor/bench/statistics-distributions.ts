@@ -16,7 +16,17 @@ import {
 import { gaussianSource } from './statistics-simulation-lib.js';
 
 /** The distributions of the accuracy targets, in the fixture's order. */
-export const DISTRIBUTIONS = ['normal', 'lognormal', 't3', 'exponential', 'uniform', 'bimodal', 'beta', 'poisson', 'zero-inflated'] as const;
+export const DISTRIBUTIONS = [
+  'normal',
+  'lognormal',
+  't3',
+  'exponential',
+  'uniform',
+  'bimodal',
+  'beta',
+  'poisson',
+  'zero-inflated',
+] as const;
 export type Distribution = (typeof DISTRIBUTIONS)[number];
 
 /** Gamma(k, 1) for an integer shape k: a sum of k standard exponentials. */
@@ -74,7 +84,12 @@ export function sampler(name: Distribution, seed: number): () => number {
 }
 
 /** The fixture's changes: a shift by half the reference SD (Poisson: 1), a scale change about the center. */
-export function changed(name: Distribution, change: 'none' | 'shift' | 'scale', reference: ArrayLike<number>, current: Float64Array): Float64Array {
+export function changed(
+  name: Distribution,
+  change: 'none' | 'shift' | 'scale',
+  reference: ArrayLike<number>,
+  current: Float64Array,
+): Float64Array {
   if (change === 'none') return current;
   if (change === 'shift') {
     let s = 0;
@@ -131,7 +146,10 @@ export function exactWasserstein(a: ArrayLike<number>, b: ArrayLike<number>): nu
 }
 
 /** The raw reference's type-1 decile edges and the binned statistics of raw rows on them. */
-export function exactBinned(reference: ArrayLike<number>, current: ArrayLike<number>): { edges: number[]; binned: BinnedDrift } {
+export function exactBinned(
+  reference: ArrayLike<number>,
+  current: ArrayLike<number>,
+): { edges: number[]; binned: BinnedDrift } {
   const edges = referenceBoundaries(Float64Array.from(reference), { quantiles: 10, deciles: 10 }).decileBoundaries;
   const p = groupHistogram(histogramFromValues(reference, edges), edges).counts;
   const q = groupHistogram(histogramFromValues(current, edges), edges).counts;

@@ -41,7 +41,9 @@ function featureSampler(f: Feature, seed: number): () => number {
 }
 
 function histogram(f: Feature, values: Float64Array, buckets: number): NumericHistogram {
-  return f === 'coarse-explicit' ? histogramFromValues(values, COARSE_BOUNDARIES) : exponentialFromValues(values, { maxBuckets: buckets });
+  return f === 'coarse-explicit'
+    ? histogramFromValues(values, COARSE_BOUNDARIES)
+    : exponentialFromValues(values, { maxBuckets: buckets });
 }
 
 /** The change applied to the changed feature's current rows. */
@@ -118,7 +120,11 @@ export function runExponentialScenario(s: ExponentialScenario, seed: number): Ex
         const by = s.change === 'complete' ? ref.hi - ref.lo + (ref.sd > 0 ? ref.sd : 1) : ref.sd;
         for (let k = 0; k < s.currentRows; k++) cur[k] = cur[k]! + by;
       }
-      const r = compareNumeric(ref.histogram, histogram(f, cur, buckets), ref.edges !== undefined ? { decileEdges: ref.edges } : {});
+      const r = compareNumeric(
+        ref.histogram,
+        histogram(f, cur, buckets),
+        ref.edges !== undefined ? { decileEdges: ref.edges } : {},
+      );
       return {
         feature: f,
         pValue: r.pValue,

@@ -95,7 +95,12 @@ export function runScenario(s: Scenario, seed: number, opts: DecisionOptions = {
       const dec = groupHistogram(fine, ref.rb.decileBoundaries).counts;
       const b = binnedDrift(ref.deciles, dec);
       if (shift === 0) {
-        const crit = criticalValues({ referenceCount: s.referenceRows, currentCount: s.currentRows, bins: dec.length, alpha });
+        const crit = criticalValues({
+          referenceCount: s.referenceRows,
+          currentCount: s.currentRows,
+          bins: dec.length,
+          alpha,
+        });
         const ks = ksTest(ref.fine, fine);
         if (b.psi > crit.psi) exceed.psi++;
         if (b.kl > crit.kl) exceed.kl++;
@@ -104,7 +109,13 @@ export function runScenario(s: Scenario, seed: number, opts: DecisionOptions = {
         if (b.chiSquare.statistic > crit.chiSquare) exceed.chiSquare++;
         if (ks.statistic > crit.ks) exceed.ks++;
       }
-      return { feature: `f${f}`, pValue: b.chiSquare.pValue, psi: b.psi, jensenShannon: b.jensenShannon, currentCount: s.currentRows };
+      return {
+        feature: `f${f}`,
+        pValue: b.chiSquare.pValue,
+        psi: b.psi,
+        jensenShannon: b.jensenShannon,
+        currentCount: s.currentRows,
+      };
     });
     const decisions = decideWindow(evidence, opts);
     decisions.forEach((d, f) => {

@@ -41,36 +41,104 @@ const ns = (ms: number): bigint => BigInt(ms) * 1_000_000n;
 const FEATURE_BOUNDS = Array.from({ length: 19 }, (_, i) => i * 5);
 const SCORE_BOUNDS = Array.from({ length: 199 }, (_, i) => Number(((i + 1) * 0.005).toFixed(3)));
 
-function hist(attributes: Record<string, string>, round: number, bounds: readonly number[], seed: number): HistogramPoint {
+function hist(
+  attributes: Record<string, string>,
+  round: number,
+  bounds: readonly number[],
+  seed: number,
+): HistogramPoint {
   const counts = bounds.map((_, j) => (round + 1) * (((j + seed) % 7) + 1)).concat([(round + 1) * 2]);
   const count = counts.reduce((a, b) => a + b, 0);
-  return { attributes, startTimeUnixNano: ns(T0 + 1), timeUnixNano: ns(T0 + 10_000 * (round + 1)), flags: 0, count, sum: count * 3, bucketCounts: counts, explicitBounds: bounds };
+  return {
+    attributes,
+    startTimeUnixNano: ns(T0 + 1),
+    timeUnixNano: ns(T0 + 10_000 * (round + 1)),
+    flags: 0,
+    count,
+    sum: count * 3,
+    bucketCounts: counts,
+    explicitBounds: bounds,
+  };
 }
 
 function request(instance: number, round: number): MetricsExport {
   const metrics: Metric[] = [];
   for (let m = 0; m < MODELS; m++) {
-    const model = { 'ml.model.name': `model-${m}`, 'ml.model.version': '1', 'ml.model.task': 'binary_classification', 'ml.deployment.role': 'primary' };
+    const model = {
+      'ml.model.name': `model-${m}`,
+      'ml.model.version': '1',
+      'ml.model.task': 'binary_classification',
+      'ml.deployment.role': 'primary',
+    };
     metrics.push({
-      name: 'ml.feature.value', description: '', unit: '1',
-      data: { type: 'histogram', temporality: 'cumulative', points: Array.from({ length: FEATURES }, (_, f) => hist({ ...model, 'ml.feature.name': `feature_${f}` }, round, FEATURE_BOUNDS, f + instance)) },
+      name: 'ml.feature.value',
+      description: '',
+      unit: '1',
+      data: {
+        type: 'histogram',
+        temporality: 'cumulative',
+        points: Array.from({ length: FEATURES }, (_, f) =>
+          hist({ ...model, 'ml.feature.name': `feature_${f}` }, round, FEATURE_BOUNDS, f + instance),
+        ),
+      },
     });
-    metrics.push({ name: 'ml.prediction.score', description: '', unit: '1', data: { type: 'histogram', temporality: 'cumulative', points: [hist(model, round, SCORE_BOUNDS, instance)] } });
-    const rows: NumberPoint = { attributes: model, startTimeUnixNano: ns(T0 + 1), timeUnixNano: ns(T0 + 10_000 * (round + 1)), flags: 0, value: 100 * (round + 1) };
-    metrics.push({ name: 'ml.predictions', description: '', unit: '{prediction}', data: { type: 'sum', temporality: 'cumulative', isMonotonic: true, points: [rows] } });
+    metrics.push({
+      name: 'ml.prediction.score',
+      description: '',
+      unit: '1',
+      data: { type: 'histogram', temporality: 'cumulative', points: [hist(model, round, SCORE_BOUNDS, instance)] },
+    });
+    const rows: NumberPoint = {
+      attributes: model,
+      startTimeUnixNano: ns(T0 + 1),
+      timeUnixNano: ns(T0 + 10_000 * (round + 1)),
+      flags: 0,
+      value: 100 * (round + 1),
+    };
+    metrics.push({
+      name: 'ml.predictions',
+      description: '',
+      unit: '{prediction}',
+      data: { type: 'sum', temporality: 'cumulative', isMonotonic: true, points: [rows] },
+    });
   }
   return {
-    resourceMetrics: [{
-      resource: { attributes: { 'service.name': 'scorer', 'service.instance.id': `instance-${instance}`, 'deployment.environment.name': 'prod', 'host.name': `host-${instance}` } },
-      schemaUrl: '',
-      scopeMetrics: [{ scope: { name: '@otel-ml/instrumentation', version: '0.1.0', attributes: {} }, schemaUrl: '', metrics }],
-    }],
+    resourceMetrics: [
+      {
+        resource: {
+          attributes: {
+            'service.name': 'scorer',
+            'service.instance.id': `instance-${instance}`,
+            'deployment.environment.name': 'prod',
+            'host.name': `host-${instance}`,
+          },
+        },
+        schemaUrl: '',
+        scopeMetrics: [
+          { scope: { name: '@otel-ml/instrumentation', version: '0.1.0', attributes: {} }, schemaUrl: '', metrics },
+        ],
+      },
+    ],
   };
 }
 
-async function run(label: string, path: string, durability: Durability, batch: number, quiet = false, commitWorker = false): Promise<void> {
+async function run(
+  label: string,
+  path: string,
+  durability: Durability,
+  batch: number,
+  quiet = false,
+  commitWorker = false,
+): Promise<void> {
   const perRequest = MODELS * (FEATURES + 2);
-  const p = StreamProcessor.open({ path, durability, clock: () => T0, windows: { lengthMs: 86_400_000 }, commitWorker, checkpointBytes: CHECKPOINT_MIB * 2 ** 20 });
+  const p = StreamProcessor.open({
+    path,
+    durability,
+    clock: () => T0,
+    windows: { lengthMs: 86_400_000 },
+    commitWorker,
+    checkpointBytes: CHECKPOINT_MIB * 2 ** 20,
+  });
   let longestMs = 0;
   let points = 0;
   let histogramPoints = 0;
@@ -100,7 +168,11 @@ async function run(label: string, path: string, durability: Durability, batch: n
   const seconds = elapsed / 1000;
   const cpuSeconds = cpuMicros / 1e6;
   const s = p.stats();
-  const db = (p as unknown as { db: { pendingJournalBytes(): number; ingestTransaction(fn: () => void): void; checkpoint(): void } }).db;
+  const db = (
+    p as unknown as {
+      db: { pendingJournalBytes(): number; ingestTransaction(fn: () => void): void; checkpoint(): void };
+    }
+  ).db;
   const dirty = db.pendingJournalBytes();
   // as an ingest transaction runs it (with the commit worker: encoded here, written there)
   const k0 = performance.now();
@@ -123,7 +195,9 @@ async function run(label: string, path: string, durability: Durability, batch: n
   );
 }
 
-console.log(`streams-ingest: ${ROUNDS} rounds × ${INSTANCES} instances × ${MODELS} models × (${FEATURES} features + score + rows), node ${process.version}`);
+console.log(
+  `streams-ingest: ${ROUNDS} rounds × ${INSTANCES} instances × ${MODELS} models × (${FEATURES} features + score + rows), node ${process.version}`,
+);
 const dir = mkdtempSync(join(tmpdir(), 'otel-ml-bench-'));
 try {
   // Warm-up (JIT) on a throw-away store; not reported.

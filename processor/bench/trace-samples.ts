@@ -88,30 +88,49 @@ const base = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
 const resource = resourceFromAttributes({ 'service.name': 'bench', 'deployment.environment.name': 'prod' });
 const meterProvider = new MeterProvider({
   resource,
-  readers: [new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `${base}/v1/metrics` }), exportIntervalMillis: 3_600_000, metricProducers: [createMlMetricProducer()] })],
+  readers: [
+    new PeriodicExportingMetricReader({
+      exporter: new OTLPMetricExporter({ url: `${base}/v1/metrics` }),
+      exportIntervalMillis: 3_600_000,
+      metricProducers: [createMlMetricProducer()],
+    }),
+  ],
 });
 const tracerProvider = new BasicTracerProvider({
   resource,
-  spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${base}/v1/traces`, concurrencyLimit: 10_000 }), { maxQueueSize: MODELS * ROWS + 1, maxExportBatchSize: 512, scheduledDelayMillis: 3_600_000 })],
+  spanProcessors: [
+    new BatchSpanProcessor(new OTLPTraceExporter({ url: `${base}/v1/traces`, concurrencyLimit: 10_000 }), {
+      maxQueueSize: MODELS * ROWS + 1,
+      maxExportBatchSize: 512,
+      scheduledDelayMillis: 3_600_000,
+    }),
+  ],
 });
 let seed = 7;
-const rand = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+const rand = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 const monitors: ModelMonitor[] = [];
 const predictors: ((i: number) => void)[] = [];
 for (let m = 0; m < MODELS; m++) {
   const monitor = createModelMonitor({
     model: { name: `model-${m}`, version: '1', task: 'binary_classification' },
-    features: [...NUMERIC.map((name) => ({ name, type: 'numeric' as const })), { name: 'country', type: 'categorical' as const }, { name: 'device', type: 'categorical' as const }],
+    features: [
+      ...NUMERIC.map((name) => ({ name, type: 'numeric' as const })),
+      { name: 'country', type: 'categorical' as const },
+      { name: 'device', type: 'categorical' as const },
+    ],
     tracerProvider,
     captureFeatures: true,
   });
   monitors.push(monitor);
   type Row = Record<string, number | string> & { id: string };
-  const predict = monitor.wrap((rows: readonly Row[]) => rows.map((r) => 1 / (1 + Math.exp(-((r.f0 as number) / 50 - 1)))), {
-    inputs: (rows) => rows.map(({ id: _id, ...features }) => features),
-    outputs: (scores) => scores.map((score) => ({ score })),
-    ids: (rows) => rows.map((r) => r.id),
-  });
+  const predict = monitor.wrap(
+    (rows: readonly Row[]) => rows.map((r) => 1 / (1 + Math.exp(-((r.f0 as number) / 50 - 1)))),
+    {
+      inputs: (rows) => rows.map(({ id: _id, ...features }) => features),
+      outputs: (scores) => scores.map((score) => ({ score })),
+      ids: (rows) => rows.map((r) => r.id),
+    },
+  );
   predictors.push((i) => {
     const row: Row = { id: `m${m}-${i}` };
     for (const n of NUMERIC) row[n] = Math.exp(rand() * 6);
@@ -133,8 +152,12 @@ const first = await window();
 bodies = await window();
 const spanBytes = bodies.traces.reduce((a, b) => a + b.length, 0);
 const metricBytes = bodies.metrics.reduce((a, b) => a + b.length, 0);
-console.log(`trace samples: node ${process.version}, ${MODELS} models x ${ROWS} one-row predictions (10 numeric + 2 categorical features, captureFeatures), best of ${REPEATS}`);
-console.log(`  exported: ${bodies.metrics.length} metrics requests (${(metricBytes / 1024).toFixed(0)} KiB), ${bodies.traces.length} trace requests (${(spanBytes / 1024 / 1024).toFixed(1)} MiB, ${MODELS * ROWS} spans)`);
+console.log(
+  `trace samples: node ${process.version}, ${MODELS} models x ${ROWS} one-row predictions (10 numeric + 2 categorical features, captureFeatures), best of ${REPEATS}`,
+);
+console.log(
+  `  exported: ${bodies.metrics.length} metrics requests (${(metricBytes / 1024).toFixed(0)} KiB), ${bodies.traces.length} trace requests (${(spanBytes / 1024 / 1024).toFixed(1)} MiB, ${MODELS * ROWS} spans)`,
+);
 
 // ---- 1. memory per model ---------------------------------------------------------------------------
 const HOUR = 3_600_000;
@@ -142,7 +165,12 @@ let clock = 0;
 /** A processor with the first window closed (the rolling reference) and nothing of the second yet. */
 async function open(): Promise<StreamProcessor> {
   clock = 0;
-  const p = StreamProcessor.open({ path: ':memory:', durability: 'normal', clock: () => clock, windows: { lengthMs: HOUR, minRows: 50, maxExtensions: 0 } });
+  const p = StreamProcessor.open({
+    path: ':memory:',
+    durability: 'normal',
+    clock: () => clock,
+    windows: { lengthMs: HOUR, minRows: 50, maxExtensions: 0 },
+  });
   await ingestMetrics(p, first.metrics);
   clock = HOUR;
   p.closeDueWindows(clock);
@@ -166,7 +194,10 @@ const h0 = heap();
 const processor = await open();
 await ingestMetrics(processor);
 const h1 = heap();
-const streams = (p: StreamProcessor): SampleStreams => ({ modelKeyOf: (a, r) => p.modelKeyOf(a, r), reference: (k) => p.references(k).rolling ?? p.history(k).at(-1) });
+const streams = (p: StreamProcessor): SampleStreams => ({
+  modelKeyOf: (a, r) => p.modelKeyOf(a, r),
+  reference: (k) => p.references(k).rolling ?? p.history(k).at(-1),
+});
 // the decoded spans are held while measuring, so that only what the sampler keeps is counted
 const held = bodies.traces.map((b) => decodeTracesProtobuf(b));
 // and the references are read once before (the stream state may keep what it read)
@@ -181,7 +212,8 @@ const sampler = new TraceSampler(streams(processor), new SampleReservoirs({ samp
 for (const d of held) sampler.consume(d);
 const h3 = heap();
 const counts = sampler.reservoirs.counts();
-if (counts.models !== MODELS || sampler.counts().predictionSpans !== MODELS * ROWS) throw new Error(`sampled ${JSON.stringify(counts)} ${JSON.stringify(sampler.counts())}`);
+if (counts.models !== MODELS || sampler.counts().predictionSpans !== MODELS * ROWS)
+  throw new Error(`sampled ${JSON.stringify(counts)} ${JSON.stringify(sampler.counts())}`);
 const processorPerModel = (h1 - h0) / MODELS;
 const reservoirPerModel = (h3 - h2) / MODELS;
 console.log(`\n1. memory per model (V8 heap data and ArrayBuffers, full GC; ${PER_BIN} sample(s) per bin)`);
@@ -201,19 +233,25 @@ const metricsMs = await best(async () => {
   p.close();
   return ms;
 });
-const discardMs = await best(cpuMs(async () => {
-  for (const b of bodies.traces) await handleTraceExport(b, 'protobuf', undefined);
-}));
+const discardMs = await best(
+  cpuMs(async () => {
+    for (const b of bodies.traces) await handleTraceExport(b, 'protobuf', undefined);
+  }),
+);
 let decoded: TracesExport[] = [];
-const decodeMs = await best(cpuMs(() => {
-  decoded = bodies.traces.map((b) => decodeTracesProtobuf(b));
-}));
+const decodeMs = await best(
+  cpuMs(() => {
+    decoded = bodies.traces.map((b) => decodeTracesProtobuf(b));
+  }),
+);
 const state = await open();
 await ingestMetrics(state);
-const sampleMs = await best(cpuMs(() => {
-  const s = new TraceSampler(streams(state), new SampleReservoirs({ samplesPerBin: PER_BIN }), () => clock);
-  for (const d of decoded) s.consume(d);
-}));
+const sampleMs = await best(
+  cpuMs(() => {
+    const s = new TraceSampler(streams(state), new SampleReservoirs({ samplesPerBin: PER_BIN }), () => clock);
+    for (const d of decoded) s.consume(d);
+  }),
+);
 state.close();
 const us = (ms: number) => `${((ms * 1000) / rows).toFixed(2)} µs/row`;
 console.log(`\n2. ingest CPU per row (one prediction span per row)`);
@@ -225,7 +263,12 @@ console.table({
   'reservoirs / (metrics ingest + trace decoding)': `${((100 * sampleMs) / (metricsMs + decodeMs)).toFixed(1)}% (target <= 10%)`,
   'trace samples on (decode + sample) / metrics ingest': `${((100 * (decodeMs + sampleMs)) / metricsMs).toFixed(0)}%`,
 });
-console.log(`load: ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min)`);
+console.log(
+  `load: ${(await import('node:os'))
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} (1, 5, 15 min)`,
+);
 
 for (const m of monitors) await m.shutdown();
 await meterProvider.shutdown();

@@ -8,8 +8,12 @@ import { fileURLToPath } from 'node:url';
 const cli = new URL('../dist/cli.js', import.meta.url);
 if (!existsSync(cli)) {
   const workspace = new URL('../../package.json', import.meta.url);
-  const where = existsSync(workspace) ? fileURLToPath(new URL('../..', import.meta.url)) : fileURLToPath(new URL('..', import.meta.url));
-  process.stderr.write(`otel-ml: the command is not built yet (${fileURLToPath(cli)} is missing); run \`npm run build\` in ${where.replace(/\/$/, '')}, then run it again\n`);
+  const where = existsSync(workspace)
+    ? fileURLToPath(new URL('../..', import.meta.url))
+    : fileURLToPath(new URL('..', import.meta.url));
+  process.stderr.write(
+    `otel-ml: the command is not built yet (${fileURLToPath(cli)} is missing); run \`npm run build\` in ${where.replace(/\/$/, '')}, then run it again\n`,
+  );
   process.exitCode = 1;
 } else {
   const { main } = await import(cli.href);

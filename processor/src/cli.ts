@@ -17,7 +17,13 @@ import { renderRunHtml, renderRunText, runVerdicts } from './render/run.js';
 import { isMultiWindow } from './analysis/run.js';
 import type { ModelReport, MultiWindowReport } from './analysis/report-types.js';
 import { parseDuration, type ServiceConfig } from './service/config.js';
-import { DEFAULT_ALPHA, DEFAULT_MIN_JENSEN_SHANNON, DEFAULT_MIN_PSI, DEFAULT_MIN_ROWS, DEFAULT_THRESHOLD } from './statistics/defaults.js';
+import {
+  DEFAULT_ALPHA,
+  DEFAULT_MIN_JENSEN_SHANNON,
+  DEFAULT_MIN_PSI,
+  DEFAULT_MIN_ROWS,
+  DEFAULT_THRESHOLD,
+} from './statistics/defaults.js';
 
 const list = (v: string): string[] =>
   v
@@ -25,17 +31,23 @@ const list = (v: string): string[] =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-const count = (name: string) => (v: string): number => {
-  const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`${name} must be a whole number (0 or more)`);
-  return n;
-};
+const count =
+  (name: string) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n))
+      throw new InvalidArgumentError(`${name} must be a whole number (0 or more)`);
+    return n;
+  };
 
-const number = (name: string, min: number, max: number) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a number in [${min}, ${max}]`);
-  return n;
-};
+const number =
+  (name: string, min: number, max: number) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${name} must be a number in [${min}, ${max}]`);
+    return n;
+  };
 
 function columnOptions(cmd: Command): Command {
   return cmd
@@ -44,7 +56,11 @@ function columnOptions(cmd: Command): Command {
     .option('--label-column <name>', 'column with the true label or value')
     .option('--categorical <columns>', 'comma-separated columns to treat as categorical', list)
     .option('--exclude <columns>', 'comma-separated columns to ignore (ids, timestamps)', list)
-    .option('--slice-columns <columns>', 'comma-separated columns that are slices for fairness (ml.slice.<column>), not features', list)
+    .option(
+      '--slice-columns <columns>',
+      'comma-separated columns that are slices for fairness (ml.slice.<column>), not features',
+      list,
+    )
     .option(
       '--max-invalid <n>',
       `cells of numeric columns that are not numbers accepted per file, each reported and treated as missing; one more stops with exit status 2 (a column is numeric when ${NUMERIC_SHARE * 100}% of its values are numbers)`,
@@ -72,8 +88,10 @@ function invalidValues() {
       return count;
     },
     print(): void {
-      for (const c of listed) process.stderr.write(`otel-ml: warning: ${describeInvalid(c)}; an invalid value, treated as missing\n`);
-      if (count > listed.length) process.stderr.write(`otel-ml: warning: ${count - listed.length} more invalid values, not listed\n`);
+      for (const c of listed)
+        process.stderr.write(`otel-ml: warning: ${describeInvalid(c)}; an invalid value, treated as missing\n`);
+      if (count > listed.length)
+        process.stderr.write(`otel-ml: warning: ${count - listed.length} more invalid values, not listed\n`);
     },
   };
 }
@@ -94,16 +112,18 @@ export function renderReport(report: ModelReport | MultiWindowReport, format: 'j
   return renderText(report);
 }
 
-const duration = (name: string) => (v: string): number => {
-  let ms: number;
-  try {
-    ms = parseDuration(v, name);
-  } catch {
-    throw new InvalidArgumentError(`${name} must be a duration such as 1h, 30m or 1d`);
-  }
-  if (ms < 1000) throw new InvalidArgumentError(`${name} must be at least 1s`);
-  return ms;
-};
+const duration =
+  (name: string) =>
+  (v: string): number => {
+    let ms: number;
+    try {
+      ms = parseDuration(v, name);
+    } catch {
+      throw new InvalidArgumentError(`${name} must be a duration such as 1h, 30m or 1d`);
+    }
+    if (ms < 1000) throw new InvalidArgumentError(`${name} must be at least 1s`);
+    return ms;
+  };
 
 export function buildProgram(): Command {
   const program = new Command('otel-ml')
@@ -148,10 +168,12 @@ export function buildProgram(): Command {
     const numeric = columns.filter((c) => c.type === 'numeric');
     const categorical = columns.filter((c) => c.type === 'categorical');
     if (numeric.length > 0) {
-      const why = (c: ColumnTyping) => (c.invalid > 0 ? ` (${c.invalid} invalid value${c.invalid > 1 ? 's' : ''}, treated as missing)` : '');
+      const why = (c: ColumnTyping) =>
+        c.invalid > 0 ? ` (${c.invalid} invalid value${c.invalid > 1 ? 's' : ''}, treated as missing)` : '';
       process.stdout.write(`  numeric:     ${numeric.map((c) => `${c.name}${why(c)}`).join(', ')}\n`);
     }
-    if (categorical.length > 0) process.stdout.write(`  categorical: ${categorical.map((c) => `${c.name} (${c.reason})`).join(', ')}\n`);
+    if (categorical.length > 0)
+      process.stdout.write(`  categorical: ${categorical.map((c) => `${c.name} (${c.reason})`).join(', ')}\n`);
     for (const n of notes) process.stdout.write(`  note: ${n}\n`);
     invalid.print();
   });
@@ -162,18 +184,48 @@ export function buildProgram(): Command {
       .description('compare a data set with a baseline: drift, calibration and performance')
       .requiredOption('--baseline <file>', 'baseline written by `otel-ml baseline`')
       .requiredOption('--data <file>', 'CSV file with the same feature columns')
-      .addOption(new Option('--format <format>', 'output format (default: from --out, else text)').choices(['json', 'text', 'html']))
+      .addOption(
+        new Option('--format <format>', 'output format (default: from --out, else text)').choices([
+          'json',
+          'text',
+          'html',
+        ]),
+      )
       .option('--out <file>', 'write the report to a file instead of standard output')
-      .option('--alpha <p>', 'significance level after Benjamini-Hochberg', number('--alpha', 1e-12, 0.5), DEFAULT_ALPHA)
-      .option('--min-rows <n>', 'fewer rows than this give "insufficient data"', number('--min-rows', 1, 1e12), DEFAULT_MIN_ROWS)
+      .option(
+        '--alpha <p>',
+        'significance level after Benjamini-Hochberg',
+        number('--alpha', 1e-12, 0.5),
+        DEFAULT_ALPHA,
+      )
+      .option(
+        '--min-rows <n>',
+        'fewer rows than this give "insufficient data"',
+        number('--min-rows', 1, 1e12),
+        DEFAULT_MIN_ROWS,
+      )
       .option('--min-psi <v>', 'minimum PSI for a drift flag', number('--min-psi', 0, 100), DEFAULT_MIN_PSI)
-      .option('--min-js <v>', 'minimum Jensen-Shannon distance for a drift flag', number('--min-js', 0, 1), DEFAULT_MIN_JENSEN_SHANNON)
-      .option('--threshold <t>', 'decision threshold of binary classifiers', number('--threshold', 0, 1), DEFAULT_THRESHOLD)
-      .option('--time-column <name>', "column with each row's time (RFC 3339 or epoch seconds/ms): one report window per --window, the worst in detail")
+      .option(
+        '--min-js <v>',
+        'minimum Jensen-Shannon distance for a drift flag',
+        number('--min-js', 0, 1),
+        DEFAULT_MIN_JENSEN_SHANNON,
+      )
+      .option(
+        '--threshold <t>',
+        'decision threshold of binary classifiers',
+        number('--threshold', 0, 1),
+        DEFAULT_THRESHOLD,
+      )
+      .option(
+        '--time-column <name>',
+        "column with each row's time (RFC 3339 or epoch seconds/ms): one report window per --window, the worst in detail",
+      )
       .option('--window <duration>', 'window length with --time-column (e.g. 1h, 1d)', duration('--window'))
       .option('--fail-on-drift', 'exit with status 1 when a feature drifted (in any window)'),
   ).action(async (o) => {
-    if (o.window !== undefined && o.timeColumn === undefined) throw new CliError('--window needs --time-column (the column that says which window a row is in)');
+    if (o.window !== undefined && o.timeColumn === undefined)
+      throw new CliError('--window needs --time-column (the column that says which window a row is in)');
     const invalid = invalidValues();
     const common = {
       baseline: o.baseline,
@@ -193,13 +245,18 @@ export function buildProgram(): Command {
       minJensenShannon: o.minJs,
       threshold: o.threshold,
     };
-    const report: ModelReport | MultiWindowReport = o.timeColumn !== undefined ? await runWindowedReport({ ...common, timeColumn: o.timeColumn, windowMs: o.window ?? 86_400_000 }) : await runReport(common);
+    const report: ModelReport | MultiWindowReport =
+      o.timeColumn !== undefined
+        ? await runWindowedReport({ ...common, timeColumn: o.timeColumn, windowMs: o.window ?? 86_400_000 })
+        : await runReport(common);
     const drifted = isMultiWindow(report) ? report.run.driftedWindows.length > 0 : report.drifted.length > 0;
-    const format: 'json' | 'text' | 'html' = o.format ?? (o.out?.endsWith('.html') ? 'html' : o.out?.endsWith('.json') ? 'json' : 'text');
+    const format: 'json' | 'text' | 'html' =
+      o.format ?? (o.out?.endsWith('.html') ? 'html' : o.out?.endsWith('.json') ? 'json' : 'text');
     const text = renderReport(report, format);
     if (o.out) {
       writeOut(o.out, text);
-      const invalidNote = invalid.count > 0 ? `${invalid.count} invalid value${invalid.count > 1 ? 's' : ''} treated as missing` : '';
+      const invalidNote =
+        invalid.count > 0 ? `${invalid.count} invalid value${invalid.count > 1 ? 's' : ''} treated as missing` : '';
       const summary = isMultiWindow(report)
         ? `${runVerdicts(report.run, report.windows).drift}${invalidNote ? ` (${invalidNote})` : ''}`
         : `${report.drifted.length ? `drift in ${report.drifted.join(', ')}` : 'no drift'} (${report.current.count} rows against ${report.reference.count}${invalidNote ? `, ${invalidNote}` : ''})`;
@@ -231,17 +288,27 @@ export function buildProgram(): Command {
         // expected conditions of a state file: one line saying what to do, not "unexpected error"
         if (e instanceof DatabaseInUseError) {
           const where = `storage.path${o.config ? ` in ${o.config}` : ''}, or OTEL_ML_STORAGE_PATH`;
-          throw new CliError(`${e.message}. Stop ${e.holder ? `process ${e.holder.pid}` : 'the other processor'} first, or give this one another state file (${where})`, EXIT_STATE_IN_USE);
+          throw new CliError(
+            `${e.message}. Stop ${e.holder ? `process ${e.holder.pid}` : 'the other processor'} first, or give this one another state file (${where})`,
+            EXIT_STATE_IN_USE,
+          );
         }
         if (e instanceof CorruptDatabaseError) throw new CliError(e.message);
         throw e;
       });
       const lines = [
         `otel-ml processor ready`,
-        svc.httpUrl ? `  OTLP/HTTP  ${svc.httpUrl}/v1/metrics${config.statusPage.enabled ? `   status page ${svc.httpUrl}/` : ''}${config.exporters.prometheus.enabled ? `   Prometheus ${svc.httpUrl}/metrics` : ''}` : '',
+        svc.httpUrl
+          ? `  OTLP/HTTP  ${svc.httpUrl}/v1/metrics${config.statusPage.enabled ? `   status page ${svc.httpUrl}/` : ''}${config.exporters.prometheus.enabled ? `   Prometheus ${svc.httpUrl}/metrics` : ''}`
+          : '',
         svc.grpcAddress ? `  OTLP/gRPC  ${svc.grpcAddress}` : '',
         `  state      ${config.storage.path}`,
-        `  windows    ${config.windows.lengthMs / 1000}s, at least ${config.windows.minRows} rows; models with baselines: ${config.models.filter((m) => m.baseline).map((m) => m.name).join(', ') || 'none'}`,
+        `  windows    ${config.windows.lengthMs / 1000}s, at least ${config.windows.minRows} rows; models with baselines: ${
+          config.models
+            .filter((m) => m.baseline)
+            .map((m) => m.name)
+            .join(', ') || 'none'
+        }`,
         `  results    ${config.exporters.otlp.enabled ? 'OTLP export on' : 'OTLP export off (set OTEL_EXPORTER_OTLP_ENDPOINT)'}`,
         reviewLine(config, svc.httpUrl),
       ];
@@ -265,7 +332,14 @@ function reviewLine(config: ServiceConfig, httpUrl: string | undefined): string 
   const required = config.models.filter((m) => m.review === 'required').map((m) => m.name);
   const scope =
     config.retrain?.review === 'required'
-      ? `every model${overridden.some((m) => m.review === 'none') ? ` but ${overridden.filter((m) => m.review === 'none').map((m) => m.name).join(', ')}` : ''}`
+      ? `every model${
+          overridden.some((m) => m.review === 'none')
+            ? ` but ${overridden
+                .filter((m) => m.review === 'none')
+                .map((m) => m.name)
+                .join(', ')}`
+            : ''
+        }`
       : required.join(', ');
   if (!scope) return '';
   return `  review     retraining waits for approval (${scope}): status page, or POST ${httpUrl ?? ''}/api/retraining/<id>/approve|reject with the token`;
@@ -287,12 +361,18 @@ export async function main(argv: readonly string[]): Promise<number> {
       return status;
     }
     const e = err as Error;
-    process.stderr.write(`otel-ml: unexpected error: ${e.message}${process.env.OTEL_ML_DEBUG ? `\n${e.stack}` : ' (set OTEL_ML_DEBUG=1 for details)'}\n`);
+    process.stderr.write(
+      `otel-ml: unexpected error: ${e.message}${process.env.OTEL_ML_DEBUG ? `\n${e.stack}` : ' (set OTEL_ML_DEBUG=1 for details)'}\n`,
+    );
     return 1;
   }
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === (await import('node:url')).pathToFileURL(await import('node:fs').then((fs) => fs.realpathSync(process.argv[1]!))).href;
+const invokedDirectly =
+  process.argv[1] !== undefined &&
+  import.meta.url ===
+    (await import('node:url')).pathToFileURL(await import('node:fs').then((fs) => fs.realpathSync(process.argv[1]!)))
+      .href;
 if (invokedDirectly) {
   main(process.argv).then((code) => {
     process.exitCode = code;

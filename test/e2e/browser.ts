@@ -19,7 +19,15 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     timeout: 30_000,
   });
 }
@@ -69,7 +77,11 @@ export async function trendChartLayouts(scope: Locator): Promise<TrendChartLayou
       title: svg.getAttribute('aria-label') ?? '',
       svg: box(svg),
       plot: box(svg.querySelector('rect.plot-area')!),
-      points: [...svg.querySelectorAll('circle.pt')].map((c) => ({ series: c.getAttribute('data-series') ?? '', value: Number(c.getAttribute('data-value')), box: box(c) })),
+      points: [...svg.querySelectorAll('circle.pt')].map((c) => ({
+        series: c.getAttribute('data-series') ?? '',
+        value: Number(c.getAttribute('data-value')),
+        box: box(c),
+      })),
       legend: [...svg.querySelectorAll('g.legend-item')].map((g) => ({ text: g.textContent ?? '', box: box(g) })),
       lines: [...svg.querySelectorAll('polyline.series, line.limit')].map(box),
       xTicks: [...svg.querySelectorAll('text.x-tick')].map((t) => ({ text: t.textContent ?? '', box: box(t) })),
@@ -78,8 +90,13 @@ export async function trendChartLayouts(scope: Locator): Promise<TrendChartLayou
   });
 }
 
-const inside = (a: Box, b: Box, slack = 0.5) => a.x >= b.x - slack && a.y >= b.y - slack && a.x + a.width <= b.x + b.width + slack && a.y + a.height <= b.y + b.height + slack;
-const overlap = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+const inside = (a: Box, b: Box, slack = 0.5) =>
+  a.x >= b.x - slack &&
+  a.y >= b.y - slack &&
+  a.x + a.width <= b.x + b.width + slack &&
+  a.y + a.height <= b.y + b.height + slack;
+const overlap = (a: Box, b: Box) =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
 /**
  * What is wrong with a chart as a person sees it: points outside the plot area, legends over the
@@ -87,13 +104,17 @@ const overlap = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width &
  */
 export function chartProblems(c: TrendChartLayout): string[] {
   const out: string[] = [];
-  for (const p of c.points) if (!inside(p.box, c.plot)) out.push(`${c.title}: point ${p.series}=${p.value} outside the plot area`);
+  for (const p of c.points)
+    if (!inside(p.box, c.plot)) out.push(`${c.title}: point ${p.series}=${p.value} outside the plot area`);
   for (const l of c.legend) {
     if (overlap(l.box, c.plot)) out.push(`${c.title}: legend "${l.text}" over the plot area`);
     for (const line of c.lines) if (overlap(l.box, line)) out.push(`${c.title}: legend "${l.text}" crosses a line`);
   }
-  for (let i = 1; i < c.xTicks.length; i++) if (overlap(c.xTicks[i - 1]!.box, c.xTicks[i]!.box)) out.push(`${c.title}: x labels ${c.xTicks[i - 1]!.text} and ${c.xTicks[i]!.text} overlap`);
+  for (let i = 1; i < c.xTicks.length; i++)
+    if (overlap(c.xTicks[i - 1]!.box, c.xTicks[i]!.box))
+      out.push(`${c.title}: x labels ${c.xTicks[i - 1]!.text} and ${c.xTicks[i]!.text} overlap`);
   for (const t of c.xTicks) if (!inside(t.box, c.svg)) out.push(`${c.title}: x label ${t.text} cut off`);
-  for (let i = 1; i < c.legend.length; i++) if (overlap(c.legend[i - 1]!.box, c.legend[i]!.box)) out.push(`${c.title}: legend items overlap`);
+  for (let i = 1; i < c.legend.length; i++)
+    if (overlap(c.legend[i - 1]!.box, c.legend[i]!.box)) out.push(`${c.title}: legend items overlap`);
   return out;
 }

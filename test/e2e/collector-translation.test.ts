@@ -23,7 +23,12 @@ describe('Collector name translation (contrib v0.147.0)', () => {
     ['objects', '1', 'counter', 'objects_total'],
     ['astro.light.speed_limit', 'm/s', 'gauge', 'astro_light_speed_limit_meters_per_second'],
     ['broken.metric.success_ratio', '%', 'gauge', 'broken_metric_success_ratio_percent'],
-    ['active_directory.ds.replication.object.rate', '{objects}/s', 'gauge', 'active_directory_ds_replication_object_rate_per_second'],
+    [
+      'active_directory.ds.replication.object.rate',
+      '{objects}/s',
+      'gauge',
+      'active_directory_ds_replication_object_rate_per_second',
+    ],
     ['system.disk.operation_time', 's', 'counter', 'system_disk_operation_time_seconds_total'],
     ['system.cpu.load_average.15m', '1', 'gauge', 'system_cpu_load_average_15m_ratio'],
     ['mongodbatlas.process.oplog.rate', 'GiBy/h', 'gauge', 'mongodbatlas_process_oplog_rate_gibibytes_per_hour'],
@@ -56,15 +61,60 @@ describe('Collector name translation (contrib v0.147.0)', () => {
     const exp = decodeMetricsJson({
       resourceMetrics: [
         {
-          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'otel-ml-processor' } }, { key: 'service.instance.id', value: { stringValue: 'a1' } }, { key: 'service.version', value: { stringValue: '0.1.0' } }] },
-          scopeMetrics: [{ scope: { name: '@otel-ml/processor', version: '0.1.0' }, metrics: [{ name: 'ml.drift.psi', unit: '1', gauge: { dataPoints: [{ asDouble: 0.5, timeUnixNano: '1767258000000000000', attributes: [{ key: 'ml.model.name', value: { stringValue: 'fraud' } }] }] } }] }],
+          resource: {
+            attributes: [
+              { key: 'service.name', value: { stringValue: 'otel-ml-processor' } },
+              { key: 'service.instance.id', value: { stringValue: 'a1' } },
+              { key: 'service.version', value: { stringValue: '0.1.0' } },
+            ],
+          },
+          scopeMetrics: [
+            {
+              scope: { name: '@otel-ml/processor', version: '0.1.0' },
+              metrics: [
+                {
+                  name: 'ml.drift.psi',
+                  unit: '1',
+                  gauge: {
+                    dataPoints: [
+                      {
+                        asDouble: 0.5,
+                        timeUnixNano: '1767258000000000000',
+                        attributes: [{ key: 'ml.model.name', value: { stringValue: 'fraud' } }],
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          ],
         },
       ],
     }).data;
     const [psi, info] = samples(exp, COLLECTOR_DEFAULTS);
-    expect(psi).toEqual({ labels: { ml_model_name: 'fraud', otel_scope_name: '@otel-ml/processor', otel_scope_version: '0.1.0', job: 'otel-ml-processor', instance: 'a1', __name__: 'ml_drift_psi_ratio' }, value: 0.5, timestampMs: 1767258000000 });
-    expect(info!.labels).toEqual({ job: 'otel-ml-processor', instance: 'a1', service_version: '0.1.0', __name__: 'target_info' });
-    expect(samples(exp, { addMetricSuffixes: false, resourceToTelemetry: true })[0]!.labels).toMatchObject({ service_name: 'otel-ml-processor', service_version: '0.1.0', __name__: 'ml_drift_psi' });
+    expect(psi).toEqual({
+      labels: {
+        ml_model_name: 'fraud',
+        otel_scope_name: '@otel-ml/processor',
+        otel_scope_version: '0.1.0',
+        job: 'otel-ml-processor',
+        instance: 'a1',
+        __name__: 'ml_drift_psi_ratio',
+      },
+      value: 0.5,
+      timestampMs: 1767258000000,
+    });
+    expect(info!.labels).toEqual({
+      job: 'otel-ml-processor',
+      instance: 'a1',
+      service_version: '0.1.0',
+      __name__: 'target_info',
+    });
+    expect(samples(exp, { addMetricSuffixes: false, resourceToTelemetry: true })[0]!.labels).toMatchObject({
+      service_name: 'otel-ml-processor',
+      service_version: '0.1.0',
+      __name__: 'ml_drift_psi',
+    });
     expect(labelName('ml.model.name')).toBe('ml_model_name');
   });
 });

@@ -64,7 +64,15 @@ const UNITS: Readonly<Record<string, string>> = {
   '1': '',
   '%': 'percent',
 };
-const PER_UNITS: Readonly<Record<string, string>> = { s: 'second', m: 'minute', h: 'hour', d: 'day', w: 'week', mo: 'month', y: 'year' };
+const PER_UNITS: Readonly<Record<string, string>> = {
+  s: 'second',
+  m: 'minute',
+  h: 'hour',
+  d: 'day',
+  w: 'week',
+  mo: 'month',
+  y: 'year',
+};
 
 export type MetricKind = 'gauge' | 'counter' | 'updowncounter' | 'histogram';
 
@@ -72,9 +80,17 @@ const tokens = (s: string): string[] => s.split(/[^A-Za-z0-9:]+/).filter((t) => 
 const cleanUnit = (s: string): string => tokens(s).join('_');
 
 /** The Prometheus name of an OTLP metric. */
-export function metricName(name: string, unit: string, kind: MetricKind, t: Pick<Translation, 'addMetricSuffixes'>): string {
+export function metricName(
+  name: string,
+  unit: string,
+  kind: MetricKind,
+  t: Pick<Translation, 'addMetricSuffixes'>,
+): string {
   if (!t.addMetricSuffixes) {
-    const n = name.split(/[^a-zA-Z0-9:_]+/).filter((x) => x !== '').join('_');
+    const n = name
+      .split(/[^a-zA-Z0-9:_]+/)
+      .filter((x) => x !== '')
+      .join('_');
     return /^\d/.test(n) ? `_${n}` : n;
   }
   let out = tokens(name);
@@ -101,13 +117,16 @@ export function labelName(key: string): string {
   return /^\d/.test(n) ? `key_${n}` : n;
 }
 
-const str = (v: AttributeValue): string => (typeof v === 'string' ? v : typeof v === 'bigint' ? v.toString() : JSON.stringify(v));
+const str = (v: AttributeValue): string =>
+  typeof v === 'string' ? v : typeof v === 'bigint' ? v.toString() : JSON.stringify(v);
 
 function resourceLabels(resource: Attributes, t: Translation): Record<string, string> {
   const out: Record<string, string> = {};
   if (t.resourceToTelemetry) for (const [k, v] of Object.entries(resource)) out[labelName(k)] = str(v);
   const name = resource['service.name'];
-  if (name !== undefined) out['job'] = resource['service.namespace'] !== undefined ? `${str(resource['service.namespace'])}/${str(name)}` : str(name);
+  if (name !== undefined)
+    out['job'] =
+      resource['service.namespace'] !== undefined ? `${str(resource['service.namespace'])}/${str(name)}` : str(name);
   const instance = resource['service.instance.id'];
   if (instance !== undefined) out['instance'] = str(instance);
   return out;
@@ -151,21 +170,34 @@ export function samples(exp: MetricsExport, t: Translation): Sample[] {
         if (d.type === 'gauge' || d.type === 'sum') {
           for (const p of d.points) {
             const attrs = Object.fromEntries(Object.entries(p.attributes).map(([k, v]) => [labelName(k), str(v)]));
-            out.push({ labels: { ...attrs, ...scope, ...res, __name__: name }, value: p.value, timestampMs: ms(p.timeUnixNano) });
+            out.push({
+              labels: { ...attrs, ...scope, ...res, __name__: name },
+              value: p.value,
+              timestampMs: ms(p.timeUnixNano),
+            });
             latest = Math.max(latest, ms(p.timeUnixNano));
           }
         } else if (d.type === 'histogram') {
           for (const p of d.points) {
-            const attrs = { ...Object.fromEntries(Object.entries(p.attributes).map(([k, v]) => [labelName(k), str(v)])), ...scope, ...res };
+            const attrs = {
+              ...Object.fromEntries(Object.entries(p.attributes).map(([k, v]) => [labelName(k), str(v)])),
+              ...scope,
+              ...res,
+            };
             const at = ms(p.timeUnixNano);
             latest = Math.max(latest, at);
             let cum = 0;
             p.explicitBounds.forEach((b, i) => {
               cum += p.bucketCounts[i] ?? 0;
-              out.push({ labels: { ...attrs, __name__: `${name}_bucket`, le: String(b) }, value: cum, timestampMs: at });
+              out.push({
+                labels: { ...attrs, __name__: `${name}_bucket`, le: String(b) },
+                value: cum,
+                timestampMs: at,
+              });
             });
             out.push({ labels: { ...attrs, __name__: `${name}_bucket`, le: '+Inf' }, value: p.count, timestampMs: at });
-            if (p.sum !== undefined) out.push({ labels: { ...attrs, __name__: `${name}_sum` }, value: p.sum, timestampMs: at });
+            if (p.sum !== undefined)
+              out.push({ labels: { ...attrs, __name__: `${name}_sum` }, value: p.sum, timestampMs: at });
             out.push({ labels: { ...attrs, __name__: `${name}_count` }, value: p.count, timestampMs: at });
           }
         }
@@ -173,7 +205,8 @@ export function samples(exp: MetricsExport, t: Translation): Sample[] {
     }
     if (latest > 0) {
       const info: Record<string, string> = { ...res };
-      for (const [k, v] of Object.entries(rm.resource.attributes)) if (!['service.name', 'service.namespace', 'service.instance.id'].includes(k)) info[labelName(k)] = str(v);
+      for (const [k, v] of Object.entries(rm.resource.attributes))
+        if (!['service.name', 'service.namespace', 'service.instance.id'].includes(k)) info[labelName(k)] = str(v);
       out.push({ labels: { ...info, __name__: 'target_info' }, value: 1, timestampMs: latest });
     }
   }

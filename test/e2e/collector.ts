@@ -20,7 +20,12 @@ const prompb = protobuf.Root.fromJSON({
     prometheus: {
       nested: {
         WriteRequest: { fields: { timeseries: { rule: 'repeated', type: 'TimeSeries', id: 1 } } },
-        TimeSeries: { fields: { labels: { rule: 'repeated', type: 'Label', id: 1 }, samples: { rule: 'repeated', type: 'Sample', id: 2 } } },
+        TimeSeries: {
+          fields: {
+            labels: { rule: 'repeated', type: 'Label', id: 1 },
+            samples: { rule: 'repeated', type: 'Sample', id: 2 },
+          },
+        },
         Label: { fields: { name: { type: 'string', id: 1 }, value: { type: 'string', id: 2 } } },
         Sample: { fields: { value: { type: 'double', id: 1 }, timestamp: { type: 'int64', id: 2 } } },
       },
@@ -40,7 +45,11 @@ export async function remoteWrite(url: string, exp: MetricsExport, t: Translatio
   const body = snappy.compress(prompb.encode(prompb.fromObject({ timeseries })).finish());
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' },
+    headers: {
+      'content-type': 'application/x-protobuf',
+      'content-encoding': 'snappy',
+      'x-prometheus-remote-write-version': '0.1.0',
+    },
     body,
     signal: AbortSignal.timeout(10_000),
   });
@@ -78,7 +87,9 @@ function decode(req: IncomingMessage, body: Buffer): MetricsExport {
 }
 
 export async function startCollector(o: CollectorOptions): Promise<RunningCollector> {
-  const scrape = new Map<string, Accumulator>(Object.entries(o.scrape).map(([name, t]) => [`/metrics/${name}`, new Accumulator(t)]));
+  const scrape = new Map<string, Accumulator>(
+    Object.entries(o.scrape).map(([name, t]) => [`/metrics/${name}`, new Accumulator(t)]),
+  );
   const errors: string[] = [];
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -96,10 +107,19 @@ export async function startCollector(o: CollectorOptions): Promise<RunningCollec
         const body = await read(req);
         if (path === '/v1/metrics') {
           // Services' metrics: to the processor as they came, and to Prometheus (metrics/services).
-          const fwd = await fetch(`${o.processor}/v1/metrics`, { method: 'POST', headers: { 'content-type': req.headers['content-type'] ?? 'application/x-protobuf' }, body, signal: AbortSignal.timeout(10_000) });
+          const fwd = await fetch(`${o.processor}/v1/metrics`, {
+            method: 'POST',
+            headers: { 'content-type': req.headers['content-type'] ?? 'application/x-protobuf' },
+            body,
+            signal: AbortSignal.timeout(10_000),
+          });
           const exp = decode(req, body);
           for (const a of scrape.values()) a.add(exp);
-          await Promise.all(o.remoteWrite.map((w) => remoteWrite(w.url, exp, w.translation).catch((e: Error) => errors.push(e.message))));
+          await Promise.all(
+            o.remoteWrite.map((w) =>
+              remoteWrite(w.url, exp, w.translation).catch((e: Error) => errors.push(e.message)),
+            ),
+          );
           res.writeHead(fwd.status, { 'content-type': fwd.headers.get('content-type') ?? 'application/x-protobuf' });
           res.end(Buffer.from(await fwd.arrayBuffer()));
           return;
@@ -108,7 +128,11 @@ export async function startCollector(o: CollectorOptions): Promise<RunningCollec
           // The processor's results (metrics/ml-results): scraped, and remote-written.
           const exp = decode(req, body);
           for (const a of scrape.values()) a.add(exp);
-          await Promise.all(o.remoteWrite.map((w) => remoteWrite(w.url, exp, w.translation).catch((e: Error) => errors.push(e.message))));
+          await Promise.all(
+            o.remoteWrite.map((w) =>
+              remoteWrite(w.url, exp, w.translation).catch((e: Error) => errors.push(e.message)),
+            ),
+          );
         }
         // /results/v1/logs (drift events) and anything else: accepted (logs/ml-events).
         res.writeHead(200, { 'content-type': 'application/json' });

@@ -22,7 +22,11 @@ let browser: Browser | undefined;
 describe('npm start (the demo on embedded defaults)', () => {
   beforeAll(() => {
     cwd = mkdtempSync(join(tmpdir(), 'otel-ml-demo-'));
-    const r = spawnSync(process.execPath, [...TSX_IMPORT, join(REPO, 'examples', 'demo', 'main.ts'), '--fast', '--windows', '6'], { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } });
+    const r = spawnSync(
+      process.execPath,
+      [...TSX_IMPORT, join(REPO, 'examples', 'demo', 'main.ts'), '--fast', '--windows', '6'],
+      { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } },
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     stdout = r.stdout;
@@ -46,9 +50,15 @@ describe('npm start (the demo on embedded defaults)', () => {
   it('leaves a JSON report of the whole run: every window, the worst in detail, in the documented shape', () => {
     expect(report.windows).toHaveLength(6);
     expect(report.windows.slice(0, 3).every((w) => w.drifted.length === 0)).toBe(true);
-    expect(report.windows.slice(3).every((w) => w.drifted.includes('amount') && w.drifted.includes('tx_24h'))).toBe(true);
+    expect(report.windows.slice(3).every((w) => w.drifted.includes('amount') && w.drifted.includes('tx_24h'))).toBe(
+      true,
+    );
     expect(report.windows.every((w) => w.current.count === 600)).toBe(true);
-    expect(report.run).toMatchObject({ windows: 6, driftedWindows: [4, 5, 6], retrain: { recommended: true, since: 6 } });
+    expect(report.run).toMatchObject({
+      windows: 6,
+      driftedWindows: [4, 5, 6],
+      retrain: { recommended: true, since: 6 },
+    });
     // the worst window: the one after which retraining is recommended (the state the status page shows last)
     expect(report.run.detail.window).toBe(6);
     const worst = report.windows[5]!;
@@ -60,7 +70,9 @@ describe('npm start (the demo on embedded defaults)', () => {
   it('the terminal says what the report says', () => {
     const tail = stdout.slice(stdout.lastIndexOf('\nDrift in'));
     expect(tail).toMatch(/^\nDrift in 3 of 6 windows \(windows 4-6, 09:03–09:06 UTC\): tx_24h, amount/);
-    expect(tail).toMatch(/\nRetraining RECOMMENDED since window 6 \(09:05–09:06 UTC\): drift in 3 consecutive windows \(limit 3\)/);
+    expect(tail).toMatch(
+      /\nRetraining RECOMMENDED since window 6 \(09:05–09:06 UTC\): drift in 3 consecutive windows \(limit 3\)/,
+    );
     expect(tail).toContain(`details   window ${report.run.detail.window}, the worst: ${report.run.detail.reason}`);
   });
 
@@ -76,24 +88,43 @@ describe('npm start (the demo on embedded defaults)', () => {
     expect(stdout).toContain(`\n${drift}\n`);
     expect(stdout).toContain(`\n${retrain}\n`);
     // every window in the timeline, with its own verdicts
-    const rows = await page.locator('table.timeline tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    const rows = await page
+      .locator('table.timeline tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
     expect(rows).toHaveLength(6);
     expect(rows.map((r) => r[3]!.startsWith('DRIFT'))).toEqual([false, false, false, true, true, true]);
     expect(rows.map((r) => r[8])).toEqual(['no', 'no', 'no', 'no', 'no', 'RECOMMENDED']);
-    expect(rows.map((r) => r[1])).toEqual(['09:00–09:01', '09:01–09:02', '09:02–09:03', '09:03–09:04', '09:04–09:05', '09:05–09:06']);
+    expect(rows.map((r) => r[1])).toEqual([
+      '09:00–09:01',
+      '09:01–09:02',
+      '09:02–09:03',
+      '09:03–09:04',
+      '09:04–09:05',
+      '09:05–09:06',
+    ]);
     expect(rows[report.run.detail.window - 1]![0]).toBe(`${report.run.detail.window} (details)`);
     // three charts, every value inside its plot area, time labels, legends clear of the lines
     const charts = await trendChartLayouts(page.locator('body'));
-    expect(charts.map((c) => c.title)).toEqual(['Max feature PSI', 'Accuracy and ROC AUC (with outcomes)', 'Calibration error (ECE)']);
+    expect(charts.map((c) => c.title)).toEqual([
+      'Max feature PSI',
+      'Accuracy and ROC AUC (with outcomes)',
+      'Calibration error (ECE)',
+    ]);
     for (const c of charts) expect(chartProblems(c)).toEqual([]);
     const psi = charts[0]!;
     expect(psi.points).toHaveLength(6);
     expect(Math.max(...psi.points.map((p) => p.value))).toBeGreaterThan(1);
     expect(psi.xTicks.map((t) => t.text)).toContain('09:06');
-    expect(Number(psi.yTicks[psi.yTicks.length - 1])).toBeGreaterThanOrEqual(Math.max(...psi.points.map((p) => p.value)));
+    expect(Number(psi.yTicks[psi.yTicks.length - 1])).toBeGreaterThanOrEqual(
+      Math.max(...psi.points.map((p) => p.value)),
+    );
     // then the worst window in detail
-    expect(await page.locator('h2.detail').textContent()).toBe(`Details of window ${report.run.detail.window} (${rows[report.run.detail.window - 1]![1]} UTC)`);
-    const features = await page.locator('table.features tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-feature')));
+    expect(await page.locator('h2.detail').textContent()).toBe(
+      `Details of window ${report.run.detail.window} (${rows[report.run.detail.window - 1]![1]} UTC)`,
+    );
+    const features = await page
+      .locator('table.features tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-feature')));
     expect(features.slice(0, 2).sort()).toEqual(['amount', 'tx_24h']);
   });
 });

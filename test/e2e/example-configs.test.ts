@@ -15,7 +15,9 @@ import { Ajv } from 'ajv';
 import { datadogMonitors, type DatadogMonitor } from '../../examples/datadog/monitors.js';
 
 const ex = (...p: string[]) => join(REPO, 'examples', ...p);
-type Yaml = Record<string, Record<string, unknown>> & { service: { pipelines: Record<string, { receivers: string[]; processors?: string[]; exporters: string[] }> } };
+type Yaml = Record<string, Record<string, unknown>> & {
+  service: { pipelines: Record<string, { receivers: string[]; processors?: string[]; exporters: string[] }> };
+};
 const collector = (f: string) => parseYaml(readFileSync(ex('collector', f), 'utf8')) as Yaml;
 const port = (s: string) => Number(/:(\d+)(?:\/|$)/.exec(s)?.[1]);
 
@@ -32,7 +34,9 @@ describe('Collector examples', () => {
           }
         }
       }
-      for (const kind of ['receivers', 'processors', 'exporters']) for (const id of Object.keys(c[kind] ?? {})) expect(used.has(`${kind}/${id}`), `${file}: ${kind} ${id} unused`).toBe(true);
+      for (const kind of ['receivers', 'processors', 'exporters'])
+        for (const id of Object.keys(c[kind] ?? {}))
+          expect(used.has(`${kind}/${id}`), `${file}: ${kind} ${id} unused`).toBe(true);
     });
   }
 
@@ -42,7 +46,8 @@ describe('Collector examples', () => {
     const c = collector('collector.yaml');
     const toProcessor = c.exporters['otlphttp/otel-ml'] as { endpoint: string };
     expect(port(toProcessor.endpoint)).toBe(cfg.receivers.http.port);
-    const results = (c.receivers['otlp/ml-results'] as { protocols: { http: { endpoint: string } } }).protocols.http.endpoint;
+    const results = (c.receivers['otlp/ml-results'] as { protocols: { http: { endpoint: string } } }).protocols.http
+      .endpoint;
     expect(cfg.exporters.otlp.enabled).toBe(true);
     expect(port(cfg.exporters.otlp.endpoint!)).toBe(port(results));
     expect(cfg.exporters.otlp.endpoint).toMatch(/\/v1\/metrics$/);
@@ -53,7 +58,11 @@ describe('Collector examples', () => {
     expect(filter.metrics.metric).toEqual(['instrumentation_scope.name != "@otel-ml/instrumentation"']);
 
     const g = collector('gateway-loadbalancing.yaml');
-    const lb = g.exporters['loadbalancing/otel-ml'] as { routing_key: string; routing_attributes: string[]; resolver: { dns: { port: number } } };
+    const lb = g.exporters['loadbalancing/otel-ml'] as {
+      routing_key: string;
+      routing_attributes: string[];
+      resolver: { dns: { port: number } };
+    };
     // by model, not by service: every stream of a model on one processor, whatever service sends it
     expect(lb.routing_key).toBe('attributes');
     expect(lb.routing_attributes).toEqual([conventions.ATTR_ML_MODEL_NAME]);
@@ -65,7 +74,9 @@ describe('Collector examples', () => {
     expect(text).toContain('otelcol-contrib v0.152.0');
     // union types: the Collector decodes scalars weakly (a port given as a number or a string)
     const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
-    const validate = ajv.compile(JSON.parse(readFileSync(ex('collector', 'collector-v0.152.0.schema.json'), 'utf8')) as object);
+    const validate = ajv.compile(
+      JSON.parse(readFileSync(ex('collector', 'collector-v0.152.0.schema.json'), 'utf8')) as object,
+    );
     const g = collector('gateway-loadbalancing.yaml');
     expect(validate(g), ajv.errorsText(validate.errors)).toBe(true);
     // the schema can fail: an unknown routing key, routing attributes without their key, a key the exporter does not have, an endpoint in the template
@@ -82,14 +93,33 @@ describe('Collector examples', () => {
 
 describe('Datadog monitors', () => {
   const monitors = JSON.parse(readFileSync(ex('datadog', 'monitors.json'), 'utf8')) as DatadogMonitor[];
-  const rules = (parseYaml(readFileSync(ex('prometheus', 'ml-alerts.rules.yml'), 'utf8')) as { groups: { rules: { alert?: string; expr: string; labels?: Record<string, string>; annotations?: Record<string, string> }[] }[] }).groups.flatMap((g) => g.rules).filter((r) => r.alert);
-  const metricNames = new Set(Object.entries(conventions).filter(([k, v]) => k.startsWith('METRIC_') && typeof v === 'string').map(([, v]) => v as string));
+  const rules = (
+    parseYaml(readFileSync(ex('prometheus', 'ml-alerts.rules.yml'), 'utf8')) as {
+      groups: {
+        rules: {
+          alert?: string;
+          expr: string;
+          labels?: Record<string, string>;
+          annotations?: Record<string, string>;
+        }[];
+      }[];
+    }
+  ).groups
+    .flatMap((g) => g.rules)
+    .filter((r) => r.alert);
+  const metricNames = new Set(
+    Object.entries(conventions)
+      .filter(([k, v]) => k.startsWith('METRIC_') && typeof v === 'string')
+      .map(([, v]) => v as string),
+  );
   const byAlert = (a: string) => monitors.find((m) => m.tags.includes(`alert:${a}`));
 
   it('monitors.json is what examples/datadog/monitors.ts generates (one template, default links)', () => {
     expect(monitors).toEqual(JSON.parse(JSON.stringify(datadogMonitors())));
     const custom = datadogMonitors({ statusPage: 'https://ml.example.org', playbooks: 'https://wiki.example.org/ml' });
-    expect(custom[0]!.message).toContain('Status page: https://ml.example.org/?model={{[ml.model.name].name}}&version={{[ml.model.version].name}}&role={{[ml.deployment.role].name}}');
+    expect(custom[0]!.message).toContain(
+      'Status page: https://ml.example.org/?model={{[ml.model.name].name}}&version={{[ml.model.version].name}}&role={{[ml.deployment.role].name}}',
+    );
     expect(custom[0]!.message).toContain('Playbook: https://wiki.example.org/ml/feature-drift.md');
   });
 
@@ -104,7 +134,9 @@ describe('Datadog monitors', () => {
   });
 
   it('match the Prometheus rules: alerts, team, severity, checks, roles, grouping, playbook', () => {
-    expect(monitors.map((m) => m.tags.find((t) => t.startsWith('alert:'))!.slice(6)).sort()).toEqual(rules.map((r) => r.alert!).sort());
+    expect(monitors.map((m) => m.tags.find((t) => t.startsWith('alert:'))!.slice(6)).sort()).toEqual(
+      rules.map((r) => r.alert!).sort(),
+    );
     for (const r of rules) {
       const m = byAlert(r.alert!)!;
       expect(m.tags).toEqual(expect.arrayContaining([`team:${r.labels!.team}`, `severity:${r.labels!.severity}`]));
@@ -114,9 +146,17 @@ describe('Datadog monitors', () => {
       if (!checks) continue;
       const q = /ml\.verdict\.check(?::([a-z_]+)| IN \(([a-z_,]+)\))/.exec(m.query)!;
       expect((q[1] ? [q[1]] : q[2]!.split(',')).sort(), r.alert).toEqual(checks.sort());
-      expect(m.query.includes('NOT ml.deployment.role:shadow'), r.alert).toBe(r.expr.includes('ml_deployment_role!="shadow"'));
-      expect(m.query.includes('ml.deployment.role:primary') && !m.query.includes('NOT ml.deployment.role:primary'), r.alert).toBe(r.expr.includes('ml_deployment_role="primary"'));
-      const ruleBy = /max by \(([^)]*)\) \(\{__name__="ml_verdict_windows"/.exec(r.expr)![1]!.split(',').map((l) => l.trim().replaceAll('_', '.').replace('ml.verdict.check', 'ml.verdict.check'));
+      expect(m.query.includes('NOT ml.deployment.role:shadow'), r.alert).toBe(
+        r.expr.includes('ml_deployment_role!="shadow"'),
+      );
+      expect(
+        m.query.includes('ml.deployment.role:primary') && !m.query.includes('NOT ml.deployment.role:primary'),
+        r.alert,
+      ).toBe(r.expr.includes('ml_deployment_role="primary"'));
+      const ruleBy = /max by \(([^)]*)\) \(\{__name__="ml_verdict_windows"/
+        .exec(r.expr)![1]!
+        .split(',')
+        .map((l) => l.trim().replaceAll('_', '.').replace('ml.verdict.check', 'ml.verdict.check'));
       const monitorBy = /by \{([^}]*)\}/.exec(m.query)![1]!.split(',');
       expect(monitorBy.sort(), r.alert).toEqual(ruleBy.sort());
     }
@@ -133,9 +173,11 @@ describe('Datadog monitors', () => {
       for (const n of names) expect(metricNames.has(n), `${x.name}: ${n} is not a registry metric`).toBe(true);
       // {{[ml.model.name].name}}: Datadog renders {{ml.model.name.name}} blank for dotted tag keys.
       // (the processor-wide monitors of team ml-platform name no model unless grouped by one)
-      if (!x.tags.includes('team:ml-platform') || x.query.includes('by {ml.model.name}')) expect(x.message).toMatch(/\{\{\[ml\.model\.name\]\.name\}\}/);
+      if (!x.tags.includes('team:ml-platform') || x.query.includes('by {ml.model.name}'))
+        expect(x.message).toMatch(/\{\{\[ml\.model\.name\]\.name\}\}/);
       expect(x.message).not.toMatch(/\{\{ml\./);
-      for (const v of x.message.matchAll(/\{\{\[([a-z.]+)\]\.name\}\}/g)) expect(x.query, `${x.name}: {{[${v[1]}].name}} is not a group of the query`).toContain(v[1]!);
+      for (const v of x.message.matchAll(/\{\{\[([a-z.]+)\]\.name\}\}/g))
+        expect(x.query, `${x.name}: {{[${v[1]}].name}} is not a group of the query`).toContain(v[1]!);
       expect(x.message).toMatch(/@(slack|pagerduty)-[a-z-]+/);
       expect(x.options.renotify_interval).toBe(0);
     }
@@ -143,22 +185,34 @@ describe('Datadog monitors', () => {
 });
 
 describe('Grafana dashboard', () => {
-  const d = JSON.parse(readFileSync(ex('grafana', 'ml-models.dashboard.json'), 'utf8')) as { panels: { title: string; targets?: { expr: string }[]; transformations?: { id: string; options: Record<string, unknown> }[] }[] };
+  const d = JSON.parse(readFileSync(ex('grafana', 'ml-models.dashboard.json'), 'utf8')) as {
+    panels: {
+      title: string;
+      targets?: { expr: string }[];
+      transformations?: { id: string; options: Record<string, unknown> }[];
+    }[];
+  };
 
   it('plots the reliability curve in bin order, not sorted by value', () => {
     const p = d.panels.find((x) => x.title.startsWith('Reliability curve'))!;
     expect(p.targets![0]!.expr).not.toMatch(/\bsort(_desc)?\(/);
     const ids = p.transformations!.map((t) => t.id);
     expect(ids.indexOf('convertFieldType')).toBeLessThan(ids.indexOf('sortBy'));
-    expect(p.transformations!.find((t) => t.id === 'convertFieldType')!.options).toEqual({ conversions: [{ targetField: 'ml_calibration_bin_upper', destinationType: 'number' }] });
-    expect(p.transformations!.find((t) => t.id === 'sortBy')!.options).toEqual({ sort: [{ field: 'ml_calibration_bin_upper', desc: false }] });
+    expect(p.transformations!.find((t) => t.id === 'convertFieldType')!.options).toEqual({
+      conversions: [{ targetField: 'ml_calibration_bin_upper', destinationType: 'number' }],
+    });
+    expect(p.transformations!.find((t) => t.id === 'sortBy')!.options).toEqual({
+      sort: [{ field: 'ml_calibration_bin_upper', desc: false }],
+    });
   });
 
   it('selects every metric whose name a Collector suffixes under both names', () => {
     const exprs = d.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
     for (const e of exprs) {
       // a bare selector of a gauge with unit 1, a histogram in seconds or a counter would miss one naming
-      expect(e, e).not.toMatch(/\b(ml_(drift|calibration|performance)_[a-z_]+|ml_inference_duration_bucket|ml_predictions_total|ml_shadow_agreement_total)\{/);
+      expect(e, e).not.toMatch(
+        /\b(ml_(drift|calibration|performance)_[a-z_]+|ml_inference_duration_bucket|ml_predictions_total|ml_shadow_agreement_total)\{/,
+      );
     }
   });
 });

@@ -20,7 +20,17 @@ import { DEFAULT_CONFIG, validateConfig } from '../../processor/src/service/conf
 import { startService, type RunningService } from '../../processor/src/service/service.js';
 import { syntheticRows } from '../helpers/synthetic.js';
 import { REPO } from '../helpers/tsx.js';
-import { freePort, promQuery, requireBinaries, startProcess, startWebhookReceiver, tail, waitFor, type Proc, type WebhookCall } from './servers.js';
+import {
+  freePort,
+  promQuery,
+  requireBinaries,
+  startProcess,
+  startWebhookReceiver,
+  tail,
+  waitFor,
+  type Proc,
+  type WebhookCall,
+} from './servers.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const ALERTMANAGER = '/usr/bin/prometheus-alertmanager';
@@ -36,14 +46,21 @@ const procs: Proc[] = [];
 let now = Date.UTC(2026, 0, 1, 9, 0, 0);
 
 async function send(name: string, seed: number): Promise<void> {
-  const monitor = createModelMonitor({ model: { name, version: '1', task: 'binary_classification' }, features: [{ name: 'amount', type: 'numeric' }] });
+  const monitor = createModelMonitor({
+    model: { name, version: '1', task: 'binary_classification' },
+    features: [{ name: 'amount', type: 'numeric' }],
+  });
   const reader = new PeriodicExportingMetricReader({
-    exporter: new OTLPMetricExporter({ url: `${svc!.httpUrl}/v1/metrics`, temporalityPreference: AggregationTemporality.DELTA }),
+    exporter: new OTLPMetricExporter({
+      url: `${svc!.httpUrl}/v1/metrics`,
+      temporalityPreference: AggregationTemporality.DELTA,
+    }),
     exportIntervalMillis: 3_600_000,
     metricProducers: [monitor.metricProducer],
   });
   const provider = new MeterProvider({ readers: [reader] });
-  for (const r of syntheticRows({ rows: 200, seed })) monitor.observe({ features: { amount: r.amount }, score: r.score });
+  for (const r of syntheticRows({ rows: 200, seed }))
+    monitor.observe({ features: { amount: r.amount }, score: r.score });
   await reader.forceFlush();
   await provider.shutdown();
   await monitor.shutdown();
@@ -57,20 +74,36 @@ function nextWindow(): void {
 
 /** The value of a query once Prometheus has scraped the processor at the current simulated time. */
 async function scraped(query: string, want: number): Promise<void> {
-  await waitFor(`${query} == ${want}`, async () => ((await promQuery(prom, query))[0]?.value[1] === String(want) ? true : undefined), 30_000);
+  await waitFor(
+    `${query} == ${want}`,
+    async () => ((await promQuery(prom, query))[0]?.value[1] === String(want) ? true : undefined),
+    30_000,
+  );
 }
 
 /** Waits until the otel-ml-self rule group has been evaluated after `t` (ms since the epoch). */
 async function evaluatedSince(t: number): Promise<void> {
-  await waitFor('a rule evaluation of otel-ml-self', async () => {
-    const body = (await (await fetch(`${prom}/api/v1/rules?type=alert`)).json()) as { data: { groups: { name: string; lastEvaluation: string }[] } };
-    const g = body.data.groups.find((x) => x.name === 'otel-ml-self');
-    return g !== undefined && Date.parse(g.lastEvaluation) > t ? true : undefined;
-  }, 30_000);
+  await waitFor(
+    'a rule evaluation of otel-ml-self',
+    async () => {
+      const body = (await (await fetch(`${prom}/api/v1/rules?type=alert`)).json()) as {
+        data: { groups: { name: string; lastEvaluation: string }[] };
+      };
+      const g = body.data.groups.find((x) => x.name === 'otel-ml-self');
+      return g !== undefined && Date.parse(g.lastEvaluation) > t ? true : undefined;
+    },
+    30_000,
+  );
 }
 
-const notifications = (status: 'firing' | 'resolved'): { receiver: string; labels: Record<string, string>; annotations: Record<string, string> }[] =>
-  webhook!.calls.flatMap((c: WebhookCall) => c.body.alerts.filter((a) => a.status === status).map((a) => ({ receiver: c.path.split('/')[1]!, labels: a.labels, annotations: a.annotations })));
+const notifications = (
+  status: 'firing' | 'resolved',
+): { receiver: string; labels: Record<string, string>; annotations: Record<string, string> }[] =>
+  webhook!.calls.flatMap((c: WebhookCall) =>
+    c.body.alerts
+      .filter((a) => a.status === status)
+      .map((a) => ({ receiver: c.path.split('/')[1]!, labels: a.labels, annotations: a.annotations })),
+  );
 
 describe('self-monitoring alerts through Prometheus and Alertmanager', () => {
   beforeAll(async () => {
@@ -79,41 +112,84 @@ describe('self-monitoring alerts through Prometheus and Alertmanager', () => {
     webhook = await startWebhookReceiver();
     const file = validateConfig({ windows: { length: '1m', minRows: 50 } });
     svc = await startService(
-      { ...file, receivers: { http: { ...DEFAULT_CONFIG.receivers.http, port: 0 }, grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false } }, storage: { path: ':memory:', durability: 'normal' } },
+      {
+        ...file,
+        receivers: {
+          http: { ...DEFAULT_CONFIG.receivers.http, port: 0 },
+          grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false },
+        },
+        storage: { path: ':memory:', durability: 'normal' },
+      },
       { clock: () => now, manualEvaluation: true },
     );
 
     const rules = parseYaml(readFileSync(RULES, 'utf8')) as { groups: { interval?: string }[] };
     for (const g of rules.groups) g.interval = '1s';
     writeFileSync(join(dir, 'rules.yml'), stringifyYaml(rules));
-    const amConfig = parseYaml(readFileSync(AM_CONFIG, 'utf8')) as { route: Record<string, unknown>; receivers: { name: string }[] };
+    const amConfig = parseYaml(readFileSync(AM_CONFIG, 'utf8')) as {
+      route: Record<string, unknown>;
+      receivers: { name: string }[];
+    };
     Object.assign(amConfig.route, { group_wait: '1s', group_interval: '1s' });
-    amConfig.receivers = amConfig.receivers.map((r) => ({ name: r.name, webhook_configs: [{ url: `${webhook!.url}/${r.name}`, send_resolved: true }] }));
+    amConfig.receivers = amConfig.receivers.map((r) => ({
+      name: r.name,
+      webhook_configs: [{ url: `${webhook!.url}/${r.name}`, send_resolved: true }],
+    }));
     writeFileSync(join(dir, 'am.yml'), stringifyYaml(amConfig));
     mkdirSync(join(dir, 'am'));
     const am = await freePort();
     const promPort = await freePort();
-    procs.push(startProcess('alertmanager', ALERTMANAGER, [`--config.file=${join(dir, 'am.yml')}`, `--storage.path=${join(dir, 'am')}`, `--web.listen-address=127.0.0.1:${am}`, '--cluster.listen-address=', '--log.level=warn'], join(dir, 'am.log')));
+    procs.push(
+      startProcess(
+        'alertmanager',
+        ALERTMANAGER,
+        [
+          `--config.file=${join(dir, 'am.yml')}`,
+          `--storage.path=${join(dir, 'am')}`,
+          `--web.listen-address=127.0.0.1:${am}`,
+          '--cluster.listen-address=',
+          '--log.level=warn',
+        ],
+        join(dir, 'am.log'),
+      ),
+    );
     writeFileSync(
       join(dir, 'prometheus.yml'),
       stringifyYaml({
         global: { scrape_interval: '1s', evaluation_interval: '1s' },
         rule_files: [join(dir, 'rules.yml')],
         alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${am}`] }] }] },
-        scrape_configs: [{ job_name: 'otel-ml-processor', static_configs: [{ targets: [new URL(svc.httpUrl!).host] }] }],
+        scrape_configs: [
+          { job_name: 'otel-ml-processor', static_configs: [{ targets: [new URL(svc.httpUrl!).host] }] },
+        ],
       }),
     );
-    procs.push(startProcess('prometheus', PROMETHEUS, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'prom')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=warn'], join(dir, 'prometheus.log')));
+    procs.push(
+      startProcess(
+        'prometheus',
+        PROMETHEUS,
+        [
+          `--config.file=${join(dir, 'prometheus.yml')}`,
+          `--storage.tsdb.path=${join(dir, 'prom')}`,
+          `--web.listen-address=127.0.0.1:${promPort}`,
+          '--log.level=warn',
+        ],
+        join(dir, 'prometheus.log'),
+      ),
+    );
     prom = `http://127.0.0.1:${promPort}`;
     const failed = (err: Error) => {
       throw new Error(`${err.message}\n${procs.map((x) => `${x.name}:\n${tail(x.log)}`).join('\n')}`);
     };
     await waitFor('Prometheus ready with the processor up', async () => {
-      for (const x of procs) if (x.child.exitCode !== null) throw new Error(`${x.name} exited with ${x.child.exitCode}:\n${tail(x.log)}`);
+      for (const x of procs)
+        if (x.child.exitCode !== null) throw new Error(`${x.name} exited with ${x.child.exitCode}:\n${tail(x.log)}`);
       if (!(await fetch(`${prom}/-/ready`).catch(() => undefined))?.ok) return undefined;
       return (await promQuery(prom, 'up == 1')).length === 1 ? true : undefined;
     }).catch(failed);
-    await waitFor('Alertmanager ready', async () => ((await fetch(`http://127.0.0.1:${am}/-/ready`).catch(() => undefined))?.ok ? true : undefined)).catch(failed);
+    await waitFor('Alertmanager ready', async () =>
+      (await fetch(`http://127.0.0.1:${am}/-/ready`).catch(() => undefined))?.ok ? true : undefined,
+    ).catch(failed);
   }, 120_000);
 
   afterAll(async () => {
@@ -144,20 +220,26 @@ describe('self-monitoring alerts through Prometheus and Alertmanager', () => {
     await scraped(idle('churn'), 3);
     await scraped(idle('fraud'), 1);
 
-    const fired = await waitFor('MLModelStopped delivered', () => {
-      const n = notifications('firing');
-      return n.length > 0 ? n : undefined;
-    }, 30_000);
+    const fired = await waitFor(
+      'MLModelStopped delivered',
+      () => {
+        const n = notifications('firing');
+        return n.length > 0 ? n : undefined;
+      },
+      30_000,
+    );
     expect(fired).toEqual([
       {
         receiver: 'ml-platform',
         labels: { alertname: 'MLModelStopped', severity: 'warning', team: 'ml-platform', ml_model_name: 'churn' },
         annotations: {
           summary: 'The processor has received no points of churn for 3 windows',
-          description: 'No version of the primary has sent a data point for 3 whole windows: the service stopped or lost traffic, its metrics exporter or the Collector between them fails, or its points are dropped (MLPointsDropped). Its verdicts and gauges are stale meanwhile.',
+          description:
+            'No version of the primary has sent a data point for 3 whole windows: the service stopped or lost traffic, its metrics exporter or the Collector between them fails, or its points are dropped (MLPointsDropped). Its verdicts and gauges are stale meanwhile.',
           status_page: 'http://otel-ml:14318/?model=churn',
           playbook: 'http://otel-ml:14318/playbooks/model-stopped.md',
-          action: 'check the service is up and serving, then its exporter and the Collector (otelcol_exporter_send_failed_metric_points)',
+          action:
+            'check the service is up and serving, then its exporter and the Collector (otelcol_exporter_send_failed_metric_points)',
         },
       },
     ]);
@@ -167,11 +249,17 @@ describe('self-monitoring alerts through Prometheus and Alertmanager', () => {
     // churn is back
     await send('churn', 200);
     await scraped(idle('churn'), 0);
-    const resolved = await waitFor('MLModelStopped resolved', () => {
-      const n = notifications('resolved');
-      return n.length > 0 ? n : undefined;
-    }, 30_000);
-    expect(resolved.map((n) => [n.receiver, n.labels.alertname, n.labels.ml_model_name])).toEqual([['ml-platform', 'MLModelStopped', 'churn']]);
+    const resolved = await waitFor(
+      'MLModelStopped resolved',
+      () => {
+        const n = notifications('resolved');
+        return n.length > 0 ? n : undefined;
+      },
+      30_000,
+    );
+    expect(resolved.map((n) => [n.receiver, n.labels.alertname, n.labels.ml_model_name])).toEqual([
+      ['ml-platform', 'MLModelStopped', 'churn'],
+    ]);
     expect(notifications('firing').filter((n) => n.labels.ml_model_name === 'fraud')).toEqual([]);
   }, 180_000);
 });

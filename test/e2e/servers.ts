@@ -12,7 +12,10 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 /** Fails with the install hint when a Debian package's binary is missing (CI installs them). */
 export function requireBinaries(binaries: readonly string[]): void {
   const missing = binaries.filter((b) => !existsSync(b));
-  if (missing.length) throw new Error(`missing ${missing.join(', ')}: run \`bash scripts/install-system-deps.sh\` (installs prometheus, prometheus-alertmanager, chromium)`);
+  if (missing.length)
+    throw new Error(
+      `missing ${missing.join(', ')}: run \`bash scripts/install-system-deps.sh\` (installs prometheus, prometheus-alertmanager, chromium)`,
+    );
 }
 
 /** A free TCP port on 127.0.0.1 (bound to port 0, then released). */
@@ -28,7 +31,12 @@ export async function freePort(): Promise<number> {
 }
 
 /** Polls `probe` until it returns a value other than undefined, at most `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000, everyMs = 250): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 60_000,
+  everyMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -38,7 +46,10 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`,
+      );
     await sleep(everyMs);
   }
 }
@@ -119,7 +130,11 @@ export async function startWebhookReceiver(): Promise<{ url: string; calls: Webh
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       try {
-        calls.push({ path: req.url ?? '/', body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as AlertmanagerWebhook, at: Date.now() });
+        calls.push({
+          path: req.url ?? '/',
+          body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as AlertmanagerWebhook,
+          at: Date.now(),
+        });
       } catch {
         // not a notification; ignored
       }
@@ -146,8 +161,14 @@ export interface PromSample {
 
 /** Runs an instant query; throws on a PromQL error. */
 export async function promQuery(base: string, query: string): Promise<PromSample[]> {
-  const res = await fetch(`${base}/api/v1/query?${new URLSearchParams({ query })}`, { signal: AbortSignal.timeout(10_000) });
-  const body = (await res.json()) as { status: string; error?: string; data?: { resultType: string; result: PromSample[] | [number, string] } };
+  const res = await fetch(`${base}/api/v1/query?${new URLSearchParams({ query })}`, {
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = (await res.json()) as {
+    status: string;
+    error?: string;
+    data?: { resultType: string; result: PromSample[] | [number, string] };
+  };
   if (body.status !== 'success') throw new Error(`PromQL error for ${query}: ${body.error ?? res.status}`);
   const r = body.data!.result;
   if (body.data!.resultType === 'scalar') return [{ metric: {}, value: r as [number, string] }];

@@ -38,13 +38,24 @@ describe('status page in headless Chromium', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'otel-ml-e2e-status-'));
     writeFileSync(join(dir, 'train.csv'), generate(5_000, 1, NO_DRIFT).csv);
-    const { baseline } = await buildBaseline({ data: join(dir, 'train.csv'), model: 'fraud-detector', modelVersion: '1', task: 'binary_classification', scoreColumn: 'score', labelColumn: 'label', progress: false });
+    const { baseline } = await buildBaseline({
+      data: join(dir, 'train.csv'),
+      model: 'fraud-detector',
+      modelVersion: '1',
+      task: 'binary_classification',
+      scoreColumn: 'score',
+      labelColumn: 'label',
+      progress: false,
+    });
     writeFileSync(join(dir, 'baseline.json'), JSON.stringify(baseline));
     let now = Date.UTC(2026, 0, 1, 9, 0, 0);
     svc = await startService(
       {
         ...DEFAULT_CONFIG,
-        receivers: { http: { ...DEFAULT_CONFIG.receivers.http, port: 0 }, grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false } },
+        receivers: {
+          http: { ...DEFAULT_CONFIG.receivers.http, port: 0 },
+          grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false },
+        },
         storage: { path: ':memory:', durability: 'normal' },
         windows: { lengthMs: WINDOW_MS, minRows: 50, maxExtensions: 3 },
         models: [{ name: 'fraud-detector', baseline: join(dir, 'baseline.json'), reference: 'baseline' }],
@@ -52,7 +63,14 @@ describe('status page in headless Chromium', () => {
       { clock: () => now, manualEvaluation: true },
     );
     app = await startManualService({ port: 0, otlpEndpoint: svc.httpUrl, exportIntervalMs: 3_600_000 });
-    for (const [seed, drifted] of [[21, false], [22, false], [23, false], [24, true], [25, true], [26, true]] as const) {
+    for (const [seed, drifted] of [
+      [21, false],
+      [22, false],
+      [23, false],
+      [24, true],
+      [25, true],
+      [26, true],
+    ] as const) {
       const labelled = await sendPredictions({ url: app.url, rows: 400, seed, drift: drifted ? DRIFT : NO_DRIFT });
       await sendOutcomes(app.url, labelled);
       await app.flush();
@@ -63,9 +81,14 @@ describe('status page in headless Chromium', () => {
     expect(primary.drifted.length).toBeGreaterThan(0);
     // a second model without a baseline, in its first window: no reference to compare with yet
     const churn = createModelMonitor({ model: { name: 'churn', version: '2', task: 'binary_classification' } });
-    const reader = new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `${svc.httpUrl}/v1/metrics` }), exportIntervalMillis: 3_600_000, metricProducers: [churn.metricProducer] });
+    const reader = new PeriodicExportingMetricReader({
+      exporter: new OTLPMetricExporter({ url: `${svc.httpUrl}/v1/metrics` }),
+      exportIntervalMillis: 3_600_000,
+      metricProducers: [churn.metricProducer],
+    });
     const provider = new MeterProvider({ readers: [reader] });
-    for (const r of generate(CHURN_ROWS, 31, NO_DRIFT).rows) churn.observe({ features: { age: r.features[1]!, tenure_days: r.features[2]! }, score: r.score });
+    for (const r of generate(CHURN_ROWS, 31, NO_DRIFT).rows)
+      churn.observe({ features: { age: r.features[1]!, tenure_days: r.features[2]! }, score: r.score });
     await reader.forceFlush();
     await provider.shutdown();
 
@@ -91,21 +114,30 @@ describe('status page in headless Chromium', () => {
 
   it('lists the models, the drifted one first', async () => {
     expect(await page.title()).toBe('otel-ml processor');
-    const sections = await page.locator('section.model').evaluateAll((els) => els.map((e) => ({ model: e.getAttribute('data-model'), heading: e.querySelector('h2')?.textContent ?? '' })));
+    const sections = await page
+      .locator('section.model')
+      .evaluateAll((els) =>
+        els.map((e) => ({ model: e.getAttribute('data-model'), heading: e.querySelector('h2')?.textContent ?? '' })),
+      );
     expect(sections.map((s) => s.model)).toEqual(['fraud-detector', 'fraud-detector', 'churn']);
     expect(sections[0]!.heading).toContain('fraud-detector v1 · primary');
     expect(sections[0]!.heading).toContain(`drift: ${primary.drifted.join(', ')}`);
     expect(sections[1]!.heading).toContain('· shadow');
-    expect(await page.locator('body > p.meta').first().textContent()).toMatch(/\d+ points received · \d+ live streams · [1-9]\d* windows closed/);
+    expect(await page.locator('body > p.meta').first().textContent()).toMatch(
+      /\d+ points received · \d+ live streams · [1-9]\d* windows closed/,
+    );
   });
 
   it('orders the features by severity: drifted first, then by PSI', async () => {
-    const rows = await page.locator('section.model[data-key] >> nth=0').locator('table.features tbody tr').evaluateAll((trs) =>
-      trs.map((tr) => {
-        const td = [...tr.querySelectorAll('td')].map((c) => c.textContent ?? '');
-        return { feature: tr.getAttribute('data-feature')!, psi: Number(td[4]), verdict: td[12]! };
-      }),
-    );
+    const rows = await page
+      .locator('section.model[data-key] >> nth=0')
+      .locator('table.features tbody tr')
+      .evaluateAll((trs) =>
+        trs.map((tr) => {
+          const td = [...tr.querySelectorAll('td')].map((c) => c.textContent ?? '');
+          return { feature: tr.getAttribute('data-feature')!, psi: Number(td[4]), verdict: td[12]! };
+        }),
+      );
     expect(rows.map((r) => r.feature).sort()).toEqual(Object.keys(primary.features).sort());
     const drifted = rows.filter((r) => r.verdict === 'DRIFT').map((r) => r.feature);
     expect(new Set(drifted)).toEqual(new Set(primary.drifted));
@@ -113,22 +145,39 @@ describe('status page in headless Chromium', () => {
     const rank = (v: string) => (v === 'DRIFT' ? 0 : v === 'significant, small' ? 1 : v === 'ok' ? 2 : 3);
     for (let i = 1; i < rows.length; i++) {
       const [a, b] = [rows[i - 1]!, rows[i]!];
-      expect(rank(a.verdict) < rank(b.verdict) || (rank(a.verdict) === rank(b.verdict) && a.psi >= b.psi), `${a.feature} before ${b.feature}`).toBe(true);
+      expect(
+        rank(a.verdict) < rank(b.verdict) || (rank(a.verdict) === rank(b.verdict) && a.psi >= b.psi),
+        `${a.feature} before ${b.feature}`,
+      ).toBe(true);
     }
     // The cards follow the same order.
-    const cards = await page.locator('section.model >> nth=0').locator('div.card.feature').evaluateAll((els) => els.map((e) => e.getAttribute('data-feature')));
+    const cards = await page
+      .locator('section.model >> nth=0')
+      .locator('div.card.feature')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-feature')));
     expect(cards).toEqual(rows.map((r) => r.feature));
   });
 
   it('draws reference vs current overlays for each feature', async () => {
-    const overlays = await page.locator('section.model >> nth=0').locator('div.card.feature').evaluateAll((cards) =>
-      cards.map((c) => {
-        const svg = c.querySelector('svg.overlay');
-        const box = svg?.getBoundingClientRect();
-        const heights = (sel: string) => [...(svg?.querySelectorAll(sel) ?? [])].map((r) => Number(r.getAttribute('height')));
-        return { feature: c.getAttribute('data-feature'), width: box?.width ?? 0, height: box?.height ?? 0, ref: heights('rect.ref'), cur: heights('rect.cur'), label: svg?.getAttribute('aria-label') };
-      }),
-    );
+    const overlays = await page
+      .locator('section.model >> nth=0')
+      .locator('div.card.feature')
+      .evaluateAll((cards) =>
+        cards.map((c) => {
+          const svg = c.querySelector('svg.overlay');
+          const box = svg?.getBoundingClientRect();
+          const heights = (sel: string) =>
+            [...(svg?.querySelectorAll(sel) ?? [])].map((r) => Number(r.getAttribute('height')));
+          return {
+            feature: c.getAttribute('data-feature'),
+            width: box?.width ?? 0,
+            height: box?.height ?? 0,
+            ref: heights('rect.ref'),
+            cur: heights('rect.cur'),
+            label: svg?.getAttribute('aria-label'),
+          };
+        }),
+      );
     expect(overlays).toHaveLength(Object.keys(primary.features).length);
     for (const o of overlays) {
       expect(o.width, o.feature!).toBeGreaterThan(100);
@@ -148,7 +197,10 @@ describe('status page in headless Chromium', () => {
     const diagram = await section.locator('svg.reliability').evaluate((svg) => ({
       width: svg.getBoundingClientRect().width,
       diagonal: svg.querySelectorAll('line.diagonal').length,
-      points: [...svg.querySelectorAll('circle.point')].map((c) => [Number(c.getAttribute('cx')), Number(c.getAttribute('cy'))]),
+      points: [...svg.querySelectorAll('circle.point')].map((c) => [
+        Number(c.getAttribute('cx')),
+        Number(c.getAttribute('cy')),
+      ]),
       counts: svg.querySelectorAll('rect.count').length,
     }));
     const bins = primary.calibration!.bins;
@@ -169,7 +221,9 @@ describe('status page in headless Chromium', () => {
     const drift = await section.locator('p.verdicts [data-verdict="drift"]').textContent();
     const retrain = await section.locator('p.verdicts [data-verdict="retrain"]').textContent();
     expect(drift).toMatch(/^Drift in 3 of the last 6 windows \(09:03–09:06 UTC\): (tx_24h, amount|amount, tx_24h)/);
-    expect(retrain).toBe(`Retraining RECOMMENDED since the window 09:05–09:06 UTC: ${primary.retrain!.details.join('; ')}`);
+    expect(retrain).toBe(
+      `Retraining RECOMMENDED since the window 09:05–09:06 UTC: ${primary.retrain!.details.join('; ')}`,
+    );
     // the overview's retraining column agrees
     const row = await page.locator('table.overview tbody tr', { hasText: 'fraud-detector v1 · primary' }).textContent();
     expect(row).toContain('RECOMMENDED');
@@ -179,7 +233,11 @@ describe('status page in headless Chromium', () => {
     const section = page.locator('section.model >> nth=0');
     expect(await section.locator('h3', { hasText: 'Over the last' }).textContent()).toBe('Over the last 6 windows');
     const charts = await trendChartLayouts(section);
-    expect(charts.map((c) => c.title)).toEqual(['Max feature PSI', 'Accuracy and ROC AUC (with outcomes)', 'Calibration error (ECE)']);
+    expect(charts.map((c) => c.title)).toEqual([
+      'Max feature PSI',
+      'Accuracy and ROC AUC (with outcomes)',
+      'Calibration error (ECE)',
+    ]);
     for (const c of charts) expect(chartProblems(c), c.title).toEqual([]);
     const history = svc!.history().get([...svc!.reports().entries()].find(([, r]) => r === primary)![0])!;
     const psi = charts[0]!;
@@ -195,8 +253,12 @@ describe('status page in headless Chromium', () => {
     expect(psi.xTicks.map((t) => t.text).sort()).toEqual(history.map((h) => h.window!.end.slice(11, 16)).sort());
     const perf = charts[1]!;
     expect(perf.legend.map((l) => l.text)).toEqual(['accuracy', 'ROC AUC']);
-    expect(perf.points.filter((p) => p.series === 'accuracy').map((p) => p.value)).toEqual(history.flatMap((h) => (h.performance?.accuracy != null ? [h.performance.accuracy] : [])));
-    expect(charts[2]!.points.map((p) => p.value)).toEqual(history.flatMap((h) => (h.calibration?.ece != null ? [h.calibration.ece] : [])));
+    expect(perf.points.filter((p) => p.series === 'accuracy').map((p) => p.value)).toEqual(
+      history.flatMap((h) => (h.performance?.accuracy != null ? [h.performance.accuracy] : [])),
+    );
+    expect(charts[2]!.points.map((p) => p.value)).toEqual(
+      history.flatMap((h) => (h.calibration?.ece != null ? [h.calibration.ece] : [])),
+    );
   });
 
   it('finds a model by name, with version and role optional, and by its key; the overview links to each by name', async () => {
@@ -205,7 +267,9 @@ describe('status page in headless Chromium', () => {
       const sectionsAt = async (query: string) => {
         const res = await nav.goto(`${svc!.httpUrl}/${query}`, { waitUntil: 'load', timeout: 30_000 });
         expect(res?.status()).toBe(200);
-        return nav.locator('section.model').evaluateAll((els) => els.map((e) => e.querySelector('h2')?.textContent ?? ''));
+        return nav
+          .locator('section.model')
+          .evaluateAll((els) => els.map((e) => e.querySelector('h2')?.textContent ?? ''));
       };
       const both = await sectionsAt('?model=fraud-detector');
       expect(both).toHaveLength(2);
@@ -214,18 +278,30 @@ describe('status page in headless Chromium', () => {
       const shadow = await sectionsAt('?model=fraud-detector&version=1&role=shadow');
       expect(shadow).toHaveLength(1);
       expect(shadow[0]).toContain('fraud-detector v1 · shadow');
-      expect(await sectionsAt('?model=fraud-detector&role=primary')).toEqual([expect.stringContaining('fraud-detector v1 · primary')]);
+      expect(await sectionsAt('?model=fraud-detector&role=primary')).toEqual([
+        expect.stringContaining('fraud-detector v1 · primary'),
+      ]);
       const key = [...svc!.reports().entries()].find(([, r]) => r === primary)![0];
-      expect(await sectionsAt(`?model=${encodeURIComponent(key)}`)).toEqual([expect.stringContaining('fraud-detector v1 · primary')]);
+      expect(await sectionsAt(`?model=${encodeURIComponent(key)}`)).toEqual([
+        expect.stringContaining('fraud-detector v1 · primary'),
+      ]);
       expect(await sectionsAt('?model=fraud-detector&version=7')).toEqual([]);
-      expect(await nav.locator('p.unknown').textContent()).toBe('No model fraud-detector version 7. Models: fraud-detector v1 · primary, fraud-detector v1 · shadow, churn v2 · primary.');
+      expect(await nav.locator('p.unknown').textContent()).toBe(
+        'No model fraud-detector version 7. Models: fraud-detector v1 · primary, fraud-detector v1 · shadow, churn v2 · primary.',
+      );
       // the overview's links take a person to one model
       await sectionsAt('');
       const hrefs = await nav.locator('table.overview a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
-      expect(hrefs.sort()).toEqual(['?model=churn&version=2&role=primary', '?model=fraud-detector&version=1&role=primary', '?model=fraud-detector&version=1&role=shadow']);
+      expect(hrefs.sort()).toEqual([
+        '?model=churn&version=2&role=primary',
+        '?model=fraud-detector&version=1&role=primary',
+        '?model=fraud-detector&version=1&role=shadow',
+      ]);
       await nav.locator('table.overview a', { hasText: 'shadow' }).click();
       await nav.waitForURL(/role=shadow$/, { timeout: 30_000 });
-      expect(await nav.locator('section.model > h2:first-of-type').allTextContents()).toEqual([expect.stringContaining('fraud-detector v1 · shadow')]);
+      expect(await nav.locator('section.model > h2:first-of-type').allTextContents()).toEqual([
+        expect.stringContaining('fraud-detector v1 · shadow'),
+      ]);
       await nav.locator('p.nav a', { hasText: 'all models' }).first().click();
       await nav.waitForURL(/\?page=1&per=10$/, { timeout: 30_000 });
       expect(await nav.locator('section.model').count()).toBe(3);
@@ -239,7 +315,9 @@ describe('status page in headless Chromium', () => {
     try {
       await nav.goto(`${svc!.httpUrl}/?page=3`, { waitUntil: 'load', timeout: 30_000 });
       expect(await nav.locator('section.model').count()).toBe(0);
-      expect(await nav.locator('p.nav.beyond').textContent()).toBe('There is no page 3: 3 models fit on one page of 10. Back to the first page');
+      expect(await nav.locator('p.nav.beyond').textContent()).toBe(
+        'There is no page 3: 3 models fit on one page of 10. Back to the first page',
+      );
       await nav.locator('p.nav.beyond a').click();
       await nav.waitForURL(/\?page=1&per=10$/, { timeout: 30_000 });
       expect(await nav.locator('section.model').count()).toBe(3);
@@ -249,17 +327,33 @@ describe('status page in headless Chromium', () => {
   });
 
   it('shows a model without a reference yet as collecting reference, in the overview and by name', async () => {
-    const row = await page.locator('table.overview tbody tr', { hasText: 'churn' }).evaluate((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent));
-    expect(row).toEqual(['churn v2 · primary', `collecting reference (${CHURN_ROWS} rows)`, '-', '-', String(CHURN_ROWS)]);
+    const row = await page
+      .locator('table.overview tbody tr', { hasText: 'churn' })
+      .evaluate((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent));
+    expect(row).toEqual([
+      'churn v2 · primary',
+      `collecting reference (${CHURN_ROWS} rows)`,
+      '-',
+      '-',
+      String(CHURN_ROWS),
+    ]);
     const section = page.locator('section.model.pending');
     expect(await section.getAttribute('data-state')).toBe('collecting_reference');
-    expect(await section.locator('h2').textContent()).toBe(`churn v2 · primary — collecting reference (${CHURN_ROWS} rows)`);
-    expect(await section.locator('p.meta').textContent()).toMatch(new RegExp(`^No reference to compare with yet: ${CHURN_ROWS} rows in its first window \\(open until [-\\d:.TZ]+\\)\\. Its windows are compared with its own previous windows \\(a rolling reference\\): the first window is the reference`));
+    expect(await section.locator('h2').textContent()).toBe(
+      `churn v2 · primary — collecting reference (${CHURN_ROWS} rows)`,
+    );
+    expect(await section.locator('p.meta').textContent()).toMatch(
+      new RegExp(
+        `^No reference to compare with yet: ${CHURN_ROWS} rows in its first window \\(open until [-\\d:.TZ]+\\)\\. Its windows are compared with its own previous windows \\(a rolling reference\\): the first window is the reference`,
+      ),
+    );
     expect(await page.locator('table.open tbody tr', { hasText: 'churn' }).count()).toBe(1);
     const nav = await browser!.newPage({ viewport: { width: 1400, height: 1000 } });
     try {
       await nav.goto(`${svc!.httpUrl}/?model=churn`, { waitUntil: 'load', timeout: 30_000 });
-      expect(await nav.locator('section.model > h2:first-of-type').allTextContents()).toEqual([`churn v2 · primary — collecting reference (${CHURN_ROWS} rows)`]);
+      expect(await nav.locator('section.model > h2:first-of-type').allTextContents()).toEqual([
+        `churn v2 · primary — collecting reference (${CHURN_ROWS} rows)`,
+      ]);
     } finally {
       await nav.close();
     }

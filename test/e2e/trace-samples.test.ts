@@ -53,7 +53,8 @@ async function startTee(target: string): Promise<string> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      if (req.url === '/v1/traces') for (const rs of decodeTracesProtobuf(body).resourceSpans) for (const s of rs.spans) exported.add(s.traceId);
+      if (req.url === '/v1/traces')
+        for (const rs of decodeTracesProtobuf(body).resourceSpans) for (const s of rs.spans) exported.add(s.traceId);
       const out = httpRequest(`${target}${req.url}`, { method: req.method, headers: req.headers }, (r) => {
         res.writeHead(r.statusCode ?? 502, r.headers);
         r.pipe(res);
@@ -70,10 +71,19 @@ interface Exemplar {
   readonly labels: Record<string, string>;
   readonly value: string;
 }
-async function queryExemplars(query: string): Promise<{ seriesLabels: Record<string, string>; exemplars: Exemplar[] }[]> {
+async function queryExemplars(
+  query: string,
+): Promise<{ seriesLabels: Record<string, string>; exemplars: Exemplar[] }[]> {
   const end = Date.now() / 1000 + 60;
-  const res = await fetch(`${promUrl}/api/v1/query_exemplars?${new URLSearchParams({ query, start: String(end - 3600), end: String(end) })}`, { signal: AbortSignal.timeout(10_000) });
-  const body = (await res.json()) as { status: string; error?: string; data?: { seriesLabels: Record<string, string>; exemplars: Exemplar[] }[] };
+  const res = await fetch(
+    `${promUrl}/api/v1/query_exemplars?${new URLSearchParams({ query, start: String(end - 3600), end: String(end) })}`,
+    { signal: AbortSignal.timeout(10_000) },
+  );
+  const body = (await res.json()) as {
+    status: string;
+    error?: string;
+    data?: { seriesLabels: Record<string, string>; exemplars: Exemplar[] }[];
+  };
   if (body.status !== 'success') throw new Error(`exemplar query error for ${query}: ${body.error ?? res.status}`);
   return body.data ?? [];
 }
@@ -86,30 +96,68 @@ describe('trace samples: service -> processor (metrics and traces) -> Prometheus
     requireBinaries([PROMETHEUS]);
     dir = mkdtempSync(join(tmpdir(), 'otel-ml-e2e-traces-'));
     writeFileSync(join(dir, 'train.csv'), generate(20_000, 1, NO_DRIFT).csv);
-    const { baseline } = await buildBaseline({ data: join(dir, 'train.csv'), model: 'fraud-detector', modelVersion: '1', task: 'binary_classification', scoreColumn: 'score', labelColumn: 'label', progress: false });
+    const { baseline } = await buildBaseline({
+      data: join(dir, 'train.csv'),
+      model: 'fraud-detector',
+      modelVersion: '1',
+      task: 'binary_classification',
+      scoreColumn: 'score',
+      labelColumn: 'label',
+      progress: false,
+    });
     writeFileSync(join(dir, 'fraud-detector.baseline.json'), JSON.stringify(baseline));
     svc = await startService(
       {
         ...DEFAULT_CONFIG,
-        receivers: { http: { ...DEFAULT_CONFIG.receivers.http, port: 0 }, grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false } },
+        receivers: {
+          http: { ...DEFAULT_CONFIG.receivers.http, port: 0 },
+          grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false },
+        },
         storage: { path: ':memory:', durability: 'normal' },
         windows: { lengthMs: WINDOW_MS, minRows: 50, maxExtensions: 3 },
-        models: [{ name: 'fraud-detector', baseline: join(dir, 'fraud-detector.baseline.json'), reference: 'baseline' }],
+        models: [
+          { name: 'fraud-detector', baseline: join(dir, 'fraud-detector.baseline.json'), reference: 'baseline' },
+        ],
         exporters: { otlp: { enabled: false, intervalMs: 3_600_000 }, prometheus: { enabled: true } },
         traces: { enabled: true },
       },
-      { clock: () => now, manualEvaluation: true, logRecordProcessors: [new SimpleLogRecordProcessor({ exporter: logs })] },
+      {
+        clock: () => now,
+        manualEvaluation: true,
+        logRecordProcessors: [new SimpleLogRecordProcessor({ exporter: logs })],
+      },
     );
     const teeUrl = await startTee(svc.httpUrl!);
-    app = await startManualService({ port: 0, otlpEndpoint: teeUrl, traces: true, captureFeatures: true, exportIntervalMs: 3_600_000 });
+    app = await startManualService({
+      port: 0,
+      otlpEndpoint: teeUrl,
+      traces: true,
+      captureFeatures: true,
+      exportIntervalMs: 3_600_000,
+    });
 
     const port = await freePort();
     promUrl = `http://127.0.0.1:${port}`;
-    const config = { global: { scrape_interval: '1s' }, scrape_configs: [{ job_name: 'otel-ml-processor', static_configs: [{ targets: [new URL(svc.httpUrl!).host] }] }] };
+    const config = {
+      global: { scrape_interval: '1s' },
+      scrape_configs: [{ job_name: 'otel-ml-processor', static_configs: [{ targets: [new URL(svc.httpUrl!).host] }] }],
+    };
     writeFileSync(join(dir, 'prometheus.yml'), stringifyYaml(config));
-    prom = startProcess('prometheus', PROMETHEUS, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'prom')}`, `--web.listen-address=127.0.0.1:${port}`, '--enable-feature=exemplar-storage', '--log.level=warn'], join(dir, 'prometheus.log'));
+    prom = startProcess(
+      'prometheus',
+      PROMETHEUS,
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'prom')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--enable-feature=exemplar-storage',
+        '--log.level=warn',
+      ],
+      join(dir, 'prometheus.log'),
+    );
     await waitFor('Prometheus ready with the processor up', async () => {
-      if (prom!.child.exitCode !== null) throw new Error(`prometheus exited with ${prom!.child.exitCode}:\n${tail(prom!.log)}`);
+      if (prom!.child.exitCode !== null)
+        throw new Error(`prometheus exited with ${prom!.child.exitCode}:\n${tail(prom!.log)}`);
       if (!(await fetch(`${promUrl}/-/ready`).catch(() => undefined))?.ok) return undefined;
       return (await promQuery(promUrl, 'up{job="otel-ml-processor"} == 1')).length === 1 ? true : undefined;
     });
@@ -145,22 +193,36 @@ describe('trace samples: service -> processor (metrics and traces) -> Prometheus
     }
 
     // the event
-    const events = logs.getFinishedLogRecords().filter((l) => l.eventName === 'ml.drift.detected' && l.attributes['ml.deployment.role'] === 'primary');
+    const events = logs
+      .getFinishedLogRecords()
+      .filter((l) => l.eventName === 'ml.drift.detected' && l.attributes['ml.deployment.role'] === 'primary');
     expect(events).toHaveLength(1);
     const ids = events[0]!.attributes['ml.drift.trace_ids'] as string[];
     expect(ids.length).toBeGreaterThan(0);
     for (const id of ids) expect(exported.has(id)).toBe(true);
-    const details = JSON.parse(events[0]!.attributes['ml.drift.details'] as string) as Record<string, { topMovers: { bin: string; current: number; traces?: string[] }[] }>;
-    const eventBins = [...details['score']!.topMovers, ...report.drifted.flatMap((n) => details[n]!.topMovers)].filter((b) => b.current > 0);
+    const details = JSON.parse(events[0]!.attributes['ml.drift.details'] as string) as Record<
+      string,
+      { topMovers: { bin: string; current: number; traces?: string[] }[] }
+    >;
+    const eventBins = [...details['score']!.topMovers, ...report.drifted.flatMap((n) => details[n]!.topMovers)].filter(
+      (b) => b.current > 0,
+    );
     expect(eventBins.length).toBe(moved.flat().length);
     for (const b of eventBins) expect(b.traces?.length, `event bin ${b.bin}`).toBeGreaterThan(0);
 
     // Prometheus: exemplars of the moved-bin counter, scraped as OpenMetrics, are exported traces
-    const scoreBins = await waitFor('score exemplars in Prometheus', async () => {
-      const r = await queryExemplars('ml_drift_bin_moved_total{ml_drift_signal="score"}');
-      return r.length >= moved[0]!.length ? r : undefined;
-    }, 60_000, 500).catch(async (err: Error) => {
-      const targets = await fetch(`${promUrl}/api/v1/targets`).then((r) => r.text()).catch(() => '');
+    const scoreBins = await waitFor(
+      'score exemplars in Prometheus',
+      async () => {
+        const r = await queryExemplars('ml_drift_bin_moved_total{ml_drift_signal="score"}');
+        return r.length >= moved[0]!.length ? r : undefined;
+      },
+      60_000,
+      500,
+    ).catch(async (err: Error) => {
+      const targets = await fetch(`${promUrl}/api/v1/targets`)
+        .then((r) => r.text())
+        .catch(() => '');
       throw new Error(`${err.message}\ntargets: ${targets}\n${tail(prom!.log)}`);
     });
     for (const s of scoreBins) {
@@ -168,13 +230,21 @@ describe('trace samples: service -> processor (metrics and traces) -> Prometheus
       for (const e of s.exemplars) expect(exported.has(e.labels.trace_id!), `exemplar ${e.labels.trace_id}`).toBe(true);
     }
     const featureBins = await queryExemplars('ml_drift_bin_moved_total{ml_drift_signal="feature"}');
-    for (const n of report.drifted) expect(featureBins.some((s) => s.seriesLabels.ml_feature_name === n), n).toBe(true);
+    for (const n of report.drifted)
+      expect(
+        featureBins.some((s) => s.seriesLabels.ml_feature_name === n),
+        n,
+      ).toBe(true);
 
     // the dashboard's exemplar queries return those series and exemplars
-    const d = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: { title: string; targets?: { expr: string; exemplar?: boolean }[] }[] };
+    const d = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as {
+      panels: { title: string; targets?: { expr: string; exemplar?: boolean }[] }[];
+    };
     const exprs = d.panels.flatMap((p) => (p.targets ?? []).filter((t) => t.exemplar).map((t) => t.expr));
     expect(exprs).toHaveLength(2);
-    for (const e of exprs.map((x) => x.replaceAll('$model', 'fraud-detector').replaceAll('$role', 'primary').replaceAll('$__rate_interval', '5m'))) {
+    for (const e of exprs.map((x) =>
+      x.replaceAll('$model', 'fraud-detector').replaceAll('$role', 'primary').replaceAll('$__rate_interval', '5m'),
+    )) {
       const got = await queryExemplars(e);
       expect(got.flatMap((s) => s.exemplars).length, e).toBeGreaterThan(0);
     }

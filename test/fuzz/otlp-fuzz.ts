@@ -22,7 +22,14 @@ import * as grpc from '@grpc/grpc-js';
 import { countDataPoints } from '../../processor/src/otlp/decode.js';
 import type { MetricsExport } from '../../processor/src/otlp/model.js';
 import { ExportMetricsServiceRequest, METRICS_EXPORT_GRPC_PATH } from '../../processor/src/otlp/schema.js';
-import { createGrpcReceiver, createHttpReceiver, handleExport, type Encoding, type ExportOutcome, type MetricsConsumer } from '../../processor/src/receiver/index.js';
+import {
+  createGrpcReceiver,
+  createHttpReceiver,
+  handleExport,
+  type Encoding,
+  type ExportOutcome,
+  type MetricsConsumer,
+} from '../../processor/src/receiver/index.js';
 import { seededUniform } from '../../processor/src/statistics/random.js';
 
 type Rand = () => number;
@@ -37,7 +44,13 @@ function histPoint(rand: Rand, feature: string, i: number): Json {
   const bucketCounts = [...BOUNDS, 0].map(() => int(rand, 20));
   const count = bucketCounts.reduce((a, b) => a + b, 0);
   return {
-    attributes: [kv('ml.model.name', `m${i % 3}`), kv('ml.model.version', '1'), kv('ml.model.task', 'regression'), kv('ml.deployment.role', 'primary'), kv('ml.feature.name', feature)],
+    attributes: [
+      kv('ml.model.name', `m${i % 3}`),
+      kv('ml.model.version', '1'),
+      kv('ml.model.task', 'regression'),
+      kv('ml.deployment.role', 'primary'),
+      kv('ml.feature.name', feature),
+    ],
     startTimeUnixNano: String(BASE_NS),
     timeUnixNano: String(BASE_NS + BigInt(1 + i) * 1_000_000_000n),
     count,
@@ -53,7 +66,12 @@ function expPoint(rand: Rand, i: number): Json {
   const positive = [int(rand, 9), int(rand, 9), int(rand, 9)];
   const zeroCount = int(rand, 3);
   return {
-    attributes: [kv('ml.model.name', 'm0'), kv('ml.model.version', '1'), kv('ml.model.task', 'regression'), kv('ml.deployment.role', 'primary')],
+    attributes: [
+      kv('ml.model.name', 'm0'),
+      kv('ml.model.version', '1'),
+      kv('ml.model.task', 'regression'),
+      kv('ml.deployment.role', 'primary'),
+    ],
     startTimeUnixNano: String(BASE_NS),
     timeUnixNano: String(BASE_NS + BigInt(1 + i) * 1_000_000_000n),
     count: positive.reduce((a, b) => a + b, zeroCount),
@@ -76,12 +94,30 @@ export function validRequest(rand: Rand, histograms: number): Json {
             scope: { name: '@otel-ml/instrumentation', version: '0.1.0' },
             metrics: [
               { name: 'ml.feature.value', unit: '1', histogram: { aggregationTemporality: 2, dataPoints: points } },
-              { name: 'ml.prediction.value', unit: '1', exponentialHistogram: { aggregationTemporality: 1, dataPoints: [expPoint(rand, 0)] } },
+              {
+                name: 'ml.prediction.value',
+                unit: '1',
+                exponentialHistogram: { aggregationTemporality: 1, dataPoints: [expPoint(rand, 0)] },
+              },
               {
                 name: 'ml.predictions',
-                sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [{ startTimeUnixNano: String(BASE_NS), timeUnixNano: String(BASE_NS + 5_000_000_000n), asInt: 40, attributes: [kv('ml.model.name', 'm0')] }] },
+                sum: {
+                  aggregationTemporality: 2,
+                  isMonotonic: true,
+                  dataPoints: [
+                    {
+                      startTimeUnixNano: String(BASE_NS),
+                      timeUnixNano: String(BASE_NS + 5_000_000_000n),
+                      asInt: 40,
+                      attributes: [kv('ml.model.name', 'm0')],
+                    },
+                  ],
+                },
               },
-              { name: 'process.cpu', gauge: { dataPoints: [{ timeUnixNano: String(BASE_NS + 5_000_000_000n), asDouble: 0.5 }] } },
+              {
+                name: 'process.cpu',
+                gauge: { dataPoints: [{ timeUnixNano: String(BASE_NS + 5_000_000_000n), asDouble: 0.5 }] },
+              },
             ],
           },
         ],
@@ -215,7 +251,25 @@ function deepJson(depth: number, kind: number): string {
   return `{"resourceMetrics":[{"resource":{"attributes":[{"key":"k","value":${open}{"stringValue":"x"}${close}}]}}]}`;
 }
 
-const WEIRD_VALUES: unknown[] = [null, true, 0, -1, 1e308, -1e308, 'NaN', '', 'x'.repeat(1000), [], {}, [1, 'a', null], { a: { b: [] } }, '18446744073709551616', '-5', 1.5, '0x10'];
+const WEIRD_VALUES: unknown[] = [
+  null,
+  true,
+  0,
+  -1,
+  1e308,
+  -1e308,
+  'NaN',
+  '',
+  'x'.repeat(1000),
+  [],
+  {},
+  [1, 'a', null],
+  { a: { b: [] } },
+  '18446744073709551616',
+  '-5',
+  1.5,
+  '0x10',
+];
 
 /** Replaces one random value somewhere in the tree (type confusion). */
 function replaceRandomValue(v: unknown, rand: Rand, depth = 0): unknown {
@@ -231,7 +285,8 @@ function replaceRandomValue(v: unknown, rand: Rand, depth = 0): unknown {
 const JSON_MUTATORS: Record<string, (req: Json, rand: Rand) => Buffer> = {
   json_char_edits: (req, rand) => {
     const out = Buffer.from(JSON.stringify(req));
-    for (let k = 1 + int(rand, 6); k > 0; k--) out[int(rand, out.length)] = ' {}[]":,0-9eE.\\x'.charCodeAt(int(rand, 17));
+    for (let k = 1 + int(rand, 6); k > 0; k--)
+      out[int(rand, out.length)] = ' {}[]":,0-9eE.\\x'.charCodeAt(int(rand, 17));
     return out;
   },
   json_truncation: (req, rand) => {
@@ -243,7 +298,8 @@ const JSON_MUTATORS: Record<string, (req: Json, rand: Rand) => Buffer> = {
   json_huge: (req, rand) => {
     const big = structuredClone(req) as { resourceMetrics: { resource: { attributes: unknown[] } }[] };
     if (rand() < 0.5) big.resourceMetrics[0]!.resource.attributes.push(kv('blob', 'y'.repeat(2 << 20)));
-    else big.resourceMetrics[0]!.resource.attributes.push(...Array.from({ length: 50_000 }, (_, i) => kv(`k${i}`, 'v')));
+    else
+      big.resourceMetrics[0]!.resource.attributes.push(...Array.from({ length: 50_000 }, (_, i) => kv(`k${i}`, 'v')));
     return Buffer.from(JSON.stringify(big));
   },
 };
@@ -286,7 +342,12 @@ export function fuzzInput(seed: number, n: number): FuzzInput {
       broken++;
     }
     const kind = `semantic:${kinds[0] ?? 'none'}`;
-    return { kind, encoding: json ? 'json' : 'protobuf', body: json ? encodeJson(req) : encodeProtobuf(req), expect: { total, broken } };
+    return {
+      kind,
+      encoding: json ? 'json' : 'protobuf',
+      body: json ? encodeJson(req) : encodeProtobuf(req),
+      expect: { total, broken },
+    };
   }
   if (r < 0.75) {
     const names = Object.keys(BYTE_MUTATORS);
@@ -328,15 +389,34 @@ export class CountingConsumer implements MetricsConsumer {
 }
 
 /** Runs inputs [from, from + count) of `seed` through handleExport with `consumer`. */
-export async function runFuzz(opts: { seed: number; count: number; from?: number; consumer?: CountingConsumer; onProgress?: (f: FuzzFigures) => void }): Promise<FuzzFigures> {
+export async function runFuzz(opts: {
+  seed: number;
+  count: number;
+  from?: number;
+  consumer?: CountingConsumer;
+  onProgress?: (f: FuzzFigures) => void;
+}): Promise<FuzzFigures> {
   const consumer = opts.consumer ?? new CountingConsumer();
-  const f: FuzzFigures = { inputs: 0, byKind: {}, outcomes: { accepted: 0, partial: 0, invalid: 0 }, crashes: 0, crashSamples: [], wrongAnswers: 0, wrongSamples: [], maxMs: 0, slowestKind: '', maxRssMiB: 0, seconds: 0 };
+  const f: FuzzFigures = {
+    inputs: 0,
+    byKind: {},
+    outcomes: { accepted: 0, partial: 0, invalid: 0 },
+    crashes: 0,
+    crashSamples: [],
+    wrongAnswers: 0,
+    wrongSamples: [],
+    maxMs: 0,
+    slowestKind: '',
+    maxRssMiB: 0,
+    seconds: 0,
+  };
   const t0 = performance.now();
   const from = opts.from ?? 0;
   for (let n = from; n < from + opts.count; n++) {
     const input = fuzzInput(opts.seed, n);
     f.inputs++;
-    f.byKind[input.kind.split(':')[0] === 'semantic' ? 'semantic' : input.kind] = (f.byKind[input.kind.split(':')[0] === 'semantic' ? 'semantic' : input.kind] ?? 0) + 1;
+    f.byKind[input.kind.split(':')[0] === 'semantic' ? 'semantic' : input.kind] =
+      (f.byKind[input.kind.split(':')[0] === 'semantic' ? 'semantic' : input.kind] ?? 0) + 1;
     consumer.lastPoints = -1;
     const started = performance.now();
     let outcome: ExportOutcome | undefined;
@@ -344,7 +424,8 @@ export async function runFuzz(opts: { seed: number; count: number; from?: number
       outcome = await handleExport(input.body, input.encoding, 'http', consumer);
     } catch (e) {
       f.crashes++;
-      if (f.crashSamples.length < 10) f.crashSamples.push(`seed ${opts.seed} input ${n} (${input.kind}): threw ${(e as Error)?.stack ?? String(e)}`);
+      if (f.crashSamples.length < 10)
+        f.crashSamples.push(`seed ${opts.seed} input ${n} (${input.kind}): threw ${(e as Error)?.stack ?? String(e)}`);
     }
     const ms = performance.now() - started;
     if (ms > f.maxMs) {
@@ -353,7 +434,8 @@ export async function runFuzz(opts: { seed: number; count: number; from?: number
     }
     if (outcome?.kind === 'failed') {
       f.crashes++;
-      if (f.crashSamples.length < 10) f.crashSamples.push(`seed ${opts.seed} input ${n} (${input.kind}): 500 ${outcome.message}`);
+      if (f.crashSamples.length < 10)
+        f.crashSamples.push(`seed ${opts.seed} input ${n} (${input.kind}): 500 ${outcome.message}`);
     } else if (outcome?.kind === 'invalid') f.outcomes.invalid++;
     else if (outcome?.kind === 'ok') {
       if (outcome.rejectedDataPoints > 0) f.outcomes.partial++;
@@ -362,12 +444,21 @@ export async function runFuzz(opts: { seed: number; count: number; from?: number
     if (input.expect && outcome) {
       const { total, broken } = input.expect;
       // the decoder rejects exactly the broken points; the consumer (stream state) may refuse more
-      const ok = outcome.kind === 'ok' && consumer.lastDecodeRejected === broken && outcome.rejectedDataPoints >= broken && consumer.lastPoints === total - broken;
+      const ok =
+        outcome.kind === 'ok' &&
+        consumer.lastDecodeRejected === broken &&
+        outcome.rejectedDataPoints >= broken &&
+        consumer.lastPoints === total - broken;
       if (!ok) {
         f.wrongAnswers++;
         if (f.wrongSamples.length < 10) {
-          const got = outcome.kind === 'ok' ? `rejected ${consumer.lastDecodeRejected} (answer ${outcome.rejectedDataPoints}), kept ${consumer.lastPoints}` : `${outcome.kind}: ${'message' in outcome ? outcome.message : ''}`;
-          f.wrongSamples.push(`seed ${opts.seed} input ${n} (${input.kind}): expected rejected ${broken}, kept ${total - broken}; got ${got}`);
+          const got =
+            outcome.kind === 'ok'
+              ? `rejected ${consumer.lastDecodeRejected} (answer ${outcome.rejectedDataPoints}), kept ${consumer.lastPoints}`
+              : `${outcome.kind}: ${'message' in outcome ? outcome.message : ''}`;
+          f.wrongSamples.push(
+            `seed ${opts.seed} input ${n} (${input.kind}): expected rejected ${broken}, kept ${total - broken}; got ${got}`,
+          );
         }
       }
     }
@@ -395,7 +486,14 @@ export interface TransportFigures {
 function httpPost(port: number, body: Buffer, encoding: Encoding, agent: http.Agent): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, path: '/v1/metrics', method: 'POST', agent, headers: { 'content-type': encoding === 'json' ? 'application/json' : 'application/x-protobuf' } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/v1/metrics',
+        method: 'POST',
+        agent,
+        headers: { 'content-type': encoding === 'json' ? 'application/json' : 'application/x-protobuf' },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
@@ -409,7 +507,14 @@ function httpPost(port: number, body: Buffer, encoding: Encoding, agent: http.Ag
 
 function grpcExport(client: grpc.Client, body: Buffer): Promise<string> {
   return new Promise((resolve) => {
-    client.makeUnaryRequest<Buffer, Buffer>(METRICS_EXPORT_GRPC_PATH, (b) => b, (b) => b, body, { deadline: Date.now() + 30_000 }, (err) => resolve(err ? (grpc.status[err.code] ?? String(err.code)) : 'OK'));
+    client.makeUnaryRequest<Buffer, Buffer>(
+      METRICS_EXPORT_GRPC_PATH,
+      (b) => b,
+      (b) => b,
+      body,
+      { deadline: Date.now() + 30_000 },
+      (err) => resolve(err ? (grpc.status[err.code] ?? String(err.code)) : 'OK'),
+    );
   });
 }
 
@@ -417,7 +522,12 @@ function grpcExport(client: grpc.Client, body: Buffer): Promise<string> {
  * Sends inputs [from, from + count) of `seed` over real sockets: each to the HTTP receiver in its
  * own encoding and, when protobuf, also to the gRPC receiver. The receivers feed `consumer`.
  */
-export async function runTransportFuzz(opts: { seed: number; count: number; from?: number; consumer: MetricsConsumer }): Promise<TransportFigures> {
+export async function runTransportFuzz(opts: {
+  seed: number;
+  count: number;
+  from?: number;
+  consumer: MetricsConsumer;
+}): Promise<TransportFigures> {
   const httpReceiver = createHttpReceiver({ consumer: opts.consumer, port: 0 });
   const grpcReceiver = createGrpcReceiver({ consumer: opts.consumer, port: 0 });
   const { port } = await httpReceiver.listen();
@@ -446,8 +556,13 @@ export async function runTransportFuzz(opts: { seed: number; count: number; from
         note(`grpc ${code}`, code === 'OK' || code === 'INVALID_ARGUMENT', what);
       }
     }
-    const valid = Buffer.from(ExportMetricsServiceRequest.encode(ExportMetricsServiceRequest.fromObject(validRequest(seededUniform(opts.seed), 2))).finish());
-    const aliveAfter = (await httpPost(port, valid, 'protobuf', agent)) === 200 && (await grpcExport(client, valid)) === 'OK';
+    const valid = Buffer.from(
+      ExportMetricsServiceRequest.encode(
+        ExportMetricsServiceRequest.fromObject(validRequest(seededUniform(opts.seed), 2)),
+      ).finish(),
+    );
+    const aliveAfter =
+      (await httpPost(port, valid, 'protobuf', agent)) === 200 && (await grpcExport(client, valid)) === 'OK';
     return { inputs: opts.count, answers, unexpected, samples, aliveAfter };
   } finally {
     agent.destroy();

@@ -7,12 +7,20 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { StreamProcessor } from '../../processor/src/streams/processor.js';
 import { CountingConsumer, runFuzz, runTransportFuzz } from './otlp-fuzz.js';
 
-const processor = StreamProcessor.open({ path: ':memory:', durability: 'normal', limits: { maxStreams: 2_000, staleAfterMs: 3_600_000 } });
+const processor = StreamProcessor.open({
+  path: ':memory:',
+  durability: 'normal',
+  limits: { maxStreams: 2_000, staleAfterMs: 3_600_000 },
+});
 afterAll(() => processor.close());
 
 describe('OTLP receivers under fuzzed input', () => {
   it('every input is answered ok/partial or 400; broken points rejected exactly, valid points kept', async () => {
-    const f = await runFuzz({ seed: 20261125, count: 2_500, consumer: new CountingConsumer((exp) => processor.ingest(exp)) });
+    const f = await runFuzz({
+      seed: 20261125,
+      count: 2_500,
+      consumer: new CountingConsumer((exp) => processor.ingest(exp)),
+    });
     expect(f.crashSamples).toEqual([]);
     expect(f.wrongSamples).toEqual([]);
     expect(f.crashes).toBe(0);
@@ -26,9 +34,21 @@ describe('OTLP receivers under fuzzed input', () => {
   });
 
   it('over sockets: HTTP 200/400, gRPC OK/INVALID_ARGUMENT, and still serving afterwards', async () => {
-    const t = await runTransportFuzz({ seed: 7, count: 300, consumer: new CountingConsumer((exp) => processor.ingest(exp)) });
+    const t = await runTransportFuzz({
+      seed: 7,
+      count: 300,
+      consumer: new CountingConsumer((exp) => processor.ingest(exp)),
+    });
     expect(t.samples).toEqual([]);
     expect(t.aliveAfter).toBe(true);
-    for (const key of ['http/protobuf 200', 'http/protobuf 400', 'http/json 200', 'http/json 400', 'grpc OK', 'grpc INVALID_ARGUMENT']) expect(t.answers[key]).toBeGreaterThan(5);
+    for (const key of [
+      'http/protobuf 200',
+      'http/protobuf 400',
+      'http/json 200',
+      'http/json 400',
+      'grpc OK',
+      'grpc INVALID_ARGUMENT',
+    ])
+      expect(t.answers[key]).toBeGreaterThan(5);
   });
 });

@@ -16,7 +16,13 @@
  *   (`name=|` when absent). Points of one key go to one endpoint.
  */
 import { crc32 } from 'node:zlib';
-import type { AttributeValue, Attributes, Metric, MetricsExport, ResourceMetrics } from '../../processor/src/otlp/model.js';
+import type {
+  AttributeValue,
+  Attributes,
+  Metric,
+  MetricsExport,
+  ResourceMetrics,
+} from '../../processor/src/otlp/model.js';
 
 /** Positions of the ring (360 degrees with two decimals). */
 export const RING_POSITIONS = 36_000;
@@ -66,7 +72,12 @@ function keyValue(v: AttributeValue): string {
 }
 
 /** The routing key of `routing_key: attributes` for one point. */
-export function attributesRoutingKey(names: readonly string[], resource: Attributes, scope: Attributes, point: Attributes): string {
+export function attributesRoutingKey(
+  names: readonly string[],
+  resource: Attributes,
+  scope: Attributes,
+  point: Attributes,
+): string {
   let key = '';
   for (const n of names) {
     const v = resource[n] ?? scope[n] ?? point[n];
@@ -79,14 +90,20 @@ export function attributesRoutingKey(names: readonly string[], resource: Attribu
  * Splits an export the way the exporter with `routing_key: attributes` and `routing_attributes:
  * names` does, and returns each endpoint's part (endpoints that get nothing are absent).
  */
-export function routeByAttributes(exp: MetricsExport, ring: HashRing, names: readonly string[]): Map<string, MetricsExport> {
+export function routeByAttributes(
+  exp: MetricsExport,
+  ring: HashRing,
+  names: readonly string[],
+): Map<string, MetricsExport> {
   const parts = new Map<string, Map<ResourceMetrics, Map<number, Map<Metric, unknown[]>>>>();
   for (const rm of exp.resourceMetrics) {
     rm.scopeMetrics.forEach((sm, si) => {
       for (const m of sm.metrics) {
         if (m.data.type === 'summary') continue;
         for (const p of m.data.points) {
-          const endpoint = ring.endpointFor(attributesRoutingKey(names, rm.resource.attributes, sm.scope.attributes, p.attributes));
+          const endpoint = ring.endpointFor(
+            attributesRoutingKey(names, rm.resource.attributes, sm.scope.attributes, p.attributes),
+          );
           let byResource = parts.get(endpoint);
           if (byResource === undefined) parts.set(endpoint, (byResource = new Map()));
           let byScope = byResource.get(rm);

@@ -52,6 +52,9 @@ export function syntheticRows(o: SyntheticOptions): SyntheticRow[] {
 
 export function toCsv(rows: readonly SyntheticRow[]): string {
   const lines = ['id,amount,age,country,score,label'];
-  for (const x of rows) lines.push(`${x.id},${x.amount === null ? '' : x.amount.toFixed(4)},${x.age.toFixed(3)},${x.country},${x.score.toFixed(6)},${x.label}`);
+  for (const x of rows)
+    lines.push(
+      `${x.id},${x.amount === null ? '' : x.amount.toFixed(4)},${x.age.toFixed(3)},${x.country},${x.score.toFixed(6)},${x.label}`,
+    );
   return `${lines.join('\n')}\n`;
 }

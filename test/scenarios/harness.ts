@@ -22,7 +22,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AggregationTemporality, MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type PushMetricExporter,
+} from '@opentelemetry/sdk-metrics';
 import { OTLPMetricExporter as HttpJsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as ProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPMetricExporter as GrpcExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
@@ -107,7 +112,15 @@ async function baselineFor(seed: number): Promise<{ file: string; baseline: Base
   if (!b) {
     const dir = mkdtempSync(join(tmpdir(), 'otel-ml-scenarios-'));
     writeFileSync(join(dir, 'train.csv'), referenceCsv(4_000, seed));
-    const { baseline } = await buildBaseline({ data: join(dir, 'train.csv'), model: MODEL, modelVersion: '1', task: 'binary_classification', scoreColumn: 'score', labelColumn: 'label', progress: false });
+    const { baseline } = await buildBaseline({
+      data: join(dir, 'train.csv'),
+      model: MODEL,
+      modelVersion: '1',
+      task: 'binary_classification',
+      scoreColumn: 'score',
+      labelColumn: 'label',
+      progress: false,
+    });
     const file = join(dir, 'fraud.baseline.json');
     writeFileSync(file, JSON.stringify(baseline));
     b = { file, baseline, dir };
@@ -123,9 +136,11 @@ export function cleanUp(): void {
 }
 
 function exporterFor(kind: Sender, svc: RunningService, temporality: 'delta' | 'cumulative'): PushMetricExporter {
-  const temporalityPreference = temporality === 'delta' ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE;
+  const temporalityPreference =
+    temporality === 'delta' ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE;
   if (kind === 'http-json') return new HttpJsonExporter({ url: `${svc.httpUrl}/v1/metrics`, temporalityPreference });
-  if (kind === 'http-proto') return new ProtoExporter({ url: `${svc.httpUrl}/v1/metrics`, temporalityPreference, compression: 'gzip' as never });
+  if (kind === 'http-proto')
+    return new ProtoExporter({ url: `${svc.httpUrl}/v1/metrics`, temporalityPreference, compression: 'gzip' as never });
   return new GrpcExporter({ url: `http://${svc.grpcAddress}`, temporalityPreference });
 }
 
@@ -136,7 +151,15 @@ interface Deployment {
   readonly provider: MeterProvider;
 }
 
-function deploy(svc: RunningService, s: Scenario, version: string, role: Role, baseline: BaselineFile | undefined, instance: string, noiseSeed: number): Deployment {
+function deploy(
+  svc: RunningService,
+  s: Scenario,
+  version: string,
+  role: Role,
+  baseline: BaselineFile | undefined,
+  instance: string,
+  noiseSeed: number,
+): Deployment {
   const monitor = createModelMonitor({
     model: { name: MODEL, version, task: 'binary_classification' },
     ...(baseline ? { baseline } : {}),
@@ -149,17 +172,41 @@ function deploy(svc: RunningService, s: Scenario, version: string, role: Role, b
     // the noise of a privacy row is seeded (reproducible); the instrumentation's default is the OS CSPRNG
     ...(s.privacy === 'on' ? { privacy: { epsilon: 1, random: seededUniform(noiseSeed) } } : {}),
   });
-  const reader = new PeriodicExportingMetricReader({ exporter: exporterFor(s.sender, svc, s.temporality), exportIntervalMillis: 3_600_000, metricProducers: [monitor.metricProducer] });
-  const provider = new MeterProvider({ readers: [reader], resource: resourceFromAttributes({ 'service.name': 'fraud-api', 'service.instance.id': instance }) });
+  const reader = new PeriodicExportingMetricReader({
+    exporter: exporterFor(s.sender, svc, s.temporality),
+    exportIntervalMillis: 3_600_000,
+    metricProducers: [monitor.metricProducer],
+  });
+  const provider = new MeterProvider({
+    readers: [reader],
+    resource: resourceFromAttributes({ 'service.name': 'fraud-api', 'service.instance.id': instance }),
+  });
   return { monitor, reader, provider };
 }
 
 /** Records one window of traffic the way an instrumented service does. */
-function record(d: Deployment, rows: readonly WorldRow[], batches: readonly { seconds: number; rows: number }[], opts: { features: boolean }): void {
+function record(
+  d: Deployment,
+  rows: readonly WorldRow[],
+  batches: readonly { seconds: number; rows: number }[],
+  opts: { features: boolean },
+): void {
   const m = d.monitor;
   for (const r of rows) {
     const score = Number(r.score.toFixed(6));
-    m.observe({ ...(opts.features ? { features: { amount: r.amount, age: r.sentAge, country: r.country, ...(r.coupon === null ? {} : { coupon: r.coupon }) } } : {}), score });
+    m.observe({
+      ...(opts.features
+        ? {
+            features: {
+              amount: r.amount,
+              age: r.sentAge,
+              country: r.country,
+              ...(r.coupon === null ? {} : { coupon: r.coupon }),
+            },
+          }
+        : {}),
+      score,
+    });
     m.recordOutcome({ score, label: r.label });
     m.recordBusinessOutcome('revenue', r.revenue);
   }
@@ -173,7 +220,10 @@ function config(s: Scenario, baselineFile: string | undefined): ServiceConfig {
   const file = validateConfig({ windows: { length: `${WINDOW_MS / 60_000}m` }, models: [model] });
   return {
     ...DEFAULT_CONFIG,
-    receivers: { http: { ...DEFAULT_CONFIG.receivers.http, port: 0 }, grpc: { ...DEFAULT_CONFIG.receivers.grpc, port: 0, enabled: s.sender === 'grpc' } },
+    receivers: {
+      http: { ...DEFAULT_CONFIG.receivers.http, port: 0 },
+      grpc: { ...DEFAULT_CONFIG.receivers.grpc, port: 0, enabled: s.sender === 'grpc' },
+    },
     storage: { path: ':memory:', durability: 'normal' },
     windows: { lengthMs: WINDOW_MS, minRows: 50, maxExtensions: 3 },
     models: file.models,
@@ -198,7 +248,9 @@ export function observe(signal: string, r: ModelReport | null, requested: Refere
   if (r === null) return 'x';
   const [kind, subject] = signal.split(':') as [string, string | undefined];
   const check = (name: string, subject: string | null = null) =>
-    r.verdicts?.checks.find((c) => c.check === name && (subject === null || (name === 'business_value' ? c.metric : c.feature) === subject))?.verdict;
+    r.verdicts?.checks.find(
+      (c) => c.check === name && (subject === null || (name === 'business_value' ? c.metric : c.feature) === subject),
+    )?.verdict;
   switch (kind) {
     case 'drift':
       return code(r.features[subject!]?.drift.verdict);
@@ -243,13 +295,24 @@ function outcomeOf(signal: string, expected: string, observed: string): SignalOu
     }
     if (detection === null && firstFlag >= 0 && i >= firstFlag && o === 'F') detection = i - firstFlag;
   }
-  return { signal, expected, observed, mismatches, falseAlarms, misses, cleanWindows, changedWindows, windowsToDetection: detection };
+  return {
+    signal,
+    expected,
+    observed,
+    mismatches,
+    falseAlarms,
+    misses,
+    cleanWindows,
+    changedWindows,
+    windowsToDetection: detection,
+  };
 }
 
 /** Runs one scenario with one seed against a fresh processor. */
 export async function runScenario(s: Scenario, seed = 1): Promise<ScenarioOutcome> {
   for (const [signal, e] of Object.entries(s.expect)) {
-    if (e.length !== s.windows) throw new Error(`${s.name}: ${signal} expects ${e.length} windows, the scenario has ${s.windows}`);
+    if (e.length !== s.windows)
+      throw new Error(`${s.name}: ${signal} expects ${e.length} windows, the scenario has ${s.windows}`);
   }
   const needsBaseline = s.reference === 'baseline' || s.fallbackBaseline === true;
   const b = needsBaseline ? await baselineFor(seed) : undefined;
@@ -261,7 +324,8 @@ export async function runScenario(s: Scenario, seed = 1): Promise<ScenarioOutcom
     // The primary, version 1 (with the baseline, as the team that built it would); a candidate, version 2.
     const primary = deploy(svc, s, '1', 'primary', b?.baseline, 'primary-0', seed * 7919 + 1);
     deployments.push(primary);
-    const candidate = s.role === 'primary' ? undefined : deploy(svc, s, '2', s.role, b?.baseline, `${s.role}-0`, seed * 7919 + 2);
+    const candidate =
+      s.role === 'primary' ? undefined : deploy(svc, s, '2', s.role, b?.baseline, `${s.role}-0`, seed * 7919 + 2);
     if (candidate) deployments.push(candidate);
     for (let w = 1; w <= s.windows; w++) {
       const changed = w >= s.from && s.change !== 'none';
@@ -270,8 +334,13 @@ export async function runScenario(s: Scenario, seed = 1): Promise<ScenarioOutcom
       record(primary, traffic.rows, traffic.batches, { features: true });
       if (candidate) {
         // A canary serves its own share of the traffic; a shadow scores the primary's rows (no features).
-        const own = s.role === 'canary' ? windowTraffic({ ...spec, seed: seed + 500, rows: Math.round(s.rowsPerWindow / 2), changed }) : windowTraffic({ ...spec, changed });
-        record(candidate, s.role === 'canary' ? own.rows : traffic.rows, own.batches, { features: s.role === 'canary' });
+        const own =
+          s.role === 'canary'
+            ? windowTraffic({ ...spec, seed: seed + 500, rows: Math.round(s.rowsPerWindow / 2), changed })
+            : windowTraffic({ ...spec, changed });
+        record(candidate, s.role === 'canary' ? own.rows : traffic.rows, own.batches, {
+          features: s.role === 'canary',
+        });
         if (s.role === 'shadow') candidate.monitor.aggregator!.recordShadowComparison('agree', traffic.rows.length);
       }
       for (const d of deployments) await d.reader.forceFlush();
@@ -298,6 +367,9 @@ export async function runScenario(s: Scenario, seed = 1): Promise<ScenarioOutcom
 /** One line per signal: expected, observed, mismatching windows. */
 export function describeOutcome(o: ScenarioOutcome): string {
   return o.signals
-    .map((x) => `${x.signal.padEnd(22)} expected ${x.expected}  observed ${x.observed}${x.mismatches.length ? `  mismatch in window(s) ${x.mismatches.join(', ')}` : ''}`)
+    .map(
+      (x) =>
+        `${x.signal.padEnd(22)} expected ${x.expected}  observed ${x.observed}${x.mismatches.length ? `  mismatch in window(s) ${x.mismatches.join(', ')}` : ''}`,
+    )
     .join('\n');
 }

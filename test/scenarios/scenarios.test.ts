@@ -11,9 +11,13 @@ afterAll(() => cleanUp());
 
 describe('scenario table', () => {
   for (const s of SCENARIOS) {
-    it(s.name, async () => {
-      const o = await runScenario(s);
-      expect(o.passed, `\n${describeOutcome(o)}`).toBe(true);
-    }, 120_000);
+    it(
+      s.name,
+      async () => {
+        const o = await runScenario(s);
+        expect(o.passed, `\n${describeOutcome(o)}`).toBe(true);
+      },
+      120_000,
+    );
   }
 });

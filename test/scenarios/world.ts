@@ -106,7 +106,8 @@ export function windowTraffic(w: WindowSpec): WindowTraffic {
   }
   const batches: { seconds: number; rows: number }[] = [];
   const slow = on && w.change === 'latency_regression' ? 2.5 : 1;
-  for (let i = 0; i < w.rows; i += 4) batches.push({ seconds: 0.004 * slow * Math.exp(0.3 * normal(r)), rows: Math.min(4, w.rows - i) });
+  for (let i = 0; i < w.rows; i += 4)
+    batches.push({ seconds: 0.004 * slow * Math.exp(0.3 * normal(r)), rows: Math.min(4, w.rows - i) });
   return { rows, batches };
 }
 
@@ -114,6 +115,9 @@ export function windowTraffic(w: WindowSpec): WindowTraffic {
 export function referenceCsv(rows: number, seed: number): string {
   const t = windowTraffic({ index: 0, rows, seed: seed + 1_000, change: 'none', changed: false });
   const lines = ['amount,age,country,score,label'];
-  for (const x of t.rows) lines.push(`${x.amount === null ? '' : x.amount.toFixed(4)},${x.age.toFixed(3)},${x.country},${x.score.toFixed(6)},${x.label}`);
+  for (const x of t.rows)
+    lines.push(
+      `${x.amount === null ? '' : x.amount.toFixed(4)},${x.age.toFixed(3)},${x.country},${x.score.toFixed(6)},${x.label}`,
+    );
   return `${lines.join('\n')}\n`;
 }

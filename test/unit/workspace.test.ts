@@ -17,17 +17,35 @@ function sources(dir: string): string[] {
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1] ?? m[2] ?? m[3]!);
+  return [
+    ...text.matchAll(
+      /(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)/g,
+    ),
+  ].map((m) => m[1] ?? m[2] ?? m[3]!);
 }
 
-const pkg = (name: string) => JSON.parse(readFileSync(join(REPO, name, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
-const HEAVY = ['protobufjs', '@grpc/grpc-js', 'better-sqlite3', 'onnxruntime-node', '@tensorflow/tfjs', 'csv-parse', 'yaml', 'commander'];
+const pkg = (name: string) =>
+  JSON.parse(readFileSync(join(REPO, name, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+    peerDependencies?: Record<string, string>;
+  };
+const HEAVY = [
+  'protobufjs',
+  '@grpc/grpc-js',
+  'better-sqlite3',
+  'onnxruntime-node',
+  '@tensorflow/tfjs',
+  'csv-parse',
+  'yaml',
+  'commander',
+];
 
 describe('workspace boundaries', () => {
   it('conventions imports nothing of ours and has no runtime dependencies', () => {
     expect(pkg('conventions').dependencies ?? {}).toEqual({});
     for (const f of sources(join(REPO, 'conventions', 'src'))) {
-      for (const spec of importsOf(f)) expect(spec.startsWith('.') || spec.startsWith('node:'), `${f}: ${spec}`).toBe(true);
+      for (const spec of importsOf(f))
+        expect(spec.startsWith('.') || spec.startsWith('node:'), `${f}: ${spec}`).toBe(true);
     }
   });
 
@@ -74,8 +92,11 @@ describe('processor layers', () => {
   const folderOf = (rel: string): string => (rel.includes('/') ? rel.split('/')[0]! : 'cli');
 
   it('every folder of the processor has a layer', () => {
-    const folders = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
-    for (const f of folders) expect(layerOf(f), `processor/src/${f} is in no layer of docs/ARCHITECTURE.md`).toBeGreaterThanOrEqual(0);
+    const folders = readdirSync(root, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
+    for (const f of folders)
+      expect(layerOf(f), `processor/src/${f} is in no layer of docs/ARCHITECTURE.md`).toBeGreaterThanOrEqual(0);
   });
 
   it('imports point downward only', () => {

@@ -1,7 +1,19 @@
-import { subtractExponential, type BaselineFile, type ExplicitHistogram, type ExponentialHistogram } from '@otel-ml/conventions';
+import {
+  subtractExponential,
+  type BaselineFile,
+  type ExplicitHistogram,
+  type ExponentialHistogram,
+} from '@otel-ml/conventions';
 import * as N from '../names.js';
 import { BoundedIndex } from './bounded-index.js';
-import { BucketLocator, CounterCell, ExponentialCell, HistogramCell, type Cell, type MetricAttributes } from './cells.js';
+import {
+  BucketLocator,
+  CounterCell,
+  ExponentialCell,
+  HistogramCell,
+  type Cell,
+  type MetricAttributes,
+} from './cells.js';
 import { METRIC_DEFINITIONS } from './metrics.js';
 import { Projector } from './projector.js';
 import { DEFAULT_MAX_UNSEEN_VALUES, MAX_UNSEEN_LENGTH, UnseenValues } from './unseen-values.js';
@@ -105,14 +117,21 @@ class Series {
       const fa = { ...attributes, [N.ATTR_ML_FEATURE_NAME]: f.spec.name };
       this.missing[f.index] = agg.counter(N.METRIC_ML_FEATURE_MISSING, fa);
       this.categories[f.index] = [];
-      if (f.numeric) this.numeric[f.index] = f.boundaries === undefined ? agg.exponential(N.METRIC_ML_FEATURE_VALUE, fa) : agg.histogram(N.METRIC_ML_FEATURE_VALUE, fa, f.boundaries);
+      if (f.numeric)
+        this.numeric[f.index] =
+          f.boundaries === undefined
+            ? agg.exponential(N.METRIC_ML_FEATURE_VALUE, fa)
+            : agg.histogram(N.METRIC_ML_FEATURE_VALUE, fa, f.boundaries);
     }
   }
 
   invalidCell(f: FeatureState): CounterCell {
     let cell = this.invalid[f.index];
     if (cell === undefined) {
-      cell = this.agg.counter(N.METRIC_ML_FEATURE_INVALID, { ...this.attributes, [N.ATTR_ML_FEATURE_NAME]: f.spec.name });
+      cell = this.agg.counter(N.METRIC_ML_FEATURE_INVALID, {
+        ...this.attributes,
+        [N.ATTR_ML_FEATURE_NAME]: f.spec.name,
+      });
       this.invalid[f.index] = cell;
     }
     return cell;
@@ -122,7 +141,12 @@ class Series {
     let u = this.unseen[f.index];
     if (u === undefined) {
       const attrs = { ...this.attributes, [N.ATTR_ML_FEATURE_NAME]: f.spec.name };
-      u = new UnseenValues(this.agg.maxUnseenValues, (value) => this.agg.counter(N.METRIC_ML_FEATURE_CATEGORY_UNSEEN, { ...attrs, [N.ATTR_ML_FEATURE_CATEGORY]: value }), (cell) => this.agg.retire(cell));
+      u = new UnseenValues(
+        this.agg.maxUnseenValues,
+        (value) =>
+          this.agg.counter(N.METRIC_ML_FEATURE_CATEGORY_UNSEEN, { ...attrs, [N.ATTR_ML_FEATURE_CATEGORY]: value }),
+        (cell) => this.agg.retire(cell),
+      );
       this.unseen[f.index] = u;
     }
     return u;
@@ -131,7 +155,10 @@ class Series {
   unknownCell(idx: number): CounterCell {
     let cell = this.unknown.get(idx);
     if (cell === undefined) {
-      cell = this.agg.counter(N.METRIC_ML_FEATURE_UNKNOWN, { ...this.attributes, [N.ATTR_ML_FEATURE_NAME]: this.agg.unknownNames.names[idx]! });
+      cell = this.agg.counter(N.METRIC_ML_FEATURE_UNKNOWN, {
+        ...this.attributes,
+        [N.ATTR_ML_FEATURE_NAME]: this.agg.unknownNames.names[idx]!,
+      });
       this.unknown.set(idx, cell);
     }
     return cell;
@@ -153,12 +180,16 @@ class Series {
 
   predictionCounter(classIdx: number): CounterCell {
     if (classIdx < 0) {
-      if (this.unclassified === undefined) this.unclassified = this.agg.counter(N.METRIC_ML_PREDICTIONS, this.attributes);
+      if (this.unclassified === undefined)
+        this.unclassified = this.agg.counter(N.METRIC_ML_PREDICTIONS, this.attributes);
       return this.unclassified;
     }
     let cell = this.predictions[classIdx];
     if (cell === undefined) {
-      cell = this.agg.counter(N.METRIC_ML_PREDICTIONS, { ...this.attributes, [N.ATTR_ML_PREDICTION_CLASS]: this.agg.classes.names[classIdx]! });
+      cell = this.agg.counter(N.METRIC_ML_PREDICTIONS, {
+        ...this.attributes,
+        [N.ATTR_ML_PREDICTION_CLASS]: this.agg.classes.names[classIdx]!,
+      });
       this.predictions[classIdx] = cell;
     }
     return cell;
@@ -167,7 +198,11 @@ class Series {
   classScore(classIdx: number): HistogramCell {
     let cell = this.classScores[classIdx];
     if (cell === undefined) {
-      cell = this.agg.histogram(N.METRIC_ML_PREDICTION_SCORE, { ...this.attributes, [N.ATTR_ML_PREDICTION_CLASS]: this.agg.classes.names[classIdx]! }, N.SCORE_BOUNDARIES);
+      cell = this.agg.histogram(
+        N.METRIC_ML_PREDICTION_SCORE,
+        { ...this.attributes, [N.ATTR_ML_PREDICTION_CLASS]: this.agg.classes.names[classIdx]! },
+        N.SCORE_BOUNDARIES,
+      );
       this.classScores[classIdx] = cell;
     }
     return cell;
@@ -178,7 +213,10 @@ class Series {
     const key = (classIdx + 1) * 65536 + labelIdx;
     let cell = this.outcomeScore.get(key);
     if (cell === undefined) {
-      const attrs: Record<string, string | number | boolean> = { ...this.attributes, [N.ATTR_ML_OUTCOME_LABEL]: this.agg.labels.names[labelIdx]! };
+      const attrs: Record<string, string | number | boolean> = {
+        ...this.attributes,
+        [N.ATTR_ML_OUTCOME_LABEL]: this.agg.labels.names[labelIdx]!,
+      };
       if (classIdx >= 0) attrs[N.ATTR_ML_PREDICTION_CLASS] = this.agg.classes.names[classIdx]!;
       cell = this.agg.histogram(N.METRIC_ML_OUTCOME_SCORE, attrs, N.SCORE_BOUNDARIES);
       this.outcomeScore.set(key, cell);
@@ -315,7 +353,11 @@ export class ModelAggregator {
     this.onIssue = options.onIssue;
     const maxBuckets = options.exponentialMaxBuckets;
     const validMax = maxBuckets !== undefined && Number.isInteger(maxBuckets) && maxBuckets >= 2;
-    if (maxBuckets !== undefined && !validMax) this.issue('invalid_input', `exponentialMaxBuckets must be an integer >= 2, got ${String(maxBuckets)}; using ${N.DEFAULT_EXPONENTIAL_MAX_BUCKETS}`);
+    if (maxBuckets !== undefined && !validMax)
+      this.issue(
+        'invalid_input',
+        `exponentialMaxBuckets must be an integer >= 2, got ${String(maxBuckets)}; using ${N.DEFAULT_EXPONENTIAL_MAX_BUCKETS}`,
+      );
     this.exponentialMaxBuckets = validMax ? maxBuckets : N.DEFAULT_EXPONENTIAL_MAX_BUCKETS;
     this.baseAttributes = {
       [N.ATTR_ML_MODEL_NAME]: this.model.name,
@@ -327,7 +369,11 @@ export class ModelAggregator {
       ? [...options.features]
       : Object.entries(baseline?.features ?? {}).map(([name, fb]) => ({ name, type: fb.type }));
     for (const spec of specs) {
-      if (typeof spec?.name !== 'string' || (spec.type !== 'numeric' && spec.type !== 'categorical') || this.featureIndex.has(spec.name)) {
+      if (
+        typeof spec?.name !== 'string' ||
+        (spec.type !== 'numeric' && spec.type !== 'categorical') ||
+        this.featureIndex.has(spec.name)
+      ) {
         this.issue('invalid_input', `ignoring feature spec ${JSON.stringify(spec?.name)}`);
         continue;
       }
@@ -335,25 +381,55 @@ export class ModelAggregator {
       const index = this.featureStates.length;
       if (spec.type === 'numeric') {
         // Explicit boundaries only when the spec gives them; otherwise an exponential histogram.
-        if (spec.boundaries !== undefined && !validBoundaries(spec.boundaries)) this.issue('invalid_input', `feature ${spec.name}: boundaries must be finite and strictly increasing; using an exponential histogram`);
+        if (spec.boundaries !== undefined && !validBoundaries(spec.boundaries))
+          this.issue(
+            'invalid_input',
+            `feature ${spec.name}: boundaries must be finite and strictly increasing; using an exponential histogram`,
+          );
         const boundaries = validBoundaries(spec.boundaries) ? [...spec.boundaries] : undefined;
-        this.featureStates.push({ spec, index, numeric: true, boundaries, categories: undefined, sensitive: spec.sensitive === true });
+        this.featureStates.push({
+          spec,
+          index,
+          numeric: true,
+          boundaries,
+          categories: undefined,
+          sensitive: spec.sensitive === true,
+        });
       } else {
         const known = spec.categories ?? (fb?.type === 'categorical' ? fb.categories : undefined);
         const categories = known
-          ? new BoundedIndex(known.filter((c) => c !== N.OVERFLOW_VALUE), known.length, true)
+          ? new BoundedIndex(
+              known.filter((c) => c !== N.OVERFLOW_VALUE),
+              known.length,
+              true,
+            )
           : new BoundedIndex([], this.limits.maxCategories, false);
-        this.featureStates.push({ spec, index, numeric: false, boundaries: undefined, categories, sensitive: spec.sensitive === true });
+        this.featureStates.push({
+          spec,
+          index,
+          numeric: false,
+          boundaries: undefined,
+          categories,
+          sensitive: spec.sensitive === true,
+        });
       }
       this.featureIndex.set(spec.name, index);
     }
     for (const f of this.featureStates) this.featureNames.push(f.spec.name);
 
-    const baselineClasses = baseline?.prediction?.classes ? Object.keys(baseline.prediction.classes).filter((c) => c !== N.OVERFLOW_VALUE) : undefined;
-    const presetClasses = options.classes ?? baselineClasses ?? (this.model.task === 'binary_classification' ? ['0', '1'] : []);
+    const baselineClasses = baseline?.prediction?.classes
+      ? Object.keys(baseline.prediction.classes).filter((c) => c !== N.OVERFLOW_VALUE)
+      : undefined;
+    const presetClasses =
+      options.classes ?? baselineClasses ?? (this.model.task === 'binary_classification' ? ['0', '1'] : []);
     const binaryTask = this.model.task === 'binary_classification' || this.model.task === 'ranking';
-    this.binaryNames = binaryTask && presetClasses.length === 2 ? [String(presetClasses[0]), String(presetClasses[1])] : ['0', '1'];
-    this.classes = new BoundedIndex(presetClasses.map(String), Math.max(this.limits.maxClasses, presetClasses.length), false);
+    this.binaryNames =
+      binaryTask && presetClasses.length === 2 ? [String(presetClasses[0]), String(presetClasses[1])] : ['0', '1'];
+    this.classes = new BoundedIndex(
+      presetClasses.map(String),
+      Math.max(this.limits.maxClasses, presetClasses.length),
+      false,
+    );
     this.labels = new BoundedIndex(presetClasses.map(String), presetClasses.length + this.limits.maxLabels, false);
     this.businessNames = new BoundedIndex([], this.limits.maxBusinessMetrics, false);
     this.unknownNames = new BoundedIndex([], this.limits.maxUnknownFeatures, false);
@@ -364,15 +440,26 @@ export class ModelAggregator {
     this.sliceValues = this.sliceKeys.map(() => new BoundedIndex([], this.limits.maxSliceValues, false));
 
     const baselineValue = baseline?.prediction?.value?.boundaries;
-    this.valueBoundaries = validBoundaries(options.valueBoundaries) ? options.valueBoundaries : validBoundaries(baselineValue) ? baselineValue : N.METRIC_ML_PREDICTION_VALUE_BUCKETS;
-    this.businessBoundaries = validBoundaries(options.businessBoundaries) ? options.businessBoundaries : N.DEFAULT_VALUE_BOUNDARIES;
+    this.valueBoundaries = validBoundaries(options.valueBoundaries)
+      ? options.valueBoundaries
+      : validBoundaries(baselineValue)
+        ? baselineValue
+        : N.METRIC_ML_PREDICTION_VALUE_BUCKETS;
+    this.businessBoundaries = validBoundaries(options.businessBoundaries)
+      ? options.businessBoundaries
+      : N.DEFAULT_VALUE_BOUNDARIES;
     if (options.projections !== undefined) {
       const numeric = this.featureStates.filter((f) => f.numeric).map((f) => f.spec.name);
       const dim = options.projections.embedding?.dimension;
       try {
-        if (dim !== undefined && !(Number.isInteger(dim) && dim >= 2 && dim <= 65_536)) throw new RangeError(`projections.embedding.dimension must be an integer in [2, 65536], got ${String(dim)}`);
+        if (dim !== undefined && !(Number.isInteger(dim) && dim >= 2 && dim <= 65_536))
+          throw new RangeError(`projections.embedding.dimension must be an integer in [2, 65536], got ${String(dim)}`);
         const components = dim === undefined ? undefined : Array.from({ length: dim }, (_, i) => String(i));
-        const p = new Projector(components === undefined ? options.projections : { ...options.projections, features: components }, components ?? numeric, (d) => this.issue('invalid_input', d));
+        const p = new Projector(
+          components === undefined ? options.projections : { ...options.projections, features: components },
+          components ?? numeric,
+          (d) => this.issue('invalid_input', d),
+        );
         this.projector = p;
         this.projectsEmbedding = components !== undefined;
         this.projectedIndex = Int32Array.from(p.features, (f) => this.featureIndex.get(f) ?? -1);
@@ -390,7 +477,16 @@ export class ModelAggregator {
    * fixed; undefined without `projections` or while it is being learned. Persist it and pass its
    * center and scale back as options to keep the basis across restarts.
    */
-  get projectionBasis(): { readonly id: string; readonly seed: number; readonly count: number; readonly features: readonly string[]; readonly center: readonly number[]; readonly scale: readonly number[] } | undefined {
+  get projectionBasis():
+    | {
+        readonly id: string;
+        readonly seed: number;
+        readonly count: number;
+        readonly features: readonly string[];
+        readonly center: readonly number[];
+        readonly scale: readonly number[];
+      }
+    | undefined {
     const b = this.projector?.basis;
     return b === undefined ? undefined : { id: this.projector!.basisId!, ...b };
   }
@@ -429,7 +525,13 @@ export class ModelAggregator {
 
   /** @internal A base-2 exponential histogram series (scale from 20, `exponentialMaxBuckets` per sign). */
   exponential(metric: string, attributes: MetricAttributes): ExponentialCell {
-    const cell = new ExponentialCell(metric, attributes, this.exponentialMaxBuckets, N.EXPONENTIAL_START_SCALE, this.clock());
+    const cell = new ExponentialCell(
+      metric,
+      attributes,
+      this.exponentialMaxBuckets,
+      N.EXPONENTIAL_START_SCALE,
+      this.clock(),
+    );
     this.register(cell);
     return cell;
   }
@@ -529,7 +631,8 @@ export class ModelAggregator {
         this.recordFeatures(s, row.features);
         if (this.projector !== undefined && !this.projectsEmbedding) this.recordProjections(s, row.features);
       }
-      if (this.projectsEmbedding && row.embedding !== undefined && row.embedding !== null) this.recordEmbedding(s, row.embedding);
+      if (this.projectsEmbedding && row.embedding !== undefined && row.embedding !== null)
+        this.recordEmbedding(s, row.embedding);
       this.recordOutput(s, row);
       if (row.attributions !== undefined && row.attributions !== null) this.recordAttributions(s, row.attributions);
     } catch (err) {
@@ -540,7 +643,10 @@ export class ModelAggregator {
   private recordEmbedding(s: Series, v: ArrayLike<number>): void {
     const x = this.projectionInput!;
     if (typeof v !== 'object' || v.length !== x.length) {
-      this.issue('invalid_value', `embedding of length ${String((v as { length?: unknown })?.length)}, expected ${x.length}`);
+      this.issue(
+        'invalid_value',
+        `embedding of length ${String((v as { length?: unknown })?.length)}, expected ${x.length}`,
+      );
       return;
     }
     for (let j = 0; j < x.length; j++) x[j] = v[j]!;
@@ -573,7 +679,11 @@ export class ModelAggregator {
       const basis = p.basisId!;
       cells = new Array<HistogramCell>(p.count);
       for (let i = 0; i < p.count; i++) {
-        cells[i] = this.histogram(N.METRIC_ML_FEATURE_PROJECTION, { ...s.attributes, [N.ATTR_ML_FEATURE_PROJECTION_INDEX]: i, [N.ATTR_ML_FEATURE_PROJECTION_BASIS]: basis }, N.METRIC_ML_FEATURE_PROJECTION_BUCKETS);
+        cells[i] = this.histogram(
+          N.METRIC_ML_FEATURE_PROJECTION,
+          { ...s.attributes, [N.ATTR_ML_FEATURE_PROJECTION_INDEX]: i, [N.ATTR_ML_FEATURE_PROJECTION_BASIS]: basis },
+          N.METRIC_ML_FEATURE_PROJECTION_BUCKETS,
+        );
       }
       s.projections = cells;
     }
@@ -611,7 +721,9 @@ export class ModelAggregator {
     for (const key in row) {
       if (this.featureIndex.has(key)) continue;
       this.issue('unknown_feature', key.length > 64 ? key.slice(0, 64) + '...' : key);
-      s.unknownCell(key.length > MAX_UNSEEN_LENGTH ? this.unknownNames.overflowIndex() : this.unknownNames.index(key)).add(1);
+      s.unknownCell(
+        key.length > MAX_UNSEEN_LENGTH ? this.unknownNames.overflowIndex() : this.unknownNames.index(key),
+      ).add(1);
     }
   }
 
@@ -663,7 +775,11 @@ export class ModelAggregator {
    * The predicted class of an output as it is exported in `ml.prediction.class` (bounded),
    * or undefined for regression/ranking or when it cannot be determined.
    */
-  predictedClass(out: { score?: number; scores?: ClassScores; prediction?: string | number | boolean }): string | undefined {
+  predictedClass(out: {
+    score?: number;
+    scores?: ClassScores;
+    prediction?: string | number | boolean;
+  }): string | undefined {
     const idx = this.classOf(out);
     return idx < 0 ? undefined : this.classes.names[idx];
   }
@@ -687,7 +803,8 @@ export class ModelAggregator {
     }
     if (task === 'binary_classification') {
       const sc = out.score;
-      if (typeof sc === 'number' && sc >= 0 && sc <= 1) return this.classes.index(this.binaryNames[sc >= this.threshold ? 1 : 0]);
+      if (typeof sc === 'number' && sc >= 0 && sc <= 1)
+        return this.classes.index(this.binaryNames[sc >= this.threshold ? 1 : 0]);
       return -1;
     }
     const scores = out.scores;
@@ -727,7 +844,8 @@ export class ModelAggregator {
       if (row.prediction !== undefined && row.prediction !== null) {
         const x = toNumber(row.prediction);
         if (Number.isFinite(x)) {
-          if (s.value === undefined) s.value = this.histogram(N.METRIC_ML_PREDICTION_VALUE, s.attributes, this.valueBoundaries);
+          if (s.value === undefined)
+            s.value = this.histogram(N.METRIC_ML_PREDICTION_VALUE, s.attributes, this.valueBoundaries);
           s.value.record(x);
         } else this.issue('invalid_value', 'prediction');
       }
@@ -740,7 +858,8 @@ export class ModelAggregator {
     const sc = row.score;
     if (sc !== undefined && sc !== null) {
       if (typeof sc === 'number' && sc >= 0 && sc <= 1) {
-        if (s.score === undefined) s.score = this.histogram(N.METRIC_ML_PREDICTION_SCORE, s.attributes, N.SCORE_BOUNDARIES);
+        if (s.score === undefined)
+          s.score = this.histogram(N.METRIC_ML_PREDICTION_SCORE, s.attributes, N.SCORE_BOUNDARIES);
         s.score.record(sc);
       } else this.issue('invalid_score', String(sc).slice(0, 32));
     }
@@ -795,7 +914,11 @@ export class ModelAggregator {
       }
       let cell = s.attributions[idx];
       if (cell === undefined) {
-        cell = this.histogram(N.METRIC_ML_FEATURE_ATTRIBUTION, { ...s.attributes, [N.ATTR_ML_FEATURE_NAME]: key }, N.METRIC_ML_FEATURE_ATTRIBUTION_BUCKETS);
+        cell = this.histogram(
+          N.METRIC_ML_FEATURE_ATTRIBUTION,
+          { ...s.attributes, [N.ATTR_ML_FEATURE_NAME]: key },
+          N.METRIC_ML_FEATURE_ATTRIBUTION_BUCKETS,
+        );
         s.attributions[idx] = cell;
       }
       cell.record(Math.abs(v));
@@ -839,8 +962,16 @@ export class ModelAggregator {
         const e = pred - truth;
         if (s.error === undefined) {
           s.error = this.histogram(N.METRIC_ML_OUTCOME_ERROR, s.attributes, N.METRIC_ML_OUTCOME_ERROR_BUCKETS);
-          s.absError = this.histogram(N.METRIC_ML_OUTCOME_ERROR_ABSOLUTE, s.attributes, N.METRIC_ML_OUTCOME_ERROR_ABSOLUTE_BUCKETS);
-          s.squaredError = this.histogram(N.METRIC_ML_OUTCOME_ERROR_SQUARED, s.attributes, N.METRIC_ML_OUTCOME_ERROR_SQUARED_BUCKETS);
+          s.absError = this.histogram(
+            N.METRIC_ML_OUTCOME_ERROR_ABSOLUTE,
+            s.attributes,
+            N.METRIC_ML_OUTCOME_ERROR_ABSOLUTE_BUCKETS,
+          );
+          s.squaredError = this.histogram(
+            N.METRIC_ML_OUTCOME_ERROR_SQUARED,
+            s.attributes,
+            N.METRIC_ML_OUTCOME_ERROR_SQUARED_BUCKETS,
+          );
         }
         s.error.record(e);
         s.absError!.record(Math.abs(e));
@@ -866,7 +997,8 @@ export class ModelAggregator {
       const d = row.delaySeconds;
       if (d !== undefined) {
         if (typeof d === 'number' && Number.isFinite(d) && d >= 0) {
-          if (s.delay === undefined) s.delay = this.histogram(N.METRIC_ML_OUTCOME_DELAY, s.attributes, N.OUTCOME_DELAY_BOUNDARIES);
+          if (s.delay === undefined)
+            s.delay = this.histogram(N.METRIC_ML_OUTCOME_DELAY, s.attributes, N.OUTCOME_DELAY_BOUNDARIES);
           s.delay.record(d);
         } else this.issue('invalid_value', 'delaySeconds');
       }
@@ -882,7 +1014,10 @@ export class ModelAggregator {
     const s = this.plainSeries(role ?? this.role);
     let cell = s.unmatched[i];
     if (cell === undefined) {
-      cell = this.counter(N.METRIC_ML_OUTCOME_UNMATCHED, { ...s.attributes, [N.ATTR_ML_OUTCOME_UNMATCHED_REASON]: reason });
+      cell = this.counter(N.METRIC_ML_OUTCOME_UNMATCHED, {
+        ...s.attributes,
+        [N.ATTR_ML_OUTCOME_UNMATCHED_REASON]: reason,
+      });
       s.unmatched[i] = cell;
     }
     cell.add(1);
@@ -902,7 +1037,11 @@ export class ModelAggregator {
   }
 
   /** Records a business value (`ml.business.value`, by `ml.business.metric`). Never throws. */
-  recordBusinessValue(name: string, value: number, options: { role?: DeploymentRole; slices?: SliceValues } = {}): void {
+  recordBusinessValue(
+    name: string,
+    value: number,
+    options: { role?: DeploymentRole; slices?: SliceValues } = {},
+  ): void {
     try {
       if (typeof value !== 'number' || !Number.isFinite(value)) {
         this.issue('invalid_value', `business value ${String(name).slice(0, 64)}`);
@@ -917,7 +1056,11 @@ export class ModelAggregator {
       const idx = this.businessNames.index(str);
       let cell = s.business[idx];
       if (cell === undefined) {
-        cell = this.histogram(N.METRIC_ML_BUSINESS_VALUE, { ...s.attributes, [N.ATTR_ML_BUSINESS_METRIC]: this.businessNames.names[idx]! }, this.businessBoundaries);
+        cell = this.histogram(
+          N.METRIC_ML_BUSINESS_VALUE,
+          { ...s.attributes, [N.ATTR_ML_BUSINESS_METRIC]: this.businessNames.names[idx]! },
+          this.businessBoundaries,
+        );
         s.business[idx] = cell;
       }
       cell.record(value);
@@ -930,14 +1073,22 @@ export class ModelAggregator {
    * Records one inference call: its duration (`ml.inference.duration`) and, on failure,
    * `rows` failed predictions (`ml.predictions` with `error.type`).
    */
-  recordInference(seconds: number, options: { operation?: 'predict' | 'load'; errorType?: string; rows?: number; role?: DeploymentRole } = {}): void {
+  recordInference(
+    seconds: number,
+    options: { operation?: 'predict' | 'load'; errorType?: string; rows?: number; role?: DeploymentRole } = {},
+  ): void {
     if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
       this.issue('invalid_value', 'duration');
       return;
     }
     const op = options.operation ?? 'predict';
     const s = this.plainSeries(options.role ?? this.role);
-    const errorType = options.errorType === undefined ? undefined : this.errorTypes.names[this.errorTypes.index(String(options.errorType).slice(0, this.limits.maxStringLength))]!;
+    const errorType =
+      options.errorType === undefined
+        ? undefined
+        : this.errorTypes.names[
+            this.errorTypes.index(String(options.errorType).slice(0, this.limits.maxStringLength))
+          ]!;
     const key = op + '\u0000' + (errorType ?? '');
     let cell = s.duration.get(key);
     if (cell === undefined) {
@@ -1027,7 +1178,11 @@ function histogramOf(cell: HistogramCell, prev: PreviousState | undefined): Expl
  * An exponential series' point: its cumulative histogram, or the change since `prev` (exact after
  * the scale was lowered: the previous reading is brought to the current scale first).
  */
-function exponentialOf(cell: ExponentialCell, prev: ExponentialHistogram | undefined, isDelta: boolean): ExponentialHistogram | undefined {
+function exponentialOf(
+  cell: ExponentialCell,
+  prev: ExponentialHistogram | undefined,
+  isDelta: boolean,
+): ExponentialHistogram | undefined {
   const now = cell.histogram();
   if (!isDelta) return now;
   if (prev === undefined) {
@@ -1054,7 +1209,8 @@ function buildSnapshot(
     if ((cell.kind === 'sum' ? cell.value : cell.count) === 0) continue;
     if (cell.kind === 'exponential') {
       const histogram = exponentialOf(cell, prev?.exponential, delta !== undefined);
-      if (delta !== undefined) delta.previous.set(cell.id, { count: cell.count, sum: cell.sum, exponential: cell.histogram() });
+      if (delta !== undefined)
+        delta.previous.set(cell.id, { count: cell.count, sum: cell.sum, exponential: cell.histogram() });
       if (histogram === undefined) continue;
       let points = exponentialByName.get(cell.metric);
       if (points === undefined) exponentialByName.set(cell.metric, (points = []));
@@ -1067,8 +1223,12 @@ function buildSnapshot(
       byName.set(cell.metric, points);
     }
     if (cell.kind === 'histogram') {
-      const histogram = histogramOf(cell, delta === undefined ? undefined : (prev ?? { count: 0, sum: 0, counts: new Float64Array(cell.counts.length) }));
-      if (delta !== undefined) delta.previous.set(cell.id, { count: cell.count, sum: cell.sum, counts: Float64Array.from(cell.counts) });
+      const histogram = histogramOf(
+        cell,
+        delta === undefined ? undefined : (prev ?? { count: 0, sum: 0, counts: new Float64Array(cell.counts.length) }),
+      );
+      if (delta !== undefined)
+        delta.previous.set(cell.id, { count: cell.count, sum: cell.sum, counts: Float64Array.from(cell.counts) });
       if (histogram !== undefined) points.push({ attributes: cell.attributes, startTimeMs, histogram });
     } else {
       const value = cell.value - (delta === undefined ? 0 : (prev?.count ?? 0));
@@ -1086,13 +1246,25 @@ function buildSnapshot(
     if (points !== undefined && points.length > 0) {
       metrics[def.name] =
         def.kind === 'histogram'
-          ? { name: def.name, kind: 'histogram', unit: def.unit, description: def.description, points: points as HistogramPoint[] }
+          ? {
+              name: def.name,
+              kind: 'histogram',
+              unit: def.unit,
+              description: def.description,
+              points: points as HistogramPoint[],
+            }
           : { name: def.name, kind: 'sum', unit: def.unit, description: def.description, points: points as SumPoint[] };
     }
     const exp = exponentialByName.get(def.name);
     if (exp !== undefined && exp.length > 0) {
       const key = metrics[def.name] === undefined ? def.name : def.name + EXPONENTIAL_KEY_SUFFIX;
-      metrics[key] = { name: def.name, kind: 'exponential_histogram', unit: def.unit, description: def.description, points: exp };
+      metrics[key] = {
+        name: def.name,
+        kind: 'exponential_histogram',
+        unit: def.unit,
+        description: def.description,
+        points: exp,
+      };
     }
   }
   return { model: agg.model, temporality, timeMs, metrics, stats: agg.stats };

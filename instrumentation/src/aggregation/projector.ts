@@ -41,7 +41,8 @@ export class Projector {
 
   constructor(options: ProjectionOptions, numericFeatures: readonly string[], onInvalid: (detail: string) => void) {
     const k = options.count ?? DEFAULT_PROJECTION_COUNT;
-    if (!Number.isInteger(k) || k < 1 || k > MAX_PROJECTIONS) throw new RangeError(`projections.count must be an integer in [1, ${MAX_PROJECTIONS}], got ${String(k)}`);
+    if (!Number.isInteger(k) || k < 1 || k > MAX_PROJECTIONS)
+      throw new RangeError(`projections.count must be an integer in [1, ${MAX_PROJECTIONS}], got ${String(k)}`);
     const seed = options.seed ?? DEFAULT_PROJECTION_SEED;
     if (!Number.isInteger(seed)) throw new RangeError(`projections.seed must be an integer, got ${String(seed)}`);
     const known = new Set(numericFeatures);
@@ -67,7 +68,13 @@ export class Projector {
         // arrays are indexed by position (embedding components are named by their index)
         const cv = (center as Readonly<Record<string, number>> | undefined)?.[f];
         const sv = (scale as Readonly<Record<string, number>> | undefined)?.[f];
-        if (typeof cv !== 'number' || !Number.isFinite(cv) || typeof sv !== 'number' || !(sv > 0) || !Number.isFinite(sv)) {
+        if (
+          typeof cv !== 'number' ||
+          !Number.isFinite(cv) ||
+          typeof sv !== 'number' ||
+          !(sv > 0) ||
+          !Number.isFinite(sv)
+        ) {
           throw new RangeError(`projections: center and scale must give a finite center and a positive scale for ${f}`);
         }
         c.push(cv);
@@ -102,7 +109,13 @@ export class Projector {
     }
     this.weights = w;
     this.offsets = b;
-    this.basisValue = { seed: this.seed, count: this.count, features: this.features, center: [...center], scale: [...scale] };
+    this.basisValue = {
+      seed: this.seed,
+      count: this.count,
+      features: this.features,
+      center: [...center],
+      scale: [...scale],
+    };
     this.basisIdValue = projectionBasisId(this.basisValue);
   }
 

@@ -129,7 +129,12 @@ export type AggregationStats = Readonly<Record<IssueKind, number>>;
 
 export interface ModelAggregatorOptions {
   /** `framework` (`ml.model.framework`) is put on `ml.inference.duration` only. */
-  readonly model: { readonly name: string; readonly version?: string; readonly task: ModelTask; readonly framework?: string };
+  readonly model: {
+    readonly name: string;
+    readonly version?: string;
+    readonly task: ModelTask;
+    readonly framework?: string;
+  };
   /** Declared features. Default: the baseline's features (in file order). */
   readonly features?: readonly FeatureSpec[];
   /**
@@ -205,9 +210,27 @@ export interface ExponentialHistogramPoint {
 }
 
 export type SnapshotMetric =
-  | { readonly name: string; readonly kind: 'histogram'; readonly unit: string; readonly description: string; readonly points: HistogramPoint[] }
-  | { readonly name: string; readonly kind: 'exponential_histogram'; readonly unit: string; readonly description: string; readonly points: ExponentialHistogramPoint[] }
-  | { readonly name: string; readonly kind: 'sum'; readonly unit: string; readonly description: string; readonly points: SumPoint[] };
+  | {
+      readonly name: string;
+      readonly kind: 'histogram';
+      readonly unit: string;
+      readonly description: string;
+      readonly points: HistogramPoint[];
+    }
+  | {
+      readonly name: string;
+      readonly kind: 'exponential_histogram';
+      readonly unit: string;
+      readonly description: string;
+      readonly points: ExponentialHistogramPoint[];
+    }
+  | {
+      readonly name: string;
+      readonly kind: 'sum';
+      readonly unit: string;
+      readonly description: string;
+      readonly points: SumPoint[];
+    };
 
 export type Temporality = 'cumulative' | 'delta';
 

@@ -35,7 +35,10 @@ export function featureMatrix(model: ResolvedModel, input: FlatTensor | undefine
  * [batch, 1], as sklearn-onnx exports with one input per column) into one
  * matrix ordered like `names`. Undefined unless every name has such an input.
  */
-export function joinColumns(names: readonly string[], inputs: ReadonlyMap<string, FlatTensor>): NumericMatrix | undefined {
+export function joinColumns(
+  names: readonly string[],
+  inputs: ReadonlyMap<string, FlatTensor>,
+): NumericMatrix | undefined {
   let rows = -1;
   const columns: ArrayLike<number>[] = [];
   for (const name of names) {
@@ -76,7 +79,10 @@ export function predictionFromMatrix(
     return { prediction: { kind: 'values', values }, inferredTask: task };
   }
   const scoreColumn = configuredColumn ?? (m.cols === 2 && task !== 'multiclass_classification' ? 1 : undefined);
-  return { prediction: { kind: 'scores', matrix: m, ...(scoreColumn !== undefined ? { scoreColumn } : {}) }, inferredTask: task };
+  return {
+    prediction: { kind: 'scores', matrix: m, ...(scoreColumn !== undefined ? { scoreColumn } : {}) },
+    inferredTask: task,
+  };
 }
 
 /** Batch data from a feature input and a chosen output tensor. */
@@ -104,7 +110,10 @@ export function selectOutput(names: readonly string[], selector: string | number
 }
 
 /** Splits `scoreOutput` config into the output selector and the column. */
-export function scoreSelector(model: ResolvedModel): { output: string | number | undefined; column: number | undefined } {
+export function scoreSelector(model: ResolvedModel): {
+  output: string | number | undefined;
+  column: number | undefined;
+} {
   const s = model.scoreOutput;
   if (s !== undefined && typeof s === 'object') return { output: s.output, column: s.column };
   return { output: s, column: undefined };

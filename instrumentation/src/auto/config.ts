@@ -38,7 +38,8 @@ export function normalizeConfig(
   config: MlInstrumentationConfig,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): MlInstrumentationConfig {
-  const captureFeatures = parseBoolean(env.OTEL_ML_CAPTURE_FEATURES, 'OTEL_ML_CAPTURE_FEATURES') ?? config.captureFeatures ?? false;
+  const captureFeatures =
+    parseBoolean(env.OTEL_ML_CAPTURE_FEATURES, 'OTEL_ML_CAPTURE_FEATURES') ?? config.captureFeatures ?? false;
   const disabledFrameworks =
     parseFrameworks(env.OTEL_ML_DISABLED_FRAMEWORKS, 'OTEL_ML_DISABLED_FRAMEWORKS') ?? config.disabledFrameworks ?? [];
   const maxRecordedRows =
@@ -72,7 +73,9 @@ export function modelNameFromPath(path: string): string {
     if (parent !== '' && parent !== '.') return parent;
   }
   const ext = extname(base);
-  return MODEL_FILE_EXTENSIONS.has(ext.toLowerCase()) && ext.length < base.length ? base.slice(0, base.length - ext.length) : base;
+  return MODEL_FILE_EXTENSIONS.has(ext.toLowerCase()) && ext.length < base.length
+    ? base.slice(0, base.length - ext.length)
+    : base;
 }
 
 /**

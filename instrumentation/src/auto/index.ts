@@ -1,2 +1,9 @@
 export { MlInstrumentation, identifyModel } from './instrumentation.js';
-export type { MlDeploymentRole, MlFramework, MlInstrumentationConfig, MlModelCallInfo, MlModelConfig, MlModelTask } from './types.js';
+export type {
+  MlDeploymentRole,
+  MlFramework,
+  MlInstrumentationConfig,
+  MlModelCallInfo,
+  MlModelConfig,
+  MlModelTask,
+} from './types.js';

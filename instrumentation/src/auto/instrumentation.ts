@@ -105,7 +105,11 @@ export class MlInstrumentation extends InstrumentationBase<MlInstrumentationConf
   private patchers(): FrameworkPatcher[] {
     if (this._patchers === undefined) {
       const host = this.host();
-      this._patchers = [onnxruntimePatcher(host, explicitIdentity), tfjsPatcher(host, explicitIdentity), mljsPatcher(host, explicitIdentity)];
+      this._patchers = [
+        onnxruntimePatcher(host, explicitIdentity),
+        tfjsPatcher(host, explicitIdentity),
+        mljsPatcher(host, explicitIdentity),
+      ];
     }
     return this._patchers;
   }

@@ -8,7 +8,13 @@ import type { MeterProvider } from '@opentelemetry/api';
 import type { FeatureRow, PredictionOutput } from '../aggregation/types.js';
 import { createModelMonitor } from '../monitor/index.js';
 import type { ModelMonitor } from '../monitor/types.js';
-import type { InferenceMetricsSink, InferenceRecord, NumericMatrix, PredictionData, ResolvedModel } from './internal-types.js';
+import type {
+  InferenceMetricsSink,
+  InferenceRecord,
+  NumericMatrix,
+  PredictionData,
+  ResolvedModel,
+} from './internal-types.js';
 import type { MlInstrumentationConfig, MlModelTask } from './types.js';
 
 /** Row `r` of a row-major matrix (a view for typed arrays). */
@@ -65,7 +71,9 @@ export class InferenceMetrics implements InferenceMetricsSink {
     const cfg = this.config();
     const monitor = createModelMonitor({
       model: { name: model.name, version: model.version, task, framework: model.framework },
-      ...(model.features !== undefined ? { features: model.features.map((name) => ({ name, type: 'numeric' as const })) } : {}),
+      ...(model.features !== undefined
+        ? { features: model.features.map((name) => ({ name, type: 'numeric' as const })) }
+        : {}),
       ...(model.classes !== undefined ? { classes: model.classes } : {}),
       ...(model.baseline !== undefined ? { baseline: model.baseline } : {}),
       ...(model.threshold !== undefined ? { threshold: model.threshold } : {}),
@@ -119,6 +127,8 @@ export class InferenceMetrics implements InferenceMetricsSink {
   async shutdown(): Promise<void> {
     const all = this.allMonitors();
     this.monitors.clear();
-    await Promise.all(all.map((m) => m.shutdown().catch((e: unknown) => diag.debug('otel-ml: monitor shutdown failed', e))));
+    await Promise.all(
+      all.map((m) => m.shutdown().catch((e: unknown) => diag.debug('otel-ml: monitor shutdown failed', e))),
+    );
   }
 }

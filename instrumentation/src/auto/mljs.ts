@@ -24,7 +24,12 @@ interface MatrixLike {
 }
 
 function isMatrix(v: unknown): v is MatrixLike {
-  return typeof v === 'object' && v !== null && typeof (v as MatrixLike).rows === 'number' && typeof (v as MatrixLike).get === 'function';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as MatrixLike).rows === 'number' &&
+    typeof (v as MatrixLike).get === 'function'
+  );
 }
 
 /** Rows of an ml.js input: a Matrix, number[][] or a single number[] row. */
@@ -35,7 +40,8 @@ export function mljsInput(x: unknown): NumericMatrix | undefined {
     return { data, rows: x.rows, cols: x.columns };
   }
   if (!Array.isArray(x)) return undefined;
-  if (x.length > 0 && !Array.isArray(x[0])) return { data: Float64Array.from(x as number[], Number), rows: 1, cols: x.length };
+  if (x.length > 0 && !Array.isArray(x[0]))
+    return { data: Float64Array.from(x as number[], Number), rows: 1, cols: x.length };
   const rows = x as unknown[][];
   const cols = rows.length > 0 ? rows[0]!.length : 0;
   const data = new Float64Array(rows.length * cols);
@@ -64,7 +70,8 @@ export function describeMljsCall(
 ): BatchData {
   const input = mljsInput(args[0]);
   const task = model.task ?? defaultTask(target);
-  const features = model.features !== undefined && input !== undefined && input.cols === model.features.length ? input : undefined;
+  const features =
+    model.features !== undefined && input !== undefined && input.cols === model.features.length ? input : undefined;
   const out = Array.isArray(result) ? (result as unknown[]) : undefined;
   const base: BatchData = {
     inferredTask: task,
@@ -77,7 +84,11 @@ export function describeMljsCall(
     const matrix = { data: Float64Array.from(out, Number), rows: out.length, cols: 1 };
     return {
       ...base,
-      prediction: { kind: 'scores', matrix, ...(task === 'multiclass_classification' ? { classLabel: String(label) } : {}) },
+      prediction: {
+        kind: 'scores',
+        matrix,
+        ...(task === 'multiclass_classification' ? { classLabel: String(label) } : {}),
+      },
     };
   }
   if (task === 'regression') return { ...base, prediction: { kind: 'values', values: Float64Array.from(out, Number) } };
@@ -86,7 +97,12 @@ export function describeMljsCall(
 
 type ExplicitIdentity = (model: object) => MlModelConfig | string | undefined;
 
-function predictTarget(host: TelemetryHost, explicitIdentity: ExplicitIdentity, owner: object, method: string): PatchTarget {
+function predictTarget(
+  host: TelemetryHost,
+  explicitIdentity: ExplicitIdentity,
+  owner: object,
+  method: string,
+): PatchTarget {
   return {
     owner,
     method,
@@ -117,7 +133,12 @@ function exported(moduleExports: unknown, name: string | undefined): unknown {
 }
 
 function ownMethod(proto: unknown, method: string): proto is object {
-  return typeof proto === 'object' && proto !== null && Object.prototype.hasOwnProperty.call(proto, method) && typeof (proto as Record<string, unknown>)[method] === 'function';
+  return (
+    typeof proto === 'object' &&
+    proto !== null &&
+    Object.prototype.hasOwnProperty.call(proto, method) &&
+    typeof (proto as Record<string, unknown>)[method] === 'function'
+  );
 }
 
 export function mljsPatcher(host: TelemetryHost, explicitIdentity: ExplicitIdentity): FrameworkPatcher {

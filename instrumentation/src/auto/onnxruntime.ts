@@ -8,7 +8,15 @@
  * `require`s) and ESM (`dist/esm`) builds; they are separate classes, and each
  * is patched when its entry loads (require hook or import hook).
  */
-import { batchFromTensors, batchSizeOf, featureMatrix, joinColumns, scoreSelector, selectOutput, taskFromColumns } from './batch.js';
+import {
+  batchFromTensors,
+  batchSizeOf,
+  featureMatrix,
+  joinColumns,
+  scoreSelector,
+  selectOutput,
+  taskFromColumns,
+} from './batch.js';
 import type { FlatTensor } from './batch.js';
 import { keyFromBytes } from './config.js';
 import type { BatchData, FrameworkPatcher, PatchTarget, ResolvedModel } from './internal-types.js';
@@ -41,7 +49,12 @@ interface SessionIdentity {
 const sessionIdentities = new WeakMap<object, SessionIdentity>();
 
 function isTensor(v: unknown): v is OrtTensorLike {
-  return typeof v === 'object' && v !== null && Array.isArray((v as OrtTensorLike).dims) && typeof (v as OrtTensorLike).type === 'string';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    Array.isArray((v as OrtTensorLike).dims) &&
+    typeof (v as OrtTensorLike).type === 'string'
+  );
 }
 
 const NUMERIC_TYPES = new Set(['float32', 'float64', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'float16']);
@@ -66,18 +79,29 @@ function identityFromArgs(args: readonly unknown[]): SessionIdentity {
   return { modelKey: 'onnx-model' };
 }
 
-function callInfo(session: OrtSessionLike | undefined, id: SessionIdentity, operation: 'predict' | 'load'): MlModelCallInfo {
+function callInfo(
+  session: OrtSessionLike | undefined,
+  id: SessionIdentity,
+  operation: 'predict' | 'load',
+): MlModelCallInfo {
   return {
     framework: 'onnxruntime',
     operation,
     modelKey: id.modelKey,
     ...(id.modelPath !== undefined ? { modelPath: id.modelPath } : {}),
-    ...(session !== undefined ? { inputNames: session.inputNames, outputNames: session.outputNames, model: session } : {}),
+    ...(session !== undefined
+      ? { inputNames: session.inputNames, outputNames: session.outputNames, model: session }
+      : {}),
   };
 }
 
 /** Reads the features of the feeds and the score output of the results. */
-export function describeRun(model: ResolvedModel, feeds: unknown, results: unknown, outputOrder: readonly string[]): BatchData {
+export function describeRun(
+  model: ResolvedModel,
+  feeds: unknown,
+  results: unknown,
+  outputOrder: readonly string[],
+): BatchData {
   const inputs = new Map<string, FlatTensor>();
   let batchSize: number | undefined;
   if (typeof feeds === 'object' && feeds !== null) {
@@ -109,8 +133,11 @@ export function describeRun(model: ResolvedModel, feeds: unknown, results: unkno
 
 /** The task implied by the declared shape of the score output of a new session. */
 export function describeLoad(model: ResolvedModel, session: unknown): BatchData {
-  const meta = (session as { outputMetadata?: readonly { name?: string; isTensor?: boolean; shape?: readonly (number | string)[] }[] } | undefined)
-    ?.outputMetadata;
+  const meta = (
+    session as
+      | { outputMetadata?: readonly { name?: string; isTensor?: boolean; shape?: readonly (number | string)[] }[] }
+      | undefined
+  )?.outputMetadata;
   if (!Array.isArray(meta)) return {};
   const names = meta.map((m) => m.name ?? '');
   const { output } = scoreSelector(model);
@@ -126,13 +153,20 @@ export function sessionIdentityOf(session: object): SessionIdentity | undefined 
   return sessionIdentities.get(session);
 }
 
-export function onnxruntimePatcher(host: TelemetryHost, explicitIdentity: (model: object) => MlModelConfig | string | undefined): FrameworkPatcher {
+export function onnxruntimePatcher(
+  host: TelemetryHost,
+  explicitIdentity: (model: object) => MlModelConfig | string | undefined,
+): FrameworkPatcher {
   return {
     framework: 'onnxruntime',
     modules: [{ name: ONNXRUNTIME_COMMON, versions: ONNXRUNTIME_VERSIONS }],
     targets(moduleExports: unknown): PatchTarget[] {
       const Session = (moduleExports as { InferenceSession?: unknown } | undefined)?.InferenceSession;
-      if (typeof Session !== 'function' || typeof (Session as { prototype?: { run?: unknown } }).prototype?.run !== 'function') return [];
+      if (
+        typeof Session !== 'function' ||
+        typeof (Session as { prototype?: { run?: unknown } }).prototype?.run !== 'function'
+      )
+        return [];
       const run: PatchTarget = {
         owner: (Session as { prototype: object }).prototype,
         method: 'run',
@@ -165,7 +199,9 @@ export function onnxruntimePatcher(host: TelemetryHost, explicitIdentity: (model
               });
             };
             if (host.getConfig().captureLoadSpans === false) return invoke();
-            return traceModelCall(host, { info: callInfo(undefined, id, 'load') }, invoke, (model, session) => describeLoad(model, session));
+            return traceModelCall(host, { info: callInfo(undefined, id, 'load') }, invoke, (model, session) =>
+              describeLoad(model, session),
+            );
           },
       };
       return [run, create];

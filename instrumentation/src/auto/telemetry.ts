@@ -5,7 +5,13 @@
 import { context, createContextKey, diag, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import { resolveModel } from './config.js';
-import type { BatchData, CallDescriptor, InferenceMetricsSink, NumericMatrix, ResolvedModel } from './internal-types.js';
+import type {
+  BatchData,
+  CallDescriptor,
+  InferenceMetricsSink,
+  NumericMatrix,
+  ResolvedModel,
+} from './internal-types.js';
 import {
   ATTR_ERROR_TYPE,
   ATTR_ML_BATCH_SIZE,
@@ -39,7 +45,8 @@ export function inModelCall(): boolean {
 
 /** `error.type` of a thrown value: its class name, `_OTHER` for non-errors. */
 export function errorType(err: unknown): string {
-  if (err instanceof Error) return err.constructor?.name && err.constructor.name !== 'Object' ? err.constructor.name : err.name || 'Error';
+  if (err instanceof Error)
+    return err.constructor?.name && err.constructor.name !== 'Object' ? err.constructor.name : err.name || 'Error';
   return ERROR_TYPE_OTHER;
 }
 
@@ -72,7 +79,8 @@ function singleRowAttributes(model: ResolvedModel, batch: BatchData): Attributes
   if (p.kind === 'labels' && p.labels.length === 1) return { [ATTR_ML_PREDICTION_CLASS]: String(p.labels[0]) };
   if (p.kind !== 'scores' || p.matrix.rows !== 1) return {};
   const { matrix, scoreColumn } = p;
-  if (scoreColumn !== undefined || matrix.cols === 1) return { [ATTR_ML_PREDICTION_SCORE]: Number(matrix.data[scoreColumn ?? 0]) };
+  if (scoreColumn !== undefined || matrix.cols === 1)
+    return { [ATTR_ML_PREDICTION_SCORE]: Number(matrix.data[scoreColumn ?? 0]) };
   let best = 0;
   for (let c = 1; c < matrix.cols; c++) if (matrix.data[c]! > matrix.data[best]!) best = c;
   return {
@@ -95,7 +103,13 @@ function resolveCached(config: MlInstrumentationConfig, call: CallDescriptor): R
   const key = call.info.model;
   if (typeof key !== 'object' || key === null) return resolveModel(config, call.info, call.identity);
   const hit = resolutions.get(key);
-  if (hit !== undefined && hit.config === config && hit.identity === call.identity && hit.modelKey === call.info.modelKey) return hit.model;
+  if (
+    hit !== undefined &&
+    hit.config === config &&
+    hit.identity === call.identity &&
+    hit.modelKey === call.info.modelKey
+  )
+    return hit.model;
   const model = resolveModel(config, call.info, call.identity);
   resolutions.set(key, { config, identity: call.identity, modelKey: call.info.modelKey, model });
   return model;
@@ -112,7 +126,8 @@ function addFeatureEvents(span: Span, names: readonly string[], m: NumericMatrix
   const rows = Math.min(m.rows, MAX_FEATURE_EVENTS);
   for (let r = 0; r < rows; r++) {
     const attrs: Attributes = {};
-    for (let c = 0; c < m.cols && c < names.length; c++) attrs[ATTR_ML_FEATURE_INPUT(names[c]!)] = String(Number(m.data[r * m.cols + c]));
+    for (let c = 0; c < m.cols && c < names.length; c++)
+      attrs[ATTR_ML_FEATURE_INPUT(names[c]!)] = String(Number(m.data[r * m.cols + c]));
     span.addEvent(EVENT_ML_FEATURES, attrs);
   }
 }
@@ -160,7 +175,10 @@ export function traceModelCall<T>(
         parent,
       )
     : undefined;
-  const callContext: Context = (span !== undefined ? trace.setSpan(parent, span) : parent).setValue(IN_MODEL_CALL, true);
+  const callContext: Context = (span !== undefined ? trace.setSpan(parent, span) : parent).setValue(
+    IN_MODEL_CALL,
+    true,
+  );
   const start = performance.now();
 
   const finish = (err: unknown, failed: boolean, result?: Awaited<T>): void => {
@@ -189,7 +207,11 @@ export function traceModelCall<T>(
       }
       if (config.predictHook !== undefined && operation === 'predict') {
         try {
-          config.predictHook(span, { ...call.info, ...(batch?.batchSize !== undefined ? { batchSize: batch.batchSize } : {}), ...(failed ? { error: err } : {}) });
+          config.predictHook(span, {
+            ...call.info,
+            ...(batch?.batchSize !== undefined ? { batchSize: batch.batchSize } : {}),
+            ...(failed ? { error: err } : {}),
+          });
         } catch (e) {
           diag.error('otel-ml: predictHook threw', e);
         }

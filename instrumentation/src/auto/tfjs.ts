@@ -41,7 +41,12 @@ interface GraphModelLike {
 }
 
 function isTensor(v: unknown): v is TfTensorLike {
-  return typeof v === 'object' && v !== null && Array.isArray((v as TfTensorLike).shape) && typeof (v as TfTensorLike).dataSync === 'function';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    Array.isArray((v as TfTensorLike).shape) &&
+    typeof (v as TfTensorLike).dataSync === 'function'
+  );
 }
 
 function flat(t: TfTensorLike): FlatTensor | undefined {
@@ -100,13 +105,19 @@ function graphModelKey(model: GraphModelLike): { modelKey: string; modelPath?: s
 
 type ExplicitIdentity = (model: object) => MlModelConfig | string | undefined;
 
-function withIdentity(info: MlModelCallInfo, identity: MlModelConfig | string | undefined): { info: MlModelCallInfo; identity?: MlModelConfig | string } {
+function withIdentity(
+  info: MlModelCallInfo,
+  identity: MlModelConfig | string | undefined,
+): { info: MlModelCallInfo; identity?: MlModelConfig | string } {
   return identity !== undefined ? { info, identity } : { info };
 }
 
 function layersTargets(host: TelemetryHost, explicitIdentity: ExplicitIdentity, proto: object): PatchTarget[] {
   return ['predict', 'predictOnBatch']
-    .filter((m) => Object.prototype.hasOwnProperty.call(proto, m) && typeof (proto as Record<string, unknown>)[m] === 'function')
+    .filter(
+      (m) =>
+        Object.prototype.hasOwnProperty.call(proto, m) && typeof (proto as Record<string, unknown>)[m] === 'function',
+    )
     .map((method) => ({
       owner: proto,
       method,
@@ -132,7 +143,10 @@ function layersTargets(host: TelemetryHost, explicitIdentity: ExplicitIdentity, 
 
 function graphTargets(host: TelemetryHost, explicitIdentity: ExplicitIdentity, proto: object): PatchTarget[] {
   return ['execute', 'executeAsync']
-    .filter((m) => Object.prototype.hasOwnProperty.call(proto, m) && typeof (proto as Record<string, unknown>)[m] === 'function')
+    .filter(
+      (m) =>
+        Object.prototype.hasOwnProperty.call(proto, m) && typeof (proto as Record<string, unknown>)[m] === 'function',
+    )
     .map((method) => ({
       owner: proto,
       method,
@@ -140,7 +154,12 @@ function graphTargets(host: TelemetryHost, explicitIdentity: ExplicitIdentity, p
         function patchedExecute(this: GraphModelLike, ...args: unknown[]): unknown {
           const inputNodes = this.inputNodes ?? [];
           const requested = args[1];
-          const outputNodes = typeof requested === 'string' ? [requested] : Array.isArray(requested) ? (requested as string[]) : (this.outputNodes ?? []);
+          const outputNodes =
+            typeof requested === 'string'
+              ? [requested]
+              : Array.isArray(requested)
+                ? (requested as string[])
+                : (this.outputNodes ?? []);
           const info: MlModelCallInfo = {
             framework: 'tensorflowjs',
             operation: 'predict',

@@ -30,11 +30,16 @@ const EXPONENTIAL_AGGREGATION = 5 as AggregationType.EXPONENTIAL_HISTOGRAM;
  * `exportMode: 'instruments'` and some features declared with explicit boundaries, pass
  * {@link EXPONENTIAL_METER_NAME} so that those keep their buckets.
  */
-export function mlFeatureValueView(options: { readonly maxSize?: number; readonly meterName?: string } = {}): ViewOptions {
+export function mlFeatureValueView(
+  options: { readonly maxSize?: number; readonly meterName?: string } = {},
+): ViewOptions {
   return {
     instrumentName: METRIC_ML_FEATURE_VALUE,
     ...(options.meterName !== undefined ? { meterName: options.meterName } : {}),
-    aggregation: { type: EXPONENTIAL_AGGREGATION, options: { maxSize: options.maxSize ?? DEFAULT_EXPONENTIAL_MAX_BUCKETS, recordMinMax: true } },
+    aggregation: {
+      type: EXPONENTIAL_AGGREGATION,
+      options: { maxSize: options.maxSize ?? DEFAULT_EXPONENTIAL_MAX_BUCKETS, recordMinMax: true },
+    },
   };
 }
 
@@ -64,7 +69,10 @@ const mirrors = new WeakMap<MeterProvider, Mirror>();
  * exported on this path; they are reported through `onNegative` instead. The producer path
  * has no such limit.
  */
-export function instrumentMirror(meterProvider: MeterProvider, onNegative: (metric: string) => void): (cell: Cell) => void {
+export function instrumentMirror(
+  meterProvider: MeterProvider,
+  onNegative: (metric: string) => void,
+): (cell: Cell) => void {
   let mirror = mirrors.get(meterProvider);
   if (mirror === undefined) {
     mirror = { counters: new Map(), histograms: new Map(), mainBoundaries: new Map(), extraMeters: 0 };
@@ -79,7 +87,11 @@ export function instrumentMirror(meterProvider: MeterProvider, onNegative: (metr
     if (cell.kind === 'sum') {
       let counter = m.counters.get(cell.metric);
       if (counter === undefined) {
-        counter = main.createCounter(cell.metric, { unit: def.unit, description: def.description, valueType: ValueType.INT });
+        counter = main.createCounter(cell.metric, {
+          unit: def.unit,
+          description: def.description,
+          valueType: ValueType.INT,
+        });
         m.counters.set(cell.metric, counter);
       }
       const c = counter;
@@ -95,7 +107,8 @@ export function instrumentMirror(meterProvider: MeterProvider, onNegative: (metr
       const first = m.mainBoundaries.get(cell.metric);
       if (exponential) meter = meterProvider.getMeter(EXPONENTIAL_METER_NAME, VERSION);
       else if (first === undefined) m.mainBoundaries.set(cell.metric, boundariesKey);
-      else if (first !== boundariesKey) meter = meterProvider.getMeter(`${SCOPE_NAME}/buckets-${++m.extraMeters}`, VERSION);
+      else if (first !== boundariesKey)
+        meter = meterProvider.getMeter(`${SCOPE_NAME}/buckets-${++m.extraMeters}`, VERSION);
       histogram = meter.createHistogram(cell.metric, {
         unit: def.unit,
         description: def.description,

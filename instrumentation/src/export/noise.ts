@@ -74,7 +74,10 @@ export function discreteLaplaceVariance(b: number): number {
  * - one per business metric, `ml.inference.duration` (the call), the shadow agreement: 2 + metrics;
  * - feature attributions, when recorded: one per feature.
  */
-export function predictionSensitivity(features: number, options: { businessMetrics?: number; attributions?: boolean } = {}): number {
+export function predictionSensitivity(
+  features: number,
+  options: { businessMetrics?: number; attributions?: boolean } = {},
+): number {
   return 2 * features + 3 + 5 + 2 + (options.businessMetrics ?? 1) + (options.attributions === true ? features : 0);
 }
 

@@ -1,5 +1,19 @@
 import { ValueType, type HrTime } from '@opentelemetry/api';
-import { ATTR_ML_DEPLOYMENT_ROLE, ATTR_ML_MODEL_NAME, ATTR_ML_MODEL_TASK, ATTR_ML_MODEL_VERSION, ATTR_ML_PRIVACY_PART, METRIC_ML_PRIVACY_NOISE_VARIANCE, exponentialAtScale, explicitFromExponential, mergeExponential, ML_PRIVACY_PART_VALUE_NEGATIVE, subtractExponential, type ExponentialBuckets, type ExponentialHistogram } from '@otel-ml/conventions';
+import {
+  ATTR_ML_DEPLOYMENT_ROLE,
+  ATTR_ML_MODEL_NAME,
+  ATTR_ML_MODEL_TASK,
+  ATTR_ML_MODEL_VERSION,
+  ATTR_ML_PRIVACY_PART,
+  METRIC_ML_PRIVACY_NOISE_VARIANCE,
+  exponentialAtScale,
+  explicitFromExponential,
+  mergeExponential,
+  ML_PRIVACY_PART_VALUE_NEGATIVE,
+  subtractExponential,
+  type ExponentialBuckets,
+  type ExponentialHistogram,
+} from '@otel-ml/conventions';
 import type {
   AggregationTemporality,
   AggregationTemporalitySelector,
@@ -72,7 +86,12 @@ interface Released {
 type NoisyState =
   | { kind: 'sum'; truth: number; pos: number; neg: number }
   | { kind: 'histogram'; truth: Float64Array; pos: Float64Array; neg: Float64Array }
-  | { kind: 'exponential'; truth: ExponentialHistogram | undefined; pos: ExponentialHistogram | undefined; neg: ExponentialHistogram | undefined };
+  | {
+      kind: 'exponential';
+      truth: ExponentialHistogram | undefined;
+      pos: ExponentialHistogram | undefined;
+      neg: ExponentialHistogram | undefined;
+    };
 
 /** One noisy release of a series: the positive part, and the negative part when it is not empty (or, cumulative, once it was not). */
 interface NoisyRelease<T> {
@@ -91,7 +110,12 @@ function negativePart(v: number): number {
 }
 
 /** An exponential histogram of the given parts (count = their total, no sum, min or max). */
-function partsHistogram(scale: number, zeroCount: number, positive: ExponentialBuckets, negative: ExponentialBuckets): ExponentialHistogram {
+function partsHistogram(
+  scale: number,
+  zeroCount: number,
+  positive: ExponentialBuckets,
+  negative: ExponentialBuckets,
+): ExponentialHistogram {
   let count = zeroCount;
   for (const c of positive.bucketCounts) count += c;
   for (const c of negative.bucketCounts) count += c;
@@ -103,7 +127,11 @@ const MAX_MERGE_BUCKETS = 1 << 20;
 type SdkExponential = ExponentialHistogramMetricData['dataPoints'][number]['value'];
 
 /** The sdk-metrics shape of an explicit histogram of the same buckets (see `exponentialAsExplicit`). */
-function sdkExplicit(h: ExponentialHistogram, exact: boolean, withMinMax: boolean): HistogramMetricData['dataPoints'][number]['value'] {
+function sdkExplicit(
+  h: ExponentialHistogram,
+  exact: boolean,
+  withMinMax: boolean,
+): HistogramMetricData['dataPoints'][number]['value'] {
   const x = explicitFromExponential(h);
   return {
     buckets: { boundaries: [...x.boundaries], counts: [...x.counts] },
@@ -201,7 +229,13 @@ export class MlMetricProducer implements MetricProducer {
     } catch (err) {
       errors.push(err);
     }
-    return { resourceMetrics: { resource: EMPTY_RESOURCE, scopeMetrics: [{ scope: { name: SCOPE_NAME, version: VERSION }, metrics }] }, errors };
+    return {
+      resourceMetrics: {
+        resource: EMPTY_RESOURCE,
+        scopeMetrics: [{ scope: { name: SCOPE_NAME, version: VERSION }, metrics }],
+      },
+      errors,
+    };
   }
 
   private collectInto(out: MetricData[]): void {
@@ -215,14 +249,18 @@ export class MlMetricProducer implements MetricProducer {
       const agg = source.aggregator;
       now = agg.now();
       for (const c of agg.allCells()) live.push(c);
-      const noise = source.privacy !== undefined && source.privacy.epsilon > 0 && source.privacy.scale > 0 ? source.privacy : undefined;
+      const noise =
+        source.privacy !== undefined && source.privacy.epsilon > 0 && source.privacy.scale > 0
+          ? source.privacy
+          : undefined;
       if (noise !== undefined) {
         // one noise statement per model identity among the source's series
         const seen = new Set<string>();
         for (const cell of agg.allCells()) {
           const a = cell.attributes as Record<string, unknown>;
           const attributes: Record<string, string> = {};
-          for (const k of [ATTR_ML_MODEL_NAME, ATTR_ML_MODEL_VERSION, ATTR_ML_MODEL_TASK, ATTR_ML_DEPLOYMENT_ROLE]) if (typeof a[k] === 'string') attributes[k] = a[k] as string;
+          for (const k of [ATTR_ML_MODEL_NAME, ATTR_ML_MODEL_VERSION, ATTR_ML_MODEL_TASK, ATTR_ML_DEPLOYMENT_ROLE])
+            if (typeof a[k] === 'string') attributes[k] = a[k] as string;
           const key = JSON.stringify(attributes);
           if (seen.has(key)) continue;
           seen.add(key);
@@ -237,32 +275,65 @@ export class MlMetricProducer implements MetricProducer {
         const key = cell.kind === 'exponential' && !asExplicit ? cell.metric + '#exponential' : cell.metric;
         let metric = byName.get(key);
         if (metric === undefined) {
-          const descriptor = { name: def.name, description: def.description, unit: def.unit, valueType: cell.kind === 'sum' ? ValueType.INT : ValueType.DOUBLE };
+          const descriptor = {
+            name: def.name,
+            description: def.description,
+            unit: def.unit,
+            valueType: cell.kind === 'sum' ? ValueType.INT : ValueType.DOUBLE,
+          };
           metric =
             cell.kind === 'histogram' || asExplicit
               ? { descriptor, aggregationTemporality: histTemporality, dataPointType: HISTOGRAM_POINTS, dataPoints: [] }
               : cell.kind === 'exponential'
-                ? { descriptor, aggregationTemporality: histTemporality, dataPointType: EXPONENTIAL_POINTS, dataPoints: [] }
-                : { descriptor, aggregationTemporality: sumTemporality, dataPointType: SUM_POINTS, isMonotonic: true, dataPoints: [] };
+                ? {
+                    descriptor,
+                    aggregationTemporality: histTemporality,
+                    dataPointType: EXPONENTIAL_POINTS,
+                    dataPoints: [],
+                  }
+                : {
+                    descriptor,
+                    aggregationTemporality: sumTemporality,
+                    dataPointType: SUM_POINTS,
+                    isMonotonic: true,
+                    dataPoints: [],
+                  };
           byName.set(key, metric);
         }
         const delta = metric.aggregationTemporality === DELTA;
-        const startMs = delta && this.lastCollectMs !== undefined ? Math.max(cell.startTimeMs, this.lastCollectMs) : cell.startTimeMs;
-        const times = { startTime: hrTime(startMs), endTime: hrTime(Math.max(now, startMs)), attributes: { ...cell.attributes } };
+        const startMs =
+          delta && this.lastCollectMs !== undefined ? Math.max(cell.startTimeMs, this.lastCollectMs) : cell.startTimeMs;
+        const times = {
+          startTime: hrTime(startMs),
+          endTime: hrTime(Math.max(now, startMs)),
+          attributes: { ...cell.attributes },
+        };
         const negativeTimes = { ...times, attributes: { ...cell.attributes, ...NEGATIVE_PART } };
         if (noise !== undefined) {
           // noisy: the positive parts on the series, the negative parts on its companion (noise.ts)
           if (cell.kind === 'histogram') {
             const r = this.noisyHistogram(cell, noise, delta);
-            const point = (counts: Float64Array) => ({ buckets: { boundaries: [...cell.boundaries], counts: Array.from(counts) }, count: counts.reduce((a, c) => a + c, 0) });
+            const point = (counts: Float64Array) => ({
+              buckets: { boundaries: [...cell.boundaries], counts: Array.from(counts) },
+              count: counts.reduce((a, c) => a + c, 0),
+            });
             if (r.pos !== undefined) (metric as HistogramMetricData).dataPoints.push({ ...times, value: point(r.pos) });
-            if (r.neg !== undefined) (metric as HistogramMetricData).dataPoints.push({ ...negativeTimes, value: point(r.neg) });
+            if (r.neg !== undefined)
+              (metric as HistogramMetricData).dataPoints.push({ ...negativeTimes, value: point(r.neg) });
           } else if (cell.kind === 'exponential') {
             const r = this.noisyExponential(cell, noise, delta);
-            for (const [h, t] of [[r.pos, times], [r.neg, negativeTimes]] as const) {
+            for (const [h, t] of [
+              [r.pos, times],
+              [r.neg, negativeTimes],
+            ] as const) {
               if (h === undefined) continue;
-              if (asExplicit) (metric as HistogramMetricData).dataPoints.push({ ...t, value: sdkExplicit(h, false, false) });
-              else (metric as ExponentialHistogramMetricData).dataPoints.push({ ...t, value: sdkExponential(h, false, false) });
+              if (asExplicit)
+                (metric as HistogramMetricData).dataPoints.push({ ...t, value: sdkExplicit(h, false, false) });
+              else
+                (metric as ExponentialHistogramMetricData).dataPoints.push({
+                  ...t,
+                  value: sdkExponential(h, false, false),
+                });
             }
           } else {
             const r = this.noisySum(cell.id, cell.value, noise, delta);
@@ -277,8 +348,13 @@ export class MlMetricProducer implements MetricProducer {
         } else if (cell.kind === 'exponential') {
           const point = this.exponentialPoint(cell, delta);
           if (point === undefined) continue;
-          if (asExplicit) (metric as HistogramMetricData).dataPoints.push({ ...times, value: sdkExplicit(point, true, !delta) });
-          else (metric as ExponentialHistogramMetricData).dataPoints.push({ ...times, value: sdkExponential(point, true, !delta) });
+          if (asExplicit)
+            (metric as HistogramMetricData).dataPoints.push({ ...times, value: sdkExplicit(point, true, !delta) });
+          else
+            (metric as ExponentialHistogramMetricData).dataPoints.push({
+              ...times,
+              value: sdkExponential(point, true, !delta),
+            });
         } else {
           const total = cell.value;
           const prev = this.previous.get(cell.id);
@@ -308,8 +384,18 @@ export class MlMetricProducer implements MetricProducer {
    * `ml.privacy.noise.variance`: by how much this export's noise raised the variance of every
    * bucket and counter of each noisy model (cumulative: the running total since the first export).
    */
-  private noisePoints(sources: readonly { attributes: Record<string, string>; variance: number }[], now: number, previousMs: number | undefined, temporality: AggregationTemporality): SumMetricData {
-    const descriptor = { name: METRIC_ML_PRIVACY_NOISE_VARIANCE, description: 'Variance of the differential-privacy noise added to each bucket and counter, summed over exports', unit: '1', valueType: ValueType.DOUBLE };
+  private noisePoints(
+    sources: readonly { attributes: Record<string, string>; variance: number }[],
+    now: number,
+    previousMs: number | undefined,
+    temporality: AggregationTemporality,
+  ): SumMetricData {
+    const descriptor = {
+      name: METRIC_ML_PRIVACY_NOISE_VARIANCE,
+      description: 'Variance of the differential-privacy noise added to each bucket and counter, summed over exports',
+      unit: '1',
+      valueType: ValueType.DOUBLE,
+    };
     const dataPoints: SumMetricData['dataPoints'] = [];
     for (const { attributes, variance } of sources) {
       const key = JSON.stringify(attributes);
@@ -317,9 +403,20 @@ export class MlMetricProducer implements MetricProducer {
       if (t === undefined) this.noiseTotals.set(key, (t = { startMs: previousMs ?? now, total: 0 }));
       t.total += variance;
       const startMs = temporality === DELTA ? Math.min(now, Math.max(t.startMs, previousMs ?? t.startMs)) : t.startMs;
-      dataPoints.push({ startTime: hrTime(startMs), endTime: hrTime(now), attributes, value: temporality === DELTA ? variance : t.total });
+      dataPoints.push({
+        startTime: hrTime(startMs),
+        endTime: hrTime(now),
+        attributes,
+        value: temporality === DELTA ? variance : t.total,
+      });
     }
-    return { descriptor, aggregationTemporality: temporality, dataPointType: SUM_POINTS, isMonotonic: true, dataPoints };
+    return {
+      descriptor,
+      aggregationTemporality: temporality,
+      dataPointType: SUM_POINTS,
+      isMonotonic: true,
+      dataPoints,
+    };
   }
 
   /**
@@ -337,7 +434,10 @@ export class MlMetricProducer implements MetricProducer {
     return subtractExponential(h, prev);
   }
 
-  private histogramPoint(cell: HistogramCell, delta: boolean): HistogramMetricData['dataPoints'][number]['value'] | undefined {
+  private histogramPoint(
+    cell: HistogramCell,
+    delta: boolean,
+  ): HistogramMetricData['dataPoints'][number]['value'] | undefined {
     const counts = cell.counts;
     const count = cell.count;
     if (!delta) {
@@ -378,11 +478,18 @@ export class MlMetricProducer implements MetricProducer {
   }
 
   /** An explicit histogram's noisy release, bucket by bucket (see {@link noisySum}). */
-  private noisyHistogram(cell: HistogramCell, noise: NoiseSettings, delta: boolean): NoisyRelease<Float64Array | undefined> {
+  private noisyHistogram(
+    cell: HistogramCell,
+    noise: NoiseSettings,
+    delta: boolean,
+  ): NoisyRelease<Float64Array | undefined> {
     const n = cell.counts.length;
     let st = this.noisy.get(cell.id);
     if (st === undefined || st.kind !== 'histogram' || st.truth.length !== n) {
-      this.noisy.set(cell.id, (st = { kind: 'histogram', truth: new Float64Array(n), pos: new Float64Array(n), neg: new Float64Array(n) }));
+      this.noisy.set(
+        cell.id,
+        (st = { kind: 'histogram', truth: new Float64Array(n), pos: new Float64Array(n), neg: new Float64Array(n) }),
+      );
     }
     const p = new Float64Array(n);
     const m = new Float64Array(n);
@@ -408,13 +515,21 @@ export class MlMetricProducer implements MetricProducer {
    * {@link noisySum}). The cumulative parts are brought to a lowered scale by adding neighbouring
    * buckets, so they stay monotonic.
    */
-  private noisyExponential(cell: ExponentialCell, noise: NoiseSettings, delta: boolean): NoisyRelease<ExponentialHistogram | undefined> {
+  private noisyExponential(
+    cell: ExponentialCell,
+    noise: NoiseSettings,
+    delta: boolean,
+  ): NoisyRelease<ExponentialHistogram | undefined> {
     let st = this.noisy.get(cell.id);
-    if (st === undefined || st.kind !== 'exponential') this.noisy.set(cell.id, (st = { kind: 'exponential', truth: undefined, pos: undefined, neg: undefined }));
+    if (st === undefined || st.kind !== 'exponential')
+      this.noisy.set(cell.id, (st = { kind: 'exponential', truth: undefined, pos: undefined, neg: undefined }));
     const h = cell.histogram();
     const prev = st.truth === undefined ? undefined : exponentialAtScale(st.truth, h.scale);
     st.truth = h;
-    const side = (t: ExponentialBuckets, q: ExponentialBuckets | undefined): [ExponentialBuckets, ExponentialBuckets] => {
+    const side = (
+      t: ExponentialBuckets,
+      q: ExponentialBuckets | undefined,
+    ): [ExponentialBuckets, ExponentialBuckets] => {
       const p = new Array<number>(t.bucketCounts.length);
       const m = new Array<number>(t.bucketCounts.length);
       for (let k = 0; k < p.length; k++) {
@@ -424,7 +539,10 @@ export class MlMetricProducer implements MetricProducer {
         p[k] = positivePart(d);
         m[k] = negativePart(d);
       }
-      return [{ offset: t.offset, bucketCounts: p }, { offset: t.offset, bucketCounts: m }];
+      return [
+        { offset: t.offset, bucketCounts: p },
+        { offset: t.offset, bucketCounts: m },
+      ];
     };
     const z = noisyDelta(h.zeroCount - (prev?.zeroCount ?? 0), noise.scale, noise.uniform);
     const [pp, pm] = side(h.positive, prev?.positive);

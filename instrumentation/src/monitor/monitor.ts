@@ -1,12 +1,34 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { context, diag, metrics, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  diag,
+  metrics,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import { BASELINE_SCHEMA_VERSIONS_READ, isModelTask, MODEL_TASKS, type BaselineFile } from '@otel-ml/conventions';
 import { ModelAggregator } from '../aggregation/model-aggregator.js';
-import type { AggregationSnapshot, DeploymentRole, FeatureRow, PredictionOutput, SliceValues, Temporality } from '../aggregation/types.js';
+import type {
+  AggregationSnapshot,
+  DeploymentRole,
+  FeatureRow,
+  PredictionOutput,
+  SliceValues,
+  Temporality,
+} from '../aggregation/types.js';
 import { instrumentMirror } from '../export/instruments.js';
 import { MlMetricProducer, type MetricSource } from '../export/producer.js';
-import { noiseSettings, predictionSensitivity, PRIVATE_EXPONENTIAL_BUCKETS, type NoiseSettings } from '../export/noise.js';
+import {
+  noiseSettings,
+  predictionSensitivity,
+  PRIVATE_EXPONENTIAL_BUCKETS,
+  type NoiseSettings,
+} from '../export/noise.js';
 import * as N from '../names.js';
 import { SCOPE_NAME, VERSION } from '../version.js';
 import { issueReporter } from './diagnostics.js';
@@ -36,7 +58,6 @@ interface Pending {
   shadow?: PredictionOutput;
 }
 
-
 /** Monitors in producer mode, read by `createMlMetricProducer()`. */
 const producerMonitors = new Set<MetricSource>();
 
@@ -50,7 +71,9 @@ const producerMonitors = new Set<MetricSource>();
  * new NodeSDK({ metricReaders: [reader] }).start();
  * ```
  */
-export function createMlMetricProducer(options: ConstructorParameters<typeof MlMetricProducer>[1] = {}): MlMetricProducer {
+export function createMlMetricProducer(
+  options: ConstructorParameters<typeof MlMetricProducer>[1] = {},
+): MlMetricProducer {
   return new MlMetricProducer(() => producerMonitors, options);
 }
 
@@ -61,7 +84,10 @@ function envFlag(name: string): boolean | undefined {
   return undefined;
 }
 
-function loadBaseline(b: BaselineFile | string | undefined, report: (detail: string) => void): BaselineFile | undefined {
+function loadBaseline(
+  b: BaselineFile | string | undefined,
+  report: (detail: string) => void,
+): BaselineFile | undefined {
   if (b === undefined) return undefined;
   try {
     const file = typeof b === 'string' ? (JSON.parse(readFileSync(b, 'utf8')) as BaselineFile) : b;
@@ -69,7 +95,10 @@ function loadBaseline(b: BaselineFile | string | undefined, report: (detail: str
       report('baseline has no features object; ignoring it');
       return undefined;
     }
-    if (!BASELINE_SCHEMA_VERSIONS_READ.includes(file.schemaVersion)) report(`baseline schemaVersion ${String(file.schemaVersion)} (this version reads ${BASELINE_SCHEMA_VERSIONS_READ.join(' and ')}); using it anyway`);
+    if (!BASELINE_SCHEMA_VERSIONS_READ.includes(file.schemaVersion))
+      report(
+        `baseline schemaVersion ${String(file.schemaVersion)} (this version reads ${BASELINE_SCHEMA_VERSIONS_READ.join(' and ')}); using it anyway`,
+      );
     return file;
   } catch (err) {
     report(`cannot read baseline ${typeof b === 'string' ? b : ''}: ${String(err)}`);
@@ -78,7 +107,11 @@ function loadBaseline(b: BaselineFile | string | undefined, report: (detail: str
 }
 
 function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
-  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
+  return (
+    v !== null &&
+    (typeof v === 'object' || typeof v === 'function') &&
+    typeof (v as { then?: unknown }).then === 'function'
+  );
 }
 
 /** `error.type` of a thrown value: its `name` (e.g. `TypeError`), else `_OTHER`. */
@@ -98,7 +131,10 @@ function topScore(out: PredictionOutput): number | undefined {
   const scores = out.scores;
   if (scores === undefined || scores === null || typeof scores !== 'object') return undefined;
   let best: number | undefined;
-  const values = Array.isArray(scores) || ArrayBuffer.isView(scores) ? Array.from(scores as ArrayLike<number>) : Object.values(scores);
+  const values =
+    Array.isArray(scores) || ArrayBuffer.isView(scores)
+      ? Array.from(scores as ArrayLike<number>)
+      : Object.values(scores);
   for (const v of values) if (typeof v === 'number' && Number.isFinite(v) && (best === undefined || v > best)) best = v;
   return best;
 }
@@ -118,8 +154,16 @@ export function createModelMonitor(options: ModelMonitorOptions): ModelMonitor {
   const disabled = process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true';
   const model = options?.model;
   if (disabled) return new Monitor(options, undefined);
-  if (model === null || typeof model !== 'object' || typeof model.name !== 'string' || model.name === '' || !isModelTask(model.task)) {
-    diag.error(`@otel-ml/instrumentation: createModelMonitor needs model.name and model.task (one of ${MODEL_TASKS.join(', ')}); monitor disabled`);
+  if (
+    model === null ||
+    typeof model !== 'object' ||
+    typeof model.name !== 'string' ||
+    model.name === '' ||
+    !isModelTask(model.task)
+  ) {
+    diag.error(
+      `@otel-ml/instrumentation: createModelMonitor needs model.name and model.task (one of ${MODEL_TASKS.join(', ')}); monitor disabled`,
+    );
     return new Monitor(options, undefined);
   }
   const report = issueReporter(model.name);
@@ -131,7 +175,15 @@ export function createModelMonitor(options: ModelMonitorOptions): ModelMonitor {
     aggregator = new ModelAggregator({
       model,
       // with privacy on, unseen categories are never named (every feature is treated as sensitive)
-      features: options.privacy !== undefined ? allSensitive(options.features ?? (baseline === undefined ? undefined : Object.entries(baseline.features).map(([name, fb]) => ({ name, type: fb.type })))) : options.features,
+      features:
+        options.privacy !== undefined
+          ? allSensitive(
+              options.features ??
+                (baseline === undefined
+                  ? undefined
+                  : Object.entries(baseline.features).map(([name, fb]) => ({ name, type: fb.type }))),
+            )
+          : options.features,
       baseline,
       classes: options.classes,
       role: options.role,
@@ -139,13 +191,17 @@ export function createModelMonitor(options: ModelMonitorOptions): ModelMonitor {
       limits: options.limits,
       threshold: options.threshold,
       // noise is added to every bucket: fewer buckets, less noise per distribution (docs/privacy.md)
-      exponentialMaxBuckets: options.exponentialMaxBuckets ?? (options.privacy !== undefined ? PRIVATE_EXPONENTIAL_BUCKETS : undefined),
+      exponentialMaxBuckets:
+        options.exponentialMaxBuckets ?? (options.privacy !== undefined ? PRIVATE_EXPONENTIAL_BUCKETS : undefined),
       ...(options.projections !== undefined ? { projections: options.projections } : {}),
       valueBoundaries: options.valueBoundaries,
       businessBoundaries: options.businessBoundaries,
       clock: options.clock,
       onIssue: report,
-      onCell: exportMode === 'instruments' ? instrumentMirror(options.meterProvider ?? metrics.getMeterProvider(), onNegative) : undefined,
+      onCell:
+        exportMode === 'instruments'
+          ? instrumentMirror(options.meterProvider ?? metrics.getMeterProvider(), onNegative)
+          : undefined,
     });
     return new Monitor(options, aggregator, report);
   } catch (err) {
@@ -161,7 +217,10 @@ function allSensitive(features: ModelMonitorOptions['features']): ModelMonitorOp
 /** The noise of `privacy` for a model of `features` declared features (see `PrivacyOptions`). */
 function privacySettings(privacy: PrivacyOptions, features: number): NoiseSettings {
   const given = privacy.sensitivity;
-  const sensitivity = given !== undefined && Number.isInteger(given) && given >= 1 ? given : predictionSensitivity(features, { businessMetrics: privacy.businessMetrics ?? 1 });
+  const sensitivity =
+    given !== undefined && Number.isInteger(given) && given >= 1
+      ? given
+      : predictionSensitivity(features, { businessMetrics: privacy.businessMetrics ?? 1 });
   return noiseSettings(privacy.epsilon, sensitivity, privacy.random);
 }
 
@@ -192,12 +251,22 @@ class Monitor implements ModelMonitor, ShadowHost {
     this.clock = options?.clock ?? Date.now;
     this.role = options?.role ?? 'primary';
     this.join = new OutcomeJoin<Pending>(options?.outcomes, this.clock, `${randomBytes(6).toString('hex')}-`);
-    const privacy = aggregator !== undefined && options.privacy !== undefined && options.privacy.epsilon > 0 ? privacySettings(options.privacy, aggregator.features.length) : undefined;
+    const privacy =
+      aggregator !== undefined && options.privacy !== undefined && options.privacy.epsilon > 0
+        ? privacySettings(options.privacy, aggregator.features.length)
+        : undefined;
     this.source = aggregator === undefined ? undefined : { aggregator, ...(privacy !== undefined ? { privacy } : {}) };
-    this.metricProducer = new MlMetricProducer(() => (this.source !== undefined && this.agg !== undefined ? [this.source] : []));
-    if (this.source !== undefined && (options.exportMode ?? 'producer') === 'producer') producerMonitors.add(this.source);
-    if (options?.privacy !== undefined && !(options.privacy.epsilon > 0)) this.report('invalid_input', 'privacy.epsilon must be > 0; no noise is added');
-    if (options?.privacy?.sensitivity !== undefined && !(Number.isInteger(options.privacy.sensitivity) && options.privacy.sensitivity >= 1)) {
+    this.metricProducer = new MlMetricProducer(() =>
+      this.source !== undefined && this.agg !== undefined ? [this.source] : [],
+    );
+    if (this.source !== undefined && (options.exportMode ?? 'producer') === 'producer')
+      producerMonitors.add(this.source);
+    if (options?.privacy !== undefined && !(options.privacy.epsilon > 0))
+      this.report('invalid_input', 'privacy.epsilon must be > 0; no noise is added');
+    if (
+      options?.privacy?.sensitivity !== undefined &&
+      !(Number.isInteger(options.privacy.sensitivity) && options.privacy.sensitivity >= 1)
+    ) {
       this.report('invalid_input', 'privacy.sensitivity must be an integer >= 1; the computed sensitivity is used');
     }
     this.tracer = (options?.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE_NAME, VERSION);
@@ -226,14 +295,28 @@ class Monitor implements ModelMonitor, ShadowHost {
   observe(input: ObserveInput): string {
     const agg = this.agg;
     const isObject = input !== null && typeof input === 'object';
-    const given = isObject && typeof input.id === 'string' && input.id !== '' && input.id.length <= MAX_ID_LENGTH ? input.id : undefined;
+    const given =
+      isObject && typeof input.id === 'string' && input.id !== '' && input.id.length <= MAX_ID_LENGTH
+        ? input.id
+        : undefined;
     if (agg === undefined) return given ?? this.join.addNew(undefined);
     try {
-      if (given === undefined && isObject && input.id !== undefined) agg.issue('invalid_input', `prediction id must be a non-empty string of at most ${MAX_ID_LENGTH} characters; generated one`);
+      if (given === undefined && isObject && input.id !== undefined)
+        agg.issue(
+          'invalid_input',
+          `prediction id must be a non-empty string of at most ${MAX_ID_LENGTH} characters; generated one`,
+        );
       agg.observe(input);
       const entry: Pending | undefined =
         isObject && this.join.maxEntries > 0
-          ? { t: this.clock(), role: this.role, slices: input.slices, score: input.score, scores: input.scores, prediction: input.prediction }
+          ? {
+              t: this.clock(),
+              role: this.role,
+              slices: input.slices,
+              score: input.score,
+              scores: input.scores,
+              prediction: input.prediction,
+            }
           : undefined;
       if (given === undefined) return this.join.addNew(entry);
       if (entry !== undefined) this.join.add(given, entry);
@@ -267,8 +350,17 @@ class Monitor implements ModelMonitor, ShadowHost {
         return false;
       }
       const delaySeconds = Math.max(0, (this.clock() - entry.t) / 1000);
-      agg.recordOutcome({ score: entry.score, scores: entry.scores, prediction: entry.prediction, label, slices: entry.slices, role: entry.role, delaySeconds });
-      if (entry.shadow !== undefined) agg.recordOutcome({ ...entry.shadow, label, slices: entry.slices, role: 'shadow' });
+      agg.recordOutcome({
+        score: entry.score,
+        scores: entry.scores,
+        prediction: entry.prediction,
+        label,
+        slices: entry.slices,
+        role: entry.role,
+        delaySeconds,
+      });
+      if (entry.shadow !== undefined)
+        agg.recordOutcome({ ...entry.shadow, label, slices: entry.slices, role: 'shadow' });
       return true;
     } catch (err) {
       this.report('invalid_input', `recordOutcome: ${String(err)}`);
@@ -276,12 +368,19 @@ class Monitor implements ModelMonitor, ShadowHost {
     }
   }
 
-  recordBusinessOutcome(name: string, value: number, options: { predictionId?: string; slices?: SliceValues } = {}): void {
+  recordBusinessOutcome(
+    name: string,
+    value: number,
+    options: { predictionId?: string; slices?: SliceValues } = {},
+  ): void {
     const agg = this.agg;
     if (agg === undefined) return;
     try {
       const pending = typeof options?.predictionId === 'string' ? this.join.peek(options.predictionId) : undefined;
-      agg.recordBusinessValue(name, value, { role: pending?.role ?? this.role, slices: options?.slices ?? pending?.slices });
+      agg.recordBusinessValue(name, value, {
+        role: pending?.role ?? this.role,
+        slices: options?.slices ?? pending?.slices,
+      });
     } catch (err) {
       this.report('invalid_input', `recordBusinessOutcome: ${String(err)}`);
     }
@@ -300,7 +399,11 @@ class Monitor implements ModelMonitor, ShadowHost {
   }
 
   /** @internal Records a shadow candidate's row outputs (role shadow) and attaches them to pending outcomes. */
-  recordShadowRows(outputs: readonly PredictionOutput[], ids: readonly string[], slices: SliceValues | undefined): void {
+  recordShadowRows(
+    outputs: readonly PredictionOutput[],
+    ids: readonly string[],
+    slices: SliceValues | undefined,
+  ): void {
     const agg = this.agg;
     if (agg === undefined) return;
     for (let i = 0; i < outputs.length; i++) {
@@ -367,7 +470,15 @@ class Monitor implements ModelMonitor, ShadowHost {
     }
   }
 
-  private finishCall<A extends unknown[], O>(span: Span, start: number, args: A, mapping: WrapMapping<A, O>, ok: boolean, output: O | undefined, err: unknown): void {
+  private finishCall<A extends unknown[], O>(
+    span: Span,
+    start: number,
+    args: A,
+    mapping: WrapMapping<A, O>,
+    ok: boolean,
+    output: O | undefined,
+    err: unknown,
+  ): void {
     const agg = this.agg;
     try {
       const seconds = (performance.now() - start) / 1000;
@@ -378,7 +489,10 @@ class Monitor implements ModelMonitor, ShadowHost {
         span.setAttribute(N.ATTR_ML_BATCH_SIZE, n);
         span.setAttribute(N.ATTR_ERROR_TYPE, errorType);
         if (err instanceof Error) span.recordException(err);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message.slice(0, 256) : undefined });
+        span.setStatus({
+          code: SpanStatusCode.ERROR,
+          message: err instanceof Error ? err.message.slice(0, 256) : undefined,
+        });
         agg?.recordInference(seconds, { errorType, rows: n });
         return;
       }
@@ -392,7 +506,14 @@ class Monitor implements ModelMonitor, ShadowHost {
       for (let i = 0; i < n; i++) {
         const out: PredictionOutput | undefined = outputs?.[i];
         const features: FeatureRow | undefined = rows?.[i];
-        ids[i] = this.observe({ features, score: out?.score, scores: out?.scores, prediction: out?.prediction, id: givenIds?.[i], slices });
+        ids[i] = this.observe({
+          features,
+          score: out?.score,
+          scores: out?.scores,
+          prediction: out?.prediction,
+          id: givenIds?.[i],
+          slices,
+        });
       }
       if (n === 1) {
         span.setAttribute(N.ATTR_ML_PREDICTION_ID, ids[0]!);
@@ -403,9 +524,14 @@ class Monitor implements ModelMonitor, ShadowHost {
         if (cls !== undefined) span.setAttribute(N.ATTR_ML_PREDICTION_CLASS, cls);
       }
       if (this.captureFeatures && rows !== undefined) this.addFeatureEvents(span, rows, ids);
-      if (mapping.onPredictions !== undefined) this.safeMap('onPredictions', () => mapping.onPredictions!(ids, output as O, ...args));
+      if (mapping.onPredictions !== undefined)
+        this.safeMap('onPredictions', () => mapping.onPredictions!(ids, output as O, ...args));
       if (this.shadows.size > 0 && outputs !== undefined) {
-        for (const s of this.shadows) s.offer({ args, outputs, ids, slices }, mapping.outputs as ((o: unknown, ...a: unknown[]) => readonly PredictionOutput[] | undefined) | undefined);
+        for (const s of this.shadows)
+          s.offer(
+            { args, outputs, ids, slices },
+            mapping.outputs as ((o: unknown, ...a: unknown[]) => readonly PredictionOutput[] | undefined) | undefined,
+          );
       }
     } catch (e) {
       this.report('mapping_error', `wrap: ${String(e)}`);
@@ -435,8 +561,16 @@ class Monitor implements ModelMonitor, ShadowHost {
     }
   }
 
-  shadow<A extends unknown[], R>(candidate: (...args: A) => R, options: ShadowOptions<A, Awaited<R>> = {}): ShadowHandle {
-    const runner = new ShadowRunner(this, candidate as (...args: unknown[]) => unknown, options as ShadowOptions<unknown[], unknown>, () => this.shadows.delete(runner));
+  shadow<A extends unknown[], R>(
+    candidate: (...args: A) => R,
+    options: ShadowOptions<A, Awaited<R>> = {},
+  ): ShadowHandle {
+    const runner = new ShadowRunner(
+      this,
+      candidate as (...args: unknown[]) => unknown,
+      options as ShadowOptions<unknown[], unknown>,
+      () => this.shadows.delete(runner),
+    );
     if (this.agg !== undefined && typeof candidate === 'function') this.shadows.add(runner);
     return runner;
   }

@@ -166,7 +166,8 @@ export class OutcomeJoin<T extends { readonly t: number }> {
     this.pending.set(id, entry);
     this.order.push({ id, entry });
     if (this.pending.size > this.maxEntries) this.evictOldest();
-    else if (this.order.length > 2 * this.pending.size + 1024) this.order.filter((s) => this.pending.get(s.id) === s.entry);
+    else if (this.order.length > 2 * this.pending.size + 1024)
+      this.order.filter((s) => this.pending.get(s.id) === s.entry);
     if (entry.t >= this.nextSweepMs) this.sweep(entry.t);
   }
 

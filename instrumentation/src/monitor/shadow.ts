@@ -117,7 +117,9 @@ export class ShadowRunner implements ShadowHandle {
       return Number.isFinite(a) && Number.isFinite(b) && Math.abs(a - b) <= this.tolerance * Math.max(1, Math.abs(a));
     }
     if (task === 'ranking') {
-      return typeof p.score === 'number' && typeof c.score === 'number' && Math.abs(p.score - c.score) <= this.tolerance;
+      return (
+        typeof p.score === 'number' && typeof c.score === 'number' && Math.abs(p.score - c.score) <= this.tolerance
+      );
     }
     const a = this.host.predictedClass(p);
     return a !== undefined && a === this.host.predictedClass(c);

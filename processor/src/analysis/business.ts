@@ -4,7 +4,14 @@
  * Pure.
  */
 import type { ExplicitHistogram } from '@otel-ml/conventions';
-import { businessValueTest, histogramMoments, perUnit, StatisticsInputError, type Moments, type VerdictLimits } from '../statistics/index.js';
+import {
+  businessValueTest,
+  histogramMoments,
+  perUnit,
+  StatisticsInputError,
+  type Moments,
+  type VerdictLimits,
+} from '../statistics/index.js';
 import type { BusinessMetricReport, BusinessReport, CheckEntry } from './report-types.js';
 import { checkEntry } from './verdicts.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
@@ -23,7 +30,12 @@ function perPrediction(h: ExplicitHistogram | undefined, predictions: number): M
   }
 }
 
-function metricReport(name: string, reference: WindowSnapshot, current: WindowSnapshot, limits: Partial<VerdictLimits>): BusinessMetricReport {
+function metricReport(
+  name: string,
+  reference: WindowSnapshot,
+  current: WindowSnapshot,
+  limits: Partial<VerdictLimits>,
+): BusinessMetricReport {
   const h = current.business[name];
   const r = reference.business[name];
   const cur = perPrediction(h, predictionsOf(current));
@@ -45,7 +57,11 @@ function metricReport(name: string, reference: WindowSnapshot, current: WindowSn
 }
 
 /** The window's business metrics against the reference's; null when the window records none. */
-export function businessReport(reference: WindowSnapshot, current: WindowSnapshot, limits: Partial<VerdictLimits>): BusinessReport | null {
+export function businessReport(
+  reference: WindowSnapshot,
+  current: WindowSnapshot,
+  limits: Partial<VerdictLimits>,
+): BusinessReport | null {
   const names = Object.keys(current.business ?? {}).sort();
   if (names.length === 0) return null;
   return { metrics: Object.fromEntries(names.map((n) => [n, metricReport(n, reference, current, limits)])) };
@@ -53,5 +69,7 @@ export function businessReport(reference: WindowSnapshot, current: WindowSnapsho
 
 /** The `business_value` check of each metric. */
 export function businessChecks(b: BusinessReport | null, since: string | null): CheckEntry[] {
-  return Object.entries(b?.metrics ?? {}).map(([metric, m]) => checkEntry('business_value', m.test.verdict, since, { metric }));
+  return Object.entries(b?.metrics ?? {}).map(([metric, m]) =>
+    checkEntry('business_value', m.test.verdict, since, { metric }),
+  );
 }

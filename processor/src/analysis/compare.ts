@@ -41,7 +41,16 @@ export interface ComparisonSettings {
   readonly positiveLabel?: string;
 }
 
-const DEFAULTS = { alpha: DEFAULT_ALPHA, minRows: DEFAULT_MIN_ROWS, minOutcomes: 30, minPerformanceDelta: 0.01, minErrorRateDelta: 0.005, latencyTolerance: 0.1, threshold: DEFAULT_THRESHOLD, positiveLabel: '1' };
+const DEFAULTS = {
+  alpha: DEFAULT_ALPHA,
+  minRows: DEFAULT_MIN_ROWS,
+  minOutcomes: 30,
+  minPerformanceDelta: 0.01,
+  minErrorRateDelta: 0.005,
+  latencyTolerance: 0.1,
+  threshold: DEFAULT_THRESHOLD,
+  positiveLabel: '1',
+};
 
 /** Runs `f`, returning null when the statistics reject the input (empty, mismatched...). */
 function guarded<T>(f: () => T): T | null {
@@ -54,12 +63,16 @@ function guarded<T>(f: () => T): T | null {
 }
 
 function onBoundaries(h: ExplicitHistogram, like: ExplicitHistogram): ExplicitHistogram | null {
-  if (h.boundaries.length === like.boundaries.length && h.boundaries.every((b, i) => b === like.boundaries[i])) return h;
+  if (h.boundaries.length === like.boundaries.length && h.boundaries.every((b, i) => b === like.boundaries[i]))
+    return h;
   const r = rebinExplicit(h, like.boundaries);
   return r.ok ? r.histogram : null;
 }
 
-function scoreComparison(p: ExplicitHistogram | undefined, c: ExplicitHistogram | undefined): ComparisonReport['score'] {
+function scoreComparison(
+  p: ExplicitHistogram | undefined,
+  c: ExplicitHistogram | undefined,
+): ComparisonReport['score'] {
   if (!p || !c || p.count <= 0 || c.count <= 0) return null;
   return guarded(() => {
     const cur = onBoundaries(c, p);
@@ -87,10 +100,17 @@ function outcomesOf(v: WindowSnapshot, s: typeof DEFAULTS): Outcomes | null {
       const pos = m.tp + m.fn;
       const neg = m.tn + m.fp;
       const auc = pos > 0 && neg > 0 ? rocAuc(split) : null;
-      return { correct: m.tp + m.tn, total: pos + neg, auc: auc === null ? null : { value: auc, se: aucStandardError(auc, pos, neg) } };
+      return {
+        correct: m.tp + m.tn,
+        total: pos + neg,
+        auc: auc === null ? null : { value: auc, se: aucStandardError(auc, pos, neg) },
+      };
     });
   }
-  const total = Object.values(v.outcomes.confusion).reduce((a, row) => a + Object.values(row).reduce((x, y) => x + y, 0), 0);
+  const total = Object.values(v.outcomes.confusion).reduce(
+    (a, row) => a + Object.values(row).reduce((x, y) => x + y, 0),
+    0,
+  );
   if (total <= 0) return null;
   return guarded(() => ({ correct: multiclassMetrics(v.outcomes.confusion).accuracy * total, total, auc: null }));
 }
@@ -114,7 +134,11 @@ const pv = (p: number) => (p < 1e-4 ? 'p < 1e-4' : `p = ${p.toFixed(4)}`);
  * Shadow traffic is the same rows as the primary's, so its samples are not independent; the
  * independent-sample tests are then conservative for accuracy and AUC.
  */
-export function compareDeployments(noisyPrimary: WindowSnapshot, noisyCandidate: WindowSnapshot, settings: ComparisonSettings = {}): ComparisonReport {
+export function compareDeployments(
+  noisyPrimary: WindowSnapshot,
+  noisyCandidate: WindowSnapshot,
+  settings: ComparisonSettings = {},
+): ComparisonReport {
   // windows of senders with differential privacy on may hold negative counts (windows/noisy.ts)
   const primary = statisticalView(noisyPrimary);
   const candidate = statisticalView(noisyCandidate);
@@ -132,27 +156,39 @@ export function compareDeployments(noisyPrimary: WindowSnapshot, noisyCandidate:
   const sh = Object.keys(candidate.shadow).length > 0 ? candidate.shadow : primary.shadow;
   const agree = sh['agree'] ?? 0;
   const disagree = sh['disagree'] ?? 0;
-  const agreement = agree + disagree > 0 ? { rate: agree / (agree + disagree), count: agree + disagree, errors: sh['error'] ?? 0 } : null;
+  const agreement =
+    agree + disagree > 0
+      ? { rate: agree / (agree + disagree), count: agree + disagree, errors: sh['error'] ?? 0 }
+      : null;
 
   const pl = latencyOf(primary);
   const cl = latencyOf(candidate);
-  const latency = pl && cl && pl.count > 0 && cl.count > 0
-    ? guarded(() => {
-        const c = onBoundaries(cl, pl);
-        if (!c) return null;
-        const primaryMean = pl.sum / pl.count;
-        const candidateMean = cl.sum / cl.count;
-        return { primaryMean, candidateMean, difference: candidateMean - primaryMean, primaryP95: histogramQuantile(pl, 0.95), candidateP95: histogramQuantile(cl, 0.95), pValue: ksTest(pl, c).pValue };
-      })
-    : null;
+  const latency =
+    pl && cl && pl.count > 0 && cl.count > 0
+      ? guarded(() => {
+          const c = onBoundaries(cl, pl);
+          if (!c) return null;
+          const primaryMean = pl.sum / pl.count;
+          const candidateMean = cl.sum / cl.count;
+          return {
+            primaryMean,
+            candidateMean,
+            difference: candidateMean - primaryMean,
+            primaryP95: histogramQuantile(pl, 0.95),
+            candidateP95: histogramQuantile(cl, 0.95),
+            pValue: ksTest(pl, c).pValue,
+          };
+        })
+      : null;
   const pe = errorsOf(primary);
   const ce = errorsOf(candidate);
-  const errors = pe + ce > 0 && primary.rows + pe > 0 && candidate.rows + ce > 0
-    ? (() => {
-        const t = twoProportionTest(pe, primary.rows + pe, ce, candidate.rows + ce);
-        return { primaryRate: t.p1, candidateRate: t.p2, difference: t.difference, pValue: t.pValue };
-      })()
-    : null;
+  const errors =
+    pe + ce > 0 && primary.rows + pe > 0 && candidate.rows + ce > 0
+      ? (() => {
+          const t = twoProportionTest(pe, primary.rows + pe, ce, candidate.rows + ce);
+          return { primaryRate: t.p1, candidateRate: t.p2, difference: t.difference, pValue: t.pValue };
+        })()
+      : null;
   const po = outcomesOf(primary, s);
   const co = outcomesOf(candidate, s);
   let performance: ComparisonReport['performance'] = null;
@@ -161,16 +197,22 @@ export function compareDeployments(noisyPrimary: WindowSnapshot, noisyCandidate:
     const auc = po.auc && co.auc ? independentDifference(po.auc.value, po.auc.se, co.auc.value, co.auc.se) : null;
     performance = {
       accuracy: { primary: t.p1, candidate: t.p2, difference: t.difference, pValue: t.pValue },
-      rocAuc: auc && po.auc && co.auc ? { primary: po.auc.value, candidate: co.auc.value, difference: auc.difference, pValue: auc.pValue } : null,
+      rocAuc:
+        auc && po.auc && co.auc
+          ? { primary: po.auc.value, candidate: co.auc.value, difference: auc.difference, pValue: auc.pValue }
+          : null,
     };
   }
 
   // Decisive findings: [name, signed "candidate better" effect, p-value, minimum effect].
   const tests: [string, number, number, number][] = [];
-  if (performance?.accuracy) tests.push(['accuracy', performance.accuracy.difference, performance.accuracy.pValue, s.minPerformanceDelta]);
-  if (performance?.rocAuc) tests.push(['ROC AUC', performance.rocAuc.difference, performance.rocAuc.pValue, s.minPerformanceDelta]);
+  if (performance?.accuracy)
+    tests.push(['accuracy', performance.accuracy.difference, performance.accuracy.pValue, s.minPerformanceDelta]);
+  if (performance?.rocAuc)
+    tests.push(['ROC AUC', performance.rocAuc.difference, performance.rocAuc.pValue, s.minPerformanceDelta]);
   if (errors) tests.push(['error rate', -errors.difference, errors.pValue, s.minErrorRateDelta]);
-  if (latency) tests.push(['mean latency', -latency.difference / latency.primaryMean, latency.pValue, s.latencyTolerance]);
+  if (latency)
+    tests.push(['mean latency', -latency.difference / latency.primaryMean, latency.pValue, s.latencyTolerance]);
   let verdict: ComparisonVerdict;
   if (primary.rows < s.minRows || candidate.rows < s.minRows) {
     verdict = 'insufficient_data';
@@ -187,11 +229,29 @@ export function compareDeployments(noisyPrimary: WindowSnapshot, noisyCandidate:
       else worse = true;
     }
     verdict = worse ? 'candidate_worse' : better ? 'candidate_better' : 'no_difference';
-    if (verdict === 'no_difference') reasons.push(tests.length > 0 ? `no significant difference in ${tests.map((t) => t[0]).join(', ')}` : 'nothing decisive to compare (no outcomes, errors or latency)');
+    if (verdict === 'no_difference')
+      reasons.push(
+        tests.length > 0
+          ? `no significant difference in ${tests.map((t) => t[0]).join(', ')}`
+          : 'nothing decisive to compare (no outcomes, errors or latency)',
+      );
   }
-  if (score && score.pValue < s.alpha) reasons.push(`score distribution differs (JS ${f3(score.jensenShannon)}, ${pv(score.pValue)})`);
+  if (score && score.pValue < s.alpha)
+    reasons.push(`score distribution differs (JS ${f3(score.jensenShannon)}, ${pv(score.pValue)})`);
   if (agreement) reasons.push(`rows agree ${(agreement.rate * 100).toFixed(1)}% of ${agreement.count}`);
-  return { primary: side(primary), candidate: side(candidate), verdict, reasons, alpha: s.alpha, score, classes, agreement, latency, errors, performance };
+  return {
+    primary: side(primary),
+    candidate: side(candidate),
+    verdict,
+    reasons,
+    alpha: s.alpha,
+    score,
+    classes,
+    agreement,
+    latency,
+    errors,
+    performance,
+  };
 }
 
 /**
@@ -201,5 +261,11 @@ export function compareDeployments(noisyPrimary: WindowSnapshot, noisyCandidate:
 export function primaryFor(candidate: WindowSnapshot, closed: readonly WindowSnapshot[]): WindowSnapshot | undefined {
   if (candidate.model.role === 'primary') return undefined;
   const res = JSON.stringify(candidate.model.resource);
-  return closed.find((s) => s.model.role === 'primary' && s.model.name === candidate.model.name && s.end === candidate.end && JSON.stringify(s.model.resource) === res);
+  return closed.find(
+    (s) =>
+      s.model.role === 'primary' &&
+      s.model.name === candidate.model.name &&
+      s.end === candidate.end &&
+      JSON.stringify(s.model.resource) === res,
+  );
 }

@@ -7,8 +7,27 @@
  * `unknown_feature`). Pure.
  */
 import { CATEGORY_OVERFLOW } from '@otel-ml/conventions';
-import { explicitBucketList, explicitBuckets, exponentialBuckets, outOfRange, outOfRangeTest, rangeOf, resolveLimits, riseTest, type Bucket, type BucketList, type VerdictLimits } from '../statistics/index.js';
-import type { CheckEntry, DataQualityFeatureReport, DataQualityReport, NewCategoryReport, OutOfRangeReport, UnknownFeatureReport } from './report-types.js';
+import {
+  explicitBucketList,
+  explicitBuckets,
+  exponentialBuckets,
+  outOfRange,
+  outOfRangeTest,
+  rangeOf,
+  resolveLimits,
+  riseTest,
+  type Bucket,
+  type BucketList,
+  type VerdictLimits,
+} from '../statistics/index.js';
+import type {
+  CheckEntry,
+  DataQualityFeatureReport,
+  DataQualityReport,
+  NewCategoryReport,
+  OutOfRangeReport,
+  UnknownFeatureReport,
+} from './report-types.js';
 import { checkEntry } from './verdicts.js';
 import { numericValueCount, type FeatureWindow, type WindowSnapshot } from '../windows/snapshot.js';
 
@@ -35,9 +54,14 @@ function inOrder(buckets: readonly Bucket[]): boolean {
  * of its exponential histogram: different values, e.g. two service versions) with the min and max
  * of both. An explicit histogram alone is read in place.
  */
-function numericBuckets(f: FeatureWindow): { buckets: readonly Bucket[] | BucketList; observed: { min?: number; max?: number }; count: number } {
+function numericBuckets(f: FeatureWindow): {
+  buckets: readonly Bucket[] | BucketList;
+  observed: { min?: number; max?: number };
+  count: number;
+} {
   const parts = [f.histogram, f.exponential].filter((h) => h !== undefined && h.count > 0);
-  let buckets: readonly Bucket[] | BucketList | null = f.histogram && !f.exponential ? explicitBucketList(f.histogram) : null;
+  let buckets: readonly Bucket[] | BucketList | null =
+    f.histogram && !f.exponential ? explicitBucketList(f.histogram) : null;
   if (buckets === null) {
     const all = f.histogram ? explicitBuckets(f.histogram) : [];
     if (f.exponential) for (const b of exponentialBuckets(f.exponential)) all.push(b);
@@ -61,7 +85,14 @@ function outOfRangeOf(ref: FeatureWindow, cur: FeatureWindow, l: VerdictLimits):
   const range = rangeOf(r.buckets, r.observed);
   if (range === null || c.count <= 0) return null;
   const count = outOfRange(c.buckets, range, c.observed);
-  return { range: [range.minLow, range.maxHigh], exact: range.exact, below: count.below, above: count.above, count: count.total, test: outOfRangeTest(count, r.count, l) };
+  return {
+    range: [range.minLow, range.maxHigh],
+    exact: range.exact,
+    below: count.below,
+    above: count.above,
+    count: count.total,
+    test: outOfRangeTest(count, r.count, l),
+  };
 }
 
 function newCategoryOf(ref: FeatureWindow, cur: FeatureWindow, o: VerdictLimits): NewCategoryReport {
@@ -70,12 +101,32 @@ function newCategoryOf(ref: FeatureWindow, cur: FeatureWindow, o: VerdictLimits)
   const isNew = (c: string) => c !== CATEGORY_OVERFLOW && !(known[c]! > 0);
   const count = Object.entries(current).reduce((a, [c, n]) => a + (isNew(c) || c === CATEGORY_OVERFLOW ? n : 0), 0);
   const total = sumOf(current);
-  const test = riseTest({ count, total }, { count: known[CATEGORY_OVERFLOW] ?? 0, total: sumOf(known) }, o.maxNewCategoryIncrease, o, 'in unknown categories', 'values');
-  return { count, share: total > 0 ? count / total : null, categories: top(current, isNew, MAX_CATEGORIES), unseen: top(cur.unseen ?? {}, (v) => !(known[v]! > 0), MAX_UNSEEN), test };
+  const test = riseTest(
+    { count, total },
+    { count: known[CATEGORY_OVERFLOW] ?? 0, total: sumOf(known) },
+    o.maxNewCategoryIncrease,
+    o,
+    'in unknown categories',
+    'values',
+  );
+  return {
+    count,
+    share: total > 0 ? count / total : null,
+    categories: top(current, isNew, MAX_CATEGORIES),
+    unseen: top(cur.unseen ?? {}, (v) => !(known[v]! > 0), MAX_UNSEEN),
+    test,
+  };
 }
 
 function featureReport(ref: FeatureWindow, cur: FeatureWindow, o: VerdictLimits): DataQualityFeatureReport {
-  const invalid = riseTest({ count: cur.invalid ?? 0, total: valuesOf(cur) + cur.missing }, { count: ref.invalid ?? 0, total: valuesOf(ref) + ref.missing }, o.maxInvalidIncrease, o, 'of the wrong type', 'rows with this feature');
+  const invalid = riseTest(
+    { count: cur.invalid ?? 0, total: valuesOf(cur) + cur.missing },
+    { count: ref.invalid ?? 0, total: valuesOf(ref) + ref.missing },
+    o.maxInvalidIncrease,
+    o,
+    'of the wrong type',
+    'rows with this feature',
+  );
   return {
     invalid,
     outOfRange: isNumeric(ref) && isNumeric(cur) ? outOfRangeOf(ref, cur, o) : null,
@@ -84,7 +135,11 @@ function featureReport(ref: FeatureWindow, cur: FeatureWindow, o: VerdictLimits)
 }
 
 /** The window's data quality against the reference; null when the window reports no feature. */
-export function dataQualityReport(reference: WindowSnapshot, current: WindowSnapshot, limits: Partial<VerdictLimits>): DataQualityReport | null {
+export function dataQualityReport(
+  reference: WindowSnapshot,
+  current: WindowSnapshot,
+  limits: Partial<VerdictLimits>,
+): DataQualityReport | null {
   const names = Object.keys(current.features).sort();
   if (names.length === 0 && Object.keys(current.unknownFeatures ?? {}).length === 0) return null;
   const features: Record<string, DataQualityFeatureReport> = {};

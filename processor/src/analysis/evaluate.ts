@@ -26,7 +26,13 @@ import {
   type SliceInput,
   type VerdictLimits,
 } from '../statistics/index.js';
-import { benjaminiHochberg, bootstrapInterval, criticalValues, decideDrift, fallbackEvidence } from '../statistics/index.js';
+import {
+  benjaminiHochberg,
+  bootstrapInterval,
+  criticalValues,
+  decideDrift,
+  fallbackEvidence,
+} from '../statistics/index.js';
 import { unresolvedFeatures } from './report-types.js';
 import type {
   AttributionFeatureReport,
@@ -49,9 +55,21 @@ import type { FeatureWindow, WindowSnapshot } from '../windows/snapshot.js';
 import { statisticalView } from '../windows/noisy.js';
 import { numericPair, type NumericPair } from './numeric-pair.js';
 import { jointDrift } from './joint.js';
-import { DEFAULT_ALPHA, DEFAULT_MIN_JENSEN_SHANNON, DEFAULT_MIN_PSI, DEFAULT_MIN_ROWS, DEFAULT_THRESHOLD } from '../statistics/defaults.js';
+import {
+  DEFAULT_ALPHA,
+  DEFAULT_MIN_JENSEN_SHANNON,
+  DEFAULT_MIN_PSI,
+  DEFAULT_MIN_ROWS,
+  DEFAULT_THRESHOLD,
+} from '../statistics/defaults.js';
 import { SLICE_DRIFT_DEFAULTS, sliceDriftReport, type DistributionEngine } from './slice-drift.js';
-import { criticalValuesOf, driftStatisticFields, NO_CRITICAL_VALUES, NO_SOURCES, type DriftSources } from '../statistics/registry.js';
+import {
+  criticalValuesOf,
+  driftStatisticFields,
+  NO_CRITICAL_VALUES,
+  NO_SOURCES,
+  type DriftSources,
+} from '../statistics/registry.js';
 
 export interface EvaluationSettings {
   /** Significance level after Benjamini-Hochberg (default 0.01). */
@@ -77,7 +95,12 @@ export interface EvaluationSettings {
 }
 
 export interface EvaluationContext {
-  readonly model: { readonly name: string; readonly version?: string; readonly task?: ModelTask; readonly role?: string };
+  readonly model: {
+    readonly name: string;
+    readonly version?: string;
+    readonly task?: ModelTask;
+    readonly role?: string;
+  };
   readonly referenceKind: ReferenceKindName;
   /** The configured kind, the reason of a fallback and whose reference it is (live service; see analysis/reference-report.ts). */
   readonly referenceChoice?: ReferenceChoiceContext;
@@ -89,7 +112,15 @@ export interface EvaluationContext {
 
 const asTask = (t: string): ModelTask | undefined => (isModelTask(t) ? t : undefined);
 
-const DEFAULTS = { alpha: DEFAULT_ALPHA, minRows: DEFAULT_MIN_ROWS, minPsi: DEFAULT_MIN_PSI, minJensenShannon: DEFAULT_MIN_JENSEN_SHANNON, threshold: DEFAULT_THRESHOLD, positiveLabel: '1', bootstrapBelow: 1000 };
+const DEFAULTS = {
+  alpha: DEFAULT_ALPHA,
+  minRows: DEFAULT_MIN_ROWS,
+  minPsi: DEFAULT_MIN_PSI,
+  minJensenShannon: DEFAULT_MIN_JENSEN_SHANNON,
+  threshold: DEFAULT_THRESHOLD,
+  positiveLabel: '1',
+  bootstrapBelow: 1000,
+};
 
 /**
  * Decile boundaries of a reference histogram when no baseline gave them: the fine boundaries at
@@ -109,7 +140,8 @@ export function decilesFromHistogram(h: ExplicitHistogram, groups = 10): number[
     }
   }
   // A boundary at or above the last non-empty fine bucket leaves an empty top bin: drop it.
-  while (out.length > 0 && h.counts.slice(h.boundaries.indexOf(out[out.length - 1]!) + 1).every((c) => c === 0)) out.pop();
+  while (out.length > 0 && h.counts.slice(h.boundaries.indexOf(out[out.length - 1]!) + 1).every((c) => c === 0))
+    out.pop();
   return out;
 }
 
@@ -130,7 +162,8 @@ export function histogramQuantile(h: ExplicitHistogram, q: number): number | nul
   return h.boundaries[h.boundaries.length - 1] ?? null;
 }
 
-const interval = (lo: number | null, hi: number | null) => `(${lo === null ? '-inf' : fmtEdge(lo)}, ${hi === null ? 'inf' : fmtEdge(hi)}]`;
+const interval = (lo: number | null, hi: number | null) =>
+  `(${lo === null ? '-inf' : fmtEdge(lo)}, ${hi === null ? 'inf' : fmtEdge(hi)}]`;
 
 /**
  * Bin labels, memoized: every window of a feature has the same decile bins, so the same few
@@ -156,7 +189,8 @@ function binLabel(lo: number | null, hi: number | null): string {
   }
   return label;
 }
-const fmtEdge = (v: number) => (Math.abs(v) >= 1000 || (v !== 0 && Math.abs(v) < 0.01) ? v.toPrecision(3) : String(Math.round(v * 1000) / 1000));
+const fmtEdge = (v: number) =>
+  Math.abs(v) >= 1000 || (v !== 0 && Math.abs(v) < 0.01) ? v.toPrecision(3) : String(Math.round(v * 1000) / 1000);
 
 function total(counts: ArrayLike<number>): number {
   let t = 0;
@@ -164,7 +198,11 @@ function total(counts: ArrayLike<number>): number {
   return t;
 }
 
-function shares(labels: readonly { label: string; lower: number | null; upper: number | null }[], ref: ArrayLike<number>, cur: ArrayLike<number>): BinShare[] {
+function shares(
+  labels: readonly { label: string; lower: number | null; upper: number | null }[],
+  ref: ArrayLike<number>,
+  cur: ArrayLike<number>,
+): BinShare[] {
   const rt = total(ref) || 1;
   const ct = total(cur) || 1;
   const out = new Array<BinShare>(labels.length);
@@ -212,12 +250,21 @@ interface Pending {
   readonly pValue: number | null;
   readonly count: number;
   /** Numeric features: the evidence of the KS fallback and of a complete shift (see decideDrift). */
-  readonly fallback?: { readonly insufficientResolution: string | null; readonly ks: number | null; readonly completeShift: boolean };
+  readonly fallback?: {
+    readonly insufficientResolution: string | null;
+    readonly ks: number | null;
+    readonly completeShift: boolean;
+  };
 }
 
 const chiSquareP = (b: BinnedDrift): number => b.chiSquare.pValue;
 
-function emptyDistribution(type: 'numeric' | 'categorical', count: number, referenceCount: number, note: string): Omit<DistributionReport, 'drift'> {
+function emptyDistribution(
+  type: 'numeric' | 'categorical',
+  count: number,
+  referenceCount: number,
+  note: string,
+): Omit<DistributionReport, 'drift'> {
   return {
     type,
     count,
@@ -246,8 +293,19 @@ function numericComparison(pair: NumericPair, decileEdges: readonly number[] | u
   const { reference: ref, current: cur } = pair;
   const cmp = compareNumeric(ref, cur, { alpha: s.alpha, ...(decileEdges !== undefined ? { decileEdges } : {}) });
   const notes = [pair.note, cmp.resolution?.note ?? null].filter((n): n is string => n !== null);
-  if (cmp.status === 'insufficient_data') return { report: emptyDistribution('numeric', cur.count, ref.count, [...notes, cmp.reason!].join('; ')), pValue: null, count: cur.count };
-  const bins: BinShare[] = cmp.bins.map((b) => ({ label: binLabel(b.lower, b.upper), lower: b.lower, upper: b.upper, reference: b.reference, current: b.current }));
+  if (cmp.status === 'insufficient_data')
+    return {
+      report: emptyDistribution('numeric', cur.count, ref.count, [...notes, cmp.reason!].join('; ')),
+      pValue: null,
+      count: cur.count,
+    };
+  const bins: BinShare[] = cmp.bins.map((b) => ({
+    label: binLabel(b.lower, b.upper),
+    lower: b.lower,
+    upper: b.upper,
+    reference: b.reference,
+    current: b.current,
+  }));
   const b = cmp.binned;
   if (b === null) notes.push(`insufficient resolution: ${cmp.reason}`);
   // without bins only the statistics of the ordered cells (KS, W1) and their critical values mean something
@@ -262,7 +320,8 @@ function numericComparison(pair: NumericPair, decileEdges: readonly number[] | u
       referenceMissingRate: null,
       ...driftStatisticFields(sources, critical),
       critical,
-      psiInterval: b && cur.count < s.bootstrapBelow ? lowVolumeInterval(cmp.referenceBinCounts, cmp.currentBinCounts) : null,
+      psiInterval:
+        b && cur.count < s.bootstrapBelow ? lowVolumeInterval(cmp.referenceBinCounts, cmp.currentBinCounts) : null,
       unseenCategories: null,
       bins,
       topMovers: topMovers(bins),
@@ -274,16 +333,33 @@ function numericComparison(pair: NumericPair, decileEdges: readonly number[] | u
   };
 }
 
-function categoricalDistribution(ref: Readonly<Record<string, number>>, cur: Readonly<Record<string, number>>, alpha: number, bootstrapBelow: number): Pending {
+function categoricalDistribution(
+  ref: Readonly<Record<string, number>>,
+  cur: Readonly<Record<string, number>>,
+  alpha: number,
+  bootstrapBelow: number,
+): Pending {
   const refCount = Object.values(ref).reduce((a, b) => a + b, 0);
   const curCount = Object.values(cur).reduce((a, b) => a + b, 0);
   if (refCount <= 0 || curCount <= 0) {
-    return { report: emptyDistribution('categorical', curCount, refCount, refCount <= 0 ? 'reference has no values' : 'no values in the current window'), pValue: null, count: curCount };
+    return {
+      report: emptyDistribution(
+        'categorical',
+        curCount,
+        refCount,
+        refCount <= 0 ? 'reference has no values' : 'no values in the current window',
+      ),
+      pValue: null,
+      count: curCount,
+    };
   }
   const d = categoricalDrift(ref, cur);
   // categories have no order: the statistics of ordered cells (KS, W1) do not apply
   const sources: DriftSources = { bins: d, ordered: null };
-  const critical = criticalValuesOf(criticalValues({ referenceCount: refCount, currentCount: curCount, bins: d.categories.length, alpha }), sources);
+  const critical = criticalValuesOf(
+    criticalValues({ referenceCount: refCount, currentCount: curCount, bins: d.categories.length, alpha }),
+    sources,
+  );
   const bins = shares(
     d.categories.map((c) => ({ label: c, lower: null, upper: null })),
     d.referenceCounts,
@@ -309,20 +385,48 @@ function categoricalDistribution(ref: Readonly<Record<string, number>>, cur: Rea
   };
 }
 
-function featureDistribution(name: string, ref: FeatureWindow | undefined, cur: FeatureWindow | undefined, ctx: EvaluationContext, s: typeof DEFAULTS, refRows: number, curRows: number): Pending {
+function featureDistribution(
+  name: string,
+  ref: FeatureWindow | undefined,
+  cur: FeatureWindow | undefined,
+  ctx: EvaluationContext,
+  s: typeof DEFAULTS,
+  refRows: number,
+  curRows: number,
+): Pending {
   const refMissing = ref?.missing ?? 0;
   const curMissing = cur?.missing ?? 0;
   let p: Pending;
   // like with like: which of the explicit and exponential histograms are compared (numeric-pair.ts)
   const pair = numericPair(ref, cur);
   if (pair) {
-    p = cur?.categories && !cur.histogram && !cur.exponential
-      ? { report: emptyDistribution('numeric', 0, pair.reference.count, 'numeric in the reference, categorical in the current window'), pValue: null, count: 0 }
-      : numericComparison(pair, ctx.decileBoundaries?.get(name), s);
+    p =
+      cur?.categories && !cur.histogram && !cur.exponential
+        ? {
+            report: emptyDistribution(
+              'numeric',
+              0,
+              pair.reference.count,
+              'numeric in the reference, categorical in the current window',
+            ),
+            pValue: null,
+            count: 0,
+          }
+        : numericComparison(pair, ctx.decileBoundaries?.get(name), s);
   } else if (ref?.categories) {
-    p = (cur?.histogram || cur?.exponential) && !cur.categories
-      ? { report: emptyDistribution('categorical', 0, 0, 'categorical in the reference, numeric in the current window'), pValue: null, count: 0 }
-      : categoricalDistribution(ref.categories, cur?.categories ?? {}, s.alpha, s.bootstrapBelow);
+    p =
+      (cur?.histogram || cur?.exponential) && !cur.categories
+        ? {
+            report: emptyDistribution(
+              'categorical',
+              0,
+              0,
+              'categorical in the reference, numeric in the current window',
+            ),
+            pValue: null,
+            count: 0,
+          }
+        : categoricalDistribution(ref.categories, cur?.categories ?? {}, s.alpha, s.bootstrapBelow);
   } else {
     const type = cur?.categories ? 'categorical' : 'numeric';
     p = { report: emptyDistribution(type, 0, 0, 'feature not in the reference'), pValue: null, count: 0 };
@@ -375,7 +479,13 @@ function calibrationReport(split: LabelSplitScores | null): CalibrationReport | 
     mce: c.mce,
     brier: c.brier,
     count: c.count,
-    bins: c.curve.map((b) => ({ lower: b.lower, upper: b.upper, count: b.count, meanPredicted: b.meanPredicted ?? null, observedRate: b.observedRate ?? null })),
+    bins: c.curve.map((b) => ({
+      lower: b.lower,
+      upper: b.upper,
+      count: b.count,
+      meanPredicted: b.meanPredicted ?? null,
+      observedRate: b.observedRate ?? null,
+    })),
   };
 }
 
@@ -399,7 +509,17 @@ interface PerfNumbers {
 }
 
 function performanceOf(v: WindowSnapshot, task: ModelTask | undefined, s: typeof DEFAULTS): PerfNumbers | null {
-  const none: PerfNumbers = { count: 0, accuracy: null, precision: null, recall: null, f1: null, rocAuc: null, mae: null, rmse: null, macroF1: null };
+  const none: PerfNumbers = {
+    count: 0,
+    accuracy: null,
+    precision: null,
+    recall: null,
+    f1: null,
+    rocAuc: null,
+    mae: null,
+    rmse: null,
+    macroF1: null,
+  };
   if (task === 'regression') {
     const abs = v.outcomes.absoluteError;
     const sq = v.outcomes.squaredError;
@@ -412,7 +532,15 @@ function performanceOf(v: WindowSnapshot, task: ModelTask | undefined, s: typeof
     const m = binaryMetricsAtThreshold(split, s.threshold);
     const count = m.tp + m.fp + m.tn + m.fn;
     const both = m.tp + m.fn > 0 && m.tn + m.fp > 0;
-    return { ...none, count, accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, rocAuc: both ? rocAuc(split) : null };
+    return {
+      ...none,
+      count,
+      accuracy: m.accuracy,
+      precision: m.precision,
+      recall: m.recall,
+      f1: m.f1,
+      rocAuc: both ? rocAuc(split) : null,
+    };
   }
   const confusion = v.outcomes.confusion;
   const total = Object.values(confusion).reduce((a, row) => a + Object.values(row).reduce((x, y) => x + y, 0), 0);
@@ -441,9 +569,18 @@ function verdictsOf(
   drift: Pick<ModelReport, 'features' | 'prediction' | 'window'>,
 ): VerdictsReport {
   const binary = task === 'binary_classification' || task === undefined;
-  const scores = { current: binary ? splitOf(current, s.positiveLabel) : null, reference: binary ? splitOf(reference, s.positiveLabel) : null };
+  const scores = {
+    current: binary ? splitOf(current, s.positiveLabel) : null,
+    reference: binary ? splitOf(reference, s.positiveLabel) : null,
+  };
   const calibration = { current: cal, reference: cal ? calibrationReport(scores.reference) : null };
-  return windowVerdicts(reference, current, { performance: perf, scores, calibration, threshold: s.threshold, positiveLabel: s.positiveLabel }, { alpha: s.alpha, minCount: s.minRows, ...limits }, drift);
+  return windowVerdicts(
+    reference,
+    current,
+    { performance: perf, scores, calibration, threshold: s.threshold, positiveLabel: s.positiveLabel },
+    { alpha: s.alpha, minCount: s.minRows, ...limits },
+    drift,
+  );
 }
 
 /**
@@ -451,14 +588,21 @@ function verdictsOf(
  * reference's label-split score histograms applied to the window's score histogram (see
  * statistics/cbpe.ts). Null unless the reference has outcomes and the window has scores.
  */
-export function estimatedPerformance(reference: WindowSnapshot, current: WindowSnapshot, settings: Pick<EvaluationSettings, 'threshold' | 'positiveLabel'> = {}): EstimatedPerformanceReport | null {
+export function estimatedPerformance(
+  reference: WindowSnapshot,
+  current: WindowSnapshot,
+  settings: Pick<EvaluationSettings, 'threshold' | 'positiveLabel'> = {},
+): EstimatedPerformanceReport | null {
   const threshold = settings.threshold ?? DEFAULTS.threshold;
   const positiveLabel = settings.positiveLabel ?? DEFAULTS.positiveLabel;
   const refSplit = splitOf(reference, positiveLabel);
   let scores = current.score;
   if (!refSplit || !scores || scores.count <= 0) return null;
   try {
-    if (scores.boundaries.length !== refSplit.boundaries.length || scores.boundaries.some((b, i) => b !== refSplit.boundaries[i])) {
+    if (
+      scores.boundaries.length !== refSplit.boundaries.length ||
+      scores.boundaries.some((b, i) => b !== refSplit.boundaries[i])
+    ) {
       const r = rebinExplicit(scores, refSplit.boundaries);
       if (!r.ok) return null;
       scores = r.histogram;
@@ -469,7 +613,14 @@ export function estimatedPerformance(reference: WindowSnapshot, current: WindowS
     if (curSplit && curSplit.boundaries.length === refSplit.boundaries.length) {
       const m = binaryMetricsAtThreshold(curSplit, threshold);
       const both = m.tp + m.fn > 0 && m.tn + m.fp > 0;
-      realized = { count: m.tp + m.fp + m.tn + m.fn, accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, rocAuc: both ? rocAuc(curSplit) : null };
+      realized = {
+        count: m.tp + m.fp + m.tn + m.fn,
+        accuracy: m.accuracy,
+        precision: m.precision,
+        recall: m.recall,
+        f1: m.f1,
+        rocAuc: both ? rocAuc(curSplit) : null,
+      };
     }
     const half = 1.959963984540054 * e.accuracyStdError;
     return {
@@ -496,7 +647,12 @@ export function estimatedPerformance(reference: WindowSnapshot, current: WindowS
  * the mean absolute attribution), their shift against the reference, and the drift of each
  * attribution distribution (same statistics and decision as features, each on its own p-value).
  */
-function attributionReport(reference: WindowSnapshot, current: WindowSnapshot, s: typeof DEFAULTS, enoughRows: boolean): AttributionReport | null {
+function attributionReport(
+  reference: WindowSnapshot,
+  current: WindowSnapshot,
+  s: typeof DEFAULTS,
+  enoughRows: boolean,
+): AttributionReport | null {
   const names = [...new Set([...Object.keys(reference.features), ...Object.keys(current.features)])]
     .filter((n) => current.features[n]?.attribution || reference.features[n]?.attribution)
     .sort();
@@ -530,10 +686,17 @@ function attributionReport(reference: WindowSnapshot, current: WindowSnapshot, s
 }
 
 /** Confusion counts of a binary window at the threshold: from scored outcomes, else from ml.outcomes. */
-function binaryCounts(v: WindowSnapshot, positiveLabel: string, threshold: number): { counts: BinaryCounts; scores?: LabelSplitScores } | null {
+function binaryCounts(
+  v: WindowSnapshot,
+  positiveLabel: string,
+  threshold: number,
+): { counts: BinaryCounts; scores?: LabelSplitScores } | null {
   const split = splitOf(v, positiveLabel);
   if (split) return { counts: confusionAtThreshold(split, threshold), scores: split };
-  const m = Object.keys(v.outcomes.confusion).length > 0 ? binaryMetricsFromConfusion(v.outcomes.confusion, positiveLabel) : null;
+  const m =
+    Object.keys(v.outcomes.confusion).length > 0
+      ? binaryMetricsFromConfusion(v.outcomes.confusion, positiveLabel)
+      : null;
   return m ? { counts: { tp: m.tp, fp: m.fp, tn: m.tn, fn: m.fn } } : null;
 }
 
@@ -541,7 +704,10 @@ function binaryCounts(v: WindowSnapshot, positiveLabel: string, threshold: numbe
  * Fairness across the values of each slice key of the window (binary classifiers with outcomes):
  * per-slice rates and the disparities of statistics/fairness.ts. Null without sliced outcomes.
  */
-export function fairnessReport(current: WindowSnapshot, settings: Pick<EvaluationSettings, 'threshold' | 'positiveLabel' | 'fairness'> = {}): FairnessReport | null {
+export function fairnessReport(
+  current: WindowSnapshot,
+  settings: Pick<EvaluationSettings, 'threshold' | 'positiveLabel' | 'fairness'> = {},
+): FairnessReport | null {
   const threshold = settings.threshold ?? DEFAULTS.threshold;
   const positiveLabel = settings.positiveLabel ?? DEFAULTS.positiveLabel;
   const opts = settings.fairness ?? {};
@@ -565,7 +731,8 @@ export function fairnessReport(current: WindowSnapshot, settings: Pick<Evaluatio
       ['equal opportunity difference', f.equalOpportunityDifference],
       ['disparate impact ratio', f.disparateImpactRatio],
     ] as const) {
-      if (d?.violated) violations.push(`${key}: ${name} ${d.value.toFixed(3)} (${d.lowest} vs ${d.highest}, limit ${d.limit})`);
+      if (d?.violated)
+        violations.push(`${key}: ${name} ${d.value.toFixed(3)} (${d.lowest} vs ${d.highest}, limit ${d.limit})`);
     }
   }
   if (Object.keys(keys).length === 0) return null;
@@ -573,7 +740,12 @@ export function fairnessReport(current: WindowSnapshot, settings: Pick<Evaluatio
 }
 
 /** Compares `current` with `reference` and returns the report. Pure: no I/O, no clock. */
-export function evaluate(noisyReference: WindowSnapshot, noisyCurrent: WindowSnapshot, ctx: EvaluationContext, settings: EvaluationSettings = {}): ModelReport {
+export function evaluate(
+  noisyReference: WindowSnapshot,
+  noisyCurrent: WindowSnapshot,
+  ctx: EvaluationContext,
+  settings: EvaluationSettings = {},
+): ModelReport {
   // windows of senders with differential privacy on may hold negative counts: none reach a statistic
   const reference = statisticalView(noisyReference);
   const current = statisticalView(noisyCurrent);
@@ -582,7 +754,13 @@ export function evaluate(noisyReference: WindowSnapshot, noisyCurrent: WindowSna
   const enoughRows = current.rows >= s.minRows;
 
   const names = [...new Set([...Object.keys(reference.features), ...Object.keys(current.features)])].sort();
-  const pending = names.map((n) => [n, featureDistribution(n, reference.features[n], current.features[n], ctx, s, reference.rows, current.rows)] as const);
+  const pending = names.map(
+    (n) =>
+      [
+        n,
+        featureDistribution(n, reference.features[n], current.features[n], ctx, s, reference.rows, current.rows),
+      ] as const,
+  );
   // one Benjamini-Hochberg family: each feature's test p-value (chi-square, or KS in the KS fallback)
   const testable = pending.filter(([, p]) => p.pValue !== null && Number.isFinite(p.pValue));
   const adjusted = benjaminiHochberg(testable.map(([, p]) => p.pValue!));
@@ -598,13 +776,25 @@ export function evaluate(noisyReference: WindowSnapshot, noisyCurrent: WindowSna
   const own = (p: Pending | null) => (p ? decide(p, p.pValue, s, enoughRows) : null);
   const scoreRef = reference.score;
   const scoreCur = current.score;
-  const score = scoreRef && scoreCur ? own(numericComparison({ reference: scoreRef, current: scoreCur, note: null }, undefined, s)) : null;
+  const score =
+    scoreRef && scoreCur
+      ? own(numericComparison({ reference: scoreRef, current: scoreCur, note: null }, undefined, s))
+      : null;
   const refClasses = reference.predictions.byClass;
   const curClasses = current.predictions.byClass;
-  const classes = Object.keys(refClasses).length > 0 && Object.keys(curClasses).length > 0 ? own(categoricalDistribution(refClasses, curClasses, s.alpha, s.bootstrapBelow)) : null;
-  const value = reference.value && current.value ? own(numericComparison({ reference: reference.value, current: current.value, note: null }, undefined, s)) : null;
+  const classes =
+    Object.keys(refClasses).length > 0 && Object.keys(curClasses).length > 0
+      ? own(categoricalDistribution(refClasses, curClasses, s.alpha, s.bootstrapBelow))
+      : null;
+  const value =
+    reference.value && current.value
+      ? own(numericComparison({ reference: reference.value, current: current.value, note: null }, undefined, s))
+      : null;
 
-  const cal = task === 'binary_classification' || task === undefined ? calibrationReport(splitOf(current, s.positiveLabel)) : null;
+  const cal =
+    task === 'binary_classification' || task === undefined
+      ? calibrationReport(splitOf(current, s.positiveLabel))
+      : null;
   const perfCur = performanceOf(current, task, s);
   const perfRef = performanceOf(reference, task, s);
   const performance: PerformanceReport | null = perfCur
@@ -624,36 +814,74 @@ export function evaluate(noisyReference: WindowSnapshot, noisyCurrent: WindowSna
     : null;
   const engine: DistributionEngine<Pending> = {
     // (no bootstrap interval per slice: the slice keeps only the verdict and the point statistics)
-    feature: (n, ref, cur, refRows, curRows) => featureDistribution(n, ref, cur, ctx, { ...s, bootstrapBelow: 0 }, refRows, curRows),
-    score: (ref, cur) => numericComparison({ reference: ref, current: cur, note: null }, undefined, { ...s, bootstrapBelow: 0 }),
+    feature: (n, ref, cur, refRows, curRows) =>
+      featureDistribution(n, ref, cur, ctx, { ...s, bootstrapBelow: 0 }, refRows, curRows),
+    score: (ref, cur) =>
+      numericComparison({ reference: ref, current: cur, note: null }, undefined, { ...s, bootstrapBelow: 0 }),
     pValue: (p) => p.pValue,
     decide: (p, adjusted, enough, minRows) => decide(p, adjusted, { ...s, minRows }, enough),
   };
-  const sliceDrift = sliceDriftReport(reference, current, { features, score }, engine, { alpha: s.alpha, minRows: settings.sliceMinRows ?? SLICE_DRIFT_DEFAULTS.minRows });
+  const sliceDrift = sliceDriftReport(reference, current, { features, score }, engine, {
+    alpha: s.alpha,
+    minRows: settings.sliceMinRows ?? SLICE_DRIFT_DEFAULTS.minRows,
+  });
   const lat = current.inferenceDuration['predict'] ?? current.inferenceDuration[''];
-  const win = ctx.window ? { start: ctx.window.start.toISOString(), end: ctx.window.end.toISOString(), ...(ctx.window.partial?.length ? { partial: ctx.window.partial } : {}) } : null;
+  const win = ctx.window
+    ? {
+        start: ctx.window.start.toISOString(),
+        end: ctx.window.end.toISOString(),
+        ...(ctx.window.partial?.length ? { partial: ctx.window.partial } : {}),
+      }
+    : null;
   const limits = { alpha: s.alpha, minCount: s.minRows, ...settings.limits };
   const business = businessReport(reference, current, limits);
   const dataQuality = dataQualityReport(reference, current, limits);
   const since = win?.start ?? null;
   const joint = jointDrift(reference, current, s);
   const jointChecks = joint === null ? [] : [checkEntry('joint_drift', joint.drift.verdict, since, {})];
-  const verdicts = withChecks(verdictsOf(reference, current, task, s, settings.limits, { current: perfCur, reference: perfRef }, cal, { features, prediction: { score, classes, value }, window: win }), [...dataQualityChecks(dataQuality, since), ...businessChecks(business, since), ...jointChecks]);
+  const verdicts = withChecks(
+    verdictsOf(reference, current, task, s, settings.limits, { current: perfCur, reference: perfRef }, cal, {
+      features,
+      prediction: { score, classes, value },
+      window: win,
+    }),
+    [...dataQualityChecks(dataQuality, since), ...businessChecks(business, since), ...jointChecks],
+  );
   return {
-    model: { name: ctx.model.name, version: ctx.model.version ?? null, task: task ?? null, role: ctx.model.role ?? 'primary' },
+    model: {
+      name: ctx.model.name,
+      version: ctx.model.version ?? null,
+      task: task ?? null,
+      role: ctx.model.role ?? 'primary',
+    },
     window: win,
     reference: referenceReport(ctx.referenceKind, reference, ctx.referenceChoice),
     current: { count: current.rows, errors: Object.values(current.predictions.errors).reduce((a, b) => a + b, 0) },
     status: enoughRows ? 'ok' : 'insufficient_data',
-    settings: { alpha: s.alpha, minRows: s.minRows, minPsi: s.minPsi, minJensenShannon: s.minJensenShannon, threshold: s.threshold },
+    settings: {
+      alpha: s.alpha,
+      minRows: s.minRows,
+      minPsi: s.minPsi,
+      minJensenShannon: s.minJensenShannon,
+      threshold: s.threshold,
+    },
     features,
     drifted,
     insufficientResolution: unresolvedFeatures({ features }),
     prediction: { score, classes, value },
     calibration: cal,
     performance,
-    latency: lat && lat.count > 0 ? { count: lat.count, p50: histogramQuantile(lat, 0.5), p95: histogramQuantile(lat, 0.95), p99: histogramQuantile(lat, 0.99) } : null,
-    estimated: task === 'binary_classification' || task === undefined ? estimatedPerformance(reference, current, s) : null,
+    latency:
+      lat && lat.count > 0
+        ? {
+            count: lat.count,
+            p50: histogramQuantile(lat, 0.5),
+            p95: histogramQuantile(lat, 0.95),
+            p99: histogramQuantile(lat, 0.99),
+          }
+        : null,
+    estimated:
+      task === 'binary_classification' || task === undefined ? estimatedPerformance(reference, current, s) : null,
     fairness: task === 'binary_classification' || task === undefined ? fairnessReport(current, s) : null,
     sliceDrift,
     comparison: null,

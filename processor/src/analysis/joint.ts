@@ -8,7 +8,14 @@
  * Wasserstein distance (statistics/sliced-wasserstein.ts) summarises how far it moved.
  */
 import type { ExplicitHistogram } from '@otel-ml/conventions';
-import { benjaminiHochberg, compareNumeric, decideDrift, fallbackEvidence, slicedWasserstein, type DriftDecision } from '../statistics/index.js';
+import {
+  benjaminiHochberg,
+  compareNumeric,
+  decideDrift,
+  fallbackEvidence,
+  slicedWasserstein,
+  type DriftDecision,
+} from '../statistics/index.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
 import type { JointDriftReport, JointProjectionReport } from './report-types.js';
 
@@ -19,11 +26,35 @@ export interface JointSettings {
   readonly minJensenShannon: number;
 }
 
-const total = (byIndex: Readonly<Record<string, ExplicitHistogram>>): number => Math.max(0, ...Object.values(byIndex).map((h) => h.count));
+const total = (byIndex: Readonly<Record<string, ExplicitHistogram>>): number =>
+  Math.max(0, ...Object.values(byIndex).map((h) => h.count));
 
-function insufficient(basis: string | null, projections: number, count: number, referenceCount: number, reason: string): JointDriftReport {
-  const drift: DriftDecision = { verdict: 'insufficient_data', significant: false, largeEffect: false, pValue: null, adjustedPValue: null, reasons: [reason] };
-  return { basis, projections, count, referenceCount, slicedWasserstein: null, maxWasserstein: null, drift, drifted: [], byProjection: {} };
+function insufficient(
+  basis: string | null,
+  projections: number,
+  count: number,
+  referenceCount: number,
+  reason: string,
+): JointDriftReport {
+  const drift: DriftDecision = {
+    verdict: 'insufficient_data',
+    significant: false,
+    largeEffect: false,
+    pValue: null,
+    adjustedPValue: null,
+    reasons: [reason],
+  };
+  return {
+    basis,
+    projections,
+    count,
+    referenceCount,
+    slicedWasserstein: null,
+    maxWasserstein: null,
+    drift,
+    drifted: [],
+    byProjection: {},
+  };
 }
 
 /** The current window's basis: the one with the most projected rows (normally the only one). */
@@ -42,7 +73,11 @@ function currentBasis(cur: Readonly<Record<string, Readonly<Record<string, Expli
  * instrumentation does not record them). Never `no_drift` by default: no projections in the
  * reference, another basis, or too few projected rows give `insufficient_data` with the reason.
  */
-export function jointDrift(reference: WindowSnapshot, current: WindowSnapshot, s: JointSettings): JointDriftReport | null {
+export function jointDrift(
+  reference: WindowSnapshot,
+  current: WindowSnapshot,
+  s: JointSettings,
+): JointDriftReport | null {
   const cur = current.projections ?? {};
   const ref = reference.projections ?? {};
   const basis = currentBasis(cur);
@@ -55,15 +90,38 @@ export function jointDrift(reference: WindowSnapshot, current: WindowSnapshot, s
   const refByIndex = ref[basis];
   if (refByIndex === undefined) {
     const other = Object.keys(ref);
-    return insufficient(basis, Object.keys(curByIndex).length, count, 0, other.length === 0
-      ? 'the reference has no projections (a baseline file carries none: use a rolling or pinned reference)'
-      : `the reference's projections have another basis (${other.join(', ')}): seed, features or standardization changed`);
+    return insufficient(
+      basis,
+      Object.keys(curByIndex).length,
+      count,
+      0,
+      other.length === 0
+        ? 'the reference has no projections (a baseline file carries none: use a rolling or pinned reference)'
+        : `the reference's projections have another basis (${other.join(', ')}): seed, features or standardization changed`,
+    );
   }
   const referenceCount = total(refByIndex);
-  const indices = Object.keys(curByIndex).filter((i) => refByIndex[i] !== undefined).sort((a, b) => Number(a) - Number(b));
-  if (indices.length === 0) return insufficient(basis, 0, count, referenceCount, 'no projection index in both the reference and the current window');
-  if (count < s.minRows) return insufficient(basis, indices.length, count, referenceCount, `${count} projected rows < minimum ${s.minRows}`);
-  if (referenceCount < s.minRows) return insufficient(basis, indices.length, count, referenceCount, `${referenceCount} projected reference rows < minimum ${s.minRows}`);
+  const indices = Object.keys(curByIndex)
+    .filter((i) => refByIndex[i] !== undefined)
+    .sort((a, b) => Number(a) - Number(b));
+  if (indices.length === 0)
+    return insufficient(
+      basis,
+      0,
+      count,
+      referenceCount,
+      'no projection index in both the reference and the current window',
+    );
+  if (count < s.minRows)
+    return insufficient(basis, indices.length, count, referenceCount, `${count} projected rows < minimum ${s.minRows}`);
+  if (referenceCount < s.minRows)
+    return insufficient(
+      basis,
+      indices.length,
+      count,
+      referenceCount,
+      `${referenceCount} projected reference rows < minimum ${s.minRows}`,
+    );
 
   const compared = indices.map((i) => ({ i, cmp: compareNumeric(refByIndex[i]!, curByIndex[i]!, { alpha: s.alpha }) }));
   const testable = compared.filter(({ cmp }) => cmp.pValue !== null && Number.isFinite(cmp.pValue));
@@ -100,15 +158,55 @@ export function jointDrift(reference: WindowSnapshot, current: WindowSnapshot, s
   const sw = slicedWasserstein(compared.map(({ cmp }) => cmp.wasserstein));
   // most moved first
   drifted.sort((a, b) => (byProjection[b]!.wasserstein ?? 0) - (byProjection[a]!.wasserstein ?? 0));
-  const swPart = sw === null ? 'no sliced Wasserstein distance' : `sliced Wasserstein ${sw.mean.toFixed(3)} (max ${sw.max.toFixed(3)}) in standardized units`;
+  const swPart =
+    sw === null
+      ? 'no sliced Wasserstein distance'
+      : `sliced Wasserstein ${sw.mean.toFixed(3)} (max ${sw.max.toFixed(3)}) in standardized units`;
   let drift: DriftDecision;
   const minAdjusted = adjusted.length > 0 ? Math.min(...adjusted) : null;
   if (drifted.length > 0) {
-    drift = { verdict: 'drift', significant: true, largeEffect: true, pValue: null, adjustedPValue: minAdjusted, reasons: [`${drifted.length} of ${compared.length} projections drifted (Benjamini-Hochberg across projections at alpha ${s.alpha}, effect floor PSI ${s.minPsi} or JS ${s.minJensenShannon})`, swPart] };
+    drift = {
+      verdict: 'drift',
+      significant: true,
+      largeEffect: true,
+      pValue: null,
+      adjustedPValue: minAdjusted,
+      reasons: [
+        `${drifted.length} of ${compared.length} projections drifted (Benjamini-Hochberg across projections at alpha ${s.alpha}, effect floor PSI ${s.minPsi} or JS ${s.minJensenShannon})`,
+        swPart,
+      ],
+    };
   } else if (unresolved === compared.length) {
-    drift = { verdict: 'insufficient_data', significant: false, largeEffect: false, pValue: null, adjustedPValue: minAdjusted, reasons: ['no projection could be decided', swPart] };
+    drift = {
+      verdict: 'insufficient_data',
+      significant: false,
+      largeEffect: false,
+      pValue: null,
+      adjustedPValue: minAdjusted,
+      reasons: ['no projection could be decided', swPart],
+    };
   } else {
-    drift = { verdict: 'no_drift', significant: minAdjusted !== null && minAdjusted <= s.alpha, largeEffect: false, pValue: null, adjustedPValue: minAdjusted, reasons: [`none of ${compared.length} projections drifted${unresolved > 0 ? ` (${unresolved} undecided)` : ''}`, swPart] };
+    drift = {
+      verdict: 'no_drift',
+      significant: minAdjusted !== null && minAdjusted <= s.alpha,
+      largeEffect: false,
+      pValue: null,
+      adjustedPValue: minAdjusted,
+      reasons: [
+        `none of ${compared.length} projections drifted${unresolved > 0 ? ` (${unresolved} undecided)` : ''}`,
+        swPart,
+      ],
+    };
   }
-  return { basis, projections: compared.length, count, referenceCount, slicedWasserstein: sw?.mean ?? null, maxWasserstein: sw?.max ?? null, drift, drifted, byProjection };
+  return {
+    basis,
+    projections: compared.length,
+    count,
+    referenceCount,
+    slicedWasserstein: sw?.mean ?? null,
+    maxWasserstein: sw?.max ?? null,
+    drift,
+    drifted,
+    byProjection,
+  };
 }

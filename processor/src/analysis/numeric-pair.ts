@@ -34,7 +34,16 @@ export interface NumericPair {
 }
 
 function emptyLike(h: NumericHistogram): NumericHistogram {
-  if (isExponentialHistogram(h)) return { scale: h.scale, zeroCount: 0, zeroThreshold: h.zeroThreshold ?? 0, positive: { offset: 0, bucketCounts: [] }, negative: { offset: 0, bucketCounts: [] }, count: 0, sum: 0 };
+  if (isExponentialHistogram(h))
+    return {
+      scale: h.scale,
+      zeroCount: 0,
+      zeroThreshold: h.zeroThreshold ?? 0,
+      positive: { offset: 0, bucketCounts: [] },
+      negative: { offset: 0, bucketCounts: [] },
+      count: 0,
+      sum: 0,
+    };
   return { boundaries: h.boundaries, counts: h.counts.map(() => 0), count: 0, sum: 0 };
 }
 
@@ -49,9 +58,16 @@ function currentOf(cur: FeatureWindow | undefined): { histogram: NumericHistogra
   if (e === undefined || e.count === 0) return { histogram: x, note: null };
   if (x.count === 0) return { histogram: e, note: null };
   const r = rebinExponential(e, x.boundaries, SPREAD);
-  if (!r.ok) return { histogram: e, note: `explicit points left out (their exponential part could not be re-binned onto them: ${r.reason})` };
+  if (!r.ok)
+    return {
+      histogram: e,
+      note: `explicit points left out (their exponential part could not be re-binned onto them: ${r.reason})`,
+    };
   const share = e.count / (e.count + x.count);
-  return { histogram: mergeHist(x, r.histogram), note: `${(100 * share).toFixed(1)}% of the values came as exponential histograms and were re-binned onto the explicit boundaries of the rest` };
+  return {
+    histogram: mergeHist(x, r.histogram),
+    note: `${(100 * share).toFixed(1)}% of the values came as exponential histograms and were re-binned onto the explicit boundaries of the rest`,
+  };
 }
 
 /**

@@ -71,7 +71,10 @@ export interface NoReference {
 }
 
 /** The kind of reference a model's windows are compared with: the configured one, else its baseline, else a pinned one, else rolling. */
-export function requestedKind(configured: ReferenceKindName | undefined, refs: Partial<Record<ReferenceKind, WindowSnapshot>>): ReferenceKindName {
+export function requestedKind(
+  configured: ReferenceKindName | undefined,
+  refs: Partial<Record<ReferenceKind, WindowSnapshot>>,
+): ReferenceKindName {
   return configured ?? (refs.baseline ? 'baseline' : refs.pinned ? 'pinned' : 'rolling');
 }
 
@@ -85,12 +88,21 @@ const partsOf = (key: string) => JSON.parse(key) as string[];
  * the primary (same name and resource values) whose latest window ended last. Undefined for a
  * primary window or a candidate without any primary.
  */
-export function primaryKeyOf(snap: Pick<WindowSnapshot, 'modelKey' | 'model' | 'end'>, closed: readonly WindowSnapshot[], state: ReferenceState): string | undefined {
+export function primaryKeyOf(
+  snap: Pick<WindowSnapshot, 'modelKey' | 'model' | 'end'>,
+  closed: readonly WindowSnapshot[],
+  state: ReferenceState,
+): string | undefined {
   if (snap.model.role === 'primary') return undefined;
   const mine = partsOf(snap.modelKey);
   const same = (key: string) => {
     const p = partsOf(key);
-    return p[0] === mine[0] && p[2] === 'primary' && p.length === mine.length && p.slice(3).every((v, i) => v === mine[3 + i]);
+    return (
+      p[0] === mine[0] &&
+      p[2] === 'primary' &&
+      p.length === mine.length &&
+      p.slice(3).every((v, i) => v === mine[3 + i])
+    );
   };
   const now = closed.find((s) => s.end === snap.end && same(s.modelKey));
   if (now) return now.modelKey;
@@ -117,12 +129,21 @@ function toPin(state: ReferenceState, snap: WindowSnapshot, at: string | undefin
  * The reference `snap` is compared with, or why there is none (see the module comment); with
  * `pin` set, the caller pins that window as the model's reference.
  */
-export function chooseReference(state: ReferenceState, snap: WindowSnapshot, primaryKey: string | undefined, s: ChoiceSettings): ChosenReference | NoReference {
+export function chooseReference(
+  state: ReferenceState,
+  snap: WindowSnapshot,
+  primaryKey: string | undefined,
+  s: ChoiceSettings,
+): ChosenReference | NoReference {
   const owner = primaryKey ?? snap.modelKey;
   const refs = state.references(owner);
   const requested = requestedKind(s.reference, refs);
   const whose = primaryKey === undefined ? '' : 'the primary has ';
-  const chosen = (snapshot: WindowSnapshot, kind: ReferenceKindName = requested, fallback: string | null = null): ChosenReference => ({ snapshot, kind, requested, fallback, owner });
+  const chosen = (
+    snapshot: WindowSnapshot,
+    kind: ReferenceKindName = requested,
+    fallback: string | null = null,
+  ): ChosenReference => ({ snapshot, kind, requested, fallback, owner });
   const none = (reason: string, pinned = false): NoReference => ({ snapshot: undefined, reason, pinned, requested });
 
   if (requested === 'pinned') {
@@ -131,7 +152,8 @@ export function chooseReference(state: ReferenceState, snap: WindowSnapshot, pri
     if (primaryKey !== undefined) return none(`${whose}no pinned reference yet`);
     const p = toPin(state, snap, s.pin);
     // the history may already hold `snap` (closing a window appends it): compare windows, not objects
-    if (p !== undefined && p.start === snap.start && p.end === snap.end) return { ...none(`window ${iso(snap.start)} pinned as the reference`, true), pin: p };
+    if (p !== undefined && p.start === snap.start && p.end === snap.end)
+      return { ...none(`window ${iso(snap.start)} pinned as the reference`, true), pin: p };
     if (p) return { ...chosen(p), pin: p };
     return none(`no pinned reference yet (no window containing ${s.pin} yet)`);
   }
@@ -149,7 +171,10 @@ export function chooseReference(state: ReferenceState, snap: WindowSnapshot, pri
   if (earlier) why = `the window one period earlier (${iso(earlier.start)}) had too few rows`;
   else {
     const first = state.historySpan(owner)?.first;
-    why = first === undefined || first > t ? `history shorter than the period (${formatPeriod(period)}): no window at ${iso(t)} yet` : `no window at ${iso(t)} (the model sent nothing then)`;
+    why =
+      first === undefined || first > t
+        ? `history shorter than the period (${formatPeriod(period)}): no window at ${iso(t)} yet`
+        : `no window at ${iso(t)} (the model sent nothing then)`;
   }
   if (refs.baseline) return chosen(refs.baseline, 'baseline', why);
   const r = rolling(state, snap, owner, refs.rolling, s.rollingWindows);
@@ -160,13 +185,28 @@ export function chooseReference(state: ReferenceState, snap: WindowSnapshot, pri
  * The rolling reference of `owner` for `snap`: the stored one, or, for a window owed from before a
  * restart that the stored one already covers, the windows before it.
  */
-function rolling(state: ReferenceState, snap: WindowSnapshot, owner: string, stored: WindowSnapshot | undefined, k: number): WindowSnapshot | undefined {
+function rolling(
+  state: ReferenceState,
+  snap: WindowSnapshot,
+  owner: string,
+  stored: WindowSnapshot | undefined,
+  k: number,
+): WindowSnapshot | undefined {
   if (stored === undefined || stored.end <= snap.start) return stored;
-  return rollingReference(state.history(owner).filter((w) => w.end <= snap.start), k);
+  return rollingReference(
+    state.history(owner).filter((w) => w.end <= snap.start),
+    k,
+  );
 }
 
 /** "1d", "7d", "90m": the period as configured. */
 export function formatPeriod(ms: number): string {
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) if (ms % size === 0) return `${ms / size}${unit}`;
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const)
+    if (ms % size === 0) return `${ms / size}${unit}`;
   return `${ms}ms`;
 }

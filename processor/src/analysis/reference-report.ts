@@ -10,8 +10,22 @@ export interface ReferenceChoiceContext {
   readonly of: { readonly version: string | null; readonly role: string } | null;
 }
 
-export function referenceReport(kind: ReferenceKindName, reference: WindowSnapshot, choice: ReferenceChoiceContext | undefined): ReferenceReport {
+export function referenceReport(
+  kind: ReferenceKindName,
+  reference: WindowSnapshot,
+  choice: ReferenceChoiceContext | undefined,
+): ReferenceReport {
   // a baseline snapshot has no production window (start = end = 0)
-  const window = reference.end > reference.start ? { start: new Date(reference.start).toISOString(), end: new Date(reference.end).toISOString() } : null;
-  return { kind, count: reference.rows, requested: choice?.requested ?? kind, fallback: choice?.fallback ?? null, window, of: choice?.of ?? null };
+  const window =
+    reference.end > reference.start
+      ? { start: new Date(reference.start).toISOString(), end: new Date(reference.end).toISOString() }
+      : null;
+  return {
+    kind,
+    count: reference.rows,
+    requested: choice?.requested ?? kind,
+    fallback: choice?.fallback ?? null,
+    window,
+    of: choice?.of ?? null,
+  };
 }

@@ -66,7 +66,11 @@ export interface DistributionReport extends DriftStatisticFields {
   readonly psiInterval: readonly [number, number] | null;
   readonly drift: DriftDecision;
   /** Categorical: current categories absent from the reference. */
-  readonly unseenCategories: { readonly categories: readonly string[]; readonly count: number; readonly share: number } | null;
+  readonly unseenCategories: {
+    readonly categories: readonly string[];
+    readonly count: number;
+    readonly share: number;
+  } | null;
   /** Shares per decile bin (numeric) or category (categorical), for plots. */
   readonly bins: readonly BinShare[];
   /** Bins whose share moved most, largest first (at most 3). */
@@ -179,7 +183,12 @@ export interface ComparisonReport {
   readonly reasons: readonly string[];
   readonly alpha: number;
   /** Score distribution of the candidate against the primary's (deciles of the primary). */
-  readonly score: { readonly jensenShannon: number; readonly psi: number; readonly ks: number; readonly pValue: number } | null;
+  readonly score: {
+    readonly jensenShannon: number;
+    readonly psi: number;
+    readonly ks: number;
+    readonly pValue: number;
+  } | null;
   /** Predicted-class proportions of the candidate against the primary's. */
   readonly classes: { readonly jensenShannon: number; readonly pValue: number } | null;
   /** Share of row-level comparisons that agreed (ml.shadow.agreement), when recorded. */
@@ -194,11 +203,26 @@ export interface ComparisonReport {
     /** KS test of the two latency histograms. */
     readonly pValue: number;
   } | null;
-  readonly errors: { readonly primaryRate: number; readonly candidateRate: number; readonly difference: number; readonly pValue: number } | null;
+  readonly errors: {
+    readonly primaryRate: number;
+    readonly candidateRate: number;
+    readonly difference: number;
+    readonly pValue: number;
+  } | null;
   /** Realized performance when both have outcomes: candidate minus primary. */
   readonly performance: {
-    readonly accuracy: { readonly primary: number; readonly candidate: number; readonly difference: number; readonly pValue: number } | null;
-    readonly rocAuc: { readonly primary: number; readonly candidate: number; readonly difference: number; readonly pValue: number } | null;
+    readonly accuracy: {
+      readonly primary: number;
+      readonly candidate: number;
+      readonly difference: number;
+      readonly pValue: number;
+    } | null;
+    readonly rocAuc: {
+      readonly primary: number;
+      readonly candidate: number;
+      readonly difference: number;
+      readonly pValue: number;
+    } | null;
   } | null;
 }
 
@@ -463,7 +487,12 @@ export interface SliceDriftReport {
   /** By slice key (the `<key>` of `ml.slice.<key>`). */
   readonly keys: Readonly<Record<string, SliceKeyDrift>>;
   /** Per key with a ranking, the slice that explains most of the movement, largest share first. */
-  readonly located: readonly { readonly key: string; readonly slice: string; readonly share: number; readonly drifted: readonly string[] }[];
+  readonly located: readonly {
+    readonly key: string;
+    readonly slice: string;
+    readonly share: number;
+    readonly drifted: readonly string[];
+  }[];
 }
 
 /** One projection's comparison in {@link JointDriftReport}. */
@@ -499,7 +528,12 @@ export interface JointDriftReport {
 }
 
 export interface ModelReport {
-  readonly model: { readonly name: string; readonly version: string | null; readonly task: ModelTask | null; readonly role: string };
+  readonly model: {
+    readonly name: string;
+    readonly version: string | null;
+    readonly task: ModelTask | null;
+    readonly role: string;
+  };
   /**
    * `partial` (only when it is): why the window lacks part of its data, e.g. a model routed to
    * this instance in its course (docs/scale-out.md): 'joined', 'resumed', 'left'. Its verdicts are
@@ -510,7 +544,13 @@ export interface ModelReport {
   readonly current: { readonly count: number; readonly errors: number };
   /** `insufficient_data` when the current window has fewer rows than the minimum. */
   readonly status: 'ok' | 'insufficient_data';
-  readonly settings: { readonly alpha: number; readonly minRows: number; readonly minPsi: number; readonly minJensenShannon: number; readonly threshold: number };
+  readonly settings: {
+    readonly alpha: number;
+    readonly minRows: number;
+    readonly minPsi: number;
+    readonly minJensenShannon: number;
+    readonly threshold: number;
+  };
   readonly features: Readonly<Record<string, DistributionReport>>;
   /** Drifted features, most severe first. */
   readonly drifted: readonly string[];
@@ -526,7 +566,12 @@ export interface ModelReport {
   };
   readonly calibration: CalibrationReport | null;
   readonly performance: PerformanceReport | null;
-  readonly latency: { readonly count: number; readonly p50: number | null; readonly p95: number | null; readonly p99: number | null } | null;
+  readonly latency: {
+    readonly count: number;
+    readonly p50: number | null;
+    readonly p95: number | null;
+    readonly p99: number | null;
+  } | null;
   /** Binary classifiers with reference outcomes: performance estimated without labels. */
   readonly estimated: EstimatedPerformanceReport | null;
   /** Per-slice metrics and disparities, when the window carries allow-listed slices with outcomes. */
@@ -564,7 +609,11 @@ export interface RunSummary {
    * run of windows that recommended it up to the last one (null when the last does not); null
    * when the windows carry no recommendation (offline reports of one window).
    */
-  readonly retrain: { readonly recommended: boolean; readonly since: number | null; readonly details: readonly string[] } | null;
+  readonly retrain: {
+    readonly recommended: boolean;
+    readonly since: number | null;
+    readonly details: readonly string[];
+  } | null;
 }
 
 /**

@@ -38,7 +38,12 @@ export function windowDrifted(r: ModelReport): boolean {
  *   outcomes, else the confidence-based estimate;
  * - baseline_age: now - baseline.createdAt > `maxBaselineAgeMs`.
  */
-export function retrainDecision(report: ModelReport, previous: readonly ModelReport[], ctx: RetrainContext, settings: RetrainSettings = {}): RetrainReport {
+export function retrainDecision(
+  report: ModelReport,
+  previous: readonly ModelReport[],
+  ctx: RetrainContext,
+  settings: RetrainSettings = {},
+): RetrainReport {
   const k = settings.driftWindows ?? 3;
   const minOutcomes = settings.minOutcomes ?? 30;
   let run = 0;
@@ -48,7 +53,9 @@ export function retrainDecision(report: ModelReport, previous: readonly ModelRep
   const details: string[] = [];
   if (k > 0 && run >= k) {
     reasons.push('drift');
-    details.push(`drift in ${run} consecutive windows (limit ${k})${report.drifted.length ? `: ${report.drifted.join(', ')}` : ''}`);
+    details.push(
+      `drift in ${run} consecutive windows (limit ${k})${report.drifted.length ? `: ${report.drifted.join(', ')}` : ''}`,
+    );
   }
   let accuracy: number | null = null;
   let accuracySource: RetrainReport['accuracySource'] = null;
@@ -69,10 +76,20 @@ export function retrainDecision(report: ModelReport, previous: readonly ModelRep
     baselineAgeMs = Math.max(0, ctx.now - created);
     if (settings.maxBaselineAgeMs !== undefined && baselineAgeMs > settings.maxBaselineAgeMs) {
       reasons.push('baseline_age');
-      details.push(`baseline is ${(baselineAgeMs / 86_400_000).toFixed(1)} days old (limit ${(settings.maxBaselineAgeMs / 86_400_000).toFixed(1)})`);
+      details.push(
+        `baseline is ${(baselineAgeMs / 86_400_000).toFixed(1)} days old (limit ${(settings.maxBaselineAgeMs / 86_400_000).toFixed(1)})`,
+      );
     }
   }
-  return { recommended: reasons.length > 0, reasons, details, driftWindows: run, accuracy, accuracySource, baselineAgeMs };
+  return {
+    recommended: reasons.length > 0,
+    reasons,
+    details,
+    driftWindows: run,
+    accuracy,
+    accuracySource,
+    baselineAgeMs,
+  };
 }
 
 /** True when `current` recommends retraining and `previous` did not, or for other reasons. */

@@ -11,7 +11,13 @@ import { windowDrifted } from './retrain.js';
 export function driftedNames(r: ModelReport): string[] {
   const p = r.prediction;
   const joint = r.joint?.drift.verdict === 'drift' ? ['joint (feature relationships)'] : [];
-  return [...r.drifted, ...(['score', 'classes', 'value'] as const).filter((k) => p[k]?.drift.verdict === 'drift').map((k) => `prediction ${k}`), ...joint];
+  return [
+    ...r.drifted,
+    ...(['score', 'classes', 'value'] as const)
+      .filter((k) => p[k]?.drift.verdict === 'drift')
+      .map((k) => `prediction ${k}`),
+    ...joint,
+  ];
 }
 const driftedSignals = (r: ModelReport) => driftedNames(r).length;
 
@@ -27,7 +33,12 @@ function driftedPsi(r: ModelReport): number {
  */
 export function worstWindow(reports: readonly ModelReport[]): { index: number; reason: string } {
   if (reports.length === 0) throw new RangeError('worstWindow: no windows');
-  const severity = (r: ModelReport) => [r.retrain?.recommended ? 1 : 0, windowDrifted(r) ? 1 : 0, driftedSignals(r), driftedPsi(r)];
+  const severity = (r: ModelReport) => [
+    r.retrain?.recommended ? 1 : 0,
+    windowDrifted(r) ? 1 : 0,
+    driftedSignals(r),
+    driftedPsi(r),
+  ];
   let best = 0;
   for (let i = 1; i < reports.length; i++) {
     const [a, b] = [severity(reports[i]!), severity(reports[best]!)];
@@ -38,7 +49,11 @@ export function worstWindow(reports: readonly ModelReport[]): { index: number; r
   const names = driftedNames(r);
   const reasons = [
     ...(r.retrain?.recommended ? ['retraining recommended after it'] : []),
-    ...(names.length ? [`${names.length} drifted signal${names.length === 1 ? '' : 's'} (${names.join(', ')}), total PSI of drifted features ${driftedPsi(r).toFixed(3)}`] : []),
+    ...(names.length
+      ? [
+          `${names.length} drifted signal${names.length === 1 ? '' : 's'} (${names.join(', ')}), total PSI of drifted features ${driftedPsi(r).toFixed(3)}`,
+        ]
+      : []),
   ];
   return { index: best, reason: reasons.length ? reasons.join('; ') : 'no window drifted: the latest window' };
 }

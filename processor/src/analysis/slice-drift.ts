@@ -13,9 +13,25 @@
  * The statistics and the decision rule are the window's own (passed in by evaluate.ts as an
  * engine, so there is one implementation of each).
  */
-import { combineMovements, isExponentialHistogram, rebinExplicit, rebinExponential, sliceMovements, StatisticsInputError, type NumericHistogram, type SliceBins, type SliceMovements } from '../statistics/index.js';
+import {
+  combineMovements,
+  isExponentialHistogram,
+  rebinExplicit,
+  rebinExponential,
+  sliceMovements,
+  StatisticsInputError,
+  type NumericHistogram,
+  type SliceBins,
+  type SliceMovements,
+} from '../statistics/index.js';
 import { benjaminiHochberg } from '../statistics/index.js';
-import type { DistributionReport, SliceDriftReport, SliceKeyDrift, SliceSignalDrift, SliceDriftValue } from './report-types.js';
+import type {
+  DistributionReport,
+  SliceDriftReport,
+  SliceKeyDrift,
+  SliceSignalDrift,
+  SliceDriftValue,
+} from './report-types.js';
 import { numericPair } from './numeric-pair.js';
 import { emptySnapshot, type FeatureWindow, type WindowSnapshot } from '../windows/snapshot.js';
 
@@ -30,7 +46,13 @@ export const SCORE_SIGNAL = 'score';
 
 /** The window's comparison and decision, as evaluate.ts runs them (one implementation). */
 export interface DistributionEngine<P> {
-  feature(name: string, ref: FeatureWindow | undefined, cur: FeatureWindow | undefined, refRows: number, curRows: number): P;
+  feature(
+    name: string,
+    ref: FeatureWindow | undefined,
+    cur: FeatureWindow | undefined,
+    refRows: number,
+    curRows: number,
+  ): P;
   score(ref: NumericHistogram, cur: NumericHistogram): P;
   pValue(p: P): number | null;
   /** Decides with the adjusted p-value; `enough` false makes it insufficient_data. */
@@ -45,7 +67,8 @@ export interface SliceDriftOptions {
 /** Spread a wide source bucket over the overall bins rather than refuse (a contribution, not a test). */
 const SPREAD = { maxTargetBucketsPerSource: Number.POSITIVE_INFINITY } as const;
 
-const byName = ([a]: readonly [string, unknown], [b]: readonly [string, unknown]): number => (a < b ? -1 : a > b ? 1 : 0);
+const byName = ([a]: readonly [string, unknown], [b]: readonly [string, unknown]): number =>
+  a < b ? -1 : a > b ? 1 : 0;
 
 function brief(r: DistributionReport): SliceSignalDrift {
   return {
@@ -73,11 +96,19 @@ function countsOn(h: NumericHistogram, edges: readonly number[]): number[] | nul
 }
 
 /** The slice's reference and current counts on the overall report's bins; null when not comparable. */
-function binsOf(overall: DistributionReport, ref: FeatureWindow | undefined, cur: FeatureWindow | undefined, score: { ref?: NumericHistogram; cur?: NumericHistogram } | null): { reference: number[]; current: number[] } | null {
+function binsOf(
+  overall: DistributionReport,
+  ref: FeatureWindow | undefined,
+  cur: FeatureWindow | undefined,
+  score: { ref?: NumericHistogram; cur?: NumericHistogram } | null,
+): { reference: number[]; current: number[] } | null {
   if (overall.bins.length < 2) return null;
   if (overall.type === 'categorical' && score === null) {
     const labels = overall.bins.map((b) => b.label);
-    return { reference: labels.map((l) => ref?.categories?.[l] ?? 0), current: labels.map((l) => cur?.categories?.[l] ?? 0) };
+    return {
+      reference: labels.map((l) => ref?.categories?.[l] ?? 0),
+      current: labels.map((l) => cur?.categories?.[l] ?? 0),
+    };
   }
   const edges = overall.bins.slice(0, -1).map((b) => b.upper!);
   if (edges.some((e) => e === null || !Number.isFinite(e))) return null;
@@ -96,8 +127,16 @@ function binsOf(overall: DistributionReport, ref: FeatureWindow | undefined, cur
   return reference === null || current === null ? null : { reference, current };
 }
 
-function rowsReason(key: string, value: string, curRows: number, refRows: number, referenceHasSlices: boolean, minRows: number): string | null {
-  if (!referenceHasSlices) return `the reference has no per-slice data for ${key} (a baseline file, or a reference from before slices were recorded)`;
+function rowsReason(
+  key: string,
+  value: string,
+  curRows: number,
+  refRows: number,
+  referenceHasSlices: boolean,
+  minRows: number,
+): string | null {
+  if (!referenceHasSlices)
+    return `the reference has no per-slice data for ${key} (a baseline file, or a reference from before slices were recorded)`;
   if (curRows < minRows) return `${curRows} rows of ${key}=${value} in the window, fewer than ${minRows}`;
   if (refRows < minRows) return `${refRows} rows of ${key}=${value} in the reference, fewer than ${minRows}`;
   return null;
@@ -110,7 +149,10 @@ function rowsReason(key: string, value: string, curRows: number, refRows: number
 export function sliceDriftReport<P>(
   reference: WindowSnapshot,
   current: WindowSnapshot,
-  overall: { readonly features: Readonly<Record<string, DistributionReport>>; readonly score: DistributionReport | null },
+  overall: {
+    readonly features: Readonly<Record<string, DistributionReport>>;
+    readonly score: DistributionReport | null;
+  },
   engine: DistributionEngine<P>,
   opts: SliceDriftOptions,
 ): SliceDriftReport | null {
@@ -121,19 +163,40 @@ export function sliceDriftReport<P>(
     if (!Object.values(byValue).some((s) => Object.keys(s.features).length > 0 || s.score !== undefined)) continue;
     // slices of the reference absent from the window take part too (0 rows: insufficient_data; their traffic moved away)
     const values: [string, WindowSnapshot][] = Object.entries(byValue);
-    for (const [value, r] of Object.entries(refByValue ?? {})) if (byValue[value] === undefined) values.push([value, { ...emptySnapshot(current.modelKey, current.model, current.start, current.end), task: r.task }]);
+    for (const [value, r] of Object.entries(refByValue ?? {}))
+      if (byValue[value] === undefined)
+        values.push([
+          value,
+          { ...emptySnapshot(current.modelKey, current.model, current.start, current.end), task: r.task },
+        ]);
     values.sort(byName);
     const referenceHasSlices = refByValue !== undefined && Object.keys(refByValue).length > 0;
     // 1. every slice's tests, then one BH family over the slices with enough rows
-    const rows: { value: string; cur: WindowSnapshot; ref: WindowSnapshot | undefined; reason: string | null; tests: [string, P][] }[] = [];
+    const rows: {
+      value: string;
+      cur: WindowSnapshot;
+      ref: WindowSnapshot | undefined;
+      reason: string | null;
+      tests: [string, P][];
+    }[] = [];
     for (const [value, cur] of values) {
       const ref = refByValue?.[value];
       const reason = rowsReason(key, value, cur.rows, ref?.rows ?? 0, referenceHasSlices, minRows);
-      const names = [...new Set([...Object.keys(ref?.features ?? {}), ...Object.keys(cur.features)])].filter((n) => overall.features[n] !== undefined).sort();
-      const tests: [string, P][] = names.map((n) => [n, engine.feature(n, ref?.features[n], cur.features[n], ref?.rows ?? 0, cur.rows)]);
+      const names = [...new Set([...Object.keys(ref?.features ?? {}), ...Object.keys(cur.features)])]
+        .filter((n) => overall.features[n] !== undefined)
+        .sort();
+      const tests: [string, P][] = names.map((n) => [
+        n,
+        engine.feature(n, ref?.features[n], cur.features[n], ref?.rows ?? 0, cur.rows),
+      ]);
       if (overall.score !== null && cur.score !== undefined) {
         // a slice without scores in the reference is compared with an empty one: insufficient_data with the reason
-        const refScore = ref?.score ?? { boundaries: cur.score.boundaries, counts: cur.score.counts.map(() => 0), count: 0, sum: 0 };
+        const refScore = ref?.score ?? {
+          boundaries: cur.score.boundaries,
+          counts: cur.score.counts.map(() => 0),
+          count: 0,
+          sum: 0,
+        };
         tests.push([SCORE_SIGNAL, engine.score(refScore, cur.score)]);
       }
       rows.push({ value, cur, ref, reason, tests });
@@ -168,9 +231,13 @@ export function sliceDriftReport<P>(
       const per: SliceBins[] = [];
       let ok = true;
       for (const r of rows) {
-        const b = n === SCORE_SIGNAL
-          ? binsOf(o, undefined, undefined, { ...(r.ref?.score ? { ref: r.ref.score } : {}), ...(r.cur.score ? { cur: r.cur.score } : {}) })
-          : binsOf(o, r.ref?.features[n], r.cur.features[n], null);
+        const b =
+          n === SCORE_SIGNAL
+            ? binsOf(o, undefined, undefined, {
+                ...(r.ref?.score ? { ref: r.ref.score } : {}),
+                ...(r.cur.score ? { cur: r.cur.score } : {}),
+              })
+            : binsOf(o, r.ref?.features[n], r.cur.features[n], null);
         if (b === null) {
           ok = false;
           break;
@@ -197,11 +264,15 @@ export function sliceDriftReport<P>(
         reason: r.reason,
         features,
         score,
-        drifted: Object.entries(d).filter(([, rep]) => rep.drift.verdict === 'drift').sort(([, a], [, b]) => (b.psi ?? 0) - (a.psi ?? 0)).map(([n]) => n),
+        drifted: Object.entries(d)
+          .filter(([, rep]) => rep.drift.verdict === 'drift')
+          .sort(([, a], [, b]) => (b.psi ?? 0) - (a.psi ?? 0))
+          .map(([n]) => n),
         share: movements.length > 0 ? (shares.get(r.value) ?? null) : null,
       };
     });
-    if (movements.length > 0) slices.sort((a, b) => (b.share ?? -Infinity) - (a.share ?? -Infinity) || (a.slice < b.slice ? -1 : 1));
+    if (movements.length > 0)
+      slices.sort((a, b) => (b.share ?? -Infinity) - (a.share ?? -Infinity) || (a.slice < b.slice ? -1 : 1));
     const top = movements.length > 0 ? slices[0] : undefined;
     keys[key] = {
       slices,

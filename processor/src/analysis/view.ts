@@ -5,9 +5,24 @@
  * points do in the service. That shared path is what makes offline and live numbers identical.
  */
 import type { AggregationSnapshot } from '@otel-ml/instrumentation';
-import { addToHistogram, counterSlot, exponentialSlot, histogramSlot, type OpenWindow, type Slot } from '../windows/accumulator.js';
+import {
+  addToHistogram,
+  counterSlot,
+  exponentialSlot,
+  histogramSlot,
+  type OpenWindow,
+  type Slot,
+} from '../windows/accumulator.js';
 import { snapshotOf, type WindowSnapshot } from '../windows/snapshot.js';
-import { EXPONENTIAL_SIGNALS, SIGNALS, exponentialSlotKey, parseSlotKey, sliceSlotKeys, slotOf, type ModelIdentity } from '../model/signals.js';
+import {
+  EXPONENTIAL_SIGNALS,
+  SIGNALS,
+  exponentialSlotKey,
+  parseSlotKey,
+  sliceSlotKeys,
+  slotOf,
+  type ModelIdentity,
+} from '../model/signals.js';
 
 /** Slots of one role of an aggregator snapshot. */
 export function slotsFromSnapshot(snapshot: AggregationSnapshot, role = 'primary'): Map<string, Slot> {
@@ -39,7 +54,10 @@ export function slotsFromSnapshot(snapshot: AggregationSnapshot, role = 'primary
       const at = ofRole(p.attributes) ? slotOf(spec, p.attributes) : undefined;
       if (at === undefined || 'missing' in at) continue;
       // The plain slot, and one per allow-listed ml.slice.<key> value (as the stream processor does).
-      const targets = [at, ...sliceSlotKeys(spec.signal, at.key, p.attributes).map((key) => ({ key, id: parseSlotKey(key) }))];
+      const targets = [
+        at,
+        ...sliceSlotKeys(spec.signal, at.key, p.attributes).map((key) => ({ key, id: parseSlotKey(key) })),
+      ];
       for (const { key, id } of targets) {
         const existing = slots.get(key);
         if ('value' in p) {
@@ -59,7 +77,11 @@ export function slotsFromSnapshot(snapshot: AggregationSnapshot, role = 'primary
 }
 
 /** The window snapshot of an aggregator's data for one role, as the live service would build it. */
-export function windowFromAggregator(snapshot: AggregationSnapshot, role = 'primary', times: { start?: number; end?: number } = {}): WindowSnapshot {
+export function windowFromAggregator(
+  snapshot: AggregationSnapshot,
+  role = 'primary',
+  times: { start?: number; end?: number } = {},
+): WindowSnapshot {
   const model: ModelIdentity = { name: snapshot.model.name, version: snapshot.model.version ?? '', role, resource: {} };
   const w: OpenWindow = {
     modelKey: JSON.stringify([model.name, model.version, role]),

@@ -8,12 +8,16 @@
 import type { DiagLogger } from '@opentelemetry/api';
 
 /** SDK messages the processor words itself. */
-const REPORTED_ELSEWHERE = [/^PeriodicExportingMetricReader: metrics export failed/, /^Export retry time \d+ms exceeds remaining timeout/];
+const REPORTED_ELSEWHERE = [
+  /^PeriodicExportingMetricReader: metrics export failed/,
+  /^Export retry time \d+ms exceeds remaining timeout/,
+];
 
 function part(arg: unknown): string {
   if (typeof arg === 'string') return arg;
   if (arg instanceof Error) return arg.message;
-  if (arg !== null && typeof arg === 'object' && typeof (arg as { message?: unknown }).message === 'string') return (arg as { message: string }).message;
+  if (arg !== null && typeof arg === 'object' && typeof (arg as { message?: unknown }).message === 'string')
+    return (arg as { message: string }).message;
   try {
     const s = JSON.stringify(arg);
     return s.length > 300 ? `${s.slice(0, 300)}...` : s;

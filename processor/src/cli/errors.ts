@@ -20,4 +20,5 @@ export class CliError extends InputError {
 }
 
 /** The exit status of an error meant for the person at the terminal, else undefined. */
-export const exitStatusOf = (err: unknown): number | undefined => (err instanceof CliError ? err.exitCode : err instanceof InputError ? EXIT_BAD_INPUT : undefined);
+export const exitStatusOf = (err: unknown): number | undefined =>
+  err instanceof CliError ? err.exitCode : err instanceof InputError ? EXIT_BAD_INPUT : undefined;

@@ -44,7 +44,8 @@ export class CountedIntervals {
     private n: number,
     private floorNs: bigint,
   ) {
-    if (n < 0 || 2 * n > spans.length) throw new RangeError(`counted intervals: ${n} intervals in an array of ${spans.length}`);
+    if (n < 0 || 2 * n > spans.length)
+      throw new RangeError(`counted intervals: ${n} intervals in an array of ${spans.length}`);
     this.newestTime = n === 0 ? floorNs : spans[2 * n - 1]!;
   }
 

@@ -10,13 +10,45 @@
  *   and its dimensions (category, predicted class, outcome label, ...), joined by U+001F.
  */
 import {
-  ATTR_DEPLOYMENT_ENVIRONMENT_NAME, ATTR_ERROR_TYPE, ATTR_ML_BUSINESS_METRIC, ATTR_ML_DEPLOYMENT_ROLE, ATTR_ML_FEATURE_CATEGORY,
-  ATTR_ML_FEATURE_NAME, ATTR_ML_FEATURE_PROJECTION_BASIS, ATTR_ML_FEATURE_PROJECTION_INDEX, ATTR_ML_MODEL_NAME, ATTR_ML_MODEL_TASK, ATTR_ML_MODEL_VERSION, ATTR_ML_OPERATION_NAME, ATTR_ML_OUTCOME_LABEL,
-  ATTR_ML_OUTCOME_UNMATCHED_REASON, ATTR_ML_PREDICTION_CLASS, ATTR_ML_SHADOW_RESULT,
-  METRIC_ML_BUSINESS_VALUE, METRIC_ML_FEATURE_ATTRIBUTION, METRIC_ML_FEATURE_CATEGORY_COUNT, METRIC_ML_FEATURE_CATEGORY_UNSEEN, METRIC_ML_FEATURE_INVALID, METRIC_ML_FEATURE_MISSING, METRIC_ML_FEATURE_PROJECTION, METRIC_ML_FEATURE_UNKNOWN,
-  METRIC_ML_FEATURE_VALUE, METRIC_ML_INFERENCE_DURATION, METRIC_ML_OUTCOMES, METRIC_ML_OUTCOME_DELAY, METRIC_ML_OUTCOME_ERROR,
-  METRIC_ML_OUTCOME_ERROR_ABSOLUTE, METRIC_ML_OUTCOME_ERROR_SQUARED, METRIC_ML_OUTCOME_SCORE, METRIC_ML_OUTCOME_UNMATCHED,
-  METRIC_ML_PREDICTIONS, METRIC_ML_PREDICTION_SCORE, METRIC_ML_PRIVACY_NOISE_VARIANCE, METRIC_ML_PREDICTION_VALUE, METRIC_ML_SHADOW_AGREEMENT, REGISTRY,
+  ATTR_DEPLOYMENT_ENVIRONMENT_NAME,
+  ATTR_ERROR_TYPE,
+  ATTR_ML_BUSINESS_METRIC,
+  ATTR_ML_DEPLOYMENT_ROLE,
+  ATTR_ML_FEATURE_CATEGORY,
+  ATTR_ML_FEATURE_NAME,
+  ATTR_ML_FEATURE_PROJECTION_BASIS,
+  ATTR_ML_FEATURE_PROJECTION_INDEX,
+  ATTR_ML_MODEL_NAME,
+  ATTR_ML_MODEL_TASK,
+  ATTR_ML_MODEL_VERSION,
+  ATTR_ML_OPERATION_NAME,
+  ATTR_ML_OUTCOME_LABEL,
+  ATTR_ML_OUTCOME_UNMATCHED_REASON,
+  ATTR_ML_PREDICTION_CLASS,
+  ATTR_ML_SHADOW_RESULT,
+  METRIC_ML_BUSINESS_VALUE,
+  METRIC_ML_FEATURE_ATTRIBUTION,
+  METRIC_ML_FEATURE_CATEGORY_COUNT,
+  METRIC_ML_FEATURE_CATEGORY_UNSEEN,
+  METRIC_ML_FEATURE_INVALID,
+  METRIC_ML_FEATURE_MISSING,
+  METRIC_ML_FEATURE_PROJECTION,
+  METRIC_ML_FEATURE_UNKNOWN,
+  METRIC_ML_FEATURE_VALUE,
+  METRIC_ML_INFERENCE_DURATION,
+  METRIC_ML_OUTCOMES,
+  METRIC_ML_OUTCOME_DELAY,
+  METRIC_ML_OUTCOME_ERROR,
+  METRIC_ML_OUTCOME_ERROR_ABSOLUTE,
+  METRIC_ML_OUTCOME_ERROR_SQUARED,
+  METRIC_ML_OUTCOME_SCORE,
+  METRIC_ML_OUTCOME_UNMATCHED,
+  METRIC_ML_PREDICTIONS,
+  METRIC_ML_PREDICTION_SCORE,
+  METRIC_ML_PRIVACY_NOISE_VARIANCE,
+  METRIC_ML_PREDICTION_VALUE,
+  METRIC_ML_SHADOW_AGREEMENT,
+  REGISTRY,
 } from '@otel-ml/conventions';
 import type { Attributes, AttributeValue } from '../otlp/model.js';
 
@@ -75,27 +107,49 @@ export const ATTR = {
   environment: ATTR_DEPLOYMENT_ENVIRONMENT_NAME,
 } as const;
 
-const spec = (signal: Signal, kind: SignalSpec['kind'], subject?: string, dims: readonly string[] = [], required: readonly string[] = []): SignalSpec => ({
-  signal, kind, subject, dims, required,
+const spec = (
+  signal: Signal,
+  kind: SignalSpec['kind'],
+  subject?: string,
+  dims: readonly string[] = [],
+  required: readonly string[] = [],
+): SignalSpec => ({
+  signal,
+  kind,
+  subject,
+  dims,
+  required,
 });
 
 /** Metric name → signal. Metrics not listed are not analysed (`not_ml`). */
 export const SIGNALS: ReadonlyMap<string, SignalSpec> = new Map<string, SignalSpec>([
   [METRIC_ML_FEATURE_VALUE, spec('feature.value', 'histogram', ATTR.featureName)],
   [METRIC_ML_FEATURE_MISSING, spec('feature.missing', 'counter', ATTR.featureName)],
-  [METRIC_ML_FEATURE_CATEGORY_COUNT, spec('feature.category', 'counter', ATTR.featureName, [ATTR.featureCategory], [ATTR.featureCategory])],
+  [
+    METRIC_ML_FEATURE_CATEGORY_COUNT,
+    spec('feature.category', 'counter', ATTR.featureName, [ATTR.featureCategory], [ATTR.featureCategory]),
+  ],
   // data quality: values of the wrong type, undeclared feature names, named unseen categories
   [METRIC_ML_FEATURE_INVALID, spec('feature.invalid', 'counter', ATTR.featureName)],
   [METRIC_ML_FEATURE_UNKNOWN, spec('feature.unknown', 'counter', ATTR.featureName)],
-  [METRIC_ML_FEATURE_CATEGORY_UNSEEN, spec('feature.unseen', 'counter', ATTR.featureName, [ATTR.featureCategory], [ATTR.featureCategory])],
+  [
+    METRIC_ML_FEATURE_CATEGORY_UNSEEN,
+    spec('feature.unseen', 'counter', ATTR.featureName, [ATTR.featureCategory], [ATTR.featureCategory]),
+  ],
   [METRIC_ML_FEATURE_ATTRIBUTION, spec('feature.attribution', 'histogram', ATTR.featureName)],
   // joint drift: random projections of the standardized numeric features, by basis
-  [METRIC_ML_FEATURE_PROJECTION, spec('feature.projection', 'histogram', ATTR.projectionIndex, [ATTR.projectionBasis], [ATTR.projectionBasis])],
+  [
+    METRIC_ML_FEATURE_PROJECTION,
+    spec('feature.projection', 'histogram', ATTR.projectionIndex, [ATTR.projectionBasis], [ATTR.projectionBasis]),
+  ],
   [METRIC_ML_PREDICTIONS, spec('predictions', 'counter', undefined, [ATTR.predictionClass, ATTR.errorType])],
   [METRIC_ML_PREDICTION_SCORE, spec('prediction.score', 'histogram', undefined, [ATTR.predictionClass])],
   [METRIC_ML_PREDICTION_VALUE, spec('prediction.value', 'histogram')],
   // Multiclass: one outcome-score histogram per (true label, class the score belongs to).
-  [METRIC_ML_OUTCOME_SCORE, spec('outcome.score', 'histogram', undefined, [ATTR.outcomeLabel, ATTR.predictionClass], [ATTR.outcomeLabel])],
+  [
+    METRIC_ML_OUTCOME_SCORE,
+    spec('outcome.score', 'histogram', undefined, [ATTR.outcomeLabel, ATTR.predictionClass], [ATTR.outcomeLabel]),
+  ],
   // Regression outcomes carry neither class nor label: they only count matched outcomes.
   [METRIC_ML_OUTCOMES, spec('outcomes', 'counter', undefined, [ATTR.predictionClass, ATTR.outcomeLabel])],
   [METRIC_ML_OUTCOME_ERROR, spec('outcome.error', 'histogram')],
@@ -103,8 +157,14 @@ export const SIGNALS: ReadonlyMap<string, SignalSpec> = new Map<string, SignalSp
   [METRIC_ML_OUTCOME_ERROR_SQUARED, spec('outcome.error.squared', 'histogram')],
   [METRIC_ML_OUTCOME_DELAY, spec('outcome.delay', 'histogram')],
   [METRIC_ML_OUTCOME_UNMATCHED, spec('outcome.unmatched', 'counter', undefined, [ATTR.unmatchedReason])],
-  [METRIC_ML_INFERENCE_DURATION, spec('inference.duration', 'histogram', undefined, [ATTR.operationName, ATTR.errorType])],
-  [METRIC_ML_SHADOW_AGREEMENT, spec('shadow.agreement', 'counter', undefined, [ATTR.shadowResult], [ATTR.shadowResult])],
+  [
+    METRIC_ML_INFERENCE_DURATION,
+    spec('inference.duration', 'histogram', undefined, [ATTR.operationName, ATTR.errorType]),
+  ],
+  [
+    METRIC_ML_SHADOW_AGREEMENT,
+    spec('shadow.agreement', 'counter', undefined, [ATTR.shadowResult], [ATTR.shadowResult]),
+  ],
   [METRIC_ML_BUSINESS_VALUE, spec('business.value', 'histogram', ATTR.businessMetric)],
   [METRIC_ML_PRIVACY_NOISE_VARIANCE, spec('privacy.noise', 'counter')],
 ]);
@@ -175,7 +235,12 @@ export function parseSlotKey(key: string): SlotId {
   const exponential = parts[0]!.startsWith(EXPONENTIAL_MARK);
   if (exponential) parts[0] = parts[0]!.slice(EXPONENTIAL_MARK.length);
   const [signal, subject, ...dims] = parts;
-  const id: SlotId = { signal: signal as Signal, subject: subject ?? '', dims, ...(exponential ? { exponential: true as const } : {}) };
+  const id: SlotId = {
+    signal: signal as Signal,
+    subject: subject ?? '',
+    dims,
+    ...(exponential ? { exponential: true as const } : {}),
+  };
   return slice === undefined ? id : { ...id, slice };
 }
 
@@ -187,8 +252,15 @@ export const SLICE_ATTRIBUTE_PREFIX = 'ml.slice.';
  * feature values, categories and missing counts that per-slice drift needs (analysis/slice-drift.ts).
  */
 export const SLICED_SIGNALS: ReadonlySet<Signal> = new Set<Signal>([
-  'predictions', 'prediction.score', 'outcome.score', 'outcomes', 'outcome.error.absolute', 'outcome.error.squared',
-  'feature.value', 'feature.category', 'feature.missing',
+  'predictions',
+  'prediction.score',
+  'outcome.score',
+  'outcomes',
+  'outcome.error.absolute',
+  'outcome.error.squared',
+  'feature.value',
+  'feature.category',
+  'feature.missing',
 ]);
 
 /**
@@ -199,7 +271,11 @@ export const SLICED_SIGNALS: ReadonlySet<Signal> = new Set<Signal>([
  * or to undefined to leave the key out.
  */
 export function sliceSlotKeys(
-  signal: Signal, slotKey: string, attrs: Attributes, allowed?: ReadonlySet<string>, bound?: (key: string, value: string) => string | undefined,
+  signal: Signal,
+  slotKey: string,
+  attrs: Attributes,
+  allowed?: ReadonlySet<string>,
+  bound?: (key: string, value: string) => string | undefined,
 ): readonly string[] {
   if (!SLICED_SIGNALS.has(signal)) return NO_KEYS;
   let out: string[] | undefined;

@@ -7,7 +7,9 @@ export function parseBaseline(text: string, file: string): BaselineFile {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new InputError(`${file}: not valid JSON (${(err as Error).message}); expected a file written by \`otel-ml baseline\``);
+    throw new InputError(
+      `${file}: not valid JSON (${(err as Error).message}); expected a file written by \`otel-ml baseline\``,
+    );
   }
   try {
     return parseBaselineFile(json, file);

@@ -29,8 +29,18 @@ import { referenceBoundaries, seededUniform } from '../statistics/index.js';
 import { InputError } from '../model/errors.js';
 import { isMissingCell, readCsv } from './csv.js';
 import {
-  DEFAULT_MAX_INVALID, InvalidCells, NUMERIC_SHARE, inferTask, numericCell, planColumns, scoreCell, tooManyInvalid, truncate,
-  type ColumnOptions, type ColumnPlan, type InvalidCell,
+  DEFAULT_MAX_INVALID,
+  InvalidCells,
+  NUMERIC_SHARE,
+  inferTask,
+  numericCell,
+  planColumns,
+  scoreCell,
+  tooManyInvalid,
+  truncate,
+  type ColumnOptions,
+  type ColumnPlan,
+  type InvalidCell,
 } from './columns.js';
 import { windowFromAggregator } from '../analysis/view.js';
 
@@ -173,7 +183,8 @@ export async function buildBaseline(opts: BaselineOptions): Promise<BaselineResu
             if (l.textCells.length <= Math.min(maxInvalid, MAX_LISTED_INVALID)) l.textCells.push({ row, cell });
           }
         }
-        if (l.counts.size < MAX_DISTINCT_TRACKED || l.counts.has(cell)) l.counts.set(cell, (l.counts.get(cell) ?? 0) + 1);
+        if (l.counts.size < MAX_DISTINCT_TRACKED || l.counts.has(cell))
+          l.counts.set(cell, (l.counts.get(cell) ?? 0) + 1);
       }
       const p = plan!;
       scoreCell(p, rec, row);
@@ -214,7 +225,13 @@ export async function buildBaseline(opts: BaselineOptions): Promise<BaselineResu
     .sort((a, b) => a.row - b.row || p.header.indexOf(a.column) - p.header.indexOf(b.column));
   const invalidCount = columns.reduce((n, c) => n + c.invalid, 0);
   if (invalidCount > maxInvalid) {
-    throw tooManyInvalid(opts.data, maxInvalid, invalidCount, invalid[0]!, columns.filter((c) => c.invalid > 0).map((c) => c.name));
+    throw tooManyInvalid(
+      opts.data,
+      maxInvalid,
+      invalidCount,
+      invalid[0]!,
+      columns.filter((c) => c.invalid > 0).map((c) => c.name),
+    );
   }
   for (const c of invalid) opts.onInvalid?.(c);
 
@@ -225,18 +242,24 @@ export async function buildBaseline(opts: BaselineOptions): Promise<BaselineResu
       const rb = referenceBoundaries(l.reservoir.sample());
       numericBounds.set(l.name, rb);
       specs.push({ name: l.name, type: 'numeric', boundaries: rb.boundaries });
-      if (l.reservoir.seen > sampleSize) notes.push(`${l.name}: boundaries from a uniform sample of ${sampleSize.toLocaleString('en-US')} of ${l.reservoir.seen.toLocaleString('en-US')} values`);
+      if (l.reservoir.seen > sampleSize)
+        notes.push(
+          `${l.name}: boundaries from a uniform sample of ${sampleSize.toLocaleString('en-US')} of ${l.reservoir.seen.toLocaleString('en-US')} values`,
+        );
     } else {
       const max = opts.maxCategories ?? 50;
       const sorted = [...l.counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-      if (sorted.length > max) notes.push(`${l.name}: ${sorted.length} categories, kept the ${max} most frequent; others count as __other__`);
+      if (sorted.length > max)
+        notes.push(`${l.name}: ${sorted.length} categories, kept the ${max} most frequent; others count as __other__`);
       specs.push({ name: l.name, type: 'categorical', categories: sorted.slice(0, max).map(([c]) => c) });
     }
   }
   const classes =
     task === 'regression'
       ? undefined
-      : [...new Set([...predictions.keys(), ...labels.keys()])].sort((a, b) => (Number.isFinite(Number(a)) && Number.isFinite(Number(b)) ? Number(a) - Number(b) : a < b ? -1 : 1));
+      : [...new Set([...predictions.keys(), ...labels.keys()])].sort((a, b) =>
+          Number.isFinite(Number(a)) && Number.isFinite(Number(b)) ? Number(a) - Number(b) : a < b ? -1 : 1,
+        );
 
   // Pass 2: aggregate every row with those boundaries, through the instrumentation's aggregator.
   const aggregator = new ModelAggregator({
@@ -248,11 +271,20 @@ export async function buildBaseline(opts: BaselineOptions): Promise<BaselineResu
   });
   const feed = rowFeeder(p, specs, aggregator, task);
   // The same values as high-resolution exponential histograms (what live exponential windows compare with).
-  const numericSpecs: FeatureSpec[] = specs.filter((s) => s.type === 'numeric').map((s) => ({ name: s.name, type: 'numeric' }));
-  const exponential = new ModelAggregator({ model: { name: opts.model, version: opts.modelVersion, task }, features: numericSpecs, exponentialMaxBuckets: BASELINE_EXPONENTIAL_BUCKETS });
+  const numericSpecs: FeatureSpec[] = specs
+    .filter((s) => s.type === 'numeric')
+    .map((s) => ({ name: s.name, type: 'numeric' }));
+  const exponential = new ModelAggregator({
+    model: { name: opts.model, version: opts.modelVersion, task },
+    features: numericSpecs,
+    exponentialMaxBuckets: BASELINE_EXPONENTIAL_BUCKETS,
+  });
   const feedExponential = numericFeeder(p, numericSpecs, exponential);
   await readCsv(opts.data, {
-    label: 'baseline: aggregating', progress: opts.progress, onHeader: () => {}, onRecord: (rec, row) => {
+    label: 'baseline: aggregating',
+    progress: opts.progress,
+    onHeader: () => {},
+    onRecord: (rec, row) => {
       feed(rec, row);
       feedExponential(rec);
     },
@@ -260,7 +292,8 @@ export async function buildBaseline(opts: BaselineOptions): Promise<BaselineResu
   const view = windowFromAggregator(aggregator.snapshot());
   const exponentialByFeature = new Map<string, ExponentialHistogram>();
   const ev = exponential.snapshot().metrics[METRIC_ML_FEATURE_VALUE];
-  if (ev?.kind === 'exponential_histogram') for (const pt of ev.points) exponentialByFeature.set(String(pt.attributes[ATTR_ML_FEATURE_NAME]), pt.histogram);
+  if (ev?.kind === 'exponential_histogram')
+    for (const pt of ev.points) exponentialByFeature.set(String(pt.attributes[ATTR_ML_FEATURE_NAME]), pt.histogram);
 
   const features: Record<string, FeatureBaseline> = {};
   for (const spec of specs) {
@@ -272,11 +305,23 @@ export async function buildBaseline(opts: BaselineOptions): Promise<BaselineResu
       if (!histogram) throw new Error(`internal: no histogram aggregated for ${spec.name}`);
       const exp = exponentialByFeature.get(spec.name);
       if (!exp) throw new Error(`internal: no exponential histogram aggregated for ${spec.name}`);
-      const nf: NumericFeatureBaseline = { type: 'numeric', boundaries: rb.boundaries, decileBoundaries: rb.decileBoundaries, histogram, exponential: exp, missing };
+      const nf: NumericFeatureBaseline = {
+        type: 'numeric',
+        boundaries: rb.boundaries,
+        decileBoundaries: rb.decileBoundaries,
+        histogram,
+        exponential: exp,
+        missing,
+      };
       features[spec.name] = nf;
     } else {
       const counts = fv?.categories ?? {};
-      const cf: CategoricalFeatureBaseline = { type: 'categorical', categories: spec.categories ?? [], counts, missing };
+      const cf: CategoricalFeatureBaseline = {
+        type: 'categorical',
+        categories: spec.categories ?? [],
+        counts,
+        missing,
+      };
       features[spec.name] = cf;
     }
   }
@@ -295,7 +340,13 @@ export async function buildBaseline(opts: BaselineOptions): Promise<BaselineResu
       ...(Object.keys(view.outcomes.scoreByLabel).length ? { scoreByLabel: view.outcomes.scoreByLabel } : {}),
       ...(Object.keys(view.outcomes.confusion).length ? { confusion: view.outcomes.confusion } : {}),
       ...(view.outcomes.absoluteError && view.outcomes.squaredError
-        ? { regression: { count: view.outcomes.absoluteError.count, absErrorSum: view.outcomes.absoluteError.sum, squaredErrorSum: view.outcomes.squaredError.sum } }
+        ? {
+            regression: {
+              count: view.outcomes.absoluteError.count,
+              absErrorSum: view.outcomes.absoluteError.sum,
+              squaredErrorSum: view.outcomes.squaredError.sum,
+            },
+          }
         : {}),
     },
   };
@@ -310,12 +361,19 @@ function typeColumn(l: ColumnLearner): ColumnTyping {
   if (values === 0) return categorical('every cell is missing');
   if (l.numbers >= NUMERIC_SHARE * values) return { name: l.name, type: 'numeric', invalid: l.texts };
   const example = l.textCells[0]!;
-  const share = l.numbers === 0 ? 'no value is a number' : `${((100 * l.texts) / values).toFixed(l.texts / values < 0.995 ? 0 : 1)}% of its values are not numbers`;
+  const share =
+    l.numbers === 0
+      ? 'no value is a number'
+      : `${((100 * l.texts) / values).toFixed(l.texts / values < 0.995 ? 0 : 1)}% of its values are not numbers`;
   return categorical(`${share}, e.g. row ${example.row} ${JSON.stringify(truncate(example.cell, 20))}`);
 }
 
 /** Returns a record handler that feeds the numeric feature cells of one CSV row (in spec order) into the aggregator. */
-function numericFeeder(plan: ColumnPlan, specs: readonly FeatureSpec[], aggregator: ModelAggregator): (rec: readonly string[]) => void {
+function numericFeeder(
+  plan: ColumnPlan,
+  specs: readonly FeatureSpec[],
+  aggregator: ModelAggregator,
+): (rec: readonly string[]) => void {
   const cols = specs.map((s) => plan.header.indexOf(s.name));
   const values: unknown[] = new Array(specs.length);
   return (rec) => {
@@ -370,12 +428,24 @@ export function rowFeeder(
     }
     let prediction: string | number | undefined;
     if (plan.prediction !== undefined && !isMissingCell(rec[plan.prediction])) {
-      prediction = regression ? numericCell(plan, rec, plan.prediction, row, 'a numeric prediction') : rec[plan.prediction]!;
+      prediction = regression
+        ? numericCell(plan, rec, plan.prediction, row, 'a numeric prediction')
+        : rec[plan.prediction]!;
     }
-    aggregator.observe({ features: values, ...(score !== undefined ? { score } : {}), ...(prediction !== undefined ? { prediction } : {}), ...(slices ? { slices } : {}) });
+    aggregator.observe({
+      features: values,
+      ...(score !== undefined ? { score } : {}),
+      ...(prediction !== undefined ? { prediction } : {}),
+      ...(slices ? { slices } : {}),
+    });
     if (plan.label !== undefined && !isMissingCell(rec[plan.label])) {
       const label = regression ? numericCell(plan, rec, plan.label, row, 'a numeric label')! : rec[plan.label]!;
-      aggregator.recordOutcome({ label, ...(score !== undefined ? { score } : {}), ...(prediction !== undefined ? { prediction } : {}), ...(slices ? { slices } : {}) });
+      aggregator.recordOutcome({
+        label,
+        ...(score !== undefined ? { score } : {}),
+        ...(prediction !== undefined ? { prediction } : {}),
+        ...(slices ? { slices } : {}),
+      });
     }
   };
 }

@@ -54,7 +54,14 @@ export function describeInvalid(c: InvalidCell): string {
  * The error of a file with more invalid values than `limit`. `count` is their number when known
  * (after a full pass), else undefined (the command stopped at the first one too many).
  */
-export function tooManyInvalid(file: string, limit: number, count: number | undefined, first: InvalidCell, columns: readonly string[], typesFromBaseline = false): InputError {
+export function tooManyInvalid(
+  file: string,
+  limit: number,
+  count: number | undefined,
+  first: InvalidCell,
+  columns: readonly string[],
+  typesFromBaseline = false,
+): InputError {
   const how = count === undefined ? `more than ${limit}` : `${count}`;
   const categorical = `${typesFromBaseline ? 'rebuild the baseline with' : 'pass'} --categorical ${columns.join(',')}`;
   return new InputError(
@@ -81,7 +88,8 @@ export class InvalidCells {
     const c: InvalidCell = { file: this.file, row, column, cell };
     this.first ??= c;
     this.columns.add(column);
-    if (++this.count > this.limit) throw tooManyInvalid(this.file, this.limit, undefined, this.first, [...this.columns], true);
+    if (++this.count > this.limit)
+      throw tooManyInvalid(this.file, this.limit, undefined, this.first, [...this.columns], true);
     this.onInvalid?.(c);
   }
 }
@@ -102,7 +110,10 @@ export function planColumns(file: string, header: readonly string[], opts: Colum
   const index = (name: string | undefined, option: string): number | undefined => {
     if (name === undefined) return undefined;
     const i = header.indexOf(name);
-    if (i < 0) throw new InputError(`${file}: row 1: no column "${name}" (given by ${option}); the header has: ${header.join(', ')}`);
+    if (i < 0)
+      throw new InputError(
+        `${file}: row 1: no column "${name}" (given by ${option}); the header has: ${header.join(', ')}`,
+      );
     return i;
   };
   const score = index(opts.scoreColumn, '--score-column');
@@ -113,18 +124,31 @@ export function planColumns(file: string, header: readonly string[], opts: Colum
   const slices = (opts.sliceColumns ?? []).map((name) => ({ name, index: index(name, '--slice-columns')! }));
   const special = new Set([score, prediction, label]);
   const excluded = new Set([...(opts.exclude ?? []), ...(opts.sliceColumns ?? [])]);
-  const features = header.map((name, i) => ({ name, index: i })).filter((c) => !special.has(c.index) && !excluded.has(c.name));
-  if (features.length === 0) throw new InputError(`${file}: no feature columns left after removing the score, prediction, label and excluded columns`);
+  const features = header
+    .map((name, i) => ({ name, index: i }))
+    .filter((c) => !special.has(c.index) && !excluded.has(c.name));
+  if (features.length === 0)
+    throw new InputError(
+      `${file}: no feature columns left after removing the score, prediction, label and excluded columns`,
+    );
   return { file, header, features, score, prediction, label, slices };
 }
 
 /** Parses a numeric cell; undefined for a missing cell; throws a InputError naming row and column. */
-export function numericCell(plan: ColumnPlan, rec: readonly string[], col: number, row: number, what = 'a number'): number | undefined {
+export function numericCell(
+  plan: ColumnPlan,
+  rec: readonly string[],
+  col: number,
+  row: number,
+  what = 'a number',
+): number | undefined {
   const cell = rec[col];
   if (isMissingCell(cell)) return undefined;
   const v = Number(cell);
   if (!Number.isFinite(v)) {
-    throw new InputError(`${plan.file}: row ${row}, column "${plan.header[col]}": ${JSON.stringify(truncate(cell!))} is not ${what}`);
+    throw new InputError(
+      `${plan.file}: row ${row}, column "${plan.header[col]}": ${JSON.stringify(truncate(cell!))} is not ${what}`,
+    );
   }
   return v;
 }
@@ -144,7 +168,13 @@ export function truncate(s: string, n = 40): string {
 }
 
 /** Infers the task when not given: a score column means binary classification, and so on. */
-export function inferTask(opts: { hasScore: boolean; predictionsNumeric: boolean; distinctPredictions: number; distinctLabels: number; labelsNumeric: boolean }): ModelTask {
+export function inferTask(opts: {
+  hasScore: boolean;
+  predictionsNumeric: boolean;
+  distinctPredictions: number;
+  distinctLabels: number;
+  labelsNumeric: boolean;
+}): ModelTask {
   if (opts.hasScore) return 'binary_classification';
   if (opts.predictionsNumeric && opts.distinctPredictions > 20) return 'regression';
   if (opts.labelsNumeric && opts.distinctLabels > 20) return 'regression';

@@ -48,7 +48,9 @@ export async function readCsv(file: string, options: CsvReadOptions): Promise<Cs
     size = st.size;
   } catch (err) {
     if (err instanceof InputError) throw err;
-    throw new InputError(`${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new InputError(
+      `${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   const progress = new Progress(options.label ?? file, size, options.progress ?? true);
   const input = createReadStream(file);
@@ -75,13 +77,20 @@ export async function readCsv(file: string, options: CsvReadOptions): Promise<Cs
   let header: string[] | undefined;
   let rows = 0;
   const handle = (rec: string[], line: number): void => {
-    if (sawBinary) throw new InputError(`${file}: row ${line}: the file contains binary data (NUL bytes); expected UTF-8 CSV text`);
-    if (notUtf8) throw new InputError(`${file}: near row ${line}: the file is not valid UTF-8 (Latin-1 or UTF-16?); convert it, e.g. with \`iconv -f latin1 -t utf-8\``);
+    if (sawBinary)
+      throw new InputError(`${file}: row ${line}: the file contains binary data (NUL bytes); expected UTF-8 CSV text`);
+    if (notUtf8)
+      throw new InputError(
+        `${file}: near row ${line}: the file is not valid UTF-8 (Latin-1 or UTF-16?); convert it, e.g. with \`iconv -f latin1 -t utf-8\``,
+      );
     if (!header) {
       header = rec.map((c) => c.trim());
       const seen = new Set<string>();
       for (const [i, c] of header.entries()) {
-        if (c === '') throw new InputError(`${file}: row 1: column ${i + 1} has an empty name; the first row must name every column`);
+        if (c === '')
+          throw new InputError(
+            `${file}: row 1: column ${i + 1} has an empty name; the first row must name every column`,
+          );
         if (seen.has(c)) throw new InputError(`${file}: row 1: column "${c}" appears twice in the header`);
         seen.add(c);
       }
@@ -141,7 +150,10 @@ export async function readCsv(file: string, options: CsvReadOptions): Promise<Cs
   } catch {
     notUtf8 = true;
   }
-  if (notUtf8) throw new InputError(`${file}: the file is not valid UTF-8 (Latin-1 or UTF-16?); convert it, e.g. with \`iconv -f latin1 -t utf-8\``);
+  if (notUtf8)
+    throw new InputError(
+      `${file}: the file is not valid UTF-8 (Latin-1 or UTF-16?); convert it, e.g. with \`iconv -f latin1 -t utf-8\``,
+    );
   progress.done(rows);
   if (!header) throw new InputError(`${file}: the file is empty; expected a header row and data rows`);
   return { rows, bytes };

@@ -32,7 +32,9 @@ export function loadBaseline(file: string): BaselineFile {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new InputError(`${file}: cannot read the baseline (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new InputError(
+      `${file}: cannot read the baseline (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   return parseBaseline(text, file);
 }
@@ -62,7 +64,11 @@ export function parseTimeCell(cell: string | undefined): number | undefined {
   }
   const m = RFC3339.exec(t);
   if (!m) return undefined;
-  const ms = Date.parse(m[2] === undefined ? `${m[1]}T00:00:00Z` : `${m[1]}T${m[2]}${(m[3] ?? 'Z').toUpperCase().replace(/^([+-]\d{2})(\d{2})$/, '$1:$2')}`);
+  const ms = Date.parse(
+    m[2] === undefined
+      ? `${m[1]}T00:00:00Z`
+      : `${m[1]}T${m[2]}${(m[3] ?? 'Z').toUpperCase().replace(/^([+-]\d{2})(\d{2})$/, '$1:$2')}`,
+  );
   return Number.isFinite(ms) ? ms : undefined;
 }
 
@@ -85,11 +91,29 @@ function prepare(opts: ReportOptions): Prepared {
   return {
     baseline,
     specs,
-    aggregatorFor: () => new ModelAggregator({ model: baseline.model, features: specs, baseline, classes, threshold: opts.threshold, slices: opts.sliceColumns }),
+    aggregatorFor: () =>
+      new ModelAggregator({
+        model: baseline.model,
+        features: specs,
+        baseline,
+        classes,
+        threshold: opts.threshold,
+        slices: opts.sliceColumns,
+      }),
     evaluateAggregator: (a, window) => {
       const current = windowFromAggregator(a.snapshot());
       const reference = baselineSnapshot(baseline, current.modelKey, current.model);
-      return evaluate(reference, current, { model: { ...baseline.model, role: 'primary' }, referenceKind: 'baseline', decileBoundaries, ...(window ? { window } : {}) }, opts);
+      return evaluate(
+        reference,
+        current,
+        {
+          model: { ...baseline.model, role: 'primary' },
+          referenceKind: 'baseline',
+          decileBoundaries,
+          ...(window ? { window } : {}),
+        },
+        opts,
+      );
     },
   };
 }
@@ -98,7 +122,11 @@ function prepare(opts: ReportOptions): Prepared {
  * Reads the CSV, checking its header against the baseline's features, and hands each row to the
  * feeder of the aggregator `route` picks for it (`route` sees the column plan first).
  */
-async function feedRows(opts: ReportOptions, p: Prepared, route: (plan: ColumnPlan) => (rec: readonly string[], row: number) => ModelAggregator): Promise<void> {
+async function feedRows(
+  opts: ReportOptions,
+  p: Prepared,
+  route: (plan: ColumnPlan) => (rec: readonly string[], row: number) => ModelAggregator,
+): Promise<void> {
   const feeders = new Map<ModelAggregator, (rec: readonly string[], row: number) => void>();
   // one count of invalid cells per file, whichever window a row goes to
   const invalid = new InvalidCells(opts.data, opts.maxInvalid, opts.onInvalid);
@@ -111,7 +139,9 @@ async function feedRows(opts: ReportOptions, p: Prepared, route: (plan: ColumnPl
       plan = planColumns(opts.data, header, opts);
       const missing = p.specs.filter((s) => !header.includes(s.name)).map((s) => s.name);
       if (missing.length > 0) {
-        throw new InputError(`${opts.data}: row 1: no column for baseline feature(s) ${missing.join(', ')}; the header has: ${header.join(', ')}`);
+        throw new InputError(
+          `${opts.data}: row 1: no column for baseline feature(s) ${missing.join(', ')}; the header has: ${header.join(', ')}`,
+        );
       }
       pick = route(plan);
     },
@@ -143,16 +173,24 @@ export async function runWindowedReport(opts: WindowedReportOptions): Promise<Mu
   // the time column is no feature
   await feedRows({ ...opts, exclude: [...(opts.exclude ?? []), opts.timeColumn] }, p, (plan) => {
     const col = plan.header.indexOf(opts.timeColumn);
-    if (col < 0) throw new InputError(`${opts.data}: row 1: no column "${opts.timeColumn}" (given by --time-column); the header has: ${plan.header.join(', ')}`);
+    if (col < 0)
+      throw new InputError(
+        `${opts.data}: row 1: no column "${opts.timeColumn}" (given by --time-column); the header has: ${plan.header.join(', ')}`,
+      );
     return (rec, row) => {
       const t = parseTimeCell(rec[col]);
       if (t === undefined) {
-        throw new InputError(`${opts.data}: row ${row}, column "${opts.timeColumn}": ${JSON.stringify(truncate(rec[col] ?? ''))} is not a time; use RFC 3339 (2026-01-01T09:00:00Z) or epoch seconds or milliseconds`);
+        throw new InputError(
+          `${opts.data}: row ${row}, column "${opts.timeColumn}": ${JSON.stringify(truncate(rec[col] ?? ''))} is not a time; use RFC 3339 (2026-01-01T09:00:00Z) or epoch seconds or milliseconds`,
+        );
       }
       const start = alignedStart(t, opts.windowMs);
       let a = windows.get(start);
       if (!a) {
-        if (windows.size >= MAX_REPORT_WINDOWS) throw new InputError(`${opts.data}: row ${row}: the rows span more than ${MAX_REPORT_WINDOWS} windows; use a longer --window`);
+        if (windows.size >= MAX_REPORT_WINDOWS)
+          throw new InputError(
+            `${opts.data}: row ${row}: the rows span more than ${MAX_REPORT_WINDOWS} windows; use a longer --window`,
+          );
         windows.set(start, (a = p.aggregatorFor()));
       }
       return a;

@@ -192,14 +192,19 @@ function anyValue(v: unknown, path: string, depth: number): AttributeValue {
   let x: unknown;
   if ((x = get(o, 'stringValue')) !== undefined && hasOwnSet(o, 'stringValue')) return str(x, `${path}.stringValue`);
   if ((x = get(o, 'boolValue')) !== undefined && hasOwnSet(o, 'boolValue')) return bool(x, `${path}.boolValue`);
-  if ((x = get(o, 'intValue')) !== undefined && hasOwnSet(o, 'intValue')) return intAttribute(big(x, `${path}.intValue`));
+  if ((x = get(o, 'intValue')) !== undefined && hasOwnSet(o, 'intValue'))
+    return intAttribute(big(x, `${path}.intValue`));
   if ((x = get(o, 'doubleValue')) !== undefined && hasOwnSet(o, 'doubleValue')) return dbl(x, `${path}.doubleValue`);
   if ((x = get(o, 'arrayValue')) !== undefined && hasOwnSet(o, 'arrayValue')) {
     const values = arr(get(obj(x, `${path}.arrayValue`) ?? {}, 'values'), `${path}.arrayValue.values`);
     return values.map((e, i) => anyValue(e, `${path}.arrayValue.values[${i}]`, depth + 1));
   }
   if ((x = get(o, 'kvlistValue')) !== undefined && hasOwnSet(o, 'kvlistValue')) {
-    const inner = attributes(get(obj(x, `${path}.kvlistValue`) ?? {}, 'values'), `${path}.kvlistValue.values`, depth + 1);
+    const inner = attributes(
+      get(obj(x, `${path}.kvlistValue`) ?? {}, 'values'),
+      `${path}.kvlistValue.values`,
+      depth + 1,
+    );
     return kvlistText(inner);
   }
   if ((x = get(o, 'bytesValue')) !== undefined && hasOwnSet(o, 'bytesValue')) {
@@ -222,7 +227,8 @@ function attributes(v: unknown, path: string, depth = 0): Attributes {
     const kv = obj(list[i], `${path}[${i}]`) ?? {};
     const key = str(get(kv, 'key'), `${path}[${i}].key`);
     const value = anyValue(get(kv, 'value'), `${path}[${i}].value`, depth);
-    if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    if (key === '__proto__')
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
     else out[key] = value;
   }
   return out;
@@ -289,7 +295,10 @@ function histogramPoint(o: Obj, path: string): HistogramPoint {
 
 function buckets(v: unknown, path: string): { offset: number; bucketCounts: number[] } {
   const o = obj(v, path) ?? {};
-  return { offset: int32(get(o, 'offset'), `${path}.offset`), bucketCounts: counts(get(o, 'bucketCounts'), `${path}.bucketCounts`) };
+  return {
+    offset: int32(get(o, 'offset'), `${path}.offset`),
+    bucketCounts: counts(get(o, 'bucketCounts'), `${path}.bucketCounts`),
+  };
 }
 
 function exponentialPoint(o: Obj, path: string): ExponentialHistogramPoint {
@@ -328,12 +337,16 @@ function metricData(m: Obj, path: string, name: string, rejections: RejectionLog
   let d: Obj | undefined;
   if ((d = obj(get(m, 'gauge'), `${path}.gauge`))) {
     const p = `${path}.gauge.dataPoints`;
-    const pts = points(arr(get(d, 'dataPoints'), p), p, name, rejections, numberPoint, (x) => checkNumberPoint(x.point, x.hasValue));
+    const pts = points(arr(get(d, 'dataPoints'), p), p, name, rejections, numberPoint, (x) =>
+      checkNumberPoint(x.point, x.hasValue),
+    );
     return { type: 'gauge', points: pts.map((x) => x.point) };
   }
   if ((d = obj(get(m, 'sum'), `${path}.sum`))) {
     const p = `${path}.sum.dataPoints`;
-    const pts = points(arr(get(d, 'dataPoints'), p), p, name, rejections, numberPoint, (x) => checkNumberPoint(x.point, x.hasValue));
+    const pts = points(arr(get(d, 'dataPoints'), p), p, name, rejections, numberPoint, (x) =>
+      checkNumberPoint(x.point, x.hasValue),
+    );
     return {
       type: 'sum',
       temporality: temporality(get(d, 'aggregationTemporality'), `${path}.sum.aggregationTemporality`),
@@ -354,7 +367,14 @@ function metricData(m: Obj, path: string, name: string, rejections: RejectionLog
     return {
       type: 'exponential_histogram',
       temporality: temporality(get(d, 'aggregationTemporality'), `${path}.exponentialHistogram.aggregationTemporality`),
-      points: points(arr(get(d, 'dataPoints'), p), p, name, rejections, exponentialPoint, checkExponentialHistogramPoint),
+      points: points(
+        arr(get(d, 'dataPoints'), p),
+        p,
+        name,
+        rejections,
+        exponentialPoint,
+        checkExponentialHistogramPoint,
+      ),
     };
   }
   if ((d = obj(get(m, 'summary'), `${path}.summary`))) {
@@ -389,7 +409,12 @@ export function convertExportRequest(root: unknown, rejections: RejectionLog): M
         const data = metricData(m, mPath, name, rejections);
         // A metric without a known data kind carries no points we could read; it is skipped.
         if (data === undefined) continue;
-        metrics.push({ name, description: str(get(m, 'description'), `${mPath}.description`), unit: str(get(m, 'unit'), `${mPath}.unit`), data });
+        metrics.push({
+          name,
+          description: str(get(m, 'description'), `${mPath}.description`),
+          unit: str(get(m, 'unit'), `${mPath}.unit`),
+          data,
+        });
       }
       scopeMetrics.push({
         scope: {
@@ -463,7 +488,10 @@ export function convertTracesRequest(root: unknown): TracesExport {
         const events: SpanEvent[] = new Array<SpanEvent>(eList.length);
         for (let e = 0; e < eList.length; e++) {
           const ev = obj(eList[e], `${path}.events[${e}]`) ?? {};
-          events[e] = { name: str(get(ev, 'name'), `${path}.events[${e}].name`), attributes: attributes(get(ev, 'attributes'), `${path}.events[${e}].attributes`) };
+          events[e] = {
+            name: str(get(ev, 'name'), `${path}.events[${e}].name`),
+            attributes: attributes(get(ev, 'attributes'), `${path}.events[${e}].attributes`),
+          };
         }
         spans.push({
           traceId,
@@ -476,7 +504,10 @@ export function convertTracesRequest(root: unknown): TracesExport {
         });
       }
     }
-    resourceSpans.push({ resource: { attributes: attributes(get(res, 'attributes'), `${rsPath}.resource.attributes`) }, spans });
+    resourceSpans.push({
+      resource: { attributes: attributes(get(res, 'attributes'), `${rsPath}.resource.attributes`) },
+      spans,
+    });
   }
   return { resourceSpans, rejectedSpans };
 }

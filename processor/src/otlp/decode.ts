@@ -67,7 +67,9 @@ export function decodeMetricsProtobufReflection(bytes: Uint8Array): DecodeResult
   try {
     message = ExportMetricsServiceRequest.decode(bytes);
   } catch (e) {
-    throw new DecodeError(`invalid protobuf ExportMetricsServiceRequest: ${(e as Error).message}`, undefined, { cause: e });
+    throw new DecodeError(`invalid protobuf ExportMetricsServiceRequest: ${(e as Error).message}`, undefined, {
+      cause: e,
+    });
   }
   const rejections = new RejectionLog();
   return result(convertExportRequest(message, rejections), rejections);
@@ -109,7 +111,9 @@ export function decodeTracesProtobuf(bytes: Uint8Array): TracesExport {
   try {
     message = ExportTraceServiceRequest.decode(bytes);
   } catch (e) {
-    throw new DecodeError(`invalid protobuf ExportTraceServiceRequest: ${(e as Error).message}`, undefined, { cause: e });
+    throw new DecodeError(`invalid protobuf ExportTraceServiceRequest: ${(e as Error).message}`, undefined, {
+      cause: e,
+    });
   }
   return convertTracesRequest(message);
 }

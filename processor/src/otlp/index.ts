@@ -1,4 +1,12 @@
 export * from './model.js';
 export { DecodeError } from './errors.js';
-export { decodeMetricsJson, decodeMetricsProtobuf, decodeMetricsProtobufReflection, countDataPoints, decodeTracesJson, decodeTracesProtobuf, type DecodeResult } from './decode.js';
+export {
+  decodeMetricsJson,
+  decodeMetricsProtobuf,
+  decodeMetricsProtobufReflection,
+  countDataPoints,
+  decodeTracesJson,
+  decodeTracesProtobuf,
+  type DecodeResult,
+} from './decode.js';
 export { REJECTION_REASONS, type Rejection, type RejectionReason } from './validate.js';

@@ -47,9 +47,18 @@ export interface ExponentialHistogramPoint extends PointBase {
 
 export type MetricData =
   | { readonly type: 'gauge'; readonly points: readonly NumberPoint[] }
-  | { readonly type: 'sum'; readonly temporality: Temporality; readonly isMonotonic: boolean; readonly points: readonly NumberPoint[] }
+  | {
+      readonly type: 'sum';
+      readonly temporality: Temporality;
+      readonly isMonotonic: boolean;
+      readonly points: readonly NumberPoint[];
+    }
   | { readonly type: 'histogram'; readonly temporality: Temporality; readonly points: readonly HistogramPoint[] }
-  | { readonly type: 'exponential_histogram'; readonly temporality: Temporality; readonly points: readonly ExponentialHistogramPoint[] }
+  | {
+      readonly type: 'exponential_histogram';
+      readonly temporality: Temporality;
+      readonly points: readonly ExponentialHistogramPoint[];
+    }
   | { readonly type: 'summary'; readonly pointCount: number };
 
 export interface Metric {

@@ -21,7 +21,11 @@ const PACKED = { packed: true } as const;
 
 const common = {
   AnyValue: {
-    oneofs: { value: { oneof: ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue'] } },
+    oneofs: {
+      value: {
+        oneof: ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue'],
+      },
+    },
     fields: {
       stringValue: { type: 'string', id: 1 },
       boolValue: { type: 'bool', id: 2 },
@@ -114,7 +118,11 @@ const metrics = {
   },
   Summary: { fields: { dataPoints: { rule: 'repeated', type: 'SummaryDataPoint', id: 1 } } satisfies Fields },
   AggregationTemporality: {
-    values: { AGGREGATION_TEMPORALITY_UNSPECIFIED: 0, AGGREGATION_TEMPORALITY_DELTA: 1, AGGREGATION_TEMPORALITY_CUMULATIVE: 2 },
+    values: {
+      AGGREGATION_TEMPORALITY_UNSPECIFIED: 0,
+      AGGREGATION_TEMPORALITY_DELTA: 1,
+      AGGREGATION_TEMPORALITY_CUMULATIVE: 2,
+    },
   },
   DataPointFlags: { values: { DATA_POINT_FLAGS_DO_NOT_USE: 0, DATA_POINT_FLAGS_NO_RECORDED_VALUE_MASK: 1 } },
   NumberDataPoint: {
@@ -180,7 +188,9 @@ const metrics = {
       flags: { type: 'uint32', id: 8 },
     } satisfies Fields,
     nested: {
-      ValueAtQuantile: { fields: { quantile: { type: 'double', id: 1 }, value: { type: 'double', id: 2 } } satisfies Fields },
+      ValueAtQuantile: {
+        fields: { quantile: { type: 'double', id: 1 }, value: { type: 'double', id: 2 } } satisfies Fields,
+      },
     },
   },
   Exemplar: {
@@ -198,9 +208,13 @@ const metrics = {
 
 const collectorMetrics = {
   ExportMetricsServiceRequest: {
-    fields: { resourceMetrics: { rule: 'repeated', type: 'opentelemetry.proto.metrics.v1.ResourceMetrics', id: 1 } } satisfies Fields,
+    fields: {
+      resourceMetrics: { rule: 'repeated', type: 'opentelemetry.proto.metrics.v1.ResourceMetrics', id: 1 },
+    } satisfies Fields,
   },
-  ExportMetricsServiceResponse: { fields: { partialSuccess: { type: 'ExportMetricsPartialSuccess', id: 1 } } satisfies Fields },
+  ExportMetricsServiceResponse: {
+    fields: { partialSuccess: { type: 'ExportMetricsPartialSuccess', id: 1 } } satisfies Fields,
+  },
   ExportMetricsPartialSuccess: {
     fields: { rejectedDataPoints: { type: 'int64', id: 1 }, errorMessage: { type: 'string', id: 2 } } satisfies Fields,
   },
@@ -250,9 +264,13 @@ const traces = {
 
 const collectorTraces = {
   ExportTraceServiceRequest: {
-    fields: { resourceSpans: { rule: 'repeated', type: 'opentelemetry.proto.trace.v1.ResourceSpans', id: 1 } } satisfies Fields,
+    fields: {
+      resourceSpans: { rule: 'repeated', type: 'opentelemetry.proto.trace.v1.ResourceSpans', id: 1 },
+    } satisfies Fields,
   },
-  ExportTraceServiceResponse: { fields: { partialSuccess: { type: 'ExportTracePartialSuccess', id: 1 } } satisfies Fields },
+  ExportTraceServiceResponse: {
+    fields: { partialSuccess: { type: 'ExportTracePartialSuccess', id: 1 } } satisfies Fields,
+  },
   ExportTracePartialSuccess: {
     fields: { rejectedSpans: { type: 'int64', id: 1 }, errorMessage: { type: 'string', id: 2 } } satisfies Fields,
   },
@@ -288,7 +306,12 @@ export const OTLP_METRICS_SCHEMA = {
             resource: { nested: { v1: { nested: resource } } },
             metrics: { nested: { v1: { nested: metrics } } },
             trace: { nested: { v1: { nested: traces } } },
-            collector: { nested: { metrics: { nested: { v1: { nested: collectorMetrics } } }, trace: { nested: { v1: { nested: collectorTraces } } } } },
+            collector: {
+              nested: {
+                metrics: { nested: { v1: { nested: collectorMetrics } } },
+                trace: { nested: { v1: { nested: collectorTraces } } },
+              },
+            },
           },
         },
       },
@@ -307,8 +330,12 @@ export const otlpRoot: protobuf.Root = protobuf.Root.fromJSON(OTLP_METRICS_SCHEM
 
 const lookup = (name: string): protobuf.Type => otlpRoot.lookupType(name);
 
-export const ExportMetricsServiceRequest = lookup('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest');
-export const ExportMetricsServiceResponse = lookup('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse');
+export const ExportMetricsServiceRequest = lookup(
+  'opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest',
+);
+export const ExportMetricsServiceResponse = lookup(
+  'opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse',
+);
 export const ExportTraceServiceRequest = lookup('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
 export const RpcStatus = lookup('google.rpc.Status');
 export const RpcRetryInfo = lookup('google.rpc.RetryInfo');

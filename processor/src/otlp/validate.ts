@@ -103,7 +103,12 @@ function sumCounts(counts: readonly number[]): number | RejectionReason {
  * mean, MAE and RMSE of the window it is added to into NaN or Infinity.
  */
 function checkMinMax(p: { sum?: number; min?: number; max?: number }): RejectionReason | undefined {
-  if ((p.sum !== undefined && !Number.isFinite(p.sum)) || (p.min !== undefined && !Number.isFinite(p.min)) || (p.max !== undefined && !Number.isFinite(p.max))) return 'non_finite_sum';
+  if (
+    (p.sum !== undefined && !Number.isFinite(p.sum)) ||
+    (p.min !== undefined && !Number.isFinite(p.min)) ||
+    (p.max !== undefined && !Number.isFinite(p.max))
+  )
+    return 'non_finite_sum';
   if (p.min !== undefined && p.max !== undefined && p.min > p.max) return 'min_greater_than_max';
   return undefined;
 }

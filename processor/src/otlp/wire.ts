@@ -304,7 +304,10 @@ class WireReader {
     if (len % 8 !== 0) this.fail(`${what} length is not a multiple of 8`);
     this.r.pos = end;
     if (current.length === 0) {
-      if (len === this.lastBoundsLen && this.buf.compare(this.buf, this.lastBoundsStart, this.lastBoundsStart + len, start, end) === 0) {
+      if (
+        len === this.lastBoundsLen &&
+        this.buf.compare(this.buf, this.lastBoundsStart, this.lastBoundsStart + len, start, end) === 0
+      ) {
         return this.lastBounds;
       }
       const out = new Array<number>(len / 8);
@@ -334,10 +337,22 @@ function anyValue(w: WireReader, limit: number, depth: number, strings?: StringC
     const tag = r.uint32();
     const wt = tag & 7;
     switch (tag >>> 3) {
-      case 1: value = strings ? w.cachedString(limit, wt, 'AnyValue.string_value', strings) : w.string(limit, wt, 'AnyValue.string_value'); break;
-      case 2: w.expect(wt, WT_VARINT, 'AnyValue.bool_value'); value = r.bool(); break;
-      case 3: w.expect(wt, WT_VARINT, 'AnyValue.int_value'); value = longToAttribute(r.int64() as protobuf.Long); break;
-      case 4: value = w.double(wt, 'AnyValue.double_value'); break;
+      case 1:
+        value = strings
+          ? w.cachedString(limit, wt, 'AnyValue.string_value', strings)
+          : w.string(limit, wt, 'AnyValue.string_value');
+        break;
+      case 2:
+        w.expect(wt, WT_VARINT, 'AnyValue.bool_value');
+        value = r.bool();
+        break;
+      case 3:
+        w.expect(wt, WT_VARINT, 'AnyValue.int_value');
+        value = longToAttribute(r.int64() as protobuf.Long);
+        break;
+      case 4:
+        value = w.double(wt, 'AnyValue.double_value');
+        break;
       case 5: {
         w.expect(wt, WT_LEN, 'AnyValue.array_value');
         const end = w.end(limit, 'ArrayValue');
@@ -359,8 +374,12 @@ function anyValue(w: WireReader, limit: number, depth: number, strings?: StringC
         value = kvlistText(keyValues(w, end, 1, depth + 1));
         break;
       }
-      case 7: w.expect(wt, WT_LEN, 'AnyValue.bytes_value'); value = bytesToHex(r.bytes()); break;
-      default: w.skip(wt, limit);
+      case 7:
+        w.expect(wt, WT_LEN, 'AnyValue.bytes_value');
+        value = bytesToHex(r.bytes());
+        break;
+      default:
+        w.skip(wt, limit);
     }
   }
   if (r.pos !== limit) w.fail('AnyValue overruns its length');
@@ -368,7 +387,8 @@ function anyValue(w: WireReader, limit: number, depth: number, strings?: StringC
 }
 
 function setAttr(out: Record<string, AttributeValue>, key: string, value: AttributeValue): void {
-  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   else out[key] = value;
 }
 
@@ -387,9 +407,15 @@ function keyValue(
     const tag = r.uint32();
     const wt = tag & 7;
     switch (tag >>> 3) {
-      case 1: key = keys ? w.cachedString(limit, wt, 'KeyValue.key', keys) : w.string(limit, wt, 'KeyValue.key'); break;
-      case 2: w.expect(wt, WT_LEN, 'KeyValue.value'); value = anyValue(w, w.end(limit, 'AnyValue'), depth, values); break;
-      default: w.skip(wt, limit);
+      case 1:
+        key = keys ? w.cachedString(limit, wt, 'KeyValue.key', keys) : w.string(limit, wt, 'KeyValue.key');
+        break;
+      case 2:
+        w.expect(wt, WT_LEN, 'KeyValue.value');
+        value = anyValue(w, w.end(limit, 'AnyValue'), depth, values);
+        break;
+      default:
+        w.skip(wt, limit);
     }
   }
   w.done(limit, 'KeyValue');
@@ -417,7 +443,12 @@ function keyValues(w: WireReader, limit: number, field: number, depth: number): 
  * Consecutive points usually repeat most attributes byte for byte at the same position, so a
  * KeyValue equal to the previous point's at that position reuses its decoded key and value.
  */
-function addKeyValue(w: WireReader, limit: number, wt: number, attrs: Record<string, AttributeValue> | undefined): Record<string, AttributeValue> {
+function addKeyValue(
+  w: WireReader,
+  limit: number,
+  wt: number,
+  attrs: Record<string, AttributeValue> | undefined,
+): Record<string, AttributeValue> {
   const out = attrs ?? {};
   w.expect(wt, WT_LEN, 'attributes');
   const end = w.end(limit, 'KeyValue');
@@ -454,10 +485,19 @@ function numberPoint(w: WireReader, limit: number, sink: PointSink<NumberPoint>)
     const tag = r.uint32();
     const wt = tag & 7;
     switch (tag >>> 3) {
-      case 7: attrs = addKeyValue(w, limit, wt, attrs); break;
-      case 2: start = w.fixed64Big(wt, 'start_time_unix_nano'); break;
-      case 3: time = w.fixed64Big(wt, 'time_unix_nano'); break;
-      case 4: value = w.double(wt, 'as_double'); hasValue = true; break;
+      case 7:
+        attrs = addKeyValue(w, limit, wt, attrs);
+        break;
+      case 2:
+        start = w.fixed64Big(wt, 'start_time_unix_nano');
+        break;
+      case 3:
+        time = w.fixed64Big(wt, 'time_unix_nano');
+        break;
+      case 4:
+        value = w.double(wt, 'as_double');
+        hasValue = true;
+        break;
       case 6: {
         w.expect(wt, WT_I64, 'as_int');
         if (r.pos + 8 > r.len) w.fail('truncated as_int');
@@ -466,12 +506,22 @@ function numberPoint(w: WireReader, limit: number, sink: PointSink<NumberPoint>)
         hasValue = true;
         break;
       }
-      case 8: w.expect(wt, WT_VARINT, 'flags'); flags = r.uint32(); break;
-      default: w.skip(wt, limit);
+      case 8:
+        w.expect(wt, WT_VARINT, 'flags');
+        flags = r.uint32();
+        break;
+      default:
+        w.skip(wt, limit);
     }
   }
   w.done(limit, 'NumberDataPoint');
-  const p: NumberPoint = { attributes: attrs ?? EMPTY_ATTRS, startTimeUnixNano: start, timeUnixNano: time, flags, value };
+  const p: NumberPoint = {
+    attributes: attrs ?? EMPTY_ATTRS,
+    startTimeUnixNano: start,
+    timeUnixNano: time,
+    flags,
+    value,
+  };
   const reason = checkNumberPoint(p, hasValue);
   if (reason === undefined) sink.points.push(p);
   else sink.reasons.push(reason);
@@ -495,17 +545,39 @@ function histogramPoint(w: WireReader, limit: number, sink: PointSink<HistogramP
     const tag = r.uint32();
     const wt = tag & 7;
     switch (tag >>> 3) {
-      case 9: attrs = addKeyValue(w, limit, wt, attrs); break;
-      case 2: start = w.fixed64Big(wt, 'start_time_unix_nano'); break;
-      case 3: time = w.fixed64Big(wt, 'time_unix_nano'); break;
-      case 4: count = w.fixed64Number(wt, 'count'); break;
-      case 5: sum = w.double(wt, 'sum'); break;
-      case 6: bucketCounts = w.fixed64Counts(wt, limit, bucketCounts, 'bucket_counts'); break;
-      case 7: explicitBounds = w.doubles(wt, limit, explicitBounds, 'explicit_bounds'); break;
-      case 10: w.expect(wt, WT_VARINT, 'flags'); flags = r.uint32(); break;
-      case 11: min = w.double(wt, 'min'); break;
-      case 12: max = w.double(wt, 'max'); break;
-      default: w.skip(wt, limit);
+      case 9:
+        attrs = addKeyValue(w, limit, wt, attrs);
+        break;
+      case 2:
+        start = w.fixed64Big(wt, 'start_time_unix_nano');
+        break;
+      case 3:
+        time = w.fixed64Big(wt, 'time_unix_nano');
+        break;
+      case 4:
+        count = w.fixed64Number(wt, 'count');
+        break;
+      case 5:
+        sum = w.double(wt, 'sum');
+        break;
+      case 6:
+        bucketCounts = w.fixed64Counts(wt, limit, bucketCounts, 'bucket_counts');
+        break;
+      case 7:
+        explicitBounds = w.doubles(wt, limit, explicitBounds, 'explicit_bounds');
+        break;
+      case 10:
+        w.expect(wt, WT_VARINT, 'flags');
+        flags = r.uint32();
+        break;
+      case 11:
+        min = w.double(wt, 'min');
+        break;
+      case 12:
+        max = w.double(wt, 'max');
+        break;
+      default:
+        w.skip(wt, limit);
     }
   }
   w.done(limit, 'HistogramDataPoint');
@@ -514,9 +586,28 @@ function histogramPoint(w: WireReader, limit: number, sink: PointSink<HistogramP
   // allocated once with its final shape (absent fields stay absent, as in convert.ts).
   let p: HistogramPoint;
   if (sum !== undefined && min !== undefined && max !== undefined) {
-    p = { attributes, startTimeUnixNano: start, timeUnixNano: time, flags, count, bucketCounts, explicitBounds, sum, min, max };
+    p = {
+      attributes,
+      startTimeUnixNano: start,
+      timeUnixNano: time,
+      flags,
+      count,
+      bucketCounts,
+      explicitBounds,
+      sum,
+      min,
+      max,
+    };
   } else {
-    const q: Mutable<HistogramPoint> = { attributes, startTimeUnixNano: start, timeUnixNano: time, flags, count, bucketCounts, explicitBounds };
+    const q: Mutable<HistogramPoint> = {
+      attributes,
+      startTimeUnixNano: start,
+      timeUnixNano: time,
+      flags,
+      count,
+      bucketCounts,
+      explicitBounds,
+    };
     if (sum !== undefined) q.sum = sum;
     if (min !== undefined) q.min = min;
     if (max !== undefined) q.max = max;
@@ -536,9 +627,15 @@ function buckets(w: WireReader, limit: number): { offset: number; bucketCounts: 
     const tag = r.uint32();
     const wt = tag & 7;
     switch (tag >>> 3) {
-      case 1: w.expect(wt, WT_VARINT, 'Buckets.offset'); offset = r.sint32(); break;
-      case 2: w.varintCounts(wt, limit, counts, 'Buckets.bucket_counts'); break;
-      default: w.skip(wt, limit);
+      case 1:
+        w.expect(wt, WT_VARINT, 'Buckets.offset');
+        offset = r.sint32();
+        break;
+      case 2:
+        w.varintCounts(wt, limit, counts, 'Buckets.bucket_counts');
+        break;
+      default:
+        w.skip(wt, limit);
     }
   }
   w.done(limit, 'Buckets');
@@ -565,20 +662,51 @@ function exponentialPoint(w: WireReader, limit: number, sink: PointSink<Exponent
     const tag = r.uint32();
     const wt = tag & 7;
     switch (tag >>> 3) {
-      case 1: attrs = addKeyValue(w, limit, wt, attrs); break;
-      case 2: p.startTimeUnixNano = w.fixed64Big(wt, 'start_time_unix_nano'); break;
-      case 3: p.timeUnixNano = w.fixed64Big(wt, 'time_unix_nano'); break;
-      case 4: p.count = w.fixed64Number(wt, 'count'); break;
-      case 5: p.sum = w.double(wt, 'sum'); break;
-      case 6: w.expect(wt, WT_VARINT, 'scale'); p.scale = r.sint32(); break;
-      case 7: p.zeroCount = w.fixed64Number(wt, 'zero_count'); break;
-      case 8: w.expect(wt, WT_LEN, 'positive'); p.positive = buckets(w, w.end(limit, 'positive')); break;
-      case 9: w.expect(wt, WT_LEN, 'negative'); p.negative = buckets(w, w.end(limit, 'negative')); break;
-      case 10: w.expect(wt, WT_VARINT, 'flags'); p.flags = r.uint32(); break;
-      case 12: p.min = w.double(wt, 'min'); break;
-      case 13: p.max = w.double(wt, 'max'); break;
-      case 14: p.zeroThreshold = w.double(wt, 'zero_threshold'); break;
-      default: w.skip(wt, limit);
+      case 1:
+        attrs = addKeyValue(w, limit, wt, attrs);
+        break;
+      case 2:
+        p.startTimeUnixNano = w.fixed64Big(wt, 'start_time_unix_nano');
+        break;
+      case 3:
+        p.timeUnixNano = w.fixed64Big(wt, 'time_unix_nano');
+        break;
+      case 4:
+        p.count = w.fixed64Number(wt, 'count');
+        break;
+      case 5:
+        p.sum = w.double(wt, 'sum');
+        break;
+      case 6:
+        w.expect(wt, WT_VARINT, 'scale');
+        p.scale = r.sint32();
+        break;
+      case 7:
+        p.zeroCount = w.fixed64Number(wt, 'zero_count');
+        break;
+      case 8:
+        w.expect(wt, WT_LEN, 'positive');
+        p.positive = buckets(w, w.end(limit, 'positive'));
+        break;
+      case 9:
+        w.expect(wt, WT_LEN, 'negative');
+        p.negative = buckets(w, w.end(limit, 'negative'));
+        break;
+      case 10:
+        w.expect(wt, WT_VARINT, 'flags');
+        p.flags = r.uint32();
+        break;
+      case 12:
+        p.min = w.double(wt, 'min');
+        break;
+      case 13:
+        p.max = w.double(wt, 'max');
+        break;
+      case 14:
+        p.zeroThreshold = w.double(wt, 'zero_threshold');
+        break;
+      default:
+        w.skip(wt, limit);
     }
   }
   w.done(limit, 'ExponentialHistogramDataPoint');
@@ -599,9 +727,18 @@ interface DataFields<P> {
 const TEMPORALITIES: readonly Temporality[] = ['unspecified', 'delta', 'cumulative'];
 
 /** Gauge, Sum, Histogram, ExponentialHistogram, Summary share: 1 data_points, 2 temporality, 3 is_monotonic. */
-function dataMessage<P>(w: WireReader, limit: number, readPoint: ((w: WireReader, limit: number, sink: PointSink<P>) => void) | undefined): DataFields<P> {
+function dataMessage<P>(
+  w: WireReader,
+  limit: number,
+  readPoint: ((w: WireReader, limit: number, sink: PointSink<P>) => void) | undefined,
+): DataFields<P> {
   const r = w.r;
-  const d: DataFields<P> = { sink: { points: [], reasons: [] }, temporality: 'unspecified', isMonotonic: false, seen: 0 };
+  const d: DataFields<P> = {
+    sink: { points: [], reasons: [] },
+    temporality: 'unspecified',
+    isMonotonic: false,
+    seen: 0,
+  };
   while (r.pos < limit) {
     const tag = r.uint32();
     const wt = tag & 7;
@@ -636,10 +773,20 @@ function metric(w: WireReader, limit: number, rejections: RejectionLog): Metric 
     const wt = tag & 7;
     const field = tag >>> 3;
     switch (field) {
-      case 1: name = w.string(limit, wt, 'Metric.name'); break;
-      case 2: description = w.string(limit, wt, 'Metric.description'); break;
-      case 3: unit = w.string(limit, wt, 'Metric.unit'); break;
-      case 5: case 7: case 9: case 10: case 11: {
+      case 1:
+        name = w.string(limit, wt, 'Metric.name');
+        break;
+      case 2:
+        description = w.string(limit, wt, 'Metric.description');
+        break;
+      case 3:
+        unit = w.string(limit, wt, 'Metric.unit');
+        break;
+      case 5:
+      case 7:
+      case 9:
+      case 10:
+      case 11: {
         w.expect(wt, WT_LEN, 'Metric.data');
         const end = w.end(limit, 'Metric.data');
         if (field === 5) {
@@ -664,7 +811,8 @@ function metric(w: WireReader, limit: number, rejections: RejectionLog): Metric 
         }
         break;
       }
-      default: w.skip(wt, limit);
+      default:
+        w.skip(wt, limit);
     }
   }
   w.done(limit, 'Metric');
@@ -689,10 +837,17 @@ function scope(w: WireReader, limit: number): Scope {
     const tag = r.uint32();
     const wt = tag & 7;
     switch (tag >>> 3) {
-      case 1: name = w.string(limit, wt, 'InstrumentationScope.name'); break;
-      case 2: version = w.string(limit, wt, 'InstrumentationScope.version'); break;
-      case 3: attrs = addKeyValue(w, limit, wt, attrs); break;
-      default: w.skip(wt, limit);
+      case 1:
+        name = w.string(limit, wt, 'InstrumentationScope.name');
+        break;
+      case 2:
+        version = w.string(limit, wt, 'InstrumentationScope.version');
+        break;
+      case 3:
+        attrs = addKeyValue(w, limit, wt, attrs);
+        break;
+      default:
+        w.skip(wt, limit);
     }
   }
   w.done(limit, 'InstrumentationScope');
@@ -708,15 +863,21 @@ function scopeMetrics(w: WireReader, limit: number, rejections: RejectionLog): S
     const tag = r.uint32();
     const wt = tag & 7;
     switch (tag >>> 3) {
-      case 1: w.expect(wt, WT_LEN, 'ScopeMetrics.scope'); sc = scope(w, w.end(limit, 'InstrumentationScope')); break;
+      case 1:
+        w.expect(wt, WT_LEN, 'ScopeMetrics.scope');
+        sc = scope(w, w.end(limit, 'InstrumentationScope'));
+        break;
       case 2: {
         w.expect(wt, WT_LEN, 'ScopeMetrics.metrics');
         const m = metric(w, w.end(limit, 'Metric'), rejections);
         if (m) metrics.push(m);
         break;
       }
-      case 3: schemaUrl = w.string(limit, wt, 'ScopeMetrics.schema_url'); break;
-      default: w.skip(wt, limit);
+      case 3:
+        schemaUrl = w.string(limit, wt, 'ScopeMetrics.schema_url');
+        break;
+      default:
+        w.skip(wt, limit);
     }
   }
   w.done(limit, 'ScopeMetrics');
@@ -732,10 +893,19 @@ function resourceMetrics(w: WireReader, limit: number, rejections: RejectionLog)
     const tag = r.uint32();
     const wt = tag & 7;
     switch (tag >>> 3) {
-      case 1: w.expect(wt, WT_LEN, 'ResourceMetrics.resource'); attributes = keyValues(w, w.end(limit, 'Resource'), 1, 0); break;
-      case 2: w.expect(wt, WT_LEN, 'ResourceMetrics.scope_metrics'); scopes.push(scopeMetrics(w, w.end(limit, 'ScopeMetrics'), rejections)); break;
-      case 3: schemaUrl = w.string(limit, wt, 'ResourceMetrics.schema_url'); break;
-      default: w.skip(wt, limit);
+      case 1:
+        w.expect(wt, WT_LEN, 'ResourceMetrics.resource');
+        attributes = keyValues(w, w.end(limit, 'Resource'), 1, 0);
+        break;
+      case 2:
+        w.expect(wt, WT_LEN, 'ResourceMetrics.scope_metrics');
+        scopes.push(scopeMetrics(w, w.end(limit, 'ScopeMetrics'), rejections));
+        break;
+      case 3:
+        schemaUrl = w.string(limit, wt, 'ResourceMetrics.schema_url');
+        break;
+      default:
+        w.skip(wt, limit);
     }
   }
   w.done(limit, 'ResourceMetrics');
@@ -761,7 +931,9 @@ export function readExportMetricsRequest(bytes: Uint8Array, rejections: Rejectio
     }
   } catch (e) {
     if (e instanceof DecodeError) throw e;
-    throw new DecodeError(`invalid protobuf ExportMetricsServiceRequest: ${(e as Error).message}`, undefined, { cause: e });
+    throw new DecodeError(`invalid protobuf ExportMetricsServiceRequest: ${(e as Error).message}`, undefined, {
+      cause: e,
+    });
   }
   return { resourceMetrics: out };
 }

@@ -3,7 +3,13 @@
  * consumer, merge the decoder's and the consumer's rejections, and encode OTLP responses.
  */
 import { DecodeError } from '../otlp/errors.js';
-import { decodeMetricsJson, decodeMetricsProtobuf, decodeTracesJson, decodeTracesProtobuf, type DecodeResult } from '../otlp/decode.js';
+import {
+  decodeMetricsJson,
+  decodeMetricsProtobuf,
+  decodeTracesJson,
+  decodeTracesProtobuf,
+  type DecodeResult,
+} from '../otlp/decode.js';
 import { ExportMetricsServiceResponse, RpcRetryInfo, RpcStatus } from '../otlp/schema.js';
 import { OverloadedError, type MetricsConsumer, type ReceiveContext, type TracesConsumer } from './consumer.js';
 
@@ -42,10 +48,17 @@ export async function handleExport(
     const consumed = await consuming;
     const rejected = decodeRejected + Math.max(0, consumed.rejectedDataPoints);
     const messages = [decodeMessage, consumed.errorMessage].filter((m): m is string => !!m);
-    return { kind: 'ok', rejectedDataPoints: rejected, errorMessage: messages.length ? messages.join('; ') : undefined };
+    return {
+      kind: 'ok',
+      rejectedDataPoints: rejected,
+      errorMessage: messages.length ? messages.join('; ') : undefined,
+    };
   } catch (e) {
     if (e instanceof OverloadedError) return { kind: 'overloaded', error: e };
-    return { kind: 'failed', message: `internal error while processing metrics: ${(e as Error)?.message ?? String(e)}` };
+    return {
+      kind: 'failed',
+      message: `internal error while processing metrics: ${(e as Error)?.message ?? String(e)}`,
+    };
   }
 }
 
@@ -54,7 +67,11 @@ export async function handleExport(
  * and discarded (the processor only keeps trace samples when asked to). The response is the
  * metrics one's shape (partial_success with rejected_spans in field 1).
  */
-export async function handleTraceExport(body: Uint8Array, encoding: Encoding, consumer: TracesConsumer | undefined): Promise<ExportOutcome> {
+export async function handleTraceExport(
+  body: Uint8Array,
+  encoding: Encoding,
+  consumer: TracesConsumer | undefined,
+): Promise<ExportOutcome> {
   if (consumer === undefined) return { kind: 'ok', rejectedDataPoints: 0, errorMessage: undefined };
   let decoded;
   try {
@@ -70,7 +87,11 @@ export async function handleTraceExport(body: Uint8Array, encoding: Encoding, co
     return { kind: 'failed', message: `internal error while processing traces: ${(e as Error)?.message ?? String(e)}` };
   }
   const rejected = decoded.rejectedSpans;
-  return { kind: 'ok', rejectedDataPoints: rejected, errorMessage: rejected > 0 ? `${rejected} spans without a valid trace or span id` : undefined };
+  return {
+    kind: 'ok',
+    rejectedDataPoints: rejected,
+    errorMessage: rejected > 0 ? `${rejected} spans without a valid trace or span id` : undefined,
+  };
 }
 
 /**
@@ -78,12 +99,24 @@ export async function handleTraceExport(body: Uint8Array, encoding: Encoding, co
  * otherwise partial_success carries the count and the reason. A message alone (no rejected
  * points) is a warning, as OTLP allows.
  */
-export function encodeExportResponse(encoding: Encoding, rejectedDataPoints: number, errorMessage?: string, signal: 'metrics' | 'traces' = 'metrics'): Buffer {
-  const partial = rejectedDataPoints > 0 || errorMessage ? { rejectedDataPoints, errorMessage: errorMessage ?? '' } : undefined;
+export function encodeExportResponse(
+  encoding: Encoding,
+  rejectedDataPoints: number,
+  errorMessage?: string,
+  signal: 'metrics' | 'traces' = 'metrics',
+): Buffer {
+  const partial =
+    rejectedDataPoints > 0 || errorMessage ? { rejectedDataPoints, errorMessage: errorMessage ?? '' } : undefined;
   if (encoding === 'json') {
     // proto3 JSON: int64 as a decimal string. ExportTracePartialSuccess names field 1 rejected_spans.
     const key = signal === 'traces' ? 'rejectedSpans' : 'rejectedDataPoints';
-    return Buffer.from(JSON.stringify(partial ? { partialSuccess: { [key]: String(partial.rejectedDataPoints), errorMessage: partial.errorMessage } } : {}));
+    return Buffer.from(
+      JSON.stringify(
+        partial
+          ? { partialSuccess: { [key]: String(partial.rejectedDataPoints), errorMessage: partial.errorMessage } }
+          : {},
+      ),
+    );
   }
   // ExportTraceServiceResponse has the same field numbers and types: the same bytes serve both.
   const msg = ExportMetricsServiceResponse.fromObject(partial ? { partialSuccess: partial } : {});
@@ -108,7 +141,9 @@ const RETRY_INFO_TYPE = 'type.googleapis.com/google.rpc.RetryInfo';
 function statusObject(code: number, message: string, retryAfterSeconds?: number): Record<string, unknown> {
   const status: Record<string, unknown> = { code, message };
   if (retryAfterSeconds !== undefined) {
-    const retry = RpcRetryInfo.encode(RpcRetryInfo.fromObject({ retryDelay: { seconds: Math.ceil(retryAfterSeconds) } })).finish();
+    const retry = RpcRetryInfo.encode(
+      RpcRetryInfo.fromObject({ retryDelay: { seconds: Math.ceil(retryAfterSeconds) } }),
+    ).finish();
     status.details = [{ typeUrl: RETRY_INFO_TYPE, value: retry }];
   }
   return status;

@@ -102,54 +102,72 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): GrpcReceiver {
     ...options.serverOptions,
   });
 
-  const handler = (handle: (request: Buffer) => Promise<ExportOutcome>): grpc.handleUnaryCall<Buffer, Buffer> => (call, callback) => {
-    if (options.auth) {
-      const value = call.metadata.get('authorization')[0];
-      if (!options.auth.authenticator.check(typeof value === 'string' ? value : undefined)) {
-        callback({ code: grpc.status.UNAUTHENTICATED, details: UNAUTHENTICATED_MESSAGE });
+  const handler =
+    (handle: (request: Buffer) => Promise<ExportOutcome>): grpc.handleUnaryCall<Buffer, Buffer> =>
+    (call, callback) => {
+      if (options.auth) {
+        const value = call.metadata.get('authorization')[0];
+        if (!options.auth.authenticator.check(typeof value === 'string' ? value : undefined)) {
+          callback({ code: grpc.status.UNAUTHENTICATED, details: UNAUTHENTICATED_MESSAGE });
+          return;
+        }
+      }
+      const size = call.request.length;
+      if (buffered + size > maxBuffered) {
+        callback(
+          overloaded({
+            kind: 'unavailable',
+            retryAfterSeconds: busyRetryAfter,
+            message: `receiver buffers are full (${maxBuffered} bytes of request messages held); retry later`,
+          }),
+        );
         return;
       }
-    }
-    const size = call.request.length;
-    if (buffered + size > maxBuffered) {
-      callback(overloaded({ kind: 'unavailable', retryAfterSeconds: busyRetryAfter, message: `receiver buffers are full (${maxBuffered} bytes of request messages held); retry later` }));
-      return;
-    }
-    if (!limiter.tryAcquire()) {
-      callback(overloaded({ kind: 'unavailable', retryAfterSeconds: busyRetryAfter, message: `too many concurrent export calls (limit ${limiter.max}); retry later` }));
-      return;
-    }
-    buffered += size;
-    handle(call.request)
-      .then((outcome) => {
-        switch (outcome.kind) {
-          case 'ok':
-            callback(null, encodeExportResponse('protobuf', outcome.rejectedDataPoints, outcome.errorMessage));
-            break;
-          case 'invalid':
-            callback({ code: grpc.status.INVALID_ARGUMENT, details: outcome.message });
-            break;
-          case 'overloaded':
-            callback(overloaded(outcome.error));
-            break;
-          case 'failed':
-            onError(new Error(outcome.message));
-            callback({ code: grpc.status.INTERNAL, details: outcome.message });
-            break;
-        }
-      })
-      .catch((e: unknown) => {
-        onError(e);
-        callback({ code: grpc.status.INTERNAL, details: 'internal error' });
-      })
-      .finally(() => {
-        buffered -= size;
-        limiter.release();
-      });
-  };
+      if (!limiter.tryAcquire()) {
+        callback(
+          overloaded({
+            kind: 'unavailable',
+            retryAfterSeconds: busyRetryAfter,
+            message: `too many concurrent export calls (limit ${limiter.max}); retry later`,
+          }),
+        );
+        return;
+      }
+      buffered += size;
+      handle(call.request)
+        .then((outcome) => {
+          switch (outcome.kind) {
+            case 'ok':
+              callback(null, encodeExportResponse('protobuf', outcome.rejectedDataPoints, outcome.errorMessage));
+              break;
+            case 'invalid':
+              callback({ code: grpc.status.INVALID_ARGUMENT, details: outcome.message });
+              break;
+            case 'overloaded':
+              callback(overloaded(outcome.error));
+              break;
+            case 'failed':
+              onError(new Error(outcome.message));
+              callback({ code: grpc.status.INTERNAL, details: outcome.message });
+              break;
+          }
+        })
+        .catch((e: unknown) => {
+          onError(e);
+          callback({ code: grpc.status.INTERNAL, details: 'internal error' });
+        })
+        .finally(() => {
+          buffered -= size;
+          limiter.release();
+        });
+    };
 
-  server.addService(exportService(METRICS_EXPORT_GRPC_PATH), { Export: handler((b) => handleExport(b, 'protobuf', 'grpc', options.consumer)) });
-  server.addService(exportService(TRACES_EXPORT_GRPC_PATH), { Export: handler((b) => handleTraceExport(b, 'protobuf', options.traces)) });
+  server.addService(exportService(METRICS_EXPORT_GRPC_PATH), {
+    Export: handler((b) => handleExport(b, 'protobuf', 'grpc', options.consumer)),
+  });
+  server.addService(exportService(TRACES_EXPORT_GRPC_PATH), {
+    Export: handler((b) => handleTraceExport(b, 'protobuf', options.traces)),
+  });
 
   return {
     server,
@@ -157,7 +175,11 @@ export function createGrpcReceiver(options: GrpcReceiverOptions): GrpcReceiver {
       return new Promise((resolve, reject) => {
         const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
         const credentials = options.tls
-          ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(options.tls.cert), private_key: Buffer.from(options.tls.key) }], false)
+          ? grpc.ServerCredentials.createSsl(
+              null,
+              [{ cert_chain: Buffer.from(options.tls.cert), private_key: Buffer.from(options.tls.key) }],
+              false,
+            )
           : grpc.ServerCredentials.createInsecure();
         server.bindAsync(address, credentials, (err, boundPort) => {
           if (err) reject(err);

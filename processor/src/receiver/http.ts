@@ -28,7 +28,14 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import { InFlightLimiter, type MetricsConsumer, type TracesConsumer } from './consumer.js';
-import { encodeExportResponse, encodeStatus, GrpcCode, handleExport, handleTraceExport, type Encoding } from './export.js';
+import {
+  encodeExportResponse,
+  encodeStatus,
+  GrpcCode,
+  handleExport,
+  handleTraceExport,
+  type Encoding,
+} from './export.js';
 import { DEFAULT_PUBLIC_PATHS, UNAUTHENTICATED_MESSAGE, type ReceiverAuth, type TlsKeyPair } from './security.js';
 
 export type RouteHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
@@ -118,7 +125,13 @@ function mediaType(req: http.IncomingMessage): Encoding | undefined {
 
 const CONTENT_TYPES: Record<Encoding, string> = { protobuf: 'application/x-protobuf', json: 'application/json' };
 
-function send(res: http.ServerResponse, status: number, encoding: Encoding, body: Buffer, headers: http.OutgoingHttpHeaders = {}): void {
+function send(
+  res: http.ServerResponse,
+  status: number,
+  encoding: Encoding,
+  body: Buffer,
+  headers: http.OutgoingHttpHeaders = {},
+): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -144,7 +157,11 @@ function decoderFor(req: http.IncomingMessage): zlib.Gunzip | zlib.Inflate | und
   if (coding === 'identity' || coding === '') return undefined;
   if (coding === 'gzip' || coding === 'x-gzip') return zlib.createGunzip();
   if (coding === 'deflate') return zlib.createInflate();
-  throw new HttpFailure(415, GrpcCode.INVALID_ARGUMENT, `unsupported Content-Encoding "${coding}" (supported: gzip, deflate, identity)`);
+  throw new HttpFailure(
+    415,
+    GrpcCode.INVALID_ARGUMENT,
+    `unsupported Content-Encoding "${coding}" (supported: gzip, deflate, identity)`,
+  );
 }
 
 /**
@@ -161,10 +178,22 @@ class ByteBudget {
 /** Retry-After advertised when the byte budget is exhausted. */
 const BUDGET_RETRY_AFTER_SECONDS = 1;
 
-function readBody(req: http.IncomingMessage, maxRaw: number, maxDecoded: number, budget: ByteBudget, held: { bytes: number }): Promise<Buffer> {
+function readBody(
+  req: http.IncomingMessage,
+  maxRaw: number,
+  maxDecoded: number,
+  budget: ByteBudget,
+  held: { bytes: number },
+): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxRaw) {
-    return Promise.reject(new HttpFailure(413, GrpcCode.RESOURCE_EXHAUSTED, `request body of ${declared} bytes exceeds the ${maxRaw}-byte limit`));
+    return Promise.reject(
+      new HttpFailure(
+        413,
+        GrpcCode.RESOURCE_EXHAUSTED,
+        `request body of ${declared} bytes exceeds the ${maxRaw}-byte limit`,
+      ),
+    );
   }
   let inflater: zlib.Gunzip | zlib.Inflate | undefined;
   try {
@@ -203,7 +232,13 @@ function readBody(req: http.IncomingMessage, maxRaw: number, maxDecoded: number,
     /** Keeps a chunk if the receiver-wide budget allows it. */
     const hold = (c: Buffer): boolean => {
       if (budget.used + c.length > budget.max) {
-        fail(new HttpFailure(503, GrpcCode.UNAVAILABLE, `receiver buffers are full (${budget.max} bytes of request bodies held); retry later`));
+        fail(
+          new HttpFailure(
+            503,
+            GrpcCode.UNAVAILABLE,
+            `receiver buffers are full (${budget.max} bytes of request bodies held); retry later`,
+          ),
+        );
         return false;
       }
       budget.used += c.length;
@@ -214,7 +249,13 @@ function readBody(req: http.IncomingMessage, maxRaw: number, maxDecoded: number,
     const onInflated = (c: Buffer): void => {
       decoded += c.length;
       if (decoded > maxDecoded) {
-        fail(new HttpFailure(413, GrpcCode.RESOURCE_EXHAUSTED, `decompressed request body exceeds the ${maxDecoded}-byte limit`));
+        fail(
+          new HttpFailure(
+            413,
+            GrpcCode.RESOURCE_EXHAUSTED,
+            `decompressed request body exceeds the ${maxDecoded}-byte limit`,
+          ),
+        );
       } else hold(c);
     };
     const onData = (c: Buffer): void => {
@@ -246,7 +287,9 @@ function readBody(req: http.IncomingMessage, maxRaw: number, maxDecoded: number,
     if (inflater) {
       inflater.on('data', onInflated);
       inflater.on('end', finish);
-      inflater.on('error', (e: Error) => fail(new HttpFailure(400, GrpcCode.INVALID_ARGUMENT, `invalid compressed body: ${e.message}`)));
+      inflater.on('error', (e: Error) =>
+        fail(new HttpFailure(400, GrpcCode.INVALID_ARGUMENT, `invalid compressed body: ${e.message}`)),
+      );
     }
   });
 }
@@ -264,16 +307,35 @@ export function createHttpReceiver(options: HttpReceiverOptions): HttpReceiver {
   const onError = options.onError ?? (() => undefined);
   const routes = options.routes ?? new Map<string, RouteHandler>();
 
-  async function handleOtlp(req: http.IncomingMessage, res: http.ServerResponse, signal: 'metrics' | 'traces' | 'logs'): Promise<void> {
+  async function handleOtlp(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    signal: 'metrics' | 'traces' | 'logs',
+  ): Promise<void> {
     const encoding = mediaType(req);
     if (encoding === undefined) {
       const ct = req.headers['content-type'] ?? '(none)';
-      sendStatus(res, 415, 'json', GrpcCode.INVALID_ARGUMENT, `unsupported Content-Type "${ct}" (use application/x-protobuf or application/json)`, { connection: 'close' });
+      sendStatus(
+        res,
+        415,
+        'json',
+        GrpcCode.INVALID_ARGUMENT,
+        `unsupported Content-Type "${ct}" (use application/x-protobuf or application/json)`,
+        { connection: 'close' },
+      );
       return;
     }
     if (!limiter.tryAcquire()) {
       const msg = `too many concurrent export requests (limit ${limiter.max}); retry later`;
-      sendStatus(res, 503, encoding, GrpcCode.UNAVAILABLE, msg, { 'retry-after': String(busyRetryAfter), connection: 'close' }, busyRetryAfter);
+      sendStatus(
+        res,
+        503,
+        encoding,
+        GrpcCode.UNAVAILABLE,
+        msg,
+        { 'retry-after': String(busyRetryAfter), connection: 'close' },
+        busyRetryAfter,
+      );
       return;
     }
     const held = { bytes: 0 };
@@ -284,8 +346,17 @@ export function createHttpReceiver(options: HttpReceiverOptions): HttpReceiver {
       } catch (e) {
         if (e instanceof HttpFailure && e.status === 503) {
           const retry = BUDGET_RETRY_AFTER_SECONDS;
-          sendStatus(res, 503, encoding, e.grpcCode, e.message, { 'retry-after': String(retry), connection: 'close' }, retry);
-        } else if (e instanceof HttpFailure) sendStatus(res, e.status, encoding, e.grpcCode, e.message, { connection: 'close' });
+          sendStatus(
+            res,
+            503,
+            encoding,
+            e.grpcCode,
+            e.message,
+            { 'retry-after': String(retry), connection: 'close' },
+            retry,
+          );
+        } else if (e instanceof HttpFailure)
+          sendStatus(res, e.status, encoding, e.grpcCode, e.message, { connection: 'close' });
         else res.destroy();
         return;
       }
@@ -294,10 +365,18 @@ export function createHttpReceiver(options: HttpReceiverOptions): HttpReceiver {
         send(res, 200, encoding, encoding === 'json' ? Buffer.from('{}') : Buffer.alloc(0));
         return;
       }
-      const outcome = signal === 'traces' ? await handleTraceExport(body, encoding, options.traces) : await handleExport(body, encoding, 'http', options.consumer);
+      const outcome =
+        signal === 'traces'
+          ? await handleTraceExport(body, encoding, options.traces)
+          : await handleExport(body, encoding, 'http', options.consumer);
       switch (outcome.kind) {
         case 'ok':
-          send(res, 200, encoding, encodeExportResponse(encoding, outcome.rejectedDataPoints, outcome.errorMessage, signal));
+          send(
+            res,
+            200,
+            encoding,
+            encodeExportResponse(encoding, outcome.rejectedDataPoints, outcome.errorMessage, signal),
+          );
           break;
         case 'invalid':
           sendStatus(res, 400, encoding, GrpcCode.INVALID_ARGUMENT, outcome.message);
@@ -328,7 +407,10 @@ export function createHttpReceiver(options: HttpReceiverOptions): HttpReceiver {
     if (!auth || (!otlp && (!auth.protectRoutes || publicPaths.has(path)))) return true;
     if (auth.authenticator.check(req.headers.authorization)) return true;
     const encoding = (otlp && mediaType(req)) || 'json';
-    sendStatus(res, 401, encoding, GrpcCode.UNAUTHENTICATED, UNAUTHENTICATED_MESSAGE, { 'www-authenticate': 'Bearer', connection: 'close' });
+    sendStatus(res, 401, encoding, GrpcCode.UNAUTHENTICATED, UNAUTHENTICATED_MESSAGE, {
+      'www-authenticate': 'Bearer',
+      connection: 'close',
+    });
     return false;
   };
 
@@ -338,7 +420,9 @@ export function createHttpReceiver(options: HttpReceiverOptions): HttpReceiver {
     if (!authorized(req, res, path, signal !== undefined)) return;
     if (signal !== undefined) {
       if (req.method !== 'POST') {
-        sendStatus(res, 405, 'json', GrpcCode.UNIMPLEMENTED, `method ${req.method} not allowed on ${path}`, { allow: 'POST' });
+        sendStatus(res, 405, 'json', GrpcCode.UNIMPLEMENTED, `method ${req.method} not allowed on ${path}`, {
+          allow: 'POST',
+        });
         return;
       }
       await handleOtlp(req, res, signal);
@@ -347,7 +431,9 @@ export function createHttpReceiver(options: HttpReceiverOptions): HttpReceiver {
     const route = routes.get(path);
     if (route !== undefined) {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        sendStatus(res, 405, 'json', GrpcCode.UNIMPLEMENTED, `method ${req.method} not allowed on ${path}`, { allow: 'GET, HEAD' });
+        sendStatus(res, 405, 'json', GrpcCode.UNIMPLEMENTED, `method ${req.method} not allowed on ${path}`, {
+          allow: 'GET, HEAD',
+        });
         return;
       }
       await route(req, res);
@@ -372,7 +458,10 @@ export function createHttpReceiver(options: HttpReceiverOptions): HttpReceiver {
     });
   };
   const server: http.Server = options.tls
-    ? https.createServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key, handshakeTimeout: headersTimeout }, listener)
+    ? https.createServer(
+        { ...serverOptions, cert: options.tls.cert, key: options.tls.key, handshakeTimeout: headersTimeout },
+        listener,
+      )
     : http.createServer(serverOptions, listener);
   server.maxConnections = options.maxConnections ?? 1024;
 

@@ -34,16 +34,23 @@ function cardCell(r: DriftReading, cell: DriftCell): string {
   }
 }
 
-const TEXT = DRIFT_STATISTICS.flatMap((s) => (s.display.text ? [{ s, head: s.display.text[0], cell: s.display.text[1] }] : []));
+const TEXT = DRIFT_STATISTICS.flatMap((s) =>
+  s.display.text ? [{ s, head: s.display.text[0], cell: s.display.text[1] }] : [],
+);
 const HTML = DRIFT_STATISTICS.flatMap((s) => s.display.html.map(([head, cell]) => ({ s, head, cell })));
-const CARD = DRIFT_STATISTICS.flatMap((s) => (s.display.card ? [{ s, label: s.display.card[0], cell: s.display.card[1] }] : []));
+const CARD = DRIFT_STATISTICS.flatMap((s) =>
+  s.display.card ? [{ s, label: s.display.card[0], cell: s.display.card[1] }] : [],
+);
 
 /** The heads of the statistics' columns in the text tables. */
 export const TEXT_STATISTIC_HEADS: readonly string[] = TEXT.map((c) => c.head);
 /** The heads of the statistics' columns in the HTML feature table. */
 export const HTML_STATISTIC_HEADS: readonly string[] = HTML.map((c) => c.head);
 
-export const textStatisticCells = (f: DistributionReport): string[] => TEXT.map((c) => tableCell(readDriftStatistic(c.s, f), c.cell));
-export const htmlStatisticCells = (f: DistributionReport): string[] => HTML.map((c) => tableCell(readDriftStatistic(c.s, f), c.cell));
+export const textStatisticCells = (f: DistributionReport): string[] =>
+  TEXT.map((c) => tableCell(readDriftStatistic(c.s, f), c.cell));
+export const htmlStatisticCells = (f: DistributionReport): string[] =>
+  HTML.map((c) => tableCell(readDriftStatistic(c.s, f), c.cell));
 /** A feature card's line of statistics ("PSI 0.2 (critical 0.02) · JS 0.1 · ..."). */
-export const cardStatistics = (f: DistributionReport): string => CARD.map((c) => `${c.label} ${cardCell(readDriftStatistic(c.s, f), c.cell)}`).join(' · ');
+export const cardStatistics = (f: DistributionReport): string =>
+  CARD.map((c) => `${c.label} ${cardCell(readDriftStatistic(c.s, f), c.cell)}`).join(' · ');

@@ -5,5 +5,7 @@ export const fmt = (v: number | null | undefined, digits = 3): string => {
   if (v !== 0 && Math.abs(v) < 10 ** -digits) return v.toExponential(1);
   return v.toFixed(digits);
 };
-export const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : `${(v * 100).toFixed(1)}%`);
-export const pval = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : v < 1e-4 ? '<1e-4' : v.toFixed(4));
+export const pct = (v: number | null | undefined): string =>
+  v === null || v === undefined ? '-' : `${(v * 100).toFixed(1)}%`;
+export const pval = (v: number | null | undefined): string =>
+  v === null || v === undefined ? '-' : v < 1e-4 ? '<1e-4' : v.toFixed(4);

@@ -2,7 +2,12 @@
  * A self-contained HTML report: one file, inline CSS and SVG, no scripts, no network access.
  */
 import { referenceLine } from './reference.js';
-import { isInsufficientResolution, unresolvedFeatures, type DistributionReport, type ModelReport } from '../analysis/report-types.js';
+import {
+  isInsufficientResolution,
+  unresolvedFeatures,
+  type DistributionReport,
+  type ModelReport,
+} from '../analysis/report-types.js';
 import { esc, histogramOverlay, reliabilityDiagram } from './svg.js';
 import { bySeverity, driftSentence, fmt, pct, performanceRows, pval, slicesDrifted, verdictText } from './text.js';
 import { windowDrifted } from '../analysis/retrain.js';
@@ -22,12 +27,21 @@ td:first-child,th:first-child{text-align:left} th{font-weight:600;color:#3c4856;
 table.timeline th,table.timeline td:first-child,table.timeline td:nth-child(2),table.timeline td:nth-child(6){white-space:nowrap} table.timeline td:nth-child(4),table.timeline th:nth-child(4){text-align:left} table.overview td:nth-child(2),table.overview th:nth-child(2){text-align:left} .detail{font-weight:600} p.verdicts{margin:4px 0 10px;line-height:1.6} .est{color:#5b6776;font-style:italic} h2.detail{margin-top:40px;border-bottom:2px solid #c3cad3}
 `;
 
-const cls = (f: DistributionReport) => (f.drift.verdict === 'drift' ? 'drift' : f.drift.significant || isInsufficientResolution(f) ? 'sig' : f.drift.verdict === 'insufficient_data' ? 'na' : 'ok');
+const cls = (f: DistributionReport) =>
+  f.drift.verdict === 'drift'
+    ? 'drift'
+    : f.drift.significant || isInsufficientResolution(f)
+      ? 'sig'
+      : f.drift.verdict === 'insufficient_data'
+        ? 'na'
+        : 'ok';
 
 /** The line saying which features could not be binned (neither flagged nor cleared), or ''. */
 export function unresolvedBanner(r: ModelReport): string {
   const u = unresolvedFeatures(r);
-  return u.length ? `<div class="banner warn" data-insufficient-resolution="${u.length}">Insufficient resolution in ${u.length} feature(s), neither flagged nor cleared: ${esc(u.join(', '))}</div>` : '';
+  return u.length
+    ? `<div class="banner warn" data-insufficient-resolution="${u.length}">Insufficient resolution in ${u.length} feature(s), neither flagged nor cleared: ${esc(u.join(', '))}</div>`
+    : '';
 }
 
 export function featureCard(name: string, f: DistributionReport): string {
@@ -39,7 +53,11 @@ export function featureTable(r: ModelReport): string {
   const rows = bySeverity(r.features)
     .map(
       ([n, f]) =>
-        `<tr data-feature="${esc(n)}"><td>${esc(n)}</td><td>${f.type}</td><td>${f.count}</td><td>${pct(f.missingRate)}</td>${htmlStatisticCells(f).map((c) => `<td>${c}</td>`).join('')}<td>${pval(f.drift.adjustedPValue)}</td><td class="${cls(f)}">${esc(verdictText(f))}</td></tr>`,
+        `<tr data-feature="${esc(n)}"><td>${esc(n)}</td><td>${f.type}</td><td>${f.count}</td><td>${pct(f.missingRate)}</td>${htmlStatisticCells(
+          f,
+        )
+          .map((c) => `<td>${c}</td>`)
+          .join('')}<td>${pval(f.drift.adjustedPValue)}</td><td class="${cls(f)}">${esc(verdictText(f))}</td></tr>`,
     )
     .join('');
   return `<table class="features"><thead><tr><th>feature</th><th>type</th><th>n</th><th>missing</th>${HTML_STATISTIC_HEADS.map((h) => `<th>${esc(h)}</th>`).join('')}<th>BH p</th><th>verdict</th></tr></thead><tbody>${rows}</tbody></table>`;
@@ -73,17 +91,20 @@ ${body}
 
 /** Everything a single-window report shows below its heading: the verdict, features, predictions, calibration, performance and the sections beyond drift. */
 export function windowDetailsHtml(r: ModelReport): string {
-  const banner = r.status === 'insufficient_data'
-    ? `<div class="banner bad">Insufficient data: ${r.current.count} rows, fewer than ${r.settings.minRows}. Nothing is flagged.</div>`
-    : `<div class="banner ${windowDrifted(r) || slicesDrifted(r).length > 0 ? 'bad' : 'good'}">${esc(driftSentence(r))}</div>`;
+  const banner =
+    r.status === 'insufficient_data'
+      ? `<div class="banner bad">Insufficient data: ${r.current.count} rows, fewer than ${r.settings.minRows}. Nothing is flagged.</div>`
+      : `<div class="banner ${windowDrifted(r) || slicesDrifted(r).length > 0 ? 'bad' : 'good'}">${esc(driftSentence(r))}</div>`;
   const preds = (['score', 'classes', 'value'] as const)
     .map((k) => [k, r.prediction[k]] as const)
-    .filter((x): x is readonly [typeof x[0], DistributionReport] => x[1] !== null)
+    .filter((x): x is readonly [(typeof x)[0], DistributionReport] => x[1] !== null)
     .map(([k, f]) => featureCard(`prediction ${k}`, f))
     .join('');
   return `${banner}${unresolvedBanner(r)}
 <h2>Features</h2>${featureTable(r)}
-<div class="cards">${bySeverity(r.features).map(([n, f]) => featureCard(n, f)).join('')}</div>
+<div class="cards">${bySeverity(r.features)
+    .map(([n, f]) => featureCard(n, f))
+    .join('')}</div>
 ${preds ? `<h2>Predictions</h2><div class="cards">${preds}</div>` : ''}
 ${calibrationSection(r)}
 ${performanceSection(r)}

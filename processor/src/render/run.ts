@@ -25,7 +25,10 @@ function runsOf(numbers: readonly number[]): [number, number][] {
 }
 
 /** Names windows (1-based numbers into `reports`) by number, "windows 2, 5-8", and by time, "09:01–09:02, 09:04–09:08 UTC" (null without windows). */
-function nameWindows(numbers: readonly number[], reports: readonly ModelReport[]): { nums: string; when: string | null } {
+function nameWindows(
+  numbers: readonly number[],
+  reports: readonly ModelReport[],
+): { nums: string; when: string | null } {
   const runs = runsOf(numbers);
   const times = runs.map(([a, b]) => periodOf(reports, a - 1, b - 1));
   return {
@@ -39,11 +42,16 @@ function nameWindows(numbers: readonly number[], reports: readonly ModelReport[]
  * retraining recommendation after the last window (null when the windows carry none). `recent`
  * words them for the latest windows of a live model ("of the last 8 windows", by time).
  */
-export function runVerdicts(run: RunSummary, reports: readonly ModelReport[], opts: { recent?: boolean } = {}): { drift: string; retrain: string | null; bad: { drift: boolean; retrain: boolean } } {
+export function runVerdicts(
+  run: RunSummary,
+  reports: readonly ModelReport[],
+  opts: { recent?: boolean } = {},
+): { drift: string; retrain: string | null; bad: { drift: boolean; retrain: boolean } } {
   const recent = opts.recent ?? false;
   const of = `${recent ? 'the last ' : ''}${run.windows} window${run.windows === 1 ? '' : 's'}`;
   const count = new Map<string, number>();
-  for (const n of run.driftedWindows) for (const name of driftedNames(reports[n - 1]!)) count.set(name, (count.get(name) ?? 0) + 1);
+  for (const n of run.driftedWindows)
+    for (const name of driftedNames(reports[n - 1]!)) count.set(name, (count.get(name) ?? 0) + 1);
   const names = [...count.entries()].sort((a, b) => b[1] - a[1]).map(([n]) => n);
   // a live model's recent windows are named by time alone: their numbers mean nothing to a reader
   const which = (numbers: readonly number[]) => {
@@ -51,13 +59,22 @@ export function runVerdicts(run: RunSummary, reports: readonly ModelReport[], op
     return recent && when ? when : when ? `${nums}, ${when}` : nums;
   };
   const few = run.insufficientWindows.length ? `; too few rows in ${which(run.insufficientWindows)}` : '';
-  const drift = run.driftedWindows.length ? `Drift in ${run.driftedWindows.length} of ${of} (${which(run.driftedWindows)}): ${names.join(', ')}${few}` : `No drift in ${of}${few}`;
+  const drift = run.driftedWindows.length
+    ? `Drift in ${run.driftedWindows.length} of ${of} (${which(run.driftedWindows)}): ${names.join(', ')}${few}`
+    : `No drift in ${of}${few}`;
   let retrain: string | null = null;
   if (run.retrain) {
     const since = run.retrain.since;
     const w = since === null ? null : nameWindows([since], reports);
-    const when = w === null ? '' : recent && w.when ? ` since the window ${w.when}` : ` since ${w.nums}${w.when ? ` (${w.when})` : ''}`;
-    retrain = run.retrain.recommended ? `Retraining RECOMMENDED${when}: ${run.retrain.details.join('; ')}` : 'Retraining not recommended after the last window';
+    const when =
+      w === null
+        ? ''
+        : recent && w.when
+          ? ` since the window ${w.when}`
+          : ` since ${w.nums}${w.when ? ` (${w.when})` : ''}`;
+    retrain = run.retrain.recommended
+      ? `Retraining RECOMMENDED${when}: ${run.retrain.details.join('; ')}`
+      : 'Retraining not recommended after the last window';
   }
   return { drift, retrain, bad: { drift: run.driftedWindows.length > 0, retrain: run.retrain?.recommended === true } };
 }
@@ -79,14 +96,32 @@ function timelineRows(m: MultiWindowReport): Cell[][] {
     const accuracy: Cell =
       realized !== null
         ? band
-          ? { text: `${fmt(realized)} (${band} est. band)`, cls: 'drift', title: `outside the 95% band of the estimate ${fmt(r.estimated!.accuracy)}` }
+          ? {
+              text: `${fmt(realized)} (${band} est. band)`,
+              cls: 'drift',
+              title: `outside the 95% band of the estimate ${fmt(r.estimated!.accuracy)}`,
+            }
           : fmt(realized)
         : r.estimated
           ? { text: `${fmt(r.estimated.accuracy)} (est.)`, cls: 'est', title: 'estimated without outcomes (CBPE)' }
           : '-';
-    const retrain: Cell = r.retrain ? (r.retrain.recommended ? { text: 'RECOMMENDED', cls: 'drift', title: r.retrain.details.join('; ') } : 'no') : '-';
+    const retrain: Cell = r.retrain
+      ? r.retrain.recommended
+        ? { text: 'RECOMMENDED', cls: 'drift', title: r.retrain.details.join('; ') }
+        : 'no'
+      : '-';
     const n = i + 1;
-    return [n === m.run.detail.window ? { text: `${n} (details)`, cls: 'detail' } : String(n), spans[i]!, String(r.current.count), drift, fmt(maxPsi(r)), accuracy, fmt(r.performance?.rocAuc), fmt(r.calibration?.ece), retrain];
+    return [
+      n === m.run.detail.window ? { text: `${n} (details)`, cls: 'detail' } : String(n),
+      spans[i]!,
+      String(r.current.count),
+      drift,
+      fmt(maxPsi(r)),
+      accuracy,
+      fmt(r.performance?.rocAuc),
+      fmt(r.calibration?.ece),
+      retrain,
+    ];
   });
 }
 

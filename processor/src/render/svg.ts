@@ -18,7 +18,10 @@ function short(v: number, digits = 3): string {
 const CUR = '#d9480f';
 
 /** Reference vs current share per bin, as paired bars. */
-export function histogramOverlay(bins: readonly BinShare[], opts: { width?: number; height?: number; title?: string } = {}): string {
+export function histogramOverlay(
+  bins: readonly BinShare[],
+  opts: { width?: number; height?: number; title?: string } = {},
+): string {
   const width = opts.width ?? 360;
   const height = opts.height ?? 150;
   const pad = { l: 34, r: 6, t: 16, b: 30 };
@@ -30,30 +33,52 @@ export function histogramOverlay(bins: readonly BinShare[], opts: { width?: numb
   const bw = Math.max(1, slot * 0.4);
   const y = (v: number) => pad.t + plotH - (v / max) * plotH;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="plot overlay" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(opts.title ?? 'reference vs current distribution')}">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" class="plot overlay" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(opts.title ?? 'reference vs current distribution')}">`,
+  );
   if (opts.title) parts.push(`<title>${esc(opts.title)}</title>`);
   parts.push(`<line x1="${pad.l}" y1="${pad.t + plotH}" x2="${width - pad.r}" y2="${pad.t + plotH}" stroke="#999"/>`);
-  parts.push(`<text x="${pad.l - 4}" y="${pad.t + 4}" font-size="9" text-anchor="end">${(max * 100).toFixed(0)}%</text>`);
+  parts.push(
+    `<text x="${pad.l - 4}" y="${pad.t + 4}" font-size="9" text-anchor="end">${(max * 100).toFixed(0)}%</text>`,
+  );
   parts.push(`<text x="${pad.l - 4}" y="${pad.t + plotH}" font-size="9" text-anchor="end">0</text>`);
   bins.forEach((b, i) => {
     const x = pad.l + i * slot + slot / 2;
-    parts.push(`<rect class="ref" x="${(x - bw).toFixed(1)}" y="${y(b.reference).toFixed(1)}" width="${bw.toFixed(1)}" height="${(pad.t + plotH - y(b.reference)).toFixed(1)}" fill="${REF}"><title>${esc(b.label)} reference ${(b.reference * 100).toFixed(1)}%</title></rect>`);
-    parts.push(`<rect class="cur" x="${x.toFixed(1)}" y="${y(b.current).toFixed(1)}" width="${bw.toFixed(1)}" height="${(pad.t + plotH - y(b.current)).toFixed(1)}" fill="${CUR}"><title>${esc(b.label)} current ${(b.current * 100).toFixed(1)}%</title></rect>`);
+    parts.push(
+      `<rect class="ref" x="${(x - bw).toFixed(1)}" y="${y(b.reference).toFixed(1)}" width="${bw.toFixed(1)}" height="${(pad.t + plotH - y(b.reference)).toFixed(1)}" fill="${REF}"><title>${esc(b.label)} reference ${(b.reference * 100).toFixed(1)}%</title></rect>`,
+    );
+    parts.push(
+      `<rect class="cur" x="${x.toFixed(1)}" y="${y(b.current).toFixed(1)}" width="${bw.toFixed(1)}" height="${(pad.t + plotH - y(b.current)).toFixed(1)}" fill="${CUR}"><title>${esc(b.label)} current ${(b.current * 100).toFixed(1)}%</title></rect>`,
+    );
     if (n <= 12) {
-      const text = b.upper !== null ? `≤${short(b.upper, n > 6 ? 2 : 3)}` : b.lower !== null ? `>${short(b.lower, n > 6 ? 2 : 3)}` : b.label;
+      const text =
+        b.upper !== null
+          ? `≤${short(b.upper, n > 6 ? 2 : 3)}`
+          : b.lower !== null
+            ? `>${short(b.lower, n > 6 ? 2 : 3)}`
+            : b.label;
       const max = Math.max(4, Math.floor(slot / 5));
       const label = text.length > max ? `${text.slice(0, max - 1)}…` : text;
-      parts.push(`<text x="${x.toFixed(1)}" y="${height - pad.b + 12}" font-size="8" text-anchor="middle">${esc(label)}</text>`);
+      parts.push(
+        `<text x="${x.toFixed(1)}" y="${height - pad.b + 12}" font-size="8" text-anchor="middle">${esc(label)}</text>`,
+      );
     }
   });
-  parts.push(`<rect x="${width - 120}" y="2" width="8" height="8" fill="${REF}"/><text x="${width - 108}" y="9" font-size="9">reference</text>`);
-  parts.push(`<rect x="${width - 60}" y="2" width="8" height="8" fill="${CUR}"/><text x="${width - 48}" y="9" font-size="9">current</text>`);
+  parts.push(
+    `<rect x="${width - 120}" y="2" width="8" height="8" fill="${REF}"/><text x="${width - 108}" y="9" font-size="9">reference</text>`,
+  );
+  parts.push(
+    `<rect x="${width - 60}" y="2" width="8" height="8" fill="${CUR}"/><text x="${width - 48}" y="9" font-size="9">current</text>`,
+  );
   parts.push('</svg>');
   return parts.join('');
 }
 
 /** Reliability diagram: observed positive rate against mean predicted score per bin, with the diagonal. */
-export function reliabilityDiagram(bins: readonly CalibrationBin[], opts: { size?: number; title?: string } = {}): string {
+export function reliabilityDiagram(
+  bins: readonly CalibrationBin[],
+  opts: { size?: number; title?: string } = {},
+): string {
   const size = opts.size ?? 260;
   const pad = 32;
   const plot = size - 2 * pad;
@@ -61,27 +86,39 @@ export function reliabilityDiagram(bins: readonly CalibrationBin[], opts: { size
   const y = (v: number) => size - pad - v * plot;
   const maxCount = Math.max(1, ...bins.map((b) => b.count));
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="plot reliability" width="${size}" height="${size}" viewBox="0 0 ${size} ${size}" role="img" aria-label="${esc(opts.title ?? 'reliability diagram')}">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" class="plot reliability" width="${size}" height="${size}" viewBox="0 0 ${size} ${size}" role="img" aria-label="${esc(opts.title ?? 'reliability diagram')}">`,
+  );
   parts.push(`<title>${esc(opts.title ?? 'reliability diagram')}</title>`);
   parts.push(`<rect x="${pad}" y="${pad}" width="${plot}" height="${plot}" fill="none" stroke="#bbb"/>`);
-  parts.push(`<line class="diagonal" x1="${x(0)}" y1="${y(0)}" x2="${x(1)}" y2="${y(1)}" stroke="#999" stroke-dasharray="4 3"/>`);
+  parts.push(
+    `<line class="diagonal" x1="${x(0)}" y1="${y(0)}" x2="${x(1)}" y2="${y(1)}" stroke="#999" stroke-dasharray="4 3"/>`,
+  );
   for (const b of bins) {
     const h = (b.count / maxCount) * plot * 0.25;
-    parts.push(`<rect class="count" x="${x(b.lower) + 1}" y="${(y(0) - h).toFixed(1)}" width="${(plot / bins.length - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="#dde3ea"><title>${b.count} predictions in ${b.lower.toFixed(1)}-${b.upper.toFixed(1)}</title></rect>`);
+    parts.push(
+      `<rect class="count" x="${x(b.lower) + 1}" y="${(y(0) - h).toFixed(1)}" width="${(plot / bins.length - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="#dde3ea"><title>${b.count} predictions in ${b.lower.toFixed(1)}-${b.upper.toFixed(1)}</title></rect>`,
+    );
   }
   const pts = bins.filter((b) => b.meanPredicted !== null && b.observedRate !== null && b.count > 0);
   if (pts.length > 1) {
-    parts.push(`<polyline fill="none" stroke="${CUR}" stroke-width="2" points="${pts.map((b) => `${x(b.meanPredicted!).toFixed(1)},${y(b.observedRate!).toFixed(1)}`).join(' ')}"/>`);
+    parts.push(
+      `<polyline fill="none" stroke="${CUR}" stroke-width="2" points="${pts.map((b) => `${x(b.meanPredicted!).toFixed(1)},${y(b.observedRate!).toFixed(1)}`).join(' ')}"/>`,
+    );
   }
   for (const b of pts) {
-    parts.push(`<circle class="point" cx="${x(b.meanPredicted!).toFixed(1)}" cy="${y(b.observedRate!).toFixed(1)}" r="3.5" fill="${CUR}"><title>mean score ${b.meanPredicted!.toFixed(3)}, observed ${b.observedRate!.toFixed(3)} (${b.count})</title></circle>`);
+    parts.push(
+      `<circle class="point" cx="${x(b.meanPredicted!).toFixed(1)}" cy="${y(b.observedRate!).toFixed(1)}" r="3.5" fill="${CUR}"><title>mean score ${b.meanPredicted!.toFixed(3)}, observed ${b.observedRate!.toFixed(3)} (${b.count})</title></circle>`,
+    );
   }
   for (const t of [0, 0.5, 1]) {
     parts.push(`<text x="${x(t)}" y="${size - pad + 14}" font-size="9" text-anchor="middle">${t}</text>`);
     parts.push(`<text x="${pad - 6}" y="${y(t) + 3}" font-size="9" text-anchor="end">${t}</text>`);
   }
   parts.push(`<text x="${size / 2}" y="${size - 4}" font-size="10" text-anchor="middle">mean predicted score</text>`);
-  parts.push(`<text x="10" y="${size / 2}" font-size="10" text-anchor="middle" transform="rotate(-90 10 ${size / 2})">observed rate</text>`);
+  parts.push(
+    `<text x="10" y="${size / 2}" font-size="10" text-anchor="middle" transform="rotate(-90 10 ${size / 2})">observed rate</text>`,
+  );
   parts.push('</svg>');
   return parts.join('');
 }
@@ -117,7 +154,11 @@ function niceStep(raw: number): number {
 }
 
 /** An axis from `lo` to `hi` on round ticks (about four intervals). */
-export function niceAxis(lo: number, hi: number, bounds?: readonly [number, number]): { lo: number; hi: number; ticks: number[]; decimals: number } {
+export function niceAxis(
+  lo: number,
+  hi: number,
+  bounds?: readonly [number, number],
+): { lo: number; hi: number; ticks: number[]; decimals: number } {
   if (!(hi > lo)) {
     const d = Math.abs(lo) > 0 ? Math.abs(lo) * 0.1 : 0.1;
     [lo, hi] = [lo - d, hi + d];
@@ -149,7 +190,10 @@ export function trendChart(series: readonly TrendSeries[], opts: TrendChartOptio
   const height = opts.height ?? 180;
   const n = Math.max(1, opts.xLabels.length, ...series.map((s) => s.points.length));
   // legend entries, wrapped into rows that fit the width
-  const entries = [...series.map((s, k) => ({ name: s.name, color: SERIES_COLORS[k % SERIES_COLORS.length]!, dashed: false })), ...(opts.limit ? [{ name: opts.limit.label, color: REF, dashed: true }] : [])];
+  const entries = [
+    ...series.map((s, k) => ({ name: s.name, color: SERIES_COLORS[k % SERIES_COLORS.length]!, dashed: false })),
+    ...(opts.limit ? [{ name: opts.limit.label, color: REF, dashed: true }] : []),
+  ];
   const showLegend = entries.length > 1;
   const legendRows: { x: number; e: (typeof entries)[number] }[][] = [];
   if (showLegend) {
@@ -176,25 +220,38 @@ export function trendChart(series: readonly TrendSeries[], opts: TrendChartOptio
   const plotH = height - pad.t - pad.b;
   // points are drawn inset from the plot area's border, so that none sits on it or outside it
   const inset = { x: 10, y: 6 };
-  const x = (i: number) => pad.l + inset.x + (n === 1 ? (plotW - 2 * inset.x) / 2 : (i / (n - 1)) * (plotW - 2 * inset.x));
+  const x = (i: number) =>
+    pad.l + inset.x + (n === 1 ? (plotW - 2 * inset.x) / 2 : (i / (n - 1)) * (plotW - 2 * inset.x));
   const y = (v: number) => pad.t + inset.y + (1 - (v - axis.lo) / (axis.hi - axis.lo)) * (plotH - 2 * inset.y);
-  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" class="plot trend" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(opts.title)}">`];
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" class="plot trend" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(opts.title)}">`,
+  ];
   parts.push(`<title>${esc(opts.title)}</title>`);
-  parts.push(`<text class="chart-title" x="8" y="14" font-size="12" font-weight="600" fill="#1d2733">${esc(opts.title)}</text>`);
+  parts.push(
+    `<text class="chart-title" x="8" y="14" font-size="12" font-weight="600" fill="#1d2733">${esc(opts.title)}</text>`,
+  );
   legendRows.forEach((row, r) => {
     const ly = 22 + r * 14 + 8;
     for (const { x: lx, e } of row) {
-      parts.push(`<g class="legend-item"><line x1="${lx}" y1="${ly - 3}" x2="${lx + 16}" y2="${ly - 3}" stroke="${e.color}" stroke-width="2"${e.dashed ? ' stroke-dasharray="4 3"' : ''}/>${e.dashed ? '' : `<circle cx="${lx + 8}" cy="${ly - 3}" r="2.5" fill="${e.color}"/>`}<text x="${lx + 22}" y="${ly + 1}" font-size="10" fill="#3c4856">${esc(e.name)}</text></g>`);
+      parts.push(
+        `<g class="legend-item"><line x1="${lx}" y1="${ly - 3}" x2="${lx + 16}" y2="${ly - 3}" stroke="${e.color}" stroke-width="2"${e.dashed ? ' stroke-dasharray="4 3"' : ''}/>${e.dashed ? '' : `<circle cx="${lx + 8}" cy="${ly - 3}" r="2.5" fill="${e.color}"/>`}<text x="${lx + 22}" y="${ly + 1}" font-size="10" fill="#3c4856">${esc(e.name)}</text></g>`,
+      );
     }
   });
-  parts.push(`<rect class="plot-area" x="${pad.l}" y="${pad.t}" width="${plotW}" height="${plotH}" fill="none" stroke="#e3e8ee"/>`);
+  parts.push(
+    `<rect class="plot-area" x="${pad.l}" y="${pad.t}" width="${plotW}" height="${plotH}" fill="none" stroke="#e3e8ee"/>`,
+  );
   for (const t of axis.ticks) {
     const ty = y(t).toFixed(1);
-    parts.push(`<line class="grid" x1="${pad.l}" y1="${ty}" x2="${pad.l + plotW}" y2="${ty}" stroke="#eef1f4"/><text class="y-tick" x="${pad.l - 5}" y="${(y(t) + 3).toFixed(1)}" font-size="9" text-anchor="end" fill="#5b6776">${t.toFixed(axis.decimals)}</text>`);
+    parts.push(
+      `<line class="grid" x1="${pad.l}" y1="${ty}" x2="${pad.l + plotW}" y2="${ty}" stroke="#eef1f4"/><text class="y-tick" x="${pad.l - 5}" y="${(y(t) + 3).toFixed(1)}" font-size="9" text-anchor="end" fill="#5b6776">${t.toFixed(axis.decimals)}</text>`,
+    );
   }
   if (opts.limit) {
     const ly = y(opts.limit.value).toFixed(1);
-    parts.push(`<line class="limit" x1="${pad.l}" y1="${ly}" x2="${pad.l + plotW}" y2="${ly}" stroke="${REF}" stroke-dasharray="4 3"><title>${esc(opts.limit.label)}</title></line>`);
+    parts.push(
+      `<line class="limit" x1="${pad.l}" y1="${ly}" x2="${pad.l + plotW}" y2="${ly}" stroke="${REF}" stroke-dasharray="4 3"><title>${esc(opts.limit.label)}</title></line>`,
+    );
   }
   // x labels: the newest window always, then every k-th going back, as many as fit
   const labelW = Math.max(1, ...opts.xLabels.map((l) => textWidth(l, 9))) + 10;
@@ -202,9 +259,14 @@ export function trendChart(series: readonly TrendSeries[], opts: TrendChartOptio
   for (let i = n - 1; i >= 0; i -= k) {
     const label = opts.xLabels[i];
     if (label === undefined) continue;
-    parts.push(`<line x1="${x(i).toFixed(1)}" y1="${pad.t + plotH}" x2="${x(i).toFixed(1)}" y2="${pad.t + plotH + 3}" stroke="#999"/><text class="x-tick" x="${x(i).toFixed(1)}" y="${pad.t + plotH + 13}" font-size="9" text-anchor="middle" fill="#5b6776">${esc(label)}</text>`);
+    parts.push(
+      `<line x1="${x(i).toFixed(1)}" y1="${pad.t + plotH}" x2="${x(i).toFixed(1)}" y2="${pad.t + plotH + 3}" stroke="#999"/><text class="x-tick" x="${x(i).toFixed(1)}" y="${pad.t + plotH + 13}" font-size="9" text-anchor="middle" fill="#5b6776">${esc(label)}</text>`,
+    );
   }
-  if (opts.xTitle) parts.push(`<text class="x-title" x="${pad.l + plotW / 2}" y="${height - 4}" font-size="9" text-anchor="middle" fill="#868e96">${esc(opts.xTitle)}</text>`);
+  if (opts.xTitle)
+    parts.push(
+      `<text class="x-title" x="${pad.l + plotW / 2}" y="${height - 4}" font-size="9" text-anchor="middle" fill="#868e96">${esc(opts.xTitle)}</text>`,
+    );
   series.forEach((s, k) => {
     const c = SERIES_COLORS[k % SERIES_COLORS.length]!;
     // one polyline per run of consecutive values; a window without a value breaks the line
@@ -217,10 +279,15 @@ export function trendChart(series: readonly TrendSeries[], opts: TrendChartOptio
       } else run.push(`${x(i).toFixed(1)},${y(v).toFixed(1)}`);
     });
     if (run.length) lines.push(run);
-    for (const l of lines.filter((l) => l.length > 1)) parts.push(`<polyline class="series" data-series="${esc(s.name)}" fill="none" stroke="${c}" stroke-width="1.8" points="${l.join(' ')}"/>`);
+    for (const l of lines.filter((l) => l.length > 1))
+      parts.push(
+        `<polyline class="series" data-series="${esc(s.name)}" fill="none" stroke="${c}" stroke-width="1.8" points="${l.join(' ')}"/>`,
+      );
     s.points.forEach((v, i) => {
       if (v === null || !Number.isFinite(v)) return;
-      parts.push(`<circle class="pt" data-series="${esc(s.name)}" data-value="${v}" cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="2.8" fill="${c}"><title>${esc(`${s.name} ${opts.xLabels[i] ?? ''}: ${short(v, 3)}`)}</title></circle>`);
+      parts.push(
+        `<circle class="pt" data-series="${esc(s.name)}" data-value="${v}" cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="2.8" fill="${c}"><title>${esc(`${s.name} ${opts.xLabels[i] ?? ''}: ${short(v, 3)}`)}</title></circle>`,
+      );
     });
   });
   parts.push('</svg>');

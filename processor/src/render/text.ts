@@ -3,7 +3,13 @@
  * prediction, calibration and performance sections.
  */
 import { referenceLine } from './reference.js';
-import { isInsufficientResolution, unresolvedFeatures, type DistributionReport, type ModelReport, type PerformanceReport } from '../analysis/report-types.js';
+import {
+  isInsufficientResolution,
+  unresolvedFeatures,
+  type DistributionReport,
+  type ModelReport,
+  type PerformanceReport,
+} from '../analysis/report-types.js';
 import { renderSectionsText } from './sections.js';
 import { textTable } from './table.js';
 import { fmt, pct } from './format.js';
@@ -14,8 +20,19 @@ export { fmt, pct, pval } from './format.js';
 
 /** Orders features most severe first: drifted, then those that could not be binned, then significant, then by PSI. */
 export function bySeverity(features: Readonly<Record<string, DistributionReport>>): [string, DistributionReport][] {
-  const rank = (f: DistributionReport) => (f.drift.verdict === 'drift' ? 0 : isInsufficientResolution(f) ? 1 : f.drift.significant ? 2 : f.drift.verdict === 'no_drift' ? 3 : 4);
-  return Object.entries(features).sort(([an, a], [bn, b]) => rank(a) - rank(b) || (b.psi ?? -1) - (a.psi ?? -1) || (an < bn ? -1 : 1));
+  const rank = (f: DistributionReport) =>
+    f.drift.verdict === 'drift'
+      ? 0
+      : isInsufficientResolution(f)
+        ? 1
+        : f.drift.significant
+          ? 2
+          : f.drift.verdict === 'no_drift'
+            ? 3
+            : 4;
+  return Object.entries(features).sort(
+    ([an, a], [bn, b]) => rank(a) - rank(b) || (b.psi ?? -1) - (a.psi ?? -1) || (an < bn ? -1 : 1),
+  );
 }
 
 /** The slices explaining most of the movement (one per key) in which something drifted. */
@@ -26,9 +43,19 @@ export function slicesDrifted(r: ModelReport): NonNullable<ModelReport['sliceDri
 /** The window's drift verdict in a sentence: the drifted features, and the prediction signals that drifted. */
 export function driftSentence(r: ModelReport): string {
   const preds = driftedNames(r).slice(r.drifted.length);
-  const also = preds.length ? `${r.drifted.length ? '; ' : '; but '}${preds.join(' and ')} drifted${r.drifted.length ? ' too' : ''}` : '';
-  const within = slicesDrifted(r).length ? ` Within slices: ${slicesDrifted(r).map((l) => `${l.key}=${l.slice} (${l.drifted.join(', ')}; ${pct(l.share)} of the movement)`).join('; ')}.` : '';
-  return (r.drifted.length ? `Drift in ${r.drifted.length} feature(s): ${r.drifted.join(', ')}${also}` : `No feature drifted${also}.`) + within;
+  const also = preds.length
+    ? `${r.drifted.length ? '; ' : '; but '}${preds.join(' and ')} drifted${r.drifted.length ? ' too' : ''}`
+    : '';
+  const within = slicesDrifted(r).length
+    ? ` Within slices: ${slicesDrifted(r)
+        .map((l) => `${l.key}=${l.slice} (${l.drifted.join(', ')}; ${pct(l.share)} of the movement)`)
+        .join('; ')}.`
+    : '';
+  return (
+    (r.drifted.length
+      ? `Drift in ${r.drifted.length} feature(s): ${r.drifted.join(', ')}${also}`
+      : `No feature drifted${also}.`) + within
+  );
 }
 
 export function verdictText(f: DistributionReport): string {
@@ -76,24 +103,36 @@ export function renderText(r: ModelReport): string {
   out.push(
     `rule       drift = chi-square p < ${r.settings.alpha} after Benjamini-Hochberg AND (PSI >= ${r.settings.minPsi} or JS >= ${r.settings.minJensenShannon}); at least ${r.settings.minRows} rows`,
   );
-  if (r.status === 'insufficient_data') out.push(`status     insufficient data: fewer than ${r.settings.minRows} rows; nothing is flagged`);
+  if (r.status === 'insufficient_data')
+    out.push(`status     insufficient data: fewer than ${r.settings.minRows} rows; nothing is flagged`);
   out.push('', driftSentence(r));
   const unresolved = unresolvedFeatures(r);
-  if (unresolved.length) out.push(`INSUFFICIENT RESOLUTION in ${unresolved.length} feature(s), neither flagged nor cleared: ${unresolved.map((n) => `${n} (${r.features[n]!.drift.reasons.join('; ')})`).join(', ')}`);
+  if (unresolved.length)
+    out.push(
+      `INSUFFICIENT RESOLUTION in ${unresolved.length} feature(s), neither flagged nor cleared: ${unresolved.map((n) => `${n} (${r.features[n]!.drift.reasons.join('; ')})`).join(', ')}`,
+    );
   out.push('');
   const head = ['feature', 'type', 'n', 'missing', ...TEXT_STATISTIC_HEADS, 'verdict'];
-  out.push(textTable(head, bySeverity(r.features).map(([n, f]) => distributionRow(n, f))));
+  out.push(
+    textTable(
+      head,
+      bySeverity(r.features).map(([n, f]) => distributionRow(n, f)),
+    ),
+  );
   const moved = bySeverity(r.features).filter(([, f]) => f.drift.verdict === 'drift');
   for (const [name, f] of moved) {
     out.push('', `${name}: ${f.drift.reasons.join('; ')}`);
-    for (const b of f.topMovers) out.push(`  ${b.label.padEnd(28)} ${pct(b.reference).padStart(7)} -> ${pct(b.current).padStart(7)}`);
+    for (const b of f.topMovers)
+      out.push(`  ${b.label.padEnd(28)} ${pct(b.reference).padStart(7)} -> ${pct(b.current).padStart(7)}`);
   }
   const preds: [string, DistributionReport | null][] = [
     ['score', r.prediction.score],
     ['classes', r.prediction.classes],
     ['value', r.prediction.value],
   ];
-  const predRows = preds.filter((x): x is [string, DistributionReport] => x[1] !== null).map(([n, f]) => distributionRow(n, f));
+  const predRows = preds
+    .filter((x): x is [string, DistributionReport] => x[1] !== null)
+    .map(([n, f]) => distributionRow(n, f));
   if (predRows.length) out.push('', 'Predictions', textTable(head, predRows));
   if (r.calibration) {
     const c = r.calibration;
@@ -101,15 +140,29 @@ export function renderText(r: ModelReport): string {
     out.push(
       textTable(
         ['bin', 'n', 'mean score', 'observed'],
-        c.bins.map((b) => [`${b.lower.toFixed(1)}-${b.upper.toFixed(1)}`, String(b.count), fmt(b.meanPredicted), fmt(b.observedRate)]),
+        c.bins.map((b) => [
+          `${b.lower.toFixed(1)}-${b.upper.toFixed(1)}`,
+          String(b.count),
+          fmt(b.meanPredicted),
+          fmt(b.observedRate),
+        ]),
       ),
     );
   }
   if (r.performance) {
     const p = r.performance;
     out.push('', `Performance (${p.count} outcomes${p.threshold !== null ? `, threshold ${p.threshold}` : ''})`);
-    out.push(textTable(['metric', 'current', 'reference'], performanceRows(p).map(([n, v, ref]) => [n, fmt(v), fmt(ref)])));
+    out.push(
+      textTable(
+        ['metric', 'current', 'reference'],
+        performanceRows(p).map(([n, v, ref]) => [n, fmt(v), fmt(ref)]),
+      ),
+    );
   }
-  if (r.latency) out.push('', `Latency p50 ${fmt(r.latency.p50, 4)} s  p95 ${fmt(r.latency.p95, 4)} s  p99 ${fmt(r.latency.p99, 4)} s`);
+  if (r.latency)
+    out.push(
+      '',
+      `Latency p50 ${fmt(r.latency.p50, 4)} s  p95 ${fmt(r.latency.p95, 4)} s  p99 ${fmt(r.latency.p99, 4)} s`,
+    );
   return `${out.join('\n')}\n${renderSectionsText(r)}`;
 }

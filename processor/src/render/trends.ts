@@ -34,8 +34,13 @@ function timeFormat(known: readonly Span[]) {
     const sameDay = iso(w.start).slice(0, 10) === iso(w.end - 1).slice(0, 10);
     return `${days.size > 1 ? `${date(w.start)} ` : ''}${time(w.start)}–${sameDay ? '' : `${date(w.end)} `}${time(w.end)}`;
   };
-  const label = (w: Span) => (wholeDays ? date(w.start) : days.size > 1 ? `${date(w.end)} ${time(w.end)}` : time(w.end));
-  const title = wholeDays ? 'window (UTC day)' : days.size > 1 ? 'window end (UTC)' : `window end (UTC, ${[...days][0]})`;
+  const label = (w: Span) =>
+    wholeDays ? date(w.start) : days.size > 1 ? `${date(w.end)} ${time(w.end)}` : time(w.end);
+  const title = wholeDays
+    ? 'window (UTC day)'
+    : days.size > 1
+      ? 'window end (UTC)'
+      : `window end (UTC, ${[...days][0]})`;
   return { span, label, title };
 }
 
@@ -54,9 +59,14 @@ const spanOf = (r: ModelReport): Span | null => {
 export function windowTimes(reports: readonly ModelReport[]): { labels: string[]; spans: string[]; title: string } {
   const ws = reports.map(spanOf);
   const known = ws.filter((w): w is Span => w !== null);
-  if (known.length === 0) return { labels: reports.map((_, i) => `#${i + 1}`), spans: reports.map(() => '-'), title: 'window' };
+  if (known.length === 0)
+    return { labels: reports.map((_, i) => `#${i + 1}`), spans: reports.map(() => '-'), title: 'window' };
   const f = timeFormat(known);
-  return { labels: ws.map((w, i) => (w ? f.label(w) : `#${i + 1}`)), spans: ws.map((w) => (w ? f.span(w) : '-')), title: f.title };
+  return {
+    labels: ws.map((w, i) => (w ? f.label(w) : `#${i + 1}`)),
+    spans: ws.map((w) => (w ? f.span(w) : '-')),
+    title: f.title,
+  };
 }
 
 /** The period from window `from`'s start to window `to`'s end (0-based), named as {@link windowTimes} names spans; null without windows. */
@@ -98,7 +108,16 @@ export function trendCharts(reports: readonly ModelReport[]): string {
     );
   }
   const ece = reports.map((r) => r.calibration?.ece ?? null);
-  if (ece.some((v) => v !== null)) charts.push(trendChart([{ name: 'ECE', points: ece }], { title: 'Calibration error (ECE)', xLabels: labels, xTitle: title, include: [0], bounds: [0, 1] }));
+  if (ece.some((v) => v !== null))
+    charts.push(
+      trendChart([{ name: 'ECE', points: ece }], {
+        title: 'Calibration error (ECE)',
+        xLabels: labels,
+        xTitle: title,
+        include: [0],
+        bounds: [0, 1],
+      }),
+    );
   if (charts.length === 0) return '';
   return `<div class="trends" data-windows="${reports.length}">${charts.map((c) => `<div class="card trend">${c}</div>`).join('')}</div>`;
 }

@@ -53,7 +53,9 @@ export function resolveAuthToken(settings: AuthSettings | undefined): string | u
     try {
       text = readFileSync(settings.tokenFile, 'utf8');
     } catch (err) {
-      throw new InputError(`${settings.tokenFile}: cannot read the auth token file (${(err as NodeJS.ErrnoException).code ?? 'read error'})`);
+      throw new InputError(
+        `${settings.tokenFile}: cannot read the auth token file (${(err as NodeJS.ErrnoException).code ?? 'read error'})`,
+      );
     }
     const token = text.split(/\r?\n/)[0]!.trim();
     if (!token) throw new InputError(`${settings.tokenFile}: the auth token file is empty`);
@@ -64,13 +66,17 @@ export function resolveAuthToken(settings: AuthSettings | undefined): string | u
 }
 
 /** Reads a receiver's PEM certificate and key; errors name the file, never its content. */
-export function readTlsFiles(files: { readonly cert: string; readonly key: string } | undefined): TlsKeyPair | undefined {
+export function readTlsFiles(
+  files: { readonly cert: string; readonly key: string } | undefined,
+): TlsKeyPair | undefined {
   if (!files) return undefined;
   const read = (file: string, what: string): Buffer => {
     try {
       return readFileSync(file);
     } catch (err) {
-      throw new InputError(`${file}: cannot read the TLS ${what} (${(err as NodeJS.ErrnoException).code ?? 'read error'})`);
+      throw new InputError(
+        `${file}: cannot read the TLS ${what} (${(err as NodeJS.ErrnoException).code ?? 'read error'})`,
+      );
     }
   };
   return { cert: read(files.cert, 'certificate'), key: read(files.key, 'private key') };

@@ -11,7 +11,12 @@ import { FAIRNESS_DEFAULTS, type FairnessOptions } from '../statistics/fairness.
 import { SLICE_DRIFT_DEFAULTS } from '../analysis/slice-drift.js';
 import { DEFAULT_LIMITS } from '../streams/processor.js';
 import { VERDICT_DEFAULTS, type VerdictLimits } from '../statistics/verdicts.js';
-import { DEFAULT_ALPHA, DEFAULT_MIN_JENSEN_SHANNON, DEFAULT_MIN_PSI, DEFAULT_THRESHOLD } from '../statistics/defaults.js';
+import {
+  DEFAULT_ALPHA,
+  DEFAULT_MIN_JENSEN_SHANNON,
+  DEFAULT_MIN_PSI,
+  DEFAULT_THRESHOLD,
+} from '../statistics/defaults.js';
 import { DEFAULT_WINDOW_OPTIONS } from '../windows/windows.js';
 import { DEFAULT_SAMPLE_OPTIONS, type SampleOptions } from '../windows/samples.js';
 import { DEFAULT_RETENTION, type Retention } from '../streams/retention.js';
@@ -54,7 +59,14 @@ export type ReviewMode = 'required' | 'none';
 
 export interface ServiceConfig {
   readonly receivers: {
-    readonly http: { readonly enabled: boolean; readonly host: string; readonly port: number; readonly maxBodyBytes: number; readonly maxDecompressedBytes: number; readonly tls?: TlsFiles };
+    readonly http: {
+      readonly enabled: boolean;
+      readonly host: string;
+      readonly port: number;
+      readonly maxBodyBytes: number;
+      readonly maxDecompressedBytes: number;
+      readonly tls?: TlsFiles;
+    };
     readonly grpc: { readonly enabled: boolean; readonly host: string; readonly port: number; readonly tls?: TlsFiles };
   };
   /** Bearer-token authentication (off without a token); OTEL_ML_AUTH_TOKEN overrides the token. */
@@ -64,12 +76,19 @@ export interface ServiceConfig {
   readonly windows: { readonly lengthMs: number; readonly minRows: number; readonly maxExtensions: number };
   readonly references: { readonly rollingWindows: number; readonly rollingRefreshMs: number };
   readonly evaluation: {
-    readonly intervalMs: number; readonly alpha: number; readonly minPsi: number; readonly minJensenShannon: number; readonly threshold: number;
+    readonly intervalMs: number;
+    readonly alpha: number;
+    readonly minPsi: number;
+    readonly minJensenShannon: number;
+    readonly threshold: number;
     /** Rows a slice value needs in the window and the reference for its drift verdicts (default in analysis/slice-drift.ts). */
     readonly sliceMinRows?: number;
   };
   readonly streams: {
-    readonly maxStreams: number; readonly staleAfterMs: number; readonly deltaIntervals: number; readonly resourceAttributes: readonly string[];
+    readonly maxStreams: number;
+    readonly staleAfterMs: number;
+    readonly deltaIntervals: number;
+    readonly resourceAttributes: readonly string[];
     /** Values kept per slice key and model, later ones as `__other__` (default in streams/processor.ts). */
     readonly maxSliceValues?: number;
     /** Handoff gap for instances behind a load balancer (`Limits.handoffGapMs`, docs/scale-out.md); 0 = off. */
@@ -135,8 +154,22 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   storage: { path: 'otel-ml-state.db', durability: 'full' },
   windows: DEFAULT_WINDOW_OPTIONS,
   references: { rollingWindows: 12, rollingRefreshMs: 3_600_000 },
-  evaluation: { intervalMs: 10_000, alpha: DEFAULT_ALPHA, minPsi: DEFAULT_MIN_PSI, minJensenShannon: DEFAULT_MIN_JENSEN_SHANNON, threshold: DEFAULT_THRESHOLD, sliceMinRows: SLICE_DRIFT_DEFAULTS.minRows },
-  streams: { maxStreams: 100_000, staleAfterMs: 3_600_000, deltaIntervals: DEFAULT_LIMITS.deltaIntervals, resourceAttributes: ['deployment.environment.name'], maxSliceValues: DEFAULT_LIMITS.maxSliceValues, handoffGapMs: DEFAULT_LIMITS.handoffGapMs },
+  evaluation: {
+    intervalMs: 10_000,
+    alpha: DEFAULT_ALPHA,
+    minPsi: DEFAULT_MIN_PSI,
+    minJensenShannon: DEFAULT_MIN_JENSEN_SHANNON,
+    threshold: DEFAULT_THRESHOLD,
+    sliceMinRows: SLICE_DRIFT_DEFAULTS.minRows,
+  },
+  streams: {
+    maxStreams: 100_000,
+    staleAfterMs: 3_600_000,
+    deltaIntervals: DEFAULT_LIMITS.deltaIntervals,
+    resourceAttributes: ['deployment.environment.name'],
+    maxSliceValues: DEFAULT_LIMITS.maxSliceValues,
+    handoffGapMs: DEFAULT_LIMITS.handoffGapMs,
+  },
   models: [],
   exporters: { otlp: { enabled: false, intervalMs: 15_000 }, prometheus: { enabled: true } },
   statusPage: { enabled: true },
@@ -159,7 +192,10 @@ export function parseDuration(v: Json, key: string): number {
   if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
   if (typeof v === 'string') {
     const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(v.trim());
-    if (m) return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+    if (m)
+      return (
+        Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd']
+      );
   }
   throw new ConfigError(`${key}: ${JSON.stringify(v)} is not a duration; use e.g. 250ms, 30s, 5m, 1h or 1d`);
 }
@@ -188,7 +224,8 @@ class Reader {
   /** Rejects keys outside `allowed`, naming what is allowed. */
   only(allowed: readonly string[]): void {
     for (const k of Object.keys(this.obj)) {
-      if (!allowed.includes(k)) throw new ConfigError(`${this.source}: ${this.key(k)}: unknown key; allowed here: ${allowed.join(', ')}`);
+      if (!allowed.includes(k))
+        throw new ConfigError(`${this.source}: ${this.key(k)}: unknown key; allowed here: ${allowed.join(', ')}`);
     }
   }
 
@@ -231,7 +268,8 @@ class Reader {
   oneOf<T extends string>(k: string, d: T | undefined, allowed: readonly T[]): T | undefined {
     const v = this.obj[k];
     if (v === undefined) return d;
-    if (typeof v !== 'string' || !allowed.includes(v as T)) this.fail(k, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'string' || !allowed.includes(v as T))
+      this.fail(k, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
     return v as T;
   }
 
@@ -239,7 +277,8 @@ class Reader {
     const v = this.obj[k];
     if (v === undefined) return d;
     const ms = parseDuration(v, this.key(k));
-    if (ms < min || ms > max) this.fail(k, `must be between ${min / 1000}s and ${max / 1000}s, got ${JSON.stringify(v)}`);
+    if (ms < min || ms > max)
+      this.fail(k, `must be between ${min / 1000}s and ${max / 1000}s, got ${JSON.stringify(v)}`);
     return ms;
   }
 
@@ -254,7 +293,8 @@ class Reader {
   secret(k: string): string | undefined {
     const v = this.obj[k];
     if (v === undefined) return undefined;
-    if (typeof v !== 'string' || v.trim() === '' || /\s/.test(v)) this.fail(k, 'must be a non-empty string without whitespace (value not shown)');
+    if (typeof v !== 'string' || v.trim() === '' || /\s/.test(v))
+      this.fail(k, 'must be a non-empty string without whitespace (value not shown)');
     return v;
   }
 
@@ -273,8 +313,17 @@ const PORT: [number, number] = [0, 65535];
 const REVIEW_MODES: readonly ReviewMode[] = ['required', 'none'];
 
 const LIMIT_KEYS = [
-  'alpha', 'maxAccuracyDrop', 'maxRocAucDrop', 'maxEceIncrease', 'maxShareRatio', 'minShareDifference', 'maxMissingIncrease',
-  'maxInvalidIncrease', 'maxOutOfRangeIncrease', 'maxNewCategoryIncrease', 'maxBusinessValueDrop',
+  'alpha',
+  'maxAccuracyDrop',
+  'maxRocAucDrop',
+  'maxEceIncrease',
+  'maxShareRatio',
+  'minShareDifference',
+  'maxMissingIncrease',
+  'maxInvalidIncrease',
+  'maxOutOfRangeIncrease',
+  'maxNewCategoryIncrease',
+  'maxBusinessValueDrop',
 ] as const;
 
 /** A `limits` section: every key when `withDefaults` (the top level), else only the keys given (a model's overrides). */
@@ -307,7 +356,13 @@ const unset = (v: number): number | undefined => (v === -1 ? undefined : v);
 function formatDuration(ms: number): string {
   let rest = ms;
   let out = '';
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]] as const) {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+    ['ms', 1],
+  ] as const) {
     const n = Math.floor(rest / size);
     if (n > 0) out += `${n}${unit}`;
     rest -= n * size;
@@ -321,7 +376,13 @@ function formatDuration(ms: number): string {
  * for a late or extended window). An unset limit is raised to the floor; a set one below it is
  * an error naming the model and what to change.
  */
-function readRetention(r: Reader, models: readonly ModelConfig[], windowMs: number, rollingWindows: number, source: string): RetentionConfig {
+function readRetention(
+  r: Reader,
+  models: readonly ModelConfig[],
+  windowMs: number,
+  rollingWindows: number,
+  source: string,
+): RetentionConfig {
   const d = DEFAULT_CONFIG.retention;
   let needWindows = rollingWindows;
   let needMs = rollingWindows * windowMs;
@@ -338,10 +399,14 @@ function readRetention(r: Reader, models: readonly ModelConfig[], windowMs: numb
   const historyMs = r.duration('history', -1, 60_000, 3650 * DAY);
   const maxHistoryWindows = r.num('maxHistoryWindows', -1, 1, 1e7, true);
   if (historyMs !== -1 && historyMs < needMs) {
-    throw new ConfigError(`${source}: retention.history: ${formatDuration(historyMs)} is shorter than ${why} need; set retention.history to at least ${formatDuration(needMs)}, or shorten what needs it`);
+    throw new ConfigError(
+      `${source}: retention.history: ${formatDuration(historyMs)} is shorter than ${why} need; set retention.history to at least ${formatDuration(needMs)}, or shorten what needs it`,
+    );
   }
   if (maxHistoryWindows !== -1 && maxHistoryWindows < needWindows) {
-    throw new ConfigError(`${source}: retention.maxHistoryWindows: ${maxHistoryWindows} is fewer than ${why} need; set it to at least ${needWindows}`);
+    throw new ConfigError(
+      `${source}: retention.maxHistoryWindows: ${maxHistoryWindows} is fewer than ${why} need; set it to at least ${needWindows}`,
+    );
   }
   return {
     historyMs: historyMs === -1 ? Math.max(d.historyMs, needMs) : historyMs,
@@ -355,8 +420,30 @@ function readRetention(r: Reader, models: readonly ModelConfig[], windowMs: numb
 export function validateConfig(doc: Json, source = 'config', baseDir = process.cwd()): ServiceConfig {
   const d = DEFAULT_CONFIG;
   const root = Reader.root(source, doc);
-  root.only(['receivers', 'storage', 'windows', 'references', 'evaluation', 'streams', 'models', 'exporters', 'statusPage', 'traces', 'auth', 'retrain', 'fairness', 'limits', 'retention']);
-  const tr = root.section('traces', ['enabled', 'samplesPerBin', 'maxBinsPerStream', 'maxStreamsPerModel', 'maxModels']);
+  root.only([
+    'receivers',
+    'storage',
+    'windows',
+    'references',
+    'evaluation',
+    'streams',
+    'models',
+    'exporters',
+    'statusPage',
+    'traces',
+    'auth',
+    'retrain',
+    'fairness',
+    'limits',
+    'retention',
+  ]);
+  const tr = root.section('traces', [
+    'enabled',
+    'samplesPerBin',
+    'maxBinsPerStream',
+    'maxStreamsPerModel',
+    'maxModels',
+  ]);
   const rec = root.section('receivers', ['http', 'grpc']);
   const http = rec.section('http', ['enabled', 'host', 'port', 'maxBodyBytes', 'maxDecompressedBytes', 'tls']);
   const grpc = rec.section('grpc', ['enabled', 'host', 'port', 'tls']);
@@ -365,7 +452,10 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
     const cert = t.str('cert', undefined);
     const key = t.str('key', undefined);
     if (cert === undefined && key === undefined) return undefined;
-    return { cert: resolve(baseDir, cert ?? t.fail('cert', 'is required with tls.key')), key: resolve(baseDir, key ?? t.fail('key', 'is required with tls.cert')) };
+    return {
+      cert: resolve(baseDir, cert ?? t.fail('cert', 'is required with tls.key')),
+      key: resolve(baseDir, key ?? t.fail('key', 'is required with tls.cert')),
+    };
   };
   const authSection = root.section('auth', ['token', 'tokenFile', 'protectStatusPage']);
   const token = authSection.secret('token');
@@ -373,22 +463,50 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
   const storage = root.section('storage', ['path', 'durability']);
   const windows = root.section('windows', ['length', 'minRows', 'maxExtensions']);
   const refs = root.section('references', ['rollingWindows', 'rollingRefresh']);
-  const ev = root.section('evaluation', ['interval', 'alpha', 'minPsi', 'minJensenShannon', 'threshold', 'sliceMinRows']);
-  const streams = root.section('streams', ['maxStreams', 'staleAfter', 'deltaIntervals', 'resourceAttributes', 'maxSliceValues', 'handoffGap']);
+  const ev = root.section('evaluation', [
+    'interval',
+    'alpha',
+    'minPsi',
+    'minJensenShannon',
+    'threshold',
+    'sliceMinRows',
+  ]);
+  const streams = root.section('streams', [
+    'maxStreams',
+    'staleAfter',
+    'deltaIntervals',
+    'resourceAttributes',
+    'maxSliceValues',
+    'handoffGap',
+  ]);
   const exporters = root.section('exporters', ['otlp', 'prometheus']);
   const otlp = exporters.section('otlp', ['enabled', 'endpoint', 'interval']);
   const prom = exporters.section('prometheus', ['enabled']);
   const status = root.section('statusPage', ['enabled']);
-  const retrain = root.section('retrain', ['driftWindows', 'minAccuracy', 'maxBaselineAge', 'webhook', 'review', 'reviewExpiry']);
+  const retrain = root.section('retrain', [
+    'driftWindows',
+    'minAccuracy',
+    'maxBaselineAge',
+    'webhook',
+    'review',
+    'reviewExpiry',
+  ]);
   const hook = retrain.section('webhook', ['url', 'secret']);
-  const fair = root.section('fairness', ['minCount', 'alpha', 'maxParityDifference', 'maxOpportunityDifference', 'minImpactRatio']);
+  const fair = root.section('fairness', [
+    'minCount',
+    'alpha',
+    'maxParityDifference',
+    'maxOpportunityDifference',
+    'minImpactRatio',
+  ]);
   const ret = root.section('retention', ['history', 'maxHistoryWindows', 'evaluations', 'maxEvaluations']);
   const hookUrl = hook.str('url', undefined);
   const storagePath = storage.str('path', d.storage.path);
   const models = root.list('models').map((m) => {
     m.only(['name', 'version', 'baseline', 'reference', 'pin', 'period', 'limits', 'review']);
     const pin = m.str('pin', undefined);
-    if (pin !== undefined && !Number.isFinite(Date.parse(pin))) m.fail('pin', `${JSON.stringify(pin)} is not a time; use RFC 3339, e.g. 2026-11-20T10:00:00Z`);
+    if (pin !== undefined && !Number.isFinite(Date.parse(pin)))
+      m.fail('pin', `${JSON.stringify(pin)} is not a time; use RFC 3339, e.g. 2026-11-20T10:00:00Z`);
     const baseline = m.str('baseline', undefined);
     const name = m.str('name', undefined) ?? m.fail('name', 'is required');
     return {
@@ -405,12 +523,20 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
   const windowMs = windows.duration('length', d.windows.lengthMs, 60_000, 86_400_000);
   for (const [i, m] of models.entries()) {
     const at = `${source}: models[${i}]`;
-    if (m.reference === 'baseline' && !m.baseline) throw new ConfigError(`${at}.reference: "baseline" needs models[${i}].baseline (a file from \`otel-ml baseline\`)`);
-    if (m.reference === 'seasonal' && m.periodMs === undefined) throw new ConfigError(`${at}.reference: "seasonal" needs models[${i}].period, e.g. 1d or 7d`);
-    if (m.periodMs !== undefined && m.reference !== 'seasonal') throw new ConfigError(`${at}.period: only applies with reference: seasonal`);
-    if (m.periodMs !== undefined && m.periodMs % windowMs !== 0) throw new ConfigError(`${at}.period: must be a whole number of windows (windows.length ${windowMs / 1000}s)`);
+    if (m.reference === 'baseline' && !m.baseline)
+      throw new ConfigError(
+        `${at}.reference: "baseline" needs models[${i}].baseline (a file from \`otel-ml baseline\`)`,
+      );
+    if (m.reference === 'seasonal' && m.periodMs === undefined)
+      throw new ConfigError(`${at}.reference: "seasonal" needs models[${i}].period, e.g. 1d or 7d`);
+    if (m.periodMs !== undefined && m.reference !== 'seasonal')
+      throw new ConfigError(`${at}.period: only applies with reference: seasonal`);
+    if (m.periodMs !== undefined && m.periodMs % windowMs !== 0)
+      throw new ConfigError(`${at}.period: must be a whole number of windows (windows.length ${windowMs / 1000}s)`);
     if (m.periodMs !== undefined && m.periodMs / windowMs > MAX_SEASONAL_WINDOWS) {
-      throw new ConfigError(`${at}.period: ${m.periodMs / windowMs} windows of history per model; at most ${MAX_SEASONAL_WINDOWS} are kept: use longer windows or a shorter period`);
+      throw new ConfigError(
+        `${at}.period: ${m.periodMs / windowMs} windows of history per model; at most ${MAX_SEASONAL_WINDOWS} are kept: use longer windows or a shorter period`,
+      );
     }
   }
   const rollingWindows = refs.num('rollingWindows', d.references.rollingWindows, 1, 10_000, true);
@@ -423,19 +549,40 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
         host: http.str('host', d.receivers.http.host),
         port: http.num('port', d.receivers.http.port, ...PORT, true),
         maxBodyBytes: http.num('maxBodyBytes', d.receivers.http.maxBodyBytes, 1024, 1 << 30, true),
-        maxDecompressedBytes: http.num('maxDecompressedBytes', d.receivers.http.maxDecompressedBytes, 1024, 1 << 30, true),
+        maxDecompressedBytes: http.num(
+          'maxDecompressedBytes',
+          d.receivers.http.maxDecompressedBytes,
+          1024,
+          1 << 30,
+          true,
+        ),
         tls: tls(http),
       },
-      grpc: { enabled: grpc.bool('enabled', d.receivers.grpc.enabled), host: grpc.str('host', d.receivers.grpc.host), port: grpc.num('port', d.receivers.grpc.port, ...PORT, true), tls: tls(grpc) },
+      grpc: {
+        enabled: grpc.bool('enabled', d.receivers.grpc.enabled),
+        host: grpc.str('host', d.receivers.grpc.host),
+        port: grpc.num('port', d.receivers.grpc.port, ...PORT, true),
+        tls: tls(grpc),
+      },
     },
-    auth: { token, tokenFile: tokenFile === undefined ? undefined : resolve(baseDir, tokenFile), protectStatusPage: authSection.bool('protectStatusPage', false) },
-    storage: { path: storagePath === ':memory:' ? storagePath : resolve(baseDir, storagePath), durability: storage.oneOf('durability', d.storage.durability, ['full', 'normal']) },
+    auth: {
+      token,
+      tokenFile: tokenFile === undefined ? undefined : resolve(baseDir, tokenFile),
+      protectStatusPage: authSection.bool('protectStatusPage', false),
+    },
+    storage: {
+      path: storagePath === ':memory:' ? storagePath : resolve(baseDir, storagePath),
+      durability: storage.oneOf('durability', d.storage.durability, ['full', 'normal']),
+    },
     windows: {
       lengthMs: windowMs,
       minRows: windows.num('minRows', d.windows.minRows, 1, 1e9, true),
       maxExtensions: windows.num('maxExtensions', d.windows.maxExtensions, 0, 1000, true),
     },
-    references: { rollingWindows, rollingRefreshMs: refs.duration('rollingRefresh', d.references.rollingRefreshMs, 1000, 30 * 86_400_000) },
+    references: {
+      rollingWindows,
+      rollingRefreshMs: refs.duration('rollingRefresh', d.references.rollingRefreshMs, 1000, 30 * 86_400_000),
+    },
     evaluation: {
       intervalMs: ev.duration('interval', d.evaluation.intervalMs, 100, 3_600_000),
       alpha: ev.num('alpha', d.evaluation.alpha, 1e-12, 0.5),
@@ -446,15 +593,30 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
     },
     streams: {
       maxStreams: streams.num('maxStreams', d.streams.maxStreams, 1, 1e8, true),
-      maxSliceValues: streams.num('maxSliceValues', d.streams.maxSliceValues ?? DEFAULT_LIMITS.maxSliceValues, 1, 10_000, true),
+      maxSliceValues: streams.num(
+        'maxSliceValues',
+        d.streams.maxSliceValues ?? DEFAULT_LIMITS.maxSliceValues,
+        1,
+        10_000,
+        true,
+      ),
       staleAfterMs: streams.duration('staleAfter', d.streams.staleAfterMs, 1000, 30 * 86_400_000),
       deltaIntervals: streams.num('deltaIntervals', d.streams.deltaIntervals, 1, 1024, true),
       resourceAttributes: streams.strings('resourceAttributes', d.streams.resourceAttributes),
-      handoffGapMs: streams.duration('handoffGap', d.streams.handoffGapMs ?? DEFAULT_LIMITS.handoffGapMs, 0, 86_400_000),
+      handoffGapMs: streams.duration(
+        'handoffGap',
+        d.streams.handoffGapMs ?? DEFAULT_LIMITS.handoffGapMs,
+        0,
+        86_400_000,
+      ),
     },
     models,
     exporters: {
-      otlp: { enabled: otlp.bool('enabled', d.exporters.otlp.enabled), endpoint: otlp.str('endpoint', undefined), intervalMs: otlp.duration('interval', d.exporters.otlp.intervalMs, 100, 3_600_000) },
+      otlp: {
+        enabled: otlp.bool('enabled', d.exporters.otlp.enabled),
+        endpoint: otlp.str('endpoint', undefined),
+        intervalMs: otlp.duration('interval', d.exporters.otlp.intervalMs, 100, 3_600_000),
+      },
       prometheus: { enabled: prom.bool('enabled', d.exporters.prometheus.enabled) },
     },
     statusPage: { enabled: status.bool('enabled', d.statusPage.enabled) },
@@ -477,7 +639,13 @@ export function validateConfig(doc: Json, source = 'config', baseDir = process.c
       driftWindows: retrain.num('driftWindows', 3, 0, 10_000, true),
       minAccuracy: unset(retrain.num('minAccuracy', -1, 0, 1)),
       maxBaselineAgeMs: unset(retrain.duration('maxBaselineAge', -1, 60_000, 3650 * 86_400_000)),
-      webhook: hookUrl === undefined ? undefined : { url: /^https?:\/\//.test(hookUrl) ? hookUrl : hook.fail('url', 'must be an http(s) URL'), secret: hook.secret('secret') },
+      webhook:
+        hookUrl === undefined
+          ? undefined
+          : {
+              url: /^https?:\/\//.test(hookUrl) ? hookUrl : hook.fail('url', 'must be an http(s) URL'),
+              secret: hook.secret('secret'),
+            },
       review: retrain.oneOf<ReviewMode>('review', undefined, REVIEW_MODES),
       reviewExpiryMs: unset(retrain.duration('reviewExpiry', -1, 60_000, 366 * 86_400_000)),
     },
@@ -494,30 +662,51 @@ export function applyEnv(c: ServiceConfig, env: NodeJS.ProcessEnv = process.env)
     const v = env[name];
     if (v === undefined || v === '') return d;
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${name}: ${JSON.stringify(v)} is not a port number (0-65535)`);
+    if (!Number.isInteger(n) || n < 0 || n > 65535)
+      throw new ConfigError(`${name}: ${JSON.stringify(v)} is not a port number (0-65535)`);
     return n;
   };
   const host = env.OTEL_ML_HOST || undefined;
   const bool = (name: string, d: boolean) => {
     const v = env[name];
     if (v === undefined || v === '') return d;
-    if (!['true', 'false'].includes(v.toLowerCase())) throw new ConfigError(`${name}: ${JSON.stringify(v)} must be true or false`);
+    if (!['true', 'false'].includes(v.toLowerCase()))
+      throw new ConfigError(`${name}: ${JSON.stringify(v)} must be true or false`);
     return v.toLowerCase() === 'true';
   };
   const window = env.OTEL_ML_WINDOW ? parseDuration(env.OTEL_ML_WINDOW, 'OTEL_ML_WINDOW') : undefined;
-  if (window !== undefined && (window < 60_000 || window > 86_400_000)) throw new ConfigError('OTEL_ML_WINDOW: must be between 1m and 1d');
+  if (window !== undefined && (window < 60_000 || window > 86_400_000))
+    throw new ConfigError('OTEL_ML_WINDOW: must be between 1m and 1d');
   return {
     ...c,
     receivers: {
-      http: { ...c.receivers.http, host: host ?? c.receivers.http.host, port: port('OTEL_ML_HTTP_PORT', c.receivers.http.port) },
-      grpc: { ...c.receivers.grpc, host: host ?? c.receivers.grpc.host, port: port('OTEL_ML_GRPC_PORT', c.receivers.grpc.port) },
+      http: {
+        ...c.receivers.http,
+        host: host ?? c.receivers.http.host,
+        port: port('OTEL_ML_HTTP_PORT', c.receivers.http.port),
+      },
+      grpc: {
+        ...c.receivers.grpc,
+        host: host ?? c.receivers.grpc.host,
+        port: port('OTEL_ML_GRPC_PORT', c.receivers.grpc.port),
+      },
     },
     storage: { ...c.storage, path: env.OTEL_ML_STORAGE_PATH || c.storage.path },
-    retrain: c.retrain?.webhook && env.OTEL_ML_RETRAIN_WEBHOOK_SECRET?.trim() ? { ...c.retrain, webhook: { ...c.retrain.webhook, secret: env.OTEL_ML_RETRAIN_WEBHOOK_SECRET.trim() } } : c.retrain,
-    auth: env.OTEL_ML_AUTH_TOKEN?.trim() ? { protectStatusPage: false, ...c.auth, token: env.OTEL_ML_AUTH_TOKEN.trim() } : c.auth,
+    retrain:
+      c.retrain?.webhook && env.OTEL_ML_RETRAIN_WEBHOOK_SECRET?.trim()
+        ? { ...c.retrain, webhook: { ...c.retrain.webhook, secret: env.OTEL_ML_RETRAIN_WEBHOOK_SECRET.trim() } }
+        : c.retrain,
+    auth: env.OTEL_ML_AUTH_TOKEN?.trim()
+      ? { protectStatusPage: false, ...c.auth, token: env.OTEL_ML_AUTH_TOKEN.trim() }
+      : c.auth,
     windows: { ...c.windows, lengthMs: window ?? c.windows.lengthMs },
     exporters: {
-      otlp: { ...c.exporters.otlp, enabled: c.exporters.otlp.enabled || Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT) },
+      otlp: {
+        ...c.exporters.otlp,
+        enabled:
+          c.exporters.otlp.enabled ||
+          Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT),
+      },
       prometheus: { enabled: bool('OTEL_ML_PROMETHEUS', c.exporters.prometheus.enabled) },
     },
     traces: { ...c.traces, enabled: bool('OTEL_ML_TRACES', c.traces?.enabled ?? false) },
@@ -531,7 +720,9 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(`${file}: cannot read the configuration (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new ConfigError(
+      `${file}: cannot read the configuration (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   let doc: Json;
   try {
@@ -539,7 +730,9 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
   } catch (err) {
     if (err instanceof YAMLParseError) {
       const at = err.linePos?.[0];
-      throw new ConfigError(`${file}${at ? `:${at.line}:${at.col}` : ''}: not valid YAML (${err.message.split('\n')[0]})`);
+      throw new ConfigError(
+        `${file}${at ? `:${at.line}:${at.col}` : ''}: not valid YAML (${err.message.split('\n')[0]})`,
+      );
     }
     throw err;
   }
@@ -547,6 +740,11 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
 }
 
 /** The configuration of the model a window belongs to: the first entry of its name and (when given) its version. */
-export function modelConfigFor(config: ServiceConfig, snap: { readonly model: { readonly name: string; readonly version: string } }): ModelConfig | undefined {
-  return config.models.find((m) => m.name === snap.model.name && (m.version === undefined || m.version === snap.model.version));
+export function modelConfigFor(
+  config: ServiceConfig,
+  snap: { readonly model: { readonly name: string; readonly version: string } },
+): ModelConfig | undefined {
+  return config.models.find(
+    (m) => m.name === snap.model.name && (m.version === undefined || m.version === snap.model.version),
+  );
 }

@@ -18,7 +18,12 @@ import type { RetrainingRecord } from '../store/retraining.js';
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
 /** Attributes, body and severity of the event for the state `r` has just entered. */
-export function reviewEvent(r: RetrainingRecord): { attributes: Attributes; body: string; severityText: string; severityNumber: number } {
+export function reviewEvent(r: RetrainingRecord): {
+  attributes: Attributes;
+  body: string;
+  severityText: string;
+  severityNumber: number;
+} {
   const attributes: Attributes = {
     [ATTR_ML_MODEL_NAME]: r.model.name,
     [ATTR_ML_DEPLOYMENT_ROLE]: r.model.role,
@@ -35,7 +40,9 @@ export function reviewEvent(r: RetrainingRecord): { attributes: Attributes; body
     reasons: r.reasons,
     recommendedAt: iso(r.createdAt),
     expiresAt: iso(r.expiresAt),
-    decision: r.decision ? { at: iso(r.decision.at), reviewer: r.decision.reviewer, comment: r.decision.comment } : null,
+    decision: r.decision
+      ? { at: iso(r.decision.at), reviewer: r.decision.reviewer, comment: r.decision.comment }
+      : null,
     delivery: r.delivery ? { at: iso(r.delivery.at), detail: r.delivery.detail } : null,
   });
   // a person is asked to act (pending), or the gate ended without a retraining (expired, failed)

@@ -18,12 +18,20 @@ export function binTraces(b: BinShare): { traces?: string[] } {
 export function scoreSamplesDetail(r: ModelReport): { topMovers: unknown[] } | undefined {
   const movers = r.prediction.score?.topMovers ?? [];
   if (!movers.some((b) => b.traces !== undefined)) return undefined;
-  return { topMovers: movers.map((b) => ({ bin: b.label, reference: round(b.reference), current: round(b.current), ...binTraces(b) })) };
+  return {
+    topMovers: movers.map((b) => ({
+      bin: b.label,
+      reference: round(b.reference),
+      current: round(b.current),
+      ...binTraces(b),
+    })),
+  };
 }
 
 /** `ml.drift.trace_ids`: the traces of the score's and the drifted features' moved bins, each once. */
 export function traceIdsAttribute(r: ModelReport): Attributes {
   const ids = new Set<string>();
-  for (const d of [r.prediction.score, ...r.drifted.map((n) => r.features[n])]) for (const b of d?.topMovers ?? []) for (const t of b.traces ?? []) ids.add(t.traceId);
+  for (const d of [r.prediction.score, ...r.drifted.map((n) => r.features[n])])
+    for (const b of d?.topMovers ?? []) for (const t of b.traces ?? []) ids.add(t.traceId);
   return ids.size > 0 ? { [ATTR_ML_DRIFT_TRACE_IDS]: [...ids] } : {};
 }

@@ -113,7 +113,13 @@ import {
   EVENT_ML_DATA_QUALITY_DETECTED,
   EVENT_ML_RETRAIN_REVIEW,
 } from '@otel-ml/conventions';
-import { isInsufficientResolution, unresolvedFeatures, type DistributionReport, type ModelReport, type SliceSignalDrift } from '../analysis/report-types.js';
+import {
+  isInsufficientResolution,
+  unresolvedFeatures,
+  type DistributionReport,
+  type ModelReport,
+  type SliceSignalDrift,
+} from '../analysis/report-types.js';
 import { QUALITY_GAUGES, dataQualityEvent, qualityPoints } from './emit-quality.js';
 import { windowEventAttributes } from './event-attributes.js';
 import { reviewEvent } from './emit-review.js';
@@ -134,7 +140,9 @@ interface Point {
 type DriftGauge = readonly [GaugeName, string, (d: DistributionReport) => number | null];
 const DRIFT_GAUGES: readonly DriftGauge[] = DRIFT_STATISTICS.flatMap((s): DriftGauge[] => [
   [s.metric, s.description, (d) => readDriftStatistic(s, d).value],
-  ...(s.pValue ? [[s.pValue.metric, s.pValue.description, (d: DistributionReport) => readDriftStatistic(s, d).pValue] as const] : []),
+  ...(s.pValue
+    ? [[s.pValue.metric, s.pValue.description, (d: DistributionReport) => readDriftStatistic(s, d).pValue] as const]
+    : []),
 ]);
 
 /** The statistics with a critical value (`ml.drift.critical_value` by `ml.drift.statistic`). */
@@ -192,12 +200,12 @@ const RESULT_GAUGES: readonly [GaugeName, string][] = [
   [METRIC_ML_ATTRIBUTION_MEAN_ABSOLUTE, 'Mean absolute attribution of a feature'],
   [METRIC_ML_ATTRIBUTION_SHIFT, 'Mean absolute attribution minus the reference'],
   [METRIC_ML_DRIFT_BIN_SHIFT, 'Current minus reference share of the rows in a bin'],
-  [METRIC_ML_VERDICT_FLAGGED, '1 when the latest window\'s verdict flags it (drift, degraded, shift, spike)'],
+  [METRIC_ML_VERDICT_FLAGGED, "1 when the latest window's verdict flags it (drift, degraded, shift, spike)"],
   [METRIC_ML_VERDICT_WINDOWS, 'Consecutive windows with the same verdict as the latest'],
   [METRIC_ML_VERDICT_DURATION, 'Time since the first of the windows with the same verdict as the latest'],
   [METRIC_ML_WINDOW_END_TIME, 'End of the latest evaluated window (Unix time)'],
-  [METRIC_ML_PREDICTION_SHARE, 'Share of the window\'s rows predicted as the class'],
-  [METRIC_ML_PREDICTION_REFERENCE_SHARE, 'Share of the reference\'s rows predicted as the class'],
+  [METRIC_ML_PREDICTION_SHARE, "Share of the window's rows predicted as the class"],
+  [METRIC_ML_PREDICTION_REFERENCE_SHARE, "Share of the reference's rows predicted as the class"],
 ];
 
 const UNITS: Readonly<Record<string, string>> = {
@@ -217,7 +225,11 @@ const DISPARITIES = [
 ] as const;
 
 function modelAttributes(r: ModelReport): Attributes {
-  const a: Attributes = { [ATTR_ML_MODEL_NAME]: r.model.name, [ATTR_ML_DEPLOYMENT_ROLE]: r.model.role, [ATTR_ML_DRIFT_REFERENCE]: r.reference.kind };
+  const a: Attributes = {
+    [ATTR_ML_MODEL_NAME]: r.model.name,
+    [ATTR_ML_DEPLOYMENT_ROLE]: r.model.role,
+    [ATTR_ML_DRIFT_REFERENCE]: r.reference.kind,
+  };
   if (r.model.version) a[ATTR_ML_MODEL_VERSION] = r.model.version;
   if (r.model.task) a[ATTR_ML_MODEL_TASK] = r.model.task;
   return a;
@@ -232,12 +244,16 @@ export function reportPoints(r: ModelReport): Point[] {
   };
   const distribution = (d: DistributionReport, attrs: Attributes) => {
     for (const [metric, , get] of DRIFT_GAUGES) push(metric, get(d), attrs);
-    for (const s of CRITICAL) push(METRIC_ML_DRIFT_CRITICAL_VALUE, d.critical[s.critical!], { ...attrs, [ATTR_ML_DRIFT_STATISTIC]: s.name });
+    for (const s of CRITICAL)
+      push(METRIC_ML_DRIFT_CRITICAL_VALUE, d.critical[s.critical!], { ...attrs, [ATTR_ML_DRIFT_STATISTIC]: s.name });
     // a decision is 1 or 0; a distribution that could not be binned is neither (never a silent 0)
     const unresolved = isInsufficientResolution(d);
-    if (d.drift.verdict === 'drift' || d.drift.verdict === 'no_drift') push(METRIC_ML_DRIFT_DETECTED, d.drift.verdict === 'drift' ? 1 : 0, attrs);
-    if (d.drift.verdict !== 'insufficient_data') push(METRIC_ML_DRIFT_INSUFFICIENT_RESOLUTION, unresolved ? 1 : 0, attrs);
-    for (const b of d.bins) push(METRIC_ML_DRIFT_BIN_SHIFT, b.current - b.reference, { ...attrs, [ATTR_ML_DRIFT_BIN]: b.label });
+    if (d.drift.verdict === 'drift' || d.drift.verdict === 'no_drift')
+      push(METRIC_ML_DRIFT_DETECTED, d.drift.verdict === 'drift' ? 1 : 0, attrs);
+    if (d.drift.verdict !== 'insufficient_data')
+      push(METRIC_ML_DRIFT_INSUFFICIENT_RESOLUTION, unresolved ? 1 : 0, attrs);
+    for (const b of d.bins)
+      push(METRIC_ML_DRIFT_BIN_SHIFT, b.current - b.reference, { ...attrs, [ATTR_ML_DRIFT_BIN]: b.label });
   };
   for (const [name, f] of Object.entries(r.features)) {
     const attrs = { ...base, [ATTR_ML_DRIFT_SIGNAL]: ML_DRIFT_SIGNAL_VALUE_FEATURE, [ATTR_ML_FEATURE_NAME]: name };
@@ -262,7 +278,8 @@ export function reportPoints(r: ModelReport): Point[] {
     push(METRIC_ML_CALIBRATION_ECE, r.calibration.ece, base);
     push(METRIC_ML_CALIBRATION_MCE, r.calibration.mce, base);
     push(METRIC_ML_CALIBRATION_BRIER, r.calibration.brier, base);
-    for (const b of r.calibration.bins) push(METRIC_ML_CALIBRATION_OBSERVED_RATE, b.observedRate, { ...base, [ATTR_ML_CALIBRATION_BIN_UPPER]: b.upper });
+    for (const b of r.calibration.bins)
+      push(METRIC_ML_CALIBRATION_OBSERVED_RATE, b.observedRate, { ...base, [ATTR_ML_CALIBRATION_BIN_UPPER]: b.upper });
   }
   if (r.performance) {
     const p = r.performance;
@@ -310,19 +327,28 @@ export function reportPoints(r: ModelReport): Point[] {
     for (const sl of k.slices) {
       const attrs = { ...keyAttrs, [ATTR_ML_SLICE(key)]: sl.slice };
       push(METRIC_ML_DRIFT_SLICE_SHARE, sl.share, attrs);
-      const signals: [string, SliceSignalDrift, Attributes][] = Object.entries(sl.features).map(([n, d]) => [n, d, { ...attrs, [ATTR_ML_DRIFT_SIGNAL]: ML_DRIFT_SIGNAL_VALUE_FEATURE, [ATTR_ML_FEATURE_NAME]: n }]);
-      if (sl.score) signals.push(['score', sl.score, { ...attrs, [ATTR_ML_DRIFT_SIGNAL]: ML_DRIFT_SIGNAL_VALUE_SCORE }]);
+      const signals: [string, SliceSignalDrift, Attributes][] = Object.entries(sl.features).map(([n, d]) => [
+        n,
+        d,
+        { ...attrs, [ATTR_ML_DRIFT_SIGNAL]: ML_DRIFT_SIGNAL_VALUE_FEATURE, [ATTR_ML_FEATURE_NAME]: n },
+      ]);
+      if (sl.score)
+        signals.push(['score', sl.score, { ...attrs, [ATTR_ML_DRIFT_SIGNAL]: ML_DRIFT_SIGNAL_VALUE_SCORE }]);
       for (const [, d, a] of signals) {
         push(METRIC_ML_DRIFT_SLICE_PSI, d.psi, a);
         // a decision is 1 or 0: a slice without enough rows (insufficient_data) gets no point
-        if (d.verdict === 'drift' || d.verdict === 'no_drift') push(METRIC_ML_DRIFT_SLICE_DETECTED, d.verdict === 'drift' ? 1 : 0, a);
+        if (d.verdict === 'drift' || d.verdict === 'no_drift')
+          push(METRIC_ML_DRIFT_SLICE_DETECTED, d.verdict === 'drift' ? 1 : 0, a);
       }
     }
   }
   if (r.comparison) {
     const c = r.comparison;
-    const attrs: Attributes = c.primary.version ? { ...base, [ATTR_ML_CANARY_PRIMARY_VERSION]: c.primary.version } : base;
-    for (const v of VERDICTS) push(METRIC_ML_CANARY_VERDICT, c.verdict === v ? 1 : 0, { ...attrs, [ATTR_ML_CANARY_VERDICT]: v });
+    const attrs: Attributes = c.primary.version
+      ? { ...base, [ATTR_ML_CANARY_PRIMARY_VERSION]: c.primary.version }
+      : base;
+    for (const v of VERDICTS)
+      push(METRIC_ML_CANARY_VERDICT, c.verdict === v ? 1 : 0, { ...attrs, [ATTR_ML_CANARY_VERDICT]: v });
     push(METRIC_ML_CANARY_SCORE_JENSEN_SHANNON, c.score?.jensenShannon, attrs);
     push(METRIC_ML_CANARY_SCORE_P_VALUE, c.score?.pValue, attrs);
     push(METRIC_ML_CANARY_AGREEMENT, c.agreement?.rate, attrs);
@@ -332,13 +358,18 @@ export function reportPoints(r: ModelReport): Point[] {
     push(METRIC_ML_CANARY_ROC_AUC_DIFFERENCE, c.performance?.rocAuc?.difference, attrs);
   }
   if (r.retrain) {
-    for (const reason of RETRAIN_REASONS) push(METRIC_ML_RETRAIN_RECOMMENDED, r.retrain.reasons.includes(reason) ? 1 : 0, { ...base, [ATTR_ML_RETRAIN_REASON]: reason });
+    for (const reason of RETRAIN_REASONS)
+      push(METRIC_ML_RETRAIN_RECOMMENDED, r.retrain.reasons.includes(reason) ? 1 : 0, {
+        ...base,
+        [ATTR_ML_RETRAIN_REASON]: reason,
+      });
   }
   for (const [name, a] of Object.entries(r.attribution?.features ?? {})) {
     const attrs = { ...base, [ATTR_ML_FEATURE_NAME]: name };
     push(METRIC_ML_ATTRIBUTION_MEAN_ABSOLUTE, a.meanAbsolute, attrs);
     push(METRIC_ML_ATTRIBUTION_SHIFT, a.shift, attrs);
-    if (a.distribution) distribution(a.distribution, { ...attrs, [ATTR_ML_DRIFT_SIGNAL]: ML_DRIFT_SIGNAL_VALUE_ATTRIBUTION });
+    if (a.distribution)
+      distribution(a.distribution, { ...attrs, [ATTR_ML_DRIFT_SIGNAL]: ML_DRIFT_SIGNAL_VALUE_ATTRIBUTION });
   }
   verdictPoints(r, base, push);
   qualityPoints(r, base, push);
@@ -346,7 +377,11 @@ export function reportPoints(r: ModelReport): Point[] {
 }
 
 /** The verdict gauges: flagged, windows held, time held (none for insufficient_data); shares; the window's end. */
-function verdictPoints(r: ModelReport, base: Attributes, push: (metric: string, value: number | null | undefined, attributes: Attributes) => void): void {
+function verdictPoints(
+  r: ModelReport,
+  base: Attributes,
+  push: (metric: string, value: number | null | undefined, attributes: Attributes) => void,
+): void {
   const end = r.window ? Date.parse(r.window.end) : null;
   if (end !== null) push(METRIC_ML_WINDOW_END_TIME, end / 1000, base);
   if (!r.verdicts) return;
@@ -407,19 +442,32 @@ export function driftEvent(r: ModelReport): { attributes: Attributes; body: stri
       pValue: f.drift.pValue,
       adjustedPValue: f.drift.adjustedPValue,
       missingRate: f.missingRate,
-      topMovers: f.topMovers.map((b) => ({ bin: b.label, reference: round(b.reference), current: round(b.current), ...binTraces(b) })),
+      topMovers: f.topMovers.map((b) => ({
+        bin: b.label,
+        reference: round(b.reference),
+        current: round(b.current),
+        ...binTraces(b),
+      })),
       ...held(r, 'feature_drift', name),
     };
   }
   // features of the same window that could not be binned: neither flagged nor cleared
   const unresolved = unresolvedFeatures(r);
-  if (unresolved.length > 0) details['insufficientResolution'] = unresolved.map((n) => ({ feature: n, reasons: r.features[n]!.drift.reasons }));
+  if (unresolved.length > 0)
+    details['insufficientResolution'] = unresolved.map((n) => ({ feature: n, reasons: r.features[n]!.drift.reasons }));
   // a window that lacks part of its data (a model routed here in its course, docs/scale-out.md) says so
   if (r.window?.partial !== undefined) details['partialWindow'] = r.window.partial;
   const flagged = (r.verdicts?.checks ?? []).filter((c) => c.flagged && c.check !== 'feature_drift');
   if (flagged.length > 0) {
     // The window's other flagged verdicts (score drift, degraded performance, share shifts, missing-value spikes).
-    details['flagged'] = flagged.map((c) => ({ check: c.check, feature: c.feature, class: c.class, verdict: c.verdict, windows: c.windows, since: c.since }));
+    details['flagged'] = flagged.map((c) => ({
+      check: c.check,
+      feature: c.feature,
+      class: c.class,
+      verdict: c.verdict,
+      windows: c.windows,
+      since: c.since,
+    }));
   }
   const located = r.sliceDrift?.located ?? [];
   if (located.length > 0) {
@@ -454,7 +502,13 @@ export function driftEvent(r: ModelReport): { attributes: Attributes; body: stri
     // Features ranked by the shift of their mean absolute attribution: what the model now leans on.
     details['attributionShift'] = ranking.map((n) => {
       const a = r.attribution!.features[n]!;
-      return { feature: n, reference: a.referenceMeanAbsolute, current: a.meanAbsolute, shift: a.shift, drift: a.distribution?.drift.verdict ?? null };
+      return {
+        feature: n,
+        reference: a.referenceMeanAbsolute,
+        current: a.meanAbsolute,
+        shift: a.shift,
+        drift: a.distribution?.drift.verdict ?? null,
+      };
     });
   }
   const score = scoreSamplesDetail(r);
@@ -490,8 +544,10 @@ export function exportErrorType(error: unknown): string {
   if (error === undefined || error === null || typeof error !== 'object') return '_OTHER';
   const e = error as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown };
   if (typeof e.code === 'number' && Number.isInteger(e.code) && e.code >= 100 && e.code <= 599) return String(e.code);
-  if (typeof e.code === 'string' && /^E[A-Z0-9_]{1,31}$/.test(e.code)) return e.code === 'ETIMEDOUT' ? 'timeout' : e.code;
-  if (e.name === 'TimeoutError' || (typeof e.message === 'string' && /timeout|timed out/i.test(e.message))) return 'timeout';
+  if (typeof e.code === 'string' && /^E[A-Z0-9_]{1,31}$/.test(e.code))
+    return e.code === 'ETIMEDOUT' ? 'timeout' : e.code;
+  if (e.name === 'TimeoutError' || (typeof e.message === 'string' && /timeout|timed out/i.test(e.message)))
+    return 'timeout';
   if (e.cause !== undefined && e.cause !== error) return exportErrorType(e.cause);
   return '_OTHER';
 }
@@ -501,7 +557,12 @@ export interface ProcessorHealth {
   /** Seconds since the end of the oldest window due but not yet closed and evaluated (0 when none is). */
   readonly evaluationLagSeconds: number;
   /** Whole windows since the last accepted point, per model. */
-  readonly idle: readonly { readonly name: string; readonly version: string; readonly role: string; readonly windows: number }[];
+  readonly idle: readonly {
+    readonly name: string;
+    readonly version: string;
+    readonly role: string;
+    readonly windows: number;
+  }[];
 }
 
 export interface EmitterOptions {
@@ -544,40 +605,68 @@ export class ResultsEmitter {
     for (const [name, description] of [...RESULT_GAUGES, ...QUALITY_GAUGES]) {
       gauges.set(name, meter.createObservableGauge(name, { description, unit: UNITS[name] ?? '1' }));
     }
-    meter.addBatchObservableCallback((result: BatchObservableResult) => {
-      for (const report of this.latest.values()) {
-        for (const p of reportPoints(report)) result.observe(gauges.get(p.metric)!, p.value, p.attributes);
-      }
-      // retired: NaN, on which every comparison of an alert rule is false (see `retire`)
-      for (const report of this.retired.values()) {
-        for (const p of reportPoints(report)) result.observe(gauges.get(p.metric)!, Number.NaN, p.attributes);
-      }
-    }, [...gauges.values()]);
+    meter.addBatchObservableCallback(
+      (result: BatchObservableResult) => {
+        for (const report of this.latest.values()) {
+          for (const p of reportPoints(report)) result.observe(gauges.get(p.metric)!, p.value, p.attributes);
+        }
+        // retired: NaN, on which every comparison of an alert rule is false (see `retire`)
+        for (const report of this.retired.values()) {
+          for (const p of reportPoints(report)) result.observe(gauges.get(p.metric)!, Number.NaN, p.attributes);
+        }
+      },
+      [...gauges.values()],
+    );
 
-    const received = meter.createObservableCounter(METRIC_ML_PROCESSOR_POINTS_RECEIVED, { unit: '{point}', description: 'Data points received' });
-    const dropped = meter.createObservableCounter(METRIC_ML_PROCESSOR_POINTS_DROPPED, { unit: '{point}', description: 'Data points dropped, by reason' });
-    const streams = meter.createObservableUpDownCounter(METRIC_ML_PROCESSOR_STREAMS, { unit: '{stream}', description: 'Live streams' });
-    meter.addBatchObservableCallback((result) => {
-      const s = opts.stats();
-      result.observe(received, s.receivedPoints);
-      for (const [reason, n] of Object.entries(s.droppedPoints)) if (n > 0) result.observe(dropped, n, { [ATTR_ML_PROCESSOR_DROP_REASON]: reason });
-      result.observe(streams, s.liveStreams);
-    }, [received, dropped, streams]);
+    const received = meter.createObservableCounter(METRIC_ML_PROCESSOR_POINTS_RECEIVED, {
+      unit: '{point}',
+      description: 'Data points received',
+    });
+    const dropped = meter.createObservableCounter(METRIC_ML_PROCESSOR_POINTS_DROPPED, {
+      unit: '{point}',
+      description: 'Data points dropped, by reason',
+    });
+    const streams = meter.createObservableUpDownCounter(METRIC_ML_PROCESSOR_STREAMS, {
+      unit: '{stream}',
+      description: 'Live streams',
+    });
+    meter.addBatchObservableCallback(
+      (result) => {
+        const s = opts.stats();
+        result.observe(received, s.receivedPoints);
+        for (const [reason, n] of Object.entries(s.droppedPoints))
+          if (n > 0) result.observe(dropped, n, { [ATTR_ML_PROCESSOR_DROP_REASON]: reason });
+        result.observe(streams, s.liveStreams);
+      },
+      [received, dropped, streams],
+    );
     this.evaluationDuration = meter.createHistogram(METRIC_ML_PROCESSOR_EVALUATION_DURATION, {
       unit: 's',
       description: 'Time to evaluate one window of one model',
       advice: { explicitBucketBoundaries: [...METRIC_ML_PROCESSOR_EVALUATION_DURATION_BUCKETS] },
     });
-    this.exportFailures = meter.createCounter(METRIC_ML_PROCESSOR_EXPORT_FAILURES, { unit: '{export}', description: 'Result exports that failed' });
+    this.exportFailures = meter.createCounter(METRIC_ML_PROCESSOR_EXPORT_FAILURES, {
+      unit: '{export}',
+      description: 'Result exports that failed',
+    });
     const health = opts.health;
     if (health) {
-      const idle = meter.createObservableGauge(METRIC_ML_PROCESSOR_MODEL_IDLE, { unit: '{window}', description: 'Whole windows since the last accepted point of the model' });
-      const lag = meter.createObservableGauge(METRIC_ML_PROCESSOR_EVALUATION_LAG, { unit: 's', description: 'Time since the end of the oldest window due but not yet evaluated' });
-      meter.addBatchObservableCallback((result) => {
-        const h = health();
-        result.observe(lag, h.evaluationLagSeconds);
-        for (const p of idlePoints(h)) result.observe(idle, p.value, p.attributes);
-      }, [idle, lag]);
+      const idle = meter.createObservableGauge(METRIC_ML_PROCESSOR_MODEL_IDLE, {
+        unit: '{window}',
+        description: 'Whole windows since the last accepted point of the model',
+      });
+      const lag = meter.createObservableGauge(METRIC_ML_PROCESSOR_EVALUATION_LAG, {
+        unit: 's',
+        description: 'Time since the end of the oldest window due but not yet evaluated',
+      });
+      meter.addBatchObservableCallback(
+        (result) => {
+          const h = health();
+          result.observe(lag, h.evaluationLagSeconds);
+          for (const p of idlePoints(h)) result.observe(idle, p.value, p.attributes);
+        },
+        [idle, lag],
+      );
     }
   }
 
@@ -586,25 +675,56 @@ export class ResultsEmitter {
     this.latest.set(modelKey, report);
     this.retired.delete(modelKey);
     this.evaluationDuration.record(evaluationSeconds, { [ATTR_ML_MODEL_NAME]: report.model.name });
-    if ((report.drifted.length > 0 || report.verdicts?.checks.some((c) => c.flagged) || (report.sliceDrift?.located.some((l) => l.drifted.length > 0) ?? false)) && this.opts.logger) {
+    if (
+      (report.drifted.length > 0 ||
+        report.verdicts?.checks.some((c) => c.flagged) ||
+        (report.sliceDrift?.located.some((l) => l.drifted.length > 0) ?? false)) &&
+      this.opts.logger
+    ) {
       const e = driftEvent(report);
-      this.opts.logger.emit({ eventName: EVENT_ML_DRIFT_DETECTED, attributes: e.attributes, body: e.body, severityText: 'WARN', severityNumber: 13 });
+      this.opts.logger.emit({
+        eventName: EVENT_ML_DRIFT_DETECTED,
+        attributes: e.attributes,
+        body: e.body,
+        severityText: 'WARN',
+        severityNumber: 13,
+      });
     }
     const dq = this.opts.logger ? dataQualityEvent(report) : undefined;
-    if (dq) this.opts.logger!.emit({ eventName: EVENT_ML_DATA_QUALITY_DETECTED, attributes: dq.attributes, body: dq.body, severityText: 'WARN', severityNumber: 13 });
+    if (dq)
+      this.opts.logger!.emit({
+        eventName: EVENT_ML_DATA_QUALITY_DETECTED,
+        attributes: dq.attributes,
+        body: dq.body,
+        severityText: 'WARN',
+        severityNumber: 13,
+      });
   }
 
   /** Emits the `ml.retrain.recommended` event of a report (the caller decides when: on a new recommendation). */
   recommendRetraining(report: ModelReport): void {
     const e = retrainEvent(report);
-    if (e && this.opts.logger) this.opts.logger.emit({ eventName: EVENT_ML_RETRAIN_RECOMMENDED, attributes: e.attributes, body: e.body, severityText: 'WARN', severityNumber: 13 });
+    if (e && this.opts.logger)
+      this.opts.logger.emit({
+        eventName: EVENT_ML_RETRAIN_RECOMMENDED,
+        attributes: e.attributes,
+        body: e.body,
+        severityText: 'WARN',
+        severityNumber: 13,
+      });
   }
 
   /** Emits the `ml.retrain.review` event of a recommendation under review that has just entered its state. */
   retrainingReview(record: RetrainingRecord): void {
     if (!this.opts.logger) return;
     const e = reviewEvent(record);
-    this.opts.logger.emit({ eventName: EVENT_ML_RETRAIN_REVIEW, attributes: e.attributes, body: e.body, severityText: e.severityText, severityNumber: e.severityNumber });
+    this.opts.logger.emit({
+      eventName: EVENT_ML_RETRAIN_REVIEW,
+      attributes: e.attributes,
+      body: e.body,
+      severityText: e.severityText,
+      severityNumber: e.severityNumber,
+    });
   }
 
   /** Counts a failed export of results; `reason` as {@link exportErrorType} gives it. */

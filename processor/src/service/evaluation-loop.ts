@@ -26,7 +26,8 @@ import { DEFAULT_REVIEW_EXPIRY_MS, type ReviewGate } from './review.js';
 /** Recent reports kept in memory per model (the state file keeps `retention.maxEvaluations`). */
 const HISTORY = 48;
 
-const modelLabel = (m: { readonly name: string; readonly version: string; readonly role: string }) => `${m.name}${m.version ? ` v${m.version}` : ''} (${m.role})`;
+const modelLabel = (m: { readonly name: string; readonly version: string; readonly role: string }) =>
+  `${m.name}${m.version ? ` v${m.version}` : ''} (${m.role})`;
 
 /** What the reference choice reads of the stream processor's kept state. */
 export function referenceStateOf(processor: StreamProcessor): ReferenceState {
@@ -105,7 +106,10 @@ export function createEvaluationLoop(o: EvaluationLoopOptions): EvaluationLoop {
     let due = processor.nextWindowEnd() ?? Infinity;
     for (const w of owed) due = Math.min(due, w.end);
     const length = processor.windowLengthMs();
-    const idle = [...processor.lastPointTimes()].map(([key, t]) => ({ ...parseModelKey(key), windows: Math.max(0, Math.floor((now - t) / length)) }));
+    const idle = [...processor.lastPointTimes()].map(([key, t]) => ({
+      ...parseModelKey(key),
+      windows: Math.max(0, Math.floor((now - t) / length)),
+    }));
     return { evaluationLagSeconds: Math.max(0, now - due) / 1000, idle };
   };
 
@@ -144,7 +148,9 @@ export function createEvaluationLoop(o: EvaluationLoopOptions): EvaluationLoop {
         }
       }
       // Primaries first: a canary or shadow uses the reference chosen for its primary in this pass.
-      closedNow.sort((a, b) => a.end - b.end || Number(a.model.role !== 'primary') - Number(b.model.role !== 'primary'));
+      closedNow.sort(
+        (a, b) => a.end - b.end || Number(a.model.role !== 'primary') - Number(b.model.role !== 'primary'),
+      );
       // reservoirs of models whose windows stopped closing (at most a window and its extensions old)
       sampler?.reservoirs.prune(now - (config.windows.maxExtensions + 2) * config.windows.lengthMs);
       for (const snap of closedNow) {
@@ -153,7 +159,12 @@ export function createEvaluationLoop(o: EvaluationLoopOptions): EvaluationLoop {
         const mc = modelConfigFor(config, snap);
         const primaryKey = primaryKeyOf(snap, closedNow, referenceState);
         const primary = primaryFor(snap, closedNow) ?? samePeriod(primaryKey, snap);
-        const choice = chooseReference(referenceState, snap, primaryKey, { reference: mc?.reference, pin: mc?.pin, periodMs: mc?.periodMs, rollingWindows: config.references.rollingWindows });
+        const choice = chooseReference(referenceState, snap, primaryKey, {
+          reference: mc?.reference,
+          pin: mc?.pin,
+          periodMs: mc?.periodMs,
+          rollingWindows: config.references.rollingWindows,
+        });
         if (choice.pin !== undefined) processor.pinReference(snap.modelKey, choice.pin);
         if (choice.snapshot === undefined) {
           if (choice.pinned) diag.info(`otel-ml: ${modelLabel(snap.model)}: ${choice.reason}`);
@@ -165,12 +176,15 @@ export function createEvaluationLoop(o: EvaluationLoopOptions): EvaluationLoop {
               `otel-ml: ${modelLabel(snap.model)}: ${choice.reason} (window ${new Date(snap.start).toISOString()}, ${snap.rows} rows, not evaluated); ${collected ? 'collecting one from its windows, evaluation starts once there is one' : 'evaluation starts once there is a reference'}${choice.requested === 'rolling' ? ' (from the next window)' : ''}`,
             );
           } else {
-            diag.debug(`otel-ml: ${modelLabel(snap.model)}: ${choice.reason}; window ${new Date(snap.start).toISOString()} not evaluated`);
+            diag.debug(
+              `otel-ml: ${modelLabel(snap.model)}: ${choice.reason}; window ${new Date(snap.start).toISOString()} not evaluated`,
+            );
           }
           continue;
         }
         const { kind, snapshot: reference } = choice;
-        const of = primaryKey === undefined ? null : { version: parseModelKey(primaryKey).version || null, role: 'primary' };
+        const of =
+          primaryKey === undefined ? null : { version: parseModelKey(primaryKey).version || null, role: 'primary' };
         const deciles = kind === 'baseline' ? baselineDeciles.get(snap.model.name) : undefined;
         const task = (snap.task || reference.task || undefined) as ModelTask | undefined;
         const evaluated = evaluate(
@@ -180,7 +194,11 @@ export function createEvaluationLoop(o: EvaluationLoopOptions): EvaluationLoop {
             model: { name: snap.model.name, version: snap.model.version || undefined, task, role: snap.model.role },
             referenceKind: kind,
             referenceChoice: { requested: choice.requested, fallback: choice.fallback, of },
-            window: { start: new Date(snap.start), end: new Date(snap.end), ...(snap.partial ? { partial: snap.partial } : {}) },
+            window: {
+              start: new Date(snap.start),
+              end: new Date(snap.end),
+              ...(snap.partial ? { partial: snap.partial } : {}),
+            },
             decileBoundaries: deciles,
           },
           {
@@ -195,17 +213,33 @@ export function createEvaluationLoop(o: EvaluationLoopOptions): EvaluationLoop {
           },
         );
         // Canary/shadow: compare with the primary window closed in this pass; then the retraining decision.
-        const settings = { alpha: config.evaluation.alpha, minRows: config.windows.minRows, threshold: config.evaluation.threshold };
+        const settings = {
+          alpha: config.evaluation.alpha,
+          minRows: config.windows.minRows,
+          threshold: config.evaluation.threshold,
+        };
         const compared = { ...evaluated, comparison: primary ? compareDeployments(primary, snap, settings) : null };
         const previous = history.get(snap.modelKey) ?? [];
-        const retrain = retrainDecision(compared, previous, { baselineCreatedAt: baselines.get(snap.model.name)?.createdAt, now }, { driftWindows: rc0?.driftWindows, minAccuracy: rc0?.minAccuracy, maxBaselineAgeMs: rc0?.maxBaselineAgeMs });
+        const retrain = retrainDecision(
+          compared,
+          previous,
+          { baselineCreatedAt: baselines.get(snap.model.name)?.createdAt, now },
+          { driftWindows: rc0?.driftWindows, minAccuracy: rc0?.minAccuracy, maxBaselineAgeMs: rc0?.maxBaselineAgeMs },
+        );
         const report = withTraceSamples(withHistory({ ...compared, retrain }, previous[previous.length - 1]), samples);
         if (retrainStarted(previous[previous.length - 1]?.retrain, retrain)) {
           emitter.recommendRetraining(report);
           if (reviewRequired(mc)) {
             const window = { start: report.window?.start ?? '', end: report.window?.end ?? '' };
             const model = { name: snap.model.name, version: snap.model.version || null, role: snap.model.role };
-            gate.recommend(snap.modelKey, model, window, retrain.reasons, retrainPayload(report), rc0?.reviewExpiryMs ?? DEFAULT_REVIEW_EXPIRY_MS);
+            gate.recommend(
+              snap.modelKey,
+              model,
+              window,
+              retrain.reasons,
+              retrainPayload(report),
+              rc0?.reviewExpiryMs ?? DEFAULT_REVIEW_EXPIRY_MS,
+            );
           } else webhook?.enqueue(retrainPayload(report));
         }
         processor.saveEvaluation(snap.modelKey, snap.end, report);
@@ -252,7 +286,10 @@ export function createEvaluationLoop(o: EvaluationLoopOptions): EvaluationLoop {
     if (closed || o.manual) return;
     if (timer) clearTimeout(timer);
     const next = processor.nextWindowEnd();
-    const wait = next === undefined ? config.evaluation.intervalMs : Math.min(config.evaluation.intervalMs, Math.max(0, next - clock()) + 50);
+    const wait =
+      next === undefined
+        ? config.evaluation.intervalMs
+        : Math.min(config.evaluation.intervalMs, Math.max(0, next - clock()) + 50);
     dueAt = clock() + wait;
     timer = setTimeout(() => {
       try {

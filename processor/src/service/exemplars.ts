@@ -68,12 +68,21 @@ export class MovedBins {
 
   /** Counts the moved bins of an evaluated report that have trace samples (exemplar: the first, stamped with its span's end). */
   record(modelKey: string, r: ModelReport): void {
-    const base: [string, string | undefined][] = [[ATTR_ML_MODEL_NAME, r.model.name], [ATTR_ML_MODEL_VERSION, r.model.version ?? undefined], [ATTR_ML_DEPLOYMENT_ROLE, r.model.role]];
+    const base: [string, string | undefined][] = [
+      [ATTR_ML_MODEL_NAME, r.model.name],
+      [ATTR_ML_MODEL_VERSION, r.model.version ?? undefined],
+      [ATTR_ML_DEPLOYMENT_ROLE, r.model.role],
+    ];
     const add = (d: DistributionReport | null, signal: string, feature: string | undefined) => {
       for (const b of d?.topMovers ?? []) {
         const trace = b.traces?.[0];
         if (trace === undefined) continue;
-        const labels = labelsOf([...base, [ATTR_ML_DRIFT_SIGNAL, signal], [ATTR_ML_FEATURE_NAME, feature], [ATTR_ML_DRIFT_BIN, b.label]]);
+        const labels = labelsOf([
+          ...base,
+          [ATTR_ML_DRIFT_SIGNAL, signal],
+          [ATTR_ML_FEATURE_NAME, feature],
+          [ATTR_ML_DRIFT_BIN, b.label],
+        ]);
         let s = this.series.get(labels);
         if (s === undefined) {
           if (this.series.size >= MAX_MOVED_BIN_SERIES) this.series.delete(this.series.keys().next().value!);
@@ -106,13 +115,11 @@ export class MovedBins {
 
 /** True when the scraper accepts OpenMetrics (Prometheus with exemplar storage on, among others). */
 export function wantsOpenMetrics(accept: string | undefined): boolean {
-  return (accept ?? '')
-    .split(',')
-    .some((part) => {
-      const [type, ...params] = part.split(';').map((x) => x.trim().toLowerCase());
-      const q = params.find((p) => p.startsWith('q='));
-      return type === 'application/openmetrics-text' && (q === undefined || Number(q.slice(2)) > 0);
-    });
+  return (accept ?? '').split(',').some((part) => {
+    const [type, ...params] = part.split(';').map((x) => x.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith('q='));
+    return type === 'application/openmetrics-text' && (q === undefined || Number(q.slice(2)) > 0);
+  });
 }
 
 /**
@@ -140,7 +147,10 @@ export function toOpenMetrics(prometheusText: string, extra: string): string {
 }
 
 /** GET /metrics: the exporter's metrics and the moved-bin counter, as OpenMetrics (with exemplars) or Prometheus text. */
-export function metricsHandler(prom: PrometheusExporter, moved: MovedBins): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function metricsHandler(
+  prom: PrometheusExporter,
+  moved: MovedBins,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   // the exporter's own defaults (no prefix, no timestamps, target_info and scope labels)
   const serializer = new PrometheusSerializer('', false);
   return async (req, res) => {

@@ -88,8 +88,10 @@ export function decisionHandler(o: ReviewApiOptions) {
     }
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     const form = type === 'application/x-www-form-urlencoded';
-    const unauthenticated = () => sendJson(res, 401, { error: UNAUTHENTICATED_MESSAGE }, { 'www-authenticate': 'Bearer', connection: 'close' });
-    const byHeader = req.headers.authorization !== undefined && o.authenticator?.check(req.headers.authorization) === true;
+    const unauthenticated = () =>
+      sendJson(res, 401, { error: UNAUTHENTICATED_MESSAGE }, { 'www-authenticate': 'Bearer', connection: 'close' });
+    const byHeader =
+      req.headers.authorization !== undefined && o.authenticator?.check(req.headers.authorization) === true;
     // without a valid header only a form may carry the token; nothing else is read from a stranger
     if (!byHeader && !(form && o.authenticator)) {
       unauthenticated();
@@ -106,12 +108,16 @@ export function decisionHandler(o: ReviewApiOptions) {
       else if (text.trim() === '') fields = {};
       else {
         const parsed = JSON.parse(text) as unknown;
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new BodyError(400, 'the body must be a JSON object');
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+          throw new BodyError(400, 'the body must be a JSON object');
         fields = parsed as Record<string, unknown>;
       }
     } catch (e) {
       if (!byHeader) unauthenticated();
-      else sendJson(res, e instanceof BodyError ? e.status : 400, { error: e instanceof BodyError ? e.message : 'the body is not valid JSON' });
+      else
+        sendJson(res, e instanceof BodyError ? e.status : 400, {
+          error: e instanceof BodyError ? e.message : 'the body is not valid JSON',
+        });
       return true;
     }
     if (!byHeader && !o.authenticator!.check(typeof fields.token === 'string' ? `Bearer ${fields.token}` : undefined)) {
@@ -130,10 +136,19 @@ export function decisionHandler(o: ReviewApiOptions) {
       return true;
     }
     if (result.status === 'conflict') {
-      sendJson(res, 409, { error: `the recommendation is ${result.record.state}, not pending`, state: result.record.state });
+      sendJson(res, 409, {
+        error: `the recommendation is ${result.record.state}, not pending`,
+        state: result.record.state,
+      });
       return true;
     }
-    await o.sync().catch((e: unknown) => diag.warn(`otel-ml: retraining decision ${id} saved, but syncing the state file failed: ${(e as Error).message}`));
+    await o
+      .sync()
+      .catch((e: unknown) =>
+        diag.warn(
+          `otel-ml: retraining decision ${id} saved, but syncing the state file failed: ${(e as Error).message}`,
+        ),
+      );
     if (form) {
       // back to the status page (relative, so that it works behind a path prefix too)
       res.writeHead(303, { location: '../../../#retraining', 'cache-control': 'no-store' });

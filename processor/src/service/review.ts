@@ -38,7 +38,11 @@ export interface ReviewGateOptions {
   /** Announces a transition (after it was saved). */
   readonly onTransition: (record: RetrainingRecord) => void;
   /** Sends the webhook of an approved recommendation; absent without a webhook (approved stays final). */
-  readonly send?: (record: RetrainingRecord, body: Record<string, unknown>, done: (outcome: DeliveryOutcome) => void) => void;
+  readonly send?: (
+    record: RetrainingRecord,
+    body: Record<string, unknown>,
+    done: (outcome: DeliveryOutcome) => void,
+  ) => void;
 }
 
 export interface Decision {
@@ -137,7 +141,10 @@ export class ReviewGate {
   /** The newest recommendations (at most {@link LISTED_RECOMMENDATIONS}), newest first, after expiring the due ones. */
   list(state?: ReviewState): RetrainingRecord[] {
     this.expireDue();
-    const all = state === undefined ? this.o.store.recent(LISTED_RECOMMENDATIONS) : this.o.store.inState(state).reverse().slice(0, LISTED_RECOMMENDATIONS);
+    const all =
+      state === undefined
+        ? this.o.store.recent(LISTED_RECOMMENDATIONS)
+        : this.o.store.inState(state).reverse().slice(0, LISTED_RECOMMENDATIONS);
     return all;
   }
 
@@ -152,13 +159,28 @@ export class ReviewGate {
     const r = this.o.store.get(id);
     if (!r) return { status: 'not_found' };
     if (r.state !== 'pending') return { status: 'conflict', record: r };
-    const decided = this.transition({ ...r, decision: { at: now, reviewer: reviewText(d.reviewer), comment: reviewText(d.comment) } }, to, now);
+    const decided = this.transition(
+      { ...r, decision: { at: now, reviewer: reviewText(d.reviewer), comment: reviewText(d.comment) } },
+      to,
+      now,
+    );
     if (to === 'approved') this.deliver(decided);
     return { status: 'ok', record: decided };
   }
 
-  private transition(r: RetrainingRecord, state: ReviewState, now: number, extra: Partial<RetrainingRecord> = {}): RetrainingRecord {
-    const next: RetrainingRecord = { ...r, ...extra, state, updatedAt: now, transitions: [...r.transitions, { state, at: now }] };
+  private transition(
+    r: RetrainingRecord,
+    state: ReviewState,
+    now: number,
+    extra: Partial<RetrainingRecord> = {},
+  ): RetrainingRecord {
+    const next: RetrainingRecord = {
+      ...r,
+      ...extra,
+      state,
+      updatedAt: now,
+      transitions: [...r.transitions, { state, at: now }],
+    };
     this.o.store.save(next);
     this.o.onTransition(next);
     return next;
@@ -171,7 +193,14 @@ export class ReviewGate {
     const body = {
       ...r.payload,
       reviewRequired: false,
-      review: { id: r.id, state: 'approved', recommendedAt: new Date(r.createdAt).toISOString(), decidedAt: r.decision ? new Date(r.decision.at).toISOString() : null, reviewer: r.decision?.reviewer ?? null, comment: r.decision?.comment ?? null },
+      review: {
+        id: r.id,
+        state: 'approved',
+        recommendedAt: new Date(r.createdAt).toISOString(),
+        decidedAt: r.decision ? new Date(r.decision.at).toISOString() : null,
+        reviewer: r.decision?.reviewer ?? null,
+        comment: r.decision?.comment ?? null,
+      },
     };
     send(r, body, (outcome) => {
       // closed: the service stopped first; the recommendation stays approved and is sent again at the next start
@@ -179,7 +208,9 @@ export class ReviewGate {
       const current = this.o.store.get(r.id);
       if (current?.state !== 'approved') return;
       const now = this.o.clock();
-      this.transition(current, outcome.ok ? 'sent' : 'failed', now, { delivery: { at: now, detail: outcome.ok ? 'delivered' : outcome.detail } });
+      this.transition(current, outcome.ok ? 'sent' : 'failed', now, {
+        delivery: { at: now, detail: outcome.ok ? 'delivered' : outcome.detail },
+      });
     });
   }
 }

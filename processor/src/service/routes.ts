@@ -101,11 +101,22 @@ export function serviceRoutes(o: RouteOptions): [string, RouteHandler][] {
   const { processor, emitter, gate } = o;
   const summaryStats = () => {
     const s = o.stats();
-    return { receivedPoints: s.receivedPoints, droppedPoints: s.droppedPoints, liveStreams: s.liveStreams, openWindows: s.openWindows, exportFailures: emitter.exportFailuresTotal, exportFailuresByType: emitter.exportFailuresByType() };
+    return {
+      receivedPoints: s.receivedPoints,
+      droppedPoints: s.droppedPoints,
+      liveStreams: s.liveStreams,
+      openWindows: s.openWindows,
+      exportFailures: emitter.exportFailuresTotal,
+      exportFailuresByType: emitter.exportFailuresByType(),
+    };
   };
   const routes: [string, RouteHandler][] = [
     ['/healthz', (_req: IncomingMessage, res: ServerResponse) => sendJson(res, 200, { status: 'ok' })],
-    ['/readyz', (_req, res) => sendJson(res, o.ready() ? 200 : 503, { status: o.ready() ? 'ready' : 'starting', ...summaryStats() })],
+    [
+      '/readyz',
+      (_req, res) =>
+        sendJson(res, o.ready() ? 200 : 503, { status: o.ready() ? 'ready' : 'starting', ...summaryStats() }),
+    ],
     ['/api/reports', (_req, res) => sendJson(res, 200, Object.fromEntries(emitter.reports()))],
     ['/api/retraining', listRecommendations(gate)],
   ];
@@ -125,7 +136,18 @@ export function serviceRoutes(o: RouteOptions): [string, RouteHandler][] {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         const open = processor.openWindows();
         res.end(
-          renderStatusPage({ reports: emitter.reports(), history: o.history, pending: pendingModels(o, open), stats: processor.stats(), open, now: o.clock(), retraining: gate.list() }, statusPageView(req.url)),
+          renderStatusPage(
+            {
+              reports: emitter.reports(),
+              history: o.history,
+              pending: pendingModels(o, open),
+              stats: processor.stats(),
+              open,
+              now: o.clock(),
+              retraining: gate.list(),
+            },
+            statusPageView(req.url),
+          ),
         );
       },
     ]);

@@ -6,7 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { diag } from '@opentelemetry/api';
 import { LoggerProvider, BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import {
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type IMetricReader,
+  type PushMetricExporter,
+} from '@opentelemetry/sdk-metrics';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
@@ -16,7 +21,16 @@ import { ExportResultCode } from '@opentelemetry/core';
 import { decileBoundariesOf, parseBaselineFile, type BaselineFile } from '@otel-ml/conventions';
 import { RetrainWebhook } from './webhook.js';
 import type { ModelReport } from '../analysis/report-types.js';
-import { createGrpcReceiver, createHttpReceiver, OverloadedError, type GrpcReceiver, type HttpReceiver, type MetricsConsumer, type RouteHandler, type TracesConsumer } from '../receiver/index.js';
+import {
+  createGrpcReceiver,
+  createHttpReceiver,
+  OverloadedError,
+  type GrpcReceiver,
+  type HttpReceiver,
+  type MetricsConsumer,
+  type RouteHandler,
+  type TracesConsumer,
+} from '../receiver/index.js';
 import { CommitFailedError } from '../model/errors.js';
 import { GroupCommit } from '../streams/group-commit.js';
 import { StreamProcessor, parseModelKey } from '../streams/processor.js';
@@ -103,8 +117,13 @@ function loadBaselineFile(file: string, name: string): BaselineFile {
 export async function startService(config: ServiceConfig, opts: ServiceOptions = {}): Promise<RunningService> {
   const clock = opts.clock ?? Date.now;
   const token = resolveAuthToken(config.auth);
-  if (token === undefined && (config.retrain?.review === 'required' || config.models.some((m) => m.review === 'required'))) {
-    throw new ConfigError('retrain.review: "required" needs auth.token (or auth.tokenFile, or OTEL_ML_AUTH_TOKEN): approving and rejecting recommendations are authenticated');
+  if (
+    token === undefined &&
+    (config.retrain?.review === 'required' || config.models.some((m) => m.review === 'required'))
+  ) {
+    throw new ConfigError(
+      'retrain.review: "required" needs auth.token (or auth.tokenFile, or OTEL_ML_AUTH_TOKEN): approving and rejecting recommendations are authenticated',
+    );
   }
   const processor = StreamProcessor.open({
     path: config.storage.path,
@@ -113,12 +132,22 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     commitWorker: true,
     clock,
     limits: {
-      maxStreams: config.streams.maxStreams, staleAfterMs: config.streams.staleAfterMs, deltaIntervals: config.streams.deltaIntervals, ...(config.streams.maxSliceValues !== undefined ? { maxSliceValues: config.streams.maxSliceValues } : {}),
+      maxStreams: config.streams.maxStreams,
+      staleAfterMs: config.streams.staleAfterMs,
+      deltaIntervals: config.streams.deltaIntervals,
+      ...(config.streams.maxSliceValues !== undefined ? { maxSliceValues: config.streams.maxSliceValues } : {}),
       ...(config.streams.handoffGapMs !== undefined ? { handoffGapMs: config.streams.handoffGapMs } : {}),
     },
     resourceAttributes: config.streams.resourceAttributes,
-    windows: { lengthMs: config.windows.lengthMs, minRows: config.windows.minRows, maxExtensions: config.windows.maxExtensions },
-    references: { rollingWindows: config.references.rollingWindows, rollingRefreshMs: config.references.rollingRefreshMs },
+    windows: {
+      lengthMs: config.windows.lengthMs,
+      minRows: config.windows.minRows,
+      maxExtensions: config.windows.maxExtensions,
+    },
+    references: {
+      rollingWindows: config.references.rollingWindows,
+      rollingRefreshMs: config.references.rollingRefreshMs,
+    },
     retention: config.retention,
   });
   const baselines = new Map<string, BaselineFile>();
@@ -126,7 +155,8 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   for (const m of config.models) {
     if (!m.baseline) continue;
     const b = loadBaselineFile(m.baseline, m.name);
-    if (b.model.name !== m.name) throw new ConfigError(`${m.baseline}: baseline is for model "${b.model.name}", configured for "${m.name}"`);
+    if (b.model.name !== m.name)
+      throw new ConfigError(`${m.baseline}: baseline is for model "${b.model.name}", configured for "${m.name}"`);
     processor.setBaseline(b);
     baselines.set(m.name, b);
     baselineDeciles.set(m.name, decileBoundariesOf(b));
@@ -140,28 +170,43 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
         const refs = processor.references(k);
         const kind = requestedKind(modelConfigFor(config, { model: parseModelKey(k) })?.reference, refs);
         // before a rolling reference is built, the evaluation compares with the windows kept so far
-        return refs[kind as ReferenceKind] ?? refs.baseline ?? refs.pinned ?? refs.rolling ?? processor.history(k).findLast((w) => !w.belowMinRows);
+        return (
+          refs[kind as ReferenceKind] ??
+          refs.baseline ??
+          refs.pinned ??
+          refs.rolling ??
+          processor.history(k).findLast((w) => !w.belowMinRows)
+        );
       };
       // a canary or shadow is compared with the reference chosen for its primary
       const model = parseModelKey(key);
-      const primary = model.role === 'primary' ? undefined : primaryKeyOf({ modelKey: key, model, end: NaN }, [], referenceState);
+      const primary =
+        model.role === 'primary' ? undefined : primaryKeyOf({ modelKey: key, model, end: NaN }, [], referenceState);
       return (primary === undefined ? undefined : own(primary)) ?? own(key);
     },
     decileEdges: (key: string, feature: string) => baselineDeciles.get(parseModelKey(key).name)?.get(feature),
   };
-  const sampler = config.traces?.enabled ? new TraceSampler(sampleStreams, new SampleReservoirs(config.traces), clock) : undefined;
+  const sampler = config.traces?.enabled
+    ? new TraceSampler(sampleStreams, new SampleReservoirs(config.traces), clock)
+    : undefined;
   const moved = new MovedBins();
 
   // service.instance.id: the host name (a StatefulSet's pod name), so that the results of several
   // processors behind a load balancer stay apart in a shared backend (docs/scale-out.md);
   // OTEL_RESOURCE_ATTRIBUTES overrides it
-  const resource = resourceFromAttributes({ 'service.name': 'otel-ml-processor', 'service.version': '0.1.0', 'service.instance.id': hostname() }).merge(detectResources({ detectors: [envDetector] }));
+  const resource = resourceFromAttributes({
+    'service.name': 'otel-ml-processor',
+    'service.version': '0.1.0',
+    'service.instance.id': hostname(),
+  }).merge(detectResources({ detectors: [envDetector] }));
   const readers: IMetricReader[] = [...(opts.metricReaders ?? [])];
   const routes = new Map<string, RouteHandler>();
   // The exporter's failure callback needs the emitter, which needs the meter provider.
   const failures = { count: (_error: unknown): void => undefined };
   if (config.exporters.otlp.enabled) {
-    const exporter = new OTLPMetricExporter(config.exporters.otlp.endpoint ? { url: config.exporters.otlp.endpoint } : {});
+    const exporter = new OTLPMetricExporter(
+      config.exporters.otlp.endpoint ? { url: config.exporters.otlp.endpoint } : {},
+    );
     const intervalMs = config.exporters.otlp.intervalMs;
     readers.push(
       new PeriodicExportingMetricReader({
@@ -180,7 +225,12 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   const logProcessors: LogRecordProcessor[] = [...(opts.logRecordProcessors ?? [])];
   if (config.exporters.otlp.enabled) {
     const endpoint = config.exporters.otlp.endpoint?.replace(/\/v1\/metrics$/, '/v1/logs');
-    logProcessors.push(new BatchLogRecordProcessor({ exporter: new OTLPLogExporter(endpoint ? { url: endpoint } : {}), exportTimeoutMillis: SHUTDOWN_EXPORT_TIMEOUT_MS }));
+    logProcessors.push(
+      new BatchLogRecordProcessor({
+        exporter: new OTLPLogExporter(endpoint ? { url: endpoint } : {}),
+        exportTimeoutMillis: SHUTDOWN_EXPORT_TIMEOUT_MS,
+      }),
+    );
   }
   const loggerProvider = new LoggerProvider({ resource, processors: logProcessors });
   // Points the decoder refused never reach the stream state; they are counted here as `malformed`.
@@ -188,7 +238,14 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   const allStats = () => {
     const st = processor.stats();
     if (decodeRejected === 0) return st;
-    return { ...st, receivedPoints: st.receivedPoints + decodeRejected, droppedPoints: { ...st.droppedPoints, malformed: ((st.droppedPoints as Record<string, number>).malformed ?? 0) + decodeRejected } };
+    return {
+      ...st,
+      receivedPoints: st.receivedPoints + decodeRejected,
+      droppedPoints: {
+        ...st.droppedPoints,
+        malformed: ((st.droppedPoints as Record<string, number>).malformed ?? 0) + decodeRejected,
+      },
+    };
   };
   const emitter = new ResultsEmitter({
     meter: meterProvider.getMeter('@otel-ml/processor', '0.1.0'),
@@ -206,11 +263,16 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     if (now - lastWarnedAt < EXPORT_WARNING_EVERY_MS) return;
     lastWarnedAt = now;
     const detail = error instanceof Error ? error.message : String(error);
-    diag.warn(`results export over OTLP failed (${detail}); ${failedExports} failed so far, counted in ml.processor.export.failures; check OTEL_EXPORTER_OTLP_ENDPOINT and that the Collector is up`);
+    diag.warn(
+      `results export over OTLP failed (${detail}); ${failedExports} failed so far, counted in ml.processor.export.failures; check OTEL_EXPORTER_OTLP_ENDPOINT and that the Collector is up`,
+    );
   };
   const rc0 = config.retrain;
-  if (rc0?.webhook && !rc0.webhook.secret) throw new Error('retrain.webhook: a secret is required (retrain.webhook.secret or OTEL_ML_RETRAIN_WEBHOOK_SECRET)');
-  const webhook = rc0?.webhook ? new RetrainWebhook({ url: rc0.webhook.url, secret: rc0.webhook.secret!, clock }) : undefined;
+  if (rc0?.webhook && !rc0.webhook.secret)
+    throw new Error('retrain.webhook: a secret is required (retrain.webhook.secret or OTEL_ML_RETRAIN_WEBHOOK_SECRET)');
+  const webhook = rc0?.webhook
+    ? new RetrainWebhook({ url: rc0.webhook.url, secret: rc0.webhook.secret!, clock })
+    : undefined;
   const authenticator = token === undefined ? undefined : new BearerTokenAuthenticator(token);
   const gate = new ReviewGate({
     store: processor.retraining(),
@@ -259,7 +321,8 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
           return r;
         })
         .catch((e: unknown) => {
-          if (e instanceof CommitFailedError) throw new OverloadedError(5, 'unavailable', `request not stored: ${e.message}`);
+          if (e instanceof CommitFailedError)
+            throw new OverloadedError(5, 'unavailable', `request not stored: ${e.message}`);
           throw e;
         });
     },
@@ -270,24 +333,53 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
       sampler.consume(exp);
     },
   };
-  for (const [path, handler] of serviceRoutes({ config, processor, emitter, gate, history: loop.history, stats: allStats, ready: () => ready, clock })) routes.set(path, handler);
+  for (const [path, handler] of serviceRoutes({
+    config,
+    processor,
+    emitter,
+    gate,
+    history: loop.history,
+    stats: allStats,
+    ready: () => ready,
+    clock,
+  }))
+    routes.set(path, handler);
 
   let http: HttpReceiver | undefined;
   let grpc: GrpcReceiver | undefined;
   let httpUrl: string | undefined;
   let grpcAddress: string | undefined;
   const rc = config.receivers;
-  const auth = authenticator === undefined ? undefined : { authenticator, protectRoutes: config.auth?.protectStatusPage ?? false };
+  const auth =
+    authenticator === undefined ? undefined : { authenticator, protectRoutes: config.auth?.protectStatusPage ?? false };
   try {
     if (rc.http.enabled) {
       const tls = readTlsFiles(rc.http.tls);
       const fallback = decisionHandler({ gate, authenticator, sync: () => processor.sync() });
-      http = createHttpReceiver({ host: rc.http.host, port: rc.http.port, consumer, traces, routes, fallback, maxRequestBytes: rc.http.maxBodyBytes, maxDecompressedBytes: rc.http.maxDecompressedBytes, auth, tls });
+      http = createHttpReceiver({
+        host: rc.http.host,
+        port: rc.http.port,
+        consumer,
+        traces,
+        routes,
+        fallback,
+        maxRequestBytes: rc.http.maxBodyBytes,
+        maxDecompressedBytes: rc.http.maxDecompressedBytes,
+        auth,
+        tls,
+      });
       const a = await http.listen();
       httpUrl = `${tls ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
     }
     if (rc.grpc.enabled) {
-      grpc = createGrpcReceiver({ host: rc.grpc.host, port: rc.grpc.port, consumer, traces, auth, tls: readTlsFiles(rc.grpc.tls) });
+      grpc = createGrpcReceiver({
+        host: rc.grpc.host,
+        port: rc.grpc.port,
+        consumer,
+        traces,
+        auth,
+        tls: readTlsFiles(rc.grpc.tls),
+      });
       const a = await grpc.listen();
       grpcAddress = `${a.host}:${a.port}`;
     }

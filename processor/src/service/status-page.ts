@@ -86,27 +86,53 @@ export function statusPageView(url: string | undefined): StatusPageView {
     const v = q.get(k);
     return v ? { [k]: v } : {};
   };
-  return { page: int(q.get('page'), 1, Number.MAX_SAFE_INTEGER), perPage: int(q.get('per'), DEFAULT_MODELS_PER_PAGE, 100), ...text('model'), ...(q.get('model') ? { ...text('version'), ...text('role') } : {}) };
+  return {
+    page: int(q.get('page'), 1, Number.MAX_SAFE_INTEGER),
+    perPage: int(q.get('per'), DEFAULT_MODELS_PER_PAGE, 100),
+    ...text('model'),
+    ...(q.get('model') ? { ...text('version'), ...text('role') } : {}),
+  };
 }
 
-const link = (params: Record<string, string | number>) => `?${new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)])).toString()}`;
+const link = (params: Record<string, string | number>) =>
+  `?${new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)])).toString()}`;
 
 /**
  * The status page's link to one model, relative to the page: `?model=<name>&version=<version>&role=<role>`
  * (no version for an unversioned model). Notifications link to `<base>/` followed by the same.
  */
-export function modelLink(m: { readonly name: string; readonly version: string | null; readonly role: string }): string {
+export function modelLink(m: {
+  readonly name: string;
+  readonly version: string | null;
+  readonly role: string;
+}): string {
   return link({ model: m.name, ...(m.version ? { version: m.version } : {}), role: m.role });
 }
 
 /** A model on the page: evaluated (its latest report) or pending. */
-type Entry = { readonly key: string; readonly model: ModelReport['model'] | PendingModel['model']; readonly report: ModelReport; readonly pending?: undefined } | { readonly key: string; readonly model: PendingModel['model']; readonly report?: undefined; readonly pending: PendingModel };
+type Entry =
+  | {
+      readonly key: string;
+      readonly model: ModelReport['model'] | PendingModel['model'];
+      readonly report: ModelReport;
+      readonly pending?: undefined;
+    }
+  | {
+      readonly key: string;
+      readonly model: PendingModel['model'];
+      readonly report?: undefined;
+      readonly pending: PendingModel;
+    };
 
 /** Whether the view's `model` (and `version`, `role`) selects this model. */
 function selects(view: StatusPageView, e: Entry): boolean {
   if (view.model === undefined) return true;
   if (e.key === view.model) return true;
-  return e.model.name === view.model && (view.version === undefined || (e.model.version ?? '') === view.version) && (view.role === undefined || e.model.role === view.role);
+  return (
+    e.model.name === view.model &&
+    (view.version === undefined || (e.model.version ?? '') === view.version) &&
+    (view.role === undefined || e.model.role === view.role)
+  );
 }
 
 const pendingRows = (p: PendingModel) => p.closedRows + p.openRows;
@@ -115,9 +141,17 @@ const pendingStatus = (p: PendingModel) =>
 
 /** What a pending model waits for, in a sentence or two. */
 function pendingText(p: PendingModel): string {
-  const until = p.openUntil !== null ? ` (open until ${new Date(p.openUntil).toISOString()}${p.openExtended ? ', extended: fewer rows than a window needs' : ''})` : '';
+  const until =
+    p.openUntil !== null
+      ? ` (open until ${new Date(p.openUntil).toISOString()}${p.openExtended ? ', extended: fewer rows than a window needs' : ''})`
+      : '';
   const closed = `${p.closedRows} rows in ${p.closedWindows} closed window${p.closedWindows === 1 ? '' : 's'}`;
-  const rows = p.closedWindows === 0 ? `${p.openRows} rows in its first window${until}` : p.openUntil === null ? closed : `${closed} and ${p.openRows} in the open one${until}`;
+  const rows =
+    p.closedWindows === 0
+      ? `${p.openRows} rows in its first window${until}`
+      : p.openUntil === null
+        ? closed
+        : `${closed} and ${p.openRows} in the open one${until}`;
   if (p.state === 'awaiting_comparison') {
     return `Nothing evaluated yet: ${rows}. The ${p.referenceKind} reference is ready${p.referenceKind === 'rolling' ? ' (made of its closed windows)' : ''}; ${p.openUntil === null ? 'its next window is compared with it' : 'the open window is compared with it when it closes'}.`;
   }
@@ -139,19 +173,24 @@ function statusOf(r: ModelReport): string {
   // overall nothing drifted, but within a slice something did (diluted in the whole)
   const located = slicesDrifted(r);
   // a badge beside the verdict: these features were neither flagged nor cleared
-  const badge = unresolved.length ? ` <span class="sig" data-insufficient-resolution="${unresolved.length}">insufficient resolution: ${esc(unresolved.join(', '))}</span>` : '';
-  return (r.status === 'insufficient_data'
-    ? '<span class="na">insufficient data</span>'
-    : drifted.length
-      ? `<span class="drift">drift: ${esc(drifted.join(', '))}</span>`
-      : located.length
-        ? `<span class="drift" data-slice-drift>drift within ${esc(located.map((l) => `${l.key}=${l.slice}`).join(', '))}</span>`
-        : noFeatureData
-          ? '<span class="na">no feature data in this window</span>'
-          : '<span class="ok">no drift</span>') + badge;
+  const badge = unresolved.length
+    ? ` <span class="sig" data-insufficient-resolution="${unresolved.length}">insufficient resolution: ${esc(unresolved.join(', '))}</span>`
+    : '';
+  return (
+    (r.status === 'insufficient_data'
+      ? '<span class="na">insufficient data</span>'
+      : drifted.length
+        ? `<span class="drift">drift: ${esc(drifted.join(', '))}</span>`
+        : located.length
+          ? `<span class="drift" data-slice-drift>drift within ${esc(located.map((l) => `${l.key}=${l.slice}`).join(', '))}</span>`
+          : noFeatureData
+            ? '<span class="na">no feature data in this window</span>'
+            : '<span class="ok">no drift</span>') + badge
+  );
 }
 
-const titleOf = (r: { readonly model: Entry['model'] }) => `${r.model.name}${r.model.version ? ` v${r.model.version}` : ''} · ${r.model.role}`;
+const titleOf = (r: { readonly model: Entry['model'] }) =>
+  `${r.model.name}${r.model.version ? ` v${r.model.version}` : ''} · ${r.model.role}`;
 
 function pendingSection(p: PendingModel): string {
   return `<section class="model pending" data-model="${esc(p.model.name)}" data-key="${esc(p.key)}" data-state="${p.state}">
@@ -162,7 +201,8 @@ function pendingSection(p: PendingModel): string {
 
 /** Why a window lacks part of its data (`ModelReport.window.partial`, docs/scale-out.md). */
 const PARTIAL_REASONS: Record<string, string> = {
-  joined: 'joined: its stream reached this instance after the window began (a restart, or routed here from another instance)',
+  joined:
+    'joined: its stream reached this instance after the window began (a restart, or routed here from another instance)',
   resumed: 'resumed: its stream came back after a gap longer than streams.handoffGap',
   left: 'left: its last point came more than streams.handoffGap before the window ended (routed away, or stopped)',
 };
@@ -184,8 +224,13 @@ function modelSection(key: string, r: ModelReport, history: readonly ModelReport
 <h2>${esc(title)} — ${status}</h2>
 <p class="meta">window ${esc(r.window?.start ?? '-')} – ${esc(r.window?.end ?? '-')} · ${r.current.count} rows · reference ${esc(referenceLine(r))}</p>
 ${r.window?.partial ? `<p class="na" data-partial="${esc(r.window.partial.join(' '))}">${esc(partialLine(r.window.partial))}</p>` : ''}
-${qualitySummary(r).map((l) => `<p class="drift">${esc(l)}</p>`).join('')}
-${Object.entries(r.sliceDrift?.keys ?? {}).filter(([, k]) => k.located !== null).map(([key, k]) => `<p class="drift" data-where-it-moved="${esc(key)}">${esc(whereItMoved(key, k))}</p>`).join('')}
+${qualitySummary(r)
+  .map((l) => `<p class="drift">${esc(l)}</p>`)
+  .join('')}
+${Object.entries(r.sliceDrift?.keys ?? {})
+  .filter(([, k]) => k.located !== null)
+  .map(([key, k]) => `<p class="drift" data-where-it-moved="${esc(key)}">${esc(whereItMoved(key, k))}</p>`)
+  .join('')}
 ${verdicts}
 ${trends ? `<h3>Over the last ${history.length} windows</h3>${trends}` : ''}
 ${featureTable(r)}
@@ -205,7 +250,8 @@ const isoMinute = (ms: number) => new Date(ms).toISOString().slice(0, 16).replac
  */
 function retrainingSection(records: readonly RetrainingRecord[]): string {
   if (records.length === 0) return '';
-  const title = (r: RetrainingRecord) => `${r.model.name}${r.model.version ? ` v${r.model.version}` : ''} (${r.model.role})`;
+  const title = (r: RetrainingRecord) =>
+    `${r.model.name}${r.model.version ? ` v${r.model.version}` : ''} (${r.model.role})`;
   const pending = records.filter((r) => r.state === 'pending');
   const done = records.filter((r) => r.state !== 'pending').slice(0, 10);
   const forms = pending
@@ -221,7 +267,10 @@ function retrainingSection(records: readonly RetrainingRecord[]): string {
     })
     .join('\n');
   const rows = done
-    .map((r) => `<tr data-id="${esc(r.id)}"><td>${esc(title(r))}</td><td>${esc(r.state)}</td><td>${esc(r.reasons.join(', '))}</td><td>${isoMinute(r.createdAt)}</td><td>${isoMinute(r.updatedAt)}</td><td>${esc(r.decision?.reviewer ?? '')}</td></tr>`)
+    .map(
+      (r) =>
+        `<tr data-id="${esc(r.id)}"><td>${esc(title(r))}</td><td>${esc(r.state)}</td><td>${esc(r.reasons.join(', '))}</td><td>${isoMinute(r.createdAt)}</td><td>${isoMinute(r.updatedAt)}</td><td>${esc(r.decision?.reviewer ?? '')}</td></tr>`,
+    )
     .join('');
   return `<section id="retraining"><h2>Retraining review</h2>
 ${pending.length ? `<p class="meta">${pending.length} recommendation${pending.length === 1 ? '' : 's'} awaiting a decision; only an approval sends the retraining webhook. This page does not refresh itself while one waits.</p>${forms}` : '<p class="meta">Nothing awaits a decision.</p>'}
@@ -229,7 +278,10 @@ ${rows ? `<table class="retraining"><thead><tr><th>model</th><th>state</th><th>r
 </section>`;
 }
 
-export function renderStatusPage(input: StatusPageInput, view: StatusPageView = { page: 1, perPage: DEFAULT_MODELS_PER_PAGE }): string {
+export function renderStatusPage(
+  input: StatusPageInput,
+  view: StatusPageView = { page: 1, perPage: DEFAULT_MODELS_PER_PAGE },
+): string {
   const s = input.stats;
   const dropped = Object.entries(s.droppedPoints)
     .filter(([, n]) => n > 0)
@@ -237,18 +289,37 @@ export function renderStatusPage(input: StatusPageInput, view: StatusPageView = 
     .join(', ');
   // drifted models first, then by name (and key, so that the order is total); models without an evaluation are listed as such
   const drifted = (e: Entry) => (e.report ? driftedNames(e.report).length : 0);
-  const models: Entry[] = [...[...input.reports.entries()].map(([key, report]) => ({ key, model: report.model, report })), ...(input.pending ?? []).filter((p) => !input.reports.has(p.key)).map((p) => ({ key: p.key, model: p.model, pending: p }))].sort(
-    (a, b) => drifted(b) - drifted(a) || (a.model.name < b.model.name ? -1 : a.model.name > b.model.name ? 1 : a.key < b.key ? -1 : 1),
+  const models: Entry[] = [
+    ...[...input.reports.entries()].map(([key, report]) => ({ key, model: report.model, report })),
+    ...(input.pending ?? [])
+      .filter((p) => !input.reports.has(p.key))
+      .map((p) => ({ key: p.key, model: p.model, pending: p })),
+  ].sort(
+    (a, b) =>
+      drifted(b) - drifted(a) ||
+      (a.model.name < b.model.name ? -1 : a.model.name > b.model.name ? 1 : a.key < b.key ? -1 : 1),
   );
   const pages = Math.max(1, Math.ceil(models.length / view.perPage));
   const page = view.page;
   const beyond = view.model === undefined && page > pages;
-  const shown = view.model !== undefined ? models.filter((e) => selects(view, e)) : models.slice((page - 1) * view.perPage, page * view.perPage);
-  const sections = shown.map((e) => (e.report ? modelSection(e.key, e.report, input.history.get(e.key) ?? [e.report]) : pendingSection(e.pending))).join('\n');
+  const shown =
+    view.model !== undefined
+      ? models.filter((e) => selects(view, e))
+      : models.slice((page - 1) * view.perPage, page * view.perPage);
+  const sections = shown
+    .map((e) =>
+      e.report ? modelSection(e.key, e.report, input.history.get(e.key) ?? [e.report]) : pendingSection(e.pending),
+    )
+    .join('\n');
   const overviewRow = (e: Entry) => {
     const r = e.report;
     const cells = r
-      ? [statusOf(r), r.retrain?.recommended ? '<span class="drift">RECOMMENDED</span>' : r.retrain ? 'no' : '-', esc(r.window?.end ?? '-'), String(r.current.count)]
+      ? [
+          statusOf(r),
+          r.retrain?.recommended ? '<span class="drift">RECOMMENDED</span>' : r.retrain ? 'no' : '-',
+          esc(r.window?.end ?? '-'),
+          String(r.current.count),
+        ]
       : [pendingStatus(e.pending), '-', '-', String(pendingRows(e.pending))];
     return `<tr data-key="${esc(e.key)}"><td><a href="${esc(modelLink(e.model))}">${esc(titleOf(e))}</a></td>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
   };
@@ -272,7 +343,10 @@ export function renderStatusPage(input: StatusPageInput, view: StatusPageView = 
       ? `<p class="meta unknown">No model ${esc(wanted)}.${models.length ? ` Models: ${models.map((e) => `<a href="${esc(modelLink(e.model))}">${esc(titleOf(e))}</a>`).join(', ')}.` : ''}</p>`
       : '';
   const open = input.open
-    .map((w) => `<tr><td>${esc(w.model.name)}${w.model.version ? ` v${esc(w.model.version)}` : ''}</td><td>${esc(w.model.role)}</td><td>${new Date(w.start).toISOString()}</td><td>${w.rows}</td></tr>`)
+    .map(
+      (w) =>
+        `<tr><td>${esc(w.model.name)}${w.model.version ? ` v${esc(w.model.version)}` : ''}</td><td>${esc(w.model.role)}</td><td>${new Date(w.start).toISOString()}</td><td>${w.rows}</td></tr>`,
+    )
     .join('');
   const retraining = input.retraining ?? [];
   // a person typing a token must not lose it to the refresh

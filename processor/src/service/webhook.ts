@@ -53,7 +53,8 @@ export function verifyWebhook(secret: string, timestamp: number, body: string, s
 }
 
 /** How a delivery ended: delivered, given up (with why), or dropped because the webhook closed. */
-export type DeliveryOutcome = { readonly ok: true } | { readonly ok: false; readonly closed: boolean; readonly detail: string };
+export type DeliveryOutcome =
+  { readonly ok: true } | { readonly ok: false; readonly closed: boolean; readonly detail: string };
 
 export interface EnqueueOptions {
   /** The delivery id (`x-otel-ml-delivery`); a new UUID by default. Reuse it to deliver the same recommendation again. */
@@ -82,9 +83,18 @@ export class RetrainWebhook {
 
   constructor(opts: WebhookOptions) {
     const u = new URL(opts.url);
-    if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error(`retrain webhook: ${opts.url} is not an http(s) URL`);
+    if (u.protocol !== 'https:' && u.protocol !== 'http:')
+      throw new Error(`retrain webhook: ${opts.url} is not an http(s) URL`);
     if (opts.secret === '') throw new Error('retrain webhook: the secret is empty');
-    this.o = { maxAttempts: 5, initialBackoffMs: 1000, maxBackoffMs: 60_000, timeoutMs: 10_000, maxQueue: 100, clock: Date.now, ...opts };
+    this.o = {
+      maxAttempts: 5,
+      initialBackoffMs: 1000,
+      maxBackoffMs: 60_000,
+      timeoutMs: 10_000,
+      maxQueue: 100,
+      clock: Date.now,
+      ...opts,
+    };
   }
 
   /** Queues a delivery of `payload` (JSON-serialisable); returns its delivery id. Never blocks. */
@@ -96,7 +106,9 @@ export class RetrainWebhook {
       return d.id;
     }
     if (this.queue.length >= this.o.maxQueue) {
-      this.queue.shift()!.onDone?.({ ok: false, closed: false, detail: `dropped: more than ${this.o.maxQueue} deliveries waiting` });
+      this.queue
+        .shift()!
+        .onDone?.({ ok: false, closed: false, detail: `dropped: more than ${this.o.maxQueue} deliveries waiting` });
       this.counts.dropped++;
     }
     this.queue.push(d);
@@ -124,7 +136,8 @@ export class RetrainWebhook {
     this.abort.abort();
     this.wake?.();
     this.counts.dropped += this.queue.length;
-    for (const d of this.queue.splice(0)) d.onDone?.({ ok: false, closed: true, detail: 'the webhook closed before delivery' });
+    for (const d of this.queue.splice(0))
+      d.onDone?.({ ok: false, closed: true, detail: 'the webhook closed before delivery' });
     await this.idle();
   }
 
@@ -169,7 +182,8 @@ export class RetrainWebhook {
         detail = (err as Error).message;
         diag.debug(`otel-ml: retrain webhook attempt ${attempt} failed: ${detail}`);
       }
-      if (attempt < this.o.maxAttempts) await this.sleep(Math.min(this.o.maxBackoffMs, this.o.initialBackoffMs * 2 ** (attempt - 1)));
+      if (attempt < this.o.maxAttempts)
+        await this.sleep(Math.min(this.o.maxBackoffMs, this.o.initialBackoffMs * 2 ** (attempt - 1)));
     }
     if (this.abort.signal.aborted) return { ok: false, closed: true, detail: 'the webhook closed during delivery' };
     diag.warn(`otel-ml: retrain webhook delivery ${d.id} failed after ${this.o.maxAttempts} attempts`);

@@ -3,7 +3,12 @@
  * buckets into decile bins, and re-binning explicit or exponential histograms
  * with other boundaries onto a target layout.
  */
-import { EXPONENTIAL_MAX_SCALE, ExponentialAccumulator, assertValidExplicitHistogram, bucketIndex } from '@otel-ml/conventions';
+import {
+  EXPONENTIAL_MAX_SCALE,
+  ExponentialAccumulator,
+  assertValidExplicitHistogram,
+  bucketIndex,
+} from '@otel-ml/conventions';
 import type { ExplicitHistogram, ExponentialHistogram } from '@otel-ml/conventions';
 import { StatisticsInputError, checkBoundaries } from './validate.js';
 
@@ -14,7 +19,8 @@ function summary(values: ArrayLike<number>): { sum: number; min: number; max: nu
   let max = -Infinity;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    if (!Number.isFinite(v)) throw new StatisticsInputError(`value ${i} is not finite (${v}); count missing values separately`);
+    if (!Number.isFinite(v))
+      throw new StatisticsInputError(`value ${i} is not finite (${v}); count missing values separately`);
     sum += v;
     if (v < min) min = v;
     if (v > max) max = v;
@@ -52,7 +58,10 @@ export interface ExponentialBinningOptions {
  * Reference: OpenTelemetry metrics data model, "ExponentialHistogram"; SDK specification,
  * "Base2 Exponential Bucket Histogram Aggregation".
  */
-export function exponentialFromValues(values: ArrayLike<number>, opts: ExponentialBinningOptions = {}): ExponentialHistogram {
+export function exponentialFromValues(
+  values: ArrayLike<number>,
+  opts: ExponentialBinningOptions = {},
+): ExponentialHistogram {
   summary(values); // rejects non-finite values
   // the conventions' accumulator: the instrumentation's aggregation, one value at a time
   const acc = new ExponentialAccumulator(opts.maxBuckets ?? 160, opts.maxScale ?? EXPONENTIAL_MAX_SCALE);
@@ -82,7 +91,9 @@ export function groupCounts(h: ExplicitHistogram, decileBoundaries: readonly num
     const upper = i < h.boundaries.length ? h.boundaries[i]! : Infinity;
     if (j < decileBoundaries.length && upper > decileBoundaries[j]!) {
       // the fine edges jumped over a coarse edge without meeting it
-      throw new StatisticsInputError(`mismatched boundaries: coarse boundary ${decileBoundaries[j]} is not one of the histogram's boundaries`);
+      throw new StatisticsInputError(
+        `mismatched boundaries: coarse boundary ${decileBoundaries[j]} is not one of the histogram's boundaries`,
+      );
     }
     counts[j]! += h.counts[i]!;
     if (j < decileBoundaries.length && upper === decileBoundaries[j]) j++;
@@ -130,7 +141,12 @@ interface Piece {
  * length of overlap (uniform density within the piece); point masses go to the
  * bucket containing the point. Pieces must have finite ends.
  */
-function distribute(pieces: readonly Piece[], target: readonly number[], total: number, opts: RebinOptions): { counts: number[]; interpolated: number } | string {
+function distribute(
+  pieces: readonly Piece[],
+  target: readonly number[],
+  total: number,
+  opts: RebinOptions,
+): { counts: number[]; interpolated: number } | string {
   const maxSpan = opts.maxTargetBucketsPerSource ?? 4;
   const massThreshold = opts.coarseMassThreshold ?? 0.02;
   const counts = new Array<number>(target.length + 1).fill(0);
@@ -163,18 +179,30 @@ function distribute(pieces: readonly Piece[], target: readonly number[], total: 
   return { counts, interpolated };
 }
 
-function finish(source: { count: number; sum: number; min?: number; max?: number }, target: readonly number[], pieces: readonly Piece[], opts: RebinOptions): RebinResult {
+function finish(
+  source: { count: number; sum: number; min?: number; max?: number },
+  target: readonly number[],
+  pieces: readonly Piece[],
+  opts: RebinOptions,
+): RebinResult {
   const maxInterp = opts.maxInterpolatedFraction ?? 1;
   const total = source.count;
   const r = distribute(pieces, target, total, opts);
   if (typeof r === 'string') return { ok: false, reason: r };
   const fraction = total > 0 ? r.interpolated / total : 0;
   if (fraction > maxInterp) {
-    return { ok: false, reason: `${(100 * fraction).toFixed(1)}% of the count would be interpolated across target buckets (limit ${(100 * maxInterp).toFixed(1)}%)` };
+    return {
+      ok: false,
+      reason: `${(100 * fraction).toFixed(1)}% of the count would be interpolated across target buckets (limit ${(100 * maxInterp).toFixed(1)}%)`,
+    };
   }
   const h: ExplicitHistogram = { boundaries: [...target], counts: r.counts, count: total, sum: source.sum };
   const withMin = source.min !== undefined ? { ...h, min: source.min } : h;
-  return { ok: true, histogram: source.max !== undefined ? { ...withMin, max: source.max } : withMin, interpolatedFraction: fraction };
+  return {
+    ok: true,
+    histogram: source.max !== undefined ? { ...withMin, max: source.max } : withMin,
+    interpolatedFraction: fraction,
+  };
 }
 
 /**
@@ -183,7 +211,14 @@ function finish(source: { count: number; sum: number; min?: number; max?: number
  * when the whole bucket lies within one target bucket; it then becomes a point
  * mass at that infinite end. Otherwise the reason for refusing is returned.
  */
-function makePiece(lo: number, hi: number, count: number, min: number | undefined, max: number | undefined, target: readonly number[]): Piece | string {
+function makePiece(
+  lo: number,
+  hi: number,
+  count: number,
+  min: number | undefined,
+  max: number | undefined,
+  target: readonly number[],
+): Piece | string {
   let a = min !== undefined && min > lo ? min : lo;
   const b = max !== undefined && max < hi ? max : hi;
   if (a > b) a = b; // min/max inconsistent with the bucket: keep the mass inside it, at its edge
@@ -209,7 +244,11 @@ function makePiece(lo: number, hi: number, count: number, min: number | undefine
  * the result is a refusal with the reason. Source edges that coincide with
  * target edges move counts exactly. Re-binned counts may be fractional.
  */
-export function rebinExplicit(h: ExplicitHistogram, targetBoundaries: readonly number[], opts: RebinOptions = {}): RebinResult {
+export function rebinExplicit(
+  h: ExplicitHistogram,
+  targetBoundaries: readonly number[],
+  opts: RebinOptions = {},
+): RebinResult {
   assertValidExplicitHistogram(h);
   checkBoundaries(targetBoundaries, 'target boundaries');
   const b = h.boundaries;
@@ -218,7 +257,14 @@ export function rebinExplicit(h: ExplicitHistogram, targetBoundaries: readonly n
   for (let i = 0; i <= n; i++) {
     const c = h.counts[i]!;
     if (c === 0) continue;
-    const piece = makePiece(i === 0 ? -Infinity : b[i - 1]!, i === n ? Infinity : b[i]!, c, h.min, h.max, targetBoundaries);
+    const piece = makePiece(
+      i === 0 ? -Infinity : b[i - 1]!,
+      i === n ? Infinity : b[i]!,
+      c,
+      h.min,
+      h.max,
+      targetBoundaries,
+    );
     if (typeof piece === 'string') return { ok: false, reason: piece };
     pieces.push(piece);
   }
@@ -235,15 +281,21 @@ export function rebinExplicit(h: ExplicitHistogram, targetBoundaries: readonly n
  * {@link rebinExplicit}, with the same refusals.
  * Reference: OpenTelemetry metrics data model, "ExponentialHistogram".
  */
-export function rebinExponential(e: ExponentialHistogram, targetBoundaries: readonly number[], opts: RebinOptions = {}): RebinResult {
+export function rebinExponential(
+  e: ExponentialHistogram,
+  targetBoundaries: readonly number[],
+  opts: RebinOptions = {},
+): RebinResult {
   checkBoundaries(targetBoundaries, 'target boundaries');
-  if (!Number.isInteger(e.scale) || e.scale < -10 || e.scale > 20) throw new StatisticsInputError(`exponential histogram: scale ${e.scale} is outside [-10, 20]`);
+  if (!Number.isInteger(e.scale) || e.scale < -10 || e.scale > 20)
+    throw new StatisticsInputError(`exponential histogram: scale ${e.scale} is outside [-10, 20]`);
   const factor = Math.pow(2, -e.scale);
   const bound = (i: number): number => Math.pow(2, i * factor);
   const pieces: Piece[] = [];
   let total = 0;
   const add = (lo: number, hi: number, c: number, what: string): string | undefined => {
-    if (!Number.isFinite(c) || c < 0) throw new StatisticsInputError(`exponential histogram: ${what} count is negative or not finite (${c})`);
+    if (!Number.isFinite(c) || c < 0)
+      throw new StatisticsInputError(`exponential histogram: ${what} count is negative or not finite (${c})`);
     if (c === 0) return undefined;
     total += c;
     const piece = makePiece(lo, hi, c, e.min, e.max, targetBoundaries);

@@ -59,9 +59,12 @@ export function bootstrapInterval(
   const resampleRef = opts.resampleReference ?? true;
   const iterations = opts.iterations ?? 1000;
   if (!(Number.isInteger(iterations) && iterations >= 1 && iterations <= MAX_BOOTSTRAP_ITERATIONS)) {
-    throw new StatisticsInputError(`bootstrap iterations must be an integer from 1 to ${MAX_BOOTSTRAP_ITERATIONS}, got ${iterations}`);
+    throw new StatisticsInputError(
+      `bootstrap iterations must be an integer from 1 to ${MAX_BOOTSTRAP_ITERATIONS}, got ${iterations}`,
+    );
   }
-  if (Math.round(m) < 1 || (resampleRef && Math.round(n) < 1)) throw new StatisticsInputError('bootstrap: fewer than one row to resample');
+  if (Math.round(m) < 1 || (resampleRef && Math.round(n) < 1))
+    throw new StatisticsInputError('bootstrap: fewer than one row to resample');
   const sample = multinomialSampler(seededUniform(opts.seed ?? 1));
   const values = new Float64Array(iterations);
   for (let it = 0; it < iterations; it++) {

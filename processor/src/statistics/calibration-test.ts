@@ -53,14 +53,21 @@ const ece = (n: ArrayLike<number>, mean: ArrayLike<number>, positives: ArrayLike
  * to the Bootstrap", ch. 13 and 16 (percentile intervals, bootstrap tests); Naeini et al. (2015),
  * AAAI (ECE).
  */
-export function calibrationTest(current: readonly ReliabilityBin[], reference: readonly ReliabilityBin[], opts: CalibrationTestOptions = {}): CalibrationTest {
+export function calibrationTest(
+  current: readonly ReliabilityBin[],
+  reference: readonly ReliabilityBin[],
+  opts: CalibrationTestOptions = {},
+): CalibrationTest {
   const iterations = opts.iterations ?? 1000;
   if (!(Number.isInteger(iterations) && iterations >= 1 && iterations <= MAX_BOOTSTRAP_ITERATIONS)) {
-    throw new StatisticsInputError(`calibration test iterations must be an integer from 1 to ${MAX_BOOTSTRAP_ITERATIONS}, got ${iterations}`);
+    throw new StatisticsInputError(
+      `calibration test iterations must be an integer from 1 to ${MAX_BOOTSTRAP_ITERATIONS}, got ${iterations}`,
+    );
   }
   const alpha = opts.alpha ?? DEFAULT_ALPHA;
   checkProbability(alpha, 'alpha');
-  if (current.length !== reference.length) throw new StatisticsInputError(`current has ${current.length} calibration bins, the reference ${reference.length}`);
+  if (current.length !== reference.length)
+    throw new StatisticsInputError(`current has ${current.length} calibration bins, the reference ${reference.length}`);
   const K = current.length;
   const n = new Float64Array(K);
   const mean = new Float64Array(K);
@@ -69,16 +76,19 @@ export function calibrationTest(current: readonly ReliabilityBin[], reference: r
   let total = 0;
   for (let k = 0; k < K; k++) {
     const b = current[k]!;
-    if (!(b.count >= 0 && Number.isFinite(b.count))) throw new StatisticsInputError(`calibration bin ${k}: count ${b.count} is not a non-negative number`);
+    if (!(b.count >= 0 && Number.isFinite(b.count)))
+      throw new StatisticsInputError(`calibration bin ${k}: count ${b.count} is not a non-negative number`);
     const c = Math.round(b.count);
     if (c === 0) continue;
-    if (b.meanPredicted === undefined || b.observedRate === undefined) throw new StatisticsInputError(`calibration bin ${k} has rows but no mean score or observed rate`);
+    if (b.meanPredicted === undefined || b.observedRate === undefined)
+      throw new StatisticsInputError(`calibration bin ${k} has rows but no mean score or observed rate`);
     n[k] = c;
     mean[k] = b.meanPredicted;
     pos[k] = Math.round(b.observedRate * c);
     const r = reference[k]!;
     nullRate[k] = r.count > 0 && r.observedRate !== undefined ? r.observedRate : b.meanPredicted;
-    if (!(nullRate[k]! >= 0 && nullRate[k]! <= 1)) throw new StatisticsInputError(`reference observed rate of bin ${k} must be in [0, 1], got ${nullRate[k]}`);
+    if (!(nullRate[k]! >= 0 && nullRate[k]! <= 1))
+      throw new StatisticsInputError(`reference observed rate of bin ${k} must be in [0, 1], got ${nullRate[k]}`);
     total += c;
   }
   if (total === 0) throw new StatisticsInputError('calibration test: no rows in the current bins');
@@ -119,5 +129,12 @@ export function calibrationTest(current: readonly ReliabilityBin[], reference: r
     const lo = Math.floor(h);
     return values[lo]! + (h - lo) * (values[Math.min(lo + 1, iterations - 1)]! - values[lo]!);
   };
-  return { ece: observed, expectedEce, excess: observed - expectedEce, pValue: (1 + atLeast) / (1 + iterations), interval: [at(alpha), at(1 - alpha)], count: total };
+  return {
+    ece: observed,
+    expectedEce,
+    excess: observed - expectedEce,
+    pValue: (1 + atLeast) / (1 + iterations),
+    interval: [at(alpha), at(1 - alpha)],
+    count: total,
+  };
 }

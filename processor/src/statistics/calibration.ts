@@ -73,7 +73,8 @@ export function calibration(s: LabelSplitScores, opts: CalibrationOptions = {}):
   for (let i = 0; i < k; i++) {
     while (bin < B - 1 && sb.hi[i]! > (bin + 1) / B + 1e-12) {
       bin++;
-      if (sb.lo[i]! < bin / B - 1e-12) throw new StatisticsInputError(`calibration bin edge ${bin / B} is not a score boundary`);
+      if (sb.lo[i]! < bin / B - 1e-12)
+        throw new StatisticsInputError(`calibration bin edge ${bin / B} is not a score boundary`);
     }
     binCount[bin] += rowsIn(i);
     binPos[bin] += sb.positive[i]!;

@@ -39,7 +39,9 @@ export function categoricalDrift(
   const p = categories.map((k) => reference[k] ?? 0);
   const q = categories.map((k) => current[k] ?? 0);
   const stats = binnedDrift(p, q, opts);
-  const unseen = Object.keys(current).filter((k) => (reference[k] ?? 0) === 0 && (current[k] ?? 0) > 0).sort();
+  const unseen = Object.keys(current)
+    .filter((k) => (reference[k] ?? 0) === 0 && (current[k] ?? 0) > 0)
+    .sort();
   const unseenCount = unseen.reduce((s, k) => s + current[k]!, 0);
   return {
     ...stats,

@@ -133,10 +133,17 @@ export interface EstimatedPerformance {
  * `counts` must be on the map's boundaries and `threshold` one of them.
  * Reference: NannyML CBPE (docs, "Estimation of Performance of the Monitored Model").
  */
-export function estimatePerformance(map: CalibrationMap, counts: readonly number[], threshold = 0.5): EstimatedPerformance {
+export function estimatePerformance(
+  map: CalibrationMap,
+  counts: readonly number[],
+  threshold = 0.5,
+): EstimatedPerformance {
   checkBoundaries(map.boundaries, 'calibration map boundaries');
   const k = map.boundaries.length + 1;
-  if (counts.length !== k) throw new StatisticsInputError(`mismatched boundaries: the calibration map has ${k} buckets, the score histogram ${counts.length}`);
+  if (counts.length !== k)
+    throw new StatisticsInputError(
+      `mismatched boundaries: the calibration map has ${k} buckets, the score histogram ${counts.length}`,
+    );
   const n = checkCounts(counts, 'score counts');
   if (n <= 0) throw new StatisticsInputError('performance estimate: the score histogram is empty');
   const positive = counts.map((c, i) => c * map.probability[i]!);

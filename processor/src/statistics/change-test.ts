@@ -57,7 +57,15 @@ export const VERDICT_DEFAULTS: VerdictLimits = {
 };
 
 /** `degraded`/`spike`/`shift` flag the window; the others do not. */
-export type ChangeVerdict = 'degraded' | 'no_degradation' | 'shift' | 'no_shift' | 'spike' | 'no_spike' | 'insufficient_data' | 'insufficient_resolution';
+export type ChangeVerdict =
+  | 'degraded'
+  | 'no_degradation'
+  | 'shift'
+  | 'no_shift'
+  | 'spike'
+  | 'no_spike'
+  | 'insufficient_data'
+  | 'insufficient_resolution';
 
 /** Verdicts that flag a window (an alert condition). */
 export const FLAGGING_VERDICTS: readonly ChangeVerdict[] = ['degraded', 'shift', 'spike'];
@@ -94,7 +102,18 @@ export interface Proportion {
 export const fmt = (x: number): string => (x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toFixed(3));
 export const pct = (x: number): string => `${(x * 100).toFixed(x !== 0 && Math.abs(x) < 0.01 ? 2 : 1)}%`;
 
-const NON_NEGATIVE = ['maxAccuracyDrop', 'maxRocAucDrop', 'maxEceIncrease', 'minShareDifference', 'maxMissingIncrease', 'maxInvalidIncrease', 'maxOutOfRangeIncrease', 'maxNewCategoryIncrease', 'maxBusinessValueDrop', 'minCount'] as const;
+const NON_NEGATIVE = [
+  'maxAccuracyDrop',
+  'maxRocAucDrop',
+  'maxEceIncrease',
+  'minShareDifference',
+  'maxMissingIncrease',
+  'maxInvalidIncrease',
+  'maxOutOfRangeIncrease',
+  'maxNewCategoryIncrease',
+  'maxBusinessValueDrop',
+  'minCount',
+] as const;
 
 /** Limits this module resolved and checked (frozen): resolving one of them again returns it. */
 const resolved = new WeakSet<object>();
@@ -105,23 +124,51 @@ export function resolveLimits(l: Partial<VerdictLimits>): VerdictLimits {
   const o = { ...VERDICT_DEFAULTS, ...l };
   if (!(o.alpha > 0 && o.alpha < 0.5)) throw new StatisticsInputError(`alpha must be in (0, 0.5), got ${o.alpha}`);
   for (const k of NON_NEGATIVE) {
-    if (!(o[k] >= 0 && Number.isFinite(o[k]))) throw new StatisticsInputError(`${k} must be a non-negative number, got ${o[k]}`);
+    if (!(o[k] >= 0 && Number.isFinite(o[k])))
+      throw new StatisticsInputError(`${k} must be a non-negative number, got ${o[k]}`);
   }
-  if (!(o.maxShareRatio >= 1)) throw new StatisticsInputError(`maxShareRatio must be at least 1, got ${o.maxShareRatio}`);
+  if (!(o.maxShareRatio >= 1))
+    throw new StatisticsInputError(`maxShareRatio must be at least 1, got ${o.maxShareRatio}`);
   resolved.add(Object.freeze(o));
   return o;
 }
 
-export function insufficient(limit: number, count: number, why: string, current: number | null = null, reference: number | null = null, verdict: 'insufficient_data' | 'insufficient_resolution' = 'insufficient_data'): ChangeTest {
-  return { verdict, current, reference, difference: null, interval: null, pValue: null, significant: false, largeEffect: false, limit, count, reasons: [why] };
+export function insufficient(
+  limit: number,
+  count: number,
+  why: string,
+  current: number | null = null,
+  reference: number | null = null,
+  verdict: 'insufficient_data' | 'insufficient_resolution' = 'insufficient_data',
+): ChangeTest {
+  return {
+    verdict,
+    current,
+    reference,
+    difference: null,
+    interval: null,
+    pValue: null,
+    significant: false,
+    largeEffect: false,
+    limit,
+    count,
+    reasons: [why],
+  };
 }
 
 /** Both proportions, or the insufficient_data verdict when the reference is empty or the window too small. */
-export function proportions(current: Proportion, reference: Proportion, limit: number, o: VerdictLimits, rows: string): ChangeTest | { cur: number; ref: number } {
+export function proportions(
+  current: Proportion,
+  reference: Proportion,
+  limit: number,
+  o: VerdictLimits,
+  rows: string,
+): ChangeTest | { cur: number; ref: number } {
   const cur = current.total > 0 ? current.count / current.total : null;
   if (reference.total <= 0) return insufficient(limit, current.total, `the reference has no ${rows}`, cur);
   const ref = reference.count / reference.total;
-  if (current.total < o.minCount) return insufficient(limit, current.total, `${current.total} ${rows} < minimum ${o.minCount}`, cur, ref);
+  if (current.total < o.minCount)
+    return insufficient(limit, current.total, `${current.total} ${rows} < minimum ${o.minCount}`, cur, ref);
   return { cur: cur!, ref };
 }
 
@@ -135,8 +182,17 @@ export function beyond(interval: readonly [number, number], limit: number, large
 /** P(Z <= z) for a standard normal Z. */
 export const lowerTail = (z: number): number => (z < 0 ? normalTwoSidedP(z) / 2 : 1 - normalTwoSidedP(z) / 2);
 
-export function decided(flag: ChangeVerdict, pass: ChangeVerdict, t: Omit<ChangeTest, 'verdict' | 'reasons'>, alpha: number, effect: string): ChangeTest {
-  const reasons = [`${t.significant ? 'significant' : 'not significant'}: p ${fmt(t.pValue!)} ${t.significant ? '<=' : '>'} alpha ${alpha}`, `${t.largeEffect ? 'large effect' : 'small effect'}: ${effect}`];
+export function decided(
+  flag: ChangeVerdict,
+  pass: ChangeVerdict,
+  t: Omit<ChangeTest, 'verdict' | 'reasons'>,
+  alpha: number,
+  effect: string,
+): ChangeTest {
+  const reasons = [
+    `${t.significant ? 'significant' : 'not significant'}: p ${fmt(t.pValue!)} ${t.significant ? '<=' : '>'} alpha ${alpha}`,
+    `${t.largeEffect ? 'large effect' : 'small effect'}: ${effect}`,
+  ];
   return { verdict: t.significant && t.largeEffect ? flag : pass, ...t, reasons };
 }
 
@@ -146,12 +202,35 @@ export function decided(flag: ChangeVerdict, pass: ChangeVerdict, t: Omit<Change
  * difference at 1 - 2 alpha. `spike` when p <= alpha and the interval lies above `limit`.
  * `what` names the rate in the reasons ("missing"), `rows` what is counted ("rows with this feature").
  */
-export function riseTest(current: Proportion, reference: Proportion, limit: number, o: VerdictLimits, what: string, rows: string): ChangeTest {
+export function riseTest(
+  current: Proportion,
+  reference: Proportion,
+  limit: number,
+  o: VerdictLimits,
+  what: string,
+  rows: string,
+): ChangeTest {
   const p = proportions(current, reference, limit, o, rows);
   if ('verdict' in p) return p;
   const { cur, ref } = p;
   const pValue = fisherExactOneSided(current.count, current.total, reference.count, reference.total, 'greater');
   const t = twoProportionTest(reference.count, reference.total, current.count, current.total, 2 * o.alpha);
   const large = t.interval[0] >= limit;
-  return decided('spike', 'no_spike', { current: cur, reference: ref, difference: cur - ref, interval: t.interval, pValue, significant: pValue <= o.alpha, largeEffect: large, limit, count: current.total }, o.alpha, `${what} ${pct(cur)} vs ${pct(ref)}: ${beyond(t.interval, limit, large, 'rise')}`);
+  return decided(
+    'spike',
+    'no_spike',
+    {
+      current: cur,
+      reference: ref,
+      difference: cur - ref,
+      interval: t.interval,
+      pValue,
+      significant: pValue <= o.alpha,
+      largeEffect: large,
+      limit,
+      count: current.total,
+    },
+    o.alpha,
+    `${what} ${pct(cur)} vs ${pct(ref)}: ${beyond(t.interval, limit, large, 'rise')}`,
+  );
 }

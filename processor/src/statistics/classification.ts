@@ -57,7 +57,8 @@ export function confusionAtThreshold(s: LabelSplitScores, threshold = 0.5): Bina
   checkProbability(threshold, 'threshold');
   const sb = scoreBuckets(s);
   const cut = s.boundaries.findIndex((b) => Math.abs(b - threshold) <= 1e-12);
-  if (cut < 0) throw new StatisticsInputError(`threshold ${threshold} is not a score boundary, so counts at it are not exact`);
+  if (cut < 0)
+    throw new StatisticsInputError(`threshold ${threshold} is not a score boundary, so counts at it are not exact`);
   let tp = 0;
   let fp = 0;
   for (let i = cut + 1; i < sb.lo.length; i++) {

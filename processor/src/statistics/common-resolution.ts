@@ -81,7 +81,8 @@ export function isolatedCell(c: CommonCells, counts: Float64Array, k: number): b
   return !(k + 1 < c.cells && counts[k + 1]! > 0 && c.lower[k + 1] === c.upper[k]);
 }
 
-export type CommonResolution = { readonly ok: true; readonly cells: CommonCells } | { readonly ok: false; readonly reason: string };
+export type CommonResolution =
+  { readonly ok: true; readonly cells: CommonCells } | { readonly ok: false; readonly reason: string };
 
 /** 2^e for every integer e a bucket bound can have (exact; 0 below the subnormals, Infinity above). */
 const POW2_MIN = -1100;
@@ -139,7 +140,8 @@ function runs(b: ExponentialBuckets, by: number, what: string, out: Runs = new R
   out.n = 0;
   for (let i = 0; i < c.length; i++) {
     const v = c[i]!;
-    if (!(v >= 0) || !Number.isFinite(v)) throw new StatisticsInputError(`${what}: bucket ${b.offset + i} count is negative or not finite (${v})`);
+    if (!(v >= 0) || !Number.isFinite(v))
+      throw new StatisticsInputError(`${what}: bucket ${b.offset + i} count is negative or not finite (${v})`);
     if (v === 0) continue;
     const idx = (b.offset + i) >> by;
     if (out.n > 0 && out.index[out.n - 1] === idx) out.count[out.n - 1]! += v;
@@ -153,17 +155,25 @@ function runs(b: ExponentialBuckets, by: number, what: string, out: Runs = new R
 }
 
 function checkExponential(h: ExponentialHistogram, what: string): void {
-  if (!Number.isInteger(h.scale) || h.scale < -10 || h.scale > 20) throw new StatisticsInputError(`${what}: scale ${h.scale} is outside [-10, 20]`);
+  if (!Number.isInteger(h.scale) || h.scale < -10 || h.scale > 20)
+    throw new StatisticsInputError(`${what}: scale ${h.scale} is outside [-10, 20]`);
   const zt = h.zeroThreshold ?? 0;
-  if (!(zt >= 0) || !Number.isFinite(zt)) throw new StatisticsInputError(`${what}: zero threshold ${zt} is negative or not finite`);
-  if (!(h.zeroCount >= 0) || !Number.isFinite(h.zeroCount)) throw new StatisticsInputError(`${what}: zero count ${h.zeroCount} is negative or not finite`);
-  if (!Number.isInteger(h.positive.offset) || !Number.isInteger(h.negative.offset)) throw new StatisticsInputError(`${what}: bucket offsets must be integers`);
+  if (!(zt >= 0) || !Number.isFinite(zt))
+    throw new StatisticsInputError(`${what}: zero threshold ${zt} is negative or not finite`);
+  if (!(h.zeroCount >= 0) || !Number.isFinite(h.zeroCount))
+    throw new StatisticsInputError(`${what}: zero count ${h.zeroCount} is negative or not finite`);
+  if (!Number.isInteger(h.positive.offset) || !Number.isInteger(h.negative.offset))
+    throw new StatisticsInputError(`${what}: bucket offsets must be integers`);
   checkMinMax(h, what);
 }
 
 /** Throws unless min and max, where given, are finite with min <= max. */
 function checkMinMax(h: NumericHistogram, what: string): void {
-  if ((h.min !== undefined && !Number.isFinite(h.min)) || (h.max !== undefined && !Number.isFinite(h.max)) || (h.min !== undefined && h.max !== undefined && h.min > h.max)) {
+  if (
+    (h.min !== undefined && !Number.isFinite(h.min)) ||
+    (h.max !== undefined && !Number.isFinite(h.max)) ||
+    (h.min !== undefined && h.max !== undefined && h.min > h.max)
+  ) {
     throw new StatisticsInputError(`${what}: min ${h.min} and max ${h.max} must be finite with min <= max`);
   }
 }
@@ -188,7 +198,8 @@ function sideAt(h: ExponentialHistogram, scale: number, what: string, pos: Runs,
   runs(h.positive, h.scale - scale, what, pos);
   runs(h.negative, h.scale - scale, what, neg);
   const sum = total(pos) + total(neg) + h.zeroCount;
-  if (Math.abs(sum - h.count) > 1e-9 * Math.max(1, sum)) throw new StatisticsInputError(`${what}: bucket counts add up to ${sum} but count is ${h.count}`);
+  if (Math.abs(sum - h.count) > 1e-9 * Math.max(1, sum))
+    throw new StatisticsInputError(`${what}: bucket counts add up to ${sum} but count is ${h.count}`);
   return { pos, neg, zero: h.zeroCount, skipPos: 0, skipNeg: 0 };
 }
 
@@ -196,7 +207,14 @@ function sideAt(h: ExponentialHistogram, scale: number, what: string, pos: Runs,
  * Folds the runs of `x` whose buckets start below the zero threshold `zt` into the side's zero
  * count; returns how far the zero cell must reach (the largest upper bound folded).
  */
-function foldBelow(x: Runs, zt: number, scale: number, table: Float64Array | undefined, s: Side, positive: boolean): number {
+function foldBelow(
+  x: Runs,
+  zt: number,
+  scale: number,
+  table: Float64Array | undefined,
+  s: Side,
+  positive: boolean,
+): number {
   let reach = zt;
   let i = 0;
   while (i < x.n && lowerBound(x.index[i]!, scale, table) < zt) {
@@ -317,7 +335,12 @@ export function exponentialAsExplicit(h: ExponentialHistogram): ExplicitHistogra
   return explicitFromExponential(h);
 }
 
-function explicitCells(ref: ExplicitHistogram, cur: ExplicitHistogram, note: string | null, out: CellBuffers): CommonCells {
+function explicitCells(
+  ref: ExplicitHistogram,
+  cur: ExplicitHistogram,
+  note: string | null,
+  out: CellBuffers,
+): CommonCells {
   const b = ref.boundaries;
   const n = b.length + 1;
   out.reserve(n);
@@ -347,7 +370,8 @@ function explicitCells(ref: ExplicitHistogram, cur: ExplicitHistogram, note: str
   };
 }
 
-const sameBoundaries = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+const sameBoundaries = (a: readonly number[], b: readonly number[]): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
@@ -361,7 +385,10 @@ export function commonResolution(reference: NumericHistogram, current: NumericHi
   const c = r.cells;
   // the buffers may be longer than the cells: hand out exactly the cells
   const cut = (a: Float64Array): Float64Array => (a.length === c.cells ? a : a.slice(0, c.cells));
-  return { ok: true, cells: { ...c, lower: cut(c.lower), upper: cut(c.upper), reference: cut(c.reference), current: cut(c.current) } };
+  return {
+    ok: true,
+    cells: { ...c, lower: cut(c.lower), upper: cut(c.upper), reference: cut(c.reference), current: cut(c.current) },
+  };
 }
 
 /**
@@ -396,7 +423,11 @@ function resolve(reference: NumericHistogram, current: NumericHistogram, out: Ce
     const r = rebinExplicit(source, target.boundaries);
     if (r.ok) {
       const note = `${moved} histogram re-binned onto the ${moved === 'current' ? 'reference' : 'current'}'s ${target.boundaries.length} boundaries (${pct(r.interpolatedFraction)} of its count interpolated)`;
-      return { ok: true, cells: moved === 'current' ? explicitCells(ref, r.histogram, note, out) : explicitCells(r.histogram, cur, note, out) };
+      return {
+        ok: true,
+        cells:
+          moved === 'current' ? explicitCells(ref, r.histogram, note, out) : explicitCells(r.histogram, cur, note, out),
+      };
     }
     reasons.push(`${moved} onto the ${moved === 'current' ? 'reference' : 'current'}'s boundaries: ${r.reason}`);
   }

@@ -97,7 +97,12 @@ export interface NumericComparison {
   readonly completeShift: boolean;
 }
 
-function empty(referenceCount: number, currentCount: number, status: 'insufficient_resolution' | 'insufficient_data', reason: string): NumericComparison {
+function empty(
+  referenceCount: number,
+  currentCount: number,
+  status: 'insufficient_resolution' | 'insufficient_data',
+  reason: string,
+): NumericComparison {
   return {
     status,
     reason,
@@ -130,7 +135,8 @@ function oneCellReason(c: CommonCells): string | null {
   }
   const lo = c.lower[only]!;
   const hi = c.upper[only]!;
-  if (c.referenceMin !== undefined && c.referenceMin === c.referenceMax) return `the reference is constant (all ${fmt(c.referenceCount)} values are ${fmt(c.referenceMin)})`;
+  if (c.referenceMin !== undefined && c.referenceMin === c.referenceMax)
+    return `the reference is constant (all ${fmt(c.referenceCount)} values are ${fmt(c.referenceMin)})`;
   if (lo === 0 && hi === 0) return `the reference is constant (all ${fmt(c.referenceCount)} values are 0)`;
   // negative exponential buckets are [-b^(i+1), -b^i), all others (lo, hi]
   const negative = c.kind === 'exponential' && hi <= 0;
@@ -142,7 +148,12 @@ function oneCellReason(c: CommonCells): string | null {
 
 /** True when the ranges provably do not overlap. */
 function rangesApart(c: CommonCells): boolean {
-  if (c.referenceMin !== undefined && c.referenceMax !== undefined && c.currentMin !== undefined && c.currentMax !== undefined) {
+  if (
+    c.referenceMin !== undefined &&
+    c.referenceMax !== undefined &&
+    c.currentMin !== undefined &&
+    c.currentMax !== undefined
+  ) {
     return c.currentMin > c.referenceMax || c.currentMax < c.referenceMin;
   }
   // from the cells: every current cell above (or below) every reference cell
@@ -164,7 +175,11 @@ function rangesApart(c: CommonCells): boolean {
 }
 
 function wasserstein(c: CommonCells): number {
-  if (c.explicit !== undefined) return wassersteinOfPieces(explicitPieces(c.explicit.reference, REF_CDF), explicitPieces(c.explicit.current, CUR_CDF));
+  if (c.explicit !== undefined)
+    return wassersteinOfPieces(
+      explicitPieces(c.explicit.reference, REF_CDF),
+      explicitPieces(c.explicit.current, CUR_CDF),
+    );
   return wassersteinOfCells(c);
 }
 
@@ -195,19 +210,34 @@ function wasserstein(c: CommonCells): number {
  * Counts may be huge or fractional (cumulative and re-binned histograms). Malformed histograms
  * or options throw a StatisticsInputError.
  */
-export function compareNumeric(reference: NumericHistogram, current: NumericHistogram, opts: CompareNumericOptions = {}): NumericComparison {
+export function compareNumeric(
+  reference: NumericHistogram,
+  current: NumericHistogram,
+  opts: CompareNumericOptions = {},
+): NumericComparison {
   const alpha = opts.alpha ?? DEFAULT_ALPHA;
   checkProbability(alpha, 'alpha');
   const bins = opts.bins ?? 10;
-  if (!(Number.isInteger(bins) && bins >= 2)) throw new StatisticsInputError(`bins must be an integer >= 2, got ${bins}`);
+  if (!(Number.isInteger(bins) && bins >= 2))
+    throw new StatisticsInputError(`bins must be an integer >= 2, got ${bins}`);
   if (opts.decileEdges !== undefined) checkBoundaries(opts.decileEdges, 'decile edges');
-  for (const [h, what] of [[reference, 'reference'], [current, 'current']] as const) {
-    if (!(h.count >= 0) || !Number.isFinite(h.count)) throw new StatisticsInputError(`${what} histogram: count is negative or not finite (${h.count})`);
+  for (const [h, what] of [
+    [reference, 'reference'],
+    [current, 'current'],
+  ] as const) {
+    if (!(h.count >= 0) || !Number.isFinite(h.count))
+      throw new StatisticsInputError(`${what} histogram: count is negative or not finite (${h.count})`);
   }
   const n = reference.count;
   const m = current.count;
   const common = commonResolutionScratch(reference, current);
-  if (n === 0 || m === 0) return empty(n, m, 'insufficient_data', n === 0 ? 'the reference has no values' : 'no values in the current window');
+  if (n === 0 || m === 0)
+    return empty(
+      n,
+      m,
+      'insufficient_data',
+      n === 0 ? 'the reference has no values' : 'no values in the current window',
+    );
   if (!common.ok) return empty(n, m, 'insufficient_resolution', common.reason);
   const c = common.cells;
   const resolution: ComparisonResolution = { kind: c.kind, scale: c.scale, cells: c.cells, note: c.note };
@@ -248,7 +278,12 @@ export function compareNumeric(reference: NumericHistogram, current: NumericHist
   const shares: NumericBin[] = [];
   for (let j = 0; j < cut.reference.length; j++) {
     if (cut.reference[j]! + cut.current[j]! > 0) nonEmpty++;
-    shares.push({ lower: j > 0 ? cut.edges[j - 1]! : null, upper: j < cut.edges.length ? cut.edges[j]! : null, reference: cut.reference[j]! / n, current: cut.current[j]! / m });
+    shares.push({
+      lower: j > 0 ? cut.edges[j - 1]! : null,
+      upper: j < cut.edges.length ? cut.edges[j]! : null,
+      reference: cut.reference[j]! / n,
+      current: cut.current[j]! / m,
+    });
   }
   return {
     status: 'ok',
@@ -275,6 +310,14 @@ export function compareNumeric(reference: NumericHistogram, current: NumericHist
  * effect sizes: why the bins could not be cut (then the KS fallback decides), the KS statistic
  * on the finest common buckets, and whether the ranges do not overlap at all.
  */
-export function fallbackEvidence(cmp: NumericComparison): { readonly insufficientResolution: string | null; readonly ks: number | null; readonly completeShift: boolean } {
-  return { insufficientResolution: cmp.status === 'insufficient_resolution' ? cmp.reason : null, ks: cmp.ks?.statistic ?? null, completeShift: cmp.completeShift };
+export function fallbackEvidence(cmp: NumericComparison): {
+  readonly insufficientResolution: string | null;
+  readonly ks: number | null;
+  readonly completeShift: boolean;
+} {
+  return {
+    insufficientResolution: cmp.status === 'insufficient_resolution' ? cmp.reason : null,
+    ks: cmp.ks?.statistic ?? null,
+    completeShift: cmp.completeShift,
+  };
 }

@@ -66,7 +66,14 @@ export function twoProportionTest(x1: number, n1: number, x2: number, n2: number
   const z = se0 > 0 ? (p2 - p1) / se0 : 0;
   const se = Math.sqrt((p1 * (1 - p1)) / n1 + (p2 * (1 - p2)) / n2);
   const zc = normalCritical(alpha);
-  return { difference: p2 - p1, p1, p2, z, pValue: normalTwoSidedP(z), interval: [p2 - p1 - zc * se, p2 - p1 + zc * se] };
+  return {
+    difference: p2 - p1,
+    p1,
+    p2,
+    z,
+    pValue: normalTwoSidedP(z),
+    interval: [p2 - p1 - zc * se, p2 - p1 + zc * se],
+  };
 }
 
 /**
@@ -97,7 +104,8 @@ export function wilsonInterval(x: number, n: number, alpha = 0.05): readonly [nu
  */
 export function aucStandardError(auc: number, nPos: number, nNeg: number): number {
   if (!(auc >= 0 && auc <= 1)) throw new StatisticsInputError(`AUC must be in [0, 1], got ${auc}`);
-  if (!(nPos > 0 && nNeg > 0)) throw new StatisticsInputError(`AUC standard error needs both labels (positives ${nPos}, negatives ${nNeg})`);
+  if (!(nPos > 0 && nNeg > 0))
+    throw new StatisticsInputError(`AUC standard error needs both labels (positives ${nPos}, negatives ${nNeg})`);
   const q1 = auc / (2 - auc);
   const q2 = (2 * auc * auc) / (1 + auc);
   const v = (auc * (1 - auc) + (nPos - 1) * (q1 - auc * auc) + (nNeg - 1) * (q2 - auc * auc)) / (nPos * nNeg);

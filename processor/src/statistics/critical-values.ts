@@ -72,8 +72,10 @@ function chiScale(stat: TestedStatistic, s: NullSetting): number {
 }
 
 function checkSetting(s: NullSetting): void {
-  if (!(s.referenceCount > 0 && s.currentCount > 0)) throw new StatisticsInputError('null distribution needs positive reference and current counts');
-  if (!(Number.isInteger(s.bins) && s.bins >= 1)) throw new StatisticsInputError(`bins must be a positive integer, got ${s.bins}`);
+  if (!(s.referenceCount > 0 && s.currentCount > 0))
+    throw new StatisticsInputError('null distribution needs positive reference and current counts');
+  if (!(Number.isInteger(s.bins) && s.bins >= 1))
+    throw new StatisticsInputError(`bins must be a positive integer, got ${s.bins}`);
 }
 
 const isDistance = (stat: TestedStatistic): boolean => stat === 'jensen_shannon' || stat === 'hellinger';
@@ -109,7 +111,11 @@ function cachedKolmogorovQuantile(p: number): number {
 
 /** criticalValue after the checks. */
 function unchecked(stat: TestedStatistic, s: NullSetting, alpha: number): number {
-  if (stat === 'ks') return cachedKolmogorovQuantile(1 - alpha) / Math.sqrt((s.referenceCount * s.currentCount) / (s.referenceCount + s.currentCount));
+  if (stat === 'ks')
+    return (
+      cachedKolmogorovQuantile(1 - alpha) /
+      Math.sqrt((s.referenceCount * s.currentCount) / (s.referenceCount + s.currentCount))
+    );
   if (s.bins < 2) return 0;
   const x = chiScale(stat, s) * cachedChiSquareQuantile(1 - alpha, s.bins - 1);
   return isDistance(stat) ? Math.sqrt(x) : x;
@@ -129,8 +135,10 @@ export function criticalValue(stat: TestedStatistic, s: NullSetting, alpha = DEF
 /** Asymptotic p-value of an observed `value` of `stat` under H0 (module comment); 1 with a single bin. */
 export function asymptoticPValue(stat: TestedStatistic, value: number, s: NullSetting): number {
   checkSetting(s);
-  if (!Number.isFinite(value) || value < 0) throw new StatisticsInputError(`${stat} value must be finite and non-negative, got ${value}`);
-  if (stat === 'ks') return kolmogorovSf(Math.sqrt((s.referenceCount * s.currentCount) / (s.referenceCount + s.currentCount)) * value);
+  if (!Number.isFinite(value) || value < 0)
+    throw new StatisticsInputError(`${stat} value must be finite and non-negative, got ${value}`);
+  if (stat === 'ks')
+    return kolmogorovSf(Math.sqrt((s.referenceCount * s.currentCount) / (s.referenceCount + s.currentCount)) * value);
   if (s.bins < 2) return 1;
   const x = isDistance(stat) ? value * value : value;
   return chiSquareSf(x / chiScale(stat, s), s.bins - 1);

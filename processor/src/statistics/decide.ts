@@ -1,6 +1,12 @@
 import { benjaminiHochberg } from './multiple-testing.js';
 import { StatisticsInputError } from './validate.js';
-import { DEFAULT_ALPHA, DEFAULT_MIN_JENSEN_SHANNON, DEFAULT_MIN_KS, DEFAULT_MIN_PSI, DEFAULT_MIN_ROWS } from './defaults.js';
+import {
+  DEFAULT_ALPHA,
+  DEFAULT_MIN_JENSEN_SHANNON,
+  DEFAULT_MIN_KS,
+  DEFAULT_MIN_PSI,
+  DEFAULT_MIN_ROWS,
+} from './defaults.js';
 
 export interface DecisionOptions {
   /** Level for the (BH-adjusted) p-value (default 0.01). */
@@ -98,36 +104,85 @@ export function decideDrift(e: DriftEvidence): DriftDecision {
   const ksLarge = fallback && e.ks != null && e.ks >= minKs;
   const largeEffect = psiLarge || jsLarge || ksLarge;
   if (e.currentCount < minCount) {
-    return { pValue: e.pValue, adjustedPValue: adjusted ?? null, largeEffect, verdict: 'insufficient_data', significant: false, reasons: [`${e.currentCount} current rows < minimum ${minCount}`] };
+    return {
+      pValue: e.pValue,
+      adjustedPValue: adjusted ?? null,
+      largeEffect,
+      verdict: 'insufficient_data',
+      significant: false,
+      reasons: [`${e.currentCount} current rows < minimum ${minCount}`],
+    };
   }
   // a complete shift needs no family-wide adjustment, only enough rows on both sides to be one
   if (e.completeShift === true && (e.pValue === null || e.pValue <= alpha)) {
     const significant = adjusted != null && adjusted <= alpha;
     const p = e.pValue === null ? '' : ` (p ${fmt(e.pValue)} <= alpha ${alpha} before adjustment)`;
-    return { pValue: e.pValue, adjustedPValue: adjusted ?? null, largeEffect: true, verdict: 'drift', significant, reasons: [`complete shift: the current values lie entirely outside the range of the reference values${p}`] };
+    return {
+      pValue: e.pValue,
+      adjustedPValue: adjusted ?? null,
+      largeEffect: true,
+      verdict: 'drift',
+      significant,
+      reasons: [`complete shift: the current values lie entirely outside the range of the reference values${p}`],
+    };
   }
   if (fallback) {
     const why = `insufficient resolution: ${e.insufficientResolution}; decided on KS on the finest common buckets`;
     if (e.pValue === null || adjusted == null) {
-      return { pValue: e.pValue, adjustedPValue: adjusted ?? null, largeEffect, verdict: 'insufficient_resolution', significant: false, reasons: [why, 'no KS p-value'] };
+      return {
+        pValue: e.pValue,
+        adjustedPValue: adjusted ?? null,
+        largeEffect,
+        verdict: 'insufficient_resolution',
+        significant: false,
+        reasons: [why, 'no KS p-value'],
+      };
     }
     const significant = adjusted <= alpha;
     const ksPart = e.ks != null ? `KS ${fmt(e.ks)} ${ksLarge ? '>=' : '<'} ${minKs}` : 'no KS statistic given';
-    const reasons = [why, `${significant ? 'significant' : 'not significant'}: adjusted KS p ${fmt(adjusted)} ${significant ? '<=' : '>'} alpha ${alpha}`, `${ksLarge ? 'large effect' : 'small effect'}: ${ksPart}`];
-    return { pValue: e.pValue, adjustedPValue: adjusted, largeEffect, verdict: significant && ksLarge ? 'drift' : 'insufficient_resolution', significant, reasons };
+    const reasons = [
+      why,
+      `${significant ? 'significant' : 'not significant'}: adjusted KS p ${fmt(adjusted)} ${significant ? '<=' : '>'} alpha ${alpha}`,
+      `${ksLarge ? 'large effect' : 'small effect'}: ${ksPart}`,
+    ];
+    return {
+      pValue: e.pValue,
+      adjustedPValue: adjusted,
+      largeEffect,
+      verdict: significant && ksLarge ? 'drift' : 'insufficient_resolution',
+      significant,
+      reasons,
+    };
   }
   if (e.pValue === null || adjusted == null) {
-    return { pValue: e.pValue, adjustedPValue: adjusted ?? null, largeEffect, verdict: 'insufficient_data', significant: false, reasons: ['no p-value for this feature'] };
+    return {
+      pValue: e.pValue,
+      adjustedPValue: adjusted ?? null,
+      largeEffect,
+      verdict: 'insufficient_data',
+      significant: false,
+      reasons: ['no p-value for this feature'],
+    };
   }
   const significant = adjusted <= alpha;
   const psiPart = e.psi != null ? `PSI ${fmt(e.psi)} ${psiLarge ? '>=' : '<'} ${minPsi}` : null;
   const jsPart = e.jensenShannon != null ? `JS ${fmt(e.jensenShannon)} ${jsLarge ? '>=' : '<'} ${minJs}` : null;
-  const effect = psiPart !== null && jsPart !== null ? psiPart + (largeEffect ? ' or ' : ' and ') + jsPart : (psiPart ?? jsPart ?? 'no effect size given');
+  const effect =
+    psiPart !== null && jsPart !== null
+      ? psiPart + (largeEffect ? ' or ' : ' and ') + jsPart
+      : (psiPart ?? jsPart ?? 'no effect size given');
   const reasons = [
     `${significant ? 'significant' : 'not significant'}: adjusted p ${fmt(adjusted)} ${significant ? '<=' : '>'} alpha ${alpha}`,
     `${largeEffect ? 'large effect' : 'small effect'}: ${effect}`,
   ];
-  return { pValue: e.pValue, adjustedPValue: adjusted, largeEffect, verdict: significant && largeEffect ? 'drift' : 'no_drift', significant, reasons };
+  return {
+    pValue: e.pValue,
+    adjustedPValue: adjusted,
+    largeEffect,
+    verdict: significant && largeEffect ? 'drift' : 'no_drift',
+    significant,
+    reasons,
+  };
 }
 
 /** A feature's evidence for {@link decideWindow}. */
@@ -149,10 +204,16 @@ export interface FeatureEvidence {
  * the KS fallback) form the Benjamini-Hochberg family (FDR at alpha), then each
  * gets {@link decideDrift} with its adjusted p-value.
  */
-export function decideWindow(features: readonly FeatureEvidence[], opts: DecisionOptions = {}): (DriftDecision & { readonly feature: string })[] {
+export function decideWindow(
+  features: readonly FeatureEvidence[],
+  opts: DecisionOptions = {},
+): (DriftDecision & { readonly feature: string })[] {
   const minCount = opts.minCount ?? DEFAULT_MIN_ROWS;
   const family = features.map((f, i) => ({ f, i })).filter(({ f }) => f.pValue !== null && f.currentCount >= minCount);
   const adjusted = benjaminiHochberg(family.map(({ f }) => f.pValue!));
   const byIndex = new Map(family.map(({ i }, k) => [i, adjusted[k]!] as const));
-  return features.map((f, i) => ({ feature: f.feature, ...decideDrift({ ...opts, ...f, adjustedPValue: byIndex.get(i) ?? null }) }));
+  return features.map((f, i) => ({
+    feature: f.feature,
+    ...decideDrift({ ...opts, ...f, adjustedPValue: byIndex.get(i) ?? null }),
+  }));
 }

@@ -33,7 +33,10 @@ export function delongAuc(s: LabelSplitScores): DelongAuc {
   const sb = scoreBuckets(s);
   const P = sb.positives;
   const N = sb.negatives;
-  if (P < 2 || N < 2) throw new StatisticsInputError(`DeLong variance needs at least two rows of each label (positives ${P}, negatives ${N})`);
+  if (P < 2 || N < 2)
+    throw new StatisticsInputError(
+      `DeLong variance needs at least two rows of each label (positives ${P}, negatives ${N})`,
+    );
   const k = sb.lo.length;
   const v10 = new Float64Array(k);
   const v01 = new Float64Array(k);

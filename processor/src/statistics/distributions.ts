@@ -8,7 +8,8 @@ import chisquareQuantile from '@stdlib/stats-base-dists-chisquare-quantile';
 import { StatisticsInputError, checkProbability } from './validate.js';
 
 function checkDof(dof: number): void {
-  if (!(Number.isInteger(dof) && dof > 0)) throw new StatisticsInputError(`degrees of freedom must be a positive integer, got ${dof}`);
+  if (!(Number.isInteger(dof) && dof > 0))
+    throw new StatisticsInputError(`degrees of freedom must be a positive integer, got ${dof}`);
 }
 
 /**

@@ -56,7 +56,13 @@ export interface Disparity {
 }
 
 /** Defaults of {@link FairnessOptions}. */
-export const FAIRNESS_DEFAULTS = { minCount: 30, alpha: 0.05, maxParityDifference: 0.1, maxOpportunityDifference: 0.1, minImpactRatio: 0.8 } as const;
+export const FAIRNESS_DEFAULTS = {
+  minCount: 30,
+  alpha: 0.05,
+  maxParityDifference: 0.1,
+  maxOpportunityDifference: 0.1,
+  minImpactRatio: 0.8,
+} as const;
 
 export interface FairnessOptions {
   /** Rows a slice needs to take part (default 30; for TPR, positives). */
@@ -157,29 +163,64 @@ function extremes<T extends object>(items: readonly T[], rate: (t: T) => number)
 export function fairness(inputs: readonly SliceInput[], opts: FairnessOptions = {}): Fairness {
   const minCount = opts.minCount ?? FAIRNESS_DEFAULTS.minCount;
   const alpha = opts.alpha ?? FAIRNESS_DEFAULTS.alpha;
-  const slices = inputs.filter((s) => s.counts.tp + s.counts.fp + s.counts.tn + s.counts.fn > 0).map((s) => sliceMetrics(s, minCount, alpha));
+  const slices = inputs
+    .filter((s) => s.counts.tp + s.counts.fp + s.counts.tn + s.counts.fn > 0)
+    .map((s) => sliceMetrics(s, minCount, alpha));
   const eligible = slices.filter((s) => s.eligible);
   let dpd: Disparity | null = null;
   let dir: Disparity | null = null;
   if (eligible.length >= 2) {
     const [lo, hi] = extremes(eligible, (s) => s.positiveRate);
-    const test = twoProportionTest(successes(lo.positiveRate, lo.count), lo.count, successes(hi.positiveRate, hi.count), hi.count, alpha);
+    const test = twoProportionTest(
+      successes(lo.positiveRate, lo.count),
+      lo.count,
+      successes(hi.positiveRate, hi.count),
+      hi.count,
+      alpha,
+    );
     const significant = test.pValue < alpha;
     const limitD = opts.maxParityDifference ?? FAIRNESS_DEFAULTS.maxParityDifference;
     const limitR = opts.minImpactRatio ?? FAIRNESS_DEFAULTS.minImpactRatio;
     const diff = hi.positiveRate - lo.positiveRate;
     const ratio = hi.positiveRate > 0 ? lo.positiveRate / hi.positiveRate : 1;
-    dpd = { value: diff, lowest: lo.slice, highest: hi.slice, pValue: test.pValue, limit: limitD, violated: diff > limitD && significant };
-    dir = { value: ratio, lowest: lo.slice, highest: hi.slice, pValue: test.pValue, limit: limitR, violated: ratio < limitR && significant };
+    dpd = {
+      value: diff,
+      lowest: lo.slice,
+      highest: hi.slice,
+      pValue: test.pValue,
+      limit: limitD,
+      violated: diff > limitD && significant,
+    };
+    dir = {
+      value: ratio,
+      lowest: lo.slice,
+      highest: hi.slice,
+      pValue: test.pValue,
+      limit: limitR,
+      violated: ratio < limitR && significant,
+    };
   }
   let eod: Disparity | null = null;
   const withPositives = slices.filter((s) => s.positives >= minCount && s.tpr !== null);
   if (withPositives.length >= 2) {
     const [lo, hi] = extremes(withPositives, (s) => s.tpr!);
-    const test = twoProportionTest(successes(lo.tpr!, lo.positives), lo.positives, successes(hi.tpr!, hi.positives), hi.positives, alpha);
+    const test = twoProportionTest(
+      successes(lo.tpr!, lo.positives),
+      lo.positives,
+      successes(hi.tpr!, hi.positives),
+      hi.positives,
+      alpha,
+    );
     const limit = opts.maxOpportunityDifference ?? FAIRNESS_DEFAULTS.maxOpportunityDifference;
     const diff = hi.tpr! - lo.tpr!;
-    eod = { value: diff, lowest: lo.slice, highest: hi.slice, pValue: test.pValue, limit, violated: diff > limit && test.pValue < alpha };
+    eod = {
+      value: diff,
+      lowest: lo.slice,
+      highest: hi.slice,
+      pValue: test.pValue,
+      limit,
+      violated: diff > limit && test.pValue < alpha,
+    };
   }
   return { slices, demographicParityDifference: dpd, equalOpportunityDifference: eod, disparateImpactRatio: dir };
 }

@@ -25,7 +25,13 @@ const lnChoose = (n: number, k: number): number => gammaln(n + 1) - gammaln(k + 
  * Reference: Fisher (1935), J. R. Stat. Soc. 98(1); Agresti (2013), "Categorical Data Analysis",
  * 3rd ed., 3.5.1.
  */
-export function fisherExactOneSided(x1: number, n1: number, x2: number, n2: number, alternative: 'greater' | 'less'): number {
+export function fisherExactOneSided(
+  x1: number,
+  n1: number,
+  x2: number,
+  n2: number,
+  alternative: 'greater' | 'less',
+): number {
   checkTrials(x1, n1, 'first group');
   checkTrials(x2, n2, 'second group');
   const T = n1 + n2;
@@ -40,7 +46,10 @@ export function fisherExactOneSided(x1: number, n1: number, x2: number, n2: numb
   let term = pmf(k);
   let sum = term;
   while (k !== end) {
-    const ratio = step > 0 ? ((K - k) * (n1 - k)) / ((k + 1) * (T - K - n1 + k + 1)) : (k * (T - K - n1 + k)) / ((K - k + 1) * (n1 - k + 1));
+    const ratio =
+      step > 0
+        ? ((K - k) * (n1 - k)) / ((k + 1) * (T - K - n1 + k + 1))
+        : (k * (T - K - n1 + k)) / ((K - k + 1) * (n1 - k + 1));
     k += step;
     term *= ratio;
     const before = sum;

@@ -68,7 +68,9 @@ export function histogramMoments(h: ExplicitHistogram): RawMoments {
   const p = Math.min(1, Math.max(0, raw));
   const m = lo.map((l, i) => l + p * (hi[i]! - l));
   // The sum beyond what the buckets can hold at p: an open bucket without min/max takes it.
-  const open = [h.min === undefined && c[0]! > 0 ? 0 : -1, h.max === undefined && c[n]! > 0 ? n : -1].filter((i) => i >= 0);
+  const open = [h.min === undefined && c[0]! > 0 ? 0 : -1, h.max === undefined && c[n]! > 0 ? n : -1].filter(
+    (i) => i >= 0,
+  );
   if (raw !== p && open.length === 1) {
     const i = open[0]!;
     let rest = 0;

@@ -48,7 +48,17 @@ export function ksTest(ref: ExplicitHistogram, cur: ExplicitHistogram): KsResult
  * x strictly inside cell k, from its cells (cumulative proportions `cum`, cum[k] before cell k)
  * and its min/max.
  */
-function cdfBounds(c: CommonCells, counts: Float64Array, cum: Float64Array, min: number | undefined, max: number | undefined, k: number, x: number, left: boolean, out: Float64Array): void {
+function cdfBounds(
+  c: CommonCells,
+  counts: Float64Array,
+  cum: Float64Array,
+  min: number | undefined,
+  max: number | undefined,
+  k: number,
+  x: number,
+  left: boolean,
+  out: Float64Array,
+): void {
   if (min !== undefined && (left ? x <= min : x < min)) {
     out[0] = out[1] = 0;
   } else if (max !== undefined && (left ? x > max : x >= max)) {

@@ -27,7 +27,12 @@ export interface MissingnessShift {
  * rates, their difference and Pearson's chi-square test of homogeneity on the
  * 2 x 2 table (no continuity correction; see `chiSquareTest`).
  */
-export function missingnessShift(referenceMissing: number, referencePresent: number, currentMissing: number, currentPresent: number): MissingnessShift {
+export function missingnessShift(
+  referenceMissing: number,
+  referencePresent: number,
+  currentMissing: number,
+  currentPresent: number,
+): MissingnessShift {
   const referenceRate = missingRate(referenceMissing, referencePresent);
   const currentRate = missingRate(currentMissing, currentPresent);
   return {

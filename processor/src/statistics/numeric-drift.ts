@@ -47,7 +47,12 @@ export function numericDrift(
     binned,
     ks,
     wasserstein: wassersteinDistance(reference, current),
-    critical: criticalValues({ referenceCount: reference.count, currentCount: current.count, bins: nonEmpty, alpha: opts.alpha ?? DEFAULT_ALPHA }),
+    critical: criticalValues({
+      referenceCount: reference.count,
+      currentCount: current.count,
+      bins: nonEmpty,
+      alpha: opts.alpha ?? DEFAULT_ALPHA,
+    }),
     pValue: binned.chiSquare.pValue,
     referenceBinCounts: p,
     currentBinCounts: q,

@@ -38,7 +38,11 @@ export interface OutOfRangeCount {
 /** Buckets of an explicit histogram. */
 export function explicitBuckets(h: ExplicitHistogram): Bucket[] {
   const b = h.boundaries;
-  return h.counts.map((count, i) => ({ lower: i === 0 ? -Infinity : b[i - 1]!, upper: i === b.length ? Infinity : b[i]!, count }));
+  return h.counts.map((count, i) => ({
+    lower: i === 0 ? -Infinity : b[i - 1]!,
+    upper: i === b.length ? Infinity : b[i]!,
+    count,
+  }));
 }
 
 /** Buckets of a base-2 exponential histogram (zero bucket [-t, t] as (-t - eps, t]). */
@@ -48,7 +52,11 @@ export function exponentialBuckets(h: ExponentialHistogram): Bucket[] {
   h.negative.bucketCounts.forEach((count, k) => {
     const i = h.negative.offset + k;
     // negative bucket i holds -b^(i+1) <= v < -b^i: as (lower, upper], lower just below -b^(i+1)
-    out.push({ lower: -exponentialLowerBound(i + 1, h.scale) * (1 + 1e-15), upper: -exponentialLowerBound(i, h.scale), count });
+    out.push({
+      lower: -exponentialLowerBound(i + 1, h.scale) * (1 + 1e-15),
+      upper: -exponentialLowerBound(i, h.scale),
+      count,
+    });
   });
   if (h.zeroCount > 0) out.push({ lower: -t - Number.EPSILON, upper: t, count: h.zeroCount });
   h.positive.bucketCounts.forEach((count, k) => {
@@ -83,7 +91,12 @@ export interface BucketList {
   count(i: number): number;
 }
 
-const arrayList = (b: readonly Bucket[]): BucketList => ({ length: b.length, lower: (i) => b[i]!.lower, upper: (i) => b[i]!.upper, count: (i) => b[i]!.count });
+const arrayList = (b: readonly Bucket[]): BucketList => ({
+  length: b.length,
+  lower: (i) => b[i]!.lower,
+  upper: (i) => b[i]!.upper,
+  count: (i) => b[i]!.count,
+});
 
 /**
  * The buckets of an explicit histogram as {@link explicitBuckets} gives them, without building
@@ -100,13 +113,22 @@ export function explicitBucketList(h: ExplicitHistogram): BucketList | null {
     if (!(prev - b[i - 1]! <= 0)) return null;
   }
   const last = b.length;
-  return { length: counts.length, lower: (i) => (i === 0 ? -Infinity : b[i - 1]!), upper: (i) => (i === last ? Infinity : b[i]!), count: (i) => counts[i]! };
+  return {
+    length: counts.length,
+    lower: (i) => (i === 0 ? -Infinity : b[i - 1]!),
+    upper: (i) => (i === last ? Infinity : b[i]!),
+    count: (i) => counts[i]!,
+  };
 }
 
-const asList = (b: readonly Bucket[] | BucketList): BucketList => (Array.isArray(b) ? arrayList(b as readonly Bucket[]) : (b as BucketList));
+const asList = (b: readonly Bucket[] | BucketList): BucketList =>
+  Array.isArray(b) ? arrayList(b as readonly Bucket[]) : (b as BucketList);
 
 /** The observed range of a reference's buckets (null when they hold no value). */
-export function rangeOf(buckets: readonly Bucket[] | BucketList, observed: { readonly min?: number; readonly max?: number } = {}): RangeBounds | null {
+export function rangeOf(
+  buckets: readonly Bucket[] | BucketList,
+  observed: { readonly min?: number; readonly max?: number } = {},
+): RangeBounds | null {
   const l = asList(buckets);
   let first = -1;
   let last = -1;
@@ -116,13 +138,18 @@ export function rangeOf(buckets: readonly Bucket[] | BucketList, observed: { rea
     last = i;
   }
   if (first < 0) return null;
-  const [minLow, minHigh] = observed.min !== undefined ? [observed.min, observed.min] : [l.lower(first), l.upper(first)];
+  const [minLow, minHigh] =
+    observed.min !== undefined ? [observed.min, observed.min] : [l.lower(first), l.upper(first)];
   const [maxLow, maxHigh] = observed.max !== undefined ? [observed.max, observed.max] : [l.lower(last), l.upper(last)];
   return { minLow, minHigh, maxLow, maxHigh, exact: observed.min !== undefined && observed.max !== undefined };
 }
 
 /** Values of `buckets` outside the range (see the module comment). */
-export function outOfRange(buckets: readonly Bucket[] | BucketList, range: RangeBounds, observed: { readonly min?: number; readonly max?: number } = {}): OutOfRangeCount {
+export function outOfRange(
+  buckets: readonly Bucket[] | BucketList,
+  range: RangeBounds,
+  observed: { readonly min?: number; readonly max?: number } = {},
+): OutOfRangeCount {
   const l = asList(buckets);
   let belowSure = 0;
   let belowMaybe = 0;
@@ -146,8 +173,18 @@ export function outOfRange(buckets: readonly Bucket[] | BucketList, range: Range
     return [Math.max(sure, some ? 1 : 0), sure + maybe];
   };
   return {
-    below: side(belowSure, belowMaybe, observed.min !== undefined && observed.min >= range.minHigh, observed.min !== undefined && observed.min < range.minLow),
-    above: side(aboveSure, aboveMaybe, observed.max !== undefined && observed.max <= range.maxLow, observed.max !== undefined && observed.max > range.maxHigh),
+    below: side(
+      belowSure,
+      belowMaybe,
+      observed.min !== undefined && observed.min >= range.minHigh,
+      observed.min !== undefined && observed.min < range.minLow,
+    ),
+    above: side(
+      aboveSure,
+      aboveMaybe,
+      observed.max !== undefined && observed.max <= range.maxLow,
+      observed.max !== undefined && observed.max > range.maxHigh,
+    ),
     total,
   };
 }
@@ -157,7 +194,11 @@ export function outOfRange(buckets: readonly Bucket[] | BucketList, range: Range
  * `referenceCount` reference values (see the module comment). `current` is the share (at least),
  * `reference` 2 / (N + 1).
  */
-export function outOfRangeTest(count: OutOfRangeCount, referenceCount: number, l: Partial<VerdictLimits> = {}): ChangeTest {
+export function outOfRangeTest(
+  count: OutOfRangeCount,
+  referenceCount: number,
+  l: Partial<VerdictLimits> = {},
+): ChangeTest {
   const o = resolveLimits(l);
   const limit = o.maxOutOfRangeIncrease;
   const reference = { count: 2, total: referenceCount + 1 };
@@ -168,7 +209,21 @@ export function outOfRangeTest(count: OutOfRangeCount, referenceCount: number, l
   const low = riseTest({ count: least, total: count.total }, reference, limit, o, 'outside the range', 'values');
   if (low.verdict !== 'no_spike' || least === most) return low;
   const high = riseTest({ count: most, total: count.total }, reference, limit, o, 'outside the range', 'values');
-  if (high.verdict === 'no_spike') return { ...high, reasons: [...high.reasons, `between ${least} and ${most} values outside the range (buckets straddle its edges): no spike either way`] };
+  if (high.verdict === 'no_spike')
+    return {
+      ...high,
+      reasons: [
+        ...high.reasons,
+        `between ${least} and ${most} values outside the range (buckets straddle its edges): no spike either way`,
+      ],
+    };
   const share = (n: number) => `${((100 * n) / count.total).toFixed(1)}%`;
-  return insufficient(limit, count.total, `between ${least} and ${most} values (${share(least)}-${share(most)}) lie outside the reference's range: the buckets at its edges are too coarse to tell whether they rose beyond the limit`, least / count.total, reference.count / reference.total, 'insufficient_resolution');
+  return insufficient(
+    limit,
+    count.total,
+    `between ${least} and ${most} values (${share(least)}-${share(most)}) lie outside the reference's range: the buckets at its edges are too coarse to tell whether they rose beyond the limit`,
+    least / count.total,
+    reference.count / reference.total,
+    'insufficient_resolution',
+  );
 }

@@ -67,8 +67,15 @@ export function explicitPieces(h: ExplicitHistogram, out: PiecewiseCdf): Piecewi
       a = i === 0 ? (h.min ?? b[0]!) : b[0]!;
       z = i === 0 ? b[0]! : (h.max ?? b[0]!);
     } else {
-      a = i === 0 ? b[0]! - extent(c, h.counts[1]!, b[1]! - b[0]!, h.min === undefined ? undefined : b[0]! - h.min) : b[i - 1]!;
-      z = i === n ? b[n - 1]! + extent(c, h.counts[n - 1]!, b[n - 1]! - b[n - 2]!, h.max === undefined ? undefined : h.max - b[n - 1]!) : b[i]!;
+      a =
+        i === 0
+          ? b[0]! - extent(c, h.counts[1]!, b[1]! - b[0]!, h.min === undefined ? undefined : b[0]! - h.min)
+          : b[i - 1]!;
+      z =
+        i === n
+          ? b[n - 1]! +
+            extent(c, h.counts[n - 1]!, b[n - 1]! - b[n - 2]!, h.max === undefined ? undefined : h.max - b[n - 1]!)
+          : b[i]!;
     }
     if (h.min !== undefined && h.min > a) a = h.min;
     if (h.max !== undefined && h.max < z) z = h.max;
@@ -100,5 +107,3 @@ export function slopeAt(f: PiecewiseCdf, k: number, x: number): number {
   const share = f.cum[k + 1]! - f.cum[k]!;
   return share / (hi - lo);
 }
-
-

@@ -62,13 +62,21 @@ function prefix(counts: Float64Array, cells: number, which: 0 | 1): Float64Array
  */
 function locate(c: CommonCells, cum: Float64Array, x: number): number {
   const l = cellAt(c, x);
-  if (l >= c.cells || x <= c.lower[l]!) return l < c.cells && x === c.lower[l] && c.lower[l] === c.upper[l] ? -1 - cum[l + 1]! : -1 - cum[l]!;
+  if (l >= c.cells || x <= c.lower[l]!)
+    return l < c.cells && x === c.lower[l] && c.lower[l] === c.upper[l] ? -1 - cum[l + 1]! : -1 - cum[l]!;
   if (x === c.upper[l]) return -1 - cum[l + 1]!;
   return l;
 }
 
 /** Count at or below x of `count` spread uniformly over [lo, hi] clamped to [min, max]. */
-function interpolate(lo: number, hi: number, count: number, min: number | undefined, max: number | undefined, x: number): number {
+function interpolate(
+  lo: number,
+  hi: number,
+  count: number,
+  min: number | undefined,
+  max: number | undefined,
+  x: number,
+): number {
   const a = min !== undefined && min > lo ? min : lo;
   const b = max !== undefined && max < hi ? max : hi;
   if (!(b > a)) return x >= b ? count : 0;
@@ -176,7 +184,14 @@ function referenceEdges(c: CommonCells, refCum: Float64Array, bins: number, edge
   }
 }
 
-function toBins(c: CommonCells, refCum: Float64Array, curCum: Float64Array, edges: number[], refBelow: readonly number[], source: 'given' | 'reference'): QuantileBins {
+function toBins(
+  c: CommonCells,
+  refCum: Float64Array,
+  curCum: Float64Array,
+  edges: number[],
+  refBelow: readonly number[],
+  source: 'given' | 'reference',
+): QuantileBins {
   const reference: number[] = [];
   const current: number[] = [];
   let prevR = 0;

@@ -38,16 +38,23 @@ export interface ReferenceBoundaries {
  * Non-finite values are rejected: count missing values separately (see
  * {@link missingRate}) and pass only the observed ones.
  */
-export function referenceBoundaries(values: Float64Array | readonly number[], opts: ReferenceBoundariesOptions = {}): ReferenceBoundaries {
+export function referenceBoundaries(
+  values: Float64Array | readonly number[],
+  opts: ReferenceBoundariesOptions = {},
+): ReferenceBoundaries {
   const K = opts.quantiles ?? 100;
   const D = opts.deciles ?? 10;
   if (!(Number.isInteger(K) && K >= 2)) throw new StatisticsInputError(`quantiles must be an integer >= 2, got ${K}`);
-  if (!(Number.isInteger(D) && D >= 2 && K % D === 0)) throw new StatisticsInputError(`deciles must be an integer >= 2 dividing quantiles (${K}), got ${D}`);
+  if (!(Number.isInteger(D) && D >= 2 && K % D === 0))
+    throw new StatisticsInputError(`deciles must be an integer >= 2 dividing quantiles (${K}), got ${D}`);
   const n = values.length;
   if (n === 0) throw new StatisticsInputError('reference sample is empty');
   const sorted = Float64Array.from(values);
   for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(sorted[i]!)) throw new StatisticsInputError(`reference value ${i} is not finite (${sorted[i]}); count missing values separately`);
+    if (!Number.isFinite(sorted[i]!))
+      throw new StatisticsInputError(
+        `reference value ${i} is not finite (${sorted[i]}); count missing values separately`,
+      );
   }
   sorted.sort();
   const max = sorted[n - 1]!;

@@ -113,7 +113,10 @@ export interface DriftStatistic {
   readonly display: DriftDisplay;
 }
 
-const binned = (get: (b: BinnedDrift) => number) => (s: DriftSources): DriftMeasure | null => (s.bins === null ? null : { value: get(s.bins) });
+const binned =
+  (get: (b: BinnedDrift) => number) =>
+  (s: DriftSources): DriftMeasure | null =>
+    s.bins === null ? null : { value: get(s.bins) };
 
 const ENTRIES = [
   {
@@ -128,7 +131,14 @@ const ENTRIES = [
     pValue: null,
     critical: 'psi',
     measure: binned((b) => b.psi),
-    display: { text: ['PSI (crit)', 'value (critical)'], html: [['PSI', 'value'], ['PSI crit.', 'critical']], card: ['PSI', 'value (critical)'] },
+    display: {
+      text: ['PSI (crit)', 'value (critical)'],
+      html: [
+        ['PSI', 'value'],
+        ['PSI crit.', 'critical'],
+      ],
+      card: ['PSI', 'value (critical)'],
+    },
   },
   {
     name: ML_DRIFT_STATISTIC_VALUE_KL,
@@ -213,7 +223,10 @@ const ENTRIES = [
     unit: '1',
     pValue: { metric: METRIC_ML_DRIFT_CHI_SQUARE_P_VALUE, description: 'Chi-square homogeneity p-value' },
     critical: 'chiSquare',
-    measure: (s) => (s.bins === null ? null : { value: s.bins.chiSquare.statistic, dof: s.bins.chiSquare.dof, pValue: s.bins.chiSquare.pValue }),
+    measure: (s) =>
+      s.bins === null
+        ? null
+        : { value: s.bins.chiSquare.statistic, dof: s.bins.chiSquare.dof, pValue: s.bins.chiSquare.pValue },
     display: { text: ['chi2 p', 'pValue'], html: [['χ² p', 'pValue']], card: ['χ² p', 'pValue'] },
   },
 ] as const satisfies readonly DriftStatistic[];
@@ -254,7 +267,8 @@ export function criticalValuesOf(critical: CriticalValues | null, s: DriftSource
   if (critical === null) return NO_CRITICAL_VALUES;
   if (INPUTS.every((i) => s[i] !== null)) return critical;
   const out: Record<string, number | null> = s.bins !== null ? { ...critical } : { ...NO_CRITICAL_VALUES };
-  for (const d of DRIFT_STATISTICS) if (d.critical !== null) out[d.critical] = s[d.input] !== null ? critical[d.critical] : null;
+  for (const d of DRIFT_STATISTICS)
+    if (d.critical !== null) out[d.critical] = s[d.input] !== null ? critical[d.critical] : null;
   return out as unknown as ReportCriticalValues;
 }
 
@@ -280,7 +294,8 @@ export function driftStatisticFields(s: DriftSources, critical: ReportCriticalVa
     if (criticalField !== null && d.critical !== null) out[criticalField] = critical[d.critical];
     const m = d.measure(s);
     if (m === null) continue;
-    out[field] = d.report === 'test' ? { statistic: m.value, dof: m.dof ?? 0, pValue: m.pValue ?? Number.NaN } : m.value;
+    out[field] =
+      d.report === 'test' ? { statistic: m.value, dof: m.dof ?? 0, pValue: m.pValue ?? Number.NaN } : m.value;
     if (pValueField !== null) out[pValueField] = m.pValue ?? null;
   }
   return out as DriftStatisticFields;
@@ -294,10 +309,14 @@ export interface DriftReading {
 }
 
 /** Reads one statistic back from a report's fields (for gauges and renderers). */
-export function readDriftStatistic(d: DriftStatistic, f: DriftStatisticFields & { readonly critical: ReportCriticalValues }): DriftReading {
+export function readDriftStatistic(
+  d: DriftStatistic,
+  f: DriftStatisticFields & { readonly critical: ReportCriticalValues },
+): DriftReading {
   const fields = f as unknown as Readonly<Record<string, unknown>>;
   // (reports from before a field existed may lack it)
-  const critical = d.critical !== null ? ((f.critical as Partial<ReportCriticalValues> | undefined)?.[d.critical] ?? null) : null;
+  const critical =
+    d.critical !== null ? ((f.critical as Partial<ReportCriticalValues> | undefined)?.[d.critical] ?? null) : null;
   const num = (v: unknown) => (typeof v === 'number' ? v : null);
   switch (d.report) {
     case 'test': {

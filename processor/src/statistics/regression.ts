@@ -21,6 +21,7 @@ export function regressionErrors(s: RegressionErrorSums): { readonly mae: number
   checkFinite(s.absErrorSum, 'sum of absolute errors');
   checkFinite(s.squaredErrorSum, 'sum of squared errors');
   if (!(s.count > 0)) throw new StatisticsInputError('regression errors: count must be positive');
-  if (s.absErrorSum < 0 || s.squaredErrorSum < 0) throw new StatisticsInputError('regression errors: sums must be non-negative');
+  if (s.absErrorSum < 0 || s.squaredErrorSum < 0)
+    throw new StatisticsInputError('regression errors: sums must be non-negative');
   return { mae: s.absErrorSum / s.count, rmse: Math.sqrt(s.squaredErrorSum / s.count) };
 }

@@ -13,10 +13,15 @@ export function checkSameBoundaries(ref: ExplicitHistogram, cur: ExplicitHistogr
   const a = ref.boundaries;
   const b = cur.boundaries;
   if (a.length !== b.length) {
-    throw new StatisticsInputError(`mismatched boundaries: reference has ${a.length} boundaries, current has ${b.length}; re-bin the current histogram first`);
+    throw new StatisticsInputError(
+      `mismatched boundaries: reference has ${a.length} boundaries, current has ${b.length}; re-bin the current histogram first`,
+    );
   }
   for (let i = 0; i < a.length; i++) {
-    if (a[i] !== b[i]) throw new StatisticsInputError(`mismatched boundaries: boundary ${i} is ${a[i]} in the reference and ${b[i]} in the current histogram`);
+    if (a[i] !== b[i])
+      throw new StatisticsInputError(
+        `mismatched boundaries: boundary ${i} is ${a[i]} in the reference and ${b[i]} in the current histogram`,
+      );
   }
   if (!(ref.count > 0)) throw new StatisticsInputError('reference histogram is empty');
   if (!(cur.count > 0)) throw new StatisticsInputError('current histogram is empty');

@@ -28,7 +28,10 @@ export interface LabelSplitScores {
  * histograms must share boundaries. The positive histogram's `sum`, when
  * finite, becomes `positiveScoreSum`.
  */
-export function labelSplitScores(byLabel: Readonly<Record<string, ExplicitHistogram>>, positiveLabel = '1'): LabelSplitScores {
+export function labelSplitScores(
+  byLabel: Readonly<Record<string, ExplicitHistogram>>,
+  positiveLabel = '1',
+): LabelSplitScores {
   const labels = Object.keys(byLabel);
   if (labels.length === 0) throw new StatisticsInputError('no score histograms');
   const boundaries = byLabel[labels[0]!]!.boundaries;
@@ -38,7 +41,9 @@ export function labelSplitScores(byLabel: Readonly<Record<string, ExplicitHistog
     const h = byLabel[label]!;
     assertValidExplicitHistogram(h, `score histogram for label ${label}`);
     if (h.boundaries.length !== boundaries.length || h.boundaries.some((b, i) => b !== boundaries[i])) {
-      throw new StatisticsInputError(`mismatched boundaries: score histogram for label ${label} has other boundaries than label ${labels[0]}`);
+      throw new StatisticsInputError(
+        `mismatched boundaries: score histogram for label ${label} has other boundaries than label ${labels[0]}`,
+      );
     }
     const into = label === positiveLabel ? positive : negative;
     h.counts.forEach((c, i) => (into[i]! += c));
@@ -65,15 +70,19 @@ export interface ScoreBuckets {
 export function scoreBuckets(s: LabelSplitScores): ScoreBuckets {
   const b = s.boundaries;
   checkBoundaries(b, 'score boundaries');
-  if (b.length > 0 && (b[0]! < 0 || b[b.length - 1]! > 1)) throw new StatisticsInputError('score boundaries must lie within [0, 1]');
+  if (b.length > 0 && (b[0]! < 0 || b[b.length - 1]! > 1))
+    throw new StatisticsInputError('score boundaries must lie within [0, 1]');
   const k = b.length + 1;
   if (s.positive.length !== k || s.negative.length !== k) {
-    throw new StatisticsInputError(`mismatched boundaries: ${b.length} score boundaries need ${k} counts per label, got ${s.positive.length} positive and ${s.negative.length} negative`);
+    throw new StatisticsInputError(
+      `mismatched boundaries: ${b.length} score boundaries need ${k} counts per label, got ${s.positive.length} positive and ${s.negative.length} negative`,
+    );
   }
   const positives = checkCounts(s.positive, 'positive-label counts');
   const negatives = checkCounts(s.negative, 'negative-label counts');
   if (s.scoreSums !== undefined) {
-    if (s.scoreSums.length !== k) throw new StatisticsInputError(`scoreSums has ${s.scoreSums.length} entries for ${k} buckets`);
+    if (s.scoreSums.length !== k)
+      throw new StatisticsInputError(`scoreSums has ${s.scoreSums.length} entries for ${k} buckets`);
     s.scoreSums.forEach((v, i) => checkFinite(v, `scoreSums[${i}]`));
   }
   if (s.positiveScoreSum !== undefined) checkFinite(s.positiveScoreSum, 'positiveScoreSum');

@@ -55,11 +55,13 @@ export function sliceMovements(slices: readonly SliceBins[]): SliceMovements {
   let R = 0;
   let C = 0;
   for (const s of slices) {
-    if (s.reference.length !== k || s.current.length !== k) throw new StatisticsInputError(`slice ${s.slice}: bins of different lengths`);
+    if (s.reference.length !== k || s.current.length !== k)
+      throw new StatisticsInputError(`slice ${s.slice}: bins of different lengths`);
     for (let i = 0; i < k; i++) {
       const r = s.reference[i]!;
       const c = s.current[i]!;
-      if (!(r >= 0 && c >= 0 && Number.isFinite(r) && Number.isFinite(c))) throw new StatisticsInputError(`slice ${s.slice}: counts must be finite and >= 0`);
+      if (!(r >= 0 && c >= 0 && Number.isFinite(r) && Number.isFinite(c)))
+        throw new StatisticsInputError(`slice ${s.slice}: counts must be finite and >= 0`);
       R += r;
       C += c;
     }
@@ -98,7 +100,8 @@ export interface SliceContribution {
 export function combineMovements(perDistribution: readonly SliceMovements[]): SliceContribution[] {
   const total = perDistribution.reduce((a, d) => a + d.tv, 0);
   const bySlice = new Map<string, number>();
-  for (const d of perDistribution) for (const s of d.slices) bySlice.set(s.slice, (bySlice.get(s.slice) ?? 0) + s.movement);
+  for (const d of perDistribution)
+    for (const s of d.slices) bySlice.set(s.slice, (bySlice.get(s.slice) ?? 0) + s.movement);
   return [...bySlice]
     .map(([slice, movement]) => ({ slice, movement, share: total > 0 ? movement / total : null }))
     .sort((a, b) => b.movement - a.movement || (a.slice < b.slice ? -1 : a.slice > b.slice ? 1 : 0));

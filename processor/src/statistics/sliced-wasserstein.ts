@@ -16,13 +16,16 @@ import { StatisticsInputError } from './validate.js';
  *
  * Returns null when no projection has a distance. Throws on a negative or non-finite distance.
  */
-export function slicedWasserstein(distances: readonly (number | null)[]): { readonly mean: number; readonly max: number; readonly projections: number } | null {
+export function slicedWasserstein(
+  distances: readonly (number | null)[],
+): { readonly mean: number; readonly max: number; readonly projections: number } | null {
   let sum = 0;
   let max = 0;
   let n = 0;
   for (const d of distances) {
     if (d === null) continue;
-    if (!(d >= 0) || !Number.isFinite(d)) throw new StatisticsInputError(`Wasserstein distance must be finite and >= 0, got ${d}`);
+    if (!(d >= 0) || !Number.isFinite(d))
+      throw new StatisticsInputError(`Wasserstein distance must be finite and >= 0, got ${d}`);
     sum += d;
     if (d > max) max = d;
     n++;

@@ -17,7 +17,8 @@ export function checkCounts(counts: ArrayLike<number>, what: string): number {
   let total = 0;
   for (let i = 0; i < counts.length; i++) {
     const c = counts[i]!;
-    if (!Number.isFinite(c) || c < 0) throw new StatisticsInputError(`${what}: count ${i} is negative or not finite (${c})`);
+    if (!Number.isFinite(c) || c < 0)
+      throw new StatisticsInputError(`${what}: count ${i} is negative or not finite (${c})`);
     total += c;
   }
   return total;
@@ -50,6 +51,7 @@ export function checkProbability(x: number, what: string): void {
 export function checkBoundaries(b: readonly number[], what: string): void {
   for (let i = 0; i < b.length; i++) {
     if (!Number.isFinite(b[i]!)) throw new StatisticsInputError(`${what}: boundary ${i} is not finite (${b[i]})`);
-    if (i > 0 && !(b[i]! > b[i - 1]!)) throw new StatisticsInputError(`${what}: boundaries are not strictly increasing at index ${i}`);
+    if (i > 0 && !(b[i]! > b[i - 1]!))
+      throw new StatisticsInputError(`${what}: boundaries are not strictly increasing at index ${i}`);
   }
 }

@@ -12,7 +12,20 @@
  */
 import { calibrationTest } from './calibration-test.js';
 import type { ReliabilityBin } from './calibration.js';
-import { beyond, decided, fmt, insufficient, lowerTail, pct, proportions, resolveLimits as limits, riseTest, type ChangeTest, type Proportion, type VerdictLimits } from './change-test.js';
+import {
+  beyond,
+  decided,
+  fmt,
+  insufficient,
+  lowerTail,
+  pct,
+  proportions,
+  resolveLimits as limits,
+  riseTest,
+  type ChangeTest,
+  type Proportion,
+  type VerdictLimits,
+} from './change-test.js';
 import { normalCritical, twoProportionTest } from './comparison.js';
 import { delongAuc } from './delong.js';
 import { fisherExactOneSided } from './fisher-exact.js';
@@ -28,17 +41,38 @@ export type { ChangeTest, ChangeVerdict, Proportion, VerdictLimits } from './cha
  * the difference at 1 - 2 alpha. `degraded` when p <= alpha and the interval lies below
  * -maxAccuracyDrop.
  */
-export function accuracyTest(current: { readonly correct: number; readonly count: number }, reference: { readonly correct: number; readonly count: number }, l: Partial<VerdictLimits> = {}): ChangeTest {
+export function accuracyTest(
+  current: { readonly correct: number; readonly count: number },
+  reference: { readonly correct: number; readonly count: number },
+  l: Partial<VerdictLimits> = {},
+): ChangeTest {
   const o = limits(l);
   const limit = o.maxAccuracyDrop;
   const cur = current.count > 0 ? current.correct / current.count : null;
   const ref = reference.count > 0 ? reference.correct / reference.count : null;
   if (reference.count <= 0) return insufficient(limit, current.count, 'the reference has no outcomes', cur);
-  if (current.count < o.minCount) return insufficient(limit, current.count, `${current.count} outcomes < minimum ${o.minCount}`, cur, ref);
+  if (current.count < o.minCount)
+    return insufficient(limit, current.count, `${current.count} outcomes < minimum ${o.minCount}`, cur, ref);
   const t = twoProportionTest(reference.correct, reference.count, current.correct, current.count, 2 * o.alpha);
   const pValue = lowerTail(t.z);
   const large = t.interval[1] <= -limit;
-  return decided('degraded', 'no_degradation', { current: cur, reference: ref, difference: t.difference, interval: t.interval, pValue, significant: pValue <= o.alpha, largeEffect: large, limit, count: current.count }, o.alpha, `accuracy ${fmt(cur!)} vs ${fmt(ref!)}: ${beyond(t.interval, -limit, large, 'drop')}`);
+  return decided(
+    'degraded',
+    'no_degradation',
+    {
+      current: cur,
+      reference: ref,
+      difference: t.difference,
+      interval: t.interval,
+      pValue,
+      significant: pValue <= o.alpha,
+      largeEffect: large,
+      limit,
+      count: current.count,
+    },
+    o.alpha,
+    `accuracy ${fmt(cur!)} vs ${fmt(ref!)}: ${beyond(t.interval, -limit, large, 'drop')}`,
+  );
 }
 
 /**
@@ -48,7 +82,11 @@ export function accuracyTest(current: { readonly correct: number; readonly count
  * References: DeLong et al. (1988); Hanley & McNeil (1983), Radiology 148(3) (difference of
  * independent AUCs).
  */
-export function rocAucTest(current: LabelSplitScores, reference: LabelSplitScores, l: Partial<VerdictLimits> = {}): ChangeTest {
+export function rocAucTest(
+  current: LabelSplitScores,
+  reference: LabelSplitScores,
+  l: Partial<VerdictLimits> = {},
+): ChangeTest {
   const o = limits(l);
   const limit = o.maxRocAucDrop;
   const count = current.positive.reduce((a, b) => a + b, 0) + current.negative.reduce((a, b) => a + b, 0);
@@ -74,7 +112,23 @@ export function rocAucTest(current: LabelSplitScores, reference: LabelSplitScore
   const half = normalCritical(2 * o.alpha) * se;
   const interval = [difference - half, difference + half] as const;
   const large = interval[1] <= -limit;
-  return decided('degraded', 'no_degradation', { current: w.auc, reference: r.auc, difference, interval, pValue, significant: pValue <= o.alpha, largeEffect: large, limit, count }, o.alpha, `ROC AUC ${fmt(w.auc)} vs ${fmt(r.auc)}: ${beyond(interval, -limit, large, 'drop')}`);
+  return decided(
+    'degraded',
+    'no_degradation',
+    {
+      current: w.auc,
+      reference: r.auc,
+      difference,
+      interval,
+      pValue,
+      significant: pValue <= o.alpha,
+      largeEffect: large,
+      limit,
+      count,
+    },
+    o.alpha,
+    `ROC AUC ${fmt(w.auc)} vs ${fmt(r.auc)}: ${beyond(interval, -limit, large, 'drop')}`,
+  );
 }
 
 /**
@@ -84,16 +138,40 @@ export function rocAucTest(current: LabelSplitScores, reference: LabelSplitScore
  * maxEceIncrease across its interval (the bootstrap interval of the ECE less that expectation).
  * `current` is the window's ECE, `reference` the reference's, `difference` the excess.
  */
-export function calibrationVerdict(current: readonly ReliabilityBin[], reference: readonly ReliabilityBin[], referenceEce: number | null, l: Partial<VerdictLimits> = {}, seed = 1): ChangeTest {
+export function calibrationVerdict(
+  current: readonly ReliabilityBin[],
+  reference: readonly ReliabilityBin[],
+  referenceEce: number | null,
+  l: Partial<VerdictLimits> = {},
+  seed = 1,
+): ChangeTest {
   const o = limits(l);
   const limit = o.maxEceIncrease;
   const count = current.reduce((a, b) => a + b.count, 0);
-  if (referenceEce === null || reference.every((b) => b.count === 0)) return insufficient(limit, count, 'the reference has no scored outcomes');
-  if (count < o.minCount) return insufficient(limit, count, `${count} scored outcomes < minimum ${o.minCount}`, null, referenceEce);
+  if (referenceEce === null || reference.every((b) => b.count === 0))
+    return insufficient(limit, count, 'the reference has no scored outcomes');
+  if (count < o.minCount)
+    return insufficient(limit, count, `${count} scored outcomes < minimum ${o.minCount}`, null, referenceEce);
   const t = calibrationTest(current, reference, { alpha: o.alpha, iterations: o.iterations, seed });
   const interval = [t.interval[0] - t.expectedEce, t.interval[1] - t.expectedEce] as const;
   const large = interval[0] >= limit;
-  return decided('degraded', 'no_degradation', { current: t.ece, reference: referenceEce, difference: t.excess, interval, pValue: t.pValue, significant: t.pValue <= o.alpha, largeEffect: large, limit, count }, o.alpha, `ECE ${fmt(t.ece)}, ${fmt(t.expectedEce)} expected at ${count} rows if calibrated as the reference: ${beyond(interval, limit, large, 'excess')}`);
+  return decided(
+    'degraded',
+    'no_degradation',
+    {
+      current: t.ece,
+      reference: referenceEce,
+      difference: t.excess,
+      interval,
+      pValue: t.pValue,
+      significant: t.pValue <= o.alpha,
+      largeEffect: large,
+      limit,
+      count,
+    },
+    o.alpha,
+    `ECE ${fmt(t.ece)}, ${fmt(t.expectedEce)} expected at ${count} rows if calibrated as the reference: ${beyond(interval, limit, large, 'excess')}`,
+  );
 }
 
 /**
@@ -121,7 +199,23 @@ export function shareTest(current: Proportion, reference: Proportion, l: Partial
   const ratio = ref > 0 ? cur / ref : cur > 0 ? Infinity : 1;
   const ratioText = Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : 'from none';
   const moved = `interval of the difference [${fmt(lo)}, ${fmt(hi)}]`;
-  return decided('shift', 'no_shift', { current: cur, reference: ref, difference: d, interval: t.interval, pValue, significant: pValue <= o.alpha, largeEffect: up || down, limit, count: current.total }, o.alpha, `share ${pct(cur)} vs ${pct(ref)} (${ratioText}), ${moved} ${up || down ? 'beyond' : 'not beyond'} ${limit}x and ${pct(o.minShareDifference)}`);
+  return decided(
+    'shift',
+    'no_shift',
+    {
+      current: cur,
+      reference: ref,
+      difference: d,
+      interval: t.interval,
+      pValue,
+      significant: pValue <= o.alpha,
+      largeEffect: up || down,
+      limit,
+      count: current.total,
+    },
+    o.alpha,
+    `share ${pct(cur)} vs ${pct(ref)} (${ratioText}), ${moved} ${up || down ? 'beyond' : 'not beyond'} ${limit}x and ${pct(o.minShareDifference)}`,
+  );
 }
 
 /**

@@ -172,7 +172,15 @@ function pieceVariance(p: CellPiece, x: number, n: number): number {
 }
 
 /** Places a side's cell [lo, hi] clamped to its [min, max] (a point inside the cell when they miss it) into `p`. */
-function place(p: CellPiece, before: number, share: number, lo: number, hi: number, min: number | undefined, max: number | undefined): void {
+function place(
+  p: CellPiece,
+  before: number,
+  share: number,
+  lo: number,
+  hi: number,
+  min: number | undefined,
+  max: number | undefined,
+): void {
   let a = min !== undefined && min > lo ? Math.min(min, hi) : lo;
   const b = max !== undefined && max < hi ? Math.max(max, lo) : hi;
   if (a > b) a = b;
@@ -243,7 +251,9 @@ export function wassersteinOfCells(c: CommonCells): number {
           const x1 = POINTS[i + 1]!;
           if (!(x1 > x0)) continue;
           const w = x1 - x0;
-          const peak = (x0 >= f.a && x1 <= f.b && f.b > f.a ? f.share / (4 * n) : 0) + (x0 >= g.a && x1 <= g.b && g.b > g.a ? g.share / (4 * m) : 0);
+          const peak =
+            (x0 >= f.a && x1 <= f.b && f.b > f.a ? f.share / (4 * n) : 0) +
+            (x0 >= g.a && x1 <= g.b && g.b > g.a ? g.share / (4 * m) : 0);
           const u1 = x0 + T1 * w;
           const u2 = x0 + T2 * w;
           total += expectedAbs(

@@ -33,7 +33,10 @@ export interface WelchTest {
 /** Welch's test of b against a (see the module comment). Both need at least 2 values. */
 export function welchTest(a: Moments, b: Moments, alpha = 0.05): WelchTest {
   checkProbability(alpha, 'alpha');
-  for (const [m, what] of [[a, 'first'], [b, 'second']] as const) {
+  for (const [m, what] of [
+    [a, 'first'],
+    [b, 'second'],
+  ] as const) {
     if (!(m.count >= 2 && Number.isFinite(m.mean) && m.variance >= 0 && Number.isFinite(m.variance))) {
       throw new StatisticsInputError(`welch: the ${what} group needs at least 2 values and a finite mean and variance`);
     }
@@ -45,12 +48,30 @@ export function welchTest(a: Moments, b: Moments, alpha = 0.05): WelchTest {
   if (se === 0) {
     // no spread on either side: the means differ or they do not
     const p = difference === 0 ? 1 : 0;
-    return { difference, standardError: 0, t: difference === 0 ? 0 : Math.sign(difference) * Infinity, df: a.count + b.count - 2, pLess: difference < 0 ? 0 : 1, pGreater: difference > 0 ? 0 : 1, pTwoSided: p, interval: [difference, difference] };
+    return {
+      difference,
+      standardError: 0,
+      t: difference === 0 ? 0 : Math.sign(difference) * Infinity,
+      df: a.count + b.count - 2,
+      pLess: difference < 0 ? 0 : 1,
+      pGreater: difference > 0 ? 0 : 1,
+      pTwoSided: p,
+      interval: [difference, difference],
+    };
   }
-  const df = (qa + qb) ** 2 / (qa * qa / (a.count - 1) + qb * qb / (b.count - 1));
+  const df = (qa + qb) ** 2 / ((qa * qa) / (a.count - 1) + (qb * qb) / (b.count - 1));
   const t = difference / se;
   const pLess = tCdf(t, df);
   const pGreater = tCdf(-t, df);
   const half = tQuantile(1 - alpha / 2, df) * se;
-  return { difference, standardError: se, t, df, pLess, pGreater, pTwoSided: Math.min(1, 2 * Math.min(pLess, pGreater)), interval: [difference - half, difference + half] };
+  return {
+    difference,
+    standardError: se,
+    t,
+    df,
+    pLess,
+    pGreater,
+    pTwoSided: Math.min(1, 2 * Math.min(pLess, pGreater)),
+    interval: [difference - half, difference + half],
+  };
 }

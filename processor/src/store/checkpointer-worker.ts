@@ -7,7 +7,19 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import {
-  CAUGHT_UP, type CheckpointerFailure, type CheckpointerWorkerData, COMMITS, DONE, ERRORS, LOG, MAX_LOG, MAX_MS, RUNNING, RUNS, STOP, TOTAL_MS,
+  CAUGHT_UP,
+  type CheckpointerFailure,
+  type CheckpointerWorkerData,
+  COMMITS,
+  DONE,
+  ERRORS,
+  LOG,
+  MAX_LOG,
+  MAX_MS,
+  RUNNING,
+  RUNS,
+  STOP,
+  TOTAL_MS,
 } from './checkpointer-protocol.js';
 
 interface CheckpointResult {
@@ -49,7 +61,10 @@ try {
       if (r.log > stats[MAX_LOG]!) stats[MAX_LOG] = r.log;
       seen = before;
       if (r.busy === 0 && r.checkpointed === r.log) stats[CAUGHT_UP] = before;
-      wait = Atomics.load(ctl, COMMITS) !== before || r.busy !== 0 || r.checkpointed < r.log ? data.chaseMs : data.intervalMs;
+      wait =
+        Atomics.load(ctl, COMMITS) !== before || r.busy !== 0 || r.checkpointed < r.log
+          ? data.chaseMs
+          : data.intervalMs;
     } catch {
       stats[ERRORS]!++;
       wait = data.intervalMs;

@@ -20,8 +20,21 @@
 import type { Worker } from 'node:worker_threads';
 import { startSqliteWorker } from './sqlite-worker.js';
 import {
-  CAUGHT_UP, type CheckpointerFailure, type CheckpointerWorkerData, COMMITS, CONTROL_SLOTS, DONE, ERRORS, LOG, MAX_LOG, MAX_MS, RUNNING, RUNS,
-  STAT_SLOTS, STOP, TOTAL_MS,
+  CAUGHT_UP,
+  type CheckpointerFailure,
+  type CheckpointerWorkerData,
+  COMMITS,
+  CONTROL_SLOTS,
+  DONE,
+  ERRORS,
+  LOG,
+  MAX_LOG,
+  MAX_MS,
+  RUNNING,
+  RUNS,
+  STAT_SLOTS,
+  STOP,
+  TOTAL_MS,
 } from './checkpointer-protocol.js';
 
 export interface CheckpointerStats {
@@ -95,8 +108,14 @@ export class WalCheckpointer {
   stats(): CheckpointerStats {
     const s = this.statsBuf;
     return {
-      runs: s[RUNS]!, walFrames: s[LOG]!, maxWalFrames: s[MAX_LOG]!, maxMs: s[MAX_MS]!, totalMs: s[TOTAL_MS]!, errors: s[ERRORS]!,
-      commits: Atomics.load(this.control, COMMITS), caughtUpTo: s[CAUGHT_UP]!,
+      runs: s[RUNS]!,
+      walFrames: s[LOG]!,
+      maxWalFrames: s[MAX_LOG]!,
+      maxMs: s[MAX_MS]!,
+      totalMs: s[TOTAL_MS]!,
+      errors: s[ERRORS]!,
+      commits: Atomics.load(this.control, COMMITS),
+      caughtUpTo: s[CAUGHT_UP]!,
       ...(this.failure === undefined ? {} : { failure: this.failure }),
     };
   }

@@ -103,7 +103,14 @@ class Writer {
     this.u32(n);
     this.align(8);
     if (LITTLE_ENDIAN) {
-      const view = tag === TAG_U8 ? new Uint8Array(this.ab, this.pos, n) : tag === TAG_U16 ? new Uint16Array(this.ab, this.pos, n) : tag === TAG_U32 ? new Uint32Array(this.ab, this.pos, n) : new Float64Array(this.ab, this.pos, n);
+      const view =
+        tag === TAG_U8
+          ? new Uint8Array(this.ab, this.pos, n)
+          : tag === TAG_U16
+            ? new Uint16Array(this.ab, this.pos, n)
+            : tag === TAG_U32
+              ? new Uint32Array(this.ab, this.pos, n)
+              : new Float64Array(this.ab, this.pos, n);
       view.set(a);
       this.pos += tag * n;
     } else {
@@ -181,7 +188,8 @@ class Reader {
   }
   counts(): Float64Array {
     const tag = this.u8();
-    if (tag !== TAG_U8 && tag !== TAG_U16 && tag !== TAG_U32 && tag !== TAG_F64) throw new Error(`corrupt count array (tag ${tag})`);
+    if (tag !== TAG_U8 && tag !== TAG_U16 && tag !== TAG_U32 && tag !== TAG_F64)
+      throw new Error(`corrupt count array (tag ${tag})`);
     this.align(4);
     const n = this.u32();
     this.align(8);
@@ -237,12 +245,26 @@ function stateSize(s: CumulativeState | undefined): number {
 }
 
 /** Encodes a cursor with its cumulative state. `boundsId` gives the id of an interned boundary list. */
-export function encodeCursor(c: Cursor, boundsId: (b: readonly number[]) => number, ownership: Ownership = 'copy'): Buffer {
+export function encodeCursor(
+  c: Cursor,
+  boundsId: (b: readonly number[]) => number,
+  ownership: Ownership = 'copy',
+): Buffer {
   const s = c.state;
   const counted = s === undefined ? c.counted : undefined;
   const w = writer.reset(32 + (counted === undefined ? stateSize(s) : 16 + 16 * counted.size));
   w.u8(TEMPORALITY[c.temporality]);
-  w.u8(counted !== undefined ? KIND_INTERVALS : s === undefined ? KIND_NONE : s.kind === 'sum' ? KIND_SUM : s.kind === 'histogram' ? KIND_HIST : KIND_EXP);
+  w.u8(
+    counted !== undefined
+      ? KIND_INTERVALS
+      : s === undefined
+        ? KIND_NONE
+        : s.kind === 'sum'
+          ? KIND_SUM
+          : s.kind === 'histogram'
+            ? KIND_HIST
+            : KIND_EXP,
+  );
   w.align(8);
   w.i64(c.start);
   w.i64(c.time);
@@ -290,7 +312,8 @@ export function decodeCursor(buf: Uint8Array, bounds: (id: number) => readonly n
   const r = new Reader(buf);
   const t = r.u8();
   const kind = r.u8();
-  if ((t !== TEMPORALITY.delta && t !== TEMPORALITY.cumulative) || kind > KIND_INTERVALS) throw new Error(`corrupt cursor (temporality ${t}, kind ${kind})`);
+  if ((t !== TEMPORALITY.delta && t !== TEMPORALITY.cumulative) || kind > KIND_INTERVALS)
+    throw new Error(`corrupt cursor (temporality ${t}, kind ${kind})`);
   r.align(8);
   const start = r.i64();
   const time = r.i64();
@@ -340,7 +363,9 @@ export interface ExponentialBody {
 
 /** Encodes the buckets of an exponential slot (see module doc). */
 export function encodeExponential(h: ExponentialBody, ownership: Ownership = 'copy'): Buffer {
-  const w = writer.reset(40 + countsSize(h.positive.bucketCounts.length) + 8 + countsSize(h.negative.bucketCounts.length));
+  const w = writer.reset(
+    40 + countsSize(h.positive.bucketCounts.length) + 8 + countsSize(h.negative.bucketCounts.length),
+  );
   w.u8(TAG_EXPONENTIAL);
   w.align(4);
   w.i32(h.scale);
@@ -359,7 +384,13 @@ export function isExponentialBody(b: Uint8Array): boolean {
   return b.length > 0 && b[0] === TAG_EXPONENTIAL;
 }
 
-export function decodeExponential(b: Uint8Array): { scale: number; zeroCount: number; zeroThreshold: number; positive: { offset: number; bucketCounts: Float64Array }; negative: { offset: number; bucketCounts: Float64Array } } {
+export function decodeExponential(b: Uint8Array): {
+  scale: number;
+  zeroCount: number;
+  zeroThreshold: number;
+  positive: { offset: number; bucketCounts: Float64Array };
+  negative: { offset: number; bucketCounts: Float64Array };
+} {
   const r = new Reader(b);
   if (r.u8() !== TAG_EXPONENTIAL) throw new Error('corrupt exponential histogram (tag)');
   r.align(4);
@@ -371,5 +402,11 @@ export function decodeExponential(b: Uint8Array): { scale: number; zeroCount: nu
   const pos = r.counts();
   r.align(8);
   const neg = r.counts();
-  return { scale, zeroCount, zeroThreshold, positive: { offset: posOffset, bucketCounts: pos }, negative: { offset: negOffset, bucketCounts: neg } };
+  return {
+    scale,
+    zeroCount,
+    zeroThreshold,
+    positive: { offset: posOffset, bucketCounts: pos },
+    negative: { offset: negOffset, bucketCounts: neg },
+  };
 }

@@ -19,10 +19,12 @@ export function lockStateFile(path: string): Database.Database {
     lock.pragma('busy_timeout = 0');
     lock.pragma('locking_mode = EXCLUSIVE');
     lock.exec('CREATE TABLE IF NOT EXISTS owner (pid INTEGER NOT NULL, since INTEGER NOT NULL)');
-    lock.transaction(() => {
-      lock.exec('DELETE FROM owner');
-      lock.prepare('INSERT INTO owner (pid, since) VALUES (?, ?)').run(process.pid, Date.now());
-    }).immediate();
+    lock
+      .transaction(() => {
+        lock.exec('DELETE FROM owner');
+        lock.prepare('INSERT INTO owner (pid, since) VALUES (?, ?)').run(process.pid, Date.now());
+      })
+      .immediate();
     return lock;
   } catch (e) {
     lock.close();
@@ -37,7 +39,9 @@ export class CorruptDatabaseError extends Error {
     readonly path: string,
     readonly problems: readonly string[],
   ) {
-    super(`state database ${path} is corrupt (PRAGMA quick_check: ${problems.slice(0, 5).join('; ')}); restore it from a backup or move it away to start with empty state`);
+    super(
+      `state database ${path} is corrupt (PRAGMA quick_check: ${problems.slice(0, 5).join('; ')}); restore it from a backup or move it away to start with empty state`,
+    );
     this.name = 'CorruptDatabaseError';
   }
 }
@@ -49,7 +53,9 @@ export class DatabaseInUseError extends Error {
     /** The processor that holds the file, as it recorded itself (absent when unknown). */
     readonly holder?: StateFileHolder,
   ) {
-    super(`state database ${path} is in use by another process${holder ? ` (${describeHolder(holder)})` : ''}; one processor per state file`);
+    super(
+      `state database ${path} is in use by another process${holder ? ` (${describeHolder(holder)})` : ''}; one processor per state file`,
+    );
     this.name = 'DatabaseInUseError';
   }
 }
@@ -112,7 +118,8 @@ export function autocheckpointPages(db: Database.Database, bytes: number): numbe
 export function asOpenError(path: string, e: unknown): unknown {
   if (e instanceof CorruptDatabaseError) return e;
   const code = (e as { code?: string }).code;
-  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') return new CorruptDatabaseError(path, [(e as Error).message]);
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB')
+    return new CorruptDatabaseError(path, [(e as Error).message]);
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return new DatabaseInUseError(path, recordedHolder(path));
   return e;
 }

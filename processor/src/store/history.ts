@@ -17,34 +17,52 @@ function statements(db: Database.Database) {
   return {
     putHistory: db.prepare('INSERT OR REPLACE INTO history (model_key, end, body) VALUES (?, ?, ?)'),
     // at most `limit` rows past the newest `keep` of a model (bounded work per call)
-    pruneHistory: db.prepare('DELETE FROM history WHERE rowid IN (SELECT rowid FROM history WHERE model_key = ? ORDER BY end DESC LIMIT ? OFFSET ?)'),
+    pruneHistory: db.prepare(
+      'DELETE FROM history WHERE rowid IN (SELECT rowid FROM history WHERE model_key = ? ORDER BY end DESC LIMIT ? OFFSET ?)',
+    ),
     expireHistory: db.prepare('DELETE FROM history WHERE rowid IN (SELECT rowid FROM history WHERE end < ? LIMIT ?)'),
-    expireEvaluationHistory: db.prepare('DELETE FROM evaluation_history WHERE rowid IN (SELECT rowid FROM evaluation_history WHERE window_end < ? LIMIT ?)'),
+    expireEvaluationHistory: db.prepare(
+      'DELETE FROM evaluation_history WHERE rowid IN (SELECT rowid FROM evaluation_history WHERE window_end < ? LIMIT ?)',
+    ),
     // models with a last evaluation, a rolling reference or layouts but nothing else kept
-    forgottenModels: db.prepare(
-      "SELECT model_key FROM (SELECT model_key FROM evaluations UNION SELECT model_key FROM refs WHERE kind = 'rolling' UNION SELECT model_key FROM layouts) " +
-        'WHERE model_key NOT IN (SELECT model_key FROM windows) AND model_key NOT IN (SELECT model_key FROM history) AND model_key NOT IN (SELECT model_key FROM evaluation_history) LIMIT ?',
-    ).pluck(),
+    forgottenModels: db
+      .prepare(
+        "SELECT model_key FROM (SELECT model_key FROM evaluations UNION SELECT model_key FROM refs WHERE kind = 'rolling' UNION SELECT model_key FROM layouts) " +
+          'WHERE model_key NOT IN (SELECT model_key FROM windows) AND model_key NOT IN (SELECT model_key FROM history) AND model_key NOT IN (SELECT model_key FROM evaluation_history) LIMIT ?',
+      )
+      .pluck(),
     forgetEvaluation: db.prepare('DELETE FROM evaluations WHERE model_key = ?'),
     forgetRolling: db.prepare("DELETE FROM refs WHERE model_key = ? AND kind = 'rolling'"),
     forgetLayouts: db.prepare('DELETE FROM layouts WHERE model_key = ?'),
     getHistory: db.prepare('SELECT body FROM history WHERE model_key = ? ORDER BY end').pluck(),
-    getRecentUsableHistory: db.prepare(
-      "SELECT body FROM (SELECT body, end FROM history WHERE model_key = ? AND json_extract(body, '$.belowMinRows') IS NOT 1 ORDER BY end DESC LIMIT ?) ORDER BY end",
-    ).pluck(),
-    getHistoryAfter: db.prepare('SELECT body FROM history WHERE model_key = ? AND end > ? ORDER BY end LIMIT 1').pluck(),
-    getHistoryEnds: db.prepare("SELECT MIN(json_extract(body, '$.start')) AS first, MAX(end) AS last FROM history WHERE model_key = ?"),
+    getRecentUsableHistory: db
+      .prepare(
+        "SELECT body FROM (SELECT body, end FROM history WHERE model_key = ? AND json_extract(body, '$.belowMinRows') IS NOT 1 ORDER BY end DESC LIMIT ?) ORDER BY end",
+      )
+      .pluck(),
+    getHistoryAfter: db
+      .prepare('SELECT body FROM history WHERE model_key = ? AND end > ? ORDER BY end LIMIT 1')
+      .pluck(),
+    getHistoryEnds: db.prepare(
+      "SELECT MIN(json_extract(body, '$.start')) AS first, MAX(end) AS last FROM history WHERE model_key = ?",
+    ),
     putRef: db.prepare('INSERT OR REPLACE INTO refs (model_key, kind, body, updated_at) VALUES (?, ?, ?, ?)'),
     deleteRef: db.prepare('DELETE FROM refs WHERE model_key = ? AND kind = ?'),
     getRef: db.prepare('SELECT body, updated_at FROM refs WHERE model_key = ? AND kind = ?'),
     putBaseline: db.prepare('INSERT OR REPLACE INTO baselines (model_name, model_version, body) VALUES (?, ?, ?)'),
-    putEvaluation: db.prepare('INSERT OR REPLACE INTO evaluations (model_key, window_end, body, created_at) VALUES (?, ?, ?, ?)'),
+    putEvaluation: db.prepare(
+      'INSERT OR REPLACE INTO evaluations (model_key, window_end, body, created_at) VALUES (?, ?, ?, ?)',
+    ),
     getEvaluation: db.prepare('SELECT window_end, body, created_at FROM evaluations WHERE model_key = ?'),
-    putEvaluationHistory: db.prepare('INSERT OR REPLACE INTO evaluation_history (model_key, window_end, body) VALUES (?, ?, ?)'),
+    putEvaluationHistory: db.prepare(
+      'INSERT OR REPLACE INTO evaluation_history (model_key, window_end, body) VALUES (?, ?, ?)',
+    ),
     pruneEvaluationHistory: db.prepare(
       'DELETE FROM evaluation_history WHERE rowid IN (SELECT rowid FROM evaluation_history WHERE model_key = ? ORDER BY window_end DESC LIMIT ? OFFSET ?)',
     ),
-    getEvaluationHistory: db.prepare('SELECT body FROM evaluation_history WHERE model_key = ? ORDER BY window_end').pluck(),
+    getEvaluationHistory: db
+      .prepare('SELECT body FROM evaluation_history WHERE model_key = ? ORDER BY window_end')
+      .pluck(),
   };
 }
 
@@ -60,7 +78,9 @@ export class HistoryTables {
   }
 
   loadBaselines(): BaselineFile[] {
-    return (this.db.prepare('SELECT body FROM baselines').pluck().all() as string[]).map((s) => JSON.parse(s) as BaselineFile);
+    return (this.db.prepare('SELECT body FROM baselines').pluck().all() as string[]).map(
+      (s) => JSON.parse(s) as BaselineFile,
+    );
   }
 
   /** Appends a closed window to the model's history, keeping the newest `keep` (deleting at most `limit` older ones). */
@@ -75,14 +95,22 @@ export class HistoryTables {
    * ended before `evaluationsBefore`, then what is left of forgotten models. Returns the
    * forgotten model keys with the counts (the caller drops its memory of their layouts).
    */
-  prune(historyBefore: number, evaluationsBefore: number, limit: number): { history: number; evaluations: number; forgotten: string[] } {
+  prune(
+    historyBefore: number,
+    evaluationsBefore: number,
+    limit: number,
+  ): { history: number; evaluations: number; forgotten: string[] } {
     const history = this.stmt.expireHistory.run(historyBefore, limit).changes;
-    const evaluations = history < limit ? this.stmt.expireEvaluationHistory.run(evaluationsBefore, limit - history).changes : 0;
+    const evaluations =
+      history < limit ? this.stmt.expireEvaluationHistory.run(evaluationsBefore, limit - history).changes : 0;
     let left = limit - history - evaluations;
     const forgotten: string[] = [];
     if (left > 0) {
       for (const key of this.stmt.forgottenModels.all(left) as string[]) {
-        left -= this.stmt.forgetEvaluation.run(key).changes + this.stmt.forgetRolling.run(key).changes + this.stmt.forgetLayouts.run(key).changes;
+        left -=
+          this.stmt.forgetEvaluation.run(key).changes +
+          this.stmt.forgetRolling.run(key).changes +
+          this.stmt.forgetLayouts.run(key).changes;
         forgotten.push(key);
         if (left <= 0) break;
       }
@@ -148,7 +176,10 @@ export class HistoryTables {
   }
 
   evaluation(modelKey: string): { windowEnd: number; body: unknown; createdAt: number } | undefined {
-    const r = this.stmt.getEvaluation.get(modelKey) as { window_end: number; body: string; created_at: number } | undefined;
-    return r === undefined ? undefined : { windowEnd: r.window_end, body: JSON.parse(r.body) as unknown, createdAt: r.created_at };
+    const r = this.stmt.getEvaluation.get(modelKey) as
+      { window_end: number; body: string; created_at: number } | undefined;
+    return r === undefined
+      ? undefined
+      : { windowEnd: r.window_end, body: JSON.parse(r.body) as unknown, createdAt: r.created_at };
   }
 }

@@ -204,15 +204,42 @@ export class RecordWriter {
 export type JournalOp =
   | { readonly op: typeof OP_CURSOR_INSERT; readonly id: number; readonly key: string; readonly body: Buffer }
   | { readonly op: typeof OP_CURSOR_UPDATE; readonly id: number; readonly body: Buffer }
-  | { readonly op: typeof OP_COUNTER_INSERT; readonly id: number; readonly modelKey: string; readonly slotKey: string; readonly value: number }
+  | {
+      readonly op: typeof OP_COUNTER_INSERT;
+      readonly id: number;
+      readonly modelKey: string;
+      readonly slotKey: string;
+      readonly value: number;
+    }
   | { readonly op: typeof OP_COUNTER_UPDATE; readonly id: number; readonly value: number }
   | {
-      readonly op: typeof OP_HISTOGRAM_INSERT; readonly id: number; readonly modelKey: string; readonly slotKey: string;
-      readonly count: number; readonly sum: number; readonly min: number; readonly max: number; readonly boundsId: number; readonly counts: Buffer;
+      readonly op: typeof OP_HISTOGRAM_INSERT;
+      readonly id: number;
+      readonly modelKey: string;
+      readonly slotKey: string;
+      readonly count: number;
+      readonly sum: number;
+      readonly min: number;
+      readonly max: number;
+      readonly boundsId: number;
+      readonly counts: Buffer;
     }
-  | { readonly op: typeof OP_HISTOGRAM_UPDATE; readonly id: number; readonly count: number; readonly sum: number; readonly min: number; readonly max: number; readonly counts: Buffer }
+  | {
+      readonly op: typeof OP_HISTOGRAM_UPDATE;
+      readonly id: number;
+      readonly count: number;
+      readonly sum: number;
+      readonly min: number;
+      readonly max: number;
+      readonly counts: Buffer;
+    }
   | { readonly op: typeof OP_CURSOR_DELETE | typeof OP_SLOT_DELETE; readonly id: number }
-  | ({ readonly op: typeof OP_EXPONENTIAL_INSERT; readonly id: number; readonly modelKey: string; readonly slotKey: string } & ExponentialFields)
+  | ({
+      readonly op: typeof OP_EXPONENTIAL_INSERT;
+      readonly id: number;
+      readonly modelKey: string;
+      readonly slotKey: string;
+    } & ExponentialFields)
   | ({ readonly op: typeof OP_EXPONENTIAL_UPDATE; readonly id: number } & ExponentialFields);
 
 /** The values of an exponential slot row in its journal operations (counts as `codec.encodeCounts` blobs). */
@@ -261,7 +288,17 @@ export function* readRecord(buf: Buffer): Generator<JournalOp> {
     return bytes();
   };
   const exponentialFields = (): ExponentialFields => ({
-    count: f64(), sum: f64(), min: f64(), max: f64(), scale: f64(), zeroCount: f64(), zeroThreshold: f64(), positiveOffset: f64(), negativeOffset: f64(), positive: counts(), negative: counts(),
+    count: f64(),
+    sum: f64(),
+    min: f64(),
+    max: f64(),
+    scale: f64(),
+    zeroCount: f64(),
+    zeroThreshold: f64(),
+    positiveOffset: f64(),
+    negativeOffset: f64(),
+    positive: counts(),
+    negative: counts(),
   });
   while (pos < buf.length) {
     const op = buf[pos++];
@@ -279,7 +316,18 @@ export function* readRecord(buf: Buffer): Generator<JournalOp> {
         yield { op, id: u32(), value: f64() };
         break;
       case OP_HISTOGRAM_INSERT:
-        yield { op, id: u32(), modelKey: str(), slotKey: str(), count: f64(), sum: f64(), min: f64(), max: f64(), boundsId: u32(), counts: counts() };
+        yield {
+          op,
+          id: u32(),
+          modelKey: str(),
+          slotKey: str(),
+          count: f64(),
+          sum: f64(),
+          min: f64(),
+          max: f64(),
+          boundsId: u32(),
+          counts: counts(),
+        };
         break;
       case OP_HISTOGRAM_UPDATE:
         yield { op, id: u32(), count: f64(), sum: f64(), min: f64(), max: f64(), counts: counts() };

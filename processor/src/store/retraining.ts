@@ -66,7 +66,9 @@ export class SqliteRetrainingStore implements RetrainingStore {
   ) {
     const finished = FINISHED.map((s) => `'${s}'`).join(', ');
     this.stmt = {
-      put: db.prepare('INSERT OR REPLACE INTO retraining (id, model_key, state, created_at, body) VALUES (?, ?, ?, ?, ?)'),
+      put: db.prepare(
+        'INSERT OR REPLACE INTO retraining (id, model_key, state, created_at, body) VALUES (?, ?, ?, ?, ?)',
+      ),
       prune: db.prepare(
         `DELETE FROM retraining WHERE state IN (${finished}) AND id NOT IN (SELECT id FROM retraining WHERE state IN (${finished}) ORDER BY created_at DESC, id DESC LIMIT ?)`,
       ),

@@ -20,7 +20,9 @@ function tsxHooksUrl(): string {
     try {
       tsxHooks = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
     } catch (e) {
-      throw new Error(`the store's worker threads run from TypeScript sources only with tsx installed (${(e as Error).message})`);
+      throw new Error(
+        `the store's worker threads run from TypeScript sources only with tsx installed (${(e as Error).message})`,
+      );
     }
   }
   return tsxHooks;
@@ -29,11 +31,21 @@ function tsxHooksUrl(): string {
 export type SqliteWorkerModule = 'writer-worker' | 'checkpointer-worker';
 
 /** Starts a worker running the module `name` (next to this file) with `data` as its workerData. */
-export function startSqliteWorker(name: SqliteWorkerModule, data: object, transferList: readonly TransferListItem[] = []): Worker {
+export function startSqliteWorker(
+  name: SqliteWorkerModule,
+  data: object,
+  transferList: readonly TransferListItem[] = [],
+): Worker {
   const url = new URL(`./${name}${FROM_SOURCE ? '.ts' : '.js'}`, import.meta.url);
   // A one-line script that imports the module, rather than the module file as the worker's entry:
   // an entry file would be run with the parent's options as given (`--input-type` of
   // `node -e` then refuses it, and options such as `--expose-gc` given explicitly are refused).
   const hooks = FROM_SOURCE ? `require('node:module').register(${JSON.stringify(tsxHooksUrl())}, { data: {} }); ` : '';
-  return new Worker(`${hooks}import(${JSON.stringify(url.href)});`, { eval: true, workerData: data, transferList: [...transferList], stdout: false, stderr: false });
+  return new Worker(`${hooks}import(${JSON.stringify(url.href)});`, {
+    eval: true,
+    workerData: data,
+    transferList: [...transferList],
+    stdout: false,
+    stderr: false,
+  });
 }

@@ -59,15 +59,44 @@ import { exponentialSlot, SLOT_EXPONENTIAL_BUCKETS } from '../windows/accumulato
 import { ExponentialAccumulator } from '@otel-ml/conventions';
 import type { ModelIdentity } from '../model/signals.js';
 import { parseSlotKey } from '../model/signals.js';
-import { decodeBounds, decodeCounts, decodeCursor, decodeExponential, encodeBounds, encodeCounts, encodeCursor, encodeExponential, isExponentialBody } from './codec.js';
+import {
+  decodeBounds,
+  decodeCounts,
+  decodeCursor,
+  decodeExponential,
+  encodeBounds,
+  encodeCounts,
+  encodeCursor,
+  encodeExponential,
+  isExponentialBody,
+} from './codec.js';
 import { type CheckpointerOptions, type CheckpointerStats, WalCheckpointer } from './checkpointer.js';
 import { CommitFailedError, CommitWriter, type SqlValue, type WriteBatch, type WriterStats } from './writer.js';
-import { asOpenError, autocheckpointPages, CorruptDatabaseError, HOLDER_KEY, lockStateFile, type StateFileHolder, WalSync } from './connection.js';
+import {
+  asOpenError,
+  autocheckpointPages,
+  CorruptDatabaseError,
+  HOLDER_KEY,
+  lockStateFile,
+  type StateFileHolder,
+  WalSync,
+} from './connection.js';
 import { HistoryTables } from './history.js';
 import { RETRAINING_SCHEMA, SqliteRetrainingStore, type RetrainingStore } from './retraining.js';
 import {
-  OP_COUNTER_INSERT, OP_COUNTER_UPDATE, OP_CURSOR_DELETE, OP_CURSOR_INSERT, OP_CURSOR_UPDATE, OP_EXPONENTIAL_INSERT, OP_EXPONENTIAL_UPDATE, OP_HISTOGRAM_INSERT, OP_HISTOGRAM_UPDATE,
-  OP_SLOT_DELETE, RecordWriter, readRecord, type ExponentialFields,
+  OP_COUNTER_INSERT,
+  OP_COUNTER_UPDATE,
+  OP_CURSOR_DELETE,
+  OP_CURSOR_INSERT,
+  OP_CURSOR_UPDATE,
+  OP_EXPONENTIAL_INSERT,
+  OP_EXPONENTIAL_UPDATE,
+  OP_HISTOGRAM_INSERT,
+  OP_HISTOGRAM_UPDATE,
+  OP_SLOT_DELETE,
+  RecordWriter,
+  readRecord,
+  type ExponentialFields,
 } from './journal.js';
 
 /**
@@ -122,11 +151,13 @@ const STATE_PAGE_SIZE = 16_384;
  */
 const WRITES = {
   insertBounds: 'INSERT INTO bounds (id, data) VALUES (?, ?)',
-  upsertWindow: 'INSERT OR REPLACE INTO windows (model_key, model, task, start, end, extensions) VALUES (?, ?, ?, ?, ?, ?)',
+  upsertWindow:
+    'INSERT OR REPLACE INTO windows (model_key, model, task, start, end, extensions) VALUES (?, ?, ?, ?, ?, ?)',
   upsertLayout: 'INSERT OR REPLACE INTO layouts (model_key, slot_key, bounds_id) VALUES (?, ?, ?)',
   appendJournal: 'INSERT INTO journal (seq, body) VALUES (?, ?)',
   pruneJournal: 'DELETE FROM journal WHERE seq <= ?',
-  upsertCursor: 'INSERT INTO cursors (id, stream_key, body) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body',
+  upsertCursor:
+    'INSERT INTO cursors (id, stream_key, body) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body',
   upsertSlot:
     'INSERT INTO slots (id, model_key, slot_key, value, count, sum, min, max, bounds_id, counts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
     'ON CONFLICT (id) DO UPDATE SET value = excluded.value, count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max, counts = excluded.counts',
@@ -176,7 +207,14 @@ export interface StoredWindow {
 export interface IngestChanges {
   /** Stream key → its new cursor. */
   readonly cursors: ReadonlyMap<string, Cursor>;
-  readonly windows: Iterable<{ modelKey: string; model: ModelIdentity; task: string; start: number; end: number; extensions: number }>;
+  readonly windows: Iterable<{
+    modelKey: string;
+    model: ModelIdentity;
+    task: string;
+    start: number;
+    end: number;
+    extensions: number;
+  }>;
   /** Slot → its model key. */
   readonly slots: ReadonlyMap<Slot, string>;
   readonly layouts: Iterable<[string, string, readonly number[]]>;
@@ -185,8 +223,11 @@ export interface IngestChanges {
 /** The row blob (`codec.encodeExponential`) of an exponential slot's journal operation. */
 function exponentialRowBlob(op: ExponentialFields): Buffer {
   return encodeExponential({
-    scale: op.scale, zeroCount: op.zeroCount, zeroThreshold: op.zeroThreshold,
-    positive: { offset: op.positiveOffset, bucketCounts: decodeCounts(op.positive) }, negative: { offset: op.negativeOffset, bucketCounts: decodeCounts(op.negative) },
+    scale: op.scale,
+    zeroCount: op.zeroCount,
+    zeroThreshold: op.zeroThreshold,
+    positive: { offset: op.positiveOffset, bucketCounts: decodeCounts(op.positive) },
+    negative: { offset: op.negativeOffset, bucketCounts: decodeCounts(op.negative) },
   });
 }
 
@@ -223,7 +264,12 @@ interface ProgressiveCheckpoint {
   readonly seq: number;
   readonly records: readonly { seq: number; bytes: number }[];
   /** Deletions pending at the start (done in the last transaction), and the keys they free. */
-  readonly deletes: { readonly cursors: readonly number[]; readonly slots: readonly number[]; readonly cursorKeys: ReadonlySet<string>; readonly slotModels: ReadonlySet<string> };
+  readonly deletes: {
+    readonly cursors: readonly number[];
+    readonly slots: readonly number[];
+    readonly cursorKeys: ReadonlySet<string>;
+    readonly slotModels: ReadonlySet<string>;
+  };
   /** Rows that share a key with a pending deletion: written after it. */
   readonly deferredCursors: [number, { readonly key: string; cursor: Cursor }][];
   readonly deferredSlots: [number, { readonly modelKey: string; readonly slot: Slot }][];
@@ -238,7 +284,12 @@ interface ProgressiveCheckpoint {
  * Hands `write` up to `budget` rows of `rows` not in `gone`; returns the budget left, or -1 when
  * `rows` still has some.
  */
-function takeRows<V>(rows: Iterator<[number, V]>, gone: ReadonlySet<number>, budget: number, write: (row: [number, V]) => void): number {
+function takeRows<V>(
+  rows: Iterator<[number, V]>,
+  gone: ReadonlySet<number>,
+  budget: number,
+  write: (row: [number, V]) => void,
+): number {
   let left = budget;
   while (left > 0) {
     const e = rows.next();
@@ -397,7 +448,12 @@ export class StateDb {
   static open(
     path: string,
     opts: {
-      durability?: Durability; now?: number; checkpointBytes?: number; checkpointRowsPerTransaction?: number; checkpointer?: CheckpointerOptions | false; commitWorker?: boolean;
+      durability?: Durability;
+      now?: number;
+      checkpointBytes?: number;
+      checkpointRowsPerTransaction?: number;
+      checkpointer?: CheckpointerOptions | false;
+      commitWorker?: boolean;
     } = {},
   ): StateDb {
     const transient = path === ':memory:' || path === '';
@@ -422,12 +478,16 @@ export class StateDb {
       // 'full' durability syncs the WAL explicitly, off the event loop (see `sync`)
       db.pragma('synchronous = NORMAL');
       // checkpoints run on a worker thread; the commit-time one remains as a backstop
-      autocheckpoint = autocheckpointPages(db, opts.checkpointer === false ? UNATTENDED_CHECKPOINT_BYTES : BACKSTOP_CHECKPOINT_BYTES);
+      autocheckpoint = autocheckpointPages(
+        db,
+        opts.checkpointer === false ? UNATTENDED_CHECKPOINT_BYTES : BACKSTOP_CHECKPOINT_BYTES,
+      );
       if (!transient) db.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
       const problems = (db.pragma('quick_check') as { quick_check: string }[]).map((r) => r.quick_check);
       if (problems.length !== 1 || problems[0] !== 'ok') throw new CorruptDatabaseError(path, problems);
       db.exec(SCHEMA);
-      const version = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get('schema_version') as string | undefined;
+      const version = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get('schema_version') as
+        string | undefined;
       if (version === undefined) {
         db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
         db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('created_at', String(opts.now ?? Date.now()));
@@ -459,9 +519,16 @@ export class StateDb {
       lock?.close();
       throw e;
     }
-    const checkpointer = transient || opts.checkpointer === false ? undefined : new WalCheckpointer(path, opts.checkpointer || {});
+    const checkpointer =
+      transient || opts.checkpointer === false ? undefined : new WalCheckpointer(path, opts.checkpointer || {});
     return new StateDb(
-      path, db, lock, checkpointer, writer, opts.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES, opts.durability === 'normal' || transient ? 'normal' : 'full',
+      path,
+      db,
+      lock,
+      checkpointer,
+      writer,
+      opts.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES,
+      opts.durability === 'normal' || transient ? 'normal' : 'full',
       Math.max(1, opts.checkpointRowsPerTransaction ?? DEFAULT_CHECKPOINT_ROWS_PER_TRANSACTION),
     );
   }
@@ -489,7 +556,8 @@ export class StateDb {
    * {@link CommitFailedError} of a transaction that was not committed.
    */
   sync(): Promise<void> {
-    const committed = this.writer !== undefined && !this.closed ? this.writer.committed(this.writer.lastPosted) : undefined;
+    const committed =
+      this.writer !== undefined && !this.closed ? this.writer.committed(this.writer.lastPosted) : undefined;
     if (committed === undefined) return this.syncWal();
     return this.durability === 'full' ? committed.then(() => this.syncWal()) : committed;
   }
@@ -583,7 +651,8 @@ export class StateDb {
     if (this.idByBounds.has(b)) return b;
     const alias = this.aliases.get(b);
     if (alias !== undefined) return alias;
-    const out = this.lastInterned !== undefined && sameList(this.lastInterned, b) ? this.lastInterned : this.internByText(b);
+    const out =
+      this.lastInterned !== undefined && sameList(this.lastInterned, b) ? this.lastInterned : this.internByText(b);
     if (Object.isFrozen(b)) this.aliases.set(b, out);
     this.lastInterned = out;
     return out;
@@ -643,7 +712,8 @@ export class StateDb {
   writeIngest(ch: IngestChanges): void {
     this.record.reset();
     for (const [key, c] of ch.cursors) this.writeCursor(key, c);
-    for (const w of ch.windows) this.write('upsertWindow', w.modelKey, windowModelColumn(w), w.task, w.start, w.end, w.extensions);
+    for (const w of ch.windows)
+      this.write('upsertWindow', w.modelKey, windowModelColumn(w), w.task, w.start, w.end, w.extensions);
     for (const [slot, modelKey] of ch.slots) this.writeSlot(modelKey, slot);
     for (const [modelKey, slotKey, b] of ch.layouts) this.write('upsertLayout', modelKey, slotKey, this.boundsId(b));
     this.flushBounds();
@@ -675,7 +745,12 @@ export class StateDb {
     this.progressive = {
       seq: last.seq,
       records: this.liveRecords,
-      deletes: { cursors: this.deletedCursors, slots: this.deletedSlots, cursorKeys: this.deletedCursorKeys, slotModels: this.deletedSlotModels },
+      deletes: {
+        cursors: this.deletedCursors,
+        slots: this.deletedSlots,
+        cursorKeys: this.deletedCursorKeys,
+        slotModels: this.deletedSlotModels,
+      },
       deferredCursors: [],
       deferredSlots: [],
       cursors: this.dirtyCursors.entries(),
@@ -729,11 +804,37 @@ export class StateDb {
   }
 
   private writeSlotRow([id, { modelKey, slot }]: [number, { readonly modelKey: string; readonly slot: Slot }]): void {
-    if (slot.kind === 'counter') this.write('upsertSlot', id, modelKey, slot.key, slot.value, null, null, null, null, null, null);
+    if (slot.kind === 'counter')
+      this.write('upsertSlot', id, modelKey, slot.key, slot.value, null, null, null, null, null, null);
     else if (slot.kind === 'exponential') {
       const h = slot.histogram;
-      this.write('upsertSlot', id, modelKey, slot.key, null, h.count, nullable(h.sum), nullable(expMin(h)), nullable(expMax(h)), null, encodeExponential(exponentialBody(h), 'transient'));
-    } else this.write('upsertSlot', id, modelKey, slot.key, null, slot.count, nullable(slot.sum), nullable(slot.min), nullable(slot.max), this.boundsId(slot.bounds), encodeCounts(slot.counts, 'transient'));
+      this.write(
+        'upsertSlot',
+        id,
+        modelKey,
+        slot.key,
+        null,
+        h.count,
+        nullable(h.sum),
+        nullable(expMin(h)),
+        nullable(expMax(h)),
+        null,
+        encodeExponential(exponentialBody(h), 'transient'),
+      );
+    } else
+      this.write(
+        'upsertSlot',
+        id,
+        modelKey,
+        slot.key,
+        null,
+        slot.count,
+        nullable(slot.sum),
+        nullable(slot.min),
+        nullable(slot.max),
+        this.boundsId(slot.bounds),
+        encodeCounts(slot.counts, 'transient'),
+      );
   }
 
   private writeCursor(key: string, c: Cursor): void {
@@ -764,7 +865,14 @@ export class StateDb {
         r.u8(OP_EXPONENTIAL_INSERT).u32(id).str(modelKey).str(slot.key);
         this.writeExponentialFields(id, h);
       } else {
-        r.u8(OP_HISTOGRAM_INSERT).u32(id).str(modelKey).str(slot.key).f64(slot.count).f64(slot.sum).f64(slot.min).f64(slot.max);
+        r.u8(OP_HISTOGRAM_INSERT)
+          .u32(id)
+          .str(modelKey)
+          .str(slot.key)
+          .f64(slot.count)
+          .f64(slot.sum)
+          .f64(slot.min)
+          .f64(slot.max);
         this.countWidths.set(id, r.u32(this.boundsId(slot.bounds)).counts(slot.counts));
       }
     } else if (slot.kind === 'counter') r.u8(OP_COUNTER_UPDATE).u32(id).f64(slot.value);
@@ -790,7 +898,15 @@ export class StateDb {
   private writeExponentialFields(id: number, h: ExponentialAccumulator): void {
     const r = this.record;
     const { positive, negative } = h.bucketViews();
-    r.f64(h.count).f64(h.sum).f64(expMin(h)).f64(expMax(h)).f64(h.scale).f64(h.zeroCount).f64(h.zeroThreshold).f64(positive.offset).f64(negative.offset);
+    r.f64(h.count)
+      .f64(h.sum)
+      .f64(expMin(h))
+      .f64(expMax(h))
+      .f64(h.scale)
+      .f64(h.zeroCount)
+      .f64(h.zeroThreshold)
+      .f64(positive.offset)
+      .f64(negative.offset);
     const hint = this.countWidths.get(id) ?? 0;
     const widths = r.counts(positive.bucketCounts, hint & 15) | (r.counts(negative.bucketCounts, hint >> 4) << 4);
     if (widths !== hint) this.countWidths.set(id, widths);
@@ -877,16 +993,52 @@ export class StateDb {
                 changes = s.updateCounter.run(op.value, op.id).changes;
                 break;
               case OP_HISTOGRAM_INSERT:
-                s.upsertSlot.run(op.id, op.modelKey, op.slotKey, null, op.count, nullable(op.sum), nullable(op.min), nullable(op.max), op.boundsId, op.counts);
+                s.upsertSlot.run(
+                  op.id,
+                  op.modelKey,
+                  op.slotKey,
+                  null,
+                  op.count,
+                  nullable(op.sum),
+                  nullable(op.min),
+                  nullable(op.max),
+                  op.boundsId,
+                  op.counts,
+                );
                 break;
               case OP_HISTOGRAM_UPDATE:
-                changes = s.updateHistogram.run(op.count, nullable(op.sum), nullable(op.min), nullable(op.max), op.counts, op.id).changes;
+                changes = s.updateHistogram.run(
+                  op.count,
+                  nullable(op.sum),
+                  nullable(op.min),
+                  nullable(op.max),
+                  op.counts,
+                  op.id,
+                ).changes;
                 break;
               case OP_EXPONENTIAL_INSERT:
-                s.upsertSlot.run(op.id, op.modelKey, op.slotKey, null, op.count, nullable(op.sum), nullable(op.min), nullable(op.max), null, exponentialRowBlob(op));
+                s.upsertSlot.run(
+                  op.id,
+                  op.modelKey,
+                  op.slotKey,
+                  null,
+                  op.count,
+                  nullable(op.sum),
+                  nullable(op.min),
+                  nullable(op.max),
+                  null,
+                  exponentialRowBlob(op),
+                );
                 break;
               case OP_EXPONENTIAL_UPDATE:
-                changes = s.updateHistogram.run(op.count, nullable(op.sum), nullable(op.min), nullable(op.max), exponentialRowBlob(op), op.id).changes;
+                changes = s.updateHistogram.run(
+                  op.count,
+                  nullable(op.sum),
+                  nullable(op.min),
+                  nullable(op.max),
+                  exponentialRowBlob(op),
+                  op.id,
+                ).changes;
                 break;
               case OP_CURSOR_DELETE:
                 changes = s.deleteCursorRow.run(op.id).changes;
@@ -924,7 +1076,15 @@ export class StateDb {
   }
 
   /** Writes a window's header (after an extension). */
-  writeWindow(w: { modelKey: string; model: ModelIdentity; task: string; start: number; end: number; extensions: number; partial?: readonly string[] }): void {
+  writeWindow(w: {
+    modelKey: string;
+    model: ModelIdentity;
+    task: string;
+    start: number;
+    end: number;
+    extensions: number;
+    partial?: readonly string[];
+  }): void {
     this.stmt.upsertWindow.run(w.modelKey, windowModelColumn(w), w.task, w.start, w.end, w.extensions);
     this.flushBounds();
   }
@@ -974,8 +1134,12 @@ export class StateDb {
     this.slotIds = new Map();
     this.countWidths = new Map();
     this.nextSlotId = ((this.db.prepare('SELECT max(id) FROM slots').pluck().get() as number | null) ?? 0) + 1;
-    const windows = this.db.prepare('SELECT model_key, model, task, start, end, extensions FROM windows').all() as Row[];
-    const slotStmt = this.db.prepare('SELECT id, slot_key, value, count, sum, min, max, bounds_id, counts FROM slots WHERE model_key = ?');
+    const windows = this.db
+      .prepare('SELECT model_key, model, task, start, end, extensions FROM windows')
+      .all() as Row[];
+    const slotStmt = this.db.prepare(
+      'SELECT id, slot_key, value, count, sum, min, max, bounds_id, counts FROM slots WHERE model_key = ?',
+    );
     return windows.map((w) => {
       const ids = new Map<string, number>();
       this.slotIds.set(w.model_key as string, ids);
@@ -987,16 +1151,32 @@ export class StateDb {
         if (r.bounds_id === null && isExponentialBody(r.counts as Buffer)) return this.exponentialRow(key, r);
         const bounds = this.bounds(r.bounds_id as number);
         const counts = decodeCounts(r.counts as Buffer);
-        if (counts.length !== bounds.length + 1) throw new CorruptDatabaseError(this.path, [`slot ${key}: ${counts.length} counts for ${bounds.length} bounds`]);
+        if (counts.length !== bounds.length + 1)
+          throw new CorruptDatabaseError(this.path, [
+            `slot ${key}: ${counts.length} counts for ${bounds.length} bounds`,
+          ]);
         return {
-          kind: 'histogram', key, id, bounds, counts, count: r.count as number, sum: (r.sum as number | null) ?? Number.NaN,
-          min: (r.min as number | null) ?? undefined, max: (r.max as number | null) ?? undefined,
+          kind: 'histogram',
+          key,
+          id,
+          bounds,
+          counts,
+          count: r.count as number,
+          sum: (r.sum as number | null) ?? Number.NaN,
+          min: (r.min as number | null) ?? undefined,
+          max: (r.max as number | null) ?? undefined,
         };
       });
       const { partial, ...model } = JSON.parse(w.model as string) as ModelIdentity & { partial?: string[] };
       return {
-        modelKey: w.model_key as string, model, task: w.task as string,
-        start: w.start as number, end: w.end as number, extensions: w.extensions as number, slots, ...(partial === undefined ? {} : { partial }),
+        modelKey: w.model_key as string,
+        model,
+        task: w.task as string,
+        start: w.start as number,
+        end: w.end as number,
+        extensions: w.extensions as number,
+        slots,
+        ...(partial === undefined ? {} : { partial }),
       };
     });
   }
@@ -1008,7 +1188,13 @@ export class StateDb {
       const b = decodeExponential(r.counts as Buffer);
       const h = new ExponentialAccumulator(SLOT_EXPONENTIAL_BUCKETS, b.scale);
       // at its own scale and within the budget it was written with: rebuilt exactly
-      h.add({ ...b, count, sum: (r.sum as number | null) ?? Number.NaN, min: (r.min as number | null) ?? undefined, max: (r.max as number | null) ?? undefined });
+      h.add({
+        ...b,
+        count,
+        sum: (r.sum as number | null) ?? Number.NaN,
+        min: (r.min as number | null) ?? undefined,
+        max: (r.max as number | null) ?? undefined,
+      });
       if (h.scale !== b.scale) throw new Error(`scale ${b.scale} does not fit ${SLOT_EXPONENTIAL_BUCKETS} buckets`);
       return exponentialSlot(key, parseSlotKey(key), h);
     } catch (e) {
@@ -1031,5 +1217,4 @@ export class StateDb {
     this.retrainingStore ??= new SqliteRetrainingStore(this.db, (fn) => this.transaction(fn));
     return this.retrainingStore;
   }
-
 }

@@ -49,7 +49,10 @@ export interface WriterWorkerData {
 }
 
 /** To the worker: one transaction, a reset after a failure, or stop. */
-export type WriterMessage = { readonly id: number; readonly ops: readonly (SqlValue | RingSlice)[] } | { readonly reset: true } | { readonly stop: true };
+export type WriterMessage =
+  | { readonly id: number; readonly ops: readonly (SqlValue | RingSlice)[] }
+  | { readonly reset: true }
+  | { readonly stop: true };
 
 /** From the worker, one per batch (id 0: it could not start). */
 export interface WriterReply {

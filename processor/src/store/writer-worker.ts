@@ -7,8 +7,21 @@ import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import {
-  ANSWERED, BATCHES, FAILED_TO_START, HEAP, MAX_MS, READY, type RingSlice, SLOW, type SqlValue, STATE, STOPPED, TOTAL_MS,
-  type WriterMessage, type WriterReply, type WriterWorkerData,
+  ANSWERED,
+  BATCHES,
+  FAILED_TO_START,
+  HEAP,
+  MAX_MS,
+  READY,
+  type RingSlice,
+  SLOW,
+  type SqlValue,
+  STATE,
+  STOPPED,
+  TOTAL_MS,
+  type WriterMessage,
+  type WriterReply,
+  type WriterWorkerData,
 } from './writer-protocol.js';
 
 const data = workerData as WriterWorkerData;
@@ -46,7 +59,7 @@ try {
   conn.pragma(`wal_autocheckpoint = ${data.autocheckpointPages}`);
   const stmts = data.statements.map((s) => ({ stmt: conn.prepare(s.sql), params: s.params }));
   const run = conn.transaction((ops: readonly (SqlValue | RingSlice)[]) => {
-    for (let i = 0; i < ops.length; ) {
+    for (let i = 0; i < ops.length;) {
       const s = stmts[ops[i] as number]!;
       const args = new Array<SqlValue>(s.params);
       for (let k = 0; k < s.params; k++) args[k] = arg(ops[i + 1 + k]!);

@@ -24,8 +24,24 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } f
 import { CommitFailedError } from '../model/errors.js';
 import { startSqliteWorker } from './sqlite-worker.js';
 import {
-  ANSWERED, BATCHES, FAILED_TO_START, HEAP, MAX_MS, READY, type RingSlice, SLOW, type SqlValue, STARTING, STAT_SLOTS, STATE, STOPPED, TOTAL_MS,
-  type WriterMessage, type WriterReply, type WriterStatement, type WriterWorkerData,
+  ANSWERED,
+  BATCHES,
+  FAILED_TO_START,
+  HEAP,
+  MAX_MS,
+  READY,
+  type RingSlice,
+  SLOW,
+  type SqlValue,
+  STARTING,
+  STAT_SLOTS,
+  STATE,
+  STOPPED,
+  TOTAL_MS,
+  type WriterMessage,
+  type WriterReply,
+  type WriterStatement,
+  type WriterWorkerData,
 } from './writer-protocol.js';
 
 export type { SqlValue, WriterStatement } from './writer-protocol.js';
@@ -64,7 +80,6 @@ export interface WriterStats {
   /** The worker's V8 heap (total size), MiB, at its last report (every 1,024 batches). */
   readonly heapMiB: number;
 }
-
 
 export interface CommitWriterOptions {
   /** WAL pages at which a commit checkpoints by itself (the backstop; see checkpointer.ts). */
@@ -108,18 +123,20 @@ export class CommitWriter {
     const channel = new MessageChannel();
     this.port = channel.port1;
     const data: WriterWorkerData = {
-        path,
-        control: this.control.buffer as SharedArrayBuffer,
-        stats: this.statsBuf.buffer as SharedArrayBuffer,
-        ring: this.ring.buffer as SharedArrayBuffer,
-        port: channel.port2,
-        statements,
-        busyTimeoutMs: 5_000,
-        autocheckpointPages: opts.autocheckpointPages ?? 1000,
+      path,
+      control: this.control.buffer as SharedArrayBuffer,
+      stats: this.statsBuf.buffer as SharedArrayBuffer,
+      ring: this.ring.buffer as SharedArrayBuffer,
+      port: channel.port2,
+      statements,
+      busyTimeoutMs: 5_000,
+      autocheckpointPages: opts.autocheckpointPages ?? 1000,
     };
     this.worker = startSqliteWorker('writer-worker', data, [channel.port2]);
     // the worker's code catches everything: these are the thread itself failing or going away
-    this.worker.on('error', (e) => this.die(`the commit worker stopped: ${(e as Error | undefined)?.message ?? String(e)}`));
+    this.worker.on('error', (e) =>
+      this.die(`the commit worker stopped: ${(e as Error | undefined)?.message ?? String(e)}`),
+    );
     this.worker.on('exit', (code) => {
       if (!this.stopped) this.die(`the commit worker exited (code ${code})`);
     });
@@ -207,7 +224,8 @@ export class CommitWriter {
 
   /** Resolves when batch `id` (and every one before it) is committed; rejects when one of them was not. */
   committed(id: number): Promise<void> {
-    if (id <= this.answered) return this.failed !== undefined && id >= this.failedId ? Promise.reject(this.failed) : Promise.resolve();
+    if (id <= this.answered)
+      return this.failed !== undefined && id >= this.failedId ? Promise.reject(this.failed) : Promise.resolve();
     return new Promise((resolve, reject) => this.waiters.push({ id, resolve, reject }));
   }
 
@@ -229,10 +247,12 @@ export class CommitWriter {
     for (;;) {
       const seen = Atomics.load(this.control, ANSWERED);
       if (seen >= this.posted || this.answered >= this.posted) break;
-      if (Date.now() > deadline) throw new CommitFailedError(`the commit worker did not answer within ${this.waitTimeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new CommitFailedError(`the commit worker did not answer within ${this.waitTimeoutMs} ms`);
       Atomics.wait(this.control, ANSWERED, seen, 1_000);
     }
-    for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) this.onReply(m.message as WriterReply, false);
+    for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port))
+      this.onReply(m.message as WriterReply, false);
   }
 
   /**
@@ -260,7 +280,8 @@ export class CommitWriter {
       this.stopped = true;
       this.send({ stop: true });
       const deadline = Date.now() + this.waitTimeoutMs;
-      while (Atomics.load(this.control, STATE) === READY && Date.now() <= deadline) Atomics.wait(this.control, STATE, READY, 1_000);
+      while (Atomics.load(this.control, STATE) === READY && Date.now() <= deadline)
+        Atomics.wait(this.control, STATE, READY, 1_000);
       this.port.close();
     }
   }
@@ -288,7 +309,8 @@ export class CommitWriter {
     this.answered = r.id;
     if (this.answered === this.posted) this.port.unref();
     let fresh: CommitFailedError | undefined;
-    if (r.error !== undefined) fresh = this.fail(new CommitFailedError(`state database write failed: ${r.error}`, r.code), r.id);
+    if (r.error !== undefined)
+      fresh = this.fail(new CommitFailedError(`state database write failed: ${r.error}`, r.code), r.id);
     this.settle();
     if (fresh !== undefined && async) this.onFailure?.(fresh);
   }

@@ -118,7 +118,14 @@ export function deltaOrder(c: Cursor | undefined, start: bigint, time: bigint): 
  * A delta point: dropped with its reason, or counted (its interval added to the cursor's record,
  * which keeps the newest `keep`).
  */
-function deltaStep<D>(c: Cursor | undefined, start: bigint, time: bigint, now: number, delta: D, keep: number): Step<D> {
+function deltaStep<D>(
+  c: Cursor | undefined,
+  start: bigint,
+  time: bigint,
+  now: number,
+  delta: D,
+  keep: number,
+): Step<D> {
   const reason = deltaOrder(c, start, time);
   if (reason !== undefined) return { ok: false, reason };
   let counted = countedOf(c);
@@ -133,12 +140,24 @@ function deltaStep<D>(c: Cursor | undefined, start: bigint, time: bigint, now: n
  * stream (`model/intervals.ts`).
  */
 export function sumStep(
-  c: Cursor | undefined, p: NumberPoint, temporality: 'delta' | 'cumulative', horizon: bigint, now: number, keep = DEFAULT_DELTA_INTERVALS, gap = 0n,
+  c: Cursor | undefined,
+  p: NumberPoint,
+  temporality: 'delta' | 'cumulative',
+  horizon: bigint,
+  now: number,
+  keep = DEFAULT_DELTA_INTERVALS,
+  gap = 0n,
 ): Step<number> {
   if (!Number.isFinite(p.value) || p.value < 0) return { ok: false, reason: 'invalid_point' };
   if (temporality === 'delta') return deltaStep(c, p.startTimeUnixNano, p.timeUnixNano, now, p.value, keep);
   const order = cumulativeOrder(c, p.startTimeUnixNano, p.timeUnixNano, horizon, gap);
-  const cursor: Cursor = { temporality, start: p.startTimeUnixNano, time: p.timeUnixNano, updatedAt: now, state: { kind: 'sum', value: p.value } };
+  const cursor: Cursor = {
+    temporality,
+    start: p.startTimeUnixNano,
+    time: p.timeUnixNano,
+    updatedAt: now,
+    state: { kind: 'sum', value: p.value },
+  };
   switch (order) {
     case 'full':
       return { ok: true, delta: p.value, cursor };
@@ -229,24 +248,67 @@ export function histogramStep(
   const buckets = bucketsOf(p);
   if (temporality === 'delta') {
     // A delta point is added to a window right away: its own bucket array is the delta.
-    const delta: HistogramDelta = { count: p.count, sum, bounds: intern(p.explicitBounds), counts: buckets, min: p.min, max: p.max };
+    const delta: HistogramDelta = {
+      count: p.count,
+      sum,
+      bounds: intern(p.explicitBounds),
+      counts: buckets,
+      min: p.min,
+      max: p.max,
+    };
     return deltaStep(c, p.startTimeUnixNano, p.timeUnixNano, now, delta, keep);
   }
   const order = cumulativeOrder(c, p.startTimeUnixNano, p.timeUnixNano, horizon, gap);
   if (order === 'rebase') {
-    return { ok: true, cursor: cursorOf(p, temporality, now, { kind: 'histogram', count: p.count, sum, bounds: intern(p.explicitBounds), counts: Float64Array.from(buckets), min: p.min, max: p.max }), partial: 'resumed' };
+    return {
+      ok: true,
+      cursor: cursorOf(p, temporality, now, {
+        kind: 'histogram',
+        count: p.count,
+        sum,
+        bounds: intern(p.explicitBounds),
+        counts: Float64Array.from(buckets),
+        min: p.min,
+        max: p.max,
+      }),
+      partial: 'resumed',
+    };
   }
   if (order !== 'full' && order !== 'init' && order !== 'diff') return { ok: false, reason: order };
   const bounds = intern(p.explicitBounds);
   const prev = order === 'diff' ? c!.state : undefined;
-  const reusable = prev !== undefined && prev.kind === 'histogram' && sameBounds(prev.bounds, bounds) && prev.counts.length === buckets.length;
+  const reusable =
+    prev !== undefined &&
+    prev.kind === 'histogram' &&
+    sameBounds(prev.bounds, bounds) &&
+    prev.counts.length === buckets.length;
   if (order === 'diff' && !reusable) {
-    return { ok: false, reason: 'boundaries_changed', cursor: cursorOf(p, temporality, now, { kind: 'histogram', count: p.count, sum, bounds, counts: Float64Array.from(buckets), min: p.min, max: p.max }) };
+    return {
+      ok: false,
+      reason: 'boundaries_changed',
+      cursor: cursorOf(p, temporality, now, {
+        kind: 'histogram',
+        count: p.count,
+        sum,
+        bounds,
+        counts: Float64Array.from(buckets),
+        min: p.min,
+        max: p.max,
+      }),
+    };
   }
   if (!reusable || p.count < prev.count) {
     // First point, new series or reset: the state gets its own copy, and it is the full delta.
     const counts = Float64Array.from(buckets);
-    const cursor = cursorOf(p, temporality, now, { kind: 'histogram', count: p.count, sum, bounds, counts, min: p.min, max: p.max });
+    const cursor = cursorOf(p, temporality, now, {
+      kind: 'histogram',
+      count: p.count,
+      sum,
+      bounds,
+      counts,
+      min: p.min,
+      max: p.max,
+    });
     if (order === 'init') return { ok: true, cursor, partial: 'joined' };
     return { ok: true, delta: { count: p.count, sum, bounds, counts, min: p.min, max: p.max }, cursor };
   }
@@ -264,7 +326,15 @@ export function histogramStep(
     d[i] = v;
   }
   pc.set(buckets);
-  const cursor = cursorOf(p, temporality, now, { kind: 'histogram', count: p.count, sum, bounds, counts: pc, min: p.min, max: p.max });
+  const cursor = cursorOf(p, temporality, now, {
+    kind: 'histogram',
+    count: p.count,
+    sum,
+    bounds,
+    counts: pc,
+    min: p.min,
+    max: p.max,
+  });
   if (reset) return { ok: true, delta: { count: p.count, sum, bounds, counts: pc, min: p.min, max: p.max }, cursor };
   // Cumulative min/max cover the whole series; they bound the delta only when they moved in it.
   const max = p.max !== undefined && prev.max !== undefined && p.max > prev.max ? p.max : undefined;
@@ -300,32 +370,58 @@ export function exponentialStep(
   keep = DEFAULT_DELTA_INTERVALS,
   gap = 0n,
 ): Step<ExpHistogramDelta> {
-  if (!validated && (!validBuckets(p.positive) || !validBuckets(p.negative) || !(p.zeroCount >= 0) || !(p.count >= 0))) return { ok: false, reason: 'invalid_point' };
+  if (!validated && (!validBuckets(p.positive) || !validBuckets(p.negative) || !(p.zeroCount >= 0) || !(p.count >= 0)))
+    return { ok: false, reason: 'invalid_point' };
   const sum = p.sum ?? Number.NaN;
   const full: ExpHistogramDelta = {
-    count: p.count, sum, scale: p.scale, zeroCount: p.zeroCount, zeroThreshold: p.zeroThreshold,
-    positive: p.positive, negative: p.negative, min: p.min, max: p.max,
+    count: p.count,
+    sum,
+    scale: p.scale,
+    zeroCount: p.zeroCount,
+    zeroThreshold: p.zeroThreshold,
+    positive: p.positive,
+    negative: p.negative,
+    min: p.min,
+    max: p.max,
   };
   if (temporality === 'delta') return deltaStep(c, p.startTimeUnixNano, p.timeUnixNano, now, full, keep);
   const order = cumulativeOrder(c, p.startTimeUnixNano, p.timeUnixNano, horizon, gap);
-  if (order !== 'full' && order !== 'init' && order !== 'diff' && order !== 'rebase') return { ok: false, reason: order };
+  if (order !== 'full' && order !== 'init' && order !== 'diff' && order !== 'rebase')
+    return { ok: false, reason: order };
   const state: ExpHistogramState = {
-    kind: 'exponential', count: p.count, sum, scale: p.scale, zeroCount: p.zeroCount, zeroThreshold: p.zeroThreshold,
-    posOffset: p.positive.offset, pos: Float64Array.from(p.positive.bucketCounts),
-    negOffset: p.negative.offset, neg: Float64Array.from(p.negative.bucketCounts),
+    kind: 'exponential',
+    count: p.count,
+    sum,
+    scale: p.scale,
+    zeroCount: p.zeroCount,
+    zeroThreshold: p.zeroThreshold,
+    posOffset: p.positive.offset,
+    pos: Float64Array.from(p.positive.bucketCounts),
+    negOffset: p.negative.offset,
+    neg: Float64Array.from(p.negative.bucketCounts),
   };
   const cursor: Cursor = { temporality, start: p.startTimeUnixNano, time: p.timeUnixNano, updatedAt: now, state };
   if (order === 'init' || order === 'rebase') return { ok: true, cursor, partial: partialOf(order) };
   if (order === 'full') return { ok: true, delta: full, cursor };
   const prev = c!.state;
-  if (prev === undefined || prev.kind !== 'exponential' || p.scale > prev.scale || p.zeroThreshold !== prev.zeroThreshold) {
+  if (
+    prev === undefined ||
+    prev.kind !== 'exponential' ||
+    p.scale > prev.scale ||
+    p.zeroThreshold !== prev.zeroThreshold
+  ) {
     return { ok: false, reason: 'boundaries_changed', cursor };
   }
   // point − previous state, the state first brought to the point's scale (exact: the sender
   // lowered its scale by merging the same buckets); a decrease anywhere is a reset (full delta)
   const d = subtractExponential(full, {
-    scale: prev.scale, zeroCount: prev.zeroCount, zeroThreshold: prev.zeroThreshold, count: prev.count, sum: prev.sum,
-    positive: { offset: prev.posOffset, bucketCounts: prev.pos }, negative: { offset: prev.negOffset, bucketCounts: prev.neg },
+    scale: prev.scale,
+    zeroCount: prev.zeroCount,
+    zeroThreshold: prev.zeroThreshold,
+    count: prev.count,
+    sum: prev.sum,
+    positive: { offset: prev.posOffset, bucketCounts: prev.pos },
+    negative: { offset: prev.negOffset, bucketCounts: prev.neg },
   });
   return { ok: true, delta: d ?? full, cursor };
 }

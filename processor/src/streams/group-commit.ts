@@ -67,7 +67,12 @@ export class GroupCommit {
    * Throws OverloadedError (synchronously) when the queue is full.
    */
   submit(exp: MetricsExport): Promise<ConsumeResult> {
-    if (this.queue.length >= this.maxQueued) throw new OverloadedError(this.retryAfterSeconds, 'throttled', `ingest queue full (${this.maxQueued} requests waiting)`);
+    if (this.queue.length >= this.maxQueued)
+      throw new OverloadedError(
+        this.retryAfterSeconds,
+        'throttled',
+        `ingest queue full (${this.maxQueued} requests waiting)`,
+      );
     return new Promise<ConsumeResult>((resolve, reject) => {
       this.queue.push({ exp, resolve, reject });
       this.schedule();
@@ -103,17 +108,19 @@ export class GroupCommit {
     const resolvers = batch.map((p) => p.resolve);
     const rejecters = batch.map((p) => p.reject);
     this.syncs++;
-    synced.then(
-      () => {
-        for (let i = 0; i < resolvers.length; i++) resolvers[i]!(results[i]!);
-      },
-      (e: unknown) => {
-        for (const reject of rejecters) reject(e);
-      },
-    ).finally(() => {
-      this.syncs--;
-      this.notifyIdle();
-    });
+    synced
+      .then(
+        () => {
+          for (let i = 0; i < resolvers.length; i++) resolvers[i]!(results[i]!);
+        },
+        (e: unknown) => {
+          for (const reject of rejecters) reject(e);
+        },
+      )
+      .finally(() => {
+        this.syncs--;
+        this.notifyIdle();
+      });
   }
 
   private notifyIdle(): void {

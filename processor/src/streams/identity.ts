@@ -96,7 +96,11 @@ function hex8(h: number): string {
 export interface MetricIdentityParts {
   readonly resource: Attributes;
   readonly scope: Pick<Scope, 'name' | 'version'>;
-  readonly metric: Pick<Metric, 'name' | 'unit'> & { readonly type: string; readonly temporality?: string; readonly isMonotonic?: boolean };
+  readonly metric: Pick<Metric, 'name' | 'unit'> & {
+    readonly type: string;
+    readonly temporality?: string;
+    readonly isMonotonic?: boolean;
+  };
 }
 
 /** Canonical encoding of the resource attributes (compute once per ResourceMetrics). */
@@ -108,9 +112,15 @@ export function resourceIdentity(resource: Attributes): string {
  * Prefix of every stream key of one metric: resource (as returned by {@link resourceIdentity}),
  * scope name and version, metric name, unit, type, temporality and monotonicity.
  */
-export function metricIdentity(resourceId: string, scope: Pick<Scope, 'name' | 'version'>, m: MetricIdentityParts['metric']): string {
+export function metricIdentity(
+  resourceId: string,
+  scope: Pick<Scope, 'name' | 'version'>,
+  m: MetricIdentityParts['metric'],
+): string {
   const mono = m.isMonotonic === undefined ? '' : m.isMonotonic ? 'm' : 'n';
-  return hash64(`${resourceId}${encodeValue(scope.name)}${encodeValue(scope.version)}${encodeValue(m.name)}${encodeValue(m.unit)}${m.type};${m.temporality ?? ''};${mono}`);
+  return hash64(
+    `${resourceId}${encodeValue(scope.name)}${encodeValue(scope.version)}${encodeValue(m.name)}${encodeValue(m.unit)}${m.type};${m.temporality ?? ''};${mono}`,
+  );
 }
 
 /** Stable 16-hex-digit key of one stream: the metric identity prefix plus the point's attributes. */

@@ -34,8 +34,22 @@
  * arrival, as an in-order one would have been had it arrived then; a closed window is never
  * changed.
  */
-import { ATTR_ML_PRIVACY_PART, CATEGORY_OVERFLOW, ML_PRIVACY_PART_VALUE_NEGATIVE, type BaselineFile, type ExplicitHistogram } from '@otel-ml/conventions';
-import type { Attributes, ConsumeResult, ExponentialHistogramPoint, HistogramPoint, Metric, MetricsExport, NumberPoint } from '../otlp/model.js';
+import {
+  ATTR_ML_PRIVACY_PART,
+  CATEGORY_OVERFLOW,
+  ML_PRIVACY_PART_VALUE_NEGATIVE,
+  type BaselineFile,
+  type ExplicitHistogram,
+} from '@otel-ml/conventions';
+import type {
+  Attributes,
+  ConsumeResult,
+  ExponentialHistogramPoint,
+  HistogramPoint,
+  Metric,
+  MetricsExport,
+  NumberPoint,
+} from '../otlp/model.js';
 import { FLAG_NO_RECORDED_VALUE } from '../otlp/model.js';
 import { isValidated } from '../otlp/decode.js';
 import { rebinExplicit, rebinExponential } from '../statistics/binning.js';
@@ -61,7 +75,19 @@ import { retentionOptions } from './retention.js';
 import { REJECTING_REASONS, emptyDropCounts } from './reasons.js';
 import type { ModelIdentity, SignalSpec, SlotId } from '../model/signals.js';
 import {
-  ATTR, DEFAULT_LAYOUTS, EXPONENTIAL_SIGNALS, SIGNALS, attrString, exponentialSlotKey, modelKeyFrom, modelOf, parseSlotKey, resourceKeySuffix, resourcePart, sliceSlotKeys, slotKeyOf,
+  ATTR,
+  DEFAULT_LAYOUTS,
+  EXPONENTIAL_SIGNALS,
+  SIGNALS,
+  attrString,
+  exponentialSlotKey,
+  modelKeyFrom,
+  modelOf,
+  parseSlotKey,
+  resourceKeySuffix,
+  resourcePart,
+  sliceSlotKeys,
+  slotKeyOf,
 } from '../model/signals.js';
 
 export interface Limits {
@@ -93,7 +119,14 @@ export interface Limits {
   readonly handoffGapMs: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxStreams: 100_000, staleAfterMs: 3_600_000, deltaIntervals: DEFAULT_DELTA_INTERVALS, maxSliceValues: 64, maxSliceKeys: 16, handoffGapMs: 0 };
+export const DEFAULT_LIMITS: Limits = {
+  maxStreams: 100_000,
+  staleAfterMs: 3_600_000,
+  deltaIntervals: DEFAULT_DELTA_INTERVALS,
+  maxSliceValues: 64,
+  maxSliceKeys: 16,
+  handoffGapMs: 0,
+};
 
 export interface StreamProcessorOptions {
   /** SQLite file; ':memory:' (default) keeps state for the life of the process only. */
@@ -203,7 +236,15 @@ interface Route {
 }
 
 /** The route of points lacking the model name or a required slot attribute. */
-const MISSING_ATTRIBUTE: Route = { streamKey: '', modelKey: '', slotKey: '', sliceKeys: [], task: undefined, exponential: false, shared: false };
+const MISSING_ATTRIBUTE: Route = {
+  streamKey: '',
+  modelKey: '',
+  slotKey: '',
+  sliceKeys: [],
+  task: undefined,
+  exponential: false,
+  shared: false,
+};
 
 /** Node of the route cache: attribute key → value → node; `route` where a point's attributes end. */
 interface RouteNode {
@@ -236,7 +277,12 @@ function temporalityFor(spec: SignalSpec, m: Metric): 'delta' | 'cumulative' | u
 }
 
 function toExplicit(d: HistogramDelta): ExplicitHistogram {
-  const h: { -readonly [K in keyof ExplicitHistogram]: ExplicitHistogram[K] } = { boundaries: d.bounds, counts: Array.from(d.counts), count: d.count, sum: d.sum };
+  const h: { -readonly [K in keyof ExplicitHistogram]: ExplicitHistogram[K] } = {
+    boundaries: d.bounds,
+    counts: Array.from(d.counts),
+    count: d.count,
+    sum: d.sum,
+  };
   if (d.min !== undefined) h.min = d.min;
   if (d.max !== undefined) h.max = d.max;
   return h;
@@ -284,9 +330,12 @@ export class StreamProcessor {
   private constructor(opts: StreamProcessorOptions) {
     this.clock = opts.clock ?? Date.now;
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
-    if (!(this.limits.maxStreams >= 0) || !(this.limits.staleAfterMs > 0)) throw new RangeError('limits: maxStreams must be >= 0 and staleAfterMs > 0');
-    if (!Number.isInteger(this.limits.deltaIntervals) || this.limits.deltaIntervals < 1) throw new RangeError('limits: deltaIntervals must be an integer >= 1');
-    if (!Number.isInteger(this.limits.handoffGapMs) || this.limits.handoffGapMs < 0) throw new RangeError('limits: handoffGapMs must be an integer >= 0');
+    if (!(this.limits.maxStreams >= 0) || !(this.limits.staleAfterMs > 0))
+      throw new RangeError('limits: maxStreams must be >= 0 and staleAfterMs > 0');
+    if (!Number.isInteger(this.limits.deltaIntervals) || this.limits.deltaIntervals < 1)
+      throw new RangeError('limits: deltaIntervals must be an integer >= 1');
+    if (!Number.isInteger(this.limits.handoffGapMs) || this.limits.handoffGapMs < 0)
+      throw new RangeError('limits: handoffGapMs must be an integer >= 0');
     this.gap = BigInt(this.limits.handoffGapMs) * 1_000_000n;
     this.allow = opts.resourceAttributes ?? [ATTR.environment];
     this.sliceKeys = opts.sliceKeys === undefined ? undefined : new Set(opts.sliceKeys);
@@ -294,9 +343,15 @@ export class StreamProcessor {
     this.refOpts = referenceOptions(opts.references);
     this.retention = retentionOptions(opts.retention, this.refOpts.rollingWindows);
     const now = this.clock();
-    this.db = opts.storage ?? StateDb.open(opts.path ?? ':memory:', {
-      durability: opts.durability, now, checkpointBytes: opts.checkpointBytes, checkpointRowsPerTransaction: opts.checkpointRowsPerTransaction, commitWorker: opts.commitWorker,
-    });
+    this.db =
+      opts.storage ??
+      StateDb.open(opts.path ?? ':memory:', {
+        durability: opts.durability,
+        now,
+        checkpointBytes: opts.checkpointBytes,
+        checkpointRowsPerTransaction: opts.checkpointRowsPerTransaction,
+        commitWorker: opts.commitWorker,
+      });
     this.db.onCommitFailure = () => this.reload();
     this.lastSweep = now;
     try {
@@ -325,7 +380,8 @@ export class StreamProcessor {
     this.baselines = this.db.results.loadBaselines();
     // not stored: after a restart, a model's last point is taken as its open window's start, else its newest closed window's end
     for (const w of this.windows.values()) if (!this.lastPoint.has(w.modelKey)) this.lastPoint.set(w.modelKey, w.start);
-    for (const key of this.db.results.historyModels()) if (!this.lastPoint.has(key)) this.lastPoint.set(key, this.db.results.historySpan(key)?.last ?? 0);
+    for (const key of this.db.results.historyModels())
+      if (!this.lastPoint.has(key)) this.lastPoint.set(key, this.db.results.historySpan(key)?.last ?? 0);
   }
 
   /**
@@ -354,7 +410,8 @@ export class StreamProcessor {
   }
 
   private checkUsable(): void {
-    if (this.broken !== undefined) throw new Error(`stream state unavailable after a failed commit: ${this.broken.message}`);
+    if (this.broken !== undefined)
+      throw new Error(`stream state unavailable after a failed commit: ${this.broken.message}`);
   }
 
   /**
@@ -421,8 +478,15 @@ export class StreamProcessor {
             res = { values, suffix: resourceKeySuffix(values, this.allow) };
           }
           const d = m.data;
-          const metricId = metricIdentity(resId, sm.scope, { name: m.name, unit: m.unit, type: d.type, temporality, isMonotonic: d.type === 'sum' ? d.isMonotonic : undefined });
-          for (const p of d.points as readonly Point[]) this.point(ch, all, spec, d.type, temporality, metricId, res, p, now, validated);
+          const metricId = metricIdentity(resId, sm.scope, {
+            name: m.name,
+            unit: m.unit,
+            type: d.type,
+            temporality,
+            isMonotonic: d.type === 'sum' ? d.isMonotonic : undefined,
+          });
+          for (const p of d.points as readonly Point[])
+            this.point(ch, all, spec, d.type, temporality, metricId, res, p, now, validated);
         }
       }
     }
@@ -435,7 +499,9 @@ export class StreamProcessor {
     this.rejected += ch.rejected;
     for (const [r, n] of Object.entries(ch.dropped) as [DropReason, number][]) this.dropped[r] += n;
     if (ch.rejected === 0) return { rejectedDataPoints: 0 };
-    const parts = (Object.entries(ch.dropped) as [DropReason, number][]).filter(([r, n]) => n > 0 && REJECTING_REASONS.has(r)).map(([r, n]) => `${r}: ${n}`);
+    const parts = (Object.entries(ch.dropped) as [DropReason, number][])
+      .filter(([r, n]) => n > 0 && REJECTING_REASONS.has(r))
+      .map(([r, n]) => `${r}: ${n}`);
     return { rejectedDataPoints: ch.rejected, errorMessage: `rejected data points (${parts.join(', ')})` };
   }
 
@@ -489,8 +555,19 @@ export class StreamProcessor {
       modelKey === undefined || typeof slotKey !== 'string'
         ? MISSING_ATTRIBUTE
         : {
-            streamKey: hash64(canonical), modelKey, slotKey: expSlot ? exponentialSlotKey(slotKey) : slotKey, sliceKeys: sliceSlotKeys(spec.signal, expSlot ? exponentialSlotKey(slotKey) : slotKey, attrs, this.sliceKeys, this.sliceBound(modelKey)),
-            task: attrString(attrs, ATTR.modelTask), exponential: expSlot, shared: false,
+            streamKey: hash64(canonical),
+            modelKey,
+            slotKey: expSlot ? exponentialSlotKey(slotKey) : slotKey,
+            sliceKeys: sliceSlotKeys(
+              spec.signal,
+              expSlot ? exponentialSlotKey(slotKey) : slotKey,
+              attrs,
+              this.sliceKeys,
+              this.sliceBound(modelKey),
+            ),
+            task: attrString(attrs, ATTR.modelTask),
+            exponential: expSlot,
+            shared: false,
           };
     if (!cacheable) return r;
     if (this.routeCount >= MAX_ROUTES) {
@@ -516,8 +593,16 @@ export class StreamProcessor {
   }
 
   private point(
-    ch: Changes, all: Changes, spec: SignalSpec, type: 'sum' | 'histogram' | 'exponential_histogram', temporality: 'delta' | 'cumulative', metricId: string, res: Resource, p: Point,
-    now: number, validated: boolean,
+    ch: Changes,
+    all: Changes,
+    spec: SignalSpec,
+    type: 'sum' | 'histogram' | 'exponential_histogram',
+    temporality: 'delta' | 'cumulative',
+    metricId: string,
+    res: Resource,
+    p: Point,
+    now: number,
+    validated: boolean,
   ): void {
     if ((p.flags & FLAG_NO_RECORDED_VALUE) !== 0) return ch.drop('no_recorded_value');
     const route = this.route(spec, type === 'exponential_histogram', metricId, res, p.attributes);
@@ -530,8 +615,28 @@ export class StreamProcessor {
     const gap = this.gap;
     if (type === 'sum') step = sumStep(cursor, p as NumberPoint, temporality, this.horizon, now, keep, gap);
     else if (type === 'histogram') {
-      step = histogramStep(cursor, p as HistogramPoint, temporality, this.horizon, now, this.intern, validated, keep, gap);
-    } else step = exponentialStep(cursor, p as ExponentialHistogramPoint, temporality, this.horizon, now, validated, keep, gap);
+      step = histogramStep(
+        cursor,
+        p as HistogramPoint,
+        temporality,
+        this.horizon,
+        now,
+        this.intern,
+        validated,
+        keep,
+        gap,
+      );
+    } else
+      step = exponentialStep(
+        cursor,
+        p as ExponentialHistogramPoint,
+        temporality,
+        this.horizon,
+        now,
+        validated,
+        keep,
+        gap,
+      );
     if (step.cursor !== undefined) {
       this.cursors.set(key, step.cursor);
       all.cursors.set(key, step.cursor);
@@ -540,7 +645,8 @@ export class StreamProcessor {
     if (step.partial !== undefined) this.markPartial(all, modelKey, step.partial, now);
     if (step.delta !== undefined) {
       // the negative parts of a noisy series (differential privacy, docs/privacy.md) are subtracted from its slot
-      const delta = p.attributes[ATTR_ML_PRIVACY_PART] === ML_PRIVACY_PART_VALUE_NEGATIVE ? negated(step.delta) : step.delta;
+      const delta =
+        p.attributes[ATTR_ML_PRIVACY_PART] === ML_PRIVACY_PART_VALUE_NEGATIVE ? negated(step.delta) : step.delta;
       const reason = this.accumulate(all, modelKey, res, slotKey, route, p, delta, now);
       if (reason !== undefined) return ch.drop(reason);
     }
@@ -552,7 +658,15 @@ export class StreamProcessor {
     let w = this.windows.get(modelKey);
     if (w === undefined) {
       const start = alignedStart(now, this.windowOpts.lengthMs);
-      w = { modelKey, model: modelOf(p.attributes, res.values)!, task: '', start, end: start + this.windowOpts.lengthMs, extensions: 0, slots: new Map() };
+      w = {
+        modelKey,
+        model: modelOf(p.attributes, res.values)!,
+        task: '',
+        start,
+        end: start + this.windowOpts.lengthMs,
+        extensions: 0,
+        slots: new Map(),
+      };
       const pending = this.pendingPartial.get(modelKey);
       if (pending !== undefined) {
         this.pendingPartial.delete(modelKey);
@@ -578,7 +692,8 @@ export class StreamProcessor {
     }
     const start = alignedStart(now, this.windowOpts.lengthMs);
     let pending = this.pendingPartial.get(modelKey);
-    if (pending === undefined || pending.start !== start) this.pendingPartial.set(modelKey, (pending = { start, reasons: new Set() }));
+    if (pending === undefined || pending.start !== start)
+      this.pendingPartial.set(modelKey, (pending = { start, reasons: new Set() }));
     pending.reasons.add(reason);
   }
 
@@ -635,7 +750,14 @@ export class StreamProcessor {
    * not rewritten.
    */
   private accumulate(
-    ch: Changes, modelKey: string, res: Resource, key: string, route: Route, p: Point, delta: number | HistogramDelta | ExpHistogramDelta, now: number,
+    ch: Changes,
+    modelKey: string,
+    res: Resource,
+    key: string,
+    route: Route,
+    p: Point,
+    delta: number | HistogramDelta | ExpHistogramDelta,
+    now: number,
   ): DropReason | undefined {
     // the route remembers its window and slot while no window was closed or reloaded
     const cached = route.window !== undefined;
@@ -697,15 +819,27 @@ export class StreamProcessor {
     // The same delta per slice value, on the plain slot's boundaries.
     for (const sk of route.sliceKeys) {
       let ss = w.slots.get(sk);
-      if (ss === undefined) ss = slot.kind === 'counter' ? counterSlot(sk, parseSlotKey(sk)) : slot.kind === 'histogram' ? histogramSlot(sk, parseSlotKey(sk), slot.bounds) : exponentialSlot(sk, parseSlotKey(sk));
-      if (ss.kind !== slot.kind || (ss.kind === 'histogram' && !boundsEqual(ss.bounds, (slot as HistogramSlot).bounds))) continue;
+      if (ss === undefined)
+        ss =
+          slot.kind === 'counter'
+            ? counterSlot(sk, parseSlotKey(sk))
+            : slot.kind === 'histogram'
+              ? histogramSlot(sk, parseSlotKey(sk), slot.bounds)
+              : exponentialSlot(sk, parseSlotKey(sk));
+      if (ss.kind !== slot.kind || (ss.kind === 'histogram' && !boundsEqual(ss.bounds, (slot as HistogramSlot).bounds)))
+        continue;
       this.addTo(ch, w, ss, h);
     }
     return undefined;
   }
 
   /** Adds a delta to a slot of `w` (adding the slot if new); an unchanged slot is not rewritten. */
-  private addTo(ch: Changes, w: OpenWindow, slot: Slot, h: number | HistogramDelta | ExplicitHistogram | ExpHistogramDelta): void {
+  private addTo(
+    ch: Changes,
+    w: OpenWindow,
+    slot: Slot,
+    h: number | HistogramDelta | ExplicitHistogram | ExpHistogramDelta,
+  ): void {
     const isNew = !w.slots.has(slot.key);
     if (isNew) w.slots.set(slot.key, slot);
     if (typeof h === 'number') {
@@ -716,7 +850,10 @@ export class StreamProcessor {
       (slot as ExponentialSlot).histogram.add(h);
     } else {
       if (h.count === 0 && !isNew) return;
-      addToHistogram(slot as HistogramSlot, 'bounds' in h ? h : { count: h.count, sum: h.sum, counts: h.counts, min: h.min, max: h.max });
+      addToHistogram(
+        slot as HistogramSlot,
+        'bounds' in h ? h : { count: h.count, sum: h.sum, counts: h.counts, min: h.min, max: h.max },
+      );
     }
     ch.slots.set(slot, w.modelKey);
   }
@@ -787,9 +924,14 @@ export class StreamProcessor {
     }
     // a model without layouts, evaluations or rolling reference is not in `forgotten`: silent for longer than the history kept and without windows left, it is forgotten too
     for (const [key, t] of this.lastPoint) {
-      if (t < now - r.historyMs && !this.windows.has(key) && this.db.results.historySpan(key) === undefined) this.lastPoint.delete(key);
+      if (t < now - r.historyMs && !this.windows.has(key) && this.db.results.historySpan(key) === undefined)
+        this.lastPoint.delete(key);
     }
-    this.pruned = { history: this.pruned.history + p.history, evaluations: this.pruned.evaluations + p.evaluations, models: this.pruned.models + p.forgotten.length };
+    this.pruned = {
+      history: this.pruned.history + p.history,
+      evaluations: this.pruned.evaluations + p.evaluations,
+      models: this.pruned.models + p.forgotten.length,
+    };
   }
 
   /** Removes cursors not updated for `staleAfterMs` and raises the horizon (see `streams/delta.ts`). */
@@ -813,7 +955,10 @@ export class StreamProcessor {
   private refreshRolling(modelKey: string, now: number): void {
     const current = this.db.results.reference(modelKey, 'rolling');
     if (current !== undefined && now - current.updatedAt < this.refOpts.rollingRefreshMs) return;
-    const r = rollingReference(this.db.results.recentUsableHistory(modelKey, this.refOpts.rollingWindows), this.refOpts.rollingWindows);
+    const r = rollingReference(
+      this.db.results.recentUsableHistory(modelKey, this.refOpts.rollingWindows),
+      this.refOpts.rollingWindows,
+    );
     if (r !== undefined) this.db.results.putReference(modelKey, 'rolling', r, now);
   }
 
@@ -821,20 +966,24 @@ export class StreamProcessor {
   setBaseline(b: BaselineFile): void {
     this.checkUsable();
     const ch = new Changes();
-    this.atomically(() => this.db.transaction(() => {
-      this.db.results.putBaseline(b);
-      this.baselines = this.baselines.filter((x) => !(x.model.name === b.model.name && (x.model.version ?? '') === (b.model.version ?? '')));
-      this.baselines.push(b);
-      for (const [modelKey, m] of this.layouts) {
-        const model = parseModelKey(modelKey);
-        if (!baselineApplies(b, model.name, model.version)) continue;
-        for (const slotKey of m.keys()) {
-          const edges = baselineEdges(b, parseSlotKey(slotKey));
-          if (edges !== undefined) this.setLayout(ch, modelKey, slotKey, this.db.internBounds(edges));
+    this.atomically(() =>
+      this.db.transaction(() => {
+        this.db.results.putBaseline(b);
+        this.baselines = this.baselines.filter(
+          (x) => !(x.model.name === b.model.name && (x.model.version ?? '') === (b.model.version ?? '')),
+        );
+        this.baselines.push(b);
+        for (const [modelKey, m] of this.layouts) {
+          const model = parseModelKey(modelKey);
+          if (!baselineApplies(b, model.name, model.version)) continue;
+          for (const slotKey of m.keys()) {
+            const edges = baselineEdges(b, parseSlotKey(slotKey));
+            if (edges !== undefined) this.setLayout(ch, modelKey, slotKey, this.db.internBounds(edges));
+          }
         }
-      }
-      this.db.writeIngest({ cursors: new Map(), windows: [], slots: new Map(), layouts: ch.layouts });
-    }));
+        this.db.writeIngest({ cursors: new Map(), windows: [], slots: new Map(), layouts: ch.layouts });
+      }),
+    );
   }
 
   /** Pins `snapshot` (e.g. one of {@link history}) as the model's 'pinned' reference. */
@@ -904,7 +1053,16 @@ export class StreamProcessor {
    * is deleted by the passes that close windows).
    */
   saveEvaluation(modelKey: string, windowEnd: number, result: unknown): void {
-    this.db.transaction(() => this.db.results.putEvaluation(modelKey, windowEnd, result, this.clock(), this.retention.maxEvaluations, this.retention.rowsPerPass));
+    this.db.transaction(() =>
+      this.db.results.putEvaluation(
+        modelKey,
+        windowEnd,
+        result,
+        this.clock(),
+        this.retention.maxEvaluations,
+        this.retention.rowsPerPass,
+      ),
+    );
   }
 
   /** The retention in force (with its defaults). */
@@ -960,7 +1118,9 @@ export class StreamProcessor {
   }
 }
 
-function safeRebin(f: () => { ok: true; histogram: ExplicitHistogram } | { ok: false; reason: string }): ExplicitHistogram | undefined {
+function safeRebin(
+  f: () => { ok: true; histogram: ExplicitHistogram } | { ok: false; reason: string },
+): ExplicitHistogram | undefined {
   try {
     const r = f();
     return r.ok ? r.histogram : undefined;
@@ -979,8 +1139,27 @@ export function parseModelKey(modelKey: string): ModelIdentity {
 function negated(d: number | HistogramDelta | ExpHistogramDelta): number | HistogramDelta | ExpHistogramDelta {
   if (typeof d === 'number') return -d;
   if ('scale' in d) {
-    const side = (b: ExpHistogramDelta['positive']) => ({ offset: b.offset, bucketCounts: Array.from(b.bucketCounts, (c) => -c) });
-    return { ...d, count: -d.count, sum: Number.NaN, zeroCount: -d.zeroCount, positive: side(d.positive), negative: side(d.negative), min: undefined, max: undefined };
+    const side = (b: ExpHistogramDelta['positive']) => ({
+      offset: b.offset,
+      bucketCounts: Array.from(b.bucketCounts, (c) => -c),
+    });
+    return {
+      ...d,
+      count: -d.count,
+      sum: Number.NaN,
+      zeroCount: -d.zeroCount,
+      positive: side(d.positive),
+      negative: side(d.negative),
+      min: undefined,
+      max: undefined,
+    };
   }
-  return { ...d, count: -d.count, sum: Number.NaN, counts: Array.from(d.counts, (c) => -c), min: undefined, max: undefined };
+  return {
+    ...d,
+    count: -d.count,
+    sum: Number.NaN,
+    counts: Array.from(d.counts, (c) => -c),
+    min: undefined,
+    max: undefined,
+  };
 }

@@ -45,7 +45,9 @@ export type DropReason = (typeof DROP_REASONS)[number];
  * ML data: `not_ml` (a collector may fan all metrics out to this processor; that is not an
  * error) and `no_recorded_value` (a staleness marker without a value).
  */
-export const REJECTING_REASONS: ReadonlySet<DropReason> = new Set<DropReason>(DROP_REASONS.filter((r) => r !== 'not_ml' && r !== 'no_recorded_value'));
+export const REJECTING_REASONS: ReadonlySet<DropReason> = new Set<DropReason>(
+  DROP_REASONS.filter((r) => r !== 'not_ml' && r !== 'no_recorded_value'),
+);
 
 /** Drop counters by reason, all reasons present (zero when none). */
 export type DropCounts = Record<DropReason, number>;

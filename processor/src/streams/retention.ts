@@ -58,7 +58,8 @@ export function retentionOptions(r: Partial<Retention> | undefined, rollingWindo
     maxHistoryWindows: Math.max(DEFAULT_RETENTION.maxHistoryWindows, rollingWindows),
     ...r,
   };
-  for (const k of ['historyMs', 'evaluationsMs'] as const) if (!(out[k] > 0)) throw new RangeError(`retention: ${k} must be > 0`);
+  for (const k of ['historyMs', 'evaluationsMs'] as const)
+    if (!(out[k] > 0)) throw new RangeError(`retention: ${k} must be > 0`);
   for (const k of ['maxHistoryWindows', 'maxEvaluations', 'rowsPerPass'] as const) {
     if (!Number.isInteger(out[k]) || out[k] < 1) throw new RangeError(`retention: ${k} must be an integer >= 1`);
   }

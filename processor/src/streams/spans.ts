@@ -23,7 +23,13 @@ import {
 import type { AttributeValue, Attributes, SpanRecord, TracesExport } from '../otlp/model.js';
 import { compareNumeric } from '../statistics/compare-numeric.js';
 import type { NumericHistogram } from '../statistics/common-resolution.js';
-import { SCORE_STREAM, featureStream, numericBin, type SampleReservoirs, type WindowSamples } from '../windows/samples.js';
+import {
+  SCORE_STREAM,
+  featureStream,
+  numericBin,
+  type SampleReservoirs,
+  type WindowSamples,
+} from '../windows/samples.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
 
 // module-local copies of the names: read once per span and value, they stay plain constants
@@ -55,11 +61,22 @@ export interface SpanCounts {
   readonly predictionSpans: number;
 }
 
-const num = (v: AttributeValue | undefined): number | undefined => (typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'string' && v.trim() !== '' ? Number(v) : undefined);
-const str = (v: AttributeValue | undefined): string | undefined => (typeof v === 'string' ? v : v === undefined || v === null || typeof v === 'object' ? undefined : String(v));
+const num = (v: AttributeValue | undefined): number | undefined =>
+  typeof v === 'number'
+    ? v
+    : typeof v === 'bigint'
+      ? Number(v)
+      : typeof v === 'string' && v.trim() !== ''
+        ? Number(v)
+        : undefined;
+const str = (v: AttributeValue | undefined): string | undefined =>
+  typeof v === 'string' ? v : v === undefined || v === null || typeof v === 'object' ? undefined : String(v);
 
 /** The bin edges of a reference histogram: the uppers of its drift bins but the last. */
-export function referenceEdges(h: NumericHistogram | undefined, decileEdges: readonly number[] | undefined): readonly number[] | null {
+export function referenceEdges(
+  h: NumericHistogram | undefined,
+  decileEdges: readonly number[] | undefined,
+): readonly number[] | null {
   if (h === undefined || h.count <= 0) return null;
   const bins = compareNumeric(h, h, decileEdges !== undefined ? { decileEdges } : {}).bins;
   if (bins.length < 2) return null;
@@ -116,7 +133,14 @@ export class TraceSampler {
       w.edges.set(SCORE_STREAM, referenceEdges(ref?.score, undefined));
       for (const [name, f] of Object.entries(ref?.features ?? {})) {
         const h = f.exponential ?? f.histogram;
-        w.edges.set(featureStream(name), h === undefined ? (f.categories !== undefined ? 'categorical' : null) : referenceEdges(h, this.streams.decileEdges?.(modelKey, name)));
+        w.edges.set(
+          featureStream(name),
+          h === undefined
+            ? f.categories !== undefined
+              ? 'categorical'
+              : null
+            : referenceEdges(h, this.streams.decileEdges?.(modelKey, name)),
+        );
       }
     }
     return w.edges.get(stream) ?? undefined;
@@ -144,7 +168,16 @@ export class TraceSampler {
       const score = num(span.attributes[SCORE]);
       if (score !== undefined && Number.isFinite(score)) {
         const edges = w === undefined ? undefined : this.edges(w, modelKey, SCORE_STREAM);
-        res.offer(w, SCORE_STREAM, numericBin(score, edges === 'categorical' ? undefined : edges), spanKey, traceId, spanId, score, timeMs);
+        res.offer(
+          w,
+          SCORE_STREAM,
+          numericBin(score, edges === 'categorical' ? undefined : edges),
+          spanKey,
+          traceId,
+          spanId,
+          score,
+          timeMs,
+        );
       }
     }
     let events = 0;
@@ -161,7 +194,8 @@ export class TraceSampler {
         const edges = w === undefined ? undefined : this.edges(w, modelKey, f.stream);
         const v = edges === 'categorical' || raw.length === 0 || raw.charCodeAt(0) <= 32 ? NaN : Number(raw);
         // a numeric text of a numeric feature goes on its bins; a category is its own bin
-        if (Number.isFinite(v)) res.offer(w, f.stream, numericBin(v, edges as readonly number[] | undefined), u, traceId, spanId, v, timeMs);
+        if (Number.isFinite(v))
+          res.offer(w, f.stream, numericBin(v, edges as readonly number[] | undefined), u, traceId, spanId, v, timeMs);
         else res.offer(w, f.stream, raw, u, traceId, spanId, NaN, timeMs);
       }
     }

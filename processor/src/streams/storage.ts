@@ -30,7 +30,11 @@ export interface ResultStorage {
    * before `historyBefore`, evaluations of windows that ended before `evaluationsBefore`, what is
    * left of forgotten models); returns the forgotten model keys with the counts.
    */
-  prune(historyBefore: number, evaluationsBefore: number, limit: number): { history: number; evaluations: number; forgotten: string[] };
+  prune(
+    historyBefore: number,
+    evaluationsBefore: number,
+    limit: number,
+  ): { history: number; evaluations: number; forgotten: string[] };
   /** The newest `k` closed windows of a model that reached the minimum rows, oldest first. */
   recentUsableHistory(modelKey: string, k: number): WindowSnapshot[];
   /** The closed window of a model whose [start, end) contains `t`, if kept. */
@@ -52,7 +56,17 @@ export interface ResultStorage {
 }
 
 /** The reading half of {@link ResultStorage}. */
-export type ResultReader = Pick<ResultStorage, 'history' | 'historyAt' | 'historySpan' | 'historyModels' | 'recentUsableHistory' | 'reference' | 'evaluationHistory' | 'evaluation'>;
+export type ResultReader = Pick<
+  ResultStorage,
+  | 'history'
+  | 'historyAt'
+  | 'historySpan'
+  | 'historyModels'
+  | 'recentUsableHistory'
+  | 'reference'
+  | 'evaluationHistory'
+  | 'evaluation'
+>;
 
 /** The stream state's storage: cursors, open windows and their slots, layouts, metadata, and the results. */
 export interface StreamStorage {

@@ -77,7 +77,11 @@ export function histogramSlot(key: string, id: SlotId, bounds: readonly number[]
   return { kind: 'histogram', key, id, bounds, counts: new Float64Array(bounds.length + 1), count: 0, sum: 0 };
 }
 
-export function exponentialSlot(key: string, id: SlotId, histogram: ExponentialAccumulator = new ExponentialAccumulator(SLOT_EXPONENTIAL_BUCKETS)): ExponentialSlot {
+export function exponentialSlot(
+  key: string,
+  id: SlotId,
+  histogram: ExponentialAccumulator = new ExponentialAccumulator(SLOT_EXPONENTIAL_BUCKETS),
+): ExponentialSlot {
   return { kind: 'exponential', key, id, histogram };
 }
 
@@ -86,7 +90,10 @@ export function exponentialSlot(key: string, id: SlotId, histogram: ExponentialA
  * until each sign fits {@link SLOT_EXPONENTIAL_BUCKETS}; the wider zero threshold wins): what
  * snapshots and references use.
  */
-export function mergeExponentialSlots(a: ExponentialHistogram | undefined, b: ExponentialHistogram | undefined): ExponentialHistogram | undefined {
+export function mergeExponentialSlots(
+  a: ExponentialHistogram | undefined,
+  b: ExponentialHistogram | undefined,
+): ExponentialHistogram | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
   const acc = new ExponentialAccumulator(SLOT_EXPONENTIAL_BUCKETS);

@@ -34,7 +34,9 @@ function histogramHasNegative(h: ExplicitHistogram | undefined): boolean {
 }
 
 function exponentialHasNegative(h: ExponentialHistogram | undefined): boolean {
-  return h !== undefined && (h.zeroCount < 0 || negativeIn(h.positive.bucketCounts) || negativeIn(h.negative.bucketCounts));
+  return (
+    h !== undefined && (h.zeroCount < 0 || negativeIn(h.positive.bucketCounts) || negativeIn(h.negative.bucketCounts))
+  );
 }
 
 function recordHasNegative(r: Readonly<Record<string, number>> | undefined): boolean {
@@ -44,20 +46,44 @@ function recordHasNegative(r: Readonly<Record<string, number>> | undefined): boo
 /** True when any count of `s` (or of its slices) is negative: only noisy windows have such counts. */
 export function hasNegativeCounts(s: WindowSnapshot): boolean {
   for (const f of Object.values(s.features)) {
-    if (f.missing < 0 || (f.invalid ?? 0) < 0 || histogramHasNegative(f.histogram) || exponentialHasNegative(f.exponential) || histogramHasNegative(f.attribution)) return true;
+    if (
+      f.missing < 0 ||
+      (f.invalid ?? 0) < 0 ||
+      histogramHasNegative(f.histogram) ||
+      exponentialHasNegative(f.exponential) ||
+      histogramHasNegative(f.attribution)
+    )
+      return true;
     if (recordHasNegative(f.categories) || recordHasNegative(f.unseen)) return true;
   }
-  const hists = [s.score, s.value, s.outcomes.error, s.outcomes.absoluteError, s.outcomes.squaredError, s.outcomes.delay, ...Object.values(s.scoreByClass), ...Object.values(s.outcomes.scoreByLabel), ...Object.values(s.inferenceDuration), ...Object.values(s.business)];
+  const hists = [
+    s.score,
+    s.value,
+    s.outcomes.error,
+    s.outcomes.absoluteError,
+    s.outcomes.squaredError,
+    s.outcomes.delay,
+    ...Object.values(s.scoreByClass),
+    ...Object.values(s.outcomes.scoreByLabel),
+    ...Object.values(s.inferenceDuration),
+    ...Object.values(s.business),
+  ];
   for (const byLabel of Object.values(s.outcomes.scoreByClassAndLabel)) hists.push(...Object.values(byLabel));
   if (hists.some(histogramHasNegative)) return true;
-  if (s.predictions.rows < 0 || s.outcomes.matched < 0 || recordHasNegative(s.predictions.byClass) || recordHasNegative(s.predictions.errors)) return true;
-  if (recordHasNegative(s.outcomes.unmatched) || recordHasNegative(s.shadow) || recordHasNegative(s.unknownFeatures)) return true;
+  if (
+    s.predictions.rows < 0 ||
+    s.outcomes.matched < 0 ||
+    recordHasNegative(s.predictions.byClass) ||
+    recordHasNegative(s.predictions.errors)
+  )
+    return true;
+  if (recordHasNegative(s.outcomes.unmatched) || recordHasNegative(s.shadow) || recordHasNegative(s.unknownFeatures))
+    return true;
   if (Object.values(s.outcomes.confusion).some(recordHasNegative)) return true;
   return Object.values(s.slices).some((byValue) => Object.values(byValue).some(hasNegativeCounts));
 }
 
 const clamp = (v: number): number => (v > 0 ? v : 0);
-
 
 function clampHistogram(h: ExplicitHistogram): ExplicitHistogram;
 function clampHistogram(h: ExplicitHistogram | undefined): ExplicitHistogram | undefined;
@@ -109,7 +135,11 @@ export function nonNegativeSnapshot(s: WindowSnapshot): WindowSnapshot {
   return {
     ...s,
     features: mapValues(s.features, clampFeature),
-    predictions: { rows: s.predictions.rows, byClass: clampRecord(s.predictions.byClass), errors: clampRecord(s.predictions.errors) },
+    predictions: {
+      rows: s.predictions.rows,
+      byClass: clampRecord(s.predictions.byClass),
+      errors: clampRecord(s.predictions.errors),
+    },
     ...(s.score !== undefined ? { score: clampHistogram(s.score) } : {}),
     ...(s.value !== undefined ? { value: clampHistogram(s.value) } : {}),
     scoreByClass: mapValues(s.scoreByClass, (h) => clampHistogram(h)),
@@ -133,7 +163,6 @@ export function nonNegativeSnapshot(s: WindowSnapshot): WindowSnapshot {
   };
 }
 
-
 function scaleHistogram(h: ExplicitHistogram | undefined, v: number): ExplicitHistogram | undefined {
   if (h === undefined || !(h.count > 0)) return h;
   const f = effectiveCount(h.count, h.counts.length, v) / h.count;
@@ -156,7 +185,10 @@ function scaleExponential(h: ExponentialHistogram | undefined, v: number): Expon
   return { ...h, zeroCount: Math.round(h.zeroCount * f), positive, negative, count, sum: h.sum * f };
 }
 
-function scaleCategories(r: Readonly<Record<string, number>> | undefined, v: number): Record<string, number> | undefined {
+function scaleCategories(
+  r: Readonly<Record<string, number>> | undefined,
+  v: number,
+): Record<string, number> | undefined {
   if (r === undefined) return undefined;
   const values = Object.values(r);
   const n = values.reduce((a, c) => a + c, 0);

@@ -26,7 +26,8 @@ export const DEFAULT_REFERENCE_OPTIONS: ReferenceOptions = { rollingWindows: 12,
 
 export function referenceOptions(o: Partial<ReferenceOptions> = {}): ReferenceOptions {
   const out = { ...DEFAULT_REFERENCE_OPTIONS, ...o };
-  if (!Number.isInteger(out.rollingWindows) || out.rollingWindows < 1) throw new RangeError(`rollingWindows must be a positive integer, got ${out.rollingWindows}`);
+  if (!Number.isInteger(out.rollingWindows) || out.rollingWindows < 1)
+    throw new RangeError(`rollingWindows must be a positive integer, got ${out.rollingWindows}`);
   if (!(out.rollingRefreshMs >= 0)) throw new RangeError(`rollingRefreshMs must be >= 0, got ${out.rollingRefreshMs}`);
   return out;
 }
@@ -57,5 +58,7 @@ export function baselineEdges(b: BaselineFile, id: SlotId): readonly number[] | 
 
 /** Whether baseline `b` applies to a model (same name; same version unless the baseline has none). */
 export function baselineApplies(b: BaselineFile, name: string, version: string): boolean {
-  return b.model.name === name && (b.model.version === undefined || b.model.version === '' || b.model.version === version);
+  return (
+    b.model.name === name && (b.model.version === undefined || b.model.version === '' || b.model.version === version)
+  );
 }

@@ -38,7 +38,12 @@ export interface SampleOptions {
   readonly maxModels: number;
 }
 
-export const DEFAULT_SAMPLE_OPTIONS: SampleOptions = { samplesPerBin: 2, maxBinsPerStream: 64, maxStreamsPerModel: 64, maxModels: 1000 };
+export const DEFAULT_SAMPLE_OPTIONS: SampleOptions = {
+  samplesPerBin: 2,
+  maxBinsPerStream: 64,
+  maxStreamsPerModel: 64,
+  maxModels: 1000,
+};
 
 /** The options with their defaults (other keys of `o` are ignored); a bound below 1 is a RangeError. */
 export function sampleOptions(o: Partial<SampleOptions> = {}): SampleOptions {
@@ -101,7 +106,8 @@ interface StreamBins {
 const GROW_SAMPLES = 8;
 
 function writeHex(out: Uint8Array, at: number, hex: string, bytes: number): void {
-  for (let i = 0; i < bytes; i++) out[at + i] = (hexDigit(hex.charCodeAt(2 * i)) << 4) | hexDigit(hex.charCodeAt(2 * i + 1));
+  for (let i = 0; i < bytes; i++)
+    out[at + i] = (hexDigit(hex.charCodeAt(2 * i)) << 4) | hexDigit(hex.charCodeAt(2 * i + 1));
 }
 const hexDigit = (c: number): number => (c <= 57 ? c - 48 : (c | 32) - 87);
 
@@ -196,7 +202,15 @@ export class WindowSamples {
    * span) to the bin `bin` of `stream` (a number from {@link numericBin}, or the category). False
    * when a bound refused it.
    */
-  offer(stream: string, bin: number | string, u: number, traceId: string, spanId: string, value: number, timeMs: number): boolean {
+  offer(
+    stream: string,
+    bin: number | string,
+    u: number,
+    traceId: string,
+    spanId: string,
+    value: number,
+    timeMs: number,
+  ): boolean {
     const at = this.slot(stream, bin);
     if (at === undefined) {
       this.refused++;
@@ -256,7 +270,11 @@ export class WindowSamples {
    * Up to `max` samples of `stream` in a drift bin: numeric (lower, upper] (a null edge is open),
    * or a category; newest first.
    */
-  inBin(stream: string, bin: { readonly lower: number | null; readonly upper: number | null; readonly category?: string }, max: number): TraceSample[] {
+  inBin(
+    stream: string,
+    bin: { readonly lower: number | null; readonly upper: number | null; readonly category?: string },
+    max: number,
+  ): TraceSample[] {
     const b = this.streams.get(stream);
     if (b === undefined) return [];
     let found: TraceSample[];
@@ -264,7 +282,12 @@ export class WindowSamples {
       const s = b.categories?.get(bin.category);
       found = s === undefined ? [] : this.read(s - 1, bin.category);
     } else {
-      found = this.all(stream).filter((x) => !Number.isNaN(x.value) && (bin.lower === null || x.value > bin.lower) && (bin.upper === null || x.value <= bin.upper));
+      found = this.all(stream).filter(
+        (x) =>
+          !Number.isNaN(x.value) &&
+          (bin.lower === null || x.value > bin.lower) &&
+          (bin.upper === null || x.value <= bin.upper),
+      );
     }
     return found.sort((a, b2) => b2.timeMs - a.timeMs).slice(0, max);
   }
@@ -317,7 +340,16 @@ export class SampleReservoirs {
   }
 
   /** Offers a value (see {@link WindowSamples.offer}) to a model's window reservoir. */
-  offer(w: WindowSamples | undefined, stream: string, bin: number | string, u: number, traceId: string, spanId: string, value: number, timeMs: number): void {
+  offer(
+    w: WindowSamples | undefined,
+    stream: string,
+    bin: number | string,
+    u: number,
+    traceId: string,
+    spanId: string,
+    value: number,
+    timeMs: number,
+  ): void {
     this.offered++;
     if (w === undefined || !w.offer(stream, bin, u, traceId, spanId, value, timeMs)) this.refusedTotal++;
   }

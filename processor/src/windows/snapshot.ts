@@ -124,9 +124,21 @@ const OUTCOME_HISTOGRAMS = {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-export function emptySnapshot(modelKey: string, model: ModelIdentity, start: number, end: number): Mutable<WindowSnapshot> {
+export function emptySnapshot(
+  modelKey: string,
+  model: ModelIdentity,
+  start: number,
+  end: number,
+): Mutable<WindowSnapshot> {
   return {
-    modelKey, model, task: '', start, end, rows: 0, extensions: 0, belowMinRows: false,
+    modelKey,
+    model,
+    task: '',
+    start,
+    end,
+    rows: 0,
+    extensions: 0,
+    belowMinRows: false,
     features: {},
     predictions: { rows: 0, byClass: {}, errors: {} },
     scoreByClass: {},
@@ -140,7 +152,10 @@ export function emptySnapshot(modelKey: string, model: ModelIdentity, start: num
 
 function histOf(s: HistogramSlot): ExplicitHistogram {
   const h: { -readonly [K in keyof ExplicitHistogram]: ExplicitHistogram[K] } = {
-    boundaries: s.bounds.slice(), counts: Array.from(s.counts), count: s.count, sum: s.sum,
+    boundaries: s.bounds.slice(),
+    counts: Array.from(s.counts),
+    count: s.count,
+    sum: s.sum,
   };
   if (s.count > 0 && s.min !== undefined) h.min = s.min;
   if (s.count > 0 && s.max !== undefined) h.max = s.max;
@@ -245,7 +260,11 @@ function snapshotOfSlots(w: OpenWindow, slots: Iterable<Slot>, top: boolean): Mu
       continue;
     }
     if (slot.kind === 'exponential') {
-      if (signal === 'feature.value') feature(snap, subject).exponential = mergeExponentialSlots(feature(snap, subject).exponential, slot.histogram.histogram());
+      if (signal === 'feature.value')
+        feature(snap, subject).exponential = mergeExponentialSlots(
+          feature(snap, subject).exponential,
+          slot.histogram.histogram(),
+        );
       continue;
     }
     const h = histOf(slot);
@@ -315,13 +334,24 @@ function unsliced(s: Slot): Slot {
  * need re-binning, which belongs to the statistics module.
  */
 export function mergeHist(a: ExplicitHistogram | undefined, b: ExplicitHistogram): ExplicitHistogram;
-export function mergeHist(a: ExplicitHistogram | undefined, b: ExplicitHistogram | undefined): ExplicitHistogram | undefined;
-export function mergeHist(a: ExplicitHistogram | undefined, b: ExplicitHistogram | undefined): ExplicitHistogram | undefined {
+export function mergeHist(
+  a: ExplicitHistogram | undefined,
+  b: ExplicitHistogram | undefined,
+): ExplicitHistogram | undefined;
+export function mergeHist(
+  a: ExplicitHistogram | undefined,
+  b: ExplicitHistogram | undefined,
+): ExplicitHistogram | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
   if (!boundsEqual(a.boundaries, b.boundaries)) return b;
   const counts = a.counts.map((c, i) => c + b.counts[i]!);
-  const out: { -readonly [K in keyof ExplicitHistogram]: ExplicitHistogram[K] } = { boundaries: b.boundaries, counts, count: a.count + b.count, sum: a.sum + b.sum };
+  const out: { -readonly [K in keyof ExplicitHistogram]: ExplicitHistogram[K] } = {
+    boundaries: b.boundaries,
+    counts,
+    count: a.count + b.count,
+    sum: a.sum + b.sum,
+  };
   if (a.count === 0) {
     if (b.min !== undefined) out.min = b.min;
     if (b.max !== undefined) out.max = b.max;
@@ -374,17 +404,21 @@ export function mergeSnapshots(snaps: readonly WindowSnapshot[]): WindowSnapshot
     mergeHistRecord(out.scoreByClass, s.scoreByClass);
     out.value = mergeHist(out.value, s.value);
     mergeHistRecord(out.outcomes.scoreByLabel, s.outcomes.scoreByLabel);
-    for (const [cls, byLabel] of Object.entries(s.outcomes.scoreByClassAndLabel ?? {})) mergeHistRecord((out.outcomes.scoreByClassAndLabel[cls] ??= {}), byLabel);
+    for (const [cls, byLabel] of Object.entries(s.outcomes.scoreByClassAndLabel ?? {}))
+      mergeHistRecord((out.outcomes.scoreByClassAndLabel[cls] ??= {}), byLabel);
     out.outcomes.matched += s.outcomes.matched ?? 0;
-    for (const [cls, row] of Object.entries(s.outcomes.confusion)) mergeCounts((out.outcomes.confusion[cls] ??= {}), row);
-    for (const field of Object.values(OUTCOME_HISTOGRAMS)) out.outcomes[field] = mergeHist(out.outcomes[field], s.outcomes[field]);
+    for (const [cls, row] of Object.entries(s.outcomes.confusion))
+      mergeCounts((out.outcomes.confusion[cls] ??= {}), row);
+    for (const field of Object.values(OUTCOME_HISTOGRAMS))
+      out.outcomes[field] = mergeHist(out.outcomes[field], s.outcomes[field]);
     mergeCounts(out.outcomes.unmatched, s.outcomes.unmatched);
     mergeHistRecord(out.inferenceDuration, s.inferenceDuration);
     mergeCounts(out.shadow, s.shadow);
     mergeHistRecord(out.business, s.business);
     if (s.unknownFeatures) mergeCounts((out.unknownFeatures ??= {}), s.unknownFeatures);
     if (s.noiseVariance !== undefined) out.noiseVariance = (out.noiseVariance ?? 0) + s.noiseVariance;
-    for (const [basis, byIndex] of Object.entries(s.projections ?? {})) mergeHistRecord(((out.projections ??= {})[basis] ??= {}), byIndex);
+    for (const [basis, byIndex] of Object.entries(s.projections ?? {}))
+      mergeHistRecord(((out.projections ??= {})[basis] ??= {}), byIndex);
   }
   // Slices: merge each (key, value) over the snapshots that have it.
   const sliced = new Map<string, Map<string, WindowSnapshot[]>>();
@@ -419,7 +453,11 @@ export function baselineSnapshot(b: BaselineFile, modelKey: string, model: Model
     // a version-2 baseline's exponential histogram holds the same values as its quantile buckets:
     // the reference is the finer one (a window of explicit points is compared with it through
     // their common resolution; the decile edges reach the statistics apart, see evaluate.ts)
-    if (f.type === 'numeric') out.features[name] = f.exponential !== undefined ? { exponential: f.exponential, missing: f.missing } : { histogram: f.histogram, missing: f.missing };
+    if (f.type === 'numeric')
+      out.features[name] =
+        f.exponential !== undefined
+          ? { exponential: f.exponential, missing: f.missing }
+          : { histogram: f.histogram, missing: f.missing };
     else out.features[name] = { categories: { ...f.counts }, missing: f.missing };
   }
   const p = b.prediction;

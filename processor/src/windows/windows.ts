@@ -26,7 +26,11 @@ export interface WindowOptions {
   readonly maxExtensions: number;
 }
 
-export const DEFAULT_WINDOW_OPTIONS: WindowOptions = { lengthMs: 5 * 60_000, minRows: DEFAULT_MIN_ROWS, maxExtensions: 11 };
+export const DEFAULT_WINDOW_OPTIONS: WindowOptions = {
+  lengthMs: 5 * 60_000,
+  minRows: DEFAULT_MIN_ROWS,
+  maxExtensions: 11,
+};
 
 export const MIN_WINDOW_MS = 60_000;
 export const MAX_WINDOW_MS = 86_400_000;
@@ -34,10 +38,14 @@ export const MAX_WINDOW_MS = 86_400_000;
 export function windowOptions(o: Partial<WindowOptions> = {}): WindowOptions {
   const out = { ...DEFAULT_WINDOW_OPTIONS, ...o };
   if (!Number.isInteger(out.lengthMs) || out.lengthMs < MIN_WINDOW_MS || out.lengthMs > MAX_WINDOW_MS) {
-    throw new RangeError(`window length must be an integer number of ms in [${MIN_WINDOW_MS}, ${MAX_WINDOW_MS}], got ${out.lengthMs}`);
+    throw new RangeError(
+      `window length must be an integer number of ms in [${MIN_WINDOW_MS}, ${MAX_WINDOW_MS}], got ${out.lengthMs}`,
+    );
   }
-  if (!Number.isInteger(out.minRows) || out.minRows < 0) throw new RangeError(`minRows must be a non-negative integer, got ${out.minRows}`);
-  if (!Number.isInteger(out.maxExtensions) || out.maxExtensions < 0) throw new RangeError(`maxExtensions must be a non-negative integer, got ${out.maxExtensions}`);
+  if (!Number.isInteger(out.minRows) || out.minRows < 0)
+    throw new RangeError(`minRows must be a non-negative integer, got ${out.minRows}`);
+  if (!Number.isInteger(out.maxExtensions) || out.maxExtensions < 0)
+    throw new RangeError(`maxExtensions must be a non-negative integer, got ${out.maxExtensions}`);
   return out;
 }
 

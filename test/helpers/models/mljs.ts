@@ -12,7 +12,10 @@ export interface LogisticRegressionModel {
   train(X: MatrixType, y: MatrixType): void;
   predict(X: MatrixType): number[];
 }
-export type LogisticRegressionCtor = new (options?: { numSteps?: number; learningRate?: number }) => LogisticRegressionModel;
+export type LogisticRegressionCtor = new (options?: {
+  numSteps?: number;
+  learningRate?: number;
+}) => LogisticRegressionModel;
 
 /**
  * Two numeric features; the label is 1 when x0 + x1 > 1. Points on a fixed

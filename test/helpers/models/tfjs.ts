@@ -61,9 +61,25 @@ export async function logisticGraphModel(tf: Tf, spec: DenseSpec): Promise<tfjs.
         op: 'Placeholder',
         attr: { ...floatAttr, shape: { shape: { dim: [{ size: '-1' }, { size: String(n) }] } } },
       },
-      { name: 'w', op: 'Const', attr: { ...floatAttr, value: { tensor: { dtype: 'DT_FLOAT', tensorShape: { dim: [{ size: String(n) }, { size: '1' }] } } } } },
-      { name: 'b', op: 'Const', attr: { ...floatAttr, value: { tensor: { dtype: 'DT_FLOAT', tensorShape: { dim: [{ size: '1' }] } } } } },
-      { name: 'xw', op: 'MatMul', input: ['x', 'w'], attr: { T: { type: 'DT_FLOAT' }, transpose_a: { b: false }, transpose_b: { b: false } } },
+      {
+        name: 'w',
+        op: 'Const',
+        attr: {
+          ...floatAttr,
+          value: { tensor: { dtype: 'DT_FLOAT', tensorShape: { dim: [{ size: String(n) }, { size: '1' }] } } },
+        },
+      },
+      {
+        name: 'b',
+        op: 'Const',
+        attr: { ...floatAttr, value: { tensor: { dtype: 'DT_FLOAT', tensorShape: { dim: [{ size: '1' }] } } } },
+      },
+      {
+        name: 'xw',
+        op: 'MatMul',
+        input: ['x', 'w'],
+        attr: { T: { type: 'DT_FLOAT' }, transpose_a: { b: false }, transpose_b: { b: false } },
+      },
       { name: 'logit', op: 'AddV2', input: ['xw', 'b'], attr: { T: { type: 'DT_FLOAT' } } },
       { name: 'score', op: 'Sigmoid', input: ['logit'], attr: { T: { type: 'DT_FLOAT' } } },
     ],

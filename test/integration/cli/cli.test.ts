@@ -17,7 +17,20 @@ beforeAll(() => {
   writeFileSync(join(dir, 'same.csv'), toCsv(syntheticRows({ rows: 3_000, seed: 2 })));
   writeFileSync(join(dir, 'shifted.csv'), toCsv(syntheticRows({ rows: 3_000, seed: 3, amountShift: 0.7 })));
   writeFileSync(join(dir, 'tiny.csv'), toCsv(syntheticRows({ rows: 20, seed: 4, amountShift: 2 })));
-  const r = otelMl('baseline', '--data', 'train.csv', '--model', 'fraud', '--model-version', '3', '--task', 'binary_classification', ...COLS, '--out', 'fraud.baseline.json');
+  const r = otelMl(
+    'baseline',
+    '--data',
+    'train.csv',
+    '--model',
+    'fraud',
+    '--model-version',
+    '3',
+    '--task',
+    'binary_classification',
+    ...COLS,
+    '--out',
+    'fraud.baseline.json',
+  );
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
 });
@@ -57,17 +70,47 @@ describe('otel-ml baseline', () => {
 
 describe('otel-ml report', () => {
   it('flags the shifted feature and nothing else, in the documented JSON shape', () => {
-    const r = otelMl('report', '--baseline', 'fraud.baseline.json', '--data', 'shifted.csv', ...COLS, '--format', 'json');
+    const r = otelMl(
+      'report',
+      '--baseline',
+      'fraud.baseline.json',
+      '--data',
+      'shifted.csv',
+      ...COLS,
+      '--format',
+      'json',
+    );
     expect(r.status).toBe(0);
     const rep = JSON.parse(r.stdout);
     expect(rep.drifted).toEqual(['amount']);
-    expect(rep.reference).toEqual({ kind: 'baseline', count: 20_000, requested: 'baseline', fallback: null, window: null, of: null });
+    expect(rep.reference).toEqual({
+      kind: 'baseline',
+      count: 20_000,
+      requested: 'baseline',
+      fallback: null,
+      window: null,
+      of: null,
+    });
     // offline: data quality against the baseline, no business values in a CSV
     expect(rep.dataQuality.features.country.newCategory.test.verdict).toBe('no_spike');
     expect(rep.business).toBeNull();
     expect(rep.current.count).toBe(3_000);
     const a = rep.features.amount;
-    for (const k of ['type', 'count', 'missingRate', 'psi', 'psiCritical', 'kl', 'jensenShannon', 'hellinger', 'ks', 'wasserstein', 'chiSquare', 'drift']) expect(a).toHaveProperty(k);
+    for (const k of [
+      'type',
+      'count',
+      'missingRate',
+      'psi',
+      'psiCritical',
+      'kl',
+      'jensenShannon',
+      'hellinger',
+      'ks',
+      'wasserstein',
+      'chiSquare',
+      'drift',
+    ])
+      expect(a).toHaveProperty(k);
     expect(a.psi).toBeGreaterThan(0.3);
     expect(a.drift.verdict).toBe('drift');
     expect(a.chiSquare.dof).toBe(9);
@@ -91,7 +134,18 @@ describe('otel-ml report', () => {
   });
 
   it('reports fairness across slice columns', () => {
-    const r = otelMl('report', '--baseline', 'fraud.baseline.json', '--data', 'same.csv', ...COLS, '--slice-columns', 'country', '--format', 'json');
+    const r = otelMl(
+      'report',
+      '--baseline',
+      'fraud.baseline.json',
+      '--data',
+      'same.csv',
+      ...COLS,
+      '--slice-columns',
+      'country',
+      '--format',
+      'json',
+    );
     expect(r.stderr).toBe('');
     const rep = JSON.parse(r.stdout);
     expect(rep.fairness).not.toBeNull();
@@ -100,7 +154,17 @@ describe('otel-ml report', () => {
   });
 
   it('finds no drift on data from the reference distribution', () => {
-    const r = otelMl('report', '--baseline', 'fraud.baseline.json', '--data', 'same.csv', ...COLS, '--format', 'json', '--fail-on-drift');
+    const r = otelMl(
+      'report',
+      '--baseline',
+      'fraud.baseline.json',
+      '--data',
+      'same.csv',
+      ...COLS,
+      '--format',
+      'json',
+      '--fail-on-drift',
+    );
     expect(r.status).toBe(0);
     const rep = JSON.parse(r.stdout);
     expect(rep.drifted).toEqual([]);
@@ -108,7 +172,9 @@ describe('otel-ml report', () => {
   });
 
   it('reports insufficient data instead of flagging a tiny window', () => {
-    const rep = JSON.parse(otelMl('report', '--baseline', 'fraud.baseline.json', '--data', 'tiny.csv', ...COLS, '--format', 'json').stdout);
+    const rep = JSON.parse(
+      otelMl('report', '--baseline', 'fraud.baseline.json', '--data', 'tiny.csv', ...COLS, '--format', 'json').stdout,
+    );
     expect(rep.status).toBe('insufficient_data');
     expect(rep.drifted).toEqual([]);
     expect(rep.features.amount.drift.verdict).toBe('insufficient_data');
@@ -120,7 +186,17 @@ describe('otel-ml report', () => {
     const lines = text.split('\n');
     const header = lines.findIndex((l) => l.startsWith('feature'));
     expect(lines[header + 2]).toMatch(/^amount .*DRIFT$/);
-    const r = otelMl('report', '--baseline', 'fraud.baseline.json', '--data', 'shifted.csv', ...COLS, '--out', 'report.html', '--fail-on-drift');
+    const r = otelMl(
+      'report',
+      '--baseline',
+      'fraud.baseline.json',
+      '--data',
+      'shifted.csv',
+      ...COLS,
+      '--out',
+      'report.html',
+      '--fail-on-drift',
+    );
     expect(r.status).toBe(1);
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
     expect(html.startsWith('<!doctype html>')).toBe(true);
@@ -132,7 +208,11 @@ describe('otel-ml report', () => {
 });
 
 /** `rows` of train.csv-like data with the cells of `edits` (row number as in error messages: header = 1) replaced. */
-function withCells(rows: number, seed: number, edits: Record<number, Partial<Record<'amount' | 'age' | 'country', string>>>): string {
+function withCells(
+  rows: number,
+  seed: number,
+  edits: Record<number, Partial<Record<'amount' | 'age' | 'country', string>>>,
+): string {
   const lines = toCsv(syntheticRows({ rows, seed })).trimEnd().split('\n');
   const header = lines[0]!.split(',');
   for (const [row, cells] of Object.entries(edits)) {
@@ -144,8 +224,23 @@ function withCells(rows: number, seed: number, edits: Record<number, Partial<Rec
 }
 
 describe('column types and invalid values', () => {
-  const baseline = (file: string, ...more: string[]) => otelMl('baseline', '--data', file, '--model', 'm', '--task', 'binary_classification', ...COLS, '--out', `${file}.baseline.json`, '--no-progress', ...more);
-  const warning = (file: string, row: number, column: string, cell: string) => `otel-ml: warning: ${file}: row ${row}, column "${column}": "${cell}" is not a number; an invalid value, treated as missing`;
+  const baseline = (file: string, ...more: string[]) =>
+    otelMl(
+      'baseline',
+      '--data',
+      file,
+      '--model',
+      'm',
+      '--task',
+      'binary_classification',
+      ...COLS,
+      '--out',
+      `${file}.baseline.json`,
+      '--no-progress',
+      ...more,
+    );
+  const warning = (file: string, row: number, column: string, cell: string) =>
+    `otel-ml: warning: ${file}: row ${row}, column "${column}": "${cell}" is not a number; an invalid value, treated as missing`;
 
   it('a column of numbers with one bad cell stays numeric; the cell is reported and counted as missing', () => {
     writeFileSync(join(dir, 'one-bad.csv'), withCells(2_000, 21, { 801: { amount: 'abc' } }));
@@ -155,7 +250,9 @@ describe('column types and invalid values', () => {
     const lines = r.stdout.split('\n');
     expect(lines).toContain('  numeric:     amount (1 invalid value, treated as missing), age');
     // categorical inference is stated, with the reason
-    expect(lines.find((l) => l.startsWith('  categorical: '))).toMatch(/^ {2}categorical: country \(no value is a number, e\.g\. row 2 "(DE|FR|US|UK)"\)$/);
+    expect(lines.find((l) => l.startsWith('  categorical: '))).toMatch(
+      /^ {2}categorical: country \(no value is a number, e\.g\. row 2 "(DE|FR|US|UK)"\)$/,
+    );
     const b = parseBaselineFile(JSON.parse(readFileSync(join(dir, 'one-bad.csv.baseline.json'), 'utf8')));
     const amount = b.features.amount!;
     if (amount.type !== 'numeric') throw new Error('amount should stay numeric');
@@ -170,7 +267,9 @@ describe('column types and invalid values', () => {
   });
 
   it('more invalid values than --max-invalid (default 10) stop the command with exit 2 and one line', () => {
-    const edits = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [100 + 50 * i, i % 2 ? { age: '?' } : { amount: `n/a ${i}` }]));
+    const edits = Object.fromEntries(
+      Array.from({ length: 11 }, (_, i) => [100 + 50 * i, i % 2 ? { age: '?' } : { amount: `n/a ${i}` }]),
+    );
     writeFileSync(join(dir, 'eleven-bad.csv'), withCells(2_000, 22, edits));
     const r = baseline('eleven-bad.csv');
     expect(r.stderr).toBe(
@@ -180,8 +279,15 @@ describe('column types and invalid values', () => {
     expect(r.status).toBe(2);
     const more = baseline('eleven-bad.csv', '--max-invalid', '11');
     expect(more.status).toBe(0);
-    expect(more.stderr.trimEnd().split('\n')).toEqual(Object.entries(edits).map(([row, cells]) => { const [column, cell] = Object.entries(cells)[0]!; return warning('eleven-bad.csv', Number(row), column, cell!); }));
-    expect(more.stdout).toContain('  numeric:     amount (6 invalid values, treated as missing), age (5 invalid values, treated as missing)');
+    expect(more.stderr.trimEnd().split('\n')).toEqual(
+      Object.entries(edits).map(([row, cells]) => {
+        const [column, cell] = Object.entries(cells)[0]!;
+        return warning('eleven-bad.csv', Number(row), column, cell!);
+      }),
+    );
+    expect(more.stdout).toContain(
+      '  numeric:     amount (6 invalid values, treated as missing), age (5 invalid values, treated as missing)',
+    );
     expect(baseline('eleven-bad.csv', '--max-invalid', 'ten').stderr).toMatch(/--max-invalid must be a whole number/);
   });
 
@@ -192,18 +298,38 @@ describe('column types and invalid values', () => {
     const r = baseline('words.csv');
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/^ {2}categorical: age \(15% of its values are not numbers, e\.g\. row 2 "about 0"\), country \(no value is a number, e\.g\. row 2 "\w+"\)$/m);
+    expect(r.stdout).toMatch(
+      /^ {2}categorical: age \(15% of its values are not numbers, e\.g\. row 2 "about 0"\), country \(no value is a number, e\.g\. row 2 "\w+"\)$/m,
+    );
     const forced = baseline('words.csv', '--categorical', 'country');
     expect(forced.stdout).toMatch(/^ {2}categorical: age \(15% .*\), country \(--categorical\)$/m);
   });
 
-  it('otel-ml report counts invalid values the same way, against the baseline\'s column types', () => {
+  it("otel-ml report counts invalid values the same way, against the baseline's column types", () => {
     writeFileSync(join(dir, 'text.csv'), 'id,amount,age,country,score,label\n1,2,3,DE,0.5,1\n2,lots,4,FR,0.2,0\n');
-    const r = otelMl('report', '--baseline', 'fraud.baseline.json', '--data', 'text.csv', ...COLS, '--out', 'text.json');
+    const r = otelMl(
+      'report',
+      '--baseline',
+      'fraud.baseline.json',
+      '--data',
+      'text.csv',
+      ...COLS,
+      '--out',
+      'text.json',
+    );
     expect(r.status).toBe(0);
     expect(r.stdout).toBe('no drift (2 rows against 20000, 1 invalid value treated as missing) -> text.json\n');
     expect(r.stderr).toBe(`${warning('text.csv', 3, 'amount', 'lots')}\n`);
-    const strict = otelMl('report', '--baseline', 'fraud.baseline.json', '--data', 'text.csv', ...COLS, '--max-invalid', '0');
+    const strict = otelMl(
+      'report',
+      '--baseline',
+      'fraud.baseline.json',
+      '--data',
+      'text.csv',
+      ...COLS,
+      '--max-invalid',
+      '0',
+    );
     expect(strict.stderr).toBe(
       'otel-ml: text.csv: more than 0 cells of numeric columns are not numbers (--max-invalid allows 0; the first: row 3, column "amount": "lots"); ' +
         'correct them or leave them empty, rebuild the baseline with --categorical amount if the column is not numeric, or raise --max-invalid\n',
@@ -215,11 +341,27 @@ describe('column types and invalid values', () => {
 
 describe('otel-ml errors', () => {
   const cases: [string, string, RegExp][] = [
-    ['ragged.csv', 'id,amount,age,country,score,label\n1,2,3,DE,0.5,1\n2,3,4\n', /^otel-ml: ragged\.csv: row 3: 3 cells but the header has 6 columns\n$/],
-    ['score.csv', 'id,amount,age,country,score,label\n1,2,3,DE,1.5,1\n', /^otel-ml: score\.csv: row 2, column "score": score 1\.5 is outside \[0, 1\]\n$/],
-    ['binary.csv', 'id,amount,age,country,score,label\n1,2,3,D\u0000E,0.5,1\n', /^otel-ml: binary\.csv: row \d+: the file contains binary data/],
+    [
+      'ragged.csv',
+      'id,amount,age,country,score,label\n1,2,3,DE,0.5,1\n2,3,4\n',
+      /^otel-ml: ragged\.csv: row 3: 3 cells but the header has 6 columns\n$/,
+    ],
+    [
+      'score.csv',
+      'id,amount,age,country,score,label\n1,2,3,DE,1.5,1\n',
+      /^otel-ml: score\.csv: row 2, column "score": score 1\.5 is outside \[0, 1\]\n$/,
+    ],
+    [
+      'binary.csv',
+      'id,amount,age,country,score,label\n1,2,3,D\u0000E,0.5,1\n',
+      /^otel-ml: binary\.csv: row \d+: the file contains binary data/,
+    ],
     ['empty.csv', '', /^otel-ml: empty\.csv: the file is empty/],
-    ['quote.csv', 'id,amount,age,country,score,label\n1,2,3,"DE,0.5,1\n', /^otel-ml: quote\.csv: row \d+: malformed CSV \(a quoted cell is never closed\)\n$/],
+    [
+      'quote.csv',
+      'id,amount,age,country,score,label\n1,2,3,"DE,0.5,1\n',
+      /^otel-ml: quote\.csv: row \d+: malformed CSV \(a quoted cell is never closed\)\n$/,
+    ],
   ];
   for (const [file, content, expected] of cases) {
     it(`${file}: one clear line and exit status 2`, () => {
@@ -231,17 +373,27 @@ describe('otel-ml errors', () => {
   }
 
   it('a file in another encoding is refused, not read with replacement characters', () => {
-    writeFileSync(join(dir, 'latin1.csv'), Buffer.from('id,amount,age,country,score,label\n1,2,3,M\xfcnchen,0.5,1\n', 'latin1'));
+    writeFileSync(
+      join(dir, 'latin1.csv'),
+      Buffer.from('id,amount,age,country,score,label\n1,2,3,M\xfcnchen,0.5,1\n', 'latin1'),
+    );
     const r = otelMl('report', '--baseline', 'fraud.baseline.json', '--data', 'latin1.csv', ...COLS);
-    expect(r.stderr).toMatch(/^otel-ml: latin1\.csv: (near row \d+: )?the file is not valid UTF-8 \(Latin-1 or UTF-16\?\); convert it/);
+    expect(r.stderr).toMatch(
+      /^otel-ml: latin1\.csv: (near row \d+: )?the file is not valid UTF-8 \(Latin-1 or UTF-16\?\); convert it/,
+    );
     expect(r.stderr.split('\n')).toHaveLength(2);
     expect(r.status).toBe(2);
   });
 
   it('a very long line is refused, not buffered', () => {
-    writeFileSync(join(dir, 'long.csv'), `id,amount,age,country,score,label\n1,2,3,${'x'.repeat(10 * 1024 * 1024)},0.5,1\n`);
+    writeFileSync(
+      join(dir, 'long.csv'),
+      `id,amount,age,country,score,label\n1,2,3,${'x'.repeat(10 * 1024 * 1024)},0.5,1\n`,
+    );
     const r = otelMl('report', '--baseline', 'fraud.baseline.json', '--data', 'long.csv', ...COLS);
-    expect(r.stderr).toMatch(/^otel-ml: long\.csv: row 2: malformed CSV \(a record is longer than the 1 MiB limit\)\n$/);
+    expect(r.stderr).toMatch(
+      /^otel-ml: long\.csv: row 2: malformed CSV \(a record is longer than the 1 MiB limit\)\n$/,
+    );
     expect(r.status).toBe(2);
   });
 

@@ -23,7 +23,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function config(name: string, db: string): string {
   const file = join(dir, name);
-  writeFileSync(file, ['receivers:', '  http: { port: 0 }', '  grpc: { enabled: false }', `storage: { path: ${JSON.stringify(db)} }`].join('\n'));
+  writeFileSync(
+    file,
+    [
+      'receivers:',
+      '  http: { port: 0 }',
+      '  grpc: { enabled: false }',
+      `storage: { path: ${JSON.stringify(db)} }`,
+    ].join('\n'),
+  );
   return file;
 }
 
@@ -33,7 +41,12 @@ function serveOnce(configFile: string) {
     cwd: dir,
     encoding: 'utf8',
     timeout: 120_000,
-    env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG, OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: '' },
+    env: {
+      ...process.env,
+      TSX_TSCONFIG_PATH: TSCONFIG,
+      OTEL_EXPORTER_OTLP_ENDPOINT: '',
+      OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: '',
+    },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -50,8 +63,12 @@ describe('a second processor on the same state file', () => {
       expect(r.stdout).toBe('');
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).not.toMatch(/unexpected error/);
-      expect(r.stderr).toContain(`state database ${db} is in use by another process (pid ${holder.pid}, an otel-ml processor that opened it at `);
-      expect(r.stderr).toContain(`Stop process ${holder.pid} first, or give this one another state file (storage.path in ${second}, or OTEL_ML_STORAGE_PATH)`);
+      expect(r.stderr).toContain(
+        `state database ${db} is in use by another process (pid ${holder.pid}, an otel-ml processor that opened it at `,
+      );
+      expect(r.stderr).toContain(
+        `Stop process ${holder.pid} first, or give this one another state file (storage.path in ${second}, or OTEL_ML_STORAGE_PATH)`,
+      );
       expect(r.status).toBe(3);
     } finally {
       if (holder) await kill9(holder);
@@ -80,7 +97,9 @@ describe('a second processor on the same state file', () => {
       expect(error).toBeInstanceOf(DatabaseInUseError);
       expect((error as DatabaseInUseError).holder).toBeUndefined();
       const r = serveOnce(config('foreign.yaml', db));
-      expect(r.stderr).toContain(`state database ${db} is in use by another process; one processor per state file. Stop the other processor first`);
+      expect(r.stderr).toContain(
+        `state database ${db} is in use by another process; one processor per state file. Stop the other processor first`,
+      );
       expect(r.status).toBe(3);
     } finally {
       foreign.close();
@@ -90,7 +109,9 @@ describe('a second processor on the same state file', () => {
   it('a processor that closed cleanly leaves no record behind', () => {
     const db = join(dir, 'clean.db');
     const a = StreamProcessor.open({ path: db });
-    expect(() => StreamProcessor.open({ path: db })).toThrow(`state database ${db} is in use by another process (pid ${process.pid}, `);
+    expect(() => StreamProcessor.open({ path: db })).toThrow(
+      `state database ${db} is in use by another process (pid ${process.pid}, `,
+    );
     a.close();
     const check = new Database(db, { readonly: true });
     expect(check.prepare("SELECT count(*) FROM meta WHERE key = 'holder'").pluck().get()).toBe(0);

@@ -15,7 +15,13 @@ import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk
 import { OTLPMetricExporter as ProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPMetricExporter as GrpcExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { BearerTokenAuthenticator, resolveAuthToken } from '../../../processor/src/service/auth.js';
-import { DEFAULT_CONFIG, applyEnv, loadConfig, validateConfig, type ServiceConfig } from '../../../processor/src/service/config.js';
+import {
+  DEFAULT_CONFIG,
+  applyEnv,
+  loadConfig,
+  validateConfig,
+  type ServiceConfig,
+} from '../../../processor/src/service/config.js';
 import { startService, type RunningService } from '../../../processor/src/service/service.js';
 import { METRICS_EXPORT_GRPC_PATH } from '../../../processor/src/otlp/schema.js';
 import { encodeRequest, sampleRequest } from '../receiver/helpers.js';
@@ -30,7 +36,17 @@ describe('BearerTokenAuthenticator', () => {
     expect(a.check(`Bearer ${TOKEN}`)).toBe(true);
     expect(a.check(`bearer ${TOKEN}`)).toBe(true);
     expect(a.check(`  Bearer   ${TOKEN} `)).toBe(true);
-    for (const bad of [undefined, '', TOKEN, `Basic ${TOKEN}`, `Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, 'Bearer', `Bearer ${TOKEN} extra`, `Bearer ${TOKEN.toUpperCase()}`]) {
+    for (const bad of [
+      undefined,
+      '',
+      TOKEN,
+      `Basic ${TOKEN}`,
+      `Bearer ${TOKEN}x`,
+      `Bearer ${TOKEN.slice(0, -1)}`,
+      'Bearer',
+      `Bearer ${TOKEN} extra`,
+      `Bearer ${TOKEN.toUpperCase()}`,
+    ]) {
       expect(a.check(bad)).toBe(false);
     }
     expect(() => new BearerTokenAuthenticator('')).toThrow(RangeError);
@@ -46,13 +62,23 @@ describe('auth configuration', () => {
 
   it('token, token file and OTEL_ML_AUTH_TOKEN; errors never show the secret', () => {
     writeFileSync(join(dir, 'token'), `${TOKEN}\n`);
-    const c = validateConfig({ auth: { tokenFile: 'token', protectStatusPage: true }, receivers: { http: { tls: { cert: 'c.pem', key: 'k.pem' } } } }, 'x.yaml', dir);
+    const c = validateConfig(
+      {
+        auth: { tokenFile: 'token', protectStatusPage: true },
+        receivers: { http: { tls: { cert: 'c.pem', key: 'k.pem' } } },
+      },
+      'x.yaml',
+      dir,
+    );
     expect(c.auth).toEqual({ token: undefined, tokenFile: join(dir, 'token'), protectStatusPage: true });
     expect(c.receivers.http.tls).toEqual({ cert: join(dir, 'c.pem'), key: join(dir, 'k.pem') });
     expect(c.receivers.grpc.tls).toBeUndefined();
     expect(resolveAuthToken(c.auth)).toBe(TOKEN);
     expect(resolveAuthToken(applyEnv(c, { OTEL_ML_AUTH_TOKEN: 'from-env' }).auth)).toBe('from-env');
-    expect(applyEnv(DEFAULT_CONFIG, { OTEL_ML_AUTH_TOKEN: 'from-env' }).auth).toEqual({ protectStatusPage: false, token: 'from-env' });
+    expect(applyEnv(DEFAULT_CONFIG, { OTEL_ML_AUTH_TOKEN: 'from-env' }).auth).toEqual({
+      protectStatusPage: false,
+      token: 'from-env',
+    });
     expect(resolveAuthToken(DEFAULT_CONFIG.auth)).toBeUndefined();
 
     const messageOf = (f: () => unknown): string => {
@@ -91,7 +117,9 @@ function httpsRequest(url: string, method: string, headers: Record<string, strin
     const req = https.request(url, { method, headers, ca: CA, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('latin1') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('latin1') }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -99,13 +127,25 @@ function httpsRequest(url: string, method: string, headers: Record<string, strin
   });
 }
 
-function grpcCall(address: string, creds: grpc.ChannelCredentials, md: grpc.Metadata): Promise<grpc.ServiceError | null> {
+function grpcCall(
+  address: string,
+  creds: grpc.ChannelCredentials,
+  md: grpc.Metadata,
+): Promise<grpc.ServiceError | null> {
   const client = new grpc.Client(address, creds);
   return new Promise((resolve) => {
-    client.makeUnaryRequest<Buffer, Buffer>(METRICS_EXPORT_GRPC_PATH, (b) => b, (b) => b, encodeRequest(sampleRequest()), md, { deadline: Date.now() + 10_000 }, (error) => {
-      client.close();
-      resolve(error);
-    });
+    client.makeUnaryRequest<Buffer, Buffer>(
+      METRICS_EXPORT_GRPC_PATH,
+      (b) => b,
+      (b) => b,
+      encodeRequest(sampleRequest()),
+      md,
+      { deadline: Date.now() + 10_000 },
+      (error) => {
+        client.close();
+        resolve(error);
+      },
+    );
   });
 }
 
@@ -118,7 +158,10 @@ describe('processor service with a token and TLS', () => {
     const tls = { cert: join(TLS_DIR, 'cert.pem'), key: join(TLS_DIR, 'key.pem') };
     const config: ServiceConfig = {
       ...DEFAULT_CONFIG,
-      receivers: { http: { ...DEFAULT_CONFIG.receivers.http, port: 0, tls }, grpc: { ...DEFAULT_CONFIG.receivers.grpc, port: 0, tls } },
+      receivers: {
+        http: { ...DEFAULT_CONFIG.receivers.http, port: 0, tls },
+        grpc: { ...DEFAULT_CONFIG.receivers.grpc, port: 0, tls },
+      },
       storage: { path: ':memory:', durability: 'normal' },
       exporters: { otlp: { enabled: false, intervalMs: 3_600_000 }, prometheus: { enabled: true } },
       auth: { tokenFile: join(dir, 'token'), protectStatusPage: true },
@@ -141,13 +184,24 @@ describe('processor service with a token and TLS', () => {
       req.end();
     });
     expect(outcome).not.toBe('status 200');
-    expect(await grpcCall(svc.grpcAddress!, grpc.credentials.createInsecure(), new grpc.Metadata())).toMatchObject({ code: grpc.status.UNAVAILABLE });
+    expect(await grpcCall(svc.grpcAddress!, grpc.credentials.createInsecure(), new grpc.Metadata())).toMatchObject({
+      code: grpc.status.UNAVAILABLE,
+    });
   });
 
   it('HTTP: 401 without or with a wrong token (the answer does not echo it), health checks open', async () => {
     const body = encodeRequest(sampleRequest());
-    for (const headers of [{}, { authorization: 'Bearer wrong-token-555' }, { authorization: `Basic ${TOKEN}` }] as Record<string, string>[]) {
-      const r = await httpsRequest(`${svc.httpUrl}/v1/metrics`, 'POST', { 'content-type': 'application/x-protobuf', ...headers }, body);
+    for (const headers of [
+      {},
+      { authorization: 'Bearer wrong-token-555' },
+      { authorization: `Basic ${TOKEN}` },
+    ] as Record<string, string>[]) {
+      const r = await httpsRequest(
+        `${svc.httpUrl}/v1/metrics`,
+        'POST',
+        { 'content-type': 'application/x-protobuf', ...headers },
+        body,
+      );
       expect(r.status).toBe(401);
       expect(r.headers['www-authenticate']).toBe('Bearer');
       expect(r.body).toContain('missing or invalid bearer token');
@@ -156,9 +210,12 @@ describe('processor service with a token and TLS', () => {
     }
     for (const path of ['/', '/metrics', '/api/reports']) {
       expect((await httpsRequest(`${svc.httpUrl}${path}`, 'GET', {})).status).toBe(401);
-      expect((await httpsRequest(`${svc.httpUrl}${path}`, 'GET', { authorization: `Bearer ${TOKEN}` })).status).toBe(200);
+      expect((await httpsRequest(`${svc.httpUrl}${path}`, 'GET', { authorization: `Bearer ${TOKEN}` })).status).toBe(
+        200,
+      );
     }
-    for (const path of ['/healthz', '/readyz']) expect((await httpsRequest(`${svc.httpUrl}${path}`, 'GET', {})).status).toBe(200);
+    for (const path of ['/healthz', '/readyz'])
+      expect((await httpsRequest(`${svc.httpUrl}${path}`, 'GET', {})).status).toBe(200);
     expect(svc.processor.stats().receivedPoints).toBe(0);
   });
 
@@ -188,14 +245,25 @@ describe('processor service with a token and TLS', () => {
     const md = new grpc.Metadata();
     md.set('authorization', `Bearer ${TOKEN}`);
     const exporters = [
-      new ProtoExporter({ url: `${svc.httpUrl}/v1/metrics`, headers: { authorization: `Bearer ${TOKEN}` }, httpAgentOptions: { ca: CA } }),
+      new ProtoExporter({
+        url: `${svc.httpUrl}/v1/metrics`,
+        headers: { authorization: `Bearer ${TOKEN}` },
+        httpAgentOptions: { ca: CA },
+      }),
       new GrpcExporter({ url: `https://${tlsTarget()}`, credentials: grpc.credentials.createSsl(CA), metadata: md }),
     ];
     for (const exporter of exporters) {
       const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
       const provider = new MeterProvider({ readers: [reader] });
-      const h = provider.getMeter('t').createHistogram('ml.prediction.score', { advice: { explicitBucketBoundaries: [0.5] } });
-      h.record(0.2, { 'ml.model.name': 'm', 'ml.model.version': '1', 'ml.model.task': 'binary_classification', 'ml.deployment.role': 'primary' });
+      const h = provider
+        .getMeter('t')
+        .createHistogram('ml.prediction.score', { advice: { explicitBucketBoundaries: [0.5] } });
+      h.record(0.2, {
+        'ml.model.name': 'm',
+        'ml.model.version': '1',
+        'ml.model.task': 'binary_classification',
+        'ml.deployment.role': 'primary',
+      });
       await provider.shutdown(); // one final collection and export
     }
     expect(svc.processor.stats().receivedPoints - before).toBe(2);

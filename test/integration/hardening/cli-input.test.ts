@@ -23,10 +23,31 @@ async function run(file: string): Promise<{ code: number; stderr: string }> {
   let stderr = '';
   const write = process.stderr.write.bind(process.stderr);
   const out = process.stdout.write.bind(process.stdout);
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => (
+    (stderr += String(chunk)),
+    true
+  )) as typeof process.stderr.write;
   process.stdout.write = (() => true) as typeof process.stdout.write;
   try {
-    const code = await main(['node', 'otel-ml', 'baseline', '--data', file, '--model', 'm', '--task', 'binary_classification', '--score-column', 'score', '--label-column', 'label', '--exclude', 'id', '--out', join(dir, 'out.json')]);
+    const code = await main([
+      'node',
+      'otel-ml',
+      'baseline',
+      '--data',
+      file,
+      '--model',
+      'm',
+      '--task',
+      'binary_classification',
+      '--score-column',
+      'score',
+      '--label-column',
+      'label',
+      '--exclude',
+      'id',
+      '--out',
+      join(dir, 'out.json'),
+    ]);
     return { code, stderr };
   } finally {
     process.stderr.write = write;
@@ -40,7 +61,8 @@ const at = (b: Buffer, rand: () => number) => Math.floor(rand() * b.length);
 const MUTATIONS: Record<string, Mutation> = {
   byte_edits: (b, rand) => {
     const c = Buffer.from(b);
-    for (let k = 0; k < 1 + Math.floor(rand() * 5); k++) c[at(c, rand)] = [0, 0x22, 0x2c, 0x0a, 0x0d, 0xff, 0xc3, 0x41][Math.floor(rand() * 8)]!;
+    for (let k = 0; k < 1 + Math.floor(rand() * 5); k++)
+      c[at(c, rand)] = [0, 0x22, 0x2c, 0x0a, 0x0d, 0xff, 0xc3, 0x41][Math.floor(rand() * 8)]!;
     return c;
   },
   truncation: (b, rand) => b.subarray(0, at(b, rand)),
@@ -71,7 +93,9 @@ describe('otel-ml baseline on malformed CSV', () => {
       const what = `case ${n} (${name}): exit ${code}, stderr ${JSON.stringify(stderr.slice(0, 300))}`;
       expect([0, 2], what).toContain(code);
       if (code === 2) {
-        expect(stderr, what).toMatch(new RegExp(`^otel-ml: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: [^\\n]+\\n$`));
+        expect(stderr, what).toMatch(
+          new RegExp(`^otel-ml: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: [^\\n]+\\n$`),
+        );
       }
       expect(stderr, what).not.toMatch(/\n\s+at /);
     }

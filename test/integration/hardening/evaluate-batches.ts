@@ -27,7 +27,13 @@ export function evalBatch(k: number): MetricsExport {
           'ml.feature.value',
           'delta',
           ...Array.from({ length: EVAL_FEATURES }, (_, f) =>
-            hp({ ...model, 'ml.feature.name': `f${f}` }, start, end, BOUNDS, f % 5 === 0 && shift ? [5 * m, 4 * m, 3 * m, 2 * m, 1 * m] : [1 * m, 2 * m, 3 * m, 4 * m, 5 * m]),
+            hp(
+              { ...model, 'ml.feature.name': `f${f}` },
+              start,
+              end,
+              BOUNDS,
+              f % 5 === 0 && shift ? [5 * m, 4 * m, 3 * m, 2 * m, 1 * m] : [1 * m, 2 * m, 3 * m, 4 * m, 5 * m],
+            ),
           ),
         ),
         sumMetric('ml.predictions', 'delta', np(model, start, end, 15 * m)),

@@ -15,7 +15,10 @@ const [db, from, to] = process.argv.slice(2);
 const clock = { now: EVAL_T0 + Number(from) * EVAL_WINDOW + 1 };
 const config: ServiceConfig = {
   ...DEFAULT_CONFIG,
-  receivers: { http: { ...DEFAULT_CONFIG.receivers.http, port: 0 }, grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false } },
+  receivers: {
+    http: { ...DEFAULT_CONFIG.receivers.http, port: 0 },
+    grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false },
+  },
   exporters: { otlp: { ...DEFAULT_CONFIG.exporters.otlp, enabled: false }, prometheus: { enabled: false } },
   storage: { path: db!, durability: 'full' },
   windows: { lengthMs: EVAL_WINDOW, minRows: 1, maxExtensions: 0 },
@@ -23,7 +26,8 @@ const config: ServiceConfig = {
 };
 const svc = await startService(config, { manualEvaluation: true, clock: () => clock.now });
 const out = (line: string) => process.stdout.write(`${line}\n`);
-for (const key of svc.processor.models()) for (const w of svc.processor.unevaluatedWindows(key)) out(`owed ${w.model.name} ${w.end}`);
+for (const key of svc.processor.models())
+  for (const w of svc.processor.unevaluatedWindows(key)) out(`owed ${w.model.name} ${w.end}`);
 for (let k = Number(from); k < Number(to); k++) {
   clock.now = EVAL_T0 + k * EVAL_WINDOW + 1;
   const r = svc.processor.ingest(evalBatch(k));
@@ -34,7 +38,8 @@ for (let k = Number(from); k < Number(to); k++) {
   out(`eval-start ${k}`);
   // let the parent's kill land inside the evaluation below (it takes tens of ms: one fsync per model)
   await new Promise((r) => setImmediate(r));
-  for (const rep of svc.evaluateNow(EVAL_T0 + (k + 1) * EVAL_WINDOW)) out(`report ${rep.model.name} ${rep.window ? Date.parse(rep.window.end) : -1}`);
+  for (const rep of svc.evaluateNow(EVAL_T0 + (k + 1) * EVAL_WINDOW))
+    out(`report ${rep.model.name} ${rep.window ? Date.parse(rep.window.end) : -1}`);
   out(`eval-end ${k}`);
 }
 await svc.close();

@@ -88,14 +88,21 @@ describe('kill -9 during evaluation', () => {
     const TOTAL = 14;
     const reported = new Map<string, number>();
     const note = (r: Run) => {
-      for (const l of r.lines.filter((x) => x.startsWith('report '))) reported.set(l.slice(7), (reported.get(l.slice(7)) ?? 0) + 1);
+      for (const l of r.lines.filter((x) => x.startsWith('report ')))
+        reported.set(l.slice(7), (reported.get(l.slice(7)) ?? 0) + 1);
     };
     let next = 0;
     let expected = 0;
     let kills = 0;
     let owedSeen = 0;
     // the kill lands from before the window is closed to the middle or the end of the saves
-    for (const [killAt, delayMs] of [[2, 0], [1, 8], [3, 25], [1, 3], [2, 60]] as const) {
+    for (const [killAt, delayMs] of [
+      [2, 0],
+      [1, 8],
+      [3, 25],
+      [1, 3],
+      [2, 60],
+    ] as const) {
       const run = await runChild(db, next, TOTAL, killAt, delayMs);
       expect(run.killed).toBe(true);
       kills++;
@@ -136,6 +143,7 @@ describe('kill -9 during evaluation', () => {
     expect(reported.size).toBeLessThanOrEqual(expectedReports);
     expect(reported.size).toBeGreaterThanOrEqual(expectedReports - kills * EVAL_MODELS);
     expect(kills).toBe(5);
-    if (process.env.OTEL_ML_DEBUG_KILL) console.log(`windows owed after kills: ${owedSeen}, reports ${reported.size} of ${expectedReports}`);
+    if (process.env.OTEL_ML_DEBUG_KILL)
+      console.log(`windows owed after kills: ${owedSeen}, reports ${reported.size} of ${expectedReports}`);
   });
 });

@@ -23,7 +23,12 @@ export function freePort(): Promise<number> {
 export function serve(configFile: string): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...TSX_IMPORT, CLI, 'serve', '--config', configFile], {
-      env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG, OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: '' },
+      env: {
+        ...process.env,
+        TSX_TSCONFIG_PATH: TSCONFIG,
+        OTEL_EXPORTER_OTLP_ENDPOINT: '',
+        OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: '',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -54,4 +59,3 @@ export function kill9(child: ChildProcess): Promise<void> {
     child.kill('SIGKILL');
   });
 }
-

@@ -17,7 +17,11 @@ afterEach(async () => {
 const consumer = { consume: () => ({ rejectedDataPoints: 0 }) };
 
 /** Opens a socket and reports whether the server closed it within `ms`. */
-function closedWithin(port: number, ms: number, send = 'POST /v1/metrics HTTP/1.1\r\nHost: x\r\n'): Promise<{ socket: net.Socket; closed: boolean }> {
+function closedWithin(
+  port: number,
+  ms: number,
+  send = 'POST /v1/metrics HTTP/1.1\r\nHost: x\r\n',
+): Promise<{ socket: net.Socket; closed: boolean }> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1', () => socket.write(send));
     const timer = setTimeout(() => resolve({ socket, closed: false }), ms);
@@ -32,11 +36,21 @@ function closedWithin(port: number, ms: number, send = 'POST /v1/metrics HTTP/1.
 
 function post(port: number, body: Buffer | string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/v1/metrics', method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/v1/metrics',
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json' },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -44,7 +58,13 @@ function post(port: number, body: Buffer | string): Promise<{ status: number; bo
 
 describe('receiver limits', () => {
   it('slow-loris: connections beyond maxConnections are closed at once; the slow ones time out', async () => {
-    receiver = createHttpReceiver({ consumer, port: 0, maxConnections: 3, headersTimeoutMs: 500, requestTimeoutMs: 1_000 });
+    receiver = createHttpReceiver({
+      consumer,
+      port: 0,
+      maxConnections: 3,
+      headersTimeoutMs: 500,
+      requestTimeoutMs: 1_000,
+    });
     const { port } = await receiver.listen();
     const slow = await Promise.all([0, 1, 2].map(() => closedWithin(port, 100)));
     expect(slow.map((s) => s.closed)).toEqual([false, false, false]);
@@ -52,7 +72,11 @@ describe('receiver limits', () => {
     const extra = await closedWithin(port, 300);
     expect(extra.closed).toBe(true);
     // the slow ones are cut off by the header timeout, then the server accepts again
-    const after = await Promise.all(slow.map((s) => new Promise<boolean>((r) => (s.socket.destroyed ? r(true) : s.socket.once('close', () => r(true))))));
+    const after = await Promise.all(
+      slow.map(
+        (s) => new Promise<boolean>((r) => (s.socket.destroyed ? r(true) : s.socket.once('close', () => r(true)))),
+      ),
+    );
     expect(after).toEqual([true, true, true]);
     expect((await post(port, '{}')).status).toBe(200);
   });

@@ -17,7 +17,12 @@ import { DEFAULT_CONFIG, type ServiceConfig } from '../../../processor/src/servi
 import { startService, type RunningService } from '../../../processor/src/service/service.js';
 import { freePort } from './helpers.js';
 
-const MODEL = { 'ml.model.name': 'load', 'ml.model.version': '1', 'ml.model.task': 'regression', 'ml.deployment.role': 'primary' };
+const MODEL = {
+  'ml.model.name': 'load',
+  'ml.model.version': '1',
+  'ml.model.task': 'regression',
+  'ml.deployment.role': 'primary',
+};
 const DAY = 86_400_000;
 
 let cleanup: (() => Promise<unknown> | unknown)[] = [];
@@ -28,11 +33,17 @@ afterEach(async () => {
 
 function post(url: string, body: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -42,20 +53,36 @@ function post(url: string, body: Buffer): Promise<{ status: number; headers: htt
 function distinctSeries(from: number, n: number): Buffer {
   const kv = (key: string, v: string) => ({ key, value: { stringValue: v } });
   const dataPoints = Array.from({ length: n }, (_, i) => ({
-    attributes: [...Object.entries(MODEL).map(([k, v]) => kv(k, v)), kv('ml.feature.name', 'x'), kv('ml.slice.user', `u${from + i}`)],
+    attributes: [
+      ...Object.entries(MODEL).map(([k, v]) => kv(k, v)),
+      kv('ml.feature.name', 'x'),
+      kv('ml.slice.user', `u${from + i}`),
+    ],
     startTimeUnixNano: String(BigInt(Date.now() - 1000) * 1_000_000n),
     timeUnixNano: String(BigInt(Date.now()) * 1_000_000n),
     count: 1,
     bucketCounts: [1, 0],
     explicitBounds: [5],
   }));
-  const req = { resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'ml.feature.value', histogram: { aggregationTemporality: 1, dataPoints } }] }] }] };
+  const req = {
+    resourceMetrics: [
+      {
+        scopeMetrics: [
+          { metrics: [{ name: 'ml.feature.value', histogram: { aggregationTemporality: 1, dataPoints } }] },
+        ],
+      },
+    ],
+  };
   return Buffer.from(ExportMetricsServiceRequest.encode(ExportMetricsServiceRequest.fromObject(req)).finish());
 }
 
 describe('a sender faster than the processor', () => {
   it('503/429 with Retry-After; with the official exporter retries every point is counted exactly once', async () => {
-    const processor = StreamProcessor.open({ path: ':memory:', durability: 'normal', windows: { lengthMs: DAY, minRows: 1 } });
+    const processor = StreamProcessor.open({
+      path: ':memory:',
+      durability: 'normal',
+      windows: { lengthMs: DAY, minRows: 1 },
+    });
     cleanup.push(() => processor.close());
     let calls = 0;
     // A slow consumer that also throttles every third call.
@@ -77,7 +104,10 @@ describe('a sender faster than the processor', () => {
     const retryAfter = new Set<string>();
     // Runs before the receiver's handler: records each answer's status and Retry-After.
     receiver.server.prependListener('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
-      const writeHead = res.writeHead.bind(res) as (status: number, headers: http.OutgoingHttpHeaders) => http.ServerResponse;
+      const writeHead = res.writeHead.bind(res) as (
+        status: number,
+        headers: http.OutgoingHttpHeaders,
+      ) => http.ServerResponse;
       (res as { writeHead: unknown }).writeHead = (status: number, headers: http.OutgoingHttpHeaders) => {
         statuses[status] = (statuses[status] ?? 0) + 1;
         if (status !== 200) retryAfter.add(String(headers['retry-after']));
@@ -87,11 +117,25 @@ describe('a sender faster than the processor', () => {
 
     const SENDERS = 3;
     const senders = Array.from({ length: SENDERS }, (_, s) => {
-      const exporter = new OTLPMetricExporter({ url: `http://127.0.0.1:${port}/v1/metrics`, temporalityPreference: AggregationTemporality.DELTA, timeoutMillis: 20_000 });
-      const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000, exportTimeoutMillis: 30_000 });
+      const exporter = new OTLPMetricExporter({
+        url: `http://127.0.0.1:${port}/v1/metrics`,
+        temporalityPreference: AggregationTemporality.DELTA,
+        timeoutMillis: 20_000,
+      });
+      const reader = new PeriodicExportingMetricReader({
+        exporter,
+        exportIntervalMillis: 3_600_000,
+        exportTimeoutMillis: 30_000,
+      });
       const provider = new MeterProvider({ readers: [reader] });
       cleanup.push(() => provider.shutdown().catch(() => undefined));
-      return { reader, h: provider.getMeter('s').createHistogram('ml.feature.value', { advice: { explicitBucketBoundaries: [1, 2, 5] } }), s };
+      return {
+        reader,
+        h: provider
+          .getMeter('s')
+          .createHistogram('ml.feature.value', { advice: { explicitBucketBoundaries: [1, 2, 5] } }),
+        s,
+      };
     });
     let recorded = 0;
     for (let round = 0; round < 2; round++) {
@@ -106,7 +150,10 @@ describe('a sender faster than the processor', () => {
     expect(statuses[429]).toBeGreaterThan(0);
     expect([...retryAfter]).toEqual(['1']);
     const w = processor.openWindows()[0]!;
-    const counted = Array.from({ length: SENDERS }, (_, s) => w.features[`f${s}`]?.histogram?.count ?? 0).reduce((a, b) => a + b, 0);
+    const counted = Array.from({ length: SENDERS }, (_, s) => w.features[`f${s}`]?.histogram?.count ?? 0).reduce(
+      (a, b) => a + b,
+      0,
+    );
     expect(counted).toBe(recorded);
     expect(processor.stats().droppedPoints.duplicate).toBe(0);
   });
@@ -141,7 +188,10 @@ describe('a sender faster than the processor', () => {
 function serviceConfig(over: Partial<ServiceConfig>): ServiceConfig {
   return {
     ...DEFAULT_CONFIG,
-    receivers: { http: { ...DEFAULT_CONFIG.receivers.http, port: 0 }, grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false } },
+    receivers: {
+      http: { ...DEFAULT_CONFIG.receivers.http, port: 0 },
+      grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false },
+    },
     storage: { path: ':memory:', durability: 'normal' },
     windows: { lengthMs: 60_000, minRows: 1, maxExtensions: 0 },
     ...over,
@@ -154,12 +204,18 @@ describe('faults and attacks on the service', () => {
     process.env.OTEL_EXPORTER_OTLP_METRICS_TIMEOUT = '300';
     const clock = { now: Date.now() };
     const svc: RunningService = await startService(
-      serviceConfig({ exporters: { otlp: { enabled: true, endpoint: `http://127.0.0.1:${deadPort}/v1/metrics`, intervalMs: 1_000 }, prometheus: { enabled: false } } }),
+      serviceConfig({
+        exporters: {
+          otlp: { enabled: true, endpoint: `http://127.0.0.1:${deadPort}/v1/metrics`, intervalMs: 1_000 },
+          prometheus: { enabled: false },
+        },
+      }),
       { manualEvaluation: true, clock: () => clock.now },
     );
     cleanup.push(() => svc.close());
     delete process.env.OTEL_EXPORTER_OTLP_METRICS_TIMEOUT;
-    const failures = async () => (JSON.parse((await httpGet(`${svc.httpUrl}/readyz`)).toString()) as { exportFailures: number }).exportFailures;
+    const failures = async () =>
+      (JSON.parse((await httpGet(`${svc.httpUrl}/readyz`)).toString()) as { exportFailures: number }).exportFailures;
     let accepted = 0;
     const deadline = Date.now() + 20_000;
     let i = 0;
@@ -172,7 +228,11 @@ describe('faults and attacks on the service', () => {
     }
     expect(await failures()).toBeGreaterThanOrEqual(2);
     // with the reason: nothing listens on the port
-    const byType = (JSON.parse((await httpGet(`${svc.httpUrl}/readyz`)).toString()) as { exportFailuresByType: Record<string, number> }).exportFailuresByType;
+    const byType = (
+      JSON.parse((await httpGet(`${svc.httpUrl}/readyz`)).toString()) as {
+        exportFailuresByType: Record<string, number>;
+      }
+    ).exportFailuresByType;
     expect(Object.keys(byType)).toEqual(['ECONNREFUSED']);
     // ingestion kept going while exports failed
     expect(svc.processor.stats().acceptedPoints).toBe(accepted);
@@ -180,14 +240,18 @@ describe('faults and attacks on the service', () => {
   });
 
   it('a cardinality attack is capped at maxStreams; the overflow is counted and reported back', async () => {
-    const svc = await startService(serviceConfig({ streams: { ...DEFAULT_CONFIG.streams, maxStreams: 500 } }), { manualEvaluation: true });
+    const svc = await startService(serviceConfig({ streams: { ...DEFAULT_CONFIG.streams, maxStreams: 500 } }), {
+      manualEvaluation: true,
+    });
     cleanup.push(() => svc.close());
     let rejected = 0;
     const TOTAL = 20_000;
     for (let from = 0; from < TOTAL; from += 2_000) {
       const r = await post(`${svc.httpUrl}/v1/metrics`, distinctSeries(from, 2_000));
       expect(r.status).toBe(200);
-      const resp = ExportMetricsServiceResponse.toObject(ExportMetricsServiceResponse.decode(r.body), { longs: Number }) as { partialSuccess?: { rejectedDataPoints?: number; errorMessage?: string } };
+      const resp = ExportMetricsServiceResponse.toObject(ExportMetricsServiceResponse.decode(r.body), {
+        longs: Number,
+      }) as { partialSuccess?: { rejectedDataPoints?: number; errorMessage?: string } };
       rejected += resp.partialSuccess?.rejectedDataPoints ?? 0;
     }
     const s = svc.processor.stats();

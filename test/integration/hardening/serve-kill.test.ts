@@ -11,14 +11,24 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AggregationTemporality, MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type PushMetricExporter,
+} from '@opentelemetry/sdk-metrics';
 import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { StreamProcessor } from '../../../processor/src/streams/processor.js';
 import { freePort, kill9, serve } from './helpers.js';
 
 const DAY = 86_400_000;
-const MODEL = { 'ml.model.name': 'kill-test', 'ml.model.version': '1', 'ml.model.task': 'regression', 'ml.deployment.role': 'primary' };
+const MODEL = {
+  'ml.model.name': 'kill-test',
+  'ml.model.version': '1',
+  'ml.model.task': 'regression',
+  'ml.deployment.role': 'primary',
+};
 
 let dir: string;
 beforeAll(() => {
@@ -58,7 +68,11 @@ describe('otel-ml serve killed with SIGKILL mid-stream', () => {
     );
     let child = await serve(config);
     // The sender starts after the processor, so the cumulative series starts after the store existed.
-    const exporter = new OTLPMetricExporter({ url: `http://127.0.0.1:${port}/v1/metrics`, timeoutMillis: 2_000, temporalityPreference: AggregationTemporality.CUMULATIVE });
+    const exporter = new OTLPMetricExporter({
+      url: `http://127.0.0.1:${port}/v1/metrics`,
+      timeoutMillis: 2_000,
+      temporalityPreference: AggregationTemporality.CUMULATIVE,
+    });
     // The reader swallows export failures; the wrapper records whether the last export was acknowledged.
     const last = { ok: false };
     const recording: PushMetricExporter = {
@@ -71,9 +85,15 @@ describe('otel-ml serve killed with SIGKILL mid-stream', () => {
       shutdown: () => exporter.shutdown(),
       selectAggregationTemporality: exporter.selectAggregationTemporality.bind(exporter),
     };
-    const reader = new PeriodicExportingMetricReader({ exporter: recording, exportIntervalMillis: 3_600_000, exportTimeoutMillis: 5_000 });
+    const reader = new PeriodicExportingMetricReader({
+      exporter: recording,
+      exportIntervalMillis: 3_600_000,
+      exportTimeoutMillis: 5_000,
+    });
     const provider = new MeterProvider({ readers: [reader] });
-    const h = provider.getMeter('kill-test').createHistogram('ml.feature.value', { advice: { explicitBucketBoundaries: [1, 2, 5] } });
+    const h = provider
+      .getMeter('kill-test')
+      .createHistogram('ml.feature.value', { advice: { explicitBucketBoundaries: [1, 2, 5] } });
     let recorded = 0;
     const step = (n: number) => {
       for (let i = 0; i < n; i++) h.record((i % 7) * 0.9, { ...MODEL, 'ml.feature.name': 'x' });

@@ -16,7 +16,14 @@ describe('soak (short)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'otel-ml-soak-'));
     let f;
     try {
-      f = await runSoak({ seconds: 4, warmupSeconds: 1, calibrateSeconds: 1.5, storagePath: join(dir, 'state.db'), features: 20, instances: 2 });
+      f = await runSoak({
+        seconds: 4,
+        warmupSeconds: 1,
+        calibrateSeconds: 1.5,
+        storagePath: join(dir, 'state.db'),
+        features: 20,
+        instances: 2,
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -53,7 +53,11 @@ function spansOf(bodies: readonly string[]): SpanLike[] {
     for (const rs of (JSON.parse(body) as OtlpTraces).resourceSpans) {
       for (const ss of rs.scopeSpans) {
         for (const s of ss.spans) {
-          out.push({ name: s.name, kind: s.kind - 1, attributes: Object.fromEntries((s.attributes ?? []).map((a) => [a.key, attrValue(a.value)])) });
+          out.push({
+            name: s.name,
+            kind: s.kind - 1,
+            attributes: Object.fromEntries((s.attributes ?? []).map((a) => [a.key, attrValue(a.value)])),
+          });
         }
       }
     }
@@ -61,7 +65,11 @@ function spansOf(bodies: readonly string[]): SpanLike[] {
   return out;
 }
 
-function run(file: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeout: number }): Promise<{ stdout: string; stderr: string }> {
+function run(
+  file: string,
+  args: readonly string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; timeout: number },
+): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile(file, [...args], { ...options, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${file} ${args.join(' ')} failed: ${err.message}\n${stderr}`));
@@ -77,7 +85,11 @@ describe('ESM app with the --import hook', () => {
   let stdout = '';
 
   beforeAll(async () => {
-    await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', 'instrumentation'], { cwd: root, env: process.env, timeout: 120_000 });
+    await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', 'instrumentation'], {
+      cwd: root,
+      env: process.env,
+      timeout: 120_000,
+    });
     dir = mkdtempSync(join(tmpdir(), 'otel-ml-esm-'));
     const modelPath = join(dir, 'fraud.onnx');
     writeFileSync(modelPath, logisticModel(spec));
@@ -92,8 +104,17 @@ describe('ESM app with the --import hook', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, MODEL_PATH: modelPath, FIXTURE_OTLP_ENDPOINT: `http://127.0.0.1:${port}` };
-    ({ stdout } = await run(process.execPath, ['--import', '@otel-ml/instrumentation/register', '--import', './telemetry.mjs', 'app.mjs'], { cwd: fixture, env, timeout: 60_000 }));
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      MODEL_PATH: modelPath,
+      FIXTURE_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+    };
+    ({ stdout } = await run(
+      process.execPath,
+      ['--import', '@otel-ml/instrumentation/register', '--import', './telemetry.mjs', 'app.mjs'],
+      { cwd: fixture, env, timeout: 60_000 },
+    ));
   });
 
   afterAll(async () => {
@@ -112,26 +133,45 @@ describe('ESM app with the --import hook', () => {
       [1.0, 0.0, -1.0],
       [0.5, 0.5, 0.5],
     ];
-    expect((report.probabilities as number[]).map((v) => v.toFixed(5))).toEqual(rows.map((r) => logisticReference(spec, r).toFixed(5)));
+    expect((report.probabilities as number[]).map((v) => v.toFixed(5))).toEqual(
+      rows.map((r) => logisticReference(spec, r).toFixed(5)),
+    );
   });
 
   it('exports spans of every framework over OTLP/HTTP', () => {
     const spans = spansOf(bodies['/v1/traces']!);
     const names = spans.map((s) => s.name).sort();
-    expect(names).toEqual(['load fraud', 'predict LogisticRegression', 'predict churn', 'predict fraud', 'predict fraud', 'predict ltv']);
+    expect(names).toEqual([
+      'load fraud',
+      'predict LogisticRegression',
+      'predict churn',
+      'predict fraud',
+      'predict fraud',
+      'predict ltv',
+    ]);
     const batch = spans.find((s) => s.name === 'predict fraud' && s.attributes['ml.batch.size'] === 3)!;
-    expect(batch.attributes).toMatchObject({ 'ml.model.version': '3', 'ml.model.framework': 'onnxruntime', 'ml.model.task': 'binary_classification' });
+    expect(batch.attributes).toMatchObject({
+      'ml.model.version': '3',
+      'ml.model.framework': 'onnxruntime',
+      'ml.model.task': 'binary_classification',
+    });
   });
 
   it('exports the ML metrics over OTLP/HTTP JSON', () => {
     const decoded = bodies['/v1/metrics']!.map((b) => decodeMetricsJson(b));
     expect(decoded.length).toBeGreaterThan(0);
     expect(decoded.every((d) => d.rejectedDataPoints === 0)).toBe(true);
-    const metrics: Metric[] = decoded.flatMap((d) => d.data.resourceMetrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics)));
+    const metrics: Metric[] = decoded.flatMap((d) =>
+      d.data.resourceMetrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics)),
+    );
     const points = (name: string, model: string) =>
       metrics
         .filter((m) => m.name === name)
-        .flatMap((m) => (m.data.type === 'histogram' || m.data.type === 'exponential_histogram' || m.data.type === 'sum' ? [...m.data.points] : []))
+        .flatMap((m) =>
+          m.data.type === 'histogram' || m.data.type === 'exponential_histogram' || m.data.type === 'sum'
+            ? [...m.data.points]
+            : [],
+        )
         .filter((p) => p.attributes['ml.model.name'] === model);
     const duration = points('ml.inference.duration', 'fraud');
     expect(duration.map((p) => p.attributes['ml.operation.name']).sort()).toEqual(['load', 'predict']);
@@ -143,6 +183,9 @@ describe('ESM app with the --import hook', () => {
     expect(scores[0]!.count).toBe(4);
     expect(points('ml.feature.value', 'churn')).toHaveLength(2);
     expect(points('ml.prediction.value', 'ltv')).toHaveLength(1);
-    assertConforms({ spans: spansOf(bodies['/v1/traces']!), metrics: decoded.map((d) => d.data.resourceMetrics).flat() });
+    assertConforms({
+      spans: spansOf(bodies['/v1/traces']!),
+      metrics: decoded.map((d) => d.data.resourceMetrics).flat(),
+    });
   });
 });

@@ -45,7 +45,9 @@ describe('ml.js auto-instrumentation', () => {
   it('patches the forests (on their shared base class) and logistic regression', () => {
     const base = Object.getPrototypeOf(rf.RandomForestClassifier.prototype) as Record<string, unknown>;
     expect(isWrapped(base.predict)).toBe(true);
-    expect(isWrapped((rf.RandomForestClassifier.prototype as unknown as Record<string, unknown>).predictProbability)).toBe(true);
+    expect(
+      isWrapped((rf.RandomForestClassifier.prototype as unknown as Record<string, unknown>).predictProbability),
+    ).toBe(true);
     expect(isWrapped((LogisticRegression.prototype as unknown as Record<string, unknown>).predict)).toBe(true);
   });
 
@@ -72,7 +74,10 @@ describe('ml.js auto-instrumentation', () => {
     expect(otel.spans().filter((s) => s.name === 'predict approval')).toHaveLength(1);
     const scores = withAttributes(await otel.points('ml.prediction.score'), { 'ml.model.name': 'approval' });
     expect(scores[0]!.histogram!.count).toBe(X.length);
-    expect(scores[0]!.histogram!.sum).toBeCloseTo(p.reduce((a, v) => a + v, 0), 9);
+    expect(scores[0]!.histogram!.sum).toBeCloseTo(
+      p.reduce((a, v) => a + v, 0),
+      9,
+    );
   });
 
   it('records regression outputs and feature histograms of a random forest regressor', async () => {
@@ -83,9 +88,18 @@ describe('ml.js auto-instrumentation', () => {
     expect(otel.spans()[0]!.attributes['ml.model.task']).toBe('regression');
     const out = withAttributes(await otel.points('ml.prediction.value'), { 'ml.model.name': 'ltv' });
     expect(out[0]!.histogram!.count).toBe(X.length);
-    expect(out[0]!.histogram!.sum).toBeCloseTo(values.reduce((a, v) => a + v, 0), 9);
-    const x1 = withAttributes(await otel.points('ml.feature.value'), { 'ml.model.name': 'ltv', 'ml.feature.name': 'x1' });
-    expect(x1[0]!.exponential!.sum).toBeCloseTo(X.reduce((a, r) => a + r[1]!, 0), 9);
+    expect(out[0]!.histogram!.sum).toBeCloseTo(
+      values.reduce((a, v) => a + v, 0),
+      9,
+    );
+    const x1 = withAttributes(await otel.points('ml.feature.value'), {
+      'ml.model.name': 'ltv',
+      'ml.feature.name': 'x1',
+    });
+    expect(x1[0]!.exponential!.sum).toBeCloseTo(
+      X.reduce((a, r) => a + r[1]!, 0),
+      9,
+    );
   });
 
   it('instruments ml-logistic-regression models named with identify()', async () => {
@@ -95,7 +109,10 @@ describe('ml.js auto-instrumentation', () => {
     expect(otel.spans()[0]!.attributes['ml.model.version']).toBe('7');
     const counted = withAttributes(await otel.points('ml.predictions'), { 'ml.model.name': 'churn' });
     expect(counted.reduce((a, p) => a + p.value, 0)).toBe(predicted.length);
-    const x0 = withAttributes(await otel.points('ml.feature.value'), { 'ml.model.name': 'churn', 'ml.feature.name': 'x0' });
+    const x0 = withAttributes(await otel.points('ml.feature.value'), {
+      'ml.model.name': 'churn',
+      'ml.feature.name': 'x0',
+    });
     expect(x0[0]!.exponential!.count).toBe(X.length);
   });
 

@@ -121,13 +121,19 @@ describe('onnxruntime auto-instrumentation', () => {
       const p = featurePoints.find((x) => x.attributes['ml.feature.name'] === name)!;
       // feature values are exponential histograms (no baseline, no boundaries)
       expect(p.exponential!.count).toBe(5);
-      expect(p.exponential!.sum).toBeCloseTo(seen.reduce((a, r) => a + Math.fround(r[col]!), 0), 6);
+      expect(p.exponential!.sum).toBeCloseTo(
+        seen.reduce((a, r) => a + Math.fround(r[col]!), 0),
+        6,
+      );
     });
 
     const scores = withAttributes(await otel.points('ml.prediction.score'), model);
     expect(scores).toHaveLength(1);
     expect(scores[0]!.histogram!.count).toBe(5);
-    expect(scores[0]!.histogram!.sum).toBeCloseTo(seen.reduce((a, r) => a + logisticReference(spec, r), 0), 5);
+    expect(scores[0]!.histogram!.sum).toBeCloseTo(
+      seen.reduce((a, r) => a + logisticReference(spec, r), 0),
+      5,
+    );
   });
 
   it('names byte-loaded sessions by content hash, or by identify()', async () => {
@@ -156,8 +162,15 @@ describe('onnxruntime auto-instrumentation', () => {
     expect(span.attributes['ml.model.task']).toBe('multiclass_classification');
     expect(span.attributes['ml.prediction.class']).toBe('setosa');
     const perClass = withAttributes(await otel.points('ml.prediction.score'), { 'ml.model.name': 'species' });
-    expect(perClass.map((p) => p.attributes['ml.prediction.class']).sort()).toEqual(['setosa', 'versicolor', 'virginica']);
-    const counted = withAttributes(await otel.points('ml.predictions'), { 'ml.model.name': 'species', 'ml.prediction.class': 'setosa' });
+    expect(perClass.map((p) => p.attributes['ml.prediction.class']).sort()).toEqual([
+      'setosa',
+      'versicolor',
+      'virginica',
+    ]);
+    const counted = withAttributes(await otel.points('ml.predictions'), {
+      'ml.model.name': 'species',
+      'ml.prediction.class': 'setosa',
+    });
     expect(counted[0]!.value).toBe(1);
   });
 
@@ -173,9 +186,15 @@ describe('onnxruntime auto-instrumentation', () => {
     expect(span.status.code).toBe(SpanStatusCode.ERROR);
     expect(span.attributes['error.type']).toBe('BackendFailure');
     expect(span.events.some((e) => e.name === 'exception')).toBe(true);
-    const failed = withAttributes(await otel.points('ml.inference.duration'), { 'ml.model.name': 'fraud-v3', 'error.type': 'BackendFailure' });
+    const failed = withAttributes(await otel.points('ml.inference.duration'), {
+      'ml.model.name': 'fraud-v3',
+      'error.type': 'BackendFailure',
+    });
     expect(failed[0]!.value).toBe(1);
-    const failedRows = withAttributes(await otel.points('ml.predictions'), { 'ml.model.name': 'fraud-v3', 'error.type': 'BackendFailure' });
+    const failedRows = withAttributes(await otel.points('ml.predictions'), {
+      'ml.model.name': 'fraud-v3',
+      'error.type': 'BackendFailure',
+    });
     expect(failedRows[0]!.value).toBe(rows.length);
 
     // Validation errors of onnxruntime itself pass through as the unpatched run throws them.

@@ -13,14 +13,25 @@ const require = createRequire(import.meta.url);
 
 describe('configuration', () => {
   it('reads OTEL_ML_CAPTURE_FEATURES and OTEL_ML_DISABLED_FRAMEWORKS over the config', () => {
-    expect(normalizeConfig({}, {})).toMatchObject({ captureFeatures: false, disabledFrameworks: [], deploymentRole: 'primary', metricsExportMode: 'producer' });
-    expect(normalizeConfig({ captureFeatures: true }, { OTEL_ML_CAPTURE_FEATURES: 'false' }).captureFeatures).toBe(false);
+    expect(normalizeConfig({}, {})).toMatchObject({
+      captureFeatures: false,
+      disabledFrameworks: [],
+      deploymentRole: 'primary',
+      metricsExportMode: 'producer',
+    });
+    expect(normalizeConfig({ captureFeatures: true }, { OTEL_ML_CAPTURE_FEATURES: 'false' }).captureFeatures).toBe(
+      false,
+    );
     expect(normalizeConfig({}, { OTEL_ML_CAPTURE_FEATURES: 'TRUE' }).captureFeatures).toBe(true);
-    expect(normalizeConfig({ captureFeatures: true }, { OTEL_ML_CAPTURE_FEATURES: 'maybe' }).captureFeatures).toBe(true);
-    expect(normalizeConfig({ disabledFrameworks: ['mljs'] }, { OTEL_ML_DISABLED_FRAMEWORKS: ' onnxruntime, TensorFlowJS ,bogus' }).disabledFrameworks).toEqual([
-      'onnxruntime',
-      'tensorflowjs',
-    ]);
+    expect(normalizeConfig({ captureFeatures: true }, { OTEL_ML_CAPTURE_FEATURES: 'maybe' }).captureFeatures).toBe(
+      true,
+    );
+    expect(
+      normalizeConfig(
+        { disabledFrameworks: ['mljs'] },
+        { OTEL_ML_DISABLED_FRAMEWORKS: ' onnxruntime, TensorFlowJS ,bogus' },
+      ).disabledFrameworks,
+    ).toEqual(['onnxruntime', 'tensorflowjs']);
     expect(normalizeConfig({ maxRecordedRows: -1 }, {}).maxRecordedRows).toBe(10_000);
   });
 
@@ -32,17 +43,37 @@ describe('configuration', () => {
   });
 
   it('looks models up by path, basename, name without extension, then key', () => {
-    const info = { framework: 'onnxruntime' as const, operation: 'predict' as const, modelKey: '/srv/m/fraud.onnx', modelPath: '/srv/m/fraud.onnx' };
-    expect(resolveModel({}, info)).toMatchObject({ name: 'fraud', version: 'unknown', role: 'primary', task: undefined });
-    expect(resolveModel({ models: { 'fraud.onnx': { version: '9' } } }, info)).toMatchObject({ name: 'fraud', version: '9' });
-    expect(resolveModel({ models: { fraud: { name: 'fraud-detector' } } }, info)).toMatchObject({ name: 'fraud-detector' });
-    expect(resolveModel({ models: { '/srv/m/fraud.onnx': { task: 'regression' } }, deploymentRole: 'canary' }, info)).toMatchObject({
+    const info = {
+      framework: 'onnxruntime' as const,
+      operation: 'predict' as const,
+      modelKey: '/srv/m/fraud.onnx',
+      modelPath: '/srv/m/fraud.onnx',
+    };
+    expect(resolveModel({}, info)).toMatchObject({
+      name: 'fraud',
+      version: 'unknown',
+      role: 'primary',
+      task: undefined,
+    });
+    expect(resolveModel({ models: { 'fraud.onnx': { version: '9' } } }, info)).toMatchObject({
+      name: 'fraud',
+      version: '9',
+    });
+    expect(resolveModel({ models: { fraud: { name: 'fraud-detector' } } }, info)).toMatchObject({
+      name: 'fraud-detector',
+    });
+    expect(
+      resolveModel({ models: { '/srv/m/fraud.onnx': { task: 'regression' } }, deploymentRole: 'canary' }, info),
+    ).toMatchObject({
       name: 'fraud',
       task: 'regression',
       role: 'canary',
     });
     expect(resolveModel({ models: { fraud: { ignore: true } } }, info)).toBeUndefined();
-    expect(resolveModel({ models: { scorer: { version: '2' } } }, info, 'scorer')).toMatchObject({ name: 'scorer', version: '2' });
+    expect(resolveModel({ models: { scorer: { version: '2' } } }, info, 'scorer')).toMatchObject({
+      name: 'scorer',
+      version: '2',
+    });
   });
 });
 
@@ -84,7 +115,10 @@ describe('span options', () => {
     withConfig({ captureFeatures: true }, () => model.predict(X.slice(0, 2)));
     const events = otel.spans()[1]!.events;
     expect(events.map((e) => e.name)).toEqual(['ml.features', 'ml.features']);
-    expect(events[1]!.attributes).toEqual({ 'ml.feature.input.x0': String(X[1]![0]), 'ml.feature.input.x1': String(X[1]![1]) });
+    expect(events[1]!.attributes).toEqual({
+      'ml.feature.input.x0': String(X[1]![0]),
+      'ml.feature.input.x1': String(X[1]![1]),
+    });
     withConfig({ captureFeatures: true }, () => model.predict(X));
     expect(otel.spans()[2]!.events).toHaveLength(16);
     await otel.liveCheck();

@@ -15,7 +15,10 @@ import { createMlMetricProducer } from '@otel-ml/instrumentation';
 class PullReader extends MetricReader {
   constructor() {
     // The ML metrics' producer (default export mode of the monitors), next to the SDK's own instruments.
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE, metricProducers: [createMlMetricProducer()] });
+    super({
+      aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE,
+      metricProducers: [createMlMetricProducer()],
+    });
   }
   protected override async onForceFlush(): Promise<void> {}
   protected override async onShutdown(): Promise<void> {}
@@ -71,12 +74,18 @@ export function createTestOtel(): TestOtel {
           for (const dp of m.dataPoints) {
             const isHistogram = m.dataPointType === DataPointType.HISTOGRAM;
             const histogram = isHistogram ? (dp.value as Histogram) : undefined;
-            const exponential = m.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM ? (dp.value as ExponentialHistogram) : undefined;
+            const exponential =
+              m.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM ? (dp.value as ExponentialHistogram) : undefined;
             out.push({
               name: m.descriptor.name,
               unit: m.descriptor.unit,
               attributes: dp.attributes,
-              value: histogram !== undefined ? histogram.count : exponential !== undefined ? exponential.count : (dp.value as number),
+              value:
+                histogram !== undefined
+                  ? histogram.count
+                  : exponential !== undefined
+                    ? exponential.count
+                    : (dp.value as number),
               ...(histogram !== undefined ? { histogram } : {}),
               ...(exponential !== undefined ? { exponential } : {}),
             });
@@ -98,6 +107,9 @@ export function createTestOtel(): TestOtel {
 }
 
 /** Points whose attributes include every entry of `attrs`. */
-export function withAttributes(points: readonly MetricPoint[], attrs: Readonly<Record<string, unknown>>): MetricPoint[] {
+export function withAttributes(
+  points: readonly MetricPoint[],
+  attrs: Readonly<Record<string, unknown>>,
+): MetricPoint[] {
   return points.filter((p) => Object.entries(attrs).every(([k, v]) => p.attributes[k] === v));
 }

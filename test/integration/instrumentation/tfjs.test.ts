@@ -16,7 +16,8 @@ const batch = [
   [0, 0, 0],
   [0.5, 0.25, 4],
 ];
-const sigmoid = (r: number[]): number => 1 / (1 + Math.exp(-(r.reduce((a, x, i) => a + x * spec.weights[i]!, spec.bias))));
+const sigmoid = (r: number[]): number =>
+  1 / (1 + Math.exp(-r.reduce((a, x, i) => a + x * spec.weights[i]!, spec.bias)));
 
 describe('TensorFlow.js auto-instrumentation', () => {
   let otel: TestOtel;
@@ -82,12 +83,21 @@ describe('TensorFlow.js auto-instrumentation', () => {
     ['tenure', 'complaints', 'spend'].forEach((name, col) => {
       const p = features.find((f) => f.attributes['ml.feature.name'] === name)!;
       expect(p.exponential!.count).toBe(7);
-      expect(p.exponential!.sum).toBeCloseTo(seen.reduce((a, r) => a + r[col]!, 0), 5);
+      expect(p.exponential!.sum).toBeCloseTo(
+        seen.reduce((a, r) => a + r[col]!, 0),
+        5,
+      );
     });
     const scores = withAttributes(await otel.points('ml.prediction.score'), churn);
     expect(scores[0]!.histogram!.count).toBe(7);
-    expect(scores[0]!.histogram!.sum).toBeCloseTo(seen.reduce((a, r) => a + sigmoid(r), 0), 4);
-    const durations = withAttributes(await otel.points('ml.inference.duration'), { ...churn, 'ml.operation.name': 'predict' });
+    expect(scores[0]!.histogram!.sum).toBeCloseTo(
+      seen.reduce((a, r) => a + sigmoid(r), 0),
+      4,
+    );
+    const durations = withAttributes(await otel.points('ml.inference.duration'), {
+      ...churn,
+      'ml.operation.name': 'predict',
+    });
     expect(durations[0]!.value).toBe(3);
   });
 
@@ -106,7 +116,9 @@ describe('TensorFlow.js auto-instrumentation', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {
       await graph.executeAsync(tf.tensor2d(batch));
-      expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/did not contain any nodes with control flow/)]);
+      expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([
+        expect.stringMatching(/did not contain any nodes with control flow/),
+      ]);
     } finally {
       warn.mockRestore();
     }
@@ -140,7 +152,10 @@ describe('TensorFlow.js auto-instrumentation', () => {
     expect(spans).toHaveLength(2);
     expect(spans[0]!.status.code).toBe(SpanStatusCode.ERROR);
     expect(spans[0]!.attributes['error.type']).toBe('RangeError');
-    const failed = withAttributes(await otel.points('ml.inference.duration'), { 'ml.model.name': 'churn', 'error.type': 'RangeError' });
+    const failed = withAttributes(await otel.points('ml.inference.duration'), {
+      'ml.model.name': 'churn',
+      'error.type': 'RangeError',
+    });
     expect(failed[0]!.value).toBe(2);
 
     // Shape errors of tfjs itself pass through as the unpatched method throws them.

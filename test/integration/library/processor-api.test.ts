@@ -38,7 +38,12 @@ describe('@otel-ml/processor', () => {
 
   it('builds a baseline and reports drift against it', async () => {
     const cols = { scoreColumn: 'score', labelColumn: 'label', exclude: ['id'], progress: false };
-    const { baseline } = await buildBaseline({ data: join(dir, 'train.csv'), model: 'fraud', task: 'binary_classification', ...cols });
+    const { baseline } = await buildBaseline({
+      data: join(dir, 'train.csv'),
+      model: 'fraud',
+      task: 'binary_classification',
+      ...cols,
+    });
     expect(baseline.model.name).toBe('fraud');
 
     const same = await runReport({ baseline, data: join(dir, 'same.csv'), ...cols });

@@ -5,15 +5,29 @@
  * histogram (the SDK's aggregation under the View the instrumentation offers) included.
  */
 import { OTLPMetricExporter as GrpcExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
-import { AggregationTemporalityPreference, OTLPMetricExporter as JsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import {
+  AggregationTemporalityPreference,
+  OTLPMetricExporter as JsonExporter,
+} from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as ProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExponentialAccumulator } from '@otel-ml/conventions';
 import { DEFAULT_EXPONENTIAL_MAX_BUCKETS, mlFeatureValueView } from '@otel-ml/instrumentation';
-import type { ExponentialHistogramPoint, HistogramPoint, Metric, MetricsExport, NumberPoint } from '../../../processor/src/otlp/index.js';
-import { createGrpcReceiver, createHttpReceiver, type GrpcReceiver, type HttpReceiver } from '../../../processor/src/receiver/index.js';
+import type {
+  ExponentialHistogramPoint,
+  HistogramPoint,
+  Metric,
+  MetricsExport,
+  NumberPoint,
+} from '../../../processor/src/otlp/index.js';
+import {
+  createGrpcReceiver,
+  createHttpReceiver,
+  type GrpcReceiver,
+  type HttpReceiver,
+} from '../../../processor/src/receiver/index.js';
 import { RecordingConsumer } from './helpers.js';
 
 const consumer = new RecordingConsumer();
@@ -25,7 +39,9 @@ let grpcUrl = '';
 
 beforeAll(async () => {
   http = createHttpReceiver({ consumer, port: 0 });
-  http.server.on('request', (req) => requestHeaders.push({ contentType: req.headers['content-type'], contentEncoding: req.headers['content-encoding'] }));
+  http.server.on('request', (req) =>
+    requestHeaders.push({ contentType: req.headers['content-type'], contentEncoding: req.headers['content-encoding'] }),
+  );
   grpc = createGrpcReceiver({ consumer, port: 0 });
   httpBase = `http://127.0.0.1:${(await http.listen()).port}`;
   grpcUrl = `http://127.0.0.1:${(await grpc.listen()).port}`;
@@ -37,17 +53,41 @@ afterAll(async () => {
 });
 
 type Pref = AggregationTemporalityPreference;
-const exporters: Record<string, { make: (t: Pref) => PushMetricExporter; transport: 'http' | 'grpc'; encoding: 'json' | 'protobuf'; gzip: boolean }> = {
-  'otlp-http (JSON)': { make: (t) => new JsonExporter({ url: `${httpBase}/v1/metrics`, temporalityPreference: t }), transport: 'http', encoding: 'json', gzip: false },
-  'otlp-proto': { make: (t) => new ProtoExporter({ url: `${httpBase}/v1/metrics`, temporalityPreference: t }), transport: 'http', encoding: 'protobuf', gzip: false },
+const exporters: Record<
+  string,
+  { make: (t: Pref) => PushMetricExporter; transport: 'http' | 'grpc'; encoding: 'json' | 'protobuf'; gzip: boolean }
+> = {
+  'otlp-http (JSON)': {
+    make: (t) => new JsonExporter({ url: `${httpBase}/v1/metrics`, temporalityPreference: t }),
+    transport: 'http',
+    encoding: 'json',
+    gzip: false,
+  },
+  'otlp-proto': {
+    make: (t) => new ProtoExporter({ url: `${httpBase}/v1/metrics`, temporalityPreference: t }),
+    transport: 'http',
+    encoding: 'protobuf',
+    gzip: false,
+  },
   'otlp-proto gzip': {
-    make: (t) => new ProtoExporter({ url: `${httpBase}/v1/metrics`, temporalityPreference: t, compression: 'gzip' as never }),
+    make: (t) =>
+      new ProtoExporter({ url: `${httpBase}/v1/metrics`, temporalityPreference: t, compression: 'gzip' as never }),
     transport: 'http',
     encoding: 'protobuf',
     gzip: true,
   },
-  'otlp-grpc': { make: (t) => new GrpcExporter({ url: grpcUrl, temporalityPreference: t }), transport: 'grpc', encoding: 'protobuf', gzip: false },
-  'otlp-grpc gzip': { make: (t) => new GrpcExporter({ url: grpcUrl, temporalityPreference: t, compression: 'gzip' as never }), transport: 'grpc', encoding: 'protobuf', gzip: true },
+  'otlp-grpc': {
+    make: (t) => new GrpcExporter({ url: grpcUrl, temporalityPreference: t }),
+    transport: 'grpc',
+    encoding: 'protobuf',
+    gzip: false,
+  },
+  'otlp-grpc gzip': {
+    make: (t) => new GrpcExporter({ url: grpcUrl, temporalityPreference: t, compression: 'gzip' as never }),
+    transport: 'grpc',
+    encoding: 'protobuf',
+    gzip: true,
+  },
 };
 
 const ATTRS = { 'ml.model.name': 'churn', 'ml.model.version': '3', 'ml.batch.size': 4, 'ml.shadow': false };
@@ -94,7 +134,9 @@ function trimmed(b: { offset: number; bucketCounts: readonly number[] }) {
   const first = b.bucketCounts.findIndex((c) => c > 0);
   let last = b.bucketCounts.length - 1;
   while (last >= 0 && b.bucketCounts[last] === 0) last--;
-  return first < 0 ? { offset: 0, bucketCounts: [] } : { offset: b.offset + first, bucketCounts: b.bucketCounts.slice(first, last + 1) };
+  return first < 0
+    ? { offset: 0, bucketCounts: [] }
+    : { offset: b.offset + first, bucketCounts: b.bucketCounts.slice(first, last + 1) };
 }
 
 function onlySumPoint(m: Metric | undefined, temporality: string): NumberPoint {
@@ -117,9 +159,16 @@ describe.each(Object.keys(exporters))('%s exporter', (name) => {
       const headersBefore = requestHeaders.length;
       const t0 = BigInt(Date.now() - 5_000) * 1_000_000n;
       const reader = new PeriodicExportingMetricReader({ exporter: spec.make(pref), exportIntervalMillis: 3_600_000 });
-      const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'exporter-test' }), readers: [reader], views: [mlFeatureValueView()] });
+      const provider = new MeterProvider({
+        resource: resourceFromAttributes({ 'service.name': 'exporter-test' }),
+        readers: [reader],
+        views: [mlFeatureValueView()],
+      });
       const meter = provider.getMeter('otel-ml-test', '1.0.0');
-      const hist = meter.createHistogram('ml.prediction.score', { unit: '1', advice: { explicitBucketBoundaries: BOUNDS } });
+      const hist = meter.createHistogram('ml.prediction.score', {
+        unit: '1',
+        advice: { explicitBucketBoundaries: BOUNDS },
+      });
       const counter = meter.createCounter('ml.predictions', { unit: '{prediction}' });
       const feature = meter.createHistogram('ml.feature.value', { unit: '1' });
       for (const v of [0.1, 0.3, 0.3, 0.9]) hist.record(v, ATTRS);
@@ -164,7 +213,9 @@ describe.each(Object.keys(exporters))('%s exporter', (name) => {
       expect(h1.timeUnixNano > t0 && h1.timeUnixNano < t1).toBe(true);
       expect(h1.startTimeUnixNano > t0 && h1.startTimeUnixNano <= h1.timeUnixNano).toBe(true);
       const e1 = onlyExponentialPoint(m1.get('ml.feature.value'), label);
-      expect({ scale: e1.scale, zeroCount: e1.zeroCount, positive: trimmed(e1.positive), count: e1.count }).toEqual(expectedExponential(FEATURE_VALUES));
+      expect({ scale: e1.scale, zeroCount: e1.zeroCount, positive: trimmed(e1.positive), count: e1.count }).toEqual(
+        expectedExponential(FEATURE_VALUES),
+      );
       expect(e1.negative.bucketCounts.every((c) => c === 0)).toBe(true);
       expect([e1.min, e1.max]).toEqual([0, 2500]);
       expect(e1.sum).toBeCloseTo(2606.75, 9);
@@ -184,13 +235,17 @@ describe.each(Object.keys(exporters))('%s exporter', (name) => {
         expect(h2.startTimeUnixNano >= h1.timeUnixNano).toBe(true);
         expect(c2.value).toBe(1);
         // the SDK starts each delta interval afresh: the later value alone, at the highest scale
-        expect({ scale: e2.scale, zeroCount: e2.zeroCount, positive: trimmed(e2.positive), count: e2.count }).toEqual(expectedExponential([FEATURE_LATER]));
+        expect({ scale: e2.scale, zeroCount: e2.zeroCount, positive: trimmed(e2.positive), count: e2.count }).toEqual(
+          expectedExponential([FEATURE_LATER]),
+        );
       } else {
         expect(h2.bucketCounts).toEqual([1, 2, 1, 1]);
         expect(h2.count).toBe(5);
         expect(h2.startTimeUnixNano).toBe(h1.startTimeUnixNano);
         expect(c2.value).toBe(5);
-        expect({ scale: e2.scale, zeroCount: e2.zeroCount, positive: trimmed(e2.positive), count: e2.count }).toEqual(expectedExponential([...FEATURE_VALUES, FEATURE_LATER]));
+        expect({ scale: e2.scale, zeroCount: e2.zeroCount, positive: trimmed(e2.positive), count: e2.count }).toEqual(
+          expectedExponential([...FEATURE_VALUES, FEATURE_LATER]),
+        );
         expect(c2.startTimeUnixNano).toBe(c1.startTimeUnixNano);
       }
     });

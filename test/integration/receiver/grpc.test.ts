@@ -1,7 +1,17 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ExportMetricsServiceResponse, METRICS_EXPORT_GRPC_PATH, RpcRetryInfo, RpcStatus } from '../../../processor/src/otlp/schema.js';
-import { createGrpcReceiver, OverloadedError, type GrpcReceiver, type GrpcReceiverOptions } from '../../../processor/src/receiver/index.js';
+import {
+  ExportMetricsServiceResponse,
+  METRICS_EXPORT_GRPC_PATH,
+  RpcRetryInfo,
+  RpcStatus,
+} from '../../../processor/src/otlp/schema.js';
+import {
+  createGrpcReceiver,
+  OverloadedError,
+  type GrpcReceiver,
+  type GrpcReceiverOptions,
+} from '../../../processor/src/receiver/index.js';
 import { BAD_POINT, RecordingConsumer, encodeRequest, sampleRequest } from './helpers.js';
 
 let receiver: GrpcReceiver | undefined;
@@ -42,10 +52,17 @@ function exportCall(c: grpc.Client, body: Buffer): Promise<CallResult> {
 
 function retryDelaySeconds(err: grpc.ServiceError): number {
   const [bin] = err.metadata.get('grpc-status-details-bin') as Buffer[];
-  const status = RpcStatus.decode(bin) as unknown as { code: number; details: { typeUrl: string; value: Uint8Array }[] };
+  const status = RpcStatus.decode(bin) as unknown as {
+    code: number;
+    details: { typeUrl: string; value: Uint8Array }[];
+  };
   expect(status.code).toBe(err.code);
   expect(status.details[0].typeUrl).toBe('type.googleapis.com/google.rpc.RetryInfo');
-  return (RpcRetryInfo.toObject(RpcRetryInfo.decode(status.details[0].value), { longs: Number }) as { retryDelay: { seconds: number } }).retryDelay.seconds;
+  return (
+    RpcRetryInfo.toObject(RpcRetryInfo.decode(status.details[0].value), { longs: Number }) as {
+      retryDelay: { seconds: number };
+    }
+  ).retryDelay.seconds;
 }
 
 describe('gRPC MetricsService/Export', () => {
@@ -55,7 +72,10 @@ describe('gRPC MetricsService/Export', () => {
     expect(r.error).toBeNull();
     expect(r.response?.length).toBe(0);
     expect(consumer.received[0].ctx).toMatchObject({ transport: 'grpc', encoding: 'protobuf' });
-    expect(consumer.received[0].exp.resourceMetrics[0].scopeMetrics[0].metrics[0].data).toMatchObject({ type: 'histogram', points: [{ count: 3 }] });
+    expect(consumer.received[0].exp.resourceMetrics[0].scopeMetrics[0].metrics[0].data).toMatchObject({
+      type: 'histogram',
+      points: [{ count: 3 }],
+    });
   });
 
   it('partial_success for rejected points', async () => {
@@ -63,7 +83,9 @@ describe('gRPC MetricsService/Export', () => {
     consumer.behaviour = () => ({ rejectedDataPoints: 1, errorMessage: 'stream limit' });
     const r = await exportCall(c, encodeRequest(sampleRequest([BAD_POINT])));
     expect(r.error).toBeNull();
-    const resp = ExportMetricsServiceResponse.toObject(ExportMetricsServiceResponse.decode(r.response!), { longs: Number }) as {
+    const resp = ExportMetricsServiceResponse.toObject(ExportMetricsServiceResponse.decode(r.response!), {
+      longs: Number,
+    }) as {
       partialSuccess: { rejectedDataPoints: number; errorMessage: string };
     };
     expect(resp.partialSuccess.rejectedDataPoints).toBe(2);
@@ -112,7 +134,9 @@ describe('gRPC MetricsService/Export', () => {
   });
 
   it('UNAVAILABLE when the messages held by calls in progress would exceed the byte budget', async () => {
-    const body = encodeRequest(sampleRequest([{ ...BAD_POINT, attributes: [{ key: 'k', value: { stringValue: 'x'.repeat(40_000) } }] }]));
+    const body = encodeRequest(
+      sampleRequest([{ ...BAD_POINT, attributes: [{ key: 'k', value: { stringValue: 'x'.repeat(40_000) } }] }]),
+    );
     const { consumer, client: c } = await start({ maxBufferedBytes: 2.5 * body.length, inFlightRetryAfterSeconds: 3 });
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -137,13 +161,23 @@ describe('gRPC MetricsService/Export', () => {
 
   it('RESOURCE_EXHAUSTED for messages above the receive limit', async () => {
     const { client: c } = await start({ maxReceiveMessageBytes: 100 });
-    const r = await exportCall(c, encodeRequest(sampleRequest([{ ...BAD_POINT, attributes: [{ key: 'k'.repeat(200), value: { stringValue: 'v' } }] }])));
+    const r = await exportCall(
+      c,
+      encodeRequest(
+        sampleRequest([{ ...BAD_POINT, attributes: [{ key: 'k'.repeat(200), value: { stringValue: 'v' } }] }]),
+      ),
+    );
     expect(r.error?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
   });
 
   it('the receive limit applies to the decompressed size of gzip-compressed messages', async () => {
-    const { consumer, client: c } = await start({ maxReceiveMessageBytes: 64 * 1024 }, { 'grpc.default_compression_algorithm': 2 });
-    const body = encodeRequest(sampleRequest([{ ...BAD_POINT, attributes: [{ key: 'k', value: { stringValue: 'x'.repeat(512 * 1024) } }] }]));
+    const { consumer, client: c } = await start(
+      { maxReceiveMessageBytes: 64 * 1024 },
+      { 'grpc.default_compression_algorithm': 2 },
+    );
+    const body = encodeRequest(
+      sampleRequest([{ ...BAD_POINT, attributes: [{ key: 'k', value: { stringValue: 'x'.repeat(512 * 1024) } }] }]),
+    );
     const r = await exportCall(c, body);
     expect(r.error?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
     expect(consumer.received).toHaveLength(0);

@@ -38,7 +38,14 @@ export function sampleRequest(extraHistogramPoints: object[] = []): object {
                 histogram: {
                   aggregationTemporality: 1,
                   dataPoints: [
-                    { startTimeUnixNano: '1000', timeUnixNano: '2000', count: 3, sum: 1.2, bucketCounts: [1, 2], explicitBounds: [0.5] },
+                    {
+                      startTimeUnixNano: '1000',
+                      timeUnixNano: '2000',
+                      count: 3,
+                      sum: 1.2,
+                      bucketCounts: [1, 2],
+                      explicitBounds: [0.5],
+                    },
                     ...extraHistogramPoints,
                   ],
                 },
@@ -52,7 +59,13 @@ export function sampleRequest(extraHistogramPoints: object[] = []): object {
   };
 }
 
-export const BAD_POINT = { startTimeUnixNano: '1000', timeUnixNano: '2000', count: 9, bucketCounts: [1, 2], explicitBounds: [0.5] };
+export const BAD_POINT = {
+  startTimeUnixNano: '1000',
+  timeUnixNano: '2000',
+  count: 9,
+  bucketCounts: [1, 2],
+  explicitBounds: [0.5],
+};
 
 export function encodeRequest(req: object): Buffer {
   return Buffer.from(ExportMetricsServiceRequest.encode(ExportMetricsServiceRequest.fromObject(req)).finish());

@@ -3,7 +3,12 @@ import net from 'node:net';
 import zlib from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ExportMetricsServiceResponse, RpcRetryInfo, RpcStatus } from '../../../processor/src/otlp/schema.js';
-import { createHttpReceiver, OverloadedError, type HttpReceiver, type HttpReceiverOptions } from '../../../processor/src/receiver/index.js';
+import {
+  createHttpReceiver,
+  OverloadedError,
+  type HttpReceiver,
+  type HttpReceiverOptions,
+} from '../../../processor/src/receiver/index.js';
 import { BAD_POINT, RecordingConsumer, encodeRequest, sampleRequest } from './helpers.js';
 
 const PB = 'application/x-protobuf';
@@ -30,7 +35,12 @@ interface Reply {
 }
 
 /** Plain node:http request (so no client-side behaviour hides what the server sent). */
-function request(url: string, method: string, headers: Record<string, string | number>, body?: Buffer | string): Promise<Reply> {
+function request(
+  url: string,
+  method: string,
+  headers: Record<string, string | number>,
+  body?: Buffer | string,
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
@@ -58,10 +68,18 @@ describe('POST /v1/metrics', () => {
     expect(r.headers['content-type']).toBe(PB);
     expect(r.body.length).toBe(0);
     expect(consumer.received).toHaveLength(1);
-    expect(consumer.received[0].ctx).toMatchObject({ transport: 'http', encoding: 'protobuf', decodeRejectedDataPoints: 0 });
+    expect(consumer.received[0].ctx).toMatchObject({
+      transport: 'http',
+      encoding: 'protobuf',
+      decodeRejectedDataPoints: 0,
+    });
     const m = consumer.received[0].exp.resourceMetrics[0].scopeMetrics[0].metrics;
     expect(m.map((x) => x.name)).toEqual(['ml.prediction.score', 'g']);
-    expect(m[0].data).toMatchObject({ type: 'histogram', temporality: 'delta', points: [{ bucketCounts: [1, 2], timeUnixNano: 2000n }] });
+    expect(m[0].data).toMatchObject({
+      type: 'histogram',
+      temporality: 'delta',
+      points: [{ bucketCounts: [1, 2], timeUnixNano: 2000n }],
+    });
   });
 
   it('200 for JSON with charset parameter: {} response', async () => {
@@ -83,12 +101,16 @@ describe('POST /v1/metrics', () => {
     expect(ps.errorMessage).toContain('bucket_counts_sum_mismatch');
     const pts = consumer.received[0].exp.resourceMetrics[0].scopeMetrics[0].metrics[0].data;
     expect(pts.type === 'histogram' && pts.points.length).toBe(1);
-    expect(consumer.received[0].ctx.decodeRejections).toEqual([{ reason: 'bucket_counts_sum_mismatch', metric: 'ml.prediction.score', count: 1 }]);
+    expect(consumer.received[0].ctx.decodeRejections).toEqual([
+      { reason: 'bucket_counts_sum_mismatch', metric: 'ml.prediction.score', count: 1 },
+    ]);
 
     consumer.behaviour = () => ({ rejectedDataPoints: 2, errorMessage: 'unknown model' });
     const rPb = await post(`${base}/v1/metrics`, PB, encodeRequest(req));
     expect(rPb.status).toBe(200);
-    const resp = ExportMetricsServiceResponse.toObject(ExportMetricsServiceResponse.decode(rPb.body), { longs: Number }) as {
+    const resp = ExportMetricsServiceResponse.toObject(ExportMetricsServiceResponse.decode(rPb.body), {
+      longs: Number,
+    }) as {
       partialSuccess: { rejectedDataPoints: number; errorMessage: string };
     };
     expect(resp.partialSuccess.rejectedDataPoints).toBe(3);
@@ -113,13 +135,19 @@ describe('POST /v1/metrics', () => {
 
   it('gzip and deflate bodies are decoded; a corrupt gzip body is 400', async () => {
     const { base, consumer } = await start();
-    const gz = await post(`${base}/v1/metrics`, PB, zlib.gzipSync(encodeRequest(sampleRequest())), { 'content-encoding': 'gzip' });
+    const gz = await post(`${base}/v1/metrics`, PB, zlib.gzipSync(encodeRequest(sampleRequest())), {
+      'content-encoding': 'gzip',
+    });
     expect(gz.status).toBe(200);
-    const df = await post(`${base}/v1/metrics`, JSON_CT, zlib.deflateSync(JSON.stringify(sampleRequest())), { 'content-encoding': 'deflate' });
+    const df = await post(`${base}/v1/metrics`, JSON_CT, zlib.deflateSync(JSON.stringify(sampleRequest())), {
+      'content-encoding': 'deflate',
+    });
     expect(df.status).toBe(200);
     expect(consumer.received).toHaveLength(2);
     expect(consumer.received[1].exp).toStrictEqual(consumer.received[0].exp);
-    const bad = await post(`${base}/v1/metrics`, JSON_CT, Buffer.from('not gzip at all'), { 'content-encoding': 'gzip' });
+    const bad = await post(`${base}/v1/metrics`, JSON_CT, Buffer.from('not gzip at all'), {
+      'content-encoding': 'gzip',
+    });
     expect(bad.status).toBe(400);
     expect(JSON.parse(bad.body.toString()).message).toMatch(/invalid compressed body/);
   });
@@ -160,7 +188,12 @@ describe('POST /v1/metrics', () => {
     const declared = await post(`${base}/v1/metrics`, PB, big);
     expect(declared.status).toBe(413);
     expect(declared.headers.connection).toBe('close');
-    const chunked = await request(`${base}/v1/metrics`, 'POST', { 'content-type': PB, 'transfer-encoding': 'chunked' }, big);
+    const chunked = await request(
+      `${base}/v1/metrics`,
+      'POST',
+      { 'content-type': PB, 'transfer-encoding': 'chunked' },
+      big,
+    );
     expect(chunked.status).toBe(413);
     expect(pbStatus(chunked.body).message).toMatch(/exceeds the 1000-byte limit/);
   });
@@ -187,7 +220,9 @@ describe('POST /v1/metrics', () => {
     const st = pbStatus(r429.body);
     expect(st.code).toBe(8);
     expect(st.details[0].typeUrl).toBe('type.googleapis.com/google.rpc.RetryInfo');
-    expect(RpcRetryInfo.toObject(RpcRetryInfo.decode(st.details[0].value), { longs: Number })).toEqual({ retryDelay: { seconds: 7 } });
+    expect(RpcRetryInfo.toObject(RpcRetryInfo.decode(st.details[0].value), { longs: Number })).toEqual({
+      retryDelay: { seconds: 7 },
+    });
 
     consumer.behaviour = async () => {
       throw new OverloadedError(3, 'unavailable', 'store is compacting');
@@ -303,7 +338,11 @@ describe('slow clients', () => {
   it('a body that never completes is cut off after requestTimeoutMs', async () => {
     const { consumer } = await start({ headersTimeoutMs: 200, requestTimeoutMs: 400 });
     const port = (receiver!.server.address() as net.AddressInfo).port;
-    const r = await rawExchange(port, 'POST /v1/metrics HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"res', 30_000);
+    const r = await rawExchange(
+      port,
+      'POST /v1/metrics HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"res',
+      30_000,
+    );
     expect(r.text).toMatch(/^HTTP\/1\.1 408/);
     expect(consumer.received).toHaveLength(0);
     for (let i = 0; i < 100 && receiver!.inFlight > 0; i++) await new Promise((res) => setTimeout(res, 10));

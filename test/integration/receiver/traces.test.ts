@@ -13,7 +13,13 @@ import { BasicTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@op
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TracesExport } from '../../../processor/src/otlp/index.js';
 import { TRACES_EXPORT_GRPC_PATH } from '../../../processor/src/otlp/schema.js';
-import { createGrpcReceiver, createHttpReceiver, type GrpcReceiver, type HttpReceiver, type TracesConsumer } from '../../../processor/src/receiver/index.js';
+import {
+  createGrpcReceiver,
+  createHttpReceiver,
+  type GrpcReceiver,
+  type HttpReceiver,
+  type TracesConsumer,
+} from '../../../processor/src/receiver/index.js';
 import { RecordingConsumer } from './helpers.js';
 
 const received: TracesExport[] = [];
@@ -45,9 +51,23 @@ afterAll(async () => {
 
 /** Records one `predict` span with a score and a feature event through `exporter`; returns its ids. */
 async function sendSpan(exporter: SpanExporter): Promise<{ traceId: string; spanId: string }> {
-  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'svc', 'deployment.environment.name': 'prod' }), spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  const span = provider.getTracer('t').startSpan('predict churn', { attributes: { 'ml.operation.name': 'predict', 'ml.model.name': 'churn', 'ml.prediction.score': 0.75, 'ml.prediction.id': 'p-1' } });
-  span.addEvent('ml.features', { 'ml.prediction.id': 'p-1', 'ml.feature.input.amount': '12.5', 'ml.feature.input.country': 'DE' });
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'svc', 'deployment.environment.name': 'prod' }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  });
+  const span = provider.getTracer('t').startSpan('predict churn', {
+    attributes: {
+      'ml.operation.name': 'predict',
+      'ml.model.name': 'churn',
+      'ml.prediction.score': 0.75,
+      'ml.prediction.id': 'p-1',
+    },
+  });
+  span.addEvent('ml.features', {
+    'ml.prediction.id': 'p-1',
+    'ml.feature.input.amount': '12.5',
+    'ml.feature.input.country': 'DE',
+  });
   span.end();
   await provider.forceFlush();
   await provider.shutdown();
@@ -75,29 +95,65 @@ describe('trace exports into the receivers', () => {
       expect(s!.name).toBe('predict churn');
       expect(s!.endTimeUnixNano).toBeGreaterThanOrEqual(s!.startTimeUnixNano);
       expect(s!.startTimeUnixNano).toBeGreaterThan(0n);
-      expect(s!.attributes).toMatchObject({ 'ml.operation.name': 'predict', 'ml.model.name': 'churn', 'ml.prediction.score': 0.75, 'ml.prediction.id': 'p-1' });
-      expect(s!.events).toEqual([{ name: 'ml.features', attributes: { 'ml.prediction.id': 'p-1', 'ml.feature.input.amount': '12.5', 'ml.feature.input.country': 'DE' } }]);
+      expect(s!.attributes).toMatchObject({
+        'ml.operation.name': 'predict',
+        'ml.model.name': 'churn',
+        'ml.prediction.score': 0.75,
+        'ml.prediction.id': 'p-1',
+      });
+      expect(s!.events).toEqual([
+        {
+          name: 'ml.features',
+          attributes: {
+            'ml.prediction.id': 'p-1',
+            'ml.feature.input.amount': '12.5',
+            'ml.feature.input.country': 'DE',
+          },
+        },
+      ]);
     });
   }
 
   it('without a traces consumer, both transports accept trace exports and discard them', async () => {
     const before = received.length;
     // not even decoded: an undecodable body is a success too, as before trace samples existed
-    const res = await fetch(`http://127.0.0.1:${bareHttpPort}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: Buffer.from([0xff, 0xff]) });
+    const res = await fetch(`http://127.0.0.1:${bareHttpPort}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf' },
+      body: Buffer.from([0xff, 0xff]),
+    });
     expect(res.status).toBe(200);
     const client = new grpcJs.Client(`127.0.0.1:${bareGrpcPort}`, grpcJs.credentials.createInsecure());
-    const err = await new Promise<grpcJs.ServiceError | null>((resolve) => client.makeUnaryRequest(TRACES_EXPORT_GRPC_PATH, (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), (e) => resolve(e)));
+    const err = await new Promise<grpcJs.ServiceError | null>((resolve) =>
+      client.makeUnaryRequest(
+        TRACES_EXPORT_GRPC_PATH,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        Buffer.alloc(0),
+        (e) => resolve(e),
+      ),
+    );
     client.close();
     expect(err).toBeNull();
     expect(received.length).toBe(before);
   });
 
   it('a broken trace body is refused as invalid (HTTP 400, gRPC INVALID_ARGUMENT)', async () => {
-    const res = await fetch(`${httpBase}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"resourceSpans": 3}' });
+    const res = await fetch(`${httpBase}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"resourceSpans": 3}',
+    });
     expect(res.status).toBe(400);
     const client = new grpcJs.Client(grpcUrl.replace('http://', ''), grpcJs.credentials.createInsecure());
     const err = await new Promise<grpcJs.ServiceError | null>((resolve) =>
-      client.makeUnaryRequest(TRACES_EXPORT_GRPC_PATH, (b: Buffer) => b, (b: Buffer) => b, Buffer.from([0x0a, 0x05, 0x01]), (e) => resolve(e)),
+      client.makeUnaryRequest(
+        TRACES_EXPORT_GRPC_PATH,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        Buffer.from([0x0a, 0x05, 0x01]),
+        (e) => resolve(e),
+      ),
     );
     client.close();
     expect(err?.code).toBe(grpcJs.status.INVALID_ARGUMENT);

@@ -17,25 +17,52 @@ const WINDOW_MS = 60_000;
 const T0 = Date.UTC(2026, 10, 25, 12, 0, 30);
 
 /** Predictions of model churn v2 (`rows` rows, seeded; the primary unless `role` says), exported to the processor over OTLP/HTTP. */
-async function send(svc: RunningService, rows: number, seed: number, role: 'primary' | 'canary' = 'primary'): Promise<void> {
-  const monitor = createModelMonitor({ model: { name: 'churn', version: role === 'canary' ? '3' : '2', task: 'binary_classification' }, role });
-  const reader = new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `${svc.httpUrl}/v1/metrics` }), exportIntervalMillis: 3_600_000, metricProducers: [monitor.metricProducer] });
-  const provider = new MeterProvider({ readers: [reader], resource: resourceFromAttributes({ 'service.name': 'churn-api' }) });
-  for (const r of syntheticRows({ rows, seed })) monitor.observe({ features: { age: r.age, country: r.country }, score: r.score });
+async function send(
+  svc: RunningService,
+  rows: number,
+  seed: number,
+  role: 'primary' | 'canary' = 'primary',
+): Promise<void> {
+  const monitor = createModelMonitor({
+    model: { name: 'churn', version: role === 'canary' ? '3' : '2', task: 'binary_classification' },
+    role,
+  });
+  const reader = new PeriodicExportingMetricReader({
+    exporter: new OTLPMetricExporter({ url: `${svc.httpUrl}/v1/metrics` }),
+    exportIntervalMillis: 3_600_000,
+    metricProducers: [monitor.metricProducer],
+  });
+  const provider = new MeterProvider({
+    readers: [reader],
+    resource: resourceFromAttributes({ 'service.name': 'churn-api' }),
+  });
+  for (const r of syntheticRows({ rows, seed }))
+    monitor.observe({ features: { age: r.age, country: r.country }, score: r.score });
   await reader.forceFlush();
   await provider.shutdown();
   monitor.shutdown?.();
 }
 
 let messages: { level: string; text: string }[] = [];
-const logger: DiagLogger = Object.fromEntries((['error', 'warn', 'info', 'debug', 'verbose'] as const).map((level) => [level, (text: string) => void messages.push({ level, text })])) as unknown as DiagLogger;
+const logger: DiagLogger = Object.fromEntries(
+  (['error', 'warn', 'info', 'debug', 'verbose'] as const).map((level) => [
+    level,
+    (text: string) => void messages.push({ level, text }),
+  ]),
+) as unknown as DiagLogger;
 
-async function withService(models: ModelConfig[], fn: (svc: RunningService, advance: () => void, page: (query?: string) => Promise<string>) => Promise<void>): Promise<void> {
+async function withService(
+  models: ModelConfig[],
+  fn: (svc: RunningService, advance: () => void, page: (query?: string) => Promise<string>) => Promise<void>,
+): Promise<void> {
   let now = T0;
   const svc = await startService(
     {
       ...DEFAULT_CONFIG,
-      receivers: { http: { ...DEFAULT_CONFIG.receivers.http, port: 0 }, grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false } },
+      receivers: {
+        http: { ...DEFAULT_CONFIG.receivers.http, port: 0 },
+        grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false },
+      },
       storage: { path: ':memory:', durability: 'normal' },
       windows: { lengthMs: WINDOW_MS, minRows: 50, maxExtensions: 3 },
       models,
@@ -44,13 +71,18 @@ async function withService(models: ModelConfig[], fn: (svc: RunningService, adva
     { clock: () => now, manualEvaluation: true },
   );
   try {
-    await fn(svc, () => (now += WINDOW_MS), async (query = '') => (await fetch(`${svc.httpUrl}/${query}`)).text());
+    await fn(
+      svc,
+      () => (now += WINDOW_MS),
+      async (query = '') => (await fetch(`${svc.httpUrl}/${query}`)).text(),
+    );
   } finally {
     await svc.close();
   }
 }
 
-const heading = (html: string) => /<section class="model[^"]*"[^>]*>\n<h2>(.*?)<\/h2>/.exec(html)?.[1]?.replace(/<[^>]+>/g, '');
+const heading = (html: string) =>
+  /<section class="model[^"]*"[^>]*>\n<h2>(.*?)<\/h2>/.exec(html)?.[1]?.replace(/<[^>]+>/g, '');
 const noReferenceInfo = () => messages.filter((m) => /no (rolling|pinned) reference yet/.test(m.text));
 
 describe('a model without a reference yet', () => {
@@ -66,16 +98,22 @@ describe('a model without a reference yet', () => {
       await send(svc, 300, 1);
       // the first window, still open
       expect(heading(await page())).toBe('churn v2 · primary — collecting reference (300 rows)');
-      expect(await page()).toContain('No reference to compare with yet: 300 rows in its first window (open until 2026-11-25T12:01:00.000Z). Its windows are compared with its own previous windows (a rolling reference): the first window is the reference, the one after it the first compared.');
+      expect(await page()).toContain(
+        'No reference to compare with yet: 300 rows in its first window (open until 2026-11-25T12:01:00.000Z). Its windows are compared with its own previous windows (a rolling reference): the first window is the reference, the one after it the first compared.',
+      );
       // found by name, as every model
-      expect(heading(await page('?model=churn&version=2&role=primary'))).toBe('churn v2 · primary — collecting reference (300 rows)');
+      expect(heading(await page('?model=churn&version=2&role=primary'))).toBe(
+        'churn v2 · primary — collecting reference (300 rows)',
+      );
       advance();
       expect(svc.evaluateNow()).toEqual([]);
       // its first window makes the rolling reference of the next one
       await send(svc, 200, 2);
       const next = await page();
       expect(heading(next)).toBe('churn v2 · primary — awaiting first comparison (200 rows)');
-      expect(next).toContain('Nothing evaluated yet: 300 rows in 1 closed window and 200 in the open one (open until 2026-11-25T12:02:00.000Z). The rolling reference is ready (made of its closed windows); the open window is compared with it when it closes.');
+      expect(next).toContain(
+        'Nothing evaluated yet: 300 rows in 1 closed window and 200 in the open one (open until 2026-11-25T12:02:00.000Z). The rolling reference is ready (made of its closed windows); the open window is compared with it when it closes.',
+      );
       advance();
       const [report] = svc.evaluateNow();
       expect(report!.reference).toMatchObject({ kind: 'rolling', count: 300 });
@@ -83,7 +121,14 @@ describe('a model without a reference yet', () => {
       expect(heading(evaluated)).toMatch(/^churn v2 · primary — (no drift|drift: .*)$/);
       expect(evaluated).not.toContain('collecting reference');
       // one window went unevaluated: said once, at info
-      expect(noReferenceInfo()).toEqual([{ level: 'info', text: expect.stringMatching(/^otel-ml: churn v2 \(primary\): no rolling reference yet \(window 2026-11-25T12:00:00\.000Z, 300 rows, not evaluated\); collecting one from its windows/) }]);
+      expect(noReferenceInfo()).toEqual([
+        {
+          level: 'info',
+          text: expect.stringMatching(
+            /^otel-ml: churn v2 \(primary\): no rolling reference yet \(window 2026-11-25T12:00:00\.000Z, 300 rows, not evaluated\); collecting one from its windows/,
+          ),
+        },
+      ]);
     });
   });
 
@@ -97,7 +142,9 @@ describe('a model without a reference yet', () => {
       }
       const html = await page();
       expect(heading(html)).toBe('churn v2 · primary — collecting reference (200 rows)');
-      expect(html).toContain('No reference to compare with yet: 200 rows in 2 closed windows. A window of its own is pinned as the reference');
+      expect(html).toContain(
+        'No reference to compare with yet: 200 rows in 2 closed windows. A window of its own is pinned as the reference',
+      );
       expect(noReferenceInfo().map((m) => m.level)).toEqual(['info', 'debug']);
       // the window containing the pin becomes the reference (not compared with itself); the model then waits for its first comparison
       await send(svc, 100, 12);
@@ -117,12 +164,18 @@ describe('a model without a reference yet', () => {
       await send(svc, 200, 20);
       // fewer rows than a window needs: the canary's window is extended, not closed
       await send(svc, 20, 21, 'canary');
-      expect(heading(await page('?model=churn&role=canary'))).toBe('churn v3 · canary — collecting reference (20 rows)');
+      expect(heading(await page('?model=churn&role=canary'))).toBe(
+        'churn v3 · canary — collecting reference (20 rows)',
+      );
       advance();
       expect(svc.evaluateNow()).toEqual([]);
-      expect(await page('?model=churn&role=canary')).toContain('20 rows in its first window (open until 2026-11-25T12:02:00.000Z, extended: fewer rows than a window needs)');
+      expect(await page('?model=churn&role=canary')).toContain(
+        '20 rows in its first window (open until 2026-11-25T12:02:00.000Z, extended: fewer rows than a window needs)',
+      );
       // the primary's first window is the rolling reference of the next windows, the canary's too
-      expect(heading(await page('?model=churn&role=canary'))).toBe('churn v3 · canary — awaiting first comparison (20 rows)');
+      expect(heading(await page('?model=churn&role=canary'))).toBe(
+        'churn v3 · canary — awaiting first comparison (20 rows)',
+      );
     });
   });
 
@@ -135,7 +188,9 @@ describe('a model without a reference yet', () => {
       }
       const html = await page();
       expect(heading(html)).toBe('churn v2 · primary — collecting reference (20 rows)');
-      expect(html).toContain('No reference to compare with yet: 20 rows in 1 closed window. Its windows are compared with its own previous windows (a rolling reference): its closed windows had fewer rows than a window needs; the first one with enough becomes the reference.');
+      expect(html).toContain(
+        'No reference to compare with yet: 20 rows in 1 closed window. Its windows are compared with its own previous windows (a rolling reference): its closed windows had fewer rows than a window needs; the first one with enough becomes the reference.',
+      );
     });
   });
 });

@@ -38,7 +38,10 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'otel-ml-delta-order-'));
   const config: ServiceConfig = {
     ...DEFAULT_CONFIG,
-    receivers: { http: { ...DEFAULT_CONFIG.receivers.http, port: 0 }, grpc: { ...DEFAULT_CONFIG.receivers.grpc, port: 0 } },
+    receivers: {
+      http: { ...DEFAULT_CONFIG.receivers.http, port: 0 },
+      grpc: { ...DEFAULT_CONFIG.receivers.grpc, port: 0 },
+    },
     exporters: { otlp: { ...DEFAULT_CONFIG.exporters.otlp, enabled: false }, prometheus: { enabled: false } },
     storage: { path: join(dir, 'state.db'), durability: 'normal' },
     windows: { lengthMs: 86_400_000, minRows: 1, maxExtensions: 0 },
@@ -72,8 +75,13 @@ interface Partial {
 }
 
 function partialOf(body: Buffer): Partial {
-  const r = ExportMetricsServiceResponse.toObject(ExportMetricsServiceResponse.decode(body), { longs: Number }) as { partialSuccess?: Partial };
-  return { rejectedDataPoints: r.partialSuccess?.rejectedDataPoints ?? 0, errorMessage: r.partialSuccess?.errorMessage ?? '' };
+  const r = ExportMetricsServiceResponse.toObject(ExportMetricsServiceResponse.decode(body), { longs: Number }) as {
+    partialSuccess?: Partial;
+  };
+  return {
+    rejectedDataPoints: r.partialSuccess?.rejectedDataPoints ?? 0,
+    errorMessage: r.partialSuccess?.errorMessage ?? '',
+  };
 }
 
 /** Sum of the drops by reason that are reported to senders (the counters of `stats()`). */
@@ -113,7 +121,10 @@ describe('delta points out of order through startService', () => {
     const N = 24;
     const WAVE = 6;
     const reader = new ManualReader();
-    const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'ooo-api', 'service.instance.id': 'a' }), readers: [reader] });
+    const provider = new MeterProvider({
+      resource: resourceFromAttributes({ 'service.name': 'ooo-api', 'service.instance.id': 'a' }),
+      readers: [reader],
+    });
     const meter = provider.getMeter('ooo-test', '1.0.0');
     const values = meter.createHistogram('ml.feature.value', { advice: { explicitBucketBoundaries: [0, 10, 20, 30] } });
     const predictions = meter.createCounter('ml.predictions');
@@ -123,7 +134,8 @@ describe('delta points out of order through startService', () => {
     for (let i = 0; i < N; i++) {
       const rows = (i % 5) + 1;
       for (let r = 0; r < rows; r++) {
-        for (const [k, f] of FEATURES.entries()) values.record((i + r + 7 * k) % 40, { ...MODEL, 'ml.feature.name': f });
+        for (const [k, f] of FEATURES.entries())
+          values.record((i + r + 7 * k) % 40, { ...MODEL, 'ml.feature.name': f });
         predictions.add(1, MODEL);
       }
       rowsSent += rows;
@@ -147,11 +159,26 @@ describe('delta points out of order through startService', () => {
     const forward = (body: Buffer, headers: http.IncomingHttpHeaders) =>
       new Promise<{ status: number; body: Buffer; type: string }>((resolve, reject) => {
         const req = http.request(
-          { host: target.hostname, port: target.port, path: '/v1/metrics', method: 'POST', headers: { 'content-type': headers['content-type'] ?? '', ...(headers['content-encoding'] ? { 'content-encoding': headers['content-encoding'] } : {}) } },
+          {
+            host: target.hostname,
+            port: target.port,
+            path: '/v1/metrics',
+            method: 'POST',
+            headers: {
+              'content-type': headers['content-type'] ?? '',
+              ...(headers['content-encoding'] ? { 'content-encoding': headers['content-encoding'] } : {}),
+            },
+          },
           (res) => {
             const chunks: Buffer[] = [];
             res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks), type: String(res.headers['content-type']) }));
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode!,
+                body: Buffer.concat(chunks),
+                type: String(res.headers['content-type']),
+              }),
+            );
           },
         );
         req.on('error', reject);
@@ -184,7 +211,10 @@ describe('delta points out of order through startService', () => {
       });
     });
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    const exporter = new ProtoExporter({ url: `http://127.0.0.1:${(proxy.address() as { port: number }).port}/v1/metrics`, timeoutMillis: 30_000 });
+    const exporter = new ProtoExporter({
+      url: `http://127.0.0.1:${(proxy.address() as { port: number }).port}/v1/metrics`,
+      timeoutMillis: 30_000,
+    });
     const before = svc.processor.stats();
     try {
       // waves of 6 requests in flight at once, in shuffled order; a wave ends when all its
@@ -192,7 +222,11 @@ describe('delta points out of order through startService', () => {
       const order = blockShuffle(N, WAVE, 20);
       expect(order).not.toEqual([...Array(N).keys()]);
       for (let w = 0; w < N; w += WAVE) {
-        const results = await Promise.all(order.slice(w, w + WAVE).map((i) => new Promise<number>((resolve) => exporter.export(collections[i]!, (r) => resolve(r.code)))));
+        const results = await Promise.all(
+          order
+            .slice(w, w + WAVE)
+            .map((i) => new Promise<number>((resolve) => exporter.export(collections[i]!, (r) => resolve(r.code)))),
+        );
         expect(results.every((c) => c === ExportResultCode.SUCCESS)).toBe(true);
       }
     } finally {
@@ -216,14 +250,20 @@ describe('delta points out of order through startService', () => {
     expect(copies).toHaveLength(lostAcks + refused);
     const dupCopies = copies.filter((a) => a.partial.rejectedDataPoints > 0);
     expect(dupCopies).toHaveLength(lostAcks);
-    for (const a of dupCopies) expect(a.partial).toEqual({ rejectedDataPoints: pointsPerRequest, errorMessage: `rejected data points (duplicate: ${pointsPerRequest})` });
+    for (const a of dupCopies)
+      expect(a.partial).toEqual({
+        rejectedDataPoints: pointsPerRequest,
+        errorMessage: `rejected data points (duplicate: ${pointsPerRequest})`,
+      });
     // conservation: received = accepted + dropped, and the drops are what the senders were told
     const after = svc.processor.stats();
     const received = after.receivedPoints - before.receivedPoints;
     expect(received).toBe((N + lostAcks) * pointsPerRequest);
     expect(after.acceptedPoints - before.acceptedPoints).toBe(N * pointsPerRequest);
     expect(after.droppedPoints.duplicate - before.droppedPoints.duplicate).toBe(lostAcks * pointsPerRequest);
-    expect(after.rejectedPoints - before.rejectedPoints).toBe(answers.reduce((s, a) => s + a.partial.rejectedDataPoints, 0));
+    expect(after.rejectedPoints - before.rejectedPoints).toBe(
+      answers.reduce((s, a) => s + a.partial.rejectedDataPoints, 0),
+    );
     expect(reportedDrops()).toBe(after.rejectedPoints);
   });
 
@@ -245,7 +285,18 @@ describe('delta points out of order through startService', () => {
               metrics: [
                 {
                   name: 'ml.predictions',
-                  sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: [{ attributes: MODEL, startTimeUnixNano: String(start), timeUnixNano: String(end), asInt: String(value) }] },
+                  sum: {
+                    aggregationTemporality: 1,
+                    isMonotonic: true,
+                    dataPoints: [
+                      {
+                        attributes: MODEL,
+                        startTimeUnixNano: String(start),
+                        timeUnixNano: String(end),
+                        asInt: String(value),
+                      },
+                    ],
+                  },
                 },
               ],
             },
@@ -255,20 +306,40 @@ describe('delta points out of order through startService', () => {
     });
     const interval = (i: number, value = i + 1) => request(T + BigInt(i) * MIN, T + BigInt(i + 1) * MIN, value);
     const postJson = async (body: object) => {
-      const r = await fetch(`${svc.httpUrl}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const r = await fetch(`${svc.httpUrl}/v1/metrics`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       expect(r.status).toBe(200);
       const j = (await r.json()) as { partialSuccess?: { rejectedDataPoints: string; errorMessage: string } };
-      return j.partialSuccess === undefined ? { rejectedDataPoints: 0, errorMessage: '' } : { rejectedDataPoints: Number(j.partialSuccess.rejectedDataPoints), errorMessage: j.partialSuccess.errorMessage };
+      return j.partialSuccess === undefined
+        ? { rejectedDataPoints: 0, errorMessage: '' }
+        : {
+            rejectedDataPoints: Number(j.partialSuccess.rejectedDataPoints),
+            errorMessage: j.partialSuccess.errorMessage,
+          };
     };
     const postProto = async (body: object) => {
-      const r = await fetch(`${svc.httpUrl}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: encodeRequest(body) });
+      const r = await fetch(`${svc.httpUrl}/v1/metrics`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf' },
+        body: encodeRequest(body),
+      });
       expect(r.status).toBe(200);
       return partialOf(Buffer.from(await r.arrayBuffer()));
     };
     const client = new grpc.Client(svc.grpcAddress!.replace(/^[a-z]+:\/\//, ''), grpc.credentials.createInsecure());
     const postGrpc = (body: object) =>
       new Promise<Partial>((resolve, reject) =>
-        client.makeUnaryRequest<Buffer, Buffer>(METRICS_EXPORT_GRPC_PATH, (b) => b, (b) => b, encodeRequest(body), { deadline: Date.now() + 10_000 }, (e, resp) => (e ? reject(e) : resolve(partialOf(resp!)))),
+        client.makeUnaryRequest<Buffer, Buffer>(
+          METRICS_EXPORT_GRPC_PATH,
+          (b) => b,
+          (b) => b,
+          encodeRequest(body),
+          { deadline: Date.now() + 10_000 },
+          (e, resp) => (e ? reject(e) : resolve(partialOf(resp!))),
+        ),
       );
     const before = svc.processor.stats();
     const accepted = { rejectedDataPoints: 0, errorMessage: '' };
@@ -288,11 +359,23 @@ describe('delta points out of order through startService', () => {
       counted += 8;
       // a copy of 12 (HTTP JSON), an interval overlapping 12 and 13 (protobuf), a copy of 3, older
       // than what the stream remembers (gRPC): none counted, each reported with its reason
-      expect(await postJson(interval(12))).toEqual({ rejectedDataPoints: 1, errorMessage: 'rejected data points (duplicate: 1)' });
-      expect(await postProto(request(T + 12n * MIN + MIN / 2n, T + 13n * MIN + MIN / 2n, 100))).toEqual({ rejectedDataPoints: 1, errorMessage: 'rejected data points (overlap: 1)' });
-      expect(await postGrpc(interval(3))).toEqual({ rejectedDataPoints: 1, errorMessage: 'rejected data points (out_of_order: 1)' });
+      expect(await postJson(interval(12))).toEqual({
+        rejectedDataPoints: 1,
+        errorMessage: 'rejected data points (duplicate: 1)',
+      });
+      expect(await postProto(request(T + 12n * MIN + MIN / 2n, T + 13n * MIN + MIN / 2n, 100))).toEqual({
+        rejectedDataPoints: 1,
+        errorMessage: 'rejected data points (overlap: 1)',
+      });
+      expect(await postGrpc(interval(3))).toEqual({
+        rejectedDataPoints: 1,
+        errorMessage: 'rejected data points (out_of_order: 1)',
+      });
       // and a duplicate over gRPC
-      expect(await postGrpc(interval(19))).toEqual({ rejectedDataPoints: 1, errorMessage: 'rejected data points (duplicate: 1)' });
+      expect(await postGrpc(interval(19))).toEqual({
+        rejectedDataPoints: 1,
+        errorMessage: 'rejected data points (duplicate: 1)',
+      });
     } finally {
       client.close();
     }

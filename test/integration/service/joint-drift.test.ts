@@ -39,7 +39,10 @@ function rowsOf(window: number): { x: number; y: number; z: number }[] {
 function config(reference: 'pinned' | 'rolling'): ServiceConfig {
   return {
     ...DEFAULT_CONFIG,
-    receivers: { http: { ...DEFAULT_CONFIG.receivers.http, port: 0 }, grpc: { ...DEFAULT_CONFIG.receivers.grpc, port: 0 } },
+    receivers: {
+      http: { ...DEFAULT_CONFIG.receivers.http, port: 0 },
+      grpc: { ...DEFAULT_CONFIG.receivers.grpc, port: 0 },
+    },
     storage: { path: ':memory:', durability: 'normal' },
     windows: { lengthMs: 60_000, minRows: 50, maxExtensions: 3 },
     models: [{ name: 'pricing', reference }],
@@ -62,8 +65,15 @@ async function run(reference: 'pinned' | 'rolling' = 'pinned'): Promise<Map<numb
     ],
     projections: { count: 16, seed: 7, center: { x: 0, y: 0, z: 0 }, scale: { x: 1, y: 1, z: 1 } },
   });
-  const exporter = new OTLPMetricExporter({ url: `${svc.httpUrl}/v1/metrics`, temporalityPreference: AggregationTemporality.DELTA });
-  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000, metricProducers: [monitor.metricProducer] });
+  const exporter = new OTLPMetricExporter({
+    url: `${svc.httpUrl}/v1/metrics`,
+    temporalityPreference: AggregationTemporality.DELTA,
+  });
+  const reader = new PeriodicExportingMetricReader({
+    exporter,
+    exportIntervalMillis: 3_600_000,
+    metricProducers: [monitor.metricProducer],
+  });
   const provider = new MeterProvider({ readers: [reader] });
   const reports = new Map<number, ModelReport>();
   try {
@@ -71,7 +81,8 @@ async function run(reference: 'pinned' | 'rolling' = 'pinned'): Promise<Map<numb
       for (const r of rowsOf(w)) monitor.observe({ features: r, prediction: r.x + r.y });
       await reader.forceFlush();
       now += 60_000;
-      for (const report of svc.evaluateNow()) reports.set(Math.round((Date.parse(report.window!.end) - start) / 60_000), report);
+      for (const report of svc.evaluateNow())
+        reports.set(Math.round((Date.parse(report.window!.end) - start) / 60_000), report);
     }
   } finally {
     await provider.shutdown();
@@ -105,7 +116,9 @@ describe('joint drift from random projections, through the service', () => {
       expect(r.joint!.projections).toBe(16);
       expect(r.joint!.count).toBe(ROWS);
       expect(r.joint!.basis).toMatch(/^s7-k16-[0-9a-f]{8}$/);
-      expect(r.joint!.drift.verdict, `window ${w}: ${r.joint!.drift.reasons.join('; ')}`).toBe(w >= 4 ? 'drift' : 'no_drift');
+      expect(r.joint!.drift.verdict, `window ${w}: ${r.joint!.drift.reasons.join('; ')}`).toBe(
+        w >= 4 ? 'drift' : 'no_drift',
+      );
     }
     const before = reports.get(3)!.joint!;
     const after = reports.get(4)!.joint!;
@@ -122,8 +135,14 @@ describe('joint drift from random projections, through the service', () => {
     const joint = reportPoints(r).filter((p) => p.attributes['ml.drift.signal'] === 'joint');
     expect(joint.find((p) => p.metric === 'ml.drift.detected')?.value).toBe(1);
     expect(joint.find((p) => p.metric === 'ml.drift.wasserstein')?.value).toBeCloseTo(r.joint!.slicedWasserstein!, 12);
-    expect(reportPoints(reports.get(2)!).find((p) => p.attributes['ml.drift.signal'] === 'joint' && p.metric === 'ml.drift.detected')?.value).toBe(0);
-    const details = JSON.parse(driftEvent(r).body) as { joint?: { drifted: { projection: number }[]; slicedWasserstein: number } };
+    expect(
+      reportPoints(reports.get(2)!).find(
+        (p) => p.attributes['ml.drift.signal'] === 'joint' && p.metric === 'ml.drift.detected',
+      )?.value,
+    ).toBe(0);
+    const details = JSON.parse(driftEvent(r).body) as {
+      joint?: { drifted: { projection: number }[]; slicedWasserstein: number };
+    };
     expect(details.joint!.drifted.length).toBeGreaterThan(0);
     expect(details.joint!.slicedWasserstein).toBe(r.joint!.slicedWasserstein);
   });

@@ -22,7 +22,8 @@ const rand = (): number => {
   seed = (seed * 48271) % 2147483647;
   return seed / 2147483647;
 };
-const normal = (mean: number, sd: number): number => mean + sd * Math.sqrt(-2 * Math.log(rand())) * Math.cos(2 * Math.PI * rand());
+const normal = (mean: number, sd: number): number =>
+  mean + sd * Math.sqrt(-2 * Math.log(rand())) * Math.cos(2 * Math.PI * rand());
 
 function rowsOf(window: number): { tenure: number; balance: number; plan: string }[] {
   const drifted = window >= 4;
@@ -36,7 +37,10 @@ function rowsOf(window: number): { tenure: number; balance: number; plan: string
 function config(reference: 'pinned' | 'rolling'): ServiceConfig {
   return {
     ...DEFAULT_CONFIG,
-    receivers: { http: { ...DEFAULT_CONFIG.receivers.http, port: 0 }, grpc: { ...DEFAULT_CONFIG.receivers.grpc, port: 0 } },
+    receivers: {
+      http: { ...DEFAULT_CONFIG.receivers.http, port: 0 },
+      grpc: { ...DEFAULT_CONFIG.receivers.grpc, port: 0 },
+    },
     storage: { path: ':memory:', durability: 'normal' },
     windows: { lengthMs: 60_000, minRows: 50, maxExtensions: 3 },
     models: [{ name: 'churn', reference }],
@@ -60,13 +64,24 @@ function sender(svc: RunningService, temporality: AggregationTemporality, transp
       { name: 'plan', type: 'categorical' },
     ],
   });
-  const exporter = transport === 'http' ? new ProtoExporter({ url: `${svc.httpUrl}/v1/metrics`, temporalityPreference: temporality }) : new GrpcExporter({ url: `http://${svc.grpcAddress}`, temporalityPreference: temporality });
-  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000, metricProducers: [monitor.metricProducer] });
+  const exporter =
+    transport === 'http'
+      ? new ProtoExporter({ url: `${svc.httpUrl}/v1/metrics`, temporalityPreference: temporality })
+      : new GrpcExporter({ url: `http://${svc.grpcAddress}`, temporalityPreference: temporality });
+  const reader = new PeriodicExportingMetricReader({
+    exporter,
+    exportIntervalMillis: 3_600_000,
+    metricProducers: [monitor.metricProducer],
+  });
   return { monitor, reader, provider: new MeterProvider({ readers: [reader] }) };
 }
 
 /** Sends windows 1..6 one minute apart; returns the report of each evaluated window by its number. */
-async function run(reference: 'pinned' | 'rolling', temporality: AggregationTemporality, transport: 'http' | 'grpc'): Promise<Map<number, ModelReport>> {
+async function run(
+  reference: 'pinned' | 'rolling',
+  temporality: AggregationTemporality,
+  transport: 'http' | 'grpc',
+): Promise<Map<number, ModelReport>> {
   let now = Date.UTC(2026, 10, 25, 12, 0, 30);
   const start = now;
   const svc = await startService(config(reference), { clock: () => now, manualEvaluation: true });
@@ -77,7 +92,8 @@ async function run(reference: 'pinned' | 'rolling', temporality: AggregationTemp
       for (const r of rowsOf(w)) s.monitor.observe({ features: r, score: rand() });
       await s.reader.forceFlush();
       now += 60_000;
-      for (const report of svc.evaluateNow()) reports.set(Math.round((Date.parse(report.window!.end) - start) / 60_000), report);
+      for (const report of svc.evaluateNow())
+        reports.set(Math.round((Date.parse(report.window!.end) - start) / 60_000), report);
     }
   } finally {
     await s.provider.shutdown();
@@ -106,7 +122,8 @@ describe('no baseline file: numeric features as exponential histograms, flagged 
         expect(r.reference.kind).toBe(reference);
         expect(r.current.count).toBe(ROWS);
         expect(r.drifted, `window ${w}`).toEqual([]);
-        for (const f of ['tenure', 'balance', 'plan']) expect(r.features[f]!.drift.verdict, `window ${w} ${f}`).toBe('no_drift');
+        for (const f of ['tenure', 'balance', 'plan'])
+          expect(r.features[f]!.drift.verdict, `window ${w} ${f}`).toBe('no_drift');
       }
       const w4 = reports.get(4)!;
       expect(w4.features.tenure!.drift.verdict).toBe('drift');

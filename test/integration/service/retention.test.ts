@@ -24,14 +24,30 @@ const DAY = 86_400_000;
 describe('retention configuration', () => {
   it('defaults come from streams/retention.ts; durations and counts are read and checked', () => {
     expect(validateConfig({}).retention).toEqual({
-      historyMs: DEFAULT_RETENTION.historyMs, maxHistoryWindows: DEFAULT_RETENTION.maxHistoryWindows, evaluationsMs: DEFAULT_RETENTION.evaluationsMs, maxEvaluations: DEFAULT_RETENTION.maxEvaluations,
+      historyMs: DEFAULT_RETENTION.historyMs,
+      maxHistoryWindows: DEFAULT_RETENTION.maxHistoryWindows,
+      evaluationsMs: DEFAULT_RETENTION.evaluationsMs,
+      maxEvaluations: DEFAULT_RETENTION.maxEvaluations,
     });
     expect(DEFAULT_CONFIG.retention.historyMs).toBe(30 * DAY);
-    const c = validateConfig({ retention: { history: '14d', maxHistoryWindows: 500, evaluations: '7d', maxEvaluations: 200 } });
-    expect(c.retention).toEqual({ historyMs: 14 * DAY, maxHistoryWindows: 500, evaluationsMs: 7 * DAY, maxEvaluations: 200 });
-    expect(() => validateConfig({ retention: { windows: '1d' } })).toThrow(/retention\.windows: unknown key; allowed here: history, maxHistoryWindows, evaluations, maxEvaluations/);
-    expect(() => validateConfig({ retention: { evaluations: 'soon' } })).toThrow(/retention\.evaluations: "soon" is not a duration/);
-    expect(() => validateConfig({ retention: { maxEvaluations: 0 } })).toThrow(/retention\.maxEvaluations: must be an integer in \[1, 1000000\]/);
+    const c = validateConfig({
+      retention: { history: '14d', maxHistoryWindows: 500, evaluations: '7d', maxEvaluations: 200 },
+    });
+    expect(c.retention).toEqual({
+      historyMs: 14 * DAY,
+      maxHistoryWindows: 500,
+      evaluationsMs: 7 * DAY,
+      maxEvaluations: 200,
+    });
+    expect(() => validateConfig({ retention: { windows: '1d' } })).toThrow(
+      /retention\.windows: unknown key; allowed here: history, maxHistoryWindows, evaluations, maxEvaluations/,
+    );
+    expect(() => validateConfig({ retention: { evaluations: 'soon' } })).toThrow(
+      /retention\.evaluations: "soon" is not a duration/,
+    );
+    expect(() => validateConfig({ retention: { maxEvaluations: 0 } })).toThrow(
+      /retention\.maxEvaluations: must be an integer in \[1, 1000000\]/,
+    );
   });
 
   it('a seasonal period longer than the history kept is an error that says what to change', () => {
@@ -43,23 +59,38 @@ describe('retention configuration', () => {
       'config: retention.maxHistoryWindows: 100 is fewer than models[1] (fraud): its seasonal period 7d and two windows of 1h need; set it to at least 170',
     );
     // unset limits are raised to what the references need
-    const raised = validateConfig({ windows: { length: '1h' }, models: [{ name: 'fraud', reference: 'seasonal', period: '60d' }] });
+    const raised = validateConfig({
+      windows: { length: '1h' },
+      models: [{ name: 'fraud', reference: 'seasonal', period: '60d' }],
+    });
     expect(raised.retention).toMatchObject({ historyMs: 60 * DAY + 2 * 3_600_000, maxHistoryWindows: 1442 });
-    expect(() => validateConfig({ windows: { length: '1h' }, references: { rollingWindows: 48 }, retention: { history: '1d' } })).toThrow(
+    expect(() =>
+      validateConfig({ windows: { length: '1h' }, references: { rollingWindows: 48 }, retention: { history: '1d' } }),
+    ).toThrow(
       /retention\.history: 1d is shorter than references\.rollingWindows \(48 windows of 1h\) need; set retention\.history to at least 2d/,
     );
   });
 });
 
 async function send(svc: RunningService, name: string, rows: number, seed: number): Promise<void> {
-  const monitor = createModelMonitor({ model: { name, version: '1', task: 'binary_classification' }, features: [{ name: 'amount', type: 'numeric' }, { name: 'country', type: 'categorical' }] });
+  const monitor = createModelMonitor({
+    model: { name, version: '1', task: 'binary_classification' },
+    features: [
+      { name: 'amount', type: 'numeric' },
+      { name: 'country', type: 'categorical' },
+    ],
+  });
   const reader = new PeriodicExportingMetricReader({
-    exporter: new OTLPMetricExporter({ url: `${svc.httpUrl}/v1/metrics`, temporalityPreference: AggregationTemporality.DELTA }),
+    exporter: new OTLPMetricExporter({
+      url: `${svc.httpUrl}/v1/metrics`,
+      temporalityPreference: AggregationTemporality.DELTA,
+    }),
     exportIntervalMillis: 3_600_000,
     metricProducers: [monitor.metricProducer],
   });
   const provider = new MeterProvider({ readers: [reader] });
-  for (const r of syntheticRows({ rows, seed })) monitor.observe({ features: { amount: r.amount, country: r.country }, score: r.score });
+  for (const r of syntheticRows({ rows, seed }))
+    monitor.observe({ features: { amount: r.amount, country: r.country }, score: r.score });
   await reader.forceFlush();
   await provider.shutdown();
   await monitor.shutdown();
@@ -75,7 +106,10 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 function rowsByModel(path: string, table: string): Map<string, number> {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
-    const rows = db.prepare(`SELECT model_key AS k, count(*) AS n FROM ${table} GROUP BY model_key`).all() as { k: string; n: number }[];
+    const rows = db.prepare(`SELECT model_key AS k, count(*) AS n FROM ${table} GROUP BY model_key`).all() as {
+      k: string;
+      n: number;
+    }[];
     return new Map(rows.map((r) => [r.k, r.n]));
   } finally {
     db.close();
@@ -89,7 +123,10 @@ const CHURN = JSON.stringify(['churn', '1', 'primary', '']);
 /** Samples of a model's verdict gauges on the service's /metrics that carry a number (not NaN). */
 async function verdictsOf(svc: RunningService, model: string): Promise<number> {
   const text = await (await fetch(`${svc.httpUrl}/metrics`)).text();
-  return text.split('\n').filter((l) => l.startsWith('ml_verdict_flagged{') && l.includes(`ml_model_name="${model}"`) && !l.endsWith(' NaN')).length;
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('ml_verdict_flagged{') && l.includes(`ml_model_name="${model}"`) && !l.endsWith(' NaN'))
+    .length;
 }
 
 describe('retention in the running service', () => {
@@ -99,11 +136,17 @@ describe('retention in the running service', () => {
       windows: { length: '1m', minRows: 50 },
       references: { rollingWindows: 3 },
       retention: { history: '6m', evaluations: '4m' },
-      models: [{ name: 'fraud', reference: 'seasonal', period: '3m' }, { name: 'churn', reference: 'rolling' }],
+      models: [
+        { name: 'fraud', reference: 'seasonal', period: '3m' },
+        { name: 'churn', reference: 'rolling' },
+      ],
     });
     const config: ServiceConfig = {
       ...file,
-      receivers: { http: { ...DEFAULT_CONFIG.receivers.http, port: 0 }, grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false } },
+      receivers: {
+        http: { ...DEFAULT_CONFIG.receivers.http, port: 0 },
+        grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false },
+      },
       storage: { path, durability: 'normal' },
     };
     let now = START;
@@ -122,7 +165,11 @@ describe('retention in the running service', () => {
         const end = START - 30_000 + w * MIN; // windows are aligned on the minute
         if (w >= 4) {
           // the window one period (3 windows) earlier is still in the file and is the reference
-          expect(fraud!.reference).toMatchObject({ kind: 'seasonal', fallback: null, window: { start: new Date(end - MIN - 3 * MIN).toISOString(), end: new Date(end - 3 * MIN).toISOString() } });
+          expect(fraud!.reference).toMatchObject({
+            kind: 'seasonal',
+            fallback: null,
+            window: { start: new Date(end - MIN - 3 * MIN).toISOString(), end: new Date(end - 3 * MIN).toISOString() },
+          });
           seasonalChecked.push(w);
         }
         const history = rowsByModel(path, 'history');
@@ -185,7 +232,6 @@ describe('retention in the stream state', () => {
       }
       expect(counts).toEqual([31, 22, 13, 5, 5]);
       expect(p2.results.evaluationHistory(key)).toEqual([41, 42, 43, 44, 45].map((i) => ({ i })));
-
     } finally {
       p2.close();
     }
@@ -198,9 +244,17 @@ describe('retention in the stream state', () => {
       const left: [number, number][] = [];
       for (let pass = 0; pass < 4; pass++) {
         p3.closeDueWindows(now);
-        left.push([rowsByModel(path, 'evaluation_history').get(key) ?? 0, rowsByModel(path, 'evaluations').get(key) ?? 0]);
+        left.push([
+          rowsByModel(path, 'evaluation_history').get(key) ?? 0,
+          rowsByModel(path, 'evaluations').get(key) ?? 0,
+        ]);
       }
-      expect(left).toEqual([[3, 1], [1, 1], [0, 0], [0, 0]]);
+      expect(left).toEqual([
+        [3, 1],
+        [1, 1],
+        [0, 0],
+        [0, 0],
+      ]);
       expect(p3.stats().pruned).toEqual({ history: 0, evaluations: 5, models: 1 });
     } finally {
       p3.close();

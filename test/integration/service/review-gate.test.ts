@@ -20,7 +20,12 @@ import type { BaselineFile } from '@otel-ml/conventions';
 import { liveCheck } from '@otel-ml/conventions/live-check';
 import { createModelMonitor } from '@otel-ml/instrumentation';
 import { buildBaseline } from '../../../processor/src/offline/baseline.js';
-import { ConfigError, DEFAULT_CONFIG, validateConfig, type ServiceConfig } from '../../../processor/src/service/config.js';
+import {
+  ConfigError,
+  DEFAULT_CONFIG,
+  validateConfig,
+  type ServiceConfig,
+} from '../../../processor/src/service/config.js';
 import { verifyWebhook } from '../../../processor/src/service/webhook.js';
 import { startService, type RunningService } from '../../../processor/src/service/service.js';
 import type { RetrainingRecord } from '../../../processor/src/store/retraining.js';
@@ -41,7 +46,16 @@ const hooks: { headers: IncomingHttpHeaders; body: string }[] = [];
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'otel-ml-review-'));
   writeFileSync(join(dir, 'train.csv'), toCsv(syntheticRows({ rows: 5_000, seed: 41 })));
-  baseline = (await buildBaseline({ data: join(dir, 'train.csv'), model: 'fraud', modelVersion: '3', task: 'binary_classification', ...COLS, progress: false })).baseline;
+  baseline = (
+    await buildBaseline({
+      data: join(dir, 'train.csv'),
+      model: 'fraud',
+      modelVersion: '3',
+      task: 'binary_classification',
+      ...COLS,
+      progress: false,
+    })
+  ).baseline;
   baselinePath = join(dir, 'fraud.baseline.json');
   writeFileSync(baselinePath, JSON.stringify(baseline));
   // the retraining pipeline: records every delivery, answers `hookStatus`
@@ -79,7 +93,10 @@ async function start(path: string, over: Partial<ServiceConfig> = {}): Promise<H
   const svc = await startService(
     {
       ...DEFAULT_CONFIG,
-      receivers: { http: { ...DEFAULT_CONFIG.receivers.http, port: 0 }, grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false } },
+      receivers: {
+        http: { ...DEFAULT_CONFIG.receivers.http, port: 0 },
+        grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false },
+      },
       auth: { token: TOKEN, protectStatusPage: false },
       storage: { path, durability: 'normal' },
       windows: { lengthMs: 60_000, minRows: 50, maxExtensions: 3 },
@@ -88,16 +105,27 @@ async function start(path: string, over: Partial<ServiceConfig> = {}): Promise<H
       retrain: { driftWindows: 1, review: 'required', reviewExpiryMs: HOUR, webhook: { url: hookUrl, secret: SECRET } },
       ...over,
     },
-    { clock: () => now, manualEvaluation: true, logRecordProcessors: [new SimpleLogRecordProcessor({ exporter: logs })] },
+    {
+      clock: () => now,
+      manualEvaluation: true,
+      logRecordProcessors: [new SimpleLogRecordProcessor({ exporter: logs })],
+    },
   );
   return { svc, logs };
 }
 
 /** A window of drifted rows (amount shifted), exported with the token; then the window closes and is evaluated. */
 async function driftedWindow(svc: RunningService): Promise<void> {
-  const monitor = createModelMonitor({ model: { name: 'fraud', version: '3', task: 'binary_classification' }, baseline });
+  const monitor = createModelMonitor({
+    model: { name: 'fraud', version: '3', task: 'binary_classification' },
+    baseline,
+  });
   const reader = new PeriodicExportingMetricReader({
-    exporter: new OTLPMetricExporter({ url: `${svc.httpUrl}/v1/metrics`, headers: { authorization: `Bearer ${TOKEN}` }, temporalityPreference: AggregationTemporality.DELTA }),
+    exporter: new OTLPMetricExporter({
+      url: `${svc.httpUrl}/v1/metrics`,
+      headers: { authorization: `Bearer ${TOKEN}` },
+      temporalityPreference: AggregationTemporality.DELTA,
+    }),
     exportIntervalMillis: HOUR,
     metricProducers: [monitor.metricProducer],
   });
@@ -116,7 +144,12 @@ async function driftedWindow(svc: RunningService): Promise<void> {
   expect(reports[0]!.retrain).toMatchObject({ recommended: true, reasons: ['drift'] });
 }
 
-async function call(svc: RunningService, method: string, path: string, opts: { token?: string; json?: unknown; form?: Record<string, string> } = {}): Promise<{ status: number; body: unknown; headers: Headers }> {
+async function call(
+  svc: RunningService,
+  method: string,
+  path: string,
+  opts: { token?: string; json?: unknown; form?: Record<string, string> } = {},
+): Promise<{ status: number; body: unknown; headers: Headers }> {
   const headers: Record<string, string> = {};
   if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
   let body: string | undefined;
@@ -167,7 +200,11 @@ describe('retraining review gate', () => {
     try {
       await driftedWindow(svc);
       const [rec] = await recommendations(svc);
-      expect(rec).toMatchObject({ state: 'pending', reasons: ['drift'], model: { name: 'fraud', version: '3', role: 'primary' } });
+      expect(rec).toMatchObject({
+        state: 'pending',
+        reasons: ['drift'],
+        model: { name: 'fraud', version: '3', role: 'primary' },
+      });
       expect(rec!.expiresAt - rec!.createdAt).toBe(HOUR);
       const id = rec!.id;
       const approve = `/api/retraining/${id}/approve`;
@@ -177,7 +214,9 @@ describe('retraining review gate', () => {
       const wrong = await call(svc, 'POST', approve, { token: 'not-the-token' });
       expect(wrong.status).toBe(401);
       expect(wrong.headers.get('www-authenticate')).toBe('Bearer');
-      expect((await call(svc, 'POST', `/api/retraining/${randomUUID()}/approve`, { token: 'not-the-token' })).status).toBe(401);
+      expect(
+        (await call(svc, 'POST', `/api/retraining/${randomUUID()}/approve`, { token: 'not-the-token' })).status,
+      ).toBe(401);
       expect((await call(svc, 'POST', approve, { form: { token: 'not-the-token' } })).status).toBe(401);
       expect((await call(svc, 'POST', `/api/retraining/${randomUUID()}/approve`, { token: TOKEN })).status).toBe(404);
       expect((await call(svc, 'POST', '/api/retraining/not-an-id/reject', { token: TOKEN })).status).toBe(404);
@@ -185,9 +224,16 @@ describe('retraining review gate', () => {
       expect((await recommendations(svc))[0]!.state).toBe('pending');
       expect(hooks).toHaveLength(0);
 
-      const ok = await call(svc, 'POST', approve, { token: TOKEN, json: { reviewer: 'ana', comment: 'retrain on November data' } });
+      const ok = await call(svc, 'POST', approve, {
+        token: TOKEN,
+        json: { reviewer: 'ana', comment: 'retrain on November data' },
+      });
       expect(ok.status).toBe(200);
-      expect((ok.body as { recommendation: RetrainingRecord }).recommendation).toMatchObject({ id, state: 'approved', decision: { reviewer: 'ana', comment: 'retrain on November data' } });
+      expect((ok.body as { recommendation: RetrainingRecord }).recommendation).toMatchObject({
+        id,
+        state: 'approved',
+        decision: { reviewer: 'ana', comment: 'retrain on November data' },
+      });
       // decided once: approving again or rejecting now is a conflict
       const again = await call(svc, 'POST', approve, { token: TOKEN });
       expect(again.status).toBe(409);
@@ -197,9 +243,21 @@ describe('retraining review gate', () => {
       await until(async () => (await recommendations(svc))[0]!.state === 'sent');
       expect(hooks).toHaveLength(1);
       const h = hooks[0]!;
-      expect(verifyWebhook(SECRET, Number(h.headers['x-otel-ml-timestamp']), h.body, String(h.headers['x-otel-ml-signature']))).toBe(true);
+      expect(
+        verifyWebhook(
+          SECRET,
+          Number(h.headers['x-otel-ml-timestamp']),
+          h.body,
+          String(h.headers['x-otel-ml-signature']),
+        ),
+      ).toBe(true);
       expect(h.headers['x-otel-ml-delivery']).toBe(id);
-      expect(JSON.parse(h.body)).toMatchObject({ type: 'ml.retrain.recommended', reasons: ['drift'], reviewRequired: false, review: { id, state: 'approved', reviewer: 'ana' } });
+      expect(JSON.parse(h.body)).toMatchObject({
+        type: 'ml.retrain.recommended',
+        reasons: ['drift'],
+        reviewRequired: false,
+        review: { id, state: 'approved', reviewer: 'ana' },
+      });
       expect(await recommendations(svc, 'sent')).toHaveLength(1);
       expect(await recommendations(svc, 'pending')).toHaveLength(0);
 
@@ -221,9 +279,15 @@ describe('retraining review gate', () => {
     try {
       await driftedWindow(svc);
       id = (await recommendations(svc))[0]!.id;
-      const res = await call(svc, 'POST', `/api/retraining/${id}/reject`, { token: TOKEN, json: { reviewer: 'bo', comment: 'seasonal, expected' } });
+      const res = await call(svc, 'POST', `/api/retraining/${id}/reject`, {
+        token: TOKEN,
+        json: { reviewer: 'bo', comment: 'seasonal, expected' },
+      });
       expect(res.status).toBe(200);
-      expect((res.body as { recommendation: RetrainingRecord }).recommendation).toMatchObject({ state: 'rejected', decision: { reviewer: 'bo' } });
+      expect((res.body as { recommendation: RetrainingRecord }).recommendation).toMatchObject({
+        state: 'rejected',
+        decision: { reviewer: 'bo' },
+      });
       expect((await call(svc, 'POST', `/api/retraining/${id}/approve`, { token: TOKEN })).status).toBe(409);
       expect((await recommendations(svc, 'rejected')).map((r) => r.id)).toEqual([id]);
       expect(reviewEvents(logs)).toEqual([
@@ -281,13 +345,21 @@ describe('retraining review gate', () => {
       expect(html).not.toContain('http-equiv="refresh"'); // a half-typed token is not lost
       expect(html).not.toContain(TOKEN);
 
-      expect((await call(second.svc, 'POST', `/api/retraining/${id}/approve`, { form: { token: 'wrong', reviewer: 'cy' } })).status).toBe(401);
-      const posted = await call(second.svc, 'POST', `/api/retraining/${id}/approve`, { form: { token: TOKEN, reviewer: 'cy', comment: 'go' } });
+      expect(
+        (await call(second.svc, 'POST', `/api/retraining/${id}/approve`, { form: { token: 'wrong', reviewer: 'cy' } }))
+          .status,
+      ).toBe(401);
+      const posted = await call(second.svc, 'POST', `/api/retraining/${id}/approve`, {
+        form: { token: TOKEN, reviewer: 'cy', comment: 'go' },
+      });
       expect(posted.status).toBe(303);
       expect(posted.headers.get('location')).toBe('../../../#retraining');
       await until(async () => (await recommendations(second.svc))[0]!.state === 'sent');
       expect(hooks).toHaveLength(1);
-      expect(JSON.parse(hooks[0]!.body)).toMatchObject({ reviewRequired: false, review: { id, reviewer: 'cy', comment: 'go' } });
+      expect(JSON.parse(hooks[0]!.body)).toMatchObject({
+        reviewRequired: false,
+        review: { id, reviewer: 'cy', comment: 'go' },
+      });
       expect(reviewEvents(second.logs)).toEqual([
         { state: 'approved', id },
         { state: 'sent', id },
@@ -323,7 +395,11 @@ describe('retraining review gate', () => {
       const delivered = hooks.slice(attemptsBefore);
       expect(delivered).toHaveLength(1);
       expect(delivered[0]!.headers['x-otel-ml-delivery']).toBe(id);
-      expect((await recommendations(second.svc))[0]!.transitions.map((t) => t.state)).toEqual(['pending', 'approved', 'sent']);
+      expect((await recommendations(second.svc))[0]!.transitions.map((t) => t.state)).toEqual([
+        'pending',
+        'approved',
+        'sent',
+      ]);
       expect(reviewEvents(second.logs).map((e) => e.state)).toEqual(['sent']);
     } finally {
       await second.svc.close();
@@ -331,7 +407,9 @@ describe('retraining review gate', () => {
   });
 
   it('a model with review: none sends the webhook at once, as without the gate', async () => {
-    const { svc, logs } = await start(dbPath(), { models: [{ name: 'fraud', baseline: baselinePath, review: 'none' }] });
+    const { svc, logs } = await start(dbPath(), {
+      models: [{ name: 'fraud', baseline: baselinePath, review: 'none' }],
+    });
     try {
       await driftedWindow(svc);
       await until(async () => hooks.length === 1);
@@ -344,15 +422,37 @@ describe('retraining review gate', () => {
   });
 
   it('refuses to start with review required and no token; reads and checks the review settings', async () => {
-    await expect(startService({ ...DEFAULT_CONFIG, storage: { path: ':memory:', durability: 'normal' }, retrain: { driftWindows: 3, review: 'required' } }, { manualEvaluation: true })).rejects.toThrow(ConfigError);
     await expect(
-      startService({ ...DEFAULT_CONFIG, storage: { path: ':memory:', durability: 'normal' }, models: [{ name: 'm', review: 'required' }], retrain: { driftWindows: 3 } }, { manualEvaluation: true }),
+      startService(
+        {
+          ...DEFAULT_CONFIG,
+          storage: { path: ':memory:', durability: 'normal' },
+          retrain: { driftWindows: 3, review: 'required' },
+        },
+        { manualEvaluation: true },
+      ),
+    ).rejects.toThrow(ConfigError);
+    await expect(
+      startService(
+        {
+          ...DEFAULT_CONFIG,
+          storage: { path: ':memory:', durability: 'normal' },
+          models: [{ name: 'm', review: 'required' }],
+          retrain: { driftWindows: 3 },
+        },
+        { manualEvaluation: true },
+      ),
     ).rejects.toThrow(/auth\.token/);
-    const c = validateConfig({ retrain: { review: 'required', reviewExpiry: '2d' }, models: [{ name: 'm', review: 'none' }] });
+    const c = validateConfig({
+      retrain: { review: 'required', reviewExpiry: '2d' },
+      models: [{ name: 'm', review: 'none' }],
+    });
     expect(c.retrain).toMatchObject({ review: 'required', reviewExpiryMs: 2 * 86_400_000 });
     expect(c.models[0]!.review).toBe('none');
     expect(validateConfig({}).retrain?.review).toBeUndefined();
-    expect(() => validateConfig({ retrain: { review: 'maybe' } })).toThrow(/retrain\.review: must be one of required, none/);
+    expect(() => validateConfig({ retrain: { review: 'maybe' } })).toThrow(
+      /retrain\.review: must be one of required, none/,
+    );
     expect(() => validateConfig({ retrain: { reviewExpiry: '10s' } })).toThrow(/retrain\.reviewExpiry/);
     expect(() => validateConfig({ models: [{ name: 'm', review: true }] })).toThrow(/models\[0\]\.review/);
   });

@@ -49,7 +49,7 @@ function rowsAt(model: number, replica: number, k: number): number[] {
   const out: number[] = [];
   for (let i = 0; i <= BOUNDS.length; i++) {
     s = (Math.imul(s, 1_103_515_245) + 12_345) >>> 0;
-    out.push(1 + (s >>> 16) % 6);
+    out.push(1 + ((s >>> 16) % 6));
   }
   return out;
 }
@@ -63,17 +63,34 @@ function senderExport(replica: number, k: number): ResourceMetrics {
     for (let j = 0; j <= k; j++) rowsAt(m, replica, j).forEach((c, i) => (total[i]! += c));
     const rows = total.reduce((a, b) => a + b, 0);
     const attrs = { 'ml.model.name': name, 'ml.model.version': '1' };
-    metrics.push(histogramMetric('ml.feature.value', 'cumulative', hp({ ...attrs, 'ml.feature.name': 'x' }, SERIES_START, time, BOUNDS, total)));
+    metrics.push(
+      histogramMetric(
+        'ml.feature.value',
+        'cumulative',
+        hp({ ...attrs, 'ml.feature.name': 'x' }, SERIES_START, time, BOUNDS, total),
+      ),
+    );
     metrics.push(sumMetric('ml.predictions', 'cumulative', np(attrs, SERIES_START, time, rows)));
   });
-  return { resource: { attributes: { 'service.name': 'scoring', 'service.instance.id': REPLICAS[replica]! } }, schemaUrl: '', scopeMetrics: [{ scope: { name: '@otel-ml/instrumentation', version: '1', attributes: {} }, schemaUrl: '', metrics }] };
+  return {
+    resource: { attributes: { 'service.name': 'scoring', 'service.instance.id': REPLICAS[replica]! } },
+    schemaUrl: '',
+    scopeMetrics: [
+      { scope: { name: '@otel-ml/instrumentation', version: '1', attributes: {} }, schemaUrl: '', metrics },
+    ],
+  };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'otel-ml-scale-out-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function open(name: string, clock: { now: number }): StreamProcessor {
-  return StreamProcessor.open({ path: join(dir, `${name}.db`), clock: () => clock.now, windows: { lengthMs: WINDOW, minRows: 1 }, limits: { handoffGapMs: GAP } });
+  return StreamProcessor.open({
+    path: join(dir, `${name}.db`),
+    clock: () => clock.now,
+    windows: { lengthMs: WINDOW, minRows: 1 },
+    limits: { handoffGapMs: GAP },
+  });
 }
 
 const modelOf = (key: string) => (JSON.parse(key) as string[])[0]!;
@@ -83,11 +100,14 @@ describe('scale-out behind the loadbalancing exporter (routing_key: attributes, 
     const three = new HashRing(ENDPOINTS);
     const two = new HashRing(ENDPOINTS.slice(0, 2));
     // the order of the endpoints does not matter (the resolvers sort them)
-    expect(MODELS.map((m) => new HashRing([...ENDPOINTS].reverse()).endpointFor(`ml.model.name=${m}|`))).toEqual(MODELS.map((m) => three.endpointFor(`ml.model.name=${m}|`)));
+    expect(MODELS.map((m) => new HashRing([...ENDPOINTS].reverse()).endpointFor(`ml.model.name=${m}|`))).toEqual(
+      MODELS.map((m) => three.endpointFor(`ml.model.name=${m}|`)),
+    );
     const parts = routeByAttributes(exportOf(senderExport(0, 0)), three, ROUTING);
     for (const [endpoint, part] of parts) {
       for (const m of part.resourceMetrics[0]!.scopeMetrics[0]!.metrics) {
-        for (const p of (m.data.type === 'summary' ? [] : m.data.points)) expect(three.endpointFor(`ml.model.name=${String(p.attributes['ml.model.name'])}|`)).toBe(endpoint);
+        for (const p of m.data.type === 'summary' ? [] : m.data.points)
+          expect(three.endpointFor(`ml.model.name=${String(p.attributes['ml.model.name'])}|`)).toBe(endpoint);
       }
     }
     // removing otel-ml-2 moves exactly its models; the others stay
@@ -112,7 +132,8 @@ describe('scale-out behind the loadbalancing exporter (routing_key: attributes, 
     const closed = new Map<string, WindowSnapshot[]>(ENDPOINTS.map((e) => [e, []]));
     const singleClosed: WindowSnapshot[] = [];
     /** Instances a model's points reach at export k (one per replica). */
-    const routeOf = (model: string, k: number) => new Set(REPLICAS.map((r) => new HashRing(endpointsAt(k, r)).endpointFor(`ml.model.name=${model}|`)));
+    const routeOf = (model: string, k: number) =>
+      new Set(REPLICAS.map((r) => new HashRing(endpointsAt(k, r)).endpointFor(`ml.model.name=${model}|`)));
     const windowOf = (k: number) => Math.floor((T0 + (k + 1) * EXPORT - 30_000) / WINDOW) * WINDOW;
     /** The model's points of this window, and the point before it (the cursor its first delta is taken from), all reached one instance. */
     const stable = (model: string, start: number) => {
@@ -149,26 +170,44 @@ describe('scale-out behind the loadbalancing exporter (routing_key: attributes, 
     let movedWindows = 0;
     for (const w of whole) {
       const model = modelOf(w.modelKey);
-      const parts = [...closed].flatMap(([e, list]) => list.filter((x) => x.modelKey === w.modelKey && x.start === w.start).map((x) => ({ e, x })));
+      const parts = [...closed].flatMap(([e, list]) =>
+        list.filter((x) => x.modelKey === w.modelKey && x.start === w.start).map((x) => ({ e, x })),
+      );
       if (stable(model, w.start)) {
         // the model stayed on one instance: the same window as one processor's
-        expect(parts.map((p) => p.x), `${model} ${new Date(w.start).toISOString()}`).toEqual([w]);
+        expect(
+          parts.map((p) => p.x),
+          `${model} ${new Date(w.start).toISOString()}`,
+        ).toEqual([w]);
         continue;
       }
       movedWindows++;
       // a window in which the model moved: each instance holds a true part of the period, the parts add up to no more than the whole
       const label = `${model} ${new Date(w.start).toISOString()}: ${JSON.stringify(parts.map((p) => [p.e, p.x.rows, p.x.partial]))}`;
-      expect(parts.reduce((a, p) => a + p.x.rows, 0), label).toBeLessThanOrEqual(w.rows);
+      expect(
+        parts.reduce((a, p) => a + p.x.rows, 0),
+        label,
+      ).toBeLessThanOrEqual(w.rows);
       const counts = w.features.x!.histogram!.counts;
-      counts.forEach((c, i) => expect(parts.reduce((a, p) => a + (p.x.features.x?.histogram?.counts[i] ?? 0), 0), label).toBeLessThanOrEqual(c));
+      counts.forEach((c, i) =>
+        expect(
+          parts.reduce((a, p) => a + (p.x.features.x?.histogram?.counts[i] ?? 0), 0),
+          label,
+        ).toBeLessThanOrEqual(c),
+      );
       for (const p of parts) {
         if (p.x.partial !== undefined) {
           partialWindows++;
           continue;
         }
         // unmarked and not the whole: only the last window of the instance the model is leaving (to it, senders that stopped)
-        const ks = Array.from({ length: EXPORTS }, (_, k) => k).filter((k) => windowOf(k) === w.start || windowOf(k) === w.start + WINDOW);
-        expect(ks.some((k) => !routeOf(model, k).has(p.e)), label).toBe(true);
+        const ks = Array.from({ length: EXPORTS }, (_, k) => k).filter(
+          (k) => windowOf(k) === w.start || windowOf(k) === w.start + WINDOW,
+        );
+        expect(
+          ks.some((k) => !routeOf(model, k).has(p.e)),
+          label,
+        ).toBe(true);
       }
     }
     // both changes moved models (the second one back to the instance that still had their cursors: 'resumed')

@@ -15,14 +15,21 @@ const MIN = 60_000;
 const START = Date.UTC(2026, 2, 2, 0, 0, 30);
 
 async function send(svc: RunningService, name: string, seed: number): Promise<void> {
-  const monitor = createModelMonitor({ model: { name, version: '1', task: 'binary_classification' }, features: [{ name: 'amount', type: 'numeric' }] });
+  const monitor = createModelMonitor({
+    model: { name, version: '1', task: 'binary_classification' },
+    features: [{ name: 'amount', type: 'numeric' }],
+  });
   const reader = new PeriodicExportingMetricReader({
-    exporter: new OTLPMetricExporter({ url: `${svc.httpUrl}/v1/metrics`, temporalityPreference: AggregationTemporality.DELTA }),
+    exporter: new OTLPMetricExporter({
+      url: `${svc.httpUrl}/v1/metrics`,
+      temporalityPreference: AggregationTemporality.DELTA,
+    }),
     exportIntervalMillis: 3_600_000,
     metricProducers: [monitor.metricProducer],
   });
   const provider = new MeterProvider({ readers: [reader] });
-  for (const r of syntheticRows({ rows: 100, seed })) monitor.observe({ features: { amount: r.amount }, score: r.score });
+  for (const r of syntheticRows({ rows: 100, seed }))
+    monitor.observe({ features: { amount: r.amount }, score: r.score });
   await reader.forceFlush();
   await provider.shutdown();
   await monitor.shutdown();
@@ -44,14 +51,17 @@ async function samples(svc: RunningService, name: string): Promise<Map<string, n
 function start(file: unknown, clock: () => number): Promise<RunningService> {
   const config: ServiceConfig = {
     ...validateConfig(file),
-    receivers: { http: { ...DEFAULT_CONFIG.receivers.http, port: 0 }, grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false } },
+    receivers: {
+      http: { ...DEFAULT_CONFIG.receivers.http, port: 0 },
+      grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false },
+    },
     storage: { path: ':memory:', durability: 'normal' },
   };
   return startService(config, { clock, manualEvaluation: true });
 }
 
 describe('self-monitoring metrics', () => {
-  it('count the windows since each model\'s last point and how far evaluation is behind', async () => {
+  it("count the windows since each model's last point and how far evaluation is behind", async () => {
     let now = START;
     const svc = await start({ windows: { length: '1m', minRows: 10 } }, () => now);
     try {
@@ -59,7 +69,12 @@ describe('self-monitoring metrics', () => {
       await send(svc, 'churn', 2);
       const churn = '{ml_model_name="churn",ml_deployment_role="primary",ml_model_version="1"}';
       const fraud = '{ml_model_name="fraud",ml_deployment_role="primary",ml_model_version="1"}';
-      expect(await samples(svc, 'ml_processor_model_idle')).toEqual(new Map([[fraud, 0], [churn, 0]]));
+      expect(await samples(svc, 'ml_processor_model_idle')).toEqual(
+        new Map([
+          [fraud, 0],
+          [churn, 0],
+        ]),
+      );
       expect(await samples(svc, 'ml_processor_evaluation_lag')).toEqual(new Map([['', 0]]));
 
       // both windows end at 00:01:00; 45 s later nothing has closed them yet
@@ -85,7 +100,10 @@ describe('self-monitoring metrics', () => {
 
   it('behind a load balancer (streams.handoffGap), the verdict gauges of a model without a point for staleAfter turn NaN; its idle gauge stays', async () => {
     let now = START;
-    const svc = await start({ windows: { length: '1m', minRows: 10 }, streams: { handoffGap: '150s', staleAfter: '3m' } }, () => now);
+    const svc = await start(
+      { windows: { length: '1m', minRows: 10 }, streams: { handoffGap: '150s', staleAfter: '3m' } },
+      () => now,
+    );
     try {
       // two windows of both models: the second one is evaluated against the first (rolling reference)
       for (let w = 0; w < 2; w++) {
@@ -96,7 +114,12 @@ describe('self-monitoring metrics', () => {
       }
       const churn = '{ml_model_name="churn",ml_deployment_role="primary",ml_model_version="1"}';
       // verdict series of the model with a number (NaN: retired)
-      const verdictsOf = async (model: string) => (await (await fetch(`${svc.httpUrl}/metrics`)).text()).split('\n').filter((l) => l.startsWith('ml_verdict_flagged{') && l.includes(`ml_model_name="${model}"`) && !l.endsWith(' NaN')).length;
+      const verdictsOf = async (model: string) =>
+        (await (await fetch(`${svc.httpUrl}/metrics`)).text())
+          .split('\n')
+          .filter(
+            (l) => l.startsWith('ml_verdict_flagged{') && l.includes(`ml_model_name="${model}"`) && !l.endsWith(' NaN'),
+          ).length;
       expect(await verdictsOf('churn')).toBeGreaterThan(0);
       // churn moved to another instance (its points stop here); fraud stays
       for (let w = 2; w <= 5; w++) {

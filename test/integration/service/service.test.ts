@@ -11,7 +11,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AggregationTemporality, MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type PushMetricExporter,
+} from '@opentelemetry/sdk-metrics';
 import { InMemoryLogRecordExporter, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { OTLPMetricExporter as HttpJsonExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as ProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
@@ -39,11 +44,24 @@ const received: MetricsExport[] = [];
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'otel-ml-svc-'));
   writeFileSync(join(dir, 'train.csv'), toCsv(syntheticRows({ rows: 10_000, seed: 11 })));
-  baseline = (await buildBaseline({ data: join(dir, 'train.csv'), model: 'fraud', modelVersion: '3', task: 'binary_classification', ...COLS, progress: false })).baseline;
+  baseline = (
+    await buildBaseline({
+      data: join(dir, 'train.csv'),
+      model: 'fraud',
+      modelVersion: '3',
+      task: 'binary_classification',
+      ...COLS,
+      progress: false,
+    })
+  ).baseline;
   baselinePath = join(dir, 'fraud.baseline.json');
   writeFileSync(baselinePath, JSON.stringify(baseline));
   // The in-test backend that receives the processor's results.
-  sink = createHttpReceiver({ host: '127.0.0.1', port: 0, consumer: { consume: (exp) => (received.push(exp), { rejectedDataPoints: 0 }) } });
+  sink = createHttpReceiver({
+    host: '127.0.0.1',
+    port: 0,
+    consumer: { consume: (exp) => (received.push(exp), { rejectedDataPoints: 0 }) },
+  });
   const a = await sink.listen();
   sinkUrl = `http://127.0.0.1:${a.port}/v1/metrics`;
 });
@@ -56,7 +74,10 @@ afterAll(async () => {
 function config(over: Partial<ServiceConfig> = {}): ServiceConfig {
   return {
     ...DEFAULT_CONFIG,
-    receivers: { http: { ...DEFAULT_CONFIG.receivers.http, port: 0 }, grpc: { ...DEFAULT_CONFIG.receivers.grpc, port: 0 } },
+    receivers: {
+      http: { ...DEFAULT_CONFIG.receivers.http, port: 0 },
+      grpc: { ...DEFAULT_CONFIG.receivers.grpc, port: 0 },
+    },
     storage: { path: ':memory:', durability: 'normal' },
     windows: { lengthMs: 60_000, minRows: 50, maxExtensions: 3 },
     models: [{ name: 'fraud', baseline: baselinePath }],
@@ -70,7 +91,8 @@ type Sender = 'http-json' | 'http-proto' | 'grpc';
 function exporterFor(kind: Sender, svc: RunningService, temporality: AggregationTemporality): PushMetricExporter {
   const temporalityPreference = temporality;
   if (kind === 'http-json') return new HttpJsonExporter({ url: `${svc.httpUrl}/v1/metrics`, temporalityPreference });
-  if (kind === 'http-proto') return new ProtoExporter({ url: `${svc.httpUrl}/v1/metrics`, temporalityPreference, compression: 'gzip' as never });
+  if (kind === 'http-proto')
+    return new ProtoExporter({ url: `${svc.httpUrl}/v1/metrics`, temporalityPreference, compression: 'gzip' as never });
   return new GrpcExporter({ url: `http://${svc.grpcAddress}`, temporalityPreference });
 }
 
@@ -78,17 +100,38 @@ function exporterFor(kind: Sender, svc: RunningService, temporality: Aggregation
  * Runs rows through an instrumented "service" and exports them to the processor, in `exports`
  * flushes. `explicit`: numeric features on the baseline's boundaries instead of exponential.
  */
-async function send(svc: RunningService, kind: Sender, temporality: AggregationTemporality, rows: readonly SyntheticRow[], instance: string, exports = 2, explicit = false): Promise<void> {
+async function send(
+  svc: RunningService,
+  kind: Sender,
+  temporality: AggregationTemporality,
+  rows: readonly SyntheticRow[],
+  instance: string,
+  exports = 2,
+  explicit = false,
+): Promise<void> {
   const monitor = createModelMonitor({
     model: { name: 'fraud', version: '3', task: 'binary_classification' },
     baseline,
     ...(explicit
-      ? { features: Object.entries(baseline.features).map(([name, f]) => (f.type === 'numeric' ? { name, type: 'numeric' as const, boundaries: f.boundaries } : { name, type: 'categorical' as const })) }
+      ? {
+          features: Object.entries(baseline.features).map(([name, f]) =>
+            f.type === 'numeric'
+              ? { name, type: 'numeric' as const, boundaries: f.boundaries }
+              : { name, type: 'categorical' as const },
+          ),
+        }
       : {}),
   });
-  const reader = new PeriodicExportingMetricReader({ exporter: exporterFor(kind, svc, temporality), exportIntervalMillis: 3_600_000, metricProducers: [monitor.metricProducer] });
+  const reader = new PeriodicExportingMetricReader({
+    exporter: exporterFor(kind, svc, temporality),
+    exportIntervalMillis: 3_600_000,
+    metricProducers: [monitor.metricProducer],
+  });
   const { resourceFromAttributes } = await import('@opentelemetry/resources');
-  const provider = new MeterProvider({ readers: [reader], resource: resourceFromAttributes({ 'service.name': 'fraud-api', 'service.instance.id': instance }) });
+  const provider = new MeterProvider({
+    readers: [reader],
+    resource: resourceFromAttributes({ 'service.name': 'fraud-api', 'service.instance.id': instance }),
+  });
   const per = Math.ceil(rows.length / exports);
   for (let i = 0; i < rows.length; i += per) {
     for (const r of rows.slice(i, i + per)) {
@@ -104,10 +147,17 @@ async function send(svc: RunningService, kind: Sender, temporality: AggregationT
   monitor.shutdown?.();
 }
 
-async function withService<T>(fn: (svc: RunningService, advance: (ms: number) => void, logs: InMemoryLogRecordExporter) => Promise<T>, over: Partial<ServiceConfig> = {}): Promise<T> {
+async function withService<T>(
+  fn: (svc: RunningService, advance: (ms: number) => void, logs: InMemoryLogRecordExporter) => Promise<T>,
+  over: Partial<ServiceConfig> = {},
+): Promise<T> {
   const logs = new InMemoryLogRecordExporter();
   let now = Date.UTC(2026, 10, 25, 12, 0, 30);
-  const svc = await startService(config(over), { clock: () => now, manualEvaluation: true, logRecordProcessors: [new SimpleLogRecordProcessor({ exporter: logs })] });
+  const svc = await startService(config(over), {
+    clock: () => now,
+    manualEvaluation: true,
+    logRecordProcessors: [new SimpleLogRecordProcessor({ exporter: logs })],
+  });
   try {
     return await fn(svc, (ms) => (now += ms), logs);
   } finally {
@@ -120,7 +170,9 @@ describe('processor service', () => {
     const missing = join(dir, 'missing.baseline.json');
     const start = startService(config({ models: [{ name: 'fraud', baseline: missing }] }), { manualEvaluation: true });
     await expect(start).rejects.toBeInstanceOf(ConfigError);
-    await expect(start).rejects.toThrow(`models: fraud: cannot read its baseline ${missing} (ENOENT); write it with \`otel-ml baseline --model fraud --out ${missing} ...\`, or correct the path`);
+    await expect(start).rejects.toThrow(
+      `models: fraud: cannot read its baseline ${missing} (ENOENT); write it with \`otel-ml baseline --model fraud --out ${missing} ...\`, or correct the path`,
+    );
   });
 
   it('answers GET /metrics on the HTTP port by default, and 404 when the Prometheus exporter is turned off', async () => {
@@ -132,9 +184,12 @@ describe('processor service', () => {
       // the processor's own figures are there before any window closed
       expect(await r.text()).toMatch(/^# TYPE ml_/m);
     }, defaults);
-    await withService(async (svc) => {
-      expect((await fetch(`${svc.httpUrl}/metrics`)).status).toBe(404);
-    }, { exporters: { ...defaults.exporters, prometheus: { enabled: false } } });
+    await withService(
+      async (svc) => {
+        expect((await fetch(`${svc.httpUrl}/metrics`)).status).toBe(404);
+      },
+      { exporters: { ...defaults.exporters, prometheus: { enabled: false } } },
+    );
   });
 
   const shifted = syntheticRows({ rows: 2_000, seed: 12, amountShift: 0.8 });
@@ -156,7 +211,10 @@ describe('processor service', () => {
     const end = Date.UTC(2026, 10, 25, 12, 1, 0);
     const offset = end - 1_200 - Date.now();
     const reports: number[] = [];
-    const svc = await startService(config(), { clock: () => Date.now() + offset, onReport: () => reports.push(Date.now() + offset) });
+    const svc = await startService(config(), {
+      clock: () => Date.now() + offset,
+      onReport: () => reports.push(Date.now() + offset),
+    });
     try {
       const before = received.length;
       await send(svc, 'http-proto', AggregationTemporality.CUMULATIVE, shifted.slice(0, 600), 'a', 1);
@@ -165,7 +223,11 @@ describe('processor service', () => {
       expect(reports).toHaveLength(1);
       expect(reports[0]!).toBeGreaterThanOrEqual(end);
       while (received.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      const names = received.slice(before).flatMap((e) => e.resourceMetrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics.map((m) => m.name))));
+      const names = received
+        .slice(before)
+        .flatMap((e) =>
+          e.resourceMetrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics.map((m) => m.name))),
+        );
       expect(names).toContain('ml.verdict.flagged');
     } finally {
       await svc.close();
@@ -183,10 +245,17 @@ describe('processor service', () => {
           expect(report!.current.count).toBe(2_000);
           expect(report!.drifted).toEqual(['amount']);
           // the numeric features came as exponential histograms
-          expect(svc.processor.history(FRAUD_KEY)[0]!.features.amount!.exponential!.count).toBe(report!.features.amount!.count);
+          expect(svc.processor.history(FRAUD_KEY)[0]!.features.amount!.exponential!.count).toBe(
+            report!.features.amount!.count,
+          );
           // Live and offline numbers for the same rows are the same numbers.
           writeFileSync(join(dir, `cur-${kind}-${temporality}.csv`), toCsv(shifted));
-          const offline = await runReport({ baseline, data: join(dir, `cur-${kind}-${temporality}.csv`), ...COLS, progress: false });
+          const offline = await runReport({
+            baseline,
+            data: join(dir, `cur-${kind}-${temporality}.csv`),
+            ...COLS,
+            progress: false,
+          });
           for (const f of ['amount', 'age', 'country']) {
             expect(report!.features[f]!.psi).toBe(offline.features[f]!.psi);
             expect(report!.features[f]!.ks).toBe(offline.features[f]!.ks);
@@ -205,7 +274,8 @@ describe('processor service', () => {
           return report!;
         });
         expect(explicit.drifted).toEqual(exponential.drifted);
-        for (const f of ['amount', 'age', 'country']) expect(explicit.features[f]!.drift.verdict, f).toBe(exponential.features[f]!.drift.verdict);
+        for (const f of ['amount', 'age', 'country'])
+          expect(explicit.features[f]!.drift.verdict, f).toBe(exponential.features[f]!.drift.verdict);
         expect(explicit.prediction.score!.drift.verdict).toBe(exponential.prediction.score!.drift.verdict);
       });
     }
@@ -237,15 +307,32 @@ describe('processor service', () => {
       expect(liveCheck({ logs: events }).violations).toEqual([]);
       await svc.close();
       const metrics = received.flatMap((e) => e.resourceMetrics);
-      const psi = metrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics)).find((m) => m.name === 'ml.drift.psi');
+      const psi = metrics
+        .flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics))
+        .find((m) => m.name === 'ml.drift.psi');
       expect(psi?.data.type).toBe('gauge');
-      const amount = psi!.data.type === 'gauge' ? psi!.data.points.find((p) => p.attributes['ml.feature.name'] === 'amount') : undefined;
+      const amount =
+        psi!.data.type === 'gauge'
+          ? psi!.data.points.find((p) => p.attributes['ml.feature.name'] === 'amount')
+          : undefined;
       expect(amount?.value).toBeCloseTo(report!.features.amount!.psi!, 12);
-      expect(amount?.attributes).toMatchObject({ 'ml.model.name': 'fraud', 'ml.model.version': '3', 'ml.drift.reference': 'baseline', 'ml.drift.signal': 'feature' });
-      const detected = metrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics)).find((m) => m.name === 'ml.drift.detected');
+      expect(amount?.attributes).toMatchObject({
+        'ml.model.name': 'fraud',
+        'ml.model.version': '3',
+        'ml.drift.reference': 'baseline',
+        'ml.drift.signal': 'feature',
+      });
+      const detected = metrics
+        .flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics))
+        .find((m) => m.name === 'ml.drift.detected');
       expect(detected).toBeDefined();
-      const refAuc = metrics.flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics)).find((m) => m.name === 'ml.performance.reference.roc_auc');
-      expect(refAuc?.data.type === 'gauge' ? refAuc.data.points[0]?.value : undefined).toBeCloseTo(report!.performance!.reference.rocAuc!, 12);
+      const refAuc = metrics
+        .flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics))
+        .find((m) => m.name === 'ml.performance.reference.roc_auc');
+      expect(refAuc?.data.type === 'gauge' ? refAuc.data.points[0]?.value : undefined).toBeCloseTo(
+        report!.performance!.reference.rocAuc!,
+        12,
+      );
       const check = liveCheck({ metrics });
       expect(check.violations).toEqual([]);
       expect(check.metricsSeen['ml.calibration.ece']).toBeGreaterThanOrEqual(1);
@@ -263,7 +350,14 @@ describe('processor service', () => {
         await send(svc, 'http-json', AggregationTemporality.DELTA, shifted, 'a');
         advance(60_000);
         const [report] = svc.evaluateNow();
-        expect(report!.reference).toEqual({ kind: 'pinned', count: 1_500, requested: 'pinned', fallback: null, window: { start: '2026-11-25T12:00:00.000Z', end: '2026-11-25T12:01:00.000Z' }, of: null });
+        expect(report!.reference).toEqual({
+          kind: 'pinned',
+          count: 1_500,
+          requested: 'pinned',
+          fallback: null,
+          window: { start: '2026-11-25T12:00:00.000Z', end: '2026-11-25T12:01:00.000Z' },
+          of: null,
+        });
         expect(report!.drifted).toContain('amount');
       },
       { models: [{ name: 'fraud', reference: 'pinned' }] },
@@ -273,12 +367,18 @@ describe('processor service', () => {
   it('after a restart, evaluates windows that closed but were never evaluated', async () => {
     const path = join(dir, `owed-${Date.now()}.db`);
     let now = Date.UTC(2026, 10, 25, 12, 0, 30);
-    const first = await startService({ ...config(), storage: { path, durability: 'full' } }, { clock: () => now, manualEvaluation: true });
+    const first = await startService(
+      { ...config(), storage: { path, durability: 'full' } },
+      { clock: () => now, manualEvaluation: true },
+    );
     await send(first, 'grpc', AggregationTemporality.CUMULATIVE, shifted, 'a');
     now += 120_000;
     expect(first.processor.closeDueWindows(now)).toHaveLength(1); // closed, then the process "dies" before evaluating
     await first.close();
-    const second = await startService({ ...config(), storage: { path, durability: 'full' } }, { clock: () => now, manualEvaluation: true });
+    const second = await startService(
+      { ...config(), storage: { path, durability: 'full' } },
+      { clock: () => now, manualEvaluation: true },
+    );
     try {
       const [report] = second.evaluateNow();
       expect(report!.current.count).toBe(2_000);
@@ -293,7 +393,11 @@ describe('processor service', () => {
     const path = join(dir, `history-${Date.now()}.db`);
     let now = Date.UTC(2026, 10, 25, 12, 0, 30);
     const retrain = { driftWindows: 2, minAccuracy: undefined, maxBaselineAgeMs: undefined, webhook: undefined };
-    const start = () => startService({ ...config(), storage: { path, durability: 'full' }, retrain }, { clock: () => now, manualEvaluation: true });
+    const start = () =>
+      startService(
+        { ...config(), storage: { path, durability: 'full' }, retrain },
+        { clock: () => now, manualEvaluation: true },
+      );
     const first = await start();
     await send(first, 'http-proto', AggregationTemporality.DELTA, shifted, 'a');
     now += 120_000;
@@ -325,15 +429,55 @@ describe('processor service', () => {
       const page = await (await fetch(`${svc.httpUrl}/`)).text();
       expect(page).toContain('data-model="fraud"');
       expect(page).toMatch(/class="plot overlay"/);
-      const bad = await fetch(`${svc.httpUrl}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: new Uint8Array([0xff, 0xff, 0xff]) });
+      const bad = await fetch(`${svc.httpUrl}/v1/metrics`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf' },
+        body: new Uint8Array([0xff, 0xff, 0xff]),
+      });
       expect(bad.status).toBe(400);
       // One point whose bucket counts disagree with its count: refused by the decoder, the request
       // still succeeds (partial success), and the drop is counted as malformed.
-      const point = { attributes: [{ key: 'ml.model.name', value: { stringValue: 'fraud' } }, { key: 'ml.feature.name', value: { stringValue: 'age' } }], startTimeUnixNano: '1', timeUnixNano: '2', count: '5', sum: 1, bucketCounts: ['1', '1'], explicitBounds: [0] };
-      const body = { resourceMetrics: [{ resource: { attributes: [] }, scopeMetrics: [{ scope: { name: 't' }, metrics: [{ name: 'ml.feature.value', unit: '1', histogram: { aggregationTemporality: 1, dataPoints: [point] } }] }] }] };
-      const partial = await fetch(`${svc.httpUrl}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const point = {
+        attributes: [
+          { key: 'ml.model.name', value: { stringValue: 'fraud' } },
+          { key: 'ml.feature.name', value: { stringValue: 'age' } },
+        ],
+        startTimeUnixNano: '1',
+        timeUnixNano: '2',
+        count: '5',
+        sum: 1,
+        bucketCounts: ['1', '1'],
+        explicitBounds: [0],
+      };
+      const body = {
+        resourceMetrics: [
+          {
+            resource: { attributes: [] },
+            scopeMetrics: [
+              {
+                scope: { name: 't' },
+                metrics: [
+                  {
+                    name: 'ml.feature.value',
+                    unit: '1',
+                    histogram: { aggregationTemporality: 1, dataPoints: [point] },
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      };
+      const partial = await fetch(`${svc.httpUrl}/v1/metrics`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       expect(partial.status).toBe(200);
-      expect(((await partial.json()) as { partialSuccess: { rejectedDataPoints: string } }).partialSuccess.rejectedDataPoints).toBe('1');
+      expect(
+        ((await partial.json()) as { partialSuccess: { rejectedDataPoints: string } }).partialSuccess
+          .rejectedDataPoints,
+      ).toBe('1');
       const ready = (await (await fetch(`${svc.httpUrl}/readyz`)).json()) as { droppedPoints: Record<string, number> };
       expect(ready.droppedPoints.malformed).toBe(1);
     });

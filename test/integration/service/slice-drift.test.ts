@@ -7,7 +7,12 @@
  * not drift; the slice does, and `c` is ranked first in the first drifted window.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
 import { InMemoryLogRecordExporter, SimpleLogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { liveCheck, type LiveCheckReport } from '@otel-ml/conventions/live-check';
 import { OTLPMetricExporter as ProtoExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
@@ -24,7 +29,10 @@ const SHIFT_FROM = 5;
 function config(): ServiceConfig {
   return {
     ...DEFAULT_CONFIG,
-    receivers: { http: { ...DEFAULT_CONFIG.receivers.http, port: 0, host: '127.0.0.1' }, grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false } },
+    receivers: {
+      http: { ...DEFAULT_CONFIG.receivers.http, port: 0, host: '127.0.0.1' },
+      grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false },
+    },
     storage: { path: ':memory:', durability: 'normal' },
     windows: { lengthMs: 60_000, minRows: 50, maxExtensions: 3 },
     models: [{ name: 'pricing', reference: 'pinned' }],
@@ -44,21 +52,38 @@ describe('drift per slice through the service', () => {
     const metrics = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
     const results = new PeriodicExportingMetricReader({ exporter: metrics, exportIntervalMillis: 3_600_000 });
     const logs = new InMemoryLogRecordExporter();
-    const svc = await startService(config(), { clock: () => now, manualEvaluation: true, metricReaders: [results], logRecordProcessors: [new SimpleLogRecordProcessor({ exporter: logs })] });
-    const monitor = createModelMonitor({ model: { name: 'pricing', version: '1', task: 'binary_classification' }, features: FEATURES, slices: ['region'] });
+    const svc = await startService(config(), {
+      clock: () => now,
+      manualEvaluation: true,
+      metricReaders: [results],
+      logRecordProcessors: [new SimpleLogRecordProcessor({ exporter: logs })],
+    });
+    const monitor = createModelMonitor({
+      model: { name: 'pricing', version: '1', task: 'binary_classification' },
+      features: FEATURES,
+      slices: ['region'],
+    });
     const reader = new PeriodicExportingMetricReader({
-      exporter: new ProtoExporter({ url: `${svc.httpUrl}/v1/metrics`, temporalityPreference: AggregationTemporality.DELTA }),
+      exporter: new ProtoExporter({
+        url: `${svc.httpUrl}/v1/metrics`,
+        temporalityPreference: AggregationTemporality.DELTA,
+      }),
       exportIntervalMillis: 3_600_000,
       metricProducers: [monitor.metricProducer],
     });
     const provider = new MeterProvider({ readers: [reader] });
     try {
       for (let w = 1; w <= WINDOWS; w++) {
-        const rows = sliceTraffic({ seed: 100 + w, rowsPerSlice: ROWS_PER_SLICE, ...(w >= SHIFT_FROM ? { shift: { region: 'c', x1: 0.5 } } : {}) });
+        const rows = sliceTraffic({
+          seed: 100 + w,
+          rowsPerSlice: ROWS_PER_SLICE,
+          ...(w >= SHIFT_FROM ? { shift: { region: 'c', x1: 0.5 } } : {}),
+        });
         for (const r of rows) monitor.observe({ features: r.features, score: r.score, slices: { region: r.region } });
         await reader.forceFlush();
         now += 60_000;
-        for (const report of svc.evaluateNow()) reports.set(Math.round((Date.parse(report.window!.end) - start) / 60_000), report);
+        for (const report of svc.evaluateNow())
+          reports.set(Math.round((Date.parse(report.window!.end) - start) / 60_000), report);
       }
       statusPage = await (await fetch(`${svc.httpUrl}/`)).text();
       await results.forceFlush();
@@ -69,7 +94,8 @@ describe('drift per slice through the service', () => {
       for (const sm of rms[rms.length - 1]?.scopeMetrics ?? []) {
         for (const m of sm.metrics) {
           if (!m.descriptor.name.startsWith('ml.drift.slice.')) continue;
-          for (const dp of m.dataPoints) gauges.push({ name: m.descriptor.name, value: dp.value as number, attributes: dp.attributes });
+          for (const dp of m.dataPoints)
+            gauges.push({ name: m.descriptor.name, value: dp.value as number, attributes: dp.attributes });
         }
       }
     } finally {
@@ -118,9 +144,18 @@ describe('drift per slice through the service', () => {
 
   it('emits the per-slice gauges and the drift event under the conventions', () => {
     expect(check.violations).toEqual([]);
-    for (const m of ['ml.drift.slice.detected', 'ml.drift.slice.psi', 'ml.drift.slice.share']) expect(check.metricsSeen[m], m).toBeGreaterThanOrEqual(1);
-    const detected = gauges.filter((g) => g.name === 'ml.drift.slice.detected' && g.attributes['ml.feature.name'] === 'x1');
-    expect(detected.map((g) => [g.attributes['ml.slice.region'], g.value]).sort()).toEqual([['a', 0], ['b', 0], ['c', 1], ['d', 0], ['e', 0]]);
+    for (const m of ['ml.drift.slice.detected', 'ml.drift.slice.psi', 'ml.drift.slice.share'])
+      expect(check.metricsSeen[m], m).toBeGreaterThanOrEqual(1);
+    const detected = gauges.filter(
+      (g) => g.name === 'ml.drift.slice.detected' && g.attributes['ml.feature.name'] === 'x1',
+    );
+    expect(detected.map((g) => [g.attributes['ml.slice.region'], g.value]).sort()).toEqual([
+      ['a', 0],
+      ['b', 0],
+      ['c', 1],
+      ['d', 0],
+      ['e', 0],
+    ]);
     const share = gauges.filter((g) => g.name === 'ml.drift.slice.share').sort((a, b) => b.value - a.value);
     expect(share[0]!.attributes).toMatchObject({ 'ml.drift.slice.key': 'region', 'ml.slice.region': 'c' });
     // windows 5 and 6 drifted only within the slice: each emitted the event, naming where it moved

@@ -7,7 +7,19 @@
  * and a delta ml.predictions point of 1 row per instance.
  */
 import type { ExponentialHistogramPoint, MetricsExport } from '../../../processor/src/otlp/model.js';
-import { expHistogramMetric, exportOf, feature, histogramMetric, hp, MODEL, np, ns, resource, sumMetric, T0 } from '../../unit/processor/streams/fixtures.js';
+import {
+  expHistogramMetric,
+  exportOf,
+  feature,
+  histogramMetric,
+  hp,
+  MODEL,
+  np,
+  ns,
+  resource,
+  sumMetric,
+  T0,
+} from '../../unit/processor/streams/fixtures.js';
 
 export const EXPONENTIAL_FEATURE = 'e';
 export const RESCALE_AT = 50;
@@ -17,8 +29,17 @@ function exponentialPoint(i: number, t: number): ExponentialHistogramPoint {
   // scale 3: indices 8..12 hold 1..5 (x k); at scale 2 the same values sit in indices 4, 5, 6
   const [scale, offset, counts] = i < RESCALE_AT ? [3, 8, [1, 2, 3, 4, 5]] : [2, 4, [3, 7, 5]];
   return {
-    attributes: feature(EXPONENTIAL_FEATURE), startTimeUnixNano: ns(T0 + 1), timeUnixNano: ns(t), flags: 0, count: 15 * k, sum: 30 * k, scale, zeroCount: 0, zeroThreshold: 0,
-    positive: { offset, bucketCounts: counts.map((c) => c * k) }, negative: { offset: 0, bucketCounts: [] },
+    attributes: feature(EXPONENTIAL_FEATURE),
+    startTimeUnixNano: ns(T0 + 1),
+    timeUnixNano: ns(t),
+    flags: 0,
+    count: 15 * k,
+    sum: 30 * k,
+    scale,
+    zeroCount: 0,
+    zeroThreshold: 0,
+    positive: { offset, bucketCounts: counts.map((c) => c * k) },
+    negative: { offset: 0, bucketCounts: [] },
   };
 }
 
@@ -40,7 +61,15 @@ export function batch(i: number): MetricsExport {
         histogramMetric(
           'ml.feature.value',
           'cumulative',
-          ...Array.from({ length: FEATURES }, (_, f) => hp(feature(`f${f}`), T0 + 1, t, BOUNDS, [1, 2, 3, 4, 5].map((x) => x * (i + 1)))),
+          ...Array.from({ length: FEATURES }, (_, f) =>
+            hp(
+              feature(`f${f}`),
+              T0 + 1,
+              t,
+              BOUNDS,
+              [1, 2, 3, 4, 5].map((x) => x * (i + 1)),
+            ),
+          ),
         ),
         expHistogramMetric('ml.feature.value', 'cumulative', exponentialPoint(i, t)),
         sumMetric('ml.predictions', 'delta', np(MODEL, t - 1000, t, 1)),

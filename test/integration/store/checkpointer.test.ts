@@ -62,7 +62,10 @@ describe('WAL checkpoints on a worker thread', () => {
     // depend on timing, and a restart within a batch only shortens the WAL).
     const frame = 16_384 + 24;
     const oneBatch = 32 + 8 * PER_BATCH * frame;
-    if (process.env.OTEL_ML_TEST_FIGURES) console.log(`WAL after open ${afterOpen} B, at the end ${statSync(`${path}-wal`).size} B; most frames at a batch's last checkpoint ${maxBatchFrames}`);
+    if (process.env.OTEL_ML_TEST_FIGURES)
+      console.log(
+        `WAL after open ${afterOpen} B, at the end ${statSync(`${path}-wal`).size} B; most frames at a batch's last checkpoint ${maxBatchFrames}`,
+      );
     expect(maxBatchFrames).toBeLessThanOrEqual(8 * PER_BATCH);
     expect(statSync(`${path}-wal`).size).toBeLessThanOrEqual(Math.max(afterOpen, oneBatch));
     // (had nothing started the WAL again, it would hold all 400 commits: over 2,000 frames, 35 MB)
@@ -119,7 +122,10 @@ describe('WAL checkpoints on a worker thread', () => {
     await write(b, 5);
     await b.sync();
     b.close();
-    for (const [path, size] of [[fresh, 16_384], [old, 4096]] as const) {
+    for (const [path, size] of [
+      [fresh, 16_384],
+      [old, 4096],
+    ] as const) {
       const check = new Database(path, { readonly: true });
       expect(check.pragma('page_size', { simple: true })).toBe(size);
       expect(check.prepare('SELECT value FROM meta WHERE key = ?').pluck().get('k4')).toBe(`4:${VALUE}`);

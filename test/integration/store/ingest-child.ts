@@ -16,9 +16,13 @@ import { batch, CHILD_CLOCK } from './batches.js';
 const [db, from, to, checkpointBytes] = process.argv.slice(2);
 const commitWorker = process.env.OTEL_ML_TEST_COMMIT_WORKER === '1';
 const p = StreamProcessor.open({
-  path: db!, clock: () => CHILD_CLOCK, windows: { lengthMs: 86_400_000, minRows: 1 },
+  path: db!,
+  clock: () => CHILD_CLOCK,
+  windows: { lengthMs: 86_400_000, minRows: 1 },
   checkpointBytes: checkpointBytes === undefined ? undefined : Number(checkpointBytes),
-  checkpointRowsPerTransaction: process.env.OTEL_ML_TEST_CHECKPOINT_ROWS ? Number(process.env.OTEL_ML_TEST_CHECKPOINT_ROWS) : undefined,
+  checkpointRowsPerTransaction: process.env.OTEL_ML_TEST_CHECKPOINT_ROWS
+    ? Number(process.env.OTEL_ML_TEST_CHECKPOINT_ROWS)
+    : undefined,
   commitWorker,
 });
 const inFlight: Promise<void>[] = [];
@@ -26,7 +30,11 @@ for (let i = Number(from); i < Number(to); i++) {
   const r = p.ingest(batch(i));
   // a retried batch that was committed but not acknowledged before the kill is reported as
   // already counted (duplicate, or out_of_order for a cumulative point overtaken by a later one)
-  if (r.rejectedDataPoints !== 0 && !/^rejected data points \((?:(?:duplicate|out_of_order): \d+(?:, )?)+\)$/.test(r.errorMessage ?? '')) throw new Error(`batch ${i}: ${r.errorMessage}`);
+  if (
+    r.rejectedDataPoints !== 0 &&
+    !/^rejected data points \((?:(?:duplicate|out_of_order): \d+(?:, )?)+\)$/.test(r.errorMessage ?? '')
+  )
+    throw new Error(`batch ${i}: ${r.errorMessage}`);
   if (!commitWorker) {
     process.stdout.write(`ack ${i}\n`);
     continue;

@@ -5,12 +5,31 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeCounts } from '../../../processor/src/store/codec.js';
 import {
-  OP_COUNTER_INSERT, OP_COUNTER_UPDATE, OP_CURSOR_INSERT, OP_CURSOR_UPDATE, OP_HISTOGRAM_INSERT, OP_HISTOGRAM_UPDATE, RecordWriter, readRecord,
+  OP_COUNTER_INSERT,
+  OP_COUNTER_UPDATE,
+  OP_CURSOR_INSERT,
+  OP_CURSOR_UPDATE,
+  OP_HISTOGRAM_INSERT,
+  OP_HISTOGRAM_UPDATE,
+  RecordWriter,
+  readRecord,
 } from '../../../processor/src/store/journal.js';
 import { CorruptDatabaseError, SCHEMA_VERSION } from '../../../processor/src/store/sqlite.js';
 import { StreamProcessor, type StreamProcessorOptions } from '../../../processor/src/streams/processor.js';
 import type { MetricsExport } from '../../../processor/src/otlp/model.js';
-import { BOUNDS, MODEL, MODEL_KEY, T0, exportOf, feature, histogramMetric, hp, np, resource, sumMetric } from '../../unit/processor/streams/fixtures.js';
+import {
+  BOUNDS,
+  MODEL,
+  MODEL_KEY,
+  T0,
+  exportOf,
+  feature,
+  histogramMetric,
+  hp,
+  np,
+  resource,
+  sumMetric,
+} from '../../unit/processor/streams/fixtures.js';
 
 let dir: string;
 beforeEach(() => {
@@ -30,9 +49,15 @@ function request(i: number): MetricsExport {
       histogramMetric(
         'ml.feature.value',
         'cumulative',
-        ...['age', 'income', 'tenure'].map((f, k) => hp(feature(f), T0 + 1, T0 + 10 * (i + 1), BOUNDS, [i + 1, 2 * i + j, k * i, 0, i % 3 === 0 ? 0 : i])),
+        ...['age', 'income', 'tenure'].map((f, k) =>
+          hp(feature(f), T0 + 1, T0 + 10 * (i + 1), BOUNDS, [i + 1, 2 * i + j, k * i, 0, i % 3 === 0 ? 0 : i]),
+        ),
       ),
-      sumMetric('ml.predictions', 'delta', np({ ...MODEL, 'ml.prediction.class': i % 2 ? 'yes' : 'no' }, T0 + 10 * i, T0 + 10 * (i + 1), 3 + j)),
+      sumMetric(
+        'ml.predictions',
+        'delta',
+        np({ ...MODEL, 'ml.prediction.class': i % 2 ? 'yes' : 'no' }, T0 + 10 * i, T0 + 10 * (i + 1), 3 + j),
+      ),
     ),
   );
   return exportOf(...rms);
@@ -46,7 +71,10 @@ function crashCopy(path: string, to: string): string {
 }
 
 const opts = (path: string, extra: Partial<StreamProcessorOptions> = {}): StreamProcessorOptions => ({
-  path, clock: () => T0, windows: { lengthMs: MIN, minRows: 1 }, ...extra,
+  path,
+  clock: () => T0,
+  windows: { lengthMs: MIN, minRows: 1 },
+  ...extra,
 });
 
 function journalRows(path: string): number {
@@ -67,44 +95,63 @@ describe('ingest journal', () => {
     [1500, 2000],
     [1, 3],
     [1500, 2],
-  ])('restores after a crash closed windows and expired streams, a stream that came back included (checkpoint bytes %s, rows per transaction %s)', (checkpointBytes, rows) => {
-    const path = join(dir, 'state.db');
-    const clock = { now: T0 };
-    const o = opts(path, { checkpointBytes, checkpointRowsPerTransaction: rows, clock: () => clock.now, limits: { staleAfterMs: 30_000 } });
-    const p = StreamProcessor.open(o);
-    // instance c: a stream that stops, expires and comes back later
-    const c = (i: number, start: number) => exportOf(resource({ 'service.instance.id': 'c' }, histogramMetric('ml.feature.value', 'cumulative', hp(feature('age'), start, T0 + 10 * (i + 1), BOUNDS, [i, 1, 0, 0, 0]))));
-    for (let i = 0; i < 4; i++) p.ingest(request(i));
-    p.ingest(c(3, T0 + 1));
-    clock.now = T0 + MIN;
-    // closes the first window and expires every stream (none updated for 60 s)
-    expect(p.closeDueWindows()).toHaveLength(1);
-    expect(p.stats().expiredStreams).toBe(11);
-    expect(p.stats().liveStreams).toBe(0);
-    for (let i = 4; i < 6; i++) p.ingest(request(i));
-    clock.now = T0 + MIN + 40_000;
-    p.ingest(request(6));
-    // expired again: the 'yes' prediction streams of a and b (request 6 has only 'no')
-    p.closeDueWindows();
-    expect(p.stats().expiredStreams).toBe(13);
-    const remaining = p.stats().liveStreams;
-    // they come back, and c with a new start: new cursor rows for the same stream keys
-    p.ingest(c(7, T0 + 65_000));
-    p.ingest(request(7));
-    expect(p.stats().liveStreams).toBe(remaining + 3);
-    const copy = crashCopy(path, join(dir, 'crash.db'));
-    const q = StreamProcessor.open({ ...o, path: copy });
-    expect(q.openWindows()).toEqual(p.openWindows());
-    expect(q.history(MODEL_KEY)).toEqual(p.history(MODEL_KEY));
-    expect(q.stats().liveStreams).toBe(p.stats().liveStreams);
-    // the second window's slots only: those of the closed one are gone from the table
-    const db = new Database(copy, { readonly: true });
-    const open = (p as unknown as { windows: Map<string, { slots: Map<string, unknown> }> }).windows.get(MODEL_KEY)!.slots.size;
-    expect(db.prepare('SELECT count(*) FROM slots').pluck().get()).toBe(open);
-    db.close();
-    q.close();
-    p.close();
-  });
+  ])(
+    'restores after a crash closed windows and expired streams, a stream that came back included (checkpoint bytes %s, rows per transaction %s)',
+    (checkpointBytes, rows) => {
+      const path = join(dir, 'state.db');
+      const clock = { now: T0 };
+      const o = opts(path, {
+        checkpointBytes,
+        checkpointRowsPerTransaction: rows,
+        clock: () => clock.now,
+        limits: { staleAfterMs: 30_000 },
+      });
+      const p = StreamProcessor.open(o);
+      // instance c: a stream that stops, expires and comes back later
+      const c = (i: number, start: number) =>
+        exportOf(
+          resource(
+            { 'service.instance.id': 'c' },
+            histogramMetric(
+              'ml.feature.value',
+              'cumulative',
+              hp(feature('age'), start, T0 + 10 * (i + 1), BOUNDS, [i, 1, 0, 0, 0]),
+            ),
+          ),
+        );
+      for (let i = 0; i < 4; i++) p.ingest(request(i));
+      p.ingest(c(3, T0 + 1));
+      clock.now = T0 + MIN;
+      // closes the first window and expires every stream (none updated for 60 s)
+      expect(p.closeDueWindows()).toHaveLength(1);
+      expect(p.stats().expiredStreams).toBe(11);
+      expect(p.stats().liveStreams).toBe(0);
+      for (let i = 4; i < 6; i++) p.ingest(request(i));
+      clock.now = T0 + MIN + 40_000;
+      p.ingest(request(6));
+      // expired again: the 'yes' prediction streams of a and b (request 6 has only 'no')
+      p.closeDueWindows();
+      expect(p.stats().expiredStreams).toBe(13);
+      const remaining = p.stats().liveStreams;
+      // they come back, and c with a new start: new cursor rows for the same stream keys
+      p.ingest(c(7, T0 + 65_000));
+      p.ingest(request(7));
+      expect(p.stats().liveStreams).toBe(remaining + 3);
+      const copy = crashCopy(path, join(dir, 'crash.db'));
+      const q = StreamProcessor.open({ ...o, path: copy });
+      expect(q.openWindows()).toEqual(p.openWindows());
+      expect(q.history(MODEL_KEY)).toEqual(p.history(MODEL_KEY));
+      expect(q.stats().liveStreams).toBe(p.stats().liveStreams);
+      // the second window's slots only: those of the closed one are gone from the table
+      const db = new Database(copy, { readonly: true });
+      const open = (p as unknown as { windows: Map<string, { slots: Map<string, unknown> }> }).windows.get(MODEL_KEY)!
+        .slots.size;
+      expect(db.prepare('SELECT count(*) FROM slots').pluck().get()).toBe(open);
+      db.close();
+      q.close();
+      p.close();
+    },
+  );
 
   it('restores after a crash in the middle of a checkpoint spread over requests, after a window closed', () => {
     const path = join(dir, 'state.db');
@@ -130,7 +177,8 @@ describe('ingest journal', () => {
     expect(q.history(MODEL_KEY)).toEqual(p.history(MODEL_KEY));
     q.close();
     // and once the checkpoint completed, the same
-    for (let i = 5; i < 40 && (p as unknown as { db: { progressive: unknown } }).db.progressive !== undefined; i++) p.ingest(request(i));
+    for (let i = 5; i < 40 && (p as unknown as { db: { progressive: unknown } }).db.progressive !== undefined; i++)
+      p.ingest(request(i));
     expect((p as unknown as { db: { progressive: unknown } }).db.progressive).toBeUndefined();
     const done = crashCopy(path, join(dir, 'crash-2.db'));
     const r = StreamProcessor.open({ ...o, path: done });
@@ -214,10 +262,15 @@ describe('ingest journal', () => {
     // after the records of the last checkpoint (those are skipped at replay)
     const mark = Number(db.prepare("SELECT value FROM meta WHERE key = 'journal_checkpoint_seq'").pluck().get());
     expect(mark).toBeGreaterThan(0);
-    db.prepare('INSERT INTO journal (seq, body) VALUES (?, ?)').run(mark + 1, Buffer.from([OP_CURSOR_UPDATE, 1, 0, 0, 0, 200, 0]));
+    db.prepare('INSERT INTO journal (seq, body) VALUES (?, ?)').run(
+      mark + 1,
+      Buffer.from([OP_CURSOR_UPDATE, 1, 0, 0, 0, 200, 0]),
+    );
     db.close();
     expect(() => StreamProcessor.open(opts(path))).toThrow(CorruptDatabaseError);
-    expect(() => StreamProcessor.open(opts(path))).toThrow(new RegExp(`journal record ${mark + 1}: journal record truncated`));
+    expect(() => StreamProcessor.open(opts(path))).toThrow(
+      new RegExp(`journal record ${mark + 1}: journal record truncated`),
+    );
   });
 
   it('opens a state file of schema version 1 (before the journal)', () => {
@@ -233,7 +286,9 @@ describe('ingest journal', () => {
     q.ingest(request(1));
     q.close();
     const check = new Database(path, { readonly: true });
-    expect(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe(String(SCHEMA_VERSION));
+    expect(check.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe(
+      String(SCHEMA_VERSION),
+    );
     check.close();
   });
 });
@@ -245,14 +300,28 @@ describe('journal records', () => {
     const u16 = [0, 256, 65535];
     const u32 = [70000, 0, 4294967295];
     const f64 = [0.5, 1, 2];
-    w.u8(OP_CURSOR_INSERT).u32(7).str('stream-é').bytes(Buffer.from([1, 2, 3]));
+    w.u8(OP_CURSOR_INSERT)
+      .u32(7)
+      .str('stream-é')
+      .bytes(Buffer.from([1, 2, 3]));
     w.u8(OP_COUNTER_INSERT).u32(8).str('["m"]').str('predictions').f64(4);
-    w.u8(OP_HISTOGRAM_INSERT).u32(9).str('["m"]').str('feature.value\u001fage').f64(3).f64(Number.NaN).f64(undefined).f64(9).u32(2).counts(u8);
+    w.u8(OP_HISTOGRAM_INSERT)
+      .u32(9)
+      .str('["m"]')
+      .str('feature.value\u001fage')
+      .f64(3)
+      .f64(Number.NaN)
+      .f64(undefined)
+      .f64(9)
+      .u32(2)
+      .counts(u8);
     w.u8(OP_HISTOGRAM_UPDATE).u32(9).f64(4).f64(1).f64(0).f64(9).counts(u16);
     w.u8(OP_HISTOGRAM_UPDATE).u32(9).f64(4).f64(1).f64(0).f64(9).counts(u32);
     w.u8(OP_HISTOGRAM_UPDATE).u32(9).f64(3.5).f64(1).f64(0).f64(9).counts(Float64Array.from(f64));
     w.u8(OP_COUNTER_UPDATE).u32(8).f64(5);
-    w.u8(OP_CURSOR_UPDATE).u32(7).bytes(Buffer.from([4]));
+    w.u8(OP_CURSOR_UPDATE)
+      .u32(7)
+      .bytes(Buffer.from([4]));
     // the record as SQLite returns it: a copy at another address
     const ops = [...readRecord(Buffer.from(w.view()))];
     expect(ops.map((o) => o.op)).toEqual([1, 3, 5, 6, 6, 6, 4, 2]);

@@ -3,7 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FINISHED_RECOMMENDATIONS_KEPT, type RetrainingRecord, type ReviewState } from '../../../processor/src/store/retraining.js';
+import {
+  FINISHED_RECOMMENDATIONS_KEPT,
+  type RetrainingRecord,
+  type ReviewState,
+} from '../../../processor/src/store/retraining.js';
 import { StateDb } from '../../../processor/src/store/sqlite.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'otel-ml-retraining-'));
@@ -37,7 +41,11 @@ describe('retraining store', () => {
     const again = StateDb.open(path, { checkpointer: false });
     try {
       const s = again.retraining();
-      expect(s.get(record(0, 'pending').id)).toMatchObject({ state: 'pending', reasons: ['drift', 'performance'], payload: { n: 0 } });
+      expect(s.get(record(0, 'pending').id)).toMatchObject({
+        state: 'pending',
+        reasons: ['drift', 'performance'],
+        payload: { n: 0 },
+      });
       expect(s.inState('approved').map((r) => r.id)).toEqual([record(1, 'approved').id]);
       const all = s.recent(10_000);
       expect(all).toHaveLength(FINISHED_RECOMMENDATIONS_KEPT + 2);

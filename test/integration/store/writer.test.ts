@@ -6,7 +6,16 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StreamProcessor } from '../../../processor/src/streams/processor.js';
 import { CommitFailedError, CommitWriter } from '../../../processor/src/store/writer.js';
 import type { StateDb } from '../../../processor/src/store/sqlite.js';
-import { BOUNDS, MODEL_KEY, T0, exportOf, feature, histogramMetric, hp, resource } from '../../unit/processor/streams/fixtures.js';
+import {
+  BOUNDS,
+  MODEL_KEY,
+  T0,
+  exportOf,
+  feature,
+  histogramMetric,
+  hp,
+  resource,
+} from '../../unit/processor/streams/fixtures.js';
 
 let dir: string;
 beforeEach(() => {
@@ -19,14 +28,26 @@ afterEach(() => {
 const MIN = 60_000;
 /** A cumulative histogram point of feature `name` from instance `a`. */
 const point = (name: string, time: number, counts: number[], bounds: readonly number[] = BOUNDS) =>
-  exportOf(resource({ 'service.instance.id': 'a' }, histogramMetric('ml.feature.value', 'cumulative', hp(feature(name), T0 + 1, time, bounds, counts))));
+  exportOf(
+    resource(
+      { 'service.instance.id': 'a' },
+      histogramMetric('ml.feature.value', 'cumulative', hp(feature(name), T0 + 1, time, bounds, counts)),
+    ),
+  );
 
 const open = (path: string, commitWorker = true) =>
-  StreamProcessor.open({ path, clock: () => T0, windows: { lengthMs: MIN, minRows: 1 }, durability: 'normal', commitWorker });
+  StreamProcessor.open({
+    path,
+    clock: () => T0,
+    windows: { lengthMs: MIN, minRows: 1 },
+    durability: 'normal',
+    commitWorker,
+  });
 
 const dbOf = (p: StreamProcessor) => (p as unknown as { db: StateDb }).db;
 
-const counts = (p: StreamProcessor, name: string) => p.openWindows().find((w) => w.modelKey === MODEL_KEY)?.features[name]?.histogram?.counts;
+const counts = (p: StreamProcessor, name: string) =>
+  p.openWindows().find((w) => w.modelKey === MODEL_KEY)?.features[name]?.histogram?.counts;
 
 /**
  * A switch in the state file that makes every journal append fail (as a full disk would), set
@@ -107,7 +128,10 @@ describe('ingest commits on the commit worker', () => {
     fault.on();
     // b: a new boundary list (interned in memory, written by the failing batch); c: on top of b
     const b = point('income', T0 + 20, [0, 2, 0], [0, 5]);
-    const c = exportOf(...point('age', T0 + 30, [3, 0, 0, 0, 0]).resourceMetrics, ...point('income', T0 + 30, [0, 3, 0], [0, 5]).resourceMetrics);
+    const c = exportOf(
+      ...point('age', T0 + 30, [3, 0, 0, 0, 0]).resourceMetrics,
+      ...point('income', T0 + 30, [0, 3, 0], [0, 5]).resourceMetrics,
+    );
     p.ingest(b);
     const syncB = p.sync();
     p.ingest(c);
@@ -162,12 +186,21 @@ describe('ingest commits on the commit worker', () => {
     const { startService } = await import('../../../processor/src/service/service.js');
     const { DEFAULT_CONFIG } = await import('../../../processor/src/service/config.js');
     const path = join(dir, 'svc.db');
-    const svc = await startService({
-      ...DEFAULT_CONFIG,
-      receivers: { http: { ...DEFAULT_CONFIG.receivers.http, port: 0 }, grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false } },
-      storage: { path, durability: 'normal' },
-      exporters: { otlp: { ...DEFAULT_CONFIG.exporters.otlp, enabled: false }, prometheus: { ...DEFAULT_CONFIG.exporters.prometheus, enabled: false } },
-    }, { clock: () => T0 });
+    const svc = await startService(
+      {
+        ...DEFAULT_CONFIG,
+        receivers: {
+          http: { ...DEFAULT_CONFIG.receivers.http, port: 0 },
+          grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false },
+        },
+        storage: { path, durability: 'normal' },
+        exporters: {
+          otlp: { ...DEFAULT_CONFIG.exporters.otlp, enabled: false },
+          prometheus: { ...DEFAULT_CONFIG.exporters.prometheus, enabled: false },
+        },
+      },
+      { clock: () => T0 },
+    );
     const fault = faultSwitch(path);
     try {
       const kv = (key: string, v: string) => ({ key, value: { stringValue: v } });
@@ -177,25 +210,33 @@ describe('ingest commits on the commit worker', () => {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({
-            resourceMetrics: [{
-              resource: { attributes: [kv('service.instance.id', 'a')] },
-              scopeMetrics: [{
-                metrics: [{
-                  name: 'ml.feature.value',
-                  histogram: {
-                    aggregationTemporality: 2,
-                    dataPoints: [{
-                      attributes: Object.entries(feature('age')).map(([k, v]) => kv(k, String(v))),
-                      startTimeUnixNano: String(BigInt(T0 + 1) * 1_000_000n),
-                      timeUnixNano: String(BigInt(time) * 1_000_000n),
-                      count: counts.reduce((a, b) => a + b, 0),
-                      bucketCounts: counts,
-                      explicitBounds: BOUNDS,
-                    }],
+            resourceMetrics: [
+              {
+                resource: { attributes: [kv('service.instance.id', 'a')] },
+                scopeMetrics: [
+                  {
+                    metrics: [
+                      {
+                        name: 'ml.feature.value',
+                        histogram: {
+                          aggregationTemporality: 2,
+                          dataPoints: [
+                            {
+                              attributes: Object.entries(feature('age')).map(([k, v]) => kv(k, String(v))),
+                              startTimeUnixNano: String(BigInt(T0 + 1) * 1_000_000n),
+                              timeUnixNano: String(BigInt(time) * 1_000_000n),
+                              count: counts.reduce((a, b) => a + b, 0),
+                              bucketCounts: counts,
+                              explicitBounds: BOUNDS,
+                            },
+                          ],
+                        },
+                      },
+                    ],
                   },
-                }],
-              }],
-            }],
+                ],
+              },
+            ],
           }),
         });
       expect((await send(T0 + 10, [1, 0, 0, 0, 0])).status).toBe(200);
@@ -297,6 +338,8 @@ describe('CommitWriter', () => {
   });
 
   it('refuses to start, with the reason, when it cannot open the database', () => {
-    expect(() => new CommitWriter(join(dir, 'missing.db'), [{ sql: 'SELECT 1', params: 0 }])).toThrow(/could not open .*missing\.db/);
+    expect(() => new CommitWriter(join(dir, 'missing.db'), [{ sql: 'SELECT 1', params: 0 }])).toThrow(
+      /could not open .*missing\.db/,
+    );
   });
 });

@@ -69,7 +69,10 @@ describe('fast exponential index', () => {
 });
 
 /** Counts of `values` indexed at `scale` with the specification's rule. */
-function reference(values: readonly number[], scale: number): { pos: Map<number, number>; neg: Map<number, number>; zero: number } {
+function reference(
+  values: readonly number[],
+  scale: number,
+): { pos: Map<number, number>; neg: Map<number, number>; zero: number } {
   const pos = new Map<number, number>();
   const neg = new Map<number, number>();
   let zero = 0;
@@ -122,7 +125,10 @@ describe('ExponentialAccumulator.record', () => {
         expect(h.count).toBe(values.length);
         expect(h.min).toBe(Math.min(...values));
         expect(h.max).toBe(Math.max(...values));
-        expect(h.sum).toBeCloseTo(values.reduce((a, b) => a + b, 0), 6);
+        expect(h.sum).toBeCloseTo(
+          values.reduce((a, b) => a + b, 0),
+          6,
+        );
         expect(acc.bucketSpans().positive).toBeLessThanOrEqual(max);
       }
     }
@@ -141,9 +147,26 @@ describe('ExponentialAccumulator.record', () => {
 });
 
 describe('ExponentialAccumulator.add', () => {
-  const hist = (scale: number, pos: number[], posOffset: number, neg: number[] = [], negOffset = 0, zero = 0, extra: Partial<ExponentialHistogram> = {}): ExponentialHistogram => {
+  const hist = (
+    scale: number,
+    pos: number[],
+    posOffset: number,
+    neg: number[] = [],
+    negOffset = 0,
+    zero = 0,
+    extra: Partial<ExponentialHistogram> = {},
+  ): ExponentialHistogram => {
     const count = zero + pos.reduce((a, b) => a + b, 0) + neg.reduce((a, b) => a + b, 0);
-    return { scale, zeroCount: zero, zeroThreshold: 0, positive: { offset: posOffset, bucketCounts: pos }, negative: { offset: negOffset, bucketCounts: neg }, count, sum: count, ...extra };
+    return {
+      scale,
+      zeroCount: zero,
+      zeroThreshold: 0,
+      positive: { offset: posOffset, bucketCounts: pos },
+      negative: { offset: negOffset, bucketCounts: neg },
+      count,
+      sum: count,
+      ...extra,
+    };
   };
 
   it('merges histograms at different scales like mergeExponential', () => {
@@ -152,20 +175,29 @@ describe('ExponentialAccumulator.add', () => {
         const scale = Math.floor(rand() * 12) - 2;
         const pos = Array.from({ length: 1 + Math.floor(rand() * 30) }, () => Math.floor(rand() * 5));
         const neg = Array.from({ length: Math.floor(rand() * 10) }, () => Math.floor(rand() * 5));
-        return hist(scale, pos, Math.floor(rand() * 200) - 100, neg, Math.floor(rand() * 50), Math.floor(rand() * 3), { min: -rand(), max: rand() });
+        return hist(scale, pos, Math.floor(rand() * 200) - 100, neg, Math.floor(rand() * 50), Math.floor(rand() * 3), {
+          min: -rand(),
+          max: rand(),
+        });
       });
       const budget = 8 + Math.floor(rand() * 60);
       const acc = new ExponentialAccumulator(budget);
       let merged: ExponentialHistogram | undefined;
       for (const p of parts) {
         acc.add(p);
-        merged = merged === undefined ? mergeExponential(hist(20, [], 0), p, budget) : mergeExponential(merged, p, budget);
+        merged =
+          merged === undefined ? mergeExponential(hist(20, [], 0), p, budget) : mergeExponential(merged, p, budget);
       }
       const h = acc.histogram();
       expect(h.scale).toBe(merged!.scale);
       expect(asMap(h.positive)).toEqual(asMap(merged!.positive));
       expect(asMap(h.negative)).toEqual(asMap(merged!.negative));
-      expect([h.zeroCount, h.count, h.min, h.max]).toEqual([merged!.zeroCount, merged!.count, merged!.min, merged!.max]);
+      expect([h.zeroCount, h.count, h.min, h.max]).toEqual([
+        merged!.zeroCount,
+        merged!.count,
+        merged!.min,
+        merged!.max,
+      ]);
     }
   });
 
@@ -189,7 +221,11 @@ describe('ExponentialAccumulator.add', () => {
     expect(h.zeroThreshold).toBe(1e-5);
     expect(h.zeroCount).toBe(4);
     expect(h.count).toBe(7);
-    expect(h.positive.bucketCounts.reduce((a, b) => a + b, 0) + h.negative.bucketCounts.reduce((a, b) => a + b, 0) + h.zeroCount).toBe(7);
+    expect(
+      h.positive.bucketCounts.reduce((a, b) => a + b, 0) +
+        h.negative.bucketCounts.reduce((a, b) => a + b, 0) +
+        h.zeroCount,
+    ).toBe(7);
   });
 });
 
@@ -214,7 +250,15 @@ describe('subtractExponential', () => {
   });
 
   it('is undefined for a reset or a higher scale', () => {
-    const a: ExponentialHistogram = { scale: 2, zeroCount: 0, zeroThreshold: 0, positive: { offset: 3, bucketCounts: [2, 1] }, negative: { offset: 0, bucketCounts: [] }, count: 3, sum: 3 };
+    const a: ExponentialHistogram = {
+      scale: 2,
+      zeroCount: 0,
+      zeroThreshold: 0,
+      positive: { offset: 3, bucketCounts: [2, 1] },
+      negative: { offset: 0, bucketCounts: [] },
+      count: 3,
+      sum: 3,
+    };
     expect(subtractExponential({ ...a, positive: { offset: 3, bucketCounts: [1, 3] }, count: 4 }, a)).toBeUndefined();
     expect(subtractExponential({ ...a, scale: 3 }, a)).toBeUndefined();
     expect(subtractExponential(a, a)).toMatchObject({ count: 0, positive: { bucketCounts: [] } });

@@ -42,7 +42,7 @@ describe('exponential bucket index', () => {
 
   it('puts every value strictly above its lower bound and at most the next one', () => {
     let seed = 12345;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let k = 0; k < 5000; k++) {
       const v = Math.exp((rand() - 0.5) * 200);
       const scale = Math.floor(rand() * 31) - 10;
@@ -65,7 +65,10 @@ describe('exponential bucket index', () => {
 
 describe('lowering the scale and merging', () => {
   it('merges 2^k neighbouring buckets, keeping counts', () => {
-    expect(downscaleBuckets({ offset: -3, bucketCounts: [1, 2, 3, 4, 5] }, 1)).toEqual({ offset: -2, bucketCounts: [1, 5, 9] });
+    expect(downscaleBuckets({ offset: -3, bucketCounts: [1, 2, 3, 4, 5] }, 1)).toEqual({
+      offset: -2,
+      bucketCounts: [1, 5, 9],
+    });
     expect(downscaleBuckets({ offset: 5, bucketCounts: [1, 0, 2] }, 2)).toEqual({ offset: 1, bucketCounts: [3] });
   });
 
@@ -80,9 +83,25 @@ describe('lowering the scale and merging', () => {
     }
   });
 
-  const hist = (scale: number, pos: number[], posOffset: number, neg: number[] = [], zero = 0, extra: Partial<ExponentialHistogram> = {}): ExponentialHistogram => {
+  const hist = (
+    scale: number,
+    pos: number[],
+    posOffset: number,
+    neg: number[] = [],
+    zero = 0,
+    extra: Partial<ExponentialHistogram> = {},
+  ): ExponentialHistogram => {
     const count = zero + pos.reduce((a, b) => a + b, 0) + neg.reduce((a, b) => a + b, 0);
-    return { scale, zeroCount: zero, zeroThreshold: 0, positive: { offset: posOffset, bucketCounts: pos }, negative: { offset: 0, bucketCounts: neg }, count, sum: 0, ...extra };
+    return {
+      scale,
+      zeroCount: zero,
+      zeroThreshold: 0,
+      positive: { offset: posOffset, bucketCounts: pos },
+      negative: { offset: 0, bucketCounts: neg },
+      count,
+      sum: 0,
+      ...extra,
+    };
   };
 
   it('merges at the lower scale and lowers further to fit the budget', () => {
@@ -103,7 +122,12 @@ describe('lowering the scale and merging', () => {
 
   it('an empty side keeps the other side whole, and unknown min/max stays unknown', () => {
     const a = hist(3, [5], 10, [], 0, { min: 2.5, max: 2.6 });
-    expect(mergeExponential(emptyExponential(), a, 160)).toMatchObject({ scale: 3, positive: { offset: 10, bucketCounts: [5] }, min: 2.5, max: 2.6 });
+    expect(mergeExponential(emptyExponential(), a, 160)).toMatchObject({
+      scale: 3,
+      positive: { offset: 10, bucketCounts: [5] },
+      min: 2.5,
+      max: 2.6,
+    });
     const m = mergeExponential(a, hist(3, [1], 11), 160);
     expect(m.min).toBeUndefined();
     expect(exponentialAtScale(a, 0).positive).toEqual({ offset: 1, bucketCounts: [5] });
@@ -111,16 +135,30 @@ describe('lowering the scale and merging', () => {
 
   it('refuses broken histograms with the reason', () => {
     expect(() => assertValidExponentialHistogram(hist(21, [1], 0))).toThrow(/scale 21/);
-    expect(() => assertValidExponentialHistogram({ ...hist(0, [1], 0), count: 3 })).toThrow(/add up to 1 but count is 3/);
+    expect(() => assertValidExponentialHistogram({ ...hist(0, [1], 0), count: 3 })).toThrow(
+      /add up to 1 but count is 3/,
+    );
     expect(() => assertValidExponentialHistogram(hist(0, [-1], 0))).toThrow(/negative/);
-    expect(() => mergeExponential(hist(0, [1], 0), { ...hist(0, [1], 0), zeroThreshold: 1e-9 }, 160)).toThrow(/zero thresholds/);
+    expect(() => mergeExponential(hist(0, [1], 0), { ...hist(0, [1], 0), zeroThreshold: 1e-9 }, 160)).toThrow(
+      /zero thresholds/,
+    );
   });
 });
 
 describe('explicit form of an exponential histogram', () => {
   it('has one explicit bucket per exponential bucket, the zero count in the bucket ending at 0', () => {
     // scale 1: positive 2, 3 = (2, 2.83], (2.83, 4]; negative 0 = [-1.41, -1)
-    const h: ExponentialHistogram = { scale: 1, zeroCount: 2, zeroThreshold: 0, positive: { offset: 2, bucketCounts: [3, 4] }, negative: { offset: 0, bucketCounts: [5] }, count: 14, sum: 1, min: -1.3, max: 3.9 };
+    const h: ExponentialHistogram = {
+      scale: 1,
+      zeroCount: 2,
+      zeroThreshold: 0,
+      positive: { offset: 2, bucketCounts: [3, 4] },
+      negative: { offset: 0, bucketCounts: [5] },
+      count: 14,
+      sum: 1,
+      min: -1.3,
+      max: 3.9,
+    };
     const x = explicitFromExponential(h);
     expect(x.boundaries).toEqual([-exponentialLowerBound(1, 1), -1, 0, 2, exponentialLowerBound(3, 1), 4]);
     expect(x.counts).toEqual([0, 5, 2, 0, 3, 4, 0]);
@@ -128,7 +166,15 @@ describe('explicit form of an exponential histogram', () => {
   });
 
   it('skips empty buckets: a gap becomes part of one explicit bucket, counts stay exact', () => {
-    const h: ExponentialHistogram = { scale: 0, zeroCount: 0, zeroThreshold: 0, positive: { offset: 1, bucketCounts: [2, 0, 0, 5] }, negative: { offset: 0, bucketCounts: [] }, count: 7, sum: 1 };
+    const h: ExponentialHistogram = {
+      scale: 0,
+      zeroCount: 0,
+      zeroThreshold: 0,
+      positive: { offset: 1, bucketCounts: [2, 0, 0, 5] },
+      negative: { offset: 0, bucketCounts: [] },
+      count: 7,
+      sum: 1,
+    };
     const x = explicitFromExponential(h);
     // buckets (2, 4] and (16, 32]
     expect(x.boundaries).toEqual([2, 4, 16, 32]);

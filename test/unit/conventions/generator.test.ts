@@ -11,7 +11,8 @@ const dirs: string[] = [];
 function scratch(): string {
   const dir = mkdtempSync(join(tmpdir(), 'otel-ml-conv-'));
   dirs.push(dir);
-  for (const part of ['model', 'scripts', 'src', 'docs']) cpSync(join(repo, 'conventions', part), join(dir, part), { recursive: true });
+  for (const part of ['model', 'scripts', 'src', 'docs'])
+    cpSync(join(repo, 'conventions', part), join(dir, part), { recursive: true });
   symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));
   return dir;
 }
@@ -45,7 +46,10 @@ describe('conventions generator', () => {
   it('refuses an unbounded attribute on a metric', () => {
     const dir = scratch();
     const file = join(dir, 'model', 'metrics-instrumentation.yaml');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('      - ref: ml.feature.category\n', '      - ref: ml.prediction.id\n'));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace('      - ref: ml.feature.category\n', '      - ref: ml.prediction.id\n'),
+    );
     const r = run(dir);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/metric\.ml\.feature\.category\.count.*"ml\.prediction\.id" is not allowed on metrics/);
@@ -70,7 +74,13 @@ describe('conventions docs', () => {
     for (const name of Object.keys(REGISTRY.metrics)) expect(index).toContain(`[\`${name}\`]`);
     for (const name of Object.keys(REGISTRY.events)) expect(index).toContain(`\`${name}\``);
     for (const span of REGISTRY.spans) expect(index).toContain(span.id);
-    const pages = ['registry-ml-model.md', 'registry-ml-inference.md', 'registry-ml-feature.md', 'registry-ml-outcome.md', 'registry-ml-analysis.md']
+    const pages = [
+      'registry-ml-model.md',
+      'registry-ml-inference.md',
+      'registry-ml-feature.md',
+      'registry-ml-outcome.md',
+      'registry-ml-analysis.md',
+    ]
       .map((p) => readFileSync(join(docs, p), 'utf8'))
       .join('\n');
     for (const [id, def] of Object.entries(REGISTRY.attributes)) {

@@ -20,7 +20,10 @@ import {
 import { assertConforms, liveCheck } from '@otel-ml/conventions/live-check';
 
 async function collect(record: (meter: ReturnType<MeterProvider['getMeter']>) => void) {
-  const reader = new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), exportIntervalMillis: 3_600_000 });
+  const reader = new PeriodicExportingMetricReader({
+    exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
+    exportIntervalMillis: 3_600_000,
+  });
   const provider = new MeterProvider({ readers: [reader] });
   record(provider.getMeter('test'));
   const { resourceMetrics, errors } = await reader.collect();
@@ -33,7 +36,11 @@ describe('live-check', () => {
   it('accepts metrics that follow the registry', async () => {
     const rms = await collect((meter) => {
       const h = meter.createHistogram(METRIC_ML_FEATURE_VALUE, { unit: '1' });
-      h.record(3, { [ATTR_ML_MODEL_NAME]: 'fraud', [ATTR_ML_FEATURE_NAME]: 'amount', [ATTR_ML_MODEL_TASK]: ML_MODEL_TASK_VALUE_BINARY_CLASSIFICATION });
+      h.record(3, {
+        [ATTR_ML_MODEL_NAME]: 'fraud',
+        [ATTR_ML_FEATURE_NAME]: 'amount',
+        [ATTR_ML_MODEL_TASK]: ML_MODEL_TASK_VALUE_BINARY_CLASSIFICATION,
+      });
       const c = meter.createCounter(METRIC_ML_PREDICTIONS, { unit: '{prediction}' });
       c.add(1, { [ATTR_ML_MODEL_NAME]: 'fraud', 'ml.prediction.class': '1', 'ml.slice.region': 'eu' });
     });
@@ -57,12 +64,17 @@ describe('live-check', () => {
     const rms = await collect((meter) => {
       meter.createCounter('ml.predictionz').add(1, { [ATTR_ML_MODEL_NAME]: 'm' });
       meter.createHistogram(METRIC_ML_PREDICTIONS, { unit: 's' }).record(1, { [ATTR_ML_MODEL_NAME]: 'm' });
-      meter
-        .createCounter('ml.feature.missing', { unit: '{value}' })
-        .add(1, { [ATTR_ML_MODEL_NAME]: 'm', [ATTR_ML_FEATURE_NAME]: 'x', [ATTR_ML_MODEL_TASK]: 'clustering', [ATTR_ML_PREDICTION_ID]: 'p-1' });
+      meter.createCounter('ml.feature.missing', { unit: '{value}' }).add(1, {
+        [ATTR_ML_MODEL_NAME]: 'm',
+        [ATTR_ML_FEATURE_NAME]: 'x',
+        [ATTR_ML_MODEL_TASK]: 'clustering',
+        [ATTR_ML_PREDICTION_ID]: 'p-1',
+      });
       meter.createCounter('http.requests').add(1, { route: '/' });
     });
-    const kinds = liveCheck({ metrics: rms }).violations.map((v) => v.kind).sort();
+    const kinds = liveCheck({ metrics: rms })
+      .violations.map((v) => v.kind)
+      .sort();
     expect(kinds).toEqual([
       'attribute_not_allowed',
       'not_for_metrics',
@@ -77,8 +89,18 @@ describe('live-check', () => {
     const exporter = new InMemorySpanExporter();
     const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
     const tracer = provider.getTracer('test');
-    tracer.startSpan('predict fraud', { kind: SpanKind.INTERNAL, attributes: { 'ml.operation.name': 'predict', [ATTR_ML_MODEL_NAME]: 'fraud', 'ml.batch.size': 4 } }).end();
-    tracer.startSpan('predict', { kind: SpanKind.CLIENT, attributes: { 'ml.operation.name': 'predict', [ATTR_ML_MODEL_NAME]: 'fraud', 'ml.batch.size': 'four' } }).end();
+    tracer
+      .startSpan('predict fraud', {
+        kind: SpanKind.INTERNAL,
+        attributes: { 'ml.operation.name': 'predict', [ATTR_ML_MODEL_NAME]: 'fraud', 'ml.batch.size': 4 },
+      })
+      .end();
+    tracer
+      .startSpan('predict', {
+        kind: SpanKind.CLIENT,
+        attributes: { 'ml.operation.name': 'predict', [ATTR_ML_MODEL_NAME]: 'fraud', 'ml.batch.size': 'four' },
+      })
+      .end();
     tracer.startSpan('GET /', { attributes: { 'http.route': '/' } }).end();
     const report = liveCheck({ spans: exporter.getFinishedSpans() });
     expect(report.spansSeen).toBe(2);
@@ -91,17 +113,31 @@ describe('live-check', () => {
     const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
     const tracer = provider.getTracer('test');
     const span = (events: [string, Record<string, string | number>][]) => {
-      const s = tracer.startSpan('predict fraud', { attributes: { 'ml.operation.name': 'predict', [ATTR_ML_MODEL_NAME]: 'fraud' } });
+      const s = tracer.startSpan('predict fraud', {
+        attributes: { 'ml.operation.name': 'predict', [ATTR_ML_MODEL_NAME]: 'fraud' },
+      });
       for (const [name, attrs] of events) s.addEvent(name, attrs);
       s.end();
     };
-    span([['ml.features', { 'ml.feature.input.amount': '129.5', 'ml.feature.input.country': 'DE', 'ml.prediction.id': 'p-1' }], ['exception', { 'exception.message': 'x' }]]);
+    span([
+      [
+        'ml.features',
+        { 'ml.feature.input.amount': '129.5', 'ml.feature.input.country': 'DE', 'ml.prediction.id': 'p-1' },
+      ],
+      ['exception', { 'exception.message': 'x' }],
+    ]);
     const ok = liveCheck({ spans: exporter.getFinishedSpans() });
     expect(ok.violations).toEqual([]);
     expect(ok.eventsSeen).toBe(1);
     exporter.reset();
-    span([['ml.features', { 'ml.feature.input.amount': 129.5 }], ['ml.features', { 'feature.amount': '1' }], ['ml.feature', {}]]);
-    const kinds = liveCheck({ spans: exporter.getFinishedSpans() }).violations.map((v) => v.kind).sort();
+    span([
+      ['ml.features', { 'ml.feature.input.amount': 129.5 }],
+      ['ml.features', { 'feature.amount': '1' }],
+      ['ml.feature', {}],
+    ]);
+    const kinds = liveCheck({ spans: exporter.getFinishedSpans() })
+      .violations.map((v) => v.kind)
+      .sort();
     expect(kinds).toEqual(['missing_required_attribute', 'unknown_event', 'wrong_type']);
     await provider.shutdown();
   });
@@ -120,8 +156,13 @@ describe('live-check', () => {
       },
     };
     expect(liveCheck({ logs: [good] }).violations).toEqual([]);
-    const bad = { eventName: 'ml.drift.detected', attributes: { 'ml.model.name': 'fraud', 'ml.drift.reference': 'yesterday' } };
-    const kinds = liveCheck({ logs: [bad, { eventName: 'ml.drift.found', attributes: {} }] }).violations.map((v) => v.kind);
+    const bad = {
+      eventName: 'ml.drift.detected',
+      attributes: { 'ml.model.name': 'fraud', 'ml.drift.reference': 'yesterday' },
+    };
+    const kinds = liveCheck({ logs: [bad, { eventName: 'ml.drift.found', attributes: {} }] }).violations.map(
+      (v) => v.kind,
+    );
     expect(kinds).toContain('undefined_enum_value');
     expect(kinds).toContain('unknown_event');
     expect(kinds.filter((k) => k === 'missing_required_attribute')).toHaveLength(5);

@@ -16,7 +16,12 @@ import {
   type ViewOptions,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
 import type { MlMetricProducer } from '@otel-ml/instrumentation';
 
 export interface Point {
@@ -48,7 +53,9 @@ export interface Rig {
 
 let contextManager: AsyncLocalStorageContextManager | undefined;
 
-export function createRig(options: { temporality?: AggregationTemporality; producer?: MlMetricProducer; views?: ViewOptions[] } = {}): Rig {
+export function createRig(
+  options: { temporality?: AggregationTemporality; producer?: MlMetricProducer; views?: ViewOptions[] } = {},
+): Rig {
   if (contextManager === undefined) {
     contextManager = new AsyncLocalStorageContextManager().enable();
     context.setGlobalContextManager(contextManager);
@@ -62,7 +69,11 @@ export function createRig(options: { temporality?: AggregationTemporality; produ
       return { resourceMetrics: { resource: undefined as never, scopeMetrics: [] }, errors: [] };
     },
   };
-  const reader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 3_600_000, metricProducers: [forward] });
+  const reader = new PeriodicExportingMetricReader({
+    exporter: metricExporter,
+    exportIntervalMillis: 3_600_000,
+    metricProducers: [forward],
+  });
   const attach = (p: MlMetricProducer): void => {
     target = p;
     p.bindReader(reader);
@@ -90,7 +101,8 @@ export function createRig(options: { temporality?: AggregationTemporality; produ
           if (name !== undefined && m.descriptor.name !== name) continue;
           for (const dp of m.dataPoints) {
             const histogram = m.dataPointType === DataPointType.HISTOGRAM ? (dp.value as Histogram) : undefined;
-            const exponential = m.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM ? (dp.value as ExponentialHistogram) : undefined;
+            const exponential =
+              m.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM ? (dp.value as ExponentialHistogram) : undefined;
             out.push({
               name: m.descriptor.name,
               unit: m.descriptor.unit,
@@ -99,7 +111,12 @@ export function createRig(options: { temporality?: AggregationTemporality; produ
               attributes: dp.attributes,
               startTime: dp.startTime,
               endTime: dp.endTime,
-              value: histogram !== undefined ? histogram.count : exponential !== undefined ? exponential.count : (dp.value as number),
+              value:
+                histogram !== undefined
+                  ? histogram.count
+                  : exponential !== undefined
+                    ? exponential.count
+                    : (dp.value as number),
               ...(histogram !== undefined ? { histogram } : {}),
               ...(exponential !== undefined ? { exponential } : {}),
             });

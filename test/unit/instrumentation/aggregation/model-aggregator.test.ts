@@ -1,15 +1,38 @@
 import { describe, expect, it } from 'vitest';
-import { assertValidExplicitHistogram, bucketIndex, exponentialAtScale, exponentialIndex, mergeExponential, type BaselineFile, type ExponentialHistogram } from '@otel-ml/conventions';
-import { ModelAggregator, SCORE_BOUNDARIES, type AggregationSnapshot, type ExponentialHistogramPoint, type HistogramPoint, type SumPoint } from '@otel-ml/instrumentation';
+import {
+  assertValidExplicitHistogram,
+  bucketIndex,
+  exponentialAtScale,
+  exponentialIndex,
+  mergeExponential,
+  type BaselineFile,
+  type ExponentialHistogram,
+} from '@otel-ml/conventions';
+import {
+  ModelAggregator,
+  SCORE_BOUNDARIES,
+  type AggregationSnapshot,
+  type ExponentialHistogramPoint,
+  type HistogramPoint,
+  type SumPoint,
+} from '@otel-ml/instrumentation';
 import { BucketLocator } from '../../../../instrumentation/src/aggregation/cells.js';
 
-function hist(snap: AggregationSnapshot, metric: string, attrs: Record<string, string> = {}): HistogramPoint | undefined {
+function hist(
+  snap: AggregationSnapshot,
+  metric: string,
+  attrs: Record<string, string> = {},
+): HistogramPoint | undefined {
   const m = snap.metrics[metric];
   if (m === undefined || m.kind !== 'histogram') return undefined;
   return m.points.find((p) => Object.entries(attrs).every(([k, v]) => p.attributes[k] === v));
 }
 
-function exp(snap: AggregationSnapshot, metric: string, attrs: Record<string, string> = {}): ExponentialHistogramPoint | undefined {
+function exp(
+  snap: AggregationSnapshot,
+  metric: string,
+  attrs: Record<string, string> = {},
+): ExponentialHistogramPoint | undefined {
   const m = snap.metrics[metric + '#exponential'] ?? snap.metrics[metric];
   if (m === undefined || m.kind !== 'exponential_histogram') return undefined;
   return m.points.find((p) => Object.entries(attrs).every(([k, v]) => p.attributes[k] === v));
@@ -118,7 +141,16 @@ describe('ModelAggregator: features', () => {
   it('counts unknown feature names (bounded) without recording their values', () => {
     const agg = binary({ limits: { maxUnknownFeatures: 2 } });
     agg.observe({ features: { amount: 1, country: 'FR', coupon: 'XK-42-secret' } });
-    agg.observe({ features: { amount: 2, country: 'FR', coupon: 'XK-43-secret', promo: 1, referrer: 'a', [`k${'x'.repeat(80)}`]: 1 } });
+    agg.observe({
+      features: {
+        amount: 2,
+        country: 'FR',
+        coupon: 'XK-43-secret',
+        promo: 1,
+        referrer: 'a',
+        [`k${'x'.repeat(80)}`]: 1,
+      },
+    });
     const snap = agg.snapshot();
     expect(snap.stats.unknown_feature).toBe(5);
     expect(sumOf(snap, 'ml.feature.unknown', { 'ml.feature.name': 'coupon' })).toBe(2);
@@ -155,7 +187,9 @@ describe('ModelAggregator: features', () => {
     ]);
     expect(unseen.every((p) => p.attributes['ml.feature.name'] === 'country')).toBe(true);
     // every unseen value still counts as __other__
-    expect(sumOf(snap, 'ml.feature.category.count', { 'ml.feature.name': 'country', 'ml.feature.category': '__other__' })).toBe(30 + 10 + 200 + 2 + 1 + 2);
+    expect(
+      sumOf(snap, 'ml.feature.category.count', { 'ml.feature.name': 'country', 'ml.feature.category': '__other__' }),
+    ).toBe(30 + 10 + 200 + 2 + 1 + 2);
     expect(JSON.stringify(snap)).not.toContain('private.org');
   });
 
@@ -175,7 +209,9 @@ describe('ModelAggregator: features', () => {
     for (const c of ['FR', 'DE', 'US', 'FR', 'GB', 'DE']) agg.observe({ features: { amount: 1, country: c } });
     agg.observe({ features: { amount: 1, country: 'x'.repeat(1000) } });
     const snap = agg.snapshot();
-    const byCat = Object.fromEntries(sums(snap, 'ml.feature.category.count').map((p) => [p.attributes['ml.feature.category'], p.value]));
+    const byCat = Object.fromEntries(
+      sums(snap, 'ml.feature.category.count').map((p) => [p.attributes['ml.feature.category'], p.value]),
+    );
     expect(byCat).toEqual({ FR: 2, DE: 2, __other__: 3 });
     expect(snap.stats.string_too_long).toBe(1);
   });
@@ -187,7 +223,13 @@ describe('ModelAggregator: features', () => {
       createdAt: '2026-01-01T00:00:00Z',
       source: { rows: 10, sha256: '00' },
       features: {
-        amount: { type: 'numeric', boundaries: [1, 2, 3], decileBoundaries: [2], histogram: { boundaries: [1, 2, 3], counts: [1, 1, 1, 1], count: 4, sum: 8 }, missing: 0 },
+        amount: {
+          type: 'numeric',
+          boundaries: [1, 2, 3],
+          decileBoundaries: [2],
+          histogram: { boundaries: [1, 2, 3], counts: [1, 1, 1, 1], count: 4, sum: 8 },
+          missing: 0,
+        },
         country: { type: 'categorical', categories: ['FR', 'DE'], counts: { FR: 5, DE: 4, __other__: 1 }, missing: 0 },
       },
     };
@@ -209,7 +251,14 @@ describe('ModelAggregator: features', () => {
 
   it('uses explicit boundaries only from the spec; invalid ones are reported and give an exponential histogram', () => {
     const issues: string[] = [];
-    const agg = new ModelAggregator({ model: { name: 'm', task: 'regression' }, features: [{ name: 'x', type: 'numeric', boundaries: [3, 1] }, { name: 'y', type: 'numeric', boundaries: [0, 1] }], onIssue: (k, d) => issues.push(`${k}: ${d}`) });
+    const agg = new ModelAggregator({
+      model: { name: 'm', task: 'regression' },
+      features: [
+        { name: 'x', type: 'numeric', boundaries: [3, 1] },
+        { name: 'y', type: 'numeric', boundaries: [0, 1] },
+      ],
+      onIssue: (k, d) => issues.push(`${k}: ${d}`),
+    });
     expect(issues.some((i) => i.startsWith('invalid_input: feature x'))).toBe(true);
     agg.observe({ features: { x: 0.5, y: 0.5 } });
     const snap = agg.snapshot();
@@ -220,7 +269,11 @@ describe('ModelAggregator: features', () => {
   });
 
   it('lowers the scale as values arrive, within exponentialMaxBuckets, with negative values and zeros', () => {
-    const agg = new ModelAggregator({ model: { name: 'm', task: 'regression' }, features: [{ name: 'x', type: 'numeric' }], exponentialMaxBuckets: 20 });
+    const agg = new ModelAggregator({
+      model: { name: 'm', task: 'regression' },
+      features: [{ name: 'x', type: 'numeric' }],
+      exponentialMaxBuckets: 20,
+    });
     const values = [-8, -0.5, 0, 0, 1, 2, 4, 1000];
     for (const x of values) agg.observe({ features: { x } });
     const e = exp(agg.snapshot(), 'ml.feature.value')!.histogram;
@@ -231,7 +284,12 @@ describe('ModelAggregator: features', () => {
     expect(e.negative.bucketCounts.reduce((a, b) => a + b, 0)).toBe(2);
     expect(e.positive.offset).toBe(exponentialIndex(1, 0));
     expect([e.min, e.max, e.count]).toEqual([-8, 1000, 8]);
-    const bad = new ModelAggregator({ model: { name: 'm', task: 'regression' }, features: [{ name: 'x', type: 'numeric' }], exponentialMaxBuckets: 1.5, onIssue: () => undefined });
+    const bad = new ModelAggregator({
+      model: { name: 'm', task: 'regression' },
+      features: [{ name: 'x', type: 'numeric' }],
+      exponentialMaxBuckets: 1.5,
+      onIssue: () => undefined,
+    });
     expect(bad.stats.invalid_input).toBe(1);
   });
 });
@@ -274,7 +332,10 @@ describe('ModelAggregator: outputs', () => {
   });
 
   it('records one score histogram per class for multiclass models and argmax classes, bounded', () => {
-    const agg = new ModelAggregator({ model: { name: 'm', task: 'multiclass_classification' }, classes: ['cat', 'dog', 'bird'] });
+    const agg = new ModelAggregator({
+      model: { name: 'm', task: 'multiclass_classification' },
+      classes: ['cat', 'dog', 'bird'],
+    });
     agg.observe({ scores: [0.7, 0.2, 0.1] });
     agg.observe({ scores: { cat: 0.1, dog: 0.8, bird: 0.1 } });
     agg.observe({ scores: [0.1, 0.1, 0.8], prediction: 'dog' });
@@ -284,9 +345,14 @@ describe('ModelAggregator: outputs', () => {
     expect(sumOf(snap, 'ml.predictions', { 'ml.prediction.class': 'cat' })).toBe(1);
     expect(sumOf(snap, 'ml.predictions', { 'ml.prediction.class': 'dog' })).toBe(2);
 
-    const bounded = new ModelAggregator({ model: { name: 'm', task: 'multiclass_classification' }, limits: { maxClasses: 2 } });
+    const bounded = new ModelAggregator({
+      model: { name: 'm', task: 'multiclass_classification' },
+      limits: { maxClasses: 2 },
+    });
     for (const p of ['a', 'b', 'c', 'd']) bounded.observe({ prediction: p });
-    expect(sums(bounded.snapshot(), 'ml.predictions').map((p) => [p.attributes['ml.prediction.class'], p.value])).toEqual([
+    expect(
+      sums(bounded.snapshot(), 'ml.predictions').map((p) => [p.attributes['ml.prediction.class'], p.value]),
+    ).toEqual([
       ['a', 1],
       ['b', 1],
       ['__other__', 2],
@@ -335,7 +401,9 @@ describe('ModelAggregator: outcomes', () => {
     const agg = new ModelAggregator({ model: { name: 'm', task: 'multiclass_classification' }, classes: ['a', 'b'] });
     agg.recordOutcome({ scores: [0.3, 0.7], label: 'a' });
     const snap = agg.snapshot();
-    expect(hist(snap, 'ml.outcome.score', { 'ml.prediction.class': 'b', 'ml.outcome.label': 'a' })!.histogram.sum).toBeCloseTo(0.7);
+    expect(
+      hist(snap, 'ml.outcome.score', { 'ml.prediction.class': 'b', 'ml.outcome.label': 'a' })!.histogram.sum,
+    ).toBeCloseTo(0.7);
     expect(sumOf(snap, 'ml.outcomes', { 'ml.prediction.class': 'b', 'ml.outcome.label': 'a' })).toBe(1);
   });
 
@@ -357,7 +425,10 @@ describe('ModelAggregator: outcomes', () => {
     expect(abs.sum / abs.count).toBe(mae);
     expect(Math.sqrt(sq.sum / sq.count)).toBe(rmse);
     const signed = hist(snap, 'ml.outcome.error')!.histogram;
-    expect(signed.sum).toBeCloseTo(errs.reduce((a, e) => a + e, 0), 12);
+    expect(signed.sum).toBeCloseTo(
+      errs.reduce((a, e) => a + e, 0),
+      12,
+    );
     expect(signed.min).toBe(-2);
     expect(sumOf(snap, 'ml.outcomes')).toBe(4);
   });
@@ -454,11 +525,20 @@ describe('ModelAggregator: slices, roles, limits, snapshots', () => {
 
   it('delta snapshots of an exponential series stay exact when the scale is lowered between reads', () => {
     let now = 1_000;
-    const agg = new ModelAggregator({ model: { name: 'm', task: 'regression' }, features: [{ name: 'x', type: 'numeric' }], exponentialMaxBuckets: 40, clock: () => now });
+    const agg = new ModelAggregator({
+      model: { name: 'm', task: 'regression' },
+      features: [{ name: 'x', type: 'numeric' }],
+      exponentialMaxBuckets: 40,
+      clock: () => now,
+    });
     const cursor = agg.createDeltaCursor();
     let seed = 3;
-    const rand = (): number => ((seed = (seed * 48271) % 2147483647) / 2147483647);
-    const batches = [Array.from({ length: 200 }, () => 1 + rand()), Array.from({ length: 200 }, () => (rand() - 0.3) * 5000), [0, 0, -1e-9]];
+    const rand = (): number => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const batches = [
+      Array.from({ length: 200 }, () => 1 + rand()),
+      Array.from({ length: 200 }, () => (rand() - 0.3) * 5000),
+      [0, 0, -1e-9],
+    ];
     const deltas: ExponentialHistogram[] = [];
     const scales: number[] = [];
     for (const batch of batches) {
@@ -478,7 +558,11 @@ describe('ModelAggregator: slices, roles, limits, snapshots', () => {
     expect(merged.negative).toEqual(total.negative);
     expect([merged.zeroCount, merged.count]).toEqual([total.zeroCount, total.count]);
     // each delta is exactly the values of its own interval at that scale
-    const alone = new ModelAggregator({ model: { name: 'm', task: 'regression' }, features: [{ name: 'x', type: 'numeric' }], exponentialMaxBuckets: 100_000 });
+    const alone = new ModelAggregator({
+      model: { name: 'm', task: 'regression' },
+      features: [{ name: 'x', type: 'numeric' }],
+      exponentialMaxBuckets: 100_000,
+    });
     for (const x of batches[1]!) alone.observe({ features: { x } });
     const own = exp(alone.snapshot(), 'ml.feature.value')!.histogram;
     expect(exponentialAtScale(own, deltas[1]!.scale).positive).toEqual(deltas[1]!.positive);
@@ -490,7 +574,17 @@ describe('ModelAggregator: slices, roles, limits, snapshots', () => {
 
   it('never throws on garbage input', () => {
     const agg = binary({ slices: ['r'] });
-    const bad: unknown[] = [null, undefined, 42, 'row', { features: 'x' }, { features: { amount: Symbol('s') } }, { scores: 'x' }, { slices: null }, { slices: { r: { toString: null } } }];
+    const bad: unknown[] = [
+      null,
+      undefined,
+      42,
+      'row',
+      { features: 'x' },
+      { features: { amount: Symbol('s') } },
+      { scores: 'x' },
+      { slices: null },
+      { slices: { r: { toString: null } } },
+    ];
     for (const b of bad) expect(() => agg.observe(b as never)).not.toThrow();
     for (const b of bad) expect(() => agg.recordOutcome(b as never)).not.toThrow();
     expect(() => agg.recordBusinessValue(null as never, 'x' as never)).not.toThrow();

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { projectionDirections } from '@otel-ml/conventions';
-import { ModelAggregator, type AggregationSnapshot, type FeatureSpec, type HistogramPoint } from '@otel-ml/instrumentation';
+import {
+  ModelAggregator,
+  type AggregationSnapshot,
+  type FeatureSpec,
+  type HistogramPoint,
+} from '@otel-ml/instrumentation';
 
 const FEATURES: FeatureSpec[] = [
   { name: 'a', type: 'numeric' },
@@ -15,7 +20,11 @@ function points(snap: AggregationSnapshot): HistogramPoint[] {
 
 describe('ModelAggregator projections (ml.feature.projection)', () => {
   it('records k histograms of u_i . z with the given standardization, array and object rows alike', () => {
-    const agg = new ModelAggregator({ model: { name: 'm', task: 'regression' }, features: FEATURES, projections: { count: 3, seed: 5, center: { a: 10, b: -1 }, scale: { a: 2, b: 4 } } });
+    const agg = new ModelAggregator({
+      model: { name: 'm', task: 'regression' },
+      features: FEATURES,
+      projections: { count: 3, seed: 5, center: { a: 10, b: -1 }, scale: { a: 2, b: 4 } },
+    });
     agg.observe({ features: [12, 3, 'x'], prediction: 1 });
     agg.observe({ features: { a: 12, b: 3, c: 'y' }, prediction: 1 });
     const pts = points(agg.snapshot());
@@ -32,7 +41,11 @@ describe('ModelAggregator projections (ml.feature.projection)', () => {
   });
 
   it('skips rows with a missing or non-numeric projected feature', () => {
-    const agg = new ModelAggregator({ model: { name: 'm', task: 'regression' }, features: FEATURES, projections: { count: 2, center: { a: 0, b: 0 }, scale: { a: 1, b: 1 } } });
+    const agg = new ModelAggregator({
+      model: { name: 'm', task: 'regression' },
+      features: FEATURES,
+      projections: { count: 2, center: { a: 0, b: 0 }, scale: { a: 1, b: 1 } },
+    });
     agg.observe({ features: { a: 1, c: 'x' }, prediction: 1 });
     agg.observe({ features: [1, 'oops'], prediction: 1 });
     agg.observe({ features: [1, null], prediction: 1 });
@@ -42,8 +55,17 @@ describe('ModelAggregator projections (ml.feature.projection)', () => {
   });
 
   it('learns the standardization from the first learnRows complete rows, then projects', () => {
-    const agg = new ModelAggregator({ model: { name: 'm', task: 'regression' }, features: FEATURES, projections: { count: 2, learnRows: 4 } });
-    const rows = [[1, 10], [3, 10], [5, 20], [7, 20]];
+    const agg = new ModelAggregator({
+      model: { name: 'm', task: 'regression' },
+      features: FEATURES,
+      projections: { count: 2, learnRows: 4 },
+    });
+    const rows = [
+      [1, 10],
+      [3, 10],
+      [5, 20],
+      [7, 20],
+    ];
     for (const r of rows) agg.observe({ features: r, prediction: 0 });
     expect(points(agg.snapshot())).toHaveLength(0);
     const b = agg.projectionBasis!;
@@ -58,12 +80,24 @@ describe('ModelAggregator projections (ml.feature.projection)', () => {
 
   it('a bad projections option is reported and disables the projections only', () => {
     const issues: string[] = [];
-    const agg = new ModelAggregator({ model: { name: 'm', task: 'regression' }, features: FEATURES, projections: { count: 0 }, onIssue: (_k, d) => issues.push(d) });
+    const agg = new ModelAggregator({
+      model: { name: 'm', task: 'regression' },
+      features: FEATURES,
+      projections: { count: 0 },
+      onIssue: (_k, d) => issues.push(d),
+    });
     agg.observe({ features: [1, 2, 'x'], prediction: 1 });
     expect(issues.some((d) => d.startsWith('projections disabled'))).toBe(true);
     expect(points(agg.snapshot())).toHaveLength(0);
-    expect(agg.snapshot().metrics['ml.feature.value_exponential'] ?? agg.snapshot().metrics['ml.feature.value']).toBeDefined();
-    const one = new ModelAggregator({ model: { name: 'm', task: 'regression' }, features: FEATURES, projections: { features: ['a'] }, onIssue: (_k, d) => issues.push(d) });
+    expect(
+      agg.snapshot().metrics['ml.feature.value_exponential'] ?? agg.snapshot().metrics['ml.feature.value'],
+    ).toBeDefined();
+    const one = new ModelAggregator({
+      model: { name: 'm', task: 'regression' },
+      features: FEATURES,
+      projections: { features: ['a'] },
+      onIssue: (_k, d) => issues.push(d),
+    });
     expect(one.projectionBasis).toBeUndefined();
     expect(issues.some((d) => d.includes('at least two numeric features'))).toBe(true);
   });
@@ -72,7 +106,12 @@ describe('ModelAggregator projections (ml.feature.projection)', () => {
 describe('projections of an embedding vector', () => {
   it('records only the projections of `embedding`, with its own basis; a vector of the wrong length is counted', () => {
     const issues: string[] = [];
-    const agg = new ModelAggregator({ model: { name: 'm', task: 'regression' }, features: FEATURES, projections: { count: 4, seed: 9, embedding: { dimension: 3 }, center: [0, 0, 0], scale: [1, 1, 2] }, onIssue: (_k, d) => issues.push(d) });
+    const agg = new ModelAggregator({
+      model: { name: 'm', task: 'regression' },
+      features: FEATURES,
+      projections: { count: 4, seed: 9, embedding: { dimension: 3 }, center: [0, 0, 0], scale: [1, 1, 2] },
+      onIssue: (_k, d) => issues.push(d),
+    });
     agg.observe({ features: [1, 2, 'x'], embedding: Float32Array.from([1, 0, 2]), prediction: 0 });
     agg.observe({ features: [1, 2, 'x'], embedding: [1, 0], prediction: 0 });
     const pts = points(agg.snapshot());

@@ -1,6 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { AggregationTemporality, DataPointType, InMemoryMetricExporter, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  DataPointType,
+  InMemoryMetricExporter,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { liveCheck } from '@otel-ml/conventions/live-check';
 import { createMlMetricProducer, createModelMonitor } from '@otel-ml/instrumentation';
@@ -10,7 +15,11 @@ import { createMlMetricProducer, createModelMonitor } from '@otel-ml/instrumenta
 const metricExporter = new InMemoryMetricExporter(AggregationTemporality.DELTA);
 const spanExporter = new InMemorySpanExporter();
 const producer = createMlMetricProducer();
-const reader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 3_600_000, metricProducers: [producer] });
+const reader = new PeriodicExportingMetricReader({
+  exporter: metricExporter,
+  exportIntervalMillis: 3_600_000,
+  metricProducers: [producer],
+});
 producer.bindReader(reader);
 const sdk = new NodeSDK({
   serviceName: 'scoring-api',
@@ -25,8 +34,14 @@ afterAll(async () => {
 
 describe('NodeSDK registration', () => {
   it('exports the monitor metrics with the SDK resource and the exporter temporality, and spans to the global provider', async () => {
-    const monitor = createModelMonitor({ model: { name: 'fraud', version: '1', task: 'binary_classification' }, features: [{ name: 'amount', type: 'numeric' }] });
-    const predict = monitor.wrap((amount: number) => amount / 100, { inputs: (amount) => [{ amount }], outputs: (score) => [{ score }] });
+    const monitor = createModelMonitor({
+      model: { name: 'fraud', version: '1', task: 'binary_classification' },
+      features: [{ name: 'amount', type: 'numeric' }],
+    });
+    const predict = monitor.wrap((amount: number) => amount / 100, {
+      inputs: (amount) => [{ amount }],
+      outputs: (score) => [{ score }],
+    });
     expect(predict(42)).toBe(0.42);
     await reader.forceFlush();
     const exported = metricExporter.getMetrics();

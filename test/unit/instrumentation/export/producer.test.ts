@@ -1,7 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AggregationTemporality } from '@opentelemetry/sdk-metrics';
 import { liveCheck } from '@otel-ml/conventions/live-check';
-import { createModelMonitor, EXPONENTIAL_METER_NAME, METRIC_DEFINITIONS, MlMetricProducer, mlFeatureValueView, type ModelMonitor, type ModelMonitorOptions } from '@otel-ml/instrumentation';
+import {
+  createModelMonitor,
+  EXPONENTIAL_METER_NAME,
+  METRIC_DEFINITIONS,
+  MlMetricProducer,
+  mlFeatureValueView,
+  type ModelMonitor,
+  type ModelMonitorOptions,
+} from '@otel-ml/instrumentation';
 import { createRig, settle, type Point, type Rig } from '../helpers.js';
 
 const rigs: Rig[] = [];
@@ -41,7 +49,13 @@ async function drive(monitor: ModelMonitor): Promise<void> {
   for (let i = 0; i < 300; i++) {
     const id = monitor.observe({
       // row 5: a value of the wrong type and an undeclared feature; plans beyond maxCategories are unseen categories
-      features: { tenure: Math.floor(rand() * 60), spend: rand() * 700, age: i % 7 === 0 ? null : 18 + rand() * 60, plan: plans[i % plans.length], ...(i === 5 ? { tenure: 'n/a', coupon: 'X1' } : {}) },
+      features: {
+        tenure: Math.floor(rand() * 60),
+        spend: rand() * 700,
+        age: i % 7 === 0 ? null : 18 + rand() * 60,
+        plan: plans[i % plans.length],
+        ...(i === 5 ? { tenure: 'n/a', coupon: 'X1' } : {}),
+      },
       score: Math.round(rand() * 1000) / 1000,
       slices: { region: i % 3 === 0 ? 'eu' : 'us' },
       attributions: { tenure: rand() - 0.5 },
@@ -90,13 +104,35 @@ function comparable(points: readonly Point[]): Map<string, unknown> {
     const timing = p.name === 'ml.inference.duration';
     const e = p.exponential;
     if (e !== undefined) {
-      out.set(key(p), { unit: p.unit, scale: e.scale, zeroCount: e.zeroCount, positive: trimmed(e.positive), negative: trimmed(e.negative), count: e.count, sum: e.sum, min: e.min, max: e.max });
+      out.set(key(p), {
+        unit: p.unit,
+        scale: e.scale,
+        zeroCount: e.zeroCount,
+        positive: trimmed(e.positive),
+        negative: trimmed(e.negative),
+        count: e.count,
+        sum: e.sum,
+        min: e.min,
+        max: e.max,
+      });
       continue;
     }
     out.set(
       key(p),
       p.histogram
-        ? { unit: p.unit, boundaries: p.histogram.buckets.boundaries, ...(timing ? { count: p.histogram.count } : { counts: p.histogram.buckets.counts, count: p.histogram.count, sum: p.histogram.sum, min: p.histogram.min, max: p.histogram.max }) }
+        ? {
+            unit: p.unit,
+            boundaries: p.histogram.buckets.boundaries,
+            ...(timing
+              ? { count: p.histogram.count }
+              : {
+                  counts: p.histogram.buckets.counts,
+                  count: p.histogram.count,
+                  sum: p.histogram.sum,
+                  min: p.histogram.min,
+                  max: p.histogram.max,
+                }),
+          }
         : { unit: p.unit, value: p.value },
     );
   }
@@ -124,7 +160,13 @@ describe('export paths', () => {
     for (const [k, v] of a) expect(b.get(k), k).toEqual(v);
 
     // regression outputs, and the projections of joint drift (opt-in: `projections`), are not recorded here
-    const notRecorded = new Set(['ml.prediction.value', 'ml.outcome.error', 'ml.outcome.error.absolute', 'ml.outcome.error.squared', 'ml.feature.projection']);
+    const notRecorded = new Set([
+      'ml.prediction.value',
+      'ml.outcome.error',
+      'ml.outcome.error.absolute',
+      'ml.outcome.error.squared',
+      'ml.feature.projection',
+    ]);
     const names = new Set(fromProducer.map((p) => p.name));
     for (const def of METRIC_DEFINITIONS) expect(names.has(def.name), def.name).toBe(!notRecorded.has(def.name));
     const kinds = new Map(fromProducer.map((p) => [p.name, p.histogram || p.exponential ? 'histogram' : 'sum']));
@@ -132,8 +174,12 @@ describe('export paths', () => {
     // features with boundaries are explicit, the one without is exponential, on both paths
     for (const points of [fromProducer, fromInstruments]) {
       const fv = points.filter((p) => p.name === 'ml.feature.value');
-      expect(new Set(fv.filter((p) => p.exponential).map((p) => p.attributes['ml.feature.name']))).toEqual(new Set(['age']));
-      expect(new Set(fv.filter((p) => p.histogram).map((p) => p.attributes['ml.feature.name']))).toEqual(new Set(['tenure', 'spend']));
+      expect(new Set(fv.filter((p) => p.exponential).map((p) => p.attributes['ml.feature.name']))).toEqual(
+        new Set(['age']),
+      );
+      expect(new Set(fv.filter((p) => p.histogram).map((p) => p.attributes['ml.feature.name']))).toEqual(
+        new Set(['tenure', 'spend']),
+      );
     }
 
     for (const rig of [producerRig, instrumentRig]) {
@@ -147,7 +193,12 @@ describe('export paths', () => {
     const run = async (exportMode: 'producer' | 'instruments'): Promise<Map<string, unknown>> => {
       const rig = createRig();
       rigs.push(rig);
-      const m = createModelMonitor({ model: { name: 'price', task: 'regression' }, exportMode, meterProvider: rig.meterProvider, valueBoundaries: [0, 10, 100] });
+      const m = createModelMonitor({
+        model: { name: 'price', task: 'regression' },
+        exportMode,
+        meterProvider: rig.meterProvider,
+        valueBoundaries: [0, 10, 100],
+      });
       monitors.push(m);
       if (exportMode === 'producer') rig.attach(m.metricProducer);
       for (let i = 0; i < 50; i++) {
@@ -158,7 +209,13 @@ describe('export paths', () => {
       const rm = await rig.flush();
       const report = liveCheck({ metrics: [rm] });
       expect(report.violations).toEqual([]);
-      for (const name of ['ml.prediction.value', 'ml.outcome.error', 'ml.outcome.error.absolute', 'ml.outcome.error.squared']) expect(report.metricsSeen[name], name).toBeGreaterThan(0);
+      for (const name of [
+        'ml.prediction.value',
+        'ml.outcome.error',
+        'ml.outcome.error.absolute',
+        'ml.outcome.error.squared',
+      ])
+        expect(report.metricsSeen[name], name).toBeGreaterThan(0);
       return comparable(rig.points(rm).filter((p) => p.name !== 'ml.outcome.delay'));
     };
     const a = await run('producer');
@@ -170,7 +227,11 @@ describe('export paths', () => {
   it('exports exponential histograms as explicit ones with the same buckets for readers that need them (Prometheus text)', async () => {
     const rig = createRig();
     rigs.push(rig);
-    const m = createModelMonitor({ model: { name: 'p', task: 'regression' }, features: [{ name: 'x', type: 'numeric' }], exponentialMaxBuckets: 20 });
+    const m = createModelMonitor({
+      model: { name: 'p', task: 'regression' },
+      features: [{ name: 'x', type: 'numeric' }],
+      exponentialMaxBuckets: 20,
+    });
     monitors.push(m);
     rig.attach(new MlMetricProducer(() => [{ aggregator: m.aggregator! }], { exponentialAsExplicit: true }));
     const values = [-3, 0, 0.5, 1, 2, 7.5, 100];
@@ -183,19 +244,28 @@ describe('export paths', () => {
     expect(p!.histogram!.count).toBe(values.length);
     expect([p!.histogram!.min, p!.histogram!.max]).toEqual([-3, 100]);
     // one explicit bucket per non-empty exponential bucket (and the zero bucket), each value in its own here
-    const nonEmpty = [...h.positive.bucketCounts, ...h.negative.bucketCounts].filter((c) => c > 0).length + (h.zeroCount > 0 ? 1 : 0);
+    const nonEmpty =
+      [...h.positive.bucketCounts, ...h.negative.bucketCounts].filter((c) => c > 0).length + (h.zeroCount > 0 ? 1 : 0);
     expect(p!.histogram!.buckets.counts.filter((c) => c > 0)).toHaveLength(nonEmpty);
     expect(p!.histogram!.buckets.counts.reduce((a, b) => a + b, 0)).toBe(values.length);
     for (const v of values) {
       const i = p!.histogram!.buckets.boundaries.findIndex((b) => v <= b);
-      expect(p!.histogram!.buckets.counts[i < 0 ? p!.histogram!.buckets.counts.length - 1 : i], `value ${v}`).toBeGreaterThanOrEqual(1);
+      expect(
+        p!.histogram!.buckets.counts[i < 0 ? p!.histogram!.buckets.counts.length - 1 : i],
+        `value ${v}`,
+      ).toBeGreaterThanOrEqual(1);
     }
   });
 
   it('the instrument fallback cannot export negative histogram values and says so', async () => {
     const rig = createRig();
     rigs.push(rig);
-    const m = createModelMonitor({ model: { name: 'neg', task: 'regression' }, features: [{ name: 'x', type: 'numeric', boundaries: [-1, 0, 1] }], exportMode: 'instruments', meterProvider: rig.meterProvider });
+    const m = createModelMonitor({
+      model: { name: 'neg', task: 'regression' },
+      features: [{ name: 'x', type: 'numeric', boundaries: [-1, 0, 1] }],
+      exportMode: 'instruments',
+      meterProvider: rig.meterProvider,
+    });
     monitors.push(m);
     m.observe({ features: { x: -0.5 }, prediction: 1 });
     m.observe({ features: { x: 0.5 }, prediction: 1 });
@@ -216,12 +286,17 @@ describe('export paths', () => {
     let sum = 0;
     for (let round = 0; round < 3; round++) {
       for (let i = 0; i < 10 * (round + 1); i++) m.observe({ features: { tenure: i }, score: 0.5 });
-      const pts = deltaRig.points(await deltaRig.flush(), 'ml.feature.value').filter((p) => p.attributes['ml.feature.name'] === 'tenure');
+      const pts = deltaRig
+        .points(await deltaRig.flush(), 'ml.feature.value')
+        .filter((p) => p.attributes['ml.feature.name'] === 'tenure');
       expect(pts.every((p) => p.temporality === AggregationTemporality.DELTA)).toBe(true);
       sum += pts.reduce((a, p) => a + p.value, 0);
     }
     expect(sum).toBe(60);
     const snap = m.snapshot()!.metrics['ml.feature.value']!;
-    expect(snap.kind === 'histogram' && snap.points.find((p) => p.attributes['ml.feature.name'] === 'tenure')!.histogram.count).toBe(60);
+    expect(
+      snap.kind === 'histogram' &&
+        snap.points.find((p) => p.attributes['ml.feature.name'] === 'tenure')!.histogram.count,
+    ).toBe(60);
   });
 });

@@ -10,8 +10,23 @@ import { createModelMonitor, type ModelMonitor, type ModelMonitorOptions } from 
 import { createRig, settle, total, where, type Rig } from '../helpers.js';
 
 /** The sdk-metrics exponential point as the conventions' type. */
-function rig2conv(e: { scale: number; zeroCount: number; positive: { offset: number; bucketCounts: number[] }; negative: { offset: number; bucketCounts: number[] }; count: number; sum?: number }): ExponentialHistogram {
-  return { scale: e.scale, zeroCount: e.zeroCount, zeroThreshold: 0, positive: e.positive, negative: e.negative, count: e.count, sum: e.sum ?? Number.NaN };
+function rig2conv(e: {
+  scale: number;
+  zeroCount: number;
+  positive: { offset: number; bucketCounts: number[] };
+  negative: { offset: number; bucketCounts: number[] };
+  count: number;
+  sum?: number;
+}): ExponentialHistogram {
+  return {
+    scale: e.scale,
+    zeroCount: e.zeroCount,
+    zeroThreshold: 0,
+    positive: e.positive,
+    negative: e.negative,
+    count: e.count,
+    sum: e.sum ?? Number.NaN,
+  };
 }
 
 const FEATURES = [
@@ -21,7 +36,10 @@ const FEATURES = [
 
 const open: { monitor: ModelMonitor; rig: Rig }[] = [];
 
-function setup(extra: Partial<ModelMonitorOptions> = {}, temporality?: AggregationTemporality): { monitor: ModelMonitor; rig: Rig } {
+function setup(
+  extra: Partial<ModelMonitorOptions> = {},
+  temporality?: AggregationTemporality,
+): { monitor: ModelMonitor; rig: Rig } {
   const rig = createRig(temporality !== undefined ? { temporality } : {});
   const monitor = createModelMonitor({
     model: { name: 'fraud', version: '2', task: 'binary_classification', framework: 'custom' },
@@ -66,19 +84,36 @@ describe('createModelMonitor: observe and export through the MetricProducer', ()
     expect(fv.histogram!.buckets.boundaries).toEqual([0, 10, 100, 1000]);
     expect(fv.histogram!.buckets.counts).toEqual([0, 1, 1, 0, 0]);
     expect(fv.histogram!.sum).toBeCloseTo(49.123456);
-    expect(fv.attributes).toMatchObject({ 'ml.model.name': 'fraud', 'ml.model.version': '2', 'ml.model.task': 'binary_classification', 'ml.deployment.role': 'primary' });
+    expect(fv.attributes).toMatchObject({
+      'ml.model.name': 'fraud',
+      'ml.model.version': '2',
+      'ml.model.task': 'binary_classification',
+      'ml.deployment.role': 'primary',
+    });
     expect(fv.scope).toBe('@otel-ml/instrumentation');
     expect(fv.temporality).toBe(AggregationTemporality.CUMULATIVE);
     expect(fv.startTime[0]).toBeGreaterThan(1_600_000_000);
     expect(fv.endTime[0] * 1e9 + fv.endTime[1]).toBeGreaterThanOrEqual(fv.startTime[0] * 1e9 + fv.startTime[1]);
     expect(total(where(rig.points(rm, 'ml.predictions'), {}))).toBe(2);
-    expect(total(rig.points(rm, 'ml.feature.missing').filter((p) => p.attributes['ml.feature.name'] === 'country'))).toBe(1);
+    expect(
+      total(rig.points(rm, 'ml.feature.missing').filter((p) => p.attributes['ml.feature.name'] === 'country')),
+    ).toBe(1);
     expect(rig.points(rm, 'ml.prediction.score')[0]!.unit).toBe('1');
-    const serialized = JSON.stringify(rm.scopeMetrics.map((s) => s.metrics.map((m) => m.dataPoints.map((d) => d.attributes))));
+    const serialized = JSON.stringify(
+      rm.scopeMetrics.map((s) => s.metrics.map((m) => m.dataPoints.map((d) => d.attributes))),
+    );
     for (const raw of [id, 'req-123', '42.123456', '0.8765', '0.1234']) expect(serialized).not.toContain(raw);
     const report = liveCheck({ metrics: [rm] });
     expect(report.violations).toEqual([]);
-    expect(Object.keys(report.metricsSeen)).toEqual(expect.arrayContaining(['ml.feature.value', 'ml.predictions', 'ml.prediction.score', 'ml.feature.missing', 'ml.feature.category.count']));
+    expect(Object.keys(report.metricsSeen)).toEqual(
+      expect.arrayContaining([
+        'ml.feature.value',
+        'ml.predictions',
+        'ml.prediction.score',
+        'ml.feature.missing',
+        'ml.feature.category.count',
+      ]),
+    );
   });
 
   it('follows the reader temporality: delta points cover the interval since the previous collection', async () => {
@@ -112,7 +147,8 @@ describe('createModelMonitor: observe and export through the MetricProducer', ()
     const names = async (): Promise<string[]> => {
       const { resourceMetrics } = await producer.collect();
       const models = new Set<string>();
-      for (const sm of resourceMetrics.scopeMetrics) for (const m of sm.metrics) for (const dp of m.dataPoints) models.add(String(dp.attributes['ml.model.name']));
+      for (const sm of resourceMetrics.scopeMetrics)
+        for (const m of sm.metrics) for (const dp of m.dataPoints) models.add(String(dp.attributes['ml.model.name']));
       return [...models].sort();
     };
     expect(await names()).toEqual(expect.arrayContaining(['model-a', 'model-b']));
@@ -135,8 +171,12 @@ describe('createModelMonitor: outcomes', () => {
     expect(monitor.recordOutcome(a, 0)).toBe(true);
     expect(monitor.recordOutcome('order-7', true)).toBe(true);
     const rm = await rig.flush();
-    expect(total(where(rig.points(rm, 'ml.outcomes'), { 'ml.prediction.class': '1', 'ml.outcome.label': '0' }))).toBe(1);
-    expect(total(where(rig.points(rm, 'ml.outcomes'), { 'ml.prediction.class': '0', 'ml.outcome.label': '1' }))).toBe(1);
+    expect(total(where(rig.points(rm, 'ml.outcomes'), { 'ml.prediction.class': '1', 'ml.outcome.label': '0' }))).toBe(
+      1,
+    );
+    expect(total(where(rig.points(rm, 'ml.outcomes'), { 'ml.prediction.class': '0', 'ml.outcome.label': '1' }))).toBe(
+      1,
+    );
     const os = where(rig.points(rm, 'ml.outcome.score'), { 'ml.outcome.label': '0' })[0]!;
     expect(os.histogram!.sum).toBeCloseTo(0.9);
     const delay = rig.points(rm, 'ml.outcome.delay')[0]!;
@@ -162,7 +202,9 @@ describe('createModelMonitor: outcomes', () => {
     now = 120_000;
     expect(monitor.recordOutcome(second, 1)).toBe(false); // expired
     const rm = await rig.flush();
-    const byReason = Object.fromEntries(rig.points(rm, 'ml.outcome.unmatched').map((p) => [p.attributes['ml.outcome.unmatched.reason'], p.value]));
+    const byReason = Object.fromEntries(
+      rig.points(rm, 'ml.outcome.unmatched').map((p) => [p.attributes['ml.outcome.unmatched.reason'], p.value]),
+    );
     expect(byReason).toEqual({ evicted: 2, unknown_id: 1, duplicate: 1, expired: 1 });
     expect(liveCheck({ metrics: [rm] }).violations).toEqual([]);
   });
@@ -248,7 +290,10 @@ describe('createModelMonitor: wrap', () => {
         await new Promise((r) => setTimeout(r, 5));
         return rows.map((r) => r / 100);
       },
-      { inputs: (rows) => rows.map((amount) => ({ amount, country: 'DE' })), outputs: (scores) => scores.map((score) => ({ score })) },
+      {
+        inputs: (rows) => rows.map((amount) => ({ amount, country: 'DE' })),
+        outputs: (scores) => scores.map((score) => ({ score })),
+      },
     );
     expect(await predict([10, 20, 90])).toEqual([0.1, 0.2, 0.9]);
     const spans = rig.spans();
@@ -271,9 +316,12 @@ describe('createModelMonitor: wrap', () => {
       override name = 'ModelError';
     }
     const boom = new ModelError('bad tensor');
-    const syncFn = monitor.wrap((_rows: number[]) => {
-      throw boom;
-    }, { inputs: (rows) => rows.map((amount) => ({ amount })) });
+    const syncFn = monitor.wrap(
+      (_rows: number[]) => {
+        throw boom;
+      },
+      { inputs: (rows) => rows.map((amount) => ({ amount })) },
+    );
     let caught: unknown;
     try {
       syncFn([1, 2]);
@@ -341,11 +389,19 @@ describe('createModelMonitor: wrap', () => {
 
   it('puts the top class and its score on one-row spans of multiclass models', () => {
     const { rig } = setup();
-    const mc = createModelMonitor({ model: { name: 'species', task: 'multiclass_classification' }, classes: ['a', 'b', 'c'], tracerProvider: rig.tracerProvider });
+    const mc = createModelMonitor({
+      model: { name: 'species', task: 'multiclass_classification' },
+      classes: ['a', 'b', 'c'],
+      tracerProvider: rig.tracerProvider,
+    });
     open.push({ monitor: mc, rig: createRig() });
     mc.wrap(() => [0.2, 0.7, 0.1], { outputs: (s) => [{ scores: s }] })();
     const span = rig.spans().find((s) => s.name === 'predict species')!;
-    expect(span.attributes).toMatchObject({ 'ml.prediction.class': 'b', 'ml.prediction.score': 0.7, 'ml.batch.size': 1 });
+    expect(span.attributes).toMatchObject({
+      'ml.prediction.class': 'b',
+      'ml.prediction.score': 0.7,
+      'ml.batch.size': 1,
+    });
   });
 });
 
@@ -371,7 +427,9 @@ describe('createModelMonitor: shadow', () => {
     await settle();
     expect(calls).toEqual(['primary', 'candidate']);
     const rm = await rig.flush();
-    const agreement = Object.fromEntries(rig.points(rm, 'ml.shadow.agreement').map((p) => [p.attributes['ml.shadow.result'], p.value]));
+    const agreement = Object.fromEntries(
+      rig.points(rm, 'ml.shadow.agreement').map((p) => [p.attributes['ml.shadow.result'], p.value]),
+    );
     expect(agreement).toEqual({ agree: 1, disagree: 2 });
     expect(rig.points(rm, 'ml.shadow.agreement')[0]!.attributes['ml.deployment.role']).toBe('shadow');
     const shadowScores = where(rig.points(rm, 'ml.prediction.score'), { 'ml.deployment.role': 'shadow' });
@@ -396,20 +454,43 @@ describe('createModelMonitor: shadow', () => {
     const rm = await rig.flush();
     const agreement = rig.points(rm, 'ml.shadow.agreement');
     expect(agreement.map((p) => [p.attributes['ml.shadow.result'], p.value])).toEqual([['error', 1]]);
-    expect(total(where(rig.points(rm, 'ml.inference.duration'), { 'ml.deployment.role': 'shadow', 'error.type': 'TypeError' }))).toBe(1);
+    expect(
+      total(
+        where(rig.points(rm, 'ml.inference.duration'), { 'ml.deployment.role': 'shadow', 'error.type': 'TypeError' }),
+      ),
+    ).toBe(1);
   });
 
   it('joins outcomes for the shadow outputs of the same prediction id', async () => {
     const { monitor, rig } = setup();
     const ids: string[] = [];
-    const predict = monitor.wrap((x: number) => x, { outputs: (s) => [{ score: s }], onPredictions: (i) => ids.push(...i) });
+    const predict = monitor.wrap((x: number) => x, {
+      outputs: (s) => [{ score: s }],
+      onPredictions: (i) => ids.push(...i),
+    });
     monitor.shadow((x: number) => 1 - x);
     predict(0.8);
     await settle();
     monitor.recordOutcome(ids[0]!, 1);
     const rm = await rig.flush();
-    expect(total(where(rig.points(rm, 'ml.outcomes'), { 'ml.deployment.role': 'shadow', 'ml.prediction.class': '0', 'ml.outcome.label': '1' }))).toBe(1);
-    expect(total(where(rig.points(rm, 'ml.outcomes'), { 'ml.deployment.role': 'primary', 'ml.prediction.class': '1', 'ml.outcome.label': '1' }))).toBe(1);
+    expect(
+      total(
+        where(rig.points(rm, 'ml.outcomes'), {
+          'ml.deployment.role': 'shadow',
+          'ml.prediction.class': '0',
+          'ml.outcome.label': '1',
+        }),
+      ),
+    ).toBe(1);
+    expect(
+      total(
+        where(rig.points(rm, 'ml.outcomes'), {
+          'ml.deployment.role': 'primary',
+          'ml.prediction.class': '1',
+          'ml.outcome.label': '1',
+        }),
+      ),
+    ).toBe(1);
   });
 });
 
@@ -428,7 +509,16 @@ describe('createModelMonitor: safety', () => {
       { score: -1 },
       { id: 42 },
       { slices: { region: { a: 1 } } },
-      { features: new Proxy({}, { get: () => { throw new Error('hostile getter'); } }) },
+      {
+        features: new Proxy(
+          {},
+          {
+            get: () => {
+              throw new Error('hostile getter');
+            },
+          },
+        ),
+      },
     ];
     for (const g of garbage) expect(typeof monitor.observe(g as never)).toBe('string');
     const longId = 'i'.repeat(10_000);
@@ -477,7 +567,15 @@ describe('createModelMonitor: safety', () => {
       model: { name: 'fraud', task: 'binary_classification' },
       createdAt: '2026-01-01T00:00:00Z',
       source: { rows: 3, sha256: 'ab' },
-      features: { amount: { type: 'numeric', boundaries: [1, 2], decileBoundaries: [1], histogram: { boundaries: [1, 2], counts: [1, 1, 1], count: 3, sum: 6 }, missing: 0 } },
+      features: {
+        amount: {
+          type: 'numeric',
+          boundaries: [1, 2],
+          decileBoundaries: [1],
+          histogram: { boundaries: [1, 2], counts: [1, 1, 1], count: 3, sum: 6 },
+          missing: 0,
+        },
+      },
     };
     const dir = mkdtempSync(join(tmpdir(), 'otel-ml-baseline-'));
     const file = join(dir, 'baseline.json');
@@ -491,15 +589,20 @@ describe('createModelMonitor: safety', () => {
     await m.shutdown();
 
     const messages = captureDiag();
-    const missing = createModelMonitor({ model: { name: 'fraud', task: 'binary_classification' }, baseline: join(dir, 'nope.json'), features: FEATURES });
+    const missing = createModelMonitor({
+      model: { name: 'fraud', task: 'binary_classification' },
+      baseline: join(dir, 'nope.json'),
+      features: FEATURES,
+    });
     expect(missing.enabled).toBe(true);
     expect(messages.some((s) => s.includes('cannot read baseline'))).toBe(true);
     await missing.shutdown();
   });
 
-  it('adds unbiased noise to each export\'s deltas when privacy.epsilon is set: integer parts, negative parts on a companion series, no sums, no inflation', async () => {
+  it("adds unbiased noise to each export's deltas when privacy.epsilon is set: integer parts, negative parts on a companion series, no sums, no inflation", async () => {
     const { monitor, rig } = setup({ privacy: { epsilon: 1, sensitivity: 1 } }, AggregationTemporality.DELTA);
-    for (let i = 0; i < 200; i++) monitor.observe({ features: { amount: i % 200, country: 'FR' }, score: (i % 100) / 100 });
+    for (let i = 0; i < 200; i++)
+      monitor.observe({ features: { amount: i % 200, country: 'FR' }, score: (i % 100) / 100 });
     // 40 exports, the first with the 200 rows, the others with none: positive minus negative parts add up to about 200
     let released = 0;
     let exports = 0;
@@ -571,9 +674,14 @@ describe('createModelMonitor: safety', () => {
   });
 
   it('adds noise to exponential buckets too: integer parts, the positive part monotonic across a lowered scale, no sums', async () => {
-    const { monitor, rig } = setup({ privacy: { epsilon: 1, sensitivity: 1 }, features: [{ name: 'amount', type: 'numeric' }], exponentialMaxBuckets: 40 });
+    const { monitor, rig } = setup({
+      privacy: { epsilon: 1, sensitivity: 1 },
+      features: [{ name: 'amount', type: 'numeric' }],
+      exponentialMaxBuckets: 40,
+    });
     for (let i = 0; i < 300; i++) monitor.observe({ features: { amount: 1 + (i % 100) / 100 } });
-    const positive = (pts: ReturnType<typeof rig.points>) => pts.find((p) => p.attributes['ml.privacy.part'] === undefined)!.exponential!;
+    const positive = (pts: ReturnType<typeof rig.points>) =>
+      pts.find((p) => p.attributes['ml.privacy.part'] === undefined)!.exponential!;
     const e1 = positive(rig.points(await rig.flush(), 'ml.feature.value'));
     expect(e1.sum).toBeUndefined();
     expect(e1.min).toBeUndefined();
@@ -586,8 +694,11 @@ describe('createModelMonitor: safety', () => {
     // the first release brought to the lower scale is at most the second, bucket by bucket
     const by = e1.scale - e2.scale;
     const lowered = new Map<number, number>();
-    e1.positive.bucketCounts.forEach((c, k) => lowered.set((e1.positive.offset + k) >> by, (lowered.get((e1.positive.offset + k) >> by) ?? 0) + c));
-    for (const [i, c] of lowered) expect(e2.positive.bucketCounts[i - e2.positive.offset] ?? 0).toBeGreaterThanOrEqual(c);
+    e1.positive.bucketCounts.forEach((c, k) =>
+      lowered.set((e1.positive.offset + k) >> by, (lowered.get((e1.positive.offset + k) >> by) ?? 0) + c),
+    );
+    for (const [i, c] of lowered)
+      expect(e2.positive.bucketCounts[i - e2.positive.offset] ?? 0).toBeGreaterThanOrEqual(c);
     expect(e2.count).toBeGreaterThanOrEqual(e1.count);
     const exact = monitor.snapshot()!.metrics['ml.feature.value']!;
     expect(exact.kind === 'exponential_histogram' && exact.points[0]!.histogram.count).toBe(600);
@@ -595,16 +706,29 @@ describe('createModelMonitor: safety', () => {
 
   it('exports exponential delta points that add up exactly to the cumulative histogram after the scale was lowered', async () => {
     const cumulative = setup({ features: [{ name: 'amount', type: 'numeric' }], exponentialMaxBuckets: 30 });
-    const delta = setup({ features: [{ name: 'amount', type: 'numeric' }], exponentialMaxBuckets: 30 }, AggregationTemporality.DELTA);
+    const delta = setup(
+      { features: [{ name: 'amount', type: 'numeric' }], exponentialMaxBuckets: 30 },
+      AggregationTemporality.DELTA,
+    );
     const points: ExponentialHistogram[] = [];
-    for (const batch of [[1.1, 1.2, 1.25], [0.001, 400, -3], [7, 7, 0]]) {
+    for (const batch of [
+      [1.1, 1.2, 1.25],
+      [0.001, 400, -3],
+      [7, 7, 0],
+    ]) {
       for (const x of batch) for (const r of [cumulative, delta]) r.monitor.observe({ features: { amount: x } });
       points.push(rig2conv(delta.rig.points(await delta.rig.flush(), 'ml.feature.value')[0]!.exponential!));
     }
     expect(points[1]!.scale).toBeLessThan(points[0]!.scale);
     const total = rig2conv(cumulative.rig.points(await cumulative.rig.flush(), 'ml.feature.value')[0]!.exponential!);
     const merged = points.reduce((a, p) => mergeExponential(a, p, 1_000_000));
-    expect([merged.scale, merged.positive, merged.negative, merged.zeroCount, merged.count]).toEqual([total.scale, total.positive, total.negative, total.zeroCount, total.count]);
+    expect([merged.scale, merged.positive, merged.negative, merged.zeroCount, merged.count]).toEqual([
+      total.scale,
+      total.positive,
+      total.negative,
+      total.zeroCount,
+      total.count,
+    ]);
     expect(merged.sum).toBeCloseTo(total.sum, 9);
   });
 

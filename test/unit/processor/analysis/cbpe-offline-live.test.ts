@@ -26,7 +26,16 @@ let baselinePath: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'otel-ml-cbpe-'));
   writeFileSync(join(dir, 'train.csv'), toCsv(syntheticRows({ rows: 20_000, seed: 31 })));
-  baseline = (await buildBaseline({ data: join(dir, 'train.csv'), model: 'fraud', modelVersion: '3', task: 'binary_classification', ...COLS, progress: false })).baseline;
+  baseline = (
+    await buildBaseline({
+      data: join(dir, 'train.csv'),
+      model: 'fraud',
+      modelVersion: '3',
+      task: 'binary_classification',
+      ...COLS,
+      progress: false,
+    })
+  ).baseline;
   baselinePath = join(dir, 'fraud.baseline.json');
   writeFileSync(baselinePath, JSON.stringify(baseline));
 });
@@ -49,7 +58,10 @@ describe('CBPE offline and live', () => {
     const svc = await startService(
       {
         ...DEFAULT_CONFIG,
-        receivers: { http: { ...DEFAULT_CONFIG.receivers.http, port: 0 }, grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false } },
+        receivers: {
+          http: { ...DEFAULT_CONFIG.receivers.http, port: 0 },
+          grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false },
+        },
         storage: { path: ':memory:', durability: 'normal' },
         windows: { lengthMs: 60_000, minRows: 50, maxExtensions: 3 },
         models: [{ name: 'fraud', baseline: baselinePath }],
@@ -58,9 +70,15 @@ describe('CBPE offline and live', () => {
       { clock: () => now, manualEvaluation: true },
     );
     try {
-      const monitor = createModelMonitor({ model: { name: 'fraud', version: '3', task: 'binary_classification' }, baseline });
+      const monitor = createModelMonitor({
+        model: { name: 'fraud', version: '3', task: 'binary_classification' },
+        baseline,
+      });
       const reader = new PeriodicExportingMetricReader({
-        exporter: new OTLPMetricExporter({ url: `${svc.httpUrl}/v1/metrics`, temporalityPreference: AggregationTemporality.DELTA }),
+        exporter: new OTLPMetricExporter({
+          url: `${svc.httpUrl}/v1/metrics`,
+          temporalityPreference: AggregationTemporality.DELTA,
+        }),
         exportIntervalMillis: 3_600_000,
         metricProducers: [monitor.metricProducer],
       });
@@ -84,10 +102,11 @@ describe('CBPE offline and live', () => {
       expect(live!.performance!.accuracy).toBe(offline.performance!.accuracy);
       expect(live!.performance!.rocAuc).toBe(offline.performance!.rocAuc);
       // the figures, on request (OTEL_ML_TEST_FIGURES=1); the assertions above hold them
-      if (process.env.OTEL_ML_TEST_FIGURES) console.log(
-        `CBPE (5000 shifted rows, reference 20000): estimated accuracy ${e.accuracy.toFixed(4)} vs realized ${offline.performance!.accuracy!.toFixed(4)}; ` +
-          `estimated AUC ${e.rocAuc!.toFixed(4)} vs realized ${offline.performance!.rocAuc!.toFixed(4)}; live identical`,
-      );
+      if (process.env.OTEL_ML_TEST_FIGURES)
+        console.log(
+          `CBPE (5000 shifted rows, reference 20000): estimated accuracy ${e.accuracy.toFixed(4)} vs realized ${offline.performance!.accuracy!.toFixed(4)}; ` +
+            `estimated AUC ${e.rocAuc!.toFixed(4)} vs realized ${offline.performance!.rocAuc!.toFixed(4)}; live identical`,
+        );
     } finally {
       await svc.close();
     }

@@ -54,7 +54,12 @@ describe('estimated performance in the report', () => {
     const est = points.find((p) => p.metric === 'ml.performance.estimated.accuracy')!;
     expect(est.value).toBeCloseTo(0.8, 12);
     expect(points.find((p) => p.metric === 'ml.performance.accuracy')!.value).toBeCloseTo(0.8, 12);
-    expect(points.filter((p) => p.metric.startsWith('ml.performance.estimated.')).map((p) => p.metric).sort()).toEqual([
+    expect(
+      points
+        .filter((p) => p.metric.startsWith('ml.performance.estimated.'))
+        .map((p) => p.metric)
+        .sort(),
+    ).toEqual([
       'ml.performance.estimated.accuracy',
       'ml.performance.estimated.f1',
       'ml.performance.estimated.precision',

@@ -16,7 +16,10 @@ import { reportPoints } from '../../../../processor/src/service/emit.js';
 interface OracleCase {
   name: string;
   rows: [string, number, number][];
-  slices: Record<string, { count: number; accuracy: number; tpr: number | null; fpr: number | null; positiveRate: number }>;
+  slices: Record<
+    string,
+    { count: number; accuracy: number; tpr: number | null; fpr: number | null; positiveRate: number }
+  >;
   demographicParityDifference?: number;
   disparateImpactRatio?: number;
 }
@@ -50,7 +53,9 @@ describe('fairness report', () => {
     }
     expect(f.demographicParityDifference!.value).toBeCloseTo(c.demographicParityDifference!, 12);
     expect(f.disparateImpactRatio!.value).toBeCloseTo(c.disparateImpactRatio!, 12);
-    expect(r.fairness!.violations.some((v) => v.startsWith('group: disparate impact ratio 0.709 (b vs a, limit 0.8)'))).toBe(true);
+    expect(
+      r.fairness!.violations.some((v) => v.startsWith('group: disparate impact ratio 0.709 (b vs a, limit 0.8)')),
+    ).toBe(true);
   });
   it('emits per-slice gauges with ml.slice.<key> and the disparities with their violation flags', () => {
     const points = reportPoints(r);
@@ -59,7 +64,9 @@ describe('fairness report', () => {
     expect(acc.every((p) => p.attributes['ml.fairness.slice.key'] === 'group')).toBe(true);
     const dir = points.find((p) => p.metric === 'ml.fairness.disparate_impact_ratio')!;
     expect(dir.value).toBeCloseTo(c.disparateImpactRatio!, 12);
-    const v = points.find((p) => p.metric === 'ml.fairness.violation' && p.attributes['ml.fairness.disparity'] === 'disparate_impact_ratio')!;
+    const v = points.find(
+      (p) => p.metric === 'ml.fairness.violation' && p.attributes['ml.fairness.disparity'] === 'disparate_impact_ratio',
+    )!;
     expect(v.value).toBe(1);
   });
   it('renders a fairness section in text and HTML', () => {

@@ -7,7 +7,12 @@ export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export function hist(boundaries: readonly number[], counts: readonly number[], sum?: number): ExplicitHistogram {
   const count = counts.reduce((a, b) => a + b, 0);
   // Without a sum, rows sit at their bucket's upper edge (the last bucket at the last edge + 1).
-  const s = sum ?? counts.reduce((a, c, i) => a + c * (i < boundaries.length ? boundaries[i]! : boundaries[boundaries.length - 1]! + 1), 0);
+  const s =
+    sum ??
+    counts.reduce(
+      (a, c, i) => a + c * (i < boundaries.length ? boundaries[i]! : boundaries[boundaries.length - 1]! + 1),
+      0,
+    );
   return { boundaries: [...boundaries], counts: [...counts], count, sum: s };
 }
 

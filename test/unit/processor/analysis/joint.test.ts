@@ -16,13 +16,27 @@ const FEATURES: FeatureSpec[] = [
 ];
 const SETTINGS = { alpha: 0.01, minRows: 50, minPsi: 0.1, minJensenShannon: 0.1 };
 
-function window(rows: number, rho: number, seed: number, projections: { seed?: number; scale?: number } | null = {}): WindowSnapshot {
+function window(
+  rows: number,
+  rho: number,
+  seed: number,
+  projections: { seed?: number; scale?: number } | null = {},
+): WindowSnapshot {
   const u = seededUniform(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
   const agg = new ModelAggregator({
     model: { name: 'm', task: 'regression' },
     features: FEATURES,
-    ...(projections === null ? {} : { projections: { count: 8, seed: projections.seed ?? 3, center: { x: 0, y: 0 }, scale: { x: projections.scale ?? 1, y: 1 } } }),
+    ...(projections === null
+      ? {}
+      : {
+          projections: {
+            count: 8,
+            seed: projections.seed ?? 3,
+            center: { x: 0, y: 0 },
+            scale: { x: projections.scale ?? 1, y: 1 },
+          },
+        }),
   });
   for (let i = 0; i < rows; i++) {
     const x = normal();

@@ -25,13 +25,22 @@ describe('numeric pair: like with like', () => {
   });
 
   it('uses the reference kind there is when it has only the other one', () => {
-    expect(numericPair({ histogram: refX, missing: 0 }, { exponential: curE, missing: 0 })).toMatchObject({ reference: refX, current: curE });
-    expect(numericPair({ exponential: refE, missing: 0 }, { histogram: curX, missing: 0 })).toMatchObject({ reference: refE, current: curX });
+    expect(numericPair({ histogram: refX, missing: 0 }, { exponential: curE, missing: 0 })).toMatchObject({
+      reference: refX,
+      current: curE,
+    });
+    expect(numericPair({ exponential: refE, missing: 0 }, { histogram: curX, missing: 0 })).toMatchObject({
+      reference: refE,
+      current: curX,
+    });
   });
 
   it('adds the exponential part of a mixed window onto its explicit boundaries and says so', () => {
     const more = Array.from({ length: 300 }, (_, i) => 11 + (i % 28));
-    const pair = numericPair({ histogram: refX, exponential: refE, missing: 0 }, { histogram: curX, exponential: exp(more), missing: 0 })!;
+    const pair = numericPair(
+      { histogram: refX, exponential: refE, missing: 0 },
+      { histogram: curX, exponential: exp(more), missing: 0 },
+    )!;
     expect(pair.reference).toBe(refX);
     const c = pair.current as ExplicitHistogram;
     expect(c.boundaries).toEqual(BOUNDS);
@@ -43,8 +52,12 @@ describe('numeric pair: like with like', () => {
   });
 
   it('gives an empty current histogram of the reference kind for a feature the window lacks, and nothing without a numeric reference', () => {
-    expect(numericPair({ exponential: refE, missing: 0 }, undefined)).toMatchObject({ current: { count: 0, scale: refE.scale } });
-    expect(numericPair({ histogram: refX, missing: 0 }, { missing: 3 })).toMatchObject({ current: { count: 0, boundaries: BOUNDS } });
+    expect(numericPair({ exponential: refE, missing: 0 }, undefined)).toMatchObject({
+      current: { count: 0, scale: refE.scale },
+    });
+    expect(numericPair({ histogram: refX, missing: 0 }, { missing: 3 })).toMatchObject({
+      current: { count: 0, boundaries: BOUNDS },
+    });
     expect(numericPair({ categories: { a: 1 }, missing: 0 }, { exponential: curE, missing: 0 })).toBeUndefined();
   });
 });

@@ -3,7 +3,12 @@
  * and returns the window to pin instead of pinning it (the service's evaluation loop stores it).
  */
 import { describe, expect, it } from 'vitest';
-import { chooseReference, primaryKeyOf, requestedKind, type ReferenceState } from '../../../../processor/src/analysis/reference-choice.js';
+import {
+  chooseReference,
+  primaryKeyOf,
+  requestedKind,
+  type ReferenceState,
+} from '../../../../processor/src/analysis/reference-choice.js';
 import type { ReferenceKind } from '../../../../processor/src/windows/references.js';
 import type { WindowSnapshot } from '../../../../processor/src/windows/snapshot.js';
 import { snapshot } from './helpers.js';
@@ -11,12 +16,16 @@ import { snapshot } from './helpers.js';
 const MIN = 60_000;
 
 /** A read-only state holding `history` per key and the given references. */
-function state(history: Record<string, WindowSnapshot[]>, refs: Record<string, Partial<Record<ReferenceKind, WindowSnapshot>>> = {}): ReferenceState {
+function state(
+  history: Record<string, WindowSnapshot[]>,
+  refs: Record<string, Partial<Record<ReferenceKind, WindowSnapshot>>> = {},
+): ReferenceState {
   return {
     references: (k) => refs[k] ?? {},
     history: (k) => history[k] ?? [],
     historyAt: (k, t) => (history[k] ?? []).find((w) => w.start <= t && t < w.end),
-    historySpan: (k) => (history[k]?.length ? { first: history[k][0]!.start, last: history[k].at(-1)!.end } : undefined),
+    historySpan: (k) =>
+      history[k]?.length ? { first: history[k][0]!.start, last: history[k].at(-1)!.end } : undefined,
     models: () => Object.keys(history),
   };
 }
@@ -40,11 +49,20 @@ describe('chooseReference', () => {
     const first = window('primary', 5 * MIN);
     const st = state({ [first.modelKey]: [first] });
     const own = chooseReference(st, first, undefined, { reference: 'pinned', rollingWindows: 3 });
-    expect(own).toMatchObject({ snapshot: undefined, pinned: true, pin: first, reason: expect.stringMatching(/pinned as the reference/) });
+    expect(own).toMatchObject({
+      snapshot: undefined,
+      pinned: true,
+      pin: first,
+      reason: expect.stringMatching(/pinned as the reference/),
+    });
 
     const second = window('primary', 10 * MIN);
     const at = new Date(first.start + MIN).toISOString();
-    const chosen = chooseReference(state({ [first.modelKey]: [first, second] }), second, undefined, { reference: 'pinned', pin: at, rollingWindows: 3 });
+    const chosen = chooseReference(state({ [first.modelKey]: [first, second] }), second, undefined, {
+      reference: 'pinned',
+      pin: at,
+      rollingWindows: 3,
+    });
     expect(chosen).toMatchObject({ snapshot: first, kind: 'pinned', pin: first, fallback: null });
     // nothing was stored: the same state still has no pinned reference
     expect(st.references(first.modelKey).pinned).toBeUndefined();
@@ -57,8 +75,21 @@ describe('chooseReference', () => {
     const st = state({ [primary.modelKey]: [primary], [canary.modelKey]: [] }, { [primary.modelKey]: { baseline } });
     const key = primaryKeyOf(canary, [primary, canary], st);
     expect(key).toBe(primary.modelKey);
-    expect(chooseReference(st, canary, key, { rollingWindows: 3 })).toMatchObject({ snapshot: baseline, kind: 'baseline', owner: primary.modelKey });
-    const seasonal = chooseReference(st, primary, undefined, { reference: 'seasonal', periodMs: 60 * MIN, rollingWindows: 3 });
-    expect(seasonal).toMatchObject({ snapshot: baseline, kind: 'baseline', requested: 'seasonal', fallback: expect.stringMatching(/history shorter than the period \(1h\)/) });
+    expect(chooseReference(st, canary, key, { rollingWindows: 3 })).toMatchObject({
+      snapshot: baseline,
+      kind: 'baseline',
+      owner: primary.modelKey,
+    });
+    const seasonal = chooseReference(st, primary, undefined, {
+      reference: 'seasonal',
+      periodMs: 60 * MIN,
+      rollingWindows: 3,
+    });
+    expect(seasonal).toMatchObject({
+      snapshot: baseline,
+      kind: 'baseline',
+      requested: 'seasonal',
+      fallback: expect.stringMatching(/history shorter than the period \(1h\)/),
+    });
   });
 });

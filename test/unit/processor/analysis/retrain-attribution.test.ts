@@ -13,7 +13,10 @@ function base(): ModelReport {
   s.rows = 40;
   s.predictions.rows = 40;
   s.score = hist(T, [0, 0, 20, 0, 0, 0, 0, 0, 0, 20]);
-  s.outcomes.scoreByLabel = { '1': hist(T, [0, 0, 4, 0, 0, 0, 0, 0, 0, 16]), '0': hist(T, [0, 0, 16, 0, 0, 0, 0, 0, 0, 4]) };
+  s.outcomes.scoreByLabel = {
+    '1': hist(T, [0, 0, 4, 0, 0, 0, 0, 0, 0, 16]),
+    '0': hist(T, [0, 0, 16, 0, 0, 0, 0, 0, 0, 4]),
+  };
   return evaluate(s, s, { model: { name: 'm' }, referenceKind: 'baseline' }, { minRows: 10 });
 }
 
@@ -25,8 +28,15 @@ describe('retrainDecision', () => {
     expect(r.performance!.accuracy).toBeCloseTo(0.8, 12);
     expect(windowDrifted(r)).toBe(false);
     const now = { now: 0 };
-    expect(retrainDecision(drifted(r), [drifted(r), drifted(r)], now, { driftWindows: 3 })).toMatchObject({ recommended: true, reasons: ['drift'], driftWindows: 3 });
-    expect(retrainDecision(drifted(r), [drifted(r), r, drifted(r)], now, { driftWindows: 3 })).toMatchObject({ recommended: false, driftWindows: 2 });
+    expect(retrainDecision(drifted(r), [drifted(r), drifted(r)], now, { driftWindows: 3 })).toMatchObject({
+      recommended: true,
+      reasons: ['drift'],
+      driftWindows: 3,
+    });
+    expect(retrainDecision(drifted(r), [drifted(r), r, drifted(r)], now, { driftWindows: 3 })).toMatchObject({
+      recommended: false,
+      driftWindows: 2,
+    });
     const few = { ...drifted(r), status: 'insufficient_data' as const };
     expect(retrainDecision(drifted(r), [drifted(r), few], now, { driftWindows: 2 }).driftWindows).toBe(1);
     expect(retrainDecision(drifted(r), [drifted(r), drifted(r)], now, { driftWindows: 0 }).recommended).toBe(false);
@@ -44,11 +54,23 @@ describe('retrainDecision', () => {
   });
   it('baseline older than the limit', () => {
     const now = Date.parse('2026-03-02T00:00:00Z');
-    const d = retrainDecision(base(), [], { now, baselineCreatedAt: '2026-01-01T00:00:00Z' }, { maxBaselineAgeMs: 30 * 86_400_000 });
+    const d = retrainDecision(
+      base(),
+      [],
+      { now, baselineCreatedAt: '2026-01-01T00:00:00Z' },
+      { maxBaselineAgeMs: 30 * 86_400_000 },
+    );
     expect(d.reasons).toEqual(['baseline_age']);
     expect(d.baselineAgeMs).toBe(60 * 86_400_000);
     expect(d.details[0]).toBe('baseline is 60.0 days old (limit 30.0)');
-    expect(retrainDecision(base(), [], { now, baselineCreatedAt: '2026-02-20T00:00:00Z' }, { maxBaselineAgeMs: 30 * 86_400_000 }).recommended).toBe(false);
+    expect(
+      retrainDecision(
+        base(),
+        [],
+        { now, baselineCreatedAt: '2026-02-20T00:00:00Z' },
+        { maxBaselineAgeMs: 30 * 86_400_000 },
+      ).recommended,
+    ).toBe(false);
   });
   it('notifies when a recommendation starts or its reasons change; emits one point per reason and the event', () => {
     const on = retrainDecision(base(), [], { now: 0 }, { minAccuracy: 0.9 });
@@ -99,13 +121,21 @@ describe('attribution signals', () => {
     expect(at.features['b']!.shift).toBe(0);
     expect(at.ranking).toEqual(['a', 'c', 'b']);
     const points = reportPoints(r);
-    expect(points.find((p) => p.metric === 'ml.attribution.mean_absolute' && p.attributes['ml.feature.name'] === 'a')!.value).toBeCloseTo(0.6, 12);
-    expect(points.some((p) => p.metric === 'ml.drift.detected' && p.attributes['ml.drift.signal'] === 'attribution' && p.value === 1)).toBe(true);
+    expect(
+      points.find((p) => p.metric === 'ml.attribution.mean_absolute' && p.attributes['ml.feature.name'] === 'a')!.value,
+    ).toBeCloseTo(0.6, 12);
+    expect(
+      points.some(
+        (p) => p.metric === 'ml.drift.detected' && p.attributes['ml.drift.signal'] === 'attribution' && p.value === 1,
+      ),
+    ).toBe(true);
     const e = driftEvent({ ...r, drifted: ['a'], features: { a: at.features['a']!.distribution! } });
     expect(e.attributes['ml.attribution.features']).toEqual(['a', 'c', 'b']);
     expect(JSON.parse(e.body).attributionShift[0]).toMatchObject({ feature: 'a', drift: 'drift' });
   });
   it('no attribution section without attributions', () => {
-    expect(evaluate(snapshot(), snapshot(), { model: { name: 'm' }, referenceKind: 'baseline' }).attribution).toBeNull();
+    expect(
+      evaluate(snapshot(), snapshot(), { model: { name: 'm' }, referenceKind: 'baseline' }).attribution,
+    ).toBeNull();
   });
 });

@@ -9,7 +9,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
 import { InMemoryLogRecordExporter, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import type { BaselineFile } from '@otel-ml/conventions';
@@ -32,7 +37,16 @@ const hooks: { headers: IncomingHttpHeaders; body: string }[] = [];
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'otel-ml-beyond-'));
   writeFileSync(join(dir, 'train.csv'), toCsv(syntheticRows({ rows: 5_000, seed: 41 })));
-  baseline = (await buildBaseline({ data: join(dir, 'train.csv'), model: 'fraud', modelVersion: '3', task: 'binary_classification', ...COLS, progress: false })).baseline;
+  baseline = (
+    await buildBaseline({
+      data: join(dir, 'train.csv'),
+      model: 'fraud',
+      modelVersion: '3',
+      task: 'binary_classification',
+      ...COLS,
+      progress: false,
+    })
+  ).baseline;
   baselinePath = join(dir, 'fraud.baseline.json');
   writeFileSync(baselinePath, JSON.stringify(baseline));
   hookServer = createServer((req, res) => {
@@ -52,10 +66,23 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function send(svc: RunningService, rows: readonly SyntheticRow[], role: 'primary' | 'canary', version: string, scoreOf: (r: SyntheticRow) => number): Promise<void> {
-  const monitor = createModelMonitor({ model: { name: 'fraud', version, task: 'binary_classification' }, baseline, role });
+async function send(
+  svc: RunningService,
+  rows: readonly SyntheticRow[],
+  role: 'primary' | 'canary',
+  version: string,
+  scoreOf: (r: SyntheticRow) => number,
+): Promise<void> {
+  const monitor = createModelMonitor({
+    model: { name: 'fraud', version, task: 'binary_classification' },
+    baseline,
+    role,
+  });
   const reader = new PeriodicExportingMetricReader({
-    exporter: new OTLPMetricExporter({ url: `${svc.httpUrl}/v1/metrics`, temporalityPreference: AggregationTemporality.DELTA }),
+    exporter: new OTLPMetricExporter({
+      url: `${svc.httpUrl}/v1/metrics`,
+      temporalityPreference: AggregationTemporality.DELTA,
+    }),
     exportIntervalMillis: 3_600_000,
     metricProducers: [monitor.metricProducer],
   });
@@ -76,18 +103,33 @@ describe('service: canary verdict and retraining', () => {
     const reader = new PeriodicExportingMetricReader({ exporter: metrics, exportIntervalMillis: 3_600_000 });
     const logs = new InMemoryLogRecordExporter();
     let now = Date.UTC(2026, 10, 25, 12, 0, 30);
-    const file = validateConfig({ retrain: { driftWindows: 1, minAccuracy: 0.5, maxBaselineAge: '30d', webhook: { url: hookUrl, secret: 'hook-secret' } } });
+    const file = validateConfig({
+      retrain: {
+        driftWindows: 1,
+        minAccuracy: 0.5,
+        maxBaselineAge: '30d',
+        webhook: { url: hookUrl, secret: 'hook-secret' },
+      },
+    });
     const svc = await startService(
       {
         ...DEFAULT_CONFIG,
-        receivers: { http: { ...DEFAULT_CONFIG.receivers.http, port: 0 }, grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false } },
+        receivers: {
+          http: { ...DEFAULT_CONFIG.receivers.http, port: 0 },
+          grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false },
+        },
         storage: { path: ':memory:', durability: 'normal' },
         windows: { lengthMs: 60_000, minRows: 50, maxExtensions: 3 },
         models: [{ name: 'fraud', baseline: baselinePath }],
         statusPage: { enabled: false },
         retrain: file.retrain,
       },
-      { clock: () => now, manualEvaluation: true, metricReaders: [reader], logRecordProcessors: [new SimpleLogRecordProcessor({ exporter: logs })] },
+      {
+        clock: () => now,
+        manualEvaluation: true,
+        metricReaders: [reader],
+        logRecordProcessors: [new SimpleLogRecordProcessor({ exporter: logs })],
+      },
     );
     try {
       const rows = syntheticRows({ rows: 3_000, seed: 42, amountShift: 0.8 });
@@ -118,7 +160,14 @@ describe('service: canary verdict and retraining', () => {
       const check = liveCheck({ metrics: rms, logs: logs.getFinishedLogRecords() });
       expect(check.violations).toEqual([]);
       const seen = check.metricsSeen;
-      for (const m of ['ml.canary.verdict', 'ml.canary.score.jensen_shannon', 'ml.canary.accuracy.difference', 'ml.retrain.recommended', 'ml.performance.estimated.accuracy', 'ml.performance.estimated.roc_auc']) {
+      for (const m of [
+        'ml.canary.verdict',
+        'ml.canary.score.jensen_shannon',
+        'ml.canary.accuracy.difference',
+        'ml.retrain.recommended',
+        'ml.performance.estimated.accuracy',
+        'ml.performance.estimated.roc_auc',
+      ]) {
         expect(seen[m], m).toBeGreaterThanOrEqual(1);
       }
       const events = logs.getFinishedLogRecords().filter((l) => l.eventName === 'ml.retrain.recommended');
@@ -128,18 +177,48 @@ describe('service: canary verdict and retraining', () => {
       const got = hooks.filter((h) => (JSON.parse(h.body) as { model: { role: string } }).model.role === 'primary');
       expect(got).toHaveLength(1);
       const h = got[0]!;
-      expect(verifyWebhook('hook-secret', Number(h.headers['x-otel-ml-timestamp']), h.body, String(h.headers['x-otel-ml-signature']))).toBe(true);
-      expect(JSON.parse(h.body)).toMatchObject({ type: 'ml.retrain.recommended', reasons: ['drift'], reviewRequired: true });
+      expect(
+        verifyWebhook(
+          'hook-secret',
+          Number(h.headers['x-otel-ml-timestamp']),
+          h.body,
+          String(h.headers['x-otel-ml-signature']),
+        ),
+      ).toBe(true);
+      expect(JSON.parse(h.body)).toMatchObject({
+        type: 'ml.retrain.recommended',
+        reasons: ['drift'],
+        reviewRequired: true,
+      });
     } finally {
       await svc.close();
     }
   });
 
   it('reads the retrain section of the configuration', () => {
-    const c = validateConfig({ retrain: { driftWindows: 2, minAccuracy: 0.8, maxBaselineAge: '90d', webhook: { url: 'https://ci.example/hooks/retrain', secret: 's' } } });
-    expect(c.retrain).toEqual({ driftWindows: 2, minAccuracy: 0.8, maxBaselineAgeMs: 90 * 86_400_000, webhook: { url: 'https://ci.example/hooks/retrain', secret: 's' } });
-    expect(validateConfig({}).retrain).toEqual({ driftWindows: 3, minAccuracy: undefined, maxBaselineAgeMs: undefined, webhook: undefined });
-    expect(() => validateConfig({ retrain: { webhook: { url: 'ftp://x' } } })).toThrow(/retrain\.webhook\.url: must be an http\(s\) URL/);
+    const c = validateConfig({
+      retrain: {
+        driftWindows: 2,
+        minAccuracy: 0.8,
+        maxBaselineAge: '90d',
+        webhook: { url: 'https://ci.example/hooks/retrain', secret: 's' },
+      },
+    });
+    expect(c.retrain).toEqual({
+      driftWindows: 2,
+      minAccuracy: 0.8,
+      maxBaselineAgeMs: 90 * 86_400_000,
+      webhook: { url: 'https://ci.example/hooks/retrain', secret: 's' },
+    });
+    expect(validateConfig({}).retrain).toEqual({
+      driftWindows: 3,
+      minAccuracy: undefined,
+      maxBaselineAgeMs: undefined,
+      webhook: undefined,
+    });
+    expect(() => validateConfig({ retrain: { webhook: { url: 'ftp://x' } } })).toThrow(
+      /retrain\.webhook\.url: must be an http\(s\) URL/,
+    );
     expect(() => validateConfig({ retrain: { minAccuracy: 2 } })).toThrow(/retrain\.minAccuracy/);
     expect(() => validateConfig({ retrain: { every: 1 } })).toThrow(/retrain\.every: unknown key/);
   });

@@ -13,7 +13,11 @@ import { driftEvent, reportPoints } from '../../../../processor/src/service/emit
 import { FEATURES, REGIONS, sliceTraffic, type SliceRow } from '../../../helpers/slices.js';
 
 function window(rows: readonly SliceRow[], opts: { slices?: boolean } = {}) {
-  const agg = new ModelAggregator({ model: { name: 'm', task: 'binary_classification' }, features: FEATURES, slices: opts.slices === false ? [] : ['region'] });
+  const agg = new ModelAggregator({
+    model: { name: 'm', task: 'binary_classification' },
+    features: FEATURES,
+    slices: opts.slices === false ? [] : ['region'],
+  });
   for (const r of rows) agg.observe({ features: r.features, score: r.score, slices: { region: r.region } });
   return windowFromAggregator(agg.snapshot());
 }
@@ -47,27 +51,47 @@ describe('drift per slice', () => {
     const r = evaluate(ref, cur, { model: { name: 'm' }, referenceKind: 'pinned' });
     const points = reportPoints(r);
     const at = (metric: string, slice: string, feature?: string) =>
-      points.filter((p) => p.metric === metric && p.attributes['ml.slice.region'] === slice && p.attributes['ml.drift.slice.key'] === 'region' && (feature === undefined || p.attributes['ml.feature.name'] === feature));
+      points.filter(
+        (p) =>
+          p.metric === metric &&
+          p.attributes['ml.slice.region'] === slice &&
+          p.attributes['ml.drift.slice.key'] === 'region' &&
+          (feature === undefined || p.attributes['ml.feature.name'] === feature),
+      );
     expect(at('ml.drift.slice.detected', 'c', 'x1').map((p) => p.value)).toEqual([1]);
     expect(at('ml.drift.slice.detected', 'a', 'x1').map((p) => p.value)).toEqual([0]);
     expect(at('ml.drift.slice.psi', 'c', 'x1')[0]!.value).toBeGreaterThan(0.1);
     const shares = REGIONS.map((g) => at('ml.drift.slice.share', g)[0]!.value);
     expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
-    expect(points.some((p) => p.metric === 'ml.drift.slice.detected' && p.attributes['ml.drift.signal'] === 'score' && p.attributes['ml.slice.region'] === 'c')).toBe(true);
+    expect(
+      points.some(
+        (p) =>
+          p.metric === 'ml.drift.slice.detected' &&
+          p.attributes['ml.drift.signal'] === 'score' &&
+          p.attributes['ml.slice.region'] === 'c',
+      ),
+    ).toBe(true);
     // the drift event (a drift within a slice alone emits it) says where it moved
-    const body = JSON.parse(driftEvent(r).body) as { whereItMoved: { key: string; slice: string; share: number; drifted: { name: string; psi: number }[] }[] };
+    const body = JSON.parse(driftEvent(r).body) as {
+      whereItMoved: { key: string; slice: string; share: number; drifted: { name: string; psi: number }[] }[];
+    };
     expect(body.whereItMoved).toHaveLength(1);
     expect(body.whereItMoved[0]).toMatchObject({ key: 'region', slice: 'c' });
     expect(body.whereItMoved[0]!.drifted.map((d) => d.name).sort()).toEqual(['score', 'x1']);
     const text = renderText(r);
-    expect(text).toMatch(/Drift by region: where it moved: c \(\d+\.\d% of the movement of score, x1; drifted there: x1, score\)/);
+    expect(text).toMatch(
+      /Drift by region: where it moved: c \(\d+\.\d% of the movement of score, x1; drifted there: x1, score\)/,
+    );
     expect(text).toMatch(/No feature drifted\.( |.)*Within slices: region=c \(x1, score; \d+\.\d% of the movement\)\./);
     expect(renderHtml(r)).toContain('data-located="c"');
     expect(renderHtml(r)).toMatch(/<div class="banner bad">No feature drifted\.[^<]*Within slices: region=c/);
   });
 
   it('shares a shift of every slice about evenly: no single slice explains it', () => {
-    const rows = sliceTraffic({ seed: 5, rowsPerSlice: 1000 }).map((r) => ({ ...r, features: { ...r.features, x1: r.features.x1 + 0.5 } }));
+    const rows = sliceTraffic({ seed: 5, rowsPerSlice: 1000 }).map((r) => ({
+      ...r,
+      features: { ...r.features, x1: r.features.x1 + 0.5 },
+    }));
     const r = evaluate(ref, window(rows), { model: { name: 'm' }, referenceKind: 'pinned' });
     expect(r.features.x1!.drift.verdict).toBe('drift');
     const k = r.sliceDrift!.keys.region!;

@@ -36,35 +36,66 @@ function window(n: number, seed: number, o: { center: number; lift: number; miss
 
 const reference = window(20_000, 1, { center: 0.1, lift: 1, missing: 0 });
 const evaluateAt = (cur: ReturnType<typeof window>, i: number) =>
-  evaluate(reference, cur, { model: { name: 'm', version: '1', task: 'binary_classification' }, referenceKind: 'baseline', window: { start: new Date(i * 60_000), end: new Date((i + 1) * 60_000) } });
+  evaluate(reference, cur, {
+    model: { name: 'm', version: '1', task: 'binary_classification' },
+    referenceKind: 'baseline',
+    window: { start: new Date(i * 60_000), end: new Date((i + 1) * 60_000) },
+  });
 
 describe('verdicts of a window', () => {
   it('a clean window flags nothing; every check has a verdict', () => {
     const r = evaluateAt(window(600, 2, { center: 0.1, lift: 1, missing: 0 }), 0);
     const v = r.verdicts!;
-    expect(v.checks.map((c) => c.check)).toEqual(['feature_drift', 'score_drift', 'accuracy', 'roc_auc', 'calibration', 'predicted_share', 'missing', 'invalid_value', 'out_of_range']);
+    expect(v.checks.map((c) => c.check)).toEqual([
+      'feature_drift',
+      'score_drift',
+      'accuracy',
+      'roc_auc',
+      'calibration',
+      'predicted_share',
+      'missing',
+      'invalid_value',
+      'out_of_range',
+    ]);
     expect(v.checks.filter((c) => c.flagged)).toEqual([]);
-    expect(v.predictedShare['1']!.reference).toBeCloseTo(reference.score!.counts.slice(B.indexOf(0.5) + 1).reduce((a, b) => a + b, 0) / 20_000, 12);
+    expect(v.predictedShare['1']!.reference).toBeCloseTo(
+      reference.score!.counts.slice(B.indexOf(0.5) + 1).reduce((a, b) => a + b, 0) / 20_000,
+      12,
+    );
     expect(v.checks.every((c) => c.windows === 1 && c.since === '1970-01-01T00:00:00.000Z')).toBe(true);
   });
 
   it('a drifted window flags the shifted share, degraded calibration and accuracy, and the missing spike', () => {
     const r = evaluateAt(window(600, 3, { center: 0.3, lift: 2.5, missing: 0.3 }), 0);
     const flagged = r.verdicts!.checks.filter((c) => c.flagged).map((c) => `${c.check}:${c.verdict}`);
-    expect(flagged).toEqual(expect.arrayContaining(['score_drift:drift', 'calibration:degraded', 'predicted_share:shift', 'missing:spike']));
+    expect(flagged).toEqual(
+      expect.arrayContaining(['score_drift:drift', 'calibration:degraded', 'predicted_share:shift', 'missing:spike']),
+    );
     expect(r.verdicts!.calibration!.reasons[1]).toMatch(/^large effect: ECE \d\.\d{3}, \d\.\d{3} expected at 600 rows/);
     // The bins that moved most, as gauges that notifications can name.
-    const moved = reportPoints(r).filter((p) => p.metric === 'ml.drift.bin.shift' && p.attributes['ml.drift.signal'] === 'score');
-    expect(moved.map((p) => [p.attributes['ml.drift.bin'], p.value])).toEqual(r.prediction.score!.bins.map((b) => [b.label, b.current - b.reference]));
-    const top = [...moved].sort((a, b) => Math.abs(b.value) - Math.abs(a.value)).slice(0, 3).map((p) => p.attributes['ml.drift.bin']);
+    const moved = reportPoints(r).filter(
+      (p) => p.metric === 'ml.drift.bin.shift' && p.attributes['ml.drift.signal'] === 'score',
+    );
+    expect(moved.map((p) => [p.attributes['ml.drift.bin'], p.value])).toEqual(
+      r.prediction.score!.bins.map((b) => [b.label, b.current - b.reference]),
+    );
+    const top = [...moved]
+      .sort((a, b) => Math.abs(b.value) - Math.abs(a.value))
+      .slice(0, 3)
+      .map((p) => p.attributes['ml.drift.bin']);
     expect(top).toEqual(r.prediction.score!.topMovers.map((b) => b.label));
   });
 
   it('says insufficient_data, never "fine", without enough outcomes', () => {
     const r = evaluateAt(window(30, 4, { center: 0.1, lift: 1, missing: 0 }), 0);
     expect(r.verdicts!.accuracy!.verdict).toBe('insufficient_data');
-    expect(r.verdicts!.checks.find((c) => c.check === 'accuracy')).toMatchObject({ verdict: 'insufficient_data', flagged: null });
-    expect(reportPoints(r).some((p) => p.metric === 'ml.verdict.flagged' && p.attributes['ml.verdict.check'] === 'accuracy')).toBe(false);
+    expect(r.verdicts!.checks.find((c) => c.check === 'accuracy')).toMatchObject({
+      verdict: 'insufficient_data',
+      flagged: null,
+    });
+    expect(
+      reportPoints(r).some((p) => p.metric === 'ml.verdict.flagged' && p.attributes['ml.verdict.check'] === 'accuracy'),
+    ).toBe(false);
   });
 
   it('counts the values of exponential features (the default of the instrumentation) in the missing rate', () => {
@@ -73,7 +104,10 @@ describe('verdicts of a window', () => {
       for (let i = 0; i < n; i++) a.record(1 + (i % 7));
       return a.histogram();
     };
-    const withExponential = (w: ReturnType<typeof window>, missing: number) => ({ ...w, features: { x: { exponential: exp(w.rows - missing), missing } } });
+    const withExponential = (w: ReturnType<typeof window>, missing: number) => ({
+      ...w,
+      features: { x: { exponential: exp(w.rows - missing), missing } },
+    });
     const clean = evaluateAt(withExponential(window(600, 2, { center: 0.1, lift: 1, missing: 0 }), 0), 0);
     expect(clean.verdicts!.missing['x']).toMatchObject({ verdict: 'no_spike', current: 0 });
     const spike = evaluateAt(withExponential(window(600, 2, { center: 0.1, lift: 1, missing: 0 }), 180), 0);
@@ -82,7 +116,12 @@ describe('verdicts of a window', () => {
 
   it('uses per-model limits', () => {
     const cur = window(600, 3, { center: 0.3, lift: 2.5, missing: 0.3 });
-    const r = evaluate(reference, cur, { model: { name: 'm', task: 'binary_classification' }, referenceKind: 'baseline' }, { limits: { maxShareRatio: 1000, maxMissingIncrease: 0.5 } });
+    const r = evaluate(
+      reference,
+      cur,
+      { model: { name: 'm', task: 'binary_classification' }, referenceKind: 'baseline' },
+      { limits: { maxShareRatio: 1000, maxMissingIncrease: 0.5 } },
+    );
     expect(r.verdicts!.predictedShare['1']!.verdict).toBe('no_shift');
     expect(r.verdicts!.missing['x']!.verdict).toBe('no_spike');
   });
@@ -93,7 +132,13 @@ describe('how long a verdict has held', () => {
     const drifted = (i: number) => evaluateAt(window(600, 10 + i, { center: 0.3, lift: 2.5, missing: 0.3 }), i);
     let prev: ModelReport | undefined;
     const reports: ModelReport[] = [];
-    for (const r of [evaluateAt(window(600, 9, { center: 0.1, lift: 1, missing: 0 }), 0), drifted(1), drifted(2), drifted(3), evaluateAt(window(600, 20, { center: 0.1, lift: 1, missing: 0 }), 4)]) {
+    for (const r of [
+      evaluateAt(window(600, 9, { center: 0.1, lift: 1, missing: 0 }), 0),
+      drifted(1),
+      drifted(2),
+      drifted(3),
+      evaluateAt(window(600, 20, { center: 0.1, lift: 1, missing: 0 }), 4),
+    ]) {
       prev = withHistory(r, prev);
       reports.push(prev);
     }
@@ -131,7 +176,12 @@ describe('how long a verdict has held', () => {
     };
     let prev: ModelReport | undefined;
     const seen: string[] = [];
-    for (const r of [withCoupon(0), withCoupon(1), evaluateAt(window(600, 40, { center: 0.1, lift: 1, missing: 0 }), 2), evaluateAt(window(600, 41, { center: 0.1, lift: 1, missing: 0 }), 3)]) {
+    for (const r of [
+      withCoupon(0),
+      withCoupon(1),
+      evaluateAt(window(600, 40, { center: 0.1, lift: 1, missing: 0 }), 2),
+      evaluateAt(window(600, 41, { center: 0.1, lift: 1, missing: 0 }), 3),
+    ]) {
       prev = withHistory(r, prev);
       const c = prev.verdicts!.checks.find((x) => x.check === 'unknown_feature');
       seen.push(c ? `${c.verdict}/${c.windows}` : 'none');

@@ -45,7 +45,13 @@ function fullRequest(): Record<string, unknown> {
                 gauge: {
                   dataPoints: [
                     { attributes: [str('k', 'v')], timeUnixNano: T1.toString(), asDouble: 1.5 },
-                    { timeUnixNano: T1.toString(), asInt: '-7', exemplars: [{ asDouble: 3, timeUnixNano: '1', traceId: new Uint8Array(16), spanId: new Uint8Array(8) }] },
+                    {
+                      timeUnixNano: T1.toString(),
+                      asInt: '-7',
+                      exemplars: [
+                        { asDouble: 3, timeUnixNano: '1', traceId: new Uint8Array(16), spanId: new Uint8Array(8) },
+                      ],
+                    },
                   ],
                 },
               },
@@ -103,7 +109,12 @@ function fullRequest(): Record<string, unknown> {
               },
               {
                 name: 's',
-                summary: { dataPoints: [{ timeUnixNano: T1.toString(), count: 3, sum: 2, quantileValues: [{ quantile: 0.5, value: 1 }] }, {}] },
+                summary: {
+                  dataPoints: [
+                    { timeUnixNano: T1.toString(), count: 3, sum: 2, quantileValues: [{ quantile: 0.5, value: 1 }] },
+                    {},
+                  ],
+                },
               },
             ],
           },
@@ -178,7 +189,15 @@ const expectedFull = {
                     bucketCounts: [1, 2, 3],
                     explicitBounds: [0.25, 0.5],
                   },
-                  { attributes: {}, startTimeUnixNano: T0, timeUnixNano: T1, flags: 1, count: 0, bucketCounts: [], explicitBounds: [] },
+                  {
+                    attributes: {},
+                    startTimeUnixNano: T0,
+                    timeUnixNano: T1,
+                    flags: 1,
+                    count: 0,
+                    bucketCounts: [],
+                    explicitBounds: [],
+                  },
                 ],
               },
             },
@@ -216,7 +235,8 @@ const expectedFull = {
   ],
 };
 
-const encode = (req: object): Uint8Array => ExportMetricsServiceRequest.encode(ExportMetricsServiceRequest.fromObject(req)).finish();
+const encode = (req: object): Uint8Array =>
+  ExportMetricsServiceRequest.encode(ExportMetricsServiceRequest.fromObject(req)).finish();
 
 /** JSON form: bytes inside exemplars as hex per OTLP/JSON (they are ignored anyway). */
 function toJson(req: object): string {
@@ -226,7 +246,9 @@ function toJson(req: object): string {
 function snakeKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(snakeKeys);
   if (v && typeof v === 'object' && !(v instanceof Uint8Array)) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snakeKeys(x)]));
+    return Object.fromEntries(
+      Object.entries(v).map(([k, x]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snakeKeys(x)]),
+    );
   }
   return v;
 }
@@ -254,7 +276,15 @@ describe('decoding every metric kind', () => {
 
   it('protobuf: exponential bucket counts of one and several varint bytes, as the reflection decoder reads them', () => {
     const counts = [0, 1, 127, 128, 300, 70_000, 2 ** 40, 5];
-    const point = { startTimeUnixNano: '1', timeUnixNano: '2', count: counts.reduce((x, y) => x + y, 3), scale: 4, zeroCount: 3, positive: { offset: 7, bucketCounts: counts }, negative: { offset: -1, bucketCounts: [] } };
+    const point = {
+      startTimeUnixNano: '1',
+      timeUnixNano: '2',
+      count: counts.reduce((x, y) => x + y, 3),
+      scale: 4,
+      zeroCount: 3,
+      positive: { offset: 7, bucketCounts: counts },
+      negative: { offset: -1, bucketCounts: [] },
+    };
     const body = encode(histReq([point], 'exponentialHistogram'));
     const a = decodeMetricsProtobuf(body);
     expectClean(a);
@@ -294,7 +324,15 @@ describe('decoding every metric kind', () => {
 
   it('keeps nanosecond timestamps exact as bigint from number or string', () => {
     const mk = (t: string | number) => ({
-      resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'x', gauge: { dataPoints: [{ timeUnixNano: t, startTimeUnixNano: 5, asDouble: 1 }] } }] }] }],
+      resourceMetrics: [
+        {
+          scopeMetrics: [
+            {
+              metrics: [{ name: 'x', gauge: { dataPoints: [{ timeUnixNano: t, startTimeUnixNano: 5, asDouble: 1 }] } }],
+            },
+          ],
+        },
+      ],
     });
     const pick = (r: DecodeResult) => firstPoints<{ timeUnixNano: bigint; startTimeUnixNano: bigint }>(r)[0];
     expect(pick(decodeMetricsJson(mk('1700000000123456789'))).timeUnixNano).toBe(1700000000123456789n);
@@ -313,17 +351,36 @@ describe('decoding every metric kind', () => {
     for (const c of [1, 2]) point.uint32((6 << 3) | 1).fixed64(c);
     point.uint32((7 << 3) | 1).double(0.5);
     point.uint32((99 << 3) | 0).uint32(7);
-    const hist = protobuf.Writer.create().uint32((1 << 3) | 2).bytes(point.finish()).uint32((2 << 3) | 0).uint32(1);
-    const metric = protobuf.Writer.create().uint32((1 << 3) | 2).string('u').uint32((9 << 3) | 2).bytes(hist.finish());
+    const hist = protobuf.Writer.create()
+      .uint32((1 << 3) | 2)
+      .bytes(point.finish())
+      .uint32((2 << 3) | 0)
+      .uint32(1);
+    const metric = protobuf.Writer.create()
+      .uint32((1 << 3) | 2)
+      .string('u')
+      .uint32((9 << 3) | 2)
+      .bytes(hist.finish());
     metric.uint32((12 << 3) | 2).bytes(new Uint8Array(0)); // metadata (not read)
-    const sm = protobuf.Writer.create().uint32((2 << 3) | 2).bytes(metric.finish());
-    const rm = protobuf.Writer.create().uint32((2 << 3) | 2).bytes(sm.finish());
-    const req = protobuf.Writer.create().uint32((1 << 3) | 2).bytes(rm.finish()).finish();
+    const sm = protobuf.Writer.create()
+      .uint32((2 << 3) | 2)
+      .bytes(metric.finish());
+    const rm = protobuf.Writer.create()
+      .uint32((2 << 3) | 2)
+      .bytes(sm.finish());
+    const req = protobuf.Writer.create()
+      .uint32((1 << 3) | 2)
+      .bytes(rm.finish())
+      .finish();
     for (const decode of [decodeMetricsProtobuf, decodeMetricsProtobufReflection]) {
       const r = decode(req);
       expectClean(r);
       const data = r.data.resourceMetrics[0].scopeMetrics[0].metrics[0].data;
-      expect(data).toMatchObject({ type: 'histogram', temporality: 'delta', points: [{ count: 3, bucketCounts: [1, 2], explicitBounds: [0.5], timeUnixNano: 1000n }] });
+      expect(data).toMatchObject({
+        type: 'histogram',
+        temporality: 'delta',
+        points: [{ count: 3, bucketCounts: [1, 2], explicitBounds: [0.5], timeUnixNano: 1000n }],
+      });
     }
   });
 
@@ -335,7 +392,11 @@ describe('decoding every metric kind', () => {
 
 /** A request with one histogram metric holding the given points. */
 function histReq(points: object[], type: 'histogram' | 'exponentialHistogram' = 'histogram', name = 'm'): object {
-  return { resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name, [type]: { aggregationTemporality: 1, dataPoints: points } }] }] }] };
+  return {
+    resourceMetrics: [
+      { scopeMetrics: [{ metrics: [{ name, [type]: { aggregationTemporality: 1, dataPoints: points } }] }] },
+    ],
+  };
 }
 
 const good = { timeUnixNano: '2000', startTimeUnixNano: '1000', count: 3, bucketCounts: [1, 2], explicitBounds: [0.5] };
@@ -348,25 +409,54 @@ describe('invalid data points are dropped with a reason', () => {
     ['bucket sum', { ...good, count: 4 }, 'bucket_counts_sum_mismatch', 'histogram'],
     ['NaN bound', { ...good, explicitBounds: ['NaN'] }, 'non_finite_bound', 'histogram'],
     ['infinite bound', { ...good, explicitBounds: ['Infinity'] }, 'non_finite_bound', 'histogram'],
-    ['bounds order', { ...good, count: 3, bucketCounts: [1, 1, 1], explicitBounds: [0.5, 0.5] }, 'bounds_not_increasing', 'histogram'],
+    [
+      'bounds order',
+      { ...good, count: 3, bucketCounts: [1, 1, 1], explicitBounds: [0.5, 0.5] },
+      'bounds_not_increasing',
+      'histogram',
+    ],
     ['min > max', { ...good, min: 2, max: 1 }, 'min_greater_than_max', 'histogram'],
     ['missing time', { ...good, timeUnixNano: '0' }, 'missing_time', 'histogram'],
     ['start after time', { ...good, startTimeUnixNano: '3000' }, 'start_after_time', 'histogram'],
-    ['count above 2^53', { ...good, count: '9007199254740993', bucketCounts: ['9007199254740992', 1] }, 'count_not_exact', 'histogram'],
-    ['bucket count at 2^53, count exact', { ...good, count: 1, bucketCounts: ['9007199254740992', 1] }, 'count_not_exact', 'histogram'],
-    ['bucket counts exact, sum beyond 2^53', { ...good, count: '9007199254740991', bucketCounts: ['9007199254740991', 1] }, 'bucket_counts_sum_mismatch', 'histogram'],
+    [
+      'count above 2^53',
+      { ...good, count: '9007199254740993', bucketCounts: ['9007199254740992', 1] },
+      'count_not_exact',
+      'histogram',
+    ],
+    [
+      'bucket count at 2^53, count exact',
+      { ...good, count: 1, bucketCounts: ['9007199254740992', 1] },
+      'count_not_exact',
+      'histogram',
+    ],
+    [
+      'bucket counts exact, sum beyond 2^53',
+      { ...good, count: '9007199254740991', bucketCounts: ['9007199254740991', 1] },
+      'bucket_counts_sum_mismatch',
+      'histogram',
+    ],
     ['scale too high', { ...goodExp, scale: 21 }, 'scale_out_of_range', 'exponentialHistogram'],
     ['scale too low', { ...goodExp, scale: -11 }, 'scale_out_of_range', 'exponentialHistogram'],
     ['exp sum', { ...goodExp, count: 5 }, 'bucket_counts_sum_mismatch', 'exponentialHistogram'],
     ['zero threshold', { ...goodExp, zeroThreshold: -1 }, 'invalid_zero_threshold', 'exponentialHistogram'],
-    ['offset overflow', { ...goodExp, positive: { offset: 2147483647, bucketCounts: [1, 1] }, count: 3, zeroCount: 1 }, 'offset_out_of_range', 'exponentialHistogram'],
+    [
+      'offset overflow',
+      { ...goodExp, positive: { offset: 2147483647, bucketCounts: [1, 1] }, count: 3, zeroCount: 1 },
+      'offset_out_of_range',
+      'exponentialHistogram',
+    ],
   ];
 
   for (const [label, bad, reason, type] of cases) {
     it(`${label} -> ${reason} (protobuf, reflection and JSON agree)`, () => {
       const ok = type === 'histogram' ? good : goodExp;
       const req = histReq([ok, bad, ok], type);
-      const results = [decodeMetricsProtobuf(encode(req)), decodeMetricsProtobufReflection(encode(req)), decodeMetricsJson(JSON.stringify(req))];
+      const results = [
+        decodeMetricsProtobuf(encode(req)),
+        decodeMetricsProtobufReflection(encode(req)),
+        decodeMetricsJson(JSON.stringify(req)),
+      ];
       for (const r of results) {
         expect(r.rejectedDataPoints).toBe(1);
         expect(r.acceptedDataPoints).toBe(2);
@@ -380,26 +470,50 @@ describe('invalid data points are dropped with a reason', () => {
   }
 
   it('negative counts are only expressible in JSON and are rejected', () => {
-    const r = decodeMetricsJson(histReq([{ ...good, count: 1, bucketCounts: [-1, 2] }, { ...good, count: -1, bucketCounts: [], explicitBounds: [] }]));
+    const r = decodeMetricsJson(
+      histReq([
+        { ...good, count: 1, bucketCounts: [-1, 2] },
+        { ...good, count: -1, bucketCounts: [], explicitBounds: [] },
+      ]),
+    );
     expect(r.rejections).toEqual([{ reason: 'negative_count', metric: 'm', count: 2 }]);
-    const r2 = decodeMetricsJson(histReq([{ ...goodExp, count: 1, zeroCount: 0, positive: { bucketCounts: [2, -1] } }], 'exponentialHistogram'));
+    const r2 = decodeMetricsJson(
+      histReq([{ ...goodExp, count: 1, zeroCount: 0, positive: { bucketCounts: [2, -1] } }], 'exponentialHistogram'),
+    );
     expect(r2.rejections).toEqual([{ reason: 'negative_count', metric: 'm', count: 1 }]);
   });
 
   it('number points: missing value, NaN, and a no-recorded-value flag', () => {
     const req = {
-      resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'g', gauge: { dataPoints: [
-        { timeUnixNano: '5' },
-        { timeUnixNano: '5', asDouble: 'NaN' },
-        { timeUnixNano: '5', flags: 1 },
-        { timeUnixNano: '5', asDouble: 2 },
-      ] } }] }] }],
+      resourceMetrics: [
+        {
+          scopeMetrics: [
+            {
+              metrics: [
+                {
+                  name: 'g',
+                  gauge: {
+                    dataPoints: [
+                      { timeUnixNano: '5' },
+                      { timeUnixNano: '5', asDouble: 'NaN' },
+                      { timeUnixNano: '5', flags: 1 },
+                      { timeUnixNano: '5', asDouble: 2 },
+                    ],
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
     };
     for (const r of [decodeMetricsJson(req), decodeMetricsProtobuf(encode(req))]) {
-      expect(r.rejections).toEqual(expect.arrayContaining([
-        { reason: 'missing_value', metric: 'g', count: 1 },
-        { reason: 'non_finite_value', metric: 'g', count: 1 },
-      ]));
+      expect(r.rejections).toEqual(
+        expect.arrayContaining([
+          { reason: 'missing_value', metric: 'g', count: 1 },
+          { reason: 'non_finite_value', metric: 'g', count: 1 },
+        ]),
+      );
       expect(r.acceptedDataPoints).toBe(2);
       const points = firstPoints<{ value: number; flags: number }>(r);
       expect(points.map((p) => p.flags)).toEqual([1, 0]);
@@ -428,14 +542,49 @@ describe('structurally broken requests throw DecodeError', () => {
   const bad: [string, () => unknown, RegExp][] = [
     ['invalid JSON', () => decodeMetricsJson('{"resourceMetrics": ['), /invalid JSON/],
     ['JSON array root', () => decodeMetricsJson('[]'), /expected an ExportMetricsServiceRequest/],
-    ['resourceMetrics not an array', () => decodeMetricsJson({ resourceMetrics: {} }), /^resourceMetrics: expected an array/],
-    ['metric name not a string', () => decodeMetricsJson({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 5 }] }] }] }), /resourceMetrics\[0\]\.scopeMetrics\[0\]\.metrics\[0\]\.name: expected a string/],
-    ['timestamp not an integer', () => decodeMetricsJson(histReq([{ ...good, timeUnixNano: '12ab' }])), /timeUnixNano: expected a 64-bit integer/],
-    ['bad enum name', () => decodeMetricsJson({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'x', sum: { aggregationTemporality: 'SOMETIMES' } }] }] }] }), /aggregationTemporality/],
+    [
+      'resourceMetrics not an array',
+      () => decodeMetricsJson({ resourceMetrics: {} }),
+      /^resourceMetrics: expected an array/,
+    ],
+    [
+      'metric name not a string',
+      () => decodeMetricsJson({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 5 }] }] }] }),
+      /resourceMetrics\[0\]\.scopeMetrics\[0\]\.metrics\[0\]\.name: expected a string/,
+    ],
+    [
+      'timestamp not an integer',
+      () => decodeMetricsJson(histReq([{ ...good, timeUnixNano: '12ab' }])),
+      /timeUnixNano: expected a 64-bit integer/,
+    ],
+    [
+      'bad enum name',
+      () =>
+        decodeMetricsJson({
+          resourceMetrics: [
+            { scopeMetrics: [{ metrics: [{ name: 'x', sum: { aggregationTemporality: 'SOMETIMES' } }] }] },
+          ],
+        }),
+      /aggregationTemporality/,
+    ],
     ['truncated protobuf', () => decodeMetricsProtobuf(encode(histReq([good])).subarray(0, 30)), /invalid protobuf/],
     ['garbage protobuf', () => decodeMetricsProtobuf(Buffer.from('{"resourceMetrics":[]}')), /invalid protobuf/],
-    ['truncated protobuf (reflection)', () => decodeMetricsProtobufReflection(encode(histReq([good])).subarray(0, 30)), /invalid protobuf/],
-    ['wrong wire type', () => decodeMetricsProtobuf(protobuf.Writer.create().uint32((1 << 3) | 0).uint32(1).finish()), /wrong wire type/],
+    [
+      'truncated protobuf (reflection)',
+      () => decodeMetricsProtobufReflection(encode(histReq([good])).subarray(0, 30)),
+      /invalid protobuf/,
+    ],
+    [
+      'wrong wire type',
+      () =>
+        decodeMetricsProtobuf(
+          protobuf.Writer.create()
+            .uint32((1 << 3) | 0)
+            .uint32(1)
+            .finish(),
+        ),
+      /wrong wire type/,
+    ],
   ];
   for (const [label, f, msg] of bad) {
     it(label, () => {

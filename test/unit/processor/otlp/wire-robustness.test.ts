@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { buildHistogramRequest, encodeRequest } from '../../../../processor/bench/ingest-payload.js';
-import { DecodeError, decodeMetricsProtobuf, decodeMetricsProtobufReflection } from '../../../../processor/src/otlp/index.js';
+import {
+  DecodeError,
+  decodeMetricsProtobuf,
+  decodeMetricsProtobufReflection,
+} from '../../../../processor/src/otlp/index.js';
 import { seededUniform } from '../../../../processor/src/statistics/random.js';
 
 describe('wire reader', () => {

@@ -23,10 +23,21 @@ function window(i: number, shift: { x?: number; y?: number; rows?: number }): Mo
   ref.rows = 2000;
   cur.rows = rows;
   const q = rows / 4;
-  const moved = (s = 0) => hist(B, [q * (1 + 2 * s), q, q, q * (1 - 2 * s)].map((c) => Math.max(0, Math.round(c))));
-  ref.features = { x: { missing: 0, histogram: hist(B, [500, 500, 500, 500]) }, y: { missing: 0, histogram: hist(B, [500, 500, 500, 500]) } };
+  const moved = (s = 0) =>
+    hist(
+      B,
+      [q * (1 + 2 * s), q, q, q * (1 - 2 * s)].map((c) => Math.max(0, Math.round(c))),
+    );
+  ref.features = {
+    x: { missing: 0, histogram: hist(B, [500, 500, 500, 500]) },
+    y: { missing: 0, histogram: hist(B, [500, 500, 500, 500]) },
+  };
   cur.features = { x: { missing: 0, histogram: moved(shift.x) }, y: { missing: 0, histogram: moved(shift.y) } };
-  return evaluate(ref, cur, { model: { name: 'm', version: '1', task: 'binary_classification' }, referenceKind: 'baseline', window: { start: new Date(T0 + i * MIN), end: new Date(T0 + (i + 1) * MIN) } });
+  return evaluate(ref, cur, {
+    model: { name: 'm', version: '1', task: 'binary_classification' },
+    referenceKind: 'baseline',
+    window: { start: new Date(T0 + i * MIN), end: new Date(T0 + (i + 1) * MIN) },
+  });
 }
 
 /** Windows evaluated one after the other with the live service's retraining decision. */
@@ -41,16 +52,32 @@ function run(shifts: { x?: number; y?: number; rows?: number }[]): ModelReport[]
 
 describe('a run of windows', () => {
   // windows 5-8 drift on x and y; window 5 with the largest shift, window 8 the second largest
-  const reports = run([{}, {}, {}, {}, { x: 0.45, y: 0.45 }, { x: 0.3, y: 0.3 }, { x: 0.3, y: 0.3 }, { x: 0.4, y: 0.4 }]);
+  const reports = run([
+    {},
+    {},
+    {},
+    {},
+    { x: 0.45, y: 0.45 },
+    { x: 0.3, y: 0.3 },
+    { x: 0.3, y: 0.3 },
+    { x: 0.4, y: 0.4 },
+  ]);
 
   it('the worst window: retraining recommended, then drift, then the most drifted signals, then the largest PSI of them, then the latest', () => {
     expect(reports.map((r) => r.drifted.length)).toEqual([0, 0, 0, 0, 2, 2, 2, 2]);
     // window 5 drifted most, but retraining is recommended after windows 7 and 8; 8 drifted more than 7
-    expect(worstWindow(reports)).toEqual({ index: 7, reason: expect.stringMatching(/^retraining recommended after it; 2 drifted signals \([xy], [xy]\), total PSI of drifted features \d+\.\d{3}$/) });
+    expect(worstWindow(reports)).toEqual({
+      index: 7,
+      reason: expect.stringMatching(
+        /^retraining recommended after it; 2 drifted signals \([xy], [xy]\), total PSI of drifted features \d+\.\d{3}$/,
+      ),
+    });
     // more drifted signals beat a larger PSI
     const more = run([{}, { x: 0.45 }, { x: 0.2, y: 0.2 }]);
     expect(worstWindow(more)).toMatchObject({ index: 2 });
-    expect(worstWindow(more).reason).toMatch(/^2 drifted signals \([xy], [xy]\), total PSI of drifted features \d+\.\d{3}$/);
+    expect(worstWindow(more).reason).toMatch(
+      /^2 drifted signals \([xy], [xy]\), total PSI of drifted features \d+\.\d{3}$/,
+    );
     // the larger PSI among as many drifted signals
     expect(worstWindow(run([{}, { x: 0.45 }, { x: 0.3 }])).index).toBe(1);
     // equal windows: the latest
@@ -75,21 +102,29 @@ describe('a run of windows', () => {
     expect(summarizeRun([window(0, {})]).retrain).toBeNull();
   });
 
-  it('is the worst window\'s report with the run and every window added (the single-window shape is kept)', () => {
+  it("is the worst window's report with the run and every window added (the single-window shape is kept)", () => {
     const m = multiWindowReport(reports);
     const worst = reports[7]!;
     for (const k of Object.keys(worst) as (keyof ModelReport)[]) expect(m[k]).toEqual(worst[k]);
     expect(m.windows).toEqual(reports);
     expect(m.run).toEqual(summarizeRun(reports));
-    expect(JSON.parse(JSON.stringify(m))).toMatchObject({ window: worst.window, drifted: worst.drifted, run: { detail: { window: 8 } } });
+    expect(JSON.parse(JSON.stringify(m))).toMatchObject({
+      window: worst.window,
+      drifted: worst.drifted,
+      run: { detail: { window: 8 } },
+    });
   });
 
   it('renders the same verdicts as text and HTML: the run, every window, then the worst window in detail', () => {
     const m = multiWindowReport(reports);
     const v = runVerdicts(m.run, reports);
     expect(v.drift).toBe('Drift in 4 of 8 windows (windows 5-8, 09:04–09:08 UTC): x, y');
-    expect(v.retrain).toBe(`Retraining RECOMMENDED since window 7 (09:06–09:07 UTC): ${reports[7]!.retrain!.details.join('; ')}`);
-    expect(runVerdicts(m.run, reports, { recent: true }).drift).toBe('Drift in 4 of the last 8 windows (09:04–09:08 UTC): x, y');
+    expect(v.retrain).toBe(
+      `Retraining RECOMMENDED since window 7 (09:06–09:07 UTC): ${reports[7]!.retrain!.details.join('; ')}`,
+    );
+    expect(runVerdicts(m.run, reports, { recent: true }).drift).toBe(
+      'Drift in 4 of the last 8 windows (09:04–09:08 UTC): x, y',
+    );
 
     const text = renderRunText(m);
     expect(text).toContain(v.drift);
@@ -99,7 +134,9 @@ describe('a run of windows', () => {
     expect(rows[0]).toMatch(/^1 +09:00–09:01 +2000 +no drift +0\.\d{3} +- +- +- +no$/);
     expect(rows[4]).toMatch(/^5 +09:04–09:05 +2000 +DRIFT: [xy], [xy] +\d\.\d{3} .* no$/);
     expect(rows[7]).toMatch(/^8 \(details\) +09:07–09:08 +2000 +DRIFT: [xy], [xy] .* RECOMMENDED$/);
-    expect(text).toContain('Details of window 8 (09:07–09:08 UTC): the worst window, retraining recommended after it; 2 drifted signals');
+    expect(text).toContain(
+      'Details of window 8 (09:07–09:08 UTC): the worst window, retraining recommended after it; 2 drifted signals',
+    );
 
     const html = renderRunHtml(m);
     expect(html).toContain(`<div class="banner bad" data-verdict="drift">${v.drift}</div>`);
@@ -109,9 +146,13 @@ describe('a run of windows', () => {
     expect(html).toContain('<h2 class="detail">Details of window 8 (09:07–09:08 UTC)</h2>');
     // the details are window 8's: its features and its own retraining decision, as the run's
     expect(html.indexOf('<table class="features">')).toBeGreaterThan(html.indexOf('<h2 class="detail">'));
-    expect(html).toContain(`<h2>Retraining</h2><div class="banner bad">RECOMMENDED after this window: ${reports[7]!.retrain!.details.join('; ')}</div>`);
+    expect(html).toContain(
+      `<h2>Retraining</h2><div class="banner bad">RECOMMENDED after this window: ${reports[7]!.retrain!.details.join('; ')}</div>`,
+    );
     // a window detailed before the recommendation says so about itself
-    expect(renderRunHtml({ ...m, ...reports[4]!, run: { ...m.run, detail: { window: 5, reason: 'r' } } })).toContain('<div class="banner good">not recommended after this window (drift in 1 consecutive window(s))</div>');
+    expect(renderRunHtml({ ...m, ...reports[4]!, run: { ...m.run, detail: { window: 5, reason: 'r' } } })).toContain(
+      '<div class="banner good">not recommended after this window (drift in 1 consecutive window(s))</div>',
+    );
   });
 });
 
@@ -125,15 +166,29 @@ describe('trend charts', () => {
 });
 
 describe('window times', () => {
-  const at = (start: number, end: number) => ({ ...window(0, {}), window: { start: new Date(start).toISOString(), end: new Date(end).toISOString() } });
+  const at = (start: number, end: number) => ({
+    ...window(0, {}),
+    window: { start: new Date(start).toISOString(), end: new Date(end).toISOString() },
+  });
   it('times within one day, across days, and whole days', () => {
-    expect(windowTimes([at(T0, T0 + MIN), at(T0 + MIN, T0 + 2 * MIN)])).toEqual({ labels: ['09:01', '09:02'], spans: ['09:00–09:01', '09:01–09:02'], title: 'window end (UTC, 2026-01-01)' });
+    expect(windowTimes([at(T0, T0 + MIN), at(T0 + MIN, T0 + 2 * MIN)])).toEqual({
+      labels: ['09:01', '09:02'],
+      spans: ['09:00–09:01', '09:01–09:02'],
+      title: 'window end (UTC, 2026-01-01)',
+    });
     const H = 3_600_000;
-    expect(windowTimes([at(T0 + 14 * H, T0 + 15 * H), at(T0 + 15 * H, T0 + 16 * H)]).spans).toEqual(['01-01 23:00–00:00', '01-02 00:00–01:00']);
+    expect(windowTimes([at(T0 + 14 * H, T0 + 15 * H), at(T0 + 15 * H, T0 + 16 * H)]).spans).toEqual([
+      '01-01 23:00–00:00',
+      '01-02 00:00–01:00',
+    ]);
     expect(windowTimes([at(T0 + 14.5 * H, T0 + 15.5 * H)]).spans).toEqual(['01-01 23:30–01-02 00:30']);
     const D = 86_400_000;
     const day = Date.UTC(2026, 0, 1);
-    expect(windowTimes([at(day, day + D), at(day + D, day + 3 * D)])).toEqual({ labels: ['01-01', '01-02'], spans: ['01-01', '01-02 – 01-03'], title: 'window (UTC day)' });
+    expect(windowTimes([at(day, day + D), at(day + D, day + 3 * D)])).toEqual({
+      labels: ['01-01', '01-02'],
+      spans: ['01-01', '01-02 – 01-03'],
+      title: 'window (UTC day)',
+    });
     expect(windowTimes([{ ...at(0, 1), window: null }])).toEqual({ labels: ['#1'], spans: ['-'], title: 'window' });
   });
 });

@@ -24,25 +24,35 @@ describe('report sections beyond drift', () => {
   const p = win('primary', '1', 10);
   const c = win('canary', '2', 40);
   const base = evaluate(p, c, { model: { name: 'm', version: '2', role: 'canary' }, referenceKind: 'baseline' });
-  const r = { ...base, comparison: compareDeployments(p, c), retrain: retrainDecision(base, [], { now: 0 }, { minAccuracy: 0.9 }) };
+  const r = {
+    ...base,
+    comparison: compareDeployments(p, c),
+    retrain: retrainDecision(base, [], { now: 0 }, { minAccuracy: 0.9 }),
+  };
 
   it('text', () => {
     const t = renderText(r);
     // Reference calibration: 10% wrong; the estimate on the same scores is accuracy 0.9, realized 0.6.
-    expect(t).toMatch(/Estimated performance \(CBPE, without labels\): 200 scored rows, calibration map from 200 reference outcomes/);
+    expect(t).toMatch(
+      /Estimated performance \(CBPE, without labels\): 200 scored rows, calibration map from 200 reference outcomes/,
+    );
     expect(t).toMatch(/accuracy +0\.900 +\[0\.\d{3}, 0\.\d{3}\] +0\.600/);
     expect(t).toContain('Comparison: canary 2 vs primary 1');
     expect(t).toMatch(/verdict candidate worse: accuracy worse by 0\.300/);
     expect(t).toContain('Attributions (features by shift of mean |attribution|)');
     expect(t).toContain('Retraining: RECOMMENDED after this window: realized accuracy 0.600 below 0.9');
-        // The verdicts alerts fire on: accuracy 0.6 against 0.9 on 200 outcomes is degraded.
-    expect(t).toMatch(/Verdicts: each flags the window when significant at alpha 0\.01 and its interval lies beyond the limit; flagged: accuracy \(1 window\), roc_auc \(1 window\), calibration \(1 window\)$/m);
+    // The verdicts alerts fire on: accuracy 0.6 against 0.9 on 200 outcomes is degraded.
+    expect(t).toMatch(
+      /Verdicts: each flags the window when significant at alpha 0\.01 and its interval lies beyond the limit; flagged: accuracy \(1 window\), roc_auc \(1 window\), calibration \(1 window\)$/m,
+    );
     expect(t).toMatch(/accuracy +degraded +0\.600 +0\.900 +\[-0\.\d{3}, -0\.\d{3}\] +<1e-4 +1/);
   });
   it('HTML', () => {
     const h = renderHtml(r);
     expect(h).toContain('<h2>Estimated performance</h2>');
-    expect(h).toMatch(/<h2>Verdicts<\/h2><p class="meta">[^<]*flagged: accuracy \(1 window\), roc_auc \(1 window\), calibration \(1 window\)<\/p><table class="verdicts">/);
+    expect(h).toMatch(
+      /<h2>Verdicts<\/h2><p class="meta">[^<]*flagged: accuracy \(1 window\), roc_auc \(1 window\), calibration \(1 window\)<\/p><table class="verdicts">/,
+    );
     expect(h).toContain('data-verdict="candidate_worse"');
     expect(h).toContain('<table class="attribution">');
     expect(h).toContain('<h2>Retraining</h2><div class="banner bad">');
@@ -50,12 +60,21 @@ describe('report sections beyond drift', () => {
   it('shows every value the report has: reference precision and recall, realized precision, recall and F1', () => {
     const perf = r.performance!;
     const real = r.estimated!.realized!;
-    expect([real.accuracy, real.precision, real.recall, real.f1]).toEqual([perf.accuracy, perf.precision, perf.recall, perf.f1]);
+    expect([real.accuracy, real.precision, real.recall, real.f1]).toEqual([
+      perf.accuracy,
+      perf.precision,
+      perf.recall,
+      perf.f1,
+    ]);
     expect(perf.reference.precision).not.toBeNull();
     expect(perf.reference.recall).not.toBeNull();
     const t = renderText(r);
     const h = renderHtml(r);
-    for (const [name, v, ref] of [['precision', perf.precision, perf.reference.precision], ['recall', perf.recall, perf.reference.recall], ['F1', perf.f1, perf.reference.f1]] as const) {
+    for (const [name, v, ref] of [
+      ['precision', perf.precision, perf.reference.precision],
+      ['recall', perf.recall, perf.reference.recall],
+      ['F1', perf.f1, perf.reference.f1],
+    ] as const) {
       expect(t).toMatch(new RegExp(`\\n${name} +${fmt(v)} +${fmt(ref)}\\n`));
       expect(h).toContain(`<tr><td>${name}</td><td>${fmt(v)}</td><td>${fmt(ref)}</td></tr>`);
       const estimated = r.estimated![name === 'F1' ? 'f1' : name];
@@ -68,7 +87,9 @@ describe('report sections beyond drift', () => {
     expect(outsideBand(0.97, [0.85, 0.95])).toBe('above');
     expect(outsideBand(0.9, [0.85, 0.95])).toBeNull();
     expect(renderText(r)).toMatch(/accuracy +0\.900 +\[0\.\d{3}, 0\.\d{3}\] +0\.600 \(below band\)/);
-    expect(renderHtml(r)).toContain('<td class="drift outside" title="realized value below the 95% band of the estimate">0.600 (below band)</td>');
+    expect(renderHtml(r)).toContain(
+      '<td class="drift outside" title="realized value below the 95% band of the estimate">0.600 (below band)</td>',
+    );
     // the same window against itself: the realized accuracy is the estimate, inside its band
     const same = evaluate(p, p, { model: { name: 'm', version: '1' }, referenceKind: 'baseline' });
     expect(same.estimated!.realized!.accuracy).toBeCloseTo(same.estimated!.accuracy, 9);

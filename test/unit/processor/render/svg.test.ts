@@ -7,9 +7,17 @@ const tags = (svg: string, re: RegExp) => [...svg.matchAll(re)].map((m) => attrs
 function layout(svg: string) {
   const area = attrs(svg.match(/<rect class="plot-area"[^>]*>/)![0]);
   const box = { x: Number(area.x), y: Number(area.y), w: Number(area.width), h: Number(area.height) };
-  const points = tags(svg, /<circle class="pt"[^>]*>/g).map((a) => ({ series: a['data-series']!, value: Number(a['data-value']), cx: Number(a.cx), cy: Number(a.cy), r: Number(a.r) }));
+  const points = tags(svg, /<circle class="pt"[^>]*>/g).map((a) => ({
+    series: a['data-series']!,
+    value: Number(a['data-value']),
+    cx: Number(a.cx),
+    cy: Number(a.cy),
+    r: Number(a.r),
+  }));
   const legendY = tags(svg, /<g class="legend-item"><line[^>]*>/g).map((a) => Number(a.y1));
-  const legendText = [...svg.matchAll(/<g class="legend-item">.*?<text x="[^"]*" y="([^"]*)"[^>]*>([^<]*)<\/text>/g)].map((m) => ({ y: Number(m[1]), text: m[2]! }));
+  const legendText = [
+    ...svg.matchAll(/<g class="legend-item">.*?<text x="[^"]*" y="([^"]*)"[^>]*>([^<]*)<\/text>/g),
+  ].map((m) => ({ y: Number(m[1]), text: m[2]! }));
   const xTicks = [...svg.matchAll(/<text class="x-tick"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
   const yTicks = [...svg.matchAll(/<text class="y-tick"[^>]*>([^<]*)<\/text>/g)].map((m) => Number(m[1]));
   return { box, points, legendY, legendText, xTicks, yTicks };
@@ -20,7 +28,12 @@ const labels = (n: number) => Array.from({ length: n }, (_, i) => `09:${String(i
 describe('trend chart', () => {
   it('draws every value inside the plot area, above 1 too (PSI 0.85-1.4)', () => {
     const psi = [0.03, 0.02, 0.03, 0.01, 1.405, 1.259, 1.188, 0.85];
-    const svg = trendChart([{ name: 'max feature PSI', points: psi }], { title: 'Max feature PSI', xLabels: labels(8), include: [0], limit: { value: 0.1, label: 'PSI a drift needs (0.1)' } });
+    const svg = trendChart([{ name: 'max feature PSI', points: psi }], {
+      title: 'Max feature PSI',
+      xLabels: labels(8),
+      include: [0],
+      limit: { value: 0.1, label: 'PSI a drift needs (0.1)' },
+    });
     const { box, points, yTicks } = layout(svg);
     expect(points.map((p) => p.value)).toEqual(psi);
     for (const p of points) {
@@ -55,9 +68,16 @@ describe('trend chart', () => {
   });
 
   it('labels the x axis with times, thinning them out when they would collide, always keeping the newest', () => {
-    const few = layout(trendChart([{ name: 'ECE', points: [0.01, 0.02, 0.03] }], { title: 'ECE', xLabels: ['09:01', '09:02', '09:03'] }));
+    const few = layout(
+      trendChart([{ name: 'ECE', points: [0.01, 0.02, 0.03] }], { title: 'ECE', xLabels: ['09:01', '09:02', '09:03'] }),
+    );
     expect(few.xTicks).toEqual(['09:03', '09:02', '09:01']);
-    const many = layout(trendChart([{ name: 'ECE', points: Array.from({ length: 48 }, (_, i) => i / 100) }], { title: 'ECE', xLabels: labels(48) }));
+    const many = layout(
+      trendChart([{ name: 'ECE', points: Array.from({ length: 48 }, (_, i) => i / 100) }], {
+        title: 'ECE',
+        xLabels: labels(48),
+      }),
+    );
     expect(many.xTicks.length).toBeGreaterThan(3);
     expect(many.xTicks.length).toBeLessThan(12);
     expect(many.xTicks[0]).toBe('09:48');

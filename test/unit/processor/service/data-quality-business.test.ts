@@ -5,7 +5,12 @@
  * the verdict checks and the ml.data_quality.detected event go out under the conventions.
  */
 import { describe, expect, it } from 'vitest';
-import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
 import { InMemoryLogRecordExporter, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { liveCheck } from '@otel-ml/conventions/live-check';
@@ -27,12 +32,25 @@ async function send(svc: RunningService, seed: number, broken: boolean): Promise
       { name: 'email_domain', type: 'categorical', categories: ['example.com'], sensitive: true },
     ],
   });
-  const reader = new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `${svc.httpUrl}/v1/metrics`, temporalityPreference: AggregationTemporality.DELTA }), exportIntervalMillis: 3_600_000, metricProducers: [monitor.metricProducer] });
+  const reader = new PeriodicExportingMetricReader({
+    exporter: new OTLPMetricExporter({
+      url: `${svc.httpUrl}/v1/metrics`,
+      temporalityPreference: AggregationTemporality.DELTA,
+    }),
+    exportIntervalMillis: 3_600_000,
+    metricProducers: [monitor.metricProducer],
+  });
   const provider = new MeterProvider({ readers: [reader] });
   for (const [i, r] of syntheticRows({ rows: 600, seed }).entries()) {
     const bad = broken && i % 4 === 0;
     monitor.observe({
-      features: { amount: r.amount, age: bad ? 'unknown' : r.age, country: bad ? 'NL' : r.country, email_domain: bad ? 'private.org' : 'example.com', ...(broken ? { coupon: 'X' } : {}) },
+      features: {
+        amount: r.amount,
+        age: bad ? 'unknown' : r.age,
+        country: bad ? 'NL' : r.country,
+        email_domain: bad ? 'private.org' : 'example.com',
+        ...(broken ? { coupon: 'X' } : {}),
+      },
       score: r.score,
     });
     monitor.recordBusinessOutcome('revenue', broken ? 0 : r.score < 0.5 ? 1 : 0);
@@ -50,8 +68,20 @@ describe('data quality and business impact in the service', () => {
     let now = Date.UTC(2026, 2, 2, 0, 0, 30);
     const file = validateConfig({ windows: { length: '1m' }, models: [{ name: 'fraud', reference: 'rolling' }] });
     const svc = await startService(
-      { ...file, receivers: { http: { ...DEFAULT_CONFIG.receivers.http, port: 0 }, grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false } }, storage: { path: ':memory:', durability: 'normal' } },
-      { clock: () => now, manualEvaluation: true, metricReaders: [reader], logRecordProcessors: [new SimpleLogRecordProcessor({ exporter: logs })] },
+      {
+        ...file,
+        receivers: {
+          http: { ...DEFAULT_CONFIG.receivers.http, port: 0 },
+          grpc: { ...DEFAULT_CONFIG.receivers.grpc, enabled: false },
+        },
+        storage: { path: ':memory:', durability: 'normal' },
+      },
+      {
+        clock: () => now,
+        manualEvaluation: true,
+        metricReaders: [reader],
+        logRecordProcessors: [new SimpleLogRecordProcessor({ exporter: logs })],
+      },
     );
     try {
       await send(svc, 1, false);
@@ -63,7 +93,11 @@ describe('data quality and business impact in the service', () => {
       const dq = r!.dataQuality!;
       expect(dq.features.age!.invalid.verdict).toBe('spike');
       expect(dq.features.age!.invalid.current).toBeCloseTo(0.25, 2);
-      expect(dq.features.country!.newCategory).toMatchObject({ count: 150, categories: [], unseen: [{ value: 'NL', count: 150 }] });
+      expect(dq.features.country!.newCategory).toMatchObject({
+        count: 150,
+        categories: [],
+        unseen: [{ value: 'NL', count: 150 }],
+      });
       expect(dq.features.country!.newCategory!.test.verdict).toBe('spike');
       expect(dq.features.email_domain!.newCategory).toMatchObject({ count: 150, unseen: [] });
       expect(dq.unknownFeatures).toEqual([{ name: 'coupon', rows: expect.any(Number) as number, source: 'sender' }]);
@@ -72,18 +106,42 @@ describe('data quality and business impact in the service', () => {
       expect(revenue).toMatchObject({ mean: 0, total: 0, difference: expect.any(Number) as number });
       expect(revenue.test.verdict).toBe('degraded');
       const flagged = r!.verdicts!.checks.filter((c) => c.flagged).map((c) => `${c.check}:${c.feature ?? c.metric}`);
-      expect(flagged).toEqual(expect.arrayContaining(['invalid_value:age', 'new_category:country', 'new_category:email_domain', 'unknown_feature:coupon', 'business_value:revenue']));
+      expect(flagged).toEqual(
+        expect.arrayContaining([
+          'invalid_value:age',
+          'new_category:country',
+          'new_category:email_domain',
+          'unknown_feature:coupon',
+          'business_value:revenue',
+        ]),
+      );
 
       await reader.forceFlush();
       const check = liveCheck({ metrics: metrics.getMetrics(), logs: logs.getFinishedLogRecords() });
       expect(check.violations).toEqual([]);
-      for (const m of ['ml.feature.invalid.ratio', 'ml.feature.new_category.ratio', 'ml.feature.out_of_range.ratio', 'ml.business.sum', 'ml.business.per_prediction', 'ml.business.reference.per_prediction', 'ml.business.relative_change', 'ml.business.p_value']) {
+      for (const m of [
+        'ml.feature.invalid.ratio',
+        'ml.feature.new_category.ratio',
+        'ml.feature.out_of_range.ratio',
+        'ml.business.sum',
+        'ml.business.per_prediction',
+        'ml.business.reference.per_prediction',
+        'ml.business.relative_change',
+        'ml.business.p_value',
+      ]) {
         expect(check.metricsSeen[m], m).toBeGreaterThanOrEqual(1);
       }
-      const points = metrics.getMetrics().flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics)).find((m) => m.descriptor.name === 'ml.verdict.flagged')!.dataPoints;
-      expect(points.find((p) => p.attributes['ml.verdict.check'] === 'business_value')?.attributes).toMatchObject({ 'ml.business.metric': 'revenue' });
+      const points = metrics
+        .getMetrics()
+        .flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics))
+        .find((m) => m.descriptor.name === 'ml.verdict.flagged')!.dataPoints;
+      expect(points.find((p) => p.attributes['ml.verdict.check'] === 'business_value')?.attributes).toMatchObject({
+        'ml.business.metric': 'revenue',
+      });
       const event = logs.getFinishedLogRecords().find((l) => l.eventName === 'ml.data_quality.detected')!;
-      expect(event.attributes['ml.data_quality.issues']).toEqual(expect.arrayContaining(['invalid_value:age', 'new_category:country', 'unknown_feature:coupon']));
+      expect(event.attributes['ml.data_quality.issues']).toEqual(
+        expect.arrayContaining(['invalid_value:age', 'new_category:country', 'unknown_feature:coupon']),
+      );
       const body = JSON.parse(String(event.body)) as Record<string, { unseen?: { value: string }[] }>;
       expect(body['new_category:country']!.unseen![0]!.value).toBe('NL');
       expect(JSON.stringify(body)).not.toContain('private.org');
@@ -93,8 +151,16 @@ describe('data quality and business impact in the service', () => {
       expect(text).toMatch(/country\s+new categories\s+spike.*NL \(150\)/);
       expect(text).toMatch(/Business impact[\s\S]*revenue\s+0\.000/);
       expect(renderHtml(r!)).toContain('data-check="new_category"');
-      const page = renderStatusPage({ reports: svc.reports(), history: svc.history(), stats: svc.processor.stats(), open: [], now });
-      expect(page).toContain('data quality: age (missing; wrong type), country (new categories: NL), coupon (unknown feature), email_domain (new categories)');
+      const page = renderStatusPage({
+        reports: svc.reports(),
+        history: svc.history(),
+        stats: svc.processor.stats(),
+        open: [],
+        now,
+      });
+      expect(page).toContain(
+        'data quality: age (missing; wrong type), country (new categories: NL), coupon (unknown feature), email_domain (new categories)',
+      );
       expect(page).toContain('business value: revenue -100.0% per prediction against the reference');
     } finally {
       await svc.close();

@@ -37,23 +37,48 @@ describe('review gate', () => {
     const { gate, events, db } = setup();
     const a = gate.recommend(KEY, MODEL, W1, ['drift'], { n: 1 }, 60_000);
     const b = gate.recommend(KEY, MODEL, W2, ['drift', 'performance'], { n: 2 }, 60_000);
-    expect(b).toMatchObject({ id: a.id, expiresAt: a.expiresAt, window: W2, reasons: ['drift', 'performance'], payload: { n: 2 }, state: 'pending' });
+    expect(b).toMatchObject({
+      id: a.id,
+      expiresAt: a.expiresAt,
+      window: W2,
+      reasons: ['drift', 'performance'],
+      payload: { n: 2 },
+      state: 'pending',
+    });
     expect(gate.list()).toHaveLength(1);
     expect(events.map((e) => e.state)).toEqual(['pending']);
     // another model gets its own
-    gate.recommend(JSON.stringify(['churn', '', 'primary', '']), { name: 'churn', version: null, role: 'primary' }, W1, ['baseline_age'], {}, 60_000);
+    gate.recommend(
+      JSON.stringify(['churn', '', 'primary', '']),
+      { name: 'churn', version: null, role: 'primary' },
+      W1,
+      ['baseline_age'],
+      {},
+      60_000,
+    );
     expect(gate.list('pending')).toHaveLength(2);
     db.close();
   });
 
   it('an approval sends the evidence with the decision; the delivery outcome is the last transition', () => {
     const { gate, events, sent, db } = setup();
-    const r = gate.recommend(KEY, MODEL, W1, ['drift'], { type: 'ml.retrain.recommended', reviewRequired: true }, 60_000);
+    const r = gate.recommend(
+      KEY,
+      MODEL,
+      W1,
+      ['drift'],
+      { type: 'ml.retrain.recommended', reviewRequired: true },
+      60_000,
+    );
     expect(sent).toHaveLength(0);
     const ok = gate.approve(r.id, { reviewer: ' ana\n', comment: 'x'.repeat(MAX_REVIEW_TEXT + 50) });
     expect(ok.status).toBe('ok');
     expect(sent).toHaveLength(1);
-    expect(sent[0]!.body).toMatchObject({ type: 'ml.retrain.recommended', reviewRequired: false, review: { id: r.id, state: 'approved', reviewer: 'ana' } });
+    expect(sent[0]!.body).toMatchObject({
+      type: 'ml.retrain.recommended',
+      reviewRequired: false,
+      review: { id: r.id, state: 'approved', reviewer: 'ana' },
+    });
     expect((sent[0]!.body.review as { comment: string }).comment).toHaveLength(MAX_REVIEW_TEXT);
     expect(gate.approve(r.id)).toMatchObject({ status: 'conflict', record: { state: 'approved' } });
     expect(gate.reject(r.id)).toMatchObject({ status: 'conflict' });
@@ -84,7 +109,10 @@ describe('review gate', () => {
     expect(gate.get(a.id)!.state).toBe('approved');
     const b = gate.recommend(KEY, MODEL, W2, ['drift'], {}, 60_000);
     expect(b.id).not.toBe(a.id);
-    expect(gate.reject(b.id, { reviewer: '' })).toMatchObject({ status: 'ok', record: { state: 'rejected', decision: { reviewer: null } } });
+    expect(gate.reject(b.id, { reviewer: '' })).toMatchObject({
+      status: 'ok',
+      record: { state: 'rejected', decision: { reviewer: null } },
+    });
     const c = gate.recommend(KEY, MODEL, W2, ['drift'], {}, 60_000);
     advance(59_999);
     expect(gate.expireDue()).toEqual([]);
@@ -107,7 +135,13 @@ describe('review gate', () => {
     const r = gate.recommend(KEY, MODEL, W1, ['drift'], {}, 60_000);
     gate.reject(r.id, { reviewer: 'bo' });
     const [pending, rejected] = events.map(reviewEvent);
-    expect(pending!.attributes).toMatchObject({ 'ml.model.name': 'fraud', 'ml.model.version': '3', 'ml.retrain.recommendation.id': r.id, 'ml.retrain.review.state': 'pending', 'ml.retrain.reasons': ['drift'] });
+    expect(pending!.attributes).toMatchObject({
+      'ml.model.name': 'fraud',
+      'ml.model.version': '3',
+      'ml.retrain.recommendation.id': r.id,
+      'ml.retrain.review.state': 'pending',
+      'ml.retrain.reasons': ['drift'],
+    });
     expect(pending!.severityText).toBe('WARN');
     expect(rejected!.severityText).toBe('INFO');
     expect(JSON.parse(rejected!.body)).toMatchObject({ id: r.id, state: 'rejected', decision: { reviewer: 'bo' } });
@@ -120,8 +154,25 @@ describe('review gate', () => {
     const p = gate.recommend(JSON.stringify([evil.name, '', 'primary', '']), evil, W1, ['drift'], {}, 60_000);
     const d = gate.recommend(KEY, MODEL, W1, ['drift'], {}, 60_000);
     gate.reject(d.id, { reviewer: '<script>alert(1)</script>' });
-    const stats = { receivedPoints: 0, acceptedPoints: 0, droppedPoints: {}, rejectedPoints: 0, liveStreams: 0, openWindows: 0, closedWindows: 0, expiredStreams: 0, horizonUnixNano: 0n } as unknown as ProcessorStats;
-    const html = renderStatusPage({ reports: new Map(), history: new Map(), stats, open: [], now: 0, retraining: gate.list() });
+    const stats = {
+      receivedPoints: 0,
+      acceptedPoints: 0,
+      droppedPoints: {},
+      rejectedPoints: 0,
+      liveStreams: 0,
+      openWindows: 0,
+      closedWindows: 0,
+      expiredStreams: 0,
+      horizonUnixNano: 0n,
+    } as unknown as ProcessorStats;
+    const html = renderStatusPage({
+      reports: new Map(),
+      history: new Map(),
+      stats,
+      open: [],
+      now: 0,
+      retraining: gate.list(),
+    });
     expect(html).not.toContain('<script>alert');
     expect(html).not.toContain('<img src=x');
     expect(html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');

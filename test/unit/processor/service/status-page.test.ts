@@ -13,18 +13,35 @@ function report(i: number, drifted: boolean, version = '1', role = 'primary'): [
   const cur = snapshot(role, version);
   ref.rows = cur.rows = 2000;
   ref.features = { x: { missing: 0, histogram: hist(B, [500, 500, 500, 500]) } };
-  cur.features = { x: { missing: 0, histogram: drifted ? hist(B, [1700, 100, 100, 100]) : hist(B, [500, 500, 500, 500]) } };
+  cur.features = {
+    x: { missing: 0, histogram: drifted ? hist(B, [1700, 100, 100, 100]) : hist(B, [500, 500, 500, 500]) },
+  };
   const name = `m${String(i).padStart(2, '0')}`;
-  const r = evaluate(ref, cur, { model: { name, version, role, task: 'binary_classification' }, referenceKind: 'baseline' });
+  const r = evaluate(ref, cur, {
+    model: { name, version, role, task: 'binary_classification' },
+    referenceKind: 'baseline',
+  });
   return [JSON.stringify([name, version, role, 'prod']), r];
 }
 
 const stats: ProcessorStats = {
-  receivedPoints: 0, acceptedPoints: 0, droppedPoints: {} as ProcessorStats['droppedPoints'], rejectedPoints: 0, liveStreams: 0, openWindows: 0, closedWindows: 0, expiredStreams: 0, horizonUnixNano: 0n, pruned: { history: 0, evaluations: 0, models: 0 },
+  receivedPoints: 0,
+  acceptedPoints: 0,
+  droppedPoints: {} as ProcessorStats['droppedPoints'],
+  rejectedPoints: 0,
+  liveStreams: 0,
+  openWindows: 0,
+  closedWindows: 0,
+  expiredStreams: 0,
+  horizonUnixNano: 0n,
+  pruned: { history: 0, evaluations: 0, models: 0 },
 };
 
 function page(reports: [string, ModelReport][], url: string): string {
-  return renderStatusPage({ reports: new Map(reports), history: new Map(), stats, open: [], now: 0 }, statusPageView(url));
+  return renderStatusPage(
+    { reports: new Map(reports), history: new Map(), stats, open: [], now: 0 },
+    statusPageView(url),
+  );
 }
 
 const detailed = (html: string) => [...html.matchAll(/<section class="model" data-model="([^"]+)"/g)].map((m) => m[1]);
@@ -35,9 +52,15 @@ describe('status page', () => {
 
   it('lists every model in the overview, drifted first, and shows details a page at a time', () => {
     const first = page(reports, '/');
-    const overview = [...first.matchAll(/<tr data-key="[^"]+"><td><a href="([^"]+)">/g)].map((m) => m[1]!.replace(/&#38;/g, '&'));
+    const overview = [...first.matchAll(/<tr data-key="[^"]+"><td><a href="([^"]+)">/g)].map((m) =>
+      m[1]!.replace(/&#38;/g, '&'),
+    );
     expect(overview).toHaveLength(25);
-    expect(overview.slice(0, 3)).toEqual(['?model=m03&version=1&role=primary', '?model=m07&version=1&role=primary', '?model=m20&version=1&role=primary']);
+    expect(overview.slice(0, 3)).toEqual([
+      '?model=m03&version=1&role=primary',
+      '?model=m07&version=1&role=primary',
+      '?model=m20&version=1&role=primary',
+    ]);
     expect(detailed(first)).toEqual(['m03', 'm07', 'm20', 'm00', 'm01', 'm02', 'm04', 'm05', 'm06', 'm08']);
     expect(first).toContain('models 1-10 of 25 (page 1 of 3)');
     expect(first).toContain('<a href="?page=2&#38;per=10" rel="next">next</a>');
@@ -57,7 +80,11 @@ describe('status page', () => {
     expect(detailed(page(versions, '/?model=m12'))).toEqual(['m12', 'm12', 'm12']);
     expect(detailed(page(versions, '/?model=m12&version=2'))).toEqual(['m12', 'm12']);
     const one = page(versions, '/?model=m12&version=2&role=canary');
-    expect([...one.matchAll(/<section class="model" data-model="m12" data-key="([^"]+)"/g)].map((m) => m[1]!.replace(/&#34;/g, '"'))).toEqual(['["m12","2","canary","prod"]']);
+    expect(
+      [...one.matchAll(/<section class="model" data-model="m12" data-key="([^"]+)"/g)].map((m) =>
+        m[1]!.replace(/&#34;/g, '"'),
+      ),
+    ).toEqual(['["m12","2","canary","prod"]']);
     expect(one).toContain('all models');
     expect(detailed(page(versions, '/?model=m12&role=canary'))).toEqual(['m12']);
     expect(detailed(page(versions, `/?model=${encodeURIComponent('["m12","1","primary","prod"]')}`))).toEqual(['m12']);
@@ -74,10 +101,14 @@ describe('status page', () => {
   it('says that a page beyond the last does not exist, and links back', () => {
     const beyond = page(reports, '/?page=4');
     expect(detailed(beyond)).toEqual([]);
-    expect(beyond).toContain('There is no page 4: 25 models fit on 3 pages of 10. <a href="?page=3&#38;per=10">Back to the last page (3)</a>');
+    expect(beyond).toContain(
+      'There is no page 4: 25 models fit on 3 pages of 10. <a href="?page=3&#38;per=10">Back to the last page (3)</a>',
+    );
     const single = page(reports.slice(0, 1), '/?page=2');
     expect(detailed(single)).toEqual([]);
-    expect(single).toContain('There is no page 2: 1 model fit on one page of 10. <a href="?page=1&#38;per=10">Back to the first page</a>');
+    expect(single).toContain(
+      'There is no page 2: 1 model fit on one page of 10. <a href="?page=1&#38;per=10">Back to the first page</a>',
+    );
   });
 
   it('pages of another size, and falls back on bad parameters', () => {
@@ -88,9 +119,14 @@ describe('status page', () => {
 
   it('a partial window shows its mark with the reason; a complete one none', () => {
     const [key, r] = report(0, false);
-    const partial: ModelReport = { ...r, window: { start: '2026-03-02T00:00:00.000Z', end: '2026-03-02T00:01:00.000Z', partial: ['joined', 'left'] } };
+    const partial: ModelReport = {
+      ...r,
+      window: { start: '2026-03-02T00:00:00.000Z', end: '2026-03-02T00:01:00.000Z', partial: ['joined', 'left'] },
+    };
     const html = page([[key, partial]], '/');
-    expect(html).toContain('<p class="na" data-partial="joined left">Partial window: joined: its stream reached this instance after the window began (a restart, or routed here from another instance); left: its last point came more than streams.handoffGap before the window ended (routed away, or stopped). Its verdicts are on the rows it has.</p>');
+    expect(html).toContain(
+      '<p class="na" data-partial="joined left">Partial window: joined: its stream reached this instance after the window began (a restart, or routed here from another instance); left: its last point came more than streams.handoffGap before the window ended (routed away, or stopped). Its verdicts are on the rows it has.</p>',
+    );
     expect(page([report(0, false)], '/')).not.toContain('data-partial');
   });
 

@@ -35,10 +35,18 @@ afterEach(async () => {
 describe('retrain webhook', () => {
   it('signs with HMAC-SHA256 over timestamp.body (known vector)', () => {
     // printf '1700000000.{"a":1}' | openssl dgst -sha256 -hmac s3cret
-    expect(signWebhook('s3cret', 1_700_000_000, '{"a":1}')).toBe('sha256=1698a50bc74d1ff1db85c4e0a5297c2ad9fdba245d5737cdb789e4cc6e098940');
-    expect(verifyWebhook('s3cret', 1_700_000_000, '{"a":1}', signWebhook('s3cret', 1_700_000_000, '{"a":1}'))).toBe(true);
-    expect(verifyWebhook('other', 1_700_000_000, '{"a":1}', signWebhook('s3cret', 1_700_000_000, '{"a":1}'))).toBe(false);
-    expect(verifyWebhook('s3cret', 1_700_000_001, '{"a":1}', signWebhook('s3cret', 1_700_000_000, '{"a":1}'))).toBe(false);
+    expect(signWebhook('s3cret', 1_700_000_000, '{"a":1}')).toBe(
+      'sha256=1698a50bc74d1ff1db85c4e0a5297c2ad9fdba245d5737cdb789e4cc6e098940',
+    );
+    expect(verifyWebhook('s3cret', 1_700_000_000, '{"a":1}', signWebhook('s3cret', 1_700_000_000, '{"a":1}'))).toBe(
+      true,
+    );
+    expect(verifyWebhook('other', 1_700_000_000, '{"a":1}', signWebhook('s3cret', 1_700_000_000, '{"a":1}'))).toBe(
+      false,
+    );
+    expect(verifyWebhook('s3cret', 1_700_000_001, '{"a":1}', signWebhook('s3cret', 1_700_000_000, '{"a":1}'))).toBe(
+      false,
+    );
   });
   it('retries a 503 with backoff, same delivery id, each attempt verifiable', async () => {
     const { url, got } = await receiver([503, 503]);
@@ -50,7 +58,9 @@ describe('retrain webhook', () => {
     for (const g of got) {
       expect(g.headers['x-otel-ml-delivery']).toBe(id);
       expect(g.headers['content-type']).toBe('application/json');
-      expect(verifyWebhook('k', Number(g.headers['x-otel-ml-timestamp']), g.body, String(g.headers['x-otel-ml-signature']))).toBe(true);
+      expect(
+        verifyWebhook('k', Number(g.headers['x-otel-ml-timestamp']), g.body, String(g.headers['x-otel-ml-signature'])),
+      ).toBe(true);
       expect(JSON.parse(g.body)).toEqual({ reasons: ['drift'] });
     }
     await hook.close();
@@ -81,7 +91,12 @@ describe('retrain webhook', () => {
     await hook.close();
   });
   it('an unreachable pipeline fails without throwing; close() stops waiting retries', async () => {
-    const hook = new RetrainWebhook({ url: 'http://127.0.0.1:9/unreachable', secret: 'k', initialBackoffMs: 60_000, maxAttempts: 3 });
+    const hook = new RetrainWebhook({
+      url: 'http://127.0.0.1:9/unreachable',
+      secret: 'k',
+      initialBackoffMs: 60_000,
+      maxAttempts: 3,
+    });
     hook.enqueue({ n: 1 });
     await hook.close(50);
     expect(hook.stats()).toMatchObject({ delivered: 0, failed: 1, pending: 0 });

@@ -12,7 +12,8 @@ import { accuracyRows, loadFixture, type AccuracyFixture } from './fixtures.js';
 const fx = loadFixture<AccuracyFixture>('accuracy.json');
 
 /** |ours - exact| within 5% of the exact value or 0.005, whichever is larger (the binned target). */
-const binnedClose = (ours: number, exact: number, abs = 0.005): boolean => Math.abs(ours - exact) <= Math.max(0.05 * Math.abs(exact), abs);
+const binnedClose = (ours: number, exact: number, abs = 0.005): boolean =>
+  Math.abs(ours - exact) <= Math.max(0.05 * Math.abs(exact), abs);
 
 const settings = [
   { buckets: 160, referenceBuckets: 160 },
@@ -33,8 +34,14 @@ describe('compareNumeric on exponential histograms against scipy on the raw rows
             const r = compareNumeric(ref, cur, { decileEdges: c.decileEdges });
             expect(r.status).toBe('ok');
             expect(r.binEdges).toBe('given');
-            expect(Math.abs(r.ks!.statistic - c.ks.statistic), `KS ${r.ks!.statistic} vs ${c.ks.statistic}`).toBeLessThanOrEqual(0.01);
-            expect(Math.abs(r.wasserstein! / c.wasserstein - 1), `W1 ${r.wasserstein} vs ${c.wasserstein}`).toBeLessThanOrEqual(0.05);
+            expect(
+              Math.abs(r.ks!.statistic - c.ks.statistic),
+              `KS ${r.ks!.statistic} vs ${c.ks.statistic}`,
+            ).toBeLessThanOrEqual(0.01);
+            expect(
+              Math.abs(r.wasserstein! / c.wasserstein - 1),
+              `W1 ${r.wasserstein} vs ${c.wasserstein}`,
+            ).toBeLessThanOrEqual(0.05);
             const b = r.binned!;
             const e = c.binned;
             expect(binnedClose(b.psi, e.psi), `PSI ${b.psi} vs ${e.psi}`).toBe(true);
@@ -43,9 +50,14 @@ describe('compareNumeric on exponential histograms against scipy on the raw rows
             // noise, a part of which lies inside the buckets where no histogram can see it: the
             // 0.005 target is missed in some samples (bench:accuracy measures how often), 0.01 holds.
             const abs = c.change === 'none' && c.size === 1_000 && s.buckets === 160 ? 0.01 : 0.005;
-            expect(binnedClose(b.jensenShannon, e.jensenShannon, abs), `JS ${b.jensenShannon} vs ${e.jensenShannon}`).toBe(true);
+            expect(
+              binnedClose(b.jensenShannon, e.jensenShannon, abs),
+              `JS ${b.jensenShannon} vs ${e.jensenShannon}`,
+            ).toBe(true);
             expect(binnedClose(b.hellinger, e.hellinger, abs), `Hellinger ${b.hellinger} vs ${e.hellinger}`).toBe(true);
-            expect(b.chiSquare.pValue <= 0.01, `chi-square p ${b.chiSquare.pValue} vs ${e.chiSquare.pValue}`).toBe(e.chiSquare.pValue <= 0.01);
+            expect(b.chiSquare.pValue <= 0.01, `chi-square p ${b.chiSquare.pValue} vs ${e.chiSquare.pValue}`).toBe(
+              e.chiSquare.pValue <= 0.01,
+            );
           });
         }
       }
@@ -53,7 +65,9 @@ describe('compareNumeric on exponential histograms against scipy on the raw rows
         if (d.distribution !== 'poisson' && d.distribution !== 'zero-inflated') return;
         const c = d.cases.find((x) => x.size === 10_000 && x.change === 'none')!;
         const rows = accuracyRows(d, c);
-        const r = compareNumeric(exponentialFromValues(rows.reference), exponentialFromValues(rows.current), { decileEdges: c.decileEdges });
+        const r = compareNumeric(exponentialFromValues(rows.reference), exponentialFromValues(rows.current), {
+          decileEdges: c.decileEdges,
+        });
         if (d.distribution === 'poisson') {
           expect(r.referenceBinCounts).toEqual(c.refDecileCounts);
           expect(r.currentBinCounts).toEqual(c.curDecileCounts);

@@ -69,7 +69,13 @@ describe('referenceBoundaries', () => {
     expect(rb).toEqual({ boundaries: [], decileBoundaries: [] });
     const h = histogramFromValues([3, 3, 4], rb.boundaries);
     expect(h.counts).toEqual([3]);
-    expect(binnedDrift([3], h.counts)).toMatchObject({ psi: 0, kl: 0, jensenShannon: 0, hellinger: 0, chiSquare: { dof: 0, pValue: 1 } });
+    expect(binnedDrift([3], h.counts)).toMatchObject({
+      psi: 0,
+      kl: 0,
+      jensenShannon: 0,
+      hellinger: 0,
+      chiSquare: { dof: 0, pValue: 1 },
+    });
   });
 
   it('rejects NaN/Inf, empty samples and bad options with a reason', () => {
@@ -125,7 +131,10 @@ describe('rebinExplicit', () => {
     const r2 = rebinExplicit(open, [0, 5, 10]);
     expect(r2.ok).toBe(true);
     const coarse = histogramFromValues([1, 2, 3, 50, 60, 70, 99], [0, 100]);
-    const r3 = rebinExplicit(coarse, Array.from({ length: 99 }, (_, i) => i + 1));
+    const r3 = rebinExplicit(
+      coarse,
+      Array.from({ length: 99 }, (_, i) => i + 1),
+    );
     expect(r3.ok).toBe(false);
     if (!r3.ok) expect(r3.reason).toMatch(/far coarser/);
     const r4 = rebinExplicit(coarse, [50], { maxInterpolatedFraction: 0.5 });
@@ -175,7 +184,14 @@ describe('rebinExponential', () => {
   });
 
   it('throws on inconsistent counts and refuses coarse buckets', () => {
-    const e: ExponentialHistogram = { scale: 0, zeroCount: 0, positive: { offset: 0, bucketCounts: [5] }, negative: { offset: 0, bucketCounts: [] }, count: 4, sum: 0 };
+    const e: ExponentialHistogram = {
+      scale: 0,
+      zeroCount: 0,
+      positive: { offset: 0, bucketCounts: [5] },
+      negative: { offset: 0, bucketCounts: [] },
+      count: 4,
+      sum: 0,
+    };
     expect(() => rebinExponential(e, [1.5])).toThrow(/add up to 5/);
     const coarse = { ...e, count: 5, scale: -3 }; // one bucket (1, 256]
     const r = rebinExponential(coarse, [10, 20, 30, 40, 50, 60]);
@@ -195,7 +211,10 @@ describe('rebinExponential', () => {
         if (!r.ok) return;
         const b = binnedDrift(refDec.counts, groupHistogram(r.histogram, rb.decileBoundaries).counts);
         expect(relClose(b.psi, s.binned.psi, 0.01), `psi ${b.psi} vs ${s.binned.psi}`).toBe(true);
-        expect(relClose(b.jensenShannon, s.binned.jensenShannon, 0.01), `js ${b.jensenShannon} vs ${s.binned.jensenShannon}`).toBe(true);
+        expect(
+          relClose(b.jensenShannon, s.binned.jensenShannon, 0.01),
+          `js ${b.jensenShannon} vs ${s.binned.jensenShannon}`,
+        ).toBe(true);
         expect(relClose(b.chiSquare.statistic, s.binned.chiSquare.statistic, 0.01)).toBe(true);
       }
     });

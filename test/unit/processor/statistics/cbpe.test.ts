@@ -32,12 +32,18 @@ describe('calibrationMap', () => {
     expect(m.support).toBe(30);
   });
   it('enforces monotonicity and extends the end values', () => {
-    const m = calibrationMap({ boundaries: [0.2, 0.4, 0.6, 0.8], positive: [0, 4, 2, 0, 0], negative: [0, 6, 8, 0, 0] });
+    const m = calibrationMap({
+      boundaries: [0.2, 0.4, 0.6, 0.8],
+      positive: [0, 4, 2, 0, 0],
+      negative: [0, 6, 8, 0, 0],
+    });
     // rates 0.4 and 0.2 with weight 10 each pool to 0.3; outer empty buckets take the end values.
     expect(m.probability.map((p) => Math.round(p * 1e12) / 1e12)).toEqual([0.3, 0.3, 0.3, 0.3, 0.3]);
   });
   it('throws without outcomes', () => {
-    expect(() => calibrationMap({ boundaries: [0.5], positive: [0, 0], negative: [0, 0] })).toThrow(StatisticsInputError);
+    expect(() => calibrationMap({ boundaries: [0.5], positive: [0, 0], negative: [0, 0] })).toThrow(
+      StatisticsInputError,
+    );
   });
 });
 
@@ -94,7 +100,11 @@ function sample(n: number, seed: number, skew: number): LabelSplitScores {
 describe('CBPE under covariate shift (short simulation; offline vs live in test/unit/processor/analysis/cbpe-offline-live.test.ts)', () => {
   it('estimates accuracy and AUC of a shifted window within 0.02', () => {
     const map = calibrationMap(sample(20_000, 1, 1));
-    for (const [seed, skew] of [[2, 0.5], [3, 2], [4, 1]] as const) {
+    for (const [seed, skew] of [
+      [2, 0.5],
+      [3, 2],
+      [4, 1],
+    ] as const) {
       const cur = sample(5_000, seed, skew);
       const counts = cur.positive.map((p, i) => p + cur.negative[i]!);
       const e = estimatePerformance(map, counts, 0.5);

@@ -48,7 +48,10 @@ describe('binary classification from label-split score histograms', () => {
         const c = calibration(approx);
         expect(Math.abs(c.ece - s.calibration.ece), `ece ${c.ece} vs ${s.calibration.ece}`).toBeLessThanOrEqual(0.01);
         expect(Math.abs(c.mce - s.calibration.mce)).toBeLessThanOrEqual(0.01);
-        expect(Math.abs(c.brier - s.calibration.brier), `brier ${c.brier} vs ${s.calibration.brier}`).toBeLessThanOrEqual(0.005);
+        expect(
+          Math.abs(c.brier - s.calibration.brier),
+          `brier ${c.brier} vs ${s.calibration.brier}`,
+        ).toBeLessThanOrEqual(0.005);
         expect(Math.abs(c.brier - s.calibration.brier)).toBeLessThanOrEqual(c.brierErrorBound);
         expect(c.exactMeans).toBe(false);
         expect(c.curve).toHaveLength(10);
@@ -97,14 +100,22 @@ describe('binary classification from label-split score histograms', () => {
 
   it('builds label-split scores from score histograms keyed by label', () => {
     const s = fx.scenarios[0]!;
-    const pos = histogramFromValues(s.scores.filter((_, i) => fx.labels[i] === 1), B);
-    const neg = histogramFromValues(s.scores.filter((_, i) => fx.labels[i] === 0), B);
+    const pos = histogramFromValues(
+      s.scores.filter((_, i) => fx.labels[i] === 1),
+      B,
+    );
+    const neg = histogramFromValues(
+      s.scores.filter((_, i) => fx.labels[i] === 0),
+      B,
+    );
     const ls = labelSplitScores({ '1': pos, '0': neg });
     expect(ls.positive).toEqual(pos.counts);
     expect(ls.negative).toEqual(neg.counts);
     expect(ls.positiveScoreSum).toBe(pos.sum);
     expect(rocAuc(ls)).toBe(rocAuc(split(s.scores, fx.labels, false)));
-    expect(() => labelSplitScores({ '1': pos, '0': histogramFromValues([0.3], [0.5]) })).toThrow(/mismatched boundaries/);
+    expect(() => labelSplitScores({ '1': pos, '0': histogramFromValues([0.3], [0.5]) })).toThrow(
+      /mismatched boundaries/,
+    );
   });
 
   it('rejects a threshold that is not a score boundary and degenerate inputs', () => {

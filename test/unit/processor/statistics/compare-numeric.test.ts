@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { exponentialIndex, exponentialLowerBound, type ExplicitHistogram, type ExponentialHistogram } from '@otel-ml/conventions';
+import {
+  exponentialIndex,
+  exponentialLowerBound,
+  type ExplicitHistogram,
+  type ExponentialHistogram,
+} from '@otel-ml/conventions';
 import {
   StatisticsInputError,
   commonResolution,
@@ -14,7 +19,8 @@ import {
 } from '../../../../processor/src/statistics/index.js';
 
 /** n values spread evenly over [a, b]. */
-const spread = (a: number, b: number, n: number): number[] => Array.from({ length: n }, (_, i) => a + ((b - a) * (i + 0.5)) / n);
+const spread = (a: number, b: number, n: number): number[] =>
+  Array.from({ length: n }, (_, i) => a + ((b - a) * (i + 0.5)) / n);
 
 /** Standard normal variates (Box-Muller on a seeded uniform). */
 function normals(seed: number, n: number, mean = 0, sd = 1): number[] {
@@ -70,7 +76,10 @@ describe('commonResolution', () => {
   });
 
   it('folds buckets below a larger zero threshold into the zero cell', () => {
-    const z: ExponentialHistogram = { ...exponentialFromValues([1e-9, 2e-9, 3, 4], { maxBuckets: 160 }), zeroThreshold: 1e-6 };
+    const z: ExponentialHistogram = {
+      ...exponentialFromValues([1e-9, 2e-9, 3, 4], { maxBuckets: 160 }),
+      zeroThreshold: 1e-6,
+    };
     const r = commonResolution(z, exponentialFromValues([0, 3, 4]));
     if (!r.ok) throw new Error(r.reason);
     const zero = [...r.cells.lower].findIndex((lo, k) => k < r.cells.cells && lo <= 0 && r.cells.upper[k]! >= 0);
@@ -99,10 +108,18 @@ describe('commonResolution', () => {
 
   it('gives the reason when no side can be re-binned onto the other', () => {
     const ref: ExplicitHistogram = { boundaries: [0, 100], counts: [0, 100, 50], count: 150, sum: NaN };
-    const cur: ExplicitHistogram = { boundaries: [10, 20, 30, 40, 50, 60], counts: [10, 10, 10, 10, 10, 10, 40], count: 100, sum: NaN };
+    const cur: ExplicitHistogram = {
+      boundaries: [10, 20, 30, 40, 50, 60],
+      counts: [10, 10, 10, 10, 10, 10, 40],
+      count: 100,
+      sum: NaN,
+    };
     const r = commonResolution(ref, cur);
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.reason).toMatch(/no common resolution \(current onto the reference's boundaries: .* is unknown; reference onto the current's boundaries: .*far coarser/);
+    if (!r.ok)
+      expect(r.reason).toMatch(
+        /no common resolution \(current onto the reference's boundaries: .* is unknown; reference onto the current's boundaries: .*far coarser/,
+      );
   });
 });
 
@@ -185,7 +202,10 @@ describe('compareNumeric', () => {
   });
 
   it('says insufficient_resolution with the reason for a constant, a zero-only and a one-bucket reference', () => {
-    const constant = compareNumeric(exponentialFromValues(Array(100).fill(5)), exponentialFromValues(Array(100).fill(5)));
+    const constant = compareNumeric(
+      exponentialFromValues(Array(100).fill(5)),
+      exponentialFromValues(Array(100).fill(5)),
+    );
     expect(constant.status).toBe('insufficient_resolution');
     expect(constant.reason).toMatch(/constant \(all 100 values are 5\)/);
     expect(constant.binned).toBeNull();
@@ -195,7 +215,10 @@ describe('compareNumeric', () => {
     expect(zero.status).toBe('insufficient_resolution');
     expect(zero.reason).toMatch(/values are 0/);
     const b125 = [0, 1, 2, 5, 10, 20, 50, 100];
-    const coarse = compareNumeric(histogramFromValues(spread(25, 45, 3_000), b125), histogramFromValues(spread(26, 44, 1_000), b125));
+    const coarse = compareNumeric(
+      histogramFromValues(spread(25, 45, 3_000), b125),
+      histogramFromValues(spread(26, 44, 1_000), b125),
+    );
     expect(coarse.status).toBe('insufficient_resolution');
     expect(coarse.reason).toMatch(/all 3000 reference values lie in one bucket \(20, 50\]/);
     expect(coarse.ks!.statistic).toBe(0);
@@ -203,15 +226,24 @@ describe('compareNumeric', () => {
 
   it('flags a complete shift, even inside one bucket (issue: uniform [25, 45] -> [6, 9] on 1-2-5 buckets)', () => {
     const b125 = [0, 1, 2, 5, 10, 20, 50, 100];
-    const r = compareNumeric(histogramFromValues(spread(25, 45, 3_000), b125), histogramFromValues(spread(6, 9, 1_000), b125));
+    const r = compareNumeric(
+      histogramFromValues(spread(25, 45, 3_000), b125),
+      histogramFromValues(spread(6, 9, 1_000), b125),
+    );
     expect(r.status).toBe('insufficient_resolution');
     expect(r.completeShift).toBe(true);
     expect(r.ks!.statistic).toBe(1);
-    const inside = compareNumeric(exponentialFromValues(Array(100).fill(5)), exponentialFromValues(Array(100).fill(5.001)));
+    const inside = compareNumeric(
+      exponentialFromValues(Array(100).fill(5)),
+      exponentialFromValues(Array(100).fill(5.001)),
+    );
     expect(inside.resolution!.cells).toBeGreaterThanOrEqual(1);
     expect(inside.completeShift).toBe(true);
     expect(inside.ks!.statistic).toBe(1);
-    const exp = compareNumeric(exponentialFromValues(spread(25, 45, 3_000)), exponentialFromValues(spread(6, 9, 1_000)));
+    const exp = compareNumeric(
+      exponentialFromValues(spread(25, 45, 3_000)),
+      exponentialFromValues(spread(6, 9, 1_000)),
+    );
     expect(exp.status).toBe('ok');
     expect(exp.completeShift).toBe(true);
     expect(exp.wasserstein).toBeCloseTo(27.5, 1);
@@ -227,7 +259,9 @@ describe('compareNumeric', () => {
     expect(() => compareNumeric({ ...refExp, min: 3, max: 1 }, refExp)).toThrow(/min <= max/);
     expect(() => compareNumeric(refExp, refExp, { decileEdges: [1, 0] })).toThrow(/strictly increasing/);
     expect(() => compareNumeric(refExp, refExp, { bins: 1 })).toThrow(/bins/);
-    expect(() => compareNumeric(refExp, { ...refExp, positive: { offset: 0, bucketCounts: [-1] } })).toThrow(/negative/);
+    expect(() => compareNumeric(refExp, { ...refExp, positive: { offset: 0, bucketCounts: [-1] } })).toThrow(
+      /negative/,
+    );
   });
 });
 
@@ -236,12 +270,26 @@ describe('the KS fallback decision', () => {
     const b125 = [0, 1, 2, 5, 10, 20, 50, 100];
     const ref = histogramFromValues(spread(25, 45, 3_000), b125);
     for (const [cur, verdict, why] of [
-      [spread(26, 44, 1_000), 'insufficient_resolution', /insufficient resolution: all 3000 reference values.*not significant.*KS 0.000 < 0.1/],
+      [
+        spread(26, 44, 1_000),
+        'insufficient_resolution',
+        /insufficient resolution: all 3000 reference values.*not significant.*KS 0.000 < 0.1/,
+      ],
       [spread(6, 9, 1_000), 'drift', /complete shift/],
-      [spread(40, 60, 1_000), 'drift', /insufficient resolution: all 3000 reference values.*significant.*KS 0.500 >= 0.1/],
+      [
+        spread(40, 60, 1_000),
+        'drift',
+        /insufficient resolution: all 3000 reference values.*significant.*KS 0.500 >= 0.1/,
+      ],
     ] as const) {
       const r = compareNumeric(ref, histogramFromValues(cur, b125));
-      const d = decideDrift({ pValue: r.pValue, ks: r.ks!.statistic, currentCount: 1_000, insufficientResolution: r.reason, completeShift: r.completeShift });
+      const d = decideDrift({
+        pValue: r.pValue,
+        ks: r.ks!.statistic,
+        currentCount: 1_000,
+        insufficientResolution: r.reason,
+        completeShift: r.completeShift,
+      });
       expect(d.verdict).toBe(verdict);
       expect(d.reasons.join(' | ')).toMatch(why);
     }

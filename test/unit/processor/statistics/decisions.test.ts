@@ -43,7 +43,8 @@ describe('critical values and asymptotic p-values', () => {
   it('p-value at the critical value is alpha, and critical values shrink with sample size', () => {
     for (const stat of ['psi', 'kl', 'jensen_shannon', 'hellinger', 'chi_square', 'ks'] as const) {
       expect(asymptoticPValue(stat, criticalValue(stat, s, 0.05), s)).toBeCloseTo(0.05, 8);
-      if (stat !== 'chi_square') expect(criticalValue(stat, { ...s, currentCount: 100 })).toBeGreaterThan(criticalValue(stat, s));
+      if (stat !== 'chi_square')
+        expect(criticalValue(stat, { ...s, currentCount: 100 })).toBeGreaterThan(criticalValue(stat, s));
     }
     expect(criticalValue('psi', { ...s, bins: 1 })).toBe(0);
     expect(asymptoticPValue('psi', 0, { ...s, bins: 1 })).toBe(1);
@@ -103,22 +104,53 @@ describe('decideDrift', () => {
     expect(big.reasons[0]).toBe(`insufficient resolution: ${why}; decided on KS on the finest common buckets`);
     expect(big.reasons[2]).toMatch(/large effect: KS 0.300 >= 0.1/);
     // significant but below the effect floor, or not significant: the verdict names the resolution
-    expect(decideDrift({ pValue: 1e-9, ks: 0.05, currentCount: 50_000, insufficientResolution: why }).verdict).toBe('insufficient_resolution');
-    expect(decideDrift({ pValue: 0.3, ks: 0.4, currentCount: 60, insufficientResolution: why }).verdict).toBe('insufficient_resolution');
-    expect(decideDrift({ pValue: null, currentCount: 500, insufficientResolution: 'no common resolution' }).verdict).toBe('insufficient_resolution');
-    expect(decideDrift({ pValue: 1e-9, ks: 0.05, currentCount: 500, insufficientResolution: why, minKs: 0.04 }).verdict).toBe('drift');
+    expect(decideDrift({ pValue: 1e-9, ks: 0.05, currentCount: 50_000, insufficientResolution: why }).verdict).toBe(
+      'insufficient_resolution',
+    );
+    expect(decideDrift({ pValue: 0.3, ks: 0.4, currentCount: 60, insufficientResolution: why }).verdict).toBe(
+      'insufficient_resolution',
+    );
+    expect(
+      decideDrift({ pValue: null, currentCount: 500, insufficientResolution: 'no common resolution' }).verdict,
+    ).toBe('insufficient_resolution');
+    expect(
+      decideDrift({ pValue: 1e-9, ks: 0.05, currentCount: 500, insufficientResolution: why, minKs: 0.04 }).verdict,
+    ).toBe('drift');
     // PSI and JS do not count in the fallback, and too few rows stay insufficient_data
-    expect(decideDrift({ pValue: 1e-9, ks: 0.01, psi: 5, jensenShannon: 0.9, currentCount: 500, insufficientResolution: why }).largeEffect).toBe(false);
-    expect(decideDrift({ pValue: 1e-9, ks: 1, currentCount: 10, insufficientResolution: why }).verdict).toBe('insufficient_data');
+    expect(
+      decideDrift({
+        pValue: 1e-9,
+        ks: 0.01,
+        psi: 5,
+        jensenShannon: 0.9,
+        currentCount: 500,
+        insufficientResolution: why,
+      }).largeEffect,
+    ).toBe(false);
+    expect(decideDrift({ pValue: 1e-9, ks: 1, currentCount: 10, insufficientResolution: why }).verdict).toBe(
+      'insufficient_data',
+    );
   });
 
   it('always flags a complete shift with enough rows, whatever the other evidence', () => {
-    const d = decideDrift({ pValue: 1e-40, adjustedPValue: 0.5, psi: 0, jensenShannon: 0, currentCount: 50, completeShift: true });
+    const d = decideDrift({
+      pValue: 1e-40,
+      adjustedPValue: 0.5,
+      psi: 0,
+      jensenShannon: 0,
+      currentCount: 50,
+      completeShift: true,
+    });
     expect(d).toMatchObject({ verdict: 'drift', largeEffect: true, significant: false });
     expect(d.reasons[0]).toMatch(/complete shift/);
-    expect(decideDrift({ pValue: null, currentCount: 50, completeShift: true, insufficientResolution: 'constant' }).verdict).toBe('drift');
+    expect(
+      decideDrift({ pValue: null, currentCount: 50, completeShift: true, insufficientResolution: 'constant' }).verdict,
+    ).toBe('drift');
     // a handful of reference rows (KS p > alpha) is not enough, nor are too few current rows
-    expect(decideDrift({ pValue: 0.2, ks: 1, currentCount: 500, completeShift: true, insufficientResolution: 'constant' }).verdict).toBe('insufficient_resolution');
+    expect(
+      decideDrift({ pValue: 0.2, ks: 1, currentCount: 500, completeShift: true, insufficientResolution: 'constant' })
+        .verdict,
+    ).toBe('insufficient_resolution');
     expect(decideDrift({ pValue: 1e-9, currentCount: 49, completeShift: true }).verdict).toBe('insufficient_data');
   });
 
@@ -172,7 +204,10 @@ describe('bootstrap intervals', () => {
     const u = seededUniform(3);
     const ref = sampleMultinomial(u, 5000, [1, 1, 1, 1, 1]);
     const w60 = bootstrapInterval(ref, sampleMultinomial(u, 60, [1, 1, 1, 1, 1]), 'psi', { seed: 1, iterations: 300 });
-    const w600 = bootstrapInterval(ref, sampleMultinomial(u, 600, [1, 1, 1, 1, 1]), 'psi', { seed: 1, iterations: 300 });
+    const w600 = bootstrapInterval(ref, sampleMultinomial(u, 600, [1, 1, 1, 1, 1]), 'psi', {
+      seed: 1,
+      iterations: 300,
+    });
     expect(w600[1] - w600[0]).toBeLessThan(w60[1] - w60[0]);
   });
 });
@@ -201,7 +236,10 @@ describe('decision rule simulation (reduced; full size: npm run bench:statistics
 describe('decision on exponential histograms without a baseline (reduced; full size: npm run bench:statistics)', () => {
   it('keeps false flags at or below 1% without drift, the KS-fallback features included', () => {
     for (const rows of [100, 1_000]) {
-      const r = runExponentialScenario({ name: 'null', windows: 30, referenceRows: rows, currentRows: rows }, 31 + rows);
+      const r = runExponentialScenario(
+        { name: 'null', windows: 30, referenceRows: rows, currentRows: rows },
+        31 + rows,
+      );
       expect(r.nullFlagged, `rows ${rows}`).toBeLessThanOrEqual(0.01);
       expect(r.nullFallback, 'constant and coarse explicit features decide on KS').toBeGreaterThanOrEqual(60);
       expect(r.nullFallbackFlagged).toBe(0);
@@ -209,15 +247,31 @@ describe('decision on exponential histograms without a baseline (reduced; full s
   });
   it('flags a complete shift and a 1 SD mean shift in the first 1,000-row window', () => {
     for (const changed of ['lognormal', 'poisson', 'zero-inflated', 'constant', 'coarse-explicit'] as const) {
-      const complete = runExponentialScenario({ name: 'complete', windows: 10, referenceRows: 1_000, currentRows: 1_000, changed, change: 'complete' }, 41);
+      const complete = runExponentialScenario(
+        { name: 'complete', windows: 10, referenceRows: 1_000, currentRows: 1_000, changed, change: 'complete' },
+        41,
+      );
       expect(complete.changedFlagged, `${changed}, complete shift`).toBe(1);
     }
     for (const changed of ['normal', 'beta', 'poisson', 'zero-inflated'] as const) {
-      const shift = runExponentialScenario({ name: '1 SD', windows: 10, referenceRows: 1_000, currentRows: 1_000, changed, change: 'shift-1sd' }, 42);
+      const shift = runExponentialScenario(
+        { name: '1 SD', windows: 10, referenceRows: 1_000, currentRows: 1_000, changed, change: 'shift-1sd' },
+        42,
+      );
       expect(shift.changedFlagged, `${changed}, 1 SD shift`).toBe(1);
     }
     // a 1 SD shift inside one coarse explicit bucket cannot be seen: insufficient_resolution, never no_drift
-    const coarse = runExponentialScenario({ name: 'coarse', windows: 10, referenceRows: 1_000, currentRows: 1_000, changed: 'coarse-explicit', change: 'shift-1sd' }, 43);
+    const coarse = runExponentialScenario(
+      {
+        name: 'coarse',
+        windows: 10,
+        referenceRows: 1_000,
+        currentRows: 1_000,
+        changed: 'coarse-explicit',
+        change: 'shift-1sd',
+      },
+      43,
+    );
     expect(coarse.changedVerdicts).toEqual({ insufficient_resolution: 10 });
   });
 });

@@ -36,8 +36,12 @@ describe('chi-square distribution against scipy.stats.chi2', () => {
 describe('Kolmogorov distribution against scipy.stats.kstwobign', () => {
   it('survival function and CDF', () => {
     for (const r of fx.kolmogorov) {
-      expect(relClose(kolmogorovSf(r.x), r.sf, 1e-9, 1e-300), `sf(${r.x}) = ${kolmogorovSf(r.x)} vs ${r.sf}`).toBe(true);
-      expect(relClose(kolmogorovCdf(r.x), r.cdf, 1e-9, 1e-300), `cdf(${r.x}) = ${kolmogorovCdf(r.x)} vs ${r.cdf}`).toBe(true);
+      expect(relClose(kolmogorovSf(r.x), r.sf, 1e-9, 1e-300), `sf(${r.x}) = ${kolmogorovSf(r.x)} vs ${r.sf}`).toBe(
+        true,
+      );
+      expect(relClose(kolmogorovCdf(r.x), r.cdf, 1e-9, 1e-300), `cdf(${r.x}) = ${kolmogorovCdf(r.x)} vs ${r.cdf}`).toBe(
+        true,
+      );
     }
   });
   it('quantile', () => {

@@ -33,7 +33,9 @@ describe('empty bins and zero counts', () => {
     expect(klDivergence(p, q)).toBeCloseTo(exactKl, 12);
     expect(Number.isFinite(psi(p, q))).toBe(true);
     // JS: m = (0.375, 0.375, 0.25)
-    const js = Math.sqrt((0.5 * Math.log(0.5 / 0.375) * 2 + 0.25 * Math.log(0.25 / 0.375) * 2 + 0.5 * Math.log(0.5 / 0.25)) / 2);
+    const js = Math.sqrt(
+      (0.5 * Math.log(0.5 / 0.375) * 2 + 0.25 * Math.log(0.25 / 0.375) * 2 + 0.5 * Math.log(0.5 / 0.25)) / 2,
+    );
     expect(jensenShannonDistance(p, q)).toBeCloseTo(js, 12);
     expect(hellingerDistance(p, q)).toBeCloseTo(Math.sqrt(1 - 2 * Math.sqrt(0.125)), 12);
     expect(psi(p, q, 1e-3)).toBeLessThan(psi(p, q));
@@ -95,8 +97,22 @@ describe('KS and Wasserstein on simple histograms', () => {
 
   it('Wasserstein of a shifted uniform histogram is the shift', () => {
     const bounds = [1, 2, 3, 4];
-    const a: ExplicitHistogram = { boundaries: bounds, counts: [10, 10, 10, 10, 0], count: 40, sum: NaN, min: 0, max: 4 };
-    const b: ExplicitHistogram = { boundaries: bounds, counts: [0, 10, 10, 10, 10], count: 40, sum: NaN, min: 1, max: 5 };
+    const a: ExplicitHistogram = {
+      boundaries: bounds,
+      counts: [10, 10, 10, 10, 0],
+      count: 40,
+      sum: NaN,
+      min: 0,
+      max: 4,
+    };
+    const b: ExplicitHistogram = {
+      boundaries: bounds,
+      counts: [0, 10, 10, 10, 10],
+      count: 40,
+      sum: NaN,
+      min: 1,
+      max: 5,
+    };
     expect(wassersteinDistance(a, b)).toBeCloseTo(1, 12);
     expect(wassersteinDistance(b, a)).toBeCloseTo(1, 12);
     expect(wassersteinDistance(a, a)).toBe(0);
@@ -106,7 +122,11 @@ describe('KS and Wasserstein on simple histograms', () => {
     const ref = Array.from({ length: 500 }, (_, i) => i / 10);
     const cur = ref.map((v) => v + 5);
     const rb = referenceBoundaries(ref);
-    const d = numericDrift(histogramFromValues(ref, rb.boundaries), histogramFromValues(cur, rb.boundaries), rb.decileBoundaries);
+    const d = numericDrift(
+      histogramFromValues(ref, rb.boundaries),
+      histogramFromValues(cur, rb.boundaries),
+      rb.decileBoundaries,
+    );
     expect(d.binned.bins).toBe(10);
     expect(d.pValue).toBe(d.binned.chiSquare.pValue);
     expect(d.ks.statistic).toBeCloseTo(0.1, 2);

@@ -33,7 +33,11 @@ const B = METRIC_ML_OUTCOME_SCORE_BUCKETS;
 function splits(rows: OracleCase['rows']): Map<string, LabelSplitScores> {
   const out = new Map<string, { boundaries: readonly number[]; positive: number[]; negative: number[] }>();
   for (const [g, y, s] of rows) {
-    const v = out.get(g) ?? { boundaries: B, positive: new Array<number>(B.length + 1).fill(0), negative: new Array<number>(B.length + 1).fill(0) };
+    const v = out.get(g) ?? {
+      boundaries: B,
+      positive: new Array<number>(B.length + 1).fill(0),
+      negative: new Array<number>(B.length + 1).fill(0),
+    };
     (y === 1 ? v.positive : v.negative)[bucketIndex(B, s)]! += 1;
     out.set(g, v);
   }
@@ -43,7 +47,11 @@ function splits(rows: OracleCase['rows']): Map<string, LabelSplitScores> {
 describe('fairness against scikit-learn (test/fixtures/fairness, scripts/oracle/fairness_fixtures.py)', () => {
   for (const c of cases) {
     it(c.name, () => {
-      const inputs = [...splits(c.rows)].map(([slice, scores]) => ({ slice, counts: confusionAtThreshold(scores, 0.5), scores }));
+      const inputs = [...splits(c.rows)].map(([slice, scores]) => ({
+        slice,
+        counts: confusionAtThreshold(scores, 0.5),
+        scores,
+      }));
       const f = fairness(inputs, { minCount: c.minCount, alpha: c.alpha });
       expect(f.slices.map((s) => s.slice).sort()).toEqual(Object.keys(c.slices).sort());
       for (const s of f.slices) {
@@ -121,7 +129,10 @@ describe('fairness on constructed counts', () => {
     expect(small.disparateImpactRatio!.violated).toBe(false);
   });
   it('one eligible slice: no disparities', () => {
-    const f = fairness([{ slice: 'a', counts: { tp: 50, fp: 5, tn: 40, fn: 5 } }, { slice: 'b', counts: { tp: 1, fp: 0, tn: 1, fn: 0 } }]);
+    const f = fairness([
+      { slice: 'a', counts: { tp: 50, fp: 5, tn: 40, fn: 5 } },
+      { slice: 'b', counts: { tp: 1, fp: 0, tn: 1, fn: 0 } },
+    ]);
     expect(f.demographicParityDifference).toBeNull();
     expect(f.slices).toHaveLength(2);
   });

@@ -91,7 +91,12 @@ export interface ClassificationScenario {
 export interface ClassificationFixture {
   readonly labels: number[];
   readonly scenarios: ClassificationScenario[];
-  readonly multiclass: { name: string; confusion: Record<string, Record<string, number>>; accuracy: number; macroF1: number }[];
+  readonly multiclass: {
+    name: string;
+    confusion: Record<string, Record<string, number>>;
+    accuracy: number;
+    macroF1: number;
+  }[];
   readonly regression: { yTrue: number[]; yPred: number[]; mae: number; rmse: number };
 }
 
@@ -139,6 +144,11 @@ export function accuracyRows(d: AccuracyDistribution, c: AccuracyCase): { refere
   const cur = d.current.slice(0, c.size);
   return {
     reference: d.reference.slice(0, c.size),
-    current: c.change === 'none' ? cur : c.change === 'shift' ? cur.map((v) => v + d.offset) : cur.map((v) => d.center + (v - d.center) * d.factor),
+    current:
+      c.change === 'none'
+        ? cur
+        : c.change === 'shift'
+          ? cur.map((v) => v + d.offset)
+          : cur.map((v) => d.center + (v - d.center) * d.factor),
   };
 }

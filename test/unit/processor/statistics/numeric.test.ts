@@ -41,7 +41,9 @@ describe('numeric drift statistics against scipy on raw rows', () => {
           const e = s.binned;
           expect(relClose(b.psi, e.psi, 0.01), `psi ${b.psi} vs ${e.psi}`).toBe(true);
           expect(relClose(b.kl, e.kl, 0.01), `kl ${b.kl} vs ${e.kl}`).toBe(true);
-          expect(relClose(b.jensenShannon, e.jensenShannon, 0.01), `js ${b.jensenShannon} vs ${e.jensenShannon}`).toBe(true);
+          expect(relClose(b.jensenShannon, e.jensenShannon, 0.01), `js ${b.jensenShannon} vs ${e.jensenShannon}`).toBe(
+            true,
+          );
           expect(relClose(b.hellinger, e.hellinger, 0.01), `hellinger ${b.hellinger} vs ${e.hellinger}`).toBe(true);
           expect(relClose(b.chiSquare.statistic, e.chiSquare.statistic, 0.01)).toBe(true);
           expect(b.chiSquare.dof).toBe(e.chiSquare.dof);
@@ -54,7 +56,10 @@ describe('numeric drift statistics against scipy on raw rows', () => {
           expect(chiSquareTest(refDec.counts, curDec.counts)).toEqual(b.chiSquare);
 
           const ks = ksTest(refFine, curFine);
-          expect(Math.abs(ks.statistic - s.ks.statistic), `ks ${ks.statistic} vs ${s.ks.statistic}`).toBeLessThanOrEqual(0.02);
+          expect(
+            Math.abs(ks.statistic - s.ks.statistic),
+            `ks ${ks.statistic} vs ${s.ks.statistic}`,
+          ).toBeLessThanOrEqual(0.02);
           expect(ks.statistic).toBeLessThanOrEqual(s.ks.statistic + 1e-12);
 
           const w = wassersteinDistance(refFine, curFine);

@@ -13,7 +13,11 @@ import { renderText } from '../../../../processor/src/render/text.js';
 import { ResultsEmitter, reportPoints } from '../../../../processor/src/service/emit.js';
 import { renderStatusPage } from '../../../../processor/src/service/status-page.js';
 import { DRIFT_STATISTICS, readDriftStatistic } from '../../../../processor/src/statistics/registry.js';
-import { DEFAULT_MIN_JENSEN_SHANNON, DEFAULT_MIN_KS, DEFAULT_MIN_PSI } from '../../../../processor/src/statistics/defaults.js';
+import {
+  DEFAULT_MIN_JENSEN_SHANNON,
+  DEFAULT_MIN_KS,
+  DEFAULT_MIN_PSI,
+} from '../../../../processor/src/statistics/defaults.js';
 import { hist, snapshot } from '../analysis/helpers.js';
 
 /** A report with a shifted numeric feature (every statistic computed) and a categorical one. */
@@ -27,7 +31,11 @@ function report(): ModelReport {
   cur.features['age'] = { histogram: hist(edges, [5, 10, 50, 100, 200, 400, 500, 400, 200, 100, 35]), missing: 0 };
   ref.features['country'] = { categories: { de: 800, fr: 700, it: 500 }, missing: 0 };
   cur.features['country'] = { categories: { de: 400, fr: 600, it: 1000 }, missing: 0 };
-  return evaluate(ref, cur, { model: { name: 'm', version: '1', task: 'binary_classification' }, referenceKind: 'baseline', window: { start: new Date(300_000), end: new Date(600_000) } });
+  return evaluate(ref, cur, {
+    model: { name: 'm', version: '1', task: 'binary_classification' },
+    referenceKind: 'baseline',
+    window: { start: new Date(300_000), end: new Date(600_000) },
+  });
 }
 
 /** The gauges a ResultsEmitter creates: name -> unit. */
@@ -42,7 +50,10 @@ function createdGauges(): Map<string, string | undefined> {
       },
     },
   );
-  new ResultsEmitter({ meter: meter as never, stats: () => ({ receivedPoints: 0, liveStreams: 0, closedWindows: 0, droppedPoints: {} }) as never });
+  new ResultsEmitter({
+    meter: meter as never,
+    stats: () => ({ receivedPoints: 0, liveStreams: 0, closedWindows: 0, droppedPoints: {} }) as never,
+  });
   return gauges;
 }
 
@@ -69,55 +80,79 @@ describe('registry of drift statistics', () => {
     }
   });
 
-  it.each(DRIFT_STATISTICS.map((s) => [s.name, s] as const))('%s: a gauge created and published for a distribution', (_name, s) => {
-    const gauges = createdGauges();
-    const points = reportPoints(r);
-    const feature = (name: string) => points.filter((p) => p.attributes['ml.feature.name'] === name && p.attributes['ml.drift.signal'] === 'feature');
-    const d = s.input === 'ordered' ? age : country;
-    const reading = readDriftStatistic(s, d);
-    expect(reading.value, 'computed for a distribution with its input').not.toBeNull();
-    expect(gauges.get(s.metric)).toBe(s.unit);
-    expect(feature(s.input === 'ordered' ? 'age' : 'country').find((p) => p.metric === s.metric)?.value).toBe(reading.value);
-    if (s.pValue) {
-      expect(gauges.has(s.pValue.metric)).toBe(true);
-      expect(feature('age').find((p) => p.metric === s.pValue!.metric)?.value).toBe(readDriftStatistic(s, age).pValue);
-    }
-    if (s.critical) {
-      const critical = feature('age').find((p) => p.metric === 'ml.drift.critical_value' && p.attributes['ml.drift.statistic'] === s.name);
-      expect(critical?.value).toBe(age.critical[s.critical]);
-    }
-  });
+  it.each(DRIFT_STATISTICS.map((s) => [s.name, s] as const))(
+    '%s: a gauge created and published for a distribution',
+    (_name, s) => {
+      const gauges = createdGauges();
+      const points = reportPoints(r);
+      const feature = (name: string) =>
+        points.filter((p) => p.attributes['ml.feature.name'] === name && p.attributes['ml.drift.signal'] === 'feature');
+      const d = s.input === 'ordered' ? age : country;
+      const reading = readDriftStatistic(s, d);
+      expect(reading.value, 'computed for a distribution with its input').not.toBeNull();
+      expect(gauges.get(s.metric)).toBe(s.unit);
+      expect(feature(s.input === 'ordered' ? 'age' : 'country').find((p) => p.metric === s.metric)?.value).toBe(
+        reading.value,
+      );
+      if (s.pValue) {
+        expect(gauges.has(s.pValue.metric)).toBe(true);
+        expect(feature('age').find((p) => p.metric === s.pValue!.metric)?.value).toBe(
+          readDriftStatistic(s, age).pValue,
+        );
+      }
+      if (s.critical) {
+        const critical = feature('age').find(
+          (p) => p.metric === 'ml.drift.critical_value' && p.attributes['ml.drift.statistic'] === s.name,
+        );
+        expect(critical?.value).toBe(age.critical[s.critical]);
+      }
+    },
+  );
 
-  it.each(DRIFT_STATISTICS.map((s) => [s.name, s] as const))('%s: its fields in the report, null where its input is missing', (_name, s) => {
-    const fields = Object.keys(age);
-    expect(fields).toContain(s.field);
-    if (s.report === 'value+critical') expect(fields).toContain(`${s.field}Critical`);
-    if (s.report === 'value+pValue') expect(fields).toContain(`${s.field}PValue`);
-    expect(readDriftStatistic(s, age).value).not.toBeNull();
-    // categories have no order
-    expect(readDriftStatistic(s, country).value === null).toBe(s.input === 'ordered');
-  });
+  it.each(DRIFT_STATISTICS.map((s) => [s.name, s] as const))(
+    '%s: its fields in the report, null where its input is missing',
+    (_name, s) => {
+      const fields = Object.keys(age);
+      expect(fields).toContain(s.field);
+      if (s.report === 'value+critical') expect(fields).toContain(`${s.field}Critical`);
+      if (s.report === 'value+pValue') expect(fields).toContain(`${s.field}PValue`);
+      expect(readDriftStatistic(s, age).value).not.toBeNull();
+      // categories have no order
+      expect(readDriftStatistic(s, country).value === null).toBe(s.input === 'ordered');
+    },
+  );
 
-  it.each(DRIFT_STATISTICS.map((s) => [s.name, s] as const))('%s: a column in the text and HTML reports and the status page, or the reason why not', (_name, s) => {
-    const { text, html, card, hidden } = s.display;
-    if (text === null && html.length === 0 && card === null) {
-      expect(hidden, 'shown nowhere: the registry says why').toBeTruthy();
-      return;
-    }
-    expect(hidden).toBeUndefined();
-    const textReport = renderText(r);
-    const htmlReport = renderHtml(r);
-    const status = renderStatusPage({ reports: new Map([['m', r]]), history: new Map(), stats: { receivedPoints: 0, liveStreams: 0, closedWindows: 0, droppedPoints: {} } as never, open: [], now: 0 });
-    if (text) expect(textReport.split('\n').find((l) => l.startsWith('feature '))).toContain(text[0]);
-    for (const [head] of html) {
-      expect(htmlReport).toContain(`<th>${head}</th>`);
-      expect(status).toContain(`<th>${head}</th>`);
-    }
-    if (card) expect(htmlReport).toContain(`${card[0]} `);
-  });
+  it.each(DRIFT_STATISTICS.map((s) => [s.name, s] as const))(
+    '%s: a column in the text and HTML reports and the status page, or the reason why not',
+    (_name, s) => {
+      const { text, html, card, hidden } = s.display;
+      if (text === null && html.length === 0 && card === null) {
+        expect(hidden, 'shown nowhere: the registry says why').toBeTruthy();
+        return;
+      }
+      expect(hidden).toBeUndefined();
+      const textReport = renderText(r);
+      const htmlReport = renderHtml(r);
+      const status = renderStatusPage({
+        reports: new Map([['m', r]]),
+        history: new Map(),
+        stats: { receivedPoints: 0, liveStreams: 0, closedWindows: 0, droppedPoints: {} } as never,
+        open: [],
+        now: 0,
+      });
+      if (text) expect(textReport.split('\n').find((l) => l.startsWith('feature '))).toContain(text[0]);
+      for (const [head] of html) {
+        expect(htmlReport).toContain(`<th>${head}</th>`);
+        expect(status).toContain(`<th>${head}</th>`);
+      }
+      if (card) expect(htmlReport).toContain(`${card[0]} `);
+    },
+  );
 
   it('the effect-size minimums are the decision defaults', () => {
-    const minimum = Object.fromEntries(DRIFT_STATISTICS.filter((s) => s.defaultMinimum !== null).map((s) => [s.name, s.defaultMinimum]));
+    const minimum = Object.fromEntries(
+      DRIFT_STATISTICS.filter((s) => s.defaultMinimum !== null).map((s) => [s.name, s.defaultMinimum]),
+    );
     expect(minimum).toEqual({ psi: DEFAULT_MIN_PSI, jensen_shannon: DEFAULT_MIN_JENSEN_SHANNON, ks: DEFAULT_MIN_KS });
   });
 });

@@ -52,8 +52,20 @@ describe('slice contribution (share of the overall TV movement)', () => {
   });
 
   it('combines distributions by their TV, largest share first', () => {
-    const f1 = { tv: 0.2, slices: [{ slice: 'a', movement: 0.2, share: 1 }, { slice: 'b', movement: 0, share: 0 }] };
-    const f2 = { tv: 0.1, slices: [{ slice: 'a', movement: 0.02, share: 0.2 }, { slice: 'b', movement: 0.08, share: 0.8 }] };
+    const f1 = {
+      tv: 0.2,
+      slices: [
+        { slice: 'a', movement: 0.2, share: 1 },
+        { slice: 'b', movement: 0, share: 0 },
+      ],
+    };
+    const f2 = {
+      tv: 0.1,
+      slices: [
+        { slice: 'a', movement: 0.02, share: 0.2 },
+        { slice: 'b', movement: 0.08, share: 0.8 },
+      ],
+    };
     const c = combineMovements([f1, f2]);
     expect(c.map((s) => s.slice)).toEqual(['a', 'b']);
     expect(c[0]!.share).toBeCloseTo(0.22 / 0.3, 12);

@@ -17,7 +17,8 @@ function run<P, D>(step: (c: Cursor | undefined, p: P) => Step<D>, points: P[]):
   });
 }
 
-const sums = (ps: Parameters<typeof sumStep>[1][], temporality: 'delta' | 'cumulative' = 'cumulative') => run((c, p: Parameters<typeof sumStep>[1]) => sumStep(c, p, temporality, H, 0), ps);
+const sums = (ps: Parameters<typeof sumStep>[1][], temporality: 'delta' | 'cumulative' = 'cumulative') =>
+  run((c, p: Parameters<typeof sumStep>[1]) => sumStep(c, p, temporality, H, 0), ps);
 const hists = (ps: Parameters<typeof histogramStep>[1][], temporality: 'delta' | 'cumulative' = 'cumulative') =>
   run((c, p: Parameters<typeof histogramStep>[1]) => histogramStep(c, p, temporality, H, 0), ps);
 const deltaOf = (s: Step<unknown>) => (s.ok ? s.delta : s.reason);
@@ -30,12 +31,20 @@ describe('cumulative counters', () => {
   });
 
   it('only sets the cursor for a series that started before the horizon or has no start time', () => {
-    expect(sums([np(attrs, T0 - 1000, T0 + 10, 5), np(attrs, T0 - 1000, T0 + 20, 7)]).map(deltaOf)).toEqual([undefined, 2]);
+    expect(sums([np(attrs, T0 - 1000, T0 + 10, 5), np(attrs, T0 - 1000, T0 + 20, 7)]).map(deltaOf)).toEqual([
+      undefined,
+      2,
+    ]);
     expect(sums([np(attrs, 0, T0 + 10, 5), np(attrs, 0, T0 + 20, 7)]).map(deltaOf)).toEqual([undefined, 2]);
   });
 
   it('detects resets by a newer start time or a decreasing value', () => {
-    const s = sums([np(attrs, T0 + 1, T0 + 10, 50), np(attrs, T0 + 15, T0 + 20, 4), np(attrs, T0 + 15, T0 + 30, 6), np(attrs, T0 + 15, T0 + 40, 2)]);
+    const s = sums([
+      np(attrs, T0 + 1, T0 + 10, 50),
+      np(attrs, T0 + 15, T0 + 20, 4),
+      np(attrs, T0 + 15, T0 + 30, 6),
+      np(attrs, T0 + 15, T0 + 40, 2),
+    ]);
     expect(s.map(deltaOf)).toEqual([50, 4, 2, 2]);
   });
 
@@ -86,7 +95,10 @@ describe('delta senders', () => {
     expect(deltaOrder(c, ns(T0 + 15), ns(T0 + 30))).toBe('out_of_order');
     expect(deltaOrder(c, ns(T0 + 20), ns(T0 + 30))).toBeUndefined();
     const s = sumStep(c, np(attrs, T0 + 20, T0 + 30, 1), 'delta', H, 0);
-    expect(s.ok && s.cursor.counted?.intervals()).toEqual([[ns(T0 + 10), ns(T0 + 20)], [ns(T0 + 20), ns(T0 + 30)]]);
+    expect(s.ok && s.cursor.counted?.intervals()).toEqual([
+      [ns(T0 + 10), ns(T0 + 20)],
+      [ns(T0 + 20), ns(T0 + 30)],
+    ]);
   });
 });
 
@@ -98,7 +110,12 @@ describe('cumulative histograms', () => {
       hp(attrs, T0 + 1, T0 + 30, BOUNDS, [0, 5, 3, 1, 1]), // bucket 0 decreased though count increased
       hp(attrs, T0 + 1, T0 + 40, BOUNDS, [0, 1, 0, 0, 0]), // count decreased
     ]);
-    expect(s.map(countsOf)).toEqual([[1, 2, 3, 0, 0], [0, 2, 0, 1, 0], [0, 5, 3, 1, 1], [0, 1, 0, 0, 0]]);
+    expect(s.map(countsOf)).toEqual([
+      [1, 2, 3, 0, 0],
+      [0, 2, 0, 1, 0],
+      [0, 5, 3, 1, 1],
+      [0, 1, 0, 0, 0],
+    ]);
   });
 
   it('computes the delta sum and keeps max only when the cumulative max moved', () => {
@@ -112,14 +129,20 @@ describe('cumulative histograms', () => {
   });
 
   it('restarts the cursor when the boundaries change without a new start', () => {
-    const s = hists([hp(attrs, T0 + 1, T0 + 10, BOUNDS, [1, 0, 0, 0, 0]), hp(attrs, T0 + 1, T0 + 20, [1, 2], [1, 1, 1]), hp(attrs, T0 + 1, T0 + 30, [1, 2], [1, 2, 1])]);
+    const s = hists([
+      hp(attrs, T0 + 1, T0 + 10, BOUNDS, [1, 0, 0, 0, 0]),
+      hp(attrs, T0 + 1, T0 + 20, [1, 2], [1, 1, 1]),
+      hp(attrs, T0 + 1, T0 + 30, [1, 2], [1, 2, 1]),
+    ]);
     expect(s.map(countsOf)).toEqual([[1, 0, 0, 0, 0], 'boundaries_changed', [0, 1, 0]]);
   });
 
   it('refuses malformed points', () => {
     expect(hists([hp(attrs, T0 + 1, T0 + 10, BOUNDS, [1, 2])]).map(countsOf)).toEqual(['invalid_point']);
     expect(hists([hp(attrs, T0 + 1, T0 + 10, [2, 1], [1, 2, 3])]).map(countsOf)).toEqual(['invalid_point']);
-    expect(hists([{ ...hp(attrs, T0 + 1, T0 + 10, BOUNDS, [1, 2, 0, 0, 0]), count: 7 }]).map(countsOf)).toEqual(['invalid_point']);
+    expect(hists([{ ...hp(attrs, T0 + 1, T0 + 10, BOUNDS, [1, 2, 0, 0, 0]), count: 7 }]).map(countsOf)).toEqual([
+      'invalid_point',
+    ]);
   });
 
   it('treats a histogram without buckets as one bucket holding the count', () => {
@@ -130,13 +153,24 @@ describe('cumulative histograms', () => {
 
 describe('exponential histograms', () => {
   const ep = (time: number, scale: number, offset: number, counts: number[], zero = 0): ExponentialHistogramPoint => ({
-    attributes: {}, startTimeUnixNano: ns(T0 + 1), timeUnixNano: ns(T0 + time), flags: 0,
-    count: counts.reduce((a, b) => a + b, zero), sum: 1, scale, zeroCount: zero, zeroThreshold: 0,
-    positive: { offset, bucketCounts: counts }, negative: { offset: 0, bucketCounts: [] },
+    attributes: {},
+    startTimeUnixNano: ns(T0 + 1),
+    timeUnixNano: ns(T0 + time),
+    flags: 0,
+    count: counts.reduce((a, b) => a + b, zero),
+    sum: 1,
+    scale,
+    zeroCount: zero,
+    zeroThreshold: 0,
+    positive: { offset, bucketCounts: counts },
+    negative: { offset: 0, bucketCounts: [] },
   });
 
   it('subtracts across a scale decrease of the sender', () => {
-    const s = run((c, p: ExponentialHistogramPoint) => exponentialStep(c, p, 'cumulative', H, 0), [ep(10, 1, 2, [1, 1]), ep(20, 0, 1, [3, 1])]);
+    const s = run(
+      (c, p: ExponentialHistogramPoint) => exponentialStep(c, p, 'cumulative', H, 0),
+      [ep(10, 1, 2, [1, 1]), ep(20, 0, 1, [3, 1])],
+    );
     // first: scale 1 indices 2,3 -> at scale 0 indices 1,1 -> [2] at offset 1; second [3,1] -> delta [1,1]
     const d = s[1]!.ok ? s[1]!.delta! : undefined;
     expect(d?.positive).toEqual({ offset: 1, bucketCounts: [1, 1] });
@@ -144,7 +178,10 @@ describe('exponential histograms', () => {
   });
 
   it('resets when a bucket decreased and refuses a scale increase', () => {
-    const s = run((c, p: ExponentialHistogramPoint) => exponentialStep(c, p, 'cumulative', H, 0), [ep(10, 0, 0, [2, 2]), ep(20, 0, 0, [1, 4]), ep(30, 1, 0, [1, 4, 1])]);
+    const s = run(
+      (c, p: ExponentialHistogramPoint) => exponentialStep(c, p, 'cumulative', H, 0),
+      [ep(10, 0, 0, [2, 2]), ep(20, 0, 0, [1, 4]), ep(30, 1, 0, [1, 4, 1])],
+    );
     expect(s[1]!.ok && s[1]!.delta?.positive.bucketCounts).toEqual([1, 4]);
     expect(s[2]!.ok ? 'ok' : s[2]!.reason).toBe('boundaries_changed');
   });
@@ -152,8 +189,10 @@ describe('exponential histograms', () => {
 
 describe('handoff gap (instances behind a load balancer, docs/scale-out.md)', () => {
   const GAP = ns(150_000);
-  const sumGap = (c: Cursor | undefined, p: Parameters<typeof sumStep>[1]) => sumStep(c, p, 'cumulative', H, 0, undefined, GAP);
-  const histGap = (c: Cursor | undefined, p: Parameters<typeof histogramStep>[1]) => histogramStep(c, p, 'cumulative', H, 0, undefined, false, undefined, GAP);
+  const sumGap = (c: Cursor | undefined, p: Parameters<typeof sumStep>[1]) =>
+    sumStep(c, p, 'cumulative', H, 0, undefined, GAP);
+  const histGap = (c: Cursor | undefined, p: Parameters<typeof histogramStep>[1]) =>
+    histogramStep(c, p, 'cumulative', H, 0, undefined, false, undefined, GAP);
   const partialOf = (s: Step<unknown>) => (s.ok ? (s.partial ?? null) : s.reason);
 
   it('counts a series in full only when it started at most the gap before its first point; an older one joins (cursor only)', () => {

@@ -11,7 +11,9 @@ const open = () => StreamProcessor.open({ clock: () => T0, windows: { lengthMs: 
 function request(instance: number, bad = false): MetricsExport {
   const points = [hp(feature('age'), T0 + 1, T0 + 2, BOUNDS, [5, 0, 0, 0, 0])];
   if (bad) points.push(hp({ 'ml.feature.name': 'age' }, T0 + 1, T0 + 2, BOUNDS, [1, 0, 0, 0, 0]));
-  return exportOf(resource({ 'service.instance.id': `i${instance}` }, histogramMetric('ml.feature.value', 'cumulative', ...points)));
+  return exportOf(
+    resource({ 'service.instance.id': `i${instance}` }, histogramMetric('ml.feature.value', 'cumulative', ...points)),
+  );
 }
 
 /** Records the batches the processor commits and, for each, whether its transaction had returned. */
@@ -29,7 +31,8 @@ function recording(p: StreamProcessor) {
   return { target, batches, committed: () => committed };
 }
 
-const ageCount = (p: StreamProcessor) => p.openWindows().find((w) => w.modelKey === MODEL_KEY)?.features.age?.histogram?.count ?? 0;
+const ageCount = (p: StreamProcessor) =>
+  p.openWindows().find((w) => w.modelKey === MODEL_KEY)?.features.age?.histogram?.count ?? 0;
 
 describe('GroupCommit', () => {
   it('answers concurrent requests after one shared commit, each with its own result', async () => {
@@ -60,7 +63,11 @@ describe('GroupCommit', () => {
     p.ingest(request(9));
     p.close(); // every later transaction throws
     const group = new GroupCommit(p);
-    const settled = await Promise.allSettled([group.submit(request(0)), group.submit(request(1)), group.submit(request(2))]);
+    const settled = await Promise.allSettled([
+      group.submit(request(0)),
+      group.submit(request(1)),
+      group.submit(request(2)),
+    ]);
     expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
     expect(p.stats()).toMatchObject({ receivedPoints: 1, acceptedPoints: 1 });
   });
@@ -75,7 +82,11 @@ describe('GroupCommit', () => {
       },
     };
     const group = new GroupCommit(target);
-    const settled = await Promise.allSettled([group.submit(request(0)), group.submit(poison), group.submit(request(1))]);
+    const settled = await Promise.allSettled([
+      group.submit(request(0)),
+      group.submit(poison),
+      group.submit(request(1)),
+    ]);
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(ageCount(p)).toBe(10);
     p.close();

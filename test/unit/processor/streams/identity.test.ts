@@ -1,7 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import type { Attributes } from '../../../../processor/src/otlp/model.js';
-import { canonicalAttributes, hash64, metricIdentity, resourceIdentity, streamKey, streamKeyOf } from '../../../../processor/src/streams/identity.js';
-import { SIGNALS, modelKeyFrom, modelKeyOf, modelOf, parseSlotKey, resourceKeySuffix, resourcePart, slotKeyOf, slotOf } from '../../../../processor/src/model/signals.js';
+import {
+  canonicalAttributes,
+  hash64,
+  metricIdentity,
+  resourceIdentity,
+  streamKey,
+  streamKeyOf,
+} from '../../../../processor/src/streams/identity.js';
+import {
+  SIGNALS,
+  modelKeyFrom,
+  modelKeyOf,
+  modelOf,
+  parseSlotKey,
+  resourceKeySuffix,
+  resourcePart,
+  slotKeyOf,
+  slotOf,
+} from '../../../../processor/src/model/signals.js';
 
 const parts = {
   resource: { 'service.name': 'api', 'service.instance.id': 'a' },
@@ -16,17 +33,25 @@ describe('stream identity', () => {
   });
 
   it('distinguishes value types as OTLP does', () => {
-    const keys = new Set([{ v: '1' }, { v: 1 }, { v: 1n }, { v: true }, { v: 'true' }, { v: null }, { v: ['1'] }, { v: [1] }].map(canonicalAttributes));
+    const keys = new Set(
+      [{ v: '1' }, { v: 1 }, { v: 1n }, { v: true }, { v: 'true' }, { v: null }, { v: ['1'] }, { v: [1] }].map(
+        canonicalAttributes,
+      ),
+    );
     expect(keys.size).toBe(8);
   });
 
   it('changes with every identifying part', () => {
     const base = streamKeyOf(parts, { k: 'v' });
-    expect(streamKeyOf({ ...parts, resource: { ...parts.resource, 'service.instance.id': 'b' } }, { k: 'v' })).not.toBe(base);
+    expect(streamKeyOf({ ...parts, resource: { ...parts.resource, 'service.instance.id': 'b' } }, { k: 'v' })).not.toBe(
+      base,
+    );
     expect(streamKeyOf({ ...parts, scope: { ...parts.scope, version: '0.2.0' } }, { k: 'v' })).not.toBe(base);
     expect(streamKeyOf({ ...parts, metric: { ...parts.metric, unit: 's' } }, { k: 'v' })).not.toBe(base);
     expect(streamKeyOf({ ...parts, metric: { ...parts.metric, temporality: 'delta' } }, { k: 'v' })).not.toBe(base);
-    expect(streamKeyOf({ ...parts, metric: { ...parts.metric, type: 'exponential_histogram' } }, { k: 'v' })).not.toBe(base);
+    expect(streamKeyOf({ ...parts, metric: { ...parts.metric, type: 'exponential_histogram' } }, { k: 'v' })).not.toBe(
+      base,
+    );
     expect(streamKeyOf(parts, { k: 'w' })).not.toBe(base);
     expect(streamKeyOf(parts, { k: 'v' })).toBe(base);
   });
@@ -36,7 +61,10 @@ describe('stream identity', () => {
     expect(hash64('abc')).toBe(hash64('abc'));
     const metricId = metricIdentity(resourceIdentity(parts.resource), parts.scope, parts.metric);
     const seen = new Set<string>();
-    for (let i = 0; i < 50_000; i++) seen.add(streamKey(metricId, { 'ml.feature.name': `f${i % 500}`, 'ml.feature.category': `c${Math.floor(i / 500)}` }));
+    for (let i = 0; i < 50_000; i++)
+      seen.add(
+        streamKey(metricId, { 'ml.feature.name': `f${i % 500}`, 'ml.feature.category': `c${Math.floor(i / 500)}` }),
+      );
     expect(seen.size).toBe(50_000);
   });
 });
@@ -47,11 +75,17 @@ describe('analysis identity', () => {
   it('ignores resource attributes outside the allow-list, so instances merge', () => {
     const allow = ['deployment.environment.name'];
     const keys = ['a', 'b', 'c'].map((id) => {
-      const res = resourcePart({ 'service.name': 'api', 'service.instance.id': id, 'deployment.environment.name': 'prod', 'host.name': id }, allow);
+      const res = resourcePart(
+        { 'service.name': 'api', 'service.instance.id': id, 'deployment.environment.name': 'prod', 'host.name': id },
+        allow,
+      );
       return modelKeyOf(modelOf(attrs, res)!, allow);
     });
     expect(new Set(keys).size).toBe(1);
-    const staging = modelKeyOf(modelOf(attrs, resourcePart({ 'deployment.environment.name': 'staging' }, allow))!, allow);
+    const staging = modelKeyOf(
+      modelOf(attrs, resourcePart({ 'deployment.environment.name': 'staging' }, allow))!,
+      allow,
+    );
     expect(staging).not.toBe(keys[0]);
   });
 
@@ -67,8 +101,12 @@ describe('analysis identity', () => {
     const cat = slotOf(SIGNALS.get('ml.feature.category.count')!, { ...attrs, 'ml.feature.category': 'DE' });
     expect(cat).toMatchObject({ id: { signal: 'feature.category', subject: 'age', dims: ['DE'] } });
     expect(slotOf(SIGNALS.get('ml.feature.category.count')!, attrs)).toEqual({ missing: 'ml.feature.category' });
-    expect(slotOf(SIGNALS.get('ml.feature.value')!, { 'ml.model.name': 'churn' })).toEqual({ missing: 'ml.feature.name' });
-    expect(slotOf(SIGNALS.get('ml.predictions')!, attrs)).toMatchObject({ id: { signal: 'predictions', subject: '', dims: ['', ''] } });
+    expect(slotOf(SIGNALS.get('ml.feature.value')!, { 'ml.model.name': 'churn' })).toEqual({
+      missing: 'ml.feature.name',
+    });
+    expect(slotOf(SIGNALS.get('ml.predictions')!, attrs)).toMatchObject({
+      id: { signal: 'predictions', subject: '', dims: ['', ''] },
+    });
     expect(SIGNALS.has('http.server.request.duration')).toBe(false);
   });
 });

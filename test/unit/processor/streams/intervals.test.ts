@@ -129,12 +129,24 @@ describe('counted intervals of a delta stream', () => {
   it('survives encoding with the cursor (and reads a cursor without intervals)', () => {
     const r = CountedIntervals.of(...iv(0));
     offer(r, [1, 2, 3, 5, 4].map(iv), 3);
-    const c: Cursor = { temporality: 'delta', start: r.newest()[0], time: r.newest()[1], updatedAt: 1234.5, counted: r };
-    const back = decodeCursor(encodeCursor(c, () => 0), () => []);
+    const c: Cursor = {
+      temporality: 'delta',
+      start: r.newest()[0],
+      time: r.newest()[1],
+      updatedAt: 1234.5,
+      counted: r,
+    };
+    const back = decodeCursor(
+      encodeCursor(c, () => 0),
+      () => [],
+    );
     expect(back.counted?.intervals()).toEqual(r.intervals());
     expect(back.counted?.floor).toBe(r.floor);
     expect(back).toMatchObject({ temporality: 'delta', start: iv(5)[0], time: iv(5)[1], updatedAt: 1234.5 });
-    const plain = decodeCursor(encodeCursor({ temporality: 'delta', start: 1n, time: 2n, updatedAt: 0 }, () => 0), () => []);
+    const plain = decodeCursor(
+      encodeCursor({ temporality: 'delta', start: 1n, time: 2n, updatedAt: 0 }, () => 0),
+      () => [],
+    );
     expect(plain.counted).toBeUndefined();
   });
 });
@@ -149,18 +161,29 @@ describe('counted intervals in the state file', () => {
     exportOf(
       resource(
         { 'service.name': 'api' },
-        histogramMetric('ml.feature.value', 'delta', hp(feature('age'), T0 + i * MIN, T0 + (i + 1) * MIN, [0, 10, 20, 30], [i + 1, 0, 0, 0, 0])),
+        histogramMetric(
+          'ml.feature.value',
+          'delta',
+          hp(feature('age'), T0 + i * MIN, T0 + (i + 1) * MIN, [0, 10, 20, 30], [i + 1, 0, 0, 0, 0]),
+        ),
         sumMetric('ml.predictions', 'delta', np(feature('age'), T0 + i * MIN, T0 + (i + 1) * MIN, 1)),
       ),
     );
-  const rowsOf = (p: StreamProcessor) => p.openWindows().find((w) => w.modelKey === MODEL_KEY)?.features.age?.histogram?.count ?? 0;
+  const rowsOf = (p: StreamProcessor) =>
+    p.openWindows().find((w) => w.modelKey === MODEL_KEY)?.features.age?.histogram?.count ?? 0;
 
   it.each([
     ['journal only', Number.MAX_SAFE_INTEGER],
     ['checkpointed to the tables', 1],
   ])('remembers counted intervals across a restart (%s)', (_, checkpointBytes) => {
     const path = join(dir, `state-${checkpointBytes}.db`);
-    const opts = { path, clock: () => T0, windows: { lengthMs: 86_400_000, minRows: 1 }, checkpointBytes, limits: { deltaIntervals: 4 } };
+    const opts = {
+      path,
+      clock: () => T0,
+      windows: { lengthMs: 86_400_000, minRows: 1 },
+      checkpointBytes,
+      limits: { deltaIntervals: 4 },
+    };
     let p = StreamProcessor.open(opts);
     // minutes 0, 2, 3, 5 (1 and 4 still in flight)
     for (const i of [0, 2, 3, 5]) expect(p.ingest(request(i)).rejectedDataPoints).toBe(0);
@@ -169,14 +192,23 @@ describe('counted intervals in the state file', () => {
     p = StreamProcessor.open(opts);
     // late minute 4 counts; retried 3 is a duplicate (both points of the request)
     expect(p.ingest(request(4)).rejectedDataPoints).toBe(0);
-    expect(p.ingest(request(3))).toEqual({ rejectedDataPoints: 2, errorMessage: 'rejected data points (duplicate: 2)' });
+    expect(p.ingest(request(3))).toEqual({
+      rejectedDataPoints: 2,
+      errorMessage: 'rejected data points (duplicate: 2)',
+    });
     p.close();
     p = StreamProcessor.open(opts);
     // record of 4: 2, 3, 4, 5 remembered, floor at the end of minute 0: late minute 1 still counts
     expect(p.ingest(request(1)).rejectedDataPoints).toBe(0);
     // now 0 (the floor) and 1 are forgotten: their retries are refused, not counted twice
-    expect(p.ingest(request(0))).toEqual({ rejectedDataPoints: 2, errorMessage: 'rejected data points (out_of_order: 2)' });
-    expect(p.ingest(request(1))).toEqual({ rejectedDataPoints: 2, errorMessage: 'rejected data points (out_of_order: 2)' });
+    expect(p.ingest(request(0))).toEqual({
+      rejectedDataPoints: 2,
+      errorMessage: 'rejected data points (out_of_order: 2)',
+    });
+    expect(p.ingest(request(1))).toEqual({
+      rejectedDataPoints: 2,
+      errorMessage: 'rejected data points (out_of_order: 2)',
+    });
     expect(rowsOf(p)).toBe(1 + 2 + 3 + 4 + 5 + 6);
     expect(p.stats().droppedPoints).toMatchObject({ out_of_order: 4, duplicate: 0 });
     p.close();

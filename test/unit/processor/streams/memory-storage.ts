@@ -8,7 +8,13 @@
 import type { BaselineFile } from '@otel-ml/conventions';
 import type { Cursor } from '../../../../processor/src/model/cursor.js';
 import type { RetrainingRecord, RetrainingStore, ReviewState } from '../../../../processor/src/store/retraining.js';
-import type { IngestChanges, ResultStorage, StoredWindow, StreamStorage, WindowRow } from '../../../../processor/src/streams/storage.js';
+import type {
+  IngestChanges,
+  ResultStorage,
+  StoredWindow,
+  StreamStorage,
+  WindowRow,
+} from '../../../../processor/src/streams/storage.js';
 import type { Slot } from '../../../../processor/src/windows/accumulator.js';
 import type { WindowSnapshot } from '../../../../processor/src/windows/snapshot.js';
 
@@ -20,7 +26,11 @@ class MemoryResults implements ResultStorage {
   evaluations = new Map<string, { windowEnd: number; body: unknown; createdAt: number }>();
   evaluationsKept = new Map<string, { windowEnd: number; body: unknown }[]>();
 
-  constructor(private readonly layoutModels: () => Set<string>, private readonly windowModels: () => Set<string>, private readonly forget: (modelKey: string) => void) {}
+  constructor(
+    private readonly layoutModels: () => Set<string>,
+    private readonly windowModels: () => Set<string>,
+    private readonly forget: (modelKey: string) => void,
+  ) {}
 
   putBaseline(b: BaselineFile): void {
     this.baselines.set(JSON.stringify([b.model.name, b.model.version ?? '']), b);
@@ -35,7 +45,11 @@ class MemoryResults implements ResultStorage {
     list.splice(0, Math.min(limit, Math.max(0, list.length - keep)));
     this.closed.set(s.modelKey, list);
   }
-  prune(historyBefore: number, evaluationsBefore: number, limit: number): { history: number; evaluations: number; forgotten: string[] } {
+  prune(
+    historyBefore: number,
+    evaluationsBefore: number,
+    limit: number,
+  ): { history: number; evaluations: number; forgotten: string[] } {
     let history = 0;
     for (const [key, list] of this.closed) {
       const kept: WindowSnapshot[] = [];
@@ -58,7 +72,10 @@ class MemoryResults implements ResultStorage {
     }
     const forgotten: string[] = [];
     if (history + evaluations < limit) {
-      const rolling = [...this.refs.keys()].map((k) => JSON.parse(k) as [string, string]).filter(([, kind]) => kind === 'rolling').map(([m]) => m);
+      const rolling = [...this.refs.keys()]
+        .map((k) => JSON.parse(k) as [string, string])
+        .filter(([, kind]) => kind === 'rolling')
+        .map(([m]) => m);
       for (const key of new Set([...this.evaluations.keys(), ...rolling, ...this.layoutModels()])) {
         if (this.windowModels().has(key) || this.closed.has(key) || this.evaluationsKept.has(key)) continue;
         this.evaluations.delete(key);
@@ -70,14 +87,18 @@ class MemoryResults implements ResultStorage {
     return { history, evaluations, forgotten };
   }
   recentUsableHistory(modelKey: string, k: number): WindowSnapshot[] {
-    return this.history(modelKey).filter((s) => s.belowMinRows !== true).slice(-k);
+    return this.history(modelKey)
+      .filter((s) => s.belowMinRows !== true)
+      .slice(-k);
   }
   historyAt(modelKey: string, t: number): WindowSnapshot | undefined {
     return this.history(modelKey).find((s) => s.start <= t && t < s.end);
   }
   historySpan(modelKey: string): { first: number; last: number } | undefined {
     const list = this.history(modelKey);
-    return list.length === 0 ? undefined : { first: Math.min(...list.map((s) => s.start)), last: list[list.length - 1]!.end };
+    return list.length === 0
+      ? undefined
+      : { first: Math.min(...list.map((s) => s.start)), last: list[list.length - 1]!.end };
   }
   history(modelKey: string): WindowSnapshot[] {
     return [...(this.closed.get(modelKey) ?? [])];
@@ -143,7 +164,11 @@ export class MemoryStorage implements StreamStorage {
 
   constructor(now: number) {
     this.metaValues.set('created_at', String(now));
-    this.results = new MemoryResults(() => new Set(this.layouts.keys()), () => new Set(this.windows.keys()), (key) => this.layouts.delete(key));
+    this.results = new MemoryResults(
+      () => new Set(this.layouts.keys()),
+      () => new Set(this.windows.keys()),
+      (key) => this.layouts.delete(key),
+    );
   }
 
   replayJournal(): void {}
@@ -173,7 +198,10 @@ export class MemoryStorage implements StreamStorage {
   /** Runs `fn`; when it throws, the rows are put back as they were. */
   transaction<T>(fn: () => T): T {
     const saved = {
-      meta: new Map(this.metaValues), cursors: new Map(this.cursors), windows: new Map(this.windows), layouts: this.loadLayouts(),
+      meta: new Map(this.metaValues),
+      cursors: new Map(this.cursors),
+      windows: new Map(this.windows),
+      layouts: this.loadLayouts(),
       slots: new Map([...this.slots].map(([k, m]) => [k, new Map(m)])),
     };
     try {
@@ -198,7 +226,15 @@ export class MemoryStorage implements StreamStorage {
   }
   writeIngest(ch: IngestChanges): void {
     for (const [key, c] of ch.cursors) this.cursors.set(key, c);
-    for (const w of ch.windows) this.windows.set(w.modelKey, { modelKey: w.modelKey, model: w.model, task: w.task, start: w.start, end: w.end, extensions: w.extensions });
+    for (const w of ch.windows)
+      this.windows.set(w.modelKey, {
+        modelKey: w.modelKey,
+        model: w.model,
+        task: w.task,
+        start: w.start,
+        end: w.end,
+        extensions: w.extensions,
+      });
     for (const [slot, modelKey] of ch.slots) {
       let m = this.slots.get(modelKey);
       if (m === undefined) this.slots.set(modelKey, (m = new Map()));
@@ -211,7 +247,14 @@ export class MemoryStorage implements StreamStorage {
     }
   }
   writeWindow(w: WindowRow): void {
-    this.windows.set(w.modelKey, { modelKey: w.modelKey, model: w.model, task: w.task, start: w.start, end: w.end, extensions: w.extensions });
+    this.windows.set(w.modelKey, {
+      modelKey: w.modelKey,
+      model: w.model,
+      task: w.task,
+      start: w.start,
+      end: w.end,
+      extensions: w.extensions,
+    });
   }
   deleteWindow(modelKey: string): void {
     this.windows.delete(modelKey);

@@ -3,7 +3,21 @@ import { StreamProcessor } from '../../../../processor/src/streams/processor.js'
 import type { StreamProcessorOptions } from '../../../../processor/src/streams/processor.js';
 import { FLAG_NO_RECORDED_VALUE } from '../../../../processor/src/otlp/model.js';
 import type { ExponentialHistogramPoint, Metric } from '../../../../processor/src/otlp/model.js';
-import { BOUNDS, MODEL, MODEL_KEY, T0, expHistogramMetric, exportOf, feature, histogramMetric, hp, np, ns, resource, sumMetric } from './fixtures.js';
+import {
+  BOUNDS,
+  MODEL,
+  MODEL_KEY,
+  T0,
+  expHistogramMetric,
+  exportOf,
+  feature,
+  histogramMetric,
+  hp,
+  np,
+  ns,
+  resource,
+  sumMetric,
+} from './fixtures.js';
 
 function processor(opts: Partial<StreamProcessorOptions> = {}) {
   const clock = { now: T0 };
@@ -11,16 +25,30 @@ function processor(opts: Partial<StreamProcessorOptions> = {}) {
   return { p, clock };
 }
 
-const instance = (id: string, ...metrics: Metric[]) => resource({ 'service.name': 'api', 'service.instance.id': id }, ...metrics);
-const ageHist = (start: number, time: number, counts: number[]) => histogramMetric('ml.feature.value', 'cumulative', hp(feature('age'), start, time, BOUNDS, counts));
+const instance = (id: string, ...metrics: Metric[]) =>
+  resource({ 'service.name': 'api', 'service.instance.id': id }, ...metrics);
+const ageHist = (start: number, time: number, counts: number[]) =>
+  histogramMetric('ml.feature.value', 'cumulative', hp(feature('age'), start, time, BOUNDS, counts));
 const open = (p: StreamProcessor) => p.openWindows().find((w) => w.modelKey === MODEL_KEY)!;
 
 describe('StreamProcessor ingest', () => {
   it('merges three sender instances of one model into one distribution, counting cumulative deltas once', () => {
     const { p } = processor();
     const s = T0 + 500;
-    p.ingest(exportOf(instance('a', ageHist(s, T0 + 600, [1, 0, 0, 0, 0])), instance('b', ageHist(s, T0 + 600, [0, 2, 0, 0, 0])), instance('c', ageHist(s, T0 + 600, [0, 0, 3, 0, 0]))));
-    p.ingest(exportOf(instance('a', ageHist(s, T0 + 700, [2, 0, 0, 0, 0])), instance('b', ageHist(s, T0 + 700, [0, 2, 0, 0, 1])), instance('c', ageHist(s, T0 + 700, [0, 0, 3, 0, 0]))));
+    p.ingest(
+      exportOf(
+        instance('a', ageHist(s, T0 + 600, [1, 0, 0, 0, 0])),
+        instance('b', ageHist(s, T0 + 600, [0, 2, 0, 0, 0])),
+        instance('c', ageHist(s, T0 + 600, [0, 0, 3, 0, 0])),
+      ),
+    );
+    p.ingest(
+      exportOf(
+        instance('a', ageHist(s, T0 + 700, [2, 0, 0, 0, 0])),
+        instance('b', ageHist(s, T0 + 700, [0, 2, 0, 0, 1])),
+        instance('c', ageHist(s, T0 + 700, [0, 0, 3, 0, 0])),
+      ),
+    );
     // a retried request changes nothing
     p.ingest(exportOf(instance('a', ageHist(s, T0 + 700, [2, 0, 0, 0, 0]))));
     const w = open(p);
@@ -57,7 +85,11 @@ describe('StreamProcessor ingest', () => {
     const reversed = Object.fromEntries(Object.entries(feature('age')).reverse());
     const withInt = { ...feature('age'), 'ml.slice.cohort': 3n };
     const send = (attrs: Record<string, unknown>, time: number, counts: number[]) =>
-      p.ingest(exportOf(instance('a', histogramMetric('ml.feature.value', 'cumulative', hp(attrs as never, s, time, BOUNDS, counts)))));
+      p.ingest(
+        exportOf(
+          instance('a', histogramMetric('ml.feature.value', 'cumulative', hp(attrs as never, s, time, BOUNDS, counts))),
+        ),
+      );
     send(feature('age'), T0 + 10, [1, 0, 0, 0, 0]);
     // the same stream with its attributes in another order: a duplicate, then its next point
     send(reversed, T0 + 10, [1, 0, 0, 0, 0]);
@@ -74,15 +106,24 @@ describe('StreamProcessor ingest', () => {
   });
 
   it('builds the rolling reference from the newest windows that reached the minimum rows', () => {
-    const { p, clock } = processor({ windows: { lengthMs: 60_000, minRows: 10, maxExtensions: 0 }, references: { rollingWindows: 2, rollingRefreshMs: 1 } });
-    const rows = (n: number) => exportOf(resource({}, sumMetric('ml.predictions', 'delta', np(MODEL, clock.now - 1, clock.now, n))));
+    const { p, clock } = processor({
+      windows: { lengthMs: 60_000, minRows: 10, maxExtensions: 0 },
+      references: { rollingWindows: 2, rollingRefreshMs: 1 },
+    });
+    const rows = (n: number) =>
+      exportOf(resource({}, sumMetric('ml.predictions', 'delta', np(MODEL, clock.now - 1, clock.now, n))));
     for (const n of [20, 3, 30, 40]) {
       p.ingest(rows(n));
       clock.now += 60_000;
       p.closeDueWindows();
     }
     // at the last close the windows before it were 20, 3 (below the minimum) and 30 rows
-    expect(p.history(MODEL_KEY).map((w) => [w.rows, w.belowMinRows])).toEqual([[20, false], [3, true], [30, false], [40, false]]);
+    expect(p.history(MODEL_KEY).map((w) => [w.rows, w.belowMinRows])).toEqual([
+      [20, false],
+      [3, true],
+      [30, false],
+      [40, false],
+    ]);
     expect(p.references(MODEL_KEY).rolling!.rows).toBe(50);
     p.close();
   });
@@ -92,25 +133,54 @@ describe('StreamProcessor ingest', () => {
     const s = T0 + 1;
     const t = T0 + 2;
     const m = (attrs: Record<string, string>) => ({ ...MODEL, ...attrs });
-    p.ingest(exportOf(resource({ 'deployment.environment.name': '' },
-      sumMetric('ml.predictions', 'delta', np(m({ 'ml.prediction.class': '1' }), s, t, 40), np(m({ 'ml.prediction.class': '0' }), s, t, 60), np(m({ 'error.type': 'timeout' }), s, t, 2)),
-      sumMetric('ml.feature.missing', 'delta', np(feature('age'), s, t, 5)),
-      sumMetric('ml.feature.category.count', 'delta', np(feature('country', { 'ml.feature.category': 'DE' }), s, t, 70), np(feature('country', { 'ml.feature.category': '__other__' }), s, t, 30)),
-      histogramMetric('ml.prediction.score', 'delta', hp(m({}), s, t, [0.5], [60, 40])),
-      histogramMetric('ml.outcome.score', 'delta', hp(m({ 'ml.outcome.label': '1' }), s, t, [0.5], [3, 7])),
-      sumMetric('ml.outcomes', 'delta', np(m({ 'ml.prediction.class': '1', 'ml.outcome.label': '0' }), s, t, 4), np(m({}), s, t, 6)),
-      histogramMetric('ml.outcome.score', 'delta', hp(m({ 'ml.outcome.label': 'b', 'ml.prediction.class': 'a' }), s, t, [0.5], [1, 2])),
-      histogramMetric('ml.outcome.error.absolute', 'delta', { ...hp(m({}), s, t, [], []), count: 10, sum: 2.5 }),
-      histogramMetric('ml.inference.duration', 'delta', hp(m({ 'ml.operation.name': 'predict' }), s, t, [0.1], [9, 1])),
-      sumMetric('ml.shadow.agreement', 'delta', np(m({ 'ml.shadow.result': 'agree' }), s, t, 9)),
-      histogramMetric('ml.business.value', 'delta', hp(m({ 'ml.business.metric': 'revenue' }), s, t, [10], [1, 1])),
-      histogramMetric('ml.feature.attribution', 'delta', hp(feature('age'), s, t, [0.1], [1, 1])),
-      histogramMetric('ml.prediction.value', 'delta', hp(m({}), s, t, [5], [3, 4])),
-      histogramMetric('ml.outcome.error', 'delta', hp(m({}), s, t, [0], [2, 2])),
-      histogramMetric('ml.outcome.error.squared', 'delta', { ...hp(m({}), s, t, [], []), count: 10, sum: 1.5 }),
-      histogramMetric('ml.outcome.delay', 'delta', hp(m({}), s, t, [60], [5, 1])),
-      sumMetric('ml.outcome.unmatched', 'delta', np(m({ 'ml.outcome.unmatched.reason': 'expired' }), s, t, 3)),
-    )));
+    p.ingest(
+      exportOf(
+        resource(
+          { 'deployment.environment.name': '' },
+          sumMetric(
+            'ml.predictions',
+            'delta',
+            np(m({ 'ml.prediction.class': '1' }), s, t, 40),
+            np(m({ 'ml.prediction.class': '0' }), s, t, 60),
+            np(m({ 'error.type': 'timeout' }), s, t, 2),
+          ),
+          sumMetric('ml.feature.missing', 'delta', np(feature('age'), s, t, 5)),
+          sumMetric(
+            'ml.feature.category.count',
+            'delta',
+            np(feature('country', { 'ml.feature.category': 'DE' }), s, t, 70),
+            np(feature('country', { 'ml.feature.category': '__other__' }), s, t, 30),
+          ),
+          histogramMetric('ml.prediction.score', 'delta', hp(m({}), s, t, [0.5], [60, 40])),
+          histogramMetric('ml.outcome.score', 'delta', hp(m({ 'ml.outcome.label': '1' }), s, t, [0.5], [3, 7])),
+          sumMetric(
+            'ml.outcomes',
+            'delta',
+            np(m({ 'ml.prediction.class': '1', 'ml.outcome.label': '0' }), s, t, 4),
+            np(m({}), s, t, 6),
+          ),
+          histogramMetric(
+            'ml.outcome.score',
+            'delta',
+            hp(m({ 'ml.outcome.label': 'b', 'ml.prediction.class': 'a' }), s, t, [0.5], [1, 2]),
+          ),
+          histogramMetric('ml.outcome.error.absolute', 'delta', { ...hp(m({}), s, t, [], []), count: 10, sum: 2.5 }),
+          histogramMetric(
+            'ml.inference.duration',
+            'delta',
+            hp(m({ 'ml.operation.name': 'predict' }), s, t, [0.1], [9, 1]),
+          ),
+          sumMetric('ml.shadow.agreement', 'delta', np(m({ 'ml.shadow.result': 'agree' }), s, t, 9)),
+          histogramMetric('ml.business.value', 'delta', hp(m({ 'ml.business.metric': 'revenue' }), s, t, [10], [1, 1])),
+          histogramMetric('ml.feature.attribution', 'delta', hp(feature('age'), s, t, [0.1], [1, 1])),
+          histogramMetric('ml.prediction.value', 'delta', hp(m({}), s, t, [5], [3, 4])),
+          histogramMetric('ml.outcome.error', 'delta', hp(m({}), s, t, [0], [2, 2])),
+          histogramMetric('ml.outcome.error.squared', 'delta', { ...hp(m({}), s, t, [], []), count: 10, sum: 1.5 }),
+          histogramMetric('ml.outcome.delay', 'delta', hp(m({}), s, t, [60], [5, 1])),
+          sumMetric('ml.outcome.unmatched', 'delta', np(m({ 'ml.outcome.unmatched.reason': 'expired' }), s, t, 3)),
+        ),
+      ),
+    );
     const w = open(p);
     expect(w.rows).toBe(100);
     expect(w.task).toBe('binary_classification');
@@ -138,12 +208,29 @@ describe('StreamProcessor ingest', () => {
 
   it('counts ignored and refused points by reason and reports only refusals to the sender', () => {
     const { p } = processor();
-    const r = p.ingest(exportOf(resource({},
-      sumMetric('http.requests', 'cumulative', np({}, T0, T0 + 1, 3)),
-      { name: 'ml.feature.value', description: '', unit: '1', data: { type: 'gauge', points: [np(feature('age'), T0, T0 + 1, 3)] } },
-      histogramMetric('ml.feature.value', 'cumulative', hp({ 'ml.feature.name': 'age' }, T0 + 1, T0 + 2, BOUNDS, [1, 0, 0, 0, 0])),
-      histogramMetric('ml.feature.value', 'cumulative', { ...hp(feature('age'), T0 + 1, T0 + 2, BOUNDS, [1, 0, 0, 0, 0]), flags: FLAG_NO_RECORDED_VALUE }),
-    )));
+    const r = p.ingest(
+      exportOf(
+        resource(
+          {},
+          sumMetric('http.requests', 'cumulative', np({}, T0, T0 + 1, 3)),
+          {
+            name: 'ml.feature.value',
+            description: '',
+            unit: '1',
+            data: { type: 'gauge', points: [np(feature('age'), T0, T0 + 1, 3)] },
+          },
+          histogramMetric(
+            'ml.feature.value',
+            'cumulative',
+            hp({ 'ml.feature.name': 'age' }, T0 + 1, T0 + 2, BOUNDS, [1, 0, 0, 0, 0]),
+          ),
+          histogramMetric('ml.feature.value', 'cumulative', {
+            ...hp(feature('age'), T0 + 1, T0 + 2, BOUNDS, [1, 0, 0, 0, 0]),
+            flags: FLAG_NO_RECORDED_VALUE,
+          }),
+        ),
+      ),
+    );
     expect(r.rejectedDataPoints).toBe(2);
     expect(r.errorMessage).toContain('unsupported_type: 1');
     expect(r.errorMessage).toContain('missing_attribute: 1');
@@ -156,9 +243,34 @@ describe('StreamProcessor ingest', () => {
   it('honours NoRecordedValue without resetting the stream', () => {
     const { p } = processor();
     const a = feature('age');
-    p.ingest(exportOf(resource({}, histogramMetric('ml.feature.value', 'cumulative', hp(a, T0 + 1, T0 + 10, BOUNDS, [1, 1, 0, 0, 0])))));
-    p.ingest(exportOf(resource({}, histogramMetric('ml.feature.value', 'cumulative', { ...hp(a, T0 + 1, T0 + 20, [], []), count: 0, flags: FLAG_NO_RECORDED_VALUE }))));
-    p.ingest(exportOf(resource({}, histogramMetric('ml.feature.value', 'cumulative', hp(a, T0 + 1, T0 + 30, BOUNDS, [1, 3, 0, 0, 0])))));
+    p.ingest(
+      exportOf(
+        resource(
+          {},
+          histogramMetric('ml.feature.value', 'cumulative', hp(a, T0 + 1, T0 + 10, BOUNDS, [1, 1, 0, 0, 0])),
+        ),
+      ),
+    );
+    p.ingest(
+      exportOf(
+        resource(
+          {},
+          histogramMetric('ml.feature.value', 'cumulative', {
+            ...hp(a, T0 + 1, T0 + 20, [], []),
+            count: 0,
+            flags: FLAG_NO_RECORDED_VALUE,
+          }),
+        ),
+      ),
+    );
+    p.ingest(
+      exportOf(
+        resource(
+          {},
+          histogramMetric('ml.feature.value', 'cumulative', hp(a, T0 + 1, T0 + 30, BOUNDS, [1, 3, 0, 0, 0])),
+        ),
+      ),
+    );
     expect(open(p).features.age!.histogram!.counts).toEqual([1, 3, 0, 0, 0]);
     expect(p.stats().droppedPoints.no_recorded_value).toBe(1);
     p.close();
@@ -180,7 +292,13 @@ describe('StreamProcessor ingest', () => {
 
   it('expires stale streams and never counts a returning series twice', () => {
     const { p, clock } = processor({ limits: { staleAfterMs: 120_000 } });
-    const a = (start: number, time: number, n: number) => exportOf(resource({}, histogramMetric('ml.feature.value', 'cumulative', hp(feature('age'), start, time, BOUNDS, [n, 0, 0, 0, 0]))));
+    const a = (start: number, time: number, n: number) =>
+      exportOf(
+        resource(
+          {},
+          histogramMetric('ml.feature.value', 'cumulative', hp(feature('age'), start, time, BOUNDS, [n, 0, 0, 0, 0])),
+        ),
+      );
     p.ingest(a(T0 + 1, T0 + 10, 5));
     clock.now += 200_000;
     p.closeDueWindows();
@@ -190,31 +308,72 @@ describe('StreamProcessor ingest', () => {
     p.ingest(a(T0 + 1, T0 + 310_000, 10));
     // A restarted sender (start after the horizon) counts from its start.
     p.ingest(a(T0 + 305_000, T0 + 320_000, 4));
-    const counts = [...p.history(MODEL_KEY), ...p.openWindows()].reduce((n, w) => n + (w.features.age?.histogram?.count ?? 0), 0);
+    const counts = [...p.history(MODEL_KEY), ...p.openWindows()].reduce(
+      (n, w) => n + (w.features.age?.histogram?.count ?? 0),
+      0,
+    );
     expect(counts).toBe(5 + 1 + 4);
     p.close();
   });
 
   it('re-bins other boundaries onto the reference layout, refuses what cannot be re-binned', () => {
     const { p } = processor();
-    p.ingest(exportOf(resource({}, histogramMetric('ml.feature.value', 'delta', hp(feature('age'), T0, T0 + 1, BOUNDS, [1, 0, 0, 0, 0], { min: -1, max: 0 })))));
+    p.ingest(
+      exportOf(
+        resource(
+          {},
+          histogramMetric(
+            'ml.feature.value',
+            'delta',
+            hp(feature('age'), T0, T0 + 1, BOUNDS, [1, 0, 0, 0, 0], { min: -1, max: 0 }),
+          ),
+        ),
+      ),
+    );
     // finer boundaries whose edges include the reference edges move exactly
     const fine = [0, 5, 10, 15, 20, 25, 30];
-    const r = p.ingest(exportOf(resource({}, histogramMetric('ml.feature.value', 'delta', hp(feature('age'), T0 + 1, T0 + 2, fine, [0, 1, 1, 1, 1, 0, 0, 0], { min: 1, max: 19 })))));
+    const r = p.ingest(
+      exportOf(
+        resource(
+          {},
+          histogramMetric(
+            'ml.feature.value',
+            'delta',
+            hp(feature('age'), T0 + 1, T0 + 2, fine, [0, 1, 1, 1, 1, 0, 0, 0], { min: 1, max: 19 }),
+          ),
+        ),
+      ),
+    );
     expect(r.rejectedDataPoints).toBe(0);
     expect(open(p).features.age!.histogram!.counts).toEqual([1, 2, 2, 0, 0]);
     // exponential points of a score are re-binned onto its layout: the registry's score buckets while none other is known
     const score = (offset: number, extra: Partial<ExponentialHistogramPoint> = {}): ExponentialHistogramPoint => ({
-      attributes: MODEL, startTimeUnixNano: ns(T0 + 2), timeUnixNano: ns(T0 + 3), flags: 0, count: 1, sum: 0.3, scale: 3, zeroCount: 0, zeroThreshold: 0,
-      positive: { offset, bucketCounts: [1] }, negative: { offset: 0, bucketCounts: [] }, ...extra,
+      attributes: MODEL,
+      startTimeUnixNano: ns(T0 + 2),
+      timeUnixNano: ns(T0 + 3),
+      flags: 0,
+      count: 1,
+      sum: 0.3,
+      scale: 3,
+      zeroCount: 0,
+      zeroThreshold: 0,
+      positive: { offset, bucketCounts: [1] },
+      negative: { offset: 0, bucketCounts: [] },
+      ...extra,
     });
-    expect(p.ingest(exportOf(resource({}, expHistogramMetric('ml.prediction.score', 'delta', score(-14, { min: 0.3, max: 0.3 }))))).rejectedDataPoints).toBe(0);
+    expect(
+      p.ingest(
+        exportOf(resource({}, expHistogramMetric('ml.prediction.score', 'delta', score(-14, { min: 0.3, max: 0.3 })))),
+      ).rejectedDataPoints,
+    ).toBe(0);
     expect(open(p).score!.boundaries).toHaveLength(199);
     expect(open(p).score!.counts.findIndex((c) => c > 0)).toBe(59); // (0.295, 0.3], at its min/max 0.3
     // one that straddles many score buckets without min/max cannot be re-binned: refused, and a
     // refused point opens no window for a model never seen
     const coarse = score(-1, { scale: 0, attributes: { 'ml.model.name': 'fraud' } });
-    expect(p.ingest(exportOf(resource({}, expHistogramMetric('ml.prediction.score', 'delta', coarse)))).rejectedDataPoints).toBe(1);
+    expect(
+      p.ingest(exportOf(resource({}, expHistogramMetric('ml.prediction.score', 'delta', coarse)))).rejectedDataPoints,
+    ).toBe(1);
     expect(p.stats().droppedPoints.incompatible_boundaries).toBe(1);
     expect(p.openWindows().map((w) => w.model.name)).toEqual(['churn']);
     p.close();
@@ -222,20 +381,64 @@ describe('StreamProcessor ingest', () => {
 
   it('keeps the exponential points of a numeric feature beside its explicit ones, merged at their common scale', () => {
     const { p } = processor();
-    p.ingest(exportOf(resource({}, histogramMetric('ml.feature.value', 'delta', hp(feature('age'), T0, T0 + 1, BOUNDS, [1, 0, 0, 0, 0])))));
-    const e = (scale: number, offset: number, counts: number[], time: number, attrs = feature('age')): ExponentialHistogramPoint => ({
-      attributes: attrs, startTimeUnixNano: ns(time - 1), timeUnixNano: ns(time), flags: 0, count: counts.reduce((a, b) => a + b, 0), sum: 1, scale, zeroCount: 0, zeroThreshold: 0,
-      positive: { offset, bucketCounts: counts }, negative: { offset: 0, bucketCounts: [] }, min: 1, max: 30,
+    p.ingest(
+      exportOf(
+        resource(
+          {},
+          histogramMetric('ml.feature.value', 'delta', hp(feature('age'), T0, T0 + 1, BOUNDS, [1, 0, 0, 0, 0])),
+        ),
+      ),
+    );
+    const e = (
+      scale: number,
+      offset: number,
+      counts: number[],
+      time: number,
+      attrs = feature('age'),
+    ): ExponentialHistogramPoint => ({
+      attributes: attrs,
+      startTimeUnixNano: ns(time - 1),
+      timeUnixNano: ns(time),
+      flags: 0,
+      count: counts.reduce((a, b) => a + b, 0),
+      sum: 1,
+      scale,
+      zeroCount: 0,
+      zeroThreshold: 0,
+      positive: { offset, bucketCounts: counts },
+      negative: { offset: 0, bucketCounts: [] },
+      min: 1,
+      max: 30,
     });
     // two senders at scales 3 and 2: merged at scale 2 (indices 8, 9, 10 at scale 3 are 4, 4, 5 at scale 2)
-    const r = p.ingest(exportOf(resource({ 'service.instance.id': 'a' }, expHistogramMetric('ml.feature.value', 'delta', e(3, 8, [1, 2, 3], T0 + 2))), resource({ 'service.instance.id': 'b' }, expHistogramMetric('ml.feature.value', 'delta', e(2, 5, [4], T0 + 2)))));
+    const r = p.ingest(
+      exportOf(
+        resource(
+          { 'service.instance.id': 'a' },
+          expHistogramMetric('ml.feature.value', 'delta', e(3, 8, [1, 2, 3], T0 + 2)),
+        ),
+        resource({ 'service.instance.id': 'b' }, expHistogramMetric('ml.feature.value', 'delta', e(2, 5, [4], T0 + 2))),
+      ),
+    );
     expect(r.rejectedDataPoints).toBe(0);
     const w = open(p);
     expect(w.features.age!.histogram!.counts).toEqual([1, 0, 0, 0, 0]);
-    expect(w.features.age!.exponential).toMatchObject({ scale: 2, positive: { offset: 4, bucketCounts: [3, 7] }, count: 10, min: 1, max: 30 });
+    expect(w.features.age!.exponential).toMatchObject({
+      scale: 2,
+      positive: { offset: 4, bucketCounts: [3, 7] },
+      count: 10,
+      min: 1,
+      max: 30,
+    });
     expect(w.rows).toBe(11);
     // a feature never seen before needs no layout: no baseline, no refusal
-    expect(p.ingest(exportOf(resource({}, expHistogramMetric('ml.feature.value', 'delta', e(0, 1, [2], T0 + 3, feature('income')))))).rejectedDataPoints).toBe(0);
+    expect(
+      p.ingest(
+        exportOf(
+          resource({}, expHistogramMetric('ml.feature.value', 'delta', e(0, 1, [2], T0 + 3, feature('income')))),
+        ),
+      ).rejectedDataPoints,
+    ).toBe(0);
     expect(open(p).features.income!.exponential!.count).toBe(2);
     expect(p.stats().droppedPoints.incompatible_boundaries).toBe(0);
     p.close();

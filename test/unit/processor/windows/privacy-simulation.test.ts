@@ -4,9 +4,21 @@
  * alarms on noisy windows than the decision allows, and a shift still found.
  */
 import { describe, expect, it } from 'vitest';
-import { clampedRelease, simulateCounts, simulateDrift, type PrivacySimulation } from '../../../../processor/bench/privacy-simulation-lib.js';
+import {
+  clampedRelease,
+  simulateCounts,
+  simulateDrift,
+  type PrivacySimulation,
+} from '../../../../processor/bench/privacy-simulation-lib.js';
 
-const base: PrivacySimulation = { epsilon: 1, features: 3, rowsPerWindow: 1_000, exportsPerWindow: 1, windows: 1_000, seed: 5 };
+const base: PrivacySimulation = {
+  epsilon: 1,
+  features: 3,
+  rowsPerWindow: 1_000,
+  exportsPerWindow: 1,
+  windows: 1_000,
+  seed: 5,
+};
 
 describe('privacy simulation', () => {
   it('releases window counts without bias: within 2% of 1,000 rows on average, empty windows around 0', () => {
@@ -25,7 +37,10 @@ describe('privacy simulation', () => {
     const none = simulateDrift({ ...base, rowsPerWindow: 2_000, windows: 150 }, { shift: 0, referenceRows: 10_000 });
     expect(none.flaggedNoisy).toBeLessThanOrEqual(0.03);
     expect(none.effectiveRows).toBeGreaterThan(50);
-    const shifted = simulateDrift({ ...base, rowsPerWindow: 2_000, windows: 40, seed: 9 }, { shift: 1, referenceRows: 10_000 });
+    const shifted = simulateDrift(
+      { ...base, rowsPerWindow: 2_000, windows: 40, seed: 9 },
+      { shift: 1, referenceRows: 10_000 },
+    );
     expect(shifted.flaggedClean).toBe(1);
     expect(shifted.flaggedNoisy).toBeGreaterThanOrEqual(0.8);
   });

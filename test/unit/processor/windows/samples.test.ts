@@ -3,16 +3,31 @@
  * of prediction spans, and the samples put on a report's moved bins.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SAMPLE_OPTIONS, SCORE_STREAM, SampleReservoirs, featureStream, numericBin, sampleOptions, type TraceSample } from '../../../../processor/src/windows/samples.js';
+import {
+  DEFAULT_SAMPLE_OPTIONS,
+  SCORE_STREAM,
+  SampleReservoirs,
+  featureStream,
+  numericBin,
+  sampleOptions,
+  type TraceSample,
+} from '../../../../processor/src/windows/samples.js';
 import { TraceSampler, referenceEdges } from '../../../../processor/src/streams/spans.js';
 import type { WindowSnapshot } from '../../../../processor/src/windows/snapshot.js';
 import { withTraceSamples } from '../../../../processor/src/analysis/trace-samples.js';
 import type { BinShare, DistributionReport, ModelReport } from '../../../../processor/src/analysis/report-types.js';
 import type { Attributes, SpanRecord, TracesExport } from '../../../../processor/src/otlp/model.js';
 
-const sample = (i: number, value: number, text = String(value)): TraceSample => ({ traceId: i.toString(16).padStart(32, '0'), spanId: i.toString(16).padStart(16, '0'), value, text, timeMs: i * 1000 });
+const sample = (i: number, value: number, text = String(value)): TraceSample => ({
+  traceId: i.toString(16).padStart(32, '0'),
+  spanId: i.toString(16).padStart(16, '0'),
+  value,
+  text,
+  timeMs: i * 1000,
+});
 /** Offers a sample to a model's window reservoir. */
-const offer = (res: SampleReservoirs, model: string, stream: string, bin: number | string, s: TraceSample, now = 0) => res.offer(res.window(model, now), stream, bin, res.priority(), s.traceId, s.spanId, s.value, s.timeMs);
+const offer = (res: SampleReservoirs, model: string, stream: string, bin: number | string, s: TraceSample, now = 0) =>
+  res.offer(res.window(model, now), stream, bin, res.priority(), s.traceId, s.spanId, s.value, s.timeMs);
 
 describe('bins', () => {
   it('numeric values go to the bin (e[j-1], e[j]] of the edges, as the drift statistic counts raw rows', () => {
@@ -22,7 +37,14 @@ describe('bins', () => {
   });
 
   it('edges are those of the drift statistic on the reference: its deciles, or the given decile edges', () => {
-    const h = { boundaries: [1, 2, 3, 4, 5, 6, 7, 8, 9], counts: [10, 10, 10, 10, 10, 10, 10, 10, 10, 10], count: 100, sum: 500, min: 0.5, max: 9.5 };
+    const h = {
+      boundaries: [1, 2, 3, 4, 5, 6, 7, 8, 9],
+      counts: [10, 10, 10, 10, 10, 10, 10, 10, 10, 10],
+      count: 100,
+      sum: 500,
+      min: 0.5,
+      max: 9.5,
+    };
     expect(referenceEdges(h, undefined)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(referenceEdges(h, [2.5, 5, 7.5])).toEqual([2.5, 5, 7.5]);
     expect(referenceEdges(undefined, undefined)).toBeNull();
@@ -57,7 +79,12 @@ describe('reservoirs', () => {
     // full: bin 0 keeps keys 0 and 0.01, bin 1 keys 0.5 and 0.7; above 0.7 enters none
     expect(w.skips(SCORE_STREAM, 0.8)).toBe(true);
     expect(w.skips(SCORE_STREAM, 0.6)).toBe(false);
-    expect(w.inBin(SCORE_STREAM, { lower: null, upper: 0.5 }, 3).map((x) => x.traceId).sort()).toEqual([sample(0, 0).traceId, sample(1, 0).traceId]);
+    expect(
+      w
+        .inBin(SCORE_STREAM, { lower: null, upper: 0.5 }, 3)
+        .map((x) => x.traceId)
+        .sort(),
+    ).toEqual([sample(0, 0).traceId, sample(1, 0).traceId]);
     // a category does not fill a numeric stream's bins
     expect(w.skips('feature:x', 0.99)).toBe(false);
   });
@@ -99,25 +126,59 @@ describe('reservoirs', () => {
 });
 
 function span(i: number, attributes: Attributes, events: SpanRecord['events'] = []): SpanRecord {
-  return { traceId: i.toString(16).padStart(32, 'a'), spanId: i.toString(16).padStart(16, 'b'), name: 'predict m', startTimeUnixNano: 1n, endTimeUnixNano: 2_000_000n * BigInt(i + 1), attributes, events };
+  return {
+    traceId: i.toString(16).padStart(32, 'a'),
+    spanId: i.toString(16).padStart(16, 'b'),
+    name: 'predict m',
+    startTimeUnixNano: 1n,
+    endTimeUnixNano: 2_000_000n * BigInt(i + 1),
+    attributes,
+    events,
+  };
 }
 
 describe('the span sampler', () => {
   const streams = {
-    modelKeyOf: (a: Attributes, r: Attributes) => (typeof a['ml.model.name'] === 'string' ? `${a['ml.model.name']}|${String(r['deployment.environment.name'] ?? '')}` : undefined),
-    reference: () => ({ score: { boundaries: [0.5], counts: [50, 50], count: 100, sum: 50, min: 0, max: 1 }, features: { country: { categories: { DE: 5, FR: 5 }, missing: 0 } } }) as unknown as WindowSnapshot,
+    modelKeyOf: (a: Attributes, r: Attributes) =>
+      typeof a['ml.model.name'] === 'string'
+        ? `${a['ml.model.name']}|${String(r['deployment.environment.name'] ?? '')}`
+        : undefined,
+    reference: () =>
+      ({
+        score: { boundaries: [0.5], counts: [50, 50], count: 100, sum: 50, min: 0, max: 1 },
+        features: { country: { categories: { DE: 5, FR: 5 }, missing: 0 } },
+      }) as unknown as WindowSnapshot,
   };
-  const exp = (spans: SpanRecord[]): TracesExport => ({ resourceSpans: [{ resource: { attributes: { 'deployment.environment.name': 'prod' } }, spans }], rejectedSpans: 0 });
+  const exp = (spans: SpanRecord[]): TracesExport => ({
+    resourceSpans: [{ resource: { attributes: { 'deployment.environment.name': 'prod' } }, spans }],
+    rejectedSpans: 0,
+  });
 
   it('samples the score of predict spans and the features of their ml.features events; skips other spans', () => {
     const res = new SampleReservoirs();
     const sampler = new TraceSampler(streams, res, () => 0);
     sampler.consume(
       exp([
-        span(1, { 'ml.operation.name': 'predict', 'ml.model.name': 'm', 'ml.prediction.score': 0.8, 'ml.prediction.id': 'p1' }, [
-          { name: 'ml.features', attributes: { 'ml.prediction.id': 'p1', 'ml.feature.input.amount': '12.5', 'ml.feature.input.country': 'DE' } },
-          { name: 'exception', attributes: {} },
-        ]),
+        span(
+          1,
+          {
+            'ml.operation.name': 'predict',
+            'ml.model.name': 'm',
+            'ml.prediction.score': 0.8,
+            'ml.prediction.id': 'p1',
+          },
+          [
+            {
+              name: 'ml.features',
+              attributes: {
+                'ml.prediction.id': 'p1',
+                'ml.feature.input.amount': '12.5',
+                'ml.feature.input.country': 'DE',
+              },
+            },
+            { name: 'exception', attributes: {} },
+          ],
+        ),
         span(2, { 'ml.operation.name': 'load', 'ml.model.name': 'm' }),
         span(3, { 'ml.operation.name': 'predict' }),
         span(4, { 'http.method': 'GET' }),
@@ -135,12 +196,26 @@ describe('the span sampler', () => {
 });
 
 describe('samples on a report', () => {
-  const bin = (label: string, lower: number | null, upper: number | null, reference: number, current: number): BinShare => ({ label, lower, upper, reference, current });
-  const dist = (type: 'numeric' | 'categorical', topMovers: BinShare[]) => ({ type, topMovers, bins: topMovers }) as unknown as DistributionReport;
+  const bin = (
+    label: string,
+    lower: number | null,
+    upper: number | null,
+    reference: number,
+    current: number,
+  ): BinShare => ({ label, lower, upper, reference, current });
+  const dist = (type: 'numeric' | 'categorical', topMovers: BinShare[]) =>
+    ({ type, topMovers, bins: topMovers }) as unknown as DistributionReport;
   const report = {
     drifted: ['country'],
-    features: { country: dist('categorical', [bin('DE', null, null, 0.1, 0.5)]), amount: dist('numeric', [bin('(10, 20]', 10, 20, 0.1, 0.3)]) },
-    prediction: { score: dist('numeric', [bin('(0.5, 1]', 0.5, 1, 0.2, 0.6), bin('(0, 0.5]', 0, 0.5, 0.8, 0.4)]), classes: null, value: null },
+    features: {
+      country: dist('categorical', [bin('DE', null, null, 0.1, 0.5)]),
+      amount: dist('numeric', [bin('(10, 20]', 10, 20, 0.1, 0.3)]),
+    },
+    prediction: {
+      score: dist('numeric', [bin('(0.5, 1]', 0.5, 1, 0.2, 0.6), bin('(0, 0.5]', 0, 0.5, 0.8, 0.4)]),
+      classes: null,
+      value: null,
+    },
   } as unknown as ModelReport;
 
   it('names the samples of each moved bin, and an empty list where the window has none', () => {
@@ -148,7 +223,10 @@ describe('samples on a report', () => {
     offer(res, 'm', SCORE_STREAM, 1, sample(1, 0.8));
     offer(res, 'm', featureStream('country'), 'DE', sample(2, NaN, 'DE'));
     const r = withTraceSamples(report, res.take('m'));
-    expect(r.prediction.score!.topMovers.map((b) => b.traces!.map((t) => t.traceId))).toEqual([[sample(1, 0).traceId], []]);
+    expect(r.prediction.score!.topMovers.map((b) => b.traces!.map((t) => t.traceId))).toEqual([
+      [sample(1, 0).traceId],
+      [],
+    ]);
     expect(r.features.country!.topMovers[0]!.traces!.map((t) => t.value)).toEqual(['DE']);
     expect(r.features.amount!.topMovers[0]!.traces).toEqual([]);
     expect(withTraceSamples(report, undefined)).toBe(report);

@@ -11,13 +11,31 @@ function sliced(opts: Partial<StreamProcessorOptions> = {}) {
   const clock = { now: T0 };
   const p = StreamProcessor.open({ clock: () => clock.now, windows: { lengthMs: MIN, minRows: 1 }, ...opts });
   const at = (region: string, tier: string) => ({ ...MODEL, 'ml.slice.region': region, 'ml.slice.tier': tier });
-  p.ingest(exportOf(resource({},
-    sumMetric('ml.predictions', 'delta', np(at('eu', 'gold'), T0, T0 + 1, 30), np(at('us', 'gold'), T0, T0 + 1, 20), np(at('us', 'free'), T0, T0 + 1, 50)),
-    histogramMetric('ml.outcome.score', 'delta',
-      hp({ ...at('eu', 'gold'), 'ml.outcome.label': '1' }, T0, T0 + 1, [0.5], [1, 4]),
-      hp({ ...at('us', 'free'), 'ml.outcome.label': '1' }, T0, T0 + 1, [0.5], [3, 2])),
-    histogramMetric('ml.feature.value', 'delta', hp({ ...feature('age'), 'ml.slice.region': 'eu' }, T0, T0 + 1, [10], [1, 1])),
-  )));
+  p.ingest(
+    exportOf(
+      resource(
+        {},
+        sumMetric(
+          'ml.predictions',
+          'delta',
+          np(at('eu', 'gold'), T0, T0 + 1, 30),
+          np(at('us', 'gold'), T0, T0 + 1, 20),
+          np(at('us', 'free'), T0, T0 + 1, 50),
+        ),
+        histogramMetric(
+          'ml.outcome.score',
+          'delta',
+          hp({ ...at('eu', 'gold'), 'ml.outcome.label': '1' }, T0, T0 + 1, [0.5], [1, 4]),
+          hp({ ...at('us', 'free'), 'ml.outcome.label': '1' }, T0, T0 + 1, [0.5], [3, 2]),
+        ),
+        histogramMetric(
+          'ml.feature.value',
+          'delta',
+          hp({ ...feature('age'), 'ml.slice.region': 'eu' }, T0, T0 + 1, [10], [1, 1]),
+        ),
+      ),
+    ),
+  );
   return { p, clock };
 }
 
@@ -58,8 +76,14 @@ describe('slices', () => {
 
   it('bounds the values of a slice key per model: later ones are accumulated as __other__', () => {
     const clock = { now: T0 };
-    const p = StreamProcessor.open({ clock: () => clock.now, windows: { lengthMs: MIN, minRows: 1 }, limits: { maxSliceValues: 3 } });
-    const points = Array.from({ length: 6 }, (_, i) => hp(feature('age', { 'ml.slice.user': `u${i}` }), T0, T0 + 1, [10], [1, 0]));
+    const p = StreamProcessor.open({
+      clock: () => clock.now,
+      windows: { lengthMs: MIN, minRows: 1 },
+      limits: { maxSliceValues: 3 },
+    });
+    const points = Array.from({ length: 6 }, (_, i) =>
+      hp(feature('age', { 'ml.slice.user': `u${i}` }), T0, T0 + 1, [10], [1, 0]),
+    );
     p.ingest(exportOf(resource({}, histogramMetric('ml.feature.value', 'delta', ...points))));
     const users = p.openWindows()[0]!.slices.user!;
     expect(Object.keys(users).sort()).toEqual(['__other__', 'u0', 'u1', 'u2']);
@@ -70,8 +94,18 @@ describe('slices', () => {
   it('slice slot keys round-trip', () => {
     const id = { signal: 'outcomes' as const, subject: '', dims: ['a', 'b'], slice: { key: 'region', value: 'e@u' } };
     expect(parseSlotKey(slotKey(id))).toEqual(id);
-    const exp = { signal: 'feature.value' as const, subject: 'age', dims: [], exponential: true as const, slice: { key: 'region', value: 'eu' } };
+    const exp = {
+      signal: 'feature.value' as const,
+      subject: 'age',
+      dims: [],
+      exponential: true as const,
+      slice: { key: 'region', value: 'eu' },
+    };
     expect(parseSlotKey(slotKey(exp))).toEqual(exp);
-    expect(parseSlotKey(slotKey({ signal: 'predictions', subject: '', dims: ['', ''] }))).toEqual({ signal: 'predictions', subject: '', dims: ['', ''] });
+    expect(parseSlotKey(slotKey({ signal: 'predictions', subject: '', dims: ['', ''] }))).toEqual({
+      signal: 'predictions',
+      subject: '',
+      dims: ['', ''],
+    });
   });
 });

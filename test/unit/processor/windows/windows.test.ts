@@ -28,8 +28,15 @@ describe('window options', () => {
 
 describe('tumbling windows with minimum sample size', () => {
   const win = (rows: number): OpenWindow => ({
-    modelKey: MODEL_KEY, model: { name: 'churn', version: '3', role: 'primary', resource: {} }, task: '', start: T0, end: T0 + MIN, extensions: 0,
-    slots: new Map([['p', counterSlot('predictions\u001f\u001f\u001f', { signal: 'predictions', subject: '', dims: ['', ''] }, rows)]]),
+    modelKey: MODEL_KEY,
+    model: { name: 'churn', version: '3', role: 'primary', resource: {} },
+    task: '',
+    start: T0,
+    end: T0 + MIN,
+    extensions: 0,
+    slots: new Map([
+      ['p', counterSlot('predictions\u001f\u001f\u001f', { signal: 'predictions', subject: '', dims: ['', ''] }, rows)],
+    ]),
   });
   const o = windowOptions({ lengthMs: MIN, minRows: 50, maxExtensions: 2 });
 
@@ -51,7 +58,10 @@ describe('tumbling windows with minimum sample size', () => {
 
   it('merges the rows of an extended window with the next period (StreamProcessor, injected clock)', () => {
     const clock = { now: T0 };
-    const p = StreamProcessor.open({ clock: () => clock.now, windows: { lengthMs: MIN, minRows: 50, maxExtensions: 3 } });
+    const p = StreamProcessor.open({
+      clock: () => clock.now,
+      windows: { lengthMs: MIN, minRows: 50, maxExtensions: 3 },
+    });
     p.ingest(rowsExport(30, T0, T0 + 1));
     expect(p.nextWindowEnd()).toBe(T0 + MIN);
     clock.now = T0 + MIN;
@@ -62,7 +72,14 @@ describe('tumbling windows with minimum sample size', () => {
     p.ingest(rowsExport(25, T0 + 1, T0 + MIN + 10));
     clock.now = T0 + 2 * MIN;
     const [s] = p.closeDueWindows();
-    expect(s).toMatchObject({ modelKey: MODEL_KEY, start: T0, end: T0 + 2 * MIN, rows: 55, extensions: 1, belowMinRows: false });
+    expect(s).toMatchObject({
+      modelKey: MODEL_KEY,
+      start: T0,
+      end: T0 + 2 * MIN,
+      rows: 55,
+      extensions: 1,
+      belowMinRows: false,
+    });
     expect(p.openWindows()).toEqual([]);
     // the next window starts aligned at the next arrival
     clock.now = T0 + 2 * MIN + 5;
