@@ -18,9 +18,11 @@ let nextCellId = 0;
 
 /**
  * Finds the bucket of a value on fixed explicit boundaries: the same result as `bucketIndex`
- * from `@otel-ml/conventions` (first i with v <= b[i], else n), usually in O(1): a uniform grid
- * over [b[0], b[n-1]] gives for each grid cell the first boundary not below the cell's start,
- * from which a short scan finishes the search. Boundary sets whose grid cells would hold too
+ * from `@otel-ml/conventions` (first i with v <= b[i], else n), usually in O(1). Evenly spaced
+ * boundaries (the score and projection layouts) give the index by arithmetic, i = ceil((v - b[0]) / step),
+ * corrected by a compare on each side for rounding. Other layouts use a uniform grid over
+ * [b[0], b[n-1]] that gives for each grid cell the first boundary not below the cell's start,
+ * from which a short scan finishes the search; boundary sets whose grid cells would hold too
  * many boundaries (e.g. log-like scales) use a binary search instead.
  */
 export class BucketLocator {
@@ -30,6 +32,8 @@ export class BucketLocator {
   private readonly lo: number;
   private readonly scale: number;
   private readonly grid: Int32Array | undefined;
+  /** 1 / step of evenly spaced boundaries, else 0. */
+  private readonly perStep: number;
 
   constructor(boundaries: readonly number[]) {
     this.boundaries = Object.freeze([...boundaries]);
@@ -37,6 +41,7 @@ export class BucketLocator {
     this.n = boundaries.length;
     this.lo = this.n > 0 ? this.b[0]! : 0;
     const span = this.n > 1 ? this.b[this.n - 1]! - this.lo : 0;
+    this.perStep = evenStep(this.b) > 0 ? (this.n - 1) / span : 0;
     const cells = this.n * 4;
     this.scale = span > 0 ? cells / span : 0;
     let grid: Int32Array | undefined;
@@ -60,6 +65,14 @@ export class BucketLocator {
   index(v: number): number {
     const b = this.b;
     const n = this.n;
+    if (this.perStep > 0) {
+      if (v <= this.lo) return 0;
+      let i = Math.ceil((v - this.lo) * this.perStep);
+      if (i >= n) return v <= b[n - 1]! ? n - 1 : n;
+      while (i > 0 && b[i - 1]! >= v) i--;
+      while (i < n && b[i]! < v) i++;
+      return i;
+    }
     const grid = this.grid;
     if (grid !== undefined) {
       if (v <= this.lo) return 0;
@@ -79,6 +92,19 @@ export class BucketLocator {
     }
     return lo;
   }
+}
+
+/**
+ * The step of boundaries spaced evenly (each within a millionth of a step of b[0] + i * step), or
+ * 0: then the arithmetic estimate of an index is off by at most one, which the scans correct.
+ */
+function evenStep(b: Float64Array): number {
+  const n = b.length;
+  if (n < 3) return 0;
+  const step = (b[n - 1]! - b[0]!) / (n - 1);
+  if (!(step > 0) || !Number.isFinite(step)) return 0;
+  for (let i = 1; i < n - 1; i++) if (Math.abs(b[i]! - (b[0]! + i * step)) > step * 1e-6) return 0;
+  return step;
 }
 
 /**

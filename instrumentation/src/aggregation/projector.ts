@@ -25,8 +25,11 @@ export class Projector {
   private readonly d: number;
   private readonly learnRows: number;
   /**
-   * The directions with the standardization folded in: weights w_ij = u_ij / scale_j, stored
-   * direction-major (w[i*d + j]), and offsets b_i = sum_j w_ij center_j, so p_i = sum_j w_ij x_j - b_i.
+   * The directions with the standardization folded in: weights w_ij = u_ij / scale_j and offsets
+   * b_i = sum_j w_ij center_j, so p_i = sum_j w_ij x_j - b_i. The weights are stored in blocks of
+   * four directions, feature-major within a block (w[(q*d + j)*4 + r] for direction 4q + r, zero
+   * for the padding of the last block), so that one pass over a row's features feeds four
+   * independent sums: a quarter of the loads of x and of the loop overhead.
    */
   private weights: Float64Array | undefined;
   private offsets: Float64Array | undefined;
@@ -98,12 +101,13 @@ export class Projector {
     const k = this.count;
     const d = this.d;
     const u = projectionDirections(this.seed, k, d);
-    const w = new Float64Array(k * d);
+    const w = new Float64Array(Math.ceil(k / 4) * 4 * d);
     const b = new Float64Array(k);
     for (let i = 0; i < k; i++) {
+      const at = (i >> 2) * 4 * d + (i & 3);
       for (let j = 0; j < d; j++) {
         const wij = u[i * d + j]! / scale[j]!;
-        w[i * d + j] = wij;
+        w[at + j * 4] = wij;
         b[i]! += wij * center[j]!;
       }
     }
@@ -134,21 +138,23 @@ export class Projector {
     const out = this.out;
     const k = this.count;
     const b = this.offsets!;
-    // four independent sums per direction (shorter dependency chains)
-    for (let i = 0, o = 0; i < k; i++, o += d) {
+    // a block of four directions per pass over the features: four independent sums, each in feature order
+    for (let q = 0, t = 0; q < k; q += 4) {
       let p0 = 0;
       let p1 = 0;
       let p2 = 0;
       let p3 = 0;
-      let j = 0;
-      for (; j + 3 < d; j += 4) {
-        p0 += w[o + j]! * x[j]!;
-        p1 += w[o + j + 1]! * x[j + 1]!;
-        p2 += w[o + j + 2]! * x[j + 2]!;
-        p3 += w[o + j + 3]! * x[j + 3]!;
+      for (let j = 0; j < d; j++, t += 4) {
+        const xj = x[j]!;
+        p0 += w[t]! * xj;
+        p1 += w[t + 1]! * xj;
+        p2 += w[t + 2]! * xj;
+        p3 += w[t + 3]! * xj;
       }
-      for (; j < d; j++) p0 += w[o + j]! * x[j]!;
-      out[i] = p0 + p1 + (p2 + p3) - b[i]!;
+      out[q] = p0 - b[q]!;
+      if (q + 1 < k) out[q + 1] = p1 - b[q + 1]!;
+      if (q + 2 < k) out[q + 2] = p2 - b[q + 2]!;
+      if (q + 3 < k) out[q + 3] = p3 - b[q + 3]!;
     }
     return true;
   }

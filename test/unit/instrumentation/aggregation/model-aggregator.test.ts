@@ -5,6 +5,7 @@ import {
   exponentialAtScale,
   exponentialIndex,
   mergeExponential,
+  METRIC_ML_FEATURE_PROJECTION_BUCKETS,
   type BaselineFile,
   type ExponentialHistogram,
 } from '@otel-ml/conventions';
@@ -69,6 +70,10 @@ describe('BucketLocator', () => {
     };
     const sets: number[][] = [
       [...SCORE_BOUNDARIES],
+      [...METRIC_ML_FEATURE_PROJECTION_BUCKETS],
+      // evenly spaced, with steps that binary floating point does not hold exactly
+      Array.from({ length: 41 }, (_, i) => -2 + i * 0.1),
+      Array.from({ length: 30 }, (_, i) => i / 3),
       [0, 10, 100, 1000],
       [-1e6, -1000, -1, -0.001, 0, 0.001, 1, 1000, 1e6],
       Array.from({ length: 63 }, (_, i) => Math.pow(i / 62, 3) * 50 - 3),
