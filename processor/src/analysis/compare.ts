@@ -19,7 +19,7 @@ import {
   twoProportionTest,
 } from '../statistics/index.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
-import { decilesFromHistogram, histogramQuantile } from './evaluate.js';
+import { decilesFromHistogram, histogramQuantile } from '../statistics/index.js';
 import type { ComparisonReport, ComparisonVerdict } from './report-types.js';
 import { DEFAULT_ALPHA, DEFAULT_MIN_ROWS, DEFAULT_THRESHOLD } from '../statistics/defaults.js';
 import { statisticalView } from '../windows/noisy.js';

@@ -2,7 +2,7 @@
  * Evaluation: one current view against one reference view, with the statistics engine, into a
  * {@link ModelReport}. The offline report and the live service both call this.
  */
-import { isModelTask, type ExplicitHistogram, type ModelTask } from '@otel-ml/conventions';
+import { isModelTask, type ModelTask } from '@otel-ml/conventions';
 import {
   binaryMetricsAtThreshold,
   binaryMetricsFromConfusion,
@@ -18,6 +18,7 @@ import {
   rebinExplicit,
   regressionErrors,
   rocAuc,
+  histogramQuantile,
   StatisticsInputError,
   type BinaryCounts,
   type BinnedDrift,
@@ -34,6 +35,7 @@ import {
   fallbackEvidence,
 } from '../statistics/index.js';
 import { unresolvedFeatures } from './report-types.js';
+import { binLabel } from './labels.js';
 import type {
   AttributionFeatureReport,
   AttributionReport,
@@ -121,76 +123,6 @@ const DEFAULTS = {
   positiveLabel: '1',
   bootstrapBelow: 1000,
 };
-
-/**
- * Decile boundaries of a reference histogram when no baseline gave them: the fine boundaries at
- * which the cumulative share first reaches 10%, 20%, ..., 90% (deduplicated), so fine buckets
- * group exactly.
- */
-export function decilesFromHistogram(h: ExplicitHistogram, groups = 10): number[] {
-  const out: number[] = [];
-  if (h.count <= 0) return out;
-  let cum = 0;
-  let k = 1;
-  for (let i = 0; i < h.boundaries.length && k < groups; i++) {
-    cum += h.counts[i]!;
-    while (k < groups && cum >= (k / groups) * h.count) {
-      if (out[out.length - 1] !== h.boundaries[i]) out.push(h.boundaries[i]!);
-      k++;
-    }
-  }
-  // A boundary at or above the last non-empty fine bucket leaves an empty top bin: drop it.
-  while (out.length > 0 && h.counts.slice(h.boundaries.indexOf(out[out.length - 1]!) + 1).every((c) => c === 0))
-    out.pop();
-  return out;
-}
-
-/** Linear-interpolated quantile of a histogram (as Prometheus' histogram_quantile). */
-export function histogramQuantile(h: ExplicitHistogram, q: number): number | null {
-  if (h.count <= 0) return null;
-  const rank = q * h.count;
-  let cum = 0;
-  for (let i = 0; i < h.counts.length; i++) {
-    const c = h.counts[i]!;
-    if (cum + c >= rank && c > 0) {
-      const lower = i === 0 ? Math.min(0, h.boundaries[0] ?? 0) : h.boundaries[i - 1]!;
-      const upper = i < h.boundaries.length ? h.boundaries[i]! : (h.max ?? h.boundaries[h.boundaries.length - 1]!);
-      return lower + (upper - lower) * ((rank - cum) / c);
-    }
-    cum += c;
-  }
-  return h.boundaries[h.boundaries.length - 1] ?? null;
-}
-
-const interval = (lo: number | null, hi: number | null) =>
-  `(${lo === null ? '-inf' : fmtEdge(lo)}, ${hi === null ? 'inf' : fmtEdge(hi)}]`;
-
-/**
- * Bin labels, memoized: every window of a feature has the same decile bins, so the same few
- * labels are built for every series (and retained in each report). Bounded.
- */
-const labelCache = new Map<number | null, Map<number | null, string>>();
-let cachedLabels = 0;
-function binLabel(lo: number | null, hi: number | null): string {
-  let byHi = labelCache.get(lo);
-  if (byHi === undefined) {
-    if (cachedLabels >= 65_536) {
-      labelCache.clear();
-      cachedLabels = 0;
-    }
-    byHi = new Map();
-    labelCache.set(lo, byHi);
-  }
-  let label = byHi.get(hi);
-  if (label === undefined) {
-    label = interval(lo, hi);
-    byHi.set(hi, label);
-    cachedLabels++;
-  }
-  return label;
-}
-const fmtEdge = (v: number) =>
-  Math.abs(v) >= 1000 || (v !== 0 && Math.abs(v) < 0.01) ? v.toPrecision(3) : String(Math.round(v * 1000) / 1000);
 
 function total(counts: ArrayLike<number>): number {
   let t = 0;

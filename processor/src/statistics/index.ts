@@ -5,6 +5,7 @@
  */
 export { StatisticsInputError } from './validate.js';
 export { referenceBoundaries } from './reference-boundaries.js';
+export { decilesFromHistogram, histogramQuantile } from './histogram-quantiles.js';
 export type { ReferenceBoundaries, ReferenceBoundariesOptions } from './reference-boundaries.js';
 export {
   histogramFromValues,
