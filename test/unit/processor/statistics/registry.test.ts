@@ -4,6 +4,8 @@
  * fields in the report and its columns in the text and HTML reports (or a stated reason why the
  * tables leave it out). A statistic added to one place only fails here.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { REGISTRY } from '@otel-ml/conventions';
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../../../processor/src/analysis/evaluate.js';
@@ -13,6 +15,7 @@ import { renderText } from '../../../../processor/src/render/text.js';
 import { ResultsEmitter, reportPoints } from '../../../../processor/src/service/emit.js';
 import { renderStatusPage } from '../../../../processor/src/service/status-page.js';
 import { DRIFT_STATISTICS, readDriftStatistic } from '../../../../processor/src/statistics/registry.js';
+import { REPO } from '../../../helpers/tsx.js';
 import {
   DEFAULT_MIN_JENSEN_SHANNON,
   DEFAULT_MIN_KS,
@@ -146,6 +149,25 @@ describe('registry of drift statistics', () => {
         expect(status).toContain(`<th>${head}</th>`);
       }
       if (card) expect(htmlReport).toContain(`${card[0]} `);
+    },
+  );
+
+  it.each(DRIFT_STATISTICS.map((s) => [s.name, s] as const))(
+    '%s: docs/report.md documents its report fields in the DistributionReport table',
+    (_, s) => {
+      const doc = readFileSync(join(REPO, 'docs', 'report.md'), 'utf8');
+      const table = doc.slice(doc.indexOf('## `DistributionReport`'));
+      const rows = table
+        .slice(0, table.indexOf('\n## '))
+        .split('\n')
+        .filter((l) => l.startsWith('| `'));
+      const documented = new Set(rows.flatMap((l) => [...l.split('|')[1]!.matchAll(/`(\w+)`/g)].map((m) => m[1]!)));
+      const fields = [
+        s.field,
+        ...(s.report === 'value+critical' ? [`${s.field}Critical`] : []),
+        ...(s.report === 'value+pValue' ? [`${s.field}PValue`] : []),
+      ];
+      for (const f of fields) expect(documented, `docs/report.md has no row for \`${f}\``).toContain(f);
     },
   );
 
