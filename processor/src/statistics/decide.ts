@@ -1,12 +1,7 @@
 import { benjaminiHochberg } from './multiple-testing.js';
 import { StatisticsInputError } from './validate.js';
-import {
-  DEFAULT_ALPHA,
-  DEFAULT_MIN_JENSEN_SHANNON,
-  DEFAULT_MIN_KS,
-  DEFAULT_MIN_PSI,
-  DEFAULT_MIN_ROWS,
-} from './defaults.js';
+import { DEFAULT_ALPHA, DEFAULT_MIN_ROWS } from './defaults.js';
+import { DRIFT_STATISTICS, type DriftStatistic } from './registry.js';
 
 export interface DecisionOptions {
   /** Level for the (BH-adjusted) p-value (default 0.01). */
@@ -19,7 +14,7 @@ export interface DecisionOptions {
   readonly minCount?: number;
   /**
    * Minimum KS statistic for a large effect when the feature falls back to KS (its binned
-   * statistics cannot be computed); default {@link DEFAULT_MIN_KS}.
+   * statistics cannot be computed); default: the registry's minimum of KS (statistics/defaults.ts).
    */
   readonly minKs?: number;
 }
@@ -68,6 +63,32 @@ export interface DriftDecision {
 const fmt = (x: number): string => (x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toFixed(3));
 
 /**
+ * The effect sizes of the decision, from the registry: the statistics with an effect-size
+ * minimum, on the bins (PSI, JS: either large enough is a large effect) and, in the KS fallback,
+ * on the ordered cells (KS). Each one's value is the evidence's field of its name and its minimum
+ * the option `min<Field>` (minPsi, minJensenShannon, minKs), else the registry's default.
+ */
+const DECIDING = DRIFT_STATISTICS.filter((s) => s.defaultMinimum !== null);
+const BINNED_EFFECTS = DECIDING.filter((s) => s.input === 'bins');
+const FALLBACK_EFFECT = DECIDING.find((s) => s.input === 'ordered')!;
+
+interface Effect {
+  readonly name: string;
+  readonly value: number | null;
+  readonly minimum: number;
+  readonly large: boolean;
+}
+
+function effectOf(s: DriftStatistic, e: DriftEvidence): Effect {
+  const fields = e as unknown as Readonly<Record<string, number | null | undefined>>;
+  const value = fields[s.field] ?? null;
+  const minimum = fields[`min${s.field[0]!.toUpperCase()}${s.field.slice(1)}`] ?? s.defaultMinimum!;
+  return { name: s.abbreviation, value, minimum, large: value !== null && value >= minimum };
+}
+
+const effectPart = (x: Effect): string => `${x.name} ${fmt(x.value!)} ${x.large ? '>=' : '<'} ${x.minimum}`;
+
+/**
  * Drift verdict for one feature in one window.
  *
  * 'insufficient_data' when the current window has fewer than `minCount` rows
@@ -82,8 +103,8 @@ const fmt = (x: number): string => (x !== 0 && Math.abs(x) < 1e-3 ? x.toExponent
  * else 'no_drift'. Significance guards against noise in small windows; the
  * effect minimum keeps large windows from flagging shifts too small to matter.
  * KS fallback (`insufficientResolution` set: the reference cannot be cut into two
- * bins): the p-value is the KS test's and the large effect is KS >= minKs (default
- * {@link DEFAULT_MIN_KS}); both hold -> 'drift', else 'insufficient_resolution' with
+ * bins): the p-value is the KS test's and the large effect is KS >= minKs (default 0.1,
+ * statistics/defaults.ts); both hold -> 'drift', else 'insufficient_resolution' with
  * the reason, since coarse buckets may hide what the bins would have shown.
  * `reasons` states each part.
  * References: Benjamini & Hochberg (1995), J. R. Stat. Soc. B 57(1);
@@ -91,18 +112,13 @@ const fmt = (x: number): string => (x !== 0 && Math.abs(x) < 1e-3 ? x.toExponent
  */
 export function decideDrift(e: DriftEvidence): DriftDecision {
   const alpha = e.alpha ?? DEFAULT_ALPHA;
-  const minPsi = e.minPsi ?? DEFAULT_MIN_PSI;
-  const minJs = e.minJensenShannon ?? DEFAULT_MIN_JENSEN_SHANNON;
-  const minKs = e.minKs ?? DEFAULT_MIN_KS;
   const minCount = e.minCount ?? DEFAULT_MIN_ROWS;
   if (!(e.currentCount >= 0)) throw new StatisticsInputError(`current count is negative or NaN (${e.currentCount})`);
   if (!(alpha > 0 && alpha < 1)) throw new StatisticsInputError(`alpha must be in (0, 1), got ${alpha}`);
   const adjusted = e.adjustedPValue === undefined ? e.pValue : e.adjustedPValue;
   const fallback = e.insufficientResolution != null;
-  const psiLarge = !fallback && e.psi != null && e.psi >= minPsi;
-  const jsLarge = !fallback && e.jensenShannon != null && e.jensenShannon >= minJs;
-  const ksLarge = fallback && e.ks != null && e.ks >= minKs;
-  const largeEffect = psiLarge || jsLarge || ksLarge;
+  const effects = fallback ? [effectOf(FALLBACK_EFFECT, e)] : BINNED_EFFECTS.map((s) => effectOf(s, e));
+  const largeEffect = effects.some((x) => x.large);
   if (e.currentCount < minCount) {
     return {
       pValue: e.pValue,
@@ -127,7 +143,8 @@ export function decideDrift(e: DriftEvidence): DriftDecision {
     };
   }
   if (fallback) {
-    const why = `insufficient resolution: ${e.insufficientResolution}; decided on KS on the finest common buckets`;
+    const ks = effects[0]!;
+    const why = `insufficient resolution: ${e.insufficientResolution}; decided on ${ks.name} on the finest common buckets`;
     if (e.pValue === null || adjusted == null) {
       return {
         pValue: e.pValue,
@@ -135,21 +152,21 @@ export function decideDrift(e: DriftEvidence): DriftDecision {
         largeEffect,
         verdict: 'insufficient_resolution',
         significant: false,
-        reasons: [why, 'no KS p-value'],
+        reasons: [why, `no ${ks.name} p-value`],
       };
     }
     const significant = adjusted <= alpha;
-    const ksPart = e.ks != null ? `KS ${fmt(e.ks)} ${ksLarge ? '>=' : '<'} ${minKs}` : 'no KS statistic given';
+    const ksPart = ks.value !== null ? effectPart(ks) : `no ${ks.name} statistic given`;
     const reasons = [
       why,
-      `${significant ? 'significant' : 'not significant'}: adjusted KS p ${fmt(adjusted)} ${significant ? '<=' : '>'} alpha ${alpha}`,
-      `${ksLarge ? 'large effect' : 'small effect'}: ${ksPart}`,
+      `${significant ? 'significant' : 'not significant'}: adjusted ${ks.name} p ${fmt(adjusted)} ${significant ? '<=' : '>'} alpha ${alpha}`,
+      `${ks.large ? 'large effect' : 'small effect'}: ${ksPart}`,
     ];
     return {
       pValue: e.pValue,
       adjustedPValue: adjusted,
       largeEffect,
-      verdict: significant && ksLarge ? 'drift' : 'insufficient_resolution',
+      verdict: significant && ks.large ? 'drift' : 'insufficient_resolution',
       significant,
       reasons,
     };
@@ -165,12 +182,8 @@ export function decideDrift(e: DriftEvidence): DriftDecision {
     };
   }
   const significant = adjusted <= alpha;
-  const psiPart = e.psi != null ? `PSI ${fmt(e.psi)} ${psiLarge ? '>=' : '<'} ${minPsi}` : null;
-  const jsPart = e.jensenShannon != null ? `JS ${fmt(e.jensenShannon)} ${jsLarge ? '>=' : '<'} ${minJs}` : null;
-  const effect =
-    psiPart !== null && jsPart !== null
-      ? psiPart + (largeEffect ? ' or ' : ' and ') + jsPart
-      : (psiPart ?? jsPart ?? 'no effect size given');
+  const parts = effects.filter((x) => x.value !== null).map(effectPart);
+  const effect = parts.length > 0 ? parts.join(largeEffect ? ' or ' : ' and ') : 'no effect size given';
   const reasons = [
     `${significant ? 'significant' : 'not significant'}: adjusted p ${fmt(adjusted)} ${significant ? '<=' : '>'} alpha ${alpha}`,
     `${largeEffect ? 'large effect' : 'small effect'}: ${effect}`,

@@ -93,6 +93,8 @@ export interface DriftStatistic {
   readonly name: string;
   /** Its field in the report (docs/report.md). */
   readonly field: string;
+  /** Its short name in sentences: the reasons of a verdict (decide.ts). */
+  readonly abbreviation: string;
   readonly report: DriftReportShape;
   readonly input: DriftInput;
   /**
@@ -122,6 +124,7 @@ const ENTRIES = [
   {
     name: ML_DRIFT_STATISTIC_VALUE_PSI,
     field: 'psi',
+    abbreviation: 'PSI',
     report: 'value+critical',
     input: 'bins',
     defaultMinimum: DEFAULT_MIN_PSI,
@@ -143,6 +146,7 @@ const ENTRIES = [
   {
     name: ML_DRIFT_STATISTIC_VALUE_KL,
     field: 'kl',
+    abbreviation: 'KL',
     report: 'value',
     input: 'bins',
     defaultMinimum: null,
@@ -157,6 +161,7 @@ const ENTRIES = [
   {
     name: ML_DRIFT_STATISTIC_VALUE_JENSEN_SHANNON,
     field: 'jensenShannon',
+    abbreviation: 'JS',
     report: 'value',
     input: 'bins',
     defaultMinimum: DEFAULT_MIN_JENSEN_SHANNON,
@@ -171,6 +176,7 @@ const ENTRIES = [
   {
     name: ML_DRIFT_STATISTIC_VALUE_HELLINGER,
     field: 'hellinger',
+    abbreviation: 'Hellinger',
     report: 'value',
     input: 'bins',
     defaultMinimum: null,
@@ -185,6 +191,7 @@ const ENTRIES = [
   {
     name: ML_DRIFT_STATISTIC_VALUE_KS,
     field: 'ks',
+    abbreviation: 'KS',
     report: 'value+pValue',
     input: 'ordered',
     // the effect-size minimum of the KS fallback, when the reference cannot be cut into bins
@@ -200,6 +207,7 @@ const ENTRIES = [
   {
     name: ML_DRIFT_STATISTIC_VALUE_WASSERSTEIN,
     field: 'wasserstein',
+    abbreviation: 'W1',
     report: 'value',
     input: 'ordered',
     defaultMinimum: null,
@@ -214,6 +222,7 @@ const ENTRIES = [
   {
     name: ML_DRIFT_STATISTIC_VALUE_CHI_SQUARE,
     field: 'chiSquare',
+    abbreviation: 'chi-square',
     report: 'test',
     input: 'bins',
     // the test of the drift decision: its (adjusted) p-value is compared with alpha

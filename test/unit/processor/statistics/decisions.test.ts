@@ -68,7 +68,14 @@ describe('decideDrift', () => {
   it('flags only when significant AND the effect is large, with both reasons', () => {
     const d = decideDrift({ pValue: 1e-6, psi: 0.25, jensenShannon: 0.15, currentCount: 1000 });
     expect(d).toMatchObject({ verdict: 'drift', significant: true, largeEffect: true, adjustedPValue: 1e-6 });
-    expect(d.reasons.join(' | ')).toMatch(/significant.*large effect: PSI 0.250 >= 0.1/);
+    expect(d.reasons).toEqual([
+      'significant: adjusted p 1.00e-6 <= alpha 0.01',
+      'large effect: PSI 0.250 >= 0.1 or JS 0.150 >= 0.1',
+    ]);
+    expect(decideDrift({ pValue: 1e-6, psi: 0.25, currentCount: 1000, minPsi: 0.3 }).reasons[1]).toBe(
+      'small effect: PSI 0.250 < 0.3',
+    );
+    expect(decideDrift({ pValue: 1e-6, currentCount: 1000 }).reasons[1]).toBe('small effect: no effect size given');
     const small = decideDrift({ pValue: 1e-30, psi: 0.03, jensenShannon: 0.06, currentCount: 10_000 });
     expect(small).toMatchObject({ verdict: 'no_drift', significant: true, largeEffect: false });
     expect(small.reasons[1]).toMatch(/small effect: PSI 0.030 < 0.1 and JS 0.060 < 0.1/);
@@ -102,7 +109,16 @@ describe('decideDrift', () => {
     const big = decideDrift({ pValue: 1e-9, ks: 0.3, currentCount: 500, insufficientResolution: why });
     expect(big).toMatchObject({ verdict: 'drift', significant: true, largeEffect: true });
     expect(big.reasons[0]).toBe(`insufficient resolution: ${why}; decided on KS on the finest common buckets`);
-    expect(big.reasons[2]).toMatch(/large effect: KS 0.300 >= 0.1/);
+    expect(big.reasons.slice(1)).toEqual([
+      'significant: adjusted KS p 1.00e-9 <= alpha 0.01',
+      'large effect: KS 0.300 >= 0.1',
+    ]);
+    expect(decideDrift({ pValue: null, currentCount: 500, insufficientResolution: why }).reasons[1]).toBe(
+      'no KS p-value',
+    );
+    expect(decideDrift({ pValue: 1e-9, currentCount: 500, insufficientResolution: why }).reasons[2]).toBe(
+      'small effect: no KS statistic given',
+    );
     // significant but below the effect floor, or not significant: the verdict names the resolution
     expect(decideDrift({ pValue: 1e-9, ks: 0.05, currentCount: 50_000, insufficientResolution: why }).verdict).toBe(
       'insufficient_resolution',
