@@ -428,17 +428,17 @@ export function retrainEvent(r: ModelReport): { attributes: Attributes; body: st
   return { attributes, body: json };
 }
 
+/** The report fields of the drift statistics that the event repeats per drifted feature, in registry order. */
+const EVENT_FIELDS = DRIFT_STATISTICS.flatMap((s) => s.display.event);
+
 /** Attributes and body of the `ml.drift.detected` event for a report with drift. */
 export function driftEvent(r: ModelReport): { attributes: Attributes; body: string } {
   const details: Record<string, unknown> = {};
   for (const name of r.drifted) {
     const f = r.features[name]!;
+    const fields = f as unknown as Readonly<Record<string, unknown>>;
     details[name] = {
-      psi: f.psi,
-      psiCritical: f.psiCritical,
-      jensenShannon: f.jensenShannon,
-      ks: f.ks,
-      wasserstein: f.wasserstein,
+      ...Object.fromEntries(EVENT_FIELDS.map((k) => [k, fields[k]])),
       pValue: f.drift.pValue,
       adjustedPValue: f.drift.adjustedPValue,
       missingRate: f.missingRate,

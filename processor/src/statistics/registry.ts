@@ -86,6 +86,8 @@ export interface DriftDisplay {
   readonly card: readonly [label: string, cell: DriftCell] | null;
   /** Why the text and HTML tables leave it out (it is then in the JSON report and its gauge only). */
   readonly hidden?: string;
+  /** Its report fields that the `ml.drift.detected` event's details repeat for a drifted feature (service/emit.ts). */
+  readonly event: readonly string[];
 }
 
 export interface DriftStatistic {
@@ -141,6 +143,7 @@ const ENTRIES = [
         ['PSI crit.', 'critical'],
       ],
       card: ['PSI', 'value (critical)'],
+      event: ['psi', 'psiCritical'],
     },
   },
   {
@@ -156,7 +159,7 @@ const ENTRIES = [
     pValue: null,
     critical: 'kl',
     measure: binned((b) => b.kl),
-    display: { text: null, html: [], card: null, hidden: 'PSI is the symmetrised KL; the tables show PSI' },
+    display: { text: null, html: [], card: null, hidden: 'PSI is the symmetrised KL; the tables show PSI', event: [] },
   },
   {
     name: ML_DRIFT_STATISTIC_VALUE_JENSEN_SHANNON,
@@ -171,7 +174,7 @@ const ENTRIES = [
     pValue: null,
     critical: 'jensenShannon',
     measure: binned((b) => b.jensenShannon),
-    display: { text: ['JS', 'value'], html: [['JS', 'value']], card: ['JS', 'value'] },
+    display: { text: ['JS', 'value'], html: [['JS', 'value']], card: ['JS', 'value'], event: ['jensenShannon'] },
   },
   {
     name: ML_DRIFT_STATISTIC_VALUE_HELLINGER,
@@ -186,7 +189,7 @@ const ENTRIES = [
     pValue: null,
     critical: 'hellinger',
     measure: binned((b) => b.hellinger),
-    display: { text: null, html: [['Hellinger', 'value']], card: null },
+    display: { text: null, html: [['Hellinger', 'value']], card: null, event: [] },
   },
   {
     name: ML_DRIFT_STATISTIC_VALUE_KS,
@@ -202,7 +205,7 @@ const ENTRIES = [
     pValue: { metric: METRIC_ML_DRIFT_KS_P_VALUE, description: 'Kolmogorov-Smirnov p-value' },
     critical: 'ks',
     measure: (s) => (s.ordered?.ks ? { value: s.ordered.ks.statistic, pValue: s.ordered.ks.pValue } : null),
-    display: { text: ['KS', 'value (p)'], html: [['KS', 'value']], card: ['KS', 'value'] },
+    display: { text: ['KS', 'value (p)'], html: [['KS', 'value']], card: ['KS', 'value'], event: ['ks'] },
   },
   {
     name: ML_DRIFT_STATISTIC_VALUE_WASSERSTEIN,
@@ -217,7 +220,7 @@ const ENTRIES = [
     pValue: null,
     critical: null,
     measure: (s) => (s.ordered?.wasserstein != null ? { value: s.ordered.wasserstein } : null),
-    display: { text: ['W1', 'value'], html: [['W1', 'value']], card: null },
+    display: { text: ['W1', 'value'], html: [['W1', 'value']], card: null, event: ['wasserstein'] },
   },
   {
     name: ML_DRIFT_STATISTIC_VALUE_CHI_SQUARE,
@@ -236,7 +239,7 @@ const ENTRIES = [
       s.bins === null
         ? null
         : { value: s.bins.chiSquare.statistic, dof: s.bins.chiSquare.dof, pValue: s.bins.chiSquare.pValue },
-    display: { text: ['chi2 p', 'pValue'], html: [['χ² p', 'pValue']], card: ['χ² p', 'pValue'] },
+    display: { text: ['chi2 p', 'pValue'], html: [['χ² p', 'pValue']], card: ['χ² p', 'pValue'], event: [] },
   },
 ] as const satisfies readonly DriftStatistic[];
 

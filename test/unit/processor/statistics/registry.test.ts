@@ -12,7 +12,7 @@ import { evaluate } from '../../../../processor/src/analysis/evaluate.js';
 import type { ModelReport } from '../../../../processor/src/analysis/report-types.js';
 import { renderHtml } from '../../../../processor/src/render/html.js';
 import { renderText } from '../../../../processor/src/render/text.js';
-import { ResultsEmitter, reportPoints } from '../../../../processor/src/service/emit.js';
+import { ResultsEmitter, driftEvent, reportPoints } from '../../../../processor/src/service/emit.js';
 import { renderStatusPage } from '../../../../processor/src/service/status-page.js';
 import { DRIFT_STATISTICS, readDriftStatistic } from '../../../../processor/src/statistics/registry.js';
 import { REPO } from '../../../helpers/tsx.js';
@@ -170,6 +170,15 @@ describe('registry of drift statistics', () => {
       for (const f of fields) expect(documented, `docs/report.md has no row for \`${f}\``).toContain(f);
     },
   );
+
+  it('the ml.drift.detected event repeats the statistics the registry names for it, in registry order', () => {
+    expect(r.drifted).toContain('age');
+    const details = JSON.parse(driftEvent(r).body) as Record<string, Record<string, unknown>>;
+    const keys = Object.keys(details['age']!);
+    expect(keys.slice(0, 5)).toEqual(['psi', 'psiCritical', 'jensenShannon', 'ks', 'wasserstein']);
+    expect(details['age']!['psi']).toBe(age.psi);
+    expect(keys).not.toContain('kl');
+  });
 
   it('the effect-size minimums are the decision defaults', () => {
     const minimum = Object.fromEntries(
