@@ -116,6 +116,37 @@ export function primaryKeyOf(
 }
 
 /**
+ * The reference an open window will likely be compared with, for what must be decided before it
+ * closes (the bins its trace samples are kept in, streams/spans.ts): a canary's or shadow's is its
+ * primary's, else the model's own, of the requested kind (`configured(modelKey)`, see
+ * {@link requestedKind}); before that kind exists (and for `seasonal`), the first there is of the
+ * baseline, the pinned window and the rolling reference, else the latest kept window with enough
+ * rows, which is what the evaluation compares with while a rolling reference is being built.
+ */
+export function openWindowReference(
+  state: ReferenceState,
+  modelKey: string,
+  configured: (modelKey: string) => ReferenceKindName | undefined,
+): WindowSnapshot | undefined {
+  const own = (key: string) => {
+    const refs = state.references(key);
+    return (
+      refs[requestedKind(configured(key), refs) as ReferenceKind] ??
+      refs.baseline ??
+      refs.pinned ??
+      refs.rolling ??
+      state.history(key).findLast((w) => !w.belowMinRows)
+    );
+  };
+  const [name = '', version = '', role = 'primary'] = partsOf(modelKey);
+  const primary =
+    role === 'primary'
+      ? undefined
+      : primaryKeyOf({ modelKey, model: { name, version, role, resource: {} }, end: NaN }, [], state);
+  return (primary === undefined ? undefined : own(primary)) ?? own(modelKey);
+}
+
+/**
  * The window of `snap`'s model to pin: the one containing the configured time `at` (from the kept
  * history), or `snap` itself without a configured time; undefined when none contains it yet.
  */

@@ -37,9 +37,8 @@ import { StreamProcessor, parseModelKey } from '../streams/processor.js';
 import { TraceSampler } from '../streams/spans.js';
 import type { Attributes } from '../otlp/model.js';
 import { SampleReservoirs } from '../windows/samples.js';
-import type { ReferenceKind } from '../windows/references.js';
 import type { WindowSnapshot } from '../windows/snapshot.js';
-import { primaryKeyOf, requestedKind } from '../analysis/reference-choice.js';
+import { openWindowReference } from '../analysis/reference-choice.js';
 import { MovedBins, metricsHandler } from './exemplars.js';
 import { ConfigError, modelConfigFor, type ServiceConfig } from './config.js';
 import { ResultsEmitter, exportErrorType } from './emit.js';
@@ -165,25 +164,8 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
   const referenceState = referenceStateOf(processor);
   const sampleStreams = {
     modelKeyOf: (a: Attributes, r: Attributes) => processor.modelKeyOf(a, r),
-    reference: (key: string): WindowSnapshot | undefined => {
-      const own = (k: string) => {
-        const refs = processor.references(k);
-        const kind = requestedKind(modelConfigFor(config, { model: parseModelKey(k) })?.reference, refs);
-        // before a rolling reference is built, the evaluation compares with the windows kept so far
-        return (
-          refs[kind as ReferenceKind] ??
-          refs.baseline ??
-          refs.pinned ??
-          refs.rolling ??
-          processor.history(k).findLast((w) => !w.belowMinRows)
-        );
-      };
-      // a canary or shadow is compared with the reference chosen for its primary
-      const model = parseModelKey(key);
-      const primary =
-        model.role === 'primary' ? undefined : primaryKeyOf({ modelKey: key, model, end: NaN }, [], referenceState);
-      return (primary === undefined ? undefined : own(primary)) ?? own(key);
-    },
+    reference: (key: string): WindowSnapshot | undefined =>
+      openWindowReference(referenceState, key, (k) => modelConfigFor(config, { model: parseModelKey(k) })?.reference),
     decileEdges: (key: string, feature: string) => baselineDeciles.get(parseModelKey(key).name)?.get(feature),
   };
   const sampler = config.traces?.enabled

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   chooseReference,
+  openWindowReference,
   primaryKeyOf,
   requestedKind,
   type ReferenceState,
@@ -91,5 +92,36 @@ describe('chooseReference', () => {
       requested: 'seasonal',
       fallback: expect.stringMatching(/history shorter than the period \(1h\)/),
     });
+  });
+});
+
+describe('openWindowReference', () => {
+  it("bins a primary's open window on its requested reference, else the first there is, else its latest window with enough rows", () => {
+    const base = window('primary', 1 * MIN);
+    const rolling = window('primary', 2 * MIN);
+    const kept = window('primary', 3 * MIN);
+    const small = window('primary', 4 * MIN);
+    small.belowMinRows = true;
+    const key = kept.modelKey;
+    const st = (refs: Partial<Record<ReferenceKind, WindowSnapshot>>) =>
+      state({ [key]: [kept, small] }, { [key]: refs });
+    expect(openWindowReference(st({ baseline: base, rolling }), key, () => 'rolling')).toBe(rolling);
+    expect(openWindowReference(st({ baseline: base, rolling }), key, () => undefined)).toBe(base);
+    // seasonal has no stored reference: the first of baseline, pinned, rolling
+    expect(openWindowReference(st({ rolling }), key, () => 'seasonal')).toBe(rolling);
+    expect(openWindowReference(st({}), key, () => undefined)).toBe(kept);
+    expect(openWindowReference(state({}), key, () => undefined)).toBeUndefined();
+  });
+
+  it("bins a canary's open window on its primary's reference, and on its own without a primary", () => {
+    const primary = window('primary', 2 * MIN);
+    const canary = window('canary', 2 * MIN);
+    const pRef = window('primary', 1 * MIN);
+    const cRef = window('canary', 1 * MIN);
+    const refs = { [primary.modelKey]: { baseline: pRef }, [canary.modelKey]: { baseline: cRef } };
+    expect(openWindowReference(state({ [primary.modelKey]: [primary] }, refs), canary.modelKey, () => undefined)).toBe(
+      pRef,
+    );
+    expect(openWindowReference(state({}, refs), canary.modelKey, () => undefined)).toBe(cRef);
   });
 });
