@@ -4,20 +4,8 @@
  * Prometheus endpoint on the HTTP port.
  */
 import { readFileSync } from 'node:fs';
-import { diag } from '@opentelemetry/api';
-import { LoggerProvider, BatchLogRecordProcessor, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
-import {
-  MeterProvider,
-  PeriodicExportingMetricReader,
-  type IMetricReader,
-  type PushMetricExporter,
-} from '@opentelemetry/sdk-metrics';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import { hostname } from 'node:os';
-import { ExportResultCode } from '@opentelemetry/core';
+import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import type { IMetricReader } from '@opentelemetry/sdk-metrics';
 import { decileBoundariesOf, parseBaselineFile, type BaselineFile } from '@otel-ml/conventions';
 import { RetrainWebhook } from './webhook.js';
 import type { ModelReport } from '../analysis/report-types.js';
@@ -47,6 +35,7 @@ import { ReviewGate } from './review.js';
 import { decisionHandler } from './review-api.js';
 import { createEvaluationLoop, referenceStateOf } from './evaluation-loop.js';
 import { serviceRoutes } from './routes.js';
+import { createTelemetry } from './telemetry.js';
 
 export interface ServiceOptions {
   /** Extra metric readers (tests use an in-memory one). */
@@ -73,27 +62,6 @@ export interface RunningService {
   readonly processor: StreamProcessor;
   /** Flushes state and pending exports, then stops the servers. */
   close(): Promise<void>;
-}
-
-/** Longest wait for one results export (the SDK's default), and for the last one at shutdown. */
-const EXPORT_TIMEOUT_MS = 30_000;
-const SHUTDOWN_EXPORT_TIMEOUT_MS = 5_000;
-/** At most one console warning about failed results exports per this interval. */
-const EXPORT_WARNING_EVERY_MS = 60_000;
-
-/** Wraps an exporter to count failed exports (after the exporter's own retries). */
-function counting(exporter: PushMetricExporter, failed: (error: unknown) => void): PushMetricExporter {
-  return {
-    export: (metrics, done) =>
-      exporter.export(metrics, (result) => {
-        if (result.code !== ExportResultCode.SUCCESS) failed(result.error);
-        done(result);
-      }),
-    forceFlush: () => exporter.forceFlush(),
-    shutdown: () => exporter.shutdown(),
-    selectAggregationTemporality: exporter.selectAggregationTemporality?.bind(exporter),
-    selectAggregation: exporter.selectAggregation?.bind(exporter),
-  };
 }
 
 /** The baseline of configured model `name`; a missing or bad file is a configuration error (exit 2). */
@@ -173,48 +141,9 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     : undefined;
   const moved = new MovedBins();
 
-  // service.instance.id: the host name (a StatefulSet's pod name), so that the results of several
-  // processors behind a load balancer stay apart in a shared backend (docs/scale-out.md);
-  // OTEL_RESOURCE_ATTRIBUTES overrides it
-  const resource = resourceFromAttributes({
-    'service.name': 'otel-ml-processor',
-    'service.version': '0.1.0',
-    'service.instance.id': hostname(),
-  }).merge(detectResources({ detectors: [envDetector] }));
-  const readers: IMetricReader[] = [...(opts.metricReaders ?? [])];
+  const telemetry = createTelemetry(config, opts);
   const routes = new Map<string, RouteHandler>();
-  // The exporter's failure callback needs the emitter, which needs the meter provider.
-  const failures = { count: (_error: unknown): void => undefined };
-  if (config.exporters.otlp.enabled) {
-    const exporter = new OTLPMetricExporter(
-      config.exporters.otlp.endpoint ? { url: config.exporters.otlp.endpoint } : {},
-    );
-    const intervalMs = config.exporters.otlp.intervalMs;
-    readers.push(
-      new PeriodicExportingMetricReader({
-        exporter: counting(exporter, (error) => failures.count(error)),
-        exportIntervalMillis: intervalMs,
-        exportTimeoutMillis: Math.min(intervalMs, EXPORT_TIMEOUT_MS),
-      }),
-    );
-  }
-  if (config.exporters.prometheus.enabled) {
-    const prom = new PrometheusExporter({ preventServerStart: true });
-    readers.push(prom);
-    routes.set('/metrics', metricsHandler(prom, moved));
-  }
-  const meterProvider = new MeterProvider({ resource, readers });
-  const logProcessors: LogRecordProcessor[] = [...(opts.logRecordProcessors ?? [])];
-  if (config.exporters.otlp.enabled) {
-    const endpoint = config.exporters.otlp.endpoint?.replace(/\/v1\/metrics$/, '/v1/logs');
-    logProcessors.push(
-      new BatchLogRecordProcessor({
-        exporter: new OTLPLogExporter(endpoint ? { url: endpoint } : {}),
-        exportTimeoutMillis: SHUTDOWN_EXPORT_TIMEOUT_MS,
-      }),
-    );
-  }
-  const loggerProvider = new LoggerProvider({ resource, processors: logProcessors });
+  if (telemetry.prometheus) routes.set('/metrics', metricsHandler(telemetry.prometheus, moved));
   // Points the decoder refused never reach the stream state; they are counted here as `malformed`.
   let decodeRejected = 0;
   const allStats = () => {
@@ -230,25 +159,12 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     };
   };
   const emitter = new ResultsEmitter({
-    meter: meterProvider.getMeter('@otel-ml/processor', '0.1.0'),
-    logger: loggerProvider.getLogger('@otel-ml/processor', '0.1.0'),
+    meter: telemetry.meterProvider.getMeter('@otel-ml/processor', '0.1.0'),
+    logger: telemetry.loggerProvider.getLogger('@otel-ml/processor', '0.1.0'),
     stats: () => allStats(),
     health: () => loop.health(clock()),
   });
-  let failedExports = 0;
-  let lastWarnedAt = -Infinity;
-  failures.count = (error) => {
-    emitter.exportFailed(exportErrorType(error));
-    failedExports++;
-    // one line now and then, not one per export: a results backend that is down is an expected condition
-    const now = Date.now();
-    if (now - lastWarnedAt < EXPORT_WARNING_EVERY_MS) return;
-    lastWarnedAt = now;
-    const detail = error instanceof Error ? error.message : String(error);
-    diag.warn(
-      `results export over OTLP failed (${detail}); ${failedExports} failed so far, counted in ml.processor.export.failures; check OTEL_EXPORTER_OTLP_ENDPOINT and that the Collector is up`,
-    );
-  };
+  telemetry.onExportFailure((error) => emitter.exportFailed(exportErrorType(error)));
   const rc0 = config.retrain;
   if (rc0?.webhook && !rc0.webhook.secret)
     throw new Error('retrain.webhook: a secret is required (retrain.webhook.secret or OTEL_ML_RETRAIN_WEBHOOK_SECRET)');
@@ -276,12 +192,8 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
     sampler,
     moved,
     onReport: opts.onReport,
-    flush: () => {
-      // results leave now, not at the next export interval
-      if (!config.exporters.otlp.enabled) return;
-      meterProvider.forceFlush().catch(() => undefined);
-      loggerProvider.forceFlush().catch(() => undefined);
-    },
+    // results leave now, not at the next export interval
+    flush: () => telemetry.flush(),
     manual: opts.manualEvaluation,
   });
   // the recent evaluations of each model, so that gauges, the status page and the retraining decision survive restarts
@@ -395,9 +307,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
       gate.close();
       await http?.close();
       await grpc?.close();
-      // shutdown exports what is pending once, bounded in time (a backend that is down must not hold the exit)
-      await meterProvider.shutdown({ timeoutMillis: SHUTDOWN_EXPORT_TIMEOUT_MS }).catch(() => undefined);
-      await loggerProvider.shutdown().catch(() => undefined);
+      await telemetry.shutdown();
       await group.drain();
       processor.close();
     },
