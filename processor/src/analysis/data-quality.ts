@@ -59,7 +59,6 @@ function numericBuckets(f: FeatureWindow): {
   observed: { min?: number; max?: number };
   count: number;
 } {
-  const parts = [f.histogram, f.exponential].filter((h) => h !== undefined && h.count > 0);
   let buckets: readonly Bucket[] | BucketList | null =
     f.histogram && !f.exponential ? explicitBucketList(f.histogram) : null;
   if (buckets === null) {
@@ -69,13 +68,19 @@ function numericBuckets(f: FeatureWindow): {
     if (!inOrder(all)) all.sort((a, b) => a.lower - b.lower);
     buckets = all;
   }
-  const mins = parts.map((h) => h!.min);
-  const maxs = parts.map((h) => h!.max);
   // min (max) known only when every histogram holding values knows its own
-  const observed = {
-    ...(mins.length > 0 && mins.every((v) => v !== undefined) ? { min: Math.min(...(mins as number[])) } : {}),
-    ...(maxs.length > 0 && maxs.every((v) => v !== undefined) ? { max: Math.max(...(maxs as number[])) } : {}),
-  };
+  let min: number | undefined = Infinity;
+  let max: number | undefined = -Infinity;
+  let parts = 0;
+  for (const h of [f.histogram, f.exponential]) {
+    if (h === undefined || !(h.count > 0)) continue;
+    parts++;
+    min = min === undefined || h.min === undefined ? undefined : Math.min(min, h.min);
+    max = max === undefined || h.max === undefined ? undefined : Math.max(max, h.max);
+  }
+  const observed: { min?: number; max?: number } = {};
+  if (parts > 0 && min !== undefined) observed.min = min;
+  if (parts > 0 && max !== undefined) observed.max = max;
   return { buckets, observed, count: numericValueCount(f) };
 }
 

@@ -91,12 +91,41 @@ export interface BucketList {
   count(i: number): number;
 }
 
-const arrayList = (b: readonly Bucket[]): BucketList => ({
-  length: b.length,
-  lower: (i) => b[i]!.lower,
-  upper: (i) => b[i]!.upper,
-  count: (i) => b[i]!.count,
-});
+// (classes rather than object literals of closures: no closures allocated per histogram and pass)
+class ArrayList implements BucketList {
+  readonly length: number;
+  constructor(private readonly b: readonly Bucket[]) {
+    this.length = b.length;
+  }
+  lower(i: number): number {
+    return this.b[i]!.lower;
+  }
+  upper(i: number): number {
+    return this.b[i]!.upper;
+  }
+  count(i: number): number {
+    return this.b[i]!.count;
+  }
+}
+
+class ExplicitList implements BucketList {
+  readonly length: number;
+  constructor(
+    private readonly b: readonly number[],
+    private readonly counts: readonly number[],
+  ) {
+    this.length = counts.length;
+  }
+  lower(i: number): number {
+    return i === 0 ? -Infinity : this.b[i - 1]!;
+  }
+  upper(i: number): number {
+    return i === this.b.length ? Infinity : this.b[i]!;
+  }
+  count(i: number): number {
+    return this.counts[i]!;
+  }
+}
 
 /**
  * The buckets of an explicit histogram as {@link explicitBuckets} gives them, without building
@@ -112,17 +141,11 @@ export function explicitBucketList(h: ExplicitHistogram): BucketList | null {
     const prev = i === 1 ? -Infinity : b[i - 2]!;
     if (!(prev - b[i - 1]! <= 0)) return null;
   }
-  const last = b.length;
-  return {
-    length: counts.length,
-    lower: (i) => (i === 0 ? -Infinity : b[i - 1]!),
-    upper: (i) => (i === last ? Infinity : b[i]!),
-    count: (i) => counts[i]!,
-  };
+  return new ExplicitList(b, counts);
 }
 
 const asList = (b: readonly Bucket[] | BucketList): BucketList =>
-  Array.isArray(b) ? arrayList(b as readonly Bucket[]) : (b as BucketList);
+  Array.isArray(b) ? new ArrayList(b as readonly Bucket[]) : (b as BucketList);
 
 /** The observed range of a reference's buckets (null when they hold no value). */
 export function rangeOf(
@@ -142,6 +165,11 @@ export function rangeOf(
     observed.min !== undefined ? [observed.min, observed.min] : [l.lower(first), l.upper(first)];
   const [maxLow, maxHigh] = observed.max !== undefined ? [observed.max, observed.max] : [l.lower(last), l.upper(last)];
   return { minLow, minHigh, maxLow, maxHigh, exact: observed.min !== undefined && observed.max !== undefined };
+}
+
+function side(sure: number, maybe: number, none: boolean, some: boolean): [number, number] {
+  if (none) return [0, 0];
+  return [Math.max(sure, some ? 1 : 0), sure + maybe];
 }
 
 /** Values of `buckets` outside the range (see the module comment). */
@@ -168,10 +196,6 @@ export function outOfRange(
     if (lower >= range.maxHigh) aboveSure += count;
     else if (upper > range.maxLow) aboveMaybe += count;
   }
-  const side = (sure: number, maybe: number, none: boolean, some: boolean): [number, number] => {
-    if (none) return [0, 0];
-    return [Math.max(sure, some ? 1 : 0), sure + maybe];
-  };
   return {
     below: side(
       belowSure,
