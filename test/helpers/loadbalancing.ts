@@ -10,7 +10,7 @@
  * - `resolver_static.go` (and the DNS and k8s resolvers): the ring is built from the endpoints
  *   sorted as strings, so their order in the configuration does not matter.
  * - `metrics_exporter.go` and `attribute_routing.go` (`routing_key: attributes`, metrics since
- *   contrib PR #45708, 2026): a metrics request is split into batches by routing key; with
+ *   contrib PR #45708, first in v0.147.0): a metrics request is split into batches by routing key; with
  *   `routing_attributes` each listed attribute is looked up on the resource, then the scope,
  *   then the data point, and the key is `name=value|` per attribute in the configured order
  *   (`name=|` when absent). Points of one key go to one endpoint.
