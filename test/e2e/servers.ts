@@ -3,9 +3,10 @@
  * by PID with bounded waits, a webhook receiver, and small Prometheus / Alertmanager API helpers.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { existsSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -173,4 +174,44 @@ export async function promQuery(base: string, query: string): Promise<PromSample
   const r = body.data!.result;
   if (body.data!.resultType === 'scalar') return [{ metric: {}, value: r as [number, string] }];
   return r as PromSample[];
+}
+
+/**
+ * Starts Prometheus (`bin`, data and log in `dir`) on a free loopback port, scraping the processor's
+ * `/metrics` at `target` (host:port) every second as job `otel-ml-processor`, and waits (bounded)
+ * until it is ready with that target up. `flags` go after the defaults (e.g. feature flags).
+ */
+export async function startScrapingPrometheus(
+  bin: string,
+  dir: string,
+  target: string,
+  flags: readonly string[] = [],
+): Promise<{ prom: Proc; url: string }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const config = {
+    global: { scrape_interval: '1s' },
+    scrape_configs: [{ job_name: 'otel-ml-processor', static_configs: [{ targets: [target] }] }],
+  };
+  // JSON is YAML
+  writeFileSync(join(dir, 'prometheus.yml'), JSON.stringify(config));
+  const prom = startProcess(
+    'prometheus',
+    bin,
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'prom')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+      ...flags,
+    ],
+    join(dir, 'prometheus.log'),
+  );
+  await waitFor('Prometheus ready with the processor up', async () => {
+    if (prom.child.exitCode !== null)
+      throw new Error(`prometheus exited with ${prom.child.exitCode}:\n${tail(prom.log)}`);
+    if (!(await fetch(`${url}/-/ready`).catch(() => undefined))?.ok) return undefined;
+    return (await promQuery(url, 'up{job="otel-ml-processor"} == 1')).length === 1 ? true : undefined;
+  });
+  return { prom, url };
 }

@@ -19,7 +19,6 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { InMemoryLogRecordExporter, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify as stringifyYaml } from 'yaml';
 import { buildBaseline } from '../../processor/src/offline/baseline.js';
 import { decodeTracesProtobuf } from '../../processor/src/otlp/decode.js';
 import { DEFAULT_CONFIG } from '../../processor/src/service/config.js';
@@ -29,7 +28,7 @@ import { generate } from '../../examples/demo/traffic.js';
 import { startManualService, type ManualService } from '../../examples/service/manual.js';
 import { DRIFT, NO_DRIFT, sendPredictions } from '../../examples/service/load.js';
 import { REPO } from '../helpers/tsx.js';
-import { freePort, promQuery, requireBinaries, startProcess, tail, waitFor, type Proc } from './servers.js';
+import { requireBinaries, startScrapingPrometheus, tail, waitFor, type Proc } from './servers.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const DASHBOARD = join(REPO, 'examples', 'grafana', 'ml-models.dashboard.json');
@@ -136,31 +135,9 @@ describe('trace samples: service -> processor (metrics and traces) -> Prometheus
       exportIntervalMs: 3_600_000,
     });
 
-    const port = await freePort();
-    promUrl = `http://127.0.0.1:${port}`;
-    const config = {
-      global: { scrape_interval: '1s' },
-      scrape_configs: [{ job_name: 'otel-ml-processor', static_configs: [{ targets: [new URL(svc.httpUrl!).host] }] }],
-    };
-    writeFileSync(join(dir, 'prometheus.yml'), stringifyYaml(config));
-    prom = startProcess(
-      'prometheus',
-      PROMETHEUS,
-      [
-        `--config.file=${join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(dir, 'prom')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--enable-feature=exemplar-storage',
-        '--log.level=warn',
-      ],
-      join(dir, 'prometheus.log'),
-    );
-    await waitFor('Prometheus ready with the processor up', async () => {
-      if (prom!.child.exitCode !== null)
-        throw new Error(`prometheus exited with ${prom!.child.exitCode}:\n${tail(prom!.log)}`);
-      if (!(await fetch(`${promUrl}/-/ready`).catch(() => undefined))?.ok) return undefined;
-      return (await promQuery(promUrl, 'up{job="otel-ml-processor"} == 1')).length === 1 ? true : undefined;
-    });
+    ({ prom, url: promUrl } = await startScrapingPrometheus(PROMETHEUS, dir, new URL(svc.httpUrl!).host, [
+      '--enable-feature=exemplar-storage',
+    ]));
   });
 
   afterAll(async () => {
