@@ -175,7 +175,7 @@ export async function startService(config: ServiceConfig, opts: ServiceOptions =
           refs.baseline ??
           refs.pinned ??
           refs.rolling ??
-          processor.history(k).findLast((w) => !w.belowMinRows)
+          processor.results.history(k).findLast((w) => !w.belowMinRows)
         );
       };
       // a canary or shadow is compared with the reference chosen for its primary
