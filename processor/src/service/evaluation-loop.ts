@@ -33,7 +33,7 @@ const modelLabel = (m: { readonly name: string; readonly version: string; readon
 export function referenceStateOf(processor: StreamProcessor): ReferenceState {
   return {
     references: (k) => processor.references(k),
-    history: (k) => processor.history(k),
+    history: (k) => processor.results.history(k),
     models: () => processor.models(),
     historyAt: (k, t) => processor.results.historyAt(k, t),
     historySpan: (k) => processor.results.historySpan(k),

@@ -64,13 +64,13 @@ function pendingModels(o: RouteOptions, open: readonly WindowSnapshot[]): Pendin
     const kind = requestedKind(modelConfigFor(config, { model })?.reference, refs);
     // a rolling reference is made of the closed windows kept so far when the next window closes;
     // a seasonal one falls back on the baseline, else on the rolling reference, until a period has passed
-    const rolling = processor.history(key).some((w) => !w.belowMinRows);
+    const rolling = processor.results.history(key).some((w) => !w.belowMinRows);
     if (kind === 'seasonal') return refs.baseline !== undefined || refs.rolling !== undefined || rolling;
     return refs[kind as ReferenceKind] !== undefined || (kind === 'rolling' && rolling);
   };
   return keys.map((key) => {
     const w = openByKey.get(key);
-    const closed = processor.history(key);
+    const closed = processor.results.history(key);
     const model = w?.model ?? closed[closed.length - 1]?.model ?? parseModelKey(key);
     let referenced = hasReference(key, model);
     if (!referenced && model.role !== 'primary') {

@@ -28,7 +28,8 @@
  * largest only after a replay emptied the journal), so no record after a row's deletion refers to it.
  */
 
-import { countWidth } from './codec.js';
+import type Database from 'better-sqlite3';
+import { countWidth, decodeCounts, encodeExponential } from './codec.js';
 
 export const OP_CURSOR_INSERT = 1;
 export const OP_CURSOR_UPDATE = 2;
@@ -345,5 +346,111 @@ export function* readRecord(buf: Buffer): Generator<JournalOp> {
       default:
         throw new Error(`journal record has unknown operation ${String(op)} at byte ${pos - 1}`);
     }
+  }
+}
+
+/** NaN (unknown sum, min or max, as the journal holds it) as SQL NULL. */
+export function nullable(v: number | undefined): number | null {
+  return v === undefined || Number.isNaN(v) ? null : v;
+}
+
+/** The row blob (`codec.encodeExponential`) of an exponential slot's journal operation. */
+function exponentialRowBlob(op: ExponentialFields): Buffer {
+  return encodeExponential({
+    scale: op.scale,
+    zeroCount: op.zeroCount,
+    zeroThreshold: op.zeroThreshold,
+    positive: { offset: op.positiveOffset, bucketCounts: decodeCounts(op.positive) },
+    negative: { offset: op.negativeOffset, bucketCounts: decodeCounts(op.negative) },
+  });
+}
+
+/** The statements on the `cursors` and `slots` tables that replaying a record runs. */
+export interface RowStatements {
+  readonly upsertCursor: Database.Statement;
+  readonly updateCursor: Database.Statement;
+  readonly deleteCursorRow: Database.Statement;
+  readonly upsertSlot: Database.Statement;
+  readonly updateCounter: Database.Statement;
+  readonly updateHistogram: Database.Statement;
+  readonly deleteSlotRow: Database.Statement;
+}
+
+/**
+ * Replays one record onto the tables (at open, the records a crash left after the checkpoint
+ * mark). Throws when an update or deletion finds no row: the journal and the tables disagree.
+ */
+export function applyRecord(rows: RowStatements, record: Buffer): void {
+  for (const op of readRecord(record)) {
+    let changes = 1;
+    switch (op.op) {
+      case OP_CURSOR_INSERT:
+        rows.upsertCursor.run(op.id, op.key, op.body);
+        break;
+      case OP_CURSOR_UPDATE:
+        changes = rows.updateCursor.run(op.body, op.id).changes;
+        break;
+      case OP_COUNTER_INSERT:
+        rows.upsertSlot.run(op.id, op.modelKey, op.slotKey, op.value, null, null, null, null, null, null);
+        break;
+      case OP_COUNTER_UPDATE:
+        changes = rows.updateCounter.run(op.value, op.id).changes;
+        break;
+      case OP_HISTOGRAM_INSERT:
+        rows.upsertSlot.run(
+          op.id,
+          op.modelKey,
+          op.slotKey,
+          null,
+          op.count,
+          nullable(op.sum),
+          nullable(op.min),
+          nullable(op.max),
+          op.boundsId,
+          op.counts,
+        );
+        break;
+      case OP_HISTOGRAM_UPDATE:
+        changes = rows.updateHistogram.run(
+          op.count,
+          nullable(op.sum),
+          nullable(op.min),
+          nullable(op.max),
+          op.counts,
+          op.id,
+        ).changes;
+        break;
+      case OP_EXPONENTIAL_INSERT:
+        rows.upsertSlot.run(
+          op.id,
+          op.modelKey,
+          op.slotKey,
+          null,
+          op.count,
+          nullable(op.sum),
+          nullable(op.min),
+          nullable(op.max),
+          null,
+          exponentialRowBlob(op),
+        );
+        break;
+      case OP_EXPONENTIAL_UPDATE:
+        changes = rows.updateHistogram.run(
+          op.count,
+          nullable(op.sum),
+          nullable(op.min),
+          nullable(op.max),
+          exponentialRowBlob(op),
+          op.id,
+        ).changes;
+        break;
+      case OP_CURSOR_DELETE:
+        changes = rows.deleteCursorRow.run(op.id).changes;
+        break;
+      case OP_SLOT_DELETE:
+        changes = rows.deleteSlotRow.run(op.id).changes;
+        break;
+    }
+    if (changes !== 1) throw new Error(`operation ${op.op} on row ${op.id}, which does not exist`);
   }
 }

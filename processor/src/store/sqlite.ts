@@ -95,8 +95,8 @@ import {
   OP_HISTOGRAM_UPDATE,
   OP_SLOT_DELETE,
   RecordWriter,
-  readRecord,
-  type ExponentialFields,
+  applyRecord,
+  nullable,
 } from './journal.js';
 
 /**
@@ -220,17 +220,6 @@ export interface IngestChanges {
   readonly layouts: Iterable<[string, string, readonly number[]]>;
 }
 
-/** The row blob (`codec.encodeExponential`) of an exponential slot's journal operation. */
-function exponentialRowBlob(op: ExponentialFields): Buffer {
-  return encodeExponential({
-    scale: op.scale,
-    zeroCount: op.zeroCount,
-    zeroThreshold: op.zeroThreshold,
-    positive: { offset: op.positiveOffset, bucketCounts: decodeCounts(op.positive) },
-    negative: { offset: op.negativeOffset, bucketCounts: decodeCounts(op.negative) },
-  });
-}
-
 /** The buckets of an exponential slot, as views (encoded at once). */
 function exponentialBody(h: ExponentialAccumulator): Parameters<typeof encodeExponential>[0] {
   return { scale: h.scale, zeroCount: h.zeroCount, zeroThreshold: h.zeroThreshold, ...h.bucketViews() };
@@ -242,10 +231,6 @@ function expMin(h: ExponentialAccumulator): number {
 }
 function expMax(h: ExponentialAccumulator): number {
   return h.count > 0 ? h.max : Number.NaN;
-}
-
-function nullable(v: number | undefined): number | null {
-  return v === undefined || Number.isNaN(v) ? null : v;
 }
 
 type Row = Record<string, unknown>;
@@ -977,78 +962,7 @@ export class StateDb {
       // one record at a time (a statement cannot run while another one's iterator is open)
       for (const seq of s.journalSeqs.all(checkpointed) as number[]) {
         try {
-          for (const op of readRecord(s.journalBody.get(seq) as Buffer)) {
-            let changes = 1;
-            switch (op.op) {
-              case OP_CURSOR_INSERT:
-                s.upsertCursor.run(op.id, op.key, op.body);
-                break;
-              case OP_CURSOR_UPDATE:
-                changes = s.updateCursor.run(op.body, op.id).changes;
-                break;
-              case OP_COUNTER_INSERT:
-                s.upsertSlot.run(op.id, op.modelKey, op.slotKey, op.value, null, null, null, null, null, null);
-                break;
-              case OP_COUNTER_UPDATE:
-                changes = s.updateCounter.run(op.value, op.id).changes;
-                break;
-              case OP_HISTOGRAM_INSERT:
-                s.upsertSlot.run(
-                  op.id,
-                  op.modelKey,
-                  op.slotKey,
-                  null,
-                  op.count,
-                  nullable(op.sum),
-                  nullable(op.min),
-                  nullable(op.max),
-                  op.boundsId,
-                  op.counts,
-                );
-                break;
-              case OP_HISTOGRAM_UPDATE:
-                changes = s.updateHistogram.run(
-                  op.count,
-                  nullable(op.sum),
-                  nullable(op.min),
-                  nullable(op.max),
-                  op.counts,
-                  op.id,
-                ).changes;
-                break;
-              case OP_EXPONENTIAL_INSERT:
-                s.upsertSlot.run(
-                  op.id,
-                  op.modelKey,
-                  op.slotKey,
-                  null,
-                  op.count,
-                  nullable(op.sum),
-                  nullable(op.min),
-                  nullable(op.max),
-                  null,
-                  exponentialRowBlob(op),
-                );
-                break;
-              case OP_EXPONENTIAL_UPDATE:
-                changes = s.updateHistogram.run(
-                  op.count,
-                  nullable(op.sum),
-                  nullable(op.min),
-                  nullable(op.max),
-                  exponentialRowBlob(op),
-                  op.id,
-                ).changes;
-                break;
-              case OP_CURSOR_DELETE:
-                changes = s.deleteCursorRow.run(op.id).changes;
-                break;
-              case OP_SLOT_DELETE:
-                changes = s.deleteSlotRow.run(op.id).changes;
-                break;
-            }
-            if (changes !== 1) throw new Error(`operation ${op.op} on row ${op.id}, which does not exist`);
-          }
+          applyRecord(s, s.journalBody.get(seq) as Buffer);
         } catch (e) {
           throw new CorruptDatabaseError(this.path, [`journal record ${seq}: ${(e as Error).message}`]);
         }

@@ -1016,11 +1016,6 @@ export class StreamProcessor {
     return this.db.results;
   }
 
-  /** Closed windows of a model kept for references, oldest first. */
-  history(modelKey: string): WindowSnapshot[] {
-    return this.db.results.history(modelKey);
-  }
-
   /**
    * Processor time (ms) of the last accepted point per model key (not stored: after a restart, the
    * start of the model's open window, else the end of its newest closed window). Models forgotten

@@ -67,10 +67,10 @@ function stateOf(db: string) {
   try {
     return Array.from({ length: EVAL_MODELS }, (_, i) => {
       const key = modelKey(i);
-      const windows = [...p.openWindows().filter((w) => w.modelKey === key), ...p.history(key)];
+      const windows = [...p.openWindows().filter((w) => w.modelKey === key), ...p.results.history(key)];
       return {
         values: windows.reduce((a, w) => a + (w.features.f0?.histogram?.count ?? 0), 0),
-        closed: p.history(key).map((w) => w.end),
+        closed: p.results.history(key).map((w) => w.end),
         owed: p.unevaluatedWindows(key).map((w) => w.end),
         evaluatedUpTo: p.results.evaluation(key)?.windowEnd,
       };

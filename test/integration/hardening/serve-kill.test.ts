@@ -42,7 +42,8 @@ function counted(db: string, feature: string): number {
   try {
     let n = 0;
     for (const w of p.openWindows()) n += w.features[feature]?.histogram?.count ?? 0;
-    for (const key of p.models()) for (const w of p.history(key)) n += w.features[feature]?.histogram?.count ?? 0;
+    for (const key of p.models())
+      for (const w of p.results.history(key)) n += w.features[feature]?.histogram?.count ?? 0;
     return n;
   } finally {
     p.close();

@@ -245,7 +245,7 @@ describe('processor service', () => {
           expect(report!.current.count).toBe(2_000);
           expect(report!.drifted).toEqual(['amount']);
           // the numeric features came as exponential histograms
-          expect(svc.processor.history(FRAUD_KEY)[0]!.features.amount!.exponential!.count).toBe(
+          expect(svc.processor.results.history(FRAUD_KEY)[0]!.features.amount!.exponential!.count).toBe(
             report!.features.amount!.count,
           );
           // Live and offline numbers for the same rows are the same numbers.
@@ -270,7 +270,7 @@ describe('processor service', () => {
           await send(svc, kind, temporality, shifted, 'a', 2, true);
           advance(120_000);
           const [report] = svc.evaluateNow();
-          expect(svc.processor.history(FRAUD_KEY)[0]!.features.amount!.exponential).toBeUndefined();
+          expect(svc.processor.results.history(FRAUD_KEY)[0]!.features.amount!.exponential).toBeUndefined();
           return report!;
         });
         expect(explicit.drifted).toEqual(exponential.drifted);

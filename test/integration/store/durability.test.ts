@@ -78,7 +78,7 @@ describe('state store across restarts', () => {
     expect(p.references(MODEL_KEY).pinned).toEqual(closed);
     // the rolling reference holds the windows before the one just closed: none yet
     expect(p.references(MODEL_KEY).rolling).toBeUndefined();
-    expect(p.history(MODEL_KEY)).toEqual([closed]);
+    expect(p.results.history(MODEL_KEY)).toEqual([closed]);
     // the layout survives: other boundaries are re-binned onto it in the new window
     clock.now = T0 + MIN + 1;
     p.ingest(
@@ -168,7 +168,7 @@ describe('state store across restarts', () => {
 
       p = open();
       expect(p.references(MODEL_KEY).pinned!.features.tenure!.exponential).toEqual(after);
-      expect(p.history(MODEL_KEY)[0]!.features.tenure!.exponential).toEqual(after);
+      expect(p.results.history(MODEL_KEY)[0]!.features.tenure!.exponential).toEqual(after);
       p.close();
     },
   );

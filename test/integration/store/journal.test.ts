@@ -140,7 +140,7 @@ describe('ingest journal', () => {
       const copy = crashCopy(path, join(dir, 'crash.db'));
       const q = StreamProcessor.open({ ...o, path: copy });
       expect(q.openWindows()).toEqual(p.openWindows());
-      expect(q.history(MODEL_KEY)).toEqual(p.history(MODEL_KEY));
+      expect(q.results.history(MODEL_KEY)).toEqual(p.results.history(MODEL_KEY));
       expect(q.stats().liveStreams).toBe(p.stats().liveStreams);
       // the second window's slots only: those of the closed one are gone from the table
       const db = new Database(copy, { readonly: true });
@@ -174,7 +174,7 @@ describe('ingest journal', () => {
     // replay from the previous mark: the records that update the closed window's slots find them
     const q = StreamProcessor.open({ ...o, path: copy });
     expect(q.openWindows()).toEqual(p.openWindows());
-    expect(q.history(MODEL_KEY)).toEqual(p.history(MODEL_KEY));
+    expect(q.results.history(MODEL_KEY)).toEqual(p.results.history(MODEL_KEY));
     q.close();
     // and once the checkpoint completed, the same
     for (let i = 5; i < 40 && (p as unknown as { db: { progressive: unknown } }).db.progressive !== undefined; i++)
@@ -247,7 +247,7 @@ describe('ingest journal', () => {
     const copy = crashCopy(path, join(dir, 'crash.db'));
     p.close();
     const q = StreamProcessor.open(opts(copy, { clock: () => clock.now }));
-    expect(q.history(MODEL_KEY)).toEqual([closed]);
+    expect(q.results.history(MODEL_KEY)).toEqual([closed]);
     expect(q.openWindows()).toEqual(live);
     expect(q.openWindows()[0]!.start).toBe(T0 + MIN);
     q.close();

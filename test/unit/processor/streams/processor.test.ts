@@ -118,7 +118,7 @@ describe('StreamProcessor ingest', () => {
       p.closeDueWindows();
     }
     // at the last close the windows before it were 20, 3 (below the minimum) and 30 rows
-    expect(p.history(MODEL_KEY).map((w) => [w.rows, w.belowMinRows])).toEqual([
+    expect(p.results.history(MODEL_KEY).map((w) => [w.rows, w.belowMinRows])).toEqual([
       [20, false],
       [3, true],
       [30, false],
@@ -308,7 +308,7 @@ describe('StreamProcessor ingest', () => {
     p.ingest(a(T0 + 1, T0 + 310_000, 10));
     // A restarted sender (start after the horizon) counts from its start.
     p.ingest(a(T0 + 305_000, T0 + 320_000, 4));
-    const counts = [...p.history(MODEL_KEY), ...p.openWindows()].reduce(
+    const counts = [...p.results.history(MODEL_KEY), ...p.openWindows()].reduce(
       (n, w) => n + (w.features.age?.histogram?.count ?? 0),
       0,
     );

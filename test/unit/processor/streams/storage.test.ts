@@ -42,7 +42,7 @@ describe('StreamProcessor on an injected storage (no SQLite)', () => {
     expect(closed!.features.age!.histogram!.counts).toEqual([2, 1, 0, 0, 0]);
     expect(storage.windows.size).toBe(0);
     expect(storage.results.history(MODEL_KEY).map((s) => s.end)).toEqual([closed!.end]);
-    expect(q.history(MODEL_KEY)).toHaveLength(1);
+    expect(q.results.history(MODEL_KEY)).toHaveLength(1);
     q.close();
   });
 });

@@ -128,7 +128,7 @@ describe('references', () => {
     }
     expect(rollingRows).toEqual([undefined, 10, 10, 50]);
     expect(closed.map((s) => s.rows)).toEqual([10, 20, 30, 40]);
-    expect(p.history(MODEL_KEY).map((s) => s.rows)).toEqual([10, 20, 30, 40]);
+    expect(p.results.history(MODEL_KEY).map((s) => s.rows)).toEqual([10, 20, 30, 40]);
     // computed from the windows before the closing one: at window 2 ([w1]), not at window 3
     // (1 minute later), again at window 4 (last two before it: w2, w3)
     const rolling = p.references(MODEL_KEY).rolling!;
