@@ -8,7 +8,7 @@ import { convertExportRequest, convertTracesRequest } from './convert.js';
 import type { MetricsExport, TracesExport } from './model.js';
 import { ExportMetricsServiceRequest, ExportTraceServiceRequest } from './schema.js';
 import { RejectionLog, type Rejection } from './validate.js';
-import { readExportMetricsRequest } from './wire.js';
+import { readExportMetricsRequest, readExportTracesRequest } from './wire.js';
 
 export interface DecodeResult {
   /** The valid content of the request. */
@@ -105,8 +105,16 @@ export function decodeMetricsJson(input: string | Uint8Array | object): DecodeRe
   return result(convertExportRequest(parseJson(input), rejections), rejections);
 }
 
-/** Decodes a protobuf ExportTraceServiceRequest (ids, names, times, attributes, events of its spans). */
+/**
+ * Decodes a protobuf ExportTraceServiceRequest (ids, names, times, attributes, events of its
+ * spans) with the hand-written reader in wire.ts (same result as decodeTracesProtobufReflection).
+ */
 export function decodeTracesProtobuf(bytes: Uint8Array): TracesExport {
+  return readExportTracesRequest(bytes);
+}
+
+/** decodeTracesProtobuf through protobufjs reflection and convertTracesRequest (the reference decoder). */
+export function decodeTracesProtobufReflection(bytes: Uint8Array): TracesExport {
   let message: unknown;
   try {
     message = ExportTraceServiceRequest.decode(bytes);

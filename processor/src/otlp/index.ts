@@ -7,6 +7,7 @@ export {
   countDataPoints,
   decodeTracesJson,
   decodeTracesProtobuf,
+  decodeTracesProtobufReflection,
   type DecodeResult,
 } from './decode.js';
 export { REJECTION_REASONS, type Rejection, type RejectionReason } from './validate.js';

@@ -28,7 +28,11 @@ import type {
   ResourceMetrics,
   Scope,
   ScopeMetrics,
+  ResourceSpans,
+  SpanEvent,
+  SpanRecord,
   Temporality,
+  TracesExport,
 } from './model.js';
 import {
   checkExponentialHistogramPoint,
@@ -936,4 +940,153 @@ export function readExportMetricsRequest(bytes: Uint8Array, rejections: Rejectio
     });
   }
   return { resourceMetrics: out };
+}
+
+/** Attribute cache positions of span events (span attributes start at 0): the two rarely collide. */
+const EVENT_ATTR_ORDINAL = 24;
+
+/**
+ * A trace or span id (bytes) as lowercase hex; undefined when it is not `bytes` long or all zero
+ * (as convertTracesRequest decides).
+ */
+function idHex(w: WireReader, limit: number, wt: number, bytes: number, what: string): string | undefined {
+  w.expect(wt, WT_LEN, what);
+  const end = w.end(limit, what);
+  const start = w.r.pos;
+  w.r.pos = end;
+  if (end - start !== bytes) return undefined;
+  const buf = w.buf;
+  let zero = true;
+  for (let i = start; i < end; i++) if (buf[i] !== 0) zero = false;
+  return zero ? undefined : buf.toString('hex', start, end);
+}
+
+function spanEvent(w: WireReader, limit: number, names: StringCache): SpanEvent {
+  const r = w.r;
+  let name = '';
+  let attrs: Record<string, AttributeValue> | undefined;
+  w.attrOrdinal = EVENT_ATTR_ORDINAL;
+  while (r.pos < limit) {
+    const tag = r.uint32();
+    const wt = tag & 7;
+    switch (tag >>> 3) {
+      case 2:
+        name = w.cachedString(limit, wt, 'Span.Event.name', names);
+        break;
+      case 3:
+        attrs = addKeyValue(w, limit, wt, attrs);
+        break;
+      default:
+        w.skip(wt, limit);
+    }
+  }
+  w.done(limit, 'Span.Event');
+  return { name, attributes: attrs ?? {} };
+}
+
+/** One Span, or undefined when its trace or span id is invalid. */
+function span(w: WireReader, limit: number, names: StringCache): SpanRecord | undefined {
+  const r = w.r;
+  let traceId: string | undefined;
+  let spanId: string | undefined;
+  let name = '';
+  let start = 0n;
+  let end = 0n;
+  let attrs: Record<string, AttributeValue> | undefined;
+  const events: SpanEvent[] = [];
+  w.attrOrdinal = 0;
+  while (r.pos < limit) {
+    const tag = r.uint32();
+    const wt = tag & 7;
+    switch (tag >>> 3) {
+      case 1:
+        traceId = idHex(w, limit, wt, 16, 'Span.trace_id');
+        break;
+      case 2:
+        spanId = idHex(w, limit, wt, 8, 'Span.span_id');
+        break;
+      case 5:
+        name = w.cachedString(limit, wt, 'Span.name', names);
+        break;
+      case 7:
+        start = w.fixed64Big(wt, 'Span.start_time_unix_nano');
+        break;
+      case 8:
+        end = w.fixed64Big(wt, 'Span.end_time_unix_nano');
+        break;
+      case 9:
+        attrs = addKeyValue(w, limit, wt, attrs);
+        break;
+      case 11: {
+        w.expect(wt, WT_LEN, 'Span.events');
+        const ordinal = w.attrOrdinal;
+        events.push(spanEvent(w, w.end(limit, 'Span.Event'), names));
+        w.attrOrdinal = ordinal;
+        break;
+      }
+      default:
+        w.skip(wt, limit);
+    }
+  }
+  w.done(limit, 'Span');
+  if (traceId === undefined || spanId === undefined) return undefined;
+  return { traceId, spanId, name, startTimeUnixNano: start, endTimeUnixNano: end, attributes: attrs ?? {}, events };
+}
+
+/**
+ * Reads a protobuf ExportTraceServiceRequest into the model (the same result as the reflection
+ * decoder followed by convertTracesRequest): only the fields the trace samples use are decoded,
+ * the others (trace state, parent id, kind, links, status, scopes, schema URLs) are skipped.
+ */
+export function readExportTracesRequest(bytes: Uint8Array): TracesExport {
+  const w = new WireReader(bytes);
+  const r = w.r;
+  const names = new StringCache();
+  const out: ResourceSpans[] = [];
+  let rejectedSpans = 0;
+  try {
+    while (r.pos < r.len) {
+      const tag = r.uint32();
+      const wt = tag & 7;
+      if (tag >>> 3 !== 1) {
+        if (tag >>> 3 === 0) w.fail('field number 0');
+        w.skip(wt, r.len);
+        continue;
+      }
+      w.expect(wt, WT_LEN, 'ExportTraceServiceRequest.resource_spans');
+      const rsEnd = w.end(r.len, 'ResourceSpans');
+      let attributes: Attributes = {};
+      const spans: SpanRecord[] = [];
+      while (r.pos < rsEnd) {
+        const rsTag = r.uint32();
+        const rsWt = rsTag & 7;
+        if (rsTag >>> 3 === 1) {
+          w.expect(rsWt, WT_LEN, 'ResourceSpans.resource');
+          attributes = keyValues(w, w.end(rsEnd, 'Resource'), 1, 0);
+        } else if (rsTag >>> 3 === 2) {
+          w.expect(rsWt, WT_LEN, 'ResourceSpans.scope_spans');
+          const ssEnd = w.end(rsEnd, 'ScopeSpans');
+          while (r.pos < ssEnd) {
+            const ssTag = r.uint32();
+            const ssWt = ssTag & 7;
+            if (ssTag >>> 3 === 2) {
+              w.expect(ssWt, WT_LEN, 'ScopeSpans.spans');
+              const s = span(w, w.end(ssEnd, 'Span'), names);
+              if (s === undefined) rejectedSpans++;
+              else spans.push(s);
+            } else w.skip(ssWt, ssEnd);
+          }
+          w.done(ssEnd, 'ScopeSpans');
+        } else w.skip(rsWt, rsEnd);
+      }
+      w.done(rsEnd, 'ResourceSpans');
+      out.push({ resource: { attributes }, spans });
+    }
+  } catch (e) {
+    if (e instanceof DecodeError) throw e;
+    throw new DecodeError(`invalid protobuf ExportTraceServiceRequest: ${(e as Error).message}`, undefined, {
+      cause: e,
+    });
+  }
+  return { resourceSpans: out, rejectedSpans };
 }

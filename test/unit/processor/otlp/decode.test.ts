@@ -5,9 +5,11 @@ import {
   decodeMetricsJson,
   decodeMetricsProtobuf,
   decodeMetricsProtobufReflection,
+  decodeTracesProtobuf,
+  decodeTracesProtobufReflection,
   type DecodeResult,
 } from '../../../../processor/src/otlp/index.js';
-import { ExportMetricsServiceRequest } from '../../../../processor/src/otlp/schema.js';
+import { ExportMetricsServiceRequest, ExportTraceServiceRequest } from '../../../../processor/src/otlp/schema.js';
 
 const T0 = 1_700_000_000_123_456_789n; // above 2^53: must survive exactly
 const T1 = T0 + 60_000_000_000n;
@@ -598,4 +600,85 @@ describe('structurally broken requests throw DecodeError', () => {
       expect((err as Error).message).toMatch(msg);
     });
   }
+});
+
+describe('decodeTracesProtobuf (hand-written reader)', () => {
+  const id = (n: number, len: number) => Buffer.alloc(len, n);
+  const kv = (key: string, value: Record<string, unknown>) => ({ key, value });
+  const span = (n: number, extra: Record<string, unknown> = {}) => ({
+    traceId: id(n, 16),
+    spanId: id(n, 8),
+    parentSpanId: id(n + 1, 8),
+    traceState: 'a=b',
+    name: `predict m${n % 2}`,
+    kind: 2,
+    startTimeUnixNano: 1_700_000_000_000_000_000n.toString(),
+    endTimeUnixNano: '1700000000000001234',
+    attributes: [
+      kv('ml.operation.name', { stringValue: 'predict' }),
+      kv('ml.model.name', { stringValue: `m${n % 2}` }),
+      kv('ml.prediction.score', { doubleValue: n / 10 }),
+      kv('count', { intValue: n }),
+      kv('flag', { boolValue: n % 2 === 0 }),
+      kv('list', { arrayValue: { values: [{ stringValue: 'x' }, { intValue: 2 }] } }),
+      kv('map', { kvlistValue: { values: [kv('k', { stringValue: 'v' })] } }),
+      kv('bytes', { bytesValue: Buffer.from([1, 2]) }),
+      kv('ml.model.name', { stringValue: 'duplicate key: last wins' }),
+    ],
+    events: [
+      {
+        timeUnixNano: '5',
+        name: 'ml.features',
+        attributes: [kv('ml.feature.input.a', { doubleValue: n }), kv('ml.feature.input.c', { stringValue: 'FR' })],
+        droppedAttributesCount: 1,
+      },
+      { name: 'other' },
+    ],
+    links: [{ traceId: id(9, 16), spanId: id(9, 8) }],
+    status: { code: 1, message: 'ok' },
+    ...extra,
+  });
+  const request = () => ({
+    resourceSpans: [
+      {
+        resource: { attributes: [kv('service.name', { stringValue: 'svc' })] },
+        scopeSpans: [
+          { scope: { name: 'otel-ml', version: '1' }, spans: [span(1), span(2), span(3)] },
+          {
+            spans: [
+              span(4, { traceId: id(4, 15) }),
+              span(5, { spanId: Buffer.alloc(8) }),
+              span(6, { traceId: undefined }),
+              span(7, { events: [], attributes: [] }),
+            ],
+          },
+        ],
+        schemaUrl: 'https://example.com',
+      },
+      { scopeSpans: [{ spans: [span(8), span(9)] }] },
+      {},
+    ],
+  });
+  const encodeTraces = (o: object) =>
+    ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject(o)).finish();
+
+  it('gives the reflection decoder’s result, skipping spans with invalid ids', () => {
+    const body = encodeTraces(request());
+    const lean = decodeTracesProtobuf(body);
+    expect(lean).toStrictEqual(decodeTracesProtobufReflection(body));
+    expect(lean.rejectedSpans).toBe(3);
+    expect(lean.resourceSpans.map((rs) => rs.spans.length)).toEqual([4, 2, 0]);
+    const s = lean.resourceSpans[0]!.spans[0]!;
+    expect(s.traceId).toBe('01'.repeat(16));
+    expect(s.spanId).toBe('01'.repeat(8));
+    expect(s.attributes['ml.model.name']).toBe('duplicate key: last wins');
+    expect(s.events[0]!.attributes).toEqual({ 'ml.feature.input.a': 1, 'ml.feature.input.c': 'FR' });
+  });
+
+  it('rejects truncated or malformed bodies with a DecodeError', () => {
+    const body = encodeTraces(request());
+    for (const bad of [body.subarray(0, body.length - 3), Uint8Array.from([0x0a, 0x05, 0x12])]) {
+      expect(() => decodeTracesProtobuf(bad)).toThrow(DecodeError);
+    }
+  });
 });
