@@ -196,7 +196,7 @@ await ingestMetrics(processor);
 const h1 = heap();
 const streams = (p: StreamProcessor): SampleStreams => ({
   modelKeyOf: (a, r) => p.modelKeyOf(a, r),
-  reference: (k) => p.references(k).rolling ?? p.history(k).at(-1),
+  reference: (k) => p.references(k).rolling ?? p.results.history(k).at(-1),
 });
 // the decoded spans are held while measuring, so that only what the sampler keeps is counted
 const held = bodies.traces.map((b) => decodeTracesProtobuf(b));
