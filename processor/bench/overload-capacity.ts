@@ -26,7 +26,7 @@ import { decodeMetricsProtobuf } from '../src/otlp/decode.js';
 import { handleExport } from '../src/receiver/export.js';
 import { StreamProcessor } from '../src/streams/processor.js';
 import { GroupCommit } from '../src/streams/group-commit.js';
-import type { MetricsExport } from '../src/otlp/model.js';
+import type { ExponentialHistogramPoint, HistogramPoint, MetricsExport } from '../src/otlp/model.js';
 import type { Durability } from '../src/store/sqlite.js';
 import { evaluateAll, evaluationWindows, expectedDrifted } from './evaluation-lib.js';
 import { payloadSet, retime, ROUNDS, type PayloadKind, type PayloadSet } from './ingest-payload.js';
@@ -230,7 +230,7 @@ for (const [kind, label, path, durability, commitWorker] of [
   const decodedPoints = decodedRequests.map((e) =>
     e.resourceMetrics.flatMap((rm) =>
       rm.scopeMetrics.flatMap((sm) =>
-        sm.metrics.flatMap((m) =>
+        sm.metrics.flatMap((m): readonly (HistogramPoint | ExponentialHistogramPoint)[] =>
           m.data.type === 'histogram' || m.data.type === 'exponential_histogram' ? m.data.points : [],
         ),
       ),
